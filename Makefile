@@ -1,0 +1,39 @@
+# The two commands a user needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck pytest sample bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## run: the bot when TELEGRAM_BOT_TOKEN is set, otherwise a terminal chat on the sample archive
+run: $(STAMP)
+	$(BIN)/briefbot start
+
+## test: lint, type-check and run the test suite
+test: $(STAMP) lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot retrieval tests bench
+	$(BIN)/ruff format --check bot retrieval tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy bot retrieval
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+## bench: install the benchmark extra (tantivy, psutil)
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
