@@ -1,0 +1,281 @@
+"""The ``briefbot`` command line: ingest, ask, brief, chat, stats and the bot itself."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from tqdm import tqdm
+
+from bot.render import render_brief_plain, render_plain, render_sources_plain
+from retrieval.archive import DEFAULT_TOP, Archive
+from retrieval.briefs import FooterRules
+from retrieval.errors import RetrievalError
+from retrieval.ingest import DEFAULT_MAX_BYTES, Ingester, Rejection, iter_files
+from retrieval.query import Filters, check_date
+
+DEFAULT_DB = "data/briefbot.db"
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+logger = logging.getLogger(__name__)
+
+
+def configure_logging(verbose: bool = False) -> None:
+    """Configure logging once for the whole process; keep httpx quiet (its lines hold the token)."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def open_archive(db: str) -> Archive:
+    """Return the archive at ``db``, turning a store error into a click error."""
+    try:
+        return Archive(db)
+    except RetrievalError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def filter_options(f: Any) -> Any:
+    """Add the --publication/--volume/--issue/--since/--until options to a command."""
+    f = click.option("--until", help="Only briefs dated on or before YYYY-MM-DD.")(f)
+    f = click.option("--since", help="Only briefs dated on or after YYYY-MM-DD.")(f)
+    f = click.option("--issue", type=int, help="Only this issue number.")(f)
+    f = click.option("--volume", type=int, help="Only this volume.")(f)
+    f = click.option("--publication", help="Only this publication, e.g. Monitor.")(f)
+    return f
+
+
+def make_filters(
+    publication: str | None,
+    volume: int | None,
+    issue: int | None,
+    since: str | None,
+    until: str | None,
+) -> Filters:
+    """Return Filters from command-line options, checking the dates."""
+    try:
+        if since:
+            check_date(since, "--since")
+        if until:
+            check_date(until, "--until")
+    except RetrievalError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    return Filters(publication, volume, issue, since, until)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="briefbot")
+@click.option(
+    "--db",
+    default=DEFAULT_DB,
+    envvar="BRIEFBOT_DB",
+    show_default=True,
+    help="SQLite database of the archive (env BRIEFBOT_DB).",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
+@click.pass_context
+def cli(ctx: click.Context, db: str, verbose: bool) -> None:
+    """briefbot: ask questions of an archive of news briefs; answers are quoted and cited."""
+    configure_logging(verbose)
+    ctx.obj = {"db": db}
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--footer-pattern",
+    multiple=True,
+    help="Extra regular expression that marks a paragraph as publisher boilerplate (repeatable).",
+)
+@click.option(
+    "--max-size",
+    type=float,
+    default=DEFAULT_MAX_BYTES / 1e6,
+    show_default=True,
+    help="Refuse files larger than this many MB.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print only the summary and rejections.")
+@click.pass_context
+def ingest(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    footer_pattern: tuple[str, ...],
+    max_size: float,
+    quiet: bool,
+) -> None:
+    """Add brief files or folders (text or JSONL; - reads stdin) to the archive.
+
+    Exits with status 1 if any file or line was rejected; the good ones are stored anyway.
+    """
+    archive = open_archive(ctx.obj["db"])
+    try:
+        footer = FooterRules().with_extra(list(footer_pattern))
+    except RetrievalError as exc:
+        raise click.BadParameter(str(exc), param_hint="--footer-pattern") from exc
+    ingester = Ingester(archive.store, footer=footer, max_bytes=int(max_size * 1e6))
+    missing = [p for p in paths if p != "-" and not Path(p).exists()]
+    present = [p for p in paths if p != "-" and p not in missing]
+    files = [p for p in paths if p == "-"] + list(iter_files(present))
+    show_bar = not quiet and len(files) > 20 and sys.stderr.isatty()
+    with tqdm(total=len(files), unit="file", disable=not show_bar, file=sys.stderr) as bar:
+        for file in files:
+            if file == "-":
+                ingester.ingest_stream(sys.stdin.buffer, "<stdin>")
+            else:
+                ingester.ingest_file(Path(file))
+            bar.update(1)
+    report = ingester.report
+    for path in missing:
+        report.rejected.insert(0, Rejection(path, "no such file or folder"))
+    for notice in report.notices:
+        click.echo(notice, err=True)
+    for rejection in report.rejected:
+        click.echo(f"rejected: {rejection}", err=True)
+    click.echo(f"{report.summary()} ({archive.store.passage_count()} passages in the archive)")
+    if report.rejected:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--top", "-n", type=click.IntRange(1, 100), default=DEFAULT_TOP, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option(
+    "--queries",
+    type=click.File("r", encoding="utf-8"),
+    help="Answer every question in FILE (one a line, or JSONL {id, text}); one JSON line each.",
+)
+@filter_options
+@click.pass_context
+def ask(
+    ctx: click.Context,
+    question: str | None,
+    top: int,
+    as_json: bool,
+    queries: Any,
+    publication: str | None,
+    volume: int | None,
+    issue: int | None,
+    since: str | None,
+    until: str | None,
+) -> None:
+    """Answer QUESTION with the best-matching passages, quoted and cited."""
+    if (question is None) == (queries is None):
+        raise click.UsageError('give a QUESTION or --queries FILE, e.g. briefbot ask "who fled?"')
+    filters = make_filters(publication, volume, issue, since, until)
+    archive = open_archive(ctx.obj["db"])
+    if queries is not None:
+        for n, line in enumerate(queries, start=1):
+            if not line.strip():
+                continue
+            qid: Any = n
+            text = line.rstrip("\n")
+            if line.lstrip().startswith("{"):
+                try:
+                    obj = json.loads(line)
+                    qid, text = obj.get("id", obj.get("_id", n)), str(obj["text"])
+                except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                    raise click.ClickException(
+                        f'{queries.name}, line {n}: not a JSON object with "text" ({exc}); '
+                        'write {"id": "q1", "text": "..."} or one plain question a line'
+                    ) from exc
+            data = _answer_json(archive, text, top, filters)
+            click.echo(json.dumps({"id": qid, **data}, ensure_ascii=False))
+        return
+    assert question is not None
+    if as_json:
+        click.echo(json.dumps(_answer_json(archive, question, top, filters), ensure_ascii=False))
+        return
+    try:
+        answer = archive.ask(question, top=top, filters=filters)
+    except RetrievalError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(render_plain(answer))
+
+
+def _answer_json(archive: Archive, question: str, top: int, filters: Filters) -> dict[str, Any]:
+    try:
+        return archive.ask(question, top=top, filters=filters).to_json()
+    except RetrievalError as exc:
+        return {
+            "question": question,
+            "found": False,
+            "hits": [],
+            "reason": "invalid",
+            "message": str(exc),
+        }
+
+
+@cli.command()
+@click.argument("publication")
+@click.argument("volume", type=int)
+@click.argument("issue", type=int)
+@click.pass_context
+def brief(ctx: click.Context, publication: str, volume: int, issue: int) -> None:
+    """Print the whole brief(s) of one issue, cleaned, e.g. briefbot brief Monitor 4 142."""
+    archive = open_archive(ctx.obj["db"])
+    try:
+        briefs = archive.briefs(publication, volume, issue)
+    except RetrievalError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo("\n\n".join(render_brief_plain(b) for b in briefs))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Show counts per publication, the volumes and issues covered, and the index size."""
+    archive = open_archive(ctx.obj["db"])
+    data = archive.stats()
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(render_sources_plain(data))
+    idx = data["index"]
+    click.echo(
+        f"Index: {idx['terms']:,} terms, {idx['postings']:,} postings, "
+        f"{idx['avg_passage_tokens']} tokens per passage on average."
+    )
+
+
+@cli.command()
+@click.pass_context
+def chat(ctx: click.Context) -> None:
+    """Chat in the terminal: answers exactly as the bot gives them, in plain text."""
+    from bot.terminal import run_terminal_chat
+
+    run_terminal_chat(open_archive(ctx.obj["db"]))
+
+
+@cli.command()
+@click.pass_context
+def start(ctx: click.Context) -> None:
+    """What `make run` does: the bot if TELEGRAM_BOT_TOKEN is set, else the terminal chat.
+
+    Builds the sample archive first when the database holds no briefs.
+    """
+    archive = open_archive(ctx.obj["db"])
+    if archive.store.passage_count() == 0 and SAMPLE_DIR.is_dir():
+        report = archive.ingest([SAMPLE_DIR])
+        click.echo(f"Built the sample archive in {ctx.obj['db']}: {report.summary()}", err=True)
+    if os.environ.get("TELEGRAM_BOT_TOKEN"):
+        run_cmd = cli.commands.get("run")
+        if run_cmd is None:
+            raise click.ClickException("this briefbot has no Telegram front end installed")
+        ctx.invoke(run_cmd)
+        return
+    ctx.invoke(chat)
+
+
+def main() -> None:
+    """Run the command line."""
+    cli()

@@ -1,0 +1,258 @@
+"""The only code that turns text into search tokens, for passages and questions alike.
+
+The pipeline: Unicode normalisation (NFKC, curly quotes, dashes, currency signs), case folding,
+tokenisation that keeps numbers, English stopword removal and Snowball stemming (PyStemmer).
+``analyze_spans`` gives the same tokens with their character offsets so that matched words can be
+highlighted in the original text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from functools import lru_cache
+
+import Stemmer
+
+ANALYZER_VERSION = "1"
+
+# Standard English stopwords (the NLTK list, which the Snowball project also uses), plus a few
+# forms that survive tokenisation ("s", "t").
+STOPWORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "doing",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "has",
+        "have",
+        "having",
+        "he",
+        "her",
+        "here",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "itself",
+        "just",
+        "me",
+        "more",
+        "most",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "now",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "she",
+        "should",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "why",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "s",
+        "t",
+        "d",
+        "ll",
+        "m",
+        "o",
+        "re",
+        "ve",
+        "y",
+    ]
+)
+
+_TRANSLATE = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u02bc": "'",
+        "\u2032": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+    }
+)
+
+# A token is a run of letters/digits, allowing inner apostrophes (El'tsin, Kazakhstan's) and inner
+# decimal or thousands separators in numbers (4.5, 1,000). "US$" and "$" become the token "usd".
+_TOKEN_RE = re.compile(
+    r"(?P<usd>\bUS\$|\$)"
+    r"|(?P<num>\d+(?:[.,]\d+)*)"
+    r"|(?P<word>[^\W\d_]+(?:'[^\W\d_]+)*)",
+    re.IGNORECASE,
+)
+
+_stemmer = Stemmer.Stemmer("english")
+
+
+def normalize(text: str) -> str:
+    """Return ``text`` with Unicode compatibility forms, quotes and dashes folded to ASCII kinds.
+
+    The result has the same length as the input when the input is NFKC-stable, which keeps
+    character offsets valid for highlighting; callers that need offsets use ``analyze_spans``.
+    """
+    return unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return _stemmer.stemWord(word)
+
+
+def _term(kind: str, raw: str) -> str | None:
+    """Return the index term for one raw token, or None when it is a stopword."""
+    if kind == "usd":
+        return "usd"
+    if kind == "num":
+        # "1,000" and "1000" are the same number; "4.5" keeps its decimal point.
+        if "," in raw and re.fullmatch(r"\d{1,3}(,\d{3})+", raw):
+            return raw.replace(",", "")
+        return raw.replace(",", ".")
+    word = raw.casefold()
+    if word.endswith("'s"):
+        word = word[:-2]
+    word = word.replace("'", "")
+    if not word or word in STOPWORDS:
+        return None
+    if word in ("dollar", "dollars"):
+        return "usd"
+    return _stem(word)
+
+
+def _iter_tokens(text: str) -> Iterator[tuple[str, int, int]]:
+    # Translation is one-to-one per character, so offsets in the translated text are offsets in
+    # the original. NFKC can change lengths (ligatures, full-width forms); those are rare in briefs
+    # and handled by normalising each match's text separately.
+    folded = text.translate(_TRANSLATE)
+    for match in _TOKEN_RE.finditer(folded):
+        kind = match.lastgroup or "word"
+        raw = match.group()
+        if not raw.isascii():
+            raw = unicodedata.normalize("NFKC", raw)
+        term = _term(kind, raw)
+        if term is not None:
+            yield term, match.start(), match.end()
+
+
+def analyze(text: str) -> list[str]:
+    """Return the search tokens of ``text``: normalised, case-folded, stopwords out, stemmed.
+
+    Passages and questions must both go through this function so that they meet on the same terms.
+    """
+    return [term for term, _, _ in _iter_tokens(text)]
+
+
+def analyze_spans(text: str) -> list[tuple[str, int, int]]:
+    """Return ``(term, start, end)`` for every search token of ``text``, offsets into ``text``."""
+    return list(_iter_tokens(text))

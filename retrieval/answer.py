@@ -1,0 +1,199 @@
+"""Ranked hits -> an ``Answer``: quotes, best sentences, highlighted terms and citations.
+
+Nothing here writes text of its own about the archive: every quote is a span of a stored passage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from retrieval.analyzer import analyze_spans
+from retrieval.sentences import split_sentences
+
+NOT_FOUND = "Nothing in the archive matches that question."
+EMPTY_ARCHIVE = "The archive is empty — run briefbot ingest to add briefs."
+NOTHING_TO_SEARCH = "Nothing to search for: the question has only common words or punctuation."
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a passage comes from: publication, volume and issue, with date and title if known."""
+
+    publication: str
+    volume: int | None = None
+    issue: int | None = None
+    date: str | None = None
+    title: str | None = None
+    doc_id: str | None = None
+
+    def short(self) -> str:
+        """Return the citation as ``Monitor, Vol. 4, Issue 142``."""
+        parts = [self.publication]
+        if self.volume is not None:
+            parts.append(f"Vol. {self.volume}")
+        if self.issue is not None:
+            parts.append(f"Issue {self.issue}")
+        if self.volume is None and self.issue is None and self.doc_id:
+            parts.append(f"doc {self.doc_id}")
+        return ", ".join(parts)
+
+    def render(self) -> str:
+        """Return the full citation: ``Monitor, Vol. 4, Issue 142, July 20, 1998 — “Title”``."""
+        text = self.short()
+        if self.date:
+            text += f", {format_date(self.date)}"
+        if self.title:
+            text += f" — “{self.title}”"
+        return text
+
+
+def format_date(value: str) -> str:
+    """Return an ISO date as ``July 20, 1998``; anything else unchanged."""
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return value
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+@dataclass
+class Hit:
+    """One quoted passage of an answer.
+
+    ``quote_spans`` are the ``(start, end)`` offsets in ``text`` of the sentence(s) that best answer
+    the question; ``term_spans`` are the offsets of the words that matched.
+    """
+
+    rank: int
+    score: float
+    passage_id: int
+    brief_id: int
+    doc_id: str | None
+    citation: Citation
+    text: str
+    quote: str
+    quote_spans: list[tuple[int, int]] = field(default_factory=list)
+    term_spans: list[tuple[int, int]] = field(default_factory=list)
+    url: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the hit as the ``--json`` output documents it."""
+        return {
+            "rank": self.rank,
+            "score": self.score,
+            "passage_id": self.passage_id,
+            "brief_id": self.brief_id,
+            "doc_id": self.doc_id,
+            "citation": self.citation.render(),
+            "quote": self.quote,
+            "text": self.text,
+        }
+
+
+@dataclass
+class Answer:
+    """What briefbot says to a question: hits to quote, or why there are none."""
+
+    question: str
+    hits: list[Hit]
+    terms: list[str] = field(default_factory=list)
+    reason: str | None = None
+    message: str | None = None
+    offset: int = 0
+    total: int = 0
+
+    @property
+    def found(self) -> bool:
+        """Return whether any passage answers the question."""
+        return bool(self.hits)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return ``{"question", "found", "hits": [...]}`` (plus ``reason`` when not found)."""
+        data: dict[str, Any] = {
+            "question": self.question,
+            "found": self.found,
+            "hits": [h.to_json() for h in self.hits],
+        }
+        if not self.found:
+            data["reason"] = self.reason
+            data["message"] = self.message
+        return data
+
+
+def empty_answer(question: str, reason: str) -> Answer:
+    """Return an Answer with no hits for ``reason`` (``empty_archive``, ``nothing_to_search``,
+    ``no_match``), carrying the sentence to show the user."""
+    message = {
+        "empty_archive": EMPTY_ARCHIVE,
+        "nothing_to_search": NOTHING_TO_SEARCH,
+        "no_match": NOT_FOUND,
+    }[reason]
+    return Answer(question=question, hits=[], reason=reason, message=message)
+
+
+def best_sentences(
+    text: str, weights: dict[str, float], *, max_sentences: int = 2
+) -> list[tuple[int, int]]:
+    """Return the spans of the sentence(s) of ``text`` that best match the weighted terms.
+
+    A sentence scores the summed weight of the distinct query terms it holds. The best one is
+    always taken; a neighbour joins it when it holds a query term the best one lacks and scores at
+    least half as much.
+    """
+    spans = split_sentences(text)
+    if not spans:
+        return []
+    scored = []
+    for s, e in spans:
+        terms = {t for t, _, _ in analyze_spans(text[s:e]) if t in weights}
+        scored.append((sum(weights[t] for t in terms), terms))
+    best = max(range(len(spans)), key=lambda i: (scored[i][0], -i))
+    chosen = [best]
+    if max_sentences > 1:
+        for n in (best + 1, best - 1):
+            if 0 <= n < len(spans):
+                new_terms = scored[n][1] - scored[best][1]
+                if new_terms and scored[n][0] >= 0.5 * scored[best][0]:
+                    chosen.append(n)
+                    break
+    return [spans[i] for i in sorted(chosen)]
+
+
+def matched_spans(text: str, terms: set[str]) -> list[tuple[int, int]]:
+    """Return the offsets of every word of ``text`` whose search term is in ``terms``."""
+    return [(s, e) for t, s, e in analyze_spans(text) if t in terms]
+
+
+def build_hit(rank: int, score: float, row: dict[str, Any], weights: dict[str, float]) -> Hit:
+    """Return a Hit for a stored passage row (as ``Store.passages_by_id`` gives it)."""
+    text = row["text"]
+    spans = best_sentences(text, weights)
+    quote = " … ".join(text[s:e] for s, e in spans) if spans else text
+    citation = Citation(
+        publication=row["brief_publication"],
+        volume=row["brief_volume"],
+        issue=row["brief_issue"],
+        date=row["brief_date"],
+        title=row["brief_title"],
+        doc_id=row["brief_doc_id"],
+    )
+    return Hit(
+        rank=rank,
+        score=score,
+        passage_id=row["id"],
+        brief_id=row["brief_id"],
+        doc_id=row["brief_doc_id"],
+        citation=citation,
+        text=text,
+        quote=quote,
+        quote_spans=spans,
+        term_spans=matched_spans(text, set(weights)),
+        url=row.get("brief_url"),
+    )
+
+
+def hit_as_dict(hit: Hit) -> dict[str, Any]:
+    """Return every field of ``hit`` as plain data (for logging feedback)."""
+    return asdict(hit)

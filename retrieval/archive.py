@@ -1,0 +1,176 @@
+"""The archive as the front ends use it: ingest, ask, read a brief, count what is there.
+
+``Archive`` ties the store (SQLite, the one source of truth) to the BM25 index (derived from it) and
+the answer builder. The bot, the terminal chat and the command line all answer through ``ask``, so
+they answer alike.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from retrieval.analyzer import analyze
+from retrieval.answer import Answer, build_hit, empty_answer
+from retrieval.briefs import FooterRules
+from retrieval.index import BM25Index, BM25Params
+from retrieval.ingest import DEFAULT_MAX_BYTES, Ingester, IngestReport
+from retrieval.query import Filters, parse_question
+from retrieval.store import Store
+
+DEFAULT_TOP = 3
+
+
+class Archive:
+    """Answers questions from the briefs in one store.
+
+    The index is rebuilt from the store whenever another writer (``briefbot ingest`` in another
+    process, the bot's inbox) has changed it, checked at most once per question.
+
+    Args:
+        store: the store, or the path of its database file.
+        params: BM25 parameters.
+    """
+
+    def __init__(self, store: Store | str | Path, *, params: BM25Params | None = None):
+        self.store = store if isinstance(store, Store) else Store(store)
+        self.params = params or BM25Params()
+        self._index: BM25Index | None = None
+        self._generation = -1
+        self._meta: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    # -- writing -------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        footer: FooterRules | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> IngestReport:
+        """Ingest files and folders into the store and return the run's report."""
+        ingester = Ingester(self.store, footer=footer, max_bytes=max_bytes)
+        return ingester.ingest_paths(paths)
+
+    # -- the index -----------------------------------------------------------------------
+
+    def index(self) -> BM25Index:
+        """Return the BM25 index, rebuilt first if the store has changed since it was built."""
+        with self._lock:
+            generation = self.store.generation()
+            if self._index is None or generation != self._generation:
+                ids: list[int] = []
+                tokens: list[list[str]] = []
+                for pid, text in self.store.iter_passages():
+                    ids.append(pid)
+                    tokens.append(analyze(text))
+                self._index = BM25Index.build(tokens, ids, self.params)
+                self._generation = generation
+                self._meta = self._filter_arrays()
+            return self._index
+
+    def _filter_arrays(self) -> dict[str, Any]:
+        pubs: list[str] = []
+        vols: list[int] = []
+        issues: list[int] = []
+        dates: list[str] = []
+        for _, pub, vol, issue, date in self.store.passage_filters():
+            pubs.append(pub.casefold())
+            vols.append(-1 if vol is None else vol)
+            issues.append(-1 if issue is None else issue)
+            dates.append(date or "")
+        return {
+            "publication": np.asarray(pubs, dtype=object),
+            "volume": np.asarray(vols, dtype=np.int64),
+            "issue": np.asarray(issues, dtype=np.int64),
+            "date": np.asarray(dates, dtype=object),
+        }
+
+    def _allowed(self, filters: Filters) -> npt.NDArray[np.bool_] | None:
+        if filters.is_empty():
+            return None
+        meta = self._meta
+        mask = np.ones(len(meta["volume"]), dtype=bool)
+        if filters.publication:
+            mask &= meta["publication"] == filters.publication.casefold()
+        if filters.volume is not None:
+            mask &= meta["volume"] == filters.volume
+        if filters.issue is not None:
+            mask &= meta["issue"] == filters.issue
+        if filters.since:
+            mask &= (meta["date"] != "") & (meta["date"] >= filters.since)
+        if filters.until:
+            mask &= (meta["date"] != "") & (meta["date"] <= filters.until)
+        return mask
+
+    # -- answering -----------------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        *,
+        top: int = DEFAULT_TOP,
+        offset: int = 0,
+        filters: Filters | None = None,
+    ) -> Answer:
+        """Return the answer to ``question``: the top passages quoted and cited, or why none.
+
+        Filters written in the question (``vol:4``, ``in:Monitor`` …) are applied on top of
+        ``filters``. This is a read-only operation.
+
+        Raises:
+            InvalidQueryError: if the question is too long or a filter is malformed.
+        """
+        words, inline = parse_question(question)
+        filters = (filters or Filters()).merged(inline)
+        terms = analyze(words)
+        index = self.index()
+        if index.size == 0:
+            return empty_answer(question, "empty_archive")
+        if not terms:
+            return empty_answer(question, "nothing_to_search")
+        known = index.known_terms(terms)
+        if not known:
+            return empty_answer(question, "no_match")
+        ranked = index.top(terms, top, allowed=self._allowed(filters), offset=offset)
+        if not ranked:
+            answer = empty_answer(question, "no_match")
+            answer.terms = known
+            return answer
+        rows = self.store.passages_by_id([pid for pid, _ in ranked])
+        weights = {t: max(index.term_idf(t), 0.01) for t in known}
+        hits = [
+            build_hit(offset + n, score, rows[pid], weights)
+            for n, (pid, score) in enumerate(ranked, start=1)
+            if pid in rows
+        ]
+        return Answer(question=question, hits=hits, terms=known, offset=offset)
+
+    def briefs(self, publication: str, volume: int, issue: int) -> list[dict[str, Any]]:
+        """Return the whole briefs of one issue, cleaned (footer and sign-off removed).
+
+        Raises:
+            BriefNotFoundError: naming what the archive holds instead.
+        """
+        return self.store.find_briefs(publication, volume, issue)
+
+    def stats(self) -> dict[str, Any]:
+        """Return counts per publication and the size of the index."""
+        data = self.store.stats()
+        index = self.index()
+        data["index"] = {
+            "terms": len(index.vocab),
+            "postings": len(index.post_docs),
+            "avg_passage_tokens": round(index.avgdl, 1),
+        }
+        return data
+
+    def close(self) -> None:
+        """Close the store."""
+        self.store.close()

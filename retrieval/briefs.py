@@ -1,0 +1,364 @@
+"""Parse brief text into ``Brief`` records with their passages (pure: no I/O).
+
+The format is the publishers' own: a header line ``Publication: NAME Volume: N Issue: M`` (other
+fields such as ``Date:``, ``By:`` or ``Title:`` may follow in any order), an optional title line,
+paragraphs, an author sign-off (``— SC``) and the publisher's boilerplate footer. A text may hold
+several briefs, each starting at its own header line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from retrieval.errors import BriefFormatError
+from retrieval.sentences import split_sentences
+
+MAX_PASSAGE_WORDS = 150
+
+_HEADER_START_RE = re.compile(r"^\s*Publication\s*:", re.IGNORECASE)
+_FIELD_RE = re.compile(
+    r"\b(Publication|Volume|Vol|Issue|No|Number|Date|By|Author|Title|URL|Link)\s*:\s*", re.I
+)
+_FIELD_NAMES = {
+    "publication": "publication",
+    "volume": "volume",
+    "vol": "volume",
+    "issue": "issue",
+    "no": "issue",
+    "number": "issue",
+    "date": "date",
+    "by": "author",
+    "author": "author",
+    "title": "title",
+    "url": "url",
+    "link": "url",
+}
+_SIGNOFF_RE = re.compile(
+    r"\s*(?:\u2014|\u2013|--)\s*([A-Z][A-Za-z.]{0,5}(?:\s*/\s*[A-Z][A-Za-z.]{0,5})?)\s*$"
+)
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+DEFAULT_FOOTER_PATTERNS: tuple[str, ...] = (
+    r"\bis an? (?:\w+ )?publication of\b",
+    r"\bcopyright\b\s*(?:\(c\)|\u00a9)?\s*\d{4}",
+    r"\u00a9\s*\d{4}",
+    r"\bunauthori[sz]ed (?:reproduction|redistribution)\b",
+    r"\ball rights reserved\b",
+)
+"""Patterns that mark a paragraph as the publisher's boilerplate on their own."""
+
+WEAK_FOOTER_PATTERNS: tuple[str, ...] = (
+    r"\bsubscri(?:be|bing|ption)\b",
+    r"\bplease contact\b",
+    r"\be-?mail\b",
+    r"\bfax\b",
+    r"\bpostal mail\b",
+    r"\bsite maintenance\b",
+)
+"""Patterns of which two together mark a paragraph as boilerplate."""
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A searchable piece of a brief: a paragraph, or part of a long one."""
+
+    position: int
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class Brief:
+    """One brief: its identity, metadata, cleaned text and passages."""
+
+    publication: str
+    volume: int | None
+    issue: int | None
+    text: str
+    title: str | None = None
+    date: str | None = None
+    author: str | None = None
+    url: str | None = None
+    doc_id: str | None = None
+    source: str | None = None
+    passages: list[Passage] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """Return this brief's identity: its ``doc_id``, else publication/volume/issue/title."""
+        if self.doc_id:
+            return f"id:{self.doc_id}"
+        label = self.title or " ".join(self.text.split()[:8])
+        return f"{self.publication.casefold()}|{self.volume}|{self.issue}|{label.casefold()}"
+
+    @property
+    def content_hash(self) -> str:
+        """Return a hash of everything stored for this brief; equal hashes mean nothing changed."""
+        h = hashlib.sha256()
+        for part in (
+            self.publication,
+            self.volume,
+            self.issue,
+            self.title,
+            self.date,
+            self.author,
+            self.url,
+            self.doc_id,
+            self.text,
+        ):
+            h.update(repr(part).encode("utf-8"))
+            h.update(b"\x00")
+        return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class FooterRules:
+    """How the publisher's boilerplate is recognised (configurable per archive)."""
+
+    strong: tuple[str, ...] = DEFAULT_FOOTER_PATTERNS
+    weak: tuple[str, ...] = WEAK_FOOTER_PATTERNS
+
+    def with_extra(self, patterns: list[str] | tuple[str, ...]) -> FooterRules:
+        """Return rules with ``patterns`` added as strong patterns.
+
+        Raises:
+            BriefFormatError: if a pattern is not a valid regular expression.
+        """
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise BriefFormatError(
+                    f"footer pattern {pattern!r} is not a valid regular expression ({exc}); "
+                    "fix or quote it"
+                ) from exc
+        return FooterRules(self.strong + tuple(patterns), self.weak)
+
+    def is_footer(self, paragraph: str) -> bool:
+        """Return whether ``paragraph`` is publisher boilerplate rather than content."""
+        if any(re.search(p, paragraph, re.I) for p in self.strong):
+            return True
+        return sum(1 for p in self.weak if re.search(p, paragraph, re.I)) >= 2
+
+
+def is_header(line: str) -> bool:
+    """Return whether ``line`` starts a brief (a ``Publication:`` header line)."""
+    return bool(_HEADER_START_RE.match(line))
+
+
+def parse_header(line: str, *, source: str | None = None, lineno: int | None = None) -> dict:
+    """Return the fields of a header line as a dict (publication, volume, issue, date, ...).
+
+    Raises:
+        BriefFormatError: if the publication, volume or issue is missing or not a number.
+    """
+    fields: dict = {}
+    matches = list(_FIELD_RE.finditer(line))
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
+        name = _FIELD_NAMES[m.group(1).lower()]
+        raw = line[m.end() : end].strip().rstrip(",;")
+        if raw and name not in fields:
+            fields[name] = raw
+    if not fields.get("publication"):
+        raise BriefFormatError(
+            "header line has no publication name; write it as 'Publication: Monitor'",
+            source=source,
+            line=lineno,
+        )
+    for name in ("volume", "issue"):
+        value: str | None = fields.get(name)
+        if value is None:
+            raise BriefFormatError(
+                f"header line has no {name}; "
+                "write e.g. 'Publication: Monitor Volume: 4 Issue: 142'",
+                source=source,
+                line=lineno,
+            )
+        if not re.fullmatch(r"\d{1,6}", value):
+            raise BriefFormatError(
+                f"header line has a non-numeric {name} {value!r}; use digits, e.g. "
+                f"'{name.capitalize()}: 4'",
+                source=source,
+                line=lineno,
+            )
+        fields[name] = int(value)
+    if "date" in fields and not _DATE_RE.match(fields["date"]):
+        raise BriefFormatError(
+            f"header line has a date {fields['date']!r} that is not YYYY-MM-DD; "
+            "write it as e.g. 'Date: 1998-07-20'",
+            source=source,
+            line=lineno,
+        )
+    return fields
+
+
+def split_passages(paragraphs: list[tuple[int, str]]) -> list[Passage]:
+    """Return passages for ``(offset, paragraph)`` pairs, splitting long paragraphs at sentences.
+
+    A paragraph of more than ``MAX_PASSAGE_WORDS`` words is cut into the fewest chunks of whole
+    sentences that keep each chunk near that size.
+    """
+    passages: list[Passage] = []
+    for offset, para in paragraphs:
+        words = len(para.split())
+        if words <= MAX_PASSAGE_WORDS:
+            passages.append(Passage(len(passages), para, offset, offset + len(para)))
+            continue
+        chunks = -(-words // MAX_PASSAGE_WORDS)
+        target = words / chunks
+        sentences = split_sentences(para)
+        chunk_start: int | None = None
+        chunk_end = 0
+        chunk_words = 0
+        for s, e in sentences:
+            n = len(para[s:e].split())
+            if chunk_start is not None and chunk_words + n / 2 > target:
+                text = para[chunk_start:chunk_end]
+                passages.append(
+                    Passage(len(passages), text, offset + chunk_start, offset + chunk_end)
+                )
+                chunk_start = None
+                chunk_words = 0
+            if chunk_start is None:
+                chunk_start = s
+            chunk_end = e
+            chunk_words += n
+        if chunk_start is not None:
+            text = para[chunk_start:chunk_end]
+            passages.append(Passage(len(passages), text, offset + chunk_start, offset + chunk_end))
+    return passages
+
+
+def build_brief(meta: dict, paragraphs: list[str], *, footer: FooterRules | None = None) -> Brief:
+    """Return a Brief from header fields and raw paragraphs: footer dropped, sign-off taken.
+
+    Raises:
+        BriefFormatError: if no content is left once the footer is removed.
+    """
+    footer = footer or FooterRules()
+    content: list[str] = []
+    for para in paragraphs:
+        para = " ".join(para.split())
+        if not para:
+            continue
+        if footer.is_footer(para):
+            break  # everything from the boilerplate on is the publisher's, not the brief's
+        content.append(para)
+    author = meta.get("author")
+    if content:
+        m = _SIGNOFF_RE.search(content[-1])
+        if m and m.start() > 0:
+            author = author or m.group(1)
+            content[-1] = content[-1][: m.start()].rstrip()
+    if not content:
+        raise BriefFormatError(
+            "brief has no text besides its header and boilerplate; add its paragraphs",
+            source=meta.get("source"),
+            line=meta.get("line"),
+        )
+    text = ""
+    offsets: list[tuple[int, str]] = []
+    for para in content:
+        if text:
+            text += "\n\n"
+        offsets.append((len(text), para))
+        text += para
+    brief = Brief(
+        publication=str(meta["publication"]).strip(),
+        volume=meta.get("volume"),
+        issue=meta.get("issue"),
+        text=text,
+        title=meta.get("title"),
+        date=meta.get("date"),
+        author=author,
+        url=meta.get("url"),
+        doc_id=meta.get("doc_id"),
+        source=meta.get("source"),
+    )
+    brief.passages = split_passages(offsets)
+    return brief
+
+
+def _looks_like_title(line: str) -> bool:
+    words = line.split()
+    return 0 < len(words) <= 16 and not line.rstrip().endswith((".", ",", ";", ":"))
+
+
+def parse_briefs(
+    text: str, *, source: str | None = None, footer: FooterRules | None = None
+) -> list[Brief]:
+    """Return every brief in ``text``, in order; a text may hold several.
+
+    Raises:
+        BriefFormatError: naming the source and line, if there is no header line, a header is
+            malformed, or a brief has no content.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    starts = [i for i, line in enumerate(lines) if is_header(line)]
+    if not starts:
+        raise BriefFormatError(
+            "no header line 'Publication: NAME Volume: N Issue: M' found; add one above each brief",
+            source=source,
+            line=1,
+        )
+    if any(line.strip() for line in lines[: starts[0]]):
+        first = next(i for i, line in enumerate(lines[: starts[0]]) if line.strip())
+        raise BriefFormatError(
+            "text before the first 'Publication:' header line; start the file with the header",
+            source=source,
+            line=first + 1,
+        )
+    briefs: list[Brief] = []
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        meta = parse_header(lines[start], source=source, lineno=start + 1)
+        meta["source"] = source
+        meta["line"] = start + 1
+        body = lines[start + 1 : end]
+        # Header continuation lines ("Title: ...", "Date: ...", "By: ...") right under the header.
+        while body and (not body[0].strip() or _FIELD_RE.match(body[0].strip())):
+            line = body.pop(0).strip()
+            if not line:
+                continue
+            m = _FIELD_RE.match(line)
+            assert m is not None
+            name = _FIELD_NAMES[m.group(1).lower()]
+            value = line[m.end() :].strip()
+            if name in ("volume", "issue", "publication"):
+                body.insert(0, line)
+                break
+            if name == "date" and not _DATE_RE.match(value):
+                raise BriefFormatError(
+                    f"date {value!r} is not YYYY-MM-DD; write it as e.g. 'Date: 1998-07-20'",
+                    source=source,
+                    line=start + 1,
+                )
+            meta.setdefault(name, value)
+        paragraphs = _paragraphs(body)
+        if not meta.get("title") and len(paragraphs) > 1 and _looks_like_title(paragraphs[0]):
+            meta["title"] = " ".join(paragraphs.pop(0).split())
+        briefs.append(build_brief(meta, paragraphs, footer=footer))
+    return briefs
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    """Return paragraphs: blocks separated by blank lines, or single lines if there are none."""
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    if all(line.strip() for line in lines):
+        return [line.strip() for line in lines]
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            paragraphs.append(" ".join(current))
+            current = []
+    if current:
+        paragraphs.append(" ".join(current))
+    return paragraphs

@@ -1,0 +1,41 @@
+"""Named exceptions raised by the retrieval library.
+
+Every message names the offending value and says what to do about it.
+"""
+
+
+class RetrievalError(Exception):
+    """Base class for every error briefbot's retrieval library raises."""
+
+
+class BriefFormatError(RetrievalError):
+    """A brief file or record is not in a format briefbot can read."""
+
+    def __init__(self, message: str, *, source: str | None = None, line: int | None = None):
+        self.source = source
+        self.line = line
+        self.reason = message
+        where = source or "<input>"
+        if line is not None:
+            where = f"{where}, line {line}"
+        super().__init__(f"{where}: {message}")
+
+
+class EmptyArchiveError(RetrievalError):
+    """The archive holds no passages yet."""
+
+
+class NothingToSearchError(RetrievalError):
+    """The question has no searchable words (only stopwords or punctuation)."""
+
+
+class BriefNotFoundError(RetrievalError):
+    """No brief matches the requested publication, volume and issue."""
+
+
+class InvalidQueryError(RetrievalError):
+    """A question or one of its filters is malformed (too long, bad date, bad number)."""
+
+
+class IndexCacheError(RetrievalError):
+    """A saved index cache is missing, corrupt, truncated or from another database."""

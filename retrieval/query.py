@@ -1,0 +1,102 @@
+"""Questions as users type them: the words to search for and the filters written inside them.
+
+Filters may be written in the question itself: ``vol:4``, ``issue:142``, ``in:Monitor`` (or
+``in:"Fortnight in Review"``), ``since:1998-07-01``, ``until:1998-12-31``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+
+from retrieval.errors import InvalidQueryError
+
+MAX_QUESTION_CHARS = 1000
+
+_FILTER_RE = re.compile(
+    r"(?<!\S)(vol|volume|issue|in|pub|since|until):(\"[^\"]*\"|\S+)", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on which passages may answer: publication, volume, issue, date range."""
+
+    publication: str | None = None
+    volume: int | None = None
+    issue: int | None = None
+    since: str | None = None
+    until: str | None = None
+
+    def is_empty(self) -> bool:
+        """Return whether no filter is set."""
+        return self == Filters()
+
+    def merged(self, other: Filters) -> Filters:
+        """Return these filters with every field that ``other`` sets taken from ``other``."""
+        changes = {k: v for k, v in vars(other).items() if v is not None}
+        return replace(self, **changes)
+
+    def describe(self) -> str:
+        """Return the filters as the user would write them, e.g. ``in:Monitor vol:4``."""
+        parts = []
+        if self.publication:
+            pub = self.publication
+            parts.append(f'in:"{pub}"' if " " in pub else f"in:{pub}")
+        if self.volume is not None:
+            parts.append(f"vol:{self.volume}")
+        if self.issue is not None:
+            parts.append(f"issue:{self.issue}")
+        if self.since:
+            parts.append(f"since:{self.since}")
+        if self.until:
+            parts.append(f"until:{self.until}")
+        return " ".join(parts)
+
+
+def check_date(value: str, name: str) -> str:
+    """Return ``value`` if it is a YYYY-MM-DD date.
+
+    Raises:
+        InvalidQueryError: naming the value and the expected form.
+    """
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidQueryError(
+            f"{name} date {value!r} is not a date; write it as YYYY-MM-DD, e.g. 1998-07-01"
+        ) from None
+    return value
+
+
+def _number(value: str, name: str) -> int:
+    if not value.isdigit():
+        raise InvalidQueryError(f"{name} {value!r} is not a number; write e.g. {name}:4")
+    return int(value)
+
+
+def parse_question(text: str) -> tuple[str, Filters]:
+    """Return the question's words with the filters taken out, and the filters.
+
+    Raises:
+        InvalidQueryError: if the question is too long or a filter value is malformed.
+    """
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InvalidQueryError(
+            f"the question is {len(text):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. "
+            "Ask about one thing at a time."
+        )
+    fields: dict[str, str | int] = {}
+    for m in _FILTER_RE.finditer(text):
+        key, value = m.group(1).lower(), m.group(2).strip('"')
+        if key in ("vol", "volume"):
+            fields["volume"] = _number(value, "vol")
+        elif key == "issue":
+            fields["issue"] = _number(value, "issue")
+        elif key in ("in", "pub"):
+            fields["publication"] = value
+        else:
+            fields[key] = check_date(value, key)
+    words = " ".join(_FILTER_RE.sub(" ", text).split())
+    return words, Filters(**fields)  # type: ignore[arg-type]
