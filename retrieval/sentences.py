@@ -10,55 +10,11 @@ from __future__ import annotations
 import re
 
 _ABBREVIATIONS = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "gen",
-        "col",
-        "lt",
-        "maj",
-        "capt",
-        "sgt",
-        "adm",
-        "gov",
-        "sen",
-        "rep",
-        "st",
-        "jr",
-        "sr",
-        "co",
-        "corp",
-        "inc",
-        "ltd",
-        "no",
-        "nos",
-        "vol",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "u.s",
-        "u.k",
-        "u.n",
-        "e.g",
-        "i.e",
-        "etc",
-        "vs",
-        "cf",
-        "approx",
-        "est",
-    ]
+    """
+    mr mrs ms dr prof gen col lt maj capt sgt adm gov sen rep st jr sr co corp inc ltd no nos
+    vol jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e etc vs cf approx
+    est
+    """.split()
 )
 
 # A candidate boundary: sentence punctuation, optional closing quotes/brackets, then whitespace.
