@@ -8,6 +8,7 @@ are kept.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from retrieval.briefs import Brief, FooterRules, build_brief, parse_briefs
 from retrieval.errors import BriefFormatError
 from retrieval.store import Store, WriteSummary
 
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_BYTES = 50_000_000
 TEXT_SUFFIXES = {".txt", ".text", ".brief", ""}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 
@@ -83,11 +84,13 @@ def decode(data: bytes, source: str) -> tuple[str, str | None]:
         return data.decode("utf-8"), None
     except UnicodeDecodeError:
         pass
-    high = bytes(b for b in data if b >= 0x80)
-    as_1251 = high.decode("cp1251", errors="replace")
-    cyrillic = sum(1 for ch in as_1251 if "\u0400" <= ch <= "\u04ff")
-    if cyrillic >= 0.7 * max(1, len(as_1251)):
-        return data.decode("cp1251", errors="replace"), "cp1251"
+    # Under cp1251 every byte from 0xC0 up is a Cyrillic letter, so Latin-1 text read that way
+    # shows Cyrillic letters inside Latin words ("Sociйtй"); real Russian gives whole Cyrillic words.
+    as_1251 = data.decode("cp1251", errors="replace")
+    words = [w for w in re.findall(r"\w+", as_1251) if not w.isascii()]
+    cyrillic = sum(1 for w in words if all("\u0400" <= ch <= "\u04ff" for ch in w))
+    if words and cyrillic >= 0.8 * len(words):
+        return as_1251, "cp1251"
     try:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:

@@ -1,0 +1,124 @@
+"""Answers: the best passages quoted and cited, or a plain "nothing matches"."""
+
+from __future__ import annotations
+
+import pytest
+from rank_bm25 import BM25Okapi
+
+from retrieval.analyzer import analyze
+from retrieval.archive import Archive
+from retrieval.errors import InvalidQueryError
+from retrieval.query import Filters
+
+
+def test_question_is_answered_with_the_passage_and_its_citation(fixture_archive: Archive) -> None:
+    answer = fixture_archive.ask("How many corruption cases is the security council reviewing?")
+    top = answer.hits[0]
+    assert "300 corruption cases" in top.quote
+    assert top.citation.short() == "Monitor, Vol. 4, Issue 142"
+    assert top.citation.render() == (
+        "Monitor, Vol. 4, Issue 142, July 20, 1998 — “Kazakh security chief counts the cost of corruption”"
+    )
+    assert top.quote in top.text
+    assert [top.text[s:e] for s, e in top.quote_spans] == [top.quote]
+
+
+def test_fact_check_question_quotes_the_missing_millions(fixture_archive: Archive) -> None:
+    answer = fixture_archive.ask("did US$4 million vanish when the mining chief fled?")
+    assert "US$4 million went missing" in answer.hits[0].quote
+
+
+def test_matched_terms_are_marked(fixture_archive: Archive) -> None:
+    hit = fixture_archive.ask("Bazhenov mining complex").hits[0]
+    marked = {hit.text[s:e] for s, e in hit.term_spans}
+    assert {"Bazhenov", "mining", "complex"} <= marked
+
+
+def test_default_is_three_hits_and_top_and_offset_page(fixture_archive: Archive) -> None:
+    first = fixture_archive.ask("oil pipeline border treaty corruption")
+    assert [h.rank for h in first.hits] == [1, 2, 3]
+    more = fixture_archive.ask("oil pipeline border treaty corruption", offset=3, top=3)
+    assert more.hits and more.hits[0].rank == 4
+    assert not {h.passage_id for h in first.hits} & {h.passage_id for h in more.hits}
+
+
+def test_footer_text_is_found_in_no_passage(fixture_archive: Archive) -> None:
+    answer = fixture_archive.ask("unauthorized reproduction redistribution subscribing foundation")
+    assert not answer.found
+
+
+def test_passages_sharing_no_token_are_never_returned(fixture_archive: Archive) -> None:
+    answer = fixture_archive.ask("Pyongyang satellite launch")
+    assert not answer.found
+    assert answer.reason == "no_match"
+    assert answer.message == "Nothing in the archive matches that question."
+
+
+@pytest.mark.parametrize("question", ["what is it?", "?!...", "the of and to"])
+def test_question_of_stopwords_only_finds_nothing(fixture_archive: Archive, question: str) -> None:
+    answer = fixture_archive.ask(question)
+    assert answer.reason == "nothing_to_search"
+    assert answer.message.startswith("Nothing to search for")
+
+
+def test_empty_archive_says_run_ingest(archive: Archive) -> None:
+    answer = archive.ask("pipeline")
+    assert answer.reason == "empty_archive"
+    assert "run briefbot ingest" in answer.message
+
+
+@pytest.mark.parametrize(
+    ("filters", "question", "expected"),
+    [
+        (Filters(publication="prism"), "border oil", {"Prism"}),
+        (Filters(volume=3, issue=12), "border oil corruption", {"Prism"}),
+        (Filters(since="1998-01-01"), "oil corruption wages", {"Monitor"}),
+        (Filters(until="1997-12-31"), "oil corruption treaty", {"Prism", "Fortnight in Review"}),
+    ],
+)
+def test_filters_restrict_the_answer(
+    fixture_archive: Archive, filters: Filters, question: str, expected: set[str]
+) -> None:
+    answer = fixture_archive.ask(question, filters=filters, top=10)
+    assert answer.found
+    assert {h.citation.publication for h in answer.hits} == expected
+
+
+def test_filters_written_inside_the_question(fixture_archive: Archive) -> None:
+    answer = fixture_archive.ask('customs border in:"Fortnight in Review" vol:2')
+    assert {h.citation.publication for h in answer.hits} == {"Fortnight in Review"}
+    assert not fixture_archive.ask("border oil in:Monitor issue:999").found
+
+
+def test_bad_filter_and_too_long_question_are_refused(fixture_archive: Archive) -> None:
+    with pytest.raises(InvalidQueryError, match=r"since date '1998-13-01' is not a date"):
+        fixture_archive.ask("oil since:1998-13-01")
+    with pytest.raises(InvalidQueryError, match=r"1,001 characters long; the limit is 1,000"):
+        fixture_archive.ask("x" * 1001)
+
+
+def test_scores_equal_rank_bm25_on_the_archive(fixture_archive: Archive) -> None:
+    store = fixture_archive.store
+    rows = list(store.iter_passages())
+    reference = BM25Okapi([analyze(text) for _, text in rows])
+    question = "oil pipeline corruption cases border treaty wages"
+    expected = reference.get_scores(analyze(question))
+    answer = fixture_archive.ask(question, top=len(rows))
+    position = {pid: n for n, (pid, _) in enumerate(rows)}
+    for hit in answer.hits:
+        assert hit.score == pytest.approx(expected[position[hit.passage_id]], rel=1e-9)
+
+
+def test_json_answer_has_the_documented_fields(fixture_archive: Archive) -> None:
+    data = fixture_archive.ask("Caspian oil tariff").to_json()
+    assert set(data) == {"question", "found", "hits"}
+    assert set(data["hits"][0]) == {
+        "rank",
+        "score",
+        "passage_id",
+        "brief_id",
+        "doc_id",
+        "citation",
+        "quote",
+        "text",
+    }

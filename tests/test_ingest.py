@@ -1,0 +1,147 @@
+"""Ingesting files: folders, JSONL, BEIR corpora, encodings and every kind of bad input."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import Result
+
+from retrieval.archive import Archive
+
+GOOD = "Publication: Monitor Volume: 4 Issue: 7\n\nThe pipeline opened on May 3.\n"
+
+
+def test_folders_are_walked_recursively(archive: Archive, briefs_dir: Path) -> None:
+    report = archive.ingest([briefs_dir])
+    assert report.rejected == []
+    assert report.added == 6  # 1 + 2 + 1 text briefs, 2 JSONL records
+    pubs = {r["publication"] for r in archive.store.db.query("SELECT publication FROM briefs")}
+    assert {"Monitor", "Prism", "Fortnight in Review"} <= pubs
+
+
+def test_jsonl_fields_are_imported(archive: Archive, briefs_dir: Path) -> None:
+    archive.ingest([briefs_dir / "recent.jsonl"])
+    [row] = archive.store.db.query("SELECT * FROM briefs WHERE doc_id = 'ukr-1'")
+    assert (row["publication"], row["volume"], row["issue"]) == ("Monitor", 5, 3)
+    assert (row["date"], row["title"], row["author"]) == (
+        "1999-01-06",
+        "Ukraine's wage arrears",
+        "OV",
+    )
+    assert row["url"] == "https://example.org/monitor/5/3"
+    assert len(archive.store.passages_of_brief(row["id"])) == 2
+
+
+def test_beir_corpus_imports_as_is_and_hits_carry_doc_id(archive: Archive, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(
+        "\n".join(
+            json.dumps(d)
+            for d in [
+                {"_id": "d1", "title": "Wings", "text": "lift distribution on a swept wing"},
+                {"_id": "d2", "title": "Heat", "text": "heat conduction in composite slabs"},
+            ]
+        )
+    )
+    report = archive.ingest([corpus])
+    assert report.added == 2
+    answer = archive.ask("composite slabs")
+    assert answer.hits[0].doc_id == "d2"
+    assert answer.to_json()["hits"][0]["doc_id"] == "d2"
+
+
+def test_reingesting_a_folder_changes_nothing(archive: Archive, briefs_dir: Path) -> None:
+    archive.ingest([briefs_dir])
+    again = archive.ingest([briefs_dir])
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 6)
+
+
+def test_cp1251_file_is_decoded_and_said_so(archive: Archive, tmp_path: Path) -> None:
+    path = tmp_path / "ru.txt"
+    path.write_bytes(
+        "Publication: Monitor Volume: 4 Issue: 8\n\nГазпром поднял цены для Украины.\n".encode(
+            "cp1251"
+        )
+    )
+    report = archive.ingest([path])
+    assert report.added == 1
+    assert report.notices == [f"{path}: not UTF-8; decoded as cp1251"]
+    assert "Газпром" in archive.store.db.execute("SELECT text FROM passages").fetchone()[0]
+
+
+def test_latin1_file_is_decoded_and_said_so(archive: Archive, tmp_path: Path) -> None:
+    path = tmp_path / "fr.txt"
+    path.write_bytes(GOOD.replace("pipeline", "Société Générale pipeline").encode("latin-1"))
+    report = archive.ingest([path])
+    assert report.added == 1
+    assert report.notices == [f"{path}: not UTF-8; decoded as cp1252"]
+    assert archive.ask("Société Générale").found
+
+
+def _write_bad_inputs(folder: Path) -> dict[str, str]:
+    """Write one file per kind of bad input; return file name -> expected message part."""
+    folder.mkdir()
+    (folder / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 10)
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "noheader.txt").write_text("Some prose without a header.\n")
+    (folder / "roman.txt").write_text(GOOD.replace("Volume: 4", "Volume: IV"))
+    with open(folder / "huge.txt", "wb") as f:
+        f.truncate(100 * 1024 * 1024)  # sparse: 100 MB on paper, nothing on disk
+    (folder / "lines.jsonl").write_text(
+        '{"text": "Gazprom cut supplies to Kyiv."}\n{not json}\n{"title": "x"}\n'
+    )
+    (folder / "good.txt").write_text(GOOD)
+    return {
+        "binary.txt": "binary.txt: looks like a binary file (it has NUL bytes)",
+        "empty.txt": "empty.txt: is empty",
+        "noheader.txt": "noheader.txt, line 1: no header line 'Publication: NAME Volume: N Issue: M'",
+        "roman.txt": "roman.txt, line 1: header line has a non-numeric volume 'IV'",
+        "huge.txt": "huge.txt: is 104.9 MB, over the 50 MB limit; split it",
+        "lines.jsonl/2": "lines.jsonl, line 2: is not valid JSON",
+        "lines.jsonl/3": 'lines.jsonl, line 3: has no "text"',
+    }
+
+
+def test_each_bad_input_gets_one_clear_line_and_good_files_are_stored(
+    run_cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    expected = _write_bad_inputs(tmp_path / "in")
+    result = run_cli("ingest", str(tmp_path / "in"))
+    assert result.exit_code == 1
+    rejected = [line for line in result.stderr.splitlines() if line.startswith("rejected: ")]
+    assert len(rejected) == len(expected)
+    for message in expected.values():
+        assert any(message in line for line in rejected), (message, rejected)
+    assert "2 added, 0 updated, 0 unchanged, 7 rejected" in result.stdout
+    assert "Traceback" not in result.output
+
+
+def test_ingest_with_nothing_rejected_exits_zero(
+    run_cli: Callable[..., Result], briefs_dir: Path
+) -> None:
+    result = run_cli("ingest", str(briefs_dir))
+    assert result.exit_code == 0
+    assert result.stdout.startswith("6 added, 0 updated, 0 unchanged, 0 rejected")
+
+
+def test_ingest_reads_stdin(run_cli: Callable[..., Result]) -> None:
+    result = run_cli("ingest", "-", input=GOOD)
+    assert result.exit_code == 0
+    assert result.stdout.startswith("1 added")
+    assert "pipeline" in run_cli("ask", "pipeline opened").stdout
+
+
+def test_missing_path_is_reported(run_cli: Callable[..., Result], tmp_path: Path) -> None:
+    result = run_cli("ingest", str(tmp_path / "nope"))
+    assert result.exit_code == 1
+    assert f"rejected: {tmp_path / 'nope'}: no such file or folder" in result.stderr
+
+
+def test_max_size_option_is_respected(run_cli: Callable[..., Result], tmp_path: Path) -> None:
+    path = tmp_path / "big.txt"
+    path.write_text(GOOD + ("More text about the pipeline. " * 50_000))
+    result = run_cli("ingest", "--max-size", "1", str(path))
+    assert result.exit_code == 1
+    assert "over the 1 MB limit; split it into smaller files or raise --max-size" in result.stderr

@@ -1,0 +1,78 @@
+"""The store: briefs and passages in SQLite, written whole or not at all."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from retrieval.briefs import Brief, Passage, parse_briefs
+from retrieval.errors import BriefNotFoundError, RetrievalError
+from retrieval.store import Store
+
+TEXT = (
+    "Publication: Monitor Volume: 4 Issue: 7\nTitle: Oil\n\nFirst paragraph.\n\nSecond one. — SC\n"
+)
+
+
+def test_tables_named_in_the_issue_exist(store: Store) -> None:
+    assert {"briefs", "passages"} <= set(store.db.table_names())
+    assert {"id", "text"} <= set(store.db.table("passages").columns_dict)
+
+
+def test_reingest_unchanged_brief_is_noop(store: Store) -> None:
+    first = store.add_briefs(parse_briefs(TEXT))
+    generation = store.generation()
+    ids = store.passage_ids()
+    again = store.add_briefs(parse_briefs(TEXT))
+    assert (first.added, again.unchanged, again.added, again.updated) == (1, 1, 0, 0)
+    assert store.passage_ids() == ids
+    assert store.generation() == generation
+
+
+def test_changed_brief_replaces_its_passages(store: Store) -> None:
+    store.add_briefs(parse_briefs(TEXT))
+    [old] = store.db.query("SELECT id, added_at FROM briefs")
+    summary = store.add_briefs(parse_briefs(TEXT.replace("Second one.", "Second, revised.")))
+    assert summary.updated == 1
+    [new] = store.db.query("SELECT id, added_at FROM briefs")
+    assert new == old  # same brief, same entry time
+    texts = [r["text"] for r in store.db.query("SELECT text FROM passages ORDER BY position")]
+    assert texts == ["First paragraph.", "Second, revised."]
+
+
+def test_failed_write_leaves_nothing_half_written(store: Store) -> None:
+    store.add_briefs(parse_briefs(TEXT))
+    good = parse_briefs(TEXT.replace("Issue: 7", "Issue: 8"))[0]
+    bad = Brief("Monitor", 4, 9, "x", passages=[Passage(0, None, 0, 1)])  # type: ignore[arg-type]
+    with pytest.raises(sqlite3.IntegrityError):
+        store.add_briefs([good, bad])
+    assert store.db.table("briefs").count == 1
+    assert store.passage_count() == 2
+
+
+def test_find_briefs_names_what_the_archive_holds(store: Store) -> None:
+    store.add_briefs(parse_briefs(TEXT))
+    assert store.find_briefs("monitor", 4, 7)[0]["title"] == "Oil"
+    with pytest.raises(BriefNotFoundError, match=r"no brief for Monitor, Vol. 4, Issue 8"):
+        store.find_briefs("Monitor", 4, 8)
+    with pytest.raises(
+        BriefNotFoundError, match=r"no publication 'Prism' in the archive \(it holds: Monitor\)"
+    ):
+        store.find_briefs("Prism", 4, 7)
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "not.db"
+    path.write_text("this is not sqlite" * 100)
+    with pytest.raises(RetrievalError, match="is not a briefbot database"):
+        Store(path)
+
+
+def test_migrations_are_recorded_and_reapplying_is_harmless(db_path: Path) -> None:
+    Store(db_path).close()
+    store = Store(db_path)
+    names = [r["name"] for r in store.db.query("SELECT name FROM _sqlite_migrations")]
+    assert "m001_create_briefs" in names
+    assert len(names) == len(set(names))
