@@ -1,4 +1,4 @@
-"""Shared fixtures: an empty store, an archive of handwritten briefs, the sample archive, the CLI."""
+"""Shared fixtures: an empty store, handwritten briefs, the sample archive, the CLI."""
 
 from __future__ import annotations
 

@@ -17,7 +17,8 @@ def test_question_is_answered_with_the_passage_and_its_citation(fixture_archive:
     assert "300 corruption cases" in top.quote
     assert top.citation.short() == "Monitor, Vol. 4, Issue 142"
     assert top.citation.render() == (
-        "Monitor, Vol. 4, Issue 142, July 20, 1998 — “Kazakh security chief counts the cost of corruption”"
+        "Monitor, Vol. 4, Issue 142, July 20, 1998 — "
+        "“Kazakh security chief counts the cost of corruption”"
     )
     assert top.quote in top.text
     assert [top.text[s:e] for s, e in top.quote_spans] == [top.quote]

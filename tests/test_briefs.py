@@ -72,7 +72,10 @@ def test_long_paragraph_splits_at_sentence_boundaries() -> None:
 
 
 def test_footer_patterns_are_configurable() -> None:
-    text = "Publication: Bulletin Volume: 1 Issue: 2\n\nReal content here.\n\nBrought to you by ACME.\n"
+    text = (
+        "Publication: Bulletin Volume: 1 Issue: 2\n\n"
+        "Real content here.\n\nBrought to you by ACME.\n"
+    )
     [default] = parse_briefs(text)
     assert len(default.passages) == 2
     [custom] = parse_briefs(text, footer=FooterRules().with_extra([r"brought to you by"]))
@@ -93,7 +96,8 @@ def test_invalid_footer_pattern_names_the_pattern() -> None:
         ("Publication: Monitor Volume: 4 Issue: 2 Date: July 1998\n\nText.\n", "not YYYY-MM-DD", 1),
         ("Intro\n\nPublication: Monitor Volume: 4 Issue: 2\n\nText.\n", "text before the first", 1),
         (
-            "Publication: Monitor Volume: 4 Issue: 2\n\nText.\n\nPublication: Monitor Volume: x Issue: 3\n",
+            "Publication: Monitor Volume: 4 Issue: 2\n\nText.\n\n"
+            "Publication: Monitor Volume: x Issue: 3\n",
             "non-numeric volume 'x'",
             5,
         ),

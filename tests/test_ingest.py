@@ -96,7 +96,9 @@ def _write_bad_inputs(folder: Path) -> dict[str, str]:
     return {
         "binary.txt": "binary.txt: looks like a binary file (it has NUL bytes)",
         "empty.txt": "empty.txt: is empty",
-        "noheader.txt": "noheader.txt, line 1: no header line 'Publication: NAME Volume: N Issue: M'",
+        "noheader.txt": (
+            "noheader.txt, line 1: no header line 'Publication: NAME Volume: N Issue: M'"
+        ),
         "roman.txt": "roman.txt, line 1: header line has a non-numeric volume 'IV'",
         "huge.txt": "huge.txt: is 104.9 MB, over the 50 MB limit; split it",
         "lines.jsonl/2": "lines.jsonl, line 2: is not valid JSON",

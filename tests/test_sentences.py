@@ -18,7 +18,10 @@ def test_abbreviations_and_initials_do_not_end_sentences() -> None:
 
 
 def test_inline_citation_stays_with_its_sentence() -> None:
-    text = "US$4 million vanished in 1997. (Itar-Tass, May 21) Bribery is rife. (Panorama [Almaty], July 17)"
+    text = (
+        "US$4 million vanished in 1997. (Itar-Tass, May 21) "
+        "Bribery is rife. (Panorama [Almaty], July 17)"
+    )
     assert _split(text) == [
         "US$4 million vanished in 1997. (Itar-Tass, May 21)",
         "Bribery is rife. (Panorama [Almaty], July 17)",
