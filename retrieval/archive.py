@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,21 @@ from retrieval.query import Filters, parse_question
 from retrieval.store import Store
 
 DEFAULT_TOP = 3
+
+
+@dataclass
+class Ranking:
+    """The ranked passages for one question, before quoting.
+
+    ``reason`` is None when passages were found, else why not (``empty_archive``,
+    ``nothing_to_search``, ``no_match``); ``weights`` are the term weights for choosing quotes.
+    """
+
+    terms: list[str]
+    known: list[str]
+    passages: list[tuple[int, float]]
+    reason: str | None = None
+    weights: dict[str, float] = field(default_factory=dict)
 
 
 class Archive:
@@ -111,6 +127,39 @@ class Archive:
 
     # -- answering -----------------------------------------------------------------------
 
+    def rank(
+        self,
+        question: str,
+        *,
+        k: int = DEFAULT_TOP,
+        offset: int = 0,
+        filters: Filters | None = None,
+    ) -> Ranking:
+        """Return the passages that answer ``question``, best first, or why there are none.
+
+        This is ``ask`` without the quotes: the bench ranks deep with it, and ``ask`` builds its
+        hits from it, so both rank alike. Read-only.
+
+        Raises:
+            InvalidQueryError: if the question is too long or a filter is malformed.
+        """
+        words, inline = parse_question(question)
+        filters = (filters or Filters()).merged(inline)
+        terms = analyze(words)
+        index = self.index()
+        if index.size == 0:
+            return Ranking(terms, [], [], "empty_archive")
+        if not terms:
+            return Ranking(terms, [], [], "nothing_to_search")
+        known = index.known_terms(terms)
+        if not known:
+            return Ranking(terms, known, [], "no_match")
+        ranked = index.top(terms, k, allowed=self._allowed(filters), offset=offset)
+        if not ranked:
+            return Ranking(terms, known, [], "no_match")
+        weights = {t: max(index.term_idf(t), 0.01) for t in known}
+        return Ranking(terms, known, ranked, None, weights)
+
     def ask(
         self,
         question: str,
@@ -127,30 +176,18 @@ class Archive:
         Raises:
             InvalidQueryError: if the question is too long or a filter is malformed.
         """
-        words, inline = parse_question(question)
-        filters = (filters or Filters()).merged(inline)
-        terms = analyze(words)
-        index = self.index()
-        if index.size == 0:
-            return empty_answer(question, "empty_archive")
-        if not terms:
-            return empty_answer(question, "nothing_to_search")
-        known = index.known_terms(terms)
-        if not known:
-            return empty_answer(question, "no_match")
-        ranked = index.top(terms, top, allowed=self._allowed(filters), offset=offset)
-        if not ranked:
-            answer = empty_answer(question, "no_match")
-            answer.terms = known
+        ranking = self.rank(question, k=top, offset=offset, filters=filters)
+        if ranking.reason is not None:
+            answer = empty_answer(question, ranking.reason)
+            answer.terms = ranking.known
             return answer
-        rows = self.store.passages_by_id([pid for pid, _ in ranked])
-        weights = {t: max(index.term_idf(t), 0.01) for t in known}
+        rows = self.store.passages_by_id([pid for pid, _ in ranking.passages])
         hits = [
-            build_hit(offset + n, score, rows[pid], weights)
-            for n, (pid, score) in enumerate(ranked, start=1)
+            build_hit(offset + n, score, rows[pid], ranking.weights)
+            for n, (pid, score) in enumerate(ranking.passages, start=1)
             if pid in rows
         ]
-        return Answer(question=question, hits=hits, terms=known, offset=offset)
+        return Answer(question=question, hits=hits, terms=ranking.known, offset=offset)
 
     def briefs(self, publication: str, volume: int, issue: int) -> list[dict[str, Any]]:
         """Return the whole briefs of one issue, cleaned (footer and sign-off removed).
