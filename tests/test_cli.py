@@ -1,0 +1,159 @@
+"""The command line: ask, --json, --queries, brief, stats, chat and start."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from bot.cli import cli
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def loaded(run_cli: Run, briefs_dir: Path) -> Run:
+    """Return run_cli over a database holding the fixture briefs."""
+    assert run_cli("ingest", str(briefs_dir)).exit_code == 0
+    return run_cli
+
+
+def test_ask_prints_quotes_with_citations(loaded: Run) -> None:
+    result = loaded("ask", "how many corruption cases is the security council reviewing?")
+    assert result.exit_code == 0
+    first = result.stdout.split("\n\n")[0]
+    assert "300 *corruption* *cases*" in first
+    assert "— Monitor, Vol. 4, Issue 142, July 20, 1998" in first
+
+
+def test_ask_json_has_the_documented_shape(loaded: Run) -> None:
+    result = loaded("ask", "--json", "--top", "2", "Caspian oil tariff border")
+    data = json.loads(result.stdout)
+    assert data["question"] == "Caspian oil tariff border"
+    assert data["found"] is True
+    assert [h["rank"] for h in data["hits"]] == [1, 2]
+    hit = data["hits"][0]
+    assert hit["citation"].startswith("Prism, Vol. 3, Issue 12")
+    assert hit["quote"] in hit["text"]
+    assert isinstance(hit["passage_id"], int) and isinstance(hit["brief_id"], int)
+
+
+def test_ask_json_when_nothing_matches(loaded: Run) -> None:
+    data = json.loads(loaded("ask", "--json", "Pyongyang satellite").stdout)
+    assert data["found"] is False and data["hits"] == []
+    assert data["message"] == "Nothing in the archive matches that question."
+
+
+def test_ask_queries_file_answers_each_line_with_its_id(loaded: Run, tmp_path: Path) -> None:
+    plain = tmp_path / "q.txt"
+    plain.write_text("Caspian oil tariff\n\nPyongyang satellite\n")
+    lines = [json.loads(x) for x in loaded("ask", "--queries", str(plain)).stdout.splitlines()]
+    assert [(x["id"], x["found"]) for x in lines] == [(1, True), (3, False)]
+    jsonl = tmp_path / "q.jsonl"
+    jsonl.write_text('{"id": "a", "text": "Georgian border troops"}\n{"id": "b", "text": "the"}\n')
+    lines = [json.loads(x) for x in loaded("ask", "--queries", str(jsonl)).stdout.splitlines()]
+    assert [x["id"] for x in lines] == ["a", "b"]
+    assert lines[0]["hits"][0]["citation"].startswith("Prism, Vol. 3, Issue 12")
+    assert lines[1]["found"] is False
+
+
+def test_ask_queries_bad_jsonl_line_names_the_line(loaded: Run, tmp_path: Path) -> None:
+    bad = tmp_path / "q.jsonl"
+    bad.write_text('{"id": "a", "text": "oil"}\n{"id": "b"}\n')
+    result = loaded("ask", "--queries", str(bad))
+    assert result.exit_code == 1
+    assert f'Error: {bad}, line 2: not a JSON object with "text"' in result.stderr
+
+
+def test_ask_needs_a_question(loaded: Run) -> None:
+    result = loaded("ask")
+    assert result.exit_code == 2
+    assert "give a QUESTION or --queries FILE" in result.stderr
+
+
+def test_ask_filters_as_options(loaded: Run) -> None:
+    result = loaded("ask", "--publication", "Prism", "--top", "5", "oil border")
+    assert "Monitor" not in result.stdout and "Prism, Vol. 3" in result.stdout
+    bad = loaded("ask", "--since", "1998-02-30", "oil")
+    assert bad.exit_code == 2
+    assert "--since date '1998-02-30' is not a date; write it as YYYY-MM-DD" in bad.stderr
+
+
+def test_ask_too_long_question_is_refused(loaded: Run) -> None:
+    result = loaded("ask", "oil " * 300)
+    assert result.exit_code == 1
+    assert "the limit is 1,000. Ask about one thing at a time." in result.stderr
+
+
+def test_ask_on_empty_archive_says_run_ingest(run_cli: Run) -> None:
+    result = run_cli("ask", "pipeline")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "The archive is empty — run briefbot ingest to add briefs."
+
+
+def test_brief_prints_the_whole_cleaned_brief(loaded: Run) -> None:
+    result = loaded("brief", "monitor", "4", "142")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Monitor, Vol. 4, Issue 142, July 20, 1998")
+    assert "US$4 million went missing" in result.stdout
+    assert result.stdout.rstrip().endswith("— SC")
+    assert "Copyright" not in result.stdout
+
+
+def test_brief_of_an_issue_with_two_briefs_prints_both(loaded: Run) -> None:
+    result = loaded("brief", "Prism", "3", "12")
+    assert "Caspian pipeline talks stall" in result.stdout
+    assert "Georgian border guards take over the coast" in result.stdout
+
+
+def test_brief_not_found_says_what_to_do(loaded: Run) -> None:
+    result = loaded("brief", "Monitor", "4", "999")
+    assert result.exit_code == 1
+    assert "Error: no brief for Monitor, Vol. 4, Issue 999; see which issues there are" in (
+        result.stderr
+    )
+
+
+def test_stats_counts_per_publication(loaded: Run) -> None:
+    result = loaded("stats")
+    assert result.stdout.startswith("6 briefs, ")
+    assert "- Prism: 2 briefs, 1997-06-13 to 1997-06-13 (Vol. 3: issues 12)" in result.stdout
+    assert "Index: " in result.stdout
+    data = json.loads(loaded("stats", "--json").stdout)
+    assert data["briefs"] == 6 and data["index"]["terms"] > 0
+
+
+def test_chat_answers_like_ask_and_pages_with_more(loaded: Run) -> None:
+    result = loaded("chat", input="Caspian oil tariff\nmore\n/brief Prism 3 12\n/quit\n")
+    assert result.exit_code == 0
+    assert "SOCAR" in result.stdout
+    assert "Georgian border guards" in result.stdout
+
+
+def test_bad_database_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "x.db"
+    path.write_text("not a database" * 100)
+    result = CliRunner().invoke(cli, ["--db", str(path), "stats"])
+    assert result.exit_code == 1
+    assert "is not a briefbot database" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_db_from_environment(
+    tmp_path: Path, briefs_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BRIEFBOT_DB", str(tmp_path / "env.db"))
+    runner = CliRunner()
+    assert runner.invoke(cli, ["ingest", str(briefs_dir)]).exit_code == 0
+    assert (tmp_path / "env.db").exists()
+
+
+def test_start_without_token_builds_the_sample_and_opens_chat(run_cli: Run) -> None:
+    result = run_cli("start", input="/sources\n/quit\n")
+    assert result.exit_code == 0
+    assert "Built the sample archive" in result.stderr
+    assert "Ask a question" in result.stdout
+    assert "Monitor:" in result.stdout
