@@ -5,9 +5,9 @@ passages that contain it and how often. Answering a question touches only the po
 question's terms, so its cost grows with how common those terms are, not with the archive.
 
 The formula is rank-bm25's, trap for trap: ``idf = ln(N - n + 0.5) - ln(n + 0.5)``; terms
-with a negative idf get ``epsilon * mean(idf)`` instead (a term in exactly half the passages keeps
-an idf of 0); a term repeated in the question counts once per repetition. "No match" is decided by shared
-terms, never by a score, because a score can be 0 or negative for a real match.
+with a negative idf get ``epsilon * mean(idf)`` instead (a term in exactly half the passages
+keeps an idf of 0); a term repeated in the question counts once per repetition. "No match" is
+decided by shared terms, never by a score, because a score can be 0 or negative for a real match.
 """
 
 from __future__ import annotations

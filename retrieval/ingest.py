@@ -85,7 +85,7 @@ def decode(data: bytes, source: str) -> tuple[str, str | None]:
     except UnicodeDecodeError:
         pass
     # Under cp1251 every byte from 0xC0 up is a Cyrillic letter, so Latin-1 text read that way
-    # shows Cyrillic letters inside Latin words ("Sociйtй"); real Russian gives whole Cyrillic words.
+    # shows Cyrillic letters inside Latin words ("Sociйtй"); Russian gives whole Cyrillic words.
     as_1251 = data.decode("cp1251", errors="replace")
     words = [w for w in re.findall(r"\w+", as_1251) if not w.isascii()]
     cyrillic = sum(1 for w in words if all("\u0400" <= ch <= "\u04ff" for ch in w))
