@@ -59,3 +59,62 @@ def m001_create_briefs(db: Database) -> None:
     meta: Table = db.table("meta")
     meta.create({"key": str, "value": str}, pk="key")
     meta.insert({"key": "generation", "value": "0"})
+
+
+@migrations()
+def m010_create_question_log(db: Database) -> None:
+    """Create ``bot_questions``: every question the bot answered, with the passages it showed.
+
+    A row's id is also the short key that the answer's buttons carry (Telegram allows 64 bytes of
+    callback data), so "More" and the feedback buttons keep working after a restart.
+    """
+    db.execute(
+        """
+        CREATE TABLE bot_questions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            asked_at TEXT NOT NULL,
+            user_id INTEGER,
+            chat_id INTEGER,
+            kind TEXT NOT NULL,
+            question TEXT NOT NULL,
+            result_offset INTEGER NOT NULL DEFAULT 0,
+            found INTEGER NOT NULL,
+            passage_ids TEXT NOT NULL DEFAULT '[]'
+        )
+        """
+    )
+    db.table("bot_questions").create_index(["asked_at"])
+
+
+@migrations()
+def m011_create_feedback(db: Database) -> None:
+    """Create ``bot_feedback``: one 👍/👎 per user and answer, with the question and passages."""
+    db.execute(
+        """
+        CREATE TABLE bot_feedback (
+            question_id INTEGER NOT NULL REFERENCES bot_questions(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL,
+            vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+            question TEXT NOT NULL,
+            passage_ids TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (question_id, user_id)
+        )
+        """
+    )
+
+
+@migrations()
+def m012_create_access_list(db: Database) -> None:
+    """Create ``bot_access``: who admins allowed (/allow) or denied (/deny), by user id, chat id
+    or @username."""
+    db.execute(
+        """
+        CREATE TABLE bot_access (
+            subject TEXT PRIMARY KEY,
+            allowed INTEGER NOT NULL,
+            changed_by INTEGER,
+            changed_at TEXT NOT NULL
+        )
+        """
+    )
