@@ -1,10 +1,32 @@
-"""Pure rendering of answers: plain text for the terminal (Telegram HTML lives beside it)."""
+"""Pure rendering of replies: plain text for the terminal, Telegram HTML for the bot.
+
+Telegram HTML: every piece of archive text is escaped; in a quote the best sentence is bold and
+matched words are underlined; messages are split under 4,096 characters at paragraph, line,
+sentence or word boundaries, never inside a tag or a word, and never empty.
+"""
 
 from __future__ import annotations
 
+import html
+import itertools
+import re
 from typing import Any
 
+from bot.conversation import (
+    AnswerReply,
+    BriefReply,
+    CheckReply,
+    Notice,
+    Reply,
+)
 from retrieval.answer import Answer, Citation, Hit
+from retrieval.check import ClaimCheck
+from retrieval.sentences import split_sentences
+
+MAX_MESSAGE_CHARS = 4096
+"""Telegram's limit for one message's text (we count the raw HTML, so we are always under it)."""
+QUOTE_CONTEXT_CHARS = 480
+"""A quote shows the best sentences plus whole neighbouring sentences up to about this length."""
 
 
 def mark_terms(text: str, spans: list[tuple[int, int]], start: int, end: int) -> str:
@@ -79,3 +101,339 @@ def _ranges(numbers: list[int]) -> str:
         else:
             runs.append([n, n])
     return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in runs)
+
+
+# -- plain text for the terminal ----------------------------------------------------------
+
+
+def comparison_lines(check: ClaimCheck) -> list[str]:
+    """Return, in plain text, which of the claim's numbers and names the passages contain.
+
+    Never a verdict: the last line says so.
+    """
+    if not check.has_facts:
+        return ["The claim has no numbers or names to compare; read the passages."]
+    lines = []
+    if check.numbers_found or check.numbers_missing:
+        parts = []
+        if check.numbers_found:
+            parts.append("in the passages: " + ", ".join(q.text for q in check.numbers_found))
+        if check.numbers_missing:
+            missing = []
+            for m in check.numbers_missing:
+                if m.evidence_gives:
+                    gives = ", ".join(q.text for q in m.evidence_gives)
+                    missing.append(f"{m.claim.text} (they give {gives})")
+                else:
+                    missing.append(m.claim.text)
+            parts.append("not in them: " + ", ".join(missing))
+        lines.append("Numbers — " + "; ".join(parts) + ".")
+    if check.names_found or check.names_missing:
+        parts = []
+        if check.names_found:
+            parts.append("in the passages: " + ", ".join(check.names_found))
+        if check.names_missing:
+            parts.append("not in them: " + ", ".join(check.names_missing))
+        lines.append("Names — " + "; ".join(parts) + ".")
+    lines.append("This shows what the passages say, not whether the claim holds.")
+    return lines
+
+
+def render_check_plain(reply: CheckReply) -> str:
+    """Return a /check reply as terminal text: the passages, then the comparison."""
+    if not reply.evidence or reply.comparison is None:
+        return reply.message or "Nothing in the archive bears on this."
+    blocks = [
+        f"{hit.rank}. “{quote_plain(hit)}”\n   — {hit.citation.render()}" for hit in reply.evidence
+    ]
+    blocks.append("\n".join(comparison_lines(reply.comparison)))
+    return "\n\n".join(blocks)
+
+
+def render_text(reply: Reply) -> str:
+    """Return any reply as terminal text."""
+    if isinstance(reply, Notice):
+        return reply.text
+    if isinstance(reply, AnswerReply):
+        text = render_plain(reply.answer)
+        if reply.has_more:
+            text += "\n\n(Type more for the next passages.)"
+        return text
+    if isinstance(reply, CheckReply):
+        return render_check_plain(reply)
+    if isinstance(reply, BriefReply):
+        return "\n\n".join(render_brief_plain(b) for b in reply.briefs)
+    return render_sources_plain(reply.stats)
+
+
+# -- Telegram HTML --------------------------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    """Return ``text`` safe for Telegram HTML (``<``, ``>`` and ``&`` escaped)."""
+    return html.escape(text, quote=False)
+
+
+def quote_window(hit: Hit, max_chars: int = QUOTE_CONTEXT_CHARS) -> tuple[int, int]:
+    """Return the span of ``hit.text`` to show: the quote's sentences plus whole neighbours.
+
+    Neighbouring sentences (the one before first, then the one after, alternately) are added
+    while the span stays within ``max_chars``; the quote itself is always whole.
+    """
+    text = hit.text
+    spans = split_sentences(text)
+    if hit.quote_spans:
+        core = (min(s for s, _ in hit.quote_spans), max(e for _, e in hit.quote_spans))
+    else:
+        core = (0, len(text))
+    if not spans:
+        return core
+    inside = [i for i, (s, e) in enumerate(spans) if e > core[0] and s < core[1]]
+    if not inside:
+        return core
+    first, last = inside[0], inside[-1]
+    start, end = min(spans[first][0], core[0]), max(spans[last][1], core[1])
+    grew = True
+    while grew:
+        grew = False
+        if first > 0 and end - spans[first - 1][0] <= max_chars:
+            first -= 1
+            start = spans[first][0]
+            grew = True
+        if last + 1 < len(spans) and spans[last + 1][1] - start <= max_chars:
+            last += 1
+            end = spans[last][1]
+            grew = True
+    return start, end
+
+
+def mark_html(
+    text: str,
+    start: int,
+    end: int,
+    bold: list[tuple[int, int]],
+    underline: list[tuple[int, int]],
+) -> str:
+    """Return ``text[start:end]`` escaped, with ``bold`` spans in ``<b>`` and ``underline`` spans
+    in ``<u>`` (nested inside the bold where they meet)."""
+    cuts = {start, end}
+    for s, e in [*bold, *underline]:
+        if s < end and e > start:
+            cuts.update((max(s, start), min(e, end)))
+    points = sorted(cuts)
+    out: list[str] = []
+    in_b = in_u = False
+    for a, b in itertools.pairwise(points):
+        want_b = any(s <= a and b <= e for s, e in bold)
+        want_u = any(s <= a and b <= e for s, e in underline)
+        if want_b != in_b:
+            if in_u:
+                out.append("</u>")
+                in_u = False
+            out.append("<b>" if want_b else "</b>")
+            in_b = want_b
+        if want_u != in_u:
+            out.append("<u>" if want_u else "</u>")
+            in_u = want_u
+        out.append(escape(text[a:b]))
+    if in_u:
+        out.append("</u>")
+    if in_b:
+        out.append("</b>")
+    return "".join(out)
+
+
+def quote_html(hit: Hit) -> str:
+    """Return the hit's quote as Telegram HTML: best sentence(s) bold, matched words underlined,
+    with "…" where the passage goes on."""
+    start, end = quote_window(hit)
+    bold: list[tuple[int, int]] = []
+    for s, e in sorted(hit.quote_spans):
+        if bold and not hit.text[bold[-1][1] : s].strip():
+            bold[-1] = (bold[-1][0], e)  # neighbouring sentences: one bold run
+        else:
+            bold.append((s, e))
+    body = mark_html(hit.text, start, end, bold, hit.term_spans)
+    before = "…" if hit.text[:start].strip() else ""
+    after = "…" if hit.text[end:].strip() else ""
+    return f"{before}{body}{after}"
+
+
+def citation_html(citation: Citation, url: str | None = None) -> str:
+    """Return a citation in italics, linked to the brief when it has an http(s) URL."""
+    text = escape(citation.render())
+    if url and re.match(r"https?://\S+$", url):
+        text = f'<a href="{html.escape(url, quote=True)}">{text}</a>'
+    return f"<i>{text}</i>"
+
+
+def hit_html(hit: Hit, *, numbered: bool = True) -> str:
+    """Return one quoted passage as a block: the quote, then "— citation" on its own line."""
+    number = f"{hit.rank}. " if numbered else ""
+    return f"{number}{quote_html(hit)}\n— {citation_html(hit.citation, hit.url)}"
+
+
+def render_answer_html(answer: Answer) -> list[str]:
+    """Return an answer as Telegram messages: one block per passage, or the reason for none."""
+    if not answer.found:
+        return [escape(answer.message or "Nothing in the archive matches that question.")]
+    return split_html("\n\n".join(hit_html(h) for h in answer.hits))
+
+
+def render_check_html(reply: CheckReply) -> list[str]:
+    """Return a /check reply as Telegram messages: the passages, then what they contain."""
+    if not reply.evidence or reply.comparison is None:
+        return [escape(reply.message or "Nothing in the archive bears on this.")]
+    blocks = [f"Passages that bear on “{escape(reply.claim)}”:"]
+    blocks += [hit_html(h) for h in reply.evidence]
+    lines = comparison_lines(reply.comparison)
+    blocks.append("\n".join([f"<b>{escape(lines[0])}</b>", *map(escape, lines[1:])]))
+    return split_html("\n\n".join(blocks))
+
+
+def render_brief_html(brief: dict[str, Any]) -> list[str]:
+    """Return one whole brief as Telegram messages: citation in bold, paragraphs, author."""
+    citation = Citation(
+        publication=brief["publication"],
+        volume=brief["volume"],
+        issue=brief["issue"],
+        date=brief["date"],
+        title=brief["title"],
+        doc_id=brief["doc_id"],
+    )
+    head = f"<b>{escape(citation.render())}</b>"
+    url = brief.get("url")
+    if url and re.match(r"https?://\S+$", url):
+        head += f'\n<a href="{html.escape(url, quote=True)}">{escape(url)}</a>'
+    parts = [head, escape(brief["text"])]
+    if brief.get("author"):
+        parts.append(f"— {escape(brief['author'])}")
+    return split_html("\n\n".join(parts))
+
+
+def render_html(reply: Reply) -> list[str]:
+    """Return any reply as Telegram HTML messages, each non-empty and under 4,096 characters."""
+    if isinstance(reply, Notice):
+        return split_html(escape(reply.text))
+    if isinstance(reply, AnswerReply):
+        return render_answer_html(reply.answer)
+    if isinstance(reply, CheckReply):
+        return render_check_html(reply)
+    if isinstance(reply, BriefReply):
+        return [chunk for brief in reply.briefs for chunk in render_brief_html(brief)]
+    lines = render_sources_plain(reply.stats).split("\n")
+    return split_html("\n".join([f"<b>{escape(lines[0])}</b>", *map(escape, lines[1:])]))
+
+
+# -- splitting ------------------------------------------------------------------------------
+
+_ATOM_RE = re.compile(r"<[^>]*>|&#?\w+;|\s+|[^<&\s]+|&")
+_TAG_NAME_RE = re.compile(r"</?\s*([\w-]+)")
+_SENTENCE_END = (".", "!", "?", "…", "”", ")", ":", ";")
+
+
+def _u16(text: str) -> int:
+    """Return the length of ``text`` in UTF-16 code units, as Telegram counts."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def _closing(stack: list[tuple[str, str]]) -> str:
+    return "".join(f"</{name}>" for name, _ in reversed(stack))
+
+
+def _after(stack: list[tuple[str, str]], atom: str) -> list[tuple[str, str]]:
+    """Return the open-tag stack after ``atom``."""
+    if not atom.startswith("<"):
+        return stack
+    m = _TAG_NAME_RE.match(atom)
+    if m is None:
+        return stack
+    name = m.group(1).lower()
+    if atom.startswith("</"):
+        for i in range(len(stack) - 1, -1, -1):
+            if stack[i][0] == name:
+                return stack[:i] + stack[i + 1 :]
+        return stack
+    return [*stack, (name, atom)]
+
+
+def _break_priority(atoms: list[str], j: int) -> int:
+    """Return how good a place the whitespace ``atoms[j]`` is to split: paragraph > line >
+    sentence > word."""
+    if "\n\n" in atoms[j]:
+        return 3
+    if "\n" in atoms[j]:
+        return 2
+    k = j - 1
+    while k >= 0 and atoms[k].startswith("<"):
+        k -= 1
+    return 1 if k >= 0 and atoms[k].endswith(_SENTENCE_END) else 0
+
+
+def _visible(chunk: str) -> str:
+    return html.unescape(re.sub(r"<[^>]*>", "", chunk)).strip()
+
+
+def split_html(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
+    """Return well-formed Telegram HTML ``text`` cut into messages of at most ``limit`` characters.
+
+    Cuts fall at the best whitespace in the second half of a message: a paragraph break, else a
+    line break, else a sentence end, else between words. Tags open at a cut are closed before it
+    and reopened after it; a cut never falls inside a tag, an entity or a word (except a single
+    word longer than a whole message). Messages with no visible text are dropped.
+    """
+    atoms = _ATOM_RE.findall(text)
+    chunks: list[str] = []
+    stack: list[tuple[str, str]] = []
+    i = 0
+    while i < len(atoms):
+        while i < len(atoms) and atoms[i].isspace():
+            i += 1
+        if i >= len(atoms):
+            break
+        prefix = "".join(tag for _, tag in stack)
+        parts = [prefix]
+        length = _u16(prefix)
+        current = stack
+        breaks: list[tuple[int, int, int, int, list[tuple[str, str]]]] = []
+        j = i
+        while j < len(atoms):
+            atom = atoms[j]
+            nxt = _after(current, atom)
+            if length + _u16(atom) + _u16(_closing(nxt)) > limit:
+                break
+            if atom.isspace() and j > i:
+                breaks.append((_break_priority(atoms, j), j, len(parts), length, current))
+            parts.append(atom)
+            length += _u16(atom)
+            current = nxt
+            j += 1
+        if j == len(atoms):
+            chunks.append("".join(parts) + _closing(current))
+            break
+        good = [b for b in breaks if b[3] >= limit // 2]
+        if good:
+            best = max(good, key=lambda b: (b[0], b[1]))
+        elif breaks:
+            best = breaks[-1]
+        else:
+            best = None
+        if best is not None:
+            _, k, nparts, _, at = best
+            chunks.append("".join(parts[:nparts]) + _closing(at))
+            i, stack = k + 1, at
+            continue
+        atom = atoms[j]
+        if j > i and (atom.startswith(("<", "&")) or not atoms[j - 1][:1].isalnum()):
+            chunks.append("".join(parts) + _closing(current))
+            i, stack = j, current
+            continue
+        # One word longer than a whole message: the only cut that must fall inside a word.
+        room = max(1, limit - length - _u16(_closing(current)))
+        head = atom[:room]
+        while _u16(head) > room and len(head) > 1:
+            head = head[:-1]
+        atoms[j : j + 1] = [head, atom[len(head) :]]
+        chunks.append("".join(parts) + head + _closing(current))
+        i, stack = j + 1, current
+    return [c.strip() for c in chunks if _visible(c)]

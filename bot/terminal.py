@@ -1,56 +1,60 @@
-"""The terminal chat: the bot's conversation, in plain text, on stdin and stdout."""
+"""The terminal chat: the bot's conversation, in plain text, on stdin and stdout.
+
+It answers through the same ``Conversation`` as the Telegram bot, with the same commands
+(/ask, /check, /brief, /sources, /help), so a question gets the same passages in both.
+"""
 
 from __future__ import annotations
 
-import re
+from typing import Any
 
 import click
 
-from bot.render import render_brief_plain, render_plain, render_sources_plain
+from bot.conversation import Conversation, Notice, help_text, usage
+from bot.render import render_text
 from retrieval.archive import Archive
-from retrieval.errors import RetrievalError
 
-HELP = """Type a question and press Enter. Filters may go inside it: vol:4 issue:142 in:Monitor
-since:1998-07-01 until:1998-12-31.
-  more                         the next results for the last question
-  /brief PUBLICATION VOL ISSUE the whole brief, e.g. /brief Monitor 4 139
-  /sources                     what the archive holds
-  /help                        this help;  /quit (or Ctrl-D) leaves"""
+QUIT = ("/quit", "/exit", "quit", "exit")
 
 
-def respond(archive: Archive, text: str, state: dict) -> str | None:
-    """Return the reply to one line typed in the chat, or None to leave."""
+def respond(archive: Archive, text: str, state: dict[str, Any]) -> str | None:
+    """Return the reply to one line typed in the chat ("" for nothing), or None to leave.
+
+    ``state`` carries the last question and its offset between calls, for "more".
+    """
     text = text.strip()
     if not text:
         return ""
-    if text in ("/quit", "/exit", "quit", "exit"):
+    if text.lower() in QUIT:
         return None
-    if text in ("/help", "/start", "help"):
-        return HELP
-    if text == "/sources":
-        return render_sources_plain(archive.store.stats())
-    if text.startswith("/brief"):
-        m = re.fullmatch(r"/brief\s+(.+?)\s+(\d+)\s+(\d+)", text)
-        if not m:
-            return "Usage: /brief PUBLICATION VOLUME ISSUE, e.g. /brief Monitor 4 139"
-        try:
-            briefs = archive.briefs(m.group(1).strip('"'), int(m.group(2)), int(m.group(3)))
-        except RetrievalError as exc:
-            return str(exc)
-        return "\n\n".join(render_brief_plain(b) for b in briefs)
-    question, offset = text, 0
+    conversation = Conversation(archive)
+    command, _, args = text.partition(" ")
+    command = command.lower().split("@", 1)[0]
+    args = args.strip()
+    if command in ("/help", "/start", "help"):
+        return help_text(terminal=True)
+    if command == "/sources":
+        return render_text(conversation.sources())
+    if command == "/brief":
+        return render_text(conversation.brief(args))
+    if command == "/check":
+        return render_text(conversation.check(args))
     if text.lower() == "more":
         if not state.get("question"):
             return "Ask a question first."
-        question, offset = state["question"], state.get("offset", 0) + 3
-    try:
-        answer = archive.ask(question, offset=offset)
-    except RetrievalError as exc:
-        return str(exc)
-    state["question"], state["offset"] = question, offset
-    if not answer.found and offset:
-        return "No more passages match that question."
-    return render_plain(answer)
+        question, offset = state["question"], state.get("offset", 0) + conversation.top
+    elif command == "/ask":
+        question, offset = args, 0
+    elif command.startswith("/"):
+        return f"Unknown command {command}. /help lists the commands."
+    else:
+        question, offset = text, 0
+    reply = conversation.ask(question, offset=offset)
+    if not isinstance(reply, Notice):
+        state["question"], state["offset"] = question, offset
+    elif not question:
+        return usage("ask")
+    return render_text(reply)
 
 
 def run_terminal_chat(archive: Archive) -> None:
@@ -60,7 +64,7 @@ def run_terminal_chat(archive: Archive) -> None:
         f"briefbot — {stats['briefs']} briefs, {stats['passages']} passages. "
         "Ask a question (/help for commands, /quit to leave)."
     )
-    state: dict = {}
+    state: dict[str, Any] = {}
     while True:
         try:
             line = input("> ")

@@ -1,0 +1,203 @@
+"""The bot's settings, read once at the edge from the environment and command-line options.
+
+``load_settings`` is the only function that reads the environment. To add a setting: add a field
+with a default to ``Settings``, read it in ``load_settings`` (option first, then environment), and
+name what is wrong and how to fix it when the value is bad.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+DEFAULT_DB = "data/briefbot.db"
+DEFAULT_API_URL = "https://api.telegram.org"
+DEFAULT_RATE_LIMIT = 20
+DEFAULT_TOP = 3
+DEFAULT_LISTEN = "127.0.0.1"
+DEFAULT_PORT = 8443
+
+# A token from @BotFather: the bot's numeric id, a colon, then 35 characters (we accept 30+).
+TOKEN_RE = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{30,}")
+# Telegram's rule for setWebhook's secret_token.
+SECRET_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_SUBJECT_RE = re.compile(r"-?\d{1,20}|@[A-Za-z][A-Za-z0-9_]{3,31}")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names it and says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot needs to run, checked.
+
+    ``allowed`` holds user ids, chat ids (as strings) and lower-cased ``@usernames``; an empty
+    set means the bot is open to everyone (unless an admin has since used /allow). ``admins``
+    are user ids allowed to /allow, /deny and /stats.
+    """
+
+    token: str = field(repr=False)
+    db: str = DEFAULT_DB
+    api_url: str = DEFAULT_API_URL
+    allowed: frozenset[str] = frozenset()
+    admins: frozenset[int] = frozenset()
+    rate_limit: int = DEFAULT_RATE_LIMIT
+    top: int = DEFAULT_TOP
+    webhook_url: str | None = None
+    listen: str = DEFAULT_LISTEN
+    port: int = DEFAULT_PORT
+    secret_token: str | None = field(default=None, repr=False)
+
+    @property
+    def base_url(self) -> str:
+        """Return the Bot API base for python-telegram-bot: it appends ``<TOKEN>/METHOD``."""
+        return f"{self.api_url}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        """Return the file download base for python-telegram-bot."""
+        return f"{self.api_url}/file/bot"
+
+    @property
+    def webhook_path(self) -> str:
+        """Return the path part of the webhook URL, where the local server listens."""
+        return urlsplit(self.webhook_url or "").path.strip("/")
+
+
+def load_settings(env: Mapping[str, str] | None = None, **options: Any) -> Settings:
+    """Return Settings from command-line ``options`` (which win) and the environment.
+
+    Options are the ``Settings`` field names; a value of None means "not given".
+
+    Raises:
+        ConfigError: naming the variable or option that is missing or malformed and the fix. The
+            token itself is never part of the message.
+    """
+    env = os.environ if env is None else env
+    unknown = set(options) - set(Settings.__dataclass_fields__)
+    if unknown:
+        raise TypeError(f"unknown settings: {sorted(unknown)}")
+
+    def pick(name: str, var: str) -> Any:
+        value = options.get(name)
+        if value is None or value == "":
+            value = env.get(var) or None
+        return value
+
+    token = (pick("token", "TELEGRAM_BOT_TOKEN") or "").strip()
+    if not token:
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather, then "
+            "export TELEGRAM_BOT_TOKEN=<the token it gives you> (see docs/telegram.md)"
+        )
+    if not TOKEN_RE.fullmatch(token):
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN is malformed: a bot token is the bot's id, a colon and 35 "
+            "letters, digits, '-' or '_' (like 123456789:AAE...); copy it again from @BotFather"
+        )
+    api_url = str(pick("api_url", "BRIEFBOT_API_URL") or DEFAULT_API_URL).rstrip("/")
+    if not re.match(r"https?://[^/\s]+", api_url):
+        raise ConfigError(
+            f"BRIEFBOT_API_URL {api_url!r} is not an http(s) URL; "
+            "write e.g. http://127.0.0.1:8081 for a local telegram-bot-api server"
+        )
+    if api_url.endswith("/bot"):
+        api_url = api_url[: -len("/bot")]
+    allowed = parse_subjects(pick("allowed", "BRIEFBOT_ALLOWED"), "BRIEFBOT_ALLOWED")
+    admins = _parse_admins(pick("admins", "BRIEFBOT_ADMINS"))
+    rate_limit = _positive_int(pick("rate_limit", "BRIEFBOT_RATE_LIMIT"), "BRIEFBOT_RATE_LIMIT")
+    top = _positive_int(pick("top", "BRIEFBOT_TOP"), "BRIEFBOT_TOP")
+    if top is not None and top > 10:
+        raise ConfigError(f"BRIEFBOT_TOP {top} is too large; answers quote at most 10 passages")
+    webhook_url = pick("webhook_url", "BRIEFBOT_WEBHOOK_URL")
+    if webhook_url is not None and not str(webhook_url).startswith("https://"):
+        raise ConfigError(
+            f"--webhook URL {webhook_url!r} must start with https:// (Telegram only calls HTTPS "
+            "webhooks); put a TLS proxy such as nginx or Caddy in front of --listen/--port"
+        )
+    port = pick("port", "BRIEFBOT_WEBHOOK_PORT")
+    try:
+        port = int(port) if port is not None else DEFAULT_PORT
+    except ValueError:
+        raise ConfigError(f"--port {port!r} is not a number; write e.g. --port 8443") from None
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"--port {port} is out of range; use 1-65535, e.g. 8443")
+    secret = pick("secret_token", "BRIEFBOT_WEBHOOK_SECRET")
+    if secret is not None and not SECRET_TOKEN_RE.fullmatch(str(secret)):
+        raise ConfigError(
+            "--secret-token may only hold letters, digits, '_' and '-' (1-256 of them)"
+        )
+    if webhook_url and secret is None:
+        secret = secrets.token_urlsafe(32)
+    return Settings(
+        token=token,
+        db=str(pick("db", "BRIEFBOT_DB") or DEFAULT_DB),
+        api_url=api_url,
+        allowed=allowed,
+        admins=admins,
+        rate_limit=rate_limit if rate_limit is not None else DEFAULT_RATE_LIMIT,
+        top=top if top is not None else DEFAULT_TOP,
+        webhook_url=webhook_url,
+        listen=str(pick("listen", "BRIEFBOT_WEBHOOK_LISTEN") or DEFAULT_LISTEN),
+        port=port,
+        secret_token=secret,
+    )
+
+
+def parse_subjects(value: Any, name: str) -> frozenset[str]:
+    """Return the user ids, chat ids and @usernames in a comma/space separated list, normalised.
+
+    Raises:
+        ConfigError: naming the entry that is neither a number nor an @username.
+    """
+    if value is None:
+        return frozenset()
+    items = value if isinstance(value, list | tuple | set | frozenset) else str(value).split(",")
+    out = set()
+    for item in items:
+        for part in str(item).split():
+            subject = normalize_subject(part)
+            if subject is None:
+                raise ConfigError(
+                    f"{name} entry {part!r} is neither a user/chat id nor an @username; "
+                    "write e.g. 123456789,-1001234567890,@alice"
+                )
+            out.add(subject)
+    return frozenset(out)
+
+
+def normalize_subject(text: str) -> str | None:
+    """Return a user id, chat id or ``@username`` in its stored form, or None if it is neither."""
+    text = text.strip().strip(",")
+    if _SUBJECT_RE.fullmatch(text):
+        return text.lower() if text.startswith("@") else str(int(text))
+    return None
+
+
+def _parse_admins(value: Any) -> frozenset[int]:
+    subjects = parse_subjects(value, "BRIEFBOT_ADMINS")
+    bad = [s for s in subjects if s.startswith("@") or int(s) <= 0]
+    if bad:
+        raise ConfigError(
+            f"BRIEFBOT_ADMINS entry {bad[0]!r} is not a user id; admins are numeric user ids "
+            "(ask @userinfobot, or send the bot a message and read the id it answers with)"
+        )
+    return frozenset(int(s) for s in subjects)
+
+
+def _positive_int(value: Any, name: str) -> int | None:
+    if value is None:
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} {value!r} is not a whole number; write e.g. {name}=20") from None
+    if number < 1:
+        raise ConfigError(f"{name} is {number}; it must be at least 1")
+    return number
