@@ -257,6 +257,67 @@ def chat(ctx: click.Context) -> None:
 
 
 @cli.command()
+@click.option(
+    "--webhook",
+    "webhook_url",
+    metavar="URL",
+    envvar="BRIEFBOT_WEBHOOK_URL",
+    help="Receive updates at this public https:// URL instead of long polling "
+    "(env BRIEFBOT_WEBHOOK_URL).",
+)
+@click.option(
+    "--listen",
+    envvar="BRIEFBOT_WEBHOOK_LISTEN",
+    help="With --webhook: the local address to listen on [default: 127.0.0.1].",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    envvar="BRIEFBOT_WEBHOOK_PORT",
+    help="With --webhook: the local port to listen on [default: 8443].",
+)
+@click.option(
+    "--secret-token",
+    envvar="BRIEFBOT_WEBHOOK_SECRET",
+    help="With --webhook: the secret Telegram sends with each update [default: random].",
+)
+@click.pass_context
+def run(
+    ctx: click.Context,
+    webhook_url: str | None,
+    listen: str | None,
+    port: int | None,
+    secret_token: str | None,
+) -> None:
+    """Run the Telegram bot (TELEGRAM_BOT_TOKEN): long polling, or a webhook with --webhook URL.
+
+    BRIEFBOT_ALLOWED and BRIEFBOT_ADMINS say who may use it; see docs/telegram.md.
+    """
+    from bot.app import BotStartError, build_application, run_application
+    from bot.config import ConfigError, load_settings
+
+    if not webhook_url and (listen or port or secret_token):
+        raise click.UsageError("--listen, --port and --secret-token only apply with --webhook URL")
+    try:
+        settings = load_settings(
+            db=ctx.obj["db"],
+            webhook_url=webhook_url,
+            listen=listen,
+            port=port,
+            secret_token=secret_token,
+        )
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    archive = open_archive(settings.db)
+    try:
+        run_application(build_application(settings, archive), settings)
+    except BotStartError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        archive.close()
+
+
+@cli.command()
 @click.pass_context
 def start(ctx: click.Context) -> None:
     """What `make run` does: the bot if TELEGRAM_BOT_TOKEN is set, else the terminal chat.

@@ -194,20 +194,24 @@ class Conversation:
         self.archive = archive
         self.top = top
 
-    def ask(self, question: str, *, offset: int = 0) -> AnswerReply | Notice:
+    def ask(
+        self, question: str, *, offset: int = 0, top: int | None = None
+    ) -> AnswerReply | Notice:
         """Return the passages answering ``question`` from ``offset`` on, or a line saying why not.
 
-        An answer that finds nothing carries the reason in ``answer.message``. A malformed or
-        over-long question gives a Notice naming the problem.
+        ``top`` overrides how many passages to quote. An answer that finds nothing carries the
+        reason in ``answer.message``. A malformed or over-long question gives a Notice naming the
+        problem.
         """
         if not question.strip():
             return Notice(usage("ask"))
+        top = top or self.top
         try:
-            answer = self.archive.ask(question, top=self.top + 1, offset=offset)
+            answer = self.archive.ask(question, top=top + 1, offset=offset)
         except RetrievalError as exc:
             return Notice(_sentence(str(exc)))
-        has_more = len(answer.hits) > self.top
-        answer.hits = answer.hits[: self.top]
+        has_more = len(answer.hits) > top
+        answer.hits = answer.hits[:top]
         if offset and not answer.found:
             answer.message = NO_MORE
         return AnswerReply(answer, has_more)

@@ -1,0 +1,335 @@
+"""Build the Telegram application; run it with long polling or a webhook.
+
+``build_application`` only builds (tests drive the result against a fake Bot API server);
+``run_application`` runs it the way python-telegram-bot intends (``run_polling`` /
+``run_webhook``, which call ``post_init`` and ``post_shutdown``).
+
+Extension point: a feature (issue 4's digests, say) is a ``Feature`` appended to ``FEATURES``
+below. Its handlers are registered after the core commands, buttons and inline mode and before
+the catch-alls (free text, unknown commands), and its ``on_startup`` runs in ``post_init`` once the
+commands are registered. Its commands go in ``bot.conversation.COMMANDS`` so that /help and the
+Telegram command menu list them; its settings are fields of ``bot.config.Settings``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import traceback
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Bot, BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    InlineQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot import handlers
+from bot.access import AccessList, RateLimiter
+from bot.config import Settings
+from bot.conversation import COMMANDS, Conversation
+from bot.handlers import SERVICES_KEY, BotServices
+from bot.questions import QuestionLog
+from retrieval.archive import Archive
+
+logger = logging.getLogger(__name__)
+
+App = Application[Any, Any, Any, Any, Any, Any]
+
+MAX_SEND_RETRIES = 5
+"""How often a request that Telegram answered with 429 (RetryAfter) is retried before giving up."""
+REFRESH_SECONDS = 30
+"""How often the archive index is brought up to date with briefs ingested by other processes."""
+ACCESS_GROUP = -1
+"""Handler group of the access gate: it runs before every other handler."""
+
+OPEN_WARNING = (
+    "BRIEFBOT_ALLOWED is not set and no one has been /allow-ed: the bot is OPEN TO EVERYONE on "
+    "Telegram who finds @%s. Set BRIEFBOT_ALLOWED to your team's user ids, chat ids or "
+    "@usernames (see docs/telegram.md)."
+)
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A front-end feature added to the bot: its handlers and, optionally, a startup step.
+
+    Args:
+        name: a short name, for logs.
+        handlers: returns the feature's handlers, given the settings.
+        on_startup: awaited in ``post_init`` (e.g. to reschedule saved jobs).
+    """
+
+    name: str
+    handlers: Callable[[Settings], Sequence[BaseHandler[Any, Any, Any]]]
+    on_startup: Callable[[App], Awaitable[None]] | None = None
+
+
+FEATURES: list[Feature] = []
+"""Features registered by ``build_application``, in order. Append new features here."""
+
+
+class BotStartError(Exception):
+    """The bot could not start (token rejected, Bot API unreachable); the message says why."""
+
+
+# -- the token never reaches a log ----------------------------------------------------------
+
+_SECRETS: set[str] = set()
+_base_factory: Callable[..., logging.LogRecord] | None = None
+
+
+def redact(text: str) -> str:
+    """Return ``text`` with every protected secret (the bot token) replaced by ``<token>``."""
+    for secret in _SECRETS:
+        text = text.replace(secret, "<token>")
+    return text
+
+
+def protect_secret(secret: str) -> None:
+    """Make every log record created from now on carry ``<token>`` instead of ``secret``.
+
+    python-telegram-bot puts the token in some messages (``Bot.__repr__``, ``InvalidToken``) and
+    httpx logs request URLs that contain it; this covers every logger and handler, including
+    ones added later. Idempotent.
+    """
+    global _base_factory
+    if not secret:
+        return
+    _SECRETS.add(secret)
+    if _base_factory is not None:
+        return
+    base = logging.getLogRecordFactory()
+    _base_factory = base
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = base(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed log call: leave it to logging to report
+            return record
+        if any(s in message for s in _SECRETS):
+            record.msg, record.args = redact(message), None
+        if record.exc_info and record.exc_info[1] is not None:
+            text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+            if any(s in text for s in _SECRETS):
+                record.exc_text = redact(text)
+        return record
+
+    logging.setLogRecordFactory(factory)
+
+
+# -- building -------------------------------------------------------------------------------
+
+
+def build_application(settings: Settings, archive: Archive) -> App:
+    """Return the bot's Application, ready to run; nothing is sent to Telegram yet.
+
+    Args:
+        settings: the checked settings (token, API URL, access lists, limits).
+        archive: the archive to answer from; the caller keeps ownership and closes it.
+    """
+    protect_secret(settings.token)
+    # httpx logs every request URL, and every URL holds the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    defaults = Defaults(
+        parse_mode=ParseMode.HTML,
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+    )
+    application = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.base_url)
+        .base_file_url(settings.base_file_url)
+        .defaults(defaults)
+        .rate_limiter(AIORateLimiter(max_retries=MAX_SEND_RETRIES))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    db = archive.store.db
+    application.bot_data[SERVICES_KEY] = BotServices(
+        settings=settings,
+        conversation=Conversation(archive, top=settings.top),
+        access=AccessList(db, settings.allowed, settings.admins),
+        limiter=RateLimiter(settings.rate_limit),
+        questions=QuestionLog(db),
+        executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefbot-db"),
+    )
+    add_handlers(application, settings)
+    return application
+
+
+def add_handlers(application: App, settings: Settings) -> None:
+    """Register every handler, in the order they are tried.
+
+    1. the access gate (group -1): strangers get one line and nothing else;
+    2. commands (``/ask@botname`` works: CommandHandler checks the bot's name);
+    3. buttons and inline mode;
+    4. the handlers of each ``Feature`` in ``FEATURES``;
+    5. catch-alls: private text is a question, group text only when addressed to the bot,
+       unknown commands, non-text messages in private chats.
+    """
+    new_message = filters.UpdateType.MESSAGE
+    application.add_handler(TypeHandler(Update, handlers.gate), group=ACCESS_GROUP)
+    commands = {
+        "start": handlers.start,
+        "help": handlers.help_command,
+        "ask": handlers.ask,
+        "check": handlers.check,
+        "brief": handlers.brief,
+        "sources": handlers.sources,
+        "allow": handlers.allow,
+        "deny": handlers.deny,
+        "stats": handlers.stats,
+    }
+    for name, callback in commands.items():
+        application.add_handler(CommandHandler(name, callback, filters=new_message))
+    application.add_handlers(
+        [
+            CallbackQueryHandler(handlers.more_button, pattern=r"^more:\d+$"),
+            CallbackQueryHandler(handlers.brief_button, pattern=r"^brief:\d+$"),
+            CallbackQueryHandler(handlers.vote_button, pattern=r"^vote:\d+:-?1$"),
+            CallbackQueryHandler(handlers.stale_button),
+            InlineQueryHandler(handlers.inline_query),
+        ]
+    )
+    for feature in FEATURES:
+        application.add_handlers(list(feature.handlers(settings)))
+    private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
+    text = filters.TEXT & ~filters.COMMAND & new_message
+    application.add_handlers(
+        [
+            MessageHandler(private & text, handlers.private_message),
+            MessageHandler(groups & text, handlers.group_message),
+            MessageHandler(filters.COMMAND & new_message, handlers.unknown_command),
+            MessageHandler(
+                private & new_message & ~filters.TEXT & ~filters.StatusUpdate.ALL,
+                handlers.not_text,
+            ),
+        ]
+    )
+    application.add_error_handler(handlers.error_handler)
+
+
+async def post_init(application: App) -> None:
+    """Startup: register the command menu, warn if the bot is open, schedule the archive refresh,
+    then run each feature's ``on_startup``."""
+    svc: BotServices = application.bot_data[SERVICES_KEY]
+    await application.bot.set_my_commands(
+        [BotCommand(c.name, c.description) for c in COMMANDS if not c.admin]
+    )
+    if svc.access.is_open:
+        logger.warning(OPEN_WARNING, application.bot.username)
+    else:
+        allowed, _ = svc.access.entries()
+        logger.info("Allowlist: %d entries, %d admins", len(allowed), len(svc.access.admins))
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            refresh_archive, interval=REFRESH_SECONDS, first=REFRESH_SECONDS, name="refresh"
+        )
+    for feature in FEATURES:
+        if feature.on_startup is not None:
+            await feature.on_startup(application)
+    logger.info("Bot @%s is ready", application.bot.username)
+
+
+async def post_shutdown(application: App) -> None:
+    """Shutdown: finish the database thread's work and stop it."""
+    svc: BotServices = application.bot_data[SERVICES_KEY]
+    svc.executor.shutdown(wait=True)
+
+
+async def refresh_archive(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Bring the index up to date with briefs another process ingested, and forget idle users.
+
+    Questions would rebuild it anyway; doing it here keeps the first question after an ingest
+    fast.
+    """
+    svc = handlers.services(context)
+    await svc.run(svc.conversation.archive.index)
+    svc.limiter.forget_idle()
+
+
+# -- running --------------------------------------------------------------------------------
+
+
+async def check_token(settings: Settings) -> None:
+    """Ask the Bot API who we are, so that a bad token or an unreachable server is one clear
+    line before python-telegram-bot's own start-up (which logs a traceback) begins.
+
+    Raises:
+        BotStartError: naming the problem and the fix, never the token.
+    """
+    bot = Bot(settings.token, base_url=settings.base_url, base_file_url=settings.base_file_url)
+    try:
+        async with bot:
+            pass  # initialising the bot calls getMe
+    except InvalidToken:
+        raise BotStartError(
+            f"the Bot API at {settings.api_url} rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); "
+            "it may have been revoked: get the current token from @BotFather (/token)"
+        ) from None
+    except NetworkError as exc:
+        raise BotStartError(
+            f"could not reach the Bot API at {settings.api_url} ({redact(str(exc))}); "
+            "check the network or BRIEFBOT_API_URL"
+        ) from None
+    except TelegramError as exc:
+        raise BotStartError(f"Telegram refused to start the bot: {redact(str(exc))}") from None
+
+
+def run_application(application: App, settings: Settings) -> None:
+    """Run the bot until Ctrl-C or SIGTERM: long polling, or a webhook if one is configured.
+
+    Raises:
+        BotStartError: if Telegram rejects the token or the Bot API cannot be reached; the
+            message never contains the token.
+    """
+    asyncio.run(check_token(settings))
+    try:
+        if settings.webhook_url:
+            logger.info(
+                "Webhook mode: %s, listening on %s:%d",
+                settings.webhook_url,
+                settings.listen,
+                settings.port,
+            )
+            application.run_webhook(
+                listen=settings.listen,
+                port=settings.port,
+                url_path=settings.webhook_path,
+                webhook_url=settings.webhook_url,
+                secret_token=settings.secret_token,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            logger.info("Long polling %s", settings.api_url)
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except InvalidToken:
+        raise BotStartError(
+            f"the Bot API at {settings.api_url} rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); "
+            "it may have been revoked: get the current token from @BotFather (/token)"
+        ) from None
+    except NetworkError as exc:
+        raise BotStartError(
+            f"could not reach the Bot API at {settings.api_url} ({redact(str(exc))}); "
+            "check the network or BRIEFBOT_API_URL"
+        ) from None
+    except TelegramError as exc:
+        raise BotStartError(f"Telegram refused to start the bot: {redact(str(exc))}") from None

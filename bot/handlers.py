@@ -1,0 +1,642 @@
+"""Thin async handlers: parse the update, call the Conversation off the event loop, render, reply.
+
+Handlers reach the archive and the bot's tables through ``BotServices`` in ``context.bot_data``.
+Every database call runs on one worker thread (``BotServices.run``), so SQLite is only ever used
+from that thread and the event loop never waits on the disk or an index rebuild.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, TypeVar
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InlineQueryResultsButton,
+    InputTextMessageContent,
+    Message,
+    Update,
+)
+from telegram.constants import ChatAction, ChatType, MessageEntityType
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
+
+from bot.access import AccessList, RateLimiter, Who
+from bot.config import Settings, normalize_subject
+from bot.conversation import (
+    COMMANDS,
+    AnswerReply,
+    CheckReply,
+    Conversation,
+    Notice,
+    Reply,
+    help_text,
+    usage,
+)
+from bot.questions import QuestionLog
+from bot.render import escape, hit_html, render_html
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Context = ContextTypes.DEFAULT_TYPE
+
+SERVICES_KEY = "briefbot"
+INLINE_RESULTS = 5
+INLINE_CACHE_SECONDS = 10
+SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again in a moment."
+GROUPS = (ChatType.GROUP, ChatType.SUPERGROUP)
+
+
+@dataclass
+class BotServices:
+    """What the handlers use: settings, the conversation, access, rate limit and question log."""
+
+    settings: Settings
+    conversation: Conversation
+    access: AccessList
+    limiter: RateLimiter
+    questions: QuestionLog
+    executor: ThreadPoolExecutor
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Return ``fn(*args, **kwargs)``, run on the database thread."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, partial(fn, *args, **kwargs))
+
+
+def services(context: Context | Application[Any, Any, Any, Any, Any, Any]) -> BotServices:
+    """Return the BotServices stored in ``bot_data`` by ``build_application``."""
+    return context.bot_data[SERVICES_KEY]
+
+
+# -- who is asking ------------------------------------------------------------------------
+
+
+def refusal_line(who: Who, *, group: bool = False) -> str:
+    """Return the one line an unlisted person gets: their id and how to ask for access."""
+    where = f" and this chat's id is {who.chat_id}" if group and who.chat_id is not None else ""
+    return (
+        f"Sorry, this bot is only for its team. Your Telegram user id is {who.user_id}{where}: "
+        f"send it to the bot's admin and ask them to /allow {who.user_id}."
+    )
+
+
+def rate_line(services_: BotServices, user_id: int) -> str:
+    """Return the one polite line for someone over the rate limit."""
+    wait = services_.limiter.retry_in(user_id)
+    return (
+        f"You have asked {services_.settings.rate_limit} questions in the last minute; "
+        f"please wait {wait} s and ask again."
+    )
+
+
+def addressed_text(message: Message, bot_id: int, bot_username: str) -> str | None:
+    """Return the question in a group message addressed to the bot (a mention of it or a reply to
+    one of its messages), without the mention; None when the message is chatter."""
+    text = message.text or ""
+    mention = "@" + bot_username.lower()
+    mentioned = any(
+        value.lower() == mention
+        for value in message.parse_entities([MessageEntityType.MENTION]).values()
+    )
+    reply = message.reply_to_message
+    replied = reply is not None and reply.from_user is not None and reply.from_user.id == bot_id
+    if not mentioned and not replied:
+        return None
+    return " ".join(re.sub(rf"@{re.escape(bot_username)}\b", " ", text, flags=re.I).split())
+
+
+def _is_our_command(message: Message, bot_username: str) -> bool:
+    commands = message.parse_entities([MessageEntityType.BOT_COMMAND])
+    for entity, value in commands.items():
+        if entity.offset != 0:
+            continue
+        name, _, target = value[1:].partition("@")
+        known = any(c.name == name.lower() for c in COMMANDS)
+        return (not target and known) or target.lower() == bot_username.lower()
+    return False
+
+
+def _is_for_us(update: Update, context: Context) -> bool:
+    """Return whether the update asks something of the bot (so a stranger deserves a refusal)."""
+    if update.callback_query or update.inline_query:
+        return True
+    message = update.message
+    if message is None or message.from_user is None:
+        return False
+    if message.chat.type == ChatType.PRIVATE:
+        return True
+    bot = context.bot
+    if _is_our_command(message, bot.username):
+        return True
+    return addressed_text(message, bot.id, bot.username) is not None
+
+
+async def gate(update: Update, context: Context) -> None:
+    """Let allowed people through; refuse everyone else in one line, with no archive content.
+
+    Runs before every other handler (group -1). Stops the update for strangers and for updates
+    that are not for the bot (edits, chatter, channel posts).
+    """
+    svc = services(context)
+    user = update.effective_user
+    if user is None:
+        raise ApplicationHandlerStop
+    chat = update.effective_chat
+    who = Who(user.id, user.username, chat.id if chat and not update.inline_query else None)
+    if svc.access.allows(who):
+        return
+    if not _is_for_us(update, context):
+        raise ApplicationHandlerStop
+    logger.info("Refused user %s in chat %s", user.id, who.chat_id)
+    line = refusal_line(who, group=bool(chat and chat.type in GROUPS))
+    if update.callback_query:
+        await update.callback_query.answer(line[:200], show_alert=True)
+    elif update.inline_query:
+        await update.inline_query.answer(
+            [],
+            cache_time=0,
+            is_personal=True,
+            button=InlineQueryResultsButton(
+                text=f"Not allowed (user id {user.id}): tap for how to ask",
+                start_parameter="access",
+            ),
+        )
+    elif update.message:
+        await update.message.reply_text(escape(line))
+    raise ApplicationHandlerStop
+
+
+# -- replying -----------------------------------------------------------------------------
+
+
+async def send_html(
+    message: Message,
+    chunks: list[str],
+    *,
+    markup: InlineKeyboardMarkup | None = None,
+    quote: bool = False,
+) -> None:
+    """Send message chunks in order (the keyboard under the last); never an empty message."""
+    chunks = [c for c in chunks if c.strip()]
+    if not chunks:
+        logger.warning("Nothing to send in chat %s", message.chat_id)
+        return
+    for n, chunk in enumerate(chunks):
+        last = n == len(chunks) - 1
+        await message.reply_text(
+            chunk, reply_markup=markup if last else None, do_quote=quote and n == 0
+        )
+
+
+def answer_keyboard(question_id: int, reply: AnswerReply | CheckReply) -> InlineKeyboardMarkup:
+    """Return the buttons under an answer: More (if there is more), 👍/👎, and Full brief.
+
+    Callback data stays far under Telegram's 64 bytes: the question's id in the log, or a
+    brief's id.
+    """
+    hits = reply.answer.hits if isinstance(reply, AnswerReply) else reply.evidence
+    first = []
+    if isinstance(reply, AnswerReply) and reply.has_more:
+        first.append(InlineKeyboardButton("More ▸", callback_data=f"more:{question_id}"))
+    first.append(InlineKeyboardButton("👍", callback_data=f"vote:{question_id}:1"))
+    first.append(InlineKeyboardButton("👎", callback_data=f"vote:{question_id}:-1"))
+    ranks: dict[int, list[int]] = {}
+    for hit in hits:
+        ranks.setdefault(hit.brief_id, []).append(hit.rank)
+    briefs = []
+    for brief_id, numbers in ranks.items():
+        label = "Full brief" if len(ranks) == 1 else f"Full brief {', '.join(map(str, numbers))}"
+        briefs.append(InlineKeyboardButton(label, callback_data=f"brief:{brief_id}"))
+    return InlineKeyboardMarkup([first, briefs])
+
+
+async def deliver(
+    update: Update,
+    context: Context,
+    reply: Reply,
+    *,
+    kind: str,
+    question: str,
+    target: Message,
+    offset: int = 0,
+) -> None:
+    """Log an answer or check, then send it to ``target``'s chat with its buttons."""
+    svc = services(context)
+    markup = None
+    if isinstance(reply, AnswerReply | CheckReply):
+        hits = reply.answer.hits if isinstance(reply, AnswerReply) else reply.evidence
+        user = update.effective_user
+        question_id = await svc.run(
+            svc.questions.record,
+            kind=kind,
+            question=question,
+            offset=offset,
+            passage_ids=[h.passage_id for h in hits],
+            user_id=user.id if user else None,
+            chat_id=target.chat_id,
+        )
+        if hits:
+            markup = answer_keyboard(question_id, reply)
+    group = target.chat.type in GROUPS
+    await send_html(target, render_html(reply), markup=markup, quote=group)
+
+
+async def _take_question(update: Update, context: Context) -> bool:
+    """Return whether the asker is within the rate limit; if not, tell them in one line."""
+    svc = services(context)
+    user = update.effective_user
+    if user is None or svc.limiter.allow(user.id):
+        return True
+    line = rate_line(svc, user.id)
+    if update.callback_query:
+        await update.callback_query.answer(line, show_alert=True)
+    elif update.inline_query:
+        await update.inline_query.answer(
+            [],
+            cache_time=0,
+            is_personal=True,
+            button=InlineQueryResultsButton(
+                text="Too many questions; wait a minute", start_parameter="help"
+            ),
+        )
+    elif update.effective_message:
+        await update.effective_message.reply_text(escape(line))
+    return False
+
+
+async def answer_question(update: Update, context: Context, question: str) -> None:
+    """Answer ``question`` in the update's chat: rate limit, typing…, quotes and buttons."""
+    message = update.effective_message
+    if message is None:
+        return
+    if not question.strip():
+        await message.reply_text(escape(usage("ask")))
+        return
+    if not await _take_question(update, context):
+        return
+    await message.reply_chat_action(ChatAction.TYPING)
+    svc = services(context)
+    reply = await svc.run(svc.conversation.ask, question)
+    await deliver(update, context, reply, kind="ask", question=question, target=message)
+
+
+def _command_args(message: Message) -> str:
+    """Return the text after the command ("/ask@bot  why?" -> "why?"), or the text of the
+    message replied to when the command stands alone."""
+    parts = (message.text or "").split(None, 1)
+    args = parts[1].strip() if len(parts) > 1 else ""
+    if not args and message.reply_to_message and message.reply_to_message.text:
+        args = message.reply_to_message.text.strip()
+    return args
+
+
+# -- commands -----------------------------------------------------------------------------
+
+
+async def start(update: Update, context: Context) -> None:
+    """Greet: what the bot does, the commands, and the user's id."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    svc = services(context)
+    if context.args == ["access"]:
+        await message.reply_text(escape("You have access. Ask me anything about the archive."))
+        return
+    text = help_text(bot_username=context.bot.username, admin=svc.access.is_admin(user.id))
+    await message.reply_text(escape(f"{text}\n\n(Your Telegram user id is {user.id}.)"))
+
+
+async def help_command(update: Update, context: Context) -> None:
+    """Send /help: every command with one example."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    svc = services(context)
+    text = help_text(bot_username=context.bot.username, admin=svc.access.is_admin(user.id))
+    await message.reply_text(escape(text))
+
+
+async def ask(update: Update, context: Context) -> None:
+    """/ask QUESTION (or /ask in reply to a message): quote the passages that answer it."""
+    if update.effective_message:
+        await answer_question(update, context, _command_args(update.effective_message))
+
+
+async def check(update: Update, context: Context) -> None:
+    """/check CLAIM: the passages that bear on the claim and what they hold of its facts."""
+    message = update.effective_message
+    if message is None:
+        return
+    claim = _command_args(message)
+    if not claim:
+        await message.reply_text(escape(usage("check")))
+        return
+    if not await _take_question(update, context):
+        return
+    await message.reply_chat_action(ChatAction.TYPING)
+    svc = services(context)
+    reply = await svc.run(svc.conversation.check, claim)
+    await deliver(update, context, reply, kind="check", question=claim, target=message)
+
+
+async def brief(update: Update, context: Context) -> None:
+    """/brief PUBLICATION VOLUME ISSUE: the whole brief(s) of that issue."""
+    message = update.effective_message
+    if message is None:
+        return
+    await message.reply_chat_action(ChatAction.TYPING)
+    svc = services(context)
+    reply = await svc.run(svc.conversation.brief, _command_args(message))
+    await send_html(message, render_html(reply), quote=message.chat.type in GROUPS)
+
+
+async def sources(update: Update, context: Context) -> None:
+    """/sources: what the archive holds."""
+    message = update.effective_message
+    if message is None:
+        return
+    svc = services(context)
+    reply = await svc.run(svc.conversation.sources)
+    await send_html(message, render_html(reply))
+
+
+async def private_message(update: Update, context: Context) -> None:
+    """In a private chat any text is a question."""
+    message = update.effective_message
+    if message is not None:
+        await answer_question(update, context, message.text or "")
+
+
+async def group_message(update: Update, context: Context) -> None:
+    """In a group, answer a message that mentions the bot or replies to it; ignore chatter."""
+    message = update.effective_message
+    if message is None:
+        return
+    question = addressed_text(message, context.bot.id, context.bot.username)
+    if question is None:
+        return
+    if not question:
+        name = context.bot.username
+        await message.reply_text(escape(f"Ask me after my name, e.g. @{name} who is Bazhenov?"))
+        return
+    await answer_question(update, context, question)
+
+
+async def unknown_command(update: Update, context: Context) -> None:
+    """Say which commands exist when someone uses one we don't have (in groups only if it was
+    addressed to us by name)."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    word = message.text.split(None, 1)[0]
+    name, _, target = word.partition("@")
+    if message.chat.type != ChatType.PRIVATE and target.lower() != context.bot.username.lower():
+        return
+    await message.reply_text(escape(f"I don't know {name}. /help lists what I can do."))
+
+
+async def not_text(update: Update, context: Context) -> None:
+    """In a private chat, ask for text when someone sends a sticker, photo or file."""
+    if update.effective_message:
+        await update.effective_message.reply_text(
+            escape("Send me a question as text, e.g. Who fled with US$4 million?")
+        )
+
+
+# -- admin commands -----------------------------------------------------------------------
+
+
+async def _admin_only(update: Update, context: Context) -> bool:
+    user = update.effective_user
+    message = update.effective_message
+    if user is None or message is None:
+        return False
+    if services(context).access.is_admin(user.id):
+        return True
+    await message.reply_text(escape("Only the bot's admins (BRIEFBOT_ADMINS) can do that."))
+    return False
+
+
+async def _set_access(update: Update, context: Context, allowed: bool) -> None:
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None or not await _admin_only(update, context):
+        return
+    svc = services(context)
+    command = "allow" if allowed else "deny"
+    raw = (message.text or "").split()[1:]
+    if not raw and message.reply_to_message and message.reply_to_message.from_user:
+        raw = [str(message.reply_to_message.from_user.id)]
+    subjects = [normalize_subject(r) for r in raw]
+    if not raw or None in subjects:
+        bad = next((r for r, s in zip(raw, subjects, strict=True) if s is None), None)
+        what = f"{bad!r} is not a user id, chat id or @username. " if bad else ""
+        await message.reply_text(escape(f"{what}{usage(command)}"))
+        return
+    was_open = svc.access.is_open
+    for subject in subjects:
+        assert subject is not None
+        await svc.run(svc.access.set, subject, allowed, by=user.id)
+    done = ", ".join(s for s in subjects if s)
+    text = f"Allowed {done}." if allowed else f"Denied {done}."
+    if allowed and was_open:
+        text += " The bot was open to everyone; now only its allowlist and admins may use it."
+    admins = [s for s in subjects if s and s.lstrip("-").isdigit() and svc.access.is_admin(int(s))]
+    if not allowed and admins:
+        text += f" ({', '.join(admins)} stay allowed as admins.)"
+    logger.info("Admin %s: /%s %s", user.id, command, done)
+    await message.reply_text(escape(text))
+
+
+async def allow(update: Update, context: Context) -> None:
+    """/allow USER_ID|@USERNAME|CHAT_ID (admins): let someone use the bot; stored in SQLite."""
+    await _set_access(update, context, True)
+
+
+async def deny(update: Update, context: Context) -> None:
+    """/deny USER_ID|@USERNAME|CHAT_ID (admins): stop someone using the bot; stored in SQLite."""
+    await _set_access(update, context, False)
+
+
+async def stats(update: Update, context: Context) -> None:
+    """/stats (admins): questions asked, unanswered questions, feedback and who has access."""
+    message = update.effective_message
+    if message is None or not await _admin_only(update, context):
+        return
+    svc = services(context)
+    data = await svc.run(svc.questions.stats)
+    allowed, denied = svc.access.entries()
+    lines = [
+        f"Questions: {data['questions']} from {data['users']} people; "
+        f"{data['unanswered']} found nothing.",
+        f"Feedback: {data['helpful']} 👍, {data['unhelpful']} 👎.",
+        "Access: open to everyone"
+        if svc.access.is_open
+        else f"Access: allowlist {', '.join(allowed)}",
+    ]
+    if denied:
+        lines.append(f"Denied: {', '.join(denied)}")
+    if data["recent_unanswered"]:
+        lines.append("Recent questions that found nothing:")
+        lines += [f"• {q[:200]}" for q in data["recent_unanswered"]]
+    await send_html(message, [escape("\n".join(lines))])
+
+
+# -- buttons ------------------------------------------------------------------------------
+
+
+async def more_button(update: Update, context: Context) -> None:
+    """ "More": the next passages for the question, as a new message under the answer."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    svc = services(context)
+    logged = await svc.run(svc.questions.get, int(query.data.split(":")[1]))
+    if logged is None or not isinstance(query.message, Message):
+        await query.answer("That answer is too old; ask the question again.")
+        return
+    if not await _take_question(update, context):
+        return
+    offset = logged.offset + svc.conversation.top
+    reply = await svc.run(svc.conversation.ask, logged.question, offset=offset)
+    if isinstance(reply, Notice) or not reply.answer.found:
+        # Callback queries must always be answered (Bot API: the client shows a progress bar).
+        await query.answer(reply.text if isinstance(reply, Notice) else reply.answer.message)
+        return
+    await query.answer()
+    await deliver(
+        update,
+        context,
+        reply,
+        kind="more",
+        question=logged.question,
+        target=query.message,
+        offset=offset,
+    )
+
+
+async def brief_button(update: Update, context: Context) -> None:
+    """ "Full brief": the whole brief a quote came from, split if long."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    if not isinstance(query.message, Message):
+        await query.answer("Open the chat with me to read the brief.")
+        return
+    svc = services(context)
+    reply = await svc.run(svc.conversation.brief_by_id, int(query.data.split(":")[1]))
+    if isinstance(reply, Notice):
+        await query.answer(reply.text, show_alert=True)
+        return
+    await query.answer()
+    await send_html(query.message, render_html(reply))
+
+
+async def vote_button(update: Update, context: Context) -> None:
+    """👍/👎: store the vote with the question and the passages shown."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or query.data is None or user is None:
+        return
+    svc = services(context)
+    _, question_id, vote = query.data.split(":")
+    logged = await svc.run(svc.questions.get, int(question_id))
+    if logged is None:
+        await query.answer("That answer is too old to rate.")
+        return
+    await svc.run(svc.questions.add_feedback, logged, user.id, int(vote))
+    await query.answer("Thanks, noted 👍" if int(vote) > 0 else "Thanks, noted 👎")
+
+
+async def stale_button(update: Update, context: Context) -> None:
+    """Answer a button this version of the bot no longer knows."""
+    if update.callback_query:
+        await update.callback_query.answer("This button no longer works; ask again.")
+
+
+# -- inline mode --------------------------------------------------------------------------
+
+
+async def inline_query(update: Update, context: Context) -> None:
+    """``@bot question`` in any chat: offer the top passages, each inserting quote + citation."""
+    query = update.inline_query
+    if query is None:
+        return
+    text = query.query.strip()
+    if not text:
+        await query.answer(
+            [],
+            cache_time=INLINE_CACHE_SECONDS,
+            is_personal=True,
+            button=InlineQueryResultsButton(text="Type a question", start_parameter="help"),
+        )
+        return
+    if not await _take_question(update, context):
+        return
+    svc = services(context)
+    reply = await svc.run(svc.conversation.ask, text, top=INLINE_RESULTS)
+    if isinstance(reply, Notice) or not reply.answer.found:
+        why = reply.text if isinstance(reply, Notice) else reply.answer.message or ""
+        await query.answer(
+            [],
+            cache_time=INLINE_CACHE_SECONDS,
+            is_personal=True,
+            button=InlineQueryResultsButton(
+                text=why[:64] or "Nothing found", start_parameter="help"
+            ),
+        )
+        return
+    hits = reply.answer.hits
+    question_id = await svc.run(
+        svc.questions.record,
+        kind="inline",
+        question=text,
+        offset=0,
+        passage_ids=[h.passage_id for h in hits],
+        user_id=query.from_user.id,
+        chat_id=None,
+    )
+    results = [
+        InlineQueryResultArticle(
+            id=f"{question_id}:{hit.passage_id}",
+            title=hit.citation.short(),
+            description=hit.quote[:200],
+            input_message_content=InputTextMessageContent(hit_html(hit, numbered=False)),
+        )
+        for hit in hits
+    ]
+    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True)
+
+
+# -- errors -------------------------------------------------------------------------------
+
+
+async def error_handler(update: object, context: Context) -> None:
+    """Log the error with its traceback and tell the user something short (never the details)."""
+    error = context.error
+    if update is None:
+        # Errors outside an update (polling hiccups) are logged briefly; PTB retries them.
+        logger.warning("Telegram connection problem: %s", error)
+        return
+    logger.error("Error while handling an update", exc_info=error)
+    if not isinstance(update, Update):
+        return
+    try:
+        if update.callback_query:
+            await update.callback_query.answer(SOMETHING_WENT_WRONG)
+        elif update.effective_message and update.effective_chat:
+            await update.effective_message.reply_text(escape(SOMETHING_WENT_WRONG))
+    except TelegramError as exc:
+        logger.warning("Could not tell the user about the error: %s", exc)
