@@ -15,10 +15,12 @@ starts with ``q``, so such questions share no token (nor any stem) with any pass
 Usage::
 
     python bench/make_archive.py N --out DIR [--seed 42] [--questions 500] [--jsonl]
+        [--vocab 100000] [--force]
 
 Output, with N passages exactly:
 
-* ``DIR/archive/PUB/volNN/issueNNNN.txt``: one file per issue holding 1-8 briefs, or with
+* ``DIR/archive/PUB/volNN/issueNNNN.txt`` (zero-padded volume and issue numbers; one volume
+  per calendar year, twelve publications): one file per issue holding 1-8 briefs, or with
   ``--jsonl`` ``DIR/archive.jsonl``: one brief per line with keys ``id``
   (``PUB/VOL/ISSUE/BRIEF``), ``publication``, ``volume``, ``issue``, ``date``, ``title`` and
   ``text`` (the body paragraphs joined by a blank line; no footer).
@@ -111,6 +113,7 @@ DOMAIN_WORDS: tuple[str, ...] = (
     "three", "first", "last", "year", "years", "month", "months", "week", "weeks", "day",
     "days", "people", "country", "countries", "power", "policy", "plan", "plans", "issue",
     "meeting", "statement", "report", "funds", "money", "sums", "projects", "program",
+    "million", "billion", "percent",
 )  # fmt: skip
 
 MONTHS: tuple[str, ...] = (
@@ -264,7 +267,7 @@ def _syllable_word(rng: random.Random, syllables: int) -> str:
     """Return an English-like lowercase word of the given number of syllables."""
     parts = [rng.choice(ONSETS) + rng.choice(NUCLEI) + rng.choice(CODAS) for _ in range(syllables)]
     word = "".join(parts)
-    if rng.random() < 0.3:
+    if rng.random() < 0.25:
         word += rng.choice(SUFFIXES)
     return word
 
@@ -302,14 +305,14 @@ def build_vocabulary(rng: random.Random, size: int, exponent: float = 1.0) -> Vo
     taken = set(fixed)
 
     def make_word(r: random.Random) -> str:
-        word = _syllable_word(r, r.choice((1, 2, 2, 2, 3, 3, 4)))
+        word = _syllable_word(r, r.choice((1, 1, 2, 2, 2, 3)))
         return "" if word in taken else word
 
     generated = _unique(rng, make_word, max(size - len(fixed), 0))
     # Zipf's law of abbreviation: shorter generated words tend to be more frequent.
     generated.sort(key=lambda w: len(w) + 3.0 * rng.random())
     content = generated
-    head = min(3000, len(content))
+    head = min(1200, len(content))
     for word in DOMAIN_WORDS:
         content.insert(rng.randrange(head + 1), word)
     content = list(dict.fromkeys(w for w in content if w not in FUNCTION_WORDS))
@@ -351,7 +354,9 @@ def _check_marker_free(vocab: Vocabulary) -> None:
     Raises:
         AssertionError: If some archive string contains the marker.
     """
-    fixed = [*FUNCTION_WORDS, *DOMAIN_WORDS, *MONTHS, *SOURCES, *QUESTION_WORDS, FOOTER]
+    fixed = [*FUNCTION_WORDS, *DOMAIN_WORDS, *MONTHS, *SOURCES, FOOTER]
+    fixed += [*ONSETS, *NUCLEI, *CODAS, *SUFFIXES, *NAME_ONSETS, *NAME_NUCLEI]
+    fixed += [*SURNAME_ENDINGS, *GIVEN_ENDINGS, *PLACE_ENDINGS]
     fixed += [f"{p.name} {p.foundation} {' '.join(p.initials)}" for p in PUBLICATIONS]
     fixed += [*vocab.words, *vocab.surnames, *vocab.given, *vocab.places]
     fixed += ["Publication: Volume: Issue: Date: Title: See the US$ million billion percent"]
@@ -490,6 +495,8 @@ class ArchiveGenerator:
             units.append([rng.choices(v.places, cum_weights=v.place_cum)[0]])
         if rnd() < 0.15:
             units.append(self._number(year))
+        if rnd() < 0.02:  # a fresh proper noun keeps the vocabulary growing with the archive
+            units.append([(_name_stem(rng) + _name_stem(rng) + rng.choice(PLACE_ENDINGS)).title()])
         k = n - sum(len(u) for u in units)
         words = rng.choices(v.words, cum_weights=v.cum, k=k)
         for unit in units:
@@ -559,9 +566,9 @@ class ArchiveGenerator:
         """Return a title-cased headline of 3-9 words."""
         rng, v = self._rng, self.vocab
         words = [w.title() for w in rng.choices(v.content, cum_weights=v.content_cum, k=8)]
-        words = words[: rng.randint(2, 7)]
+        words = words[: rng.randint(3, 7)]
         if rng.random() < 0.5:
-            words.insert(rng.randrange(1, len(words) + 1), rng.choice(("of", "in", "on", "for")))
+            words.insert(rng.randrange(1, len(words)), rng.choice(("of", "in", "on", "for")))
         if rng.random() < 0.5:
             name = self._person()[-1] if rng.random() < 0.5 else rng.choice(v.places[:300])
             words.insert(0, name)
@@ -640,15 +647,17 @@ def _passage_words(tokens: list[str]) -> list[str]:
     lowercased, names keep their capital.
     """
     out: list[str] = []
-    depth = 0
-    skip_next = False
+    in_citation = False
+    after_dash = False
     for tok in tokens:
-        opened = tok.startswith("(")
-        depth += opened
-        closing = tok.endswith(")")
-        if skip_next or depth or tok == "—":
-            skip_next = tok == "—"
-            depth -= closing and depth > 0
+        if after_dash:  # the sign-off initials
+            after_dash = False
+            continue
+        if tok == "—":
+            after_dash = True
+            continue
+        if in_citation or tok.startswith("("):
+            in_citation = not tok.endswith(")")
             continue
         word = tok.strip(STRIP_CHARS).removesuffix("’s")
         if word.isalpha():
@@ -826,7 +835,7 @@ def generate(
         "briefs": gen.briefs,
         "passages": gen.passages,
         "words": gen.words,
-        "vocabulary": len(gen.vocab.words),
+        "vocab_size": len(gen.vocab.words),
         "questions_match": n_match,
         "questions_nomatch": n_nomatch,
     }
