@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from fake_telegram import FakeTelegram
 
+from bot.app import build_application
 from bot.cli import cli
+from bot.config import load_settings
 from retrieval.archive import Archive
 from retrieval.store import Store
 
@@ -82,3 +88,71 @@ def run_cli(db_path: Path) -> Callable[..., Result]:
         )
 
     return run
+
+
+# -- the Telegram bot (issue 3): the real Application against a fake Bot API on 127.0.0.1 --------
+
+BOT_TOKEN = "123456789:AAHfake-token_for_tests_0123456789ab"
+"""A token of the real shape; tests assert it never shows up in logs."""
+BOT_FIXTURES = FIXTURES / "bot"
+
+
+@pytest.fixture
+def bot_archive(fixture_archive: Archive) -> Archive:
+    """Return the fixture archive plus a brief full of ``<``, ``&`` and ``>``."""
+    report = fixture_archive.ingest([BOT_FIXTURES])
+    assert not report.rejected, report.rejected
+    return fixture_archive
+
+
+@pytest.fixture
+def fake_telegram() -> Iterator[FakeTelegram]:
+    """Return a running fake Bot API server; afterwards no bot or server thread may be left."""
+    with FakeTelegram(token=BOT_TOKEN) as fake:
+        yield fake
+    left = [t.name for t in threading.enumerate() if t.name.startswith(("briefbot", "Fake"))]
+    assert not left, f"threads left running: {left}"
+
+
+@pytest.fixture
+def bot_env(fake_telegram: FakeTelegram) -> dict[str, str]:
+    """Return the environment that points the bot at the fake server (BRIEFBOT_API_URL)."""
+    return {
+        "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
+        "BRIEFBOT_API_URL": f"http://127.0.0.1:{fake_telegram.port}",
+    }
+
+
+@pytest.fixture
+def start_bot(
+    fake_telegram: FakeTelegram, bot_archive: Archive, bot_env: dict[str, str], db_path: Path
+) -> Callable[..., contextlib.AbstractAsyncContextManager[Any]]:
+    """Return ``start(archive=None, **settings)``: an async context manager running the bot.
+
+    Settings are read by ``load_settings`` from the fake's environment plus the keyword
+    overrides (``allowed="1001"``, ``admins="1"``, ``rate_limit=2`` ...).
+    """
+
+    @contextlib.asynccontextmanager
+    async def start(archive: Archive | None = None, **overrides: Any) -> AsyncIterator[Any]:
+        settings = load_settings(bot_env, db=str(db_path), **overrides)
+        application = build_application(settings, archive or bot_archive)
+        async with fake_telegram.running(application):
+            yield application
+
+    return start
+
+
+@pytest.fixture
+def settle(fake_telegram: FakeTelegram) -> Callable[[], Any]:
+    """Return ``await settle()``: it returns once the bot has handled every update sent so far.
+
+    The bot handles updates one at a time, in order, so a /help from a bystander is answered
+    (with help or a refusal) only after everything sent before it; no sleeping.
+    """
+
+    async def settle() -> None:
+        user = fake_telegram.users.get(4_242) or fake_telegram.user(4_242, "Bystander")
+        await fake_telegram.wait_answers(user.send("/help"))
+
+    return settle

@@ -1542,23 +1542,35 @@ class FakeTelegram:
         timeout: int = 1,
         **polling_kwargs: Any,
     ) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
-        """``async with fake.running(app):`` initialize, start, poll; then stop everything."""
-        async with app:
-            await app.start()
-            try:
-                updater = app.updater
-                if updater is None:
-                    raise RuntimeError("the Application has no Updater")
-                polling_kwargs.setdefault("poll_interval", 0)
-                await updater.start_polling(timeout=timeout, **polling_kwargs)
+        """``async with fake.running(app):`` initialize, start, poll; then stop everything.
+
+        Like ``Application.run_polling`` it awaits the builder's ``post_init`` after initializing,
+        ``post_stop`` after stopping and ``post_shutdown`` after shutting down.
+        """
+        try:
+            async with app:
+                if app.post_init:
+                    await app.post_init(app)
+                await app.start()
                 try:
-                    yield app
+                    updater = app.updater
+                    if updater is None:
+                        raise RuntimeError("the Application has no Updater")
+                    polling_kwargs.setdefault("poll_interval", 0)
+                    await updater.start_polling(timeout=timeout, **polling_kwargs)
+                    try:
+                        yield app
+                    finally:
+                        if updater.running:
+                            await updater.stop()
                 finally:
-                    if updater.running:
-                        await updater.stop()
-            finally:
-                if app.running:
-                    await app.stop()
+                    if app.running:
+                        await app.stop()
+                        if app.post_stop:
+                            await app.post_stop(app)
+        finally:
+            if app.post_shutdown:
+                await app.post_shutdown(app)
 
     # -- test-side setup ---------------------------------------------------------------------
 
