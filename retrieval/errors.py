@@ -39,3 +39,19 @@ class InvalidQueryError(RetrievalError):
 
 class IndexCacheError(RetrievalError):
     """A saved index cache is missing, corrupt, truncated or from another database."""
+
+
+class InvalidScheduleError(RetrievalError):
+    """A digest time or time zone is malformed or unknown."""
+
+
+class WatchNotFoundError(RetrievalError):
+    """A chat has no topic with the given number."""
+
+
+class WatchLimitError(RetrievalError):
+    """A chat already watches as many topics as it may."""
+
+
+class FeedError(RetrievalError):
+    """A feed could not be fetched or is not RSS or Atom."""

@@ -1,0 +1,333 @@
+"""What goes into one chat's digest: the briefs new since its mark, and the passages on its topics.
+
+Pure library code: it reads the archive and returns a ``Digest`` record; rendering and sending live
+in ``bot/``. Nothing here writes.
+
+- New briefs are those with an id above the chat's mark and at most the digest's upper bound (ids
+  grow in commit order, see ``m020_create_subscriptions``). They are grouped by publication, most
+  recent first; each gets its title (or lead sentence), one quoted key sentence, its citation and
+  link. Past the limits, a group ends with "and N more" and the issues to ask ``/brief`` for.
+- Topics are ranked with BM25 among the new passages only. The statistics (idf, average length)
+  are the whole archive's, the same as a question gets: a batch of a few new passages is too small
+  for its own idf (with one new passage every idf is negative, rank-bm25's known trap). A passage
+  counts only if it shares a term with the topic and scores at least ``min_topic_share`` of what
+  an average-length passage holding each topic term once would score, so a passage that merely
+  shares a common word stays out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from retrieval.analyzer import analyze, analyze_spans
+from retrieval.answer import Citation, Hit, build_hit
+from retrieval.archive import Archive
+from retrieval.errors import InvalidQueryError
+from retrieval.index import BM25Index
+from retrieval.query import Filters, parse_question
+from retrieval.sentences import split_sentences
+from retrieval.store import Store
+
+HEADLINE_CHARS = 160
+KEY_SENTENCE_CHARS = 320
+
+
+@dataclass(frozen=True)
+class DigestLimits:
+    """How much one digest shows; the rest is counted ("and N more")."""
+
+    max_briefs: int = 15
+    per_publication: int = 5
+    topic_hits: int = 3
+    min_topic_share: float = 0.6
+    refs_listed: int = 3
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One new brief as a digest shows it."""
+
+    brief_id: int
+    headline: str
+    headline_is_title: bool
+    key_sentence: str | None
+    citation: Citation
+    url: str | None
+    ref: str | None
+    """What to send ``/brief`` to read it whole (``Monitor 4 142``); None without volume/issue."""
+
+
+@dataclass
+class PublicationGroup:
+    """The new briefs of one publication: those shown, and how many more there are."""
+
+    publication: str
+    items: list[DigestItem] = field(default_factory=list)
+    more: int = 0
+    more_refs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TopicSection:
+    """The new passages matching one watched topic, best first."""
+
+    number: int
+    query: str
+    hits: list[Hit] = field(default_factory=list)
+    more: int = 0
+
+
+@dataclass
+class Digest:
+    """One chat's digest: the briefs with ids in ``(after_brief_id, upto_brief_id]``."""
+
+    after_brief_id: int
+    upto_brief_id: int
+    new_briefs: int
+    groups: list[PublicationGroup] = field(default_factory=list)
+    topics: list[TopicSection] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        """Return whether no brief entered the archive in the digest's window."""
+        return self.new_briefs == 0
+
+    @property
+    def shown(self) -> int:
+        """Return how many briefs the digest shows in full."""
+        return sum(len(g.items) for g in self.groups)
+
+
+def archive_head(store: Store) -> int:
+    """Return the largest brief id so far (0 for an empty archive): a digest's upper bound."""
+    return int(store.db.execute("SELECT coalesce(max(id), 0) FROM briefs").fetchone()[0])
+
+
+def shorten(text: str, limit: int) -> str:
+    """Return ``text`` cut at a word boundary to at most ``limit`` characters, marked with ``…``."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:—–- ")
+    return cut + "…"
+
+
+def _ref(row: dict[str, Any]) -> str | None:
+    if row["volume"] is None or row["issue"] is None:
+        return None
+    return f"{row['publication']} {row['volume']} {row['issue']}"
+
+
+def key_sentence(
+    text: str, idf: dict[str, float], *, title: str | None = None, skip_first: bool = False
+) -> tuple[int, int] | None:
+    """Return the span of the sentence that best represents ``text``, or None if there is none.
+
+    A sentence scores the summed weight of the distinct terms it holds (their count in the text,
+    plus two for each time the title has them, times their idf), divided by the square root of its
+    length, so that it is neither a fragment nor simply the longest sentence. ``skip_first``
+    leaves out the lead sentence (already the headline).
+    """
+    spans = split_sentences(text)
+    if skip_first:
+        spans = spans[1:]
+    if not spans:
+        return None
+    counts = Counter(analyze(text))
+    for term in analyze(title or ""):
+        counts[term] += 2
+    best: tuple[float, int] | None = None
+    for n, (s, e) in enumerate(spans):
+        terms = [t for t, _, _ in analyze_spans(text[s:e])]
+        if not terms:
+            continue
+        weight = sum(counts[t] * max(idf.get(t, 0.0), 0.0) for t in set(terms))
+        score = weight / math.sqrt(len(terms))
+        if best is None or score > best[0]:
+            best = (score, n)
+    return spans[best[1]] if best else spans[0]
+
+
+def _item(row: dict[str, Any], index: BM25Index) -> DigestItem:
+    text = row["text"]
+    title = (row["title"] or "").strip()
+    spans = split_sentences(text)
+    if title:
+        headline, is_title = shorten(title, HEADLINE_CHARS), True
+    else:
+        lead = text[spans[0][0] : spans[0][1]] if spans else text
+        headline, is_title = shorten(lead, HEADLINE_CHARS), False
+    terms = set(analyze(text)) | set(analyze(title))
+    idf = {t: index.term_idf(t) for t in terms}
+    span = key_sentence(text, idf, title=title, skip_first=not is_title)
+    quote = shorten(text[span[0] : span[1]], KEY_SENTENCE_CHARS) if span else None
+    citation = Citation(
+        publication=row["publication"],
+        volume=row["volume"],
+        issue=row["issue"],
+        date=row["date"],
+        title=row["title"],
+        doc_id=row["doc_id"],
+    )
+    return DigestItem(row["id"], headline, is_title, quote, citation, row["url"], _ref(row))
+
+
+def new_briefs(store: Store, after_brief_id: int, upto_brief_id: int) -> list[dict[str, Any]]:
+    """Return the briefs with ids in ``(after_brief_id, upto_brief_id]``, most recent first.
+
+    Most recent means the latest publication date first (undated briefs after dated ones), then
+    the latest to enter the archive.
+    """
+    rows = list(
+        store.db.query(
+            "SELECT * FROM briefs WHERE id > ? AND id <= ?", [after_brief_id, upto_brief_id]
+        )
+    )
+    rows.sort(key=lambda r: (r["date"] or "", r["id"]), reverse=True)
+    return rows
+
+
+def _groups(
+    rows: list[dict[str, Any]], index: BM25Index, limits: DigestLimits
+) -> list[PublicationGroup]:
+    groups: dict[str, PublicationGroup] = {}
+    shown = 0
+    for row in rows:
+        group = groups.setdefault(row["publication"], PublicationGroup(row["publication"]))
+        if shown < limits.max_briefs and len(group.items) < limits.per_publication:
+            group.items.append(_item(row, index))
+            shown += 1
+            continue
+        group.more += 1
+        ref = _ref(row)
+        if ref and ref not in group.more_refs and len(group.more_refs) < limits.refs_listed:
+            group.more_refs.append(ref)
+    return list(groups.values())
+
+
+def _matches(filters: Filters, row: dict[str, Any]) -> bool:
+    """Return whether a passage row (with ``brief_`` fields) passes a topic's filters."""
+    if (
+        filters.publication
+        and row["brief_publication"].casefold() != filters.publication.casefold()
+    ):
+        return False
+    if filters.volume is not None and row["brief_volume"] != filters.volume:
+        return False
+    if filters.issue is not None and row["brief_issue"] != filters.issue:
+        return False
+    date = row["brief_date"] or ""
+    if filters.since and not (date and date >= filters.since):
+        return False
+    return not (filters.until and not (date and date <= filters.until))
+
+
+def topic_section(
+    number: int,
+    query: str,
+    index: BM25Index,
+    new_positions: np.ndarray,
+    rows: dict[int, dict[str, Any]],
+    limits: DigestLimits,
+) -> TopicSection:
+    """Return the new passages that match one topic, quoted and cited, best first.
+
+    Args:
+        number: the topic's number in the chat's list.
+        query: the topic as the chat wrote it (words and filters such as ``vol:4``).
+        index: the archive's BM25 index.
+        new_positions: a boolean mask over index positions: True for the new passages.
+        rows: the new passages' rows (``Store.passages_by_id``), keyed by passage id.
+        limits: how many hits to quote, and the minimum score share.
+    """
+    section = TopicSection(number, query)
+    words, filters = parse_question(query)
+    terms = analyze(words)
+    known_set = set(index.known_terms(terms)) if index.size else set()
+    known = [t for t in terms if t in known_set]
+    if not known:
+        return section
+    ideal = sum(index.term_idf(t) for t in known)
+    if ideal <= 0:
+        return section  # only terms too common to tell anything apart
+    docs, scores = index.score(terms)
+    keep = new_positions[docs] & (scores >= limits.min_topic_share * ideal) & (scores > 0)
+    docs, scores = docs[keep], scores[keep]
+    order = np.lexsort((docs, -scores))
+    weights = {t: max(index.term_idf(t), 0.01) for t in known}
+    seen_briefs: set[int] = set()
+    for pos in order:
+        pid = int(index.ids[docs[pos]])
+        row = rows.get(pid)
+        if row is None or not _matches(filters, row) or row["brief_id"] in seen_briefs:
+            continue
+        seen_briefs.add(row["brief_id"])
+        if len(section.hits) < limits.topic_hits:
+            hit = build_hit(len(section.hits) + 1, float(scores[pos]), row, weights)
+            section.hits.append(hit)
+        else:
+            section.more += 1
+    return section
+
+
+def compose_digest(
+    archive: Archive,
+    *,
+    after_brief_id: int,
+    upto_brief_id: int | None = None,
+    topics: Sequence[tuple[int, str]] | Iterable[tuple[int, str]] = (),
+    limits: DigestLimits | None = None,
+) -> Digest:
+    """Return the digest of the briefs with ids in ``(after_brief_id, upto_brief_id]``.
+
+    Args:
+        archive: the archive (its index gives the statistics for key sentences and topics).
+        after_brief_id: the chat's mark; briefs with a larger id are new.
+        upto_brief_id: the digest's upper bound; defaults to the newest brief.
+        topics: ``(number, query)`` pairs, the chat's watched topics.
+        limits: how much to show.
+
+    Returns:
+        The digest; ``is_empty`` when no brief is new. With topics and new briefs, every topic has
+        a section, empty when nothing new matches it. Read-only.
+    """
+    limits = limits or DigestLimits()
+    store = archive.store
+    upto = archive_head(store) if upto_brief_id is None else upto_brief_id
+    rows = new_briefs(store, after_brief_id, upto)
+    digest = Digest(after_brief_id, upto, len(rows))
+    if not rows:
+        return digest
+    index = archive.index()
+    digest.groups = _groups(rows, index, limits)
+    topics = list(topics)
+    if topics:
+        marks = ",".join("?" for _ in rows)
+        pids = [
+            r[0]
+            for r in store.db.execute(
+                f"SELECT id FROM passages WHERE brief_id IN ({marks}) ORDER BY id",
+                [r["id"] for r in rows],
+            )
+        ]
+        passage_rows = store.passages_by_id(pids)
+        # A mask over index positions (ids are ascending), True for the new passages.
+        mask = np.zeros(len(index.ids), dtype=bool)
+        if len(index.ids) and pids:
+            wanted = np.asarray(pids, dtype=np.int64)
+            pos = np.clip(np.searchsorted(index.ids, wanted), 0, len(index.ids) - 1)
+            found = index.ids[pos] == wanted
+            mask[pos[found]] = True
+        for number, query in topics:
+            try:
+                section = topic_section(number, query, index, mask, passage_rows, limits)
+            except InvalidQueryError:
+                section = TopicSection(number, query)  # stored before a stricter parser; no hits
+            digest.topics.append(section)
+    return digest
