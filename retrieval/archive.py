@@ -7,19 +7,17 @@ they answer alike.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-
 from retrieval.analyzer import analyze
 from retrieval.answer import Answer, build_hit, empty_answer
 from retrieval.briefs import FooterRules
-from retrieval.index import BM25Index, BM25Params
+from retrieval.index import Allowed, BM25Index, BM25Params
+from retrieval.indexcache import cache_dir_for
+from retrieval.indexer import Indexer, passage_filter
 from retrieval.ingest import DEFAULT_MAX_BYTES, Ingester, IngestReport
 from retrieval.query import Filters, parse_question
 from retrieval.store import Store
@@ -45,21 +43,24 @@ class Ranking:
 class Archive:
     """Answers questions from the briefs in one store.
 
-    The index is rebuilt from the store whenever another writer (``briefbot ingest`` in another
-    process, the bot's inbox) has changed it, checked at most once per question.
+    The index is saved beside the database (``<db>.index/``) and caught up whenever another
+    writer (``briefbot ingest`` in another process, the bot's inbox) has changed the store, checked
+    at most once per question; see ``retrieval/indexer.py``.
 
     Args:
         store: the store, or the path of its database file.
         params: BM25 parameters.
+        cache: save the index beside the database file (an in-memory store keeps it in memory).
     """
 
-    def __init__(self, store: Store | str | Path, *, params: BM25Params | None = None):
+    def __init__(
+        self, store: Store | str | Path, *, params: BM25Params | None = None, cache: bool = True
+    ):
         self.store = store if isinstance(store, Store) else Store(store)
         self.params = params or BM25Params()
-        self._index: BM25Index | None = None
-        self._generation = -1
-        self._meta: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        path = self.store.path
+        cache_dir = cache_dir_for(path) if cache and path and str(path) != ":memory:" else None
+        self.indexer = Indexer(self.store, self.params, cache_dir=cache_dir)
 
     # -- writing -------------------------------------------------------------------------
 
@@ -77,53 +78,18 @@ class Archive:
     # -- the index -----------------------------------------------------------------------
 
     def index(self) -> BM25Index:
-        """Return the BM25 index, rebuilt first if the store has changed since it was built."""
-        with self._lock:
-            generation = self.store.generation()
-            if self._index is None or generation != self._generation:
-                ids: list[int] = []
-                tokens: list[list[str]] = []
-                for pid, text in self.store.iter_passages():
-                    ids.append(pid)
-                    tokens.append(analyze(text))
-                self._index = BM25Index.build(tokens, ids, self.params)
-                self._generation = generation
-                self._meta = self._filter_arrays()
-            return self._index
+        """Return the BM25 index of the store as it is now.
 
-    def _filter_arrays(self) -> dict[str, Any]:
-        pubs: list[str] = []
-        vols: list[int] = []
-        issues: list[int] = []
-        dates: list[str] = []
-        for _, pub, vol, issue, date in self.store.passage_filters():
-            pubs.append(pub.casefold())
-            vols.append(-1 if vol is None else vol)
-            issues.append(-1 if issue is None else issue)
-            dates.append(date or "")
-        return {
-            "publication": np.asarray(pubs, dtype=object),
-            "volume": np.asarray(vols, dtype=np.int64),
-            "issue": np.asarray(issues, dtype=np.int64),
-            "date": np.asarray(dates, dtype=object),
-        }
+        The first call loads the saved index (or builds it, once); later calls catch it up with
+        what other writers added or removed, tokenizing only the new passages.
+        """
+        return self.indexer.current()
 
-    def _allowed(self, filters: Filters) -> npt.NDArray[np.bool_] | None:
+    def _allowed(self, filters: Filters, index: BM25Index) -> Allowed | None:
+        """Return the filter over ``index``'s positions, or None when nothing is filtered."""
         if filters.is_empty():
             return None
-        meta = self._meta
-        mask = np.ones(len(meta["volume"]), dtype=bool)
-        if filters.publication:
-            mask &= meta["publication"] == filters.publication.casefold()
-        if filters.volume is not None:
-            mask &= meta["volume"] == filters.volume
-        if filters.issue is not None:
-            mask &= meta["issue"] == filters.issue
-        if filters.since:
-            mask &= (meta["date"] != "") & (meta["date"] >= filters.since)
-        if filters.until:
-            mask &= (meta["date"] != "") & (meta["date"] <= filters.until)
-        return mask
+        return passage_filter(index, filters)
 
     # -- answering -----------------------------------------------------------------------
 
@@ -154,7 +120,7 @@ class Archive:
         known = index.known_terms(terms)
         if not known:
             return Ranking(terms, known, [], "no_match")
-        ranked = index.top(terms, k, allowed=self._allowed(filters), offset=offset)
+        ranked = index.top(terms, k, allowed=self._allowed(filters, index), offset=offset)
         if not ranked:
             return Ranking(terms, known, [], "no_match")
         weights = {t: max(index.term_idf(t), 0.01) for t in known}
@@ -201,11 +167,7 @@ class Archive:
         """Return counts per publication and the size of the index."""
         data = self.store.stats()
         index = self.index()
-        data["index"] = {
-            "terms": len(index.vocab),
-            "postings": len(index.post_docs),
-            "avg_passage_tokens": round(index.avgdl, 1),
-        }
+        data["index"] = index.describe()
         return data
 
     def close(self) -> None:

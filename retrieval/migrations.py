@@ -62,6 +62,27 @@ def m001_create_briefs(db: Database) -> None:
 
 
 @migrations()
+def m002_track_passage_deletions(db: Database) -> None:
+    """Create ``passage_deletions`` (filled by a trigger) and give the database an ``archive_id``.
+
+    The saved index (``retrieval/indexcache.py``) learns from this log which passages left the
+    archive since it was written (a changed brief replaces its passages), so it catches up without
+    re-reading a million passages; ``archive_id`` tells a cache made for another database apart.
+    """
+    # A trigger rather than code in Store: every delete is logged, including ON DELETE CASCADE
+    # from briefs and deletes written by other tools.
+    db.execute(
+        "CREATE TABLE passage_deletions ("
+        "seq INTEGER PRIMARY KEY AUTOINCREMENT, passage_id INTEGER NOT NULL)"
+    )
+    db.execute(
+        "CREATE TRIGGER passages_log_delete AFTER DELETE ON passages BEGIN "
+        "INSERT INTO passage_deletions (passage_id) VALUES (old.id); END"
+    )
+    db.execute("INSERT INTO meta (key, value) VALUES ('archive_id', lower(hex(randomblob(16))))")
+
+
+@migrations()
 def m010_create_question_log(db: Database) -> None:
     """Create ``bot_questions``: every question the bot answered, with the passages it showed.
 

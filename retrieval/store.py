@@ -177,6 +177,67 @@ class Store:
             "JOIN briefs b ON b.id = p.brief_id ORDER BY p.id"
         )
 
+    def passages_for_index(
+        self, *, after_id: int = 0, batch: int = 20000
+    ) -> Iterator[list[tuple[int, str, str, int | None, int | None, str | None]]]:
+        """Yield batches of ``(id, text, publication, volume, issue, date)`` in passage id order.
+
+        Only passages with an id above ``after_id``; this is what the index is built from.
+        """
+        last = after_id
+        while True:
+            rows = self.db.execute(
+                "SELECT p.id, p.text, b.publication, b.volume, b.issue, b.date FROM passages p "
+                "JOIN briefs b ON b.id = p.brief_id WHERE p.id > ? ORDER BY p.id LIMIT ?",
+                [last, batch],
+            ).fetchall()
+            if not rows:
+                return
+            yield rows
+            last = rows[-1][0]
+
+    def change_marker(self) -> tuple[int, int, int]:
+        """Return ``(generation, last passage id given, last deletion logged)``.
+
+        Any write that adds or removes a passage changes it; cheap enough to check per question.
+        """
+        row = self.db.execute(
+            "SELECT (SELECT value FROM meta WHERE key = 'generation'), "
+            "(SELECT seq FROM sqlite_sequence WHERE name = 'passages'), "
+            "(SELECT max(seq) FROM passage_deletions)"
+        ).fetchone()
+        return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+    def index_state(self) -> dict[str, Any]:
+        """Return what a saved index is checked against: one consistent read of the database.
+
+        Keys: ``archive_id``, ``generation``, ``last_passage_id`` (the highest id ever given),
+        ``last_deletion`` (the newest ``passage_deletions`` seq) and ``passages`` (how many).
+        """
+        row = self.db.execute(
+            "SELECT (SELECT value FROM meta WHERE key = 'archive_id'), "
+            "(SELECT value FROM meta WHERE key = 'generation'), "
+            "(SELECT seq FROM sqlite_sequence WHERE name = 'passages'), "
+            "(SELECT max(seq) FROM passage_deletions), (SELECT count(*) FROM passages)"
+        ).fetchone()
+        return {
+            "archive_id": str(row[0] or ""),
+            "generation": int(row[1] or 0),
+            "last_passage_id": int(row[2] or 0),
+            "last_deletion": int(row[3] or 0),
+            "passages": int(row[4] or 0),
+        }
+
+    def deleted_passages(self, after_seq: int, upto_seq: int) -> list[int]:
+        """Return the ids of passages deleted with a log seq in ``(after_seq, upto_seq]``."""
+        return [
+            r[0]
+            for r in self.db.execute(
+                "SELECT passage_id FROM passage_deletions WHERE seq > ? AND seq <= ? ORDER BY seq",
+                [after_seq, upto_seq],
+            )
+        ]
+
     def passages_by_id(self, ids: list[int]) -> dict[int, dict[str, Any]]:
         """Return passage rows with their brief's fields (prefixed ``brief_``), keyed by id."""
         if not ids:

@@ -1,0 +1,279 @@
+"""The index's life: loaded from its cache, caught up with the database, saved back.
+
+SQLite is the one source of truth; the index is derived from it. At open the saved index
+(``retrieval/indexcache.py``) is read and checked against the database: the same archive, no newer
+than it, saved by the same analyzer and BM25 parameters. Passages added since (ids above the last
+one it holds) are tokenized into a new segment; passages deleted since (the ``passage_deletions``
+log) are marked dead. Only a cache that fails its checks, or none at all, means reading every
+passage again. Every change is saved back so the next process starts where this one stopped.
+
+Each passage carries its filter fields (publication, volume, issue, date) as columns of the index,
+so a filter costs as much as the candidates it is applied to and nothing is re-read from SQLite at
+start.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from retrieval.analyzer import ANALYZER_VERSION, analyze
+from retrieval.errors import IndexCacheError
+from retrieval.index import BM25Index, BM25Params, BoolArray
+from retrieval.indexcache import load_index, save_index
+from retrieval.query import Filters
+from retrieval.segments import AnyArray, IntArray, Segment, SegmentBuilder
+from retrieval.store import Store
+
+logger = logging.getLogger(__name__)
+
+# Passages per segment when many are indexed at once: bounds the memory of a build.
+CHUNK = 200_000
+NO_NUMBER = -1
+PUBLICATION = "publication"
+
+
+class Indexer:
+    """Keeps one store's BM25 index current; thread-safe.
+
+    Args:
+        store: the store the index is derived from.
+        params: BM25 parameters.
+        cache_dir: where the index is saved (None: kept in memory only).
+    """
+
+    def __init__(self, store: Store, params: BM25Params, *, cache_dir: Path | None):
+        self.store = store
+        self.params = params
+        self.cache_dir = cache_dir
+        self.last_sync: dict[str, Any] = {}
+        self._index: BM25Index | None = None
+        self._database: dict[str, Any] = {}
+        self._marker: tuple[int, int, int] | None = None
+        self._lock = threading.Lock()
+
+    def current(self) -> BM25Index:
+        """Return the index of the database as it is now, catching up first if it changed.
+
+        The check is one small query; catching up costs what was added or removed since.
+        """
+        with self._lock:
+            if self._index is None or self.store.change_marker() != self._marker:
+                self._sync()
+            assert self._index is not None
+            return self._index
+
+    def _sync(self) -> None:
+        started = time.perf_counter()
+        state = self.store.index_state()
+        action = "caught up"
+        if self._index is None:
+            action = "loaded"
+            saved = self._load()
+            if saved is not None:
+                self._index, self._database = saved
+        if self._index is not None:
+            problem = _mismatch(self._database, state)
+            if problem:
+                logger.warning(
+                    "index cache %s %s; rebuilding it from the database", self.cache_dir, problem
+                )
+                self._index = None
+        changed = False
+        if self._index is None or self._database != _marker_fields(state):
+            if self._index is None:
+                action = "built"
+            self._index = self._catch_up(state)
+            changed = True
+        assert self._index is not None
+        marker = (state["generation"], state["last_passage_id"], state["last_deletion"])
+        if self.store.change_marker() == marker and self._index.size != state["passages"]:
+            # Nothing was written while we read, so the index must hold what the database holds.
+            logger.warning(
+                "index holds %d passages but the database %d; rebuilding it from the database",
+                self._index.size,
+                state["passages"],
+            )
+            self._index = None
+            action = "built"
+            self._index = self._catch_up(state)
+        self._marker = marker
+        if changed and self.cache_dir is not None:
+            self._save()
+        self.last_sync = {
+            "action": action,
+            "passages": self._index.size,
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+
+    def _load(self) -> tuple[BM25Index, dict[str, Any]] | None:
+        """Return the saved index and its database state, or None (logged) to rebuild."""
+        if self.cache_dir is None:
+            return None
+        for attempt in range(3):
+            before = _manifest_stamp(self.cache_dir)
+            try:
+                saved = load_index(self.cache_dir, params=self.params, analyzer=ANALYZER_VERSION)
+            except IndexCacheError as exc:
+                if attempt < 2 and _manifest_stamp(self.cache_dir) != before:
+                    continue  # a writer replaced the cache while we read it: read the new one
+                logger.warning(
+                    "index cache %s is unusable (%s); rebuilding it from the database",
+                    self.cache_dir,
+                    exc,
+                )
+                return None
+            if saved is None:
+                logger.info("no index cache at %s yet; building it", self.cache_dir)
+                return None
+            return saved.index, saved.database
+        return None
+
+    def _catch_up(self, state: dict[str, Any]) -> BM25Index:
+        """Return the index (or a new one) brought up to ``state``: new passages added, deleted
+        ones dropped; records the database state it now reflects."""
+        if self._index is None:
+            base = BM25Index({}, [], self.params)
+            since = {"last_passage_id": 0, "last_deletion": state["last_deletion"]}
+        else:
+            base = self._index
+            since = self._database
+        deleted = self.store.deleted_passages(since["last_deletion"], state["last_deletion"])
+        labels = {PUBLICATION: list(base.labels.get(PUBLICATION, []))}
+        builder = base.builder()
+        segments: list[Segment] = []
+        last_read = since["last_passage_id"]
+        for rows in _chunks(self.store, since["last_passage_id"]):
+            first = segments[-1].end if segments else builder.first
+            builder = SegmentBuilder(builder.vocab, first)
+            segments.append(_segment(builder, rows, labels[PUBLICATION]))
+            last_read = rows[-1][0]
+        self._database = _marker_fields(state)
+        self._database["last_passage_id"] = max(last_read, state["last_passage_id"])
+        if segments or deleted:
+            return base.appended(builder.vocab, segments, deleted=deleted, labels=labels)
+        return base
+
+    def _save(self) -> None:
+        assert self._index is not None and self.cache_dir is not None
+        try:
+            save_index(
+                self.cache_dir, self._index, database=self._database, analyzer=ANALYZER_VERSION
+            )
+        except OSError as exc:
+            logger.warning(
+                "could not save the index cache %s (%s); answering from memory", self.cache_dir, exc
+            )
+
+
+def _chunks(store: Store, after_id: int) -> Iterator[list[tuple[Any, ...]]]:
+    """Yield the passages after ``after_id`` in lists of up to CHUNK rows."""
+    rows: list[tuple[Any, ...]] = []
+    for batch in store.passages_for_index(after_id=after_id):
+        rows.extend(batch)
+        if len(rows) >= CHUNK:
+            yield rows
+            rows = []
+    if rows:
+        yield rows
+
+
+def _segment(
+    builder: SegmentBuilder, rows: list[tuple[Any, ...]], publications: list[str]
+) -> Segment:
+    """Tokenize ``rows`` (from ``Store.passages_for_index``) into a segment with filter columns.
+
+    New publication names are appended to ``publications``; the column holds their numbers.
+    """
+    codes = {name: n for n, name in enumerate(publications)}
+    pubs, volumes, issues, dates = [], [], [], []
+    for pid, text, publication, volume, issue, date in rows:
+        builder.add(pid, analyze(text))
+        folded = publication.casefold()
+        code = codes.get(folded)
+        if code is None:
+            code = codes[folded] = len(publications)
+            publications.append(folded)
+        pubs.append(code)
+        volumes.append(NO_NUMBER if volume is None else volume)
+        issues.append(NO_NUMBER if issue is None else issue)
+        dates.append((date or "").encode("utf-8"))
+    columns: dict[str, AnyArray] = {
+        PUBLICATION: np.asarray(pubs, dtype=np.int32),
+        "volume": np.asarray(volumes, dtype=np.int32),
+        "issue": np.asarray(issues, dtype=np.int32),
+        # Bytes compare as the strings do (UTF-8 keeps code point order): since/until stay exact.
+        "date": np.asarray(dates, dtype=np.bytes_),
+    }
+    return builder.build(columns)
+
+
+def passage_filter(index: BM25Index, filters: Filters) -> Callable[[IntArray], BoolArray]:
+    """Return a function from positions to the mask of those whose passage passes ``filters``.
+
+    Publication names compare case-insensitively; dates as strings, passages without a date
+    failing any date filter.
+    """
+    columns = index.columns
+    publications = index.labels.get(PUBLICATION, [])
+    code: int | None = None
+    if filters.publication:
+        folded = filters.publication.casefold()
+        code = publications.index(folded) if folded in publications else -2
+    since = filters.since.encode("utf-8") if filters.since else None
+    until = filters.until.encode("utf-8") if filters.until else None
+
+    def allowed(positions: IntArray) -> npt.NDArray[np.bool_]:
+        mask = np.ones(len(positions), dtype=bool)
+        if not columns:
+            return ~mask
+        if code is not None:
+            mask &= columns[PUBLICATION][positions] == code
+        if filters.volume is not None:
+            mask &= columns["volume"][positions] == filters.volume
+        if filters.issue is not None:
+            mask &= columns["issue"][positions] == filters.issue
+        if since is not None or until is not None:
+            dates: Any = columns["date"][positions]
+            mask &= dates != b""
+            if since is not None:
+                mask &= dates >= since
+            if until is not None:
+                mask &= dates <= until
+        return mask
+
+    return allowed
+
+
+def _marker_fields(state: dict[str, Any]) -> dict[str, Any]:
+    """Return the part of a database state that a saved index records."""
+    keys = ("archive_id", "generation", "last_passage_id", "last_deletion")
+    return {k: state[k] for k in keys}
+
+
+def _mismatch(saved: dict[str, Any], state: dict[str, Any]) -> str | None:
+    """Return why an index saved for ``saved`` cannot be caught up to ``state``, or None."""
+    try:
+        if saved["archive_id"] != state["archive_id"]:
+            return "belongs to another database"
+        if any(saved[k] > state[k] for k in ("generation", "last_passage_id", "last_deletion")):
+            return "is newer than the database (was the database restored from a backup?)"
+    except (KeyError, TypeError):
+        return "does not say which database state it holds"
+    return None
+
+
+def _manifest_stamp(folder: Path) -> tuple[int, int] | None:
+    """Return (inode, mtime) of the cache's params.json, to notice it being replaced."""
+    try:
+        st = (folder / "params.json").stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns

@@ -1,0 +1,216 @@
+"""Segments of the BM25 index: the postings of a run of consecutive passages, never changed.
+
+A segment holds, for the passages at positions ``first .. first + n_docs - 1`` (positions follow
+passage ids), an inverted file in compressed-sparse-row form: ``offsets[t]:offsets[t + 1]`` slices
+``docs`` (global positions, ascending) and ``tfs`` (term frequencies) for term ``t``. Term numbers
+are global to the index, so a later segment's ``offsets`` is longer when it brought new terms.
+Per term it also keeps the largest term frequency and the shortest passage among its postings:
+together they bound what the term can add to any score in this segment.
+
+Segments are immutable: growth appends a segment and merges small ones at the tail
+(``merge_segments``), so a segment loaded from the cache stays memory-mapped and shared.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+IntArray = npt.NDArray[np.int64]
+Int32Array = npt.NDArray[np.int32]
+AnyArray = npt.NDArray[np.generic]
+
+NO_LENGTH = np.iinfo(np.int32).max
+
+
+class Segment:
+    """The postings and per-passage arrays of consecutive positions; see the module docstring.
+
+    Args:
+        first: position of the first passage.
+        ids: stored passage id of each passage, ascending.
+        doc_len: number of tokens of each passage.
+        offsets: ``n_terms + 1`` offsets into ``docs`` and ``tfs``.
+        docs: global position of each posting, ascending within a term.
+        tfs: term frequency of each posting (uint16, or int32 if a count exceeds 65535).
+        max_tf: per term, the largest term frequency among its postings (0 if none).
+        min_len: per term, the shortest passage among its postings (int32 max if none).
+        columns: per-passage arrays carried along (the archive's filter fields).
+        name: the cache folder holding this segment, once saved or loaded.
+        files: size and CRC-32 of each of that folder's files, as the cache recorded them.
+    """
+
+    def __init__(
+        self,
+        first: int,
+        ids: IntArray,
+        doc_len: Int32Array,
+        offsets: IntArray,
+        docs: Int32Array,
+        tfs: AnyArray,
+        max_tf: AnyArray,
+        min_len: Int32Array,
+        columns: dict[str, AnyArray] | None = None,
+        name: str = "",
+    ):
+        self.first = first
+        self.ids = ids
+        self.doc_len = doc_len
+        self.offsets = offsets
+        self.docs = docs
+        self.tfs = tfs
+        self.max_tf = max_tf
+        self.min_len = min_len
+        self.columns = columns or {}
+        self.name = name
+        self.files: dict[str, list[int]] = {}
+        self.n_docs = len(ids)
+        self.n_terms = len(offsets) - 1
+        self.end = first + self.n_docs
+
+    @property
+    def n_postings(self) -> int:
+        """Return how many postings the segment holds."""
+        return len(self.docs)
+
+    def term_counts(self, n_terms: int) -> IntArray:
+        """Return the number of postings of every term, padded with zeros to ``n_terms``."""
+        counts = np.zeros(n_terms, dtype=np.int64)
+        counts[: self.n_terms] = np.diff(self.offsets)
+        return counts
+
+    def live_term_counts(self, live: npt.NDArray[np.bool_], n_terms: int) -> IntArray:
+        """Return per term how many postings have a live passage (``live`` is over positions)."""
+        cum = np.zeros(len(self.docs) + 1, dtype=np.int64)
+        np.cumsum(live[self.docs], out=cum[1:])
+        counts = np.zeros(n_terms, dtype=np.int64)
+        counts[: self.n_terms] = cum[self.offsets[1:]] - cum[self.offsets[:-1]]
+        return counts
+
+
+class SegmentBuilder:
+    """Collects tokenized passages, in id order, into a new ``Segment``.
+
+    Args:
+        vocab: term -> term number; terms seen for the first time are appended to it.
+        first: position of the first passage added.
+    """
+
+    def __init__(self, vocab: dict[str, int], first: int):
+        self.vocab = vocab
+        self.first = first
+        self._ids = array("q")
+        self._lengths = array("i")
+        self._unique = array("i")
+        self._terms = array("i")
+        self._tfs = array("i")
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def add(self, passage_id: int, tokens: Sequence[str]) -> None:
+        """Add one passage; ids must come in ascending order."""
+        counts = Counter(tokens)
+        setdefault = self.vocab.setdefault
+        vocab = self.vocab
+        # setdefault(term, len(vocab)) numbers a new term with the next free number; the order of
+        # first appearance is rank-bm25's own order of terms (it matters only for rounding).
+        self._terms.extend([setdefault(t, len(vocab)) for t in counts])
+        self._tfs.extend(counts.values())
+        self._unique.append(len(counts))
+        self._lengths.append(len(tokens))
+        self._ids.append(passage_id)
+
+    def build(self, columns: dict[str, AnyArray] | None = None) -> Segment:
+        """Return the segment of every passage added so far."""
+        n_docs = len(self._ids)
+        positions = np.arange(self.first, self.first + n_docs, dtype=np.int32)
+        docs = np.repeat(positions, np.frombuffer(self._unique, dtype=np.int32))
+        return segment_from_postings(
+            self.first,
+            np.frombuffer(self._ids, dtype=np.int64).copy(),
+            np.frombuffer(self._lengths, dtype=np.int32).copy(),
+            np.frombuffer(self._terms, dtype=np.int32),
+            docs,
+            np.frombuffer(self._tfs, dtype=np.int32),
+            len(self.vocab),
+            columns,
+        )
+
+
+def segment_from_postings(
+    first: int,
+    ids: IntArray,
+    doc_len: Int32Array,
+    terms: Int32Array,
+    docs: Int32Array,
+    tfs: Int32Array,
+    n_terms: int,
+    columns: dict[str, AnyArray] | None = None,
+) -> Segment:
+    """Return a segment from postings given as parallel arrays in passage order.
+
+    ``docs`` must be ascending (passage order); a stable sort by term keeps it ascending within
+    each term, which is what scoring and merging rely on.
+    """
+    order = np.argsort(terms, kind="stable")
+    counts = np.bincount(terms, minlength=n_terms) if len(terms) else np.zeros(n_terms, np.int64)
+    offsets = np.zeros(n_terms + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    docs = docs[order].astype(np.int32, copy=False)
+    tfs = tfs[order]
+    tf_type = np.uint16 if len(tfs) == 0 or int(tfs.max()) <= 0xFFFF else np.int32
+    tfs = tfs.astype(tf_type)
+    max_tf = np.zeros(n_terms, dtype=tf_type)
+    min_len = np.full(n_terms, NO_LENGTH, dtype=np.int32)
+    present = counts > 0
+    if present.any():
+        starts = offsets[:-1][present]
+        max_tf[present] = np.maximum.reduceat(tfs, starts)
+        min_len[present] = np.minimum.reduceat(doc_len[docs - first], starts)
+    return Segment(first, ids, doc_len, offsets, docs, tfs, max_tf, min_len, columns)
+
+
+def merge_segments(
+    segments: Sequence[Segment], live: npt.NDArray[np.bool_], n_terms: int
+) -> tuple[Segment, npt.NDArray[np.bool_]]:
+    """Return one segment holding the live passages of consecutive ``segments``, and its live mask.
+
+    Deleted passages (``live`` False, ``live`` over the global positions) are dropped and the
+    remaining ones renumbered from the first segment's first position, so the merged segments
+    must be the last ones of the index. Nothing is re-tokenized.
+    """
+    first = segments[0].first
+    keep = live[first : segments[-1].end]
+    new_position = np.cumsum(keep, dtype=np.int64) - 1 + first
+    terms_parts: list[npt.NDArray[np.int32]] = []
+    docs_parts: list[Int32Array] = []
+    tfs_parts: list[npt.NDArray[np.int32]] = []
+    for seg in segments:
+        term_of = np.repeat(np.arange(seg.n_terms, dtype=np.int32), np.diff(seg.offsets))
+        alive = keep[seg.docs - first]
+        terms_parts.append(term_of[alive])
+        docs_parts.append(new_position[seg.docs[alive] - first].astype(np.int32))
+        tfs_parts.append(seg.tfs[alive].astype(np.int32))
+    terms = np.concatenate(terms_parts)
+    docs = np.concatenate(docs_parts)
+    tfs = np.concatenate(tfs_parts)
+    # Postings are in (segment, term, passage) order and segments follow positions, so the stable
+    # sort by term in segment_from_postings leaves every term's passages ascending.
+    names = segments[0].columns.keys()
+    columns = {name: np.concatenate([s.columns[name] for s in segments])[keep] for name in names}
+    merged = segment_from_postings(
+        first,
+        np.concatenate([s.ids for s in segments])[keep],
+        np.concatenate([s.doc_len for s in segments])[keep],
+        terms,
+        docs,
+        tfs,
+        n_terms,
+        columns,
+    )
+    return merged, np.ones(merged.n_docs, dtype=bool)
