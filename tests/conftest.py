@@ -98,6 +98,12 @@ BOT_FIXTURES = FIXTURES / "bot"
 
 
 @pytest.fixture
+def bot_token() -> str:
+    """Return the fake bot's token (of the real shape; tests assert it never reaches a log)."""
+    return BOT_TOKEN
+
+
+@pytest.fixture
 def bot_archive(fixture_archive: Archive) -> Archive:
     """Return the fixture archive plus a brief full of ``<``, ``&`` and ``>``."""
     report = fixture_archive.ingest([BOT_FIXTURES])

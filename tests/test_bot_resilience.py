@@ -1,0 +1,80 @@
+"""Flood control, errors and secrets: a 429 is retried, not dropped; an unexpected error gets one
+short line; the token never reaches a log line."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fake_telegram import FakeTelegram
+from telegram.error import InvalidToken
+
+from bot.app import protect_secret, redact
+
+Start = Callable[..., Any]
+
+
+async def test_429_from_telegram_is_retried_not_dropped(
+    start_bot: Start, fake_telegram: FakeTelegram
+) -> None:
+    async with start_bot():
+        alice = fake_telegram.user(1001, "Alice")
+        fake_telegram.fail_next("sendMessage", 429, retry_after=1)
+        update = alice.send("Who fled abroad?")
+        [answer] = await fake_telegram.wait_answers(update, timeout=10)
+    assert "Bazhenov" in (answer.plain_text or "")
+    attempts = [c for c in fake_telegram.calls_to("sendMessage") if c.get("chat_id") == 1001]
+    assert len(attempts) == 2  # the refused one and the retry
+
+
+async def test_unexpected_error_gets_one_short_line_and_a_logged_traceback(
+    start_bot: Start, fake_telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with start_bot():
+        alice = fake_telegram.user(1001, "Alice")
+        fake_telegram.fail_next("sendMessage", 400, "Bad Request: injected failure")
+        [apology] = await fake_telegram.wait_answers(alice.send("Who fled abroad?"))
+        [answer] = await fake_telegram.wait_answers(alice.send("Who fled abroad?"))
+    assert apology.plain_text == (
+        "Sorry, something went wrong on my side. Please try again in a moment."
+    )
+    assert "Bazhenov" in (answer.plain_text or "")
+    [error] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert error.name == "bot.handlers" and error.exc_info is not None
+    assert "Injected failure" in caplog.text
+
+
+async def test_token_never_appears_in_logs(
+    start_bot: Start,
+    fake_telegram: FakeTelegram,
+    caplog: pytest.LogCaptureFixture,
+    bot_token: str,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with start_bot():
+        alice = fake_telegram.user(1001, "Alice")
+        fake_telegram.fail_next("sendMessage", 400, "Bad Request: injected failure")
+        await fake_telegram.wait_answers(alice.send("Who fled abroad?"))
+        [answer] = await fake_telegram.wait_answers(alice.send("Who fled abroad?"))
+        press = alice.press(answer, answer.callback_data[0])
+        await fake_telegram.wait_for(lambda: fake_telegram.callback_answer_for(press))
+        inline = alice.inline("Bazhenov")
+        await fake_telegram.wait_for(lambda: fake_telegram.inline_answer_for(inline))
+    logging.getLogger("telegram.ext").error(
+        "Invalid token", exc_info=InvalidToken(f"The token `{bot_token}` was rejected")
+    )
+    logging.getLogger("httpx").warning("POST http://127.0.0.1/bot%s/getMe", bot_token)
+    records = [r for r in caplog.records if not r.name.startswith("fake_telegram")]
+    assert len(records) > 20  # PTB's debug logging was on
+    assert bot_token not in caplog.text
+    assert bot_token.split(":")[1] not in caplog.text
+    assert "<token>" in caplog.text
+
+
+def test_redact_replaces_every_protected_secret() -> None:
+    protect_secret("987654:SECRETSECRETSECRETSECRETSECRETSECR")
+    assert (
+        redact("url /bot987654:SECRETSECRETSECRETSECRETSECRETSECR/getMe") == "url /bot<token>/getMe"
+    )
