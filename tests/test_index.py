@@ -1,0 +1,233 @@
+"""The BM25 index scores exactly as rank-bm25's BM25Okapi, through growth, deletion and merging."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+
+import numpy as np
+import pytest
+from rank_bm25 import BM25Okapi
+
+from retrieval.errors import EmptyArchiveError
+from retrieval.index import BM25Index, BM25Params
+
+RTOL = 1e-9
+
+
+def reference_top(
+    corpus: Sequence[Sequence[str]],
+    ids: Sequence[int],
+    query: Sequence[str],
+    k: int,
+    *,
+    allowed: set[int] | None = None,
+    params: BM25Params | None = None,
+) -> list[tuple[int, float]]:
+    """Return rank-bm25's top ``k`` among passages sharing a term with ``query``, ties by id."""
+    p = params or BM25Params()
+    scores = BM25Okapi(corpus, k1=p.k1, b=p.b, epsilon=p.epsilon).get_scores(query)
+    terms = set(query)
+    ranked = [
+        (pid, float(scores[i]))
+        for i, pid in enumerate(ids)
+        if terms & set(corpus[i]) and (allowed is None or pid in allowed)
+    ]
+    ranked.sort(key=lambda r: (-r[1], r[0]))
+    return ranked[:k]
+
+
+def assert_same_top(got: list[tuple[int, float]], expected: list[tuple[int, float]]) -> None:
+    """Assert equal scores rank by rank to 1e-9 relative, and the same passages up to exact ties."""
+    assert len(got) == len(expected)
+    for (_, g), (_, e) in zip(got, expected, strict=True):
+        assert math.isclose(g, e, rel_tol=RTOL, abs_tol=1e-12), (got, expected)
+    # A passage may differ from the reference's only where scores tie (then order is by id in
+    # both, and only rounding in the last bit can swap them).
+    ties = {round(e, 9) for _, e in expected}
+    for (gid, g), (eid, _) in zip(got, expected, strict=True):
+        assert gid == eid or round(g, 9) in ties
+
+
+def random_corpus(rng: random.Random, n: int, vocab: int, max_len: int) -> list[list[str]]:
+    """Return ``n`` passages of Zipf-ish random terms, some of them empty."""
+    weights = [1 / (r + 1) for r in range(vocab)]
+    terms = [f"t{r}" for r in range(vocab)]
+    return [rng.choices(terms, weights, k=rng.randint(0, max_len)) for _ in range(n)]
+
+
+def random_query(rng: random.Random, vocab: int) -> list[str]:
+    """Return 1-8 terms, sometimes repeated, sometimes unknown to the corpus."""
+    return [f"t{rng.randint(0, vocab + 5)}" for _ in range(rng.randint(1, 8))]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_top_ten_equals_rank_bm25_on_random_corpora(seed: int) -> None:
+    rng = random.Random(seed)
+    vocab = rng.choice([5, 40, 400])
+    corpus = random_corpus(rng, rng.randint(1, 300), vocab, rng.choice([3, 30, 120]))
+    ids = sorted(rng.sample(range(1, 10_000), len(corpus)))
+    index = BM25Index.build(corpus, ids)
+    if index.size == 0 or not index.postings:
+        pytest.skip("all passages empty")
+    for _ in range(25):
+        query = random_query(rng, vocab)
+        assert_same_top(index.top(query, 10), reference_top(corpus, ids, query, 10))
+
+
+@pytest.mark.parametrize("params", [BM25Params(), BM25Params(k1=1.2, b=0.4, epsilon=0.5)])
+def test_scores_of_every_matching_passage_equal_rank_bm25(params: BM25Params) -> None:
+    rng = random.Random(7)
+    corpus = random_corpus(rng, 200, 60, 40)
+    index = BM25Index.build(corpus, range(200), params)
+    reference = BM25Okapi(corpus, k1=params.k1, b=params.b, epsilon=params.epsilon)
+    for _ in range(30):
+        query = random_query(rng, 60)
+        positions, scores = index.score(query)
+        expected = reference.get_scores(query)
+        sharing = [i for i, doc in enumerate(corpus) if set(doc) & set(query)]
+        assert positions.tolist() == sharing
+        np.testing.assert_allclose(scores, expected[sharing], rtol=RTOL, atol=1e-12)
+
+
+def test_idf_of_every_term_equals_rank_bm25_including_the_epsilon_floor() -> None:
+    rng = random.Random(3)
+    corpus = random_corpus(rng, 120, 30, 25)
+    index = BM25Index.build(corpus, range(120))
+    reference = BM25Okapi(corpus)
+    df = {term: sum(term in doc for doc in corpus) for term in reference.idf}
+    assert any(math.log(120 - n + 0.5) < math.log(n + 0.5) for n in df.values())  # floored
+    for term, idf in reference.idf.items():
+        assert math.isclose(index.term_idf(term), idf, rel_tol=RTOL, abs_tol=1e-12), term
+
+
+def test_term_in_more_than_half_the_passages_gets_the_epsilon_floor() -> None:
+    corpus = [["common", "a"], ["common", "b"], ["common", "c"], ["rare", "d"]]
+    index = BM25Index.build(corpus, [1, 2, 3, 4])
+    reference = BM25Okapi(corpus)
+    # ln(4 - 3 + 0.5) - ln(3 + 0.5) < 0: rank-bm25 replaces it with epsilon * mean idf.
+    assert math.log(1.5) - math.log(3.5) < 0
+    assert index.term_idf("common") == pytest.approx(reference.idf["common"], rel=RTOL)
+    assert index.term_idf("common") == pytest.approx(0.25 * reference.average_idf, rel=RTOL)
+    assert_same_top(index.top(["common"], 10), reference_top(corpus, [1, 2, 3, 4], ["common"], 10))
+
+
+def test_term_in_exactly_half_the_passages_scores_zero_but_still_matches() -> None:
+    corpus = [["half", "x"], ["half", "y"], ["z"], ["w"]]
+    index = BM25Index.build(corpus, [1, 2, 3, 4])
+    assert index.term_idf("half") == 0.0
+    assert BM25Okapi(corpus).idf["half"] == 0.0
+    assert index.top(["half"], 10) == [(1, 0.0), (2, 0.0)]
+    assert index.known_terms(["half", "nowhere"]) == ["half"]
+
+
+def test_repeated_query_term_counts_once_per_repetition() -> None:
+    corpus = [["oil", "gas"], ["oil"], ["gas", "gas", "coal"], ["coal"], ["wind"]]
+    index = BM25Index.build(corpus, range(1, 6))
+    for query in (["gas", "gas"], ["oil", "gas", "oil", "oil"], ["coal", "gas", "coal"]):
+        assert_same_top(index.top(query, 10), reference_top(corpus, range(1, 6), query, 10))
+    once = dict(index.top(["gas"], 10))
+    twice = dict(index.top(["gas", "gas"], 10))
+    assert twice[3] == pytest.approx(2 * once[3], rel=RTOL)
+
+
+def test_empty_archive_raises_rather_than_dividing_by_zero() -> None:
+    index = BM25Index.build([], [])
+    assert index.size == 0 and index.avgdl == 0.0
+    with pytest.raises(EmptyArchiveError, match="run briefbot ingest"):
+        index.score(["oil"])
+
+
+def test_passages_without_tokens_are_counted_but_never_returned() -> None:
+    corpus = [[], ["oil"], [], ["gas", "oil"]]
+    index = BM25Index.build(corpus, [1, 2, 3, 4])
+    assert index.size == 4 and index.avgdl == 0.75
+    assert_same_top(index.top(["oil"], 10), reference_top(corpus, [1, 2, 3, 4], ["oil"], 10))
+    assert index.top(["unknown"], 10) == []
+
+
+def test_ties_break_by_passage_id_even_at_the_cut() -> None:
+    corpus = [["same"], ["other"]] * 20
+    ids = list(range(100, 140))
+    index = BM25Index.build(corpus, ids)
+    top = index.top(["same"], 5)
+    assert [pid for pid, _ in top] == [100, 102, 104, 106, 108]
+    assert [pid for pid, _ in index.top(["same"], 3, offset=2)] == [104, 106, 108]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_filters_restrict_results_but_not_statistics(seed: int) -> None:
+    rng = random.Random(100 + seed)
+    corpus = random_corpus(rng, 150, 50, 30)
+    ids = list(range(1, 151))
+    index = BM25Index.build(corpus, ids)
+    allowed_ids = {pid for pid in ids if rng.random() < 0.3}
+    mask = np.array([pid in allowed_ids for pid in ids])
+    for _ in range(15):
+        query = random_query(rng, 50)
+        expected = reference_top(corpus, ids, query, 10, allowed=allowed_ids)
+        assert_same_top(index.top(query, 10, allowed=mask), expected)
+        assert_same_top(index.top(query, 10, allowed=lambda pos: mask[pos]), expected)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_growth_and_deletion_stay_exact_against_a_fresh_rank_bm25(seed: int) -> None:
+    rng = random.Random(1000 + seed)
+    vocab = rng.choice([20, 200])
+    live: dict[int, list[str]] = {}
+    next_id = 1
+    index = BM25Index.build([], [])
+    for _ in range(rng.randint(3, 25)):
+        batch = random_corpus(rng, rng.randint(0, 40), vocab, 30)
+        new = list(zip(range(next_id, next_id + len(batch)), batch, strict=True))
+        next_id += len(batch) + rng.randint(0, 3)
+        doomed = [pid for pid in live if rng.random() < 0.08]
+        # A changed brief deletes old passages and adds new ones in one write.
+        index = index.grown(new, deleted=[*doomed, 999_999])
+        live.update(new)
+        for pid in doomed:
+            del live[pid]
+        assert index.size == len(live)
+        assert len(index.segments) <= 12
+        ids = sorted(live)
+        corpus = [live[pid] for pid in ids]
+        if not any(corpus):
+            continue
+        for _ in range(5):
+            query = random_query(rng, vocab)
+            assert_same_top(index.top(query, 10), reference_top(corpus, ids, query, 10))
+
+
+def test_growth_merges_small_segments_and_keeps_statistics() -> None:
+    rng = random.Random(5)
+    corpus = random_corpus(rng, 400, 80, 20)
+    index = BM25Index.build(corpus[:200], range(200))
+    for start in range(200, 400, 10):
+        index = index.grown(zip(range(start, start + 10), corpus[start : start + 10], strict=True))
+    assert 1 < len(index.segments) <= 12
+    sizes = [s.n_docs for s in index.segments]
+    assert sizes == sorted(sizes, reverse=True)
+    whole = BM25Index.build(corpus, range(400))
+    assert index.avgdl == whole.avgdl
+    np.testing.assert_array_equal(index.df, whole.df)
+    np.testing.assert_allclose(index.idf, whole.idf, rtol=RTOL)
+
+
+def test_deleting_a_quarter_compacts_into_one_segment() -> None:
+    rng = random.Random(9)
+    corpus = random_corpus(rng, 100, 40, 20)
+    index = BM25Index.build(corpus[:60], range(60))
+    index = index.grown(zip(range(60, 100), corpus[60:], strict=True))
+    index = index.grown([], deleted=range(0, 30))
+    assert len(index.segments) == 1 and index.live is None and index.size == 70
+    query = ["t1", "t3", "t7"]
+    assert_same_top(index.top(query, 10), reference_top(corpus[30:], range(30, 100), query, 10))
+
+
+def test_a_term_whose_passages_were_all_deleted_is_unknown() -> None:
+    index = BM25Index.build([["gone", "x"], ["kept", "x"]], [1, 2]).grown([], deleted=[1])
+    assert index.known_terms(["gone", "kept"]) == ["kept"]
+    assert index.term_idf("gone") == 0.0
+    assert index.top(["gone"], 10) == []
+    assert index.describe()["passages"] == 1
