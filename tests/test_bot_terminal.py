@@ -1,0 +1,56 @@
+"""The terminal chat answers as the bot does: same commands, same Conversation, plain text."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from click.testing import Result
+
+from bot.conversation import COMMANDS, Conversation, Notice
+from bot.terminal import respond
+from retrieval.archive import Archive
+
+
+def test_terminal_and_bot_quote_the_same_passages(bot_archive: Archive) -> None:
+    reply = Conversation(bot_archive).ask("Caspian oil transit tariff")
+    assert not isinstance(reply, Notice)
+    text = respond(bot_archive, "Caspian oil transit tariff", {}) or ""
+    for hit in reply.answer.hits:
+        assert f"{hit.rank}. “" in text and hit.citation.render() in text
+    assert respond(bot_archive, "/ask Caspian oil transit tariff", {}) == text
+
+
+def test_terminal_check_shows_the_mismatch(bot_archive: Archive) -> None:
+    text = respond(bot_archive, "/check US$5 million vanished", {}) or ""
+    assert "US$4 million went missing with him" in text
+    assert "Numbers — not in them: US$5 million (they give US$4 million" in text
+    assert respond(bot_archive, "/check Aliens landed near Tengiz", {}) == (
+        "Nothing in the archive bears on this."
+    )
+    assert (respond(bot_archive, "/check", {}) or "").startswith("Usage: /check CLAIM, e.g. ")
+
+
+def test_terminal_more_pages_and_stops(bot_archive: Archive) -> None:
+    state: dict[str, Any] = {}
+    assert respond(bot_archive, "more", state) == "Ask a question first."
+    first = respond(bot_archive, "oil pipeline", state) or ""
+    assert first.startswith("1. ")
+    assert respond(bot_archive, "more", state) == "No more passages match that question."
+
+
+def test_terminal_help_lists_its_commands(bot_archive: Archive) -> None:
+    text = respond(bot_archive, "/help", {}) or ""
+    for command in COMMANDS:
+        assert (f"/{command.name}" in text) is command.in_terminal
+    assert "more — the next passages" in text
+    assert respond(bot_archive, "/nope", {}) == "Unknown command /nope. /help lists the commands."
+    assert respond(bot_archive, "/quit", {}) is None
+
+
+def test_chat_command_runs_check(
+    run_cli: Callable[..., Result], briefs_dir: Any, bot_archive: Archive
+) -> None:
+    result = run_cli("chat", input="/check US$5 million vanished\n/quit\n")
+    assert result.exit_code == 0
+    assert "(they give US$4 million" in result.stdout

@@ -1,0 +1,102 @@
+"""retrieval.check: which of a claim's numbers and names the evidence contains. Never a verdict."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.render import comparison_lines
+from retrieval.check import bears_on, compare_claim, extract_names, extract_quantities
+
+EVIDENCE = (
+    "When Mikhail Bazhenov, who ran the country's largest mining complex, fled abroad in "
+    "December 1997, US$4 million went missing with him. (Itar-Tass, May 21)"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("US$5 million vanished", [("US$5 million", 5e6, "usd")]),
+        ("$5m", [("$5m", 5e6, "usd")]),
+        ("5 million dollars", [("5 million dollars", 5e6, "usd")]),
+        ("US$4.8 billion", [("US$4.8 billion", 4.8e9, "usd")]),
+        ("up 19 percent", [("19 percent", 19.0, "%")]),
+        ("by <5%", [("5%", 5.0, "%")]),
+        ("the 1,580-kilometer line", [("1,580-kilometer", 1580.0, "km")]),
+        ("4.4 million tonnes", [("4.4 million tonnes", 4.4e6, "t")]),
+        ("in 1998", [("1998", 1998.0, "")]),
+        ("no numbers here", []),
+    ],
+)
+def test_extract_quantities(text: str, expected: list[tuple[str, float, str]]) -> None:
+    assert [(q.text, q.value, q.unit) for q in extract_quantities(text)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The IMF cut Russia’s first tranche", ["IMF", "Russia"]),
+        ("said Sergei Kirienko of the Bank of Russia.", ["Sergei Kirienko", "Bank", "Russia"]),
+        ("Yesterday Moscow agreed", ["Moscow"]),
+        ("In July the U.S. Treasury", ["July", "U.S. Treasury"]),
+        ("US$5 million vanished", []),
+        ("nothing capitalised", []),
+    ],
+)
+def test_extract_names(text: str, expected: list[str]) -> None:
+    assert extract_names(text) == expected
+
+
+def test_number_mismatch_names_the_evidence_figure() -> None:
+    check = compare_claim("US$5 million vanished", [EVIDENCE])
+    assert check.numbers_found == []
+    [missing] = check.numbers_missing
+    assert missing.claim.text == "US$5 million"
+    assert [q.text for q in missing.evidence_gives] == ["US$4 million"]
+    assert comparison_lines(check) == [
+        "Numbers — not in them: US$5 million (they give US$4 million).",
+        "This shows what the passages say, not whether the claim holds.",
+    ]
+
+
+def test_same_amount_written_differently_is_found() -> None:
+    check = compare_claim("Bazhenov took $4m in December 1997", [EVIDENCE])
+    assert [q.text for q in check.numbers_found] == ["$4m", "1997"]
+    assert check.numbers_missing == []
+    assert check.names_found == ["Bazhenov", "December"]
+
+
+def test_missing_name_is_reported() -> None:
+    check = compare_claim("Nazarbaev fled abroad with US$4 million", [EVIDENCE])
+    assert check.names_missing == ["Nazarbaev"]
+    assert comparison_lines(check)[1] == "Names — not in them: Nazarbaev."
+
+
+def test_claim_without_numbers_or_names() -> None:
+    check = compare_claim("money went missing", [EVIDENCE])
+    assert not check.has_facts
+    assert comparison_lines(check) == [
+        "The claim has no numbers or names to compare; read the passages."
+    ]
+
+
+@pytest.mark.parametrize(
+    "claim",
+    ["US$4 million went missing with Bazhenov", "US$5 million vanished", "Russia is big"],
+)
+def test_comparison_never_calls_a_claim_true(claim: str) -> None:
+    text = " ".join(comparison_lines(compare_claim(claim, [EVIDENCE]))).lower()
+    assert "true" not in text and "false" not in text and "correct" not in text
+
+
+@pytest.mark.parametrize(
+    ("claim", "bears"),
+    [
+        ("US$5 million vanished", True),  # usd, million: half of its four terms
+        ("Bazhenov fled", True),
+        ("Aliens landed near the mining complex", False),
+        ("the of and", False),
+    ],
+)
+def test_bears_on_needs_half_the_claim_terms(claim: str, bears: bool) -> None:
+    assert bears_on(claim, EVIDENCE) is bears
