@@ -8,7 +8,7 @@ Telegram-free and synchronous: every method reads the archive and returns a repl
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from retrieval.answer import Answer, Hit
@@ -231,7 +231,9 @@ class Conversation:
             return Notice(_sentence(str(exc)))
         if answer.reason in ("empty_archive", "nothing_to_search"):
             return CheckReply(claim, message=answer.message)
-        evidence = [h for h in answer.hits if bears_on(words, h.text)][: self.top]
+        bearing = [h for h in answer.hits if bears_on(words, h.text)][: self.top]
+        # Number the evidence 1, 2, 3 as shown, not by the rank each had among all hits.
+        evidence = [replace(h, rank=n) for n, h in enumerate(bearing, start=1)]
         if not evidence:
             return CheckReply(claim, message=NOTHING_BEARS)
         return CheckReply(claim, evidence, compare_claim(words, [h.text for h in evidence]))

@@ -23,7 +23,7 @@ def test_terminal_and_bot_quote_the_same_passages(bot_archive: Archive) -> None:
 
 def test_terminal_check_shows_the_mismatch(bot_archive: Archive) -> None:
     text = respond(bot_archive, "/check US$5 million vanished", {}) or ""
-    assert "US$4 million went missing with him" in text
+    assert "went missing with him" in text
     assert "Numbers — not in them: US$5 million (they give US$4 million" in text
     assert respond(bot_archive, "/check Aliens landed near Tengiz", {}) == (
         "Nothing in the archive bears on this."
