@@ -229,11 +229,19 @@ def _crc(fh: BinaryIO) -> list[int]:
 # -- writing -------------------------------------------------------------------------------
 
 
-def save_index(folder: Path, index: BM25Index, *, database: dict[str, Any], analyzer: str) -> bool:
+def save_index(
+    folder: Path,
+    index: BM25Index,
+    *,
+    database: dict[str, Any],
+    analyzer: str,
+    database_now: dict[str, Any] | None = None,
+) -> bool:
     """Save ``index`` into ``folder`` as the index of the database state ``database``.
 
     Segments already saved there are kept, not rewritten. Returns False (and writes nothing) if
-    the folder already holds an index of a newer state of the same database.
+    the folder already holds an index of a newer state of the same database that the database
+    (as it is now, ``database_now``) does hold: another process caught up further than we did.
 
     Raises:
         OSError: if the folder cannot be written (the caller keeps answering from memory).
@@ -241,7 +249,8 @@ def save_index(folder: Path, index: BM25Index, *, database: dict[str, Any], anal
     folder.mkdir(parents=True, exist_ok=True)
     with _writer_lock(folder):
         current = describe_manifest(folder)
-        if current is not None and _is_newer(current.get("database"), database):
+        saved = current.get("database") if current is not None else None
+        if _is_newer(saved, database) and not _is_newer(saved, database_now or database):
             return False
         entries: list[dict[str, Any]] = []
         terms: list[str] | None = None

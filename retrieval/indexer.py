@@ -73,12 +73,12 @@ class Indexer:
     def _sync(self) -> None:
         started = time.perf_counter()
         state = self.store.index_state()
-        action = "caught up"
+        action = "unchanged"
         if self._index is None:
-            action = "loaded"
             saved = self._load()
             if saved is not None:
                 self._index, self._database = saved
+                action = "loaded"
         if self._index is not None:
             problem = _mismatch(self._database, state)
             if problem:
@@ -86,12 +86,12 @@ class Indexer:
                     "index cache %s %s; rebuilding it from the database", self.cache_dir, problem
                 )
                 self._index = None
-        changed = False
-        if self._index is None or self._database != _marker_fields(state):
-            if self._index is None:
-                action = "built"
+        if self._index is None:
+            action = "built"
+        elif self._database != _marker_fields(state):
+            action = "caught up"
+        if action in ("built", "caught up"):
             self._index = self._catch_up(state)
-            changed = True
         assert self._index is not None
         marker = (state["generation"], state["last_passage_id"], state["last_deletion"])
         if self.store.change_marker() == marker and self._index.size != state["passages"]:
@@ -102,14 +102,15 @@ class Indexer:
                 state["passages"],
             )
             self._index = None
-            action = "built"
             self._index = self._catch_up(state)
+            action = "built"
         self._marker = marker
-        if changed and self.cache_dir is not None:
+        if action in ("built", "caught up") and self.cache_dir is not None:
             self._save()
         self.last_sync = {
             "action": action,
             "passages": self._index.size,
+            "segments": len(self._index.segments),
             "seconds": round(time.perf_counter() - started, 3),
         }
 
@@ -163,9 +164,19 @@ class Indexer:
 
     def _save(self) -> None:
         assert self._index is not None and self.cache_dir is not None
+        _, last_passage_id, last_deletion = self.store.change_marker()
+        now = {
+            "archive_id": self._database["archive_id"],
+            "last_passage_id": last_passage_id,
+            "last_deletion": last_deletion,
+        }
         try:
             save_index(
-                self.cache_dir, self._index, database=self._database, analyzer=ANALYZER_VERSION
+                self.cache_dir,
+                self._index,
+                database=self._database,
+                analyzer=ANALYZER_VERSION,
+                database_now=now,
             )
         except OSError as exc:
             logger.warning(
