@@ -52,6 +52,7 @@ Context = ContextTypes.DEFAULT_TYPE
 SERVICES_KEY = "briefbot"
 INLINE_RESULTS = 5
 INLINE_CACHE_SECONDS = 10
+INLINE_BUTTON_CHARS = 64
 SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again in a moment."
 GROUPS = (ChatType.GROUP, ChatType.SUPERGROUP)
 
@@ -288,6 +289,13 @@ async def answer_question(update: Update, context: Context, question: str) -> No
     svc = services(context)
     reply = await svc.run(svc.conversation.ask, question)
     await deliver(update, context, reply, kind="ask", question=question, target=message)
+
+
+def _shorten(text: str, limit: int) -> str:
+    """Return ``text`` cut at a word boundary to at most ``limit`` characters, "…" marking a cut."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
 def _command_args(message: Message) -> str:
@@ -594,7 +602,7 @@ async def inline_query(update: Update, context: Context) -> None:
             cache_time=INLINE_CACHE_SECONDS,
             is_personal=True,
             button=InlineQueryResultsButton(
-                text=why[:64] or "Nothing found", start_parameter="help"
+                text=_shorten(why, INLINE_BUTTON_CHARS) or "Nothing found", start_parameter="help"
             ),
         )
         return

@@ -60,3 +60,16 @@ async def test_inline_answers_html_hostile_text_escaped(
         answer = await fake_telegram.wait_for(lambda: fake_telegram.inline_answer_for(update))
     text, _ = parse_html(answer.results[0]["input_message_content"]["message_text"])
     assert "<b>imported</b> sugar rose by >20% & more" in text
+
+
+async def test_inline_query_with_a_bad_filter_says_so_briefly(
+    start_bot: Start, fake_telegram: FakeTelegram
+) -> None:
+    async with start_bot():
+        alice = fake_telegram.user(1001, "Alice")
+        update = alice.inline("border since:July")
+        answer = await fake_telegram.wait_for(lambda: fake_telegram.inline_answer_for(update))
+    text = _button(answer)["text"]
+    assert answer.results == []
+    assert text.startswith("Since date 'July' is not a date") and text.endswith("…")
+    assert len(text) <= 64
