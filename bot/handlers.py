@@ -94,8 +94,10 @@ def refusal_line(who: Who, *, group: bool = False) -> str:
 def rate_line(services_: BotServices, user_id: int) -> str:
     """Return the one polite line for someone over the rate limit."""
     wait = services_.limiter.retry_in(user_id)
+    limit = services_.settings.rate_limit
+    questions = "question" if limit == 1 else "questions"
     return (
-        f"You have asked {services_.settings.rate_limit} questions in the last minute; "
+        f"You have reached the limit of {limit} {questions} a minute; "
         f"please wait {wait} s and ask again."
     )
 

@@ -213,7 +213,7 @@ async def test_rate_limit_refuses_politely_past_the_limit(
         [help_still] = await fake_telegram.wait_answers(alice.send("/help"))
         [other_user] = await fake_telegram.wait_answers(bob.send("Who fled abroad?"))
     text = limited.plain_text or ""
-    assert text.startswith("You have asked 2 questions in the last minute; please wait ")
+    assert text.startswith("You have reached the limit of 2 questions a minute; please wait ")
     assert text.endswith(" s and ask again.")
     assert inline_limited.results == []
     assert "/check" in (help_still.plain_text or "")

@@ -1,0 +1,77 @@
+"""Buttons whose answer or brief is gone, and buttons pressed past the rate limit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fake_telegram import FakeTelegram
+
+from retrieval.archive import Archive
+
+Start = Callable[..., Any]
+
+
+async def _press(fake: FakeTelegram, user: Any, message: Any, prefix: str) -> Any:
+    data = next(d for d in message.callback_data if d.startswith(prefix))
+    press = user.press(message, data)
+    return await fake.wait_for(lambda: fake.callback_answer_for(press))
+
+
+async def test_buttons_of_a_forgotten_answer_say_so(
+    start_bot: Start, fake_telegram: FakeTelegram, bot_archive: Archive
+) -> None:
+    async with start_bot(top=1):
+        alice = fake_telegram.user(1001, "Alice")
+        [answer] = await fake_telegram.wait_answers(alice.send("oil pipeline"))
+        with bot_archive.store.db.conn:
+            bot_archive.store.db.execute("DELETE FROM bot_questions")
+        more = await _press(fake_telegram, alice, answer, "more:")
+        vote = await _press(fake_telegram, alice, answer, "vote:")
+    assert more.text == "That answer is too old; ask the question again."
+    assert vote.text == "That answer is too old to rate."
+
+
+async def test_full_brief_of_a_removed_brief_says_so(
+    start_bot: Start, fake_telegram: FakeTelegram, bot_archive: Archive
+) -> None:
+    async with start_bot():
+        alice = fake_telegram.user(1001, "Alice")
+        [answer] = await fake_telegram.wait_answers(alice.send("Caspian transit tariff"))
+        with bot_archive.store.db.conn:
+            bot_archive.store.db.execute("DELETE FROM briefs")
+        reply = await _press(fake_telegram, alice, answer, "brief:")
+    assert reply.text == "That brief is no longer in the archive; ask the question again."
+    assert reply.show_alert
+
+
+async def test_more_when_nothing_more_matches_any_longer(
+    start_bot: Start, fake_telegram: FakeTelegram, bot_archive: Archive
+) -> None:
+    async with start_bot(top=1):
+        alice = fake_telegram.user(1001, "Alice")
+        [answer] = await fake_telegram.wait_answers(alice.send("oil pipeline"))
+        shown = answer.callback_data
+        brief_id = int(next(d for d in shown if d.startswith("brief:")).split(":")[1])
+        db = bot_archive.store.db
+        with db.conn:  # another process rewrote the archive: only the brief shown is left
+            db.execute("DELETE FROM briefs WHERE id != ?", [brief_id])
+            db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+        more = await _press(fake_telegram, alice, answer, "more:")
+    assert more.text == "No more passages match that question."
+    assert len(fake_telegram.sent_to(1001)) == 1
+
+
+async def test_more_past_the_rate_limit_is_refused_politely(
+    start_bot: Start, fake_telegram: FakeTelegram
+) -> None:
+    async with start_bot(top=1, rate_limit=1):
+        alice = fake_telegram.user(1001, "Alice")
+        [answer] = await fake_telegram.wait_answers(alice.send("oil pipeline"))
+        more = await _press(fake_telegram, alice, answer, "more:")
+        vote = await _press(fake_telegram, alice, answer, "vote:")
+    assert (more.text or "").startswith(
+        "You have reached the limit of 1 question a minute; please wait"
+    )
+    assert more.show_alert
+    assert vote.text == "Thanks, noted 👍"  # feedback is not a question
