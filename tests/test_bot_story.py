@@ -40,7 +40,9 @@ async def test_scripted_conversation(
         thumbs = alice.press(more, next(d for d in more.callback_data if d.endswith(":1")))
         await fake.wait_for(lambda: fake.callback_answer_for(thumbs))
         # /check shows the number mismatch.
-        [check] = await fake.wait_answers(bob.send("/check US$5 million went missing with Bazhenov"))
+        [check] = await fake.wait_answers(
+            bob.send("/check US$5 million went missing with Bazhenov")
+        )
         assert "US$5 million (they give US$4 million" in (check.plain_text or "")
         # In the group only addressed messages are answered.
         bob.send("Did anyone read the Kazakh corruption piece?", chat=team)
