@@ -39,7 +39,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import handlers
+from bot import digest, digest_handlers, handlers
 from bot.access import AccessList, RateLimiter
 from bot.config import Settings
 from bot.conversation import COMMANDS, Conversation
@@ -80,7 +80,9 @@ class Feature:
     on_startup: Callable[[App], Awaitable[None]] | None = None
 
 
-FEATURES: list[Feature] = []
+FEATURES: list[Feature] = [
+    Feature("digest", digest_handlers.handlers, digest.on_startup),  # issue 4: digests, topics
+]
 """Features registered by ``build_application``, in order. Append new features here."""
 
 

@@ -337,6 +337,96 @@ def start(ctx: click.Context) -> None:
     ctx.invoke(chat)
 
 
+# -- digests (issue 4) -----------------------------------------------------------------------
+
+
+@cli.group()
+def digest() -> None:
+    """Daily digests: what a chat would get, and who is subscribed."""
+
+
+@digest.command("preview")
+@click.argument("chat_id", type=int)
+@click.option("--html", "as_html", is_flag=True, help="Print the Telegram HTML messages instead.")
+@click.option(
+    "--tz",
+    "timezone",
+    default="UTC",
+    envvar="BRIEFBOT_TZ",
+    show_default=True,
+    help="Time zone for a chat without a subscription (env BRIEFBOT_TZ).",
+)
+@click.pass_context
+def digest_preview(ctx: click.Context, chat_id: int, as_html: bool, timezone: str) -> None:
+    """Print what CHAT_ID would get now: the briefs new since its last digest, with its topics.
+
+    Read-only: the chat's "last sent" mark does not move.
+    """
+    from bot.digest_render import nothing_new, render_digest_html, render_digest_plain
+    from retrieval.digest import chat_digest
+    from retrieval.schedule import local_time_text, parse_iso, utc_clock
+    from retrieval.subscriptions import SubscriptionStore
+
+    archive = open_archive(ctx.obj["db"])
+    subs = SubscriptionStore(archive.store)
+    sub = subs.get(chat_id)
+    tz = sub.timezone if sub else timezone
+    try:
+        preview = chat_digest(archive, subs, chat_id)
+        title = f"Digest so far for chat {chat_id} — {local_time_text(utc_clock(), tz)}"
+    except RetrievalError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if sub is None or not sub.active:
+        click.echo(f"(chat {chat_id} has no daily digest; this is what /digest now would show)")
+    if preview.is_empty:
+        since = (
+            local_time_text(parse_iso(sub.last_sent_at), tz) if sub and sub.last_sent_at else None
+        )
+        click.echo(nothing_new(since))
+    elif as_html:
+        click.echo("\n\n-----\n\n".join(render_digest_html(preview, title=title)))
+    else:
+        click.echo(render_digest_plain(preview, title=title))
+
+
+@digest.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_context
+def digest_list(ctx: click.Context, as_json: bool) -> None:
+    """List the chats subscribed to a daily digest (and those stopped, with why)."""
+    from retrieval.schedule import local_time_text, utc_clock
+    from retrieval.subscriptions import SubscriptionStore
+
+    archive = open_archive(ctx.obj["db"])
+    subs = SubscriptionStore(archive.store)
+    rows: list[dict[str, Any]] = []
+    for sub in subs.subscriptions(active_only=False):
+        rows.append(
+            {
+                "chat_id": sub.chat_id,
+                "time": sub.time_text,
+                "timezone": sub.timezone,
+                "active": sub.active,
+                "last_sent_at": sub.last_sent_at,
+                "next": local_time_text(sub.next_slot(utc_clock()), sub.timezone)
+                if sub.active
+                else None,
+                "topics": [w.query for w in subs.watches(sub.chat_id)],
+                "stop_reason": sub.stop_reason,
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("No chat is subscribed; a chat subscribes with /digest HH:MM in Telegram.")
+        return
+    for row in rows:
+        state = f"next {row['next']}" if row["active"] else f"stopped: {row['stop_reason']}"
+        topics = f"; topics: {', '.join(row['topics'])}" if row["topics"] else ""
+        click.echo(f"{row['chat_id']}: {row['time']} {row['timezone']}, {state}{topics}")
+
+
 def main() -> None:
     """Run the command line."""
     cli()

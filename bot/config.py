@@ -15,12 +15,18 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from retrieval.errors import InvalidScheduleError
+from retrieval.schedule import parse_timezone
+
 DEFAULT_DB = "data/briefbot.db"
 DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_RATE_LIMIT = 20
 DEFAULT_TOP = 3
 DEFAULT_LISTEN = "127.0.0.1"
 DEFAULT_PORT = 8443
+DEFAULT_INBOX_INTERVAL = 180
+DEFAULT_FEEDS_INTERVAL = 1800
+DEFAULT_UPLOAD_MAX_MB = 20
 
 # A token from @BotFather: the bot's numeric id, a colon, then 35 characters (we accept 30+).
 TOKEN_RE = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{30,}")
@@ -53,6 +59,14 @@ class Settings:
     listen: str = DEFAULT_LISTEN
     port: int = DEFAULT_PORT
     secret_token: str | None = field(default=None, repr=False)
+    # Digests and the bot's own sources (issue 4; read by ``_digest_settings``).
+    timezone: str = "UTC"
+    digest_empty: str = "skip"
+    inbox: str | None = None
+    inbox_interval: int = DEFAULT_INBOX_INTERVAL
+    feeds: tuple[str, ...] = ()
+    feeds_interval: int = DEFAULT_FEEDS_INTERVAL
+    upload_max_mb: int = DEFAULT_UPLOAD_MAX_MB
 
     @property
     def base_url(self) -> str:
@@ -147,6 +161,7 @@ def load_settings(env: Mapping[str, str] | None = None, **options: Any) -> Setti
         listen=str(pick("listen", "BRIEFBOT_WEBHOOK_LISTEN") or DEFAULT_LISTEN),
         port=port,
         secret_token=secret,
+        **_digest_settings(pick),
     )
 
 
@@ -201,3 +216,56 @@ def _positive_int(value: Any, name: str) -> int | None:
     if number < 1:
         raise ConfigError(f"{name} is {number}; it must be at least 1")
     return number
+
+
+# -- digests and the bot's own sources (issue 4) -------------------------------------------
+
+
+def _digest_settings(pick: Any) -> dict[str, Any]:
+    """Return the digest, inbox, feed and upload settings (``pick(name, VAR)`` reads one).
+
+    Raises:
+        ConfigError: naming the variable that is malformed and the fix.
+    """
+    try:
+        timezone = parse_timezone(str(pick("timezone", "BRIEFBOT_TZ") or "UTC"))
+    except InvalidScheduleError as exc:
+        raise ConfigError(f"BRIEFBOT_TZ: {exc}") from None
+    empty = str(pick("digest_empty", "BRIEFBOT_DIGEST_EMPTY") or "skip").strip().lower()
+    if empty not in ("skip", "notify"):
+        raise ConfigError(
+            f"BRIEFBOT_DIGEST_EMPTY {empty!r} is neither skip nor notify; write "
+            "BRIEFBOT_DIGEST_EMPTY=skip (no message on a day with nothing new) or =notify"
+        )
+    feeds = pick("feeds", "BRIEFBOT_FEEDS") or ()
+    if isinstance(feeds, str):
+        feeds = feeds.replace(",", " ").split()
+    for url in feeds:
+        if not re.match(r"https?://[^/\s]+", url):
+            raise ConfigError(
+                f"BRIEFBOT_FEEDS entry {url!r} is not an http(s) URL; list feed URLs separated by "
+                "commas or spaces, e.g. https://example.org/feed.xml"
+            )
+    upload = _positive_int(
+        pick("upload_max_mb", "BRIEFBOT_UPLOAD_MAX_MB"), "BRIEFBOT_UPLOAD_MAX_MB"
+    )
+    if upload is not None and upload > DEFAULT_UPLOAD_MAX_MB:
+        raise ConfigError(
+            f"BRIEFBOT_UPLOAD_MAX_MB {upload} is over {DEFAULT_UPLOAD_MAX_MB}, the most a bot may "
+            "download from Telegram; put bigger files in the inbox folder (BRIEFBOT_INBOX)"
+        )
+    inbox_interval = _positive_int(
+        pick("inbox_interval", "BRIEFBOT_INBOX_INTERVAL"), "BRIEFBOT_INBOX_INTERVAL"
+    )
+    feeds_interval = _positive_int(
+        pick("feeds_interval", "BRIEFBOT_FEEDS_INTERVAL"), "BRIEFBOT_FEEDS_INTERVAL"
+    )
+    return {
+        "timezone": timezone,
+        "digest_empty": empty,
+        "inbox": pick("inbox", "BRIEFBOT_INBOX"),
+        "inbox_interval": inbox_interval or DEFAULT_INBOX_INTERVAL,
+        "feeds": tuple(feeds),
+        "feeds_interval": feeds_interval or DEFAULT_FEEDS_INTERVAL,
+        "upload_max_mb": upload or DEFAULT_UPLOAD_MAX_MB,
+    }

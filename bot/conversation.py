@@ -50,6 +50,23 @@ COMMANDS: list[Command] = [
     ),
     Command("brief", "PUBLICATION VOLUME ISSUE", "show a whole brief", "/brief Monitor 4 139"),
     Command("sources", "", "what the archive holds", "/sources"),
+    # Digests and topics (issue 4, bot/digest_handlers.py).
+    Command(
+        "digest",
+        "HH:MM [TIMEZONE] | off | now",
+        "a daily digest of new briefs; /digest alone shows it",
+        "/digest 08:00 Europe/Berlin",
+        in_terminal=False,
+    ),
+    Command(
+        "watch",
+        "QUERY",
+        "add a topic: digests quote the new passages on it",
+        "/watch corruption Kazakhstan vol:4",
+        in_terminal=False,
+    ),
+    Command("unwatch", "N", "remove topic N", "/unwatch 1", in_terminal=False),
+    Command("watches", "", "list the topics", "/watches", in_terminal=False),
     Command(
         "allow",
         "USER_ID|@USERNAME|CHAT_ID",
@@ -82,6 +99,8 @@ FILTERS_HELP = (
     "Filters may go inside a question: vol:4  issue:142  in:Monitor  since:1998-07-01  "
     "until:1998-12-31\n  e.g. /ask Tengiz oil exports in:Monitor since:1998-07-01"
 )
+
+UPLOAD_HELP = "Admins: send me a .txt or .jsonl file (as a document) to add its briefs."
 
 # "Monitor 4 139", "Fortnight in Review 4 12", "Monitor, Vol. 4, Issue 139" (a copied citation).
 _BRIEF_ARGS_RE = re.compile(
@@ -162,6 +181,8 @@ def help_text(
         args = f" {cmd.args}" if cmd.args else ""
         lines.append(f"/{cmd.name}{args} — {cmd.description}\n  e.g. {cmd.example}")
     lines.append(FILTERS_HELP)
+    if admin and not terminal:
+        lines.append(UPLOAD_HELP)
     if terminal:
         lines.append("more — the next passages for the last question;  /quit (or Ctrl-D) leaves")
     else:

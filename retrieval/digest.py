@@ -9,10 +9,10 @@ in ``bot/``. Nothing here writes.
   link. Past the limits, a group ends with "and N more" and the issues to ask ``/brief`` for.
 - Topics are ranked with BM25 among the new passages only. The statistics (idf, average length)
   are the whole archive's, the same as a question gets: a batch of a few new passages is too small
-  for its own idf (with one new passage every idf is negative, rank-bm25's known trap). A passage
-  counts only if it shares a term with the topic and scores at least ``min_topic_share`` of what
-  an average-length passage holding each topic term once would score, so a passage that merely
-  shares a common word stays out.
+  for its own idf (with one new passage every idf is negative, rank-bm25's known trap), and each
+  idf counts at least ``IDF_FLOOR``. A passage counts only if it shares a term with the topic and
+  scores at least ``min_topic_share`` of what an average-length passage holding each topic term
+  once would score, so a passage that merely shares a common word stays out.
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from retrieval.analyzer import analyze, analyze_spans
 from retrieval.answer import Citation, Hit, build_hit
 from retrieval.archive import Archive
@@ -33,8 +31,11 @@ from retrieval.index import BM25Index
 from retrieval.query import Filters, parse_question
 from retrieval.sentences import split_sentences
 from retrieval.store import Store
+from retrieval.subscriptions import SubscriptionStore
 
 HEADLINE_CHARS = 160
+IDF_FLOOR = 0.1
+"""The least idf a topic term counts with (see ``topic_section``)."""
 KEY_SENTENCE_CHARS = 320
 
 
@@ -228,48 +229,89 @@ def _matches(filters: Filters, row: dict[str, Any]) -> bool:
     return not (filters.until and not (date and date <= filters.until))
 
 
+@dataclass(frozen=True)
+class NewPassage:
+    """A passage of a new brief, with its row and its term counts (analysed once per digest)."""
+
+    row: dict[str, Any]
+    counts: Counter[str]
+    length: int
+
+
+def new_passages(store: Store, brief_ids: list[int]) -> list[NewPassage]:
+    """Return the passages of ``brief_ids`` in id order, analysed."""
+    if not brief_ids:
+        return []
+    marks = ",".join("?" for _ in brief_ids)
+    pids = [
+        r[0]
+        for r in store.db.execute(
+            f"SELECT id FROM passages WHERE brief_id IN ({marks}) ORDER BY id", brief_ids
+        )
+    ]
+    rows = store.passages_by_id(pids)
+    out = []
+    for pid in pids:
+        tokens = analyze(rows[pid]["text"])
+        out.append(NewPassage(rows[pid], Counter(tokens), len(tokens)))
+    return out
+
+
 def topic_section(
     number: int,
     query: str,
     index: BM25Index,
-    new_positions: np.ndarray,
-    rows: dict[int, dict[str, Any]],
+    passages: list[NewPassage],
     limits: DigestLimits,
 ) -> TopicSection:
     """Return the new passages that match one topic, quoted and cited, best first.
 
+    A passage is scored with rank-bm25's BM25 formula and the archive's statistics (idf, average
+    length), each idf raised to at least ``IDF_FLOOR``: rank-bm25 gives a term in half the
+    passages an idf of 0 and commoner ones a small or negative one, which in a small archive would
+    score a passage holding every topic word at 0. It matches when it shares a term with the topic
+    and scores at least ``limits.min_topic_share`` of an average-length passage that holds each
+    topic term once.
+
     Args:
         number: the topic's number in the chat's list.
         query: the topic as the chat wrote it (words and filters such as ``vol:4``).
-        index: the archive's BM25 index.
-        new_positions: a boolean mask over index positions: True for the new passages.
-        rows: the new passages' rows (``Store.passages_by_id``), keyed by passage id.
+        index: the archive's BM25 index (statistics only).
+        passages: the new passages.
         limits: how many hits to quote, and the minimum score share.
+
+    Raises:
+        InvalidQueryError: if a filter in the topic is malformed.
     """
     section = TopicSection(number, query)
     words, filters = parse_question(query)
     terms = analyze(words)
-    known_set = set(index.known_terms(terms)) if index.size else set()
-    known = [t for t in terms if t in known_set]
-    if not known:
+    if not terms:
         return section
-    ideal = sum(index.term_idf(t) for t in known)
-    if ideal <= 0:
-        return section  # only terms too common to tell anything apart
-    docs, scores = index.score(terms)
-    keep = new_positions[docs] & (scores >= limits.min_topic_share * ideal) & (scores > 0)
-    docs, scores = docs[keep], scores[keep]
-    order = np.lexsort((docs, -scores))
-    weights = {t: max(index.term_idf(t), 0.01) for t in known}
-    seen_briefs: set[int] = set()
-    for pos in order:
-        pid = int(index.ids[docs[pos]])
-        row = rows.get(pid)
-        if row is None or not _matches(filters, row) or row["brief_id"] in seen_briefs:
+    weights = {t: max(index.term_idf(t), IDF_FLOOR) for t in terms}
+    ideal = sum(weights[t] for t in terms)  # a repeated term counts per repetition, as in BM25
+    k1, b = index.params.k1, index.params.b
+    scored: list[tuple[float, int, NewPassage]] = []
+    for passage in passages:
+        if not any(passage.counts[t] for t in weights) or not _matches(filters, passage.row):
             continue
-        seen_briefs.add(row["brief_id"])
+        avgdl = index.avgdl or passage.length or 1
+        norm = k1 * (1 - b + b * passage.length / avgdl)
+        score = 0.0
+        for t in terms:
+            tf = passage.counts[t]
+            score += weights[t] * tf * (k1 + 1) / (tf + norm)
+        if score >= limits.min_topic_share * ideal:
+            scored.append((score, passage.row["id"], passage))
+    scored.sort(key=lambda x: (-x[0], x[1]))
+    seen_briefs: set[int] = set()
+    for score, _, passage in scored:
+        brief_id = passage.row["brief_id"]
+        if brief_id in seen_briefs:
+            continue  # one quote per brief: its best passage
+        seen_briefs.add(brief_id)
         if len(section.hits) < limits.topic_hits:
-            hit = build_hit(len(section.hits) + 1, float(scores[pos]), row, weights)
+            hit = build_hit(len(section.hits) + 1, score, passage.row, weights)
             section.hits.append(hit)
         else:
             section.more += 1
@@ -308,26 +350,29 @@ def compose_digest(
     digest.groups = _groups(rows, index, limits)
     topics = list(topics)
     if topics:
-        marks = ",".join("?" for _ in rows)
-        pids = [
-            r[0]
-            for r in store.db.execute(
-                f"SELECT id FROM passages WHERE brief_id IN ({marks}) ORDER BY id",
-                [r["id"] for r in rows],
-            )
-        ]
-        passage_rows = store.passages_by_id(pids)
-        # A mask over index positions (ids are ascending), True for the new passages.
-        mask = np.zeros(len(index.ids), dtype=bool)
-        if len(index.ids) and pids:
-            wanted = np.asarray(pids, dtype=np.int64)
-            pos = np.clip(np.searchsorted(index.ids, wanted), 0, len(index.ids) - 1)
-            found = index.ids[pos] == wanted
-            mask[pos[found]] = True
+        passages = new_passages(store, sorted(r["id"] for r in rows))
         for number, query in topics:
             try:
-                section = topic_section(number, query, index, mask, passage_rows, limits)
+                section = topic_section(number, query, index, passages, limits)
             except InvalidQueryError:
                 section = TopicSection(number, query)  # stored before a stricter parser; no hits
             digest.topics.append(section)
     return digest
+
+
+def chat_digest(
+    archive: Archive,
+    subs: SubscriptionStore,
+    chat_id: int,
+    *,
+    upto_brief_id: int | None = None,
+    after_brief_id: int | None = None,
+    limits: DigestLimits | None = None,
+) -> Digest:
+    """Return the chat's digest with its topics: by default what it would get now, from its mark
+    (or, without a subscription, from a day ago) to the newest brief. Read-only."""
+    topics = [(w.number, w.query) for w in subs.watches(chat_id)]
+    after = subs.mark_for(chat_id) if after_brief_id is None else after_brief_id
+    return compose_digest(
+        archive, after_brief_id=after, upto_brief_id=upto_brief_id, topics=topics, limits=limits
+    )

@@ -79,9 +79,17 @@ def parse_timezone(value: str) -> str:
     if len(by_city) == 1:
         return by_city[0]
     close = by_city or difflib.get_close_matches(text, sorted(names.values()), n=3, cutoff=0.6)
-    hint = f"did you mean {', '.join(close)}? " if close else ""
+    if not close:  # a misspelt city: compare with the last part of each name
+        cities: dict[str, list[str]] = {}
+        for name in names.values():
+            cities.setdefault(name.rsplit("/", 1)[-1].casefold(), []).append(name)
+        wanted_city = wanted.lstrip("/").rsplit("/", 1)[-1]
+        for city in difflib.get_close_matches(wanted_city, sorted(cities), n=3, cutoff=0.75):
+            close += sorted(cities[city])
+        close = close[:3]
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
     raise InvalidScheduleError(
-        f"unknown time zone {value!r}; {hint}use an IANA name such as Europe/Berlin, "
+        f"unknown time zone {value!r}{hint}; use an IANA name such as Europe/Berlin, "
         "Asia/Almaty or UTC"
     )
 
@@ -144,3 +152,8 @@ def local_time_text(moment: dt.datetime, tz: str) -> str:
     """Return ``moment`` as local time for display: ``Fri 1 Mar 2024, 08:00``."""
     local = moment.astimezone(zone(tz))
     return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+
+
+def date_text(day: dt.date) -> str:
+    """Return a local date for display: ``Fri 1 Mar 2024``."""
+    return f"{day:%a} {day.day} {day:%b %Y}"

@@ -194,17 +194,7 @@ class SubscriptionStore:
         """
         tz = parse_timezone(timezone)
         now = iso(self.now())
-        floor_at = iso(self.now() - lookback)
-        floor = self.conn.execute(
-            "SELECT coalesce(max(id), 0) FROM briefs WHERE added_at <= ?", [floor_at]
-        ).fetchone()[0]
-        old = self.get(chat_id)
-        if old is None:
-            mark = floor
-        elif old.active:
-            mark = old.last_sent_brief_id
-        else:
-            mark = max(old.last_sent_brief_id, floor)
+        mark = self.mark_for(chat_id, lookback=lookback)
         with self.conn:
             self.conn.execute(
                 """
@@ -245,6 +235,20 @@ class SubscriptionStore:
             _subscription(r)
             for r in self._rows(f"SELECT * FROM subscriptions {where}ORDER BY chat_id")
         ]
+
+    def mark_for(self, chat_id: int, *, lookback: dt.timedelta = DEFAULT_LOOKBACK) -> int:
+        """Return where the chat's next digest starts: its mark, or, for a chat without an active
+        subscription, no earlier than ``lookback`` ago. Read-only."""
+        floor_at = iso(self.now() - lookback)
+        floor = int(
+            self.conn.execute(
+                "SELECT coalesce(max(id), 0) FROM briefs WHERE added_at <= ?", [floor_at]
+            ).fetchone()[0]
+        )
+        sub = self.get(chat_id)
+        if sub is None:
+            return floor
+        return sub.last_sent_brief_id if sub.active else max(sub.last_sent_brief_id, floor)
 
     # -- watches ---------------------------------------------------------------------------
 
@@ -438,6 +442,16 @@ class SubscriptionStore:
                 [run_id, iso(self.now()), send_id],
             )
         return self.get_send(send_id) if cur.rowcount else None
+
+    def abandon(self, send_id: int, reason: str) -> None:
+        """Give up a ``failed`` row (too many attempts, or a new day came); the mark stays, so
+        its briefs go out with the chat's next digest."""
+        with self.conn:
+            self.conn.execute(
+                "UPDATE digest_sends SET status = 'abandoned', error = ?, updated_at = ? "
+                "WHERE id = ? AND status IN ('failed', 'sending')",
+                [reason, iso(self.now()), send_id],
+            )
 
     def failed_sends(self) -> list[DigestSend]:
         """Return the rows waiting for a retry, oldest first. Read-only."""

@@ -204,7 +204,18 @@ async def test_commands_are_registered_at_startup(
         pass
     [registered] = fake_telegram.commands.values()
     names = [c["command"] for c in registered]
-    assert names == ["start", "help", "ask", "check", "brief", "sources"]
+    assert names == [
+        "start",
+        "help",
+        "ask",
+        "check",
+        "brief",
+        "sources",
+        "digest",
+        "watch",
+        "unwatch",
+        "watches",
+    ]
 
 
 async def test_start_greets_with_the_user_id(start_bot: Start, fake_telegram: FakeTelegram) -> None:
@@ -264,7 +275,9 @@ async def test_unknown_command_and_non_text_messages(
         [unknown] = await fake_telegram.wait_answers(alice.send("/weather"))
         [document] = await fake_telegram.wait_answers(alice.send_document(b"hello", "a.txt"))
     assert unknown.plain_text == "I don't know /weather. /help lists what I can do."
-    assert (document.plain_text or "").startswith("Send me a question as text")
+    # A document from someone who is not an admin is refused (issue 4: admins' uploads).
+    assert (document.plain_text or "").startswith("Only the bot's admins (BRIEFBOT_ADMINS)")
+    assert "Send me a question as text" in (document.plain_text or "")
 
 
 async def test_archive_growing_while_the_bot_runs_is_answered_without_restart(

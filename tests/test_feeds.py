@@ -6,12 +6,12 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
+from feed_server import FeedServer
 
 from retrieval.errors import FeedError
 from retrieval.feeds import FeedPoller, fetch_feed, html_paragraphs
 from retrieval.notices import Notices
 from retrieval.store import Store
-from tests.feed_server import FeedServer
 
 RSS = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0">

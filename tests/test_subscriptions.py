@@ -80,7 +80,7 @@ def test_time_zones_are_canonicalised(text: str, name: str) -> None:
 def test_unknown_time_zone_suggests_close_names() -> None:
     with pytest.raises(InvalidScheduleError) as err:
         parse_timezone("Europe/Berln")
-    assert "unknown time zone 'Europe/Berln'; did you mean Europe/Berlin" in str(err.value)
+    assert "unknown time zone 'Europe/Berln' (did you mean Europe/Berlin" in str(err.value)
 
 
 def test_latest_and_next_slot_follow_the_local_clock() -> None:
