@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from retrieval.analyzer import analyze
 from retrieval.archive import Archive
 from retrieval.briefs import parse_briefs
 from retrieval.digest import DigestLimits, archive_head, compose_digest, shorten
@@ -126,3 +129,16 @@ def test_a_passage_sharing_only_a_common_word_is_noise(archive: Archive) -> None
 def test_shorten_cuts_at_a_word_and_marks_the_cut() -> None:
     assert shorten("one two three", 20) == "one two three"
     assert shorten("one two three four", 12) == "one two…"
+
+
+def test_topic_scores_are_the_archive_bm25_scores(sample_archive: Archive) -> None:
+    # No topic term is rarer than the idf floor here, so a topic hit scores exactly what the
+    # archive's index (equal to rank-bm25's BM25Okapi) gives the passage.
+    digest = compose_digest(sample_archive, after_brief_id=0, topics=[(1, "corruption Kazakhstan")])
+    [section] = digest.topics
+    index = sample_archive.index()
+    positions, scores = index.score(analyze("corruption Kazakhstan"))
+    expected = {int(index.ids[p]): float(s) for p, s in zip(positions, scores, strict=True)}
+    assert section.hits
+    for hit in section.hits:
+        assert hit.score == pytest.approx(expected[hit.passage_id], rel=1e-12)

@@ -463,3 +463,27 @@ async def test_a_chat_that_blocked_the_bot_is_unsubscribed_and_others_still_get_
     assert f"Chat {ALICE} cannot be reached (Forbidden: bot was blocked by the user)" in caplog.text
     statuses = {r["chat_id"]: r["status"] for r in sends(archive)}
     assert statuses == {ALICE: "undeliverable", BOB: "sent", team.id: "undeliverable"}
+
+
+async def test_a_digest_of_html_hostile_briefs_is_escaped(
+    bot: Any, fake_telegram: FakeTelegram, archive: Archive, clock: Clock
+) -> None:
+    hostile = (
+        "Publication: R&D <Weekly> Volume: 1 Issue: 2\n"
+        "Title: Tags like <b> & <script> are text\n"
+        "URL: https://example.org/a?b=1&c=<2>\n\n"
+        "Prices rose 5% & fell <3%> the same day. Traders said a < b > c.\n"
+    )
+    async with bot() as app:
+        await say(fake_telegram, ALICE, "/digest 08:00")
+        await say(fake_telegram, ALICE, "/watch <script> prices")
+        add(archive, hostile, clock)
+        clock.advance(minutes=1)
+        mark = len(fake_telegram.sent)
+        await run_digest_job(app, ALICE)
+        [digest] = digests(fake_telegram, ALICE, since=mark)
+    text = digest.plain_text or ""
+    assert "R&D <Weekly>" in text
+    assert "• Tags like <b> & <script> are text" in text
+    assert "“Prices rose 5% & fell <3%> the same day.”" in text
+    assert "🔎 <script> prices (topic 1)" in text
