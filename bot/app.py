@@ -152,6 +152,8 @@ def build_application(settings: Settings, archive: Archive) -> App:
     defaults = Defaults(
         parse_mode=ParseMode.HTML,
         link_preview_options=LinkPreviewOptions(is_disabled=True),
+        # A reply whose question was deleted meanwhile is still sent, just not as a reply.
+        allow_sending_without_reply=True,
     )
     application = (
         ApplicationBuilder()

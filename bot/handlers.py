@@ -33,6 +33,7 @@ from bot.access import AccessList, RateLimiter, Who
 from bot.config import Settings, normalize_subject
 from bot.conversation import (
     COMMANDS,
+    NO_MORE,
     AnswerReply,
     CheckReply,
     Conversation,
@@ -41,7 +42,7 @@ from bot.conversation import (
     help_text,
     usage,
 )
-from bot.questions import QuestionLog
+from bot.questions import LoggedQuestion, QuestionLog
 from bot.render import escape, hit_html, render_html
 
 logger = logging.getLogger(__name__)
@@ -383,10 +384,14 @@ async def sources(update: Update, context: Context) -> None:
 
 
 async def private_message(update: Update, context: Context) -> None:
-    """In a private chat any text is a question."""
+    """In a private chat any text is a question ("more" pages, as in the terminal chat)."""
     message = update.effective_message
-    if message is not None:
-        await answer_question(update, context, message.text or "")
+    if message is None:
+        return
+    if (message.text or "").strip().lower() == "more":
+        await more_text(update, context)
+        return
+    await answer_question(update, context, message.text or "")
 
 
 async def group_message(update: Update, context: Context) -> None:
@@ -507,6 +512,24 @@ async def stats(update: Update, context: Context) -> None:
 # -- buttons ------------------------------------------------------------------------------
 
 
+async def send_more(
+    update: Update, context: Context, logged: LoggedQuestion, target: Message
+) -> str | None:
+    """Send the next passages for a logged question under ``target``; when there are none,
+    send nothing and return the line that says why."""
+    svc = services(context)
+    offset = logged.offset + svc.conversation.top
+    reply = await svc.run(svc.conversation.ask, logged.question, offset=offset)
+    if isinstance(reply, Notice):
+        return reply.text
+    if not reply.answer.found:
+        return reply.answer.message or NO_MORE
+    await deliver(
+        update, context, reply, kind="more", question=logged.question, target=target, offset=offset
+    )
+    return None
+
+
 async def more_button(update: Update, context: Context) -> None:
     """ "More": the next passages for the question, as a new message under the answer."""
     query = update.callback_query
@@ -519,22 +542,26 @@ async def more_button(update: Update, context: Context) -> None:
         return
     if not await _take_question(update, context):
         return
-    offset = logged.offset + svc.conversation.top
-    reply = await svc.run(svc.conversation.ask, logged.question, offset=offset)
-    if isinstance(reply, Notice) or not reply.answer.found:
-        # Callback queries must always be answered (Bot API: the client shows a progress bar).
-        await query.answer(reply.text if isinstance(reply, Notice) else reply.answer.message)
+    # Callback queries must always be answered (Bot API: the client shows a progress bar).
+    await query.answer(await send_more(update, context, logged, query.message))
+
+
+async def more_text(update: Update, context: Context) -> None:
+    """ "more" typed in a private chat: the next passages for the chat's last question."""
+    message = update.effective_message
+    if message is None:
         return
-    await query.answer()
-    await deliver(
-        update,
-        context,
-        reply,
-        kind="more",
-        question=logged.question,
-        target=query.message,
-        offset=offset,
-    )
+    svc = services(context)
+    logged = await svc.run(svc.questions.last_in_chat, message.chat_id)
+    if logged is None:
+        await message.reply_text(escape("Ask a question first."))
+        return
+    if not await _take_question(update, context):
+        return
+    await message.reply_chat_action(ChatAction.TYPING)
+    line = await send_more(update, context, logged, message)
+    if line:
+        await message.reply_text(escape(line))
 
 
 async def brief_button(update: Update, context: Context) -> None:

@@ -70,10 +70,19 @@ class QuestionLog:
 
     def get(self, question_id: int) -> LoggedQuestion | None:
         """Return the logged question with this id, or None if there is none."""
+        return self._one("WHERE id = ?", [question_id])
+
+    def last_in_chat(self, chat_id: int) -> LoggedQuestion | None:
+        """Return the chat's latest question or "More" page (not a /check), or None."""
+        return self._one(
+            "WHERE chat_id = ? AND kind IN ('ask', 'more') ORDER BY id DESC LIMIT 1", [chat_id]
+        )
+
+    def _one(self, where: str, args: list[Any]) -> LoggedQuestion | None:
         row = self.db.execute(
             "SELECT id, kind, question, result_offset, found, passage_ids, user_id, chat_id "
-            "FROM bot_questions WHERE id = ?",
-            [question_id],
+            f"FROM bot_questions {where}",
+            args,
         ).fetchone()
         if row is None:
             return None

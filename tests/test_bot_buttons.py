@@ -75,3 +75,30 @@ async def test_more_past_the_rate_limit_is_refused_politely(
     )
     assert more.show_alert
     assert vote.text == "Thanks, noted 👍"  # feedback is not a question
+
+
+async def test_typing_more_in_a_private_chat_pages_like_the_button(
+    start_bot: Start, fake_telegram: FakeTelegram
+) -> None:
+    async with start_bot(top=1):
+        alice = fake_telegram.user(1001, "Alice")
+        [first_more] = await fake_telegram.wait_answers(alice.send("more"))
+        [first] = await fake_telegram.wait_answers(alice.send("oil pipeline"))
+        [second] = await fake_telegram.wait_answers(alice.send("More"))
+        [end] = await fake_telegram.wait_answers(alice.send("more"))
+    assert first_more.plain_text == "Ask a question first."
+    assert (first.plain_text or "").startswith("1. ")
+    assert (second.plain_text or "").startswith("2. ")
+    assert end.plain_text == "No more passages match that question."
+
+
+async def test_reply_to_a_deleted_question_is_still_sent(
+    start_bot: Start, fake_telegram: FakeTelegram
+) -> None:
+    team = fake_telegram.group(-1001234567890, "Analysts")
+    alice = fake_telegram.user(1001, "Alice")
+    async with start_bot():
+        update = alice.send("/ask Who fled abroad?", chat=team)
+        del fake_telegram.messages[(team.id, update["message"]["message_id"])]
+        [answer] = await fake_telegram.wait_answers(update)
+    assert "Bazhenov" in (answer.plain_text or "")
