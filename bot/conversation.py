@@ -188,7 +188,8 @@ def help_text(
     else:
         name = f"@{bot_username}" if bot_username else "@botname"
         lines.append(
-            f"Under each answer: More, Full brief, and 👍/👎 to tell us how it did.\n"
+            f"Under each answer: More (or type more), Full brief, and 👍/👎 to tell us how it "
+            f"did.\n"
             f"In groups I answer /ask, /check, messages that mention {name} and replies to my "
             f"messages.\nIn any chat, type {name} and a question to share a quote."
         )
