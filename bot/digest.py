@@ -104,6 +104,10 @@ class DigestService:
                 send.chat_id,
                 send.local_date,
             )
+        jobs = self.app.job_queue
+        if self.settings.inbox:
+            # First, so that a digest caught up below holds what arrived while the bot was down.
+            await self._guarded(self.scan_inbox(), "inbox scan")
         subscriptions = await self.svc.run(self.subs.subscriptions)
         for sub in subscriptions:
             self.schedule(sub)
@@ -112,9 +116,7 @@ class DigestService:
         for send in await self.svc.run(self.subs.failed_sends):
             await self._guarded(self.retry(send.id), f"retry for chat {send.chat_id}")
         logger.info("Daily digests: %d chats scheduled", len(subscriptions))
-        jobs = self.app.job_queue
         if self.settings.inbox and jobs is not None:
-            await self._guarded(self.scan_inbox(), "inbox scan")
             jobs.run_repeating(
                 inbox_job,
                 interval=self.settings.inbox_interval,
