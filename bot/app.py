@@ -147,8 +147,10 @@ def build_application(settings: Settings, archive: Archive) -> App:
         archive: the archive to answer from; the caller keeps ownership and closes it.
     """
     protect_secret(settings.token)
-    # httpx logs every request URL, and every URL holds the token.
+    # httpx logs every request URL, and every URL holds the token; APScheduler logs every run of
+    # every job at INFO (the JobQueue runs some every few minutes).
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     defaults = Defaults(
         parse_mode=ParseMode.HTML,
         link_preview_options=LinkPreviewOptions(is_disabled=True),
