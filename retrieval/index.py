@@ -27,16 +27,27 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.errors import EmptyArchiveError
-from retrieval.segments import AnyArray, IntArray, Segment, SegmentBuilder, merge_segments
+from retrieval.segments import (
+    AnyArray,
+    IntArray,
+    Segment,
+    SegmentBuilder,
+    compact_segment,
+    merge_segments,
+)
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 Allowed = BoolArray | Callable[[IntArray], BoolArray]
 
 # Growth appends a segment and merges the tail while the newest segment is at least half the size
-# of the one before it, so segments grow geometrically and stay few; past this count the last two
-# merge anyway. A quarter of the passages deleted compacts everything into one segment.
-MAX_SEGMENTS = 12
+# of the one before it, so segments grow geometrically and stay few; past MAX_TAIL small segments
+# the last two merge anyway. A segment of SEALED_DOCS passages or more is never merged again (a
+# merge costs memory in proportion to its postings), so a big archive is a run of sealed segments
+# and a short tail. When a quarter of the passages are deleted, every segment is compacted (its
+# dead passages dropped and positions renumbered), one segment at a time.
+SEALED_DOCS = 100_000
+MAX_TAIL = 8
 COMPACT_DELETED_SHARE = 0.25
 
 
@@ -190,7 +201,7 @@ class BM25Index:
         """Return a new index with ``segments`` appended (built in order from ``builder()``, with
         ``vocab`` their extended vocabulary) and the passages with ids in ``deleted`` removed.
 
-        Segments may be merged on the way (see MAX_SEGMENTS); statistics are updated from the
+        Segments may be merged on the way (see SEALED_DOCS); statistics are updated from the
         counts of the new segments, and recounted only when passages were deleted.
         """
         all_segments = list(self.segments)
@@ -378,16 +389,27 @@ def _positions_of(ids: IntArray, wanted: Iterable[int]) -> IntArray:
 def _merge_tail(
     segments: list[Segment], live: BoolArray, n_terms: int
 ) -> tuple[list[Segment], BoolArray]:
-    """Return the segments after the merge policy (see MAX_SEGMENTS), and the new live mask."""
+    """Return the segments after the merge policy (see SEALED_DOCS), and the new live mask."""
     deleted = len(live) - int(np.count_nonzero(live))
     if segments and deleted > COMPACT_DELETED_SHARE * len(live):
-        merged, merged_live = merge_segments(segments, live, n_terms)
-        return [merged], merged_live
-    while len(segments) >= 2 and (
-        segments[-1].n_docs * 2 >= segments[-2].n_docs or len(segments) > MAX_SEGMENTS
+        compacted: list[Segment] = []
+        for segment in segments:
+            first = compacted[-1].end if compacted else 0
+            new = compact_segment(segment, live, first)
+            if new.n_docs:
+                compacted.append(new)
+        return compacted, np.ones(compacted[-1].end if compacted else 0, dtype=bool)
+
+    def tail() -> int:
+        return sum(1 for s in segments[-MAX_TAIL - 1 :] if s.n_docs < SEALED_DOCS)
+
+    while (
+        len(segments) >= 2
+        and segments[-2].n_docs < SEALED_DOCS
+        and (segments[-1].n_docs * 2 >= segments[-2].n_docs or tail() > MAX_TAIL)
     ):
-        tail = segments[-2:]
-        merged, merged_live = merge_segments(tail, live, n_terms)
-        live = np.concatenate([live[: tail[0].first], merged_live])
+        last_two = segments[-2:]
+        merged, merged_live = merge_segments(last_two, live, n_terms)
+        live = np.concatenate([live[: last_two[0].first], merged_live])
         segments = [*segments[:-2], merged]
     return segments, live

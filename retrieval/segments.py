@@ -175,6 +175,29 @@ def segment_from_postings(
     return Segment(first, ids, doc_len, offsets, docs, tfs, max_tf, min_len, columns)
 
 
+def compact_segment(segment: Segment, live: npt.NDArray[np.bool_], first: int) -> Segment:
+    """Return ``segment`` without its deleted passages (``live`` over the old global positions),
+    its passages renumbered from ``first``.
+
+    Each segment is compacted on its own: positions stay in order, so the renumbering of one
+    segment does not depend on the postings of another.
+    """
+    keep = live[segment.first : segment.end]
+    new_position = np.cumsum(keep, dtype=np.int64) - 1 + first
+    alive = keep[segment.docs - segment.first]
+    term_of = np.repeat(np.arange(segment.n_terms, dtype=np.int32), np.diff(segment.offsets))
+    return segment_from_postings(
+        first,
+        segment.ids[keep],
+        segment.doc_len[keep],
+        term_of[alive],
+        new_position[segment.docs[alive] - segment.first].astype(np.int32),
+        segment.tfs[alive].astype(np.int32),
+        segment.n_terms,
+        {name: values[keep] for name, values in segment.columns.items()},
+    )
+
+
 def merge_segments(
     segments: Sequence[Segment], live: npt.NDArray[np.bool_], n_terms: int
 ) -> tuple[Segment, npt.NDArray[np.bool_]]:
