@@ -52,7 +52,9 @@ class FeedServer:
                 pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        # Not daemon threads: server_close() then joins every request thread, so none outlives
+        # the test (the fake Telegram tests check that no request thread is left running).
+        self.httpd.daemon_threads = False
         # A short poll interval: shutdown() waits up to one interval.
         self.thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
