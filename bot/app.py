@@ -39,7 +39,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import digest, digest_handlers, handlers
+from bot import admin, buttons, digest, digest_handlers, handlers
 from bot.access import AccessList, RateLimiter
 from bot.config import Settings
 from bot.conversation import COMMANDS, Conversation
@@ -200,19 +200,19 @@ def add_handlers(application: App, settings: Settings) -> None:
         "check": handlers.check,
         "brief": handlers.brief,
         "sources": handlers.sources,
-        "allow": handlers.allow,
-        "deny": handlers.deny,
-        "stats": handlers.stats,
+        "allow": admin.allow,
+        "deny": admin.deny,
+        "stats": admin.stats,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=new_message))
     application.add_handlers(
         [
-            CallbackQueryHandler(handlers.more_button, pattern=r"^more:\d+$"),
-            CallbackQueryHandler(handlers.brief_button, pattern=r"^brief:\d+$"),
-            CallbackQueryHandler(handlers.vote_button, pattern=r"^vote:\d+:-?1$"),
-            CallbackQueryHandler(handlers.stale_button),
-            InlineQueryHandler(handlers.inline_query),
+            CallbackQueryHandler(buttons.more_button, pattern=r"^more:\d+$"),
+            CallbackQueryHandler(buttons.brief_button, pattern=r"^brief:\d+$"),
+            CallbackQueryHandler(buttons.vote_button, pattern=r"^vote:\d+:-?1$"),
+            CallbackQueryHandler(buttons.stale_button),
+            InlineQueryHandler(buttons.inline_query),
         ]
     )
     for feature in FEATURES:

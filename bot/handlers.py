@@ -1,5 +1,7 @@
 """Thin async handlers: parse the update, call the Conversation off the event loop, render, reply.
 
+This module holds the access gate, the question and command handlers and the error handler;
+``bot.buttons`` holds the buttons and inline mode, ``bot.admin`` the admin commands.
 Handlers reach the archive and the bot's tables through ``BotServices`` in ``context.bot_data``.
 Every database call runs on one worker thread (``BotServices.run``), so SQLite is only ever used
 from that thread and the event loop never waits on the disk or an index rebuild.
@@ -19,9 +21,7 @@ from typing import Any, TypeVar
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    InlineQueryResultArticle,
     InlineQueryResultsButton,
-    InputTextMessageContent,
     Message,
     Update,
 )
@@ -30,7 +30,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 
 from bot.access import AccessList, RateLimiter, Who
-from bot.config import Settings, normalize_subject
+from bot.config import Settings
 from bot.conversation import (
     COMMANDS,
     NO_MORE,
@@ -43,7 +43,7 @@ from bot.conversation import (
     usage,
 )
 from bot.questions import LoggedQuestion, QuestionLog
-from bot.render import escape, hit_html, render_html
+from bot.render import escape, render_html
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +51,6 @@ T = TypeVar("T")
 Context = ContextTypes.DEFAULT_TYPE
 
 SERVICES_KEY = "briefbot"
-INLINE_RESULTS = 5
-INLINE_CACHE_SECONDS = 10
-INLINE_BUTTON_CHARS = 64
 SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again in a moment."
 GROUPS = (ChatType.GROUP, ChatType.SUPERGROUP)
 
@@ -255,7 +252,7 @@ async def deliver(
     await send_html(target, render_html(reply), markup=markup, quote=group)
 
 
-async def _take_question(update: Update, context: Context) -> bool:
+async def take_question(update: Update, context: Context) -> bool:
     """Return whether the asker is within the rate limit; if not, tell them in one line."""
     svc = services(context)
     user = update.effective_user
@@ -286,7 +283,7 @@ async def answer_question(update: Update, context: Context, question: str) -> No
     if not question.strip():
         await message.reply_text(escape(usage("ask")))
         return
-    if not await _take_question(update, context):
+    if not await take_question(update, context):
         return
     await message.reply_chat_action(ChatAction.TYPING)
     svc = services(context)
@@ -294,7 +291,7 @@ async def answer_question(update: Update, context: Context, question: str) -> No
     await deliver(update, context, reply, kind="ask", question=question, target=message)
 
 
-def _shorten(text: str, limit: int) -> str:
+def shorten(text: str, limit: int) -> str:
     """Return ``text`` cut at a word boundary to at most ``limit`` characters, "…" marking a cut."""
     if len(text) <= limit:
         return text
@@ -354,7 +351,7 @@ async def check(update: Update, context: Context) -> None:
     if not claim:
         await message.reply_text(escape(usage("check")))
         return
-    if not await _take_question(update, context):
+    if not await take_question(update, context):
         return
     await message.reply_chat_action(ChatAction.TYPING)
     svc = services(context)
@@ -430,85 +427,6 @@ async def not_text(update: Update, context: Context) -> None:
         )
 
 
-# -- admin commands -----------------------------------------------------------------------
-
-
-async def _admin_only(update: Update, context: Context) -> bool:
-    user = update.effective_user
-    message = update.effective_message
-    if user is None or message is None:
-        return False
-    if services(context).access.is_admin(user.id):
-        return True
-    await message.reply_text(escape("Only the bot's admins (BRIEFBOT_ADMINS) can do that."))
-    return False
-
-
-async def _set_access(update: Update, context: Context, allowed: bool) -> None:
-    message = update.effective_message
-    user = update.effective_user
-    if message is None or user is None or not await _admin_only(update, context):
-        return
-    svc = services(context)
-    command = "allow" if allowed else "deny"
-    raw = (message.text or "").split()[1:]
-    if not raw and message.reply_to_message and message.reply_to_message.from_user:
-        raw = [str(message.reply_to_message.from_user.id)]
-    subjects = [normalize_subject(r) for r in raw]
-    if not raw or None in subjects:
-        bad = next((r for r, s in zip(raw, subjects, strict=True) if s is None), None)
-        what = f"{bad!r} is not a user id, chat id or @username. " if bad else ""
-        await message.reply_text(escape(f"{what}{usage(command)}"))
-        return
-    was_open = svc.access.is_open
-    for subject in subjects:
-        assert subject is not None
-        await svc.run(svc.access.set, subject, allowed, by=user.id)
-    done = ", ".join(s for s in subjects if s)
-    text = f"Allowed {done}." if allowed else f"Denied {done}."
-    if allowed and was_open:
-        text += " The bot was open to everyone; now only its allowlist and admins may use it."
-    admins = [s for s in subjects if s and s.lstrip("-").isdigit() and svc.access.is_admin(int(s))]
-    if not allowed and admins:
-        text += f" ({', '.join(admins)} stay allowed as admins.)"
-    logger.info("Admin %s: /%s %s", user.id, command, done)
-    await message.reply_text(escape(text))
-
-
-async def allow(update: Update, context: Context) -> None:
-    """/allow USER_ID|@USERNAME|CHAT_ID (admins): let someone use the bot; stored in SQLite."""
-    await _set_access(update, context, True)
-
-
-async def deny(update: Update, context: Context) -> None:
-    """/deny USER_ID|@USERNAME|CHAT_ID (admins): stop someone using the bot; stored in SQLite."""
-    await _set_access(update, context, False)
-
-
-async def stats(update: Update, context: Context) -> None:
-    """/stats (admins): questions asked, unanswered questions, feedback and who has access."""
-    message = update.effective_message
-    if message is None or not await _admin_only(update, context):
-        return
-    svc = services(context)
-    data = await svc.run(svc.questions.stats)
-    allowed, denied = svc.access.entries()
-    lines = [
-        f"Questions: {data['questions']} from {data['users']} people; "
-        f"{data['unanswered']} found nothing.",
-        f"Feedback: {data['helpful']} 👍, {data['unhelpful']} 👎.",
-        "Access: open to everyone"
-        if svc.access.is_open
-        else f"Access: allowlist {', '.join(allowed)}",
-    ]
-    if denied:
-        lines.append(f"Denied: {', '.join(denied)}")
-    if data["recent_unanswered"]:
-        lines.append("Recent questions that found nothing:")
-        lines += [f"• {q[:200]}" for q in data["recent_unanswered"]]
-    await send_html(message, [escape("\n".join(lines))])
-
-
 # -- buttons ------------------------------------------------------------------------------
 
 
@@ -530,22 +448,6 @@ async def send_more(
     return None
 
 
-async def more_button(update: Update, context: Context) -> None:
-    """ "More": the next passages for the question, as a new message under the answer."""
-    query = update.callback_query
-    if query is None or query.data is None:
-        return
-    svc = services(context)
-    logged = await svc.run(svc.questions.get, int(query.data.split(":")[1]))
-    if logged is None or not isinstance(query.message, Message):
-        await query.answer("That answer is too old; ask the question again.")
-        return
-    if not await _take_question(update, context):
-        return
-    # Callback queries must always be answered (Bot API: the client shows a progress bar).
-    await query.answer(await send_more(update, context, logged, query.message))
-
-
 async def more_text(update: Update, context: Context) -> None:
     """ "more" typed in a private chat: the next passages for the chat's last question."""
     message = update.effective_message
@@ -556,105 +458,12 @@ async def more_text(update: Update, context: Context) -> None:
     if logged is None:
         await message.reply_text(escape("Ask a question first."))
         return
-    if not await _take_question(update, context):
+    if not await take_question(update, context):
         return
     await message.reply_chat_action(ChatAction.TYPING)
     line = await send_more(update, context, logged, message)
     if line:
         await message.reply_text(escape(line))
-
-
-async def brief_button(update: Update, context: Context) -> None:
-    """ "Full brief": the whole brief a quote came from, split if long."""
-    query = update.callback_query
-    if query is None or query.data is None:
-        return
-    if not isinstance(query.message, Message):
-        await query.answer("Open the chat with me to read the brief.")
-        return
-    svc = services(context)
-    reply = await svc.run(svc.conversation.brief_by_id, int(query.data.split(":")[1]))
-    if isinstance(reply, Notice):
-        await query.answer(reply.text, show_alert=True)
-        return
-    await query.answer()
-    await send_html(query.message, render_html(reply))
-
-
-async def vote_button(update: Update, context: Context) -> None:
-    """👍/👎: store the vote with the question and the passages shown."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or query.data is None or user is None:
-        return
-    svc = services(context)
-    _, question_id, vote = query.data.split(":")
-    logged = await svc.run(svc.questions.get, int(question_id))
-    if logged is None:
-        await query.answer("That answer is too old to rate.")
-        return
-    await svc.run(svc.questions.add_feedback, logged, user.id, int(vote))
-    await query.answer("Thanks, noted 👍" if int(vote) > 0 else "Thanks, noted 👎")
-
-
-async def stale_button(update: Update, context: Context) -> None:
-    """Answer a button this version of the bot no longer knows."""
-    if update.callback_query:
-        await update.callback_query.answer("This button no longer works; ask again.")
-
-
-# -- inline mode --------------------------------------------------------------------------
-
-
-async def inline_query(update: Update, context: Context) -> None:
-    """``@bot question`` in any chat: offer the top passages, each inserting quote + citation."""
-    query = update.inline_query
-    if query is None:
-        return
-    text = query.query.strip()
-    if not text:
-        await query.answer(
-            [],
-            cache_time=INLINE_CACHE_SECONDS,
-            is_personal=True,
-            button=InlineQueryResultsButton(text="Type a question", start_parameter="help"),
-        )
-        return
-    if not await _take_question(update, context):
-        return
-    svc = services(context)
-    reply = await svc.run(svc.conversation.ask, text, top=INLINE_RESULTS)
-    if isinstance(reply, Notice) or not reply.answer.found:
-        why = reply.text if isinstance(reply, Notice) else reply.answer.message or ""
-        await query.answer(
-            [],
-            cache_time=INLINE_CACHE_SECONDS,
-            is_personal=True,
-            button=InlineQueryResultsButton(
-                text=_shorten(why, INLINE_BUTTON_CHARS) or "Nothing found", start_parameter="help"
-            ),
-        )
-        return
-    hits = reply.answer.hits
-    question_id = await svc.run(
-        svc.questions.record,
-        kind="inline",
-        question=text,
-        offset=0,
-        passage_ids=[h.passage_id for h in hits],
-        user_id=query.from_user.id,
-        chat_id=None,
-    )
-    results = [
-        InlineQueryResultArticle(
-            id=f"{question_id}:{hit.passage_id}",
-            title=hit.citation.short(),
-            description=hit.quote[:200],
-            input_message_content=InputTextMessageContent(hit_html(hit, numbered=False)),
-        )
-        for hit in hits
-    ]
-    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True)
 
 
 # -- errors -------------------------------------------------------------------------------

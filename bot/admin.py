@@ -1,0 +1,90 @@
+"""Admin commands: /allow and /deny (kept in SQLite, surviving restarts) and /stats."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot.config import normalize_subject
+from bot.conversation import usage
+from bot.handlers import Context, send_html, services
+from bot.render import escape
+
+logger = logging.getLogger(__name__)
+
+
+async def _admin_only(update: Update, context: Context) -> bool:
+    user = update.effective_user
+    message = update.effective_message
+    if user is None or message is None:
+        return False
+    if services(context).access.is_admin(user.id):
+        return True
+    await message.reply_text(escape("Only the bot's admins (BRIEFBOT_ADMINS) can do that."))
+    return False
+
+
+async def _set_access(update: Update, context: Context, allowed: bool) -> None:
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None or not await _admin_only(update, context):
+        return
+    svc = services(context)
+    command = "allow" if allowed else "deny"
+    raw = (message.text or "").split()[1:]
+    if not raw and message.reply_to_message and message.reply_to_message.from_user:
+        raw = [str(message.reply_to_message.from_user.id)]
+    subjects = [normalize_subject(r) for r in raw]
+    if not raw or None in subjects:
+        bad = next((r for r, s in zip(raw, subjects, strict=True) if s is None), None)
+        what = f"{bad!r} is not a user id, chat id or @username. " if bad else ""
+        await message.reply_text(escape(f"{what}{usage(command)}"))
+        return
+    was_open = svc.access.is_open
+    for subject in subjects:
+        assert subject is not None
+        await svc.run(svc.access.set, subject, allowed, by=user.id)
+    done = ", ".join(s for s in subjects if s)
+    text = f"Allowed {done}." if allowed else f"Denied {done}."
+    if allowed and was_open:
+        text += " The bot was open to everyone; now only its allowlist and admins may use it."
+    admins = [s for s in subjects if s and s.lstrip("-").isdigit() and svc.access.is_admin(int(s))]
+    if not allowed and admins:
+        text += f" ({', '.join(admins)} stay allowed as admins.)"
+    logger.info("Admin %s: /%s %s", user.id, command, done)
+    await message.reply_text(escape(text))
+
+
+async def allow(update: Update, context: Context) -> None:
+    """/allow USER_ID|@USERNAME|CHAT_ID (admins): let someone use the bot; stored in SQLite."""
+    await _set_access(update, context, True)
+
+
+async def deny(update: Update, context: Context) -> None:
+    """/deny USER_ID|@USERNAME|CHAT_ID (admins): stop someone using the bot; stored in SQLite."""
+    await _set_access(update, context, False)
+
+
+async def stats(update: Update, context: Context) -> None:
+    """/stats (admins): questions asked, unanswered questions, feedback and who has access."""
+    message = update.effective_message
+    if message is None or not await _admin_only(update, context):
+        return
+    svc = services(context)
+    data = await svc.run(svc.questions.stats)
+    allowed, denied = svc.access.entries()
+    lines = [
+        f"Questions: {data['questions']} from {data['users']} people; "
+        f"{data['unanswered']} found nothing.",
+        f"Feedback: {data['helpful']} 👍, {data['unhelpful']} 👎.",
+        "Access: open to everyone"
+        if svc.access.is_open
+        else f"Access: allowlist {', '.join(allowed)}",
+    ]
+    if denied:
+        lines.append(f"Denied: {', '.join(denied)}")
+    if data["recent_unanswered"]:
+        lines.append("Recent questions that found nothing:")
+        lines += [f"• {q[:200]}" for q in data["recent_unanswered"]]
+    await send_html(message, [escape("\n".join(lines))])
