@@ -276,6 +276,29 @@ class BM25Index:
         tids = [tid for tid in map(self._tid, query) if tid is not None]
         if not tids:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        if len(set(tids)) == 1:
+            positions, scores = self._single_term(tids[0], len(tids))
+        else:
+            positions, scores = self._accumulate(tids)
+        if self.live is not None:
+            alive = self.live[positions]
+            positions, scores = positions[alive], scores[alive]
+        return positions, scores
+
+    def _single_term(self, tid: int, repeat: int) -> tuple[IntArray, FloatArray]:
+        """Return the positions and scores of one term: its postings, no accumulator needed."""
+        parts = self._term_weights(tid)
+        if not parts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        positions = np.concatenate([docs for docs, _ in parts]).astype(np.int64)
+        weights = np.concatenate([w for _, w in parts])
+        scores = weights
+        for _ in range(repeat - 1):
+            scores = scores + weights  # as rank-bm25 adds a repeated term, not repeat * weight
+        return positions, scores
+
+    def _accumulate(self, tids: list[int]) -> tuple[IntArray, FloatArray]:
+        """Return the positions (ascending) holding any of the terms, and their summed scores."""
         own = self._buffers_lock.acquire(blocking=False)
         try:
             if own:
@@ -303,9 +326,6 @@ class BM25Index:
         finally:
             if own:
                 self._buffers_lock.release()
-        if self.live is not None:
-            alive = self.live[positions]
-            positions, scores = positions[alive], scores[alive]
         return positions, scores
 
     def _term_weights(self, tid: int) -> list[tuple[AnyArray, FloatArray]]:

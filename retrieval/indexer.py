@@ -7,9 +7,9 @@ one it holds) are tokenized into a new segment; passages deleted since (the ``pa
 log) are marked dead. Only a cache that fails its checks, or none at all, means reading every
 passage again. Every change is saved back so the next process starts where this one stopped.
 
-Each passage carries its filter fields (publication, volume, issue, date) as columns of the index,
-so a filter costs as much as the candidates it is applied to and nothing is re-read from SQLite at
-start.
+Each passage carries its brief's id and its filter fields (publication, volume, issue, date) as
+columns of the index, so a filter costs as much as the candidates it is applied to and nothing is
+re-read from SQLite at start.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ logger = logging.getLogger(__name__)
 CHUNK = 200_000
 NO_NUMBER = -1
 PUBLICATION = "publication"
+BRIEF = "brief"
 
 
 class Indexer:
@@ -204,9 +205,10 @@ def _segment(
     New publication names are appended to ``publications``; the column holds their numbers.
     """
     codes = {name: n for n, name in enumerate(publications)}
-    pubs, volumes, issues, dates = [], [], [], []
-    for pid, text, publication, volume, issue, date in rows:
+    briefs, pubs, volumes, issues, dates = [], [], [], [], []
+    for pid, text, brief_id, publication, volume, issue, date in rows:
         builder.add(pid, analyze(text))
+        briefs.append(brief_id)
         folded = publication.casefold()
         code = codes.get(folded)
         if code is None:
@@ -217,6 +219,7 @@ def _segment(
         issues.append(NO_NUMBER if issue is None else issue)
         dates.append((date or "").encode("utf-8"))
     columns: dict[str, AnyArray] = {
+        BRIEF: np.asarray(briefs, dtype=np.int64),
         PUBLICATION: np.asarray(pubs, dtype=np.int32),
         "volume": np.asarray(volumes, dtype=np.int32),
         "issue": np.asarray(issues, dtype=np.int32),

@@ -184,15 +184,17 @@ class Store:
 
     def passages_for_index(
         self, *, after_id: int = 0, batch: int = 20000
-    ) -> Iterator[list[tuple[int, str, str, int | None, int | None, str | None]]]:
-        """Yield batches of ``(id, text, publication, volume, issue, date)`` in passage id order.
+    ) -> Iterator[list[tuple[int, str, int, str, int | None, int | None, str | None]]]:
+        """Yield batches of ``(id, text, brief_id, publication, volume, issue, date)`` in passage
+        id order.
 
         Only passages with an id above ``after_id``; this is what the index is built from.
         """
         last = after_id
         while True:
             rows = self.db.execute(
-                "SELECT p.id, p.text, b.publication, b.volume, b.issue, b.date FROM passages p "
+                "SELECT p.id, p.text, p.brief_id, b.publication, b.volume, b.issue, b.date "
+                "FROM passages p "
                 "JOIN briefs b ON b.id = p.brief_id WHERE p.id > ? ORDER BY p.id LIMIT ?",
                 [last, batch],
             ).fetchall()
