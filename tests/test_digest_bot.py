@@ -487,3 +487,31 @@ async def test_a_digest_of_html_hostile_briefs_is_escaped(
     assert "• Tags like <b> & <script> are text" in text
     assert "“Prices rose 5% & fell <3%> the same day.”" in text
     assert "🔎 <script> prices (topic 1)" in text
+
+
+async def test_a_retry_resumes_after_the_last_message_telegram_accepted(
+    bot: Any, fake_telegram: FakeTelegram, archive: Archive, clock: Clock
+) -> None:
+    # The state a two-message digest leaves when Telegram took the first and failed the second.
+    async with bot() as app:
+        await say(fake_telegram, ALICE, "/digest 08:00")
+        [brief_id] = add(archive, KAZAKH, clock)
+        clock.advance(minutes=1)
+        subs = digest_service(app).subs
+        send = subs.claim(
+            ALICE,
+            clock.now.date(),
+            clock.now,
+            after_brief_id=0,
+            upto_brief_id=brief_id,
+            briefs=1,
+            parts=["<b>part one</b>", "part two"],
+            run_id="earlier",
+        )
+        assert send is not None
+        subs.part_sent(send.id, 1)
+        subs.send_failed(send.id, "Bad Gateway")
+        mark = len(fake_telegram.sent)
+        await digest_service(app).retry(send.id)
+        assert [m.plain_text for m in digests(fake_telegram, ALICE, since=mark)] == ["part two"]
+        assert subs.get(ALICE).last_sent_brief_id == brief_id  # type: ignore[union-attr]
