@@ -41,7 +41,7 @@ from retrieval.errors import IndexCacheError
 from retrieval.index import BM25Index, BM25Params
 from retrieval.segments import Segment
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "params.json"
 SEGMENT_ARRAYS = ("ids", "doc_len", "offsets", "docs", "tfs", "max_tf", "min_len")
 TF_TYPES = (np.dtype(np.uint16), np.dtype(np.int32))

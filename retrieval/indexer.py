@@ -15,9 +15,13 @@ re-read from SQLite at start.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +33,29 @@ from retrieval.errors import IndexCacheError
 from retrieval.index import BM25Index, BM25Params, BoolArray
 from retrieval.indexcache import load_index, save_index
 from retrieval.query import Filters
-from retrieval.segments import AnyArray, IntArray, Segment, SegmentBuilder
+from retrieval.segments import IntArray, Segment, SegmentBuilder
 from retrieval.store import Store
 
 logger = logging.getLogger(__name__)
 
 # Passages per segment when many are indexed at once: bounds the memory of a build.
 CHUNK = 200_000
+# Passages read from SQLite (and sent to an analyzer process) at a time.
+BATCH = 5_000
+# New passages from which tokenizing in worker processes pays for starting them.
+PARALLEL_MIN = 20_000
 NO_NUMBER = -1
 PUBLICATION = "publication"
 BRIEF = "brief"
+# Per-passage columns of the index and their types. Dates are bytes, which compare as the strings
+# do (UTF-8 keeps code point order), so since/until stay exact.
+COLUMNS: dict[str, Any] = {
+    BRIEF: np.int64,
+    PUBLICATION: np.int32,
+    "volume": np.int32,
+    "issue": np.int32,
+    "date": np.bytes_,
+}
 
 
 class Indexer:
@@ -48,10 +65,20 @@ class Indexer:
         store: the store the index is derived from.
         params: BM25 parameters.
         cache_dir: where the index is saved (None: kept in memory only).
+        workers: processes that tokenize a large build (None: one per CPU from PARALLEL_MIN new
+            passages on, else none).
     """
 
-    def __init__(self, store: Store, params: BM25Params, *, cache_dir: Path | None):
+    def __init__(
+        self,
+        store: Store,
+        params: BM25Params,
+        *,
+        cache_dir: Path | None,
+        workers: int | None = None,
+    ):
         self.store = store
+        self.workers = workers
         self.params = params
         self.cache_dir = cache_dir
         self.last_sync: dict[str, Any] = {}
@@ -149,18 +176,26 @@ class Indexer:
             since = self._database
         deleted = self.store.deleted_passages(since["last_deletion"], state["last_deletion"])
         labels = {PUBLICATION: list(base.labels.get(PUBLICATION, []))}
-        builder = base.builder()
+        collector = _Collector(base.builder(), labels[PUBLICATION])
         segments: list[Segment] = []
         last_read = since["last_passage_id"]
-        for rows in _chunks(self.store, since["last_passage_id"]):
-            first = segments[-1].end if segments else builder.first
-            builder = SegmentBuilder(builder.vocab, first)
-            segments.append(_segment(builder, rows, labels[PUBLICATION]))
+        workers = self.workers
+        if workers is None:
+            expected = state["passages"] - base.size
+            workers = (os.cpu_count() or 1) if expected >= PARALLEL_MIN else 1
+        for rows, token_lists in _tokenized(self.store, since["last_passage_id"], workers):
+            for row, tokens in zip(rows, token_lists, strict=True):
+                collector.add(row, tokens)
+                if len(collector.builder) >= CHUNK:
+                    segments.append(collector.segment())
             last_read = rows[-1][0]
+        if len(collector.builder):
+            segments.append(collector.segment())
         self._database = _marker_fields(state)
         self._database["last_passage_id"] = max(last_read, state["last_passage_id"])
         if segments or deleted:
-            return base.appended(builder.vocab, segments, deleted=deleted, labels=labels)
+            vocab = collector.builder.vocab
+            return base.appended(vocab, segments, deleted=deleted, labels=labels)
         return base
 
     def _save(self) -> None:
@@ -185,48 +220,76 @@ class Indexer:
             )
 
 
-def _chunks(store: Store, after_id: int) -> Iterator[list[tuple[Any, ...]]]:
-    """Yield the passages after ``after_id`` in lists of up to CHUNK rows."""
-    rows: list[tuple[Any, ...]] = []
-    for batch in store.passages_for_index(after_id=after_id):
-        rows.extend(batch)
-        if len(rows) >= CHUNK:
-            yield rows
-            rows = []
-    if rows:
-        yield rows
+def _tokenized(
+    store: Store, after_id: int, workers: int
+) -> Iterator[tuple[list[tuple[Any, ...]], list[list[str]]]]:
+    """Yield the passages after ``after_id`` in batches: their rows (text left out) and tokens.
 
-
-def _segment(
-    builder: SegmentBuilder, rows: list[tuple[Any, ...]], publications: list[str]
-) -> Segment:
-    """Tokenize ``rows`` (from ``Store.passages_for_index``) into a segment with filter columns.
-
-    New publication names are appended to ``publications``; the column holds their numbers.
+    With ``workers`` > 1 the analyzer runs in that many worker processes (a fresh interpreter
+    each: safe beside the bot's threads), a few batches ahead, in order.
     """
-    codes = {name: n for n, name in enumerate(publications)}
-    briefs, pubs, volumes, issues, dates = [], [], [], [], []
-    for pid, text, brief_id, publication, volume, issue, date in rows:
-        builder.add(pid, analyze(text))
-        briefs.append(brief_id)
+    batches = store.passages_for_index(after_id=after_id, batch=BATCH)
+    if workers <= 1:
+        for rows in batches:
+            yield [_without_text(r) for r in rows], [analyze(r[1]) for r in rows]
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[tuple[list[tuple[Any, ...]], Future[list[str]]]] = deque()
+        for rows in batches:
+            texts = [r[1] for r in rows]
+            pending.append(([_without_text(r) for r in rows], pool.submit(analyze_joined, texts)))
+            if len(pending) > 2 * workers:
+                done, future = pending.popleft()
+                yield done, [joined.split() for joined in future.result()]
+        while pending:
+            done, future = pending.popleft()
+            yield done, [joined.split() for joined in future.result()]
+
+
+def analyze_joined(texts: list[str]) -> list[str]:
+    """Return each text's tokens joined by spaces (tokens hold no whitespace); runs in workers."""
+    return [" ".join(analyze(text)) for text in texts]
+
+
+def _without_text(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return (row[0], *row[2:])
+
+
+class _Collector:
+    """Gathers tokenized passages and their filter columns into one segment at a time."""
+
+    def __init__(self, builder: SegmentBuilder, publications: list[str]):
+        self.builder = builder
+        self.publications = publications
+        self._codes = {name: n for n, name in enumerate(publications)}
+        self._columns: dict[str, list[Any]] = {name: [] for name in COLUMNS}
+
+    def add(self, row: tuple[Any, ...], tokens: list[str]) -> None:
+        """Add one passage: ``(id, brief_id, publication, volume, issue, date)`` and its tokens."""
+        pid, brief_id, publication, volume, issue, date = row
+        self.builder.add(pid, tokens)
         folded = publication.casefold()
-        code = codes.get(folded)
+        code = self._codes.get(folded)
         if code is None:
-            code = codes[folded] = len(publications)
-            publications.append(folded)
-        pubs.append(code)
-        volumes.append(NO_NUMBER if volume is None else volume)
-        issues.append(NO_NUMBER if issue is None else issue)
-        dates.append((date or "").encode("utf-8"))
-    columns: dict[str, AnyArray] = {
-        BRIEF: np.asarray(briefs, dtype=np.int64),
-        PUBLICATION: np.asarray(pubs, dtype=np.int32),
-        "volume": np.asarray(volumes, dtype=np.int32),
-        "issue": np.asarray(issues, dtype=np.int32),
-        # Bytes compare as the strings do (UTF-8 keeps code point order): since/until stay exact.
-        "date": np.asarray(dates, dtype=np.bytes_),
-    }
-    return builder.build(columns)
+            code = self._codes[folded] = len(self.publications)
+            self.publications.append(folded)
+        columns = self._columns
+        columns[BRIEF].append(brief_id)
+        columns[PUBLICATION].append(code)
+        columns["volume"].append(NO_NUMBER if volume is None else volume)
+        columns["issue"].append(NO_NUMBER if issue is None else issue)
+        columns["date"].append((date or "").encode("utf-8"))
+
+    def segment(self) -> Segment:
+        """Return the segment of the passages added since the last one; start the next."""
+        arrays = {
+            name: np.asarray(values, dtype=COLUMNS[name]) for name, values in self._columns.items()
+        }
+        segment = self.builder.build(arrays)
+        self.builder = SegmentBuilder(self.builder.vocab, segment.end)
+        self._columns = {name: [] for name in COLUMNS}
+        return segment
 
 
 def passage_filter(index: BM25Index, filters: Filters) -> Callable[[IntArray], BoolArray]:

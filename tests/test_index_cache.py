@@ -23,7 +23,9 @@ from retrieval.analyzer import ANALYZER_VERSION, analyze
 from retrieval.archive import Archive
 from retrieval.errors import IndexCacheError
 from retrieval.indexcache import FORMAT_VERSION, cache_dir_for, load_index
+from retrieval.indexer import Indexer
 from retrieval.query import Filters
+from retrieval.store import Store
 
 WORDS = (
     "oil gas pipeline election corruption minister president parliament government security "
@@ -424,3 +426,16 @@ def test_killed_ingest_leaves_database_and_index_consistent_and_a_rerun_finishes
     final = Archive(saved)
     assert_exact(final)
     assert not list(cache_dir_for(saved).glob("tmp-*"))
+
+
+def test_a_build_tokenized_in_worker_processes_equals_one_tokenized_here(saved: Path) -> None:
+    archive = Archive(saved)
+    serial = Indexer(Store(saved), archive.params, cache_dir=None, workers=1).current()
+    parallel = Indexer(Store(saved), archive.params, cache_dir=None, workers=2).current()
+    assert parallel.vocab == serial.vocab
+    np.testing.assert_array_equal(parallel.ids, serial.ids)
+    np.testing.assert_array_equal(parallel.df, serial.df)
+    for name, values in serial.columns.items():
+        np.testing.assert_array_equal(parallel.columns[name], values)
+    for question in QUESTIONS:
+        assert parallel.top(analyze(question), 10) == serial.top(analyze(question), 10)
