@@ -1,7 +1,8 @@
 """The only code that turns text into search tokens, for passages and questions alike.
 
 The pipeline: Unicode normalisation (NFKC, curly quotes, dashes, currency signs), case folding,
-tokenisation that keeps numbers, English stopword removal and Snowball stemming (PyStemmer).
+tokenisation that keeps numbers, English stopword removal, accent stripping, Snowball stemming
+(PyStemmer) and folding of the transliteration variants of Russian names (``fold_name``).
 ``analyze_spans`` gives the same tokens with their character offsets so that matched words can be
 highlighted in the original text.
 """
@@ -15,7 +16,8 @@ from functools import lru_cache
 
 import Stemmer
 
-ANALYZER_VERSION = "1"
+# Bump on any change to the tokens produced: saved indexes are keyed on it.
+ANALYZER_VERSION = "2"
 
 # Standard English stopwords (the NLTK list, which the Snowball project also uses), plus a few
 # forms that survive tokenisation ("s", "t").
@@ -68,6 +70,43 @@ _TOKEN_RE = re.compile(
 
 _stemmer = Stemmer.Stemmer("english")
 
+# Name-variant folding. Russian and Central Asian names reach English in several
+# transliterations (BGN/PCGN, Library of Congress, journalistic): Nazarbayev / Nazarbaev,
+# Musayev / Musaev, Yeltsin / El'tsin, Sergey / Sergei, Dmitriy / Dmitrii / Dmitry,
+# Tadzhikistan / Tajikistan, Iavlinskii / Yavlinsky. Each rule maps the variants of one Cyrillic
+# letter to one spelling. They run on the stem, on passages and questions alike, so both sides
+# always agree; a rule only has to avoid merging two different English words, which is why they
+# are this narrow (checked against the vocabulary of the dev collections, see docs/quality.md).
+_FOLDS = (
+    # е after a vowel: "ye" (BGN) or "e" (LC): Nazarbayev, Musayev, Aliyev, Dostoyevsky.
+    (re.compile(r"(?<=[aeiou])ye"), "e"),
+    # е at the start: Yeltsin / El'tsin, Yevgeny / Evgenii; not "yea-" (year, yeast, yearn).
+    (re.compile(r"^ye(?=[^aeiouy])"), "e"),
+    # я, ю at the start: Iavlinskii / Yavlinsky, Iurii / Yuri.
+    (re.compile(r"^i(?=[au])"), "y"),
+    # дж: Tadzhikistan / Tajikistan, Azerbaidzhan / Azerbaijan, Dzhokhar / Jokhar.
+    (re.compile(r"dzh"), "j"),
+    # й after a vowel: Sergey / Sergei, Nikolay / Nikolai, Gaydar / Gaidar.
+    (re.compile(r"(?<=[aeiou])y(?![aeiouy])"), "i"),
+    # -ий at the end: Dmitriy / Dmitrii / Dmitry (Snowball already makes "dmitry" "dmitri"),
+    # Zhirinovskiy / Zhirinovskii / Zhirinovsky.
+    (re.compile(r"i[iy]$"), "i"),
+)
+# Letters that carry no combining mark to strip.
+_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ı": "i", "æ": "ae", "œ": "oe"})
+# Short stems are English words (day, may, pay, yes, yet) or Roman numerals (xii), not names.
+_FOLD_MIN = 5
+_ROMAN_RE = re.compile(r"[ivxlcdm]+")
+
+
+def fold_name(stem: str) -> str:
+    """Return ``stem`` with transliteration variants of Russian letters folded to one spelling."""
+    if len(stem) < _FOLD_MIN or _ROMAN_RE.fullmatch(stem):
+        return stem
+    for pattern, repl in _FOLDS:
+        stem = pattern.sub(repl, stem)
+    return stem
+
 
 def normalize(text: str) -> str:
     """Return ``text`` with Unicode compatibility forms, quotes and dashes folded to ASCII kinds.
@@ -80,7 +119,11 @@ def normalize(text: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def _stem(word: str) -> str:
-    return _stemmer.stemWord(word)
+    if not word.isascii():
+        # Accents are spelling, not meaning, in names: Wałęsa's "ę" and Walesa's "e" meet.
+        word = unicodedata.normalize("NFKD", word.translate(_LETTERS))
+        word = "".join(c for c in word if not unicodedata.combining(c))
+    return fold_name(_stemmer.stemWord(word))
 
 
 def _term(kind: str, raw: str) -> str | None:

@@ -6,6 +6,7 @@ Nothing here writes text of its own about the archive: every quote is a span of 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -133,22 +134,73 @@ def empty_answer(question: str, reason: str) -> Answer:
     return Answer(question=question, hits=[], reason=reason, message=message)
 
 
-def best_sentences(
-    text: str, weights: dict[str, float], *, max_sentences: int = 2
-) -> list[tuple[int, int]]:
-    """Return the spans of the sentence(s) of ``text`` that best match the weighted terms.
+# What a question asks for, from its question words, and how a sentence that gives it looks.
+# "When did ..." wants a date; "how many ..." a number; "who ..." / "where ..." a name (a
+# capitalised word the question does not already hold).
+_KIND_RE = (
+    ("date", re.compile(r"\b(when|what (year|date|decade|century|month|day|time)|which year)\b")),
+    (
+        "number",
+        re.compile(
+            r"\bhow (many|much|long|far|old|large|big|tall|high|often|fast)\b"
+            r"|\bwhat (percentage|percent|number|amount|share)\b"
+        ),
+    ),
+    ("name", re.compile(r"\b(who|whom|whose|where)\b")),
+)
+_DATE_RE = re.compile(
+    r"\b(1[0-9]{3}|20[0-9]{2})s?\b|\b(January|February|March|April|May|June|July|August"
+    r"|September|October|November|December|century|centuries)\b"
+)
+_NUMBER_RE = re.compile(
+    r"\d+|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty"
+    r"|fifty|hundred|thousand|million|billion|dozen|half|percent)\b",
+    re.IGNORECASE,
+)
+_NAME_RE = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
 
-    A sentence scores the summed weight of the distinct query terms it holds. The best one is
-    always taken; a neighbour joins it when it holds a query term the best one lacks and scores at
-    least half as much.
+
+def answer_kind(question: str) -> str | None:
+    """Return what ``question`` asks for (``date``, ``number``, ``name``) or None."""
+    folded = question.casefold()
+    for kind, pattern in _KIND_RE:
+        if pattern.search(folded):
+            return kind
+    return None
+
+
+def _gives(sentence: str, kind: str, asked: set[str]) -> bool:
+    """Return whether ``sentence`` holds something of ``kind`` that the question does not."""
+    if kind == "date":
+        return _DATE_RE.search(sentence) is not None
+    pattern = _NUMBER_RE if kind == "number" else _NAME_RE
+    return any(m.group().casefold() not in asked for m in pattern.finditer(sentence))
+
+
+def best_sentences(
+    text: str, weights: dict[str, float], *, question: str = "", max_sentences: int = 2
+) -> list[tuple[int, int]]:
+    """Return the spans of the sentence(s) of ``text`` that best answer the question.
+
+    A sentence scores the summed weight of the distinct question terms it holds, plus twice the
+    mean term weight when it also holds what the question asks for (a date for "when", a number
+    for "how many", a name for "who"/"where"; see ``answer_kind``). The best one is always taken;
+    a neighbour joins it when it holds a question term the best one lacks and scores at least half
+    as much.
     """
     spans = split_sentences(text)
     if not spans:
         return []
+    kind = answer_kind(question) if question else None
+    asked = {w.casefold() for w in re.findall(r"\w+", question)}
+    bonus = 2.0 * sum(weights.values()) / len(weights) if weights else 0.0
     scored = []
     for s, e in spans:
         terms = {t for t, _, _ in analyze_spans(text[s:e]) if t in weights}
-        scored.append((sum(weights[t] for t in terms), terms))
+        score = sum(weights[t] for t in terms)
+        if kind and score > 0 and _gives(text[s:e], kind, asked):
+            score += bonus
+        scored.append((score, terms))
     best = max(range(len(spans)), key=lambda i: (scored[i][0], -i))
     chosen = [best]
     if max_sentences > 1:
@@ -166,10 +218,15 @@ def matched_spans(text: str, terms: set[str]) -> list[tuple[int, int]]:
     return [(s, e) for t, s, e in analyze_spans(text) if t in terms]
 
 
-def build_hit(rank: int, score: float, row: dict[str, Any], weights: dict[str, float]) -> Hit:
-    """Return a Hit for a stored passage row (as ``Store.passages_by_id`` gives it)."""
+def build_hit(
+    rank: int, score: float, row: dict[str, Any], weights: dict[str, float], *, question: str = ""
+) -> Hit:
+    """Return a Hit for a stored passage row (as ``Store.passages_by_id`` gives it).
+
+    ``question`` (optional) lets the quote prefer the sentence that gives what it asks for.
+    """
     text = row["text"]
-    spans = best_sentences(text, weights)
+    spans = best_sentences(text, weights, question=question)
     quote = " … ".join(text[s:e] for s, e in spans) if spans else text
     citation = Citation(
         publication=row["brief_publication"],

@@ -20,9 +20,21 @@ from retrieval.indexcache import cache_dir_for
 from retrieval.indexer import Indexer, passage_filter
 from retrieval.ingest import DEFAULT_MAX_BYTES, Ingester, IngestReport
 from retrieval.query import Filters, parse_question
+from retrieval.ranking import (
+    COVERAGE_DEPTH,
+    MIN_COVERAGE,
+    BriefMap,
+    coverage,
+    rerank,
+    unseen_idf,
+)
 from retrieval.store import Store
 
 DEFAULT_TOP = 3
+# rank-bm25's BM25Okapi defaults (k1 = 1.5, b = 0.75): with the rest of the ranking, k1 = 0.9, 1.2
+# and 1.5 score the same on average over the dev collections (docs/quality.md), and the defaults
+# keep every score equal to the reference's.
+DEFAULT_PARAMS = BM25Params()
 
 
 @dataclass
@@ -57,10 +69,12 @@ class Archive:
         self, store: Store | str | Path, *, params: BM25Params | None = None, cache: bool = True
     ):
         self.store = store if isinstance(store, Store) else Store(store)
-        self.params = params or BM25Params()
+        self.params = params or DEFAULT_PARAMS
         path = self.store.path
         cache_dir = cache_dir_for(path) if cache and path and str(path) != ":memory:" else None
         self.indexer = Indexer(self.store, self.params, cache_dir=cache_dir)
+        self._briefs: tuple[BM25Index, BriefMap] | None = None
+        self._titles: dict[str, list[str]] = {}
 
     # -- writing -------------------------------------------------------------------------
 
@@ -120,11 +134,56 @@ class Archive:
         known = index.known_terms(terms)
         if not known:
             return Ranking(terms, known, [], "no_match")
-        ranked = index.top(terms, k, allowed=self._allowed(filters, index), offset=offset)
-        if not ranked:
+        tokens: dict[int, list[str]] = {}
+
+        def tokens_of(ids: list[int]) -> list[list[str]]:
+            missing = [pid for pid in ids if pid not in tokens]
+            for pid, row in self.store.passages_by_id(missing).items():
+                # A passage is about its brief's title too (feedback terms, coverage).
+                tokens[pid] = analyze(row["brief_title"] or "") + analyze(row["text"])
+            return [tokens.get(pid, []) for pid in ids]
+
+        positions, _, own = rerank(
+            index,
+            terms,
+            briefs=self._brief_map(index),
+            tokens_of=tokens_of,
+            allowed=self._allowed(filters, index),
+        )
+        if not len(positions):
             return Ranking(terms, known, [], "no_match")
+        ids = index.ids[positions]
+        # Refuse when the question names something the archive has never seen and even the best
+        # of the first passages holds too little of the question (retrieval/ranking.py).
+        if len(known) < len(set(terms)):
+            unseen = unseen_idf(index)
+            best = max(
+                coverage(terms, set(held), lambda t: index.term_idf(t) if t in known else unseen)
+                for held in tokens_of([int(i) for i in ids[:COVERAGE_DEPTH]])
+            )
+            if best < MIN_COVERAGE:
+                return Ranking(terms, known, [], "no_match")
+        ranked = [(int(ids[i]), float(own[i])) for i in range(offset, min(offset + k, len(ids)))]
         weights = {t: max(index.term_idf(t), 0.01) for t in known}
         return Ranking(terms, known, ranked, None, weights)
+
+    def _brief_map(self, index: BM25Index) -> BriefMap:
+        """Return which brief each position of ``index`` belongs to (cached per index)."""
+        cached = self._briefs
+        if cached is not None and cached[0] is index:
+            return cached[1]
+        rows = self.store.db.execute("SELECT id, brief_id FROM passages")
+        owner = {pid: bid for pid, bid in rows}
+        known = self._titles  # each distinct title is analyzed once per process
+        titles: dict[int, list[str]] = {}
+        for bid, title in self.store.db.execute("SELECT id, title FROM briefs"):
+            if title:
+                if title not in known:
+                    known[title] = analyze(title)
+                titles[bid] = known[title]
+        briefs = BriefMap.build(index, owner, titles)
+        self._briefs = (index, briefs)
+        return briefs
 
     def ask(
         self,
@@ -149,7 +208,7 @@ class Archive:
             return answer
         rows = self.store.passages_by_id([pid for pid, _ in ranking.passages])
         hits = [
-            build_hit(offset + n, score, rows[pid], ranking.weights)
+            build_hit(offset + n, score, rows[pid], ranking.weights, question=question)
             for n, (pid, score) in enumerate(ranking.passages, start=1)
             if pid in rows
         ]

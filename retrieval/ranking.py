@@ -1,0 +1,238 @@
+"""Ranking past one passage's BM25: the brief's evidence, feedback terms, and when to refuse.
+
+Three choices, each measured on the dev collections (``docs/quality.md``):
+
+* **Brief evidence.** A question's words are often spread over a brief's paragraphs. Every
+  passage is ranked by its own BM25 plus ``BRIEF_WEIGHT`` times its brief's BM25, where a brief
+  is scored as one document (its title and its passages' tokens together, rank-bm25's formula
+  over briefs). The brief's score is computed from the passage postings and the titles, so no
+  second index is kept.
+* **Pseudo-relevance feedback (RM3).** The words that dominate the best ``FEEDBACK_PASSAGES``
+  passages join the question with weights (``FEEDBACK_TERMS`` of them, the question keeping
+  ``FEEDBACK_ORIGINAL`` of the weight). Only passages sharing a word with the question itself can
+  be returned: feedback reorders, it never brings in a passage about something else.
+* **Refusal.** When the question holds a word the archive has never seen, the best of the first
+  ``COVERAGE_DEPTH`` passages must hold at least ``MIN_COVERAGE`` of the question's idf mass (the
+  unseen word counting at the idf of a word no passage holds); below it, the passages only share
+  the question's incidental words and the archive has nothing on what it asks. A question whose
+  words are all known is never refused this way: it may mix topics on purpose.
+
+Hits keep their passage's rank-bm25 score for the question's own words.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from retrieval.index import Allowed, BM25Index
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+BRIEF_WEIGHT = 10.0
+FEEDBACK_PASSAGES = 5
+FEEDBACK_TERMS = 20
+FEEDBACK_ORIGINAL = 0.85
+COVERAGE_DEPTH = 3
+MIN_COVERAGE = 0.35
+
+
+@dataclass(frozen=True)
+class BriefMap:
+    """Which brief each index position belongs to, each brief's length, and its title's terms.
+
+    A brief counts as one document made of its title and its passages, as a test collection's
+    document is its title and text.
+
+    Args:
+        brief_of: per position, the brief's number (0 .. n_briefs - 1), or -1 if not live.
+        lengths: per brief, its tokens (its live passages' lengths plus its title's).
+        titles: per term, the briefs (numbers) whose title holds it, and how often.
+    """
+
+    brief_of: IntArray
+    lengths: FloatArray
+    titles: dict[str, tuple[IntArray, FloatArray]]
+
+    @classmethod
+    def build(
+        cls, index: BM25Index, brief_ids: dict[int, int], titles: dict[int, list[str]]
+    ) -> BriefMap:
+        """Return the map for ``index``, given the brief id of every stored passage id and the
+        analyzed title of every brief id."""
+        raw = np.fromiter(
+            (brief_ids.get(int(pid), -1) for pid in index.ids), dtype=np.int64, count=len(index.ids)
+        )
+        if index.live is not None:
+            raw[~index.live] = -1
+        known = raw >= 0
+        numbers, dense = np.unique(raw[known], return_inverse=True)
+        brief_of = np.full(len(raw), -1, dtype=np.int64)
+        brief_of[known] = dense
+        lengths = np.bincount(
+            brief_of[known], weights=index.doc_len[known].astype(np.float64), minlength=len(numbers)
+        ).astype(np.float64)
+        postings: dict[str, tuple[list[int], list[float]]] = {}
+        for number, brief_id in enumerate(numbers.tolist()):
+            tokens = titles.get(brief_id, [])
+            lengths[number] += len(tokens)
+            for term, count in Counter(tokens).items():
+                briefs, counts = postings.setdefault(term, ([], []))
+                briefs.append(number)
+                counts.append(float(count))
+        title_postings = {
+            t: (np.asarray(b, dtype=np.int64), np.asarray(c, dtype=np.float64))
+            for t, (b, c) in postings.items()
+        }
+        return cls(brief_of, lengths, title_postings)
+
+    @property
+    def n_briefs(self) -> int:
+        """Return the number of briefs with a live passage."""
+        return len(self.lengths)
+
+
+def term_postings(index: BM25Index, term: str) -> tuple[IntArray, FloatArray]:
+    """Return the live positions holding ``term`` and its frequency in each."""
+    tid = index.vocab.get(term)
+    docs: list[npt.NDArray[np.generic]] = []
+    tfs: list[npt.NDArray[np.generic]] = []
+    if tid is not None:
+        for seg in index.segments:
+            if tid < seg.n_terms and seg.offsets[tid] < seg.offsets[tid + 1]:
+                docs.append(seg.docs[seg.offsets[tid] : seg.offsets[tid + 1]])
+                tfs.append(seg.tfs[seg.offsets[tid] : seg.offsets[tid + 1]])
+    if not docs:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+    pos = np.concatenate(docs).astype(np.int64)
+    tf = np.concatenate(tfs).astype(np.float64)
+    if index.live is not None:
+        alive = index.live[pos]
+        pos, tf = pos[alive], tf[alive]
+    return pos, tf
+
+
+def brief_scores(index: BM25Index, briefs: BriefMap, weights: dict[str, float]) -> FloatArray:
+    """Return every brief's BM25 score for the weighted terms, a brief counted as one document
+    (its title and its passages).
+
+    The formula is rank-bm25's ``BM25Okapi`` over briefs (tf, length and idf at brief level);
+    a negative idf gets ``epsilon`` times the passage index's mean idf.
+    """
+    k1, b = index.params.k1, index.params.b
+    n = briefs.n_briefs
+    total = np.zeros(n, dtype=np.float64)
+    if n == 0:
+        return total
+    avgdl = float(briefs.lengths.sum()) / n
+    floor = index.params.epsilon * float(index.idf[index.df > 0].mean()) if len(index.df) else 0.0
+    for term, weight in weights.items():
+        pos, tf = term_postings(index, term)
+        owner = briefs.brief_of[pos]
+        keep = owner >= 0
+        title = briefs.titles.get(term)
+        if not keep.any() and title is None:
+            continue
+        tf_brief: FloatArray = np.bincount(owner[keep], weights=tf[keep], minlength=n).astype(
+            np.float64
+        )
+        if title is not None:
+            tf_brief[title[0]] += title[1]
+        held = np.flatnonzero(tf_brief)
+        df = len(held)
+        idf = math.log(n - df + 0.5) - math.log(df + 0.5)
+        if idf < 0:
+            idf = floor
+        f = tf_brief[held]
+        norm = k1 * (1 - b + b * briefs.lengths[held] / avgdl) if avgdl > 0 else k1 * (1 - b)
+        total[held] += weight * idf * (f * (k1 + 1) / (f + norm))
+    return total
+
+
+def passage_scores(index: BM25Index, weights: dict[str, float], positions: IntArray) -> FloatArray:
+    """Return the weighted BM25 score (sum of weight times the term's score) at ``positions``."""
+    acc = np.zeros(index.n_positions, dtype=np.float64)
+    for term, weight in weights.items():
+        pos, score = index.score([term])
+        acc[pos] += weight * score
+    return acc[positions]
+
+
+def feedback_weights(
+    terms: Sequence[str], passages: Sequence[Sequence[str]], scores: Sequence[float]
+) -> dict[str, float]:
+    """Return RM3 query weights: the question's terms plus the feedback passages' main terms.
+
+    Each feedback passage weighs by ``exp(score - best)``; a term's feedback mass is the weighted
+    sum of its share of each passage's tokens. The ``FEEDBACK_TERMS`` heaviest terms share
+    ``1 - FEEDBACK_ORIGINAL`` of the weight, scaled so that a question word repeated once weighs
+    ``FEEDBACK_ORIGINAL``.
+    """
+    question = Counter(terms)
+    weights: dict[str, float] = {t: FEEDBACK_ORIGINAL * c for t, c in question.items()}
+    if not passages:
+        return dict(weights)
+    best = max(scores)
+    mass: defaultdict[str, float] = defaultdict(float)
+    for tokens, score in zip(passages, scores, strict=True):
+        if not tokens:
+            continue
+        share = math.exp(score - best) / len(tokens)
+        for term, count in Counter(tokens).items():
+            mass[term] += share * count
+    chosen = sorted(mass.items(), key=lambda kv: (-kv[1], kv[0]))[:FEEDBACK_TERMS]
+    total = sum(v for _, v in chosen)
+    if total <= 0:
+        return dict(weights)
+    scale = (1 - FEEDBACK_ORIGINAL) * sum(question.values()) / total
+    for term, value in chosen:
+        weights[term] = weights.get(term, 0.0) + scale * value
+    return dict(weights)
+
+
+def rerank(
+    index: BM25Index,
+    terms: Sequence[str],
+    *,
+    briefs: BriefMap,
+    tokens_of: Callable[[list[int]], list[list[str]]],
+    allowed: Allowed | None = None,
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Return the candidate positions best first, their final scores and their own BM25 scores.
+
+    Candidates are the live passages sharing a term with ``terms`` that ``allowed`` lets
+    through. ``tokens_of`` gives the analyzed tokens of passages by id (for feedback).
+    """
+    positions, own = index.score(terms)
+    if allowed is not None and len(positions):
+        keep = allowed[positions] if isinstance(allowed, np.ndarray) else allowed(positions)
+        positions, own = positions[keep], own[keep]
+    if not len(positions):
+        return positions, own, own
+    first = np.lexsort((positions, -own))[:FEEDBACK_PASSAGES]
+    fb_ids = [int(index.ids[positions[i]]) for i in first]
+    weights = feedback_weights(terms, tokens_of(fb_ids), [float(own[i]) for i in first])
+    final = passage_scores(index, weights, positions)
+    final += BRIEF_WEIGHT * brief_scores(index, briefs, weights)[briefs.brief_of[positions]]
+    order = np.lexsort((positions, -final))
+    return positions[order], final[order], own[order]
+
+
+def coverage(terms: Sequence[str], held: set[str], idf: Callable[[str], float]) -> float:
+    """Return the share of the idf mass of ``terms`` (distinct) that ``held`` holds."""
+    distinct = set(terms)
+    total = sum(max(idf(t), 0.0) for t in distinct)
+    if total <= 0:
+        return 1.0
+    return sum(max(idf(t), 0.0) for t in distinct if t in held) / total
+
+
+def unseen_idf(index: BM25Index) -> float:
+    """Return the idf rank-bm25 would give a term that no passage holds."""
+    return math.log(index.size + 0.5) - math.log(0.5)

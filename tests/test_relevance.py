@@ -1,0 +1,136 @@
+"""Relevance choices: name-variant folding, quotes that answer the question, brief evidence,
+feedback and refusal."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from retrieval.analyzer import analyze
+from retrieval.answer import answer_kind, best_sentences
+from retrieval.archive import Archive
+from retrieval.index import BM25Index
+from retrieval.ranking import (
+    FEEDBACK_ORIGINAL,
+    BriefMap,
+    brief_scores,
+    coverage,
+    feedback_weights,
+)
+
+
+@pytest.mark.parametrize(
+    "variants",
+    [
+        ("Nazarbaev", "Nazarbayev"),
+        ("Musaev", "Musayev"),
+        ("El'tsin", "Yeltsin", "El’tsin"),
+        ("Sergei", "Sergey"),
+        ("Dmitry", "Dmitriy", "Dmitrii"),
+        ("Zhirinovsky", "Zhirinovskiy", "Zhirinovskii"),
+        ("Tadzhikistan", "Tajikistan"),
+        ("Yavlinsky", "Iavlinskii"),
+        ("Aliyev", "Aliev"),
+        ("Wałęsa", "Walesa"),
+    ],
+)
+def test_transliterations_of_one_name_meet(variants: tuple[str, ...]) -> None:
+    assert len({tuple(analyze(v)) for v in variants}) == 1
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("year", "ear"), ("yearn", "earn"), ("yeast", "east"), ("day", "dai"), ("XII", "XI")],
+)
+def test_english_words_are_not_folded_together(a: str, b: str) -> None:
+    assert analyze(a) != analyze(b)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When did Musaev give the figures?", "date"),
+        ("In what year was the pipeline opened?", "date"),
+        ("How many cases are under review?", "number"),
+        ("Who fled abroad?", "name"),
+        ("Why did the talks fail?", None),
+    ],
+)
+def test_question_words_say_what_is_asked(question: str, kind: str | None) -> None:
+    assert answer_kind(question) == kind
+
+
+def test_quote_is_the_sentence_that_gives_what_is_asked() -> None:
+    text = (
+        "The council reviewed corruption cases against governors. "
+        "Officials say the council reviewed them in December 1997."
+    )
+    weights = {t: 1.0 for t in analyze("council reviewed cases")}
+    # Term counts alone prefer the first sentence; "when" asks for a date.
+    [(start, _)] = best_sentences(text, weights, max_sentences=1)
+    assert start == 0
+    [(start, _)] = best_sentences(
+        text, weights, question="When did the council review the cases?", max_sentences=1
+    )
+    assert text[start:].startswith("Officials say")
+
+
+def test_feedback_keeps_the_question_and_adds_the_passages_main_words() -> None:
+    weights = feedback_weights(
+        ["oil"], [["oil", "pipeline", "pipeline"], ["wage"]], [2.0, 2.0 - np.log(100)]
+    )
+    # Feedback mass: oil 1/3, pipeline 2/3 (first passage), wage 0.01 (a hundred times weaker).
+    assert weights["oil"] > weights["pipeline"] > weights["wage"] > 0
+    share = (1 - FEEDBACK_ORIGINAL) / (1 / 3 + 2 / 3 + 0.01)
+    assert weights["oil"] == pytest.approx(FEEDBACK_ORIGINAL + share / 3)
+    assert weights["pipeline"] == pytest.approx(share * 2 / 3)
+
+
+def test_brief_scores_equal_bm25_over_whole_briefs_with_their_titles() -> None:
+    from rank_bm25 import BM25Okapi
+
+    passages = [["oil", "pipe"], ["oil"], ["wage"], ["grain", "oil", "oil"], ["tax"], ["wage"]]
+    owner = {1: 10, 2: 10, 3: 11, 4: 12, 5: 13, 6: 14}  # passage id -> brief id
+    titles = {10: ["caspian", "oil"], 13: ["grain", "tax"]}
+    index = BM25Index.build(passages, [1, 2, 3, 4, 5, 6])
+    briefs = BriefMap.build(index, owner, titles)
+    whole = [
+        titles[10] + passages[0] + passages[1],
+        passages[2],
+        passages[3],
+        titles[13] + passages[4],
+        passages[5],
+    ]
+    reference = BM25Okapi(whole, k1=index.params.k1, b=index.params.b)
+    for query in (["pipe", "grain"], ["caspian"], ["oil", "wage"]):
+        expected = reference.get_scores(query)
+        assert brief_scores(index, briefs, dict.fromkeys(query, 1.0)) == pytest.approx(expected)
+
+
+def test_coverage_counts_unseen_words_at_full_idf() -> None:
+    idf = {"oil": 1.0, "nazarbaev": 3.0}.__getitem__
+    assert coverage(["oil", "nazarbaev"], {"oil"}, idf) == pytest.approx(0.25)
+    assert coverage(["oil"], {"oil"}, idf) == 1.0
+
+
+def test_question_about_a_name_the_archive_never_saw_is_refused(fixture_archive: Archive) -> None:
+    answer = fixture_archive.ask("What did Shevardnadze say about corruption?")
+    assert not answer.found
+    assert answer.reason == "no_match"
+    assert answer.message == "Nothing in the archive matches that question."
+
+
+def test_name_written_another_way_is_still_found(fixture_archive: Archive) -> None:
+    answer = fixture_archive.ask("What did Nazarbayev call official graft?")
+    assert answer.found
+    assert "Nazarbaev called official graft" in answer.hits[0].quote
+
+
+def test_question_mixing_known_topics_is_answered(fixture_archive: Archive) -> None:
+    assert fixture_archive.ask("oil pipeline border treaty corruption").found
+
+
+def test_feedback_never_brings_a_passage_without_a_question_word(fixture_archive: Archive) -> None:
+    answer = fixture_archive.ask("pipeline", top=50)
+    assert answer.found
+    assert all("pipeline" in h.text.casefold() for h in answer.hits)
