@@ -37,7 +37,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import multiprocessing
 import os
 import platform
 import shutil
@@ -45,7 +44,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -168,24 +166,23 @@ def load_questions(folder: Path, limit: int) -> list[str]:
 
 
 def tokens_of_archive(db: Path) -> Iterator[tuple[int, list[str]]]:
-    """Yield ``(passage_id, tokens)`` of every stored passage, tokenized in worker processes."""
+    """Yield ``(passage_id, tokens)`` of every stored passage, tokenized on every CPU."""
     import sqlite3
 
-    from retrieval.indexer import analyze_joined
+    from retrieval.analyzer_pool import AnalyzerPool
 
     conn = sqlite3.connect(db)
     rows = conn.execute("SELECT id, text FROM passages ORDER BY id")
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=context) as pool:
-        while True:
-            batches = [rows.fetchmany(5000) for _ in range(8)]
-            batches = [b for b in batches if b]
-            if not batches:
-                break
-            texts = [[t for _, t in b] for b in batches]
-            for batch, joined in zip(batches, pool.map(analyze_joined, texts), strict=True):
-                for (pid, _), tokens in zip(batch, joined, strict=True):
-                    yield pid, tokens.split()
+    ids: list[list[int]] = []
+
+    def batches() -> Iterator[list[str]]:
+        while batch := rows.fetchmany(5000):
+            ids.append([pid for pid, _ in batch])
+            yield [text for _, text in batch]
+
+    with AnalyzerPool(os.cpu_count() or 1) as pool:
+        for tokens in pool.map(batches()):
+            yield from zip(ids.pop(0), tokens, strict=True)
     conn.close()
 
 

@@ -271,6 +271,10 @@ class BM25Index:
         Raises:
             EmptyArchiveError: if the archive holds no passage.
         """
+        return self._scored(query, ordered=True)
+
+    def _scored(self, query: Sequence[str], *, ordered: bool) -> tuple[IntArray, FloatArray]:
+        """Return ``score(query)``, the positions ascending only if ``ordered``."""
         if self.size == 0:
             raise EmptyArchiveError("the archive is empty — run briefbot ingest")
         tids = [tid for tid in map(self._tid, query) if tid is not None]
@@ -279,7 +283,7 @@ class BM25Index:
         if len(set(tids)) == 1:
             positions, scores = self._single_term(tids[0], len(tids))
         else:
-            positions, scores = self._accumulate(tids)
+            positions, scores = self._accumulate(tids, ordered=ordered)
         if self.live is not None:
             alive = self.live[positions]
             positions, scores = positions[alive], scores[alive]
@@ -297,8 +301,15 @@ class BM25Index:
             scores = scores + weights  # as rank-bm25 adds a repeated term, not repeat * weight
         return positions, scores
 
-    def _accumulate(self, tids: list[int]) -> tuple[IntArray, FloatArray]:
-        """Return the positions (ascending) holding any of the terms, and their summed scores."""
+    def _accumulate(self, tids: list[int], *, ordered: bool) -> tuple[IntArray, FloatArray]:
+        """Return the positions holding any of the terms (ascending if ``ordered``), and their
+        summed scores."""
+        weights = {tid: self._term_weights(tid) for tid in tids}
+        postings = sum(len(docs) for parts in weights.values() for docs, _ in parts)
+        # The passages touched are found either by scanning a flag per passage (a pass over the
+        # archive, in order) or by collecting each term's not-yet-seen postings (a pass over the
+        # postings, in no order); scanning pays only when the postings are most of the archive.
+        scan = ordered and postings * 8 > self.n_positions
         own = self._buffers_lock.acquire(blocking=False)
         try:
             if own:
@@ -309,17 +320,21 @@ class BM25Index:
             else:  # another thread is scoring on the shared buffers
                 acc = np.zeros(self.n_positions, dtype=np.float64)
                 touched = np.zeros(self.n_positions, dtype=bool)
-            weights: dict[int, list[tuple[AnyArray, FloatArray]]] = {}
+            found: list[IntArray] = []
             for tid in tids:
-                parts = weights.get(tid)
-                if parts is None:
-                    parts = weights[tid] = self._term_weights(tid)
                 # rank-bm25 adds a repeated query term once per repetition, in question order;
                 # adding in the same order gives the same rounding.
-                for docs, w in parts:
+                for docs, w in weights[tid]:
                     acc[docs] += w
+                    if not scan:
+                        found.append(docs[~touched[docs]])
                     touched[docs] = True
-            positions = np.flatnonzero(touched)
+            if scan:
+                positions = np.flatnonzero(touched)
+            else:
+                positions = np.concatenate(found).astype(np.int64)
+                if ordered:
+                    positions.sort()
             scores = acc[positions]
             acc[positions] = 0.0
             touched[positions] = False
@@ -360,7 +375,7 @@ class BM25Index:
         a filter costs as much as the candidates, not the archive. Statistics still cover the
         whole archive.
         """
-        positions, scores = self.score(query)
+        positions, scores = self._scored(query, ordered=False)
         if allowed is not None and len(positions):
             keep = allowed[positions] if isinstance(allowed, np.ndarray) else allowed(positions)
             positions, scores = positions[keep], scores[keep]

@@ -15,13 +15,11 @@ re-read from SQLite at start.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.analyzer import ANALYZER_VERSION, analyze
+from retrieval.analyzer_pool import AnalyzerPool
 from retrieval.errors import IndexCacheError
 from retrieval.index import BM25Index, BM25Params, BoolArray
 from retrieval.indexcache import load_index, save_index
@@ -225,31 +224,23 @@ def _tokenized(
 ) -> Iterator[tuple[list[tuple[Any, ...]], list[list[str]]]]:
     """Yield the passages after ``after_id`` in batches: their rows (text left out) and tokens.
 
-    With ``workers`` > 1 the analyzer runs in that many worker processes (a fresh interpreter
-    each: safe beside the bot's threads), a few batches ahead, in order.
+    With ``workers`` > 1 the analyzer runs in that many worker processes (``AnalyzerPool``).
     """
     batches = store.passages_for_index(after_id=after_id, batch=BATCH)
     if workers <= 1:
         for rows in batches:
             yield [_without_text(r) for r in rows], [analyze(r[1]) for r in rows]
         return
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: deque[tuple[list[tuple[Any, ...]], Future[list[str]]]] = deque()
+    metas: deque[list[tuple[Any, ...]]] = deque()
+
+    def texts() -> Iterator[list[str]]:
         for rows in batches:
-            texts = [r[1] for r in rows]
-            pending.append(([_without_text(r) for r in rows], pool.submit(analyze_joined, texts)))
-            if len(pending) > 2 * workers:
-                done, future = pending.popleft()
-                yield done, [joined.split() for joined in future.result()]
-        while pending:
-            done, future = pending.popleft()
-            yield done, [joined.split() for joined in future.result()]
+            metas.append([_without_text(r) for r in rows])
+            yield [r[1] for r in rows]
 
-
-def analyze_joined(texts: list[str]) -> list[str]:
-    """Return each text's tokens joined by spaces (tokens hold no whitespace); runs in workers."""
-    return [" ".join(analyze(text)) for text in texts]
+    with AnalyzerPool(workers) as pool:
+        for tokens in pool.map(texts()):
+            yield metas.popleft(), tokens
 
 
 def _without_text(row: tuple[Any, ...]) -> tuple[Any, ...]:
