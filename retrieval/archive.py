@@ -172,8 +172,10 @@ class Archive:
         cached = self._briefs
         if cached is not None and cached[0] is index:
             return cached[1]
-        rows = self.store.db.execute("SELECT id, brief_id FROM passages")
-        owner = {pid: bid for pid, bid in rows}
+        owner: Any = index.columns.get("brief")  # the index carries each passage's brief id
+        if owner is None:
+            rows = self.store.db.execute("SELECT id, brief_id FROM passages")
+            owner = {pid: bid for pid, bid in rows}
         known = self._titles  # each distinct title is analyzed once per process
         titles: dict[int, list[str]] = {}
         for bid, title in self.store.db.execute("SELECT id, title FROM briefs"):

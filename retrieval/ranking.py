@@ -62,13 +62,21 @@ class BriefMap:
 
     @classmethod
     def build(
-        cls, index: BM25Index, brief_ids: dict[int, int], titles: dict[int, list[str]]
+        cls,
+        index: BM25Index,
+        brief_ids: dict[int, int] | npt.NDArray[np.generic],
+        titles: dict[int, list[str]],
     ) -> BriefMap:
-        """Return the map for ``index``, given the brief id of every stored passage id and the
-        analyzed title of every brief id."""
-        raw = np.fromiter(
-            (brief_ids.get(int(pid), -1) for pid in index.ids), dtype=np.int64, count=len(index.ids)
-        )
+        """Return the map for ``index``, given the brief id of every stored passage id (a dict,
+        or an array over positions) and the analyzed title of every brief id."""
+        if isinstance(brief_ids, dict):
+            raw = np.fromiter(
+                (brief_ids.get(int(pid), -1) for pid in index.ids),
+                dtype=np.int64,
+                count=len(index.ids),
+            )
+        else:
+            raw = np.asarray(brief_ids, dtype=np.int64).copy()
         if index.live is not None:
             raw[~index.live] = -1
         known = raw >= 0
