@@ -36,7 +36,14 @@ class Citation:
             parts.append(f"Vol. {self.volume}")
         if self.issue is not None:
             parts.append(f"Issue {self.issue}")
-        if self.volume is None and self.issue is None and self.doc_id:
+        # A record with no volume or issue (a feed entry, a BEIR document) is cited by its id,
+        # unless the id is only a link (feeds use entry URLs as ids): date and title then cite it.
+        if (
+            self.volume is None
+            and self.issue is None
+            and self.doc_id
+            and not self.doc_id.startswith(("http://", "https://"))
+        ):
             parts.append(f"doc {self.doc_id}")
         return ", ".join(parts)
 
