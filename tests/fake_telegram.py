@@ -1275,9 +1275,11 @@ class _Server(ThreadingHTTPServer):
     def close_connections(self) -> None:
         with self._connections_lock:
             connections = list(self._connections)
+        # Shut only the reading side: an idle keep-alive handler sees end-of-file and ends, while a
+        # handler that was just woken (a long poll answering at stop) can still write its answer.
         for conn in connections:
             with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
+                conn.shutdown(socket.SHUT_RD)
 
     def join_handlers(self, timeout: float) -> list[threading.Thread]:
         deadline = time.monotonic() + timeout
