@@ -14,3 +14,12 @@ def test_every_cli_command_is_in_the_readme() -> None:
         if command.hidden:
             continue
         assert f"`briefbot {name}" in README, f"README lacks briefbot {name}"
+
+
+def test_every_chat_command_is_in_the_readme() -> None:
+    from bot.conversation import COMMANDS
+
+    for command in COMMANDS:
+        if command.name in ("start", "help"):
+            continue
+        assert f"`/{command.name}" in README, f"README lacks /{command.name}"
