@@ -217,7 +217,9 @@ def best_sentences(
                 if new_terms and scored[n][0] >= 0.5 * scored[best][0]:
                     chosen.append(n)
                     break
-    return [spans[i] for i in sorted(chosen)]
+    # Neighbouring sentences are quoted as one stretch of the text: joining them with "…" would
+    # tell the reader that something was left out between them.
+    return [(spans[min(chosen)][0], spans[max(chosen)][1])]
 
 
 def matched_spans(text: str, terms: set[str]) -> list[tuple[int, int]]:

@@ -123,3 +123,13 @@ def test_json_answer_has_the_documented_fields(fixture_archive: Archive) -> None
         "quote",
         "text",
     }
+
+
+def test_neighbouring_quote_sentences_are_one_stretch_of_text(fixture_archive: Archive) -> None:
+    # The question's words are split over two adjacent sentences: both are quoted, as written.
+    hit = fixture_archive.ask(
+        "Bazhenov fled abroad; twenty-five governors face criminal charges"
+    ).hits[0]
+    assert len(hit.quote_spans) == 1
+    assert "…" not in hit.quote
+    assert hit.quote in hit.text
