@@ -247,6 +247,33 @@ class BM25Index:
         names = self.segments[0].columns.keys()
         return {n: _concat([s.columns[n] for s in self.segments], None) for n in names}
 
+    @cached_property
+    def title_len(self) -> npt.NDArray[np.int32]:
+        """Return per position the length of its brief's title if it is the brief's first
+        passage, else 0."""
+        return _concat([s.title_len for s in self.segments], np.int32)
+
+    def title_postings(self, term: str) -> tuple[IntArray, IntArray]:
+        """Return the positions whose brief's title holds ``term`` (a title is filed under its
+        brief's first passage) and how often, for live passages only."""
+        tid = self.vocab.get(term)
+        docs: list[AnyArray] = []
+        tfs: list[AnyArray] = []
+        if tid is not None:
+            for seg in self.segments:
+                if tid < seg.n_terms:
+                    start, end = seg.title_offsets[tid], seg.title_offsets[tid + 1]
+                    docs.append(seg.title_docs[start:end])
+                    tfs.append(seg.title_tfs[start:end])
+        if not docs:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        positions = np.concatenate(docs).astype(np.int64)
+        counts = np.concatenate(tfs).astype(np.int64)
+        if self.live is not None:
+            alive = self.live[positions]
+            positions, counts = positions[alive], counts[alive]
+        return positions, counts
+
     def known_terms(self, query: Sequence[str]) -> list[str]:
         """Return the distinct terms of ``query`` that occur in at least one passage, in order."""
         return list(dict.fromkeys(t for t in query if self._tid(t) is not None))

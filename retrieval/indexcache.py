@@ -5,8 +5,9 @@ Layout of ``<database>.index/``::
     params.json         format version, analyzer version, BM25 parameters, the state of the
                         database the index reflects, and the list of folders below with the size
                         and CRC-32 of every file
-    seg-<hex>/          one immutable segment: ids, doc_len, offsets, docs, tfs, max_tf, min_len
-                        and col-<name>.npy arrays, and terms.json (the terms it numbered first)
+    seg-<hex>/          one immutable segment: ids, doc_len, offsets, docs, tfs, max_tf, min_len,
+                        the title_* postings, col-<name>.npy arrays, and terms.json (the terms it
+                        numbered first)
     state-<hex>/        df.npy (every term's live passages) and live.npy (if passages were deleted)
     .lock               taken by writers only
 
@@ -41,9 +42,21 @@ from retrieval.errors import IndexCacheError
 from retrieval.index import BM25Index, BM25Params
 from retrieval.segments import Segment
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "params.json"
-SEGMENT_ARRAYS = ("ids", "doc_len", "offsets", "docs", "tfs", "max_tf", "min_len")
+SEGMENT_ARRAYS = (
+    "ids",
+    "doc_len",
+    "offsets",
+    "docs",
+    "tfs",
+    "max_tf",
+    "min_len",
+    "title_offsets",
+    "title_docs",
+    "title_tfs",
+    "title_len",
+)
 TF_TYPES = (np.dtype(np.uint16), np.dtype(np.int32))
 
 
@@ -161,6 +174,13 @@ def _load_segment(folder: Path, entry: dict[str, Any]) -> tuple[Segment, list[st
     tfs = _checked(arrays, "tfs", (n_postings,), TF_TYPES, name)
     max_tf = _checked(arrays, "max_tf", (n_terms,), (tfs.dtype,), name)
     min_len = _checked(arrays, "min_len", (n_terms,), i32, name)
+    n_titles = entry["title_postings"]
+    title_offsets = _checked(arrays, "title_offsets", (n_terms + 1,), i64, name)
+    title_docs = _checked(arrays, "title_docs", (n_titles,), i32, name)
+    title_tfs = _checked(arrays, "title_tfs", (n_titles,), TF_TYPES, name)
+    title_len = _checked(arrays, "title_len", (n_docs,), i32, name)
+    if int(title_offsets[0]) != 0 or int(title_offsets[-1]) != n_titles:
+        raise IndexCacheError(f"{folder / name}/title_offsets.npy does not span the titles")
     if int(offsets[0]) != 0 or int(offsets[-1]) != n_postings:
         raise IndexCacheError(f"{folder / name}/offsets.npy does not span the postings")
     columns = {}
@@ -175,8 +195,9 @@ def _load_segment(folder: Path, entry: dict[str, Any]) -> tuple[Segment, list[st
         terms = json.load(fh)
     if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
         raise IndexCacheError(f"{folder / name}/terms.json is not a list of terms")
+    titles = (title_offsets, title_docs, title_tfs, title_len)
     segment = Segment(
-        entry["first"], ids, doc_len, offsets, docs, tfs, max_tf, min_len, columns, name
+        entry["first"], ids, doc_len, offsets, docs, tfs, max_tf, min_len, columns, titles, name
     )
     segment.files = entry["files"]
     return segment, terms
@@ -269,6 +290,7 @@ def save_index(
                     "docs": segment.n_docs,
                     "terms": segment.n_terms,
                     "postings": segment.n_postings,
+                    "title_postings": len(segment.title_docs),
                     "columns": sorted(segment.columns),
                     "files": segment.files,
                 }

@@ -182,9 +182,9 @@ class Indexer:
         if workers is None:
             expected = state["passages"] - base.size
             workers = (os.cpu_count() or 1) if expected >= PARALLEL_MIN else 1
-        for rows, token_lists in _tokenized(self.store, since["last_passage_id"], workers):
-            for row, tokens in zip(rows, token_lists, strict=True):
-                collector.add(row, tokens)
+        for rows, token_lists, titles in _tokenized(self.store, since["last_passage_id"], workers):
+            for row, tokens, title in zip(rows, token_lists, titles, strict=True):
+                collector.add(row, tokens, title)
                 if len(collector.builder) >= CHUNK:
                     segments.append(collector.segment())
             last_read = rows[-1][0]
@@ -221,30 +221,40 @@ class Indexer:
 
 def _tokenized(
     store: Store, after_id: int, workers: int
-) -> Iterator[tuple[list[tuple[Any, ...]], list[list[str]]]]:
-    """Yield the passages after ``after_id`` in batches: their rows (text left out) and tokens.
+) -> Iterator[tuple[list[tuple[Any, ...]], list[list[str]], list[list[str] | None]]]:
+    """Yield the passages after ``after_id`` in batches: their rows (without text and title),
+    their tokens and their title's tokens (None but on a brief's first passage).
 
     With ``workers`` > 1 the analyzer runs in that many worker processes (``AnalyzerPool``).
     """
     batches = store.passages_for_index(after_id=after_id, batch=BATCH)
     if workers <= 1:
         for rows in batches:
-            yield [_without_text(r) for r in rows], [analyze(r[1]) for r in rows]
+            yield (
+                [_meta(r) for r in rows],
+                [analyze(r[1]) for r in rows],
+                [analyze(r[7]) if r[7] else None for r in rows],
+            )
         return
     metas: deque[list[tuple[Any, ...]]] = deque()
 
     def texts() -> Iterator[list[str]]:
         for rows in batches:
-            metas.append([_without_text(r) for r in rows])
-            yield [r[1] for r in rows]
+            metas.append([_meta(r) for r in rows])
+            # Passages first, then the titles of the batch, in one request.
+            yield [r[1] for r in rows] + [r[7] for r in rows if r[7]]
 
     with AnalyzerPool(workers) as pool:
         for tokens in pool.map(texts()):
-            yield metas.popleft(), tokens
+            rows = metas.popleft()
+            n = len(rows)
+            titles = iter(tokens[n:])
+            yield rows, tokens[:n], [next(titles) if r[-1] else None for r in rows]
 
 
-def _without_text(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    return (row[0], *row[2:])
+def _meta(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Return ``(id, brief_id, publication, volume, issue, date, has_title)`` of a stored row."""
+    return (row[0], *row[2:7], bool(row[7]))
 
 
 class _Collector:
@@ -256,10 +266,10 @@ class _Collector:
         self._codes = {name: n for n, name in enumerate(publications)}
         self._columns: dict[str, list[Any]] = {name: [] for name in COLUMNS}
 
-    def add(self, row: tuple[Any, ...], tokens: list[str]) -> None:
-        """Add one passage: ``(id, brief_id, publication, volume, issue, date)`` and its tokens."""
-        pid, brief_id, publication, volume, issue, date = row
-        self.builder.add(pid, tokens)
+    def add(self, row: tuple[Any, ...], tokens: list[str], title: list[str] | None) -> None:
+        """Add one passage (a row from ``_meta``), its tokens and its title's tokens."""
+        pid, brief_id, publication, volume, issue, date, _ = row
+        self.builder.add(pid, tokens, title)
         folded = publication.casefold()
         code = self._codes.get(folded)
         if code is None:

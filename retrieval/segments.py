@@ -7,6 +7,11 @@ are global to the index, so a later segment's ``offsets`` is longer when it brou
 Per term it also keeps the largest term frequency and the shortest passage among its postings:
 together they bound what the term can add to any score in this segment.
 
+A segment also holds the tokens of brief titles, in the same form (``title_offsets``,
+``title_docs``, ``title_tfs``): a title is filed under the position of its brief's first passage
+(``title_len`` gives its length there, 0 elsewhere). Titles never enter the passages' BM25; they
+are kept so that ranking by whole briefs needs no re-tokenizing at start.
+
 Segments are immutable: growth appends a segment and merges small ones at the tail
 (``merge_segments``), so a segment loaded from the cache stays memory-mapped and shared.
 """
@@ -40,6 +45,8 @@ class Segment:
         max_tf: per term, the largest term frequency among its postings (0 if none).
         min_len: per term, the shortest passage among its postings (int32 max if none).
         columns: per-passage arrays carried along (the archive's filter fields).
+        titles: the title postings ``(title_offsets, title_docs, title_tfs)`` and ``title_len``
+            (None: no titles).
         name: the cache folder holding this segment, once saved or loaded.
         files: size and CRC-32 of each of that folder's files, as the cache recorded them.
     """
@@ -55,6 +62,7 @@ class Segment:
         max_tf: AnyArray,
         min_len: Int32Array,
         columns: dict[str, AnyArray] | None = None,
+        titles: tuple[IntArray, Int32Array, AnyArray, Int32Array] | None = None,
         name: str = "",
     ):
         self.first = first
@@ -66,6 +74,15 @@ class Segment:
         self.max_tf = max_tf
         self.min_len = min_len
         self.columns = columns or {}
+        if titles is None:
+            n = len(offsets) - 1
+            titles = (
+                np.zeros(n + 1, np.int64),
+                np.zeros(0, np.int32),
+                np.zeros(0, np.uint16),
+                np.zeros(len(ids), np.int32),
+            )
+        self.title_offsets, self.title_docs, self.title_tfs, self.title_len = titles
         self.name = name
         self.files: dict[str, list[int]] = {}
         self.n_docs = len(ids)
@@ -108,12 +125,21 @@ class SegmentBuilder:
         self._unique = array("i")
         self._terms = array("i")
         self._tfs = array("i")
+        self._title_len = array("i")
+        self._title_terms = array("i")
+        self._title_docs = array("i")
+        self._title_tfs = array("i")
 
     def __len__(self) -> int:
         return len(self._ids)
 
-    def add(self, passage_id: int, tokens: Sequence[str]) -> None:
-        """Add one passage; ids must come in ascending order."""
+    def add(
+        self, passage_id: int, tokens: Sequence[str], title: Sequence[str] | None = None
+    ) -> None:
+        """Add one passage, and its brief's title tokens if it is the brief's first passage.
+
+        Ids must come in ascending order.
+        """
         counts = Counter(tokens)
         setdefault = self.vocab.setdefault
         vocab = self.vocab
@@ -123,6 +149,12 @@ class SegmentBuilder:
         self._tfs.extend(counts.values())
         self._unique.append(len(counts))
         self._lengths.append(len(tokens))
+        if title:
+            title_counts = Counter(title)
+            self._title_terms.extend([setdefault(t, len(vocab)) for t in title_counts])
+            self._title_tfs.extend(title_counts.values())
+            self._title_docs.extend([self.first + len(self._ids)] * len(title_counts))
+        self._title_len.append(len(title) if title else 0)
         self._ids.append(passage_id)
 
     def build(self, columns: dict[str, AnyArray] | None = None) -> Segment:
@@ -130,6 +162,12 @@ class SegmentBuilder:
         n_docs = len(self._ids)
         positions = np.arange(self.first, self.first + n_docs, dtype=np.int32)
         docs = np.repeat(positions, np.frombuffer(self._unique, dtype=np.int32))
+        titles = (
+            np.frombuffer(self._title_terms, dtype=np.int32),
+            np.frombuffer(self._title_docs, dtype=np.int32),
+            np.frombuffer(self._title_tfs, dtype=np.int32),
+            np.frombuffer(self._title_len, dtype=np.int32).copy(),
+        )
         return segment_from_postings(
             self.first,
             np.frombuffer(self._ids, dtype=np.int64).copy(),
@@ -139,6 +177,7 @@ class SegmentBuilder:
             np.frombuffer(self._tfs, dtype=np.int32),
             len(self.vocab),
             columns,
+            titles,
         )
 
 
@@ -151,28 +190,51 @@ def segment_from_postings(
     tfs: Int32Array,
     n_terms: int,
     columns: dict[str, AnyArray] | None = None,
+    titles: tuple[Int32Array, Int32Array, Int32Array, Int32Array] | None = None,
 ) -> Segment:
     """Return a segment from postings given as parallel arrays in passage order.
 
     ``docs`` must be ascending (passage order); a stable sort by term keeps it ascending within
-    each term, which is what scoring and merging rely on.
+    each term, which is what scoring and merging rely on. ``titles`` are the title postings in
+    the same form, and the title length per passage.
     """
+    offsets, sorted_docs, sorted_tfs = _csr(terms, docs, tfs, n_terms)
+    max_tf = np.zeros(n_terms, dtype=sorted_tfs.dtype)
+    min_len = np.full(n_terms, NO_LENGTH, dtype=np.int32)
+    present = offsets[1:] > offsets[:-1]
+    if present.any():
+        starts = offsets[:-1][present]
+        max_tf[present] = np.maximum.reduceat(sorted_tfs, starts)
+        min_len[present] = np.minimum.reduceat(doc_len[sorted_docs - first], starts)
+    title_postings = None
+    if titles is not None:
+        title_terms, title_docs, title_tfs, title_len = titles
+        title_postings = (*_csr(title_terms, title_docs, title_tfs, n_terms), title_len)
+    return Segment(
+        first,
+        ids,
+        doc_len,
+        offsets,
+        sorted_docs,
+        sorted_tfs,
+        max_tf,
+        min_len,
+        columns,
+        title_postings,
+    )
+
+
+def _csr(
+    terms: Int32Array, docs: Int32Array, tfs: Int32Array, n_terms: int
+) -> tuple[IntArray, Int32Array, AnyArray]:
+    """Return ``(offsets, docs, tfs)`` of postings sorted by term (stably, keeping doc order)."""
     order = np.argsort(terms, kind="stable")
     counts = np.bincount(terms, minlength=n_terms) if len(terms) else np.zeros(n_terms, np.int64)
     offsets = np.zeros(n_terms + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
-    docs = docs[order].astype(np.int32, copy=False)
     tfs = tfs[order]
     tf_type = np.uint16 if len(tfs) == 0 or int(tfs.max()) <= 0xFFFF else np.int32
-    tfs = tfs.astype(tf_type)
-    max_tf = np.zeros(n_terms, dtype=tf_type)
-    min_len = np.full(n_terms, NO_LENGTH, dtype=np.int32)
-    present = counts > 0
-    if present.any():
-        starts = offsets[:-1][present]
-        max_tf[present] = np.maximum.reduceat(tfs, starts)
-        min_len[present] = np.minimum.reduceat(doc_len[docs - first], starts)
-    return Segment(first, ids, doc_len, offsets, docs, tfs, max_tf, min_len, columns)
+    return offsets, docs[order].astype(np.int32, copy=False), tfs.astype(tf_type)
 
 
 def compact_segment(segment: Segment, live: npt.NDArray[np.bool_], first: int) -> Segment:
@@ -184,17 +246,46 @@ def compact_segment(segment: Segment, live: npt.NDArray[np.bool_], first: int) -
     """
     keep = live[segment.first : segment.end]
     new_position = np.cumsum(keep, dtype=np.int64) - 1 + first
-    alive = keep[segment.docs - segment.first]
-    term_of = np.repeat(np.arange(segment.n_terms, dtype=np.int32), np.diff(segment.offsets))
+    body = _kept(segment.offsets, segment.docs, segment.tfs, keep, new_position, segment.first)
+    titles = _kept(
+        segment.title_offsets,
+        segment.title_docs,
+        segment.title_tfs,
+        keep,
+        new_position,
+        segment.first,
+    )
     return segment_from_postings(
         first,
         segment.ids[keep],
         segment.doc_len[keep],
-        term_of[alive],
-        new_position[segment.docs[alive] - segment.first].astype(np.int32),
-        segment.tfs[alive].astype(np.int32),
+        body[0],
+        body[1],
+        body[2],
         segment.n_terms,
         {name: values[keep] for name, values in segment.columns.items()},
+        (titles[0], titles[1], titles[2], segment.title_len[keep]),
+    )
+
+
+def _kept(
+    offsets: IntArray,
+    docs: Int32Array,
+    tfs: AnyArray,
+    keep: npt.NDArray[np.bool_],
+    new_position: IntArray,
+    first: int,
+) -> tuple[Int32Array, Int32Array, Int32Array]:
+    """Return ``(terms, docs, tfs)`` of the postings of kept passages, docs renumbered.
+
+    ``keep`` and ``new_position`` are over the positions from ``first``.
+    """
+    term_of = np.repeat(np.arange(len(offsets) - 1, dtype=np.int32), np.diff(offsets))
+    alive = keep[docs - first]
+    return (
+        term_of[alive],
+        new_position[docs[alive] - first].astype(np.int32),
+        tfs[alive].astype(np.int32),
     )
 
 
@@ -210,30 +301,33 @@ def merge_segments(
     first = segments[0].first
     keep = live[first : segments[-1].end]
     new_position = np.cumsum(keep, dtype=np.int64) - 1 + first
-    terms_parts: list[npt.NDArray[np.int32]] = []
-    docs_parts: list[Int32Array] = []
-    tfs_parts: list[npt.NDArray[np.int32]] = []
-    for seg in segments:
-        term_of = np.repeat(np.arange(seg.n_terms, dtype=np.int32), np.diff(seg.offsets))
-        alive = keep[seg.docs - first]
-        terms_parts.append(term_of[alive])
-        docs_parts.append(new_position[seg.docs[alive] - first].astype(np.int32))
-        tfs_parts.append(seg.tfs[alive].astype(np.int32))
-    terms = np.concatenate(terms_parts)
-    docs = np.concatenate(docs_parts)
-    tfs = np.concatenate(tfs_parts)
     # Postings are in (segment, term, passage) order and segments follow positions, so the stable
     # sort by term in segment_from_postings leaves every term's passages ascending.
+    body = [_kept(s.offsets, s.docs, s.tfs, keep, new_position, first) for s in segments]
+    titles = [
+        _kept(s.title_offsets, s.title_docs, s.title_tfs, keep, new_position, first)
+        for s in segments
+    ]
     names = segments[0].columns.keys()
     columns = {name: np.concatenate([s.columns[name] for s in segments])[keep] for name in names}
+    body_terms, body_docs, body_tfs = (np.concatenate(part) for part in zip(*body, strict=True))
+    title_terms, title_docs, title_tfs = (
+        np.concatenate(part) for part in zip(*titles, strict=True)
+    )
     merged = segment_from_postings(
         first,
         np.concatenate([s.ids for s in segments])[keep],
         np.concatenate([s.doc_len for s in segments])[keep],
-        terms,
-        docs,
-        tfs,
+        body_terms,
+        body_docs,
+        body_tfs,
         n_terms,
         columns,
+        (
+            title_terms,
+            title_docs,
+            title_tfs,
+            np.concatenate([s.title_len for s in segments])[keep],
+        ),
     )
     return merged, np.ones(merged.n_docs, dtype=bool)

@@ -184,16 +184,17 @@ class Store:
 
     def passages_for_index(
         self, *, after_id: int = 0, batch: int = 20000
-    ) -> Iterator[list[tuple[int, str, int, str, int | None, int | None, str | None]]]:
-        """Yield batches of ``(id, text, brief_id, publication, volume, issue, date)`` in passage
-        id order.
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Yield batches of ``(id, text, brief_id, publication, volume, issue, date, title)`` in
+        passage id order; ``title`` only on a brief's first passage (position 0), else None.
 
         Only passages with an id above ``after_id``; this is what the index is built from.
         """
         last = after_id
         while True:
             rows = self.db.execute(
-                "SELECT p.id, p.text, p.brief_id, b.publication, b.volume, b.issue, b.date "
+                "SELECT p.id, p.text, p.brief_id, b.publication, b.volume, b.issue, b.date, "
+                "CASE WHEN p.position = 0 THEN b.title END "
                 "FROM passages p "
                 "JOIN briefs b ON b.id = p.brief_id WHERE p.id > ? ORDER BY p.id LIMIT ?",
                 [last, batch],

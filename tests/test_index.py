@@ -252,3 +252,34 @@ def test_sealed_segments_are_not_merged_and_compaction_keeps_them_exact(
     for _ in range(20):
         query = random_query(rng, 60)
         assert_same_top(index.top(query, 10), reference_top(kept, ids, query, 10))
+
+
+def test_titles_follow_their_brief_through_growth_merging_and_compaction(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("retrieval.index.SEALED_DOCS", 30)
+    rng = random.Random(21)
+    index = BM25Index.build([], [])
+    titles: dict[int, list[str]] = {}
+    live: set[int] = set()
+    next_id = 1
+    for _ in range(15):
+        builder = index.builder()
+        for _ in range(rng.randint(1, 20)):
+            title = random_corpus(rng, 1, 12, 4)[0] if rng.random() < 0.4 else None
+            builder.add(next_id, random_corpus(rng, 1, 40, 10)[0], title)
+            titles[next_id] = title or []
+            live.add(next_id)
+            next_id += 1
+        doomed = [pid for pid in sorted(live) if rng.random() < 0.2]
+        index = index.appended(builder.vocab, [builder.build()], deleted=doomed)
+        live -= set(doomed)
+        for term in [f"t{r}" for r in range(12)]:
+            positions, counts = index.title_postings(term)
+            got = {(int(index.ids[p]), int(c)) for p, c in zip(positions, counts, strict=True)}
+            expected = {(pid, titles[pid].count(term)) for pid in live if term in titles[pid]}
+            assert got == expected, term
+        alive = np.ones(len(index.ids), bool) if index.live is None else index.live
+        for position in np.flatnonzero(alive):
+            assert index.title_len[position] == len(titles[int(index.ids[position])])
+    assert index.title_postings("nowhere")[0].size == 0

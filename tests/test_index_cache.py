@@ -106,6 +106,24 @@ def assert_exact(archive: Archive) -> None:
         got = index.top(terms, 10)
         assert [s for _, s in got] == pytest.approx([s for _, s in expected], rel=1e-9)
         assert {pid for pid, _ in got} <= set(ids)
+    assert_titles(archive)
+
+
+def assert_titles(archive: Archive) -> None:
+    """Assert the index files every stored brief's title tokens under the brief."""
+    index = archive.index()
+    titles = {
+        bid: analyze(title or "")
+        for bid, title in archive.store.db.execute(
+            "SELECT id, title FROM briefs WHERE id IN (SELECT brief_id FROM passages)"
+        )
+    }
+    for term in sorted({t for tokens in titles.values() for t in tokens})[:12]:
+        positions, counts = index.title_postings(term)
+        got = {
+            int(index.columns["brief"][p]): int(c) for p, c in zip(positions, counts, strict=True)
+        }
+        assert got == {b: tokens.count(term) for b, tokens in titles.items() if term in tokens}
 
 
 def warnings_from_indexer(caplog: pytest.LogCaptureFixture) -> list[str]:
