@@ -17,8 +17,9 @@ shared terms, never by a score, because a score can be 0 or negative for a real 
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from functools import cached_property
 from typing import Any
@@ -27,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.errors import EmptyArchiveError
+from retrieval.maxscore import pruned_candidates
 from retrieval.segments import (
     AnyArray,
     IntArray,
@@ -318,7 +320,7 @@ class BM25Index:
 
     def _single_term(self, tid: int, repeat: int) -> tuple[IntArray, FloatArray]:
         """Return the positions and scores of one term: its postings, no accumulator needed."""
-        parts = self._term_weights(tid)
+        parts = self.term_weights(tid)
         if not parts:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
         positions = np.concatenate([docs for docs, _ in parts]).astype(np.int64)
@@ -331,22 +333,13 @@ class BM25Index:
     def _accumulate(self, tids: list[int], *, ordered: bool) -> tuple[IntArray, FloatArray]:
         """Return the positions holding any of the terms (ascending if ``ordered``), and their
         summed scores."""
-        weights = {tid: self._term_weights(tid) for tid in tids}
+        weights = {tid: self.term_weights(tid) for tid in tids}
         postings = sum(len(docs) for parts in weights.values() for docs, _ in parts)
         # The passages touched are found either by scanning a flag per passage (a pass over the
         # archive, in order) or by collecting each term's not-yet-seen postings (a pass over the
         # postings, in no order); scanning pays only when the postings are most of the archive.
         scan = ordered and postings * 8 > self.n_positions
-        own = self._buffers_lock.acquire(blocking=False)
-        try:
-            if own:
-                if self._acc is None or self._touched is None:
-                    self._acc = np.zeros(self.n_positions, dtype=np.float64)
-                    self._touched = np.zeros(self.n_positions, dtype=bool)
-                acc, touched = self._acc, self._touched
-            else:  # another thread is scoring on the shared buffers
-                acc = np.zeros(self.n_positions, dtype=np.float64)
-                touched = np.zeros(self.n_positions, dtype=bool)
+        with self.buffers() as (acc, touched):
             found: list[IntArray] = []
             for tid in tids:
                 # rank-bm25 adds a repeated query term once per repetition, in question order;
@@ -365,13 +358,40 @@ class BM25Index:
             scores = acc[positions]
             acc[positions] = 0.0
             touched[positions] = False
-        finally:
-            if own:
-                self._buffers_lock.release()
         return positions, scores
 
-    def _term_weights(self, tid: int) -> list[tuple[AnyArray, FloatArray]]:
-        """Return, per segment, the positions holding term ``tid`` and the term's score there."""
+    @contextlib.contextmanager
+    def buffers(self) -> Iterator[tuple[FloatArray, BoolArray]]:
+        """Lend a score accumulator and a flag per position, all zero; return them all zero.
+
+        The index keeps one pair, allocated on first use; a thread that finds it lent gets a
+        fresh pair instead of waiting.
+        """
+        if not self._buffers_lock.acquire(blocking=False):
+            yield (
+                np.zeros(self.n_positions, dtype=np.float64),
+                np.zeros(self.n_positions, dtype=bool),
+            )
+            return
+        try:
+            if self._acc is None or self._touched is None:
+                self._acc = np.zeros(self.n_positions, dtype=np.float64)
+                self._touched = np.zeros(self.n_positions, dtype=bool)
+            try:
+                yield self._acc, self._touched
+            except BaseException:
+                # The borrower may have left marks; clear them all rather than score wrongly.
+                self._acc.fill(0.0)
+                self._touched.fill(False)
+                raise
+        finally:
+            self._buffers_lock.release()
+
+    def term_weights(
+        self, tid: int, *, where: BoolArray | None = None
+    ) -> list[tuple[AnyArray, FloatArray]]:
+        """Return, per segment, the positions holding term ``tid`` and the term's score there;
+        only at positions flagged in ``where`` if given."""
         k1 = self.params.k1
         idf = self.idf[tid]
         parts: list[tuple[AnyArray, FloatArray]] = []
@@ -382,7 +402,11 @@ class BM25Index:
             if start == end:
                 continue
             docs = seg.docs[start:end]
-            tf = seg.tfs[start:end].astype(np.float64)
+            tfs = seg.tfs[start:end]
+            if where is not None:
+                hit = where[docs]
+                docs, tfs = docs[hit], tfs[hit]
+            tf = tfs.astype(np.float64)
             # rank-bm25: idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * doc_len / avgdl))).
             parts.append((docs, idf * (tf * (k1 + 1) / (tf + self.norm[docs]))))
         return parts
@@ -402,13 +426,17 @@ class BM25Index:
         a filter costs as much as the candidates, not the archive. Statistics still cover the
         whole archive.
         """
-        positions, scores = self._scored(query, ordered=False)
-        if allowed is not None and len(positions):
-            keep = allowed[positions] if isinstance(allowed, np.ndarray) else allowed(positions)
-            positions, scores = positions[keep], scores[keep]
+        if self.size == 0:
+            raise EmptyArchiveError("the archive is empty — run briefbot ingest")
         want = offset + k
         if k <= 0 or want <= 0:
             return []
+        tids = [tid for tid in map(self._tid, query) if tid is not None]
+        pruned = pruned_candidates(self, tids, want, allowed)
+        positions, scores = pruned if pruned is not None else self._scored(query, ordered=False)
+        if allowed is not None and len(positions):
+            keep = allowed[positions] if isinstance(allowed, np.ndarray) else allowed(positions)
+            positions, scores = positions[keep], scores[keep]
         if len(positions) > want:
             # Keep every passage tied with the last one wanted, so ties break by id, not by chance.
             cut = -np.partition(-scores, want - 1)[want - 1]

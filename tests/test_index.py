@@ -12,6 +12,7 @@ from rank_bm25 import BM25Okapi
 
 from retrieval.errors import EmptyArchiveError
 from retrieval.index import BM25Index, BM25Params
+from retrieval.maxscore import pruned_candidates
 
 RTOL = 1e-9
 
@@ -283,3 +284,25 @@ def test_titles_follow_their_brief_through_growth_merging_and_compaction(
         for position in np.flatnonzero(alive):
             assert index.title_len[position] == len(titles[int(index.ids[position])])
     assert index.title_postings("nowhere")[0].size == 0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_pruned_top_ten_is_exact_and_skips_passages_of_common_words_only(seed: int) -> None:
+    rng = random.Random(300 + seed)
+    corpus = random_corpus(rng, 1500, 300, 40)
+    ids = list(range(1, 1501))
+    index = BM25Index.build(corpus, ids)
+    pruned = 0
+    for _ in range(40):
+        # A rare word and common ones, as questions have; sometimes offset and filters.
+        query = [f"t{rng.randint(100, 299)}", *(f"t{rng.randint(0, 6)}" for _ in range(3))]
+        offset = rng.choice([0, 0, 5])
+        allowed = {pid for pid in ids if rng.random() < 0.7} if rng.random() < 0.3 else None
+        mask = None if allowed is None else np.array([pid in allowed for pid in ids])
+        expected = reference_top(corpus, ids, query, offset + 10, allowed=allowed)[offset:]
+        assert_same_top(index.top(query, 10, offset=offset, allowed=mask), expected)
+        tids = [index.vocab[t] for t in query if t in index.vocab]
+        result = pruned_candidates(index, tids, offset + 10, mask)
+        if result is not None and len(result[0]) < len(index.score(query)[0]):
+            pruned += 1
+    assert pruned > 10
