@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from retrieval.errors import BriefFormatError
 from retrieval.sentences import split_sentences
@@ -58,6 +59,28 @@ WEAK_FOOTER_PATTERNS: tuple[str, ...] = (
     r"\bsite maintenance\b",
 )
 """Patterns of which two together mark a paragraph as boilerplate."""
+
+
+# The literal text each default pattern needs in the casefolded paragraph before it can match.
+_FOOTER_HINTS: dict[str, str] = dict(
+    zip(
+        DEFAULT_FOOTER_PATTERNS + WEAK_FOOTER_PATTERNS,
+        (
+            "publication of",
+            "copyright",
+            "\u00a9",
+            "unauthori",
+            "all rights reserved",
+            "subscri",
+            "please contact",
+            "mail",
+            "fax",
+            "postal mail",
+            "site maintenance",
+        ),
+        strict=True,
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -139,9 +162,26 @@ class FooterRules:
 
     def is_footer(self, paragraph: str) -> bool:
         """Return whether ``paragraph`` is publisher boilerplate rather than content."""
-        if any(re.search(p, paragraph, re.I) for p in self.strong):
+        # A cheap test first: almost every paragraph is content and matches no pattern, and eleven
+        # case-insensitive regex searches were half of the ingest time. Each default pattern can
+        # only match where its literal core occurs; patterns added by the user are searched as is.
+        patterns = self.strong + self.weak
+        folded = paragraph.casefold()
+        if not any(_FOOTER_HINTS[p] in folded for p in patterns if p in _FOOTER_HINTS):
+            extra = tuple(p for p in patterns if p not in _FOOTER_HINTS)
+            if not extra or not _compiled(extra).search(paragraph):
+                return False
+        if _compiled(self.strong).search(paragraph):
             return True
-        return sum(1 for p in self.weak if re.search(p, paragraph, re.I)) >= 2
+        return sum(1 for p in self.weak if _compiled((p,)).search(paragraph)) >= 2
+
+
+@lru_cache(maxsize=64)
+def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """Return one case-insensitive regex matching any of ``patterns`` (none: matches nothing)."""
+    if not patterns:
+        return re.compile(r"(?!x)x")
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
 
 
 def is_header(line: str) -> bool:
