@@ -172,18 +172,21 @@ class Archive:
         cached = self._briefs
         if cached is not None and cached[0] is index:
             return cached[1]
-        owner: Any = index.columns.get("brief")  # the index carries each passage's brief id
-        if owner is None:
+        if "brief" in index.columns:
+            # The saved index carries each passage's brief and the briefs' title tokens: nothing
+            # is read from SQLite or re-analyzed (this ran at every start and after every growth).
+            briefs = BriefMap.build(index)
+        else:
             rows = self.store.db.execute("SELECT id, brief_id FROM passages")
             owner = {pid: bid for pid, bid in rows}
-        known = self._titles  # each distinct title is analyzed once per process
-        titles: dict[int, list[str]] = {}
-        for bid, title in self.store.db.execute("SELECT id, title FROM briefs"):
-            if title:
-                if title not in known:
-                    known[title] = analyze(title)
-                titles[bid] = known[title]
-        briefs = BriefMap.build(index, owner, titles)
+            known = self._titles  # each distinct title is analyzed once per process
+            titles: dict[int, list[str]] = {}
+            for bid, title in self.store.db.execute("SELECT id, title FROM briefs"):
+                if title:
+                    if title not in known:
+                        known[title] = analyze(title)
+                    titles[bid] = known[title]
+            briefs = BriefMap.build(index, owner, titles)
         self._briefs = (index, briefs)
         return briefs
 

@@ -53,22 +53,29 @@ class BriefMap:
     Args:
         brief_of: per position, the brief's number (0 .. n_briefs - 1), or -1 if not live.
         lengths: per brief, its tokens (its live passages' lengths plus its title's).
-        titles: per term, the briefs (numbers) whose title holds it, and how often.
+        titles: per term, the briefs (numbers) whose title holds it, and how often; None when the
+            index's own title postings are read instead.
     """
 
     brief_of: IntArray
     lengths: FloatArray
-    titles: dict[str, tuple[IntArray, FloatArray]]
+    titles: dict[str, tuple[IntArray, FloatArray]] | None
 
     @classmethod
     def build(
         cls,
         index: BM25Index,
-        brief_ids: dict[int, int] | npt.NDArray[np.generic],
-        titles: dict[int, list[str]],
+        brief_ids: dict[int, int] | npt.NDArray[np.generic] | None = None,
+        titles: dict[int, list[str]] | None = None,
     ) -> BriefMap:
         """Return the map for ``index``, given the brief id of every stored passage id (a dict,
-        or an array over positions) and the analyzed title of every brief id."""
+        or an array over positions) and the analyzed title of every brief id.
+
+        With neither, both come from the index itself: its ``brief`` column and its title
+        postings (filed under each brief's first passage), so nothing is re-analyzed.
+        """
+        if brief_ids is None:
+            brief_ids = index.columns["brief"]
         if isinstance(brief_ids, dict):
             raw = np.fromiter(
                 (brief_ids.get(int(pid), -1) for pid in index.ids),
@@ -83,9 +90,14 @@ class BriefMap:
         numbers, dense = np.unique(raw[known], return_inverse=True)
         brief_of = np.full(len(raw), -1, dtype=np.int64)
         brief_of[known] = dense
-        lengths = np.bincount(
-            brief_of[known], weights=index.doc_len[known].astype(np.float64), minlength=len(numbers)
-        ).astype(np.float64)
+        own_len = index.doc_len[known].astype(np.float64)
+        if titles is None:
+            own_len = own_len + index.title_len[known]
+        lengths = np.bincount(brief_of[known], weights=own_len, minlength=len(numbers)).astype(
+            np.float64
+        )
+        if titles is None:
+            return cls(brief_of, lengths, None)
         postings: dict[str, tuple[list[int], list[float]]] = {}
         for number, brief_id in enumerate(numbers.tolist()):
             tokens = titles.get(brief_id, [])
@@ -104,6 +116,17 @@ class BriefMap:
     def n_briefs(self) -> int:
         """Return the number of briefs with a live passage."""
         return len(self.lengths)
+
+    def title_counts(self, index: BM25Index, term: str) -> tuple[IntArray, FloatArray] | None:
+        """Return the briefs (numbers) whose title holds ``term`` and how often, or None."""
+        if self.titles is not None:
+            return self.titles.get(term)
+        positions, counts = index.title_postings(term)
+        owner = self.brief_of[positions]
+        keep = owner >= 0
+        if not keep.any():
+            return None
+        return owner[keep], counts[keep].astype(np.float64)
 
 
 def term_postings(index: BM25Index, term: str) -> tuple[IntArray, FloatArray]:
@@ -144,7 +167,7 @@ def brief_scores(index: BM25Index, briefs: BriefMap, weights: dict[str, float]) 
         pos, tf = term_postings(index, term)
         owner = briefs.brief_of[pos]
         keep = owner >= 0
-        title = briefs.titles.get(term)
+        title = briefs.title_counts(index, term)
         if not keep.any() and title is None:
             continue
         tf_brief: FloatArray = np.bincount(owner[keep], weights=tf[keep], minlength=n).astype(

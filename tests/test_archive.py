@@ -133,3 +133,23 @@ def test_neighbouring_quote_sentences_are_one_stretch_of_text(fixture_archive: A
     assert len(hit.quote_spans) == 1
     assert "…" not in hit.quote
     assert hit.quote in hit.text
+
+
+def test_brief_map_from_the_index_equals_one_built_from_sqlite(fixture_archive: Archive) -> None:
+    from retrieval.ranking import BriefMap, brief_scores
+
+    index = fixture_archive.index()
+    store = fixture_archive.store
+    owner = {pid: bid for pid, bid in store.db.execute("SELECT id, brief_id FROM passages")}
+    titles = {
+        bid: analyze(title)
+        for bid, title in store.db.execute("SELECT id, title FROM briefs")
+        if title
+    }
+    from_sqlite = BriefMap.build(index, owner, titles)
+    from_index = BriefMap.build(index)
+    assert from_index.lengths.tolist() == from_sqlite.lengths.tolist()
+    weights = dict.fromkeys(analyze("Kazakh security corruption Caspian pipeline border"), 1.0)
+    assert brief_scores(index, from_index, weights).tolist() == pytest.approx(
+        brief_scores(index, from_sqlite, weights).tolist(), rel=1e-12
+    )
