@@ -24,8 +24,9 @@ from retrieval.ranking import (
     COVERAGE_DEPTH,
     MIN_COVERAGE,
     BriefMap,
+    BriefTerms,
     coverage,
-    rerank,
+    rerank_top,
     unseen_idf,
 )
 from retrieval.store import Store
@@ -74,6 +75,7 @@ class Archive:
         cache_dir = cache_dir_for(path) if cache and path and str(path) != ":memory:" else None
         self.indexer = Indexer(self.store, self.params, cache_dir=cache_dir)
         self._briefs: tuple[BM25Index, BriefMap] | None = None
+        self._brief_stats: tuple[BM25Index, BriefTerms] | None = None
         self._titles: dict[str, list[str]] = {}
 
     # -- writing -------------------------------------------------------------------------
@@ -143,10 +145,10 @@ class Archive:
                 tokens[pid] = analyze(row["brief_title"] or "") + analyze(row["text"])
             return [tokens.get(pid, []) for pid in ids]
 
-        positions, _, own = rerank(
+        positions, _, own = rerank_top(
             index,
             terms,
-            briefs=self._brief_map(index),
+            stats=self._brief_terms(index),
             tokens_of=tokens_of,
             allowed=self._allowed(filters, index),
         )
@@ -166,6 +168,15 @@ class Archive:
         ranked = [(int(ids[i]), float(own[i])) for i in range(offset, min(offset + k, len(ids)))]
         weights = {t: max(index.term_idf(t), 0.01) for t in known}
         return Ranking(terms, known, ranked, None, weights)
+
+    def _brief_terms(self, index: BM25Index) -> BriefTerms:
+        """Return the brief-level statistics for reranking over ``index`` (cached per index)."""
+        cached = self._brief_stats
+        if cached is not None and cached[0] is index:
+            return cached[1]
+        stats = BriefTerms(index, self._brief_map(index))
+        self._brief_stats = (index, stats)
+        return stats
 
     def _brief_map(self, index: BM25Index) -> BriefMap:
         """Return which brief each position of ``index`` belongs to (cached per index)."""

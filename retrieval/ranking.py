@@ -41,6 +41,8 @@ FEEDBACK_TERMS = 20
 FEEDBACK_ORIGINAL = 0.85
 COVERAGE_DEPTH = 3
 MIN_COVERAGE = 0.35
+RERANK_DEPTH = 1000
+"""How many passages, best by their own BM25 (exact, pruned top-k), the reranking reorders."""
 
 
 @dataclass(frozen=True)
@@ -253,6 +255,147 @@ def rerank(
     final += BRIEF_WEIGHT * brief_scores(index, briefs, weights)[briefs.brief_of[positions]]
     order = np.lexsort((positions, -final))
     return positions[order], final[order], own[order]
+
+
+def tf_at(index: BM25Index, term: str, positions: IntArray) -> FloatArray:
+    """Return the frequency of ``term`` at each of the ascending ``positions`` (0 where absent).
+
+    Costs a binary search per position in the term's postings, not a pass over them.
+    """
+    out = np.zeros(len(positions), dtype=np.float64)
+    tid = index.vocab.get(term)
+    if tid is None or not len(positions):
+        return out
+    for seg in index.segments:
+        if tid >= seg.n_terms:
+            continue
+        start, end = int(seg.offsets[tid]), int(seg.offsets[tid + 1])
+        if start == end:
+            continue
+        docs = seg.docs[start:end]
+        at = np.minimum(np.searchsorted(docs, positions), end - start - 1)
+        found = docs[at] == positions
+        out[found] += seg.tfs[start:end][at[found]]
+    return out
+
+
+class BriefTerms:
+    """Brief-level statistics for the reranking of a few candidates, over one index.
+
+    A brief's number of briefs holding a term (its document frequency at brief level) needs a
+    pass over the term's postings; it is kept per term, so a common feedback term costs that pass
+    once per index, not once per question. Each brief's positions are kept in one array
+    (``members``) so that a candidate brief's term frequency is looked up, not summed over all.
+    """
+
+    def __init__(self, index: BM25Index, briefs: BriefMap):
+        self.index = index
+        self.briefs = briefs
+        known = np.flatnonzero(briefs.brief_of >= 0)
+        order = np.argsort(briefs.brief_of[known], kind="stable")
+        self.members = known[order]
+        counts = np.bincount(briefs.brief_of[known], minlength=briefs.n_briefs)
+        self.starts = np.zeros(briefs.n_briefs + 1, dtype=np.int64)
+        np.cumsum(counts, out=self.starts[1:])
+        self._df: dict[str, int] = {}
+
+    def df(self, term: str) -> int:
+        """Return how many briefs hold ``term`` in a live passage or in their title."""
+        cached = self._df.get(term)
+        if cached is not None:
+            return cached
+        pos, _ = term_postings(self.index, term)
+        owners = self.briefs.brief_of[pos]
+        owners = owners[owners >= 0]
+        title = self.briefs.title_counts(self.index, term)
+        if title is not None:
+            owners = np.concatenate([owners, title[0]])
+        value = len(np.unique(owners))
+        if len(self._df) > 100_000:
+            self._df.clear()
+        self._df[term] = value
+        return value
+
+    def scores(self, weights: dict[str, float], chosen: IntArray) -> FloatArray:
+        """Return the BM25 score of each brief (numbers, distinct) in ``chosen`` for the weighted
+        terms, a brief counted as one document; equal to ``brief_scores`` at those briefs."""
+        index, briefs = self.index, self.briefs
+        k1, b = index.params.k1, index.params.b
+        n = briefs.n_briefs
+        total = np.zeros(len(chosen), dtype=np.float64)
+        if n == 0 or not len(chosen):
+            return total
+        avgdl = float(briefs.lengths.sum()) / n
+        floor = (
+            index.params.epsilon * float(index.idf[index.df > 0].mean()) if len(index.df) else 0.0
+        )
+        sizes = self.starts[chosen + 1] - self.starts[chosen]
+        local = np.repeat(np.arange(len(chosen)), sizes)
+        spans = [self.members[self.starts[c] : self.starts[c + 1]] for c in chosen.tolist()]
+        positions = np.concatenate(spans) if spans else np.zeros(0, dtype=np.int64)
+        order = np.argsort(positions, kind="stable")
+        positions, local = positions[order], local[order]
+        lengths = briefs.lengths[chosen]
+        norm = k1 * (1 - b + b * lengths / avgdl) if avgdl > 0 else k1 * (1 - b)
+        where = {int(c): i for i, c in enumerate(chosen.tolist())}
+        for term, weight in weights.items():
+            tf = np.bincount(local, weights=tf_at(index, term, positions), minlength=len(chosen))
+            title = briefs.title_counts(index, term)
+            if title is not None:
+                for brief, count in zip(title[0].tolist(), title[1].tolist(), strict=True):
+                    i = where.get(brief)
+                    if i is not None:
+                        tf[i] += count
+            if not tf.any():
+                continue
+            df = self.df(term)
+            idf = math.log(n - df + 0.5) - math.log(df + 0.5)
+            if idf < 0:
+                idf = floor
+            total += weight * idf * (tf * (k1 + 1) / (tf + norm))
+        return total
+
+
+def rerank_top(
+    index: BM25Index,
+    terms: Sequence[str],
+    *,
+    stats: BriefTerms,
+    tokens_of: Callable[[list[int]], list[list[str]]],
+    allowed: Allowed | None = None,
+    depth: int = RERANK_DEPTH,
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Return ``rerank``'s result over the ``depth`` passages best by their own BM25.
+
+    Those passages come from the index's exact pruned top-k; their feedback and brief scores
+    are looked up at them, so the cost grows with ``depth`` and the question's postings, not with
+    the archive or the number of briefs.
+    """
+    top = index.top(terms, depth, allowed=allowed)
+    if not top:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, np.zeros(0), np.zeros(0)
+    ids = np.asarray([pid for pid, _ in top], dtype=np.int64)
+    own = np.asarray([score for _, score in top], dtype=np.float64)
+    positions = np.searchsorted(index.ids, ids)
+    fb_ids = [int(i) for i in ids[:FEEDBACK_PASSAGES]]
+    weights = feedback_weights(terms, tokens_of(fb_ids), own[:FEEDBACK_PASSAGES].tolist())
+    order = np.argsort(positions, kind="stable")
+    sorted_pos = positions[order]
+    k1 = index.params.k1
+    final_sorted = np.zeros(len(sorted_pos), dtype=np.float64)
+    for term, weight in weights.items():
+        tf = tf_at(index, term, sorted_pos)
+        if tf.any():
+            idf = index.term_idf(term)
+            final_sorted += weight * (idf * (tf * (k1 + 1) / (tf + index.norm[sorted_pos])))
+    final = np.empty_like(final_sorted)
+    final[order] = final_sorted
+    owners = stats.briefs.brief_of[positions]
+    chosen, back = np.unique(owners, return_inverse=True)
+    final += BRIEF_WEIGHT * stats.scores(weights, chosen)[back]
+    ranked = np.lexsort((positions, -final))
+    return positions[ranked], final[ranked], own[ranked]
 
 
 def coverage(terms: Sequence[str], held: set[str], idf: Callable[[str], float]) -> float:

@@ -153,3 +153,27 @@ def test_brief_map_from_the_index_equals_one_built_from_sqlite(fixture_archive: 
     assert brief_scores(index, from_index, weights).tolist() == pytest.approx(
         brief_scores(index, from_sqlite, weights).tolist(), rel=1e-12
     )
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Kazakh security corruption", "Caspian oil pipeline tariff", "border troops treaty union"],
+)
+def test_reranking_the_top_equals_reranking_everything(
+    fixture_archive: Archive, question: str
+) -> None:
+    from retrieval.ranking import BriefMap, BriefTerms, rerank, rerank_top
+
+    index = fixture_archive.index()
+    terms = analyze(question)
+    briefs = BriefMap.build(index)
+
+    def tokens_of(ids: list[int]) -> list[list[str]]:
+        rows = fixture_archive.store.passages_by_id(ids)
+        return [analyze(rows[i]["brief_title"] or "") + analyze(rows[i]["text"]) for i in ids]
+
+    everything = rerank(index, terms, briefs=briefs, tokens_of=tokens_of)
+    top = rerank_top(index, terms, stats=BriefTerms(index, briefs), tokens_of=tokens_of)
+    assert top[0].tolist() == everything[0].tolist()
+    assert top[1].tolist() == pytest.approx(everything[1].tolist(), rel=1e-9)
+    assert top[2].tolist() == pytest.approx(everything[2].tolist(), rel=1e-12)
