@@ -286,18 +286,23 @@ async def check_token(settings: Settings) -> None:
     try:
         async with bot:
             pass  # initialising the bot calls getMe
-    except InvalidToken:
-        raise BotStartError(
+    except TelegramError as exc:
+        raise start_error(exc, settings) from None
+
+
+def start_error(exc: TelegramError, settings: Settings) -> BotStartError:
+    """Return the one-line error for a Telegram failure at startup; it never holds the token."""
+    if isinstance(exc, InvalidToken):
+        return BotStartError(
             f"the Bot API at {settings.api_url} rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); "
             "it may have been revoked: get the current token from @BotFather (/token)"
-        ) from None
-    except NetworkError as exc:
-        raise BotStartError(
+        )
+    if isinstance(exc, NetworkError):
+        return BotStartError(
             f"could not reach the Bot API at {settings.api_url} ({redact(str(exc))}); "
             "check the network or BRIEFBOT_API_URL"
-        ) from None
-    except TelegramError as exc:
-        raise BotStartError(f"Telegram refused to start the bot: {redact(str(exc))}") from None
+        )
+    return BotStartError(f"Telegram refused to start the bot: {redact(str(exc))}")
 
 
 def run_application(application: App, settings: Settings) -> None:
@@ -327,15 +332,5 @@ def run_application(application: App, settings: Settings) -> None:
         else:
             logger.info("Long polling %s", settings.api_url)
             application.run_polling(allowed_updates=Update.ALL_TYPES)
-    except InvalidToken:
-        raise BotStartError(
-            f"the Bot API at {settings.api_url} rejected TELEGRAM_BOT_TOKEN (401 Unauthorized); "
-            "it may have been revoked: get the current token from @BotFather (/token)"
-        ) from None
-    except NetworkError as exc:
-        raise BotStartError(
-            f"could not reach the Bot API at {settings.api_url} ({redact(str(exc))}); "
-            "check the network or BRIEFBOT_API_URL"
-        ) from None
     except TelegramError as exc:
-        raise BotStartError(f"Telegram refused to start the bot: {redact(str(exc))}") from None
+        raise start_error(exc, settings) from None

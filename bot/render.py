@@ -62,14 +62,7 @@ def render_plain(answer: Answer) -> str:
 
 def render_brief_plain(brief: dict[str, Any]) -> str:
     """Return one stored brief as terminal text: citation, title, paragraphs, author."""
-    citation = Citation(
-        publication=brief["publication"],
-        volume=brief["volume"],
-        issue=brief["issue"],
-        date=brief["date"],
-        title=brief["title"],
-        doc_id=brief["doc_id"],
-    )
+    citation = Citation.from_row(brief)
     parts = [citation.render(), "", brief["text"]]
     if brief.get("author"):
         parts.append(f"— {brief['author']}")
@@ -293,14 +286,7 @@ def render_check_html(reply: CheckReply) -> list[str]:
 
 def render_brief_html(brief: dict[str, Any]) -> list[str]:
     """Return one whole brief as Telegram messages: citation in bold, paragraphs, author."""
-    citation = Citation(
-        publication=brief["publication"],
-        volume=brief["volume"],
-        issue=brief["issue"],
-        date=brief["date"],
-        title=brief["title"],
-        doc_id=brief["doc_id"],
-    )
+    citation = Citation.from_row(brief)
     head = f"<b>{escape(citation.render())}</b>"
     url = brief.get("url")
     if url and re.match(r"https?://\S+$", url):

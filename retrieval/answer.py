@@ -29,6 +29,19 @@ class Citation:
     title: str | None = None
     doc_id: str | None = None
 
+    @classmethod
+    def from_row(cls, row: dict[str, Any], prefix: str = "") -> Citation:
+        """Return the citation of a stored brief row; ``prefix`` is ``"brief_"`` for the brief
+        fields of a passage row (as ``Store.passages_by_id`` gives them)."""
+        return cls(
+            publication=row[f"{prefix}publication"],
+            volume=row[f"{prefix}volume"],
+            issue=row[f"{prefix}issue"],
+            date=row[f"{prefix}date"],
+            title=row[f"{prefix}title"],
+            doc_id=row[f"{prefix}doc_id"],
+        )
+
     def short(self) -> str:
         """Return the citation as ``Monitor, Vol. 4, Issue 142``."""
         parts = [self.publication]
@@ -237,14 +250,7 @@ def build_hit(
     text = row["text"]
     spans = best_sentences(text, weights, question=question)
     quote = " … ".join(text[s:e] for s, e in spans) if spans else text
-    citation = Citation(
-        publication=row["brief_publication"],
-        volume=row["brief_volume"],
-        issue=row["brief_issue"],
-        date=row["brief_date"],
-        title=row["brief_title"],
-        doc_id=row["brief_doc_id"],
-    )
+    citation = Citation.from_row(row, "brief_")
     return Hit(
         rank=rank,
         score=score,

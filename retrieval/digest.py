@@ -168,14 +168,7 @@ def _item(row: dict[str, Any], index: BM25Index) -> DigestItem:
     idf = {t: index.term_idf(t) for t in terms}
     span = key_sentence(text, idf, title=title, skip_first=not is_title)
     quote = shorten(text[span[0] : span[1]], KEY_SENTENCE_CHARS) if span else None
-    citation = Citation(
-        publication=row["publication"],
-        volume=row["volume"],
-        issue=row["issue"],
-        date=row["date"],
-        title=row["title"],
-        doc_id=row["doc_id"],
-    )
+    citation = Citation.from_row(row)
     return DigestItem(row["id"], headline, is_title, quote, citation, row["url"], _ref(row))
 
 
