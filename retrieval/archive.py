@@ -23,6 +23,7 @@ from retrieval.query import Filters, parse_question
 from retrieval.ranking import (
     COVERAGE_DEPTH,
     MIN_COVERAGE,
+    RERANK_DEPTH,
     BriefMap,
     BriefTerms,
     coverage,
@@ -151,6 +152,7 @@ class Archive:
             stats=self._brief_terms(index),
             tokens_of=tokens_of,
             allowed=self._allowed(filters, index),
+            depth=max(RERANK_DEPTH, offset + k),
         )
         if not len(positions):
             return Ranking(terms, known, [], "no_match")

@@ -41,7 +41,7 @@ FEEDBACK_TERMS = 20
 FEEDBACK_ORIGINAL = 0.85
 COVERAGE_DEPTH = 3
 MIN_COVERAGE = 0.35
-RERANK_DEPTH = 1000
+RERANK_DEPTH = 200
 """How many passages, best by their own BM25 (exact, pruned top-k), the reranking reorders."""
 
 

@@ -177,3 +177,16 @@ def test_reranking_the_top_equals_reranking_everything(
     assert top[0].tolist() == everything[0].tolist()
     assert top[1].tolist() == pytest.approx(everything[1].tolist(), rel=1e-9)
     assert top[2].tolist() == pytest.approx(everything[2].tolist(), rel=1e-12)
+
+
+def test_paging_past_the_rerank_depth_still_finds_passages(
+    fixture_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import retrieval.archive
+
+    question = "oil pipeline border treaty corruption"
+    expected = [h.passage_id for h in fixture_archive.ask(question, offset=3, top=3).hits]
+    assert len(expected) >= 2
+    monkeypatch.setattr(retrieval.archive, "RERANK_DEPTH", 2)
+    deep = fixture_archive.ask(question, offset=3, top=3)
+    assert [h.passage_id for h in deep.hits] == expected
