@@ -258,15 +258,27 @@ class BM25Index:
     def title_postings(self, term: str) -> tuple[IntArray, IntArray]:
         """Return the positions whose brief's title holds ``term`` (a title is filed under its
         brief's first passage) and how often, for live passages only."""
+        return self._gather(term, "title_offsets", "title_docs", "title_tfs")
+
+    def term_postings(self, term: str) -> tuple[IntArray, IntArray]:
+        """Return the live positions whose passage holds ``term`` and how often, ascending."""
+        return self._gather(term, "offsets", "docs", "tfs")
+
+    def _gather(
+        self, term: str, offsets_name: str, docs_name: str, tfs_name: str
+    ) -> tuple[IntArray, IntArray]:
+        """Return one kind of postings of ``term`` over every segment, live positions only."""
         tid = self.vocab.get(term)
         docs: list[AnyArray] = []
         tfs: list[AnyArray] = []
         if tid is not None:
             for seg in self.segments:
                 if tid < seg.n_terms:
-                    start, end = seg.title_offsets[tid], seg.title_offsets[tid + 1]
-                    docs.append(seg.title_docs[start:end])
-                    tfs.append(seg.title_tfs[start:end])
+                    offsets = getattr(seg, offsets_name)
+                    start, end = offsets[tid], offsets[tid + 1]
+                    if start < end:
+                        docs.append(getattr(seg, docs_name)[start:end])
+                        tfs.append(getattr(seg, tfs_name)[start:end])
         if not docs:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         positions = np.concatenate(docs).astype(np.int64)

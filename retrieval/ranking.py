@@ -133,22 +133,8 @@ class BriefMap:
 
 def term_postings(index: BM25Index, term: str) -> tuple[IntArray, FloatArray]:
     """Return the live positions holding ``term`` and its frequency in each."""
-    tid = index.vocab.get(term)
-    docs: list[npt.NDArray[np.generic]] = []
-    tfs: list[npt.NDArray[np.generic]] = []
-    if tid is not None:
-        for seg in index.segments:
-            if tid < seg.n_terms and seg.offsets[tid] < seg.offsets[tid + 1]:
-                docs.append(seg.docs[seg.offsets[tid] : seg.offsets[tid + 1]])
-                tfs.append(seg.tfs[seg.offsets[tid] : seg.offsets[tid + 1]])
-    if not docs:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
-    pos = np.concatenate(docs).astype(np.int64)
-    tf = np.concatenate(tfs).astype(np.float64)
-    if index.live is not None:
-        alive = index.live[pos]
-        pos, tf = pos[alive], tf[alive]
-    return pos, tf
+    positions, counts = index.term_postings(term)
+    return positions, counts.astype(np.float64)
 
 
 def brief_scores(index: BM25Index, briefs: BriefMap, weights: dict[str, float]) -> FloatArray:
