@@ -275,20 +275,24 @@ async def take_question(update: Update, context: Context) -> bool:
     return False
 
 
-async def answer_question(update: Update, context: Context, question: str) -> None:
-    """Answer ``question`` in the update's chat: rate limit, typing…, quotes and buttons."""
+async def answer_question(
+    update: Update, context: Context, question: str, *, kind: str = "ask"
+) -> None:
+    """Answer ``question`` (``kind`` "ask") or check a claim (``kind`` "check") in the update's
+    chat: usage line if empty, rate limit, typing…, quotes and buttons."""
     message = update.effective_message
     if message is None:
         return
     if not question.strip():
-        await message.reply_text(escape(usage("ask")))
+        await message.reply_text(escape(usage(kind)))
         return
     if not await take_question(update, context):
         return
     await message.reply_chat_action(ChatAction.TYPING)
     svc = services(context)
-    reply = await svc.run(svc.conversation.ask, question)
-    await deliver(update, context, reply, kind="ask", question=question, target=message)
+    run = svc.conversation.check if kind == "check" else svc.conversation.ask
+    reply = await svc.run(run, question)
+    await deliver(update, context, reply, kind=kind, question=question, target=message)
 
 
 def shorten(text: str, limit: int) -> str:
@@ -347,16 +351,7 @@ async def check(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    claim = _command_args(message)
-    if not claim:
-        await message.reply_text(escape(usage("check")))
-        return
-    if not await take_question(update, context):
-        return
-    await message.reply_chat_action(ChatAction.TYPING)
-    svc = services(context)
-    reply = await svc.run(svc.conversation.check, claim)
-    await deliver(update, context, reply, kind="check", question=claim, target=message)
+    await answer_question(update, context, _command_args(message), kind="check")
 
 
 async def brief(update: Update, context: Context) -> None:
