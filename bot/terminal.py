@@ -59,6 +59,9 @@ def respond(archive: Archive, text: str, state: dict[str, Any]) -> str | None:
 
 def run_terminal_chat(archive: Archive) -> None:
     """Read questions from the terminal until /quit or end of input, answering each."""
+    # Load (or build) the index before the prompt, so that its log line and its cost come
+    # before the first question rather than in the middle of the conversation.
+    archive.index()
     stats = archive.store.stats()
     click.echo(
         f"briefbot — {stats['briefs']} briefs, {stats['passages']} passages. "
