@@ -427,6 +427,63 @@ def digest_list(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"{row['chat_id']}: {row['time']} {row['timezone']}, {state}{topics}")
 
 
+# -- access (issue 12) -----------------------------------------------------------------------
+
+
+@cli.group()
+def access() -> None:
+    """Who may use the Telegram bot: the allowlist, where each rule came from, exposure."""
+
+
+@access.command("list")
+@click.option(
+    "--allowed",
+    envvar="BRIEFBOT_ALLOWED",
+    help="The bot's BRIEFBOT_ALLOWED (read from the environment by default).",
+)
+@click.option(
+    "--admins",
+    envvar="BRIEFBOT_ADMINS",
+    help="The bot's BRIEFBOT_ADMINS (read from the environment by default).",
+)
+@click.option(
+    "--inline",
+    envvar="BRIEFBOT_INLINE",
+    help="The bot's BRIEFBOT_INLINE, on or off (read from the environment; default on).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_context
+def access_list(
+    ctx: click.Context,
+    allowed: str | None,
+    admins: str | None,
+    inline: str | None,
+    as_json: bool,
+) -> None:
+    """Show allowed and denied users and groups, where each rule came from (BRIEFBOT_ALLOWED, or
+    /allow and /deny by whom and when), the groups the bot is in that are not allowed, inline
+    sharing and paused digests. Read-only; run it with the bot's environment."""
+    from bot.access import AccessList
+    from bot.audit import audit_json, audit_lines
+    from bot.config import ConfigError, parse_admins, parse_inline, parse_subjects
+    from retrieval.subscriptions import SubscriptionStore
+
+    try:
+        allowlist = parse_subjects(allowed, "BRIEFBOT_ALLOWED")
+        admin_ids = parse_admins(admins)
+        inline_on = parse_inline(inline)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    archive = open_archive(ctx.obj["db"])
+    rules = AccessList(archive.store.db, allowlist, admin_ids)
+    paused = [s for s in SubscriptionStore(archive.store).subscriptions() if s.paused]
+    if as_json:
+        data = audit_json(rules, inline=inline_on, paused=paused)
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo("\n".join(audit_lines(rules, inline=inline_on, paused=paused)))
+
+
 def main() -> None:
     """Run the command line."""
     cli()

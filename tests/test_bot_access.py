@@ -190,7 +190,16 @@ async def test_stats_counts_questions_unanswered_and_feedback(
     assert stats.plain_text == (
         "Questions: 3 from 1 people; 1 found nothing.\n"
         "Feedback: 1 👍, 0 👎.\n"
-        "Access: allowlist 1001\n"
+        "Access: allowlist (BRIEFBOT_ALLOWED and /allow)\n"
+        "Admins (BRIEFBOT_ADMINS): 1\n"
+        "Allowed users:\n"
+        "• 1001 — BRIEFBOT_ALLOWED\n"
+        "Allowed groups: none\n"
+        "Denied users: none\n"
+        "Denied groups: none\n"
+        "Groups the bot is in that are not allowed: none\n"
+        "Inline mode (BRIEFBOT_INLINE): on — allowed users may share passages into any chat "
+        "with @botname\n"
         "Recent questions that found nothing:\n"
         "• zebra unicorn"
     )
