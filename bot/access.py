@@ -39,7 +39,7 @@ class Verdict(enum.Enum):
 @dataclass(frozen=True)
 class Who:
     """The person asking and where: user id, @username (if any) and chat id (None for inline
-    queries; equal to the user id in a private chat)."""
+    queries; positive, the user's own id, in a private chat)."""
 
     user_id: int
     username: str | None = None
@@ -48,7 +48,8 @@ class Who:
     @property
     def in_group(self) -> bool:
         """Return whether the question was asked in a group or channel (others read it)."""
-        return self.chat_id is not None and self.chat_id != self.user_id
+        # Telegram gives groups, supergroups and channels negative ids, private chats positive.
+        return self.chat_id is not None and self.chat_id < 0
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ COMMANDS: list[Command] = [
     Command(
         "stats",
         "",
-        "questions asked, unanswered questions, feedback",
+        "questions asked, unanswered questions, feedback, who has access",
         "/stats",
         admin=True,
         in_terminal=False,
@@ -163,9 +163,14 @@ def usage(name: str) -> str:
 
 
 def help_text(
-    *, bot_username: str | None = None, admin: bool = False, terminal: bool = False
+    *,
+    bot_username: str | None = None,
+    admin: bool = False,
+    terminal: bool = False,
+    inline: bool = True,
 ) -> str:
-    """Return /help: every command with one example, the filters, and how groups and inline work.
+    """Return /help: every command with one example, the filters, and how groups and inline work
+    (``inline``: whether ``BRIEFBOT_INLINE`` lets users share passages into any chat).
 
     Admin commands are listed for admins only; the terminal lists only what it supports.
     """
@@ -190,8 +195,14 @@ def help_text(
         lines.append(
             f"Under each answer: More (or type more), Full brief, and 👍/👎 to tell us how it "
             f"did.\n"
-            f"In groups I answer /ask, /check, messages that mention {name} and replies to my "
-            f"messages.\nIn any chat, type {name} and a question to share a quote."
+            f"In groups the bot's admins have allowed, I answer /ask, /check, messages that "
+            f"mention {name} and replies to my messages; in other groups, nothing from the "
+            f"archive.\n"
+            + (
+                f"In any chat, type {name} and a question to share a quote."
+                if inline
+                else "Inline sharing is off here: ask me in a chat where I answer."
+            )
         )
     return "\n".join(lines)
 

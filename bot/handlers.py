@@ -365,7 +365,11 @@ async def start(update: Update, context: Context) -> None:
     if context.args == ["access"]:
         await message.reply_text(escape("You have access. Ask me anything about the archive."))
         return
-    text = help_text(bot_username=context.bot.username, admin=svc.access.is_admin(user.id))
+    text = help_text(
+        bot_username=context.bot.username,
+        admin=svc.access.is_admin(user.id),
+        inline=svc.settings.inline,
+    )
     await message.reply_text(escape(f"{text}\n\n(Your Telegram user id is {user.id}.)"))
 
 
@@ -376,7 +380,11 @@ async def help_command(update: Update, context: Context) -> None:
     if message is None or user is None:
         return
     svc = services(context)
-    text = help_text(bot_username=context.bot.username, admin=svc.access.is_admin(user.id))
+    text = help_text(
+        bot_username=context.bot.username,
+        admin=svc.access.is_admin(user.id),
+        inline=svc.settings.inline,
+    )
     await message.reply_text(escape(text))
 
 
