@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fake_telegram import FakeTelegram, SentMessage
+from fake_telegram import FakeChat, FakeTelegram, FakeUser, SentMessage
 
 from bot.buttons import INLINE_OFF_HINT
 
@@ -26,6 +26,12 @@ REFUSAL = (
 ARCHIVE_WORDS = ("Bazhenov", "Monitor", "Prism", "passage", "brief")
 
 
+def people(fake: FakeTelegram) -> tuple[FakeChat, FakeUser, FakeUser, FakeUser]:
+    """Return the group "Partners" and its members Alice (listed), the admin and Bob (not)."""
+    team = fake.group(GROUP, "Partners")
+    return team, fake.user(ALICE, "Alice"), fake.user(ADMIN, "Admin"), fake.user(BOB, "Bob")
+
+
 def no_archive_text(messages: list[SentMessage]) -> bool:
     """Return whether none of the messages holds a word that only archive content has."""
     return not any(w in (m.plain_text or "") for m in messages for w in ARCHIVE_WORDS)
@@ -34,9 +40,7 @@ def no_archive_text(messages: list[SentMessage]) -> bool:
 async def test_allowed_member_in_an_unlisted_group_gets_one_line_and_no_archive_text(
     start_bot: Start, fake_telegram: FakeTelegram, settle: Settle
 ) -> None:
-    team = fake_telegram.group(GROUP, "Partners")
-    alice = fake_telegram.user(ALICE, "Alice")
-    bob = fake_telegram.user(BOB, "Bob")
+    team, alice, _, bob = people(fake_telegram)
     async with start_bot(allowed=str(ALICE), admins=str(ADMIN)):
         lines = []
         for text in (
@@ -65,12 +69,9 @@ async def test_allowed_member_in_an_unlisted_group_gets_one_line_and_no_archive_
 
 
 async def test_the_same_group_is_answered_once_an_admin_allows_it_from_inside(
-    start_bot: Start, fake_telegram: FakeTelegram, db_path: Any
+    start_bot: Start, fake_telegram: FakeTelegram
 ) -> None:
-    team = fake_telegram.group(GROUP, "Partners")
-    alice = fake_telegram.user(ALICE, "Alice")
-    admin = fake_telegram.user(ADMIN, "Admin")
-    bob = fake_telegram.user(BOB, "Bob")
+    team, alice, admin, bob = people(fake_telegram)
     async with start_bot(allowed=str(ALICE), admins=str(ADMIN)):
         [before] = await fake_telegram.wait_answers(alice.send("/ask Who fled abroad?", chat=team))
         [stats_here] = await fake_telegram.wait_answers(admin.send("/stats", chat=team))
@@ -89,10 +90,7 @@ async def test_the_same_group_is_answered_once_an_admin_allows_it_from_inside(
 async def test_deny_of_a_group_stops_answers_and_old_buttons_at_once(
     start_bot: Start, fake_telegram: FakeTelegram, settle: Settle
 ) -> None:
-    team = fake_telegram.group(GROUP, "Partners")
-    alice = fake_telegram.user(ALICE, "Alice")
-    admin = fake_telegram.user(ADMIN, "Admin")
-    bob = fake_telegram.user(BOB, "Bob")
+    team, alice, admin, bob = people(fake_telegram)
     async with start_bot(allowed=f"{ALICE} {GROUP}", admins=str(ADMIN)):
         [answer] = await fake_telegram.wait_answers(
             alice.send("/ask Caspian transit tariff", chat=team)
@@ -154,7 +152,7 @@ async def test_deny_of_a_user_stops_answers_buttons_and_inline_results_at_once(
 
 
 async def test_inline_off_answers_inline_queries_with_a_hint_and_no_passages(
-    start_bot: Start, fake_telegram: FakeTelegram, db_path: Any
+    start_bot: Start, fake_telegram: FakeTelegram
 ) -> None:
     alice = fake_telegram.user(ALICE, "Alice")
     async with start_bot(allowed=str(ALICE), inline="off") as app:
