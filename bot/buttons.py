@@ -118,6 +118,7 @@ async def inline_query(update: Update, context: Context) -> None:
         )
         return
     hits = reply.answer.hits
+    caveat = reply.answer.caveat
     question_id = await svc.run(
         svc.questions.record,
         kind="inline",
@@ -136,4 +137,10 @@ async def inline_query(update: Update, context: Context) -> None:
         )
         for hit in hits
     ]
-    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True)
+    # A low-confidence answer says so above the results, as the chat answer does.
+    button = (
+        InlineQueryResultsButton(text=shorten(caveat, INLINE_BUTTON_CHARS), start_parameter="help")
+        if caveat
+        else None
+    )
+    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True, button=button)
