@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from retrieval.aliases import Aliases, load_aliases
 from retrieval.analyzer import analyze
 from retrieval.answer import Answer, build_hit, empty_answer
@@ -28,6 +30,7 @@ from retrieval.ranking import (
     BriefMap,
     BriefTerms,
     coverage,
+    date_bonus,
     diversify,
     high_coverage,
     informative,
@@ -185,6 +188,11 @@ class Archive:
         )
         if not len(positions):
             return Ranking(terms, known, [], "no_match")
+        if "date" in index.columns:
+            year_terms = [*terms, *self.aliases.added(terms, matches)]
+            final = final + date_bonus(year_terms, index.columns["date"][positions], idf)
+            again = np.lexsort((positions, -final))
+            positions, final, own = positions[again], final[again], own[again]
         ids = [int(i) for i in index.ids[positions]]
         order = list(range(len(ids)))
         if diverse:

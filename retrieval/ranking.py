@@ -51,7 +51,20 @@ MAX_QUESTION_TERMS = 64
 # Words that frame a question rather than say what it is about ("who became ...", "what
 # happened ..."): rare in a small archive, so their idf would let them lead. Stemmed.
 FRAMING = frozenset(
-    {"becam", "becom", "happen", "take", "took", "place", "tell", "know", "get", "got"}
+    {
+        "becam",
+        "becom",
+        "happen",
+        "take",
+        "took",
+        "place",
+        "tell",
+        "know",
+        "get",
+        "got",
+        "mani",
+        "much",
+    }
 )
 FRAMING_WEIGHT = 0.3
 CLEARLY_BETTER = 3.0
@@ -478,6 +491,38 @@ def informative(
         return list(terms)
     keep = set(sorted(distinct, key=lambda t: (not known(t), -idf(t), t))[:limit])
     return [t for t in terms if t in keep]
+
+
+_MONTHS = {
+    "januari": "01", "februari": "02", "march": "03", "april": "04", "may": "05", "june": "06",
+    "juli": "07", "august": "08", "septemb": "09", "octob": "10", "novemb": "11", "decemb": "12",
+}  # fmt: skip
+
+
+def date_bonus(
+    terms: Sequence[str], dates: Sequence[bytes], idf: Callable[[str], float]
+) -> FloatArray:
+    """Return, per passage, what its brief's date adds when the question names that date.
+
+    A brief's date ("1998-07-20") is part of what it is about, though its text may never write
+    the year: a question naming the year (a term "1998") or the month ("juli") earns a passage of
+    a brief dated so ``BRIEF_WEIGHT`` times the term's question weight and idf, as if the brief
+    held the date once more (a month counts only where the year, if named, matches too).
+    """
+    years = {t for t in terms if len(t) == 4 and t.isdigit() and t[:2] in ("19", "20")}
+    months = {_MONTHS[t]: t for t in terms if t in _MONTHS}
+    bonus = np.zeros(len(dates), dtype=np.float64)
+    if not years and not months:
+        return bonus
+    scale = BRIEF_WEIGHT * FEEDBACK_ORIGINAL
+    for i, raw in enumerate(dates):
+        date = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
+        year, month = date[:4], date[5:7]
+        if year in years:
+            bonus[i] += scale * max(idf(year), 0.0)
+        if month in months and (not years or year in years):
+            bonus[i] += scale * max(idf(months[month]), 0.0)
+    return bonus
 
 
 def diversify(briefs: Sequence[int], scores: Sequence[float]) -> list[int]:
