@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from retrieval.analyzer import analyze
-from retrieval.answer import Answer, Hit
+from retrieval.answer import Answer, Hit, format_date
 from retrieval.archive import DEFAULT_TOP, Archive
 from retrieval.check import (
     ClaimCheck,
@@ -352,7 +352,12 @@ class Conversation:
         evidence = [replace(h, rank=n) for n, h in enumerate(bearing[:top], start=1)]
         if not evidence:
             return CheckReply(claim, message=NOTHING_BEARS)
-        comparison = compare_claim(words, [h.text for h in evidence], aliases=self.archive.aliases)
+        # A brief's date is evidence too: its text rarely repeats the year it was written in.
+        texts = [
+            f"{h.text} ({format_date(h.citation.date)})" if h.citation.date else h.text
+            for h in evidence
+        ]
+        comparison = compare_claim(words, texts, aliases=self.archive.aliases)
         return CheckReply(claim, evidence, comparison, confidence=answer.confidence)
 
     def _check_sentences(self, claim: str, sentences: list[str]) -> CheckReply:
