@@ -128,6 +128,8 @@ class Answer:
     offset: int = 0
     total: int = 0
     confidence: str = "none"
+    read_as: str | None = None
+    """The earlier question this one was read with (a follow-up), or None when read alone."""
 
     @property
     def found(self) -> bool:
@@ -140,13 +142,14 @@ class Answer:
         return LOW_CONFIDENCE if self.found and self.confidence == "low" else None
 
     def to_json(self) -> dict[str, Any]:
-        """Return ``{"question", "found", "confidence", "hits": [...]}`` (plus ``reason`` and
-        ``message`` when nothing was found)."""
+        """Return ``{"question", "found", "confidence", "hits": [...], "read_as"}`` (plus
+        ``reason`` and ``message`` when nothing was found)."""
         data: dict[str, Any] = {
             "question": self.question,
             "found": self.found,
             "confidence": self.confidence if self.found else "none",
             "hits": [h.to_json() for h in self.hits],
+            "read_as": self.read_as,
         }
         if not self.found:
             data["reason"] = self.reason

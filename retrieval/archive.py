@@ -7,7 +7,7 @@ they answer alike.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,13 +18,16 @@ from retrieval.aliases import Aliases, load_aliases
 from retrieval.analyzer import analyze
 from retrieval.answer import Answer, build_hit, empty_answer
 from retrieval.briefs import FooterRules
+from retrieval.followup import MAX_CONTEXT_TURNS
 from retrieval.index import Allowed, BM25Index, BM25Params
 from retrieval.indexcache import cache_dir_for
 from retrieval.indexer import Indexer, passage_filter
 from retrieval.ingest import DEFAULT_MAX_BYTES, Ingester, IngestReport
 from retrieval.query import Filters, parse_question
 from retrieval.ranking import (
+    ALIAS_WEIGHT,
     COVERAGE_DEPTH,
+    FRAMING,
     MAX_QUESTION_TERMS,
     RERANK_DEPTH,
     BriefMap,
@@ -46,6 +49,11 @@ DEFAULT_TOP = 3
 DEFAULT_PARAMS = BM25Params()
 # An alias counts for less than the question's own word when choosing the sentence to quote.
 ALIAS_QUOTE_WEIGHT = 0.5
+CONTEXT_WEIGHT = 0.5
+"""What a word of the earlier question weighs in a follow-up, against 1 for the follow-up's own
+words (measured with ``bench/followups.py``; docs/quality.md, "Follow-up questions")."""
+MAX_CONTEXT_TERMS = 12
+"""Of the earlier questions, at most this many most informative distinct words are used."""
 
 
 @dataclass
@@ -137,36 +145,57 @@ class Archive:
         offset: int = 0,
         filters: Filters | None = None,
         diverse: bool = False,
+        earlier: Sequence[str] = (),
+        earlier_weight: float = CONTEXT_WEIGHT,
     ) -> Ranking:
         """Return the passages that answer ``question``, best first, and how sure that is.
 
         This is ``ask`` without the quotes: the bench ranks deep with it, and ``ask`` builds its
         hits from it, so both rank alike. With ``diverse``, passages of briefs not yet shown come
-        before a brief's further passages (see ``ranking.diversify``). Read-only.
+        before a brief's further passages (see ``ranking.diversify``). ``earlier`` reads
+        ``question`` as a follow-up of those questions (oldest first; see ``context_terms``):
+        their words weigh ``earlier_weight`` and their filters apply unless ``question`` sets
+        its own. Read-only.
 
         Raises:
             InvalidQueryError: if the question is too long or a filter is malformed.
         """
         words, inline = parse_question(question)
+        earlier = list(earlier)[-MAX_CONTEXT_TURNS:]
+        earlier_parsed = [parse_question(q) for q in earlier]
+        if inline.is_empty():
+            # The earlier question's filters carry over unless the follow-up sets its own.
+            for _, earlier_inline in reversed(earlier_parsed):
+                if not earlier_inline.is_empty():
+                    inline = earlier_inline
+                    break
         filters = (filters or Filters()).merged(inline)
         terms = analyze(words)
         index = self.index()
         if index.size == 0:
             return Ranking(terms, [], [], "empty_archive")
-        if not terms:
-            return Ranking(terms, [], [], "nothing_to_search")
         unseen = unseen_idf(index)
 
         def idf(t: str) -> float:
             return index.term_idf(t) if index.vocab.get(t) is not None else unseen
 
-        terms = informative(
-            terms, idf, MAX_QUESTION_TERMS, lambda t: index.vocab.get(t) is not None
-        )
+        def known_term(t: str) -> bool:
+            return index.vocab.get(t) is not None
+
+        terms = informative(terms, idf, MAX_QUESTION_TERMS, known_term)
+        context = {
+            t: earlier_weight
+            for t in context_terms([w for w, _ in earlier_parsed], terms, idf, known_term)
+        }
+        if not terms and not context:
+            return Ranking(terms, [], [], "nothing_to_search")
         matches = self.aliases.matches(terms)
         known = index.known_terms(terms)
         alias_terms = index.known_terms(self.aliases.added(terms, matches))
-        if not known and not alias_terms:
+        extra: dict[str, float] = dict.fromkeys(alias_terms, ALIAS_WEIGHT)
+        for t in index.known_terms(list(context)):
+            extra.setdefault(t, context[t])
+        if not known and not extra:
             return Ranking(terms, known, [], "no_match")
         tokens: dict[int, list[str]] = {}
 
@@ -184,13 +213,16 @@ class Archive:
             tokens_of=tokens_of,
             allowed=self._allowed(filters, index),
             depth=max(RERANK_DEPTH, offset + k),
-            aliases=alias_terms,
+            aliases=extra if context else alias_terms,
         )
         if not len(positions):
             return Ranking(terms, known, [], "no_match")
         if "date" in index.columns:
             year_terms = [*terms, *self.aliases.added(terms, matches)]
-            final = final + date_bonus(year_terms, index.columns["date"][positions], idf)
+            dates: Any = index.columns["date"][positions]
+            final = final + date_bonus(year_terms, dates, idf)
+            if context:
+                final += earlier_weight * date_bonus(list(context), dates, idf)
             again = np.lexsort((positions, -final))
             positions, final, own = positions[again], final[again], own[again]
         ids = [int(i) for i in index.ids[positions]]
@@ -199,15 +231,20 @@ class Archive:
             briefs = self._brief_map(index).brief_of[positions]
             order = diversify([int(b) for b in briefs], final.tolist())
         # How sure: does one of the first passages hold enough of what the question asks?
+        # A follow-up is sure when a passage holds enough of it with its context.
+        asked = [*terms, *context]
         best = max(
-            coverage(terms, set(held), idf, lambda t, h: self.aliases.held(t, h, matches))
+            coverage(asked, set(held), idf, lambda t, h: self.aliases.held(t, h, matches))
             for held in tokens_of([ids[i] for i in order[:COVERAGE_DEPTH]])
         )
-        confidence = "high" if best >= high_coverage(len(set(terms))) else "low"
+        confidence = "high" if best >= high_coverage(len(set(asked))) else "low"
         ranked = [(ids[i], float(own[i])) for i in order[offset : offset + k]]
         weights = {t: max(index.term_idf(t), 0.01) for t in known}
         for t in alias_terms:
             weights.setdefault(t, max(index.term_idf(t), 0.01) * ALIAS_QUOTE_WEIGHT)
+        for t, w in context.items():
+            if index.vocab.get(t) is not None:
+                weights.setdefault(t, max(index.term_idf(t), 0.01) * w)
         return Ranking(terms, known, ranked, None, weights, confidence, best)
 
     def _brief_terms(self, index: BM25Index) -> BriefTerms:
@@ -249,21 +286,29 @@ class Archive:
         top: int = DEFAULT_TOP,
         offset: int = 0,
         filters: Filters | None = None,
+        earlier: Sequence[str] = (),
     ) -> Answer:
         """Return the answer to ``question``: the top passages quoted and cited, how sure that is,
         or why there are none.
 
         Filters written in the question (``vol:4``, ``in:Monitor`` …) are applied on top of
         ``filters``. The passages shown come from different briefs unless one brief clearly
-        answers better (``ranking.diversify``). This is a read-only operation.
+        answers better (``ranking.diversify``). ``earlier`` reads ``question`` as a follow-up of
+        those questions (oldest first), and the answer's ``read_as`` names the latest of them.
+        This is a read-only operation.
 
         Raises:
-            InvalidQueryError: if the question is too long or a filter is malformed.
+            InvalidQueryError: if the question (or an earlier one) is too long or a filter is
+                malformed.
         """
-        ranking = self.rank(question, k=top, offset=offset, filters=filters, diverse=True)
+        ranking = self.rank(
+            question, k=top, offset=offset, filters=filters, diverse=True, earlier=earlier
+        )
+        read_as = earlier[-1] if earlier else None
         if ranking.reason is not None:
             answer = empty_answer(question, ranking.reason)
             answer.terms = ranking.known
+            answer.read_as = read_as
             return answer
         rows = self.store.passages_by_id([pid for pid, _ in ranking.passages])
         hits = [
@@ -277,6 +322,7 @@ class Archive:
             terms=ranking.known,
             offset=offset,
             confidence=ranking.confidence if hits else "none",
+            read_as=read_as,
         )
 
     def briefs(self, publication: str, volume: int, issue: int) -> list[dict[str, Any]]:
@@ -297,3 +343,22 @@ class Archive:
     def close(self) -> None:
         """Close the store."""
         self.store.close()
+
+
+def context_terms(
+    earlier: Sequence[str],
+    own: Sequence[str],
+    idf: Callable[[str], float],
+    known: Callable[[str], bool],
+) -> list[str]:
+    """Return the words of the earlier questions (their text without filters, oldest first) that
+    a follow-up is read with: their most informative ``MAX_CONTEXT_TERMS`` distinct search terms
+    the follow-up (terms ``own``) does not already hold, framing words left out."""
+    seen = set(own)
+    found: list[str] = []
+    for words in reversed(earlier):
+        for t in analyze(words):
+            if t not in seen and t not in FRAMING:
+                seen.add(t)
+                found.append(t)
+    return informative(found, idf, MAX_CONTEXT_TERMS, known)
