@@ -12,6 +12,7 @@ from typing import Any
 import click
 from tqdm import tqdm
 
+from bot.config import DEFAULT_FOLLOWUP_MINUTES, MAX_FOLLOWUP_MINUTES
 from bot.conversation import Conversation, Notice
 from bot.render import (
     render_brief_plain,
@@ -23,6 +24,7 @@ from retrieval.aliases import load_aliases
 from retrieval.archive import DEFAULT_TOP, Archive
 from retrieval.briefs import FooterRules
 from retrieval.errors import RetrievalError
+from retrieval.followup import chain, reading
 from retrieval.ingest import DEFAULT_MAX_BYTES, Ingester, Rejection, iter_files
 from retrieval.query import Filters, check_date
 
@@ -168,7 +170,8 @@ def ingest(
 @click.option(
     "--queries",
     type=click.File("r", encoding="utf-8"),
-    help="Answer every question in FILE (one a line, or JSONL {id, text}); one JSON line each.",
+    help="Answer every question in FILE (one a line, or JSONL {id, text, after}); one JSON "
+    'line each. "after": the id of an earlier line whose answer this line replies to.',
 )
 @filter_options
 @click.pass_context
@@ -190,22 +193,7 @@ def ask(
     filters = make_filters(publication, volume, issue, since, until)
     archive = open_archive(ctx.obj["db"])
     if queries is not None:
-        for n, line in enumerate(queries, start=1):
-            if not line.strip():
-                continue
-            qid: Any = n
-            text = line.rstrip("\n")
-            if line.lstrip().startswith("{"):
-                try:
-                    obj = json.loads(line)
-                    qid, text = obj.get("id", obj.get("_id", n)), str(obj["text"])
-                except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                    raise click.ClickException(
-                        f'{queries.name}, line {n}: not a JSON object with "text" ({exc}); '
-                        'write {"id": "q1", "text": "..."} or one plain question a line'
-                    ) from exc
-            data = _answer_json(archive, text, top, filters)
-            click.echo(json.dumps({"id": qid, **data}, ensure_ascii=False))
+        _answer_queries(archive, queries, top, filters)
         return
     assert question is not None
     if as_json:
@@ -218,15 +206,60 @@ def ask(
     click.echo(render_plain(answer))
 
 
-def _answer_json(archive: Archive, question: str, top: int, filters: Filters) -> dict[str, Any]:
+def _answer_queries(archive: Archive, queries: Any, top: int, filters: Filters) -> None:
+    """Answer every line of a --queries file, one JSON line each.
+
+    A JSONL line ``{"id", "text", "after": ID}`` is a reply to the answer of the earlier line
+    ``ID``: it is read with that line's question (and the context that line was read with) when
+    it does not stand on its own, by the bot's rule (``retrieval.followup.reading``).
+    """
+    asked: dict[str, list[str]] = {}  # line id -> what a reply to its answer may continue
+    for n, line in enumerate(queries, start=1):
+        if not line.strip():
+            continue
+        qid: Any = n
+        text = line.rstrip("\n")
+        after: Any = None
+        if line.lstrip().startswith("{"):
+            try:
+                obj = json.loads(line)
+                qid, text = obj.get("id", obj.get("_id", n)), str(obj["text"])
+                after = obj.get("after")
+            except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+                raise click.ClickException(
+                    f'{queries.name}, line {n}: not a JSON object with "text" ({exc}); '
+                    'write {"id": "q1", "text": "..."} or one plain question a line'
+                ) from exc
+        earlier: list[str] = []
+        if after is not None:
+            if str(after) not in asked:
+                raise click.ClickException(
+                    f'{queries.name}, line {n}: "after" names {after!r}, which is not the id of '
+                    'an earlier line; give the "id" of a line above it, or leave "after" out'
+                )
+            earlier = asked[str(after)]
+        context = reading(text, earlier)
+        data = _answer_json(archive, text, top, filters, context)
+        asked[str(qid)] = chain(context, text)
+        click.echo(json.dumps({"id": qid, **data}, ensure_ascii=False))
+
+
+def _answer_json(
+    archive: Archive,
+    question: str,
+    top: int,
+    filters: Filters,
+    context: list[str] | None = None,
+) -> dict[str, Any]:
     try:
-        return archive.ask(question, top=top, filters=filters).to_json()
+        return archive.ask(question, top=top, filters=filters, earlier=context or ()).to_json()
     except RetrievalError as exc:
         return {
             "question": question,
             "found": False,
             "confidence": "none",
             "hits": [],
+            "read_as": context[-1] if context else None,
             "reason": "invalid",
             "message": str(exc),
         }
@@ -290,12 +323,21 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 
 
 @cli.command()
+@click.option(
+    "--followup-minutes",
+    type=click.IntRange(0, MAX_FOLLOWUP_MINUTES),
+    default=DEFAULT_FOLLOWUP_MINUTES,
+    envvar="BRIEFBOT_FOLLOWUP_MINUTES",
+    show_default=True,
+    help="A question this soon after an answer may continue it; 0: never "
+    "(env BRIEFBOT_FOLLOWUP_MINUTES).",
+)
 @click.pass_context
-def chat(ctx: click.Context) -> None:
+def chat(ctx: click.Context, followup_minutes: int) -> None:
     """Chat in the terminal: answers exactly as the bot gives them, in plain text."""
     from bot.terminal import run_terminal_chat
 
-    run_terminal_chat(open_archive(ctx.obj["db"]))
+    run_terminal_chat(open_archive(ctx.obj["db"]), followup_minutes=followup_minutes)
 
 
 @cli.command()

@@ -27,6 +27,8 @@ DEFAULT_PORT = 8443
 DEFAULT_INBOX_INTERVAL = 180
 DEFAULT_FEEDS_INTERVAL = 1800
 DEFAULT_UPLOAD_MAX_MB = 20
+DEFAULT_FOLLOWUP_MINUTES = 10
+MAX_FOLLOWUP_MINUTES = 1440
 
 # A token from @BotFather: the bot's numeric id, a colon, then 35 characters (we accept 30+).
 TOKEN_RE = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{30,}")
@@ -57,6 +59,9 @@ class Settings:
     rate_limit: int = DEFAULT_RATE_LIMIT
     top: int = DEFAULT_TOP
     inline: bool = True
+    followup_minutes: int = DEFAULT_FOLLOWUP_MINUTES
+    """In a private chat, a message this soon after an answer may continue its question
+    (``BRIEFBOT_FOLLOWUP_MINUTES``; 0: only replies continue)."""
     webhook_url: str | None = None
     listen: str = DEFAULT_LISTEN
     port: int = DEFAULT_PORT
@@ -132,6 +137,7 @@ def load_settings(env: Mapping[str, str] | None = None, **options: Any) -> Setti
     if top is not None and top > 10:
         raise ConfigError(f"BRIEFBOT_TOP {top} is too large; answers quote at most 10 passages")
     inline = parse_inline(pick("inline", "BRIEFBOT_INLINE"))
+    followup_minutes = parse_followup_minutes(pick("followup_minutes", "BRIEFBOT_FOLLOWUP_MINUTES"))
     webhook_url = pick("webhook_url", "BRIEFBOT_WEBHOOK_URL")
     if webhook_url is not None and not str(webhook_url).startswith("https://"):
         raise ConfigError(
@@ -161,12 +167,31 @@ def load_settings(env: Mapping[str, str] | None = None, **options: Any) -> Setti
         rate_limit=rate_limit if rate_limit is not None else DEFAULT_RATE_LIMIT,
         top=top if top is not None else DEFAULT_TOP,
         inline=inline,
+        followup_minutes=followup_minutes,
         webhook_url=webhook_url,
         listen=str(pick("listen", "BRIEFBOT_WEBHOOK_LISTEN") or DEFAULT_LISTEN),
         port=port,
         secret_token=secret,
         **_digest_settings(pick),
     )
+
+
+def parse_followup_minutes(value: Any) -> int:
+    """Return the follow-up window in minutes (``BRIEFBOT_FOLLOWUP_MINUTES``), 10 when unset.
+
+    Raises:
+        ConfigError: naming the value when it is not a whole number of minutes from 0 to 1440.
+    """
+    if value is None or str(value).strip() == "":
+        return DEFAULT_FOLLOWUP_MINUTES
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or int(text) > MAX_FOLLOWUP_MINUTES:
+        raise ConfigError(
+            f"BRIEFBOT_FOLLOWUP_MINUTES {text!r} is not a number of minutes from 0 to "
+            f"{MAX_FOLLOWUP_MINUTES}; write e.g. 10, or 0 so that only replies to an answer "
+            "continue its question"
+        )
+    return int(text)
 
 
 def parse_subjects(value: Any, name: str) -> frozenset[str]:

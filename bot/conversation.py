@@ -8,6 +8,7 @@ Telegram-free and synchronous: every method reads the archive and returns a repl
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -22,6 +23,7 @@ from retrieval.check import (
     name_term_held,
 )
 from retrieval.errors import RetrievalError
+from retrieval.followup import reading
 from retrieval.query import parse_question
 from retrieval.sentences import split_sentences
 
@@ -33,6 +35,7 @@ LONG_CLAIM_CHARS = 280
 """A claim longer than this with several sentences is checked sentence by sentence."""
 MAX_CLAIM_SENTENCES = 12
 NO_MORE = "No more passages match that question."
+STARTED_AFRESH = "Starting afresh: your next question is read on its own."
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,8 @@ class AnswerReply:
 
     answer: Answer
     has_more: bool = False
+    context: list[str] = field(default_factory=list)
+    """The earlier questions the question was read with, oldest first (empty: read alone)."""
 
 
 @dataclass
@@ -153,6 +158,10 @@ class CheckReply:
     confidence: str = "none"
     parts: list[CheckReply] = field(default_factory=list)
     """For a long claim, one check per sentence (``evidence`` then holds all of theirs)."""
+    read_as: str | None = None
+    """The earlier question the claim was read with (a follow-up), or None when read alone."""
+    context: list[str] = field(default_factory=list)
+    """The earlier questions the claim was read with, oldest first."""
 
     @property
     def caveat(self) -> str | None:
@@ -168,6 +177,7 @@ class CheckReply:
             "found": bool(self.evidence),
             "confidence": self.confidence if self.evidence else "none",
             "hits": [h.to_json() for h in self.evidence],
+            "read_as": self.read_as,
         }
         if self.comparison is not None:
             data.update(comparison_json(self.comparison))
@@ -281,28 +291,45 @@ class Conversation:
         self.top = top
 
     def ask(
-        self, question: str, *, offset: int = 0, top: int | None = None
+        self,
+        question: str,
+        *,
+        offset: int = 0,
+        top: int | None = None,
+        context: Sequence[str] = (),
     ) -> AnswerReply | Notice:
         """Return the passages answering ``question`` from ``offset`` on, or a line saying why not.
 
-        ``top`` overrides how many passages to quote. An answer that finds nothing carries the
-        reason in ``answer.message``. A malformed or over-long question gives a Notice naming the
-        problem.
+        ``top`` overrides how many passages to quote. ``context`` reads the question as a
+        follow-up of those earlier questions (oldest first; ``follow`` decides when). An answer
+        that finds nothing carries the reason in ``answer.message``. A malformed or over-long
+        question gives a Notice naming the problem.
         """
         if not question.strip():
             return Notice(usage("ask"))
         top = top or self.top
         try:
-            answer = self.archive.ask(question, top=top + 1, offset=offset)
+            answer = self.archive.ask(question, top=top + 1, offset=offset, earlier=context)
         except RetrievalError as exc:
             return Notice(_sentence(str(exc)))
         has_more = len(answer.hits) > top
         answer.hits = answer.hits[:top]
         if offset and not answer.found:
             answer.message = NO_MORE
-        return AnswerReply(answer, has_more)
+        return AnswerReply(answer, has_more, list(context))
 
-    def check(self, claim: str) -> CheckReply | Notice:
+    def follow(self, question: str, earlier: Sequence[str]) -> AnswerReply | Notice:
+        """Return the answer to a message that may continue ``earlier`` (the questions before it,
+        oldest first): read with them when it does not stand on its own (``retrieval.followup``),
+        else alone. The bot, the terminal chat and ``briefbot ask --queries`` all decide here."""
+        return self.ask(question, context=reading(question, earlier))
+
+    def follow_check(self, claim: str, earlier: Sequence[str]) -> CheckReply | Notice:
+        """Return the check of a claim that may continue ``earlier``, by the rule of ``follow``
+        for claims ("and he took US$5 million?" is read with the earlier question)."""
+        return self.check(claim, context=reading(claim, earlier, claim=True))
+
+    def check(self, claim: str, *, context: Sequence[str] = ()) -> CheckReply | Notice:
         """Return the passages that bear on ``claim`` and which of its numbers and names they hold.
 
         A passage bears on the claim when it shares at least half the claim's search terms (see
@@ -319,19 +346,24 @@ class Conversation:
         except RetrievalError as exc:
             return Notice(_sentence(str(exc)))
         sentences = [claim[s:e].strip() for s, e in split_sentences(claim) if analyze(claim[s:e])]
+        reply: CheckReply | Notice
         if len(sentences) > 1 and len(claim) > LONG_CLAIM_CHARS:
-            return self._check_sentences(claim, sentences[:MAX_CLAIM_SENTENCES])
-        whole = self._check_one(claim, self.top)
-        if len(sentences) > 1 and isinstance(whole, CheckReply) and not whole.evidence:
-            # No passage bears on all of it at once: its sentences may each have their own.
-            return self._check_sentences(claim, sentences[:MAX_CLAIM_SENTENCES])
-        return whole
+            reply = self._check_sentences(claim, sentences[:MAX_CLAIM_SENTENCES], context)
+        else:
+            whole = self._check_one(claim, self.top, context)
+            if len(sentences) > 1 and isinstance(whole, CheckReply) and not whole.evidence:
+                # No passage bears on all of it at once: its sentences may each have their own.
+                whole = self._check_sentences(claim, sentences[:MAX_CLAIM_SENTENCES], context)
+            reply = whole
+        if isinstance(reply, CheckReply) and context:
+            reply.read_as, reply.context = context[-1], list(context)
+        return reply
 
-    def _check_one(self, claim: str, top: int) -> CheckReply | Notice:
+    def _check_one(self, claim: str, top: int, context: Sequence[str] = ()) -> CheckReply | Notice:
         """Return the check of one claim with up to ``top`` passages of evidence."""
         try:
             words, _ = parse_question(claim)
-            answer = self.archive.ask(claim, top=max(top * 4, 12))
+            answer = self.archive.ask(claim, top=max(top * 4, 12), earlier=context)
         except RetrievalError as exc:
             return Notice(_sentence(str(exc)))
         if answer.reason in ("empty_archive", "nothing_to_search"):
@@ -360,12 +392,14 @@ class Conversation:
         comparison = compare_claim(words, texts, aliases=self.archive.aliases)
         return CheckReply(claim, evidence, comparison, confidence=answer.confidence)
 
-    def _check_sentences(self, claim: str, sentences: list[str]) -> CheckReply:
+    def _check_sentences(
+        self, claim: str, sentences: list[str], context: Sequence[str] = ()
+    ) -> CheckReply:
         """Return the check of a long claim: one part per sentence, each with its best passage."""
         parts: list[CheckReply] = []
         evidence: list[Hit] = []
         for sentence in sentences:
-            part = self._check_one(sentence, 1)
+            part = self._check_one(sentence, 1, context)
             if isinstance(part, Notice):
                 part = CheckReply(sentence, message=part.text)
             part.evidence = [

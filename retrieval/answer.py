@@ -18,6 +18,9 @@ EMPTY_ARCHIVE = "The archive is empty — run briefbot ingest to add briefs."
 LOW_CONFIDENCE = (
     "None of these passages answers that directly; they are the closest the archive holds."
 )
+READ_WITH = "Read with your earlier question: {question}"
+READ_AS_CHARS = 200
+"""The earlier question named in the "Read with …" line is cut to this many characters."""
 NOTHING_TO_SEARCH = "Nothing to search for: the question has only common words or punctuation."
 
 
@@ -141,6 +144,11 @@ class Answer:
         """Return the line to show above the passages of a ``low`` answer, else None."""
         return LOW_CONFIDENCE if self.found and self.confidence == "low" else None
 
+    @property
+    def read_line(self) -> str | None:
+        """Return the line that says a follow-up was read with the earlier question, or None."""
+        return read_with_line(self.read_as)
+
     def to_json(self) -> dict[str, Any]:
         """Return ``{"question", "found", "confidence", "hits": [...], "read_as"}`` (plus
         ``reason`` and ``message`` when nothing was found)."""
@@ -155,6 +163,17 @@ class Answer:
             data["reason"] = self.reason
             data["message"] = self.message
         return data
+
+
+def read_with_line(read_as: str | None) -> str | None:
+    """Return "Read with your earlier question: …" for a follow-up read with ``read_as``, or None
+    when it was read alone."""
+    if not read_as:
+        return None
+    question = " ".join(read_as.split())
+    if len(question) > READ_AS_CHARS:
+        question = question[: READ_AS_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return READ_WITH.format(question=question)
 
 
 def empty_answer(question: str, reason: str) -> Answer:

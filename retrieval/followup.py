@@ -82,7 +82,9 @@ POINTER_PHRASES = (
     ("else",),
     ("instead",),
 )
-GENERIC = frozenset(analyze("do say said says told react respond answer happen mean think go come actual"))
+GENERIC = frozenset(
+    analyze("do say said says told react respond answer happen mean think go come actual")
+)
 """Search terms (stemmed) that carry no subject of their own."""
 FRAMING_TERMS = frozenset(analyze("much many big large long wide deep far time"))
 
@@ -138,14 +140,18 @@ def own_terms(text: str) -> list[str]:
     return [t for t in analyze(text) if t not in GENERIC and t not in FRAMING_TERMS]
 
 
-def needs_context(text: str) -> bool:
+def needs_context(text: str, *, claim: bool = False) -> bool:
     """Return whether ``text`` does not stand on its own and should be read with the question
-    before it (the rule in this module's docstring)."""
+    before it (the rule in this module's docstring).
+
+    A ``claim`` (``/check``) is a statement, not a question: it never counts as only naming a
+    subject, and stands on its own unless it points back or leaves out what it is about.
+    """
     words, joined = strip_connector(words_of(text))
     substance = own_terms(" ".join(words))
     if not substance:
         return True  # "why?", "how much?", "and then?"
-    if not _asks(words):
+    if not claim and not _asks(words):
         # Only a subject: "and Belarus?", "what about Moldova?", "in may?". A keyword search
         # ("Tengiz oil exports") is a new question.
         return joined or words[0] in PREPOSITIONS
@@ -165,12 +171,12 @@ MAX_CONTEXT_TURNS = 3
 """A follow-up is read with at most this many earlier questions (the latest ones)."""
 
 
-def reading(text: str, earlier: Sequence[str]) -> list[str]:
+def reading(text: str, earlier: Sequence[str], *, claim: bool = False) -> list[str]:
     """Return the earlier questions to read ``text`` with (oldest first): ``earlier`` (the
     questions it may continue, bounded to the last ``MAX_CONTEXT_TURNS``) when it does not stand
-    on its own, else none (read alone)."""
+    on its own, else none (read alone). ``claim``: ``text`` is a claim to check."""
     earlier = [q for q in earlier if q.strip()]
-    if not earlier or not needs_context(text):
+    if not earlier or not needs_context(text, claim=claim):
         return []
     return earlier[-MAX_CONTEXT_TURNS:]
 
