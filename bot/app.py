@@ -39,7 +39,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import admin, buttons, digest, digest_handlers, handlers
+from bot import admin, buttons, digest, digest_handlers, followup_handlers, handlers
 from bot.access import AccessList, RateLimiter
 from bot.config import Settings
 from bot.conversation import COMMANDS, Conversation
@@ -200,6 +200,7 @@ def add_handlers(application: App, settings: Settings) -> None:
         "check": handlers.check,
         "brief": handlers.brief,
         "sources": handlers.sources,
+        "new": followup_handlers.new_command,
         "allow": admin.allow,
         "deny": admin.deny,
         "stats": admin.stats,
@@ -211,6 +212,7 @@ def add_handlers(application: App, settings: Settings) -> None:
             CallbackQueryHandler(buttons.more_button, pattern=r"^more:\d+$"),
             CallbackQueryHandler(buttons.brief_button, pattern=r"^brief:\d+$"),
             CallbackQueryHandler(buttons.vote_button, pattern=r"^vote:\d+:-?1$"),
+            CallbackQueryHandler(followup_handlers.alone_button, pattern=r"^alone:[0-9]{1,18}$"),
             CallbackQueryHandler(buttons.stale_button),
             InlineQueryHandler(buttons.inline_query),
         ]

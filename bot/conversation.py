@@ -65,6 +65,7 @@ COMMANDS: list[Command] = [
         "quote what bears on a claim; compare its numbers and names",
         "/check The IMF cut the first tranche to US$4.8 billion",
     ),
+    Command("new", "", "start afresh: the next question is read on its own", "/new"),
     Command("brief", "PUBLICATION VOLUME ISSUE", "show a whole brief", "/brief Monitor 4 139"),
     Command("sources", "", "what the archive holds", "/sources"),
     # Digests and topics (issue 4, bot/digest_handlers.py).
@@ -115,6 +116,18 @@ that /help and the Telegram command menu (``set_my_commands``) list them too."""
 FILTERS_HELP = (
     "Filters may go inside a question: vol:4  issue:142  in:Monitor  since:1998-07-01  "
     "until:1998-12-31\n  e.g. /ask Tengiz oil exports in:Monitor since:1998-07-01"
+)
+
+FOLLOWUP_HELP = (
+    "Follow-ups: reply to one of my answers, or (in a private chat) write within a few minutes "
+    'of it, and a question that does not stand on its own ("when did he take office?", '
+    '"and in Belarus?") is read with your earlier question; the answer says so and has an '
+    "Ask on its own button. /new starts afresh."
+)
+FOLLOWUP_HELP_TERMINAL = (
+    "Follow-ups: a question typed within a few minutes of an answer that does not stand on its "
+    'own ("when did he take office?", "and in Belarus?") is read with the earlier '
+    "question; new (or /new) starts afresh."
 )
 
 UPLOAD_HELP = "Admins: send me a .txt or .jsonl file (as a document) to add its briefs."
@@ -249,6 +262,7 @@ def help_text(
         args = f" {cmd.args}" if cmd.args else ""
         lines.append(f"/{cmd.name}{args} — {cmd.description}\n  e.g. {cmd.example}")
     lines.append(FILTERS_HELP)
+    lines.append(FOLLOWUP_HELP_TERMINAL if terminal else FOLLOWUP_HELP)
     if admin and not terminal:
         lines.append(UPLOAD_HELP)
     if terminal:

@@ -42,6 +42,7 @@ from bot.conversation import (
     help_text,
     usage,
 )
+from bot.followups import Followups, alone_data, asked_from
 from bot.questions import LoggedQuestion, QuestionLog
 from bot.render import escape, render_html
 
@@ -226,17 +227,27 @@ async def send_html(
     *,
     markup: InlineKeyboardMarkup | None = None,
     quote: bool = False,
-) -> None:
-    """Send message chunks in order (the keyboard under the last); never an empty message."""
+) -> list[Message]:
+    """Send message chunks in order (the keyboard under the last); never an empty message.
+    Return the messages sent."""
     chunks = [c for c in chunks if c.strip()]
     if not chunks:
         logger.warning("Nothing to send in chat %s", message.chat_id)
-        return
+        return []
+    sent = []
     for n, chunk in enumerate(chunks):
         last = n == len(chunks) - 1
-        await message.reply_text(
-            chunk, reply_markup=markup if last else None, do_quote=quote and n == 0
+        sent.append(
+            await message.reply_text(
+                chunk, reply_markup=markup if last else None, do_quote=quote and n == 0
+            )
         )
+    return sent
+
+
+def alone_button(question_id: int) -> InlineKeyboardButton:
+    """Return the "Ask on its own" button under a follow-up's answer."""
+    return InlineKeyboardButton("Ask on its own", callback_data=alone_data(question_id))
 
 
 def answer_keyboard(question_id: int, reply: AnswerReply | CheckReply) -> InlineKeyboardMarkup:
@@ -246,6 +257,8 @@ def answer_keyboard(question_id: int, reply: AnswerReply | CheckReply) -> Inline
     brief's id.
     """
     hits = reply.answer.hits if isinstance(reply, AnswerReply) else reply.evidence
+    if not hits:
+        return InlineKeyboardMarkup([[alone_button(question_id)]])
     first = []
     if isinstance(reply, AnswerReply) and reply.has_more:
         first.append(InlineKeyboardButton("More ▸", callback_data=f"more:{question_id}"))
@@ -258,6 +271,8 @@ def answer_keyboard(question_id: int, reply: AnswerReply | CheckReply) -> Inline
     for brief_id, numbers in ranks.items():
         label = "Full brief" if len(ranks) == 1 else f"Full brief {', '.join(map(str, numbers))}"
         briefs.append(InlineKeyboardButton(label, callback_data=f"brief:{brief_id}"))
+    if reply.context:  # a follow-up read with its earlier question (issue 15)
+        return InlineKeyboardMarkup([first, briefs, [alone_button(question_id)]])
     return InlineKeyboardMarkup([first, briefs])
 
 
@@ -271,12 +286,14 @@ async def deliver(
     target: Message,
     offset: int = 0,
 ) -> None:
-    """Log an answer or check, then send it to ``target``'s chat with its buttons."""
+    """Log an answer or check, then send it to ``target``'s chat with its buttons, and remember
+    which messages hold it (a reply to them is a possible follow-up)."""
     svc = services(context)
     markup = None
+    question_id = None
+    user = update.effective_user
     if isinstance(reply, AnswerReply | CheckReply):
         hits = reply.answer.hits if isinstance(reply, AnswerReply) else reply.evidence
-        user = update.effective_user
         question_id = await svc.run(
             svc.questions.record,
             kind=kind,
@@ -285,11 +302,21 @@ async def deliver(
             passage_ids=[h.passage_id for h in hits],
             user_id=user.id if user else None,
             chat_id=target.chat_id,
+            context=reply.context,
         )
-        if hits:
+        if hits or reply.context:
             markup = answer_keyboard(question_id, reply)
     group = target.chat.type in GROUPS
-    await send_html(target, render_html(reply), markup=markup, quote=group)
+    sent = await send_html(target, render_html(reply), markup=markup, quote=group)
+    if question_id is not None:
+        await svc.run(
+            Followups(svc.questions.db).remember,
+            question_id,
+            chat_id=target.chat_id,
+            user_id=user.id if user else None,
+            private=target.chat.type == ChatType.PRIVATE,
+            message_ids=[m.message_id for m in sent],
+        )
 
 
 async def take_question(update: Update, context: Context) -> bool:
@@ -330,8 +357,14 @@ async def answer_question(
         return
     await message.reply_chat_action(ChatAction.TYPING)
     svc = services(context)
-    run = svc.conversation.check if kind == "check" else svc.conversation.ask
-    reply = await svc.run(run, question)
+    # A reply to an answer, or a private message soon after one, may continue its question.
+    asked = asked_from(message, context.bot.id)
+    earlier: list[str] = []
+    if asked is not None:
+        followups = Followups(svc.questions.db)
+        earlier = await svc.run(followups.earlier, asked, svc.settings.followup_minutes)
+    run = svc.conversation.follow_check if kind == "check" else svc.conversation.follow
+    reply = await svc.run(run, question, earlier)
     await deliver(update, context, reply, kind=kind, question=question, target=message)
 
 
@@ -480,7 +513,9 @@ async def send_more(
     send nothing and return the line that says why."""
     svc = services(context)
     offset = logged.offset + svc.conversation.top
-    reply = await svc.run(svc.conversation.ask, logged.question, offset=offset)
+    reply = await svc.run(
+        svc.conversation.ask, logged.question, offset=offset, context=logged.context
+    )
     if isinstance(reply, Notice):
         return reply.text
     if not reply.answer.found:

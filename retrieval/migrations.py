@@ -311,3 +311,39 @@ def m024_add_subscription_pause(db: Database) -> None:
     """
     db.execute("ALTER TABLE subscriptions ADD COLUMN paused_at TEXT")
     db.execute("ALTER TABLE subscriptions ADD COLUMN pause_reason TEXT")
+
+
+@migrations()
+def m014_remember_followup_context(db: Database) -> None:
+    """Remember what a follow-up question continues (issue 15).
+
+    ``bot_questions.context``: the earlier questions (JSON list, oldest first) a question was read
+    with; NULL when it was read alone or logged before this migration. ``bot_answer_messages``:
+    which answer each message the bot sent holds, so that a reply to it continues that question.
+    ``bot_followups``: per chat and user, the last answered question and when (a private chat's
+    next message may continue it for a few minutes); ``/new`` deletes the row.
+    """
+    db.execute("ALTER TABLE bot_questions ADD COLUMN context TEXT")
+    db.execute(
+        """
+        CREATE TABLE bot_answer_messages (
+            chat_id INTEGER NOT NULL,
+            message_id INTEGER NOT NULL,
+            question_id INTEGER NOT NULL REFERENCES bot_questions(id) ON DELETE CASCADE,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, message_id)
+        )
+        """
+    )
+    db.table("bot_answer_messages").create_index(["sent_at"])
+    db.execute(
+        """
+        CREATE TABLE bot_followups (
+            chat_id INTEGER NOT NULL,
+            user_id INTEGER NOT NULL,
+            question_id INTEGER NOT NULL REFERENCES bot_questions(id) ON DELETE CASCADE,
+            answered_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, user_id)
+        )
+        """
+    )

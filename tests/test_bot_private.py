@@ -219,6 +219,7 @@ async def test_commands_are_registered_at_startup(
         "help",
         "ask",
         "check",
+        "new",
         "brief",
         "sources",
         "digest",
