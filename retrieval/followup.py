@@ -151,17 +151,17 @@ def needs_context(text: str, *, claim: bool = False) -> bool:
     substance = own_terms(" ".join(words))
     if not substance:
         return True  # "why?", "how much?", "and then?"
+    offset = len(words_of(text)) - len(words)
+    named = [n - offset for n in _names(text) if n >= offset]
     if not claim and not _asks(words):
-        # Only a subject: "and Belarus?", "what about Moldova?", "in may?". A keyword search
-        # ("Tengiz oil exports") is a new question.
-        return joined or words[0] in PREPOSITIONS
+        # Only a subject: "and Belarus?", "what about Moldova?", "in may?", "the same for
+        # Georgia". A keyword search ("Tengiz oil exports") is a new question.
+        return joined or words[0] in PREPOSITIONS or _points_back(words, named)
     segments = [words_of(s) for s in _SEGMENT_RE.split(text) if words_of(s)]
     topic, _ = strip_connector(segments[0])
     if len(segments) > 1 and not _asks(topic) and own_terms(" ".join(topic)):
         # "And Stepashin, when was he confirmed?": what it points to comes first.
         return len(substance) < MIN_OWN_TERMS
-    offset = len(words_of(text)) - len(words)
-    named = [n - offset for n in _names(text) if n >= offset]
     if _points_back(words, named):
         return True
     return len(substance) < MIN_OWN_TERMS

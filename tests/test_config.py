@@ -123,3 +123,20 @@ def test_settings_is_frozen() -> None:
     settings = Settings(token=TOKEN)
     with pytest.raises(AttributeError):
         settings.top = 5  # type: ignore[misc]
+
+
+def test_followup_minutes_default_and_setting() -> None:
+    assert load_settings({"TELEGRAM_BOT_TOKEN": TOKEN}).followup_minutes == 10
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "BRIEFBOT_FOLLOWUP_MINUTES": " 0 "}
+    assert load_settings(env).followup_minutes == 0
+    assert load_settings(env, followup_minutes=30).followup_minutes == 30
+
+
+@pytest.mark.parametrize("value", ["ten", "-5", "1441", "2.5", "١٠"])
+def test_a_bad_followup_window_is_a_clear_error(value: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "BRIEFBOT_FOLLOWUP_MINUTES": value})
+    assert str(error.value) == (
+        f"BRIEFBOT_FOLLOWUP_MINUTES {value!r} is not a number of minutes from 0 to 1440; write "
+        "e.g. 10, or 0 so that only replies to an answer continue its question"
+    )
