@@ -22,7 +22,7 @@ from sqlite_utils import Database
 from telegram import Message
 from telegram.constants import ChatType
 
-from bot.questions import LoggedQuestion, QuestionLog
+from bot.questions import QuestionLog
 from retrieval.followup import chain
 from retrieval.store import utcnow
 
@@ -105,27 +105,28 @@ class Followups:
         counts for ``minutes``.
         """
         now = now or dt.datetime.now(dt.UTC)
-        logged: LoggedQuestion | None = None
         if asked.replies:
-            if asked.reply_to is None:
-                return []
-            row = self.db.execute(
+            # A reply to no answer of ours (reply_to None) finds no row: a new question.
+            found = (
                 "SELECT question_id, sent_at FROM bot_answer_messages "
                 "WHERE chat_id = ? AND message_id = ?",
                 [asked.chat_id, asked.reply_to],
-            ).fetchone()
-            if row is None or _ago(row[1], now) > dt.timedelta(days=REPLY_DAYS):
-                return []
-            logged = self.questions.get(int(row[0]))
+                dt.timedelta(days=REPLY_DAYS),
+            )
         elif asked.private and minutes > 0:
-            row = self.db.execute(
+            found = (
                 "SELECT question_id, answered_at FROM bot_followups "
                 "WHERE chat_id = ? AND user_id = ?",
                 [asked.chat_id, asked.user_id],
-            ).fetchone()
-            if row is None or _ago(row[1], now) > dt.timedelta(minutes=minutes):
-                return []
-            logged = self.questions.get(int(row[0]))
+                dt.timedelta(minutes=minutes),
+            )
+        else:
+            return []
+        sql, args, lasts = found
+        row = self.db.execute(sql, args).fetchone()
+        if row is None or _ago(row[1], now) > lasts:
+            return []
+        logged = self.questions.get(int(row[0]))
         if logged is None or logged.chat_id != asked.chat_id or logged.kind not in CONTINUED_KINDS:
             return []
         if not self._passages_left(logged.passage_ids):
