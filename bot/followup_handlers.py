@@ -44,16 +44,18 @@ async def alone_button(update: Update, context: Context) -> None:
         logged is None
         or not isinstance(target, Message)
         or logged.chat_id != target.chat_id
-        or logged.kind not in ("ask", "check")
+        or logged.kind not in ("ask", "check", "more")
     ):
         await query.answer(STALE_ALONE)
         return
     if not await take_question(update, context):
         return
-    run = svc.conversation.check if logged.kind == "check" else svc.conversation.ask
+    # Under a "More" page too: the question is asked afresh, from its first passages.
+    kind = "check" if logged.kind == "check" else "ask"
+    run = svc.conversation.check if kind == "check" else svc.conversation.ask
     reply = await svc.run(run, logged.question)
     if isinstance(reply, Notice):
         await query.answer(reply.text[:200], show_alert=True)
         return
     await query.answer()
-    await deliver(update, context, reply, kind=logged.kind, question=logged.question, target=target)
+    await deliver(update, context, reply, kind=kind, question=logged.question, target=target)

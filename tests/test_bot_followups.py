@@ -130,10 +130,18 @@ async def test_ask_on_its_own_answers_the_message_without_context(
         press = alice.press(follow, alone)
         [answer] = await fake_telegram.wait_answers(press)
         await fake_telegram.wait_for(lambda: fake_telegram.callback_answer_for(press))
+        # "More" on a follow-up keeps its reading; its own button asks afresh too.
+        more = next(d for d in follow.callback_data if d.startswith("more:"))
+        [page] = await fake_telegram.wait_answers(alice.press(follow, more))
+        again = next(d for d in page.callback_data if d.startswith("alone:"))
+        [page_alone] = await fake_telegram.wait_answers(alice.press(page, again))
     assert read_line(follow) == READ_WITH + SUPSA
     assert read_line(answer) is None
     assert "Ask on its own" not in [b["text"] for b in answer.buttons]
     assert answer.plain_text != follow.plain_text
+    assert read_line(page) == READ_WITH + SUPSA
+    assert (page.plain_text or "").split("\n\n")[1].startswith("4. ")
+    assert page_alone.plain_text == answer.plain_text
 
 
 async def test_ask_on_its_own_for_a_forgotten_answer_gets_a_line(
