@@ -9,11 +9,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from sqlite_utils import Database
 
-from bot.conversation import Conversation, Notice
+from bot.conversation import Conversation, Notice, help_text
+from bot.followups import Asked, Followups
+from bot.questions import QuestionLog
 from bot.terminal import respond
 from retrieval.archive import Archive
 from retrieval.followup import MAX_CONTEXT_TURNS, chain, needs_context, reading
+from retrieval.migrations import migrations
+from retrieval.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -168,3 +173,32 @@ def test_ask_queries_after_an_unknown_line_is_a_clear_error(
         f"Error: {queries}, line 2: \"after\" names 'z', which is not the id of an earlier "
         'line; give the "id" of a line above it, or leave "after" out'
     )
+
+
+def test_a_question_log_from_before_issue_15_upgrades_on_open(db_path: Path) -> None:
+    db = Database(db_path)
+    migrations.apply(db, stop_before=["m014_remember_followup_context"])
+    db.execute(
+        "INSERT INTO bot_questions (asked_at, user_id, chat_id, kind, question, found, "
+        "passage_ids) VALUES ('2026-12-01T08:00:00.000000+00:00', 1001, 1001, 'ask', ?, 0, '[]')",
+        [KAZAKH],
+    )
+    db.conn.commit()
+    db.close()
+    store = Store(db_path)  # applies the pending migrations
+    logged = QuestionLog(store.db).get(1)
+    assert logged is not None and logged.question == KAZAKH and logged.context == []
+    followups = Followups(store.db)
+    # A reply to that old answer (its messages were never recorded) is a new question.
+    asked = Asked(chat_id=1001, user_id=1001, private=True, reply_to=7, replies=True)
+    assert followups.earlier(asked, 10) == []
+    followups.remember(1, chat_id=1001, user_id=1001, private=True, message_ids=[7])
+    assert followups.earlier(asked, 10) == [KAZAKH]
+    other_chat = Asked(chat_id=2002, user_id=1001, private=True, reply_to=7, replies=True)
+    assert followups.earlier(other_chat, 10) == []
+    store.close()
+
+
+def test_help_says_how_follow_ups_work() -> None:
+    assert "/new starts afresh" in help_text()
+    assert "new (or /new) starts afresh" in help_text(terminal=True)
