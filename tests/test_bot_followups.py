@@ -8,7 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from fake_telegram import FakeTelegram, SentMessage
+import pytest
+from fake_telegram import FakeTelegram, FakeUser, SentMessage
 
 from bot.followups import alone_data, parse_alone_data
 from retrieval.archive import Archive
@@ -19,6 +20,18 @@ KAZAKH = "who became prime minister of Kazakhstan after Kazhegeldin?"
 KAZAKH_BRIEF = "Fortnight in Review, Vol. 3, Issue 22"
 SUPSA = "when did the baku-supsa pipeline open?"
 READ_WITH = "Read with your earlier question: "
+
+
+@pytest.fixture
+def alice(fake_telegram: FakeTelegram) -> FakeUser:
+    """Return Alice, an allowed user of the bot."""
+    return fake_telegram.user(1001, "Alice")
+
+
+@pytest.fixture
+def sample_bot(start_bot: Start, sample_archive: Archive) -> Start:
+    """Return ``start(**settings)``: the bot running over the bundled sample archive."""
+    return lambda **settings: start_bot(sample_archive, **settings)
 
 
 def first_citation(answer: SentMessage) -> str:
@@ -44,14 +57,13 @@ def age_context(db_path: Path, minutes: int) -> None:
 
 
 async def test_private_follow_up_within_the_window_is_read_with_the_question(
-    start_bot: Start,
+    sample_bot: Start,
     fake_telegram: FakeTelegram,
-    sample_archive: Archive,
+    alice: FakeUser,
     db_path: Path,
     settle: Callable[[], Any],
 ) -> None:
-    alice = fake_telegram.user(1001, "Alice")
-    async with start_bot(sample_archive):
+    async with sample_bot():
         [first] = await fake_telegram.wait_answers(alice.send(KAZAKH))
         [follow] = await fake_telegram.wait_answers(alice.send("when did he take office?"))
         [complete] = await fake_telegram.wait_answers(
@@ -77,10 +89,9 @@ async def test_private_follow_up_within_the_window_is_read_with_the_question(
 
 
 async def test_a_follow_up_of_a_follow_up_keeps_the_subject(
-    start_bot: Start, fake_telegram: FakeTelegram, sample_archive: Archive
+    sample_bot: Start, fake_telegram: FakeTelegram, alice: FakeUser
 ) -> None:
-    alice = fake_telegram.user(1001, "Alice")
-    async with start_bot(sample_archive):
+    async with sample_bot():
         await fake_telegram.wait_answers(alice.send(KAZAKH))
         [second] = await fake_telegram.wait_answers(alice.send("when did parliament confirm him?"))
         [third] = await fake_telegram.wait_answers(
@@ -92,12 +103,11 @@ async def test_a_follow_up_of_a_follow_up_keeps_the_subject(
 
 
 async def test_group_replies_follow_the_answer_they_reply_to(
-    start_bot: Start, fake_telegram: FakeTelegram, sample_archive: Archive
+    sample_bot: Start, fake_telegram: FakeTelegram, alice: FakeUser
 ) -> None:
     team = fake_telegram.group(GROUP, "Analysts")
-    alice = fake_telegram.user(1001, "Alice")
     bob = fake_telegram.user(1002, "Bob")
-    async with start_bot(sample_archive):
+    async with sample_bot():
         [kazakh] = await fake_telegram.wait_answers(
             alice.send(f"@briefbot_test_bot {KAZAKH}", chat=team)
         )
@@ -119,10 +129,9 @@ async def test_group_replies_follow_the_answer_they_reply_to(
 
 
 async def test_ask_on_its_own_answers_the_message_without_context(
-    start_bot: Start, fake_telegram: FakeTelegram, sample_archive: Archive
+    sample_bot: Start, fake_telegram: FakeTelegram, alice: FakeUser
 ) -> None:
-    alice = fake_telegram.user(1001, "Alice")
-    async with start_bot(sample_archive):
+    async with sample_bot():
         await fake_telegram.wait_answers(alice.send(SUPSA))
         [follow] = await fake_telegram.wait_answers(alice.send("how much did it cost?"))
         alone = next(d for d in follow.callback_data if d.startswith("alone:"))
@@ -145,14 +154,13 @@ async def test_ask_on_its_own_answers_the_message_without_context(
 
 
 async def test_ask_on_its_own_for_a_forgotten_answer_gets_a_line(
-    start_bot: Start,
+    sample_bot: Start,
     fake_telegram: FakeTelegram,
-    sample_archive: Archive,
+    alice: FakeUser,
     db_path: Path,
     settle: Callable[[], Any],
 ) -> None:
-    alice = fake_telegram.user(1001, "Alice")
-    async with start_bot(sample_archive):
+    async with sample_bot():
         await fake_telegram.wait_answers(alice.send(SUPSA))
         [follow] = await fake_telegram.wait_answers(alice.send("how much did it cost?"))
         await settle()
@@ -173,10 +181,9 @@ def test_ask_on_its_own_data_is_parsed_strictly() -> None:
 
 
 async def test_new_forgets_the_context(
-    start_bot: Start, fake_telegram: FakeTelegram, sample_archive: Archive
+    sample_bot: Start, fake_telegram: FakeTelegram, alice: FakeUser
 ) -> None:
-    alice = fake_telegram.user(1001, "Alice")
-    async with start_bot(sample_archive):
+    async with sample_bot():
         await fake_telegram.wait_answers(alice.send(KAZAKH))
         [done] = await fake_telegram.wait_answers(alice.send("/new"))
         [after] = await fake_telegram.wait_answers(alice.send("when did he take office?"))
@@ -185,16 +192,15 @@ async def test_new_forgets_the_context(
 
 
 async def test_context_survives_a_restart(
-    start_bot: Start, fake_telegram: FakeTelegram, sample_archive: Archive
+    sample_bot: Start, fake_telegram: FakeTelegram, alice: FakeUser
 ) -> None:
     team = fake_telegram.group(GROUP, "Analysts")
-    alice = fake_telegram.user(1001, "Alice")
-    async with start_bot(sample_archive):
+    async with sample_bot():
         await fake_telegram.wait_answers(alice.send(KAZAKH))
         [in_group] = await fake_telegram.wait_answers(
             alice.send(f"@briefbot_test_bot {SUPSA}", chat=team)
         )
-    async with start_bot(sample_archive):
+    async with sample_bot():
         [private] = await fake_telegram.wait_answers(alice.send("when did he take office?"))
         [reply] = await fake_telegram.wait_answers(
             alice.reply_to(in_group, "how much did it cost?")
@@ -204,12 +210,11 @@ async def test_context_survives_a_restart(
 
 
 async def test_context_never_crosses_chats_or_users(
-    start_bot: Start, fake_telegram: FakeTelegram, sample_archive: Archive
+    sample_bot: Start, fake_telegram: FakeTelegram, alice: FakeUser
 ) -> None:
     team = fake_telegram.group(GROUP, "Analysts")
-    alice = fake_telegram.user(1001, "Alice")
     bob = fake_telegram.user(1002, "Bob")
-    async with start_bot(sample_archive):
+    async with sample_bot():
         await fake_telegram.wait_answers(alice.send(KAZAKH))
         [bobs] = await fake_telegram.wait_answers(bob.send("when did he take office?"))
         [in_group] = await fake_telegram.wait_answers(
@@ -220,10 +225,9 @@ async def test_context_never_crosses_chats_or_users(
 
 
 async def test_a_reply_to_a_message_that_is_no_answer_is_a_new_question(
-    start_bot: Start, fake_telegram: FakeTelegram, sample_archive: Archive
+    sample_bot: Start, fake_telegram: FakeTelegram, alice: FakeUser
 ) -> None:
-    alice = fake_telegram.user(1001, "Alice")
-    async with start_bot(sample_archive):
+    async with sample_bot():
         await fake_telegram.wait_answers(alice.send(KAZAKH))
         [help_text] = await fake_telegram.wait_answers(alice.send("/help"))
         [answer] = await fake_telegram.wait_answers(
@@ -234,14 +238,13 @@ async def test_a_reply_to_a_message_that_is_no_answer_is_a_new_question(
 
 
 async def test_a_reply_to_an_old_or_emptied_answer_is_a_new_question(
-    start_bot: Start,
+    sample_bot: Start,
     fake_telegram: FakeTelegram,
-    sample_archive: Archive,
+    alice: FakeUser,
     db_path: Path,
     settle: Callable[[], Any],
 ) -> None:
-    alice = fake_telegram.user(1001, "Alice")
-    async with start_bot(sample_archive, followup_minutes=0):
+    async with sample_bot(followup_minutes=0):
         [old] = await fake_telegram.wait_answers(alice.send(SUPSA))
         [kazakh] = await fake_telegram.wait_answers(alice.send(KAZAKH))
         await settle()
@@ -267,10 +270,9 @@ async def test_a_reply_to_an_old_or_emptied_answer_is_a_new_question(
 
 
 async def test_check_follows_the_same_rule(
-    start_bot: Start, fake_telegram: FakeTelegram, sample_archive: Archive
+    sample_bot: Start, fake_telegram: FakeTelegram, alice: FakeUser
 ) -> None:
-    alice = fake_telegram.user(1001, "Alice")
-    async with start_bot(sample_archive):
+    async with sample_bot():
         await fake_telegram.wait_answers(alice.send(KAZAKH))
         [check] = await fake_telegram.wait_answers(
             alice.send("/check and he was confirmed on October 12?")
