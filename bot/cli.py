@@ -240,7 +240,8 @@ def _answer_queries(archive: Archive, queries: Any, top: int, filters: Filters) 
             earlier = asked[str(after)]
         context = reading(text, earlier)
         data = _answer_json(archive, text, top, filters, context)
-        asked[str(qid)] = chain(context, text)
+        # A line that could not be asked (a malformed filter) is nothing to continue.
+        asked[str(qid)] = list(context) if data.get("reason") == "invalid" else chain(context, text)
         click.echo(json.dumps({"id": qid, **data}, ensure_ascii=False))
 
 
