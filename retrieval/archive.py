@@ -190,7 +190,8 @@ class Archive:
             return Ranking(terms, known, [], "no_match")
         if "date" in index.columns:
             year_terms = [*terms, *self.aliases.added(terms, matches)]
-            final = final + date_bonus(year_terms, index.columns["date"][positions], idf)
+            bonus = date_bonus(year_terms, list(index.columns["date"][positions]), idf)
+            final = np.add(final, bonus)
             again = np.lexsort((positions, -final))
             positions, final, own = positions[again], final[again], own[again]
         ids = [int(i) for i in index.ids[positions]]
