@@ -219,10 +219,10 @@ class Archive:
             return Ranking(terms, known, [], "no_match")
         if "date" in index.columns:
             year_terms = [*terms, *self.aliases.added(terms, matches)]
-            dates: Any = index.columns["date"][positions]
-            final = final + date_bonus(year_terms, dates, idf)
+            dates = list(index.columns["date"][positions])
+            final = np.add(final, date_bonus(year_terms, dates, idf))
             if context:
-                final += earlier_weight * date_bonus(list(context), dates, idf)
+                final = np.add(final, earlier_weight * date_bonus(list(context), dates, idf))
             again = np.lexsort((positions, -final))
             positions, final, own = positions[again], final[again], own[again]
         ids = [int(i) for i in index.ids[positions]]

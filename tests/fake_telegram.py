@@ -321,6 +321,12 @@ class InlineAnswer:
     results: list[JSON]
     params: JSON
 
+    @property
+    def button(self) -> JSON:
+        """Return the ``button`` parameter (shown above the results), decoded."""
+        button = self.params["button"]
+        return button if isinstance(button, dict) else json.loads(button)
+
 
 @dataclass
 class ChatAction:
