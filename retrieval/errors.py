@@ -55,3 +55,11 @@ class WatchLimitError(RetrievalError):
 
 class FeedError(RetrievalError):
     """A feed could not be fetched or is not RSS or Atom."""
+
+
+class NotAnArchiveError(RetrievalError):
+    """A database path names something that is not a briefbot database (left unchanged)."""
+
+
+class ArchiveWriteError(RetrievalError):
+    """The archive's database cannot be written: read-only, a full disk, or locked too long."""
