@@ -65,6 +65,7 @@ class IngestReport:
     rejected: list[Rejection] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     brief_ids: list[int] = field(default_factory=list)
+    waited: float = 0.0
 
     def add(self, summary: WriteSummary) -> None:
         """Count what one write did."""
@@ -427,6 +428,14 @@ class Ingester:
     def _store(self, briefs: list[Brief], source: str) -> None:
         """Write ``briefs`` in one transaction; a brief the store refuses rejects the batch."""
         try:
-            self.report.add(self.store.add_briefs(briefs))
+            summary = self.store.add_briefs(briefs)
         except BriefFormatError as exc:
             self.report.rejected.append(Rejection(source, exc.reason, exc.line))
+            return
+        if summary.waited and not self.report.waited:
+            self.report.notices.append(
+                f"{source}: waited {summary.waited:.1f} s for another process writing to the "
+                "archive (another ingest, or the bot); its briefs were stored after that"
+            )
+        self.report.waited += summary.waited
+        self.report.add(summary)
