@@ -340,7 +340,10 @@ def start(ctx: click.Context) -> None:
     """
     archive = open_archive(ctx.obj["db"])
     if archive.store.passage_count() == 0 and SAMPLE_DIR.is_dir():
-        report = archive.ingest([SAMPLE_DIR])
+        try:
+            report = archive.ingest([SAMPLE_DIR])
+        except RetrievalError as exc:
+            raise click.ClickException(f"cannot build the sample archive: {exc}") from exc
         click.echo(f"Built the sample archive in {ctx.obj['db']}: {report.summary()}", err=True)
     if os.environ.get("TELEGRAM_BOT_TOKEN"):
         run_cmd = cli.commands.get("run")

@@ -152,6 +152,10 @@ def _parse_int(literal: str) -> int | str:
     return int(literal) if len(literal) <= MAX_INT_LITERAL else _LongNumber(literal)
 
 
+# One decoder for every line: json.loads with options builds a new one per call.
+_DECODER = json.JSONDecoder(parse_int=_parse_int)
+
+
 def parse_record(line: str) -> Any:
     """Return the JSON value of one JSONL line.
 
@@ -160,7 +164,7 @@ def parse_record(line: str) -> Any:
             arrays or objects deeper than the parser can follow.
     """
     try:
-        return json.loads(line, parse_int=_parse_int)
+        return _DECODER.decode(line)
     except json.JSONDecodeError as exc:
         # Some messages end in "at" ("Unterminated string starting at"): no "at at column".
         at = "" if exc.msg.endswith(" at") else " at"
@@ -225,9 +229,12 @@ def _field(obj: dict[str, Any], name: str, *, limit: int | None = MAX_FIELD_CHAR
 
 def _replace_surrogates(text: str, name: str, notices: list[str] | None) -> str:
     """Return ``text`` with lone surrogates (invalid Unicode) replaced by U+FFFD, noting it."""
-    found = _SURROGATE_RE.findall(text)
-    if not found:
+    try:
+        text.encode("utf-8")  # the fast test: only surrogates fail to encode
         return text
+    except UnicodeEncodeError:
+        pass
+    found = _SURROGATE_RE.findall(text)
     if notices is not None:
         shown = ", ".join(sorted({f"\\u{ord(ch):04x}" for ch in found})[:3])
         notices.append(

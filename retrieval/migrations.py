@@ -303,6 +303,9 @@ def m003_log_archive_changes(db: Database) -> None:
     its history is not the database's (issue 17). Rows marked ``edit`` come from the triggers:
     passages changed in place, or a brief's indexed fields changed while it has passages (``Store``
     deletes a changed brief's passages before updating it, so its own updates never fire them).
+    Inserts need no trigger (one per passage would slow every ingest): a passage with a new id is
+    caught up like any other, and one slipped in below the highest id leaves the index a passage
+    short of the database, which the indexer notices at open and rebuilds.
     """
     db.execute(
         """
@@ -320,11 +323,6 @@ def m003_log_archive_changes(db: Database) -> None:
         "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM meta WHERE key = 'generation'"
     )
     db.execute(f"CREATE TRIGGER passages_log_edit AFTER UPDATE ON passages BEGIN {_LOG_EDIT} END")
-    db.execute(
-        "CREATE TRIGGER passages_log_insert_below AFTER INSERT ON passages "
-        "WHEN new.id < (SELECT seq FROM sqlite_sequence WHERE name = 'passages') "
-        f"BEGIN {_LOG_EDIT} END"
-    )
     db.execute(
         "CREATE TRIGGER briefs_log_edit AFTER UPDATE OF "
         "publication, volume, issue, date, title ON briefs "

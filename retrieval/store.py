@@ -485,7 +485,9 @@ class Store:
                 "WHERE publication = ? GROUP BY volume ORDER BY volume",
                 [row["publication"]],
             ):
-                issues = sorted(int(i) for i in (v["issues"] or "").split(",") if i)
+                # Only numbers: a value written by another tool must not break stats.
+                parts = (v["issues"] or "").split(",")
+                issues = sorted(int(i) for i in parts if i.isascii() and i.isdigit())
                 vols[str(v["volume"])] = issues
             row["volumes"] = vols
             pubs.append(row)
