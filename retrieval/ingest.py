@@ -103,6 +103,7 @@ def decode(data: bytes, source: str) -> tuple[str, str | None]:
         return data.decode("utf-8").replace(BOM, ""), None
     except UnicodeDecodeError:
         pass
+    data = data.replace(BOM.encode("utf-8"), b"")  # a UTF-8 file joined to a cp1251 one
     # Under cp1251 every byte from 0xC0 up is a Cyrillic letter, so Latin-1 text read that way
     # shows Cyrillic letters inside Latin words ("Sociйtй"); Russian gives whole Cyrillic words.
     as_1251 = data.decode("cp1251", errors="replace")

@@ -209,3 +209,12 @@ def test_parsing_time_grows_linearly(name: str) -> None:
         pytest.fail(f"parsing 1 MB of {name} took over 60 s")
     small, large = (float(x) for x in out.split())
     assert large / small < 6000, (small, large)
+
+
+def test_bom_is_dropped_from_a_file_that_is_not_utf8(archive: Archive, tmp_path: Path) -> None:
+    first = "Publication: Monitor Volume: 4 Issue: 7\n\nSoci\xe9t\xe9 G\xe9n\xe9rale lent.\n\n"
+    second = "Publication: Prism Volume: 3 Issue: 12\n\nTorugart pass border guards fled.\n"
+    path = tmp_path / "joined.txt"
+    path.write_bytes(first.encode("cp1252") + b"\xef\xbb\xbf" + second.encode())
+    report = archive.ingest([path])
+    assert (report.added, report.rejected) == (2, [])
