@@ -20,9 +20,11 @@ from retrieval.ingest import Ingester, decode, parse_record
 from retrieval.sentences import split_sentences
 from retrieval.store import Store
 
+# No example database: the tests leave no .hypothesis folder behind and run alike everywhere.
 FAST = settings(
     max_examples=60,
     deadline=None,
+    database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 
