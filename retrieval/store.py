@@ -51,6 +51,8 @@ class WriteSummary:
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 30_000
+HISTORY_KEPT = 100_000
+"""Changes kept in ``archive_changes``; a saved index older than that many writes is rebuilt."""
 
 
 class Store:
@@ -216,6 +218,12 @@ class Store:
                     "SELECT CAST(value AS INTEGER), lower(hex(randomblob(8))), 'write', ? "
                     "FROM meta WHERE key = 'generation'",
                     [now],
+                )
+                # Keep the history bounded: an index saved longer ago than this is rebuilt.
+                conn.execute(
+                    "DELETE FROM archive_changes WHERE generation <= "
+                    "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation') - ?",
+                    [HISTORY_KEPT],
                 )
             conn.commit()
         except BaseException as exc:

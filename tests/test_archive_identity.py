@@ -196,3 +196,28 @@ def _unblock(fifo: Path, worker: threading.Thread) -> None:
         with contextlib.suppress(OSError):  # no reader at this moment
             os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
         worker.join(0.1)
+
+
+def test_history_is_bounded_and_an_index_older_than_it_is_rebuilt(
+    fixture_archive: Archive,
+    db_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from retrieval import store as store_module
+    from retrieval.briefs import parse_briefs
+
+    fixture_archive.ask("pipeline")  # index saved at this generation
+    monkeypatch.setattr(store_module, "HISTORY_KEPT", 2)
+    for n in range(4):
+        fixture_archive.store.add_briefs(parse_briefs(OIL.replace("rose", f"rose {n}")))
+    rows = fixture_archive.store.db.execute("SELECT count(*) FROM archive_changes").fetchone()
+    assert rows[0] == 2
+    problem = fixture_archive.store.history_problem(1, "0" * 16)
+    assert problem is not None and "history this database does not have" in problem
+    caplog.set_level(logging.INFO)
+    fresh = Archive(db_path)
+    assert "rose 3" in fresh.ask("Caspian oil rose 3").hits[0].text
+    assert fresh.index().size == fresh.store.passage_count()
+    [line] = _rebuild_lines(caplog)
+    assert "history this database does not have" in line
