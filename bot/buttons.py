@@ -17,6 +17,8 @@ from bot.render import hit_html, render_html
 INLINE_RESULTS = 5
 INLINE_CACHE_SECONDS = 10
 INLINE_BUTTON_CHARS = 64
+INLINE_OFF_HINT = "Inline sharing is off here: ask me in a chat"
+"""All an inline query gets with ``BRIEFBOT_INLINE=off`` (a button, at most 64 characters)."""
 
 
 async def more_button(update: Update, context: Context) -> None:
@@ -78,9 +80,18 @@ async def stale_button(update: Update, context: Context) -> None:
 
 
 async def inline_query(update: Update, context: Context) -> None:
-    """``@bot question`` in any chat: offer the top passages, each inserting quote + citation."""
+    """``@bot question`` in any chat: offer the top passages, each inserting quote + citation;
+    with ``BRIEFBOT_INLINE=off``, nothing but a one-line hint."""
     query = update.inline_query
     if query is None:
+        return
+    if not services(context).settings.inline:
+        await query.answer(
+            [],
+            cache_time=INLINE_CACHE_SECONDS,
+            is_personal=True,
+            button=InlineQueryResultsButton(text=INLINE_OFF_HINT, start_parameter="help"),
+        )
         return
     text = query.query.strip()
     if not text:
@@ -107,6 +118,7 @@ async def inline_query(update: Update, context: Context) -> None:
         )
         return
     hits = reply.answer.hits
+    caveat = reply.answer.caveat
     question_id = await svc.run(
         svc.questions.record,
         kind="inline",
@@ -125,4 +137,10 @@ async def inline_query(update: Update, context: Context) -> None:
         )
         for hit in hits
     ]
-    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True)
+    # A low-confidence answer says so above the results, as the chat answer does.
+    button = (
+        InlineQueryResultsButton(text=shorten(caveat, INLINE_BUTTON_CHARS), start_parameter="help")
+        if caveat
+        else None
+    )
+    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True, button=button)

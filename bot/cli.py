@@ -12,7 +12,14 @@ from typing import Any
 import click
 from tqdm import tqdm
 
-from bot.render import render_brief_plain, render_plain, render_sources_plain
+from bot.conversation import Conversation, Notice
+from bot.render import (
+    render_brief_plain,
+    render_check_plain,
+    render_plain,
+    render_sources_plain,
+)
+from retrieval.aliases import load_aliases
 from retrieval.archive import DEFAULT_TOP, Archive
 from retrieval.briefs import FooterRules
 from retrieval.errors import ArchiveWriteError, RetrievalError
@@ -36,14 +43,18 @@ def configure_logging(verbose: bool = False) -> None:
 
 
 def open_archive(db: str) -> Archive:
-    """Return the archive at ``db``, turning a store error into a click error."""
+    """Return the archive at ``db``, with the bundled aliases plus the file named by
+    ``--aliases`` / ``BRIEFBOT_ALIASES`` if any, turning a store or alias error into a click
+    error."""
     if db == ":memory:":
         raise click.ClickException(
             "--db :memory: would keep nothing (an in-memory database is gone when the command "
             "ends); give a file, e.g. --db data/briefbot.db"
         )
+    ctx = click.get_current_context(silent=True)
+    extra = ctx.find_root().obj.get("aliases") if ctx is not None and ctx.find_root().obj else None
     try:
-        return Archive(db)
+        return Archive(db, aliases=load_aliases(extra))
     except RetrievalError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -85,12 +96,18 @@ def make_filters(
     show_default=True,
     help="SQLite database of the archive (env BRIEFBOT_DB).",
 )
+@click.option(
+    "--aliases",
+    envvar="BRIEFBOT_ALIASES",
+    metavar="PATH",
+    help="Your own alias file, read after the bundled one (env BRIEFBOT_ALIASES).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
 @click.pass_context
-def cli(ctx: click.Context, db: str, verbose: bool) -> None:
+def cli(ctx: click.Context, db: str, aliases: str | None, verbose: bool) -> None:
     """briefbot: ask questions of an archive of news briefs; answers are quoted and cited."""
     configure_logging(verbose)
-    ctx.obj = {"db": db}
+    ctx.obj = {"db": db, "aliases": aliases or None}
 
 
 @cli.command()
@@ -222,10 +239,35 @@ def _answer_json(archive: Archive, question: str, top: int, filters: Filters) ->
         return {
             "question": question,
             "found": False,
+            "confidence": "none",
             "hits": [],
             "reason": "invalid",
             "message": str(exc),
         }
+
+
+@cli.command()
+@click.argument("claim")
+@click.option("--top", "-n", type=click.IntRange(1, 10), default=DEFAULT_TOP, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_context
+def check(ctx: click.Context, claim: str, top: int, as_json: bool) -> None:
+    """Quote what bears on CLAIM and say which of its numbers and names the passages hold.
+
+    The twin of /check in Telegram: the same evidence and the same comparison. It never says
+    whether the claim is true. A long claim is checked sentence by sentence.
+    """
+    reply = Conversation(open_archive(ctx.obj["db"]), top=top).check(claim)
+    if isinstance(reply, Notice):
+        if as_json:
+            data = {"claim": claim, "found": False, "confidence": "none", "hits": []}
+            click.echo(json.dumps({**data, "message": reply.text}, ensure_ascii=False))
+            sys.exit(1)
+        raise click.ClickException(reply.text)
+    if as_json:
+        click.echo(json.dumps(reply.to_json(), ensure_ascii=False))
+        return
+    click.echo(render_check_plain(reply))
 
 
 @cli.command()
@@ -442,6 +484,63 @@ def digest_list(ctx: click.Context, as_json: bool) -> None:
         state = f"next {row['next']}" if row["active"] else f"stopped: {row['stop_reason']}"
         topics = f"; topics: {', '.join(row['topics'])}" if row["topics"] else ""
         click.echo(f"{row['chat_id']}: {row['time']} {row['timezone']}, {state}{topics}")
+
+
+# -- access (issue 12) -----------------------------------------------------------------------
+
+
+@cli.group()
+def access() -> None:
+    """Who may use the Telegram bot: the allowlist, where each rule came from, exposure."""
+
+
+@access.command("list")
+@click.option(
+    "--allowed",
+    envvar="BRIEFBOT_ALLOWED",
+    help="The bot's BRIEFBOT_ALLOWED (read from the environment by default).",
+)
+@click.option(
+    "--admins",
+    envvar="BRIEFBOT_ADMINS",
+    help="The bot's BRIEFBOT_ADMINS (read from the environment by default).",
+)
+@click.option(
+    "--inline",
+    envvar="BRIEFBOT_INLINE",
+    help="The bot's BRIEFBOT_INLINE, on or off (read from the environment; default on).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_context
+def access_list(
+    ctx: click.Context,
+    allowed: str | None,
+    admins: str | None,
+    inline: str | None,
+    as_json: bool,
+) -> None:
+    """Show allowed and denied users and groups, where each rule came from (BRIEFBOT_ALLOWED, or
+    /allow and /deny by whom and when), the groups the bot is in that are not allowed, inline
+    sharing and paused digests. Read-only; run it with the bot's environment."""
+    from bot.access import AccessList
+    from bot.audit import audit_json, audit_lines
+    from bot.config import ConfigError, parse_admins, parse_inline, parse_subjects
+    from retrieval.subscriptions import SubscriptionStore
+
+    try:
+        allowlist = parse_subjects(allowed, "BRIEFBOT_ALLOWED")
+        admin_ids = parse_admins(admins)
+        inline_on = parse_inline(inline)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    archive = open_archive(ctx.obj["db"])
+    rules = AccessList(archive.store.db, allowlist, admin_ids)
+    paused = [s for s in SubscriptionStore(archive.store).subscriptions() if s.paused]
+    if as_json:
+        data = audit_json(rules, inline=inline_on, paused=paused)
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo("\n".join(audit_lines(rules, inline=inline_on, paused=paused)))
 
 
 def main() -> None:

@@ -11,13 +11,27 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from retrieval.answer import Answer, Hit
+from retrieval.analyzer import analyze
+from retrieval.answer import Answer, Hit, format_date
 from retrieval.archive import DEFAULT_TOP, Archive
-from retrieval.check import ClaimCheck, bears_on, compare_claim
+from retrieval.check import (
+    ClaimCheck,
+    bears_on,
+    compare_claim,
+    extract_names,
+    name_term_held,
+)
 from retrieval.errors import RetrievalError
 from retrieval.query import parse_question
+from retrieval.sentences import split_sentences
 
 NOTHING_BEARS = "Nothing in the archive bears on this."
+LOW_EVIDENCE = (
+    "None of these passages states this directly; they are the closest the archive holds."
+)
+LONG_CLAIM_CHARS = 280
+"""A claim longer than this with several sentences is checked sentence by sentence."""
+MAX_CLAIM_SENTENCES = 12
 NO_MORE = "No more passages match that question."
 
 
@@ -86,7 +100,7 @@ COMMANDS: list[Command] = [
     Command(
         "stats",
         "",
-        "questions asked, unanswered questions, feedback",
+        "questions asked, unanswered questions, feedback, who has access",
         "/stats",
         admin=True,
         in_terminal=False,
@@ -136,6 +150,45 @@ class CheckReply:
     evidence: list[Hit] = field(default_factory=list)
     comparison: ClaimCheck | None = None
     message: str | None = None
+    confidence: str = "none"
+    parts: list[CheckReply] = field(default_factory=list)
+    """For a long claim, one check per sentence (``evidence`` then holds all of theirs)."""
+
+    @property
+    def caveat(self) -> str | None:
+        """Return the line to show above evidence that bears on the claim only loosely."""
+        if self.evidence and self.confidence == "low" and not self.parts:
+            return LOW_EVIDENCE
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the check as ``briefbot check --json`` documents it."""
+        data: dict[str, Any] = {
+            "claim": self.claim,
+            "found": bool(self.evidence),
+            "confidence": self.confidence if self.evidence else "none",
+            "hits": [h.to_json() for h in self.evidence],
+        }
+        if self.comparison is not None:
+            data.update(comparison_json(self.comparison))
+        if self.parts:
+            data["sentences"] = [part.to_json() for part in self.parts]
+        if not self.evidence:
+            data["message"] = self.message
+        return data
+
+
+def comparison_json(check: ClaimCheck) -> dict[str, Any]:
+    """Return the numbers and names of a claim found and not found in the evidence, as JSON."""
+    return {
+        "numbers_found": [q.text for q in check.numbers_found],
+        "numbers_missing": [
+            {"number": m.claim.text, "evidence_gives": [q.text for q in m.evidence_gives]}
+            for m in check.numbers_missing
+        ],
+        "names_found": list(check.names_found),
+        "names_missing": list(check.names_missing),
+    }
 
 
 @dataclass
@@ -163,9 +216,14 @@ def usage(name: str) -> str:
 
 
 def help_text(
-    *, bot_username: str | None = None, admin: bool = False, terminal: bool = False
+    *,
+    bot_username: str | None = None,
+    admin: bool = False,
+    terminal: bool = False,
+    inline: bool = True,
 ) -> str:
-    """Return /help: every command with one example, the filters, and how groups and inline work.
+    """Return /help: every command with one example, the filters, and how groups and inline work
+    (``inline``: whether ``BRIEFBOT_INLINE`` lets users share passages into any chat).
 
     Admin commands are listed for admins only; the terminal lists only what it supports.
     """
@@ -190,8 +248,14 @@ def help_text(
         lines.append(
             f"Under each answer: More (or type more), Full brief, and 👍/👎 to tell us how it "
             f"did.\n"
-            f"In groups I answer /ask, /check, messages that mention {name} and replies to my "
-            f"messages.\nIn any chat, type {name} and a question to share a quote."
+            f"In groups the bot's admins have allowed, I answer /ask, /check, messages that "
+            f"mention {name} and replies to my messages; in other groups, nothing from the "
+            f"archive.\n"
+            + (
+                f"In any chat, type {name} and a question to share a quote."
+                if inline
+                else "Inline sharing is off here: ask me in a chat where I answer."
+            )
         )
     return "\n".join(lines)
 
@@ -242,23 +306,96 @@ class Conversation:
         """Return the passages that bear on ``claim`` and which of its numbers and names they hold.
 
         A passage bears on the claim when it shares at least half the claim's search terms (see
-        ``retrieval.check.bears_on``). Nothing here says whether the claim is right.
+        ``retrieval.check.bears_on``); passages naming what the claim is about (its most specific
+        name the archive holds) come first. A claim of several sentences is checked sentence by
+        sentence, each with its best passage, when it is longer than ``LONG_CLAIM_CHARS`` or no
+        passage bears on all of it. Nothing here says whether the claim is
+        right.
         """
         if not claim.strip():
             return Notice(usage("check"))
         try:
+            parse_question(claim)
+        except RetrievalError as exc:
+            return Notice(_sentence(str(exc)))
+        sentences = [claim[s:e].strip() for s, e in split_sentences(claim) if analyze(claim[s:e])]
+        if len(sentences) > 1 and len(claim) > LONG_CLAIM_CHARS:
+            return self._check_sentences(claim, sentences[:MAX_CLAIM_SENTENCES])
+        whole = self._check_one(claim, self.top)
+        if len(sentences) > 1 and isinstance(whole, CheckReply) and not whole.evidence:
+            # No passage bears on all of it at once: its sentences may each have their own.
+            return self._check_sentences(claim, sentences[:MAX_CLAIM_SENTENCES])
+        return whole
+
+    def _check_one(self, claim: str, top: int) -> CheckReply | Notice:
+        """Return the check of one claim with up to ``top`` passages of evidence."""
+        try:
             words, _ = parse_question(claim)
-            answer = self.archive.ask(claim, top=self.top * 2)
+            answer = self.archive.ask(claim, top=max(top * 4, 12))
         except RetrievalError as exc:
             return Notice(_sentence(str(exc)))
         if answer.reason in ("empty_archive", "nothing_to_search"):
             return CheckReply(claim, message=answer.message)
-        bearing = [h for h in answer.hits if bears_on(words, h.text)][: self.top]
+        bearing = [h for h in answer.hits if bears_on(words, h.text)]
+        subject = self.subject_terms(words)
+        if subject:
+            # Lead with what the claim is about: passages that name its subject (in any of its
+            # spellings) come first.
+            aliases = self.archive.aliases
+
+            def names_subject(hit: Hit) -> bool:
+                held = set(analyze(hit.text))
+                return all(name_term_held(t, held, aliases) for t in subject)
+
+            bearing.sort(key=lambda h: not names_subject(h))
         # Number the evidence 1, 2, 3 as shown, not by the rank each had among all hits.
-        evidence = [replace(h, rank=n) for n, h in enumerate(bearing, start=1)]
+        evidence = [replace(h, rank=n) for n, h in enumerate(bearing[:top], start=1)]
         if not evidence:
             return CheckReply(claim, message=NOTHING_BEARS)
-        return CheckReply(claim, evidence, compare_claim(words, [h.text for h in evidence]))
+        # A brief's date is evidence too: its text rarely repeats the year it was written in.
+        texts = [
+            f"{h.text} ({format_date(h.citation.date)})" if h.citation.date else h.text
+            for h in evidence
+        ]
+        comparison = compare_claim(words, texts, aliases=self.archive.aliases)
+        return CheckReply(claim, evidence, comparison, confidence=answer.confidence)
+
+    def _check_sentences(self, claim: str, sentences: list[str]) -> CheckReply:
+        """Return the check of a long claim: one part per sentence, each with its best passage."""
+        parts: list[CheckReply] = []
+        evidence: list[Hit] = []
+        for sentence in sentences:
+            part = self._check_one(sentence, 1)
+            if isinstance(part, Notice):
+                part = CheckReply(sentence, message=part.text)
+            part.evidence = [
+                replace(h, rank=len(evidence) + n) for n, h in enumerate(part.evidence, start=1)
+            ]
+            evidence.extend(part.evidence)
+            parts.append(part)
+        confidence = "high" if any(p.confidence == "high" for p in parts) else "low"
+        return CheckReply(
+            claim,
+            evidence,
+            None,
+            message=None if evidence else NOTHING_BEARS,
+            confidence=confidence if evidence else "none",
+            parts=parts,
+        )
+
+    def subject_terms(self, claim: str) -> set[str]:
+        """Return the search terms of the most specific name in ``claim`` that the archive holds
+        (the rarest by idf), or an empty set when it names nothing the archive knows."""
+        index = self.archive.index()
+        best: tuple[float, set[str]] = (0.0, set())
+        for name in extract_names(claim):
+            terms = analyze(name)
+            if not terms or len(index.known_terms(terms)) < len(set(terms)):
+                continue
+            weight = sum(index.term_idf(t) for t in set(terms))
+            if weight > best[0]:
+                best = (weight, set(terms))
+        return best[1]
 
     def brief(self, args: str) -> BriefReply | Notice:
         """Return the whole briefs of the issue named in ``args`` ("Monitor 4 139")."""

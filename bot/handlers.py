@@ -29,7 +29,7 @@ from telegram.constants import ChatAction, ChatType, MessageEntityType
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 
-from bot.access import AccessList, RateLimiter, Who
+from bot.access import AccessList, RateLimiter, Verdict, Who
 from bot.config import Settings
 from bot.conversation import (
     COMMANDS,
@@ -89,6 +89,14 @@ def refusal_line(who: Who, *, group: bool = False) -> str:
     )
 
 
+def not_listed_line(chat_id: int) -> str:
+    """Return the one line an allowed member gets in a group that is not allowed."""
+    return (
+        f"This group (chat id {chat_id}) is not on the bot's list, so I post nothing from the "
+        f"archive here; a bot admin can add it with /allow {chat_id}"
+    )
+
+
 def rate_line(services_: BotServices, user_id: int) -> str:
     """Return the one polite line for someone over the rate limit."""
     wait = services_.limiter.retry_in(user_id)
@@ -142,24 +150,56 @@ def _is_for_us(update: Update, context: Context) -> bool:
     return addressed_text(message, bot.id, bot.username) is not None
 
 
+def _is_admin_command(update: Update, access: AccessList) -> bool:
+    """Return whether the update is an admin's /allow or /deny (they work in any chat, so an
+    admin can allow a group from inside it)."""
+    message = update.message
+    if message is None or message.from_user is None or not message.text:
+        return False
+    name = message.text.split(None, 1)[0].partition("@")[0].lower()
+    return name in ("/allow", "/deny") and access.is_admin(message.from_user.id)
+
+
+async def _learn_chat(update: Update, svc: BotServices) -> None:
+    """Remember the chat an update came from, and whether the bot is still in it (the access
+    audit lists groups the bot is in that are not allowed); writes only what changed."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    member = update.my_chat_member
+    status = member.new_chat_member.status if member else None
+    record = svc.access.seen_chat(chat.id, chat.type, chat.title, chat.username, status=status)
+    if record is not None:
+        await svc.run(svc.access.save_chat, record)
+
+
 async def gate(update: Update, context: Context) -> None:
     """Let allowed people through; refuse everyone else in one line, with no archive content.
 
-    Runs before every other handler (group -1). Stops the update for strangers and for updates
-    that are not for the bot (edits, chatter, channel posts).
+    Runs before every other handler (group -1). In a group the chat must be allowed, whoever
+    asks (everyone in it reads the answer); an allowed member of a group that is not gets one
+    line saying so. Stops the update for strangers and for updates that are not for the bot
+    (edits, chatter, channel posts).
     """
     svc = services(context)
+    await _learn_chat(update, svc)
     user = update.effective_user
     if user is None:
         raise ApplicationHandlerStop
     chat = update.effective_chat
     who = Who(user.id, user.username, chat.id if chat and not update.inline_query else None)
-    if svc.access.allows(who):
+    verdict = svc.access.decide(who)
+    if verdict is Verdict.ALLOWED:
+        return
+    if verdict is Verdict.GROUP_NOT_LISTED and _is_admin_command(update, svc.access):
         return
     if not _is_for_us(update, context):
         raise ApplicationHandlerStop
-    logger.info("Refused user %s in chat %s", user.id, who.chat_id)
-    line = refusal_line(who, group=bool(chat and chat.type in GROUPS))
+    logger.info("Refused user %s in chat %s (%s)", user.id, who.chat_id, verdict.value)
+    if verdict is Verdict.GROUP_NOT_LISTED and who.chat_id is not None:
+        line = not_listed_line(who.chat_id)
+    else:
+        line = refusal_line(who, group=bool(chat and chat.type in GROUPS))
     if update.callback_query:
         await update.callback_query.answer(line[:200], show_alert=True)
     elif update.inline_query:
@@ -325,7 +365,11 @@ async def start(update: Update, context: Context) -> None:
     if context.args == ["access"]:
         await message.reply_text(escape("You have access. Ask me anything about the archive."))
         return
-    text = help_text(bot_username=context.bot.username, admin=svc.access.is_admin(user.id))
+    text = help_text(
+        bot_username=context.bot.username,
+        admin=svc.access.is_admin(user.id),
+        inline=svc.settings.inline,
+    )
     await message.reply_text(escape(f"{text}\n\n(Your Telegram user id is {user.id}.)"))
 
 
@@ -336,7 +380,11 @@ async def help_command(update: Update, context: Context) -> None:
     if message is None or user is None:
         return
     svc = services(context)
-    text = help_text(bot_username=context.bot.username, admin=svc.access.is_admin(user.id))
+    text = help_text(
+        bot_username=context.bot.username,
+        admin=svc.access.is_admin(user.id),
+        inline=svc.settings.inline,
+    )
     await message.reply_text(escape(text))
 
 

@@ -54,7 +54,7 @@ def render_plain(answer: Answer) -> str:
     """Return an answer as terminal text: numbered quotes, each with its citation."""
     if not answer.found:
         return answer.message or "Nothing in the archive matches that question."
-    blocks = []
+    blocks = [answer.caveat] if answer.caveat else []
     for hit in answer.hits:
         blocks.append(f"{hit.rank}. “{quote_plain(hit)}”\n   — {hit.citation.render()}")
     return "\n\n".join(blocks)
@@ -133,14 +133,27 @@ def comparison_lines(check: ClaimCheck) -> list[str]:
 
 
 def render_check_plain(reply: CheckReply) -> str:
-    """Return a /check reply as terminal text: the passages, then the comparison."""
-    if not reply.evidence or reply.comparison is None:
+    """Return a /check reply as terminal text: the passages, then the comparison (per sentence
+    for a long claim)."""
+    if not reply.evidence:
         return reply.message or "Nothing in the archive bears on this."
-    blocks = [
+    if reply.parts:
+        blocks = []
+        for n, part in enumerate(reply.parts, start=1):
+            blocks.append(f"[{n}] {part.claim}")
+            blocks.append(_indent(render_check_plain(part)))
+        return "\n\n".join(blocks)
+    blocks = [reply.caveat] if reply.caveat else []
+    blocks += [
         f"{hit.rank}. “{quote_plain(hit)}”\n   — {hit.citation.render()}" for hit in reply.evidence
     ]
-    blocks.append("\n".join(comparison_lines(reply.comparison)))
+    if reply.comparison is not None:
+        blocks.append("\n".join(comparison_lines(reply.comparison)))
     return "\n\n".join(blocks)
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"    {line}" if line else line for line in text.split("\n"))
 
 
 def render_text(reply: Reply) -> str:
@@ -267,20 +280,38 @@ def hit_html(hit: Hit, *, numbered: bool = True) -> str:
 
 
 def render_answer_html(answer: Answer) -> list[str]:
-    """Return an answer as Telegram messages: one block per passage, or the reason for none."""
+    """Return an answer as Telegram messages: one block per passage (under a caveat line when
+    none answers directly), or the reason for none."""
     if not answer.found:
         return [escape(answer.message or "Nothing in the archive matches that question.")]
-    return split_html("\n\n".join(hit_html(h) for h in answer.hits))
+    blocks = [f"<i>{escape(answer.caveat)}</i>"] if answer.caveat else []
+    return split_html("\n\n".join([*blocks, *(hit_html(h) for h in answer.hits)]))
+
+
+def _check_blocks(reply: CheckReply) -> list[str]:
+    """Return the HTML blocks of one checked claim: caveat, passages, comparison."""
+    if not reply.evidence:
+        return [escape(reply.message or "Nothing in the archive bears on this.")]
+    blocks = [f"<i>{escape(reply.caveat)}</i>"] if reply.caveat else []
+    blocks += [hit_html(h) for h in reply.evidence]
+    if reply.comparison is not None:
+        lines = comparison_lines(reply.comparison)
+        blocks.append("\n".join([f"<b>{escape(lines[0])}</b>", *map(escape, lines[1:])]))
+    return blocks
 
 
 def render_check_html(reply: CheckReply) -> list[str]:
-    """Return a /check reply as Telegram messages: the passages, then what they contain."""
-    if not reply.evidence or reply.comparison is None:
+    """Return a /check reply as Telegram messages: the passages, then what they contain; a long
+    claim sentence by sentence."""
+    if not reply.evidence:
         return [escape(reply.message or "Nothing in the archive bears on this.")]
-    blocks = [f"Passages that bear on “{escape(reply.claim)}”:"]
-    blocks += [hit_html(h) for h in reply.evidence]
-    lines = comparison_lines(reply.comparison)
-    blocks.append("\n".join([f"<b>{escape(lines[0])}</b>", *map(escape, lines[1:])]))
+    if not reply.parts:
+        blocks = [f"Passages that bear on “{escape(reply.claim)}”:", *_check_blocks(reply)]
+        return split_html("\n\n".join(blocks))
+    blocks = [f"The claim, sentence by sentence ({len(reply.parts)}):"]
+    for n, part in enumerate(reply.parts, start=1):
+        blocks.append(f"<b>[{n}]</b> “{escape(part.claim)}”")
+        blocks += _check_blocks(part)
     return split_html("\n\n".join(blocks))
 
 

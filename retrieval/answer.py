@@ -15,6 +15,9 @@ from retrieval.sentences import split_sentences
 
 NOT_FOUND = "Nothing in the archive matches that question."
 EMPTY_ARCHIVE = "The archive is empty — run briefbot ingest to add briefs."
+LOW_CONFIDENCE = (
+    "None of these passages answers that directly; they are the closest the archive holds."
+)
 NOTHING_TO_SEARCH = "Nothing to search for: the question has only common words or punctuation."
 
 
@@ -124,17 +127,25 @@ class Answer:
     message: str | None = None
     offset: int = 0
     total: int = 0
+    confidence: str = "none"
 
     @property
     def found(self) -> bool:
-        """Return whether any passage answers the question."""
+        """Return whether any passage is shown (confidence ``high`` or ``low``)."""
         return bool(self.hits)
 
+    @property
+    def caveat(self) -> str | None:
+        """Return the line to show above the passages of a ``low`` answer, else None."""
+        return LOW_CONFIDENCE if self.found and self.confidence == "low" else None
+
     def to_json(self) -> dict[str, Any]:
-        """Return ``{"question", "found", "hits": [...]}`` (plus ``reason`` when not found)."""
+        """Return ``{"question", "found", "confidence", "hits": [...]}`` (plus ``reason`` and
+        ``message`` when nothing was found)."""
         data: dict[str, Any] = {
             "question": self.question,
             "found": self.found,
+            "confidence": self.confidence if self.found else "none",
             "hits": [h.to_json() for h in self.hits],
         }
         if not self.found:
@@ -173,8 +184,10 @@ _DATE_RE = re.compile(
     r"|September|October|November|December|century|centuries)\b"
 )
 _NUMBER_RE = re.compile(
-    r"\d+|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty"
-    r"|fifty|hundred|thousand|million|billion|dozen|half|percent)\b",
+    r"\d+|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
+    r"|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy"
+    r"|eighty|ninety|hundred|hundreds|thousand|thousands|million|millions|billion|billions"
+    r"|dozen|dozens|half|third|thirds|quarter|quarters|percent)\b",
     re.IGNORECASE,
 )
 _NAME_RE = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")

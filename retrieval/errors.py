@@ -63,3 +63,7 @@ class NotAnArchiveError(RetrievalError):
 
 class ArchiveWriteError(RetrievalError):
     """The archive's database cannot be written: read-only, a full disk, or locked too long."""
+
+
+class AliasFileError(RetrievalError):
+    """An alias file cannot be read or has a malformed line (the file and line are named)."""

@@ -279,6 +279,43 @@ def m023_create_admin_notices(db: Database) -> None:
     )
 
 
+# -- appended later (migrations run in the order they are registered; numbers keep the ranges) --
+
+
+@migrations()
+def m013_create_bot_chats(db: Database) -> None:
+    """Create ``bot_chats``: every chat the bot has had an update from (issue 12's audit).
+
+    The access audit lists the groups the bot is in that are not allowed; a private chat's row keeps
+    its user's @username, so a daily digest can check an ``@username`` entry with no one asking.
+    ``left_at`` is set when the bot leaves or is removed (``my_chat_member``).
+    """
+    db.execute(
+        """
+        CREATE TABLE bot_chats (
+            chat_id INTEGER PRIMARY KEY,
+            type TEXT NOT NULL,
+            title TEXT,
+            username TEXT,
+            first_seen_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            left_at TEXT
+        )
+        """
+    )
+
+
+@migrations()
+def m024_add_subscription_pause(db: Database) -> None:
+    """Add ``paused_at`` and ``pause_reason`` to ``subscriptions``.
+
+    A chat that is no longer allowed keeps its subscription (time, topics, mark) but gets no digest
+    until it is allowed again (issue 12); NULL means not paused.
+    """
+    db.execute("ALTER TABLE subscriptions ADD COLUMN paused_at TEXT")
+    db.execute("ALTER TABLE subscriptions ADD COLUMN pause_reason TEXT")
+
+
 # -- the archive's history (issue 17) ----------------------------------------------------------
 
 # What a trigger runs when rows the index is built from change outside ``Store``'s write path

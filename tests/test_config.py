@@ -40,6 +40,26 @@ def test_environment_is_read() -> None:
     assert settings.db == "x.db"
 
 
+@pytest.mark.parametrize(
+    ("value", "inline"), [(None, True), ("on", True), (" OFF ", False), ("Off", False)]
+)
+def test_inline_is_on_or_off(value: str | None, inline: bool) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN}
+    if value is not None:
+        env["BRIEFBOT_INLINE"] = value
+    assert load_settings(env).inline is inline
+
+
+@pytest.mark.parametrize("value", ["yes", "0", "of"])
+def test_a_bad_inline_setting_is_a_clear_error(value: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "BRIEFBOT_INLINE": value})
+    assert str(error.value) == (
+        f"BRIEFBOT_INLINE {value!r} is neither on nor off; write BRIEFBOT_INLINE=on (allowed "
+        "users may share passages into any chat with @botname) or BRIEFBOT_INLINE=off"
+    )
+
+
 def test_options_win_over_the_environment() -> None:
     settings = load_settings(
         {"TELEGRAM_BOT_TOKEN": TOKEN, "BRIEFBOT_RATE_LIMIT": "5"}, rate_limit=7, db="y.db"
