@@ -250,3 +250,60 @@ def test_full_disk_during_ingest_is_one_line(tmp_path: Path) -> None:
     assert "the disk is full; free some space and run it again" in line
     assert "(0 added, 0 updated, 0 unchanged, 0 rejected before it)" in line
     assert "Traceback" not in result.stderr
+
+
+def test_a_writer_locked_out_too_long_is_one_line(
+    db_path: Path, briefs_dir: Path, run_cli: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from retrieval import store as store_module
+
+    Store(db_path).close()
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 1000)
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        result = run_cli("ingest", str(briefs_dir / "monitor-4-142.txt"))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: cannot write to {db_path} (database is locked): another process kept it locked "
+        "for over 1 s; run it again when that one has finished; nothing of the interrupted "
+        "write was stored (0 added, 0 updated, 0 unchanged, 0 rejected before it)\n"
+    )
+
+
+def test_read_only_database_that_needs_an_upgrade_says_so(tmp_path: Path) -> None:
+    from sqlite_utils import Database
+
+    from retrieval.migrations import migrations
+
+    path = tmp_path / "old.db"
+    db = Database(path)
+    migrations.apply(db, stop_before="m003_log_archive_changes")
+    db.close()
+    undo = _read_only_file(path)
+    try:
+        result = _cli("--db", str(path), "ask", "oil")
+    finally:
+        undo()
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {path} needs an upgrade by this briefbot but the file is read-only; make it "
+        "writable once (chmod u+w on the file and its folder) and run briefbot again\n"
+    )
+
+
+@pytest.mark.skipif(
+    os.geteuid() == 0 and shutil.which("unshare") is None, reason="root needs unshare"
+)
+def test_new_database_in_a_read_only_folder_is_one_line(tmp_path: Path, briefs_dir: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    result = _in_read_only_folder(folder, "--db", str(folder / "new.db"), "ingest", str(briefs_dir))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Error: cannot create the database {folder / 'new.db'}: its folder {folder} is "
+        "read-only; give a path in a writable folder\n"
+    )
