@@ -3,6 +3,7 @@ and a full disk, each one clear line (#17)."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -10,7 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -149,14 +150,27 @@ def test_two_ingests_of_the_same_files_at_once_both_succeed(
 # -- read-only places and a full disk -----------------------------------------------------------
 
 
-def _read_only_file(path: Path) -> Callable[[], None]:
-    """Make ``path`` read-only, for root too (root ignores file modes: the immutable attribute);
-    return what undoes it."""
+@contextlib.contextmanager
+def _read_only_file(path: Path) -> Iterator[None]:
+    """Keep ``path`` read-only inside the block, for root too (root ignores file modes: the
+    immutable attribute)."""
     if os.geteuid() == 0:
         subprocess.run(["chattr", "+i", str(path)], check=True)
-        return lambda: subprocess.run(["chattr", "-i", str(path)], check=True)
-    path.chmod(0o444)
-    return lambda: path.chmod(0o644)
+    else:
+        path.chmod(0o444)
+    try:
+        yield
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        else:
+            path.chmod(0o644)
+
+
+# Root ignores file modes: a read-only folder needs a read-only bind mount in a mount namespace.
+needs_read_only_folder = pytest.mark.skipif(
+    os.geteuid() == 0 and shutil.which("unshare") is None, reason="root needs unshare"
+)
 
 
 def _in_read_only_folder(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -187,12 +201,9 @@ def built(tmp_path: Path, briefs_dir: Path) -> Path:
 def test_read_only_database_file_can_be_asked_and_ingest_says_why_not(
     built: Path, briefs_dir: Path
 ) -> None:
-    undo = _read_only_file(built)
-    try:
+    with _read_only_file(built):
         asked = _cli("--db", str(built), "ask", "Caspian oil tariff")
         ingested = _cli("--db", str(built), "ingest", str(briefs_dir))
-    finally:
-        undo()
     assert asked.exit_code == 0, asked.output
     assert "Caspian pipeline talks stall" in asked.stdout
     assert ingested.exit_code == 1
@@ -202,9 +213,7 @@ def test_read_only_database_file_can_be_asked_and_ingest_says_why_not(
     )
 
 
-@pytest.mark.skipif(
-    os.geteuid() == 0 and shutil.which("unshare") is None, reason="root needs unshare"
-)
+@needs_read_only_folder
 def test_database_in_read_only_folder_can_be_asked_and_ingest_says_why_not(
     built: Path, briefs_dir: Path
 ) -> None:
@@ -283,11 +292,8 @@ def test_read_only_database_that_needs_an_upgrade_says_so(tmp_path: Path) -> Non
     db = Database(path)
     migrations.apply(db, stop_before="m003_log_archive_changes")
     db.close()
-    undo = _read_only_file(path)
-    try:
+    with _read_only_file(path):
         result = _cli("--db", str(path), "ask", "oil")
-    finally:
-        undo()
     assert result.exit_code == 1
     assert result.stderr == (
         f"Error: {path} needs an upgrade by this briefbot but the file is read-only; make it "
@@ -295,9 +301,7 @@ def test_read_only_database_that_needs_an_upgrade_says_so(tmp_path: Path) -> Non
     )
 
 
-@pytest.mark.skipif(
-    os.geteuid() == 0 and shutil.which("unshare") is None, reason="root needs unshare"
-)
+@needs_read_only_folder
 def test_new_database_in_a_read_only_folder_is_one_line(tmp_path: Path, briefs_dir: Path) -> None:
     folder = tmp_path / "ro"
     folder.mkdir()
