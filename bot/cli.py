@@ -21,11 +21,19 @@ from bot.render import (
     render_sources_plain,
 )
 from retrieval.aliases import load_aliases
+from retrieval.answer import removal_line
 from retrieval.archive import DEFAULT_TOP, Archive
 from retrieval.briefs import FooterRules
 from retrieval.errors import ArchiveWriteError, RetrievalError
 from retrieval.followup import chain, reading
-from retrieval.ingest import DEFAULT_MAX_BYTES, Ingester, Rejection, display_path, iter_files
+from retrieval.ingest import (
+    DEFAULT_MAX_BYTES,
+    Ingester,
+    Rejection,
+    display_path,
+    iter_sources,
+    skipped_line,
+)
 from retrieval.query import Filters, check_date
 
 DEFAULT_DB = "data/briefbot.db"
@@ -109,7 +117,7 @@ def make_filters(
 def cli(ctx: click.Context, db: str, aliases: str | None, verbose: bool) -> None:
     """briefbot: ask questions of an archive of news briefs; answers are quoted and cited."""
     configure_logging(verbose)
-    ctx.obj = {"db": db, "aliases": aliases or None}
+    ctx.obj = {"db": db, "aliases": aliases or None, "verbose": verbose}
 
 
 @cli.command()
@@ -127,6 +135,10 @@ def cli(ctx: click.Context, db: str, aliases: str | None, verbose: bool) -> None
     help="Refuse files larger than this many MB.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary and rejections.")
+@click.option("--verbose", "-v", is_flag=True, help="List the files skipped in folders.")
+@click.option(
+    "--no-index", is_flag=True, help="Do not bring the saved index up to date at the end."
+)
 @click.pass_context
 def ingest(
     ctx: click.Context,
@@ -134,6 +146,8 @@ def ingest(
     footer_pattern: tuple[str, ...],
     max_size: float,
     quiet: bool,
+    verbose: bool,
+    no_index: bool,
 ) -> None:
     """Add brief files or folders (text or JSONL; - reads stdin) to the archive.
 
@@ -147,8 +161,11 @@ def ingest(
     ingester = Ingester(archive.store, footer=footer, max_bytes=int(max_size * 1e6))
     missing = [p for p in paths if p != "-" and not Path(p).exists()]
     present = [p for p in paths if p != "-" and p not in missing]
-    files = [p for p in paths if p == "-"] + list(iter_files(present))
-    show_bar = not quiet and len(files) > 20 and sys.stderr.isatty()
+    skipped: list[Path] = []
+    files: list[tuple[str | Path, str | None]] = [(p, None) for p in paths if p == "-"]
+    files += list(iter_sources(present, skipped))
+    on_terminal = not quiet and sys.stderr.isatty()
+    show_bar = on_terminal and len(files) > 1
     if archive.store.read_only:
         raise click.ClickException(
             f"cannot ingest into {ctx.obj['db']}: {archive.store.read_only}; make it writable "
@@ -156,11 +173,11 @@ def ingest(
         )
     try:
         with tqdm(total=len(files), unit="file", disable=not show_bar, file=sys.stderr) as bar:
-            for file in files:
+            for file, origin in files:
                 if file == "-":
                     ingester.ingest_stream(sys.stdin.buffer, "<stdin>")
                 else:
-                    ingester.ingest_file(Path(file))
+                    ingester.ingest_file(Path(file), origin=origin)
                 bar.update(1)
     except ArchiveWriteError as exc:
         # A full disk or a database gone read-only: the files before this one are stored.
@@ -172,9 +189,45 @@ def ingest(
         click.echo(notice, err=True)
     for rejection in report.rejected:
         click.echo(f"rejected: {rejection}", err=True)
+    line = skipped_line(skipped)
+    verbose = verbose or bool(ctx.obj.get("verbose"))
+    if line:
+        click.echo(line + ("" if verbose else "; -v lists them"), err=True)
+        if verbose:
+            for skipped_path in skipped:
+                click.echo(f"skipped: {display_path(skipped_path)}", err=True)
     click.echo(f"{report.summary()} ({archive.store.passage_count()} passages in the archive)")
+    if not no_index:
+        _update_index(archive, quiet=quiet, bar=on_terminal)
     if report.rejected:
         sys.exit(1)
+
+
+def _update_index(archive: Archive, *, quiet: bool, bar: bool) -> None:
+    """Bring the saved index up to date, so the first question does not wait for it: a progress
+    bar on a terminal, else one line (none with ``quiet``)."""
+    with tqdm(
+        total=0, unit="passage", desc="indexing", disable=not bar, file=sys.stderr, leave=False
+    ) as progress:
+
+        def step(done: int, total: int) -> None:
+            progress.total = total
+            progress.update(done - progress.n)
+
+        try:
+            archive.index(step)
+        except RetrievalError as exc:
+            raise click.ClickException(
+                f"the briefs are stored but the index could not be updated ({exc}); "
+                "the first question will build it"
+            ) from exc
+    sync = archive.indexer.last_sync
+    if not quiet:
+        click.echo(
+            f"index ready: {sync.get('passages', 0):,} passages "
+            f"({sync.get('action', 'unchanged')} in {sync.get('seconds', 0):.1f} s)",
+            err=True,
+        )
 
 
 @cli.command()
@@ -302,6 +355,60 @@ def check(ctx: click.Context, claim: str, top: int, as_json: bool) -> None:
         click.echo(json.dumps(reply.to_json(), ensure_ascii=False))
         return
     click.echo(render_check_plain(reply))
+
+
+@cli.command()
+@click.argument("issue", nargs=-1, metavar="[PUBLICATION VOLUME ISSUE]")
+@click.option("--doc-id", help="Remove the brief with this id (JSONL id, BEIR _id).")
+@click.option("--source", "source", metavar="PATH", help="Remove everything a file brought in.")
+@click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
+@click.option("--yes", "-y", is_flag=True, help="Remove a whole issue without asking.")
+@click.pass_context
+def remove(
+    ctx: click.Context,
+    issue: tuple[str, ...],
+    doc_id: str | None,
+    source: str | None,
+    dry_run: bool,
+    yes: bool,
+) -> None:
+    """Remove briefs: --doc-id ID, PUBLICATION VOLUME ISSUE (all its briefs), or --source PATH.
+
+    Exits with status 1, changing nothing, if nothing matches.
+    """
+    forms = sum(1 for given in (issue, doc_id, source) if given)
+    if forms != 1:
+        raise click.UsageError(
+            "name one thing to remove: --doc-id ID, PUBLICATION VOLUME ISSUE "
+            "(e.g. Monitor 4 180) or --source PATH"
+        )
+    where: tuple[str, int, int] | None = None
+    if issue:
+        if len(issue) != 3 or not issue[1].isdigit() or not issue[2].isdigit():
+            raise click.UsageError(
+                f"{' '.join(issue)!r} is not PUBLICATION VOLUME ISSUE; write e.g. Monitor 4 180"
+            )
+        where = (issue[0], int(issue[1]), int(issue[2]))
+    archive = open_archive(ctx.obj["db"])
+    try:
+        rows = archive.store.briefs_to_remove(doc_id=doc_id, issue=where, source=source)
+    except RetrievalError as exc:
+        raise click.ClickException(f"{exc}; nothing removed") from exc
+    noun = "brief" if len(rows) == 1 else "briefs"
+    for row in rows:
+        click.echo(f"  {removal_line(row)}")
+    if dry_run:
+        click.echo(f"{len(rows)} {noun} would be removed (--dry-run: nothing removed)")
+        return
+    asked = where is not None and not yes
+    if asked and not click.confirm(f"Remove these {len(rows)} {noun}?", default=False):
+        click.echo("Nothing removed.", err=True)
+        sys.exit(1)
+    try:
+        removed = archive.store.remove_briefs(row["id"] for row in rows)
+    except ArchiveWriteError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{removed} {'brief' if removed == 1 else 'briefs'} removed")
 
 
 @cli.command()

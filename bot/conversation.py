@@ -460,7 +460,7 @@ class Conversation:
         try:
             return BriefReply([self.archive.store.get_brief(brief_id)])
         except RetrievalError:
-            return Notice("That brief is no longer in the archive; ask the question again.")
+            return Notice("This brief was removed from the archive; ask the question again.")
 
     def sources(self) -> SourcesReply:
         """Return what the archive holds."""

@@ -206,9 +206,14 @@ async def watches(update: Update, context: Context) -> None:
 
 
 def ingest_upload(store: Store, data: bytes, name: str, max_bytes: int) -> IngestReport:
-    """Ingest one uploaded file with the same rules as ``briefbot ingest``; return the report."""
+    """Ingest one uploaded file with the same rules as ``briefbot ingest``; return the report.
+
+    The file's name is its identity: uploading a corrected file of the same name replaces what
+    the first one brought in.
+    """
     ingester = Ingester(store, max_bytes=max_bytes)
-    ingester.ingest_bytes(data, name, jsonl=UPLOAD_SUFFIXES[Path(name).suffix.lower()])
+    suffix = Path(name).suffix.lower()
+    ingester.ingest_bytes(data, name, jsonl=UPLOAD_SUFFIXES[suffix], origin=Path(name).name)
     return ingester.report
 
 

@@ -76,6 +76,17 @@ class Citation:
         return text
 
 
+def removal_line(row: dict[str, Any]) -> str:
+    """Return one stored brief as a line of a removal list: ``#12 Monitor, Vol. 4, Issue 180 —
+    “Title” (from 1998/monitor.txt)``, with the first words of its text when it has no title."""
+    text = f"#{row['id']} {Citation.from_row(row).render()}"
+    if not row.get("title"):
+        words = str(row.get("text") or "").split()
+        text += f": {' '.join(words[:8])}{' …' if len(words) > 8 else ''}"
+    where = row.get("origin") or row.get("source")
+    return f"{text} (from {where})" if where else text
+
+
 def format_date(value: str) -> str:
     """Return an ISO date as ``July 20, 1998``; anything else unchanged."""
     try:

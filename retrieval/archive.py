@@ -121,13 +121,14 @@ class Archive:
 
     # -- the index -----------------------------------------------------------------------
 
-    def index(self) -> BM25Index:
+    def index(self, progress: Callable[[int, int], None] | None = None) -> BM25Index:
         """Return the BM25 index of the store as it is now.
 
         The first call loads the saved index (or builds it, once); later calls catch it up with
-        what other writers added or removed, tokenizing only the new passages.
+        what other writers added or removed, tokenizing only the new passages (``progress(done,
+        total)`` is called as they are). The index is saved for the next process.
         """
-        return self.indexer.current()
+        return self.indexer.current(progress)
 
     def _allowed(self, filters: Filters, index: BM25Index) -> Allowed | None:
         """Return the filter over ``index``'s positions, or None when nothing is filtered."""

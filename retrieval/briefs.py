@@ -41,8 +41,15 @@ _FIELD_NAMES = {
     "link": "url",
 }
 _SIGNOFF_RE = re.compile(
-    r"\s*(?:\u2014|\u2013|--)\s*([A-Z][A-Za-z.]{0,5}(?:\s*/\s*[A-Z][A-Za-z.]{0,5})?)\s*$"
+    r"\s*(?:\u2014|\u2013|--)\s*("
+    r"[A-Z][A-Za-z.]{0,5}(?:\s*/\s*[A-Z][A-Za-z.]{0,5})?"  # initials: — SC, — VS/SC
+    r"|[A-Z][a-z]+(?:[ ][A-Z][a-z'\-]+){1,2}"  # a full name: —Jane Roe
+    r")\s*$"
 )
+_BYLINE_RE = re.compile(r"By\s+([A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*){0,4})\s*", re.UNICODE)
+# A line that only draws a rule (____, ----, * * *, ====): a separator, never text.
+_RULE_RE = re.compile(r"\s*(?:[_\-=~\u2014\u2013*\u2022.]\s*){3,}")
+MAX_HEADLINE_LINES = 3
 _DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 DEFAULT_FOOTER_PATTERNS: tuple[str, ...] = (
@@ -112,10 +119,26 @@ class Brief:
     doc_id: str | None = None
     source: str | None = None
     passages: list[Passage] = field(default_factory=list)
+    origin: str | None = None
+    """Where the brief came from: its file's path relative to the folder or file named to ingest
+    (None for stdin and other unnamed streams)."""
+    position: int | None = None
+    """The brief's place among the briefs (or records) of its file, from 0."""
 
     @property
     def key(self) -> str:
-        """Return this brief's identity: its ``doc_id``, else publication/volume/issue/title."""
+        """Return this brief's identity: ``id:DOC_ID``, else ``src:ORIGIN#POSITION``, else (a brief
+        of no named file) its publication, volume, issue and title or first words."""
+        if self.doc_id:
+            return f"id:{self.doc_id}"
+        if self.origin is not None and self.position is not None:
+            return f"src:{self.origin}#{self.position}"
+        return self.legacy_key
+
+    @property
+    def legacy_key(self) -> str:
+        """Return the key briefbot used before issue 10: ``id:DOC_ID`` or publication, volume,
+        issue and title (or first eight words), casefolded."""
         if self.doc_id:
             return f"id:{self.doc_id}"
         label = self.title or " ".join(self.text.split()[:8])
@@ -304,8 +327,11 @@ def build_brief(meta: dict, paragraphs: list[str], *, footer: FooterRules | None
     if content:
         m = _SIGNOFF_RE.search(content[-1])
         if m and m.start() > 0:
-            author = author or m.group(1)
             content[-1] = content[-1][: m.start()].rstrip()
+            signed = meta.get("signed") or []
+            meta["signed"] = [*signed, m.group(1)]
+    if not author and meta.get("signed"):
+        author = ", ".join(dict.fromkeys(meta["signed"]))
     if not content:
         raise BriefFormatError(
             "brief has no text besides its header and boilerplate; add its paragraphs",
@@ -364,7 +390,60 @@ def _check_fields(meta: dict) -> None:
 
 def _looks_like_title(line: str) -> bool:
     words = line.split()
-    return 0 < len(words) <= 16 and not line.rstrip().endswith((".", ",", ";", ":"))
+    # A line ending in a source citation, "(Reuters, April 7)", is text, not a headline.
+    return 0 < len(words) <= 16 and not line.rstrip().endswith((".", ",", ";", ":", ")"))
+
+
+def _is_rule(line: str) -> bool:
+    """Return whether ``line`` only draws a rule (``____``, ``----``, ``* * *``)."""
+    return bool(_RULE_RE.fullmatch(line))
+
+
+def _is_headline(line: str) -> bool:
+    """Return whether ``line`` can be a headline printed above a header or between items."""
+    text = line.strip()
+    return (
+        _looks_like_title(text)
+        and not is_header(text)
+        and not _is_rule(text)
+        and not _BYLINE_RE.fullmatch(text)
+        and not _FIELD_RE.match(text)
+        and not _SIGNOFF_RE.match(text)
+        and not text.startswith(("\u2014", "\u2013", "--", "(", "["))
+    )
+
+
+def _headline_above(lines: list[str], header: int, floor: int) -> int:
+    """Return where the headline printed right above the header at ``header`` starts (``header``
+    if there is none): up to ``MAX_HEADLINE_LINES`` headline-like lines, not below ``floor``,
+    with a blank line, the file's start or a sign-off above them."""
+    top = header
+    while top > floor and header - top < MAX_HEADLINE_LINES and _is_headline(lines[top - 1]):
+        top -= 1
+    if top == header:
+        return header
+    above = lines[top - 1] if top > floor else ""
+    if top == floor or not above.strip() or _SIGNOFF_RE.search(above):
+        return top
+    return header
+
+
+def _split_items(lines: list[str], signed: list[str]) -> list[str]:
+    """Return a brief's body lines with rule lines blanked and each sign-off that ends an item
+    (the next item's headline right under it) cut off, its initials or name kept in ``signed``."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        if _is_rule(line):
+            out.append("")
+            continue
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        m = _SIGNOFF_RE.search(line) if nxt.strip() and _is_headline(nxt) else None
+        if m and m.start() > 0:
+            signed.append(m.group(1))
+            out.extend([line[: m.start()].rstrip(), ""])
+            continue
+        out.append(line)
+    return out
 
 
 def parse_briefs(
@@ -384,19 +463,27 @@ def parse_briefs(
             source=source,
             line=1,
         )
-    if any(line.strip() for line in lines[: starts[0]]):
-        first = next(i for i, line in enumerate(lines[: starts[0]]) if line.strip())
+    # A headline printed right above a header is that brief's title (pages copied from a website).
+    tops = [
+        _headline_above(lines, start, starts[n - 1] + 1 if n else 0)
+        for n, start in enumerate(starts)
+    ]
+    if any(line.strip() for line in lines[: tops[0]]):
+        first = next(i for i, line in enumerate(lines[: tops[0]]) if line.strip())
         raise BriefFormatError(
-            "text before the first 'Publication:' header line; start the file with the header",
+            "text before the first 'Publication:' header line; start the file with the header "
+            "(a headline of up to 3 short lines right above it is read as the title)",
             source=source,
             line=first + 1,
         )
     briefs: list[Brief] = []
     for n, start in enumerate(starts):
-        end = starts[n + 1] if n + 1 < len(starts) else len(lines)
+        end = tops[n + 1] if n + 1 < len(starts) else len(lines)
         meta = parse_header(lines[start], source=source, lineno=start + 1)
         meta["source"] = source
         meta["line"] = start + 1
+        if tops[n] < start:
+            meta["headline"] = " ".join(" ".join(lines[tops[n] : start]).split())
         body = lines[start + 1 : end]
         # Header continuation lines ("Title: ...", "Date: ...", "By: ...") right under the header.
         # An index, not body.pop(0): popping the front of a list is linear, and a file of blank
@@ -424,8 +511,27 @@ def parse_briefs(
                     line=start + 1,
                 )
             meta.setdefault(name, value)
-        paragraphs = _paragraphs(body[first:])
-        if not meta.get("title") and len(paragraphs) > 1 and _looks_like_title(paragraphs[0]):
+        rest = body[first:]
+        # A "By NAME" line under the header is the author, not the title.
+        lead = next((i for i, line in enumerate(rest) if line.strip()), None)
+        if lead is not None:
+            by = _BYLINE_RE.fullmatch(rest[lead].strip())
+            if by:
+                meta.setdefault("author", by.group(1))
+                rest = rest[lead + 1 :]
+        signed: list[str] = []
+        paragraphs = _paragraphs(_split_items(rest, signed))
+        meta["signed"] = signed
+        if not meta.get("title") and meta.get("headline"):
+            meta["title"] = meta["headline"]
+        footer = footer or FooterRules()
+        if (
+            not meta.get("title")
+            and len(paragraphs) > 1
+            and _looks_like_title(paragraphs[0])
+            and not footer.is_footer(" ".join(paragraphs[1].split()))
+        ):
+            # A short lead is the title only when text is left after it.
             meta["title"] = " ".join(paragraphs.pop(0).split())
         briefs.append(build_brief(meta, paragraphs, footer=footer))
     return briefs

@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from retrieval.briefs import FooterRules
-from retrieval.ingest import DEFAULT_MAX_BYTES, JSONL_SUFFIXES, Ingester, Rejection, iter_files
+from retrieval.ingest import (
+    DEFAULT_MAX_BYTES,
+    JSONL_SUFFIXES,
+    Ingester,
+    Rejection,
+    iter_files,
+    origin_of,
+)
 from retrieval.notices import Notices
 from retrieval.schedule import Clock, iso, utc_clock
 from retrieval.store import Store
@@ -39,17 +46,19 @@ class InboxReport:
     rejected: list[Rejection] = field(default_factory=list)
     added: int = 0
     updated: int = 0
+    removed: int = 0
     unchanged_briefs: int = 0
     brief_ids: list[int] = field(default_factory=list)
     error: str | None = None
 
     def summary(self) -> str:
-        """Return ``N files ingested (N added, N updated), N rejected``."""
+        """Return ``N files ingested (N added, N updated, N removed, N unchanged), N rejected``."""
         if self.error:
             return self.error
         return (
             f"{len(self.ingested)} files ingested ({self.added} added, {self.updated} updated, "
-            f"{self.unchanged_briefs} unchanged), {len(self.rejected)} rejected, "
+            f"{self.removed} removed, {self.unchanged_briefs} unchanged), "
+            f"{len(self.rejected)} rejected, "
             f"{len(self.waiting)} still being written"
         )
 
@@ -148,7 +157,7 @@ class Inbox:
         ingester = Ingester(self.store, footer=self.footer, max_bytes=self.max_bytes)
         if stat.st_size > self.max_bytes:
             sha = f"size:{stat.st_size}:mtime:{stat.st_mtime_ns}"
-            ingester.ingest_file(path)  # rejected for its size without being read
+            ingester.ingest_file(path, origin=origin_of(path, self.folder))  # rejected unread
         else:
             try:
                 data = path.read_bytes()
@@ -165,7 +174,7 @@ class Inbox:
                 report.unchanged += 1
                 return
             jsonl = path.suffix.lower() in JSONL_SUFFIXES
-            ingester.ingest_bytes(data, str(path), jsonl=jsonl)
+            ingester.ingest_bytes(data, str(path), jsonl=jsonl, origin=origin_of(path, self.folder))
         result = ingester.report
         for notice in result.notices:
             logger.info("Inbox: %s", notice)
@@ -176,6 +185,7 @@ class Inbox:
         self._remember(path, stat.st_size, stat.st_mtime_ns, sha, status, result.summary())
         report.added += result.added
         report.updated += result.updated
+        report.removed += result.removed
         report.unchanged_briefs += result.unchanged
         report.brief_ids.extend(result.brief_ids)
         if stored:

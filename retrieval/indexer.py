@@ -87,18 +87,19 @@ class Indexer:
         self._marker: tuple[int, int, int] | None = None
         self._lock = threading.Lock()
 
-    def current(self) -> BM25Index:
+    def current(self, progress: Callable[[int, int], None] | None = None) -> BM25Index:
         """Return the index of the database as it is now, catching up first if it changed.
 
         The check is one small query; catching up costs what was added or removed since.
+        ``progress(done, total)`` is called as passages are tokenized, if any are.
         """
         with self._lock:
             if self._index is None or self.store.change_marker() != self._marker:
-                self._sync()
+                self._sync(progress)
             assert self._index is not None
             return self._index
 
-    def _sync(self) -> None:
+    def _sync(self, progress: Callable[[int, int], None] | None = None) -> None:
         started = time.perf_counter()
         state = self.store.index_state()
         action = "unchanged"
@@ -119,7 +120,7 @@ class Indexer:
         elif self._database != _marker_fields(state):
             action = "caught up"
         if action in ("built", "caught up"):
-            self._index = self._catch_up(state)
+            self._index = self._catch_up(state, progress)
         assert self._index is not None
         marker = (state["generation"], state["last_passage_id"], state["last_deletion"])
         if self.store.change_marker() == marker and self._index.size != state["passages"]:
@@ -141,6 +142,13 @@ class Indexer:
             "segments": len(self._index.segments),
             "seconds": round(time.perf_counter() - started, 3),
         }
+        if action == "loaded":
+            logger.info(
+                "index loaded from %s (%d passages, %.2f s)",
+                self.cache_dir,
+                self._index.size,
+                self.last_sync["seconds"],
+            )
 
     def _load(self) -> tuple[BM25Index, dict[str, Any]] | None:
         """Return the saved index and its database state, or None (logged) to rebuild."""
@@ -165,7 +173,9 @@ class Indexer:
             return saved.index, saved.database
         return None
 
-    def _catch_up(self, state: dict[str, Any]) -> BM25Index:
+    def _catch_up(
+        self, state: dict[str, Any], progress: Callable[[int, int], None] | None = None
+    ) -> BM25Index:
         """Return the index (or a new one) brought up to ``state``: new passages added, deleted
         ones dropped; records the database state it now reflects."""
         if self._index is None:
@@ -183,12 +193,17 @@ class Indexer:
         if workers is None:
             expected = state["passages"] - base.size
             workers = (os.cpu_count() or 1) if expected >= PARALLEL_MIN else 1
+        total = max(state["passages"] - base.size, 0)
+        done = 0
         for rows, token_lists, titles in _tokenized(self.store, since["last_passage_id"], workers):
             for row, tokens, title in zip(rows, token_lists, titles, strict=True):
                 collector.add(row, tokens, title)
                 if len(collector.builder) >= CHUNK:
                     segments.append(collector.segment())
             last_read = rows[-1][0]
+            done += len(rows)
+            if progress is not None:
+                progress(done, max(total, done))
         if len(collector.builder):
             segments.append(collector.segment())
         self._database = _marker_fields(state)

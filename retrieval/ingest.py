@@ -60,6 +60,7 @@ class IngestReport:
 
     added: int = 0
     updated: int = 0
+    removed: int = 0
     unchanged: int = 0
     files: int = 0
     rejected: list[Rejection] = field(default_factory=list)
@@ -71,14 +72,15 @@ class IngestReport:
         """Count what one write did."""
         self.added += summary.added
         self.updated += summary.updated
+        self.removed += summary.removed
         self.unchanged += summary.unchanged
         self.brief_ids.extend(summary.brief_ids)
 
     def summary(self) -> str:
-        """Return ``N added, N updated, N unchanged, N rejected``."""
+        """Return ``N added, N updated, N removed, N unchanged, N rejected``."""
         return (
-            f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{len(self.rejected)} rejected"
+            f"{self.added} added, {self.updated} updated, {self.removed} removed, "
+            f"{self.unchanged} unchanged, {len(self.rejected)} rejected"
         )
 
 
@@ -128,21 +130,62 @@ def display_path(path: str | Path) -> str:
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
     """Yield the files named by ``paths``, walking folders recursively in sorted order.
 
-    Hidden files and files with suffixes briefbot does not read (``.md``, ``.db`` …) inside folders
-    are skipped; a file named explicitly is always read.
+    Hidden files and files with suffixes briefbot does not read (``.htm``, ``.db`` …) inside
+    folders are skipped; a file named explicitly is always read.
+    """
+    for path, _origin in iter_sources(paths):
+        yield path
+
+
+def origin_of(path: Path, named: Path) -> str:
+    """Return the identity of file ``path`` found under ``named`` (the folder or file the user
+    named): its path relative to that folder, with ``/``, or the file's own name.
+
+    It does not depend on the working directory nor on where the folder is, so moving the archive
+    folder or ingesting from elsewhere finds the same briefs.
+    """
+    if path == named:
+        return display_path(path.name)
+    return display_path(path.relative_to(named).as_posix())
+
+
+def iter_sources(
+    paths: Iterable[str | Path], skipped: list[Path] | None = None
+) -> Iterator[tuple[Path, str]]:
+    """Yield ``(file, origin)`` for the files named by ``paths`` (see ``iter_files``).
+
+    Files inside folders whose suffix briefbot does not read are appended to ``skipped`` (hidden
+    files are passed over without a word).
     """
     for path in paths:
         p = Path(path)
         if p.is_dir():
             for child in sorted(p.rglob("*")):
-                if (
-                    child.is_file()
-                    and not child.name.startswith(".")
-                    and child.suffix.lower() in TEXT_SUFFIXES | JSONL_SUFFIXES
-                ):
-                    yield child
+                if any(part.startswith(".") for part in child.relative_to(p).parts):
+                    continue
+                if not child.is_file():
+                    continue
+                if child.suffix.lower() in TEXT_SUFFIXES | JSONL_SUFFIXES:
+                    yield child, origin_of(child, p)
+                elif skipped is not None:
+                    skipped.append(child)
         else:
-            yield p
+            yield p, origin_of(p, p)
+
+
+def skipped_line(skipped: list[Path]) -> str | None:
+    """Return ``N files skipped (unknown suffix: .htm ×3, .md ×1)``, or None if none were."""
+    if not skipped:
+        return None
+    counts: dict[str, int] = {}
+    for path in skipped:
+        suffix = path.suffix.lower() or "(none)"
+        counts[suffix] = counts.get(suffix, 0) + 1
+    shown = ", ".join(
+        f"{suffix} ×{n}" for suffix, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+    noun = "file" if len(skipped) == 1 else "files"
+    return f"{len(skipped)} {noun} skipped (unknown suffix: {shown})"
 
 
 class _LongNumber(str):
@@ -264,8 +307,18 @@ def jsonl_brief(obj: Any, *, source: str, line: int, notices: list[str] | None =
     found: list[str] = []
     try:
         text = obj.get("text")
+        title_only = (text is None or (isinstance(text, str) and not text.strip())) and (
+            isinstance(obj.get("title"), str) and obj["title"].strip()
+        )
+        if title_only:
+            # BEIR collections hold records with an empty text and a title: the title is all
+            # there is to search, so it is the brief's text as well (issue 10).
+            text = obj["title"]
         if not isinstance(text, str) or not text.strip():
-            raise ValueError('has no "text" (a non-empty string is required)')
+            raise ValueError(
+                'has no "text" (a non-empty string is required, or a "title" for a title-only '
+                "record)"
+            )
         text = _replace_surrogates(text, "text", found)
         meta: dict[str, Any] = {"source": source, "line": line}
         doc_id = _field(obj, "_id") if obj.get("_id") is not None else _field(obj, "id")
@@ -323,8 +376,8 @@ class Ingester:
             if not p.exists():
                 self.report.rejected.append(Rejection(display_path(p), "no such file or folder"))
                 continue
-            for file in iter_files([p]):
-                self.ingest_file(file)
+            for file, origin in iter_sources([p]):
+                self.ingest_file(file, origin=origin)
                 if progress:
                     progress(1)
         return self.report
@@ -334,10 +387,12 @@ class Ingester:
         data = stream.read(self.max_bytes + 1)
         self.ingest_bytes(data, source, jsonl=None)
 
-    def ingest_file(self, path: Path) -> None:
+    def ingest_file(self, path: Path, *, origin: str | None = None) -> None:
         """Ingest one file; a problem becomes a rejection in the report, never an exception.
 
         Only regular files are read: a FIFO, socket or device is refused, never waited on.
+        ``origin`` is the file's identity (see ``origin_of``; default: its name): what the file
+        held before is replaced by what it holds now.
         """
         source = display_path(path)
         try:
@@ -372,10 +427,19 @@ class Ingester:
             self.report.rejected.append(Rejection(source, f"cannot be read ({exc.strerror})"))
             return
         jsonl = path.suffix.lower() in JSONL_SUFFIXES
-        self.ingest_bytes(data, source, jsonl=jsonl)
+        self.ingest_bytes(
+            data, source, jsonl=jsonl, origin=display_path(path.name) if origin is None else origin
+        )
 
-    def ingest_bytes(self, data: bytes, source: str, *, jsonl: bool | None) -> None:
-        """Ingest the content of one file; ``jsonl=None`` guesses the format from the content."""
+    def ingest_bytes(
+        self, data: bytes, source: str, *, jsonl: bool | None, origin: str | None = None
+    ) -> None:
+        """Ingest the content of one file; ``jsonl=None`` guesses the format from the content.
+
+        With an ``origin`` (the file's identity), the briefs stored from it before are replaced:
+        changed ones updated in place, gone ones removed. Without one (stdin), briefs are only
+        added or updated, matched by publication, volume, issue and title.
+        """
         self.report.files += 1
         if len(data) > self.max_bytes:
             self.report.rejected.append(
@@ -399,47 +463,92 @@ class Ingester:
         if jsonl is None:
             jsonl = text.lstrip().startswith("{")
         if jsonl:
-            self._ingest_jsonl(text, source)
+            self._ingest_jsonl(text, source, origin)
             return
         try:
             briefs = parse_briefs(text, source=source, footer=self.footer)
         except BriefFormatError as exc:
             self.report.rejected.append(Rejection(source, exc.reason, exc.line))
             return
-        self._store(briefs, source)
+        for position, brief in enumerate(briefs):
+            brief.origin = origin
+            brief.position = position if origin is not None else None
+        self._store(briefs, source, replace_origin=origin)
 
-    def _ingest_jsonl(self, text: str, source: str) -> None:
+    def _ingest_jsonl(self, text: str, source: str, origin: str | None = None) -> None:
         """Store the good lines of a JSONL file; each bad line is one rejection.
 
         Lines end at ``\\n`` only: U+2028, U+2029 and U+0085 inside a JSON string are
-        characters (``json.dumps(ensure_ascii=False)`` writes them raw), not line ends.
+        characters (``json.dumps(ensure_ascii=False)`` writes them raw), not line ends. A record
+        without an id is identified by its place among the file's records. The briefs the file
+        held before and no longer holds are removed, unless a line was rejected (it may be one
+        of them): then they are kept, and a notice says so.
         """
         briefs: list[Brief] = []
+        written: list[int] = []
+        rejected_before = len(self.report.rejected)
+        record = -1
         for n, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
+            record += 1
             try:
                 obj = parse_record(line.removesuffix("\r"))
             except ValueError as exc:
                 self.report.rejected.append(Rejection(source, str(exc), n))
                 continue
             try:
-                briefs.append(jsonl_brief(obj, source=source, line=n, notices=self.report.notices))
+                brief = jsonl_brief(obj, source=source, line=n, notices=self.report.notices)
             except BriefFormatError as exc:
                 self.report.rejected.append(Rejection(source, exc.reason, n))
+                continue
+            brief.origin = origin
+            brief.position = record if origin is not None else None
+            briefs.append(brief)
             if len(briefs) >= 2000:
-                self._store(briefs, source)
+                summary = self._store(briefs, source)
+                written.extend(summary.brief_ids if summary else [])
                 briefs = []
+        if origin is None:
+            if briefs:
+                self._store(briefs, source)
+            return
+        if len(self.report.rejected) == rejected_before:
+            self._store(briefs, source, replace_origin=origin, keep_ids=written)
+            return
         if briefs:
-            self._store(briefs, source)
+            summary = self._store(briefs, source)
+            written.extend(summary.brief_ids if summary else [])
+        kept = self.store.db.execute(
+            "SELECT count(*) FROM briefs WHERE origin = ? AND id NOT IN "
+            "(SELECT value FROM json_each(?))",
+            [origin, json.dumps(written)],
+        ).fetchone()[0]
+        if kept:
+            self.report.notices.append(
+                f"{source}: {kept} brief(s) it held before and no longer holds were kept, "
+                "because lines of it were rejected; fix them and ingest it again"
+            )
 
-    def _store(self, briefs: list[Brief], source: str) -> None:
-        """Write ``briefs`` in one transaction; a brief the store refuses rejects the batch."""
+    def _store(
+        self,
+        briefs: list[Brief],
+        source: str,
+        *,
+        replace_origin: str | None = None,
+        keep_ids: Iterable[int] = (),
+    ) -> WriteSummary | None:
+        """Write ``briefs`` in one transaction; a brief the store refuses rejects the batch.
+
+        With ``replace_origin``, briefs that file held before and not now are removed with them.
+        """
         try:
-            summary = self.store.add_briefs(briefs)
+            summary = self.store.add_briefs(
+                briefs, replace_origin=replace_origin, legacy_source=source, keep_ids=keep_ids
+            )
         except BriefFormatError as exc:
             self.report.rejected.append(Rejection(source, exc.reason, exc.line))
-            return
+            return None
         if summary.waited and not self.report.waited:
             self.report.notices.append(
                 f"{source}: waited {summary.waited:.1f} s for another process writing to the "
@@ -447,3 +556,4 @@ class Ingester:
             )
         self.report.waited += summary.waited
         self.report.add(summary)
+        return summary

@@ -430,3 +430,21 @@ def m004_repair_out_of_range_numbers(db: Database) -> None:
         )
     for col in ("volume", "issue"):
         db.execute(f"UPDATE briefs SET {col} = NULL WHERE {bad.format(col=col)}")
+
+
+# -- brief identity by where it came from (issue 10) --------------------------------------------
+
+
+@migrations()
+def m005_add_brief_origin(db: Database) -> None:
+    """Add ``origin`` and ``position`` to ``briefs``: a brief's file (relative to the folder or file
+    named to ingest) and its place among that file's briefs, its identity from now on (issue 10).
+
+    Existing briefs keep their key and get NULL here: nothing is rewritten or lost. When their file
+    is ingested again, each is found by its old key (or, unchanged, by its content) and takes on
+    the new identity; the briefs that file stored before and no longer holds are removed then.
+    """
+    db.execute("ALTER TABLE briefs ADD COLUMN origin TEXT")
+    db.execute("ALTER TABLE briefs ADD COLUMN position INTEGER")
+    db.execute("CREATE INDEX idx_briefs_origin ON briefs (origin)")
+    db.execute("CREATE INDEX idx_briefs_legacy_source ON briefs (source) WHERE origin IS NULL")

@@ -32,12 +32,14 @@ def utcnow() -> str:
 
 @dataclass
 class WriteSummary:
-    """What one write did: counts of briefs added, updated and unchanged, and their ids."""
+    """What one write did: counts of briefs added, updated, removed and unchanged, and their ids."""
 
     added: int = 0
     updated: int = 0
     unchanged: int = 0
+    removed: int = 0
     brief_ids: list[int] = field(default_factory=list)
+    removed_ids: list[int] = field(default_factory=list)
     waited: float = 0.0
 
     def merge(self, other: WriteSummary) -> None:
@@ -46,7 +48,9 @@ class WriteSummary:
         self.added += other.added
         self.updated += other.updated
         self.unchanged += other.unchanged
+        self.removed += other.removed
         self.brief_ids.extend(other.brief_ids)
+        self.removed_ids.extend(other.removed_ids)
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -190,13 +194,25 @@ class Store:
 
     # -- writing -------------------------------------------------------------------------
 
-    def add_briefs(self, briefs: Iterable[Brief], *, now: str | None = None) -> WriteSummary:
+    def add_briefs(
+        self,
+        briefs: Iterable[Brief],
+        *,
+        now: str | None = None,
+        replace_origin: str | None = None,
+        legacy_source: str | None = None,
+        keep_ids: Iterable[int] = (),
+    ) -> WriteSummary:
         """Store ``briefs`` in one transaction; return what changed.
 
         An unchanged brief (same key and content hash) is left alone; a changed one keeps its id and
-        ``added_at`` and has its passages replaced. Either every brief is written or none is. A
-        write that changed anything bumps the generation and logs it in ``archive_changes`` in
-        the same transaction. Writers take turns: one that had to wait says so (``waited``).
+        ``added_at`` and has its passages replaced. A brief stored before briefs had an origin
+        (migration m005) is found by its old key and takes on the new one. With
+        ``replace_origin``, the write stands for everything that file holds: its briefs not among
+        ``briefs`` (nor ``keep_ids``) are removed, and so are briefs stored from ``legacy_source``
+        before m005. Either all of it is written or none is. A write that changed anything bumps
+        the generation and logs it in ``archive_changes`` in the same transaction. Writers take
+        turns: one that had to wait says so (``waited``).
 
         Raises:
             ArchiveWriteError: naming the cause and the fix (read-only, disk full, locked).
@@ -209,22 +225,19 @@ class Store:
         try:
             for brief in briefs:
                 summary.merge(self._write_brief(brief, now))
-            if summary.added or summary.updated:
-                conn.execute(
-                    "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
-                )
-                conn.execute(
-                    "INSERT INTO archive_changes (generation, token, kind, changed_at) "
-                    "SELECT CAST(value AS INTEGER), lower(hex(randomblob(8))), 'write', ? "
-                    "FROM meta WHERE key = 'generation'",
-                    [now],
-                )
-                # Keep the history bounded: an index saved longer ago than this is rebuilt.
-                conn.execute(
-                    "DELETE FROM archive_changes WHERE generation <= "
-                    "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation') - ?",
-                    [HISTORY_KEPT],
-                )
+            if replace_origin is not None:
+                keep = set(summary.brief_ids) | set(keep_ids)
+                rows = conn.execute(
+                    "SELECT id FROM briefs WHERE origin = ? "
+                    "UNION SELECT id FROM briefs WHERE origin IS NULL AND source = ?",
+                    [replace_origin, legacy_source],
+                ).fetchall()
+                gone = [r[0] for r in rows if r[0] not in keep]
+                self._delete(gone)
+                summary.removed += len(gone)
+                summary.removed_ids.extend(gone)
+            if summary.added or summary.updated or summary.removed:
+                self._log_change(now)
             conn.commit()
         except BaseException as exc:
             conn.rollback()
@@ -237,11 +250,45 @@ class Store:
             raise
         return summary
 
+    def _log_change(self, now: str) -> None:
+        """Bump the generation and log it in ``archive_changes`` (inside a write transaction)."""
+        conn = self.db.conn
+        conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+        conn.execute(
+            "INSERT INTO archive_changes (generation, token, kind, changed_at) "
+            "SELECT CAST(value AS INTEGER), lower(hex(randomblob(8))), 'write', ? "
+            "FROM meta WHERE key = 'generation'",
+            [now],
+        )
+        # Keep the history bounded: an index saved longer ago than this is rebuilt.
+        conn.execute(
+            "DELETE FROM archive_changes WHERE generation <= "
+            "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation') - ?",
+            [HISTORY_KEPT],
+        )
+
+    def _delete(self, brief_ids: list[int]) -> None:
+        """Delete briefs and (by ON DELETE CASCADE, logged for the index) their passages."""
+        for start in range(0, len(brief_ids), 500):
+            chunk = brief_ids[start : start + 500]
+            marks = ",".join("?" for _ in chunk)
+            self.db.conn.execute(f"DELETE FROM briefs WHERE id IN ({marks})", chunk)
+
+    def _find(self, brief: Brief) -> tuple[int, str, str, str | None, int | None] | None:
+        """Return ``(id, content_hash, key, origin, position)`` of the stored version of
+        ``brief``: by its key, else (stored before m005) by its old key."""
+        conn = self.db.conn
+        cols = "SELECT id, content_hash, key, origin, position FROM briefs"
+        row = conn.execute(f"{cols} WHERE key = ?", [brief.key]).fetchone()
+        if row is None and brief.origin is not None and not brief.doc_id:
+            row = conn.execute(
+                f"{cols} WHERE key = ? AND origin IS NULL", [brief.legacy_key]
+            ).fetchone()
+        return None if row is None else (row[0], row[1], row[2], row[3], row[4])
+
     def _write_brief(self, brief: Brief, now: str) -> WriteSummary:
         conn = self.db.conn
-        row = conn.execute(
-            "SELECT id, content_hash FROM briefs WHERE key = ?", [brief.key]
-        ).fetchone()
+        row = self._find(brief)
         values = {
             "key": brief.key,
             "doc_id": brief.doc_id,
@@ -255,9 +302,17 @@ class Store:
             "source": brief.source,
             "text": brief.text,
             "content_hash": brief.content_hash,
+            "origin": brief.origin,
+            "position": brief.position,
             "updated_at": now,
         }
         if row is not None and row[1] == brief.content_hash:
+            if (row[2], row[3], row[4]) != (brief.key, brief.origin, brief.position):
+                # The same brief under a new identity (an old key, or a doc_id that moved file).
+                conn.execute(
+                    "UPDATE briefs SET key = ?, origin = ?, position = ?, source = ? WHERE id = ?",
+                    [brief.key, brief.origin, brief.position, brief.source, row[0]],
+                )
             return WriteSummary(unchanged=1, brief_ids=[row[0]])
         if row is None:
             values["added_at"] = now
@@ -282,6 +337,93 @@ class Store:
             [(brief_id, p.position, p.text, p.start, p.end) for p in brief.passages],
         )
         return result
+
+    def remove_briefs(self, brief_ids: Iterable[int], *, now: str | None = None) -> int:
+        """Remove briefs (and their passages) in one transaction; return how many were removed.
+
+        The deletions are logged for the index (``passage_deletions``) and bump the generation,
+        so a running bot stops quoting them at its next question. The question and feedback logs
+        keep their rows: they are history.
+
+        Raises:
+            ArchiveWriteError: naming the cause and the fix (read-only, disk full, locked).
+        """
+        ids = sorted(set(brief_ids))
+        now = now or utcnow()
+        conn = self.db.conn
+        self._begin_write()
+        try:
+            marks = ",".join("?" for _ in ids) or "NULL"
+            present = [
+                r[0] for r in conn.execute(f"SELECT id FROM briefs WHERE id IN ({marks})", ids)
+            ]
+            self._delete(present)
+            if present:
+                self._log_change(now)
+            conn.commit()
+        except BaseException as exc:
+            conn.rollback()
+            if isinstance(exc, sqlite3.OperationalError):
+                raise write_error(str(self.path or "the database"), exc) from exc
+            raise
+        return len(present)
+
+    def briefs_by_doc_id(self, doc_id: str) -> list[dict[str, Any]]:
+        """Return the briefs with this ``doc_id`` (at most one)."""
+        return list(self.db.query("SELECT * FROM briefs WHERE doc_id = ? ORDER BY id", [doc_id]))
+
+    def briefs_from_source(self, path: str) -> list[dict[str, Any]]:
+        """Return the briefs a file brought in, in file order.
+
+        ``path`` is matched against the name the file was stored under (its path relative to the
+        folder named to ingest it, see ``origin``) and against the path it was ingested as; a path
+        to an existing file also matches briefs ingested from that file under another path.
+        """
+        found = {
+            row["id"]: row
+            for row in self.db.query(
+                "SELECT * FROM briefs WHERE origin = ? OR source = ?", [path, path]
+            )
+        }
+        target = Path(path)
+        if target.is_file():
+            resolved = target.resolve()
+            sources = [r[0] for r in self.db.execute("SELECT DISTINCT source FROM briefs")]
+            for source in sources:
+                if source and source != path and _same_file(Path(source), resolved):
+                    for row in self.db.query("SELECT * FROM briefs WHERE source = ?", [source]):
+                        found[row["id"]] = row
+        return sorted(found.values(), key=lambda r: (r["position"] is None, r["position"], r["id"]))
+
+    def briefs_to_remove(
+        self,
+        *,
+        doc_id: str | None = None,
+        issue: tuple[str, int, int] | None = None,
+        source: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Return the briefs one removal would take: by ``doc_id``, by ``issue`` (publication,
+        volume, issue: all its briefs) or by ``source`` (everything a file brought in).
+
+        Raises:
+            BriefNotFoundError: saying what was not found, if nothing matches.
+        """
+        if doc_id is not None:
+            rows = self.briefs_by_doc_id(doc_id)
+            if not rows:
+                raise BriefNotFoundError(f"no brief with doc_id {doc_id!r} in the archive")
+            return rows
+        if issue is not None:
+            return self.find_briefs(*issue)
+        if source is not None:
+            rows = self.briefs_from_source(source)
+            if not rows:
+                raise BriefNotFoundError(
+                    f"no brief in the archive came from {source!r} (give the path it was "
+                    "ingested as, or its path inside the folder that was ingested)"
+                )
+            return rows
+        raise BriefNotFoundError("nothing to remove was named")
 
     # -- reading -------------------------------------------------------------------------
 
@@ -574,6 +716,14 @@ def _inspect(path: Path) -> bool:
         f"{path} is not a briefbot database: it is another application's SQLite database "
         f"(tables {shown}); briefbot left it unchanged. Point --db at another file"
     )
+
+
+def _same_file(path: Path, resolved: Path) -> bool:
+    """Return whether ``path`` (as stored, maybe relative to another directory) is ``resolved``."""
+    try:
+        return path.is_absolute() and path.resolve() == resolved
+    except OSError:
+        return False
 
 
 def _describe(path: Path) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -45,6 +46,23 @@ def briefs_dir() -> Path:
 def db_path(tmp_path: Path) -> Path:
     """Return the path of a database file that does not exist yet."""
     return tmp_path / "briefbot.db"
+
+
+@pytest.fixture
+def copy_database() -> Callable[[Path, Path], None]:
+    """Return ``copy(source, target)``: copies a live SQLite database as a backup tool would
+    (SQLite's backup API)."""
+
+    def copy(source: Path, target: Path) -> None:
+        src = sqlite3.connect(source)
+        dst = sqlite3.connect(target)
+        try:
+            src.backup(dst)
+        finally:
+            src.close()
+            dst.close()
+
+    return copy
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ async def test_full_brief_of_a_removed_brief_says_so(
         with bot_archive.store.db.conn:
             bot_archive.store.db.execute("DELETE FROM briefs")
         reply = await _press(fake_telegram, alice, answer, "brief:")
-    assert reply.text == "That brief is no longer in the archive; ask the question again."
+    assert reply.text == "This brief was removed from the archive; ask the question again."
     assert reply.show_alert
 
 

@@ -120,7 +120,7 @@ def test_an_ingest_that_waits_for_another_writer_says_so(
     assert "waited" in result.stderr and "for another process writing to the archive" in (
         result.stderr
     )
-    assert result.stdout.startswith("1 added, 0 updated, 0 unchanged, 0 rejected")
+    assert result.stdout.startswith("1 added, 0 updated, 0 removed, 0 unchanged, 0 rejected")
 
 
 def test_two_ingests_of_the_same_files_at_once_both_succeed(
@@ -257,7 +257,7 @@ def test_full_disk_during_ingest_is_one_line(tmp_path: Path) -> None:
     [line] = result.stderr.splitlines()
     assert line.startswith(f"Error: cannot write to {disk}/briefbot.db (database or disk is full)")
     assert "the disk is full; free some space and run it again" in line
-    assert "(0 added, 0 updated, 0 unchanged, 0 rejected before it)" in line
+    assert "(0 added, 0 updated, 0 removed, 0 unchanged, 0 rejected before it)" in line
     assert "Traceback" not in result.stderr
 
 
@@ -279,7 +279,7 @@ def test_a_writer_locked_out_too_long_is_one_line(
     assert result.stderr == (
         f"Error: cannot write to {db_path} (database is locked): another process kept it locked "
         "for over 1 s; run it again when that one has finished; nothing of the interrupted "
-        "write was stored (0 added, 0 updated, 0 unchanged, 0 rejected before it)\n"
+        "write was stored (0 added, 0 updated, 0 removed, 0 unchanged, 0 rejected before it)\n"
     )
 
 

@@ -172,12 +172,17 @@ async def test_an_admin_uploads_briefs_and_gets_the_summary(
             b'{"id": "c", "volume": "x", "text": "t"}\n'
         )
         [mixed] = await fake_telegram.wait_answers(admin.send_document(jsonl, "batch.jsonl"))
-    assert added.plain_text == "issue143.txt: 1 added, 0 updated, 0 unchanged, 0 rejected."
-    assert again.plain_text == "issue143.txt: 0 added, 0 updated, 1 unchanged, 0 rejected."
+    assert (
+        added.plain_text == "issue143.txt: 1 added, 0 updated, 0 removed, 0 unchanged, 0 rejected."
+    )
+    assert (
+        again.plain_text == "issue143.txt: 0 added, 0 updated, 0 removed, 1 unchanged, 0 rejected."
+    )
     assert mixed.plain_text == (
-        "batch.jsonl: 1 added, 0 updated, 0 unchanged, 2 rejected.\n"
+        "batch.jsonl: 1 added, 0 updated, 0 removed, 0 unchanged, 2 rejected.\n"
         "Rejected:\n"
-        '• batch.jsonl, line 2: has no "text" (a non-empty string is required)\n'
+        '• batch.jsonl, line 2: has no "text" (a non-empty string is required, or a "title" '
+        "for a title-only record)\n"
         "• batch.jsonl, line 3: has a non-numeric volume 'x'; use a whole number"
     )
     assert len(titles(archive)) == 2

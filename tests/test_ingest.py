@@ -90,7 +90,7 @@ def _write_bad_inputs(folder: Path) -> dict[str, str]:
     with open(folder / "huge.txt", "wb") as f:
         f.truncate(100 * 1024 * 1024)  # sparse: 100 MB on paper, nothing on disk
     (folder / "lines.jsonl").write_text(
-        '{"text": "Gazprom cut supplies to Kyiv."}\n{not json}\n{"title": "x"}\n'
+        '{"text": "Gazprom cut supplies to Kyiv."}\n{not json}\n{"id": "x"}\n'
     )
     (folder / "good.txt").write_text(GOOD)
     return {
@@ -116,7 +116,7 @@ def test_each_bad_input_gets_one_clear_line_and_good_files_are_stored(
     assert len(rejected) == len(expected)
     for message in expected.values():
         assert any(message in line for line in rejected), (message, rejected)
-    assert "2 added, 0 updated, 0 unchanged, 7 rejected" in result.stdout
+    assert "2 added, 0 updated, 0 removed, 0 unchanged, 7 rejected" in result.stdout
     assert "Traceback" not in result.output
 
 
@@ -125,7 +125,7 @@ def test_ingest_with_nothing_rejected_exits_zero(
 ) -> None:
     result = run_cli("ingest", str(briefs_dir))
     assert result.exit_code == 0
-    assert result.stdout.startswith("6 added, 0 updated, 0 unchanged, 0 rejected")
+    assert result.stdout.startswith("6 added, 0 updated, 0 removed, 0 unchanged, 0 rejected")
 
 
 def test_ingest_reads_stdin(run_cli: Callable[..., Result]) -> None:
