@@ -39,7 +39,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot import admin, buttons, digest, digest_handlers, followup_handlers, handlers
+from bot import (
+    admin,
+    buttons,
+    digest,
+    digest_handlers,
+    followup_handlers,
+    handlers,
+    remove_handlers,
+)
 from bot.access import AccessList, RateLimiter
 from bot.config import Settings
 from bot.conversation import COMMANDS, Conversation
@@ -82,6 +90,7 @@ class Feature:
 
 FEATURES: list[Feature] = [
     Feature("digest", digest_handlers.handlers, digest.on_startup),  # issue 4: digests, topics
+    Feature("remove", remove_handlers.handlers),  # issue 10: /remove (admins)
 ]
 """Features registered by ``build_application``, in order. Append new features here."""
 
@@ -213,6 +222,7 @@ def add_handlers(application: App, settings: Settings) -> None:
             CallbackQueryHandler(buttons.brief_button, pattern=r"^brief:\d+$"),
             CallbackQueryHandler(buttons.vote_button, pattern=r"^vote:\d+:-?1$"),
             CallbackQueryHandler(followup_handlers.alone_button, pattern=r"^alone:[0-9]{1,18}$"),
+            CallbackQueryHandler(remove_handlers.remove_button, pattern=remove_handlers.PATTERN),
             CallbackQueryHandler(buttons.stale_button),
             InlineQueryHandler(buttons.inline_query),
         ]

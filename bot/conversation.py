@@ -102,6 +102,14 @@ COMMANDS: list[Command] = [
         in_terminal=False,
     ),
     Command(
+        "remove",
+        "--doc-id ID | PUBLICATION VOLUME ISSUE | --source PATH [--dry-run]",
+        "take briefs out of the archive (after a confirmation button)",
+        "/remove Monitor 4 180",
+        admin=True,
+        in_terminal=False,
+    ),
+    Command(
         "stats",
         "",
         "questions asked, unanswered questions, feedback, who has access",

@@ -152,3 +152,36 @@ async def test_a_removed_brief_stops_being_answered_in_the_running_bot(
     assert revote.text == "Thanks, noted 👍"  # the feedback log still points at it: history
     rows = bot_archive.store.db.execute("SELECT passage_ids FROM bot_feedback").fetchall()
     assert len(rows) == 1
+
+
+async def test_admin_remove_in_telegram_asks_with_a_button(
+    start_bot: Start, fake_telegram: FakeTelegram, bot_archive: Archive
+) -> None:
+    admin = fake_telegram.user(1, "Admin")
+    alice = fake_telegram.user(1001, "Alice")
+    async with start_bot(allowed="1001", admins="1"):
+        [refused] = await fake_telegram.wait_answers(alice.send("/remove Prism 3 12"))
+        [dry] = await fake_telegram.wait_answers(admin.send("/remove Prism 3 12 --dry-run"))
+        [missing] = await fake_telegram.wait_answers(admin.send("/remove --doc-id nope"))
+        [bad] = await fake_telegram.wait_answers(admin.send("/remove Prism 3"))
+        [asked] = await fake_telegram.wait_answers(admin.send("/remove Prism 3 12"))
+        [asked_again] = await fake_telegram.wait_answers(admin.send("/remove Prism 3 12"))
+        [left] = await fake_telegram.wait_answers(admin.send("/remove --doc-id beir-7"))
+        cancel = await _press(fake_telegram, admin, asked, "rm:no:")
+        stranger = await _press(fake_telegram, alice, asked_again, "rm:yes:")
+        done = await _press(fake_telegram, admin, asked_again, "rm:yes:")
+        [after] = await fake_telegram.wait_answers(alice.send("Caspian transit tariff"))
+    async with start_bot(allowed="1001", admins="1"):  # a restart: pending removals are gone
+        expired = await _press(fake_telegram, admin, left, "rm:yes:")
+    assert refused.plain_text == "Only the bot's admins (BRIEFBOT_ADMINS) can do that."
+    assert "2 briefs would be removed (--dry-run: nothing removed)." in (dry.plain_text or "")
+    assert missing.plain_text == "No brief with doc_id 'nope' in the archive; nothing removed."
+    assert (bad.plain_text or "").startswith("Usage: /remove --doc-id ID")
+    assert "“Caspian pipeline talks stall”" in (asked.plain_text or "")
+    assert (asked.plain_text or "").endswith("Remove these 2 briefs?")
+    assert cancel.text == "Nothing removed."
+    assert stranger.text == "Only the bot's admins (BRIEFBOT_ADMINS) can do that."
+    assert done.text == "Removed 2 briefs."
+    assert expired.text == "This removal has expired; send /remove again."
+    assert "Caspian pipeline talks stall" not in (after.plain_text or "")
+    assert bot_archive.store.stats()["briefs"] > 0
