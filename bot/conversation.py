@@ -14,7 +14,7 @@ from typing import Any
 from retrieval.answer import Answer, Hit
 from retrieval.archive import DEFAULT_TOP, Archive
 from retrieval.check import ClaimCheck, bears_on, compare_claim
-from retrieval.errors import RetrievalError
+from retrieval.errors import BriefNotFoundError, RetrievalError
 from retrieval.query import parse_question
 
 NOTHING_BEARS = "Nothing in the archive bears on this."
@@ -267,6 +267,10 @@ class Conversation:
             return Notice(usage("brief"))
         try:
             return BriefReply(self.archive.briefs(*parsed))
+        except BriefNotFoundError as exc:
+            # The library points at the command line ('briefbot stats'); a chat has /sources.
+            what = str(exc).split("; see ", 1)[0]
+            return Notice(_sentence(f"{what}; /sources shows what the archive holds"))
         except RetrievalError as exc:
             return Notice(_sentence(str(exc)))
 

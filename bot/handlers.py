@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -29,6 +30,7 @@ from telegram.constants import ChatAction, ChatType, MessageEntityType
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 
+from bot import more_pages
 from bot.access import AccessList, RateLimiter, Who
 from bot.config import Settings
 from bot.conversation import (
@@ -42,6 +44,7 @@ from bot.conversation import (
     help_text,
     usage,
 )
+from bot.intake import UpdateJournal
 from bot.questions import LoggedQuestion, QuestionLog
 from bot.render import escape, render_html
 
@@ -51,6 +54,10 @@ T = TypeVar("T")
 Context = ContextTypes.DEFAULT_TYPE
 
 SERVICES_KEY = "briefbot"
+TYPING_AFTER_SECONDS = 1.0
+"""Show "typing…" only when an answer takes longer than this (each action is a call that counts
+against Telegram's limits: 20 a minute in a group)."""
+ALREADY_MORE = "I already sent the next passages for that answer; scroll down to them."
 SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again in a moment."
 GROUPS = (ChatType.GROUP, ChatType.SUPERGROUP)
 
@@ -65,6 +72,7 @@ class BotServices:
     limiter: RateLimiter
     questions: QuestionLog
     executor: ThreadPoolExecutor
+    journal: UpdateJournal
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Return ``fn(*args, **kwargs)``, run on the database thread."""
@@ -283,16 +291,28 @@ async def answer_question(
     message = update.effective_message
     if message is None:
         return
+    # Telegram clients send what the keyboard typed: "é" may come as "e" plus a combining accent.
+    # NFC joins the pair, so a question's length is counted in the characters the asker sees.
+    question = unicodedata.normalize("NFC", question)
     if not question.strip():
         await message.reply_text(escape(usage(kind)))
         return
     if not await take_question(update, context):
         return
-    await message.reply_chat_action(ChatAction.TYPING)
     svc = services(context)
     run = svc.conversation.check if kind == "check" else svc.conversation.ask
-    reply = await svc.run(run, question)
+    reply = await with_typing(message, svc.run(run, question))
     await deliver(update, context, reply, kind=kind, question=question, target=message)
+
+
+async def with_typing(message: Message, work: Awaitable[T]) -> T:
+    """Return the result of ``work``; if it takes longer than ``TYPING_AFTER_SECONDS``, show
+    "typing…" in the message's chat meanwhile."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=TYPING_AFTER_SECONDS)
+    if not done:
+        await message.reply_chat_action(ChatAction.TYPING)
+    return await task
 
 
 def shorten(text: str, limit: int) -> str:
@@ -302,14 +322,19 @@ def shorten(text: str, limit: int) -> str:
     return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
-def _command_args(message: Message) -> str:
-    """Return the text after the command ("/ask@bot  why?" -> "why?"), or the text of the
-    message replied to when the command stands alone."""
+def _command_args(message: Message, bot_id: int) -> str:
+    """Return the text after the command ("/ask@bot  why?" -> "why?"), or, when the command
+    stands alone, the text of the message it replies to if someone else wrote that message (not
+    the asker, not the bot: an answer of ours is no question)."""
     parts = (message.text or "").split(None, 1)
     args = parts[1].strip() if len(parts) > 1 else ""
-    if not args and message.reply_to_message and message.reply_to_message.text:
-        args = message.reply_to_message.text.strip()
-    return args
+    reply = message.reply_to_message
+    if args or reply is None or not reply.text or reply.from_user is None:
+        return args
+    asker = message.from_user.id if message.from_user else None
+    if reply.from_user.id in (bot_id, asker):
+        return ""
+    return reply.text.strip()
 
 
 # -- commands -----------------------------------------------------------------------------
@@ -343,7 +368,9 @@ async def help_command(update: Update, context: Context) -> None:
 async def ask(update: Update, context: Context) -> None:
     """/ask QUESTION (or /ask in reply to a message): quote the passages that answer it."""
     if update.effective_message:
-        await answer_question(update, context, _command_args(update.effective_message))
+        await answer_question(
+            update, context, _command_args(update.effective_message, context.bot.id)
+        )
 
 
 async def check(update: Update, context: Context) -> None:
@@ -351,7 +378,7 @@ async def check(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    await answer_question(update, context, _command_args(message), kind="check")
+    await answer_question(update, context, _command_args(message, context.bot.id), kind="check")
 
 
 async def brief(update: Update, context: Context) -> None:
@@ -359,9 +386,9 @@ async def brief(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    await message.reply_chat_action(ChatAction.TYPING)
     svc = services(context)
-    reply = await svc.run(svc.conversation.brief, _command_args(message))
+    args = _command_args(message, context.bot.id)
+    reply = await with_typing(message, svc.run(svc.conversation.brief, args))
     await send_html(message, render_html(reply), quote=message.chat.type in GROUPS)
 
 
@@ -409,7 +436,10 @@ async def unknown_command(update: Update, context: Context) -> None:
         return
     word = message.text.split(None, 1)[0]
     name, _, target = word.partition("@")
-    if message.chat.type != ChatType.PRIVATE and target.lower() != context.bot.username.lower():
+    ours = target.lower() == context.bot.username.lower()
+    if (target and not ours) or (message.chat.type != ChatType.PRIVATE and not ours):
+        # "/ask@OtherBot" is for another bot, in a private chat too: not ours to answer.
+        logger.info("Ignored %s: a command for another bot", shorten(word, 80))
         return
     await message.reply_text(escape(f"I don't know {name}. /help lists what I can do."))
 
@@ -432,15 +462,31 @@ async def send_more(
     send nothing and return the line that says why."""
     svc = services(context)
     offset = logged.offset + svc.conversation.top
-    reply = await svc.run(svc.conversation.ask, logged.question, offset=offset)
-    if isinstance(reply, Notice):
-        return reply.text
-    if not reply.answer.found:
-        return reply.answer.message or NO_MORE
-    await deliver(
-        update, context, reply, kind="more", question=logged.question, target=target, offset=offset
-    )
-    return None
+    if not await svc.run(more_pages.claim, svc.questions.db, logged.id, update.update_id):
+        return ALREADY_MORE
+    try:
+        reply = await svc.run(svc.conversation.ask, logged.question, offset=offset)
+        if isinstance(reply, Notice):
+            line: str | None = reply.text
+        elif not reply.answer.found:
+            line = reply.answer.message or NO_MORE
+        else:
+            await deliver(
+                update,
+                context,
+                reply,
+                kind="more",
+                question=logged.question,
+                target=target,
+                offset=offset,
+            )
+            return None
+    except Exception:
+        # Not sent: a later press may try again.
+        await svc.run(more_pages.release, svc.questions.db, logged.id, update.update_id)
+        raise
+    await svc.run(more_pages.release, svc.questions.db, logged.id, update.update_id)
+    return line
 
 
 async def more_text(update: Update, context: Context) -> None:
@@ -455,8 +501,7 @@ async def more_text(update: Update, context: Context) -> None:
         return
     if not await take_question(update, context):
         return
-    await message.reply_chat_action(ChatAction.TYPING)
-    line = await send_more(update, context, logged, message)
+    line = await with_typing(message, send_more(update, context, logged, message))
     if line:
         await message.reply_text(escape(line))
 

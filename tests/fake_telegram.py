@@ -1361,6 +1361,11 @@ class FakeUser:
         """Press the inline button with ``callback_data`` on a bot message (as it is now)."""
         return self.fake._press(self, message, callback_data)
 
+    def press_forged(self, message: SentMessage | JSON, callback_data: str) -> JSON:
+        """Send a button press with ``callback_data`` that no button of the message holds, as a
+        modified client can (empty, malformed, huge numbers)."""
+        return self.fake._press(self, message, callback_data, forged=True)
+
     def inline(self, query: str, *, offset: str = "", chat_type: str = "sender") -> JSON:
         """Type ``@briefbot_test_bot <query>`` in a chat: queues an inline_query update."""
         return self.fake._inline(self, query, offset, chat_type)
@@ -1423,6 +1428,7 @@ class FakeTelegram:
         self.chat_actions: list[ChatAction] = []
         self.unknown_methods: list[str] = []
         self.server_errors: list[BaseException] = []
+        self.update_ids: list[int] = []  # every update queued, in order
         self.filtered_updates: list[JSON] = []  # not delivered because of group privacy mode
         self.chats: dict[int, FakeChat] = {}
         self.users: dict[int, FakeUser] = {}
@@ -1828,6 +1834,7 @@ class FakeTelegram:
     def _enqueue(self, kind: str, payload: JSON, chat_id: int | None) -> JSON:
         update_id = next(self._update_ids)
         update = {"update_id": update_id, kind: payload}
+        self.update_ids.append(update_id)
         if chat_id is not None:
             self._sent_mark[update_id] = (chat_id, len(self.sent))
         self._queue.append(_Queued(update, kind))
@@ -1904,14 +1911,21 @@ class FakeTelegram:
                 raise KeyError(f"no message {key[1]} in chat {key[0]}")
             return self.messages[key]
 
-    def _press(self, user: FakeUser, message: SentMessage | JSON, callback_data: str) -> JSON:
+    def _press(
+        self,
+        user: FakeUser,
+        message: SentMessage | JSON,
+        callback_data: str,
+        *,
+        forged: bool = False,
+    ) -> JSON:
         with self._cond:
             current = self._lookup_message(message, None)
             if current.get("from", {}).get("id") != self.bot_id:
                 raise ValueError("only the bot's messages have inline buttons to press")
             rows = (current.get("reply_markup") or {}).get("inline_keyboard") or []
             available = [b.get("callback_data") for row in rows for b in row]
-            if callback_data not in available:
+            if callback_data not in available and not forged:
                 raise ValueError(
                     f"message {current['message_id']} has no button with callback_data "
                     f"{callback_data!r}; it has {available!r}"
