@@ -367,18 +367,29 @@ async def help_command(update: Update, context: Context) -> None:
 
 async def ask(update: Update, context: Context) -> None:
     """/ask QUESTION (or /ask in reply to a message): quote the passages that answer it."""
-    if update.effective_message:
-        await answer_question(
-            update, context, _command_args(update.effective_message, context.bot.id)
-        )
+    await _ask_or_check(update, context, "ask")
 
 
 async def check(update: Update, context: Context) -> None:
     """/check CLAIM: the passages that bear on the claim and what they hold of its facts."""
+    await _ask_or_check(update, context, "check")
+
+
+async def _ask_or_check(update: Update, context: Context, kind: str) -> None:
     message = update.effective_message
     if message is None:
         return
-    await answer_question(update, context, _command_args(message, context.bot.id), kind="check")
+    args = _command_args(message, context.bot.id)
+    reply = message.reply_to_message
+    if not args and reply and reply.from_user and reply.from_user.id == context.bot.id:
+        await message.reply_text(
+            escape(
+                f"Write the {'question' if kind == 'ask' else 'claim'} after /{kind}: my own "
+                f"answers are not questions. {usage(kind)}"
+            )
+        )
+        return
+    await answer_question(update, context, args, kind=kind)
 
 
 async def brief(update: Update, context: Context) -> None:
