@@ -1,0 +1,135 @@
+"""At-least-once intake, exactly-once answers: ``briefbot run`` killed with SIGKILL, or stopped
+with SIGTERM, answers every update it received once after it starts again (issue 16).
+
+These tests run the real ``briefbot run`` in a child process against the fake Bot API."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from fake_telegram import FakeTelegram
+
+from retrieval.archive import Archive
+
+READY_SECONDS = 30.0
+
+
+@contextlib.contextmanager
+def bot_process(
+    fake: FakeTelegram, env: dict[str, str], db_path: Path, log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``briefbot --db DB run`` in a child process; kill it if the test leaves it running."""
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from bot.cli import cli; cli()", "--db", str(db_path), "run"],
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
+async def wait_ready(fake: FakeTelegram, polls_before: int) -> None:
+    """Wait until the child process polls the fake (it has replayed its journal by then)."""
+    await fake.wait_for(lambda: len(fake.calls_to("getUpdates")) > polls_before, READY_SECONDS)
+
+
+def journal(db_path: Path) -> dict[int, str]:
+    """Return update id -> status from the bot's journal."""
+    conn = sqlite3.connect(db_path)
+    try:
+        return dict(conn.execute("SELECT update_id, status FROM bot_updates").fetchall())
+    finally:
+        conn.close()
+
+
+def first_words(fake: FakeTelegram, chat_id: int) -> list[str]:
+    return [(m.plain_text or "")[:3] for m in fake.sent_to(chat_id)]
+
+
+async def test_updates_received_before_a_kill_are_answered_once_after_restart(
+    fake_telegram: FakeTelegram,
+    bot_archive: Archive,
+    bot_env: dict[str, str],
+    db_path: Path,
+    tmp_path: Path,
+) -> None:
+    fake = fake_telegram
+    log = tmp_path / "bot.log"
+    alice = fake.user(1001, "Alice")
+    bob = fake.user(1002, "Bob")
+    env = {**bot_env, "BRIEFBOT_TOP": "1"}
+    with bot_process(fake, env, db_path, log) as proc:
+        await wait_ready(fake, 0)
+        [answer] = await fake.wait_answers(alice.send("oil pipeline"), timeout=20)
+        more = next(d for d in answer.callback_data if d.startswith("more:"))
+        # The More page goes out, then answering the button hangs: the bot dies in between.
+        fake.slow_next("answerCallbackQuery", 10)
+        alice.press(answer, more)
+        later = [alice.send(text) for text in ("/help", "Who fled abroad?", "/sources")]
+        await fake.wait_answers(bob.send("Caspian transit tariff"), timeout=20)
+        await fake.wait_for(lambda: fake.calls_to("answerCallbackQuery"), 20)
+        await fake.wait_for(lambda: not fake.pending_updates, 20)  # confirmed to Telegram
+        assert first_words(fake, 1001) == ["1. ", "2. "]
+        proc.kill()
+        assert proc.wait(10) == -signal.SIGKILL
+    status = journal(db_path)
+    assert [status[u["update_id"]] for u in later] == ["received"] * 3
+    polls = len(fake.calls_to("getUpdates"))
+    with bot_process(fake, env, db_path, log) as proc:
+        await wait_ready(fake, polls)
+        await fake.wait_for(lambda: set(journal(db_path).values()) == {"done"}, 20)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    # Nothing twice: the More page is not sent again; the three waiting messages are answered.
+    assert first_words(fake, 1001) == ["1. ", "2. ", "I a", "1. ", "7 b"]
+    assert len(fake.sent_to(1002)) == 1
+    text = log.read_text()
+    assert "Answering 4 updates received before the bot stopped" in text
+    assert "was sent before the restart; not sending it again" in text
+    assert "Traceback" not in text
+
+
+async def test_sigterm_finishes_what_is_in_hand_and_keeps_the_rest_for_the_next_start(
+    fake_telegram: FakeTelegram,
+    bot_archive: Archive,
+    bot_env: dict[str, str],
+    db_path: Path,
+    tmp_path: Path,
+) -> None:
+    fake = fake_telegram
+    log = tmp_path / "bot.log"
+    alice = fake.user(1001, "Alice")
+    with bot_process(fake, bot_env, db_path, log) as proc:
+        await wait_ready(fake, 0)
+        fake.slow_next("sendMessage", 3)  # the first answer is in hand for 3 s
+        updates = [alice.send(text) for text in ("/help", "Who fled abroad?", "/sources")]
+        await fake.wait_for(lambda: fake.calls_to("sendMessage"), 20)
+        await fake.wait_for(lambda: not fake.pending_updates, 20)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    status = journal(db_path)
+    assert [status[u["update_id"]] for u in updates] == ["done", "received", "received"]
+    assert first_words(fake, 1001) == ["I a"]
+    polls = len(fake.calls_to("getUpdates"))
+    with bot_process(fake, bot_env, db_path, log) as proc:
+        await wait_ready(fake, polls)
+        await fake.wait_for(lambda: set(journal(db_path).values()) == {"done"}, 20)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    assert first_words(fake, 1001) == ["I a", "1. ", "7 b"]
+    text = log.read_text()
+    assert "Stopping: no new updates are taken" in text
+    assert "Traceback" not in text
