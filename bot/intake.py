@@ -208,9 +208,20 @@ class JournalQueue(asyncio.Queue[object]):
 
     async def put(self, item: object) -> None:
         """Record ``item`` (if it is an update) and queue it; drop an update recorded before."""
-        if isinstance(item, Update) and not await self.journal.record(item):
-            logger.info("Update %d was received before; not handling it twice", item.update_id)
-            return
+        if isinstance(item, Update):
+            try:
+                new = await self.journal.record(item)
+            except sqlite3.Error as exc:
+                logger.error(
+                    "Could not record update %d (%s); it is not acknowledged, so Telegram sends "
+                    "it again",
+                    item.update_id,
+                    exc,
+                )
+                raise
+            if not new:
+                logger.info("Update %d was received before; not handling it twice", item.update_id)
+                return
         await super().put(item)
 
     async def replay(self, bot: Bot) -> int:

@@ -6,15 +6,20 @@ These tests run the real ``briefbot run`` in a child process against the fake Bo
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 from fake_telegram import FakeTelegram
+from test_bot_cli import _wait_for_port
 
 from retrieval.archive import Archive
 
@@ -23,12 +28,14 @@ READY_SECONDS = 30.0
 
 @contextlib.contextmanager
 def bot_process(
-    fake: FakeTelegram, env: dict[str, str], db_path: Path, log: Path
+    fake: FakeTelegram, env: dict[str, str], db_path: Path, log: Path, *args: str
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``briefbot --db DB run`` in a child process; kill it if the test leaves it running."""
+    """Run ``briefbot --db DB run ARGS`` in a child process; kill it if the test leaves it
+    running."""
+    command = ["-c", "from bot.cli import cli; cli()", "--db", str(db_path), "run", *args]
     with log.open("ab") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-c", "from bot.cli import cli; cli()", "--db", str(db_path), "run"],
+            [sys.executable, *command],
             env={**os.environ, **env},
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -79,7 +86,8 @@ async def test_updates_received_before_a_kill_are_answered_once_after_restart(
         fake.slow_next("answerCallbackQuery", 10)
         alice.press(answer, more)
         later = [alice.send(text) for text in ("/help", "Who fled abroad?", "/sources")]
-        await fake.wait_answers(bob.send("Caspian transit tariff"), timeout=20)
+        bobs = bob.send("Caspian transit tariff")
+        await fake.wait_for(lambda: journal(db_path).get(bobs["update_id"]) == "done", 20)
         await fake.wait_for(lambda: fake.calls_to("answerCallbackQuery"), 20)
         await fake.wait_for(lambda: not fake.pending_updates, 20)  # confirmed to Telegram
         assert first_words(fake, 1001) == ["1. ", "2. "]
@@ -133,3 +141,54 @@ async def test_sigterm_finishes_what_is_in_hand_and_keeps_the_rest_for_the_next_
     text = log.read_text()
     assert "Stopping: no new updates are taken" in text
     assert "Traceback" not in text
+
+
+async def test_webhook_answers_200_only_once_the_update_is_recorded(
+    fake_telegram: FakeTelegram,
+    bot_archive: Archive,
+    bot_env: dict[str, str],
+    db_path: Path,
+    tmp_path: Path,
+) -> None:
+    fake = fake_telegram
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = "https://bot.example.org/hook"
+    alice = fake.user(1001, "Alice")
+    update = alice.send("Who fled abroad?")
+    refused = alice.send("/help")
+    # A write that fails (a full disk, say) for one update: it must not be acknowledged.
+    with bot_archive.store.db.conn:
+        bot_archive.store.db.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON bot_updates WHEN NEW.update_id = "
+            f"{refused['update_id']} BEGIN SELECT RAISE(ABORT, 'injected write failure'); END"
+        )
+
+    def post(body: dict[str, object]) -> int:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/hook",
+            data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "s"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    args = ("--webhook", url, "--listen", "127.0.0.1", "--port", str(port), "--secret-token", "s")
+    with bot_process(fake, bot_env, db_path, tmp_path / "bot.log", *args) as proc:
+        await fake.wait_for(lambda: fake.webhook_url, READY_SECONDS)
+        _wait_for_port(port)
+        assert post(update) == 200
+        assert journal(db_path)[update["update_id"]] in ("received", "done")
+        assert post(refused) == 500
+        assert refused["update_id"] not in journal(db_path)
+        assert post(update) == 200  # Telegram retried: recorded once, answered once
+        await fake.wait_for(lambda: journal(db_path)[update["update_id"]] == "done", 20)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+    assert len(fake.sent_to(1001)) == 1
+    log = (tmp_path / "bot.log").read_text()
+    assert f"Could not record update {refused['update_id']} (injected write failure)" in log
