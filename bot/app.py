@@ -59,6 +59,11 @@ MAX_SEND_RETRIES = 5
 """How often a request that Telegram answered with 429 (RetryAfter) is retried before giving up."""
 REFRESH_SECONDS = 30
 """How often the archive index is brought up to date with briefs ingested by other processes."""
+OVERALL_PERIOD_SECONDS = 1.1
+GROUP_PERIOD_SECONDS = 63.0
+"""Telegram allows a bot about 30 messages a second and 20 a minute in one group. The limiter
+counts when it lets a request go, Telegram when the request arrives, and the first requests of a
+burst arrive late (new connections): a 5-10 % margin keeps a burst free of 429s."""
 CONNECTIONS = 64
 """HTTP connections to the Bot API shared by the handlers running at once (one more polls)."""
 DRAIN_SECONDS = 20.0
@@ -175,7 +180,13 @@ def build_application(settings: Settings, archive: Archive) -> App:
         base_url=settings.base_url,
         base_file_url=settings.base_file_url,
         defaults=defaults,
-        rate_limiter=AIORateLimiter(max_retries=MAX_SEND_RETRIES),
+        rate_limiter=AIORateLimiter(
+            overall_max_rate=30,
+            overall_time_period=OVERALL_PERIOD_SECONDS,
+            group_max_rate=20,
+            group_time_period=GROUP_PERIOD_SECONDS,
+            max_retries=MAX_SEND_RETRIES,
+        ),
         request=HTTPXRequest(connection_pool_size=CONNECTIONS),
         get_updates_request=HTTPXRequest(connection_pool_size=1),
     )

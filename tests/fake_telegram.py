@@ -113,6 +113,9 @@ _DEFAULT_ALLOWED_UPDATES = frozenset(
         "removed_chat_boost",
     }
 )
+_FLOOD_METHODS = frozenset(
+    {"sendmessage", "senddocument", "editmessagetext", "editmessagereplymarkup", "sendchataction"}
+)
 _CHAT_ACTIONS = frozenset(
     {
         "typing",
@@ -1410,6 +1413,7 @@ class FakeTelegram:
         privacy_mode: bool = True,
         strict_chats: bool = True,
         strict_ampersand: bool = False,
+        flood_limits: bool = False,
     ) -> None:
         if not re.fullmatch(r"\d+:[\w-]+", token):
             raise ValueError(f"not a bot token: {token!r}")
@@ -1420,6 +1424,9 @@ class FakeTelegram:
         self.privacy_mode = privacy_mode
         self.strict_chats = strict_chats
         self.strict_ampersand = strict_ampersand
+        self.flood_limits = flood_limits
+        self.flood_refusals: list[Call] = []  # calls answered 429 by the flood limits
+        self._buckets: dict[int | None, tuple[float, float]] = {}
 
         self.calls: list[Call] = []
         self.sent: list[SentMessage] = []
@@ -2032,6 +2039,8 @@ class FakeTelegram:
                 _LOGGER.warning("fake telegram: unknown method %s (answered 404)", method)
                 raise ApiError(404, "Not Found")
             delay = self._take_slow_rule(method)
+            if self.flood_limits and method.lower() in _FLOOD_METHODS:
+                self._check_flood(method, params)
         if delay:
             deadline = time.monotonic() + delay
             with self._cond:
@@ -2047,6 +2056,29 @@ class FakeTelegram:
             result = handler(params)
             self._cond.notify_all()
             return result
+
+    def _check_flood(self, method: str, params: JSON) -> None:
+        """Answer 429 like Telegram when the bot sends faster than its limits: about 30 messages
+        a second overall and 20 a minute in one group (token buckets of those sizes)."""
+        chat_id = params.get("chat_id")
+        keys: list[tuple[int | None, float, float]] = [(None, 30.0, 1.0)]
+        with contextlib.suppress(TypeError, ValueError):
+            if chat_id is not None and int(chat_id) < 0:
+                keys.append((int(chat_id), 20.0, 60.0))
+        now = time.monotonic()
+        for key, size, period in keys:
+            tokens, at = self._buckets.get(key, (size, now))
+            tokens = min(size, tokens + (now - at) * size / period)
+            if tokens < 1:
+                self.flood_refusals.append(Call(method, params))
+                retry = max(1, int((1 - tokens) * period / size + 0.999))
+                raise ApiError(
+                    429, f"Too Many Requests: retry after {retry}", {"retry_after": retry}
+                )
+            self._buckets[key] = (tokens, now)
+        for key, _, _ in keys:
+            tokens, at = self._buckets[key]
+            self._buckets[key] = (tokens - 1, at)
 
     def _take_fail_rule(self, method: str) -> _FailRule | None:
         for rule in self._fail_rules:

@@ -46,6 +46,7 @@ async def test_a_group_held_by_its_rate_limit_does_not_delay_a_private_chat(
 ) -> None:
     # Telegram allows a bot 20 messages a minute in a group; python-telegram-bot's rate limiter
     # holds the 21st for 3 s inside its handler.
+    fake_telegram.flood_limits = True  # the fake answers 429 beyond Telegram's limits
     team = fake_telegram.group(GROUP, "Analysts")
     alice = fake_telegram.user(1001, "Alice")
     bob = fake_telegram.user(1002, "Bob")
@@ -58,3 +59,4 @@ async def test_a_group_held_by_its_rate_limit_does_not_delay_a_private_chat(
         await fake_telegram.wait_sent_async(21, chat_id=GROUP, timeout=20)
     assert (help_.plain_text or "").startswith("I answer from the archive")
     assert in_group == 20  # the group's 21st answer was still waiting for its turn
+    assert not fake_telegram.flood_refusals  # and the bot kept within Telegram's limits

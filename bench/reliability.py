@@ -1,0 +1,420 @@
+"""The Telegram bot under load, crashes and SIGTERM (issue 16): prints figures.
+
+Runs the real ``briefbot run`` as a child process against the fake Bot API of
+``tests/fake_telegram.py`` (in this process, on 127.0.0.1, with Telegram's flood limits on: about
+30 messages a second overall and 20 a minute per group, answered 429 beyond them), over an archive
+made by ``bench/make_archive.py``. Scenarios:
+
+1. **idle**: ``/help`` latency with nothing else going on.
+2. **burst**: M members x A actions each in their private chats (questions, ``/check``, More,
+   Full brief, 👍), each member waiting for the answer before the next action; meanwhile an idle
+   member sends ``/help`` every 0.3 s and times the answer.
+3. **group**: a group asks for a ``/brief``, three ``/ask`` and enough ``/help`` to use up its 20
+   messages a minute; then a member asks a question in a private chat and times the answer.
+4. **kills**: the burst again, with the bot killed (SIGKILL) at K points and restarted at once.
+5. **sigterm**: Q updates queued and fetched, then SIGTERM: how long the bot takes to stop, and
+   whether the next start answers the rest.
+
+"Lost" and "twice" are counted by reconciling the fake's record of what was sent with the bot's
+journal (``bot_updates``, ``bot_update_sends``): an update is lost if it is not done or, for an
+action that needs a message, no message was recorded for it; a message the fake delivered that the
+journal does not list is a message sent twice (sent, then the bot died before recording it).
+
+Usage::
+
+    .venv/bin/python bench/reliability.py [--passages 100000] [--members 50] [--actions 20]
+        [--kills 10] [--queued 200] [--work bench/out/reliability]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from fake_telegram import FakeTelegram, FakeUser, SentMessage  # noqa: E402
+
+TOKEN = "123456789:AAHbench-token_for_reliability_0123"
+ACTION_TIMEOUT = 120.0
+GROUP = -1009876543210
+MESSAGE_ACTIONS = {"ask", "check", "more", "brief"}
+
+
+def log(text: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "n": len(values),
+        "p50": round(pct(values, 0.5), 3),
+        "p95": round(pct(values, 0.95), 3),
+        "max": round(max(values), 3) if values else float("nan"),
+    }
+
+
+# -- the archive ------------------------------------------------------------------------------
+
+
+def prepare(passages: int, work: Path) -> tuple[Path, list[str]]:
+    """Return a database holding a synthetic archive of ``passages`` passages, and questions."""
+    folder = work / str(passages)
+    db = folder / "briefbot.db"
+    briefbot = str(Path(sys.executable).parent / "briefbot")
+    if not (folder / "questions.txt").exists():
+        log(f"generating {passages} passages")
+        subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "make_archive.py"), str(passages), "--out",
+             str(folder), "--questions", "300"],
+            check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+    if not (folder / "ingested").exists():
+        log("ingesting")
+        subprocess.run([briefbot, "--db", str(db), "ingest", "-q", str(folder / "archive")],
+                       check=True)  # fmt: skip
+        subprocess.run([briefbot, "--db", str(db), "ask", "oil pipeline"], check=True,
+                       stdout=subprocess.DEVNULL)  # fmt: skip
+        (folder / "ingested").touch()
+    questions = (folder / "questions.txt").read_text().splitlines()
+    return db, questions
+
+
+# -- the bot process --------------------------------------------------------------------------
+
+
+class Bot:
+    """``briefbot run`` in a child process against the fake."""
+
+    def __init__(self, fake: FakeTelegram, db: Path, log_path: Path):
+        self.fake, self.db, self.log_path = fake, db, log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("BRIEFBOT_", "TELEGRAM"))},
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "BRIEFBOT_API_URL": f"http://127.0.0.1:{fake.port}",
+            "BRIEFBOT_RATE_LIMIT": "1000",  # members act as fast as the bench makes them
+            "PTB_TIMEDELTA": "1",
+        }
+
+    async def start(self) -> float:
+        """Start the bot; return the seconds until it polls."""
+        polls = len(self.fake.calls_to("getUpdates"))
+        started = time.monotonic()
+        with self.log_path.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [str(Path(sys.executable).parent / "briefbot"), "--db", str(self.db), "run"],
+                env=self.env, stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        await self.fake.wait_for(lambda: len(self.fake.calls_to("getUpdates")) > polls, 60)
+        return time.monotonic() - started
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(30)
+
+    async def terminate(self) -> tuple[float, int]:
+        """Send SIGTERM; return the seconds until the process exited and its exit code."""
+        assert self.proc is not None
+        started = time.monotonic()
+        self.proc.send_signal(signal.SIGTERM)
+        while self.proc.poll() is None:
+            await asyncio.sleep(0.02)
+        return time.monotonic() - started, self.proc.returncode
+
+
+# -- members ----------------------------------------------------------------------------------
+
+
+async def answered(fake: FakeTelegram, update: dict[str, Any]) -> SentMessage:
+    [message] = (await fake.wait_answers(update, 1, ACTION_TIMEOUT))[:1]
+    return message
+
+
+async def pressed(fake: FakeTelegram, update: dict[str, Any]) -> None:
+    await fake.wait_for(lambda: fake.callback_answer_for(update), ACTION_TIMEOUT)
+
+
+async def member(
+    fake: FakeTelegram, user: FakeUser, questions: list[str], actions: int, seed: int,
+    record: dict[str, Any],
+) -> None:  # fmt: skip
+    """Act ``actions`` times, waiting for each answer; record updates, kinds and latencies."""
+    rng = random.Random(seed)
+    last: SentMessage | None = None
+    for _ in range(actions):
+        kind = rng.choices(["ask", "check", "more", "brief", "vote"], [40, 20, 15, 10, 15])[0]
+        data = {
+            "more": "more:",
+            "brief": "brief:",
+            "vote": "vote:",
+        }.get(kind)
+        button = None
+        if data and last is not None:
+            button = next((d for d in last.callback_data if d.startswith(data)), None)
+        if data and button is None:
+            kind = "ask"
+        started = time.monotonic()
+        try:
+            if button is not None and last is not None:
+                update = user.press(last, button)
+                record["updates"].append((update["update_id"], kind))
+                await pressed(fake, update)
+                if kind != "vote":
+                    await answered(fake, update)
+            else:
+                text = rng.choice(questions)
+                update = user.send(f"/check {text}" if kind == "check" else text)
+                record["updates"].append((update["update_id"], kind))
+                message = await answered(fake, update)
+                if message.callback_data:
+                    last = message
+        except TimeoutError:
+            record["timeouts"] += 1
+            continue
+        record["latency"].setdefault(kind, []).append(time.monotonic() - started)
+        await asyncio.sleep(rng.uniform(0.1, 0.5))
+
+
+async def idle_member(fake: FakeTelegram, user: FakeUser, stop: asyncio.Event) -> list[float]:
+    """Send /help every 0.3 s until ``stop``; return each answer's latency."""
+    latencies = []
+    while not stop.is_set():
+        started = time.monotonic()
+        try:
+            await answered(fake, user.send("/help"))
+        except TimeoutError:
+            latencies.append(ACTION_TIMEOUT)
+            continue
+        latencies.append(time.monotonic() - started)
+        await asyncio.sleep(0.3)
+    return latencies
+
+
+async def burst(
+    fake: FakeTelegram, bot: Bot, questions: list[str], members: int, actions: int,
+    first_id: int, kills: int = 0, expected_seconds: float = 60.0,
+) -> dict[str, Any]:  # fmt: skip
+    """Run the burst; with ``kills``, kill and restart the bot that many times during it."""
+    users = [fake.user(first_id + n, f"Member {n}") for n in range(members)]
+    idle = fake.user(first_id + members, "Idle")
+    record: dict[str, Any] = {"updates": [], "latency": {}, "timeouts": 0}
+    calls_before = Counter(c.method for c in fake.calls)
+    stop = asyncio.Event()
+    started = time.monotonic()
+    idle_task = asyncio.ensure_future(idle_member(fake, idle, stop))
+    tasks = [
+        asyncio.ensure_future(member(fake, u, questions, actions, first_id + n, record))
+        for n, u in enumerate(users)
+    ]
+    restarts = []
+    if kills:
+        for k in range(kills):
+            await asyncio.sleep(max(1.0, expected_seconds / (kills + 1)))
+            if all(t.done() for t in tasks):
+                break
+            bot.kill()
+            restarts.append(await bot.start())
+            log(f"kill {k + 1}: restarted in {restarts[-1]:.1f} s")
+    await asyncio.gather(*tasks)
+    seconds = time.monotonic() - started
+    stop.set()
+    help_latency = await idle_task
+    calls = Counter(c.method for c in fake.calls) - calls_before
+    kinds = Counter(kind for _, kind in record["updates"])
+    out = {
+        "seconds": round(seconds, 1),
+        "actions": len(record["updates"]),
+        "kinds": dict(kinds),
+        "timeouts": record["timeouts"],
+        "idle_help": summary(help_latency),
+        "action_latency": {k: summary(v) for k, v in record["latency"].items()},
+        "calls": {m: calls[m] for m in sorted(calls) if m != "getUpdates"},
+        "updates": record["updates"],
+        "chats": [u.id for u in users],
+    }
+    if kills:
+        out["kills"] = len(restarts)
+        out["restart_seconds"] = summary(restarts)
+    return out
+
+
+def reconcile(
+    fake: FakeTelegram, db: Path, updates: list[tuple[int, str]], chats: list[int]
+) -> dict[str, int]:
+    """Return how many actions were lost and how many messages in ``chats`` were sent twice."""
+    conn = sqlite3.connect(db)
+    try:
+        status = dict(conn.execute("SELECT update_id, status FROM bot_updates"))
+        sends: dict[int, set[tuple[int, int]]] = {}
+        for update_id, chat_id, message_id in conn.execute(
+            "SELECT update_id, chat_id, message_id FROM bot_update_sends"
+        ):
+            sends.setdefault(update_id, set()).add((chat_id, message_id))
+    finally:
+        conn.close()
+    lost = 0
+    recorded: set[tuple[int, int]] = set()
+    for update_id, kind in updates:
+        recorded |= sends.get(update_id, set())
+        if status.get(update_id) != "done" or (
+            kind in MESSAGE_ACTIONS and not sends.get(update_id)
+        ):
+            lost += 1
+    wanted = set(chats)
+    delivered = {(m.chat_id, m.message_id) for m in fake.sent if m.chat_id in wanted}
+    return {"lost": lost, "twice": len(delivered - recorded)}
+
+
+# -- scenarios --------------------------------------------------------------------------------
+
+
+def longest_brief(db: Path) -> str:
+    """Return the /brief arguments of the archive's longest brief."""
+    conn = sqlite3.connect(db)
+    try:
+        pub, vol, issue = conn.execute(
+            "SELECT publication, volume, issue FROM briefs ORDER BY length(text) DESC LIMIT 1"
+        ).fetchone()
+    finally:
+        conn.close()
+    return f"{pub} {vol} {issue}"
+
+
+async def group_scenario(
+    fake: FakeTelegram, db: Path, questions: list[str], first_id: int
+) -> dict[str, Any]:
+    team = fake.group(GROUP, "Analysts")
+    asker = fake.user(first_id, "Group member")
+    alice = fake.user(first_id + 1, "Private asker")
+    group_updates = [asker.send(f"/brief@briefbot_test_bot {longest_brief(db)}", chat=team)]
+    group_updates += [asker.send(f"/ask {q}", chat=team) for q in questions[:3]]
+    group_updates += [asker.send("/help@briefbot_test_bot", chat=team) for _ in range(20)]
+    await fake.wait_sent_async(20, chat_id=GROUP, timeout=60)
+    started = time.monotonic()
+    await answered(fake, alice.send(questions[3]))
+    private = time.monotonic() - started
+    in_group = len(fake.sent_to(GROUP))
+    drained = time.monotonic()
+    await fake.wait_for(lambda: all(fake.answers_for(u) for u in group_updates), 180)
+    return {
+        "private_answer_seconds": round(private, 3),
+        "group_messages_sent_when_private_answered": in_group,
+        "group_drained_after_seconds": round(time.monotonic() - drained, 1),
+        "group_updates": len(group_updates),
+    }
+
+
+async def sigterm_scenario(
+    fake: FakeTelegram, bot: Bot, questions: list[str], queued: int, first_id: int
+) -> dict[str, Any]:
+    users = [fake.user(first_id + n, f"Queue {n}") for n in range(50)]
+    updates = []
+    for n in range(queued):
+        user = users[n % len(users)]
+        text = questions[n % len(questions)]
+        kind = ["ask", "check", "help"][n % 3]
+        update = user.send({"ask": text, "check": f"/check {text}", "help": "/help"}[kind])
+        updates.append((update["update_id"], "ask" if kind == "help" else kind))
+    await fake.wait_for(lambda: not fake.pending_updates, 60)
+    in_hand = sum(1 for u, _ in updates if not fake.answers_for({"update_id": u}))
+    seconds, code = await bot.terminate()
+    answered_before = sum(1 for u, _ in updates if fake.answers_for({"update_id": u}))
+    restart = await bot.start()
+    await fake.wait_for(lambda: all(fake.answers_for({"update_id": u}) for u, _ in updates), 300)
+    return {
+        "queued": queued,
+        "unanswered_at_sigterm": in_hand,
+        "stop_seconds": round(seconds, 2),
+        "exit_code": code,
+        "answered_before_exit": answered_before,
+        "restart_seconds": round(restart, 2),
+        "updates": updates,
+        "chats": [u.id for u in users],
+    }
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    db, questions = prepare(args.passages, args.work)
+    results: dict[str, Any] = {
+        "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores",
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "passages": args.passages,
+    }
+    bot_log = args.work / "bot.log"
+    bot_log.unlink(missing_ok=True)
+    with FakeTelegram(token=TOKEN, flood_limits=True) as fake:
+        bot = Bot(fake, db, bot_log)
+        results["start_seconds"] = round(await bot.start(), 2)
+        idle = fake.user(10, "Idle")
+        await answered(fake, idle.send("/help"))  # warm up
+        quiet = []
+        for _ in range(20):
+            started = time.monotonic()
+            await answered(fake, idle.send("/help"))
+            quiet.append(time.monotonic() - started)
+        results["idle_help"] = summary(quiet)
+        log("burst")
+        results["burst"] = await burst(fake, bot, questions, args.members, args.actions, 1000)
+        first = results["burst"]
+        first.update(reconcile(fake, db, first.pop("updates"), first.pop("chats")))
+        log("group")
+        results["group"] = await group_scenario(fake, db, questions, 5000)
+        log("kills")
+        kills = await burst(
+            fake, bot, questions, args.members, args.actions, 6000, args.kills, first["seconds"]
+        )
+        kills.update(reconcile(fake, db, kills.pop("updates"), kills.pop("chats")))
+        results["kills"] = kills
+        log("sigterm")
+        sigterm = await sigterm_scenario(fake, bot, questions, args.queued, 9000)
+        sigterm.update(reconcile(fake, db, sigterm.pop("updates"), sigterm.pop("chats")))
+        results["sigterm"] = sigterm
+        await bot.terminate()
+        results["flood_429"] = len(fake.flood_refusals)
+    text = bot_log.read_text(errors="replace")
+    results["log"] = {
+        "tracebacks": text.count("Traceback"),
+        "errors": sum(" ERROR " in line for line in text.splitlines()),
+    }
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--passages", type=int, default=100_000)
+    parser.add_argument("--members", type=int, default=50)
+    parser.add_argument("--actions", type=int, default=20)
+    parser.add_argument("--kills", type=int, default=10)
+    parser.add_argument("--queued", type=int, default=200)
+    parser.add_argument("--work", type=Path, default=ROOT / "bench" / "out" / "reliability")
+    args = parser.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    results = asyncio.run(run(args))
+    print(json.dumps(results, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
