@@ -96,6 +96,13 @@ def prepare(passages: int, work: Path) -> tuple[Path, list[str]]:
         subprocess.run([briefbot, "--db", str(db), "ask", "oil pipeline"], check=True,
                        stdout=subprocess.DEVNULL)  # fmt: skip
         (folder / "ingested").touch()
+    # A fresh bot each run: the fake numbers its updates from 1 again.
+    conn = sqlite3.connect(db)
+    with conn:
+        for table in ("bot_update_sends", "bot_updates", "bot_more_pages", "bot_feedback"):
+            conn.execute(f"DELETE FROM {table}")
+        conn.execute("DELETE FROM bot_questions")
+    conn.close()
     questions = (folder / "questions.txt").read_text().splitlines()
     return db, questions
 
@@ -152,8 +159,10 @@ async def answered(fake: FakeTelegram, update: dict[str, Any]) -> SentMessage:
     return message
 
 
-async def pressed(fake: FakeTelegram, update: dict[str, Any]) -> None:
-    await fake.wait_for(lambda: fake.callback_answer_for(update), ACTION_TIMEOUT)
+async def pressed(fake: FakeTelegram, update: dict[str, Any]) -> str | None:
+    """Wait for the button's answer; return its text (None: the bot sends a message)."""
+    answer = await fake.wait_for(lambda: fake.callback_answer_for(update), ACTION_TIMEOUT)
+    return answer.text
 
 
 async def member(
@@ -180,9 +189,10 @@ async def member(
             if button is not None and last is not None:
                 update = user.press(last, button)
                 record["updates"].append((update["update_id"], kind))
-                await pressed(fake, update)
-                if kind != "vote":
+                if await pressed(fake, update) is None and kind != "vote":
                     await answered(fake, update)
+                else:
+                    record["no_message"].add(update["update_id"])
             else:
                 text = rng.choice(questions)
                 update = user.send(f"/check {text}" if kind == "check" else text)
@@ -219,7 +229,7 @@ async def burst(
     """Run the burst; with ``kills``, kill and restart the bot that many times during it."""
     users = [fake.user(first_id + n, f"Member {n}") for n in range(members)]
     idle = fake.user(first_id + members, "Idle")
-    record: dict[str, Any] = {"updates": [], "latency": {}, "timeouts": 0}
+    record: dict[str, Any] = {"updates": [], "latency": {}, "timeouts": 0, "no_message": set()}
     calls_before = Counter(c.method for c in fake.calls)
     stop = asyncio.Event()
     started = time.monotonic()
@@ -229,14 +239,16 @@ async def burst(
         for n, u in enumerate(users)
     ]
     restarts = []
-    if kills:
-        for k in range(kills):
-            await asyncio.sleep(max(1.0, expected_seconds / (kills + 1)))
-            if all(t.done() for t in tasks):
-                break
-            bot.kill()
-            restarts.append(await bot.start())
-            log(f"kill {k + 1}: restarted in {restarts[-1]:.1f} s")
+    for k in range(kills):
+        # Kill points spread over the length of a burst without kills.
+        until = started + expected_seconds * (k + 1) / (kills + 1)
+        while time.monotonic() < until and not all(t.done() for t in tasks):
+            await asyncio.sleep(0.05)
+        if all(t.done() for t in tasks):
+            break
+        bot.kill()
+        restarts.append(await bot.start())
+        log(f"kill {k + 1}: restarted in {restarts[-1]:.1f} s")
     await asyncio.gather(*tasks)
     seconds = time.monotonic() - started
     stop.set()
@@ -251,7 +263,8 @@ async def burst(
         "idle_help": summary(help_latency),
         "action_latency": {k: summary(v) for k, v in record["latency"].items()},
         "calls": {m: calls[m] for m in sorted(calls) if m != "getUpdates"},
-        "updates": record["updates"],
+        "updates": [(u, k) for u, k in record["updates"] if u not in record["no_message"]]
+        + [(u, "vote") for u in record["no_message"]],
         "chats": [u.id for u in users],
     }
     if kills:
@@ -290,6 +303,14 @@ def reconcile(
 # -- scenarios --------------------------------------------------------------------------------
 
 
+def done_updates(db: Path) -> set[int]:
+    conn = sqlite3.connect(db)
+    try:
+        return {r[0] for r in conn.execute("SELECT update_id FROM bot_updates WHERE status='done'")}
+    finally:
+        conn.close()
+
+
 def longest_brief(db: Path) -> str:
     """Return the /brief arguments of the archive's longest brief."""
     conn = sqlite3.connect(db)
@@ -317,7 +338,8 @@ async def group_scenario(
     private = time.monotonic() - started
     in_group = len(fake.sent_to(GROUP))
     drained = time.monotonic()
-    await fake.wait_for(lambda: all(fake.answers_for(u) for u in group_updates), 180)
+    ids = {u["update_id"] for u in group_updates}
+    await fake.wait_for(lambda: ids <= done_updates(db), 300)
     return {
         "private_answer_seconds": round(private, 3),
         "group_messages_sent_when_private_answered": in_group,

@@ -47,6 +47,8 @@ CURRENT_UPDATE: ContextVar[int | None] = ContextVar("briefbot_update", default=N
 
 MAX_ATTEMPTS = 3
 """An update whose handling was cut short this often (the bot died each time) is given up."""
+REDELIVERY_SECONDS = 24 * 3600
+"""Telegram keeps an unconfirmed update for 24 hours: a copy of an update comes within that."""
 KEEP_DONE_DAYS = 7
 """Answered updates are kept this long (Telegram never resends one older than a day)."""
 
@@ -87,11 +89,25 @@ class UpdateJournal:
         return await self._run(self._record, update.update_id, chat.id if chat else None, payload)
 
     def _record(self, update_id: int, chat_id: int | None, payload: str) -> bool:
+        now = dt.datetime.now(dt.UTC)
+        # Telegram keeps an update at most a day, so a copy of one comes within a day; an older
+        # row with this id is from before Telegram restarted its numbering (after a week idle).
+        stale = now - dt.timedelta(seconds=REDELIVERY_SECONDS)
+        since = stale.isoformat(timespec="microseconds")
         with self._conn:
+            self._conn.execute(
+                "DELETE FROM bot_update_sends WHERE update_id IN (SELECT update_id FROM "
+                "bot_updates WHERE update_id = ? AND received_at < ?)",
+                [update_id, since],
+            )
+            self._conn.execute(
+                "DELETE FROM bot_updates WHERE update_id = ? AND received_at < ?",
+                [update_id, since],
+            )
             cur = self._conn.execute(
                 "INSERT OR IGNORE INTO bot_updates (update_id, status, chat_id, payload, "
                 "received_at) VALUES (?, 'received', ?, ?, ?)",
-                [update_id, chat_id, payload, utcnow()],
+                [update_id, chat_id, payload, now.isoformat(timespec="microseconds")],
             )
         return cur.rowcount == 1
 
@@ -132,7 +148,9 @@ class UpdateJournal:
         return out
 
     def _pending(self) -> list[tuple[int, int, str, dict[int, tuple[int, int]]]]:
-        cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=KEEP_DONE_DAYS)).isoformat()
+        cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=KEEP_DONE_DAYS)).isoformat(
+            timespec="microseconds"
+        )
         with self._conn:
             self._conn.execute(
                 "DELETE FROM bot_update_sends WHERE update_id IN (SELECT update_id FROM "

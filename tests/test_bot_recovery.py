@@ -15,8 +15,9 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from fake_telegram import FakeTelegram
 from test_bot_cli import _wait_for_port
@@ -192,3 +193,22 @@ async def test_webhook_answers_200_only_once_the_update_is_recorded(
     assert len(fake.sent_to(1001)) == 1
     log = (tmp_path / "bot.log").read_text()
     assert f"Could not record update {refused['update_id']} (injected write failure)" in log
+
+
+async def test_an_update_id_seen_more_than_a_day_ago_is_a_new_update(
+    start_bot: Callable[..., Any], fake_telegram: FakeTelegram, bot_archive: Archive
+) -> None:
+    # Telegram numbers updates afresh after a week without any; a copy of an update comes
+    # within a day. An old row with the same id must not swallow the new update.
+    with bot_archive.store.db.conn:
+        bot_archive.store.db.execute(
+            "INSERT INTO bot_updates (update_id, status, payload, received_at, done_at) "
+            "VALUES (1, 'done', '{}', '2020-01-01T00:00:00.000000+00:00', "
+            "'2020-01-01T00:00:01.000000+00:00')"
+        )
+    async with start_bot():
+        alice = fake_telegram.user(1001, "Alice")
+        update = alice.send("Who fled abroad?")
+        assert update["update_id"] == 1
+        [answer] = await fake_telegram.wait_answers(update)
+    assert "Bazhenov" in (answer.plain_text or "")
