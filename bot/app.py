@@ -58,6 +58,8 @@ App = Application[Any, Any, Any, Any, Any, Any]
 MAX_SEND_RETRIES = 5
 """How often a request that Telegram answered with 429 (RetryAfter) is retried before giving up."""
 REFRESH_SECONDS = 30
+PURGE_SECONDS = 3600
+"""How often answered updates older than a week are removed from the journal."""
 """How often the archive index is brought up to date with briefs ingested by other processes."""
 OVERALL_PERIOD_SECONDS = 1.1
 GROUP_PERIOD_SECONDS = 63.0
@@ -277,6 +279,9 @@ async def post_init(application: App) -> None:
         application.job_queue.run_repeating(
             refresh_archive, interval=REFRESH_SECONDS, first=REFRESH_SECONDS, name="refresh"
         )
+        application.job_queue.run_repeating(
+            purge_journal, interval=PURGE_SECONDS, first=PURGE_SECONDS, name="purge-journal"
+        )
     for feature in FEATURES:
         if feature.on_startup is not None:
             await feature.on_startup(application)
@@ -302,6 +307,11 @@ async def refresh_archive(context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = handlers.services(context)
     await svc.run(svc.conversation.archive.index)
     svc.limiter.forget_idle()
+
+
+async def purge_journal(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Forget updates answered a week ago (the journal keeps update ids and sent message ids)."""
+    await handlers.services(context).journal.purge()
 
 
 # -- running --------------------------------------------------------------------------------

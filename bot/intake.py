@@ -147,7 +147,11 @@ class UpdateJournal:
             out.append(json.loads(payload))
         return out
 
-    def _pending(self) -> list[tuple[int, int, str, dict[int, tuple[int, int]]]]:
+    async def purge(self) -> int:
+        """Forget updates answered more than ``KEEP_DONE_DAYS`` ago; return how many."""
+        return await self._run(self._purge)
+
+    def _purge(self) -> int:
         cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=KEEP_DONE_DAYS)).isoformat(
             timespec="microseconds"
         )
@@ -157,9 +161,14 @@ class UpdateJournal:
                 "bot_updates WHERE status = 'done' AND done_at < ?)",
                 [cutoff],
             )
-            self._conn.execute(
+            cur = self._conn.execute(
                 "DELETE FROM bot_updates WHERE status = 'done' AND done_at < ?", [cutoff]
             )
+        return cur.rowcount
+
+    def _pending(self) -> list[tuple[int, int, str, dict[int, tuple[int, int]]]]:
+        self._purge()
+        with self._conn:
             self._conn.execute(
                 "UPDATE bot_updates SET attempts = attempts + 1 WHERE status = 'received'"
             )
