@@ -25,7 +25,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import ContextVar
 from functools import partial
 from pathlib import Path
@@ -75,18 +75,40 @@ class UpdateJournal:
         self._earlier: dict[int, dict[int, tuple[int, int]]] = {}
         self.replayed: set[int] = set()
         """Updates being answered again after a restart."""
+        self.fresh: set[int] = set()
+        """Updates recorded with their getUpdates batch, not yet queued."""
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, partial(fn, *args))
 
+    def _submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Queue a write on the journal's thread without waiting for it: its writes run in the
+        order submitted, and ``close`` waits for those still queued."""
+        future = self._executor.submit(fn, *args)
+        future.add_done_callback(_log_failure)
+
     # -- intake ------------------------------------------------------------------------------
 
     async def record(self, update: Update) -> bool:
         """Record ``update`` as received; return False if it was recorded before (a duplicate)."""
-        chat = update.effective_chat
-        payload = json.dumps(update.to_dict(), ensure_ascii=False)
-        return await self._run(self._record, update.update_id, chat.id if chat else None, payload)
+        if update.update_id in self.fresh:
+            self.fresh.discard(update.update_id)  # recorded with its batch by JournalBot
+            return True
+        return bool(await self.record_many([update]))
+
+    async def record_many(self, updates: list[Update]) -> set[int]:
+        """Record a batch of updates in one transaction; return the ids not recorded before."""
+        rows = []
+        for update in updates:
+            chat = update.effective_chat
+            payload = json.dumps(update.to_dict(), ensure_ascii=False)
+            rows.append((update.update_id, chat.id if chat else None, payload))
+        return await self._run(self._record_many, rows)
+
+    def _record_many(self, rows: list[tuple[int, int | None, str]]) -> set[int]:
+        with self._conn:
+            return {row[0] for row in rows if self._record(*row)}
 
     def _record(self, update_id: int, chat_id: int | None, payload: str) -> bool:
         now = dt.datetime.now(dt.UTC)
@@ -94,29 +116,38 @@ class UpdateJournal:
         # row with this id is from before Telegram restarted its numbering (after a week idle).
         stale = now - dt.timedelta(seconds=REDELIVERY_SECONDS)
         since = stale.isoformat(timespec="microseconds")
-        with self._conn:
-            self._conn.execute(
-                "DELETE FROM bot_update_sends WHERE update_id IN (SELECT update_id FROM "
-                "bot_updates WHERE update_id = ? AND received_at < ?)",
-                [update_id, since],
-            )
-            self._conn.execute(
-                "DELETE FROM bot_updates WHERE update_id = ? AND received_at < ?",
-                [update_id, since],
-            )
-            cur = self._conn.execute(
-                "INSERT OR IGNORE INTO bot_updates (update_id, status, chat_id, payload, "
-                "received_at) VALUES (?, 'received', ?, ?, ?)",
-                [update_id, chat_id, payload, now.isoformat(timespec="microseconds")],
-            )
+        self._conn.execute(
+            "DELETE FROM bot_update_sends WHERE update_id IN (SELECT update_id FROM "
+            "bot_updates WHERE update_id = ? AND received_at < ?)",
+            [update_id, since],
+        )
+        self._conn.execute(
+            "DELETE FROM bot_updates WHERE update_id = ? AND received_at < ?", [update_id, since]
+        )
+        cur = self._conn.execute(
+            "INSERT OR IGNORE INTO bot_updates (update_id, status, chat_id, payload, "
+            "received_at) VALUES (?, 'received', ?, ?, ?)",
+            [update_id, chat_id, payload, now.isoformat(timespec="microseconds")],
+        )
         return cur.rowcount == 1
 
-    async def done(self, update_id: int) -> None:
-        """Mark ``update_id`` answered: it is not handled again after a restart."""
+    def started(self, update_id: int) -> None:
+        """Count an attempt at answering ``update_id`` again after a restart (queued write)."""
+        if update_id in self.replayed:
+            self._submit(self._started, update_id)
+
+    def _started(self, update_id: int) -> None:
+        with self._conn:
+            self._conn.execute(
+                "UPDATE bot_updates SET attempts = attempts + 1 WHERE update_id = ?", [update_id]
+            )
+
+    def done(self, update_id: int) -> None:
+        """Mark ``update_id`` answered: it is not handled again after a restart (queued write)."""
         self._seq.pop(update_id, None)
         self._earlier.pop(update_id, None)
         self.replayed.discard(update_id)
-        await self._run(self._done, update_id)
+        self._submit(self._done, update_id)
 
     def _done(self, update_id: int) -> None:
         with self._conn:
@@ -126,21 +157,22 @@ class UpdateJournal:
             )
 
     async def pending(self) -> list[dict[str, Any]]:
-        """Return the updates recorded but not answered, oldest first, and count this attempt.
+        """Return the updates recorded but not answered, oldest first.
 
-        An update that was cut short ``MAX_ATTEMPTS`` times is marked done with a warning, so
-        that one update that kills the bot cannot keep it from starting.
+        An update whose answering was started again after a restart ``MAX_ATTEMPTS`` times, and
+        cut short each time, is marked done with a warning, so that one update that kills the
+        bot cannot keep it from working.
         """
         rows = await self._run(self._pending)
         out = []
         for update_id, attempts, payload, sends in rows:
-            if attempts > MAX_ATTEMPTS:
+            if attempts >= MAX_ATTEMPTS:
                 logger.warning(
-                    "Giving up update %d: the bot stopped %d times while answering it",
+                    "Giving up update %d: the bot stopped %d times while answering it again",
                     update_id,
-                    attempts - 1,
+                    attempts,
                 )
-                await self.done(update_id)
+                self.done(update_id)
                 continue
             self._earlier[update_id] = sends
             self.replayed.add(update_id)
@@ -168,10 +200,6 @@ class UpdateJournal:
 
     def _pending(self) -> list[tuple[int, int, str, dict[int, tuple[int, int]]]]:
         self._purge()
-        with self._conn:
-            self._conn.execute(
-                "UPDATE bot_updates SET attempts = attempts + 1 WHERE status = 'received'"
-            )
         rows = self._conn.execute(
             "SELECT update_id, attempts, payload FROM bot_updates WHERE status = 'received' "
             "ORDER BY update_id"
@@ -201,9 +229,10 @@ class UpdateJournal:
         restart, else None."""
         return self._earlier.get(update_id, {}).get(seq)
 
-    async def sent(self, update_id: int, seq: int, chat_id: int, message_id: int) -> None:
-        """Record that message ``seq`` of ``update_id`` reached Telegram as ``message_id``."""
-        await self._run(self._sent, update_id, seq, chat_id, message_id)
+    def sent(self, update_id: int, seq: int, chat_id: int, message_id: int) -> None:
+        """Record that message ``seq`` of ``update_id`` reached Telegram as ``message_id``
+        (queued write)."""
+        self._submit(self._sent, update_id, seq, chat_id, message_id)
 
     def _sent(self, update_id: int, seq: int, chat_id: int, message_id: int) -> None:
         with self._conn:
@@ -218,6 +247,12 @@ class UpdateJournal:
         self._executor.shutdown(wait=True)
         if self._own:
             self._conn.close()
+
+
+def _log_failure(future: Future[Any]) -> None:
+    exc = future.exception()
+    if exc is not None:
+        logger.error("Could not write to the update journal: %s", exc)
 
 
 class JournalQueue(asyncio.Queue[object]):
@@ -258,7 +293,7 @@ class JournalQueue(asyncio.Queue[object]):
             update = Update.de_json(data, bot)
             if update.inline_query is not None:
                 # An inline query is typed and gone: its answer would come too late to show.
-                await self.journal.done(update.update_id)
+                self.journal.done(update.update_id)
                 continue
             await super().put(update)
         if pending:
@@ -300,8 +335,16 @@ class JournalBot(ExtBot[None]):
             message.set_bot(self)
             return message
         message = await super().send_message(*args, **kwargs)
-        await self._journal.sent(update_id, seq, message.chat_id, message.message_id)
+        self._journal.sent(update_id, seq, message.chat_id, message.message_id)
         return message
+
+    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        """Fetch updates and record the batch in one transaction before returning it (the next
+        call's offset tells Telegram they were received)."""
+        updates = await super().get_updates(*args, **kwargs)
+        if updates:
+            self._journal.fresh |= await self._journal.record_many(list(updates))
+        return updates
 
     async def answer_callback_query(self, *args: Any, **kwargs: Any) -> bool:
         """Answer a button press; after a restart, a press too old to answer is only logged."""

@@ -92,6 +92,8 @@ class ChatOrder(BaseUpdateProcessor):
 
     async def _handle(self, update: object, coroutine: Awaitable[Any]) -> None:
         update_id = update.update_id if isinstance(update, Update) else None
+        if self.journal is not None and update_id is not None:
+            self.journal.started(update_id)
         token = CURRENT_UPDATE.set(update_id)
         task = asyncio.current_task()
         if task is not None:
@@ -103,7 +105,7 @@ class ChatOrder(BaseUpdateProcessor):
             if task is not None:
                 self._running.discard(task)
         if self.journal is not None and update_id is not None:
-            await self.journal.done(update_id)
+            self.journal.done(update_id)
 
     async def initialize(self) -> None:
         """Nothing to set up."""
