@@ -438,6 +438,9 @@ async def scenarios(
     results["burst"] = await burst(fake, bot, questions, args.members, args.actions, 1000)
     first = results["burst"]
     first.update(reconcile(fake, db, first.pop("updates"), first.pop("chats")))
+    if args.burst_only:
+        await bot.terminate()
+        return
     log("group")
     results["group"] = await group_scenario(fake, db, questions, 5000)
     log("kills")
@@ -460,6 +463,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--actions", type=int, default=20)
     parser.add_argument("--kills", type=int, default=10)
     parser.add_argument("--queued", type=int, default=200)
+    parser.add_argument("--burst-only", action="store_true", help="stop after the burst")
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / "out" / "reliability")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -66,6 +67,8 @@ GROUP_PERIOD_SECONDS = 63.0
 """Telegram allows a bot about 30 messages a second and 20 a minute in one group. The limiter
 counts when it lets a request go, Telegram when the request arrives, and the first requests of a
 burst arrive late (new connections): a 5-10 % margin keeps a burst free of 429s."""
+SWITCH_INTERVAL_SECONDS = 0.0005
+"""How long the event loop may wait for the GIL held by a search (Python's default: 5 ms)."""
 CONNECTIONS = 64
 """HTTP connections to the Bot API shared by the handlers running at once (one more polls)."""
 DRAIN_SECONDS = 20.0
@@ -362,6 +365,9 @@ def run_application(application: App, settings: Settings) -> None:
 
 
 async def _run_until_signal(application: App, settings: Settings) -> None:
+    # Searches hold the GIL on the database thread; by default the event loop waits up to 5 ms
+    # for it after every socket read or write, which adds up to seconds for a /help under load.
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -311,7 +311,10 @@ async def with_typing(message: Message, work: Awaitable[T]) -> T:
     task = asyncio.ensure_future(work)
     done, _ = await asyncio.wait({task}, timeout=TYPING_AFTER_SECONDS)
     if not done:
-        await message.reply_chat_action(ChatAction.TYPING)
+        try:
+            await message.reply_chat_action(ChatAction.TYPING)
+        except TelegramError as exc:  # only a courtesy: the answer still goes out
+            logger.warning("Could not show typing in chat %s: %s", message.chat_id, exc)
     return await task
 
 

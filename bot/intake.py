@@ -24,6 +24,7 @@ import datetime as dt
 import json
 import logging
 import sqlite3
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import ContextVar
@@ -62,15 +63,17 @@ class UpdateJournal:
     """
 
     def __init__(self, path: Path | None, db: Database):
-        if path is not None and str(path) != ":memory:":
-            self._conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
-            self._conn.execute("PRAGMA busy_timeout = 30000")
-            self._conn.execute("PRAGMA synchronous = NORMAL")
-            self._own = True
-        else:
-            self._conn = db.conn
-            self._own = False
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefbot-journal")
+        # Two connections, two threads: intake (recording what arrives) never waits behind the
+        # marks (sent, done), which are written in batches.
+        self._own = path is not None and str(path) != ":memory:"
+        self._conn = _connect(path) if self._own else db.conn
+        self._marks_conn = _connect(path) if self._own else db.conn
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefbot-intake")
+        self._marks_executor = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="briefbot-journal"
+        )
+        self._marks_lock = threading.Lock()
+        self._marks: list[tuple[str, list[Any]]] = []
         self._seq: dict[int, int] = {}
         self._earlier: dict[int, dict[int, tuple[int, int]]] = {}
         self.replayed: set[int] = set()
@@ -82,11 +85,22 @@ class UpdateJournal:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, partial(fn, *args))
 
-    def _submit(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Queue a write on the journal's thread without waiting for it: its writes run in the
-        order submitted, and ``close`` waits for those still queued."""
-        future = self._executor.submit(fn, *args)
-        future.add_done_callback(_log_failure)
+    def _mark(self, sql: str, args: list[Any]) -> None:
+        """Queue a mark (sent, done) without waiting for it. Marks are written in the order
+        queued, all those waiting in one transaction; ``close`` writes those still queued."""
+        with self._marks_lock:
+            self._marks.append((sql, args))
+            first = len(self._marks) == 1
+        if first:
+            self._marks_executor.submit(self._write_marks).add_done_callback(_log_failure)
+
+    def _write_marks(self) -> None:
+        with self._marks_lock:
+            marks, self._marks = self._marks, []
+        if marks:
+            with self._marks_conn:
+                for sql, args in marks:
+                    self._marks_conn.execute(sql, args)
 
     # -- intake ------------------------------------------------------------------------------
 
@@ -134,11 +148,7 @@ class UpdateJournal:
     def started(self, update_id: int) -> None:
         """Count an attempt at answering ``update_id`` again after a restart (queued write)."""
         if update_id in self.replayed:
-            self._submit(self._started, update_id)
-
-    def _started(self, update_id: int) -> None:
-        with self._conn:
-            self._conn.execute(
+            self._mark(
                 "UPDATE bot_updates SET attempts = attempts + 1 WHERE update_id = ?", [update_id]
             )
 
@@ -147,14 +157,10 @@ class UpdateJournal:
         self._seq.pop(update_id, None)
         self._earlier.pop(update_id, None)
         self.replayed.discard(update_id)
-        self._submit(self._done, update_id)
-
-    def _done(self, update_id: int) -> None:
-        with self._conn:
-            self._conn.execute(
-                "UPDATE bot_updates SET status = 'done', done_at = ? WHERE update_id = ?",
-                [utcnow(), update_id],
-            )
+        self._mark(
+            "UPDATE bot_updates SET status = 'done', done_at = ? WHERE update_id = ?",
+            [utcnow(), update_id],
+        )
 
     async def pending(self) -> list[dict[str, Any]]:
         """Return the updates recorded but not answered, oldest first.
@@ -232,21 +238,27 @@ class UpdateJournal:
     def sent(self, update_id: int, seq: int, chat_id: int, message_id: int) -> None:
         """Record that message ``seq`` of ``update_id`` reached Telegram as ``message_id``
         (queued write)."""
-        self._submit(self._sent, update_id, seq, chat_id, message_id)
-
-    def _sent(self, update_id: int, seq: int, chat_id: int, message_id: int) -> None:
-        with self._conn:
-            self._conn.execute(
-                "INSERT OR REPLACE INTO bot_update_sends (update_id, seq, chat_id, message_id, "
-                "sent_at) VALUES (?, ?, ?, ?, ?)",
-                [update_id, seq, chat_id, message_id, utcnow()],
-            )
+        self._mark(
+            "INSERT OR REPLACE INTO bot_update_sends (update_id, seq, chat_id, message_id, "
+            "sent_at) VALUES (?, ?, ?, ?, ?)",
+            [update_id, seq, chat_id, message_id, utcnow()],
+        )
 
     def close(self) -> None:
         """Finish the journal's pending writes, stop its thread and close its connection."""
         self._executor.shutdown(wait=True)
+        self._marks_executor.shutdown(wait=True)
+        self._write_marks()
         if self._own:
             self._conn.close()
+            self._marks_conn.close()
+
+
+def _connect(path: Path | None) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
 
 
 def _log_failure(future: Future[Any]) -> None:

@@ -1258,6 +1258,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = False
     block_on_close = True
     allow_reuse_address = True
+    request_queue_size = 128  # a bot with many connections open at once is not refused
 
     def __init__(self, address: tuple[str, int], fake: FakeTelegram) -> None:
         self.fake = fake
