@@ -40,14 +40,17 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from fake_telegram import FakeTelegram, FakeUser, SentMessage  # noqa: E402
 
+T = TypeVar("T")
 TOKEN = "123456789:AAHbench-token_for_reliability_0123"
 ACTION_TIMEOUT = 120.0
 GROUP = -1009876543210
@@ -136,6 +139,16 @@ class Bot:
         await self.fake.wait_for(lambda: self.readies() > readies, 60)
         return time.monotonic() - started
 
+    def cpu_seconds(self) -> float:
+        """Return the CPU time the running bot process has used (0 on restarts' new process)."""
+        if self.proc is None:
+            return 0.0
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def readies(self) -> int:
         """Return how often a bot logged that it is ready."""
         if not self.log_path.exists():
@@ -160,14 +173,32 @@ class Bot:
 # -- members ----------------------------------------------------------------------------------
 
 
-async def answered(fake: FakeTelegram, update: dict[str, Any]) -> SentMessage:
-    [message] = (await fake.wait_answers(update, 1, ACTION_TIMEOUT))[:1]
-    return message
+async def poll(predicate: Callable[[], T | None], interval: float, timeout: float) -> T:
+    """Return ``predicate()`` once it is truthy, checking every ``interval`` seconds.
+
+    Members check every 50 ms, the idle member every 10 ms: 51 members checking every 10 ms
+    would cost the fake server (same process, same lock) more than the bot's answers do.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"nothing after {timeout} s")
+        await asyncio.sleep(interval)
+
+
+async def answered(
+    fake: FakeTelegram, update: dict[str, Any], interval: float = 0.05
+) -> SentMessage:
+    messages = await poll(lambda: fake.answers_for(update), interval, ACTION_TIMEOUT)
+    return messages[0]
 
 
 async def pressed(fake: FakeTelegram, update: dict[str, Any]) -> str | None:
     """Wait for the button's answer; return its text (None: the bot sends a message)."""
-    answer = await fake.wait_for(lambda: fake.callback_answer_for(update), ACTION_TIMEOUT)
+    answer = await poll(lambda: fake.callback_answer_for(update), 0.05, ACTION_TIMEOUT)
     return answer.text
 
 
@@ -213,13 +244,26 @@ async def member(
         await asyncio.sleep(rng.uniform(0.1, 0.5))
 
 
-async def idle_member(fake: FakeTelegram, user: FakeUser, stop: asyncio.Event) -> list[float]:
-    """Send /help every 0.3 s until ``stop``; return each answer's latency."""
+def fetched(fake: FakeTelegram, update: dict[str, Any]) -> bool:
+    """Return whether the bot has fetched ``update`` with getUpdates."""
+    with fake._cond:
+        queued = [q for q in fake._queue if q.update is update]
+        return not queued or queued[0].delivered > 0
+
+
+async def idle_member(
+    fake: FakeTelegram, user: FakeUser, stop: asyncio.Event, fetch: list[float]
+) -> list[float]:
+    """Send /help every 0.3 s until ``stop``; return each answer's latency (and in ``fetch``
+    the seconds until the bot fetched the update)."""
     latencies = []
     while not stop.is_set():
         started = time.monotonic()
         try:
-            await answered(fake, user.send("/help"))
+            update = user.send("/help")
+            await poll(partial(fetched, fake, update), 0.01, ACTION_TIMEOUT)
+            fetch.append(time.monotonic() - started)
+            await answered(fake, update, interval=0.01)
         except TimeoutError:
             latencies.append(ACTION_TIMEOUT)
             continue
@@ -237,9 +281,11 @@ async def burst(
     idle = fake.user(first_id + members, "Idle")
     record: dict[str, Any] = {"updates": [], "latency": {}, "timeouts": 0, "no_message": set()}
     calls_before = Counter(c.method for c in fake.calls)
+    cpu_before = bot.cpu_seconds(), time.process_time()
     stop = asyncio.Event()
     started = time.monotonic()
-    idle_task = asyncio.ensure_future(idle_member(fake, idle, stop))
+    fetch: list[float] = []
+    idle_task = asyncio.ensure_future(idle_member(fake, idle, stop, fetch))
     tasks = [
         asyncio.ensure_future(member(fake, u, questions, actions, first_id + n, record))
         for n, u in enumerate(users)
@@ -262,6 +308,10 @@ async def burst(
     # Members who gave up waiting (a timeout) leave updates the bot may still be answering.
     await settle(bot.db, {u for u, _ in record["updates"]})
     calls = Counter(c.method for c in fake.calls) - calls_before
+    cpu = {
+        "bot_process": round(bot.cpu_seconds() - cpu_before[0], 1),
+        "bench_process_with_fake": round(time.process_time() - cpu_before[1], 1),
+    }
     kinds = Counter(kind for _, kind in record["updates"])
     out = {
         "seconds": round(seconds, 1),
@@ -269,8 +319,10 @@ async def burst(
         "kinds": dict(kinds),
         "timeouts": record["timeouts"],
         "idle_help": summary(help_latency),
+        "idle_help_fetched_after": summary(fetch),
         "action_latency": {k: summary(v) for k, v in record["latency"].items()},
         "calls": {m: calls[m] for m in sorted(calls) if m != "getUpdates"},
+        "cpu_seconds": cpu,
         "updates": [(u, k) for u, k in record["updates"] if u not in record["no_message"]]
         + [(u, "vote") for u in record["no_message"]],
         "chats": [u.id for u in users],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass
@@ -112,7 +113,7 @@ async def brief_button(update: Update, context: Context, pressed: Button) -> Non
         await query.answer(reply.text, show_alert=True)
         return
     await query.answer()
-    await send_html(query.message, render_html(reply))
+    await send_html(query.message, await asyncio.to_thread(render_html, reply))
 
 
 async def vote_button(update: Update, context: Context, pressed: Button) -> None:

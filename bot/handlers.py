@@ -257,7 +257,9 @@ async def deliver(
         if hits:
             markup = answer_keyboard(question_id, reply)
     group = target.chat.type in GROUPS
-    await send_html(target, render_html(reply), markup=markup, quote=group)
+    # Rendering is pure CPU work: off the event loop, so other chats' updates go on meanwhile.
+    chunks = await asyncio.to_thread(render_html, reply)
+    await send_html(target, chunks, markup=markup, quote=group)
 
 
 async def take_question(update: Update, context: Context) -> bool:
@@ -403,7 +405,8 @@ async def brief(update: Update, context: Context) -> None:
     svc = services(context)
     args = _command_args(message, context.bot.id)
     reply = await with_typing(message, svc.run(svc.conversation.brief, args))
-    await send_html(message, render_html(reply), quote=message.chat.type in GROUPS)
+    chunks = await asyncio.to_thread(render_html, reply)
+    await send_html(message, chunks, quote=message.chat.type in GROUPS)
 
 
 async def sources(update: Update, context: Context) -> None:

@@ -25,6 +25,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import ContextVar
@@ -50,6 +51,8 @@ MAX_ATTEMPTS = 3
 """An update whose handling was cut short this often (the bot died each time) is given up."""
 REDELIVERY_SECONDS = 24 * 3600
 """Telegram keeps an unconfirmed update for 24 hours: a copy of an update comes within that."""
+SLOW_WRITE_SECONDS = 0.2
+"""Recording updates slower than this is logged: Telegram's next batch waits for it."""
 KEEP_DONE_DAYS = 7
 """Answered updates are kept this long (Telegram never resends one older than a day)."""
 
@@ -121,8 +124,13 @@ class UpdateJournal:
         return await self._run(self._record_many, rows)
 
     def _record_many(self, rows: list[tuple[int, int | None, str]]) -> set[int]:
+        started = time.monotonic()
         with self._conn:
-            return {row[0] for row in rows if self._record(*row)}
+            new = {row[0] for row in rows if self._record(*row)}
+        took = time.monotonic() - started
+        if took > SLOW_WRITE_SECONDS:
+            logger.warning("Recording %d updates took %.2f s (database busy)", len(rows), took)
+        return new
 
     def _record(self, update_id: int, chat_id: int | None, payload: str) -> bool:
         now = dt.datetime.now(dt.UTC)
