@@ -291,15 +291,18 @@ async def burst(
         for n, u in enumerate(users)
     ]
     restarts = []
+    ready = started
     for k in range(kills):
-        # Kill points spread over the length of a burst without kills.
-        until = started + expected_seconds * (k + 1) / (kills + 1)
+        # Kill points spread over the length of a burst without kills, each a while after the
+        # bot was ready again (else a slow restart makes the next kill come at once).
+        until = ready + expected_seconds / (kills + 1)
         while time.monotonic() < until and not all(t.done() for t in tasks):
             await asyncio.sleep(0.05)
         if all(t.done() for t in tasks):
             break
         bot.kill()
         restarts.append(await bot.start())
+        ready = time.monotonic()
         log(f"kill {k + 1}: restarted in {restarts[-1]:.1f} s")
     await asyncio.gather(*tasks)
     seconds = time.monotonic() - started
@@ -309,7 +312,7 @@ async def burst(
     await settle(bot.db, {u for u, _ in record["updates"]})
     calls = Counter(c.method for c in fake.calls) - calls_before
     cpu = {
-        "bot_process": round(bot.cpu_seconds() - cpu_before[0], 1),
+        "bot_process": round(bot.cpu_seconds() - cpu_before[0], 1) if not kills else None,
         "bench_process_with_fake": round(time.process_time() - cpu_before[1], 1),
     }
     kinds = Counter(kind for _, kind in record["updates"])

@@ -62,11 +62,12 @@ REFRESH_SECONDS = 30
 PURGE_SECONDS = 3600
 """How often answered updates older than a week are removed from the journal."""
 """How often the archive index is brought up to date with briefs ingested by other processes."""
-OVERALL_PERIOD_SECONDS = 1.1
+OVERALL_PERIOD_SECONDS = 0.55
 GROUP_PERIOD_SECONDS = 63.0
 """Telegram allows a bot about 30 messages a second and 20 a minute in one group. The limiter
-counts when it lets a request go, Telegram when the request arrives, and the first requests of a
-burst arrive late (new connections): a 5-10 % margin keeps a burst free of 429s."""
+counts when it lets a request go, Telegram when the request arrives, and requests bunch up on the
+way (new connections, a busy event loop): 15 per 0.55 s (27 a second, in bursts of at most 15)
+and 20 per 63 s per group keep a burst free of 429s."""
 SWITCH_INTERVAL_SECONDS = 0.0005
 """How long the event loop may wait for the GIL held by a search (Python's default: 5 ms)."""
 CONNECTIONS = 64
@@ -186,7 +187,7 @@ def build_application(settings: Settings, archive: Archive) -> App:
         base_file_url=settings.base_file_url,
         defaults=defaults,
         rate_limiter=AIORateLimiter(
-            overall_max_rate=30,
+            overall_max_rate=15,
             overall_time_period=OVERALL_PERIOD_SECONDS,
             group_max_rate=20,
             group_time_period=GROUP_PERIOD_SECONDS,
