@@ -63,6 +63,18 @@ def journal(db_path: Path) -> dict[int, str]:
         conn.close()
 
 
+async def restart_until_all_done(
+    fake: FakeTelegram, env: dict[str, str], db_path: Path, log: Path
+) -> None:
+    """Start the bot again, wait until its journal has every update done, stop it (SIGTERM)."""
+    polls = len(fake.calls_to("getUpdates"))
+    with bot_process(fake, env, db_path, log) as proc:
+        await wait_ready(fake, polls)
+        await fake.wait_for(lambda: set(journal(db_path).values()) == {"done"}, 20)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0
+
+
 def first_words(fake: FakeTelegram, chat_id: int) -> list[str]:
     return [(m.plain_text or "")[:3] for m in fake.sent_to(chat_id)]
 
@@ -96,12 +108,7 @@ async def test_updates_received_before_a_kill_are_answered_once_after_restart(
         assert proc.wait(10) == -signal.SIGKILL
     status = journal(db_path)
     assert [status[u["update_id"]] for u in later] == ["received"] * 3
-    polls = len(fake.calls_to("getUpdates"))
-    with bot_process(fake, env, db_path, log) as proc:
-        await wait_ready(fake, polls)
-        await fake.wait_for(lambda: set(journal(db_path).values()) == {"done"}, 20)
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(30) == 0
+    await restart_until_all_done(fake, env, db_path, log)
     # Nothing twice: the More page is not sent again; the three waiting messages are answered.
     assert first_words(fake, 1001) == ["1. ", "2. ", "I a", "1. ", "7 b"]
     assert len(fake.sent_to(1002)) == 1
@@ -132,12 +139,7 @@ async def test_sigterm_finishes_what_is_in_hand_and_keeps_the_rest_for_the_next_
     status = journal(db_path)
     assert [status[u["update_id"]] for u in updates] == ["done", "received", "received"]
     assert first_words(fake, 1001) == ["I a"]
-    polls = len(fake.calls_to("getUpdates"))
-    with bot_process(fake, bot_env, db_path, log) as proc:
-        await wait_ready(fake, polls)
-        await fake.wait_for(lambda: set(journal(db_path).values()) == {"done"}, 20)
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(30) == 0
+    await restart_until_all_done(fake, bot_env, db_path, log)
     assert first_words(fake, 1001) == ["I a", "1. ", "7 b"]
     text = log.read_text()
     assert "Stopping: no new updates are taken" in text
