@@ -22,11 +22,16 @@ text, no stemming. Printed, as one JSON object per folder:
   of the first hit (``answer_in_quote_at_1``), inside the quote of any of the three hits shown
   (``answer_in_quote_at_3``), and, as the ceiling, inside the passage text
   (``answer_in_passage_at_1``, ``_at_3``).
+* ``stemmed_baseline``: the same rank-bm25 over briefbot's analyzer (stopwords, Snowball, name
+  folding): the bar the product's ranking must clear.
+* ``success@3`` / ``stemmed_success@3``: the share of judged queries with a relevant document
+  among the three passages ``Archive.ask`` shows (among the stemmed baseline's first three).
+* ``confidence``: the shares of judged (answerable) queries answered ``none`` and ``low``.
 * ``refusal``: a second archive is built without the documents of a fixed half of the articles
   (documents sharing a non-empty title form an article; an untitled document is its own). Queries
   whose relevant documents were all left out are unanswerable, the rest answerable;
-  ``unanswerable_refused`` is the share of the first that get "nothing in the archive matches",
-  ``answerable_refused`` the share of the second that are wrongly refused.
+  ``unanswerable_low_or_none`` is the share of the first answered with ``low`` or ``none``
+  confidence, ``answerable_none`` / ``answerable_low`` the shares of the second.
 
 The runs are written in TREC format to ``OUT/<folder>.product.trec`` and ``.baseline.trec``.
 """
@@ -41,7 +46,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +54,7 @@ from typing import Any
 import numpy as np
 from rank_bm25 import BM25Okapi
 
+from retrieval.analyzer import analyze
 from retrieval.archive import Archive
 
 Run = dict[str, list[tuple[str, float]]]
@@ -223,13 +229,22 @@ def tokens(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.lower())
 
 
-def baseline_run(docs: Sequence[dict[str, str]], queries: Mapping[str, str], depth: int) -> Run:
-    """Return rank-bm25 ``BM25Okapi`` (defaults) rankings of title + text, ties in corpus order."""
-    bm25 = BM25Okapi([tokens(f"{d['title']} {d['text']}") for d in docs])
+def baseline_run(
+    docs: Sequence[dict[str, str]],
+    queries: Mapping[str, str],
+    depth: int,
+    tokenize: Callable[[str], list[str]] = tokens,
+) -> Run:
+    """Return rank-bm25 ``BM25Okapi`` (defaults) rankings of title + text, ties in corpus order.
+
+    ``tokenize`` is the plain ``[a-z0-9]+`` split by default; with briefbot's ``analyze``
+    (stopwords, Snowball) it is the stemmed baseline.
+    """
+    bm25 = BM25Okapi([tokenize(f"{d['title']} {d['text']}") or ["-"] for d in docs])
     ids = [d["id"] for d in docs]
     run: Run = {}
     for qid, text in queries.items():
-        scores = bm25.get_scores(tokens(text))
+        scores = bm25.get_scores(tokenize(text))
         order = np.argsort(-scores, kind="stable")[:depth]
         run[qid] = [(ids[i], float(scores[i])) for i in order]
     return run
@@ -281,10 +296,43 @@ def held_out(docs: Sequence[dict[str, str]]) -> set[str]:
     return out
 
 
-def refusal_rates(coll: Collection, folder: Path) -> dict[str, float]:
-    """Return the refusal rates on an archive that lacks half of the collection's articles."""
+def success_at_3(shown: Mapping[str, Sequence[str]], qrels: Qrels) -> float:
+    """Return the share of judged queries with a relevant document among the three shown."""
+    judged = [q for q, docs in qrels.items() if any(g > 0 for g in docs.values())]
+    hits = sum(
+        any(qrels[q].get(d, 0) > 0 for d in shown.get(q, [])[:3]) for q in judged if q in shown
+    )
+    return round(hits / len(judged), 4) if judged else 0.0
+
+
+def shown_docs(
+    archive: Archive, doc_of: Mapping[int, str], queries: Mapping[str, str]
+) -> tuple[dict[str, list[str]], dict[str, str]]:
+    """Return the documents of the three passages ``Archive.ask`` shows per query, and each
+    answer's confidence."""
+    shown: dict[str, list[str]] = {}
+    confidence: dict[str, str] = {}
+    for qid, text in queries.items():
+        answer = archive.ask(text, top=3)
+        shown[qid] = [doc_of[h.passage_id] for h in answer.hits]
+        confidence[qid] = answer.confidence
+    return shown, confidence
+
+
+def confidence_shares(confidence: Mapping[str, str], qids: Sequence[str]) -> dict[str, float]:
+    """Return the shares of ``qids`` answered ``none`` and ``low``."""
+    n = len(qids)
+    return {
+        level: round(sum(confidence.get(q) == level for q in qids) / n, 4) if n else 0.0
+        for level in ("none", "low")
+    }
+
+
+def refusal_rates(coll: Collection, folder: Path) -> dict[str, Any]:
+    """Return the confidence of answers on an archive that lacks half of the collection's
+    articles: answerable questions should be ``high``, unanswerable ones ``low`` or ``none``."""
     gone = held_out(coll.docs)
-    archive, _ = build_archive([d for d in coll.docs if d["id"] not in gone], folder)
+    archive, doc_of = build_archive([d for d in coll.docs if d["id"] not in gone], folder)
     unanswerable: list[str] = []
     answerable: list[str] = []
     for qid, judged in coll.qrels.items():
@@ -292,19 +340,18 @@ def refusal_rates(coll: Collection, folder: Path) -> dict[str, float]:
         if qid not in coll.queries or not relevant:
             continue
         (unanswerable if relevant <= gone else answerable).append(qid)
-    refused = {
-        qid: not archive.ask(coll.queries[qid], top=3).found for qid in unanswerable + answerable
-    }
+    asked = {q: coll.queries[q] for q in unanswerable + answerable}
+    _, confidence = shown_docs(archive, doc_of, asked)
     archive.close()
-
-    def share(qids: list[str]) -> float:
-        return round(sum(refused[q] for q in qids) / len(qids), 4) if qids else 0.0
-
+    answerable_shares = confidence_shares(confidence, answerable)
+    unanswerable_shares = confidence_shares(confidence, unanswerable)
     return {
         "unanswerable": len(unanswerable),
-        "unanswerable_refused": share(unanswerable),
+        "unanswerable_low_or_none": round(sum(unanswerable_shares.values()), 4),
+        "unanswerable_none": unanswerable_shares["none"],
         "answerable": len(answerable),
-        "answerable_refused": share(answerable),
+        "answerable_none": answerable_shares["none"],
+        "answerable_low": answerable_shares["low"],
     }
 
 
@@ -314,17 +361,29 @@ def measure(coll: Collection, out: Path, depth: int, work: Path) -> dict[str, An
     archive, doc_of = build_archive(coll.docs, work / coll.name / "full")
     product, per_query = product_run(archive, doc_of, coll.queries, depth)
     baseline = baseline_run(coll.docs, coll.queries, depth)
+    stemmed = baseline_run(coll.docs, coll.queries, depth, analyze)
     write_trec(out / f"{coll.name}.product.trec", product, "briefbot")
     write_trec(out / f"{coll.name}.baseline.trec", baseline, "bm25okapi")
+    write_trec(out / f"{coll.name}.stemmed.trec", stemmed, "bm25okapi-stemmed")
     ours = evaluate({q: [d for d, _ in r] for q, r in product.items()}, coll.qrels)
     ref = evaluate({q: [d for d, _ in r] for q, r in baseline.items()}, coll.qrels)
+    stem = evaluate({q: [d for d, _ in r] for q, r in stemmed.items()}, coll.qrels)
+    judged = {q: coll.queries[q] for q in coll.qrels if q in coll.queries}
+    shown, confidence = shown_docs(archive, doc_of, judged)
+    answerable = [q for q, docs in coll.qrels.items() if any(g > 0 for g in docs.values())]
     result: dict[str, Any] = {
         "collection": coll.name,
         "docs": len(coll.docs),
         "queries": ours["queries"],
         "product": {m: ours[m] for m in METRICS},
         "baseline": {m: ref[m] for m in METRICS},
+        "stemmed_baseline": {m: stem[m] for m in METRICS},
         "difference": {m: round(ours[m] - ref[m], 4) for m in METRICS},
+        "success@3": success_at_3(shown, coll.qrels),
+        "stemmed_success@3": success_at_3(
+            {q: [d for d, _ in r][:3] for q, r in stemmed.items()}, coll.qrels
+        ),
+        "confidence": confidence_shares(confidence, [q for q in answerable if q in judged]),
         "ms_per_query": round(per_query * 1000, 2),
     }
     if coll.answers:

@@ -1,4 +1,8 @@
-"""Admin commands: /allow and /deny (kept in SQLite, surviving restarts) and /stats."""
+"""Admin commands: /allow and /deny (kept in SQLite, surviving restarts) and /stats.
+
+/allow and /deny take effect at once: answers, buttons and inline results are decided per update
+by the access gate, and daily digests are paused or resumed here (``DigestService.sync_access``).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,13 @@ import logging
 
 from telegram import Update
 
+from bot.audit import audit_lines
 from bot.config import normalize_subject
 from bot.conversation import usage
+from bot.digest import DIGEST_KEY, DigestService
 from bot.handlers import Context, send_html, services, shorten
 from bot.render import escape
+from retrieval.subscriptions import Subscription
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +77,14 @@ async def _set_access(update: Update, context: Context, allowed: bool) -> None:
     admins = [s for s in subjects if s and s.lstrip("-").isdigit() and svc.access.is_admin(int(s))]
     if not allowed and admins:
         text += f" ({', '.join(admins)} stay allowed as admins.)"
+    digests: DigestService | None = context.application.bot_data.get(DIGEST_KEY)
+    if digests is not None:
+        for chat_id, paused in await svc.run(digests.sync_access):
+            text += (
+                f" The daily digest of chat {chat_id} is paused until it is allowed again."
+                if paused
+                else f" The daily digest of chat {chat_id} resumes."
+            )
     logger.info("Admin %s: /%s %s", user.id, command, done)
     await message.reply_text(escape(text))
 
@@ -85,25 +100,31 @@ async def deny(update: Update, context: Context) -> None:
 
 
 async def stats(update: Update, context: Context) -> None:
-    """/stats (admins): questions asked, unanswered questions, feedback and who has access."""
+    """/stats (admins): questions asked, unanswered questions, feedback, and the access audit
+    (who may read the archive and why, groups the bot is in that are not allowed)."""
     message = update.effective_message
     if message is None or not await _admin_only(update, context):
         return
     svc = services(context)
     data = await svc.run(svc.questions.stats)
-    allowed, denied = svc.access.entries()
     lines = [
         f"Questions: {data['questions']} from {data['users']} "
         f"{'person' if data['users'] == 1 else 'people'}; "
         f"{data['unanswered']} found nothing.",
         f"Feedback: {data['helpful']} 👍, {data['unhelpful']} 👎.",
-        "Access: open to everyone"
-        if svc.access.is_open
-        else f"Access: allowlist {', '.join(allowed)}",
     ]
-    if denied:
-        lines.append(f"Denied: {', '.join(denied)}")
+    lines += audit_lines(
+        svc.access, inline=svc.settings.inline, paused=await svc.run(paused_digests, context)
+    )
     if data["recent_unanswered"]:
         lines.append("Recent questions that found nothing:")
         lines += [f"• {q[:200]}" for q in data["recent_unanswered"]]
     await send_html(message, [escape("\n".join(lines))])
+
+
+def paused_digests(context: Context) -> list[Subscription]:
+    """Return the paused daily digests (none when the digest feature is not running)."""
+    digests: DigestService | None = context.application.bot_data.get(DIGEST_KEY)
+    if digests is None:
+        return []
+    return [s for s in digests.subs.subscriptions() if s.paused]

@@ -42,7 +42,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import admin, buttons, digest, digest_handlers, handlers
+from bot import admin, buttons, digest, digest_handlers, followup_handlers, handlers
 from bot.access import AccessList, RateLimiter
 from bot.config import Settings
 from bot.conversation import COMMANDS, Conversation
@@ -237,6 +237,7 @@ def add_handlers(application: App, settings: Settings) -> None:
         "check": handlers.check,
         "brief": handlers.brief,
         "sources": handlers.sources,
+        "new": followup_handlers.new_command,
         "allow": admin.allow,
         "deny": admin.deny,
         "stats": admin.stats,

@@ -16,6 +16,7 @@ from telegram import (
 )
 
 from bot.conversation import Notice
+from bot.followup_handlers import alone_button
 from bot.handlers import Context, send_html, send_more, services, shorten, take_question
 from bot.render import hit_html, render_html
 
@@ -27,18 +28,20 @@ MAX_CALLBACK_BYTES = 64
 INLINE_RESULTS = 5
 INLINE_CACHE_SECONDS = 10
 INLINE_BUTTON_CHARS = 64
+INLINE_OFF_HINT = "Inline sharing is off here: ask me in a chat"
+"""All an inline query gets with ``BRIEFBOT_INLINE=off`` (a button, at most 64 characters)."""
 
 
 MAX_ID_DIGITS = 18
 """Ids in button data have at most this many ASCII digits: any such number fits SQLite's 64-bit
 integers (the largest has 19 digits)."""
-_BUTTON_RE = re.compile(rf"(more|brief|vote):([0-9]{{1,{MAX_ID_DIGITS}}})(?::(1|-1))?")
+_BUTTON_RE = re.compile(rf"(more|brief|vote|alone):([0-9]{{1,{MAX_ID_DIGITS}}})(?::(1|-1))?")
 
 
 @dataclass(frozen=True)
 class Button:
     """A button press as the bot's own buttons encode it: ``more:ID``, ``brief:ID``,
-    ``vote:ID:1`` or ``vote:ID:-1``."""
+    ``vote:ID:1``, ``vote:ID:-1`` or ``alone:ID`` (Ask on its own, ``bot.followup_handlers``)."""
 
     action: str
     id: int
@@ -63,7 +66,8 @@ def parse_button(data: str | None) -> Button | None:
 
 
 async def button(update: Update, context: Context) -> None:
-    """Any button press: parse its data strictly, then More, Full brief or a vote."""
+    """Any button press: parse its data strictly, then More, Full brief, a vote or Ask on its
+    own."""
     query = update.callback_query
     if query is None:
         return
@@ -79,6 +83,8 @@ async def button(update: Update, context: Context) -> None:
         await more_button(update, context, pressed)
     elif pressed.action == "brief":
         await brief_button(update, context, pressed)
+    elif pressed.action == "alone":
+        await alone_button(update, context)
     else:
         await vote_button(update, context, pressed)
 
@@ -135,9 +141,18 @@ async def vote_button(update: Update, context: Context, pressed: Button) -> None
 
 
 async def inline_query(update: Update, context: Context) -> None:
-    """``@bot question`` in any chat: offer the top passages, each inserting quote + citation."""
+    """``@bot question`` in any chat: offer the top passages, each inserting quote + citation;
+    with ``BRIEFBOT_INLINE=off``, nothing but a one-line hint."""
     query = update.inline_query
     if query is None:
+        return
+    if not services(context).settings.inline:
+        await query.answer(
+            [],
+            cache_time=INLINE_CACHE_SECONDS,
+            is_personal=True,
+            button=InlineQueryResultsButton(text=INLINE_OFF_HINT, start_parameter="help"),
+        )
         return
     text = query.query.strip()
     if not text:
@@ -164,6 +179,7 @@ async def inline_query(update: Update, context: Context) -> None:
         )
         return
     hits = reply.answer.hits
+    caveat = reply.answer.caveat
     question_id = await svc.run(
         svc.questions.record,
         kind="inline",
@@ -182,4 +198,10 @@ async def inline_query(update: Update, context: Context) -> None:
         )
         for hit in hits
     ]
-    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True)
+    # A low-confidence answer says so above the results, as the chat answer does.
+    button = (
+        InlineQueryResultsButton(text=shorten(caveat, INLINE_BUTTON_CHARS), start_parameter="help")
+        if caveat
+        else None
+    )
+    await query.answer(results, cache_time=INLINE_CACHE_SECONDS, is_personal=True, button=button)

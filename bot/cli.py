@@ -12,10 +12,19 @@ from typing import Any
 import click
 from tqdm import tqdm
 
-from bot.render import render_brief_plain, render_plain, render_sources_plain
+from bot.config import DEFAULT_FOLLOWUP_MINUTES, MAX_FOLLOWUP_MINUTES
+from bot.conversation import Conversation, Notice
+from bot.render import (
+    render_brief_plain,
+    render_check_plain,
+    render_plain,
+    render_sources_plain,
+)
+from retrieval.aliases import load_aliases
 from retrieval.archive import DEFAULT_TOP, Archive
 from retrieval.briefs import FooterRules
 from retrieval.errors import RetrievalError
+from retrieval.followup import chain, reading
 from retrieval.ingest import DEFAULT_MAX_BYTES, Ingester, Rejection, iter_files
 from retrieval.query import Filters, check_date
 
@@ -36,9 +45,13 @@ def configure_logging(verbose: bool = False) -> None:
 
 
 def open_archive(db: str) -> Archive:
-    """Return the archive at ``db``, turning a store error into a click error."""
+    """Return the archive at ``db``, with the bundled aliases plus the file named by
+    ``--aliases`` / ``BRIEFBOT_ALIASES`` if any, turning a store or alias error into a click
+    error."""
+    ctx = click.get_current_context(silent=True)
+    extra = ctx.find_root().obj.get("aliases") if ctx is not None and ctx.find_root().obj else None
     try:
-        return Archive(db)
+        return Archive(db, aliases=load_aliases(extra))
     except RetrievalError as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -80,12 +93,18 @@ def make_filters(
     show_default=True,
     help="SQLite database of the archive (env BRIEFBOT_DB).",
 )
+@click.option(
+    "--aliases",
+    envvar="BRIEFBOT_ALIASES",
+    metavar="PATH",
+    help="Your own alias file, read after the bundled one (env BRIEFBOT_ALIASES).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
 @click.pass_context
-def cli(ctx: click.Context, db: str, verbose: bool) -> None:
+def cli(ctx: click.Context, db: str, aliases: str | None, verbose: bool) -> None:
     """briefbot: ask questions of an archive of news briefs; answers are quoted and cited."""
     configure_logging(verbose)
-    ctx.obj = {"db": db}
+    ctx.obj = {"db": db, "aliases": aliases or None}
 
 
 @cli.command()
@@ -151,7 +170,8 @@ def ingest(
 @click.option(
     "--queries",
     type=click.File("r", encoding="utf-8"),
-    help="Answer every question in FILE (one a line, or JSONL {id, text}); one JSON line each.",
+    help="Answer every question in FILE (one a line, or JSONL {id, text, after}); one JSON "
+    'line each. "after": the id of an earlier line whose answer this line replies to.',
 )
 @filter_options
 @click.pass_context
@@ -173,22 +193,7 @@ def ask(
     filters = make_filters(publication, volume, issue, since, until)
     archive = open_archive(ctx.obj["db"])
     if queries is not None:
-        for n, line in enumerate(queries, start=1):
-            if not line.strip():
-                continue
-            qid: Any = n
-            text = line.rstrip("\n")
-            if line.lstrip().startswith("{"):
-                try:
-                    obj = json.loads(line)
-                    qid, text = obj.get("id", obj.get("_id", n)), str(obj["text"])
-                except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                    raise click.ClickException(
-                        f'{queries.name}, line {n}: not a JSON object with "text" ({exc}); '
-                        'write {"id": "q1", "text": "..."} or one plain question a line'
-                    ) from exc
-            data = _answer_json(archive, text, top, filters)
-            click.echo(json.dumps({"id": qid, **data}, ensure_ascii=False))
+        _answer_queries(archive, queries, top, filters)
         return
     assert question is not None
     if as_json:
@@ -201,17 +206,88 @@ def ask(
     click.echo(render_plain(answer))
 
 
-def _answer_json(archive: Archive, question: str, top: int, filters: Filters) -> dict[str, Any]:
+def _answer_queries(archive: Archive, queries: Any, top: int, filters: Filters) -> None:
+    """Answer every line of a --queries file, one JSON line each.
+
+    A JSONL line ``{"id", "text", "after": ID}`` is a reply to the answer of the earlier line
+    ``ID``: it is read with that line's question (and the context that line was read with) when
+    it does not stand on its own, by the bot's rule (``retrieval.followup.reading``).
+    """
+    asked: dict[str, list[str]] = {}  # line id -> what a reply to its answer may continue
+    for n, line in enumerate(queries, start=1):
+        if not line.strip():
+            continue
+        qid: Any = n
+        text = line.rstrip("\n")
+        after: Any = None
+        if line.lstrip().startswith("{"):
+            try:
+                obj = json.loads(line)
+                qid, text = obj.get("id", obj.get("_id", n)), str(obj["text"])
+                after = obj.get("after")
+            except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+                raise click.ClickException(
+                    f'{queries.name}, line {n}: not a JSON object with "text" ({exc}); '
+                    'write {"id": "q1", "text": "..."} or one plain question a line'
+                ) from exc
+        earlier: list[str] = []
+        if after is not None:
+            if str(after) not in asked:
+                raise click.ClickException(
+                    f'{queries.name}, line {n}: "after" names {after!r}, which is not the id of '
+                    'an earlier line; give the "id" of a line above it, or leave "after" out'
+                )
+            earlier = asked[str(after)]
+        context = reading(text, earlier)
+        data = _answer_json(archive, text, top, filters, context)
+        # A line that could not be asked (a malformed filter) is nothing to continue.
+        asked[str(qid)] = list(context) if data.get("reason") == "invalid" else chain(context, text)
+        click.echo(json.dumps({"id": qid, **data}, ensure_ascii=False))
+
+
+def _answer_json(
+    archive: Archive,
+    question: str,
+    top: int,
+    filters: Filters,
+    context: list[str] | None = None,
+) -> dict[str, Any]:
     try:
-        return archive.ask(question, top=top, filters=filters).to_json()
+        return archive.ask(question, top=top, filters=filters, earlier=context or ()).to_json()
     except RetrievalError as exc:
         return {
             "question": question,
             "found": False,
+            "confidence": "none",
             "hits": [],
+            "read_as": context[-1] if context else None,
             "reason": "invalid",
             "message": str(exc),
         }
+
+
+@cli.command()
+@click.argument("claim")
+@click.option("--top", "-n", type=click.IntRange(1, 10), default=DEFAULT_TOP, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_context
+def check(ctx: click.Context, claim: str, top: int, as_json: bool) -> None:
+    """Quote what bears on CLAIM and say which of its numbers and names the passages hold.
+
+    The twin of /check in Telegram: the same evidence and the same comparison. It never says
+    whether the claim is true. A long claim is checked sentence by sentence.
+    """
+    reply = Conversation(open_archive(ctx.obj["db"]), top=top).check(claim)
+    if isinstance(reply, Notice):
+        if as_json:
+            data = {"claim": claim, "found": False, "confidence": "none", "hits": []}
+            click.echo(json.dumps({**data, "message": reply.text}, ensure_ascii=False))
+            sys.exit(1)
+        raise click.ClickException(reply.text)
+    if as_json:
+        click.echo(json.dumps(reply.to_json(), ensure_ascii=False))
+        return
+    click.echo(render_check_plain(reply))
 
 
 @cli.command()
@@ -248,12 +324,21 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 
 
 @cli.command()
+@click.option(
+    "--followup-minutes",
+    type=click.IntRange(0, MAX_FOLLOWUP_MINUTES),
+    default=DEFAULT_FOLLOWUP_MINUTES,
+    envvar="BRIEFBOT_FOLLOWUP_MINUTES",
+    show_default=True,
+    help="A question this soon after an answer may continue it; 0: never "
+    "(env BRIEFBOT_FOLLOWUP_MINUTES).",
+)
 @click.pass_context
-def chat(ctx: click.Context) -> None:
+def chat(ctx: click.Context, followup_minutes: int) -> None:
     """Chat in the terminal: answers exactly as the bot gives them, in plain text."""
     from bot.terminal import run_terminal_chat
 
-    run_terminal_chat(open_archive(ctx.obj["db"]))
+    run_terminal_chat(open_archive(ctx.obj["db"]), followup_minutes=followup_minutes)
 
 
 @cli.command()
@@ -425,6 +510,63 @@ def digest_list(ctx: click.Context, as_json: bool) -> None:
         state = f"next {row['next']}" if row["active"] else f"stopped: {row['stop_reason']}"
         topics = f"; topics: {', '.join(row['topics'])}" if row["topics"] else ""
         click.echo(f"{row['chat_id']}: {row['time']} {row['timezone']}, {state}{topics}")
+
+
+# -- access (issue 12) -----------------------------------------------------------------------
+
+
+@cli.group()
+def access() -> None:
+    """Who may use the Telegram bot: the allowlist, where each rule came from, exposure."""
+
+
+@access.command("list")
+@click.option(
+    "--allowed",
+    envvar="BRIEFBOT_ALLOWED",
+    help="The bot's BRIEFBOT_ALLOWED (read from the environment by default).",
+)
+@click.option(
+    "--admins",
+    envvar="BRIEFBOT_ADMINS",
+    help="The bot's BRIEFBOT_ADMINS (read from the environment by default).",
+)
+@click.option(
+    "--inline",
+    envvar="BRIEFBOT_INLINE",
+    help="The bot's BRIEFBOT_INLINE, on or off (read from the environment; default on).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.pass_context
+def access_list(
+    ctx: click.Context,
+    allowed: str | None,
+    admins: str | None,
+    inline: str | None,
+    as_json: bool,
+) -> None:
+    """Show allowed and denied users and groups, where each rule came from (BRIEFBOT_ALLOWED, or
+    /allow and /deny by whom and when), the groups the bot is in that are not allowed, inline
+    sharing and paused digests. Read-only; run it with the bot's environment."""
+    from bot.access import AccessList
+    from bot.audit import audit_json, audit_lines
+    from bot.config import ConfigError, parse_admins, parse_inline, parse_subjects
+    from retrieval.subscriptions import SubscriptionStore
+
+    try:
+        allowlist = parse_subjects(allowed, "BRIEFBOT_ALLOWED")
+        admin_ids = parse_admins(admins)
+        inline_on = parse_inline(inline)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    archive = open_archive(ctx.obj["db"])
+    rules = AccessList(archive.store.db, allowlist, admin_ids)
+    paused = [s for s in SubscriptionStore(archive.store).subscriptions() if s.paused]
+    if as_json:
+        data = audit_json(rules, inline=inline_on, paused=paused)
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo("\n".join(audit_lines(rules, inline=inline_on, paused=paused)))
 
 
 def main() -> None:

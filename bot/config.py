@@ -27,6 +27,8 @@ DEFAULT_PORT = 8443
 DEFAULT_INBOX_INTERVAL = 180
 DEFAULT_FEEDS_INTERVAL = 1800
 DEFAULT_UPLOAD_MAX_MB = 20
+DEFAULT_FOLLOWUP_MINUTES = 10
+MAX_FOLLOWUP_MINUTES = 1440
 
 # A token from @BotFather: the bot's numeric id, a colon, then 35 characters (we accept 30+).
 TOKEN_RE = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{30,}")
@@ -45,7 +47,8 @@ class Settings:
 
     ``allowed`` holds user ids, chat ids (as strings) and lower-cased ``@usernames``; an empty
     set means the bot is open to everyone (unless an admin has since used /allow). ``admins``
-    are user ids allowed to /allow, /deny and /stats.
+    are user ids allowed to /allow, /deny and /stats. ``inline`` says whether allowed users may
+    share passages into any chat through inline mode (``BRIEFBOT_INLINE``).
     """
 
     token: str = field(repr=False)
@@ -55,6 +58,10 @@ class Settings:
     admins: frozenset[int] = frozenset()
     rate_limit: int = DEFAULT_RATE_LIMIT
     top: int = DEFAULT_TOP
+    inline: bool = True
+    followup_minutes: int = DEFAULT_FOLLOWUP_MINUTES
+    """In a private chat, a message this soon after an answer may continue its question
+    (``BRIEFBOT_FOLLOWUP_MINUTES``; 0: only replies continue)."""
     webhook_url: str | None = None
     listen: str = DEFAULT_LISTEN
     port: int = DEFAULT_PORT
@@ -124,11 +131,13 @@ def load_settings(env: Mapping[str, str] | None = None, **options: Any) -> Setti
     if api_url.endswith("/bot"):
         api_url = api_url[: -len("/bot")]
     allowed = parse_subjects(pick("allowed", "BRIEFBOT_ALLOWED"), "BRIEFBOT_ALLOWED")
-    admins = _parse_admins(pick("admins", "BRIEFBOT_ADMINS"))
+    admins = parse_admins(pick("admins", "BRIEFBOT_ADMINS"))
     rate_limit = _positive_int(pick("rate_limit", "BRIEFBOT_RATE_LIMIT"), "BRIEFBOT_RATE_LIMIT")
     top = _positive_int(pick("top", "BRIEFBOT_TOP"), "BRIEFBOT_TOP")
     if top is not None and top > 10:
         raise ConfigError(f"BRIEFBOT_TOP {top} is too large; answers quote at most 10 passages")
+    inline = parse_inline(pick("inline", "BRIEFBOT_INLINE"))
+    followup_minutes = parse_followup_minutes(pick("followup_minutes", "BRIEFBOT_FOLLOWUP_MINUTES"))
     webhook_url = pick("webhook_url", "BRIEFBOT_WEBHOOK_URL")
     if webhook_url is not None and not str(webhook_url).startswith("https://"):
         raise ConfigError(
@@ -157,12 +166,32 @@ def load_settings(env: Mapping[str, str] | None = None, **options: Any) -> Setti
         admins=admins,
         rate_limit=rate_limit if rate_limit is not None else DEFAULT_RATE_LIMIT,
         top=top if top is not None else DEFAULT_TOP,
+        inline=inline,
+        followup_minutes=followup_minutes,
         webhook_url=webhook_url,
         listen=str(pick("listen", "BRIEFBOT_WEBHOOK_LISTEN") or DEFAULT_LISTEN),
         port=port,
         secret_token=secret,
         **_digest_settings(pick),
     )
+
+
+def parse_followup_minutes(value: Any) -> int:
+    """Return the follow-up window in minutes (``BRIEFBOT_FOLLOWUP_MINUTES``), 10 when unset.
+
+    Raises:
+        ConfigError: naming the value when it is not a whole number of minutes from 0 to 1440.
+    """
+    if value is None or str(value).strip() == "":
+        return DEFAULT_FOLLOWUP_MINUTES
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or int(text) > MAX_FOLLOWUP_MINUTES:
+        raise ConfigError(
+            f"BRIEFBOT_FOLLOWUP_MINUTES {text!r} is not a number of minutes from 0 to "
+            f"{MAX_FOLLOWUP_MINUTES}; write e.g. 10, or 0 so that only replies to an answer "
+            "continue its question"
+        )
+    return int(text)
 
 
 def parse_subjects(value: Any, name: str) -> frozenset[str]:
@@ -195,7 +224,30 @@ def normalize_subject(text: str) -> str | None:
     return None
 
 
-def _parse_admins(value: Any) -> frozenset[int]:
+def parse_inline(value: Any) -> bool:
+    """Return whether inline mode shares passages: ``BRIEFBOT_INLINE`` is ``on`` (the default)
+    or ``off``.
+
+    Raises:
+        ConfigError: naming the value and the two that are accepted.
+    """
+    if isinstance(value, bool):
+        return value
+    text = str(value if value is not None else "on").strip().lower()
+    if text not in ("on", "off"):
+        raise ConfigError(
+            f"BRIEFBOT_INLINE {value!r} is neither on nor off; write BRIEFBOT_INLINE=on (allowed "
+            "users may share passages into any chat with @botname) or BRIEFBOT_INLINE=off"
+        )
+    return text == "on"
+
+
+def parse_admins(value: Any) -> frozenset[int]:
+    """Return the admins' user ids from ``BRIEFBOT_ADMINS``.
+
+    Raises:
+        ConfigError: naming an entry that is not a positive user id.
+    """
     subjects = parse_subjects(value, "BRIEFBOT_ADMINS")
     bad = [s for s in subjects if s.startswith("@") or int(s) <= 0]
     if bad:

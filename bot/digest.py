@@ -48,6 +48,8 @@ RETRY_DELAYS = (60, 300, 900, 1800, 3600)
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 FEEDS_FIRST_POLL = 5
 """Seconds after startup of the first feed poll (a job, so that slow feeds do not delay startup)."""
+NOT_ALLOWED = "the chat is not allowed (BRIEFBOT_ALLOWED or /allow)"
+"""Why a digest is paused: its chat may not receive archive content now."""
 
 
 def set_clock(application: App, now: Clock) -> None:
@@ -105,6 +107,8 @@ class DigestService:
                 send.local_date,
             )
         jobs = self.app.job_queue
+        # Before the catch-up below: a chat removed from BRIEFBOT_ALLOWED gets nothing from now on.
+        await self.svc.run(self.sync_access)
         if self.settings.inbox:
             # First, so that a digest caught up below holds what arrived while the bot was down.
             await self._guarded(self.scan_inbox(), "inbox scan")
@@ -138,6 +142,37 @@ class DigestService:
             await work
         except Exception:
             logger.exception("Digest machinery: %s failed", what)
+
+    # -- access (issue 12) -----------------------------------------------------------------
+
+    def sync_access(self) -> list[tuple[int, bool]]:
+        """Pause the digests of chats no longer allowed and resume those allowed again; return
+        ``(chat_id, paused)`` for each one changed. Runs on the database thread; after /allow,
+        /deny and at startup."""
+        changed = []
+        for sub in self.subs.subscriptions():
+            allowed = self.svc.access.allows_chat(sub.chat_id)
+            if not allowed and self.subs.pause(sub.chat_id, NOT_ALLOWED):
+                changed.append((sub.chat_id, True))
+            elif allowed and sub.paused and self.subs.resume(sub.chat_id):
+                changed.append((sub.chat_id, False))
+        for chat_id, paused in changed:
+            logger.info(
+                "Daily digest of chat %s %s",
+                chat_id,
+                "paused: " + NOT_ALLOWED if paused else "resumed",
+            )
+        return changed
+
+    async def allowed_now(self, chat_id: int) -> bool:
+        """Return whether the chat may get its digest now; if not, pause it and log one line."""
+        if self.svc.access.allows_chat(chat_id):
+            return True
+        await self.svc.run(self.subs.pause, chat_id, NOT_ALLOWED)
+        logger.info(
+            "Digest for chat %s not sent: %s; it is paused until then", chat_id, NOT_ALLOWED
+        )
+        return False
 
     # -- scheduling ------------------------------------------------------------------------
 
@@ -186,6 +221,9 @@ class DigestService:
         sub = self.subs.get(chat_id)
         if sub is None or not sub.active:
             return None
+        if sub.paused:  # the caller found the chat allowed again
+            self.subs.resume(chat_id)
+            logger.info("Daily digest of chat %s resumed", chat_id)
         slot = sub.latest_slot(self.now())
         if slot is None:
             return None
@@ -233,7 +271,10 @@ class DigestService:
     # -- sending ---------------------------------------------------------------------------
 
     async def deliver_due(self, chat_id: int) -> DigestSend | None:
-        """Send the chat's due digest if it has not gone out yet; return its send log row."""
+        """Send the chat's due digest if it has not gone out yet and the chat is allowed; return
+        its send log row (None if nothing was due or the chat is not allowed)."""
+        if not await self.allowed_now(chat_id):
+            return None
         send = await self.svc.run(self._prepare_due, chat_id)
         if send is None or send.status != "sending":
             return send
@@ -319,7 +360,12 @@ class DigestService:
         return self.subs.begin_retry(send_id, self.run_id)
 
     async def retry(self, send_id: int) -> DigestSend | None:
-        """Try a failed digest again from its first unsent message; return its row."""
+        """Try a failed digest again from its first unsent message; return its row. A chat no
+        longer allowed gets nothing: the row is given up and its briefs wait for the next digest."""
+        failed = await self.svc.run(self.subs.get_send, send_id)
+        if not await self.allowed_now(failed.chat_id):
+            await self.svc.run(self.subs.abandon, send_id, NOT_ALLOWED)
+            return await self.svc.run(self.subs.get_send, send_id)
         send = await self.svc.run(self._take_retry, send_id)
         if send is None:
             chat_id = (await self.svc.run(self.subs.get_send, send_id)).chat_id

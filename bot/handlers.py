@@ -31,7 +31,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 
 from bot import more_pages
-from bot.access import AccessList, RateLimiter, Who
+from bot.access import AccessList, RateLimiter, Verdict, Who
 from bot.config import Settings
 from bot.conversation import (
     COMMANDS,
@@ -44,6 +44,7 @@ from bot.conversation import (
     help_text,
     usage,
 )
+from bot.followups import Followups, alone_data, asked_from
 from bot.intake import UpdateJournal
 from bot.questions import LoggedQuestion, QuestionLog
 from bot.render import escape, render_html
@@ -94,6 +95,14 @@ def refusal_line(who: Who, *, group: bool = False) -> str:
     return (
         f"Sorry, this bot is only for its team. Your Telegram user id is {who.user_id}{where}: "
         f"send it to the bot's admin and ask them to /allow {who.user_id}."
+    )
+
+
+def not_listed_line(chat_id: int) -> str:
+    """Return the one line an allowed member gets in a group that is not allowed."""
+    return (
+        f"This group (chat id {chat_id}) is not on the bot's list, so I post nothing from the "
+        f"archive here; a bot admin can add it with /allow {chat_id}"
     )
 
 
@@ -150,24 +159,56 @@ def _is_for_us(update: Update, context: Context) -> bool:
     return addressed_text(message, bot.id, bot.username) is not None
 
 
+def _is_admin_command(update: Update, access: AccessList) -> bool:
+    """Return whether the update is an admin's /allow or /deny (they work in any chat, so an
+    admin can allow a group from inside it)."""
+    message = update.message
+    if message is None or message.from_user is None or not message.text:
+        return False
+    name = message.text.split(None, 1)[0].partition("@")[0].lower()
+    return name in ("/allow", "/deny") and access.is_admin(message.from_user.id)
+
+
+async def _learn_chat(update: Update, svc: BotServices) -> None:
+    """Remember the chat an update came from, and whether the bot is still in it (the access
+    audit lists groups the bot is in that are not allowed); writes only what changed."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    member = update.my_chat_member
+    status = member.new_chat_member.status if member else None
+    record = svc.access.seen_chat(chat.id, chat.type, chat.title, chat.username, status=status)
+    if record is not None:
+        await svc.run(svc.access.save_chat, record)
+
+
 async def gate(update: Update, context: Context) -> None:
     """Let allowed people through; refuse everyone else in one line, with no archive content.
 
-    Runs before every other handler (group -1). Stops the update for strangers and for updates
-    that are not for the bot (edits, chatter, channel posts).
+    Runs before every other handler (group -1). In a group the chat must be allowed, whoever
+    asks (everyone in it reads the answer); an allowed member of a group that is not gets one
+    line saying so. Stops the update for strangers and for updates that are not for the bot
+    (edits, chatter, channel posts).
     """
     svc = services(context)
+    await _learn_chat(update, svc)
     user = update.effective_user
     if user is None:
         raise ApplicationHandlerStop
     chat = update.effective_chat
     who = Who(user.id, user.username, chat.id if chat and not update.inline_query else None)
-    if svc.access.allows(who):
+    verdict = svc.access.decide(who)
+    if verdict is Verdict.ALLOWED:
+        return
+    if verdict is Verdict.GROUP_NOT_LISTED and _is_admin_command(update, svc.access):
         return
     if not _is_for_us(update, context):
         raise ApplicationHandlerStop
-    logger.info("Refused user %s in chat %s", user.id, who.chat_id)
-    line = refusal_line(who, group=bool(chat and chat.type in GROUPS))
+    logger.info("Refused user %s in chat %s (%s)", user.id, who.chat_id, verdict.value)
+    if verdict is Verdict.GROUP_NOT_LISTED and who.chat_id is not None:
+        line = not_listed_line(who.chat_id)
+    else:
+        line = refusal_line(who, group=bool(chat and chat.type in GROUPS))
     if update.callback_query:
         await update.callback_query.answer(line[:200], show_alert=True)
     elif update.inline_query:
@@ -194,17 +235,27 @@ async def send_html(
     *,
     markup: InlineKeyboardMarkup | None = None,
     quote: bool = False,
-) -> None:
-    """Send message chunks in order (the keyboard under the last); never an empty message."""
+) -> list[Message]:
+    """Send message chunks in order (the keyboard under the last); never an empty message.
+    Return the messages sent."""
     chunks = [c for c in chunks if c.strip()]
     if not chunks:
         logger.warning("Nothing to send in chat %s", message.chat_id)
-        return
+        return []
+    sent = []
     for n, chunk in enumerate(chunks):
         last = n == len(chunks) - 1
-        await message.reply_text(
-            chunk, reply_markup=markup if last else None, do_quote=quote and n == 0
+        sent.append(
+            await message.reply_text(
+                chunk, reply_markup=markup if last else None, do_quote=quote and n == 0
+            )
         )
+    return sent
+
+
+def alone_button(question_id: int) -> InlineKeyboardButton:
+    """Return the "Ask on its own" button under a follow-up's answer."""
+    return InlineKeyboardButton("Ask on its own", callback_data=alone_data(question_id))
 
 
 def answer_keyboard(question_id: int, reply: AnswerReply | CheckReply) -> InlineKeyboardMarkup:
@@ -214,6 +265,8 @@ def answer_keyboard(question_id: int, reply: AnswerReply | CheckReply) -> Inline
     brief's id.
     """
     hits = reply.answer.hits if isinstance(reply, AnswerReply) else reply.evidence
+    if not hits:
+        return InlineKeyboardMarkup([[alone_button(question_id)]])
     first = []
     if isinstance(reply, AnswerReply) and reply.has_more:
         first.append(InlineKeyboardButton("More ▸", callback_data=f"more:{question_id}"))
@@ -226,6 +279,8 @@ def answer_keyboard(question_id: int, reply: AnswerReply | CheckReply) -> Inline
     for brief_id, numbers in ranks.items():
         label = "Full brief" if len(ranks) == 1 else f"Full brief {', '.join(map(str, numbers))}"
         briefs.append(InlineKeyboardButton(label, callback_data=f"brief:{brief_id}"))
+    if reply.context:  # a follow-up read with its earlier question (issue 15)
+        return InlineKeyboardMarkup([first, briefs, [alone_button(question_id)]])
     return InlineKeyboardMarkup([first, briefs])
 
 
@@ -239,12 +294,14 @@ async def deliver(
     target: Message,
     offset: int = 0,
 ) -> None:
-    """Log an answer or check, then send it to ``target``'s chat with its buttons."""
+    """Log an answer or check, then send it to ``target``'s chat with its buttons, and remember
+    which messages hold it (a reply to them is a possible follow-up)."""
     svc = services(context)
     markup = None
+    question_id = None
+    user = update.effective_user
     if isinstance(reply, AnswerReply | CheckReply):
         hits = reply.answer.hits if isinstance(reply, AnswerReply) else reply.evidence
-        user = update.effective_user
         question_id = await svc.run(
             svc.questions.record,
             kind=kind,
@@ -253,13 +310,23 @@ async def deliver(
             passage_ids=[h.passage_id for h in hits],
             user_id=user.id if user else None,
             chat_id=target.chat_id,
+            context=reply.context,
         )
-        if hits:
+        if hits or reply.context:
             markup = answer_keyboard(question_id, reply)
     group = target.chat.type in GROUPS
     # Rendering is pure CPU work: off the event loop, so other chats' updates go on meanwhile.
     chunks = await asyncio.to_thread(render_html, reply)
-    await send_html(target, chunks, markup=markup, quote=group)
+    sent = await send_html(target, chunks, markup=markup, quote=group)
+    if question_id is not None:
+        await svc.run(
+            Followups(svc.questions.db).remember,
+            question_id,
+            chat_id=target.chat_id,
+            user_id=user.id if user else None,
+            private=target.chat.type == ChatType.PRIVATE,
+            message_ids=[m.message_id for m in sent],
+        )
 
 
 async def take_question(update: Update, context: Context) -> bool:
@@ -302,8 +369,14 @@ async def answer_question(
     if not await take_question(update, context):
         return
     svc = services(context)
-    run = svc.conversation.check if kind == "check" else svc.conversation.ask
-    reply = await with_typing(message, svc.run(run, question))
+    # A reply to an answer, or a private message soon after one, may continue its question.
+    asked = asked_from(message, context.bot.id)
+    earlier: list[str] = []
+    if asked is not None:
+        followups = Followups(svc.questions.db)
+        earlier = await svc.run(followups.earlier, asked, svc.settings.followup_minutes)
+    run = svc.conversation.follow_check if kind == "check" else svc.conversation.follow
+    reply = await with_typing(message, svc.run(run, question, earlier))
     await deliver(update, context, reply, kind=kind, question=question, target=message)
 
 
@@ -355,7 +428,11 @@ async def start(update: Update, context: Context) -> None:
     if context.args == ["access"]:
         await message.reply_text(escape("You have access. Ask me anything about the archive."))
         return
-    text = help_text(bot_username=context.bot.username, admin=svc.access.is_admin(user.id))
+    text = help_text(
+        bot_username=context.bot.username,
+        admin=svc.access.is_admin(user.id),
+        inline=svc.settings.inline,
+    )
     await message.reply_text(escape(f"{text}\n\n(Your Telegram user id is {user.id}.)"))
 
 
@@ -366,7 +443,11 @@ async def help_command(update: Update, context: Context) -> None:
     if message is None or user is None:
         return
     svc = services(context)
-    text = help_text(bot_username=context.bot.username, admin=svc.access.is_admin(user.id))
+    text = help_text(
+        bot_username=context.bot.username,
+        admin=svc.access.is_admin(user.id),
+        inline=svc.settings.inline,
+    )
     await message.reply_text(escape(text))
 
 
@@ -482,7 +563,9 @@ async def send_more(
     if not await svc.run(more_pages.claim, svc.questions.db, logged.id, update.update_id):
         return ALREADY_MORE
     try:
-        reply = await svc.run(svc.conversation.ask, logged.question, offset=offset)
+        reply = await svc.run(
+            svc.conversation.ask, logged.question, offset=offset, context=logged.context
+        )
         if isinstance(reply, Notice):
             line: str | None = reply.text
         elif not reply.answer.found:

@@ -8,7 +8,7 @@ restart. 👍/👎 go to ``bot_feedback`` with the question and the passages tha
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlite_utils import Database
@@ -28,6 +28,8 @@ class LoggedQuestion:
     passage_ids: list[int]
     user_id: int | None
     chat_id: int | None
+    context: list[str] = field(default_factory=list)
+    """The earlier questions it was read with, oldest first (empty: read alone)."""
 
 
 class QuestionLog:
@@ -49,12 +51,16 @@ class QuestionLog:
         passage_ids: list[int],
         user_id: int | None,
         chat_id: int | None,
+        context: list[str] | None = None,
     ) -> int:
-        """Store one answered question and return its id (the key its buttons carry)."""
+        """Store one answered question and return its id (the key its buttons carry).
+
+        ``context``: the earlier questions it was read with (a follow-up), oldest first.
+        """
         with self.db.conn:
             cur = self.db.execute(
                 "INSERT INTO bot_questions (asked_at, user_id, chat_id, kind, question, "
-                "result_offset, found, passage_ids) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "result_offset, found, passage_ids, context) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     utcnow(),
                     user_id,
@@ -64,6 +70,7 @@ class QuestionLog:
                     offset,
                     int(bool(passage_ids)),
                     json.dumps(passage_ids),
+                    json.dumps(context) if context else None,
                 ],
             )
         return int(cur.lastrowid or 0)
@@ -80,8 +87,8 @@ class QuestionLog:
 
     def _one(self, where: str, args: list[Any]) -> LoggedQuestion | None:
         row = self.db.execute(
-            "SELECT id, kind, question, result_offset, found, passage_ids, user_id, chat_id "
-            f"FROM bot_questions {where}",
+            "SELECT id, kind, question, result_offset, found, passage_ids, user_id, chat_id, "
+            f"context FROM bot_questions {where}",
             args,
         ).fetchone()
         if row is None:
@@ -95,6 +102,7 @@ class QuestionLog:
             passage_ids=list(json.loads(row[5])),
             user_id=row[6],
             chat_id=row[7],
+            context=[str(q) for q in json.loads(row[8])] if row[8] else [],
         )
 
     def add_feedback(self, question: LoggedQuestion, user_id: int, vote: int) -> None:

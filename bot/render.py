@@ -19,7 +19,7 @@ from bot.conversation import (
     Notice,
     Reply,
 )
-from retrieval.answer import Answer, Citation, Hit
+from retrieval.answer import Answer, Citation, Hit, read_with_line
 from retrieval.check import ClaimCheck
 from retrieval.sentences import split_sentences
 
@@ -52,9 +52,12 @@ def quote_plain(hit: Hit) -> str:
 
 def render_plain(answer: Answer) -> str:
     """Return an answer as terminal text: numbered quotes, each with its citation."""
+    read = [answer.read_line] if answer.read_line else []
     if not answer.found:
-        return answer.message or "Nothing in the archive matches that question."
-    blocks = []
+        return "\n\n".join(
+            [*read, answer.message or "Nothing in the archive matches that question."]
+        )
+    blocks = [*read, answer.caveat] if answer.caveat else read
     for hit in answer.hits:
         blocks.append(f"{hit.rank}. “{quote_plain(hit)}”\n   — {hit.citation.render()}")
     return "\n\n".join(blocks)
@@ -133,14 +136,28 @@ def comparison_lines(check: ClaimCheck) -> list[str]:
 
 
 def render_check_plain(reply: CheckReply) -> str:
-    """Return a /check reply as terminal text: the passages, then the comparison."""
-    if not reply.evidence or reply.comparison is None:
-        return reply.message or "Nothing in the archive bears on this."
-    blocks = [
+    """Return a /check reply as terminal text: the passages, then the comparison (per sentence
+    for a long claim)."""
+    read = [read_with_line(reply.read_as) or ""] if reply.read_as else []
+    if not reply.evidence:
+        return "\n\n".join([*read, reply.message or "Nothing in the archive bears on this."])
+    if reply.parts:
+        blocks = list(read)
+        for n, part in enumerate(reply.parts, start=1):
+            blocks.append(f"[{n}] {part.claim}")
+            blocks.append(_indent(render_check_plain(part)))
+        return "\n\n".join(blocks)
+    blocks = [*read, reply.caveat] if reply.caveat else list(read)
+    blocks += [
         f"{hit.rank}. “{quote_plain(hit)}”\n   — {hit.citation.render()}" for hit in reply.evidence
     ]
-    blocks.append("\n".join(comparison_lines(reply.comparison)))
+    if reply.comparison is not None:
+        blocks.append("\n".join(comparison_lines(reply.comparison)))
     return "\n\n".join(blocks)
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"    {line}" if line else line for line in text.split("\n"))
 
 
 def render_text(reply: Reply) -> str:
@@ -267,20 +284,44 @@ def hit_html(hit: Hit, *, numbered: bool = True) -> str:
 
 
 def render_answer_html(answer: Answer) -> list[str]:
-    """Return an answer as Telegram messages: one block per passage, or the reason for none."""
+    """Return an answer as Telegram messages: one block per passage (under a caveat line when
+    none answers directly), or the reason for none."""
+    read = [escape(answer.read_line)] if answer.read_line else []
     if not answer.found:
-        return [escape(answer.message or "Nothing in the archive matches that question.")]
-    return split_html("\n\n".join(hit_html(h) for h in answer.hits))
+        missing = answer.message or "Nothing in the archive matches that question."
+        return ["\n\n".join([*read, escape(missing)])]
+    blocks = [*read, f"<i>{escape(answer.caveat)}</i>"] if answer.caveat else read
+    return split_html("\n\n".join([*blocks, *(hit_html(h) for h in answer.hits)]))
+
+
+def _check_blocks(reply: CheckReply) -> list[str]:
+    """Return the HTML blocks of one checked claim: caveat, passages, comparison."""
+    if not reply.evidence:
+        return [escape(reply.message or "Nothing in the archive bears on this.")]
+    blocks = [f"<i>{escape(reply.caveat)}</i>"] if reply.caveat else []
+    blocks += [hit_html(h) for h in reply.evidence]
+    if reply.comparison is not None:
+        lines = comparison_lines(reply.comparison)
+        blocks.append("\n".join([f"<b>{escape(lines[0])}</b>", *map(escape, lines[1:])]))
+    return blocks
 
 
 def render_check_html(reply: CheckReply) -> list[str]:
-    """Return a /check reply as Telegram messages: the passages, then what they contain."""
-    if not reply.evidence or reply.comparison is None:
-        return [escape(reply.message or "Nothing in the archive bears on this.")]
-    blocks = [f"Passages that bear on “{escape(reply.claim)}”:"]
-    blocks += [hit_html(h) for h in reply.evidence]
-    lines = comparison_lines(reply.comparison)
-    blocks.append("\n".join([f"<b>{escape(lines[0])}</b>", *map(escape, lines[1:])]))
+    """Return a /check reply as Telegram messages: the passages, then what they contain; a long
+    claim sentence by sentence."""
+    line = read_with_line(reply.read_as)
+    read = [escape(line)] if line else []
+    if not reply.evidence:
+        return [
+            "\n\n".join([*read, escape(reply.message or "Nothing in the archive bears on this.")])
+        ]
+    if not reply.parts:
+        blocks = [*read, f"Passages that bear on “{escape(reply.claim)}”:", *_check_blocks(reply)]
+        return split_html("\n\n".join(blocks))
+    blocks = [*read, f"The claim, sentence by sentence ({len(reply.parts)}):"]
+    for n, part in enumerate(reply.parts, start=1):
+        blocks.append(f"<b>[{n}]</b> “{escape(part.claim)}”")
+        blocks += _check_blocks(part)
     return split_html("\n\n".join(blocks))
 
 

@@ -1,63 +1,105 @@
 """The terminal chat: the bot's conversation, in plain text, on stdin and stdout.
 
 It answers through the same ``Conversation`` as the Telegram bot, with the same commands
-(/ask, /check, /brief, /sources, /help), so a question gets the same passages in both.
+(/ask, /check, /brief, /sources, /help), so a question gets the same passages in both. As in the
+bot's private chat, a question typed soon after an answer may continue it (``new`` starts
+afresh); the terminal keeps that context in memory only, for the session.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import click
 
-from bot.conversation import Conversation, Notice, help_text, usage
+from bot.config import DEFAULT_FOLLOWUP_MINUTES
+from bot.conversation import (
+    STARTED_AFRESH,
+    AnswerReply,
+    Conversation,
+    Notice,
+    help_text,
+    usage,
+)
 from bot.render import render_text
 from retrieval.archive import Archive
+from retrieval.followup import chain
 
 QUIT = ("/quit", "/exit", "quit", "exit")
 
 
-def respond(archive: Archive, text: str, state: dict[str, Any]) -> str | None:
+def _earlier(state: dict[str, Any], now: float, minutes: int) -> list[str]:
+    """Return the questions a line typed at ``now`` may continue: the last answered one (with
+    the context it was read with) when it came less than ``minutes`` ago, else none."""
+    last = state.get("last")
+    if not last or now - state.get("answered_at", 0.0) > minutes * 60:
+        return []
+    return chain(state.get("context", []), last)
+
+
+def respond(
+    archive: Archive,
+    text: str,
+    state: dict[str, Any],
+    *,
+    followup_minutes: int = DEFAULT_FOLLOWUP_MINUTES,
+    now: float | None = None,
+) -> str | None:
     """Return the reply to one line typed in the chat ("" for nothing), or None to leave.
 
-    ``state`` carries the last question and its offset between calls, for "more".
+    ``state`` carries the last question, its offset and the context it was read with between
+    calls, for "more" and for follow-ups: a line typed within ``followup_minutes`` of an answer
+    may continue its question, as in the bot's private chat; ``new`` forgets it. ``now`` is
+    the time (``time.monotonic``) the line was typed.
     """
     text = text.strip()
     if not text:
         return ""
     if text.lower() in QUIT:
         return None
+    now = time.monotonic() if now is None else now
     conversation = Conversation(archive)
     command, _, args = text.partition(" ")
     command = command.lower().split("@", 1)[0]
     args = args.strip()
     if command in ("/help", "/start", "help"):
         return help_text(terminal=True)
+    if text.lower() in ("new", "/new"):
+        for key in ("last", "context", "answered_at"):
+            state.pop(key, None)
+        return STARTED_AFRESH
     if command == "/sources":
         return render_text(conversation.sources())
     if command == "/brief":
         return render_text(conversation.brief(args))
+    earlier = _earlier(state, now, followup_minutes)
     if command == "/check":
-        return render_text(conversation.check(args))
+        checked = conversation.follow_check(args, earlier)
+        if not isinstance(checked, Notice):
+            state.update(last=args, context=checked.context, answered_at=now)
+        return render_text(checked)
     if text.lower() == "more":
         if not state.get("question"):
             return "Ask a question first."
         question, offset = state["question"], state.get("offset", 0) + conversation.top
-    elif command == "/ask":
-        question, offset = args, 0
-    elif command.startswith("/"):
+        reply = conversation.ask(question, offset=offset, context=state.get("more_context", []))
+    elif command.startswith("/") and command != "/ask":
         return f"Unknown command {command}. /help lists the commands."
     else:
-        question, offset = text, 0
-    reply = conversation.ask(question, offset=offset)
-    if not isinstance(reply, Notice):
-        state["question"], state["offset"] = question, offset
-    elif not question:
-        return usage("ask")
+        question, offset = (args if command == "/ask" else text), 0
+        reply = conversation.follow(question, earlier)
+    if isinstance(reply, Notice):
+        return usage("ask") if not question else reply.text
+    context = reply.context if isinstance(reply, AnswerReply) else []
+    state.update(question=question, offset=offset, more_context=context)
+    state.update(last=question, context=context, answered_at=now)
     return render_text(reply)
 
 
-def run_terminal_chat(archive: Archive) -> None:
+def run_terminal_chat(
+    archive: Archive, *, followup_minutes: int = DEFAULT_FOLLOWUP_MINUTES
+) -> None:
     """Read questions from the terminal until /quit or end of input, answering each."""
     # Load (or build) the index before the prompt, so that its log line and its cost come
     # before the first question rather than in the middle of the conversation.
@@ -74,7 +116,7 @@ def run_terminal_chat(archive: Archive) -> None:
         except (EOFError, KeyboardInterrupt):
             click.echo("")
             return
-        reply = respond(archive, line, state)
+        reply = respond(archive, line, state, followup_minutes=followup_minutes)
         if reply is None:
             return
         if reply:

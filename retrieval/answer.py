@@ -15,6 +15,12 @@ from retrieval.sentences import split_sentences
 
 NOT_FOUND = "Nothing in the archive matches that question."
 EMPTY_ARCHIVE = "The archive is empty — run briefbot ingest to add briefs."
+LOW_CONFIDENCE = (
+    "None of these passages answers that directly; they are the closest the archive holds."
+)
+READ_WITH = "Read with your earlier question: {question}"
+READ_AS_CHARS = 200
+"""The earlier question named in the "Read with …" line is cut to this many characters."""
 NOTHING_TO_SEARCH = "Nothing to search for: the question has only common words or punctuation."
 
 
@@ -124,23 +130,50 @@ class Answer:
     message: str | None = None
     offset: int = 0
     total: int = 0
+    confidence: str = "none"
+    read_as: str | None = None
+    """The earlier question this one was read with (a follow-up), or None when read alone."""
 
     @property
     def found(self) -> bool:
-        """Return whether any passage answers the question."""
+        """Return whether any passage is shown (confidence ``high`` or ``low``)."""
         return bool(self.hits)
 
+    @property
+    def caveat(self) -> str | None:
+        """Return the line to show above the passages of a ``low`` answer, else None."""
+        return LOW_CONFIDENCE if self.found and self.confidence == "low" else None
+
+    @property
+    def read_line(self) -> str | None:
+        """Return the line that says a follow-up was read with the earlier question, or None."""
+        return read_with_line(self.read_as)
+
     def to_json(self) -> dict[str, Any]:
-        """Return ``{"question", "found", "hits": [...]}`` (plus ``reason`` when not found)."""
+        """Return ``{"question", "found", "confidence", "hits": [...], "read_as"}`` (plus
+        ``reason`` and ``message`` when nothing was found)."""
         data: dict[str, Any] = {
             "question": self.question,
             "found": self.found,
+            "confidence": self.confidence if self.found else "none",
             "hits": [h.to_json() for h in self.hits],
+            "read_as": self.read_as,
         }
         if not self.found:
             data["reason"] = self.reason
             data["message"] = self.message
         return data
+
+
+def read_with_line(read_as: str | None) -> str | None:
+    """Return "Read with your earlier question: …" for a follow-up read with ``read_as``, or None
+    when it was read alone."""
+    if not read_as:
+        return None
+    question = " ".join(read_as.split())
+    if len(question) > READ_AS_CHARS:
+        question = question[: READ_AS_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return READ_WITH.format(question=question)
 
 
 def empty_answer(question: str, reason: str) -> Answer:
@@ -173,8 +206,10 @@ _DATE_RE = re.compile(
     r"|September|October|November|December|century|centuries)\b"
 )
 _NUMBER_RE = re.compile(
-    r"\d+|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty"
-    r"|fifty|hundred|thousand|million|billion|dozen|half|percent)\b",
+    r"\d+|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
+    r"|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy"
+    r"|eighty|ninety|hundred|hundreds|thousand|thousands|million|millions|billion|billions"
+    r"|dozen|dozens|half|third|thirds|quarter|quarters|percent)\b",
     re.IGNORECASE,
 )
 _NAME_RE = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")

@@ -7,26 +7,36 @@ they answer alike.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from retrieval.aliases import Aliases, load_aliases
 from retrieval.analyzer import analyze
 from retrieval.answer import Answer, build_hit, empty_answer
 from retrieval.briefs import FooterRules
+from retrieval.followup import MAX_CONTEXT_TURNS
 from retrieval.index import Allowed, BM25Index, BM25Params
 from retrieval.indexcache import cache_dir_for
 from retrieval.indexer import Indexer, passage_filter
 from retrieval.ingest import DEFAULT_MAX_BYTES, Ingester, IngestReport
 from retrieval.query import Filters, parse_question
 from retrieval.ranking import (
+    ALIAS_WEIGHT,
     COVERAGE_DEPTH,
-    MIN_COVERAGE,
+    FRAMING,
+    MAX_QUESTION_TERMS,
     RERANK_DEPTH,
     BriefMap,
     BriefTerms,
     coverage,
+    date_bonus,
+    diversify,
+    high_coverage,
+    informative,
     rerank_top,
     unseen_idf,
 )
@@ -37,6 +47,13 @@ DEFAULT_TOP = 3
 # and 1.5 score the same on average over the dev collections (docs/quality.md), and the defaults
 # keep every score equal to the reference's.
 DEFAULT_PARAMS = BM25Params()
+# An alias counts for less than the question's own word when choosing the sentence to quote.
+ALIAS_QUOTE_WEIGHT = 0.5
+CONTEXT_WEIGHT = 0.5
+"""What a word of the earlier question weighs in a follow-up, against 1 for the follow-up's own
+words (measured with ``bench/followups.py``; docs/quality.md, "Follow-up questions")."""
+MAX_CONTEXT_TERMS = 12
+"""Of the earlier questions, at most this many most informative distinct words are used."""
 
 
 @dataclass
@@ -44,7 +61,9 @@ class Ranking:
     """The ranked passages for one question, before quoting.
 
     ``reason`` is None when passages were found, else why not (``empty_archive``,
-    ``nothing_to_search``, ``no_match``); ``weights`` are the term weights for choosing quotes.
+    ``nothing_to_search``, ``no_match``); ``confidence`` is ``high`` (a passage answers it),
+    ``low`` (related passages, none answers it clearly) or ``none`` (nothing shares a word with
+    it); ``weights`` are the term weights for choosing quotes (aliases included).
     """
 
     terms: list[str]
@@ -52,6 +71,8 @@ class Ranking:
     passages: list[tuple[int, float]]
     reason: str | None = None
     weights: dict[str, float] = field(default_factory=dict)
+    confidence: str = "none"
+    coverage: float = 0.0
 
 
 class Archive:
@@ -68,10 +89,16 @@ class Archive:
     """
 
     def __init__(
-        self, store: Store | str | Path, *, params: BM25Params | None = None, cache: bool = True
+        self,
+        store: Store | str | Path,
+        *,
+        params: BM25Params | None = None,
+        cache: bool = True,
+        aliases: Aliases | None = None,
     ):
         self.store = store if isinstance(store, Store) else Store(store)
         self.params = params or DEFAULT_PARAMS
+        self.aliases = aliases if aliases is not None else load_aliases()
         path = self.store.path
         cache_dir = cache_dir_for(path) if cache and path and str(path) != ":memory:" else None
         self.indexer = Indexer(self.store, self.params, cache_dir=cache_dir)
@@ -117,25 +144,58 @@ class Archive:
         k: int = DEFAULT_TOP,
         offset: int = 0,
         filters: Filters | None = None,
+        diverse: bool = False,
+        earlier: Sequence[str] = (),
+        earlier_weight: float = CONTEXT_WEIGHT,
     ) -> Ranking:
-        """Return the passages that answer ``question``, best first, or why there are none.
+        """Return the passages that answer ``question``, best first, and how sure that is.
 
         This is ``ask`` without the quotes: the bench ranks deep with it, and ``ask`` builds its
-        hits from it, so both rank alike. Read-only.
+        hits from it, so both rank alike. With ``diverse``, passages of briefs not yet shown come
+        before a brief's further passages (see ``ranking.diversify``). ``earlier`` reads
+        ``question`` as a follow-up of those questions (oldest first; see ``context_terms``):
+        their words weigh ``earlier_weight`` and their filters apply unless ``question`` sets
+        its own. Read-only.
 
         Raises:
             InvalidQueryError: if the question is too long or a filter is malformed.
         """
         words, inline = parse_question(question)
+        earlier = list(earlier)[-MAX_CONTEXT_TURNS:]
+        earlier_parsed = [parse_question(q) for q in earlier]
+        if inline.is_empty():
+            # The earlier question's filters carry over unless the follow-up sets its own.
+            for _, earlier_inline in reversed(earlier_parsed):
+                if not earlier_inline.is_empty():
+                    inline = earlier_inline
+                    break
         filters = (filters or Filters()).merged(inline)
         terms = analyze(words)
         index = self.index()
         if index.size == 0:
             return Ranking(terms, [], [], "empty_archive")
-        if not terms:
+        unseen = unseen_idf(index)
+
+        def idf(t: str) -> float:
+            return index.term_idf(t) if index.vocab.get(t) is not None else unseen
+
+        def known_term(t: str) -> bool:
+            return index.vocab.get(t) is not None
+
+        terms = informative(terms, idf, MAX_QUESTION_TERMS, known_term)
+        context = {
+            t: earlier_weight
+            for t in context_terms([w for w, _ in earlier_parsed], terms, idf, known_term)
+        }
+        if not terms and not context:
             return Ranking(terms, [], [], "nothing_to_search")
+        matches = self.aliases.matches(terms)
         known = index.known_terms(terms)
-        if not known:
+        alias_terms = index.known_terms(self.aliases.added(terms, matches))
+        extra: dict[str, float] = dict.fromkeys(alias_terms, ALIAS_WEIGHT)
+        for t in index.known_terms(list(context)):
+            extra.setdefault(t, context[t])
+        if not known and not extra:
             return Ranking(terms, known, [], "no_match")
         tokens: dict[int, list[str]] = {}
 
@@ -146,30 +206,46 @@ class Archive:
                 tokens[pid] = analyze(row["brief_title"] or "") + analyze(row["text"])
             return [tokens.get(pid, []) for pid in ids]
 
-        positions, _, own = rerank_top(
+        positions, final, own = rerank_top(
             index,
             terms,
             stats=self._brief_terms(index),
             tokens_of=tokens_of,
             allowed=self._allowed(filters, index),
             depth=max(RERANK_DEPTH, offset + k),
+            aliases=extra if context else alias_terms,
         )
         if not len(positions):
             return Ranking(terms, known, [], "no_match")
-        ids = index.ids[positions]
-        # Refuse when the question names something the archive has never seen and even the best
-        # of the first passages holds too little of the question (retrieval/ranking.py).
-        if len(known) < len(set(terms)):
-            unseen = unseen_idf(index)
-            best = max(
-                coverage(terms, set(held), lambda t: index.term_idf(t) if t in known else unseen)
-                for held in tokens_of([int(i) for i in ids[:COVERAGE_DEPTH]])
-            )
-            if best < MIN_COVERAGE:
-                return Ranking(terms, known, [], "no_match")
-        ranked = [(int(ids[i]), float(own[i])) for i in range(offset, min(offset + k, len(ids)))]
+        if "date" in index.columns:
+            year_terms = [*terms, *self.aliases.added(terms, matches)]
+            dates = list(index.columns["date"][positions])
+            final = np.add(final, date_bonus(year_terms, dates, idf))
+            if context:
+                final = np.add(final, earlier_weight * date_bonus(list(context), dates, idf))
+            again = np.lexsort((positions, -final))
+            positions, final, own = positions[again], final[again], own[again]
+        ids = [int(i) for i in index.ids[positions]]
+        order = list(range(len(ids)))
+        if diverse:
+            briefs = self._brief_map(index).brief_of[positions]
+            order = diversify([int(b) for b in briefs], final.tolist())
+        # How sure: does one of the first passages hold enough of what the question asks?
+        # A follow-up is sure when a passage holds enough of it with its context.
+        asked = [*terms, *context]
+        best = max(
+            coverage(asked, set(held), idf, lambda t, h: self.aliases.held(t, h, matches))
+            for held in tokens_of([ids[i] for i in order[:COVERAGE_DEPTH]])
+        )
+        confidence = "high" if best >= high_coverage(len(set(asked))) else "low"
+        ranked = [(ids[i], float(own[i])) for i in order[offset : offset + k]]
         weights = {t: max(index.term_idf(t), 0.01) for t in known}
-        return Ranking(terms, known, ranked, None, weights)
+        for t in alias_terms:
+            weights.setdefault(t, max(index.term_idf(t), 0.01) * ALIAS_QUOTE_WEIGHT)
+        for t, w in context.items():
+            if index.vocab.get(t) is not None:
+                weights.setdefault(t, max(index.term_idf(t), 0.01) * w)
+        return Ranking(terms, known, ranked, None, weights, confidence, best)
 
     def _brief_terms(self, index: BM25Index) -> BriefTerms:
         """Return the brief-level statistics for reranking over ``index`` (cached per index)."""
@@ -210,19 +286,29 @@ class Archive:
         top: int = DEFAULT_TOP,
         offset: int = 0,
         filters: Filters | None = None,
+        earlier: Sequence[str] = (),
     ) -> Answer:
-        """Return the answer to ``question``: the top passages quoted and cited, or why none.
+        """Return the answer to ``question``: the top passages quoted and cited, how sure that is,
+        or why there are none.
 
         Filters written in the question (``vol:4``, ``in:Monitor`` …) are applied on top of
-        ``filters``. This is a read-only operation.
+        ``filters``. The passages shown come from different briefs unless one brief clearly
+        answers better (``ranking.diversify``). ``earlier`` reads ``question`` as a follow-up of
+        those questions (oldest first), and the answer's ``read_as`` names the latest of them.
+        This is a read-only operation.
 
         Raises:
-            InvalidQueryError: if the question is too long or a filter is malformed.
+            InvalidQueryError: if the question (or an earlier one) is too long or a filter is
+                malformed.
         """
-        ranking = self.rank(question, k=top, offset=offset, filters=filters)
+        ranking = self.rank(
+            question, k=top, offset=offset, filters=filters, diverse=True, earlier=earlier
+        )
+        read_as = earlier[-1] if earlier else None
         if ranking.reason is not None:
             answer = empty_answer(question, ranking.reason)
             answer.terms = ranking.known
+            answer.read_as = read_as
             return answer
         rows = self.store.passages_by_id([pid for pid, _ in ranking.passages])
         hits = [
@@ -230,7 +316,14 @@ class Archive:
             for n, (pid, score) in enumerate(ranking.passages, start=1)
             if pid in rows
         ]
-        return Answer(question=question, hits=hits, terms=ranking.known, offset=offset)
+        return Answer(
+            question=question,
+            hits=hits,
+            terms=ranking.known,
+            offset=offset,
+            confidence=ranking.confidence if hits else "none",
+            read_as=read_as,
+        )
 
     def briefs(self, publication: str, volume: int, issue: int) -> list[dict[str, Any]]:
         """Return the whole briefs of one issue, cleaned (footer and sign-off removed).
@@ -250,3 +343,22 @@ class Archive:
     def close(self) -> None:
         """Close the store."""
         self.store.close()
+
+
+def context_terms(
+    earlier: Sequence[str],
+    own: Sequence[str],
+    idf: Callable[[str], float],
+    known: Callable[[str], bool],
+) -> list[str]:
+    """Return the words of the earlier questions (their text without filters, oldest first) that
+    a follow-up is read with: their most informative ``MAX_CONTEXT_TERMS`` distinct search terms
+    the follow-up (terms ``own``) does not already hold, framing words left out."""
+    seen = set(own)
+    found: list[str] = []
+    for words in reversed(earlier):
+        for t in analyze(words):
+            if t not in seen and t not in FRAMING:
+                seen.add(t)
+                found.append(t)
+    return informative(found, idf, MAX_CONTEXT_TERMS, known)

@@ -13,9 +13,12 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from retrieval.aliases import Aliases
 from retrieval.analyzer import STOPWORDS, analyze
 
 MAX_COUNTERPARTS = 3
+# A name's word counts as held in a longer word that begins with it from this length on.
+MIN_CONTAINED = 5
 
 _SCALES = {
     "thousand": 1e3,
@@ -66,6 +69,29 @@ _NUMBER_RE = re.compile(
     r"(?:[\s-]?(?P<unit>%|per\s?cent\b|percent\b|percentage points?\b|dollars?\b|usd\b"
     r"|roubles?\b|rubles?\b|tonnes?\b|tons?\b|barrels?\b|kilomet(?:er|re)s?\b|km\b"
     r"|people\b|troops\b|soldiers\b))?",
+    re.IGNORECASE,
+)
+# Numbers written out, as briefs often write small ones: "six vehicles", "forty of the seats",
+# "twenty-five heads", "two million dollars".
+_UNIT_WORDS = {
+    w: n
+    for n, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen".split()
+    )
+}
+_TEN_WORDS = {
+    w: 10 * n
+    for n, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)
+}
+_WORD_NUM = r"(?:{tens})(?:[\s-](?:{units}))?|(?:{units})".format(
+    tens="|".join(_TEN_WORDS), units="|".join(u for u in _UNIT_WORDS if u != "zero")
+)
+_WORD_NUMBER_RE = re.compile(
+    rf"(?<![\w-])(?P<num>{_WORD_NUM})(?:\s+(?P<hundred>hundred))?"
+    r"(?:[\s-](?P<scale>thousand|million|billion|trillion)\b)?"
+    r"(?:[\s-]?(?P<unit>percent\b|per\s?cent\b|dollars?\b|roubles?\b|rubles?\b|tonnes?\b"
+    r"|tons?\b|barrels?\b|people\b|troops\b|soldiers\b))?(?![\w-])",
     re.IGNORECASE,
 )
 _WORD_RE = re.compile(r"(?:[A-Z]\.){2,}|[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -136,13 +162,23 @@ class ClaimCheck:
         )
 
 
+def _word_value(words: str) -> int:
+    """Return the value of a written-out number below a hundred ("forty-two" is 42)."""
+    total = 0
+    for part in re.split(r"[\s-]+", words.lower()):
+        total += _TEN_WORDS.get(part, _UNIT_WORDS.get(part, 0))
+    return total
+
+
 def extract_quantities(text: str) -> list[Quantity]:
     """Return the numbers written in ``text``, each with its value and unit, in order.
 
     ``US$5 million``, ``$5m`` and ``5 million dollars`` are all 5,000,000 "usd"; ``4.5%`` and
     ``4.5 percent`` are 4.5 "%"; ``1,580-kilometer`` is 1580 "km"; a year is a bare number.
+    Numbers written out count too: ``six`` is 6, ``forty-two percent`` is 42 "%", ``two
+    million dollars`` is 2,000,000 "usd".
     """
-    found: list[Quantity] = []
+    found: list[tuple[int, Quantity]] = []
     for m in _NUMBER_RE.finditer(text):
         raw = m.group("num")
         try:
@@ -157,8 +193,18 @@ def extract_quantities(text: str) -> list[Quantity]:
         if m.group("unit"):
             key = " ".join(m.group("unit").lower().split())
             unit = _UNITS.get(key, _UNITS.get(key.replace(" ", ""), unit)) or unit
-        found.append(Quantity(text=m.group(0).strip(" -"), value=value, unit=unit))
-    return found
+        found.append((m.start(), Quantity(text=m.group(0).strip(" -"), value=value, unit=unit)))
+    for m in _WORD_NUMBER_RE.finditer(text):
+        value = float(_word_value(m.group("num")))
+        if m.group("hundred"):
+            value *= 100
+        value *= _SCALES.get((m.group("scale") or "").lower(), 1.0)
+        unit = ""
+        if m.group("unit"):
+            key = " ".join(m.group("unit").lower().split())
+            unit = _UNITS.get(key, _UNITS.get(key.replace(" ", ""), ""))
+        found.append((m.start(), Quantity(text=m.group(0).strip(" -"), value=value, unit=unit)))
+    return [q for _, q in sorted(found, key=lambda x: x[0])]
 
 
 def extract_names(text: str) -> list[str]:
@@ -203,19 +249,44 @@ def bears_on(claim: str, passage: str) -> bool:
     return len(shared) >= math.ceil(len(claim_terms) / 2)
 
 
-def compare_claim(claim: str, evidence: list[str]) -> ClaimCheck:
+def name_term_held(term: str, evidence: set[str], aliases: Aliases | None) -> bool:
+    """Return whether the evidence holds one word of a name, in the claim's spelling or another.
+
+    Counted as held: the same term; a longer word that begins with it (Tengiz in
+    Tengizchevroil) or that it begins with, for words of five letters or more; a spelling that
+    differs only in the last letter (Lukashenka / Lukashenko), for words of six or more; an
+    alias of it.
+    """
+    if term in evidence:
+        return True
+    if aliases is not None and any(aliases.equivalent(term, e) for e in evidence):
+        return True
+    if len(term) < MIN_CONTAINED:
+        return False
+    for word in evidence:
+        if len(word) >= MIN_CONTAINED and (word.startswith(term) or term.startswith(word)):
+            return True
+        if len(term) >= 6 and len(word) == len(term) and word[:-1] == term[:-1]:
+            return True
+    return False
+
+
+def compare_claim(claim: str, evidence: list[str], *, aliases: Aliases | None = None) -> ClaimCheck:
     """Return which of the claim's numbers and names the evidence passages contain, and which not.
 
-    A number is contained when some passage states the same amount of the same kind; a name when
-    every one of its words (as the analyzer sees them, so "Russia's" counts for "Russia") occurs
-    in the passages. For each missing number, the passages' numbers of the same kind are listed.
-    This is a read-only, pure operation; it judges nothing.
+    A number is contained when some passage states the same amount of the same kind (written in
+    figures or in words); a name when every one of its words occurs in the passages, in the
+    claim's spelling or another (see ``name_term_held``; ``aliases`` add known variants). For
+    each missing number, the passages' numbers of the same kind are listed. This is a read-only,
+    pure operation; it judges nothing.
     """
     result = ClaimCheck(claim=claim, evidence_count=len(evidence))
     evidence_numbers = [q for text in evidence for q in extract_quantities(text)]
     evidence_terms = {t for text in evidence for t in analyze(text)}
     seen: set[tuple[float, str]] = set()
     for q in extract_quantities(claim):
+        if q.text.casefold() == "one":
+            continue  # "one of the officials" names no amount to check
         if (q.value, q.unit) in seen:
             continue
         seen.add((q.value, q.unit))
@@ -227,7 +298,7 @@ def compare_claim(claim: str, evidence: list[str]) -> ClaimCheck:
         terms = analyze(name)
         if not terms:
             continue
-        if all(t in evidence_terms for t in terms):
+        if all(name_term_held(t, evidence_terms, aliases) for t in terms):
             result.names_found.append(name)
         else:
             result.names_missing.append(name)
@@ -236,6 +307,7 @@ def compare_claim(claim: str, evidence: list[str]) -> ClaimCheck:
 
 def _counterparts(claimed: Quantity, evidence: list[Quantity]) -> list[Quantity]:
     """Return up to three evidence numbers that count what ``claimed`` counts, closest first."""
+    evidence = [e for e in evidence if e.text.casefold() != "one"]
     if claimed.unit:
         pool = [e for e in evidence if e.unit == claimed.unit]
     else:

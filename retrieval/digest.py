@@ -29,6 +29,7 @@ from retrieval.archive import Archive
 from retrieval.errors import InvalidQueryError
 from retrieval.index import BM25Index
 from retrieval.query import Filters, parse_question
+from retrieval.ranking import coverage, high_coverage
 from retrieval.sentences import split_sentences
 from retrieval.store import Store
 from retrieval.subscriptions import SubscriptionStore
@@ -264,7 +265,8 @@ def topic_section(
     passages an idf of 0 and commoner ones a small or negative one, which in a small archive would
     score a passage holding every topic word at 0. It matches when it shares a term with the topic
     and scores at least ``limits.min_topic_share`` of an average-length passage that holds each
-    topic term once.
+    topic term once, and holds enough of the topic's words for a "high" confidence answer
+    (``ranking.high_coverage``, the rule answers use).
 
     Args:
         number: the topic's number in the chat's list.
@@ -294,7 +296,11 @@ def topic_section(
         for t in terms:
             tf = passage.counts[t]
             score += weights[t] * tf * (k1 + 1) / (tf + norm)
-        if score >= limits.min_topic_share * ideal:
+        # The answers' confidence rule too: a topic's passage must be one that a question of the
+        # topic's words would answer with "high" confidence (ranking.high_coverage).
+        held = {t for t in weights if passage.counts[t]}
+        high = coverage(terms, held, weights.__getitem__) >= high_coverage(len(weights))
+        if score >= limits.min_topic_share * ideal and high:
             scored.append((score, passage.row["id"], passage))
     scored.sort(key=lambda x: (-x[0], x[1]))
     seen_briefs: set[int] = set()

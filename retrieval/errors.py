@@ -55,3 +55,7 @@ class WatchLimitError(RetrievalError):
 
 class FeedError(RetrievalError):
     """A feed could not be fetched or is not RSS or Atom."""
+
+
+class AliasFileError(RetrievalError):
+    """An alias file cannot be read or has a malformed line (the file and line are named)."""

@@ -276,11 +276,81 @@ def m023_create_admin_notices(db: Database) -> None:
     )
 
 
-# -- the bot's update journal (issue 16); numbered in the bot's 010-019 range -----------------
+# -- appended later (migrations run in the order they are registered; numbers keep the ranges) --
 
 
 @migrations()
-def m013_create_update_journal(db: Database) -> None:
+def m013_create_bot_chats(db: Database) -> None:
+    """Create ``bot_chats``: every chat the bot has had an update from (issue 12's audit).
+
+    The access audit lists the groups the bot is in that are not allowed; a private chat's row keeps
+    its user's @username, so a daily digest can check an ``@username`` entry with no one asking.
+    ``left_at`` is set when the bot leaves or is removed (``my_chat_member``).
+    """
+    db.execute(
+        """
+        CREATE TABLE bot_chats (
+            chat_id INTEGER PRIMARY KEY,
+            type TEXT NOT NULL,
+            title TEXT,
+            username TEXT,
+            first_seen_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            left_at TEXT
+        )
+        """
+    )
+
+
+@migrations()
+def m024_add_subscription_pause(db: Database) -> None:
+    """Add ``paused_at`` and ``pause_reason`` to ``subscriptions``.
+
+    A chat that is no longer allowed keeps its subscription (time, topics, mark) but gets no digest
+    until it is allowed again (issue 12); NULL means not paused.
+    """
+    db.execute("ALTER TABLE subscriptions ADD COLUMN paused_at TEXT")
+    db.execute("ALTER TABLE subscriptions ADD COLUMN pause_reason TEXT")
+
+
+@migrations()
+def m014_remember_followup_context(db: Database) -> None:
+    """Remember what a follow-up question continues (issue 15).
+
+    ``bot_questions.context``: the earlier questions (JSON list, oldest first) a question was read
+    with; NULL when it was read alone or logged before this migration. ``bot_answer_messages``:
+    which answer each message the bot sent holds, so that a reply to it continues that question.
+    ``bot_followups``: per chat and user, the last answered question and when (a private chat's
+    next message may continue it for a few minutes); ``/new`` deletes the row.
+    """
+    db.execute("ALTER TABLE bot_questions ADD COLUMN context TEXT")
+    db.execute(
+        """
+        CREATE TABLE bot_answer_messages (
+            chat_id INTEGER NOT NULL,
+            message_id INTEGER NOT NULL,
+            question_id INTEGER NOT NULL REFERENCES bot_questions(id) ON DELETE CASCADE,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, message_id)
+        )
+        """
+    )
+    db.table("bot_answer_messages").create_index(["sent_at"])
+    db.execute(
+        """
+        CREATE TABLE bot_followups (
+            chat_id INTEGER NOT NULL,
+            user_id INTEGER NOT NULL,
+            question_id INTEGER NOT NULL REFERENCES bot_questions(id) ON DELETE CASCADE,
+            answered_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, user_id)
+        )
+        """
+    )
+
+
+@migrations()
+def m015_create_update_journal(db: Database) -> None:
     """Create ``bot_updates`` (every Telegram update, recorded before Telegram is told it was
     received), ``bot_update_sends`` (the messages sent in answer to each) and ``bot_more_pages``
     (which answer's "More" page was sent, by which update)."""

@@ -12,7 +12,8 @@ from dataclasses import dataclass, replace
 
 from retrieval.errors import InvalidQueryError
 
-MAX_QUESTION_CHARS = 1000
+MAX_QUESTION_CHARS = 4096
+"""Telegram's own limit for one message: a pasted paragraph fits, a whole brief may not."""
 
 _FILTER_RE = re.compile(
     r"(?<!\S)(vol|volume|issue|in|pub|since|until):(\"[^\"]*\"|\S+)", re.IGNORECASE
@@ -84,8 +85,8 @@ def parse_question(text: str) -> tuple[str, Filters]:
     """
     if len(text) > MAX_QUESTION_CHARS:
         raise InvalidQueryError(
-            f"the question is {len(text):,} characters long; the limit is {MAX_QUESTION_CHARS:,}. "
-            "Ask about one thing at a time."
+            f"the question is {len(text):,} characters long; the limit is {MAX_QUESTION_CHARS:,} "
+            "(one Telegram message). Shorten it, or ask about one part at a time."
         )
     fields: dict[str, str | int] = {}
     for m in _FILTER_RE.finditer(text):

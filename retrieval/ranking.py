@@ -11,11 +11,15 @@ Three choices, each measured on the dev collections (``docs/quality.md``):
   passages join the question with weights (``FEEDBACK_TERMS`` of them, the question keeping
   ``FEEDBACK_ORIGINAL`` of the weight). Only passages sharing a word with the question itself can
   be returned: feedback reorders, it never brings in a passage about something else.
-* **Refusal.** When the question holds a word the archive has never seen, the best of the first
-  ``COVERAGE_DEPTH`` passages must hold at least ``MIN_COVERAGE`` of the question's idf mass (the
-  unseen word counting at the idf of a word no passage holds); below it, the passages only share
-  the question's incidental words and the archive has nothing on what it asks. A question whose
-  words are all known is never refused this way: it may mix topics on purpose.
+* **Aliases.** Words of the field the question did not use but means (``retrieval/aliases.py``:
+  premier for prime minister, Grozny for Chechnya) join it at ``ALIAS_WEIGHT`` of a question
+  word; passages that hold only an alias become candidates too.
+* **Confidence, not refusal.** Every ranking says how sure it is (``confidence``): ``high`` when
+  one of the first ``COVERAGE_DEPTH`` passages holds at least ``HIGH_COVERAGE`` of the question's
+  idf mass (a word the archive never saw counts at the idf of a word no passage holds; a word
+  counts as held when the passage holds it or one of its aliases), the bar lowered for long
+  questions (``HIGH_COVERAGE * min(1, COVERAGE_TERMS / distinct terms)``: a long request is never
+  all in one passage); ``low`` below it. The passages are shown either way.
 
 Hits keep their passage's rank-bm25 score for the question's own words.
 """
@@ -24,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,7 +44,32 @@ FEEDBACK_PASSAGES = 5
 FEEDBACK_TERMS = 20
 FEEDBACK_ORIGINAL = 0.85
 COVERAGE_DEPTH = 3
-MIN_COVERAGE = 0.35
+HIGH_COVERAGE = 0.4
+COVERAGE_TERMS = 6
+ALIAS_WEIGHT = 0.5
+MAX_QUESTION_TERMS = 64
+# Words that frame a question rather than say what it is about ("who became ...", "what
+# happened ..."): rare in a small archive, so their idf would let them lead. Stemmed.
+FRAMING = frozenset(
+    {
+        "becam",
+        "becom",
+        "happen",
+        "take",
+        "took",
+        "place",
+        "tell",
+        "know",
+        "get",
+        "got",
+        "mani",
+        "much",
+    }
+)
+FRAMING_WEIGHT = 0.3
+CLEARLY_BETTER = 3.0
+"""A brief's second passage is shown before another brief's best when it scores this much more."""
+"""A long question is searched with its this many most informative (highest idf) distinct terms."""
 RERANK_DEPTH = 200
 """How many passages, best by their own BM25 (exact, pruned top-k), the reranking reorders."""
 
@@ -342,6 +371,19 @@ class BriefTerms:
         return total
 
 
+def own_scores(index: BM25Index, terms: Sequence[str], positions: IntArray) -> FloatArray:
+    """Return rank-bm25's score of ``terms`` (a repeated term counts per repetition) at the
+    ascending ``positions``."""
+    k1 = index.params.k1
+    out = np.zeros(len(positions), dtype=np.float64)
+    for term, count in Counter(terms).items():
+        tf = tf_at(index, term, positions)
+        if tf.any():
+            idf = index.term_idf(term)
+            out += count * (idf * (tf * (k1 + 1) / (tf + index.norm[positions])))
+    return out
+
+
 def rerank_top(
     index: BM25Index,
     terms: Sequence[str],
@@ -350,24 +392,52 @@ def rerank_top(
     tokens_of: Callable[[list[int]], list[list[str]]],
     allowed: Allowed | None = None,
     depth: int = RERANK_DEPTH,
+    aliases: Sequence[str] | Mapping[str, float] = (),
 ) -> tuple[IntArray, FloatArray, FloatArray]:
     """Return ``rerank``'s result over the ``depth`` passages best by their own BM25.
 
     Those passages come from the index's exact pruned top-k; their feedback and brief scores
     are looked up at them, so the cost grows with ``depth`` and the question's postings, not with
-    the archive or the number of briefs.
+    the archive or the number of briefs. ``aliases`` are terms the question means but did not
+    use: the ``depth`` passages best for them join the candidates, and they weigh
+    ``ALIAS_WEIGHT`` of a question term (or the weight given, when a mapping). Question words
+    that only frame the question (``FRAMING``: "became", "happened") weigh ``FRAMING_WEIGHT``.
+    The third array is each passage's rank-bm25 score for ``terms`` alone (0 for a passage that
+    holds only aliases).
     """
-    top = index.top(terms, depth, allowed=allowed)
-    if not top:
+    alias_weight = (
+        dict(aliases) if isinstance(aliases, Mapping) else dict.fromkeys(aliases, ALIAS_WEIGHT)
+    )
+    aliases = list(alias_weight)
+    top = index.top(terms, depth, allowed=allowed) if terms else []
+    ids = [pid for pid, _ in top]
+    own_by_id = dict(top)
+    if aliases:
+        for pid, _ in index.top(list(aliases), depth, allowed=allowed):
+            if pid not in own_by_id:
+                ids.append(pid)
+                own_by_id[pid] = 0.0
+    if not ids:
         empty = np.zeros(0, dtype=np.int64)
         return empty, np.zeros(0), np.zeros(0)
-    ids = np.asarray([pid for pid, _ in top], dtype=np.int64)
-    own = np.asarray([score for _, score in top], dtype=np.float64)
-    positions = np.searchsorted(index.ids, ids)
-    fb_ids = [int(i) for i in ids[:FEEDBACK_PASSAGES]]
-    weights = feedback_weights(terms, tokens_of(fb_ids), own[:FEEDBACK_PASSAGES].tolist())
+    id_arr = np.asarray(ids, dtype=np.int64)
+    own = np.asarray([own_by_id[pid] for pid in ids], dtype=np.float64)
+    positions = np.searchsorted(index.ids, id_arr)
     order = np.argsort(positions, kind="stable")
     sorted_pos = positions[order]
+    first = own
+    if aliases:
+        extra = np.zeros(len(ids), dtype=np.float64)
+        for term, weight in alias_weight.items():
+            extra[order] += weight * own_scores(index, [term], sorted_pos)
+        first = own + extra
+    lead = np.lexsort((positions, -first))[:FEEDBACK_PASSAGES]
+    fb_ids = [int(id_arr[i]) for i in lead]
+    weights = feedback_weights(terms, tokens_of(fb_ids), first[lead].tolist())
+    for term in set(terms) & FRAMING:
+        weights[term] *= FRAMING_WEIGHT
+    for term, weight in alias_weight.items():
+        weights[term] = weights.get(term, 0.0) + weight * FEEDBACK_ORIGINAL
     k1 = index.params.k1
     final_sorted = np.zeros(len(sorted_pos), dtype=np.float64)
     for term, weight in weights.items():
@@ -384,13 +454,98 @@ def rerank_top(
     return positions[ranked], final[ranked], own[ranked]
 
 
-def coverage(terms: Sequence[str], held: set[str], idf: Callable[[str], float]) -> float:
-    """Return the share of the idf mass of ``terms`` (distinct) that ``held`` holds."""
+def coverage(
+    terms: Sequence[str],
+    held: set[str],
+    idf: Callable[[str], float],
+    also: Callable[[str, set[str]], bool] | None = None,
+) -> float:
+    """Return the share of the idf mass of ``terms`` (distinct) that ``held`` holds.
+
+    ``also(term, held)`` may say that ``held`` holds a term in other words (an alias).
+    """
     distinct = set(terms)
     total = sum(max(idf(t), 0.0) for t in distinct)
     if total <= 0:
         return 1.0
-    return sum(max(idf(t), 0.0) for t in distinct if t in held) / total
+    got = sum(
+        max(idf(t), 0.0) for t in distinct if t in held or (also is not None and also(t, held))
+    )
+    return got / total
+
+
+def high_coverage(distinct_terms: int) -> float:
+    """Return the coverage a passage needs for a ``high`` confidence answer to a question of
+    ``distinct_terms`` distinct terms (lower for long questions)."""
+    return HIGH_COVERAGE * min(1.0, COVERAGE_TERMS / max(distinct_terms, 1))
+
+
+def informative(
+    terms: Sequence[str], idf: Callable[[str], float], limit: int, known: Callable[[str], bool]
+) -> list[str]:
+    """Return ``terms`` keeping only (every occurrence of) ``limit`` distinct terms, in order:
+    the words the archive holds, rarest (highest idf) first, then words it never uses. ``terms``
+    itself when it has no more than ``limit`` distinct terms."""
+    distinct = list(dict.fromkeys(terms))
+    if len(distinct) <= limit:
+        return list(terms)
+    keep = set(sorted(distinct, key=lambda t: (not known(t), -idf(t), t))[:limit])
+    return [t for t in terms if t in keep]
+
+
+_MONTHS = {
+    "januari": "01", "februari": "02", "march": "03", "april": "04", "may": "05", "june": "06",
+    "juli": "07", "august": "08", "septemb": "09", "octob": "10", "novemb": "11", "decemb": "12",
+}  # fmt: skip
+
+
+def date_bonus(
+    terms: Sequence[str], dates: Sequence[bytes], idf: Callable[[str], float]
+) -> FloatArray:
+    """Return, per passage, what its brief's date adds when the question names that date.
+
+    A brief's date ("1998-07-20") is part of what it is about, though its text may never write
+    the year: a question naming the year (a term "1998") or the month ("juli") earns a passage of
+    a brief dated so ``BRIEF_WEIGHT`` times the term's question weight and idf, as if the brief
+    held the date once more (a month counts only where the year, if named, matches too).
+    """
+    years = {t for t in terms if len(t) == 4 and t.isdigit() and t[:2] in ("19", "20")}
+    months = {_MONTHS[t]: t for t in terms if t in _MONTHS}
+    bonus = np.zeros(len(dates), dtype=np.float64)
+    if not years and not months:
+        return bonus
+    scale = BRIEF_WEIGHT * FEEDBACK_ORIGINAL
+    for i, raw in enumerate(dates):
+        date = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
+        year, month = date[:4], date[5:7]
+        if year in years:
+            bonus[i] += scale * max(idf(year), 0.0)
+        if month in months and (not years or year in years):
+            bonus[i] += scale * max(idf(months[month]), 0.0)
+    return bonus
+
+
+def diversify(briefs: Sequence[int], scores: Sequence[float]) -> list[int]:
+    """Return the order in which to show ranked passages so that briefs do not repeat.
+
+    ``briefs`` and ``scores`` are the ranked passages' brief numbers and final scores, best
+    first. Each brief's best passage is shown in rank order; a brief's further passage comes
+    before the next brief's best only when it scores ``CLEARLY_BETTER`` times as much (one brief
+    then clearly answers better than any other). The remaining passages follow in rank order.
+    """
+    shown: set[int] = set()
+    order: list[int] = []
+    waiting: list[int] = []
+    for i, brief in enumerate(briefs):
+        if brief in shown:
+            waiting.append(i)
+            continue
+        while waiting and scores[waiting[0]] >= CLEARLY_BETTER * scores[i]:
+            order.append(waiting.pop(0))
+        shown.add(brief)
+        order.append(i)
+    order.extend(waiting)
+    return order
 
 
 def unseen_idf(index: BM25Index) -> float:

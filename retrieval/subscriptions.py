@@ -1,8 +1,10 @@
 """Digest subscriptions, the topics each chat watches, and the log that sends each digest once.
 
-Tables (``retrieval/migrations.py`` m020, m021): ``subscriptions`` holds each chat's digest time,
-time zone and "last sent" mark; ``watches`` its topics; ``digest_sends`` one row per chat and
-local day.
+Tables (``retrieval/migrations.py`` m020, m021, m024): ``subscriptions`` holds each chat's digest
+time, time zone, "last sent" mark and pause; ``watches`` its topics; ``digest_sends`` one row per
+chat and local day. A paused subscription (its chat is no longer allowed) keeps everything and gets
+no digest until it is resumed; its mark does not move, so the first digest after it holds what the
+chat missed.
 
 Exactly once works like this: a digest is *claimed* by inserting its ``digest_sends`` row (status
 ``sending``, with the messages to send) before the first message goes out; the UNIQUE (chat, day)
@@ -64,6 +66,13 @@ class Subscription:
     created_at: str
     stopped_at: str | None = None
     stop_reason: str | None = None
+    paused_at: str | None = None
+    pause_reason: str | None = None
+
+    @property
+    def paused(self) -> bool:
+        """Return whether the digest is held back (the chat is not allowed now)."""
+        return self.paused_at is not None
 
     @property
     def time_text(self) -> str:
@@ -147,6 +156,8 @@ def _subscription(row: dict[str, Any]) -> Subscription:
         created_at=row["created_at"],
         stopped_at=row["stopped_at"],
         stop_reason=row["stop_reason"],
+        paused_at=row["paused_at"],
+        pause_reason=row["pause_reason"],
     )
 
 
@@ -205,7 +216,7 @@ class SubscriptionStore:
                     timezone = excluded.timezone, active = 1,
                     last_sent_brief_id = excluded.last_sent_brief_id,
                     schedule_since = excluded.schedule_since, updated_at = excluded.updated_at,
-                    stopped_at = NULL, stop_reason = NULL
+                    stopped_at = NULL, stop_reason = NULL, paused_at = NULL, pause_reason = NULL
                 """,
                 [chat_id, f"{at:%H:%M}", tz, mark, now, now, now],
             )
@@ -220,6 +231,28 @@ class SubscriptionStore:
                 "UPDATE subscriptions SET active = 0, stopped_at = ?, stop_reason = ?, "
                 "updated_at = ? WHERE chat_id = ? AND active = 1",
                 [iso(self.now()), reason, iso(self.now()), chat_id],
+            )
+        return cur.rowcount > 0
+
+    def pause(self, chat_id: int, reason: str) -> bool:
+        """Hold back the chat's digest, keeping its time, topics and mark; return whether it was
+        running (an active subscription not paused yet)."""
+        now = iso(self.now())
+        with self.conn:
+            cur = self.conn.execute(
+                "UPDATE subscriptions SET paused_at = ?, pause_reason = ?, updated_at = ? "
+                "WHERE chat_id = ? AND active = 1 AND paused_at IS NULL",
+                [now, reason, now, chat_id],
+            )
+        return cur.rowcount > 0
+
+    def resume(self, chat_id: int) -> bool:
+        """Let a paused digest go out again from its mark; return whether it was paused."""
+        with self.conn:
+            cur = self.conn.execute(
+                "UPDATE subscriptions SET paused_at = NULL, pause_reason = NULL, updated_at = ? "
+                "WHERE chat_id = ? AND paused_at IS NOT NULL",
+                [iso(self.now()), chat_id],
             )
         return cur.rowcount > 0
 

@@ -91,6 +91,14 @@ def run_cli(db_path: Path) -> Callable[..., Result]:
     return run
 
 
+@pytest.fixture
+def loaded_sample(run_cli: Callable[..., Result]) -> Callable[..., Result]:
+    """Return ``run_cli`` over a database holding the bundled sample archive."""
+    result = run_cli("ingest", "-q", str(SAMPLE))
+    assert result.exit_code == 0, result.output
+    return run_cli
+
+
 # -- the Telegram bot (issue 3): the real Application against a fake Bot API on 127.0.0.1 --------
 
 BOT_TOKEN = "123456789:AAHfake-token_for_tests_0123456789ab"

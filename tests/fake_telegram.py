@@ -324,6 +324,12 @@ class InlineAnswer:
     results: list[JSON]
     params: JSON
 
+    @property
+    def button(self) -> JSON:
+        """Return the ``button`` parameter (shown above the results), decoded."""
+        button = self.params["button"]
+        return button if isinstance(button, dict) else json.loads(button)
+
 
 @dataclass
 class ChatAction:
@@ -1643,6 +1649,30 @@ class FakeTelegram:
         with self._cond:
             self.chats[chat_id] = chat
         return chat
+
+    def bot_membership(self, chat: FakeChat | int, status: str, by: FakeUser) -> JSON:
+        """Queue the ``my_chat_member`` update Telegram sends when ``by`` adds the bot to a chat
+        (``status`` "member") or removes it ("left", "kicked"); returns the update."""
+        if status not in ("member", "left", "kicked"):
+            raise ValueError(f"status {status!r}: use member, left or kicked")
+        with self._cond:
+            target = self._chat_of(by, chat)
+            old, new = ("left", status) if status == "member" else ("member", status)
+
+            def member(state: str) -> JSON:
+                out: JSON = {"status": state, "user": self.bot_user}
+                if state == "kicked":
+                    out["until_date"] = 0
+                return out
+
+            payload = {
+                "chat": target.as_chat(),
+                "from": by.as_user(),
+                "date": int(time.time()),
+                "old_chat_member": member(old),
+                "new_chat_member": member(new),
+            }
+            return self._enqueue("my_chat_member", payload, None)
 
     def add_file(
         self, content: bytes, file_name: str | None = None, *, mime_type: str | None = None

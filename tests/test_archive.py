@@ -9,6 +9,7 @@ from retrieval.analyzer import analyze
 from retrieval.archive import Archive
 from retrieval.errors import InvalidQueryError
 from retrieval.query import Filters
+from retrieval.ranking import MAX_QUESTION_TERMS
 
 
 def test_question_is_answered_with_the_passage_and_its_citation(fixture_archive: Archive) -> None:
@@ -94,8 +95,19 @@ def test_filters_written_inside_the_question(fixture_archive: Archive) -> None:
 def test_bad_filter_and_too_long_question_are_refused(fixture_archive: Archive) -> None:
     with pytest.raises(InvalidQueryError, match=r"since date '1998-13-01' is not a date"):
         fixture_archive.ask("oil since:1998-13-01")
-    with pytest.raises(InvalidQueryError, match=r"1,001 characters long; the limit is 1,000"):
-        fixture_archive.ask("x" * 1001)
+    with pytest.raises(InvalidQueryError, match=r"4,097 characters long; the limit is 4,096"):
+        fixture_archive.ask("x" * 4097)
+
+
+def test_a_question_of_4096_characters_is_searched_with_its_rarest_terms(
+    fixture_archive: Archive,
+) -> None:
+    filler = " ".join(f"word{n}" for n in range(700))
+    question = f"Tengiz oil exports {filler}"[:4096]
+    ranking = fixture_archive.rank(question)
+    assert len(question) == 4096
+    assert len(set(ranking.terms)) == MAX_QUESTION_TERMS
+    assert ranking.passages
 
 
 def test_scores_equal_rank_bm25_on_the_archive(fixture_archive: Archive) -> None:
@@ -112,7 +124,9 @@ def test_scores_equal_rank_bm25_on_the_archive(fixture_archive: Archive) -> None
 
 def test_json_answer_has_the_documented_fields(fixture_archive: Archive) -> None:
     data = fixture_archive.ask("Caspian oil tariff").to_json()
-    assert set(data) == {"question", "found", "hits"}
+    assert set(data) == {"question", "found", "confidence", "hits", "read_as"}
+    assert data["read_as"] is None
+    assert data["confidence"] == "high"
     assert set(data["hits"][0]) == {
         "rank",
         "score",

@@ -88,16 +88,15 @@ async def test_unlisted_user_gets_no_inline_results(
 async def test_unlisted_user_pressing_a_button_gets_no_content(
     start_bot: Start, fake_telegram: FakeTelegram, settle: Settle
 ) -> None:
-    team = fake_telegram.group(GROUP, "Analysts")
     alice = fake_telegram.user(1001, "Alice")
     bob = fake_telegram.user(1002, "Bob")
     async with start_bot(allowed="1001"):
-        [answer] = await fake_telegram.wait_answers(
-            alice.send("/ask Caspian transit tariff", chat=team)
-        )
+        [answer] = await fake_telegram.wait_answers(alice.send("/ask Caspian transit tariff"))
+        # Bob cannot see Alice's chat; these stand for copied callback_data (forged presses).
         presses = [bob.press(answer, data) for data in answer.callback_data]
         await settle()
-    assert len(fake_telegram.sent_to(GROUP)) == 1
+    assert presses and len(fake_telegram.sent_to(1001)) == 1
+    assert fake_telegram.sent_to(1002) == []
     for press in presses:
         reply = fake_telegram.callback_answer_for(press)
         assert reply is not None and reply.show_alert
@@ -190,7 +189,16 @@ async def test_stats_counts_questions_unanswered_and_feedback(
     assert stats.plain_text == (
         "Questions: 3 from 1 person; 1 found nothing.\n"
         "Feedback: 1 👍, 0 👎.\n"
-        "Access: allowlist 1001\n"
+        "Access: allowlist (BRIEFBOT_ALLOWED and /allow)\n"
+        "Admins (BRIEFBOT_ADMINS): 1\n"
+        "Allowed users:\n"
+        "• 1001 — BRIEFBOT_ALLOWED\n"
+        "Allowed groups: none\n"
+        "Denied users: none\n"
+        "Denied groups: none\n"
+        "Groups the bot is in that are not allowed: none\n"
+        "Inline mode (BRIEFBOT_INLINE): on — allowed users may share passages into any chat "
+        "with @botname\n"
         "Recent questions that found nothing:\n"
         "• zebra unicorn"
     )

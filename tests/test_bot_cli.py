@@ -158,6 +158,14 @@ def test_webhook_mode_receives_updates_with_the_secret_token(
         (
             {
                 "TELEGRAM_BOT_TOKEN": "123456789:AAHfake-token_for_tests_0123456789ab",
+                "BRIEFBOT_INLINE": "no",
+            },
+            "Error: BRIEFBOT_INLINE 'no' is neither on nor off; write BRIEFBOT_INLINE=on (allowed "
+            "users may share passages into any chat with @botname) or BRIEFBOT_INLINE=off\n",
+        ),
+        (
+            {
+                "TELEGRAM_BOT_TOKEN": "123456789:AAHfake-token_for_tests_0123456789ab",
                 "BRIEFBOT_API_URL": "http://127.0.0.1:1",
             },
             "Error: could not reach the Bot API at http://127.0.0.1:1 (httpx.ConnectError: All "

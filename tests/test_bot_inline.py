@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
-from fake_telegram import FakeTelegram, InlineAnswer, parse_html
+from fake_telegram import FakeTelegram, parse_html
 
 Start = Callable[..., Any]
-
-
-def _button(answer: InlineAnswer) -> dict[str, Any]:
-    button = answer.params["button"]
-    return button if isinstance(button, dict) else json.loads(button)
 
 
 async def test_inline_query_offers_quotes_with_citations(
@@ -46,9 +40,9 @@ async def test_inline_query_empty_or_unmatched(
         nothing = alice.inline("zebra unicorn")
         empty_answer = await fake_telegram.wait_for(lambda: fake_telegram.inline_answer_for(empty))
         none_answer = await fake_telegram.wait_for(lambda: fake_telegram.inline_answer_for(nothing))
-    assert empty_answer.results == [] and _button(empty_answer)["text"] == "Type a question"
+    assert empty_answer.results == [] and empty_answer.button["text"] == "Type a question"
     assert none_answer.results == []
-    assert _button(none_answer)["text"] == "Nothing in the archive matches that question."
+    assert none_answer.button["text"] == "Nothing in the archive matches that question."
 
 
 async def test_inline_answers_html_hostile_text_escaped(
@@ -69,7 +63,7 @@ async def test_inline_query_with_a_bad_filter_says_so_briefly(
         alice = fake_telegram.user(1001, "Alice")
         update = alice.inline("border since:July")
         answer = await fake_telegram.wait_for(lambda: fake_telegram.inline_answer_for(update))
-    text = _button(answer)["text"]
+    text = answer.button["text"]
     assert answer.results == []
     assert text.startswith("Since date 'July' is not a date") and text.endswith("…")
     assert len(text) <= 64

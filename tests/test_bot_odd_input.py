@@ -12,6 +12,7 @@ import pytest
 from fake_telegram import FakeTelegram
 
 from bot.buttons import Button, parse_button
+from retrieval.query import MAX_QUESTION_CHARS
 
 Start = Callable[..., Any]
 Settle = Callable[[], Any]
@@ -186,14 +187,14 @@ async def test_more_pressed_twice_sends_the_page_once(
 async def test_question_length_counts_the_characters_a_user_sees(
     start_bot: Start, fake_telegram: FakeTelegram
 ) -> None:
-    question = "é" * 2000
-    decomposed = unicodedata.normalize("NFD", question)
-    assert len(decomposed) == 4000
+    seen = MAX_QUESTION_CHARS + 1  # one character over, as the asker sees it
+    decomposed = unicodedata.normalize("NFD", "é" * seen)  # "e" + a combining accent each
+    assert len(decomposed) == 2 * seen
     async with start_bot():
         alice = fake_telegram.user(1001, "Alice")
         [reply] = await fake_telegram.wait_answers(alice.send(decomposed))
     assert (reply.plain_text or "").startswith(
-        "The question is 2,000 characters long; the limit is 1,000."
+        f"The question is {seen:,} characters long; the limit is {MAX_QUESTION_CHARS:,}"
     )
 
 

@@ -123,14 +123,24 @@ async def test_question_of_stopwords_only_is_explained(
     assert (answer.plain_text or "").startswith("Nothing to search for")
 
 
-async def test_question_over_1000_characters_is_refused(
+async def test_question_of_1200_characters_is_answered(
     start_bot: Start, fake_telegram: FakeTelegram
 ) -> None:
     async with start_bot():
         alice = fake_telegram.user(1001, "Alice")
-        [answer] = await fake_telegram.wait_answers(alice.send("oil " * 300))
+        [answer] = await fake_telegram.wait_answers(alice.send("Caspian oil tariff " * 63))
+    assert "Monitor" in (answer.plain_text or "")
+
+
+async def test_question_over_4096_characters_is_refused(
+    start_bot: Start, fake_telegram: FakeTelegram
+) -> None:
+    async with start_bot():
+        alice = fake_telegram.user(1001, "Alice")
+        [answer] = await fake_telegram.wait_answers(alice.send("oil " * 1100))
     assert answer.plain_text == (
-        "The question is 1,200 characters long; the limit is 1,000. Ask about one thing at a time."
+        "The question is 4,400 characters long; the limit is 4,096 (one Telegram message). "
+        "Shorten it, or ask about one part at a time."
     )
 
 
@@ -208,6 +218,7 @@ async def test_commands_are_registered_at_startup(
         "help",
         "ask",
         "check",
+        "new",
         "brief",
         "sources",
         "digest",

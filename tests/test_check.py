@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.render import comparison_lines
+from retrieval.aliases import load_aliases
 from retrieval.check import bears_on, compare_claim, extract_names, extract_quantities
 
 EVIDENCE = (
@@ -100,3 +101,49 @@ def test_comparison_never_calls_a_claim_true(claim: str) -> None:
 )
 def test_bears_on_needs_half_the_claim_terms(claim: str, bears: bool) -> None:
     assert bears_on(claim, EVIDENCE) is bears
+
+
+@pytest.mark.parametrize(
+    ("text", "values"),
+    [
+        ("six vehicles", [6.0]),
+        ("forty of the 101 seats", [40.0, 101.0]),
+        ("twenty-five heads", [25.0]),
+        ("two million dollars", [2_000_000.0]),
+        ("seventy percent", [70.0]),
+    ],
+)
+def test_written_out_numbers_are_numbers(text: str, values: list[float]) -> None:
+    assert [q.value for q in extract_quantities(text)] == values
+
+
+def test_written_out_numbers_match_figures_in_a_true_claim() -> None:
+    evidence = ["Six vehicles burned, and the bloc won forty of the 101 seats."]
+    check = compare_claim("6 vehicles burned; the bloc won 40 of the 101 seats", evidence)
+    assert [q.text for q in check.numbers_found] == ["6", "40", "101"]
+    assert check.numbers_missing == []
+
+
+def test_one_is_not_checked_as_a_number() -> None:
+    check = compare_claim("one of the officials fled with US$4 million", [EVIDENCE])
+    assert [q.text for q in check.numbers_found] == ["US$4 million"]
+
+
+@pytest.mark.parametrize(
+    ("claim", "evidence"),
+    [
+        ("Tengiz output grew", "Tengizchevroil raised output."),
+        ("Lukashenka set a deadline", "Lukashenko set a deadline."),
+        ("The Fund cut the tranche", "The IMF cut the tranche."),
+    ],
+)
+def test_a_name_in_another_spelling_is_found(claim: str, evidence: str) -> None:
+    check = compare_claim(claim, [evidence], aliases=load_aliases())
+    assert check.names_missing == []
+    assert check.names_found
+
+
+def test_a_short_name_is_not_found_inside_another_word() -> None:
+    # Names of four letters or fewer must match whole words: "Oman" is not "Omani".
+    check = compare_claim("Oman signed", ["Omani officials signed."])
+    assert check.names_missing == ["Oman"]

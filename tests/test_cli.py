@@ -83,9 +83,9 @@ def test_ask_filters_as_options(loaded: Run) -> None:
 
 
 def test_ask_too_long_question_is_refused(loaded: Run) -> None:
-    result = loaded("ask", "oil " * 300)
+    result = loaded("ask", "oil " * 1100)
     assert result.exit_code == 1
-    assert "the limit is 1,000. Ask about one thing at a time." in result.stderr
+    assert "4,400 characters long; the limit is 4,096 (one Telegram message)." in result.stderr
 
 
 def test_ask_on_empty_archive_says_run_ingest(run_cli: Run) -> None:

@@ -40,6 +40,26 @@ def test_environment_is_read() -> None:
     assert settings.db == "x.db"
 
 
+@pytest.mark.parametrize(
+    ("value", "inline"), [(None, True), ("on", True), (" OFF ", False), ("Off", False)]
+)
+def test_inline_is_on_or_off(value: str | None, inline: bool) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN}
+    if value is not None:
+        env["BRIEFBOT_INLINE"] = value
+    assert load_settings(env).inline is inline
+
+
+@pytest.mark.parametrize("value", ["yes", "0", "of"])
+def test_a_bad_inline_setting_is_a_clear_error(value: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "BRIEFBOT_INLINE": value})
+    assert str(error.value) == (
+        f"BRIEFBOT_INLINE {value!r} is neither on nor off; write BRIEFBOT_INLINE=on (allowed "
+        "users may share passages into any chat with @botname) or BRIEFBOT_INLINE=off"
+    )
+
+
 def test_options_win_over_the_environment() -> None:
     settings = load_settings(
         {"TELEGRAM_BOT_TOKEN": TOKEN, "BRIEFBOT_RATE_LIMIT": "5"}, rate_limit=7, db="y.db"
@@ -103,3 +123,20 @@ def test_settings_is_frozen() -> None:
     settings = Settings(token=TOKEN)
     with pytest.raises(AttributeError):
         settings.top = 5  # type: ignore[misc]
+
+
+def test_followup_minutes_default_and_setting() -> None:
+    assert load_settings({"TELEGRAM_BOT_TOKEN": TOKEN}).followup_minutes == 10
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "BRIEFBOT_FOLLOWUP_MINUTES": " 0 "}
+    assert load_settings(env).followup_minutes == 0
+    assert load_settings(env, followup_minutes=30).followup_minutes == 30
+
+
+@pytest.mark.parametrize("value", ["ten", "-5", "1441", "2.5", "١٠"])
+def test_a_bad_followup_window_is_a_clear_error(value: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings({"TELEGRAM_BOT_TOKEN": TOKEN, "BRIEFBOT_FOLLOWUP_MINUTES": value})
+    assert str(error.value) == (
+        f"BRIEFBOT_FOLLOWUP_MINUTES {value!r} is not a number of minutes from 0 to 1440; write "
+        "e.g. 10, or 0 so that only replies to an answer continue its question"
+    )

@@ -515,3 +515,132 @@ async def test_a_retry_resumes_after_the_last_message_telegram_accepted(
         await digest_service(app).retry(send.id)
         assert [m.plain_text for m in digests(fake_telegram, ALICE, since=mark)] == ["part two"]
         assert subs.get(ALICE).last_sent_brief_id == brief_id  # type: ignore[union-attr]
+
+
+# -- access (issue 12): a digest goes only to a chat allowed now ------------------------------
+
+ADMIN = 1
+TEAM = -100123
+
+
+def digest_log(caplog: pytest.LogCaptureFixture, chat_id: int) -> list[str]:
+    """Return the log lines that say a chat's digest was not sent because it is not allowed."""
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.getMessage().startswith(f"Digest for chat {chat_id} not sent")
+    ]
+
+
+async def test_a_group_denied_after_subscribing_gets_no_digest_and_resumes_after_allow(
+    bot: Any,
+    fake_telegram: FakeTelegram,
+    archive: Archive,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    team = fake_telegram.group(TEAM, "Team")
+    async with bot(allowed=f"{ALICE} {TEAM}", admins=str(ADMIN)) as app:
+        await say(fake_telegram, ALICE, "/digest@briefbot_test_bot 08:00", chat=team.id)
+        await say(fake_telegram, ALICE, "/watch corruption", chat=team.id)
+        add(archive, KAZAKH, clock)
+        denied = await say(fake_telegram, ADMIN, f"/deny {TEAM}")
+        clock.advance(minutes=1)
+        mark = len(fake_telegram.sent)
+        with caplog.at_level(logging.INFO, logger="bot.digest"):
+            await run_digest_job(app, TEAM)
+        assert fake_telegram.sent_to(TEAM, since=mark) == []
+        assert len(digest_log(caplog, TEAM)) == 1
+        [row] = archive.store.db.query("SELECT * FROM subscriptions")
+        assert row["active"] == 1 and row["paused_at"] is not None  # kept, with its topics
+        assert sends(archive) == []
+        allowed = await say(fake_telegram, ADMIN, f"/allow {TEAM}")
+        clock.advance(days=1)
+        await run_digest_job(app, TEAM)
+        [digest] = digests(fake_telegram, TEAM, since=mark)
+    assert denied == (
+        f"Denied {TEAM}. The daily digest of chat {TEAM} is paused until it is allowed again."
+    )
+    assert allowed == f"Allowed {TEAM}. The daily digest of chat {TEAM} resumes."
+    text = digest.plain_text or ""
+    # The mark did not move while paused: what the group missed comes with its next digest.
+    assert "Kazakh security chief" in text and "🔎 corruption (topic 1)" in text
+
+
+async def test_a_group_removed_from_allowed_gets_nothing_after_a_restart(
+    bot: Any,
+    fake_telegram: FakeTelegram,
+    archive: Archive,
+    clock: Clock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    team = fake_telegram.group(TEAM, "Team")
+    async with bot(allowed=f"{ALICE} {TEAM}"):
+        await say(fake_telegram, ALICE, "/digest@briefbot_test_bot 08:00", chat=team.id)
+    add(archive, KAZAKH, clock)
+    clock.advance(minutes=1)  # due at startup: the catch-up must not send it either
+    mark = len(fake_telegram.sent)
+    with caplog.at_level(logging.INFO, logger="bot.digest"):
+        async with bot(allowed=str(ALICE)) as app:
+            await run_digest_job(app, TEAM)
+    assert fake_telegram.sent_to(TEAM, since=mark) == []
+    assert len(digest_log(caplog, TEAM)) == 2  # the catch-up at startup and the job: a line each
+    async with bot(allowed=f"{ALICE} {TEAM}") as app:  # listed again: the missed day goes out
+        [digest] = digests(fake_telegram, TEAM, since=mark)
+    assert "Kazakh security chief" in (digest.plain_text or "")
+
+
+async def test_a_denied_member_loses_their_own_digest_not_their_groups(
+    bot: Any, fake_telegram: FakeTelegram, archive: Archive, clock: Clock
+) -> None:
+    """Decided: a group's digest follows the group (its readers), whoever subscribed it; in a
+    private chat the chat is the member, so denying them pauses it."""
+    team = fake_telegram.group(TEAM, "Team")
+    fake_telegram.user(ALICE, "Alice", "alice_k")
+    async with bot(allowed=f"@alice_k {TEAM}", admins=str(ADMIN)) as app:
+        await say(fake_telegram, ALICE, "/digest 08:00")
+        await say(fake_telegram, ALICE, "/digest@briefbot_test_bot 08:00", chat=team.id)
+        add(archive, KAZAKH, clock)
+        denied = await say(fake_telegram, ADMIN, "/deny @alice_k")
+        clock.advance(minutes=1)
+        mark = len(fake_telegram.sent)
+        await run_digest_job(app, ALICE)
+        await run_digest_job(app, TEAM)
+        [group_digest] = digests(fake_telegram, TEAM, since=mark)
+        assert digests(fake_telegram, ALICE, since=mark) == []
+        assert denied == (
+            f"Denied @alice_k. The daily digest of chat {ALICE} is paused until it is allowed "
+            "again."
+        )
+    assert "Kazakh security chief" in (group_digest.plain_text or "")
+    # Known by @username only: the bot remembered her username from her messages, so a restart
+    # (no one asking) still finds her chat denied, and after /allow her digest resumes.
+    async with bot(allowed=f"@alice_k {TEAM}", admins=str(ADMIN)) as app:
+        await run_digest_job(app, ALICE)
+        assert digests(fake_telegram, ALICE, since=mark) == []
+        await say(fake_telegram, ADMIN, "/allow @alice_k")
+        clock.advance(days=1)
+        await run_digest_job(app, ALICE)
+        [own] = digests(fake_telegram, ALICE, since=mark)
+    assert "Kazakh security chief" in (own.plain_text or "")
+
+
+async def test_a_retry_for_a_chat_denied_meanwhile_sends_nothing(
+    bot: Any, fake_telegram: FakeTelegram, archive: Archive, clock: Clock
+) -> None:
+    async with bot(allowed=str(ALICE), admins=str(ADMIN)) as app:
+        await say(fake_telegram, ALICE, "/digest 08:00")
+        add(archive, KAZAKH, clock)
+        clock.advance(minutes=1)
+        mark = len(fake_telegram.sent)
+        fake_telegram.fail_next("sendMessage", 500)
+        await run_digest_job(app, ALICE)
+        await say(fake_telegram, ADMIN, f"/deny {ALICE}")
+        [retry] = app.job_queue.get_jobs_by_name(f"digest-retry:{ALICE}")
+        await retry.run(app)
+        assert digests(fake_telegram, ALICE, since=mark) == []
+    [row] = sends(archive)
+    assert (row["status"], row["error"]) == (
+        "abandoned",
+        "the chat is not allowed (BRIEFBOT_ALLOWED or /allow)",
+    )

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from retrieval.analyzer import analyze
-from retrieval.answer import answer_kind, best_sentences
+from retrieval.answer import LOW_CONFIDENCE, answer_kind, best_sentences
 from retrieval.archive import Archive
 from retrieval.index import BM25Index
 from retrieval.ranking import (
@@ -16,6 +16,7 @@ from retrieval.ranking import (
     brief_scores,
     coverage,
     feedback_weights,
+    high_coverage,
 )
 
 
@@ -113,11 +114,42 @@ def test_coverage_counts_unseen_words_at_full_idf() -> None:
     assert coverage(["oil"], {"oil"}, idf) == 1.0
 
 
-def test_question_about_a_name_the_archive_never_saw_is_refused(fixture_archive: Archive) -> None:
+def test_question_about_a_name_the_archive_never_saw_is_answered_with_low_confidence(
+    fixture_archive: Archive,
+) -> None:
     answer = fixture_archive.ask("What did Shevardnadze say about corruption?")
+    assert answer.found
+    assert answer.confidence == "low"
+    assert answer.caveat == LOW_CONFIDENCE
+    assert answer.to_json()["confidence"] == "low"
+
+
+def test_question_sharing_no_word_with_the_archive_has_confidence_none(
+    fixture_archive: Archive,
+) -> None:
+    answer = fixture_archive.ask("xylophone quokka?")
     assert not answer.found
-    assert answer.reason == "no_match"
+    assert answer.confidence == "none"
     assert answer.message == "Nothing in the archive matches that question."
+    assert answer.to_json()["confidence"] == "none"
+
+
+def test_filters_that_leave_nothing_give_confidence_none(fixture_archive: Archive) -> None:
+    answer = fixture_archive.ask("oil in:Monitor vol:99")
+    assert answer.to_json()["confidence"] == "none"
+    assert not answer.to_json()["found"]
+
+
+def test_question_answered_in_the_archive_words_has_confidence_high(
+    fixture_archive: Archive,
+) -> None:
+    assert fixture_archive.ask("Caspian oil transit tariff").confidence == "high"
+
+
+def test_long_request_is_not_marked_low_for_its_many_words() -> None:
+    # Six of thirty distinct words held is a fifth of the mass: enough for a long request.
+    assert high_coverage(30) == pytest.approx(0.08)
+    assert high_coverage(3) == pytest.approx(0.4)
 
 
 def test_name_written_another_way_is_still_found(fixture_archive: Archive) -> None:

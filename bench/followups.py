@@ -1,0 +1,135 @@
+"""Measure follow-up questions on the bundled sample: read with their context, and read alone.
+
+Usage::
+
+    python bench/followups.py [--db PATH] [--weights 0.3,0.5,0.7] [--misses]
+
+``bench/sets/followups.jsonl`` holds conversations of two or three turns; a later turn
+(``"followup": true``) is asked after the turns before it, as in a chat: it is read with them
+when ``retrieval.followup.reading`` says it does not stand on its own, a follow-up of a
+follow-up keeping the original subject (``retrieval.followup.chain``). Each turn names the
+brief that answers it (``bench/briefset.py``: ``brief_of``). ``bench/sets/standalone.jsonl``
+holds complete questions that look like follow-ups ("And Lazarenko — how many …"), each asked
+after ``previous``: they must be read alone.
+
+For each context weight (``--weights``; default the one ``retrieval.archive.CONTEXT_WEIGHT``
+sets) it prints one JSON object: the follow-ups' success@1 and @3 as read (the rule deciding),
+read with their context whatever the rule says, and read alone; how many were read with context;
+and for the complete questions the share read with context and their success@1 as read and
+alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from briefset import SETS, brief_of, read_set, sample_archive  # noqa: E402
+
+from retrieval.archive import CONTEXT_WEIGHT, Archive  # noqa: E402
+from retrieval.followup import chain, reading  # noqa: E402
+
+
+def briefs_for(archive: Archive, text: str, earlier: Sequence[str], weight: float) -> list[int]:
+    """Return the brief ids of the three passages ``Archive.ask`` shows, best first."""
+    ranking = archive.rank(text, k=3, diverse=True, earlier=earlier, earlier_weight=weight)
+    rows = archive.store.passages_by_id([pid for pid, _ in ranking.passages])
+    return [int(rows[pid]["brief_id"]) for pid, _ in ranking.passages if pid in rows]
+
+
+def _rate(count: int, n: int) -> float:
+    return round(count / n, 3) if n else 0.0
+
+
+def measure(
+    archive: Archive,
+    conversations: Sequence[Mapping[str, Any]],
+    standalone: Sequence[Mapping[str, Any]],
+    weight: float,
+) -> dict[str, Any]:
+    """Return the follow-up and complete-question figures at context weight ``weight``."""
+    c: Counter[str] = Counter()
+    misses: list[str] = []
+    for conv in conversations:
+        context: list[str] = []
+        for n, turn in enumerate(conv["turns"]):
+            text = turn["text"]
+            used = reading(text, chain(context[:-1], context[-1])) if context else []
+            if turn.get("followup"):
+                want = brief_of(archive, {**turn, "id": f"{conv['id']}.{n}"})
+                previous = chain(context[:-1], context[-1])
+                got = briefs_for(archive, text, used, weight)
+                forced = briefs_for(archive, text, previous, weight)
+                alone = briefs_for(archive, text, [], weight)
+                c["followups"] += 1
+                c["read_with"] += bool(used)
+                c["s1"] += got[:1] == [want]
+                c["s3"] += want in got
+                c["f1"] += forced[:1] == [want]
+                c["f3"] += want in forced
+                c["a1"] += alone[:1] == [want]
+                c["a3"] += want in alone
+                if got[:1] != [want]:
+                    misses.append(f"{conv['id']}.{n}")
+            # What the next turn may continue: this turn with the context it was read with.
+            context = [*used, text]
+    for item in standalone:
+        want = brief_of(archive, item)
+        used = reading(item["text"], [item["previous"]])
+        got = briefs_for(archive, item["text"], used, weight)
+        alone = briefs_for(archive, item["text"], [], weight)
+        c["complete"] += 1
+        c["wrong"] += bool(used)
+        c["c1"] += got[:1] == [want]
+        c["ca1"] += alone[:1] == [want]
+    n, m = c["followups"], c["complete"]
+    return {
+        "context_weight": weight,
+        "followups": n,
+        "read_with_context": c["read_with"],
+        "success@1": _rate(c["s1"], n),
+        "success@3": _rate(c["s3"], n),
+        "forced_context_success@1": _rate(c["f1"], n),
+        "forced_context_success@3": _rate(c["f3"], n),
+        "alone_success@1": _rate(c["a1"], n),
+        "alone_success@3": _rate(c["a3"], n),
+        "complete_questions": m,
+        "complete_read_with_context": _rate(c["wrong"], m),
+        "complete_success@1_as_read": _rate(c["c1"], m),
+        "complete_success@1_alone": _rate(c["ca1"], m),
+        "misses@1": misses,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print one JSON object of figures per context weight."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", type=Path, help="an archive to ask (default: the sample)")
+    parser.add_argument(
+        "--weights",
+        default=str(CONTEXT_WEIGHT),
+        help="comma-separated context weights to measure (default: CONTEXT_WEIGHT)",
+    )
+    args = parser.parse_args(argv)
+    conversations = read_set(SETS / "followups.jsonl")
+    standalone = read_set(SETS / "standalone.jsonl")
+    with tempfile.TemporaryDirectory(prefix="briefbot-followups-") as tmp:
+        archive = Archive(args.db) if args.db else sample_archive(Path(tmp))
+        for weight in (float(w) for w in args.weights.split(",")):
+            print(json.dumps(measure(archive, conversations, standalone, weight)), flush=True)
+        archive.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""Aliases: the words people use for what the briefs name (retrieval/aliases.py, the bundled file,
+a team's own file through BRIEFBOT_ALIASES / --aliases)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from retrieval.aliases import BUNDLED, Aliases, load_aliases, parse_aliases
+from retrieval.analyzer import analyze
+from retrieval.archive import Archive
+from retrieval.errors import AliasFileError
+
+Run = Callable[..., Result]
+
+
+def test_a_group_asks_for_every_other_name() -> None:
+    aliases = parse_aliases(["prime minister | premier  # offices"], "t.txt")
+    assert aliases.expand(analyze("who is the premier")) == ["prime", "minist"]
+    assert aliases.expand(analyze("the prime minister resigned")) == ["premier"]
+
+
+def test_a_one_way_rule_does_not_ask_back() -> None:
+    aliases = parse_aliases(["Fund => IMF | International Monetary Fund"], "t.txt")
+    assert "imf" in aliases.expand(analyze("what did the Fund say"))
+    assert aliases.expand(analyze("what did the IMF say")) == []
+
+
+def test_a_short_year_asks_for_the_full_year() -> None:
+    assert Aliases().expand(analyze("the crash of 98")) == ["1998"]
+    assert Aliases().expand(analyze("elections in '05")) == ["2005"]
+
+
+def test_the_bundled_file_parses_and_holds_the_field() -> None:
+    aliases = load_aliases()
+    assert BUNDLED.name in aliases.sources
+    # Chechen and Chechnya are one term already (the analyzer folds them); Grozny asks for it.
+    assert "chechnya" in aliases.expand(analyze("Grozny"))
+    assert {"prime", "minist"} <= set(aliases.expand(analyze("premier")))
+    assert "resign" in aliases.expand(analyze("quit"))
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("premier | | prime minister", "line 2: an empty name"),
+        ("premier", "line 2: 'premier' names only one thing"),
+        ("a => b => c", "line 2: more than one '=>'"),
+        ("the | premier", "line 2: 'the' has no searchable word"),
+    ],
+)
+def test_a_malformed_line_is_named(line: str, message: str) -> None:
+    with pytest.raises(AliasFileError, match=message) as info:
+        parse_aliases(["# ok", line], "team.txt")
+    assert str(info.value).startswith("team.txt, line 2:")
+
+
+def test_a_user_file_extends_the_bundled_one(tmp_path: Path) -> None:
+    own = tmp_path / "team.txt"
+    own.write_text("\ufeffSOCAR | State Oil Company of Azerbaijan\n", encoding="utf-8")
+    aliases = load_aliases(own)
+    assert aliases.sources == [BUNDLED.name, str(own)]
+    assert {"state", "oil", "compani", "azerbaijan"} <= set(aliases.expand(analyze("SOCAR")))
+    assert "resign" in aliases.expand(analyze("quit"))
+
+
+def test_an_unreadable_user_file_says_what_to_check(tmp_path: Path) -> None:
+    with pytest.raises(AliasFileError, match=r"cannot be read .*BRIEFBOT_ALIASES"):
+        load_aliases(tmp_path / "missing.txt")
+
+
+def test_aliases_find_a_brief_in_other_words(sample_archive: Archive) -> None:
+    answer = sample_archive.ask("who became Kazakh premier after Kazhegeldin quit")
+    assert answer.hits[0].citation.title == "Kazhegeldin steps down; Balgimbaev takes over"
+    assert "Balgimbaev" in answer.hits[0].text
+    assert answer.confidence == "high"
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        (
+            "How long is the new crude line from Baku to Georgia's Black Sea coast?",
+            "Baku–Supsa pipeline opens",
+        ),
+        (
+            "by what margin did the duma turn down chernomyrdin's comeback?",
+            "Kirienko out, Chernomyrdin rebuffed",
+        ),
+    ],
+)
+def test_without_aliases_the_paraphrase_is_missed(
+    sample_archive: Archive, question: str, title: str
+) -> None:
+    bare = Archive(sample_archive.store, aliases=Aliases())
+    assert sample_archive.ask(question).hits[0].citation.title == title
+    assert bare.ask(question).hits[0].citation.title != title
+
+
+def test_cli_reads_a_user_alias_file(loaded_sample: Run, tmp_path: Path) -> None:
+    own = tmp_path / "team.txt"
+    own.write_text("hushed payout | Bazhenov\n", encoding="utf-8")
+    result = loaded_sample("--aliases", str(own), "ask", "--json", "hushed payout")
+    data = json.loads(result.stdout)
+    assert data["found"]
+    assert "Bazhenov" in data["hits"][0]["text"]
+
+
+def test_cli_names_the_line_of_a_malformed_user_file(
+    loaded_sample: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    own = tmp_path / "team.txt"
+    own.write_text("premier | prime minister\nKNB\n", encoding="utf-8")
+    monkeypatch.setenv("BRIEFBOT_ALIASES", str(own))
+    result = loaded_sample("ask", "who heads the KNB?")
+    assert result.exit_code == 1
+    assert f"{own}, line 2: 'KNB' names only one thing" in result.stderr

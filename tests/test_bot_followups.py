@@ -1,0 +1,285 @@
+"""Follow-up questions in Telegram (issue 15): replies to answers and private messages soon after
+one are read with the earlier question, over the fake Bot API, with the context in SQLite."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_telegram import FakeTelegram, FakeUser, SentMessage
+
+from bot.followups import alone_data, parse_alone_data
+from retrieval.archive import Archive
+
+Start = Callable[..., Any]
+GROUP = -1001234567890
+KAZAKH = "who became prime minister of Kazakhstan after Kazhegeldin?"
+KAZAKH_BRIEF = "Fortnight in Review, Vol. 3, Issue 22"
+SUPSA = "when did the baku-supsa pipeline open?"
+READ_WITH = "Read with your earlier question: "
+
+
+@pytest.fixture
+def alice(fake_telegram: FakeTelegram) -> FakeUser:
+    """Return Alice, an allowed user of the bot."""
+    return fake_telegram.user(1001, "Alice")
+
+
+@pytest.fixture
+def sample_bot(start_bot: Start, sample_archive: Archive) -> Start:
+    """Return ``start(**settings)``: the bot running over the bundled sample archive."""
+    return lambda **settings: start_bot(sample_archive, **settings)
+
+
+def first_citation(answer: SentMessage) -> str:
+    """Return the citation line of the first quoted passage of an answer."""
+    lines = (answer.plain_text or "").splitlines()
+    return next(line for line in lines if line.startswith("— "))
+
+
+def read_line(answer: SentMessage) -> str | None:
+    """Return the "Read with your earlier question" line of an answer, or None."""
+    first = (answer.plain_text or "").splitlines()[0]
+    return first if first.startswith(READ_WITH) else None
+
+
+def age_context(db_path: Path, minutes: int) -> None:
+    """Make every private chat's last answer ``minutes`` older (as if time had passed)."""
+    with sqlite3.connect(db_path) as db:
+        db.execute(
+            "UPDATE bot_followups SET answered_at = "
+            "strftime('%Y-%m-%dT%H:%M:%f+00:00', answered_at, ?)",
+            [f"-{minutes} minutes"],
+        )
+
+
+async def test_private_follow_up_within_the_window_is_read_with_the_question(
+    sample_bot: Start,
+    fake_telegram: FakeTelegram,
+    alice: FakeUser,
+    db_path: Path,
+    settle: Callable[[], Any],
+) -> None:
+    async with sample_bot():
+        [first] = await fake_telegram.wait_answers(alice.send(KAZAKH))
+        [follow] = await fake_telegram.wait_answers(alice.send("when did he take office?"))
+        [complete] = await fake_telegram.wait_answers(
+            alice.send("And Stepashin, when was he confirmed as prime minister?")
+        )
+        [chained] = await fake_telegram.wait_answers(alice.send("when did parliament confirm him?"))
+        await settle()  # the bot has stored what it answered
+        age_context(db_path, 11)
+        [late] = await fake_telegram.wait_answers(alice.send("when did he take office?"))
+    assert read_line(first) is None
+    assert read_line(follow) == READ_WITH + KAZAKH
+    assert KAZAKH_BRIEF in first_citation(follow)
+    assert "Ask on its own" in [b["text"] for b in follow.buttons]
+    assert read_line(complete) is None  # a complete question, though it opens with "and"
+    assert "Stepashin" in first_citation(complete)
+    # The complete question read alone is now the subject, not the Kazakh one.
+    assert (
+        read_line(chained) == READ_WITH + "And Stepashin, when was he confirmed as prime minister?"
+    )
+    assert "Stepashin" in first_citation(chained)
+    assert read_line(late) is None  # 11 minutes later: a new question
+    assert "Ask on its own" not in [b["text"] for b in late.buttons]
+
+
+async def test_a_follow_up_of_a_follow_up_keeps_the_subject(
+    sample_bot: Start, fake_telegram: FakeTelegram, alice: FakeUser
+) -> None:
+    async with sample_bot():
+        await fake_telegram.wait_answers(alice.send(KAZAKH))
+        [second] = await fake_telegram.wait_answers(alice.send("when did parliament confirm him?"))
+        [third] = await fake_telegram.wait_answers(
+            alice.send("and what did he promise to do with the ministries?")
+        )
+    assert read_line(second) == READ_WITH + KAZAKH
+    assert read_line(third) == READ_WITH + "when did parliament confirm him?"
+    assert KAZAKH_BRIEF in first_citation(third)
+
+
+async def test_group_replies_follow_the_answer_they_reply_to(
+    sample_bot: Start, fake_telegram: FakeTelegram, alice: FakeUser
+) -> None:
+    team = fake_telegram.group(GROUP, "Analysts")
+    bob = fake_telegram.user(1002, "Bob")
+    async with sample_bot():
+        [kazakh] = await fake_telegram.wait_answers(
+            alice.send(f"@briefbot_test_bot {KAZAKH}", chat=team)
+        )
+        [supsa] = await fake_telegram.wait_answers(
+            bob.send(f"@briefbot_test_bot {SUPSA}", chat=team)
+        )
+        # Each replies to the other's answer: the reply follows the answer, not its sender.
+        [bobs] = await fake_telegram.wait_answers(bob.reply_to(kazakh, "when did he take office?"))
+        [alices] = await fake_telegram.wait_answers(alice.reply_to(supsa, "how much did it cost?"))
+        # Not a reply: in a group only replies continue a question.
+        [mention] = await fake_telegram.wait_answers(
+            alice.send("@briefbot_test_bot how much did it cost?", chat=team)
+        )
+    assert read_line(bobs) == READ_WITH + KAZAKH
+    assert KAZAKH_BRIEF in first_citation(bobs)
+    assert read_line(alices) == READ_WITH + SUPSA
+    assert "Supsa" in (alices.plain_text or "")
+    assert read_line(mention) is None
+
+
+async def test_ask_on_its_own_answers_the_message_without_context(
+    sample_bot: Start, fake_telegram: FakeTelegram, alice: FakeUser
+) -> None:
+    async with sample_bot():
+        await fake_telegram.wait_answers(alice.send(SUPSA))
+        [follow] = await fake_telegram.wait_answers(alice.send("how much did it cost?"))
+        alone = next(d for d in follow.callback_data if d.startswith("alone:"))
+        assert alone.split(":")[1].isdigit() and len(alone) <= 64
+        press = alice.press(follow, alone)
+        [answer] = await fake_telegram.wait_answers(press)
+        await fake_telegram.wait_for(lambda: fake_telegram.callback_answer_for(press))
+        # "More" on a follow-up keeps its reading; its own button asks afresh too.
+        more = next(d for d in follow.callback_data if d.startswith("more:"))
+        [page] = await fake_telegram.wait_answers(alice.press(follow, more))
+        again = next(d for d in page.callback_data if d.startswith("alone:"))
+        [page_alone] = await fake_telegram.wait_answers(alice.press(page, again))
+    assert read_line(follow) == READ_WITH + SUPSA
+    assert read_line(answer) is None
+    assert "Ask on its own" not in [b["text"] for b in answer.buttons]
+    assert answer.plain_text != follow.plain_text
+    assert read_line(page) == READ_WITH + SUPSA
+    assert (page.plain_text or "").split("\n\n")[1].startswith("4. ")
+    assert page_alone.plain_text == answer.plain_text
+
+
+async def test_ask_on_its_own_for_a_forgotten_answer_gets_a_line(
+    sample_bot: Start,
+    fake_telegram: FakeTelegram,
+    alice: FakeUser,
+    db_path: Path,
+    settle: Callable[[], Any],
+) -> None:
+    async with sample_bot():
+        await fake_telegram.wait_answers(alice.send(SUPSA))
+        [follow] = await fake_telegram.wait_answers(alice.send("how much did it cost?"))
+        await settle()
+        with sqlite3.connect(db_path) as db:
+            db.execute("DELETE FROM bot_questions WHERE question = ?", ["how much did it cost?"])
+        alone = next(d for d in follow.callback_data if d.startswith("alone:"))
+        press = alice.press(follow, alone)
+        answer = await fake_telegram.wait_for(lambda: fake_telegram.callback_answer_for(press))
+    assert answer.text == "That answer is too old; send the question again."
+
+
+def test_ask_on_its_own_data_is_parsed_strictly() -> None:
+    assert parse_alone_data(alone_data(42)) == 42
+    assert alone_data(10**17) == "alone:" + "1" + "0" * 17
+    for bad in ("alone:", "alone:x1", "alone:-1", "alone:١٢", "alone:1:2", "more:1", None, ""):
+        assert parse_alone_data(bad) is None, bad
+    assert parse_alone_data("alone:" + "9" * 19) is None
+
+
+async def test_new_forgets_the_context(
+    sample_bot: Start, fake_telegram: FakeTelegram, alice: FakeUser
+) -> None:
+    async with sample_bot():
+        await fake_telegram.wait_answers(alice.send(KAZAKH))
+        [done] = await fake_telegram.wait_answers(alice.send("/new"))
+        [after] = await fake_telegram.wait_answers(alice.send("when did he take office?"))
+    assert done.plain_text == "Starting afresh: your next question is read on its own."
+    assert read_line(after) is None
+
+
+async def test_context_survives_a_restart(
+    sample_bot: Start, fake_telegram: FakeTelegram, alice: FakeUser
+) -> None:
+    team = fake_telegram.group(GROUP, "Analysts")
+    async with sample_bot():
+        await fake_telegram.wait_answers(alice.send(KAZAKH))
+        [in_group] = await fake_telegram.wait_answers(
+            alice.send(f"@briefbot_test_bot {SUPSA}", chat=team)
+        )
+    async with sample_bot():
+        [private] = await fake_telegram.wait_answers(alice.send("when did he take office?"))
+        [reply] = await fake_telegram.wait_answers(
+            alice.reply_to(in_group, "how much did it cost?")
+        )
+    assert read_line(private) == READ_WITH + KAZAKH
+    assert read_line(reply) == READ_WITH + SUPSA
+
+
+async def test_context_never_crosses_chats_or_users(
+    sample_bot: Start, fake_telegram: FakeTelegram, alice: FakeUser
+) -> None:
+    team = fake_telegram.group(GROUP, "Analysts")
+    bob = fake_telegram.user(1002, "Bob")
+    async with sample_bot():
+        await fake_telegram.wait_answers(alice.send(KAZAKH))
+        [bobs] = await fake_telegram.wait_answers(bob.send("when did he take office?"))
+        [in_group] = await fake_telegram.wait_answers(
+            alice.send("@briefbot_test_bot when did he take office?", chat=team)
+        )
+    assert read_line(bobs) is None
+    assert read_line(in_group) is None
+
+
+async def test_a_reply_to_a_message_that_is_no_answer_is_a_new_question(
+    sample_bot: Start, fake_telegram: FakeTelegram, alice: FakeUser
+) -> None:
+    async with sample_bot():
+        await fake_telegram.wait_answers(alice.send(KAZAKH))
+        [help_text] = await fake_telegram.wait_answers(alice.send("/help"))
+        [answer] = await fake_telegram.wait_answers(
+            alice.reply_to(help_text, "when did he take office?")
+        )
+    assert read_line(answer) is None
+    assert "Kazhegeldin" in (answer.plain_text or "")  # answered, alone
+
+
+async def test_a_reply_to_an_old_or_emptied_answer_is_a_new_question(
+    sample_bot: Start,
+    fake_telegram: FakeTelegram,
+    alice: FakeUser,
+    db_path: Path,
+    settle: Callable[[], Any],
+) -> None:
+    async with sample_bot(followup_minutes=0):
+        [old] = await fake_telegram.wait_answers(alice.send(SUPSA))
+        [kazakh] = await fake_telegram.wait_answers(alice.send(KAZAKH))
+        await settle()
+        with sqlite3.connect(db_path) as db:
+            db.execute("PRAGMA foreign_keys = ON")
+            # An answer logged before follow-ups existed: no record of its messages.
+            db.execute("DELETE FROM bot_answer_messages WHERE message_id = ?", [old.message_id])
+            # The briefs of the other answer have since been removed from the archive.
+            db.execute(
+                "DELETE FROM briefs WHERE id IN (SELECT brief_id FROM passages WHERE id IN "
+                "(SELECT value FROM json_each((SELECT passage_ids FROM bot_questions "
+                "WHERE question = ?))))",
+                [KAZAKH],
+            )
+        [to_old] = await fake_telegram.wait_answers(alice.reply_to(old, "how much did it cost?"))
+        [to_gone] = await fake_telegram.wait_answers(
+            alice.reply_to(kazakh, "when did he take office?")
+        )
+        [plain] = await fake_telegram.wait_answers(alice.send("how much did it cost?"))
+    assert read_line(to_old) is None
+    assert read_line(to_gone) is None
+    assert read_line(plain) is None  # BRIEFBOT_FOLLOWUP_MINUTES=0: only replies continue
+
+
+async def test_check_follows_the_same_rule(
+    sample_bot: Start, fake_telegram: FakeTelegram, alice: FakeUser
+) -> None:
+    async with sample_bot():
+        await fake_telegram.wait_answers(alice.send(KAZAKH))
+        [check] = await fake_telegram.wait_answers(
+            alice.send("/check and he was confirmed on October 12?")
+        )
+        [alone] = await fake_telegram.wait_answers(
+            alice.send("/check The IMF cut the first tranche to US$4.8 billion")
+        )
+    assert read_line(check) == READ_WITH + KAZAKH
+    assert "Balgimbaev" in (check.plain_text or "")
+    assert read_line(alone) is None

@@ -1,0 +1,72 @@
+"""briefbot check: the command-line twin of /check (same evidence, same comparison)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from click.testing import Result
+
+Run = Callable[..., Result]
+
+LONG_CLAIM = (
+    "Maskhadov survived a car bomb in Grozny on July 23, and one of his bodyguards was killed. "
+    "The IMF cut the first tranche of Russia's loan to US$4.8 billion because the Duma refused "
+    "the tax measures. Lukashenko set a July 20 deadline for Chigir. "
+)
+
+
+def test_check_leads_with_the_claims_subject_and_reports_the_number(loaded_sample: Run) -> None:
+    result = loaded_sample("check", "--json", "Bazhenov took US$5 million")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert set(data) >= {"claim", "found", "confidence", "hits", "numbers_found"}
+    assert data["claim"] == "Bazhenov took US$5 million"
+    assert "Bazhenov" in data["hits"][0]["text"]
+    assert data["numbers_missing"][0]["number"] == "US$5 million"
+    assert "US$4 million" in data["numbers_missing"][0]["evidence_gives"]
+    assert data["names_found"] == ["Bazhenov"]
+
+
+def test_check_text_is_what_the_bot_shows(loaded_sample: Run) -> None:
+    result = loaded_sample("check", "Bazhenov took US$5 million")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("1. “")
+    assert "Numbers — not in them: US$5 million (they give US$4 million" in result.stdout
+    assert "This shows what the passages say, not whether the claim holds." in result.stdout
+
+
+def test_a_true_claim_in_other_words_raises_no_false_alarm(loaded_sample: Run) -> None:
+    result = loaded_sample("check", "--json", "Six car bombs exploded in Tashkent in February 1999")
+    data = json.loads(result.stdout)
+    assert data["numbers_missing"] == [], data
+
+
+def test_a_4000_character_claim_is_checked_sentence_by_sentence(loaded_sample: Run) -> None:
+    claim = (LONG_CLAIM * 20)[:4000]
+    result = loaded_sample("check", "--json", claim)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert len(data["sentences"]) >= 3
+    first = data["sentences"][0]
+    assert "Maskhadov" in first["claim"]
+    assert "Grozny" in first["hits"][0]["citation"]
+    assert first["names_found"]
+    assert data["found"]
+
+
+def test_a_claim_over_4096_characters_gets_one_line(loaded_sample: Run) -> None:
+    result = loaded_sample("check", LONG_CLAIM * 30)
+    assert result.exit_code == 1
+    assert "the limit is 4,096 (one Telegram message)" in result.stderr
+    as_json = loaded_sample("check", "--json", LONG_CLAIM * 30)
+    assert as_json.exit_code == 1
+    assert json.loads(as_json.stdout)["confidence"] == "none"
+
+
+def test_check_of_nothing_the_archive_holds(loaded_sample: Run) -> None:
+    result = loaded_sample("check", "--json", "xylophone quokka")
+    data = json.loads(result.stdout)
+    assert not data["found"]
+    assert data["confidence"] == "none"
+    assert data["message"]

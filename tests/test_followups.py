@@ -1,0 +1,210 @@
+"""The follow-up rule and reading a question with its context (issue 15), on the sample."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from sqlite_utils import Database
+
+from bot.conversation import Conversation, Notice, help_text
+from bot.followups import Asked, Followups
+from bot.questions import QuestionLog
+from bot.terminal import respond
+from retrieval.archive import Archive
+from retrieval.followup import MAX_CONTEXT_TURNS, chain, needs_context, reading
+from retrieval.migrations import migrations
+from retrieval.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+from briefset import SETS, read_set  # noqa: E402
+from followups import measure  # noqa: E402
+
+KAZAKH = "who became prime minister of Kazakhstan after Kazhegeldin?"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "when did he take office?",  # points back
+        "why?",  # leaves out what it asks about
+        "who took over?",
+        "how much?",
+        "and Belarus?",  # only a new subject
+        "what about Moldova?",
+        "and in may?",
+        "with what share?",
+        "how big was the debt at that point?",
+        "who's the other candidate?",
+        "the same for Georgia",
+    ],
+)
+def test_messages_that_do_not_stand_on_their_own(text: str) -> None:
+    assert needs_context(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "And Stepashin, when was he confirmed as prime minister?",
+        "and who did Yeltsin nominate after he sacked Primakov in May 1999?",
+        "what about kyrgyzstan's frontier with china, when did its own guards take that over?",
+        "Why did the IMF cut Russia's first tranche?",
+        "Tengiz oil exports",  # a keyword search is a new question
+    ],
+)
+def test_complete_questions_stand_on_their_own(text: str) -> None:
+    assert not needs_context(text)
+
+
+def test_claims_follow_the_rule_for_statements() -> None:
+    assert needs_context("and he took US$5 million?", claim=True)
+    assert not needs_context("The IMF cut the first tranche to US$4.8 billion", claim=True)
+
+
+def test_the_chain_is_bounded_and_read_alone_drops_it() -> None:
+    turns = ["q1 about Kazakhstan", "q2", "q3", "q4"]
+    assert chain(turns[:-1], turns[-1]) == turns[-MAX_CONTEXT_TURNS:]
+    assert reading("why?", turns) == turns[-MAX_CONTEXT_TURNS:]
+    assert reading("why?", []) == []
+    assert reading("Why did the IMF cut Russia's first tranche?", turns) == []
+
+
+def test_a_follow_up_is_read_with_its_question(sample_archive: Archive) -> None:
+    conversation = Conversation(sample_archive)
+    reply = conversation.follow("when did he take office?", [KAZAKH])
+    alone = conversation.follow("when did he take office?", [])
+    assert not isinstance(reply, Notice) and not isinstance(alone, Notice)
+    assert reply.answer.read_as == KAZAKH and reply.context == [KAZAKH]
+    assert reply.answer.to_json()["read_as"] == KAZAKH
+    assert "Balgimbaev" in reply.answer.hits[0].text
+    assert alone.answer.read_as is None and alone.answer.to_json()["read_as"] is None
+
+
+def test_earlier_filters_carry_over_unless_the_follow_up_sets_its_own(
+    sample_archive: Archive,
+) -> None:
+    earlier = ["how much did the imf cut russia's first tranche by? in:Prism"]
+    ranking = sample_archive.rank("why?", k=5, earlier=earlier)
+    rows = sample_archive.store.passages_by_id([pid for pid, _ in ranking.passages])
+    assert rows and {r["brief_publication"] for r in rows.values()} == {"Prism"}
+    own = sample_archive.rank("why? in:Monitor", k=5, earlier=earlier)
+    rows = sample_archive.store.passages_by_id([pid for pid, _ in own.passages])
+    assert rows and {r["brief_publication"] for r in rows.values()} == {"Monitor"}
+
+
+def test_the_follow_up_set_meets_the_targets(sample_archive: Archive) -> None:
+    result = measure(
+        sample_archive,
+        read_set(SETS / "followups.jsonl"),
+        read_set(SETS / "standalone.jsonl"),
+        weight=0.5,
+    )
+    assert result["followups"] >= 80 and result["complete_questions"] >= 20
+    assert result["success@1"] >= 0.80
+    assert result["success@3"] >= 0.90
+    assert result["complete_read_with_context"] <= 0.05
+    assert result["complete_success@1_as_read"] >= result["complete_success@1_alone"]
+    assert result["success@1"] > result["alone_success@1"]
+
+
+def test_terminal_chat_follows_up_and_new_starts_afresh(sample_archive: Archive) -> None:
+    state: dict[str, object] = {}
+    respond(sample_archive, KAZAKH, state, now=0.0)
+    follow = respond(sample_archive, "when did he take office?", state, now=60.0) or ""
+    assert follow.startswith(f"Read with your earlier question: {KAZAKH}\n\n1. ")
+    assert "Balgimbaev" in follow.split("\n\n")[1]
+    assert respond(sample_archive, "new", state) == (
+        "Starting afresh: your next question is read on its own."
+    )
+    alone = respond(sample_archive, "when did he take office?", state, now=70.0) or ""
+    assert not alone.startswith("Read with")
+    respond(sample_archive, KAZAKH, state, now=100.0)
+    late = respond(sample_archive, "when did he take office?", state, now=100.0 + 11 * 60)
+    assert not (late or "").startswith("Read with")
+    respond(sample_archive, KAZAKH, state, now=2000.0)
+    off = respond(sample_archive, "when did he take office?", state, now=2001.0, followup_minutes=0)
+    assert not (off or "").startswith("Read with")
+
+
+def test_ask_queries_after_reads_a_line_as_a_reply(
+    loaded_sample: Callable[..., Result], tmp_path: Path
+) -> None:
+    queries = tmp_path / "q.jsonl"
+    lines = [
+        {"id": "a", "text": KAZAKH},
+        {"id": "b", "text": "when did he take office?", "after": "a"},
+        {
+            "id": "c",
+            "text": "And Stepashin, when was he confirmed as prime minister?",
+            "after": "b",
+        },
+        {"id": "d", "text": "when did parliament confirm him?", "after": "b"},
+        {"id": "e", "text": "when did he take office?"},
+    ]
+    queries.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    result = loaded_sample("ask", "--queries", str(queries))
+    assert result.exit_code == 0, result.output
+    out = [json.loads(x) for x in result.stdout.splitlines()]
+    assert [x["read_as"] for x in out] == [
+        None,
+        KAZAKH,
+        None,
+        "when did he take office?",
+        None,
+    ]
+    assert "Balgimbaev" in out[3]["hits"][0]["citation"] + out[3]["hits"][0]["text"]
+
+
+def test_ask_queries_after_an_unknown_line_is_a_clear_error(
+    loaded_sample: Callable[..., Result], tmp_path: Path
+) -> None:
+    queries = tmp_path / "q.jsonl"
+    queries.write_text(
+        '{"id": "a", "text": "oil vol:x"}\n{"id": "b", "text": "why?", "after": "a"}\n'
+        '{"id": "c", "text": "why?", "after": "z"}\n'
+    )
+    result = loaded_sample("ask", "--queries", str(queries))
+    assert result.exit_code == 1
+    bad, after_bad = [json.loads(x) for x in result.stdout.splitlines() if x.startswith("{")]
+    assert bad["reason"] == "invalid"  # a line that could not be asked continues nothing
+    assert after_bad["read_as"] is None and after_bad["reason"] == "nothing_to_search"
+    assert result.stderr.strip().endswith(
+        f"Error: {queries}, line 3: \"after\" names 'z', which is not the id of an earlier "
+        'line; give the "id" of a line above it, or leave "after" out'
+    )
+
+
+def test_a_question_log_from_before_issue_15_upgrades_on_open(db_path: Path) -> None:
+    db = Database(db_path)
+    migrations.apply(db, stop_before=["m014_remember_followup_context"])
+    db.execute(
+        "INSERT INTO bot_questions (asked_at, user_id, chat_id, kind, question, found, "
+        "passage_ids) VALUES ('2026-12-01T08:00:00.000000+00:00', 1001, 1001, 'ask', ?, 0, '[]')",
+        [KAZAKH],
+    )
+    db.conn.commit()
+    db.close()
+    store = Store(db_path)  # applies the pending migrations
+    logged = QuestionLog(store.db).get(1)
+    assert logged is not None and logged.question == KAZAKH and logged.context == []
+    followups = Followups(store.db)
+    # A reply to that old answer (its messages were never recorded) is a new question.
+    asked = Asked(chat_id=1001, user_id=1001, private=True, reply_to=7, replies=True)
+    assert followups.earlier(asked, 10) == []
+    followups.remember(1, chat_id=1001, user_id=1001, private=True, message_ids=[7])
+    assert followups.earlier(asked, 10) == [KAZAKH]
+    other_chat = Asked(chat_id=2002, user_id=1001, private=True, reply_to=7, replies=True)
+    assert followups.earlier(other_chat, 10) == []
+    store.close()
+
+
+def test_help_says_how_follow_ups_work() -> None:
+    assert "/new starts afresh" in help_text()
+    assert "new (or /new) starts afresh" in help_text(terminal=True)

@@ -1,0 +1,80 @@
+"""The sample archive answers what a newcomer asks: the README's question, every demo question,
+and questions worded away from the briefs (bench/sets/paraphrase.jsonl) at the issue's targets."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from retrieval.archive import Archive
+
+ROOT = Path(__file__).parent.parent
+
+
+def _load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+briefset = _load("briefset")
+
+
+def _demo_questions() -> list[tuple[str, str]]:
+    rows = []
+    for line in (
+        (ROOT / "data" / "sample" / "QUESTIONS.md").read_text(encoding="utf-8").splitlines()
+    ):
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and cells[0].isdigit():
+            source = re.match(r"(.+?, Vol\. \d+, Issue \d+)", cells[3])
+            assert source, cells
+            rows.append((cells[1], source.group(1)))
+    return rows
+
+
+def test_the_readme_question_is_answered_from_its_brief(sample_archive: Archive) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    question = re.search(r"Try\s+`([^`]+)`", readme)
+    assert question, "the README suggests a first question"
+    answer = sample_archive.ask(question.group(1))
+    first = answer.hits[0]
+    assert first.citation.short() == "Monitor, Vol. 4, Issue 142"
+    assert "300" in first.quote
+    assert answer.confidence == "high"
+
+
+@pytest.mark.parametrize(("question", "source"), _demo_questions())
+def test_every_demo_question_finds_its_brief_first(
+    sample_archive: Archive, question: str, source: str
+) -> None:
+    assert sample_archive.ask(question).hits[0].citation.short() == source
+
+
+def test_demo_questions_are_all_there() -> None:
+    assert len(_demo_questions()) == 10
+
+
+def test_paraphrased_questions_meet_the_targets(sample_archive: Archive) -> None:
+    items = briefset.read_set(ROOT / "bench" / "sets" / "paraphrase.jsonl")
+    assert len(items) >= 40
+    result = briefset.measure(sample_archive, items)
+    assert result["success@1"] >= 0.85, result
+    assert result["success@3"] >= 0.95, result
+    assert result["success@3"] >= result["baseline_success@3"], result
+    assert result["confidence"]["none"] == 0, result
+
+
+def test_the_three_answers_come_from_different_briefs(sample_archive: Archive) -> None:
+    answer = sample_archive.ask("Kazakhstan corruption cases")
+    briefs = [h.brief_id for h in answer.hits]
+    assert len(briefs) == 3
+    assert len(set(briefs)) == 3
