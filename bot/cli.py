@@ -23,9 +23,9 @@ from bot.render import (
 from retrieval.aliases import load_aliases
 from retrieval.archive import DEFAULT_TOP, Archive
 from retrieval.briefs import FooterRules
-from retrieval.errors import RetrievalError
+from retrieval.errors import ArchiveWriteError, RetrievalError
 from retrieval.followup import chain, reading
-from retrieval.ingest import DEFAULT_MAX_BYTES, Ingester, Rejection, iter_files
+from retrieval.ingest import DEFAULT_MAX_BYTES, Ingester, Rejection, display_path, iter_files
 from retrieval.query import Filters, check_date
 
 DEFAULT_DB = "data/briefbot.db"
@@ -48,6 +48,11 @@ def open_archive(db: str) -> Archive:
     """Return the archive at ``db``, with the bundled aliases plus the file named by
     ``--aliases`` / ``BRIEFBOT_ALIASES`` if any, turning a store or alias error into a click
     error."""
+    if db == ":memory:":
+        raise click.ClickException(
+            "--db :memory: would keep nothing (an in-memory database is gone when the command "
+            "ends); give a file, e.g. --db data/briefbot.db"
+        )
     ctx = click.get_current_context(silent=True)
     extra = ctx.find_root().obj.get("aliases") if ctx is not None and ctx.find_root().obj else None
     try:
@@ -144,16 +149,25 @@ def ingest(
     present = [p for p in paths if p != "-" and p not in missing]
     files = [p for p in paths if p == "-"] + list(iter_files(present))
     show_bar = not quiet and len(files) > 20 and sys.stderr.isatty()
-    with tqdm(total=len(files), unit="file", disable=not show_bar, file=sys.stderr) as bar:
-        for file in files:
-            if file == "-":
-                ingester.ingest_stream(sys.stdin.buffer, "<stdin>")
-            else:
-                ingester.ingest_file(Path(file))
-            bar.update(1)
+    if archive.store.read_only:
+        raise click.ClickException(
+            f"cannot ingest into {ctx.obj['db']}: {archive.store.read_only}; make it writable "
+            "(chmod u+w on the file and its folder) or copy the archive to a writable place"
+        )
+    try:
+        with tqdm(total=len(files), unit="file", disable=not show_bar, file=sys.stderr) as bar:
+            for file in files:
+                if file == "-":
+                    ingester.ingest_stream(sys.stdin.buffer, "<stdin>")
+                else:
+                    ingester.ingest_file(Path(file))
+                bar.update(1)
+    except ArchiveWriteError as exc:
+        # A full disk or a database gone read-only: the files before this one are stored.
+        raise click.ClickException(f"{exc} ({ingester.report.summary()} before it)") from exc
     report = ingester.report
     for path in missing:
-        report.rejected.insert(0, Rejection(path, "no such file or folder"))
+        report.rejected.insert(0, Rejection(display_path(path), "no such file or folder"))
     for notice in report.notices:
         click.echo(notice, err=True)
     for rejection in report.rejected:
@@ -411,7 +425,10 @@ def start(ctx: click.Context) -> None:
     """
     archive = open_archive(ctx.obj["db"])
     if archive.store.passage_count() == 0 and SAMPLE_DIR.is_dir():
-        report = archive.ingest([SAMPLE_DIR])
+        try:
+            report = archive.ingest([SAMPLE_DIR])
+        except RetrievalError as exc:
+            raise click.ClickException(f"cannot build the sample archive: {exc}") from exc
         click.echo(f"Built the sample archive in {ctx.obj['db']}: {report.summary()}", err=True)
     if os.environ.get("TELEGRAM_BOT_TOKEN"):
         run_cmd = cli.commands.get("run")

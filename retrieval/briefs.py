@@ -17,6 +17,10 @@ from retrieval.errors import BriefFormatError
 from retrieval.sentences import split_sentences
 
 MAX_PASSAGE_WORDS = 150
+MAX_NUMBER = 2**31 - 1
+"""The largest volume or issue number: the index keeps them as 32-bit integers."""
+MAX_FIELD_CHARS = 2000
+"""The longest publication, title, author, URL, date or id, in characters."""
 
 _HEADER_START_RE = re.compile(r"^\s*Publication\s*:", re.IGNORECASE)
 _FIELD_RE = re.compile(
@@ -39,7 +43,7 @@ _FIELD_NAMES = {
 _SIGNOFF_RE = re.compile(
     r"\s*(?:\u2014|\u2013|--)\s*([A-Z][A-Za-z.]{0,5}(?:\s*/\s*[A-Z][A-Za-z.]{0,5})?)\s*$"
 )
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 DEFAULT_FOOTER_PATTERNS: tuple[str, ...] = (
     r"\bis an? (?:\w+ )?publication of\b",
@@ -218,10 +222,17 @@ def parse_header(line: str, *, source: str | None = None, lineno: int | None = N
                 source=source,
                 line=lineno,
             )
-        if not re.fullmatch(r"\d{1,6}", value):
+        if not re.fullmatch(r"[0-9]+", value):
             raise BriefFormatError(
-                f"header line has a non-numeric {name} {value!r}; use digits, e.g. "
+                f"header line has a non-numeric {name} {value[:40]!r}; use digits, e.g. "
                 f"'{name.capitalize()}: 4'",
+                source=source,
+                line=lineno,
+            )
+        if len(value.lstrip("0")) > len(str(MAX_NUMBER)) or int(value) > MAX_NUMBER:
+            raise BriefFormatError(
+                f"header line has a {name} {value[:40]} out of range; use a whole number from "
+                f"0 to {MAX_NUMBER:,}",
                 source=source,
                 line=lineno,
             )
@@ -280,6 +291,7 @@ def build_brief(meta: dict, paragraphs: list[str], *, footer: FooterRules | None
         BriefFormatError: if no content is left once the footer is removed.
     """
     footer = footer or FooterRules()
+    _check_fields(meta)
     content: list[str] = []
     for para in paragraphs:
         para = " ".join(para.split())
@@ -323,6 +335,33 @@ def build_brief(meta: dict, paragraphs: list[str], *, footer: FooterRules | None
     return brief
 
 
+def _check_fields(meta: dict) -> None:
+    """Check a brief's header fields against what the store and index can hold.
+
+    Raises:
+        BriefFormatError: naming the field, if a number is out of range or a field too long.
+    """
+    where = {"source": meta.get("source"), "line": meta.get("line")}
+    for name in ("volume", "issue"):
+        value = meta.get(name)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_NUMBER
+        ):
+            raise BriefFormatError(
+                f"{name} {str(value)[:40]} is out of range; use a whole number from 0 to "
+                f"{MAX_NUMBER:,}",
+                **where,
+            )
+    for name in ("publication", "title", "author", "url", "date", "doc_id"):
+        value = meta.get(name)
+        if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
+            raise BriefFormatError(
+                f"{name} is {len(value):,} characters long, over the limit of "
+                f"{MAX_FIELD_CHARS:,}; shorten it",
+                **where,
+            )
+
+
 def _looks_like_title(line: str) -> bool:
     words = line.split()
     return 0 < len(words) <= 16 and not line.rstrip().endswith((".", ",", ";", ":"))
@@ -360,17 +399,24 @@ def parse_briefs(
         meta["line"] = start + 1
         body = lines[start + 1 : end]
         # Header continuation lines ("Title: ...", "Date: ...", "By: ...") right under the header.
-        while body and (not body[0].strip() or _FIELD_RE.match(body[0].strip())):
-            line = body.pop(0).strip()
+        # An index, not body.pop(0): popping the front of a list is linear, and a file of blank
+        # lines made that quadratic (issue 17).
+        first = 0
+        while first < len(body) and (
+            not body[first].strip() or _FIELD_RE.match(body[first].strip())
+        ):
+            line = body[first].strip()
             if not line:
+                first += 1
                 continue
             m = _FIELD_RE.match(line)
-            assert m is not None
+            if m is None:  # cannot happen: the loop condition matched; keeps the types exact
+                break
             name = _FIELD_NAMES[m.group(1).lower()]
             value = line[m.end() :].strip()
             if name in ("volume", "issue", "publication"):
-                body.insert(0, line)
                 break
+            first += 1
             if name == "date" and not _DATE_RE.match(value):
                 raise BriefFormatError(
                     f"date {value!r} is not YYYY-MM-DD; write it as e.g. 'Date: 1998-07-20'",
@@ -378,7 +424,7 @@ def parse_briefs(
                     line=start + 1,
                 )
             meta.setdefault(name, value)
-        paragraphs = _paragraphs(body)
+        paragraphs = _paragraphs(body[first:])
         if not meta.get("title") and len(paragraphs) > 1 and _looks_like_title(paragraphs[0]):
             meta["title"] = " ".join(paragraphs.pop(0).split())
         briefs.append(build_brief(meta, paragraphs, footer=footer))
@@ -387,8 +433,10 @@ def parse_briefs(
 
 def _paragraphs(lines: list[str]) -> list[str]:
     """Return paragraphs: blocks separated by blank lines, or single lines if there are none."""
-    while lines and not lines[-1].strip():
-        lines = lines[:-1]
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    lines = lines[:end]
     if all(line.strip() for line in lines):
         return [line.strip() for line in lines]
     paragraphs: list[str] = []

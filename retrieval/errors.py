@@ -57,5 +57,13 @@ class FeedError(RetrievalError):
     """A feed could not be fetched or is not RSS or Atom."""
 
 
+class NotAnArchiveError(RetrievalError):
+    """A database path names something that is not a briefbot database (left unchanged)."""
+
+
+class ArchiveWriteError(RetrievalError):
+    """The archive's database cannot be written: read-only, a full disk, or locked too long."""
+
+
 class AliasFileError(RetrievalError):
     """An alias file cannot be read or has a malformed line (the file and line are named)."""

@@ -3,8 +3,9 @@
 Layout of ``<database>.index/``::
 
     params.json         format version, analyzer version, BM25 parameters, the state of the
-                        database the index reflects, and the list of folders below with the size
-                        and CRC-32 of every file
+                        database the index reflects (archive id, generation and its change
+                        token), the list of folders below with the size and CRC-32 of every
+                        file, and a SHA-256 of all of that ("checksum")
     seg-<hex>/          one immutable segment: ids, doc_len, offsets, docs, tfs, max_tf, min_len,
                         the title_* postings, col-<name>.npy arrays, and terms.json (the terms it
                         numbered first)
@@ -17,18 +18,22 @@ unpickled, and nothing is changed in place: a writer builds each new folder unde
 and renames it, then replaces ``params.json`` with ``os.replace``, so a reader sees the old index or
 the new one, never half of one. Folders no longer listed are removed by the next writer.
 
-A cache that fails any check (unreadable JSON, another format or analyzer, a missing, truncated or
-altered file, arrays of the wrong shape) raises ``IndexCacheError``; the caller rebuilds it.
+A cache that fails any check (unreadable JSON, a manifest whose checksum does not match, another
+format or analyzer, a missing, truncated or altered file, arrays of the wrong shape, anything that
+is not a regular file) raises ``IndexCacheError``; the caller rebuilds it. Files are opened without
+blocking, so a FIFO where a file should be is refused, never waited on.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import mmap
 import os
 import shutil
+import stat
 import uuid
 import zlib
 from collections.abc import Iterator
@@ -42,7 +47,7 @@ from retrieval.errors import IndexCacheError
 from retrieval.index import BM25Index, BM25Params
 from retrieval.segments import Segment
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MANIFEST = "params.json"
 SEGMENT_ARRAYS = (
     "ids",
@@ -77,10 +82,33 @@ def cache_dir_for(db_path: str | Path) -> Path:
 def describe_manifest(folder: Path) -> dict[str, Any] | None:
     """Return the parsed ``params.json`` of ``folder``, or None if there is none or it is bad."""
     try:
-        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        with _open_regular(folder / MANIFEST) as fh:
+            data = json.loads(fh.read())
+    except (OSError, ValueError, IndexCacheError):
         return None
     return data if isinstance(data, dict) else None
+
+
+@contextlib.contextmanager
+def _open_regular(path: Path) -> Iterator[BinaryIO]:
+    """Open ``path`` for reading if it is a regular file; never block on a FIFO or device.
+
+    Raises:
+        FileNotFoundError: if it is missing.
+        IndexCacheError: if it is not a regular file.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise IndexCacheError(f"{path} is not a regular file (a pipe or device?)")
+        yield fh
+
+
+def manifest_checksum(manifest: dict[str, Any]) -> str:
+    """Return the SHA-256 of a manifest's content (its ``checksum`` field left out)."""
+    body = {k: v for k, v in manifest.items() if k != "checksum"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -99,14 +127,15 @@ def load_index(folder: Path, *, params: BM25Params, analyzer: str) -> SavedIndex
     """
     path = folder / MANIFEST
     try:
-        raw = path.read_bytes()
+        with _open_regular(path) as fh:
+            raw = fh.read()
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise IndexCacheError(f"{path} cannot be read ({exc.strerror})") from exc
     try:
         manifest = json.loads(raw)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise IndexCacheError(f"{path} is not valid JSON ({exc})") from exc
     try:
         return _from_manifest(folder, manifest, params, analyzer)
@@ -125,6 +154,10 @@ def _from_manifest(folder: Path, manifest: Any, params: BM25Params, analyzer: st
         raise IndexCacheError(
             f"{folder} holds index format {manifest['format']!r}; this briefbot reads "
             f"format {FORMAT_VERSION}"
+        )
+    if manifest.get("checksum") != manifest_checksum(manifest):
+        raise IndexCacheError(
+            f"{folder / MANIFEST} was altered (its checksum does not match its content)"
         )
     if manifest["analyzer"] != analyzer:
         raise IndexCacheError(
@@ -188,7 +221,7 @@ def _load_segment(folder: Path, entry: dict[str, Any]) -> tuple[Segment, list[st
         columns[column] = arrays[f"col-{column}"]
         if columns[column].shape != (n_docs,) or columns[column].dtype.hasobject:
             raise IndexCacheError(f"{folder / name}/col-{column}.npy has the wrong shape")
-    with open(folder / name / "terms.json", "rb") as fh:
+    with _open_regular(folder / name / "terms.json") as fh:
         if _crc(fh) != entry["files"]["terms.json"]:
             raise IndexCacheError(f"{folder / name}/terms.json does not match its checksum")
         fh.seek(0)
@@ -209,7 +242,7 @@ def _load_arrays(path: Path, files: dict[str, list[int]]) -> dict[str, np.ndarra
     for filename, expected in files.items():
         if not filename.endswith(".npy"):
             continue
-        with open(path / filename, "rb") as fh:
+        with _open_regular(path / filename) as fh:
             if _crc(fh) != expected:
                 raise IndexCacheError(
                     f"{path / filename} is truncated or altered (size or checksum differs)"
@@ -310,6 +343,7 @@ def save_index(
             "segments": entries,
             "state": {"name": state_name, "files": state_files},
         }
+        manifest["checksum"] = manifest_checksum(manifest)
         tmp = folder / f"{MANIFEST}.{uuid.uuid4().hex}.tmp"
         tmp.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         os.replace(tmp, folder / MANIFEST)
@@ -387,7 +421,10 @@ def _remove_unlisted(folder: Path, keep: set[str]) -> None:
 @contextlib.contextmanager
 def _writer_lock(folder: Path) -> Iterator[None]:
     """Hold an exclusive lock on the cache for one writer at a time (readers never lock)."""
-    with open(folder / ".lock", "a+b") as fh:
+    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT | os.O_NONBLOCK, 0o644)
+    with os.fdopen(fd, "r+b") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{folder / '.lock'} is not a regular file")
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         try:
             yield

@@ -28,6 +28,7 @@ import numpy.typing as npt
 
 from retrieval.analyzer import ANALYZER_VERSION, analyze
 from retrieval.analyzer_pool import AnalyzerPool
+from retrieval.briefs import MAX_NUMBER
 from retrieval.errors import IndexCacheError
 from retrieval.index import BM25Index, BM25Params, BoolArray
 from retrieval.indexcache import load_index, save_index
@@ -107,7 +108,7 @@ class Indexer:
                 self._index, self._database = saved
                 action = "loaded"
         if self._index is not None:
-            problem = _mismatch(self._database, state)
+            problem = _mismatch(self._database, state, self.store)
             if problem:
                 logger.warning(
                     "index cache %s %s; rebuilding it from the database", self.cache_dir, problem
@@ -199,6 +200,9 @@ class Indexer:
 
     def _save(self) -> None:
         assert self._index is not None and self.cache_dir is not None
+        if self.store.read_only:
+            logger.debug("archive is read-only (%s): index kept in memory", self.store.read_only)
+            return
         _, last_passage_id, last_deletion = self.store.change_marker()
         now = {
             "archive_id": self._database["archive_id"],
@@ -270,7 +274,7 @@ class _Collector:
         """Add one passage (a row from ``_meta``), its tokens and its title's tokens."""
         pid, brief_id, publication, volume, issue, date, _ = row
         self.builder.add(pid, tokens, title)
-        folded = publication.casefold()
+        folded = str(publication).casefold()
         code = self._codes.get(folded)
         if code is None:
             code = self._codes[folded] = len(self.publications)
@@ -278,9 +282,9 @@ class _Collector:
         columns = self._columns
         columns[BRIEF].append(brief_id)
         columns[PUBLICATION].append(code)
-        columns["volume"].append(NO_NUMBER if volume is None else volume)
-        columns["issue"].append(NO_NUMBER if issue is None else issue)
-        columns["date"].append((date or "").encode("utf-8"))
+        columns["volume"].append(_storable(volume))
+        columns["issue"].append(_storable(issue))
+        columns["date"].append(date.encode("utf-8", "replace") if isinstance(date, str) else b"")
 
     def segment(self) -> Segment:
         """Return the segment of the passages added since the last one; start the next."""
@@ -291,6 +295,14 @@ class _Collector:
         self.builder = SegmentBuilder(self.builder.vocab, segment.end)
         self._columns = {name: [] for name in COLUMNS}
         return segment
+
+
+def _storable(number: Any) -> int:
+    """Return a stored volume or issue as the index keeps it: NO_NUMBER unless a whole number
+    from 0 to MAX_NUMBER (ingest never stores others; a hand edit could)."""
+    if isinstance(number, int) and 0 <= number <= MAX_NUMBER:
+        return number
+    return NO_NUMBER
 
 
 def passage_filter(index: BM25Index, filters: Filters) -> Callable[[IntArray], BoolArray]:
@@ -332,20 +344,27 @@ def passage_filter(index: BM25Index, filters: Filters) -> Callable[[IntArray], B
 
 def _marker_fields(state: dict[str, Any]) -> dict[str, Any]:
     """Return the part of a database state that a saved index records."""
-    keys = ("archive_id", "generation", "last_passage_id", "last_deletion")
+    keys = ("archive_id", "generation", "change_token", "last_passage_id", "last_deletion")
     return {k: state[k] for k in keys}
 
 
-def _mismatch(saved: dict[str, Any], state: dict[str, Any]) -> str | None:
-    """Return why an index saved for ``saved`` cannot be caught up to ``state``, or None."""
+def _mismatch(saved: dict[str, Any], state: dict[str, Any], store: Store) -> str | None:
+    """Return why an index saved for ``saved`` cannot be caught up to ``state``, or None.
+
+    Row counts and ids alone cannot tell: a database restored from a backup and written to
+    again reaches the same counts with other content. The change token of the generation the
+    index was saved at must be the one this database logged (``Store.history_problem``).
+    """
     try:
         if saved["archive_id"] != state["archive_id"]:
             return "belongs to another database"
         if any(saved[k] > state[k] for k in ("generation", "last_passage_id", "last_deletion")):
             return "is newer than the database (was the database restored from a backup?)"
-    except (KeyError, TypeError):
+        if saved["change_token"] == state["change_token"]:
+            return None
+        return store.history_problem(int(saved["generation"]), str(saved["change_token"]))
+    except (KeyError, TypeError, ValueError):
         return "does not say which database state it holds"
-    return None
 
 
 def _manifest_stamp(folder: Path) -> tuple[int, int] | None:

@@ -7,19 +7,36 @@ are kept.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from retrieval.briefs import Brief, FooterRules, build_brief, parse_briefs
+from retrieval.briefs import (
+    MAX_FIELD_CHARS,
+    MAX_NUMBER,
+    Brief,
+    FooterRules,
+    build_brief,
+    parse_briefs,
+)
 from retrieval.errors import BriefFormatError
 from retrieval.store import Store, WriteSummary
 
 DEFAULT_MAX_BYTES = 50_000_000
+BOM = "\ufeff"
+# Longest integer literal read as a number; a longer one is kept as its digits and refused where a
+# number is needed (Python refuses to convert more than 4,300 digits, with a ValueError).
+MAX_INT_LITERAL = 24
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_DIGITS_RE = re.compile(r"[0-9]+")
+_DATE_PREFIX_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ][0-9:.+\-Z]*)?")
 TEXT_SUFFIXES = {".txt", ".text", ".brief", ""}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 
@@ -48,6 +65,7 @@ class IngestReport:
     rejected: list[Rejection] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     brief_ids: list[int] = field(default_factory=list)
+    waited: float = 0.0
 
     def add(self, summary: WriteSummary) -> None:
         """Count what one write did."""
@@ -68,7 +86,8 @@ def decode(data: bytes, source: str) -> tuple[str, str | None]:
     """Return the text of ``data`` and, if it was not UTF-8, the name of the encoding used.
 
     Cyrillic (cp1251) and Western (Latin-1/cp1252) files are both common in this field: a file whose
-    non-ASCII bytes read as mostly Cyrillic letters under cp1251 is taken as cp1251.
+    non-ASCII bytes read as mostly Cyrillic letters under cp1251 is taken as cp1251. Byte order
+    marks (U+FEFF) are dropped wherever they are.
 
     Raises:
         BriefFormatError: if the data looks binary.
@@ -78,12 +97,13 @@ def decode(data: bytes, source: str) -> tuple[str, str | None]:
             "looks like a binary file (it has NUL bytes); briefbot reads UTF-8 text or JSONL",
             source=source,
         )
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
     try:
-        return data.decode("utf-8"), None
+        # A byte order mark anywhere, not just at the start: files joined with `cat` carry one in
+        # the middle, where it would hide the header line after it (issue 17).
+        return data.decode("utf-8").replace(BOM, ""), None
     except UnicodeDecodeError:
         pass
+    data = data.replace(BOM.encode("utf-8"), b"")  # a UTF-8 file joined to a cp1251 one
     # Under cp1251 every byte from 0xC0 up is a Cyrillic letter, so Latin-1 text read that way
     # shows Cyrillic letters inside Latin words ("Sociйtй"); Russian gives whole Cyrillic words.
     as_1251 = data.decode("cp1251", errors="replace")
@@ -95,6 +115,14 @@ def decode(data: bytes, source: str) -> tuple[str, str | None]:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
         return data.decode("latin-1"), "latin-1"
+
+
+def display_path(path: str | Path) -> str:
+    """Return ``path`` as printable text: bytes of a name that are not UTF-8 shown as U+FFFD.
+
+    Such names reach Python as lone surrogates, which SQLite and the terminal refuse.
+    """
+    return os.fsencode(path).decode("utf-8", "replace")
 
 
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
@@ -117,38 +145,149 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
             yield p
 
 
-def jsonl_brief(obj: Any, *, source: str, line: int) -> Brief:
-    """Return a Brief from one JSONL record (``text`` required; BEIR's ``_id`` accepted).
+class _LongNumber(str):
+    """The digits of a JSON integer too long to be any field's value (see ``MAX_INT_LITERAL``)."""
+
+
+def _parse_int(literal: str) -> int | str:
+    return int(literal) if len(literal) <= MAX_INT_LITERAL else _LongNumber(literal)
+
+
+# One decoder for every line: json.loads with options builds a new one per call.
+_DECODER = json.JSONDecoder(parse_int=_parse_int)
+
+
+def parse_record(line: str) -> Any:
+    """Return the JSON value of one JSONL line.
 
     Raises:
-        BriefFormatError: naming the line, if the record is not an object or lacks ``text``.
+        ValueError: with a message saying what is wrong, if the line is not valid JSON or nests
+            arrays or objects deeper than the parser can follow.
+    """
+    try:
+        return _DECODER.decode(line)
+    except json.JSONDecodeError as exc:
+        # Some messages end in "at" ("Unterminated string starting at"): no "at at column".
+        at = "" if exc.msg.endswith(" at") else " at"
+        raise ValueError(f"is not valid JSON ({exc.msg}{at} column {exc.colno})") from exc
+    except RecursionError as exc:
+        raise ValueError(
+            "nests arrays or objects too deeply to be read; write one flat {...} per line"
+        ) from exc
+
+
+def _show(value: Any) -> str:
+    """Return ``repr(value)`` cut to a readable length."""
+    text = repr(str(value) if isinstance(value, _LongNumber) else value)
+    return text if len(text) <= 40 else f"{text[:30]}... ({len(str(value))} characters)"
+
+
+def _number(value: Any, name: str) -> int | None:
+    """Return a record's volume or issue as an int (None if absent).
+
+    Raises:
+        ValueError: naming the value, if it is not a whole number from 0 to ``MAX_NUMBER``.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and _DIGITS_RE.fullmatch(value.strip()):
+        digits = value.strip().lstrip("0") or "0"
+        if len(digits) > len(str(MAX_NUMBER)) or int(digits) > MAX_NUMBER:
+            raise ValueError(
+                f"has a {name} {_show(value)} out of range; use a whole number from 0 to "
+                f"{MAX_NUMBER:,}"
+            )
+        return int(digits)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"has a non-numeric {name} {_show(value)}; use a whole number")
+    if not 0 <= value <= MAX_NUMBER:
+        raise ValueError(
+            f"has a {name} {_show(value)} out of range; use a whole number from 0 to {MAX_NUMBER:,}"
+        )
+    return value
+
+
+def _field(obj: dict[str, Any], name: str, *, limit: int | None = MAX_FIELD_CHARS) -> str | None:
+    """Return a record's text field as a string (None if absent).
+
+    Raises:
+        ValueError: naming the field, if it is an object, an array or a boolean, or too long.
+    """
+    value = obj.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        kind = "true/false" if isinstance(value, bool) else type(value).__name__
+        kind = {"dict": "an object", "list": "an array"}.get(kind, kind)
+        raise ValueError(f'has {kind} for "{name}"; write it as a string')
+    text = str(value)
+    if limit is not None and len(text) > limit:
+        raise ValueError(
+            f'has a "{name}" of {len(text):,} characters, over the limit of {limit:,}; shorten it'
+        )
+    return text
+
+
+def _replace_surrogates(text: str, name: str, notices: list[str] | None) -> str:
+    """Return ``text`` with lone surrogates (invalid Unicode) replaced by U+FFFD, noting it."""
+    try:
+        text.encode("utf-8")  # the fast test: only surrogates fail to encode
+        return text
+    except UnicodeEncodeError:
+        pass
+    found = _SURROGATE_RE.findall(text)
+    if notices is not None:
+        shown = ", ".join(sorted({f"\\u{ord(ch):04x}" for ch in found})[:3])
+        notices.append(
+            f'"{name}" held {len(found)} lone surrogate(s) ({shown}), which are not valid '
+            "Unicode; replaced with U+FFFD"
+        )
+    return _SURROGATE_RE.sub("\ufffd", text)
+
+
+def jsonl_brief(obj: Any, *, source: str, line: int, notices: list[str] | None = None) -> Brief:
+    """Return a Brief from one JSONL record (``text`` required; BEIR's ``_id`` accepted).
+
+    Every field is checked before anything is stored: ``volume`` and ``issue`` are whole numbers
+    from 0 to ``MAX_NUMBER``; ``date`` is YYYY-MM-DD (a time after it is dropped); other fields
+    are strings (or numbers) of at most ``MAX_FIELD_CHARS`` characters. Lone surrogates are
+    replaced with U+FFFD and a line saying so is appended to ``notices``.
+
+    Raises:
+        BriefFormatError: naming the line and the field, if the record is not an object, lacks
+            ``text`` or has a field that fails its check.
     """
     if not isinstance(obj, dict):
         raise BriefFormatError(
             "is not a JSON object; write one {...} per line", source=source, line=line
         )
-    text = obj.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise BriefFormatError(
-            'has no "text" (a non-empty string is required)', source=source, line=line
-        )
-    doc_id = obj.get("_id", obj.get("id"))
-    meta: dict[str, Any] = {"source": source, "line": line}
-    meta["doc_id"] = None if doc_id is None else str(doc_id)
-    meta["publication"] = str(obj.get("publication") or Path(source).stem or "Archive")
-    for name in ("volume", "issue"):
-        value = obj.get(name)
-        if value in (None, ""):
-            meta[name] = None
-        elif isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-            meta[name] = int(value)
-        else:
-            raise BriefFormatError(
-                f"has a non-numeric {name} {value!r}; use a whole number", source=source, line=line
-            )
-    for name in ("date", "title", "author", "url"):
-        value = obj.get(name)
-        meta[name] = str(value).strip() if value not in (None, "") else None
+    found: list[str] = []
+    try:
+        text = obj.get("text")
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError('has no "text" (a non-empty string is required)')
+        text = _replace_surrogates(text, "text", found)
+        meta: dict[str, Any] = {"source": source, "line": line}
+        doc_id = _field(obj, "_id") if obj.get("_id") is not None else _field(obj, "id")
+        meta["doc_id"] = None if doc_id is None else _replace_surrogates(doc_id, "id", found)
+        for name in ("publication", "date", "title", "author", "url"):
+            value = _field(obj, name)
+            meta[name] = None if value is None else _replace_surrogates(value, name, found).strip()
+        meta["publication"] = meta["publication"] or Path(source).stem or "Archive"
+        if meta["date"]:
+            m = _DATE_PREFIX_RE.fullmatch(meta["date"])
+            if m is None:
+                raise ValueError(
+                    f"has a date {_show(meta['date'])} that is not YYYY-MM-DD; "
+                    'write it as e.g. "1998-07-20"'
+                )
+            meta["date"] = m.group(1)
+        for name in ("volume", "issue"):
+            meta[name] = _number(obj.get(name), name)
+    except ValueError as exc:
+        raise BriefFormatError(str(exc), source=source, line=line) from exc
+    if notices is not None:
+        notices.extend(f"{source}, line {line}: {note}" for note in found)
     paragraphs = [p for p in text.replace("\r\n", "\n").split("\n\n")]
     if len(paragraphs) == 1 and "\n" in text:
         paragraphs = text.split("\n")
@@ -182,7 +321,7 @@ class Ingester:
                 continue
             p = Path(path)
             if not p.exists():
-                self.report.rejected.append(Rejection(str(p), "no such file or folder"))
+                self.report.rejected.append(Rejection(display_path(p), "no such file or folder"))
                 continue
             for file in iter_files([p]):
                 self.ingest_file(file)
@@ -196,13 +335,22 @@ class Ingester:
         self.ingest_bytes(data, source, jsonl=None)
 
     def ingest_file(self, path: Path) -> None:
-        """Ingest one file; a problem becomes a rejection in the report, never an exception."""
-        source = str(path)
+        """Ingest one file; a problem becomes a rejection in the report, never an exception.
+
+        Only regular files are read: a FIFO, socket or device is refused, never waited on.
+        """
+        source = display_path(path)
         try:
-            size = path.stat().st_size
+            st = path.stat()
         except OSError as exc:
             self.report.rejected.append(Rejection(source, f"cannot be read ({exc.strerror})"))
             return
+        if not stat.S_ISREG(st.st_mode):
+            self.report.rejected.append(
+                Rejection(source, "is not a regular file (a pipe, socket or device); not read")
+            )
+            return
+        size = st.st_size
         if size > self.max_bytes:
             self.report.rejected.append(
                 Rejection(
@@ -213,7 +361,13 @@ class Ingester:
             )
             return
         try:
-            data = path.read_bytes()
+            # O_NONBLOCK: should the file have been swapped for a FIFO since the check, opening
+            # it does not wait for a writer.
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+            with os.fdopen(fd, "rb") as fh:
+                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                    raise OSError(errno.EINVAL, "not a regular file")
+                data = fh.read(self.max_bytes + 1)
         except OSError as exc:
             self.report.rejected.append(Rejection(source, f"cannot be read ({exc.strerror})"))
             return
@@ -252,27 +406,44 @@ class Ingester:
         except BriefFormatError as exc:
             self.report.rejected.append(Rejection(source, exc.reason, exc.line))
             return
-        self.report.add(self.store.add_briefs(briefs))
+        self._store(briefs, source)
 
     def _ingest_jsonl(self, text: str, source: str) -> None:
-        """Store the good lines of a JSONL file; each bad line is one rejection."""
+        """Store the good lines of a JSONL file; each bad line is one rejection.
+
+        Lines end at ``\\n`` only: U+2028, U+2029 and U+0085 inside a JSON string are
+        characters (``json.dumps(ensure_ascii=False)`` writes them raw), not line ends.
+        """
         briefs: list[Brief] = []
-        for n, line in enumerate(text.splitlines(), start=1):
+        for n, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
             try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                self.report.rejected.append(
-                    Rejection(source, f"is not valid JSON ({exc.msg} at column {exc.colno})", n)
-                )
+                obj = parse_record(line.removesuffix("\r"))
+            except ValueError as exc:
+                self.report.rejected.append(Rejection(source, str(exc), n))
                 continue
             try:
-                briefs.append(jsonl_brief(obj, source=source, line=n))
+                briefs.append(jsonl_brief(obj, source=source, line=n, notices=self.report.notices))
             except BriefFormatError as exc:
                 self.report.rejected.append(Rejection(source, exc.reason, n))
             if len(briefs) >= 2000:
-                self.report.add(self.store.add_briefs(briefs))
+                self._store(briefs, source)
                 briefs = []
         if briefs:
-            self.report.add(self.store.add_briefs(briefs))
+            self._store(briefs, source)
+
+    def _store(self, briefs: list[Brief], source: str) -> None:
+        """Write ``briefs`` in one transaction; a brief the store refuses rejects the batch."""
+        try:
+            summary = self.store.add_briefs(briefs)
+        except BriefFormatError as exc:
+            self.report.rejected.append(Rejection(source, exc.reason, exc.line))
+            return
+        if summary.waited and not self.report.waited:
+            self.report.notices.append(
+                f"{source}: waited {summary.waited:.1f} s for another process writing to the "
+                "archive (another ingest, or the bot); its briefs were stored after that"
+            )
+        self.report.waited += summary.waited
+        self.report.add(summary)

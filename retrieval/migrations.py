@@ -6,11 +6,14 @@ shipped. Numbers 001-009 belong to the archive, 010-019 to the bot, 020-029 to d
 
 from __future__ import annotations
 
+import logging
+
 from sqlite_utils import Database
 from sqlite_utils.db import Table
 from sqlite_utils.migrations import Migrations
 
 migrations = Migrations("briefbot")
+logger = logging.getLogger(__name__)
 
 
 @migrations()
@@ -347,6 +350,89 @@ def m014_remember_followup_context(db: Database) -> None:
         )
         """
     )
+
+
+# -- the archive's history (issue 17) ----------------------------------------------------------
+
+# What a trigger runs when rows the index is built from change outside ``Store``'s write path
+# (another tool, a hand edit): a new generation marked 'edit', which a saved index cannot catch up
+# with, so it is rebuilt.
+_LOG_EDIT = (
+    "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'; "
+    "INSERT INTO archive_changes (generation, token, kind, changed_at) "
+    "SELECT CAST(value AS INTEGER), lower(hex(randomblob(8))), 'edit', "
+    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM meta WHERE key = 'generation';"
+)
+
+
+@migrations()
+def m003_log_archive_changes(db: Database) -> None:
+    """Create ``archive_changes``: one row per generation, with a random token, and the triggers
+    that log changes made by other tools.
+
+    ``Store`` bumps ``meta.generation`` and adds a row in the same transaction as every write. A
+    saved index records the generation and token it reflects; a database restored from a backup,
+    then written to, reaches the same generation with another token, so the index can tell that
+    its history is not the database's (issue 17). Rows marked ``edit`` come from the triggers:
+    passages changed in place, or a brief's indexed fields changed while it has passages (``Store``
+    deletes a changed brief's passages before updating it, so its own updates never fire them).
+    Inserts need no trigger (one per passage would slow every ingest): a passage with a new id is
+    caught up like any other, and one slipped in below the highest id leaves the index a passage
+    short of the database, which the indexer notices at open and rebuilds.
+    """
+    db.execute(
+        """
+        CREATE TABLE archive_changes (
+            generation INTEGER PRIMARY KEY,
+            token TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('write', 'edit')),
+            changed_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        "INSERT INTO archive_changes (generation, token, kind, changed_at) "
+        "SELECT CAST(value AS INTEGER), lower(hex(randomblob(8))), 'write', "
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM meta WHERE key = 'generation'"
+    )
+    db.execute(f"CREATE TRIGGER passages_log_edit AFTER UPDATE ON passages BEGIN {_LOG_EDIT} END")
+    db.execute(
+        "CREATE TRIGGER briefs_log_edit AFTER UPDATE OF "
+        "publication, volume, issue, date, title ON briefs "
+        "WHEN EXISTS (SELECT 1 FROM passages WHERE brief_id = new.id) "
+        f"BEGIN {_LOG_EDIT} END"
+    )
+
+
+@migrations()
+def m004_repair_out_of_range_numbers(db: Database) -> None:
+    """Clear volume and issue numbers that the index cannot hold (not whole numbers from 0 to
+    2^31 - 1), which earlier versions stored from JSONL and which made every question fail.
+
+    Each repaired brief is logged (id, key, the value cleared) and, for the bot's admins, recorded
+    in ``admin_notices``; its text and passages are kept.
+    """
+    bad = "({col} IS NOT NULL AND (typeof({col}) != 'integer' OR {col} < 0 OR {col} > 2147483647))"
+    where = f"{bad.format(col='volume')} OR {bad.format(col='issue')}"
+    rows = db.execute(f"SELECT id, key, volume, issue FROM briefs WHERE {where}").fetchall()
+    for brief_id, key, volume, issue in rows:
+        message = (
+            f"brief {brief_id} ({str(key)[:80]}) had volume {str(volume)[:40]} and issue "
+            f"{str(issue)[:40]}, which the index cannot hold (whole numbers from 0 to "
+            "2147483647); out-of-range values were cleared, the text kept. Ingest it again "
+            "with the right numbers to fix its citation."
+        )
+        logger.warning("%s", message)
+        db.execute(
+            "INSERT OR IGNORE INTO admin_notices (key, text, created_at) "
+            "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+            [f"repaired-brief:{brief_id}", message],
+        )
+    for col in ("volume", "issue"):
+        db.execute(f"UPDATE briefs SET {col} = NULL WHERE {bad.format(col=col)}")
+
+
+# -- the bot's update journal (issue 16) --------------------------------------------------------
 
 
 @migrations()

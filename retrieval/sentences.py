@@ -18,7 +18,11 @@ _ABBREVIATIONS = frozenset(
 )
 
 # A candidate boundary: sentence punctuation, optional closing quotes/brackets, then whitespace.
-_BOUNDARY_RE = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*\s+")
+# Matching starts only at the first mark of a run ("....") and takes the run whole (possessive),
+# so a run of n marks costs n steps, not n * n: a file of dots used to take minutes (issue 17).
+_BOUNDARY_RE = re.compile(r"(?<![.!?])[.!?]++[\"'\u201d\u2019)\]]*+\s+")
+# Abbreviations and initials are short: looking further back than this cannot find one.
+_LONGEST_ABBREVIATION = 8
 _CITATION_RE = re.compile(r"\([^()]{1,80}\)\s*")
 
 
@@ -27,6 +31,8 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     start = dot
     while start > 0 and (text[start - 1].isalpha() or text[start - 1] == "."):
         start -= 1
+        if dot - start > _LONGEST_ABBREVIATION:
+            return False
     word = text[start:dot].lower()
     if not word:
         return False

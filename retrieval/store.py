@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sqlite3
+import stat
+import time
+import urllib.parse
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,7 +16,12 @@ from typing import Any
 from sqlite_utils import Database
 
 from retrieval.briefs import Brief
-from retrieval.errors import BriefNotFoundError, RetrievalError
+from retrieval.errors import (
+    ArchiveWriteError,
+    BriefFormatError,
+    BriefNotFoundError,
+    NotAnArchiveError,
+)
 from retrieval.migrations import migrations
 
 
@@ -29,56 +38,151 @@ class WriteSummary:
     updated: int = 0
     unchanged: int = 0
     brief_ids: list[int] = field(default_factory=list)
+    waited: float = 0.0
 
     def merge(self, other: WriteSummary) -> None:
         """Add ``other``'s counts to this summary."""
+        self.waited += other.waited
         self.added += other.added
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.brief_ids.extend(other.brief_ids)
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 30_000
+HISTORY_KEPT = 100_000
+"""Changes kept in ``archive_changes``; a saved index older than that many writes is rebuilt."""
+
+
 class Store:
     """Briefs and passages in one SQLite database; migrations are applied on open.
+
+    A database file is first looked at read-only: a file that is not a briefbot database (not
+    SQLite, or another application's tables) is refused and never changed, not even its journal
+    mode. A database that cannot be written (the file or its folder is read-only) is opened
+    read-only: questions are answered, writes raise ``ArchiveWriteError``.
 
     Args:
         db_or_path: a sqlite-utils ``Database`` or the path of the database file (created, with
             its folder, if missing).
+
+    Raises:
+        NotAnArchiveError: naming what the file is, if it is not a briefbot database.
+        ArchiveWriteError: if a new database cannot be created or an old one upgraded because
+            the place is read-only.
     """
 
     def __init__(self, db_or_path: Database | str | Path):
+        self.read_only: str | None = None
+        """Why the database cannot be written (None: it can)."""
         if isinstance(db_or_path, Database):
             self.db = db_or_path
             self.path: Path | None = None
-        else:
-            self.path = Path(db_or_path)
-            if str(db_or_path) != ":memory:":
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._prepare(str(db_or_path))
+            return
+        name = str(db_or_path)
+        if not name.strip():
+            raise NotAnArchiveError(
+                "no database file given (the path is empty); give one, e.g. --db data/briefbot.db"
+            )
+        self.path = Path(db_or_path)
+        if name == ":memory:":
+            self.db = Database(sqlite3.connect(":memory:", check_same_thread=False))
+            self._prepare(name)
+            return
+        fresh = _inspect(self.path)
+        self.read_only = _unwritable(self.path, fresh)
+        if self.read_only and fresh:
+            raise ArchiveWriteError(
+                f"cannot create the database {name}: {self.read_only}; "
+                "give a path in a writable folder"
+            )
+        if not fresh and self.read_only:
+            self.db = Database(_connect_read_only(self.path))
             try:
-                conn = sqlite3.connect(str(db_or_path), timeout=30, check_same_thread=False)
-                self.db = Database(conn)
-                self.db.execute("PRAGMA journal_mode")
+                pending = [m.name for m in migrations.pending(self.db)]
             except sqlite3.DatabaseError as exc:
-                raise RetrievalError(
-                    f"{db_or_path} is not a briefbot database ({exc}); "
-                    "point --db at another file or move this one away"
-                ) from exc
+                raise NotAnArchiveError(f"{name} cannot be read ({exc})") from exc
+            if pending:
+                raise ArchiveWriteError(
+                    f"{name} needs an upgrade by this briefbot but {self.read_only}; make it "
+                    "writable once (chmod u+w on the file and its folder) and run briefbot again"
+                )
+            return
         try:
-            if str(db_or_path) != ":memory:":
-                self.db.enable_wal()
-                # In WAL mode NORMAL still never corrupts the database and a killed process loses
-                # nothing committed; it skips the fsync on every commit (an ingest commits once per
-                # file), which cost a quarter of ingest time. Only a power cut can undo the last
-                # commits, and then the file is ingested again (issue 5).
-                self.db.execute("PRAGMA synchronous = NORMAL")
-            self.db.execute("PRAGMA foreign_keys = ON")
-            self.db.execute("PRAGMA busy_timeout = 30000")
-            migrations.apply(self.db)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ArchiveWriteError(
+                f"cannot create the folder of {name} ({exc.strerror}); give another --db path"
+            ) from exc
+        try:
+            conn = sqlite3.connect(name, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+            self.db = Database(conn)
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.db.enable_wal()
+            # In WAL mode NORMAL still never corrupts the database and a killed process loses
+            # nothing committed; it skips the fsync on every commit (an ingest commits once per
+            # file), which cost a quarter of ingest time. Only a power cut can undo the last
+            # commits, and then the file is ingested again (issue 5).
+            self.db.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as exc:
-            raise RetrievalError(
-                f"{db_or_path} is not a briefbot database ({exc}); "
+            raise write_error(name, exc) from exc
+        self._prepare(name)
+
+    def _prepare(self, name: str) -> None:
+        """Turn on foreign keys and apply pending migrations, one process at a time."""
+        try:
+            self.db.execute("PRAGMA foreign_keys = ON")
+            if not migrations.pending(self.db):
+                return
+            # Two processes opening a new database at once: the second waits here, then finds
+            # nothing pending, instead of failing on "table briefs already exists" (issue 17).
+            self._begin_write()
+            try:
+                migrations.apply(self.db)
+                self.db.conn.commit()
+            except BaseException:
+                self.db.conn.rollback()
+                raise
+        except ArchiveWriteError:
+            raise
+        except sqlite3.OperationalError as exc:
+            raise write_error(name, exc) from exc
+        except sqlite3.DatabaseError as exc:
+            raise NotAnArchiveError(
+                f"{name} is not a briefbot database ({exc}); "
                 "point --db at another file or move this one away"
             ) from exc
+
+    def _begin_write(self) -> float:
+        """Start a write transaction (``BEGIN IMMEDIATE``); return the seconds spent waiting
+        for another writer (0.0 if none).
+
+        Raises:
+            ArchiveWriteError: if the database is read-only or stays locked too long.
+        """
+        if self.read_only:
+            raise ArchiveWriteError(
+                f"cannot write to {self.path}: {self.read_only}; make it writable "
+                "(chmod u+w on the file and its folder) or copy the archive to a writable place"
+            )
+        conn = self.db.conn
+        try:
+            conn.execute("PRAGMA busy_timeout = 0")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return 0.0
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            started = time.monotonic()
+            conn.execute("BEGIN IMMEDIATE")
+            return time.monotonic() - started
+        except sqlite3.OperationalError as exc:
+            raise write_error(str(self.path or "the database"), exc) from exc
 
     def close(self) -> None:
         """Close the database connection."""
@@ -90,18 +194,47 @@ class Store:
         """Store ``briefs`` in one transaction; return what changed.
 
         An unchanged brief (same key and content hash) is left alone; a changed one keeps its id and
-        ``added_at`` and has its passages replaced. Either every brief is written or none is.
+        ``added_at`` and has its passages replaced. Either every brief is written or none is. A
+        write that changed anything bumps the generation and logs it in ``archive_changes`` in
+        the same transaction. Writers take turns: one that had to wait says so (``waited``).
+
+        Raises:
+            ArchiveWriteError: naming the cause and the fix (read-only, disk full, locked).
+            BriefFormatError: if a brief holds what SQLite cannot store (nothing is written).
         """
         summary = WriteSummary()
         now = now or utcnow()
         conn = self.db.conn
-        with conn:
+        summary.waited = self._begin_write()
+        try:
             for brief in briefs:
                 summary.merge(self._write_brief(brief, now))
             if summary.added or summary.updated:
                 conn.execute(
                     "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'"
                 )
+                conn.execute(
+                    "INSERT INTO archive_changes (generation, token, kind, changed_at) "
+                    "SELECT CAST(value AS INTEGER), lower(hex(randomblob(8))), 'write', ? "
+                    "FROM meta WHERE key = 'generation'",
+                    [now],
+                )
+                # Keep the history bounded: an index saved longer ago than this is rebuilt.
+                conn.execute(
+                    "DELETE FROM archive_changes WHERE generation <= "
+                    "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation') - ?",
+                    [HISTORY_KEPT],
+                )
+            conn.commit()
+        except BaseException as exc:
+            conn.rollback()
+            if isinstance(exc, UnicodeEncodeError | OverflowError):
+                raise BriefFormatError(
+                    f"holds a value SQLite cannot store ({exc}); nothing of it was stored"
+                ) from exc
+            if isinstance(exc, sqlite3.OperationalError):
+                raise write_error(str(self.path or "the database"), exc) from exc
+            raise
         return summary
 
     def _write_brief(self, brief: Brief, now: str) -> WriteSummary:
@@ -138,8 +271,10 @@ class Store:
         else:
             brief_id = row[0]
             sets = ", ".join(f"{c} = ?" for c in values)
-            conn.execute(f"UPDATE briefs SET {sets} WHERE id = ?", [*values.values(), brief_id])
+            # Passages first: the briefs_log_edit trigger logs an update of a brief that still
+            # has passages as an edit by another tool (migration m003).
             conn.execute("DELETE FROM passages WHERE brief_id = ?", [brief_id])
+            conn.execute(f"UPDATE briefs SET {sets} WHERE id = ?", [*values.values(), brief_id])
             result = WriteSummary(updated=1, brief_ids=[brief_id])
         conn.executemany(
             "INSERT INTO passages (brief_id, position, text, char_start, char_end) "
@@ -219,22 +354,48 @@ class Store:
     def index_state(self) -> dict[str, Any]:
         """Return what a saved index is checked against: one consistent read of the database.
 
-        Keys: ``archive_id``, ``generation``, ``last_passage_id`` (the highest id ever given),
-        ``last_deletion`` (the newest ``passage_deletions`` seq) and ``passages`` (how many).
+        Keys: ``archive_id``, ``generation``, ``change_token`` (the random token logged with
+        that generation), ``last_passage_id`` (the highest id ever given), ``last_deletion`` (the
+        newest ``passage_deletions`` seq) and ``passages`` (how many).
         """
         row = self.db.execute(
             "SELECT (SELECT value FROM meta WHERE key = 'archive_id'), "
             "(SELECT value FROM meta WHERE key = 'generation'), "
             "(SELECT seq FROM sqlite_sequence WHERE name = 'passages'), "
-            "(SELECT max(seq) FROM passage_deletions), (SELECT count(*) FROM passages)"
+            "(SELECT max(seq) FROM passage_deletions), (SELECT count(*) FROM passages), "
+            "(SELECT token FROM archive_changes WHERE generation = "
+            "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'))"
         ).fetchone()
         return {
             "archive_id": str(row[0] or ""),
             "generation": int(row[1] or 0),
+            "change_token": str(row[5] or ""),
             "last_passage_id": int(row[2] or 0),
             "last_deletion": int(row[3] or 0),
             "passages": int(row[4] or 0),
         }
+
+    def history_problem(self, generation: int, token: str) -> str | None:
+        """Return why an index of ``(generation, token)`` cannot be caught up, or None.
+
+        It can when this database logged that generation with that token and nothing since was
+        changed by another tool. Read-only.
+        """
+        row = self.db.execute(
+            "SELECT token FROM archive_changes WHERE generation = ?", [generation]
+        ).fetchone()
+        if row is None or row[0] != token:
+            return (
+                f"was saved for change {generation} of a history this database does not have "
+                "(was it restored from a backup or replaced?)"
+            )
+        edited = self.db.execute(
+            "SELECT generation FROM archive_changes WHERE generation > ? AND kind = 'edit' LIMIT 1",
+            [generation],
+        ).fetchone()
+        if edited is not None:
+            return f"is older than change {edited[0]}, an edit of the database by another tool"
+        return None
 
     def deleted_passages(self, after_seq: int, upto_seq: int) -> list[int]:
         """Return the ids of passages deleted with a log seq in ``(after_seq, upto_seq]``."""
@@ -332,7 +493,9 @@ class Store:
                 "WHERE publication = ? GROUP BY volume ORDER BY volume",
                 [row["publication"]],
             ):
-                issues = sorted(int(i) for i in (v["issues"] or "").split(",") if i)
+                # Only numbers: a value written by another tool must not break stats.
+                parts = (v["issues"] or "").split(",")
+                issues = sorted(int(i) for i in parts if i.isascii() and i.isdigit())
                 vols[str(v["volume"])] = issues
             row["volumes"] = vols
             pubs.append(row)
@@ -340,3 +503,137 @@ class Store:
             "SELECT (SELECT count(*) FROM briefs), (SELECT count(*) FROM passages)"
         ).fetchone()
         return {"briefs": totals[0], "passages": totals[1], "publications": pubs}
+
+
+# -- opening a database file safely (issue 17) --------------------------------------------------
+
+
+def _inspect(path: Path) -> bool:
+    """Return whether ``path`` is a new database (missing or empty); check it is ours otherwise.
+
+    This is a read-only operation: a file that is not a briefbot database is never changed.
+
+    Raises:
+        NotAnArchiveError: saying what the file is, if it is not a briefbot database.
+    """
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return True
+    except OSError as exc:
+        raise NotAnArchiveError(f"{path} cannot be read ({exc.strerror})") from exc
+    if stat.S_ISDIR(st.st_mode):
+        raise NotAnArchiveError(
+            f"{path} is a folder, not a database file; give a file, e.g. --db {path}/briefbot.db"
+        )
+    if not stat.S_ISREG(st.st_mode):
+        raise NotAnArchiveError(
+            f"{path} is not a regular file (a pipe, socket or device); give a database file"
+        )
+    if st.st_size == 0:
+        return True
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise NotAnArchiveError(f"{path} cannot be read ({exc.strerror})") from exc
+    if head != SQLITE_HEADER:
+        raise NotAnArchiveError(
+            f"{path} is not a briefbot database: it is not an SQLite database at all "
+            f"({_describe(path)}); briefbot left it unchanged. Point --db at another file"
+        )
+    try:
+        conn = _connect_read_only(path)
+        try:
+            tables = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                )
+            ]
+            ours = (
+                "_sqlite_migrations" in tables
+                and conn.execute(
+                    "SELECT 1 FROM _sqlite_migrations WHERE migration_set = 'briefbot' LIMIT 1"
+                ).fetchone()
+            )
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise NotAnArchiveError(
+            f"{path} is an SQLite file that cannot be read ({exc}); briefbot left it unchanged. "
+            "Restore it from a backup or point --db at another file"
+        ) from exc
+    if ours:
+        return False
+    if not tables:
+        return True
+    shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+    raise NotAnArchiveError(
+        f"{path} is not a briefbot database: it is another application's SQLite database "
+        f"(tables {shown}); briefbot left it unchanged. Point --db at another file"
+    )
+
+
+def _describe(path: Path) -> str:
+    """Return a few words on what a non-SQLite file holds, from its first bytes."""
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "binary data"
+    return "text" if b"\x00" not in head else "binary data"
+
+
+def _unwritable(path: Path, fresh: bool) -> str | None:
+    """Return why the database at ``path`` cannot be written, or None if it can."""
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not os.access(folder, os.W_OK):
+        return f"its folder {folder} is read-only"
+    if not fresh and path.exists() and not os.access(path, os.W_OK):
+        return "the file is read-only"
+    return None
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """Return a read-only connection to ``path``; it never writes the database file.
+
+    In a read-only folder a WAL database cannot get its ``-shm`` file, so it is opened as
+    immutable (unless a ``-wal`` file holds changes not yet in the database).
+    """
+    uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
+    wal = path.with_name(path.name + "-wal")
+    if not os.access(path.parent, os.W_OK) and not wal.exists():
+        uri += "&immutable=1"
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    return conn
+
+
+def write_error(name: str, exc: sqlite3.Error) -> ArchiveWriteError:
+    """Return the one-line error for a failed write to database ``name``: cause and fix."""
+    text = str(exc)
+    if "full" in text:
+        why = "the disk is full; free some space and run it again"
+    elif "readonly" in text or "read-only" in text:
+        why = (
+            "it is read-only; make the file and its folder writable (chmod u+w) "
+            "or copy the archive to a writable place"
+        )
+    elif "locked" in text or "busy" in text:
+        why = (
+            f"another process kept it locked for over {BUSY_TIMEOUT_MS // 1000} s; "
+            "run it again when that one has finished"
+        )
+    elif "disk I/O" in text:
+        why = "the disk reported an error (is it full or failing?); check it and run it again"
+    elif "unable to open" in text:
+        why = "the file cannot be opened; check the path and its permissions"
+    else:
+        why = "see the cause above"
+    return ArchiveWriteError(
+        f"cannot write to {name} ({text}): {why}; nothing of the interrupted write was stored"
+    )

@@ -22,7 +22,7 @@ from rank_bm25 import BM25Okapi
 from retrieval.analyzer import ANALYZER_VERSION, analyze
 from retrieval.archive import Archive
 from retrieval.errors import IndexCacheError
-from retrieval.indexcache import FORMAT_VERSION, cache_dir_for, load_index
+from retrieval.indexcache import FORMAT_VERSION, cache_dir_for, load_index, manifest_checksum
 from retrieval.indexer import Indexer
 from retrieval.query import Filters
 from retrieval.store import Store
@@ -198,11 +198,18 @@ def _truncate(path: Path) -> None:
         fh.truncate(path.stat().st_size // 2)
 
 
-def _edit_manifest(change: Callable[[dict], None]) -> Callable[[Path], None]:
+def _edit_manifest(
+    change: Callable[[dict], None], *, reseal: bool = True
+) -> Callable[[Path], None]:
+    """Return a damage that edits params.json; ``reseal`` writes a matching checksum, as another
+    briefbot (another format, analyzer or database) would."""
+
     def edit(folder: Path) -> None:
         path = folder / "params.json"
         manifest = json.loads(path.read_text())
         change(manifest)
+        if reseal:
+            manifest["checksum"] = manifest_checksum(manifest)
         path.write_text(json.dumps(manifest))
 
     return edit
@@ -246,6 +253,16 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
     "newer than the database": (
         _edit_manifest(lambda m: m["database"].update(last_passage_id=10**9)),
         "newer than the database",
+    ),
+    "params.json edited, still valid JSON": (
+        _edit_manifest(
+            lambda m: m["labels"].update(publication=["prism", "monitor"]), reseal=False
+        ),
+        "checksum does not match",
+    ),
+    "params.json checksum removed": (
+        _edit_manifest(lambda m: m.pop("checksum"), reseal=False),
+        "checksum does not match",
     ),
 }
 

@@ -1,0 +1,220 @@
+"""Hostile and careless input files: every field checked, one bad record never sinks a run (#17)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from retrieval.archive import Archive
+
+GOOD = {"publication": "Monitor", "volume": 4, "issue": 7, "text": "The pipeline opened on May 3."}
+LAST = {"publication": "Prism", "volume": 1, "issue": 1, "text": "Torugart pass border guards."}
+
+
+def _jsonl(tmp_path: Path, name: str, lines: list[str]) -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+BAD_RECORDS: list[tuple[str, str, str]] = [
+    ("superscript two", '"volume": "²"', "non-numeric volume '²'"),
+    ("circled one", '"issue": "①"', "non-numeric issue '①'"),
+    ("arabic-indic digit", '"issue": "٤"', "non-numeric issue '٤'"),
+    ("5,000 digits", '"volume": ' + "9" * 5000, "volume '99999999999999999999"),
+    ("2^31", '"volume": 2147483648', "volume 2147483648 out of range"),
+    ("2^63", '"issue": 9223372036854775808', "issue 9223372036854775808 out of range"),
+    ("2^40 as a string", '"volume": "1099511627776"', "volume '1099511627776' out of range"),
+    ("negative", '"issue": -3', "issue -3 out of range"),
+    ("a boolean", '"volume": true', "non-numeric volume True"),
+    ("a fraction", '"volume": 4.5', "non-numeric volume 4.5"),
+    ("an object title", '"title": {"a": 1}', 'has an object for "title"'),
+    ("an array publication", '"publication": ["x"]', 'has an array for "publication"'),
+    ("a huge title", '"title": "' + "t" * 3000 + '"', '"title" of 3,000 characters'),
+    ("a date that is not one", '"date": "yesterday"', "date 'yesterday' that is not YYYY-MM-DD"),
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "reason"), [(f, r) for _, f, r in BAD_RECORDS], ids=[n for n, _, _ in BAD_RECORDS]
+)
+def test_bad_field_rejects_its_line_and_the_run_goes_on(
+    archive: Archive, tmp_path: Path, field: str, reason: str
+) -> None:
+    bad = '{"text": "Oil exports rose.", ' + field + "}"
+    first = _jsonl(tmp_path, "a.jsonl", [json.dumps(GOOD), bad, json.dumps(GOOD | {"issue": 8})])
+    later = _jsonl(tmp_path, "b.jsonl", [json.dumps(LAST)])
+    report = archive.ingest([first, later])
+    assert [(r.source, r.line) for r in report.rejected] == [(str(first), 2)]
+    assert reason in report.rejected[0].reason
+    assert report.added == 3
+    assert "Torugart" in archive.ask("Torugart border guards").hits[0].text
+    assert archive.stats()["briefs"] == 3
+
+
+def test_deep_nesting_is_one_rejected_line(archive: Archive, tmp_path: Path) -> None:
+    deep = '{"text": "x", "extra": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    path = _jsonl(tmp_path, "deep.jsonl", [deep, json.dumps(LAST)])
+    report = archive.ingest([path])
+    assert [r.line for r in report.rejected] == [1]
+    assert "nests arrays or objects too deeply" in report.rejected[0].reason
+    assert report.added == 1
+
+
+def test_lone_surrogate_is_replaced_with_a_line_saying_which(
+    archive: Archive, tmp_path: Path
+) -> None:
+    path = _jsonl(
+        tmp_path,
+        "s.jsonl",
+        ['{"publication": "Monitor", "volume": 1, "issue": 2, "text": "Border \\ud800 guards."}'],
+    )
+    report = archive.ingest([path])
+    assert report.added == 1 and not report.rejected
+    assert report.notices == [
+        f'{path}, line 1: "text" held 1 lone surrogate(s) (\\ud800), which are not valid '
+        "Unicode; replaced with U+FFFD"
+    ]
+    [row] = archive.store.db.query("SELECT text FROM briefs")
+    assert row["text"] == "Border \ufffd guards."
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\u0085"])
+def test_jsonl_lines_end_at_newline_only(archive: Archive, tmp_path: Path, separator: str) -> None:
+    record = GOOD | {"text": f"The pipeline{separator}opened on May 3."}
+    lines = [json.dumps(record, ensure_ascii=False), "{broken", json.dumps(LAST)]
+    path = _jsonl(tmp_path, "u.jsonl", lines)
+    report = archive.ingest([path])
+    assert report.added == 2
+    assert [(r.line, r.reason) for r in report.rejected] == [
+        (2, "is not valid JSON (Expecting property name enclosed in double quotes at column 2)")
+    ]
+
+
+def test_invalid_json_message_says_at_column_once(archive: Archive, tmp_path: Path) -> None:
+    path = _jsonl(tmp_path, "t.jsonl", ['{"text": "unterminated'])
+    [rejection] = archive.ingest([path]).rejected
+    assert rejection.reason == "is not valid JSON (Unterminated string starting at column 10)"
+
+
+def test_bom_in_the_middle_of_a_text_file_does_not_hide_a_brief(
+    archive: Archive, tmp_path: Path
+) -> None:
+    first = "Publication: Monitor Volume: 4 Issue: 7\n\nThe pipeline opened on May 3.\n\n"
+    footer = "The Monitor is a publication of the Jamestown Foundation.\n"
+    second = "Publication: Prism Volume: 3 Issue: 12\n\nTorugart pass border guards fled.\n"
+    path = tmp_path / "joined.txt"
+    path.write_bytes((first + footer).encode() + b"\xef\xbb\xbf" + second.encode())
+    report = archive.ingest([path])
+    assert (report.added, report.rejected) == (2, [])
+    hit = archive.ask("Torugart border guards").hits[0]
+    assert (hit.citation.publication, hit.citation.volume, hit.citation.issue) == ("Prism", 3, 12)
+
+
+def test_bom_before_a_header_after_text_is_a_new_brief(archive: Archive, tmp_path: Path) -> None:
+    first = "Publication: Monitor Volume: 4 Issue: 7\n\nThe pipeline opened on May 3.\n\n"
+    second = "Publication: Prism Volume: 3 Issue: 12\n\nTorugart pass border guards fled.\n"
+    path = tmp_path / "joined.txt"
+    path.write_bytes(first.encode() + "\ufeff".encode() + second.encode())
+    assert archive.ingest([path]).added == 2
+
+
+def test_text_header_out_of_range_is_rejected(archive: Archive, tmp_path: Path) -> None:
+    path = tmp_path / "big.txt"
+    path.write_text("Publication: Monitor Volume: 99999999999 Issue: 1\n\nText.\n")
+    [rejection] = archive.ingest([path]).rejected
+    assert "volume 99999999999 out of range" in rejection.reason and rejection.line == 1
+
+
+def test_file_name_that_is_not_utf8_is_ingested_and_shown(archive: Archive, tmp_path: Path) -> None:
+    name = os.fsdecode(b"caf\xe9.txt")
+    (tmp_path / name).write_text("Publication: Monitor Volume: 4 Issue: 7\n\nOil flows.\n")
+    report = archive.ingest([tmp_path])
+    assert report.added == 1 and not report.rejected
+    [row] = archive.store.db.query("SELECT source FROM briefs")
+    assert row["source"].endswith("caf\ufffd.txt")
+
+
+def test_fifo_is_refused_never_waited_on(archive: Archive, tmp_path: Path) -> None:
+    fifo = tmp_path / "inbox.txt"
+    os.mkfifo(fifo)
+    good = tmp_path / "good.txt"
+    good.write_text("Publication: Monitor Volume: 4 Issue: 7\n\nOil flows.\n")
+    done: list[object] = []
+    worker = threading.Thread(target=lambda: done.append(archive.ingest([fifo, good])))
+    worker.start()
+    worker.join(10)
+    waited = worker.is_alive()
+    while worker.is_alive():  # unblock the reader so the test process can end, then fail
+        with contextlib.suppress(OSError):  # no reader at this moment
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        worker.join(0.1)
+    if waited:
+        pytest.fail("ingest waited on a FIFO")
+    [report] = done
+    assert [str(r) for r in report.rejected] == [  # type: ignore[attr-defined]
+        f"{fifo}: is not a regular file (a pipe, socket or device); not read"
+    ]
+    assert report.added == 1  # type: ignore[attr-defined]
+
+
+# -- linear time ------------------------------------------------------------------------------
+
+PATHOLOGICAL = {
+    "dots": "." * 1000,
+    "bangs": "!" * 1000,
+    "marks": ".!?" * 333,
+    "blank lines": "\n" * 1000,
+    "title lines": "Title: x\n" * 111,
+    "abbreviation": "a." * 500 + " Z",
+}
+_TIMER = """
+import sys, time
+from retrieval.briefs import parse_briefs
+head = "Publication: Monitor Volume: 1 Issue: 1\\n\\nTitle: t\\n\\n" + "word " * 200
+unit = sys.argv[1]
+def best(text, runs):
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter(); parse_briefs(text); times.append(time.perf_counter() - t)
+    return min(times)
+small = head + unit + "\\nEnd."
+large = head + unit * 1000 + "\\nEnd."
+print(best(small, 50), best(large, 3))
+"""
+
+
+@pytest.mark.parametrize("name", list(PATHOLOGICAL))
+def test_parsing_time_grows_linearly(name: str) -> None:
+    # 1 KB against 1 MB of the same pattern: linear parsing costs ~1,000 times more, quadratic
+    # parsing a million times more (a 41 KB file of dots took 20 s). Run in a child process with a
+    # time limit, so a quadratic parser fails the test instead of hanging it.
+    try:
+        out = subprocess.run(
+            [sys.executable, "-c", _TIMER, PATHOLOGICAL[name]],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+            cwd=Path(__file__).parent.parent,
+        ).stdout
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"parsing 1 MB of {name} took over 60 s")
+    small, large = (float(x) for x in out.split())
+    assert large / small < 6000, (small, large)
+
+
+def test_bom_is_dropped_from_a_file_that_is_not_utf8(archive: Archive, tmp_path: Path) -> None:
+    first = "Publication: Monitor Volume: 4 Issue: 7\n\nSoci\xe9t\xe9 G\xe9n\xe9rale lent.\n\n"
+    second = "Publication: Prism Volume: 3 Issue: 12\n\nTorugart pass border guards fled.\n"
+    path = tmp_path / "joined.txt"
+    path.write_bytes(first.encode("cp1252") + b"\xef\xbb\xbf" + second.encode())
+    report = archive.ingest([path])
+    assert (report.added, report.rejected) == (2, [])
