@@ -187,6 +187,11 @@ _ASCII_RE = re.compile(r"\b[Uu][Ss]\$|\$|\d+(?:[.,]\d+)*|[A-Za-z]+(?:'[A-Za-z]+)
 _TERMS: dict[str, str | None] = {}
 _TERMS_MAX = 500_000
 _MISSING = "\x00"
+# Text -> its tokens, for the few thousand texts analysed last: a question analyses the passages it
+# takes feedback terms from and those it shows, and the same passages come back question after
+# question. Cleared when full.
+_TEXTS: dict[str, tuple[str, ...]] = {}
+_TEXTS_MAX = 4096
 
 
 def _term_of(raw: str) -> str | None:
@@ -224,6 +229,9 @@ def analyze(text: str) -> list[str]:
 
     Passages and questions must both go through this function so that they meet on the same terms.
     """
+    cached = _TEXTS.get(text)
+    if cached is not None:
+        return list(cached)
     folded = text.translate(_TRANSLATE)
     get = _TERMS.get
     out = []
@@ -233,6 +241,9 @@ def analyze(text: str) -> list[str]:
             term = _term_of(raw)
         if term is not None:
             out.append(term)
+    if len(_TEXTS) >= _TEXTS_MAX:
+        _TEXTS.clear()
+    _TEXTS[text] = tuple(out)
     return out
 
 
