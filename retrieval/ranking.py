@@ -27,6 +27,7 @@ Hits keep their passage's rank-bm25 score for the question's own words.
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -362,6 +363,7 @@ class BriefTerms:
         np.cumsum(counts, out=self.starts[1:])
         self._df: dict[str, int] = {}
         self._mark = np.zeros(briefs.n_briefs, dtype=bool)
+        self._mark_lock = threading.Lock()
         n = briefs.n_briefs
         self.avgdl = float(briefs.lengths.sum()) / n if n else 0.0
         # The idf floor of a term held by more than half the briefs: the passage index's mean
@@ -380,35 +382,52 @@ class BriefTerms:
         value = 0
         if tid is not None:
             # Each brief holding the term is flagged once; counting the flags is one pass over
-            # a byte per brief, not a sort of the postings' owners.
-            mark = self._mark
-            flagged: list[IntArray] = []
-            titles_here = briefs.titles is None  # else titles come from the map, not the index
-            for seg in index.segments:
-                if tid >= seg.n_terms:
-                    continue
-                kinds = [(seg.offsets, seg.docs)]
-                if titles_here:
-                    kinds.append((seg.title_offsets, seg.title_docs))
-                for offsets, docs in kinds:
-                    start, end = int(offsets[tid]), int(offsets[tid + 1])
-                    if start < end:
-                        owners = briefs.brief_of[docs[start:end]]
-                        owners = owners[owners >= 0]
-                        mark[owners] = True
-                        flagged.append(owners)
-            if briefs.titles is not None:
-                title = briefs.titles.get(term)
-                if title is not None:
-                    mark[title[0]] = True
-                    flagged.append(title[0])
-            if flagged:
-                value = int(np.count_nonzero(mark))
-                for owners in flagged:
-                    mark[owners] = False
+            # a byte per brief, not a sort of the postings' owners. The flags are this object's
+            # while no other thread uses them, else a fresh set.
+            shared = self._mark_lock.acquire(blocking=False)
+            try:
+                mark = self._mark if shared else np.zeros(briefs.n_briefs, dtype=bool)
+                value = self._flagged(tid, term, mark)
+            except BaseException:
+                mark.fill(False)  # flags left behind would count in the next term
+                raise
+            finally:
+                if shared:
+                    self._mark_lock.release()
         if len(self._df) > 100_000:
             self._df.clear()
         self._df[term] = value
+        return value
+
+    def _flagged(self, tid: int, term: str, mark: npt.NDArray[np.bool_]) -> int:
+        """Return how many briefs hold term ``tid``, flagging them in ``mark`` (all False, and
+        left so)."""
+        briefs, index = self.briefs, self.index
+        flagged: list[IntArray] = []
+        titles_here = briefs.titles is None  # else titles come from the map, not the index
+        for seg in index.segments:
+            if tid >= seg.n_terms:
+                continue
+            kinds = [(seg.offsets, seg.docs)]
+            if titles_here:
+                kinds.append((seg.title_offsets, seg.title_docs))
+            for offsets, docs in kinds:
+                start, end = int(offsets[tid]), int(offsets[tid + 1])
+                if start < end:
+                    owners = briefs.brief_of[docs[start:end]]
+                    owners = owners[owners >= 0]
+                    mark[owners] = True
+                    flagged.append(owners)
+        if briefs.titles is not None:
+            title = briefs.titles.get(term)
+            if title is not None:
+                mark[title[0]] = True
+                flagged.append(title[0])
+        if not flagged:
+            return 0
+        value = int(np.count_nonzero(mark))
+        for owners in flagged:
+            mark[owners] = False
         return value
 
     def spans(self, chosen: IntArray) -> tuple[IntArray, IntArray]:

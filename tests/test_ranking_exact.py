@@ -136,3 +136,18 @@ def test_reranking_the_top_equals_reranking_everything_and_keeps_rank_bm25_score
         at = {pid: i for i, pid in enumerate(ids)}
         for position, score in zip(top[0], top[2], strict=True):
             assert score == pytest.approx(expected[at[int(index.ids[position])]], rel=1e-9)
+
+
+def test_brief_document_frequencies_counted_in_many_threads_at_once_are_right(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    index, _, _, _ = grown_archive(3, monkeypatch)
+    briefs = BriefMap.build(index)
+    terms = sorted(index.vocab)
+    expected = [BriefTerms(index, briefs).df(t) for t in terms]
+    for _ in range(20):
+        shared = BriefTerms(index, briefs)  # nothing cached: every term counted, concurrently
+        with ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(shared.df, terms)) == expected
