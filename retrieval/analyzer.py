@@ -185,7 +185,7 @@ _ASCII_RE = re.compile(r"\b[Uu][Ss]\$|\$|\d+(?:[.,]\d+)*|[A-Za-z]+(?:'[A-Za-z]+)
 # ever matched as one kind (the kinds share no character class), so the term is a function of the
 # string alone and is worked out once per distinct spelling. Bounded: cleared when full.
 _TERMS: dict[str, str | None] = {}
-_TERMS_MAX = 500_000
+_TERMS_MAX = 200_000
 _MISSING = "\x00"
 # Text -> its tokens, for the few thousand texts analysed last: a question analyses the passages it
 # takes feedback terms from and those it shows, and the same passages come back question after
