@@ -14,11 +14,20 @@ from bot.audit import audit_lines
 from bot.config import normalize_subject
 from bot.conversation import usage
 from bot.digest import DIGEST_KEY, DigestService
-from bot.handlers import Context, send_html, services
+from bot.handlers import Context, send_html, services, shorten
 from bot.render import escape
 from retrieval.subscriptions import Subscription
 
 logger = logging.getLogger(__name__)
+
+MAX_TELEGRAM_ID = 2**52 - 1
+"""Telegram's user and chat ids "have at most 52 significant bits" (Bot API, ``User.id``);
+a supergroup's id is -100 followed by the group's number, well within that."""
+
+
+def id_in_range(subject: str) -> bool:
+    """Return whether the numeric ``subject`` (a user or chat id) is within Telegram's range."""
+    return 0 < abs(int(subject)) <= MAX_TELEGRAM_ID
 
 
 async def _admin_only(update: Update, context: Context) -> bool:
@@ -45,8 +54,17 @@ async def _set_access(update: Update, context: Context, allowed: bool) -> None:
     subjects = [normalize_subject(r) for r in raw]
     if not raw or None in subjects:
         bad = next((r for r, s in zip(raw, subjects, strict=True) if s is None), None)
-        what = f"{bad!r} is not a user id, chat id or @username. " if bad else ""
+        what = f"{shorten(bad, 40)!r} is not a user id, chat id or @username. " if bad else ""
         await message.reply_text(escape(f"{what}{usage(command)}"))
+        return
+    huge = next((s for s in subjects if s and not s.startswith("@") and not id_in_range(s)), None)
+    if huge is not None:
+        await message.reply_text(
+            escape(
+                f"{shorten(huge, 40)} is not a Telegram id: ids have at most "
+                f"{len(str(MAX_TELEGRAM_ID))} digits. {usage(command)}"
+            )
+        )
         return
     was_open = svc.access.is_open
     for subject in subjects:
@@ -90,7 +108,8 @@ async def stats(update: Update, context: Context) -> None:
     svc = services(context)
     data = await svc.run(svc.questions.stats)
     lines = [
-        f"Questions: {data['questions']} from {data['users']} people; "
+        f"Questions: {data['questions']} from {data['users']} "
+        f"{'person' if data['users'] == 1 else 'people'}; "
         f"{data['unanswered']} found nothing.",
         f"Feedback: {data['helpful']} 👍, {data['unhelpful']} 👎.",
     ]

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -38,6 +40,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot import (
     admin,
@@ -52,6 +55,8 @@ from bot.access import AccessList, RateLimiter
 from bot.config import Settings
 from bot.conversation import COMMANDS, Conversation
 from bot.handlers import SERVICES_KEY, BotServices
+from bot.intake import JournalBot, JournalQueue, UpdateJournal
+from bot.ordering import ChatOrder
 from bot.questions import QuestionLog
 from retrieval.archive import Archive
 
@@ -62,7 +67,21 @@ App = Application[Any, Any, Any, Any, Any, Any]
 MAX_SEND_RETRIES = 5
 """How often a request that Telegram answered with 429 (RetryAfter) is retried before giving up."""
 REFRESH_SECONDS = 30
+PURGE_SECONDS = 3600
+"""How often answered updates older than a week are removed from the journal."""
 """How often the archive index is brought up to date with briefs ingested by other processes."""
+OVERALL_PERIOD_SECONDS = 0.55
+GROUP_PERIOD_SECONDS = 63.0
+"""Telegram allows a bot about 30 messages a second and 20 a minute in one group. The limiter
+counts when it lets a request go, Telegram when the request arrives, and requests bunch up on the
+way (new connections, a busy event loop): 15 per 0.55 s (27 a second, in bursts of at most 15)
+and 20 per 63 s per group keep a burst free of 429s."""
+SWITCH_INTERVAL_SECONDS = 0.0005
+"""How long the event loop may wait for the GIL held by a search (Python's default: 5 ms)."""
+CONNECTIONS = 64
+"""HTTP connections to the Bot API shared by the handlers running at once (one more polls)."""
+DRAIN_SECONDS = 20.0
+"""On SIGTERM, how long the updates in hand get to finish; systemd's TimeoutStopSec is 30 s."""
 ACCESS_GROUP = -1
 """Handler group of the access gate: it runs before every other handler."""
 
@@ -166,18 +185,35 @@ def build_application(settings: Settings, archive: Archive) -> App:
         # A reply whose question was deleted meanwhile is still sent, just not as a reply.
         allow_sending_without_reply=True,
     )
+    db = archive.store.db
+    journal = UpdateJournal(archive.store.path, db)
+    # The builder cannot make a bot of our own class, so the bot gets what the builder would give
+    # it: defaults, the rate limiter, a pool of connections for concurrent handlers.
+    bot = JournalBot(
+        journal,
+        token=settings.token,
+        base_url=settings.base_url,
+        base_file_url=settings.base_file_url,
+        defaults=defaults,
+        rate_limiter=AIORateLimiter(
+            overall_max_rate=15,
+            overall_time_period=OVERALL_PERIOD_SECONDS,
+            group_max_rate=20,
+            group_time_period=GROUP_PERIOD_SECONDS,
+            max_retries=MAX_SEND_RETRIES,
+        ),
+        request=HTTPXRequest(connection_pool_size=CONNECTIONS),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+    )
     application = (
         ApplicationBuilder()
-        .token(settings.token)
-        .base_url(settings.base_url)
-        .base_file_url(settings.base_file_url)
-        .defaults(defaults)
-        .rate_limiter(AIORateLimiter(max_retries=MAX_SEND_RETRIES))
+        .bot(bot)
+        .update_queue(JournalQueue(journal))
+        .concurrent_updates(ChatOrder(journal))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
-    db = archive.store.db
     application.bot_data[SERVICES_KEY] = BotServices(
         settings=settings,
         conversation=Conversation(archive, top=settings.top),
@@ -185,6 +221,7 @@ def build_application(settings: Settings, archive: Archive) -> App:
         limiter=RateLimiter(settings.rate_limit),
         questions=QuestionLog(db),
         executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefbot-db"),
+        journal=journal,
     )
     add_handlers(application, settings)
     return application
@@ -218,12 +255,8 @@ def add_handlers(application: App, settings: Settings) -> None:
         application.add_handler(CommandHandler(name, callback, filters=new_message))
     application.add_handlers(
         [
-            CallbackQueryHandler(buttons.more_button, pattern=r"^more:\d+$"),
-            CallbackQueryHandler(buttons.brief_button, pattern=r"^brief:\d+$"),
-            CallbackQueryHandler(buttons.vote_button, pattern=r"^vote:\d+:-?1$"),
-            CallbackQueryHandler(followup_handlers.alone_button, pattern=r"^alone:[0-9]{1,18}$"),
             CallbackQueryHandler(remove_handlers.remove_button, pattern=remove_handlers.PATTERN),
-            CallbackQueryHandler(buttons.stale_button),
+            CallbackQueryHandler(buttons.button),
             InlineQueryHandler(buttons.inline_query),
         ]
     )
@@ -261,16 +294,23 @@ async def post_init(application: App) -> None:
         application.job_queue.run_repeating(
             refresh_archive, interval=REFRESH_SECONDS, first=REFRESH_SECONDS, name="refresh"
         )
+        application.job_queue.run_repeating(
+            purge_journal, interval=PURGE_SECONDS, first=PURGE_SECONDS, name="purge-journal"
+        )
     for feature in FEATURES:
         if feature.on_startup is not None:
             await feature.on_startup(application)
+    # Updates received but not answered when the bot last stopped go first, before new ones.
+    if isinstance(application.update_queue, JournalQueue):
+        await application.update_queue.replay(application.bot)
     logger.info("Bot @%s is ready", application.bot.username)
 
 
 async def post_shutdown(application: App) -> None:
-    """Shutdown: finish the database thread's work and stop it."""
+    """Shutdown: finish the database threads' work and stop them."""
     svc: BotServices = application.bot_data[SERVICES_KEY]
     svc.executor.shutdown(wait=True)
+    svc.journal.close()
 
 
 async def refresh_archive(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -282,6 +322,11 @@ async def refresh_archive(context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = handlers.services(context)
     await svc.run(svc.conversation.archive.index)
     svc.limiter.forget_idle()
+
+
+async def purge_journal(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Forget updates answered a week ago (the journal keeps update ids and sent message ids)."""
+    await handlers.services(context).journal.purge()
 
 
 # -- running --------------------------------------------------------------------------------
@@ -326,23 +371,77 @@ def run_application(application: App, settings: Settings) -> None:
     """
     asyncio.run(check_token(settings))
     try:
-        if settings.webhook_url:
-            logger.info(
-                "Webhook mode: %s, listening on %s:%d",
-                settings.webhook_url,
-                settings.listen,
-                settings.port,
-            )
-            application.run_webhook(
-                listen=settings.listen,
-                port=settings.port,
-                url_path=settings.webhook_path,
-                webhook_url=settings.webhook_url,
-                secret_token=settings.secret_token,
-                allowed_updates=Update.ALL_TYPES,
-            )
-        else:
-            logger.info("Long polling %s", settings.api_url)
-            application.run_polling(allowed_updates=Update.ALL_TYPES)
+        asyncio.run(_run_until_signal(application, settings))
     except TelegramError as exc:
         raise start_error(exc, settings) from None
+
+
+async def _run_until_signal(application: App, settings: Settings) -> None:
+    # Searches hold the GIL on the database thread; by default the event loop waits up to 5 ms
+    # for it after every socket read or write, which adds up to seconds for a /help under load.
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await serve(application, settings, stop)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+async def serve(
+    application: App, settings: Settings, stop: asyncio.Event, drain_seconds: float = DRAIN_SECONDS
+) -> None:
+    """Take updates (long polling, or a webhook if configured) until ``stop`` is set, then stop.
+
+    What ``Application.run_polling`` does, with one change: on ``stop`` no update is started any
+    more, the ones in hand get ``drain_seconds`` to finish, and the rest stay recorded in the
+    journal to be answered on the next start, so the bot exits within systemd's stop timeout
+    whatever the queue holds.
+    """
+    updater = application.updater
+    if updater is None:
+        raise RuntimeError("the Application has no Updater")
+
+    def polling_error(exc: TelegramError) -> None:
+        application.create_task(application.process_error(update=None, error=exc))
+
+    try:
+        async with application:
+            if application.post_init:
+                await application.post_init(application)
+            await application.start()
+            if settings.webhook_url:
+                logger.info(
+                    "Webhook mode: %s, listening on %s:%d",
+                    settings.webhook_url,
+                    settings.listen,
+                    settings.port,
+                )
+                await updater.start_webhook(
+                    listen=settings.listen,
+                    port=settings.port,
+                    url_path=settings.webhook_path,
+                    webhook_url=settings.webhook_url,
+                    secret_token=settings.secret_token,
+                    allowed_updates=Update.ALL_TYPES,
+                )
+            else:
+                logger.info("Long polling %s", settings.api_url)
+                await updater.start_polling(
+                    allowed_updates=Update.ALL_TYPES, error_callback=polling_error
+                )
+            await stop.wait()
+            logger.info("Stopping: no new updates are taken")
+            await updater.stop()
+            processor = application.update_processor
+            if isinstance(processor, ChatOrder):
+                await processor.drain(drain_seconds)
+            await application.stop()
+            if application.post_stop:
+                await application.post_stop(application)
+    finally:
+        if application.post_shutdown:
+            await application.post_shutdown(application)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import re
+from dataclasses import dataclass
+
 from telegram import (
     InlineQueryResultArticle,
     InlineQueryResultsButton,
@@ -11,9 +16,15 @@ from telegram import (
 )
 
 from bot.conversation import Notice
+from bot.followup_handlers import alone_button
 from bot.handlers import Context, send_html, send_more, services, shorten, take_question
 from bot.render import hit_html, render_html
 
+logger = logging.getLogger(__name__)
+
+STALE = "This button no longer works; ask again."
+MAX_CALLBACK_BYTES = 64
+"""Telegram's limit on a button's callback data."""
 INLINE_RESULTS = 5
 INLINE_CACHE_SECONDS = 10
 INLINE_BUTTON_CHARS = 64
@@ -21,13 +32,70 @@ INLINE_OFF_HINT = "Inline sharing is off here: ask me in a chat"
 """All an inline query gets with ``BRIEFBOT_INLINE=off`` (a button, at most 64 characters)."""
 
 
-async def more_button(update: Update, context: Context) -> None:
+MAX_ID_DIGITS = 18
+"""Ids in button data have at most this many ASCII digits: any such number fits SQLite's 64-bit
+integers (the largest has 19 digits)."""
+_BUTTON_RE = re.compile(rf"(more|brief|vote|alone):([0-9]{{1,{MAX_ID_DIGITS}}})(?::(1|-1))?")
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button press as the bot's own buttons encode it: ``more:ID``, ``brief:ID``,
+    ``vote:ID:1``, ``vote:ID:-1`` or ``alone:ID`` (Ask on its own, ``bot.followup_handlers``)."""
+
+    action: str
+    id: int
+    vote: int = 0
+
+
+def parse_button(data: str | None) -> Button | None:
+    """Return the press encoded in ``data``, or None if it is not one of our buttons.
+
+    Clients send the data of real buttons only, but anyone can send any data: only ASCII digits,
+    at most ``MAX_ID_DIGITS`` of them, the known prefixes and nothing after (no newline) pass.
+    """
+    if not data or len(data) > MAX_CALLBACK_BYTES:
+        return None
+    m = _BUTTON_RE.fullmatch(data)
+    if m is None:
+        return None
+    action, number, vote = m.groups()
+    if (action == "vote") != (vote is not None):
+        return None
+    return Button(action, int(number), int(vote or 0))
+
+
+async def button(update: Update, context: Context) -> None:
+    """Any button press: parse its data strictly, then More, Full brief, a vote or Ask on its
+    own."""
+    query = update.callback_query
+    if query is None:
+        return
+    pressed = parse_button(query.data)
+    if pressed is None:
+        logger.info(
+            "Button data %r from user %s is not one of ours; answered as stale",
+            (query.data or "")[:80],
+            query.from_user.id,
+        )
+        await query.answer(STALE)
+    elif pressed.action == "more":
+        await more_button(update, context, pressed)
+    elif pressed.action == "brief":
+        await brief_button(update, context, pressed)
+    elif pressed.action == "alone":
+        await alone_button(update, context)
+    else:
+        await vote_button(update, context, pressed)
+
+
+async def more_button(update: Update, context: Context, pressed: Button) -> None:
     """ "More": the next passages for the question, as a new message under the answer."""
     query = update.callback_query
-    if query is None or query.data is None:
+    if query is None:
         return
     svc = services(context)
-    logged = await svc.run(svc.questions.get, int(query.data.split(":")[1]))
+    logged = await svc.run(svc.questions.get, pressed.id)
     if logged is None or not isinstance(query.message, Message):
         await query.answer("That answer is too old; ask the question again.")
         return
@@ -37,43 +105,36 @@ async def more_button(update: Update, context: Context) -> None:
     await query.answer(await send_more(update, context, logged, query.message))
 
 
-async def brief_button(update: Update, context: Context) -> None:
+async def brief_button(update: Update, context: Context, pressed: Button) -> None:
     """ "Full brief": the whole brief a quote came from, split if long."""
     query = update.callback_query
-    if query is None or query.data is None:
+    if query is None:
         return
     if not isinstance(query.message, Message):
         await query.answer("Open the chat with me to read the brief.")
         return
     svc = services(context)
-    reply = await svc.run(svc.conversation.brief_by_id, int(query.data.split(":")[1]))
+    reply = await svc.run(svc.conversation.brief_by_id, pressed.id)
     if isinstance(reply, Notice):
         await query.answer(reply.text, show_alert=True)
         return
     await query.answer()
-    await send_html(query.message, render_html(reply))
+    await send_html(query.message, await asyncio.to_thread(render_html, reply))
 
 
-async def vote_button(update: Update, context: Context) -> None:
+async def vote_button(update: Update, context: Context, pressed: Button) -> None:
     """👍/👎: store the vote with the question and the passages shown."""
     query = update.callback_query
     user = update.effective_user
-    if query is None or query.data is None or user is None:
+    if query is None or user is None:
         return
     svc = services(context)
-    _, question_id, vote = query.data.split(":")
-    logged = await svc.run(svc.questions.get, int(question_id))
+    logged = await svc.run(svc.questions.get, pressed.id)
     if logged is None:
         await query.answer("That answer is too old to rate.")
         return
-    await svc.run(svc.questions.add_feedback, logged, user.id, int(vote))
-    await query.answer("Thanks, noted 👍" if int(vote) > 0 else "Thanks, noted 👎")
-
-
-async def stale_button(update: Update, context: Context) -> None:
-    """Answer a button this version of the bot no longer knows."""
-    if update.callback_query:
-        await update.callback_query.answer("This button no longer works; ask again.")
+    await svc.run(svc.questions.add_feedback, logged, user.id, pressed.vote)
+    await query.answer("Thanks, noted 👍" if pressed.vote > 0 else "Thanks, noted 👎")
 
 
 # -- inline mode --------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from retrieval.check import (
     extract_names,
     name_term_held,
 )
-from retrieval.errors import RetrievalError
+from retrieval.errors import BriefNotFoundError, RetrievalError
 from retrieval.followup import reading
 from retrieval.query import parse_question
 from retrieval.sentences import split_sentences
@@ -460,6 +460,10 @@ class Conversation:
             return Notice(usage("brief"))
         try:
             return BriefReply(self.archive.briefs(*parsed))
+        except BriefNotFoundError as exc:
+            # The library points at the command line ('briefbot stats'); a chat has /sources.
+            what = str(exc).split("; see ", 1)[0]
+            return Notice(_sentence(f"{what}; /sources shows what the archive holds"))
         except RetrievalError as exc:
             return Notice(_sentence(str(exc)))
 

@@ -3,6 +3,7 @@ uploads of brief files. The work is done by ``bot.digest.DigestService`` and the
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -173,7 +174,8 @@ async def unwatch(update: Update, context: Context) -> None:
     if message is None or chat is None:
         return
     arg = _args(message)
-    if not arg.isdigit():
+    # ASCII digits only: str.isdigit() also takes "²", which int() then refuses.
+    if not re.fullmatch(r"[0-9]{1,6}", arg):
         await reply(message, usage("unwatch"))
         return
     service = digest_service(context.application)
@@ -244,7 +246,9 @@ async def upload(update: Update, context: Context) -> None:
         )
         return
     document = message.document
-    name = Path(document.file_name or "document").name
+    # The name as the sender gave it (shown escaped): Path().name would cut "<b>x</b>.txt" at
+    # the "/" of "</b>". The file is never written under this name.
+    name = document.file_name or "document"
     if Path(name).suffix.lower() not in UPLOAD_SUFFIXES:
         await reply(
             message,

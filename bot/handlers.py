@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -29,6 +30,7 @@ from telegram.constants import ChatAction, ChatType, MessageEntityType
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 
+from bot import more_pages
 from bot.access import AccessList, RateLimiter, Verdict, Who
 from bot.config import Settings
 from bot.conversation import (
@@ -43,6 +45,7 @@ from bot.conversation import (
     usage,
 )
 from bot.followups import Followups, alone_data, asked_from
+from bot.intake import UpdateJournal
 from bot.questions import LoggedQuestion, QuestionLog
 from bot.render import escape, render_html
 
@@ -52,6 +55,10 @@ T = TypeVar("T")
 Context = ContextTypes.DEFAULT_TYPE
 
 SERVICES_KEY = "briefbot"
+TYPING_AFTER_SECONDS = 1.0
+"""Show "typing…" only when an answer takes longer than this (each action is a call that counts
+against Telegram's limits: 20 a minute in a group)."""
+ALREADY_MORE = "I already sent the next passages for that answer; scroll down to them."
 SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again in a moment."
 GROUPS = (ChatType.GROUP, ChatType.SUPERGROUP)
 
@@ -66,6 +73,7 @@ class BotServices:
     limiter: RateLimiter
     questions: QuestionLog
     executor: ThreadPoolExecutor
+    journal: UpdateJournal
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Return ``fn(*args, **kwargs)``, run on the database thread."""
@@ -307,7 +315,9 @@ async def deliver(
         if hits or reply.context:
             markup = answer_keyboard(question_id, reply)
     group = target.chat.type in GROUPS
-    sent = await send_html(target, render_html(reply), markup=markup, quote=group)
+    # Rendering is pure CPU work: off the event loop, so other chats' updates go on meanwhile.
+    chunks = await asyncio.to_thread(render_html, reply)
+    sent = await send_html(target, chunks, markup=markup, quote=group)
     if question_id is not None:
         await svc.run(
             Followups(svc.questions.db).remember,
@@ -350,12 +360,14 @@ async def answer_question(
     message = update.effective_message
     if message is None:
         return
+    # Telegram clients send what the keyboard typed: "é" may come as "e" plus a combining accent.
+    # NFC joins the pair, so a question's length is counted in the characters the asker sees.
+    question = unicodedata.normalize("NFC", question)
     if not question.strip():
         await message.reply_text(escape(usage(kind)))
         return
     if not await take_question(update, context):
         return
-    await message.reply_chat_action(ChatAction.TYPING)
     svc = services(context)
     # A reply to an answer, or a private message soon after one, may continue its question.
     asked = asked_from(message, context.bot.id)
@@ -364,8 +376,21 @@ async def answer_question(
         followups = Followups(svc.questions.db)
         earlier = await svc.run(followups.earlier, asked, svc.settings.followup_minutes)
     run = svc.conversation.follow_check if kind == "check" else svc.conversation.follow
-    reply = await svc.run(run, question, earlier)
+    reply = await with_typing(message, svc.run(run, question, earlier))
     await deliver(update, context, reply, kind=kind, question=question, target=message)
+
+
+async def with_typing(message: Message, work: Awaitable[T]) -> T:
+    """Return the result of ``work``; if it takes longer than ``TYPING_AFTER_SECONDS``, show
+    "typing…" in the message's chat meanwhile."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=TYPING_AFTER_SECONDS)
+    if not done:
+        try:
+            await message.reply_chat_action(ChatAction.TYPING)
+        except TelegramError as exc:  # only a courtesy: the answer still goes out
+            logger.warning("Could not show typing in chat %s: %s", message.chat_id, exc)
+    return await task
 
 
 def shorten(text: str, limit: int) -> str:
@@ -375,14 +400,19 @@ def shorten(text: str, limit: int) -> str:
     return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
-def _command_args(message: Message) -> str:
-    """Return the text after the command ("/ask@bot  why?" -> "why?"), or the text of the
-    message replied to when the command stands alone."""
+def _command_args(message: Message, bot_id: int) -> str:
+    """Return the text after the command ("/ask@bot  why?" -> "why?"), or, when the command
+    stands alone, the text of the message it replies to if someone else wrote that message (not
+    the asker, not the bot: an answer of ours is no question)."""
     parts = (message.text or "").split(None, 1)
     args = parts[1].strip() if len(parts) > 1 else ""
-    if not args and message.reply_to_message and message.reply_to_message.text:
-        args = message.reply_to_message.text.strip()
-    return args
+    reply = message.reply_to_message
+    if args or reply is None or not reply.text or reply.from_user is None:
+        return args
+    asker = message.from_user.id if message.from_user else None
+    if reply.from_user.id in (bot_id, asker):
+        return ""
+    return reply.text.strip()
 
 
 # -- commands -----------------------------------------------------------------------------
@@ -423,16 +453,29 @@ async def help_command(update: Update, context: Context) -> None:
 
 async def ask(update: Update, context: Context) -> None:
     """/ask QUESTION (or /ask in reply to a message): quote the passages that answer it."""
-    if update.effective_message:
-        await answer_question(update, context, _command_args(update.effective_message))
+    await _ask_or_check(update, context, "ask")
 
 
 async def check(update: Update, context: Context) -> None:
     """/check CLAIM: the passages that bear on the claim and what they hold of its facts."""
+    await _ask_or_check(update, context, "check")
+
+
+async def _ask_or_check(update: Update, context: Context, kind: str) -> None:
     message = update.effective_message
     if message is None:
         return
-    await answer_question(update, context, _command_args(message), kind="check")
+    args = _command_args(message, context.bot.id)
+    reply = message.reply_to_message
+    if not args and reply and reply.from_user and reply.from_user.id == context.bot.id:
+        await message.reply_text(
+            escape(
+                f"Write the {'question' if kind == 'ask' else 'claim'} after /{kind}: my own "
+                f"answers are not questions. {usage(kind)}"
+            )
+        )
+        return
+    await answer_question(update, context, args, kind=kind)
 
 
 async def brief(update: Update, context: Context) -> None:
@@ -440,10 +483,11 @@ async def brief(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None:
         return
-    await message.reply_chat_action(ChatAction.TYPING)
     svc = services(context)
-    reply = await svc.run(svc.conversation.brief, _command_args(message))
-    await send_html(message, render_html(reply), quote=message.chat.type in GROUPS)
+    args = _command_args(message, context.bot.id)
+    reply = await with_typing(message, svc.run(svc.conversation.brief, args))
+    chunks = await asyncio.to_thread(render_html, reply)
+    await send_html(message, chunks, quote=message.chat.type in GROUPS)
 
 
 async def sources(update: Update, context: Context) -> None:
@@ -490,7 +534,10 @@ async def unknown_command(update: Update, context: Context) -> None:
         return
     word = message.text.split(None, 1)[0]
     name, _, target = word.partition("@")
-    if message.chat.type != ChatType.PRIVATE and target.lower() != context.bot.username.lower():
+    ours = target.lower() == context.bot.username.lower()
+    if (target and not ours) or (message.chat.type != ChatType.PRIVATE and not ours):
+        # "/ask@OtherBot" is for another bot, in a private chat too: not ours to answer.
+        logger.info("Ignored %s: a command for another bot", shorten(word, 80))
         return
     await message.reply_text(escape(f"I don't know {name}. /help lists what I can do."))
 
@@ -513,17 +560,33 @@ async def send_more(
     send nothing and return the line that says why."""
     svc = services(context)
     offset = logged.offset + svc.conversation.top
-    reply = await svc.run(
-        svc.conversation.ask, logged.question, offset=offset, context=logged.context
-    )
-    if isinstance(reply, Notice):
-        return reply.text
-    if not reply.answer.found:
-        return reply.answer.message or NO_MORE
-    await deliver(
-        update, context, reply, kind="more", question=logged.question, target=target, offset=offset
-    )
-    return None
+    if not await svc.run(more_pages.claim, svc.questions.db, logged.id, update.update_id):
+        return ALREADY_MORE
+    try:
+        reply = await svc.run(
+            svc.conversation.ask, logged.question, offset=offset, context=logged.context
+        )
+        if isinstance(reply, Notice):
+            line: str | None = reply.text
+        elif not reply.answer.found:
+            line = reply.answer.message or NO_MORE
+        else:
+            await deliver(
+                update,
+                context,
+                reply,
+                kind="more",
+                question=logged.question,
+                target=target,
+                offset=offset,
+            )
+            return None
+    except Exception:
+        # Not sent: a later press may try again.
+        await svc.run(more_pages.release, svc.questions.db, logged.id, update.update_id)
+        raise
+    await svc.run(more_pages.release, svc.questions.db, logged.id, update.update_id)
+    return line
 
 
 async def more_text(update: Update, context: Context) -> None:
@@ -538,8 +601,7 @@ async def more_text(update: Update, context: Context) -> None:
         return
     if not await take_question(update, context):
         return
-    await message.reply_chat_action(ChatAction.TYPING)
-    line = await send_more(update, context, logged, message)
+    line = await with_typing(message, send_more(update, context, logged, message))
     if line:
         await message.reply_text(escape(line))
 

@@ -9,12 +9,14 @@ the button; a button pressed after a restart (or twice) says it has expired.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
+from bot import buttons
 from bot.admin import _admin_only
 from bot.config import Settings
 from bot.conversation import usage
@@ -92,7 +94,11 @@ async def remove_button(update: Update, context: Context) -> None:
     """The confirmation button of /remove: remove the listed briefs, or cancel."""
     query = update.callback_query
     user = update.effective_user
-    if query is None or query.data is None or user is None:
+    if query is None or user is None:
+        return
+    if query.data is None or not re.fullmatch(PATTERN, query.data):
+        # python-telegram-bot hands a press with empty data to every pattern: not ours.
+        await buttons.button(update, context)
         return
     svc = services(context)
     if not svc.access.is_admin(user.id):

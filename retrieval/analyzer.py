@@ -173,17 +173,53 @@ def _term(kind: str, raw: str) -> str | None:
     return _stem(word)
 
 
+# The whole match of ``_TOKEN_RE`` without its groups: ``findall`` then returns plain strings.
+_FLAT_RE = re.compile(
+    _TOKEN_RE.pattern.replace("?P<usd>", "?:").replace("?P<num>", "?:").replace("?P<word>", "?:"),
+    re.IGNORECASE,
+)
+# The same matches over ASCII text, where a letter is [A-Za-z], a digit [0-9] and a word character
+# [A-Za-z0-9_] under either reading; ASCII classes make the regex about twice as fast.
+_ASCII_RE = re.compile(r"\b[Uu][Ss]\$|\$|\d+(?:[.,]\d+)*|[A-Za-z]+(?:'[A-Za-z]+)*", re.ASCII)
+# Raw token (as matched, before NFKC) -> its term, or None for a stopword. A raw string is only
+# ever matched as one kind (the kinds share no character class), so the term is a function of the
+# string alone and is worked out once per distinct spelling. Bounded: cleared when full.
+_TERMS: dict[str, str | None] = {}
+_TERMS_MAX = 200_000
+_MISSING = "\x00"
+# Text -> its tokens, for the few thousand texts analysed last: a question analyses the passages it
+# takes feedback terms from and those it shows, and the same passages come back question after
+# question. Cleared when full.
+_TEXTS: dict[str, tuple[str, ...]] = {}
+_TEXTS_MAX = 4096
+
+
+def _term_of(raw: str) -> str | None:
+    """Return the index term of one raw token as ``_TOKEN_RE`` matched it (None: a stopword)."""
+    try:
+        return _TERMS[raw]
+    except KeyError:
+        pass
+    match = _TOKEN_RE.fullmatch(raw)
+    kind = (match.lastgroup if match is not None else None) or "word"
+    term = _term(kind, raw if raw.isascii() else unicodedata.normalize("NFKC", raw))
+    if len(_TERMS) >= _TERMS_MAX:
+        _TERMS.clear()
+    _TERMS[raw] = term
+    return term
+
+
 def _iter_tokens(text: str) -> Iterator[tuple[str, int, int]]:
     # Translation is one-to-one per character, so offsets in the translated text are offsets in
     # the original. NFKC can change lengths (ligatures, full-width forms); those are rare in briefs
     # and handled by normalising each match's text separately.
     folded = text.translate(_TRANSLATE)
-    for match in _TOKEN_RE.finditer(folded):
-        kind = match.lastgroup or "word"
+    get = _TERMS.get
+    for match in (_ASCII_RE if folded.isascii() else _TOKEN_RE).finditer(folded):
         raw = match.group()
-        if not raw.isascii():
-            raw = unicodedata.normalize("NFKC", raw)
-        term = _term(kind, raw)
+        term = get(raw, _MISSING)
+        if term is _MISSING:
+            term = _term_of(raw)
         if term is not None:
             yield term, match.start(), match.end()
 
@@ -193,7 +229,22 @@ def analyze(text: str) -> list[str]:
 
     Passages and questions must both go through this function so that they meet on the same terms.
     """
-    return [term for term, _, _ in _iter_tokens(text)]
+    cached = _TEXTS.get(text)
+    if cached is not None:
+        return list(cached)
+    folded = text.translate(_TRANSLATE)
+    get = _TERMS.get
+    out = []
+    for raw in (_ASCII_RE if folded.isascii() else _FLAT_RE).findall(folded):
+        term = get(raw, _MISSING)
+        if term is _MISSING:
+            term = _term_of(raw)
+        if term is not None:
+            out.append(term)
+    if len(_TEXTS) >= _TEXTS_MAX:
+        _TEXTS.clear()
+    _TEXTS[text] = tuple(out)
+    return out
 
 
 def analyze_spans(text: str) -> list[tuple[str, int, int]]:

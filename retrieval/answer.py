@@ -10,7 +10,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from retrieval.analyzer import analyze_spans
+from retrieval.analyzer import analyze, analyze_spans
 from retrieval.sentences import split_sentences
 
 NOT_FOUND = "Nothing in the archive matches that question."
@@ -262,7 +262,7 @@ def best_sentences(
     bonus = 2.0 * sum(weights.values()) / len(weights) if weights else 0.0
     scored = []
     for s, e in spans:
-        terms = {t for t, _, _ in analyze_spans(text[s:e]) if t in weights}
+        terms = {t for t in analyze(text[s:e]) if t in weights}
         score = sum(weights[t] for t in terms)
         if kind and score > 0 and _gives(text[s:e], kind, asked):
             score += bonus

@@ -432,6 +432,53 @@ def m004_repair_out_of_range_numbers(db: Database) -> None:
         db.execute(f"UPDATE briefs SET {col} = NULL WHERE {bad.format(col=col)}")
 
 
+# -- the bot's update journal (issue 16) --------------------------------------------------------
+
+
+@migrations()
+def m015_create_update_journal(db: Database) -> None:
+    """Create ``bot_updates`` (every Telegram update, recorded before Telegram is told it was
+    received), ``bot_update_sends`` (the messages sent in answer to each) and ``bot_more_pages``
+    (which answer's "More" page was sent, by which update)."""
+    # status 'received' -> 'done' once its answer was sent; after a crash every 'received' row is
+    # answered again, and bot_update_sends says which of its messages Telegram already has.
+    db.execute(
+        """
+        CREATE TABLE bot_updates (
+            update_id INTEGER PRIMARY KEY,
+            status TEXT NOT NULL CHECK (status IN ('received', 'done')),
+            chat_id INTEGER,
+            payload TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            done_at TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    db.table("bot_updates").create_index(["status"])
+    db.execute(
+        """
+        CREATE TABLE bot_update_sends (
+            update_id INTEGER NOT NULL REFERENCES bot_updates(update_id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            chat_id INTEGER NOT NULL,
+            message_id INTEGER NOT NULL,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (update_id, seq)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE bot_more_pages (
+            question_id INTEGER PRIMARY KEY,
+            update_id INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+
+
 # -- brief identity by where it came from (issue 10) --------------------------------------------
 
 

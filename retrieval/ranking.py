@@ -27,6 +27,7 @@ Hits keep their passage's rank-bm25 score for the question's own words.
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from retrieval.index import Allowed, BM25Index
+from retrieval.segments import Segment
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -277,21 +279,68 @@ def tf_at(index: BM25Index, term: str, positions: IntArray) -> FloatArray:
 
     Costs a binary search per position in the term's postings, not a pass over them.
     """
-    out = np.zeros(len(positions), dtype=np.float64)
-    tid = index.vocab.get(term)
-    if tid is None or not len(positions):
+    return TfTable(index, positions).row(term)
+
+
+class TfTable:
+    """Term frequencies at a few ascending positions, looked up per term and kept.
+
+    Each segment's share of the positions is found once; a term then costs one binary search
+    per position in that segment's postings of it (``docs`` searched as stored, int32, so nothing
+    is copied). ``title_row`` gives the same over the title postings.
+    """
+
+    def __init__(self, index: BM25Index, positions: IntArray):
+        self.index = index
+        self.n = len(positions)
+        keys = np.asarray(positions, dtype=np.int64)
+        self.positions = keys
+        self.parts: list[tuple[Segment, int, int, npt.NDArray[np.int32]]] = []
+        for seg in index.segments:
+            lo, hi = np.searchsorted(keys, (seg.first, seg.end)).tolist()
+            if lo < hi:
+                self.parts.append((seg, lo, hi, keys[lo:hi].astype(np.int32)))
+        self._rows: dict[str, FloatArray] = {}
+
+    def row(self, term: str) -> FloatArray:
+        """Return the frequency of ``term`` at each position (a view: do not write to it)."""
+        got = self._rows.get(term)
+        if got is None:
+            got = self._rows[term] = self._lookup(term, title=False)
+        return got
+
+    def rows(self, terms: Sequence[str]) -> FloatArray:
+        """Return the frequency of each term (a row each) at each position."""
+        if not terms:
+            return np.zeros((0, self.n), dtype=np.float64)
+        return np.stack([self.row(t) for t in terms])
+
+    def title_row(self, term: str) -> FloatArray:
+        """Return how often ``term`` is in the title filed at each position."""
+        return self._lookup(term, title=True)
+
+    def _lookup(self, term: str, *, title: bool) -> FloatArray:
+        out = np.zeros(self.n, dtype=np.float64)
+        tid = self.index.vocab.get(term)
+        if tid is None or not self.n:
+            return out
+        for seg, lo, hi, keys in self.parts:
+            if tid >= seg.n_terms:
+                continue
+            if title:
+                offsets, all_docs, all_tfs = seg.title_offsets, seg.title_docs, seg.title_tfs
+            else:
+                offsets, all_docs, all_tfs = seg.offsets, seg.docs, seg.tfs
+            start, end = int(offsets[tid]), int(offsets[tid + 1])
+            if start == end:
+                continue
+            docs = all_docs[start:end]
+            at = docs.searchsorted(keys)
+            at[at == end - start] = end - start - 1
+            found = docs[at] == keys
+            if found.any():
+                out[lo:hi][found] = all_tfs[start:end][at[found]]
         return out
-    for seg in index.segments:
-        if tid >= seg.n_terms:
-            continue
-        start, end = int(seg.offsets[tid]), int(seg.offsets[tid + 1])
-        if start == end:
-            continue
-        docs = seg.docs[start:end]
-        at = np.minimum(np.searchsorted(docs, positions), end - start - 1)
-        found = docs[at] == positions
-        out[found] += seg.tfs[start:end][at[found]]
-    return out
 
 
 class BriefTerms:
@@ -313,61 +362,164 @@ class BriefTerms:
         self.starts = np.zeros(briefs.n_briefs + 1, dtype=np.int64)
         np.cumsum(counts, out=self.starts[1:])
         self._df: dict[str, int] = {}
+        self._mark = np.zeros(briefs.n_briefs, dtype=bool)
+        self._mark_lock = threading.Lock()
+        n = briefs.n_briefs
+        self.avgdl = float(briefs.lengths.sum()) / n if n else 0.0
+        # The idf floor of a term held by more than half the briefs: the passage index's mean
+        # idf (a pass over the vocabulary, so once per index, not per question).
+        self.floor = (
+            index.params.epsilon * float(index.idf[index.df > 0].mean()) if len(index.df) else 0.0
+        )
 
     def df(self, term: str) -> int:
         """Return how many briefs hold ``term`` in a live passage or in their title."""
         cached = self._df.get(term)
         if cached is not None:
             return cached
-        pos, _ = term_postings(self.index, term)
-        owners = self.briefs.brief_of[pos]
-        owners = owners[owners >= 0]
-        title = self.briefs.title_counts(self.index, term)
-        if title is not None:
-            owners = np.concatenate([owners, title[0]])
-        value = len(np.unique(owners))
+        briefs, index = self.briefs, self.index
+        tid = index.vocab.get(term)
+        value = 0
+        if tid is not None:
+            # Each brief holding the term is flagged once; counting the flags is one pass over
+            # a byte per brief, not a sort of the postings' owners. The flags are this object's
+            # while no other thread uses them, else a fresh set.
+            shared = self._mark_lock.acquire(blocking=False)
+            try:
+                mark = self._mark if shared else np.zeros(briefs.n_briefs, dtype=bool)
+                value = self._flagged(tid, term, mark)
+            except BaseException:
+                mark.fill(False)  # flags left behind would count in the next term
+                raise
+            finally:
+                if shared:
+                    self._mark_lock.release()
         if len(self._df) > 100_000:
             self._df.clear()
         self._df[term] = value
         return value
 
-    def scores(self, weights: dict[str, float], chosen: IntArray) -> FloatArray:
+    def _flagged(self, tid: int, term: str, mark: npt.NDArray[np.bool_]) -> int:
+        """Return how many briefs hold term ``tid``, flagging them in ``mark`` (all False, and
+        left so)."""
+        briefs, index = self.briefs, self.index
+        flagged: list[IntArray] = []
+        titles_here = briefs.titles is None  # else titles come from the map, not the index
+        for seg in index.segments:
+            if tid >= seg.n_terms:
+                continue
+            kinds = [(seg.offsets, seg.docs)]
+            if titles_here:
+                kinds.append((seg.title_offsets, seg.title_docs))
+            for offsets, docs in kinds:
+                start, end = int(offsets[tid]), int(offsets[tid + 1])
+                if start < end:
+                    owners = briefs.brief_of[docs[start:end]]
+                    owners = owners[owners >= 0]
+                    mark[owners] = True
+                    flagged.append(owners)
+        if briefs.titles is not None:
+            title = briefs.titles.get(term)
+            if title is not None:
+                mark[title[0]] = True
+                flagged.append(title[0])
+        if not flagged:
+            return 0
+        value = int(np.count_nonzero(mark))
+        for owners in flagged:
+            mark[owners] = False
+        return value
+
+    def spans(self, chosen: IntArray) -> tuple[IntArray, IntArray]:
+        """Return the live positions of the briefs ``chosen`` (numbers, distinct), brief by brief,
+        and where each brief's run of them starts."""
+        firsts = self.starts[chosen]
+        sizes = self.starts[chosen + 1] - firsts
+        runs = np.zeros(len(chosen), dtype=np.int64)
+        np.cumsum(sizes[:-1], out=runs[1:])
+        total = int(runs[-1] + sizes[-1]) if len(chosen) else 0
+        at = np.arange(total, dtype=np.int64) + np.repeat(firsts - runs, sizes)
+        return self.members[at], runs
+
+    @staticmethod
+    def _sums(values: FloatArray, runs: IntArray, n_members: int) -> FloatArray:
+        """Return the sums of ``values`` (last axis) over each run (starts ``runs``; a run may be
+        empty)."""
+        if not n_members:
+            return np.zeros((*values.shape[:-1], len(runs)))
+        sums = np.add.reduceat(values, np.minimum(runs, n_members - 1), axis=-1)
+        ends = np.append(runs[1:], n_members)
+        empty = ends == runs
+        if empty.any():
+            sums[..., empty] = 0.0
+        return sums
+
+    def scores(
+        self,
+        weights: dict[str, float],
+        chosen: IntArray,
+        table: TfTable | None = None,
+        spans: tuple[IntArray, IntArray] | None = None,
+    ) -> FloatArray:
         """Return the BM25 score of each brief (numbers, distinct) in ``chosen`` for the weighted
-        terms, a brief counted as one document; equal to ``brief_scores`` at those briefs."""
+        terms, a brief counted as one document; equal to ``brief_scores`` at those briefs.
+
+        ``table`` may hold term frequencies already looked up at positions that include every
+        live position of those briefs (``spans``: ``spans(chosen)``, if already known).
+        """
         index, briefs = self.index, self.briefs
         k1, b = index.params.k1, index.params.b
         n = briefs.n_briefs
-        total = np.zeros(len(chosen), dtype=np.float64)
-        if n == 0 or not len(chosen):
-            return total
-        avgdl = float(briefs.lengths.sum()) / n
-        floor = (
-            index.params.epsilon * float(index.idf[index.df > 0].mean()) if len(index.df) else 0.0
-        )
-        sizes = self.starts[chosen + 1] - self.starts[chosen]
-        local = np.repeat(np.arange(len(chosen)), sizes)
-        spans = [self.members[self.starts[c] : self.starts[c + 1]] for c in chosen.tolist()]
-        positions = np.concatenate(spans) if spans else np.zeros(0, dtype=np.int64)
-        order = np.argsort(positions, kind="stable")
-        positions, local = positions[order], local[order]
+        if n == 0 or not len(chosen) or not weights:
+            return np.zeros(len(chosen), dtype=np.float64)
+        avgdl = self.avgdl
+        members, runs = spans if spans is not None else self.spans(chosen)
+        if table is None:
+            table = TfTable(index, np.unique(members))
+        columns = np.searchsorted(table.positions, members)
         lengths = briefs.lengths[chosen]
         norm = k1 * (1 - b + b * lengths / avgdl) if avgdl > 0 else k1 * (1 - b)
-        where = {int(c): i for i, c in enumerate(chosen.tolist())}
-        for term, weight in weights.items():
-            tf = np.bincount(local, weights=tf_at(index, term, positions), minlength=len(chosen))
-            title = briefs.title_counts(index, term)
-            if title is not None:
-                for brief, count in zip(title[0].tolist(), title[1].tolist(), strict=True):
-                    i = where.get(brief)
-                    if i is not None:
-                        tf[i] += count
-            if not tf.any():
-                continue
-            df = self.df(term)
-            idf = math.log(n - df + 0.5) - math.log(df + 0.5)
-            if idf < 0:
-                idf = floor
-            total += weight * idf * (tf * (k1 + 1) / (tf + norm))
+        terms = list(weights)
+        # A brief's frequency of a term: the sum over its passages (integers, so any order of
+        # addition gives the same float) plus its title's.
+        tf = self._sums(table.rows(terms)[:, columns], runs, len(members))
+        if briefs.titles is None:
+            # A title is filed under its brief's first passage: look it up where titles are.
+            titled = np.flatnonzero(index.title_len[members] > 0)
+            if len(titled):
+                where = members[titled]
+                ascending = np.argsort(where, kind="stable")
+                brief_at = (np.searchsorted(runs, titled, side="right") - 1)[ascending]
+                title_table = TfTable(index, where[ascending])
+                for row, term in enumerate(terms):
+                    counts = title_table.title_row(term)
+                    if counts.any():
+                        np.add.at(tf[row], brief_at, counts)
+        else:
+            order = np.argsort(chosen, kind="stable")
+            keys = chosen[order]
+            for row, term in enumerate(terms):
+                postings = briefs.titles.get(term)
+                if postings is not None:
+                    at = np.minimum(np.searchsorted(keys, postings[0]), len(keys) - 1)
+                    hit = keys[at] == postings[0]
+                    np.add.at(tf[row], order[at[hit]], postings[1][hit])
+        held = tf.any(axis=1)
+        if not held.any():
+            return np.zeros(len(chosen), dtype=np.float64)
+        rows = np.flatnonzero(held)
+        idf = np.empty(len(rows), dtype=np.float64)
+        for i, row in enumerate(rows.tolist()):
+            df = self.df(terms[row])
+            value = math.log(n - df + 0.5) - math.log(df + 0.5)
+            idf[i] = self.floor if value < 0 else value
+        scale = np.asarray([weights[terms[row]] for row in rows.tolist()]) * idf
+        f = tf[rows]
+        parts = scale[:, None] * (f * (k1 + 1) / (f + norm))
+        # Added term by term in the weights' order, as the sum term by term rounds.
+        total = np.zeros(len(chosen), dtype=np.float64)
+        for part in parts:
+            total += part
         return total
 
 
@@ -425,11 +577,36 @@ def rerank_top(
     positions = np.searchsorted(index.ids, id_arr)
     order = np.argsort(positions, kind="stable")
     sorted_pos = positions[order]
+    owners = stats.briefs.brief_of[positions]
+    chosen, back = np.unique(owners, return_inverse=True)
+    # Every term's frequency is looked up once, at the candidates and their briefs' passages.
+    spans = stats.spans(chosen)
+    table = TfTable(index, np.union1d(spans[0], sorted_pos))
+    at = np.searchsorted(table.positions, sorted_pos)
+    k1 = index.params.k1
+    norm = index.norm[sorted_pos]
+
+    def weighted_sum(weights: Mapping[str, float]) -> FloatArray:
+        """Return the sum over ``weights`` (in order) of weight times the term's rank-bm25 score
+        at the candidates (ascending)."""
+        terms = list(weights)
+        tf = table.rows(terms)[:, at]
+        out = np.zeros(len(sorted_pos), dtype=np.float64)
+        held = np.flatnonzero(tf.any(axis=1))
+        if not len(held):
+            return out
+        idf = np.asarray([index.term_idf(terms[i]) for i in held.tolist()])
+        weight = np.asarray([weights[terms[i]] for i in held.tolist()])
+        f = tf[held]
+        parts = weight[:, None] * (idf[:, None] * (f * (k1 + 1) / (f + norm)))
+        for part in parts:  # term by term, in order, as the sum rounds
+            out += part
+        return out
+
     first = own
     if aliases:
-        extra = np.zeros(len(ids), dtype=np.float64)
-        for term, weight in alias_weight.items():
-            extra[order] += weight * own_scores(index, [term], sorted_pos)
+        extra = np.empty(len(ids), dtype=np.float64)
+        extra[order] = weighted_sum(alias_weight)
         first = own + extra
     lead = np.lexsort((positions, -first))[:FEEDBACK_PASSAGES]
     fb_ids = [int(id_arr[i]) for i in lead]
@@ -438,18 +615,9 @@ def rerank_top(
         weights[term] *= FRAMING_WEIGHT
     for term, weight in alias_weight.items():
         weights[term] = weights.get(term, 0.0) + weight * FEEDBACK_ORIGINAL
-    k1 = index.params.k1
-    final_sorted = np.zeros(len(sorted_pos), dtype=np.float64)
-    for term, weight in weights.items():
-        tf = tf_at(index, term, sorted_pos)
-        if tf.any():
-            idf = index.term_idf(term)
-            final_sorted += weight * (idf * (tf * (k1 + 1) / (tf + index.norm[sorted_pos])))
-    final = np.empty_like(final_sorted)
-    final[order] = final_sorted
-    owners = stats.briefs.brief_of[positions]
-    chosen, back = np.unique(owners, return_inverse=True)
-    final += BRIEF_WEIGHT * stats.scores(weights, chosen)[back]
+    final = np.empty(len(ids), dtype=np.float64)
+    final[order] = weighted_sum(weights)
+    final += BRIEF_WEIGHT * stats.scores(weights, chosen, table, spans)[back]
     ranked = np.lexsort((positions, -final))
     return positions[ranked], final[ranked], own[ranked]
 

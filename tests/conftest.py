@@ -176,15 +176,29 @@ def start_bot(
 
 
 @pytest.fixture
-def settle(fake_telegram: FakeTelegram) -> Callable[[], Any]:
+def settle(fake_telegram: FakeTelegram, db_path: Path) -> Callable[[], Any]:
     """Return ``await settle()``: it returns once the bot has handled every update sent so far.
 
-    The bot handles updates one at a time, in order, so a /help from a bystander is answered
-    (with help or a refusal) only after everything sent before it; no sleeping.
+    Chats are answered side by side, so this waits until the bot's journal (``bot_updates``) has
+    every update queued so far marked done; no sleeping.
     """
 
-    async def settle() -> None:
-        user = fake_telegram.users.get(4_242) or fake_telegram.user(4_242, "Bystander")
-        await fake_telegram.wait_answers(user.send("/help"))
+    async def settle(timeout: float = 10.0) -> None:
+        wanted = set(fake_telegram.update_ids)
+
+        def all_done() -> bool:
+            if not wanted:
+                return True
+            conn = sqlite3.connect(db_path)
+            try:
+                done = {
+                    r[0]
+                    for r in conn.execute("SELECT update_id FROM bot_updates WHERE status = 'done'")
+                }
+            finally:
+                conn.close()
+            return wanted <= done
+
+        await fake_telegram.wait_for(all_done, timeout)
 
     return settle

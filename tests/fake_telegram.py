@@ -113,6 +113,9 @@ _DEFAULT_ALLOWED_UPDATES = frozenset(
         "removed_chat_boost",
     }
 )
+_FLOOD_METHODS = frozenset(
+    {"sendmessage", "senddocument", "editmessagetext", "editmessagereplymarkup", "sendchataction"}
+)
 _CHAT_ACTIONS = frozenset(
     {
         "typing",
@@ -1261,6 +1264,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = False
     block_on_close = True
     allow_reuse_address = True
+    request_queue_size = 128  # a bot with many connections open at once is not refused
 
     def __init__(self, address: tuple[str, int], fake: FakeTelegram) -> None:
         self.fake = fake
@@ -1367,6 +1371,11 @@ class FakeUser:
         """Press the inline button with ``callback_data`` on a bot message (as it is now)."""
         return self.fake._press(self, message, callback_data)
 
+    def press_forged(self, message: SentMessage | JSON, callback_data: str) -> JSON:
+        """Send a button press with ``callback_data`` that no button of the message holds, as a
+        modified client can (empty, malformed, huge numbers)."""
+        return self.fake._press(self, message, callback_data, forged=True)
+
     def inline(self, query: str, *, offset: str = "", chat_type: str = "sender") -> JSON:
         """Type ``@briefbot_test_bot <query>`` in a chat: queues an inline_query update."""
         return self.fake._inline(self, query, offset, chat_type)
@@ -1411,6 +1420,7 @@ class FakeTelegram:
         privacy_mode: bool = True,
         strict_chats: bool = True,
         strict_ampersand: bool = False,
+        flood_limits: bool = False,
     ) -> None:
         if not re.fullmatch(r"\d+:[\w-]+", token):
             raise ValueError(f"not a bot token: {token!r}")
@@ -1421,6 +1431,9 @@ class FakeTelegram:
         self.privacy_mode = privacy_mode
         self.strict_chats = strict_chats
         self.strict_ampersand = strict_ampersand
+        self.flood_limits = flood_limits
+        self.flood_refusals: list[Call] = []  # calls answered 429 by the flood limits
+        self._buckets: dict[int | None, tuple[float, float]] = {}
 
         self.calls: list[Call] = []
         self.sent: list[SentMessage] = []
@@ -1429,6 +1442,7 @@ class FakeTelegram:
         self.chat_actions: list[ChatAction] = []
         self.unknown_methods: list[str] = []
         self.server_errors: list[BaseException] = []
+        self.update_ids: list[int] = []  # every update queued, in order
         self.filtered_updates: list[JSON] = []  # not delivered because of group privacy mode
         self.chats: dict[int, FakeChat] = {}
         self.users: dict[int, FakeUser] = {}
@@ -1858,6 +1872,7 @@ class FakeTelegram:
     def _enqueue(self, kind: str, payload: JSON, chat_id: int | None) -> JSON:
         update_id = next(self._update_ids)
         update = {"update_id": update_id, kind: payload}
+        self.update_ids.append(update_id)
         if chat_id is not None:
             self._sent_mark[update_id] = (chat_id, len(self.sent))
         self._queue.append(_Queued(update, kind))
@@ -1934,14 +1949,21 @@ class FakeTelegram:
                 raise KeyError(f"no message {key[1]} in chat {key[0]}")
             return self.messages[key]
 
-    def _press(self, user: FakeUser, message: SentMessage | JSON, callback_data: str) -> JSON:
+    def _press(
+        self,
+        user: FakeUser,
+        message: SentMessage | JSON,
+        callback_data: str,
+        *,
+        forged: bool = False,
+    ) -> JSON:
         with self._cond:
             current = self._lookup_message(message, None)
             if current.get("from", {}).get("id") != self.bot_id:
                 raise ValueError("only the bot's messages have inline buttons to press")
             rows = (current.get("reply_markup") or {}).get("inline_keyboard") or []
             available = [b.get("callback_data") for row in rows for b in row]
-            if callback_data not in available:
+            if callback_data not in available and not forged:
                 raise ValueError(
                     f"message {current['message_id']} has no button with callback_data "
                     f"{callback_data!r}; it has {available!r}"
@@ -2048,6 +2070,8 @@ class FakeTelegram:
                 _LOGGER.warning("fake telegram: unknown method %s (answered 404)", method)
                 raise ApiError(404, "Not Found")
             delay = self._take_slow_rule(method)
+            if self.flood_limits and method.lower() in _FLOOD_METHODS:
+                self._check_flood(method, params)
         if delay:
             deadline = time.monotonic() + delay
             with self._cond:
@@ -2063,6 +2087,29 @@ class FakeTelegram:
             result = handler(params)
             self._cond.notify_all()
             return result
+
+    def _check_flood(self, method: str, params: JSON) -> None:
+        """Answer 429 like Telegram when the bot sends faster than its limits: about 30 messages
+        a second overall and 20 a minute in one group (token buckets of those sizes)."""
+        chat_id = params.get("chat_id")
+        keys: list[tuple[int | None, float, float]] = [(None, 30.0, 1.0)]
+        with contextlib.suppress(TypeError, ValueError):
+            if chat_id is not None and int(chat_id) < 0:
+                keys.append((int(chat_id), 20.0, 60.0))
+        now = time.monotonic()
+        for key, size, period in keys:
+            tokens, at = self._buckets.get(key, (size, now))
+            tokens = min(size, tokens + (now - at) * size / period)
+            if tokens < 1:
+                self.flood_refusals.append(Call(method, params))
+                retry = max(1, int((1 - tokens) * period / size + 0.999))
+                raise ApiError(
+                    429, f"Too Many Requests: retry after {retry}", {"retry_after": retry}
+                )
+            self._buckets[key] = (tokens, now)
+        for key, _, _ in keys:
+            tokens, at = self._buckets[key]
+            self._buckets[key] = (tokens - 1, at)
 
     def _take_fail_rule(self, method: str) -> _FailRule | None:
         for rule in self._fail_rules:

@@ -187,7 +187,7 @@ async def test_stats_counts_questions_unanswered_and_feedback(
         await fake_telegram.wait_answers(alice.send("/check US$5 million vanished"))
         [stats] = await fake_telegram.wait_answers(admin.send("/stats"))
     assert stats.plain_text == (
-        "Questions: 3 from 1 people; 1 found nothing.\n"
+        "Questions: 3 from 1 person; 1 found nothing.\n"
         "Feedback: 1 👍, 0 👎.\n"
         "Access: allowlist (BRIEFBOT_ALLOWED and /allow)\n"
         "Admins (BRIEFBOT_ADMINS): 1\n"

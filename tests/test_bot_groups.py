@@ -39,7 +39,7 @@ async def test_group_answers_only_messages_addressed_to_the_bot(
     assert "SOCAR" in (by_reply.plain_text or "")
     assert hint.plain_text == "Ask me after my name, e.g. @briefbot_test_bot who is Bazhenov?"
     typing = [a for a in fake_telegram.chat_actions if a.chat_id == GROUP]
-    assert typing and all(a.action == "typing" for a in typing)
+    assert not typing  # answers within a second spend none of the group's 20 calls a minute
 
 
 async def test_group_with_privacy_mode_gets_only_addressed_messages(

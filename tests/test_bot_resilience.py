@@ -11,6 +11,7 @@ import pytest
 from fake_telegram import FakeTelegram
 from telegram.error import InvalidToken
 
+from bot import handlers
 from bot.app import protect_secret, redact
 
 Start = Callable[..., Any]
@@ -78,3 +79,22 @@ def test_redact_replaces_every_protected_secret() -> None:
     assert (
         redact("url /bot987654:SECRETSECRETSECRETSECRETSECRETSECR/getMe") == "url /bot<token>/getMe"
     )
+
+
+async def test_a_failed_typing_indicator_does_not_cost_the_answer(
+    start_bot: Start,
+    fake_telegram: FakeTelegram,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(handlers, "TYPING_AFTER_SECONDS", 0.0)  # every answer counts as slow
+    async with start_bot():
+        alice = fake_telegram.user(1001, "Alice")
+        fake_telegram.fail_next("sendChatAction", 500)
+        [answer] = await fake_telegram.wait_answers(alice.send("Who fled abroad?"))
+        [second] = await fake_telegram.wait_answers(alice.send("Who fled abroad?"))
+    assert "Bazhenov" in (answer.plain_text or "")
+    assert "Bazhenov" in (second.plain_text or "")
+    assert [a.action for a in fake_telegram.chat_actions] == ["typing"]  # the second one
+    assert "Could not show typing in chat 1001" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dtm
 import html
 import json
@@ -551,3 +552,23 @@ def test_parse_markdown_v2() -> None:
         parse_markdown_v2("Done.")
     with pytest.raises(EntityParseError, match="Can't find end of Bold entity at byte offset 0"):
         parse_markdown_v2("*open")
+
+
+def test_flood_limits_answer_429_beyond_20_messages_a_minute_in_a_group() -> None:
+    with FakeTelegram(flood_limits=True) as fake:
+        fake.group(-100123, "Team")
+        bot = fake.app_builder().build().bot
+
+        async def send_21() -> list[str]:
+            async with bot:
+                errors = []
+                for n in range(21):
+                    try:
+                        await bot.send_message(-100123, f"message {n}")
+                    except RetryAfter as exc:
+                        errors.append(str(exc))
+                return errors
+
+        errors = asyncio.run(send_21())
+    assert len(errors) == 1 and "Flood control exceeded" in errors[0]
+    assert len(fake.flood_refusals) == 1

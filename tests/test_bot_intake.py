@@ -1,0 +1,54 @@
+"""The update journal on its own: what it keeps, what it forgets (issue 16)."""
+
+from __future__ import annotations
+
+from bot.intake import UpdateJournal
+from retrieval.store import Store
+
+
+async def test_journal_forgets_updates_answered_over_a_week_ago_and_keeps_the_rest(
+    store: Store,
+) -> None:
+    rows = [
+        (1, "done", "2020-01-01T00:00:00.000000+00:00"),
+        (2, "received", None),
+        (3, "done", "2999-01-01T00:00:00.000000+00:00"),
+    ]
+    with store.db.conn:
+        for update_id, status, done_at in rows:
+            store.db.execute(
+                "INSERT INTO bot_updates (update_id, status, payload, received_at, done_at) "
+                "VALUES (?, ?, '{}', '2020-01-01T00:00:00.000000+00:00', ?)",
+                [update_id, status, done_at],
+            )
+        store.db.execute(
+            "INSERT INTO bot_update_sends VALUES (1, 1, 1001, 7, '2020-01-01T00:00:00+00:00')"
+        )
+    journal = UpdateJournal(store.path, store.db)
+    try:
+        assert await journal.purge() == 1
+    finally:
+        journal.close()
+    left = [r[0] for r in store.db.execute("SELECT update_id FROM bot_updates ORDER BY 1")]
+    assert left == [2, 3]
+    assert not store.db.execute("SELECT * FROM bot_update_sends").fetchall()
+
+
+async def test_an_update_cut_short_too_often_is_given_up(store: Store) -> None:
+    with store.db.conn:
+        store.db.execute(
+            "INSERT INTO bot_updates (update_id, status, payload, received_at, attempts) "
+            "VALUES (5, 'received', '{\"update_id\": 5}', '2999-01-01T00:00:00+00:00', 3)"
+        )
+        store.db.execute(
+            "INSERT INTO bot_updates (update_id, status, payload, received_at, attempts) "
+            "VALUES (6, 'received', '{\"update_id\": 6}', '2999-01-01T00:00:00+00:00', 0)"
+        )
+    journal = UpdateJournal(store.path, store.db)
+    try:
+        pending = await journal.pending()
+    finally:
+        journal.close()
+    assert pending == [{"update_id": 6}]
+    status = dict(store.db.execute("SELECT update_id, status FROM bot_updates").fetchall())
+    assert status == {5: "done", 6: "received"}
