@@ -72,3 +72,18 @@ def test_preview_needs_a_numeric_chat_id(run_cli: Run) -> None:
     result = run_cli("digest", "preview", "alice")
     assert result.exit_code == 2
     assert "'alice' is not a valid integer" in result.output
+
+
+def test_a_removed_brief_leaves_the_digest(run_cli: Run, db_path: Path) -> None:
+    assert run_cli("ingest", str(BRIEF)).exit_code == 0
+    store = Store(db_path)
+    subs = SubscriptionStore(store)
+    subs.subscribe(42, dt.time(8), "Europe/Berlin")
+    subs.add_watch(42, "corruption")
+    store.close()
+    assert "Kazakh security chief" in run_cli("digest", "preview", "42").output
+    removed = run_cli("remove", "--yes", "Monitor", "4", "142")
+    assert removed.exit_code == 0, removed.output
+    out = run_cli("digest", "preview", "42").output
+    assert "Kazakh security chief" not in out
+    assert "Monitor, Vol. 4, Issue 142" not in out
