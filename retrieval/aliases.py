@@ -91,10 +91,6 @@ class Aliases:
                         out[term] = None
         return list(out)
 
-    def expand(self, terms: Sequence[str]) -> list[str]:
-        """Return the alias terms a question with ``terms`` asks for (see ``added``)."""
-        return self.added(terms)
-
     @staticmethod
     def held(term: str, held: set[str], matches: Sequence[Match]) -> bool:
         """Return whether ``held`` (a passage's terms) holds ``term`` in other words: all the

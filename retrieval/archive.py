@@ -191,8 +191,9 @@ class Archive:
         if not terms and not context:
             return Ranking(terms, [], [], "nothing_to_search")
         matches = self.aliases.matches(terms)
+        added = self.aliases.added(terms, matches)
         known = index.known_terms(terms)
-        alias_terms = index.known_terms(self.aliases.added(terms, matches))
+        alias_terms = index.known_terms(added)
         extra: dict[str, float] = dict.fromkeys(alias_terms, ALIAS_WEIGHT)
         for t in index.known_terms(list(context)):
             extra.setdefault(t, context[t])
@@ -214,12 +215,12 @@ class Archive:
             tokens_of=tokens_of,
             allowed=self._allowed(filters, index),
             depth=max(RERANK_DEPTH, offset + k),
-            aliases=extra if context else alias_terms,
+            aliases=extra,
         )
         if not len(positions):
             return Ranking(terms, known, [], "no_match")
         if "date" in index.columns:
-            year_terms = [*terms, *self.aliases.added(terms, matches)]
+            year_terms = [*terms, *added]
             dates = list(index.columns["date"][positions])
             final = np.add(final, date_bonus(year_terms, dates, idf))
             if context:

@@ -64,8 +64,6 @@ FRAMING = frozenset(
         "know",
         "get",
         "got",
-        "mani",
-        "much",
     }
 )
 FRAMING_WEIGHT = 0.3
@@ -632,7 +630,9 @@ def coverage(
 
     ``also(term, held)`` may say that ``held`` holds a term in other words (an alias).
     """
-    distinct = set(terms)
+    # Summed in a fixed order: a set's order follows string hashing, which differs from one
+    # process to the next, and the last bits of the sum decide cases right at the threshold.
+    distinct = sorted(set(terms))
     total = sum(max(idf(t), 0.0) for t in distinct)
     if total <= 0:
         return 1.0

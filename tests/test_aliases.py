@@ -20,28 +20,28 @@ Run = Callable[..., Result]
 
 def test_a_group_asks_for_every_other_name() -> None:
     aliases = parse_aliases(["prime minister | premier  # offices"], "t.txt")
-    assert aliases.expand(analyze("who is the premier")) == ["prime", "minist"]
-    assert aliases.expand(analyze("the prime minister resigned")) == ["premier"]
+    assert aliases.added(analyze("who is the premier")) == ["prime", "minist"]
+    assert aliases.added(analyze("the prime minister resigned")) == ["premier"]
 
 
 def test_a_one_way_rule_does_not_ask_back() -> None:
     aliases = parse_aliases(["Fund => IMF | International Monetary Fund"], "t.txt")
-    assert "imf" in aliases.expand(analyze("what did the Fund say"))
-    assert aliases.expand(analyze("what did the IMF say")) == []
+    assert "imf" in aliases.added(analyze("what did the Fund say"))
+    assert aliases.added(analyze("what did the IMF say")) == []
 
 
 def test_a_short_year_asks_for_the_full_year() -> None:
-    assert Aliases().expand(analyze("the crash of 98")) == ["1998"]
-    assert Aliases().expand(analyze("elections in '05")) == ["2005"]
+    assert Aliases().added(analyze("the crash of 98")) == ["1998"]
+    assert Aliases().added(analyze("elections in '05")) == ["2005"]
 
 
 def test_the_bundled_file_parses_and_holds_the_field() -> None:
     aliases = load_aliases()
     assert BUNDLED.name in aliases.sources
     # Chechen and Chechnya are one term already (the analyzer folds them); Grozny asks for it.
-    assert "chechnya" in aliases.expand(analyze("Grozny"))
-    assert {"prime", "minist"} <= set(aliases.expand(analyze("premier")))
-    assert "resign" in aliases.expand(analyze("quit"))
+    assert "chechnya" in aliases.added(analyze("Grozny"))
+    assert {"prime", "minist"} <= set(aliases.added(analyze("premier")))
+    assert "resign" in aliases.added(analyze("quit"))
 
 
 @pytest.mark.parametrize(
@@ -64,8 +64,8 @@ def test_a_user_file_extends_the_bundled_one(tmp_path: Path) -> None:
     own.write_text("\ufeffSOCAR | State Oil Company of Azerbaijan\n", encoding="utf-8")
     aliases = load_aliases(own)
     assert aliases.sources == [BUNDLED.name, str(own)]
-    assert {"state", "oil", "compani", "azerbaijan"} <= set(aliases.expand(analyze("SOCAR")))
-    assert "resign" in aliases.expand(analyze("quit"))
+    assert {"state", "oil", "compani", "azerbaijan"} <= set(aliases.added(analyze("SOCAR")))
+    assert "resign" in aliases.added(analyze("quit"))
 
 
 def test_an_unreadable_user_file_says_what_to_check(tmp_path: Path) -> None:
