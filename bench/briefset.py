@@ -35,9 +35,9 @@ from rank_bm25 import BM25Okapi
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from retrieval.analyzer import analyze  # noqa: E402
 from retrieval.archive import Archive  # noqa: E402
-from retrieval.query import parse_question  # noqa: E402
+from retrieval.text.analyzer import analyze  # noqa: E402
+from retrieval.text.query import parse_question  # noqa: E402
 
 SETS = ROOT / "bench" / "sets"
 SAMPLE = ROOT / "data" / "sample"

@@ -6,8 +6,8 @@ Usage::
 
 ``bench/sets/followups.jsonl`` holds conversations of two or three turns; a later turn
 (``"followup": true``) is asked after the turns before it, as in a chat: it is read with them
-when ``retrieval.followup.reading`` says it does not stand on its own, a follow-up of a
-follow-up keeping the original subject (``retrieval.followup.chain``). Each turn names the
+when ``retrieval.text.followup.reading`` says it does not stand on its own, a follow-up of a
+follow-up keeping the original subject (``retrieval.text.followup.chain``). Each turn names the
 brief that answers it (``bench/briefset.py``: ``brief_of``). ``bench/sets/standalone.jsonl``
 holds complete questions that look like follow-ups ("And Lazarenko — how many …"), each asked
 after ``previous``: they must be read alone.
@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from briefset import SETS, brief_of, read_set, sample_archive  # noqa: E402
 
 from retrieval.archive import CONTEXT_WEIGHT, Archive  # noqa: E402
-from retrieval.followup import chain, reading  # noqa: E402
+from retrieval.text.followup import chain, reading  # noqa: E402
 
 
 def briefs_for(archive: Archive, text: str, earlier: Sequence[str], weight: float) -> list[int]:

@@ -85,7 +85,7 @@ print("answered", len(answer.hits), flush=True)
 BOT = """
 import json, resource, sys, time
 import numpy as np
-from retrieval.analyzer import analyze
+from retrieval.text.analyzer import analyze
 from retrieval.archive import Archive
 db, questions, repeat = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
 probe = json.loads(sys.argv[4])
@@ -178,7 +178,7 @@ def tokens_of_archive(db: Path) -> Iterator[tuple[int, list[str]]]:
     """Yield ``(passage_id, tokens)`` of every stored passage, tokenized on every CPU."""
     import sqlite3
 
-    from retrieval.analyzer_pool import AnalyzerPool
+    from retrieval.search.workers import AnalyzerPool
 
     conn = sqlite3.connect(db)
     rows = conn.execute("SELECT id, text FROM passages ORDER BY id")
@@ -280,8 +280,8 @@ def same_top(got: list[tuple[int, float]], expected: list[tuple[int, float]]) ->
 
 def bench_size(n: int, args: argparse.Namespace) -> dict[str, Any]:
     """Run every measurement for an archive of ``n`` passages; return the figures."""
-    from retrieval.analyzer import analyze
     from retrieval.archive import Archive
+    from retrieval.text.analyzer import analyze
 
     folder = generate(n, args.work / str(n))
     growth = generate(GROWTH_PASSAGES, args.work / "growth", seed=GROWTH_SEED, questions=40)

@@ -54,8 +54,8 @@ from typing import Any
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from retrieval.analyzer import analyze
 from retrieval.archive import Archive
+from retrieval.text.analyzer import analyze
 
 Run = dict[str, list[tuple[str, float]]]
 Qrels = dict[str, dict[str, int]]

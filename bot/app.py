@@ -7,7 +7,7 @@
 Extension point: a feature (issue 4's digests, say) is a ``Feature`` appended to ``FEATURES``
 below. Its handlers are registered after the core commands, buttons and inline mode and before
 the catch-alls (free text, unknown commands), and its ``on_startup`` runs in ``post_init`` once the
-commands are registered. Its commands go in ``bot.conversation.COMMANDS`` so that /help and the
+commands are registered. Its commands go in ``bot.service.COMMANDS`` so that /help and the
 Telegram command menu list them; its settings are fields of ``bot.config.Settings``.
 """
 
@@ -42,22 +42,19 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from bot import (
-    admin,
-    buttons,
-    digest,
-    digest_handlers,
-    followup_handlers,
-    handlers,
-    remove_handlers,
-)
-from bot.access import AccessList, RateLimiter
 from bot.config import Settings
-from bot.conversation import COMMANDS, Conversation
-from bot.handlers import SERVICES_KEY, BotServices
-from bot.intake import JournalBot, JournalQueue, UpdateJournal
+from bot.handlers import admin, buttons
+from bot.handlers import commands as handlers
+from bot.handlers import digest as digest_handlers
+from bot.handlers import followups as followup_handlers
+from bot.handlers import remove as remove_handlers
+from bot.handlers.commands import SERVICES_KEY, BotServices
+from bot.jobs import digest
 from bot.ordering import ChatOrder
-from bot.questions import QuestionLog
+from bot.service import COMMANDS, Conversation
+from bot.state.access import AccessList, RateLimiter
+from bot.state.journal import JournalBot, JournalQueue, UpdateJournal
+from bot.state.question_log import QuestionLog
 from retrieval.archive import Archive
 
 logger = logging.getLogger(__name__)

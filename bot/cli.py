@@ -13,20 +13,17 @@ import click
 from tqdm import tqdm
 
 from bot.config import DEFAULT_FOLLOWUP_MINUTES, MAX_FOLLOWUP_MINUTES
-from bot.conversation import Conversation, Notice
 from bot.render import (
     render_brief_plain,
     render_check_plain,
     render_plain,
     render_sources_plain,
 )
-from retrieval.aliases import load_aliases
-from retrieval.answer import removal_line
+from bot.service import Conversation, Notice
+from retrieval.answering.answer import removal_line
 from retrieval.archive import DEFAULT_TOP, Archive
-from retrieval.briefs import FooterRules
-from retrieval.errors import ArchiveWriteError, RetrievalError
-from retrieval.followup import chain, reading
-from retrieval.ingest import (
+from retrieval.corpus.briefs import FooterRules
+from retrieval.corpus.ingest import (
     DEFAULT_MAX_BYTES,
     Ingester,
     Rejection,
@@ -34,7 +31,10 @@ from retrieval.ingest import (
     iter_sources,
     skipped_line,
 )
-from retrieval.query import Filters, check_date
+from retrieval.errors import ArchiveWriteError, RetrievalError
+from retrieval.text.aliases import load_aliases
+from retrieval.text.followup import chain, reading
+from retrieval.text.query import Filters, check_date
 
 DEFAULT_DB = "data/briefbot.db"
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
@@ -278,7 +278,7 @@ def _answer_queries(archive: Archive, queries: Any, top: int, filters: Filters) 
 
     A JSONL line ``{"id", "text", "after": ID}`` is a reply to the answer of the earlier line
     ``ID``: it is read with that line's question (and the context that line was read with) when
-    it does not stand on its own, by the bot's rule (``retrieval.followup.reading``).
+    it does not stand on its own, by the bot's rule (``retrieval.text.followup.reading``).
     """
     asked: dict[str, list[str]] = {}  # line id -> what a reply to its answer may continue
     for n, line in enumerate(queries, start=1):
@@ -572,9 +572,9 @@ def digest_preview(ctx: click.Context, chat_id: int, as_html: bool, timezone: st
     Read-only: the chat's "last sent" mark does not move.
     """
     from bot.digest_render import nothing_new, render_digest_html, render_digest_plain
-    from retrieval.digest import chat_digest
-    from retrieval.schedule import local_time_text, parse_iso, utc_clock
-    from retrieval.subscriptions import SubscriptionStore
+    from retrieval.delivery.digest import chat_digest
+    from retrieval.delivery.schedule import local_time_text, parse_iso, utc_clock
+    from retrieval.delivery.subscriptions import SubscriptionStore
 
     archive = open_archive(ctx.obj["db"])
     subs = SubscriptionStore(archive.store)
@@ -603,8 +603,8 @@ def digest_preview(ctx: click.Context, chat_id: int, as_html: bool, timezone: st
 @click.pass_context
 def digest_list(ctx: click.Context, as_json: bool) -> None:
     """List the chats subscribed to a daily digest (and those stopped, with why)."""
-    from retrieval.schedule import local_time_text, utc_clock
-    from retrieval.subscriptions import SubscriptionStore
+    from retrieval.delivery.schedule import local_time_text, utc_clock
+    from retrieval.delivery.subscriptions import SubscriptionStore
 
     archive = open_archive(ctx.obj["db"])
     subs = SubscriptionStore(archive.store)
@@ -672,10 +672,10 @@ def access_list(
     """Show allowed and denied users and groups, where each rule came from (BRIEFBOT_ALLOWED, or
     /allow and /deny by whom and when), the groups the bot is in that are not allowed, inline
     sharing and paused digests. Read-only; run it with the bot's environment."""
-    from bot.access import AccessList
-    from bot.audit import audit_json, audit_lines
     from bot.config import ConfigError, parse_admins, parse_inline, parse_subjects
-    from retrieval.subscriptions import SubscriptionStore
+    from bot.state.access import AccessList
+    from bot.state.audit import audit_json, audit_lines
+    from retrieval.delivery.subscriptions import SubscriptionStore
 
     try:
         allowlist = parse_subjects(allowed, "BRIEFBOT_ALLOWED")

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from retrieval.delivery.schedule import parse_timezone
 from retrieval.errors import InvalidScheduleError
-from retrieval.schedule import parse_timezone
 
 DEFAULT_DB = "data/briefbot.db"
 DEFAULT_API_URL = "https://api.telegram.org"

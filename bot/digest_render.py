@@ -8,8 +8,8 @@ import html
 import re
 
 from bot.render import citation_html, escape, hit_html, quote_plain, split_html
-from retrieval.answer import Hit
-from retrieval.digest import Digest, DigestItem, PublicationGroup, TopicSection
+from retrieval.answering.answer import Hit
+from retrieval.delivery.digest import Digest, DigestItem, PublicationGroup, TopicSection
 
 
 def _plural(n: int, word: str) -> str:

@@ -6,7 +6,7 @@ another's answer or for another group's rate limit (``AIORateLimiter`` waits ins
 that sends), while the updates of one chat run one at a time in the order Telegram numbered them
 (a per-chat ``asyncio.Lock``; its waiters are woken first come, first served).
 
-An update is marked done in the journal (``bot.intake``) once its handlers have returned. On
+An update is marked done in the journal (``bot.state.journal``) once its handlers have returned. On
 shutdown ``drain`` stops starting updates (they stay in the journal and are answered on the next
 start) and gives the ones in hand until a deadline to finish.
 """
@@ -21,7 +21,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.intake import CURRENT_UPDATE, UpdateJournal
+from bot.state.journal import CURRENT_UPDATE, UpdateJournal
 
 logger = logging.getLogger(__name__)
 

@@ -12,16 +12,16 @@ import itertools
 import re
 from typing import Any
 
-from bot.conversation import (
+from bot.service import (
     AnswerReply,
     BriefReply,
     CheckReply,
     Notice,
     Reply,
 )
-from retrieval.answer import Answer, Citation, Hit, read_with_line
-from retrieval.check import ClaimCheck
-from retrieval.sentences import split_sentences
+from retrieval.answering.answer import Answer, Citation, Hit, read_with_line
+from retrieval.answering.check import ClaimCheck
+from retrieval.text.sentences import split_sentences
 
 MAX_MESSAGE_CHARS = 4096
 """Telegram's limit for one message's text (we count the raw HTML, so we are always under it)."""

@@ -14,7 +14,8 @@ from typing import Any
 import click
 
 from bot.config import DEFAULT_FOLLOWUP_MINUTES
-from bot.conversation import (
+from bot.render import render_text
+from bot.service import (
     STARTED_AFRESH,
     AnswerReply,
     Conversation,
@@ -22,9 +23,8 @@ from bot.conversation import (
     help_text,
     usage,
 )
-from bot.render import render_text
 from retrieval.archive import Archive
-from retrieval.followup import chain
+from retrieval.text.followup import chain
 
 QUIT = ("/quit", "/exit", "quit", "exit")
 

@@ -14,17 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.aliases import Aliases, load_aliases
-from retrieval.analyzer import analyze
-from retrieval.answer import Answer, build_hit, empty_answer
-from retrieval.briefs import FooterRules
-from retrieval.followup import MAX_CONTEXT_TURNS
-from retrieval.index import Allowed, BM25Index, BM25Params
-from retrieval.indexcache import cache_dir_for
-from retrieval.indexer import Indexer, passage_filter
-from retrieval.ingest import DEFAULT_MAX_BYTES, Ingester, IngestReport
-from retrieval.query import Filters, parse_question
-from retrieval.ranking import (
+from retrieval.answering.answer import Answer, build_hit, empty_answer
+from retrieval.answering.ranking import (
     ALIAS_WEIGHT,
     COVERAGE_DEPTH,
     FRAMING,
@@ -40,7 +31,16 @@ from retrieval.ranking import (
     rerank_top,
     unseen_idf,
 )
-from retrieval.store import Store
+from retrieval.catchup import Indexer, passage_filter
+from retrieval.corpus.briefs import FooterRules
+from retrieval.corpus.ingest import DEFAULT_MAX_BYTES, Ingester, IngestReport
+from retrieval.corpus.store import Store
+from retrieval.search.cache import cache_dir_for
+from retrieval.search.index import Allowed, BM25Index, BM25Params
+from retrieval.text.aliases import Aliases, load_aliases
+from retrieval.text.analyzer import analyze
+from retrieval.text.followup import MAX_CONTEXT_TURNS
+from retrieval.text.query import Filters, parse_question
 
 DEFAULT_TOP = 3
 # rank-bm25's BM25Okapi defaults (k1 = 1.5, b = 0.75): with the rest of the ranking, k1 = 0.9, 1.2
@@ -80,7 +80,7 @@ class Archive:
 
     The index is saved beside the database (``<db>.index/``) and caught up whenever another
     writer (``briefbot ingest`` in another process, the bot's inbox) has changed the store, checked
-    at most once per question; see ``retrieval/indexer.py``.
+    at most once per question; see ``retrieval/catchup.py``.
 
     Args:
         store: the store, or the path of its database file.

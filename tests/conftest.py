@@ -18,7 +18,7 @@ from bot.app import build_application
 from bot.cli import cli
 from bot.config import load_settings
 from retrieval.archive import Archive
-from retrieval.store import Store
+from retrieval.corpus.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BRIEFS = FIXTURES / "briefs"

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from bot.access import AccessList, short_time
-from retrieval.store import Store
-from retrieval.subscriptions import SubscriptionStore
+from bot.state.access import AccessList, short_time
+from retrieval.corpus.store import Store
+from retrieval.delivery.subscriptions import SubscriptionStore
 
 Run = Callable[..., Result]
 

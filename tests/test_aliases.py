@@ -1,5 +1,5 @@
-"""Aliases: the words people use for what the briefs name (retrieval/aliases.py, the bundled file,
-a team's own file through BRIEFBOT_ALIASES / --aliases)."""
+"""Aliases: the words people use for what the briefs name (retrieval/text/aliases.py, the bundled
+file, a team's own file through BRIEFBOT_ALIASES / --aliases)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from retrieval.aliases import BUNDLED, Aliases, load_aliases, parse_aliases
-from retrieval.analyzer import analyze
 from retrieval.archive import Archive
 from retrieval.errors import AliasFileError
+from retrieval.text.aliases import BUNDLED, Aliases, load_aliases, parse_aliases
+from retrieval.text.analyzer import analyze
 
 Run = Callable[..., Result]
 

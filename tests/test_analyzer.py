@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.analyzer import analyze, analyze_spans
+from retrieval.text.analyzer import analyze, analyze_spans
 
 
 @pytest.mark.parametrize(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from rank_bm25 import BM25Okapi
 
-from retrieval.analyzer import analyze
+from retrieval.answering.ranking import MAX_QUESTION_TERMS
 from retrieval.archive import Archive
 from retrieval.errors import InvalidQueryError
-from retrieval.query import Filters
-from retrieval.ranking import MAX_QUESTION_TERMS
+from retrieval.text.analyzer import analyze
+from retrieval.text.query import Filters
 
 
 def test_question_is_answered_with_the_passage_and_its_citation(fixture_archive: Archive) -> None:
@@ -150,7 +150,7 @@ def test_neighbouring_quote_sentences_are_one_stretch_of_text(fixture_archive: A
 
 
 def test_brief_map_from_the_index_equals_one_built_from_sqlite(fixture_archive: Archive) -> None:
-    from retrieval.ranking import BriefMap, brief_scores
+    from retrieval.answering.ranking import BriefMap, brief_scores
 
     index = fixture_archive.index()
     store = fixture_archive.store
@@ -176,7 +176,7 @@ def test_brief_map_from_the_index_equals_one_built_from_sqlite(fixture_archive: 
 def test_reranking_the_top_equals_reranking_everything(
     fixture_archive: Archive, question: str
 ) -> None:
-    from retrieval.ranking import BriefMap, BriefTerms, rerank, rerank_top
+    from retrieval.answering.ranking import BriefMap, BriefTerms, rerank, rerank_top
 
     index = fixture_archive.index()
     terms = analyze(question)

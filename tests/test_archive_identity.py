@@ -15,10 +15,10 @@ from click.testing import Result
 from sqlite_utils import Database
 
 from retrieval.archive import Archive
-from retrieval.indexcache import cache_dir_for
-from retrieval.migrations import migrations
-from retrieval.query import Filters
-from retrieval.store import Store
+from retrieval.corpus.migrations import migrations
+from retrieval.corpus.store import Store
+from retrieval.search.cache import cache_dir_for
+from retrieval.text.query import Filters
 
 Run = Callable[..., Result]
 
@@ -39,7 +39,7 @@ def _rebuild_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [
         r.getMessage()
         for r in caplog.records
-        if r.name == "retrieval.indexer" and r.levelno >= logging.WARNING
+        if r.name == "retrieval.catchup" and r.levelno >= logging.WARNING
     ]
 
 
@@ -105,7 +105,7 @@ def test_passage_text_edited_in_place_rebuilds_the_index(
 
 def test_store_writes_log_one_change_each(store: Store) -> None:
     before = store.index_state()
-    from retrieval.briefs import parse_briefs
+    from retrieval.corpus.briefs import parse_briefs
 
     store.add_briefs(parse_briefs(OIL))
     store.add_briefs(parse_briefs(OIL))  # unchanged: no new generation
@@ -147,7 +147,7 @@ def test_migration_repairs_numbers_that_made_every_question_fail(
     assert result.exit_code == 0, result.output
     assert all(f"number {n}" in result.stdout for n in range(3))
     assert run_cli("stats").exit_code == 0
-    repaired = [r.getMessage() for r in caplog.records if r.name == "retrieval.migrations"]
+    repaired = [r.getMessage() for r in caplog.records if r.name == "retrieval.corpus.migrations"]
     assert len(repaired) == 3 and "had volume 1099511627776 and issue 3" in repaired[0]
     store = Store(db_path)
     rows = store.db.execute("SELECT volume, issue FROM briefs ORDER BY id").fetchall()
@@ -198,8 +198,8 @@ def test_history_is_bounded_and_an_index_older_than_it_is_rebuilt(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from retrieval import store as store_module
-    from retrieval.briefs import parse_briefs
+    from retrieval.corpus import store as store_module
+    from retrieval.corpus.briefs import parse_briefs
 
     fixture_archive.ask("pipeline")  # index saved at this generation
     monkeypatch.setattr(store_module, "HISTORY_KEPT", 2)

@@ -8,7 +8,7 @@ from typing import Any
 
 from fake_telegram import FakeTelegram
 
-from retrieval.answer import LOW_CONFIDENCE
+from retrieval.answering.answer import LOW_CONFIDENCE
 
 Start = Callable[..., Any]
 # Shevardnadze is in the archive, but nothing about him and the IMF: related passages, none

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fake_telegram import FakeTelegram, FakeUser, SentMessage
 
-from bot.followups import alone_data, parse_alone_data
+from bot.state.followups import alone_data, parse_alone_data
 from retrieval.archive import Archive
 
 Start = Callable[..., Any]

@@ -9,7 +9,7 @@ from typing import Any
 
 from fake_telegram import FakeChat, FakeTelegram, FakeUser, SentMessage
 
-from bot.buttons import INLINE_OFF_HINT
+from bot.handlers.buttons import INLINE_OFF_HINT
 
 Start = Callable[..., Any]
 Settle = Callable[[], Any]

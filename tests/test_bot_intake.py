@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.intake import UpdateJournal
-from retrieval.store import Store
+from bot.state.journal import UpdateJournal
+from retrieval.corpus.store import Store
 
 
 async def test_journal_forgets_updates_answered_over_a_week_ago_and_keeps_the_rest(

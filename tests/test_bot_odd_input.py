@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from fake_telegram import FakeTelegram
 
-from bot.buttons import Button, parse_button
-from retrieval.query import MAX_QUESTION_CHARS
+from bot.handlers.buttons import Button, parse_button
+from retrieval.text.query import MAX_QUESTION_CHARS
 
 Start = Callable[..., Any]
 Settle = Callable[[], Any]

@@ -8,7 +8,7 @@ from typing import Any
 
 from fake_telegram import FakeTelegram, SentMessage
 
-from bot.conversation import COMMANDS
+from bot.service import COMMANDS
 from retrieval.archive import Archive
 
 Start = Callable[..., Any]

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-from bot.access import AccessList, RateLimiter, Verdict, Who
-from retrieval.migrations import migrations
-from retrieval.store import Store
-from retrieval.subscriptions import SubscriptionStore
+from bot.state.access import AccessList, RateLimiter, Verdict, Who
+from retrieval.corpus.migrations import migrations
+from retrieval.corpus.store import Store
+from retrieval.delivery.subscriptions import SubscriptionStore
 
 ALLOWED, NOT_LISTED, REFUSED = Verdict.ALLOWED, Verdict.GROUP_NOT_LISTED, Verdict.REFUSED
 

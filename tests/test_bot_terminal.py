@@ -7,7 +7,7 @@ from typing import Any
 
 from click.testing import Result
 
-from bot.conversation import COMMANDS, Conversation, Notice
+from bot.service import COMMANDS, Conversation, Notice
 from bot.terminal import respond
 from retrieval.archive import Archive
 

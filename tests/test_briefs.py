@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.briefs import MAX_PASSAGE_WORDS, FooterRules, parse_briefs
+from retrieval.corpus.briefs import MAX_PASSAGE_WORDS, FooterRules, parse_briefs
 from retrieval.errors import BriefFormatError
 
 

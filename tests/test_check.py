@@ -1,12 +1,14 @@
-"""retrieval.check: which of a claim's numbers and names the evidence contains. Never a verdict."""
+"""retrieval.answering.check: which of a claim's numbers and names the evidence contains.
+
+Never a verdict."""
 
 from __future__ import annotations
 
 import pytest
 
 from bot.render import comparison_lines
-from retrieval.aliases import load_aliases
-from retrieval.check import bears_on, compare_claim, extract_names, extract_quantities
+from retrieval.answering.check import bears_on, compare_claim, extract_names, extract_quantities
+from retrieval.text.aliases import load_aliases
 
 EVIDENCE = (
     "When Mikhail Bazhenov, who ran the country's largest mining complex, fled abroad in "

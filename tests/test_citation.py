@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.answer import Citation
+from retrieval.answering.answer import Citation
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bot.cli import cli
-from retrieval.store import Store
+from retrieval.corpus.store import Store
 
 BRIEFBOT = Path(sys.executable).with_name("briefbot")
 Run = Callable[..., Result]
@@ -264,7 +264,7 @@ def test_full_disk_during_ingest_is_one_line(tmp_path: Path) -> None:
 def test_a_writer_locked_out_too_long_is_one_line(
     db_path: Path, briefs_dir: Path, run_cli: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from retrieval import store as store_module
+    from retrieval.corpus import store as store_module
 
     Store(db_path).close()
     monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 1000)
@@ -286,7 +286,7 @@ def test_a_writer_locked_out_too_long_is_one_line(
 def test_read_only_database_that_needs_an_upgrade_says_so(tmp_path: Path) -> None:
     from sqlite_utils import Database
 
-    from retrieval.migrations import migrations
+    from retrieval.corpus.migrations import migrations
 
     path = tmp_path / "old.db"
     db = Database(path)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.analyzer import analyze
 from retrieval.archive import Archive
-from retrieval.briefs import parse_briefs
-from retrieval.digest import DigestLimits, archive_head, compose_digest, shorten
+from retrieval.corpus.briefs import parse_briefs
+from retrieval.delivery.digest import DigestLimits, archive_head, compose_digest, shorten
+from retrieval.text.analyzer import analyze
 
 OLD = """Publication: Monitor Volume: 4 Issue: 100 Date: 1998-06-01
 Title: Corruption trial in Almaty

@@ -16,10 +16,10 @@ from fake_telegram import FakeTelegram, SentMessage
 
 from bot.app import build_application
 from bot.config import load_settings
-from bot.digest import digest_service, job_name, set_clock
+from bot.jobs.digest import digest_service, job_name, set_clock
 from retrieval.archive import Archive
-from retrieval.briefs import parse_briefs
-from retrieval.schedule import iso
+from retrieval.corpus.briefs import parse_briefs
+from retrieval.delivery.schedule import iso
 
 ALICE, BOB = 1001, 1002
 T0 = dt.datetime(2024, 3, 1, 7, 59, tzinfo=dt.UTC)
@@ -447,7 +447,7 @@ async def test_a_chat_that_blocked_the_bot_is_unsubscribed_and_others_still_get_
         fake_telegram.delete_chat(team.id)
     clock.advance(minutes=1)
     mark = len(fake_telegram.sent)
-    with caplog.at_level(logging.WARNING, logger="bot.digest"):
+    with caplog.at_level(logging.WARNING, logger="bot.jobs.digest"):
         async with bot() as app:  # all three are due at startup
             assert app.job_queue.get_jobs_by_name(job_name(ALICE)) == ()
             assert app.job_queue.get_jobs_by_name(job_name(team.id)) == ()
@@ -547,7 +547,7 @@ async def test_a_group_denied_after_subscribing_gets_no_digest_and_resumes_after
         denied = await say(fake_telegram, ADMIN, f"/deny {TEAM}")
         clock.advance(minutes=1)
         mark = len(fake_telegram.sent)
-        with caplog.at_level(logging.INFO, logger="bot.digest"):
+        with caplog.at_level(logging.INFO, logger="bot.jobs.digest"):
             await run_digest_job(app, TEAM)
         assert fake_telegram.sent_to(TEAM, since=mark) == []
         assert len(digest_log(caplog, TEAM)) == 1
@@ -580,7 +580,7 @@ async def test_a_group_removed_from_allowed_gets_nothing_after_a_restart(
     add(archive, KAZAKH, clock)
     clock.advance(minutes=1)  # due at startup: the catch-up must not send it either
     mark = len(fake_telegram.sent)
-    with caplog.at_level(logging.INFO, logger="bot.digest"):
+    with caplog.at_level(logging.INFO, logger="bot.jobs.digest"):
         async with bot(allowed=str(ALICE)) as app:
             await run_digest_job(app, TEAM)
     assert fake_telegram.sent_to(TEAM, since=mark) == []

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from click.testing import Result
 
-from retrieval.store import Store
-from retrieval.subscriptions import SubscriptionStore
+from retrieval.corpus.store import Store
+from retrieval.delivery.subscriptions import SubscriptionStore
 
 Run = Callable[..., Result]
 BRIEF = Path(__file__).parent / "fixtures" / "briefs" / "monitor-4-142.txt"

@@ -16,7 +16,7 @@ from feed_server import FeedServer
 
 from bot.app import build_application
 from bot.config import ConfigError, load_settings
-from bot.digest import digest_service, job_name, set_clock
+from bot.jobs.digest import digest_service, job_name, set_clock
 from retrieval.archive import Archive
 
 ADMIN, ALICE = 1, 1001

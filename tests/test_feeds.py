@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 from feed_server import FeedServer
 
+from retrieval.corpus.store import Store
+from retrieval.delivery.feeds import FeedPoller, fetch_feed, html_paragraphs
+from retrieval.delivery.notices import Notices
 from retrieval.errors import FeedError
-from retrieval.feeds import FeedPoller, fetch_feed, html_paragraphs
-from retrieval.notices import Notices
-from retrieval.store import Store
 
 RSS = """<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0">

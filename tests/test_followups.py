@@ -11,14 +11,14 @@ import pytest
 from click.testing import Result
 from sqlite_utils import Database
 
-from bot.conversation import Conversation, Notice, help_text
-from bot.followups import Asked, Followups
-from bot.questions import QuestionLog
+from bot.service import Conversation, Notice, help_text
+from bot.state.followups import Asked, Followups
+from bot.state.question_log import QuestionLog
 from bot.terminal import respond
 from retrieval.archive import Archive
-from retrieval.followup import MAX_CONTEXT_TURNS, chain, needs_context, reading
-from retrieval.migrations import migrations
-from retrieval.store import Store
+from retrieval.corpus.migrations import migrations
+from retrieval.corpus.store import Store
+from retrieval.text.followup import MAX_CONTEXT_TURNS, chain, needs_context, reading
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))

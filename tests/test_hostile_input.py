@@ -177,7 +177,7 @@ PATHOLOGICAL = {
 }
 _TIMER = """
 import sys, time
-from retrieval.briefs import parse_briefs
+from retrieval.corpus.briefs import parse_briefs
 head = "Publication: Monitor Volume: 1 Issue: 1\\n\\nTitle: t\\n\\n" + "word " * 200
 unit = sys.argv[1]
 def best(text, runs):

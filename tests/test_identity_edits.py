@@ -12,8 +12,8 @@ import pytest
 from click.testing import Result
 
 from retrieval.archive import Archive
-from retrieval.inbox import Inbox
-from retrieval.store import Store
+from retrieval.corpus.store import Store
+from retrieval.delivery.inbox import Inbox
 
 Run = Callable[..., Result]
 IDENTITY = Path(__file__).parent / "fixtures" / "identity"

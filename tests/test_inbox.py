@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.inbox import Inbox
-from retrieval.notices import Notices
-from retrieval.store import Store
+from retrieval.corpus.store import Store
+from retrieval.delivery.inbox import Inbox
+from retrieval.delivery.notices import Notices
 
 NOW = dt.datetime(2024, 3, 1, 7, 0, tzinfo=dt.UTC)
 GOOD = "Publication: Monitor Volume: 4 Issue: 1\nTitle: Oil\n\nOil output rose.\n"

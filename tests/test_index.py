@@ -11,8 +11,8 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from retrieval.errors import EmptyArchiveError
-from retrieval.index import BM25Index, BM25Params
-from retrieval.maxscore import pruned_candidates
+from retrieval.search.index import BM25Index, BM25Params
+from retrieval.search.maxscore import pruned_candidates
 
 RTOL = 1e-9
 
@@ -237,7 +237,7 @@ def test_a_term_whose_passages_were_all_deleted_is_unknown() -> None:
 def test_sealed_segments_are_not_merged_and_compaction_keeps_them_exact(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("retrieval.index.SEALED_DOCS", 50)
+    monkeypatch.setattr("retrieval.search.index.SEALED_DOCS", 50)
     rng = random.Random(11)
     corpus = random_corpus(rng, 400, 60, 20)
     index = BM25Index.build(corpus[:100], range(100))
@@ -258,7 +258,7 @@ def test_sealed_segments_are_not_merged_and_compaction_keeps_them_exact(
 def test_titles_follow_their_brief_through_growth_merging_and_compaction(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("retrieval.index.SEALED_DOCS", 30)
+    monkeypatch.setattr("retrieval.search.index.SEALED_DOCS", 30)
     rng = random.Random(21)
     index = BM25Index.build([], [])
     titles: dict[int, list[str]] = {}

@@ -19,13 +19,13 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from retrieval.analyzer import ANALYZER_VERSION, analyze
 from retrieval.archive import Archive
+from retrieval.catchup import Indexer
+from retrieval.corpus.store import Store
 from retrieval.errors import IndexCacheError
-from retrieval.indexcache import FORMAT_VERSION, cache_dir_for, load_index, manifest_checksum
-from retrieval.indexer import Indexer
-from retrieval.query import Filters
-from retrieval.store import Store
+from retrieval.search.cache import FORMAT_VERSION, cache_dir_for, load_index, manifest_checksum
+from retrieval.text.analyzer import ANALYZER_VERSION, analyze
+from retrieval.text.query import Filters
 
 WORDS = (
     "oil gas pipeline election corruption minister president parliament government security "
@@ -131,7 +131,7 @@ def warnings_from_indexer(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [
         r.getMessage()
         for r in caplog.records
-        if r.name == "retrieval.indexer" and r.levelno >= logging.WARNING
+        if r.name == "retrieval.catchup" and r.levelno >= logging.WARNING
     ]
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from retrieval.indexcache import cache_dir_for
+from retrieval.search.cache import cache_dir_for
 
 Run = Callable[..., Result]
 
@@ -21,7 +21,7 @@ BRIEF = (
 
 
 def _index_logs(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "retrieval.indexer"]
+    return [r.getMessage() for r in caplog.records if r.name == "retrieval.catchup"]
 
 
 def test_ingest_saves_the_index_and_ask_loads_it(

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from retrieval.archive import Archive
-from retrieval.indexcache import cache_dir_for
+from retrieval.search.cache import cache_dir_for
 
 # Runs ``briefbot ARGS`` and kills itself with SIGKILL at the Nth SQL statement (0: never; the
 # number of statements run is then printed), counting every connection the command opens.

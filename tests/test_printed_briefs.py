@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from retrieval.archive import Archive
-from retrieval.briefs import Brief, parse_briefs
+from retrieval.corpus.briefs import Brief, parse_briefs
 
 PRINTED = Path(__file__).parent / "fixtures" / "printed"
 

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from sqlite_utils import Database
 
 from retrieval.archive import Archive
-from retrieval.briefs import parse_briefs
+from retrieval.corpus.briefs import parse_briefs
+from retrieval.corpus.ingest import Ingester, decode, parse_record
+from retrieval.corpus.store import Store
 from retrieval.errors import BriefFormatError
-from retrieval.ingest import Ingester, decode, parse_record
-from retrieval.sentences import split_sentences
-from retrieval.store import Store
+from retrieval.text.sentences import split_sentences
 
 # No example database: the tests leave no .hypothesis folder behind and run alike everywhere.
 FAST = settings(

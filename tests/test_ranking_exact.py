@@ -1,9 +1,9 @@
 """The reranking's fast paths give exactly what a full pass gives, through growth and deletion.
 
 Brief scores, brief document frequencies and term frequencies are looked up only at a question's
-candidates and their briefs (``retrieval/ranking.py``: ``TfTable``, ``BriefTerms``); each is
-compared here with a plain computation over every passage of a random archive of briefs that grew
-in several segments and lost passages on the way.
+candidates and their briefs (``retrieval/answering/ranking.py``: ``TfTable``, ``BriefTerms``);
+each is compared here with a plain computation over every passage of a random archive of briefs
+that grew in several segments and lost passages on the way.
 """
 
 from __future__ import annotations
@@ -15,8 +15,15 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
-from retrieval.index import BM25Index
-from retrieval.ranking import BriefMap, BriefTerms, brief_scores, rerank, rerank_top, tf_at
+from retrieval.answering.ranking import (
+    BriefMap,
+    BriefTerms,
+    brief_scores,
+    rerank,
+    rerank_top,
+    tf_at,
+)
+from retrieval.search.index import BM25Index
 
 
 def grown_archive(
@@ -24,7 +31,7 @@ def grown_archive(
 ) -> tuple[BM25Index, dict[int, list[str]], dict[int, int], dict[int, list[str]]]:
     """Return an index grown in batches of briefs (some deleted on the way), with the live
     passages' tokens by id, each passage's brief and each brief's title."""
-    monkeypatch.setattr("retrieval.index.SEALED_DOCS", 40)
+    monkeypatch.setattr("retrieval.search.index.SEALED_DOCS", 40)
     rng = random.Random(seed)
     vocab = [f"t{r}" for r in range(rng.choice([15, 60]))]
     zipf = [1 / (r + 1) for r in range(len(vocab))]

@@ -6,11 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retrieval.analyzer import analyze
-from retrieval.answer import LOW_CONFIDENCE, answer_kind, best_sentences
-from retrieval.archive import Archive
-from retrieval.index import BM25Index
-from retrieval.ranking import (
+from retrieval.answering.answer import LOW_CONFIDENCE, answer_kind, best_sentences
+from retrieval.answering.ranking import (
     FEEDBACK_ORIGINAL,
     BriefMap,
     brief_scores,
@@ -18,6 +15,9 @@ from retrieval.ranking import (
     feedback_weights,
     high_coverage,
 )
+from retrieval.archive import Archive
+from retrieval.search.index import BM25Index
+from retrieval.text.analyzer import analyze
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from fake_telegram import parse_html
 
-from bot.conversation import Conversation, Notice
 from bot.render import (
     escape,
     mark_html,
@@ -18,7 +17,8 @@ from bot.render import (
     render_text,
     split_html,
 )
-from retrieval.answer import Citation, Hit
+from bot.service import Conversation, Notice
+from retrieval.answering.answer import Citation, Hit
 from retrieval.archive import Archive
 
 
@@ -80,7 +80,7 @@ def test_citation_is_escaped_and_linked_only_to_web_urls() -> None:
 
 
 def _answer(hit: Hit) -> object:
-    from retrieval.answer import Answer
+    from retrieval.answering.answer import Answer
 
     return Answer(question="oil", hits=[hit])
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from retrieval.sentences import split_sentences
+from retrieval.text.sentences import split_sentences
 
 
 def _split(text: str) -> list[str]:

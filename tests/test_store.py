@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.briefs import Brief, Passage, parse_briefs
+from retrieval.corpus.briefs import Brief, Passage, parse_briefs
+from retrieval.corpus.store import Store
 from retrieval.errors import BriefNotFoundError, RetrievalError
-from retrieval.store import Store
 
 TEXT = (
     "Publication: Monitor Volume: 4 Issue: 7\nTitle: Oil\n\nFirst paragraph.\n\nSecond one. — SC\n"

@@ -6,7 +6,11 @@ import datetime as dt
 
 import pytest
 
-from retrieval.briefs import parse_briefs
+from retrieval.corpus.briefs import parse_briefs
+from retrieval.corpus.store import Store
+from retrieval.delivery.notices import Notices
+from retrieval.delivery.schedule import iso, latest_slot, next_slot, parse_time, parse_timezone
+from retrieval.delivery.subscriptions import SubscriptionStore
 from retrieval.errors import (
     InvalidQueryError,
     InvalidScheduleError,
@@ -14,10 +18,6 @@ from retrieval.errors import (
     WatchLimitError,
     WatchNotFoundError,
 )
-from retrieval.notices import Notices
-from retrieval.schedule import iso, latest_slot, next_slot, parse_time, parse_timezone
-from retrieval.store import Store
-from retrieval.subscriptions import SubscriptionStore
 
 T0 = dt.datetime(2024, 3, 1, 6, 30, tzinfo=dt.UTC)
 

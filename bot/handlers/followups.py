@@ -1,0 +1,61 @@
+"""The follow-up commands and button: ``/new`` and **Ask on its own** (issue 15).
+
+``bot.state.followups`` decides what a message may continue; ``Conversation.follow`` whether it is
+read with it. Here: ``/new`` forgets a chat's last question for its sender, and the button under
+a follow-up's answer asks the same message again, read alone.
+"""
+
+from __future__ import annotations
+
+from telegram import Message, Update
+
+from bot.handlers.commands import Context, deliver, services, take_question
+from bot.render import escape
+from bot.service import STARTED_AFRESH, Notice
+from bot.state.followups import Followups, parse_alone_data
+
+STALE_ALONE = "That answer is too old; send the question again."
+
+
+async def new_command(update: Update, context: Context) -> None:
+    """/new: forget the sender's last question in this chat; the next message is read alone."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    svc = services(context)
+    await svc.run(Followups(svc.questions.db).forget, message.chat_id, user.id)
+    await message.reply_text(escape(STARTED_AFRESH))
+
+
+async def alone_button(update: Update, context: Context) -> None:
+    """ "Ask on its own": answer the follow-up's message again without its earlier question."""
+    query = update.callback_query
+    if query is None:
+        return
+    question_id = parse_alone_data(query.data)
+    if question_id is None:
+        await query.answer("This button no longer works; ask again.")
+        return
+    svc = services(context)
+    logged = await svc.run(svc.questions.get, question_id)
+    target = query.message
+    if (
+        logged is None
+        or not isinstance(target, Message)
+        or logged.chat_id != target.chat_id
+        or logged.kind not in ("ask", "check", "more")
+    ):
+        await query.answer(STALE_ALONE)
+        return
+    if not await take_question(update, context):
+        return
+    # Under a "More" page too: the question is asked afresh, from its first passages.
+    kind = "check" if logged.kind == "check" else "ask"
+    run = svc.conversation.check if kind == "check" else svc.conversation.ask
+    reply = await svc.run(run, logged.question)
+    if isinstance(reply, Notice):
+        await query.answer(reply.text[:200], show_alert=True)
+        return
+    await query.answer()
+    await deliver(update, context, reply, kind=kind, question=logged.question, target=target)

@@ -1,0 +1,377 @@
+"""At-least-once intake, exactly-once answers: the journal of Telegram updates.
+
+How an update travels (issue 16):
+
+1. Telegram hands it over (``getUpdates`` or a webhook POST) and python-telegram-bot puts it in the
+   application's update queue. ``JournalQueue.put`` first records it in ``bot_updates``. Only then
+   does the poller ask for the next batch, whose ``offset`` tells Telegram the update was received,
+   and only then does the webhook answer 200. An update recorded before is not queued again.
+2. ``bot.ordering.ChatOrder`` handles it and marks it done once its handlers have returned, i.e.
+   once its answer was sent.
+3. Each message sent while handling it is recorded by ``JournalBot`` in ``bot_update_sends`` with
+   its position (the update's first, second… message) and Telegram's message id.
+4. On start, ``JournalQueue.replay`` queues every update still 'received', oldest first. While such
+   an update is answered again, a message whose position is already recorded is not sent again.
+
+The journal has its own SQLite connection and thread, so recording an update never waits behind a
+slow search on the archive's thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextvars import ContextVar
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlite_utils import Database
+from telegram import Bot, Chat, Message, Update
+from telegram.error import BadRequest
+from telegram.ext import ExtBot
+
+from retrieval.corpus.store import utcnow
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+CURRENT_UPDATE: ContextVar[int | None] = ContextVar("briefbot_update", default=None)
+"""The id of the update being handled in this task (set by ``bot.ordering.ChatOrder``)."""
+
+MAX_ATTEMPTS = 3
+"""An update whose handling was cut short this often (the bot died each time) is given up."""
+REDELIVERY_SECONDS = 24 * 3600
+"""Telegram keeps an unconfirmed update for 24 hours: a copy of an update comes within that."""
+SLOW_WRITE_SECONDS = 0.2
+"""Recording updates slower than this is logged: Telegram's next batch waits for it."""
+KEEP_DONE_DAYS = 7
+"""Answered updates are kept this long (Telegram never resends one older than a day)."""
+
+
+class UpdateJournal:
+    """The ``bot_updates`` and ``bot_update_sends`` tables, written from one thread of their own.
+
+    Args:
+        path: the database file; ``None`` (an in-memory archive) uses ``db``'s connection.
+        db: the archive's database, used when there is no file.
+    """
+
+    def __init__(self, path: Path | None, db: Database):
+        # Two connections, two threads: intake (recording what arrives) never waits behind the
+        # marks (sent, done), which are written in batches.
+        self._own = path is not None and str(path) != ":memory:"
+        self._conn = _connect(path) if self._own else db.conn
+        self._marks_conn = _connect(path) if self._own else db.conn
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefbot-intake")
+        self._marks_executor = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="briefbot-journal"
+        )
+        self._marks_lock = threading.Lock()
+        self._marks: list[tuple[str, list[Any]]] = []
+        self._seq: dict[int, int] = {}
+        self._earlier: dict[int, dict[int, tuple[int, int]]] = {}
+        self.replayed: set[int] = set()
+        """Updates being answered again after a restart."""
+        self.fresh: set[int] = set()
+        """Updates recorded with their getUpdates batch, not yet queued."""
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, partial(fn, *args))
+
+    def _mark(self, sql: str, args: list[Any]) -> None:
+        """Queue a mark (sent, done) without waiting for it. Marks are written in the order
+        queued, all those waiting in one transaction; ``close`` writes those still queued."""
+        with self._marks_lock:
+            self._marks.append((sql, args))
+            first = len(self._marks) == 1
+        if first:
+            self._marks_executor.submit(self._write_marks).add_done_callback(_log_failure)
+
+    def _write_marks(self) -> None:
+        with self._marks_lock:
+            marks, self._marks = self._marks, []
+        if marks:
+            with self._marks_conn:
+                for sql, args in marks:
+                    self._marks_conn.execute(sql, args)
+
+    # -- intake ------------------------------------------------------------------------------
+
+    async def record(self, update: Update) -> bool:
+        """Record ``update`` as received; return False if it was recorded before (a duplicate)."""
+        if update.update_id in self.fresh:
+            self.fresh.discard(update.update_id)  # recorded with its batch by JournalBot
+            return True
+        return bool(await self.record_many([update]))
+
+    async def record_many(self, updates: list[Update]) -> set[int]:
+        """Record a batch of updates in one transaction; return the ids not recorded before."""
+        rows = []
+        for update in updates:
+            chat = update.effective_chat
+            payload = json.dumps(update.to_dict(), ensure_ascii=False)
+            rows.append((update.update_id, chat.id if chat else None, payload))
+        return await self._run(self._record_many, rows)
+
+    def _record_many(self, rows: list[tuple[int, int | None, str]]) -> set[int]:
+        started = time.monotonic()
+        with self._conn:
+            new = {row[0] for row in rows if self._record(*row)}
+        took = time.monotonic() - started
+        if took > SLOW_WRITE_SECONDS:
+            logger.warning("Recording %d updates took %.2f s (database busy)", len(rows), took)
+        return new
+
+    def _record(self, update_id: int, chat_id: int | None, payload: str) -> bool:
+        now = dt.datetime.now(dt.UTC)
+        # Telegram keeps an update at most a day, so a copy of one comes within a day; an older
+        # row with this id is from before Telegram restarted its numbering (after a week idle).
+        stale = now - dt.timedelta(seconds=REDELIVERY_SECONDS)
+        since = stale.isoformat(timespec="microseconds")
+        self._conn.execute(
+            "DELETE FROM bot_update_sends WHERE update_id IN (SELECT update_id FROM "
+            "bot_updates WHERE update_id = ? AND received_at < ?)",
+            [update_id, since],
+        )
+        self._conn.execute(
+            "DELETE FROM bot_updates WHERE update_id = ? AND received_at < ?", [update_id, since]
+        )
+        cur = self._conn.execute(
+            "INSERT OR IGNORE INTO bot_updates (update_id, status, chat_id, payload, "
+            "received_at) VALUES (?, 'received', ?, ?, ?)",
+            [update_id, chat_id, payload, now.isoformat(timespec="microseconds")],
+        )
+        return cur.rowcount == 1
+
+    def started(self, update_id: int) -> None:
+        """Count an attempt at answering ``update_id`` again after a restart (queued write)."""
+        if update_id in self.replayed:
+            self._mark(
+                "UPDATE bot_updates SET attempts = attempts + 1 WHERE update_id = ?", [update_id]
+            )
+
+    def done(self, update_id: int) -> None:
+        """Mark ``update_id`` answered: it is not handled again after a restart (queued write)."""
+        self._seq.pop(update_id, None)
+        self._earlier.pop(update_id, None)
+        self.replayed.discard(update_id)
+        self._mark(
+            "UPDATE bot_updates SET status = 'done', done_at = ? WHERE update_id = ?",
+            [utcnow(), update_id],
+        )
+
+    async def pending(self) -> list[dict[str, Any]]:
+        """Return the updates recorded but not answered, oldest first.
+
+        An update whose answering was started again after a restart ``MAX_ATTEMPTS`` times, and
+        cut short each time, is marked done with a warning, so that one update that kills the
+        bot cannot keep it from working.
+        """
+        rows = await self._run(self._pending)
+        out = []
+        for update_id, attempts, payload, sends in rows:
+            if attempts >= MAX_ATTEMPTS:
+                logger.warning(
+                    "Giving up update %d: the bot stopped %d times while answering it again",
+                    update_id,
+                    attempts,
+                )
+                self.done(update_id)
+                continue
+            self._earlier[update_id] = sends
+            self.replayed.add(update_id)
+            out.append(json.loads(payload))
+        return out
+
+    async def purge(self) -> int:
+        """Forget updates answered more than ``KEEP_DONE_DAYS`` ago; return how many."""
+        return await self._run(self._purge)
+
+    def _purge(self) -> int:
+        cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=KEEP_DONE_DAYS)).isoformat(
+            timespec="microseconds"
+        )
+        with self._conn:
+            self._conn.execute(
+                "DELETE FROM bot_update_sends WHERE update_id IN (SELECT update_id FROM "
+                "bot_updates WHERE status = 'done' AND done_at < ?)",
+                [cutoff],
+            )
+            cur = self._conn.execute(
+                "DELETE FROM bot_updates WHERE status = 'done' AND done_at < ?", [cutoff]
+            )
+        return cur.rowcount
+
+    def _pending(self) -> list[tuple[int, int, str, dict[int, tuple[int, int]]]]:
+        self._purge()
+        rows = self._conn.execute(
+            "SELECT update_id, attempts, payload FROM bot_updates WHERE status = 'received' "
+            "ORDER BY update_id"
+        ).fetchall()
+        out = []
+        for update_id, attempts, payload in rows:
+            sends = {
+                seq: (chat_id, message_id)
+                for seq, chat_id, message_id in self._conn.execute(
+                    "SELECT seq, chat_id, message_id FROM bot_update_sends WHERE update_id = ?",
+                    [update_id],
+                )
+            }
+            out.append((update_id, attempts, payload, sends))
+        return out
+
+    # -- what was sent -----------------------------------------------------------------------
+
+    def next_seq(self, update_id: int) -> int:
+        """Return the position of the next message sent for ``update_id`` (1, 2, …)."""
+        seq = self._seq.get(update_id, 0) + 1
+        self._seq[update_id] = seq
+        return seq
+
+    def earlier_send(self, update_id: int, seq: int) -> tuple[int, int] | None:
+        """Return (chat id, message id) if message ``seq`` of ``update_id`` was sent before a
+        restart, else None."""
+        return self._earlier.get(update_id, {}).get(seq)
+
+    def sent(self, update_id: int, seq: int, chat_id: int, message_id: int) -> None:
+        """Record that message ``seq`` of ``update_id`` reached Telegram as ``message_id``
+        (queued write)."""
+        self._mark(
+            "INSERT OR REPLACE INTO bot_update_sends (update_id, seq, chat_id, message_id, "
+            "sent_at) VALUES (?, ?, ?, ?, ?)",
+            [update_id, seq, chat_id, message_id, utcnow()],
+        )
+
+    def close(self) -> None:
+        """Finish the journal's pending writes, stop its thread and close its connection."""
+        self._executor.shutdown(wait=True)
+        self._marks_executor.shutdown(wait=True)
+        self._write_marks()
+        if self._own:
+            self._conn.close()
+            self._marks_conn.close()
+
+
+def _connect(path: Path | None) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    return conn
+
+
+def _log_failure(future: Future[Any]) -> None:
+    exc = future.exception()
+    if exc is not None:
+        logger.error("Could not write to the update journal: %s", exc)
+
+
+class JournalQueue(asyncio.Queue[object]):
+    """The application's update queue: an update is recorded in the journal before it is queued.
+
+    python-telegram-bot's poller awaits ``put`` for each update of a batch before it asks for the
+    next batch (which confirms this one to Telegram); its webhook awaits ``put`` before it answers
+    200. A failed write raises, so the update is neither confirmed nor queued: Telegram sends it
+    again.
+    """
+
+    def __init__(self, journal: UpdateJournal):
+        super().__init__()
+        self.journal = journal
+
+    async def put(self, item: object) -> None:
+        """Record ``item`` (if it is an update) and queue it; drop an update recorded before."""
+        if isinstance(item, Update):
+            try:
+                new = await self.journal.record(item)
+            except sqlite3.Error as exc:
+                logger.error(
+                    "Could not record update %d (%s); it is not acknowledged, so Telegram sends "
+                    "it again",
+                    item.update_id,
+                    exc,
+                )
+                raise
+            if not new:
+                logger.info("Update %d was received before; not handling it twice", item.update_id)
+                return
+        await super().put(item)
+
+    async def replay(self, bot: Bot) -> int:
+        """Queue the updates recorded but not answered before the bot stopped; return how many."""
+        pending = await self.journal.pending()
+        for data in pending:
+            update = Update.de_json(data, bot)
+            if update.inline_query is not None:
+                # An inline query is typed and gone: its answer would come too late to show.
+                self.journal.done(update.update_id)
+                continue
+            await super().put(update)
+        if pending:
+            logger.info("Answering %d updates received before the bot stopped", len(pending))
+        return len(pending)
+
+
+class JournalBot(ExtBot[None]):
+    """The bot, recording each message it sends for an update; after a restart it does not send
+    a message again that Telegram already has.
+
+    Args:
+        journal: where sent messages are recorded.
+        **kwargs: ``ExtBot``'s arguments (token, base_url, defaults, rate_limiter …).
+    """
+
+    def __init__(self, journal: UpdateJournal, **kwargs: Any):
+        super().__init__(**kwargs)
+        with self._unfrozen():
+            self._journal = journal
+
+    async def send_message(self, *args: Any, **kwargs: Any) -> Message:
+        """Send a message, unless this update's message at this position went out before a
+        restart (then return that message's id without sending)."""
+        update_id = CURRENT_UPDATE.get()
+        if update_id is None:
+            return await super().send_message(*args, **kwargs)
+        seq = self._journal.next_seq(update_id)
+        earlier = self._journal.earlier_send(update_id, seq)
+        if earlier is not None:
+            chat_id, message_id = earlier
+            logger.info(
+                "Update %d: message %d was sent before the restart; not sending it again",
+                update_id,
+                seq,
+            )
+            kind = Chat.PRIVATE if chat_id > 0 else Chat.SUPERGROUP
+            message = Message(message_id, dt.datetime.now(dt.UTC), Chat(chat_id, kind))
+            message.set_bot(self)
+            return message
+        message = await super().send_message(*args, **kwargs)
+        self._journal.sent(update_id, seq, message.chat_id, message.message_id)
+        return message
+
+    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        """Fetch updates and record the batch in one transaction before returning it (the next
+        call's offset tells Telegram they were received)."""
+        updates = await super().get_updates(*args, **kwargs)
+        if updates:
+            self._journal.fresh |= await self._journal.record_many(list(updates))
+        return updates
+
+    async def answer_callback_query(self, *args: Any, **kwargs: Any) -> bool:
+        """Answer a button press; after a restart, a press too old to answer is only logged."""
+        try:
+            return await super().answer_callback_query(*args, **kwargs)
+        except BadRequest as exc:
+            if CURRENT_UPDATE.get() not in self._journal.replayed:
+                raise
+            logger.info("A button pressed before the restart could not be answered: %s", exc)
+            return False

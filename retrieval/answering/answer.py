@@ -1,0 +1,317 @@
+"""Ranked hits -> an ``Answer``: quotes, best sentences, highlighted terms and citations.
+
+Nothing here writes text of its own about the archive: every quote is a span of a stored passage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from retrieval.text.analyzer import analyze, analyze_spans
+from retrieval.text.sentences import split_sentences
+
+NOT_FOUND = "Nothing in the archive matches that question."
+EMPTY_ARCHIVE = "The archive is empty — run briefbot ingest to add briefs."
+LOW_CONFIDENCE = (
+    "None of these passages answers that directly; they are the closest the archive holds."
+)
+READ_WITH = "Read with your earlier question: {question}"
+READ_AS_CHARS = 200
+"""The earlier question named in the "Read with …" line is cut to this many characters."""
+NOTHING_TO_SEARCH = "Nothing to search for: the question has only common words or punctuation."
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a passage comes from: publication, volume and issue, with date and title if known."""
+
+    publication: str
+    volume: int | None = None
+    issue: int | None = None
+    date: str | None = None
+    title: str | None = None
+    doc_id: str | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any], prefix: str = "") -> Citation:
+        """Return the citation of a stored brief row; ``prefix`` is ``"brief_"`` for the brief
+        fields of a passage row (as ``Store.passages_by_id`` gives them)."""
+        return cls(
+            publication=row[f"{prefix}publication"],
+            volume=row[f"{prefix}volume"],
+            issue=row[f"{prefix}issue"],
+            date=row[f"{prefix}date"],
+            title=row[f"{prefix}title"],
+            doc_id=row[f"{prefix}doc_id"],
+        )
+
+    def short(self) -> str:
+        """Return the citation as ``Monitor, Vol. 4, Issue 142``."""
+        parts = [self.publication]
+        if self.volume is not None:
+            parts.append(f"Vol. {self.volume}")
+        if self.issue is not None:
+            parts.append(f"Issue {self.issue}")
+        # A record with no volume or issue (a feed entry, a BEIR document) is cited by its id,
+        # unless the id is only a link (feeds use entry URLs as ids): date and title then cite it.
+        if (
+            self.volume is None
+            and self.issue is None
+            and self.doc_id
+            and not self.doc_id.startswith(("http://", "https://"))
+        ):
+            parts.append(f"doc {self.doc_id}")
+        return ", ".join(parts)
+
+    def render(self) -> str:
+        """Return the full citation: ``Monitor, Vol. 4, Issue 142, July 20, 1998 — “Title”``."""
+        text = self.short()
+        if self.date:
+            text += f", {format_date(self.date)}"
+        if self.title:
+            text += f" — “{self.title}”"
+        return text
+
+
+def removal_line(row: dict[str, Any]) -> str:
+    """Return one stored brief as a line of a removal list: ``#12 Monitor, Vol. 4, Issue 180 —
+    “Title” (from 1998/monitor.txt)``, with the first words of its text when it has no title."""
+    text = f"#{row['id']} {Citation.from_row(row).render()}"
+    if not row.get("title"):
+        words = str(row.get("text") or "").split()
+        text += f": {' '.join(words[:8])}{' …' if len(words) > 8 else ''}"
+    where = row.get("origin") or row.get("source")
+    return f"{text} (from {where})" if where else text
+
+
+def format_date(value: str) -> str:
+    """Return an ISO date as ``July 20, 1998``; anything else unchanged."""
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return value
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+@dataclass
+class Hit:
+    """One quoted passage of an answer.
+
+    ``quote_spans`` are the ``(start, end)`` offsets in ``text`` of the sentence(s) that best answer
+    the question; ``term_spans`` are the offsets of the words that matched.
+    """
+
+    rank: int
+    score: float
+    passage_id: int
+    brief_id: int
+    doc_id: str | None
+    citation: Citation
+    text: str
+    quote: str
+    quote_spans: list[tuple[int, int]] = field(default_factory=list)
+    term_spans: list[tuple[int, int]] = field(default_factory=list)
+    url: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the hit as the ``--json`` output documents it."""
+        return {
+            "rank": self.rank,
+            "score": self.score,
+            "passage_id": self.passage_id,
+            "brief_id": self.brief_id,
+            "doc_id": self.doc_id,
+            "citation": self.citation.render(),
+            "quote": self.quote,
+            "text": self.text,
+        }
+
+
+@dataclass
+class Answer:
+    """What briefbot says to a question: hits to quote, or why there are none."""
+
+    question: str
+    hits: list[Hit]
+    terms: list[str] = field(default_factory=list)
+    reason: str | None = None
+    message: str | None = None
+    offset: int = 0
+    total: int = 0
+    confidence: str = "none"
+    read_as: str | None = None
+    """The earlier question this one was read with (a follow-up), or None when read alone."""
+
+    @property
+    def found(self) -> bool:
+        """Return whether any passage is shown (confidence ``high`` or ``low``)."""
+        return bool(self.hits)
+
+    @property
+    def caveat(self) -> str | None:
+        """Return the line to show above the passages of a ``low`` answer, else None."""
+        return LOW_CONFIDENCE if self.found and self.confidence == "low" else None
+
+    @property
+    def read_line(self) -> str | None:
+        """Return the line that says a follow-up was read with the earlier question, or None."""
+        return read_with_line(self.read_as)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return ``{"question", "found", "confidence", "hits": [...], "read_as"}`` (plus
+        ``reason`` and ``message`` when nothing was found)."""
+        data: dict[str, Any] = {
+            "question": self.question,
+            "found": self.found,
+            "confidence": self.confidence if self.found else "none",
+            "hits": [h.to_json() for h in self.hits],
+            "read_as": self.read_as,
+        }
+        if not self.found:
+            data["reason"] = self.reason
+            data["message"] = self.message
+        return data
+
+
+def read_with_line(read_as: str | None) -> str | None:
+    """Return "Read with your earlier question: …" for a follow-up read with ``read_as``, or None
+    when it was read alone."""
+    if not read_as:
+        return None
+    question = " ".join(read_as.split())
+    if len(question) > READ_AS_CHARS:
+        question = question[: READ_AS_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return READ_WITH.format(question=question)
+
+
+def empty_answer(question: str, reason: str) -> Answer:
+    """Return an Answer with no hits for ``reason`` (``empty_archive``, ``nothing_to_search``,
+    ``no_match``), carrying the sentence to show the user."""
+    message = {
+        "empty_archive": EMPTY_ARCHIVE,
+        "nothing_to_search": NOTHING_TO_SEARCH,
+        "no_match": NOT_FOUND,
+    }[reason]
+    return Answer(question=question, hits=[], reason=reason, message=message)
+
+
+# What a question asks for, from its question words, and how a sentence that gives it looks.
+# "When did ..." wants a date; "how many ..." a number; "who ..." / "where ..." a name (a
+# capitalised word the question does not already hold).
+_KIND_RE = (
+    ("date", re.compile(r"\b(when|what (year|date|decade|century|month|day|time)|which year)\b")),
+    (
+        "number",
+        re.compile(
+            r"\bhow (many|much|long|far|old|large|big|tall|high|often|fast)\b"
+            r"|\bwhat (percentage|percent|number|amount|share)\b"
+        ),
+    ),
+    ("name", re.compile(r"\b(who|whom|whose|where)\b")),
+)
+_DATE_RE = re.compile(
+    r"\b(1[0-9]{3}|20[0-9]{2})s?\b|\b(January|February|March|April|May|June|July|August"
+    r"|September|October|November|December|century|centuries)\b"
+)
+_NUMBER_RE = re.compile(
+    r"\d+|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
+    r"|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy"
+    r"|eighty|ninety|hundred|hundreds|thousand|thousands|million|millions|billion|billions"
+    r"|dozen|dozens|half|third|thirds|quarter|quarters|percent)\b",
+    re.IGNORECASE,
+)
+_NAME_RE = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
+
+
+def answer_kind(question: str) -> str | None:
+    """Return what ``question`` asks for (``date``, ``number``, ``name``) or None."""
+    folded = question.casefold()
+    for kind, pattern in _KIND_RE:
+        if pattern.search(folded):
+            return kind
+    return None
+
+
+def _gives(sentence: str, kind: str, asked: set[str]) -> bool:
+    """Return whether ``sentence`` holds something of ``kind`` that the question does not."""
+    if kind == "date":
+        return _DATE_RE.search(sentence) is not None
+    pattern = _NUMBER_RE if kind == "number" else _NAME_RE
+    return any(m.group().casefold() not in asked for m in pattern.finditer(sentence))
+
+
+def best_sentences(
+    text: str, weights: dict[str, float], *, question: str = "", max_sentences: int = 2
+) -> list[tuple[int, int]]:
+    """Return the spans of the sentence(s) of ``text`` that best answer the question.
+
+    A sentence scores the summed weight of the distinct question terms it holds, plus twice the
+    mean term weight when it also holds what the question asks for (a date for "when", a number
+    for "how many", a name for "who"/"where"; see ``answer_kind``). The best one is always taken;
+    a neighbour joins it when it holds a question term the best one lacks and scores at least half
+    as much.
+    """
+    spans = split_sentences(text)
+    if not spans:
+        return []
+    kind = answer_kind(question) if question else None
+    asked = {w.casefold() for w in re.findall(r"\w+", question)}
+    bonus = 2.0 * sum(weights.values()) / len(weights) if weights else 0.0
+    scored = []
+    for s, e in spans:
+        terms = {t for t in analyze(text[s:e]) if t in weights}
+        score = sum(weights[t] for t in terms)
+        if kind and score > 0 and _gives(text[s:e], kind, asked):
+            score += bonus
+        scored.append((score, terms))
+    best = max(range(len(spans)), key=lambda i: (scored[i][0], -i))
+    chosen = [best]
+    if max_sentences > 1:
+        for n in (best + 1, best - 1):
+            if 0 <= n < len(spans):
+                new_terms = scored[n][1] - scored[best][1]
+                if new_terms and scored[n][0] >= 0.5 * scored[best][0]:
+                    chosen.append(n)
+                    break
+    # Neighbouring sentences are quoted as one stretch of the text: joining them with "…" would
+    # tell the reader that something was left out between them.
+    return [(spans[min(chosen)][0], spans[max(chosen)][1])]
+
+
+def matched_spans(text: str, terms: set[str]) -> list[tuple[int, int]]:
+    """Return the offsets of every word of ``text`` whose search term is in ``terms``."""
+    return [(s, e) for t, s, e in analyze_spans(text) if t in terms]
+
+
+def build_hit(
+    rank: int, score: float, row: dict[str, Any], weights: dict[str, float], *, question: str = ""
+) -> Hit:
+    """Return a Hit for a stored passage row (as ``Store.passages_by_id`` gives it).
+
+    ``question`` (optional) lets the quote prefer the sentence that gives what it asks for.
+    """
+    text = row["text"]
+    spans = best_sentences(text, weights, question=question)
+    quote = " … ".join(text[s:e] for s, e in spans) if spans else text
+    citation = Citation.from_row(row, "brief_")
+    return Hit(
+        rank=rank,
+        score=score,
+        passage_id=row["id"],
+        brief_id=row["brief_id"],
+        doc_id=row["brief_doc_id"],
+        citation=citation,
+        text=text,
+        quote=quote,
+        quote_spans=spans,
+        term_spans=matched_spans(text, set(weights)),
+        url=row.get("brief_url"),
+    )
+
+
+def hit_as_dict(hit: Hit) -> dict[str, Any]:
+    """Return every field of ``hit`` as plain data (for logging feedback)."""
+    return asdict(hit)

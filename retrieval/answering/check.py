@@ -1,0 +1,332 @@
+"""Compare a claim with passages quoted as evidence: which of its numbers and names they contain.
+
+Pure: no I/O, no ranking. This module never judges a claim. It reports which of the claim's
+checkable facts -- numbers (with their currency, scale and unit) and names -- appear in the
+evidence, and, for a number that does not, the numbers of the same kind the evidence gives instead
+(claim "US$5 million vanished", passage "US$4 million disappeared": 5 million is missing, the
+passage gives US$4 million).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from retrieval.text.aliases import Aliases
+from retrieval.text.analyzer import STOPWORDS, analyze
+
+MAX_COUNTERPARTS = 3
+# A name's word counts as held in a longer word that begins with it from this length on.
+MIN_CONTAINED = 5
+
+_SCALES = {
+    "thousand": 1e3,
+    "k": 1e3,
+    "million": 1e6,
+    "mn": 1e6,
+    "mln": 1e6,
+    "m": 1e6,
+    "billion": 1e9,
+    "bn": 1e9,
+    "bln": 1e9,
+    "trillion": 1e12,
+}
+_UNITS = {
+    "%": "%",
+    "percent": "%",
+    "per cent": "%",
+    "percentage point": "percentage point",
+    "percentage points": "percentage point",
+    "dollar": "usd",
+    "dollars": "usd",
+    "usd": "usd",
+    "ruble": "rub",
+    "rubles": "rub",
+    "rouble": "rub",
+    "roubles": "rub",
+    "tonne": "t",
+    "tonnes": "t",
+    "ton": "t",
+    "tons": "t",
+    "barrel": "bbl",
+    "barrels": "bbl",
+    "kilometer": "km",
+    "kilometers": "km",
+    "kilometre": "km",
+    "kilometres": "km",
+    "km": "km",
+    "people": "people",
+    "troops": "troops",
+    "soldiers": "troops",
+}
+_CURRENCIES = {"us$": "usd", "$": "usd", "usd": "usd", "€": "eur", "£": "gbp", "eur": "eur"}
+
+_NUMBER_RE = re.compile(
+    r"(?P<cur>US\$|\$|€|£|\bUSD\s?|\bEUR\s?)?"
+    r"(?P<num>(?<![\w.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?|(?<![\w.,])\d+(?:\.\d+)?)"
+    r"(?:[\s-]?(?P<scale>thousand|million|billion|trillion|bn|bln|mn|mln|m|k)\b)?"
+    r"(?:[\s-]?(?P<unit>%|per\s?cent\b|percent\b|percentage points?\b|dollars?\b|usd\b"
+    r"|roubles?\b|rubles?\b|tonnes?\b|tons?\b|barrels?\b|kilomet(?:er|re)s?\b|km\b"
+    r"|people\b|troops\b|soldiers\b))?",
+    re.IGNORECASE,
+)
+# Numbers written out, as briefs often write small ones: "six vehicles", "forty of the seats",
+# "twenty-five heads", "two million dollars".
+_UNIT_WORDS = {
+    w: n
+    for n, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen".split()
+    )
+}
+_TEN_WORDS = {
+    w: 10 * n
+    for n, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)
+}
+_WORD_NUM = r"(?:{tens})(?:[\s-](?:{units}))?|(?:{units})".format(
+    tens="|".join(_TEN_WORDS), units="|".join(u for u in _UNIT_WORDS if u != "zero")
+)
+_WORD_NUMBER_RE = re.compile(
+    rf"(?<![\w-])(?P<num>{_WORD_NUM})(?:\s+(?P<hundred>hundred))?"
+    r"(?:[\s-](?P<scale>thousand|million|billion|trillion)\b)?"
+    r"(?:[\s-]?(?P<unit>percent\b|per\s?cent\b|dollars?\b|roubles?\b|rubles?\b|tonnes?\b"
+    r"|tons?\b|barrels?\b|people\b|troops\b|soldiers\b))?(?![\w-])",
+    re.IGNORECASE,
+)
+_WORD_RE = re.compile(r"(?:[A-Z]\.){2,}|[^\W\d_]+(?:['’-][^\W\d_]+)*")
+# Capitalised words that open sentences without naming anything.
+_COMMON_OPENERS = frozenset(
+    {
+        "according",
+        "also",
+        "although",
+        "however",
+        "last",
+        "next",
+        "officials",
+        "reports",
+        "since",
+        "today",
+        "tomorrow",
+        "yesterday",
+        "yet",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number as written in a text, with the value and kind it stands for.
+
+    ``unit`` is a normalised currency or unit ("usd", "%", "t" ...), or "" for a bare number.
+    """
+
+    text: str
+    value: float
+    unit: str = ""
+
+    def same_kind(self, other: Quantity) -> bool:
+        """Return whether both quantities count the same thing (same unit, or either is bare)."""
+        return not self.unit or not other.unit or self.unit == other.unit
+
+    def matches(self, other: Quantity) -> bool:
+        """Return whether ``other`` states the same amount of the same kind."""
+        return self.same_kind(other) and math.isclose(self.value, other.value, rel_tol=1e-9)
+
+
+@dataclass
+class MissingNumber:
+    """A number of the claim the evidence lacks, with the evidence's numbers of the same kind."""
+
+    claim: Quantity
+    evidence_gives: list[Quantity] = field(default_factory=list)
+
+
+@dataclass
+class ClaimCheck:
+    """What the evidence contains of a claim's numbers and names. It is never a verdict."""
+
+    claim: str
+    numbers_found: list[Quantity] = field(default_factory=list)
+    numbers_missing: list[MissingNumber] = field(default_factory=list)
+    names_found: list[str] = field(default_factory=list)
+    names_missing: list[str] = field(default_factory=list)
+    evidence_count: int = 0
+
+    @property
+    def has_facts(self) -> bool:
+        """Return whether the claim has any number or name to compare."""
+        return bool(
+            self.numbers_found or self.numbers_missing or self.names_found or self.names_missing
+        )
+
+
+def _word_value(words: str) -> int:
+    """Return the value of a written-out number below a hundred ("forty-two" is 42)."""
+    total = 0
+    for part in re.split(r"[\s-]+", words.lower()):
+        total += _TEN_WORDS.get(part, _UNIT_WORDS.get(part, 0))
+    return total
+
+
+def extract_quantities(text: str) -> list[Quantity]:
+    """Return the numbers written in ``text``, each with its value and unit, in order.
+
+    ``US$5 million``, ``$5m`` and ``5 million dollars`` are all 5,000,000 "usd"; ``4.5%`` and
+    ``4.5 percent`` are 4.5 "%"; ``1,580-kilometer`` is 1580 "km"; a year is a bare number.
+    Numbers written out count too: ``six`` is 6, ``forty-two percent`` is 42 "%", ``two
+    million dollars`` is 2,000,000 "usd".
+    """
+    found: list[tuple[int, Quantity]] = []
+    for m in _NUMBER_RE.finditer(text):
+        raw = m.group("num")
+        try:
+            value = float(raw.replace(",", ""))
+        except ValueError:  # pragma: no cover - the pattern only matches digits
+            continue
+        scale = (m.group("scale") or "").lower()
+        value *= _SCALES.get(scale, 1.0)
+        unit = ""
+        if m.group("cur"):
+            unit = _CURRENCIES.get(m.group("cur").strip().lower(), "")
+        if m.group("unit"):
+            key = " ".join(m.group("unit").lower().split())
+            unit = _UNITS.get(key, _UNITS.get(key.replace(" ", ""), unit)) or unit
+        found.append((m.start(), Quantity(text=m.group(0).strip(" -"), value=value, unit=unit)))
+    for m in _WORD_NUMBER_RE.finditer(text):
+        value = float(_word_value(m.group("num")))
+        if m.group("hundred"):
+            value *= 100
+        value *= _SCALES.get((m.group("scale") or "").lower(), 1.0)
+        unit = ""
+        if m.group("unit"):
+            key = " ".join(m.group("unit").lower().split())
+            unit = _UNITS.get(key, _UNITS.get(key.replace(" ", ""), ""))
+        found.append((m.start(), Quantity(text=m.group(0).strip(" -"), value=value, unit=unit)))
+    return [q for _, q in sorted(found, key=lambda x: x[0])]
+
+
+def extract_names(text: str) -> list[str]:
+    """Return the names in ``text``: runs of capitalised words or acronyms, in order, deduplicated.
+
+    A run ends at punctuation or at a lowercase word ("Kirienko of the Bank of Russia" gives
+    "Kirienko", "Bank", "Russia"); a possessive is dropped; a lone stopword or common sentence
+    opener ("The", "In", "Yesterday") is not a name; words inside a number ("US$") are skipped.
+    """
+    masked = _NUMBER_RE.sub(lambda m: ";" * len(m.group(0)), text)
+    names: list[str] = []
+    run: list[str] = []
+
+    def close() -> None:
+        while run and (run[0].lower() in STOPWORDS or run[0].lower() in _COMMON_OPENERS):
+            run.pop(0)
+        if run:
+            name = re.sub(r"['’]s$", "", " ".join(run))
+            if name and name not in names:
+                names.append(name)
+        run.clear()
+
+    prev_end = 0
+    for m in _WORD_RE.finditer(masked):
+        if run and not masked[prev_end : m.start()].isspace():
+            close()
+        if m.group(0)[0].isupper():
+            run.append(m.group(0))
+        else:
+            close()
+        prev_end = m.end()
+    close()
+    return names
+
+
+def bears_on(claim: str, passage: str) -> bool:
+    """Return whether ``passage`` shares at least half of the claim's distinct search terms."""
+    claim_terms = set(analyze(claim))
+    if not claim_terms:
+        return False
+    shared = claim_terms & set(analyze(passage))
+    return len(shared) >= math.ceil(len(claim_terms) / 2)
+
+
+def name_term_held(term: str, evidence: set[str], aliases: Aliases | None) -> bool:
+    """Return whether the evidence holds one word of a name, in the claim's spelling or another.
+
+    Counted as held: the same term; a longer word that begins with it (Tengiz in
+    Tengizchevroil) or that it begins with, for words of five letters or more; a spelling that
+    differs only in the last letter (Lukashenka / Lukashenko), for words of six or more; an
+    alias of it.
+    """
+    if term in evidence:
+        return True
+    if aliases is not None and any(aliases.equivalent(term, e) for e in evidence):
+        return True
+    if len(term) < MIN_CONTAINED:
+        return False
+    for word in evidence:
+        if len(word) >= MIN_CONTAINED and (word.startswith(term) or term.startswith(word)):
+            return True
+        if len(term) >= 6 and len(word) == len(term) and word[:-1] == term[:-1]:
+            return True
+    return False
+
+
+def compare_claim(claim: str, evidence: list[str], *, aliases: Aliases | None = None) -> ClaimCheck:
+    """Return which of the claim's numbers and names the evidence passages contain, and which not.
+
+    A number is contained when some passage states the same amount of the same kind (written in
+    figures or in words); a name when every one of its words occurs in the passages, in the
+    claim's spelling or another (see ``name_term_held``; ``aliases`` add known variants). For
+    each missing number, the passages' numbers of the same kind are listed. This is a read-only,
+    pure operation; it judges nothing.
+    """
+    result = ClaimCheck(claim=claim, evidence_count=len(evidence))
+    evidence_numbers = [q for text in evidence for q in extract_quantities(text)]
+    evidence_terms = {t for text in evidence for t in analyze(text)}
+    seen: set[tuple[float, str]] = set()
+    for q in extract_quantities(claim):
+        if q.text.casefold() == "one":
+            continue  # "one of the officials" names no amount to check
+        if (q.value, q.unit) in seen:
+            continue
+        seen.add((q.value, q.unit))
+        if any(q.matches(e) for e in evidence_numbers):
+            result.numbers_found.append(q)
+        else:
+            result.numbers_missing.append(MissingNumber(q, _counterparts(q, evidence_numbers)))
+    for name in extract_names(claim):
+        terms = analyze(name)
+        if not terms:
+            continue
+        if all(name_term_held(t, evidence_terms, aliases) for t in terms):
+            result.names_found.append(name)
+        else:
+            result.names_missing.append(name)
+    return result
+
+
+def _counterparts(claimed: Quantity, evidence: list[Quantity]) -> list[Quantity]:
+    """Return up to three evidence numbers that count what ``claimed`` counts, closest first."""
+    evidence = [e for e in evidence if e.text.casefold() != "one"]
+    if claimed.unit:
+        pool = [e for e in evidence if e.unit == claimed.unit]
+    else:
+        # A bare number (a year, a count) is compared with bare numbers of similar size.
+        pool = [
+            e
+            for e in evidence
+            if not e.unit and claimed.value and 0.1 <= e.value / claimed.value <= 10
+        ]
+    ranked = sorted(pool, key=lambda e: _distance(e.value, claimed.value))
+    out: list[Quantity] = []
+    for e in ranked:
+        if e.text not in {o.text for o in out}:
+            out.append(e)
+        if len(out) == MAX_COUNTERPARTS:
+            break
+    return out
+
+
+def _distance(a: float, b: float) -> float:
+    """Return how far apart two amounts are, in orders of magnitude."""
+    return abs(math.log10(max(a, 1e-9) / max(b, 1e-9)))

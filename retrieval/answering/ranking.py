@@ -1,0 +1,721 @@
+"""Ranking past one passage's BM25: the brief's evidence, feedback terms, and when to refuse.
+
+Three choices, each measured on the dev collections (``docs/quality.md``):
+
+* **Brief evidence.** A question's words are often spread over a brief's paragraphs. Every
+  passage is ranked by its own BM25 plus ``BRIEF_WEIGHT`` times its brief's BM25, where a brief
+  is scored as one document (its title and its passages' tokens together, rank-bm25's formula
+  over briefs). The brief's score is computed from the passage postings and the titles, so no
+  second index is kept.
+* **Pseudo-relevance feedback (RM3).** The words that dominate the best ``FEEDBACK_PASSAGES``
+  passages join the question with weights (``FEEDBACK_TERMS`` of them, the question keeping
+  ``FEEDBACK_ORIGINAL`` of the weight). Only passages sharing a word with the question itself can
+  be returned: feedback reorders, it never brings in a passage about something else.
+* **Aliases.** Words of the field the question did not use but means (``retrieval/text/aliases.py``:
+  premier for prime minister, Grozny for Chechnya) join it at ``ALIAS_WEIGHT`` of a question
+  word; passages that hold only an alias become candidates too.
+* **Confidence, not refusal.** Every ranking says how sure it is (``confidence``): ``high`` when
+  one of the first ``COVERAGE_DEPTH`` passages holds at least ``HIGH_COVERAGE`` of the question's
+  idf mass (a word the archive never saw counts at the idf of a word no passage holds; a word
+  counts as held when the passage holds it or one of its aliases), the bar lowered for long
+  questions (``HIGH_COVERAGE * min(1, COVERAGE_TERMS / distinct terms)``: a long request is never
+  all in one passage); ``low`` below it. The passages are shown either way.
+
+Hits keep their passage's rank-bm25 score for the question's own words.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from retrieval.search.index import Allowed, BM25Index
+from retrieval.search.segments import Segment
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+BRIEF_WEIGHT = 10.0
+FEEDBACK_PASSAGES = 5
+FEEDBACK_TERMS = 20
+FEEDBACK_ORIGINAL = 0.85
+COVERAGE_DEPTH = 3
+HIGH_COVERAGE = 0.4
+COVERAGE_TERMS = 6
+ALIAS_WEIGHT = 0.5
+MAX_QUESTION_TERMS = 64
+# Words that frame a question rather than say what it is about ("who became ...", "what
+# happened ..."): rare in a small archive, so their idf would let them lead. Stemmed.
+FRAMING = frozenset(
+    {
+        "becam",
+        "becom",
+        "happen",
+        "take",
+        "took",
+        "place",
+        "tell",
+        "know",
+        "get",
+        "got",
+    }
+)
+FRAMING_WEIGHT = 0.3
+CLEARLY_BETTER = 3.0
+"""A brief's second passage is shown before another brief's best when it scores this much more."""
+"""A long question is searched with its this many most informative (highest idf) distinct terms."""
+RERANK_DEPTH = 200
+"""How many passages, best by their own BM25 (exact, pruned top-k), the reranking reorders."""
+
+
+@dataclass(frozen=True)
+class BriefMap:
+    """Which brief each index position belongs to, each brief's length, and its title's terms.
+
+    A brief counts as one document made of its title and its passages, as a test collection's
+    document is its title and text.
+
+    Args:
+        brief_of: per position, the brief's number (0 .. n_briefs - 1), or -1 if not live.
+        lengths: per brief, its tokens (its live passages' lengths plus its title's).
+        titles: per term, the briefs (numbers) whose title holds it, and how often; None when the
+            index's own title postings are read instead.
+    """
+
+    brief_of: IntArray
+    lengths: FloatArray
+    titles: dict[str, tuple[IntArray, FloatArray]] | None
+
+    @classmethod
+    def build(
+        cls,
+        index: BM25Index,
+        brief_ids: dict[int, int] | npt.NDArray[np.generic] | None = None,
+        titles: dict[int, list[str]] | None = None,
+    ) -> BriefMap:
+        """Return the map for ``index``, given the brief id of every stored passage id (a dict,
+        or an array over positions) and the analyzed title of every brief id.
+
+        With neither, both come from the index itself: its ``brief`` column and its title
+        postings (filed under each brief's first passage), so nothing is re-analyzed.
+        """
+        if brief_ids is None:
+            brief_ids = index.columns["brief"]
+        if isinstance(brief_ids, dict):
+            raw = np.fromiter(
+                (brief_ids.get(int(pid), -1) for pid in index.ids),
+                dtype=np.int64,
+                count=len(index.ids),
+            )
+        else:
+            raw = np.asarray(brief_ids, dtype=np.int64).copy()
+        if index.live is not None:
+            raw[~index.live] = -1
+        known = raw >= 0
+        numbers, dense = np.unique(raw[known], return_inverse=True)
+        brief_of = np.full(len(raw), -1, dtype=np.int64)
+        brief_of[known] = dense
+        own_len = index.doc_len[known].astype(np.float64)
+        if titles is None:
+            own_len = own_len + index.title_len[known]
+        lengths = np.bincount(brief_of[known], weights=own_len, minlength=len(numbers)).astype(
+            np.float64
+        )
+        if titles is None:
+            return cls(brief_of, lengths, None)
+        postings: dict[str, tuple[list[int], list[float]]] = {}
+        for number, brief_id in enumerate(numbers.tolist()):
+            tokens = titles.get(brief_id, [])
+            lengths[number] += len(tokens)
+            for term, count in Counter(tokens).items():
+                briefs, counts = postings.setdefault(term, ([], []))
+                briefs.append(number)
+                counts.append(float(count))
+        title_postings = {
+            t: (np.asarray(b, dtype=np.int64), np.asarray(c, dtype=np.float64))
+            for t, (b, c) in postings.items()
+        }
+        return cls(brief_of, lengths, title_postings)
+
+    @property
+    def n_briefs(self) -> int:
+        """Return the number of briefs with a live passage."""
+        return len(self.lengths)
+
+    def title_counts(self, index: BM25Index, term: str) -> tuple[IntArray, FloatArray] | None:
+        """Return the briefs (numbers) whose title holds ``term`` and how often, or None."""
+        if self.titles is not None:
+            return self.titles.get(term)
+        positions, counts = index.title_postings(term)
+        owner = self.brief_of[positions]
+        keep = owner >= 0
+        if not keep.any():
+            return None
+        return owner[keep], counts[keep].astype(np.float64)
+
+
+def term_postings(index: BM25Index, term: str) -> tuple[IntArray, FloatArray]:
+    """Return the live positions holding ``term`` and its frequency in each."""
+    positions, counts = index.term_postings(term)
+    return positions, counts.astype(np.float64)
+
+
+def brief_scores(index: BM25Index, briefs: BriefMap, weights: dict[str, float]) -> FloatArray:
+    """Return every brief's BM25 score for the weighted terms, a brief counted as one document
+    (its title and its passages).
+
+    The formula is rank-bm25's ``BM25Okapi`` over briefs (tf, length and idf at brief level);
+    a negative idf gets ``epsilon`` times the passage index's mean idf.
+    """
+    k1, b = index.params.k1, index.params.b
+    n = briefs.n_briefs
+    total = np.zeros(n, dtype=np.float64)
+    if n == 0:
+        return total
+    avgdl = float(briefs.lengths.sum()) / n
+    floor = index.params.epsilon * float(index.idf[index.df > 0].mean()) if len(index.df) else 0.0
+    for term, weight in weights.items():
+        pos, tf = term_postings(index, term)
+        owner = briefs.brief_of[pos]
+        keep = owner >= 0
+        title = briefs.title_counts(index, term)
+        if not keep.any() and title is None:
+            continue
+        tf_brief: FloatArray = np.bincount(owner[keep], weights=tf[keep], minlength=n).astype(
+            np.float64
+        )
+        if title is not None:
+            tf_brief[title[0]] += title[1]
+        held = np.flatnonzero(tf_brief)
+        df = len(held)
+        idf = math.log(n - df + 0.5) - math.log(df + 0.5)
+        if idf < 0:
+            idf = floor
+        f = tf_brief[held]
+        norm = k1 * (1 - b + b * briefs.lengths[held] / avgdl) if avgdl > 0 else k1 * (1 - b)
+        total[held] += weight * idf * (f * (k1 + 1) / (f + norm))
+    return total
+
+
+def passage_scores(index: BM25Index, weights: dict[str, float], positions: IntArray) -> FloatArray:
+    """Return the weighted BM25 score (sum of weight times the term's score) at ``positions``."""
+    acc = np.zeros(index.n_positions, dtype=np.float64)
+    for term, weight in weights.items():
+        pos, score = index.score([term])
+        acc[pos] += weight * score
+    return acc[positions]
+
+
+def feedback_weights(
+    terms: Sequence[str], passages: Sequence[Sequence[str]], scores: Sequence[float]
+) -> dict[str, float]:
+    """Return RM3 query weights: the question's terms plus the feedback passages' main terms.
+
+    Each feedback passage weighs by ``exp(score - best)``; a term's feedback mass is the weighted
+    sum of its share of each passage's tokens. The ``FEEDBACK_TERMS`` heaviest terms share
+    ``1 - FEEDBACK_ORIGINAL`` of the weight, scaled so that a question word repeated once weighs
+    ``FEEDBACK_ORIGINAL``.
+    """
+    question = Counter(terms)
+    weights: dict[str, float] = {t: FEEDBACK_ORIGINAL * c for t, c in question.items()}
+    if not passages:
+        return dict(weights)
+    best = max(scores)
+    mass: defaultdict[str, float] = defaultdict(float)
+    for tokens, score in zip(passages, scores, strict=True):
+        if not tokens:
+            continue
+        share = math.exp(score - best) / len(tokens)
+        for term, count in Counter(tokens).items():
+            mass[term] += share * count
+    chosen = sorted(mass.items(), key=lambda kv: (-kv[1], kv[0]))[:FEEDBACK_TERMS]
+    total = sum(v for _, v in chosen)
+    if total <= 0:
+        return dict(weights)
+    scale = (1 - FEEDBACK_ORIGINAL) * sum(question.values()) / total
+    for term, value in chosen:
+        weights[term] = weights.get(term, 0.0) + scale * value
+    return dict(weights)
+
+
+def rerank(
+    index: BM25Index,
+    terms: Sequence[str],
+    *,
+    briefs: BriefMap,
+    tokens_of: Callable[[list[int]], list[list[str]]],
+    allowed: Allowed | None = None,
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Return the candidate positions best first, their final scores and their own BM25 scores.
+
+    Candidates are the live passages sharing a term with ``terms`` that ``allowed`` lets
+    through. ``tokens_of`` gives the analyzed tokens of passages by id (for feedback).
+    """
+    positions, own = index.score(terms)
+    if allowed is not None and len(positions):
+        keep = allowed[positions] if isinstance(allowed, np.ndarray) else allowed(positions)
+        positions, own = positions[keep], own[keep]
+    if not len(positions):
+        return positions, own, own
+    first = np.lexsort((positions, -own))[:FEEDBACK_PASSAGES]
+    fb_ids = [int(index.ids[positions[i]]) for i in first]
+    weights = feedback_weights(terms, tokens_of(fb_ids), [float(own[i]) for i in first])
+    final = passage_scores(index, weights, positions)
+    final += BRIEF_WEIGHT * brief_scores(index, briefs, weights)[briefs.brief_of[positions]]
+    order = np.lexsort((positions, -final))
+    return positions[order], final[order], own[order]
+
+
+def tf_at(index: BM25Index, term: str, positions: IntArray) -> FloatArray:
+    """Return the frequency of ``term`` at each of the ascending ``positions`` (0 where absent).
+
+    Costs a binary search per position in the term's postings, not a pass over them.
+    """
+    return TfTable(index, positions).row(term)
+
+
+class TfTable:
+    """Term frequencies at a few ascending positions, looked up per term and kept.
+
+    Each segment's share of the positions is found once; a term then costs one binary search
+    per position in that segment's postings of it (``docs`` searched as stored, int32, so nothing
+    is copied). ``title_row`` gives the same over the title postings.
+    """
+
+    def __init__(self, index: BM25Index, positions: IntArray):
+        self.index = index
+        self.n = len(positions)
+        keys = np.asarray(positions, dtype=np.int64)
+        self.positions = keys
+        self.parts: list[tuple[Segment, int, int, npt.NDArray[np.int32]]] = []
+        for seg in index.segments:
+            lo, hi = np.searchsorted(keys, (seg.first, seg.end)).tolist()
+            if lo < hi:
+                self.parts.append((seg, lo, hi, keys[lo:hi].astype(np.int32)))
+        self._rows: dict[str, FloatArray] = {}
+
+    def row(self, term: str) -> FloatArray:
+        """Return the frequency of ``term`` at each position (a view: do not write to it)."""
+        got = self._rows.get(term)
+        if got is None:
+            got = self._rows[term] = self._lookup(term, title=False)
+        return got
+
+    def rows(self, terms: Sequence[str]) -> FloatArray:
+        """Return the frequency of each term (a row each) at each position."""
+        if not terms:
+            return np.zeros((0, self.n), dtype=np.float64)
+        return np.stack([self.row(t) for t in terms])
+
+    def title_row(self, term: str) -> FloatArray:
+        """Return how often ``term`` is in the title filed at each position."""
+        return self._lookup(term, title=True)
+
+    def _lookup(self, term: str, *, title: bool) -> FloatArray:
+        out = np.zeros(self.n, dtype=np.float64)
+        tid = self.index.vocab.get(term)
+        if tid is None or not self.n:
+            return out
+        for seg, lo, hi, keys in self.parts:
+            if tid >= seg.n_terms:
+                continue
+            if title:
+                offsets, all_docs, all_tfs = seg.title_offsets, seg.title_docs, seg.title_tfs
+            else:
+                offsets, all_docs, all_tfs = seg.offsets, seg.docs, seg.tfs
+            start, end = int(offsets[tid]), int(offsets[tid + 1])
+            if start == end:
+                continue
+            docs = all_docs[start:end]
+            at = docs.searchsorted(keys)
+            at[at == end - start] = end - start - 1
+            found = docs[at] == keys
+            if found.any():
+                out[lo:hi][found] = all_tfs[start:end][at[found]]
+        return out
+
+
+class BriefTerms:
+    """Brief-level statistics for the reranking of a few candidates, over one index.
+
+    A brief's number of briefs holding a term (its document frequency at brief level) needs a
+    pass over the term's postings; it is kept per term, so a common feedback term costs that pass
+    once per index, not once per question. Each brief's positions are kept in one array
+    (``members``) so that a candidate brief's term frequency is looked up, not summed over all.
+    """
+
+    def __init__(self, index: BM25Index, briefs: BriefMap):
+        self.index = index
+        self.briefs = briefs
+        known = np.flatnonzero(briefs.brief_of >= 0)
+        order = np.argsort(briefs.brief_of[known], kind="stable")
+        self.members = known[order]
+        counts = np.bincount(briefs.brief_of[known], minlength=briefs.n_briefs)
+        self.starts = np.zeros(briefs.n_briefs + 1, dtype=np.int64)
+        np.cumsum(counts, out=self.starts[1:])
+        self._df: dict[str, int] = {}
+        self._mark = np.zeros(briefs.n_briefs, dtype=bool)
+        self._mark_lock = threading.Lock()
+        n = briefs.n_briefs
+        self.avgdl = float(briefs.lengths.sum()) / n if n else 0.0
+        # The idf floor of a term held by more than half the briefs: the passage index's mean
+        # idf (a pass over the vocabulary, so once per index, not per question).
+        self.floor = (
+            index.params.epsilon * float(index.idf[index.df > 0].mean()) if len(index.df) else 0.0
+        )
+
+    def df(self, term: str) -> int:
+        """Return how many briefs hold ``term`` in a live passage or in their title."""
+        cached = self._df.get(term)
+        if cached is not None:
+            return cached
+        briefs, index = self.briefs, self.index
+        tid = index.vocab.get(term)
+        value = 0
+        if tid is not None:
+            # Each brief holding the term is flagged once; counting the flags is one pass over
+            # a byte per brief, not a sort of the postings' owners. The flags are this object's
+            # while no other thread uses them, else a fresh set.
+            shared = self._mark_lock.acquire(blocking=False)
+            try:
+                mark = self._mark if shared else np.zeros(briefs.n_briefs, dtype=bool)
+                value = self._flagged(tid, term, mark)
+            except BaseException:
+                mark.fill(False)  # flags left behind would count in the next term
+                raise
+            finally:
+                if shared:
+                    self._mark_lock.release()
+        if len(self._df) > 100_000:
+            self._df.clear()
+        self._df[term] = value
+        return value
+
+    def _flagged(self, tid: int, term: str, mark: npt.NDArray[np.bool_]) -> int:
+        """Return how many briefs hold term ``tid``, flagging them in ``mark`` (all False, and
+        left so)."""
+        briefs, index = self.briefs, self.index
+        flagged: list[IntArray] = []
+        titles_here = briefs.titles is None  # else titles come from the map, not the index
+        for seg in index.segments:
+            if tid >= seg.n_terms:
+                continue
+            kinds = [(seg.offsets, seg.docs)]
+            if titles_here:
+                kinds.append((seg.title_offsets, seg.title_docs))
+            for offsets, docs in kinds:
+                start, end = int(offsets[tid]), int(offsets[tid + 1])
+                if start < end:
+                    owners = briefs.brief_of[docs[start:end]]
+                    owners = owners[owners >= 0]
+                    mark[owners] = True
+                    flagged.append(owners)
+        if briefs.titles is not None:
+            title = briefs.titles.get(term)
+            if title is not None:
+                mark[title[0]] = True
+                flagged.append(title[0])
+        if not flagged:
+            return 0
+        value = int(np.count_nonzero(mark))
+        for owners in flagged:
+            mark[owners] = False
+        return value
+
+    def spans(self, chosen: IntArray) -> tuple[IntArray, IntArray]:
+        """Return the live positions of the briefs ``chosen`` (numbers, distinct), brief by brief,
+        and where each brief's run of them starts."""
+        firsts = self.starts[chosen]
+        sizes = self.starts[chosen + 1] - firsts
+        runs = np.zeros(len(chosen), dtype=np.int64)
+        np.cumsum(sizes[:-1], out=runs[1:])
+        total = int(runs[-1] + sizes[-1]) if len(chosen) else 0
+        at = np.arange(total, dtype=np.int64) + np.repeat(firsts - runs, sizes)
+        return self.members[at], runs
+
+    @staticmethod
+    def _sums(values: FloatArray, runs: IntArray, n_members: int) -> FloatArray:
+        """Return the sums of ``values`` (last axis) over each run (starts ``runs``; a run may be
+        empty)."""
+        if not n_members:
+            return np.zeros((*values.shape[:-1], len(runs)))
+        sums = np.add.reduceat(values, np.minimum(runs, n_members - 1), axis=-1)
+        ends = np.append(runs[1:], n_members)
+        empty = ends == runs
+        if empty.any():
+            sums[..., empty] = 0.0
+        return sums
+
+    def scores(
+        self,
+        weights: dict[str, float],
+        chosen: IntArray,
+        table: TfTable | None = None,
+        spans: tuple[IntArray, IntArray] | None = None,
+    ) -> FloatArray:
+        """Return the BM25 score of each brief (numbers, distinct) in ``chosen`` for the weighted
+        terms, a brief counted as one document; equal to ``brief_scores`` at those briefs.
+
+        ``table`` may hold term frequencies already looked up at positions that include every
+        live position of those briefs (``spans``: ``spans(chosen)``, if already known).
+        """
+        index, briefs = self.index, self.briefs
+        k1, b = index.params.k1, index.params.b
+        n = briefs.n_briefs
+        if n == 0 or not len(chosen) or not weights:
+            return np.zeros(len(chosen), dtype=np.float64)
+        avgdl = self.avgdl
+        members, runs = spans if spans is not None else self.spans(chosen)
+        if table is None:
+            table = TfTable(index, np.unique(members))
+        columns = np.searchsorted(table.positions, members)
+        lengths = briefs.lengths[chosen]
+        norm = k1 * (1 - b + b * lengths / avgdl) if avgdl > 0 else k1 * (1 - b)
+        terms = list(weights)
+        # A brief's frequency of a term: the sum over its passages (integers, so any order of
+        # addition gives the same float) plus its title's.
+        tf = self._sums(table.rows(terms)[:, columns], runs, len(members))
+        if briefs.titles is None:
+            # A title is filed under its brief's first passage: look it up where titles are.
+            titled = np.flatnonzero(index.title_len[members] > 0)
+            if len(titled):
+                where = members[titled]
+                ascending = np.argsort(where, kind="stable")
+                brief_at = (np.searchsorted(runs, titled, side="right") - 1)[ascending]
+                title_table = TfTable(index, where[ascending])
+                for row, term in enumerate(terms):
+                    counts = title_table.title_row(term)
+                    if counts.any():
+                        np.add.at(tf[row], brief_at, counts)
+        else:
+            order = np.argsort(chosen, kind="stable")
+            keys = chosen[order]
+            for row, term in enumerate(terms):
+                postings = briefs.titles.get(term)
+                if postings is not None:
+                    at = np.minimum(np.searchsorted(keys, postings[0]), len(keys) - 1)
+                    hit = keys[at] == postings[0]
+                    np.add.at(tf[row], order[at[hit]], postings[1][hit])
+        held = tf.any(axis=1)
+        if not held.any():
+            return np.zeros(len(chosen), dtype=np.float64)
+        rows = np.flatnonzero(held)
+        idf = np.empty(len(rows), dtype=np.float64)
+        for i, row in enumerate(rows.tolist()):
+            df = self.df(terms[row])
+            value = math.log(n - df + 0.5) - math.log(df + 0.5)
+            idf[i] = self.floor if value < 0 else value
+        scale = np.asarray([weights[terms[row]] for row in rows.tolist()]) * idf
+        f = tf[rows]
+        parts = scale[:, None] * (f * (k1 + 1) / (f + norm))
+        # Added term by term in the weights' order, as the sum term by term rounds.
+        total = np.zeros(len(chosen), dtype=np.float64)
+        for part in parts:
+            total += part
+        return total
+
+
+def own_scores(index: BM25Index, terms: Sequence[str], positions: IntArray) -> FloatArray:
+    """Return rank-bm25's score of ``terms`` (a repeated term counts per repetition) at the
+    ascending ``positions``."""
+    k1 = index.params.k1
+    out = np.zeros(len(positions), dtype=np.float64)
+    for term, count in Counter(terms).items():
+        tf = tf_at(index, term, positions)
+        if tf.any():
+            idf = index.term_idf(term)
+            out += count * (idf * (tf * (k1 + 1) / (tf + index.norm[positions])))
+    return out
+
+
+def rerank_top(
+    index: BM25Index,
+    terms: Sequence[str],
+    *,
+    stats: BriefTerms,
+    tokens_of: Callable[[list[int]], list[list[str]]],
+    allowed: Allowed | None = None,
+    depth: int = RERANK_DEPTH,
+    aliases: Sequence[str] | Mapping[str, float] = (),
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Return ``rerank``'s result over the ``depth`` passages best by their own BM25.
+
+    Those passages come from the index's exact pruned top-k; their feedback and brief scores
+    are looked up at them, so the cost grows with ``depth`` and the question's postings, not with
+    the archive or the number of briefs. ``aliases`` are terms the question means but did not
+    use: the ``depth`` passages best for them join the candidates, and they weigh
+    ``ALIAS_WEIGHT`` of a question term (or the weight given, when a mapping). Question words
+    that only frame the question (``FRAMING``: "became", "happened") weigh ``FRAMING_WEIGHT``.
+    The third array is each passage's rank-bm25 score for ``terms`` alone (0 for a passage that
+    holds only aliases).
+    """
+    alias_weight = (
+        dict(aliases) if isinstance(aliases, Mapping) else dict.fromkeys(aliases, ALIAS_WEIGHT)
+    )
+    aliases = list(alias_weight)
+    top = index.top(terms, depth, allowed=allowed) if terms else []
+    ids = [pid for pid, _ in top]
+    own_by_id = dict(top)
+    if aliases:
+        for pid, _ in index.top(list(aliases), depth, allowed=allowed):
+            if pid not in own_by_id:
+                ids.append(pid)
+                own_by_id[pid] = 0.0
+    if not ids:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, np.zeros(0), np.zeros(0)
+    id_arr = np.asarray(ids, dtype=np.int64)
+    own = np.asarray([own_by_id[pid] for pid in ids], dtype=np.float64)
+    positions = np.searchsorted(index.ids, id_arr)
+    order = np.argsort(positions, kind="stable")
+    sorted_pos = positions[order]
+    owners = stats.briefs.brief_of[positions]
+    chosen, back = np.unique(owners, return_inverse=True)
+    # Every term's frequency is looked up once, at the candidates and their briefs' passages.
+    spans = stats.spans(chosen)
+    table = TfTable(index, np.union1d(spans[0], sorted_pos))
+    at = np.searchsorted(table.positions, sorted_pos)
+    k1 = index.params.k1
+    norm = index.norm[sorted_pos]
+
+    def weighted_sum(weights: Mapping[str, float]) -> FloatArray:
+        """Return the sum over ``weights`` (in order) of weight times the term's rank-bm25 score
+        at the candidates (ascending)."""
+        terms = list(weights)
+        tf = table.rows(terms)[:, at]
+        out = np.zeros(len(sorted_pos), dtype=np.float64)
+        held = np.flatnonzero(tf.any(axis=1))
+        if not len(held):
+            return out
+        idf = np.asarray([index.term_idf(terms[i]) for i in held.tolist()])
+        weight = np.asarray([weights[terms[i]] for i in held.tolist()])
+        f = tf[held]
+        parts = weight[:, None] * (idf[:, None] * (f * (k1 + 1) / (f + norm)))
+        for part in parts:  # term by term, in order, as the sum rounds
+            out += part
+        return out
+
+    first = own
+    if aliases:
+        extra = np.empty(len(ids), dtype=np.float64)
+        extra[order] = weighted_sum(alias_weight)
+        first = own + extra
+    lead = np.lexsort((positions, -first))[:FEEDBACK_PASSAGES]
+    fb_ids = [int(id_arr[i]) for i in lead]
+    weights = feedback_weights(terms, tokens_of(fb_ids), first[lead].tolist())
+    for term in set(terms) & FRAMING:
+        weights[term] *= FRAMING_WEIGHT
+    for term, weight in alias_weight.items():
+        weights[term] = weights.get(term, 0.0) + weight * FEEDBACK_ORIGINAL
+    final = np.empty(len(ids), dtype=np.float64)
+    final[order] = weighted_sum(weights)
+    final += BRIEF_WEIGHT * stats.scores(weights, chosen, table, spans)[back]
+    ranked = np.lexsort((positions, -final))
+    return positions[ranked], final[ranked], own[ranked]
+
+
+def coverage(
+    terms: Sequence[str],
+    held: set[str],
+    idf: Callable[[str], float],
+    also: Callable[[str, set[str]], bool] | None = None,
+) -> float:
+    """Return the share of the idf mass of ``terms`` (distinct) that ``held`` holds.
+
+    ``also(term, held)`` may say that ``held`` holds a term in other words (an alias).
+    """
+    # Summed in a fixed order: a set's order follows string hashing, which differs from one
+    # process to the next, and the last bits of the sum decide cases right at the threshold.
+    distinct = sorted(set(terms))
+    total = sum(max(idf(t), 0.0) for t in distinct)
+    if total <= 0:
+        return 1.0
+    got = sum(
+        max(idf(t), 0.0) for t in distinct if t in held or (also is not None and also(t, held))
+    )
+    return got / total
+
+
+def high_coverage(distinct_terms: int) -> float:
+    """Return the coverage a passage needs for a ``high`` confidence answer to a question of
+    ``distinct_terms`` distinct terms (lower for long questions)."""
+    return HIGH_COVERAGE * min(1.0, COVERAGE_TERMS / max(distinct_terms, 1))
+
+
+def informative(
+    terms: Sequence[str], idf: Callable[[str], float], limit: int, known: Callable[[str], bool]
+) -> list[str]:
+    """Return ``terms`` keeping only (every occurrence of) ``limit`` distinct terms, in order:
+    the words the archive holds, rarest (highest idf) first, then words it never uses. ``terms``
+    itself when it has no more than ``limit`` distinct terms."""
+    distinct = list(dict.fromkeys(terms))
+    if len(distinct) <= limit:
+        return list(terms)
+    keep = set(sorted(distinct, key=lambda t: (not known(t), -idf(t), t))[:limit])
+    return [t for t in terms if t in keep]
+
+
+_MONTHS = {
+    "januari": "01", "februari": "02", "march": "03", "april": "04", "may": "05", "june": "06",
+    "juli": "07", "august": "08", "septemb": "09", "octob": "10", "novemb": "11", "decemb": "12",
+}  # fmt: skip
+
+
+def date_bonus(
+    terms: Sequence[str], dates: Sequence[bytes], idf: Callable[[str], float]
+) -> FloatArray:
+    """Return, per passage, what its brief's date adds when the question names that date.
+
+    A brief's date ("1998-07-20") is part of what it is about, though its text may never write
+    the year: a question naming the year (a term "1998") or the month ("juli") earns a passage of
+    a brief dated so ``BRIEF_WEIGHT`` times the term's question weight and idf, as if the brief
+    held the date once more (a month counts only where the year, if named, matches too).
+    """
+    years = {t for t in terms if len(t) == 4 and t.isdigit() and t[:2] in ("19", "20")}
+    months = {_MONTHS[t]: t for t in terms if t in _MONTHS}
+    bonus = np.zeros(len(dates), dtype=np.float64)
+    if not years and not months:
+        return bonus
+    scale = BRIEF_WEIGHT * FEEDBACK_ORIGINAL
+    for i, raw in enumerate(dates):
+        date = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
+        year, month = date[:4], date[5:7]
+        if year in years:
+            bonus[i] += scale * max(idf(year), 0.0)
+        if month in months and (not years or year in years):
+            bonus[i] += scale * max(idf(months[month]), 0.0)
+    return bonus
+
+
+def diversify(briefs: Sequence[int], scores: Sequence[float]) -> list[int]:
+    """Return the order in which to show ranked passages so that briefs do not repeat.
+
+    ``briefs`` and ``scores`` are the ranked passages' brief numbers and final scores, best
+    first. Each brief's best passage is shown in rank order; a brief's further passage comes
+    before the next brief's best only when it scores ``CLEARLY_BETTER`` times as much (one brief
+    then clearly answers better than any other). The remaining passages follow in rank order.
+    """
+    shown: set[int] = set()
+    order: list[int] = []
+    waiting: list[int] = []
+    for i, brief in enumerate(briefs):
+        if brief in shown:
+            waiting.append(i)
+            continue
+        while waiting and scores[waiting[0]] >= CLEARLY_BETTER * scores[i]:
+            order.append(waiting.pop(0))
+        shown.add(brief)
+        order.append(i)
+    order.extend(waiting)
+    return order
+
+
+def unseen_idf(index: BM25Index) -> float:
+    """Return the idf rank-bm25 would give a term that no passage holds."""
+    return math.log(index.size + 0.5) - math.log(0.5)

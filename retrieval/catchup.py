@@ -1,0 +1,391 @@
+"""The index's life: loaded from its cache, caught up with the database, saved back.
+
+SQLite is the one source of truth; the index is derived from it. At open the saved index
+(``retrieval/search/cache.py``) is read and checked against the database: the same archive, no newer
+than it, saved by the same analyzer and BM25 parameters. Passages added since (ids above the last
+one it holds) are tokenized into a new segment; passages deleted since (the ``passage_deletions``
+log) are marked dead. Only a cache that fails its checks, or none at all, means reading every
+passage again. Every change is saved back so the next process starts where this one stopped.
+
+Each passage carries its brief's id and its filter fields (publication, volume, issue, date) as
+columns of the index, so a filter costs as much as the candidates it is applied to and nothing is
+re-read from SQLite at start.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from retrieval.corpus.briefs import MAX_NUMBER
+from retrieval.corpus.store import Store
+from retrieval.errors import IndexCacheError
+from retrieval.search.cache import load_index, save_index
+from retrieval.search.index import BM25Index, BM25Params, BoolArray
+from retrieval.search.segments import IntArray, Segment, SegmentBuilder
+from retrieval.search.workers import AnalyzerPool
+from retrieval.text.analyzer import ANALYZER_VERSION, analyze
+from retrieval.text.query import Filters
+
+logger = logging.getLogger(__name__)
+
+# Passages per segment when many are indexed at once: bounds the memory of a build.
+CHUNK = 200_000
+# Passages read from SQLite (and sent to an analyzer process) at a time.
+BATCH = 5_000
+# New passages from which tokenizing in worker processes pays for starting them.
+PARALLEL_MIN = 20_000
+NO_NUMBER = -1
+PUBLICATION = "publication"
+BRIEF = "brief"
+# Per-passage columns of the index and their types. Dates are bytes, which compare as the strings
+# do (UTF-8 keeps code point order), so since/until stay exact.
+COLUMNS: dict[str, Any] = {
+    BRIEF: np.int64,
+    PUBLICATION: np.int32,
+    "volume": np.int32,
+    "issue": np.int32,
+    "date": np.bytes_,
+}
+
+
+class Indexer:
+    """Keeps one store's BM25 index current; thread-safe.
+
+    Args:
+        store: the store the index is derived from.
+        params: BM25 parameters.
+        cache_dir: where the index is saved (None: kept in memory only).
+        workers: processes that tokenize a large build (None: one per CPU from PARALLEL_MIN new
+            passages on, else none).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        params: BM25Params,
+        *,
+        cache_dir: Path | None,
+        workers: int | None = None,
+    ):
+        self.store = store
+        self.workers = workers
+        self.params = params
+        self.cache_dir = cache_dir
+        self.last_sync: dict[str, Any] = {}
+        self._index: BM25Index | None = None
+        self._database: dict[str, Any] = {}
+        self._marker: tuple[int, int, int] | None = None
+        self._lock = threading.Lock()
+
+    def current(self, progress: Callable[[int, int], None] | None = None) -> BM25Index:
+        """Return the index of the database as it is now, catching up first if it changed.
+
+        The check is one small query; catching up costs what was added or removed since.
+        ``progress(done, total)`` is called as passages are tokenized, if any are.
+        """
+        with self._lock:
+            if self._index is None or self.store.change_marker() != self._marker:
+                self._sync(progress)
+            assert self._index is not None
+            return self._index
+
+    def _sync(self, progress: Callable[[int, int], None] | None = None) -> None:
+        started = time.perf_counter()
+        state = self.store.index_state()
+        action = "unchanged"
+        if self._index is None:
+            saved = self._load()
+            if saved is not None:
+                self._index, self._database = saved
+                action = "loaded"
+        if self._index is not None:
+            problem = _mismatch(self._database, state, self.store)
+            if problem:
+                logger.warning(
+                    "index cache %s %s; rebuilding it from the database", self.cache_dir, problem
+                )
+                self._index = None
+        if self._index is None:
+            action = "built"
+        elif self._database != _marker_fields(state):
+            action = "caught up"
+        if action in ("built", "caught up"):
+            self._index = self._catch_up(state, progress)
+        assert self._index is not None
+        marker = (state["generation"], state["last_passage_id"], state["last_deletion"])
+        if self.store.change_marker() == marker and self._index.size != state["passages"]:
+            # Nothing was written while we read, so the index must hold what the database holds.
+            logger.warning(
+                "index holds %d passages but the database %d; rebuilding it from the database",
+                self._index.size,
+                state["passages"],
+            )
+            self._index = None
+            self._index = self._catch_up(state)
+            action = "built"
+        self._marker = marker
+        if action in ("built", "caught up") and self.cache_dir is not None:
+            self._save()
+        self.last_sync = {
+            "action": action,
+            "passages": self._index.size,
+            "segments": len(self._index.segments),
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+        if action == "loaded":
+            logger.info(
+                "index loaded from %s (%d passages, %.2f s)",
+                self.cache_dir,
+                self._index.size,
+                self.last_sync["seconds"],
+            )
+
+    def _load(self) -> tuple[BM25Index, dict[str, Any]] | None:
+        """Return the saved index and its database state, or None (logged) to rebuild."""
+        if self.cache_dir is None:
+            return None
+        for attempt in range(3):
+            before = _manifest_stamp(self.cache_dir)
+            try:
+                saved = load_index(self.cache_dir, params=self.params, analyzer=ANALYZER_VERSION)
+            except IndexCacheError as exc:
+                if attempt < 2 and _manifest_stamp(self.cache_dir) != before:
+                    continue  # a writer replaced the cache while we read it: read the new one
+                logger.warning(
+                    "index cache %s is unusable (%s); rebuilding it from the database",
+                    self.cache_dir,
+                    exc,
+                )
+                return None
+            if saved is None:
+                logger.info("no index cache at %s yet; building it", self.cache_dir)
+                return None
+            return saved.index, saved.database
+        return None
+
+    def _catch_up(
+        self, state: dict[str, Any], progress: Callable[[int, int], None] | None = None
+    ) -> BM25Index:
+        """Return the index (or a new one) brought up to ``state``: new passages added, deleted
+        ones dropped; records the database state it now reflects."""
+        if self._index is None:
+            base = BM25Index({}, [], self.params)
+            since = {"last_passage_id": 0, "last_deletion": state["last_deletion"]}
+        else:
+            base = self._index
+            since = self._database
+        deleted = self.store.deleted_passages(since["last_deletion"], state["last_deletion"])
+        labels = {PUBLICATION: list(base.labels.get(PUBLICATION, []))}
+        collector = _Collector(base.builder(), labels[PUBLICATION])
+        segments: list[Segment] = []
+        last_read = since["last_passage_id"]
+        workers = self.workers
+        if workers is None:
+            expected = state["passages"] - base.size
+            workers = (os.cpu_count() or 1) if expected >= PARALLEL_MIN else 1
+        total = max(state["passages"] - base.size, 0)
+        done = 0
+        for rows, token_lists, titles in _tokenized(self.store, since["last_passage_id"], workers):
+            for row, tokens, title in zip(rows, token_lists, titles, strict=True):
+                collector.add(row, tokens, title)
+                if len(collector.builder) >= CHUNK:
+                    segments.append(collector.segment())
+            last_read = rows[-1][0]
+            done += len(rows)
+            if progress is not None:
+                progress(done, max(total, done))
+        if len(collector.builder):
+            segments.append(collector.segment())
+        self._database = _marker_fields(state)
+        self._database["last_passage_id"] = max(last_read, state["last_passage_id"])
+        if segments or deleted:
+            vocab = collector.builder.vocab
+            return base.appended(vocab, segments, deleted=deleted, labels=labels)
+        return base
+
+    def _save(self) -> None:
+        assert self._index is not None and self.cache_dir is not None
+        if self.store.read_only:
+            logger.debug("archive is read-only (%s): index kept in memory", self.store.read_only)
+            return
+        _, last_passage_id, last_deletion = self.store.change_marker()
+        now = {
+            "archive_id": self._database["archive_id"],
+            "last_passage_id": last_passage_id,
+            "last_deletion": last_deletion,
+        }
+        try:
+            save_index(
+                self.cache_dir,
+                self._index,
+                database=self._database,
+                analyzer=ANALYZER_VERSION,
+                database_now=now,
+            )
+        except OSError as exc:
+            logger.warning(
+                "could not save the index cache %s (%s); answering from memory", self.cache_dir, exc
+            )
+
+
+def _tokenized(
+    store: Store, after_id: int, workers: int
+) -> Iterator[tuple[list[tuple[Any, ...]], list[list[str]], list[list[str] | None]]]:
+    """Yield the passages after ``after_id`` in batches: their rows (without text and title),
+    their tokens and their title's tokens (None but on a brief's first passage).
+
+    With ``workers`` > 1 the analyzer runs in that many worker processes (``AnalyzerPool``).
+    """
+    batches = store.passages_for_index(after_id=after_id, batch=BATCH)
+    if workers <= 1:
+        for rows in batches:
+            yield (
+                [_meta(r) for r in rows],
+                [analyze(r[1]) for r in rows],
+                [analyze(r[7]) if r[7] else None for r in rows],
+            )
+        return
+    metas: deque[list[tuple[Any, ...]]] = deque()
+
+    def texts() -> Iterator[list[str]]:
+        for rows in batches:
+            metas.append([_meta(r) for r in rows])
+            # Passages first, then the titles of the batch, in one request.
+            yield [r[1] for r in rows] + [r[7] for r in rows if r[7]]
+
+    with AnalyzerPool(workers) as pool:
+        for tokens in pool.map(texts()):
+            rows = metas.popleft()
+            n = len(rows)
+            titles = iter(tokens[n:])
+            yield rows, tokens[:n], [next(titles) if r[-1] else None for r in rows]
+
+
+def _meta(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Return ``(id, brief_id, publication, volume, issue, date, has_title)`` of a stored row."""
+    return (row[0], *row[2:7], bool(row[7]))
+
+
+class _Collector:
+    """Gathers tokenized passages and their filter columns into one segment at a time."""
+
+    def __init__(self, builder: SegmentBuilder, publications: list[str]):
+        self.builder = builder
+        self.publications = publications
+        self._codes = {name: n for n, name in enumerate(publications)}
+        self._columns: dict[str, list[Any]] = {name: [] for name in COLUMNS}
+
+    def add(self, row: tuple[Any, ...], tokens: list[str], title: list[str] | None) -> None:
+        """Add one passage (a row from ``_meta``), its tokens and its title's tokens."""
+        pid, brief_id, publication, volume, issue, date, _ = row
+        self.builder.add(pid, tokens, title)
+        folded = str(publication).casefold()
+        code = self._codes.get(folded)
+        if code is None:
+            code = self._codes[folded] = len(self.publications)
+            self.publications.append(folded)
+        columns = self._columns
+        columns[BRIEF].append(brief_id)
+        columns[PUBLICATION].append(code)
+        columns["volume"].append(_storable(volume))
+        columns["issue"].append(_storable(issue))
+        columns["date"].append(date.encode("utf-8", "replace") if isinstance(date, str) else b"")
+
+    def segment(self) -> Segment:
+        """Return the segment of the passages added since the last one; start the next."""
+        arrays = {
+            name: np.asarray(values, dtype=COLUMNS[name]) for name, values in self._columns.items()
+        }
+        segment = self.builder.build(arrays)
+        self.builder = SegmentBuilder(self.builder.vocab, segment.end)
+        self._columns = {name: [] for name in COLUMNS}
+        return segment
+
+
+def _storable(number: Any) -> int:
+    """Return a stored volume or issue as the index keeps it: NO_NUMBER unless a whole number
+    from 0 to MAX_NUMBER (ingest never stores others; a hand edit could)."""
+    if isinstance(number, int) and 0 <= number <= MAX_NUMBER:
+        return number
+    return NO_NUMBER
+
+
+def passage_filter(index: BM25Index, filters: Filters) -> Callable[[IntArray], BoolArray]:
+    """Return a function from positions to the mask of those whose passage passes ``filters``.
+
+    Publication names compare case-insensitively; dates as strings, passages without a date
+    failing any date filter.
+    """
+    columns = index.columns
+    publications = index.labels.get(PUBLICATION, [])
+    code: int | None = None
+    if filters.publication:
+        folded = filters.publication.casefold()
+        code = publications.index(folded) if folded in publications else -2
+    since = filters.since.encode("utf-8") if filters.since else None
+    until = filters.until.encode("utf-8") if filters.until else None
+
+    def allowed(positions: IntArray) -> npt.NDArray[np.bool_]:
+        mask = np.ones(len(positions), dtype=bool)
+        if not columns:
+            return ~mask
+        if code is not None:
+            mask &= columns[PUBLICATION][positions] == code
+        if filters.volume is not None:
+            mask &= columns["volume"][positions] == filters.volume
+        if filters.issue is not None:
+            mask &= columns["issue"][positions] == filters.issue
+        if since is not None or until is not None:
+            dates: Any = columns["date"][positions]
+            mask &= dates != b""
+            if since is not None:
+                mask &= dates >= since
+            if until is not None:
+                mask &= dates <= until
+        return mask
+
+    return allowed
+
+
+def _marker_fields(state: dict[str, Any]) -> dict[str, Any]:
+    """Return the part of a database state that a saved index records."""
+    keys = ("archive_id", "generation", "change_token", "last_passage_id", "last_deletion")
+    return {k: state[k] for k in keys}
+
+
+def _mismatch(saved: dict[str, Any], state: dict[str, Any], store: Store) -> str | None:
+    """Return why an index saved for ``saved`` cannot be caught up to ``state``, or None.
+
+    Row counts and ids alone cannot tell: a database restored from a backup and written to
+    again reaches the same counts with other content. The change token of the generation the
+    index was saved at must be the one this database logged (``Store.history_problem``).
+    """
+    try:
+        if saved["archive_id"] != state["archive_id"]:
+            return "belongs to another database"
+        if any(saved[k] > state[k] for k in ("generation", "last_passage_id", "last_deletion")):
+            return "is newer than the database (was the database restored from a backup?)"
+        if saved["change_token"] == state["change_token"]:
+            return None
+        return store.history_problem(int(saved["generation"]), str(saved["change_token"]))
+    except (KeyError, TypeError, ValueError):
+        return "does not say which database state it holds"
+
+
+def _manifest_stamp(folder: Path) -> tuple[int, int] | None:
+    """Return (inode, mtime) of the cache's params.json, to notice it being replaced."""
+    try:
+        st = (folder / "params.json").stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_mtime_ns

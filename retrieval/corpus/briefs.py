@@ -1,0 +1,558 @@
+"""Parse brief text into ``Brief`` records with their passages (pure: no I/O).
+
+The format is the publishers' own: a header line ``Publication: NAME Volume: N Issue: M`` (other
+fields such as ``Date:``, ``By:`` or ``Title:`` may follow in any order), an optional title line,
+paragraphs, an author sign-off (``— SC``) and the publisher's boilerplate footer. A text may hold
+several briefs, each starting at its own header line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from retrieval.errors import BriefFormatError
+from retrieval.text.sentences import split_sentences
+
+MAX_PASSAGE_WORDS = 150
+MAX_NUMBER = 2**31 - 1
+"""The largest volume or issue number: the index keeps them as 32-bit integers."""
+MAX_FIELD_CHARS = 2000
+"""The longest publication, title, author, URL, date or id, in characters."""
+
+_HEADER_START_RE = re.compile(r"^\s*Publication\s*:", re.IGNORECASE)
+_FIELD_RE = re.compile(
+    r"\b(Publication|Volume|Vol|Issue|No|Number|Date|By|Author|Title|URL|Link)\s*:\s*", re.I
+)
+_FIELD_NAMES = {
+    "publication": "publication",
+    "volume": "volume",
+    "vol": "volume",
+    "issue": "issue",
+    "no": "issue",
+    "number": "issue",
+    "date": "date",
+    "by": "author",
+    "author": "author",
+    "title": "title",
+    "url": "url",
+    "link": "url",
+}
+_SIGNOFF_RE = re.compile(
+    r"\s*(?:\u2014|\u2013|--)\s*("
+    r"[A-Z][A-Za-z.]{0,5}(?:\s*/\s*[A-Z][A-Za-z.]{0,5})?"  # initials: — SC, — VS/SC
+    r"|[A-Z][a-z]+(?:[ ][A-Z][a-z'\-]+){1,2}"  # a full name: —Jane Roe
+    r")\s*$"
+)
+_BYLINE_RE = re.compile(r"By\s+([A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*){0,4})\s*", re.UNICODE)
+# A line that only draws a rule (____, ----, * * *, ====): a separator, never text.
+_RULE_RE = re.compile(r"\s*(?:[_\-=~\u2014\u2013*\u2022.]\s*){3,}")
+MAX_HEADLINE_LINES = 3
+_DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+DEFAULT_FOOTER_PATTERNS: tuple[str, ...] = (
+    r"\bis an? (?:\w+ )?publication of\b",
+    r"\bcopyright\b\s*(?:\(c\)|\u00a9)?\s*\d{4}",
+    r"\u00a9\s*\d{4}",
+    r"\bunauthori[sz]ed (?:reproduction|redistribution)\b",
+    r"\ball rights reserved\b",
+)
+"""Patterns that mark a paragraph as the publisher's boilerplate on their own."""
+
+WEAK_FOOTER_PATTERNS: tuple[str, ...] = (
+    r"\bsubscri(?:be|bing|ption)\b",
+    r"\bplease contact\b",
+    r"\be-?mail\b",
+    r"\bfax\b",
+    r"\bpostal mail\b",
+    r"\bsite maintenance\b",
+)
+"""Patterns of which two together mark a paragraph as boilerplate."""
+
+
+# The literal text each default pattern needs in the casefolded paragraph before it can match.
+_FOOTER_HINTS: dict[str, str] = dict(
+    zip(
+        DEFAULT_FOOTER_PATTERNS + WEAK_FOOTER_PATTERNS,
+        (
+            "publication of",
+            "copyright",
+            "\u00a9",
+            "unauthori",
+            "all rights reserved",
+            "subscri",
+            "please contact",
+            "mail",
+            "fax",
+            "postal mail",
+            "site maintenance",
+        ),
+        strict=True,
+    )
+)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A searchable piece of a brief: a paragraph, or part of a long one."""
+
+    position: int
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class Brief:
+    """One brief: its identity, metadata, cleaned text and passages."""
+
+    publication: str
+    volume: int | None
+    issue: int | None
+    text: str
+    title: str | None = None
+    date: str | None = None
+    author: str | None = None
+    url: str | None = None
+    doc_id: str | None = None
+    source: str | None = None
+    passages: list[Passage] = field(default_factory=list)
+    origin: str | None = None
+    """Where the brief came from: its file's path relative to the folder or file named to ingest
+    (None for stdin and other unnamed streams)."""
+    position: int | None = None
+    """The brief's place among the briefs (or records) of its file, from 0."""
+
+    @property
+    def key(self) -> str:
+        """Return this brief's identity: ``id:DOC_ID``, else ``src:ORIGIN#POSITION``, else (a brief
+        of no named file) its publication, volume, issue and title or first words."""
+        if self.doc_id:
+            return f"id:{self.doc_id}"
+        if self.origin is not None and self.position is not None:
+            return f"src:{self.origin}#{self.position}"
+        return self.legacy_key
+
+    @property
+    def legacy_key(self) -> str:
+        """Return the key briefbot used before issue 10: ``id:DOC_ID`` or publication, volume,
+        issue and title (or first eight words), casefolded."""
+        if self.doc_id:
+            return f"id:{self.doc_id}"
+        label = self.title or " ".join(self.text.split()[:8])
+        return f"{self.publication.casefold()}|{self.volume}|{self.issue}|{label.casefold()}"
+
+    @property
+    def content_hash(self) -> str:
+        """Return a hash of everything stored for this brief; equal hashes mean nothing changed."""
+        h = hashlib.sha256()
+        for part in (
+            self.publication,
+            self.volume,
+            self.issue,
+            self.title,
+            self.date,
+            self.author,
+            self.url,
+            self.doc_id,
+            self.text,
+        ):
+            h.update(repr(part).encode("utf-8"))
+            h.update(b"\x00")
+        return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class FooterRules:
+    """How the publisher's boilerplate is recognised (configurable per archive)."""
+
+    strong: tuple[str, ...] = DEFAULT_FOOTER_PATTERNS
+    weak: tuple[str, ...] = WEAK_FOOTER_PATTERNS
+
+    def with_extra(self, patterns: list[str] | tuple[str, ...]) -> FooterRules:
+        """Return rules with ``patterns`` added as strong patterns.
+
+        Raises:
+            BriefFormatError: if a pattern is not a valid regular expression.
+        """
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise BriefFormatError(
+                    f"footer pattern {pattern!r} is not a valid regular expression ({exc}); "
+                    "fix or quote it"
+                ) from exc
+        return FooterRules(self.strong + tuple(patterns), self.weak)
+
+    def is_footer(self, paragraph: str) -> bool:
+        """Return whether ``paragraph`` is publisher boilerplate rather than content."""
+        # A cheap test first: almost every paragraph is content and matches no pattern, and eleven
+        # case-insensitive regex searches were half of the ingest time. Each default pattern can
+        # only match where its literal core occurs; patterns added by the user are searched as is.
+        patterns = self.strong + self.weak
+        folded = paragraph.casefold()
+        if not any(_FOOTER_HINTS[p] in folded for p in patterns if p in _FOOTER_HINTS):
+            extra = tuple(p for p in patterns if p not in _FOOTER_HINTS)
+            if not extra or not _compiled(extra).search(paragraph):
+                return False
+        if _compiled(self.strong).search(paragraph):
+            return True
+        return sum(1 for p in self.weak if _compiled((p,)).search(paragraph)) >= 2
+
+
+@lru_cache(maxsize=64)
+def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """Return one case-insensitive regex matching any of ``patterns`` (none: matches nothing)."""
+    if not patterns:
+        return re.compile(r"(?!x)x")
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+def is_header(line: str) -> bool:
+    """Return whether ``line`` starts a brief (a ``Publication:`` header line)."""
+    return bool(_HEADER_START_RE.match(line))
+
+
+def parse_header(line: str, *, source: str | None = None, lineno: int | None = None) -> dict:
+    """Return the fields of a header line as a dict (publication, volume, issue, date, ...).
+
+    Raises:
+        BriefFormatError: if the publication, volume or issue is missing or not a number.
+    """
+    fields: dict = {}
+    matches = list(_FIELD_RE.finditer(line))
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(line)
+        name = _FIELD_NAMES[m.group(1).lower()]
+        raw = line[m.end() : end].strip().rstrip(",;")
+        if raw and name not in fields:
+            fields[name] = raw
+    if not fields.get("publication"):
+        raise BriefFormatError(
+            "header line has no publication name; write it as 'Publication: Monitor'",
+            source=source,
+            line=lineno,
+        )
+    for name in ("volume", "issue"):
+        value: str | None = fields.get(name)
+        if value is None:
+            raise BriefFormatError(
+                f"header line has no {name}; "
+                "write e.g. 'Publication: Monitor Volume: 4 Issue: 142'",
+                source=source,
+                line=lineno,
+            )
+        if not re.fullmatch(r"[0-9]+", value):
+            raise BriefFormatError(
+                f"header line has a non-numeric {name} {value[:40]!r}; use digits, e.g. "
+                f"'{name.capitalize()}: 4'",
+                source=source,
+                line=lineno,
+            )
+        if len(value.lstrip("0")) > len(str(MAX_NUMBER)) or int(value) > MAX_NUMBER:
+            raise BriefFormatError(
+                f"header line has a {name} {value[:40]} out of range; use a whole number from "
+                f"0 to {MAX_NUMBER:,}",
+                source=source,
+                line=lineno,
+            )
+        fields[name] = int(value)
+    if "date" in fields and not _DATE_RE.match(fields["date"]):
+        raise BriefFormatError(
+            f"header line has a date {fields['date']!r} that is not YYYY-MM-DD; "
+            "write it as e.g. 'Date: 1998-07-20'",
+            source=source,
+            line=lineno,
+        )
+    return fields
+
+
+def split_passages(paragraphs: list[tuple[int, str]]) -> list[Passage]:
+    """Return passages for ``(offset, paragraph)`` pairs, splitting long paragraphs at sentences.
+
+    A paragraph of more than ``MAX_PASSAGE_WORDS`` words is cut into the fewest chunks of whole
+    sentences that keep each chunk near that size.
+    """
+    passages: list[Passage] = []
+    for offset, para in paragraphs:
+        words = len(para.split())
+        if words <= MAX_PASSAGE_WORDS:
+            passages.append(Passage(len(passages), para, offset, offset + len(para)))
+            continue
+        chunks = -(-words // MAX_PASSAGE_WORDS)
+        target = words / chunks
+        sentences = split_sentences(para)
+        chunk_start: int | None = None
+        chunk_end = 0
+        chunk_words = 0
+        for s, e in sentences:
+            n = len(para[s:e].split())
+            if chunk_start is not None and chunk_words + n / 2 > target:
+                text = para[chunk_start:chunk_end]
+                passages.append(
+                    Passage(len(passages), text, offset + chunk_start, offset + chunk_end)
+                )
+                chunk_start = None
+                chunk_words = 0
+            if chunk_start is None:
+                chunk_start = s
+            chunk_end = e
+            chunk_words += n
+        if chunk_start is not None:
+            text = para[chunk_start:chunk_end]
+            passages.append(Passage(len(passages), text, offset + chunk_start, offset + chunk_end))
+    return passages
+
+
+def build_brief(meta: dict, paragraphs: list[str], *, footer: FooterRules | None = None) -> Brief:
+    """Return a Brief from header fields and raw paragraphs: footer dropped, sign-off taken.
+
+    Raises:
+        BriefFormatError: if no content is left once the footer is removed.
+    """
+    footer = footer or FooterRules()
+    _check_fields(meta)
+    content: list[str] = []
+    for para in paragraphs:
+        para = " ".join(para.split())
+        if not para:
+            continue
+        if footer.is_footer(para):
+            break  # everything from the boilerplate on is the publisher's, not the brief's
+        content.append(para)
+    author = meta.get("author")
+    if content:
+        m = _SIGNOFF_RE.search(content[-1])
+        if m and m.start() > 0:
+            content[-1] = content[-1][: m.start()].rstrip()
+            signed = meta.get("signed") or []
+            meta["signed"] = [*signed, m.group(1)]
+    if not author and meta.get("signed"):
+        author = ", ".join(dict.fromkeys(meta["signed"]))
+    if not content:
+        raise BriefFormatError(
+            "brief has no text besides its header and boilerplate; add its paragraphs",
+            source=meta.get("source"),
+            line=meta.get("line"),
+        )
+    text = ""
+    offsets: list[tuple[int, str]] = []
+    for para in content:
+        if text:
+            text += "\n\n"
+        offsets.append((len(text), para))
+        text += para
+    brief = Brief(
+        publication=str(meta["publication"]).strip(),
+        volume=meta.get("volume"),
+        issue=meta.get("issue"),
+        text=text,
+        title=meta.get("title"),
+        date=meta.get("date"),
+        author=author,
+        url=meta.get("url"),
+        doc_id=meta.get("doc_id"),
+        source=meta.get("source"),
+    )
+    brief.passages = split_passages(offsets)
+    return brief
+
+
+def _check_fields(meta: dict) -> None:
+    """Check a brief's header fields against what the store and index can hold.
+
+    Raises:
+        BriefFormatError: naming the field, if a number is out of range or a field too long.
+    """
+    where = {"source": meta.get("source"), "line": meta.get("line")}
+    for name in ("volume", "issue"):
+        value = meta.get(name)
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_NUMBER
+        ):
+            raise BriefFormatError(
+                f"{name} {str(value)[:40]} is out of range; use a whole number from 0 to "
+                f"{MAX_NUMBER:,}",
+                **where,
+            )
+    for name in ("publication", "title", "author", "url", "date", "doc_id"):
+        value = meta.get(name)
+        if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:
+            raise BriefFormatError(
+                f"{name} is {len(value):,} characters long, over the limit of "
+                f"{MAX_FIELD_CHARS:,}; shorten it",
+                **where,
+            )
+
+
+def _looks_like_title(line: str) -> bool:
+    words = line.split()
+    # A line ending in a source citation, "(Reuters, April 7)", is text, not a headline.
+    return 0 < len(words) <= 16 and not line.rstrip().endswith((".", ",", ";", ":", ")"))
+
+
+def _is_rule(line: str) -> bool:
+    """Return whether ``line`` only draws a rule (``____``, ``----``, ``* * *``)."""
+    return bool(_RULE_RE.fullmatch(line))
+
+
+def _is_headline(line: str) -> bool:
+    """Return whether ``line`` can be a headline printed above a header or between items."""
+    text = line.strip()
+    return (
+        _looks_like_title(text)
+        and not is_header(text)
+        and not _is_rule(text)
+        and not _BYLINE_RE.fullmatch(text)
+        and not _FIELD_RE.match(text)
+        and not _SIGNOFF_RE.match(text)
+        and not text.startswith(("\u2014", "\u2013", "--", "(", "["))
+    )
+
+
+def _headline_above(lines: list[str], header: int, floor: int) -> int:
+    """Return where the headline printed right above the header at ``header`` starts (``header``
+    if there is none): up to ``MAX_HEADLINE_LINES`` headline-like lines, not below ``floor``,
+    with a blank line, the file's start or a sign-off above them."""
+    top = header
+    while top > floor and header - top < MAX_HEADLINE_LINES and _is_headline(lines[top - 1]):
+        top -= 1
+    if top == header:
+        return header
+    above = lines[top - 1] if top > floor else ""
+    if top == floor or not above.strip() or _SIGNOFF_RE.search(above):
+        return top
+    return header
+
+
+def _split_items(lines: list[str], signed: list[str]) -> list[str]:
+    """Return a brief's body lines with rule lines blanked and each sign-off that ends an item
+    (the next item's headline right under it) cut off, its initials or name kept in ``signed``."""
+    out: list[str] = []
+    for i, line in enumerate(lines):
+        if _is_rule(line):
+            out.append("")
+            continue
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        m = _SIGNOFF_RE.search(line) if nxt.strip() and _is_headline(nxt) else None
+        if m and m.start() > 0:
+            signed.append(m.group(1))
+            out.extend([line[: m.start()].rstrip(), ""])
+            continue
+        out.append(line)
+    return out
+
+
+def parse_briefs(
+    text: str, *, source: str | None = None, footer: FooterRules | None = None
+) -> list[Brief]:
+    """Return every brief in ``text``, in order; a text may hold several.
+
+    Raises:
+        BriefFormatError: naming the source and line, if there is no header line, a header is
+            malformed, or a brief has no content.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    starts = [i for i, line in enumerate(lines) if is_header(line)]
+    if not starts:
+        raise BriefFormatError(
+            "no header line 'Publication: NAME Volume: N Issue: M' found; add one above each brief",
+            source=source,
+            line=1,
+        )
+    # A headline printed right above a header is that brief's title (pages copied from a website).
+    tops = [
+        _headline_above(lines, start, starts[n - 1] + 1 if n else 0)
+        for n, start in enumerate(starts)
+    ]
+    if any(line.strip() for line in lines[: tops[0]]):
+        first = next(i for i, line in enumerate(lines[: tops[0]]) if line.strip())
+        raise BriefFormatError(
+            "text before the first 'Publication:' header line; start the file with the header "
+            "(a headline of up to 3 short lines right above it is read as the title)",
+            source=source,
+            line=first + 1,
+        )
+    briefs: list[Brief] = []
+    for n, start in enumerate(starts):
+        end = tops[n + 1] if n + 1 < len(starts) else len(lines)
+        meta = parse_header(lines[start], source=source, lineno=start + 1)
+        meta["source"] = source
+        meta["line"] = start + 1
+        if tops[n] < start:
+            meta["headline"] = " ".join(" ".join(lines[tops[n] : start]).split())
+        body = lines[start + 1 : end]
+        # Header continuation lines ("Title: ...", "Date: ...", "By: ...") right under the header.
+        # An index, not body.pop(0): popping the front of a list is linear, and a file of blank
+        # lines made that quadratic (issue 17).
+        first = 0
+        while first < len(body) and (
+            not body[first].strip() or _FIELD_RE.match(body[first].strip())
+        ):
+            line = body[first].strip()
+            if not line:
+                first += 1
+                continue
+            m = _FIELD_RE.match(line)
+            if m is None:  # cannot happen: the loop condition matched; keeps the types exact
+                break
+            name = _FIELD_NAMES[m.group(1).lower()]
+            value = line[m.end() :].strip()
+            if name in ("volume", "issue", "publication"):
+                break
+            first += 1
+            if name == "date" and not _DATE_RE.match(value):
+                raise BriefFormatError(
+                    f"date {value!r} is not YYYY-MM-DD; write it as e.g. 'Date: 1998-07-20'",
+                    source=source,
+                    line=start + 1,
+                )
+            meta.setdefault(name, value)
+        rest = body[first:]
+        # A "By NAME" line under the header is the author, not the title.
+        lead = next((i for i, line in enumerate(rest) if line.strip()), None)
+        if lead is not None:
+            by = _BYLINE_RE.fullmatch(rest[lead].strip())
+            if by:
+                meta.setdefault("author", by.group(1))
+                rest = rest[lead + 1 :]
+        signed: list[str] = []
+        paragraphs = _paragraphs(_split_items(rest, signed))
+        meta["signed"] = signed
+        if not meta.get("title") and meta.get("headline"):
+            meta["title"] = meta["headline"]
+        footer = footer or FooterRules()
+        if (
+            not meta.get("title")
+            and len(paragraphs) > 1
+            and _looks_like_title(paragraphs[0])
+            and not footer.is_footer(" ".join(paragraphs[1].split()))
+        ):
+            # A short lead is the title only when text is left after it.
+            meta["title"] = " ".join(paragraphs.pop(0).split())
+        briefs.append(build_brief(meta, paragraphs, footer=footer))
+    return briefs
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    """Return paragraphs: blocks separated by blank lines, or single lines if there are none."""
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    lines = lines[:end]
+    if all(line.strip() for line in lines):
+        return [line.strip() for line in lines]
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        if line.strip():
+            current.append(line.strip())
+        elif current:
+            paragraphs.append(" ".join(current))
+            current = []
+    if current:
+        paragraphs.append(" ".join(current))
+    return paragraphs

@@ -1,0 +1,559 @@
+"""Read brief files (text in the publishers' format, or JSONL) into the store.
+
+Each file is read and parsed whole before anything is written, and written in one transaction, so a
+bad file is rejected with one clear line and never half-stored, while the good files of the same run
+are kept.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import re
+import stat
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from retrieval.corpus.briefs import (
+    MAX_FIELD_CHARS,
+    MAX_NUMBER,
+    Brief,
+    FooterRules,
+    build_brief,
+    parse_briefs,
+)
+from retrieval.corpus.store import Store, WriteSummary
+from retrieval.errors import BriefFormatError
+
+DEFAULT_MAX_BYTES = 50_000_000
+BOM = "\ufeff"
+# Longest integer literal read as a number; a longer one is kept as its digits and refused where a
+# number is needed (Python refuses to convert more than 4,300 digits, with a ValueError).
+MAX_INT_LITERAL = 24
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_DIGITS_RE = re.compile(r"[0-9]+")
+_DATE_PREFIX_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ][0-9:.+\-Z]*)?")
+TEXT_SUFFIXES = {".txt", ".text", ".brief", ""}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+
+
+@dataclass
+class Rejection:
+    """A file (or one line of it) that was not stored, and why."""
+
+    source: str
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.source}, line {self.line}" if self.line else self.source
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class IngestReport:
+    """The summary of one ingest run: counts, rejections and notices (e.g. decodings)."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    files: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    brief_ids: list[int] = field(default_factory=list)
+    waited: float = 0.0
+
+    def add(self, summary: WriteSummary) -> None:
+        """Count what one write did."""
+        self.added += summary.added
+        self.updated += summary.updated
+        self.removed += summary.removed
+        self.unchanged += summary.unchanged
+        self.brief_ids.extend(summary.brief_ids)
+
+    def summary(self) -> str:
+        """Return ``N added, N updated, N removed, N unchanged, N rejected``."""
+        return (
+            f"{self.added} added, {self.updated} updated, {self.removed} removed, "
+            f"{self.unchanged} unchanged, {len(self.rejected)} rejected"
+        )
+
+
+def decode(data: bytes, source: str) -> tuple[str, str | None]:
+    """Return the text of ``data`` and, if it was not UTF-8, the name of the encoding used.
+
+    Cyrillic (cp1251) and Western (Latin-1/cp1252) files are both common in this field: a file whose
+    non-ASCII bytes read as mostly Cyrillic letters under cp1251 is taken as cp1251. Byte order
+    marks (U+FEFF) are dropped wherever they are.
+
+    Raises:
+        BriefFormatError: if the data looks binary.
+    """
+    if b"\x00" in data[:65536]:
+        raise BriefFormatError(
+            "looks like a binary file (it has NUL bytes); briefbot reads UTF-8 text or JSONL",
+            source=source,
+        )
+    try:
+        # A byte order mark anywhere, not just at the start: files joined with `cat` carry one in
+        # the middle, where it would hide the header line after it (issue 17).
+        return data.decode("utf-8").replace(BOM, ""), None
+    except UnicodeDecodeError:
+        pass
+    data = data.replace(BOM.encode("utf-8"), b"")  # a UTF-8 file joined to a cp1251 one
+    # Under cp1251 every byte from 0xC0 up is a Cyrillic letter, so Latin-1 text read that way
+    # shows Cyrillic letters inside Latin words ("Sociйtй"); Russian gives whole Cyrillic words.
+    as_1251 = data.decode("cp1251", errors="replace")
+    words = [w for w in re.findall(r"\w+", as_1251) if not w.isascii()]
+    cyrillic = sum(1 for w in words if all("\u0400" <= ch <= "\u04ff" for ch in w))
+    if words and cyrillic >= 0.8 * len(words):
+        return as_1251, "cp1251"
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def display_path(path: str | Path) -> str:
+    """Return ``path`` as printable text: bytes of a name that are not UTF-8 shown as U+FFFD.
+
+    Such names reach Python as lone surrogates, which SQLite and the terminal refuse.
+    """
+    return os.fsencode(path).decode("utf-8", "replace")
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Yield the files named by ``paths``, walking folders recursively in sorted order.
+
+    Hidden files and files with suffixes briefbot does not read (``.htm``, ``.db`` …) inside
+    folders are skipped; a file named explicitly is always read.
+    """
+    for path, _origin in iter_sources(paths):
+        yield path
+
+
+def origin_of(path: Path, named: Path) -> str:
+    """Return the identity of file ``path`` found under ``named`` (the folder or file the user
+    named): its path relative to that folder, with ``/``, or the file's own name.
+
+    It does not depend on the working directory nor on where the folder is, so moving the archive
+    folder or ingesting from elsewhere finds the same briefs.
+    """
+    if path == named:
+        return display_path(path.name)
+    return display_path(path.relative_to(named).as_posix())
+
+
+def iter_sources(
+    paths: Iterable[str | Path], skipped: list[Path] | None = None
+) -> Iterator[tuple[Path, str]]:
+    """Yield ``(file, origin)`` for the files named by ``paths`` (see ``iter_files``).
+
+    Files inside folders whose suffix briefbot does not read are appended to ``skipped`` (hidden
+    files are passed over without a word).
+    """
+    for path in paths:
+        p = Path(path)
+        if p.is_dir():
+            for child in sorted(p.rglob("*")):
+                if any(part.startswith(".") for part in child.relative_to(p).parts):
+                    continue
+                if not child.is_file():
+                    continue
+                if child.suffix.lower() in TEXT_SUFFIXES | JSONL_SUFFIXES:
+                    yield child, origin_of(child, p)
+                elif skipped is not None:
+                    skipped.append(child)
+        else:
+            yield p, origin_of(p, p)
+
+
+def skipped_line(skipped: list[Path]) -> str | None:
+    """Return ``N files skipped (unknown suffix: .htm ×3, .md ×1)``, or None if none were."""
+    if not skipped:
+        return None
+    counts: dict[str, int] = {}
+    for path in skipped:
+        suffix = path.suffix.lower() or "(none)"
+        counts[suffix] = counts.get(suffix, 0) + 1
+    shown = ", ".join(
+        f"{suffix} ×{n}" for suffix, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+    noun = "file" if len(skipped) == 1 else "files"
+    return f"{len(skipped)} {noun} skipped (unknown suffix: {shown})"
+
+
+class _LongNumber(str):
+    """The digits of a JSON integer too long to be any field's value (see ``MAX_INT_LITERAL``)."""
+
+
+def _parse_int(literal: str) -> int | str:
+    return int(literal) if len(literal) <= MAX_INT_LITERAL else _LongNumber(literal)
+
+
+# One decoder for every line: json.loads with options builds a new one per call.
+_DECODER = json.JSONDecoder(parse_int=_parse_int)
+
+
+def parse_record(line: str) -> Any:
+    """Return the JSON value of one JSONL line.
+
+    Raises:
+        ValueError: with a message saying what is wrong, if the line is not valid JSON or nests
+            arrays or objects deeper than the parser can follow.
+    """
+    try:
+        return _DECODER.decode(line)
+    except json.JSONDecodeError as exc:
+        # Some messages end in "at" ("Unterminated string starting at"): no "at at column".
+        at = "" if exc.msg.endswith(" at") else " at"
+        raise ValueError(f"is not valid JSON ({exc.msg}{at} column {exc.colno})") from exc
+    except RecursionError as exc:
+        raise ValueError(
+            "nests arrays or objects too deeply to be read; write one flat {...} per line"
+        ) from exc
+
+
+def _show(value: Any) -> str:
+    """Return ``repr(value)`` cut to a readable length."""
+    text = repr(str(value) if isinstance(value, _LongNumber) else value)
+    return text if len(text) <= 40 else f"{text[:30]}... ({len(str(value))} characters)"
+
+
+def _number(value: Any, name: str) -> int | None:
+    """Return a record's volume or issue as an int (None if absent).
+
+    Raises:
+        ValueError: naming the value, if it is not a whole number from 0 to ``MAX_NUMBER``.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and _DIGITS_RE.fullmatch(value.strip()):
+        digits = value.strip().lstrip("0") or "0"
+        if len(digits) > len(str(MAX_NUMBER)) or int(digits) > MAX_NUMBER:
+            raise ValueError(
+                f"has a {name} {_show(value)} out of range; use a whole number from 0 to "
+                f"{MAX_NUMBER:,}"
+            )
+        return int(digits)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"has a non-numeric {name} {_show(value)}; use a whole number")
+    if not 0 <= value <= MAX_NUMBER:
+        raise ValueError(
+            f"has a {name} {_show(value)} out of range; use a whole number from 0 to {MAX_NUMBER:,}"
+        )
+    return value
+
+
+def _field(obj: dict[str, Any], name: str, *, limit: int | None = MAX_FIELD_CHARS) -> str | None:
+    """Return a record's text field as a string (None if absent).
+
+    Raises:
+        ValueError: naming the field, if it is an object, an array or a boolean, or too long.
+    """
+    value = obj.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        kind = "true/false" if isinstance(value, bool) else type(value).__name__
+        kind = {"dict": "an object", "list": "an array"}.get(kind, kind)
+        raise ValueError(f'has {kind} for "{name}"; write it as a string')
+    text = str(value)
+    if limit is not None and len(text) > limit:
+        raise ValueError(
+            f'has a "{name}" of {len(text):,} characters, over the limit of {limit:,}; shorten it'
+        )
+    return text
+
+
+def _replace_surrogates(text: str, name: str, notices: list[str] | None) -> str:
+    """Return ``text`` with lone surrogates (invalid Unicode) replaced by U+FFFD, noting it."""
+    try:
+        text.encode("utf-8")  # the fast test: only surrogates fail to encode
+        return text
+    except UnicodeEncodeError:
+        pass
+    found = _SURROGATE_RE.findall(text)
+    if notices is not None:
+        shown = ", ".join(sorted({f"\\u{ord(ch):04x}" for ch in found})[:3])
+        notices.append(
+            f'"{name}" held {len(found)} lone surrogate(s) ({shown}), which are not valid '
+            "Unicode; replaced with U+FFFD"
+        )
+    return _SURROGATE_RE.sub("\ufffd", text)
+
+
+def jsonl_brief(obj: Any, *, source: str, line: int, notices: list[str] | None = None) -> Brief:
+    """Return a Brief from one JSONL record (``text`` required; BEIR's ``_id`` accepted).
+
+    Every field is checked before anything is stored: ``volume`` and ``issue`` are whole numbers
+    from 0 to ``MAX_NUMBER``; ``date`` is YYYY-MM-DD (a time after it is dropped); other fields
+    are strings (or numbers) of at most ``MAX_FIELD_CHARS`` characters. Lone surrogates are
+    replaced with U+FFFD and a line saying so is appended to ``notices``.
+
+    Raises:
+        BriefFormatError: naming the line and the field, if the record is not an object, lacks
+            ``text`` or has a field that fails its check.
+    """
+    if not isinstance(obj, dict):
+        raise BriefFormatError(
+            "is not a JSON object; write one {...} per line", source=source, line=line
+        )
+    found: list[str] = []
+    try:
+        text = obj.get("text")
+        title_only = (text is None or (isinstance(text, str) and not text.strip())) and (
+            isinstance(obj.get("title"), str) and obj["title"].strip()
+        )
+        if title_only:
+            # BEIR collections hold records with an empty text and a title: the title is all
+            # there is to search, so it is the brief's text as well (issue 10).
+            text = obj["title"]
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(
+                'has no "text" (a non-empty string is required, or a "title" for a title-only '
+                "record)"
+            )
+        text = _replace_surrogates(text, "text", found)
+        meta: dict[str, Any] = {"source": source, "line": line}
+        doc_id = _field(obj, "_id") if obj.get("_id") is not None else _field(obj, "id")
+        meta["doc_id"] = None if doc_id is None else _replace_surrogates(doc_id, "id", found)
+        for name in ("publication", "date", "title", "author", "url"):
+            value = _field(obj, name)
+            meta[name] = None if value is None else _replace_surrogates(value, name, found).strip()
+        meta["publication"] = meta["publication"] or Path(source).stem or "Archive"
+        if meta["date"]:
+            m = _DATE_PREFIX_RE.fullmatch(meta["date"])
+            if m is None:
+                raise ValueError(
+                    f"has a date {_show(meta['date'])} that is not YYYY-MM-DD; "
+                    'write it as e.g. "1998-07-20"'
+                )
+            meta["date"] = m.group(1)
+        for name in ("volume", "issue"):
+            meta[name] = _number(obj.get(name), name)
+    except ValueError as exc:
+        raise BriefFormatError(str(exc), source=source, line=line) from exc
+    if notices is not None:
+        notices.extend(f"{source}, line {line}: {note}" for note in found)
+    paragraphs = [p for p in text.replace("\r\n", "\n").split("\n\n")]
+    if len(paragraphs) == 1 and "\n" in text:
+        paragraphs = text.split("\n")
+    return build_brief(meta, paragraphs, footer=FooterRules(strong=(), weak=()))
+
+
+class Ingester:
+    """Reads files into a store, one transaction per file, and keeps the run's report.
+
+    Args:
+        store: where briefs are written.
+        footer: how boilerplate is recognised.
+        max_bytes: files larger than this are refused.
+    """
+
+    def __init__(
+        self, store: Store, *, footer: FooterRules | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+    ):
+        self.store = store
+        self.footer = footer or FooterRules()
+        self.max_bytes = max_bytes
+        self.report = IngestReport()
+
+    def ingest_paths(
+        self, paths: Iterable[str | Path], *, progress: Callable[[int], None] | None = None
+    ) -> IngestReport:
+        """Ingest every file under ``paths`` (``-`` reads stdin) and return the report."""
+        for path in paths:
+            if str(path) == "-":
+                self.ingest_stream(sys.stdin.buffer, "<stdin>")
+                continue
+            p = Path(path)
+            if not p.exists():
+                self.report.rejected.append(Rejection(display_path(p), "no such file or folder"))
+                continue
+            for file, origin in iter_sources([p]):
+                self.ingest_file(file, origin=origin)
+                if progress:
+                    progress(1)
+        return self.report
+
+    def ingest_stream(self, stream: BinaryIO, source: str) -> None:
+        """Ingest one stream (stdin) as a text or JSONL file."""
+        data = stream.read(self.max_bytes + 1)
+        self.ingest_bytes(data, source, jsonl=None)
+
+    def ingest_file(self, path: Path, *, origin: str | None = None) -> None:
+        """Ingest one file; a problem becomes a rejection in the report, never an exception.
+
+        Only regular files are read: a FIFO, socket or device is refused, never waited on.
+        ``origin`` is the file's identity (see ``origin_of``; default: its name): what the file
+        held before is replaced by what it holds now.
+        """
+        source = display_path(path)
+        try:
+            st = path.stat()
+        except OSError as exc:
+            self.report.rejected.append(Rejection(source, f"cannot be read ({exc.strerror})"))
+            return
+        if not stat.S_ISREG(st.st_mode):
+            self.report.rejected.append(
+                Rejection(source, "is not a regular file (a pipe, socket or device); not read")
+            )
+            return
+        size = st.st_size
+        if size > self.max_bytes:
+            self.report.rejected.append(
+                Rejection(
+                    source,
+                    f"is {size / 1e6:.1f} MB, over the {self.max_bytes / 1e6:.0f} MB limit; "
+                    "split it into smaller files or raise --max-size",
+                )
+            )
+            return
+        try:
+            # O_NONBLOCK: should the file have been swapped for a FIFO since the check, opening
+            # it does not wait for a writer.
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+            with os.fdopen(fd, "rb") as fh:
+                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                    raise OSError(errno.EINVAL, "not a regular file")
+                data = fh.read(self.max_bytes + 1)
+        except OSError as exc:
+            self.report.rejected.append(Rejection(source, f"cannot be read ({exc.strerror})"))
+            return
+        jsonl = path.suffix.lower() in JSONL_SUFFIXES
+        self.ingest_bytes(
+            data, source, jsonl=jsonl, origin=display_path(path.name) if origin is None else origin
+        )
+
+    def ingest_bytes(
+        self, data: bytes, source: str, *, jsonl: bool | None, origin: str | None = None
+    ) -> None:
+        """Ingest the content of one file; ``jsonl=None`` guesses the format from the content.
+
+        With an ``origin`` (the file's identity), the briefs stored from it before are replaced:
+        changed ones updated in place, gone ones removed. Without one (stdin), briefs are only
+        added or updated, matched by publication, volume, issue and title.
+        """
+        self.report.files += 1
+        if len(data) > self.max_bytes:
+            self.report.rejected.append(
+                Rejection(source, f"is over the {self.max_bytes / 1e6:.0f} MB limit; split it")
+            )
+            return
+        if not data.strip():
+            self.report.rejected.append(
+                Rejection(
+                    source, "is empty; a brief starts with 'Publication: NAME Volume: N Issue: M'"
+                )
+            )
+            return
+        try:
+            text, encoding = decode(data, source)
+        except BriefFormatError as exc:
+            self.report.rejected.append(Rejection(source, exc.reason, exc.line))
+            return
+        if encoding:
+            self.report.notices.append(f"{source}: not UTF-8; decoded as {encoding}")
+        if jsonl is None:
+            jsonl = text.lstrip().startswith("{")
+        if jsonl:
+            self._ingest_jsonl(text, source, origin)
+            return
+        try:
+            briefs = parse_briefs(text, source=source, footer=self.footer)
+        except BriefFormatError as exc:
+            self.report.rejected.append(Rejection(source, exc.reason, exc.line))
+            return
+        for position, brief in enumerate(briefs):
+            brief.origin = origin
+            brief.position = position if origin is not None else None
+        self._store(briefs, source, replace_origin=origin)
+
+    def _ingest_jsonl(self, text: str, source: str, origin: str | None = None) -> None:
+        """Store the good lines of a JSONL file; each bad line is one rejection.
+
+        Lines end at ``\\n`` only: U+2028, U+2029 and U+0085 inside a JSON string are
+        characters (``json.dumps(ensure_ascii=False)`` writes them raw), not line ends. A record
+        without an id is identified by its place among the file's records. The briefs the file
+        held before and no longer holds are removed, unless a line was rejected (it may be one
+        of them): then they are kept, and a notice says so.
+        """
+        briefs: list[Brief] = []
+        written: list[int] = []
+        rejected_before = len(self.report.rejected)
+        record = -1
+        for n, line in enumerate(text.split("\n"), start=1):
+            if not line.strip():
+                continue
+            record += 1
+            try:
+                obj = parse_record(line.removesuffix("\r"))
+            except ValueError as exc:
+                self.report.rejected.append(Rejection(source, str(exc), n))
+                continue
+            try:
+                brief = jsonl_brief(obj, source=source, line=n, notices=self.report.notices)
+            except BriefFormatError as exc:
+                self.report.rejected.append(Rejection(source, exc.reason, n))
+                continue
+            brief.origin = origin
+            brief.position = record if origin is not None else None
+            briefs.append(brief)
+            if len(briefs) >= 2000:
+                summary = self._store(briefs, source)
+                written.extend(summary.brief_ids if summary else [])
+                briefs = []
+        if origin is None:
+            if briefs:
+                self._store(briefs, source)
+            return
+        if len(self.report.rejected) == rejected_before:
+            self._store(briefs, source, replace_origin=origin, keep_ids=written)
+            return
+        if briefs:
+            summary = self._store(briefs, source)
+            written.extend(summary.brief_ids if summary else [])
+        kept = self.store.db.execute(
+            "SELECT count(*) FROM briefs WHERE origin = ? AND id NOT IN "
+            "(SELECT value FROM json_each(?))",
+            [origin, json.dumps(written)],
+        ).fetchone()[0]
+        if kept:
+            self.report.notices.append(
+                f"{source}: {kept} brief(s) it held before and no longer holds were kept, "
+                "because lines of it were rejected; fix them and ingest it again"
+            )
+
+    def _store(
+        self,
+        briefs: list[Brief],
+        source: str,
+        *,
+        replace_origin: str | None = None,
+        keep_ids: Iterable[int] = (),
+    ) -> WriteSummary | None:
+        """Write ``briefs`` in one transaction; a brief the store refuses rejects the batch.
+
+        With ``replace_origin``, briefs that file held before and not now are removed with them.
+        """
+        try:
+            summary = self.store.add_briefs(
+                briefs, replace_origin=replace_origin, legacy_source=source, keep_ids=keep_ids
+            )
+        except BriefFormatError as exc:
+            self.report.rejected.append(Rejection(source, exc.reason, exc.line))
+            return None
+        if summary.waited and not self.report.waited:
+            self.report.notices.append(
+                f"{source}: waited {summary.waited:.1f} s for another process writing to the "
+                "archive (another ingest, or the bot); its briefs were stored after that"
+            )
+        self.report.waited += summary.waited
+        self.report.add(summary)
+        return summary

@@ -1,0 +1,497 @@
+"""Numbered schema migrations, applied every time a store opens.
+
+Add a migration by appending a function named ``mNNN_what_it_does``; never edit one that has
+shipped. Numbers 001-009 belong to the archive, 010-019 to the bot, 020-029 to digests.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from sqlite_utils import Database
+from sqlite_utils.db import Table
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("briefbot")
+logger = logging.getLogger(__name__)
+
+
+@migrations()
+def m001_create_briefs(db: Database) -> None:
+    """Create ``briefs``, ``passages`` and ``meta``."""
+    # AUTOINCREMENT: ids are never reused, so a cached index can never point a stale id at a
+    # different passage.
+    db.execute(
+        """
+        CREATE TABLE briefs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            key TEXT NOT NULL UNIQUE,
+            doc_id TEXT,
+            publication TEXT NOT NULL,
+            volume INTEGER,
+            issue INTEGER,
+            date TEXT,
+            title TEXT,
+            author TEXT,
+            url TEXT,
+            source TEXT,
+            text TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    briefs = db.table("briefs")
+    briefs.create_index(["publication", "volume", "issue"])
+    briefs.create_index(["added_at"])
+    briefs.create_index(["doc_id"])
+    db.execute(
+        """
+        CREATE TABLE passages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            brief_id INTEGER NOT NULL REFERENCES briefs(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            char_start INTEGER NOT NULL,
+            char_end INTEGER NOT NULL
+        )
+        """
+    )
+    db.table("passages").create_index(["brief_id", "position"], unique=True)
+    meta: Table = db.table("meta")
+    meta.create({"key": str, "value": str}, pk="key")
+    meta.insert({"key": "generation", "value": "0"})
+
+
+@migrations()
+def m002_track_passage_deletions(db: Database) -> None:
+    """Create ``passage_deletions`` (filled by a trigger) and give the database an ``archive_id``.
+
+    The saved index (``retrieval/search/cache.py``) learns from this log which passages left the
+    archive since it was written (a changed brief replaces its passages), so it catches up without
+    re-reading a million passages; ``archive_id`` tells a cache made for another database apart.
+    """
+    # A trigger rather than code in Store: every delete is logged, including ON DELETE CASCADE
+    # from briefs and deletes written by other tools.
+    db.execute(
+        "CREATE TABLE passage_deletions ("
+        "seq INTEGER PRIMARY KEY AUTOINCREMENT, passage_id INTEGER NOT NULL)"
+    )
+    db.execute(
+        "CREATE TRIGGER passages_log_delete AFTER DELETE ON passages BEGIN "
+        "INSERT INTO passage_deletions (passage_id) VALUES (old.id); END"
+    )
+    db.execute("INSERT INTO meta (key, value) VALUES ('archive_id', lower(hex(randomblob(16))))")
+
+
+@migrations()
+def m010_create_question_log(db: Database) -> None:
+    """Create ``bot_questions``: every question the bot answered, with the passages it showed.
+
+    A row's id is also the short key that the answer's buttons carry (Telegram allows 64 bytes of
+    callback data), so "More" and the feedback buttons keep working after a restart.
+    """
+    db.execute(
+        """
+        CREATE TABLE bot_questions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            asked_at TEXT NOT NULL,
+            user_id INTEGER,
+            chat_id INTEGER,
+            kind TEXT NOT NULL,
+            question TEXT NOT NULL,
+            result_offset INTEGER NOT NULL DEFAULT 0,
+            found INTEGER NOT NULL,
+            passage_ids TEXT NOT NULL DEFAULT '[]'
+        )
+        """
+    )
+    db.table("bot_questions").create_index(["asked_at"])
+
+
+@migrations()
+def m011_create_feedback(db: Database) -> None:
+    """Create ``bot_feedback``: one 👍/👎 per user and answer, with the question and passages."""
+    db.execute(
+        """
+        CREATE TABLE bot_feedback (
+            question_id INTEGER NOT NULL REFERENCES bot_questions(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL,
+            vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+            question TEXT NOT NULL,
+            passage_ids TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (question_id, user_id)
+        )
+        """
+    )
+
+
+@migrations()
+def m012_create_access_list(db: Database) -> None:
+    """Create ``bot_access``: who admins allowed (/allow) or denied (/deny), by user id, chat id
+    or @username."""
+    db.execute(
+        """
+        CREATE TABLE bot_access (
+            subject TEXT PRIMARY KEY,
+            allowed INTEGER NOT NULL,
+            changed_by INTEGER,
+            changed_at TEXT NOT NULL
+        )
+        """
+    )
+
+
+# -- 020-029: digests, topics and the bot's own sources (inbox, feeds) ------------------------
+
+
+@migrations()
+def m020_create_subscriptions(db: Database) -> None:
+    """Create ``subscriptions`` (one daily digest per chat, with its "last sent" mark) and
+    ``watches`` (a chat's topics)."""
+    # last_sent_brief_id is the mark: the digest holds briefs with a larger id. Brief ids come
+    # from AUTOINCREMENT and SQLite has one writer at a time, so a committed id is never followed
+    # by a smaller one; a timestamp mark could miss a brief whose transaction committed late.
+    db.execute(
+        """
+        CREATE TABLE subscriptions (
+            chat_id INTEGER PRIMARY KEY,
+            digest_time TEXT NOT NULL,
+            timezone TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1,
+            last_sent_brief_id INTEGER NOT NULL DEFAULT 0,
+            last_sent_at TEXT,
+            schedule_since TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            stopped_at TEXT,
+            stop_reason TEXT
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE watches (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            chat_id INTEGER NOT NULL,
+            query TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (chat_id, query)
+        )
+        """
+    )
+
+
+@migrations()
+def m021_create_digest_sends(db: Database) -> None:
+    """Create ``digest_sends``: one row per chat and local day, written before sending."""
+    # UNIQUE (chat_id, local_date) is what makes "never two digests for one day" hold: a digest is
+    # claimed by inserting its row before the first message goes out.
+    db.execute(
+        """
+        CREATE TABLE digest_sends (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            chat_id INTEGER NOT NULL,
+            local_date TEXT NOT NULL,
+            slot_at TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN (
+                'sending', 'sent', 'failed', 'interrupted', 'empty', 'undeliverable', 'abandoned'
+            )),
+            after_brief_id INTEGER NOT NULL,
+            upto_brief_id INTEGER NOT NULL,
+            briefs INTEGER NOT NULL DEFAULT 0,
+            parts TEXT NOT NULL DEFAULT '[]',
+            parts_sent INTEGER NOT NULL DEFAULT 0,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            run_id TEXT,
+            error TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            sent_at TEXT,
+            UNIQUE (chat_id, local_date)
+        )
+        """
+    )
+    db.table("digest_sends").create_index(["status"])
+
+
+@migrations()
+def m022_create_inbox_and_feeds(db: Database) -> None:
+    """Create ``inbox_files``, ``feeds`` and ``feed_entries``: what the bot's own sources saw."""
+    db.execute(
+        """
+        CREATE TABLE inbox_files (
+            path TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            status TEXT NOT NULL,
+            summary TEXT,
+            checked_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE feeds (
+            url TEXT PRIMARY KEY,
+            title TEXT,
+            etag TEXT,
+            modified TEXT,
+            last_ok_at TEXT,
+            failing_since TEXT,
+            failures INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE feed_entries (
+            feed_url TEXT NOT NULL,
+            entry_id TEXT NOT NULL,
+            brief_id INTEGER,
+            status TEXT NOT NULL,
+            seen_at TEXT NOT NULL,
+            PRIMARY KEY (feed_url, entry_id)
+        )
+        """
+    )
+
+
+@migrations()
+def m023_create_admin_notices(db: Database) -> None:
+    """Create ``admin_notices``: problems to tell the admins about, each exactly once."""
+    # key is UNIQUE so that a problem seen on every scan (the same rejected file, the same failing
+    # feed) is recorded, and so reported, once.
+    db.execute(
+        """
+        CREATE TABLE admin_notices (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            key TEXT NOT NULL UNIQUE,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        )
+        """
+    )
+
+
+# -- appended later (migrations run in the order they are registered; numbers keep the ranges) --
+
+
+@migrations()
+def m013_create_bot_chats(db: Database) -> None:
+    """Create ``bot_chats``: every chat the bot has had an update from (issue 12's audit).
+
+    The access audit lists the groups the bot is in that are not allowed; a private chat's row keeps
+    its user's @username, so a daily digest can check an ``@username`` entry with no one asking.
+    ``left_at`` is set when the bot leaves or is removed (``my_chat_member``).
+    """
+    db.execute(
+        """
+        CREATE TABLE bot_chats (
+            chat_id INTEGER PRIMARY KEY,
+            type TEXT NOT NULL,
+            title TEXT,
+            username TEXT,
+            first_seen_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            left_at TEXT
+        )
+        """
+    )
+
+
+@migrations()
+def m024_add_subscription_pause(db: Database) -> None:
+    """Add ``paused_at`` and ``pause_reason`` to ``subscriptions``.
+
+    A chat that is no longer allowed keeps its subscription (time, topics, mark) but gets no digest
+    until it is allowed again (issue 12); NULL means not paused.
+    """
+    db.execute("ALTER TABLE subscriptions ADD COLUMN paused_at TEXT")
+    db.execute("ALTER TABLE subscriptions ADD COLUMN pause_reason TEXT")
+
+
+@migrations()
+def m014_remember_followup_context(db: Database) -> None:
+    """Remember what a follow-up question continues (issue 15).
+
+    ``bot_questions.context``: the earlier questions (JSON list, oldest first) a question was read
+    with; NULL when it was read alone or logged before this migration. ``bot_answer_messages``:
+    which answer each message the bot sent holds, so that a reply to it continues that question.
+    ``bot_followups``: per chat and user, the last answered question and when (a private chat's
+    next message may continue it for a few minutes); ``/new`` deletes the row.
+    """
+    db.execute("ALTER TABLE bot_questions ADD COLUMN context TEXT")
+    db.execute(
+        """
+        CREATE TABLE bot_answer_messages (
+            chat_id INTEGER NOT NULL,
+            message_id INTEGER NOT NULL,
+            question_id INTEGER NOT NULL REFERENCES bot_questions(id) ON DELETE CASCADE,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, message_id)
+        )
+        """
+    )
+    db.table("bot_answer_messages").create_index(["sent_at"])
+    db.execute(
+        """
+        CREATE TABLE bot_followups (
+            chat_id INTEGER NOT NULL,
+            user_id INTEGER NOT NULL,
+            question_id INTEGER NOT NULL REFERENCES bot_questions(id) ON DELETE CASCADE,
+            answered_at TEXT NOT NULL,
+            PRIMARY KEY (chat_id, user_id)
+        )
+        """
+    )
+
+
+# -- the archive's history (issue 17) ----------------------------------------------------------
+
+# What a trigger runs when rows the index is built from change outside ``Store``'s write path
+# (another tool, a hand edit): a new generation marked 'edit', which a saved index cannot catch up
+# with, so it is rebuilt.
+_LOG_EDIT = (
+    "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'; "
+    "INSERT INTO archive_changes (generation, token, kind, changed_at) "
+    "SELECT CAST(value AS INTEGER), lower(hex(randomblob(8))), 'edit', "
+    "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM meta WHERE key = 'generation';"
+)
+
+
+@migrations()
+def m003_log_archive_changes(db: Database) -> None:
+    """Create ``archive_changes``: one row per generation, with a random token, and the triggers
+    that log changes made by other tools.
+
+    ``Store`` bumps ``meta.generation`` and adds a row in the same transaction as every write. A
+    saved index records the generation and token it reflects; a database restored from a backup,
+    then written to, reaches the same generation with another token, so the index can tell that
+    its history is not the database's (issue 17). Rows marked ``edit`` come from the triggers:
+    passages changed in place, or a brief's indexed fields changed while it has passages (``Store``
+    deletes a changed brief's passages before updating it, so its own updates never fire them).
+    Inserts need no trigger (one per passage would slow every ingest): a passage with a new id is
+    caught up like any other, and one slipped in below the highest id leaves the index a passage
+    short of the database, which the indexer notices at open and rebuilds.
+    """
+    db.execute(
+        """
+        CREATE TABLE archive_changes (
+            generation INTEGER PRIMARY KEY,
+            token TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('write', 'edit')),
+            changed_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        "INSERT INTO archive_changes (generation, token, kind, changed_at) "
+        "SELECT CAST(value AS INTEGER), lower(hex(randomblob(8))), 'write', "
+        "strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM meta WHERE key = 'generation'"
+    )
+    db.execute(f"CREATE TRIGGER passages_log_edit AFTER UPDATE ON passages BEGIN {_LOG_EDIT} END")
+    db.execute(
+        "CREATE TRIGGER briefs_log_edit AFTER UPDATE OF "
+        "publication, volume, issue, date, title ON briefs "
+        "WHEN EXISTS (SELECT 1 FROM passages WHERE brief_id = new.id) "
+        f"BEGIN {_LOG_EDIT} END"
+    )
+
+
+@migrations()
+def m004_repair_out_of_range_numbers(db: Database) -> None:
+    """Clear volume and issue numbers that the index cannot hold (not whole numbers from 0 to
+    2^31 - 1), which earlier versions stored from JSONL and which made every question fail.
+
+    Each repaired brief is logged (id, key, the value cleared) and, for the bot's admins, recorded
+    in ``admin_notices``; its text and passages are kept.
+    """
+    bad = "({col} IS NOT NULL AND (typeof({col}) != 'integer' OR {col} < 0 OR {col} > 2147483647))"
+    where = f"{bad.format(col='volume')} OR {bad.format(col='issue')}"
+    rows = db.execute(f"SELECT id, key, volume, issue FROM briefs WHERE {where}").fetchall()
+    for brief_id, key, volume, issue in rows:
+        message = (
+            f"brief {brief_id} ({str(key)[:80]}) had volume {str(volume)[:40]} and issue "
+            f"{str(issue)[:40]}, which the index cannot hold (whole numbers from 0 to "
+            "2147483647); out-of-range values were cleared, the text kept. Ingest it again "
+            "with the right numbers to fix its citation."
+        )
+        logger.warning("%s", message)
+        db.execute(
+            "INSERT OR IGNORE INTO admin_notices (key, text, created_at) "
+            "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",
+            [f"repaired-brief:{brief_id}", message],
+        )
+    for col in ("volume", "issue"):
+        db.execute(f"UPDATE briefs SET {col} = NULL WHERE {bad.format(col=col)}")
+
+
+# -- the bot's update journal (issue 16) --------------------------------------------------------
+
+
+@migrations()
+def m015_create_update_journal(db: Database) -> None:
+    """Create ``bot_updates`` (every Telegram update, recorded before Telegram is told it was
+    received), ``bot_update_sends`` (the messages sent in answer to each) and ``bot_more_pages``
+    (which answer's "More" page was sent, by which update)."""
+    # status 'received' -> 'done' once its answer was sent; after a crash every 'received' row is
+    # answered again, and bot_update_sends says which of its messages Telegram already has.
+    db.execute(
+        """
+        CREATE TABLE bot_updates (
+            update_id INTEGER PRIMARY KEY,
+            status TEXT NOT NULL CHECK (status IN ('received', 'done')),
+            chat_id INTEGER,
+            payload TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            done_at TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    db.table("bot_updates").create_index(["status"])
+    db.execute(
+        """
+        CREATE TABLE bot_update_sends (
+            update_id INTEGER NOT NULL REFERENCES bot_updates(update_id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            chat_id INTEGER NOT NULL,
+            message_id INTEGER NOT NULL,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (update_id, seq)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE bot_more_pages (
+            question_id INTEGER PRIMARY KEY,
+            update_id INTEGER NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+
+
+# -- brief identity by where it came from (issue 10) --------------------------------------------
+
+
+@migrations()
+def m005_add_brief_origin(db: Database) -> None:
+    """Add ``origin`` and ``position`` to ``briefs``: a brief's file (relative to the folder or file
+    named to ingest) and its place among that file's briefs, its identity from now on (issue 10).
+
+    Existing briefs keep their key and get NULL here: nothing is rewritten or lost. When their file
+    is ingested again, each is found by its old key (or, unchanged, by its content) and takes on
+    the new identity; the briefs that file stored before and no longer holds are removed then.
+    """
+    db.execute("ALTER TABLE briefs ADD COLUMN origin TEXT")
+    db.execute("ALTER TABLE briefs ADD COLUMN position INTEGER")
+    db.execute("CREATE INDEX idx_briefs_origin ON briefs (origin)")
+    db.execute("CREATE INDEX idx_briefs_legacy_source ON briefs (source) WHERE origin IS NULL")

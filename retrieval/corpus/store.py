@@ -1,0 +1,789 @@
+"""The archive's one store of truth: briefs and passages in SQLite, through sqlite-utils."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import stat
+import time
+import urllib.parse
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from retrieval.corpus.briefs import Brief
+from retrieval.corpus.migrations import migrations
+from retrieval.errors import (
+    ArchiveWriteError,
+    BriefFormatError,
+    BriefNotFoundError,
+    NotAnArchiveError,
+)
+
+
+def utcnow() -> str:
+    """Return the current UTC time as an ISO 8601 string with microseconds."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+@dataclass
+class WriteSummary:
+    """What one write did: counts of briefs added, updated, removed and unchanged, and their ids."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    brief_ids: list[int] = field(default_factory=list)
+    removed_ids: list[int] = field(default_factory=list)
+    waited: float = 0.0
+
+    def merge(self, other: WriteSummary) -> None:
+        """Add ``other``'s counts to this summary."""
+        self.waited += other.waited
+        self.added += other.added
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.removed += other.removed
+        self.brief_ids.extend(other.brief_ids)
+        self.removed_ids.extend(other.removed_ids)
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 30_000
+HISTORY_KEPT = 100_000
+"""Changes kept in ``archive_changes``; a saved index older than that many writes is rebuilt."""
+
+
+class Store:
+    """Briefs and passages in one SQLite database; migrations are applied on open.
+
+    A database file is first looked at read-only: a file that is not a briefbot database (not
+    SQLite, or another application's tables) is refused and never changed, not even its journal
+    mode. A database that cannot be written (the file or its folder is read-only) is opened
+    read-only: questions are answered, writes raise ``ArchiveWriteError``.
+
+    Args:
+        db_or_path: a sqlite-utils ``Database`` or the path of the database file (created, with
+            its folder, if missing).
+
+    Raises:
+        NotAnArchiveError: naming what the file is, if it is not a briefbot database.
+        ArchiveWriteError: if a new database cannot be created or an old one upgraded because
+            the place is read-only.
+    """
+
+    def __init__(self, db_or_path: Database | str | Path):
+        self.read_only: str | None = None
+        """Why the database cannot be written (None: it can)."""
+        if isinstance(db_or_path, Database):
+            self.db = db_or_path
+            self.path: Path | None = None
+            self._prepare(str(db_or_path))
+            return
+        name = str(db_or_path)
+        if not name.strip():
+            raise NotAnArchiveError(
+                "no database file given (the path is empty); give one, e.g. --db data/briefbot.db"
+            )
+        self.path = Path(db_or_path)
+        if name == ":memory:":
+            self.db = Database(sqlite3.connect(":memory:", check_same_thread=False))
+            self._prepare(name)
+            return
+        fresh = _inspect(self.path)
+        self.read_only = _unwritable(self.path, fresh)
+        if self.read_only and fresh:
+            raise ArchiveWriteError(
+                f"cannot create the database {name}: {self.read_only}; "
+                "give a path in a writable folder"
+            )
+        if not fresh and self.read_only:
+            self.db = Database(_connect_read_only(self.path))
+            try:
+                pending = [m.name for m in migrations.pending(self.db)]
+            except sqlite3.DatabaseError as exc:
+                raise NotAnArchiveError(f"{name} cannot be read ({exc})") from exc
+            if pending:
+                raise ArchiveWriteError(
+                    f"{name} needs an upgrade by this briefbot but {self.read_only}; make it "
+                    "writable once (chmod u+w on the file and its folder) and run briefbot again"
+                )
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ArchiveWriteError(
+                f"cannot create the folder of {name} ({exc.strerror}); give another --db path"
+            ) from exc
+        try:
+            conn = sqlite3.connect(name, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+            self.db = Database(conn)
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.db.enable_wal()
+            # In WAL mode NORMAL still never corrupts the database and a killed process loses
+            # nothing committed; it skips the fsync on every commit (an ingest commits once per
+            # file), which cost a quarter of ingest time. Only a power cut can undo the last
+            # commits, and then the file is ingested again (issue 5).
+            self.db.execute("PRAGMA synchronous = NORMAL")
+        except sqlite3.DatabaseError as exc:
+            raise write_error(name, exc) from exc
+        self._prepare(name)
+
+    def _prepare(self, name: str) -> None:
+        """Turn on foreign keys and apply pending migrations, one process at a time."""
+        try:
+            self.db.execute("PRAGMA foreign_keys = ON")
+            if not migrations.pending(self.db):
+                return
+            # Two processes opening a new database at once: the second waits here, then finds
+            # nothing pending, instead of failing on "table briefs already exists" (issue 17).
+            self._begin_write()
+            try:
+                migrations.apply(self.db)
+                self.db.conn.commit()
+            except BaseException:
+                self.db.conn.rollback()
+                raise
+        except ArchiveWriteError:
+            raise
+        except sqlite3.OperationalError as exc:
+            raise write_error(name, exc) from exc
+        except sqlite3.DatabaseError as exc:
+            raise NotAnArchiveError(
+                f"{name} is not a briefbot database ({exc}); "
+                "point --db at another file or move this one away"
+            ) from exc
+
+    def _begin_write(self) -> float:
+        """Start a write transaction (``BEGIN IMMEDIATE``); return the seconds spent waiting
+        for another writer (0.0 if none).
+
+        Raises:
+            ArchiveWriteError: if the database is read-only or stays locked too long.
+        """
+        if self.read_only:
+            raise ArchiveWriteError(
+                f"cannot write to {self.path}: {self.read_only}; make it writable "
+                "(chmod u+w on the file and its folder) or copy the archive to a writable place"
+            )
+        conn = self.db.conn
+        try:
+            conn.execute("PRAGMA busy_timeout = 0")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return 0.0
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+            finally:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            started = time.monotonic()
+            conn.execute("BEGIN IMMEDIATE")
+            return time.monotonic() - started
+        except sqlite3.OperationalError as exc:
+            raise write_error(str(self.path or "the database"), exc) from exc
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.db.close()
+
+    # -- writing -------------------------------------------------------------------------
+
+    def add_briefs(
+        self,
+        briefs: Iterable[Brief],
+        *,
+        now: str | None = None,
+        replace_origin: str | None = None,
+        legacy_source: str | None = None,
+        keep_ids: Iterable[int] = (),
+    ) -> WriteSummary:
+        """Store ``briefs`` in one transaction; return what changed.
+
+        An unchanged brief (same key and content hash) is left alone; a changed one keeps its id and
+        ``added_at`` and has its passages replaced. A brief stored before briefs had an origin
+        (migration m005) is found by its old key and takes on the new one. With
+        ``replace_origin``, the write stands for everything that file holds: its briefs not among
+        ``briefs`` (nor ``keep_ids``) are removed, and so are briefs stored from ``legacy_source``
+        before m005. Either all of it is written or none is. A write that changed anything bumps
+        the generation and logs it in ``archive_changes`` in the same transaction. Writers take
+        turns: one that had to wait says so (``waited``).
+
+        Raises:
+            ArchiveWriteError: naming the cause and the fix (read-only, disk full, locked).
+            BriefFormatError: if a brief holds what SQLite cannot store (nothing is written).
+        """
+        summary = WriteSummary()
+        now = now or utcnow()
+        conn = self.db.conn
+        summary.waited = self._begin_write()
+        try:
+            for brief in briefs:
+                summary.merge(self._write_brief(brief, now))
+            if replace_origin is not None:
+                keep = set(summary.brief_ids) | set(keep_ids)
+                rows = conn.execute(
+                    "SELECT id FROM briefs WHERE origin = ? "
+                    "UNION SELECT id FROM briefs WHERE origin IS NULL AND source = ?",
+                    [replace_origin, legacy_source],
+                ).fetchall()
+                gone = [r[0] for r in rows if r[0] not in keep]
+                self._delete(gone)
+                summary.removed += len(gone)
+                summary.removed_ids.extend(gone)
+            if summary.added or summary.updated or summary.removed:
+                self._log_change(now)
+            conn.commit()
+        except BaseException as exc:
+            conn.rollback()
+            if isinstance(exc, UnicodeEncodeError | OverflowError):
+                raise BriefFormatError(
+                    f"holds a value SQLite cannot store ({exc}); nothing of it was stored"
+                ) from exc
+            if isinstance(exc, sqlite3.OperationalError):
+                raise write_error(str(self.path or "the database"), exc) from exc
+            raise
+        return summary
+
+    def _log_change(self, now: str) -> None:
+        """Bump the generation and log it in ``archive_changes`` (inside a write transaction)."""
+        conn = self.db.conn
+        conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'")
+        conn.execute(
+            "INSERT INTO archive_changes (generation, token, kind, changed_at) "
+            "SELECT CAST(value AS INTEGER), lower(hex(randomblob(8))), 'write', ? "
+            "FROM meta WHERE key = 'generation'",
+            [now],
+        )
+        # Keep the history bounded: an index saved longer ago than this is rebuilt.
+        conn.execute(
+            "DELETE FROM archive_changes WHERE generation <= "
+            "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation') - ?",
+            [HISTORY_KEPT],
+        )
+
+    def _delete(self, brief_ids: list[int]) -> None:
+        """Delete briefs and (by ON DELETE CASCADE, logged for the index) their passages."""
+        for start in range(0, len(brief_ids), 500):
+            chunk = brief_ids[start : start + 500]
+            marks = ",".join("?" for _ in chunk)
+            self.db.conn.execute(f"DELETE FROM briefs WHERE id IN ({marks})", chunk)
+
+    def _find(self, brief: Brief) -> tuple[int, str, str, str | None, int | None] | None:
+        """Return ``(id, content_hash, key, origin, position)`` of the stored version of
+        ``brief``: by its key, else (stored before m005) by its old key."""
+        conn = self.db.conn
+        cols = "SELECT id, content_hash, key, origin, position FROM briefs"
+        row = conn.execute(f"{cols} WHERE key = ?", [brief.key]).fetchone()
+        if row is None and brief.origin is not None and not brief.doc_id:
+            row = conn.execute(
+                f"{cols} WHERE key = ? AND origin IS NULL", [brief.legacy_key]
+            ).fetchone()
+        return None if row is None else (row[0], row[1], row[2], row[3], row[4])
+
+    def _write_brief(self, brief: Brief, now: str) -> WriteSummary:
+        conn = self.db.conn
+        row = self._find(brief)
+        values = {
+            "key": brief.key,
+            "doc_id": brief.doc_id,
+            "publication": brief.publication,
+            "volume": brief.volume,
+            "issue": brief.issue,
+            "date": brief.date,
+            "title": brief.title,
+            "author": brief.author,
+            "url": brief.url,
+            "source": brief.source,
+            "text": brief.text,
+            "content_hash": brief.content_hash,
+            "origin": brief.origin,
+            "position": brief.position,
+            "updated_at": now,
+        }
+        if row is not None and row[1] == brief.content_hash:
+            if (row[2], row[3], row[4]) != (brief.key, brief.origin, brief.position):
+                # The same brief under a new identity (an old key, or a doc_id that moved file).
+                conn.execute(
+                    "UPDATE briefs SET key = ?, origin = ?, position = ?, source = ? WHERE id = ?",
+                    [brief.key, brief.origin, brief.position, brief.source, row[0]],
+                )
+            return WriteSummary(unchanged=1, brief_ids=[row[0]])
+        if row is None:
+            values["added_at"] = now
+            cols = ", ".join(values)
+            marks = ", ".join("?" for _ in values)
+            cur = conn.execute(
+                f"INSERT INTO briefs ({cols}) VALUES ({marks})", list(values.values())
+            )
+            brief_id = int(cur.lastrowid or 0)
+            result = WriteSummary(added=1, brief_ids=[brief_id])
+        else:
+            brief_id = row[0]
+            sets = ", ".join(f"{c} = ?" for c in values)
+            # Passages first: the briefs_log_edit trigger logs an update of a brief that still
+            # has passages as an edit by another tool (migration m003).
+            conn.execute("DELETE FROM passages WHERE brief_id = ?", [brief_id])
+            conn.execute(f"UPDATE briefs SET {sets} WHERE id = ?", [*values.values(), brief_id])
+            result = WriteSummary(updated=1, brief_ids=[brief_id])
+        conn.executemany(
+            "INSERT INTO passages (brief_id, position, text, char_start, char_end) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(brief_id, p.position, p.text, p.start, p.end) for p in brief.passages],
+        )
+        return result
+
+    def remove_briefs(self, brief_ids: Iterable[int], *, now: str | None = None) -> int:
+        """Remove briefs (and their passages) in one transaction; return how many were removed.
+
+        The deletions are logged for the index (``passage_deletions``) and bump the generation,
+        so a running bot stops quoting them at its next question. The question and feedback logs
+        keep their rows: they are history.
+
+        Raises:
+            ArchiveWriteError: naming the cause and the fix (read-only, disk full, locked).
+        """
+        ids = sorted(set(brief_ids))
+        now = now or utcnow()
+        conn = self.db.conn
+        self._begin_write()
+        try:
+            marks = ",".join("?" for _ in ids) or "NULL"
+            present = [
+                r[0] for r in conn.execute(f"SELECT id FROM briefs WHERE id IN ({marks})", ids)
+            ]
+            self._delete(present)
+            if present:
+                self._log_change(now)
+            conn.commit()
+        except BaseException as exc:
+            conn.rollback()
+            if isinstance(exc, sqlite3.OperationalError):
+                raise write_error(str(self.path or "the database"), exc) from exc
+            raise
+        return len(present)
+
+    def briefs_by_doc_id(self, doc_id: str) -> list[dict[str, Any]]:
+        """Return the briefs with this ``doc_id`` (at most one)."""
+        return list(self.db.query("SELECT * FROM briefs WHERE doc_id = ? ORDER BY id", [doc_id]))
+
+    def briefs_from_source(self, path: str) -> list[dict[str, Any]]:
+        """Return the briefs a file brought in, in file order.
+
+        ``path`` is matched against the name the file was stored under (its path relative to the
+        folder named to ingest it, see ``origin``) and against the path it was ingested as; a path
+        to an existing file also matches briefs ingested from that file under another path.
+        """
+        found = {
+            row["id"]: row
+            for row in self.db.query(
+                "SELECT * FROM briefs WHERE origin = ? OR source = ?", [path, path]
+            )
+        }
+        target = Path(path)
+        if target.is_file():
+            resolved = target.resolve()
+            sources = [r[0] for r in self.db.execute("SELECT DISTINCT source FROM briefs")]
+            for source in sources:
+                if source and source != path and _same_file(Path(source), resolved):
+                    for row in self.db.query("SELECT * FROM briefs WHERE source = ?", [source]):
+                        found[row["id"]] = row
+        return sorted(found.values(), key=lambda r: (r["position"] is None, r["position"], r["id"]))
+
+    def briefs_to_remove(
+        self,
+        *,
+        doc_id: str | None = None,
+        issue: tuple[str, int, int] | None = None,
+        source: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Return the briefs one removal would take: by ``doc_id``, by ``issue`` (publication,
+        volume, issue: all its briefs) or by ``source`` (everything a file brought in).
+
+        Raises:
+            BriefNotFoundError: saying what was not found, if nothing matches.
+        """
+        if doc_id is not None:
+            rows = self.briefs_by_doc_id(doc_id)
+            if not rows:
+                raise BriefNotFoundError(f"no brief with doc_id {doc_id!r} in the archive")
+            return rows
+        if issue is not None:
+            return self.find_briefs(*issue)
+        if source is not None:
+            rows = self.briefs_from_source(source)
+            if not rows:
+                raise BriefNotFoundError(
+                    f"no brief in the archive came from {source!r} (give the path it was "
+                    "ingested as, or its path inside the folder that was ingested)"
+                )
+            return rows
+        raise BriefNotFoundError("nothing to remove was named")
+
+    # -- reading -------------------------------------------------------------------------
+
+    def generation(self) -> int:
+        """Return a counter that grows with every write that changed the archive."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def passage_count(self) -> int:
+        """Return how many passages the archive holds."""
+        return int(self.db.execute("SELECT count(*) FROM passages").fetchone()[0])
+
+    def iter_passages(self, *, after_id: int = 0, batch: int = 5000) -> Iterator[tuple[int, str]]:
+        """Yield ``(passage_id, text)`` in id order, for passages with an id above ``after_id``."""
+        last = after_id
+        while True:
+            rows = self.db.execute(
+                "SELECT id, text FROM passages WHERE id > ? ORDER BY id LIMIT ?", [last, batch]
+            ).fetchall()
+            if not rows:
+                return
+            yield from rows
+            last = rows[-1][0]
+
+    def passage_ids(self) -> list[int]:
+        """Return every passage id, ascending."""
+        return [r[0] for r in self.db.execute("SELECT id FROM passages ORDER BY id")]
+
+    def passage_filters(self) -> Iterator[tuple[int, str, int | None, int | None, str | None]]:
+        """Yield ``(passage_id, publication, volume, issue, date)`` in passage id order."""
+        yield from self.db.execute(
+            "SELECT p.id, b.publication, b.volume, b.issue, b.date FROM passages p "
+            "JOIN briefs b ON b.id = p.brief_id ORDER BY p.id"
+        )
+
+    def passages_for_index(
+        self, *, after_id: int = 0, batch: int = 20000
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """Yield batches of ``(id, text, brief_id, publication, volume, issue, date, title)`` in
+        passage id order; ``title`` only on a brief's first passage (position 0), else None.
+
+        Only passages with an id above ``after_id``; this is what the index is built from.
+        """
+        last = after_id
+        while True:
+            rows = self.db.execute(
+                "SELECT p.id, p.text, p.brief_id, b.publication, b.volume, b.issue, b.date, "
+                "CASE WHEN p.position = 0 THEN b.title END "
+                "FROM passages p "
+                "JOIN briefs b ON b.id = p.brief_id WHERE p.id > ? ORDER BY p.id LIMIT ?",
+                [last, batch],
+            ).fetchall()
+            if not rows:
+                return
+            yield rows
+            last = rows[-1][0]
+
+    def change_marker(self) -> tuple[int, int, int]:
+        """Return ``(generation, last passage id given, last deletion logged)``.
+
+        Any write that adds or removes a passage changes it; cheap enough to check per question.
+        """
+        row = self.db.execute(
+            "SELECT (SELECT value FROM meta WHERE key = 'generation'), "
+            "(SELECT seq FROM sqlite_sequence WHERE name = 'passages'), "
+            "(SELECT max(seq) FROM passage_deletions)"
+        ).fetchone()
+        return int(row[0] or 0), int(row[1] or 0), int(row[2] or 0)
+
+    def index_state(self) -> dict[str, Any]:
+        """Return what a saved index is checked against: one consistent read of the database.
+
+        Keys: ``archive_id``, ``generation``, ``change_token`` (the random token logged with
+        that generation), ``last_passage_id`` (the highest id ever given), ``last_deletion`` (the
+        newest ``passage_deletions`` seq) and ``passages`` (how many).
+        """
+        row = self.db.execute(
+            "SELECT (SELECT value FROM meta WHERE key = 'archive_id'), "
+            "(SELECT value FROM meta WHERE key = 'generation'), "
+            "(SELECT seq FROM sqlite_sequence WHERE name = 'passages'), "
+            "(SELECT max(seq) FROM passage_deletions), (SELECT count(*) FROM passages), "
+            "(SELECT token FROM archive_changes WHERE generation = "
+            "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'))"
+        ).fetchone()
+        return {
+            "archive_id": str(row[0] or ""),
+            "generation": int(row[1] or 0),
+            "change_token": str(row[5] or ""),
+            "last_passage_id": int(row[2] or 0),
+            "last_deletion": int(row[3] or 0),
+            "passages": int(row[4] or 0),
+        }
+
+    def history_problem(self, generation: int, token: str) -> str | None:
+        """Return why an index of ``(generation, token)`` cannot be caught up, or None.
+
+        It can when this database logged that generation with that token and nothing since was
+        changed by another tool. Read-only.
+        """
+        row = self.db.execute(
+            "SELECT token FROM archive_changes WHERE generation = ?", [generation]
+        ).fetchone()
+        if row is None or row[0] != token:
+            return (
+                f"was saved for change {generation} of a history this database does not have "
+                "(was it restored from a backup or replaced?)"
+            )
+        edited = self.db.execute(
+            "SELECT generation FROM archive_changes WHERE generation > ? AND kind = 'edit' LIMIT 1",
+            [generation],
+        ).fetchone()
+        if edited is not None:
+            return f"is older than change {edited[0]}, an edit of the database by another tool"
+        return None
+
+    def deleted_passages(self, after_seq: int, upto_seq: int) -> list[int]:
+        """Return the ids of passages deleted with a log seq in ``(after_seq, upto_seq]``."""
+        return [
+            r[0]
+            for r in self.db.execute(
+                "SELECT passage_id FROM passage_deletions WHERE seq > ? AND seq <= ? ORDER BY seq",
+                [after_seq, upto_seq],
+            )
+        ]
+
+    def passages_by_id(self, ids: list[int]) -> dict[int, dict[str, Any]]:
+        """Return passage rows with their brief's fields (prefixed ``brief_``), keyed by id."""
+        if not ids:
+            return {}
+        marks = ",".join("?" for _ in ids)
+        rows = self.db.query(
+            "SELECT p.id, p.brief_id, p.position, p.text, p.char_start, p.char_end, "
+            "b.doc_id AS brief_doc_id, b.publication AS brief_publication, "
+            "b.volume AS brief_volume, b.issue AS brief_issue, b.date AS brief_date, "
+            "b.title AS brief_title, b.author AS brief_author, b.url AS brief_url, "
+            "b.added_at AS brief_added_at "
+            f"FROM passages p JOIN briefs b ON b.id = p.brief_id WHERE p.id IN ({marks})",
+            ids,
+        )
+        return {row["id"]: row for row in rows}
+
+    def passages_of_brief(self, brief_id: int) -> list[dict[str, Any]]:
+        """Return the passages of one brief in order."""
+        return list(
+            self.db.query("SELECT * FROM passages WHERE brief_id = ? ORDER BY position", [brief_id])
+        )
+
+    def get_brief(self, brief_id: int) -> dict[str, Any]:
+        """Return one brief row by id.
+
+        Raises:
+            BriefNotFoundError: if there is no brief with that id.
+        """
+        rows = list(self.db.query("SELECT * FROM briefs WHERE id = ?", [brief_id]))
+        if not rows:
+            raise BriefNotFoundError(f"no brief with id {brief_id}; it may have been replaced")
+        return rows[0]
+
+    def find_briefs(self, publication: str, volume: int, issue: int) -> list[dict[str, Any]]:
+        """Return the briefs of one issue (an issue may hold several), in the order stored.
+
+        Raises:
+            BriefNotFoundError: naming what the archive does hold for that publication.
+        """
+        rows = list(
+            self.db.query(
+                "SELECT * FROM briefs WHERE publication = ? COLLATE NOCASE AND volume = ? "
+                "AND issue = ? ORDER BY id",
+                [publication, volume, issue],
+            )
+        )
+        if rows:
+            return rows
+        known = [r[0] for r in self.db.execute("SELECT DISTINCT publication FROM briefs")]
+        match = next((k for k in known if k.casefold() == publication.casefold()), None)
+        if match is None:
+            have = ", ".join(sorted(known)) or "nothing yet"
+            raise BriefNotFoundError(
+                f"no publication {publication!r} in the archive (it holds: {have})"
+            )
+        raise BriefNotFoundError(
+            f"no brief for {match}, Vol. {volume}, Issue {issue}; "
+            f"see which issues there are with 'briefbot stats'"
+        )
+
+    def briefs_added_since(self, since: str, until: str | None = None) -> list[dict[str, Any]]:
+        """Return briefs that entered the archive after ``since`` (ISO UTC), oldest first."""
+        if until is None:
+            sql, args = "SELECT * FROM briefs WHERE added_at > ? ORDER BY added_at, id", [since]
+        else:
+            sql = "SELECT * FROM briefs WHERE added_at > ? AND added_at <= ? ORDER BY added_at, id"
+            args = [since, until]
+        return list(self.db.query(sql, args))
+
+    def stats(self) -> dict[str, Any]:
+        """Return counts per publication, the volumes and issues covered, and the totals."""
+        pubs = []
+        for row in self.db.query(
+            "SELECT b.publication, count(DISTINCT b.id) AS briefs, count(p.id) AS passages, "
+            "min(b.volume) AS first_volume, max(b.volume) AS last_volume, "
+            "count(DISTINCT b.volume || '/' || b.issue) AS issues, "
+            "min(b.date) AS first_date, max(b.date) AS last_date "
+            "FROM briefs b LEFT JOIN passages p ON p.brief_id = b.id "
+            "GROUP BY b.publication ORDER BY b.publication"
+        ):
+            vols = {}
+            for v in self.db.query(
+                "SELECT volume, group_concat(DISTINCT issue) AS issues FROM briefs "
+                "WHERE publication = ? GROUP BY volume ORDER BY volume",
+                [row["publication"]],
+            ):
+                # Only numbers: a value written by another tool must not break stats.
+                parts = (v["issues"] or "").split(",")
+                issues = sorted(int(i) for i in parts if i.isascii() and i.isdigit())
+                vols[str(v["volume"])] = issues
+            row["volumes"] = vols
+            pubs.append(row)
+        totals = self.db.execute(
+            "SELECT (SELECT count(*) FROM briefs), (SELECT count(*) FROM passages)"
+        ).fetchone()
+        return {"briefs": totals[0], "passages": totals[1], "publications": pubs}
+
+
+# -- opening a database file safely (issue 17) --------------------------------------------------
+
+
+def _inspect(path: Path) -> bool:
+    """Return whether ``path`` is a new database (missing or empty); check it is ours otherwise.
+
+    This is a read-only operation: a file that is not a briefbot database is never changed.
+
+    Raises:
+        NotAnArchiveError: saying what the file is, if it is not a briefbot database.
+    """
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return True
+    except OSError as exc:
+        raise NotAnArchiveError(f"{path} cannot be read ({exc.strerror})") from exc
+    if stat.S_ISDIR(st.st_mode):
+        raise NotAnArchiveError(
+            f"{path} is a folder, not a database file; give a file, e.g. --db {path}/briefbot.db"
+        )
+    if not stat.S_ISREG(st.st_mode):
+        raise NotAnArchiveError(
+            f"{path} is not a regular file (a pipe, socket or device); give a database file"
+        )
+    if st.st_size == 0:
+        return True
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise NotAnArchiveError(f"{path} cannot be read ({exc.strerror})") from exc
+    if head != SQLITE_HEADER:
+        raise NotAnArchiveError(
+            f"{path} is not a briefbot database: it is not an SQLite database at all "
+            f"({_describe(path)}); briefbot left it unchanged. Point --db at another file"
+        )
+    try:
+        conn = _connect_read_only(path)
+        try:
+            tables = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                )
+            ]
+            ours = (
+                "_sqlite_migrations" in tables
+                and conn.execute(
+                    "SELECT 1 FROM _sqlite_migrations WHERE migration_set = 'briefbot' LIMIT 1"
+                ).fetchone()
+            )
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise NotAnArchiveError(
+            f"{path} is an SQLite file that cannot be read ({exc}); briefbot left it unchanged. "
+            "Restore it from a backup or point --db at another file"
+        ) from exc
+    if ours:
+        return False
+    if not tables:
+        return True
+    shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+    raise NotAnArchiveError(
+        f"{path} is not a briefbot database: it is another application's SQLite database "
+        f"(tables {shown}); briefbot left it unchanged. Point --db at another file"
+    )
+
+
+def _same_file(path: Path, resolved: Path) -> bool:
+    """Return whether ``path`` (as stored, maybe relative to another directory) is ``resolved``."""
+    try:
+        return path.is_absolute() and path.resolve() == resolved
+    except OSError:
+        return False
+
+
+def _describe(path: Path) -> str:
+    """Return a few words on what a non-SQLite file holds, from its first bytes."""
+    with open(path, "rb") as fh:
+        head = fh.read(512)
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "binary data"
+    return "text" if b"\x00" not in head else "binary data"
+
+
+def _unwritable(path: Path, fresh: bool) -> str | None:
+    """Return why the database at ``path`` cannot be written, or None if it can."""
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not os.access(folder, os.W_OK):
+        return f"its folder {folder} is read-only"
+    if not fresh and path.exists() and not os.access(path, os.W_OK):
+        return "the file is read-only"
+    return None
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """Return a read-only connection to ``path``; it never writes the database file.
+
+    In a read-only folder a WAL database cannot get its ``-shm`` file, so it is opened as
+    immutable (unless a ``-wal`` file holds changes not yet in the database).
+    """
+    uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro"
+    wal = path.with_name(path.name + "-wal")
+    if not os.access(path.parent, os.W_OK) and not wal.exists():
+        uri += "&immutable=1"
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    return conn
+
+
+def write_error(name: str, exc: sqlite3.Error) -> ArchiveWriteError:
+    """Return the one-line error for a failed write to database ``name``: cause and fix."""
+    text = str(exc)
+    if "full" in text:
+        why = "the disk is full; free some space and run it again"
+    elif "readonly" in text or "read-only" in text:
+        why = (
+            "it is read-only; make the file and its folder writable (chmod u+w) "
+            "or copy the archive to a writable place"
+        )
+    elif "locked" in text or "busy" in text:
+        why = (
+            f"another process kept it locked for over {BUSY_TIMEOUT_MS // 1000} s; "
+            "run it again when that one has finished"
+        )
+    elif "disk I/O" in text:
+        why = "the disk reported an error (is it full or failing?); check it and run it again"
+    elif "unable to open" in text:
+        why = "the file cannot be opened; check the path and its permissions"
+    else:
+        why = "see the cause above"
+    return ArchiveWriteError(
+        f"cannot write to {name} ({text}): {why}; nothing of the interrupted write was stored"
+    )

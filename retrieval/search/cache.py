@@ -1,0 +1,432 @@
+"""The saved index: a folder of plain files beside the database, checked before it is trusted.
+
+Layout of ``<database>.index/``::
+
+    params.json         format version, analyzer version, BM25 parameters, the state of the
+                        database the index reflects (archive id, generation and its change
+                        token), the list of folders below with the size and CRC-32 of every
+                        file, and a SHA-256 of all of that ("checksum")
+    seg-<hex>/          one immutable segment: ids, doc_len, offsets, docs, tfs, max_tf, min_len,
+                        the title_* postings, col-<name>.npy arrays, and terms.json (the terms it
+                        numbered first)
+    state-<hex>/        df.npy (every term's live passages) and live.npy (if passages were deleted)
+    .lock               taken by writers only
+
+Arrays are ``.npy`` files read with ``allow_pickle=False`` and memory-mapped, so processes share
+them through the page cache and a start reads only what questions touch. Nothing is ever
+unpickled, and nothing is changed in place: a writer builds each new folder under a temporary name
+and renames it, then replaces ``params.json`` with ``os.replace``, so a reader sees the old index or
+the new one, never half of one. Folders no longer listed are removed by the next writer.
+
+A cache that fails any check (unreadable JSON, a manifest whose checksum does not match, another
+format or analyzer, a missing, truncated or altered file, arrays of the wrong shape, anything that
+is not a regular file) raises ``IndexCacheError``; the caller rebuilds it. Files are opened without
+blocking, so a FIFO where a file should be is refused, never waited on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import mmap
+import os
+import shutil
+import stat
+import uuid
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from retrieval.errors import IndexCacheError
+from retrieval.search.index import BM25Index, BM25Params
+from retrieval.search.segments import Segment
+
+FORMAT_VERSION = 4
+MANIFEST = "params.json"
+SEGMENT_ARRAYS = (
+    "ids",
+    "doc_len",
+    "offsets",
+    "docs",
+    "tfs",
+    "max_tf",
+    "min_len",
+    "title_offsets",
+    "title_docs",
+    "title_tfs",
+    "title_len",
+)
+TF_TYPES = (np.dtype(np.uint16), np.dtype(np.int32))
+
+
+@dataclass
+class SavedIndex:
+    """An index read from the cache and the database state it was saved for."""
+
+    index: BM25Index
+    database: dict[str, Any]
+
+
+def cache_dir_for(db_path: str | Path) -> Path:
+    """Return the cache folder of the database at ``db_path`` (``<db_path>.index``)."""
+    path = Path(db_path)
+    return path.with_name(path.name + ".index")
+
+
+def describe_manifest(folder: Path) -> dict[str, Any] | None:
+    """Return the parsed ``params.json`` of ``folder``, or None if there is none or it is bad."""
+    try:
+        with _open_regular(folder / MANIFEST) as fh:
+            data = json.loads(fh.read())
+    except (OSError, ValueError, IndexCacheError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+@contextlib.contextmanager
+def _open_regular(path: Path) -> Iterator[BinaryIO]:
+    """Open ``path`` for reading if it is a regular file; never block on a FIFO or device.
+
+    Raises:
+        FileNotFoundError: if it is missing.
+        IndexCacheError: if it is not a regular file.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise IndexCacheError(f"{path} is not a regular file (a pipe or device?)")
+        yield fh
+
+
+def manifest_checksum(manifest: dict[str, Any]) -> str:
+    """Return the SHA-256 of a manifest's content (its ``checksum`` field left out)."""
+    body = {k: v for k, v in manifest.items() if k != "checksum"}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def load_index(folder: Path, *, params: BM25Params, analyzer: str) -> SavedIndex | None:
+    """Return the index saved in ``folder``, or None if there is no saved index.
+
+    Every file is checked against the size and CRC-32 that ``params.json`` lists before it is
+    mapped. This is a read-only operation.
+
+    Raises:
+        IndexCacheError: naming what is wrong, if the cache is corrupt, truncated, from another
+            format, analyzer version or BM25 parameters, or otherwise not what ``save_index``
+            writes.
+    """
+    path = folder / MANIFEST
+    try:
+        with _open_regular(path) as fh:
+            raw = fh.read()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise IndexCacheError(f"{path} cannot be read ({exc.strerror})") from exc
+    try:
+        manifest = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise IndexCacheError(f"{path} is not valid JSON ({exc})") from exc
+    try:
+        return _from_manifest(folder, manifest, params, analyzer)
+    except IndexCacheError:
+        raise
+    except FileNotFoundError as exc:
+        raise IndexCacheError(f"{exc.filename} is missing") from exc
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        raise IndexCacheError(f"{path} does not describe a usable index ({exc!r})") from exc
+
+
+def _from_manifest(folder: Path, manifest: Any, params: BM25Params, analyzer: str) -> SavedIndex:
+    if not isinstance(manifest, dict) or "format" not in manifest:
+        raise IndexCacheError(f"{folder / MANIFEST} is not a briefbot index manifest")
+    if manifest["format"] != FORMAT_VERSION:
+        raise IndexCacheError(
+            f"{folder} holds index format {manifest['format']!r}; this briefbot reads "
+            f"format {FORMAT_VERSION}"
+        )
+    if manifest.get("checksum") != manifest_checksum(manifest):
+        raise IndexCacheError(
+            f"{folder / MANIFEST} was altered (its checksum does not match its content)"
+        )
+    if manifest["analyzer"] != analyzer:
+        raise IndexCacheError(
+            f"{folder} was tokenized by analyzer version {manifest['analyzer']!r}, "
+            f"not the current {analyzer!r}"
+        )
+    if manifest["bm25"] != params.to_json():
+        raise IndexCacheError(f"{folder} was built with BM25 parameters {manifest['bm25']}")
+    vocab: dict[str, int] = {}
+    segments: list[Segment] = []
+    for entry in manifest["segments"]:
+        segment, terms = _load_segment(folder, entry)
+        if segment.first != (segments[-1].end if segments else 0):
+            raise IndexCacheError(f"{folder / segment.name} does not follow the segment before it")
+        if segment.n_terms != len(vocab) + len(terms):
+            raise IndexCacheError(f"{folder / segment.name}/terms.json has the wrong length")
+        for term in terms:
+            vocab[term] = len(vocab)
+        segments.append(segment)
+    if len(vocab) != manifest["terms"]:
+        raise IndexCacheError(f"{folder} lists {manifest['terms']} terms but holds {len(vocab)}")
+    state = manifest["state"]
+    arrays = _load_arrays(folder / state["name"], state["files"])
+    n_positions = segments[-1].end if segments else 0
+    df = _checked(arrays, "df", (len(vocab),), (np.dtype(np.int64),), state["name"])
+    live = arrays.get("live")
+    if live is not None:
+        live = _checked(arrays, "live", (n_positions,), (np.dtype(bool),), state["name"])
+    labels = manifest["labels"]
+    if not isinstance(labels, dict):
+        raise IndexCacheError(f"{folder / MANIFEST} has malformed labels")
+    index = BM25Index(vocab, segments, params, live=live, df=df, labels=labels)
+    if len(index.ids) > 1 and not bool(np.all(index.ids[1:] > index.ids[:-1])):
+        raise IndexCacheError(f"{folder} holds passage ids out of order")
+    return SavedIndex(index, dict(manifest["database"]))
+
+
+def _load_segment(folder: Path, entry: dict[str, Any]) -> tuple[Segment, list[str]]:
+    name = entry["name"]
+    arrays = _load_arrays(folder / name, entry["files"])
+    n_docs, n_terms, n_postings = entry["docs"], entry["terms"], entry["postings"]
+    i64, i32 = (np.dtype(np.int64),), (np.dtype(np.int32),)
+    ids = _checked(arrays, "ids", (n_docs,), i64, name)
+    doc_len = _checked(arrays, "doc_len", (n_docs,), i32, name)
+    offsets = _checked(arrays, "offsets", (n_terms + 1,), i64, name)
+    docs = _checked(arrays, "docs", (n_postings,), i32, name)
+    tfs = _checked(arrays, "tfs", (n_postings,), TF_TYPES, name)
+    max_tf = _checked(arrays, "max_tf", (n_terms,), (tfs.dtype,), name)
+    min_len = _checked(arrays, "min_len", (n_terms,), i32, name)
+    n_titles = entry["title_postings"]
+    title_offsets = _checked(arrays, "title_offsets", (n_terms + 1,), i64, name)
+    title_docs = _checked(arrays, "title_docs", (n_titles,), i32, name)
+    title_tfs = _checked(arrays, "title_tfs", (n_titles,), TF_TYPES, name)
+    title_len = _checked(arrays, "title_len", (n_docs,), i32, name)
+    if int(title_offsets[0]) != 0 or int(title_offsets[-1]) != n_titles:
+        raise IndexCacheError(f"{folder / name}/title_offsets.npy does not span the titles")
+    if int(offsets[0]) != 0 or int(offsets[-1]) != n_postings:
+        raise IndexCacheError(f"{folder / name}/offsets.npy does not span the postings")
+    columns = {}
+    for column in entry["columns"]:
+        columns[column] = arrays[f"col-{column}"]
+        if columns[column].shape != (n_docs,) or columns[column].dtype.hasobject:
+            raise IndexCacheError(f"{folder / name}/col-{column}.npy has the wrong shape")
+    with _open_regular(folder / name / "terms.json") as fh:
+        if _crc(fh) != entry["files"]["terms.json"]:
+            raise IndexCacheError(f"{folder / name}/terms.json does not match its checksum")
+        fh.seek(0)
+        terms = json.load(fh)
+    if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+        raise IndexCacheError(f"{folder / name}/terms.json is not a list of terms")
+    titles = (title_offsets, title_docs, title_tfs, title_len)
+    segment = Segment(
+        entry["first"], ids, doc_len, offsets, docs, tfs, max_tf, min_len, columns, titles, name
+    )
+    segment.files = entry["files"]
+    return segment, terms
+
+
+def _load_arrays(path: Path, files: dict[str, list[int]]) -> dict[str, np.ndarray]:
+    """Return the ``.npy`` files listed in ``files``, memory-mapped after their checks."""
+    arrays = {}
+    for filename, expected in files.items():
+        if not filename.endswith(".npy"):
+            continue
+        with _open_regular(path / filename) as fh:
+            if _crc(fh) != expected:
+                raise IndexCacheError(
+                    f"{path / filename} is truncated or altered (size or checksum differs)"
+                )
+        mapped = np.load(path / filename, mmap_mode="r", allow_pickle=False)
+        # A plain ndarray view of the map: slicing a np.memmap runs Python code on every slice.
+        arrays[filename[: -len(".npy")]] = mapped.view(np.ndarray)
+    return arrays
+
+
+def _checked(
+    arrays: dict[str, np.ndarray],
+    key: str,
+    shape: tuple[int, ...],
+    dtypes: tuple[np.dtype[Any], ...],
+    where: str,
+) -> Any:
+    array = arrays.get(key)
+    if array is None:
+        raise IndexCacheError(f"{where}/{key}.npy is missing")
+    if array.shape != shape or array.dtype not in dtypes:
+        raise IndexCacheError(
+            f"{where}/{key}.npy has shape {array.shape} and type {array.dtype}, "
+            f"expected {shape} and {dtypes[0]}"
+        )
+    return array
+
+
+def _crc(fh: BinaryIO) -> list[int]:
+    """Return ``[size, crc32]`` of an open file, read through a memory map."""
+    size = os.fstat(fh.fileno()).st_size
+    if size == 0:
+        return [0, 0]
+    with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as view:
+        return [size, zlib.crc32(view)]
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+def save_index(
+    folder: Path,
+    index: BM25Index,
+    *,
+    database: dict[str, Any],
+    analyzer: str,
+    database_now: dict[str, Any] | None = None,
+) -> bool:
+    """Save ``index`` into ``folder`` as the index of the database state ``database``.
+
+    Segments already saved there are kept, not rewritten. Returns False (and writes nothing) if
+    the folder already holds an index of a newer state of the same database that the database
+    (as it is now, ``database_now``) does hold: another process caught up further than we did.
+
+    Raises:
+        OSError: if the folder cannot be written (the caller keeps answering from memory).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    with _writer_lock(folder):
+        current = describe_manifest(folder)
+        saved = current.get("database") if current is not None else None
+        if _is_newer(saved, database) and not _is_newer(saved, database_now or database):
+            return False
+        entries: list[dict[str, Any]] = []
+        terms: list[str] | None = None
+        start = 0
+        for segment in index.segments:
+            if not segment.name or not _intact(folder / segment.name, segment.files):
+                if terms is None:
+                    terms = list(index.vocab)
+                segment.name, segment.files = _write_segment(
+                    folder, segment, terms[start : segment.n_terms]
+                )
+            entries.append(
+                {
+                    "name": segment.name,
+                    "first": segment.first,
+                    "docs": segment.n_docs,
+                    "terms": segment.n_terms,
+                    "postings": segment.n_postings,
+                    "title_postings": len(segment.title_docs),
+                    "columns": sorted(segment.columns),
+                    "files": segment.files,
+                }
+            )
+            start = segment.n_terms
+        state_arrays: dict[str, np.ndarray] = {"df": index.df.astype(np.int64)}
+        if index.live is not None:
+            state_arrays["live"] = index.live
+        state_name, state_files = _write_folder(folder, "state", state_arrays, {})
+        manifest = {
+            "format": FORMAT_VERSION,
+            "analyzer": analyzer,
+            "bm25": index.params.to_json(),
+            "database": database,
+            "terms": len(index.vocab),
+            "labels": index.labels,
+            "segments": entries,
+            "state": {"name": state_name, "files": state_files},
+        }
+        manifest["checksum"] = manifest_checksum(manifest)
+        tmp = folder / f"{MANIFEST}.{uuid.uuid4().hex}.tmp"
+        tmp.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+        os.replace(tmp, folder / MANIFEST)
+        _remove_unlisted(folder, {e["name"] for e in entries} | {state_name})
+    return True
+
+
+def _write_segment(
+    folder: Path, segment: Segment, new_terms: list[str]
+) -> tuple[str, dict[str, list[int]]]:
+    """Write one segment with the terms it numbered first; return its folder name and files."""
+    arrays = {key: getattr(segment, key) for key in SEGMENT_ARRAYS}
+    for column, values in segment.columns.items():
+        arrays[f"col-{column}"] = values
+    return _write_folder(folder, "seg", arrays, {"terms.json": new_terms})
+
+
+def _write_folder(
+    folder: Path, prefix: str, arrays: dict[str, np.ndarray], documents: dict[str, Any]
+) -> tuple[str, dict[str, list[int]]]:
+    """Write arrays and JSON documents into a new folder, renamed into place when complete."""
+    tmp = folder / f"tmp-{uuid.uuid4().hex}"
+    tmp.mkdir()
+    files: dict[str, list[int]] = {}
+    for key, array in arrays.items():
+        with open(tmp / f"{key}.npy", "wb") as fh:
+            np.save(fh, np.ascontiguousarray(array), allow_pickle=False)
+        with open(tmp / f"{key}.npy", "rb") as fh:
+            files[f"{key}.npy"] = _crc(fh)
+    for filename, document in documents.items():
+        (tmp / filename).write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        with open(tmp / filename, "rb") as fh:
+            files[filename] = _crc(fh)
+    name = f"{prefix}-{uuid.uuid4().hex[:16]}"
+    os.replace(tmp, folder / name)
+    return name, files
+
+
+def _intact(path: Path, files: dict[str, list[int]]) -> bool:
+    """Return whether a saved folder still holds its files at their recorded sizes."""
+    try:
+        return bool(files) and all(
+            (path / name).stat().st_size == size for name, (size, _) in files.items()
+        )
+    except OSError:
+        return False
+
+
+def _is_newer(saved: Any, database: dict[str, Any]) -> bool:
+    """Return whether ``saved`` describes a later state of the same database than ``database``."""
+    if not isinstance(saved, dict) or saved.get("archive_id") != database.get("archive_id"):
+        return False
+    keys = ("last_passage_id", "last_deletion")
+    try:
+        return all(saved[k] >= database[k] for k in keys) and any(
+            saved[k] > database[k] for k in keys
+        )
+    except (KeyError, TypeError):
+        return False
+
+
+def _remove_unlisted(folder: Path, keep: set[str]) -> None:
+    """Remove folders and temporary files of earlier saves (the writer lock is held)."""
+    for child in folder.iterdir():
+        name = child.name
+        if name in keep or name == MANIFEST or name == ".lock":
+            continue
+        if child.is_dir() and name.startswith(("seg-", "state-", "tmp-")):
+            shutil.rmtree(child, ignore_errors=True)
+        elif name.startswith(f"{MANIFEST}.") and name.endswith(".tmp"):
+            with contextlib.suppress(OSError):
+                child.unlink()
+
+
+@contextlib.contextmanager
+def _writer_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the cache for one writer at a time (readers never lock)."""
+    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT | os.O_NONBLOCK, 0o644)
+    with os.fdopen(fd, "r+b") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{folder / '.lock'} is not a regular file")
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)

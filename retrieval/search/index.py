@@ -1,0 +1,517 @@
+"""BM25 over stored passages: ranked hits whose scores equal rank-bm25's ``BM25Okapi``.
+
+The index is a list of immutable segments (``retrieval/search/segments.py``), each an inverted file
+over a run of consecutive passages. Answering a question touches only the postings of the question's
+terms, so its cost grows with how common those terms are, not with the archive; the accumulators
+it adds into are allocated once per index and cleared through the postings they touched.
+
+The statistics always cover the whole archive: the number of live passages, their average length
+and every term's document frequency are kept across segments, and passages deleted since a segment
+was written (a changed brief replaces its passages) drop out of both the statistics and the results.
+
+The formula is rank-bm25's, operation for operation: ``idf = ln(N - n + 0.5) - ln(n + 0.5)``; terms
+with a negative idf get ``epsilon * mean(idf)`` instead (a term in exactly half the passages keeps
+an idf of 0); a term repeated in the question counts once per repetition. "No match" is decided by
+shared terms, never by a score, because a score can be 0 or negative for a real match.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from retrieval.errors import EmptyArchiveError
+from retrieval.search.maxscore import pruned_candidates
+from retrieval.search.segments import (
+    AnyArray,
+    IntArray,
+    Segment,
+    SegmentBuilder,
+    compact_segment,
+    merge_segments,
+)
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+Allowed = BoolArray | Callable[[IntArray], BoolArray]
+
+# Growth appends a segment and merges the tail while the newest segment is at least half the size
+# of the one before it, so segments grow geometrically and stay few; past MAX_TAIL small segments
+# the last two merge anyway. A segment of SEALED_DOCS passages or more is never merged again (a
+# merge costs memory in proportion to its postings), so a big archive is a run of sealed segments
+# and a short tail. When a quarter of the passages are deleted, every segment is compacted (its
+# dead passages dropped and positions renumbered), one segment at a time.
+SEALED_DOCS = 100_000
+MAX_TAIL = 8
+COMPACT_DELETED_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class BM25Params:
+    """BM25 parameters, with rank-bm25's ``BM25Okapi`` defaults."""
+
+    k1: float = 1.5
+    b: float = 0.75
+    epsilon: float = 0.25
+
+    def to_json(self) -> dict[str, float]:
+        """Return the parameters as a JSON-ready dict."""
+        return asdict(self)
+
+
+class BM25Index:
+    """An inverted index over tokenized passages that scores exactly as rank-bm25 does.
+
+    Positions number the passages in id order across segments; ``ids[position]`` is the stored id.
+
+    Args:
+        vocab: term -> term number.
+        segments: the segments, in position order, covering positions ``0 .. n - 1``.
+        params: BM25 parameters.
+        live: which positions are still in the archive (None: all of them).
+        df: every term's number of live passages, if known (else counted from the segments).
+        labels: the value lists of coded columns (e.g. publication names), kept with the index.
+    """
+
+    def __init__(
+        self,
+        vocab: dict[str, int],
+        segments: Sequence[Segment],
+        params: BM25Params | None = None,
+        *,
+        live: BoolArray | None = None,
+        df: IntArray | None = None,
+        labels: dict[str, list[str]] | None = None,
+    ):
+        self.vocab = vocab
+        self.segments = list(segments)
+        self.params = params or BM25Params()
+        self.labels = labels or {}
+        self.n_positions = self.segments[-1].end if self.segments else 0
+        self.ids: IntArray = _concat([s.ids for s in self.segments], np.int64)
+        self.doc_len: npt.NDArray[np.int32] = _concat([s.doc_len for s in self.segments], np.int32)
+        self.live = live
+        if live is None:
+            self.size = self.n_positions
+            total = int(self.doc_len.sum(dtype=np.int64))
+        else:
+            self.size = int(np.count_nonzero(live))
+            total = int(self.doc_len[live].sum(dtype=np.int64))
+        # Python's int / int, as rank-bm25 computes its average (exactly rounded).
+        self.avgdl = total / self.size if self.size else 0.0
+        n_terms = len(vocab)
+        if df is None:
+            df = np.zeros(n_terms, dtype=np.int64)
+            for seg in self.segments:
+                df += (
+                    seg.term_counts(n_terms)
+                    if live is None
+                    else seg.live_term_counts(live, n_terms)
+                )
+        self.df = df
+        self.idf = self._idf()
+        k1, b = self.params.k1, self.params.b
+        if self.avgdl > 0:
+            # rank-bm25: k1 * (1 - b + b * doc_len / avgdl), in this order.
+            self.norm = k1 * (1 - b + b * self.doc_len.astype(np.float64) / self.avgdl)
+        else:
+            self.norm = np.full(self.n_positions, k1 * (1 - b), dtype=np.float64)
+        self._buffers_lock = threading.Lock()
+        self._acc: FloatArray | None = None
+        self._touched: BoolArray | None = None
+
+    def _idf(self) -> FloatArray:
+        """Return rank-bm25's idf for every term, with its epsilon floor for negative values."""
+        idf = np.zeros(len(self.df), dtype=np.float64)
+        present = self.df > 0
+        if not present.any():
+            return idf
+        df = self.df[present].astype(np.float64)
+        raw = np.log(self.size - df + 0.5) - np.log(df + 0.5)
+        # rank-bm25 sums the idfs one by one in order of first appearance (our term order), and
+        # cumsum adds in that order too, so the average rounds as rank-bm25's does.
+        average = float(np.cumsum(raw)[-1]) / len(raw)
+        raw[raw < 0] = self.params.epsilon * average
+        idf[present] = raw
+        return idf
+
+    # -- building --------------------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls,
+        token_lists: Iterable[Sequence[str]],
+        ids: Sequence[int] | IntArray,
+        params: BM25Params | None = None,
+        *,
+        columns: dict[str, AnyArray] | None = None,
+    ) -> BM25Index:
+        """Return an index over ``token_lists``, the i-th list belonging to passage ``ids[i]``.
+
+        ``ids`` must be ascending.
+        """
+        vocab: dict[str, int] = {}
+        builder = SegmentBuilder(vocab, 0)
+        for pid, tokens in zip(ids, token_lists, strict=True):
+            builder.add(int(pid), tokens)
+        segments = [builder.build(columns)] if len(builder) else []
+        return cls(vocab, segments, params)
+
+    def grown(
+        self,
+        passages: Iterable[tuple[int, Sequence[str]]],
+        *,
+        columns: dict[str, AnyArray] | None = None,
+        deleted: Iterable[int] = (),
+        labels: dict[str, list[str]] | None = None,
+    ) -> BM25Index:
+        """Return a new index with ``passages`` (``(id, tokens)``, ids above any held) appended
+        and the passages whose ids are in ``deleted`` removed.
+
+        Only the new passages are tokenized and written; unchanged segments are shared with this
+        index, which stays valid (a question running on it in another thread is not disturbed).
+        """
+        builder = self.builder()
+        for pid, tokens in passages:
+            builder.add(pid, tokens)
+        new = [builder.build(columns)] if len(builder) else []
+        return self.appended(builder.vocab, new, deleted=deleted, labels=labels)
+
+    def builder(self) -> SegmentBuilder:
+        """Return a builder for the segment that would follow this index's last one.
+
+        It numbers new terms in a copy of this index's vocabulary (``builder.vocab``), so this
+        index is left as it is.
+        """
+        return SegmentBuilder(dict(self.vocab), self.n_positions)
+
+    def appended(
+        self,
+        vocab: dict[str, int],
+        segments: Sequence[Segment],
+        *,
+        deleted: Iterable[int] = (),
+        labels: dict[str, list[str]] | None = None,
+    ) -> BM25Index:
+        """Return a new index with ``segments`` appended (built in order from ``builder()``, with
+        ``vocab`` their extended vocabulary) and the passages with ids in ``deleted`` removed.
+
+        Segments may be merged on the way (see SEALED_DOCS); statistics are updated from the
+        counts of the new segments, and recounted only when passages were deleted.
+        """
+        all_segments = list(self.segments)
+        live = self.live.copy() if self.live is not None else np.ones(self.n_positions, bool)
+        df = np.zeros(len(vocab), dtype=np.int64)
+        df[: len(self.df)] = self.df
+        for segment in segments:
+            all_segments.append(segment)
+            df += segment.term_counts(len(vocab))
+        if segments:
+            live = np.concatenate([live, np.ones(all_segments[-1].end - len(live), dtype=bool)])
+        all_ids = _concat([self.ids] + [s.ids for s in segments], np.int64)
+        gone = _positions_of(all_ids, deleted)
+        gone = gone[live[gone]]
+        live[gone] = False
+        all_segments, live = _merge_tail(all_segments, live, len(vocab))
+        return BM25Index(
+            vocab,
+            all_segments,
+            self.params,
+            live=None if live.all() else live,
+            df=None if len(gone) else df,
+            labels=labels if labels is not None else self.labels,
+        )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @property
+    def postings(self) -> int:
+        """Return the number of postings of live passages."""
+        return int(self.df.sum())
+
+    @property
+    def n_terms(self) -> int:
+        """Return the number of distinct terms in live passages."""
+        return int(np.count_nonzero(self.df))
+
+    @cached_property
+    def columns(self) -> dict[str, AnyArray]:
+        """Return the per-passage columns (filter fields) over positions."""
+        if not self.segments:
+            return {}
+        names = self.segments[0].columns.keys()
+        return {n: _concat([s.columns[n] for s in self.segments], None) for n in names}
+
+    @cached_property
+    def title_len(self) -> npt.NDArray[np.int32]:
+        """Return per position the length of its brief's title if it is the brief's first
+        passage, else 0."""
+        return _concat([s.title_len for s in self.segments], np.int32)
+
+    def title_postings(self, term: str) -> tuple[IntArray, IntArray]:
+        """Return the positions whose brief's title holds ``term`` (a title is filed under its
+        brief's first passage) and how often, for live passages only."""
+        return self._gather(term, "title_offsets", "title_docs", "title_tfs")
+
+    def term_postings(self, term: str) -> tuple[IntArray, IntArray]:
+        """Return the live positions whose passage holds ``term`` and how often, ascending."""
+        return self._gather(term, "offsets", "docs", "tfs")
+
+    def _gather(
+        self, term: str, offsets_name: str, docs_name: str, tfs_name: str
+    ) -> tuple[IntArray, IntArray]:
+        """Return one kind of postings of ``term`` over every segment, live positions only."""
+        tid = self.vocab.get(term)
+        docs: list[AnyArray] = []
+        tfs: list[AnyArray] = []
+        if tid is not None:
+            for seg in self.segments:
+                if tid < seg.n_terms:
+                    offsets = getattr(seg, offsets_name)
+                    start, end = offsets[tid], offsets[tid + 1]
+                    if start < end:
+                        docs.append(getattr(seg, docs_name)[start:end])
+                        tfs.append(getattr(seg, tfs_name)[start:end])
+        if not docs:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        positions = np.concatenate(docs).astype(np.int64)
+        counts = np.concatenate(tfs).astype(np.int64)
+        if self.live is not None:
+            alive = self.live[positions]
+            positions, counts = positions[alive], counts[alive]
+        return positions, counts
+
+    def known_terms(self, query: Sequence[str]) -> list[str]:
+        """Return the distinct terms of ``query`` that occur in at least one passage, in order."""
+        return list(dict.fromkeys(t for t in query if self._tid(t) is not None))
+
+    def term_idf(self, term: str) -> float:
+        """Return the idf the index gives ``term`` (0.0 for a term no passage holds)."""
+        tid = self._tid(term)
+        return float(self.idf[tid]) if tid is not None else 0.0
+
+    def _tid(self, term: str) -> int | None:
+        tid = self.vocab.get(term)
+        return tid if tid is not None and self.df[tid] > 0 else None
+
+    # -- scoring ---------------------------------------------------------------------------
+
+    def score(self, query: Sequence[str]) -> tuple[IntArray, FloatArray]:
+        """Return the positions (ascending) of live passages sharing a term with ``query``, and
+        their scores.
+
+        Passages that share no term with the query are left out, whatever their score would be.
+
+        Raises:
+            EmptyArchiveError: if the archive holds no passage.
+        """
+        return self._scored(query, ordered=True)
+
+    def _scored(self, query: Sequence[str], *, ordered: bool) -> tuple[IntArray, FloatArray]:
+        """Return ``score(query)``, the positions ascending only if ``ordered``."""
+        if self.size == 0:
+            raise EmptyArchiveError("the archive is empty — run briefbot ingest")
+        tids = [tid for tid in map(self._tid, query) if tid is not None]
+        if not tids:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        if len(set(tids)) == 1:
+            positions, scores = self._single_term(tids[0], len(tids))
+        else:
+            positions, scores = self._accumulate(tids, ordered=ordered)
+        if self.live is not None:
+            alive = self.live[positions]
+            positions, scores = positions[alive], scores[alive]
+        return positions, scores
+
+    def _single_term(self, tid: int, repeat: int) -> tuple[IntArray, FloatArray]:
+        """Return the positions and scores of one term: its postings, no accumulator needed."""
+        parts = self.term_weights(tid)
+        if not parts:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
+        positions = np.concatenate([docs for docs, _ in parts]).astype(np.int64)
+        weights = np.concatenate([w for _, w in parts])
+        scores = weights
+        for _ in range(repeat - 1):
+            scores = scores + weights  # as rank-bm25 adds a repeated term, not repeat * weight
+        return positions, scores
+
+    def _accumulate(self, tids: list[int], *, ordered: bool) -> tuple[IntArray, FloatArray]:
+        """Return the positions holding any of the terms (ascending if ``ordered``), and their
+        summed scores."""
+        weights = {tid: self.term_weights(tid) for tid in tids}
+        postings = sum(len(docs) for parts in weights.values() for docs, _ in parts)
+        # The passages touched are found either by scanning a flag per passage (a pass over the
+        # archive, in order) or by collecting each term's not-yet-seen postings (a pass over the
+        # postings, in no order); scanning pays only when the postings are most of the archive.
+        scan = ordered and postings * 8 > self.n_positions
+        with self.buffers() as (acc, touched):
+            found: list[IntArray] = []
+            for tid in tids:
+                # rank-bm25 adds a repeated query term once per repetition, in question order;
+                # adding in the same order gives the same rounding.
+                for docs, w in weights[tid]:
+                    acc[docs] += w
+                    if not scan:
+                        found.append(docs[~touched[docs]])
+                    touched[docs] = True
+            if scan:
+                positions = np.flatnonzero(touched)
+            else:
+                positions = np.concatenate(found).astype(np.int64)
+                if ordered:
+                    positions.sort()
+            scores = acc[positions]
+            acc[positions] = 0.0
+            touched[positions] = False
+        return positions, scores
+
+    @contextlib.contextmanager
+    def buffers(self) -> Iterator[tuple[FloatArray, BoolArray]]:
+        """Lend a score accumulator and a flag per position, all zero; return them all zero.
+
+        The index keeps one pair, allocated on first use; a thread that finds it lent gets a
+        fresh pair instead of waiting.
+        """
+        if not self._buffers_lock.acquire(blocking=False):
+            yield (
+                np.zeros(self.n_positions, dtype=np.float64),
+                np.zeros(self.n_positions, dtype=bool),
+            )
+            return
+        try:
+            if self._acc is None or self._touched is None:
+                self._acc = np.zeros(self.n_positions, dtype=np.float64)
+                self._touched = np.zeros(self.n_positions, dtype=bool)
+            try:
+                yield self._acc, self._touched
+            except BaseException:
+                # The borrower may have left marks; clear them all rather than score wrongly.
+                self._acc.fill(0.0)
+                self._touched.fill(False)
+                raise
+        finally:
+            self._buffers_lock.release()
+
+    def term_weights(
+        self, tid: int, *, where: BoolArray | None = None
+    ) -> list[tuple[AnyArray, FloatArray]]:
+        """Return, per segment, the positions holding term ``tid`` and the term's score there;
+        only at positions flagged in ``where`` if given."""
+        k1 = self.params.k1
+        idf = self.idf[tid]
+        parts: list[tuple[AnyArray, FloatArray]] = []
+        for seg in self.segments:
+            if tid >= seg.n_terms:
+                continue
+            start, end = seg.offsets[tid], seg.offsets[tid + 1]
+            if start == end:
+                continue
+            docs = seg.docs[start:end]
+            tfs = seg.tfs[start:end]
+            if where is not None:
+                hit = where[docs]
+                docs, tfs = docs[hit], tfs[hit]
+            tf = tfs.astype(np.float64)
+            # rank-bm25: idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * doc_len / avgdl))).
+            parts.append((docs, idf * (tf * (k1 + 1) / (tf + self.norm[docs]))))
+        return parts
+
+    def top(
+        self,
+        query: Sequence[str],
+        k: int,
+        *,
+        allowed: Allowed | None = None,
+        offset: int = 0,
+    ) -> list[tuple[int, float]]:
+        """Return up to ``k`` ``(passage_id, score)`` pairs, best first, skipping ``offset``.
+
+        Ties are broken by passage id, oldest first. ``allowed`` restricts the result (filters):
+        a mask over positions, or a function that takes positions and returns their mask, so that
+        a filter costs as much as the candidates, not the archive. Statistics still cover the
+        whole archive.
+        """
+        if self.size == 0:
+            raise EmptyArchiveError("the archive is empty — run briefbot ingest")
+        want = offset + k
+        if k <= 0 or want <= 0:
+            return []
+        tids = [tid for tid in map(self._tid, query) if tid is not None]
+        pruned = pruned_candidates(self, tids, want, allowed)
+        positions, scores = pruned if pruned is not None else self._scored(query, ordered=False)
+        if allowed is not None and len(positions):
+            keep = allowed[positions] if isinstance(allowed, np.ndarray) else allowed(positions)
+            positions, scores = positions[keep], scores[keep]
+        if len(positions) > want:
+            # Keep every passage tied with the last one wanted, so ties break by id, not by chance.
+            cut = -np.partition(-scores, want - 1)[want - 1]
+            best = scores >= cut
+            positions, scores = positions[best], scores[best]
+        order = np.lexsort((positions, -scores))[offset:want]
+        return [(int(self.ids[positions[i]]), float(scores[i])) for i in order]
+
+    def describe(self) -> dict[str, Any]:
+        """Return the index's size: passages, terms, postings, segments, average length."""
+        return {
+            "passages": self.size,
+            "terms": self.n_terms,
+            "postings": self.postings,
+            "segments": len(self.segments),
+            "avg_passage_tokens": round(self.avgdl, 1),
+        }
+
+
+def _concat(parts: list[Any], dtype: Any) -> Any:
+    """Return the concatenation of ``parts`` without a copy when there is only one."""
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return np.zeros(0, dtype=dtype or np.int64)
+    return np.concatenate(parts)
+
+
+def _positions_of(ids: IntArray, wanted: Iterable[int]) -> IntArray:
+    """Return the positions in ascending ``ids`` of those ``wanted`` ids that are present."""
+    want = np.unique(np.fromiter(wanted, dtype=np.int64))
+    if not len(want) or not len(ids):
+        return np.zeros(0, dtype=np.int64)
+    at = np.searchsorted(ids, want)
+    found = at < len(ids)
+    found[found] = ids[at[found]] == want[found]
+    return at[found]
+
+
+def _merge_tail(
+    segments: list[Segment], live: BoolArray, n_terms: int
+) -> tuple[list[Segment], BoolArray]:
+    """Return the segments after the merge policy (see SEALED_DOCS), and the new live mask."""
+    deleted = len(live) - int(np.count_nonzero(live))
+    if segments and deleted > COMPACT_DELETED_SHARE * len(live):
+        compacted: list[Segment] = []
+        for segment in segments:
+            first = compacted[-1].end if compacted else 0
+            new = compact_segment(segment, live, first)
+            if new.n_docs:
+                compacted.append(new)
+        return compacted, np.ones(compacted[-1].end if compacted else 0, dtype=bool)
+
+    def tail() -> int:
+        return sum(1 for s in segments[-MAX_TAIL - 1 :] if s.n_docs < SEALED_DOCS)
+
+    while (
+        len(segments) >= 2
+        and segments[-2].n_docs < SEALED_DOCS
+        and (segments[-1].n_docs * 2 >= segments[-2].n_docs or tail() > MAX_TAIL)
+    ):
+        last_two = segments[-2:]
+        merged, merged_live = merge_segments(last_two, live, n_terms)
+        live = np.concatenate([live[: last_two[0].first], merged_live])
+        segments = [*segments[:-2], merged]
+    return segments, live

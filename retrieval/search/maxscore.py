@@ -1,0 +1,112 @@
+"""The best passages for a question without scoring every posting of its common words (MaxScore).
+
+A question usually pairs a rare word (a name, a place: few postings, high idf) with common ones
+(many postings, low idf). Every term has an upper bound on what it can add to a passage's score,
+from the largest term frequency and the shortest passage among its postings. Terms are scored in
+full from the rarest; once the terms left could not lift a passage that holds none of the scored
+terms up to the ``want``-th best score already reached, those terms are only looked up at the
+passages already found. Scores stay exact, and so does the ranking:
+
+* a passage outside the candidates holds only terms left out, so its score is at most the sum of
+  their bounds, which is below a score that ``want`` candidates reach: it cannot be among them;
+* the candidates' scores are complete: the terms left out are added where the candidates hold
+  them.
+
+A partial score is a lower bound only while every term adds something non-negative, so a question
+with a negative idf (rank-bm25's epsilon floor when the mean idf is negative) is scored in full.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from retrieval.search.index import Allowed, BM25Index, FloatArray, IntArray
+
+# Past this many results wanted, pruning rarely saves anything; score in full.
+MAX_WANT = 1000
+# The bounds and partial scores are sums of rounded numbers: prune only with room to spare.
+MARGIN = 1e-9
+
+
+def term_bound(index: BM25Index, tid: int) -> float:
+    """Return the most that one occurrence of term ``tid`` in a question adds to any score."""
+    k1, b = index.params.k1, index.params.b
+    idf = float(index.idf[tid])
+    if idf <= 0 or index.avgdl <= 0:
+        return 0.0
+    best = 0.0
+    for seg in index.segments:
+        if tid < seg.n_terms and seg.offsets[tid] < seg.offsets[tid + 1]:
+            tf = float(seg.max_tf[tid])
+            norm = k1 * (1 - b + b * float(seg.min_len[tid]) / index.avgdl)
+            best = max(best, tf * (k1 + 1) / (tf + norm))
+    return idf * best
+
+
+def pruned_candidates(
+    index: BM25Index, tids: list[int], want: int, allowed: Allowed | None
+) -> tuple[IntArray, FloatArray] | None:
+    """Return live passages that include the ``want`` best for the terms ``tids`` (with their
+    repetitions), with their exact scores; None when pruning does not apply.
+    """
+    counts = Counter(tids)
+    if len(counts) < 2 or want > MAX_WANT or any(index.idf[t] < 0 for t in counts):
+        return None
+    order = sorted(counts, key=lambda t: int(index.df[t]))
+    bounds = {t: counts[t] * term_bound(index, t) for t in order}
+    with index.buffers() as (acc, touched):
+        found: list[IntArray] = []
+        scored = 0
+        left = sum(bounds.values())
+        while scored < len(order):
+            tid = order[scored]
+            scored += 1
+            left -= bounds[tid]
+            for docs, w in index.term_weights(tid):
+                acc[docs] += counts[tid] * w
+                found.append(docs[~touched[docs]])
+                touched[docs] = True
+            if scored < len(order) and _reached(index, acc, found, want, allowed, left):
+                break
+        positions = np.concatenate(found).astype(np.int64)
+        for tid in order[scored:]:
+            # Terms left out: only where a candidate holds them.
+            for docs, w in index.term_weights(tid, where=touched):
+                acc[docs] += counts[tid] * w
+        scores = acc[positions]
+        acc[positions] = 0.0
+        touched[positions] = False
+    if index.live is not None:
+        alive = index.live[positions]
+        positions, scores = positions[alive], scores[alive]
+    return positions, scores
+
+
+def _reached(
+    index: BM25Index,
+    acc: FloatArray,
+    found: list[IntArray],
+    want: int,
+    allowed: Allowed | None,
+    left: float,
+) -> bool:
+    """Return whether ``want`` candidates already score more than the bound ``left``."""
+    positions = np.concatenate(found)
+    if len(positions) < want:
+        return False
+    keep = np.ones(len(positions), dtype=bool)
+    if index.live is not None:
+        keep &= index.live[positions]
+    if allowed is not None:
+        keep &= allowed[positions] if isinstance(allowed, np.ndarray) else allowed(positions)
+    partial = acc[positions[keep]]
+    if len(partial) < want:
+        return False
+    # Partial scores are lower bounds of the true ones (terms add nothing negative), so the
+    # want-th best partial score is a lower bound of the want-th best true score.
+    floor = -np.partition(-partial, want - 1)[want - 1]
+    return bool(left * (1 + MARGIN) + MARGIN < floor)

@@ -1,0 +1,194 @@
+"""The words people use for what the briefs name: aliases that widen a question's vocabulary.
+
+A question says "premier", the brief "prime minister"; "Grozny" for Chechnya, "the Fund" for the
+IMF, "quit" for "resigned". An alias file lists such groups, one per line::
+
+    # comment
+    prime minister | premier             <- a group: each name stands for the others
+    Chechnya | Chechen | Chechens | Grozny
+    Fund => IMF | International Monetary Fund   <- one way: "Fund" asks for the IMF, not back
+
+Names are words or phrases; they are analyzed like every question (case, stemming, stopwords),
+so ``resigned`` also covers "resign" and "resigns". A question that holds a name (a phrase: its
+words in a row) is searched for the group's other names too, each of their words weighing
+``ALIAS_WEIGHT`` of a word of the question itself, so the question's own words still lead.
+
+The bundled file (``retrieval/data/aliases.txt``) covers the briefs' field: post-Soviet
+politics, energy and security. A team adds its own with ``BRIEFBOT_ALIASES=PATH`` (read after
+the bundled one, same format).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from retrieval.errors import AliasFileError
+from retrieval.text.analyzer import analyze
+
+BUNDLED = Path(__file__).resolve().parent.parent / "data" / "aliases.txt"
+MAX_LINE_NAMES = 50
+MAX_NAME_CHARS = 200
+
+
+@dataclass(frozen=True)
+class Match:
+    """A rule that fired: the question's terms that triggered it and the names it asks for."""
+
+    trigger: tuple[str, ...]
+    targets: tuple[tuple[str, ...], ...]
+
+
+@dataclass
+class Aliases:
+    """Alias rules keyed by the analyzed terms of the name that triggers them.
+
+    ``rules`` maps a trigger (a tuple of terms, a phrase) to the term tuples it adds.
+    """
+
+    rules: dict[tuple[str, ...], set[tuple[str, ...]]] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def add_group(
+        self, names: Sequence[tuple[str, ...]], targets: Sequence[tuple[str, ...]]
+    ) -> None:
+        """Add rules: each of ``names`` asks for every one of ``targets`` other than itself."""
+        for name in names:
+            wanted = self.rules.setdefault(name, set())
+            wanted.update(t for t in targets if t != name)
+
+    def matches(self, terms: Sequence[str]) -> list[Match]:
+        """Return the rules that fire for a question with ``terms``: each trigger found (its
+        terms standing in a row) with the names it asks for."""
+        found: list[Match] = []
+        longest = max((len(k) for k in self.rules), default=0)
+        for size in range(1, longest + 1):
+            for i in range(len(terms) - size + 1):
+                trigger = tuple(terms[i : i + size])
+                targets = self.rules.get(trigger)
+                if targets and all(m.trigger != trigger for m in found):
+                    found.append(Match(trigger, tuple(sorted(targets))))
+        for term in dict.fromkeys(terms):
+            # A year written short, as people type it: "in 98" is 1998, "'05" is 2005.
+            if len(term) == 2 and term.isdigit():
+                century = "19" if term >= "30" else "20"
+                found.append(Match((term,), ((century + term,),)))
+        return found
+
+    def added(self, terms: Sequence[str], matches: Sequence[Match] | None = None) -> list[str]:
+        """Return the alias terms a question with ``terms`` asks for, without its own terms,
+        each once, in a stable order."""
+        own = set(terms)
+        out: dict[str, None] = {}
+        for match in self.matches(terms) if matches is None else matches:
+            for target in match.targets:
+                for term in target:
+                    if term not in own:
+                        out[term] = None
+        return list(out)
+
+    @staticmethod
+    def held(term: str, held: set[str], matches: Sequence[Match]) -> bool:
+        """Return whether ``held`` (a passage's terms) holds ``term`` in other words: all the
+        terms of a name that a trigger holding ``term`` asks for."""
+        return any(
+            term in m.trigger and any(all(t in held for t in target) for target in m.targets)
+            for m in matches
+        )
+
+    def equivalent(self, a: str, b: str) -> bool:
+        """Return whether single terms ``a`` and ``b`` name the same thing in some group."""
+        return (b,) in self.rules.get((a,), set()) or (a,) in self.rules.get((b,), set())
+
+
+def _names(text: str, source: str, line: int) -> list[tuple[str, ...]]:
+    """Return the analyzed names of one side of a rule.
+
+    Raises:
+        AliasFileError: naming the file and line when a name is empty or too long.
+    """
+    parts = [p.strip() for p in text.split("|")]
+    if len(parts) > MAX_LINE_NAMES:
+        raise AliasFileError(
+            f"{source}, line {line}: {len(parts)} names in one group; the limit is "
+            f"{MAX_LINE_NAMES}. Split the group over several lines."
+        )
+    names = []
+    for part in parts:
+        if not part:
+            raise AliasFileError(
+                f"{source}, line {line}: an empty name (two '|' in a row, or one at an end); "
+                "write names separated by ' | ', e.g. 'prime minister | premier'"
+            )
+        if len(part) > MAX_NAME_CHARS:
+            raise AliasFileError(
+                f"{source}, line {line}: a name of {len(part)} characters; the limit is "
+                f"{MAX_NAME_CHARS}"
+            )
+        terms = tuple(analyze(part))
+        if not terms:
+            raise AliasFileError(
+                f"{source}, line {line}: {part!r} has no searchable word (only common words or "
+                "punctuation); remove it or write the name itself"
+            )
+        names.append(terms)
+    return names
+
+
+def parse_aliases(lines: Iterable[str], source: str, into: Aliases | None = None) -> Aliases:
+    """Return the alias rules of ``lines`` (the alias file format), added to ``into`` if given.
+
+    Raises:
+        AliasFileError: naming ``source`` and the line of the first malformed rule.
+    """
+    aliases = into if into is not None else Aliases()
+    for number, raw in enumerate(lines, start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if "=>" in line:
+            left, _, right = line.partition("=>")
+            if "=>" in right:
+                raise AliasFileError(
+                    f"{source}, line {number}: more than one '=>'; a one-way rule is "
+                    "'NAME | NAME => NAME | NAME'"
+                )
+            aliases.add_group(_names(left, source, number), _names(right, source, number))
+            continue
+        names = _names(line, source, number)
+        if len(names) < 2:
+            raise AliasFileError(
+                f"{source}, line {number}: {line!r} names only one thing; a group needs two or "
+                "more names separated by ' | ' (or 'NAME => NAME' for one way)"
+            )
+        aliases.add_group(names, names)
+    aliases.sources.append(source)
+    return aliases
+
+
+def load_aliases(extra: str | Path | None = None, *, bundled: bool = True) -> Aliases:
+    """Return the bundled alias rules plus those of the file ``extra``, if given.
+
+    Raises:
+        AliasFileError: if ``extra`` cannot be read or has a malformed line (file and line named).
+    """
+    aliases = Aliases()
+    if bundled:
+        with BUNDLED.open(encoding="utf-8") as fh:
+            parse_aliases(fh, str(BUNDLED.name), aliases)
+    if extra:
+        path = Path(extra)
+        try:
+            with path.open(encoding="utf-8-sig") as fh:
+                parse_aliases(fh, str(path), aliases)
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise AliasFileError(
+                f"alias file {str(path)!r} cannot be read ({reason}); check BRIEFBOT_ALIASES "
+                "points at a UTF-8 text file"
+            ) from None
+    return aliases

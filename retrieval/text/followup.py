@@ -1,0 +1,189 @@
+"""Whether a message stands on its own or continues the question before it.
+
+A message that may continue an earlier question (a reply to an answer, or a message soon after
+one) is read with that question when it does not stand on its own (``needs_context``):
+
+* it leaves out what it asks about: no word of substance ("why?", "how much?", "who took
+  over?"), or fewer than ``MIN_OWN_TERMS`` of them ("how did iran react?");
+* it points back (he, she, it, they, this, that, there, "the same", "the other" …) and does not
+  open with what it points to (``"And Stepashin, when was he confirmed as prime minister?"``
+  opens with it, so it stands on its own);
+* it only names a new subject for the same question: no question of its own after "and", "what
+  about", "how about" or a preposition ("and Belarus?", "what about Moldova?", "and in may?").
+
+Everything else is a complete question, answered alone even when it opens with "and". The rule
+reads words only; it never looks at the archive, so it costs nothing next to the search.
+Measured on ``bench/sets/followups.jsonl`` and ``standalone.jsonl`` (``bench/followups.py``,
+``docs/quality.md``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from retrieval.text.analyzer import analyze
+
+MIN_OWN_TERMS = 3
+"""A question with fewer words of substance than this leaves out what it asks about."""
+
+_WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+_SEGMENT_RE = re.compile(r"\s*(?:[,;:—–]|\s-\s)\s*")
+
+CONNECTORS = (
+    ("and", "what", "about"),
+    ("and", "how", "about"),
+    ("what", "about"),
+    ("how", "about"),
+    ("and", "also"),
+    ("and", "then"),
+    ("and",),
+    ("also",),
+    ("so",),
+    ("but",),
+    ("or",),
+    ("plus",),
+    ("then",),
+    ("ok",),
+    ("okay",),
+)
+"""Openings that join a message to the one before (longest first)."""
+
+QUESTION_WORDS = frozenset(
+    "who whom whose what when where why which how whats what's who's when's where's why's "
+    "how's".split()
+)
+AUXILIARIES = frozenset(
+    "is are was were do does did has have had can could will would should may might must shall "
+    "isn't aren't wasn't weren't don't doesn't didn't hasn't haven't won't can't".split()
+)
+PREPOSITIONS = frozenset(
+    "in on at by for with from to of after before during since until under over about "
+    "between among against".split()
+)
+TRAILING_POINTERS = frozenset("before earlier later then".split())
+"""Words that point back when they end the message ("and a year earlier?")."""
+POINTERS = frozenset(
+    "he she it they him her his hers its their theirs them this these those there he's she's "
+    "it's they're they've".split()
+)
+"""Words that point back to something named earlier."""
+POINTER_PHRASES = (
+    ("the", "same"),
+    ("the", "other"),
+    ("the", "rest"),
+    ("the", "latter"),
+    ("the", "former"),
+    ("that", "time"),
+    ("that", "point"),
+    ("that", "year"),
+    ("that", "day"),
+    ("that", "month"),
+    ("else",),
+    ("instead",),
+)
+GENERIC = frozenset(
+    analyze("do say said says told react respond answer happen mean think go come actual")
+)
+"""Search terms (stemmed) that carry no subject of their own."""
+FRAMING_TERMS = frozenset(analyze("much many big large long wide deep far time"))
+
+
+def words_of(text: str) -> list[str]:
+    """Return the lower-cased words of ``text``, apostrophes kept ("what's", "kazakhstan's")."""
+    return [w.replace("’", "'").casefold() for w in _WORD_RE.findall(text)]
+
+
+def strip_connector(words: list[str]) -> tuple[list[str], bool]:
+    """Return ``words`` without an opening connector ("and", "what about" …) and whether it had
+    one."""
+    for connector in CONNECTORS:
+        if tuple(words[: len(connector)]) == connector:
+            return words[len(connector) :], True
+    return words, False
+
+
+def _asks(words: list[str]) -> bool:
+    """Return whether ``words`` ask something themselves: a question word anywhere, or an
+    auxiliary that opens them ("did he …", "is it …")."""
+    return bool(words) and (words[0] in AUXILIARIES or any(w in QUESTION_WORDS for w in words))
+
+
+def _names(text: str) -> list[int]:
+    """Return the positions (in ``words_of(text)``) of words written with a capital that are not
+    the first word: names ("Yeltsin", "IMF")."""
+    return [
+        n for n, w in enumerate(_WORD_RE.findall(text)) if n > 0 and w[:1].isupper() and w != "I"
+    ]
+
+
+def _points_back(words: list[str], named: list[int]) -> bool:
+    """Return whether ``words`` hold a word or phrase that points to something not named before
+    it (``named``: positions of names in ``words``)."""
+    for n, word in enumerate(words):
+        if any(p < n for p in named):
+            return False  # "who did Yeltsin nominate after he …": "he" has its name
+        last = n == len(words) - 1
+        if word in POINTERS or (last and word in TRAILING_POINTERS):
+            return True
+        if word == "that" and (last or words[n - 1] in PREPOSITIONS):
+            return True
+        for phrase in POINTER_PHRASES:
+            if tuple(words[n : n + len(phrase)]) == phrase:
+                return True
+    return False
+
+
+def own_terms(text: str) -> list[str]:
+    """Return the words of substance in ``text``: its search terms less those that only frame a
+    question ("do", "say", "how much")."""
+    return [t for t in analyze(text) if t not in GENERIC and t not in FRAMING_TERMS]
+
+
+def needs_context(text: str, *, claim: bool = False) -> bool:
+    """Return whether ``text`` does not stand on its own and should be read with the question
+    before it (the rule in this module's docstring).
+
+    A ``claim`` (``/check``) is a statement, not a question: it never counts as only naming a
+    subject, and stands on its own unless it points back or leaves out what it is about.
+    """
+    words, joined = strip_connector(words_of(text))
+    substance = own_terms(" ".join(words))
+    if not substance:
+        return True  # "why?", "how much?", "and then?"
+    offset = len(words_of(text)) - len(words)
+    named = [n - offset for n in _names(text) if n >= offset]
+    if not claim and not _asks(words):
+        # Only a subject: "and Belarus?", "what about Moldova?", "in may?", "the same for
+        # Georgia". A keyword search ("Tengiz oil exports") is a new question.
+        return joined or words[0] in PREPOSITIONS or _points_back(words, named)
+    segments = [words_of(s) for s in _SEGMENT_RE.split(text) if words_of(s)]
+    topic, _ = strip_connector(segments[0])
+    if len(segments) > 1 and not _asks(topic) and own_terms(" ".join(topic)):
+        # "And Stepashin, when was he confirmed?": what it points to comes first.
+        return len(substance) < MIN_OWN_TERMS
+    if _points_back(words, named):
+        return True
+    return len(substance) < MIN_OWN_TERMS
+
+
+MAX_CONTEXT_TURNS = 3
+"""A follow-up is read with at most this many earlier questions (the latest ones)."""
+
+
+def reading(text: str, earlier: Sequence[str], *, claim: bool = False) -> list[str]:
+    """Return the earlier questions to read ``text`` with (oldest first): ``earlier`` (the
+    questions it may continue, bounded to the last ``MAX_CONTEXT_TURNS``) when it does not stand
+    on its own, else none (read alone). ``claim``: ``text`` is a claim to check."""
+    earlier = [q for q in earlier if q.strip()]
+    if not earlier or not needs_context(text, claim=claim):
+        return []
+    return earlier[-MAX_CONTEXT_TURNS:]
+
+
+def chain(context: Sequence[str], question: str) -> list[str]:
+    """Return what a message after ``question`` (read with ``context``) may continue: the
+    context and the question, the last ``MAX_CONTEXT_TURNS`` of them, so that a follow-up of a
+    follow-up keeps the original subject."""
+    turns = [*context, question]
+    return turns[-MAX_CONTEXT_TURNS:]
