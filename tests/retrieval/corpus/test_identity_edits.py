@@ -16,7 +16,7 @@ from retrieval.corpus.store import Store
 from retrieval.delivery.inbox import Inbox
 
 Run = Callable[..., Result]
-IDENTITY = Path(__file__).parent / "fixtures" / "identity"
+IDENTITY = Path(__file__).parents[2] / "fixtures" / "identity"
 
 ISSUE_180 = (
     "Publication: Monitor Volume: 4 Issue: 180\n\n"

@@ -127,7 +127,7 @@ async def test_a_chat_subscribed_a_minute_ahead_gets_exactly_one_digest_even_aft
         answer = await say(fake_telegram, ALICE, "/digest 08:00")
         assert answer.startswith("Daily digest at 08:00 (UTC). The first, on Fri 1 Mar 2024, 08:00")
         await say(fake_telegram, ALICE, "/watch corruption")
-        archive.ingest([Path(__file__).parent / "fixtures" / "briefs" / "monitor-4-142.txt"])
+        archive.ingest([Path(__file__).parents[1] / "fixtures" / "briefs" / "monitor-4-142.txt"])
         mark = len(fake_telegram.sent)
         clock.advance(minutes=1)
         await run_digest_job(app, ALICE)

@@ -20,7 +20,7 @@ from retrieval.corpus.migrations import migrations
 from retrieval.corpus.store import Store
 from retrieval.text.followup import MAX_CONTEXT_TURNS, chain, needs_context, reading
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from briefset import SETS, read_set  # noqa: E402

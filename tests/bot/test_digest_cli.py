@@ -13,7 +13,7 @@ from retrieval.corpus.store import Store
 from retrieval.delivery.subscriptions import SubscriptionStore
 
 Run = Callable[..., Result]
-BRIEF = Path(__file__).parent / "fixtures" / "briefs" / "monitor-4-142.txt"
+BRIEF = Path(__file__).parents[1] / "fixtures" / "briefs" / "monitor-4-142.txt"
 
 
 def test_preview_prints_what_a_chat_would_get_without_moving_its_mark(

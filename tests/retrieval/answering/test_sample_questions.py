@@ -13,7 +13,7 @@ import pytest
 
 from retrieval.archive import Archive
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[3]
 
 
 def _load(name: str) -> ModuleType:

@@ -21,7 +21,7 @@ from fake_telegram import FakeTelegram
 
 from retrieval.archive import Archive
 
-REPO = Path(__file__).parent.parent
+REPO = Path(__file__).parents[2]
 Run = Callable[..., Result]
 
 

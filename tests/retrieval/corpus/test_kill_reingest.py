@@ -111,7 +111,7 @@ def _ingest(db: Path, folder: Path) -> None:
 
 
 def _killed_ingest(db: Path, folder: Path, stop: int) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])}
     return subprocess.run(
         [sys.executable, "-c", KILLER, str(stop), "--db", str(db), "ingest", "-q", str(folder)],
         capture_output=True,

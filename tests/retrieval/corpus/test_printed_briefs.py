@@ -8,7 +8,7 @@ from pathlib import Path
 from retrieval.archive import Archive
 from retrieval.corpus.briefs import Brief, parse_briefs
 
-PRINTED = Path(__file__).parent / "fixtures" / "printed"
+PRINTED = Path(__file__).parents[2] / "fixtures" / "printed"
 
 
 def _parse(name: str) -> list[Brief]:
