@@ -1,5 +1,5 @@
 """What briefbot says, independent of where it is said: the Telegram bot and the terminal chat
-both answer through ``Conversation``, so they answer alike; only the rendering differs.
+both answer through ``ChatService``, so they answer alike; only the rendering differs.
 
 Telegram-free and synchronous: every method reads the archive and returns a reply record that
 ``bot.render`` turns into Telegram HTML or plain text.
@@ -246,6 +246,19 @@ def usage(name: str) -> str:
     return f"Usage: /{cmd.name}{args}, e.g. {cmd.example}"
 
 
+def split_command(text: str) -> tuple[str, str]:
+    """Return the first word of ``text`` (the command, "/ask@bot" as typed) and the rest,
+    stripped: ``"/ask@bot  why?"`` gives ``("/ask@bot", "why?")``.
+
+    The text after a command is kept as written (line breaks too); a handler that wants the
+    words separately reads python-telegram-bot's ``context.args``.
+    """
+    parts = text.split(None, 1)
+    if not parts:
+        return "", ""
+    return parts[0], parts[1].strip() if len(parts) > 1 else ""
+
+
 def help_text(
     *,
     bot_username: str | None = None,
@@ -300,7 +313,7 @@ def parse_brief_args(text: str) -> tuple[str, int, int] | None:
     return m.group("pub").strip(' ,"“”'), int(m.group("vol")), int(m.group("issue"))
 
 
-class Conversation:
+class ChatService:
     """Answers, checks, briefs and sources from one archive, as reply records.
 
     Args:
@@ -312,7 +325,7 @@ class Conversation:
         self.archive = archive
         self.top = top
 
-    def ask(
+    def answer(
         self,
         question: str,
         *,
@@ -333,7 +346,7 @@ class Conversation:
         try:
             answer = self.archive.ask(question, top=top + 1, offset=offset, earlier=context)
         except RetrievalError as exc:
-            return Notice(_sentence(str(exc)))
+            return Notice(sentence(str(exc)))
         has_more = len(answer.hits) > top
         answer.hits = answer.hits[:top]
         if offset and not answer.found:
@@ -345,7 +358,7 @@ class Conversation:
         oldest first): read with them when it does not stand on its own
         (``retrieval.text.followup``), else alone. The bot, the terminal chat and
         ``briefbot ask --queries`` all decide here."""
-        return self.ask(question, context=reading(question, earlier))
+        return self.answer(question, context=reading(question, earlier))
 
     def follow_check(self, claim: str, earlier: Sequence[str]) -> CheckReply | Notice:
         """Return the check of a claim that may continue ``earlier``, by the rule of ``follow``
@@ -367,7 +380,7 @@ class Conversation:
         try:
             parse_question(claim)
         except RetrievalError as exc:
-            return Notice(_sentence(str(exc)))
+            return Notice(sentence(str(exc)))
         sentences = [claim[s:e].strip() for s, e in split_sentences(claim) if analyze(claim[s:e])]
         reply: CheckReply | Notice
         if len(sentences) > 1 and len(claim) > LONG_CLAIM_CHARS:
@@ -388,7 +401,7 @@ class Conversation:
             words, _ = parse_question(claim)
             answer = self.archive.ask(claim, top=max(top * 4, 12), earlier=context)
         except RetrievalError as exc:
-            return Notice(_sentence(str(exc)))
+            return Notice(sentence(str(exc)))
         if answer.reason in ("empty_archive", "nothing_to_search"):
             return CheckReply(claim, message=answer.message)
         bearing = [h for h in answer.hits if bears_on(words, h.text)]
@@ -464,9 +477,9 @@ class Conversation:
         except BriefNotFoundError as exc:
             # The library points at the command line ('briefbot stats'); a chat has /sources.
             what = str(exc).split("; see ", 1)[0]
-            return Notice(_sentence(f"{what}; /sources shows what the archive holds"))
+            return Notice(sentence(f"{what}; /sources shows what the archive holds"))
         except RetrievalError as exc:
-            return Notice(_sentence(str(exc)))
+            return Notice(sentence(str(exc)))
 
     def brief_by_id(self, brief_id: int) -> BriefReply | Notice:
         """Return the brief with this id (the "Full brief" button), or a line saying it is gone."""
@@ -480,11 +493,12 @@ class Conversation:
         return SourcesReply(self.archive.store.stats())
 
 
-def _sentence(text: str) -> str:
-    """Return ``text`` starting with a capital letter and ending with a full stop."""
+def sentence(text: str, *, stop: bool = True) -> str:
+    """Return a library message (they start lower-case, to go after "Error: ") as a sentence
+    of its own: capitalised and, with ``stop``, ending with a full stop."""
     text = text.strip()
     if text and text[0].islower():
         text = text[0].upper() + text[1:]
-    if text and text[-1] not in ".!?":
+    if stop and text and text[-1] not in ".!?":
         text += "."
     return text

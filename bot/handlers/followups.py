@@ -1,6 +1,6 @@
 """The follow-up commands and button: ``/new`` and **Ask on its own** (issue 15).
 
-``bot.state.followups`` decides what a message may continue; ``Conversation.follow`` whether it is
+``bot.state.followups`` decides what a message may continue; ``ChatService.follow`` whether it is
 read with it. Here: ``/new`` forgets a chat's last question for its sender, and the button under
 a follow-up's answer asks the same message again, read alone.
 """
@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
-from bot.handlers.commands import Context, deliver, services, take_question
+from bot.gate import take_question
 from bot.render import escape
+from bot.replies import deliver
 from bot.service import STARTED_AFRESH, Notice
+from bot.services import Context, services
 from bot.state.followups import Followups, parse_alone_data
 
 STALE_ALONE = "That answer is too old; send the question again."
@@ -52,7 +54,7 @@ async def alone_button(update: Update, context: Context) -> None:
         return
     # Under a "More" page too: the question is asked afresh, from its first passages.
     kind = "check" if logged.kind == "check" else "ask"
-    run = svc.conversation.check if kind == "check" else svc.conversation.ask
+    run = svc.chat.check if kind == "check" else svc.chat.answer
     reply = await svc.run(run, logged.question)
     if isinstance(reply, Notice):
         await query.answer(reply.text[:200], show_alert=True)
