@@ -53,6 +53,7 @@ from bot.ordering import ChatOrder
 from bot.service import COMMANDS, ChatService
 from bot.services import App, BotServices, Context, install, services
 from bot.state.access import AccessList, RateLimiter
+from bot.state.followups import Followups
 from bot.state.journal import JournalBot, JournalQueue, UpdateJournal
 from bot.state.question_log import QuestionLog
 from retrieval.archive import Archive
@@ -217,6 +218,7 @@ def build_application(settings: Settings, archive: Archive) -> App:
         access=AccessList(db, settings.allowed, settings.admins),
         limiter=RateLimiter(settings.rate_limit),
         questions=QuestionLog(db),
+        followups=Followups(db),
         executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefbot-db"),
         journal=journal,
     )

@@ -21,7 +21,7 @@ from bot.service import NO_MORE, AnswerReply, CheckReply, Notice, Reply
 from bot.services import Context, services
 from bot.splitter import split_html
 from bot.state import more_pages
-from bot.state.followups import Followups, alone_data
+from bot.state.followups import alone_data
 from bot.state.question_log import LoggedQuestion
 
 logger = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ async def deliver(
     sent = await send_html(target, chunks, markup=markup, quote=group)
     if question_id is not None:
         await svc.run(
-            Followups(svc.questions.db).remember,
+            svc.followups.remember,
             question_id,
             chat_id=target.chat_id,
             user_id=user.id if user else None,

@@ -20,6 +20,7 @@ from telegram.ext import Application, ContextTypes
 from bot.config import Settings
 from bot.service import ChatService
 from bot.state.access import AccessList, RateLimiter
+from bot.state.followups import Followups
 from bot.state.journal import UpdateJournal
 from bot.state.question_log import QuestionLog
 from retrieval.delivery.schedule import Clock, utc_clock
@@ -39,7 +40,7 @@ _KEY = "briefbot"
 @dataclass
 class BotServices:
     """What the handlers and jobs use: settings, the chat service, access, rate limit, question
-    log, the database thread and, once started, the digest and source jobs.
+    log and follow-ups, the database thread and, once started, the digest and source jobs.
 
     ``clock`` is what the digest and source jobs read the time from (tests set their own with
     ``bot.jobs.digest.set_clock`` before the bot starts); ``pending_removals`` holds the brief
@@ -51,6 +52,7 @@ class BotServices:
     access: AccessList
     limiter: RateLimiter
     questions: QuestionLog
+    followups: Followups
     executor: ThreadPoolExecutor
     journal: UpdateJournal
     clock: Clock = utc_clock

@@ -21,7 +21,7 @@ from bot.render import escape, render_html
 from bot.replies import deliver, send_html, send_more, with_typing
 from bot.service import help_text, split_command, usage
 from bot.services import Context, services
-from bot.state.followups import Followups, asked_from
+from bot.state.followups import asked_from
 from retrieval.delivery.digest import shorten
 
 logger = logging.getLogger(__name__)
@@ -48,8 +48,7 @@ async def answer_question(
     asked = asked_from(message, context.bot.id)
     earlier: list[str] = []
     if asked is not None:
-        followups = Followups(svc.questions.db)
-        earlier = await svc.run(followups.earlier, asked, svc.settings.followup_minutes)
+        earlier = await svc.run(svc.followups.earlier, asked, svc.settings.followup_minutes)
     run = svc.chat.follow_check if kind == "check" else svc.chat.follow
     reply = await with_typing(message, svc.run(run, question, earlier))
     await deliver(update, context, reply, kind=kind, question=question, target=message)

@@ -14,7 +14,7 @@ from bot.render import escape
 from bot.replies import deliver
 from bot.service import STARTED_AFRESH, Notice
 from bot.services import Context, services
-from bot.state.followups import Followups, parse_alone_data
+from bot.state.followups import parse_alone_data
 
 STALE_ALONE = "That answer is too old; send the question again."
 
@@ -26,7 +26,7 @@ async def new_command(update: Update, context: Context) -> None:
     if message is None or user is None:
         return
     svc = services(context)
-    await svc.run(Followups(svc.questions.db).forget, message.chat_id, user.id)
+    await svc.run(svc.followups.forget, message.chat_id, user.id)
     await message.reply_text(escape(STARTED_AFRESH))
 
 
