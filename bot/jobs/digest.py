@@ -22,7 +22,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot.digest_render import nothing_new, render_digest_html
-from bot.jobs.guard import guarded
+from bot.jobs.base import guarded
 from bot.render import escape
 from bot.services import App, BotServices, Context, services
 from retrieval.delivery.digest import Digest, DigestLimits, archive_head, chat_digest

@@ -15,7 +15,7 @@ import logging
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.jobs.guard import guarded
+from bot.jobs.base import guarded
 from bot.render import escape
 from bot.services import App, Context, services
 from bot.splitter import split_html
