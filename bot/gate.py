@@ -144,20 +144,10 @@ async def gate(update: Update, context: Context) -> None:
         line = not_listed_line(who.chat_id)
     else:
         line = refusal_line(who, group=bool(chat and chat.type in GROUPS))
-    if update.callback_query:
-        await update.callback_query.answer(line[:200], show_alert=True)
-    elif update.inline_query:
-        await update.inline_query.answer(
-            [],
-            cache_time=0,
-            is_personal=True,
-            button=InlineQueryResultsButton(
-                text=f"Not allowed (user id {user.id}): tap for how to ask",
-                start_parameter="access",
-            ),
-        )
-    elif update.message:
-        await update.message.reply_text(escape(line))
+    inline = InlineQueryResultsButton(
+        text=f"Not allowed (user id {user.id}): tap for how to ask", start_parameter="access"
+    )
+    await _turn_away(update, line, inline)
     raise ApplicationHandlerStop
 
 
@@ -167,18 +157,20 @@ async def take_question(update: Update, context: Context) -> bool:
     user = update.effective_user
     if user is None or svc.limiter.allow(user.id):
         return True
-    line = rate_line(svc, user.id)
+    inline = InlineQueryResultsButton(
+        text="Too many questions; wait a minute", start_parameter="help"
+    )
+    await _turn_away(update, rate_line(svc, user.id), inline)
+    return False
+
+
+async def _turn_away(update: Update, line: str, inline: InlineQueryResultsButton) -> None:
+    """Tell the sender ``line``: an alert for a button press, ``inline`` (a button over no
+    results) for an inline query, a reply for a message."""
     if update.callback_query:
-        await update.callback_query.answer(line, show_alert=True)
+        # An alert holds at most 200 characters.
+        await update.callback_query.answer(line[:200], show_alert=True)
     elif update.inline_query:
-        await update.inline_query.answer(
-            [],
-            cache_time=0,
-            is_personal=True,
-            button=InlineQueryResultsButton(
-                text="Too many questions; wait a minute", start_parameter="help"
-            ),
-        )
+        await update.inline_query.answer([], cache_time=0, is_personal=True, button=inline)
     elif update.effective_message:
         await update.effective_message.reply_text(escape(line))
-    return False

@@ -22,9 +22,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 
 from bot.digest_render import nothing_new, render_digest_html
-from bot.jobs.base import guarded
+from bot.jobs.base import BotJobs, guarded, started
 from bot.render import escape
-from bot.services import App, BotServices, Context, services
+from bot.services import App, Context, services
 from retrieval.delivery.digest import Digest, DigestLimits, archive_head, chat_digest
 from retrieval.delivery.schedule import date_text, local_time_text, parse_iso, zone
 from retrieval.delivery.subscriptions import DigestSend, Subscription, SubscriptionStore
@@ -39,15 +39,8 @@ NOT_ALLOWED = "the chat is not allowed (BRIEFBOT_ALLOWED or /allow)"
 
 
 def digest_service(application: App) -> DigestService:
-    """Return the DigestService that ``on_startup`` created.
-
-    Raises:
-        RuntimeError: if the bot has not started yet.
-    """
-    service = services(application).digests
-    if service is None:
-        raise RuntimeError("the digest service starts with the bot (post_init)")
-    return service
+    """Return the DigestService that ``on_startup`` created (RuntimeError before it ran)."""
+    return started(services(application).digests)
 
 
 def job_name(chat_id: int) -> str:
@@ -62,20 +55,11 @@ def is_gone(error: TelegramError) -> bool:
     return isinstance(error, BadRequest) and "chat not found" in error.message.lower()
 
 
-class DigestService:
-    """Schedules, composes and sends the daily digests.
-
-    Args:
-        application: the bot (its ``BotServices`` give the archive, settings, clock and
-            database thread).
-    """
+class DigestService(BotJobs):
+    """Schedules, composes and sends the daily digests."""
 
     def __init__(self, application: App):
-        self.app = application
-        self.svc: BotServices = services(application)
-        self.settings = self.svc.settings
-        self.archive = self.svc.chat.archive
-        self.now = self.svc.clock
+        super().__init__(application)
         self.subs = SubscriptionStore(self.archive.store, now=self.now)
         self.limits = DigestLimits()
         self.run_id = uuid.uuid4().hex

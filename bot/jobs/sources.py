@@ -15,7 +15,7 @@ import logging
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.jobs.base import guarded
+from bot.jobs.base import BotJobs, guarded, started
 from bot.render import escape
 from bot.services import App, Context, services
 from bot.splitter import split_html
@@ -30,20 +30,11 @@ FEEDS_FIRST_POLL = 5
 """Seconds after startup of the first feed poll (a job, so that slow feeds do not delay startup)."""
 
 
-class SourceJobs:
-    """Scans the inbox folder, polls the feeds and sends the admins their notices.
-
-    Args:
-        application: the bot (its ``BotServices`` give the archive, settings, clock and
-            database thread).
-    """
+class SourceJobs(BotJobs):
+    """Scans the inbox folder, polls the feeds and sends the admins their notices."""
 
     def __init__(self, application: App):
-        self.app = application
-        self.svc = services(application)
-        self.settings = self.svc.settings
-        self.archive = self.svc.chat.archive
-        self.now = self.svc.clock
+        super().__init__(application)
         self.notices = Notices(self.archive.store, now=self.now)
 
     async def start(self) -> None:
@@ -125,15 +116,8 @@ class SourceJobs:
 
 
 def source_jobs(application: App) -> SourceJobs:
-    """Return the SourceJobs that ``on_startup`` created.
-
-    Raises:
-        RuntimeError: if the bot has not started yet.
-    """
-    jobs = services(application).sources
-    if jobs is None:
-        raise RuntimeError("the source jobs start with the bot (post_init)")
-    return jobs
+    """Return the SourceJobs that ``on_startup`` created (RuntimeError before it ran)."""
+    return started(services(application).sources)
 
 
 async def inbox_job(context: Context) -> None:
