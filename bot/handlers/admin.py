@@ -12,7 +12,7 @@ from telegram import Update
 
 from bot.config import normalize_subject
 from bot.render import escape
-from bot.replies import send_html
+from bot.sending import send_html
 from bot.service import usage
 from bot.services import BotServices, Context, services
 from bot.state.audit import audit_lines

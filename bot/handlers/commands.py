@@ -18,7 +18,7 @@ from telegram.constants import ChatType
 
 from bot.gate import GROUPS, addressed_text, take_question
 from bot.render import escape, render_html
-from bot.replies import deliver, send_html, send_more, with_typing
+from bot.sending import deliver, send_html, send_more, with_typing
 from bot.service import help_text, split_command, usage
 from bot.services import Context, services
 from bot.state.followups import asked_from

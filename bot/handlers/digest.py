@@ -12,7 +12,7 @@ from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.config import Settings
 from bot.jobs.digest import DigestService, digest_service
-from bot.replies import send_html, send_plain
+from bot.sending import send_html, send_plain
 from bot.service import sentence, split_command, usage
 from bot.services import Context
 from retrieval.delivery.schedule import local_time_text, parse_time

@@ -15,7 +15,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseHandler, MessageHandler, filters
 
 from bot.config import Settings
-from bot.replies import send_plain
+from bot.sending import send_plain
 from bot.services import Context, services
 from retrieval.corpus.ingest import Ingester, IngestReport
 from retrieval.corpus.store import Store

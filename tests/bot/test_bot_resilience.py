@@ -11,7 +11,7 @@ import pytest
 from fake_telegram import FakeTelegram
 from telegram.error import InvalidToken
 
-from bot import replies
+from bot import sending
 from bot.app import protect_secret, redact
 
 Start = Callable[..., Any]
@@ -87,7 +87,7 @@ async def test_a_failed_typing_indicator_does_not_cost_the_answer(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(replies, "TYPING_AFTER_SECONDS", 0.0)  # every answer counts as slow
+    monkeypatch.setattr(sending, "TYPING_AFTER_SECONDS", 0.0)  # every answer counts as slow
     async with start_bot():
         alice = fake_telegram.user(1001, "Alice")
         fake_telegram.fail_next("sendChatAction", 500)
