@@ -48,9 +48,10 @@ from bot.handlers import digest as digest_handlers
 from bot.handlers import followups as followup_handlers
 from bot.handlers import remove as remove_handlers
 from bot.handlers.errors import error_handler
+from bot.help import COMMANDS
 from bot.jobs import digest, sources
 from bot.ordering import ChatOrder
-from bot.service import COMMANDS, ChatService
+from bot.service import ChatService
 from bot.services import App, BotServices, Context, install, services
 from bot.state.access import AccessList, RateLimiter
 from bot.state.followups import Followups

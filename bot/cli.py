@@ -19,7 +19,8 @@ from bot.render import (
     render_plain,
     render_sources_plain,
 )
-from bot.service import ChatService, Notice
+from bot.replies import Notice
+from bot.service import ChatService
 from retrieval.answering.answer import removal_line
 from retrieval.archive import DEFAULT_TOP, Archive
 from retrieval.corpus.briefs import FooterRules

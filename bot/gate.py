@@ -14,8 +14,8 @@ from telegram import InlineQueryResultsButton, Message, Update
 from telegram.constants import ChatType, MessageEntityType
 from telegram.ext import ApplicationHandlerStop
 
+from bot.help import COMMANDS, split_command
 from bot.render import escape
-from bot.service import COMMANDS, split_command
 from bot.services import BotServices, Context, services
 from bot.state.access import AccessList, Verdict, Who
 

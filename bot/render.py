@@ -12,13 +12,7 @@ import itertools
 import re
 from typing import Any
 
-from bot.service import (
-    AnswerReply,
-    BriefReply,
-    CheckReply,
-    Notice,
-    Reply,
-)
+from bot.replies import AnswerReply, BriefReply, CheckReply, Notice, Reply
 from bot.splitter import split_html
 from retrieval.answering.answer import Answer, Citation, Hit, read_with_line
 from retrieval.answering.check import ClaimCheck

@@ -17,7 +17,8 @@ from telegram.error import TelegramError
 
 from bot.gate import GROUPS
 from bot.render import escape, render_html
-from bot.service import NO_MORE, AnswerReply, CheckReply, Notice, Reply
+from bot.replies import AnswerReply, CheckReply, Notice, Reply
+from bot.service import NO_MORE
 from bot.services import Context, services
 from bot.splitter import split_html
 from bot.state import more_pages

@@ -11,9 +11,9 @@ import logging
 from telegram import Update
 
 from bot.config import normalize_subject
+from bot.help import usage
 from bot.render import escape
 from bot.sending import send_html
-from bot.service import usage
 from bot.services import BotServices, Context, services
 from bot.state.audit import audit_lines
 from retrieval.delivery.digest import shorten

@@ -18,8 +18,8 @@ from telegram import (
 from bot.gate import take_question
 from bot.handlers.followups import alone_button
 from bot.render import hit_html, render_html
+from bot.replies import Notice
 from bot.sending import send_html, send_more
-from bot.service import Notice
 from bot.services import Context, services
 from retrieval.delivery.digest import shorten
 

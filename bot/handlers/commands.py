@@ -17,9 +17,9 @@ from telegram import Message, Update
 from telegram.constants import ChatType
 
 from bot.gate import GROUPS, addressed_text, take_question
+from bot.help import help_text, split_command, usage
 from bot.render import escape, render_html
 from bot.sending import deliver, send_html, send_more, with_typing
-from bot.service import help_text, split_command, usage
 from bot.services import Context, services
 from bot.state.followups import asked_from
 from retrieval.delivery.digest import shorten

@@ -11,8 +11,9 @@ from telegram import Message, Update
 
 from bot.gate import take_question
 from bot.render import escape
+from bot.replies import Notice
 from bot.sending import deliver
-from bot.service import STARTED_AFRESH, Notice
+from bot.service import STARTED_AFRESH
 from bot.services import Context, services
 from bot.state.followups import parse_alone_data
 

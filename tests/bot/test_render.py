@@ -15,7 +15,8 @@ from bot.render import (
     render_plain,
     render_text,
 )
-from bot.service import ChatService, Notice
+from bot.replies import Notice
+from bot.service import ChatService
 from retrieval.answering.answer import Citation, Hit
 from retrieval.archive import Archive
 

@@ -7,7 +7,7 @@ import pytest
 from fake_telegram import parse_html
 
 from bot.render import render_html
-from bot.service import Notice
+from bot.replies import Notice
 from bot.splitter import split_html
 
 TELEGRAM_LIMIT = 4096
