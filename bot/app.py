@@ -7,7 +7,7 @@
 Extension point: a feature (issue 4's digests, say) is a ``Feature`` appended to ``FEATURES``
 below. Its handlers are registered after the core commands, buttons and inline mode and before
 the catch-alls (free text, unknown commands), and its ``on_startup`` runs in ``post_init`` once the
-commands are registered. Its commands go in ``bot.service.COMMANDS`` so that /help and the
+commands are registered. Its commands go in ``bot.help.COMMANDS`` so that /help and the
 Telegram command menu list them; its settings are fields of ``bot.config.Settings``.
 """
 
@@ -41,6 +41,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot import gate
+from bot.chat import ChatService
 from bot.config import Settings
 from bot.handlers import admin, buttons, uploads
 from bot.handlers import commands as handlers
@@ -51,7 +52,6 @@ from bot.handlers.errors import error_handler
 from bot.help import COMMANDS
 from bot.jobs import digest, sources
 from bot.ordering import ChatOrder
-from bot.service import ChatService
 from bot.services import App, BotServices, Context, install, services
 from bot.state.access import AccessList, RateLimiter
 from bot.state.followups import Followups

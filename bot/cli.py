@@ -12,6 +12,7 @@ from typing import Any
 import click
 from tqdm import tqdm
 
+from bot.chat import ChatService
 from bot.config import DEFAULT_FOLLOWUP_MINUTES, MAX_FOLLOWUP_MINUTES
 from bot.render import (
     render_brief_plain,
@@ -20,7 +21,6 @@ from bot.render import (
     render_sources_plain,
 )
 from bot.replies import Notice
-from bot.service import ChatService
 from retrieval.answering.answer import removal_line
 from retrieval.archive import DEFAULT_TOP, Archive
 from retrieval.corpus.briefs import FooterRules

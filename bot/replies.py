@@ -1,5 +1,5 @@
 """What briefbot replies, as records: a line of our own, an answer, a claim check, whole briefs,
-what the archive holds. ``bot.service`` makes them; ``bot.render`` turns them into Telegram HTML
+what the archive holds. ``bot.chat`` makes them; ``bot.render`` turns them into Telegram HTML
 or plain text."""
 
 from __future__ import annotations

@@ -15,10 +15,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 
+from bot.chat import NO_MORE
 from bot.gate import GROUPS
 from bot.render import escape, render_html
 from bot.replies import AnswerReply, CheckReply, Notice, Reply
-from bot.service import NO_MORE
 from bot.services import Context, services
 from bot.splitter import split_html
 from bot.state import more_pages

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram.ext import Application, ContextTypes
 
+from bot.chat import ChatService
 from bot.config import Settings
-from bot.service import ChatService
 from bot.state.access import AccessList, RateLimiter
 from bot.state.followups import Followups
 from bot.state.journal import UpdateJournal

@@ -13,11 +13,11 @@ from typing import Any
 
 import click
 
+from bot.chat import STARTED_AFRESH, ChatService
 from bot.config import DEFAULT_FOLLOWUP_MINUTES
 from bot.help import help_text, split_command, usage
 from bot.render import render_text
 from bot.replies import AnswerReply, Notice
-from bot.service import STARTED_AFRESH, ChatService
 from retrieval.archive import Archive
 from retrieval.text.followup import chain
 

@@ -10,11 +10,11 @@ from telegram import Message, Update
 from telegram.constants import ChatAction
 from telegram.ext import BaseHandler, CommandHandler, filters
 
+from bot.chat import sentence
 from bot.config import Settings
 from bot.help import split_command, usage
 from bot.jobs.digest import DigestService, digest_service
 from bot.sending import send_html, send_plain
-from bot.service import sentence
 from bot.services import Context
 from retrieval.delivery.schedule import local_time_text, parse_time
 from retrieval.errors import RetrievalError

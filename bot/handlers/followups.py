@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
+from bot.chat import STARTED_AFRESH
 from bot.gate import take_question
 from bot.render import escape
 from bot.replies import Notice
 from bot.sending import deliver
-from bot.service import STARTED_AFRESH
 from bot.services import Context, services
 from bot.state.followups import parse_alone_data
 

@@ -16,12 +16,12 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
+from bot.chat import sentence
 from bot.config import Settings
 from bot.handlers import buttons
 from bot.handlers.admin import admin_only
 from bot.help import usage
 from bot.render import escape
-from bot.service import sentence
 from bot.services import Context, services
 from retrieval.answering.answer import removal_line
 from retrieval.errors import RetrievalError

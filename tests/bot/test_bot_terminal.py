@@ -7,9 +7,9 @@ from typing import Any
 
 from click.testing import Result
 
+from bot.chat import ChatService
 from bot.help import COMMANDS
 from bot.replies import Notice
-from bot.service import ChatService
 from bot.terminal import respond
 from retrieval.archive import Archive
 

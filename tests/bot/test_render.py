@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from fake_telegram import parse_html
 
+from bot.chat import ChatService
 from bot.render import (
     escape,
     mark_html,
@@ -16,7 +17,6 @@ from bot.render import (
     render_text,
 )
 from bot.replies import Notice
-from bot.service import ChatService
 from retrieval.answering.answer import Citation, Hit
 from retrieval.archive import Archive
 

@@ -11,9 +11,9 @@ import pytest
 from click.testing import Result
 from sqlite_utils import Database
 
+from bot.chat import ChatService
 from bot.help import help_text
 from bot.replies import Notice
-from bot.service import ChatService
 from bot.state.followups import Asked, Followups
 from bot.state.question_log import QuestionLog
 from bot.terminal import respond
