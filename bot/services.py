@@ -42,8 +42,8 @@ class BotServices:
     """What the handlers and jobs use: settings, the chat service, access, rate limit, question
     log and follow-ups, the database thread and, once started, the digest and source jobs.
 
-    ``clock`` is what the digest and source jobs read the time from (tests set their own with
-    ``bot.jobs.digest.set_clock`` before the bot starts); ``pending_removals`` holds the brief
+    ``clock`` is what the digest and source jobs read the time from (tests set their own
+    before the bot starts); ``pending_removals`` holds the brief
     ids of each /remove waiting for its confirmation button, by the button's token.
     """
 

@@ -2,7 +2,7 @@
 text in private chats and groups, "more", unknown commands and non-text messages.
 
 Thin: parse the update, check the rate limit (``bot.gate``), call the ``ChatService`` on the
-database thread (``BotServices.run``), and reply (``bot.replies``). The access gate has already
+database thread (``BotServices.run``), and reply (``bot.sending``). The access gate has already
 let the update through; buttons and inline mode are ``bot.handlers.buttons``, admin commands
 ``bot.handlers.admin``.
 """
