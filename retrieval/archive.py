@@ -28,15 +28,16 @@ from retrieval.answering.ranking import (
     diversify,
     high_coverage,
     informative,
-    rerank_top,
+    rerank,
     unseen_idf,
 )
 from retrieval.catchup import Indexer, passage_filter
 from retrieval.corpus.briefs import FooterRules
 from retrieval.corpus.ingest import DEFAULT_MAX_BYTES, Ingester, IngestReport
 from retrieval.corpus.store import Store
+from retrieval.search.bm25 import Allowed, BM25Params
 from retrieval.search.cache import cache_dir_for
-from retrieval.search.index import Allowed, BM25Index, BM25Params
+from retrieval.search.index import BM25Index
 from retrieval.text.aliases import Aliases, load_aliases
 from retrieval.text.analyzer import analyze
 from retrieval.text.followup import MAX_CONTEXT_TURNS
@@ -208,7 +209,7 @@ class Archive:
                 tokens[pid] = analyze(row["brief_title"] or "") + analyze(row["text"])
             return [tokens.get(pid, []) for pid in ids]
 
-        positions, final, own = rerank_top(
+        positions, final, own = rerank(
             index,
             terms,
             stats=self._brief_terms(index),

@@ -24,14 +24,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from retrieval.corpus.briefs import MAX_NUMBER
 from retrieval.corpus.store import Store
 from retrieval.errors import IndexCacheError
+from retrieval.search.bm25 import BM25Params, BoolArray, IntArray
 from retrieval.search.cache import load_index, save_index
-from retrieval.search.index import BM25Index, BM25Params, BoolArray
-from retrieval.search.segments import IntArray, Segment, SegmentBuilder
+from retrieval.search.index import BM25Index
+from retrieval.search.segments import Segment, SegmentBuilder
 from retrieval.search.workers import AnalyzerPool
 from retrieval.text.analyzer import ANALYZER_VERSION, analyze
 from retrieval.text.query import Filters
@@ -335,7 +335,7 @@ def passage_filter(index: BM25Index, filters: Filters) -> Callable[[IntArray], B
     since = filters.since.encode("utf-8") if filters.since else None
     until = filters.until.encode("utf-8") if filters.until else None
 
-    def allowed(positions: IntArray) -> npt.NDArray[np.bool_]:
+    def allowed(positions: IntArray) -> BoolArray:
         mask = np.ones(len(positions), dtype=bool)
         if not columns:
             return ~mask

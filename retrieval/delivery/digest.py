@@ -29,6 +29,7 @@ from retrieval.archive import Archive
 from retrieval.corpus.store import Store
 from retrieval.delivery.subscriptions import SubscriptionStore
 from retrieval.errors import InvalidQueryError
+from retrieval.search.bm25 import length_norm, term_score
 from retrieval.search.index import BM25Index
 from retrieval.text.analyzer import analyze, analyze_spans
 from retrieval.text.query import Filters, parse_question
@@ -285,17 +286,14 @@ def topic_section(
         return section
     weights = {t: max(index.term_idf(t), IDF_FLOOR) for t in terms}
     ideal = sum(weights[t] for t in terms)  # a repeated term counts per repetition, as in BM25
-    k1, b = index.params.k1, index.params.b
     scored: list[tuple[float, int, NewPassage]] = []
     for passage in passages:
         if not any(passage.counts[t] for t in weights) or not _matches(filters, passage.row):
             continue
-        avgdl = index.avgdl or passage.length or 1
-        norm = k1 * (1 - b + b * passage.length / avgdl)
+        norm = length_norm(passage.length, index.avgdl or passage.length or 1, index.params)
         score = 0.0
         for t in terms:
-            tf = passage.counts[t]
-            score += weights[t] * tf * (k1 + 1) / (tf + norm)
+            score += term_score(weights[t], passage.counts[t], norm, index.params.k1)
         # The answers' confidence rule too: a topic's passage must be one that a question of the
         # topic's words would answer with "high" confidence (ranking.high_coverage).
         held = {t for t in weights if passage.counts[t]}

@@ -44,7 +44,8 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from retrieval.errors import IndexCacheError
-from retrieval.search.index import BM25Index, BM25Params
+from retrieval.search.bm25 import BM25Params
+from retrieval.search.index import BM25Index
 from retrieval.search.segments import Segment
 
 FORMAT_VERSION = 4
