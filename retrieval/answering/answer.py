@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from retrieval.text.analyzer import analyze, analyze_spans
@@ -140,7 +140,6 @@ class Answer:
     reason: str | None = None
     message: str | None = None
     offset: int = 0
-    total: int = 0
     confidence: str = "none"
     read_as: str | None = None
     """The earlier question this one was read with (a follow-up), or None when read alone."""
@@ -311,7 +310,3 @@ def build_hit(
         url=row.get("brief_url"),
     )
 
-
-def hit_as_dict(hit: Hit) -> dict[str, Any]:
-    """Return every field of ``hit`` as plain data (for logging feedback)."""
-    return asdict(hit)
