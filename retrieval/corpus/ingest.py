@@ -173,6 +173,38 @@ def iter_sources(
             yield p, origin_of(p, p)
 
 
+STDIN = "-"
+"""The path that names standard input."""
+
+
+@dataclass
+class Sources:
+    """What an ingest run will read, found before anything is read.
+
+    Args:
+        files: ``(file, origin)`` pairs: standard input first (``STDIN``, no origin), then every
+            file of the paths that exist (see ``iter_sources``), in order.
+        missing: the paths that do not exist.
+        skipped: files inside folders whose suffix briefbot does not read.
+    """
+
+    files: list[tuple[Path | str, str | None]]
+    missing: list[str | Path]
+    skipped: list[Path]
+
+
+def find_sources(paths: Iterable[str | Path]) -> Sources:
+    """Return the files ``paths`` name (``-`` standard input), the paths that do not exist and
+    the files skipped in folders. Reads only the folders' listings."""
+    paths = list(paths)
+    missing = [p for p in paths if str(p) != STDIN and not Path(p).exists()]
+    present = [p for p in paths if str(p) != STDIN and p not in missing]
+    skipped: list[Path] = []
+    files: list[tuple[Path | str, str | None]] = [(STDIN, None) for p in paths if str(p) == STDIN]
+    files += list(iter_sources(present, skipped))
+    return Sources(files, missing, skipped)
+
+
 def skipped_line(skipped: list[Path]) -> str | None:
     """Return ``N files skipped (unknown suffix: .htm ×3, .md ×1)``, or None if none were."""
     if not skipped:
@@ -365,21 +397,34 @@ class Ingester:
         self.report = IngestReport()
 
     def ingest_paths(
-        self, paths: Iterable[str | Path], *, progress: Callable[[int], None] | None = None
+        self, paths: Iterable[str | Path], *, progress: Callable[[int, int], None] | None = None
     ) -> IngestReport:
-        """Ingest every file under ``paths`` (``-`` reads stdin) and return the report."""
-        for path in paths:
-            if str(path) == "-":
+        """Ingest every file under ``paths`` (``-`` reads stdin) and return the report.
+
+        ``progress(done, total)`` is called after each file.
+        """
+        return self.ingest_sources(find_sources(paths), progress=progress)
+
+    def ingest_sources(
+        self, sources: Sources, *, progress: Callable[[int, int], None] | None = None
+    ) -> IngestReport:
+        """Ingest the files found by ``find_sources`` and return the report, the paths that do
+        not exist rejected first.
+
+        ``progress(done, total)`` is called after each file. A write that fails
+        (``ArchiveWriteError``) stops the run; the files before it are stored and counted.
+        """
+        total = len(sources.files)
+        for done, (file, origin) in enumerate(sources.files, start=1):
+            if file == STDIN:
                 self.ingest_stream(sys.stdin.buffer, "<stdin>")
-                continue
-            p = Path(path)
-            if not p.exists():
-                self.report.rejected.append(Rejection(display_path(p), "no such file or folder"))
-                continue
-            for file, origin in iter_sources([p]):
-                self.ingest_file(file, origin=origin)
-                if progress:
-                    progress(1)
+            else:
+                self.ingest_file(Path(file), origin=origin)
+            if progress:
+                progress(done, total)
+        self.report.rejected[:0] = [
+            Rejection(display_path(path), "no such file or folder") for path in sources.missing
+        ]
         return self.report
 
     def ingest_stream(self, stream: BinaryIO, source: str) -> None:
