@@ -28,19 +28,13 @@ from telegram.ext import Application, ContextTypes
 from bot.digest_render import nothing_new, render_digest_html
 from bot.handlers.commands import BotServices, services
 from bot.render import escape, split_html
+from retrieval.clock import Clock, parse_iso, utc_clock
 from retrieval.corpus.store import Store
 from retrieval.delivery.digest import Digest, DigestLimits, archive_head, chat_digest
 from retrieval.delivery.feeds import FeedPoller
 from retrieval.delivery.inbox import Inbox
 from retrieval.delivery.notices import Notices
-from retrieval.delivery.schedule import (
-    Clock,
-    date_text,
-    local_time_text,
-    parse_iso,
-    utc_clock,
-    zone,
-)
+from retrieval.delivery.schedule import date_text, local_time_text, zone
 from retrieval.delivery.subscriptions import DigestSend, Subscription, SubscriptionStore
 
 logger = logging.getLogger(__name__)

@@ -309,4 +309,3 @@ def build_hit(
         term_spans=matched_spans(text, set(weights)),
         url=row.get("brief_url"),
     )
-

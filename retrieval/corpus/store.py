@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sqlite3
 import stat
@@ -15,6 +14,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from retrieval.clock import utcnow
 from retrieval.corpus.briefs import Brief
 from retrieval.corpus.migrations import migrations
 from retrieval.errors import (
@@ -23,11 +23,6 @@ from retrieval.errors import (
     BriefNotFoundError,
     NotAnArchiveError,
 )
-
-
-def utcnow() -> str:
-    """Return the current UTC time as an ISO 8601 string with microseconds."""
-    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 @dataclass

@@ -26,10 +26,10 @@ from typing import Any
 import feedparser
 import httpx
 
+from retrieval.clock import Clock, iso, utc_clock
 from retrieval.corpus.briefs import Brief, FooterRules, build_brief
 from retrieval.corpus.store import Store
 from retrieval.delivery.notices import Notices
-from retrieval.delivery.schedule import Clock, iso, utc_clock
 from retrieval.errors import BriefFormatError, FeedError
 
 logger = logging.getLogger(__name__)
