@@ -49,6 +49,7 @@ from bot.state.access import AccessList, RateLimiter, Verdict, Who
 from bot.state.followups import Followups, alone_data, asked_from
 from bot.state.journal import UpdateJournal
 from bot.state.question_log import LoggedQuestion, QuestionLog
+from retrieval.text.prose import shorten
 
 logger = logging.getLogger(__name__)
 
@@ -392,13 +393,6 @@ async def with_typing(message: Message, work: Awaitable[T]) -> T:
         except TelegramError as exc:  # only a courtesy: the answer still goes out
             logger.warning("Could not show typing in chat %s: %s", message.chat_id, exc)
     return await task
-
-
-def shorten(text: str, limit: int) -> str:
-    """Return ``text`` cut at a word boundary to at most ``limit`` characters, "…" marking a cut."""
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
 
 
 def _command_args(message: Message, bot_id: int) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from retrieval.text.analyzer import analyze, analyze_spans
+from retrieval.text.prose import shorten
 from retrieval.text.sentences import split_sentences
 
 NOT_FOUND = "Nothing in the archive matches that question."
@@ -180,10 +181,7 @@ def read_with_line(read_as: str | None) -> str | None:
     when it was read alone."""
     if not read_as:
         return None
-    question = " ".join(read_as.split())
-    if len(question) > READ_AS_CHARS:
-        question = question[: READ_AS_CHARS - 1].rsplit(" ", 1)[0] + "…"
-    return READ_WITH.format(question=question)
+    return READ_WITH.format(question=shorten(read_as, READ_AS_CHARS))
 
 
 def empty_answer(question: str, reason: str) -> Answer:

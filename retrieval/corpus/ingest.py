@@ -28,6 +28,7 @@ from retrieval.corpus.briefs import (
 )
 from retrieval.corpus.store import Store, WriteSummary
 from retrieval.errors import BriefFormatError
+from retrieval.text.prose import split_paragraphs
 
 DEFAULT_MAX_BYTES = 50_000_000
 BOM = "\ufeff"
@@ -373,10 +374,7 @@ def jsonl_brief(obj: Any, *, source: str, line: int, notices: list[str] | None =
         raise BriefFormatError(str(exc), source=source, line=line) from exc
     if notices is not None:
         notices.extend(f"{source}, line {line}: {note}" for note in found)
-    paragraphs = [p for p in text.replace("\r\n", "\n").split("\n\n")]
-    if len(paragraphs) == 1 and "\n" in text:
-        paragraphs = text.split("\n")
-    return build_brief(meta, paragraphs, footer=FooterRules(strong=(), weak=()))
+    return build_brief(meta, split_paragraphs(text.strip()), footer=FooterRules(strong=(), weak=()))
 
 
 class Ingester:

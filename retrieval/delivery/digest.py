@@ -35,6 +35,7 @@ from retrieval.errors import InvalidQueryError
 from retrieval.search.bm25 import length_norm, term_score
 from retrieval.search.index import BM25Index
 from retrieval.text.analyzer import analyze, analyze_spans
+from retrieval.text.prose import shorten
 from retrieval.text.query import Filters, parse_question
 from retrieval.text.sentences import split_sentences
 
@@ -113,15 +114,6 @@ class Digest:
 def archive_head(store: Store) -> int:
     """Return the largest brief id so far (0 for an empty archive): a digest's upper bound."""
     return int(store.db.execute("SELECT coalesce(max(id), 0) FROM briefs").fetchone()[0])
-
-
-def shorten(text: str, limit: int) -> str:
-    """Return ``text`` cut at a word boundary to at most ``limit`` characters, marked with ``…``."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:—–- ")
-    return cut + "…"
 
 
 def _ref(row: dict[str, Any]) -> str | None:
