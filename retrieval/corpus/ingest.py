@@ -56,26 +56,13 @@ class Rejection:
 
 
 @dataclass
-class IngestReport:
-    """The summary of one ingest run: counts, rejections and notices (e.g. decodings)."""
+class IngestReport(WriteSummary):
+    """The summary of one ingest run: the writes' counts (``WriteSummary``, merged file by
+    file), files, rejections and notices (e.g. decodings)."""
 
-    added: int = 0
-    updated: int = 0
-    removed: int = 0
-    unchanged: int = 0
     files: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
-    brief_ids: list[int] = field(default_factory=list)
-    waited: float = 0.0
-
-    def add(self, summary: WriteSummary) -> None:
-        """Count what one write did."""
-        self.added += summary.added
-        self.updated += summary.updated
-        self.removed += summary.removed
-        self.unchanged += summary.unchanged
-        self.brief_ids.extend(summary.brief_ids)
 
     def summary(self) -> str:
         """Return ``N added, N updated, N removed, N unchanged, N rejected``."""
@@ -597,6 +584,5 @@ class Ingester:
                 f"{source}: waited {summary.waited:.1f} s for another process writing to the "
                 "archive (another ingest, or the bot); its briefs were stored after that"
             )
-        self.report.waited += summary.waited
-        self.report.add(summary)
+        self.report.merge(summary)
         return summary
