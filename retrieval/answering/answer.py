@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from retrieval.errors import NoAnswer
 from retrieval.text.analyzer import analyze, analyze_spans
 from retrieval.text.prose import shorten
 from retrieval.text.sentences import split_sentences
@@ -138,7 +139,7 @@ class Answer:
     question: str
     hits: list[Hit]
     terms: list[str] = field(default_factory=list)
-    reason: str | None = None
+    reason: NoAnswer | None = None
     message: str | None = None
     offset: int = 0
     confidence: str = "none"
@@ -184,15 +185,17 @@ def read_with_line(read_as: str | None) -> str | None:
     return READ_WITH.format(question=shorten(read_as, READ_AS_CHARS))
 
 
-def empty_answer(question: str, reason: str) -> Answer:
-    """Return an Answer with no hits for ``reason`` (``empty_archive``, ``nothing_to_search``,
-    ``no_match``), carrying the sentence to show the user."""
-    message = {
-        "empty_archive": EMPTY_ARCHIVE,
-        "nothing_to_search": NOTHING_TO_SEARCH,
-        "no_match": NOT_FOUND,
-    }[reason]
-    return Answer(question=question, hits=[], reason=reason, message=message)
+NO_ANSWER = {
+    NoAnswer.EMPTY_ARCHIVE: EMPTY_ARCHIVE,
+    NoAnswer.NOTHING_TO_SEARCH: NOTHING_TO_SEARCH,
+    NoAnswer.NO_MATCH: NOT_FOUND,
+}
+"""The sentence shown to the user for each reason a question gets no passages."""
+
+
+def empty_answer(question: str, reason: NoAnswer) -> Answer:
+    """Return an Answer with no hits for ``reason``, carrying the sentence to show the user."""
+    return Answer(question=question, hits=[], reason=reason, message=NO_ANSWER[reason])
 
 
 # What a question asks for, from its question words, and how a sentence that gives it looks.
