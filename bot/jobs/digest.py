@@ -28,7 +28,7 @@ from telegram.ext import Application, ContextTypes
 from bot.digest_render import nothing_new, render_digest_html
 from bot.handlers.commands import BotServices, services
 from bot.render import escape, split_html
-from retrieval.clock import Clock, parse_iso, utc_clock
+from retrieval.corpus.clock import Clock, parse_iso, utc_clock
 from retrieval.corpus.store import Store
 from retrieval.delivery.digest import Digest, DigestLimits, archive_head, chat_digest
 from retrieval.delivery.feeds import FeedPoller

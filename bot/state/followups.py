@@ -23,7 +23,7 @@ from telegram import Message
 from telegram.constants import ChatType
 
 from bot.state.question_log import QuestionLog
-from retrieval.clock import iso, utc_clock, utcnow
+from retrieval.corpus.clock import iso, utc_clock, utcnow
 from retrieval.text.followup import chain
 
 REPLY_DAYS = 7

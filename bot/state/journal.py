@@ -38,7 +38,7 @@ from telegram import Bot, Chat, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
-from retrieval.clock import iso, utc_clock, utcnow
+from retrieval.corpus.clock import iso, utc_clock, utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from retrieval.clock import utcnow
 from retrieval.corpus.briefs import Brief
+from retrieval.corpus.clock import utcnow
 from retrieval.corpus.migrations import migrations
 from retrieval.errors import (
     ArchiveWriteError,

@@ -25,8 +25,8 @@ from typing import Any
 import feedparser
 import httpx
 
-from retrieval.clock import Clock, iso, utc_clock
 from retrieval.corpus.briefs import Brief, FooterRules, build_brief
+from retrieval.corpus.clock import Clock, iso, utc_clock
 from retrieval.corpus.store import Store
 from retrieval.delivery.notices import Notices
 from retrieval.errors import BriefFormatError, FeedError

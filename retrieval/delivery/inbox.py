@@ -17,8 +17,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from retrieval.clock import Clock, iso, utc_clock
 from retrieval.corpus.briefs import FooterRules
+from retrieval.corpus.clock import Clock, iso, utc_clock
 from retrieval.corpus.ingest import (
     DEFAULT_MAX_BYTES,
     JSONL_SUFFIXES,

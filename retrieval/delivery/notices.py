@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from retrieval.clock import Clock, iso, utc_clock
+from retrieval.corpus.clock import Clock, iso, utc_clock
 from retrieval.corpus.store import Store
 
 

@@ -13,7 +13,7 @@ import zoneinfo
 from functools import cache
 
 # bot/cli.py imports parse_iso and utc_clock from here.
-from retrieval.clock import parse_iso, utc_clock  # noqa: F401
+from retrieval.corpus.clock import parse_iso, utc_clock  # noqa: F401
 from retrieval.errors import InvalidScheduleError
 
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")

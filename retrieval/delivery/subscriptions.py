@@ -23,7 +23,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from retrieval.clock import Clock, iso, parse_iso, utc_clock
+from retrieval.corpus.clock import Clock, iso, parse_iso, utc_clock
 from retrieval.corpus.store import Store
 from retrieval.delivery.schedule import latest_slot, next_slot, parse_time, parse_timezone
 from retrieval.errors import (

@@ -18,8 +18,8 @@ from bot.app import build_application
 from bot.config import load_settings
 from bot.jobs.digest import digest_service, job_name, set_clock
 from retrieval.archive import Archive
-from retrieval.clock import iso
 from retrieval.corpus.briefs import parse_briefs
+from retrieval.corpus.clock import iso
 
 ALICE, BOB = 1001, 1002
 T0 = dt.datetime(2024, 3, 1, 7, 59, tzinfo=dt.UTC)
