@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from retrieval.answering.answer import Answer, build_hit, empty_answer
+from retrieval.answering.filters import passage_filter
 from retrieval.answering.ranking import (
     ALIAS_WEIGHT,
     COVERAGE_DEPTH,
@@ -31,7 +32,7 @@ from retrieval.answering.ranking import (
     rerank,
     unseen_idf,
 )
-from retrieval.catchup import Indexer, passage_filter
+from retrieval.catchup import Indexer
 from retrieval.corpus.briefs import FooterRules
 from retrieval.corpus.ingest import DEFAULT_MAX_BYTES, Ingester, IngestReport
 from retrieval.corpus.store import Store

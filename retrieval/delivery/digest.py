@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 
 from retrieval.answering.answer import Citation, Hit, build_hit
+from retrieval.answering.filters import passage_filter
 from retrieval.answering.ranking import coverage, high_coverage
 from retrieval.archive import Archive
-from retrieval.catchup import passage_filter
 from retrieval.corpus.store import Store
 from retrieval.delivery.subscriptions import SubscriptionStore
 from retrieval.errors import InvalidQueryError
@@ -232,7 +232,7 @@ def new_passages(store: Store, brief_ids: list[int]) -> list[NewPassage]:
 
 def _admitted(index: BM25Index, filters: Filters, passages: list[NewPassage]) -> list[bool]:
     """Return whether each passage passes a topic's filters, read from the index's columns as a
-    question's filters are (``catchup.passage_filter``); a passage the index no longer holds
+    question's filters are (``answering.filters``); a passage the index no longer holds
     (its brief changed since) passes none."""
     if filters.is_empty():
         return [True] * len(passages)
