@@ -5,6 +5,7 @@ Nothing here writes text of its own about the archive: every quote is a span of 
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -244,7 +245,12 @@ def _gives(sentence: str, kind: str, asked: set[str]) -> bool:
 
 
 def best_sentences(
-    text: str, weights: dict[str, float], *, question: str = "", max_sentences: int = 2
+    text: str,
+    weights: dict[str, float],
+    *,
+    question: str = "",
+    max_sentences: int = 2,
+    tokens: list[tuple[str, int, int]] | None = None,
 ) -> list[tuple[int, int]]:
     """Return the spans of the sentence(s) of ``text`` that best answer the question.
 
@@ -253,6 +259,9 @@ def best_sentences(
     for "how many", a name for "who"/"where"; see ``answer_kind``). The best one is always taken;
     a neighbour joins it when it holds a question term the best one lacks and scores at least half
     as much.
+
+    ``tokens`` may give ``analyze_spans(text)``, already worked out: a sentence's terms are then
+    read from it (see ``_sentence_terms``), not analysed again.
     """
     spans = split_sentences(text)
     if not spans:
@@ -260,9 +269,11 @@ def best_sentences(
     kind = answer_kind(question) if question else None
     asked = {w.casefold() for w in re.findall(r"\w+", question)}
     bonus = 2.0 * sum(weights.values()) / len(weights) if weights else 0.0
+    if tokens is None:
+        tokens = analyze_spans(text)
     scored = []
-    for s, e in spans:
-        terms = {t for t in analyze(text[s:e]) if t in weights}
+    for (s, e), held in zip(spans, _sentence_terms(text, spans, tokens), strict=True):
+        terms = {t for t in held if t in weights}
         score = sum(weights[t] for t in terms)
         if kind and score > 0 and _gives(text[s:e], kind, asked):
             score += bonus
@@ -281,9 +292,37 @@ def best_sentences(
     return [(spans[min(chosen)][0], spans[max(chosen)][1])]
 
 
-def matched_spans(text: str, terms: set[str]) -> list[tuple[int, int]]:
-    """Return the offsets of every word of ``text`` whose search term is in ``terms``."""
-    return [(s, e) for t, s, e in analyze_spans(text) if t in terms]
+def _sentence_terms(
+    text: str, spans: list[tuple[int, int]], tokens: list[tuple[str, int, int]]
+) -> list[list[str]]:
+    """Return the search terms of each sentence ``text[s:e]``, as ``analyze`` gives them.
+
+    A sentence whose edges are the text's edges or whitespace has exactly the whole text's tokens
+    that lie inside it: no token holds whitespace, and the regex's word boundary before a token
+    sees the same non-word character either way. Any other sentence is analysed on its own.
+    """
+    out: list[list[str]] = []
+    starts = [start for _, start, _ in tokens]
+    n = len(tokens)
+    for s, e in spans:
+        if (s == 0 or text[s - 1].isspace()) and (e == len(text) or text[e].isspace()):
+            at = bisect.bisect_left(starts, s)  # sentences may overlap: no running pointer
+            held = []
+            while at < n and tokens[at][2] <= e:
+                held.append(tokens[at][0])
+                at += 1
+            out.append(held)
+        else:
+            out.append(analyze(text[s:e]))
+    return out
+
+
+def matched_spans(
+    text: str, terms: set[str], tokens: list[tuple[str, int, int]] | None = None
+) -> list[tuple[int, int]]:
+    """Return the offsets of every word of ``text`` whose search term is in ``terms``
+    (``tokens``: ``analyze_spans(text)`` if already worked out)."""
+    return [(s, e) for t, s, e in (analyze_spans(text) if tokens is None else tokens) if t in terms]
 
 
 def build_hit(
@@ -294,7 +333,8 @@ def build_hit(
     ``question`` (optional) lets the quote prefer the sentence that gives what it asks for.
     """
     text = row["text"]
-    spans = best_sentences(text, weights, question=question)
+    tokens = analyze_spans(text)
+    spans = best_sentences(text, weights, question=question, tokens=tokens)
     quote = " … ".join(text[s:e] for s, e in spans) if spans else text
     citation = Citation.from_row(row, "brief_")
     return Hit(
@@ -307,6 +347,6 @@ def build_hit(
         text=text,
         quote=quote,
         quote_spans=spans,
-        term_spans=matched_spans(text, set(weights)),
+        term_spans=matched_spans(text, set(weights), tokens),
         url=row.get("brief_url"),
     )

@@ -1,0 +1,51 @@
+"""Quotes read each sentence's terms from the passage's tokens: the same terms as analysing the
+sentence on its own, on random texts with every awkward edge (citations, ``US$``, numbers at a
+full stop, curly quotes, non-ASCII letters, no space after a bracket)."""
+
+from __future__ import annotations
+
+import random
+
+from retrieval.answering.answer import _sentence_terms, best_sentences, build_hit
+from retrieval.text.analyzer import analyze, analyze_spans
+from retrieval.text.sentences import split_sentences
+
+PIECES = [
+    "Oil", "prices", "rose", "the", "Gazprom", "US$", "$", "4.5", "1,000", "El’tsin", "Wałęsa",
+    "U.S.", "Gen.", "Jan.", "(Interfax, May 21)", "(Itar-Tass)", "“Quote”", "Chechen", "é", "ﬁne",
+    "5US$", "A.", "Putin's", "1998.", "x", "—", "\u00a0", "!", "?", "...", ".", ")", "(", "'",
+]  # fmt: skip
+GLUE = [" ", " ", " ", "", ". ", ".", "\n", ") ", "!", "? ", "\u00a0"]
+
+
+def random_text(rng: random.Random) -> str:
+    """Return a random brief-like text with sentence edges in every kind of place."""
+    return "".join(rng.choice(PIECES) + rng.choice(GLUE) for _ in range(rng.randint(1, 40)))
+
+
+def test_sentence_terms_equal_analysing_each_sentence() -> None:
+    rng = random.Random(11)
+    for _ in range(3000):
+        text = random_text(rng)
+        spans = split_sentences(text)
+        got = _sentence_terms(text, spans, analyze_spans(text))
+        assert got == [analyze(text[s:e]) for s, e in spans], text
+
+
+def test_best_sentences_and_hit_same_with_tokens_given_or_not() -> None:
+    rng = random.Random(12)
+    for _ in range(500):
+        text = random_text(rng)
+        terms = analyze(text)
+        weights = {t: rng.uniform(0.1, 3.0) for t in rng.sample(terms, min(len(terms), 4))}
+        question = rng.choice(["When did oil rise?", "Who is Gen. Putin?", "How many?", ""])
+        alone = best_sentences(text, weights, question=question)
+        given = best_sentences(text, weights, question=question, tokens=analyze_spans(text))
+        assert alone == given, text
+        row = {
+            "id": 1, "brief_id": 2, "text": text, "brief_doc_id": None, "brief_publication": "M",
+            "brief_volume": 1, "brief_issue": 2, "brief_date": None, "brief_title": None,
+        }  # fmt: skip
+        hit = build_hit(1, 1.0, row, weights, question=question)
+        assert hit.quote_spans == alone
+        assert hit.term_spans == [(s, e) for t, s, e in analyze_spans(text) if t in weights]
