@@ -76,6 +76,9 @@ class Ranking:
     weights: dict[str, float] = field(default_factory=dict)
     confidence: str = "none"
     coverage: float = 0.0
+    rows: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
+    """Stored rows of passages already read while ranking (feedback, confidence), by id: ``ask``
+    quotes from them rather than reading them again."""
 
 
 class Archive:
@@ -203,10 +206,13 @@ class Archive:
         if not known and not extra:
             return Ranking(terms, known, [], NoAnswer.NO_MATCH)
         tokens: dict[int, list[str]] = {}
+        fetched: dict[int, dict[str, Any]] = {}
 
         def tokens_of(ids: list[int]) -> list[list[str]]:
             missing = [pid for pid in ids if pid not in tokens]
-            for pid, row in self.store.passages_by_id(missing).items():
+            rows = self.store.passages_by_id(missing)
+            fetched.update(rows)
+            for pid, row in rows.items():
                 # A passage is about its brief's title too (feedback terms, coverage).
                 tokens[pid] = analyze(row["brief_title"] or "") + analyze(row["text"])
             return [tokens.get(pid, []) for pid in ids]
@@ -250,7 +256,7 @@ class Archive:
         for t, w in context.items():
             if index.vocab.get(t) is not None:
                 weights.setdefault(t, max(index.term_idf(t), 0.01) * w)
-        return Ranking(terms, known, ranked, None, weights, confidence, best)
+        return Ranking(terms, known, ranked, None, weights, confidence, best, fetched)
 
     def _brief_terms(self, index: BM25Index) -> BriefTerms:
         """Return the brief-level statistics for reranking over ``index`` (cached per index)."""
@@ -315,7 +321,10 @@ class Archive:
             answer.terms = ranking.known
             answer.read_as = read_as
             return answer
-        rows = self.store.passages_by_id([pid for pid, _ in ranking.passages])
+        rows = {pid: ranking.rows[pid] for pid, _ in ranking.passages if pid in ranking.rows}
+        rows.update(
+            self.store.passages_by_id([pid for pid, _ in ranking.passages if pid not in rows])
+        )
         hits = [
             build_hit(offset + n, score, rows[pid], ranking.weights, question=question)
             for n, (pid, score) in enumerate(ranking.passages, start=1)

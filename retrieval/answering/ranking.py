@@ -26,9 +26,10 @@ Hits keep their passage's rank-bm25 score for the question's own words.
 
 from __future__ import annotations
 
+import heapq
 import math
 import threading
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -184,14 +185,16 @@ def feedback_weights(
     if not passages:
         return dict(weights)
     best = max(scores)
-    mass: defaultdict[str, float] = defaultdict(float)
+    mass: dict[str, float] = {}
+    get = mass.get
     for tokens, score in zip(passages, scores, strict=True):
         if not tokens:
             continue
         share = math.exp(score - best) / len(tokens)
         for term, count in Counter(tokens).items():
-            mass[term] += share * count
-    chosen = sorted(mass.items(), key=lambda kv: (-kv[1], kv[0]))[:FEEDBACK_TERMS]
+            mass[term] = get(term, 0.0) + share * count
+    # The FEEDBACK_TERMS heaviest, ties by term: nsmallest is sorted(...)[:n] without sorting all.
+    chosen = heapq.nsmallest(FEEDBACK_TERMS, mass.items(), key=lambda kv: (-kv[1], kv[0]))
     total = sum(v for _, v in chosen)
     if total <= 0:
         return dict(weights)
@@ -250,15 +253,14 @@ class TfTable:
                 offsets, all_docs, all_tfs = seg.title_offsets, seg.title_docs, seg.title_tfs
             else:
                 offsets, all_docs, all_tfs = seg.offsets, seg.docs, seg.tfs
-            start, end = int(offsets[tid]), int(offsets[tid + 1])
+            start, end = offsets[tid : tid + 2].tolist()
             if start == end:
                 continue
-            docs = all_docs[start:end]
-            at = docs.searchsorted(keys)
-            at[at == end - start] = end - start - 1
-            found = docs[at] == keys
-            if found.any():
-                out[lo:hi][found] = all_tfs[start:end][at[found]]
+            at = all_docs[start:end].searchsorted(keys)
+            np.minimum(at, end - start - 1, out=at)
+            at += start
+            # Where the posting found is not the position's, the term is not there: 0.
+            out[lo:hi] = np.where(all_docs[at] == keys, all_tfs[at], 0)
         return out
 
 
@@ -288,6 +290,38 @@ class BriefTerms:
         # The idf floor of a term held by more than half the briefs: the passage index's mean
         # idf (a pass over the vocabulary, so once per index, not per question).
         self.floor = idf_floor(index.idf[index.df > 0], index.params.epsilon)
+        self._title_terms: tuple[IntArray, IntArray, AnyArray] | None = None
+
+    def title_terms(self) -> tuple[IntArray, IntArray, AnyArray]:
+        """Return every title posting of the index ordered by position: the positions (a title
+        is filed under its brief's first passage), the term numbers and the counts.
+
+        Worked out once per index (a sort of the title postings, a few per brief), so that the
+        titles of a question's candidate briefs are read with a few array operations instead of
+        a lookup per term.
+        """
+        if self._title_terms is None:
+            positions: list[AnyArray] = []
+            tids: list[IntArray] = []
+            counts: list[AnyArray] = []
+            for seg in self.index.segments:
+                if not len(seg.title_docs):
+                    continue
+                positions.append(seg.title_docs)
+                tids.append(np.repeat(np.arange(seg.n_terms), np.diff(seg.title_offsets)))
+                counts.append(seg.title_tfs)
+            if positions:
+                where = np.concatenate(positions).astype(np.int64)
+                order = np.argsort(where, kind="stable")
+                self._title_terms = (
+                    where[order],
+                    np.concatenate(tids)[order],
+                    np.concatenate(counts)[order],
+                )
+            else:
+                empty = np.zeros(0, dtype=np.int64)
+                self._title_terms = (empty, empty, empty)
+        return self._title_terms
 
     def df(self, term: str) -> int:
         """Return how many briefs hold ``term`` in a live passage or in their title."""
@@ -371,6 +405,32 @@ class BriefTerms:
             sums[..., empty] = 0.0
         return sums
 
+    def _add_titles(
+        self, tf: FloatArray, terms: list[str], where: IntArray, brief_at: IntArray
+    ) -> None:
+        """Add to ``tf`` (a row per term, a column per brief) how often each term is in the
+        titles filed at positions ``where``, those of briefs (columns) ``brief_at``."""
+        title_pos, title_tid, title_tf = self.title_terms()
+        lo = np.searchsorted(title_pos, where, side="left")
+        sizes = np.searchsorted(title_pos, where, side="right") - lo
+        total = int(sizes.sum())
+        if not total:
+            return
+        runs = np.zeros(len(sizes), dtype=np.int64)
+        np.cumsum(sizes[:-1], out=runs[1:])
+        at = np.arange(total, dtype=np.int64) + np.repeat(lo - runs, sizes)
+        owner = np.repeat(brief_at, sizes)
+        tids = title_tid[at]
+        vocab = self.index.vocab
+        wanted = np.asarray([vocab.get(t, -1) for t in terms], dtype=np.int64)
+        sorter = np.argsort(wanted, kind="stable")
+        ranked = wanted[sorter]
+        slot = np.minimum(np.searchsorted(ranked, tids), len(ranked) - 1)
+        hit = ranked[slot] == tids
+        if hit.any():
+            # Counts are whole numbers: adding them in any order gives the same floats.
+            np.add.at(tf, (sorter[slot[hit]], owner[hit]), title_tf[at[hit]].astype(np.float64))
+
     def scores(
         self,
         weights: dict[str, float],
@@ -403,14 +463,9 @@ class BriefTerms:
             # A title is filed under its brief's first passage: look it up where titles are.
             titled = np.flatnonzero(index.title_len[members] > 0)
             if len(titled):
-                where = members[titled]
-                ascending = np.argsort(where, kind="stable")
-                brief_at = (np.searchsorted(runs, titled, side="right") - 1)[ascending]
-                title_table = TfTable(index, where[ascending])
-                for row, term in enumerate(terms):
-                    counts = title_table.title_row(term)
-                    if counts.any():
-                        np.add.at(tf[row], brief_at, counts)
+                self._add_titles(
+                    tf, terms, members[titled], np.searchsorted(runs, titled, "right") - 1
+                )
         else:
             order = np.argsort(chosen, kind="stable")
             keys = chosen[order]
