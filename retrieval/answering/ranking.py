@@ -518,20 +518,20 @@ def rerank(
         dict(aliases) if isinstance(aliases, Mapping) else dict.fromkeys(aliases, ALIAS_WEIGHT)
     )
     aliases = list(alias_weight)
-    top = index.top(terms, depth, allowed=allowed) if terms else []
-    ids = [pid for pid, _ in top]
-    own_by_id = dict(top)
+    positions = np.zeros(0, dtype=np.int64)
+    own = np.zeros(0, dtype=np.float64)
+    if terms:
+        positions, own = index.top_positions(terms, depth, allowed=allowed)
     if aliases:
-        for pid, _ in index.top(list(aliases), depth, allowed=allowed):
-            if pid not in own_by_id:
-                ids.append(pid)
-                own_by_id[pid] = 0.0
-    if not ids:
+        # The passages best for the aliases alone join after them, in that order.
+        more, _ = index.top_positions(list(aliases), depth, allowed=allowed)
+        more = more[~np.isin(more, positions)]
+        positions = np.concatenate([positions, more])
+        own = np.concatenate([own, np.zeros(len(more), dtype=np.float64)])
+    if not len(positions):
         empty = np.zeros(0, dtype=np.int64)
         return empty, np.zeros(0), np.zeros(0)
-    id_arr = np.asarray(ids, dtype=np.int64)
-    own = np.asarray([own_by_id[pid] for pid in ids], dtype=np.float64)
-    positions = np.searchsorted(index.ids, id_arr)
+    id_arr = index.ids[positions]
     order = np.argsort(positions, kind="stable")
     sorted_pos = positions[order]
     owners = stats.briefs.brief_of[positions]
@@ -560,17 +560,17 @@ def rerank(
 
     first = own
     if aliases:
-        extra = np.empty(len(ids), dtype=np.float64)
+        extra = np.empty(len(positions), dtype=np.float64)
         extra[order] = weighted_sum(alias_weight)
         first = own + extra
     lead = np.lexsort((positions, -first))[:FEEDBACK_PASSAGES]
-    fb_ids = [int(id_arr[i]) for i in lead]
+    fb_ids = id_arr[lead].tolist()
     weights = feedback_weights(terms, tokens_of(fb_ids), first[lead].tolist())
     for term in set(terms) & FRAMING:
         weights[term] *= FRAMING_WEIGHT
     for term, weight in alias_weight.items():
         weights[term] = weights.get(term, 0.0) + weight * FEEDBACK_ORIGINAL
-    final = np.empty(len(ids), dtype=np.float64)
+    final = np.empty(len(positions), dtype=np.float64)
     final[order] = weighted_sum(weights)
     final += BRIEF_WEIGHT * stats.scores(weights, chosen, table, spans)[back]
     ranked = np.lexsort((positions, -final))

@@ -417,11 +417,27 @@ class BM25Index:
         a filter costs as much as the candidates, not the archive. Statistics still cover the
         whole archive.
         """
+        positions, scores = self.top_positions(query, k, allowed=allowed, offset=offset)
+        return list(zip(self.ids[positions].tolist(), scores.tolist(), strict=True))
+
+    def top_positions(
+        self,
+        query: Sequence[str],
+        k: int,
+        *,
+        allowed: Allowed | None = None,
+        offset: int = 0,
+    ) -> tuple[IntArray, FloatArray]:
+        """Return ``top`` as arrays: the positions of the passages, best first, and their scores.
+
+        Raises:
+            EmptyArchiveError: if the archive holds no passage.
+        """
         if self.size == 0:
             raise EmptyArchiveError("the archive is empty — run briefbot ingest")
         want = offset + k
         if k <= 0 or want <= 0:
-            return []
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
         tids = [tid for tid in map(self._tid, query) if tid is not None]
         pruned = pruned_candidates(self, tids, want, allowed)
         positions, scores = pruned if pruned is not None else self._scored(query, ordered=False)
@@ -434,7 +450,7 @@ class BM25Index:
             best = scores >= cut
             positions, scores = positions[best], scores[best]
         order = np.lexsort((positions, -scores))[offset:want]
-        return [(int(self.ids[positions[i]]), float(scores[i])) for i in order]
+        return positions[order].astype(np.int64, copy=False), scores[order]
 
     def describe(self) -> dict[str, Any]:
         """Return the index's size: passages, terms, postings, segments, average length."""
