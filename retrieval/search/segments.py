@@ -21,6 +21,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -138,21 +139,32 @@ class SegmentBuilder:
         Ids must come in ascending order.
         """
         counts = Counter(tokens)
-        setdefault = self.vocab.setdefault
-        vocab = self.vocab
-        # setdefault(term, len(vocab)) numbers a new term with the next free number; the order of
-        # first appearance is rank-bm25's own order of terms (it matters only for rounding).
-        self._terms.extend([setdefault(t, len(vocab)) for t in counts])
+        self._terms.extend(self._numbers(counts))
         self._tfs.extend(counts.values())
         self._unique.append(len(counts))
         self._lengths.append(len(tokens))
         if title:
             title_counts = Counter(title)
-            self._title_terms.extend([setdefault(t, len(vocab)) for t in title_counts])
+            self._title_terms.extend(self._numbers(title_counts))
             self._title_tfs.extend(title_counts.values())
             self._title_docs.extend([self.first + len(self._ids)] * len(title_counts))
         self._title_len.append(len(title) if title else 0)
         self._ids.append(passage_id)
+
+    def _numbers(self, terms: Counter[str]) -> list[int]:
+        """Return the number of each distinct term, numbering new ones as they come.
+
+        A new term takes the next free number, in order of first appearance: rank-bm25's own
+        order of terms (it matters only for rounding). Known terms are looked up in one C-level
+        pass; new ones (rare once the vocabulary has grown) are numbered in order after it.
+        """
+        vocab = self.vocab
+        numbers: list[Any] = list(map(vocab.get, terms))
+        if None in numbers:
+            for i, (term, number) in enumerate(zip(terms, numbers, strict=True)):
+                if number is None:
+                    numbers[i] = vocab.setdefault(term, len(vocab))
+        return numbers
 
     def build(self, columns: dict[str, AnyArray] | None = None) -> Segment:
         """Return the segment of every passage added so far."""

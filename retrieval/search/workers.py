@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 
 from retrieval.errors import RetrievalError
-from retrieval.text.analyzer import analyze
+from retrieval.text.analyzer import analyze, keep_terms
 
 
 class AnalyzerPool:
@@ -105,8 +105,14 @@ def analyze_joined(texts: list[str]) -> list[str]:
     return [" ".join(analyze(text)) for text in texts]
 
 
+WORKER_TERMS = 2_000_000
+"""A worker tokenizes a whole archive and then ends: it keeps the terms of this many distinct
+raw tokens (a bot keeps the analyzer's default)."""
+
+
 def serve() -> None:
     """Answer batches on stdin until it closes (the worker's loop)."""
+    keep_terms(WORKER_TERMS)
     for line in sys.stdin:
         sys.stdout.write(json.dumps(analyze_joined(json.loads(line))) + "\n")
         sys.stdout.flush()

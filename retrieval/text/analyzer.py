@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
 from functools import lru_cache
+from itertools import repeat
 
 import Stemmer
 
@@ -129,6 +129,15 @@ def fold_name(stem: str) -> str:
     """Return ``stem`` with transliteration variants of Russian letters folded to one spelling."""
     if len(stem) < _FOLD_MIN or _ROMAN_RE.fullmatch(stem):
         return stem
+    # No rule fires without one of these (and a rule that does not fire leaves the stem as it
+    # is for the next): most stems skip the six substitutions.
+    if (
+        "y" not in stem
+        and "dzh" not in stem
+        and not stem.startswith(("ia", "iu"))
+        and not stem.endswith("ii")
+    ):
+        return stem
     for pattern, repl in _FOLDS:
         stem = pattern.sub(repl, stem)
     return stem
@@ -194,6 +203,13 @@ _TEXTS: dict[str, tuple[str, ...]] = {}
 _TEXTS_MAX = 4096
 
 
+def keep_terms(limit: int) -> None:
+    """Keep the terms of up to ``limit`` distinct raw tokens (200,000 unless set): a process
+    that tokenizes a whole archive (an index build's worker) keeps more, a bot keeps its memory."""
+    global _TERMS_MAX
+    _TERMS_MAX = limit
+
+
 def _term_of(raw: str) -> str | None:
     """Return the index term of one raw token as ``_TOKEN_RE`` matched it (None: a stopword)."""
     try:
@@ -209,21 +225,6 @@ def _term_of(raw: str) -> str | None:
     return term
 
 
-def _iter_tokens(text: str) -> Iterator[tuple[str, int, int]]:
-    # Translation is one-to-one per character, so offsets in the translated text are offsets in
-    # the original. NFKC can change lengths (ligatures, full-width forms); those are rare in briefs
-    # and handled by normalising each match's text separately.
-    folded = text.translate(_TRANSLATE)
-    get = _TERMS.get
-    for match in (_ASCII_RE if folded.isascii() else _TOKEN_RE).finditer(folded):
-        raw = match.group()
-        term = get(raw, _MISSING)
-        if term is _MISSING:
-            term = _term_of(raw)
-        if term is not None:
-            yield term, match.start(), match.end()
-
-
 def analyze(text: str) -> list[str]:
     """Return the search tokens of ``text``: normalised, case-folded, stopwords out, stemmed.
 
@@ -233,14 +234,19 @@ def analyze(text: str) -> list[str]:
     if cached is not None:
         return list(cached)
     folded = text.translate(_TRANSLATE)
-    get = _TERMS.get
-    out = []
-    for raw in (_ASCII_RE if folded.isascii() else _FLAT_RE).findall(folded):
-        term = get(raw, _MISSING)
-        if term is _MISSING:
-            term = _term_of(raw)
-        if term is not None:
-            out.append(term)
+    raws = (_ASCII_RE if folded.isascii() else _FLAT_RE).findall(folded)
+    # Every raw token looked up in one C-level pass; the few not seen before are worked out.
+    terms = list(map(_TERMS.get, raws, repeat(_MISSING, len(raws))))
+    if _MISSING in terms:
+        find = terms.index
+        at = find(_MISSING)
+        while True:
+            terms[at] = _term_of(raws[at])
+            try:
+                at = find(_MISSING, at + 1)
+            except ValueError:
+                break
+    out = [term for term in terms if term is not None]
     if len(_TEXTS) >= _TEXTS_MAX:
         _TEXTS.clear()
     _TEXTS[text] = tuple(out)
@@ -249,4 +255,18 @@ def analyze(text: str) -> list[str]:
 
 def analyze_spans(text: str) -> list[tuple[str, int, int]]:
     """Return ``(term, start, end)`` for every search token of ``text``, offsets into ``text``."""
-    return list(_iter_tokens(text))
+    # Translation is one-to-one per character, so offsets in the translated text are offsets in
+    # the original. NFKC can change lengths (ligatures, full-width forms); those are rare in briefs
+    # and handled by normalising each match's text separately.
+    folded = text.translate(_TRANSLATE)
+    get = _TERMS.get
+    out = []
+    for match in (_ASCII_RE if folded.isascii() else _TOKEN_RE).finditer(folded):
+        raw = match.group()
+        term = get(raw, _MISSING)
+        if term is _MISSING:
+            term = _term_of(raw)
+        if term is not None:
+            start, end = match.span()
+            out.append((term, start, end))
+    return out
