@@ -54,6 +54,7 @@ from bot.ordering import ChatOrder
 from bot.service import COMMANDS, Conversation
 from bot.state.access import AccessList, RateLimiter
 from bot.state.journal import JournalBot, JournalQueue, UpdateJournal
+from bot.state.migrations import upgrade as upgrade_bot_state
 from bot.state.question_log import QuestionLog
 from retrieval.archive import Archive
 
@@ -169,7 +170,8 @@ def build_application(settings: Settings, archive: Archive) -> App:
 
     Args:
         settings: the checked settings (token, API URL, access lists, limits).
-        archive: the archive to answer from; the caller keeps ownership and closes it.
+        archive: the archive to answer from; the caller keeps ownership and closes it. The
+            bot's own tables are created in its database if missing (``bot/state/migrations.py``).
     """
     protect_secret(settings.token)
     # httpx logs every request URL, and every URL holds the token; APScheduler logs every run of
@@ -182,6 +184,7 @@ def build_application(settings: Settings, archive: Archive) -> App:
         # A reply whose question was deleted meanwhile is still sent, just not as a reply.
         allow_sending_without_reply=True,
     )
+    upgrade_bot_state(archive.store)  # the bot's own tables (question log, access list, journal)
     db = archive.store.db
     journal = UpdateJournal(archive.store.path, db)
     # The builder cannot make a bot of our own class, so the bot gets what the builder would give
