@@ -89,6 +89,19 @@ def filter_options(f: Any) -> Any:
     return f
 
 
+def top_option(most: int) -> Any:
+    """Return the --top option (1 to ``most``), read from BRIEFBOT_TOP as the bot reads it."""
+    return click.option(
+        "--top",
+        "-n",
+        type=click.IntRange(1, most),
+        default=DEFAULT_TOP,
+        envvar="BRIEFBOT_TOP",
+        show_default=True,
+        help="Passages per answer (env BRIEFBOT_TOP, as the bot).",
+    )
+
+
 def make_filters(
     publication: str | None,
     volume: int | None,
@@ -270,15 +283,7 @@ def _update_index(archive: Archive, *, quiet: bool, bar: bool) -> None:
 
 @cli.command()
 @click.argument("question", required=False)
-@click.option(
-    "--top",
-    "-n",
-    type=click.IntRange(1, 100),
-    default=DEFAULT_TOP,
-    envvar="BRIEFBOT_TOP",
-    show_default=True,
-    help="Passages per answer (env BRIEFBOT_TOP, as the bot).",
-)
+@top_option(100)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.option(
     "--queries",
@@ -381,15 +386,7 @@ def _answer_json(
 
 @cli.command()
 @click.argument("claim")
-@click.option(
-    "--top",
-    "-n",
-    type=click.IntRange(1, 10),
-    default=DEFAULT_TOP,
-    envvar="BRIEFBOT_TOP",
-    show_default=True,
-    help="Passages per answer (env BRIEFBOT_TOP, as the bot).",
-)
+@top_option(MAX_TOP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_context
 def check(ctx: click.Context, claim: str, top: int, as_json: bool) -> None:
@@ -499,15 +496,7 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option(
-    "--top",
-    "-n",
-    type=click.IntRange(1, MAX_TOP),
-    default=DEFAULT_TOP,
-    envvar="BRIEFBOT_TOP",
-    show_default=True,
-    help="Passages per answer (env BRIEFBOT_TOP, as the bot).",
-)
+@top_option(MAX_TOP)
 @click.option(
     "--followup-minutes",
     type=click.IntRange(0, MAX_FOLLOWUP_MINUTES),
@@ -544,6 +533,8 @@ BOT_OPTIONS: list[tuple[str, str, str]] = [
     ("--feeds", "BRIEFBOT_FEEDS", "RSS/Atom feed URLs to poll for new briefs."),
     ("--feeds-interval", "BRIEFBOT_FEEDS_INTERVAL", "Seconds between feed polls [1800]."),
     ("--upload-max-mb", "BRIEFBOT_UPLOAD_MAX_MB", "Largest file an admin may upload [20]."),
+    ("--listen", "BRIEFBOT_WEBHOOK_LISTEN", "With --webhook: the local address [127.0.0.1]."),
+    ("--secret-token", "BRIEFBOT_WEBHOOK_SECRET", "With --webhook: the update secret [random]."),
 ]
 """The bot's settings as (option, environment variable, help); the option's value is the
 ``Settings`` field of the same name (``--tz``: ``timezone``)."""
@@ -553,20 +544,10 @@ def bot_options(f: Any) -> Any:
     """Add the Telegram bot's settings to a command: the webhook options, BOT_OPTIONS and the
     token (hidden: it belongs in the environment, not in the process list)."""
     f = click.option(
-        "--secret-token",
-        envvar="BRIEFBOT_WEBHOOK_SECRET",
-        help="With --webhook: the secret Telegram sends with each update [default: random].",
-    )(f)
-    f = click.option(
         "--port",
         type=click.IntRange(1, 65535),
         envvar="BRIEFBOT_WEBHOOK_PORT",
         help="With --webhook: the local port to listen on [default: 8443].",
-    )(f)
-    f = click.option(
-        "--listen",
-        envvar="BRIEFBOT_WEBHOOK_LISTEN",
-        help="With --webhook: the local address to listen on [default: 127.0.0.1].",
     )(f)
     f = click.option(
         "--webhook",
