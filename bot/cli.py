@@ -518,25 +518,50 @@ def chat(ctx: click.Context, top: int, followup_minutes: int) -> None:
 # The bot's settings: each option reads its environment variable (the only place one is read);
 # load_settings checks the values and names the variable in its messages. Plain strings here, so
 # that a bad value gets that message rather than click's.
-BOT_OPTIONS: list[tuple[str, str, str]] = [
-    ("--api-url", "BRIEFBOT_API_URL", "Bot API server [default: https://api.telegram.org]."),
-    ("--allowed", "BRIEFBOT_ALLOWED", "User ids, chat ids and @usernames allowed [default: all]."),
-    ("--admins", "BRIEFBOT_ADMINS", "User ids allowed to /allow, /deny, /stats, /remove."),
-    ("--inline", "BRIEFBOT_INLINE", "on: allowed users may share passages inline [default: on]."),
-    ("--rate-limit", "BRIEFBOT_RATE_LIMIT", "Questions per user per minute [default: 20]."),
-    ("--top", "BRIEFBOT_TOP", "Passages per answer, 1-10 [default: 3]."),
-    ("--followup-minutes", "BRIEFBOT_FOLLOWUP_MINUTES", "Follow-up window; 0: replies only."),
-    ("--tz", "BRIEFBOT_TZ", "Time zone of /digest HH:MM without one [default: UTC]."),
-    ("--digest-empty", "BRIEFBOT_DIGEST_EMPTY", "skip or notify on a day with nothing new."),
-    ("--inbox", "BRIEFBOT_INBOX", "Folder to ingest new or changed files from."),
-    ("--inbox-interval", "BRIEFBOT_INBOX_INTERVAL", "Seconds between inbox scans [180]."),
-    ("--feeds", "BRIEFBOT_FEEDS", "RSS/Atom feed URLs to poll for new briefs."),
-    ("--feeds-interval", "BRIEFBOT_FEEDS_INTERVAL", "Seconds between feed polls [1800]."),
-    ("--upload-max-mb", "BRIEFBOT_UPLOAD_MAX_MB", "Largest file an admin may upload [20]."),
-    ("--listen", "BRIEFBOT_WEBHOOK_LISTEN", "With --webhook: the local address [127.0.0.1]."),
-    ("--secret-token", "BRIEFBOT_WEBHOOK_SECRET", "With --webhook: the update secret [random]."),
+BOT_OPTIONS: list[tuple[str, str, str, str]] = [
+    ("--api-url", "BRIEFBOT_API_URL", "URL", "Bot API server [default: https://api.telegram.org]"),
+    (
+        "--allowed",
+        "BRIEFBOT_ALLOWED",
+        "LIST",
+        "User ids, chat ids and @usernames allowed [default: all]",
+    ),
+    ("--admins", "BRIEFBOT_ADMINS", "LIST", "User ids allowed to /allow, /deny, /stats, /remove"),
+    (
+        "--inline",
+        "BRIEFBOT_INLINE",
+        "on|off",
+        "on: allowed users may share passages inline [default: on]",
+    ),
+    ("--rate-limit", "BRIEFBOT_RATE_LIMIT", "N", "Questions per user per minute [default: 20]"),
+    ("--top", "BRIEFBOT_TOP", "N", "Passages per answer, 1-10 [default: 3]"),
+    ("--followup-minutes", "BRIEFBOT_FOLLOWUP_MINUTES", "N", "Follow-up window; 0: replies only"),
+    ("--tz", "BRIEFBOT_TZ", "ZONE", "Time zone of /digest HH:MM without one [default: UTC]"),
+    (
+        "--digest-empty",
+        "BRIEFBOT_DIGEST_EMPTY",
+        "skip|notify",
+        "skip or notify on a day with nothing new",
+    ),
+    ("--inbox", "BRIEFBOT_INBOX", "FOLDER", "Folder to ingest new or changed files from"),
+    ("--inbox-interval", "BRIEFBOT_INBOX_INTERVAL", "SECONDS", "Seconds between inbox scans [180]"),
+    ("--feeds", "BRIEFBOT_FEEDS", "URLS", "RSS/Atom feed URLs to poll for new briefs"),
+    ("--feeds-interval", "BRIEFBOT_FEEDS_INTERVAL", "SECONDS", "Seconds between feed polls [1800]"),
+    ("--upload-max-mb", "BRIEFBOT_UPLOAD_MAX_MB", "MB", "Largest file an admin may upload [20]"),
+    (
+        "--listen",
+        "BRIEFBOT_WEBHOOK_LISTEN",
+        "ADDRESS",
+        "With --webhook: the local address [127.0.0.1]",
+    ),
+    (
+        "--secret-token",
+        "BRIEFBOT_WEBHOOK_SECRET",
+        "SECRET",
+        "With --webhook: the update secret [random]",
+    ),
 ]
-"""The bot's settings as (option, environment variable, help); the option's value is the
+"""The bot's settings as (option, environment variable, metavar, help); the option's value is the
 ``Settings`` field of the same name (``--tz``: ``timezone``)."""
 
 
@@ -557,9 +582,9 @@ def bot_options(f: Any) -> Any:
         help="Receive updates at this public https:// URL instead of long polling "
         "(env BRIEFBOT_WEBHOOK_URL).",
     )(f)
-    for option, var, text in reversed(BOT_OPTIONS):
+    for option, var, metavar, text in reversed(BOT_OPTIONS):
         name = "timezone" if option == "--tz" else option[2:].replace("-", "_")
-        f = click.option(option, name, envvar=var, help=f"{text} (env {var})")(f)
+        f = click.option(option, name, envvar=var, metavar=metavar, help=f"{text} (env {var}).")(f)
     return click.option("--token", envvar="TELEGRAM_BOT_TOKEN", hidden=True)(f)
 
 
