@@ -71,9 +71,19 @@ def open_archive(db: str) -> Archive:
     try:
         archive = Archive(db, aliases=load_aliases(extra))
         # The bot's own tables, as every briefbot database has them; a read-only archive can
-        # still be asked, so it is left as it is (the commands that need them say so).
+        # still be asked, so it is left as it is (``bot_state`` says when a command needs them).
         if not archive.store.read_only:
             upgrade_bot_state(archive.store)
+    except RetrievalError as exc:
+        raise click.ClickException(str(exc)) from exc
+    return archive
+
+
+def bot_state(archive: Archive) -> Archive:
+    """Return ``archive`` once it holds the bot's own tables, turning "read-only, needs an
+    upgrade" into a click error."""
+    try:
+        upgrade_bot_state(archive.store)
     except RetrievalError as exc:
         raise click.ClickException(str(exc)) from exc
     return archive
@@ -612,7 +622,7 @@ def serve(archive: Archive, settings: Settings) -> None:
     from bot.app import BotStartError, build_application, run_application
 
     try:
-        run_application(build_application(settings, archive), settings)
+        run_application(build_application(settings, bot_state(archive)), settings)
     except BotStartError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -800,7 +810,7 @@ def access_list(
         inline_on = parse_inline(inline)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    archive = open_archive(ctx.obj["db"])
+    archive = bot_state(open_archive(ctx.obj["db"]))
     rules = AccessList(archive.store.db, allowlist, admin_ids)
     paused = [s for s in SubscriptionStore(archive.store).subscriptions() if s.paused]
     if as_json:

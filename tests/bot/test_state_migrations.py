@@ -129,6 +129,7 @@ def test_a_read_only_database_without_the_bot_tables_is_asked_not_upgraded(
             upgrade(store)
         store.close()
         result = run_cli("ask", "Kazakh security council")
+        audit = run_cli("access", "list")  # needs the bot's tables: says why it cannot
     finally:
         if lock:
             subprocess.run(["chattr", "-i", str(db_path)], check=True)
@@ -136,3 +137,5 @@ def test_a_read_only_database_without_the_bot_tables_is_asked_not_upgraded(
             db_path.chmod(0o644)
     assert str(raised.value).startswith(f"{db_path} needs an upgrade by this briefbot but ")
     assert result.exit_code == 0 and "Monitor, Vol. 4, Issue 142" in result.stdout
+    assert audit.exit_code == 1
+    assert audit.stderr == f"Error: {raised.value}\n"
