@@ -16,7 +16,8 @@ from fake_telegram import FakeTelegram, SentMessage
 
 from bot.app import build_application
 from bot.config import load_settings
-from bot.jobs.digest import digest_service, job_name, set_clock
+from bot.jobs.digest import digest_service, job_name
+from bot.services import services
 from retrieval.archive import Archive
 from retrieval.corpus.briefs import parse_briefs
 from retrieval.delivery.schedule import iso
@@ -88,7 +89,7 @@ def bot(
             **overrides,
         )
         application = build_application(settings, archive)
-        set_clock(application, clock)
+        services(application).clock = clock
         async with fake_telegram.running(application):
             yield application
 
