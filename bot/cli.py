@@ -38,6 +38,7 @@ from retrieval.corpus.ingest import (
     iter_sources,
     skipped_line,
 )
+from retrieval.delivery.migrations import upgrade as upgrade_delivery
 from retrieval.errors import ArchiveWriteError, RetrievalError
 from retrieval.text.aliases import load_aliases
 from retrieval.text.followup import chain, reading
@@ -71,9 +72,11 @@ def open_archive(db: str) -> Archive:
     extra = ctx.find_root().obj.get("aliases") if ctx is not None and ctx.find_root().obj else None
     try:
         archive = Archive(db, aliases=load_aliases(extra))
-        # The bot's own tables, as every briefbot database has them; a read-only archive can
-        # still be asked, so it is left as it is (``bot_state`` says when a command needs them).
+        # The digests' and the bot's own tables, as every briefbot database has them; a read-only
+        # archive can still be asked, so it is left as it is (``bot_state`` says when a command
+        # needs them).
         if not archive.store.read_only:
+            upgrade_delivery(archive.store)
             upgrade_bot_state(archive.store)
     except RetrievalError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -81,9 +84,10 @@ def open_archive(db: str) -> Archive:
 
 
 def bot_state(archive: Archive) -> Archive:
-    """Return ``archive`` once it holds the bot's own tables, turning "read-only, needs an
-    upgrade" into a click error."""
+    """Return ``archive`` once it holds the digests' and the bot's own tables, turning
+    "read-only, needs an upgrade" into a click error."""
     try:
+        upgrade_delivery(archive.store)
         upgrade_bot_state(archive.store)
     except RetrievalError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -704,7 +708,7 @@ def digest_preview(ctx: click.Context, chat_id: int, as_html: bool, timezone: st
     from retrieval.delivery.schedule import local_time_text, parse_iso, utc_clock
     from retrieval.delivery.subscriptions import SubscriptionStore
 
-    archive = open_archive(ctx.obj["db"])
+    archive = bot_state(open_archive(ctx.obj["db"]))
     subs = SubscriptionStore(archive.store)
     sub = subs.get(chat_id)
     tz = sub.timezone if sub else timezone
@@ -734,7 +738,7 @@ def digest_list(ctx: click.Context, as_json: bool) -> None:
     from retrieval.delivery.schedule import local_time_text, utc_clock
     from retrieval.delivery.subscriptions import SubscriptionStore
 
-    archive = open_archive(ctx.obj["db"])
+    archive = bot_state(open_archive(ctx.obj["db"]))
     subs = SubscriptionStore(archive.store)
     rows: list[dict[str, Any]] = []
     for sub in subs.subscriptions(active_only=False):

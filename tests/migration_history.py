@@ -10,6 +10,7 @@ from sqlite_utils.migrations import Migrations
 
 from bot.state import migrations as bot
 from retrieval.corpus import migrations as archive
+from retrieval.delivery import migrations as delivery
 
 OLD_ORDER = (
     "m001_create_briefs",
@@ -36,5 +37,6 @@ def apply_old_order(db: Database, stop_before: str | Iterable[str] | None = None
     ``OLD_ORDER``), stopping before the first of ``stop_before``."""
     old = Migrations("briefbot")
     for name in OLD_ORDER:
-        old()(getattr(archive, name, None) or getattr(bot, name))
+        module = next(m for m in (archive, delivery, bot) if hasattr(m, name))
+        old()(getattr(module, name))
     old.apply(db, stop_before=stop_before)

@@ -1,9 +1,10 @@
 """The archive's numbered schema migrations, applied every time a store opens.
 
 Add a migration by appending a function named ``mNNN_what_it_does``; never edit one that has
-shipped. Numbers 001-009 belong to the archive, 020-029 to digests. Numbers 010-019 are the bot's
-own tables: they live in ``bot/state/migrations.py``, recorded in this same set ("briefbot"), and
-the bot applies them where it opens the store (``Store.upgrade``).
+shipped. Numbers 001-009 belong to the archive. The parts built on it keep their own tables'
+migrations, recorded in this same set ("briefbot") and applied where they open the store
+(``Store.upgrade``): 010-019 the bot's (``bot/state/migrations.py``), 020-029 digests, inbox,
+feeds and notices (``retrieval/delivery/migrations.py``).
 """
 
 from __future__ import annotations
@@ -87,155 +88,6 @@ def m002_track_passage_deletions(db: Database) -> None:
     db.execute("INSERT INTO meta (key, value) VALUES ('archive_id', lower(hex(randomblob(16))))")
 
 
-# -- 020-029: digests, topics and the bot's own sources (inbox, feeds) ------------------------
-
-
-@migrations()
-def m020_create_subscriptions(db: Database) -> None:
-    """Create ``subscriptions`` (one daily digest per chat, with its "last sent" mark) and
-    ``watches`` (a chat's topics)."""
-    # last_sent_brief_id is the mark: the digest holds briefs with a larger id. Brief ids come
-    # from AUTOINCREMENT and SQLite has one writer at a time, so a committed id is never followed
-    # by a smaller one; a timestamp mark could miss a brief whose transaction committed late.
-    db.execute(
-        """
-        CREATE TABLE subscriptions (
-            chat_id INTEGER PRIMARY KEY,
-            digest_time TEXT NOT NULL,
-            timezone TEXT NOT NULL,
-            active INTEGER NOT NULL DEFAULT 1,
-            last_sent_brief_id INTEGER NOT NULL DEFAULT 0,
-            last_sent_at TEXT,
-            schedule_since TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            stopped_at TEXT,
-            stop_reason TEXT
-        )
-        """
-    )
-    db.execute(
-        """
-        CREATE TABLE watches (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            chat_id INTEGER NOT NULL,
-            query TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            UNIQUE (chat_id, query)
-        )
-        """
-    )
-
-
-@migrations()
-def m021_create_digest_sends(db: Database) -> None:
-    """Create ``digest_sends``: one row per chat and local day, written before sending."""
-    # UNIQUE (chat_id, local_date) is what makes "never two digests for one day" hold: a digest is
-    # claimed by inserting its row before the first message goes out.
-    db.execute(
-        """
-        CREATE TABLE digest_sends (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            chat_id INTEGER NOT NULL,
-            local_date TEXT NOT NULL,
-            slot_at TEXT NOT NULL,
-            status TEXT NOT NULL CHECK (status IN (
-                'sending', 'sent', 'failed', 'interrupted', 'empty', 'undeliverable', 'abandoned'
-            )),
-            after_brief_id INTEGER NOT NULL,
-            upto_brief_id INTEGER NOT NULL,
-            briefs INTEGER NOT NULL DEFAULT 0,
-            parts TEXT NOT NULL DEFAULT '[]',
-            parts_sent INTEGER NOT NULL DEFAULT 0,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            run_id TEXT,
-            error TEXT,
-            created_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL,
-            sent_at TEXT,
-            UNIQUE (chat_id, local_date)
-        )
-        """
-    )
-    db.table("digest_sends").create_index(["status"])
-
-
-@migrations()
-def m022_create_inbox_and_feeds(db: Database) -> None:
-    """Create ``inbox_files``, ``feeds`` and ``feed_entries``: what the bot's own sources saw."""
-    db.execute(
-        """
-        CREATE TABLE inbox_files (
-            path TEXT PRIMARY KEY,
-            size INTEGER NOT NULL,
-            mtime_ns INTEGER NOT NULL,
-            sha256 TEXT NOT NULL,
-            status TEXT NOT NULL,
-            summary TEXT,
-            checked_at TEXT NOT NULL
-        )
-        """
-    )
-    db.execute(
-        """
-        CREATE TABLE feeds (
-            url TEXT PRIMARY KEY,
-            title TEXT,
-            etag TEXT,
-            modified TEXT,
-            last_ok_at TEXT,
-            failing_since TEXT,
-            failures INTEGER NOT NULL DEFAULT 0,
-            last_error TEXT
-        )
-        """
-    )
-    db.execute(
-        """
-        CREATE TABLE feed_entries (
-            feed_url TEXT NOT NULL,
-            entry_id TEXT NOT NULL,
-            brief_id INTEGER,
-            status TEXT NOT NULL,
-            seen_at TEXT NOT NULL,
-            PRIMARY KEY (feed_url, entry_id)
-        )
-        """
-    )
-
-
-@migrations()
-def m023_create_admin_notices(db: Database) -> None:
-    """Create ``admin_notices``: problems to tell the admins about, each exactly once."""
-    # key is UNIQUE so that a problem seen on every scan (the same rejected file, the same failing
-    # feed) is recorded, and so reported, once.
-    db.execute(
-        """
-        CREATE TABLE admin_notices (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            key TEXT NOT NULL UNIQUE,
-            text TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            sent_at TEXT
-        )
-        """
-    )
-
-
-# -- appended later (migrations run in the order they are registered; numbers keep the ranges) --
-
-
-@migrations()
-def m024_add_subscription_pause(db: Database) -> None:
-    """Add ``paused_at`` and ``pause_reason`` to ``subscriptions``.
-
-    A chat that is no longer allowed keeps its subscription (time, topics, mark) but gets no digest
-    until it is allowed again (issue 12); NULL means not paused.
-    """
-    db.execute("ALTER TABLE subscriptions ADD COLUMN paused_at TEXT")
-    db.execute("ALTER TABLE subscriptions ADD COLUMN pause_reason TEXT")
-
-
 # -- the archive's history (issue 17) ----------------------------------------------------------
 
 # What a trigger runs when rows the index is built from change outside ``Store``'s write path
@@ -307,6 +159,8 @@ def m004_repair_out_of_range_numbers(db: Database) -> None:
             "with the right numbers to fix its citation."
         )
         logger.warning("%s", message)
+        # admin_notices (m023, now in retrieval/delivery/migrations.py) exists wherever this finds
+        # a row: the databases made before this migration had it; a new one has no briefs yet.
         db.execute(
             "INSERT OR IGNORE INTO admin_notices (key, text, created_at) "
             "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))",

@@ -1,4 +1,5 @@
-"""The bot's own migrations (bot/state/migrations.py): same names, same schema, nothing re-run."""
+"""The bot's and delivery's own migrations, split off the archive's: same names, same schema,
+nothing re-run."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ import pytest
 from click.testing import Result
 from migration_history import OLD_ORDER, apply_old_order
 from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
 
 from bot.state import migrations as bot_migrations
 from bot.state.migrations import upgrade
 from retrieval.archive import Archive
 from retrieval.corpus import migrations as archive_migrations
 from retrieval.corpus.store import Store
+from retrieval.delivery import migrations as delivery_migrations
+from retrieval.delivery.subscriptions import SubscriptionStore
 from retrieval.errors import ArchiveWriteError
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -52,31 +56,43 @@ def old_database(path: Path) -> None:
     db.close()
 
 
-def test_the_two_sets_share_out_the_old_names() -> None:
-    names = [m.name for m in archive_migrations.migrations.pending(Database(memory=True))]
-    bot_names = [m.name for m in bot_migrations.migrations.pending(Database(memory=True))]
-    assert bot_names == [n for n in OLD_ORDER if n.startswith("m01")]
-    assert sorted(names[: len(OLD_ORDER) - len(bot_names)] + bot_names) == sorted(OLD_ORDER)
-    assert archive_migrations.migrations.name == bot_migrations.migrations.name == "briefbot"
+def test_the_three_parts_share_out_the_old_names() -> None:
+    def names(migrations: Migrations) -> list[str]:
+        return [m.name for m in migrations.pending(Database(memory=True))]
+
+    parts = [
+        archive_migrations.migrations,
+        delivery_migrations.migrations,
+        bot_migrations.migrations,
+    ]
+    archive, delivery, bot = (names(m) for m in parts)
+    assert delivery == [n for n in OLD_ORDER if n.startswith("m02")]
+    assert bot == [n for n in OLD_ORDER if n.startswith("m01")]
+    old_archive = [n for n in OLD_ORDER if n.startswith("m00")]
+    assert archive[: len(old_archive)] == sorted(old_archive)  # appended since: after them
+    assert {m.name for m in parts} == {"briefbot"}
 
 
 def test_a_new_database_has_the_schema_the_old_order_made(tmp_path: Path) -> None:
     old, new = tmp_path / "old.db", tmp_path / "new.db"
     old_database(old)
-    store = Store(old)  # anything appended since then
-    upgrade(store)
-    store.close()
-    store = Store(new)
-    upgrade(store)
-    store.close()
+    for path in (old, new):  # old: anything appended since then
+        store = Store(path)
+        SubscriptionStore(store)
+        upgrade(store)
+        store.close()
     assert schema(new) == schema(old)
     assert sorted(applied(new)) == sorted(applied(old))
 
 
-def test_the_library_alone_makes_no_bot_table(db_path: Path) -> None:
-    Store(db_path).close()
+def test_the_library_alone_makes_the_archive_and_delivery_tables_only(db_path: Path) -> None:
+    store = Store(db_path)
     tables = {name for kind, name, _ in schema(db_path) if kind == "table"}
-    assert "briefs" in tables and "subscriptions" in tables
+    assert "briefs" in tables and "subscriptions" not in tables
+    SubscriptionStore(store)  # delivery makes its own tables where it opens the store
+    store.close()
+    tables = {name for kind, name, _ in schema(db_path) if kind == "table"}
+    assert {"subscriptions", "digest_sends", "feeds", "admin_notices"} <= tables
     assert not {t for t in tables if t.startswith("bot_")}
 
 
@@ -87,6 +103,7 @@ def test_opening_an_existing_database_applies_nothing(
     before = applied(db_path), schema(db_path)
     assert run_cli("stats").exit_code == 0  # the CLI opens the store and the bot's tables
     store = Store(db_path)
+    SubscriptionStore(store)
     upgrade(store)
     store.close()
     assert (applied(db_path), schema(db_path)) == before
@@ -99,14 +116,13 @@ def test_a_database_from_before_issue_10_upgrades_to_the_new_schema(tmp_path: Pa
     conn.close()
     before = applied(old)
     assert "m005_add_brief_origin" not in before and "m015_create_update_journal" not in before
-    store = Store(old)
-    upgrade(store)
-    store.close()
+    for path in (old, new):
+        store = Store(path)
+        SubscriptionStore(store)
+        upgrade(store)
+        store.close()
     assert applied(old)[: len(before)] == before
     assert {"m005_add_brief_origin", "m015_create_update_journal"} <= set(applied(old))
-    store = Store(new)
-    upgrade(store)
-    store.close()
     assert schema(old) == schema(new)
 
 

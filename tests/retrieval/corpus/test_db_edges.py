@@ -284,13 +284,12 @@ def test_a_writer_locked_out_too_long_is_one_line(
 
 
 def test_read_only_database_that_needs_an_upgrade_says_so(tmp_path: Path) -> None:
+    from migration_history import apply_old_order
     from sqlite_utils import Database
-
-    from retrieval.corpus.migrations import migrations
 
     path = tmp_path / "old.db"
     db = Database(path)
-    migrations.apply(db, stop_before="m003_log_archive_changes")
+    apply_old_order(db, stop_before="m003_log_archive_changes")
     db.close()
     with _read_only_file(path):
         result = _cli("--db", str(path), "ask", "oil")
