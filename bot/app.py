@@ -56,6 +56,7 @@ from bot.services import App, BotServices, Context, install, services
 from bot.state.access import AccessList, RateLimiter
 from bot.state.followups import Followups
 from bot.state.journal import JournalBot, JournalQueue, UpdateJournal
+from bot.state.migrations import upgrade as upgrade_bot_state
 from bot.state.question_log import QuestionLog
 from retrieval.archive import Archive
 
@@ -171,7 +172,8 @@ def build_application(settings: Settings, archive: Archive) -> App:
 
     Args:
         settings: the checked settings (token, API URL, access lists, limits).
-        archive: the archive to answer from; the caller keeps ownership and closes it.
+        archive: the archive to answer from; the caller keeps ownership and closes it. The
+            bot's own tables are created in its database if missing (``bot/state/migrations.py``).
     """
     protect_secret(settings.token)
     # httpx logs every request URL, and every URL holds the token; APScheduler logs every run of
@@ -184,6 +186,7 @@ def build_application(settings: Settings, archive: Archive) -> App:
         # A reply whose question was deleted meanwhile is still sent, just not as a reply.
         allow_sending_without_reply=True,
     )
+    upgrade_bot_state(archive.store)  # the bot's own tables (question log, access list, journal)
     db = archive.store.db
     journal = UpdateJournal(archive.store.path, db)
     # The builder cannot make a bot of our own class, so the bot gets what the builder would give

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,13 @@ import click
 from tqdm import tqdm
 
 from bot.chat import ChatService
-from bot.config import DEFAULT_FOLLOWUP_MINUTES, MAX_FOLLOWUP_MINUTES
+from bot.config import (
+    DEFAULT_DB,
+    DEFAULT_FOLLOWUP_MINUTES,
+    MAX_FOLLOWUP_MINUTES,
+    MAX_TOP,
+    Settings,
+)
 from bot.render import (
     render_brief_plain,
     render_check_plain,
@@ -21,6 +26,7 @@ from bot.render import (
     render_sources_plain,
 )
 from bot.replies import Notice
+from bot.state.migrations import upgrade as upgrade_bot_state
 from retrieval.answering.answer import removal_line
 from retrieval.archive import DEFAULT_TOP, Archive
 from retrieval.corpus.briefs import FooterRules
@@ -31,12 +37,12 @@ from retrieval.corpus.ingest import (
     find_sources,
     skipped_line,
 )
+from retrieval.delivery.migrations import upgrade as upgrade_delivery
 from retrieval.errors import ArchiveWriteError, RetrievalError
 from retrieval.text.aliases import load_aliases
 from retrieval.text.followup import chain, reading
 from retrieval.text.query import Filters, check_date
 
-DEFAULT_DB = "data/briefbot.db"
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
 
 logger = logging.getLogger(__name__)
@@ -64,9 +70,27 @@ def open_archive(db: str) -> Archive:
     ctx = click.get_current_context(silent=True)
     extra = ctx.find_root().obj.get("aliases") if ctx is not None and ctx.find_root().obj else None
     try:
-        return Archive(db, aliases=load_aliases(extra))
+        archive = Archive(db, aliases=load_aliases(extra))
+        # The digests' and the bot's own tables, as every briefbot database has them; a read-only
+        # archive can still be asked, so it is left as it is (``bot_state`` says when a command
+        # needs them).
+        if not archive.store.read_only:
+            upgrade_delivery(archive.store)
+            upgrade_bot_state(archive.store)
     except RetrievalError as exc:
         raise click.ClickException(str(exc)) from exc
+    return archive
+
+
+def bot_state(archive: Archive) -> Archive:
+    """Return ``archive`` once it holds the digests' and the bot's own tables, turning
+    "read-only, needs an upgrade" into a click error."""
+    try:
+        upgrade_delivery(archive.store)
+        upgrade_bot_state(archive.store)
+    except RetrievalError as exc:
+        raise click.ClickException(str(exc)) from exc
+    return archive
 
 
 def filter_options(f: Any) -> Any:
@@ -77,6 +101,19 @@ def filter_options(f: Any) -> Any:
     f = click.option("--volume", type=int, help="Only this volume.")(f)
     f = click.option("--publication", help="Only this publication, e.g. Monitor.")(f)
     return f
+
+
+def top_option(most: int) -> Any:
+    """Return the --top option (1 to ``most``), read from BRIEFBOT_TOP as the bot reads it."""
+    return click.option(
+        "--top",
+        "-n",
+        type=click.IntRange(1, most),
+        default=DEFAULT_TOP,
+        envvar="BRIEFBOT_TOP",
+        show_default=True,
+        help="Passages per answer (env BRIEFBOT_TOP, as the bot).",
+    )
 
 
 def make_filters(
@@ -118,6 +155,34 @@ def cli(ctx: click.Context, db: str, aliases: str | None, verbose: bool) -> None
     """briefbot: ask questions of an archive of news briefs; answers are quoted and cited."""
     configure_logging(verbose)
     ctx.obj = {"db": db, "aliases": aliases or None, "verbose": verbose}
+
+
+def _db_after_subcommand(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        # ctx.obj is the group's dict, shared by every context under it.
+        ctx.ensure_object(dict)["db"] = value
+
+
+DB_AFTER_HELP = "SQLite database of the archive, here or before the command (env BRIEFBOT_DB)."
+
+
+def accept_db_option(group: click.Group) -> None:
+    """Give every command under ``group`` its own ``--db PATH``, so that ``briefbot ask --db X``
+    works as ``briefbot --db X ask`` does (the value after the command wins)."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            accept_db_option(command)
+        elif not any(p.name == "db_after" for p in command.params):
+            command.params.append(
+                click.Option(
+                    ["--db", "db_after"],
+                    metavar="PATH",
+                    expose_value=False,
+                    is_eager=True,
+                    callback=_db_after_subcommand,
+                    help=DB_AFTER_HELP,
+                )
+            )
 
 
 @cli.command()
@@ -227,7 +292,7 @@ def _update_index(archive: Archive, *, quiet: bool, bar: bool) -> None:
 
 @cli.command()
 @click.argument("question", required=False)
-@click.option("--top", "-n", type=click.IntRange(1, 100), default=DEFAULT_TOP, show_default=True)
+@top_option(100)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.option(
     "--queries",
@@ -330,7 +395,7 @@ def _answer_json(
 
 @cli.command()
 @click.argument("claim")
-@click.option("--top", "-n", type=click.IntRange(1, 10), default=DEFAULT_TOP, show_default=True)
+@top_option(MAX_TOP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_context
 def check(ctx: click.Context, claim: str, top: int, as_json: bool) -> None:
@@ -440,6 +505,7 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 
 
 @cli.command()
+@top_option(MAX_TOP)
 @click.option(
     "--followup-minutes",
     type=click.IntRange(0, MAX_FOLLOWUP_MINUTES),
@@ -450,68 +516,112 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     "(env BRIEFBOT_FOLLOWUP_MINUTES).",
 )
 @click.pass_context
-def chat(ctx: click.Context, followup_minutes: int) -> None:
+def chat(ctx: click.Context, top: int, followup_minutes: int) -> None:
     """Chat in the terminal: answers exactly as the bot gives them, in plain text."""
     from bot.terminal import run_terminal_chat
 
-    run_terminal_chat(open_archive(ctx.obj["db"]), followup_minutes=followup_minutes)
+    archive = open_archive(ctx.obj["db"])
+    run_terminal_chat(archive, top=top, followup_minutes=followup_minutes)
 
 
-@cli.command()
-@click.option(
-    "--webhook",
-    "webhook_url",
-    metavar="URL",
-    envvar="BRIEFBOT_WEBHOOK_URL",
-    help="Receive updates at this public https:// URL instead of long polling "
-    "(env BRIEFBOT_WEBHOOK_URL).",
-)
-@click.option(
-    "--listen",
-    envvar="BRIEFBOT_WEBHOOK_LISTEN",
-    help="With --webhook: the local address to listen on [default: 127.0.0.1].",
-)
-@click.option(
-    "--port",
-    type=click.IntRange(1, 65535),
-    envvar="BRIEFBOT_WEBHOOK_PORT",
-    help="With --webhook: the local port to listen on [default: 8443].",
-)
-@click.option(
-    "--secret-token",
-    envvar="BRIEFBOT_WEBHOOK_SECRET",
-    help="With --webhook: the secret Telegram sends with each update [default: random].",
-)
-@click.pass_context
-def run(
-    ctx: click.Context,
-    webhook_url: str | None,
-    listen: str | None,
-    port: int | None,
-    secret_token: str | None,
-) -> None:
-    """Run the Telegram bot (TELEGRAM_BOT_TOKEN): long polling, or a webhook with --webhook URL.
+# The bot's settings: each option reads its environment variable (the only place one is read);
+# load_settings checks the values and names the variable in its messages. Plain strings here, so
+# that a bad value gets that message rather than click's.
+BOT_OPTIONS: list[tuple[str, str, str, str]] = [
+    ("--api-url", "BRIEFBOT_API_URL", "URL", "Bot API server [default: https://api.telegram.org]"),
+    (
+        "--allowed",
+        "BRIEFBOT_ALLOWED",
+        "LIST",
+        "User ids, chat ids and @usernames allowed [default: all]",
+    ),
+    ("--admins", "BRIEFBOT_ADMINS", "LIST", "User ids allowed to /allow, /deny, /stats, /remove"),
+    (
+        "--inline",
+        "BRIEFBOT_INLINE",
+        "on|off",
+        "on: allowed users may share passages inline [default: on]",
+    ),
+    ("--rate-limit", "BRIEFBOT_RATE_LIMIT", "N", "Questions per user per minute [default: 20]"),
+    ("--top", "BRIEFBOT_TOP", "N", "Passages per answer, 1-10 [default: 3]"),
+    ("--followup-minutes", "BRIEFBOT_FOLLOWUP_MINUTES", "N", "Follow-up window; 0: replies only"),
+    ("--tz", "BRIEFBOT_TZ", "ZONE", "Time zone of /digest HH:MM without one [default: UTC]"),
+    (
+        "--digest-empty",
+        "BRIEFBOT_DIGEST_EMPTY",
+        "skip|notify",
+        "skip or notify on a day with nothing new",
+    ),
+    ("--inbox", "BRIEFBOT_INBOX", "FOLDER", "Folder to ingest new or changed files from"),
+    ("--inbox-interval", "BRIEFBOT_INBOX_INTERVAL", "SECONDS", "Seconds between inbox scans [180]"),
+    ("--feeds", "BRIEFBOT_FEEDS", "URLS", "RSS/Atom feed URLs to poll for new briefs"),
+    ("--feeds-interval", "BRIEFBOT_FEEDS_INTERVAL", "SECONDS", "Seconds between feed polls [1800]"),
+    ("--upload-max-mb", "BRIEFBOT_UPLOAD_MAX_MB", "MB", "Largest file an admin may upload [20]"),
+    (
+        "--listen",
+        "BRIEFBOT_WEBHOOK_LISTEN",
+        "ADDRESS",
+        "With --webhook: the local address [127.0.0.1]",
+    ),
+    (
+        "--secret-token",
+        "BRIEFBOT_WEBHOOK_SECRET",
+        "SECRET",
+        "With --webhook: the update secret [random]",
+    ),
+]
+"""The bot's settings as (option, environment variable, metavar, help); the option's value is the
+``Settings`` field of the same name (``--tz``: ``timezone``)."""
 
-    BRIEFBOT_ALLOWED and BRIEFBOT_ADMINS say who may use it; see docs/telegram.md.
+
+def bot_options(f: Any) -> Any:
+    """Add the Telegram bot's settings to a command: the webhook options, BOT_OPTIONS and the
+    token (hidden: it belongs in the environment, not in the process list)."""
+    f = click.option(
+        "--port",
+        type=click.IntRange(1, 65535),
+        envvar="BRIEFBOT_WEBHOOK_PORT",
+        help="With --webhook: the local port to listen on [default: 8443].",
+    )(f)
+    f = click.option(
+        "--webhook",
+        "webhook_url",
+        metavar="URL",
+        envvar="BRIEFBOT_WEBHOOK_URL",
+        help="Receive updates at this public https:// URL instead of long polling "
+        "(env BRIEFBOT_WEBHOOK_URL).",
+    )(f)
+    for option, var, metavar, text in reversed(BOT_OPTIONS):
+        name = "timezone" if option == "--tz" else option[2:].replace("-", "_")
+        f = click.option(option, name, envvar=var, metavar=metavar, help=f"{text} (env {var}).")(f)
+    return click.option("--token", envvar="TELEGRAM_BOT_TOKEN", hidden=True)(f)
+
+
+def bot_settings(db: str, values: dict[str, Any]) -> Settings:
+    """Return the bot's checked Settings from the values of ``bot_options``.
+
+    Raises:
+        click.UsageError: if a webhook option is given without --webhook.
+        click.ClickException: naming the setting that is missing or malformed.
     """
-    from bot.app import BotStartError, build_application, run_application
     from bot.config import ConfigError, load_settings
 
-    if not webhook_url and (listen or port or secret_token):
+    if not values.get("webhook_url") and any(
+        values.get(name) for name in ("listen", "port", "secret_token")
+    ):
         raise click.UsageError("--listen, --port and --secret-token only apply with --webhook URL")
     try:
-        settings = load_settings(
-            db=ctx.obj["db"],
-            webhook_url=webhook_url,
-            listen=listen,
-            port=port,
-            secret_token=secret_token,
-        )
+        return load_settings(db=db, **values)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    archive = open_archive(settings.db)
+
+
+def serve(archive: Archive, settings: Settings) -> None:
+    """Run the Telegram bot on ``archive`` until it is stopped; close the archive afterwards."""
+    from bot.app import BotStartError, build_application, run_application
+
     try:
-        run_application(build_application(settings, archive), settings)
+        run_application(build_application(settings, bot_state(archive)), settings)
     except BotStartError as exc:
         raise click.ClickException(str(exc)) from None
     finally:
@@ -519,12 +629,36 @@ def run(
 
 
 @cli.command()
+@bot_options
 @click.pass_context
-def start(ctx: click.Context) -> None:
+def run(ctx: click.Context, **values: Any) -> None:
+    """Run the Telegram bot (TELEGRAM_BOT_TOKEN): long polling, or a webhook with --webhook URL.
+
+    BRIEFBOT_ALLOWED and BRIEFBOT_ADMINS say who may use it; see docs/telegram.md. Every
+    setting is an environment variable (see the README) or the option of the same meaning.
+    """
+    settings = bot_settings(ctx.obj["db"], values)
+    serve(open_archive(settings.db), settings)
+
+
+@cli.command()
+@bot_options
+@click.pass_context
+def start(ctx: click.Context, **values: Any) -> None:
     """What `make run` does: the bot if TELEGRAM_BOT_TOKEN is set, else the terminal chat.
 
-    Builds the sample archive first when the database holds no briefs.
+    Builds the sample archive first when the database holds no briefs. The terminal chat answers
+    with the bot's BRIEFBOT_TOP and BRIEFBOT_FOLLOWUP_MINUTES.
     """
+    from bot.config import ConfigError, parse_followup_minutes, parse_top
+    from bot.terminal import run_terminal_chat
+
+    settings = bot_settings(ctx.obj["db"], values) if values.get("token") else None
+    try:
+        top = parse_top(values.get("top"))
+        followup_minutes = parse_followup_minutes(values.get("followup_minutes"))
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     archive = open_archive(ctx.obj["db"])
     if archive.store.passage_count() == 0 and SAMPLE_DIR.is_dir():
         try:
@@ -532,13 +666,10 @@ def start(ctx: click.Context) -> None:
         except RetrievalError as exc:
             raise click.ClickException(f"cannot build the sample archive: {exc}") from exc
         click.echo(f"Built the sample archive in {ctx.obj['db']}: {report.summary()}", err=True)
-    if os.environ.get("TELEGRAM_BOT_TOKEN"):
-        run_cmd = cli.commands.get("run")
-        if run_cmd is None:
-            raise click.ClickException("this briefbot has no Telegram front end installed")
-        ctx.invoke(run_cmd)
+    if settings is not None:
+        serve(archive, settings)
         return
-    ctx.invoke(chat)
+    run_terminal_chat(archive, top=top, followup_minutes=followup_minutes)
 
 
 # -- digests (issue 4) -----------------------------------------------------------------------
@@ -572,7 +703,7 @@ def digest_preview(ctx: click.Context, chat_id: int, as_html: bool, timezone: st
     from retrieval.delivery.schedule import local_time_text
     from retrieval.delivery.subscriptions import SubscriptionStore
 
-    archive = open_archive(ctx.obj["db"])
+    archive = bot_state(open_archive(ctx.obj["db"]))
     subs = SubscriptionStore(archive.store)
     sub = subs.get(chat_id)
     tz = sub.timezone if sub else timezone
@@ -603,7 +734,7 @@ def digest_list(ctx: click.Context, as_json: bool) -> None:
     from retrieval.delivery.schedule import local_time_text
     from retrieval.delivery.subscriptions import SubscriptionStore
 
-    archive = open_archive(ctx.obj["db"])
+    archive = bot_state(open_archive(ctx.obj["db"]))
     subs = SubscriptionStore(archive.store)
     rows: list[dict[str, Any]] = []
     for sub in subs.subscriptions(active_only=False):
@@ -680,7 +811,7 @@ def access_list(
         inline_on = parse_inline(inline)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    archive = open_archive(ctx.obj["db"])
+    archive = bot_state(open_archive(ctx.obj["db"]))
     rules = AccessList(archive.store.db, allowlist, admin_ids)
     paused = [s for s in SubscriptionStore(archive.store).subscriptions() if s.paused]
     if as_json:
@@ -688,6 +819,9 @@ def access_list(
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     click.echo("\n".join(audit_lines(rules, inline=inline_on, paused=paused)))
+
+
+accept_db_option(cli)
 
 
 def main() -> None:

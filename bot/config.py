@@ -1,16 +1,15 @@
-"""The bot's settings, read once at the edge from the environment and command-line options.
+"""The bot's settings, checked once at the edge from the values the command line gives.
 
-``load_settings`` is the only function that reads the environment. To add a setting: add a field
-with a default to ``Settings``, read it in ``load_settings`` (option first, then environment), and
-name what is wrong and how to fix it when the value is bad.
+Nothing here reads the environment: the click options of ``bot/cli.py`` do, each through its
+``envvar=`` (the one place an environment variable is named for reading). To add a setting: add a
+field with a default to ``Settings``, a click option with its ``envvar=``, check the value in
+``load_settings``, and name what is wrong and how to fix it when the value is bad.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +21,7 @@ from retrieval.errors import InvalidScheduleError
 DEFAULT_DB = "data/briefbot.db"
 DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_RATE_LIMIT = 20
+MAX_TOP = 10
 DEFAULT_LISTEN = "127.0.0.1"
 DEFAULT_PORT = 8443
 DEFAULT_INBOX_INTERVAL = 180
@@ -91,25 +91,24 @@ class Settings:
         return urlsplit(self.webhook_url or "").path.strip("/")
 
 
-def load_settings(env: Mapping[str, str] | None = None, **options: Any) -> Settings:
-    """Return Settings from command-line ``options`` (which win) and the environment.
+def load_settings(**options: Any) -> Settings:
+    """Return checked Settings from ``options``, the values of the command line's options
+    (click has already read their environment variables).
 
-    Options are the ``Settings`` field names; a value of None means "not given".
+    Options are the ``Settings`` field names; a value of None or "" means "not given".
 
     Raises:
         ConfigError: naming the variable or option that is missing or malformed and the fix. The
             token itself is never part of the message.
     """
-    env = os.environ if env is None else env
     unknown = set(options) - set(Settings.__dataclass_fields__)
     if unknown:
         raise TypeError(f"unknown settings: {sorted(unknown)}")
 
     def pick(name: str, var: str) -> Any:
+        # ``var`` names the setting in messages; its value came through the click option.
         value = options.get(name)
-        if value is None or value == "":
-            value = env.get(var) or None
-        return value
+        return None if value is None or value == "" else value
 
     token = (pick("token", "TELEGRAM_BOT_TOKEN") or "").strip()
     if not token:
@@ -133,9 +132,7 @@ def load_settings(env: Mapping[str, str] | None = None, **options: Any) -> Setti
     allowed = parse_subjects(pick("allowed", "BRIEFBOT_ALLOWED"), "BRIEFBOT_ALLOWED")
     admins = parse_admins(pick("admins", "BRIEFBOT_ADMINS"))
     rate_limit = _positive_int(pick("rate_limit", "BRIEFBOT_RATE_LIMIT"), "BRIEFBOT_RATE_LIMIT")
-    top = _positive_int(pick("top", "BRIEFBOT_TOP"), "BRIEFBOT_TOP")
-    if top is not None and top > 10:
-        raise ConfigError(f"BRIEFBOT_TOP {top} is too large; answers quote at most 10 passages")
+    top = parse_top(pick("top", "BRIEFBOT_TOP"))
     inline = parse_inline(pick("inline", "BRIEFBOT_INLINE"))
     followup_minutes = parse_followup_minutes(pick("followup_minutes", "BRIEFBOT_FOLLOWUP_MINUTES"))
     webhook_url = pick("webhook_url", "BRIEFBOT_WEBHOOK_URL")
@@ -165,7 +162,7 @@ def load_settings(env: Mapping[str, str] | None = None, **options: Any) -> Setti
         allowed=allowed,
         admins=admins,
         rate_limit=rate_limit if rate_limit is not None else DEFAULT_RATE_LIMIT,
-        top=top if top is not None else DEFAULT_TOP,
+        top=top,
         inline=inline,
         followup_minutes=followup_minutes,
         webhook_url=webhook_url,
@@ -174,6 +171,20 @@ def load_settings(env: Mapping[str, str] | None = None, **options: Any) -> Setti
         secret_token=secret,
         **_digest_settings(pick),
     )
+
+
+def parse_top(value: Any) -> int:
+    """Return the passages per answer (``BRIEFBOT_TOP``), 3 when unset.
+
+    Raises:
+        ConfigError: naming the value when it is not a whole number from 1 to 10.
+    """
+    top = _positive_int(None if value == "" else value, "BRIEFBOT_TOP")
+    if top is not None and top > MAX_TOP:
+        raise ConfigError(
+            f"BRIEFBOT_TOP {top} is too large; answers quote at most {MAX_TOP} passages"
+        )
+    return DEFAULT_TOP if top is None else top
 
 
 def parse_followup_minutes(value: Any) -> int:

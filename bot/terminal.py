@@ -18,7 +18,7 @@ from bot.config import DEFAULT_FOLLOWUP_MINUTES
 from bot.help import help_text, split_command, usage
 from bot.render import render_text
 from bot.replies import AnswerReply, Notice
-from retrieval.archive import Archive
+from retrieval.archive import DEFAULT_TOP, Archive
 from retrieval.text.followup import chain
 
 QUIT = ("/quit", "/exit", "quit", "exit")
@@ -38,13 +38,15 @@ def respond(
     text: str,
     state: dict[str, Any],
     *,
+    top: int = DEFAULT_TOP,
     followup_minutes: int = DEFAULT_FOLLOWUP_MINUTES,
     now: float | None = None,
 ) -> str | None:
     """Return the reply to one line typed in the chat ("" for nothing), or None to leave.
 
     ``state`` carries the last question, its offset and the context it was read with between
-    calls, for "more" and for follow-ups: a line typed within ``followup_minutes`` of an answer
+    calls, for "more" and for follow-ups. Answers quote ``top`` passages, as the bot's
+    ``BRIEFBOT_TOP`` says; a line typed within ``followup_minutes`` of an answer
     may continue its question, as in the bot's private chat; ``new`` forgets it. ``now`` is
     the time (``time.monotonic``) the line was typed.
     """
@@ -54,7 +56,7 @@ def respond(
     if text.lower() in QUIT:
         return None
     now = time.monotonic() if now is None else now
-    conversation = ChatService(archive)
+    conversation = ChatService(archive, top=top)
     command, args = split_command(text)
     command = command.lower().split("@", 1)[0]
     args = args.strip()
@@ -93,9 +95,13 @@ def respond(
 
 
 def run_terminal_chat(
-    archive: Archive, *, followup_minutes: int = DEFAULT_FOLLOWUP_MINUTES
+    archive: Archive,
+    *,
+    top: int = DEFAULT_TOP,
+    followup_minutes: int = DEFAULT_FOLLOWUP_MINUTES,
 ) -> None:
-    """Read questions from the terminal until /quit or end of input, answering each."""
+    """Read questions from the terminal until /quit or end of input, answering each with ``top``
+    passages (the bot's ``BRIEFBOT_TOP``)."""
     # Load (or build) the index before the prompt, so that its log line and its cost come
     # before the first question rather than in the middle of the conversation.
     archive.index()
@@ -111,7 +117,7 @@ def run_terminal_chat(
         except (EOFError, KeyboardInterrupt):
             click.echo("")
             return
-        reply = respond(archive, line, state, followup_minutes=followup_minutes)
+        reply = respond(archive, line, state, top=top, followup_minutes=followup_minutes)
         if reply is None:
             return
         if reply:

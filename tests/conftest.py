@@ -161,13 +161,18 @@ def start_bot(
 ) -> Callable[..., contextlib.AbstractAsyncContextManager[Any]]:
     """Return ``start(archive=None, **settings)``: an async context manager running the bot.
 
-    Settings are read by ``load_settings`` from the fake's environment plus the keyword
+    Settings are checked by ``load_settings``: the fake's token and URL plus the keyword
     overrides (``allowed="1001"``, ``admins="1"``, ``rate_limit=2`` ...).
     """
 
     @contextlib.asynccontextmanager
     async def start(archive: Archive | None = None, **overrides: Any) -> AsyncIterator[Any]:
-        settings = load_settings(bot_env, db=str(db_path), **overrides)
+        settings = load_settings(
+            token=bot_env["TELEGRAM_BOT_TOKEN"],
+            api_url=bot_env["BRIEFBOT_API_URL"],
+            db=str(db_path),
+            **overrides,
+        )
         application = build_application(settings, archive or bot_archive)
         async with fake_telegram.running(application):
             yield application

@@ -7,6 +7,7 @@ are kept.
 
 from __future__ import annotations
 
+import codecs
 import errno
 import json
 import os
@@ -32,6 +33,13 @@ from retrieval.text.prose import split_paragraphs
 
 DEFAULT_MAX_BYTES = 50_000_000
 BOM = "\ufeff"
+# UTF-32 first: its little-endian mark starts with UTF-16's.
+_WIDE_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 # Longest integer literal read as a number; a longer one is kept as its digits and refused where a
 # number is needed (Python refuses to convert more than 4,300 digits, with a ValueError).
 MAX_INT_LITERAL = 24
@@ -75,13 +83,20 @@ class IngestReport(WriteSummary):
 def decode(data: bytes, source: str) -> tuple[str, str | None]:
     """Return the text of ``data`` and, if it was not UTF-8, the name of the encoding used.
 
-    Cyrillic (cp1251) and Western (Latin-1/cp1252) files are both common in this field: a file whose
-    non-ASCII bytes read as mostly Cyrillic letters under cp1251 is taken as cp1251. Byte order
-    marks (U+FEFF) are dropped wherever they are.
+    A file that starts with a UTF-16 or UTF-32 byte order mark (what Windows' "Unicode" text
+    is) is read in that encoding. Cyrillic (cp1251) and Western (Latin-1/cp1252) files are both
+    common in this field: a file whose non-ASCII bytes read as mostly Cyrillic letters under
+    cp1251 is taken as cp1251. Byte order marks (U+FEFF) are dropped wherever they are.
 
     Raises:
         BriefFormatError: if the data looks binary.
     """
+    for mark, encoding in _WIDE_BOMS:
+        if data.startswith(mark):
+            try:
+                return data.decode(encoding).replace(BOM, ""), encoding
+            except UnicodeDecodeError:
+                break  # not that encoding after all: the checks below decide
     if b"\x00" in data[:65536]:
         raise BriefFormatError(
             "looks like a binary file (it has NUL bytes); briefbot reads UTF-8 text or JSONL",

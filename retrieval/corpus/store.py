@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
 
 from retrieval.corpus.briefs import Brief
 from retrieval.corpus.clock import utcnow
@@ -104,10 +105,7 @@ class Store:
             except sqlite3.DatabaseError as exc:
                 raise NotAnArchiveError(f"{name} cannot be read ({exc})") from exc
             if pending:
-                raise ArchiveWriteError(
-                    f"{name} needs an upgrade by this briefbot but {self.read_only}; make it "
-                    "writable once (chmod u+w on the file and its folder) and run briefbot again"
-                )
+                raise self._needs_upgrade()
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -130,16 +128,42 @@ class Store:
         self._prepare(name)
 
     def _prepare(self, name: str) -> None:
-        """Turn on foreign keys and apply pending migrations, one process at a time."""
+        """Turn on foreign keys and apply the archive's pending migrations."""
+        self._apply(migrations, name)
+
+    def upgrade(self, more: Migrations) -> None:
+        """Apply the pending migrations of ``more``: the tables of a part built on the archive
+        (the bot's own state), recorded beside the archive's migrations. Writes only when some
+        are pending; a no-op on a database that has them all.
+
+        Raises:
+            ArchiveWriteError: if some are pending but the database is read-only.
+        """
+        name = str(self.path or ":memory:")
+        if self.read_only:
+            if more.pending(self.db):
+                raise self._needs_upgrade()
+            return
+        self._apply(more, name)
+
+    def _needs_upgrade(self) -> ArchiveWriteError:
+        return ArchiveWriteError(
+            f"{self.path} needs an upgrade by this briefbot but {self.read_only}; make it "
+            "writable once (chmod u+w on the file and its folder) and run briefbot again"
+        )
+
+    def _apply(self, pending_in: Migrations, name: str) -> None:
+        """Turn on foreign keys and apply ``pending_in``'s pending migrations, one process at a
+        time."""
         try:
             self.db.execute("PRAGMA foreign_keys = ON")
-            if not migrations.pending(self.db):
+            if not pending_in.pending(self.db):
                 return
             # Two processes opening a new database at once: the second waits here, then finds
             # nothing pending, instead of failing on "table briefs already exists" (issue 17).
             self._begin_write()
             try:
-                migrations.apply(self.db)
+                pending_in.apply(self.db)
                 self.db.conn.commit()
             except BaseException:
                 self.db.conn.rollback()

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from retrieval.corpus.clock import Clock, iso, utc_clock
 from retrieval.corpus.store import Store
+from retrieval.delivery.migrations import upgrade
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Notices:
     """
 
     def __init__(self, store: Store, *, now: Clock = utc_clock):
+        upgrade(store)  # this part's own tables (retrieval/delivery/migrations.py)
         self.conn = store.db.conn
         self.now = now
 

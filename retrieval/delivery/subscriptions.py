@@ -1,6 +1,6 @@
 """Digest subscriptions, the topics each chat watches, and the log that sends each digest once.
 
-Tables (``retrieval/corpus/migrations.py`` m020, m021, m024): ``subscriptions`` holds each chat's
+Tables (``retrieval/delivery/migrations.py`` m020, m021, m024): ``subscriptions`` holds each chat's
 digest time, time zone, "last sent" mark and pause; ``watches`` its topics; ``digest_sends`` one
 row per chat and local day. A paused subscription (its chat is no longer allowed) keeps everything
 and gets no digest until it is resumed; its mark does not move, so the first digest after it holds
@@ -25,6 +25,7 @@ from typing import Any
 
 from retrieval.corpus.clock import Clock, iso, parse_iso, utc_clock
 from retrieval.corpus.store import Store
+from retrieval.delivery.migrations import upgrade
 from retrieval.delivery.schedule import latest_slot, next_slot, parse_time, parse_timezone
 from retrieval.errors import (
     InvalidQueryError,
@@ -164,11 +165,12 @@ class SubscriptionStore:
     """Subscriptions, watches and the digest send log in the archive's database.
 
     Args:
-        store: the archive's store (its connection is used; its migrations made the tables).
+        store: the archive's store (its connection is used; the tables are made here if missing).
         now: the clock.
     """
 
     def __init__(self, store: Store, *, now: Clock = utc_clock):
+        upgrade(store)  # this part's own tables (retrieval/delivery/migrations.py)
         self.store = store
         self.now = now
         self.conn = store.db.conn

@@ -11,6 +11,7 @@ import pytest
 from click.testing import Result
 
 from bot.state.access import AccessList, short_time
+from bot.state.migrations import upgrade
 from retrieval.corpus.store import Store
 from retrieval.delivery.subscriptions import SubscriptionStore
 
@@ -20,6 +21,7 @@ Run = Callable[..., Result]
 def make_history(db_path: Path) -> dict[str, str]:
     """Store the decisions and sightings a running bot would have; return their times."""
     store = Store(db_path)
+    upgrade(store)  # the bot's own tables, as the bot opens it
     access = AccessList(store.db, {"1001", "-100555"}, {1})
     access.set("@bobby_k", True, by=1)
     access.set("1001", False, by=7)
@@ -87,6 +89,7 @@ def test_access_list_json_and_options(run_cli: Run, db_path: Path) -> None:
 
 def test_access_list_of_an_open_bot_lists_every_group_it_is_in(run_cli: Run, db_path: Path) -> None:
     store = Store(db_path)
+    upgrade(store)  # the bot's own tables, as the bot opens it
     access = AccessList(store.db)
     access.save_chat(access.seen_chat(-100999, "group", "Anyone") or pytest.fail("not new"))
     store.close()

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.state.journal import UpdateJournal
+from bot.state.migrations import upgrade
 from retrieval.corpus.store import Store
+
+
+@pytest.fixture
+def store(store: Store) -> Store:
+    """Return the empty store with the bot's own tables, as the bot opens it."""
+    upgrade(store)
+    return store
 
 
 async def test_journal_forgets_updates_answered_over_a_week_ago_and_keeps_the_rest(

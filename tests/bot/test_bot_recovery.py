@@ -19,12 +19,22 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fake_telegram import FakeTelegram
 from test_bot_cli import _wait_for_port
 
+from bot.state.migrations import upgrade
 from retrieval.archive import Archive
 
 READY_SECONDS = 30.0
+
+
+@pytest.fixture
+def bot_archive(bot_archive: Archive) -> Archive:
+    """Return the bot's archive with its own tables already made: tests here write to them
+    before the bot starts."""
+    upgrade(bot_archive.store)
+    return bot_archive
 
 
 @contextlib.contextmanager

@@ -6,14 +6,22 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from migration_history import apply_old_order
 from sqlite_utils import Database
 
 from bot.state.access import AccessList, RateLimiter, Verdict, Who
-from retrieval.corpus.migrations import migrations
+from bot.state.migrations import upgrade
 from retrieval.corpus.store import Store
 from retrieval.delivery.subscriptions import SubscriptionStore
 
 ALLOWED, NOT_LISTED, REFUSED = Verdict.ALLOWED, Verdict.GROUP_NOT_LISTED, Verdict.REFUSED
+
+
+@pytest.fixture
+def store(store: Store) -> Store:
+    """Return the empty store with the bot's own tables, as the bot opens it."""
+    upgrade(store)
+    return store
 
 
 def test_rate_limit_window_slides() -> None:
@@ -116,7 +124,7 @@ def test_seen_chats_are_saved_when_new_or_changed_and_survive_a_restart(store: S
 
 def test_a_database_from_before_issue_12_upgrades_on_open(db_path: Path) -> None:
     db = Database(db_path)
-    migrations.apply(db, stop_before=["m013_create_bot_chats", "m024_add_subscription_pause"])
+    apply_old_order(db, stop_before=["m013_create_bot_chats", "m024_add_subscription_pause"])
     db.execute(
         "INSERT INTO bot_access (subject, allowed, changed_by, changed_at) "
         "VALUES ('1001', 1, 1, '2024-03-01T08:00:00.000000+00:00')"
@@ -124,6 +132,7 @@ def test_a_database_from_before_issue_12_upgrades_on_open(db_path: Path) -> None
     db.conn.commit()
     db.close()
     store = Store(db_path)  # applies the pending migrations
+    upgrade(store)  # and the bot's
     subs = SubscriptionStore(store)
     subs.subscribe(-100555, dt.time(8), "UTC")
     assert subs.pause(-100555, "not allowed") and not subs.pause(-100555, "again")

@@ -157,3 +157,76 @@ def test_start_without_token_builds_the_sample_and_opens_chat(run_cli: Run) -> N
     assert "Built the sample archive" in result.stderr
     assert "Ask a question" in result.stdout
     assert "Monitor:" in result.stdout
+
+
+# -- --db after the command, BRIEFBOT_TOP as the bot (issue 13) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("ask", "--db", "{db}", "Caspian oil tariff"),
+        ("--db", "{db}", "ask", "Caspian oil tariff"),
+        ("--db", "elsewhere.db", "ask", "--db", "{db}", "Caspian oil tariff"),
+        ("digest", "list", "--db", "{db}"),
+        ("stats", "--db", "{db}"),
+    ],
+)
+def test_db_may_come_after_the_command(
+    loaded: Run,
+    db_path: Path,
+    args: tuple[str, ...],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    argv = [a.replace("{db}", str(db_path)) for a in args]
+    monkeypatch.chdir(tmp_path)  # no data/briefbot.db here
+    result = CliRunner().invoke(cli, argv, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert not Path("elsewhere.db").exists() and not Path("data").exists()
+    if "ask" in args:
+        assert "Prism, Vol. 3, Issue 12" in result.stdout
+
+
+def test_db_after_the_command_is_in_its_help() -> None:
+    text = " ".join(CliRunner().invoke(cli, ["ask", "--help"]).stdout.split())
+    assert "--db PATH SQLite database of the archive, here or before the command" in text
+
+
+@pytest.mark.parametrize("command", ["ask", "check"])
+def test_ask_and_check_quote_briefbot_top_passages(
+    loaded_sample: Run, db_path: Path, command: str
+) -> None:
+    def hits(env: dict[str, str], *options: str) -> int:
+        argv = ["--db", str(db_path), command, "--json", *options, "Kazakhstan corruption"]
+        result = CliRunner().invoke(cli, argv, env=env)
+        assert result.exit_code == 0, result.output
+        return len(json.loads(result.stdout)["hits"])
+
+    assert hits({}) == 3
+    assert hits({"BRIEFBOT_TOP": "1"}) == 1
+    assert hits({"BRIEFBOT_TOP": "1"}, "--top", "2") == 2  # the option wins
+
+
+def test_chat_and_start_quote_briefbot_top_passages(loaded_sample: Run, db_path: Path) -> None:
+    for command in ("chat", "start"):
+        result = CliRunner().invoke(
+            cli,
+            ["--db", str(db_path), command],
+            input="Kazakhstan corruption\n/quit\n",
+            env={"BRIEFBOT_TOP": "1"},
+        )
+        assert result.exit_code == 0, result.output
+        assert "1. “" in result.stdout and "2. “" not in result.stdout, command
+        full = CliRunner().invoke(
+            cli, ["--db", str(db_path), command], input="Kazakhstan corruption\n/quit\n"
+        )
+        assert "3. “" in full.stdout, command
+
+
+def test_start_with_a_bad_briefbot_top_is_one_clear_line(loaded: Run, db_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "start"], env={"BRIEFBOT_TOP": "50"})
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "Error: BRIEFBOT_TOP 50 is too large; answers quote at most 10 passages\n",
+    )

@@ -82,7 +82,12 @@ def bot(
 
     @contextlib.asynccontextmanager
     async def start(**overrides: Any) -> AsyncIterator[App]:
-        settings = load_settings(bot_env, db=str(db_path), **overrides)
+        settings = load_settings(
+            token=bot_env["TELEGRAM_BOT_TOKEN"],
+            api_url=bot_env["BRIEFBOT_API_URL"],
+            db=str(db_path),
+            **overrides,
+        )
         application = build_application(settings, archive)
         services(application).clock = clock
         async with fake_telegram.running(application):

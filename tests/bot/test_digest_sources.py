@@ -54,7 +54,12 @@ def bot(
     @contextlib.asynccontextmanager
     async def start(**overrides: Any) -> AsyncIterator[Any]:
         overrides.setdefault("admins", str(ADMIN))
-        settings = load_settings(bot_env, db=str(db_path), **overrides)
+        settings = load_settings(
+            token=bot_env["TELEGRAM_BOT_TOKEN"],
+            api_url=bot_env["BRIEFBOT_API_URL"],
+            db=str(db_path),
+            **overrides,
+        )
         application = build_application(settings, archive)
         services(application).clock = lambda: NOW
         async with fake_telegram.running(application):
@@ -243,39 +248,37 @@ async def test_admins_see_the_upload_line_in_help(bot: Any, fake_telegram: FakeT
 
 
 @pytest.mark.parametrize(
-    ("env", "message"),
+    ("value", "message"),
     [
-        ({"BRIEFBOT_TZ": "Mars/Olympus"}, "BRIEFBOT_TZ: unknown time zone 'Mars/Olympus'"),
-        ({"BRIEFBOT_DIGEST_EMPTY": "never"}, "BRIEFBOT_DIGEST_EMPTY 'never' is neither skip nor"),
-        ({"BRIEFBOT_FEEDS": "ftp://x.org/a"}, "BRIEFBOT_FEEDS entry 'ftp://x.org/a' is not an"),
-        ({"BRIEFBOT_INBOX_INTERVAL": "soon"}, "BRIEFBOT_INBOX_INTERVAL 'soon' is not a whole"),
-        ({"BRIEFBOT_UPLOAD_MAX_MB": "50"}, "BRIEFBOT_UPLOAD_MAX_MB 50 is over 20"),
+        ({"timezone": "Mars/Olympus"}, "BRIEFBOT_TZ: unknown time zone 'Mars/Olympus'"),
+        ({"digest_empty": "never"}, "BRIEFBOT_DIGEST_EMPTY 'never' is neither skip nor"),
+        ({"feeds": "ftp://x.org/a"}, "BRIEFBOT_FEEDS entry 'ftp://x.org/a' is not an"),
+        ({"inbox_interval": "soon"}, "BRIEFBOT_INBOX_INTERVAL 'soon' is not a whole"),
+        ({"upload_max_mb": "50"}, "BRIEFBOT_UPLOAD_MAX_MB 50 is over 20"),
     ],
 )
 def test_bad_digest_settings_name_the_variable(
-    bot_env: dict[str, str], env: dict[str, str], message: str
+    bot_token: str, value: dict[str, str], message: str
 ) -> None:
     with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
-        load_settings({**bot_env, **env})
+        load_settings(token=bot_token, **value)
 
 
-def test_digest_settings_are_read_from_the_environment(bot_env: dict[str, str]) -> None:
+def test_digest_settings_are_checked(bot_token: str) -> None:
     settings = load_settings(
-        {
-            **bot_env,
-            "BRIEFBOT_TZ": "europe/berlin",
-            "BRIEFBOT_DIGEST_EMPTY": "Notify",
-            "BRIEFBOT_INBOX": "/srv/inbox",
-            "BRIEFBOT_INBOX_INTERVAL": "60",
-            "BRIEFBOT_FEEDS": "https://a.example/rss, https://b.example/atom",
-            "BRIEFBOT_FEEDS_INTERVAL": "900",
-        }
+        token=bot_token,
+        timezone="europe/berlin",
+        digest_empty="Notify",
+        inbox="/srv/inbox",
+        inbox_interval="60",
+        feeds="https://a.example/rss, https://b.example/atom",
+        feeds_interval="900",
     )
     assert (settings.timezone, settings.digest_empty) == ("Europe/Berlin", "notify")
     assert (settings.inbox, settings.inbox_interval) == ("/srv/inbox", 60)
     assert settings.feeds == ("https://a.example/rss", "https://b.example/atom")
     assert (settings.feeds_interval, settings.upload_max_mb) == (900, 20)
-    defaults = load_settings(bot_env)
+    defaults = load_settings(token=bot_token)
     assert (defaults.timezone, defaults.digest_empty, defaults.inbox, defaults.feeds) == (
         "UTC",
         "skip",

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from migration_history import apply_old_order
 from sqlite_utils import Database
 
 from retrieval.archive import Archive
-from retrieval.corpus.migrations import migrations
 from retrieval.corpus.store import Store
 from retrieval.search.cache import cache_dir_for
 from retrieval.text.query import Filters
@@ -121,7 +121,7 @@ def _old_database(path: Path, rows: list[tuple[int | str | None, int | str | Non
     """Write a database as the version before issue 17 left it, holding ``rows`` of
     (volume, issue) as JSONL ingests then stored them."""
     db = Database(path)
-    migrations.apply(db, stop_before="m003_log_archive_changes")
+    apply_old_order(db, stop_before="m003_log_archive_changes")
     for n, (volume, issue) in enumerate(rows):
         cur = db.execute(
             "INSERT INTO briefs (key, publication, volume, issue, text, content_hash, added_at, "

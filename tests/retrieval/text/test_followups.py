@@ -9,16 +9,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+from migration_history import apply_old_order
 from sqlite_utils import Database
 
 from bot.chat import ChatService
 from bot.help import help_text
 from bot.replies import Notice
 from bot.state.followups import Asked, Followups
+from bot.state.migrations import upgrade
 from bot.state.question_log import QuestionLog
 from bot.terminal import respond
 from retrieval.archive import Archive
-from retrieval.corpus.migrations import migrations
 from retrieval.corpus.store import Store
 from retrieval.text.followup import MAX_CONTEXT_TURNS, chain, needs_context, reading
 
@@ -185,7 +186,7 @@ def test_ask_queries_after_an_unknown_line_is_a_clear_error(
 
 def test_a_question_log_from_before_issue_15_upgrades_on_open(db_path: Path) -> None:
     db = Database(db_path)
-    migrations.apply(db, stop_before=["m014_remember_followup_context"])
+    apply_old_order(db, stop_before=["m014_remember_followup_context"])
     db.execute(
         "INSERT INTO bot_questions (asked_at, user_id, chat_id, kind, question, found, "
         "passage_ids) VALUES ('2026-12-01T08:00:00.000000+00:00', 1001, 1001, 'ask', ?, 0, '[]')",
@@ -194,6 +195,7 @@ def test_a_question_log_from_before_issue_15_upgrades_on_open(db_path: Path) -> 
     db.conn.commit()
     db.close()
     store = Store(db_path)  # applies the pending migrations
+    upgrade(store)  # and the bot's
     logged = QuestionLog(store.db).get(1)
     assert logged is not None and logged.question == KAZAKH and logged.context == []
     followups = Followups(store.db)
