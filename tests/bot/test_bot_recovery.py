@@ -19,10 +19,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fake_telegram import FakeTelegram
 from test_bot_cli import _wait_for_port
 
 from retrieval.archive import Archive
+
+pytestmark = [pytest.mark.slow, pytest.mark.real_http]  # the bot in a child process
 
 READY_SECONDS = 30.0
 

@@ -82,7 +82,7 @@ def bot(
     @contextlib.asynccontextmanager
     async def start(**overrides: Any) -> AsyncIterator[App]:
         settings = load_settings(bot_env, db=str(db_path), **overrides)
-        application = build_application(settings, archive)
+        application = build_application(settings, archive, **fake_telegram.bot_requests())
         set_clock(application, clock)
         async with fake_telegram.running(application):
             yield application

@@ -53,7 +53,7 @@ def bot(
     async def start(**overrides: Any) -> AsyncIterator[Any]:
         overrides.setdefault("admins", str(ADMIN))
         settings = load_settings(bot_env, db=str(db_path), **overrides)
-        application = build_application(settings, archive)
+        application = build_application(settings, archive, **fake_telegram.bot_requests())
         set_clock(application, lambda: NOW)
         async with fake_telegram.running(application):
             yield application

@@ -289,6 +289,13 @@ class FakeTelegram(BotApiState):
         self._requests.append(request)
         return request
 
+    def bot_requests(self) -> dict[str, FakeRequest]:
+        """Return ``build_application``'s ``request`` and ``get_updates_request``: in-process
+        requests, or nothing over HTTP (the bot's own HTTPX requests go to ``base_url``)."""
+        if self.http:
+            return {}
+        return {"request": self.request(), "get_updates_request": self.request()}
+
     def app_builder(self) -> ApplicationBuilder[Any, Any, Any, Any, Any, Any]:
         """An ``ApplicationBuilder`` with token, base_url and base_file_url set to this fake (and,
         in process, its requests)."""

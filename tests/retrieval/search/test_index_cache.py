@@ -404,6 +404,7 @@ print("done", flush=True)
 """
 
 
+@pytest.mark.slow
 def test_a_reader_never_sees_a_half_written_index_while_another_process_ingests(
     saved: Path, tmp_path: Path
 ) -> None:
@@ -443,6 +444,7 @@ def test_a_reader_never_sees_a_half_written_index_while_another_process_ingests(
     assert_exact(reader)
 
 
+@pytest.mark.slow
 def test_killed_ingest_leaves_database_and_index_consistent_and_a_rerun_finishes(
     saved: Path, tmp_path: Path
 ) -> None:
