@@ -23,7 +23,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -370,6 +377,17 @@ async def test_fault_injection(fake: FakeTelegram, app: AnyApp, timedelta_errors
     with pytest.raises(Forbidden, match="kicked from the group chat"):
         await app.bot.send_message(-500, "hi")
     assert [s.plain_text for s in fake.sent] == ["hi again"]
+
+
+@BOTH_WAYS
+async def test_a_slow_answer_times_out_as_over_the_network(fake: FakeTelegram, app: AnyApp) -> None:
+    fake.user(2005, "Lee")
+    fake.slow_next("sendMessage", 3)
+    started = time.monotonic()
+    with pytest.raises(TimedOut):
+        await app.bot.send_message(2005, "anyone?", read_timeout=0.2)
+    assert time.monotonic() - started < 2
+    assert (await app.bot.send_message(2005, "again")).text == "again"
 
 
 @BOTH_WAYS

@@ -35,6 +35,7 @@ class FakeRequest(BaseRequest):
     def __init__(self, fake: FakeTelegram) -> None:
         self._fake = fake
         self._pool: ThreadPoolExecutor | None = None
+        self._retired: list[ThreadPoolExecutor] = []
 
     @property
     def read_timeout(self) -> float:
@@ -44,15 +45,22 @@ class FakeRequest(BaseRequest):
         """Nothing to open: the fake is in this process."""
 
     async def shutdown(self) -> None:
-        """Join the worker threads (long polls are woken first)."""
-        self.close()
+        """Wake this request's long poll and let its worker threads end; :meth:`close` (run by
+        the fake when it stops) joins them, so a delay still running never blocks the bot."""
+        if self._pool is not None:
+            self._fake.abandon_polls()
+            self._pool.shutdown(wait=False)
+            self._retired.append(self._pool)
+            self._pool = None
 
     def close(self) -> None:
-        """Wake any long poll of this request and join its worker threads."""
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            self._fake.abandon_polls()
+        """Join every worker thread; the fake has woken its waits first."""
+        if self._pool is not None:
+            self._retired.append(self._pool)
+            self._pool = None
+        for pool in self._retired:
             pool.shutdown(wait=True)
+        self._retired.clear()
 
     async def do_request(
         self,
