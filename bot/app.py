@@ -7,7 +7,7 @@
 Extension point: a feature (issue 4's digests, say) is a ``Feature`` appended to ``FEATURES``
 below. Its handlers are registered after the core commands, buttons and inline mode and before
 the catch-alls (free text, unknown commands), and its ``on_startup`` runs in ``post_init`` once the
-commands are registered. Its commands go in ``bot.service.COMMANDS`` so that /help and the
+commands are registered. Its commands go in ``bot.help.COMMANDS`` so that /help and the
 Telegram command menu list them; its settings are fields of ``bot.config.Settings``.
 """
 
@@ -28,12 +28,10 @@ from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
-    Application,
     ApplicationBuilder,
     BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     Defaults,
     InlineQueryHandler,
     MessageHandler,
@@ -42,24 +40,26 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot import gate
+from bot.chat import ChatService
 from bot.config import Settings
-from bot.handlers import admin, buttons
+from bot.handlers import admin, buttons, uploads
 from bot.handlers import commands as handlers
 from bot.handlers import digest as digest_handlers
 from bot.handlers import followups as followup_handlers
 from bot.handlers import remove as remove_handlers
-from bot.handlers.commands import SERVICES_KEY, BotServices
-from bot.jobs import digest
+from bot.handlers.errors import error_handler
+from bot.help import COMMANDS
+from bot.jobs import digest, sources
 from bot.ordering import ChatOrder
-from bot.service import COMMANDS, Conversation
+from bot.services import App, BotServices, Context, install, services
 from bot.state.access import AccessList, RateLimiter
+from bot.state.followups import Followups
 from bot.state.journal import JournalBot, JournalQueue, UpdateJournal
 from bot.state.question_log import QuestionLog
 from retrieval.archive import Archive
 
 logger = logging.getLogger(__name__)
-
-App = Application[Any, Any, Any, Any, Any, Any]
 
 MAX_SEND_RETRIES = 5
 """How often a request that Telegram answered with 429 (RetryAfter) is retried before giving up."""
@@ -105,6 +105,8 @@ class Feature:
 
 
 FEATURES: list[Feature] = [
+    # First: a digest caught up at startup holds what the inbox brought while the bot was down.
+    Feature("sources", uploads.handlers, sources.on_startup),  # inbox, feeds, admins' uploads
     Feature("digest", digest_handlers.handlers, digest.on_startup),  # issue 4: digests, topics
     Feature("remove", remove_handlers.handlers),  # issue 10: /remove (admins)
 ]
@@ -221,15 +223,17 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
-    application.bot_data[SERVICES_KEY] = BotServices(
+    svc = BotServices(
         settings=settings,
-        conversation=Conversation(archive, top=settings.top),
+        chat=ChatService(archive, top=settings.top),
         access=AccessList(db, settings.allowed, settings.admins),
         limiter=RateLimiter(settings.rate_limit),
         questions=QuestionLog(db),
+        followups=Followups(db),
         executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefbot-db"),
         journal=journal,
     )
+    install(application, svc)
     add_handlers(application, settings)
     return application
 
@@ -245,7 +249,7 @@ def add_handlers(application: App, settings: Settings) -> None:
        unknown commands, non-text messages in private chats.
     """
     new_message = filters.UpdateType.MESSAGE
-    application.add_handler(TypeHandler(Update, handlers.gate), group=ACCESS_GROUP)
+    application.add_handler(TypeHandler(Update, gate.gate), group=ACCESS_GROUP)
     commands = {
         "start": handlers.start,
         "help": handlers.help_command,
@@ -282,13 +286,13 @@ def add_handlers(application: App, settings: Settings) -> None:
             ),
         ]
     )
-    application.add_error_handler(handlers.error_handler)
+    application.add_error_handler(error_handler)
 
 
 async def post_init(application: App) -> None:
     """Startup: register the command menu, warn if the bot is open, schedule the archive refresh,
     then run each feature's ``on_startup``."""
-    svc: BotServices = application.bot_data[SERVICES_KEY]
+    svc = services(application)
     await application.bot.set_my_commands(
         [BotCommand(c.name, c.description) for c in COMMANDS if not c.admin]
     )
@@ -315,25 +319,25 @@ async def post_init(application: App) -> None:
 
 async def post_shutdown(application: App) -> None:
     """Shutdown: finish the database threads' work and stop them."""
-    svc: BotServices = application.bot_data[SERVICES_KEY]
+    svc = services(application)
     svc.executor.shutdown(wait=True)
     svc.journal.close()
 
 
-async def refresh_archive(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def refresh_archive(context: Context) -> None:
     """Bring the index up to date with briefs another process ingested, and forget idle users.
 
     Questions would rebuild it anyway; doing it here keeps the first question after an ingest
     fast.
     """
-    svc = handlers.services(context)
-    await svc.run(svc.conversation.archive.index)
+    svc = services(context)
+    await svc.run(svc.chat.archive.index)
     svc.limiter.forget_idle()
 
 
-async def purge_journal(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def purge_journal(context: Context) -> None:
     """Forget updates answered a week ago (the journal keeps update ids and sent message ids)."""
-    await handlers.services(context).journal.purge()
+    await services(context).journal.purge()
 
 
 # -- running --------------------------------------------------------------------------------

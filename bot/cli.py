@@ -12,6 +12,7 @@ from typing import Any
 import click
 from tqdm import tqdm
 
+from bot.chat import ChatService
 from bot.config import DEFAULT_FOLLOWUP_MINUTES, MAX_FOLLOWUP_MINUTES
 from bot.render import (
     render_brief_plain,
@@ -19,7 +20,7 @@ from bot.render import (
     render_plain,
     render_sources_plain,
 )
-from bot.service import Conversation, Notice
+from bot.replies import Notice
 from retrieval.answering.answer import removal_line
 from retrieval.archive import DEFAULT_TOP, Archive
 from retrieval.corpus.briefs import FooterRules
@@ -344,7 +345,7 @@ def check(ctx: click.Context, claim: str, top: int, as_json: bool) -> None:
     The twin of /check in Telegram: the same evidence and the same comparison. It never says
     whether the claim is true. A long claim is checked sentence by sentence.
     """
-    reply = Conversation(open_archive(ctx.obj["db"]), top=top).check(claim)
+    reply = ChatService(open_archive(ctx.obj["db"]), top=top).check(claim)
     if isinstance(reply, Notice):
         if as_json:
             data = {"claim": claim, "found": False, "confidence": "none", "hits": []}

@@ -4,22 +4,15 @@ the bot, plain text for ``briefbot digest preview``."""
 from __future__ import annotations
 
 import dataclasses
-import html
-import re
 
-from bot.render import citation_html, escape, hit_html, quote_plain, split_html
+from bot.render import citation_html, escape, hit_html, quote_plain
+from bot.splitter import split_html
 from retrieval.answering.answer import Hit
 from retrieval.delivery.digest import Digest, DigestItem, PublicationGroup, TopicSection
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _link_html(url: str | None, text: str) -> str:
-    if url and re.match(r"https?://\S+$", url):
-        return f'<a href="{html.escape(url, quote=True)}">{text}</a>'
-    return text
 
 
 def _item_blocks(item: DigestItem, *, as_html: bool) -> str:

@@ -1,6 +1,6 @@
 """The terminal chat: the bot's conversation, in plain text, on stdin and stdout.
 
-It answers through the same ``Conversation`` as the Telegram bot, with the same commands
+It answers through the same ``ChatService`` as the Telegram bot, with the same commands
 (/ask, /check, /brief, /sources, /help), so a question gets the same passages in both. As in the
 bot's private chat, a question typed soon after an answer may continue it (``new`` starts
 afresh); the terminal keeps that context in memory only, for the session.
@@ -13,16 +13,11 @@ from typing import Any
 
 import click
 
+from bot.chat import STARTED_AFRESH, ChatService
 from bot.config import DEFAULT_FOLLOWUP_MINUTES
+from bot.help import help_text, split_command, usage
 from bot.render import render_text
-from bot.service import (
-    STARTED_AFRESH,
-    AnswerReply,
-    Conversation,
-    Notice,
-    help_text,
-    usage,
-)
+from bot.replies import AnswerReply, Notice
 from retrieval.archive import Archive
 from retrieval.text.followup import chain
 
@@ -59,8 +54,8 @@ def respond(
     if text.lower() in QUIT:
         return None
     now = time.monotonic() if now is None else now
-    conversation = Conversation(archive)
-    command, _, args = text.partition(" ")
+    conversation = ChatService(archive)
+    command, args = split_command(text)
     command = command.lower().split("@", 1)[0]
     args = args.strip()
     if command in ("/help", "/start", "help"):
@@ -83,7 +78,7 @@ def respond(
         if not state.get("question"):
             return "Ask a question first."
         question, offset = state["question"], state.get("offset", 0) + conversation.top
-        reply = conversation.ask(question, offset=offset, context=state.get("more_context", []))
+        reply = conversation.answer(question, offset=offset, context=state.get("more_context", []))
     elif command.startswith("/") and command != "/ask":
         return f"Unknown command {command}. /help lists the commands."
     else:

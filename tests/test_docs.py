@@ -17,7 +17,7 @@ def test_every_cli_command_is_in_the_readme() -> None:
 
 
 def test_every_chat_command_is_in_the_readme() -> None:
-    from bot.service import COMMANDS
+    from bot.help import COMMANDS
 
     for command in COMMANDS:
         if command.name in ("start", "help"):

@@ -11,11 +11,12 @@ import logging
 from telegram import Update
 
 from bot.config import normalize_subject
-from bot.handlers.commands import Context, send_html, services, shorten
-from bot.jobs.digest import DIGEST_KEY, DigestService
+from bot.help import usage
 from bot.render import escape
-from bot.service import usage
+from bot.sending import send_html
+from bot.services import BotServices, Context, services
 from bot.state.audit import audit_lines
+from retrieval.delivery.digest import shorten
 from retrieval.delivery.subscriptions import Subscription
 
 logger = logging.getLogger(__name__)
@@ -30,7 +31,8 @@ def id_in_range(subject: str) -> bool:
     return 0 < abs(int(subject)) <= MAX_TELEGRAM_ID
 
 
-async def _admin_only(update: Update, context: Context) -> bool:
+async def admin_only(update: Update, context: Context) -> bool:
+    """Return whether the sender is one of the bot's admins; if not, tell them in one line."""
     user = update.effective_user
     message = update.effective_message
     if user is None or message is None:
@@ -44,11 +46,11 @@ async def _admin_only(update: Update, context: Context) -> bool:
 async def _set_access(update: Update, context: Context, allowed: bool) -> None:
     message = update.effective_message
     user = update.effective_user
-    if message is None or user is None or not await _admin_only(update, context):
+    if message is None or user is None or not await admin_only(update, context):
         return
     svc = services(context)
     command = "allow" if allowed else "deny"
-    raw = (message.text or "").split()[1:]
+    raw = list(context.args or [])
     if not raw and message.reply_to_message and message.reply_to_message.from_user:
         raw = [str(message.reply_to_message.from_user.id)]
     subjects = [normalize_subject(r) for r in raw]
@@ -77,7 +79,7 @@ async def _set_access(update: Update, context: Context, allowed: bool) -> None:
     admins = [s for s in subjects if s and s.lstrip("-").isdigit() and svc.access.is_admin(int(s))]
     if not allowed and admins:
         text += f" ({', '.join(admins)} stay allowed as admins.)"
-    digests: DigestService | None = context.application.bot_data.get(DIGEST_KEY)
+    digests = svc.digests
     if digests is not None:
         for chat_id, paused in await svc.run(digests.sync_access):
             text += (
@@ -103,7 +105,7 @@ async def stats(update: Update, context: Context) -> None:
     """/stats (admins): questions asked, unanswered questions, feedback, and the access audit
     (who may read the archive and why, groups the bot is in that are not allowed)."""
     message = update.effective_message
-    if message is None or not await _admin_only(update, context):
+    if message is None or not await admin_only(update, context):
         return
     svc = services(context)
     data = await svc.run(svc.questions.stats)
@@ -114,7 +116,7 @@ async def stats(update: Update, context: Context) -> None:
         f"Feedback: {data['helpful']} 👍, {data['unhelpful']} 👎.",
     ]
     lines += audit_lines(
-        svc.access, inline=svc.settings.inline, paused=await svc.run(paused_digests, context)
+        svc.access, inline=svc.settings.inline, paused=await svc.run(paused_digests, svc)
     )
     if data["recent_unanswered"]:
         lines.append("Recent questions that found nothing:")
@@ -122,9 +124,9 @@ async def stats(update: Update, context: Context) -> None:
     await send_html(message, [escape("\n".join(lines))])
 
 
-def paused_digests(context: Context) -> list[Subscription]:
+def paused_digests(svc: BotServices) -> list[Subscription]:
     """Return the paused daily digests (none when the digest feature is not running)."""
-    digests: DigestService | None = context.application.bot_data.get(DIGEST_KEY)
+    digests = svc.digests
     if digests is None:
         return []
     return [s for s in digests.subs.subscriptions() if s.paused]

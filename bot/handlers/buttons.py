@@ -15,10 +15,13 @@ from telegram import (
     Update,
 )
 
-from bot.handlers.commands import Context, send_html, send_more, services, shorten, take_question
+from bot.gate import take_question
 from bot.handlers.followups import alone_button
 from bot.render import hit_html, render_html
-from bot.service import Notice
+from bot.replies import Notice
+from bot.sending import send_html, send_more
+from bot.services import Context, services
+from retrieval.delivery.digest import shorten
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +117,7 @@ async def brief_button(update: Update, context: Context, pressed: Button) -> Non
         await query.answer("Open the chat with me to read the brief.")
         return
     svc = services(context)
-    reply = await svc.run(svc.conversation.brief_by_id, pressed.id)
+    reply = await svc.run(svc.chat.brief_by_id, pressed.id)
     if isinstance(reply, Notice):
         await query.answer(reply.text, show_alert=True)
         return
@@ -166,7 +169,7 @@ async def inline_query(update: Update, context: Context) -> None:
     if not await take_question(update, context):
         return
     svc = services(context)
-    reply = await svc.run(svc.conversation.ask, text, top=INLINE_RESULTS)
+    reply = await svc.run(svc.chat.answer, text, top=INLINE_RESULTS)
     if isinstance(reply, Notice) or not reply.answer.found:
         why = reply.text if isinstance(reply, Notice) else reply.answer.message or ""
         await query.answer(

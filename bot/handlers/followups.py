@@ -1,6 +1,6 @@
 """The follow-up commands and button: ``/new`` and **Ask on its own** (issue 15).
 
-``bot.state.followups`` decides what a message may continue; ``Conversation.follow`` whether it is
+``bot.state.followups`` decides what a message may continue; ``ChatService.follow`` whether it is
 read with it. Here: ``/new`` forgets a chat's last question for its sender, and the button under
 a follow-up's answer asks the same message again, read alone.
 """
@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from telegram import Message, Update
 
-from bot.handlers.commands import Context, deliver, services, take_question
+from bot.chat import STARTED_AFRESH
+from bot.gate import take_question
 from bot.render import escape
-from bot.service import STARTED_AFRESH, Notice
-from bot.state.followups import Followups, parse_alone_data
+from bot.replies import Notice
+from bot.sending import deliver
+from bot.services import Context, services
+from bot.state.followups import parse_alone_data
 
 STALE_ALONE = "That answer is too old; send the question again."
 
@@ -24,7 +27,7 @@ async def new_command(update: Update, context: Context) -> None:
     if message is None or user is None:
         return
     svc = services(context)
-    await svc.run(Followups(svc.questions.db).forget, message.chat_id, user.id)
+    await svc.run(svc.followups.forget, message.chat_id, user.id)
     await message.reply_text(escape(STARTED_AFRESH))
 
 
@@ -52,7 +55,7 @@ async def alone_button(update: Update, context: Context) -> None:
         return
     # Under a "More" page too: the question is asked afresh, from its first passages.
     kind = "check" if logged.kind == "check" else "ask"
-    run = svc.conversation.check if kind == "check" else svc.conversation.ask
+    run = svc.chat.check if kind == "check" else svc.chat.answer
     reply = await svc.run(run, logged.question)
     if isinstance(reply, Notice):
         await query.answer(reply.text[:200], show_alert=True)

@@ -16,18 +16,18 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
+from bot.chat import sentence
 from bot.config import Settings
 from bot.handlers import buttons
-from bot.handlers.admin import _admin_only
-from bot.handlers.commands import Context, services
+from bot.handlers.admin import admin_only
+from bot.help import usage
 from bot.render import escape
-from bot.service import usage
+from bot.services import Context, services
 from retrieval.answering.answer import removal_line
 from retrieval.errors import RetrievalError
 
 logger = logging.getLogger(__name__)
 
-PENDING_KEY = "pending_removals"
 MAX_LISTED = 20
 PATTERN = r"^rm:(yes|no):[0-9a-f]{8}$"
 """The callback data of the confirmation buttons."""
@@ -55,18 +55,18 @@ def parse_remove(args: list[str]) -> dict[str, Any] | str:
 async def remove(update: Update, context: Context) -> None:
     """/remove --doc-id ID | PUBLICATION VOLUME ISSUE | --source PATH [--dry-run] (admins)."""
     message = update.effective_message
-    if message is None or not await _admin_only(update, context):
+    if message is None or not await admin_only(update, context):
         return
-    parsed = parse_remove((message.text or "").split()[1:])
+    parsed = parse_remove(list(context.args or []))
     if isinstance(parsed, str):
         await message.reply_text(escape(parsed))
         return
     dry_run = parsed.pop("dry_run")
     svc = services(context)
     try:
-        rows = await svc.run(svc.conversation.archive.store.briefs_to_remove, **parsed)
+        rows = await svc.run(svc.chat.archive.store.briefs_to_remove, **parsed)
     except RetrievalError as exc:
-        await message.reply_text(escape(f"{str(exc)[:1].upper()}{str(exc)[1:]}; nothing removed."))
+        await message.reply_text(escape(f"{sentence(str(exc), stop=False)}; nothing removed."))
         return
     noun = "brief" if len(rows) == 1 else "briefs"
     lines = [removal_line(row) for row in rows[:MAX_LISTED]]
@@ -77,7 +77,7 @@ async def remove(update: Update, context: Context) -> None:
         await message.reply_text(escape("\n".join(lines)))
         return
     token = secrets.token_hex(4)
-    context.application.bot_data.setdefault(PENDING_KEY, {})[token] = [r["id"] for r in rows]
+    svc.pending_removals[token] = [r["id"] for r in rows]
     lines.append(f"Remove these {len(rows)} {noun}?")
     keyboard = InlineKeyboardMarkup(
         [
@@ -105,7 +105,7 @@ async def remove_button(update: Update, context: Context) -> None:
         await query.answer("Only the bot's admins (BRIEFBOT_ADMINS) can do that.", show_alert=True)
         return
     _, choice, token = query.data.split(":")
-    ids = context.application.bot_data.get(PENDING_KEY, {}).pop(token, None)
+    ids = svc.pending_removals.pop(token, None)
     if ids is None:
         await query.answer("This removal has expired; send /remove again.", show_alert=True)
         return
@@ -113,7 +113,7 @@ async def remove_button(update: Update, context: Context) -> None:
         await query.answer("Nothing removed.")
         await query.edit_message_reply_markup(None)
         return
-    removed = await svc.run(svc.conversation.archive.store.remove_briefs, ids)
+    removed = await svc.run(svc.chat.archive.store.remove_briefs, ids)
     logger.info("Admin %s: /remove took %d briefs out of the archive", user.id, removed)
     text = f"Removed {removed} {'brief' if removed == 1 else 'briefs'}."
     await query.answer(text)

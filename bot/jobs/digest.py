@@ -1,74 +1,46 @@
-"""Daily digests in Telegram: scheduling, catch-up, sending each day's digest exactly once; and
-the jobs that feed the archive (inbox folder, feeds) and tell the admins about problems.
+"""Daily digests in Telegram: scheduling, catch-up, sending each day's digest exactly once.
 
 One job per subscribed chat, named ``digest:{chat_id}`` (``run_daily`` at the chat's local time, so
 a new schedule replaces the old), is re-created at startup from SQLite. Whether a digest is due is
-decided from the clock (injected with ``set_clock``; tests drive the jobs with their own time), not
+decided from the clock (``BotServices.clock``; tests drive the jobs with their own time), not
 from when the job fired: the most recent slot of the chat that has no row in the send log is due.
 So a digest missed while the bot was down goes out once at startup, and a job that fires twice, or
 a restart, never sends a second one (see ``retrieval/delivery/subscriptions.py`` for the send log).
 
-Every database call runs on the bot's database thread (``BotServices.run``); the inbox scan and the
-feed poll run on a worker thread with their own connection, since they wait on disks and networks.
+Every database call runs on the bot's database thread (``BotServices.run``). The jobs that feed
+the archive (inbox folder, feeds) are ``bot.jobs.sources``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import uuid
-from typing import Any
 
 from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
-from telegram.ext import Application, ContextTypes
 
 from bot.digest_render import nothing_new, render_digest_html
-from bot.handlers.commands import BotServices, services
-from bot.render import escape, split_html
-from retrieval.corpus.store import Store
+from bot.jobs.base import BotJobs, guarded, started
+from bot.render import escape
+from bot.services import App, Context, services
 from retrieval.delivery.digest import Digest, DigestLimits, archive_head, chat_digest
-from retrieval.delivery.feeds import FeedPoller
-from retrieval.delivery.inbox import Inbox
-from retrieval.delivery.notices import Notices
-from retrieval.delivery.schedule import (
-    Clock,
-    date_text,
-    local_time_text,
-    parse_iso,
-    utc_clock,
-    zone,
-)
+from retrieval.delivery.schedule import date_text, local_time_text, parse_iso, zone
 from retrieval.delivery.subscriptions import DigestSend, Subscription, SubscriptionStore
 
 logger = logging.getLogger(__name__)
 
-App = Application[Any, Any, Any, Any, Any, Any]
-Context = ContextTypes.DEFAULT_TYPE
-
-DIGEST_KEY = "briefbot.digest"
-CLOCK_KEY = "briefbot.clock"
 RETRY_DELAYS = (60, 300, 900, 1800, 3600)
 """Seconds to wait before the 2nd, 3rd … attempt at a failed digest."""
 MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
-FEEDS_FIRST_POLL = 5
-"""Seconds after startup of the first feed poll (a job, so that slow feeds do not delay startup)."""
 NOT_ALLOWED = "the chat is not allowed (BRIEFBOT_ALLOWED or /allow)"
 """Why a digest is paused: its chat may not receive archive content now."""
 
 
-def set_clock(application: App, now: Clock) -> None:
-    """Make the digest machinery of ``application`` read the time from ``now`` (call before it
-    starts; tests pass a clock they move by hand)."""
-    application.bot_data[CLOCK_KEY] = now
-
-
 def digest_service(application: App) -> DigestService:
-    """Return the DigestService that ``on_startup`` stored in ``bot_data``."""
-    service: DigestService = application.bot_data[DIGEST_KEY]
-    return service
+    """Return the DigestService that ``on_startup`` created (RuntimeError before it ran)."""
+    return started(services(application).digests)
 
 
 def job_name(chat_id: int) -> str:
@@ -83,22 +55,12 @@ def is_gone(error: TelegramError) -> bool:
     return isinstance(error, BadRequest) and "chat not found" in error.message.lower()
 
 
-class DigestService:
-    """Schedules, composes and sends the daily digests; runs the inbox and feed jobs.
+class DigestService(BotJobs):
+    """Schedules, composes and sends the daily digests."""
 
-    Args:
-        application: the bot (its ``BotServices`` give the archive, settings and database thread).
-        now: the clock.
-    """
-
-    def __init__(self, application: App, *, now: Clock = utc_clock):
-        self.app = application
-        self.svc: BotServices = services(application)
-        self.settings = self.svc.settings
-        self.archive = self.svc.conversation.archive
-        self.subs = SubscriptionStore(self.archive.store, now=now)
-        self.notices = Notices(self.archive.store, now=now)
-        self.now = now
+    def __init__(self, application: App):
+        super().__init__(application)
+        self.subs = SubscriptionStore(self.archive.store, now=self.now)
         self.limits = DigestLimits()
         self.run_id = uuid.uuid4().hex
 
@@ -113,42 +75,16 @@ class DigestService:
                 send.chat_id,
                 send.local_date,
             )
-        jobs = self.app.job_queue
         # Before the catch-up below: a chat removed from BRIEFBOT_ALLOWED gets nothing from now on.
         await self.svc.run(self.sync_access)
-        if self.settings.inbox:
-            # First, so that a digest caught up below holds what arrived while the bot was down.
-            await self._guarded(self.scan_inbox(), "inbox scan")
         subscriptions = await self.svc.run(self.subs.subscriptions)
         for sub in subscriptions:
             self.schedule(sub)
         for sub in subscriptions:
-            await self._guarded(self.deliver_due(sub.chat_id), f"catch-up for chat {sub.chat_id}")
+            await guarded(self.deliver_due(sub.chat_id), f"catch-up for chat {sub.chat_id}")
         for send in await self.svc.run(self.subs.failed_sends):
-            await self._guarded(self.retry(send.id), f"retry for chat {send.chat_id}")
+            await guarded(self.retry(send.id), f"retry for chat {send.chat_id}")
         logger.info("Daily digests: %d chats scheduled", len(subscriptions))
-        if self.settings.inbox and jobs is not None:
-            jobs.run_repeating(
-                inbox_job,
-                interval=self.settings.inbox_interval,
-                first=self.settings.inbox_interval,
-                name="inbox",
-            )
-        if self.settings.feeds and jobs is not None:
-            jobs.run_repeating(
-                feeds_job,
-                interval=self.settings.feeds_interval,
-                first=FEEDS_FIRST_POLL,
-                name="feeds",
-            )
-        await self._guarded(self.send_notices(), "admin notices")
-
-    async def _guarded(self, work: Any, what: str) -> None:
-        """Await ``work``; log a failure with its traceback, so that one chat cannot stop others."""
-        try:
-            await work
-        except Exception:
-            logger.exception("Digest machinery: %s failed", what)
 
     # -- access (issue 12) -----------------------------------------------------------------
 
@@ -379,63 +315,6 @@ class DigestService:
             return await self.deliver_due(chat_id)
         return await self._send(send)
 
-    # -- the archive's own sources, and the admins ------------------------------------------
-
-    def _worker_store(self) -> Store:
-        """Return a connection for a worker thread (SQLite connections stay on one thread)."""
-        path = self.archive.store.path
-        if path is None:
-            raise RuntimeError("the inbox and feeds need the archive in a database file")
-        return Store(path)
-
-    def _scan_inbox(self) -> None:
-        store = self._worker_store()
-        try:
-            assert self.settings.inbox is not None
-            report = Inbox(store, self.settings.inbox, now=self.now).scan()
-            if report.ingested or report.rejected:
-                logger.info("Inbox: %s", report.summary())
-        finally:
-            store.close()
-
-    def _poll_feeds(self) -> None:
-        store = self._worker_store()
-        try:
-            for result in FeedPoller(store, list(self.settings.feeds), now=self.now).poll():
-                if result.added or result.error:
-                    logger.info("Feed %s", result.summary())
-        finally:
-            store.close()
-
-    async def scan_inbox(self) -> None:
-        """Ingest the inbox folder's new and changed files, then tell the admins what failed."""
-        await asyncio.to_thread(self._scan_inbox)
-        await self.send_notices()
-
-    async def poll_feeds(self) -> None:
-        """Poll every feed once, then tell the admins about feeds that started failing."""
-        await asyncio.to_thread(self._poll_feeds)
-        await self.send_notices()
-
-    async def send_notices(self) -> None:
-        """Send the admins every notice not sent yet; each is sent (or logged) once."""
-        admins = sorted(self.svc.access.admins)
-        for notice in await self.svc.run(self.notices.pending):
-            if not admins:
-                logger.warning("For the admins (BRIEFBOT_ADMINS is empty): %s", notice.text)
-            transient = False
-            for admin in admins:
-                try:
-                    for part in split_html(escape(notice.text)):
-                        await self.app.bot.send_message(admin, part, parse_mode=ParseMode.HTML)
-                except (Forbidden, BadRequest) as exc:
-                    logger.warning("Cannot tell admin %s (%s): %s", admin, exc.message, notice.text)
-                except TelegramError as exc:
-                    transient = True
-                    logger.warning("Could not tell admin %s yet (%s)", admin, exc.message)
-            if not transient:
-                await self.svc.run(self.notices.mark_sent, notice.id)
-
 
 # -- job callbacks --------------------------------------------------------------------------
 
@@ -446,7 +325,7 @@ async def digest_job(context: Context) -> None:
     if job is None or job.chat_id is None:
         return
     service = digest_service(context.application)
-    await service._guarded(service.deliver_due(job.chat_id), f"digest for chat {job.chat_id}")
+    await guarded(service.deliver_due(job.chat_id), f"digest for chat {job.chat_id}")
 
 
 async def retry_job(context: Context) -> None:
@@ -455,23 +334,11 @@ async def retry_job(context: Context) -> None:
     if job is None or not isinstance(job.data, int):
         return
     service = digest_service(context.application)
-    await service._guarded(service.retry(job.data), f"retry for chat {job.chat_id}")
-
-
-async def inbox_job(context: Context) -> None:
-    """Scan the inbox folder (every ``BRIEFBOT_INBOX_INTERVAL`` seconds)."""
-    service = digest_service(context.application)
-    await service._guarded(service.scan_inbox(), "inbox scan")
-
-
-async def feeds_job(context: Context) -> None:
-    """Poll the feeds (every ``BRIEFBOT_FEEDS_INTERVAL`` seconds)."""
-    service = digest_service(context.application)
-    await service._guarded(service.poll_feeds(), "feed poll")
+    await guarded(service.retry(job.data), f"retry for chat {job.chat_id}")
 
 
 async def on_startup(application: App) -> None:
-    """Create the DigestService (``post_init``): recover, reschedule, catch up, start the jobs."""
-    service = DigestService(application, now=application.bot_data.get(CLOCK_KEY, utc_clock))
-    application.bot_data[DIGEST_KEY] = service
+    """Create the DigestService (``post_init``): recover, reschedule, catch up, retry."""
+    service = DigestService(application)
+    services(application).digests = service
     await service.start()

@@ -4,7 +4,7 @@ A message may continue an earlier question when it is a reply to one of the bot'
 private chat or a group: it continues that answer's question, whoever asked it), or, in a private
 chat, when it comes within ``BRIEFBOT_FOLLOWUP_MINUTES`` of the asker's last answer there.
 Whether it is then read with that question is ``retrieval.text.followup``'s rule, applied by
-``Conversation.follow``. The context lives in the database (tables of migration m014): it
+``ChatService.follow``. The context lives in the database (tables of migration m014): it
 survives a restart, is kept per chat and user, and expires (``REPLY_DAYS`` for replies, the
 window for the rest). ``/new`` forgets a private chat's last question.
 

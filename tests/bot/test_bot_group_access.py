@@ -10,6 +10,7 @@ from typing import Any
 from fake_telegram import FakeChat, FakeTelegram, FakeUser, SentMessage
 
 from bot.handlers.buttons import INLINE_OFF_HINT
+from bot.services import services
 
 Start = Callable[..., Any]
 Settle = Callable[[], Any]
@@ -161,9 +162,7 @@ async def test_inline_off_answers_inline_queries_with_a_hint_and_no_passages(
         [private] = await fake_telegram.wait_answers(alice.send("Who fled abroad?"))
         [help_text] = await fake_telegram.wait_answers(alice.send("/help"))
         logged = list(
-            app.bot_data["briefbot"].questions.db.query(
-                "SELECT kind FROM bot_questions WHERE kind = 'inline'"
-            )
+            services(app).questions.db.query("SELECT kind FROM bot_questions WHERE kind = 'inline'")
         )
     assert answer.results == []
     button = answer.params["button"]
@@ -186,7 +185,7 @@ async def test_the_bot_learns_the_groups_it_is_in_from_updates(
         await settle()
         fake_telegram.bot_membership(old, "kicked", by=alice)
         await settle()
-        access = app.bot_data["briefbot"].access
+        access = services(app).access
         unlisted = [(c.chat_id, c.title, c.type) for c in access.unlisted_groups()]
     assert unlisted == [(GROUP, "Partners", "supergroup")]
     assert fake_telegram.sent_to(GROUP) == []  # being added is not a question: no reply

@@ -8,7 +8,7 @@ from typing import Any
 
 from fake_telegram import FakeTelegram, SentMessage
 
-from bot.service import COMMANDS
+from bot.help import COMMANDS
 from retrieval.archive import Archive
 
 Start = Callable[..., Any]

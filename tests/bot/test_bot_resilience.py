@@ -11,8 +11,8 @@ import pytest
 from fake_telegram import FakeTelegram
 from telegram.error import InvalidToken
 
+from bot import sending
 from bot.app import protect_secret, redact
-from bot.handlers import commands as handlers
 
 Start = Callable[..., Any]
 
@@ -43,7 +43,7 @@ async def test_unexpected_error_gets_one_short_line_and_a_logged_traceback(
     )
     assert "Bazhenov" in (answer.plain_text or "")
     [error] = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert error.name == "bot.handlers.commands" and error.exc_info is not None
+    assert error.name == "bot.handlers.errors" and error.exc_info is not None
     assert "Injected failure" in caplog.text
 
 
@@ -88,7 +88,7 @@ async def test_a_failed_typing_indicator_does_not_cost_the_answer(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(handlers, "TYPING_AFTER_SECONDS", 0.0)  # every answer counts as slow
+    monkeypatch.setattr(sending, "TYPING_AFTER_SECONDS", 0.0)  # every answer counts as slow
     async with start_bot():
         alice = fake_telegram.user(1001, "Alice")
         fake_telegram.fail_next("sendChatAction", 500)

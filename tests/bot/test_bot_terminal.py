@@ -1,4 +1,4 @@
-"""The terminal chat answers as the bot does: same commands, same Conversation, plain text."""
+"""The terminal chat answers as the bot does: same commands, same ChatService, plain text."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ from typing import Any
 
 from click.testing import Result
 
-from bot.service import COMMANDS, Conversation, Notice
+from bot.chat import ChatService
+from bot.help import COMMANDS
+from bot.replies import Notice
 from bot.terminal import respond
 from retrieval.archive import Archive
 
 
 def test_terminal_and_bot_quote_the_same_passages(bot_archive: Archive) -> None:
-    reply = Conversation(bot_archive).ask("Caspian oil transit tariff")
+    reply = ChatService(bot_archive).answer("Caspian oil transit tariff")
     assert not isinstance(reply, Notice)
     text = respond(bot_archive, "Caspian oil transit tariff", {}) or ""
     for hit in reply.answer.hits:

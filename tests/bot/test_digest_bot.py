@@ -16,7 +16,8 @@ from fake_telegram import FakeTelegram, SentMessage
 
 from bot.app import build_application
 from bot.config import load_settings
-from bot.jobs.digest import digest_service, job_name, set_clock
+from bot.jobs.digest import digest_service, job_name
+from bot.services import services
 from retrieval.archive import Archive
 from retrieval.corpus.briefs import parse_briefs
 from retrieval.corpus.store import Store
@@ -84,7 +85,7 @@ def bot(
     async def start(**overrides: Any) -> AsyncIterator[App]:
         settings = load_settings(bot_env, db=str(db_path), **overrides)
         application = build_application(settings, archive, **fake_telegram.bot_requests())
-        set_clock(application, clock)
+        services(application).clock = clock
         async with fake_telegram.running(application):
             yield application
 

@@ -16,7 +16,9 @@ from feed_server import FeedServer
 
 from bot.app import build_application
 from bot.config import ConfigError, load_settings
-from bot.jobs.digest import digest_service, job_name, set_clock
+from bot.jobs.digest import job_name
+from bot.jobs.sources import source_jobs
+from bot.services import services
 from retrieval.archive import Archive
 
 ADMIN, ALICE = 1, 1001
@@ -54,7 +56,7 @@ def bot(
         overrides.setdefault("admins", str(ADMIN))
         settings = load_settings(bot_env, db=str(db_path), **overrides)
         application = build_application(settings, archive, **fake_telegram.bot_requests())
-        set_clock(application, lambda: NOW)
+        services(application).clock = lambda: NOW
         async with fake_telegram.running(application):
             yield application
 
@@ -115,7 +117,7 @@ async def test_an_inbox_brief_is_in_what_the_chat_gets(
     async with bot(inbox=str(inbox)) as app:
         await fake_telegram.wait_answers(alice.send("/digest 07:30"))
         write(inbox / "issue143.txt", GOOD)
-        await digest_service(app).scan_inbox()
+        await source_jobs(app).scan_inbox()
         mark = len(fake_telegram.sent)
         [job] = app.job_queue.get_jobs_by_name(job_name(ALICE))
         await job.run(app)  # 07:30 has passed today and the schedule is new: not due

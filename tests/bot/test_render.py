@@ -1,11 +1,11 @@
-"""Rendering: Telegram HTML (escaped, best sentence bold, matched words underlined, split under
-4,096 characters at good places) and the plain text of the terminal."""
+"""Rendering: Telegram HTML (escaped, best sentence bold, matched words underlined) and the plain
+text of the terminal. Splitting under 4,096 characters: test_splitter.py."""
 
 from __future__ import annotations
 
-import pytest
 from fake_telegram import parse_html
 
+from bot.chat import ChatService
 from bot.render import (
     escape,
     mark_html,
@@ -15,9 +15,8 @@ from bot.render import (
     render_html,
     render_plain,
     render_text,
-    split_html,
 )
-from bot.service import Conversation, Notice
+from bot.replies import Notice
 from retrieval.answering.answer import Citation, Hit
 from retrieval.archive import Archive
 
@@ -85,49 +84,8 @@ def _answer(hit: Hit) -> object:
     return Answer(question="oil", hits=[hit])
 
 
-@pytest.mark.parametrize("limit", [60, 200, 1000, 4096])
-def test_split_html_keeps_tags_words_and_limit(limit: int) -> None:
-    paragraph = (
-        "The <b>board approved the <u>tranche</u> &amp; cut it</b> by US$800 million. "
-        "<i>Markets were unimpressed &lt;again&gt;.</i> Yields stayed above 50 percent."
-    )
-    html = "\n\n".join(f"{n}. {paragraph}" for n in range(60))
-    chunks = split_html(html, limit)
-    assert len(chunks) > 1
-    for chunk in chunks:
-        assert len(chunk.encode("utf-16-le")) // 2 <= limit
-        parse_html(chunk)  # well-formed: the fake raises on bad HTML like Telegram does
-        assert chunk.strip()
-    assert " ".join(visible(c) for c in chunks).split() == visible(html).split()
-
-
-def test_split_html_prefers_paragraph_breaks() -> None:
-    first, second = "a" * 10 + " " + "b " * 1500, "c " * 1500
-    chunks = split_html(f"<b>{first}</b>\n\n{second}", 4096)
-    assert [visible(c).split()[-1] for c in chunks] == ["b", "c"]
-
-
-def test_split_html_counts_utf16_like_telegram() -> None:
-    chunks = split_html("👍 " * 1500, 4096)
-    assert all(len(c.encode("utf-16-le")) // 2 <= 4096 for c in chunks)
-    assert len(chunks) == 2
-
-
-def test_split_html_cuts_a_giant_word_as_a_last_resort() -> None:
-    chunks = split_html("<b>" + "x" * 150 + "</b>", 60)
-    assert all(len(c) <= 60 for c in chunks)
-    assert "".join(visible(c) for c in chunks) == "x" * 150
-    assert all(c.startswith("<b>") and c.endswith("</b>") for c in chunks)
-
-
-def test_split_html_never_returns_empty_messages() -> None:
-    assert split_html("") == []
-    assert split_html("<b> </b>\n\n") == []
-
-
 def test_plain_and_html_answers_quote_the_same_passages(fixture_archive: Archive) -> None:
-    conversation = Conversation(fixture_archive)
-    reply = conversation.ask("Who fled abroad with US$4 million?")
+    reply = ChatService(fixture_archive).answer("Who fled abroad with US$4 million?")
     assert not isinstance(reply, Notice)
     plain = render_text(reply)
     [html] = render_html(reply)

@@ -11,7 +11,9 @@ import pytest
 from click.testing import Result
 from sqlite_utils import Database
 
-from bot.service import Conversation, Notice, help_text
+from bot.chat import ChatService
+from bot.help import help_text
+from bot.replies import Notice
 from bot.state.followups import Asked, Followups
 from bot.state.question_log import QuestionLog
 from bot.terminal import respond
@@ -77,7 +79,7 @@ def test_the_chain_is_bounded_and_read_alone_drops_it() -> None:
 
 
 def test_a_follow_up_is_read_with_its_question(sample_archive: Archive) -> None:
-    conversation = Conversation(sample_archive)
+    conversation = ChatService(sample_archive)
     reply = conversation.follow("when did he take office?", [KAZAKH])
     alone = conversation.follow("when did he take office?", [])
     assert not isinstance(reply, Notice) and not isinstance(alone, Notice)

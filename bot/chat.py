@@ -1,20 +1,21 @@
 """What briefbot says, independent of where it is said: the Telegram bot and the terminal chat
-both answer through ``Conversation``, so they answer alike; only the rendering differs.
+both answer through ``ChatService``, so they answer alike; only the rendering differs.
 
-Telegram-free and synchronous: every method reads the archive and returns a reply record that
-``bot.render`` turns into Telegram HTML or plain text.
+Telegram-free and synchronous: every method reads the archive and returns a reply record
+(``bot.replies``) that ``bot.render`` turns into Telegram HTML or plain text. The commands and
+/help are ``bot.help``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
-from retrieval.answering.answer import Answer, Hit, format_date
+from bot.help import usage
+from bot.replies import AnswerReply, BriefReply, CheckReply, Notice, SourcesReply
+from retrieval.answering.answer import Hit, format_date
 from retrieval.answering.check import (
-    ClaimCheck,
     bears_on,
     compare_claim,
     extract_names,
@@ -28,117 +29,11 @@ from retrieval.text.query import parse_question
 from retrieval.text.sentences import split_sentences
 
 NOTHING_BEARS = "Nothing in the archive bears on this."
-LOW_EVIDENCE = (
-    "None of these passages states this directly; they are the closest the archive holds."
-)
 LONG_CLAIM_CHARS = 280
 """A claim longer than this with several sentences is checked sentence by sentence."""
 MAX_CLAIM_SENTENCES = 12
 NO_MORE = "No more passages match that question."
 STARTED_AFRESH = "Starting afresh: your next question is read on its own."
-
-
-@dataclass(frozen=True)
-class Command:
-    """A command of the chat: its name, arguments, what it does and one example."""
-
-    name: str
-    args: str
-    description: str
-    example: str
-    admin: bool = False
-    in_terminal: bool = True
-
-
-COMMANDS: list[Command] = [
-    Command("start", "", "what this bot does", "/start"),
-    Command("help", "", "the commands, one example each", "/help"),
-    Command(
-        "ask",
-        "QUESTION",
-        "quote the passages that answer a question",
-        "/ask Why did the IMF cut Russia's first tranche?",
-    ),
-    Command(
-        "check",
-        "CLAIM",
-        "quote what bears on a claim; compare its numbers and names",
-        "/check The IMF cut the first tranche to US$4.8 billion",
-    ),
-    Command("new", "", "start afresh: the next question is read on its own", "/new"),
-    Command("brief", "PUBLICATION VOLUME ISSUE", "show a whole brief", "/brief Monitor 4 139"),
-    Command("sources", "", "what the archive holds", "/sources"),
-    # Digests and topics (issue 4, bot/handlers/digest.py).
-    Command(
-        "digest",
-        "HH:MM [TIMEZONE] | off | now",
-        "a daily digest of new briefs; /digest alone shows it",
-        "/digest 08:00 Europe/Berlin",
-        in_terminal=False,
-    ),
-    Command(
-        "watch",
-        "QUERY",
-        "add a topic: digests quote the new passages on it",
-        "/watch corruption Kazakhstan vol:4",
-        in_terminal=False,
-    ),
-    Command("unwatch", "N", "remove topic N", "/unwatch 1", in_terminal=False),
-    Command("watches", "", "list the topics", "/watches", in_terminal=False),
-    Command(
-        "allow",
-        "USER_ID|@USERNAME|CHAT_ID",
-        "let someone use the bot",
-        "/allow @alice",
-        admin=True,
-        in_terminal=False,
-    ),
-    Command(
-        "deny",
-        "USER_ID|@USERNAME|CHAT_ID",
-        "stop someone using the bot",
-        "/deny 123456789",
-        admin=True,
-        in_terminal=False,
-    ),
-    Command(
-        "remove",
-        "--doc-id ID | PUBLICATION VOLUME ISSUE | --source PATH [--dry-run]",
-        "take briefs out of the archive (after a confirmation button)",
-        "/remove Monitor 4 180",
-        admin=True,
-        in_terminal=False,
-    ),
-    Command(
-        "stats",
-        "",
-        "questions asked, unanswered questions, feedback, who has access",
-        "/stats",
-        admin=True,
-        in_terminal=False,
-    ),
-]
-"""Every command, in the order /help lists them. A front end that adds commands appends here, so
-that /help and the Telegram command menu (``set_my_commands``) list them too."""
-
-FILTERS_HELP = (
-    "Filters may go inside a question: vol:4  issue:142  in:Monitor  since:1998-07-01  "
-    "until:1998-12-31\n  e.g. /ask Tengiz oil exports in:Monitor since:1998-07-01"
-)
-
-FOLLOWUP_HELP = (
-    "Follow-ups: reply to one of my answers, or (in a private chat) write within a few minutes "
-    'of it, and a question that does not stand on its own ("when did he take office?", '
-    '"and in Belarus?") is read with your earlier question; the answer says so and has an '
-    "Ask on its own button. /new starts afresh."
-)
-FOLLOWUP_HELP_TERMINAL = (
-    "Follow-ups: a question typed within a few minutes of an answer that does not stand on its "
-    'own ("when did he take office?", "and in Belarus?") is read with the earlier '
-    "question; new (or /new) starts afresh."
-)
-
-UPLOAD_HELP = "Admins: send me a .txt or .jsonl file (as a document) to add its briefs."
 
 # "Monitor 4 139", "Fortnight in Review 4 12", "Monitor, Vol. 4, Issue 139" (a copied citation).
 _BRIEF_ARGS_RE = re.compile(
@@ -146,150 +41,6 @@ _BRIEF_ARGS_RE = re.compile(
     r"(?:(?:issue|no)\.?\s*)?(?P<issue>\d{1,6})",
     re.IGNORECASE,
 )
-
-
-@dataclass
-class Notice:
-    """A line of our own (usage, refusal, error): plain text, never archive content."""
-
-    text: str
-
-
-@dataclass
-class AnswerReply:
-    """Passages that answer a question; ``has_more`` says whether "More" would find others."""
-
-    answer: Answer
-    has_more: bool = False
-    context: list[str] = field(default_factory=list)
-    """The earlier questions the question was read with, oldest first (empty: read alone)."""
-
-
-@dataclass
-class CheckReply:
-    """The passages that bear on a claim and what they contain of its numbers and names.
-
-    With no ``evidence``, ``message`` says why (nothing bears on it, or the archive is empty).
-    """
-
-    claim: str
-    evidence: list[Hit] = field(default_factory=list)
-    comparison: ClaimCheck | None = None
-    message: str | None = None
-    confidence: str = "none"
-    parts: list[CheckReply] = field(default_factory=list)
-    """For a long claim, one check per sentence (``evidence`` then holds all of theirs)."""
-    read_as: str | None = None
-    """The earlier question the claim was read with (a follow-up), or None when read alone."""
-    context: list[str] = field(default_factory=list)
-    """The earlier questions the claim was read with, oldest first."""
-
-    @property
-    def caveat(self) -> str | None:
-        """Return the line to show above evidence that bears on the claim only loosely."""
-        if self.evidence and self.confidence == "low" and not self.parts:
-            return LOW_EVIDENCE
-        return None
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the check as ``briefbot check --json`` documents it."""
-        data: dict[str, Any] = {
-            "claim": self.claim,
-            "found": bool(self.evidence),
-            "confidence": self.confidence if self.evidence else "none",
-            "hits": [h.to_json() for h in self.evidence],
-            "read_as": self.read_as,
-        }
-        if self.comparison is not None:
-            data.update(comparison_json(self.comparison))
-        if self.parts:
-            data["sentences"] = [part.to_json() for part in self.parts]
-        if not self.evidence:
-            data["message"] = self.message
-        return data
-
-
-def comparison_json(check: ClaimCheck) -> dict[str, Any]:
-    """Return the numbers and names of a claim found and not found in the evidence, as JSON."""
-    return {
-        "numbers_found": [q.text for q in check.numbers_found],
-        "numbers_missing": [
-            {"number": m.claim.text, "evidence_gives": [q.text for q in m.evidence_gives]}
-            for m in check.numbers_missing
-        ],
-        "names_found": list(check.names_found),
-        "names_missing": list(check.names_missing),
-    }
-
-
-@dataclass
-class BriefReply:
-    """Whole briefs (rows of the ``briefs`` table), in order."""
-
-    briefs: list[dict[str, Any]]
-
-
-@dataclass
-class SourcesReply:
-    """What the archive holds, as ``Store.stats`` gives it."""
-
-    stats: dict[str, Any]
-
-
-Reply = Notice | AnswerReply | CheckReply | BriefReply | SourcesReply
-
-
-def usage(name: str) -> str:
-    """Return the one-line usage of command ``name`` with its example."""
-    cmd = next(c for c in COMMANDS if c.name == name)
-    args = f" {cmd.args}" if cmd.args else ""
-    return f"Usage: /{cmd.name}{args}, e.g. {cmd.example}"
-
-
-def help_text(
-    *,
-    bot_username: str | None = None,
-    admin: bool = False,
-    terminal: bool = False,
-    inline: bool = True,
-) -> str:
-    """Return /help: every command with one example, the filters, and how groups and inline work
-    (``inline``: whether ``BRIEFBOT_INLINE`` lets users share passages into any chat).
-
-    Admin commands are listed for admins only; the terminal lists only what it supports.
-    """
-    lines = [
-        "I answer from the archive of news briefs: I quote the passages and cite each one "
-        "(Monitor, Vol. 4, Issue 142). I never write answers of my own.",
-        "",
-        "Type a question and press Enter." if terminal else "In a private chat, just type.",
-    ]
-    for cmd in COMMANDS:
-        if (terminal and not cmd.in_terminal) or (cmd.admin and not admin):
-            continue
-        args = f" {cmd.args}" if cmd.args else ""
-        lines.append(f"/{cmd.name}{args} — {cmd.description}\n  e.g. {cmd.example}")
-    lines.append(FILTERS_HELP)
-    lines.append(FOLLOWUP_HELP_TERMINAL if terminal else FOLLOWUP_HELP)
-    if admin and not terminal:
-        lines.append(UPLOAD_HELP)
-    if terminal:
-        lines.append("more — the next passages for the last question;  /quit (or Ctrl-D) leaves")
-    else:
-        name = f"@{bot_username}" if bot_username else "@botname"
-        lines.append(
-            f"Under each answer: More (or type more), Full brief, and 👍/👎 to tell us how it "
-            f"did.\n"
-            f"In groups the bot's admins have allowed, I answer /ask, /check, messages that "
-            f"mention {name} and replies to my messages; in other groups, nothing from the "
-            f"archive.\n"
-            + (
-                f"In any chat, type {name} and a question to share a quote."
-                if inline
-                else "Inline sharing is off here: ask me in a chat where I answer."
-            )
-        )
-    return "\n".join(lines)
 
 
 def parse_brief_args(text: str) -> tuple[str, int, int] | None:
@@ -300,7 +51,7 @@ def parse_brief_args(text: str) -> tuple[str, int, int] | None:
     return m.group("pub").strip(' ,"“”'), int(m.group("vol")), int(m.group("issue"))
 
 
-class Conversation:
+class ChatService:
     """Answers, checks, briefs and sources from one archive, as reply records.
 
     Args:
@@ -312,7 +63,7 @@ class Conversation:
         self.archive = archive
         self.top = top
 
-    def ask(
+    def answer(
         self,
         question: str,
         *,
@@ -333,7 +84,7 @@ class Conversation:
         try:
             answer = self.archive.ask(question, top=top + 1, offset=offset, earlier=context)
         except RetrievalError as exc:
-            return Notice(_sentence(str(exc)))
+            return Notice(sentence(str(exc)))
         has_more = len(answer.hits) > top
         answer.hits = answer.hits[:top]
         if offset and not answer.found:
@@ -345,7 +96,7 @@ class Conversation:
         oldest first): read with them when it does not stand on its own
         (``retrieval.text.followup``), else alone. The bot, the terminal chat and
         ``briefbot ask --queries`` all decide here."""
-        return self.ask(question, context=reading(question, earlier))
+        return self.answer(question, context=reading(question, earlier))
 
     def follow_check(self, claim: str, earlier: Sequence[str]) -> CheckReply | Notice:
         """Return the check of a claim that may continue ``earlier``, by the rule of ``follow``
@@ -367,7 +118,7 @@ class Conversation:
         try:
             parse_question(claim)
         except RetrievalError as exc:
-            return Notice(_sentence(str(exc)))
+            return Notice(sentence(str(exc)))
         sentences = [claim[s:e].strip() for s, e in split_sentences(claim) if analyze(claim[s:e])]
         reply: CheckReply | Notice
         if len(sentences) > 1 and len(claim) > LONG_CLAIM_CHARS:
@@ -388,7 +139,7 @@ class Conversation:
             words, _ = parse_question(claim)
             answer = self.archive.ask(claim, top=max(top * 4, 12), earlier=context)
         except RetrievalError as exc:
-            return Notice(_sentence(str(exc)))
+            return Notice(sentence(str(exc)))
         if answer.reason in ("empty_archive", "nothing_to_search"):
             return CheckReply(claim, message=answer.message)
         bearing = [h for h in answer.hits if bears_on(words, h.text)]
@@ -464,9 +215,9 @@ class Conversation:
         except BriefNotFoundError as exc:
             # The library points at the command line ('briefbot stats'); a chat has /sources.
             what = str(exc).split("; see ", 1)[0]
-            return Notice(_sentence(f"{what}; /sources shows what the archive holds"))
+            return Notice(sentence(f"{what}; /sources shows what the archive holds"))
         except RetrievalError as exc:
-            return Notice(_sentence(str(exc)))
+            return Notice(sentence(str(exc)))
 
     def brief_by_id(self, brief_id: int) -> BriefReply | Notice:
         """Return the brief with this id (the "Full brief" button), or a line saying it is gone."""
@@ -480,11 +231,12 @@ class Conversation:
         return SourcesReply(self.archive.store.stats())
 
 
-def _sentence(text: str) -> str:
-    """Return ``text`` starting with a capital letter and ending with a full stop."""
+def sentence(text: str, *, stop: bool = True) -> str:
+    """Return a library message (they start lower-case, to go after "Error: ") as a sentence
+    of its own: capitalised and, with ``stop``, ending with a full stop."""
     text = text.strip()
     if text and text[0].islower():
         text = text[0].upper() + text[1:]
-    if text and text[-1] not in ".!?":
+    if stop and text and text[-1] not in ".!?":
         text += "."
     return text

@@ -1,0 +1,106 @@
+"""What briefbot replies, as records: a line of our own, an answer, a claim check, whole briefs,
+what the archive holds. ``bot.chat`` makes them; ``bot.render`` turns them into Telegram HTML
+or plain text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from retrieval.answering.answer import Answer, Hit
+from retrieval.answering.check import ClaimCheck
+
+LOW_EVIDENCE = (
+    "None of these passages states this directly; they are the closest the archive holds."
+)
+
+
+@dataclass
+class Notice:
+    """A line of our own (usage, refusal, error): plain text, never archive content."""
+
+    text: str
+
+
+@dataclass
+class AnswerReply:
+    """Passages that answer a question; ``has_more`` says whether "More" would find others."""
+
+    answer: Answer
+    has_more: bool = False
+    context: list[str] = field(default_factory=list)
+    """The earlier questions the question was read with, oldest first (empty: read alone)."""
+
+
+@dataclass
+class CheckReply:
+    """The passages that bear on a claim and what they contain of its numbers and names.
+
+    With no ``evidence``, ``message`` says why (nothing bears on it, or the archive is empty).
+    """
+
+    claim: str
+    evidence: list[Hit] = field(default_factory=list)
+    comparison: ClaimCheck | None = None
+    message: str | None = None
+    confidence: str = "none"
+    parts: list[CheckReply] = field(default_factory=list)
+    """For a long claim, one check per sentence (``evidence`` then holds all of theirs)."""
+    read_as: str | None = None
+    """The earlier question the claim was read with (a follow-up), or None when read alone."""
+    context: list[str] = field(default_factory=list)
+    """The earlier questions the claim was read with, oldest first."""
+
+    @property
+    def caveat(self) -> str | None:
+        """Return the line to show above evidence that bears on the claim only loosely."""
+        if self.evidence and self.confidence == "low" and not self.parts:
+            return LOW_EVIDENCE
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the check as ``briefbot check --json`` documents it."""
+        data: dict[str, Any] = {
+            "claim": self.claim,
+            "found": bool(self.evidence),
+            "confidence": self.confidence if self.evidence else "none",
+            "hits": [h.to_json() for h in self.evidence],
+            "read_as": self.read_as,
+        }
+        if self.comparison is not None:
+            data.update(comparison_json(self.comparison))
+        if self.parts:
+            data["sentences"] = [part.to_json() for part in self.parts]
+        if not self.evidence:
+            data["message"] = self.message
+        return data
+
+
+def comparison_json(check: ClaimCheck) -> dict[str, Any]:
+    """Return the numbers and names of a claim found and not found in the evidence, as JSON."""
+    return {
+        "numbers_found": [q.text for q in check.numbers_found],
+        "numbers_missing": [
+            {"number": m.claim.text, "evidence_gives": [q.text for q in m.evidence_gives]}
+            for m in check.numbers_missing
+        ],
+        "names_found": list(check.names_found),
+        "names_missing": list(check.names_missing),
+    }
+
+
+@dataclass
+class BriefReply:
+    """Whole briefs (rows of the ``briefs`` table), in order."""
+
+    briefs: list[dict[str, Any]]
+
+
+@dataclass
+class SourcesReply:
+    """What the archive holds, as ``Store.stats`` gives it."""
+
+    stats: dict[str, Any]
+
+
+Reply = Notice | AnswerReply | CheckReply | BriefReply | SourcesReply
