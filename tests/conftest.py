@@ -129,25 +129,38 @@ def copy_template(template: Path, target: Path) -> None:
             shutil.copyfile(item, copied)
 
 
+@pytest.fixture
+def from_template(
+    database_template: Callable[[str, Callable[[Path], None]], Path], db_path: Path
+) -> Callable[[str, Callable[[Path], None]], Path]:
+    """Return ``from_template(name, build)``: ``db_path``, now a copy of the session's template
+    database ``name`` (built by ``build(path)`` on first use) and of what is saved beside it."""
+
+    def copy(name: str, build: Callable[[Path], None]) -> Path:
+        copy_template(database_template(name, build), db_path)
+        return db_path
+
+    return copy
+
+
 def _loaded_archive(
-    database_template: Callable[..., Path], db_path: Path, name: str, *sources: Path
+    from_template: Callable[..., Path], name: str, *sources: Path
 ) -> Iterator[Archive]:
-    copy_template(database_template(name, lambda path: _build(path, *sources)), db_path)
-    store = Store(db_path)
+    store = Store(from_template(name, lambda path: _build(path, *sources)))
     yield Archive(store)
     store.close()
 
 
 @pytest.fixture
-def fixture_archive(database_template: Callable[..., Path], db_path: Path) -> Iterator[Archive]:
+def fixture_archive(from_template: Callable[..., Path]) -> Iterator[Archive]:
     """Return an archive holding the handwritten fixture briefs."""
-    yield from _loaded_archive(database_template, db_path, "fixtures", BRIEFS)
+    yield from _loaded_archive(from_template, "fixtures", BRIEFS)
 
 
 @pytest.fixture
-def sample_archive(database_template: Callable[..., Path], db_path: Path) -> Iterator[Archive]:
+def sample_archive(from_template: Callable[..., Path]) -> Iterator[Archive]:
     """Return an archive holding the bundled sample archive (data/sample)."""
-    yield from _loaded_archive(database_template, db_path, "sample", SAMPLE)
+    yield from _loaded_archive(from_template, "sample", SAMPLE)
 
 
 @pytest.fixture
@@ -165,7 +178,7 @@ def run_cli(db_path: Path) -> Callable[..., Result]:
 
 @pytest.fixture
 def loaded_sample(
-    database_template: Callable[..., Path], db_path: Path, run_cli: Callable[..., Result]
+    from_template: Callable[..., Path], run_cli: Callable[..., Result]
 ) -> Callable[..., Result]:
     """Return ``run_cli`` over a database holding the bundled sample archive (ingested by
     ``briefbot ingest -q``)."""
@@ -176,7 +189,7 @@ def loaded_sample(
         )
         assert result.exit_code == 0, result.output
 
-    copy_template(database_template("cli-sample", build), db_path)
+    from_template("cli-sample", build)
     return run_cli
 
 
@@ -194,9 +207,9 @@ def bot_token() -> str:
 
 
 @pytest.fixture
-def bot_archive(database_template: Callable[..., Path], db_path: Path) -> Iterator[Archive]:
+def bot_archive(from_template: Callable[..., Path]) -> Iterator[Archive]:
     """Return the fixture archive plus a brief full of ``<``, ``&`` and ``>``."""
-    yield from _loaded_archive(database_template, db_path, "bot", BRIEFS, BOT_FIXTURES)
+    yield from _loaded_archive(from_template, "bot", BRIEFS, BOT_FIXTURES)
 
 
 @pytest.fixture
