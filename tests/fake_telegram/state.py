@@ -253,6 +253,19 @@ class BotApiState:
         parsed = as_json(entities, "entities") if entities else []
         return text, list(parsed or [])
 
+    def _message_text(self, params: JSON) -> tuple[str, list[JSON]]:
+        """Return the plain text and entities of a sendMessage/editMessageText, checked as
+        Telegram does: not empty, not blank once parsed, at most 4096 characters once parsed."""
+        text = params.get("text")
+        if text is None or text == "":
+            raise ApiError(400, "Bad Request: message text is empty")
+        plain, entities = self._text(text, params.get("parse_mode"), params.get("entities"))
+        if not plain.strip():
+            raise ApiError(400, "Bad Request: text must be non-empty")
+        if len(plain) > MAX_TEXT_LENGTH:
+            raise ApiError(400, "Bad Request: message is too long")
+        return plain, entities
+
     def _reply_markup(self, value: Any) -> JSON | None:
         if value is None or value == "":
             return None
@@ -486,14 +499,7 @@ class BotApiState:
         return info
 
     def _api_sendmessage(self, params: JSON) -> JSON:
-        text = params.get("text")
-        if text is None or text == "":
-            raise ApiError(400, "Bad Request: message text is empty")
-        plain, entities = self._text(text, params.get("parse_mode"), params.get("entities"))
-        if not plain.strip():
-            raise ApiError(400, "Bad Request: text must be non-empty")
-        if len(plain) > MAX_TEXT_LENGTH:
-            raise ApiError(400, "Bad Request: message is too long")
+        plain, entities = self._message_text(params)
         markup = self._reply_markup(params.get("reply_markup"))
         chat = self._resolve_chat(params)
         message = self._bot_message(chat, self._reply_target(chat, params))
@@ -507,14 +513,7 @@ class BotApiState:
         return message
 
     def _api_editmessagetext(self, params: JSON) -> JSON:
-        text = params.get("text")
-        if text is None or text == "":
-            raise ApiError(400, "Bad Request: message text is empty")
-        plain, entities = self._text(text, params.get("parse_mode"), params.get("entities"))
-        if not plain.strip():
-            raise ApiError(400, "Bad Request: text must be non-empty")
-        if len(plain) > MAX_TEXT_LENGTH:
-            raise ApiError(400, "Bad Request: message is too long")
+        plain, entities = self._message_text(params)
         markup = self._reply_markup(params.get("reply_markup"))
         chat, current = self._edited_message(params)
         if "text" not in current:
