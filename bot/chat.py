@@ -22,7 +22,7 @@ from retrieval.answering.check import (
     name_term_held,
 )
 from retrieval.archive import DEFAULT_TOP, Archive
-from retrieval.errors import BriefNotFoundError, RetrievalError
+from retrieval.errors import BriefNotFoundError, NoAnswer, RetrievalError
 from retrieval.text.analyzer import analyze
 from retrieval.text.followup import reading
 from retrieval.text.query import parse_question
@@ -140,7 +140,7 @@ class ChatService:
             answer = self.archive.ask(claim, top=max(top * 4, 12), earlier=context)
         except RetrievalError as exc:
             return Notice(sentence(str(exc)))
-        if answer.reason in ("empty_archive", "nothing_to_search"):
+        if answer.reason in (NoAnswer.EMPTY_ARCHIVE, NoAnswer.NOTHING_TO_SEARCH):
             return CheckReply(claim, message=answer.message)
         bearing = [h for h in answer.hits if bears_on(words, h.text)]
         subject = self.subject_terms(words)

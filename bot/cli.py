@@ -27,9 +27,8 @@ from retrieval.corpus.briefs import FooterRules
 from retrieval.corpus.ingest import (
     DEFAULT_MAX_BYTES,
     Ingester,
-    Rejection,
     display_path,
-    iter_sources,
+    find_sources,
     skipped_line,
 )
 from retrieval.errors import ArchiveWriteError, RetrievalError
@@ -160,32 +159,27 @@ def ingest(
     except RetrievalError as exc:
         raise click.BadParameter(str(exc), param_hint="--footer-pattern") from exc
     ingester = Ingester(archive.store, footer=footer, max_bytes=int(max_size * 1e6))
-    missing = [p for p in paths if p != "-" and not Path(p).exists()]
-    present = [p for p in paths if p != "-" and p not in missing]
-    skipped: list[Path] = []
-    files: list[tuple[str | Path, str | None]] = [(p, None) for p in paths if p == "-"]
-    files += list(iter_sources(present, skipped))
+    sources = find_sources(paths)
+    skipped = sources.skipped
     on_terminal = not quiet and sys.stderr.isatty()
-    show_bar = on_terminal and len(files) > 1
+    show_bar = on_terminal and len(sources.files) > 1
     if archive.store.read_only:
         raise click.ClickException(
             f"cannot ingest into {ctx.obj['db']}: {archive.store.read_only}; make it writable "
             "(chmod u+w on the file and its folder) or copy the archive to a writable place"
         )
     try:
-        with tqdm(total=len(files), unit="file", disable=not show_bar, file=sys.stderr) as bar:
-            for file, origin in files:
-                if file == "-":
-                    ingester.ingest_stream(sys.stdin.buffer, "<stdin>")
-                else:
-                    ingester.ingest_file(Path(file), origin=origin)
-                bar.update(1)
+        with tqdm(
+            total=len(sources.files), unit="file", disable=not show_bar, file=sys.stderr
+        ) as bar:
+
+            def step(done: int, total: int) -> None:
+                bar.update(done - bar.n)
+
+            report = ingester.ingest_sources(sources, progress=step)
     except ArchiveWriteError as exc:
         # A full disk or a database gone read-only: the files before this one are stored.
         raise click.ClickException(f"{exc} ({ingester.report.summary()} before it)") from exc
-    report = ingester.report
-    for path in missing:
-        report.rejected.insert(0, Rejection(display_path(path), "no such file or folder"))
     for notice in report.notices:
         click.echo(notice, err=True)
     for rejection in report.rejected:
@@ -573,8 +567,9 @@ def digest_preview(ctx: click.Context, chat_id: int, as_html: bool, timezone: st
     Read-only: the chat's "last sent" mark does not move.
     """
     from bot.digest_render import nothing_new, render_digest_html, render_digest_plain
+    from retrieval.corpus.clock import parse_iso, utc_clock
     from retrieval.delivery.digest import chat_digest
-    from retrieval.delivery.schedule import local_time_text, parse_iso, utc_clock
+    from retrieval.delivery.schedule import local_time_text
     from retrieval.delivery.subscriptions import SubscriptionStore
 
     archive = open_archive(ctx.obj["db"])
@@ -604,7 +599,8 @@ def digest_preview(ctx: click.Context, chat_id: int, as_html: bool, timezone: st
 @click.pass_context
 def digest_list(ctx: click.Context, as_json: bool) -> None:
     """List the chats subscribed to a daily digest (and those stopped, with why)."""
-    from retrieval.delivery.schedule import local_time_text, utc_clock
+    from retrieval.corpus.clock import utc_clock
+    from retrieval.delivery.schedule import local_time_text
     from retrieval.delivery.subscriptions import SubscriptionStore
 
     archive = open_archive(ctx.obj["db"])

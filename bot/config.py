@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from retrieval.archive import DEFAULT_TOP
 from retrieval.delivery.schedule import parse_timezone
 from retrieval.errors import InvalidScheduleError
 
 DEFAULT_DB = "data/briefbot.db"
 DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_RATE_LIMIT = 20
-DEFAULT_TOP = 3
 DEFAULT_LISTEN = "127.0.0.1"
 DEFAULT_PORT = 8443
 DEFAULT_INBOX_INTERVAL = 180

@@ -23,7 +23,7 @@ from bot.state.access import AccessList, RateLimiter
 from bot.state.followups import Followups
 from bot.state.journal import UpdateJournal
 from bot.state.question_log import QuestionLog
-from retrieval.delivery.schedule import Clock, utc_clock
+from retrieval.corpus.clock import Clock, utc_clock
 
 if TYPE_CHECKING:  # the jobs import this module
     from bot.jobs.digest import DigestService

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from retrieval.answering.answer import Answer, build_hit, empty_answer
+from retrieval.answering.filters import passage_filter
 from retrieval.answering.ranking import (
     ALIAS_WEIGHT,
     COVERAGE_DEPTH,
@@ -28,15 +29,17 @@ from retrieval.answering.ranking import (
     diversify,
     high_coverage,
     informative,
-    rerank_top,
+    rerank,
     unseen_idf,
 )
-from retrieval.catchup import Indexer, passage_filter
+from retrieval.catchup import Indexer
 from retrieval.corpus.briefs import FooterRules
 from retrieval.corpus.ingest import DEFAULT_MAX_BYTES, Ingester, IngestReport
 from retrieval.corpus.store import Store
+from retrieval.errors import NoAnswer
+from retrieval.search.bm25 import Allowed, BM25Params
 from retrieval.search.cache import cache_dir_for
-from retrieval.search.index import Allowed, BM25Index, BM25Params
+from retrieval.search.index import BM25Index
 from retrieval.text.aliases import Aliases, load_aliases
 from retrieval.text.analyzer import analyze
 from retrieval.text.followup import MAX_CONTEXT_TURNS
@@ -60,16 +63,16 @@ MAX_CONTEXT_TERMS = 12
 class Ranking:
     """The ranked passages for one question, before quoting.
 
-    ``reason`` is None when passages were found, else why not (``empty_archive``,
-    ``nothing_to_search``, ``no_match``); ``confidence`` is ``high`` (a passage answers it),
-    ``low`` (related passages, none answers it clearly) or ``none`` (nothing shares a word with
-    it); ``weights`` are the term weights for choosing quotes (aliases included).
+    ``reason`` is None when passages were found, else why not (``NoAnswer``); ``confidence`` is
+    ``high`` (a passage answers it), ``low`` (related passages, none answers it clearly) or
+    ``none`` (nothing shares a word with it); ``weights`` are the term weights for choosing
+    quotes (aliases included).
     """
 
     terms: list[str]
     known: list[str]
     passages: list[tuple[int, float]]
-    reason: str | None = None
+    reason: NoAnswer | None = None
     weights: dict[str, float] = field(default_factory=dict)
     confidence: str = "none"
     coverage: float = 0.0
@@ -174,7 +177,7 @@ class Archive:
         terms = analyze(words)
         index = self.index()
         if index.size == 0:
-            return Ranking(terms, [], [], "empty_archive")
+            return Ranking(terms, [], [], NoAnswer.EMPTY_ARCHIVE)
         unseen = unseen_idf(index)
 
         def idf(t: str) -> float:
@@ -189,7 +192,7 @@ class Archive:
             for t in context_terms([w for w, _ in earlier_parsed], terms, idf, known_term)
         }
         if not terms and not context:
-            return Ranking(terms, [], [], "nothing_to_search")
+            return Ranking(terms, [], [], NoAnswer.NOTHING_TO_SEARCH)
         matches = self.aliases.matches(terms)
         added = self.aliases.added(terms, matches)
         known = index.known_terms(terms)
@@ -198,7 +201,7 @@ class Archive:
         for t in index.known_terms(list(context)):
             extra.setdefault(t, context[t])
         if not known and not extra:
-            return Ranking(terms, known, [], "no_match")
+            return Ranking(terms, known, [], NoAnswer.NO_MATCH)
         tokens: dict[int, list[str]] = {}
 
         def tokens_of(ids: list[int]) -> list[list[str]]:
@@ -208,7 +211,7 @@ class Archive:
                 tokens[pid] = analyze(row["brief_title"] or "") + analyze(row["text"])
             return [tokens.get(pid, []) for pid in ids]
 
-        positions, final, own = rerank_top(
+        positions, final, own = rerank(
             index,
             terms,
             stats=self._brief_terms(index),
@@ -218,7 +221,7 @@ class Archive:
             aliases=extra,
         )
         if not len(positions):
-            return Ranking(terms, known, [], "no_match")
+            return Ranking(terms, known, [], NoAnswer.NO_MATCH)
         if "date" in index.columns:
             year_terms = [*terms, *added]
             dates = list(index.columns["date"][positions])

@@ -24,17 +24,17 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
+from retrieval.answering.filters import BRIEF, COLUMNS, NO_NUMBER, PUBLICATION
 from retrieval.corpus.briefs import MAX_NUMBER
 from retrieval.corpus.store import Store
 from retrieval.errors import IndexCacheError
+from retrieval.search.bm25 import BM25Params
 from retrieval.search.cache import load_index, save_index
-from retrieval.search.index import BM25Index, BM25Params, BoolArray
-from retrieval.search.segments import IntArray, Segment, SegmentBuilder
+from retrieval.search.index import BM25Index
+from retrieval.search.segments import Segment, SegmentBuilder
 from retrieval.search.workers import AnalyzerPool
 from retrieval.text.analyzer import ANALYZER_VERSION, analyze
-from retrieval.text.query import Filters
 
 logger = logging.getLogger(__name__)
 
@@ -44,18 +44,6 @@ CHUNK = 200_000
 BATCH = 5_000
 # New passages from which tokenizing in worker processes pays for starting them.
 PARALLEL_MIN = 20_000
-NO_NUMBER = -1
-PUBLICATION = "publication"
-BRIEF = "brief"
-# Per-passage columns of the index and their types. Dates are bytes, which compare as the strings
-# do (UTF-8 keeps code point order), so since/until stay exact.
-COLUMNS: dict[str, Any] = {
-    BRIEF: np.int64,
-    PUBLICATION: np.int32,
-    "volume": np.int32,
-    "issue": np.int32,
-    "date": np.bytes_,
-}
 
 
 class Indexer:
@@ -318,43 +306,6 @@ def _storable(number: Any) -> int:
     if isinstance(number, int) and 0 <= number <= MAX_NUMBER:
         return number
     return NO_NUMBER
-
-
-def passage_filter(index: BM25Index, filters: Filters) -> Callable[[IntArray], BoolArray]:
-    """Return a function from positions to the mask of those whose passage passes ``filters``.
-
-    Publication names compare case-insensitively; dates as strings, passages without a date
-    failing any date filter.
-    """
-    columns = index.columns
-    publications = index.labels.get(PUBLICATION, [])
-    code: int | None = None
-    if filters.publication:
-        folded = filters.publication.casefold()
-        code = publications.index(folded) if folded in publications else -2
-    since = filters.since.encode("utf-8") if filters.since else None
-    until = filters.until.encode("utf-8") if filters.until else None
-
-    def allowed(positions: IntArray) -> npt.NDArray[np.bool_]:
-        mask = np.ones(len(positions), dtype=bool)
-        if not columns:
-            return ~mask
-        if code is not None:
-            mask &= columns[PUBLICATION][positions] == code
-        if filters.volume is not None:
-            mask &= columns["volume"][positions] == filters.volume
-        if filters.issue is not None:
-            mask &= columns["issue"][positions] == filters.issue
-        if since is not None or until is not None:
-            dates: Any = columns["date"][positions]
-            mask &= dates != b""
-            if since is not None:
-                mask &= dates >= since
-            if until is not None:
-                mask &= dates <= until
-        return mask
-
-    return allowed
 
 
 def _marker_fields(state: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,24 @@
 Every message names the offending value and says what to do about it.
 """
 
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class NoAnswer(StrEnum):
+    """Why a question gets no passages: the one vocabulary of ``Answer.reason`` (and ``briefbot
+    ask --json``'s ``reason``).
+
+    An answer reports these cases; code that cannot go on raises the matching exception instead
+    (``EmptyArchiveError``: the index asked to score an empty archive; ``NothingToSearchError``:
+    a watched topic with no word to look for).
+    """
+
+    EMPTY_ARCHIVE = "empty_archive"
+    NOTHING_TO_SEARCH = "nothing_to_search"
+    NO_MATCH = "no_match"
+
 
 class RetrievalError(Exception):
     """Base class for every error briefbot's retrieval library raises."""

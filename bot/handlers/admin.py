@@ -16,8 +16,8 @@ from bot.render import escape
 from bot.sending import send_html
 from bot.services import BotServices, Context, services
 from bot.state.audit import audit_lines
-from retrieval.delivery.digest import shorten
 from retrieval.delivery.subscriptions import Subscription
+from retrieval.text.prose import shorten
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from bot.render import hit_html, render_html
 from bot.replies import Notice
 from bot.sending import send_html, send_more
 from bot.services import Context, services
-from retrieval.delivery.digest import shorten
+from retrieval.text.prose import shorten
 
 logger = logging.getLogger(__name__)
 

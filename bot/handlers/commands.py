@@ -22,7 +22,7 @@ from bot.render import escape, render_html
 from bot.sending import deliver, send_html, send_more, with_typing
 from bot.services import Context, services
 from bot.state.followups import asked_from
-from retrieval.delivery.digest import shorten
+from retrieval.text.prose import shorten
 
 logger = logging.getLogger(__name__)
 

@@ -25,8 +25,9 @@ from bot.digest_render import nothing_new, render_digest_html
 from bot.jobs.base import BotJobs, guarded, started
 from bot.render import escape
 from bot.services import App, Context, services
+from retrieval.corpus.clock import parse_iso
 from retrieval.delivery.digest import Digest, DigestLimits, archive_head, chat_digest
-from retrieval.delivery.schedule import date_text, local_time_text, parse_iso, zone
+from retrieval.delivery.schedule import date_text, local_time_text, zone
 from retrieval.delivery.subscriptions import DigestSend, Subscription, SubscriptionStore
 
 logger = logging.getLogger(__name__)

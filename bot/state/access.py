@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 from sqlite_utils import Database
 
-from retrieval.corpus.store import utcnow
+from retrieval.corpus.clock import utcnow
 
 RATE_PERIOD_SECONDS = 60.0
 GROUP_TYPES = frozenset({"group", "supergroup", "channel"})

@@ -23,7 +23,7 @@ from telegram import Message
 from telegram.constants import ChatType
 
 from bot.state.question_log import QuestionLog
-from retrieval.corpus.store import utcnow
+from retrieval.corpus.clock import iso, utc_clock, utcnow
 from retrieval.text.followup import chain
 
 REPLY_DAYS = 7
@@ -104,7 +104,7 @@ class Followups:
         archive, is a new question. Otherwise, in a private chat, the asker's last answer there
         counts for ``minutes``.
         """
-        now = now or dt.datetime.now(dt.UTC)
+        now = now or utc_clock()
         if asked.replies:
             # A reply to no answer of ours (reply_to None) finds no row: a new question.
             found = (
@@ -156,7 +156,7 @@ class Followups:
         """Store that ``message_ids`` in ``chat_id`` hold answer ``question_id`` and, in a
         private chat, that it is the asker's last answer; drop what has expired."""
         now = utcnow()
-        cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=REPLY_DAYS)).isoformat()
+        cutoff = iso(utc_clock() - dt.timedelta(days=REPLY_DAYS))
         with self.db.conn:
             self.db.conn.executemany(
                 "INSERT OR REPLACE INTO bot_answer_messages (chat_id, message_id, question_id, "

@@ -38,7 +38,7 @@ from telegram import Bot, Chat, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
-from retrieval.corpus.store import utcnow
+from retrieval.corpus.clock import iso, utc_clock, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -133,11 +133,11 @@ class UpdateJournal:
         return new
 
     def _record(self, update_id: int, chat_id: int | None, payload: str) -> bool:
-        now = dt.datetime.now(dt.UTC)
+        now = utc_clock()
         # Telegram keeps an update at most a day, so a copy of one comes within a day; an older
         # row with this id is from before Telegram restarted its numbering (after a week idle).
         stale = now - dt.timedelta(seconds=REDELIVERY_SECONDS)
-        since = stale.isoformat(timespec="microseconds")
+        since = iso(stale)
         self._conn.execute(
             "DELETE FROM bot_update_sends WHERE update_id IN (SELECT update_id FROM "
             "bot_updates WHERE update_id = ? AND received_at < ?)",
@@ -149,7 +149,7 @@ class UpdateJournal:
         cur = self._conn.execute(
             "INSERT OR IGNORE INTO bot_updates (update_id, status, chat_id, payload, "
             "received_at) VALUES (?, 'received', ?, ?, ?)",
-            [update_id, chat_id, payload, now.isoformat(timespec="microseconds")],
+            [update_id, chat_id, payload, iso(now)],
         )
         return cur.rowcount == 1
 
@@ -198,9 +198,7 @@ class UpdateJournal:
         return await self._run(self._purge)
 
     def _purge(self) -> int:
-        cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=KEEP_DONE_DAYS)).isoformat(
-            timespec="microseconds"
-        )
+        cutoff = iso(utc_clock() - dt.timedelta(days=KEEP_DONE_DAYS))
         with self._conn:
             self._conn.execute(
                 "DELETE FROM bot_update_sends WHERE update_id IN (SELECT update_id FROM "
@@ -351,7 +349,7 @@ class JournalBot(ExtBot[None]):
                 seq,
             )
             kind = Chat.PRIVATE if chat_id > 0 else Chat.SUPERGROUP
-            message = Message(message_id, dt.datetime.now(dt.UTC), Chat(chat_id, kind))
+            message = Message(message_id, utc_clock(), Chat(chat_id, kind))
             message.set_bot(self)
             return message
         message = await super().send_message(*args, **kwargs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database
 
-from retrieval.corpus.store import utcnow
+from retrieval.corpus.clock import utcnow
 
 
 def claim(db: Database, question_id: int, update_id: int) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from retrieval.corpus.store import utcnow
+from retrieval.corpus.clock import utcnow
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
+from retrieval.errors import NoAnswer
 from retrieval.text.analyzer import analyze, analyze_spans
+from retrieval.text.prose import shorten
 from retrieval.text.sentences import split_sentences
 
 NOT_FOUND = "Nothing in the archive matches that question."
@@ -137,10 +139,9 @@ class Answer:
     question: str
     hits: list[Hit]
     terms: list[str] = field(default_factory=list)
-    reason: str | None = None
+    reason: NoAnswer | None = None
     message: str | None = None
     offset: int = 0
-    total: int = 0
     confidence: str = "none"
     read_as: str | None = None
     """The earlier question this one was read with (a follow-up), or None when read alone."""
@@ -181,21 +182,20 @@ def read_with_line(read_as: str | None) -> str | None:
     when it was read alone."""
     if not read_as:
         return None
-    question = " ".join(read_as.split())
-    if len(question) > READ_AS_CHARS:
-        question = question[: READ_AS_CHARS - 1].rsplit(" ", 1)[0] + "…"
-    return READ_WITH.format(question=question)
+    return READ_WITH.format(question=shorten(read_as, READ_AS_CHARS))
 
 
-def empty_answer(question: str, reason: str) -> Answer:
-    """Return an Answer with no hits for ``reason`` (``empty_archive``, ``nothing_to_search``,
-    ``no_match``), carrying the sentence to show the user."""
-    message = {
-        "empty_archive": EMPTY_ARCHIVE,
-        "nothing_to_search": NOTHING_TO_SEARCH,
-        "no_match": NOT_FOUND,
-    }[reason]
-    return Answer(question=question, hits=[], reason=reason, message=message)
+NO_ANSWER = {
+    NoAnswer.EMPTY_ARCHIVE: EMPTY_ARCHIVE,
+    NoAnswer.NOTHING_TO_SEARCH: NOTHING_TO_SEARCH,
+    NoAnswer.NO_MATCH: NOT_FOUND,
+}
+"""The sentence shown to the user for each reason a question gets no passages."""
+
+
+def empty_answer(question: str, reason: NoAnswer) -> Answer:
+    """Return an Answer with no hits for ``reason``, carrying the sentence to show the user."""
+    return Answer(question=question, hits=[], reason=reason, message=NO_ANSWER[reason])
 
 
 # What a question asks for, from its question words, and how a sentence that gives it looks.
@@ -310,8 +310,3 @@ def build_hit(
         term_spans=matched_spans(text, set(weights)),
         url=row.get("brief_url"),
     )
-
-
-def hit_as_dict(hit: Hit) -> dict[str, Any]:
-    """Return every field of ``hit`` as plain data (for logging feedback)."""
-    return asdict(hit)

@@ -33,13 +33,22 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
-from retrieval.search.index import Allowed, BM25Index
+from retrieval.search.bm25 import (
+    Allowed,
+    AnyArray,
+    BoolArray,
+    FloatArray,
+    Int32Array,
+    IntArray,
+    floored_idf,
+    idf_floor,
+    length_norm,
+    raw_idf,
+    term_score,
+)
+from retrieval.search.index import BM25Index
 from retrieval.search.segments import Segment
-
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
 BRIEF_WEIGHT = 10.0
 FEEDBACK_PASSAGES = 5
@@ -96,7 +105,7 @@ class BriefMap:
     def build(
         cls,
         index: BM25Index,
-        brief_ids: dict[int, int] | npt.NDArray[np.generic] | None = None,
+        brief_ids: dict[int, int] | AnyArray | None = None,
         titles: dict[int, list[str]] | None = None,
     ) -> BriefMap:
         """Return the map for ``index``, given the brief id of every stored passage id (a dict,
@@ -160,58 +169,6 @@ class BriefMap:
         return owner[keep], counts[keep].astype(np.float64)
 
 
-def term_postings(index: BM25Index, term: str) -> tuple[IntArray, FloatArray]:
-    """Return the live positions holding ``term`` and its frequency in each."""
-    positions, counts = index.term_postings(term)
-    return positions, counts.astype(np.float64)
-
-
-def brief_scores(index: BM25Index, briefs: BriefMap, weights: dict[str, float]) -> FloatArray:
-    """Return every brief's BM25 score for the weighted terms, a brief counted as one document
-    (its title and its passages).
-
-    The formula is rank-bm25's ``BM25Okapi`` over briefs (tf, length and idf at brief level);
-    a negative idf gets ``epsilon`` times the passage index's mean idf.
-    """
-    k1, b = index.params.k1, index.params.b
-    n = briefs.n_briefs
-    total = np.zeros(n, dtype=np.float64)
-    if n == 0:
-        return total
-    avgdl = float(briefs.lengths.sum()) / n
-    floor = index.params.epsilon * float(index.idf[index.df > 0].mean()) if len(index.df) else 0.0
-    for term, weight in weights.items():
-        pos, tf = term_postings(index, term)
-        owner = briefs.brief_of[pos]
-        keep = owner >= 0
-        title = briefs.title_counts(index, term)
-        if not keep.any() and title is None:
-            continue
-        tf_brief: FloatArray = np.bincount(owner[keep], weights=tf[keep], minlength=n).astype(
-            np.float64
-        )
-        if title is not None:
-            tf_brief[title[0]] += title[1]
-        held = np.flatnonzero(tf_brief)
-        df = len(held)
-        idf = math.log(n - df + 0.5) - math.log(df + 0.5)
-        if idf < 0:
-            idf = floor
-        f = tf_brief[held]
-        norm = k1 * (1 - b + b * briefs.lengths[held] / avgdl) if avgdl > 0 else k1 * (1 - b)
-        total[held] += weight * idf * (f * (k1 + 1) / (f + norm))
-    return total
-
-
-def passage_scores(index: BM25Index, weights: dict[str, float], positions: IntArray) -> FloatArray:
-    """Return the weighted BM25 score (sum of weight times the term's score) at ``positions``."""
-    acc = np.zeros(index.n_positions, dtype=np.float64)
-    for term, weight in weights.items():
-        pos, score = index.score([term])
-        acc[pos] += weight * score
-    return acc[positions]
-
-
 def feedback_weights(
     terms: Sequence[str], passages: Sequence[Sequence[str]], scores: Sequence[float]
 ) -> dict[str, float]:
@@ -244,42 +201,6 @@ def feedback_weights(
     return dict(weights)
 
 
-def rerank(
-    index: BM25Index,
-    terms: Sequence[str],
-    *,
-    briefs: BriefMap,
-    tokens_of: Callable[[list[int]], list[list[str]]],
-    allowed: Allowed | None = None,
-) -> tuple[IntArray, FloatArray, FloatArray]:
-    """Return the candidate positions best first, their final scores and their own BM25 scores.
-
-    Candidates are the live passages sharing a term with ``terms`` that ``allowed`` lets
-    through. ``tokens_of`` gives the analyzed tokens of passages by id (for feedback).
-    """
-    positions, own = index.score(terms)
-    if allowed is not None and len(positions):
-        keep = allowed[positions] if isinstance(allowed, np.ndarray) else allowed(positions)
-        positions, own = positions[keep], own[keep]
-    if not len(positions):
-        return positions, own, own
-    first = np.lexsort((positions, -own))[:FEEDBACK_PASSAGES]
-    fb_ids = [int(index.ids[positions[i]]) for i in first]
-    weights = feedback_weights(terms, tokens_of(fb_ids), [float(own[i]) for i in first])
-    final = passage_scores(index, weights, positions)
-    final += BRIEF_WEIGHT * brief_scores(index, briefs, weights)[briefs.brief_of[positions]]
-    order = np.lexsort((positions, -final))
-    return positions[order], final[order], own[order]
-
-
-def tf_at(index: BM25Index, term: str, positions: IntArray) -> FloatArray:
-    """Return the frequency of ``term`` at each of the ascending ``positions`` (0 where absent).
-
-    Costs a binary search per position in the term's postings, not a pass over them.
-    """
-    return TfTable(index, positions).row(term)
-
-
 class TfTable:
     """Term frequencies at a few ascending positions, looked up per term and kept.
 
@@ -293,7 +214,7 @@ class TfTable:
         self.n = len(positions)
         keys = np.asarray(positions, dtype=np.int64)
         self.positions = keys
-        self.parts: list[tuple[Segment, int, int, npt.NDArray[np.int32]]] = []
+        self.parts: list[tuple[Segment, int, int, Int32Array]] = []
         for seg in index.segments:
             lo, hi = np.searchsorted(keys, (seg.first, seg.end)).tolist()
             if lo < hi:
@@ -366,9 +287,7 @@ class BriefTerms:
         self.avgdl = float(briefs.lengths.sum()) / n if n else 0.0
         # The idf floor of a term held by more than half the briefs: the passage index's mean
         # idf (a pass over the vocabulary, so once per index, not per question).
-        self.floor = (
-            index.params.epsilon * float(index.idf[index.df > 0].mean()) if len(index.df) else 0.0
-        )
+        self.floor = idf_floor(index.idf[index.df > 0], index.params.epsilon)
 
     def df(self, term: str) -> int:
         """Return how many briefs hold ``term`` in a live passage or in their title."""
@@ -397,7 +316,7 @@ class BriefTerms:
         self._df[term] = value
         return value
 
-    def _flagged(self, tid: int, term: str, mark: npt.NDArray[np.bool_]) -> int:
+    def _flagged(self, tid: int, term: str, mark: BoolArray) -> int:
         """Return how many briefs hold term ``tid``, flagging them in ``mark`` (all False, and
         left so)."""
         briefs, index = self.briefs, self.index
@@ -460,13 +379,12 @@ class BriefTerms:
         spans: tuple[IntArray, IntArray] | None = None,
     ) -> FloatArray:
         """Return the BM25 score of each brief (numbers, distinct) in ``chosen`` for the weighted
-        terms, a brief counted as one document; equal to ``brief_scores`` at those briefs.
+        terms, a brief counted as one document (rank-bm25's formula over whole briefs).
 
         ``table`` may hold term frequencies already looked up at positions that include every
         live position of those briefs (``spans``: ``spans(chosen)``, if already known).
         """
         index, briefs = self.index, self.briefs
-        k1, b = index.params.k1, index.params.b
         n = briefs.n_briefs
         if n == 0 or not len(chosen) or not weights:
             return np.zeros(len(chosen), dtype=np.float64)
@@ -476,7 +394,7 @@ class BriefTerms:
             table = TfTable(index, np.unique(members))
         columns = np.searchsorted(table.positions, members)
         lengths = briefs.lengths[chosen]
-        norm = k1 * (1 - b + b * lengths / avgdl) if avgdl > 0 else k1 * (1 - b)
+        norm = length_norm(lengths, avgdl, index.params)
         terms = list(weights)
         # A brief's frequency of a term: the sum over its passages (integers, so any order of
         # addition gives the same float) plus its title's.
@@ -508,12 +426,9 @@ class BriefTerms:
         rows = np.flatnonzero(held)
         idf = np.empty(len(rows), dtype=np.float64)
         for i, row in enumerate(rows.tolist()):
-            df = self.df(terms[row])
-            value = math.log(n - df + 0.5) - math.log(df + 0.5)
-            idf[i] = self.floor if value < 0 else value
+            idf[i] = floored_idf(n, self.df(terms[row]), self.floor)
         scale = np.asarray([weights[terms[row]] for row in rows.tolist()]) * idf
-        f = tf[rows]
-        parts = scale[:, None] * (f * (k1 + 1) / (f + norm))
+        parts = term_score(scale[:, None], tf[rows], norm, index.params.k1)
         # Added term by term in the weights' order, as the sum term by term rounds.
         total = np.zeros(len(chosen), dtype=np.float64)
         for part in parts:
@@ -521,20 +436,7 @@ class BriefTerms:
         return total
 
 
-def own_scores(index: BM25Index, terms: Sequence[str], positions: IntArray) -> FloatArray:
-    """Return rank-bm25's score of ``terms`` (a repeated term counts per repetition) at the
-    ascending ``positions``."""
-    k1 = index.params.k1
-    out = np.zeros(len(positions), dtype=np.float64)
-    for term, count in Counter(terms).items():
-        tf = tf_at(index, term, positions)
-        if tf.any():
-            idf = index.term_idf(term)
-            out += count * (idf * (tf * (k1 + 1) / (tf + index.norm[positions])))
-    return out
-
-
-def rerank_top(
+def rerank(
     index: BM25Index,
     terms: Sequence[str],
     *,
@@ -544,9 +446,11 @@ def rerank_top(
     depth: int = RERANK_DEPTH,
     aliases: Sequence[str] | Mapping[str, float] = (),
 ) -> tuple[IntArray, FloatArray, FloatArray]:
-    """Return ``rerank``'s result over the ``depth`` passages best by their own BM25.
+    """Return the candidate positions best first, their final scores and their own BM25 scores.
 
-    Those passages come from the index's exact pruned top-k; their feedback and brief scores
+    The candidates are the ``depth`` passages best by their own BM25 among those ``allowed``
+    lets through; ``tokens_of`` gives the analyzed tokens of passages by id (for feedback). They
+    come from the index's exact pruned top-k; their feedback and brief scores
     are looked up at them, so the cost grows with ``depth`` and the question's postings, not with
     the archive or the number of briefs. ``aliases`` are terms the question means but did not
     use: the ``depth`` passages best for them join the candidates, and they weigh
@@ -581,7 +485,6 @@ def rerank_top(
     spans = stats.spans(chosen)
     table = TfTable(index, np.union1d(spans[0], sorted_pos))
     at = np.searchsorted(table.positions, sorted_pos)
-    k1 = index.params.k1
     norm = index.norm[sorted_pos]
 
     def weighted_sum(weights: Mapping[str, float]) -> FloatArray:
@@ -595,8 +498,7 @@ def rerank_top(
             return out
         idf = np.asarray([index.term_idf(terms[i]) for i in held.tolist()])
         weight = np.asarray([weights[terms[i]] for i in held.tolist()])
-        f = tf[held]
-        parts = weight[:, None] * (idf[:, None] * (f * (k1 + 1) / (f + norm)))
+        parts = weight[:, None] * term_score(idf[:, None], tf[held], norm, index.params.k1)
         for part in parts:  # term by term, in order, as the sum rounds
             out += part
         return out
@@ -718,4 +620,5 @@ def diversify(briefs: Sequence[int], scores: Sequence[float]) -> list[int]:
 
 def unseen_idf(index: BM25Index) -> float:
     """Return the idf rank-bm25 would give a term that no passage holds."""
-    return math.log(index.size + 0.5) - math.log(0.5)
+    value: float = raw_idf(index.size, 0)
+    return value

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from retrieval.errors import BriefFormatError
+from retrieval.text.prose import split_paragraphs
 from retrieval.text.sentences import split_sentences
 
 MAX_PASSAGE_WORDS = 150
@@ -520,7 +521,7 @@ def parse_briefs(
                 meta.setdefault("author", by.group(1))
                 rest = rest[lead + 1 :]
         signed: list[str] = []
-        paragraphs = _paragraphs(_split_items(rest, signed))
+        paragraphs = split_paragraphs("\n".join(_split_items(rest, signed)))
         meta["signed"] = signed
         if not meta.get("title") and meta.get("headline"):
             meta["title"] = meta["headline"]
@@ -535,24 +536,3 @@ def parse_briefs(
             meta["title"] = " ".join(paragraphs.pop(0).split())
         briefs.append(build_brief(meta, paragraphs, footer=footer))
     return briefs
-
-
-def _paragraphs(lines: list[str]) -> list[str]:
-    """Return paragraphs: blocks separated by blank lines, or single lines if there are none."""
-    end = len(lines)
-    while end and not lines[end - 1].strip():
-        end -= 1
-    lines = lines[:end]
-    if all(line.strip() for line in lines):
-        return [line.strip() for line in lines]
-    paragraphs: list[str] = []
-    current: list[str] = []
-    for line in lines:
-        if line.strip():
-            current.append(line.strip())
-        elif current:
-            paragraphs.append(" ".join(current))
-            current = []
-    if current:
-        paragraphs.append(" ".join(current))
-    return paragraphs

@@ -28,6 +28,7 @@ from retrieval.corpus.briefs import (
 )
 from retrieval.corpus.store import Store, WriteSummary
 from retrieval.errors import BriefFormatError
+from retrieval.text.prose import split_paragraphs
 
 DEFAULT_MAX_BYTES = 50_000_000
 BOM = "\ufeff"
@@ -55,26 +56,13 @@ class Rejection:
 
 
 @dataclass
-class IngestReport:
-    """The summary of one ingest run: counts, rejections and notices (e.g. decodings)."""
+class IngestReport(WriteSummary):
+    """The summary of one ingest run: the writes' counts (``WriteSummary``, merged file by
+    file), files, rejections and notices (e.g. decodings)."""
 
-    added: int = 0
-    updated: int = 0
-    removed: int = 0
-    unchanged: int = 0
     files: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
-    brief_ids: list[int] = field(default_factory=list)
-    waited: float = 0.0
-
-    def add(self, summary: WriteSummary) -> None:
-        """Count what one write did."""
-        self.added += summary.added
-        self.updated += summary.updated
-        self.removed += summary.removed
-        self.unchanged += summary.unchanged
-        self.brief_ids.extend(summary.brief_ids)
 
     def summary(self) -> str:
         """Return ``N added, N updated, N removed, N unchanged, N rejected``."""
@@ -171,6 +159,38 @@ def iter_sources(
                     skipped.append(child)
         else:
             yield p, origin_of(p, p)
+
+
+STDIN = "-"
+"""The path that names standard input."""
+
+
+@dataclass
+class Sources:
+    """What an ingest run will read, found before anything is read.
+
+    Args:
+        files: ``(file, origin)`` pairs: standard input first (``STDIN``, no origin), then every
+            file of the paths that exist (see ``iter_sources``), in order.
+        missing: the paths that do not exist.
+        skipped: files inside folders whose suffix briefbot does not read.
+    """
+
+    files: list[tuple[Path | str, str | None]]
+    missing: list[str | Path]
+    skipped: list[Path]
+
+
+def find_sources(paths: Iterable[str | Path]) -> Sources:
+    """Return the files ``paths`` name (``-`` standard input), the paths that do not exist and
+    the files skipped in folders. Reads only the folders' listings."""
+    paths = list(paths)
+    missing = [p for p in paths if str(p) != STDIN and not Path(p).exists()]
+    present = [p for p in paths if str(p) != STDIN and p not in missing]
+    skipped: list[Path] = []
+    files: list[tuple[Path | str, str | None]] = [(STDIN, None) for p in paths if str(p) == STDIN]
+    files += list(iter_sources(present, skipped))
+    return Sources(files, missing, skipped)
 
 
 def skipped_line(skipped: list[Path]) -> str | None:
@@ -341,10 +361,7 @@ def jsonl_brief(obj: Any, *, source: str, line: int, notices: list[str] | None =
         raise BriefFormatError(str(exc), source=source, line=line) from exc
     if notices is not None:
         notices.extend(f"{source}, line {line}: {note}" for note in found)
-    paragraphs = [p for p in text.replace("\r\n", "\n").split("\n\n")]
-    if len(paragraphs) == 1 and "\n" in text:
-        paragraphs = text.split("\n")
-    return build_brief(meta, paragraphs, footer=FooterRules(strong=(), weak=()))
+    return build_brief(meta, split_paragraphs(text.strip()), footer=FooterRules(strong=(), weak=()))
 
 
 class Ingester:
@@ -365,21 +382,34 @@ class Ingester:
         self.report = IngestReport()
 
     def ingest_paths(
-        self, paths: Iterable[str | Path], *, progress: Callable[[int], None] | None = None
+        self, paths: Iterable[str | Path], *, progress: Callable[[int, int], None] | None = None
     ) -> IngestReport:
-        """Ingest every file under ``paths`` (``-`` reads stdin) and return the report."""
-        for path in paths:
-            if str(path) == "-":
+        """Ingest every file under ``paths`` (``-`` reads stdin) and return the report.
+
+        ``progress(done, total)`` is called after each file.
+        """
+        return self.ingest_sources(find_sources(paths), progress=progress)
+
+    def ingest_sources(
+        self, sources: Sources, *, progress: Callable[[int, int], None] | None = None
+    ) -> IngestReport:
+        """Ingest the files found by ``find_sources`` and return the report, the paths that do
+        not exist rejected first.
+
+        ``progress(done, total)`` is called after each file. A write that fails
+        (``ArchiveWriteError``) stops the run; the files before it are stored and counted.
+        """
+        total = len(sources.files)
+        for done, (file, origin) in enumerate(sources.files, start=1):
+            if file == STDIN:
                 self.ingest_stream(sys.stdin.buffer, "<stdin>")
-                continue
-            p = Path(path)
-            if not p.exists():
-                self.report.rejected.append(Rejection(display_path(p), "no such file or folder"))
-                continue
-            for file, origin in iter_sources([p]):
-                self.ingest_file(file, origin=origin)
-                if progress:
-                    progress(1)
+            else:
+                self.ingest_file(Path(file), origin=origin)
+            if progress:
+                progress(done, total)
+        self.report.rejected[:0] = [
+            Rejection(display_path(path), "no such file or folder") for path in sources.missing
+        ]
         return self.report
 
     def ingest_stream(self, stream: BinaryIO, source: str) -> None:
@@ -554,6 +584,5 @@ class Ingester:
                 f"{source}: waited {summary.waited:.1f} s for another process writing to the "
                 "archive (another ingest, or the bot); its briefs were stored after that"
             )
-        self.report.waited += summary.waited
-        self.report.add(summary)
+        self.report.merge(summary)
         return summary

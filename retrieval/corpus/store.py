@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sqlite3
 import stat
@@ -16,6 +15,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from retrieval.corpus.briefs import Brief
+from retrieval.corpus.clock import utcnow
 from retrieval.corpus.migrations import migrations
 from retrieval.errors import (
     ArchiveWriteError,
@@ -23,11 +23,6 @@ from retrieval.errors import (
     BriefNotFoundError,
     NotAnArchiveError,
 )
-
-
-def utcnow() -> str:
-    """Return the current UTC time as an ISO 8601 string with microseconds."""
-    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 @dataclass
@@ -452,13 +447,6 @@ class Store:
         """Return every passage id, ascending."""
         return [r[0] for r in self.db.execute("SELECT id FROM passages ORDER BY id")]
 
-    def passage_filters(self) -> Iterator[tuple[int, str, int | None, int | None, str | None]]:
-        """Yield ``(passage_id, publication, volume, issue, date)`` in passage id order."""
-        yield from self.db.execute(
-            "SELECT p.id, b.publication, b.volume, b.issue, b.date FROM passages p "
-            "JOIN briefs b ON b.id = p.brief_id ORDER BY p.id"
-        )
-
     def passages_for_index(
         self, *, after_id: int = 0, batch: int = 20000
     ) -> Iterator[list[tuple[Any, ...]]]:
@@ -608,15 +596,6 @@ class Store:
             f"no brief for {match}, Vol. {volume}, Issue {issue}; "
             f"see which issues there are with 'briefbot stats'"
         )
-
-    def briefs_added_since(self, since: str, until: str | None = None) -> list[dict[str, Any]]:
-        """Return briefs that entered the archive after ``since`` (ISO UTC), oldest first."""
-        if until is None:
-            sql, args = "SELECT * FROM briefs WHERE added_at > ? ORDER BY added_at, id", [since]
-        else:
-            sql = "SELECT * FROM briefs WHERE added_at > ? AND added_at <= ? ORDER BY added_at, id"
-            args = [since, until]
-        return list(self.db.query(sql, args))
 
     def stats(self) -> dict[str, Any]:
         """Return counts per publication, the volumes and issues covered, and the totals."""

@@ -23,14 +23,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from retrieval.answering.answer import Citation, Hit, build_hit
+from retrieval.answering.filters import passage_filter
 from retrieval.answering.ranking import coverage, high_coverage
 from retrieval.archive import Archive
 from retrieval.corpus.store import Store
 from retrieval.delivery.subscriptions import SubscriptionStore
 from retrieval.errors import InvalidQueryError
+from retrieval.search.bm25 import length_norm, term_score
 from retrieval.search.index import BM25Index
 from retrieval.text.analyzer import analyze, analyze_spans
+from retrieval.text.prose import shorten
 from retrieval.text.query import Filters, parse_question
 from retrieval.text.sentences import split_sentences
 
@@ -109,15 +114,6 @@ class Digest:
 def archive_head(store: Store) -> int:
     """Return the largest brief id so far (0 for an empty archive): a digest's upper bound."""
     return int(store.db.execute("SELECT coalesce(max(id), 0) FROM briefs").fetchone()[0])
-
-
-def shorten(text: str, limit: int) -> str:
-    """Return ``text`` cut at a word boundary to at most ``limit`` characters, marked with ``…``."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:—–- ")
-    return cut + "…"
 
 
 def _ref(row: dict[str, Any]) -> str | None:
@@ -206,23 +202,6 @@ def _groups(
     return list(groups.values())
 
 
-def _matches(filters: Filters, row: dict[str, Any]) -> bool:
-    """Return whether a passage row (with ``brief_`` fields) passes a topic's filters."""
-    if (
-        filters.publication
-        and row["brief_publication"].casefold() != filters.publication.casefold()
-    ):
-        return False
-    if filters.volume is not None and row["brief_volume"] != filters.volume:
-        return False
-    if filters.issue is not None and row["brief_issue"] != filters.issue:
-        return False
-    date = row["brief_date"] or ""
-    if filters.since and not (date and date >= filters.since):
-        return False
-    return not (filters.until and not (date and date <= filters.until))
-
-
 @dataclass(frozen=True)
 class NewPassage:
     """A passage of a new brief, with its row and its term counts (analysed once per digest)."""
@@ -249,6 +228,23 @@ def new_passages(store: Store, brief_ids: list[int]) -> list[NewPassage]:
         tokens = analyze(rows[pid]["text"])
         out.append(NewPassage(rows[pid], Counter(tokens), len(tokens)))
     return out
+
+
+def _admitted(index: BM25Index, filters: Filters, passages: list[NewPassage]) -> list[bool]:
+    """Return whether each passage passes a topic's filters, read from the index's columns as a
+    question's filters are (``answering.filters``); a passage the index no longer holds
+    (its brief changed since) passes none."""
+    if filters.is_empty():
+        return [True] * len(passages)
+    ids = np.asarray([p.row["id"] for p in passages], dtype=np.int64)
+    at = np.minimum(np.searchsorted(index.ids, ids), max(len(index.ids) - 1, 0))
+    held = index.ids[at] == ids if len(index.ids) else np.zeros(len(ids), dtype=bool)
+    if index.live is not None:
+        held &= index.live[at]
+    passes = np.zeros(len(ids), dtype=bool)
+    if held.any():
+        passes[held] = passage_filter(index, filters)(at[held])
+    return passes.tolist()
 
 
 def topic_section(
@@ -283,19 +279,17 @@ def topic_section(
     terms = analyze(words)
     if not terms:
         return section
+    admitted = _admitted(index, filters, passages)
     weights = {t: max(index.term_idf(t), IDF_FLOOR) for t in terms}
     ideal = sum(weights[t] for t in terms)  # a repeated term counts per repetition, as in BM25
-    k1, b = index.params.k1, index.params.b
     scored: list[tuple[float, int, NewPassage]] = []
-    for passage in passages:
-        if not any(passage.counts[t] for t in weights) or not _matches(filters, passage.row):
+    for passage, passes in zip(passages, admitted, strict=True):
+        if not passes or not any(passage.counts[t] for t in weights):
             continue
-        avgdl = index.avgdl or passage.length or 1
-        norm = k1 * (1 - b + b * passage.length / avgdl)
+        norm = length_norm(passage.length, index.avgdl or passage.length or 1, index.params)
         score = 0.0
         for t in terms:
-            tf = passage.counts[t]
-            score += weights[t] * tf * (k1 + 1) / (tf + norm)
+            score += term_score(weights[t], passage.counts[t], norm, index.params.k1)
         # The answers' confidence rule too: a topic's passage must be one that a question of the
         # topic's words would answer with "high" confidence (ranking.high_coverage).
         held = {t for t in weights if passage.counts[t]}

@@ -17,7 +17,6 @@ import datetime as dt
 import hashlib
 import html
 import logging
-import re
 import urllib.parse
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -27,10 +26,11 @@ import feedparser
 import httpx
 
 from retrieval.corpus.briefs import Brief, FooterRules, build_brief
+from retrieval.corpus.clock import Clock, iso, utc_clock
 from retrieval.corpus.store import Store
 from retrieval.delivery.notices import Notices
-from retrieval.delivery.schedule import Clock, iso, utc_clock
 from retrieval.errors import BriefFormatError, FeedError
+from retrieval.text.prose import split_paragraphs
 
 logger = logging.getLogger(__name__)
 
@@ -86,15 +86,6 @@ def html_paragraphs(markup: str) -> list[str]:
     return parser.paragraphs
 
 
-def text_paragraphs(text: str) -> list[str]:
-    """Return plain text split into paragraphs at blank lines (single lines if there are none)."""
-    text = text.replace("\r\n", "\n").strip()
-    blocks = [b for b in re.split(r"\n\s*\n", text) if b.strip()]
-    if len(blocks) == 1 and "\n" in text:
-        blocks = [line for line in text.split("\n") if line.strip()]
-    return [" ".join(b.split()) for b in blocks]
-
-
 def entry_id(entry: Any) -> str:
     """Return an entry's identity: its id (guid), else its link, else a hash of its text."""
     for key in ("id", "link"):
@@ -127,7 +118,7 @@ def _entry_paragraphs(entry: Any) -> list[str]:
     for value, kind in candidates:
         if not value.strip():
             continue
-        paragraphs = html_paragraphs(value) if "html" in kind else text_paragraphs(value)
+        paragraphs = html_paragraphs(value) if "html" in kind else split_paragraphs(value.strip())
         if paragraphs:
             return paragraphs
     return []

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from retrieval.corpus.briefs import FooterRules
+from retrieval.corpus.clock import Clock, iso, utc_clock
 from retrieval.corpus.ingest import (
     DEFAULT_MAX_BYTES,
     JSONL_SUFFIXES,
@@ -28,7 +29,6 @@ from retrieval.corpus.ingest import (
 )
 from retrieval.corpus.store import Store
 from retrieval.delivery.notices import Notices
-from retrieval.delivery.schedule import Clock, iso, utc_clock
 
 logger = logging.getLogger(__name__)
 

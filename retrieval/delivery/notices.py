@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from retrieval.corpus.clock import Clock, iso, utc_clock
 from retrieval.corpus.store import Store
-from retrieval.delivery.schedule import Clock, iso, utc_clock
 
 
 @dataclass(frozen=True)

@@ -10,35 +10,11 @@ import datetime as dt
 import difflib
 import re
 import zoneinfo
-from collections.abc import Callable
 from functools import cache
 
 from retrieval.errors import InvalidScheduleError
 
-Clock = Callable[[], dt.datetime]
-"""A function returning the current time as an aware datetime; tests pass their own."""
-
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-
-
-def utc_clock() -> dt.datetime:
-    """Return the current time in UTC (the default ``Clock``)."""
-    return dt.datetime.now(dt.UTC)
-
-
-def iso(moment: dt.datetime) -> str:
-    """Return ``moment`` in UTC as ISO 8601 with microseconds, as the store writes times."""
-    if moment.tzinfo is None:
-        raise ValueError(f"{moment!r} has no time zone; pass an aware datetime")
-    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
-def parse_iso(value: str) -> dt.datetime:
-    """Return a stored ISO time as an aware UTC datetime (naive values are taken as UTC)."""
-    moment = dt.datetime.fromisoformat(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC)
 
 
 def parse_time(value: str) -> dt.time:

@@ -23,17 +23,9 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from retrieval.corpus.clock import Clock, iso, parse_iso, utc_clock
 from retrieval.corpus.store import Store
-from retrieval.delivery.schedule import (
-    Clock,
-    iso,
-    latest_slot,
-    next_slot,
-    parse_iso,
-    parse_time,
-    parse_timezone,
-    utc_clock,
-)
+from retrieval.delivery.schedule import latest_slot, next_slot, parse_time, parse_timezone
 from retrieval.errors import (
     InvalidQueryError,
     NothingToSearchError,

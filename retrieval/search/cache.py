@@ -44,7 +44,8 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from retrieval.errors import IndexCacheError
-from retrieval.search.index import BM25Index, BM25Params
+from retrieval.search.bm25 import AnyArray, BM25Params
+from retrieval.search.index import BM25Index
 from retrieval.search.segments import Segment
 
 FORMAT_VERSION = 4
@@ -236,7 +237,7 @@ def _load_segment(folder: Path, entry: dict[str, Any]) -> tuple[Segment, list[st
     return segment, terms
 
 
-def _load_arrays(path: Path, files: dict[str, list[int]]) -> dict[str, np.ndarray]:
+def _load_arrays(path: Path, files: dict[str, list[int]]) -> dict[str, AnyArray]:
     """Return the ``.npy`` files listed in ``files``, memory-mapped after their checks."""
     arrays = {}
     for filename, expected in files.items():
@@ -254,7 +255,7 @@ def _load_arrays(path: Path, files: dict[str, list[int]]) -> dict[str, np.ndarra
 
 
 def _checked(
-    arrays: dict[str, np.ndarray],
+    arrays: dict[str, AnyArray],
     key: str,
     shape: tuple[int, ...],
     dtypes: tuple[np.dtype[Any], ...],
@@ -329,7 +330,7 @@ def save_index(
                 }
             )
             start = segment.n_terms
-        state_arrays: dict[str, np.ndarray] = {"df": index.df.astype(np.int64)}
+        state_arrays: dict[str, AnyArray] = {"df": index.df.astype(np.int64)}
         if index.live is not None:
             state_arrays["live"] = index.live
         state_name, state_files = _write_folder(folder, "state", state_arrays, {})
@@ -362,7 +363,7 @@ def _write_segment(
 
 
 def _write_folder(
-    folder: Path, prefix: str, arrays: dict[str, np.ndarray], documents: dict[str, Any]
+    folder: Path, prefix: str, arrays: dict[str, AnyArray], documents: dict[str, Any]
 ) -> tuple[str, dict[str, list[int]]]:
     """Write arrays and JSON documents into a new folder, renamed into place when complete."""
     tmp = folder / f"tmp-{uuid.uuid4().hex}"

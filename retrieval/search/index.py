@@ -9,38 +9,41 @@ The statistics always cover the whole archive: the number of live passages, thei
 and every term's document frequency are kept across segments, and passages deleted since a segment
 was written (a changed brief replaces its passages) drop out of both the statistics and the results.
 
-The formula is rank-bm25's, operation for operation: ``idf = ln(N - n + 0.5) - ln(n + 0.5)``; terms
-with a negative idf get ``epsilon * mean(idf)`` instead (a term in exactly half the passages keeps
-an idf of 0); a term repeated in the question counts once per repetition. "No match" is decided by
-shared terms, never by a score, because a score can be 0 or negative for a real match.
+The formula is rank-bm25's, operation for operation (``retrieval/search/bm25.py``); a term
+repeated in the question counts once per repetition. "No match" is decided by shared terms, never
+by a score, because a score can be 0 or negative for a real match.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from retrieval.errors import EmptyArchiveError
+from retrieval.search.bm25 import (
+    Allowed,
+    AnyArray,
+    BM25Params,
+    BoolArray,
+    FloatArray,
+    Int32Array,
+    IntArray,
+    corpus_idf,
+    length_norm,
+    term_score,
+)
 from retrieval.search.maxscore import pruned_candidates
 from retrieval.search.segments import (
-    AnyArray,
-    IntArray,
     Segment,
     SegmentBuilder,
     compact_segment,
     merge_segments,
 )
-
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-Allowed = BoolArray | Callable[[IntArray], BoolArray]
 
 # Growth appends a segment and merges the tail while the newest segment is at least half the size
 # of the one before it, so segments grow geometrically and stay few; past MAX_TAIL small segments
@@ -51,19 +54,6 @@ Allowed = BoolArray | Callable[[IntArray], BoolArray]
 SEALED_DOCS = 100_000
 MAX_TAIL = 8
 COMPACT_DELETED_SHARE = 0.25
-
-
-@dataclass(frozen=True)
-class BM25Params:
-    """BM25 parameters, with rank-bm25's ``BM25Okapi`` defaults."""
-
-    k1: float = 1.5
-    b: float = 0.75
-    epsilon: float = 0.25
-
-    def to_json(self) -> dict[str, float]:
-        """Return the parameters as a JSON-ready dict."""
-        return asdict(self)
 
 
 class BM25Index:
@@ -96,7 +86,7 @@ class BM25Index:
         self.labels = labels or {}
         self.n_positions = self.segments[-1].end if self.segments else 0
         self.ids: IntArray = _concat([s.ids for s in self.segments], np.int64)
-        self.doc_len: npt.NDArray[np.int32] = _concat([s.doc_len for s in self.segments], np.int32)
+        self.doc_len: Int32Array = _concat([s.doc_len for s in self.segments], np.int32)
         self.live = live
         if live is None:
             self.size = self.n_positions
@@ -117,12 +107,9 @@ class BM25Index:
                 )
         self.df = df
         self.idf = self._idf()
-        k1, b = self.params.k1, self.params.b
-        if self.avgdl > 0:
-            # rank-bm25: k1 * (1 - b + b * doc_len / avgdl), in this order.
-            self.norm = k1 * (1 - b + b * self.doc_len.astype(np.float64) / self.avgdl)
-        else:
-            self.norm = np.full(self.n_positions, k1 * (1 - b), dtype=np.float64)
+        self.norm: FloatArray = length_norm(
+            self.doc_len.astype(np.float64), self.avgdl, self.params
+        )
         self._buffers_lock = threading.Lock()
         self._acc: FloatArray | None = None
         self._touched: BoolArray | None = None
@@ -131,15 +118,9 @@ class BM25Index:
         """Return rank-bm25's idf for every term, with its epsilon floor for negative values."""
         idf = np.zeros(len(self.df), dtype=np.float64)
         present = self.df > 0
-        if not present.any():
-            return idf
-        df = self.df[present].astype(np.float64)
-        raw = np.log(self.size - df + 0.5) - np.log(df + 0.5)
-        # rank-bm25 sums the idfs one by one in order of first appearance (our term order), and
-        # cumsum adds in that order too, so the average rounds as rank-bm25's does.
-        average = float(np.cumsum(raw)[-1]) / len(raw)
-        raw[raw < 0] = self.params.epsilon * average
-        idf[present] = raw
+        if present.any():
+            df = self.df[present].astype(np.float64)
+            idf[present] = corpus_idf(self.size, df, self.params.epsilon)
         return idf
 
     # -- building --------------------------------------------------------------------------
@@ -250,7 +231,7 @@ class BM25Index:
         return {n: _concat([s.columns[n] for s in self.segments], None) for n in names}
 
     @cached_property
-    def title_len(self) -> npt.NDArray[np.int32]:
+    def title_len(self) -> Int32Array:
         """Return per position the length of its brief's title if it is the brief's first
         passage, else 0."""
         return _concat([s.title_len for s in self.segments], np.int32)
@@ -404,7 +385,6 @@ class BM25Index:
     ) -> list[tuple[AnyArray, FloatArray]]:
         """Return, per segment, the positions holding term ``tid`` and the term's score there;
         only at positions flagged in ``where`` if given."""
-        k1 = self.params.k1
         idf = self.idf[tid]
         parts: list[tuple[AnyArray, FloatArray]] = []
         for seg in self.segments:
@@ -419,8 +399,7 @@ class BM25Index:
                 hit = where[docs]
                 docs, tfs = docs[hit], tfs[hit]
             tf = tfs.astype(np.float64)
-            # rank-bm25: idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * doc_len / avgdl))).
-            parts.append((docs, idf * (tf * (k1 + 1) / (tf + self.norm[docs]))))
+            parts.append((docs, term_score(idf, tf, self.norm[docs], self.params.k1)))
         return parts
 
     def top(

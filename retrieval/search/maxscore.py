@@ -18,13 +18,46 @@ with a negative idf (rank-bm25's epsilon floor when the mean idf is negative) is
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from retrieval.search.index import Allowed, BM25Index, FloatArray, IntArray
+from retrieval.search.bm25 import (
+    Allowed,
+    AnyArray,
+    BM25Params,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    length_norm,
+    term_score,
+)
+from retrieval.search.segments import Segment
+
+
+class Postings(Protocol):
+    """What pruning reads of an index (``retrieval/search/index.py``'s ``BM25Index``)."""
+
+    params: BM25Params
+    segments: list[Segment]
+    idf: FloatArray
+    df: IntArray
+    avgdl: float
+    live: BoolArray | None
+
+    def buffers(self) -> contextlib.AbstractContextManager[tuple[FloatArray, BoolArray]]:
+        """Lend a score accumulator and a flag per position, all zero."""
+        ...
+
+    def term_weights(
+        self, tid: int, *, where: BoolArray | None = None
+    ) -> Sequence[tuple[AnyArray, FloatArray]]:
+        """Return, per segment, the positions holding term ``tid`` and its score there."""
+        ...
+
 
 # Past this many results wanted, pruning rarely saves anything; score in full.
 MAX_WANT = 1000
@@ -32,23 +65,22 @@ MAX_WANT = 1000
 MARGIN = 1e-9
 
 
-def term_bound(index: BM25Index, tid: int) -> float:
+def term_bound(index: Postings, tid: int) -> float:
     """Return the most that one occurrence of term ``tid`` in a question adds to any score."""
-    k1, b = index.params.k1, index.params.b
     idf = float(index.idf[tid])
     if idf <= 0 or index.avgdl <= 0:
         return 0.0
     best = 0.0
     for seg in index.segments:
         if tid < seg.n_terms and seg.offsets[tid] < seg.offsets[tid + 1]:
+            norm = length_norm(float(seg.min_len[tid]), index.avgdl, index.params)
             tf = float(seg.max_tf[tid])
-            norm = k1 * (1 - b + b * float(seg.min_len[tid]) / index.avgdl)
-            best = max(best, tf * (k1 + 1) / (tf + norm))
-    return idf * best
+            best = max(best, term_score(idf, tf, norm, index.params.k1))
+    return best
 
 
 def pruned_candidates(
-    index: BM25Index, tids: list[int], want: int, allowed: Allowed | None
+    index: Postings, tids: list[int], want: int, allowed: Allowed | None
 ) -> tuple[IntArray, FloatArray] | None:
     """Return live passages that include the ``want`` best for the terms ``tids`` (with their
     repetitions), with their exact scores; None when pruning does not apply.
@@ -87,7 +119,7 @@ def pruned_candidates(
 
 
 def _reached(
-    index: BM25Index,
+    index: Postings,
     acc: FloatArray,
     found: list[IntArray],
     want: int,

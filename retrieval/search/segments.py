@@ -23,11 +23,8 @@ from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
-import numpy.typing as npt
 
-IntArray = npt.NDArray[np.int64]
-Int32Array = npt.NDArray[np.int32]
-AnyArray = npt.NDArray[np.generic]
+from retrieval.search.bm25 import AnyArray, BoolArray, Int32Array, IntArray
 
 NO_LENGTH = np.iinfo(np.int32).max
 
@@ -100,7 +97,7 @@ class Segment:
         counts[: self.n_terms] = np.diff(self.offsets)
         return counts
 
-    def live_term_counts(self, live: npt.NDArray[np.bool_], n_terms: int) -> IntArray:
+    def live_term_counts(self, live: BoolArray, n_terms: int) -> IntArray:
         """Return per term how many postings have a live passage (``live`` is over positions)."""
         cum = np.zeros(len(self.docs) + 1, dtype=np.int64)
         np.cumsum(live[self.docs], out=cum[1:])
@@ -237,7 +234,7 @@ def _csr(
     return offsets, docs[order].astype(np.int32, copy=False), tfs.astype(tf_type)
 
 
-def compact_segment(segment: Segment, live: npt.NDArray[np.bool_], first: int) -> Segment:
+def compact_segment(segment: Segment, live: BoolArray, first: int) -> Segment:
     """Return ``segment`` without its deleted passages (``live`` over the old global positions),
     its passages renumbered from ``first``.
 
@@ -272,7 +269,7 @@ def _kept(
     offsets: IntArray,
     docs: Int32Array,
     tfs: AnyArray,
-    keep: npt.NDArray[np.bool_],
+    keep: BoolArray,
     new_position: IntArray,
     first: int,
 ) -> tuple[Int32Array, Int32Array, Int32Array]:
@@ -290,8 +287,8 @@ def _kept(
 
 
 def merge_segments(
-    segments: Sequence[Segment], live: npt.NDArray[np.bool_], n_terms: int
-) -> tuple[Segment, npt.NDArray[np.bool_]]:
+    segments: Sequence[Segment], live: BoolArray, n_terms: int
+) -> tuple[Segment, BoolArray]:
     """Return one segment holding the live passages of consecutive ``segments``, and its live mask.
 
     Deleted passages (``live`` False, ``live`` over the global positions) are dropped and the

@@ -20,8 +20,8 @@ from bot.jobs.digest import digest_service, job_name
 from bot.services import services
 from retrieval.archive import Archive
 from retrieval.corpus.briefs import parse_briefs
+from retrieval.corpus.clock import iso
 from retrieval.corpus.store import Store
-from retrieval.delivery.schedule import iso
 
 ALICE, BOB = 1001, 1002
 T0 = dt.datetime(2024, 3, 1, 7, 59, tzinfo=dt.UTC)

@@ -150,7 +150,9 @@ def test_neighbouring_quote_sentences_are_one_stretch_of_text(fixture_archive: A
 
 
 def test_brief_map_from_the_index_equals_one_built_from_sqlite(fixture_archive: Archive) -> None:
-    from retrieval.answering.ranking import BriefMap, brief_scores
+    from ranking_oracles import brief_scores
+
+    from retrieval.answering.ranking import BriefMap
 
     index = fixture_archive.index()
     store = fixture_archive.store
@@ -176,7 +178,9 @@ def test_brief_map_from_the_index_equals_one_built_from_sqlite(fixture_archive: 
 def test_reranking_the_top_equals_reranking_everything(
     fixture_archive: Archive, question: str
 ) -> None:
-    from retrieval.answering.ranking import BriefMap, BriefTerms, rerank, rerank_top
+    from ranking_oracles import rerank_everything
+
+    from retrieval.answering.ranking import BriefMap, BriefTerms, rerank
 
     index = fixture_archive.index()
     terms = analyze(question)
@@ -186,8 +190,8 @@ def test_reranking_the_top_equals_reranking_everything(
         rows = fixture_archive.store.passages_by_id(ids)
         return [analyze(rows[i]["brief_title"] or "") + analyze(rows[i]["text"]) for i in ids]
 
-    everything = rerank(index, terms, briefs=briefs, tokens_of=tokens_of)
-    top = rerank_top(index, terms, stats=BriefTerms(index, briefs), tokens_of=tokens_of)
+    everything = rerank_everything(index, terms, briefs=briefs, tokens_of=tokens_of)
+    top = rerank(index, terms, stats=BriefTerms(index, briefs), tokens_of=tokens_of)
     assert top[0].tolist() == everything[0].tolist()
     assert top[1].tolist() == pytest.approx(everything[1].tolist(), rel=1e-9)
     assert top[2].tolist() == pytest.approx(everything[2].tolist(), rel=1e-12)

@@ -14,15 +14,9 @@ from collections import Counter
 import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
+from ranking_oracles import brief_scores, rerank_everything
 
-from retrieval.answering.ranking import (
-    BriefMap,
-    BriefTerms,
-    brief_scores,
-    rerank,
-    rerank_top,
-    tf_at,
-)
+from retrieval.answering.ranking import BriefMap, BriefTerms, TfTable, rerank
 from retrieval.search.index import BM25Index
 
 
@@ -111,7 +105,7 @@ def test_term_frequencies_at_positions_equal_the_passages_counts(
     positions = np.sort(rng.sample(alive.tolist(), min(30, len(alive))))
     for term in [*sorted(index.vocab), "unknown"]:
         expected = [Counter(passages[int(index.ids[p])])[term] for p in positions]
-        assert tf_at(index, term, positions).tolist() == expected
+        assert TfTable(index, positions).row(term).tolist() == expected
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -132,8 +126,8 @@ def test_reranking_the_top_equals_reranking_everything_and_keeps_rank_bm25_score
         terms = [f"t{rng.randint(0, 20)}" for _ in range(rng.randint(1, 5))]
         if not index.known_terms(terms):
             continue
-        full = rerank(index, terms, briefs=briefs, tokens_of=tokens_of)
-        top = rerank_top(index, terms, stats=stats, tokens_of=tokens_of, depth=len(ids))
+        full = rerank_everything(index, terms, briefs=briefs, tokens_of=tokens_of)
+        top = rerank(index, terms, stats=stats, tokens_of=tokens_of, depth=len(ids))
         # Same order; the final scores add the same terms in another grouping (1e-9).
         assert top[0].tolist() == full[0].tolist()
         assert top[1].tolist() == pytest.approx(full[1].tolist(), rel=1e-9)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from ranking_oracles import brief_scores
 
 from retrieval.answering.answer import LOW_CONFIDENCE, answer_kind, best_sentences
 from retrieval.answering.ranking import (
     FEEDBACK_ORIGINAL,
     BriefMap,
-    brief_scores,
     coverage,
     feedback_weights,
     high_coverage,

@@ -9,6 +9,7 @@ from pathlib import Path
 from click.testing import Result
 
 from retrieval.archive import Archive
+from retrieval.corpus.ingest import Ingester, find_sources
 
 GOOD = "Publication: Monitor Volume: 4 Issue: 7\n\nThe pipeline opened on May 3.\n"
 
@@ -147,3 +148,22 @@ def test_max_size_option_is_respected(run_cli: Callable[..., Result], tmp_path: 
     result = run_cli("ingest", "--max-size", "1", str(path))
     assert result.exit_code == 1
     assert "over the 1 MB limit; split it into smaller files or raise --max-size" in result.stderr
+
+
+def test_ingest_paths_reports_progress_per_file_and_missing_paths_first(
+    archive: Archive, briefs_dir: Path, tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("no header here\n")
+    calls: list[tuple[int, int]] = []
+    ingester = Ingester(archive.store)
+    report = ingester.ingest_paths(
+        [briefs_dir, bad, tmp_path / "nope"],
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    files = len(find_sources([briefs_dir]).files) + 1
+    assert calls == [(n, files) for n in range(1, files + 1)]
+    assert report.added == 6
+    missing, rejected = report.rejected
+    assert (missing.source, missing.reason) == (str(tmp_path / "nope"), "no such file or folder")
+    assert rejected.source == str(bad)

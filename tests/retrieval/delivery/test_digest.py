@@ -6,8 +6,9 @@ import pytest
 
 from retrieval.archive import Archive
 from retrieval.corpus.briefs import parse_briefs
-from retrieval.delivery.digest import DigestLimits, archive_head, compose_digest, shorten
+from retrieval.delivery.digest import DigestLimits, archive_head, compose_digest
 from retrieval.text.analyzer import analyze
+from retrieval.text.prose import shorten
 
 OLD = """Publication: Monitor Volume: 4 Issue: 100 Date: 1998-06-01
 Title: Corruption trial in Almaty

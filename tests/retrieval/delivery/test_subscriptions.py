@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 
 from retrieval.corpus.briefs import parse_briefs
+from retrieval.corpus.clock import iso
 from retrieval.corpus.store import Store
 from retrieval.delivery.notices import Notices
-from retrieval.delivery.schedule import iso, latest_slot, next_slot, parse_time, parse_timezone
+from retrieval.delivery.schedule import latest_slot, next_slot, parse_time, parse_timezone
 from retrieval.delivery.subscriptions import SubscriptionStore
 from retrieval.errors import (
     InvalidQueryError,

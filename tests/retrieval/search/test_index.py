@@ -12,7 +12,8 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from retrieval.errors import EmptyArchiveError
-from retrieval.search.index import BM25Index, BM25Params
+from retrieval.search.bm25 import BM25Params
+from retrieval.search.index import BM25Index
 from retrieval.search.maxscore import pruned_candidates
 
 RTOL = 1e-9

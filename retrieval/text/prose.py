@@ -1,0 +1,38 @@
+"""Prose laid out: text split into paragraphs, and text shortened to a limit at a word boundary."""
+
+from __future__ import annotations
+
+
+def split_paragraphs(text: str) -> list[str]:
+    """Return the paragraphs of ``text``: blocks separated by blank lines, or its single lines if
+    no blank line separates any, each with its white space folded to single spaces.
+
+    Blank lines at the end are ignored; a blank line anywhere else counts as a separator, so the
+    lines under a leading blank line join into one paragraph, as in a brief whose body follows
+    its header after a blank line.
+    """
+    lines = text.replace("\r\n", "\n").split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if all(line.strip() for line in lines):
+        return [" ".join(line.split()) for line in lines]
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        if line.strip():
+            current.append(line)
+        elif current:
+            paragraphs.append(" ".join(" ".join(current).split()))
+            current = []
+    if current:
+        paragraphs.append(" ".join(" ".join(current).split()))
+    return paragraphs
+
+
+def shorten(text: str, limit: int) -> str:
+    """Return ``text`` with its white space folded, cut at a word boundary to at most ``limit``
+    characters, ``…`` marking a cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:—–- ") + "…"

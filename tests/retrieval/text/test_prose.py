@@ -1,0 +1,42 @@
+"""Paragraphs and shortened lines: the one rule every reader of briefs and feeds uses."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.text.prose import shorten, split_paragraphs
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("One line.\nTwo  lines.", ["One line.", "Two lines."]),
+        ("Wrapped\nlines.\n\nNext\tone.", ["Wrapped lines.", "Next one."]),
+        ("Spaces\n   \nseparate too.", ["Spaces", "separate too."]),
+        ("Trailing\nblank\n\n\n", ["Trailing", "blank"]),
+        ("\nUnder a blank line\nlines are wrapped.", ["Under a blank line lines are wrapped."]),
+        ("Windows\r\n\r\nlines.", ["Windows", "lines."]),
+        ("", []),
+    ],
+)
+def test_paragraphs_are_blocks_at_blank_lines_or_single_lines(
+    text: str, expected: list[str]
+) -> None:
+    assert split_paragraphs(text) == expected
+
+
+def test_a_jsonl_brief_is_cut_into_paragraphs_like_a_text_brief() -> None:
+    from retrieval.corpus.ingest import jsonl_brief
+
+    brief = jsonl_brief(
+        {"publication": "Monitor", "volume": 4, "issue": 7, "text": "First.\n \nSecond.\n\n"},
+        source="x.jsonl",
+        line=1,
+    )
+    assert brief.text == "First.\n\nSecond."
+
+
+def test_shorten_cuts_at_a_word_and_marks_the_cut() -> None:
+    assert shorten("one  two\nthree", 20) == "one two three"
+    assert shorten("one two, three four", 12) == "one two…"
+    assert shorten("x" * 30, 10) == "x" * 9 + "…"
