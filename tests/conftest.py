@@ -214,15 +214,16 @@ def bot_archive(from_template: Callable[..., Path]) -> Iterator[Archive]:
 
 @pytest.fixture
 def second_connection(bot_archive: Archive, db_path: Path) -> Iterator[Database]:
-    """Return another connection to the bot's database file, as another process would hold.
+    """Return another connection to the bot's database file, opened as another briefbot process
+    would open it (a ``Store``: foreign keys on, same busy timeout).
 
     Tests change the database through it while the bot runs: the bot's own connection belongs to
     its database thread, and a write from the test thread on it can interleave with the bot's
     transactions.
     """
-    db = Database(sqlite3.connect(db_path, timeout=10))
-    yield db
-    db.close()
+    other = Store(db_path)
+    yield other.db
+    other.close()
 
 
 @pytest.fixture
