@@ -9,7 +9,10 @@ How an update travels (issue 16):
 2. ``bot.ordering.ChatOrder`` handles it and marks it done once its handlers have returned, i.e.
    once its answer was sent.
 3. Each message sent while handling it is recorded by ``JournalBot`` in ``bot_update_sends`` with
-   its position (the update's first, second… message) and Telegram's message id.
+   its position (the update's first, second… message) and Telegram's message id, committed as
+   soon as Telegram's reply is read (on the event loop, waiting at most ``SENT_WAIT_SECONDS`` for
+   SQLite's write lock, else queued): a crash between Telegram accepting a message and the bot
+   recording it is what would send it twice, so that moment is kept as short as it can be.
 4. On start, ``JournalQueue.replay`` queues every update still 'received', oldest first. While such
    an update is answered again, a message whose position is already recorded is not sent again.
 
@@ -55,6 +58,9 @@ SLOW_WRITE_SECONDS = 0.2
 """Recording updates slower than this is logged: Telegram's next batch waits for it."""
 KEEP_DONE_DAYS = 7
 """Answered updates are kept this long (Telegram never resends one older than a day)."""
+SENT_WAIT_SECONDS = 0.05
+"""How long recording a sent message may wait for SQLite's write lock on the event loop before
+it is queued for the journal's thread instead (other chats' answers must not wait on it)."""
 
 
 class UpdateJournal:
@@ -67,10 +73,13 @@ class UpdateJournal:
 
     def __init__(self, path: Path | None, db: Database):
         # Two connections, two threads: intake (recording what arrives) never waits behind the
-        # marks (sent, done), which are written in batches.
+        # marks (done, attempts, and sent marks that could not be written at once), which are
+        # written in batches.
         self._own = path is not None and str(path) != ":memory:"
         self._conn = _connect(path) if self._own else db.conn
         self._marks_conn = _connect(path) if self._own else db.conn
+        # Sent marks are written at once, from the event loop, on a connection of their own.
+        self._sent_conn = _connect(path, SENT_WAIT_SECONDS) if self._own else None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefbot-intake")
         self._marks_executor = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="briefbot-journal"
@@ -242,13 +251,25 @@ class UpdateJournal:
         return self._earlier.get(update_id, {}).get(seq)
 
     def sent(self, update_id: int, seq: int, chat_id: int, message_id: int) -> None:
-        """Record that message ``seq`` of ``update_id`` reached Telegram as ``message_id``
-        (queued write)."""
-        self._mark(
+        """Record that message ``seq`` of ``update_id`` reached Telegram as ``message_id``.
+
+        Committed before this returns, unless SQLite's write lock stays taken for
+        ``SENT_WAIT_SECONDS`` (or the archive is in memory): then the mark is queued like the
+        others. Called right after Telegram's reply, so a crash can hardly fall in between.
+        """
+        sql = (
             "INSERT OR REPLACE INTO bot_update_sends (update_id, seq, chat_id, message_id, "
-            "sent_at) VALUES (?, ?, ?, ?, ?)",
-            [update_id, seq, chat_id, message_id, utcnow()],
+            "sent_at) VALUES (?, ?, ?, ?, ?)"
         )
+        args = [update_id, seq, chat_id, message_id, utcnow()]
+        if self._sent_conn is not None:
+            try:
+                with self._sent_conn:
+                    self._sent_conn.execute(sql, args)
+                return
+            except sqlite3.OperationalError as exc:  # locked: the journal's thread writes it
+                logger.info("Update %d: message %d recorded later (%s)", update_id, seq, exc)
+        self._mark(sql, args)
 
     def close(self) -> None:
         """Finish the journal's pending writes, stop its thread and close its connection."""
@@ -258,11 +279,13 @@ class UpdateJournal:
         if self._own:
             self._conn.close()
             self._marks_conn.close()
+        if self._sent_conn is not None:
+            self._sent_conn.close()
 
 
-def _connect(path: Path | None) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout = 30000")
+def _connect(path: Path | None, wait: float = 30.0) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), timeout=wait, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
     conn.execute("PRAGMA synchronous = NORMAL")
     return conn
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from bot.state.journal import UpdateJournal
@@ -62,3 +64,52 @@ async def test_an_update_cut_short_too_often_is_given_up(store: Store) -> None:
     assert pending == [{"update_id": 6}]
     status = dict(store.db.execute("SELECT update_id, status FROM bot_updates").fetchall())
     assert status == {5: "done", 6: "received"}
+
+
+def _sends(store: Store) -> list[tuple[int, int, int, int]]:
+    """Return bot_update_sends as another process would see it now (a connection of its own)."""
+    conn = sqlite3.connect(store.path)
+    try:
+        return conn.execute(
+            "SELECT update_id, seq, chat_id, message_id FROM bot_update_sends"
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def _received(store: Store, update_id: int) -> None:
+    with store.db.conn:
+        store.db.execute(
+            "INSERT INTO bot_updates (update_id, status, payload, received_at) "
+            "VALUES (?, 'received', '{}', '2999-01-01T00:00:00+00:00')",
+            [update_id],
+        )
+
+
+async def test_a_sent_message_is_on_disk_when_sent_returns(store: Store) -> None:
+    # A kill -9 right after Telegram accepted a message must find it recorded, or the restart
+    # sends it again: the mark is committed before ``sent`` returns, not queued.
+    _received(store, 7)
+    journal = UpdateJournal(store.path, store.db)
+    try:
+        journal.sent(7, 1, 1001, 42)
+        assert _sends(store) == [(7, 1, 1001, 42)]
+    finally:
+        journal.close()
+
+
+async def test_a_sent_mark_behind_a_held_write_lock_is_written_once_the_lock_is_free(
+    store: Store,
+) -> None:
+    _received(store, 8)
+    journal = UpdateJournal(store.path, store.db)
+    other = sqlite3.connect(store.path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another writer holds SQLite's write lock
+        journal.sent(8, 1, 1001, 43)  # does not raise and does not wait for the lock
+        assert _sends(store) == []
+        other.execute("COMMIT")
+    finally:
+        other.close()
+        journal.close()  # writes what was queued
+    assert _sends(store) == [(8, 1, 1001, 43)]
