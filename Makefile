@@ -29,7 +29,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy bot retrieval
 
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 ## bench: install the benchmark extra (tantivy, psutil)
 bench: $(STAMP)

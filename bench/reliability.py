@@ -1,7 +1,7 @@
 """The Telegram bot under load, crashes and SIGTERM (issue 16): prints figures.
 
 Runs the real ``briefbot run`` as a child process against the fake Bot API of
-``tests/fake_telegram.py`` (in this process, on 127.0.0.1, with Telegram's flood limits on: about
+``tests/fake_telegram/`` (in this process, on 127.0.0.1, with Telegram's flood limits on: about
 30 messages a second overall and 20 a minute per group, answered 429 beyond them), over an archive
 made by ``bench/make_archive.py``. Scenarios:
 

@@ -38,7 +38,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import gate
 from bot.chat import ChatService
@@ -167,13 +167,23 @@ def protect_secret(secret: str) -> None:
 # -- building -------------------------------------------------------------------------------
 
 
-def build_application(settings: Settings, archive: Archive) -> App:
+def build_application(
+    settings: Settings,
+    archive: Archive,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+) -> App:
     """Return the bot's Application, ready to run; nothing is sent to Telegram yet.
 
     Args:
         settings: the checked settings (token, API URL, access lists, limits).
         archive: the archive to answer from; the caller keeps ownership and closes it. The
             bot's own tables are created in its database if missing (``bot/state/migrations.py``).
+        request: what sends the bot's API calls; by default HTTPX with a pool of connections
+            for concurrent handlers. Tests pass an in-process fake, python-telegram-bot's own
+            test idiom.
+        get_updates_request: what sends getUpdates; by default HTTPX with one connection.
     """
     protect_secret(settings.token)
     # httpx logs every request URL, and every URL holds the token; APScheduler logs every run of
@@ -204,8 +214,8 @@ def build_application(settings: Settings, archive: Archive) -> App:
             group_time_period=GROUP_PERIOD_SECONDS,
             max_retries=MAX_SEND_RETRIES,
         ),
-        request=HTTPXRequest(connection_pool_size=CONNECTIONS),
-        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        request=request or HTTPXRequest(connection_pool_size=CONNECTIONS),
+        get_updates_request=get_updates_request or HTTPXRequest(connection_pool_size=1),
     )
     application = (
         ApplicationBuilder()

@@ -1,9 +1,16 @@
-"""Shared fixtures: an empty store, handwritten briefs, the sample archive, the CLI."""
+"""Shared fixtures: an empty store, handwritten briefs, the sample archive, the CLI, the bot.
+
+Loaded archives are ingested once per session into a template database and copied per test (a
+file copy of the SQLite file and of anything saved beside it), so each test still gets its own
+real SQLite file. Bot tests run the real Application against the fake Bot API in process; tests
+marked ``real_http`` get it over real HTTP on 127.0.0.1 instead.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -13,6 +20,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from fake_telegram import FakeTelegram
+from sqlite_utils import Database
 
 from bot.app import build_application
 from bot.cli import cli
@@ -79,20 +87,80 @@ def archive(store: Store) -> Archive:
     return Archive(store)
 
 
+def _build(path: Path, *sources: Path) -> None:
+    store = Store(path)
+    try:
+        archive = Archive(store)
+        for source in sources:
+            report = archive.ingest([source])
+            assert not report.rejected, report.rejected
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="session")
+def database_template(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[str, Callable[[Path], None]], Path]:
+    """Return ``template(name, build)``: the path of a database built once per session by
+    ``build(path)`` (the first call with ``name`` builds it, later calls reuse it)."""
+    built: dict[str, Path] = {}
+
+    def template(name: str, build: Callable[[Path], None]) -> Path:
+        if name not in built:
+            path = tmp_path_factory.mktemp(f"template-{name}") / "briefbot.db"
+            build(path)
+            built[name] = path
+        return built[name]
+
+    return template
+
+
+def copy_template(template: Path, target: Path) -> None:
+    """Copy a closed template database and everything saved beside it (``<name>.index`` ...)
+    to ``target``, which must not exist yet."""
+    for item in template.parent.iterdir():
+        if not item.name.startswith(template.name):
+            continue
+        copied = target.with_name(target.name + item.name[len(template.name) :])
+        if item.is_dir():
+            shutil.copytree(item, copied)
+        else:
+            shutil.copyfile(item, copied)
+
+
 @pytest.fixture
-def fixture_archive(archive: Archive) -> Archive:
+def from_template(
+    database_template: Callable[[str, Callable[[Path], None]], Path], db_path: Path
+) -> Callable[[str, Callable[[Path], None]], Path]:
+    """Return ``from_template(name, build)``: ``db_path``, now a copy of the session's template
+    database ``name`` (built by ``build(path)`` on first use) and of what is saved beside it."""
+
+    def copy(name: str, build: Callable[[Path], None]) -> Path:
+        copy_template(database_template(name, build), db_path)
+        return db_path
+
+    return copy
+
+
+def _loaded_archive(
+    from_template: Callable[..., Path], name: str, *sources: Path
+) -> Iterator[Archive]:
+    store = Store(from_template(name, lambda path: _build(path, *sources)))
+    yield Archive(store)
+    store.close()
+
+
+@pytest.fixture
+def fixture_archive(from_template: Callable[..., Path]) -> Iterator[Archive]:
     """Return an archive holding the handwritten fixture briefs."""
-    report = archive.ingest([BRIEFS])
-    assert not report.rejected, report.rejected
-    return archive
+    yield from _loaded_archive(from_template, "fixtures", BRIEFS)
 
 
 @pytest.fixture
-def sample_archive(archive: Archive) -> Archive:
+def sample_archive(from_template: Callable[..., Path]) -> Iterator[Archive]:
     """Return an archive holding the bundled sample archive (data/sample)."""
-    report = archive.ingest([SAMPLE])
-    assert not report.rejected, report.rejected
-    return archive
+    yield from _loaded_archive(from_template, "sample", SAMPLE)
 
 
 @pytest.fixture
@@ -109,14 +177,23 @@ def run_cli(db_path: Path) -> Callable[..., Result]:
 
 
 @pytest.fixture
-def loaded_sample(run_cli: Callable[..., Result]) -> Callable[..., Result]:
-    """Return ``run_cli`` over a database holding the bundled sample archive."""
-    result = run_cli("ingest", "-q", str(SAMPLE))
-    assert result.exit_code == 0, result.output
+def loaded_sample(
+    from_template: Callable[..., Path], run_cli: Callable[..., Result]
+) -> Callable[..., Result]:
+    """Return ``run_cli`` over a database holding the bundled sample archive (ingested by
+    ``briefbot ingest -q``)."""
+
+    def build(path: Path) -> None:
+        result = CliRunner().invoke(
+            cli, ["--db", str(path), "ingest", "-q", str(SAMPLE)], catch_exceptions=False
+        )
+        assert result.exit_code == 0, result.output
+
+    from_template("cli-sample", build)
     return run_cli
 
 
-# -- the Telegram bot (issue 3): the real Application against a fake Bot API on 127.0.0.1 --------
+# -- the Telegram bot (issue 3): the real Application against a fake Bot API -------------------
 
 BOT_TOKEN = "123456789:AAHfake-token_for_tests_0123456789ab"
 """A token of the real shape; tests assert it never shows up in logs."""
@@ -130,17 +207,34 @@ def bot_token() -> str:
 
 
 @pytest.fixture
-def bot_archive(fixture_archive: Archive) -> Archive:
+def bot_archive(from_template: Callable[..., Path]) -> Iterator[Archive]:
     """Return the fixture archive plus a brief full of ``<``, ``&`` and ``>``."""
-    report = fixture_archive.ingest([BOT_FIXTURES])
-    assert not report.rejected, report.rejected
-    return fixture_archive
+    yield from _loaded_archive(from_template, "bot", BRIEFS, BOT_FIXTURES)
 
 
 @pytest.fixture
-def fake_telegram() -> Iterator[FakeTelegram]:
-    """Return a running fake Bot API server; afterwards no bot or server thread may be left."""
-    with FakeTelegram(token=BOT_TOKEN) as fake:
+def second_connection(bot_archive: Archive, db_path: Path) -> Iterator[Database]:
+    """Return another connection to the bot's database file, opened as another briefbot process
+    would open it (a ``Store``: foreign keys on, same busy timeout).
+
+    Tests change the database through it while the bot runs: the bot's own connection belongs to
+    its database thread, and a write from the test thread on it can interleave with the bot's
+    transactions.
+    """
+    other = Store(db_path)
+    yield other.db
+    other.close()
+
+
+@pytest.fixture
+def fake_telegram(request: pytest.FixtureRequest) -> Iterator[FakeTelegram]:
+    """Return a running fake Bot API; afterwards no bot or fake thread may be left.
+
+    In process (PTB gets the fake's ``BaseRequest``s) unless the test is marked ``real_http``:
+    then it is served over HTTP on 127.0.0.1 and the bot's own HTTPX requests reach it.
+    """
+    http = request.node.get_closest_marker("real_http") is not None
+    with FakeTelegram(token=BOT_TOKEN, http=http) as fake:
         yield fake
     left = [t.name for t in threading.enumerate() if t.name.startswith(("briefbot", "Fake"))]
     assert not left, f"threads left running: {left}"
@@ -148,11 +242,8 @@ def fake_telegram() -> Iterator[FakeTelegram]:
 
 @pytest.fixture
 def bot_env(fake_telegram: FakeTelegram) -> dict[str, str]:
-    """Return the environment that points the bot at the fake server (BRIEFBOT_API_URL)."""
-    return {
-        "TELEGRAM_BOT_TOKEN": BOT_TOKEN,
-        "BRIEFBOT_API_URL": f"http://127.0.0.1:{fake_telegram.port}",
-    }
+    """Return the environment that points the bot at the fake (BRIEFBOT_API_URL)."""
+    return {"TELEGRAM_BOT_TOKEN": BOT_TOKEN, "BRIEFBOT_API_URL": fake_telegram.api_url}
 
 
 @pytest.fixture
@@ -173,7 +264,9 @@ def start_bot(
             db=str(db_path),
             **overrides,
         )
-        application = build_application(settings, archive or bot_archive)
+        application = build_application(
+            settings, archive or bot_archive, **fake_telegram.bot_requests()
+        )
         async with fake_telegram.running(application):
             yield application
 

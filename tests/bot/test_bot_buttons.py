@@ -6,8 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fake_telegram import FakeTelegram
-
-from retrieval.archive import Archive
+from sqlite_utils import Database
 
 Start = Callable[..., Any]
 
@@ -19,13 +18,13 @@ async def _press(fake: FakeTelegram, user: Any, message: Any, prefix: str) -> An
 
 
 async def test_buttons_of_a_forgotten_answer_say_so(
-    start_bot: Start, fake_telegram: FakeTelegram, bot_archive: Archive
+    start_bot: Start, fake_telegram: FakeTelegram, second_connection: Database
 ) -> None:
     async with start_bot(top=1):
         alice = fake_telegram.user(1001, "Alice")
         [answer] = await fake_telegram.wait_answers(alice.send("oil pipeline"))
-        with bot_archive.store.db.conn:
-            bot_archive.store.db.execute("DELETE FROM bot_questions")
+        with second_connection.conn:
+            second_connection.execute("DELETE FROM bot_questions")
         more = await _press(fake_telegram, alice, answer, "more:")
         vote = await _press(fake_telegram, alice, answer, "vote:")
     assert more.text == "That answer is too old; ask the question again."
@@ -33,27 +32,27 @@ async def test_buttons_of_a_forgotten_answer_say_so(
 
 
 async def test_full_brief_of_a_removed_brief_says_so(
-    start_bot: Start, fake_telegram: FakeTelegram, bot_archive: Archive
+    start_bot: Start, fake_telegram: FakeTelegram, second_connection: Database
 ) -> None:
     async with start_bot():
         alice = fake_telegram.user(1001, "Alice")
         [answer] = await fake_telegram.wait_answers(alice.send("Caspian transit tariff"))
-        with bot_archive.store.db.conn:
-            bot_archive.store.db.execute("DELETE FROM briefs")
+        with second_connection.conn:
+            second_connection.execute("DELETE FROM briefs")
         reply = await _press(fake_telegram, alice, answer, "brief:")
     assert reply.text == "This brief was removed from the archive; ask the question again."
     assert reply.show_alert
 
 
 async def test_more_when_nothing_more_matches_any_longer(
-    start_bot: Start, fake_telegram: FakeTelegram, bot_archive: Archive
+    start_bot: Start, fake_telegram: FakeTelegram, second_connection: Database
 ) -> None:
     async with start_bot(top=1):
         alice = fake_telegram.user(1001, "Alice")
         [answer] = await fake_telegram.wait_answers(alice.send("oil pipeline"))
         shown = answer.callback_data
         brief_id = int(next(d for d in shown if d.startswith("brief:")).split(":")[1])
-        db = bot_archive.store.db
+        db = second_connection
         with db.conn:  # another process rewrote the archive: only the brief shown is left
             db.execute("DELETE FROM briefs WHERE id != ?", [brief_id])
             db.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")

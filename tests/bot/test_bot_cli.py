@@ -21,6 +21,8 @@ from fake_telegram import FakeTelegram
 
 from retrieval.archive import Archive
 
+pytestmark = pytest.mark.real_http  # the bot process and the CLI reach the fake over HTTP
+
 REPO = Path(__file__).parents[2]
 Run = Callable[..., Result]
 
@@ -72,6 +74,7 @@ def _stop(proc: subprocess.Popen[str]) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("command", ["run", "start"])
+@pytest.mark.slow
 def test_bot_process_answers_over_long_polling_and_stops_cleanly(
     command: str,
     fake_telegram: FakeTelegram,
@@ -92,6 +95,7 @@ def test_bot_process_answers_over_long_polling_and_stops_cleanly(
     assert bot_token not in out + err
 
 
+@pytest.mark.slow
 def test_webhook_mode_receives_updates_with_the_secret_token(
     fake_telegram: FakeTelegram,
     bot_archive: Archive,

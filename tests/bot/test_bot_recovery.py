@@ -26,6 +26,8 @@ from test_bot_cli import _wait_for_port
 from bot.state.migrations import upgrade
 from retrieval.archive import Archive
 
+pytestmark = [pytest.mark.slow, pytest.mark.real_http]  # the bot in a child process
+
 READY_SECONDS = 30.0
 
 

@@ -47,6 +47,7 @@ async def test_unexpected_error_gets_one_short_line_and_a_logged_traceback(
     assert "Injected failure" in caplog.text
 
 
+@pytest.mark.real_http
 async def test_token_never_appears_in_logs(
     start_bot: Start,
     fake_telegram: FakeTelegram,

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from fake_telegram import FakeTelegram
 
 from retrieval.archive import Archive
+
+pytestmark = pytest.mark.real_http  # the one scripted conversation stays end to end
 
 GROUP = -1001234567890
 

@@ -21,6 +21,7 @@ from bot.services import services
 from retrieval.archive import Archive
 from retrieval.corpus.briefs import parse_briefs
 from retrieval.corpus.clock import iso
+from retrieval.corpus.store import Store
 
 ALICE, BOB = 1001, 1002
 T0 = dt.datetime(2024, 3, 1, 7, 59, tzinfo=dt.UTC)
@@ -88,7 +89,7 @@ def bot(
             db=str(db_path),
             **overrides,
         )
-        application = build_application(settings, archive)
+        application = build_application(settings, archive, **fake_telegram.bot_requests())
         services(application).clock = clock
         async with fake_telegram.running(application):
             yield application
@@ -97,8 +98,22 @@ def bot(
 
 
 def add(archive: Archive, text: str, clock: Clock) -> list[int]:
-    """Store briefs as entering the archive at the clock's time."""
-    return archive.store.add_briefs(parse_briefs(text), now=iso(clock.now)).brief_ids
+    """Store briefs as entering the archive at the clock's time, through a connection of their own
+    as another process would (the bot's connection belongs to its database thread)."""
+    store = Store(archive.store.path)
+    try:
+        return store.add_briefs(parse_briefs(text), now=iso(clock.now)).brief_ids
+    finally:
+        store.close()
+
+
+def ingest(archive: Archive, path: Path) -> None:
+    """Ingest ``path`` into the bot's database through a connection of its own."""
+    other = Archive(archive.store.path)
+    try:
+        assert not other.ingest([path]).rejected
+    finally:
+        other.store.close()
 
 
 async def say(fake: FakeTelegram, user_id: int, text: str, chat: int | None = None) -> str:
@@ -133,7 +148,7 @@ async def test_a_chat_subscribed_a_minute_ahead_gets_exactly_one_digest_even_aft
         answer = await say(fake_telegram, ALICE, "/digest 08:00")
         assert answer.startswith("Daily digest at 08:00 (UTC). The first, on Fri 1 Mar 2024, 08:00")
         await say(fake_telegram, ALICE, "/watch corruption")
-        archive.ingest([Path(__file__).parents[1] / "fixtures" / "briefs" / "monitor-4-142.txt"])
+        ingest(archive, Path(__file__).parents[1] / "fixtures" / "briefs" / "monitor-4-142.txt")
         mark = len(fake_telegram.sent)
         clock.advance(minutes=1)
         await run_digest_job(app, ALICE)

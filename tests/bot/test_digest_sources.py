@@ -60,7 +60,7 @@ def bot(
             db=str(db_path),
             **overrides,
         )
-        application = build_application(settings, archive)
+        application = build_application(settings, archive, **fake_telegram.bot_requests())
         services(application).clock = lambda: NOW
         async with fake_telegram.running(application):
             yield application

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from fake_telegram import EntityParseError, FakeTelegram, parse_html, parse_markdown_v2
+from fake_telegram import EntityParseError, FakeTelegram, parse_html, parse_text
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -23,7 +23,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -46,11 +53,16 @@ def _fake_threads() -> list[threading.Thread]:
     ]
 
 
+BOTH_WAYS = pytest.mark.parametrize("fake", ["http", "in process"], indirect=True)
+"""Run a test against the fake over real HTTP and in process: the two must behave alike."""
+
+
 @pytest.fixture
-def fake() -> Iterator[FakeTelegram]:
-    """A running fake server; afterwards no server or handler thread may be left."""
+def fake(request: pytest.FixtureRequest) -> Iterator[FakeTelegram]:
+    """A running fake (over HTTP unless parametrized "in process"); afterwards no server, handler
+    or request thread may be left."""
     before = set(_fake_threads())
-    with FakeTelegram() as server:
+    with FakeTelegram(http=getattr(request, "param", "http") == "http") as server:
         yield server
     leaked = [t for t in _fake_threads() if t not in before and t.is_alive()]
     assert not leaked, f"threads left running: {leaked}"
@@ -149,6 +161,7 @@ def raw_call(
 # ------------------------------------------------------------------------------------------
 
 
+@BOTH_WAYS
 async def test_private_message_is_echoed(fake: FakeTelegram) -> None:
     app, errors = build_echo_app(fake)
     async with fake.running(app):
@@ -168,6 +181,7 @@ async def test_private_message_is_echoed(fake: FakeTelegram) -> None:
     assert errors == []
 
 
+@BOTH_WAYS
 async def test_command_html_buttons_and_callback(fake: FakeTelegram) -> None:
     app, errors = build_echo_app(fake)
     async with fake.running(app):
@@ -194,6 +208,7 @@ async def test_command_html_buttons_and_callback(fake: FakeTelegram) -> None:
     assert errors == []
 
 
+@BOTH_WAYS
 async def test_group_privacy_mode(fake: FakeTelegram) -> None:
     app, _ = build_echo_app(fake)
     async with fake.running(app):
@@ -213,6 +228,7 @@ async def test_group_privacy_mode(fake: FakeTelegram) -> None:
     assert echo.plain_text == "thanks, and more?"
 
 
+@BOTH_WAYS
 async def test_document_upload_and_download(fake: FakeTelegram) -> None:
     app, errors = build_echo_app(fake)
     async with fake.running(app):
@@ -234,6 +250,7 @@ async def test_document_upload_and_download(fake: FakeTelegram) -> None:
     assert errors == []
 
 
+@BOTH_WAYS
 async def test_inline_query(fake: FakeTelegram) -> None:
     app, errors = build_echo_app(fake)
     async with fake.running(app):
@@ -246,6 +263,7 @@ async def test_inline_query(fake: FakeTelegram) -> None:
     assert errors == []
 
 
+@BOTH_WAYS
 async def test_errors_in_a_handler_reach_the_error_handler(fake: FakeTelegram) -> None:
     app, errors = build_echo_app(fake)
     async with fake.running(app):
@@ -272,7 +290,7 @@ async def test_rate_limiter_retries_after_429(fake: FakeTelegram, timedelta_erro
 
 
 # ------------------------------------------------------------------------------------------
-# What Telegram rejects, as PTB surfaces it (bot methods over real HTTP)
+# What Telegram rejects, as PTB surfaces it (bot methods over real HTTP and in process)
 # ------------------------------------------------------------------------------------------
 
 
@@ -283,6 +301,7 @@ async def app(fake: FakeTelegram) -> Any:
         yield application
 
 
+@BOTH_WAYS
 async def test_html_rejections(fake: FakeTelegram, app: AnyApp) -> None:
     fake.user(2001, "Hana")
     bot = app.bot
@@ -312,6 +331,7 @@ async def test_html_rejections(fake: FakeTelegram, app: AnyApp) -> None:
     assert ampersand.entities[0].type == "italic"
 
 
+@BOTH_WAYS
 async def test_edit_not_modified_and_button_data(fake: FakeTelegram, app: AnyApp) -> None:
     fake.user(2002, "Ivan")
     message = await app.bot.send_message(2002, "<i>v1</i>", parse_mode="HTML")
@@ -328,6 +348,7 @@ async def test_edit_not_modified_and_button_data(fake: FakeTelegram, app: AnyApp
     await app.bot.send_message(2002, "pick", reply_markup=just_right)
 
 
+@BOTH_WAYS
 async def test_fault_injection(fake: FakeTelegram, app: AnyApp, timedelta_errors: None) -> None:
     fake.user(2003, "Jo")
     fake.fail_next("sendMessage", 429, retry_after=7)
@@ -358,6 +379,18 @@ async def test_fault_injection(fake: FakeTelegram, app: AnyApp, timedelta_errors
     assert [s.plain_text for s in fake.sent] == ["hi again"]
 
 
+@BOTH_WAYS
+async def test_a_slow_answer_times_out_as_over_the_network(fake: FakeTelegram, app: AnyApp) -> None:
+    fake.user(2005, "Lee")
+    fake.slow_next("sendMessage", 3)
+    started = time.monotonic()
+    with pytest.raises(TimedOut):
+        await app.bot.send_message(2005, "anyone?", read_timeout=0.2)
+    assert time.monotonic() - started < 2
+    assert (await app.bot.send_message(2005, "again")).text == "again"
+
+
+@BOTH_WAYS
 async def test_commands_webhook_and_get_chat(fake: FakeTelegram, app: AnyApp) -> None:
     await app.bot.set_my_commands([("ask", "Ask the archive"), ("help", "How to use")])
     commands = await app.bot.get_my_commands()
@@ -535,23 +568,11 @@ def test_parse_html_entities() -> None:
         parse_html("R&D", strict_ampersand=True)
 
 
-def test_parse_markdown_v2() -> None:
-    assert parse_markdown_v2("*b* _i_ __u__ ~s~ ||p|| `c` [t](https://x.org) 1\\.5") == (
-        "b i u s p c t 1.5",
-        [
-            {"type": "bold", "offset": 0, "length": 1},
-            {"type": "italic", "offset": 2, "length": 1},
-            {"type": "underline", "offset": 4, "length": 1},
-            {"type": "strikethrough", "offset": 6, "length": 1},
-            {"type": "spoiler", "offset": 8, "length": 1},
-            {"type": "code", "offset": 10, "length": 1},
-            {"type": "text_link", "offset": 12, "length": 1, "url": "https://x.org"},
-        ],
-    )
-    with pytest.raises(EntityParseError, match=r"Character '\.' is reserved"):
-        parse_markdown_v2("Done.")
-    with pytest.raises(EntityParseError, match="Can't find end of Bold entity at byte offset 0"):
-        parse_markdown_v2("*open")
+def test_markdown_parse_modes_are_not_imitated() -> None:
+    # The bot sends HTML only; a Markdown request is an error in the fake, never a silent pass.
+    for mode in ("MarkdownV2", "Markdown"):
+        with pytest.raises(NotImplementedError, match="HTML only"):
+            parse_text("*b*", mode)
 
 
 def test_flood_limits_answer_429_beyond_20_messages_a_minute_in_a_group() -> None:

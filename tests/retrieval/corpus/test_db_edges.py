@@ -123,6 +123,7 @@ def test_an_ingest_that_waits_for_another_writer_says_so(
     assert result.stdout.startswith("1 added, 0 updated, 0 removed, 0 unchanged, 0 rejected")
 
 
+@pytest.mark.slow
 def test_two_ingests_of_the_same_files_at_once_both_succeed(
     tmp_path: Path, briefs_dir: Path
 ) -> None:
@@ -198,6 +199,7 @@ def built(tmp_path: Path, briefs_dir: Path) -> Path:
     return db
 
 
+@pytest.mark.slow
 def test_read_only_database_file_can_be_asked_and_ingest_says_why_not(
     built: Path, briefs_dir: Path
 ) -> None:
@@ -214,6 +216,7 @@ def test_read_only_database_file_can_be_asked_and_ingest_says_why_not(
 
 
 @needs_read_only_folder
+@pytest.mark.slow
 def test_database_in_read_only_folder_can_be_asked_and_ingest_says_why_not(
     built: Path, briefs_dir: Path
 ) -> None:
@@ -240,6 +243,7 @@ def _can_mount() -> bool:
 
 
 @pytest.mark.skipif(not _can_mount(), reason="needs root and mount namespaces for a small disk")
+@pytest.mark.slow
 def test_full_disk_during_ingest_is_one_line(tmp_path: Path) -> None:
     disk = tmp_path / "disk"
     disk.mkdir()
@@ -283,6 +287,7 @@ def test_a_writer_locked_out_too_long_is_one_line(
     )
 
 
+@pytest.mark.slow
 def test_read_only_database_that_needs_an_upgrade_says_so(tmp_path: Path) -> None:
     from migration_history import apply_old_order
     from sqlite_utils import Database
@@ -301,6 +306,7 @@ def test_read_only_database_that_needs_an_upgrade_says_so(tmp_path: Path) -> Non
 
 
 @needs_read_only_folder
+@pytest.mark.slow
 def test_new_database_in_a_read_only_folder_is_one_line(tmp_path: Path, briefs_dir: Path) -> None:
     folder = tmp_path / "ro"
     folder.mkdir()

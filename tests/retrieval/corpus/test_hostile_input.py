@@ -192,6 +192,7 @@ print(best(small, 50), best(large, 3))
 
 
 @pytest.mark.parametrize("name", list(PATHOLOGICAL))
+@pytest.mark.slow
 def test_parsing_time_grows_linearly(name: str) -> None:
     # 1 KB against 1 MB of the same pattern: linear parsing costs ~1,000 times more, quadratic
     # parsing a million times more (a 41 KB file of dots took 20 s). Run in a child process with a

@@ -12,11 +12,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
 from retrieval.archive import Archive
 from retrieval.search.cache import cache_dir_for
+
+pytestmark = pytest.mark.slow  # child processes killed at every point
 
 # Runs ``briefbot ARGS`` and kills itself with SIGKILL at the Nth SQL statement (0: never; the
 # number of statements run is then printed), counting every connection the command opens.

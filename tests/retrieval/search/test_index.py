@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections.abc import Sequence
@@ -18,6 +19,15 @@ from retrieval.search.maxscore import pruned_candidates
 RTOL = 1e-9
 
 
+@functools.lru_cache(maxsize=4)
+def _okapi(
+    corpus: tuple[tuple[str, ...], ...], k1: float, b: float, epsilon: float
+) -> tuple[BM25Okapi, list[frozenset[str]]]:
+    """Return rank-bm25's model of ``corpus`` and each passage's words, built once per corpus
+    (tests ask many questions of one corpus)."""
+    return BM25Okapi(corpus, k1=k1, b=b, epsilon=epsilon), [frozenset(d) for d in corpus]
+
+
 def reference_top(
     corpus: Sequence[Sequence[str]],
     ids: Sequence[int],
@@ -29,12 +39,13 @@ def reference_top(
 ) -> list[tuple[int, float]]:
     """Return rank-bm25's top ``k`` among passages sharing a term with ``query``, ties by id."""
     p = params or BM25Params()
-    scores = BM25Okapi(corpus, k1=p.k1, b=p.b, epsilon=p.epsilon).get_scores(query)
+    model, words = _okapi(tuple(map(tuple, corpus)), p.k1, p.b, p.epsilon)
+    scores = model.get_scores(query)
     terms = set(query)
     ranked = [
         (pid, float(scores[i]))
         for i, pid in enumerate(ids)
-        if terms & set(corpus[i]) and (allowed is None or pid in allowed)
+        if not terms.isdisjoint(words[i]) and (allowed is None or pid in allowed)
     ]
     ranked.sort(key=lambda r: (-r[1], r[0]))
     return ranked[:k]

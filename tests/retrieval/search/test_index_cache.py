@@ -135,14 +135,28 @@ def warnings_from_indexer(caplog: pytest.LogCaptureFixture) -> list[str]:
     ]
 
 
-@pytest.fixture
-def saved(db_path: Path, tmp_path: Path) -> Path:
-    """Return a database with 30 issues ingested and its index saved; the archive is closed."""
+def _save(db_path: Path, folder: Path) -> None:
     archive = Archive(db_path)
-    report = archive.ingest(write_issues(tmp_path / "in", seed=1, count=30))
+    report = archive.ingest(write_issues(folder, seed=1, count=30))
     assert not report.rejected
     archive.index()
     archive.close()
+
+
+@pytest.fixture
+def saved(from_template: Callable[..., Path]) -> Path:
+    """Return a database with 30 issues ingested and its index saved; the archive is closed.
+
+    Built once per session and copied (database and index folder) for each test.
+    """
+    return from_template("saved-index", lambda path: _save(path, path.parent / "in"))
+
+
+@pytest.fixture
+def saved_here(db_path: Path, tmp_path: Path) -> Path:
+    """Return :func:`saved`'s database built in this test from ``tmp_path / "in"``, for a test
+    that changes a file it was ingested from."""
+    _save(db_path, tmp_path / "in")
     return db_path
 
 
@@ -363,8 +377,9 @@ def test_many_small_additions_merge_segments_and_stay_exact(saved: Path, tmp_pat
 
 
 def test_changed_brief_drops_its_old_passages_from_results_and_statistics(
-    saved: Path, tmp_path: Path
+    saved_here: Path, tmp_path: Path
 ) -> None:
+    saved = saved_here
     reader = Archive(saved)
     old_ids = {pid for pid, _ in reader.store.iter_passages()}
     path = write_issues(tmp_path / "in", seed=1, count=1)[0]  # the first issue, as ingested
@@ -404,6 +419,7 @@ print("done", flush=True)
 """
 
 
+@pytest.mark.slow
 def test_a_reader_never_sees_a_half_written_index_while_another_process_ingests(
     saved: Path, tmp_path: Path
 ) -> None:
@@ -443,6 +459,7 @@ def test_a_reader_never_sees_a_half_written_index_while_another_process_ingests(
     assert_exact(reader)
 
 
+@pytest.mark.slow
 def test_killed_ingest_leaves_database_and_index_consistent_and_a_rerun_finishes(
     saved: Path, tmp_path: Path
 ) -> None:
