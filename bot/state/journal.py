@@ -37,8 +37,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlite_utils import Database
-from telegram import Bot, Chat, Message, Update
-from telegram.error import BadRequest
+from telegram import Bot, Chat, Message, ReplyParameters, Update
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ExtBot
 
 from retrieval.corpus.clock import iso, utc_clock, utcnow
@@ -50,8 +50,15 @@ T = TypeVar("T")
 CURRENT_UPDATE: ContextVar[int | None] = ContextVar("briefbot_update", default=None)
 """The id of the update being handled in this task (set by ``bot.ordering.ChatOrder``)."""
 
-MAX_ATTEMPTS = 3
-"""An update whose handling was cut short this often (the bot died each time) is given up."""
+MAX_ATTEMPTS = 5
+"""An update whose handling was cut short this often (the bot died each time) is given up, and
+its chat is told to send it again. Crashes in a row also cut short every update in hand with it
+(50 chats' questions at once under load), so this is not set low: a loop of crashes gives up
+innocent updates only after five."""
+GIVEN_UP_TEXT = (
+    "Sorry, I could not answer this: I was restarted several times while answering it. "
+    "Please send it again."
+)
 REDELIVERY_SECONDS = 24 * 3600
 """Telegram keeps an unconfirmed update for 24 hours: a copy of an update comes within that."""
 SLOW_WRITE_SECONDS = 0.2
@@ -92,6 +99,8 @@ class UpdateJournal:
         """Updates being answered again after a restart."""
         self.fresh: set[int] = set()
         """Updates recorded with their getUpdates batch, not yet queued."""
+        self.given_up: list[dict[str, Any]] = []
+        """Updates ``pending`` gave up (their payloads), whose chats are yet to be told."""
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -183,8 +192,9 @@ class UpdateJournal:
         """Return the updates recorded but not answered, oldest first.
 
         An update whose answering was started again after a restart ``MAX_ATTEMPTS`` times, and
-        cut short each time, is marked done with a warning, so that one update that kills the
-        bot cannot keep it from working.
+        cut short each time, is marked done with a warning and kept in ``given_up`` (its chat is
+        told by ``JournalQueue.replay``), so that one update that kills the bot cannot keep it
+        from working and no message is dropped in silence.
         """
         rows = await self._run(self._pending)
         out = []
@@ -196,6 +206,7 @@ class UpdateJournal:
                     attempts,
                 )
                 self.done(update_id)
+                self.given_up.append(json.loads(payload))
                 continue
             self._earlier[update_id] = sends
             self.replayed.add(update_id)
@@ -339,7 +350,25 @@ class JournalQueue(asyncio.Queue[object]):
             await super().put(update)
         if pending:
             logger.info("Answering %d updates received before the bot stopped", len(pending))
+        await self._tell_given_up(bot)
         return len(pending)
+
+    async def _tell_given_up(self, bot: Bot) -> None:
+        """Tell each chat whose message was given up (``UpdateJournal.pending``) to send it again,
+        as a reply to that message; a chat that cannot be reached is only logged."""
+        given_up, self.journal.given_up = self.journal.given_up, []
+        for data in given_up:
+            update = Update.de_json(data, bot)
+            chat, message = update.effective_chat, update.effective_message
+            if chat is None or update.inline_query is not None:
+                continue
+            reply = None  # a button press is answered in its chat, not as a reply
+            if message is not None and update.callback_query is None:
+                reply = ReplyParameters(message.message_id, allow_sending_without_reply=True)
+            try:
+                await bot.send_message(chat.id, GIVEN_UP_TEXT, reply_parameters=reply)
+            except TelegramError as exc:
+                logger.warning("Could not tell chat %s its message was given up: %s", chat.id, exc)
 
 
 class JournalBot(ExtBot[None]):

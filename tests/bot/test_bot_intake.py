@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 import pytest
+from fake_telegram import FakeTelegram
 
-from bot.state.journal import UpdateJournal
+from bot.state.journal import (
+    GIVEN_UP_TEXT,
+    MAX_ATTEMPTS,
+    JournalBot,
+    JournalQueue,
+    UpdateJournal,
+)
 from bot.state.migrations import upgrade
 from retrieval.corpus.store import Store
 
@@ -50,7 +58,8 @@ async def test_an_update_cut_short_too_often_is_given_up(store: Store) -> None:
     with store.db.conn:
         store.db.execute(
             "INSERT INTO bot_updates (update_id, status, payload, received_at, attempts) "
-            "VALUES (5, 'received', '{\"update_id\": 5}', '2999-01-01T00:00:00+00:00', 3)"
+            "VALUES (5, 'received', '{\"update_id\": 5}', '2999-01-01T00:00:00+00:00', ?)",
+            [MAX_ATTEMPTS],
         )
         store.db.execute(
             "INSERT INTO bot_updates (update_id, status, payload, received_at, attempts) "
@@ -64,6 +73,7 @@ async def test_an_update_cut_short_too_often_is_given_up(store: Store) -> None:
     assert pending == [{"update_id": 6}]
     status = dict(store.db.execute("SELECT update_id, status FROM bot_updates").fetchall())
     assert status == {5: "done", 6: "received"}
+    assert journal.given_up == [{"update_id": 5}]
 
 
 def _sends(store: Store) -> list[tuple[int, int, int, int]]:
@@ -113,3 +123,36 @@ async def test_a_sent_mark_behind_a_held_write_lock_is_written_once_the_lock_is_
         other.close()
         journal.close()  # writes what was queued
     assert _sends(store) == [(8, 1, 1001, 43)]
+
+
+async def test_a_chat_whose_message_is_given_up_is_asked_to_send_it_again(
+    store: Store, fake_telegram: FakeTelegram
+) -> None:
+    alice = fake_telegram.user(1001, "Alice")
+    with store.db.conn:
+        for attempts in (MAX_ATTEMPTS, MAX_ATTEMPTS - 1):
+            update = alice.send("oil pipeline")  # recorded before a crash, never answered
+            store.db.execute(
+                "INSERT INTO bot_updates (update_id, status, chat_id, payload, received_at, "
+                "attempts) VALUES (?, 'received', 1001, ?, '2999-01-01T00:00:00+00:00', ?)",
+                [update["update_id"], json.dumps(update), attempts],
+            )
+    first = json.loads(store.db.execute("SELECT payload FROM bot_updates ORDER BY 1").fetchone()[0])
+    journal = UpdateJournal(store.path, store.db)
+    queue = JournalQueue(journal)
+    bot = JournalBot(
+        journal,
+        token=fake_telegram.token,
+        base_url=fake_telegram.base_url,
+        request=fake_telegram.bot_requests().get("request"),
+    )
+    try:
+        async with bot:
+            assert await queue.replay(bot) == 1  # the second is answered again
+    finally:
+        journal.close()
+    [told] = fake_telegram.sent_to(1001)
+    assert told.text == GIVEN_UP_TEXT
+    assert told.reply_to_message_id == first["message"]["message_id"]
+    statuses = [r[0] for r in store.db.execute("SELECT status FROM bot_updates ORDER BY 1")]
+    assert statuses == ["done", "received"]
