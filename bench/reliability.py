@@ -46,7 +46,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+# The fake Bot API is the tests' (tests/fake_telegram/); the project itself comes first, so that
+# tests/retrieval and tests/bot (folders of tests) never stand in for the packages.
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from fake_telegram import FakeTelegram, FakeUser, SentMessage  # noqa: E402
 
