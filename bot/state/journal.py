@@ -9,7 +9,10 @@ How an update travels (issue 16):
 2. ``bot.ordering.ChatOrder`` handles it and marks it done once its handlers have returned, i.e.
    once its answer was sent.
 3. Each message sent while handling it is recorded by ``JournalBot`` in ``bot_update_sends`` with
-   its position (the update's first, second… message) and Telegram's message id.
+   its position (the update's first, second… message) and Telegram's message id, committed as
+   soon as Telegram's reply is read (on the event loop, waiting at most ``SENT_WAIT_SECONDS`` for
+   SQLite's write lock, else queued): a crash between Telegram accepting a message and the bot
+   recording it is what would send it twice, so that moment is kept as short as it can be.
 4. On start, ``JournalQueue.replay`` queues every update still 'received', oldest first. While such
    an update is answered again, a message whose position is already recorded is not sent again.
 
@@ -34,8 +37,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlite_utils import Database
-from telegram import Bot, Chat, Message, Update
-from telegram.error import BadRequest
+from telegram import Bot, Chat, Message, ReplyParameters, Update
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ExtBot
 
 from retrieval.corpus.clock import iso, utc_clock, utcnow
@@ -47,14 +50,24 @@ T = TypeVar("T")
 CURRENT_UPDATE: ContextVar[int | None] = ContextVar("briefbot_update", default=None)
 """The id of the update being handled in this task (set by ``bot.ordering.ChatOrder``)."""
 
-MAX_ATTEMPTS = 3
-"""An update whose handling was cut short this often (the bot died each time) is given up."""
+MAX_ATTEMPTS = 5
+"""An update whose handling was cut short this often (the bot died each time) is given up, and
+its chat is told to send it again. Crashes in a row also cut short every update in hand with it
+(50 chats' questions at once under load), so this is not set low: a loop of crashes gives up
+innocent updates only after five."""
+GIVEN_UP_TEXT = (
+    "Sorry, I could not answer this: I was restarted several times while answering it. "
+    "Please send it again."
+)
 REDELIVERY_SECONDS = 24 * 3600
 """Telegram keeps an unconfirmed update for 24 hours: a copy of an update comes within that."""
 SLOW_WRITE_SECONDS = 0.2
 """Recording updates slower than this is logged: Telegram's next batch waits for it."""
 KEEP_DONE_DAYS = 7
 """Answered updates are kept this long (Telegram never resends one older than a day)."""
+SENT_WAIT_SECONDS = 0.05
+"""How long recording a sent message may wait for SQLite's write lock on the event loop before
+it is queued for the journal's thread instead (other chats' answers must not wait on it)."""
 
 
 class UpdateJournal:
@@ -67,10 +80,13 @@ class UpdateJournal:
 
     def __init__(self, path: Path | None, db: Database):
         # Two connections, two threads: intake (recording what arrives) never waits behind the
-        # marks (sent, done), which are written in batches.
+        # marks (done, attempts, and sent marks that could not be written at once), which are
+        # written in batches.
         self._own = path is not None and str(path) != ":memory:"
         self._conn = _connect(path) if self._own else db.conn
         self._marks_conn = _connect(path) if self._own else db.conn
+        # Sent marks are written at once, from the event loop, on a connection of their own.
+        self._sent_conn = _connect(path, SENT_WAIT_SECONDS) if self._own else None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefbot-intake")
         self._marks_executor = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="briefbot-journal"
@@ -83,6 +99,8 @@ class UpdateJournal:
         """Updates being answered again after a restart."""
         self.fresh: set[int] = set()
         """Updates recorded with their getUpdates batch, not yet queued."""
+        self.given_up: list[dict[str, Any]] = []
+        """Updates ``pending`` gave up (their payloads), whose chats are yet to be told."""
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -174,8 +192,9 @@ class UpdateJournal:
         """Return the updates recorded but not answered, oldest first.
 
         An update whose answering was started again after a restart ``MAX_ATTEMPTS`` times, and
-        cut short each time, is marked done with a warning, so that one update that kills the
-        bot cannot keep it from working.
+        cut short each time, is marked done with a warning and kept in ``given_up`` (its chat is
+        told by ``JournalQueue.replay``), so that one update that kills the bot cannot keep it
+        from working and no message is dropped in silence.
         """
         rows = await self._run(self._pending)
         out = []
@@ -187,6 +206,7 @@ class UpdateJournal:
                     attempts,
                 )
                 self.done(update_id)
+                self.given_up.append(json.loads(payload))
                 continue
             self._earlier[update_id] = sends
             self.replayed.add(update_id)
@@ -242,13 +262,25 @@ class UpdateJournal:
         return self._earlier.get(update_id, {}).get(seq)
 
     def sent(self, update_id: int, seq: int, chat_id: int, message_id: int) -> None:
-        """Record that message ``seq`` of ``update_id`` reached Telegram as ``message_id``
-        (queued write)."""
-        self._mark(
+        """Record that message ``seq`` of ``update_id`` reached Telegram as ``message_id``.
+
+        Committed before this returns, unless SQLite's write lock stays taken for
+        ``SENT_WAIT_SECONDS`` (or the archive is in memory): then the mark is queued like the
+        others. Called right after Telegram's reply, so a crash can hardly fall in between.
+        """
+        sql = (
             "INSERT OR REPLACE INTO bot_update_sends (update_id, seq, chat_id, message_id, "
-            "sent_at) VALUES (?, ?, ?, ?, ?)",
-            [update_id, seq, chat_id, message_id, utcnow()],
+            "sent_at) VALUES (?, ?, ?, ?, ?)"
         )
+        args = [update_id, seq, chat_id, message_id, utcnow()]
+        if self._sent_conn is not None:
+            try:
+                with self._sent_conn:
+                    self._sent_conn.execute(sql, args)
+                return
+            except sqlite3.OperationalError as exc:  # locked: the journal's thread writes it
+                logger.info("Update %d: message %d recorded later (%s)", update_id, seq, exc)
+        self._mark(sql, args)
 
     def close(self) -> None:
         """Finish the journal's pending writes, stop its thread and close its connection."""
@@ -258,11 +290,13 @@ class UpdateJournal:
         if self._own:
             self._conn.close()
             self._marks_conn.close()
+        if self._sent_conn is not None:
+            self._sent_conn.close()
 
 
-def _connect(path: Path | None) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout = 30000")
+def _connect(path: Path | None, wait: float = 30.0) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), timeout=wait, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
     conn.execute("PRAGMA synchronous = NORMAL")
     return conn
 
@@ -316,7 +350,25 @@ class JournalQueue(asyncio.Queue[object]):
             await super().put(update)
         if pending:
             logger.info("Answering %d updates received before the bot stopped", len(pending))
+        await self._tell_given_up(bot)
         return len(pending)
+
+    async def _tell_given_up(self, bot: Bot) -> None:
+        """Tell each chat whose message was given up (``UpdateJournal.pending``) to send it again,
+        as a reply to that message; a chat that cannot be reached is only logged."""
+        given_up, self.journal.given_up = self.journal.given_up, []
+        for data in given_up:
+            update = Update.de_json(data, bot)
+            chat, message = update.effective_chat, update.effective_message
+            if chat is None or update.inline_query is not None:
+                continue
+            reply = None  # a button press is answered in its chat, not as a reply
+            if message is not None and update.callback_query is None:
+                reply = ReplyParameters(message.message_id, allow_sending_without_reply=True)
+            try:
+                await bot.send_message(chat.id, GIVEN_UP_TEXT, reply_parameters=reply)
+            except TelegramError as exc:
+                logger.warning("Could not tell chat %s its message was given up: %s", chat.id, exc)
 
 
 class JournalBot(ExtBot[None]):

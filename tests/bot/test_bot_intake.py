@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-import pytest
+import json
+import sqlite3
 
-from bot.state.journal import UpdateJournal
+import pytest
+from fake_telegram import FakeTelegram
+
+from bot.state.journal import (
+    GIVEN_UP_TEXT,
+    MAX_ATTEMPTS,
+    JournalBot,
+    JournalQueue,
+    UpdateJournal,
+)
 from bot.state.migrations import upgrade
 from retrieval.corpus.store import Store
 
@@ -48,7 +58,8 @@ async def test_an_update_cut_short_too_often_is_given_up(store: Store) -> None:
     with store.db.conn:
         store.db.execute(
             "INSERT INTO bot_updates (update_id, status, payload, received_at, attempts) "
-            "VALUES (5, 'received', '{\"update_id\": 5}', '2999-01-01T00:00:00+00:00', 3)"
+            "VALUES (5, 'received', '{\"update_id\": 5}', '2999-01-01T00:00:00+00:00', ?)",
+            [MAX_ATTEMPTS],
         )
         store.db.execute(
             "INSERT INTO bot_updates (update_id, status, payload, received_at, attempts) "
@@ -62,3 +73,86 @@ async def test_an_update_cut_short_too_often_is_given_up(store: Store) -> None:
     assert pending == [{"update_id": 6}]
     status = dict(store.db.execute("SELECT update_id, status FROM bot_updates").fetchall())
     assert status == {5: "done", 6: "received"}
+    assert journal.given_up == [{"update_id": 5}]
+
+
+def _sends(store: Store) -> list[tuple[int, int, int, int]]:
+    """Return bot_update_sends as another process would see it now (a connection of its own)."""
+    conn = sqlite3.connect(store.path)
+    try:
+        return conn.execute(
+            "SELECT update_id, seq, chat_id, message_id FROM bot_update_sends"
+        ).fetchall()
+    finally:
+        conn.close()
+
+
+def _received(store: Store, update_id: int) -> None:
+    with store.db.conn:
+        store.db.execute(
+            "INSERT INTO bot_updates (update_id, status, payload, received_at) "
+            "VALUES (?, 'received', '{}', '2999-01-01T00:00:00+00:00')",
+            [update_id],
+        )
+
+
+async def test_a_sent_message_is_on_disk_when_sent_returns(store: Store) -> None:
+    # A kill -9 right after Telegram accepted a message must find it recorded, or the restart
+    # sends it again: the mark is committed before ``sent`` returns, not queued.
+    _received(store, 7)
+    journal = UpdateJournal(store.path, store.db)
+    try:
+        journal.sent(7, 1, 1001, 42)
+        assert _sends(store) == [(7, 1, 1001, 42)]
+    finally:
+        journal.close()
+
+
+async def test_a_sent_mark_behind_a_held_write_lock_is_written_once_the_lock_is_free(
+    store: Store,
+) -> None:
+    _received(store, 8)
+    journal = UpdateJournal(store.path, store.db)
+    other = sqlite3.connect(store.path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another writer holds SQLite's write lock
+        journal.sent(8, 1, 1001, 43)  # does not raise and does not wait for the lock
+        assert _sends(store) == []
+        other.execute("COMMIT")
+    finally:
+        other.close()
+        journal.close()  # writes what was queued
+    assert _sends(store) == [(8, 1, 1001, 43)]
+
+
+async def test_a_chat_whose_message_is_given_up_is_asked_to_send_it_again(
+    store: Store, fake_telegram: FakeTelegram
+) -> None:
+    alice = fake_telegram.user(1001, "Alice")
+    with store.db.conn:
+        for attempts in (MAX_ATTEMPTS, MAX_ATTEMPTS - 1):
+            update = alice.send("oil pipeline")  # recorded before a crash, never answered
+            store.db.execute(
+                "INSERT INTO bot_updates (update_id, status, chat_id, payload, received_at, "
+                "attempts) VALUES (?, 'received', 1001, ?, '2999-01-01T00:00:00+00:00', ?)",
+                [update["update_id"], json.dumps(update), attempts],
+            )
+    first = json.loads(store.db.execute("SELECT payload FROM bot_updates ORDER BY 1").fetchone()[0])
+    journal = UpdateJournal(store.path, store.db)
+    queue = JournalQueue(journal)
+    bot = JournalBot(
+        journal,
+        token=fake_telegram.token,
+        base_url=fake_telegram.base_url,
+        request=fake_telegram.bot_requests().get("request"),
+    )
+    try:
+        async with bot:
+            assert await queue.replay(bot) == 1  # the second is answered again
+    finally:
+        journal.close()
+    [told] = fake_telegram.sent_to(1001)
+    assert told.text == GIVEN_UP_TEXT
+    assert told.reply_to_message_id == first["message"]["message_id"]
+    statuses = [r[0] for r in store.db.execute("SELECT status FROM bot_updates ORDER BY 1")]
+    assert statuses == ["done", "received"]
