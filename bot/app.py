@@ -232,7 +232,7 @@ def build_application(
         access=AccessList(db, settings.allowed, settings.admins),
         limiter=RateLimiter(settings.rate_limit),
         questions=QuestionLog(db),
-        followups=Followups(db),
+        followups=Followups(archive.store),
         executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefbot-db"),
         journal=journal,
     )

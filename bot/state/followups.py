@@ -18,12 +18,12 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlite_utils import Database
 from telegram import Message
 from telegram.constants import ChatType
 
 from bot.state.question_log import QuestionLog
 from retrieval.corpus.clock import iso, utc_clock, utcnow
+from retrieval.corpus.store import Store
 from retrieval.text.followup import chain
 
 REPLY_DAYS = 7
@@ -88,12 +88,14 @@ class Followups:
     """The follow-up context of the bot's chats, in SQLite beside the question log.
 
     Args:
-        db: the database holding ``bot_questions`` and migration m014's tables.
+        store: the archive's store, whose database holds ``bot_questions`` and migration m014's
+            tables.
     """
 
-    def __init__(self, db: Database):
-        self.db = db
-        self.questions = QuestionLog(db)
+    def __init__(self, store: Store):
+        self.store = store
+        self.db = store.db
+        self.questions = QuestionLog(store.db)
 
     def earlier(self, asked: Asked, minutes: int, *, now: dt.datetime | None = None) -> list[str]:
         """Return the questions a message may continue, oldest first; empty for a new question.
@@ -136,13 +138,7 @@ class Followups:
     def _passages_left(self, passage_ids: Sequence[int]) -> bool:
         """Return whether any of an answer's passages is still in the archive (an answer that
         showed none counts: its question still stands)."""
-        if not passage_ids:
-            return True
-        marks = ",".join("?" * len(passage_ids))
-        row = self.db.execute(
-            f"SELECT count(*) FROM passages WHERE id IN ({marks})", list(passage_ids)
-        ).fetchone()
-        return bool(row[0])
+        return not passage_ids or self.store.any_passage(passage_ids)
 
     def remember(
         self,

@@ -7,7 +7,7 @@ import sqlite3
 import stat
 import time
 import urllib.parse
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -576,6 +576,16 @@ class Store:
             ids,
         )
         return {row["id"]: row for row in rows}
+
+    def any_passage(self, passage_ids: Sequence[int]) -> bool:
+        """Return whether any of ``passage_ids`` is still in the archive."""
+        if not passage_ids:
+            return False
+        marks = ",".join("?" * len(passage_ids))
+        row = self.db.execute(
+            f"SELECT EXISTS (SELECT 1 FROM passages WHERE id IN ({marks}))", list(passage_ids)
+        ).fetchone()
+        return bool(row[0])
 
     def passages_of_brief(self, brief_id: int) -> list[dict[str, Any]]:
         """Return the passages of one brief in order."""

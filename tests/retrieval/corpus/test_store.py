@@ -42,6 +42,19 @@ def test_changed_brief_replaces_its_passages(store: Store) -> None:
     assert texts == ["First paragraph.", "Second, revised."]
 
 
+def test_any_passage_says_whether_an_answer_still_has_a_passage_in_the_archive(
+    store: Store,
+) -> None:
+    store.add_briefs(parse_briefs(TEXT))
+    before = store.passage_ids()
+    store.add_briefs(parse_briefs(TEXT.replace("Second one.", "Second, revised.")))
+    after = store.passage_ids()
+    gone = sorted(set(before) - set(after))
+    assert gone and store.any_passage(gone) is False
+    assert store.any_passage([*gone, after[0]]) is True
+    assert store.any_passage([]) is False
+
+
 def test_failed_write_leaves_nothing_half_written(store: Store) -> None:
     store.add_briefs(parse_briefs(TEXT))
     good = parse_briefs(TEXT.replace("Issue: 7", "Issue: 8"))[0]

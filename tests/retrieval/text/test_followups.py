@@ -198,7 +198,7 @@ def test_a_question_log_from_before_issue_15_upgrades_on_open(db_path: Path) -> 
     upgrade(store)  # and the bot's
     logged = QuestionLog(store.db).get(1)
     assert logged is not None and logged.question == KAZAKH and logged.context == []
-    followups = Followups(store.db)
+    followups = Followups(store)
     # A reply to that old answer (its messages were never recorded) is a new question.
     asked = Asked(chat_id=1001, user_id=1001, private=True, reply_to=7, replies=True)
     assert followups.earlier(asked, 10) == []
