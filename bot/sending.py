@@ -23,6 +23,7 @@ from bot.services import Context, services
 from bot.splitter import split_html
 from bot.state import more_pages
 from bot.state.followups import alone_data
+from bot.state.journal import CURRENT_UPDATE
 from bot.state.question_log import LoggedQuestion
 
 logger = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ async def deliver(
             user_id=user.id if user else None,
             chat_id=target.chat_id,
             context=reply.context,
+            update_id=CURRENT_UPDATE.get(),
         )
         if hits or reply.context:
             markup = answer_keyboard(question_id, reply)

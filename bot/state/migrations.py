@@ -194,3 +194,15 @@ def m015_create_update_journal(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m016_log_each_update_once(db: Database) -> None:
+    """Give ``bot_questions`` the update each question came in, logged once per update: an update
+    answered again after a restart finds its question's row (and its buttons' id) instead of
+    logging it twice."""
+    db.execute("ALTER TABLE bot_questions ADD COLUMN update_id INTEGER")
+    db.execute(
+        "CREATE UNIQUE INDEX bot_questions_update ON bot_questions (update_id, kind, "
+        "result_offset) WHERE update_id IS NOT NULL"
+    )

@@ -52,15 +52,27 @@ class QuestionLog:
         user_id: int | None,
         chat_id: int | None,
         context: list[str] | None = None,
+        update_id: int | None = None,
     ) -> int:
         """Store one answered question and return its id (the key its buttons carry).
 
         ``context``: the earlier questions it was read with (a follow-up), oldest first.
+        ``update_id``: the Telegram update it came in; an update answered again after a restart
+        gets the id logged the first time, and ``/stats`` counts the question once.
         """
+        if update_id is not None:
+            row = self.db.execute(
+                "SELECT id FROM bot_questions WHERE update_id = ? AND kind = ? "
+                "AND result_offset = ?",
+                [update_id, kind, offset],
+            ).fetchone()
+            if row is not None:
+                return int(row[0])
         with self.db.conn:
             cur = self.db.execute(
                 "INSERT INTO bot_questions (asked_at, user_id, chat_id, kind, question, "
-                "result_offset, found, passage_ids, context) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "result_offset, found, passage_ids, context, update_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     utcnow(),
                     user_id,
@@ -71,6 +83,7 @@ class QuestionLog:
                     int(bool(passage_ids)),
                     json.dumps(passage_ids),
                     json.dumps(context) if context else None,
+                    update_id,
                 ],
             )
         return int(cur.lastrowid or 0)

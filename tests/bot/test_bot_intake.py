@@ -16,6 +16,7 @@ from bot.state.journal import (
     UpdateJournal,
 )
 from bot.state.migrations import upgrade
+from bot.state.question_log import QuestionLog
 from retrieval.corpus.store import Store
 
 
@@ -156,3 +157,16 @@ async def test_a_chat_whose_message_is_given_up_is_asked_to_send_it_again(
     assert told.reply_to_message_id == first["message"]["message_id"]
     statuses = [r[0] for r in store.db.execute("SELECT status FROM bot_updates ORDER BY 1")]
     assert statuses == ["done", "received"]
+
+
+def test_an_update_answered_again_is_logged_once(store: Store) -> None:
+    # After a restart the update's answer is built again: its buttons keep the first id, and
+    # /stats counts the question once.
+    log = QuestionLog(store.db)
+    asked = dict(kind="ask", question="oil pipeline", offset=0, passage_ids=[1], user_id=1001)
+    first = log.record(**asked, chat_id=1001, update_id=77)
+    again = log.record(**asked, chat_id=1001, update_id=77)
+    other = log.record(**asked, chat_id=1001, update_id=78)
+    more = log.record(**{**asked, "kind": "more", "offset": 3}, chat_id=1001, update_id=77)
+    assert again == first and len({first, other, more}) == 3
+    assert log.stats()["questions"] == 2
