@@ -68,15 +68,23 @@ def addressed_text(message: Message, bot_id: int, bot_username: str) -> str | No
     return " ".join(re.sub(rf"@{re.escape(bot_username)}\b", " ", text, flags=re.I).split())
 
 
-def _is_our_command(message: Message, bot_username: str) -> bool:
+def _leading_command(message: Message) -> tuple[str, str] | None:
+    """Return (name, @target or "") of the command that opens the message, or None."""
     commands = message.parse_entities([MessageEntityType.BOT_COMMAND])
     for entity, value in commands.items():
-        if entity.offset != 0:
-            continue
-        name, _, target = value[1:].partition("@")
-        known = any(c.name == name.lower() for c in COMMANDS)
-        return (not target and known) or target.lower() == bot_username.lower()
-    return False
+        if entity.offset == 0:
+            name, _, target = value[1:].partition("@")
+            return name.lower(), target.lower()
+    return None
+
+
+def _is_our_command(message: Message, bot_username: str) -> bool:
+    command = _leading_command(message)
+    if command is None:
+        return False
+    name, target = command
+    known = any(c.name == name for c in COMMANDS)
+    return (not target and known) or target == bot_username.lower()
 
 
 def _is_for_us(update: Update, context: Context) -> bool:
@@ -86,9 +94,11 @@ def _is_for_us(update: Update, context: Context) -> bool:
     message = update.message
     if message is None or message.from_user is None:
         return False
-    if message.chat.type == ChatType.PRIVATE:
-        return True
     bot = context.bot
+    if message.chat.type == ChatType.PRIVATE:
+        # Everything in a private chat is for the bot, but a command for another bot.
+        command = _leading_command(message)
+        return command is None or command[1] in ("", bot.username.lower())
     if _is_our_command(message, bot.username):
         return True
     return addressed_text(message, bot.id, bot.username) is not None

@@ -125,6 +125,18 @@ async def test_command_for_another_bot_is_ignored_in_a_private_chat(
     assert "Bazhenov" in (ours.plain_text or "")
 
 
+async def test_a_strangers_command_for_another_bot_is_ignored_not_refused(
+    start_bot: Start, fake_telegram: FakeTelegram, settle: Settle
+) -> None:
+    async with start_bot(allowed="1001"):
+        mallory = fake_telegram.user(2002, "Mallory")
+        mallory.send("/ask@OtherBot Who fled abroad?")
+        await settle()
+        [refusal] = await fake_telegram.wait_answers(mallory.send("/ask Who fled abroad?"))
+    assert len(fake_telegram.sent_to(2002)) == 1
+    assert "Bazhenov" not in (refusal.plain_text or "")
+
+
 async def test_ask_in_reply_to_the_bots_own_answer_asks_for_a_question(
     start_bot: Start, fake_telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
 ) -> None:
