@@ -60,19 +60,11 @@ class QuestionLog:
         ``update_id``: the Telegram update it came in; an update answered again after a restart
         gets the id logged the first time, and ``/stats`` counts the question once.
         """
-        if update_id is not None:
-            row = self.db.execute(
-                "SELECT id FROM bot_questions WHERE update_id = ? AND kind = ? "
-                "AND result_offset = ?",
-                [update_id, kind, offset],
-            ).fetchone()
-            if row is not None:
-                return int(row[0])
         with self.db.conn:
             cur = self.db.execute(
                 "INSERT INTO bot_questions (asked_at, user_id, chat_id, kind, question, "
                 "result_offset, found, passage_ids, context, update_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [
                     utcnow(),
                     user_id,
@@ -86,7 +78,14 @@ class QuestionLog:
                     update_id,
                 ],
             )
-        return int(cur.lastrowid or 0)
+        if cur.rowcount == 1:
+            return int(cur.lastrowid or 0)
+        # Logged before a restart (bot_questions_update, migration m016): the first id stands.
+        row = self.db.execute(
+            "SELECT id FROM bot_questions WHERE update_id = ? AND kind = ? AND result_offset = ?",
+            [update_id, kind, offset],
+        ).fetchone()
+        return int(row[0])
 
     def get(self, question_id: int) -> LoggedQuestion | None:
         """Return the logged question with this id, or None if there is none."""
