@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import heapq
 import math
-import threading
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -158,17 +157,6 @@ class BriefMap:
         """Return the number of briefs with a live passage."""
         return len(self.lengths)
 
-    def title_counts(self, index: BM25Index, term: str) -> tuple[IntArray, FloatArray] | None:
-        """Return the briefs (numbers) whose title holds ``term`` and how often, or None."""
-        if self.titles is not None:
-            return self.titles.get(term)
-        positions, counts = index.title_postings(term)
-        owner = self.brief_of[positions]
-        keep = owner >= 0
-        if not keep.any():
-            return None
-        return owner[keep], counts[keep].astype(np.float64)
-
 
 def feedback_weights(
     terms: Sequence[str], passages: Sequence[Sequence[str]], scores: Sequence[float]
@@ -283,8 +271,6 @@ class BriefTerms:
         self.starts = np.zeros(briefs.n_briefs + 1, dtype=np.int64)
         np.cumsum(counts, out=self.starts[1:])
         self._df: dict[str, int] = {}
-        self._mark = np.zeros(briefs.n_briefs, dtype=bool)
-        self._mark_lock = threading.Lock()
         n = briefs.n_briefs
         self.avgdl = float(briefs.lengths.sum()) / n if n else 0.0
         # The idf floor of a term held by more than half the briefs: the passage index's mean
@@ -333,28 +319,16 @@ class BriefTerms:
         value = 0
         if tid is not None:
             # Each brief holding the term is flagged once; counting the flags is one pass over
-            # a byte per brief, not a sort of the postings' owners. The flags are this object's
-            # while no other thread uses them, else a fresh set.
-            shared = self._mark_lock.acquire(blocking=False)
-            try:
-                mark = self._mark if shared else np.zeros(briefs.n_briefs, dtype=bool)
-                value = self._flagged(tid, term, mark)
-            except BaseException:
-                mark.fill(False)  # flags left behind would count in the next term
-                raise
-            finally:
-                if shared:
-                    self._mark_lock.release()
+            # a byte per brief, not a sort of the postings' owners.
+            value = self._flagged(tid, term, np.zeros(briefs.n_briefs, dtype=bool))
         if len(self._df) > 100_000:
             self._df.clear()
         self._df[term] = value
         return value
 
     def _flagged(self, tid: int, term: str, mark: BoolArray) -> int:
-        """Return how many briefs hold term ``tid``, flagging them in ``mark`` (all False, and
-        left so)."""
+        """Return how many briefs hold term ``tid``, flagging them in ``mark`` (all False)."""
         briefs, index = self.briefs, self.index
-        flagged: list[IntArray] = []
         titles_here = briefs.titles is None  # else titles come from the map, not the index
         for seg in index.segments:
             if tid >= seg.n_terms:
@@ -368,18 +342,11 @@ class BriefTerms:
                     owners = briefs.brief_of[docs[start:end]]
                     owners = owners[owners >= 0]
                     mark[owners] = True
-                    flagged.append(owners)
         if briefs.titles is not None:
             title = briefs.titles.get(term)
             if title is not None:
                 mark[title[0]] = True
-                flagged.append(title[0])
-        if not flagged:
-            return 0
-        value = int(np.count_nonzero(mark))
-        for owners in flagged:
-            mark[owners] = False
-        return value
+        return int(np.count_nonzero(mark))
 
     def spans(self, chosen: IntArray) -> tuple[IntArray, IntArray]:
         """Return the live positions of the briefs ``chosen`` (numbers, distinct), brief by brief,

@@ -189,7 +189,7 @@ _FLAT_RE = re.compile(
 )
 # The same matches over ASCII text, where a letter is [A-Za-z], a digit [0-9] and a word character
 # [A-Za-z0-9_] under either reading; ASCII classes make the regex about twice as fast.
-_ASCII_RE = re.compile(r"\b[Uu][Ss]\$|\$|\d+(?:[.,]\d+)*|[A-Za-z]+(?:'[A-Za-z]+)*", re.ASCII)
+_ASCII_RE = re.compile(_FLAT_RE.pattern, re.IGNORECASE | re.ASCII)
 # Raw token (as matched, before NFKC) -> its term, or None for a stopword. A raw string is only
 # ever matched as one kind (the kinds share no character class), so the term is a function of the
 # string alone and is worked out once per distinct spelling. Bounded: cleared when full.

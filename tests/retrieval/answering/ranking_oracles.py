@@ -48,7 +48,7 @@ def brief_scores(index: BM25Index, briefs: BriefMap, weights: dict[str, float]) 
         pos, tf = term_postings(index, term)
         owner = briefs.brief_of[pos]
         keep = owner >= 0
-        title = briefs.title_counts(index, term)
+        title = title_counts(briefs, index, term)
         if not keep.any() and title is None:
             continue
         tf_brief: FloatArray = np.bincount(owner[keep], weights=tf[keep], minlength=n).astype(
@@ -102,3 +102,17 @@ def rerank_everything(
     final += BRIEF_WEIGHT * brief_scores(index, briefs, weights)[briefs.brief_of[positions]]
     order = np.lexsort((positions, -final))
     return positions[order], final[order], own[order]
+
+
+def title_counts(
+    briefs: BriefMap, index: BM25Index, term: str
+) -> tuple[IntArray, FloatArray] | None:
+    """Return the briefs (numbers) whose title holds ``term`` and how often, or None."""
+    if briefs.titles is not None:
+        return briefs.titles.get(term)
+    positions, counts = index.title_postings(term)
+    owner = briefs.brief_of[positions]
+    keep = owner >= 0
+    if not keep.any():
+        return None
+    return owner[keep], counts[keep].astype(np.float64)
