@@ -24,6 +24,7 @@ from retrieval.corpus.ingest import (
     JSONL_SUFFIXES,
     Ingester,
     Rejection,
+    display_path,
     iter_files,
     origin_of,
 )
@@ -127,9 +128,9 @@ class Inbox:
         }
         present: set[str] = set()
         for path in iter_files([self.folder]):
-            key = str(path)
+            key = display_path(path)  # a name that is not UTF-8 is stored as printable text
             present.add(key)
-            self._scan_file(path, known.get(key), report)
+            self._scan_file(path, key, known.get(key), report)
         gone = [p for p in known if p not in present]
         if gone:
             with self.conn:
@@ -141,8 +142,9 @@ class Inbox:
         return report
 
     def _scan_file(
-        self, path: Path, known: tuple[int, int, str] | None, report: InboxReport
+        self, path: Path, name: str, known: tuple[int, int, str] | None, report: InboxReport
     ) -> None:
+        """Ingest ``path`` (known as ``name``) if it is new or changed and has settled."""
         try:
             stat = path.stat()
         except OSError:
@@ -152,7 +154,7 @@ class Inbox:
             return
         modified = dt.datetime.fromtimestamp(stat.st_mtime_ns / 1e9, dt.UTC)
         if self.now() - modified < self.settle:
-            report.waiting.append(str(path))
+            report.waiting.append(name)
             return
         ingester = Ingester(self.store, footer=self.footer, max_bytes=self.max_bytes)
         if stat.st_size > self.max_bytes:
@@ -166,15 +168,15 @@ class Inbox:
                 logger.warning("Inbox: cannot read %s (%s); trying again next scan", path, exc)
                 return
             if (after.st_size, after.st_mtime_ns) != (stat.st_size, stat.st_mtime_ns):
-                report.waiting.append(str(path))  # changed while being read
+                report.waiting.append(name)  # changed while being read
                 return
             sha = hashlib.sha256(data).hexdigest()
             if known and known[2] == sha:
-                self._remember(path, stat.st_size, stat.st_mtime_ns, sha, None, None)
+                self._remember(name, stat.st_size, stat.st_mtime_ns, sha, None, None)
                 report.unchanged += 1
                 return
             jsonl = path.suffix.lower() in JSONL_SUFFIXES
-            ingester.ingest_bytes(data, str(path), jsonl=jsonl, origin=origin_of(path, self.folder))
+            ingester.ingest_bytes(data, name, jsonl=jsonl, origin=origin_of(path, self.folder))
         result = ingester.report
         for notice in result.notices:
             logger.info("Inbox: %s", notice)
@@ -182,21 +184,21 @@ class Inbox:
         status = "rejected" if result.rejected and not stored else "ingested"
         if result.rejected and stored:
             status = "partial"
-        self._remember(path, stat.st_size, stat.st_mtime_ns, sha, status, result.summary())
+        self._remember(name, stat.st_size, stat.st_mtime_ns, sha, status, result.summary())
         report.added += result.added
         report.updated += result.updated
         report.removed += result.removed
         report.unchanged_briefs += result.unchanged
         report.brief_ids.extend(result.brief_ids)
         if stored:
-            report.ingested.append(str(path))
+            report.ingested.append(name)
         if result.rejected:
             report.rejected.extend(result.rejected)
-            self.notices.add(f"inbox:{path}:{sha}", rejection_notice(str(path), result.rejected))
+            self.notices.add(f"inbox:{name}:{sha}", rejection_notice(name, result.rejected))
 
     def _remember(
         self,
-        path: Path,
+        name: str,
         size: int,
         mtime_ns: int,
         sha: str,
@@ -215,7 +217,7 @@ class Inbox:
                     checked_at = excluded.checked_at
                 """,
                 [
-                    str(path),
+                    name,
                     size,
                     mtime_ns,
                     sha,
@@ -230,6 +232,6 @@ class Inbox:
 
 def _like_prefix(folder: Path) -> str:
     """Return a LIKE pattern matching every path under ``folder``."""
-    text = os.path.join(str(folder), "")
+    text = os.path.join(display_path(folder), "")
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return escaped + "%"

@@ -132,3 +132,17 @@ def test_hidden_and_foreign_files_are_ignored(store: Store, folder: Path, inbox:
     write(folder / "notes.md", "# notes")
     report = inbox.scan()
     assert (report.ingested, report.rejected, count(store)) == ([], [], 0)
+
+
+def test_a_file_whose_name_is_not_utf8_is_ingested_and_later_files_still_are(
+    store: Store, folder: Path, inbox: Inbox
+) -> None:
+    # Latin-1 "café" from an old archive: the name reaches Python with a lone surrogate, which
+    # SQLite cannot store; it is shown and remembered with U+FFFD instead.
+    odd = write(Path(os.fsdecode(bytes(folder) + b"/caf\xe9.txt")), GOOD)
+    write(folder / "later.txt", GOOD.replace("Issue: 1", "Issue: 2"))
+    report = inbox.scan()
+    assert report.added == 2 and report.rejected == []
+    assert str(folder / "caf\ufffd.txt") in report.ingested
+    assert odd.exists() and count(store) == 2
+    assert inbox.scan().unchanged == 2
