@@ -151,25 +151,27 @@ class UpdateJournal:
         return new
 
     def _record(self, update_id: int, chat_id: int | None, payload: str) -> bool:
-        now = utc_clock()
+        now = dt.datetime.now(dt.UTC)
+        row = [update_id, chat_id, payload, now.isoformat(timespec="microseconds")]
+        insert = (
+            "INSERT OR IGNORE INTO bot_updates (update_id, status, chat_id, payload, "
+            "received_at) VALUES (?, 'received', ?, ?, ?)"
+        )
+        if self._conn.execute(insert, row).rowcount == 1:
+            return True
         # Telegram keeps an update at most a day, so a copy of one comes within a day; an older
         # row with this id is from before Telegram restarted its numbering (after a week idle).
         stale = now - dt.timedelta(seconds=REDELIVERY_SECONDS)
-        since = iso(stale)
+        since = stale.isoformat(timespec="microseconds")
         self._conn.execute(
             "DELETE FROM bot_update_sends WHERE update_id IN (SELECT update_id FROM "
             "bot_updates WHERE update_id = ? AND received_at < ?)",
             [update_id, since],
         )
-        self._conn.execute(
+        gone = self._conn.execute(
             "DELETE FROM bot_updates WHERE update_id = ? AND received_at < ?", [update_id, since]
-        )
-        cur = self._conn.execute(
-            "INSERT OR IGNORE INTO bot_updates (update_id, status, chat_id, payload, "
-            "received_at) VALUES (?, 'received', ?, ?, ?)",
-            [update_id, chat_id, payload, iso(now)],
-        )
-        return cur.rowcount == 1
+        ).rowcount
+        return bool(gone) and self._conn.execute(insert, row).rowcount == 1
 
     def started(self, update_id: int) -> None:
         """Count an attempt at answering ``update_id`` again after a restart (queued write)."""
@@ -236,17 +238,16 @@ class UpdateJournal:
             "SELECT update_id, attempts, payload FROM bot_updates WHERE status = 'received' "
             "ORDER BY update_id"
         ).fetchall()
-        out = []
-        for update_id, attempts, payload in rows:
-            sends = {
-                seq: (chat_id, message_id)
-                for seq, chat_id, message_id in self._conn.execute(
-                    "SELECT seq, chat_id, message_id FROM bot_update_sends WHERE update_id = ?",
-                    [update_id],
-                )
-            }
-            out.append((update_id, attempts, payload, sends))
-        return out
+        sends: dict[int, dict[int, tuple[int, int]]] = {}
+        for update_id, seq, chat_id, message_id in self._conn.execute(
+            "SELECT update_id, seq, chat_id, message_id FROM bot_update_sends WHERE update_id "
+            "IN (SELECT update_id FROM bot_updates WHERE status = 'received')"
+        ):
+            sends.setdefault(update_id, {})[seq] = (chat_id, message_id)
+        return [
+            (update_id, attempts, payload, sends.get(update_id, {}))
+            for update_id, attempts, payload in rows
+        ]
 
     # -- what was sent -----------------------------------------------------------------------
 
