@@ -14,7 +14,7 @@ from telegram import InlineQueryResultsButton, Message, Update
 from telegram.constants import ChatType, MessageEntityType
 from telegram.ext import ApplicationHandlerStop
 
-from bot.help import COMMANDS, split_command
+from bot.help import COMMANDS
 from bot.render import escape
 from bot.services import BotServices, Context, services
 from bot.state.access import AccessList, Verdict, Who
@@ -68,23 +68,31 @@ def addressed_text(message: Message, bot_id: int, bot_username: str) -> str | No
     return " ".join(re.sub(rf"@{re.escape(bot_username)}\b", " ", text, flags=re.I).split())
 
 
-def _leading_command(message: Message) -> tuple[str, str] | None:
-    """Return (name, @target or "") of the command that opens the message, or None."""
+def leading_command(message: Message) -> tuple[str, str] | None:
+    """Return the command that opens ``message`` as typed ("/Ask") and its @target ("" when
+    none), read from Telegram's entities; None when the message opens with no command."""
     commands = message.parse_entities([MessageEntityType.BOT_COMMAND])
     for entity, value in commands.items():
         if entity.offset == 0:
-            name, _, target = value[1:].partition("@")
-            return name.lower(), target.lower()
+            name, _, target = value.partition("@")
+            return name, target
     return None
 
 
+def for_other_bot(message: Message, bot_username: str) -> bool:
+    """Return whether ``message`` opens with a command addressed to another bot
+    ("/ask@OtherBot"): no chat's business of ours, private ones included."""
+    command = leading_command(message)
+    return command is not None and command[1].lower() not in ("", bot_username.lower())
+
+
 def _is_our_command(message: Message, bot_username: str) -> bool:
-    command = _leading_command(message)
+    command = leading_command(message)
     if command is None:
         return False
     name, target = command
-    known = any(c.name == name for c in COMMANDS)
-    return (not target and known) or target == bot_username.lower()
+    known = any(c.name == name[1:].lower() for c in COMMANDS)
+    return (not target and known) or target.lower() == bot_username.lower()
 
 
 def _is_for_us(update: Update, context: Context) -> bool:
@@ -96,9 +104,7 @@ def _is_for_us(update: Update, context: Context) -> bool:
         return False
     bot = context.bot
     if message.chat.type == ChatType.PRIVATE:
-        # Everything in a private chat is for the bot, but a command for another bot.
-        command = _leading_command(message)
-        return command is None or command[1] in ("", bot.username.lower())
+        return not for_other_bot(message, bot.username)  # all but another bot's commands
     if _is_our_command(message, bot.username):
         return True
     return addressed_text(message, bot.id, bot.username) is not None
@@ -110,8 +116,12 @@ def _is_admin_command(update: Update, access: AccessList) -> bool:
     message = update.message
     if message is None or message.from_user is None or not message.text:
         return False
-    name = split_command(message.text)[0].partition("@")[0].lower()
-    return name in ("/allow", "/deny") and access.is_admin(message.from_user.id)
+    command = leading_command(message)
+    return (
+        command is not None
+        and command[0].lower() in ("/allow", "/deny")
+        and access.is_admin(message.from_user.id)
+    )
 
 
 async def _learn_chat(update: Update, svc: BotServices) -> None:

@@ -16,7 +16,7 @@ import unicodedata
 from telegram import Message, Update
 from telegram.constants import ChatType
 
-from bot.gate import GROUPS, addressed_text, take_question
+from bot.gate import GROUPS, addressed_text, for_other_bot, leading_command, take_question
 from bot.help import help_text, split_command, usage
 from bot.render import escape, render_html
 from bot.sending import deliver, send_html, send_more, with_typing
@@ -185,12 +185,13 @@ async def unknown_command(update: Update, context: Context) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
-    word = split_command(message.text)[0]
-    name, _, target = word.partition("@")
+    name, target = leading_command(message) or (split_command(message.text)[0], "")
     ours = target.lower() == context.bot.username.lower()
-    if (target and not ours) or (message.chat.type != ChatType.PRIVATE and not ours):
+    if for_other_bot(message, context.bot.username) or (
+        message.chat.type != ChatType.PRIVATE and not ours
+    ):
         # "/ask@OtherBot" is for another bot, in a private chat too: not ours to answer.
-        logger.info("Ignored %s: a command for another bot", shorten(word, 80))
+        logger.info("Ignored %s: a command for another bot", shorten(f"{name}@{target}", 80))
         return
     await message.reply_text(escape(f"I don't know {name}. /help lists what I can do."))
 
