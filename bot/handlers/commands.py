@@ -19,6 +19,7 @@ from telegram.constants import ChatType
 from bot.gate import GROUPS, addressed_text, for_other_bot, leading_command, take_question
 from bot.help import help_text, split_command, usage
 from bot.render import escape, render_html
+from bot.replies import Reply
 from bot.sending import deliver, send_html, send_more, with_typing
 from bot.services import Context, services
 from bot.state.followups import asked_from
@@ -46,11 +47,15 @@ async def answer_question(
     svc = services(context)
     # A reply to an answer, or a private message soon after one, may continue its question.
     asked = asked_from(message, context.bot.id)
-    earlier: list[str] = []
-    if asked is not None:
-        earlier = await svc.run(svc.followups.earlier, asked, svc.settings.followup_minutes)
-    run = svc.chat.follow_check if kind == "check" else svc.chat.follow
-    reply = await with_typing(message, svc.run(run, question, earlier))
+    follow = svc.chat.follow_check if kind == "check" else svc.chat.follow
+    minutes = svc.settings.followup_minutes
+
+    def read_and_answer() -> Reply:
+        # One trip to the database thread: its queue is what members wait on under load.
+        earlier = [] if asked is None else svc.followups.earlier(asked, minutes)
+        return follow(question, earlier)
+
+    reply = await with_typing(message, svc.run(read_and_answer))
     await deliver(update, context, reply, kind=kind, question=question, target=message)
 
 
