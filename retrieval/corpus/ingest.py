@@ -1,8 +1,10 @@
 """Read brief files (text in the publishers' format, or JSONL) into the store.
 
-Each file is read and parsed whole before anything is written, and written in one transaction, so a
-bad file is rejected with one clear line and never half-stored, while the good files of the same run
-are kept.
+Each file is read and parsed whole before anything is written, and a brief file is written in one
+transaction, so a bad file is rejected with one clear line and never half-stored, while the good
+files of the same run are kept. A JSONL file is written in batches of 2,000 records: a run cut
+short inside a large one leaves the batches already written, and ingesting the file again
+completes it (each record is known by its file and line).
 """
 
 from __future__ import annotations
