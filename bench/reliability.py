@@ -16,9 +16,11 @@ made by ``bench/make_archive.py``. Scenarios:
    whether the next start answers the rest.
 
 "Lost" and "twice" are counted by reconciling the fake's record of what was sent with the bot's
-journal (``bot_updates``, ``bot_update_sends``): an update is lost if it is not done or, for an
-action that needs a message, no message was recorded for it; a message the fake delivered that the
-journal does not list is a message sent twice (sent, then the bot died before recording it).
+journal (``bot_updates``, ``bot_update_sends``, ``bot_update_outgoing``): an update is lost if it
+is not done or, for an action that needs a message, no message was recorded for it. In each chat,
+messages the fake delivered that the journal does not list by id are matched against the journal's
+"reached Telegram, reply unread" marks (messages taken as delivered and not sent again): any beyond
+the marks were sent twice, and any mark beyond them never arrived (lost in silence).
 
 Usage::
 
@@ -106,8 +108,11 @@ def prepare(passages: int, work: Path) -> tuple[Path, list[str]]:
     # A fresh bot each run: the fake numbers its updates from 1 again.
     conn = sqlite3.connect(db)
     with conn:
-        for table in ("bot_update_sends", "bot_updates", "bot_more_pages", "bot_feedback"):
-            conn.execute(f"DELETE FROM {table}")
+        have = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        for table in ("bot_update_sends", "bot_update_outgoing", "bot_updates", "bot_more_pages",
+                      "bot_feedback"):  # fmt: skip
+            if table in have:  # bot_update_outgoing comes with the bot's first start
+                conn.execute(f"DELETE FROM {table}")
         conn.execute("DELETE FROM bot_questions")
     conn.close()
     questions = (folder / "questions.txt").read_text().splitlines()
@@ -343,8 +348,9 @@ async def burst(
 def reconcile(
     fake: FakeTelegram, db: Path, updates: list[tuple[int, str]], chats: list[int]
 ) -> dict[str, int]:
-    """Return how many actions were lost (and how many chats were told to send one again) and
-    how many messages in ``chats`` were sent twice."""
+    """Return how many actions were lost (and how many chats were told to send one again), how
+    many messages in ``chats`` were sent twice, and how many were taken as delivered after a
+    crash (and of those, how many never arrived)."""
     conn = sqlite3.connect(db)
     try:
         status = dict(conn.execute("SELECT update_id, status FROM bot_updates"))
@@ -353,14 +359,24 @@ def reconcile(
             "SELECT update_id, chat_id, message_id FROM bot_update_sends"
         ):
             sends.setdefault(update_id, set()).add((chat_id, message_id))
+        # Messages that reached Telegram while the bot died before reading the reply: no id,
+        # taken as delivered (not sent again). Counted per chat.
+        unread: dict[int, list[int]] = {}
+        for update_id, chat_id in conn.execute(
+            "SELECT o.update_id, o.chat_id FROM bot_update_outgoing o LEFT JOIN bot_update_sends "
+            "s USING (update_id, seq) WHERE s.message_id IS NULL"
+        ):
+            unread.setdefault(update_id, []).append(chat_id)
     finally:
         conn.close()
     lost = 0
     recorded: set[tuple[int, int]] = set()
+    unread_in: Counter[int] = Counter()
     for update_id, kind in updates:
         recorded |= sends.get(update_id, set())
+        unread_in.update(unread.get(update_id, []))
         if status.get(update_id) != "done" or (
-            kind in MESSAGE_ACTIONS and not sends.get(update_id)
+            kind in MESSAGE_ACTIONS and not sends.get(update_id) and not unread.get(update_id)
         ):
             lost += 1
     wanted = set(chats)
@@ -369,7 +385,19 @@ def reconcile(
     # chat is told to send it again, outside the journal: that message is not a second answer.
     told = {(m.chat_id, m.message_id) for m in mine if m.text == GIVEN_UP_TEXT}
     delivered = {(m.chat_id, m.message_id) for m in mine} - told
-    return {"lost": lost, "told_to_send_again": len(told), "twice": len(delivered - recorded)}
+    # In each chat, messages Telegram has that the journal does not list by id: as many as its
+    # "reached Telegram, reply unread" marks are those; any beyond were sent twice, and any mark
+    # beyond them is a message taken as delivered that never arrived (lost in silence).
+    extra = Counter(chat for chat, _ in delivered - recorded)
+    twice = sum(max(0, extra[c] - unread_in[c]) for c in wanted)
+    unarrived = sum(max(0, unread_in[c] - extra[c]) for c in wanted)
+    return {
+        "lost": lost,
+        "told_to_send_again": len(told),
+        "twice": twice,
+        "taken_as_delivered": sum(unread_in.values()),
+        "taken_as_delivered_never_arrived": unarrived,
+    }
 
 
 # -- scenarios --------------------------------------------------------------------------------

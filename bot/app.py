@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
@@ -55,7 +56,7 @@ from bot.ordering import ChatOrder
 from bot.services import App, BotServices, Context, install, services
 from bot.state.access import AccessList, RateLimiter
 from bot.state.followups import Followups
-from bot.state.journal import JournalBot, JournalQueue, UpdateJournal
+from bot.state.journal import JournalBot, JournalQueue, JournalTransport, UpdateJournal
 from bot.state.migrations import upgrade as upgrade_bot_state
 from bot.state.question_log import QuestionLog
 from retrieval.archive import Archive
@@ -214,7 +215,17 @@ def build_application(
             group_time_period=GROUP_PERIOD_SECONDS,
             max_retries=MAX_SEND_RETRIES,
         ),
-        request=request or HTTPXRequest(connection_pool_size=CONNECTIONS),
+        request=request
+        or HTTPXRequest(
+            connection_pool_size=CONNECTIONS,
+            # The transport marks each answer's request in the journal as it leaves; httpx
+            # applies connection limits given to the transport, not to the client.
+            httpx_kwargs={
+                "transport": JournalTransport(
+                    journal, limits=httpx.Limits(max_connections=CONNECTIONS)
+                )
+            },
+        ),
         get_updates_request=get_updates_request or HTTPXRequest(connection_pool_size=1),
     )
     application = (

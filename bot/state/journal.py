@@ -8,13 +8,22 @@ How an update travels (issue 16):
    and only then does the webhook answer 200. An update recorded before is not queued again.
 2. ``bot.ordering.ChatOrder`` handles it and marks it done once its handlers have returned, i.e.
    once its answer was sent.
-3. Each message sent while handling it is recorded by ``JournalBot`` in ``bot_update_sends`` with
-   its position (the update's first, second… message) and Telegram's message id, committed as
-   soon as Telegram's reply is read (on the event loop, waiting at most ``SENT_WAIT_SECONDS`` for
-   SQLite's write lock, else queued): a crash between Telegram accepting a message and the bot
-   recording it is what would send it twice, so that moment is kept as short as it can be.
+3. Each message sent while handling it is recorded twice by its position (the update's first,
+   second… message). ``JournalTransport`` records it in ``bot_update_outgoing`` the moment the
+   request's last byte is written to Telegram's connection, before Telegram's reply comes back;
+   ``JournalBot`` records it in ``bot_update_sends`` with Telegram's message id once the reply is
+   read (a reply that is not 200 removes the first record: Telegram refused the message). Both
+   are committed on the event loop, waiting at most ``SENT_WAIT_SECONDS`` for SQLite's write
+   lock, else queued.
 4. On start, ``JournalQueue.replay`` queues every update still 'received', oldest first. While such
-   an update is answered again, a message whose position is already recorded is not sent again.
+   an update is answered again, a message recorded either way is not sent again.
+
+Why two records: the Bot API has no idempotency key, so after a crash the bot cannot ask whether a
+message went out. A message whose request had fully left is taken as delivered (Telegram received
+it; the only way it was not shown is Telegram refusing it, which it does for the same reasons when
+sent again). Only a crash in the instant between the last byte leaving and its record being
+committed can still send a message twice; a crash before the last byte left sends it (again) after
+the restart, so nothing is lost in silence.
 
 The journal has its own SQLite connection and thread, so recording an update never waits behind a
 slow search on the archive's thread.
@@ -36,6 +45,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 from sqlite_utils import Database
 from telegram import Bot, Chat, Message, ReplyParameters, Update
 from telegram.error import BadRequest, TelegramError
@@ -49,6 +59,8 @@ T = TypeVar("T")
 
 CURRENT_UPDATE: ContextVar[int | None] = ContextVar("briefbot_update", default=None)
 """The id of the update being handled in this task (set by ``bot.ordering.ChatOrder``)."""
+SENDING: ContextVar[tuple[int, int, int] | None] = ContextVar("briefbot_sending", default=None)
+"""(update id, position, chat id) of the message whose request this task is making, if any."""
 
 MAX_ATTEMPTS = 5
 """An update whose handling was cut short this often (the bot died each time) is given up, and
@@ -94,7 +106,7 @@ class UpdateJournal:
         self._marks_lock = threading.Lock()
         self._marks: list[tuple[str, list[Any]]] = []
         self._seq: dict[int, int] = {}
-        self._earlier: dict[int, dict[int, tuple[int, int]]] = {}
+        self._earlier: dict[int, dict[int, tuple[int, int | None]]] = {}
         self.replayed: set[int] = set()
         """Updates being answered again after a restart."""
         self.fresh: set[int] = set()
@@ -163,11 +175,12 @@ class UpdateJournal:
         # row with this id is from before Telegram restarted its numbering (after a week idle).
         stale = now - dt.timedelta(seconds=REDELIVERY_SECONDS)
         since = stale.isoformat(timespec="microseconds")
-        self._conn.execute(
-            "DELETE FROM bot_update_sends WHERE update_id IN (SELECT update_id FROM "
-            "bot_updates WHERE update_id = ? AND received_at < ?)",
-            [update_id, since],
-        )
+        for table in ("bot_update_sends", "bot_update_outgoing"):
+            self._conn.execute(
+                f"DELETE FROM {table} WHERE update_id IN (SELECT update_id FROM "
+                "bot_updates WHERE update_id = ? AND received_at < ?)",
+                [update_id, since],
+            )
         gone = self._conn.execute(
             "DELETE FROM bot_updates WHERE update_id = ? AND received_at < ?", [update_id, since]
         ).rowcount
@@ -222,24 +235,29 @@ class UpdateJournal:
     def _purge(self) -> int:
         cutoff = iso(utc_clock() - dt.timedelta(days=KEEP_DONE_DAYS))
         with self._conn:
-            self._conn.execute(
-                "DELETE FROM bot_update_sends WHERE update_id IN (SELECT update_id FROM "
-                "bot_updates WHERE status = 'done' AND done_at < ?)",
-                [cutoff],
-            )
+            for table in ("bot_update_sends", "bot_update_outgoing"):
+                self._conn.execute(
+                    f"DELETE FROM {table} WHERE update_id IN (SELECT update_id FROM "
+                    "bot_updates WHERE status = 'done' AND done_at < ?)",
+                    [cutoff],
+                )
             cur = self._conn.execute(
                 "DELETE FROM bot_updates WHERE status = 'done' AND done_at < ?", [cutoff]
             )
         return cur.rowcount
 
-    def _pending(self) -> list[tuple[int, int, str, dict[int, tuple[int, int]]]]:
+    def _pending(self) -> list[tuple[int, int, str, dict[int, tuple[int, int | None]]]]:
         self._purge()
         rows = self._conn.execute(
             "SELECT update_id, attempts, payload FROM bot_updates WHERE status = 'received' "
             "ORDER BY update_id"
         ).fetchall()
-        sends: dict[int, dict[int, tuple[int, int]]] = {}
+        sends: dict[int, dict[int, tuple[int, int | None]]] = {}
+        # A message that reached Telegram but whose reply was not read has no id (None); one
+        # whose reply was read has its id, which wins.
         for update_id, seq, chat_id, message_id in self._conn.execute(
+            "SELECT update_id, seq, chat_id, NULL FROM bot_update_outgoing WHERE update_id "
+            "IN (SELECT update_id FROM bot_updates WHERE status = 'received') UNION ALL "
             "SELECT update_id, seq, chat_id, message_id FROM bot_update_sends WHERE update_id "
             "IN (SELECT update_id FROM bot_updates WHERE status = 'received')"
         ):
@@ -257,9 +275,9 @@ class UpdateJournal:
         self._seq[update_id] = seq
         return seq
 
-    def earlier_send(self, update_id: int, seq: int) -> tuple[int, int] | None:
+    def earlier_send(self, update_id: int, seq: int) -> tuple[int, int | None] | None:
         """Return (chat id, message id) if message ``seq`` of ``update_id`` was sent before a
-        restart, else None."""
+        restart, else None; the message id is None when the bot died before Telegram's reply."""
         return self._earlier.get(update_id, {}).get(seq)
 
     def sent(self, update_id: int, seq: int, chat_id: int, message_id: int) -> None:
@@ -273,14 +291,33 @@ class UpdateJournal:
             "INSERT OR REPLACE INTO bot_update_sends (update_id, seq, chat_id, message_id, "
             "sent_at) VALUES (?, ?, ?, ?, ?)"
         )
-        args = [update_id, seq, chat_id, message_id, utcnow()]
+        self._write_now(sql, [update_id, seq, chat_id, message_id, utcnow()])
+
+    def left(self, update_id: int, seq: int, chat_id: int) -> None:
+        """Record that the request for message ``seq`` of ``update_id`` reached Telegram (its
+        last byte written), before Telegram's reply was read; committed like ``sent``."""
+        sql = (
+            "INSERT OR REPLACE INTO bot_update_outgoing (update_id, seq, chat_id, left_at) "
+            "VALUES (?, ?, ?, ?)"
+        )
+        self._write_now(sql, [update_id, seq, chat_id, utcnow()])
+
+    def refused(self, update_id: int, seq: int) -> None:
+        """Forget ``left`` for message ``seq`` of ``update_id``: Telegram answered with an error,
+        so the message was not delivered (committed like ``sent``)."""
+        sql = "DELETE FROM bot_update_outgoing WHERE update_id = ? AND seq = ?"
+        self._write_now(sql, [update_id, seq])
+
+    def _write_now(self, sql: str, args: list[Any]) -> None:
+        """Commit one statement on the event loop's own connection; if SQLite's write lock stays
+        taken for ``SENT_WAIT_SECONDS`` (or the archive is in memory), queue it instead."""
         if self._sent_conn is not None:
             try:
                 with self._sent_conn:
                     self._sent_conn.execute(sql, args)
                 return
             except sqlite3.OperationalError as exc:  # locked: the journal's thread writes it
-                logger.info("Update %d: message %d recorded later (%s)", update_id, seq, exc)
+                logger.info("A journal mark is written later (%s)", exc)
         self._mark(sql, args)
 
     def close(self) -> None:
@@ -397,15 +434,22 @@ class JournalBot(ExtBot[None]):
         if earlier is not None:
             chat_id, message_id = earlier
             logger.info(
-                "Update %d: message %d was sent before the restart; not sending it again",
+                "Update %d: message %d %s before the restart; not sending it again",
                 update_id,
                 seq,
+                "was sent" if message_id else "reached Telegram (its reply unread)",
             )
             kind = Chat.PRIVATE if chat_id > 0 else Chat.SUPERGROUP
-            message = Message(message_id, utc_clock(), Chat(chat_id, kind))
+            # Message id 0: Telegram's id for it was never read (no real message has id 0).
+            message = Message(message_id or 0, utc_clock(), Chat(chat_id, kind))
             message.set_bot(self)
             return message
-        message = await super().send_message(*args, **kwargs)
+        chat = kwargs.get("chat_id", args[0] if args else None)
+        token = SENDING.set((update_id, seq, chat) if isinstance(chat, int) else None)
+        try:
+            message = await super().send_message(*args, **kwargs)
+        finally:
+            SENDING.reset(token)
         self._journal.sent(update_id, seq, message.chat_id, message.message_id)
         return message
 
@@ -426,3 +470,37 @@ class JournalBot(ExtBot[None]):
                 raise
             logger.info("A button pressed before the restart could not be answered: %s", exc)
             return False
+
+
+class JournalTransport(httpx.AsyncHTTPTransport):
+    """The HTTP transport of the bot's requests: it tells the journal the moment a journalled
+    message's request has left (``UpdateJournal.left``) and when Telegram refused it
+    (``UpdateJournal.refused``), through httpcore's ``trace`` extension.
+
+    Args:
+        journal: where the marks go.
+        **kwargs: ``httpx.AsyncHTTPTransport``'s arguments (``limits`` …).
+    """
+
+    def __init__(self, journal: UpdateJournal, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._journal = journal
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request``; a message being sent for an update is traced."""
+        sending = SENDING.get()
+        if sending is not None:
+            request.extensions = {**request.extensions, "trace": partial(self._trace, sending)}
+        return await super().handle_async_request(request)
+
+    async def _trace(self, sending: tuple[int, int, int], event: str, info: dict[str, Any]) -> None:
+        update_id, seq, chat_id = sending
+        step = event.split(".", 1)[-1]  # "http11.send_request_body.complete" -> step
+        if step == "send_request_body.complete":
+            self._journal.left(update_id, seq, chat_id)
+        elif step == "receive_response_headers.complete":
+            returned: tuple[Any, ...] = info.get("return_value") or (None, None)
+            # HTTP/1.1 returns (version, status, reason, headers); HTTP/2 (status, headers).
+            status = returned[1] if event.startswith("http11") else returned[0]
+            if status != 200:
+                self._journal.refused(update_id, seq)

@@ -206,3 +206,21 @@ def m016_log_each_update_once(db: Database) -> None:
         "CREATE UNIQUE INDEX bot_questions_update ON bot_questions (update_id, kind, "
         "result_offset) WHERE update_id IS NOT NULL"
     )
+
+
+@migrations()
+def m017_record_messages_on_their_way(db: Database) -> None:
+    """Create ``bot_update_outgoing``: a message whose request reached Telegram (its last byte
+    written) before the bot read Telegram's reply. After a crash such a message is taken as
+    delivered, not sent a second time."""
+    db.execute(
+        """
+        CREATE TABLE bot_update_outgoing (
+            update_id INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            chat_id INTEGER NOT NULL,
+            left_at TEXT NOT NULL,
+            PRIMARY KEY (update_id, seq)
+        )
+        """
+    )

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 from fake_telegram import FakeTelegram
@@ -170,3 +173,33 @@ def test_an_update_answered_again_is_logged_once(store: Store) -> None:
     more = log.record(**{**asked, "kind": "more", "offset": 3}, chat_id=1001, update_id=77)
     assert again == first and len({first, other, more}) == 3
     assert log.stats()["questions"] == 2
+
+
+def _marks(db_path: Path, table: str) -> set[tuple[int, int]]:
+    conn = sqlite3.connect(db_path)
+    try:
+        return set(conn.execute(f"SELECT update_id, seq FROM {table}").fetchall())
+    finally:
+        conn.close()
+
+
+@pytest.mark.real_http  # the marks come from the HTTP transport
+async def test_a_message_is_marked_as_it_leaves_and_unmarked_when_telegram_refuses_it(
+    start_bot: Callable[..., Any],
+    fake_telegram: FakeTelegram,
+    settle: Callable[[], Any],
+    db_path: Path,
+) -> None:
+    alice = fake_telegram.user(1001, "Alice")
+    async with start_bot():
+        fake_telegram.fail_next("sendMessage", 400, "Bad Request: injected failure")
+        refused = alice.send("Who fled abroad?")
+        await settle()
+        answered = alice.send("Who fled abroad?")
+        await settle()
+    left = _marks(db_path, "bot_update_outgoing")
+    sent = _marks(db_path, "bot_update_sends")
+    # The refused answer (message 1) is not taken as delivered; the apology after it is.
+    assert {m for m in left if m[0] == refused["update_id"]} == {(refused["update_id"], 2)}
+    assert {m for m in sent if m[0] == refused["update_id"]} == {(refused["update_id"], 2)}
+    assert (answered["update_id"], 1) in left & sent

@@ -66,6 +66,7 @@ class _SlowRule:
     method: str
     seconds: float
     times: int
+    after: bool = False
 
 
 # --------------------------------------------------------------------------------------------
@@ -472,10 +473,16 @@ class FakeTelegram(BotApiState):
                 _FailRule(method.lower(), error_code, description, retry_after, times, disconnect)
             )
 
-    def slow_next(self, method: str, seconds: float, times: int = 1) -> None:
-        """Delay the next ``times`` calls of ``method`` (e.g. to make PTB time out)."""
+    def slow_next(
+        self, method: str, seconds: float, times: int = 1, *, after: bool = False
+    ) -> None:
+        """Delay the next ``times`` calls of ``method`` (e.g. to make PTB time out).
+
+        With ``after=True`` the call is carried out first (a message is delivered) and only its
+        reply is delayed: Telegram has the message, the bot has not heard back.
+        """
         with self._cond:
-            self._slow_rules.append(_SlowRule(method.lower(), seconds, times))
+            self._slow_rules.append(_SlowRule(method.lower(), seconds, times, after))
 
     # -- test-side inspection ----------------------------------------------------------------
 
@@ -808,14 +815,11 @@ class FakeTelegram(BotApiState):
                 self.unknown_methods.append(method)
                 _LOGGER.warning("fake telegram: unknown method %s (answered 404)", method)
                 raise ApiError(404, "Not Found")
-            delay = self._take_slow_rule(method)
+            slow = self._take_slow_rule(method)
             if self.flood_limits and method.lower() in _FLOOD_METHODS:
                 self._check_flood(method, params)
-        if delay:
-            deadline = time.monotonic() + delay
-            with self._cond:
-                while not self._closed and (remaining := deadline - time.monotonic()) > 0:
-                    self._cond.wait(remaining)
+        if slow is not None and not slow.after:
+            self._pause(slow.seconds)
         with self._cond:
             rule = self._take_fail_rule(method)
             if rule is not None:
@@ -825,7 +829,16 @@ class FakeTelegram(BotApiState):
                 )
             result = handler(params)
             self._cond.notify_all()
-            return result
+        if slow is not None and slow.after:
+            self._pause(slow.seconds)
+        return result
+
+    def _pause(self, seconds: float) -> None:
+        """Wait ``seconds``, or until the fake is stopped."""
+        deadline = time.monotonic() + seconds
+        with self._cond:
+            while not self._closed and (remaining := deadline - time.monotonic()) > 0:
+                self._cond.wait(remaining)
 
     def _check_flood(self, method: str, params: JSON) -> None:
         """Answer 429 like Telegram when the bot sends faster than its limits: about 30 messages
@@ -859,14 +872,14 @@ class FakeTelegram(BotApiState):
                 return rule
         return None
 
-    def _take_slow_rule(self, method: str) -> float:
+    def _take_slow_rule(self, method: str) -> _SlowRule | None:
         for rule in self._slow_rules:
             if rule.method in (method.lower(), "*") and rule.times > 0:
                 rule.times -= 1
                 if rule.times == 0:
                     self._slow_rules.remove(rule)
-                return rule.seconds
-        return 0.0
+                return rule
+        return None
 
 
 def _error_body(code: int, description: str, parameters: JSON | None = None) -> JSON:
