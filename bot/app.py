@@ -53,10 +53,11 @@ from bot.handlers.errors import error_handler
 from bot.help import COMMANDS
 from bot.jobs import digest, sources
 from bot.ordering import ChatOrder
+from bot.outgoing import JournalTransport
 from bot.services import App, BotServices, Context, install, services
 from bot.state.access import AccessList, RateLimiter
 from bot.state.followups import Followups
-from bot.state.journal import JournalBot, JournalQueue, JournalTransport, UpdateJournal
+from bot.state.journal import JournalBot, JournalQueue, UpdateJournal
 from bot.state.migrations import upgrade as upgrade_bot_state
 from bot.state.question_log import QuestionLog
 from retrieval.archive import Archive

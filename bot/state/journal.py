@@ -9,24 +9,23 @@ How an update travels (issue 16):
 2. ``bot.ordering.ChatOrder`` handles it and marks it done once its handlers have returned, i.e.
    once its answer was sent.
 3. Each message sent while handling it is recorded twice by its position (the update's first,
-   second… message). ``JournalTransport`` records it in ``bot_update_outgoing`` the moment the
-   request's last byte is written to Telegram's connection, before Telegram's reply comes back;
-   ``JournalBot`` records it in ``bot_update_sends`` with Telegram's message id once the reply is
-   read (a reply that is not 200 removes the first record: Telegram refused the message). Both
-   are committed on the event loop, waiting at most ``SENT_WAIT_SECONDS`` for SQLite's write
-   lock, else queued.
+   second… message). ``bot.outgoing.JournalTransport`` records it in ``bot_update_outgoing``
+   the moment the request's last byte is handed to Telegram's connection, before Telegram's reply
+   comes back; ``JournalBot`` records it in ``bot_update_sends`` with Telegram's message id once
+   the reply is read (a reply that is not 200 removes the first record: Telegram refused the
+   message). Both are committed at once, waiting at most ``SENT_WAIT_SECONDS`` for SQLite's
+   write lock, else queued.
 4. On start, ``JournalQueue.replay`` queues every update still 'received', oldest first. While such
    an update is answered again, a message recorded either way is not sent again.
 
 Why two records: the Bot API has no idempotency key, so after a crash the bot cannot ask whether a
 message went out. A message whose request had fully left is taken as delivered (Telegram received
 it; the only way it was not shown is Telegram refusing it, which it does for the same reasons when
-sent again). Only a crash in the instant between the last byte leaving and its record being
-committed can still send a message twice; a crash before the last byte left sends it (again) after
-the restart, so nothing is lost in silence.
+sent again). A crash before the last byte left sends it (again) after the restart, so nothing is
+lost in silence.
 
-The journal has its own SQLite connection and thread, so recording an update never waits behind a
-slow search on the archive's thread.
+The journal has its own SQLite connections and threads, so recording an update never waits behind
+a slow search on the archive's thread.
 """
 
 from __future__ import annotations
@@ -45,7 +44,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-import httpx
 from sqlite_utils import Database
 from telegram import Bot, Chat, Message, ReplyParameters, Update
 from telegram.error import BadRequest, TelegramError
@@ -470,37 +468,3 @@ class JournalBot(ExtBot[None]):
                 raise
             logger.info("A button pressed before the restart could not be answered: %s", exc)
             return False
-
-
-class JournalTransport(httpx.AsyncHTTPTransport):
-    """The HTTP transport of the bot's requests: it tells the journal the moment a journalled
-    message's request has left (``UpdateJournal.left``) and when Telegram refused it
-    (``UpdateJournal.refused``), through httpcore's ``trace`` extension.
-
-    Args:
-        journal: where the marks go.
-        **kwargs: ``httpx.AsyncHTTPTransport``'s arguments (``limits`` …).
-    """
-
-    def __init__(self, journal: UpdateJournal, **kwargs: Any):
-        super().__init__(**kwargs)
-        self._journal = journal
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send ``request``; a message being sent for an update is traced."""
-        sending = SENDING.get()
-        if sending is not None:
-            request.extensions = {**request.extensions, "trace": partial(self._trace, sending)}
-        return await super().handle_async_request(request)
-
-    async def _trace(self, sending: tuple[int, int, int], event: str, info: dict[str, Any]) -> None:
-        update_id, seq, chat_id = sending
-        step = event.split(".", 1)[-1]  # "http11.send_request_body.complete" -> step
-        if step == "send_request_body.complete":
-            self._journal.left(update_id, seq, chat_id)
-        elif step == "receive_response_headers.complete":
-            returned: tuple[Any, ...] = info.get("return_value") or (None, None)
-            # HTTP/1.1 returns (version, status, reason, headers); HTTP/2 (status, headers).
-            status = returned[1] if event.startswith("http11") else returned[0]
-            if status != 200:
-                self._journal.refused(update_id, seq)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -189,7 +190,9 @@ async def test_a_message_is_marked_as_it_leaves_and_unmarked_when_telegram_refus
     fake_telegram: FakeTelegram,
     settle: Callable[[], Any],
     db_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, logger="bot.outgoing")
     alice = fake_telegram.user(1001, "Alice")
     async with start_bot():
         fake_telegram.fail_next("sendMessage", 400, "Bad Request: injected failure")
@@ -203,3 +206,5 @@ async def test_a_message_is_marked_as_it_leaves_and_unmarked_when_telegram_refus
     assert {m for m in left if m[0] == refused["update_id"]} == {(refused["update_id"], 2)}
     assert {m for m in sent if m[0] == refused["update_id"]} == {(refused["update_id"], 2)}
     assert (answered["update_id"], 1) in left & sent
+    # Marked inside the socket write, not one event-loop turn after it (the fallback).
+    assert "cannot be hooked" not in caplog.text
