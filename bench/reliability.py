@@ -390,6 +390,9 @@ def reconcile(
     # beyond them is a message taken as delivered that never arrived (lost in silence).
     extra = Counter(chat for chat, _ in delivered - recorded)
     twice = sum(max(0, extra[c] - unread_in[c]) for c in wanted)
+    for m in mine:  # what was sent twice, for the log
+        if extra[m.chat_id] > unread_in[m.chat_id] and (m.chat_id, m.message_id) not in recorded:
+            log(f"sent twice? chat {m.chat_id} message {m.message_id}: {(m.text or '')[:60]!r}")
     unarrived = sum(max(0, unread_in[c] - extra[c]) for c in wanted)
     return {
         "lost": lost,

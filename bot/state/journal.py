@@ -96,7 +96,9 @@ class UpdateJournal:
         self._conn = _connect(path) if self._own else db.conn
         self._marks_conn = _connect(path) if self._own else db.conn
         # Sent marks are written at once, from the event loop, on a connection of their own.
-        self._sent_conn = _connect(path, SENT_WAIT_SECONDS) if self._own else None
+        # In autocommit mode: a mark is one statement, one call into SQLite (each call lets the
+        # search thread take the interpreter, and the mark is what a crash must not outrun).
+        self._sent_conn = _connect(path, SENT_WAIT_SECONDS, autocommit=True) if self._own else None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefbot-intake")
         self._marks_executor = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="briefbot-journal"
@@ -311,8 +313,7 @@ class UpdateJournal:
         taken for ``SENT_WAIT_SECONDS`` (or the archive is in memory), queue it instead."""
         if self._sent_conn is not None:
             try:
-                with self._sent_conn:
-                    self._sent_conn.execute(sql, args)
+                self._sent_conn.execute(sql, args)  # autocommit: committed when it returns
                 return
             except sqlite3.OperationalError as exc:  # locked: the journal's thread writes it
                 logger.info("A journal mark is written later (%s)", exc)
@@ -330,8 +331,12 @@ class UpdateJournal:
             self._sent_conn.close()
 
 
-def _connect(path: Path | None, wait: float = 30.0) -> sqlite3.Connection:
+def _connect(
+    path: Path | None, wait: float = 30.0, *, autocommit: bool = False
+) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), timeout=wait, check_same_thread=False)
+    if autocommit:
+        conn.isolation_level = None
     conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
     conn.execute("PRAGMA synchronous = NORMAL")
     return conn
