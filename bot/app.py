@@ -28,7 +28,6 @@ from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     ApplicationBuilder,
     BaseHandler,
     CallbackQueryHandler,
@@ -54,6 +53,7 @@ from bot.help import COMMANDS
 from bot.jobs import digest, sources
 from bot.ordering import ChatOrder
 from bot.outgoing import JournalTransport
+from bot.ratelimit import ChatRateLimiter
 from bot.services import App, BotServices, Context, install, services
 from bot.state.access import AccessList, RateLimiter
 from bot.state.followups import Followups
@@ -67,9 +67,9 @@ logger = logging.getLogger(__name__)
 MAX_SEND_RETRIES = 5
 """How often a request that Telegram answered with 429 (RetryAfter) is retried before giving up."""
 REFRESH_SECONDS = 30
+"""How often the archive index is brought up to date with briefs ingested by other processes."""
 PURGE_SECONDS = 3600
 """How often answered updates older than a week are removed from the journal."""
-"""How often the archive index is brought up to date with briefs ingested by other processes."""
 OVERALL_PERIOD_SECONDS = 0.55
 GROUP_PERIOD_SECONDS = 63.0
 """Telegram allows a bot about 30 messages a second and 20 a minute in one group. The limiter
@@ -209,7 +209,7 @@ def build_application(
         base_url=settings.base_url,
         base_file_url=settings.base_file_url,
         defaults=defaults,
-        rate_limiter=AIORateLimiter(
+        rate_limiter=ChatRateLimiter(
             overall_max_rate=15,
             overall_time_period=OVERALL_PERIOD_SECONDS,
             group_max_rate=20,

@@ -124,6 +124,8 @@ async def test_updates_received_before_a_kill_are_answered_once_after_restart(
         # Bob's answer reaches Telegram, and the bot dies before it reads Telegram's reply.
         fake.slow_next("sendMessage", 10, after=True)
         bobs = bob.send("Caspian transit tariff")
+        # The mark is written as the request's last byte goes out, before the fake has read it.
+        await fake.wait_for(lambda: fake.sent_to(1002), 20)
         await fake.wait_for(lambda: (bobs["update_id"], 1) in outgoing(db_path), 20)
         await fake.wait_for(lambda: not fake.pending_updates, 20)  # confirmed to Telegram
         assert first_words(fake, 1001) == ["1. ", "2. "]

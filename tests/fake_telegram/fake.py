@@ -61,6 +61,10 @@ class _FailRule:
     disconnect: bool
 
 
+PRIVATE_BURST = 12.0
+"""Messages the fake lets through at once to one private chat before it holds it to one a second."""
+
+
 @dataclass
 class _SlowRule:
     method: str
@@ -842,12 +846,16 @@ class FakeTelegram(BotApiState):
 
     def _check_flood(self, method: str, params: JSON) -> None:
         """Answer 429 like Telegram when the bot sends faster than its limits: about 30 messages
-        a second overall and 20 a minute in one group (token buckets of those sizes)."""
+        a second overall, 20 a minute in one group, and one a second in one private chat after
+        a short burst (token buckets of those sizes; Telegram does not publish the burst, the
+        fake allows ``PRIVATE_BURST``)."""
         chat_id = params.get("chat_id")
         keys: list[tuple[int | None, float, float]] = [(None, 30.0, 1.0)]
         with contextlib.suppress(TypeError, ValueError):
             if chat_id is not None and int(chat_id) < 0:
                 keys.append((int(chat_id), 20.0, 60.0))
+            elif chat_id is not None:
+                keys.append((int(chat_id), PRIVATE_BURST, PRIVATE_BURST))
         now = time.monotonic()
         for key, size, period in keys:
             tokens, at = self._buckets.get(key, (size, now))
