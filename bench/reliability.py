@@ -364,17 +364,26 @@ def reconcile(
         unread: dict[int, list[int]] = {}
         for update_id, chat_id in conn.execute(
             "SELECT o.update_id, o.chat_id FROM bot_update_outgoing o LEFT JOIN bot_update_sends "
-            "s USING (update_id, seq) WHERE s.message_id IS NULL"
+            "s USING (update_id, seq) WHERE s.message_id IS NULL AND o.left_at IS NOT NULL"
         ):
             unread.setdefault(update_id, []).append(chat_id)
+        # Messages the bot died while writing: a note went in their place; the message itself
+        # may or may not have arrived.
+        uncertain: dict[int, list[int]] = {}
+        for update_id, chat_id in conn.execute(
+            "SELECT update_id, chat_id FROM bot_update_outgoing WHERE left_at IS NULL"
+        ):
+            uncertain.setdefault(update_id, []).append(chat_id)
     finally:
         conn.close()
     lost = 0
     recorded: set[tuple[int, int]] = set()
     unread_in: Counter[int] = Counter()
+    uncertain_in: Counter[int] = Counter()
     for update_id, kind in updates:
         recorded |= sends.get(update_id, set())
         unread_in.update(unread.get(update_id, []))
+        uncertain_in.update(uncertain.get(update_id, []))
         if status.get(update_id) != "done" or (
             kind in MESSAGE_ACTIONS and not sends.get(update_id) and not unread.get(update_id)
         ):
@@ -389,17 +398,23 @@ def reconcile(
     # "reached Telegram, reply unread" marks are those; any beyond were sent twice, and any mark
     # beyond them is a message taken as delivered that never arrived (lost in silence).
     extra = Counter(chat for chat, _ in delivered - recorded)
-    twice = sum(max(0, extra[c] - unread_in[c]) for c in wanted)
+    allowed = unread_in + uncertain_in
+    twice = sum(max(0, extra[c] - allowed[c]) for c in wanted)
     for m in mine:  # what was sent twice, for the log
-        if extra[m.chat_id] > unread_in[m.chat_id] and (m.chat_id, m.message_id) not in recorded:
+        if extra[m.chat_id] > allowed[m.chat_id] and (m.chat_id, m.message_id) not in recorded:
             log(f"sent twice? chat {m.chat_id} message {m.message_id}: {(m.text or '')[:60]!r}")
-    unarrived = sum(max(0, unread_in[c] - extra[c]) for c in wanted)
+    # A chat with no uncertain message: every "left" mark must match a message that arrived.
+    unarrived = sum(max(0, unread_in[c] - extra[c]) for c in wanted if not uncertain_in[c])
     return {
         "lost": lost,
         "told_to_send_again": len(told),
         "twice": twice,
         "taken_as_delivered": sum(unread_in.values()),
         "taken_as_delivered_never_arrived": unarrived,
+        "uncertain_noted": sum(uncertain_in.values()),
+        "uncertain_noted_arrived": sum(
+            min(uncertain_in[c], max(0, extra[c] - unread_in[c])) for c in wanted
+        ),
     }
 
 

@@ -3,11 +3,13 @@ journal the moment its request has left for Telegram (issue 16).
 
 Why here and not after Telegram's reply: the Bot API has no idempotency key, so a bot that dies
 after Telegram accepted a message and before it read the reply cannot ask whether the message
-went out. ``UpdateJournal.left`` records it as soon as the request's last byte is handed to the
-socket, and the restart takes it as delivered. The mark is written inside the socket write, with
-no turn of the event loop in between (under load a turn lasts tens of milliseconds: long enough
-for a crash to fall in). A reply that is not 200 removes the mark (``UpdateJournal.refused``):
-Telegram did not deliver that message.
+went out. Two marks bracket the write of the request's body: ``UpdateJournal.going`` just before
+it and ``UpdateJournal.left`` inside the socket write that hands over its last byte, with no turn
+of the event loop after either (under load a turn lasts tens of milliseconds: long enough for a
+crash to fall in). After a crash a message that had left is taken as delivered; one that was
+going and had not left (a crash in the instant between the two) gets a note in its place, which
+asks the user to ask again if the answer is not there: neither a second copy nor silence. A reply
+that is not 200 removes the marks (``UpdateJournal.refused``): Telegram did not deliver it.
 
 The hook reaches into two private attributes (httpx's connection pool, anyio's asyncio
 transport); if a release renames them, the mark falls back to httpcore's ``trace`` event after the
@@ -139,6 +141,9 @@ class JournalTransport(httpx.AsyncHTTPTransport):
     async def _trace(self, leaving: _Leaving, event: str, info: dict[str, Any]) -> None:
         step = event.split(".", 1)[-1]  # "http11.send_request_body.started" -> step
         if step == "send_request_body.started":
+            # Recorded before the body's write (no event-loop turn in between): a crash from here
+            # until the mark of its last byte leaves the message uncertain, not unknown.
+            leaving.journal.going(leaving.update_id, leaving.seq, leaving.chat_id)
             leaving.armed = True  # the body is one write: the next socket write is its last byte
         elif step == "send_request_body.complete":
             leaving.mark()  # only if no hooked write marked it

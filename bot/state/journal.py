@@ -8,21 +8,23 @@ How an update travels (issue 16):
    and only then does the webhook answer 200. An update recorded before is not queued again.
 2. ``bot.ordering.ChatOrder`` handles it and marks it done once its handlers have returned, i.e.
    once its answer was sent.
-3. Each message sent while handling it is recorded twice by its position (the update's first,
-   second… message). ``bot.outgoing.JournalTransport`` records it in ``bot_update_outgoing``
-   the moment the request's last byte is handed to Telegram's connection, before Telegram's reply
-   comes back; ``JournalBot`` records it in ``bot_update_sends`` with Telegram's message id once
-   the reply is read (a reply that is not 200 removes the first record: Telegram refused the
-   message). Both are committed at once, waiting at most ``SENT_WAIT_SECONDS`` for SQLite's
-   write lock, else queued.
+3. Each message sent while handling it is recorded by its position (the update's first, second…
+   message), three times. ``bot.outgoing.JournalTransport`` records it in ``bot_update_outgoing``
+   just before its request's body is written ("going") and again inside the socket write that
+   hands Telegram its last byte ("left"), before Telegram's reply comes back; ``JournalBot``
+   records it in ``bot_update_sends`` with Telegram's message id once the reply is read (a reply
+   that is not 200 removes the first records: Telegram refused the message). Each is committed at
+   once, waiting at most ``SENT_WAIT_SECONDS`` for SQLite's write lock, else queued.
 4. On start, ``JournalQueue.replay`` queues every update still 'received', oldest first. While such
-   an update is answered again, a message recorded either way is not sent again.
+   an update is answered again, a message recorded as sent or as left is not sent again, and one
+   recorded only as going (the bot died in the instant its body was being written) is replaced by
+   ``UNCERTAIN_TEXT``: Telegram may have it, so neither a second copy nor silence.
 
-Why two records: the Bot API has no idempotency key, so after a crash the bot cannot ask whether a
+Why three records: the Bot API has no idempotency key, so after a crash the bot cannot ask whether a
 message went out. A message whose request had fully left is taken as delivered (Telegram received
 it; the only way it was not shown is Telegram refusing it, which it does for the same reasons when
-sent again). A crash before the last byte left sends it (again) after the restart, so nothing is
-lost in silence.
+sent again). A crash before its body started sends it after the restart; a crash in between gets
+the note.
 
 The journal has its own SQLite connections and threads, so recording an update never waits behind
 a slow search on the archive's thread.
@@ -42,7 +44,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import ContextVar
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlite_utils import Database
 from telegram import Bot, Chat, Message, ReplyParameters, Update
@@ -69,6 +71,12 @@ GIVEN_UP_TEXT = (
     "Sorry, I could not answer this: I was restarted several times while answering it. "
     "Please send it again."
 )
+UNCERTAIN_TEXT = (
+    "I was restarted while sending you a message and cannot tell whether it reached you. If you "
+    "do not see my answer just above, please send your message (or press the button) again."
+)
+"""Sent after a restart in place of a message whose request was being written when the bot
+stopped: Telegram may have it, so it is not sent a second time, and not dropped in silence."""
 REDELIVERY_SECONDS = 24 * 3600
 """Telegram keeps an unconfirmed update for 24 hours: a copy of an update comes within that."""
 SLOW_WRITE_SECONDS = 0.2
@@ -78,6 +86,16 @@ KEEP_DONE_DAYS = 7
 SENT_WAIT_SECONDS = 0.05
 """How long recording a sent message may wait for SQLite's write lock on the event loop before
 it is queued for the journal's thread instead (other chats' answers must not wait on it)."""
+
+
+class Earlier(NamedTuple):
+    """What became of a message of an update before a restart."""
+
+    chat_id: int
+    message_id: int | None
+    """Telegram's id for it; None when the bot died before reading Telegram's reply."""
+    left: bool
+    """Whether its request had fully left for Telegram (False: the bot died while sending it)."""
 
 
 class UpdateJournal:
@@ -106,7 +124,7 @@ class UpdateJournal:
         self._marks_lock = threading.Lock()
         self._marks: list[tuple[str, list[Any]]] = []
         self._seq: dict[int, int] = {}
-        self._earlier: dict[int, dict[int, tuple[int, int | None]]] = {}
+        self._earlier: dict[int, dict[int, Earlier]] = {}
         self.replayed: set[int] = set()
         """Updates being answered again after a restart."""
         self.fresh: set[int] = set()
@@ -246,22 +264,21 @@ class UpdateJournal:
             )
         return cur.rowcount
 
-    def _pending(self) -> list[tuple[int, int, str, dict[int, tuple[int, int | None]]]]:
+    def _pending(self) -> list[tuple[int, int, str, dict[int, Earlier]]]:
         self._purge()
         rows = self._conn.execute(
             "SELECT update_id, attempts, payload FROM bot_updates WHERE status = 'received' "
             "ORDER BY update_id"
         ).fetchall()
-        sends: dict[int, dict[int, tuple[int, int | None]]] = {}
-        # A message that reached Telegram but whose reply was not read has no id (None); one
-        # whose reply was read has its id, which wins.
-        for update_id, seq, chat_id, message_id in self._conn.execute(
-            "SELECT update_id, seq, chat_id, NULL FROM bot_update_outgoing WHERE update_id "
-            "IN (SELECT update_id FROM bot_updates WHERE status = 'received') UNION ALL "
-            "SELECT update_id, seq, chat_id, message_id FROM bot_update_sends WHERE update_id "
-            "IN (SELECT update_id FROM bot_updates WHERE status = 'received')"
+        sends: dict[int, dict[int, Earlier]] = {}
+        # A message whose reply was read has its id, which wins over the marks made as it left.
+        for update_id, seq, chat_id, message_id, left in self._conn.execute(
+            "SELECT update_id, seq, chat_id, NULL, left_at IS NOT NULL FROM bot_update_outgoing "
+            "WHERE update_id IN (SELECT update_id FROM bot_updates WHERE status = 'received') "
+            "UNION ALL SELECT update_id, seq, chat_id, message_id, 1 FROM bot_update_sends "
+            "WHERE update_id IN (SELECT update_id FROM bot_updates WHERE status = 'received')"
         ):
-            sends.setdefault(update_id, {})[seq] = (chat_id, message_id)
+            sends.setdefault(update_id, {})[seq] = Earlier(chat_id, message_id, bool(left))
         return [
             (update_id, attempts, payload, sends.get(update_id, {}))
             for update_id, attempts, payload in rows
@@ -275,9 +292,9 @@ class UpdateJournal:
         self._seq[update_id] = seq
         return seq
 
-    def earlier_send(self, update_id: int, seq: int) -> tuple[int, int | None] | None:
-        """Return (chat id, message id) if message ``seq`` of ``update_id`` was sent before a
-        restart, else None; the message id is None when the bot died before Telegram's reply."""
+    def earlier_send(self, update_id: int, seq: int) -> Earlier | None:
+        """Return what became of message ``seq`` of ``update_id`` before a restart, or None if
+        it was not being sent."""
         return self._earlier.get(update_id, {}).get(seq)
 
     def sent(self, update_id: int, seq: int, chat_id: int, message_id: int) -> None:
@@ -293,14 +310,25 @@ class UpdateJournal:
         )
         self._write_now(sql, [update_id, seq, chat_id, message_id, utcnow()])
 
+    def going(self, update_id: int, seq: int, chat_id: int) -> None:
+        """Record that the request for message ``seq`` of ``update_id`` is about to write its
+        body to Telegram's connection; committed like ``sent``."""
+        sql = (
+            "INSERT OR REPLACE INTO bot_update_outgoing (update_id, seq, chat_id, started_at, "
+            "left_at) VALUES (?, ?, ?, ?, NULL)"
+        )
+        self._write_now(sql, [update_id, seq, chat_id, utcnow()])
+
     def left(self, update_id: int, seq: int, chat_id: int) -> None:
         """Record that the request for message ``seq`` of ``update_id`` reached Telegram (its
         last byte written), before Telegram's reply was read; committed like ``sent``."""
+        now = utcnow()
         sql = (
-            "INSERT OR REPLACE INTO bot_update_outgoing (update_id, seq, chat_id, left_at) "
-            "VALUES (?, ?, ?, ?)"
+            "INSERT INTO bot_update_outgoing (update_id, seq, chat_id, started_at, left_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (update_id, seq) DO UPDATE SET left_at = "
+            "excluded.left_at"
         )
-        self._write_now(sql, [update_id, seq, chat_id, utcnow()])
+        self._write_now(sql, [update_id, seq, chat_id, now, now])
 
     def refused(self, update_id: int, seq: int) -> None:
         """Forget ``left`` for message ``seq`` of ``update_id``: Telegram answered with an error,
@@ -428,23 +456,40 @@ class JournalBot(ExtBot[None]):
 
     async def send_message(self, *args: Any, **kwargs: Any) -> Message:
         """Send a message, unless this update's message at this position went out before a
-        restart (then return that message's id without sending)."""
+        restart (then return that message's id without sending); if the bot stopped while that
+        message was being written, send ``UNCERTAIN_TEXT`` in its place."""
         update_id = CURRENT_UPDATE.get()
         if update_id is None:
             return await super().send_message(*args, **kwargs)
         seq = self._journal.next_seq(update_id)
         earlier = self._journal.earlier_send(update_id, seq)
-        if earlier is not None:
-            chat_id, message_id = earlier
+        if earlier is not None and not earlier.left:
+            # The bot died in the instant its request was being written: Telegram may or may not
+            # have it. A note in its place, neither a second copy nor silence.
+            logger.warning(
+                "Update %d: message %d was being sent when the bot stopped; sending a note "
+                "instead of sending it again",
+                update_id,
+                seq,
+            )
+            args, kwargs = (
+                (),
+                {
+                    "chat_id": earlier.chat_id,
+                    "text": UNCERTAIN_TEXT,
+                    "reply_parameters": kwargs.get("reply_parameters"),
+                },
+            )
+        elif earlier is not None:
             logger.info(
                 "Update %d: message %d %s before the restart; not sending it again",
                 update_id,
                 seq,
-                "was sent" if message_id else "reached Telegram (its reply unread)",
+                "was sent" if earlier.message_id else "reached Telegram (its reply unread)",
             )
-            kind = Chat.PRIVATE if chat_id > 0 else Chat.SUPERGROUP
+            kind = Chat.PRIVATE if earlier.chat_id > 0 else Chat.SUPERGROUP
             # Message id 0: Telegram's id for it was never read (no real message has id 0).
-            message = Message(message_id or 0, utc_clock(), Chat(chat_id, kind))
+            message = Message(earlier.message_id or 0, utc_clock(), Chat(earlier.chat_id, kind))
             message.set_bot(self)
             return message
         chat = kwargs.get("chat_id", args[0] if args else None)

@@ -210,16 +210,18 @@ def m016_log_each_update_once(db: Database) -> None:
 
 @migrations()
 def m017_record_messages_on_their_way(db: Database) -> None:
-    """Create ``bot_update_outgoing``: a message whose request reached Telegram (its last byte
-    written) before the bot read Telegram's reply. After a crash such a message is taken as
-    delivered, not sent a second time."""
+    """Create ``bot_update_outgoing``: a message whose request was starting to go to Telegram
+    (``started_at``) and, once its last byte was written, had left (``left_at``), before the bot
+    read Telegram's reply. After a crash a message that had left is taken as delivered; one that
+    was only starting gets a note in its place instead of a second copy."""
     db.execute(
         """
         CREATE TABLE bot_update_outgoing (
             update_id INTEGER NOT NULL,
             seq INTEGER NOT NULL,
             chat_id INTEGER NOT NULL,
-            left_at TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            left_at TEXT,
             PRIMARY KEY (update_id, seq)
         )
         """

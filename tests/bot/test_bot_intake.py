@@ -15,12 +15,14 @@ from fake_telegram import FakeTelegram
 from bot.state.journal import (
     GIVEN_UP_TEXT,
     MAX_ATTEMPTS,
+    UNCERTAIN_TEXT,
     JournalBot,
     JournalQueue,
     UpdateJournal,
 )
 from bot.state.migrations import upgrade
 from bot.state.question_log import QuestionLog
+from retrieval.archive import Archive
 from retrieval.corpus.store import Store
 
 
@@ -208,3 +210,36 @@ async def test_a_message_is_marked_as_it_leaves_and_unmarked_when_telegram_refus
     assert (answered["update_id"], 1) in left & sent
     # Marked inside the socket write, not one event-loop turn after it (the fallback).
     assert "cannot be hooked" not in caplog.text
+
+
+async def test_after_a_crash_a_message_cut_off_while_being_written_gets_a_note_in_its_place(
+    start_bot: Callable[..., Any],
+    fake_telegram: FakeTelegram,
+    settle: Callable[[], Any],
+    bot_archive: Archive,
+) -> None:
+    # Three questions were in hand when the bot died: one answer was being written to Telegram
+    # (it may or may not have arrived), one had fully left, one had not started.
+    upgrade(bot_archive.store)
+    users = [fake_telegram.user(1001 + n, name) for n, name in enumerate(("Al", "Bo", "Cy"))]
+    cut, gone, fresh = (user.send("Who fled abroad?") for user in users)
+    with bot_archive.store.db.conn:
+        for update in (cut, gone, fresh):
+            bot_archive.store.db.execute(
+                "INSERT INTO bot_updates (update_id, status, chat_id, payload, received_at) "
+                "VALUES (?, 'received', ?, ?, '2999-01-01T00:00:00+00:00')",
+                [update["update_id"], update["message"]["chat"]["id"], json.dumps(update)],
+            )
+        for update, left_at in ((cut, None), (gone, "2999-01-01T00:00:01+00:00")):
+            bot_archive.store.db.execute(
+                "INSERT INTO bot_update_outgoing (update_id, seq, chat_id, started_at, left_at) "
+                "VALUES (?, 1, ?, '2999-01-01T00:00:00+00:00', ?)",
+                [update["update_id"], update["message"]["chat"]["id"], left_at],
+            )
+    async with start_bot():
+        await settle()
+    [note] = fake_telegram.sent_to(1001)
+    assert note.text == UNCERTAIN_TEXT  # neither a second copy nor silence
+    assert fake_telegram.sent_to(1002) == []  # taken as delivered
+    [answer] = fake_telegram.sent_to(1003)
+    assert "Bazhenov" in (answer.plain_text or "")
