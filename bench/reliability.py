@@ -7,8 +7,8 @@ made by ``bench/make_archive.py``. Scenarios:
 
 1. **idle**: ``/help`` latency with nothing else going on.
 2. **burst**: M members x A actions each in their private chats (questions, ``/check``, More,
-   Full brief, 👍), each member waiting for the answer before the next action; meanwhile an idle
-   member sends ``/help`` every 0.3 s and times the answer.
+   Full brief, 👍), each member waiting for the answer before the next action; meanwhile idle
+   members (4, taking turns) send ``/help`` every 0.3 s and time the answer.
 3. **group**: a group asks for a ``/brief``, three ``/ask`` and enough ``/help`` to use up its 20
    messages a minute; then a member asks a question in a private chat and times the answer.
 4. **kills**: the burst again, with the bot killed (SIGKILL) at K points and restarted at once.
@@ -260,13 +260,20 @@ def fetched(fake: FakeTelegram, update: dict[str, Any]) -> bool:
         return not queued or queued[0].delivered > 0
 
 
+IDLE_CHATS = 4
+"""Idle members taking turns: Telegram holds one private chat to about a message a second, so one
+member sending /help every 0.3 s would be measuring the bot's pacing of its own chat."""
+
+
 async def idle_member(
-    fake: FakeTelegram, user: FakeUser, stop: asyncio.Event, fetch: list[float]
+    fake: FakeTelegram, users: list[FakeUser], stop: asyncio.Event, fetch: list[float]
 ) -> list[float]:
-    """Send /help every 0.3 s until ``stop``; return each answer's latency (and in ``fetch``
-    the seconds until the bot fetched the update)."""
+    """Send /help every 0.3 s until ``stop``, from ``users`` in turn; return each answer's latency
+    (and in ``fetch`` the seconds until the bot fetched the update)."""
     latencies = []
+    turn = 0
     while not stop.is_set():
+        user, turn = users[turn % len(users)], turn + 1
         started = time.monotonic()
         try:
             update = user.send("/help")
@@ -287,7 +294,7 @@ async def burst(
 ) -> dict[str, Any]:  # fmt: skip
     """Run the burst; with ``kills``, kill and restart the bot that many times during it."""
     users = [fake.user(first_id + n, f"Member {n}") for n in range(members)]
-    idle = fake.user(first_id + members, "Idle")
+    idle = [fake.user(first_id + members + n, f"Idle {n}") for n in range(IDLE_CHATS)]
     record: dict[str, Any] = {"updates": [], "latency": {}, "timeouts": 0, "no_message": set()}
     calls_before = Counter(c.method for c in fake.calls)
     cpu_before = bot.cpu_seconds(), time.process_time()

@@ -472,15 +472,13 @@ class JournalBot(ExtBot[None]):
                 update_id,
                 seq,
             )
-            args, kwargs = (
-                (),
-                {
-                    "chat_id": earlier.chat_id,
-                    "text": UNCERTAIN_TEXT,
-                    "reply_parameters": kwargs.get("reply_parameters"),
-                },
+            # Sent without marks of its own: its row keeps saying the message is uncertain.
+            note = await super().send_message(
+                earlier.chat_id, UNCERTAIN_TEXT, reply_parameters=kwargs.get("reply_parameters")
             )
-        elif earlier is not None:
+            self._journal.sent(update_id, seq, note.chat_id, note.message_id)
+            return note
+        if earlier is not None:
             logger.info(
                 "Update %d: message %d %s before the restart; not sending it again",
                 update_id,

@@ -212,6 +212,7 @@ async def test_a_message_is_marked_as_it_leaves_and_unmarked_when_telegram_refus
     assert "cannot be hooked" not in caplog.text
 
 
+@pytest.mark.real_http  # through the transport that marks messages as they leave
 async def test_after_a_crash_a_message_cut_off_while_being_written_gets_a_note_in_its_place(
     start_bot: Callable[..., Any],
     fake_telegram: FakeTelegram,
@@ -240,6 +241,13 @@ async def test_after_a_crash_a_message_cut_off_while_being_written_gets_a_note_i
         await settle()
     [note] = fake_telegram.sent_to(1001)
     assert note.text == UNCERTAIN_TEXT  # neither a second copy nor silence
+    conn = sqlite3.connect(bot_archive.store.path)
+    try:  # the note's row keeps saying that the message itself is uncertain
+        assert conn.execute(
+            "SELECT left_at FROM bot_update_outgoing WHERE update_id = ?", [cut["update_id"]]
+        ).fetchall() == [(None,)]
+    finally:
+        conn.close()
     assert fake_telegram.sent_to(1002) == []  # taken as delivered
     [answer] = fake_telegram.sent_to(1003)
     assert "Bazhenov" in (answer.plain_text or "")
