@@ -546,9 +546,10 @@ async def scenarios(
     idle = fake.user(10, "Idle")
     await answered(fake, idle.send("/help"))  # warm up
     quiet = []
-    for _ in range(20):
+    idlers = [idle, *(fake.user(11 + n, f"Idle {n}") for n in range(IDLE_CHATS - 1))]
+    for n in range(20):  # in turn: one chat sent 20 in a row is paced to one a second
         started = time.monotonic()
-        await answered(fake, idle.send("/help"))
+        await answered(fake, idlers[n % IDLE_CHATS].send("/help"))
         quiet.append(time.monotonic() - started)
     results["idle_help"] = summary(quiet)
     log("burst")
