@@ -52,7 +52,7 @@ from bot.handlers.errors import error_handler
 from bot.help import COMMANDS
 from bot.jobs import digest, sources
 from bot.ordering import ChatOrder
-from bot.outgoing import JournalTransport
+from bot.outgoing import JournalTransport, uses_env_proxy
 from bot.ratelimit import ChatRateLimiter
 from bot.services import App, BotServices, Context, install, services
 from bot.state.access import AccessList, RateLimiter
@@ -90,6 +90,21 @@ OPEN_WARNING = (
     "Telegram who finds @%s. Set BRIEFBOT_ALLOWED to your team's user ids, chat ids or "
     "@usernames (see docs/telegram.md)."
 )
+
+
+def _bot_request(journal: UpdateJournal, base_url: str) -> HTTPXRequest:
+    """Return the request object for the bot's API calls: its transport marks each answer in the
+    journal as it leaves, unless an HTTP(S) proxy from the environment must carry the calls (httpx
+    uses those only with its own transport)."""
+    if uses_env_proxy(base_url):
+        logger.info(
+            "An HTTP(S) proxy is set in the environment: answers are recorded once Telegram "
+            "replies, not as they leave (a crash in between may send one twice)"
+        )
+        return HTTPXRequest(connection_pool_size=CONNECTIONS)
+    # httpx applies connection limits given to the transport, not to the client.
+    transport = JournalTransport(journal, limits=httpx.Limits(max_connections=CONNECTIONS))
+    return HTTPXRequest(connection_pool_size=CONNECTIONS, httpx_kwargs={"transport": transport})
 
 
 @dataclass(frozen=True)
@@ -216,17 +231,7 @@ def build_application(
             group_time_period=GROUP_PERIOD_SECONDS,
             max_retries=MAX_SEND_RETRIES,
         ),
-        request=request
-        or HTTPXRequest(
-            connection_pool_size=CONNECTIONS,
-            # The transport marks each answer's request in the journal as it leaves; httpx
-            # applies connection limits given to the transport, not to the client.
-            httpx_kwargs={
-                "transport": JournalTransport(
-                    journal, limits=httpx.Limits(max_connections=CONNECTIONS)
-                )
-            },
-        ),
+        request=request or _bot_request(journal, settings.base_url),
         get_updates_request=get_updates_request or HTTPXRequest(connection_pool_size=1),
     )
     application = (

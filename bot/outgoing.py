@@ -19,6 +19,8 @@ write, one event-loop turn later, and ``JournalTransport.hooked`` stays 0.
 from __future__ import annotations
 
 import logging
+import urllib.parse
+import urllib.request
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import partial
@@ -153,3 +155,13 @@ class JournalTransport(httpx.AsyncHTTPTransport):
             status = returned[1] if event.startswith("http11") else returned[0]
             if status != 200:
                 leaving.journal.refused(leaving.update_id, leaving.seq)
+
+
+def uses_env_proxy(base_url: str) -> bool:
+    """Return whether the environment (``HTTPS_PROXY``, ``ALL_PROXY``, ``NO_PROXY`` …) sends
+    requests to ``base_url`` through a proxy, as httpx would with its own transport."""
+    parts = urllib.parse.urlsplit(base_url)
+    proxies = urllib.request.getproxies()
+    if not (proxies.get(parts.scheme) or proxies.get("all")):
+        return False
+    return not urllib.request.proxy_bypass(parts.hostname or "")
