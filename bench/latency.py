@@ -535,6 +535,8 @@ def main(argv: list[str] | None = None) -> int:
         "python": platform.python_version(),
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "command": " ".join(["python", "bench/latency.py", *(argv or sys.argv[1:])]),
+        # The machine may be shared: its load says how far the absolute times are inflated.
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
     print(json.dumps({"machine": machine}), flush=True)
     results = {}
@@ -542,6 +544,11 @@ def main(argv: list[str] | None = None) -> int:
         results[n] = bench_size(n, args)
         print(json.dumps(results[n]), flush=True)
     table = targets(results)
+    finished = {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+    }
+    print(json.dumps({"finished": finished}), flush=True)
     print(json.dumps({"targets": table}, indent=1), flush=True)
     print_targets(table)
     return 0

@@ -1,10 +1,15 @@
 """Read brief files (text in the publishers' format, or JSONL) into the store.
 
-Each file is read and parsed whole before anything is written, and a brief file is written in one
-transaction, so a bad file is rejected with one clear line and never half-stored, while the good
-files of the same run are kept. A JSONL file is written in batches of 2,000 records: a run cut
-short inside a large one leaves the batches already written, and ingesting the file again
-completes it (each record is known by its file and line).
+Each file is read and parsed whole before anything is written, and a brief file is written whole
+or not at all (a transaction of its own, or a savepoint of a bulk run's transaction), so a bad file
+is rejected with one clear line and never half-stored, while the good files of the same run are
+kept. A JSONL file is written in batches of 2,000 records: a run cut short inside a large one
+leaves the batches already written, and ingesting the file again completes it (each record is
+known by its file and line).
+
+A run over many files (``Ingester.ingest_sources``) reads and parses them in worker processes
+while the main process writes, and commits every ``BATCH_SECONDS`` or ``BATCH_PASSAGES``
+instead of once per file; a crash loses only the files not yet committed, whole.
 """
 
 from __future__ import annotations
@@ -12,11 +17,16 @@ from __future__ import annotations
 import codecs
 import errno
 import json
+import multiprocessing
 import os
 import re
 import stat
 import sys
-from collections.abc import Callable, Iterable, Iterator
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -50,6 +60,13 @@ _DIGITS_RE = re.compile(r"[0-9]+")
 _DATE_PREFIX_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ][0-9:.+\-Z]*)?")
 TEXT_SUFFIXES = {".txt", ".text", ".brief", ""}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+PARALLEL_MIN_FILES = 200
+"""A run over at least this many files reads and parses them in worker processes."""
+PARALLEL_CHUNK = 32
+"""Files handed to a worker at a time."""
+BATCH_SECONDS = 0.5
+BATCH_PASSAGES = 20_000
+"""A bulk run commits when its pending writes are this old or hold this many passages."""
 
 
 @dataclass
@@ -381,22 +398,145 @@ def jsonl_brief(obj: Any, *, source: str, line: int, notices: list[str] | None =
     return build_brief(meta, split_paragraphs(text.strip()), footer=FooterRules(strong=(), weak=()))
 
 
+@dataclass
+class ReadFile:
+    """One file read and parsed, nothing stored yet: what ``Ingester`` stores or reports.
+
+    Args:
+        source: the file's name as reported.
+        counted: whether it counts as a file read (``IngestReport.files``).
+        rejected: why it was refused (at most one), if it was.
+        notices: lines to tell the user (a decoding).
+        briefs: the briefs of a text file, parsed.
+        jsonl: the text of a JSONL file (its lines are parsed as they are stored).
+        origin: the file's identity (see ``origin_of``).
+    """
+
+    source: str
+    counted: bool = True
+    rejected: list[Rejection] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    briefs: list[Brief] | None = None
+    jsonl: str | None = None
+    origin: str | None = None
+
+
+def read_file(path: Path, origin: str | None, footer: FooterRules, max_bytes: int) -> ReadFile:
+    """Return file ``path`` read and parsed (see ``Ingester.ingest_file``); never raises for a
+    bad file: the problem is its rejection.
+
+    Only regular files are read: a FIFO, socket or device is refused, never waited on.
+    """
+    source = display_path(path)
+    try:
+        st = path.stat()
+    except OSError as exc:
+        return ReadFile(source, False, [Rejection(source, f"cannot be read ({exc.strerror})")])
+    if not stat.S_ISREG(st.st_mode):
+        reason = "is not a regular file (a pipe, socket or device); not read"
+        return ReadFile(source, False, [Rejection(source, reason)])
+    size = st.st_size
+    if size > max_bytes:
+        reason = (
+            f"is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit; "
+            "split it into smaller files or raise --max-size"
+        )
+        return ReadFile(source, False, [Rejection(source, reason)])
+    try:
+        # O_NONBLOCK: should the file have been swapped for a FIFO since the check, opening
+        # it does not wait for a writer.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                raise OSError(errno.EINVAL, "not a regular file")
+            data = fh.read(max_bytes + 1)
+    except OSError as exc:
+        return ReadFile(source, False, [Rejection(source, f"cannot be read ({exc.strerror})")])
+    jsonl = path.suffix.lower() in JSONL_SUFFIXES
+    origin = display_path(path.name) if origin is None else origin
+    return parse_bytes(data, source, jsonl=jsonl, origin=origin, footer=footer, max_bytes=max_bytes)
+
+
+def parse_bytes(
+    data: bytes,
+    source: str,
+    *,
+    jsonl: bool | None,
+    origin: str | None,
+    footer: FooterRules,
+    max_bytes: int,
+) -> ReadFile:
+    """Return the content of one file decoded and parsed (see ``Ingester.ingest_bytes``)."""
+    if len(data) > max_bytes:
+        reason = f"is over the {max_bytes / 1e6:.0f} MB limit; split it"
+        return ReadFile(source, rejected=[Rejection(source, reason)])
+    if not data.strip():
+        reason = "is empty; a brief starts with 'Publication: NAME Volume: N Issue: M'"
+        return ReadFile(source, rejected=[Rejection(source, reason)])
+    try:
+        text, encoding = decode(data, source)
+    except BriefFormatError as exc:
+        return ReadFile(source, rejected=[Rejection(source, exc.reason, exc.line)])
+    read = ReadFile(source, origin=origin)
+    if encoding:
+        read.notices.append(f"{source}: not UTF-8; decoded as {encoding}")
+    if jsonl is None:
+        jsonl = text.lstrip().startswith("{")
+    if jsonl:
+        read.jsonl = text
+        return read
+    try:
+        briefs = parse_briefs(text, source=source, footer=footer)
+    except BriefFormatError as exc:
+        read.rejected.append(Rejection(source, exc.reason, exc.line))
+        return read
+    for position, brief in enumerate(briefs):
+        brief.origin = origin
+        brief.position = position if origin is not None else None
+    read.briefs = briefs
+    return read
+
+
+def _read_files(
+    files: Sequence[tuple[Path, str | None]], footer: FooterRules, max_bytes: int
+) -> list[ReadFile]:
+    """Return ``read_file`` of each of ``files`` (a worker's share of a parallel run)."""
+    return [read_file(path, origin, footer, max_bytes) for path, origin in files]
+
+
 class Ingester:
-    """Reads files into a store, one transaction per file, and keeps the run's report.
+    """Reads files into a store, each file stored whole or not at all, and keeps the run's
+    report.
 
     Args:
         store: where briefs are written.
         footer: how boilerplate is recognised.
         max_bytes: files larger than this are refused.
+        workers: processes that read and parse the files of a run (``ingest_sources``) while
+            this one writes. None: one per CPU, for runs of ``PARALLEL_MIN_FILES`` files or more;
+            0 or 1: none (the files are read in this process); N: N processes for any run of two
+            files or more.
     """
 
     def __init__(
-        self, store: Store, *, footer: FooterRules | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+        self,
+        store: Store,
+        *,
+        footer: FooterRules | None = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        workers: int | None = None,
     ):
         self.store = store
         self.footer = footer or FooterRules()
         self.max_bytes = max_bytes
+        self.workers = (os.cpu_count() or 1) if workers is None else workers
+        self.parallel_from = PARALLEL_MIN_FILES if workers is None else 2
         self.report = IngestReport()
+        # In a bulk run (``ingest_sources``): summaries of writes not yet committed, counted in
+        # the report once they are.
+        self._pending: list[WriteSummary] | None = None
+        self._pending_passages = 0
+        self._batch_started = 0.0
 
     def ingest_paths(
         self, paths: Iterable[str | Path], *, progress: Callable[[int, int], None] | None = None
@@ -414,20 +554,81 @@ class Ingester:
         not exist rejected first.
 
         ``progress(done, total)`` is called after each file. A write that fails
-        (``ArchiveWriteError``) stops the run; the files before it are stored and counted.
+        (``ArchiveWriteError``) stops the run; the files committed before it are stored and
+        counted. The files are written in one transaction per ``BATCH_SECONDS`` (each file a
+        savepoint of it) and read and parsed by ``workers`` processes while this one writes.
         """
         total = len(sources.files)
-        for done, (file, origin) in enumerate(sources.files, start=1):
-            if file == STDIN:
-                self.ingest_stream(sys.stdin.buffer, "<stdin>")
-            else:
-                self.ingest_file(Path(file), origin=origin)
-            if progress:
-                progress(done, total)
+        self._pending, self._pending_passages = [], 0
+        self._batch_started = time.monotonic()
+        try:
+            with self.store.batch():
+                for done, read in enumerate(self._read_sources(sources.files), start=1):
+                    if read is None:
+                        self.ingest_stream(sys.stdin.buffer, "<stdin>")
+                    else:
+                        self._apply(read)
+                    if progress:
+                        progress(done, total)
+                    if (
+                        self._pending_passages >= BATCH_PASSAGES
+                        or time.monotonic() - self._batch_started >= BATCH_SECONDS
+                    ):
+                        self._commit()
+                self._commit()
+        finally:
+            self._pending = None
         self.report.rejected[:0] = [
             Rejection(display_path(path), "no such file or folder") for path in sources.missing
         ]
         return self.report
+
+    def _commit(self) -> None:
+        """Commit the bulk run's pending writes and count them in the report."""
+        self.store.commit_batch()
+        for summary in self._pending or []:
+            self.report.merge(summary)
+        self._pending = []
+        self._pending_passages = 0
+        self._batch_started = time.monotonic()
+
+    def _read_sources(
+        self, files: Sequence[tuple[Path | str, str | None]]
+    ) -> Iterator[ReadFile | None]:
+        """Yield each of ``files`` read and parsed, in order (None for standard input, which
+        is read when its turn comes)."""
+        paths = [(Path(f), origin) for f, origin in files if f != STDIN]
+        if self.workers < 2 or len(paths) < self.parallel_from:
+            for file, origin in files:
+                if file == STDIN:
+                    yield None
+                else:
+                    yield read_file(Path(file), origin, self.footer, self.max_bytes)
+            return
+        yield from (None for f, _ in files if f == STDIN)  # standard input comes first
+        chunks = [paths[i : i + PARALLEL_CHUNK] for i in range(0, len(paths), PARALLEL_CHUNK)]
+        # fork starts a worker at once (spawn imports briefbot again in each, a second or more),
+        # but copies only the calling thread: with other threads running (the bot), spawn.
+        alone = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if alone else "spawn")
+        with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
+            pending: deque[Future[list[ReadFile]]] = deque()
+            ahead = iter(chunks)
+            try:
+                # A few chunks in flight per worker: parsed files never pile up in memory.
+                for chunk in ahead:
+                    pending.append(pool.submit(_read_files, chunk, self.footer, self.max_bytes))
+                    if len(pending) >= 3 * self.workers:
+                        break
+                while pending:
+                    done = pending.popleft().result()
+                    for chunk in ahead:
+                        pending.append(pool.submit(_read_files, chunk, self.footer, self.max_bytes))
+                        break
+                    yield from done
+            finally:
+                for future in pending:
+                    future.cancel()
 
     def ingest_stream(self, stream: BinaryIO, source: str) -> None:
         """Ingest one stream (stdin) as a text or JSONL file."""
@@ -441,42 +642,7 @@ class Ingester:
         ``origin`` is the file's identity (see ``origin_of``; default: its name): what the file
         held before is replaced by what it holds now.
         """
-        source = display_path(path)
-        try:
-            st = path.stat()
-        except OSError as exc:
-            self.report.rejected.append(Rejection(source, f"cannot be read ({exc.strerror})"))
-            return
-        if not stat.S_ISREG(st.st_mode):
-            self.report.rejected.append(
-                Rejection(source, "is not a regular file (a pipe, socket or device); not read")
-            )
-            return
-        size = st.st_size
-        if size > self.max_bytes:
-            self.report.rejected.append(
-                Rejection(
-                    source,
-                    f"is {size / 1e6:.1f} MB, over the {self.max_bytes / 1e6:.0f} MB limit; "
-                    "split it into smaller files or raise --max-size",
-                )
-            )
-            return
-        try:
-            # O_NONBLOCK: should the file have been swapped for a FIFO since the check, opening
-            # it does not wait for a writer.
-            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-            with os.fdopen(fd, "rb") as fh:
-                if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                    raise OSError(errno.EINVAL, "not a regular file")
-                data = fh.read(self.max_bytes + 1)
-        except OSError as exc:
-            self.report.rejected.append(Rejection(source, f"cannot be read ({exc.strerror})"))
-            return
-        jsonl = path.suffix.lower() in JSONL_SUFFIXES
-        self.ingest_bytes(
-            data, source, jsonl=jsonl, origin=display_path(path.name) if origin is None else origin
-        )
+        self._apply(read_file(path, origin, self.footer, self.max_bytes))
 
     def ingest_bytes(
         self, data: bytes, source: str, *, jsonl: bool | None, origin: str | None = None
@@ -487,40 +653,26 @@ class Ingester:
         changed ones updated in place, gone ones removed. Without one (stdin), briefs are only
         added or updated, matched by publication, volume, issue and title.
         """
-        self.report.files += 1
-        if len(data) > self.max_bytes:
-            self.report.rejected.append(
-                Rejection(source, f"is over the {self.max_bytes / 1e6:.0f} MB limit; split it")
+        self._apply(
+            parse_bytes(
+                data,
+                source,
+                jsonl=jsonl,
+                origin=origin,
+                footer=self.footer,
+                max_bytes=self.max_bytes,
             )
-            return
-        if not data.strip():
-            self.report.rejected.append(
-                Rejection(
-                    source, "is empty; a brief starts with 'Publication: NAME Volume: N Issue: M'"
-                )
-            )
-            return
-        try:
-            text, encoding = decode(data, source)
-        except BriefFormatError as exc:
-            self.report.rejected.append(Rejection(source, exc.reason, exc.line))
-            return
-        if encoding:
-            self.report.notices.append(f"{source}: not UTF-8; decoded as {encoding}")
-        if jsonl is None:
-            jsonl = text.lstrip().startswith("{")
-        if jsonl:
-            self._ingest_jsonl(text, source, origin)
-            return
-        try:
-            briefs = parse_briefs(text, source=source, footer=self.footer)
-        except BriefFormatError as exc:
-            self.report.rejected.append(Rejection(source, exc.reason, exc.line))
-            return
-        for position, brief in enumerate(briefs):
-            brief.origin = origin
-            brief.position = position if origin is not None else None
-        self._store(briefs, source, replace_origin=origin)
+        )
+
+    def _apply(self, read: ReadFile) -> None:
+        """Report what reading a file found and store what it holds."""
+        self.report.files += read.counted
+        self.report.notices.extend(read.notices)
+        self.report.rejected.extend(read.rejected)
+        if read.jsonl is not None:
+            self._ingest_jsonl(read.jsonl, read.source, read.origin)
+        elif read.briefs is not None:
+            self._store(read.briefs, read.source, replace_origin=read.origin)
 
     def _ingest_jsonl(self, text: str, source: str, origin: str | None = None) -> None:
         """Store the good lines of a JSONL file; each bad line is one rejection.
@@ -556,6 +708,8 @@ class Ingester:
                 summary = self._store(briefs, source)
                 written.extend(summary.brief_ids if summary else [])
                 briefs = []
+                if self._pending is not None:
+                    self._commit()  # each batch of a large file is kept, even in a bulk run
         if origin is None:
             if briefs:
                 self._store(briefs, source)
@@ -585,9 +739,10 @@ class Ingester:
         replace_origin: str | None = None,
         keep_ids: Iterable[int] = (),
     ) -> WriteSummary | None:
-        """Write ``briefs`` in one transaction; a brief the store refuses rejects the batch.
+        """Write ``briefs`` whole or not at all; a brief the store refuses rejects the batch.
 
         With ``replace_origin``, briefs that file held before and not now are removed with them.
+        In a bulk run the write is counted in the report once it is committed (``_commit``).
         """
         try:
             summary = self.store.add_briefs(
@@ -596,10 +751,15 @@ class Ingester:
         except BriefFormatError as exc:
             self.report.rejected.append(Rejection(source, exc.reason, exc.line))
             return None
-        if summary.waited and not self.report.waited:
+        pending = self._pending
+        if summary.waited and not (self.report.waited or any(p.waited for p in pending or [])):
             self.report.notices.append(
                 f"{source}: waited {summary.waited:.1f} s for another process writing to the "
                 "archive (another ingest, or the bot); its briefs were stored after that"
             )
-        self.report.merge(summary)
+        if pending is None:
+            self.report.merge(summary)
+        else:
+            pending.append(summary)
+            self._pending_passages += sum(len(b.passages) for b in briefs)
         return summary

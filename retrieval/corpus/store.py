@@ -8,6 +8,7 @@ import stat
 import time
 import urllib.parse
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,8 @@ class Store:
     """
 
     def __init__(self, db_or_path: Database | str | Path):
+        self._batch_depth = 0
+        self._batch_open = False
         self.read_only: str | None = None
         """Why the database cannot be written (None: it can)."""
         if isinstance(db_or_path, Database):
@@ -211,6 +214,56 @@ class Store:
         """Close the database connection."""
         self.db.close()
 
+    # -- batches of files (a bulk ingest) -------------------------------------------------
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Within it, each ``add_briefs`` is a savepoint of one write transaction, committed by
+        ``commit_batch`` (and at the end), instead of a transaction of its own.
+
+        A bulk ingest of many small files then commits a few times a second rather than once
+        per file. Every ``add_briefs`` still stands or falls whole: one that fails is rolled back
+        to its savepoint, and a crash loses the uncommitted files whole (nothing half-written;
+        ingesting them again completes the archive). Leaving the block commits what is pending,
+        or, on an exception, rolls it back.
+
+        Raises:
+            ArchiveWriteError: if the final commit fails (nothing pending is stored).
+        """
+        self._batch_depth += 1
+        try:
+            yield
+        except BaseException:
+            if self._batch_depth == 1:
+                self._abandon_batch()
+            raise
+        else:
+            if self._batch_depth == 1:
+                self.commit_batch()
+        finally:
+            self._batch_depth -= 1
+
+    def commit_batch(self) -> None:
+        """Commit the writes pending in the current batch (none: a no-op).
+
+        Raises:
+            ArchiveWriteError: naming the cause and the fix; the pending writes are rolled back.
+        """
+        if not self._batch_open:
+            return
+        try:
+            self.db.conn.commit()
+        except sqlite3.OperationalError as exc:
+            self._abandon_batch()
+            raise write_error(str(self.path or "the database"), exc) from exc
+        self._batch_open = False
+
+    def _abandon_batch(self) -> None:
+        """Roll back the writes pending in the current batch."""
+        if self._batch_open:
+            self._batch_open = False
+            self.db.conn.rollback()
+
     # -- writing -------------------------------------------------------------------------
 
     def add_briefs(
@@ -222,7 +275,8 @@ class Store:
         legacy_source: str | None = None,
         keep_ids: Iterable[int] = (),
     ) -> WriteSummary:
-        """Store ``briefs`` in one transaction; return what changed.
+        """Store ``briefs`` in one transaction (inside ``batch``: a savepoint of the batch's
+        transaction); return what changed.
 
         An unchanged brief (same key and content hash) is left alone; a changed one keeps its id and
         ``added_at`` and has its passages replaced. A brief stored before briefs had an origin
@@ -240,7 +294,14 @@ class Store:
         summary = WriteSummary()
         now = now or utcnow()
         conn = self.db.conn
-        summary.waited = self._begin_write()
+        batched = self._batch_depth > 0
+        if batched:
+            if not self._batch_open:
+                summary.waited = self._begin_write()
+                self._batch_open = True
+            conn.execute("SAVEPOINT brief_file")
+        else:
+            summary.waited = self._begin_write()
         try:
             for brief in briefs:
                 summary.merge(self._write_brief(brief, now))
@@ -257,9 +318,19 @@ class Store:
                 summary.removed_ids.extend(gone)
             if summary.added or summary.updated or summary.removed:
                 self._log_change(now)
-            conn.commit()
+            if batched:
+                conn.execute("RELEASE brief_file")
+            else:
+                conn.commit()
         except BaseException as exc:
-            conn.rollback()
+            if batched and isinstance(exc, UnicodeEncodeError | OverflowError):
+                # Only this file's writes are undone; the batch's other files stay pending.
+                conn.execute("ROLLBACK TO brief_file")
+                conn.execute("RELEASE brief_file")
+            elif batched:
+                self._abandon_batch()
+            else:
+                conn.rollback()
             if isinstance(exc, UnicodeEncodeError | OverflowError):
                 raise BriefFormatError(
                     f"holds a value SQLite cannot store ({exc}); nothing of it was stored"

@@ -201,6 +201,10 @@ _MISSING = "\x00"
 # question. Cleared when full.
 _TEXTS: dict[str, tuple[str, ...]] = {}
 _TEXTS_MAX = 4096
+# Text -> its tokens with offsets, for the last texts quoted: the passages an answer shows come
+# back question after question too. Cleared when full.
+_SPANS: dict[str, tuple[tuple[str, int, int], ...]] = {}
+_SPANS_MAX = 1024
 
 
 def keep_terms(limit: int) -> None:
@@ -255,6 +259,9 @@ def analyze(text: str) -> list[str]:
 
 def analyze_spans(text: str) -> list[tuple[str, int, int]]:
     """Return ``(term, start, end)`` for every search token of ``text``, offsets into ``text``."""
+    cached = _SPANS.get(text)
+    if cached is not None:
+        return list(cached)
     # Translation is one-to-one per character, so offsets in the translated text are offsets in
     # the original. NFKC can change lengths (ligatures, full-width forms); those are rare in briefs
     # and handled by normalising each match's text separately.
@@ -269,4 +276,7 @@ def analyze_spans(text: str) -> list[tuple[str, int, int]]:
         if term is not None:
             start, end = match.span()
             out.append((term, start, end))
+    if len(_SPANS) >= _SPANS_MAX:
+        _SPANS.clear()
+    _SPANS[text] = tuple(out)
     return out

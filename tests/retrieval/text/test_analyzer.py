@@ -44,3 +44,18 @@ def test_spans_point_at_the_original_words() -> None:
         ("review", "reviewed"),
         ("case", "cases"),
     ]
+
+
+def test_analyze_spans_gives_the_same_tokens_for_a_text_seen_before() -> None:
+    # The last texts' tokens are kept (a quoted passage comes back question after question):
+    # a kept answer is equal to a fresh one and cannot be changed through a returned list.
+    texts = [
+        f"Gazprom's pipeline {n} cost US$ {n},000 — said Wałęsa (Interfax, May {n})."
+        for n in range(40)
+    ]
+    first = [analyze_spans(t) for t in texts]
+    first[0].clear()
+    again = [analyze_spans(t) for t in texts]
+    assert again[0] and again[1:] == first[1:]
+    assert [[t for t, _, _ in spans] for spans in again] == [analyze(t) for t in texts]
+    assert all(t[s:e] for t, spans in zip(texts, again, strict=True) for _, s, e in spans)

@@ -1,0 +1,50 @@
+"""The reranking's array helpers give what numpy's general sorts give, bit for bit (#11)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from retrieval.answering.ranking import _by_position, _unique_inverse
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_unique_inverse_equals_numpy_unique(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 3000))
+    # Brief ids: mostly in order with repeats, some out of order, from a small or a huge range.
+    high = [50, 10_000, 2**40][seed % 3]
+    values = np.sort(rng.integers(0, high, n)).astype(np.int64)
+    if seed % 2:
+        values[rng.integers(0, max(n, 1), n // 10)] = rng.integers(0, high, n // 10)
+    numbers, inverse = _unique_inverse(values)
+    expected_numbers, expected_inverse = np.unique(values, return_inverse=True)
+    assert numbers.dtype == expected_numbers.dtype and inverse.dtype == expected_inverse.dtype
+    assert np.array_equal(numbers, expected_numbers)
+    assert np.array_equal(inverse, expected_inverse)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_title_postings_by_position_equal_a_stable_sort(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    # Segments of title postings: by term, then by position; a position is in one segment only.
+    where, tids = [], []
+    first = 0
+    for _ in range(int(rng.integers(1, 5))):
+        size = int(rng.integers(1, 400))
+        n_terms = int(rng.integers(1, 300))
+        for tid in range(n_terms):
+            docs = np.unique(rng.integers(first, first + size, int(rng.integers(0, 6))))
+            where.append(docs)
+            tids.append(np.full(len(docs), tid))
+        first += size
+    positions = np.concatenate(where).astype(np.int64)
+    terms = np.concatenate(tids).astype(np.int64)
+    if seed == 0:
+        positions = positions + 2**50  # too many bits to pack: the stable sort itself
+    counts = rng.integers(1, [4, 300][seed % 2], len(positions)).astype(np.uint16)
+    order = np.argsort(positions, kind="stable")
+    got = _by_position(positions, terms, counts)
+    for array, expected in zip(got, (positions[order], terms[order], counts[order]), strict=True):
+        assert array.dtype == expected.dtype
+        assert np.array_equal(array, expected)

@@ -1,0 +1,136 @@
+"""A bulk ingest (many files): parsed in worker processes and committed in batches, it stores
+exactly what ingesting the files one by one stores, and each file stands or falls whole (#11)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from retrieval.corpus.briefs import Brief, build_brief
+from retrieval.corpus.ingest import Ingester, IngestReport, find_sources
+from retrieval.corpus.store import Store
+from retrieval.errors import BriefFormatError
+
+
+def _write_folder(folder: Path) -> None:
+    """Write 30 brief files, among them an empty one, one without a header, a cp1251 one and a
+    JSONL one with a bad line."""
+    for n in range(1, 27):
+        parts = [
+            f"Publication: Monitor Volume: {n % 3 + 1} Issue: {n}\nTitle: Pipeline {n}\n\n"
+            f"The pipeline number {n} opened in spring; talks went on. — JB\n\n"
+            f"Publication: Monitor Volume: {n % 3 + 1} Issue: {n}\nTitle: Budget {n}\n\n"
+            f"The budget of year {n} was approved.\n\nParliament voted on it twice."
+        ]
+        (folder / f"issue{n:03d}.txt").write_text("\n\n".join(parts), encoding="utf-8")
+    (folder / "empty.txt").write_text("", encoding="utf-8")
+    (folder / "headless.txt").write_text("Just a paragraph without a header.\n", encoding="utf-8")
+    cyrillic = "Publication: Monitor Volume: 9 Issue: 1\n\nГазопровод открыли в мае.\n"
+    (folder / "ru.txt").write_bytes(cyrillic.encode("cp1251"))
+    records = [
+        {"id": "a1", "publication": "Digest", "title": "Oil", "text": "Oil exports rose."},
+        "not json",
+        {"id": "a2", "publication": "Digest", "title": "Gas", "text": "Gas prices fell."},
+    ]
+    lines = [r if isinstance(r, str) else json.dumps(r) for r in records]
+    (folder / "records.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _contents(store: Store) -> tuple[list[Any], list[Any]]:
+    """Return every brief (without its timestamps) and passage, in id order."""
+    briefs = store.db.execute(
+        "SELECT id, key, doc_id, publication, volume, issue, date, title, author, source, text, "
+        "content_hash, origin, position FROM briefs ORDER BY id"
+    ).fetchall()
+    passages = store.db.execute("SELECT * FROM passages ORDER BY id").fetchall()
+    return briefs, passages
+
+
+def _outcome(report: IngestReport) -> tuple[Any, ...]:
+    return (
+        report.summary(),
+        report.files,
+        sorted(report.brief_ids),
+        [str(r) for r in report.rejected],
+        report.notices,
+    )
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_bulk_ingest_stores_what_ingesting_file_by_file_stores(
+    tmp_path: Path, workers: int
+) -> None:
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    _write_folder(folder)
+    one_by_one = Store(tmp_path / "one.db")
+    alone = Ingester(one_by_one)
+    for file, origin in find_sources([folder]).files:
+        alone.ingest_file(Path(file), origin=origin)
+
+    bulk = Store(tmp_path / "bulk.db")
+    report = Ingester(bulk, workers=workers).ingest_paths([folder])
+
+    assert _contents(bulk) == _contents(one_by_one)
+    assert _outcome(report) == _outcome(alone.report)
+    assert report.added == 26 * 2 + 1 + 2
+    assert len(report.rejected) == 3  # the empty file, the one without a header, the bad line
+    assert any("decoded as cp1251" in n for n in report.notices)
+    # Ingesting the folder again changes nothing, in bulk too.
+    again = Ingester(bulk, workers=workers).ingest_paths([folder])
+    assert (again.added, again.updated, again.removed) == (0, 0, 0)
+    assert _contents(bulk) == _contents(one_by_one)
+
+
+def _brief(title: str, volume: int = 1) -> Brief:
+    meta = {"publication": "Monitor", "volume": 1, "issue": 1, "title": title}
+    brief = build_brief(meta, [f"Text of {title}."])
+    brief.origin, brief.position = f"{title}.txt", 0
+    brief.volume = volume  # past build_brief's checks: what SQLite itself refuses
+    return brief
+
+
+def test_a_file_the_store_refuses_in_a_batch_is_rolled_back_alone(db_path: Path) -> None:
+    store = Store(db_path)
+    with store.batch():
+        store.add_briefs([_brief("first")], replace_origin="first.txt")
+        with pytest.raises(BriefFormatError, match="SQLite cannot store"):
+            store.add_briefs(
+                [_brief("second"), _brief("huge", volume=2**70)], replace_origin="second.txt"
+            )
+        store.add_briefs([_brief("third")], replace_origin="third.txt")
+    titles = [r[0] for r in store.db.execute("SELECT title FROM briefs ORDER BY id")]
+    assert titles == ["first", "third"]
+    texts = [r[0] for r in store.db.execute("SELECT text FROM passages ORDER BY id")]
+    assert texts == ["Text of first.", "Text of third."]
+
+
+def test_a_batch_left_by_an_error_stores_none_of_its_files(db_path: Path) -> None:
+    store = Store(db_path)
+    store.add_briefs([_brief("before")], replace_origin="before.txt")
+    with pytest.raises(RuntimeError), store.batch():
+        store.add_briefs([_brief("first")], replace_origin="first.txt")
+        store.commit_batch()
+        store.add_briefs([_brief("second")], replace_origin="second.txt")
+        raise RuntimeError("the run stops here")
+    titles = [r[0] for r in store.db.execute("SELECT title FROM briefs ORDER BY id")]
+    assert titles == ["before", "first"]  # committed before the error; "second" was not
+    # The store writes on as before: a transaction of its own per write.
+    store.add_briefs([_brief("after")], replace_origin="after.txt")
+    assert store.db.execute("SELECT count(*) FROM briefs").fetchone()[0] == 3
+
+
+def test_other_connections_see_a_bulk_run_only_as_it_commits(tmp_path: Path) -> None:
+    store = Store(tmp_path / "a.db")
+    reader = Store(tmp_path / "a.db")
+    with store.batch():
+        store.add_briefs([_brief("first")], replace_origin="first.txt")
+        assert reader.passage_count() == 0
+        store.commit_batch()
+        assert reader.passage_count() == 1
+        store.add_briefs([_brief("second")], replace_origin="second.txt")
+        assert reader.passage_count() == 1
+    assert reader.passage_count() == 2
