@@ -105,6 +105,15 @@ class Passage:
     end: int
 
 
+def label_key(
+    publication: str, volume: int | None, issue: int | None, title: str | None, text: str
+) -> str:
+    """Return a brief's label: publication, volume, issue and title (or, untitled, its first
+    eight words), casefolded (``Brief.legacy_key`` of a brief without a doc id)."""
+    label = title or " ".join(text.split()[:8])
+    return f"{publication.casefold()}|{volume}|{issue}|{label.casefold()}"
+
+
 @dataclass
 class Brief:
     """One brief: its identity, metadata, cleaned text and passages."""
@@ -142,8 +151,7 @@ class Brief:
         issue and title (or first eight words), casefolded."""
         if self.doc_id:
             return f"id:{self.doc_id}"
-        label = self.title or " ".join(self.text.split()[:8])
-        return f"{self.publication.casefold()}|{self.volume}|{self.issue}|{label.casefold()}"
+        return label_key(self.publication, self.volume, self.issue, self.title, self.text)
 
     @property
     def content_hash(self) -> str:

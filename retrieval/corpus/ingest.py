@@ -672,7 +672,7 @@ class Ingester:
         if read.jsonl is not None:
             self._ingest_jsonl(read.jsonl, read.source, read.origin)
         elif read.briefs is not None:
-            self._store(read.briefs, read.source, replace_origin=read.origin)
+            self._store(read.briefs, read.source, replace_origin=read.origin, align=True)
 
     def _ingest_jsonl(self, text: str, source: str, origin: str | None = None) -> None:
         """Store the good lines of a JSONL file; each bad line is one rejection.
@@ -738,6 +738,7 @@ class Ingester:
         *,
         replace_origin: str | None = None,
         keep_ids: Iterable[int] = (),
+        align: bool = False,
     ) -> WriteSummary | None:
         """Write ``briefs`` whole or not at all; a brief the store refuses rejects the batch.
 
@@ -746,7 +747,11 @@ class Ingester:
         """
         try:
             summary = self.store.add_briefs(
-                briefs, replace_origin=replace_origin, legacy_source=source, keep_ids=keep_ids
+                briefs,
+                replace_origin=replace_origin,
+                legacy_source=source,
+                keep_ids=keep_ids,
+                align=align,
             )
         except BriefFormatError as exc:
             self.report.rejected.append(Rejection(source, exc.reason, exc.line))

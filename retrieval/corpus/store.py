@@ -16,8 +16,9 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from retrieval.corpus.briefs import Brief
+from retrieval.corpus.briefs import Brief, label_key
 from retrieval.corpus.clock import utcnow
+from retrieval.corpus.identity import StoredBrief, align_positions
 from retrieval.corpus.migrations import migrations
 from retrieval.errors import (
     ArchiveWriteError,
@@ -274,9 +275,14 @@ class Store:
         replace_origin: str | None = None,
         legacy_source: str | None = None,
         keep_ids: Iterable[int] = (),
+        align: bool = False,
     ) -> WriteSummary:
         """Store ``briefs`` in one transaction (inside ``batch``: a savepoint of the batch's
         transaction); return what changed.
+
+        With ``align`` (a whole file's briefs, with ``replace_origin``), each brief first takes the
+        position of the stored brief of that file it is (``identity.align_positions``), so that a
+        brief inserted above others does not take their identities.
 
         An unchanged brief (same key and content hash) is left alone; a changed one keeps its id and
         ``added_at`` and has its passages replaced. A brief stored before briefs had an origin
@@ -303,6 +309,9 @@ class Store:
         else:
             summary.waited = self._begin_write()
         try:
+            if align and replace_origin is not None:
+                briefs = list(briefs)
+                align_positions(briefs, self._stored_of(replace_origin))
             for brief in briefs:
                 summary.merge(self._write_brief(brief, now))
             if replace_origin is not None:
@@ -363,6 +372,18 @@ class Store:
             chunk = brief_ids[start : start + 500]
             marks = ",".join("?" for _ in chunk)
             self.db.conn.execute(f"DELETE FROM briefs WHERE id IN ({marks})", chunk)
+
+    def _stored_of(self, origin: str) -> list[StoredBrief]:
+        """Return what ``align_positions`` needs of the briefs stored from file ``origin``."""
+        rows = self.db.conn.execute(
+            "SELECT position, content_hash, publication, volume, issue, title, text FROM briefs "
+            "WHERE origin = ? AND position IS NOT NULL",
+            [origin],
+        )
+        return [
+            StoredBrief(position, content_hash, label_key(pub, volume, issue, title, text))
+            for position, content_hash, pub, volume, issue, title, text in rows
+        ]
 
     def _find(self, brief: Brief) -> tuple[int, str, str, str | None, int | None] | None:
         """Return ``(id, content_hash, key, origin, position)`` of the stored version of

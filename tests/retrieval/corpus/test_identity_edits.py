@@ -224,3 +224,30 @@ def test_a_folder_walk_says_what_it_skipped(run_cli: Run, tmp_path: Path) -> Non
     assert ".hidden" not in listed.stderr
     quiet = run_cli("ingest", str(folder / "monitor180.txt"))
     assert "skipped" not in quiet.stderr
+
+
+def test_a_brief_inserted_at_the_top_of_a_file_leaves_the_others_their_identities(
+    run_cli: Run, db_path: Path, tmp_path: Path
+) -> None:
+    # Numbered by place in the file, the new first brief took the first brief's id and each
+    # brief the id of the one above it: an old answer's "Full brief" opened another brief.
+    path = tmp_path / "monitor180.txt"
+    path.write_text(ISSUE_180)
+    run_cli("ingest", str(path))
+    before = {row[0]: row[4] for row in _rows(db_path)}
+    path.write_text(THIRD.lstrip() + "\n" + ISSUE_180)
+    assert _summary(run_cli("ingest", str(path))) == (
+        "1 added, 0 updated, 0 removed, 2 unchanged, 0 rejected"
+    )
+    after = {row[0]: row[4] for row in _rows(db_path)}
+    assert {i: after[i] for i in before} == before
+    [new] = set(after) - set(before)
+    assert after[new].startswith("Latvian customs")
+    # And a correction below the inserted brief is still an update in place.
+    path.write_text(THIRD.lstrip() + "\n" + CORRECTED)
+    assert _summary(run_cli("ingest", str(path))) == (
+        "0 added, 1 updated, 0 removed, 2 unchanged, 0 rejected"
+    )
+    fixed = {row[0]: row[4] for row in _rows(db_path)}
+    assert set(fixed) == set(after)
+    assert [i for i in fixed if fixed[i] != after[i]] == [min(before)]
