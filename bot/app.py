@@ -59,6 +59,7 @@ from bot.state.journal import JournalBot, JournalQueue, UpdateJournal
 from bot.state.migrations import upgrade as upgrade_bot_state
 from bot.state.question_log import QuestionLog
 from retrieval.archive import Archive
+from retrieval.delivery.feeds import tls_context
 
 logger = logging.getLogger(__name__)
 
@@ -201,6 +202,7 @@ def build_application(
     journal = UpdateJournal(archive.store.path, db)
     # The builder cannot make a bot of our own class, so the bot gets what the builder would give
     # it: defaults, the rate limiter, a pool of connections for concurrent handlers.
+    tls = {"verify": tls_context()}  # the process's one read of the CA bundle
     bot = JournalBot(
         journal,
         token=settings.token,
@@ -214,8 +216,9 @@ def build_application(
             group_time_period=GROUP_PERIOD_SECONDS,
             max_retries=MAX_SEND_RETRIES,
         ),
-        request=request or HTTPXRequest(connection_pool_size=CONNECTIONS),
-        get_updates_request=get_updates_request or HTTPXRequest(connection_pool_size=1),
+        request=request or HTTPXRequest(connection_pool_size=CONNECTIONS, httpx_kwargs=tls),
+        get_updates_request=get_updates_request
+        or HTTPXRequest(connection_pool_size=1, httpx_kwargs=tls),
     )
     application = (
         ApplicationBuilder()

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from fake_telegram import FakeTelegram
+from forking import Forked, ForkServer
 from sqlite_utils import Database
 
 from bot.app import build_application
@@ -31,6 +32,27 @@ from retrieval.corpus.store import Store
 FIXTURES = Path(__file__).parent / "fixtures"
 BRIEFS = FIXTURES / "briefs"
 SAMPLE = Path(__file__).parent.parent / "data" / "sample"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Start the ``slow`` tests first, spread over the xdist workers.
+
+    ``--dist worksteal`` hands each of N workers a contiguous Nth of the list and lets an idle
+    worker take the tail of a busy one's queue. A slow test (seconds, mostly waiting on child
+    processes) left to the end of a queue leaves the other cores idle; put at the head of every
+    worker's share, the slow tests run side by side with the others from the start. Every worker
+    computes the same order from the same collection, as xdist requires.
+    """
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    rest = [item for item in items if not item.get_closest_marker("slow")]
+    share, ordered = len(items) // workers, []
+    for worker in range(workers):
+        mine = slow[worker::workers]
+        take = len(rest) if worker == workers - 1 else max(0, share - len(mine))
+        ordered += mine + rest[:take]
+        del rest[:take]
+    items[:] = ordered
 
 
 @pytest.fixture(autouse=True)
@@ -191,6 +213,36 @@ def loaded_sample(
 
     from_template("cli-sample", build)
     return run_cli
+
+
+# -- child processes ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def fork_server() -> Iterator[ForkServer]:
+    """Return the session's fork server, with briefbot's CLI, bot and archive imported."""
+    server = ForkServer("bot.cli", "bot.app", "retrieval.archive")
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def fork(fork_server: ForkServer) -> Iterator[Callable[..., Forked]]:
+    """Return ``fork(CODE, *ARGS, env=None, cwd=None, stdout=None, stderr=None)``: a child
+    process running ``python -c CODE ARGS``, forked from the fork server (see tests/forking.py);
+    killed after the test if it still runs."""
+    started: list[Forked] = []
+
+    def start(code: str, *args: str, **options: Any) -> Forked:
+        proc = fork_server.start(code, *args, **options)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
 
 
 # -- the Telegram bot (issue 3): the real Application against a fake Bot API -------------------

@@ -23,6 +23,9 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from telegram.ext import Application, ApplicationBuilder
+from telegram.request import HTTPXRequest
+
+from retrieval.delivery.feeds import tls_context
 
 from .entities import find_entities
 from .inprocess import FakeRequest
@@ -307,6 +310,11 @@ class FakeTelegram(BotApiState):
         )
         if not self.http:
             builder = builder.request(self.request()).get_updates_request(self.request())
+        else:  # the builder's default HTTPX requests, sharing the process's TLS context
+            tls = {"verify": tls_context()}
+            builder = builder.request(
+                HTTPXRequest(connection_pool_size=256, httpx_kwargs=tls)
+            ).get_updates_request(HTTPXRequest(connection_pool_size=1, httpx_kwargs=tls))
         return builder
 
     @contextlib.asynccontextmanager
