@@ -26,8 +26,10 @@ from sqlite_utils import Database
 from bot.app import build_application
 from bot.cli import cli
 from bot.config import load_settings
+from bot.state.migrations import upgrade as upgrade_bot_state
 from retrieval.archive import Archive
 from retrieval.corpus.store import Store
+from retrieval.delivery.migrations import upgrade as upgrade_delivery
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BRIEFS = FIXTURES / "briefs"
@@ -260,8 +262,25 @@ def bot_token() -> str:
 
 @pytest.fixture
 def bot_archive(from_template: Callable[..., Path]) -> Iterator[Archive]:
-    """Return the fixture archive plus a brief full of ``<``, ``&`` and ``>``."""
-    yield from _loaded_archive(from_template, "bot", BRIEFS, BOT_FIXTURES)
+    """Return the fixture archive plus a brief full of ``<``, ``&`` and ``>``, with the tables
+    the bot makes at its first start (its own, digests, sources) already made.
+
+    Tests of a first start on an archive without them start the bot on ``sample_archive``
+    (tests/bot/test_bot_followups.py) or upgrade old databases (test_state_migrations.py).
+    """
+
+    def build(path: Path) -> None:
+        _build(path, BRIEFS, BOT_FIXTURES)
+        store = Store(path)
+        try:
+            upgrade_delivery(store)
+            upgrade_bot_state(store)
+        finally:
+            store.close()
+
+    store = Store(from_template("bot", build))
+    yield Archive(store)
+    store.close()
 
 
 @pytest.fixture
