@@ -142,11 +142,13 @@ async def test_sigterm_finishes_what_is_in_hand_and_keeps_the_rest_for_the_next_
     alice = fake.user(1001, "Alice")
     with bot_process(fork, bot_env, db_path, log) as proc:
         await wait_ready(fake, 0)
-        fake.slow_next("sendMessage", 3)  # the first answer is in hand for 3 s
+        fake.slow_next("sendMessage", 30)  # the first answer is in hand until released
         updates = [alice.send(text) for text in ("/help", "Who fled abroad?", "/sources")]
         await fake.wait_for(lambda: fake.calls_to("sendMessage"), 20)
         await fake.wait_for(lambda: not fake.pending_updates, 20)
         proc.send_signal(signal.SIGTERM)
+        await fake.wait_for(lambda: "Stopping: no new updates are taken" in log.read_text(), 20)
+        fake.release_slow()  # SIGTERM came while the answer was in hand: now let it finish
         assert proc.wait(30) == 0
     status = journal(db_path)
     assert [status[u["update_id"]] for u in updates] == ["done", "received", "received"]

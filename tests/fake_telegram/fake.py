@@ -206,6 +206,7 @@ class FakeTelegram(BotApiState):
         self._update_ids = itertools.count(1)
         self._fail_rules: list[_FailRule] = []
         self._slow_rules: list[_SlowRule] = []
+        self._releases = 0  # bumped by release_slow: ends the delays under way
         self._sent_mark: dict[int, tuple[int, int]] = {}  # update_id -> (chat_id, len(sent))
         self._server: HttpServer | None = None
         self._requests: list[FakeRequest] = []
@@ -484,6 +485,13 @@ class FakeTelegram(BotApiState):
         """Delay the next ``times`` calls of ``method`` (e.g. to make PTB time out)."""
         with self._cond:
             self._slow_rules.append(_SlowRule(method.lower(), seconds, times))
+
+    def release_slow(self) -> None:
+        """Answer at once the calls being delayed by ``slow_next`` now (a test holds a call with
+        a long delay, then lets it go when what it waits for has happened)."""
+        with self._cond:
+            self._releases += 1
+            self._cond.notify_all()
 
     # -- test-side inspection ----------------------------------------------------------------
 
@@ -817,12 +825,17 @@ class FakeTelegram(BotApiState):
                 _LOGGER.warning("fake telegram: unknown method %s (answered 404)", method)
                 raise ApiError(404, "Not Found")
             delay = self._take_slow_rule(method)
+            releases = self._releases
             if self.flood_limits and method.lower() in _FLOOD_METHODS:
                 self._check_flood(method, params)
         if delay:
             deadline = time.monotonic() + delay
             with self._cond:
-                while not self._closed and (remaining := deadline - time.monotonic()) > 0:
+                while (
+                    not self._closed
+                    and self._releases == releases
+                    and (remaining := deadline - time.monotonic()) > 0
+                ):
                     self._cond.wait(remaining)
         with self._cond:
             rule = self._take_fail_rule(method)
