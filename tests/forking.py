@@ -117,6 +117,9 @@ while reading or children:
     if 0 in ready:
         data = os.read(0, 65536)
         reading = bool(data)
+        if not reading:  # the test process closed us (or died): no child outlives it
+            for pid in children:
+                os.kill(pid, signal.SIGKILL)
         buffer += data
         while b"\n" in buffer:
             line, buffer = buffer.split(b"\n", 1)
@@ -215,7 +218,7 @@ class ForkServer:
         return Forked(self, request_id, Path(request["stdout"]), Path(request["stderr"]))
 
     def close(self) -> None:
-        """Stop the server: it ends once its children have ended."""
+        """Stop the server: it kills the children still running, and ends once they have."""
         assert self._proc.stdin is not None
         with contextlib.suppress(BrokenPipeError):
             self._proc.stdin.close()
