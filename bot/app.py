@@ -23,11 +23,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     ApplicationBuilder,
     BaseHandler,
     CallbackQueryHandler,
@@ -52,6 +52,8 @@ from bot.handlers.errors import error_handler
 from bot.help import COMMANDS
 from bot.jobs import digest, sources
 from bot.ordering import ChatOrder
+from bot.outgoing import JournalTransport, uses_env_proxy
+from bot.ratelimit import ChatRateLimiter
 from bot.services import App, BotServices, Context, install, services
 from bot.state.access import AccessList, RateLimiter
 from bot.state.followups import Followups
@@ -59,16 +61,15 @@ from bot.state.journal import JournalBot, JournalQueue, UpdateJournal
 from bot.state.migrations import upgrade as upgrade_bot_state
 from bot.state.question_log import QuestionLog
 from retrieval.archive import Archive
-from retrieval.delivery.feeds import tls_context
 
 logger = logging.getLogger(__name__)
 
 MAX_SEND_RETRIES = 5
 """How often a request that Telegram answered with 429 (RetryAfter) is retried before giving up."""
 REFRESH_SECONDS = 30
+"""How often the archive index is brought up to date with briefs ingested by other processes."""
 PURGE_SECONDS = 3600
 """How often answered updates older than a week are removed from the journal."""
-"""How often the archive index is brought up to date with briefs ingested by other processes."""
 OVERALL_PERIOD_SECONDS = 0.55
 GROUP_PERIOD_SECONDS = 63.0
 """Telegram allows a bot about 30 messages a second and 20 a minute in one group. The limiter
@@ -89,6 +90,21 @@ OPEN_WARNING = (
     "Telegram who finds @%s. Set BRIEFBOT_ALLOWED to your team's user ids, chat ids or "
     "@usernames (see docs/telegram.md)."
 )
+
+
+def _bot_request(journal: UpdateJournal, base_url: str) -> HTTPXRequest:
+    """Return the request object for the bot's API calls: its transport marks each answer in the
+    journal as it leaves, unless an HTTP(S) proxy from the environment must carry the calls (httpx
+    uses those only with its own transport)."""
+    if uses_env_proxy(base_url):
+        logger.info(
+            "An HTTP(S) proxy is set in the environment: answers are recorded once Telegram "
+            "replies, not as they leave (a crash in between may send one twice)"
+        )
+        return HTTPXRequest(connection_pool_size=CONNECTIONS)
+    # httpx applies connection limits given to the transport, not to the client.
+    transport = JournalTransport(journal, limits=httpx.Limits(max_connections=CONNECTIONS))
+    return HTTPXRequest(connection_pool_size=CONNECTIONS, httpx_kwargs={"transport": transport})
 
 
 @dataclass(frozen=True)
@@ -202,23 +218,21 @@ def build_application(
     journal = UpdateJournal(archive.store.path, db)
     # The builder cannot make a bot of our own class, so the bot gets what the builder would give
     # it: defaults, the rate limiter, a pool of connections for concurrent handlers.
-    tls = {"verify": tls_context()}  # the process's one read of the CA bundle
     bot = JournalBot(
         journal,
         token=settings.token,
         base_url=settings.base_url,
         base_file_url=settings.base_file_url,
         defaults=defaults,
-        rate_limiter=AIORateLimiter(
+        rate_limiter=ChatRateLimiter(
             overall_max_rate=15,
             overall_time_period=OVERALL_PERIOD_SECONDS,
             group_max_rate=20,
             group_time_period=GROUP_PERIOD_SECONDS,
             max_retries=MAX_SEND_RETRIES,
         ),
-        request=request or HTTPXRequest(connection_pool_size=CONNECTIONS, httpx_kwargs=tls),
-        get_updates_request=get_updates_request
-        or HTTPXRequest(connection_pool_size=1, httpx_kwargs=tls),
+        request=request or _bot_request(journal, settings.base_url),
+        get_updates_request=get_updates_request or HTTPXRequest(connection_pool_size=1),
     )
     application = (
         ApplicationBuilder()

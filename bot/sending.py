@@ -138,7 +138,7 @@ async def deliver(
             chat_id=target.chat_id,
             user_id=user.id if user else None,
             private=target.chat.type == ChatType.PRIVATE,
-            message_ids=[m.message_id for m in sent],
+            message_ids=[m.message_id for m in sent if m.message_id],  # 0: id never read
         )
 
 

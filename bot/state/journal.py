@@ -8,16 +8,26 @@ How an update travels (issue 16):
    and only then does the webhook answer 200. An update recorded before is not queued again.
 2. ``bot.ordering.ChatOrder`` handles it and marks it done once its handlers have returned, i.e.
    once its answer was sent.
-3. Each message sent while handling it is recorded by ``JournalBot`` in ``bot_update_sends`` with
-   its position (the update's first, second… message) and Telegram's message id, committed as
-   soon as Telegram's reply is read (on the event loop, waiting at most ``SENT_WAIT_SECONDS`` for
-   SQLite's write lock, else queued): a crash between Telegram accepting a message and the bot
-   recording it is what would send it twice, so that moment is kept as short as it can be.
+3. Each message sent while handling it is recorded by its position (the update's first, second…
+   message), three times. ``bot.outgoing.JournalTransport`` records it in ``bot_update_outgoing``
+   just before its request's body is written ("going") and again inside the socket write that
+   hands Telegram its last byte ("left"), before Telegram's reply comes back; ``JournalBot``
+   records it in ``bot_update_sends`` with Telegram's message id once the reply is read (a reply
+   that is not 200 removes the first records: Telegram refused the message). Each is committed at
+   once, waiting at most ``SENT_WAIT_SECONDS`` for SQLite's write lock, else queued.
 4. On start, ``JournalQueue.replay`` queues every update still 'received', oldest first. While such
-   an update is answered again, a message whose position is already recorded is not sent again.
+   an update is answered again, a message recorded as sent or as left is not sent again, and one
+   recorded only as going (the bot died in the instant its body was being written) is replaced by
+   ``UNCERTAIN_TEXT``: Telegram may have it, so neither a second copy nor silence.
 
-The journal has its own SQLite connection and thread, so recording an update never waits behind a
-slow search on the archive's thread.
+Why three records: the Bot API has no idempotency key, so after a crash the bot cannot ask whether a
+message went out. A message whose request had fully left is taken as delivered (Telegram received
+it; the only way it was not shown is Telegram refusing it, which it does for the same reasons when
+sent again). A crash before its body started sends it after the restart; a crash in between gets
+the note.
+
+The journal has its own SQLite connections and threads, so recording an update never waits behind
+a slow search on the archive's thread.
 """
 
 from __future__ import annotations
@@ -34,7 +44,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextvars import ContextVar
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlite_utils import Database
 from telegram import Bot, Chat, Message, ReplyParameters, Update
@@ -49,6 +59,8 @@ T = TypeVar("T")
 
 CURRENT_UPDATE: ContextVar[int | None] = ContextVar("briefbot_update", default=None)
 """The id of the update being handled in this task (set by ``bot.ordering.ChatOrder``)."""
+SENDING: ContextVar[tuple[int, int, int] | None] = ContextVar("briefbot_sending", default=None)
+"""(update id, position, chat id) of the message whose request this task is making, if any."""
 
 MAX_ATTEMPTS = 5
 """An update whose handling was cut short this often (the bot died each time) is given up, and
@@ -59,6 +71,12 @@ GIVEN_UP_TEXT = (
     "Sorry, I could not answer this: I was restarted several times while answering it. "
     "Please send it again."
 )
+UNCERTAIN_TEXT = (
+    "I was restarted while sending you a message and cannot tell whether it reached you. If you "
+    "do not see my answer just above, please send your message (or press the button) again."
+)
+"""Sent after a restart in place of a message whose request was being written when the bot
+stopped: Telegram may have it, so it is not sent a second time, and not dropped in silence."""
 REDELIVERY_SECONDS = 24 * 3600
 """Telegram keeps an unconfirmed update for 24 hours: a copy of an update comes within that."""
 SLOW_WRITE_SECONDS = 0.2
@@ -68,6 +86,16 @@ KEEP_DONE_DAYS = 7
 SENT_WAIT_SECONDS = 0.05
 """How long recording a sent message may wait for SQLite's write lock on the event loop before
 it is queued for the journal's thread instead (other chats' answers must not wait on it)."""
+
+
+class Earlier(NamedTuple):
+    """What became of a message of an update before a restart."""
+
+    chat_id: int
+    message_id: int | None
+    """Telegram's id for it; None when the bot died before reading Telegram's reply."""
+    left: bool
+    """Whether its request had fully left for Telegram (False: the bot died while sending it)."""
 
 
 class UpdateJournal:
@@ -86,7 +114,9 @@ class UpdateJournal:
         self._conn = _connect(path) if self._own else db.conn
         self._marks_conn = _connect(path) if self._own else db.conn
         # Sent marks are written at once, from the event loop, on a connection of their own.
-        self._sent_conn = _connect(path, SENT_WAIT_SECONDS) if self._own else None
+        # In autocommit mode: a mark is one statement, one call into SQLite (each call lets the
+        # search thread take the interpreter, and the mark is what a crash must not outrun).
+        self._sent_conn = _connect(path, SENT_WAIT_SECONDS, autocommit=True) if self._own else None
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefbot-intake")
         self._marks_executor = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="briefbot-journal"
@@ -94,7 +124,7 @@ class UpdateJournal:
         self._marks_lock = threading.Lock()
         self._marks: list[tuple[str, list[Any]]] = []
         self._seq: dict[int, int] = {}
-        self._earlier: dict[int, dict[int, tuple[int, int]]] = {}
+        self._earlier: dict[int, dict[int, Earlier]] = {}
         self.replayed: set[int] = set()
         """Updates being answered again after a restart."""
         self.fresh: set[int] = set()
@@ -163,11 +193,12 @@ class UpdateJournal:
         # row with this id is from before Telegram restarted its numbering (after a week idle).
         stale = now - dt.timedelta(seconds=REDELIVERY_SECONDS)
         since = stale.isoformat(timespec="microseconds")
-        self._conn.execute(
-            "DELETE FROM bot_update_sends WHERE update_id IN (SELECT update_id FROM "
-            "bot_updates WHERE update_id = ? AND received_at < ?)",
-            [update_id, since],
-        )
+        for table in ("bot_update_sends", "bot_update_outgoing"):
+            self._conn.execute(
+                f"DELETE FROM {table} WHERE update_id IN (SELECT update_id FROM "
+                "bot_updates WHERE update_id = ? AND received_at < ?)",
+                [update_id, since],
+            )
         gone = self._conn.execute(
             "DELETE FROM bot_updates WHERE update_id = ? AND received_at < ?", [update_id, since]
         ).rowcount
@@ -222,28 +253,32 @@ class UpdateJournal:
     def _purge(self) -> int:
         cutoff = iso(utc_clock() - dt.timedelta(days=KEEP_DONE_DAYS))
         with self._conn:
-            self._conn.execute(
-                "DELETE FROM bot_update_sends WHERE update_id IN (SELECT update_id FROM "
-                "bot_updates WHERE status = 'done' AND done_at < ?)",
-                [cutoff],
-            )
+            for table in ("bot_update_sends", "bot_update_outgoing"):
+                self._conn.execute(
+                    f"DELETE FROM {table} WHERE update_id IN (SELECT update_id FROM "
+                    "bot_updates WHERE status = 'done' AND done_at < ?)",
+                    [cutoff],
+                )
             cur = self._conn.execute(
                 "DELETE FROM bot_updates WHERE status = 'done' AND done_at < ?", [cutoff]
             )
         return cur.rowcount
 
-    def _pending(self) -> list[tuple[int, int, str, dict[int, tuple[int, int]]]]:
+    def _pending(self) -> list[tuple[int, int, str, dict[int, Earlier]]]:
         self._purge()
         rows = self._conn.execute(
             "SELECT update_id, attempts, payload FROM bot_updates WHERE status = 'received' "
             "ORDER BY update_id"
         ).fetchall()
-        sends: dict[int, dict[int, tuple[int, int]]] = {}
-        for update_id, seq, chat_id, message_id in self._conn.execute(
-            "SELECT update_id, seq, chat_id, message_id FROM bot_update_sends WHERE update_id "
-            "IN (SELECT update_id FROM bot_updates WHERE status = 'received')"
+        sends: dict[int, dict[int, Earlier]] = {}
+        # A message whose reply was read has its id, which wins over the marks made as it left.
+        for update_id, seq, chat_id, message_id, left in self._conn.execute(
+            "SELECT update_id, seq, chat_id, NULL, left_at IS NOT NULL FROM bot_update_outgoing "
+            "WHERE update_id IN (SELECT update_id FROM bot_updates WHERE status = 'received') "
+            "UNION ALL SELECT update_id, seq, chat_id, message_id, 1 FROM bot_update_sends "
+            "WHERE update_id IN (SELECT update_id FROM bot_updates WHERE status = 'received')"
         ):
-            sends.setdefault(update_id, {})[seq] = (chat_id, message_id)
+            sends.setdefault(update_id, {})[seq] = Earlier(chat_id, message_id, bool(left))
         return [
             (update_id, attempts, payload, sends.get(update_id, {}))
             for update_id, attempts, payload in rows
@@ -257,9 +292,9 @@ class UpdateJournal:
         self._seq[update_id] = seq
         return seq
 
-    def earlier_send(self, update_id: int, seq: int) -> tuple[int, int] | None:
-        """Return (chat id, message id) if message ``seq`` of ``update_id`` was sent before a
-        restart, else None."""
+    def earlier_send(self, update_id: int, seq: int) -> Earlier | None:
+        """Return what became of message ``seq`` of ``update_id`` before a restart, or None if
+        it was not being sent."""
         return self._earlier.get(update_id, {}).get(seq)
 
     def sent(self, update_id: int, seq: int, chat_id: int, message_id: int) -> None:
@@ -273,14 +308,43 @@ class UpdateJournal:
             "INSERT OR REPLACE INTO bot_update_sends (update_id, seq, chat_id, message_id, "
             "sent_at) VALUES (?, ?, ?, ?, ?)"
         )
-        args = [update_id, seq, chat_id, message_id, utcnow()]
+        self._write_now(sql, [update_id, seq, chat_id, message_id, utcnow()])
+
+    def going(self, update_id: int, seq: int, chat_id: int) -> None:
+        """Record that the request for message ``seq`` of ``update_id`` is about to write its
+        body to Telegram's connection; committed like ``sent``."""
+        sql = (
+            "INSERT OR REPLACE INTO bot_update_outgoing (update_id, seq, chat_id, started_at, "
+            "left_at) VALUES (?, ?, ?, ?, NULL)"
+        )
+        self._write_now(sql, [update_id, seq, chat_id, utcnow()])
+
+    def left(self, update_id: int, seq: int, chat_id: int) -> None:
+        """Record that the request for message ``seq`` of ``update_id`` reached Telegram (its
+        last byte written), before Telegram's reply was read; committed like ``sent``."""
+        now = utcnow()
+        sql = (
+            "INSERT INTO bot_update_outgoing (update_id, seq, chat_id, started_at, left_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (update_id, seq) DO UPDATE SET left_at = "
+            "excluded.left_at"
+        )
+        self._write_now(sql, [update_id, seq, chat_id, now, now])
+
+    def refused(self, update_id: int, seq: int) -> None:
+        """Forget ``left`` for message ``seq`` of ``update_id``: Telegram answered with an error,
+        so the message was not delivered (committed like ``sent``)."""
+        sql = "DELETE FROM bot_update_outgoing WHERE update_id = ? AND seq = ?"
+        self._write_now(sql, [update_id, seq])
+
+    def _write_now(self, sql: str, args: list[Any]) -> None:
+        """Commit one statement on the event loop's own connection; if SQLite's write lock stays
+        taken for ``SENT_WAIT_SECONDS`` (or the archive is in memory), queue it instead."""
         if self._sent_conn is not None:
             try:
-                with self._sent_conn:
-                    self._sent_conn.execute(sql, args)
+                self._sent_conn.execute(sql, args)  # autocommit: committed when it returns
                 return
             except sqlite3.OperationalError as exc:  # locked: the journal's thread writes it
-                logger.info("Update %d: message %d recorded later (%s)", update_id, seq, exc)
+                logger.info("A journal mark is written later (%s)", exc)
         self._mark(sql, args)
 
     def close(self) -> None:
@@ -295,8 +359,12 @@ class UpdateJournal:
             self._sent_conn.close()
 
 
-def _connect(path: Path | None, wait: float = 30.0) -> sqlite3.Connection:
+def _connect(
+    path: Path | None, wait: float = 30.0, *, autocommit: bool = False
+) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), timeout=wait, check_same_thread=False)
+    if autocommit:
+        conn.isolation_level = None
     conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
     conn.execute("PRAGMA synchronous = NORMAL")
     return conn
@@ -388,24 +456,46 @@ class JournalBot(ExtBot[None]):
 
     async def send_message(self, *args: Any, **kwargs: Any) -> Message:
         """Send a message, unless this update's message at this position went out before a
-        restart (then return that message's id without sending)."""
+        restart (then return that message's id without sending); if the bot stopped while that
+        message was being written, send ``UNCERTAIN_TEXT`` in its place."""
         update_id = CURRENT_UPDATE.get()
         if update_id is None:
             return await super().send_message(*args, **kwargs)
         seq = self._journal.next_seq(update_id)
         earlier = self._journal.earlier_send(update_id, seq)
-        if earlier is not None:
-            chat_id, message_id = earlier
-            logger.info(
-                "Update %d: message %d was sent before the restart; not sending it again",
+        if earlier is not None and not earlier.left:
+            # The bot died in the instant its request was being written: Telegram may or may not
+            # have it. A note in its place, neither a second copy nor silence.
+            logger.warning(
+                "Update %d: message %d was being sent when the bot stopped; sending a note "
+                "instead of sending it again",
                 update_id,
                 seq,
             )
-            kind = Chat.PRIVATE if chat_id > 0 else Chat.SUPERGROUP
-            message = Message(message_id, utc_clock(), Chat(chat_id, kind))
+            # Sent without marks of its own: its row keeps saying the message is uncertain.
+            note = await super().send_message(
+                earlier.chat_id, UNCERTAIN_TEXT, reply_parameters=kwargs.get("reply_parameters")
+            )
+            self._journal.sent(update_id, seq, note.chat_id, note.message_id)
+            return note
+        if earlier is not None:
+            logger.info(
+                "Update %d: message %d %s before the restart; not sending it again",
+                update_id,
+                seq,
+                "was sent" if earlier.message_id else "reached Telegram (its reply unread)",
+            )
+            kind = Chat.PRIVATE if earlier.chat_id > 0 else Chat.SUPERGROUP
+            # Message id 0: Telegram's id for it was never read (no real message has id 0).
+            message = Message(earlier.message_id or 0, utc_clock(), Chat(earlier.chat_id, kind))
             message.set_bot(self)
             return message
-        message = await super().send_message(*args, **kwargs)
+        chat = kwargs.get("chat_id", args[0] if args else None)
+        token = SENDING.set((update_id, seq, chat) if isinstance(chat, int) else None)
+        try:
+            message = await super().send_message(*args, **kwargs)
+        finally:
+            SENDING.reset(token)
         self._journal.sent(update_id, seq, message.chat_id, message.message_id)
         return message
 

@@ -206,3 +206,23 @@ def m016_log_each_update_once(db: Database) -> None:
         "CREATE UNIQUE INDEX bot_questions_update ON bot_questions (update_id, kind, "
         "result_offset) WHERE update_id IS NOT NULL"
     )
+
+
+@migrations()
+def m017_record_messages_on_their_way(db: Database) -> None:
+    """Create ``bot_update_outgoing``: a message whose request was starting to go to Telegram
+    (``started_at``) and, once its last byte was written, had left (``left_at``), before the bot
+    read Telegram's reply. After a crash a message that had left is taken as delivered; one that
+    was only starting gets a note in its place instead of a second copy."""
+    db.execute(
+        """
+        CREATE TABLE bot_update_outgoing (
+            update_id INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            chat_id INTEGER NOT NULL,
+            started_at TEXT NOT NULL,
+            left_at TEXT,
+            PRIMARY KEY (update_id, seq)
+        )
+        """
+    )

@@ -156,11 +156,11 @@ def entry_brief(entry: Any, *, publication: str, feed_url: str) -> Brief:
 
 @functools.cache
 def tls_context() -> ssl.SSLContext:
-    """Return the TLS context of briefbot's HTTPS requests (feeds, Telegram), built once a
-    process: httpx's defaults (certifi's CA bundle; SSL_CERT_FILE or SSL_CERT_DIR if set).
+    """Return the TLS context of feed requests, built once a process: httpx's defaults
+    (certifi's CA bundle; SSL_CERT_FILE or SSL_CERT_DIR if set).
 
-    Reading the CA bundle costs ~0.1 CPU-s, which every client built with httpx's default paid:
-    once per feed fetched, twice per bot started.
+    Reading the CA bundle costs ~0.1 CPU-s, which a client built with httpx's default paid on
+    every feed fetched.
     """
     return httpx.create_ssl_context()
 

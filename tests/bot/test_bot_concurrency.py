@@ -60,3 +60,17 @@ async def test_a_group_held_by_its_rate_limit_does_not_delay_a_private_chat(
     assert (help_.plain_text or "").startswith("I answer from the archive")
     assert in_group == 20  # the group's 21st answer was still waiting for its turn
     assert not fake_telegram.flood_refusals  # and the bot kept within Telegram's limits
+
+
+async def test_a_private_chat_sent_more_than_a_burst_is_paced_to_one_message_a_second(
+    start_bot: Start, fake_telegram: FakeTelegram
+) -> None:
+    # Telegram holds a private chat to about one message a second after a short burst, which
+    # python-telegram-bot's own limiter does not count: 15 answers at once would be refused.
+    fake_telegram.flood_limits = True
+    alice = fake_telegram.user(1001, "Alice")
+    async with start_bot():
+        for _ in range(15):
+            alice.send("/help")
+        await fake_telegram.wait_sent_async(15, chat_id=1001, timeout=30)
+    assert not fake_telegram.flood_refusals  # paced, not refused and retried

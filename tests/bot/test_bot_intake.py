@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 from fake_telegram import FakeTelegram
@@ -11,12 +15,14 @@ from fake_telegram import FakeTelegram
 from bot.state.journal import (
     GIVEN_UP_TEXT,
     MAX_ATTEMPTS,
+    UNCERTAIN_TEXT,
     JournalBot,
     JournalQueue,
     UpdateJournal,
 )
 from bot.state.migrations import upgrade
 from bot.state.question_log import QuestionLog
+from retrieval.archive import Archive
 from retrieval.corpus.store import Store
 
 
@@ -170,3 +176,78 @@ def test_an_update_answered_again_is_logged_once(store: Store) -> None:
     more = log.record(**{**asked, "kind": "more", "offset": 3}, chat_id=1001, update_id=77)
     assert again == first and len({first, other, more}) == 3
     assert log.stats()["questions"] == 2
+
+
+def _marks(db_path: Path, table: str) -> set[tuple[int, int]]:
+    conn = sqlite3.connect(db_path)
+    try:
+        return set(conn.execute(f"SELECT update_id, seq FROM {table}").fetchall())
+    finally:
+        conn.close()
+
+
+@pytest.mark.real_http  # the marks come from the HTTP transport
+async def test_a_message_is_marked_as_it_leaves_and_unmarked_when_telegram_refuses_it(
+    start_bot: Callable[..., Any],
+    fake_telegram: FakeTelegram,
+    settle: Callable[[], Any],
+    db_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.outgoing")
+    alice = fake_telegram.user(1001, "Alice")
+    async with start_bot():
+        fake_telegram.fail_next("sendMessage", 400, "Bad Request: injected failure")
+        refused = alice.send("Who fled abroad?")
+        await settle()
+        answered = alice.send("Who fled abroad?")
+        await settle()
+    left = _marks(db_path, "bot_update_outgoing")
+    sent = _marks(db_path, "bot_update_sends")
+    # The refused answer (message 1) is not taken as delivered; the apology after it is.
+    assert {m for m in left if m[0] == refused["update_id"]} == {(refused["update_id"], 2)}
+    assert {m for m in sent if m[0] == refused["update_id"]} == {(refused["update_id"], 2)}
+    assert (answered["update_id"], 1) in left & sent
+    # Marked inside the socket write, not one event-loop turn after it (the fallback).
+    assert "cannot be hooked" not in caplog.text
+
+
+@pytest.mark.real_http  # through the transport that marks messages as they leave
+async def test_after_a_crash_a_message_cut_off_while_being_written_gets_a_note_in_its_place(
+    start_bot: Callable[..., Any],
+    fake_telegram: FakeTelegram,
+    settle: Callable[[], Any],
+    bot_archive: Archive,
+) -> None:
+    # Three questions were in hand when the bot died: one answer was being written to Telegram
+    # (it may or may not have arrived), one had fully left, one had not started.
+    upgrade(bot_archive.store)
+    users = [fake_telegram.user(1001 + n, name) for n, name in enumerate(("Al", "Bo", "Cy"))]
+    cut, gone, fresh = (user.send("Who fled abroad?") for user in users)
+    with bot_archive.store.db.conn:
+        for update in (cut, gone, fresh):
+            bot_archive.store.db.execute(
+                "INSERT INTO bot_updates (update_id, status, chat_id, payload, received_at) "
+                "VALUES (?, 'received', ?, ?, '2999-01-01T00:00:00+00:00')",
+                [update["update_id"], update["message"]["chat"]["id"], json.dumps(update)],
+            )
+        for update, left_at in ((cut, None), (gone, "2999-01-01T00:00:01+00:00")):
+            bot_archive.store.db.execute(
+                "INSERT INTO bot_update_outgoing (update_id, seq, chat_id, started_at, left_at) "
+                "VALUES (?, 1, ?, '2999-01-01T00:00:00+00:00', ?)",
+                [update["update_id"], update["message"]["chat"]["id"], left_at],
+            )
+    async with start_bot():
+        await settle()
+    [note] = fake_telegram.sent_to(1001)
+    assert note.text == UNCERTAIN_TEXT  # neither a second copy nor silence
+    conn = sqlite3.connect(bot_archive.store.path)
+    try:  # the note's row keeps saying that the message itself is uncertain
+        assert conn.execute(
+            "SELECT left_at FROM bot_update_outgoing WHERE update_id = ?", [cut["update_id"]]
+        ).fetchall() == [(None,)]
+    finally:
+        conn.close()
+    assert fake_telegram.sent_to(1002) == []  # taken as delivered
+    [answer] = fake_telegram.sent_to(1003)
+    assert "Bazhenov" in (answer.plain_text or "")

@@ -83,6 +83,15 @@ async def restart_until_all_done(
         assert proc.wait(30) == 0
 
 
+def outgoing(db_path: Path) -> set[tuple[int, int]]:
+    """Return (update id, position) of every message recorded as having reached Telegram."""
+    conn = sqlite3.connect(db_path)
+    try:
+        return set(conn.execute("SELECT update_id, seq FROM bot_update_outgoing").fetchall())
+    finally:
+        conn.close()
+
+
 def first_words(fake: FakeTelegram, chat_id: int) -> list[str]:
     return [(m.plain_text or "")[:3] for m in fake.sent_to(chat_id)]
 
@@ -107,25 +116,32 @@ async def test_updates_received_before_a_kill_are_answered_once_after_restart(
         # The More page goes out, then answering the button hangs: the bot dies in between.
         fake.slow_next("answerCallbackQuery", 10)
         alice.press(answer, more)
-        later = [alice.send(text) for text in ("/help", "Who fled abroad?", "/sources")]
-        bobs = bob.send("Caspian transit tariff")
-        await fake.wait_for(lambda: journal(db_path).get(bobs["update_id"]) == "done", 20)
         await fake.wait_for(lambda: fake.calls_to("answerCallbackQuery"), 20)
+        later = [alice.send(text) for text in ("/help", "Who fled abroad?", "/sources")]
+        # Bob's answer reaches Telegram, and the bot dies before it reads Telegram's reply.
+        fake.slow_next("sendMessage", 10, after=True)
+        bobs = bob.send("Caspian transit tariff")
+        # The mark is written as the request's last byte goes out, before the fake has read it.
+        await fake.wait_for(lambda: fake.sent_to(1002), 20)
+        await fake.wait_for(lambda: (bobs["update_id"], 1) in outgoing(db_path), 20)
         await fake.wait_for(lambda: not fake.pending_updates, 20)  # confirmed to Telegram
         assert first_words(fake, 1001) == ["1. ", "2. "]
+        assert len(fake.sent_to(1002)) == 1
         proc.kill()
         assert proc.wait(10) == -signal.SIGKILL
     status = journal(db_path)
-    assert [status[u["update_id"]] for u in later] == ["received"] * 3
+    assert [status[u["update_id"]] for u in [*later, bobs]] == ["received"] * 4
     await restart_until_all_done(fork, fake, env, db_path, log)
-    # Nothing twice: the More page is not sent again; the three waiting messages are answered.
+    # Nothing twice: neither the More page nor Bob's answer is sent again; the three waiting
+    # messages are answered.
     words = first_words(fake, 1001)
     assert words[:3] == ["1. ", "2. ", "I a"] and words[4:] == ["7 b"]
     assert words[3] in ("1. ", "Rea")  # an answer (read as a follow-up of the first, or not)
     assert len(fake.sent_to(1002)) == 1
     text = log.read_text()
-    assert "Answering 4 updates received before the bot stopped" in text
-    assert "was sent before the restart; not sending it again" in text
+    assert "Answering 5 updates received before the bot stopped" in text
+    assert "message 1 was sent before the restart; not sending it again" in text
+    assert "message 1 reached Telegram (its reply unread) before the restart" in text
     assert "Traceback" not in text
 
 

@@ -64,11 +64,16 @@ class _FailRule:
     disconnect: bool
 
 
+PRIVATE_BURST = 12.0
+"""Messages the fake lets through at once to one private chat before it holds it to one a second."""
+
+
 @dataclass
 class _SlowRule:
     method: str
     seconds: float
     times: int
+    after: bool = False
 
 
 # --------------------------------------------------------------------------------------------
@@ -481,10 +486,16 @@ class FakeTelegram(BotApiState):
                 _FailRule(method.lower(), error_code, description, retry_after, times, disconnect)
             )
 
-    def slow_next(self, method: str, seconds: float, times: int = 1) -> None:
-        """Delay the next ``times`` calls of ``method`` (e.g. to make PTB time out)."""
+    def slow_next(
+        self, method: str, seconds: float, times: int = 1, *, after: bool = False
+    ) -> None:
+        """Delay the next ``times`` calls of ``method`` (e.g. to make PTB time out).
+
+        With ``after=True`` the call is carried out first (a message is delivered) and only its
+        reply is delayed: Telegram has the message, the bot has not heard back.
+        """
         with self._cond:
-            self._slow_rules.append(_SlowRule(method.lower(), seconds, times))
+            self._slow_rules.append(_SlowRule(method.lower(), seconds, times, after))
 
     def release_slow(self) -> None:
         """Answer at once the calls being delayed by ``slow_next`` now (a test holds a call with
@@ -824,19 +835,12 @@ class FakeTelegram(BotApiState):
                 self.unknown_methods.append(method)
                 _LOGGER.warning("fake telegram: unknown method %s (answered 404)", method)
                 raise ApiError(404, "Not Found")
-            delay = self._take_slow_rule(method)
+            slow = self._take_slow_rule(method)
             releases = self._releases
             if self.flood_limits and method.lower() in _FLOOD_METHODS:
                 self._check_flood(method, params)
-        if delay:
-            deadline = time.monotonic() + delay
-            with self._cond:
-                while (
-                    not self._closed
-                    and self._releases == releases
-                    and (remaining := deadline - time.monotonic()) > 0
-                ):
-                    self._cond.wait(remaining)
+        if slow is not None and not slow.after:
+            self._pause(slow.seconds, releases)
         with self._cond:
             rule = self._take_fail_rule(method)
             if rule is not None:
@@ -846,16 +850,34 @@ class FakeTelegram(BotApiState):
                 )
             result = handler(params)
             self._cond.notify_all()
-            return result
+        if slow is not None and slow.after:
+            self._pause(slow.seconds, releases)
+        return result
+
+    def _pause(self, seconds: float, releases: int) -> None:
+        """Wait ``seconds``, or until the fake is stopped or ``release_slow`` is called
+        (``releases``: how often it had been when the call came)."""
+        deadline = time.monotonic() + seconds
+        with self._cond:
+            while (
+                not self._closed
+                and self._releases == releases
+                and (remaining := deadline - time.monotonic()) > 0
+            ):
+                self._cond.wait(remaining)
 
     def _check_flood(self, method: str, params: JSON) -> None:
         """Answer 429 like Telegram when the bot sends faster than its limits: about 30 messages
-        a second overall and 20 a minute in one group (token buckets of those sizes)."""
+        a second overall, 20 a minute in one group, and one a second in one private chat after
+        a short burst (token buckets of those sizes; Telegram does not publish the burst, the
+        fake allows ``PRIVATE_BURST``)."""
         chat_id = params.get("chat_id")
         keys: list[tuple[int | None, float, float]] = [(None, 30.0, 1.0)]
         with contextlib.suppress(TypeError, ValueError):
             if chat_id is not None and int(chat_id) < 0:
                 keys.append((int(chat_id), 20.0, 60.0))
+            elif chat_id is not None:
+                keys.append((int(chat_id), PRIVATE_BURST, PRIVATE_BURST))
         now = time.monotonic()
         for key, size, period in keys:
             tokens, at = self._buckets.get(key, (size, now))
@@ -880,14 +902,14 @@ class FakeTelegram(BotApiState):
                 return rule
         return None
 
-    def _take_slow_rule(self, method: str) -> float:
+    def _take_slow_rule(self, method: str) -> _SlowRule | None:
         for rule in self._slow_rules:
             if rule.method in (method.lower(), "*") and rule.times > 0:
                 rule.times -= 1
                 if rule.times == 0:
                     self._slow_rules.remove(rule)
-                return rule.seconds
-        return 0.0
+                return rule
+        return None
 
 
 def _error_body(code: int, description: str, parameters: JSON | None = None) -> JSON:
