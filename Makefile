@@ -18,8 +18,9 @@ $(STAMP): $(BIN)/python pyproject.toml
 run: $(STAMP)
 	$(BIN)/briefbot start
 
-## test: lint, type-check and run the test suite
-test: $(STAMP) lint typecheck pytest
+## test: lint, type-check and run the test suite, side by side (mypy alone leaves a core idle)
+test: $(STAMP)
+	@$(MAKE) --no-print-directory --jobs=3 --output-sync=line lint typecheck pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot retrieval tests bench

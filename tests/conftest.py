@@ -20,17 +20,41 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from fake_telegram import FakeTelegram
+from forking import Forked, ForkServer
 from sqlite_utils import Database
 
 from bot.app import build_application
 from bot.cli import cli
 from bot.config import load_settings
+from bot.state.migrations import upgrade as upgrade_bot_state
 from retrieval.archive import Archive
 from retrieval.corpus.store import Store
+from retrieval.delivery.migrations import upgrade as upgrade_delivery
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BRIEFS = FIXTURES / "briefs"
 SAMPLE = Path(__file__).parent.parent / "data" / "sample"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Start the ``slow`` tests first, spread over the xdist workers.
+
+    ``--dist worksteal`` hands each of N workers a contiguous Nth of the list and lets an idle
+    worker take the tail of a busy one's queue. A slow test (seconds, mostly waiting on child
+    processes) left to the end of a queue leaves the other cores idle; put at the head of every
+    worker's share, the slow tests run side by side with the others from the start. Every worker
+    computes the same order from the same collection, as xdist requires.
+    """
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    rest = [item for item in items if not item.get_closest_marker("slow")]
+    share, ordered = len(items) // workers, []
+    for worker in range(workers):
+        mine = slow[worker::workers]
+        take = len(rest) if worker == workers - 1 else max(0, share - len(mine))
+        ordered += mine + rest[:take]
+        del rest[:take]
+    items[:] = ordered
 
 
 @pytest.fixture(autouse=True)
@@ -193,6 +217,36 @@ def loaded_sample(
     return run_cli
 
 
+# -- child processes ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def fork_server() -> Iterator[ForkServer]:
+    """Return the session's fork server, with briefbot's CLI, bot and archive imported."""
+    server = ForkServer("bot.cli", "bot.app", "retrieval.archive")
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def fork(fork_server: ForkServer) -> Iterator[Callable[..., Forked]]:
+    """Return ``fork(CODE, *ARGS, env=None, cwd=None, stdout=None, stderr=None)``: a child
+    process running ``python -c CODE ARGS``, forked from the fork server (see tests/forking.py);
+    killed after the test if it still runs."""
+    started: list[Forked] = []
+
+    def start(code: str, *args: str, **options: Any) -> Forked:
+        proc = fork_server.start(code, *args, **options)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
 # -- the Telegram bot (issue 3): the real Application against a fake Bot API -------------------
 
 BOT_TOKEN = "123456789:AAHfake-token_for_tests_0123456789ab"
@@ -208,8 +262,25 @@ def bot_token() -> str:
 
 @pytest.fixture
 def bot_archive(from_template: Callable[..., Path]) -> Iterator[Archive]:
-    """Return the fixture archive plus a brief full of ``<``, ``&`` and ``>``."""
-    yield from _loaded_archive(from_template, "bot", BRIEFS, BOT_FIXTURES)
+    """Return the fixture archive plus a brief full of ``<``, ``&`` and ``>``, with the tables
+    the bot makes at its first start (its own, digests, sources) already made.
+
+    Tests of a first start on an archive without them start the bot on ``sample_archive``
+    (tests/bot/test_bot_followups.py) or upgrade old databases (test_state_migrations.py).
+    """
+
+    def build(path: Path) -> None:
+        _build(path, BRIEFS, BOT_FIXTURES)
+        store = Store(path)
+        try:
+            upgrade_delivery(store)
+            upgrade_bot_state(store)
+        finally:
+            store.close()
+
+    store = Store(from_template("bot", build))
+    yield Archive(store)
+    store.close()
 
 
 @pytest.fixture

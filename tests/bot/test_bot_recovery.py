@@ -11,8 +11,6 @@ import os
 import signal
 import socket
 import sqlite3
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -21,6 +19,7 @@ from typing import Any
 
 import pytest
 from fake_telegram import FakeTelegram
+from forking import Forked
 from test_bot_cli import _wait_for_port
 
 from bot.state.migrations import upgrade
@@ -41,18 +40,15 @@ def bot_archive(bot_archive: Archive) -> Archive:
 
 @contextlib.contextmanager
 def bot_process(
-    fake: FakeTelegram, env: dict[str, str], db_path: Path, log: Path, *args: str
-) -> Iterator[subprocess.Popen[bytes]]:
-    """Run ``briefbot --db DB run ARGS`` in a child process; kill it if the test leaves it
-    running."""
-    command = ["-c", "from bot.cli import cli; cli()", "--db", str(db_path), "run", *args]
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, *command],
-            env={**os.environ, **env},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    fork: Callable[..., Forked], env: dict[str, str], db_path: Path, log: Path, *args: str
+) -> Iterator[Forked]:
+    """Run ``briefbot --db DB run ARGS`` in a child process (forked from the fork server, see
+    tests/forking.py: a process of its own without ~1.5 CPU-s of imports); kill it if the test
+    leaves it running."""
+    code = "from bot.cli import cli; cli()"
+    proc = fork(
+        code, "--db", str(db_path), "run", *args, env={**os.environ, **env}, stdout=log, stderr=log
+    )
     try:
         yield proc
     finally:
@@ -76,11 +72,11 @@ def journal(db_path: Path) -> dict[int, str]:
 
 
 async def restart_until_all_done(
-    fake: FakeTelegram, env: dict[str, str], db_path: Path, log: Path
+    fork: Callable[..., Forked], fake: FakeTelegram, env: dict[str, str], db_path: Path, log: Path
 ) -> None:
     """Start the bot again, wait until its journal has every update done, stop it (SIGTERM)."""
     polls = len(fake.calls_to("getUpdates"))
-    with bot_process(fake, env, db_path, log) as proc:
+    with bot_process(fork, env, db_path, log) as proc:
         await wait_ready(fake, polls)
         await fake.wait_for(lambda: set(journal(db_path).values()) == {"done"}, 20)
         proc.send_signal(signal.SIGTERM)
@@ -106,13 +102,14 @@ async def test_updates_received_before_a_kill_are_answered_once_after_restart(
     bot_env: dict[str, str],
     db_path: Path,
     tmp_path: Path,
+    fork: Callable[..., Forked],
 ) -> None:
     fake = fake_telegram
     log = tmp_path / "bot.log"
     alice = fake.user(1001, "Alice")
     bob = fake.user(1002, "Bob")
     env = {**bot_env, "BRIEFBOT_TOP": "1"}
-    with bot_process(fake, env, db_path, log) as proc:
+    with bot_process(fork, env, db_path, log) as proc:
         await wait_ready(fake, 0)
         [answer] = await fake.wait_answers(alice.send("oil pipeline"), timeout=20)
         more = next(d for d in answer.callback_data if d.startswith("more:"))
@@ -134,7 +131,7 @@ async def test_updates_received_before_a_kill_are_answered_once_after_restart(
         assert proc.wait(10) == -signal.SIGKILL
     status = journal(db_path)
     assert [status[u["update_id"]] for u in [*later, bobs]] == ["received"] * 4
-    await restart_until_all_done(fake, env, db_path, log)
+    await restart_until_all_done(fork, fake, env, db_path, log)
     # Nothing twice: neither the More page nor Bob's answer is sent again; the three waiting
     # messages are answered.
     words = first_words(fake, 1001)
@@ -154,22 +151,26 @@ async def test_sigterm_finishes_what_is_in_hand_and_keeps_the_rest_for_the_next_
     bot_env: dict[str, str],
     db_path: Path,
     tmp_path: Path,
+    fork: Callable[..., Forked],
 ) -> None:
     fake = fake_telegram
     log = tmp_path / "bot.log"
     alice = fake.user(1001, "Alice")
-    with bot_process(fake, bot_env, db_path, log) as proc:
+    with bot_process(fork, bot_env, db_path, log) as proc:
         await wait_ready(fake, 0)
-        fake.slow_next("sendMessage", 3)  # the first answer is in hand for 3 s
+        fake.slow_next("sendMessage", 30)  # the first answer is in hand until released
         updates = [alice.send(text) for text in ("/help", "Who fled abroad?", "/sources")]
         await fake.wait_for(lambda: fake.calls_to("sendMessage"), 20)
         await fake.wait_for(lambda: not fake.pending_updates, 20)
         proc.send_signal(signal.SIGTERM)
+        # Released once the bot drains (it takes no more updates, finishes those in hand).
+        await fake.wait_for(lambda: "Stopping: finishing " in log.read_text(), 20)
+        fake.release_slow()
         assert proc.wait(30) == 0
     status = journal(db_path)
     assert [status[u["update_id"]] for u in updates] == ["done", "received", "received"]
     assert first_words(fake, 1001) == ["I a"]
-    await restart_until_all_done(fake, bot_env, db_path, log)
+    await restart_until_all_done(fork, fake, bot_env, db_path, log)
     assert first_words(fake, 1001) == ["I a", "1. ", "7 b"]
     text = log.read_text()
     assert "Stopping: no new updates are taken" in text
@@ -182,6 +183,7 @@ async def test_webhook_answers_200_only_once_the_update_is_recorded(
     bot_env: dict[str, str],
     db_path: Path,
     tmp_path: Path,
+    fork: Callable[..., Forked],
 ) -> None:
     fake = fake_telegram
     with socket.socket() as s:
@@ -211,7 +213,7 @@ async def test_webhook_answers_200_only_once_the_update_is_recorded(
             return exc.code
 
     args = ("--webhook", url, "--listen", "127.0.0.1", "--port", str(port), "--secret-token", "s")
-    with bot_process(fake, bot_env, db_path, tmp_path / "bot.log", *args) as proc:
+    with bot_process(fork, bot_env, db_path, tmp_path / "bot.log", *args) as proc:
         await fake.wait_for(lambda: fake.webhook_url, READY_SECONDS)
         _wait_for_port(port)
         assert post(update) == 200

@@ -23,6 +23,9 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from telegram.ext import Application, ApplicationBuilder
+from telegram.request import HTTPXRequest
+
+from retrieval.delivery.feeds import tls_context
 
 from .entities import find_entities
 from .inprocess import FakeRequest
@@ -208,6 +211,7 @@ class FakeTelegram(BotApiState):
         self._update_ids = itertools.count(1)
         self._fail_rules: list[_FailRule] = []
         self._slow_rules: list[_SlowRule] = []
+        self._releases = 0  # bumped by release_slow: ends the delays under way
         self._sent_mark: dict[int, tuple[int, int]] = {}  # update_id -> (chat_id, len(sent))
         self._server: HttpServer | None = None
         self._requests: list[FakeRequest] = []
@@ -312,6 +316,11 @@ class FakeTelegram(BotApiState):
         )
         if not self.http:
             builder = builder.request(self.request()).get_updates_request(self.request())
+        else:  # the builder's default HTTPX requests, sharing the process's TLS context
+            tls = {"verify": tls_context()}
+            builder = builder.request(
+                HTTPXRequest(connection_pool_size=256, httpx_kwargs=tls)
+            ).get_updates_request(HTTPXRequest(connection_pool_size=1, httpx_kwargs=tls))
         return builder
 
     @contextlib.asynccontextmanager
@@ -487,6 +496,13 @@ class FakeTelegram(BotApiState):
         """
         with self._cond:
             self._slow_rules.append(_SlowRule(method.lower(), seconds, times, after))
+
+    def release_slow(self) -> None:
+        """Answer at once the calls being delayed by ``slow_next`` now (a test holds a call with
+        a long delay, then lets it go when what it waits for has happened)."""
+        with self._cond:
+            self._releases += 1
+            self._cond.notify_all()
 
     # -- test-side inspection ----------------------------------------------------------------
 
@@ -820,10 +836,11 @@ class FakeTelegram(BotApiState):
                 _LOGGER.warning("fake telegram: unknown method %s (answered 404)", method)
                 raise ApiError(404, "Not Found")
             slow = self._take_slow_rule(method)
+            releases = self._releases
             if self.flood_limits and method.lower() in _FLOOD_METHODS:
                 self._check_flood(method, params)
         if slow is not None and not slow.after:
-            self._pause(slow.seconds)
+            self._pause(slow.seconds, releases)
         with self._cond:
             rule = self._take_fail_rule(method)
             if rule is not None:
@@ -834,14 +851,19 @@ class FakeTelegram(BotApiState):
             result = handler(params)
             self._cond.notify_all()
         if slow is not None and slow.after:
-            self._pause(slow.seconds)
+            self._pause(slow.seconds, releases)
         return result
 
-    def _pause(self, seconds: float) -> None:
-        """Wait ``seconds``, or until the fake is stopped."""
+    def _pause(self, seconds: float, releases: int) -> None:
+        """Wait ``seconds``, or until the fake is stopped or ``release_slow`` is called
+        (``releases``: how often it had been when the call came)."""
         deadline = time.monotonic() + seconds
         with self._cond:
-            while not self._closed and (remaining := deadline - time.monotonic()) > 0:
+            while (
+                not self._closed
+                and self._releases == releases
+                and (remaining := deadline - time.monotonic()) > 0
+            ):
                 self._cond.wait(remaining)
 
     def _check_flood(self, method: str, params: JSON) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from forking import Forked
 
 from bot.cli import cli
 from retrieval.corpus.store import Store
@@ -125,19 +126,14 @@ def test_an_ingest_that_waits_for_another_writer_says_so(
 
 @pytest.mark.slow
 def test_two_ingests_of_the_same_files_at_once_both_succeed(
-    tmp_path: Path, briefs_dir: Path
+    tmp_path: Path, briefs_dir: Path, fork: Callable[..., Forked]
 ) -> None:
+    # Two processes forked from the fork server (tests/forking.py): imports done, they start
+    # within milliseconds of each other.
+    briefbot = "import sys; from bot.cli import main; sys.exit(main())"
     for round_ in range(2):
         db = tmp_path / f"race-{round_}.db"
-        procs = [
-            subprocess.Popen(
-                [str(BRIEFBOT), "--db", str(db), "ingest", str(briefs_dir)],
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(2)
-        ]
+        procs = [fork(briefbot, "--db", str(db), "ingest", str(briefs_dir)) for _ in range(2)]
         outputs = [p.communicate(timeout=120) for p in procs]
         for proc, (_out, err) in zip(procs, outputs, strict=True):
             assert proc.returncode == 0, err

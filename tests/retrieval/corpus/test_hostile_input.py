@@ -175,19 +175,25 @@ PATHOLOGICAL = {
     "title lines": "Title: x\n" * 111,
     "abbreviation": "a." * 500 + " Z",
 }
+RATIO_LIMIT = 6000
+"""Largest time ratio allowed for 1,000 times the input (linear: ~1,000; quadratic: ~1,000,000)."""
 _TIMER = """
 import sys, time
 from retrieval.corpus.briefs import parse_briefs
 head = "Publication: Monitor Volume: 1 Issue: 1\\n\\nTitle: t\\n\\n" + "word " * 200
-unit = sys.argv[1]
-def best(text, runs):
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter(); parse_briefs(text); times.append(time.perf_counter() - t)
-    return min(times)
-small = head + unit + "\\nEnd."
-large = head + unit * 1000 + "\\nEnd."
-print(best(small, 50), best(large, 3))
+unit, limit = sys.argv[1], float(sys.argv[2])
+def timed(text):
+    t = time.perf_counter(); parse_briefs(text); return time.perf_counter() - t
+small = min(timed(head + unit + "\\nEnd.") for _ in range(50))
+large_text = head + unit * 1000 + "\\nEnd."
+# The best of up to 3 runs, stopping at the first within the limit: the same verdict as the best
+# of 3, without timing 1 MB (seconds for some patterns) again once it passed.
+large = timed(large_text)
+for _ in range(2):
+    if large / small < limit:
+        break
+    large = min(large, timed(large_text))
+print(small, large)
 """
 
 
@@ -199,7 +205,7 @@ def test_parsing_time_grows_linearly(name: str) -> None:
     # time limit, so a quadratic parser fails the test instead of hanging it.
     try:
         out = subprocess.run(
-            [sys.executable, "-c", _TIMER, PATHOLOGICAL[name]],
+            [sys.executable, "-c", _TIMER, PATHOLOGICAL[name], str(RATIO_LIMIT)],
             capture_output=True,
             text=True,
             timeout=60,
@@ -209,7 +215,7 @@ def test_parsing_time_grows_linearly(name: str) -> None:
     except subprocess.TimeoutExpired:
         pytest.fail(f"parsing 1 MB of {name} took over 60 s")
     small, large = (float(x) for x in out.split())
-    assert large / small < 6000, (small, large)
+    assert large / small < RATIO_LIMIT, (small, large)
 
 
 def test_bom_is_dropped_from_a_file_that_is_not_utf8(archive: Archive, tmp_path: Path) -> None:

@@ -9,14 +9,13 @@ import random
 import shutil
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
+from forking import Forked
 from rank_bm25 import BM25Okapi
 
 from retrieval.archive import Archive
@@ -421,14 +420,10 @@ print("done", flush=True)
 
 @pytest.mark.slow
 def test_a_reader_never_sees_a_half_written_index_while_another_process_ingests(
-    saved: Path, tmp_path: Path
+    saved: Path, tmp_path: Path, fork: Callable[..., Forked]
 ) -> None:
     paths = write_issues(tmp_path / "stream", seed=4, count=25, first_issue=500)
-    writer = subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(saved), *map(str, paths)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    writer = fork(WRITER, str(saved), *map(str, paths))
     folder = cache_dir_for(saved)
     seen: set[int] = set()
     reader = Archive(saved)
@@ -461,20 +456,23 @@ def test_a_reader_never_sees_a_half_written_index_while_another_process_ingests(
 
 @pytest.mark.slow
 def test_killed_ingest_leaves_database_and_index_consistent_and_a_rerun_finishes(
-    saved: Path, tmp_path: Path
+    saved: Path, tmp_path: Path, fork: Callable[..., Forked]
 ) -> None:
     paths = write_issues(tmp_path / "big", seed=5, count=40, first_issue=700)
-    args = [sys.executable, "-c", WRITER, str(saved), *map(str, paths)]
-    for delay in (0.3, 0.8, 1.3):
-        writer = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+    args = [str(saved), *map(str, paths)]
+    # The writer is forked with its modules imported (tests/forking.py): it starts writing at
+    # once, and its ~1 s of ingesting and indexing the 40 issues is killed early, midway, late.
+    for delay in (0.1, 0.35, 0.6):
+        writer = fork(WRITER, *args)
         time.sleep(delay)
         writer.send_signal(signal.SIGKILL)
-        writer.wait()
+        writer.wait(30)
         archive = Archive(saved)
         assert_exact(archive)
         archive.close()
-    rerun = subprocess.run(args, capture_output=True, text=True, timeout=300)
-    assert rerun.returncode == 0, rerun.stderr
+    rerun = fork(WRITER, *args)
+    _, err = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, err
     final = Archive(saved)
     assert_exact(final)
     assert not list(cache_dir_for(saved).glob("tmp-*"))
