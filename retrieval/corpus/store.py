@@ -376,8 +376,9 @@ class Store:
     def _stored_of(self, origin: str) -> list[StoredBrief]:
         """Return what ``align_positions`` needs of the briefs stored from file ``origin``."""
         rows = self.db.conn.execute(
-            "SELECT position, content_hash, publication, volume, issue, title, text FROM briefs "
-            "WHERE origin = ? AND position IS NOT NULL",
+            # The label needs at most the first eight words of an untitled brief.
+            "SELECT position, content_hash, publication, volume, issue, title, "
+            "substr(text, 1, 2000) FROM briefs WHERE origin = ? AND position IS NOT NULL",
             [origin],
         )
         return [
