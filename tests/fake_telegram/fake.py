@@ -894,22 +894,24 @@ class FakeTelegram(BotApiState):
             self._buckets[key] = (tokens - 1, at)
 
     def _take_fail_rule(self, method: str) -> _FailRule | None:
-        for rule in self._fail_rules:
-            if rule.method in (method.lower(), "*") and rule.times > 0:
-                rule.times -= 1
-                if rule.times == 0:
-                    self._fail_rules.remove(rule)
-                return rule
-        return None
+        return _take_rule(self._fail_rules, method)
 
     def _take_slow_rule(self, method: str) -> _SlowRule | None:
-        for rule in self._slow_rules:
-            if rule.method in (method.lower(), "*") and rule.times > 0:
-                rule.times -= 1
-                if rule.times == 0:
-                    self._slow_rules.remove(rule)
-                return rule
-        return None
+        return _take_rule(self._slow_rules, method)
+
+
+_Rule = TypeVar("_Rule", _FailRule, _SlowRule)
+
+
+def _take_rule(rules: list[_Rule], method: str) -> _Rule | None:
+    """Return the first of ``rules`` for ``method`` (or ``"*"``) with uses left, using one up."""
+    for rule in rules:
+        if rule.method in (method.lower(), "*") and rule.times > 0:
+            rule.times -= 1
+            if rule.times == 0:
+                rules.remove(rule)
+            return rule
+    return None
 
 
 def _error_body(code: int, description: str, parameters: JSON | None = None) -> JSON:
