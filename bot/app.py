@@ -61,6 +61,7 @@ from bot.state.journal import JournalBot, JournalQueue, UpdateJournal
 from bot.state.migrations import upgrade as upgrade_bot_state
 from bot.state.question_log import QuestionLog
 from retrieval.archive import Archive
+from retrieval.delivery.feeds import tls_context
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,9 @@ def _bot_request(journal: UpdateJournal, base_url: str) -> HTTPXRequest:
             "An HTTP(S) proxy is set in the environment: answers are recorded once Telegram "
             "replies, not as they leave (a crash in between may send one twice)"
         )
-        return HTTPXRequest(connection_pool_size=CONNECTIONS)
+        return HTTPXRequest(
+            connection_pool_size=CONNECTIONS, httpx_kwargs={"verify": tls_context()}
+        )
     # httpx applies connection limits given to the transport, not to the client.
     transport = JournalTransport(journal, limits=httpx.Limits(max_connections=CONNECTIONS))
     return HTTPXRequest(connection_pool_size=CONNECTIONS, httpx_kwargs={"transport": transport})
@@ -232,7 +235,8 @@ def build_application(
             max_retries=MAX_SEND_RETRIES,
         ),
         request=request or _bot_request(journal, settings.base_url),
-        get_updates_request=get_updates_request or HTTPXRequest(connection_pool_size=1),
+        get_updates_request=get_updates_request
+        or HTTPXRequest(connection_pool_size=1, httpx_kwargs={"verify": tls_context()}),
     )
     application = (
         ApplicationBuilder()

@@ -30,6 +30,7 @@ import httpcore
 import httpx
 
 from bot.state.journal import SENDING, UpdateJournal
+from retrieval.delivery.feeds import tls_context
 
 logger = logging.getLogger(__name__)
 
@@ -99,13 +100,13 @@ class JournalTransport(httpx.AsyncHTTPTransport):
     """
 
     def __init__(self, journal: UpdateJournal, *, limits: httpx.Limits):
-        super().__init__(limits=limits)
+        super().__init__(limits=limits, verify=tls_context())
         self._journal = journal
         self.hooked = 0
         """Connections whose socket writes mark messages (0: the trace fallback is used)."""
         # httpx builds its pool with httpcore's default backend and has no option for another.
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(),
+            ssl_context=tls_context(),  # one per process: reading the CA bundle costs ~0.1 s
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

@@ -156,8 +156,9 @@ def entry_brief(entry: Any, *, publication: str, feed_url: str) -> Brief:
 
 @functools.cache
 def tls_context() -> ssl.SSLContext:
-    """Return the TLS context of feed requests, built once a process: httpx's defaults
-    (certifi's CA bundle; SSL_CERT_FILE or SSL_CERT_DIR if set).
+    """Return the TLS context of the process's HTTPS requests (feeds, and the bot's calls to the
+    Bot API), built once: httpx's defaults (certifi's CA bundle; SSL_CERT_FILE or SSL_CERT_DIR if
+    set).
 
     Reading the CA bundle costs ~0.1 CPU-s, which a client built with httpx's default paid on
     every feed fetched.
