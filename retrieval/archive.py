@@ -240,7 +240,9 @@ class Archive:
         order = list(range(len(ids)))
         if diverse:
             briefs = self._brief_map(index).brief_of[positions]
-            order = diversify([int(b) for b in briefs], final.tolist())
+            # Only the passages shown and those the confidence looks at are needed.
+            limit = max(offset + k, COVERAGE_DEPTH)
+            order = diversify(briefs.tolist(), final.tolist(), limit)
         # How sure: does one of the first passages hold enough of what the question asks?
         # A follow-up is sure when a passage holds enough of it with its context.
         asked = [*terms, *context]
