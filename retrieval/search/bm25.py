@@ -99,3 +99,15 @@ def term_score(idf: Any, tf: Any, norm: Any, k1: float) -> Any:
     ``idf`` may be a term's idf times its weight in the question. Numbers or arrays.
     """
     return idf * (tf * (k1 + 1) / (tf + norm))
+
+
+def posting_scores(idf: float, tfs: AnyArray, norm: FloatArray, k1: float) -> FloatArray:
+    """Return ``term_score(idf, tfs, norm, k1)`` for a term's postings: the same operations in
+    the same order (so the same floats), done in place on ``norm`` (a fresh array the caller
+    gives up) and on a float copy of ``tfs``, without temporary arrays."""
+    tf = tfs.astype(np.float64)
+    norm += tf
+    tf *= k1 + 1
+    tf /= norm
+    tf *= idf
+    return tf

@@ -35,7 +35,7 @@ from retrieval.search.bm25 import (
     IntArray,
     corpus_idf,
     length_norm,
-    term_score,
+    posting_scores,
 )
 from retrieval.search.maxscore import pruned_candidates
 from retrieval.search.segments import (
@@ -338,9 +338,10 @@ class BM25Index:
                 # rank-bm25 adds a repeated query term once per repetition, in question order;
                 # adding in the same order gives the same rounding.
                 for docs, w in weights[tid]:
-                    acc[docs] += w
+                    # Each passage once per term: np.add.at adds as ``acc[docs] += w``, faster.
+                    np.add.at(acc, docs, w)
                     if not scan:
-                        found.append(docs[~touched[docs]])
+                        found.append(docs[~touched.take(docs)])
                     touched[docs] = True
             if scan:
                 positions = np.flatnonzero(touched)
@@ -381,12 +382,13 @@ class BM25Index:
             self._buffers_lock.release()
 
     def term_weights(
-        self, tid: int, *, where: BoolArray | None = None
-    ) -> list[tuple[AnyArray, FloatArray]]:
+        self, tid: int, *, where: BoolArray | None = None, few: AnyArray | None = None
+    ) -> list[tuple[Any, FloatArray]]:
         """Return, per segment, the positions holding term ``tid`` and the term's score there;
-        only at positions flagged in ``where`` if given."""
+        only at positions flagged in ``where`` if given, found by searching for each of the
+        ascending int32 positions ``few`` (those flagged) when given as well."""
         idf = self.idf[tid]
-        parts: list[tuple[AnyArray, FloatArray]] = []
+        parts: list[tuple[Any, FloatArray]] = []
         for seg in self.segments:
             if tid >= seg.n_terms:
                 continue
@@ -395,12 +397,21 @@ class BM25Index:
                 continue
             docs = seg.docs[start:end]
             tfs = seg.tfs[start:end]
-            if where is not None:
-                hit = where[docs]
+            if few is not None:
+                lo, hi = np.searchsorted(few, (seg.first, seg.end)).tolist()
+                keys = few[lo:hi]
+                at = np.minimum(docs.searchsorted(keys), len(docs) - 1)
+                hit = docs[at] == keys
+                docs, tfs = keys[hit], tfs[at[hit]]
+            elif where is not None:
+                hit = where.take(docs)
                 docs, tfs = docs[hit], tfs[hit]
-            tf = tfs.astype(np.float64)
-            parts.append((docs, term_score(idf, tf, self.norm[docs], self.params.k1)))
+            parts.append((docs, self._scores(idf, tfs, docs)))
         return parts
+
+    def _scores(self, idf: float, tfs: AnyArray, docs: Any) -> FloatArray:
+        """Return the scores of a term of idf ``idf`` at ``docs`` with frequencies ``tfs``."""
+        return posting_scores(idf, tfs, self.norm.take(docs), self.params.k1)
 
     def top(
         self,

@@ -318,3 +318,65 @@ def test_pruned_top_ten_is_exact_and_skips_passages_of_common_words_only(seed: i
         if result is not None and len(result[0]) < len(index.score(query)[0]):
             pruned += 1
     assert pruned > 10
+
+
+def grown_index(rng: random.Random, monkeypatch: pytest.MonkeyPatch) -> BM25Index:
+    """Return an index grown in batches (merges, deletions, at times a compaction) over a few
+    very common words and many rare ones."""
+    monkeypatch.setattr("retrieval.search.index.SEALED_DOCS", 200)
+    common = [f"c{r}" for r in range(4)]
+    rare = [f"r{r}" for r in range(150)]
+    index = BM25Index.build([], [])
+    next_id = 1
+    for _ in range(rng.randint(3, 8)):
+        batch = []
+        for _ in range(rng.randint(20, 150)):
+            tokens = rng.choices(common, k=rng.randint(0, 12)) + rng.choices(rare, k=3)
+            batch.append((next_id, tokens))
+            next_id += 1
+        doomed = [int(i) for i in index.ids if rng.random() < rng.choice([0.02, 0.3])]
+        index = index.grown(batch, deleted=doomed)
+    return index
+
+
+@pytest.mark.parametrize("few", [0, 16, 10**9])
+@pytest.mark.parametrize("seed", range(6))
+def test_pruned_candidates_score_exactly_as_the_full_pass_whichever_way_terms_are_looked_up(
+    seed: int, few: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # FEW 0: each candidate is searched for in the postings of the terms left out; 10**9: those
+    # postings are read in full. Either way the scores are the full pass's, to the bit.
+    monkeypatch.setattr("retrieval.search.maxscore.FEW", few)
+    rng = random.Random(700 + seed)
+    index = grown_index(rng, monkeypatch)
+    skipped = 0
+    for _ in range(30):
+        query = [f"r{rng.randint(0, 149)}", *(f"c{rng.randint(0, 3)}" for _ in range(3))]
+        if rng.random() < 0.3:
+            query = [f"c{rng.randint(0, 3)}" for _ in range(rng.randint(2, 4))]
+        k = rng.choice([1, 3, 10, 60])
+        mask = None
+        if rng.random() < 0.3:
+            mask = np.array([rng.random() < 0.6 for _ in range(index.n_positions)])
+        tids = [index.vocab[t] for t in query if t in index.vocab]
+        pruned = pruned_candidates(index, tids, k, mask)
+        if pruned is None:
+            continue
+        # Every term scored in full, in the same order (so the same sums): pruning never stops.
+        with monkeypatch.context() as never:
+            never.setattr("retrieval.search.maxscore._floor", lambda *args: None)
+            unpruned = pruned_candidates(index, tids, k, mask)
+        assert unpruned is not None
+        full = dict(zip(unpruned[0].tolist(), unpruned[1].tolist(), strict=True))
+        assert sorted(full) == index.score(query)[0].tolist()
+        for position, score in zip(*index.score(query), strict=True):
+            assert math.isclose(full[int(position)], float(score), rel_tol=1e-12)
+        got = dict(zip(pruned[0].tolist(), pruned[1].tolist(), strict=True))
+        assert all(got[p] == full[p] for p in got)  # the same floats, not merely close
+        skipped += len(got) < len(full)
+        keep = [p for p in full if mask is None or mask[p]]
+        best = sorted(keep, key=lambda p: (-full[p], p))[:k]
+        top, top_scores = index.top_positions(query, k, allowed=mask)
+        assert top.tolist() == best
+        assert top_scores.tolist() == [full[p] for p in best]
+    assert skipped > 5
