@@ -114,8 +114,8 @@ def pruned_candidates(
             # The floor is at most ``reach``: while that is not above ``left``, it cannot be
             # either, and the floor (a pass over every candidate) is not worked out.
             if scored < len(order) and reach > left:
-                floor = _floor(index, acc, found, want, allowed)
-                if floor is not None and left * (1 + MARGIN) + MARGIN < floor:
+                floor = _floor(index, acc, found, want, allowed, left * (1 + MARGIN) + MARGIN)
+                if floor is not None:
                     break
         positions = np.concatenate(found).astype(np.int64)
         everywhere = positions
@@ -153,20 +153,25 @@ def _floor(
     found: list[IntArray],
     want: int,
     allowed: Allowed | None,
+    bar: float,
 ) -> float | None:
     """Return the ``want``-th best partial score of the live candidates ``allowed`` lets through
-    (a lower bound of the ``want``-th best true score), or None if there are fewer of them."""
+    (a lower bound of the ``want``-th best true score) if it is above ``bar``, else None."""
     if sum(len(part) for part in found) < want:
         return None
     positions = np.concatenate(found)
-    keep = np.ones(len(positions), dtype=bool)
-    if index.live is not None:
-        keep &= index.live[positions]
-    if allowed is not None:
-        keep &= allowed[positions] if isinstance(allowed, np.ndarray) else allowed(positions)
-    partial = acc.take(positions[keep])
-    if len(partial) < want:
-        return None
+    if index.live is not None or allowed is not None:
+        keep = np.ones(len(positions), dtype=bool)
+        if index.live is not None:
+            keep &= index.live[positions]
+        if allowed is not None:
+            keep &= allowed[positions] if isinstance(allowed, np.ndarray) else allowed(positions)
+        positions = positions[keep]
+    partial = acc.take(positions)
     # Partial scores are lower bounds of the true ones (terms add nothing negative), so the
-    # want-th best partial score is a lower bound of the want-th best true score.
-    return float(-np.partition(-partial, want - 1)[want - 1])
+    # want-th best partial score is a lower bound of the want-th best true score. Only the
+    # scores above the bar can be it: the others are not sorted.
+    high = partial[partial > bar]
+    if len(high) < want:
+        return None
+    return float(-np.partition(-high, want - 1)[want - 1])
