@@ -31,7 +31,6 @@ import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
@@ -40,6 +39,7 @@ from retrieval.search.bm25 import (
     AnyArray,
     BoolArray,
     FloatArray,
+    Int32Array,
     IntArray,
     floored_idf,
     idf_floor,
@@ -47,7 +47,6 @@ from retrieval.search.bm25 import (
     raw_idf,
     term_score,
 )
-from retrieval.search.forward import Forward, forward_of
 from retrieval.search.index import BM25Index
 from retrieval.search.segments import Segment
 
@@ -271,10 +270,9 @@ def feedback_weights(
 class TfTable:
     """Term frequencies at a few ascending positions, looked up per term and kept.
 
-    The positions' rows of the forward index (``retrieval/search/forward.py``: each passage's
-    terms and counts) are gathered once, at the first term asked for; the terms asked for
-    together are then picked out of them in one pass. ``title_row`` gives the frequencies in
-    the titles filed at the positions, from the title postings.
+    Each segment's share of the positions is found once; a term then costs one binary search
+    per position in that segment's postings of it (``docs`` searched as stored, int32, so nothing
+    is copied). ``title_row`` gives the same over the title postings.
     """
 
     def __init__(self, index: BM25Index, positions: IntArray):
@@ -282,64 +280,31 @@ class TfTable:
         self.n = len(positions)
         keys = np.asarray(positions, dtype=np.int64)
         self.positions = keys
-        self.parts: list[tuple[Segment, int, int, IntArray]] = []
+        self.parts: list[tuple[Segment, int, int, Int32Array]] = []
         for seg in index.segments:
             lo, hi = np.searchsorted(keys, (seg.first, seg.end)).tolist()
             if lo < hi:
-                self.parts.append((seg, lo, hi, keys[lo:hi]))
+                self.parts.append((seg, lo, hi, keys[lo:hi].astype(np.int32)))
         self._rows: dict[str, FloatArray] = {}
-        self._pairs: list[tuple[Forward, int, AnyArray, IntArray]] | None = None
 
     def row(self, term: str) -> FloatArray:
         """Return the frequency of ``term`` at each position (a view: do not write to it)."""
         got = self._rows.get(term)
         if got is None:
-            self._fill([term])
-            got = self._rows[term]
+            got = self._rows[term] = self._lookup(term, title=False)
         return got
 
     def rows(self, terms: Sequence[str]) -> FloatArray:
         """Return the frequency of each term (a row each) at each position."""
         if not terms:
             return np.zeros((0, self.n), dtype=np.float64)
-        missing = [t for t in dict.fromkeys(terms) if t not in self._rows]
-        if missing:
-            self._fill(missing)
-        return np.stack([self._rows[t] for t in terms])
-
-    def _fill(self, terms: list[str]) -> None:
-        """Look up the rows of ``terms`` (distinct, not yet kept) in one pass over the pairs."""
-        block = np.zeros((len(terms), self.n), dtype=np.float64)
-        vocab = self.index.vocab
-        wanted = np.asarray([vocab.get(t, -1) for t in terms], dtype=np.int64)
-        known = np.flatnonzero(wanted >= 0)
-        if self.n and len(known):
-            # Which row each term number goes to (-1: not asked for), read by a gather.
-            row_of = np.full(len(vocab), -1, dtype=np.int32)
-            row_of[wanted[known]] = known
-            for forward, lo, packed, runs in self._all_pairs():
-                tids: Any
-                tids, counts = forward.split(packed)
-                rows = np.take(row_of, tids)  # np.take: indexing with uint32 is slower
-                hit = np.flatnonzero(rows >= 0)
-                owners = np.searchsorted(runs, hit, side="right") - 1 + lo
-                # A passage holds a term once in the forward index: assigned, not summed.
-                block[rows[hit], owners] = counts[hit]
-        for term, values in zip(terms, block, strict=True):
-            self._rows[term] = values
-
-    def _all_pairs(self) -> list[tuple[Forward, int, AnyArray, IntArray]]:
-        """Return per segment its forward index, the first column of its share of the
-        positions, their packed ``(term, count)`` pairs and where each position's pairs start."""
-        if self._pairs is None:
-            self._pairs = []
-            for seg, lo, _, keys in self.parts:
-                forward = forward_of(seg)
-                self._pairs.append((forward, lo, *forward.rows(keys)))
-        return self._pairs
+        return np.stack([self.row(t) for t in terms])
 
     def title_row(self, term: str) -> FloatArray:
         """Return how often ``term`` is in the title filed at each position."""
+        return self._lookup(term, title=True)
+
+    def _lookup(self, term: str, *, title: bool) -> FloatArray:
         out = np.zeros(self.n, dtype=np.float64)
         tid = self.index.vocab.get(term)
         if tid is None or not self.n:
@@ -347,13 +312,18 @@ class TfTable:
         for seg, lo, hi, keys in self.parts:
             if tid >= seg.n_terms:
                 continue
-            start, end = seg.title_offsets[tid : tid + 2].tolist()
+            if title:
+                offsets, all_docs, all_tfs = seg.title_offsets, seg.title_docs, seg.title_tfs
+            else:
+                offsets, all_docs, all_tfs = seg.offsets, seg.docs, seg.tfs
+            start, end = offsets[tid : tid + 2].tolist()
             if start == end:
                 continue
-            docs = seg.title_docs[start:end]
-            at = np.minimum(docs.searchsorted(keys), end - start - 1)
+            at = all_docs[start:end].searchsorted(keys)
+            np.minimum(at, end - start - 1, out=at)
+            at += start
             # Where the posting found is not the position's, the term is not there: 0.
-            out[lo:hi] = np.where(docs[at] == keys, seg.title_tfs[start:end][at], 0)
+            out[lo:hi] = np.where(all_docs[at] == keys, all_tfs[at], 0)
         return out
 
 

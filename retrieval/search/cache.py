@@ -10,9 +10,6 @@ Layout of ``<database>.index/``::
                         the title_* postings, col-<name>.npy arrays, and terms.json (the terms it
                         numbered first)
     state-<hex>/        df.npy (every term's live passages) and live.npy (if passages were deleted)
-    fwd-seg-<hex>/      the segment's forward index (``retrieval/search/forward.py``): written
-                        with the segment, or by the first process that needs it when an older
-                        briefbot wrote the segment; checked by its own listing (files.json)
     .lock               taken by writers only
 
 Arrays are ``.npy`` files read with ``allow_pickle=False`` and memory-mapped, so processes share
@@ -48,8 +45,6 @@ import numpy as np
 
 from retrieval.errors import IndexCacheError
 from retrieval.search.bm25 import AnyArray, BM25Params
-from retrieval.search.forward import PREFIX as FORWARD
-from retrieval.search.forward import remember_folder, save_forward
 from retrieval.search.index import BM25Index
 from retrieval.search.segments import Segment
 
@@ -176,7 +171,6 @@ def _from_manifest(folder: Path, manifest: Any, params: BM25Params, analyzer: st
     segments: list[Segment] = []
     for entry in manifest["segments"]:
         segment, terms = _load_segment(folder, entry)
-        remember_folder(segment, folder)
         if segment.first != (segments[-1].end if segments else 0):
             raise IndexCacheError(f"{folder / segment.name} does not follow the segment before it")
         if segment.n_terms != len(vocab) + len(terms):
@@ -323,8 +317,6 @@ def save_index(
                 segment.name, segment.files = _write_segment(
                     folder, segment, terms[start : segment.n_terms]
                 )
-                remember_folder(segment, folder)
-                save_forward(folder, segment)
             entries.append(
                 {
                     "name": segment.name,
@@ -356,8 +348,7 @@ def save_index(
         tmp = folder / f"{MANIFEST}.{uuid.uuid4().hex}.tmp"
         tmp.write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         os.replace(tmp, folder / MANIFEST)
-        kept = {e["name"] for e in entries}
-        _remove_unlisted(folder, kept | {f"{FORWARD}{name}" for name in kept} | {state_name})
+        _remove_unlisted(folder, {e["name"] for e in entries} | {state_name})
     return True
 
 
@@ -421,7 +412,7 @@ def _remove_unlisted(folder: Path, keep: set[str]) -> None:
         name = child.name
         if name in keep or name == MANIFEST or name == ".lock":
             continue
-        if child.is_dir() and name.startswith(("seg-", "state-", "tmp-", FORWARD)):
+        if child.is_dir() and name.startswith(("seg-", "state-", "tmp-")):
             shutil.rmtree(child, ignore_errors=True)
         elif name.startswith(f"{MANIFEST}.") and name.endswith(".tmp"):
             with contextlib.suppress(OSError):
