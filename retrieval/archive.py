@@ -208,13 +208,17 @@ class Archive:
         tokens: dict[int, list[str]] = {}
         fetched: dict[int, dict[str, Any]] = {}
 
-        def tokens_of(ids: list[int]) -> list[list[str]]:
+        def tokens_of(ids: list[int], also: Sequence[int] = ()) -> list[list[str]]:
+            """Return the tokens of passages ``ids``; rows are read in one query with those of
+            the passages ``also`` (to be quoted), unless read before."""
             missing = [pid for pid in ids if pid not in tokens]
-            rows = self.store.passages_by_id(missing)
-            fetched.update(rows)
-            for pid, row in rows.items():
-                # A passage is about its brief's title too (feedback terms, coverage).
-                tokens[pid] = analyze(row["brief_title"] or "") + analyze(row["text"])
+            unread = list(dict.fromkeys(p for p in (*missing, *also) if p not in fetched))
+            fetched.update(self.store.passages_by_id(unread))
+            for pid in missing:
+                row = fetched.get(pid)
+                if row is not None:
+                    # A passage is about its brief's title too (feedback terms, coverage).
+                    tokens[pid] = analyze(row["brief_title"] or "") + analyze(row["text"])
             return [tokens.get(pid, []) for pid in ids]
 
         positions, final, own = rerank(
@@ -246,9 +250,11 @@ class Archive:
         # How sure: does one of the first passages hold enough of what the question asks?
         # A follow-up is sure when a passage holds enough of it with its context.
         asked = [*terms, *context]
+        # The rows of the passages shown are read with those the confidence reads: one query.
+        shown = [ids[i] for i in order[offset : offset + k]]
         best = max(
             coverage(asked, set(held), idf, lambda t, h: self.aliases.held(t, h, matches))
-            for held in tokens_of([ids[i] for i in order[:COVERAGE_DEPTH]])
+            for held in tokens_of([ids[i] for i in order[:COVERAGE_DEPTH]], shown)
         )
         confidence = "high" if best >= high_coverage(len(set(asked))) else "low"
         ranked = [(ids[i], float(own[i])) for i in order[offset : offset + k]]

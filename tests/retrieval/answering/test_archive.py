@@ -208,3 +208,27 @@ def test_paging_past_the_rerank_depth_still_finds_passages(
     monkeypatch.setattr(retrieval.archive, "RERANK_DEPTH", 2)
     deep = fixture_archive.ask(question, offset=3, top=3)
     assert [h.passage_id for h in deep.hits] == expected
+
+
+@pytest.mark.parametrize("top", [3, 10])
+def test_the_passages_shown_are_read_with_those_the_confidence_reads(
+    sample_archive: Archive, top: int
+) -> None:
+    question = "oil pipeline export"
+    expected = sample_archive.ask(question, top=top)
+    reads: list[str] = []
+
+    def trace(statement: str) -> None:
+        if "FROM passages p JOIN briefs b" in statement:
+            reads.append(statement)
+
+    sample_archive.store.db.conn.set_trace_callback(trace)
+    try:
+        answer = sample_archive.ask(question, top=top)
+    finally:
+        sample_archive.store.db.conn.set_trace_callback(None)
+    assert answer == expected
+    assert len(answer.hits) == top
+    # Feedback passages once, then the passages shown and the three the confidence reads
+    # together: never a third read for the passages shown.
+    assert len(reads) <= 2
