@@ -435,10 +435,19 @@ class ArchiveGenerator:
         vocab_size: Number of word types in the Zipf vocabulary.
         capture: Global 0-based passage indices whose tokens and ids are recorded in
             :attr:`captured` (used to build match questions).
+        first_year: Year of the first issues (a later year gives issues no other archive of
+            the same publications has: new briefs, not replacements of stored ones).
     """
 
-    def __init__(self, seed: int, vocab_size: int, capture: set[int] | None = None) -> None:
+    def __init__(
+        self,
+        seed: int,
+        vocab_size: int,
+        capture: set[int] | None = None,
+        first_year: int = FIRST_YEAR,
+    ) -> None:
         self._rng = random.Random(seed)
+        self.first_year = first_year
         self.vocab = build_vocabulary(self._rng, vocab_size)
         _check_marker_free(self.vocab)
         self._capture = capture or set()
@@ -589,7 +598,7 @@ class ArchiveGenerator:
         rng, v = self._rng, self.vocab
         heap: list[tuple[dt.date, int, _Schedule]] = []
         for i, pub in enumerate(PUBLICATIONS):
-            start = dt.date(FIRST_YEAR, 1, 2 + rng.randrange(7))
+            start = dt.date(self.first_year, 1, 2 + rng.randrange(7))
             founded = FIRST_YEAR - rng.randrange(8)
             editors = " and ".join(
                 f"{rng.choice(v.given[:200])} {rng.choice(v.surnames[:500])}" for _ in range(2)
@@ -790,7 +799,13 @@ def _write_jsonl_issue(fh: BinaryIO, issue: Issue) -> int:
 
 
 def generate(
-    out: Path, seed: int, n_questions: int, n_passages: int, vocab_size: int, jsonl: bool
+    out: Path,
+    seed: int,
+    n_questions: int,
+    n_passages: int,
+    vocab_size: int,
+    jsonl: bool,
+    first_year: int = FIRST_YEAR,
 ) -> dict[str, int]:
     """Generate the archive and its question set.
 
@@ -801,6 +816,7 @@ def generate(
         n_passages: Number of passages.
         vocab_size: Number of word types.
         jsonl: Write the archive as JSON lines.
+        first_year: Year of the first issues.
 
     Returns:
         The summary counts.
@@ -812,7 +828,7 @@ def generate(
         targets = qrng.sample(range(n_passages), n_match)
     else:
         targets = qrng.choices(range(n_passages), k=n_match)
-    gen = ArchiveGenerator(seed, vocab_size, capture=set(targets))
+    gen = ArchiveGenerator(seed, vocab_size, capture=set(targets), first_year=first_year)
     counts = write_archive(gen, n_passages, out, jsonl)
 
     questions: list[dict[str, str | None]] = []
@@ -860,6 +876,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--vocab", type=int, default=100_000, help="word types (default 100000)")
     parser.add_argument("--jsonl", action="store_true", help="write DIR/archive.jsonl instead")
     parser.add_argument("--force", action="store_true", help="replace an existing archive")
+    parser.add_argument(
+        "--first-year",
+        type=int,
+        default=FIRST_YEAR,
+        help=f"year of the first issues (default {FIRST_YEAR}; a later one makes issues that "
+        "follow another archive's instead of replacing them)",
+    )
     args = parser.parse_args(argv)
     if args.passages < 1:
         parser.error("N must be at least 1")
@@ -892,7 +915,9 @@ def main(argv: list[str] | None = None) -> int:
             target.unlink()
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    counts = generate(out, args.seed, args.questions, args.passages, args.vocab, args.jsonl)
+    counts = generate(
+        out, args.seed, args.questions, args.passages, args.vocab, args.jsonl, args.first_year
+    )
     seconds = round(time.perf_counter() - start, 2)
     print(json.dumps({"out": str(target), **counts, "seconds": seconds}))
     return 0

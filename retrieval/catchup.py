@@ -74,6 +74,7 @@ class Indexer:
         self._database: dict[str, Any] = {}
         self._marker: tuple[int, int, int] | None = None
         self._lock = threading.Lock()
+        self._checksummed = 0
 
     def current(self, progress: Callable[[int, int], None] | None = None) -> BM25Index:
         """Return the index of the database as it is now, catching up first if it changed.
@@ -131,6 +132,8 @@ class Indexer:
             "seconds": round(time.perf_counter() - started, 3),
         }
         if action == "loaded":
+            # Files read in full to check them; the others carried a stamp (cache.load_index).
+            self.last_sync["files_checksummed"] = self._checksummed
             logger.info(
                 "index loaded from %s (%d passages, %.2f s)",
                 self.cache_dir,
@@ -158,6 +161,7 @@ class Indexer:
             if saved is None:
                 logger.info("no index cache at %s yet; building it", self.cache_dir)
                 return None
+            self._checksummed = saved.checksummed
             return saved.index, saved.database
         return None
 

@@ -10,6 +10,8 @@ Layout of ``<database>.index/``::
                         the title_* postings, col-<name>.npy arrays, and terms.json (the terms it
                         numbered first)
     state-<hex>/        df.npy (every term's live passages) and live.npy (if passages were deleted)
+    verified.json       stamps of files whose CRC-32 a start has verified, so the next start
+                        need not read them again (a hint: ``retrieval/search/stamps.py``)
     .lock               taken by writers only
 
 Arrays are ``.npy`` files read with ``allow_pickle=False`` and memory-mapped, so processes share
@@ -47,6 +49,8 @@ from retrieval.errors import IndexCacheError
 from retrieval.search.bm25 import AnyArray, BM25Params
 from retrieval.search.index import BM25Index
 from retrieval.search.segments import Segment
+from retrieval.search.stamps import STAMPS, Stamps
+from retrieval.search.stamps import open_regular as _open_regular
 
 FORMAT_VERSION = 4
 MANIFEST = "params.json"
@@ -72,6 +76,7 @@ class SavedIndex:
 
     index: BM25Index
     database: dict[str, Any]
+    checksummed: int = 0  # files whose CRC-32 was computed (the others carried a stamp)
 
 
 def cache_dir_for(db_path: str | Path) -> Path:
@@ -90,21 +95,6 @@ def describe_manifest(folder: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-@contextlib.contextmanager
-def _open_regular(path: Path) -> Iterator[BinaryIO]:
-    """Open ``path`` for reading if it is a regular file; never block on a FIFO or device.
-
-    Raises:
-        FileNotFoundError: if it is missing.
-        IndexCacheError: if it is not a regular file.
-    """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise IndexCacheError(f"{path} is not a regular file (a pipe or device?)")
-        yield fh
-
-
 def manifest_checksum(manifest: dict[str, Any]) -> str:
     """Return the SHA-256 of a manifest's content (its ``checksum`` field left out)."""
     body = {k: v for k, v in manifest.items() if k != "checksum"}
@@ -119,7 +109,8 @@ def load_index(folder: Path, *, params: BM25Params, analyzer: str) -> SavedIndex
     """Return the index saved in ``folder``, or None if there is no saved index.
 
     Every file is checked against the size and CRC-32 that ``params.json`` lists before it is
-    mapped. This is a read-only operation.
+    mapped, unless its stamp in ``verified.json`` shows nobody wrote it since it was checked
+    (``retrieval/search/stamps.py``). Nothing but that file of stamps is written.
 
     Raises:
         IndexCacheError: naming what is wrong, if the cache is corrupt, truncated, from another
@@ -169,19 +160,19 @@ def _from_manifest(folder: Path, manifest: Any, params: BM25Params, analyzer: st
         raise IndexCacheError(f"{folder} was built with BM25 parameters {manifest['bm25']}")
     vocab: dict[str, int] = {}
     segments: list[Segment] = []
+    stamps = Stamps(folder)
     for entry in manifest["segments"]:
-        segment, terms = _load_segment(folder, entry)
+        segment, terms = _load_segment(folder, entry, stamps)
         if segment.first != (segments[-1].end if segments else 0):
             raise IndexCacheError(f"{folder / segment.name} does not follow the segment before it")
         if segment.n_terms != len(vocab) + len(terms):
             raise IndexCacheError(f"{folder / segment.name}/terms.json has the wrong length")
-        for term in terms:
-            vocab[term] = len(vocab)
+        vocab.update(zip(terms, range(len(vocab), len(vocab) + len(terms)), strict=True))
         segments.append(segment)
     if len(vocab) != manifest["terms"]:
         raise IndexCacheError(f"{folder} lists {manifest['terms']} terms but holds {len(vocab)}")
     state = manifest["state"]
-    arrays = _load_arrays(folder / state["name"], state["files"])
+    arrays = _load_arrays(folder, state["name"], state["files"], stamps)
     n_positions = segments[-1].end if segments else 0
     df = _checked(arrays, "df", (len(vocab),), (np.dtype(np.int64),), state["name"])
     live = arrays.get("live")
@@ -193,12 +184,13 @@ def _from_manifest(folder: Path, manifest: Any, params: BM25Params, analyzer: st
     index = BM25Index(vocab, segments, params, live=live, df=df, labels=labels)
     if len(index.ids) > 1 and not bool(np.all(index.ids[1:] > index.ids[:-1])):
         raise IndexCacheError(f"{folder} holds passage ids out of order")
-    return SavedIndex(index, dict(manifest["database"]))
+    stamps.save()
+    return SavedIndex(index, dict(manifest["database"]), stamps.checksummed)
 
 
-def _load_segment(folder: Path, entry: dict[str, Any]) -> tuple[Segment, list[str]]:
+def _load_segment(folder: Path, entry: dict[str, Any], stamps: Stamps) -> tuple[Segment, list[str]]:
     name = entry["name"]
-    arrays = _load_arrays(folder / name, entry["files"])
+    arrays = _load_arrays(folder, name, entry["files"], stamps)
     n_docs, n_terms, n_postings = entry["docs"], entry["terms"], entry["postings"]
     i64, i32 = (np.dtype(np.int64),), (np.dtype(np.int32),)
     ids = _checked(arrays, "ids", (n_docs,), i64, name)
@@ -223,11 +215,10 @@ def _load_segment(folder: Path, entry: dict[str, Any]) -> tuple[Segment, list[st
         if columns[column].shape != (n_docs,) or columns[column].dtype.hasobject:
             raise IndexCacheError(f"{folder / name}/col-{column}.npy has the wrong shape")
     with _open_regular(folder / name / "terms.json") as fh:
-        if _crc(fh) != entry["files"]["terms.json"]:
-            raise IndexCacheError(f"{folder / name}/terms.json does not match its checksum")
-        fh.seek(0)
+        expected = entry["files"]["terms.json"]
+        _verify(fh, f"{name}/terms.json", expected, stamps, "does not match its checksum")
         terms = json.load(fh)
-    if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+    if not isinstance(terms, list) or not set(map(type, terms)) <= {str}:
         raise IndexCacheError(f"{folder / name}/terms.json is not a list of terms")
     titles = (title_offsets, title_docs, title_tfs, title_len)
     segment = Segment(
@@ -237,17 +228,18 @@ def _load_segment(folder: Path, entry: dict[str, Any]) -> tuple[Segment, list[st
     return segment, terms
 
 
-def _load_arrays(path: Path, files: dict[str, list[int]]) -> dict[str, AnyArray]:
-    """Return the ``.npy`` files listed in ``files``, memory-mapped after their checks."""
+def _load_arrays(
+    folder: Path, name: str, files: dict[str, list[int]], stamps: Stamps
+) -> dict[str, AnyArray]:
+    """Return the ``.npy`` files listed in ``files`` of the subfolder ``name``, memory-mapped
+    after their checks."""
+    path = folder / name
     arrays = {}
     for filename, expected in files.items():
         if not filename.endswith(".npy"):
             continue
         with _open_regular(path / filename) as fh:
-            if _crc(fh) != expected:
-                raise IndexCacheError(
-                    f"{path / filename} is truncated or altered (size or checksum differs)"
-                )
+            _verify(fh, f"{name}/{filename}", expected, stamps, "is truncated or altered")
         mapped = np.load(path / filename, mmap_mode="r", allow_pickle=False)
         # A plain ndarray view of the map: slicing a np.memmap runs Python code on every slice.
         arrays[filename[: -len(".npy")]] = mapped.view(np.ndarray)
@@ -270,6 +262,23 @@ def _checked(
             f"expected {shape} and {dtypes[0]}"
         )
     return array
+
+
+def _verify(fh: BinaryIO, name: str, expected: list[int], stamps: Stamps, what: str) -> None:
+    """Check the open file ``name`` against its manifest's ``[size, crc32]`` unless a stamp
+    vouches for it; leave it at its start.
+
+    Raises:
+        IndexCacheError: saying what is wrong (``what``, e.g. "is truncated or altered").
+    """
+    if stamps.vouch(name, fh, expected):
+        return
+    if _crc(fh) != expected:
+        raise IndexCacheError(
+            f"{stamps.folder / name} {what} (size or CRC-32 differs from params.json)"
+        )
+    stamps.verified(name, fh, expected)
+    fh.seek(0)
 
 
 def _crc(fh: BinaryIO) -> list[int]:
@@ -414,7 +423,7 @@ def _remove_unlisted(folder: Path, keep: set[str]) -> None:
             continue
         if child.is_dir() and name.startswith(("seg-", "state-", "tmp-")):
             shutil.rmtree(child, ignore_errors=True)
-        elif name.startswith(f"{MANIFEST}.") and name.endswith(".tmp"):
+        elif name.startswith((f"{MANIFEST}.", f"{STAMPS}.")) and name.endswith(".tmp"):
             with contextlib.suppress(OSError):
                 child.unlink()
 

@@ -23,6 +23,7 @@ from retrieval.catchup import Indexer
 from retrieval.corpus.store import Store
 from retrieval.errors import IndexCacheError
 from retrieval.search.cache import FORMAT_VERSION, cache_dir_for, load_index, manifest_checksum
+from retrieval.search.stamps import MIN_AGE_NS, STAMPS
 from retrieval.text.analyzer import ANALYZER_VERSION, analyze
 from retrieval.text.query import Filters
 
@@ -300,6 +301,60 @@ def test_damaged_cache_is_rebuilt_with_one_log_line(
     again.index()
     assert again.indexer.last_sync["action"] == "loaded"
     assert not warnings_from_indexer(caplog)
+
+
+def _stamped(db: Path) -> int:
+    """Load the index of ``db`` once its files are old enough to be stamped; return how many
+    files that load checksummed."""
+    time.sleep(MIN_AGE_NS / 1e9)
+    archive = Archive(db)
+    archive.index()
+    assert archive.indexer.last_sync["action"] == "loaded"
+    return int(archive.indexer.last_sync["files_checksummed"])
+
+
+def test_a_start_skips_the_checksums_of_files_checked_before(saved: Path) -> None:
+    folder = cache_dir_for(saved)
+    files = len(list(folder.glob("*/*")))
+    assert _stamped(saved) == files
+    stamps = json.loads((folder / STAMPS).read_text())
+    assert len(stamps) == files
+    again = Archive(saved)
+    again.index()
+    assert again.indexer.last_sync["files_checksummed"] == 0
+    assert_exact(again)
+
+
+def test_a_stamped_file_altered_in_place_is_still_caught(
+    saved: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    _stamped(saved)
+    path = _segment(cache_dir_for(saved)) / "tfs.npy"
+    before = path.stat()
+    with open(path, "r+b") as fh:  # same size; the modification time is then set back
+        fh.seek(-3, os.SEEK_END)
+        byte = fh.read(1)
+        fh.seek(-3, os.SEEK_END)
+        fh.write(bytes([byte[0] ^ 0xFF]))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    caplog.set_level(logging.INFO)
+    archive = Archive(saved)
+    archive.index()
+    lines = warnings_from_indexer(caplog)
+    assert len(lines) == 1 and "tfs.npy is truncated or altered" in lines[0], lines
+    assert archive.indexer.last_sync["action"] == "built"
+    assert_exact(archive)
+
+
+@pytest.mark.parametrize("content", ["{not json", '["a"]', '{"x": 1}', ""])
+def test_bad_stamps_only_cost_the_checksums(saved: Path, content: str) -> None:
+    folder = cache_dir_for(saved)
+    (folder / STAMPS).write_text(content)
+    archive = Archive(saved)
+    archive.index()
+    assert archive.indexer.last_sync["action"] == "loaded"
+    assert archive.indexer.last_sync["files_checksummed"] == len(list(folder.glob("*/*")))
+    assert_exact(archive)
 
 
 def test_a_cache_from_another_database_file_is_not_trusted(
