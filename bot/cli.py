@@ -388,6 +388,8 @@ def _answer_json(
             "confidence": "none",
             "hits": [],
             "read_as": context[-1] if context else None,
+            "read_with": list(context or []),
+            "unmatched": [],
             "reason": "invalid",
             "message": str(exc),
         }

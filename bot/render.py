@@ -131,7 +131,7 @@ def comparison_lines(check: ClaimCheck) -> list[str]:
 def render_check_plain(reply: CheckReply) -> str:
     """Return a /check reply as terminal text: the passages, then the comparison (per sentence
     for a long claim)."""
-    read = [read_with_line(reply.read_as) or ""] if reply.read_as else []
+    read = [read_with_line(reply.context or reply.read_as) or ""] if reply.read_as else []
     if not reply.evidence:
         return "\n\n".join([*read, reply.message or "Nothing in the archive bears on this."])
     if reply.parts:
@@ -302,7 +302,7 @@ def _check_blocks(reply: CheckReply) -> list[str]:
 def render_check_html(reply: CheckReply) -> list[str]:
     """Return a /check reply as Telegram messages: the passages, then what they contain; a long
     claim sentence by sentence."""
-    line = read_with_line(reply.read_as)
+    line = read_with_line(reply.context or reply.read_as)
     read = [escape(line)] if line else []
     if not reply.evidence:
         return [

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.answering.answer import Answer, build_hit, empty_answer
+from retrieval.answering.answer import Answer, build_hit, empty_answer, written_as
 from retrieval.answering.filters import passage_filter
 from retrieval.answering.ranking import (
     ALIAS_WEIGHT,
@@ -42,7 +42,7 @@ from retrieval.search.cache import cache_dir_for
 from retrieval.search.index import BM25Index
 from retrieval.text.aliases import Aliases, load_aliases
 from retrieval.text.analyzer import analyze
-from retrieval.text.followup import MAX_CONTEXT_TURNS
+from retrieval.text.followup import FRAMING_TERMS, GENERIC, MAX_CONTEXT_TURNS
 from retrieval.text.query import Filters, parse_question
 
 DEFAULT_TOP = 3
@@ -79,6 +79,10 @@ class Ranking:
     rows: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False, compare=False)
     """Stored rows of passages already read while ranking (feedback, confidence), by id: ``ask``
     quotes from them rather than reading them again."""
+    only_earlier: bool = False
+    """A follow-up whose own terms the archive lacks: its passages match the earlier questions."""
+    unknown: list[str] = field(default_factory=list)
+    """The question's own search terms of substance that no passage holds, not even by an alias."""
 
 
 class Archive:
@@ -200,6 +204,10 @@ class Archive:
         added = self.aliases.added(terms, matches)
         known = index.known_terms(terms)
         alias_terms = index.known_terms(added)
+        stood_for = {t for m in matches for t in m.trigger} if alias_terms else set()
+        # Words the archive lacks, worth telling the user: not framing words ("say", "how long").
+        frames = GENERIC | FRAMING_TERMS | FRAMING | stood_for
+        unknown = [t for t in dict.fromkeys(terms) if t not in known and t not in frames]
         extra: dict[str, float] = dict.fromkeys(alias_terms, ALIAS_WEIGHT)
         for t in index.known_terms(list(context)):
             extra.setdefault(t, context[t])
@@ -264,7 +272,10 @@ class Archive:
         for t, w in context.items():
             if index.vocab.get(t) is not None:
                 weights.setdefault(t, max(index.term_idf(t), 0.01) * w)
-        return Ranking(terms, known, ranked, None, weights, confidence, best, fetched)
+        only_earlier = bool(context) and not known and not alias_terms
+        return Ranking(
+            terms, known, ranked, None, weights, confidence, best, fetched, only_earlier, unknown
+        )
 
     def _brief_terms(self, index: BM25Index) -> BriefTerms:
         """Return the brief-level statistics for reranking over ``index`` (cached per index)."""
@@ -323,11 +334,12 @@ class Archive:
         ranking = self.rank(
             question, k=top, offset=offset, filters=filters, diverse=True, earlier=earlier
         )
-        read_as = earlier[-1] if earlier else None
+        read_with = list(earlier)[-MAX_CONTEXT_TURNS:]
+        read_as = read_with[-1] if read_with else None
         if ranking.reason is not None:
             answer = empty_answer(question, ranking.reason)
             answer.terms = ranking.known
-            answer.read_as = read_as
+            answer.read_as, answer.read_with = read_as, read_with
             return answer
         rows = {pid: ranking.rows[pid] for pid, _ in ranking.passages if pid in ranking.rows}
         rows.update(
@@ -345,6 +357,9 @@ class Archive:
             offset=offset,
             confidence=ranking.confidence if hits else "none",
             read_as=read_as,
+            read_with=read_with,
+            unmatched=written_as(question, ranking.unknown),
+            only_earlier=ranking.only_earlier,
         )
 
     def briefs(self, publication: str, volume: int, issue: int) -> list[dict[str, Any]]:

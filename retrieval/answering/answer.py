@@ -8,6 +8,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,15 @@ LOW_CONFIDENCE = (
     "None of these passages answers that directly; they are the closest the archive holds."
 )
 READ_WITH = "Read with your earlier question: {question}"
+READ_WITH_MANY = "Read with your earlier questions: {questions}"
+UNMATCHED_FOLLOW_UP = (
+    "Nothing in the archive mentions {words}; these passages are the closest to your earlier "
+    "question."
+)
+UNMATCHED_LOW = (
+    "None of these passages answers that directly, and none mentions {words}; they are the "
+    "closest the archive holds."
+)
 READ_AS_CHARS = 200
 """The earlier question named in the "Read with …" line is cut to this many characters."""
 NOTHING_TO_SEARCH = "Nothing to search for: the question has only common words or punctuation."
@@ -146,6 +156,14 @@ class Answer:
     confidence: str = "none"
     read_as: str | None = None
     """The earlier question this one was read with (a follow-up), or None when read alone."""
+    read_with: list[str] = field(default_factory=list)
+    """All the earlier questions it was read with, oldest first (``read_as`` is the last)."""
+    unmatched: list[str] = field(default_factory=list)
+    """The question's own words of substance that no passage of the archive holds (as the user
+    wrote them; framing words such as "say" left out)."""
+    only_earlier: bool = False
+    """The archive holds none of the question's own search terms: a follow-up's passages then
+    match its earlier questions alone."""
 
     @property
     def found(self) -> bool:
@@ -154,13 +172,24 @@ class Answer:
 
     @property
     def caveat(self) -> str | None:
-        """Return the line to show above the passages of a ``low`` answer, else None."""
-        return LOW_CONFIDENCE if self.found and self.confidence == "low" else None
+        """Return the line to show above the passages of a ``low`` answer, or of a follow-up
+        none of whose own words the archive holds (its passages answer the earlier question
+        only), else None."""
+        if not self.found:
+            return None
+        if self.read_with and self.unmatched and self.only_earlier:
+            return UNMATCHED_FOLLOW_UP.format(words=_or_list(self.unmatched))
+        if self.confidence != "low":
+            return None
+        if self.unmatched:
+            return UNMATCHED_LOW.format(words=_or_list(self.unmatched))
+        return LOW_CONFIDENCE
 
     @property
     def read_line(self) -> str | None:
-        """Return the line that says a follow-up was read with the earlier question, or None."""
-        return read_with_line(self.read_as)
+        """Return the line that says a follow-up was read with the earlier question(s), or
+        None."""
+        return read_with_line(self.read_with or self.read_as)
 
     def to_json(self) -> dict[str, Any]:
         """Return ``{"question", "found", "confidence", "hits": [...], "read_as"}`` (plus
@@ -171,6 +200,8 @@ class Answer:
             "confidence": self.confidence if self.found else "none",
             "hits": [h.to_json() for h in self.hits],
             "read_as": self.read_as,
+            "read_with": list(self.read_with or ([self.read_as] if self.read_as else [])),
+            "unmatched": list(self.unmatched),
         }
         if not self.found:
             data["reason"] = self.reason
@@ -178,12 +209,37 @@ class Answer:
         return data
 
 
-def read_with_line(read_as: str | None) -> str | None:
-    """Return "Read with your earlier question: …" for a follow-up read with ``read_as``, or None
-    when it was read alone."""
-    if not read_as:
+def read_with_line(read_as: str | Sequence[str] | None) -> str | None:
+    """Return "Read with your earlier question: …" for a follow-up read with ``read_as`` (one
+    earlier question, or several, oldest first), or None when it was read alone.
+
+    Several are all named, so that a follow-up of a follow-up ("and in 1998?") shows the question
+    whose subject it keeps, not only the last one.
+    """
+    earlier = [read_as] if isinstance(read_as, str) else [q for q in read_as or () if q]
+    if not earlier:
         return None
-    return READ_WITH.format(question=shorten(read_as, READ_AS_CHARS))
+    if len(earlier) == 1:
+        return READ_WITH.format(question=shorten(earlier[0], READ_AS_CHARS))
+    quoted = [f"“{shorten(q, READ_AS_CHARS)}”" for q in earlier]
+    return READ_WITH_MANY.format(questions=", then ".join(quoted))
+
+
+def written_as(question: str, terms: Sequence[str]) -> list[str]:
+    """Return the words of ``question`` that give the search terms ``terms``, as written there
+    (each term once, in the question's order)."""
+    wanted = set(terms)
+    words: dict[str, str] = {}
+    for term, start, end in analyze_spans(question):
+        if term in wanted and term not in words:
+            words[term] = question[start:end]
+    return list(words.values())
+
+
+def _or_list(words: Sequence[str]) -> str:
+    """Return ``["a", "b", "c"]`` as ``“a”, “b” or “c”``."""
+    quoted = [f"“{w}”" for w in words]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
 NO_ANSWER = {

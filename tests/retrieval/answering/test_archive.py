@@ -124,8 +124,16 @@ def test_scores_equal_rank_bm25_on_the_archive(fixture_archive: Archive) -> None
 
 def test_json_answer_has_the_documented_fields(fixture_archive: Archive) -> None:
     data = fixture_archive.ask("Caspian oil tariff").to_json()
-    assert set(data) == {"question", "found", "confidence", "hits", "read_as"}
-    assert data["read_as"] is None
+    assert set(data) == {
+        "question",
+        "found",
+        "confidence",
+        "hits",
+        "read_as",
+        "read_with",
+        "unmatched",
+    }
+    assert data["read_as"] is None and data["read_with"] == [] and data["unmatched"] == []
     assert data["confidence"] == "high"
     assert set(data["hits"][0]) == {
         "rank",

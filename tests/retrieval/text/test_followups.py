@@ -90,6 +90,51 @@ def test_a_follow_up_is_read_with_its_question(sample_archive: Archive) -> None:
     assert alone.answer.read_as is None and alone.answer.to_json()["read_as"] is None
 
 
+def test_a_follow_up_the_archive_has_no_word_of_says_so_above_the_passages(
+    sample_archive: Archive,
+) -> None:
+    reply = ChatService(sample_archive).follow("what is the weather in Paris?", [KAZAKH])
+    assert not isinstance(reply, Notice) and reply.answer.found
+    answer = reply.answer
+    assert answer.read_with == [KAZAKH] and answer.unmatched == ["weather", "Paris"]
+    assert answer.caveat == (
+        "Nothing in the archive mentions “weather” or “Paris”; these passages are the closest "
+        "to your earlier question."
+    )
+    data = answer.to_json()
+    assert data["unmatched"] == ["weather", "Paris"] and data["read_with"] == [KAZAKH]
+    # A follow-up holding one word the archive knows is answered as before.
+    known = ChatService(sample_archive).follow("and the weather in Akmola?", [KAZAKH])
+    assert not isinstance(known, Notice) and known.answer.unmatched == ["weather"]
+    assert not (known.answer.caveat or "").startswith("Nothing in the archive mentions")
+
+
+def test_a_low_answer_names_the_words_no_passage_holds_but_not_an_alias(
+    sample_archive: Archive,
+) -> None:
+    typo = sample_archive.ask("nazarbaiev pension reform")
+    assert typo.confidence == "low" and typo.unmatched == ["nazarbaiev"]
+    assert typo.caveat == (
+        "None of these passages answers that directly, and none mentions “nazarbaiev”; they are "
+        "the closest the archive holds."
+    )
+    alias = sample_archive.ask("Nazarbayev pension reform")  # an alias of Nazarbaev
+    assert alias.unmatched == []
+    assert sample_archive.ask("Caspian oil tariff").unmatched == []
+
+
+def test_a_follow_up_of_a_follow_up_names_every_question_it_is_read_with(
+    sample_archive: Archive,
+) -> None:
+    state: dict[str, object] = {}
+    respond(sample_archive, KAZAKH, state, now=0.0)
+    respond(sample_archive, "when did he take office?", state, now=60.0)
+    text = respond(sample_archive, "why?", state, now=90.0) or ""
+    assert text.startswith(
+        f"Read with your earlier questions: “{KAZAKH}”, then “when did he take office?”\n\n"
+    )
+
+
 def test_earlier_filters_carry_over_unless_the_follow_up_sets_its_own(
     sample_archive: Archive,
 ) -> None:
