@@ -325,8 +325,8 @@ _CHUNK_TABLE = str.maketrans(
         if chr(c) not in _KEEP
     }
 )
-_IN_CHUNK = np.zeros(256, dtype=np.int8)
-_IN_CHUNK[np.frombuffer(_KEEP.encode("ascii"), dtype=np.uint8)] = 1
+_CHUNK_BYTES = bytes(1 if chr(c) in _KEEP else 0 for c in range(256))
+_TOP_BIT = np.uint64(1 << 63)
 # A chunk is known by its first 24 bytes packed in three words (exact, checked) and its length.
 _PACKED = 24
 _MASKS = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)
@@ -461,32 +461,62 @@ class TermCounter:
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Return the code and the text of each chunk of lowered, chunk-translated ASCII
         ``text`` (texts starting at ``offsets``), in order."""
-        raw = text.encode("ascii") + _PAD
-        buf = np.frombuffer(raw, dtype=np.uint8)
-        edges = np.flatnonzero(np.diff(_IN_CHUNK[buf], prepend=np.int8(0)))
+        raw = b" " + text.encode("ascii") + _PAD
+        flags = np.frombuffer(raw.translate(_CHUNK_BYTES), dtype=np.int8)
+        edges = np.flatnonzero(flags[1:] != flags[:-1])
+        # ``edges + 1`` are positions in ``raw``; ``edges`` in ``text``.
         starts, ends = edges[0::2], edges[1::2]
         docs = np.searchsorted(offsets, starts, side="right") - 1
-        if not len(starts):
+        n = len(starts)
+        if not n:
             return np.zeros(0, np.int64), docs
         sizes = ends - starts
         at_byte = np.ndarray((len(raw) - 7,), dtype="<u8", buffer=raw, strides=(1,))
-        words = np.empty((len(starts), 4), dtype=np.uint64)
-        for w in range(3):
-            words[:, w] = at_byte[starts + 8 * w] & _MASKS[np.clip(sizes - 8 * w, 0, 8)]
-        words[:, 3] = sizes
-        keys = words[:, 0] * _MIX[0] + words[:, 1] * _MIX[1] + words[:, 2] * _MIX[2] + words[:, 3]
-        unique, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-        # Every chunk must be its key's first chunk (no two chunks of one key in the batch) and
-        # short enough to be packed whole; the others are looked up by their text.
-        apart = np.flatnonzero(
-            (words != words[first[inverse]]).any(axis=1) | (sizes > _PACKED)
-        ).tolist()
+        # A chunk of up to 8 bytes is its first word (its bytes are ASCII and not zero, so the
+        # word's top bit is clear and it holds the chunk exactly); a longer one is a hash of its
+        # three words and length, top bit set, checked against its words below.
+        keys = at_byte[starts + 1] & _MASKS[np.minimum(sizes, 8)]
+        long = np.flatnonzero(sizes > 8)
+        packed = np.zeros((len(long), 4), dtype=np.uint64)
+        if len(long):
+            at, size = starts[long] + 1, sizes[long]
+            packed[:, 0] = keys[long]
+            packed[:, 1] = at_byte[at + 8] & _MASKS[np.clip(size - 8, 0, 8)]
+            packed[:, 2] = at_byte[at + 16] & _MASKS[np.clip(size - 16, 0, 8)]
+            packed[:, 3] = size
+            mixed = packed[:, 0] * _MIX[0] + packed[:, 1] * _MIX[1] + packed[:, 2] * _MIX[2]
+            keys[long] = (mixed + packed[:, 3]) | _TOP_BIT
+        order = np.argsort(keys)
+        ordered = keys[order]
+        head = np.empty(n, dtype=bool)
+        head[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=head[1:])
+        inverse = np.empty(n, dtype=np.int64)
+        inverse[order] = np.cumsum(head) - 1
+        first = order[head]
+        unique = ordered[head]
+        # Each chunk's words: the first word alone for a short one.
+        words = np.zeros((len(unique), 4), dtype=np.uint64)
+        in_long = np.full(n, -1, dtype=np.int64)
+        in_long[long] = np.arange(len(long))
+        rep_long = in_long[first]
+        is_long = rep_long >= 0
+        words[:, 0] = keys[first]
+        words[is_long] = packed[rep_long[is_long]]
+        words[~is_long, 3] = sizes[first[~is_long]]
+        # A long chunk whose words are not its key's first chunk's (a hash shared in the batch),
+        # or too long to be packed whole, is looked up by its text.
+        if len(long):
+            mine = in_long[first[inverse[long]]]
+            apart = long[(packed != packed[mine]).any(axis=1) | (sizes[long] > _PACKED)].tolist()
+        else:
+            apart = []
         slots = np.fromiter(
             map(self._slots.get, unique.tolist(), repeat(-1)), dtype=np.int64, count=len(unique)
         )
         known = slots >= 0
         # A slot holds the chunk it was made for: its words must be the chunk's.
-        known[known] = (self._slot_words[slots[known]] == words[first[known]]).all(axis=1)
+        known[known] = (self._slot_words[slots[known]] == words[known]).all(axis=1)
         codes_of = np.empty(len(unique), dtype=np.int64)
         codes_of[known] = self._slot_codes[slots[known]]
         fresh = np.flatnonzero(~known)
@@ -501,7 +531,7 @@ class TermCounter:
         codes_of[fresh] = list(map(chunk_code, chunks))
         # Remembered: short enough to be packed whole, and no slot of that key yet.
         fresh = fresh[(sizes[first[fresh]] <= _PACKED) & (slots[fresh] < 0)]
-        self._remember(unique[fresh].tolist(), words[first[fresh]], codes_of[fresh])
+        self._remember(unique[fresh].tolist(), words[fresh], codes_of[fresh])
         codes = codes_of[inverse]
         for at in apart:
             codes[at] = chunk_code(text[starts[at] : ends[at]])
