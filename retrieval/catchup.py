@@ -296,17 +296,12 @@ class _Collector:
         """Add one passage (a row from ``_meta``), its tokens and its title's tokens."""
         pid, brief_id, publication, volume, issue, date, _ = row
         self.builder.add(pid, tokens, title)
-        folded = str(publication).casefold()
-        code = self._codes.get(folded)
-        if code is None:
-            code = self._codes[folded] = len(self.publications)
-            self.publications.append(folded)
         columns = self._columns
         columns[BRIEF].append(brief_id)
-        columns[PUBLICATION].append(code)
+        columns[PUBLICATION].append(self._code(_folded(publication)))
         columns["volume"].append(_storable(volume))
         columns["issue"].append(_storable(issue))
-        columns["date"].append(date.encode("utf-8", "replace") if isinstance(date, str) else b"")
+        columns["date"].append(_date_bytes(date))
 
     def add_counted(
         self, rows: list[tuple[Any, ...]], counts: BatchCounts, segments: list[Segment]
@@ -353,18 +348,21 @@ class _Collector:
 
     def _add_columns(self, rows: list[tuple[Any, ...]]) -> None:
         """Add the filter columns of stored rows (``Store.passages_for_index``)."""
+        if not rows:
+            return
+        _, _, briefs, publications, volumes, issues, dates, _ = zip(*rows, strict=True)
         columns = self._columns
-        columns[BRIEF].extend(row[2] for row in rows)
-        columns[PUBLICATION].extend(self._code(row[3]) for row in rows)
-        columns["volume"].extend(_storable(row[4]) for row in rows)
-        columns["issue"].extend(_storable(row[5]) for row in rows)
-        columns["date"].extend(
-            row[6].encode("utf-8", "replace") if isinstance(row[6], str) else b"" for row in rows
+        columns[BRIEF].extend(briefs)
+        codes = self._codes
+        columns[PUBLICATION].extend(
+            codes[p] if p in codes else self._code(p) for p in map(_folded, publications)
         )
+        columns["volume"].extend(map(_storable, volumes))
+        columns["issue"].extend(map(_storable, issues))
+        columns["date"].extend(map(_date_bytes, dates))
 
-    def _code(self, publication: Any) -> int:
-        """Return the number of a publication (casefolded), numbering it if new."""
-        folded = str(publication).casefold()
+    def _code(self, folded: str) -> int:
+        """Return the number of a casefolded publication, numbering it if new."""
         code = self._codes.get(folded)
         if code is None:
             code = self._codes[folded] = len(self.publications)
@@ -393,6 +391,16 @@ def _rows_between(
     passage, terms, tfs = postings
     lo, hi = np.searchsorted(passage, [start, end])
     return passage[lo:hi] - start, terms[lo:hi], tfs[lo:hi]
+
+
+def _folded(publication: Any) -> str:
+    """Return a stored publication as the index keys it: casefolded text."""
+    return str(publication).casefold()
+
+
+def _date_bytes(date: Any) -> bytes:
+    """Return a stored date as the index keeps it (b"" if none)."""
+    return date.encode("utf-8", "replace") if isinstance(date, str) else b""
 
 
 def _storable(number: Any) -> int:

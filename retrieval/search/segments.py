@@ -275,7 +275,10 @@ def _csr(
     terms: Int32Array, docs: Int32Array, tfs: Int32Array, n_terms: int
 ) -> tuple[IntArray, Int32Array, AnyArray]:
     """Return ``(offsets, docs, tfs)`` of postings sorted by term (stably, keeping doc order)."""
-    order = np.argsort(terms, kind="stable")
+    # The stable order by term is the order by (term, place): distinct keys, so a plain sort of
+    # them gives it, several times faster than a stable sort.
+    places = np.arange(len(terms), dtype=np.int64)
+    order = np.argsort((terms.astype(np.int64) << 32) | places)
     counts = np.bincount(terms, minlength=n_terms) if len(terms) else np.zeros(n_terms, np.int64)
     offsets = np.zeros(n_terms + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
