@@ -310,7 +310,8 @@ class _Collector:
         texts and titles (``_counted``); each segment filled on the way is appended to
         ``segments``, cut where ``add`` would have cut it."""
         n = len(rows)
-        has_title = np.fromiter((bool(row[7]) for row in rows), dtype=bool, count=n)
+        fields = list(zip(*rows, strict=True))  # one tuple per column of the rows
+        has_title = np.fromiter(map(bool, fields[7]), dtype=bool, count=n)
         # Each passage's place among the batch's texts (a title follows its passage).
         at = np.arange(n) + np.cumsum(has_title) - has_title
         is_title = np.zeros(len(counts.lengths), dtype=bool)
@@ -323,7 +324,7 @@ class _Collector:
         passage = owner[counts.docs]
         body = (passage[~of_title], counts.terms[~of_title], counts.tfs[~of_title])
         title = (passage[of_title], counts.terms[of_title], counts.tfs[of_title])
-        ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=n)
+        ids = np.fromiter(fields[0], dtype=np.int64, count=n)
         # New terms are numbered in order of first occurrence: a segment cut inside the batch
         # covers the terms known before it and the new ones its passages bring.
         known = len(self.builder.vocab) - len(counts.new)
@@ -337,7 +338,7 @@ class _Collector:
                 title_len[start:end],
                 _rows_between(title, start, end),
             )
-            self._add_columns(rows[start:end])
+            self._add_columns([column[start:end] for column in fields])
             if len(self.builder) >= CHUNK:
                 # Every text of passages up to ``end`` (a title right after its passage).
                 texts = at[end] if end < n else len(counts.lengths)
@@ -346,20 +347,23 @@ class _Collector:
                 segments.append(self.segment(n_terms))
             start = end
 
-    def _add_columns(self, rows: list[tuple[Any, ...]]) -> None:
-        """Add the filter columns of stored rows (``Store.passages_for_index``)."""
-        if not rows:
-            return
-        _, _, briefs, publications, volumes, issues, dates, _ = zip(*rows, strict=True)
+    def _add_columns(self, fields: list[tuple[Any, ...]]) -> None:
+        """Add the filter columns of stored rows (``Store.passages_for_index``), given as one
+        tuple of values per column."""
+        _, _, briefs, publications, volumes, issues, dates, _ = fields
         columns = self._columns
         columns[BRIEF].extend(briefs)
-        codes = self._codes
-        columns[PUBLICATION].extend(
-            codes[p] if p in codes else self._code(p) for p in map(_folded, publications)
-        )
-        columns["volume"].extend(map(_storable, volumes))
-        columns["issue"].extend(map(_storable, issues))
-        columns["date"].extend(map(_date_bytes, dates))
+        if set(map(type, publications)) <= {str}:
+            folded = list(map(str.casefold, publications))
+        else:
+            folded = list(map(_folded, publications))
+        codes = list(map(self._codes.get, folded))
+        if None in codes:
+            codes = [self._code(f) if c is None else c for f, c in zip(folded, codes, strict=True)]
+        columns[PUBLICATION].extend(codes)
+        columns["volume"].extend(_storables(volumes))
+        columns["issue"].extend(_storables(issues))
+        columns["date"].extend(_dates_bytes(dates))
 
     def _code(self, folded: str) -> int:
         """Return the number of a casefolded publication, numbering it if new."""
@@ -396,6 +400,25 @@ def _rows_between(
 def _folded(publication: Any) -> str:
     """Return a stored publication as the index keys it: casefolded text."""
     return str(publication).casefold()
+
+
+def _storables(numbers: tuple[Any, ...]) -> list[int]:
+    """Return ``_storable`` of each of ``numbers``, at C speed when all are whole numbers."""
+    if set(map(type, numbers)) <= {int}:
+        values = np.fromiter(numbers, dtype=np.int64, count=len(numbers))
+        values[(values < 0) | (values > MAX_NUMBER)] = NO_NUMBER
+        return values.tolist()
+    return list(map(_storable, numbers))
+
+
+def _dates_bytes(dates: tuple[Any, ...]) -> list[bytes]:
+    """Return ``_date_bytes`` of each of ``dates``, encoded together when all are ASCII text
+    without line ends."""
+    if set(map(type, dates)) <= {str}:
+        joined = "\n".join(dates)
+        if joined.isascii() and joined.count("\n") == len(dates) - 1:
+            return joined.encode("ascii").split(b"\n")
+    return list(map(_date_bytes, dates))
 
 
 def _date_bytes(date: Any) -> bytes:

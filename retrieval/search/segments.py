@@ -276,9 +276,12 @@ def _csr(
 ) -> tuple[IntArray, Int32Array, AnyArray]:
     """Return ``(offsets, docs, tfs)`` of postings sorted by term (stably, keeping doc order)."""
     # The stable order by term is the order by (term, place): distinct keys, so a plain sort of
-    # them gives it, several times faster than a stable sort.
-    places = np.arange(len(terms), dtype=np.int64)
-    order = np.argsort((terms.astype(np.int64) << 32) | places)
+    # them in place gives it, several times faster than a stable sort.
+    order = terms.astype(np.int64)
+    order <<= 32
+    order |= np.arange(len(terms), dtype=np.int64)
+    order.sort()
+    order &= 0xFFFFFFFF
     counts = np.bincount(terms, minlength=n_terms) if len(terms) else np.zeros(n_terms, np.int64)
     offsets = np.zeros(n_terms + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
