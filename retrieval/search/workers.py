@@ -20,8 +20,8 @@ import struct
 import subprocess
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator
-from typing import IO
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO, Any
 
 import numpy as np
 
@@ -97,17 +97,7 @@ class AnalyzerPool:
 
     def close(self) -> None:
         """Stop the workers."""
-        for proc in self._procs:
-            if proc.stdin is not None:
-                proc.stdin.close()
-        for proc in self._procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()
+        _stop(self._procs)
 
 
 def analyze_joined(texts: list[str]) -> list[str]:
@@ -224,18 +214,24 @@ class CountingPool:
 
     def close(self) -> None:
         """Stop the workers."""
-        for proc in self._procs:
-            if proc.stdin is not None:
-                with contextlib.suppress(BrokenPipeError):
-                    proc.stdin.close()
-        for proc in self._procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()
+        _stop(self._procs)
+
+
+def _stop(procs: Sequence[subprocess.Popen[Any]]) -> None:
+    """Close the workers' input (they end when it closes) and wait for them (killed after
+    10 s)."""
+    for proc in procs:
+        if proc.stdin is not None:
+            with contextlib.suppress(BrokenPipeError):
+                proc.stdin.close()
+    for proc in procs:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 def _read(proc: subprocess.Popen[bytes], size: int) -> bytes:
