@@ -186,10 +186,13 @@ class CountingPool:
         assert proc.stdin is not None
         data = "".join(texts).encode("utf-8", "surrogatepass")
         sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        proc.stdin.write(_REQUEST.pack(len(texts), len(data)))
-        proc.stdin.write(sizes.tobytes())
-        proc.stdin.write(data)
-        proc.stdin.flush()
+        try:
+            proc.stdin.write(_REQUEST.pack(len(texts), len(data)))
+            proc.stdin.write(sizes.tobytes())
+            proc.stdin.write(data)
+            proc.stdin.flush()
+        except BrokenPipeError as exc:
+            raise _ended(proc) from exc
         return True
 
     def _receive(self, n: int) -> BatchCounts:
@@ -243,10 +246,15 @@ def _read(proc: subprocess.Popen[bytes], size: int) -> bytes:
     assert proc.stdout is not None
     data = proc.stdout.read(size) if size else b""
     if len(data) != size:
-        raise RetrievalError(
-            f"a tokenizer process ended early (exit status {proc.poll()}); run the command again"
-        )
+        raise _ended(proc)
     return data
+
+
+def _ended(proc: subprocess.Popen[bytes]) -> RetrievalError:
+    """Return the error for a worker that ended before its batch was done."""
+    return RetrievalError(
+        f"a tokenizer process ended early (exit status {proc.poll()}); run the command again"
+    )
 
 
 def serve_counts(stdin: IO[bytes], stdout: IO[bytes]) -> None:
