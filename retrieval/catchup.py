@@ -33,8 +33,8 @@ from retrieval.search.bm25 import BM25Params
 from retrieval.search.cache import load_index, save_index
 from retrieval.search.index import BM25Index
 from retrieval.search.segments import Segment, SegmentBuilder
-from retrieval.search.workers import AnalyzerPool
-from retrieval.text.analyzer import ANALYZER_VERSION, analyze
+from retrieval.search.workers import CountingPool
+from retrieval.text.analyzer import ANALYZER_VERSION, BatchCounts, analyze
 
 logger = logging.getLogger(__name__)
 
@@ -187,15 +187,24 @@ class Indexer:
             workers = (os.cpu_count() or 1) if expected >= PARALLEL_MIN else 1
         total = max(state["passages"] - base.size, 0)
         done = 0
-        for rows, token_lists, titles in _tokenized(self.store, since["last_passage_id"], workers):
-            for row, tokens, title in zip(rows, token_lists, titles, strict=True):
-                collector.add(row, tokens, title)
-                if len(collector.builder) >= CHUNK:
-                    segments.append(collector.segment())
-            last_read = rows[-1][0]
-            done += len(rows)
-            if progress is not None:
-                progress(done, max(total, done))
+        if workers > 1:
+            vocab = collector.builder.vocab
+            for rows, counts in _counted(self.store, since["last_passage_id"], workers, vocab):
+                collector.add_counted(rows, counts, segments)
+                last_read = rows[-1][0]
+                done += len(rows)
+                if progress is not None:
+                    progress(done, max(total, done))
+        else:
+            for rows, token_lists, titles in _tokenized(self.store, since["last_passage_id"]):
+                for row, tokens, title in zip(rows, token_lists, titles, strict=True):
+                    collector.add(row, tokens, title)
+                    if len(collector.builder) >= CHUNK:
+                        segments.append(collector.segment())
+                last_read = rows[-1][0]
+                done += len(rows)
+                if progress is not None:
+                    progress(done, max(total, done))
         if len(collector.builder):
             segments.append(collector.segment())
         self._database = _marker_fields(state)
@@ -231,36 +240,46 @@ class Indexer:
 
 
 def _tokenized(
-    store: Store, after_id: int, workers: int
+    store: Store, after_id: int
 ) -> Iterator[tuple[list[tuple[Any, ...]], list[list[str]], list[list[str] | None]]]:
     """Yield the passages after ``after_id`` in batches: their rows (without text and title),
-    their tokens and their title's tokens (None but on a brief's first passage).
+    their tokens and their title's tokens (None but on a brief's first passage), tokenized here.
+    """
+    for rows in store.passages_for_index(after_id=after_id, batch=BATCH):
+        yield (
+            [_meta(r) for r in rows],
+            [analyze(r[1]) for r in rows],
+            [analyze(r[7]) if r[7] else None for r in rows],
+        )
 
-    With ``workers`` > 1 the analyzer runs in that many worker processes (``AnalyzerPool``).
+
+def _counted(
+    store: Store, after_id: int, workers: int, vocab: dict[str, int]
+) -> Iterator[tuple[list[tuple[Any, ...]], BatchCounts]]:
+    """Yield the passages after ``after_id`` in batches: their stored rows and the counts of
+    their texts' and titles' tokens, counted by ``workers`` processes (``CountingPool``), terms
+    numbered in ``vocab``.
+
+    A batch's texts go to a worker in passage order, each passage's title (on a brief's first
+    passage) right after its text: the order ``SegmentBuilder.add`` meets them in, so new terms
+    are numbered as it numbers them.
     """
     batches = store.passages_for_index(after_id=after_id, batch=BATCH)
-    if workers <= 1:
-        for rows in batches:
-            yield (
-                [_meta(r) for r in rows],
-                [analyze(r[1]) for r in rows],
-                [analyze(r[7]) if r[7] else None for r in rows],
-            )
-        return
-    metas: deque[list[tuple[Any, ...]]] = deque()
+    pending: deque[list[tuple[Any, ...]]] = deque()
 
     def texts() -> Iterator[list[str]]:
         for rows in batches:
-            metas.append([_meta(r) for r in rows])
-            # Passages first, then the titles of the batch, in one request.
-            yield [r[1] for r in rows] + [r[7] for r in rows if r[7]]
+            pending.append(rows)
+            out: list[str] = []
+            for row in rows:
+                out.append(row[1])
+                if row[7]:
+                    out.append(row[7])
+            yield out
 
-    with AnalyzerPool(workers) as pool:
-        for tokens in pool.map(texts()):
-            rows = metas.popleft()
-            n = len(rows)
-            titles = iter(tokens[n:])
-            yield rows, tokens[:n], [next(titles) if r[-1] else None for r in rows]
+    with CountingPool(workers, vocab) as pool:
+        for counts in pool.map(texts()):
+            yield pending.popleft(), counts
 
 
 def _meta(row: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -281,27 +300,134 @@ class _Collector:
         """Add one passage (a row from ``_meta``), its tokens and its title's tokens."""
         pid, brief_id, publication, volume, issue, date, _ = row
         self.builder.add(pid, tokens, title)
-        folded = str(publication).casefold()
+        columns = self._columns
+        columns[BRIEF].append(brief_id)
+        columns[PUBLICATION].append(self._code(_folded(publication)))
+        columns["volume"].append(_storable(volume))
+        columns["issue"].append(_storable(issue))
+        columns["date"].append(_date_bytes(date))
+
+    def add_counted(
+        self, rows: list[tuple[Any, ...]], counts: BatchCounts, segments: list[Segment]
+    ) -> None:
+        """Add a batch of stored rows (``Store.passages_for_index``) and the counts of their
+        texts and titles (``_counted``); each segment filled on the way is appended to
+        ``segments``, cut where ``add`` would have cut it."""
+        n = len(rows)
+        fields = list(zip(*rows, strict=True))  # one tuple per column of the rows
+        has_title = np.fromiter(map(bool, fields[7]), dtype=bool, count=n)
+        # Each passage's place among the batch's texts (a title follows its passage).
+        at = np.arange(n) + np.cumsum(has_title) - has_title
+        is_title = np.zeros(len(counts.lengths), dtype=bool)
+        is_title[at[has_title] + 1] = True
+        owner = np.cumsum(~is_title) - 1
+        lengths = counts.lengths[at]
+        title_len = np.zeros(n, dtype=np.int32)
+        title_len[has_title] = counts.lengths[at[has_title] + 1]
+        of_title = is_title[counts.docs]
+        passage = owner[counts.docs]
+        body = (passage[~of_title], counts.terms[~of_title], counts.tfs[~of_title])
+        title = (passage[of_title], counts.terms[of_title], counts.tfs[of_title])
+        ids = np.fromiter(fields[0], dtype=np.int64, count=n)
+        # New terms are numbered in order of first occurrence: a segment cut inside the batch
+        # covers the terms known before it and the new ones its passages bring.
+        known = len(self.builder.vocab) - len(counts.new)
+        start = 0
+        while start < n:
+            end = min(n, start + CHUNK - len(self.builder))
+            self.builder.add_counted(
+                ids[start:end],
+                lengths[start:end],
+                _rows_between(body, start, end),
+                title_len[start:end],
+                _rows_between(title, start, end),
+            )
+            self._add_columns([column[start:end] for column in fields])
+            if len(self.builder) >= CHUNK:
+                # Every text of passages up to ``end`` (a title right after its passage).
+                texts = at[end] if end < n else len(counts.lengths)
+                brought = counts.terms[: np.searchsorted(counts.docs, texts)]
+                n_terms = max(known, int(brought.max()) + 1 if len(brought) else 0)
+                segments.append(self.segment(n_terms))
+            start = end
+
+    def _add_columns(self, fields: list[tuple[Any, ...]]) -> None:
+        """Add the filter columns of stored rows (``Store.passages_for_index``), given as one
+        tuple of values per column."""
+        _, _, briefs, publications, volumes, issues, dates, _ = fields
+        columns = self._columns
+        columns[BRIEF].extend(briefs)
+        if set(map(type, publications)) <= {str}:
+            folded = list(map(str.casefold, publications))
+        else:
+            folded = list(map(_folded, publications))
+        codes = list(map(self._codes.get, folded))
+        if None in codes:
+            codes = [self._code(f) if c is None else c for f, c in zip(folded, codes, strict=True)]
+        columns[PUBLICATION].extend(codes)
+        columns["volume"].extend(_storables(volumes))
+        columns["issue"].extend(_storables(issues))
+        columns["date"].extend(_dates_bytes(dates))
+
+    def _code(self, folded: str) -> int:
+        """Return the number of a casefolded publication, numbering it if new."""
         code = self._codes.get(folded)
         if code is None:
             code = self._codes[folded] = len(self.publications)
             self.publications.append(folded)
-        columns = self._columns
-        columns[BRIEF].append(brief_id)
-        columns[PUBLICATION].append(code)
-        columns["volume"].append(_storable(volume))
-        columns["issue"].append(_storable(issue))
-        columns["date"].append(date.encode("utf-8", "replace") if isinstance(date, str) else b"")
+        return code
 
-    def segment(self) -> Segment:
-        """Return the segment of the passages added since the last one; start the next."""
+    def segment(self, n_terms: int | None = None) -> Segment:
+        """Return the segment of the passages added since the last one; start the next.
+
+        ``n_terms``: the terms it covers (default: the vocabulary's size).
+        """
         arrays = {
             name: np.asarray(values, dtype=COLUMNS[name]) for name, values in self._columns.items()
         }
-        segment = self.builder.build(arrays)
+        segment = self.builder.build(arrays, n_terms=n_terms)
         self.builder = SegmentBuilder(self.builder.vocab, segment.end)
         self._columns = {name: [] for name in COLUMNS}
         return segment
+
+
+def _rows_between(
+    postings: tuple[np.ndarray, np.ndarray, np.ndarray], start: int, end: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the ``(passage, term, tf)`` postings of passages ``start .. end - 1`` (passages
+    ascending), passages counted from ``start``."""
+    passage, terms, tfs = postings
+    lo, hi = np.searchsorted(passage, [start, end])
+    return passage[lo:hi] - start, terms[lo:hi], tfs[lo:hi]
+
+
+def _folded(publication: Any) -> str:
+    """Return a stored publication as the index keys it: casefolded text."""
+    return str(publication).casefold()
+
+
+def _storables(numbers: tuple[Any, ...]) -> list[int]:
+    """Return ``_storable`` of each of ``numbers``, at C speed when all are whole numbers."""
+    if set(map(type, numbers)) <= {int}:
+        values = np.fromiter(numbers, dtype=np.int64, count=len(numbers))
+        values[(values < 0) | (values > MAX_NUMBER)] = NO_NUMBER
+        return values.tolist()
+    return list(map(_storable, numbers))
+
+
+def _dates_bytes(dates: tuple[Any, ...]) -> list[bytes]:
+    """Return ``_date_bytes`` of each of ``dates``, encoded together when all are ASCII text
+    without line ends."""
+    if set(map(type, dates)) <= {str}:
+        joined = "\n".join(dates)
+        if joined.isascii() and joined.count("\n") == len(dates) - 1:
+            return joined.encode("ascii").split(b"\n")
+    return list(map(_date_bytes, dates))
+
+
+def _date_bytes(date: Any) -> bytes:
+    """Return a stored date as the index keeps it (b"" if none)."""
+    return date.encode("utf-8", "replace") if isinstance(date, str) else b""
 
 
 def _storable(number: Any) -> int:

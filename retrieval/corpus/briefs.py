@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from retrieval.errors import BriefFormatError
-from retrieval.text.prose import split_paragraphs
 from retrieval.text.sentences import split_sentences
 
 MAX_PASSAGE_WORDS = 150
@@ -95,6 +94,33 @@ _FOOTER_HINTS: dict[str, str] = dict(
 )
 
 
+def squeeze(text: str) -> str:
+    """Return ``" ".join(text.split())``: white space folded to single spaces, ends trimmed.
+
+    A text already so (no white space but single spaces inside, none at the ends: the common
+    case) is returned as it is, without splitting it into words.
+    """
+    # Printable: the only white space it can hold is " ".
+    if text.isprintable() and "  " not in text and not text.startswith(" ") and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
+
+
+# Every character a sign-off match can hold: white space, the dashes and what initials and names
+# are made of. A match lies within the text's longest tail of these.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+"""Every character ``str.isspace`` (and a regex's ``\\s``) takes for white space."""
+_SIGNOFF_CHARS = WHITESPACE + "\u2014\u2013-./'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _signoff(text: str) -> re.Match[str] | None:
+    """Return ``_SIGNOFF_RE.search(text)``, searching only the tail that can hold a match."""
+    return _SIGNOFF_RE.search(text, len(text.rstrip(_SIGNOFF_CHARS)))
+
+
 @dataclass(frozen=True)
 class Passage:
     """A searchable piece of a brief: a paragraph, or part of a long one."""
@@ -110,7 +136,7 @@ def label_key(
 ) -> str:
     """Return a brief's label: publication, volume, issue and title (or, untitled, its first
     eight words), casefolded (``Brief.legacy_key`` of a brief without a doc id)."""
-    label = title or " ".join(text.split()[:8])
+    label = title or " ".join(text.split(None, 8)[:8])
     return f"{publication.casefold()}|{volume}|{issue}|{label.casefold()}"
 
 
@@ -155,9 +181,12 @@ class Brief:
 
     @property
     def content_hash(self) -> str:
-        """Return a hash of everything stored for this brief; equal hashes mean nothing changed."""
-        h = hashlib.sha256()
-        for part in (
+        """Return a hash of everything stored for this brief; equal hashes mean nothing changed.
+
+        Worked out once for the fields as they are (a parsing worker does it, and the hash
+        travels with the brief); worked out again if one of them is changed.
+        """
+        parts = (
             self.publication,
             self.volume,
             self.issue,
@@ -167,10 +196,26 @@ class Brief:
             self.url,
             self.doc_id,
             self.text,
-        ):
+        )
+        known = self.__dict__.get("_content_hash")
+        if known is not None and _same_parts(known[0], parts):
+            return str(known[1])
+        h = hashlib.sha256()
+        for part in parts:
             h.update(repr(part).encode("utf-8"))
             h.update(b"\x00")
-        return h.hexdigest()
+        digest = h.hexdigest()
+        self.__dict__["_content_hash"] = (parts, digest)
+        return digest
+
+
+def _same_parts(old: tuple[object, ...], new: tuple[object, ...]) -> bool:
+    """Return whether two tuples of fields hold values of the same types and equal (so of equal
+    ``repr``: strings, whole numbers, None)."""
+    return all(
+        a is b or (type(a) is type(b) and type(a) in (str, int) and a == b)
+        for a, b in zip(old, new, strict=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -201,15 +246,27 @@ class FooterRules:
         # A cheap test first: almost every paragraph is content and matches no pattern, and eleven
         # case-insensitive regex searches were half of the ingest time. Each default pattern can
         # only match where its literal core occurs; patterns added by the user are searched as is.
-        patterns = self.strong + self.weak
-        folded = paragraph.casefold()
-        if not any(_FOOTER_HINTS[p] in folded for p in patterns if p in _FOOTER_HINTS):
-            extra = tuple(p for p in patterns if p not in _FOOTER_HINTS)
-            if not extra or not _compiled(extra).search(paragraph):
-                return False
-        if _compiled(self.strong).search(paragraph):
+        hints, extra = _hints(self.strong + self.weak)
+        # ASCII text casefolds to its lower case, which is quicker to make.
+        folded = paragraph.lower() if paragraph.isascii() else paragraph.casefold()
+        if not any(map(folded.__contains__, hints)) and (
+            not extra or not _compiled(extra).search(paragraph)
+        ):
+            return False
+        # A default pattern whose literal core is missing cannot match: only the others are
+        # searched.
+        strong = tuple(p for p in self.strong if _FOOTER_HINTS.get(p, "") in folded)
+        if strong and _compiled(strong).search(paragraph):
             return True
-        return sum(1 for p in self.weak if _compiled((p,)).search(paragraph)) >= 2
+        weak = [p for p in self.weak if _FOOTER_HINTS.get(p, "") in folded]
+        return len(weak) >= 2 and sum(1 for p in weak if _compiled((p,)).search(paragraph)) >= 2
+
+
+@lru_cache(maxsize=64)
+def _hints(patterns: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Return the literal hints of the default ``patterns`` and the other patterns."""
+    hints = tuple(_FOOTER_HINTS[p] for p in patterns if p in _FOOTER_HINTS)
+    return hints, tuple(p for p in patterns if p not in _FOOTER_HINTS)
 
 
 @lru_cache(maxsize=64)
@@ -279,15 +336,17 @@ def parse_header(line: str, *, source: str | None = None, lineno: int | None = N
     return fields
 
 
-def split_passages(paragraphs: list[tuple[int, str]]) -> list[Passage]:
+def split_passages(paragraphs: list[tuple[int, str]], *, squeezed: bool = False) -> list[Passage]:
     """Return passages for ``(offset, paragraph)`` pairs, splitting long paragraphs at sentences.
 
     A paragraph of more than ``MAX_PASSAGE_WORDS`` words is cut into the fewest chunks of whole
-    sentences that keep each chunk near that size.
+    sentences that keep each chunk near that size. ``squeezed``: every paragraph is non-empty
+    and ``squeeze`` leaves it as it is (its words are then counted by its spaces).
     """
+    count = _squeezed_words if squeezed else _word_count
     passages: list[Passage] = []
     for offset, para in paragraphs:
-        words = len(para.split())
+        words = count(para)
         if words <= MAX_PASSAGE_WORDS:
             passages.append(Passage(len(passages), para, offset, offset + len(para)))
             continue
@@ -298,7 +357,7 @@ def split_passages(paragraphs: list[tuple[int, str]]) -> list[Passage]:
         chunk_end = 0
         chunk_words = 0
         for s, e in sentences:
-            n = len(para[s:e].split())
+            n = count(para[s:e])
             if chunk_start is not None and chunk_words + n / 2 > target:
                 text = para[chunk_start:chunk_end]
                 passages.append(
@@ -316,8 +375,25 @@ def split_passages(paragraphs: list[tuple[int, str]]) -> list[Passage]:
     return passages
 
 
-def build_brief(meta: dict, paragraphs: list[str], *, footer: FooterRules | None = None) -> Brief:
+def _word_count(text: str) -> int:
+    """Return ``len(text.split())``, counting the spaces of a squeezed text."""
+    if text and squeeze(text) is text:
+        return text.count(" ") + 1
+    return len(text.split())
+
+
+def _squeezed_words(text: str) -> int:
+    """Return ``len(text.split())`` of a non-empty text ``squeeze`` leaves as it is (a
+    sentence of one is too: trimmed, white space inside folded)."""
+    return text.count(" ") + 1
+
+
+def build_brief(
+    meta: dict, paragraphs: list[str], *, footer: FooterRules | None = None, squeezed: bool = False
+) -> Brief:
     """Return a Brief from header fields and raw paragraphs: footer dropped, sign-off taken.
+
+    ``squeezed``: ``squeeze`` leaves every paragraph as it is (``split_paragraphs`` made them).
 
     Raises:
         BriefFormatError: if no content is left once the footer is removed.
@@ -326,7 +402,8 @@ def build_brief(meta: dict, paragraphs: list[str], *, footer: FooterRules | None
     _check_fields(meta)
     content: list[str] = []
     for para in paragraphs:
-        para = " ".join(para.split())
+        if not squeezed:
+            para = squeeze(para)
         if not para:
             continue
         if footer.is_footer(para):
@@ -334,7 +411,7 @@ def build_brief(meta: dict, paragraphs: list[str], *, footer: FooterRules | None
         content.append(para)
     author = meta.get("author")
     if content:
-        m = _SIGNOFF_RE.search(content[-1])
+        m = _signoff(content[-1])
         if m and m.start() > 0:
             content[-1] = content[-1][: m.start()].rstrip()
             signed = meta.get("signed") or []
@@ -366,7 +443,7 @@ def build_brief(meta: dict, paragraphs: list[str], *, footer: FooterRules | None
         doc_id=meta.get("doc_id"),
         source=meta.get("source"),
     )
-    brief.passages = split_passages(offsets)
+    brief.passages = split_passages(offsets, squeezed=True)
     return brief
 
 
@@ -398,7 +475,7 @@ def _check_fields(meta: dict) -> None:
 
 
 def _looks_like_title(line: str) -> bool:
-    words = line.split()
+    words = line.split(None, 16)  # 17 pieces: more than 16 words
     # A line ending in a source citation, "(Reuters, April 7)", is text, not a headline.
     return 0 < len(words) <= 16 and not line.rstrip().endswith((".", ",", ";", ":", ")"))
 
@@ -432,7 +509,7 @@ def _headline_above(lines: list[str], header: int, floor: int) -> int:
     if top == header:
         return header
     above = lines[top - 1] if top > floor else ""
-    if top == floor or not above.strip() or _SIGNOFF_RE.search(above):
+    if top == floor or not above.strip() or _signoff(above):
         return top
     return header
 
@@ -446,13 +523,35 @@ def _split_items(lines: list[str], signed: list[str]) -> list[str]:
             out.append("")
             continue
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
-        m = _SIGNOFF_RE.search(line) if nxt.strip() and _is_headline(nxt) else None
+        m = _signoff(line) if nxt and not nxt.isspace() and _is_headline(nxt) else None
         if m and m.start() > 0:
             signed.append(m.group(1))
             out.extend([line[: m.start()].rstrip(), ""])
             continue
         out.append(line)
     return out
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    """Return ``split_paragraphs("\\n".join(lines))`` of lines holding no line end, without
+    joining them first."""
+    end = len(lines)
+    while end and (not lines[end - 1] or lines[end - 1].isspace()):
+        end -= 1
+    blank = [not line or line.isspace() for line in lines[:end]]
+    if not any(blank):
+        return [squeeze(line) for line in lines[:end]]
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line, empty in zip(lines[:end], blank, strict=True):
+        if not empty:
+            current.append(line)
+        elif current:
+            paragraphs.append(squeeze(" ".join(current)))
+            current = []
+    if current:
+        paragraphs.append(squeeze(" ".join(current)))
+    return paragraphs
 
 
 def parse_briefs(
@@ -529,7 +628,7 @@ def parse_briefs(
                 meta.setdefault("author", by.group(1))
                 rest = rest[lead + 1 :]
         signed: list[str] = []
-        paragraphs = split_paragraphs("\n".join(_split_items(rest, signed)))
+        paragraphs = _paragraphs(_split_items(rest, signed))
         meta["signed"] = signed
         if not meta.get("title") and meta.get("headline"):
             meta["title"] = meta["headline"]
@@ -538,9 +637,9 @@ def parse_briefs(
             not meta.get("title")
             and len(paragraphs) > 1
             and _looks_like_title(paragraphs[0])
-            and not footer.is_footer(" ".join(paragraphs[1].split()))
+            and not footer.is_footer(paragraphs[1])
         ):
             # A short lead is the title only when text is left after it.
-            meta["title"] = " ".join(paragraphs.pop(0).split())
-        briefs.append(build_brief(meta, paragraphs, footer=footer))
+            meta["title"] = paragraphs.pop(0)
+        briefs.append(build_brief(meta, paragraphs, footer=footer, squeezed=True))
     return briefs

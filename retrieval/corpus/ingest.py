@@ -493,6 +493,7 @@ def parse_bytes(
     for position, brief in enumerate(briefs):
         brief.origin = origin
         brief.position = position if origin is not None else None
+        brief.content_hash  # noqa: B018 - worked out here: in a worker, not the writing process
     read.briefs = briefs
     return read
 

@@ -54,6 +54,9 @@ class WriteSummary:
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 30_000
 HISTORY_KEPT = 100_000
+BATCH_CACHE_KIB = -65_536
+"""SQLite's page cache during a bulk write (``Store.batch``), as ``PRAGMA cache_size`` takes it
+(negative: KiB): 64 MiB at most, used as pages are read."""
 """Changes kept in ``archive_changes``; a saved index older than that many writes is rebuilt."""
 
 
@@ -78,6 +81,10 @@ class Store:
     def __init__(self, db_or_path: Database | str | Path):
         self._batch_depth = 0
         self._batch_open = False
+        # In a batch: the time of the last write that changed the archive, not yet logged.
+        self._batch_changed: str | None = None
+        # Whether a brief without an origin may be stored (None: not known in this transaction).
+        self._legacy: bool | None = None
         self.read_only: str | None = None
         """Why the database cannot be written (None: it can)."""
         if isinstance(db_or_path, Database):
@@ -195,6 +202,7 @@ class Store:
                 "(chmod u+w on the file and its folder) or copy the archive to a writable place"
             )
         conn = self.db.conn
+        self._legacy = None
         try:
             conn.execute("PRAGMA busy_timeout = 0")
             try:
@@ -226,12 +234,17 @@ class Store:
         per file. Every ``add_briefs`` still stands or falls whole: one that fails is rolled back
         to its savepoint, and a crash loses the uncommitted files whole (nothing half-written;
         ingesting them again completes the archive). Leaving the block commits what is pending,
-        or, on an exception, rolls it back.
+        or, on an exception, rolls it back. The generation is bumped (and logged) once per
+        commit that changed anything, not once per file.
 
         Raises:
             ArchiveWriteError: if the final commit fails (nothing pending is stored).
         """
         self._batch_depth += 1
+        if self._batch_depth == 1:
+            # A bulk run touches index pages all over: a larger page cache while it lasts.
+            cache = self.db.execute("PRAGMA cache_size").fetchone()[0]
+            self.db.execute(f"PRAGMA cache_size = {BATCH_CACHE_KIB}")
         try:
             yield
         except BaseException:
@@ -243,6 +256,8 @@ class Store:
                 self.commit_batch()
         finally:
             self._batch_depth -= 1
+            if self._batch_depth == 0:
+                self.db.execute(f"PRAGMA cache_size = {int(cache)}")
 
     def commit_batch(self) -> None:
         """Commit the writes pending in the current batch (none: a no-op).
@@ -253,14 +268,19 @@ class Store:
         if not self._batch_open:
             return
         try:
+            if self._batch_changed is not None:
+                # One generation per commit: readers see a batch's files only together.
+                self._log_change(self._batch_changed)
             self.db.conn.commit()
         except sqlite3.OperationalError as exc:
             self._abandon_batch()
             raise write_error(str(self.path or "the database"), exc) from exc
         self._batch_open = False
+        self._batch_changed = None
 
     def _abandon_batch(self) -> None:
         """Roll back the writes pending in the current batch."""
+        self._batch_changed = None
         if self._batch_open:
             self._batch_open = False
             self.db.conn.rollback()
@@ -290,7 +310,8 @@ class Store:
         ``replace_origin``, the write stands for everything that file holds: its briefs not among
         ``briefs`` (nor ``keep_ids``) are removed, and so are briefs stored from ``legacy_source``
         before m005. Either all of it is written or none is. A write that changed anything bumps
-        the generation and logs it in ``archive_changes`` in the same transaction. Writers take
+        the generation and logs it in ``archive_changes`` in the same transaction (inside
+        ``batch``: as the batch commits). Writers take
         turns: one that had to wait says so (``waited``).
 
         Raises:
@@ -325,10 +346,13 @@ class Store:
                 self._delete(gone)
                 summary.removed += len(gone)
                 summary.removed_ids.extend(gone)
-            if summary.added or summary.updated or summary.removed:
+            changed = bool(summary.added or summary.updated or summary.removed)
+            if changed and not batched:
                 self._log_change(now)
             if batched:
                 conn.execute("RELEASE brief_file")
+                if changed:
+                    self._batch_changed = now  # logged as the batch commits
             else:
                 conn.commit()
         except BaseException as exc:
@@ -392,15 +416,28 @@ class Store:
         conn = self.db.conn
         cols = "SELECT id, content_hash, key, origin, position FROM briefs"
         row = conn.execute(f"{cols} WHERE key = ?", [brief.key]).fetchone()
-        if row is None and brief.origin is not None and not brief.doc_id:
+        if row is None and brief.origin is not None and not brief.doc_id and self._any_legacy():
             row = conn.execute(
                 f"{cols} WHERE key = ? AND origin IS NULL", [brief.legacy_key]
             ).fetchone()
         return None if row is None else (row[0], row[1], row[2], row[3], row[4])
 
+    def _any_legacy(self) -> bool:
+        """Return whether the archive may hold a brief without an origin (known once per write
+        transaction: no other writer can add one while it lasts)."""
+        if self._legacy is None:
+            row = self.db.conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM briefs WHERE origin IS NULL)"
+            ).fetchone()
+            self._legacy = bool(row[0])
+        return self._legacy
+
     def _write_brief(self, brief: Brief, now: str) -> WriteSummary:
         conn = self.db.conn
+        if brief.origin is None:
+            self._legacy = True
         row = self._find(brief)
+        content_hash = brief.content_hash
         values = {
             "key": brief.key,
             "doc_id": brief.doc_id,
@@ -413,12 +450,12 @@ class Store:
             "url": brief.url,
             "source": brief.source,
             "text": brief.text,
-            "content_hash": brief.content_hash,
+            "content_hash": content_hash,
             "origin": brief.origin,
             "position": brief.position,
             "updated_at": now,
         }
-        if row is not None and row[1] == brief.content_hash:
+        if row is not None and row[1] == content_hash:
             if (row[2], row[3], row[4]) != (brief.key, brief.origin, brief.position):
                 # The same brief under a new identity (an old key, or a doc_id that moved file).
                 conn.execute(

@@ -151,6 +151,38 @@ class SegmentBuilder:
         self._title_len.append(len(title) if title else 0)
         self._ids.append(passage_id)
 
+    def add_counted(
+        self,
+        ids: IntArray,
+        lengths: Int32Array,
+        postings: tuple[Int32Array, Int32Array, Int32Array],
+        title_len: Int32Array,
+        title_postings: tuple[Int32Array, Int32Array, Int32Array],
+    ) -> None:
+        """Add passages already counted, as ``add`` would add them one by one.
+
+        Args:
+            ids: the passages' ids, ascending, above those added before.
+            lengths: each passage's number of tokens.
+            postings: ``(passage, term, tf)`` arrays, ``passage`` the place in ``ids``,
+                ascending; terms numbered in ``vocab``, each at most once per passage.
+            title_len: each passage's number of title tokens (0: no title).
+            title_postings: the title tokens' ``(passage, term, tf)``, in the same form.
+        """
+        base = self.first + len(self._ids)
+        passages, terms, tfs = postings
+        self._terms.frombytes(terms.astype(np.int32, copy=False).tobytes())
+        self._tfs.frombytes(tfs.astype(np.int32, copy=False).tobytes())
+        unique = np.bincount(passages, minlength=len(ids)).astype(np.int32)
+        self._unique.frombytes(unique.tobytes())
+        self._lengths.frombytes(lengths.astype(np.int32, copy=False).tobytes())
+        title_passages, title_terms, title_tfs = title_postings
+        self._title_terms.frombytes(title_terms.astype(np.int32, copy=False).tobytes())
+        self._title_tfs.frombytes(title_tfs.astype(np.int32, copy=False).tobytes())
+        self._title_docs.frombytes((title_passages + base).astype(np.int32).tobytes())
+        self._title_len.frombytes(title_len.astype(np.int32, copy=False).tobytes())
+        self._ids.frombytes(ids.astype(np.int64, copy=False).tobytes())
+
     def _numbers(self, terms: Counter[str]) -> list[int]:
         """Return the number of each distinct term, numbering new ones as they come.
 
@@ -166,8 +198,14 @@ class SegmentBuilder:
                     numbers[i] = vocab.setdefault(term, len(vocab))
         return numbers
 
-    def build(self, columns: dict[str, AnyArray] | None = None) -> Segment:
-        """Return the segment of every passage added so far."""
+    def build(
+        self, columns: dict[str, AnyArray] | None = None, *, n_terms: int | None = None
+    ) -> Segment:
+        """Return the segment of every passage added so far.
+
+        ``n_terms``: the number of terms the segment covers (default: the vocabulary's size),
+        for passages counted ahead of the vocabulary (``add_counted``).
+        """
         n_docs = len(self._ids)
         positions = np.arange(self.first, self.first + n_docs, dtype=np.int32)
         docs = np.repeat(positions, np.frombuffer(self._unique, dtype=np.int32))
@@ -184,7 +222,7 @@ class SegmentBuilder:
             np.frombuffer(self._terms, dtype=np.int32),
             docs,
             np.frombuffer(self._tfs, dtype=np.int32),
-            len(self.vocab),
+            len(self.vocab) if n_terms is None else n_terms,
             columns,
             titles,
         )
@@ -237,7 +275,13 @@ def _csr(
     terms: Int32Array, docs: Int32Array, tfs: Int32Array, n_terms: int
 ) -> tuple[IntArray, Int32Array, AnyArray]:
     """Return ``(offsets, docs, tfs)`` of postings sorted by term (stably, keeping doc order)."""
-    order = np.argsort(terms, kind="stable")
+    # The stable order by term is the order by (term, place): distinct keys, so a plain sort of
+    # them in place gives it, several times faster than a stable sort.
+    order = terms.astype(np.int64)
+    order <<= 32
+    order |= np.arange(len(terms), dtype=np.int64)
+    order.sort()
+    order &= 0xFFFFFFFF
     counts = np.bincount(terms, minlength=n_terms) if len(terms) else np.zeros(n_terms, np.int64)
     offsets = np.zeros(n_terms + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])

@@ -5,18 +5,28 @@ and writes back a JSON list of their tokens, space-joined (tokens hold no whites
 processes and pipes rather than ``multiprocessing``: nothing is forked from a process that runs
 threads (the bot), and the caller's main module is never re-imported, so a script without an
 ``if __name__ == "__main__"`` guard can build an index too.
+
+An index build uses ``CountingPool`` instead (``python -m retrieval.search.workers --counts``):
+each worker counts the tokens of a batch (``TermCounter``) and sends back numpy arrays (term
+numbers and counts per text) and the terms it met for the first time, in binary; the pool
+renumbers the terms into the index's vocabulary.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import struct
 import subprocess
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO, Any
+
+import numpy as np
 
 from retrieval.errors import RetrievalError
-from retrieval.text.analyzer import analyze, keep_terms
+from retrieval.text.analyzer import BatchCounts, TermCounter, analyze, keep_terms
 
 
 class AnalyzerPool:
@@ -87,17 +97,7 @@ class AnalyzerPool:
 
     def close(self) -> None:
         """Stop the workers."""
-        for proc in self._procs:
-            if proc.stdin is not None:
-                proc.stdin.close()
-        for proc in self._procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()
+        _stop(self._procs)
 
 
 def analyze_joined(texts: list[str]) -> list[str]:
@@ -118,5 +118,169 @@ def serve() -> None:
         sys.stdout.flush()
 
 
+# A batch sent to a counting worker: the number of texts and of bytes, each text's length in
+# characters (int64), then the texts, joined, in UTF-8.
+_REQUEST = struct.Struct("<qq")
+# Its answer: the numbers of texts, (text, term) pairs, new terms and bytes of new terms, then
+# the arrays of ``BatchCounts`` (int32) and the new terms, newline-joined, in UTF-8.
+_ANSWER = struct.Struct("<qqqq")
+
+
+class CountingPool:
+    """Worker processes counting the tokens of batches of texts (``TermCounter``); use as a
+    context manager.
+
+    Args:
+        workers: how many processes to start.
+        vocab: term -> term number; the terms the workers meet are numbered in it, new ones in
+            the order they first occur in the batches (as ``SegmentBuilder`` numbers them).
+
+    Raises:
+        OSError: if the processes cannot be started.
+    """
+
+    def __init__(self, workers: int, vocab: dict[str, int]):
+        self.vocab = vocab
+        self._procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "retrieval.search.workers", "--counts"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+            )
+            for _ in range(max(1, workers))
+        ]
+        # Per worker: its term numbers -> the vocabulary's.
+        self._numbers = [np.zeros(0, dtype=np.int32) for _ in self._procs]
+
+    def __enter__(self) -> CountingPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def map(self, batches: Iterable[list[str]]) -> Iterator[BatchCounts]:
+        """Yield the counts of each batch of texts, in order, terms numbered in ``vocab``
+        (``BatchCounts.new``: the numbers the batch added to ``vocab``, ascending).
+
+        Raises:
+            RetrievalError: if a worker process dies.
+        """
+        pending: deque[int] = deque()
+        queue = iter(batches)
+        for n, proc in enumerate(self._procs):
+            if not self._send(proc, queue):
+                break
+            pending.append(n)
+        while pending:
+            n = pending.popleft()
+            counts = self._receive(n)
+            if self._send(self._procs[n], queue):
+                pending.append(n)
+            yield counts
+
+    @staticmethod
+    def _send(proc: subprocess.Popen[bytes], queue: Iterator[list[str]]) -> bool:
+        texts = next(queue, None)
+        if texts is None:
+            return False
+        assert proc.stdin is not None
+        data = "".join(texts).encode("utf-8", "surrogatepass")
+        sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        try:
+            proc.stdin.write(_REQUEST.pack(len(texts), len(data)))
+            proc.stdin.write(sizes.tobytes())
+            proc.stdin.write(data)
+            proc.stdin.flush()
+        except BrokenPipeError as exc:
+            raise _ended(proc) from exc
+        return True
+
+    def _receive(self, n: int) -> BatchCounts:
+        proc = self._procs[n]
+        assert proc.stdout is not None
+        n_docs, n_pairs, n_new, n_bytes = _ANSWER.unpack(_read(proc, _ANSWER.size))
+        lengths, docs, terms, tfs, new = (
+            np.frombuffer(_read(proc, 4 * size), dtype=np.int32)
+            for size in (n_docs, n_pairs, n_pairs, n_pairs, n_new)
+        )
+        words = _read(proc, n_bytes).decode("utf-8", "surrogatepass").split("\n") if n_new else []
+        numbers = self._numbers[n]
+        vocab = self.vocab
+        before = len(vocab)
+        if n_new:
+            grown = np.zeros(int(new.max()) + 1, dtype=np.int32)
+            grown[: len(numbers)] = numbers
+            grown[new] = [vocab.setdefault(term, len(vocab)) for term in words]
+            numbers = self._numbers[n] = grown
+        added = np.arange(before, len(vocab), dtype=np.int32)
+        return BatchCounts(lengths, docs, numbers[terms], tfs, added)
+
+    def close(self) -> None:
+        """Stop the workers."""
+        _stop(self._procs)
+
+
+def _stop(procs: Sequence[subprocess.Popen[Any]]) -> None:
+    """Close the workers' input (they end when it closes) and wait for them (killed after
+    10 s)."""
+    for proc in procs:
+        if proc.stdin is not None:
+            with contextlib.suppress(BrokenPipeError):
+                proc.stdin.close()
+    for proc in procs:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+
+
+def _read(proc: subprocess.Popen[bytes], size: int) -> bytes:
+    """Return exactly ``size`` bytes of a worker's answer.
+
+    Raises:
+        RetrievalError: if the worker ended before sending them.
+    """
+    assert proc.stdout is not None
+    data = proc.stdout.read(size) if size else b""
+    if len(data) != size:
+        raise _ended(proc)
+    return data
+
+
+def _ended(proc: subprocess.Popen[bytes]) -> RetrievalError:
+    """Return the error for a worker that ended before its batch was done."""
+    return RetrievalError(
+        f"a tokenizer process ended early (exit status {proc.poll()}); run the command again"
+    )
+
+
+def serve_counts(stdin: IO[bytes], stdout: IO[bytes]) -> None:
+    """Answer ``CountingPool`` batches on ``stdin`` until it closes (the worker's loop)."""
+    keep_terms(WORKER_TERMS)
+    counter = TermCounter()
+    while header := stdin.read(_REQUEST.size):
+        n_texts, n_bytes = _REQUEST.unpack(header)
+        sizes = np.frombuffer(stdin.read(8 * n_texts), dtype=np.int64)
+        joined = stdin.read(n_bytes).decode("utf-8", "surrogatepass")
+        ends = np.cumsum(sizes).tolist()
+        texts = [joined[start:end] for start, end in zip([0, *ends], ends, strict=False)]
+        counts = counter.count(texts)
+        words = "\n".join(counter.terms[i] for i in counts.new.tolist())
+        data = words.encode("utf-8", "surrogatepass")
+        stdout.write(
+            _ANSWER.pack(len(counts.lengths), len(counts.docs), len(counts.new), len(data))
+        )
+        for array in (counts.lengths, counts.docs, counts.terms, counts.tfs, counts.new):
+            stdout.write(array.astype(np.int32, copy=False).tobytes())
+        stdout.write(data)
+        stdout.flush()
+
+
 if __name__ == "__main__":
-    serve()
+    if sys.argv[1:] == ["--counts"]:
+        serve_counts(sys.stdin.buffer, sys.stdout.buffer)
+    else:
+        serve()

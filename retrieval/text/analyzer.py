@@ -15,6 +15,8 @@ import unicodedata
 from functools import lru_cache
 from itertools import repeat
 
+import numpy as np
+import numpy.typing as npt
 import Stemmer
 
 # Bump on any change to the tokens produced: saved indexes are keyed on it.
@@ -182,6 +184,31 @@ def _term(kind: str, raw: str) -> str | None:
     return _stem(word)
 
 
+def _ascii_terms(raws: list[str]) -> list[str | None]:
+    """Return ``_term_of(raw)`` of each of ``raws``, lowercase ASCII tokens as ``_ASCII_RE``
+    finds them; the words are stemmed in one call (``_term`` and ``_stem``, word by word)."""
+    out: list[str | None] = [None] * len(raws)
+    words: list[str] = []
+    places: list[int] = []
+    for at, raw in enumerate(raws):
+        if raw[0] == "$" or raw[0].isdigit() or raw == "us$":
+            out[at] = _term_of(raw)
+            continue
+        word = raw[:-2] if raw.endswith("'s") else raw
+        word = word.replace("'", "")
+        if not word or word in STOPWORDS:
+            continue
+        if word in ("dollar", "dollars"):
+            out[at] = "usd"
+            continue
+        words.append(word)
+        places.append(at)
+    for at, stem in zip(places, _stemmer.stemWords(words), strict=True):
+        folded = fold_name(stem)
+        out[at] = SAME_NAME.get(folded, folded)
+    return out
+
+
 # The whole match of ``_TOKEN_RE`` without its groups: ``findall`` then returns plain strings.
 _FLAT_RE = re.compile(
     _TOKEN_RE.pattern.replace("?P<usd>", "?:").replace("?P<num>", "?:").replace("?P<word>", "?:"),
@@ -280,3 +307,298 @@ def analyze_spans(text: str) -> list[tuple[str, int, int]]:
         _SPANS.clear()
     _SPANS[text] = tuple(out)
     return out
+
+
+# -- many texts at once (an index build) ------------------------------------------------------
+
+# Over ASCII text (after ``_TRANSLATE``) a token never holds a character other than a letter, a
+# digit, ``'``, ``.``, ``,`` or ``$``, and ``_`` is the one other character that decides a word
+# boundary (``\bUS$``). Every other character separates tokens exactly as a space does, so the
+# text is lowered and cut into chunks of those characters, each holding whole tokens: what
+# ``_ASCII_RE`` finds in a chunk is what it finds there in the whole text. A chunk's tokens are
+# worked out once per distinct chunk; chunks are found and told apart with numpy.
+_KEEP = "abcdefghijklmnopqrstuvwxyz0123456789_'.,$"
+_CHUNK_TABLE = str.maketrans(
+    {
+        chr(c): (chr(c).lower() if chr(c).lower() in _KEEP else " ")
+        for c in range(128)
+        if chr(c) not in _KEEP
+    }
+)
+_CHUNK_BYTES = bytes(1 if chr(c) in _KEEP else 0 for c in range(256))
+_TOP_BIT = np.uint64(1 << 63)
+# A chunk is known by its first 24 bytes packed in three words (exact, checked) and its length.
+_PACKED = 24
+_MASKS = np.array([(1 << (8 * n)) - 1 for n in range(9)], dtype=np.uint64)
+_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9], dtype=np.uint64)
+_PAD = b" " * 32
+_NO_TOKEN = -1
+_FIRST_MULTI = -2  # codes from here down: a chunk of two or more tokens (``_multi``)
+# ``_TRANSLATE`` as replacements: over a long text holding a few of its characters, a handful of
+# ``str.replace`` calls are many times faster than ``str.translate`` (which looks up every
+# character of a non-ASCII string); each character maps to one other, so the result is the same.
+_REPLACEMENTS = tuple((chr(k), str(v)) for k, v in _TRANSLATE.items())
+
+
+def _fold(text: str) -> str:
+    """Return ``text.translate(_TRANSLATE)``, faster on long texts."""
+    if text.isascii():
+        return text.translate(_TRANSLATE)
+    for char, replacement in _REPLACEMENTS:
+        if char in text:
+            text = text.replace(char, replacement)
+    return text
+
+
+class BatchCounts:
+    """The search tokens of a batch of texts, counted: what ``TermCounter.count`` returns.
+
+    Args:
+        lengths: number of tokens of each text.
+        docs: for each (text, term) pair, the text's place in the batch; ascending.
+        terms: the pair's term number (``TermCounter.terms``), ascending within a text.
+        tfs: how many times the term occurs in the text.
+        new: term numbers first met in this batch, in the order they first occur in it.
+    """
+
+    def __init__(
+        self,
+        lengths: npt.NDArray[np.int32],
+        docs: npt.NDArray[np.int32],
+        terms: npt.NDArray[np.int32],
+        tfs: npt.NDArray[np.int32],
+        new: npt.NDArray[np.int32],
+    ):
+        self.lengths = lengths
+        self.docs = docs
+        self.terms = terms
+        self.tfs = tfs
+        self.new = new
+
+
+class TermCounter:
+    """Counts the search tokens of many texts at once, with ``analyze``'s exact tokens.
+
+    Each text's tokens are what ``analyze`` returns for it; terms are numbered as first met
+    (``terms``). Meant for an index build's worker: a batch of texts is cut into chunks by numpy
+    over its bytes, each distinct chunk is analysed once (``_ASCII_RE`` and the term cache), and
+    the counting is done with numpy; non-ASCII texts go through ``_FLAT_RE`` one by one.
+    """
+
+    def __init__(self) -> None:
+        self.terms: list[str] = []
+        self._numbers: dict[str, int] = {}
+        self._chunks: dict[str, int] = {}
+        self._multi: list[tuple[int, ...]] = []
+        self._raws: dict[str, int] = {}
+        # Packed chunk -> slot: a hash of the packed words, checked against the slot's words.
+        self._slots: dict[int, int] = {}
+        self._slot_words = np.zeros((1024, 4), dtype=np.uint64)
+        self._slot_codes = np.zeros(1024, dtype=np.int64)
+
+    def _number(self, term: str | None) -> int:
+        if term is None:
+            return _NO_TOKEN
+        number = self._numbers.get(term)
+        if number is None:
+            number = self._numbers[term] = len(self.terms)
+            self.terms.append(term)
+        return number
+
+    def _raw_number(self, raw: str) -> int:
+        """Return the term number of one raw token (``_NO_TOKEN`` for a stopword)."""
+        number = self._raws.get(raw)
+        if number is None:
+            number = self._raws[raw] = self._number(_term_of(raw))
+        return number
+
+    def _learn(self, chunks: list[str]) -> None:
+        """Number the raw tokens of lowered ASCII ``chunks`` not met before, their words
+        stemmed in one call."""
+        raws = self._raws
+        new = [
+            raw
+            for raw in dict.fromkeys(raw for chunk in chunks for raw in _ASCII_RE.findall(chunk))
+            if raw not in raws
+        ]
+        for raw, term in zip(new, _ascii_terms(new), strict=True):
+            raws[raw] = self._number(term)
+
+    def _chunk_code(self, chunk: str) -> int:
+        """Return the code of one lowered ASCII chunk: its one term's number, ``_NO_TOKEN``, or
+        a ``_multi`` entry for two tokens or more."""
+        code = self._chunks.get(chunk)
+        if code is not None:
+            return code
+        numbers = [self._raw_number(raw) for raw in _ASCII_RE.findall(chunk)]
+        numbers = [n for n in numbers if n != _NO_TOKEN]
+        if not numbers:
+            code = _NO_TOKEN
+        elif len(numbers) == 1:
+            code = numbers[0]
+        else:
+            code = _FIRST_MULTI - len(self._multi)
+            self._multi.append(tuple(numbers))
+        self._chunks[chunk] = code
+        return code
+
+    def _remember(
+        self, keys: list[int], words: npt.NDArray[np.uint64], codes: npt.NDArray[np.int64]
+    ) -> None:
+        """Give each chunk packed as ``words`` (rows), of hash ``keys``, a slot holding its
+        code."""
+        first = len(self._slots)
+        end = first + len(keys)
+        while end > len(self._slot_codes):
+            self._slot_words = np.concatenate([self._slot_words, np.zeros_like(self._slot_words)])
+            self._slot_codes = np.concatenate([self._slot_codes, np.zeros_like(self._slot_codes)])
+        self._slot_words[first:end] = words
+        self._slot_codes[first:end] = codes
+        self._slots.update(zip(keys, range(first, end), strict=True))
+
+    def _chunk_codes(
+        self, text: str, offsets: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Return the code and the text of each chunk of lowered, chunk-translated ASCII
+        ``text`` (texts starting at ``offsets``), in order."""
+        raw = b" " + text.encode("ascii") + _PAD
+        flags = np.frombuffer(raw.translate(_CHUNK_BYTES), dtype=np.int8)
+        edges = np.flatnonzero(flags[1:] != flags[:-1])
+        # ``edges + 1`` are positions in ``raw``; ``edges`` in ``text``.
+        starts, ends = edges[0::2], edges[1::2]
+        docs = np.searchsorted(offsets, starts, side="right") - 1
+        n = len(starts)
+        if not n:
+            return np.zeros(0, np.int64), docs
+        sizes = ends - starts
+        at_byte = np.ndarray((len(raw) - 7,), dtype="<u8", buffer=raw, strides=(1,))
+        # A chunk of up to 8 bytes is its first word (its bytes are ASCII and not zero, so the
+        # word's top bit is clear and it holds the chunk exactly); a longer one is a hash of its
+        # three words and length, top bit set, checked against its words below.
+        keys = at_byte[starts + 1] & _MASKS[np.minimum(sizes, 8)]
+        long = np.flatnonzero(sizes > 8)
+        packed = np.zeros((len(long), 4), dtype=np.uint64)
+        if len(long):
+            at, size = starts[long] + 1, sizes[long]
+            packed[:, 0] = keys[long]
+            packed[:, 1] = at_byte[at + 8] & _MASKS[np.clip(size - 8, 0, 8)]
+            packed[:, 2] = at_byte[at + 16] & _MASKS[np.clip(size - 16, 0, 8)]
+            packed[:, 3] = size
+            mixed = packed[:, 0] * _MIX[0] + packed[:, 1] * _MIX[1] + packed[:, 2] * _MIX[2]
+            keys[long] = (mixed + packed[:, 3]) | _TOP_BIT
+        order = np.argsort(keys)
+        ordered = keys[order]
+        head = np.empty(n, dtype=bool)
+        head[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=head[1:])
+        inverse = np.empty(n, dtype=np.int64)
+        inverse[order] = np.cumsum(head) - 1
+        first = order[head]
+        unique = ordered[head]
+        # Each chunk's words: the first word alone for a short one.
+        words = np.zeros((len(unique), 4), dtype=np.uint64)
+        in_long = np.full(n, -1, dtype=np.int64)
+        in_long[long] = np.arange(len(long))
+        rep_long = in_long[first]
+        is_long = rep_long >= 0
+        words[:, 0] = keys[first]
+        words[is_long] = packed[rep_long[is_long]]
+        words[~is_long, 3] = sizes[first[~is_long]]
+        # A long chunk whose words are not its key's first chunk's (a hash shared in the batch),
+        # or too long to be packed whole, is looked up by its text.
+        if len(long):
+            mine = in_long[first[inverse[long]]]
+            apart = long[(packed != packed[mine]).any(axis=1) | (sizes[long] > _PACKED)].tolist()
+        else:
+            apart = []
+        slots = np.fromiter(
+            map(self._slots.get, unique.tolist(), repeat(-1)), dtype=np.int64, count=len(unique)
+        )
+        known = slots >= 0
+        # A slot holds the chunk it was made for: its words must be the chunk's.
+        known[known] = (self._slot_words[slots[known]] == words[known]).all(axis=1)
+        codes_of = np.empty(len(unique), dtype=np.int64)
+        codes_of[known] = self._slot_codes[slots[known]]
+        fresh = np.flatnonzero(~known)
+        chunk_code = self._chunk_code
+        chunks = [
+            text[start:end]
+            for start, end in zip(
+                starts[first[fresh]].tolist(), ends[first[fresh]].tolist(), strict=True
+            )
+        ]
+        self._learn(chunks)
+        codes_of[fresh] = list(map(chunk_code, chunks))
+        # Remembered: short enough to be packed whole, and no slot of that key yet.
+        fresh = fresh[(sizes[first[fresh]] <= _PACKED) & (slots[fresh] < 0)]
+        self._remember(unique[fresh].tolist(), words[fresh], codes_of[fresh])
+        codes = codes_of[inverse]
+        for at in apart:
+            codes[at] = chunk_code(text[starts[at] : ends[at]])
+        return codes, docs
+
+    def _expanded(
+        self, codes: npt.NDArray[np.int64], docs: npt.NDArray[np.int64]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Return ``codes`` with each multi-token chunk replaced by its tokens' numbers, and the
+        text of each, stopwords and empty chunks left out."""
+        multi = np.flatnonzero(codes <= _FIRST_MULTI)
+        if len(multi):
+            seqs = [self._multi[_FIRST_MULTI - c] for c in codes[multi].tolist()]
+            sizes = np.ones(len(codes), dtype=np.int64)
+            sizes[multi] = [len(s) for s in seqs]
+            starts = np.cumsum(sizes) - sizes
+            codes = np.repeat(codes, sizes)
+            docs = np.repeat(docs, sizes)
+            for at, seq in zip(starts[multi].tolist(), seqs, strict=True):
+                codes[at : at + len(seq)] = seq
+        keep = codes >= 0
+        return codes[keep], docs[keep]
+
+    def _other_codes(self, text: str) -> list[int]:
+        """Return the term numbers of the tokens of one folded non-ASCII text, in order."""
+        numbers = [self._raw_number(raw) for raw in _FLAT_RE.findall(text)]
+        return [n for n in numbers if n != _NO_TOKEN]
+
+    def count(self, texts: list[str]) -> BatchCounts:
+        """Return the counted tokens of ``texts`` (see ``BatchCounts``)."""
+        before = len(self.terms)
+        joined = _fold(" ".join(texts))
+        if joined.isascii():
+            codes, docs = self._chunk_codes(joined.translate(_CHUNK_TABLE), _offsets(texts))
+            return self._counted(*self._expanded(codes, docs), len(texts), before)
+        folded = [_fold(text) for text in texts]
+        ascii_ = [text if text.isascii() else "" for text in folded]
+        joined = " ".join(ascii_).translate(_CHUNK_TABLE)
+        codes, docs = self._expanded(*self._chunk_codes(joined, _offsets(ascii_)))
+        parts, texts_of = [codes], [docs]
+        for at, text in enumerate(folded):
+            if not ascii_[at] and text:
+                found = self._other_codes(text)
+                parts.append(np.asarray(found, dtype=np.int64))
+                texts_of.append(np.full(len(found), at, dtype=np.int64))
+        all_docs = np.concatenate(texts_of)
+        order = np.argsort(all_docs, kind="stable")
+        return self._counted(np.concatenate(parts)[order], all_docs[order], len(texts), before)
+
+    def _counted(
+        self, numbers: npt.NDArray[np.int64], docs: npt.NDArray[np.int64], n: int, before: int
+    ) -> BatchCounts:
+        """Return the counts of a batch's token stream (``docs`` ascending, tokens in order)."""
+        lengths = np.bincount(docs, minlength=n).astype(np.int32)
+        pairs, tfs = np.unique((docs << 32) | numbers, return_counts=True)
+        fresh = numbers[numbers >= before]
+        new_terms, first = np.unique(fresh, return_index=True)
+        return BatchCounts(
+            lengths,
+            (pairs >> 32).astype(np.int32),
+            (pairs & 0xFFFFFFFF).astype(np.int32),
+            tfs.astype(np.int32),
+            new_terms[np.argsort(first)].astype(np.int32),
+        )
+
+
+def _offsets(texts: list[str]) -> npt.NDArray[np.int64]:
+    """Return where each of ``texts`` starts in ``" ".join(texts)``."""
+    sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1
+    return np.cumsum(sizes) - sizes

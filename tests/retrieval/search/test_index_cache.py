@@ -18,10 +18,12 @@ import pytest
 from forking import Forked
 from rank_bm25 import BM25Okapi
 
+from retrieval import catchup
 from retrieval.archive import Archive
 from retrieval.catchup import Indexer
 from retrieval.corpus.store import Store
 from retrieval.errors import IndexCacheError
+from retrieval.search import index as index_module
 from retrieval.search.cache import FORMAT_VERSION, cache_dir_for, load_index, manifest_checksum
 from retrieval.search.stamps import MIN_AGE_NS, STAMPS
 from retrieval.text.analyzer import ANALYZER_VERSION, analyze
@@ -464,6 +466,7 @@ def test_deletes_outside_briefbot_are_noticed_through_the_log(saved: Path) -> No
 
 WRITER = """
 import sys
+from retrieval import catchup
 from retrieval.archive import Archive
 archive = Archive(sys.argv[1])
 for path in sys.argv[2:]:
@@ -533,6 +536,12 @@ def test_killed_ingest_leaves_database_and_index_consistent_and_a_rerun_finishes
     assert not list(cache_dir_for(saved).glob("tmp-*"))
 
 
+SEGMENT_ARRAYS = (
+    "ids", "doc_len", "offsets", "docs", "tfs", "max_tf", "min_len",
+    "title_offsets", "title_docs", "title_tfs", "title_len",
+)  # fmt: skip
+
+
 def test_a_build_tokenized_in_worker_processes_equals_one_tokenized_here(saved: Path) -> None:
     archive = Archive(saved)
     serial = Indexer(Store(saved), archive.params, cache_dir=None, workers=1).current()
@@ -542,5 +551,28 @@ def test_a_build_tokenized_in_worker_processes_equals_one_tokenized_here(saved: 
     np.testing.assert_array_equal(parallel.df, serial.df)
     for name, values in serial.columns.items():
         np.testing.assert_array_equal(parallel.columns[name], values)
+    assert len(parallel.segments) == len(serial.segments)
+    for ours, theirs in zip(parallel.segments, serial.segments, strict=True):
+        for name in SEGMENT_ARRAYS:
+            np.testing.assert_array_equal(getattr(ours, name), getattr(theirs, name), name)
+            assert getattr(ours, name).dtype == getattr(theirs, name).dtype, name
     for question in QUESTIONS:
         assert parallel.top(analyze(question), 10) == serial.top(analyze(question), 10)
+
+
+def test_worker_counted_segments_are_cut_where_one_by_one_cuts_them(
+    saved: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Small segments and batches: segment edges fall inside batches and on their edges.
+    monkeypatch.setattr(catchup, "CHUNK", 7)
+    monkeypatch.setattr(catchup, "BATCH", 5)
+    monkeypatch.setattr(index_module, "SEALED_DOCS", 7)  # segments of 7 are kept as they are
+    archive = Archive(saved)
+    serial = Indexer(Store(saved), archive.params, cache_dir=None, workers=1).current()
+    parallel = Indexer(Store(saved), archive.params, cache_dir=None, workers=2).current()
+    assert len(serial.segments) > 2
+    assert parallel.vocab == serial.vocab
+    assert [s.first for s in parallel.segments] == [s.first for s in serial.segments]
+    for ours, theirs in zip(parallel.segments, serial.segments, strict=True):
+        for name in SEGMENT_ARRAYS:
+            np.testing.assert_array_equal(getattr(ours, name), getattr(theirs, name), name)

@@ -1,0 +1,120 @@
+"""The parser's shortcuts give what the plain definitions give, on random text with every kind
+of white space, dash, sign-off and footer piece (issue 11: the parser without repeated splits)."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+
+import pytest
+
+from retrieval.corpus.briefs import (
+    _SIGNOFF_RE,
+    WHITESPACE,
+    Brief,
+    FooterRules,
+    _paragraphs,
+    _signoff,
+    build_brief,
+    label_key,
+    parse_briefs,
+    split_passages,
+    squeeze,
+)
+from retrieval.errors import BriefFormatError
+from retrieval.text.prose import split_paragraphs
+
+PIECES = [
+    "Oil", "prices", "rose.", "— SC", "—Jane Roe", "-- VS / SC", "– IB", "Jean-Paul", "O'Neil",
+    "Publication of", "is a publication of", "Copyright (c) 1998", "© 1997", "e-mail", "fax",
+    "subscription", "please contact", "postal mail", "All Rights Reserved", "SUBSCRIBE",
+    "unauthorized reproduction", "ﬁne", "Straße", "K", "ſ", "x", "(Interfax, May 21)", "U.S.", "",
+]  # fmt: skip
+SPACES = [" ", " ", " ", "  ", *WHITESPACE]
+
+
+def random_text(rng: random.Random, pieces: int = 30) -> str:
+    """Return random words and pieces joined by random white space."""
+    return "".join(rng.choice(PIECES) + rng.choice(SPACES) for _ in range(rng.randint(0, pieces)))
+
+
+def test_whitespace_is_every_character_python_calls_white_space() -> None:
+    assert set(WHITESPACE) == {chr(c) for c in range(0x110000) if chr(c).isspace()}
+    assert all(re.fullmatch(r"\s", c) for c in WHITESPACE)
+    # squeeze's shortcut: a printable text holds no white space but " ".
+    assert not any(c.isprintable() for c in WHITESPACE if c != " ")
+
+
+def test_squeeze_and_signoff_equal_their_definitions() -> None:
+    rng = random.Random(1)
+    for _ in range(5000):
+        text = random_text(rng)
+        assert squeeze(text) == " ".join(text.split())
+        found, expected = _signoff(text), _SIGNOFF_RE.search(text)
+        assert (found and (found.span(), found.group(1))) == (
+            expected and (expected.span(), expected.group(1))
+        ), text
+
+
+def test_paragraphs_and_passages_equal_the_general_functions() -> None:
+    rng = random.Random(2)
+    for _ in range(2000):
+        lines = [random_text(rng, 6).replace("\n", " ").replace("\r", " ") for _ in range(8)]
+        lines = [line if rng.random() < 0.7 else rng.choice(["", " ", "\t"]) for line in lines]
+        paragraphs = _paragraphs(lines)
+        assert paragraphs == split_paragraphs("\n".join(lines))
+        offsets = [(n * 1000, p) for n, p in enumerate(paragraphs) if p]
+        assert split_passages(offsets, squeezed=True) == split_passages(offsets)
+
+
+def plain_is_footer(rules: FooterRules, paragraph: str) -> bool:
+    """Return ``FooterRules.is_footer`` by its definition: any strong pattern, or two weak ones."""
+    if any(re.search(p, paragraph, re.IGNORECASE) for p in rules.strong):
+        return True
+    return sum(1 for p in rules.weak if re.search(p, paragraph, re.IGNORECASE)) >= 2
+
+
+def test_footer_check_equals_its_definition() -> None:
+    rng = random.Random(3)
+    rules = [FooterRules(), FooterRules().with_extra([r"\bjamestown\b"]), FooterRules((), ())]
+    for _ in range(3000):
+        paragraph = random_text(rng, 12) + rng.choice(["", " Jamestown", " JAMESTOWN."])
+        for rule in rules:
+            assert rule.is_footer(paragraph) == plain_is_footer(rule, paragraph), paragraph
+
+
+def test_build_brief_of_squeezed_paragraphs_and_label_key() -> None:
+    rng = random.Random(4)
+    for _ in range(1000):
+        paragraphs = [p for p in (squeeze(random_text(rng, 40)) for _ in range(4)) if p]
+        meta = {"publication": "Monitor", "volume": 1, "issue": 2}
+        try:
+            plain = build_brief(dict(meta), paragraphs)
+        except BriefFormatError:  # nothing but footer: refused either way
+            with pytest.raises(BriefFormatError):
+                build_brief(dict(meta), paragraphs, squeezed=True)
+        else:
+            assert build_brief(dict(meta), paragraphs, squeezed=True) == plain
+        text = random_text(rng)
+        words = " ".join(text.split()[:8])
+        assert label_key("M", 1, 2, None, text) == f"m|1|2|{words.casefold()}"
+
+
+def test_content_hash_follows_the_fields() -> None:
+    brief = parse_briefs("Publication: Monitor Volume: 4 Issue: 142\n\nOil prices rose.")[0]
+
+    def plain(b: Brief) -> str:
+        h = hashlib.sha256()
+        for part in (b.publication, b.volume, b.issue, b.title, b.date, b.author, b.url,
+                     b.doc_id, b.text):  # fmt: skip
+            h.update(repr(part).encode("utf-8") + b"\x00")
+        return h.hexdigest()
+
+    assert brief.content_hash == plain(brief)
+    for change in ({"text": "Oil prices fell."}, {"volume": 5}, {"title": "T"}, {"date": None}):
+        for name, value in change.items():
+            setattr(brief, name, value)
+        assert brief.content_hash == plain(brief)
+    brief.volume = True  # equal to 1 but not the same value: hashed again
+    assert brief.content_hash == plain(brief)
