@@ -98,8 +98,13 @@ def copy_database() -> Callable[[Path, Path], None]:
 
 
 @pytest.fixture
-def store(db_path: Path) -> Iterator[Store]:
-    """Return an empty store over a real SQLite file."""
+def store(
+    database_template: Callable[[str, Callable[[Path], None]], Path], db_path: Path
+) -> Iterator[Store]:
+    """Return an empty store over a real SQLite file (a copy of a session's new database: its
+    migrations are applied once per session; a ``db_path`` another fixture filled is opened)."""
+    if not db_path.exists():
+        copy_template(database_template("empty", lambda path: Store(path).close()), db_path)
     s = Store(db_path)
     yield s
     s.close()
