@@ -36,6 +36,17 @@ BRIEFS = FIXTURES / "briefs"
 SAMPLE = Path(__file__).parent.parent / "data" / "sample"
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """Return how many xdist workers ``-n auto`` starts: one more than the cores.
+
+    Tests of child processes and of timeouts wait (on a child, a busy database, a rate limit's
+    second); with one worker per core a core sits idle while its worker waits, and a third worker
+    on two cores fills those waits for ~3 CPU-s of start-up (measured: `make test` on the shared
+    2-core VM, docs/architecture.md).
+    """
+    return (os.cpu_count() or 1) + 1
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Start the ``slow`` tests first, spread over the xdist workers.
 
