@@ -40,9 +40,9 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """Return how many xdist workers ``-n auto`` starts: one more than the cores.
 
     Tests of child processes and of timeouts wait (on a child, a busy database, a rate limit's
-    second); with one worker per core a core sits idle while its worker waits, and a third worker
-    on two cores fills those waits for ~3 CPU-s of start-up (measured: `make test` on the shared
-    2-core VM, docs/architecture.md).
+    second); with one worker per core a core sits idle while its worker waits. A third worker on
+    two cores fills those waits for ~3-4 CPU-s of start-up (collection, its fork server); paired
+    runs of `make test` on the shared 2-core VM are in docs/architecture.md.
     """
     return (os.cpu_count() or 1) + 1
 
