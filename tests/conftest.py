@@ -1,8 +1,8 @@
 """Shared fixtures: an empty store, handwritten briefs, the sample archive, the CLI, the bot.
 
-Loaded archives are ingested once per session into a template database and copied per test (a
-file copy of the SQLite file and of anything saved beside it), so each test still gets its own
-real SQLite file. Bot tests run the real Application against the fake Bot API in process; tests
+Loaded archives are ingested and indexed once per session into a template database and copied per
+test (a file copy of the SQLite file and of the index saved beside it), so each test still gets its
+own real SQLite file. Bot tests run the real Application against the fake Bot API in process; tests
 marked ``real_http`` get it over real HTTP on 127.0.0.1 instead.
 """
 
@@ -34,6 +34,17 @@ from retrieval.delivery.migrations import upgrade as upgrade_delivery
 FIXTURES = Path(__file__).parent / "fixtures"
 BRIEFS = FIXTURES / "briefs"
 SAMPLE = Path(__file__).parent.parent / "data" / "sample"
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """Return how many xdist workers ``-n auto`` starts: one more than the cores.
+
+    Tests of child processes and of timeouts wait (on a child, a busy database, a rate limit's
+    second); with one worker per core a core sits idle while its worker waits. A third worker on
+    two cores fills those waits for ~3-4 CPU-s of start-up (collection, its fork server); paired
+    runs of `make test` on the shared 2-core VM are in docs/architecture.md.
+    """
+    return (os.cpu_count() or 1) + 1
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -98,8 +109,13 @@ def copy_database() -> Callable[[Path, Path], None]:
 
 
 @pytest.fixture
-def store(db_path: Path) -> Iterator[Store]:
-    """Return an empty store over a real SQLite file."""
+def store(
+    database_template: Callable[[str, Callable[[Path], None]], Path], db_path: Path
+) -> Iterator[Store]:
+    """Return an empty store over a real SQLite file (a copy of a session's new database: its
+    migrations are applied once per session; a ``db_path`` another fixture filled is opened)."""
+    if not db_path.exists():
+        copy_template(database_template("empty", lambda path: Store(path).close()), db_path)
     s = Store(db_path)
     yield s
     s.close()
@@ -112,12 +128,24 @@ def archive(store: Store) -> Archive:
 
 
 def _build(path: Path, *sources: Path) -> None:
+    """Ingest ``sources`` into a new database at ``path`` and save its index beside it."""
     store = Store(path)
     try:
         archive = Archive(store)
         for source in sources:
             report = archive.ingest([source])
             assert not report.rejected, report.rejected
+    finally:
+        store.close()
+    _save_index(path)
+
+
+def _save_index(path: Path) -> None:
+    """Build the index of the database at ``path`` and save it beside it (``<name>.index``), as
+    the first question would: copies of a template then load it instead of each building it."""
+    store = Store(path)
+    try:
+        Archive(store).index()
     finally:
         store.close()
 
@@ -142,12 +170,14 @@ def database_template(
 
 def copy_template(template: Path, target: Path) -> None:
     """Copy a closed template database and everything saved beside it (``<name>.index`` ...)
-    to ``target``, which must not exist yet."""
+    to ``target``, replacing what an earlier copy put there (a test that takes two archives on
+    one ``db_path`` gets the later)."""
     for item in template.parent.iterdir():
         if not item.name.startswith(template.name):
             continue
         copied = target.with_name(target.name + item.name[len(template.name) :])
         if item.is_dir():
+            shutil.rmtree(copied, ignore_errors=True)
             shutil.copytree(item, copied)
         else:
             shutil.copyfile(item, copied)
@@ -212,6 +242,7 @@ def loaded_sample(
             cli, ["--db", str(path), "ingest", "-q", str(SAMPLE)], catch_exceptions=False
         )
         assert result.exit_code == 0, result.output
+        _save_index(path)
 
     from_template("cli-sample", build)
     return run_cli

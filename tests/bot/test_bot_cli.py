@@ -1,5 +1,6 @@
 """``briefbot run`` and ``briefbot start`` with a token: long polling and webhook mode in a real
-process against the fake Bot API, and one-line errors for every bad start."""
+process against the fake Bot API (``run`` in a new interpreter, the others forked from the fork
+server), and one-line errors for every bad start."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 from fake_telegram import FakeTelegram
+from forking import Forked
 
 from retrieval.archive import Archive
 
@@ -27,18 +29,26 @@ REPO = Path(__file__).parents[2]
 Run = Callable[..., Result]
 
 
+Child = subprocess.Popen[str] | Forked
+
+
 @pytest.fixture
 def bot_process(
-    bot_env: dict[str, str], db_path: Path
-) -> Iterator[Callable[..., subprocess.Popen[str]]]:
-    """Return ``spawn(*args)``: ``briefbot --db <db> ARGS`` in a child process; always reaped."""
+    bot_env: dict[str, str], db_path: Path, fork: Callable[..., Forked]
+) -> Iterator[Callable[..., Child]]:
+    """Return ``spawn(*args, fresh=False)``: ``briefbot --db <db> ARGS`` in a child process,
+    forked from the fork server (tests/forking.py), or with ``fresh=True`` in a new interpreter
+    started as a user starts it; always reaped."""
     procs: list[subprocess.Popen[str]] = []
 
-    def spawn(*args: str) -> subprocess.Popen[str]:
+    def spawn(*args: str, fresh: bool = False) -> Child:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("BRIEFBOT_", "TELEGRAM_"))}
         env.update(bot_env)
+        code = "from bot.cli import main; main()"
+        if not fresh:
+            return fork(code, "--db", str(db_path), *args, env=env, cwd=REPO)
         proc = subprocess.Popen(
-            [sys.executable, "-c", "from bot.cli import main; main()", "--db", str(db_path), *args],
+            [sys.executable, "-c", code, "--db", str(db_path), *args],
             cwd=REPO,
             env=env,
             stdout=subprocess.PIPE,
@@ -68,7 +78,7 @@ def _wait_for_port(port: int, timeout: float = 30) -> None:
             time.sleep(0.02)
 
 
-def _stop(proc: subprocess.Popen[str]) -> tuple[str, str]:
+def _stop(proc: Child) -> tuple[str, str]:
     proc.send_signal(signal.SIGTERM)
     return proc.communicate(timeout=30)
 
@@ -79,10 +89,12 @@ def test_bot_process_answers_over_long_polling_and_stops_cleanly(
     command: str,
     fake_telegram: FakeTelegram,
     bot_archive: Archive,
-    bot_process: Callable[..., subprocess.Popen[str]],
+    bot_process: Callable[..., Child],
     bot_token: str,
 ) -> None:
-    proc = bot_process(command)
+    # `run` in a new interpreter, as a user starts it (nothing imported beforehand); `start`
+    # forked from the fork server, a process of its own without ~1.5 CPU-s of imports.
+    proc = bot_process(command, fresh=command == "run")
     fake_telegram.wait_until(lambda: fake_telegram.calls_to("getUpdates"), timeout=30)
     alice = fake_telegram.user(1001, "Alice")
     update = alice.send("Who fled abroad?")
@@ -99,7 +111,7 @@ def test_bot_process_answers_over_long_polling_and_stops_cleanly(
 def test_webhook_mode_receives_updates_with_the_secret_token(
     fake_telegram: FakeTelegram,
     bot_archive: Archive,
-    bot_process: Callable[..., subprocess.Popen[str]],
+    bot_process: Callable[..., Child],
     bot_token: str,
 ) -> None:
     with socket.socket() as s:

@@ -69,15 +69,11 @@ _HTML_SIMPLE = {
 _SPACES = frozenset(b" \t\r\n\f\v")
 
 
-def _is_first_code_unit(c: int) -> bool:
-    return (c & 0xC0) != 0x80
-
-
-def _u16_units(c: int) -> int:
-    """UTF-16 code units contributed by a UTF-8 byte (0 for continuation bytes)."""
-    if not _is_first_code_unit(c):
-        return 0
-    return 2 if c >= 0xF0 else 1
+_MARKUP = re.compile(b"[&<]")
+# UTF-16 code units of UTF-8 bytes: 1 for each first byte of a character, 2 when it starts a
+# 4-byte sequence; 0 for continuation bytes.
+_CONTINUATION = bytes(range(0x80, 0xC0))
+_FOUR_BYTE_FIRST = bytes(range(0xF0, 0x100))
 
 
 def u16len(text: str) -> int:
@@ -193,9 +189,19 @@ def parse_html(text: str, *, strict_ampersand: bool = False) -> tuple[str, list[
                     "keeps it literally)"
                 )
         if c != ord("<"):
-            utf16 += _u16_units(c)
-            out.append(c)
-            i += 1
+            # A run of plain bytes up to the next "&" or "<" at once (byte by byte, a 4 KB
+            # message took milliseconds): its UTF-16 units are its first bytes plus one more
+            # for each 4-byte sequence.
+            end = _MARKUP.search(data, i + 1)
+            j = end.start() if end else n
+            run = data[i:j]
+            utf16 += (
+                len(run.translate(None, _CONTINUATION))
+                + len(run)
+                - len(run.translate(None, _FOUR_BYTE_FIRST))
+            )
+            out += run
+            i = j
             continue
 
         begin_pos = i
