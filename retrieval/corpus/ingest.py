@@ -44,6 +44,9 @@ from retrieval.errors import BriefFormatError
 from retrieval.text.prose import split_paragraphs
 
 DEFAULT_MAX_BYTES = 50_000_000
+NOTICEABLE_WAIT_S = 0.5
+"""A wait for another writer shorter than this is not reported: the bot's own writes (its
+journal, an index save) hold the database for milliseconds, and "waited 0.0 s" only alarms."""
 BOM = "\ufeff"
 # UTF-32 first: its little-endian mark starts with UTF-16's.
 _WIDE_BOMS = (
@@ -538,6 +541,7 @@ class Ingester:
         self._pending: list[WriteSummary] | None = None
         self._pending_passages = 0
         self._batch_started = 0.0
+        self._wait_said = False  # a noticeable wait for another writer is reported once
 
     def ingest_paths(
         self, paths: Iterable[str | Path], *, progress: Callable[[int, int], None] | None = None
@@ -758,7 +762,8 @@ class Ingester:
             self.report.rejected.append(Rejection(source, exc.reason, exc.line))
             return None
         pending = self._pending
-        if summary.waited and not (self.report.waited or any(p.waited for p in pending or [])):
+        if summary.waited >= NOTICEABLE_WAIT_S and not self._wait_said:
+            self._wait_said = True
             self.report.notices.append(
                 f"{source}: waited {summary.waited:.1f} s for another process writing to the "
                 "archive (another ingest, or the bot); its briefs were stored after that"

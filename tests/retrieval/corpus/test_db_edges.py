@@ -19,6 +19,8 @@ from click.testing import CliRunner, Result
 from forking import Forked
 
 from bot.cli import cli
+from retrieval.archive import Archive
+from retrieval.corpus.ingest import NOTICEABLE_WAIT_S
 from retrieval.corpus.store import Store
 
 BRIEFBOT = Path(sys.executable).with_name("briefbot")
@@ -122,6 +124,21 @@ def test_an_ingest_that_waits_for_another_writer_says_so(
         result.stderr
     )
     assert result.stdout.startswith("1 added, 0 updated, 0 removed, 0 unchanged, 0 rejected")
+
+
+def test_a_wait_too_short_to_notice_is_not_reported(db_path: Path, briefs_dir: Path) -> None:
+    archive = Archive(db_path)
+    other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # the bot's own write of a few milliseconds, stretched
+    timer = threading.Timer(0.15, lambda: other.execute("COMMIT"))
+    timer.start()
+    try:
+        report = archive.ingest([briefs_dir / "monitor-4-142.txt"])
+    finally:
+        timer.join()
+        other.close()
+    assert 0.1 <= report.waited < NOTICEABLE_WAIT_S
+    assert report.notices == [] and report.added == 1
 
 
 @pytest.mark.slow
