@@ -55,6 +55,8 @@ ALIAS_QUOTE_WEIGHT = 0.5
 CONTEXT_WEIGHT = 0.5
 """What a word of the earlier question weighs in a follow-up, against 1 for the follow-up's own
 words (measured with ``bench/followups.py``; docs/quality.md, "Follow-up questions")."""
+NOT_SUBSTANCE = GENERIC | FRAMING_TERMS | FRAMING
+"""Search terms that only frame a question: never named as words the archive lacks."""
 MAX_CONTEXT_TERMS = 12
 """Of the earlier questions, at most this many most informative distinct words are used."""
 
@@ -204,10 +206,14 @@ class Archive:
         added = self.aliases.added(terms, matches)
         known = index.known_terms(terms)
         alias_terms = index.known_terms(added)
+        # Words the archive lacks, worth telling the user: not framing words ("say", "how long"),
+        # not words an alias stands in for.
         stood_for = {t for m in matches for t in m.trigger} if alias_terms else set()
-        # Words the archive lacks, worth telling the user: not framing words ("say", "how long").
-        frames = GENERIC | FRAMING_TERMS | FRAMING | stood_for
-        unknown = [t for t in dict.fromkeys(terms) if t not in known and t not in frames]
+        unknown = [
+            t
+            for t in dict.fromkeys(terms)
+            if t not in known and t not in NOT_SUBSTANCE and t not in stood_for
+        ]
         extra: dict[str, float] = dict.fromkeys(alias_terms, ALIAS_WEIGHT)
         for t in index.known_terms(list(context)):
             extra.setdefault(t, context[t])

@@ -83,9 +83,9 @@ class Stamps:
     def verified(self, name: str, fh: BinaryIO, expected: list[int]) -> None:
         """Record that the open file ``name`` was checksummed and matched ``expected``."""
         self.checksummed += 1
-        st = os.fstat(fh.fileno())
-        if time.time_ns() - st.st_ctime_ns >= MIN_AGE_NS:
-            self._now[name] = _stamp(fh, expected)
+        stamp = _stamp(fh, expected)
+        if time.time_ns() - stamp[CTIME] >= MIN_AGE_NS:
+            self._now[name] = stamp
             self._added = True
 
     def save(self) -> None:
@@ -101,7 +101,12 @@ class Stamps:
                 tmp.unlink()
 
 
+CTIME = 4  # where a stamp holds the status-change time
+
+
 def _stamp(fh: BinaryIO, expected: list[int]) -> list[int]:
+    """Return ``expected`` (``[size, crc32]``) followed by the open file's size, modification
+    and status-change times (ns), inode and device."""
     st = os.fstat(fh.fileno())
     return [*expected, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
 
