@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "bench"))
 
 from briefset import SETS, read_set  # noqa: E402
-from followups import measure  # noqa: E402
+from followups import measure, measure_pairs  # noqa: E402
 
 KAZAKH = "who became prime minister of Kazakhstan after Kazhegeldin?"
 
@@ -64,6 +64,40 @@ def test_messages_that_do_not_stand_on_their_own(text: str) -> None:
 )
 def test_complete_questions_stand_on_their_own(text: str) -> None:
     assert not needs_context(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A pointer whose subject the question names before it, typed in lower case.
+        "when did tbilisi start guarding its own coastline?",
+        "what range did the kremlin allow for the rouble when it gave up the peg?",
+        "how many of shevardnadze's guards died when gunmen went after him near his home?",
+        "how many graft cases did the kazakh security council have on its desk in july?",
+        # Pointers that point to nothing.
+        "is it true that aliyev won three quarters of the vote in 1998?",
+        "was it not likely that the imf would cut the first tranche?",
+        "how much did it cost to build the baku-supsa pipeline?",
+        "were there any deaths in the tashkent car bombings?",
+    ],
+)
+def test_pointers_with_their_subject_in_the_question_stand_on_their_own(text: str) -> None:
+    assert not needs_context(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "is it true?",  # nothing of its own
+        "how much did it cost?",  # "it" costs something named before
+        "how much will georgia make from it each year?",  # "it" after a verb: the pipeline
+        "and when did they give up the corridor?",
+        "how much was his bail in switzerland?",  # "his" opens the question
+        "how many russian officers are staying on there?",  # "there" is a place
+    ],
+)
+def test_pointers_without_their_subject_still_point_back(text: str) -> None:
+    assert needs_context(text)
 
 
 def test_claims_follow_the_rule_for_statements() -> None:
@@ -160,6 +194,13 @@ def test_the_follow_up_set_meets_the_targets(sample_archive: Archive) -> None:
     assert result["complete_read_with_context"] <= 0.05
     assert result["complete_success@1_as_read"] >= result["complete_success@1_alone"]
     assert result["success@1"] > result["alone_success@1"]
+
+
+def test_complete_questions_asked_after_another_are_read_alone(sample_archive: Archive) -> None:
+    result = measure_pairs(sample_archive, read_set(SETS / "paraphrase.jsonl"), weight=0.5)
+    assert result["paraphrase_pairs"] >= 150
+    assert result["paraphrase_read_with_context"] <= 0.05  # 0.163 before pointers were read
+    assert result["paraphrase_success@1_as_read"] >= result["paraphrase_success@1_alone"] - 0.01
 
 
 def test_terminal_chat_follows_up_and_new_starts_afresh(sample_archive: Archive) -> None:
