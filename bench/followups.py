@@ -18,7 +18,10 @@ read with their context whatever the rule says, and read alone; how many were re
 and for the complete questions the share read with context and their success@1 as read and
 alone. The paraphrase set's questions (``bench/sets/paraphrase.jsonl``) are each asked after
 three other ones of a different brief (the 1st, 7th and 23rd after it): complete questions typed
-as members type them, which must be read alone as well.
+as members type them, which must be read alone as well. So must the short questions of
+``bench/sets/newsubject.jsonl`` ("who is kocharian?"), each asked after three paraphrase
+questions: they name a new subject in one or two words, which the rule cannot tell from a short
+follow-up ("how did iran react?") and the archive must (``Archive.reading``).
 
 ``--questions FILE …`` (a ``queries.jsonl`` of complete questions, one ``{"text": …}`` a line:
 the dev collections' own questions) prints instead the share of them the rule would read with
@@ -43,7 +46,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from briefset import SETS, brief_of, read_set, sample_archive  # noqa: E402
 
 from retrieval.archive import CONTEXT_WEIGHT, Archive  # noqa: E402
-from retrieval.text.followup import chain, needs_context, reading  # noqa: E402
+from retrieval.text.followup import chain, needs_context  # noqa: E402
 
 
 def briefs_for(archive: Archive, text: str, earlier: Sequence[str], weight: float) -> list[int]:
@@ -70,7 +73,7 @@ def measure(
         context: list[str] = []
         for n, turn in enumerate(conv["turns"]):
             text = turn["text"]
-            used = reading(text, chain(context[:-1], context[-1])) if context else []
+            used = archive.reading(text, chain(context[:-1], context[-1])) if context else []
             if turn.get("followup"):
                 want = brief_of(archive, {**turn, "id": f"{conv['id']}.{n}"})
                 previous = chain(context[:-1], context[-1])
@@ -91,7 +94,7 @@ def measure(
             context = [*used, text]
     for item in standalone:
         want = brief_of(archive, item)
-        used = reading(item["text"], [item["previous"]])
+        used = archive.reading(item["text"], [item["previous"]])
         got = briefs_for(archive, item["text"], used, weight)
         alone = briefs_for(archive, item["text"], [], weight)
         c["complete"] += 1
@@ -122,19 +125,26 @@ PAIR_SHIFTS = (1, 7, 23)
 
 
 def measure_pairs(
-    archive: Archive, questions: Sequence[Mapping[str, Any]], weight: float
+    archive: Archive,
+    questions: Sequence[Mapping[str, Any]],
+    weight: float,
+    after: Sequence[Mapping[str, Any]] = (),
+    name: str = "paraphrase",
 ) -> dict[str, Any]:
-    """Return how complete questions fare asked right after another question (of another brief):
-    the share read with it, and success@1 as read and alone."""
+    """Return how complete questions fare asked right after another question of another brief
+    (from ``after``, default ``questions`` themselves): the share read with it, and success@1
+    as read and alone; the keys start with ``name``."""
+    earlier = list(after) or list(questions)
     wants = [brief_of(archive, q) for q in questions]
+    before = [brief_of(archive, q) for q in earlier]
     c: Counter[str] = Counter()
     for n, item in enumerate(questions):
         alone = briefs_for(archive, item["text"], [], weight)[:1] == [wants[n]]
         for shift in PAIR_SHIFTS:
-            m = (n + shift) % len(questions)
-            if wants[m] == wants[n]:
+            m = (n + shift) % len(earlier)
+            if before[m] == wants[n]:
                 continue
-            used = reading(item["text"], [questions[m]["text"]])
+            used = archive.reading(item["text"], [earlier[m]["text"]])
             got = briefs_for(archive, item["text"], used, weight) if used else []
             c["pairs"] += 1
             c["read_with"] += bool(used)
@@ -142,10 +152,10 @@ def measure_pairs(
             c["a1"] += alone
     n = c["pairs"]
     return {
-        "paraphrase_pairs": n,
-        "paraphrase_read_with_context": _rate(c["read_with"], n),
-        "paraphrase_success@1_as_read": _rate(c["s1"], n),
-        "paraphrase_success@1_alone": _rate(c["a1"], n),
+        f"{name}_pairs": n,
+        f"{name}_read_with_context": _rate(c["read_with"], n),
+        f"{name}_success@1_as_read": _rate(c["s1"], n),
+        f"{name}_success@1_alone": _rate(c["a1"], n),
     }
 
 
@@ -186,11 +196,13 @@ def main(argv: list[str] | None = None) -> int:
     conversations = read_set(SETS / "followups.jsonl")
     standalone = read_set(SETS / "standalone.jsonl")
     paraphrase = read_set(SETS / "paraphrase.jsonl")
+    short = read_set(SETS / "newsubject.jsonl")
     with tempfile.TemporaryDirectory(prefix="briefbot-followups-") as tmp:
         archive = Archive(args.db) if args.db else sample_archive(Path(tmp))
         for weight in (float(w) for w in args.weights.split(",")):
             figures = measure(archive, conversations, standalone, weight)
             figures.update(measure_pairs(archive, paraphrase, weight))
+            figures.update(measure_pairs(archive, short, weight, paraphrase, "new_subject"))
             print(json.dumps(figures), flush=True)
         archive.close()
     return 0

@@ -40,7 +40,7 @@ from retrieval.corpus.ingest import (
 from retrieval.delivery.migrations import upgrade as upgrade_delivery
 from retrieval.errors import ArchiveWriteError, RetrievalError
 from retrieval.text.aliases import load_aliases
-from retrieval.text.followup import chain, reading
+from retrieval.text.followup import chain
 from retrieval.text.query import Filters, check_date
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
@@ -365,7 +365,7 @@ def _answer_queries(archive: Archive, queries: Any, top: int, filters: Filters) 
                     'an earlier line; give the "id" of a line above it, or leave "after" out'
                 )
             earlier = asked[str(after)]
-        context = reading(text, earlier)
+        context = archive.reading(text, earlier)
         data = _answer_json(archive, text, top, filters, context)
         # A line that could not be asked (a malformed filter) is nothing to continue.
         asked[str(qid)] = list(context) if data.get("reason") == "invalid" else chain(context, text)

@@ -24,6 +24,7 @@ questions asked after other ones, and on the dev collections' questions, all com
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Sequence
 
@@ -91,7 +92,7 @@ GENERIC = frozenset(
     analyze("do say said says told react respond answer happen mean think go come actual")
 )
 """Search terms (stemmed) that carry no subject of their own."""
-FRAMING_TERMS = frozenset(analyze("much many big large long wide deep far time"))
+FRAMING_TERMS = frozenset(analyze("much many big large long wide deep far time last"))
 
 
 def words_of(text: str) -> list[str]:
@@ -186,7 +187,8 @@ def _points_back(words: list[str], named: list[int]) -> bool:
         pointer = word in POINTERS or (last and word in TRAILING_POINTERS)
         if pointer and not _dummy(words, n) and not _named_in(words, n):
             return True
-        if word == "that" and (last or words[n - 1] in PREPOSITIONS):
+        if word == "that" and (last or not n or words[n - 1] in PREPOSITIONS | AUXILIARIES):
+            # "… at that?", "in that year", "how long is that section?", "that deal?"
             return True
         for phrase in POINTER_PHRASES:
             if tuple(words[n : n + len(phrase)]) == phrase:
@@ -200,9 +202,25 @@ def own_terms(text: str) -> list[str]:
     return [t for t in analyze(text) if t not in GENERIC and t not in FRAMING_TERMS]
 
 
-def needs_context(text: str, *, claim: bool = False) -> bool:
-    """Return whether ``text`` does not stand on its own and should be read with the question
-    before it (the rule in this module's docstring).
+class Why(enum.Enum):
+    """Why a message does not stand on its own (``why_context``)."""
+
+    NOTHING = "nothing"
+    """No word of substance: "why?", "how much?", "and then?"."""
+    SUBJECT = "subject"
+    """Only a new subject for the same question: "and Belarus?", "what about Moldova?"."""
+    POINTS_BACK = "points back"
+    """A pointer with nothing it points to named before it ("when did he sign it?"), or a short
+    question that opens with a preposition ("with what share?", "under which law?")."""
+    SHORT = "short"
+    """A question of its own, but with fewer than ``MIN_OWN_TERMS`` words of substance ("how
+    did iran react?", "who is kocharian?"): the one reason that may be wrong about a new
+    subject, so the archive has a say (``retrieval.archive.Archive.reading``)."""
+
+
+def why_context(text: str, *, claim: bool = False) -> Why | None:
+    """Return why ``text`` does not stand on its own and should be read with the question before
+    it (the rule in this module's docstring), or None when it stands on its own.
 
     A ``claim`` (``/check``) is a statement, not a question: it never counts as only naming a
     subject, and stands on its own unless it points back or leaves out what it is about.
@@ -210,21 +228,30 @@ def needs_context(text: str, *, claim: bool = False) -> bool:
     words, joined = strip_connector(words_of(text))
     substance = own_terms(" ".join(words))
     if not substance:
-        return True  # "why?", "how much?", "and then?"
+        return Why.NOTHING  # "why?", "how much?", "and then?"
     offset = len(words_of(text)) - len(words)
     named = [n - offset for n in _names(text) if n >= offset]
     if not claim and not _asks(words):
         # Only a subject: "and Belarus?", "what about Moldova?", "in may?", "the same for
         # Georgia". A keyword search ("Tengiz oil exports") is a new question.
-        return joined or words[0] in PREPOSITIONS or _points_back(words, named)
+        if joined or words[0] in PREPOSITIONS:
+            return Why.SUBJECT
+        return Why.POINTS_BACK if _points_back(words, named) else None
+    short = Why.SHORT if len(substance) < MIN_OWN_TERMS else None
     segments = [words_of(s) for s in _SEGMENT_RE.split(text) if words_of(s)]
     topic, _ = strip_connector(segments[0])
     if len(segments) > 1 and not _asks(topic) and own_terms(" ".join(topic)):
         # "And Stepashin, when was he confirmed?": what it points to comes first.
-        return len(substance) < MIN_OWN_TERMS
-    if _points_back(words, named):
-        return True
-    return len(substance) < MIN_OWN_TERMS
+        return short
+    if _points_back(words, named) or (short and not claim and words[0] in PREPOSITIONS):
+        return Why.POINTS_BACK  # … or "with what share?", "under which law?"
+    return short
+
+
+def needs_context(text: str, *, claim: bool = False) -> bool:
+    """Return whether ``text`` does not stand on its own and should be read with the question
+    before it (``why_context`` says why)."""
+    return why_context(text, claim=claim) is not None
 
 
 MAX_CONTEXT_TURNS = 3
