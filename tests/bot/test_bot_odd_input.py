@@ -252,3 +252,18 @@ async def test_control_characters_in_a_brief_never_reach_the_chat(
     assert "Oil workers in Zhanaozen struck on May 3. The [31mstrike spread." in shown
     assert _controls(answer.text or "") == [] and _controls(shown) == []
     assert_no_traceback(caplog)
+
+
+async def test_control_characters_never_reach_an_inline_result(
+    start_bot: Start, fake_telegram: FakeTelegram
+) -> None:
+    admin = fake_telegram.user(1, "Admin")
+    async with start_bot(admins="1"):
+        upload = admin.send_document(json.dumps(ODD_BRIEF).encode() + b"\n", "odd.jsonl")
+        await fake_telegram.wait_answers(upload)
+        update = admin.inline("zhanaozen strike")
+        answer = await fake_telegram.wait_for(lambda: fake_telegram.inline_answer_for(update))
+    first = answer.results[0]
+    assert "Zhanaozen struck" in first["description"]
+    shown = [first["title"], first["description"], first["input_message_content"]["message_text"]]
+    assert [c for text in shown for c in _controls(text)] == []
