@@ -51,7 +51,7 @@ from retrieval.text.followup import (
     why_context,
 )
 from retrieval.text.followup import reading as rule_reading
-from retrieval.text.query import Filters, parse_question
+from retrieval.text.query import Filters, parse_question, spell_dates
 
 DEFAULT_TOP = 3
 # rank-bm25's BM25Okapi defaults (k1 = 1.5, b = 0.75): with the rest of the ranking, k1 = 0.9, 1.2
@@ -194,7 +194,7 @@ class Archive:
                     inline = earlier_inline
                     break
         filters = (filters or Filters()).merged(inline)
-        terms = analyze(words)
+        terms = analyze(spell_dates(words))
         index = self.index()
         if index.size == 0:
             return Ranking(terms, [], [], NoAnswer.EMPTY_ARCHIVE)
@@ -487,7 +487,7 @@ def context_terms(
     seen = set(own)
     found: list[str] = []
     for words in reversed(earlier):
-        for t in analyze(words):
+        for t in analyze(spell_dates(words)):
             if t not in seen and t not in FRAMING:
                 seen.add(t)
                 found.append(t)
