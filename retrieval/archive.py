@@ -64,6 +64,10 @@ CONTEXT_WEIGHT = 0.5
 """What a word of the earlier question weighs in a follow-up, against 1 for the follow-up's own
 words (measured with ``bench/followups.py``; docs/quality.md, "Follow-up questions")."""
 NOT_SUBSTANCE = GENERIC | FRAMING_TERMS | FRAMING
+CALENDAR = frozenset(
+    analyze("january february march april may june july august september october november december")
+)
+"""The months' search terms."""
 """Search terms that only frame a question: never named as words the archive lacks."""
 MAX_CONTEXT_TERMS = 12
 """Of the earlier questions, at most this many most informative distinct words are used."""
@@ -337,15 +341,16 @@ class Archive:
         """Return the earlier questions to read ``question`` with (oldest first), or none to read
         it alone.
 
-        The rule of ``retrieval.text.followup`` decides, reading words only. A question it reads
-        with them only for being short (``Why.SHORT``: "how did iran react?", but also "who is
-        kocharian?") gets a second opinion from the archive (``names_new_subject``); the ranking
-        it reads is kept for the ``ask`` of the same question with ``top`` that follows. Read-only;
-        a malformed question is left to ``ask`` to report.
+        The rule of ``retrieval.text.followup`` decides, reading words only. A question (or a
+        ``claim``) it reads with them only for being short (``Why.SHORT``: "how did iran
+        react?", but also "who is kocharian?") gets a second opinion from the archive
+        (``names_new_subject``); the ranking it reads is kept for the ``ask`` of the same
+        question with ``top`` that follows. Read-only; a malformed question is left to ``ask``
+        to report.
         """
         self._primed = None
         context = rule_reading(question, earlier, claim=claim)
-        if not context or claim or why_context(question) is not Why.SHORT:
+        if not context or why_context(question, claim=claim) is not Why.SHORT:
             return context
         try:
             return [] if self.names_new_subject(question, context, top=top) else context
@@ -358,9 +363,10 @@ class Archive:
         """Return whether ``question`` names a subject of its own, away from ``earlier``: read
         alone, its best passage holds all its words of substance, while read with them, its
         best passage holds none of those words ("who is kocharian?" after a question about
-        miners' strikes would quote the strikes) or none of the earlier questions' (the earlier
-        words only pull their own passages in below it). The rankings read (``top`` passages)
-        are kept for the next ``ask`` of ``question`` with ``top``.
+        miners' strikes would quote the strikes) or none of the words that name the earlier
+        questions' subject (``_subject_terms``: they only pull their own passages in below
+        it). The rankings read (``top`` passages) are kept for the next ``ask`` of ``question``
+        with ``top``.
 
         Raises:
             InvalidQueryError: if the question is too long or a filter is malformed.
@@ -380,8 +386,19 @@ class Archive:
         if not together.passages:
             return True
         held = self._held(together)
-        before = {t for q in earlier for t in analyze(parse_question(q)[0])} - own
-        return held.isdisjoint(own) or held.isdisjoint(before)
+        return held.isdisjoint(own) or held.isdisjoint(self._subject_terms(earlier, own))
+
+    def _subject_terms(self, earlier: Sequence[str], own: set[str]) -> set[str]:
+        """Return the words of ``earlier`` a follow-up is read with (``context_terms``) that name
+        a subject: not framing words, numbers or months ("may", "98" join any two questions)."""
+        index = self.index()
+        found = context_terms(
+            [parse_question(q)[0] for q in earlier],
+            sorted(own),
+            lambda t: index.term_idf(t) if index.vocab.get(t) is not None else 0.0,
+            lambda t: index.vocab.get(t) is not None,
+        )
+        return {t for t in found if t not in NOT_SUBSTANCE | CALENDAR and not t.isdigit()}
 
     def _take_primed(self, question: str, top: int, earlier: Sequence[str]) -> Ranking | None:
         """Return the ranking ``reading`` read for this ``ask`` (same question, ``top`` and
