@@ -319,7 +319,16 @@ class TfTable:
             start, end = offsets[tid : tid + 2].tolist()
             if start == end:
                 continue
-            at = all_docs[start:end].searchsorted(keys)
+            docs = all_docs[start:end]
+            if end - start < hi - lo:
+                # Fewer postings than positions: each posting is searched for among the
+                # positions (a small array, in cache) rather than each position in the postings.
+                at = keys.searchsorted(docs)
+                np.minimum(at, hi - lo - 1, out=at)
+                hit = keys.take(at) == docs
+                out[lo + at[hit]] = all_tfs[start:end][hit]
+                continue
+            at = docs.searchsorted(keys)
             np.minimum(at, end - start - 1, out=at)
             at += start
             # Where the posting found is not the position's, the term is not there: 0.

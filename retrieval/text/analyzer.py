@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from functools import lru_cache
-from itertools import repeat
+from itertools import accumulate, compress, repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -217,21 +218,22 @@ _FLAT_RE = re.compile(
 # The same matches over ASCII text, where a letter is [A-Za-z], a digit [0-9] and a word character
 # [A-Za-z0-9_] under either reading; ASCII classes make the regex about twice as fast.
 _ASCII_RE = re.compile(_FLAT_RE.pattern, re.IGNORECASE | re.ASCII)
+# The same, as one group: ``split`` then keeps the tokens between the stretches of text around them.
+_ASCII_SPLIT_RE = re.compile(f"({_FLAT_RE.pattern})", re.IGNORECASE | re.ASCII)
 # Raw token (as matched, before NFKC) -> its term, or None for a stopword. A raw string is only
 # ever matched as one kind (the kinds share no character class), so the term is a function of the
 # string alone and is worked out once per distinct spelling. Bounded: cleared when full.
 _TERMS: dict[str, str | None] = {}
 _TERMS_MAX = 200_000
 _MISSING = "\x00"
-# Text -> its tokens, for the few thousand texts analysed last: a question analyses the passages it
-# takes feedback terms from and those it shows, and the same passages come back question after
-# question. Cleared when full.
-_TEXTS: dict[str, tuple[str, ...]] = {}
+# Text -> its tokens and their offsets (starts and ends, compact arrays; None until
+# ``analyze_spans`` asks for them), for the few thousand texts analysed last: a question analyses
+# the passages it takes feedback terms from and those it quotes, and the same passages come back
+# question after question. Cleared when full. (Offsets as arrays: ~1 KB a passage, where tuples of
+# (term, start, end) took ~8 KB and held only the last 1,024 texts quoted.)
+_Analysed = tuple[tuple[str, ...], "array[int] | None", "array[int] | None"]
+_TEXTS: dict[str, _Analysed] = {}
 _TEXTS_MAX = 4096
-# Text -> its tokens with offsets, for the last texts quoted: the passages an answer shows come
-# back question after question too. Cleared when full.
-_SPANS: dict[str, tuple[tuple[str, int, int], ...]] = {}
-_SPANS_MAX = 1024
 
 
 def keep_terms(limit: int) -> None:
@@ -256,57 +258,94 @@ def _term_of(raw: str) -> str | None:
     return term
 
 
+def _learn(raws: list[str]) -> dict[str, str | None]:
+    """Return the term of each of ``raws`` (raw tokens as ``_FLAT_RE`` or ``_ASCII_RE`` matched
+    them), each distinct one worked out once and kept in ``_TERMS``: the ASCII ones lowered and
+    their words stemmed in one call (``_ascii_terms``: ``_term_of``'s result, word for word)."""
+    fresh = [raw for raw in dict.fromkeys(raws) if raw not in _TERMS]
+    plain = [raw for raw in fresh if raw.isascii()]
+    found = dict(zip(plain, _ascii_terms([raw.lower() for raw in plain]), strict=True))
+    for raw in fresh:
+        if raw not in found:
+            found[raw] = _term_of(raw)
+    if len(_TERMS) + len(found) > _TERMS_MAX:
+        _TERMS.clear()
+    _TERMS.update(found)
+    return found
+
+
 def analyze(text: str) -> list[str]:
     """Return the search tokens of ``text``: normalised, case-folded, stopwords out, stemmed.
 
     Passages and questions must both go through this function so that they meet on the same terms.
     """
     cached = _TEXTS.get(text)
-    if cached is not None:
-        return list(cached)
-    folded = text.translate(_TRANSLATE)
-    raws = (_ASCII_RE if folded.isascii() else _FLAT_RE).findall(folded)
-    # Every raw token looked up in one C-level pass; the few not seen before are worked out.
-    terms = list(map(_TERMS.get, raws, repeat(_MISSING, len(raws))))
-    if _MISSING in terms:
-        find = terms.index
-        at = find(_MISSING)
-        while True:
-            terms[at] = _term_of(raws[at])
-            try:
-                at = find(_MISSING, at + 1)
-            except ValueError:
-                break
-    out = [term for term in terms if term is not None]
-    if len(_TEXTS) >= _TEXTS_MAX:
-        _TEXTS.clear()
-    _TEXTS[text] = tuple(out)
-    return out
+    if cached is None:
+        cached = _analysed(text)
+    return list(cached[0])
 
 
 def analyze_spans(text: str) -> list[tuple[str, int, int]]:
     """Return ``(term, start, end)`` for every search token of ``text``, offsets into ``text``."""
-    cached = _SPANS.get(text)
-    if cached is not None:
-        return list(cached)
+    cached = _TEXTS.get(text)
+    if cached is None or cached[1] is None:
+        cached = _analysed(text, spans=True)
+    terms, starts, ends = cached
+    assert starts is not None and ends is not None
+    return list(zip(terms, starts, ends, strict=True))
+
+
+def _analysed(text: str, *, spans: bool = False) -> _Analysed:
+    """Return the tokens of ``text`` and, if ``spans``, their offsets, and keep them
+    (``_TEXTS``)."""
     # Translation is one-to-one per character, so offsets in the translated text are offsets in
     # the original. NFKC can change lengths (ligatures, full-width forms); those are rare in briefs
     # and handled by normalising each match's text separately.
-    folded = text.translate(_TRANSLATE)
-    get = _TERMS.get
-    out = []
-    for match in (_ASCII_RE if folded.isascii() else _TOKEN_RE).finditer(folded):
-        raw = match.group()
-        term = get(raw, _MISSING)
-        if term is _MISSING:
-            term = _term_of(raw)
-        if term is not None:
-            start, end = match.span()
-            out.append((term, start, end))
-    if len(_SPANS) >= _SPANS_MAX:
-        _SPANS.clear()
-    _SPANS[text] = tuple(out)
-    return out
+    folded = _fold(text)
+    starts: array[int] | None = None
+    ends: array[int] | None = None
+    if not spans:
+        regex = _ASCII_RE if folded.isascii() else _FLAT_RE
+        terms: list[str] = [t for t in _terms_of(regex.findall(folded)) if t is not None]
+    elif folded.isascii():
+        # Split around the tokens (the pattern in a group keeps them): text and tokens alternate,
+        # so the running sum of their lengths gives every token's offsets, all in C.
+        parts = _ASCII_SPLIT_RE.split(folded)
+        found = _terms_of(parts[1::2])
+        edges = list(accumulate(map(len, parts)))
+        kept = [term is not None for term in found]
+        terms = [t for t in found if t is not None]
+        starts = array("q", compress(edges[0::2], kept))
+        ends = array("q", compress(edges[1::2], kept))
+    else:
+        terms, starts, ends = [], array("q"), array("q")
+        get = _TERMS.get
+        for match in _TOKEN_RE.finditer(folded):
+            raw = match.group()
+            term = get(raw, _MISSING)
+            if term is _MISSING:
+                term = _term_of(raw)
+            if term is not None:
+                terms.append(term)
+                start, end = match.span()
+                starts.append(start)
+                ends.append(end)
+    if len(_TEXTS) >= _TEXTS_MAX:
+        _TEXTS.clear()
+    analysed = _TEXTS[text] = (tuple(terms), starts, ends)
+    return analysed
+
+
+def _terms_of(raws: list[str]) -> list[str | None]:
+    """Return the term of each raw token (None for a stopword): every one looked up in one
+    C-level pass, the few not seen before worked out together (``_learn``)."""
+    terms = list(map(_TERMS.get, raws, repeat(_MISSING, len(raws))))
+    if _MISSING in terms:
+        found = _learn([raw for raw, term in zip(raws, terms, strict=True) if term is _MISSING])
+        terms = [
+            found[raw] if term is _MISSING else term for raw, term in zip(raws, terms, strict=True)
+        ]
+    return terms
 
 
 # -- many texts at once (an index build) ------------------------------------------------------
@@ -338,12 +377,18 @@ _FIRST_MULTI = -2  # codes from here down: a chunk of two or more tokens (``_mul
 # ``str.replace`` calls are many times faster than ``str.translate`` (which looks up every
 # character of a non-ASCII string); each character maps to one other, so the result is the same.
 _REPLACEMENTS = tuple((chr(k), str(v)) for k, v in _TRANSLATE.items())
+_ASCII_REPLACEMENTS = tuple((char, v) for char, v in _REPLACEMENTS if char.isascii())
 
 
 def _fold(text: str) -> str:
     """Return ``text.translate(_TRANSLATE)``, faster on long texts."""
     if text.isascii():
-        return text.translate(_TRANSLATE)
+        # Of the characters translated, only these are ASCII: replacing them is the same and
+        # spares a dictionary lookup per character.
+        for char, replacement in _ASCII_REPLACEMENTS:
+            if char in text:
+                text = text.replace(char, replacement)
+        return text
     for char, replacement in _REPLACEMENTS:
         if char in text:
             text = text.replace(char, replacement)
