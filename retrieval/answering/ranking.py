@@ -286,6 +286,7 @@ class TfTable:
             if lo < hi:
                 self.parts.append((seg, lo, hi, keys[lo:hi].astype(np.int32)))
         self._rows: dict[str, FloatArray] = {}
+        self._last: tuple[tuple[str, ...], FloatArray] | None = None
 
     def row(self, term: str) -> FloatArray:
         """Return the frequency of ``term`` at each position (a view: do not write to it)."""
@@ -295,10 +296,16 @@ class TfTable:
         return got
 
     def rows(self, terms: Sequence[str]) -> FloatArray:
-        """Return the frequency of each term (a row each) at each position."""
+        """Return the frequency of each term (a row each) at each position (do not write to it:
+        the last one is kept, as the passages and their briefs ask for the same terms)."""
+        key = tuple(terms)
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
         if not terms:
             return np.zeros((0, self.n), dtype=np.float64)
-        return np.stack([self.row(t) for t in terms])
+        stacked = np.stack([self.row(t) for t in terms])
+        self._last = (key, stacked)
+        return stacked
 
     def title_row(self, term: str) -> FloatArray:
         """Return how often ``term`` is in the title filed at each position."""
@@ -355,6 +362,7 @@ class BriefTerms:
         self.starts = np.zeros(briefs.n_briefs + 1, dtype=np.int64)
         np.cumsum(counts, out=self.starts[1:])
         self._df: dict[str, int] = {}
+        self._idf: dict[str, float] = {}
         n = briefs.n_briefs
         self.avgdl = float(briefs.lengths.sum()) / n if n else 0.0
         # The idf floor of a term held by more than half the briefs: the passage index's mean
@@ -406,6 +414,15 @@ class BriefTerms:
         if len(self._df) > 100_000:
             self._df.clear()
         self._df[term] = value
+        return value
+
+    def idf(self, term: str) -> float:
+        """Return the brief-level idf of ``term`` (rank-bm25's, floored), kept per term."""
+        value = self._idf.get(term)
+        if value is None:
+            if len(self._idf) > 100_000:
+                self._idf.clear()
+            value = self._idf[term] = floored_idf(self.briefs.n_briefs, self.df(term), self.floor)
         return value
 
     def _flagged(self, tid: int, term: str, mark: BoolArray) -> int:
@@ -530,7 +547,7 @@ class BriefTerms:
         rows = np.flatnonzero(held)
         idf = np.empty(len(rows), dtype=np.float64)
         for i, row in enumerate(rows.tolist()):
-            idf[i] = floored_idf(n, self.df(terms[row]), self.floor)
+            idf[i] = self.idf(terms[row])
         scale = np.asarray([weights[terms[row]] for row in rows.tolist()]) * idf
         parts = term_score(scale[:, None], tf[rows], norm, index.params.k1)
         # Added term by term in the weights' order, as the sum term by term rounds.
