@@ -303,9 +303,57 @@ class TfTable:
             return self._last[1]
         if not terms:
             return np.zeros((0, self.n), dtype=np.float64)
-        stacked = np.stack([self.row(t) for t in terms])
+        missing = [t for t in dict.fromkeys(terms) if t not in self._rows]
+        if missing:
+            for term, row in zip(missing, self._lookup_all(missing), strict=True):
+                self._rows[term] = row
+        stacked = np.stack([self._rows[t] for t in terms])
         self._last = (key, stacked)
         return stacked
+
+    def _lookup_all(self, terms: list[str]) -> FloatArray:
+        """Return ``_lookup(term, title=False)`` of each of ``terms`` (distinct), a row each.
+
+        Per segment, the terms with fewer postings than positions are looked up together: their
+        postings are read into one array and each searched for among the positions at once (a
+        posting names a position once per term, so every cell is written at most once).
+        """
+        out = np.zeros((len(terms), self.n), dtype=np.float64)
+        vocab = self.index.vocab
+        known = [(row, tid) for row, tid in enumerate(map(vocab.get, terms)) if tid is not None]
+        if not known or not self.n:
+            return out
+        for seg, lo, hi, keys in self.parts:
+            here = [(row, tid) for row, tid in known if tid < seg.n_terms]
+            if not here:
+                continue
+            tids = np.fromiter((tid for _, tid in here), dtype=np.int64, count=len(here))
+            starts = seg.offsets[tids].tolist()
+            ends = seg.offsets[tids + 1].tolist()
+            few_rows: list[int] = []
+            few_docs: list[AnyArray] = []
+            few_tfs: list[AnyArray] = []
+            for (row, _), start, end in zip(here, starts, ends, strict=True):
+                if start == end:
+                    continue
+                if end - start < hi - lo:
+                    few_rows.append(row)
+                    few_docs.append(seg.docs[start:end])
+                    few_tfs.append(seg.tfs[start:end])
+                    continue
+                at = seg.docs[start:end].searchsorted(keys)
+                np.minimum(at, end - start - 1, out=at)
+                at += start
+                # Where the posting found is not the position's, the term is not there: 0.
+                out[row, lo:hi] = np.where(seg.docs[at] == keys, seg.tfs[at], 0)
+            if few_rows:
+                docs = np.concatenate(few_docs)
+                owner = np.repeat(few_rows, [len(d) for d in few_docs])
+                at = keys.searchsorted(docs)
+                np.minimum(at, hi - lo - 1, out=at)
+                hit = keys.take(at) == docs
+                out[owner[hit], lo + at[hit]] = np.concatenate(few_tfs)[hit]
+        return out
 
     def title_row(self, term: str) -> FloatArray:
         """Return how often ``term`` is in the title filed at each position."""
