@@ -14,7 +14,7 @@ import re
 import unicodedata
 from array import array
 from functools import lru_cache
-from itertools import accumulate, compress, repeat
+from itertools import repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -218,8 +218,6 @@ _FLAT_RE = re.compile(
 # The same matches over ASCII text, where a letter is [A-Za-z], a digit [0-9] and a word character
 # [A-Za-z0-9_] under either reading; ASCII classes make the regex about twice as fast.
 _ASCII_RE = re.compile(_FLAT_RE.pattern, re.IGNORECASE | re.ASCII)
-# The same, as one group: ``split`` then keeps the tokens between the stretches of text around them.
-_ASCII_SPLIT_RE = re.compile(f"({_FLAT_RE.pattern})", re.IGNORECASE | re.ASCII)
 # Raw token (as matched, before NFKC) -> its term, or None for a stopword. A raw string is only
 # ever matched as one kind (the kinds share no character class), so the term is a function of the
 # string alone and is worked out once per distinct spelling. Bounded: cleared when full.
@@ -306,30 +304,21 @@ def _analysed(text: str, *, spans: bool = False) -> _Analysed:
     ends: array[int] | None = None
     if not spans:
         regex = _ASCII_RE if folded.isascii() else _FLAT_RE
-        terms: list[str] = [t for t in _terms_of(regex.findall(folded)) if t is not None]
-    elif folded.isascii():
-        # Split around the tokens (the pattern in a group keeps them): text and tokens alternate,
-        # so the running sum of their lengths gives every token's offsets, all in C.
-        parts = _ASCII_SPLIT_RE.split(folded)
-        found = _terms_of(parts[1::2])
-        edges = list(accumulate(map(len, parts)))
-        kept = [term is not None for term in found]
-        terms = [t for t in found if t is not None]
-        starts = array("q", compress(edges[0::2], kept))
-        ends = array("q", compress(edges[1::2], kept))
+        terms = [t for t in _terms_of(regex.findall(folded)) if t is not None]
     else:
-        terms, starts, ends = [], array("q"), array("q")
         get = _TERMS.get
-        for match in _TOKEN_RE.finditer(folded):
+        out = []
+        for match in (_ASCII_RE if folded.isascii() else _TOKEN_RE).finditer(folded):
             raw = match.group()
             term = get(raw, _MISSING)
             if term is _MISSING:
                 term = _term_of(raw)
             if term is not None:
-                terms.append(term)
                 start, end = match.span()
-                starts.append(start)
-                ends.append(end)
+                out.append((term, start, end))
+        terms = [term for term, _, _ in out]
+        starts = array("q", [start for _, start, _ in out])
+        ends = array("q", [end for _, _, end in out])
     if len(_TEXTS) >= _TEXTS_MAX:
         _TEXTS.clear()
     analysed = _TEXTS[text] = (tuple(terms), starts, ends)
