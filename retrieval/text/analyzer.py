@@ -307,16 +307,22 @@ def _analysed(text: str, *, spans: bool = False) -> _Analysed:
         terms = [t for t in _terms_of(regex.findall(folded)) if t is not None]
     else:
         get = _TERMS.get
-        out = []
+        out: list[tuple[str | None, int, int]] = []
+        unknown: list[tuple[int, str]] = []  # tokens not seen before: worked out together
         for match in (_ASCII_RE if folded.isascii() else _TOKEN_RE).finditer(folded):
             raw = match.group()
             term = get(raw, _MISSING)
-            if term is _MISSING:
-                term = _term_of(raw)
             if term is not None:
+                if term is _MISSING:
+                    unknown.append((len(out), raw))
                 start, end = match.span()
                 out.append((term, start, end))
-        terms = [term for term, _, _ in out]
+        if unknown:
+            learned = _learn([raw for _, raw in unknown])
+            for at, raw in unknown:
+                out[at] = (learned[raw], out[at][1], out[at][2])
+            out = [token for token in out if token[0] is not None]
+        terms = [term for term, _, _ in out if term is not None]
         starts = array("q", [start for _, start, _ in out])
         ends = array("q", [end for _, _, end in out])
     if len(_TEXTS) >= _TEXTS_MAX:
