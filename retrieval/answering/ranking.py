@@ -80,11 +80,11 @@ CLEARLY_BETTER = 3.0
 """A brief's second passage is shown before another brief's best when it scores this much more."""
 """A long question is searched with its this many most informative (highest idf) distinct terms."""
 RERANK_DEPTH = 200
+"""How many passages, best by their own BM25 (exact, pruned top-k), the reranking reorders."""
 FEW_POSTINGS = 2
 """Below this many postings a position, a term's postings are read in full and searched for among
 the positions (reading postings in order beats a binary search per position up to about twice
 as many postings as positions, measured at 100k and 1M)."""
-"""How many passages, best by their own BM25 (exact, pruned top-k), the reranking reorders."""
 
 
 @dataclass(frozen=True)
@@ -380,9 +380,9 @@ class TfTable:
             if start == end:
                 continue
             docs = all_docs[start:end]
-            if end - start < hi - lo:
-                # Fewer postings than positions: each posting is searched for among the
-                # positions (a small array, in cache) rather than each position in the postings.
+            if end - start < FEW_POSTINGS * (hi - lo):
+                # Few postings a position: each posting is searched for among the positions (a
+                # small array, in cache) rather than each position in the postings.
                 at = keys.searchsorted(docs)
                 np.minimum(at, hi - lo - 1, out=at)
                 hit = keys.take(at) == docs
