@@ -269,7 +269,7 @@ class Archive:
                 final = np.add(final, earlier_weight * date_bonus(list(context), dates, idf))
             again = np.lexsort((positions, -final))
             positions, final, own = positions[again], final[again], own[again]
-        ids = [int(i) for i in index.ids[positions]]
+        ids: list[int] = index.ids[positions].tolist()
         order = list(range(len(ids)))
         if diverse:
             briefs = self._brief_map(index).brief_of[positions]

@@ -346,16 +346,14 @@ def best_sentences(
     ``tokens`` may give ``analyze_spans(text)``, already worked out: a sentence's terms are then
     read from it (see ``_sentence_terms``), not analysed again.
     """
-    spans = split_sentences(text)
+    spans, sentence_terms = _sentences(text, tokens)
     if not spans:
         return []
     kind = answer_kind(question) if question else None
     asked = {w.casefold() for w in re.findall(r"\w+", question)}
     bonus = 2.0 * sum(weights.values()) / len(weights) if weights else 0.0
-    if tokens is None:
-        tokens = analyze_spans(text)
     scored = []
-    for (s, e), held in zip(spans, _sentence_terms(text, spans, tokens), strict=True):
+    for (s, e), held in zip(spans, sentence_terms, strict=True):
         terms = {t for t in held if t in weights}
         score = sum(weights[t] for t in terms)
         if kind and score > 0 and _gives(text[s:e], kind, asked):
@@ -373,6 +371,30 @@ def best_sentences(
     # Neighbouring sentences are quoted as one stretch of the text: joining them with "…" would
     # tell the reader that something was left out between them.
     return [(spans[min(chosen)][0], spans[max(chosen)][1])]
+
+
+# Text -> its sentences and each sentence's terms, for the last texts quoted: the passages an
+# answer shows come back question after question. Cleared when full.
+_SENTENCES: dict[str, tuple[list[tuple[int, int]], list[list[str]]]] = {}
+_SENTENCES_MAX = 1024
+
+
+def _sentences(
+    text: str, tokens: list[tuple[str, int, int]] | None = None
+) -> tuple[list[tuple[int, int]], list[list[str]]]:
+    """Return the spans of the sentences of ``text`` and each one's search terms (``tokens``:
+    ``analyze_spans(text)``, if already worked out), kept for the texts quoted last."""
+    cached = _SENTENCES.get(text)
+    if cached is not None:
+        return cached
+    spans = split_sentences(text)
+    if tokens is None:
+        tokens = analyze_spans(text)
+    found = spans, _sentence_terms(text, spans, tokens)
+    if len(_SENTENCES) >= _SENTENCES_MAX:
+        _SENTENCES.clear()
+    _SENTENCES[text] = found
+    return found
 
 
 def _sentence_terms(

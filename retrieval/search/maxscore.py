@@ -100,21 +100,31 @@ def pruned_candidates(
         left = sum(bounds.values())
         reach = 0.0  # the most any passage can hold of the terms scored so far
         floor: float | None = None
+        partial: FloatArray | None = None
+        everyone = False
         while scored < len(order):
             tid = order[scored]
             scored += 1
             left -= bounds[tid]
             reach += bounds[tid]
             for docs, w in index.term_weights(tid):
-                # A term's postings name each passage once: ``np.add.at`` adds exactly as
-                # ``acc[docs] += w`` does, in half the time; ``take`` gathers faster than ``[]``.
-                np.add.at(acc, docs, w if counts[tid] == 1 else counts[tid] * w)
-                found.append(docs[~touched.take(docs)])
+                scores = w if counts[tid] == 1 else counts[tid] * w
+                if scored == 1:
+                    # The first term: nothing is scored or flagged yet, and a term's postings
+                    # name each passage once, so its scores are put, not added (0 + w is w).
+                    acc[docs] = scores
+                    found.append(docs)
+                else:
+                    # ``np.add.at`` adds exactly as ``acc[docs] += w`` does, in half the time;
+                    # ``take`` gathers faster than ``[]``.
+                    np.add.at(acc, docs, scores)
+                    found.append(docs[~touched.take(docs)])
                 touched[docs] = True
             # The floor is at most ``reach``: while that is not above ``left``, it cannot be
             # either, and the floor (a pass over every candidate) is not worked out.
-            if scored < len(order) and reach > left:
-                floor = _floor(index, acc, found, want, allowed, left * (1 + MARGIN) + MARGIN)
+            if scored < len(order) and reach > left and sum(map(len, found)) >= want:
+                partial, everyone = _partial_scores(index, acc, found, allowed)
+                floor = _floor(partial, want, left * (1 + MARGIN) + MARGIN)
                 if floor is not None:
                     break
         positions = np.concatenate(found).astype(np.int64)
@@ -122,7 +132,10 @@ def pruned_candidates(
         if scored < len(order) and floor is not None:
             # A candidate whose partial score plus everything the terms left out could add stays
             # below the floor cannot be among the best: those terms are looked up at the others.
-            hopeless = (acc.take(positions) + left) * (1 + MARGIN) + MARGIN < floor
+            # The floor's pass read these partial scores, in this order, when it filtered none.
+            if partial is None or not everyone:
+                partial = acc.take(positions)
+            hopeless = (partial + left) * (1 + MARGIN) + MARGIN < floor
             touched[positions[hopeless]] = False
             positions = positions[~hopeless]
         rest = order[scored:]
@@ -147,18 +160,11 @@ def pruned_candidates(
     return positions, scores
 
 
-def _floor(
-    index: Postings,
-    acc: FloatArray,
-    found: list[IntArray],
-    want: int,
-    allowed: Allowed | None,
-    bar: float,
-) -> float | None:
-    """Return the ``want``-th best partial score of the live candidates ``allowed`` lets through
-    (a lower bound of the ``want``-th best true score) if it is above ``bar``, else None."""
-    if sum(len(part) for part in found) < want:
-        return None
+def _partial_scores(
+    index: Postings, acc: FloatArray, found: list[IntArray], allowed: Allowed | None
+) -> tuple[FloatArray, bool]:
+    """Return the partial scores of the live candidates ``found`` that ``allowed`` lets through,
+    and whether that is every one of them (the scores are then in the order ``found`` gives)."""
     positions = np.concatenate(found)
     if index.live is not None or allowed is not None:
         keep = np.ones(len(positions), dtype=bool)
@@ -166,8 +172,14 @@ def _floor(
             keep &= index.live[positions]
         if allowed is not None:
             keep &= allowed[positions] if isinstance(allowed, np.ndarray) else allowed(positions)
-        positions = positions[keep]
-    partial = acc.take(positions)
+        if not keep.all():
+            return acc.take(positions[keep]), False
+    return acc.take(positions), True
+
+
+def _floor(partial: FloatArray, want: int, bar: float) -> float | None:
+    """Return the ``want``-th best of the candidates' ``partial`` scores (a lower bound of the
+    ``want``-th best true score) if it is above ``bar``, else None."""
     # Partial scores are lower bounds of the true ones (terms add nothing negative), so the
     # want-th best partial score is a lower bound of the want-th best true score. Only the
     # scores above the bar can be it: the others are not sorted.

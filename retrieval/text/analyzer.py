@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from functools import lru_cache
 from itertools import repeat
 
@@ -223,15 +224,14 @@ _ASCII_RE = re.compile(_FLAT_RE.pattern, re.IGNORECASE | re.ASCII)
 _TERMS: dict[str, str | None] = {}
 _TERMS_MAX = 200_000
 _MISSING = "\x00"
-# Text -> its tokens, for the few thousand texts analysed last: a question analyses the passages it
-# takes feedback terms from and those it shows, and the same passages come back question after
-# question. Cleared when full.
-_TEXTS: dict[str, tuple[str, ...]] = {}
+# Text -> its tokens and their offsets (starts and ends, compact arrays; None until
+# ``analyze_spans`` asks for them), for the few thousand texts analysed last: a question analyses
+# the passages it takes feedback terms from and those it quotes, and the same passages come back
+# question after question. Cleared when full. (Offsets as arrays: ~1 KB a passage, where tuples of
+# (term, start, end) took ~8 KB and held only the last 1,024 texts quoted.)
+_Analysed = tuple[tuple[str, ...], "array[int] | None", "array[int] | None"]
+_TEXTS: dict[str, _Analysed] = {}
 _TEXTS_MAX = 4096
-# Text -> its tokens with offsets, for the last texts quoted: the passages an answer shows come
-# back question after question too. Cleared when full.
-_SPANS: dict[str, tuple[tuple[str, int, int], ...]] = {}
-_SPANS_MAX = 1024
 
 
 def keep_terms(limit: int) -> None:
@@ -256,57 +256,91 @@ def _term_of(raw: str) -> str | None:
     return term
 
 
+def _learn(raws: list[str]) -> dict[str, str | None]:
+    """Return the term of each of ``raws`` (raw tokens as ``_FLAT_RE`` or ``_ASCII_RE`` matched
+    them), each distinct one worked out once and kept in ``_TERMS``: the ASCII ones lowered and
+    their words stemmed in one call (``_ascii_terms``: ``_term_of``'s result, word for word)."""
+    fresh = [raw for raw in dict.fromkeys(raws) if raw not in _TERMS]
+    plain = [raw for raw in fresh if raw.isascii()]
+    found = dict(zip(plain, _ascii_terms([raw.lower() for raw in plain]), strict=True))
+    for raw in fresh:
+        if raw not in found:
+            found[raw] = _term_of(raw)
+    if len(_TERMS) + len(found) > _TERMS_MAX:
+        _TERMS.clear()
+    _TERMS.update(found)
+    return found
+
+
 def analyze(text: str) -> list[str]:
     """Return the search tokens of ``text``: normalised, case-folded, stopwords out, stemmed.
 
     Passages and questions must both go through this function so that they meet on the same terms.
     """
     cached = _TEXTS.get(text)
-    if cached is not None:
-        return list(cached)
-    folded = text.translate(_TRANSLATE)
-    raws = (_ASCII_RE if folded.isascii() else _FLAT_RE).findall(folded)
-    # Every raw token looked up in one C-level pass; the few not seen before are worked out.
-    terms = list(map(_TERMS.get, raws, repeat(_MISSING, len(raws))))
-    if _MISSING in terms:
-        find = terms.index
-        at = find(_MISSING)
-        while True:
-            terms[at] = _term_of(raws[at])
-            try:
-                at = find(_MISSING, at + 1)
-            except ValueError:
-                break
-    out = [term for term in terms if term is not None]
-    if len(_TEXTS) >= _TEXTS_MAX:
-        _TEXTS.clear()
-    _TEXTS[text] = tuple(out)
-    return out
+    if cached is None:
+        cached = _analysed(text)
+    return list(cached[0])
 
 
 def analyze_spans(text: str) -> list[tuple[str, int, int]]:
     """Return ``(term, start, end)`` for every search token of ``text``, offsets into ``text``."""
-    cached = _SPANS.get(text)
-    if cached is not None:
-        return list(cached)
+    cached = _TEXTS.get(text)
+    if cached is None or cached[1] is None:
+        cached = _analysed(text, spans=True)
+    terms, starts, ends = cached
+    assert starts is not None and ends is not None
+    return list(zip(terms, starts, ends, strict=True))
+
+
+def _analysed(text: str, *, spans: bool = False) -> _Analysed:
+    """Return the tokens of ``text`` and, if ``spans``, their offsets, and keep them
+    (``_TEXTS``)."""
     # Translation is one-to-one per character, so offsets in the translated text are offsets in
     # the original. NFKC can change lengths (ligatures, full-width forms); those are rare in briefs
     # and handled by normalising each match's text separately.
-    folded = text.translate(_TRANSLATE)
-    get = _TERMS.get
-    out = []
-    for match in (_ASCII_RE if folded.isascii() else _TOKEN_RE).finditer(folded):
-        raw = match.group()
-        term = get(raw, _MISSING)
-        if term is _MISSING:
-            term = _term_of(raw)
-        if term is not None:
-            start, end = match.span()
-            out.append((term, start, end))
-    if len(_SPANS) >= _SPANS_MAX:
-        _SPANS.clear()
-    _SPANS[text] = tuple(out)
-    return out
+    folded = _fold(text)
+    starts: array[int] | None = None
+    ends: array[int] | None = None
+    if not spans:
+        regex = _ASCII_RE if folded.isascii() else _FLAT_RE
+        terms = [t for t in _terms_of(regex.findall(folded)) if t is not None]
+    else:
+        get = _TERMS.get
+        out: list[tuple[str | None, int, int]] = []
+        unknown: list[tuple[int, str]] = []  # tokens not seen before: worked out together
+        for match in (_ASCII_RE if folded.isascii() else _TOKEN_RE).finditer(folded):
+            raw = match.group()
+            term = get(raw, _MISSING)
+            if term is not None:
+                if term is _MISSING:
+                    unknown.append((len(out), raw))
+                start, end = match.span()
+                out.append((term, start, end))
+        if unknown:
+            learned = _learn([raw for _, raw in unknown])
+            for at, raw in unknown:
+                out[at] = (learned[raw], out[at][1], out[at][2])
+            out = [token for token in out if token[0] is not None]
+        terms = [term for term, _, _ in out if term is not None]
+        starts = array("q", [start for _, start, _ in out])
+        ends = array("q", [end for _, _, end in out])
+    if len(_TEXTS) >= _TEXTS_MAX:
+        _TEXTS.clear()
+    analysed = _TEXTS[text] = (tuple(terms), starts, ends)
+    return analysed
+
+
+def _terms_of(raws: list[str]) -> list[str | None]:
+    """Return the term of each raw token (None for a stopword): every one looked up in one
+    C-level pass, the few not seen before worked out together (``_learn``)."""
+    terms = list(map(_TERMS.get, raws, repeat(_MISSING, len(raws))))
+    if _MISSING in terms:
+        found = _learn([raw for raw, term in zip(raws, terms, strict=True) if term is _MISSING])
+        terms = [
+            found[raw] if term is _MISSING else term for raw, term in zip(raws, terms, strict=True)
+        ]
+    return terms
 
 
 # -- many texts at once (an index build) ------------------------------------------------------
@@ -338,12 +372,18 @@ _FIRST_MULTI = -2  # codes from here down: a chunk of two or more tokens (``_mul
 # ``str.replace`` calls are many times faster than ``str.translate`` (which looks up every
 # character of a non-ASCII string); each character maps to one other, so the result is the same.
 _REPLACEMENTS = tuple((chr(k), str(v)) for k, v in _TRANSLATE.items())
+_ASCII_REPLACEMENTS = tuple((char, v) for char, v in _REPLACEMENTS if char.isascii())
 
 
 def _fold(text: str) -> str:
     """Return ``text.translate(_TRANSLATE)``, faster on long texts."""
     if text.isascii():
-        return text.translate(_TRANSLATE)
+        # Of the characters translated, only these are ASCII: replacing them is the same and
+        # spares a dictionary lookup per character.
+        for char, replacement in _ASCII_REPLACEMENTS:
+            if char in text:
+                text = text.replace(char, replacement)
+        return text
     for char, replacement in _REPLACEMENTS:
         if char in text:
             text = text.replace(char, replacement)

@@ -49,3 +49,20 @@ def test_best_sentences_and_hit_same_with_tokens_given_or_not() -> None:
         hit = build_hit(1, 1.0, row, weights, question=question)
         assert hit.quote_spans == alone
         assert hit.term_spans == [(s, e) for t, s, e in analyze_spans(text) if t in weights]
+
+
+def test_a_text_quoted_again_for_another_question_is_quoted_as_if_first_seen() -> None:
+    # A quoted text's sentences and their terms are kept; what is chosen from them must still
+    # follow each question's weights, as when the text is seen for the first time.
+    from retrieval.answering import answer
+
+    rng = random.Random(13)
+    texts = [random_text(rng) for _ in range(60)]
+    for _ in range(600):
+        text = rng.choice(texts)
+        terms = analyze(text)
+        weights = {t: rng.uniform(0.1, 3.0) for t in rng.sample(terms, min(len(terms), 3))}
+        question = rng.choice(["When did oil rise?", "Who is Gen. Putin?", "How many?", ""])
+        kept = best_sentences(text, weights, question=question)
+        answer._SENTENCES.clear()
+        assert best_sentences(text, weights, question=question) == kept, text

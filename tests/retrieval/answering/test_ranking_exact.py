@@ -109,6 +109,26 @@ def test_term_frequencies_at_positions_equal_the_passages_counts(
 
 
 @pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("size", [3, 30, 300])
+def test_term_frequencies_looked_up_together_equal_the_passages_counts(
+    seed: int, size: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ``rows`` looks terms up together, a term's postings read or a binary search per position
+    # depending on how many postings it has a position: every way must count alike.
+    index, passages, _, _ = grown_archive(seed, monkeypatch)
+    rng = random.Random(seed * 7 + size)
+    alive = np.flatnonzero(index.live) if index.live is not None else np.arange(index.n_positions)
+    positions = np.sort(rng.sample(alive.tolist(), min(size, len(alive))))
+    terms = [*rng.sample(sorted(index.vocab), min(12, len(index.vocab))), "unknown"]
+    table = TfTable(index, positions)
+    first = table.rows(terms[:4])
+    expected = [[Counter(passages[int(index.ids[p])])[t] for p in positions] for t in terms]
+    assert first.tolist() == expected[:4]
+    assert table.rows(terms).tolist() == expected
+    assert table.rows(terms).tolist() == expected  # the last rows, kept
+
+
+@pytest.mark.parametrize("seed", range(8))
 def test_reranking_the_top_equals_reranking_everything_and_keeps_rank_bm25_scores(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -59,3 +59,34 @@ def test_analyze_spans_gives_the_same_tokens_for_a_text_seen_before() -> None:
     assert again[0] and again[1:] == first[1:]
     assert [[t for t, _, _ in spans] for spans in again] == [analyze(t) for t in texts]
     assert all(t[s:e] for t, spans in zip(texts, again, strict=True) for _, s, e in spans)
+
+
+def test_words_first_seen_together_get_the_terms_each_gets_alone() -> None:
+    # A text's words not seen before are stemmed in one call; each must get the term the
+    # word-by-word path (``_term_of``, the one non-ASCII tokens take) gives it.
+    from retrieval.text import analyzer
+
+    words = (
+        "Nazarbayev Yeltsin El'tsin Dzhokhar Sergey Dmitriy Chechen Kazakh's dollars US$ $5 "
+        "1,000 4.5 the reviewing corruption O'Neill's Iurii Tadzhikistan MCMXCVIII it's"
+    ).split()
+    analyzer._TERMS.clear()
+    analyzer._TEXTS.clear()
+    together = analyze(" ".join(words))
+    analyzer._TERMS.clear()
+    alone = [analyzer._term_of(raw) for word in words for raw in analyzer._FLAT_RE.findall(word)]
+    assert together == [t for t in alone if t is not None]
+
+
+@pytest.mark.parametrize("spans_first", [True, False])
+def test_tokens_are_the_same_whichever_of_analyze_and_analyze_spans_comes_first(
+    spans_first: bool,
+) -> None:
+    texts = ["Kazakhstan’s Nazarbaev met `Yeltsin` in 1997.", "Plain ASCII text, `quoted`."]
+    for text in texts:
+        if spans_first:
+            spans, tokens = analyze_spans(text), analyze(text)
+        else:
+            tokens, spans = analyze(text), analyze_spans(text)
+        assert [t for t, _, _ in spans] == tokens
+        assert [analyze(text[s:e]) for _, s, e in spans] == [[t] for t in tokens]
