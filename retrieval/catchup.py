@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from retrieval.answering.filters import BRIEF, COLUMNS, NO_NUMBER, PUBLICATION
+from retrieval.answering.ranking import derive_briefs
 from retrieval.corpus.briefs import MAX_NUMBER
 from retrieval.corpus.store import Store
 from retrieval.errors import IndexCacheError
@@ -33,6 +34,7 @@ from retrieval.search.bm25 import BM25Params
 from retrieval.search.cache import load_index, save_index
 from retrieval.search.index import BM25Index
 from retrieval.search.segments import Segment, SegmentBuilder
+from retrieval.search.vocabulary import TermNumbers
 from retrieval.search.workers import CountingPool
 from retrieval.text.analyzer import ANALYZER_VERSION, BatchCounts, analyze
 
@@ -124,6 +126,8 @@ class Indexer:
             action = "built"
         self._marker = marker
         if action in ("built", "caught up") and self.cache_dir is not None:
+            # Saved with the index: the next process need not work them out again.
+            derive_briefs(self._index)
             self._save()
         self.last_sync = {
             "action": action,
@@ -254,7 +258,7 @@ def _tokenized(
 
 
 def _counted(
-    store: Store, after_id: int, workers: int, vocab: dict[str, int]
+    store: Store, after_id: int, workers: int, vocab: TermNumbers
 ) -> Iterator[tuple[list[tuple[Any, ...]], BatchCounts]]:
     """Yield the passages after ``after_id`` in batches: their stored rows and the counts of
     their texts' and titles' tokens, counted by ``workers`` processes (``CountingPool``), terms

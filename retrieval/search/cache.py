@@ -7,22 +7,27 @@ Layout of ``<database>.index/``::
                         token), the list of folders below with the size and CRC-32 of every
                         file, and a SHA-256 of all of that ("checksum")
     seg-<hex>/          one immutable segment: ids, doc_len, offsets, docs, tfs, max_tf, min_len,
-                        the title_* postings, col-<name>.npy arrays, and terms.json (the terms it
-                        numbered first)
-    state-<hex>/        df.npy (every term's live passages) and live.npy (if passages were deleted)
+                        the title_* postings (by term and by position), col-<name>.npy arrays
+    state-<hex>/        df.npy (every term's live passages), live.npy (if passages were
+                        deleted), the vocabulary (terms, term_ends, term_hashes, term_numbers:
+                        ``retrieval/search/vocabulary.py``) and derived-<name>.npy, arrays the
+                        index's users worked out from all of it (``BM25Index.derived``)
     verified.json       stamps of files whose CRC-32 a start has verified, so the next start
                         need not read them again (a hint: ``retrieval/search/stamps.py``)
     .lock               taken by writers only
 
 Arrays are ``.npy`` files read with ``allow_pickle=False`` and memory-mapped, so processes share
-them through the page cache and a start reads only what questions touch. Nothing is ever
-unpickled, and nothing is changed in place: a writer builds each new folder under a temporary name
-and renames it, then replaces ``params.json`` with ``os.replace``, so a reader sees the old index or
-the new one, never half of one. Folders no longer listed are removed by the next writer.
+them through the page cache and a start reads only what questions touch: nothing is worked out
+at start but the per-passage arrays joined across segments and the length normalisation.
+Nothing is ever unpickled, and nothing is changed in place: a writer builds each new folder under
+a temporary name and renames it, then replaces ``params.json`` with ``os.replace``, so a reader
+sees the old index or the new one, never half of one. Folders no longer listed are removed by the
+next writer.
 
 A cache that fails any check (unreadable JSON, a manifest whose checksum does not match, another
-format or analyzer, a missing, truncated or altered file, arrays of the wrong shape, anything that
-is not a regular file) raises ``IndexCacheError``; the caller rebuilds it. Files are opened without
+format (an older briefbot's) or analyzer, a missing, truncated or altered file, arrays of the
+wrong shape, anything that is not a regular file) raises ``IndexCacheError``; the caller rebuilds
+it. Files are opened without
 blocking, so a FIFO where a file should be is refused, never waited on.
 """
 
@@ -51,9 +56,14 @@ from retrieval.search.index import BM25Index
 from retrieval.search.segments import Segment
 from retrieval.search.stamps import STAMPS, Stamps
 from retrieval.search.stamps import open_regular as _open_regular
+from retrieval.search.vocabulary import Vocabulary, numbered
 
-FORMAT_VERSION = 4
+# 5: the vocabulary as arrays (no terms.json), term frequencies in uint8 where they fit, title
+# postings by position, and the derived arrays.
+FORMAT_VERSION = 5
 MANIFEST = "params.json"
+VOCABULARY = ("terms", "term_ends", "term_hashes", "term_numbers")
+DERIVED = "derived-"
 SEGMENT_ARRAYS = (
     "ids",
     "doc_len",
@@ -66,8 +76,11 @@ SEGMENT_ARRAYS = (
     "title_docs",
     "title_tfs",
     "title_len",
+    "title_pos",
+    "title_pos_terms",
+    "title_pos_tfs",
 )
-TF_TYPES = (np.dtype(np.uint16), np.dtype(np.int32))
+TF_TYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.int32))
 
 
 @dataclass
@@ -143,9 +156,11 @@ def _from_manifest(folder: Path, manifest: Any, params: BM25Params, analyzer: st
     if not isinstance(manifest, dict) or "format" not in manifest:
         raise IndexCacheError(f"{folder / MANIFEST} is not a briefbot index manifest")
     if manifest["format"] != FORMAT_VERSION:
+        older = isinstance(manifest["format"], int) and manifest["format"] < FORMAT_VERSION
         raise IndexCacheError(
-            f"{folder} holds index format {manifest['format']!r}; this briefbot reads "
-            f"format {FORMAT_VERSION}"
+            f"{folder} holds index format {manifest['format']!r}"
+            f"{' of an older briefbot' if older else ''}; this briefbot reads format "
+            f"{FORMAT_VERSION}"
         )
     if manifest.get("checksum") != manifest_checksum(manifest):
         raise IndexCacheError(
@@ -158,37 +173,54 @@ def _from_manifest(folder: Path, manifest: Any, params: BM25Params, analyzer: st
         )
     if manifest["bm25"] != params.to_json():
         raise IndexCacheError(f"{folder} was built with BM25 parameters {manifest['bm25']}")
-    vocab: dict[str, int] = {}
     segments: list[Segment] = []
     stamps = Stamps(folder)
+    n_terms = manifest["terms"]
     for entry in manifest["segments"]:
-        segment, terms = _load_segment(folder, entry, stamps)
+        segment = _load_segment(folder, entry, stamps)
         if segment.first != (segments[-1].end if segments else 0):
             raise IndexCacheError(f"{folder / segment.name} does not follow the segment before it")
-        if segment.n_terms != len(vocab) + len(terms):
-            raise IndexCacheError(f"{folder / segment.name}/terms.json has the wrong length")
-        vocab.update(zip(terms, range(len(vocab), len(vocab) + len(terms)), strict=True))
+        if not (segments[-1].n_terms if segments else 0) <= segment.n_terms <= n_terms:
+            raise IndexCacheError(f"{folder / segment.name} covers a wrong number of terms")
         segments.append(segment)
-    if len(vocab) != manifest["terms"]:
-        raise IndexCacheError(f"{folder} lists {manifest['terms']} terms but holds {len(vocab)}")
     state = manifest["state"]
-    arrays = _load_arrays(folder, state["name"], state["files"], stamps)
+    name = state["name"]
+    arrays = _load_arrays(folder, name, state["files"], stamps)
+    vocab = _vocabulary(arrays, n_terms, name)
     n_positions = segments[-1].end if segments else 0
-    df = _checked(arrays, "df", (len(vocab),), (np.dtype(np.int64),), state["name"])
+    df = _checked(arrays, "df", (n_terms,), (np.dtype(np.int64),), name)
     live = arrays.get("live")
     if live is not None:
-        live = _checked(arrays, "live", (n_positions,), (np.dtype(bool),), state["name"])
+        live = _checked(arrays, "live", (n_positions,), (np.dtype(bool),), name)
     labels = manifest["labels"]
     if not isinstance(labels, dict):
         raise IndexCacheError(f"{folder / MANIFEST} has malformed labels")
-    index = BM25Index(vocab, segments, params, live=live, df=df, labels=labels)
+    derived = {}
+    for key, array in arrays.items():
+        if key.startswith(DERIVED):
+            if array.dtype.hasobject:
+                raise IndexCacheError(f"{folder / name}/{key}.npy holds objects")
+            derived[key[len(DERIVED) :]] = array
+    index = BM25Index(vocab, segments, params, live=live, df=df, labels=labels, derived=derived)
     if len(index.ids) > 1 and not bool(np.all(index.ids[1:] > index.ids[:-1])):
         raise IndexCacheError(f"{folder} holds passage ids out of order")
     stamps.save()
     return SavedIndex(index, dict(manifest["database"]), stamps.checksummed)
 
 
-def _load_segment(folder: Path, entry: dict[str, Any], stamps: Stamps) -> tuple[Segment, list[str]]:
+def _vocabulary(arrays: dict[str, AnyArray], n_terms: int, where: str) -> Vocabulary:
+    """Return the vocabulary of ``n_terms`` terms held in a state folder's arrays."""
+    ends = _checked(arrays, "term_ends", (n_terms,), (np.dtype(np.int64),), where)
+    size = int(ends[-1]) if n_terms else 0
+    data = _checked(arrays, "terms", (size,), (np.dtype(np.uint8),), where)
+    hashes = _checked(arrays, "term_hashes", (n_terms,), (np.dtype(np.uint32),), where)
+    numbers = _checked(arrays, "term_numbers", (n_terms,), (np.dtype(np.int32),), where)
+    if n_terms and (int(numbers.min()) < 0 or int(numbers.max()) >= n_terms):
+        raise IndexCacheError(f"{where}/term_numbers.npy numbers terms out of range")
+    return Vocabulary(data, ends, hashes, numbers)
+
+
+def _load_segment(folder: Path, entry: dict[str, Any], stamps: Stamps) -> Segment:
     name = entry["name"]
     arrays = _load_arrays(folder, name, entry["files"], stamps)
     n_docs, n_terms, n_postings = entry["docs"], entry["terms"], entry["postings"]
@@ -209,23 +241,33 @@ def _load_segment(folder: Path, entry: dict[str, Any], stamps: Stamps) -> tuple[
         raise IndexCacheError(f"{folder / name}/title_offsets.npy does not span the titles")
     if int(offsets[0]) != 0 or int(offsets[-1]) != n_postings:
         raise IndexCacheError(f"{folder / name}/offsets.npy does not span the postings")
+    by_position = (
+        _checked(arrays, "title_pos", (n_titles,), i32, name),
+        _checked(arrays, "title_pos_terms", (n_titles,), i32, name),
+        _checked(arrays, "title_pos_tfs", (n_titles,), (title_tfs.dtype,), name),
+    )
     columns = {}
     for column in entry["columns"]:
         columns[column] = arrays[f"col-{column}"]
         if columns[column].shape != (n_docs,) or columns[column].dtype.hasobject:
             raise IndexCacheError(f"{folder / name}/col-{column}.npy has the wrong shape")
-    with _open_regular(folder / name / "terms.json") as fh:
-        expected = entry["files"]["terms.json"]
-        _verify(fh, f"{name}/terms.json", expected, stamps, "does not match its checksum")
-        terms = json.load(fh)
-    if not isinstance(terms, list) or not set(map(type, terms)) <= {str}:
-        raise IndexCacheError(f"{folder / name}/terms.json is not a list of terms")
     titles = (title_offsets, title_docs, title_tfs, title_len)
     segment = Segment(
-        entry["first"], ids, doc_len, offsets, docs, tfs, max_tf, min_len, columns, titles, name
+        entry["first"],
+        ids,
+        doc_len,
+        offsets,
+        docs,
+        tfs,
+        max_tf,
+        min_len,
+        columns,
+        titles,
+        name,
+        by_position,
     )
     segment.files = entry["files"]
-    return segment, terms
+    return segment
 
 
 def _load_arrays(
@@ -317,15 +359,9 @@ def save_index(
         if _is_newer(saved, database) and not _is_newer(saved, database_now or database):
             return False
         entries: list[dict[str, Any]] = []
-        terms: list[str] | None = None
-        start = 0
         for segment in index.segments:
             if not segment.name or not _intact(folder / segment.name, segment.files):
-                if terms is None:
-                    terms = list(index.vocab)
-                segment.name, segment.files = _write_segment(
-                    folder, segment, terms[start : segment.n_terms]
-                )
+                segment.name, segment.files = _write_segment(folder, segment)
             entries.append(
                 {
                     "name": segment.name,
@@ -338,10 +374,13 @@ def save_index(
                     "files": segment.files,
                 }
             )
-            start = segment.n_terms
         state_arrays: dict[str, AnyArray] = {"df": index.df.astype(np.int64)}
         if index.live is not None:
             state_arrays["live"] = index.live
+        vocab = numbered(index.vocab)
+        state_arrays.update(zip(VOCABULARY, vocab.arrays(), strict=True))
+        for key, array in index.derived.items():
+            state_arrays[DERIVED + key] = array
         state_name, state_files = _write_folder(folder, "state", state_arrays, {})
         manifest = {
             "format": FORMAT_VERSION,
@@ -361,14 +400,14 @@ def save_index(
     return True
 
 
-def _write_segment(
-    folder: Path, segment: Segment, new_terms: list[str]
-) -> tuple[str, dict[str, list[int]]]:
-    """Write one segment with the terms it numbered first; return its folder name and files."""
-    arrays = {key: getattr(segment, key) for key in SEGMENT_ARRAYS}
+def _write_segment(folder: Path, segment: Segment) -> tuple[str, dict[str, list[int]]]:
+    """Write one segment; return its folder name and files."""
+    arrays = {key: getattr(segment, key) for key in SEGMENT_ARRAYS[:-3]}
+    pos, terms, tfs = segment.title_by_position
+    arrays.update(title_pos=pos, title_pos_terms=terms, title_pos_tfs=tfs)
     for column, values in segment.columns.items():
         arrays[f"col-{column}"] = values
-    return _write_folder(folder, "seg", arrays, {"terms.json": new_terms})
+    return _write_folder(folder, "seg", arrays, {})
 
 
 def _write_folder(

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -44,6 +44,7 @@ from retrieval.search.segments import (
     compact_segment,
     merge_segments,
 )
+from retrieval.search.vocabulary import TermNumbers
 
 # Growth appends a segment and merges the tail while the newest segment is at least half the size
 # of the one before it, so segments grow geometrically and stay few; past MAX_TAIL small segments
@@ -68,19 +69,24 @@ class BM25Index:
         live: which positions are still in the archive (None: all of them).
         df: every term's number of live passages, if known (else counted from the segments).
         labels: the value lists of coded columns (e.g. publication names), kept with the index.
+        derived: arrays worked out from the whole index by its users (e.g. which brief each
+            position belongs to), saved with it and loaded back (``retrieval/search/cache.py``),
+            so that the next process need not work them out again.
     """
 
     def __init__(
         self,
-        vocab: dict[str, int],
+        vocab: TermNumbers,
         segments: Sequence[Segment],
         params: BM25Params | None = None,
         *,
         live: BoolArray | None = None,
         df: IntArray | None = None,
         labels: dict[str, list[str]] | None = None,
+        derived: dict[str, AnyArray] | None = None,
     ):
         self.vocab = vocab
+        self.derived: dict[str, AnyArray] = derived or {}
         self.segments = list(segments)
         self.params = params or BM25Params()
         self.labels = labels or {}
@@ -171,11 +177,11 @@ class BM25Index:
         It numbers new terms in a copy of this index's vocabulary (``builder.vocab``), so this
         index is left as it is.
         """
-        return SegmentBuilder(dict(self.vocab), self.n_positions)
+        return SegmentBuilder(self.vocab.copy(), self.n_positions)
 
     def appended(
         self,
-        vocab: dict[str, int],
+        vocab: TermNumbers,
         segments: Sequence[Segment],
         *,
         deleted: Iterable[int] = (),
@@ -223,12 +229,10 @@ class BM25Index:
         return int(np.count_nonzero(self.df))
 
     @cached_property
-    def columns(self) -> dict[str, AnyArray]:
-        """Return the per-passage columns (filter fields) over positions."""
-        if not self.segments:
-            return {}
-        names = self.segments[0].columns.keys()
-        return {n: _concat([s.columns[n] for s in self.segments], None) for n in names}
+    def columns(self) -> Mapping[str, AnyArray]:
+        """Return the per-passage columns (filter fields) over positions; a column's segments
+        are joined when it is first read."""
+        return _Columns(self.segments)
 
     @cached_property
     def title_len(self) -> Int32Array:
@@ -472,6 +476,37 @@ class BM25Index:
             "segments": len(self.segments),
             "avg_passage_tokens": round(self.avgdl, 1),
         }
+
+
+class _Columns(Mapping[str, AnyArray]):
+    """The per-passage columns of segments, each joined across them when first read."""
+
+    def __init__(self, segments: Sequence[Segment]):
+        self._segments = segments
+        self._names = list(segments[0].columns) if segments else []
+        self._joined: dict[str, AnyArray] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, name: str) -> AnyArray:
+        got = self._joined.get(name)
+        if got is None:
+            if name not in self._names:
+                raise KeyError(name)
+            with self._lock:
+                got = self._joined.get(name)
+                if got is None:
+                    parts = [s.columns[name] for s in self._segments]
+                    got = self._joined[name] = _concat(parts, None)
+        return got
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 def _concat(parts: list[Any], dtype: Any) -> Any:

@@ -250,9 +250,17 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
         lambda f: _flip_byte(_segment(f) / "tfs.npy"),
         "truncated or altered",
     ),
-    "terms.json altered": (
-        lambda f: (_segment(f) / "terms.json").write_text('["a", "b"]'),
-        "checksum",
+    "the vocabulary altered": (
+        lambda f: _flip_byte(next(f.glob("state-*/terms.npy"))),
+        "truncated or altered",
+    ),
+    "derived arrays altered": (
+        lambda f: _flip_byte(next(f.glob("state-*/derived-brief_of.npy"))),
+        "truncated or altered",
+    ),
+    "an older briefbot's format": (
+        _edit_manifest(lambda m: m.update(format=FORMAT_VERSION - 1)),
+        "older briefbot",
     ),
     "segment folder deleted": (lambda f: shutil.rmtree(_segment(f)), "missing"),
     "state file deleted": (lambda f: os.remove(next(f.glob("state-*/df.npy"))), "missing"),
