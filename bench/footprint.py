@@ -159,9 +159,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.growth is not None:
             with open(args.growth.resolve().parent / "questions.jsonl", encoding="utf-8") as fh:
                 probe = [q["text"] for q in map(json.loads, fh) if q["kind"] == "match"][:3]
+        bot_args = [db, json.dumps(questions), str(args.repeat), json.dumps(probe)]
         bot = subprocess.Popen(
-            [sys.executable, "-c", BOT, db, json.dumps(questions), str(args.repeat),
-             json.dumps(probe)],  # fmt: skip
+            [sys.executable, "-c", BOT, *bot_args],
             cwd=code,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

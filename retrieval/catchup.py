@@ -35,7 +35,6 @@ from retrieval.search.cache import load_index, save_index
 from retrieval.search.index import BM25Index
 from retrieval.search.segments import Segment, SegmentBuilder
 from retrieval.search.vocabulary import TermNumbers
-from retrieval.search.workers import CountingPool
 from retrieval.text.analyzer import ANALYZER_VERSION, BatchCounts, analyze
 
 logger = logging.getLogger(__name__)
@@ -268,6 +267,9 @@ def _counted(
     passage) right after its text: the order ``SegmentBuilder.add`` meets them in, so new terms
     are numbered as it numbers them.
     """
+    # Imported here: a start that loads the saved index never starts workers.
+    from retrieval.search.workers import CountingPool
+
     batches = store.passages_for_index(after_id=after_id, batch=BATCH)
     pending: deque[list[tuple[Any, ...]]] = deque()
 

@@ -81,6 +81,10 @@ SEGMENT_ARRAYS = (
     "title_pos_tfs",
 )
 TF_TYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.int32))
+# Per-passage arrays that the index joins across segments at start (or at its first question)
+# anyway: read into one buffer per array, the segments' arrays views of it, instead of
+# memory-mapped and copied (which kept them in memory twice, mapped and joined).
+JOINED = ("ids", "doc_len", "title_len", "col-date")
 
 
 @dataclass
@@ -176,8 +180,9 @@ def _from_manifest(folder: Path, manifest: Any, params: BM25Params, analyzer: st
     segments: list[Segment] = []
     stamps = Stamps(folder)
     n_terms = manifest["terms"]
+    buffers = _joined_buffers(folder, manifest["segments"])
     for entry in manifest["segments"]:
-        segment = _load_segment(folder, entry, stamps)
+        segment = _load_segment(folder, entry, stamps, buffers.get(entry["name"], {}))
         if segment.first != (segments[-1].end if segments else 0):
             raise IndexCacheError(f"{folder / segment.name} does not follow the segment before it")
         if not (segments[-1].n_terms if segments else 0) <= segment.n_terms <= n_terms:
@@ -220,9 +225,41 @@ def _vocabulary(arrays: dict[str, AnyArray], n_terms: int, where: str) -> Vocabu
     return Vocabulary(data, ends, hashes, numbers)
 
 
-def _load_segment(folder: Path, entry: dict[str, Any], stamps: Stamps) -> Segment:
+def _joined_buffers(folder: Path, entries: list[dict[str, Any]]) -> dict[str, dict[str, AnyArray]]:
+    """Return, per segment folder, where to read each of its ``JOINED`` arrays: its slice of one
+    buffer per array over every segment's positions.
+
+    An array whose files disagree in type (dates of different widths) or do not read as
+    ``.npy`` files of one dimension is left out: it is memory-mapped and joined later.
+    """
+    targets: dict[str, dict[str, AnyArray]] = {e["name"]: {} for e in entries}
+    if len(entries) < 2:
+        return targets
+    for key in JOINED:
+        dtypes: set[np.dtype[Any] | None] = set()
+        for entry in entries:
+            try:
+                with _open_regular(folder / entry["name"] / f"{key}.npy") as fh:
+                    shape, dtype = _npy_header(fh)
+            except (OSError, ValueError, IndexCacheError):
+                dtypes.add(None)
+                break
+            dtypes.add(dtype if shape == (entry["docs"],) else None)
+        if len(dtypes) != 1 or None in dtypes:
+            continue
+        buffer = np.empty(sum(e["docs"] for e in entries), dtype=dtypes.pop())
+        at = 0
+        for entry in entries:
+            targets[entry["name"]][key] = buffer[at : at + entry["docs"]]
+            at += entry["docs"]
+    return targets
+
+
+def _load_segment(
+    folder: Path, entry: dict[str, Any], stamps: Stamps, buffers: dict[str, AnyArray]
+) -> Segment:
     name = entry["name"]
-    arrays = _load_arrays(folder, name, entry["files"], stamps)
+    arrays = _load_arrays(folder, name, entry["files"], stamps, buffers)
     n_docs, n_terms, n_postings = entry["docs"], entry["terms"], entry["postings"]
     i64, i32 = (np.dtype(np.int64),), (np.dtype(np.int32),)
     ids = _checked(arrays, "ids", (n_docs,), i64, name)
@@ -271,21 +308,69 @@ def _load_segment(folder: Path, entry: dict[str, Any], stamps: Stamps) -> Segmen
 
 
 def _load_arrays(
-    folder: Path, name: str, files: dict[str, list[int]], stamps: Stamps
+    folder: Path,
+    name: str,
+    files: dict[str, list[int]],
+    stamps: Stamps,
+    buffers: dict[str, AnyArray] | None = None,
 ) -> dict[str, AnyArray]:
-    """Return the ``.npy`` files listed in ``files`` of the subfolder ``name``, memory-mapped
-    after their checks."""
+    """Return the ``.npy`` files listed in ``files`` of the subfolder ``name`` after their
+    checks: read into the array ``buffers`` gives for its name, else memory-mapped."""
     path = folder / name
     arrays = {}
     for filename, expected in files.items():
         if not filename.endswith(".npy"):
             continue
+        key = filename[: -len(".npy")]
         with _open_regular(path / filename) as fh:
             _verify(fh, f"{name}/{filename}", expected, stamps, "is truncated or altered")
-        mapped = np.load(path / filename, mmap_mode="r", allow_pickle=False)
-        # A plain ndarray view of the map: slicing a np.memmap runs Python code on every slice.
-        arrays[filename[: -len(".npy")]] = mapped.view(np.ndarray)
+            arrays[key] = _read_npy(fh, (buffers or {}).get(key))
     return arrays
+
+
+def _npy_header(fh: BinaryIO) -> tuple[tuple[int, ...], np.dtype[Any]]:
+    """Return the shape and type of the open ``.npy`` file, left at the start of its data.
+
+    Raises:
+        ValueError: if it is not a ``.npy`` file of plain C-ordered values.
+    """
+    version = np.lib.format.read_magic(fh)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+    elif version == (2, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+    else:
+        raise ValueError(f"unknown .npy version {version}")
+    if fortran or dtype.hasobject:
+        raise ValueError("not an array of plain values in C order")
+    return shape, dtype
+
+
+def _read_npy(fh: BinaryIO, into: AnyArray | None) -> AnyArray:
+    """Return the array of the open ``.npy`` file: read into ``into`` if it has the file's type
+    and shape, else a read-only view of the file memory-mapped (no ``np.memmap``, whose slices
+    run Python code, and no second opening of the file)."""
+    shape, dtype = _npy_header(fh)
+    start = fh.tell()
+    count = int(np.prod(shape, dtype=np.int64))
+    size = os.fstat(fh.fileno()).st_size
+    if start + count * dtype.itemsize != size:
+        raise ValueError(f"holds {size - start} bytes of data for shape {shape} of {dtype}")
+    if into is not None and into.dtype == dtype and into.shape == shape:
+        target: Any = into
+        view = memoryview(target).cast("B")
+        reader: Any = fh
+        done = 0
+        while done < len(view):
+            got = reader.readinto(view[done:])
+            if not got:
+                raise ValueError("ended early")
+            done += got
+        return into
+    if count == 0:
+        return np.zeros(shape, dtype=dtype)
+    mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    return np.frombuffer(mapped, dtype=dtype, count=count, offset=start).reshape(shape)
 
 
 def _checked(

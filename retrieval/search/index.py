@@ -91,8 +91,8 @@ class BM25Index:
         self.params = params or BM25Params()
         self.labels = labels or {}
         self.n_positions = self.segments[-1].end if self.segments else 0
-        self.ids: IntArray = _concat([s.ids for s in self.segments], np.int64)
-        self.doc_len: Int32Array = _concat([s.doc_len for s in self.segments], np.int32)
+        self.ids: IntArray = _joined(self.segments, "ids", np.int64)
+        self.doc_len: Int32Array = _joined(self.segments, "doc_len", np.int32)
         self.live = live
         if live is None:
             self.size = self.n_positions
@@ -238,7 +238,7 @@ class BM25Index:
     def title_len(self) -> Int32Array:
         """Return per position the length of its brief's title if it is the brief's first
         passage, else 0."""
-        return _concat([s.title_len for s in self.segments], np.int32)
+        return _joined(self.segments, "title_len", np.int32)
 
     def title_postings(self, term: str) -> tuple[IntArray, IntArray]:
         """Return the positions whose brief's title holds ``term`` (a title is filed under its
@@ -495,8 +495,7 @@ class _Columns(Mapping[str, AnyArray]):
             with self._lock:
                 got = self._joined.get(name)
                 if got is None:
-                    parts = [s.columns[name] for s in self._segments]
-                    got = self._joined[name] = _concat(parts, None)
+                    got = self._joined[name] = _joined(self._segments, name, None, column=True)
         return got
 
     def __contains__(self, name: object) -> bool:
@@ -510,12 +509,53 @@ class _Columns(Mapping[str, AnyArray]):
 
 
 def _concat(parts: list[Any], dtype: Any) -> Any:
-    """Return the concatenation of ``parts`` without a copy when there is only one."""
+    """Return the concatenation of ``parts`` without a copy when there is only one, or when they
+    are consecutive slices of one array (the saved index reads them so)."""
     if len(parts) == 1:
         return parts[0]
     if not parts:
         return np.zeros(0, dtype=dtype or np.int64)
-    return np.concatenate(parts)
+    whole = _adjoining(parts)
+    return whole if whole is not None else np.concatenate(parts)
+
+
+def _adjoining(parts: list[Any]) -> Any:
+    """Return the array of which ``parts`` are consecutive slices, end to end, or None."""
+    base = parts[0].base
+    if not isinstance(base, np.ndarray) or base.ndim != 1 or not base.flags.c_contiguous:
+        return None
+    size = base.dtype.itemsize
+    origin = base.__array_interface__["data"][0]
+    start = at = parts[0].__array_interface__["data"][0]
+    for part in parts:
+        if (
+            part.base is not base
+            or part.ndim != 1
+            or not part.flags.c_contiguous
+            or part.__array_interface__["data"][0] != at
+        ):
+            return None
+        at += part.nbytes
+    return base[(start - origin) // size : (at - origin) // size]
+
+
+def _joined(segments: Sequence[Segment], name: str, dtype: Any, *, column: bool = False) -> Any:
+    """Return a per-passage array (attribute ``name``, or column ``name``) over every position.
+
+    When its parts had to be copied to be joined, each segment is given its part of the joined
+    array instead (the same values), so that they are held once: the segments' own arrays are
+    freed once no older index holds them.
+    """
+    parts = [s.columns[name] if column else getattr(s, name) for s in segments]
+    joined = _concat(parts, dtype)
+    if len(parts) > 1 and _adjoining(parts) is None:
+        for seg in segments:
+            part = joined[seg.first : seg.end]
+            if column:
+                seg.columns = {**seg.columns, name: part}
+            else:
+                setattr(seg, name, part)
+    return joined
 
 
 def _positions_of(ids: IntArray, wanted: Iterable[int]) -> IntArray:
