@@ -121,9 +121,7 @@ class BriefMap:
         if brief_ids is None and titles is None:
             derived = index.derived
             if "brief_of" not in derived or "brief_lengths" not in derived:
-                built = cls.build(index, index.columns["brief"], None)
-                derived["brief_of"] = built.brief_of.astype(np.int32)
-                derived["brief_lengths"] = built.lengths
+                derived["brief_of"], derived["brief_lengths"] = _own_brief_map(index)
             brief_of: Any = derived["brief_of"]
             lengths: Any = derived["brief_lengths"]
             return cls(brief_of, lengths, None)
@@ -169,6 +167,49 @@ class BriefMap:
     def n_briefs(self) -> int:
         """Return the number of briefs with a live passage."""
         return len(self.lengths)
+
+
+def _own_brief_map(index: BM25Index) -> tuple[Int32Array, FloatArray]:
+    """Return ``BriefMap.build(index)``'s ``brief_of`` (as int32) and ``lengths`` from the
+    index's ``brief`` column and title lengths, with as few temporary arrays as it takes.
+
+    Worked out when the index is saved (a growth of the bot's archive), so its temporary memory
+    is the bot's peak: the brief column is joined for the moment only, and briefs are numbered
+    in int32.
+    """
+    parts = [s.columns["brief"] for s in index.segments]
+    brief: Any = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    known = brief >= 0
+    if index.live is not None:
+        known &= index.live
+    everywhere = bool(known.all())
+    values = brief if everywhere else brief[known]
+    if not len(values):
+        return np.full(len(brief), -1, dtype=np.int32), np.zeros(0, dtype=np.float64)
+    low = int(values.min())
+    span = int(values.max()) - low + 1
+    if span > 4 * len(values) + 1_000_000:
+        numbers, inverse = np.unique(values, return_inverse=True)
+        dense, n_briefs = inverse.astype(np.int32), len(numbers)
+    else:
+        shifted = np.subtract(values, low).astype(np.int32)
+        present = np.zeros(span, dtype=bool)
+        present[shifted] = True
+        rank = np.cumsum(present, dtype=np.int32)
+        rank -= 1
+        dense, n_briefs = rank[shifted], int(rank[-1]) + 1
+        del shifted, present, rank
+    del values
+    if everywhere:
+        brief_of = dense
+    else:
+        brief_of = np.full(len(brief), -1, dtype=np.int32)
+        brief_of[known] = dense
+    # Whole numbers: their sums are exact, as BriefMap.build's float sums are.
+    sizes = index.doc_len + index.title_len
+    weights = sizes if everywhere else sizes[known]
+    lengths = np.bincount(dense, weights=weights, minlength=n_briefs).astype(np.float64)
+    return brief_of, lengths
 
 
 def _unique_inverse(values: IntArray) -> tuple[IntArray, IntArray]:
@@ -332,9 +373,13 @@ class BriefTerms:
             self.members, self.starts = derived["brief_members"], derived["brief_starts"]
         else:
             known = np.flatnonzero(briefs.brief_of >= 0)
-            order = np.argsort(briefs.brief_of[known], kind="stable")
-            self.members = known[order].astype(np.int32)
-            counts = np.bincount(briefs.brief_of[known], minlength=briefs.n_briefs)
+            if len(known) == len(briefs.brief_of):  # every position live: no gather needed
+                self.members = np.argsort(briefs.brief_of, kind="stable").astype(np.int32)
+                counts = np.bincount(briefs.brief_of, minlength=briefs.n_briefs)
+            else:
+                order = np.argsort(briefs.brief_of[known], kind="stable")
+                self.members = known[order].astype(np.int32)
+                counts = np.bincount(briefs.brief_of[known], minlength=briefs.n_briefs)
             self.starts = np.zeros(briefs.n_briefs + 1, dtype=np.int64)
             np.cumsum(counts, out=self.starts[1:])
             if own:
