@@ -16,7 +16,16 @@ For each context weight (``--weights``; default the one ``retrieval.archive.CONT
 sets) it prints one JSON object: the follow-ups' success@1 and @3 as read (the rule deciding),
 read with their context whatever the rule says, and read alone; how many were read with context;
 and for the complete questions the share read with context and their success@1 as read and
-alone.
+alone. The paraphrase set's questions (``bench/sets/paraphrase.jsonl``) are each asked after
+three other ones of a different brief (the 1st, 7th and 23rd after it): complete questions typed
+as members type them, which must be read alone as well. So must the short questions of
+``bench/sets/newsubject.jsonl`` ("who is kocharian?"), each asked after three paraphrase
+questions: they name a new subject in one or two words, which the rule cannot tell from a short
+follow-up ("how did iran react?") and the archive must (``Archive.reading``).
+
+``--questions FILE …`` (a ``queries.jsonl`` of complete questions, one ``{"text": …}`` a line:
+the dev collections' own questions) prints instead the share of them the rule would read with
+an earlier question, as written and lower-cased.
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from briefset import SETS, brief_of, read_set, sample_archive  # noqa: E402
 
 from retrieval.archive import CONTEXT_WEIGHT, Archive  # noqa: E402
-from retrieval.text.followup import chain, reading  # noqa: E402
+from retrieval.text.followup import chain, needs_context  # noqa: E402
 
 
 def briefs_for(archive: Archive, text: str, earlier: Sequence[str], weight: float) -> list[int]:
@@ -64,7 +73,7 @@ def measure(
         context: list[str] = []
         for n, turn in enumerate(conv["turns"]):
             text = turn["text"]
-            used = reading(text, chain(context[:-1], context[-1])) if context else []
+            used = archive.reading(text, chain(context[:-1], context[-1])) if context else []
             if turn.get("followup"):
                 want = brief_of(archive, {**turn, "id": f"{conv['id']}.{n}"})
                 previous = chain(context[:-1], context[-1])
@@ -85,7 +94,7 @@ def measure(
             context = [*used, text]
     for item in standalone:
         want = brief_of(archive, item)
-        used = reading(item["text"], [item["previous"]])
+        used = archive.reading(item["text"], [item["previous"]])
         got = briefs_for(archive, item["text"], used, weight)
         alone = briefs_for(archive, item["text"], [], weight)
         c["complete"] += 1
@@ -111,6 +120,59 @@ def measure(
     }
 
 
+PAIR_SHIFTS = (1, 7, 23)
+"""Each paraphrase question is asked after the questions this many places after it."""
+
+
+def measure_pairs(
+    archive: Archive,
+    questions: Sequence[Mapping[str, Any]],
+    weight: float,
+    after: Sequence[Mapping[str, Any]] = (),
+    name: str = "paraphrase",
+) -> dict[str, Any]:
+    """Return how complete questions fare asked right after another question of another brief
+    (from ``after``, default ``questions`` themselves): the share read with it, and success@1
+    as read and alone; the keys start with ``name``."""
+    earlier = list(after) or list(questions)
+    wants = [brief_of(archive, q) for q in questions]
+    before = [brief_of(archive, q) for q in earlier]
+    c: Counter[str] = Counter()
+    for n, item in enumerate(questions):
+        alone = briefs_for(archive, item["text"], [], weight)[:1] == [wants[n]]
+        for shift in PAIR_SHIFTS:
+            m = (n + shift) % len(earlier)
+            if before[m] == wants[n]:
+                continue
+            used = archive.reading(item["text"], [earlier[m]["text"]])
+            got = briefs_for(archive, item["text"], used, weight) if used else []
+            c["pairs"] += 1
+            c["read_with"] += bool(used)
+            c["s1"] += got[:1] == [wants[n]] if used else alone
+            c["a1"] += alone
+    n = c["pairs"]
+    return {
+        f"{name}_pairs": n,
+        f"{name}_read_with_context": _rate(c["read_with"], n),
+        f"{name}_success@1_as_read": _rate(c["s1"], n),
+        f"{name}_success@1_alone": _rate(c["a1"], n),
+    }
+
+
+def read_as_followups(path: Path) -> dict[str, Any]:
+    """Return the share of the complete questions in ``path`` the rule reads with an earlier
+    question, as written and lower-cased (as members type)."""
+    texts = [row["text"] for row in read_set(path)]
+    written = sum(needs_context(t) for t in texts)
+    lowered = sum(needs_context(t.lower()) for t in texts)
+    return {
+        "questions": str(path),
+        "n": len(texts),
+        "read_with_context": _rate(written, len(texts)),
+        "read_with_context_lower_case": _rate(lowered, len(texts)),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print one JSON object of figures per context weight."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -120,13 +182,28 @@ def main(argv: list[str] | None = None) -> int:
         default=str(CONTEXT_WEIGHT),
         help="comma-separated context weights to measure (default: CONTEXT_WEIGHT)",
     )
+    parser.add_argument(
+        "--questions",
+        nargs="+",
+        type=Path,
+        help="queries.jsonl files of complete questions: print the share read as follow-ups",
+    )
     args = parser.parse_args(argv)
+    if args.questions:
+        for path in args.questions:
+            print(json.dumps(read_as_followups(path)), flush=True)
+        return 0
     conversations = read_set(SETS / "followups.jsonl")
     standalone = read_set(SETS / "standalone.jsonl")
+    paraphrase = read_set(SETS / "paraphrase.jsonl")
+    short = read_set(SETS / "newsubject.jsonl")
     with tempfile.TemporaryDirectory(prefix="briefbot-followups-") as tmp:
         archive = Archive(args.db) if args.db else sample_archive(Path(tmp))
         for weight in (float(w) for w in args.weights.split(",")):
-            print(json.dumps(measure(archive, conversations, standalone, weight)), flush=True)
+            figures = measure(archive, conversations, standalone, weight)
+            figures.update(measure_pairs(archive, paraphrase, weight))
+            figures.update(measure_pairs(archive, short, weight, paraphrase, "new_subject"))
+            print(json.dumps(figures), flush=True)
         archive.close()
     return 0
 

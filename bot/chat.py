@@ -24,7 +24,6 @@ from retrieval.answering.check import (
 from retrieval.archive import DEFAULT_TOP, Archive
 from retrieval.errors import BriefNotFoundError, NoAnswer, RetrievalError
 from retrieval.text.analyzer import analyze
-from retrieval.text.followup import reading
 from retrieval.text.query import parse_question
 from retrieval.text.sentences import split_sentences
 
@@ -94,14 +93,15 @@ class ChatService:
     def follow(self, question: str, earlier: Sequence[str]) -> AnswerReply | Notice:
         """Return the answer to a message that may continue ``earlier`` (the questions before it,
         oldest first): read with them when it does not stand on its own
-        (``retrieval.text.followup``), else alone. The bot, the terminal chat and
+        (``Archive.reading``), else alone. The bot, the terminal chat and
         ``briefbot ask --queries`` all decide here."""
-        return self.answer(question, context=reading(question, earlier))
+        context = self.archive.reading(question, earlier, top=self.top + 1)
+        return self.answer(question, context=context)
 
     def follow_check(self, claim: str, earlier: Sequence[str]) -> CheckReply | Notice:
         """Return the check of a claim that may continue ``earlier``, by the rule of ``follow``
         for claims ("and he took US$5 million?" is read with the earlier question)."""
-        return self.check(claim, context=reading(claim, earlier, claim=True))
+        return self.check(claim, context=self.archive.reading(claim, earlier, claim=True))
 
     def check(self, claim: str, *, context: Sequence[str] = ()) -> CheckReply | Notice:
         """Return the passages that bear on ``claim`` and which of its numbers and names they hold.

@@ -20,6 +20,7 @@ from bot.config import (
     Settings,
 )
 from bot.render import (
+    printable,
     render_brief_plain,
     render_check_plain,
     render_plain,
@@ -40,7 +41,7 @@ from retrieval.corpus.ingest import (
 from retrieval.delivery.migrations import upgrade as upgrade_delivery
 from retrieval.errors import ArchiveWriteError, RetrievalError
 from retrieval.text.aliases import load_aliases
-from retrieval.text.followup import chain, reading
+from retrieval.text.followup import chain
 from retrieval.text.query import Filters, check_date
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
@@ -330,7 +331,7 @@ def ask(
         answer = archive.ask(question, top=top, filters=filters)
     except RetrievalError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(render_plain(answer))
+    click.echo(printable(render_plain(answer)))
 
 
 def _answer_queries(archive: Archive, queries: Any, top: int, filters: Filters) -> None:
@@ -365,7 +366,7 @@ def _answer_queries(archive: Archive, queries: Any, top: int, filters: Filters) 
                     'an earlier line; give the "id" of a line above it, or leave "after" out'
                 )
             earlier = asked[str(after)]
-        context = reading(text, earlier)
+        context = archive.reading(text, earlier)
         data = _answer_json(archive, text, top, filters, context)
         # A line that could not be asked (a malformed filter) is nothing to continue.
         asked[str(qid)] = list(context) if data.get("reason") == "invalid" else chain(context, text)
@@ -416,7 +417,7 @@ def check(ctx: click.Context, claim: str, top: int, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(reply.to_json(), ensure_ascii=False))
         return
-    click.echo(render_check_plain(reply))
+    click.echo(printable(render_check_plain(reply)))
 
 
 @cli.command()
@@ -485,7 +486,7 @@ def brief(ctx: click.Context, publication: str, volume: int, issue: int) -> None
         briefs = archive.briefs(publication, volume, issue)
     except RetrievalError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo("\n\n".join(render_brief_plain(b) for b in briefs))
+    click.echo(printable("\n\n".join(render_brief_plain(b) for b in briefs)))
 
 
 @cli.command()
@@ -498,7 +499,7 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    click.echo(render_sources_plain(data))
+    click.echo(printable(render_sources_plain(data)))
     idx = data["index"]
     click.echo(
         f"Index: {idx['terms']:,} terms, {idx['postings']:,} postings, "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot.render import citation_html, escape, hit_html, quote_plain
+from bot.render import citation_html, escape, hit_html, printable, quote_plain
 from bot.splitter import split_html
 from retrieval.answering.answer import Hit
 from retrieval.delivery.digest import Digest, DigestItem, PublicationGroup, TopicSection
@@ -94,7 +94,7 @@ def render_digest_html(digest: Digest, *, title: str) -> list[str]:
 
 def render_digest_plain(digest: Digest, *, title: str) -> str:
     """Return a digest as plain text (the command line's preview)."""
-    return "\n\n".join(digest_blocks(digest, title=title, as_html=False))
+    return printable("\n\n".join(digest_blocks(digest, title=title, as_html=False)))
 
 
 def nothing_new(since: str | None) -> str:

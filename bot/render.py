@@ -20,6 +20,16 @@ from retrieval.text.sentences import split_sentences
 
 QUOTE_CONTEXT_CHARS = 480
 """A quote shows the best sentences plus whole neighbouring sentences up to about this length."""
+_CONTROLS = dict.fromkeys(
+    c for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if chr(c) not in "\n\t"
+)
+
+
+def printable(text: str) -> str:
+    """Return ``text`` without control characters other than newline and tab: a brief stored
+    with a NUL, a bell or a terminal escape (JSONL can carry them as ``\\u0000``) is shown,
+    not obeyed, and no invisible byte reaches a chat."""
+    return text.translate(_CONTROLS)
 
 
 def mark_terms(text: str, spans: list[tuple[int, int]], start: int, end: int) -> str:
@@ -154,7 +164,11 @@ def _indent(text: str) -> str:
 
 
 def render_text(reply: Reply) -> str:
-    """Return any reply as terminal text."""
+    """Return any reply as terminal text (control characters dropped: ``printable``)."""
+    return printable(_render_text(reply))
+
+
+def _render_text(reply: Reply) -> str:
     if isinstance(reply, Notice):
         return reply.text
     if isinstance(reply, AnswerReply):
@@ -173,8 +187,9 @@ def render_text(reply: Reply) -> str:
 
 
 def escape(text: str) -> str:
-    """Return ``text`` safe for Telegram HTML (``<``, ``>`` and ``&`` escaped)."""
-    return html.escape(text, quote=False)
+    """Return ``text`` safe for Telegram HTML (``<``, ``>`` and ``&`` escaped, control characters
+    dropped: ``printable``)."""
+    return html.escape(printable(text), quote=False)
 
 
 def quote_window(hit: Hit, max_chars: int = QUOTE_CONTEXT_CHARS) -> tuple[int, int]:

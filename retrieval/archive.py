@@ -35,14 +35,22 @@ from retrieval.answering.ranking import (
 from retrieval.catchup import Indexer
 from retrieval.corpus.briefs import FooterRules
 from retrieval.corpus.store import Store
-from retrieval.errors import NoAnswer
+from retrieval.errors import NoAnswer, RetrievalError
 from retrieval.search.bm25 import Allowed, BM25Params
 from retrieval.search.cache import cache_dir_for
 from retrieval.search.index import BM25Index
 from retrieval.text.aliases import Aliases, load_aliases
 from retrieval.text.analyzer import analyze
-from retrieval.text.followup import FRAMING_TERMS, GENERIC, MAX_CONTEXT_TURNS
-from retrieval.text.query import Filters, parse_question
+from retrieval.text.followup import (
+    FRAMING_TERMS,
+    GENERIC,
+    MAX_CONTEXT_TURNS,
+    Why,
+    own_terms,
+    why_context,
+)
+from retrieval.text.followup import reading as rule_reading
+from retrieval.text.query import Filters, parse_question, spell_dates
 
 if TYPE_CHECKING:
     from retrieval.corpus.ingest import IngestReport
@@ -58,6 +66,10 @@ CONTEXT_WEIGHT = 0.5
 """What a word of the earlier question weighs in a follow-up, against 1 for the follow-up's own
 words (measured with ``bench/followups.py``; docs/quality.md, "Follow-up questions")."""
 NOT_SUBSTANCE = GENERIC | FRAMING_TERMS | FRAMING
+CALENDAR = frozenset(
+    analyze("january february march april may june july august september october november december")
+)
+"""The months' search terms."""
 """Search terms that only frame a question: never named as words the archive lacks."""
 MAX_CONTEXT_TERMS = 12
 """Of the earlier questions, at most this many most informative distinct words are used."""
@@ -119,6 +131,9 @@ class Archive:
         self._briefs: tuple[BM25Index, BriefMap] | None = None
         self._brief_stats: tuple[BM25Index, BriefTerms] | None = None
         self._titles: dict[str, list[str]] = {}
+        self._primed: tuple[BM25Index, dict[tuple[str, int, tuple[str, ...]], Ranking]] | None = (
+            None
+        )
 
     # -- writing -------------------------------------------------------------------------
 
@@ -192,7 +207,7 @@ class Archive:
                     inline = earlier_inline
                     break
         filters = (filters or Filters()).merged(inline)
-        terms = analyze(words)
+        terms = analyze(spell_dates(words))
         index = self.index()
         if index.size == 0:
             return Ranking(terms, [], [], NoAnswer.EMPTY_ARCHIVE)
@@ -324,6 +339,93 @@ class Archive:
         self._briefs = (index, briefs)
         return briefs
 
+    def reading(
+        self,
+        question: str,
+        earlier: Sequence[str],
+        *,
+        claim: bool = False,
+        top: int = DEFAULT_TOP,
+    ) -> list[str]:
+        """Return the earlier questions to read ``question`` with (oldest first), or none to read
+        it alone.
+
+        The rule of ``retrieval.text.followup`` decides, reading words only. A question (or a
+        ``claim``) it reads with them only for being short (``Why.SHORT``: "how did iran
+        react?", but also "who is kocharian?") gets a second opinion from the archive
+        (``names_new_subject``); the ranking it reads is kept for the ``ask`` of the same
+        question with ``top`` that follows. Read-only; a malformed question is left to ``ask``
+        to report.
+        """
+        self._primed = None
+        context = rule_reading(question, earlier, claim=claim)
+        if not context or why_context(question, claim=claim) is not Why.SHORT:
+            return context
+        try:
+            return [] if self.names_new_subject(question, context, top=top) else context
+        except RetrievalError:
+            return context
+
+    def names_new_subject(
+        self, question: str, earlier: Sequence[str], *, top: int = DEFAULT_TOP
+    ) -> bool:
+        """Return whether ``question`` names a subject of its own, away from ``earlier``: read
+        alone, its best passage holds all its words of substance, while read with them, its
+        best passage holds none of those words ("who is kocharian?" after a question about
+        miners' strikes would quote the strikes) or none of the words that name the earlier
+        questions' subject (``_subject_terms``: they only pull their own passages in below
+        it). The rankings read (``top`` passages) are kept for the next ``ask`` of ``question``
+        with ``top``.
+
+        Raises:
+            InvalidQueryError: if the question is too long or a filter is malformed.
+        """
+        words, _ = parse_question(question)
+        index = self.index()
+        own = {t for t in own_terms(words) if index.vocab.get(t) is not None}
+        if not own:
+            return False
+        primed: dict[tuple[str, int, tuple[str, ...]], Ranking] = {}
+        self._primed = (index, primed)
+        alone = primed[question, top, ()] = self.rank(question, k=top, diverse=True)
+        if not alone.passages or not own <= self._held(alone):
+            return False
+        together = self.rank(question, k=top, diverse=True, earlier=earlier)
+        primed[question, top, tuple(earlier)] = together
+        if not together.passages:
+            return True
+        held = self._held(together)
+        return held.isdisjoint(own) or held.isdisjoint(self._subject_terms(earlier, own))
+
+    def _subject_terms(self, earlier: Sequence[str], own: set[str]) -> set[str]:
+        """Return the words of ``earlier`` a follow-up is read with (``context_terms``) that name
+        a subject: not framing words, numbers or months ("may", "98" join any two questions)."""
+        index = self.index()
+        found = context_terms(
+            [parse_question(q)[0] for q in earlier],
+            sorted(own),
+            lambda t: index.term_idf(t) if index.vocab.get(t) is not None else 0.0,
+            lambda t: index.vocab.get(t) is not None,
+        )
+        return {t for t in found if t not in NOT_SUBSTANCE | CALENDAR and not t.isdigit()}
+
+    def _take_primed(self, question: str, top: int, earlier: Sequence[str]) -> Ranking | None:
+        """Return the ranking ``reading`` read for this ``ask`` (same question, ``top`` and
+        earlier questions, same index), once; None when there is none."""
+        primed, self._primed = self._primed, None
+        if primed is None or primed[0] is not self.index():
+            return None
+        return primed[1].get((question, top, tuple(earlier)))
+
+    def _held(self, ranking: Ranking) -> set[str]:
+        """Return the search terms the first passage of ``ranking`` holds (its text and its
+        brief's title)."""
+        pid = ranking.passages[0][0]
+        row = ranking.rows.get(pid) or self.store.passages_by_id([pid]).get(pid)
+        if row is None:
+            return set()
+        return set(analyze(row["brief_title"] or "")) | set(analyze(row["text"]))
+
     def ask(
         self,
         question: str,
@@ -346,9 +448,11 @@ class Archive:
             InvalidQueryError: if the question (or an earlier one) is too long or a filter is
                 malformed.
         """
-        ranking = self.rank(
-            question, k=top, offset=offset, filters=filters, diverse=True, earlier=earlier
-        )
+        ranking = None if offset or filters else self._take_primed(question, top, earlier)
+        if ranking is None:
+            ranking = self.rank(
+                question, k=top, offset=offset, filters=filters, diverse=True, earlier=earlier
+            )
         read_with = list(earlier)[-MAX_CONTEXT_TURNS:]
         read_as = read_with[-1] if read_with else None
         if ranking.reason is not None:
@@ -409,7 +513,7 @@ def context_terms(
     seen = set(own)
     found: list[str] = []
     for words in reversed(earlier):
-        for t in analyze(words):
+        for t in analyze(spell_dates(words)):
             if t not in seen and t not in FRAMING:
                 seen.add(t)
                 found.append(t)

@@ -17,7 +17,7 @@ from telegram import (
 
 from bot.gate import take_question
 from bot.handlers.followups import alone_button
-from bot.render import hit_html, render_html
+from bot.render import hit_html, printable, render_html
 from bot.replies import Notice
 from bot.sending import send_html, send_more
 from bot.services import Context, services
@@ -195,8 +195,8 @@ async def inline_query(update: Update, context: Context) -> None:
     results = [
         InlineQueryResultArticle(
             id=f"{question_id}:{hit.passage_id}",
-            title=hit.citation.short(),
-            description=hit.quote[:200],
+            title=printable(hit.citation.short()),
+            description=printable(hit.quote)[:200],
             input_message_content=InputTextMessageContent(hit_html(hit, numbered=False)),
         )
         for hit in hits

@@ -264,10 +264,12 @@ _KIND_RE = (
         "number",
         re.compile(
             r"\bhow (many|much|long|far|old|large|big|tall|high|often|fast)\b"
-            r"|\bwhat (percentage|percent|number|amount|share)\b"
+            r"|\b(what|which|at what) (percentage|percent|number|amount|share|rate|price|stake"
+            r"|sum|total|figure|level|proportion|size|cost|fee|tariff|toll|margin)\b"
         ),
     ),
     ("name", re.compile(r"\b(who|whom|whose|where)\b")),
+    ("reason", re.compile(r"\bwhy\b|\bwhat for\b|\bfor what reason\b")),
 )
 _DATE_RE = re.compile(
     r"\b(1[0-9]{3}|20[0-9]{2})s?\b|\b(January|February|March|April|May|June|July|August"
@@ -283,8 +285,28 @@ _NUMBER_RE = re.compile(
 _NAME_RE = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
 
 
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+)
+_NOT_A_COUNT_RE = re.compile(
+    rf"\([^()]*\b{_MONTH}\s+\d{{1,2}}\)"  # a source cited inline: "(Itar-Tass, May 21)"
+    rf"|\b{_MONTH}\s+\d{{1,2}}\b(?:,?\s+(?:1[0-9]{{3}}|20[0-9]{{2}})\b)?"  # "May 21, 1998"
+    r"|\b\d{1,2}\s+" + _MONTH + r"\b"  # "21 May"
+    r"|\b(?:1[0-9]{3}|20[0-9]{2})\b(?![.,]?\d|\s*(?:percent|%))"  # a year
+)
+"""Numbers that say when, not how many: dates, years and the dates of sources cited inline."""
+_REASON_RE = re.compile(
+    r"\b(because|due to|owing to|as a result|charged with|charges of|on charges|accused"
+    r"|in protest|in response|in retaliation|reason|blamed|citing|so that|in order to|after"
+    r"|following|over)\b",
+    re.IGNORECASE,
+)
+"""Words with which a sentence gives a reason ("charged with", "in protest at", "because")."""
+
+
 def answer_kind(question: str) -> str | None:
-    """Return what ``question`` asks for (``date``, ``number``, ``name``) or None."""
+    """Return what ``question`` asks for (``date``, ``number``, ``name``, ``reason``) or None."""
     folded = question.casefold()
     for kind, pattern in _KIND_RE:
         if pattern.search(folded):
@@ -293,9 +315,14 @@ def answer_kind(question: str) -> str | None:
 
 
 def _gives(sentence: str, kind: str, asked: set[str]) -> bool:
-    """Return whether ``sentence`` holds something of ``kind`` that the question does not."""
+    """Return whether ``sentence`` holds something of ``kind`` that the question does not (a
+    count for ``number``: the numbers of a date, a year or a cited source's date do not count)."""
     if kind == "date":
         return _DATE_RE.search(sentence) is not None
+    if kind == "reason":
+        return _REASON_RE.search(sentence) is not None
+    if kind == "number":
+        sentence = _NOT_A_COUNT_RE.sub(" ", sentence)
     pattern = _NUMBER_RE if kind == "number" else _NAME_RE
     return any(m.group().casefold() not in asked for m in pattern.finditer(sentence))
 

@@ -6,19 +6,25 @@ one) is read with that question when it does not stand on its own (``needs_conte
 * it leaves out what it asks about: no word of substance ("why?", "how much?", "who took
   over?"), or fewer than ``MIN_OWN_TERMS`` of them ("how did iran react?");
 * it points back (he, she, it, they, this, that, there, "the same", "the other" …) and does not
-  open with what it points to (``"And Stepashin, when was he confirmed as prime minister?"``
-  opens with it, so it stands on its own);
+  name what it points to before it: ``"And Stepashin, when was he confirmed as prime
+  minister?"`` opens with it, and, typed in lower case, "when did tbilisi start guarding its own
+  coastline?" (a possessive after a word of substance), "… when it gave up the peg" (a clause's
+  subject) and any pointer after ``NAMED_BEFORE`` words of substance have theirs. "It" and
+  "there" that point to nothing ("is it true that …", "how much did it cost to build …", "were
+  there any deaths …") do not point back;
 * it only names a new subject for the same question: no question of its own after "and", "what
   about", "how about" or a preposition ("and Belarus?", "what about Moldova?", "and in may?").
 
 Everything else is a complete question, answered alone even when it opens with "and". The rule
 reads words only; it never looks at the archive, so it costs nothing next to the search.
-Measured on ``bench/sets/followups.jsonl`` and ``standalone.jsonl`` (``bench/followups.py``,
-``docs/quality.md``).
+Measured on ``bench/sets/followups.jsonl`` and ``standalone.jsonl``, on the paraphrase set's
+questions asked after other ones, and on the dev collections' questions, all complete
+(``bench/followups.py``, ``docs/quality.md``).
 """
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Sequence
 
@@ -86,7 +92,7 @@ GENERIC = frozenset(
     analyze("do say said says told react respond answer happen mean think go come actual")
 )
 """Search terms (stemmed) that carry no subject of their own."""
-FRAMING_TERMS = frozenset(analyze("much many big large long wide deep far time"))
+FRAMING_TERMS = frozenset(analyze("much many big large long wide deep far time last"))
 
 
 def words_of(text: str) -> list[str]:
@@ -117,16 +123,72 @@ def _names(text: str) -> list[int]:
     ]
 
 
+POSSESSIVES = frozenset("its their his".split())
+"""Pointers that own a noun ("its seat"): after a word of substance they point to it."""
+SUBORDINATORS = frozenset(
+    "when after before because if while as since until once though although whereas".split()
+)
+"""Words that open a clause whose subject ("when it gave up the peg") may be named before."""
+DUMMY_IT = frozenset("true right correct false so possible likely accurate fair".split())
+"""Words after which "it" points to nothing ("is it true that …", "was it right to …")."""
+EXISTS = AUXILIARIES | {"be", "been"}
+"""Words after which "there" says something exists ("there were", "there has been")."""
+NAMED_BEFORE = 4
+"""A pointer after this many words of substance has its subject in the question itself ("how
+many of shevardnadze's guards died when gunmen went after him")."""
+
+
+def _dummy(words: list[str], n: int) -> bool:
+    """Return whether ``words[n]`` is a pointer that points to nothing: "it" that opens a
+    judgement or a cost ("is it true that …", "it is not likely that …", "how long did it take to
+    …"), or "there" that says something exists ("were there any deaths", "there was")."""
+    word, after = words[n], words[n + 1 :]
+    if word == "it":
+        while after and (after[0] in AUXILIARIES or after[0] == "not"):
+            after = after[1:]  # "is it not true", "it is likely", "it would be possible"
+        if after[:1] == ["be"]:
+            after = after[1:]
+        if (after and after[0] in DUMMY_IT) or after[:2] == ["the", "case"]:
+            return True
+        # "how much did it cost to build …", "how long did it take to …"
+        return (
+            bool(after)
+            and after[0] in ("cost", "costs", "take", "takes", "took")
+            and ("to" in after)
+        )
+    if word == "there":
+        before = words[n - 1] if n else ""
+        return before in AUXILIARIES or (bool(after) and after[0] in EXISTS)
+    return False
+
+
+def _named_in(words: list[str], n: int) -> bool:
+    """Return whether the pointer ``words[n]`` points to a subject the question names before it:
+    a possessive ("its seat") or a clause's subject ("when it gave up") after a word of
+    substance, or any pointer after ``NAMED_BEFORE`` of them."""
+    before = len(own_terms(" ".join(words[:n])))
+    if before >= NAMED_BEFORE:
+        return True
+    if not before:
+        return False
+    return words[n] in POSSESSIVES or (
+        words[n] in ("it", "he", "she", "they") and words[n - 1] in SUBORDINATORS
+    )
+
+
 def _points_back(words: list[str], named: list[int]) -> bool:
     """Return whether ``words`` hold a word or phrase that points to something not named before
-    it (``named``: positions of names in ``words``)."""
+    it (``named``: positions of names in ``words``; see ``_named_in`` and ``_dummy`` for the
+    pointers that do not point back)."""
     for n, word in enumerate(words):
         if any(p < n for p in named):
             return False  # "who did Yeltsin nominate after he …": "he" has its name
         last = n == len(words) - 1
-        if word in POINTERS or (last and word in TRAILING_POINTERS):
+        pointer = word in POINTERS or (last and word in TRAILING_POINTERS)
+        if pointer and not _dummy(words, n) and not _named_in(words, n):
             return True
-        if word == "that" and (last or words[n - 1] in PREPOSITIONS):
+        if word == "that" and (last or not n or words[n - 1] in PREPOSITIONS | AUXILIARIES):
+            # "… at that?", "in that year", "how long is that section?", "that deal?"
             return True
         for phrase in POINTER_PHRASES:
             if tuple(words[n : n + len(phrase)]) == phrase:
@@ -140,9 +202,25 @@ def own_terms(text: str) -> list[str]:
     return [t for t in analyze(text) if t not in GENERIC and t not in FRAMING_TERMS]
 
 
-def needs_context(text: str, *, claim: bool = False) -> bool:
-    """Return whether ``text`` does not stand on its own and should be read with the question
-    before it (the rule in this module's docstring).
+class Why(enum.Enum):
+    """Why a message does not stand on its own (``why_context``)."""
+
+    NOTHING = "nothing"
+    """No word of substance: "why?", "how much?", "and then?"."""
+    SUBJECT = "subject"
+    """Only a new subject for the same question: "and Belarus?", "what about Moldova?"."""
+    POINTS_BACK = "points back"
+    """A pointer with nothing it points to named before it ("when did he sign it?"), or a short
+    question that opens with a preposition ("with what share?", "under which law?")."""
+    SHORT = "short"
+    """A question of its own, but with fewer than ``MIN_OWN_TERMS`` words of substance ("how
+    did iran react?", "who is kocharian?"): the one reason that may be wrong about a new
+    subject, so the archive has a say (``retrieval.archive.Archive.reading``)."""
+
+
+def why_context(text: str, *, claim: bool = False) -> Why | None:
+    """Return why ``text`` does not stand on its own and should be read with the question before
+    it (the rule in this module's docstring), or None when it stands on its own.
 
     A ``claim`` (``/check``) is a statement, not a question: it never counts as only naming a
     subject, and stands on its own unless it points back or leaves out what it is about.
@@ -150,21 +228,30 @@ def needs_context(text: str, *, claim: bool = False) -> bool:
     words, joined = strip_connector(words_of(text))
     substance = own_terms(" ".join(words))
     if not substance:
-        return True  # "why?", "how much?", "and then?"
+        return Why.NOTHING  # "why?", "how much?", "and then?"
     offset = len(words_of(text)) - len(words)
     named = [n - offset for n in _names(text) if n >= offset]
     if not claim and not _asks(words):
         # Only a subject: "and Belarus?", "what about Moldova?", "in may?", "the same for
         # Georgia". A keyword search ("Tengiz oil exports") is a new question.
-        return joined or words[0] in PREPOSITIONS or _points_back(words, named)
+        if joined or words[0] in PREPOSITIONS:
+            return Why.SUBJECT
+        return Why.POINTS_BACK if _points_back(words, named) else None
+    short = Why.SHORT if len(substance) < MIN_OWN_TERMS else None
     segments = [words_of(s) for s in _SEGMENT_RE.split(text) if words_of(s)]
     topic, _ = strip_connector(segments[0])
     if len(segments) > 1 and not _asks(topic) and own_terms(" ".join(topic)):
         # "And Stepashin, when was he confirmed?": what it points to comes first.
-        return len(substance) < MIN_OWN_TERMS
-    if _points_back(words, named):
-        return True
-    return len(substance) < MIN_OWN_TERMS
+        return short
+    if _points_back(words, named) or (short and not claim and words[0] in PREPOSITIONS):
+        return Why.POINTS_BACK  # … or "with what share?", "under which law?"
+    return short
+
+
+def needs_context(text: str, *, claim: bool = False) -> bool:
+    """Return whether ``text`` does not stand on its own and should be read with the question
+    before it (``why_context`` says why)."""
+    return why_context(text, claim=claim) is not None
 
 
 MAX_CONTEXT_TURNS = 3

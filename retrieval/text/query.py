@@ -20,6 +20,47 @@ _FILTER_RE = re.compile(
 )
 
 
+_MONTH_NAMES = {
+    "jan": "January", "feb": "February", "mar": "March", "apr": "April", "jun": "June",
+    "jul": "July", "aug": "August", "sep": "September", "sept": "September", "oct": "October",
+    "nov": "November", "dec": "December",
+}  # fmt: skip
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_ABBREVIATED_RE = re.compile(r"\b(" + "|".join(_MONTH_NAMES) + r")\b\.?", re.IGNORECASE)
+_AFTER_MONTH_RE = re.compile(rf"\b({_MONTHS})(\s+)(\d\d)\b(?![.,:]?\d)", re.IGNORECASE)
+_APOSTROPHE_RE = re.compile(r"(?<![^\W_])['’](\d\d)\b(?![.,:]?\d)")
+_CLAUSE_END_RE = re.compile(
+    r"\b(in|since|until|during)(\s+)(\d\d)(?![.,:]?\d)(?=\s*(?:[?!.,;:)]|$))", re.I
+)
+
+
+def _four_digits(short: str) -> str:
+    number = int(short)
+    return str(1900 + number if number >= 30 else 2000 + number)
+
+
+def spell_dates(words: str) -> str:
+    """Return ``words`` with the dates members type short written as briefs write them.
+
+    A month abbreviated ("aug", "Sept.") is written in full. A two-digit year is written in four
+    digits (30-99 as 19xx, 00-29 as 20xx) where it cannot be anything else: after a month when
+    it cannot be a day ("july 98"; "jan 13" is left), after an apostrophe ("'98"), and after
+    "in", "since", "until" or "during" at the end of a clause ("elected in 98?"; "in 20
+    regions" is left).
+    """
+    words = _ABBREVIATED_RE.sub(lambda m: _MONTH_NAMES[m.group(1).casefold()], words)
+    words = _AFTER_MONTH_RE.sub(
+        lambda m: (
+            m.group(0)
+            if int(m.group(3)) <= 31
+            else m.group(1) + m.group(2) + _four_digits(m.group(3))
+        ),
+        words,
+    )
+    words = _APOSTROPHE_RE.sub(lambda m: _four_digits(m.group(1)), words)
+    return _CLAUSE_END_RE.sub(lambda m: m.group(1) + m.group(2) + _four_digits(m.group(3)), words)
+
+
 @dataclass(frozen=True)
 class Filters:
     """Restrictions on which passages may answer: publication, volume, issue, date range."""

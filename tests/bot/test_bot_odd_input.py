@@ -3,6 +3,7 @@ commands for other bots, replies to the bot's own answers, odd file names (issue
 
 from __future__ import annotations
 
+import json
 import logging
 import unicodedata
 from collections.abc import Callable
@@ -220,3 +221,49 @@ async def test_upload_with_markup_in_its_name_is_reported_by_its_real_name(
     assert (reply.plain_text or "").startswith("<b>bad</b>&.jsonl: ")
     assert (reply.text or "").startswith("&lt;b&gt;bad&lt;/b&gt;&amp;.jsonl: ")
     assert_no_traceback(caplog)
+
+
+ODD_BRIEF = {
+    "publication": "Monitor",
+    "volume": 9,
+    "issue": 1,
+    "date": "1999-01-02",
+    "title": "Zhanaozen\u0000 strike",
+    "text": (
+        "Oil workers in Zhanaozen\u0000 struck on May 3.\u0007 The \u001b[31mstrike spread.\u0085"
+    ),
+}
+
+
+def _controls(text: str) -> list[str]:
+    return [c for c in text if (ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0]
+
+
+async def test_control_characters_in_a_brief_never_reach_the_chat(
+    start_bot: Start, fake_telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    admin = fake_telegram.user(1, "Admin")
+    async with start_bot(admins="1"):
+        upload = admin.send_document(json.dumps(ODD_BRIEF).encode() + b"\n", "odd.jsonl")
+        [report] = await fake_telegram.wait_answers(upload)
+        [answer] = await fake_telegram.wait_answers(admin.send("zhanaozen strike"))
+    assert "1 added" in (report.plain_text or "")
+    shown = answer.plain_text or ""
+    assert "Oil workers in Zhanaozen struck on May 3. The [31mstrike spread." in shown
+    assert _controls(answer.text or "") == [] and _controls(shown) == []
+    assert_no_traceback(caplog)
+
+
+async def test_control_characters_never_reach_an_inline_result(
+    start_bot: Start, fake_telegram: FakeTelegram
+) -> None:
+    admin = fake_telegram.user(1, "Admin")
+    async with start_bot(admins="1"):
+        upload = admin.send_document(json.dumps(ODD_BRIEF).encode() + b"\n", "odd.jsonl")
+        await fake_telegram.wait_answers(upload)
+        update = admin.inline("zhanaozen strike")
+        answer = await fake_telegram.wait_for(lambda: fake_telegram.inline_answer_for(update))
+    first = answer.results[0]
+    assert "Zhanaozen struck" in first["description"]
+    shown = [first["title"], first["description"], first["input_message_content"]["message_text"]]
+    assert [c for text in shown for c in _controls(text)] == []

@@ -230,3 +230,21 @@ def test_start_with_a_bad_briefbot_top_is_one_clear_line(loaded: Run, db_path: P
         1,
         "Error: BRIEFBOT_TOP 50 is too large; answers quote at most 10 passages\n",
     )
+
+
+def test_ask_prints_a_brief_with_control_characters_without_them(
+    run_cli: Run, tmp_path: Path
+) -> None:
+    odd = tmp_path / "odd.jsonl"
+    text = "Oil workers in Zhanaozen\u0000 struck on May 3.\u0007 The \u001b[31mstrike spread."
+    brief = {"publication": "Monitor", "volume": 9, "issue": 1, "title": "Strike", "text": text}
+    odd.write_text(json.dumps(brief) + "\n", encoding="utf-8")
+    assert run_cli("ingest", str(odd)).exit_code == 0
+    for args in (["ask", "zhanaozen strike"], ["brief", "Monitor", "9", "1"]):
+        result = run_cli(*args)
+        assert result.exit_code == 0, result.output
+        assert "Zhanaozen struck on May 3. The [31mstrike spread." in result.output.replace("*", "")
+        assert not any(c in result.output for c in "\u0000\u0007\u001b")
+    # The stored text is the brief as given; --json keeps it exactly.
+    data = json.loads(run_cli("ask", "--json", "zhanaozen strike").output)
+    assert data["hits"][0]["text"] == text

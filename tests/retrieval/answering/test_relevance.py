@@ -54,7 +54,10 @@ def test_english_words_are_not_folded_together(a: str, b: str) -> None:
         ("In what year was the pipeline opened?", "date"),
         ("How many cases are under review?", "number"),
         ("Who fled abroad?", "name"),
-        ("Why did the talks fail?", None),
+        ("Why did the talks fail?", "reason"),
+        ("At what rate were old rubles swapped?", "number"),
+        ("What stake does Gazprom hold?", "number"),
+        ("What did the talks achieve?", None),
     ],
 )
 def test_question_words_say_what_is_asked(question: str, kind: str | None) -> None:
@@ -74,6 +77,28 @@ def test_quote_is_the_sentence_that_gives_what_is_asked() -> None:
         text, weights, question="When did the council review the cases?", max_sentences=1
     )
     assert text[start:].startswith("Officials say")
+
+
+def test_a_count_is_not_the_day_of_a_date_or_of_a_cited_source() -> None:
+    text = (
+        "Lukashenka answered with a ban on EU officials of his own. (Belarusian TV, July 20) "
+        "The EU had barred 130 Belarusian officials from entry."
+    )
+    weights = {t: 1.0 for t in analyze("ban officials")}
+    question = "How many officials got a ban?"
+    [(start, _)] = best_sentences(text, weights, question=question, max_sentences=1)
+    assert text[start:].startswith("The EU had barred 130")
+
+
+def test_a_why_question_quotes_the_sentence_that_gives_a_reason() -> None:
+    text = (
+        "Former prime minister Chigir was jailed on April 1 in Minsk. "
+        "Prosecutors say he was jailed on charges of abuse of office at a state bank."
+    )
+    weights = {t: 1.0 for t in analyze("chigir jailed")}
+    question = "Why was Chigir jailed in Minsk?"
+    [(start, _)] = best_sentences(text, weights, question=question, max_sentences=1)
+    assert text[start:].startswith("Prosecutors say")
 
 
 def test_feedback_keeps_the_question_and_adds_the_passages_main_words() -> None:

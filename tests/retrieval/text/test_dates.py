@@ -1,0 +1,50 @@
+"""Dates typed short ("aug 98", "in 98?", "'98") are searched as the briefs write them."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.archive import Archive
+from retrieval.text.query import spell_dates
+
+
+@pytest.mark.parametrize(
+    ("typed", "searched"),
+    [
+        ("what did the imf cut in july 98?", "what did the imf cut in july 1998?"),
+        ("in aug 98 the ruble fell", "in August 1998 the ruble fell"),
+        ("oct. 97 vote", "October 1997 vote"),
+        ("Sept. 1998", "September 1998"),
+        ("who was elected president in 98?", "who was elected president in 1998?"),
+        ("the '98 election", "the 1998 election"),
+        ("since 05, the", "since 2005, the"),
+    ],
+)
+def test_short_dates_are_spelled_out(typed: str, searched: str) -> None:
+    assert spell_dates(typed) == searched
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "jan 13",  # a day, not 2013
+        "march 5",
+        "dec 31 99",
+        "in 20 regions",  # a count
+        "cut by 98 percent",
+        "in 98% of cases",
+        "in 80,000 schools",
+        "in 1998",
+        "the president's 98 speech",
+    ],
+)
+def test_numbers_that_may_not_be_years_are_left(typed: str) -> None:
+    assert spell_dates(typed) == typed.replace("jan", "January").replace("dec", "December")
+
+
+def test_a_short_date_earns_the_briefs_of_that_date(sample_archive: Archive) -> None:
+    short = sample_archive.ask("what did nazarbaev tell the police chiefs in jan 98?", top=1)
+    full = sample_archive.ask("what did nazarbaev tell the police chiefs in january 1998?", top=1)
+    assert short.hits[0].brief_id == full.hits[0].brief_id
+    assert short.hits[0].citation.date == "1998-01-14"
+    assert "januari" in short.terms and "1998" in short.terms
