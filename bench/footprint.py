@@ -160,13 +160,8 @@ def main(argv: list[str] | None = None) -> int:
             with open(args.growth.resolve().parent / "questions.jsonl", encoding="utf-8") as fh:
                 probe = [q["text"] for q in map(json.loads, fh) if q["kind"] == "match"][:3]
         bot_args = [db, json.dumps(questions), str(args.repeat), json.dumps(probe)]
-        bot = subprocess.Popen(
-            [sys.executable, "-c", BOT, *bot_args],
-            cwd=code,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        piped = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE}
+        bot = subprocess.Popen([sys.executable, "-c", BOT, *bot_args], cwd=code, text=True, **piped)
         assert bot.stdin is not None and bot.stdout is not None
         if probe:
             json.loads(bot.stdout.readline())
