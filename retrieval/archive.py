@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -34,7 +34,6 @@ from retrieval.answering.ranking import (
 )
 from retrieval.catchup import Indexer
 from retrieval.corpus.briefs import FooterRules
-from retrieval.corpus.ingest import DEFAULT_MAX_BYTES, Ingester, IngestReport
 from retrieval.corpus.store import Store
 from retrieval.errors import NoAnswer, RetrievalError
 from retrieval.search.bm25 import Allowed, BM25Params
@@ -52,6 +51,9 @@ from retrieval.text.followup import (
 )
 from retrieval.text.followup import reading as rule_reading
 from retrieval.text.query import Filters, parse_question, spell_dates
+
+if TYPE_CHECKING:
+    from retrieval.corpus.ingest import IngestReport
 
 DEFAULT_TOP = 3
 # rank-bm25's BM25Okapi defaults (k1 = 1.5, b = 0.75): with the rest of the ranking, k1 = 0.9, 1.2
@@ -140,10 +142,17 @@ class Archive:
         paths: Iterable[str | Path],
         *,
         footer: FooterRules | None = None,
-        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_bytes: int | None = None,
     ) -> IngestReport:
-        """Ingest files and folders into the store and return the run's report."""
-        ingester = Ingester(self.store, footer=footer, max_bytes=max_bytes)
+        """Ingest files and folders into the store and return the run's report.
+
+        ``max_bytes``: the largest file ingested (default ``ingest.DEFAULT_MAX_BYTES``).
+        """
+        # Imported here: a process that only answers (the bot's start) need not load it.
+        from retrieval.corpus.ingest import DEFAULT_MAX_BYTES, Ingester
+
+        limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
+        ingester = Ingester(self.store, footer=footer, max_bytes=limit)
         return ingester.ingest_paths(paths)
 
     # -- the index -----------------------------------------------------------------------

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from retrieval.answering.filters import BRIEF, COLUMNS, NO_NUMBER, PUBLICATION
+from retrieval.answering.ranking import derive_briefs
 from retrieval.corpus.briefs import MAX_NUMBER
 from retrieval.corpus.store import Store
 from retrieval.errors import IndexCacheError
@@ -33,7 +34,7 @@ from retrieval.search.bm25 import BM25Params
 from retrieval.search.cache import load_index, save_index
 from retrieval.search.index import BM25Index
 from retrieval.search.segments import Segment, SegmentBuilder
-from retrieval.search.workers import CountingPool
+from retrieval.search.vocabulary import TermNumbers
 from retrieval.text.analyzer import ANALYZER_VERSION, BatchCounts, analyze
 
 logger = logging.getLogger(__name__)
@@ -124,6 +125,8 @@ class Indexer:
             action = "built"
         self._marker = marker
         if action in ("built", "caught up") and self.cache_dir is not None:
+            # Saved with the index: the next process need not work them out again.
+            derive_briefs(self._index)
             self._save()
         self.last_sync = {
             "action": action,
@@ -254,7 +257,7 @@ def _tokenized(
 
 
 def _counted(
-    store: Store, after_id: int, workers: int, vocab: dict[str, int]
+    store: Store, after_id: int, workers: int, vocab: TermNumbers
 ) -> Iterator[tuple[list[tuple[Any, ...]], BatchCounts]]:
     """Yield the passages after ``after_id`` in batches: their stored rows and the counts of
     their texts' and titles' tokens, counted by ``workers`` processes (``CountingPool``), terms
@@ -264,6 +267,9 @@ def _counted(
     passage) right after its text: the order ``SegmentBuilder.add`` meets them in, so new terms
     are numbered as it numbers them.
     """
+    # Imported here: a start that loads the saved index never starts workers.
+    from retrieval.search.workers import CountingPool
+
     batches = store.passages_for_index(after_id=after_id, batch=BATCH)
     pending: deque[list[tuple[Any, ...]]] = deque()
 

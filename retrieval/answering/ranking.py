@@ -31,6 +31,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -49,6 +50,7 @@ from retrieval.search.bm25 import (
 )
 from retrieval.search.index import BM25Index
 from retrieval.search.segments import Segment
+from retrieval.search.segments import by_position as _by_position  # noqa: F401 -- tests
 
 BRIEF_WEIGHT = 10.0
 FEEDBACK_PASSAGES = 5
@@ -116,8 +118,17 @@ class BriefMap:
         or an array over positions) and the analyzed title of every brief id.
 
         With neither, both come from the index itself: its ``brief`` column and its title
-        postings (filed under each brief's first passage), so nothing is re-analyzed.
+        postings (filed under each brief's first passage), so nothing is re-analyzed; and the
+        map is kept in ``index.derived``, saved with the index, so the next process reads it
+        instead of working it out again.
         """
+        if brief_ids is None and titles is None:
+            derived = index.derived
+            if "brief_of" not in derived or "brief_lengths" not in derived:
+                derived["brief_of"], derived["brief_lengths"] = _own_brief_map(index)
+            brief_of: Any = derived["brief_of"]
+            lengths: Any = derived["brief_lengths"]
+            return cls(brief_of, lengths, None)
         if brief_ids is None:
             brief_ids = index.columns["brief"]
         if isinstance(brief_ids, dict):
@@ -162,9 +173,47 @@ class BriefMap:
         return len(self.lengths)
 
 
-def _bits(values: AnyArray) -> int:
-    """Return how many bits the largest of ``values`` (non-negative integers) needs."""
-    return max(int(values.max(initial=0)), 1).bit_length()
+def _own_brief_map(index: BM25Index) -> tuple[Int32Array, FloatArray]:
+    """Return ``BriefMap.build(index)``'s ``brief_of`` (as int32) and ``lengths`` from the
+    index's ``brief`` column and title lengths, with as few temporary arrays as it takes.
+
+    Worked out when the index is saved (a growth of the bot's archive), so its temporary memory
+    is the bot's peak: the brief column is joined for the moment only, and briefs are numbered
+    in int32.
+    """
+    parts = [s.columns["brief"] for s in index.segments]
+    brief: Any = parts[0] if len(parts) == 1 else np.concatenate(parts)
+    known = brief >= 0
+    if index.live is not None:
+        known &= index.live
+    everywhere = bool(known.all())
+    values = brief if everywhere else brief[known]
+    if not len(values):
+        return np.full(len(brief), -1, dtype=np.int32), np.zeros(0, dtype=np.float64)
+    low = int(values.min())
+    span = int(values.max()) - low + 1
+    if span > 4 * len(values) + 1_000_000:
+        numbers, inverse = np.unique(values, return_inverse=True)
+        dense, n_briefs = inverse.astype(np.int32), len(numbers)
+    else:
+        shifted = np.subtract(values, low).astype(np.int32)
+        present = np.zeros(span, dtype=bool)
+        present[shifted] = True
+        rank = np.cumsum(present, dtype=np.int32)
+        rank -= 1
+        dense, n_briefs = rank[shifted], int(rank[-1]) + 1
+        del shifted, present, rank
+    del values
+    if everywhere:
+        brief_of = dense
+    else:
+        brief_of = np.full(len(brief), -1, dtype=np.int32)
+        brief_of[known] = dense
+    # Whole numbers: their sums are exact, as BriefMap.build's float sums are.
+    sizes = index.doc_len + index.title_len
+    weights = sizes if everywhere else sizes[known]
+    lengths = np.bincount(dense, weights=weights, minlength=n_briefs).astype(np.float64)
+    return brief_of, lengths
 
 
 def _unique_inverse(values: IntArray) -> tuple[IntArray, IntArray]:
@@ -205,31 +254,6 @@ def _distinct(values: IntArray) -> IntArray:
     new = np.ones(len(ranked), dtype=bool)
     np.not_equal(ranked[1:], ranked[:-1], out=new[1:])
     return ranked[new]
-
-
-def _by_position(
-    where: IntArray, tids: IntArray, counts: AnyArray
-) -> tuple[IntArray, IntArray, AnyArray]:
-    """Return the title postings ``(position, term, count)`` ordered by position as a stable sort
-    by position orders them: within a position (one brief's title, in one segment) by term.
-
-    The three are packed in one integer and sorted (a plain sort of integers is several times
-    faster than a stable argsort); position and term pairs are distinct, so the order is that.
-    """
-    term_bits, count_bits = _bits(tids), _bits(counts)
-    if not len(where) or _bits(where) + term_bits + count_bits > 62:
-        order = np.argsort(where, kind="stable")
-        return where[order], tids[order], counts[order]
-    packed = (where.astype(np.int64) << (term_bits + count_bits)) | (
-        tids.astype(np.int64) << count_bits
-    )
-    packed |= counts.astype(np.int64)
-    packed.sort()
-    return (
-        packed >> (term_bits + count_bits),
-        (packed >> count_bits) & ((1 << term_bits) - 1),
-        (packed & ((1 << count_bits) - 1)).astype(counts.dtype),
-    )
 
 
 def feedback_weights(
@@ -408,12 +432,27 @@ class BriefTerms:
     def __init__(self, index: BM25Index, briefs: BriefMap):
         self.index = index
         self.briefs = briefs
-        known = np.flatnonzero(briefs.brief_of >= 0)
-        order = np.argsort(briefs.brief_of[known], kind="stable")
-        self.members = known[order]
-        counts = np.bincount(briefs.brief_of[known], minlength=briefs.n_briefs)
-        self.starts = np.zeros(briefs.n_briefs + 1, dtype=np.int64)
-        np.cumsum(counts, out=self.starts[1:])
+        derived = index.derived
+        # The brief map of the index itself (not one given from SQLite) keeps its members with
+        # the index, saved and loaded with it.
+        own = derived.get("brief_of") is briefs.brief_of
+        self.members: Any
+        self.starts: Any
+        if own and "brief_members" in derived and "brief_starts" in derived:
+            self.members, self.starts = derived["brief_members"], derived["brief_starts"]
+        else:
+            known = np.flatnonzero(briefs.brief_of >= 0)
+            if len(known) == len(briefs.brief_of):  # every position live: no gather needed
+                self.members = np.argsort(briefs.brief_of, kind="stable").astype(np.int32)
+                counts = np.bincount(briefs.brief_of, minlength=briefs.n_briefs)
+            else:
+                order = np.argsort(briefs.brief_of[known], kind="stable")
+                self.members = known[order].astype(np.int32)
+                counts = np.bincount(briefs.brief_of[known], minlength=briefs.n_briefs)
+            self.starts = np.zeros(briefs.n_briefs + 1, dtype=np.int64)
+            np.cumsum(counts, out=self.starts[1:])
+            if own:
+                derived["brief_members"], derived["brief_starts"] = self.members, self.starts
         self._df: dict[str, int] = {}
         self._idf: dict[str, float] = {}
         n = briefs.n_briefs
@@ -421,36 +460,38 @@ class BriefTerms:
         # The idf floor of a term held by more than half the briefs: the passage index's mean
         # idf (a pass over the vocabulary, so once per index, not per question).
         self.floor = idf_floor(index.idf[index.df > 0], index.params.epsilon)
-        self._title_terms: tuple[IntArray, IntArray, AnyArray] | None = None
 
-    def title_terms(self) -> tuple[IntArray, IntArray, AnyArray]:
-        """Return every title posting of the index ordered by position: the positions (a title
-        is filed under its brief's first passage), the term numbers and the counts.
+    def titles_at(self, where: IntArray, brief_at: IntArray) -> tuple[IntArray, IntArray, AnyArray]:
+        """Return the title postings filed at positions ``where``: their term numbers, the
+        brief (``brief_at`` of the position) of each, and their counts.
 
-        Worked out once per index (a sort of the title postings, a few per brief), so that the
-        titles of a question's candidate briefs are read with a few array operations instead of
-        a lookup per term.
+        Each segment keeps its title postings ordered by position (``title_by_position``), so
+        a few briefs' titles are found with a binary search per segment.
         """
-        if self._title_terms is None:
-            positions: list[AnyArray] = []
-            tids: list[IntArray] = []
-            counts: list[AnyArray] = []
-            for seg in self.index.segments:
-                if not len(seg.title_docs):
-                    continue
-                positions.append(seg.title_docs)
-                tids.append(np.repeat(np.arange(seg.n_terms), np.diff(seg.title_offsets)))
-                counts.append(seg.title_tfs)
-            if positions:
-                self._title_terms = _by_position(
-                    np.concatenate(positions).astype(np.int64),
-                    np.concatenate(tids).astype(np.int64),
-                    np.concatenate(counts),
-                )
-            else:
-                empty = np.zeros(0, dtype=np.int64)
-                self._title_terms = (empty, empty, empty)
-        return self._title_terms
+        tids: list[AnyArray] = []
+        owners: list[IntArray] = []
+        counts: list[AnyArray] = []
+        for seg in self.index.segments:
+            inside = (where >= seg.first) & (where < seg.end)
+            if not len(seg.title_docs) or not inside.any():
+                continue
+            title_pos, title_tid, title_tf = seg.title_by_position
+            keys = where[inside].astype(np.int32)
+            lo = np.searchsorted(title_pos, keys, side="left")
+            sizes = np.searchsorted(title_pos, keys, side="right") - lo
+            total = int(sizes.sum())
+            if not total:
+                continue
+            runs = np.zeros(len(sizes), dtype=np.int64)
+            np.cumsum(sizes[:-1], out=runs[1:])
+            at = np.arange(total, dtype=np.int64) + np.repeat(lo - runs, sizes)
+            tids.append(title_tid[at])
+            owners.append(np.repeat(brief_at[inside], sizes))
+            counts.append(title_tf[at])
+        if not tids:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty
+        return np.concatenate(tids), np.concatenate(owners), np.concatenate(counts)
 
     def df(self, term: str) -> int:
         """Return how many briefs hold ``term`` in a live passage or in their title."""
@@ -529,17 +570,9 @@ class BriefTerms:
     ) -> None:
         """Add to ``tf`` (a row per term, a column per brief) how often each term is in the
         titles filed at positions ``where``, those of briefs (columns) ``brief_at``."""
-        title_pos, title_tid, title_tf = self.title_terms()
-        lo = np.searchsorted(title_pos, where, side="left")
-        sizes = np.searchsorted(title_pos, where, side="right") - lo
-        total = int(sizes.sum())
-        if not total:
+        tids, owner, title_tf = self.titles_at(where, brief_at)
+        if not len(tids):
             return
-        runs = np.zeros(len(sizes), dtype=np.int64)
-        np.cumsum(sizes[:-1], out=runs[1:])
-        at = np.arange(total, dtype=np.int64) + np.repeat(lo - runs, sizes)
-        owner = np.repeat(brief_at, sizes)
-        tids = title_tid[at]
         vocab = self.index.vocab
         wanted = np.asarray([vocab.get(t, -1) for t in terms], dtype=np.int64)
         sorter = np.argsort(wanted, kind="stable")
@@ -548,7 +581,7 @@ class BriefTerms:
         hit = ranked[slot] == tids
         if hit.any():
             # Counts are whole numbers: adding them in any order gives the same floats.
-            np.add.at(tf, (sorter[slot[hit]], owner[hit]), title_tf[at[hit]].astype(np.float64))
+            np.add.at(tf, (sorter[slot[hit]], owner[hit]), title_tf[hit].astype(np.float64))
 
     def scores(
         self,
@@ -694,6 +727,14 @@ def rerank(
     final += BRIEF_WEIGHT * stats.scores(weights, chosen, table, spans)[back]
     ranked = np.lexsort((positions, -final))
     return positions[ranked], final[ranked], own[ranked]
+
+
+def derive_briefs(index: BM25Index) -> None:
+    """Work out the index's own brief map and each brief's members into ``index.derived``, where
+    they are saved with the index: the next process reads them instead of working them out at its
+    first question. Nothing to do for an index without a ``brief`` column or passages."""
+    if index.size and "brief" in index.columns:
+        BriefTerms(index, BriefMap.build(index))
 
 
 def coverage(

@@ -7,22 +7,27 @@ Layout of ``<database>.index/``::
                         token), the list of folders below with the size and CRC-32 of every
                         file, and a SHA-256 of all of that ("checksum")
     seg-<hex>/          one immutable segment: ids, doc_len, offsets, docs, tfs, max_tf, min_len,
-                        the title_* postings, col-<name>.npy arrays, and terms.json (the terms it
-                        numbered first)
-    state-<hex>/        df.npy (every term's live passages) and live.npy (if passages were deleted)
+                        the title_* postings (by term and by position), col-<name>.npy arrays
+    state-<hex>/        df.npy (every term's live passages), live.npy (if passages were
+                        deleted), the vocabulary (terms, term_ends, term_hashes, term_numbers:
+                        ``retrieval/search/vocabulary.py``) and derived-<name>.npy, arrays the
+                        index's users worked out from all of it (``BM25Index.derived``)
     verified.json       stamps of files whose CRC-32 a start has verified, so the next start
                         need not read them again (a hint: ``retrieval/search/stamps.py``)
     .lock               taken by writers only
 
 Arrays are ``.npy`` files read with ``allow_pickle=False`` and memory-mapped, so processes share
-them through the page cache and a start reads only what questions touch. Nothing is ever
-unpickled, and nothing is changed in place: a writer builds each new folder under a temporary name
-and renames it, then replaces ``params.json`` with ``os.replace``, so a reader sees the old index or
-the new one, never half of one. Folders no longer listed are removed by the next writer.
+them through the page cache and a start reads only what questions touch: nothing is worked out
+at start but the per-passage arrays joined across segments and the length normalisation.
+Nothing is ever unpickled, and nothing is changed in place: a writer builds each new folder under
+a temporary name and renames it, then replaces ``params.json`` with ``os.replace``, so a reader
+sees the old index or the new one, never half of one. Folders no longer listed are removed by the
+next writer.
 
 A cache that fails any check (unreadable JSON, a manifest whose checksum does not match, another
-format or analyzer, a missing, truncated or altered file, arrays of the wrong shape, anything that
-is not a regular file) raises ``IndexCacheError``; the caller rebuilds it. Files are opened without
+format (an older briefbot's) or analyzer, a missing, truncated or altered file, arrays of the
+wrong shape, anything that is not a regular file) raises ``IndexCacheError``; the caller rebuilds
+it. Files are opened without
 blocking, so a FIFO where a file should be is refused, never waited on.
 """
 
@@ -51,9 +56,14 @@ from retrieval.search.index import BM25Index
 from retrieval.search.segments import Segment
 from retrieval.search.stamps import STAMPS, Stamps
 from retrieval.search.stamps import open_regular as _open_regular
+from retrieval.search.vocabulary import Vocabulary, numbered
 
-FORMAT_VERSION = 4
+# 5: the vocabulary as arrays (no terms.json), term frequencies in uint8 where they fit, title
+# postings by position, and the derived arrays.
+FORMAT_VERSION = 5
 MANIFEST = "params.json"
+VOCABULARY = ("terms", "term_ends", "term_hashes", "term_numbers")
+DERIVED = "derived-"
 SEGMENT_ARRAYS = (
     "ids",
     "doc_len",
@@ -66,8 +76,15 @@ SEGMENT_ARRAYS = (
     "title_docs",
     "title_tfs",
     "title_len",
+    "title_pos",
+    "title_pos_terms",
+    "title_pos_tfs",
 )
-TF_TYPES = (np.dtype(np.uint16), np.dtype(np.int32))
+TF_TYPES = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.int32))
+# Per-passage arrays that the index joins across segments at start (or at its first question)
+# anyway: read into one buffer per array, the segments' arrays views of it, instead of
+# memory-mapped and copied (which kept them in memory twice, mapped and joined).
+JOINED = ("ids", "doc_len", "title_len", "col-date")
 
 
 @dataclass
@@ -143,9 +160,11 @@ def _from_manifest(folder: Path, manifest: Any, params: BM25Params, analyzer: st
     if not isinstance(manifest, dict) or "format" not in manifest:
         raise IndexCacheError(f"{folder / MANIFEST} is not a briefbot index manifest")
     if manifest["format"] != FORMAT_VERSION:
+        older = isinstance(manifest["format"], int) and manifest["format"] < FORMAT_VERSION
         raise IndexCacheError(
-            f"{folder} holds index format {manifest['format']!r}; this briefbot reads "
-            f"format {FORMAT_VERSION}"
+            f"{folder} holds index format {manifest['format']!r}"
+            f"{' of an older briefbot' if older else ''}; this briefbot reads format "
+            f"{FORMAT_VERSION}"
         )
     if manifest.get("checksum") != manifest_checksum(manifest):
         raise IndexCacheError(
@@ -158,39 +177,89 @@ def _from_manifest(folder: Path, manifest: Any, params: BM25Params, analyzer: st
         )
     if manifest["bm25"] != params.to_json():
         raise IndexCacheError(f"{folder} was built with BM25 parameters {manifest['bm25']}")
-    vocab: dict[str, int] = {}
     segments: list[Segment] = []
     stamps = Stamps(folder)
+    n_terms = manifest["terms"]
+    buffers = _joined_buffers(folder, manifest["segments"])
     for entry in manifest["segments"]:
-        segment, terms = _load_segment(folder, entry, stamps)
+        segment = _load_segment(folder, entry, stamps, buffers.get(entry["name"], {}))
         if segment.first != (segments[-1].end if segments else 0):
             raise IndexCacheError(f"{folder / segment.name} does not follow the segment before it")
-        if segment.n_terms != len(vocab) + len(terms):
-            raise IndexCacheError(f"{folder / segment.name}/terms.json has the wrong length")
-        vocab.update(zip(terms, range(len(vocab), len(vocab) + len(terms)), strict=True))
+        if not (segments[-1].n_terms if segments else 0) <= segment.n_terms <= n_terms:
+            raise IndexCacheError(f"{folder / segment.name} covers a wrong number of terms")
         segments.append(segment)
-    if len(vocab) != manifest["terms"]:
-        raise IndexCacheError(f"{folder} lists {manifest['terms']} terms but holds {len(vocab)}")
     state = manifest["state"]
-    arrays = _load_arrays(folder, state["name"], state["files"], stamps)
+    name = state["name"]
+    arrays = _load_arrays(folder, name, state["files"], stamps)
+    vocab = _vocabulary(arrays, n_terms, name)
     n_positions = segments[-1].end if segments else 0
-    df = _checked(arrays, "df", (len(vocab),), (np.dtype(np.int64),), state["name"])
+    df = _checked(arrays, "df", (n_terms,), (np.dtype(np.int64),), name)
     live = arrays.get("live")
     if live is not None:
-        live = _checked(arrays, "live", (n_positions,), (np.dtype(bool),), state["name"])
+        live = _checked(arrays, "live", (n_positions,), (np.dtype(bool),), name)
     labels = manifest["labels"]
     if not isinstance(labels, dict):
         raise IndexCacheError(f"{folder / MANIFEST} has malformed labels")
-    index = BM25Index(vocab, segments, params, live=live, df=df, labels=labels)
+    derived = {}
+    for key, array in arrays.items():
+        if key.startswith(DERIVED):
+            if array.dtype.hasobject:
+                raise IndexCacheError(f"{folder / name}/{key}.npy holds objects")
+            derived[key[len(DERIVED) :]] = array
+    index = BM25Index(vocab, segments, params, live=live, df=df, labels=labels, derived=derived)
     if len(index.ids) > 1 and not bool(np.all(index.ids[1:] > index.ids[:-1])):
         raise IndexCacheError(f"{folder} holds passage ids out of order")
     stamps.save()
     return SavedIndex(index, dict(manifest["database"]), stamps.checksummed)
 
 
-def _load_segment(folder: Path, entry: dict[str, Any], stamps: Stamps) -> tuple[Segment, list[str]]:
+def _vocabulary(arrays: dict[str, AnyArray], n_terms: int, where: str) -> Vocabulary:
+    """Return the vocabulary of ``n_terms`` terms held in a state folder's arrays."""
+    ends = _checked(arrays, "term_ends", (n_terms,), (np.dtype(np.int64),), where)
+    size = int(ends[-1]) if n_terms else 0
+    data = _checked(arrays, "terms", (size,), (np.dtype(np.uint8),), where)
+    hashes = _checked(arrays, "term_hashes", (n_terms,), (np.dtype(np.uint32),), where)
+    numbers = _checked(arrays, "term_numbers", (n_terms,), (np.dtype(np.int32),), where)
+    if n_terms and (int(numbers.min()) < 0 or int(numbers.max()) >= n_terms):
+        raise IndexCacheError(f"{where}/term_numbers.npy numbers terms out of range")
+    return Vocabulary(data, ends, hashes, numbers)
+
+
+def _joined_buffers(folder: Path, entries: list[dict[str, Any]]) -> dict[str, dict[str, AnyArray]]:
+    """Return, per segment folder, where to read each of its ``JOINED`` arrays: its slice of one
+    buffer per array over every segment's positions.
+
+    An array whose files disagree in type (dates of different widths) or do not read as
+    ``.npy`` files of one dimension is left out: it is memory-mapped and joined later.
+    """
+    targets: dict[str, dict[str, AnyArray]] = {e["name"]: {} for e in entries}
+    if len(entries) < 2:
+        return targets
+    for key in JOINED:
+        dtypes: set[np.dtype[Any] | None] = set()
+        for entry in entries:
+            try:
+                with _open_regular(folder / entry["name"] / f"{key}.npy") as fh:
+                    shape, dtype = _npy_header(fh)
+            except (OSError, ValueError, IndexCacheError):
+                dtypes.add(None)
+                break
+            dtypes.add(dtype if shape == (entry["docs"],) else None)
+        if len(dtypes) != 1 or None in dtypes:
+            continue
+        buffer = np.empty(sum(e["docs"] for e in entries), dtype=dtypes.pop())
+        at = 0
+        for entry in entries:
+            targets[entry["name"]][key] = buffer[at : at + entry["docs"]]
+            at += entry["docs"]
+    return targets
+
+
+def _load_segment(
+    folder: Path, entry: dict[str, Any], stamps: Stamps, buffers: dict[str, AnyArray]
+) -> Segment:
     name = entry["name"]
-    arrays = _load_arrays(folder, name, entry["files"], stamps)
+    arrays = _load_arrays(folder, name, entry["files"], stamps, buffers)
     n_docs, n_terms, n_postings = entry["docs"], entry["terms"], entry["postings"]
     i64, i32 = (np.dtype(np.int64),), (np.dtype(np.int32),)
     ids = _checked(arrays, "ids", (n_docs,), i64, name)
@@ -209,41 +278,99 @@ def _load_segment(folder: Path, entry: dict[str, Any], stamps: Stamps) -> tuple[
         raise IndexCacheError(f"{folder / name}/title_offsets.npy does not span the titles")
     if int(offsets[0]) != 0 or int(offsets[-1]) != n_postings:
         raise IndexCacheError(f"{folder / name}/offsets.npy does not span the postings")
+    by_position = (
+        _checked(arrays, "title_pos", (n_titles,), i32, name),
+        _checked(arrays, "title_pos_terms", (n_titles,), i32, name),
+        _checked(arrays, "title_pos_tfs", (n_titles,), (title_tfs.dtype,), name),
+    )
     columns = {}
     for column in entry["columns"]:
         columns[column] = arrays[f"col-{column}"]
         if columns[column].shape != (n_docs,) or columns[column].dtype.hasobject:
             raise IndexCacheError(f"{folder / name}/col-{column}.npy has the wrong shape")
-    with _open_regular(folder / name / "terms.json") as fh:
-        expected = entry["files"]["terms.json"]
-        _verify(fh, f"{name}/terms.json", expected, stamps, "does not match its checksum")
-        terms = json.load(fh)
-    if not isinstance(terms, list) or not set(map(type, terms)) <= {str}:
-        raise IndexCacheError(f"{folder / name}/terms.json is not a list of terms")
     titles = (title_offsets, title_docs, title_tfs, title_len)
     segment = Segment(
-        entry["first"], ids, doc_len, offsets, docs, tfs, max_tf, min_len, columns, titles, name
+        entry["first"],
+        ids,
+        doc_len,
+        offsets,
+        docs,
+        tfs,
+        max_tf,
+        min_len,
+        columns,
+        titles,
+        name,
+        by_position,
     )
     segment.files = entry["files"]
-    return segment, terms
+    return segment
 
 
 def _load_arrays(
-    folder: Path, name: str, files: dict[str, list[int]], stamps: Stamps
+    folder: Path,
+    name: str,
+    files: dict[str, list[int]],
+    stamps: Stamps,
+    buffers: dict[str, AnyArray] | None = None,
 ) -> dict[str, AnyArray]:
-    """Return the ``.npy`` files listed in ``files`` of the subfolder ``name``, memory-mapped
-    after their checks."""
+    """Return the ``.npy`` files listed in ``files`` of the subfolder ``name`` after their
+    checks: read into the array ``buffers`` gives for its name, else memory-mapped."""
     path = folder / name
     arrays = {}
     for filename, expected in files.items():
         if not filename.endswith(".npy"):
             continue
+        key = filename[: -len(".npy")]
         with _open_regular(path / filename) as fh:
             _verify(fh, f"{name}/{filename}", expected, stamps, "is truncated or altered")
-        mapped = np.load(path / filename, mmap_mode="r", allow_pickle=False)
-        # A plain ndarray view of the map: slicing a np.memmap runs Python code on every slice.
-        arrays[filename[: -len(".npy")]] = mapped.view(np.ndarray)
+            arrays[key] = _read_npy(fh, (buffers or {}).get(key))
     return arrays
+
+
+def _npy_header(fh: BinaryIO) -> tuple[tuple[int, ...], np.dtype[Any]]:
+    """Return the shape and type of the open ``.npy`` file, left at the start of its data.
+
+    Raises:
+        ValueError: if it is not a ``.npy`` file of plain C-ordered values.
+    """
+    version = np.lib.format.read_magic(fh)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+    elif version == (2, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+    else:
+        raise ValueError(f"unknown .npy version {version}")
+    if fortran or dtype.hasobject:
+        raise ValueError("not an array of plain values in C order")
+    return shape, dtype
+
+
+def _read_npy(fh: BinaryIO, into: AnyArray | None) -> AnyArray:
+    """Return the array of the open ``.npy`` file: read into ``into`` if it has the file's type
+    and shape, else a read-only view of the file memory-mapped (no ``np.memmap``, whose slices
+    run Python code, and no second opening of the file)."""
+    shape, dtype = _npy_header(fh)
+    start = fh.tell()
+    count = int(np.prod(shape, dtype=np.int64))
+    size = os.fstat(fh.fileno()).st_size
+    if start + count * dtype.itemsize != size:
+        raise ValueError(f"holds {size - start} bytes of data for shape {shape} of {dtype}")
+    if into is not None and into.dtype == dtype and into.shape == shape:
+        target: Any = into
+        view = memoryview(target).cast("B")
+        reader: Any = fh
+        done = 0
+        while done < len(view):
+            got = reader.readinto(view[done:])
+            if not got:
+                raise ValueError("ended early")
+            done += got
+        return into
+    if count == 0:
+        return np.zeros(shape, dtype=dtype)
+    mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+    return np.frombuffer(mapped, dtype=dtype, count=count, offset=start).reshape(shape)
 
 
 def _checked(
@@ -317,15 +444,9 @@ def save_index(
         if _is_newer(saved, database) and not _is_newer(saved, database_now or database):
             return False
         entries: list[dict[str, Any]] = []
-        terms: list[str] | None = None
-        start = 0
         for segment in index.segments:
             if not segment.name or not _intact(folder / segment.name, segment.files):
-                if terms is None:
-                    terms = list(index.vocab)
-                segment.name, segment.files = _write_segment(
-                    folder, segment, terms[start : segment.n_terms]
-                )
+                segment.name, segment.files = _write_segment(folder, segment)
             entries.append(
                 {
                     "name": segment.name,
@@ -338,10 +459,13 @@ def save_index(
                     "files": segment.files,
                 }
             )
-            start = segment.n_terms
         state_arrays: dict[str, AnyArray] = {"df": index.df.astype(np.int64)}
         if index.live is not None:
             state_arrays["live"] = index.live
+        vocab = numbered(index.vocab)
+        state_arrays.update(zip(VOCABULARY, vocab.arrays(), strict=True))
+        for key, array in index.derived.items():
+            state_arrays[DERIVED + key] = array
         state_name, state_files = _write_folder(folder, "state", state_arrays, {})
         manifest = {
             "format": FORMAT_VERSION,
@@ -361,14 +485,14 @@ def save_index(
     return True
 
 
-def _write_segment(
-    folder: Path, segment: Segment, new_terms: list[str]
-) -> tuple[str, dict[str, list[int]]]:
-    """Write one segment with the terms it numbered first; return its folder name and files."""
-    arrays = {key: getattr(segment, key) for key in SEGMENT_ARRAYS}
+def _write_segment(folder: Path, segment: Segment) -> tuple[str, dict[str, list[int]]]:
+    """Write one segment; return its folder name and files."""
+    arrays = {key: getattr(segment, key) for key in SEGMENT_ARRAYS[:-3]}
+    pos, terms, tfs = segment.title_by_position
+    arrays.update(title_pos=pos, title_pos_terms=terms, title_pos_tfs=tfs)
     for column, values in segment.columns.items():
         arrays[f"col-{column}"] = values
-    return _write_folder(folder, "seg", arrays, {"terms.json": new_terms})
+    return _write_folder(folder, "seg", arrays, {})
 
 
 def _write_folder(

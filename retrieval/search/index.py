@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -44,6 +44,7 @@ from retrieval.search.segments import (
     compact_segment,
     merge_segments,
 )
+from retrieval.search.vocabulary import TermNumbers
 
 # Growth appends a segment and merges the tail while the newest segment is at least half the size
 # of the one before it, so segments grow geometrically and stay few; past MAX_TAIL small segments
@@ -68,25 +69,30 @@ class BM25Index:
         live: which positions are still in the archive (None: all of them).
         df: every term's number of live passages, if known (else counted from the segments).
         labels: the value lists of coded columns (e.g. publication names), kept with the index.
+        derived: arrays worked out from the whole index by its users (e.g. which brief each
+            position belongs to), saved with it and loaded back (``retrieval/search/cache.py``),
+            so that the next process need not work them out again.
     """
 
     def __init__(
         self,
-        vocab: dict[str, int],
+        vocab: TermNumbers,
         segments: Sequence[Segment],
         params: BM25Params | None = None,
         *,
         live: BoolArray | None = None,
         df: IntArray | None = None,
         labels: dict[str, list[str]] | None = None,
+        derived: dict[str, AnyArray] | None = None,
     ):
         self.vocab = vocab
+        self.derived: dict[str, AnyArray] = derived or {}
         self.segments = list(segments)
         self.params = params or BM25Params()
         self.labels = labels or {}
         self.n_positions = self.segments[-1].end if self.segments else 0
-        self.ids: IntArray = _concat([s.ids for s in self.segments], np.int64)
-        self.doc_len: Int32Array = _concat([s.doc_len for s in self.segments], np.int32)
+        self.ids: IntArray = _joined(self.segments, "ids", np.int64)
+        self.doc_len: Int32Array = _joined(self.segments, "doc_len", np.int32)
         self.live = live
         if live is None:
             self.size = self.n_positions
@@ -171,11 +177,11 @@ class BM25Index:
         It numbers new terms in a copy of this index's vocabulary (``builder.vocab``), so this
         index is left as it is.
         """
-        return SegmentBuilder(dict(self.vocab), self.n_positions)
+        return SegmentBuilder(self.vocab.copy(), self.n_positions)
 
     def appended(
         self,
-        vocab: dict[str, int],
+        vocab: TermNumbers,
         segments: Sequence[Segment],
         *,
         deleted: Iterable[int] = (),
@@ -223,18 +229,16 @@ class BM25Index:
         return int(np.count_nonzero(self.df))
 
     @cached_property
-    def columns(self) -> dict[str, AnyArray]:
-        """Return the per-passage columns (filter fields) over positions."""
-        if not self.segments:
-            return {}
-        names = self.segments[0].columns.keys()
-        return {n: _concat([s.columns[n] for s in self.segments], None) for n in names}
+    def columns(self) -> Mapping[str, AnyArray]:
+        """Return the per-passage columns (filter fields) over positions; a column's segments
+        are joined when it is first read."""
+        return _Columns(self.segments)
 
     @cached_property
     def title_len(self) -> Int32Array:
         """Return per position the length of its brief's title if it is the brief's first
         passage, else 0."""
-        return _concat([s.title_len for s in self.segments], np.int32)
+        return _joined(self.segments, "title_len", np.int32)
 
     def title_postings(self, term: str) -> tuple[IntArray, IntArray]:
         """Return the positions whose brief's title holds ``term`` (a title is filed under its
@@ -474,13 +478,84 @@ class BM25Index:
         }
 
 
+class _Columns(Mapping[str, AnyArray]):
+    """The per-passage columns of segments, each joined across them when first read."""
+
+    def __init__(self, segments: Sequence[Segment]):
+        self._segments = segments
+        self._names = list(segments[0].columns) if segments else []
+        self._joined: dict[str, AnyArray] = {}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, name: str) -> AnyArray:
+        got = self._joined.get(name)
+        if got is None:
+            if name not in self._names:
+                raise KeyError(name)
+            with self._lock:
+                got = self._joined.get(name)
+                if got is None:
+                    got = self._joined[name] = _joined(self._segments, name, None, column=True)
+        return got
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 def _concat(parts: list[Any], dtype: Any) -> Any:
-    """Return the concatenation of ``parts`` without a copy when there is only one."""
+    """Return the concatenation of ``parts`` without a copy when there is only one, or when they
+    are consecutive slices of one array (the saved index reads them so)."""
     if len(parts) == 1:
         return parts[0]
     if not parts:
         return np.zeros(0, dtype=dtype or np.int64)
-    return np.concatenate(parts)
+    whole = _adjoining(parts)
+    return whole if whole is not None else np.concatenate(parts)
+
+
+def _adjoining(parts: list[Any]) -> Any:
+    """Return the array of which ``parts`` are consecutive slices, end to end, or None."""
+    base = parts[0].base
+    if not isinstance(base, np.ndarray) or base.ndim != 1 or not base.flags.c_contiguous:
+        return None
+    size = base.dtype.itemsize
+    origin = base.__array_interface__["data"][0]
+    start = at = parts[0].__array_interface__["data"][0]
+    for part in parts:
+        if (
+            part.base is not base
+            or part.ndim != 1
+            or not part.flags.c_contiguous
+            or part.__array_interface__["data"][0] != at
+        ):
+            return None
+        at += part.nbytes
+    return base[(start - origin) // size : (at - origin) // size]
+
+
+def _joined(segments: Sequence[Segment], name: str, dtype: Any, *, column: bool = False) -> Any:
+    """Return a per-passage array (attribute ``name``, or column ``name``) over every position.
+
+    When its parts had to be copied to be joined, each segment is given its part of the joined
+    array instead (the same values), so that they are held once: the segments' own arrays are
+    freed once no older index holds them.
+    """
+    parts = [s.columns[name] if column else getattr(s, name) for s in segments]
+    joined = _concat(parts, dtype)
+    if len(parts) > 1 and _adjoining(parts) is None:
+        for seg in segments:
+            part = joined[seg.first : seg.end]
+            if column:
+                seg.columns = {**seg.columns, name: part}
+            else:
+                setattr(seg, name, part)
+    return joined
 
 
 def _positions_of(ids: IntArray, wanted: Iterable[int]) -> IntArray:

@@ -10,7 +10,12 @@ together they bound what the term can add to any score in this segment.
 A segment also holds the tokens of brief titles, in the same form (``title_offsets``,
 ``title_docs``, ``title_tfs``): a title is filed under the position of its brief's first passage
 (``title_len`` gives its length there, 0 elsewhere). Titles never enter the passages' BM25; they
-are kept so that ranking by whole briefs needs no re-tokenizing at start.
+are kept so that ranking by whole briefs needs no re-tokenizing at start. The same title postings
+are also kept ordered by position (``title_by_position``), so that the titles of a few briefs are
+read without a lookup per term.
+
+Term frequencies are stored in the narrowest of uint8, uint16 and int32 that holds the segment's
+largest (uint8 for any archive of paragraphs: a term 256 times in one passage is not prose).
 
 Segments are immutable: growth appends a segment and merges small ones at the tail
 (``merge_segments``), so a segment loaded from the cache stays memory-mapped and shared.
@@ -26,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from retrieval.search.bm25 import AnyArray, BoolArray, Int32Array, IntArray
+from retrieval.search.vocabulary import TermNumbers
 
 NO_LENGTH = np.iinfo(np.int32).max
 
@@ -45,6 +51,8 @@ class Segment:
         columns: per-passage arrays carried along (the archive's filter fields).
         titles: the title postings ``(title_offsets, title_docs, title_tfs)`` and ``title_len``
             (None: no titles).
+        title_by_position: the title postings ordered by position, ``(positions, terms, tfs)``,
+            if already known (else worked out when first asked for).
         name: the cache folder holding this segment, once saved or loaded.
         files: size and CRC-32 of each of that folder's files, as the cache recorded them.
     """
@@ -62,6 +70,7 @@ class Segment:
         columns: dict[str, AnyArray] | None = None,
         titles: tuple[IntArray, Int32Array, AnyArray, Int32Array] | None = None,
         name: str = "",
+        title_by_position: tuple[Int32Array, Int32Array, AnyArray] | None = None,
     ):
         self.first = first
         self.ids = ids
@@ -81,6 +90,7 @@ class Segment:
                 np.zeros(len(ids), np.int32),
             )
         self.title_offsets, self.title_docs, self.title_tfs, self.title_len = titles
+        self._title_by_position = title_by_position
         self.name = name
         self.files: dict[str, list[int]] = {}
         self.n_docs = len(ids)
@@ -91,6 +101,22 @@ class Segment:
     def n_postings(self) -> int:
         """Return how many postings the segment holds."""
         return len(self.docs)
+
+    @property
+    def title_by_position(self) -> tuple[Int32Array, Int32Array, AnyArray]:
+        """Return the title postings ordered by position, within a position by term: the
+        positions (ascending, int32), the term numbers (int32) and the counts."""
+        if self._title_by_position is None:
+            tids = np.repeat(np.arange(self.n_terms, dtype=np.int64), np.diff(self.title_offsets))
+            positions, terms, counts = by_position(
+                self.title_docs.astype(np.int64), tids, self.title_tfs
+            )
+            self._title_by_position = (
+                positions.astype(np.int32),
+                terms.astype(np.int32),
+                counts,
+            )
+        return self._title_by_position
 
     def term_counts(self, n_terms: int) -> IntArray:
         """Return the number of postings of every term, padded with zeros to ``n_terms``."""
@@ -115,7 +141,7 @@ class SegmentBuilder:
         first: position of the first passage added.
     """
 
-    def __init__(self, vocab: dict[str, int], first: int):
+    def __init__(self, vocab: TermNumbers, first: int):
         self.vocab = vocab
         self.first = first
         self._ids = array("q")
@@ -286,8 +312,43 @@ def _csr(
     offsets = np.zeros(n_terms + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
     tfs = tfs[order]
-    tf_type = np.uint16 if len(tfs) == 0 or int(tfs.max()) <= 0xFFFF else np.int32
-    return offsets, docs[order].astype(np.int32, copy=False), tfs.astype(tf_type)
+    return offsets, docs[order].astype(np.int32, copy=False), tfs.astype(tf_type(tfs))
+
+
+def tf_type(tfs: AnyArray) -> type[np.integer[Any]]:
+    """Return the narrowest type the term frequencies ``tfs`` fit: uint8, uint16 or int32."""
+    top = int(tfs.max()) if len(tfs) else 0
+    return np.uint8 if top <= 0xFF else np.uint16 if top <= 0xFFFF else np.int32
+
+
+def _bits(values: AnyArray) -> int:
+    """Return how many bits the largest of ``values`` (non-negative integers) needs."""
+    return max(int(values.max(initial=0)), 1).bit_length()
+
+
+def by_position(
+    where: IntArray, tids: IntArray, counts: AnyArray
+) -> tuple[IntArray, IntArray, AnyArray]:
+    """Return the title postings ``(position, term, count)`` ordered by position as a stable sort
+    by position orders them: within a position (one brief's title, in one segment) by term.
+
+    The three are packed in one integer and sorted (a plain sort of integers is several times
+    faster than a stable argsort); position and term pairs are distinct, so the order is that.
+    """
+    term_bits, count_bits = _bits(tids), _bits(counts)
+    if not len(where) or _bits(where) + term_bits + count_bits > 62:
+        order = np.argsort(where, kind="stable")
+        return where[order], tids[order], counts[order]
+    packed = (where.astype(np.int64) << (term_bits + count_bits)) | (
+        tids.astype(np.int64) << count_bits
+    )
+    packed |= counts.astype(np.int64)
+    packed.sort()
+    return (
+        packed >> (term_bits + count_bits),
+        (packed >> count_bits) & ((1 << term_bits) - 1),
+        (packed & ((1 << count_bits) - 1)).astype(counts.dtype),
+    )
 
 
 def compact_segment(segment: Segment, live: BoolArray, first: int) -> Segment:

@@ -26,6 +26,7 @@ from typing import IO, Any
 import numpy as np
 
 from retrieval.errors import RetrievalError
+from retrieval.search.vocabulary import TermNumbers
 from retrieval.text.analyzer import BatchCounts, TermCounter, analyze, keep_terms
 
 
@@ -139,7 +140,7 @@ class CountingPool:
         OSError: if the processes cannot be started.
     """
 
-    def __init__(self, workers: int, vocab: dict[str, int]):
+    def __init__(self, workers: int, vocab: TermNumbers):
         self.vocab = vocab
         self._procs = [
             subprocess.Popen(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retrieval.answering.ranking import _by_position, _unique_inverse
+from retrieval.answering.ranking import BriefMap, BriefTerms, _by_position, _unique_inverse
+from retrieval.search.index import BM25Index
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -48,3 +49,38 @@ def test_title_postings_by_position_equal_a_stable_sort(seed: int) -> None:
     for array, expected in zip(got, (positions[order], terms[order], counts[order]), strict=True):
         assert array.dtype == expected.dtype
         assert np.array_equal(array, expected)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_saved_brief_map_equals_the_general_one(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    high = [30, 5_000, 2**40][seed % 3]  # a huge range takes numpy's unique instead
+    briefs = np.sort(rng.integers(0, high, n)).astype(np.int64)
+    if seed % 4 == 1:
+        briefs[rng.integers(0, n, n // 5)] = -1  # passages of no brief
+    words = ["oil", "gas", "court", "wheat", "navy"]
+    cut = int(rng.integers(1, n + 1))  # two segments when cut < n
+    index = BM25Index.build(
+        [list(rng.choice(words, int(rng.integers(1, 9)))) for _ in range(cut)],
+        list(range(1, cut + 1)),
+        columns={"brief": briefs[:cut]},
+    )
+    if cut < n:
+        builder = index.builder()
+        for pid in range(cut + 1, n + 1):
+            builder.add(pid, list(rng.choice(words, int(rng.integers(1, 9)))), ["title"])
+        index = index.appended(builder.vocab, [builder.build({"brief": briefs[cut:]})])
+    if seed % 2:
+        gone = rng.integers(1, n + 1, max(1, n // 4)).tolist()
+        index = index.appended(index.vocab, [], deleted=gone)
+    expected = BriefMap.build(index, index.columns["brief"])
+    got = BriefMap.build(index)
+    assert got.brief_of.dtype == np.int32
+    assert np.array_equal(got.brief_of, expected.brief_of)
+    assert got.lengths.dtype == expected.lengths.dtype
+    assert np.array_equal(got.lengths, expected.lengths)
+    stats = BriefTerms(index, got)
+    reference = BriefTerms(index, expected)
+    assert np.array_equal(stats.members, reference.members)
+    assert np.array_equal(stats.starts, reference.starts)

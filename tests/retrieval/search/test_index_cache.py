@@ -250,9 +250,17 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
         lambda f: _flip_byte(_segment(f) / "tfs.npy"),
         "truncated or altered",
     ),
-    "terms.json altered": (
-        lambda f: (_segment(f) / "terms.json").write_text('["a", "b"]'),
-        "checksum",
+    "the vocabulary altered": (
+        lambda f: _flip_byte(next(f.glob("state-*/terms.npy"))),
+        "truncated or altered",
+    ),
+    "derived arrays altered": (
+        lambda f: _flip_byte(next(f.glob("state-*/derived-brief_of.npy"))),
+        "truncated or altered",
+    ),
+    "an older briefbot's format": (
+        _edit_manifest(lambda m: m.update(format=FORMAT_VERSION - 1)),
+        "older briefbot",
     ),
     "segment folder deleted": (lambda f: shutil.rmtree(_segment(f)), "missing"),
     "state file deleted": (lambda f: os.remove(next(f.glob("state-*/df.npy"))), "missing"),
@@ -576,3 +584,54 @@ def test_worker_counted_segments_are_cut_where_one_by_one_cuts_them(
     for ours, theirs in zip(parallel.segments, serial.segments, strict=True):
         for name in SEGMENT_ARRAYS:
             np.testing.assert_array_equal(getattr(ours, name), getattr(theirs, name), name)
+
+
+def test_per_passage_arrays_of_many_segments_are_read_into_one_array_each(
+    saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(catchup, "CHUNK", 40)
+    monkeypatch.setattr(index_module, "SEALED_DOCS", 40)
+    shutil.rmtree(cache_dir_for(saved))
+    built = Archive(saved)
+    fresh = built.index()
+    assert len(fresh.segments) > 2
+    # Joined once, the segments hold their parts of the joined arrays: held once, not twice.
+    assert all(s.ids.base is fresh.ids for s in fresh.segments)
+    loaded = Archive(saved)
+    index = loaded.index()
+    assert loaded.indexer.last_sync["action"] == "loaded"
+    for name in ("ids", "doc_len", "title_len"):
+        whole = getattr(index, name)
+        np.testing.assert_array_equal(whole, getattr(fresh, name))
+        assert all(getattr(s, name).base is whole.base for s in index.segments), name
+    np.testing.assert_array_equal(index.columns["date"], fresh.columns["date"])
+    for question in QUESTIONS:
+        assert loaded.ask(question) == built.ask(question)
+    assert_exact(loaded)
+    # Grown, the new index joins its arrays anew; the answers stay exact.
+    loaded.ingest(write_issues(tmp_path / "more", seed=9, count=5, first_issue=200))
+    grown = loaded.index()
+    assert loaded.indexer.last_sync["action"] == "caught up"
+    assert all(s.ids.base is grown.ids for s in grown.segments)
+    assert_exact(loaded)
+
+
+def test_an_older_format_is_rebuilt_once_and_then_loaded(
+    saved: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = cache_dir_for(saved)
+    path = folder / "params.json"
+    manifest = json.loads(path.read_text())
+    manifest["format"] = 4  # the format before the vocabulary was saved as arrays
+    manifest["checksum"] = manifest_checksum(manifest)
+    path.write_text(json.dumps(manifest))
+    caplog.set_level(logging.INFO)
+    archive = Archive(saved)
+    archive.ask("pipeline")
+    (line,) = warnings_from_indexer(caplog)
+    assert "format 4 of an older briefbot" in line and "rebuilding it" in line
+    assert json.loads(path.read_text())["format"] == FORMAT_VERSION
+    again = Archive(saved)
+    again.index()
+    assert again.indexer.last_sync["action"] == "loaded"
+    assert_exact(again)
