@@ -15,21 +15,21 @@ import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from click.testing import CliRunner, Result
-from fake_telegram import FakeTelegram
-from forking import Forked, ForkServer
-from sqlite_utils import Database
 
-from bot.app import build_application
-from bot.cli import cli
-from bot.config import load_settings
-from bot.state.migrations import upgrade as upgrade_bot_state
-from retrieval.archive import Archive
-from retrieval.corpus.store import Store
-from retrieval.delivery.migrations import upgrade as upgrade_delivery
+# briefbot, python-telegram-bot and the fake are imported by the fixtures that use them, not
+# here: under xdist the controller process loads this file too, and it runs no test (importing
+# them there cost ~1.5 CPU-s of a run's start, when the workers and mypy want the cores).
+if TYPE_CHECKING:
+    from click.testing import Result
+    from fake_telegram import FakeTelegram
+    from forking import Forked, ForkServer
+    from sqlite_utils import Database
+
+    from retrieval.archive import Archive
+    from retrieval.corpus.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BRIEFS = FIXTURES / "briefs"
@@ -114,6 +114,8 @@ def store(
 ) -> Iterator[Store]:
     """Return an empty store over a real SQLite file (a copy of a session's new database: its
     migrations are applied once per session; a ``db_path`` another fixture filled is opened)."""
+    from retrieval.corpus.store import Store
+
     if not db_path.exists():
         copy_template(database_template("empty", lambda path: Store(path).close()), db_path)
     s = Store(db_path)
@@ -124,11 +126,16 @@ def store(
 @pytest.fixture
 def archive(store: Store) -> Archive:
     """Return an empty archive."""
+    from retrieval.archive import Archive
+
     return Archive(store)
 
 
 def _build(path: Path, *sources: Path) -> None:
     """Ingest ``sources`` into a new database at ``path`` and save its index beside it."""
+    from retrieval.archive import Archive
+    from retrieval.corpus.store import Store
+
     store = Store(path)
     try:
         archive = Archive(store)
@@ -143,6 +150,9 @@ def _build(path: Path, *sources: Path) -> None:
 def _save_index(path: Path) -> None:
     """Build the index of the database at ``path`` and save it beside it (``<name>.index``), as
     the first question would: copies of a template then load it instead of each building it."""
+    from retrieval.archive import Archive
+    from retrieval.corpus.store import Store
+
     store = Store(path)
     try:
         Archive(store).index()
@@ -200,6 +210,9 @@ def from_template(
 def _loaded_archive(
     from_template: Callable[..., Path], name: str, *sources: Path
 ) -> Iterator[Archive]:
+    from retrieval.archive import Archive
+    from retrieval.corpus.store import Store
+
     store = Store(from_template(name, lambda path: _build(path, *sources)))
     yield Archive(store)
     store.close()
@@ -220,6 +233,10 @@ def sample_archive(from_template: Callable[..., Path]) -> Iterator[Archive]:
 @pytest.fixture
 def run_cli(db_path: Path) -> Callable[..., Result]:
     """Return a function that runs ``briefbot --db <tmp db> ARGS`` and returns click's Result."""
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
     runner = CliRunner()
 
     def run(*args: str, input: str | bytes | None = None) -> Result:
@@ -236,6 +253,9 @@ def loaded_sample(
 ) -> Callable[..., Result]:
     """Return ``run_cli`` over a database holding the bundled sample archive (ingested by
     ``briefbot ingest -q``)."""
+    from click.testing import CliRunner
+
+    from bot.cli import cli
 
     def build(path: Path) -> None:
         result = CliRunner().invoke(
@@ -254,6 +274,8 @@ def loaded_sample(
 @pytest.fixture(scope="session")
 def fork_server() -> Iterator[ForkServer]:
     """Return the session's fork server, with briefbot's CLI, bot and archive imported."""
+    from forking import ForkServer
+
     server = ForkServer("bot.cli", "bot.app", "retrieval.archive")
     yield server
     server.close()
@@ -299,6 +321,10 @@ def bot_archive(from_template: Callable[..., Path]) -> Iterator[Archive]:
     Tests of a first start on an archive without them start the bot on ``sample_archive``
     (tests/bot/test_bot_followups.py) or upgrade old databases (test_state_migrations.py).
     """
+    from bot.state.migrations import upgrade as upgrade_bot_state
+    from retrieval.archive import Archive
+    from retrieval.corpus.store import Store
+    from retrieval.delivery.migrations import upgrade as upgrade_delivery
 
     def build(path: Path) -> None:
         _build(path, BRIEFS, BOT_FIXTURES)
@@ -323,6 +349,8 @@ def second_connection(bot_archive: Archive, db_path: Path) -> Iterator[Database]
     its database thread, and a write from the test thread on it can interleave with the bot's
     transactions.
     """
+    from retrieval.corpus.store import Store
+
     other = Store(db_path)
     yield other.db
     other.close()
@@ -335,6 +363,8 @@ def fake_telegram(request: pytest.FixtureRequest) -> Iterator[FakeTelegram]:
     In process (PTB gets the fake's ``BaseRequest``s) unless the test is marked ``real_http``:
     then it is served over HTTP on 127.0.0.1 and the bot's own HTTPX requests reach it.
     """
+    from fake_telegram import FakeTelegram
+
     http = request.node.get_closest_marker("real_http") is not None
     with FakeTelegram(token=BOT_TOKEN, http=http) as fake:
         yield fake
@@ -357,6 +387,8 @@ def start_bot(
     Settings are checked by ``load_settings``: the fake's token and URL plus the keyword
     overrides (``allowed="1001"``, ``admins="1"``, ``rate_limit=2`` ...).
     """
+    from bot.app import build_application
+    from bot.config import load_settings
 
     @contextlib.asynccontextmanager
     async def start(archive: Archive | None = None, **overrides: Any) -> AsyncIterator[Any]:
