@@ -2,14 +2,13 @@
 
 Usage::
 
-    python bench/parse_check.py FOLDER_OR_FILE... [--rev main] [--jsonl]
+    python bench/parse_check.py FOLDER_OR_FILE... [--rev main]
 
 Loads ``retrieval/corpus/briefs.py`` as it is at git revision ``--rev`` (beside the current one;
 it imports the rest of the package as it is now) and parses every text file under the paths
-with both: the briefs (every field and passage, by ``repr``) or the error must be the same.
-With ``--jsonl`` the JSONL files are compared too, record by record (``jsonl_brief`` builds its
-brief with ``build_brief``). Prints the files and briefs compared and every difference; exits 1
-if there is one.
+with both: the briefs (every field and passage, by ``repr``, and the content hash) or the error
+must be the same. JSONL files are passed over. Prints the files and briefs compared and every
+difference; exits 1 if there is one.
 """
 
 from __future__ import annotations
@@ -53,7 +52,7 @@ def load_old(rev: str) -> ModuleType:
 
 
 def outcome(module: ModuleType, text: str, source: str) -> tuple[str, Any]:
-    """Return ``("ok", repr of the briefs)`` or ``("error", (reason, line))``."""
+    """Return ``("ok", repr and content hash of the briefs)`` or ``("error", (reason, line))``."""
     try:
         found = module.parse_briefs(text, source=source)
     except BriefFormatError as exc:
@@ -61,7 +60,7 @@ def outcome(module: ModuleType, text: str, source: str) -> tuple[str, Any]:
     except Exception as exc:  # a difference worth showing
         return "error", (type(exc).__name__, str(exc))
     # The old module's classes are its own: compare what they hold.
-    return "ok", [repr(b).replace("old_briefs.", "") for b in found]
+    return "ok", [(repr(b).replace("old_briefs.", ""), b.content_hash) for b in found]
 
 
 def main() -> None:

@@ -202,11 +202,29 @@ class Brief:
             return str(known[1])
         h = hashlib.sha256()
         for part in parts:
-            h.update(repr(part).encode("utf-8"))
+            h.update(shown(part).encode("utf-8"))
             h.update(b"\x00")
         digest = h.hexdigest()
         self.__dict__["_content_hash"] = (parts, digest)
         return digest
+
+
+def shown(value: object) -> str:
+    """Return ``repr(value)``, quicker for text whose only escape is a line end (a brief's text).
+
+    ``repr`` checks every character of a text twice for printability, which made it half the
+    cost of ``Brief.content_hash``: a text without backslashes that is printable once its line
+    ends are written as ``\\n`` needs only its quotes chosen (and escaped) as ``repr`` does.
+    """
+    if type(value) is str and "\\" not in value:
+        text = value.replace("\n", "\\n")
+        if text.isprintable():
+            if "'" not in value:
+                return f"'{text}'"
+            if '"' not in value:
+                return f'"{text}"'
+            return "'" + text.replace("'", "\\'") + "'"
+    return repr(value)
 
 
 def _same_parts(old: tuple[object, ...], new: tuple[object, ...]) -> bool:

@@ -52,6 +52,11 @@ def _shared_words(label: str, other: str) -> int:
 def align_positions(briefs: Sequence[Brief], stored: Sequence[StoredBrief]) -> None:
     """Set the ``position`` of each of ``briefs`` (a file's briefs, in file order) to that of the
     stored brief it is, or to a new position after all stored ones; no two briefs get the same."""
+    if not stored:
+        # A file stored for the first time: every brief is new, numbered in file order.
+        for n, brief in enumerate(briefs):
+            brief.position = n
+        return
     free = sorted(stored, key=lambda s: s.position)
     taken: set[int] = set()
     chosen: list[int | None] = [None] * len(briefs)

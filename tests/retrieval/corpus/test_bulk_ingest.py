@@ -11,7 +11,7 @@ import pytest
 
 from retrieval.corpus.briefs import Brief, build_brief
 from retrieval.corpus.ingest import Ingester, IngestReport, find_sources
-from retrieval.corpus.store import Store
+from retrieval.corpus.store import BATCH_CACHE_KIB, BATCH_CHECKPOINT_PAGES, Store
 from retrieval.errors import BriefFormatError
 
 
@@ -134,3 +134,20 @@ def test_other_connections_see_a_bulk_run_only_as_it_commits(tmp_path: Path) -> 
         store.add_briefs([_brief("second")], replace_origin="second.txt")
         assert reader.passage_count() == 1
     assert reader.passage_count() == 2
+
+
+def test_a_batch_sets_its_page_cache_and_checkpoints_only_while_it_lasts(db_path: Path) -> None:
+    store = Store(db_path)
+
+    def pragmas() -> tuple[int, int]:
+        cache = store.db.execute("PRAGMA cache_size").fetchone()[0]
+        return int(cache), int(store.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+
+    before = pragmas()
+    with store.batch():
+        assert pragmas() == (BATCH_CACHE_KIB, BATCH_CHECKPOINT_PAGES)
+        store.add_briefs([_brief("first")], replace_origin="first.txt")
+    assert pragmas() == before
+    with pytest.raises(RuntimeError), store.batch():
+        raise RuntimeError("the run stops here")
+    assert pragmas() == before

@@ -19,6 +19,7 @@ from retrieval.corpus.briefs import (
     build_brief,
     label_key,
     parse_briefs,
+    shown,
     split_passages,
     squeeze,
 )
@@ -118,3 +119,16 @@ def test_content_hash_follows_the_fields() -> None:
         assert brief.content_hash == plain(brief)
     brief.volume = True  # equal to 1 but not the same value: hashed again
     assert brief.content_hash == plain(brief)
+
+
+def test_shown_is_repr_of_any_value() -> None:
+    rng = random.Random(7)
+    quoting = ["'", '"', "\\", "\n", "\r", "\t", "\x00", "\x7f", "\ud800", "\u2028", "é", "😀"]
+    for _ in range(5000):
+        text = random_text(rng, 12)
+        for _ in range(rng.randint(0, 3)):
+            at = rng.randint(0, len(text))
+            text = text[:at] + rng.choice(quoting) + text[at:]
+        assert shown(text) == repr(text)
+    for value in (None, 0, -5, 2**70, "", "'", '"', "'\"", "\n", True):
+        assert shown(value) == repr(value)

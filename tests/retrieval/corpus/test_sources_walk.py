@@ -1,0 +1,106 @@
+"""Finding the files of a folder and reading each one (#11): the order, origins and skips of
+``find_sources`` are those of a sorted recursive glob, and a file is read whole (or cut at the
+size limit) without a buffer of the limit's size."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import pytest
+
+from retrieval.corpus.ingest import (
+    JSONL_SUFFIXES,
+    TEXT_SUFFIXES,
+    _read_upto,
+    display_path,
+    find_sources,
+)
+
+
+def _reference(folder: Path) -> tuple[list[tuple[Path, str]], list[Path]]:
+    """Return the files and skipped files of ``folder`` by their plain definition: every entry
+    of ``sorted(folder.rglob("*"))`` that is a file and not hidden (nor under a hidden folder),
+    kept by its suffix."""
+    files: list[tuple[Path, str]] = []
+    skipped: list[Path] = []
+    for child in sorted(folder.rglob("*")):
+        relative = child.relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts) or not child.is_file():
+            continue
+        if child.suffix.lower() in TEXT_SUFFIXES | JSONL_SUFFIXES:
+            files.append((child, display_path(relative.as_posix())))
+        else:
+            skipped.append(child)
+    return files, skipped
+
+
+def _tree(root: Path) -> Path:
+    """Write a folder whose names sort differently as paths and as strings ("a/x" before
+    "a-c"), with hidden entries, links, upper case and unknown suffixes."""
+    folder = root / "archive"
+    for name in (
+        "a/x.txt",
+        "a/b/deep.TXT",
+        "a-c.txt",
+        "a.txt",
+        "a0/z.jsonl",
+        "B/one.brief",
+        "B/two.htm",
+        "noext",
+        "trailing.",
+        ".hidden.txt",
+        ".git/config.txt",
+        "a/.cache/x.txt",
+        "c d/é.txt",
+    ):
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("Publication: M Volume: 1 Issue: 1\n\nText.\n", encoding="utf-8")
+    (folder / "empty-dir").mkdir()
+    elsewhere = root / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "inside.txt").write_text("x", encoding="utf-8")
+    os.symlink(elsewhere, folder / "linked-dir")
+    os.symlink(folder / "a.txt", folder / "linked.txt")
+    os.symlink(root / "missing.txt", folder / "broken.txt")
+    return folder
+
+
+def test_find_sources_lists_a_folder_as_a_sorted_recursive_glob(tmp_path: Path) -> None:
+    folder = _tree(tmp_path)
+    files, skipped = _reference(folder)
+    found = find_sources([folder])
+    assert found.files == files
+    assert found.skipped == skipped
+    origins = [origin for _, origin in found.files]
+    assert origins[1:5] == ["a/b/deep.TXT", "a/x.txt", "a-c.txt", "a.txt"]  # B/ first: "B" < "a"
+    assert "linked.txt" in origins and "broken.txt" not in origins
+
+
+def test_find_sources_from_a_relative_folder_names_the_same_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    for name in ("archive", "archive/", "./archive"):
+        files, skipped = _reference(Path(name))
+        found = find_sources([name])
+        assert found.files == files
+        assert found.skipped == skipped
+    monkeypatch.chdir(folder)
+    assert find_sources(["."]).files == _reference(Path("."))[0]
+
+
+def test_a_file_is_read_whole_or_cut_one_byte_past_the_limit() -> None:
+    data = bytes(range(256)) * 40
+    assert _read_upto(io.BytesIO(data), len(data), 1_000_000) == data
+    # The file grew after its size was taken: the rest is read too, up to the limit.
+    assert _read_upto(io.BytesIO(data), 100, 1_000_000) == data
+    assert _read_upto(io.BytesIO(data), 100, 5_001) == data[:5_001]
+    # It shrank: what is there.
+    assert _read_upto(io.BytesIO(data[:50]), 100, 1_000_000) == data[:50]
+    # Over the limit: one byte past it, so that the size check refuses it.
+    assert _read_upto(io.BytesIO(data), len(data), 1_001) == data[:1_001]
+    assert _read_upto(io.BytesIO(b""), 0, 10) == b""
