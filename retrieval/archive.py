@@ -50,7 +50,7 @@ from retrieval.text.followup import (
     why_context,
 )
 from retrieval.text.followup import reading as rule_reading
-from retrieval.text.query import Filters, parse_question, spell_dates
+from retrieval.text.query import MONTHS, Filters, parse_question, spell_dates
 
 if TYPE_CHECKING:
     from retrieval.corpus.ingest import IngestReport
@@ -66,11 +66,9 @@ CONTEXT_WEIGHT = 0.5
 """What a word of the earlier question weighs in a follow-up, against 1 for the follow-up's own
 words (measured with ``bench/followups.py``; docs/quality.md, "Follow-up questions")."""
 NOT_SUBSTANCE = GENERIC | FRAMING_TERMS | FRAMING
-CALENDAR = frozenset(
-    analyze("january february march april may june july august september october november december")
-)
-"""The months' search terms."""
 """Search terms that only frame a question: never named as words the archive lacks."""
+CALENDAR = frozenset(analyze(" ".join(MONTHS)))
+"""The months' search terms."""
 MAX_CONTEXT_TERMS = 12
 """Of the earlier questions, at most this many most informative distinct words are used."""
 
@@ -211,14 +209,7 @@ class Archive:
         index = self.index()
         if index.size == 0:
             return Ranking(terms, [], [], NoAnswer.EMPTY_ARCHIVE)
-        unseen = unseen_idf(index)
-
-        def idf(t: str) -> float:
-            return index.term_idf(t) if index.vocab.get(t) is not None else unseen
-
-        def known_term(t: str) -> bool:
-            return index.vocab.get(t) is not None
-
+        idf, known_term = _term_lookups(index)
         terms = informative(terms, idf, MAX_QUESTION_TERMS, known_term)
         context = {
             t: earlier_weight
@@ -400,13 +391,8 @@ class Archive:
     def _subject_terms(self, earlier: Sequence[str], own: set[str]) -> set[str]:
         """Return the words of ``earlier`` a follow-up is read with (``context_terms``) that name
         a subject: not framing words, numbers or months ("may", "98" join any two questions)."""
-        index = self.index()
-        found = context_terms(
-            [parse_question(q)[0] for q in earlier],
-            sorted(own),
-            lambda t: index.term_idf(t) if index.vocab.get(t) is not None else 0.0,
-            lambda t: index.vocab.get(t) is not None,
-        )
+        idf, known = _term_lookups(self.index())
+        found = context_terms([parse_question(q)[0] for q in earlier], sorted(own), idf, known)
         return {t for t in found if t not in NOT_SUBSTANCE | CALENDAR and not t.isdigit()}
 
     def _take_primed(self, question: str, top: int, earlier: Sequence[str]) -> Ranking | None:
@@ -499,6 +485,22 @@ class Archive:
     def close(self) -> None:
         """Close the store."""
         self.store.close()
+
+
+def _term_lookups(
+    index: BM25Index,
+) -> tuple[Callable[[str], float], Callable[[str], bool]]:
+    """Return a term's idf in ``index`` (that of a term never seen for one it lacks) and whether
+    ``index`` holds it."""
+    unseen = unseen_idf(index)
+
+    def idf(t: str) -> float:
+        return index.term_idf(t) if index.vocab.get(t) is not None else unseen
+
+    def known(t: str) -> bool:
+        return index.vocab.get(t) is not None
+
+    return idf, known
 
 
 def context_terms(

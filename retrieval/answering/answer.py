@@ -15,6 +15,7 @@ from typing import Any
 from retrieval.errors import NoAnswer
 from retrieval.text.analyzer import analyze, analyze_spans
 from retrieval.text.prose import shorten
+from retrieval.text.query import MONTH_PATTERN, MONTHS
 from retrieval.text.sentences import split_sentences
 
 NOT_FOUND = "Nothing in the archive matches that question."
@@ -272,8 +273,7 @@ _KIND_RE = (
     ("reason", re.compile(r"\bwhy\b|\bwhat for\b|\bfor what reason\b")),
 )
 _DATE_RE = re.compile(
-    r"\b(1[0-9]{3}|20[0-9]{2})s?\b|\b(January|February|March|April|May|June|July|August"
-    r"|September|October|November|December|century|centuries)\b"
+    r"\b(1[0-9]{3}|20[0-9]{2})s?\b|\b(" + "|".join(MONTHS) + r"|century|centuries)\b"
 )
 _NUMBER_RE = re.compile(
     r"\d+|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
@@ -285,10 +285,7 @@ _NUMBER_RE = re.compile(
 _NAME_RE = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
 
 
-_MONTH = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
-    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
-)
+_MONTH = MONTH_PATTERN
 _NOT_A_COUNT_RE = re.compile(
     rf"\([^()]*\b{_MONTH}\s+\d{{1,2}}\)"  # a source cited inline: "(Itar-Tass, May 21)"
     rf"|\b{_MONTH}\s+\d{{1,2}}\b(?:,?\s+(?:1[0-9]{{3}}|20[0-9]{{2}})\b)?"  # "May 21, 1998"

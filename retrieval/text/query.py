@@ -20,13 +20,20 @@ _FILTER_RE = re.compile(
 )
 
 
-_MONTH_NAMES = {
+MONTHS = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)  # fmt: skip
+MONTH_ABBREVIATIONS = {
     "jan": "January", "feb": "February", "mar": "March", "apr": "April", "jun": "June",
     "jul": "July", "aug": "August", "sep": "September", "sept": "September", "oct": "October",
     "nov": "November", "dec": "December",
 }  # fmt: skip
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-_ABBREVIATED_RE = re.compile(r"\b(" + "|".join(_MONTH_NAMES) + r")\b\.?", re.IGNORECASE)
+"""Months as members abbreviate them, with the name the briefs write."""
+MONTH_PATTERN = "(?:" + "|".join([*MONTHS, *(a.title() for a in MONTH_ABBREVIATIONS)]) + r")\.?"
+"""A regular expression for a month written in full or abbreviated ("Aug.", "Sept")."""
+_MONTHS = "|".join(MONTHS)
+_ABBREVIATED_RE = re.compile(r"\b(" + "|".join(MONTH_ABBREVIATIONS) + r")\b\.?", re.IGNORECASE)
 _AFTER_MONTH_RE = re.compile(rf"\b({_MONTHS})(\s+)(\d\d)\b(?![.,:]?\d)", re.IGNORECASE)
 _APOSTROPHE_RE = re.compile(r"(?<![^\W_])['’](\d\d)\b(?![.,:]?\d)")
 _CLAUSE_END_RE = re.compile(
@@ -48,7 +55,7 @@ def spell_dates(words: str) -> str:
     "in", "since", "until" or "during" at the end of a clause ("elected in 98?"; "in 20
     regions" is left).
     """
-    words = _ABBREVIATED_RE.sub(lambda m: _MONTH_NAMES[m.group(1).casefold()], words)
+    words = _ABBREVIATED_RE.sub(lambda m: MONTH_ABBREVIATIONS[m.group(1).casefold()], words)
     words = _AFTER_MONTH_RE.sub(
         lambda m: (
             m.group(0)
