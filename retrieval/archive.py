@@ -32,6 +32,7 @@ from retrieval.answering.ranking import (
     rerank,
     unseen_idf,
 )
+from retrieval.answering.spelling import Respelling, respell
 from retrieval.catchup import Indexer
 from retrieval.corpus.briefs import FooterRules
 from retrieval.corpus.store import Store
@@ -97,6 +98,9 @@ class Ranking:
     """A follow-up whose own terms the archive lacks: its passages match the earlier questions."""
     unknown: list[str] = field(default_factory=list)
     """The question's own search terms of substance that no passage holds, not even by an alias."""
+    respelled: list[Respelling] = field(default_factory=list)
+    """Words of the question no passage holds, read as the archive's word one typing slip away
+    (``answering.spelling``)."""
 
 
 class Archive:
@@ -110,6 +114,9 @@ class Archive:
         store: the store, or the path of its database file.
         params: BM25 parameters.
         cache: save the index beside the database file (an in-memory store keeps it in memory).
+        aliases: the names searched for one another (default: the bundled file).
+        spelling: read a question's words the archive lacks as its words one typing slip away
+            (``answering.spelling``); off only to measure what that does.
     """
 
     def __init__(
@@ -119,8 +126,10 @@ class Archive:
         params: BM25Params | None = None,
         cache: bool = True,
         aliases: Aliases | None = None,
+        spelling: bool = True,
     ):
         self.store = store if isinstance(store, Store) else Store(store)
+        self.spelling = spelling
         self.params = params or DEFAULT_PARAMS
         self.aliases = aliases if aliases is not None else load_aliases()
         path = self.store.path
@@ -205,10 +214,14 @@ class Archive:
                     inline = earlier_inline
                     break
         filters = (filters or Filters()).merged(inline)
-        terms = analyze(spell_dates(words))
+        text = spell_dates(words)
+        terms = analyze(text)
         index = self.index()
         if index.size == 0:
             return Ranking(terms, [], [], NoAnswer.EMPTY_ARCHIVE)
+        respelled = self._respell(text, terms, index) if self.spelling else {}
+        if respelled:
+            terms = [respelled[t].meant_term if t in respelled else t for t in terms]
         idf, known_term = _term_lookups(index)
         terms = informative(terms, idf, MAX_QUESTION_TERMS, known_term)
         context = {
@@ -295,8 +308,33 @@ class Archive:
                 weights.setdefault(t, max(index.term_idf(t), 0.01) * w)
         only_earlier = bool(context) and not known and not alias_terms
         return Ranking(
-            terms, known, ranked, None, weights, confidence, best, fetched, only_earlier, unknown
+            terms,
+            known,
+            ranked,
+            None,
+            weights,
+            confidence,
+            best,
+            fetched,
+            only_earlier,
+            unknown,
+            list(respelled.values()),
         )
+
+    def _respell(self, text: str, terms: Sequence[str], index: BM25Index) -> dict[str, Respelling]:
+        """Return how the question's words of substance that no passage holds (nor stands for by
+        an alias) are read instead (``answering.spelling.respell``), by term."""
+        held = set(index.known_terms(terms))
+        lacking = {t for t in terms if t not in held and t not in NOT_SUBSTANCE}
+        if not lacking:
+            return {}
+        lacking -= {t for m in self.aliases.matches(terms) for t in m.trigger}
+
+        def df(term: str) -> int:
+            tid = index.vocab.get(term)
+            return int(index.df[tid]) if tid is not None else 0
+
+        return respell(text, lacking, df) if lacking else {}
 
     def _brief_terms(self, index: BM25Index) -> BriefTerms:
         """Return the brief-level statistics for reranking over ``index`` (cached per index)."""
@@ -465,6 +503,7 @@ class Archive:
             read_with=read_with,
             unmatched=written_as(question, ranking.unknown),
             only_earlier=ranking.only_earlier,
+            respelled=[(r.typed, r.meant) for r in ranking.respelled],
         )
 
     def briefs(self, publication: str, volume: int, issue: int) -> list[dict[str, Any]]:

@@ -25,6 +25,8 @@ LOW_CONFIDENCE = (
 )
 READ_WITH = "Read with your earlier question: {question}"
 READ_WITH_MANY = "Read with your earlier questions: {questions}"
+RESPELLED = "Read {words}."
+"""The line naming the words of a question read as the archive's words (typing slips)."""
 UNMATCHED_FOLLOW_UP = (
     "Nothing in the archive mentions {words}; these passages are the closest to your earlier "
     "question."
@@ -165,6 +167,9 @@ class Answer:
     only_earlier: bool = False
     """The archive holds none of the question's own search terms: a follow-up's passages then
     match its earlier questions alone."""
+    respelled: list[tuple[str, str]] = field(default_factory=list)
+    """``(typed, read as)`` for each word of the question the archive lacks that was read as
+    its word one typing slip away ("pipline", "pipeline")."""
 
     @property
     def found(self) -> bool:
@@ -188,9 +193,10 @@ class Answer:
 
     @property
     def read_line(self) -> str | None:
-        """Return the line that says a follow-up was read with the earlier question(s), or
-        None."""
-        return read_with_line(self.read_with or self.read_as)
+        """Return the line(s) that say how the question was read: with the earlier question(s)
+        (a follow-up), with words read as the archive's (typing slips); None when as typed."""
+        lines = [read_with_line(self.read_with or self.read_as), respelled_line(self.respelled)]
+        return "\n".join(line for line in lines if line) or None
 
     def to_json(self) -> dict[str, Any]:
         """Return ``{"question", "found", "confidence", "hits": [...], "read_as"}`` (plus
@@ -203,6 +209,7 @@ class Answer:
             "read_as": self.read_as,
             "read_with": list(self.read_with or ([self.read_as] if self.read_as else [])),
             "unmatched": list(self.unmatched),
+            "respelled": [{"typed": typed, "read_as": meant} for typed, meant in self.respelled],
         }
         if not self.found:
             data["reason"] = self.reason
@@ -224,6 +231,15 @@ def read_with_line(read_as: str | Sequence[str] | None) -> str | None:
         return READ_WITH.format(question=shorten(earlier[0], READ_AS_CHARS))
     quoted = [f"“{shorten(q, READ_AS_CHARS)}”" for q in earlier]
     return READ_WITH_MANY.format(questions=", then ".join(quoted))
+
+
+def respelled_line(respelled: Sequence[tuple[str, str]]) -> str | None:
+    """Return "Read “pipline” as “pipeline”." for words read as others, or None for none."""
+    if not respelled:
+        return None
+    pairs = [f"“{typed}” as “{meant}”" for typed, meant in respelled]
+    words = pairs[0] if len(pairs) == 1 else f"{', '.join(pairs[:-1])} and {pairs[-1]}"
+    return RESPELLED.format(words=words)
 
 
 def written_as(question: str, terms: Sequence[str]) -> list[str]:
