@@ -51,7 +51,7 @@ from retrieval.text.followup import (
     why_context,
 )
 from retrieval.text.followup import reading as rule_reading
-from retrieval.text.query import MONTHS, Filters, parse_question, spell_dates
+from retrieval.text.query import MONTHS, Filters, parse_question, search_terms, spell_dates
 
 if TYPE_CHECKING:
     from retrieval.corpus.ingest import IngestReport
@@ -215,7 +215,7 @@ class Archive:
                     break
         filters = (filters or Filters()).merged(inline)
         text = spell_dates(words)
-        terms = analyze(text)
+        terms = search_terms(words)
         index = self.index()
         if index.size == 0:
             return Ranking(terms, [], [], NoAnswer.EMPTY_ARCHIVE)
@@ -292,14 +292,23 @@ class Archive:
         # How sure: does one of the first passages hold enough of what the question asks?
         # A follow-up is sure when a passage holds enough of it with its context.
         asked = [*terms, *context]
+        window = order[offset : offset + k]
         # The rows of the passages shown are read with those the confidence reads: one query.
-        shown = [ids[i] for i in order[offset : offset + k]]
+        shown = [ids[i] for i in window]
         best = max(
             coverage(asked, set(held), idf, lambda t, h: self.aliases.held(t, h, matches))
             for held in tokens_of([ids[i] for i in order[:COVERAGE_DEPTH]], shown)
         )
         confidence = "high" if best >= high_coverage(len(set(asked))) else "low"
-        ranked = [(ids[i], float(own[i])) for i in order[offset : offset + k]]
+        # A passage that shares only framing words with the question ("tell me about chigir"
+        # and a passage "telling" of something else) is not shown: it is noise.
+        substance = {t for t in known if t not in NOT_SUBSTANCE} | set(extra)
+        if substance:
+            held = tokens_of(shown)
+            window = [
+                i for i, has in zip(window, held, strict=True) if not substance.isdisjoint(has)
+            ]
+        ranked = [(ids[i], float(own[i])) for i in window]
         weights = {t: max(index.term_idf(t), 0.01) for t in known}
         for t in alias_terms:
             weights.setdefault(t, max(index.term_idf(t), 0.01) * ALIAS_QUOTE_WEIGHT)
@@ -554,7 +563,7 @@ def context_terms(
     seen = set(own)
     found: list[str] = []
     for words in reversed(earlier):
-        for t in analyze(spell_dates(words)):
+        for t in search_terms(words):
             if t not in seen and t not in FRAMING:
                 seen.add(t)
                 found.append(t)

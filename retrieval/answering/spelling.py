@@ -94,8 +94,8 @@ def respell(text: str, lacking: Collection[str], df: Callable[[str], int]) -> di
     """Return, for each search term of ``text`` in ``lacking`` (terms no passage holds), how it
     is read instead, when a word one edit from the word typed gives a term the archive holds:
     the one whose term most passages hold (``df``), ties to the first in ``edits`` order.
-    Terms with no such neighbour, or typed as words of fewer than ``MIN_LETTERS`` letters (or
-    with anything but letters a-z), are left out."""
+    Terms with no such neighbour, typed as words of fewer than ``MIN_LETTERS`` letters, with
+    anything but letters a-z, in capitals (an acronym) or as an English word, are left out."""
     found: dict[str, Respelling] = {}
     for term, start, end in analyze_spans(text):
         if term not in lacking or term in found:
@@ -104,6 +104,8 @@ def respell(text: str, lacking: Collection[str], df: Callable[[str], int]) -> di
         word = typed.lower()
         if len(word) < MIN_LETTERS or not (word.isascii() and word.isalpha()):
             continue
+        if typed.isupper():
+            continue  # an acronym ("CONIT"), not a slip
         if is_english(word):
             continue  # spelled right: the archive lacks it, and the answer says so
         best = _nearest(edits(word), df)
@@ -114,13 +116,14 @@ def respell(text: str, lacking: Collection[str], df: Callable[[str], int]) -> di
 
 def _nearest(candidates: dict[str, float], df: Callable[[str], int]) -> tuple[str, str] | None:
     """Return ``(word, term)`` of the candidate whose term the most passages hold, times how
-    likely its slip is (the first such candidate), or None when the archive holds none of
-    their terms."""
+    likely its slip is (the first such candidate, or the first that is an English word, to
+    name it by), or None when the archive holds none of their terms."""
     best: tuple[str, str] | None = None
     most = 0.0
     seen: dict[str, int] = {}
     words = list(candidates)
-    for word, term in zip(words, word_terms(words), strict=True):
+    terms = word_terms(words)
+    for word, term in zip(words, terms, strict=True):
         if term is None:
             continue
         count = seen.get(term)
@@ -128,4 +131,7 @@ def _nearest(candidates: dict[str, float], df: Callable[[str], int]) -> tuple[st
             count = seen[term] = df(term)
         if count * candidates[word] > most:
             best, most = (word, term), count * candidates[word]
-    return best
+    if best is None or is_english(best[0]):
+        return best
+    same = (w for w, t in zip(words, terms, strict=True) if t == best[1] and is_english(w))
+    return next(same, best[0]), best[1]

@@ -29,6 +29,7 @@ import re
 from collections.abc import Sequence
 
 from retrieval.text.analyzer import analyze
+from retrieval.text.query import UNSAID
 
 MIN_OWN_TERMS = 3
 """A question with fewer words of substance than this leaves out what it asks about."""
@@ -199,7 +200,9 @@ def _points_back(words: list[str], named: list[int]) -> bool:
 def own_terms(text: str) -> list[str]:
     """Return the words of substance in ``text``: its search terms less those that only frame a
     question ("do", "say", "how much")."""
-    return [t for t in analyze(text) if t not in GENERIC and t not in FRAMING_TERMS]
+    return [
+        t for t in analyze(text) if t not in GENERIC and t not in FRAMING_TERMS and t not in UNSAID
+    ]
 
 
 class Why(enum.Enum):

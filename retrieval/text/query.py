@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, replace
 
 from retrieval.errors import InvalidQueryError
+from retrieval.text.analyzer import analyze
 
 MAX_QUESTION_CHARS = 4096
 """Telegram's own limit for one message: a pasted paragraph fits, a whole brief may not."""
@@ -39,6 +40,24 @@ _APOSTROPHE_RE = re.compile(r"(?<![^\W_])['’](\d\d)\b(?![.,:]?\d)")
 _CLAUSE_END_RE = re.compile(
     r"\b(in|since|until|during)(\s+)(\d\d)(?![.,:]?\d)(?=\s*(?:[?!.,;:)]|$))", re.I
 )
+
+
+UNSAID = frozenset(
+    analyze(
+        "whats hows wheres whens whos whys thats theres youre theyre ive hes shes theyve dont "
+        "doesnt didnt isnt wasnt arent werent cant wont couldnt wouldnt shouldnt hasnt havent "
+        "hadnt"
+    )
+)
+"""The search terms of contractions typed without their apostrophe ("whats the latest on
+belarus", "why didnt they pay"): stopwords as the briefs would write them, never searched."""
+
+
+def search_terms(words: str) -> list[str]:
+    """Return the search terms of a question's words (its text without filters): dates typed
+    short spelled out (``spell_dates``), contractions typed without apostrophe left out
+    (``UNSAID``)."""
+    return [t for t in analyze(spell_dates(words)) if t not in UNSAID]
 
 
 def _four_digits(short: str) -> str:

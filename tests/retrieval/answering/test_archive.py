@@ -9,7 +9,7 @@ from retrieval.answering.ranking import MAX_QUESTION_TERMS
 from retrieval.archive import Archive
 from retrieval.errors import InvalidQueryError
 from retrieval.text.analyzer import analyze
-from retrieval.text.query import Filters
+from retrieval.text.query import Filters, search_terms
 
 
 def test_question_is_answered_with_the_passage_and_its_citation(fixture_archive: Archive) -> None:
@@ -132,8 +132,10 @@ def test_json_answer_has_the_documented_fields(fixture_archive: Archive) -> None
         "read_as",
         "read_with",
         "unmatched",
+        "respelled",
     }
     assert data["read_as"] is None and data["read_with"] == [] and data["unmatched"] == []
+    assert data["respelled"] == []
     assert data["confidence"] == "high"
     assert set(data["hits"][0]) == {
         "rank",
@@ -240,3 +242,21 @@ def test_the_passages_shown_are_read_with_those_the_confidence_reads(
     # Feedback passages once, then the passages shown and the three the confidence reads
     # together: never a third read for the passages shown.
     assert len(reads) <= 2
+
+
+def test_a_passage_sharing_only_framing_words_is_not_shown(sample_archive: Archive) -> None:
+    # Two passages of the sample name Chigir; a third that only "tells" of something is noise.
+    answer = sample_archive.ask("tell me about chigir")
+    assert answer.hits and all("Chigir" in hit.text for hit in answer.hits)
+    assert len(answer.hits) == 2
+
+
+def test_contractions_typed_without_apostrophe_are_not_searched(sample_archive: Archive) -> None:
+    assert search_terms("whats the latest on belarus, why didnt they pay") == [
+        "latest",
+        "belarus",
+        "pay",
+    ]
+    answer = sample_archive.ask("whats the latest on belarus")
+    assert answer.unmatched == [] and answer.found
+    assert all("Belarus" in hit.text for hit in answer.hits)

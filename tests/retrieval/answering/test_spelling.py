@@ -80,3 +80,12 @@ def test_a_follow_up_with_a_slip_names_both_readings(fixture_archive: Archive) -
     lines = answer.read_line.split("\n")
     assert lines[0].startswith("Read with your earlier question: ")
     assert lines[-1] == "Read “securty” as “security”."
+
+
+def test_acronyms_are_left_as_typed_and_readings_are_named_by_english_words() -> None:
+    df = {"condit": 4, "presid": 5}.get
+    assert respell("CONIT", {"conit"}, lambda t: df(t, 0)) == {}
+    # "presidant" comes first of the words one slip away whose term is "presid"; the answer
+    # names the English one.
+    [found] = respell("presidnt", {"presidnt"}, lambda t: df(t, 0)).values()
+    assert (found.meant, found.meant_term) == ("president", "presid")
