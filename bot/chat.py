@@ -137,7 +137,7 @@ class ChatService:
         """Return the check of one claim with up to ``top`` passages of evidence."""
         try:
             words, _ = parse_question(claim)
-            answer = self.archive.ask(claim, top=max(top * 4, 12), earlier=context)
+            answer = self.archive.ask(claim, top=max(top * 4, 12), earlier=context, claim=True)
         except RetrievalError as exc:
             return Notice(sentence(str(exc)))
         if answer.reason in (NoAnswer.EMPTY_ARCHIVE, NoAnswer.NOTHING_TO_SEARCH):

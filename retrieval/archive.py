@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from retrieval.answering.answer import Answer, build_hit, empty_answer, written_as
+from retrieval.answering.answer import Answer, build_hit, claim_kind, empty_answer, written_as
 from retrieval.answering.filters import passage_filter
 from retrieval.answering.ranking import (
     ALIAS_WEIGHT,
@@ -467,9 +467,13 @@ class Archive:
         offset: int = 0,
         filters: Filters | None = None,
         earlier: Sequence[str] = (),
+        claim: bool = False,
     ) -> Answer:
         """Return the answer to ``question``: the top passages quoted and cited, how sure that is,
         or why there are none.
+
+        A ``claim`` (``/check``) is answered alike, its quotes preferring the sentence that gives
+        the kind of figure it states (``answering.answer.claim_kind``).
 
         Filters written in the question (``vol:4``, ``in:Monitor`` …) are applied on top of
         ``filters``. The passages shown come from different briefs unless one brief clearly
@@ -497,8 +501,9 @@ class Archive:
         rows.update(
             self.store.passages_by_id([pid for pid, _ in ranking.passages if pid not in rows])
         )
+        kind = claim_kind(question) if claim else None
         hits = [
-            build_hit(offset + n, score, rows[pid], ranking.weights, question=question)
+            build_hit(offset + n, score, rows[pid], ranking.weights, question=question, kind=kind)
             for n, (pid, score) in enumerate(ranking.passages, start=1)
             if pid in rows
         ]

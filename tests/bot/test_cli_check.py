@@ -92,3 +92,14 @@ def test_a_long_claim_names_its_slips_once_above_the_sentences(loaded_sample: Ru
     assert all(part["respelled"] == [] for part in data["sentences"])
     text = loaded_sample("check", claim).stdout
     assert text.startswith("Read “bodyguadrs” as “bodyguards” and “trancge” as “tranche”.\n\n[1]")
+
+
+def test_the_evidence_quotes_the_sentence_with_the_kind_of_figure_claimed(
+    loaded_sample: Run,
+) -> None:
+    # The brief names the pipeline in one sentence and gives its length in the next.
+    data = json.loads(
+        loaded_sample("check", "--json", "the Baku-Supsa pipeline is 900 km long").stdout
+    )
+    assert "830-kilometer" in data["hits"][0]["quote"]
+    assert data["numbers_missing"][0]["number"] == "900 km"

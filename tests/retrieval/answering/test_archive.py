@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from rank_bm25 import BM25Okapi
 
+from retrieval.answering.answer import claim_kind
 from retrieval.answering.ranking import MAX_QUESTION_TERMS
 from retrieval.archive import Archive
 from retrieval.errors import InvalidQueryError
@@ -260,3 +261,18 @@ def test_contractions_typed_without_apostrophe_are_not_searched(sample_archive: 
     answer = sample_archive.ask("whats the latest on belarus")
     assert answer.unmatched == [] and answer.found
     assert all("Belarus" in hit.text for hit in answer.hits)
+
+
+def test_a_quote_takes_the_next_sentence_when_it_gives_what_was_asked(
+    sample_archive: Archive,
+) -> None:
+    # "inaugurated the Baku–Supsa oil pipeline …" names it; "The 830-kilometer line …" answers.
+    [first, *_] = sample_archive.ask("how long is the baku supsa pipeline").hits
+    assert "Baku–Supsa" in first.quote and "830-kilometer" in first.quote
+
+
+def test_claim_kind_is_the_figure_a_claim_states() -> None:
+    assert claim_kind("the pipeline is 900 km long") == "number"
+    assert claim_kind("Bazhenov fled in December 1997") == "date"
+    assert claim_kind("Bazhenov fled on May 21, 1998 with US$4 million") == "number"
+    assert claim_kind("Bazhenov fled") is None
