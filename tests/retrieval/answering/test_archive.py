@@ -276,3 +276,8 @@ def test_claim_kind_is_the_figure_a_claim_states() -> None:
     assert claim_kind("Bazhenov fled in December 1997") == "date"
     assert claim_kind("Bazhenov fled on May 21, 1998 with US$4 million") == "number"
     assert claim_kind("Bazhenov fled") is None
+
+
+def test_chat_shorthand_for_an_office_finds_it(sample_archive: Archive) -> None:
+    [first, *_] = sample_archive.ask("kazakh pm in 97").hits
+    assert "Prime Minister Akezhan Kazhegeldin" in first.quote
