@@ -9,6 +9,7 @@ from typing import Any
 
 from retrieval.answering.answer import Answer, Hit, read_with_line, respelled_line
 from retrieval.answering.check import ClaimCheck
+from retrieval.errors import NoAnswer
 
 LOW_EVIDENCE = (
     "None of these passages states this directly; they are the closest the archive holds."
@@ -30,6 +31,12 @@ class AnswerReply:
     has_more: bool = False
     context: list[str] = field(default_factory=list)
     """The earlier questions the question was read with, oldest first (empty: read alone)."""
+
+    @property
+    def continued(self) -> bool:
+        """Return whether a follow-up may continue this question: not when it had nothing to
+        search ("ok thanks"), so that "why?" after it continues the question before."""
+        return self.answer.reason is not NoAnswer.NOTHING_TO_SEARCH
 
 
 @dataclass

@@ -300,9 +300,10 @@ class Archive:
             for held in tokens_of([ids[i] for i in order[:COVERAGE_DEPTH]], shown)
         )
         confidence = "high" if best >= high_coverage(len(set(asked))) else "low"
-        # A passage that shares only framing words with the question ("tell me about chigir"
-        # and a passage "telling" of something else) is not shown: it is noise.
-        substance = {t for t in known if t not in NOT_SUBSTANCE} | set(extra)
+        # A passage that shares only framing words, a number or a month with the question
+        # ("tell me about chigir in 1999" and a passage "telling" of something else, or one
+        # about 1999) is not shown: it is noise.
+        substance = {t for t in [*known, *extra] if _names_something(t)}
         if substance:
             held = tokens_of(shown)
             window = [
@@ -440,7 +441,7 @@ class Archive:
         a subject: not framing words, numbers or months ("may", "98" join any two questions)."""
         idf, known = _term_lookups(self.index())
         found = context_terms([parse_question(q)[0] for q in earlier], sorted(own), idf, known)
-        return {t for t in found if t not in NOT_SUBSTANCE | CALENDAR and not t.isdigit()}
+        return {t for t in found if _names_something(t)}
 
     def _take_primed(self, question: str, top: int, earlier: Sequence[str]) -> Ranking | None:
         """Return the ranking ``reading`` read for this ``ask`` (same question, ``top`` and
@@ -538,6 +539,12 @@ class Archive:
     def close(self) -> None:
         """Close the store."""
         self.store.close()
+
+
+def _names_something(term: str) -> bool:
+    """Return whether search term ``term`` can name what a question is about: not a framing
+    word, a number or a month."""
+    return term not in NOT_SUBSTANCE and term not in CALENDAR and not term.isdigit()
 
 
 def _term_lookups(

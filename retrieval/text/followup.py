@@ -205,6 +205,11 @@ def own_terms(text: str) -> list[str]:
     ]
 
 
+ACKNOWLEDGEMENTS = frozenset("ok okay thanks thank you thx ty cheers hi hey hello hmm".split())
+"""Words of a message that only acknowledges ("ok thanks"): without a question mark it is not a
+follow-up, whatever came before."""
+
+
 class Why(enum.Enum):
     """Why a message does not stand on its own (``why_context``)."""
 
@@ -231,6 +236,8 @@ def why_context(text: str, *, claim: bool = False) -> Why | None:
     words, joined = strip_connector(words_of(text))
     substance = own_terms(" ".join(words))
     if not substance:
+        if "?" not in text and set(words) <= ACKNOWLEDGEMENTS:
+            return None  # "ok thanks": not a question, nothing to read again
         return Why.NOTHING  # "why?", "how much?", "and then?"
     offset = len(words_of(text)) - len(words)
     named = [n - offset for n in _names(text) if n >= offset]

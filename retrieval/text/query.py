@@ -46,11 +46,12 @@ UNSAID = frozenset(
     analyze(
         "whats hows wheres whens whos whys thats theres youre theyre ive hes shes theyve dont "
         "doesnt didnt isnt wasnt arent werent cant wont couldnt wouldnt shouldnt hasnt havent "
-        "hadnt"
+        "hadnt ok okay thanks thank thx pls please hi hey hello hmm"
     )
 )
 """The search terms of contractions typed without their apostrophe ("whats the latest on
-belarus", "why didnt they pay"): stopwords as the briefs would write them, never searched."""
+belarus", "why didnt they pay") and of chat's fillers ("ok", "thanks", "pls"): stopwords as the
+briefs would write them, or words that say nothing of a subject; never searched."""
 
 
 def search_terms(words: str) -> list[str]:

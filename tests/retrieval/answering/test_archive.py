@@ -250,6 +250,11 @@ def test_a_passage_sharing_only_framing_words_is_not_shown(sample_archive: Archi
     answer = sample_archive.ask("tell me about chigir")
     assert answer.hits and all("Chigir" in hit.text for hit in answer.hits)
     assert len(answer.hits) == 2
+    # Nor one that shares only a year or a month with it.
+    answer = sample_archive.ask("what happened to chigir in 1999")
+    assert answer.hits and all("Chigir" in hit.text for hit in answer.hits)
+    # A question of nothing but a date still finds its passages.
+    assert sample_archive.ask("what happened in august 1998").hits
 
 
 def test_contractions_typed_without_apostrophe_are_not_searched(sample_archive: Archive) -> None:
