@@ -305,10 +305,13 @@ class Archive:
         # about 1999) is not shown: it is noise.
         substance = {t for t in [*known, *extra] if _names_something(t)}
         if substance:
-            held = tokens_of(shown)
-            window = [
-                i for i, has in zip(window, held, strict=True) if not substance.isdisjoint(has)
-            ]
+            # A passage whose own score is above what the question's other words can give at
+            # most (each under idf·(k1 + 1)) holds a word of substance: only the rest are read.
+            most = sum(index.term_idf(t) for t in terms if t not in substance)
+            bound = most * (self.params.k1 + 1) * (1 + 1e-9)
+            doubtful = [i for i in window if own[i] <= bound]
+            held = dict(zip(doubtful, tokens_of([ids[i] for i in doubtful]), strict=True))
+            window = [i for i in window if i not in held or not substance.isdisjoint(held[i])]
         ranked = [(ids[i], float(own[i])) for i in window]
         weights = {t: max(index.term_idf(t), 0.01) for t in known}
         for t in alias_terms:
