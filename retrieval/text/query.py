@@ -55,10 +55,10 @@ briefs would write them, or words that say nothing of a subject; never searched.
 
 
 def search_terms(words: str) -> list[str]:
-    """Return the search terms of a question's words (its text without filters): dates typed
-    short spelled out (``spell_dates``), contractions typed without apostrophe left out
-    (``UNSAID``)."""
-    return [t for t in analyze(spell_dates(words)) if t not in UNSAID]
+    """Return the search terms of a question's words (its text without filters): dates and
+    amounts typed short spelled out (``spell_dates``, ``spell_amounts``), contractions typed
+    without apostrophe and chat's fillers left out (``UNSAID``)."""
+    return [t for t in analyze(spell_amounts(spell_dates(words))) if t not in UNSAID]
 
 
 def _four_digits(short: str) -> str:
@@ -86,6 +86,29 @@ def spell_dates(words: str) -> str:
     )
     words = _APOSTROPHE_RE.sub(lambda m: _four_digits(m.group(1)), words)
     return _CLAUSE_END_RE.sub(lambda m: m.group(1) + m.group(2) + _four_digits(m.group(3)), words)
+
+
+_AMOUNT = r"\d(?:[\d,]*\d)?(?:\.\d+)?"
+_SCALE_RE = re.compile(rf"({_AMOUNT})\s?(bn|bln|mn|mln)\b", re.IGNORECASE)
+_CURRENCY_SCALE_RE = re.compile(rf"((?:US)?\$\s?{_AMOUNT})\s?([mb])\b", re.IGNORECASE)
+_THOUSANDS_RE = re.compile(r"(?<![\w.,])(\d+(?:\.\d+)?)k\b", re.IGNORECASE)
+_SCALES = {"bn": "billion", "bln": "billion", "b": "billion", "mn": "million", "mln": "million"}
+
+
+def spell_amounts(words: str) -> str:
+    """Return ``words`` with the amounts members type short written as briefs write them:
+    "4.5bn" and "4.5 bln" as "4.5 billion", "300mn" as "300 million", "$4m" and "US$2b" as
+    "$4 million" and "US$2 billion" (a bare "4m" may be metres and is left), "80k" as "80000"."""
+    words = _SCALE_RE.sub(lambda m: f"{m.group(1)} {_SCALES[m.group(2).casefold()]}", words)
+    words = _CURRENCY_SCALE_RE.sub(
+        lambda m: f"{m.group(1)} {_SCALES.get(m.group(2).casefold(), 'million')}", words
+    )
+    return _THOUSANDS_RE.sub(lambda m: _thousand(m.group(1)), words)
+
+
+def _thousand(number: str) -> str:
+    value = float(number) * 1000
+    return str(int(value)) if value.is_integer() else str(value)
 
 
 @dataclass(frozen=True)
