@@ -286,3 +286,9 @@ def test_claim_kind_is_the_figure_a_claim_states() -> None:
 def test_chat_shorthand_for_an_office_finds_it(sample_archive: Archive) -> None:
     [first, *_] = sample_archive.ask("kazakh pm in 97").hits
     assert "Prime Minister Akezhan Kazhegeldin" in first.quote
+
+
+def test_took_over_finds_who_replaced_whom(sample_archive: Archive) -> None:
+    # "took over" is "take over" in the past, which the stemmer does not reach.
+    [first, *_] = sample_archive.ask("who took over from bordyuzha at the border service?").hits
+    assert "replaced Nikolai Bordyuzha" in first.text
