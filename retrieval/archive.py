@@ -51,7 +51,14 @@ from retrieval.text.followup import (
     why_context,
 )
 from retrieval.text.followup import reading as rule_reading
-from retrieval.text.query import MONTHS, Filters, parse_question, search_terms, spell_dates
+from retrieval.text.query import (
+    CONTRACTIONS,
+    MONTHS,
+    Filters,
+    parse_question,
+    search_terms,
+    spell_dates,
+)
 
 if TYPE_CHECKING:
     from retrieval.corpus.ingest import IngestReport
@@ -66,7 +73,7 @@ ALIAS_QUOTE_WEIGHT = 0.5
 CONTEXT_WEIGHT = 0.5
 """What a word of the earlier question weighs in a follow-up, against 1 for the follow-up's own
 words (measured with ``bench/followups.py``; docs/quality.md, "Follow-up questions")."""
-NOT_SUBSTANCE = GENERIC | FRAMING_TERMS | FRAMING
+NOT_SUBSTANCE = GENERIC | FRAMING_TERMS | FRAMING | CONTRACTIONS
 """Search terms that only frame a question: never named as words the archive lacks."""
 CALENDAR = frozenset(analyze(" ".join(MONTHS)))
 """The months' search terms."""
@@ -300,10 +307,11 @@ class Archive:
             for held in tokens_of([ids[i] for i in order[:COVERAGE_DEPTH]], shown)
         )
         confidence = "high" if best >= high_coverage(len(set(asked))) else "low"
-        # A passage that shares only framing words, a number or a month with the question
-        # ("tell me about chigir in 1999" and a passage "telling" of something else, or one
-        # about 1999) is not shown: it is noise.
-        substance = {t for t in [*known, *extra] if _names_something(t)}
+        # A passage that shares only framing words with the question ("tell me about chigir"
+        # and a passage "telling" of something else) is not shown: it is noise. A year or a
+        # number counts: in a factoid question it is often the clue (SQuAD: 2 answers of 514
+        # questions with a number or a month lost when it did not; docs/quality.md).
+        substance = {t for t in [*known, *extra] if t not in NOT_SUBSTANCE}
         if substance:
             # A passage whose own score is above what the question's other words can give at
             # most (each under idf·(k1 + 1)) holds a word of substance: only the rest are read.
