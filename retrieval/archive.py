@@ -77,6 +77,8 @@ NOT_SUBSTANCE = GENERIC | FRAMING_TERMS | FRAMING | CONTRACTIONS
 """Search terms that only frame a question: never named as words the archive lacks."""
 CALENDAR = frozenset(analyze(" ".join(MONTHS)))
 """The months' search terms."""
+RESPELLINGS_KEPT = 1024
+"""How many questions' readings of words the archive lacks are kept (per index)."""
 MAX_CONTEXT_TERMS = 12
 """Of the earlier questions, at most this many most informative distinct words are used."""
 
@@ -148,6 +150,7 @@ class Archive:
         self._primed: tuple[BM25Index, dict[tuple[str, int, tuple[str, ...]], Ranking]] | None = (
             None
         )
+        self._respellings: tuple[BM25Index, dict[tuple[str, frozenset[str]], Any]] | None = None
 
     # -- writing -------------------------------------------------------------------------
 
@@ -355,7 +358,17 @@ class Archive:
             tid = index.vocab.get(term)
             return int(index.df[tid]) if tid is not None else 0
 
-        return respell(text, lacking, df) if lacking else {}
+        holding = getattr(index.vocab, "holding", None)  # a loaded index's saved vocabulary
+        # Kept per index: the same unknown name comes back question after question.
+        if self._respellings is None or self._respellings[0] is not index:
+            self._respellings = (index, {})
+        kept = self._respellings[1]
+        key = (text, frozenset(lacking))
+        if key not in kept:
+            if len(kept) >= RESPELLINGS_KEPT:
+                kept.clear()
+            kept[key] = respell(text, lacking, df, holding)
+        return dict(kept[key])
 
     def _brief_terms(self, index: BM25Index) -> BriefTerms:
         """Return the brief-level statistics for reranking over ``index`` (cached per index)."""
