@@ -130,16 +130,16 @@ SAME_NAME = {
 
 def fold_name(stem: str) -> str:
     """Return ``stem`` with transliteration variants of Russian letters folded to one spelling."""
-    if len(stem) < _FOLD_MIN or _ROMAN_RE.fullmatch(stem):
-        return stem
     # No rule fires without one of these (and a rule that does not fire leaves the stem as it
-    # is for the next): most stems skip the six substitutions.
+    # is for the next): most stems skip the six substitutions, and the Roman numeral test.
     if (
         "y" not in stem
         and "dzh" not in stem
         and not stem.startswith(("ia", "iu"))
         and not stem.endswith("ii")
     ):
+        return stem
+    if len(stem) < _FOLD_MIN or _ROMAN_RE.fullmatch(stem):
         return stem
     for pattern, repl in _FOLDS:
         stem = pattern.sub(repl, stem)
