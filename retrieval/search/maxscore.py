@@ -102,12 +102,15 @@ def pruned_candidates(
         floor: float | None = None
         partial: FloatArray | None = None
         everyone = False
+        held: list[tuple[float, list[Any]]] = []  # each scored term's bound and postings
         while scored < len(order):
             tid = order[scored]
             scored += 1
             left -= bounds[tid]
             reach += bounds[tid]
-            for docs, w in index.term_weights(tid):
+            parts = index.term_weights(tid)
+            held.append((bounds[tid], [docs for docs, _ in parts]))
+            for docs, w in parts:
                 scores = w if counts[tid] == 1 else counts[tid] * w
                 if scored == 1:
                     # The first term: nothing is scored or flagged yet, and a term's postings
@@ -123,8 +126,18 @@ def pruned_candidates(
             # The floor is at most ``reach``: while that is not above ``left``, it cannot be
             # either, and the floor (a pass over every candidate) is not worked out.
             if scored < len(order) and reach > left and sum(map(len, found)) >= want:
-                partial, everyone = _partial_scores(index, acc, found, allowed)
-                floor = _floor(partial, want, left * (1 + MARGIN) + MARGIN)
+                bar = left * (1 + MARGIN) + MARGIN
+                needed = _needed(held, reach, bar)
+                if needed is not None and len(needed) < sum(map(len, found)):
+                    # Only the passages holding that term can score above the bar: the floor
+                    # is the same worked out from them alone (far fewer, when it is rare).
+                    if len(needed) < want:
+                        continue
+                    floor = _floor(_partial_scores(index, acc, [needed], allowed)[0], want, bar)
+                    partial = None
+                else:
+                    partial, everyone = _partial_scores(index, acc, found, allowed)
+                    floor = _floor(partial, want, bar)
                 if floor is not None:
                     break
         positions = np.concatenate(found).astype(np.int64)
@@ -175,6 +188,25 @@ def _partial_scores(
         if not keep.all():
             return acc.take(positions[keep]), False
     return acc.take(positions), True
+
+
+def _needed(held: list[tuple[float, list[Any]]], reach: float, bar: float) -> Any:
+    """Return the postings of the scored term with the fewest that every passage scoring above
+    ``bar`` must hold (one lacking it holds at most ``reach`` less its bound), or None.
+
+    ``held`` gives each scored term's bound and postings (per segment), ``reach`` the sum of
+    their bounds.
+    """
+    best: list[Any] | None = None
+    size = 0
+    for bound, docs in held:
+        if (reach - bound) * (1 + MARGIN) + MARGIN < bar:
+            total = sum(map(len, docs))
+            if best is None or total < size:
+                best, size = docs, total
+    if best is None:
+        return None
+    return best[0] if len(best) == 1 else np.concatenate(best)
 
 
 def _floor(partial: FloatArray, want: int, bar: float) -> float | None:

@@ -6,12 +6,14 @@ import functools
 import math
 import random
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
 from retrieval.errors import EmptyArchiveError
+from retrieval.search import maxscore
 from retrieval.search.bm25 import BM25Params
 from retrieval.search.index import BM25Index
 from retrieval.search.maxscore import pruned_candidates
@@ -380,3 +382,42 @@ def test_pruned_candidates_score_exactly_as_the_full_pass_whichever_way_terms_ar
         assert top.tolist() == best
         assert top_scores.tolist() == [full[p] for p in best]
     assert skipped > 5
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_floor_from_the_holders_of_one_term_prunes_as_the_floor_from_every_candidate(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # When every passage scoring above the bar must hold one scored term, the floor is worked out
+    # from that term's postings alone: the same floor, so the same candidates are kept.
+    rng = random.Random(900 + seed)
+    index = grown_index(rng, monkeypatch)
+    original = maxscore._needed
+    shortcuts = 0
+    for _ in range(40):
+        query = [f"r{rng.randint(0, 149)}", *(f"c{rng.randint(0, 3)}" for _ in range(3))]
+        k = rng.choice([1, 3, 10])
+        mask = None
+        if rng.random() < 0.3:
+            mask = np.array([rng.random() < 0.6 for _ in range(index.n_positions)])
+        tids = [index.vocab[t] for t in query if t in index.vocab]
+        taken: list[object] = []
+
+        def needed(*args: Any, taken: list[object] = taken) -> Any:
+            got = original(*args)
+            if got is not None:
+                taken.append(got)
+            return got
+
+        with monkeypatch.context() as spy:
+            spy.setattr("retrieval.search.maxscore._needed", needed)
+            pruned = pruned_candidates(index, tids, k, mask)
+        with monkeypatch.context() as never:
+            never.setattr("retrieval.search.maxscore._needed", lambda *args: None)
+            everyone = pruned_candidates(index, tids, k, mask)
+        if pruned is None or everyone is None:
+            continue
+        shortcuts += len(taken)
+        assert pruned[0].tolist() == everyone[0].tolist()
+        assert pruned[1].tolist() == everyone[1].tolist()
+    assert shortcuts > 10
