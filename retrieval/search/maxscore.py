@@ -2,8 +2,9 @@
 
 A question usually pairs a rare word (a name, a place: few postings, high idf) with common ones
 (many postings, low idf). Every term has an upper bound on what it can add to a passage's score,
-from the largest term frequency and the shortest passage among its postings. Terms are scored in
-full from the rarest; once the terms left could not lift a passage that holds none of the scored
+from the largest term frequency and the shortest passage among its postings (once a question
+has scored the term in full, its largest score, kept with the index). Terms are scored in full
+from the rarest; once the terms left could not lift a passage that holds none of the scored
 terms up to the ``want``-th best score already reached, those terms are only looked up at the
 passages already found. Scores stay exact, and so does the ranking:
 
@@ -47,6 +48,9 @@ class Postings(Protocol):
     df: IntArray
     avgdl: float
     live: BoolArray | None
+    term_maxima: dict[int, float]
+    """The largest score one occurrence of a term gives any posting, for the terms scored in full
+    so far (each a tighter bound than its segments' largest tf and shortest passage)."""
 
     def buffers(self) -> contextlib.AbstractContextManager[tuple[FloatArray, BoolArray]]:
         """Lend a score accumulator and a flag per position, all zero."""
@@ -67,10 +71,19 @@ MARGIN = 1e-9
 # Candidates are searched for in a term's postings (a binary search each) rather than the
 # postings read in full when there are fewer than one candidate per FEW postings.
 FEW = 16
+# Terms whose largest score is kept per index (a float each).
+MAX_KEPT = 20_000
 
 
 def term_bound(index: Postings, tid: int) -> float:
-    """Return the most that one occurrence of term ``tid`` in a question adds to any score."""
+    """Return the most that one occurrence of term ``tid`` in a question adds to any score.
+
+    Once the term has been scored in full (by an earlier question), that is the largest of its
+    scores; until then, the score of its largest tf with its shortest passage, per segment.
+    """
+    known = index.term_maxima.get(tid)
+    if known is not None:
+        return known
     idf = float(index.idf[tid])
     if idf <= 0 or index.avgdl <= 0:
         return 0.0
@@ -110,6 +123,7 @@ def pruned_candidates(
             reach += bounds[tid]
             parts = index.term_weights(tid)
             held.append((bounds[tid], [docs for docs, _ in parts]))
+            _keep_maximum(index, tid, parts)
             for docs, w in parts:
                 scores = w if counts[tid] == 1 else counts[tid] * w
                 if scored == 1:
@@ -188,6 +202,17 @@ def _partial_scores(
         if not keep.all():
             return acc.take(positions[keep]), False
     return acc.take(positions), True
+
+
+def _keep_maximum(index: Postings, tid: int, parts: Sequence[tuple[Any, FloatArray]]) -> None:
+    """Keep the largest of term ``tid``'s scores ``parts`` (every posting of it, all segments)
+    as its bound for the questions that follow (``term_bound``)."""
+    maxima = index.term_maxima
+    if tid in maxima:
+        return
+    if len(maxima) >= MAX_KEPT:
+        maxima.clear()
+    maxima[tid] = max((float(w.max()) for _, w in parts if len(w)), default=0.0)
 
 
 def _needed(held: list[tuple[float, list[Any]]], reach: float, bar: float) -> Any:

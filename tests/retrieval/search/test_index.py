@@ -421,3 +421,27 @@ def test_the_floor_from_the_holders_of_one_term_prunes_as_the_floor_from_every_c
         assert pruned[0].tolist() == everyone[0].tolist()
         assert pruned[1].tolist() == everyone[1].tolist()
     assert shortcuts > 10
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_term_scored_in_full_is_bounded_by_its_largest_score_afterwards(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(1100 + seed)
+    index = grown_index(rng, monkeypatch)
+    for _ in range(30):
+        query = [f"r{rng.randint(0, 149)}", *(f"c{rng.randint(0, 3)}" for _ in range(3))]
+        k = rng.choice([1, 10, 60])
+        top, scores = index.top_positions(query, k)
+        # Every term scored in full, in the same order (the same sums): pruning never stops.
+        with monkeypatch.context() as never:
+            never.setattr("retrieval.search.maxscore._floor", lambda *args: None)
+            full_top, full_scores = index.top_positions(query, k)
+        assert top.tolist() == full_top.tolist()
+        assert scores.tolist() == full_scores.tolist()
+    kept = dict(index.term_maxima)
+    assert kept
+    index.term_maxima.clear()  # term_bound then gives the bound from the segments
+    for tid, largest in kept.items():
+        assert largest == max(float(w.max()) for _, w in index.term_weights(tid))
+        assert largest <= maxscore.term_bound(index, tid)
