@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -384,6 +384,12 @@ def test_pruned_candidates_score_exactly_as_the_full_pass_whichever_way_terms_ar
     assert skipped > 5
 
 
+def rare_and_common(rng: random.Random, n: int) -> Iterator[list[str]]:
+    """Yield ``n`` questions of ``grown_index``'s words: a rare one and three common ones."""
+    for _ in range(n):
+        yield [f"r{rng.randint(0, 149)}", *(f"c{rng.randint(0, 3)}" for _ in range(3))]
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_the_floor_from_the_holders_of_one_term_prunes_as_the_floor_from_every_candidate(
     seed: int, monkeypatch: pytest.MonkeyPatch
@@ -394,8 +400,7 @@ def test_the_floor_from_the_holders_of_one_term_prunes_as_the_floor_from_every_c
     index = grown_index(rng, monkeypatch)
     original = maxscore._needed
     shortcuts = 0
-    for _ in range(40):
-        query = [f"r{rng.randint(0, 149)}", *(f"c{rng.randint(0, 3)}" for _ in range(3))]
+    for query in rare_and_common(rng, 40):
         k = rng.choice([1, 3, 10])
         mask = None
         if rng.random() < 0.3:
@@ -427,10 +432,9 @@ def test_the_floor_from_the_holders_of_one_term_prunes_as_the_floor_from_every_c
 def test_a_term_scored_in_full_is_bounded_by_its_largest_score_afterwards(
     seed: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rng = random.Random(1100 + seed)
-    index = grown_index(rng, monkeypatch)
-    for _ in range(30):
-        query = [f"r{rng.randint(0, 149)}", *(f"c{rng.randint(0, 3)}" for _ in range(3))]
+    index = grown_index(random.Random(1100 + seed), monkeypatch)
+    rng = random.Random(seed)
+    for query in rare_and_common(rng, 30):
         k = rng.choice([1, 10, 60])
         top, scores = index.top_positions(query, k)
         # Every term scored in full, in the same order (the same sums): pruning never stops.
