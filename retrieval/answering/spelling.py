@@ -61,6 +61,13 @@ class Respelling:
     meant_term: str
 
 
+_LIKELY = {
+    typed: frozenset(m for m in _LETTERS if typed in NEIGHBOURS[m] or {typed, m} <= _VOWELS)
+    for typed in _LETTERS
+}
+"""For each letter typed, the letters meant that a likely slip turns into it (``likely``)."""
+
+
 def likely(typed: str, meant: str) -> float:
     """Return how likely a slip turns letter ``meant`` into letter ``typed``: 1 for a key beside
     it or a vowel for a vowel, ``UNLIKELY`` otherwise."""
@@ -81,12 +88,18 @@ def edits(word: str) -> dict[str, float]:
         if len(b) > 1:
             found.setdefault(a + b[1] + b[0] + b[2:], 1.0)
     for a, b in splits:
+        if not b:
+            for c in _LETTERS:
+                found.setdefault(a + c, 1.0)  # the user left c out
+            continue
+        first, rest, near = b[0], b[1:], _LIKELY[b[0]]
         for c in _LETTERS:
             found.setdefault(a + c + b, 1.0)  # the user left c out
-            if b and c != b[0]:
-                weight = likely(b[0], c)
-                meant = a + c + b[1:]
-                found[meant] = max(found.get(meant, 0.0), weight)
+            if c != first:
+                meant = a + c + rest
+                weight = 1.0 if c in near else UNLIKELY
+                if found.get(meant, 0.0) < weight:
+                    found[meant] = weight
     found.pop(word, None)
     return found
 
@@ -135,8 +148,12 @@ def neighbours(word: str) -> dict[str, tuple[str, float]]:
     for candidate, term in zip(words, word_terms(words), strict=True):
         if term is None:
             continue
-        first, weight = found.get(term, (candidate, 0.0))
-        found[term] = (first, max(weight, candidates[candidate]))
+        weight = candidates[candidate]
+        seen = found.get(term)
+        if seen is None:
+            found[term] = (candidate, weight)
+        elif weight > seen[1]:
+            found[term] = (seen[0], weight)
     return found
 
 
