@@ -179,14 +179,9 @@ class Brief:
             return f"id:{self.doc_id}"
         return label_key(self.publication, self.volume, self.issue, self.title, self.text)
 
-    @property
-    def content_hash(self) -> str:
-        """Return a hash of everything stored for this brief; equal hashes mean nothing changed.
-
-        Worked out once for the fields as they are (a parsing worker does it, and the hash
-        travels with the brief); worked out again if one of them is changed.
-        """
-        parts = (
+    def _hashed_parts(self) -> tuple[object, ...]:
+        """Return the fields ``content_hash`` covers, in its order."""
+        return (
             self.publication,
             self.volume,
             self.issue,
@@ -197,6 +192,15 @@ class Brief:
             self.doc_id,
             self.text,
         )
+
+    @property
+    def content_hash(self) -> str:
+        """Return a hash of everything stored for this brief; equal hashes mean nothing changed.
+
+        Worked out once for the fields as they are (a parsing worker does it, and the hash
+        travels with the brief); worked out again if one of them is changed.
+        """
+        parts = self._hashed_parts()
         known = self.__dict__.get("_content_hash")
         if known is not None and _same_parts(known[0], parts):
             return str(known[1])
@@ -207,6 +211,12 @@ class Brief:
         digest = h.hexdigest()
         self.__dict__["_content_hash"] = (parts, digest)
         return digest
+
+
+def set_content_hash(brief: Brief, digest: str) -> None:
+    """Record ``digest`` as ``brief.content_hash`` for its fields as they are now: the hash a
+    parsing worker worked out for the same fields, not worked out again."""
+    brief.__dict__["_content_hash"] = (brief._hashed_parts(), digest)
 
 
 def shown(value: object) -> str:
