@@ -364,6 +364,17 @@ def parse_header(line: str, *, source: str | None = None, lineno: int | None = N
     return fields
 
 
+@lru_cache(maxsize=256)
+def _header_fields(line: str) -> tuple[tuple[str, object], ...]:
+    """Return ``parse_header(line)`` as pairs, worked out once for a line met again (the briefs
+    of one issue share their header line).
+
+    Raises:
+        BriefFormatError: as ``parse_header`` (without the source and line: not kept).
+    """
+    return tuple(parse_header(line).items())
+
+
 def split_passages(paragraphs: list[tuple[int, str]], *, squeezed: bool = False) -> list[Passage]:
     """Return passages for ``(offset, paragraph)`` pairs, splitting long paragraphs at sentences.
 
@@ -417,11 +428,18 @@ def _squeezed_words(text: str) -> int:
 
 
 def build_brief(
-    meta: dict, paragraphs: list[str], *, footer: FooterRules | None = None, squeezed: bool = False
+    meta: dict,
+    paragraphs: list[str],
+    *,
+    footer: FooterRules | None = None,
+    squeezed: bool = False,
+    content_first: int = 0,
 ) -> Brief:
     """Return a Brief from header fields and raw paragraphs: footer dropped, sign-off taken.
 
     ``squeezed``: ``squeeze`` leaves every paragraph as it is (``split_paragraphs`` made them).
+    ``content_first``: the first so many paragraphs are known not to be boilerplate (the
+    caller checked them), so they are not checked again.
 
     Raises:
         BriefFormatError: if no content is left once the footer is removed.
@@ -429,12 +447,12 @@ def build_brief(
     footer = footer or FooterRules()
     _check_fields(meta)
     content: list[str] = []
-    for para in paragraphs:
+    for n, para in enumerate(paragraphs):
         if not squeezed:
             para = squeeze(para)
         if not para:
             continue
-        if footer.is_footer(para):
+        if n >= content_first and footer.is_footer(para):
             break  # everything from the boilerplate on is the publisher's, not the brief's
         content.append(para)
     author = meta.get("author")
@@ -592,7 +610,8 @@ def parse_briefs(
             malformed, or a brief has no content.
     """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    starts = [i for i, line in enumerate(lines) if is_header(line)]
+    header = _HEADER_START_RE.match
+    starts = [i for i, line in enumerate(lines) if header(line)]
     if not starts:
         raise BriefFormatError(
             "no header line 'Publication: NAME Volume: N Issue: M' found; add one above each brief",
@@ -615,7 +634,10 @@ def parse_briefs(
     briefs: list[Brief] = []
     for n, start in enumerate(starts):
         end = tops[n + 1] if n + 1 < len(starts) else len(lines)
-        meta = parse_header(lines[start], source=source, lineno=start + 1)
+        try:
+            meta = dict(_header_fields(lines[start]))
+        except BriefFormatError:
+            meta = parse_header(lines[start], source=source, lineno=start + 1)  # raises, naming it
         meta["source"] = source
         meta["line"] = start + 1
         if tops[n] < start:
@@ -661,13 +683,18 @@ def parse_briefs(
         if not meta.get("title") and meta.get("headline"):
             meta["title"] = meta["headline"]
         footer = footer or FooterRules()
+        checked = 0
         if (
             not meta.get("title")
             and len(paragraphs) > 1
             and _looks_like_title(paragraphs[0])
             and not footer.is_footer(paragraphs[1])
         ):
-            # A short lead is the title only when text is left after it.
+            # A short lead is the title only when text is left after it (that text, checked
+            # here, is not checked again).
             meta["title"] = paragraphs.pop(0)
-        briefs.append(build_brief(meta, paragraphs, footer=footer, squeezed=True))
+            checked = 1
+        briefs.append(
+            build_brief(meta, paragraphs, footer=footer, squeezed=True, content_first=checked)
+        )
     return briefs

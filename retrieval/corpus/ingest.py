@@ -189,7 +189,7 @@ def iter_sources(
         p = Path(path)
         if p.is_dir():
             for child, relative in _walk(p, str(p), ""):
-                if Path(relative).suffix.lower() in READ_SUFFIXES:
+                if _suffix(relative.rpartition("/")[2]).lower() in READ_SUFFIXES:
                     yield child, display_path(relative)
                 elif skipped is not None:
                     skipped.append(child)
@@ -198,6 +198,13 @@ def iter_sources(
 
 
 READ_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES
+
+
+def _suffix(name: str) -> str:
+    """Return ``Path(name).suffix`` of a file name (no ``/``), without making a ``Path`` (a
+    second of CPU over a million passages' files, before any is read)."""
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
 def _walk(top: Path, folder: str, relative: str) -> Iterator[tuple[Path, str]]:
@@ -463,15 +470,20 @@ class ReadFile:
         return sum(len(passages) for _, passages in self.rows or ())
 
 
-def read_file(path: Path, origin: str | None, footer: FooterRules, max_bytes: int) -> ReadFile:
+def read_file(
+    path: Path | str, origin: str | None, footer: FooterRules, max_bytes: int
+) -> ReadFile:
     """Return file ``path`` read and parsed (see ``Ingester.ingest_file``); never raises for a
     bad file: the problem is its rejection.
 
-    Only regular files are read: a FIFO, socket or device is refused, never waited on.
+    ``path`` may be the text of a ``Path`` (what a parsing worker is sent: a ``Path`` is
+    pickled as its parts and parsed again). Only regular files are read: a FIFO, socket or
+    device is refused, never waited on.
     """
+    path = os.fspath(path)
     source = display_path(path)
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError as exc:
         return ReadFile(source, False, [Rejection(source, f"cannot be read ({exc.strerror})")])
     if not stat.S_ISREG(st.st_mode):
@@ -495,8 +507,9 @@ def read_file(path: Path, origin: str | None, footer: FooterRules, max_bytes: in
             data = _read_upto(fh, opened.st_size, max_bytes + 1)
     except OSError as exc:
         return ReadFile(source, False, [Rejection(source, f"cannot be read ({exc.strerror})")])
-    jsonl = path.suffix.lower() in JSONL_SUFFIXES
-    origin = display_path(path.name) if origin is None else origin
+    name = os.path.basename(path)
+    jsonl = _suffix(name).lower() in JSONL_SUFFIXES
+    origin = display_path(name) if origin is None else origin
     return parse_bytes(data, source, jsonl=jsonl, origin=origin, footer=footer, max_bytes=max_bytes)
 
 
@@ -556,7 +569,7 @@ def parse_bytes(
 
 
 def _read_files(
-    files: Sequence[tuple[Path, str | None]], footer: FooterRules, max_bytes: int
+    files: Sequence[tuple[str, str | None]], footer: FooterRules, max_bytes: int
 ) -> list[ReadFile]:
     """Return ``read_file`` of each of ``files`` (a worker's share of a parallel run)."""
     return [read_file(path, origin, footer, max_bytes) for path, origin in files]
@@ -663,13 +676,13 @@ class Ingester:
     ) -> Iterator[ReadFile | None]:
         """Yield each of ``files`` read and parsed, in order (None for standard input, which
         is read when its turn comes)."""
-        paths = [(Path(f), origin) for f, origin in files if f != STDIN]
+        paths = [(os.fspath(f), origin) for f, origin in files if f != STDIN]
         if self.workers < 2 or len(paths) < self.parallel_from:
             for file, origin in files:
                 if file == STDIN:
                     yield None
                 else:
-                    yield read_file(Path(file), origin, self.footer, self.max_bytes)
+                    yield read_file(file, origin, self.footer, self.max_bytes)
             return
         yield from (None for f, _ in files if f == STDIN)  # standard input comes first
         chunks = [paths[i : i + PARALLEL_CHUNK] for i in range(0, len(paths), PARALLEL_CHUNK)]
