@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from retrieval.errors import BriefFormatError
 from retrieval.text.sentences import split_sentences
@@ -204,11 +204,10 @@ class Brief:
         known = self.__dict__.get("_content_hash")
         if known is not None and _same_parts(known[0], parts):
             return str(known[1])
-        h = hashlib.sha256()
-        for part in parts:
-            h.update(shown(part).encode("utf-8"))
-            h.update(b"\x00")
-        digest = h.hexdigest()
+        # Each part's repr and a NUL, encoded in one piece (UTF-8 encodes character by
+        # character, and a repr holds no lone surrogate: the same bytes as part by part).
+        hashed = "\x00".join(map(shown, parts)) + "\x00"
+        digest = hashlib.sha256(hashed.encode("utf-8")).hexdigest()
         self.__dict__["_content_hash"] = (parts, digest)
         return digest
 
@@ -269,12 +268,17 @@ class FooterRules:
                 ) from exc
         return FooterRules(self.strong + tuple(patterns), self.weak)
 
+    @cached_property
+    def _hint_split(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Return the literal hints of the default patterns and the other patterns."""
+        return _hints(self.strong + self.weak)
+
     def is_footer(self, paragraph: str) -> bool:
         """Return whether ``paragraph`` is publisher boilerplate rather than content."""
         # A cheap test first: almost every paragraph is content and matches no pattern, and eleven
         # case-insensitive regex searches were half of the ingest time. Each default pattern can
         # only match where its literal core occurs; patterns added by the user are searched as is.
-        hints, extra = _hints(self.strong + self.weak)
+        hints, extra = self._hint_split
         # ASCII text casefolds to its lower case, which is quicker to make.
         folded = paragraph.lower() if paragraph.isascii() else paragraph.casefold()
         if not any(map(folded.__contains__, hints)) and (
