@@ -93,9 +93,10 @@ parsing worker sends the writing process: plain tuples pickle and unpickle sever
 than ``Brief`` and ``Passage`` objects."""
 
 
-def brief_row(brief: Brief) -> BriefRow:
-    """Return ``brief`` as it is stored (its content hash worked out here)."""
-    values = (
+def brief_values(brief: Brief) -> tuple[Any, ...]:
+    """Return ``brief``'s ``briefs`` values from ``key`` to ``position`` (``_BRIEF_COLUMNS``
+    without ``updated_at``)."""
+    return (
         brief.key,
         brief.doc_id,
         brief.publication,
@@ -111,7 +112,11 @@ def brief_row(brief: Brief) -> BriefRow:
         brief.origin,
         brief.position,
     )
-    return values, [(p.position, p.text, p.start, p.end) for p in brief.passages]
+
+
+def brief_row(brief: Brief) -> BriefRow:
+    """Return ``brief`` as it is stored (its content hash worked out here)."""
+    return brief_values(brief), [(p.position, p.text, p.start, p.end) for p in brief.passages]
 
 
 def brief_of_row(row: BriefRow) -> Brief:
@@ -657,23 +662,7 @@ class Store:
             summary.unchanged += 1
             summary.brief_ids.append(row[0])
             return
-        values = (
-            brief.key,
-            brief.doc_id,
-            brief.publication,
-            brief.volume,
-            brief.issue,
-            brief.date,
-            brief.title,
-            brief.author,
-            brief.url,
-            brief.source,
-            brief.text,
-            content_hash,
-            brief.origin,
-            brief.position,
-            now,
-        )
+        values = (*brief_values(brief), now)
         if row is None:
             brief_id = int(conn.execute(_INSERT_BRIEF, (*values, now)).lastrowid or 0)
             summary.added += 1
