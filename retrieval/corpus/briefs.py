@@ -51,6 +51,7 @@ _BYLINE_RE = re.compile(r"By\s+([A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*){0,4})\s*", r
 _RULE_RE = re.compile(r"\s*(?:[_\-=~\u2014\u2013*\u2022.]\s*){3,}")
 MAX_HEADLINE_LINES = 3
 _DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DIGITS_RE = re.compile(r"[0-9]+")
 
 DEFAULT_FOOTER_PATTERNS: tuple[str, ...] = (
     r"\bis an? (?:\w+ )?publication of\b",
@@ -343,7 +344,7 @@ def parse_header(line: str, *, source: str | None = None, lineno: int | None = N
                 source=source,
                 line=lineno,
             )
-        if not re.fullmatch(r"[0-9]+", value):
+        if not _DIGITS_RE.fullmatch(value):
             raise BriefFormatError(
                 f"header line has a non-numeric {name} {value[:40]!r}; use digits, e.g. "
                 f"'{name.capitalize()}: 4'",

@@ -415,8 +415,7 @@ class Store:
         except sqlite3.OperationalError as exc:
             self._abandon_batch()
             raise write_error(str(self.path or "the database"), exc) from exc
-        seen_keys = stored_keys
-        seen_origins = stored_origins
+        seen_keys, seen_origins = stored_keys, stored_origins  # and those of earlier files
         new: list[bool] = []
         for origin, rows in files:
             file_keys = [v[0] for v, _ in rows]
@@ -453,24 +452,24 @@ class Store:
             raise RuntimeError("insert_new() writes inside the batch's write transaction")
         now = now or utcnow()
         conn = self.db.conn
-        row = conn.execute(
-            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'briefs'), 0), "
-            "coalesce((SELECT max(id) FROM briefs), 0))"
-        ).fetchone()
-        first = int(row[0]) + 1
-        summary = WriteSummary()
-        briefs: list[tuple[Any, ...]] = []
-        passages: list[tuple[Any, ...]] = []
-        brief_id = first
-        for rows in files:
-            for values, texts in rows:
-                briefs.append((brief_id, *values, now, now))
-                passages.extend([(brief_id, *p) for p in texts])
-                brief_id += 1
-        if brief_id - 1 > _MAX_ROWID:
-            raise BriefFormatError("the archive has run out of brief ids; nothing was stored")
         conn.execute("SAVEPOINT new_files")
         try:
+            row = conn.execute(
+                "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'briefs'), "
+                "0), coalesce((SELECT max(id) FROM briefs), 0))"
+            ).fetchone()
+            first = brief_id = int(row[0]) + 1
+            briefs: list[tuple[Any, ...]] = []
+            passages: list[tuple[Any, ...]] = []
+            for rows in files:
+                for values, texts in rows:
+                    briefs.append((brief_id, *values, now, now))
+                    passages.extend([(brief_id, *p) for p in texts])
+                    brief_id += 1
+            if brief_id - 1 > _MAX_ROWID:
+                # Past the last id SQLite can give: written one by one, each file meets
+                # SQLite's own error, as before.
+                raise OverflowError(f"brief id {brief_id - 1} is past the largest rowid")
             conn.executemany(_INSERT_NEW_BRIEF, briefs)
             conn.executemany(_INSERT_PASSAGE, passages)
             conn.execute("RELEASE new_files")
@@ -485,8 +484,7 @@ class Store:
             if isinstance(exc, sqlite3.OperationalError):
                 raise write_error(str(self.path or "the database"), exc) from exc
             raise
-        summary.added = len(briefs)
-        summary.brief_ids = list(range(first, brief_id))
+        summary = WriteSummary(added=len(briefs), brief_ids=list(range(first, brief_id)))
         if briefs:
             self._batch_changed = now  # logged as the batch commits
         return summary
