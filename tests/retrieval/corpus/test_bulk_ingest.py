@@ -39,6 +39,14 @@ def _write_folder(folder: Path) -> None:
     (folder / "records.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def _archive(tmp_path: Path) -> Path:
+    """Return the folder ``_write_folder`` wrote under ``tmp_path``."""
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    _write_folder(folder)
+    return folder
+
+
 def _contents(store: Store) -> tuple[list[Any], list[Any]]:
     """Return every brief (without its timestamps) and passage, in id order."""
     briefs = store.db.execute(
@@ -63,9 +71,7 @@ def _outcome(report: IngestReport) -> tuple[Any, ...]:
 def test_bulk_ingest_stores_what_ingesting_file_by_file_stores(
     tmp_path: Path, workers: int
 ) -> None:
-    folder = tmp_path / "archive"
-    folder.mkdir()
-    _write_folder(folder)
+    folder = _archive(tmp_path)
     one_by_one = Store(tmp_path / "one.db")
     alone = Ingester(one_by_one)
     for file, origin in find_sources([folder]).files:
@@ -175,9 +181,7 @@ def test_a_run_of_new_and_stored_files_stores_what_one_by_one_stores(
     # Files written together (Store.insert_new) beside files stored before, changed since, named
     # twice in the run, and ids to give after the newest brief was removed (AUTOINCREMENT then
     # skips its id).
-    folder = tmp_path / "archive"
-    folder.mkdir()
-    _write_folder(folder)
+    folder = _archive(tmp_path)
 
     def prepare(store: Store) -> None:
         early = Ingester(store)
@@ -203,9 +207,7 @@ def test_a_run_of_new_and_stored_files_stores_what_one_by_one_stores(
 def test_briefs_without_an_origin_send_every_file_the_one_by_one_way(tmp_path: Path) -> None:
     # A brief stored from standard input (no origin) may be a file's brief under its old key:
     # no file of the run is taken as new.
-    folder = tmp_path / "archive"
-    folder.mkdir()
-    _write_folder(folder)
+    folder = _archive(tmp_path)
     piped = (folder / "issue004.txt").read_bytes()
 
     def prepare(store: Store) -> None:
