@@ -132,6 +132,7 @@ class Archive:
         self._primed: tuple[BM25Index, dict[tuple[str, int, tuple[str, ...]], Ranking]] | None = (
             None
         )
+        self.indexer.on_change = self._forget_old_index
 
     # -- writing -------------------------------------------------------------------------
 
@@ -297,6 +298,14 @@ class Archive:
         return Ranking(
             terms, known, ranked, None, weights, confidence, best, fetched, only_earlier, unknown
         )
+
+    def _forget_old_index(self) -> None:
+        """Drop what is kept for the index being replaced (the indexer calls this when it built
+        or caught up one), so that the old index's arrays are freed as the new one is made ready,
+        not at the next question: the bot holds one generation of them, not two or three."""
+        self._briefs = None
+        self._brief_stats = None
+        self._primed = None
 
     def _brief_terms(self, index: BM25Index) -> BriefTerms:
         """Return the brief-level statistics for reranking over ``index`` (cached per index)."""

@@ -33,6 +33,7 @@ from retrieval.errors import IndexCacheError
 from retrieval.search.bm25 import BM25Params
 from retrieval.search.cache import load_index, save_index
 from retrieval.search.index import BM25Index
+from retrieval.search.memory import release_freed_memory
 from retrieval.search.segments import Segment, SegmentBuilder
 from retrieval.search.vocabulary import TermNumbers
 from retrieval.text.analyzer import ANALYZER_VERSION, BatchCounts, analyze
@@ -76,6 +77,10 @@ class Indexer:
         self._marker: tuple[int, int, int] | None = None
         self._lock = threading.Lock()
         self._checksummed = 0
+        # Called when the index was built or caught up, before its brief map is worked out and it
+        # is saved: the owner drops what it kept for the old index, whose arrays are then freed
+        # before the new ones are added to them (the bot's peak memory).
+        self.on_change: Callable[[], None] | None = None
 
     def current(self, progress: Callable[[int, int], None] | None = None) -> BM25Index:
         """Return the index of the database as it is now, catching up first if it changed.
@@ -124,10 +129,14 @@ class Indexer:
             self._index = self._catch_up(state)
             action = "built"
         self._marker = marker
-        if action in ("built", "caught up") and self.cache_dir is not None:
-            # Saved with the index: the next process need not work them out again.
-            derive_briefs(self._index)
-            self._save()
+        if action in ("built", "caught up"):
+            if self.on_change is not None:
+                self.on_change()
+            if self.cache_dir is not None:
+                # Saved with the index: the next process need not work them out again.
+                derive_briefs(self._index)
+                self._save()
+            release_freed_memory()
         self.last_sync = {
             "action": action,
             "passages": self._index.size,

@@ -10,6 +10,7 @@ import shutil
 import signal
 import sqlite3
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -426,6 +427,29 @@ def test_growth_is_caught_up_without_a_rebuild_and_stays_exact(saved: Path, tmp_
     later.index()
     assert later.indexer.last_sync["action"] == "loaded"
     assert_exact(later)
+
+
+def test_a_caught_up_index_frees_the_old_one_before_its_brief_map_is_made(
+    saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader = Archive(saved)
+    reader.ask(QUESTIONS[0])  # the brief map and statistics of the loaded index are kept
+    old = weakref.ref(reader.index())
+    alive_at_derive: list[bool] = []
+    derive = catchup.derive_briefs
+
+    def watched(index: index_module.BM25Index) -> None:
+        alive_at_derive.append(old() is not None)
+        derive(index)
+
+    monkeypatch.setattr(catchup, "derive_briefs", watched)
+    Archive(saved).ingest(write_issues(tmp_path / "day2", seed=3, count=2, first_issue=200))
+    reader.ask(QUESTIONS[1])
+    assert reader.indexer.last_sync["action"] == "caught up"
+    # The bot holds one generation of the index's arrays: the old index was gone before the new
+    # one's brief map was worked out.
+    assert alive_at_derive == [False]
+    assert_exact(reader)
 
 
 def test_many_small_additions_merge_segments_and_stay_exact(saved: Path, tmp_path: Path) -> None:
