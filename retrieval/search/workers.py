@@ -9,23 +9,29 @@ threads (the bot), and the caller's main module is never re-imported, so a scrip
 An index build uses ``CountingPool`` instead (``python -m retrieval.search.workers --counts``):
 each worker counts the tokens of a batch (``TermCounter``) and sends back numpy arrays (term
 numbers and counts per text) and the terms it met for the first time, in binary; the pool
-renumbers the terms into the index's vocabulary.
+renumbers the terms into the index's vocabulary. Given the database (``--counts --db PATH``), a
+worker is sent ranges of passage ids instead of texts: it reads the passages itself (one
+statement per range, read-only) and sends back their columns (``RowBatch``) with the counts, so
+the main process reads, encodes and pipes no text.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import sqlite3
 import struct
 import subprocess
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
 
 from retrieval.errors import RetrievalError
+from retrieval.search.passage_rows import RowBatch, read_passages, row_batch, texts_of
 from retrieval.search.vocabulary import TermNumbers
 from retrieval.text.analyzer import BatchCounts, TermCounter, analyze, keep_terms
 
@@ -125,6 +131,11 @@ _REQUEST = struct.Struct("<qq")
 # Its answer: the numbers of texts, (text, term) pairs, new terms and bytes of new terms, then
 # the arrays of ``BatchCounts`` (int32) and the new terms, newline-joined, in UTF-8.
 _ANSWER = struct.Struct("<qqqq")
+# A range sent to a worker that reads the database: after which id, up to which (-1: no end).
+# Its answer starts with the rows' columns: the number of rows, the width of a date, the bytes of
+# the publications' names (JSON), then ids and briefs (int64), has_title (bool), publication,
+# volume and issue (int32), the dates and the names; then the counts, as above.
+_ROWS = struct.Struct("<qqq")
 
 
 class CountingPool:
@@ -135,19 +146,21 @@ class CountingPool:
         workers: how many processes to start.
         vocab: term -> term number; the terms the workers meet are numbered in it, new ones in
             the order they first occur in the batches (as ``SegmentBuilder`` numbers them).
+        database: the database file the workers read passages from (``map_ranges``); None:
+            they are sent texts (``map``).
 
     Raises:
         OSError: if the processes cannot be started.
     """
 
-    def __init__(self, workers: int, vocab: TermNumbers):
+    def __init__(self, workers: int, vocab: TermNumbers, *, database: Path | None = None):
         self.vocab = vocab
+        self.database = database
+        command = [sys.executable, "-m", "retrieval.search.workers", "--counts"]
+        if database is not None:
+            command += ["--db", str(database)]
         self._procs = [
-            subprocess.Popen(
-                [sys.executable, "-m", "retrieval.search.workers", "--counts"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-            )
+            subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
             for _ in range(max(1, workers))
         ]
         # Per worker: its term numbers -> the vocabulary's.
@@ -178,6 +191,59 @@ class CountingPool:
             if self._send(self._procs[n], queue):
                 pending.append(n)
             yield counts
+
+    def map_ranges(
+        self, ranges: Iterable[tuple[int, int | None]]
+    ) -> Iterator[tuple[RowBatch, BatchCounts]]:
+        """Yield, for each range ``(after, upto)`` of passage ids (``upto`` None: no end), in
+        order, the columns of its passages as a worker read them from ``database`` and the counts
+        of their texts and titles (a title right after its passage), numbered as ``map`` numbers
+        them.
+
+        Raises:
+            RetrievalError: if a worker process dies (or cannot read the database).
+        """
+        pending: deque[int] = deque()
+        queue = iter(ranges)
+        for n, proc in enumerate(self._procs):
+            if not self._send_range(proc, queue):
+                break
+            pending.append(n)
+        while pending:
+            n = pending.popleft()
+            batch = self._receive_rows(n)
+            counts = self._receive(n)
+            if self._send_range(self._procs[n], queue):
+                pending.append(n)
+            yield batch, counts
+
+    @staticmethod
+    def _send_range(proc: subprocess.Popen[bytes], queue: Iterator[tuple[int, int | None]]) -> bool:
+        got = next(queue, None)
+        if got is None:
+            return False
+        after, upto = got
+        assert proc.stdin is not None
+        try:
+            proc.stdin.write(_REQUEST.pack(after, -1 if upto is None else upto))
+            proc.stdin.flush()
+        except BrokenPipeError as exc:
+            raise _ended(proc) from exc
+        return True
+
+    def _receive_rows(self, n: int) -> RowBatch:
+        proc = self._procs[n]
+        n_rows, width, n_names = _ROWS.unpack(_read(proc, _ROWS.size))
+        ids, brief = (np.frombuffer(_read(proc, 8 * n_rows), dtype=np.int64) for _ in range(2))
+        has_title = np.frombuffer(_read(proc, n_rows), dtype=bool)
+        publication, volume, issue = (
+            np.frombuffer(_read(proc, 4 * n_rows), dtype=np.int32) for _ in range(3)
+        )
+        date = np.frombuffer(_read(proc, width * n_rows), dtype=f"S{width}") if width else None
+        names = json.loads(_read(proc, n_names)) if n_names else []
+        if date is None:
+            date = np.zeros(n_rows, dtype="S1")
+        return RowBatch(ids, has_title, brief, names, publication, volume, issue, date)
 
     @staticmethod
     def _send(proc: subprocess.Popen[bytes], queue: Iterator[list[str]]) -> bool:
@@ -258,16 +324,27 @@ def _ended(proc: subprocess.Popen[bytes]) -> RetrievalError:
     )
 
 
-def serve_counts(stdin: IO[bytes], stdout: IO[bytes]) -> None:
-    """Answer ``CountingPool`` batches on ``stdin`` until it closes (the worker's loop)."""
+def serve_counts(stdin: IO[bytes], stdout: IO[bytes], database: str | None = None) -> None:
+    """Answer ``CountingPool`` batches on ``stdin`` until it closes (the worker's loop): texts,
+    or with ``database`` ranges of passage ids read from it."""
     keep_terms(WORKER_TERMS)
     counter = TermCounter()
+    db = None
+    if database is not None:
+        db = sqlite3.connect(f"{Path(database).resolve().as_uri()}?mode=ro", uri=True)
+        db.execute("PRAGMA busy_timeout = 10000")
     while header := stdin.read(_REQUEST.size):
-        n_texts, n_bytes = _REQUEST.unpack(header)
-        sizes = np.frombuffer(stdin.read(8 * n_texts), dtype=np.int64)
-        joined = stdin.read(n_bytes).decode("utf-8", "surrogatepass")
-        ends = np.cumsum(sizes).tolist()
-        texts = [joined[start:end] for start, end in zip([0, *ends], ends, strict=False)]
+        if db is None:
+            n_texts, n_bytes = _REQUEST.unpack(header)
+            sizes = np.frombuffer(stdin.read(8 * n_texts), dtype=np.int64)
+            joined = stdin.read(n_bytes).decode("utf-8", "surrogatepass")
+            ends = np.cumsum(sizes).tolist()
+            texts = [joined[start:end] for start, end in zip([0, *ends], ends, strict=False)]
+        else:
+            after, upto = _REQUEST.unpack(header)
+            rows = read_passages(db, after, upto=None if upto < 0 else upto)
+            _write_rows(stdout, row_batch(rows))
+            texts = texts_of(rows)
         counts = counter.count(texts)
         words = "\n".join(counter.terms[i] for i in counts.new.tolist())
         data = words.encode("utf-8", "surrogatepass")
@@ -280,8 +357,26 @@ def serve_counts(stdin: IO[bytes], stdout: IO[bytes]) -> None:
         stdout.flush()
 
 
+def _write_rows(stdout: IO[bytes], batch: RowBatch) -> None:
+    """Write the columns of a batch of rows as ``CountingPool._receive_rows`` reads them."""
+    names = json.dumps(batch.publications).encode("utf-8") if batch.publications else b""
+    width = batch.date.dtype.itemsize if len(batch) else 0
+    stdout.write(_ROWS.pack(len(batch), width, len(names)))
+    stdout.write(batch.ids.astype(np.int64, copy=False).tobytes())
+    stdout.write(batch.brief.astype(np.int64, copy=False).tobytes())
+    stdout.write(batch.has_title.astype(bool, copy=False).tobytes())
+    for array in (batch.publication, batch.volume, batch.issue):
+        stdout.write(array.astype(np.int32, copy=False).tobytes())
+    if width:
+        stdout.write(batch.date.tobytes())
+    stdout.write(names)
+
+
 if __name__ == "__main__":
-    if sys.argv[1:] == ["--counts"]:
-        serve_counts(sys.stdin.buffer, sys.stdout.buffer)
+    if sys.argv[1:2] == ["--counts"]:
+        given = sys.argv[2:]
+        serve_counts(
+            sys.stdin.buffer, sys.stdout.buffer, given[1] if given[:1] == ["--db"] else None
+        )
     else:
         serve()

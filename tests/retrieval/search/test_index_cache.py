@@ -27,6 +27,7 @@ from retrieval.errors import IndexCacheError
 from retrieval.search import index as index_module
 from retrieval.search.cache import FORMAT_VERSION, cache_dir_for, load_index, manifest_checksum
 from retrieval.search.stamps import MIN_AGE_NS, STAMPS
+from retrieval.search.workers import CountingPool
 from retrieval.text.analyzer import ANALYZER_VERSION, analyze
 from retrieval.text.query import Filters
 
@@ -608,6 +609,48 @@ def test_worker_counted_segments_are_cut_where_one_by_one_cuts_them(
     for ours, theirs in zip(parallel.segments, serial.segments, strict=True):
         for name in SEGMENT_ARRAYS:
             np.testing.assert_array_equal(getattr(ours, name), getattr(theirs, name), name)
+
+
+def test_workers_reading_the_database_give_what_texts_sent_to_them_give(
+    saved: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(catchup, "BATCH", 7)
+    archive = Archive(saved)
+    from_file = Indexer(Store(saved), archive.params, cache_dir=None, workers=2).current()
+    # The same passages copied into a database in memory: the workers cannot open it, so its
+    # texts are read here and sent to them.
+    memory = Store(":memory:")
+    with sqlite3.connect(saved) as source:
+        source.backup(memory.db.conn)
+    in_memory = Indexer(memory, archive.params, cache_dir=None, workers=2).current()
+    assert in_memory.vocab == from_file.vocab
+    for name, values in from_file.columns.items():
+        np.testing.assert_array_equal(in_memory.columns[name], values)
+    for ours, theirs in zip(in_memory.segments, from_file.segments, strict=True):
+        for name in SEGMENT_ARRAYS:
+            np.testing.assert_array_equal(getattr(ours, name), getattr(theirs, name), name)
+
+
+def test_a_worker_reads_its_range_as_it_is_when_it_reads_it(
+    saved: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(catchup, "BATCH", 7)
+    store = Store(saved)
+    ranges = list(catchup._ranges(store, 0))
+    assert ranges[-1][1] is None and len(ranges) > 1
+    # Passages deleted after the ranges were planned are not read; the counts follow the rows.
+    with sqlite3.connect(saved) as conn:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("DELETE FROM briefs WHERE id IN (SELECT id FROM briefs LIMIT 2)")
+    stored = dict(store.db.execute("SELECT p.id, p.text FROM passages p").fetchall())
+    with CountingPool(2, {}, database=saved) as pool:
+        got = list(pool.map_ranges(ranges))
+    read = [int(pid) for batch, _ in got for pid in batch.ids]
+    assert read == sorted(stored)
+    for batch, counts in got:
+        texts = [analyze(stored[pid]) for pid in batch.ids.tolist()]
+        places = np.arange(len(batch)) + np.cumsum(batch.has_title) - batch.has_title
+        assert counts.lengths[places].tolist() == [len(tokens) for tokens in texts]
 
 
 def test_per_passage_arrays_of_many_segments_are_read_into_one_array_each(
