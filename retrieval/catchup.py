@@ -20,6 +20,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -209,13 +210,19 @@ class Indexer:
         done = 0
         if workers > 1:
             vocab = collector.builder.vocab
-            for batch, counts in _counted(self.store, since["last_passage_id"], workers, vocab):
-                collector.add_counted(batch, counts, segments)
-                if len(batch):
-                    last_read = max(last_read, int(batch.ids[-1]))
-                done += len(batch)
-                if progress is not None:
-                    progress(done, max(total, done))
+            # A filled segment is sorted into its postings in a thread (numpy lets go of the
+            # interpreter meanwhile) while the workers' next batches are gathered here: they
+            # would otherwise wait for it, their answers unread.
+            with ThreadPoolExecutor(max_workers=1) as sorting:
+                built: list[Future[Segment]] = []
+                for batch, counts in _counted(self.store, since["last_passage_id"], workers, vocab):
+                    collector.add_counted(batch, counts, built, sorting)
+                    if len(batch):
+                        last_read = max(last_read, int(batch.ids[-1]))
+                    done += len(batch)
+                    if progress is not None:
+                        progress(done, max(total, done))
+                segments = [future.result() for future in built]
         else:
             for rows, token_lists, titles in _tokenized(self.store, since["last_passage_id"]):
                 for row, tokens, title in zip(rows, token_lists, titles, strict=True):
@@ -359,10 +366,16 @@ class _Collector:
         columns["issue"].append(storable(issue))
         columns["date"].append(date_bytes(date))
 
-    def add_counted(self, batch: RowBatch, counts: BatchCounts, segments: list[Segment]) -> None:
+    def add_counted(
+        self,
+        batch: RowBatch,
+        counts: BatchCounts,
+        segments: list[Future[Segment]],
+        sorting: Executor,
+    ) -> None:
         """Add a batch of stored passages (their columns) and the counts of their texts and
-        titles (``_counted``); each segment filled on the way is appended to ``segments``, cut
-        where ``add`` would have cut it."""
+        titles (``_counted``); each segment filled on the way, cut where ``add`` would have cut
+        it, is built by ``sorting`` and appended to ``segments``."""
         n = len(batch)
         has_title = batch.has_title
         # Each passage's place among the batch's texts (a title follows its passage).
@@ -409,7 +422,7 @@ class _Collector:
                 texts = at[end] if end < n else len(counts.lengths)
                 brought = counts.terms[: np.searchsorted(counts.docs, texts)]
                 n_terms = max(known, int(brought.max()) + 1 if len(brought) else 0)
-                segments.append(self.segment(n_terms))
+                segments.append(self.segment_by(sorting, n_terms))
             start = end
 
     def _code(self, folded: str) -> int:
@@ -425,17 +438,27 @@ class _Collector:
 
         ``n_terms``: the terms it covers (default: the vocabulary's size).
         """
+        return self._taken(n_terms)()
+
+    def segment_by(self, sorting: Executor, n_terms: int) -> Future[Segment]:
+        """Return the segment of the passages added since the last one (covering ``n_terms``
+        terms), to be built by ``sorting``; start the next."""
+        return sorting.submit(self._taken(n_terms))
+
+    def _taken(self, n_terms: int | None) -> Callable[[], Segment]:
+        """Return the build of the passages added since the last segment, to be called; start
+        the next segment."""
         arrays = {}
         for name, dtype in COLUMNS.items():
             parts = self._parts[name]
             if self._values[name] or not parts:
                 parts = [*parts, np.asarray(self._values[name], dtype=dtype)]
             arrays[name] = parts[0] if len(parts) == 1 else np.concatenate(parts)
-        segment = self.builder.build(arrays, n_terms=n_terms)
-        self.builder = SegmentBuilder(self.builder.vocab, segment.end)
+        builder = self.builder
+        self.builder = SegmentBuilder(builder.vocab, builder.first + len(builder))
         self._values = {name: [] for name in COLUMNS}
         self._parts = {name: [] for name in COLUMNS}
-        return segment
+        return lambda: builder.build(arrays, n_terms=n_terms)
 
 
 def _rows_between(
