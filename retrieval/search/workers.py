@@ -24,9 +24,9 @@ import struct
 import subprocess
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import numpy as np
 
@@ -138,6 +138,10 @@ _ANSWER = struct.Struct("<qqqq")
 _ROWS = struct.Struct("<qqq")
 
 
+_Job = TypeVar("_Job")
+_Result = TypeVar("_Result")
+
+
 class CountingPool:
     """Worker processes counting the tokens of batches of texts (``TermCounter``); use as a
     context manager.
@@ -179,18 +183,7 @@ class CountingPool:
         Raises:
             RetrievalError: if a worker process dies.
         """
-        pending: deque[int] = deque()
-        queue = iter(batches)
-        for n, proc in enumerate(self._procs):
-            if not self._send(proc, queue):
-                break
-            pending.append(n)
-        while pending:
-            n = pending.popleft()
-            counts = self._receive(n)
-            if self._send(self._procs[n], queue):
-                pending.append(n)
-            yield counts
+        return self._dispatch(iter(batches), self._send, self._receive)
 
     def map_ranges(
         self, ranges: Iterable[tuple[int, int | None]]
@@ -203,19 +196,30 @@ class CountingPool:
         Raises:
             RetrievalError: if a worker process dies (or cannot read the database).
         """
+        return self._dispatch(
+            iter(ranges), self._send_range, lambda n: (self._receive_rows(n), self._receive(n))
+        )
+
+    def _dispatch(
+        self,
+        queue: Iterator[_Job],
+        send: Callable[[subprocess.Popen[bytes], Iterator[_Job]], bool],
+        receive: Callable[[int], _Result],
+    ) -> Iterator[_Result]:
+        """Yield ``receive(n)`` of each job of ``queue`` sent to worker ``n``, in the order of
+        the jobs; each worker holds one job at a time and is sent the next once its answer is
+        read."""
         pending: deque[int] = deque()
-        queue = iter(ranges)
         for n, proc in enumerate(self._procs):
-            if not self._send_range(proc, queue):
+            if not send(proc, queue):
                 break
             pending.append(n)
         while pending:
             n = pending.popleft()
-            batch = self._receive_rows(n)
-            counts = self._receive(n)
-            if self._send_range(self._procs[n], queue):
+            result = receive(n)
+            if send(self._procs[n], queue):
                 pending.append(n)
-            yield batch, counts
+            yield result
 
     @staticmethod
     def _send_range(proc: subprocess.Popen[bytes], queue: Iterator[tuple[int, int | None]]) -> bool:
@@ -223,12 +227,7 @@ class CountingPool:
         if got is None:
             return False
         after, upto = got
-        assert proc.stdin is not None
-        try:
-            proc.stdin.write(_REQUEST.pack(after, -1 if upto is None else upto))
-            proc.stdin.flush()
-        except BrokenPipeError as exc:
-            raise _ended(proc) from exc
+        _write(proc, _REQUEST.pack(after, -1 if upto is None else upto))
         return True
 
     def _receive_rows(self, n: int) -> RowBatch:
@@ -239,10 +238,12 @@ class CountingPool:
         publication, volume, issue = (
             np.frombuffer(_read(proc, 4 * n_rows), dtype=np.int32) for _ in range(3)
         )
-        date = np.frombuffer(_read(proc, width * n_rows), dtype=f"S{width}") if width else None
+        date = (
+            np.frombuffer(_read(proc, width * n_rows), dtype=f"S{width}")
+            if width
+            else np.zeros(n_rows, dtype="S1")
+        )
         names = json.loads(_read(proc, n_names)) if n_names else []
-        if date is None:
-            date = np.zeros(n_rows, dtype="S1")
         return RowBatch(ids, has_title, brief, names, publication, volume, issue, date)
 
     @staticmethod
@@ -250,16 +251,9 @@ class CountingPool:
         texts = next(queue, None)
         if texts is None:
             return False
-        assert proc.stdin is not None
         data = "".join(texts).encode("utf-8", "surrogatepass")
         sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        try:
-            proc.stdin.write(_REQUEST.pack(len(texts), len(data)))
-            proc.stdin.write(sizes.tobytes())
-            proc.stdin.write(data)
-            proc.stdin.flush()
-        except BrokenPipeError as exc:
-            raise _ended(proc) from exc
+        _write(proc, _REQUEST.pack(len(texts), len(data)), sizes.tobytes(), data)
         return True
 
     def _receive(self, n: int) -> BatchCounts:
@@ -302,6 +296,21 @@ def _stop(procs: Sequence[subprocess.Popen[Any]]) -> None:
             proc.wait()
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def _write(proc: subprocess.Popen[bytes], *chunks: bytes) -> None:
+    """Send a request to a worker.
+
+    Raises:
+        RetrievalError: if the worker has ended.
+    """
+    assert proc.stdin is not None
+    try:
+        for chunk in chunks:
+            proc.stdin.write(chunk)
+        proc.stdin.flush()
+    except BrokenPipeError as exc:
+        raise _ended(proc) from exc
 
 
 def _read(proc: subprocess.Popen[bytes], size: int) -> bytes:
