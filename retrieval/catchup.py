@@ -30,11 +30,7 @@ from retrieval.answering.filters import BRIEF, COLUMNS, PUBLICATION
 from retrieval.answering.ranking import derive_briefs
 from retrieval.corpus.store import Store
 from retrieval.errors import IndexCacheError
-from retrieval.search.bm25 import AnyArray, BM25Params
-from retrieval.search.cache import load_index, save_index
-from retrieval.search.index import BM25Index
-from retrieval.search.memory import release_freed_memory
-from retrieval.search.passage_rows import (
+from retrieval.passage_rows import (
     RowBatch,
     date_bytes,
     folded_publication,
@@ -42,7 +38,12 @@ from retrieval.search.passage_rows import (
     row_batch,
     storable,
     texts_of,
+    worker_command,
 )
+from retrieval.search.bm25 import AnyArray, BM25Params
+from retrieval.search.cache import load_index, save_index
+from retrieval.search.index import BM25Index
+from retrieval.search.memory import release_freed_memory
 from retrieval.search.segments import Segment, SegmentBuilder
 from retrieval.search.vocabulary import TermNumbers
 from retrieval.text.analyzer import ANALYZER_VERSION, BatchCounts, analyze
@@ -324,8 +325,9 @@ def _counted(
 
     path = store.path
     if path is not None and str(path) != ":memory:":
-        with CountingPool(workers, vocab, database=Path(path)) as pool:
-            yield from pool.map_ranges(_ranges(store, after_id))
+        with CountingPool(workers, vocab, command=worker_command(Path(path))) as pool:
+            for arrays, publications, counts in pool.map_ranges(_ranges(store, after_id)):
+                yield RowBatch.sent(arrays, publications), counts
         return
     pending: deque[list[tuple[Any, ...]]] = deque()
 

@@ -11,7 +11,6 @@ returns the free pages of the heap.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 from collections.abc import Callable
 from functools import cache
 
@@ -20,8 +19,8 @@ from functools import cache
 def _trim() -> Callable[[int], int] | None:
     """Return the C library's ``malloc_trim``, or None where it has none (not glibc)."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
-        trim: Callable[[int], int] = libc.malloc_trim
+        # The interpreter's own symbols, the C library's among them (no search for its file).
+        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
         return None
     return trim

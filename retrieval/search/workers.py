@@ -9,29 +9,28 @@ threads (the bot), and the caller's main module is never re-imported, so a scrip
 An index build uses ``CountingPool`` instead (``python -m retrieval.search.workers --counts``):
 each worker counts the tokens of a batch (``TermCounter``) and sends back numpy arrays (term
 numbers and counts per text) and the terms it met for the first time, in binary; the pool
-renumbers the terms into the index's vocabulary. Given the database (``--counts --db PATH``), a
-worker is sent ranges of passage ids instead of texts: it reads the passages itself (one
-statement per range, read-only) and sends back their columns (``RowBatch``) with the counts, so
-the main process reads, encodes and pipes no text.
+renumbers the terms into the index's vocabulary. A pool started with another ``command`` (a
+module that calls ``serve_counts`` with a ``read`` function, e.g. ``retrieval.passage_rows``
+reading the archive's database) sends its workers ranges of ids instead of texts: each worker
+reads its texts itself and sends back named arrays of what it read with the counts, so the main
+process reads, encodes and pipes no text.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import sqlite3
 import struct
 import subprocess
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import numpy as np
 
 from retrieval.errors import RetrievalError
-from retrieval.search.passage_rows import RowBatch, read_passages, row_batch, texts_of
+from retrieval.search.bm25 import AnyArray
 from retrieval.search.vocabulary import TermNumbers
 from retrieval.text.analyzer import BatchCounts, TermCounter, analyze, keep_terms
 
@@ -131,11 +130,14 @@ _REQUEST = struct.Struct("<qq")
 # Its answer: the numbers of texts, (text, term) pairs, new terms and bytes of new terms, then
 # the arrays of ``BatchCounts`` (int32) and the new terms, newline-joined, in UTF-8.
 _ANSWER = struct.Struct("<qqqq")
-# A range sent to a worker that reads the database: after which id, up to which (-1: no end).
-# Its answer starts with the rows' columns: the number of rows, the width of a date, the bytes of
-# the publications' names (JSON), then ids and briefs (int64), has_title (bool), publication,
-# volume and issue (int32), the dates and the names; then the counts, as above.
-_ROWS = struct.Struct("<qqq")
+# A range sent to a worker that reads its texts: after which id, up to which (-1: no end). Its
+# answer starts with what it read: the number of arrays and the bytes of a JSON value, then per
+# array its bytes and the bytes of "name dtype" (ASCII), those and its data; the JSON; then the
+# counts, as above.
+_READ = struct.Struct("<qq")
+_ARRAY = struct.Struct("<qq")
+Reader = Callable[[int, "int | None"], tuple[dict[str, AnyArray], Any, list[str]]]
+"""``serve_counts``'s ``read``: the named arrays, a JSON value and the texts of a range of ids."""
 
 
 _Job = TypeVar("_Job")
@@ -150,21 +152,18 @@ class CountingPool:
         workers: how many processes to start.
         vocab: term -> term number; the terms the workers meet are numbered in it, new ones in
             the order they first occur in the batches (as ``SegmentBuilder`` numbers them).
-        database: the database file the workers read passages from (``map_ranges``); None:
-            they are sent texts (``map``).
+        command: the workers' command line, for workers that read their texts themselves
+            (``map_ranges``; see ``serve_counts``); None: workers sent texts (``map``).
 
     Raises:
         OSError: if the processes cannot be started.
     """
 
-    def __init__(self, workers: int, vocab: TermNumbers, *, database: Path | None = None):
+    def __init__(self, workers: int, vocab: TermNumbers, *, command: Sequence[str] | None = None):
         self.vocab = vocab
-        self.database = database
-        command = [sys.executable, "-m", "retrieval.search.workers", "--counts"]
-        if database is not None:
-            command += ["--db", str(database)]
+        argv = list(command or [sys.executable, "-m", "retrieval.search.workers", "--counts"])
         self._procs = [
-            subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
             for _ in range(max(1, workers))
         ]
         # Per worker: its term numbers -> the vocabulary's.
@@ -187,17 +186,16 @@ class CountingPool:
 
     def map_ranges(
         self, ranges: Iterable[tuple[int, int | None]]
-    ) -> Iterator[tuple[RowBatch, BatchCounts]]:
-        """Yield, for each range ``(after, upto)`` of passage ids (``upto`` None: no end), in
-        order, the columns of its passages as a worker read them from ``database`` and the counts
-        of their texts and titles (a title right after its passage), numbered as ``map`` numbers
-        them.
+    ) -> Iterator[tuple[dict[str, AnyArray], Any, BatchCounts]]:
+        """Yield, for each range ``(after, upto)`` of ids (``upto`` None: no end), in order, what
+        a worker read for it (``serve_counts``'s ``read``: named arrays and a JSON value) and the
+        counts of its texts, numbered as ``map`` numbers them.
 
         Raises:
-            RetrievalError: if a worker process dies (or cannot read the database).
+            RetrievalError: if a worker process dies (or cannot read what it reads).
         """
         return self._dispatch(
-            iter(ranges), self._send_range, lambda n: (self._receive_rows(n), self._receive(n))
+            iter(ranges), self._send_range, lambda n: (*self._receive_read(n), self._receive(n))
         )
 
     def _dispatch(
@@ -230,21 +228,15 @@ class CountingPool:
         _write(proc, _REQUEST.pack(after, -1 if upto is None else upto))
         return True
 
-    def _receive_rows(self, n: int) -> RowBatch:
+    def _receive_read(self, n: int) -> tuple[dict[str, AnyArray], Any]:
         proc = self._procs[n]
-        n_rows, width, n_names = _ROWS.unpack(_read(proc, _ROWS.size))
-        ids, brief = (np.frombuffer(_read(proc, 8 * n_rows), dtype=np.int64) for _ in range(2))
-        has_title = np.frombuffer(_read(proc, n_rows), dtype=bool)
-        publication, volume, issue = (
-            np.frombuffer(_read(proc, 4 * n_rows), dtype=np.int32) for _ in range(3)
-        )
-        date = (
-            np.frombuffer(_read(proc, width * n_rows), dtype=f"S{width}")
-            if width
-            else np.zeros(n_rows, dtype="S1")
-        )
-        names = json.loads(_read(proc, n_names)) if n_names else []
-        return RowBatch(ids, has_title, brief, names, publication, volume, issue, date)
+        n_arrays, n_json = _READ.unpack(_read(proc, _READ.size))
+        arrays = {}
+        for _ in range(n_arrays):
+            size, n_label = _ARRAY.unpack(_read(proc, _ARRAY.size))
+            name, dtype = _read(proc, n_label).decode("ascii").split(" ")
+            arrays[name] = np.frombuffer(_read(proc, size), dtype=dtype)
+        return arrays, json.loads(_read(proc, n_json)) if n_json else None
 
     @staticmethod
     def _send(proc: subprocess.Popen[bytes], queue: Iterator[list[str]]) -> bool:
@@ -333,17 +325,13 @@ def _ended(proc: subprocess.Popen[bytes]) -> RetrievalError:
     )
 
 
-def serve_counts(stdin: IO[bytes], stdout: IO[bytes], database: str | None = None) -> None:
+def serve_counts(stdin: IO[bytes], stdout: IO[bytes], read: Reader | None = None) -> None:
     """Answer ``CountingPool`` batches on ``stdin`` until it closes (the worker's loop): texts,
-    or with ``database`` ranges of passage ids read from it."""
+    or with ``read`` ranges of ids, whose texts (and what else it returns) ``read`` reads."""
     keep_terms(WORKER_TERMS)
     counter = TermCounter()
-    db = None
-    if database is not None:
-        db = sqlite3.connect(f"{Path(database).resolve().as_uri()}?mode=ro", uri=True)
-        db.execute("PRAGMA busy_timeout = 10000")
     while header := stdin.read(_REQUEST.size):
-        if db is None:
+        if read is None:
             n_texts, n_bytes = _REQUEST.unpack(header)
             sizes = np.frombuffer(stdin.read(8 * n_texts), dtype=np.int64)
             joined = stdin.read(n_bytes).decode("utf-8", "surrogatepass")
@@ -351,9 +339,8 @@ def serve_counts(stdin: IO[bytes], stdout: IO[bytes], database: str | None = Non
             texts = [joined[start:end] for start, end in zip([0, *ends], ends, strict=False)]
         else:
             after, upto = _REQUEST.unpack(header)
-            rows = read_passages(db, after, upto=None if upto < 0 else upto)
-            _write_rows(stdout, row_batch(rows))
-            texts = texts_of(rows)
+            arrays, value, texts = read(after, None if upto < 0 else upto)
+            _write_read(stdout, arrays, value)
         counts = counter.count(texts)
         words = "\n".join(counter.terms[i] for i in counts.new.tolist())
         data = words.encode("utf-8", "surrogatepass")
@@ -366,26 +353,21 @@ def serve_counts(stdin: IO[bytes], stdout: IO[bytes], database: str | None = Non
         stdout.flush()
 
 
-def _write_rows(stdout: IO[bytes], batch: RowBatch) -> None:
-    """Write the columns of a batch of rows as ``CountingPool._receive_rows`` reads them."""
-    names = json.dumps(batch.publications).encode("utf-8") if batch.publications else b""
-    width = batch.date.dtype.itemsize if len(batch) else 0
-    stdout.write(_ROWS.pack(len(batch), width, len(names)))
-    stdout.write(batch.ids.astype(np.int64, copy=False).tobytes())
-    stdout.write(batch.brief.astype(np.int64, copy=False).tobytes())
-    stdout.write(batch.has_title.astype(bool, copy=False).tobytes())
-    for array in (batch.publication, batch.volume, batch.issue):
-        stdout.write(array.astype(np.int32, copy=False).tobytes())
-    if width:
-        stdout.write(batch.date.tobytes())
-    stdout.write(names)
+def _write_read(stdout: IO[bytes], arrays: dict[str, AnyArray], value: Any) -> None:
+    """Write what a worker read as ``CountingPool._receive_read`` reads it."""
+    encoded = json.dumps(value).encode("utf-8") if value is not None else b""
+    stdout.write(_READ.pack(len(arrays), len(encoded)))
+    for name, array in arrays.items():
+        data = np.ascontiguousarray(array).tobytes()
+        label = f"{name} {array.dtype.str}".encode("ascii")
+        stdout.write(_ARRAY.pack(len(data), len(label)))
+        stdout.write(label)
+        stdout.write(data)
+    stdout.write(encoded)
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--counts"]:
-        given = sys.argv[2:]
-        serve_counts(
-            sys.stdin.buffer, sys.stdout.buffer, given[1] if given[:1] == ["--db"] else None
-        )
+    if sys.argv[1:] == ["--counts"]:
+        serve_counts(sys.stdin.buffer, sys.stdout.buffer)
     else:
         serve()

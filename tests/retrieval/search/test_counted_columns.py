@@ -7,7 +7,7 @@ import random
 from typing import Any
 
 from retrieval.corpus.briefs import MAX_NUMBER
-from retrieval.search.passage_rows import date_bytes, dates_bytes, storable, storables
+from retrieval.passage_rows import date_bytes, dates_bytes, storable, storables
 
 NUMBERS: list[Any] = [0, 1, 7, 142, MAX_NUMBER, MAX_NUMBER + 1, -1, -(2**40), 2**62, None, True,
                       4.0, "4", "x"]  # fmt: skip

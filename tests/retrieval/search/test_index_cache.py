@@ -24,6 +24,7 @@ from retrieval.archive import Archive
 from retrieval.catchup import Indexer
 from retrieval.corpus.store import Store
 from retrieval.errors import IndexCacheError
+from retrieval.passage_rows import RowBatch, worker_command
 from retrieval.search import index as index_module
 from retrieval.search.cache import FORMAT_VERSION, cache_dir_for, load_index, manifest_checksum
 from retrieval.search.stamps import MIN_AGE_NS, STAMPS
@@ -643,8 +644,8 @@ def test_a_worker_reads_its_range_as_it_is_when_it_reads_it(
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("DELETE FROM briefs WHERE id IN (SELECT id FROM briefs LIMIT 2)")
     stored = dict(store.db.execute("SELECT p.id, p.text FROM passages p").fetchall())
-    with CountingPool(2, {}, database=saved) as pool:
-        got = list(pool.map_ranges(ranges))
+    with CountingPool(2, {}, command=worker_command(saved)) as pool:
+        got = [(RowBatch.sent(*read), counts) for *read, counts in pool.map_ranges(ranges)]
     read = [int(pid) for batch, _ in got for pid in batch.ids]
     assert read == sorted(stored)
     for batch, counts in got:

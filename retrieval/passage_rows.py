@@ -1,8 +1,10 @@
 """The stored passages an index is built from, read in id order and turned into its columns.
 
 Read by the indexer itself (a catch-up, or a build without worker processes) or, in a large build,
-by each counting worker straight from the database (``retrieval/search/workers.py``): the main
-process then only hands out ranges of ids and gathers arrays, and no text goes through a pipe.
+by each counting worker straight from the database: ``python -m retrieval.passage_rows DB`` runs
+``retrieval.search.workers.serve_counts`` reading ranges of ids from ``DB`` (read-only, one
+statement per range); the main process then only hands out ranges and gathers arrays, and no text
+goes through a pipe.
 
 Each passage carries its brief's filter fields as columns (``retrieval.answering.filters``
 ``COLUMNS``): the brief id, the publication (casefolded, numbered by the indexer), the volume and
@@ -12,7 +14,9 @@ issue (``NO_NUMBER`` unless a whole number from 0 to ``MAX_NUMBER``) and the dat
 from __future__ import annotations
 
 import sqlite3
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,6 +24,10 @@ import numpy as np
 from retrieval.answering.filters import NO_NUMBER
 from retrieval.corpus.briefs import MAX_NUMBER
 from retrieval.search.bm25 import AnyArray, BoolArray, Int32Array, IntArray
+from retrieval.search.workers import Reader, serve_counts
+
+# The arrays of a ``RowBatch`` as a worker sends them (its ``publications`` go as JSON).
+_ARRAYS = ("ids", "has_title", "brief", "publication", "volume", "issue", "date")
 
 # ``title`` only on a brief's first passage (position 0), else NULL.
 _SELECT = (
@@ -85,6 +93,16 @@ class RowBatch:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def arrays(self) -> dict[str, AnyArray]:
+        """Return the batch's arrays by name (all but ``publications``)."""
+        return {name: getattr(self, name) for name in _ARRAYS}
+
+    @classmethod
+    def sent(cls, arrays: dict[str, AnyArray], publications: Any) -> RowBatch:
+        """Return the batch a worker sent: its ``arrays()`` and its ``publications``."""
+        got: dict[str, Any] = {name: arrays[name] for name in _ARRAYS}
+        return cls(publications=list(publications or []), **got)
 
 
 def row_batch(rows: list[tuple[Any, ...]]) -> RowBatch:
@@ -156,3 +174,26 @@ def storable(number: Any) -> int:
     if isinstance(number, int) and 0 <= number <= MAX_NUMBER:
         return number
     return NO_NUMBER
+
+
+def worker_command(database: Path) -> list[str]:
+    """Return the command line of a counting worker reading the passages of ``database``."""
+    return [sys.executable, "-m", "retrieval.passage_rows", str(database)]
+
+
+def reader(database: str | Path) -> Reader:
+    """Return a worker's ``read`` (``serve_counts``): the columns of the passages of a range of
+    ids of ``database`` (opened read-only), their publications and their texts."""
+    db = sqlite3.connect(f"{Path(database).resolve().as_uri()}?mode=ro", uri=True)
+    db.execute("PRAGMA busy_timeout = 10000")
+
+    def read(after: int, upto: int | None) -> tuple[dict[str, AnyArray], Any, list[str]]:
+        rows = read_passages(db, after, upto=upto)
+        batch = row_batch(rows)
+        return batch.arrays(), batch.publications, texts_of(rows)
+
+    return read
+
+
+if __name__ == "__main__":
+    serve_counts(sys.stdin.buffer, sys.stdout.buffer, reader(sys.argv[1]))
