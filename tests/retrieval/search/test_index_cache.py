@@ -576,6 +576,19 @@ SEGMENT_ARRAYS = (
 )  # fmt: skip
 
 
+def assert_same_segments(ours: index_module.BM25Index, theirs: index_module.BM25Index) -> None:
+    """Assert that two indexes hold the same vocabulary, columns and segments, array by array, of
+    the same types."""
+    assert ours.vocab == theirs.vocab
+    for name, values in theirs.columns.items():
+        np.testing.assert_array_equal(ours.columns[name], values)
+    assert [s.first for s in ours.segments] == [s.first for s in theirs.segments]
+    for mine, other in zip(ours.segments, theirs.segments, strict=True):
+        for name in SEGMENT_ARRAYS:
+            np.testing.assert_array_equal(getattr(mine, name), getattr(other, name), name)
+            assert getattr(mine, name).dtype == getattr(other, name).dtype, name
+
+
 def test_a_build_tokenized_in_worker_processes_equals_one_tokenized_here(saved: Path) -> None:
     archive = Archive(saved)
     serial = Indexer(Store(saved), archive.params, cache_dir=None, workers=1).current()
@@ -585,11 +598,7 @@ def test_a_build_tokenized_in_worker_processes_equals_one_tokenized_here(saved: 
     np.testing.assert_array_equal(parallel.df, serial.df)
     for name, values in serial.columns.items():
         np.testing.assert_array_equal(parallel.columns[name], values)
-    assert len(parallel.segments) == len(serial.segments)
-    for ours, theirs in zip(parallel.segments, serial.segments, strict=True):
-        for name in SEGMENT_ARRAYS:
-            np.testing.assert_array_equal(getattr(ours, name), getattr(theirs, name), name)
-            assert getattr(ours, name).dtype == getattr(theirs, name).dtype, name
+    assert_same_segments(parallel, serial)
     for question in QUESTIONS:
         assert parallel.top(analyze(question), 10) == serial.top(analyze(question), 10)
 
@@ -605,11 +614,7 @@ def test_worker_counted_segments_are_cut_where_one_by_one_cuts_them(
     serial = Indexer(Store(saved), archive.params, cache_dir=None, workers=1).current()
     parallel = Indexer(Store(saved), archive.params, cache_dir=None, workers=2).current()
     assert len(serial.segments) > 2
-    assert parallel.vocab == serial.vocab
-    assert [s.first for s in parallel.segments] == [s.first for s in serial.segments]
-    for ours, theirs in zip(parallel.segments, serial.segments, strict=True):
-        for name in SEGMENT_ARRAYS:
-            np.testing.assert_array_equal(getattr(ours, name), getattr(theirs, name), name)
+    assert_same_segments(parallel, serial)
 
 
 def test_workers_reading_the_database_give_what_texts_sent_to_them_give(
@@ -623,13 +628,9 @@ def test_workers_reading_the_database_give_what_texts_sent_to_them_give(
     memory = Store(":memory:")
     with sqlite3.connect(saved) as source:
         source.backup(memory.db.conn)
-    in_memory = Indexer(memory, archive.params, cache_dir=None, workers=2).current()
-    assert in_memory.vocab == from_file.vocab
-    for name, values in from_file.columns.items():
-        np.testing.assert_array_equal(in_memory.columns[name], values)
-    for ours, theirs in zip(in_memory.segments, from_file.segments, strict=True):
-        for name in SEGMENT_ARRAYS:
-            np.testing.assert_array_equal(getattr(ours, name), getattr(theirs, name), name)
+    assert_same_segments(
+        Indexer(memory, archive.params, cache_dir=None, workers=2).current(), from_file
+    )
 
 
 def test_a_worker_reads_its_range_as_it_is_when_it_reads_it(
