@@ -195,7 +195,10 @@ class CountingPool:
             RetrievalError: if a worker process dies (or cannot read what it reads).
         """
         return self._dispatch(
-            iter(ranges), self._send_range, lambda n: (*self._receive_read(n), self._receive(n))
+            iter(ranges),
+            self._send_range,
+            lambda n: (*self._receive_read(n), self._receive(n)),
+            depth=2,
         )
 
     def _dispatch(
@@ -203,15 +206,22 @@ class CountingPool:
         queue: Iterator[_Job],
         send: Callable[[subprocess.Popen[bytes], Iterator[_Job]], bool],
         receive: Callable[[int], _Result],
+        depth: int = 1,
     ) -> Iterator[_Result]:
         """Yield ``receive(n)`` of each job of ``queue`` sent to worker ``n``, in the order of
-        the jobs; each worker holds one job at a time and is sent the next once its answer is
-        read."""
+        the jobs; each worker holds ``depth`` jobs (dealt round) and is sent the next once an
+        answer of it is read.
+
+        A worker holding a second job starts it as soon as it has written the first one's
+        answer, without waiting for this process to read it and send another: only for small
+        jobs (ranges), since a worker blocked writing an answer reads no job meanwhile.
+        """
         pending: deque[int] = deque()
-        for n, proc in enumerate(self._procs):
-            if not send(proc, queue):
-                break
-            pending.append(n)
+        for _ in range(depth):
+            for n, proc in enumerate(self._procs):
+                if not send(proc, queue):
+                    break
+                pending.append(n)
         while pending:
             n = pending.popleft()
             result = receive(n)
