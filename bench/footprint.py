@@ -18,7 +18,8 @@ database and index, since a format change rebuilds the index):
    ``briefbot ingest ARCHIVE`` from another process and questions until the index caught up.
    Its memory after each stage, from ``/proc/self/status``: resident anonymous memory
    (``RssAnon``: the process's own) and file-backed (``RssFile``: pages of memory-mapped files,
-   the index's arrays, counted once touched), and the peak (``VmHWM``, as ``ru_maxrss``); the
+   the index's arrays, counted once touched), and the peak (``VmHWM``: the process's own, where
+   ``ru_maxrss`` would include the peak of the process that started it); the
    largest file-backed mappings at the end (``/proc/self/smaps``).
 
 Prints one JSON object. ``--growth`` writes to the database: run it on a copy.

@@ -151,6 +151,7 @@ class Archive:
             None
         )
         self._respellings: tuple[BM25Index, dict[tuple[str, frozenset[str]], Any]] | None = None
+        self.indexer.on_change = self._forget_old_index
 
     # -- writing -------------------------------------------------------------------------
 
@@ -369,6 +370,15 @@ class Archive:
                 kept.clear()
             kept[key] = respell(text, lacking, df, holding)
         return dict(kept[key])
+
+    def _forget_old_index(self) -> None:
+        """Drop what is kept for the index being replaced (the indexer calls this when it built
+        or caught up one), so that the old index's arrays are freed as the new one is made ready,
+        not at the next question: the bot holds one generation of them, not two or three."""
+        self._briefs = None
+        self._brief_stats = None
+        self._primed = None
+        self._respellings = None
 
     def _brief_terms(self, index: BM25Index) -> BriefTerms:
         """Return the brief-level statistics for reranking over ``index`` (cached per index)."""

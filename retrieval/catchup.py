@@ -20,19 +20,30 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from retrieval.answering.filters import BRIEF, COLUMNS, NO_NUMBER, PUBLICATION
+from retrieval.answering.filters import BRIEF, COLUMNS, PUBLICATION
 from retrieval.answering.ranking import derive_briefs
-from retrieval.corpus.briefs import MAX_NUMBER
 from retrieval.corpus.store import Store
 from retrieval.errors import IndexCacheError
-from retrieval.search.bm25 import BM25Params
+from retrieval.passage_rows import (
+    RowBatch,
+    date_bytes,
+    folded_publication,
+    read_passages,
+    row_batch,
+    storable,
+    texts_of,
+    worker_command,
+)
+from retrieval.search.bm25 import AnyArray, BM25Params
 from retrieval.search.cache import load_index, save_index
 from retrieval.search.index import BM25Index
+from retrieval.search.memory import release_freed_memory
 from retrieval.search.segments import Segment, SegmentBuilder
 from retrieval.search.vocabulary import TermNumbers
 from retrieval.text.analyzer import ANALYZER_VERSION, BatchCounts, analyze
@@ -76,6 +87,10 @@ class Indexer:
         self._marker: tuple[int, int, int] | None = None
         self._lock = threading.Lock()
         self._checksummed = 0
+        # Called when the index was built or caught up, before its brief map is worked out and it
+        # is saved: the owner drops what it kept for the old index, whose arrays are then freed
+        # before the new ones are added to them (the bot's peak memory).
+        self.on_change: Callable[[], None] | None = None
 
     def current(self, progress: Callable[[int, int], None] | None = None) -> BM25Index:
         """Return the index of the database as it is now, catching up first if it changed.
@@ -124,10 +139,14 @@ class Indexer:
             self._index = self._catch_up(state)
             action = "built"
         self._marker = marker
-        if action in ("built", "caught up") and self.cache_dir is not None:
-            # Saved with the index: the next process need not work them out again.
-            derive_briefs(self._index)
-            self._save()
+        if action in ("built", "caught up"):
+            if self.on_change is not None:
+                self.on_change()
+            if self.cache_dir is not None:
+                # Saved with the index: the next process need not work them out again.
+                derive_briefs(self._index)
+                self._save()
+            release_freed_memory()
         self.last_sync = {
             "action": action,
             "passages": self._index.size,
@@ -192,12 +211,19 @@ class Indexer:
         done = 0
         if workers > 1:
             vocab = collector.builder.vocab
-            for rows, counts in _counted(self.store, since["last_passage_id"], workers, vocab):
-                collector.add_counted(rows, counts, segments)
-                last_read = rows[-1][0]
-                done += len(rows)
-                if progress is not None:
-                    progress(done, max(total, done))
+            # A filled segment is sorted into its postings in a thread (numpy lets go of the
+            # interpreter meanwhile) while the workers' next batches are gathered here: they
+            # would otherwise wait for it, their answers unread.
+            with ThreadPoolExecutor(max_workers=1) as sorting:
+                built: list[Future[Segment]] = []
+                for batch, counts in _counted(self.store, since["last_passage_id"], workers, vocab):
+                    collector.add_counted(batch, counts, built, sorting)
+                    if len(batch):
+                        last_read = max(last_read, int(batch.ids[-1]))
+                    done += len(batch)
+                    if progress is not None:
+                        progress(done, max(total, done))
+                segments = [future.result() for future in built]
         else:
             for rows, token_lists, titles in _tokenized(self.store, since["last_passage_id"]):
                 for row, tokens, title in zip(rows, token_lists, titles, strict=True):
@@ -248,7 +274,7 @@ def _tokenized(
     """Yield the passages after ``after_id`` in batches: their rows (without text and title),
     their tokens and their title's tokens (None but on a brief's first passage), tokenized here.
     """
-    for rows in store.passages_for_index(after_id=after_id, batch=BATCH):
+    for rows in _batches(store, after_id):
         yield (
             [_meta(r) for r in rows],
             [analyze(r[1]) for r in rows],
@@ -256,36 +282,63 @@ def _tokenized(
         )
 
 
+def _batches(store: Store, after_id: int) -> Iterator[list[tuple[Any, ...]]]:
+    """Yield the stored rows of the passages after ``after_id``, ``BATCH`` at a time."""
+    last = after_id
+    while rows := read_passages(store.db.conn, last, limit=BATCH):
+        yield rows
+        last = rows[-1][0]
+
+
+def _ranges(store: Store, after_id: int) -> Iterator[tuple[int, int | None]]:
+    """Yield ranges ``(after, upto)`` of passage ids holding ``BATCH`` passages each, from
+    ``after_id`` on; the last one has no end (``upto`` None), so passages added meanwhile are
+    read too. Each bound is one step through the passages' id index, not a read of rows."""
+    after = after_id
+    while True:
+        row = store.db.execute(
+            "SELECT id FROM passages WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?",
+            [after, BATCH - 1],
+        ).fetchone()
+        if row is None:
+            yield after, None
+            return
+        yield after, int(row[0])
+        after = int(row[0])
+
+
 def _counted(
     store: Store, after_id: int, workers: int, vocab: TermNumbers
-) -> Iterator[tuple[list[tuple[Any, ...]], BatchCounts]]:
-    """Yield the passages after ``after_id`` in batches: their stored rows and the counts of
-    their texts' and titles' tokens, counted by ``workers`` processes (``CountingPool``), terms
+) -> Iterator[tuple[RowBatch, BatchCounts]]:
+    """Yield the passages after ``after_id`` in batches: their columns and the counts of their
+    texts' and titles' tokens, counted by ``workers`` processes (``CountingPool``), terms
     numbered in ``vocab``.
 
-    A batch's texts go to a worker in passage order, each passage's title (on a brief's first
+    The workers read the passages of a database file themselves, a range of ids each
+    (``_ranges``); an archive in memory has its texts read here and sent to them. Either way a
+    batch's texts are counted in passage order, each passage's title (on a brief's first
     passage) right after its text: the order ``SegmentBuilder.add`` meets them in, so new terms
     are numbered as it numbers them.
     """
     # Imported here: a start that loads the saved index never starts workers.
     from retrieval.search.workers import CountingPool
 
-    batches = store.passages_for_index(after_id=after_id, batch=BATCH)
+    path = store.path
+    if path is not None and str(path) != ":memory:":
+        with CountingPool(workers, vocab, command=worker_command(Path(path))) as pool:
+            for arrays, publications, counts in pool.map_ranges(_ranges(store, after_id)):
+                yield RowBatch.sent(arrays, publications), counts
+        return
     pending: deque[list[tuple[Any, ...]]] = deque()
 
     def texts() -> Iterator[list[str]]:
-        for rows in batches:
+        for rows in _batches(store, after_id):
             pending.append(rows)
-            out: list[str] = []
-            for row in rows:
-                out.append(row[1])
-                if row[7]:
-                    out.append(row[7])
-            yield out
+            yield texts_of(rows)
 
     with CountingPool(workers, vocab) as pool:
         for counts in pool.map(texts()):
-            yield pending.popleft(), counts
+            yield row_batch(pending.popleft()), counts
 
 
 def _meta(row: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -300,28 +353,33 @@ class _Collector:
         self.builder = builder
         self.publications = publications
         self._codes = {name: n for n, name in enumerate(publications)}
-        self._columns: dict[str, list[Any]] = {name: [] for name in COLUMNS}
+        # Per column: values added one by one (``add``), or arrays of batches (``add_counted``).
+        self._values: dict[str, list[Any]] = {name: [] for name in COLUMNS}
+        self._parts: dict[str, list[AnyArray]] = {name: [] for name in COLUMNS}
 
     def add(self, row: tuple[Any, ...], tokens: list[str], title: list[str] | None) -> None:
         """Add one passage (a row from ``_meta``), its tokens and its title's tokens."""
         pid, brief_id, publication, volume, issue, date, _ = row
         self.builder.add(pid, tokens, title)
-        columns = self._columns
+        columns = self._values
         columns[BRIEF].append(brief_id)
-        columns[PUBLICATION].append(self._code(_folded(publication)))
-        columns["volume"].append(_storable(volume))
-        columns["issue"].append(_storable(issue))
-        columns["date"].append(_date_bytes(date))
+        columns[PUBLICATION].append(self._code(folded_publication(publication)))
+        columns["volume"].append(storable(volume))
+        columns["issue"].append(storable(issue))
+        columns["date"].append(date_bytes(date))
 
     def add_counted(
-        self, rows: list[tuple[Any, ...]], counts: BatchCounts, segments: list[Segment]
+        self,
+        batch: RowBatch,
+        counts: BatchCounts,
+        segments: list[Future[Segment]],
+        sorting: Executor,
     ) -> None:
-        """Add a batch of stored rows (``Store.passages_for_index``) and the counts of their
-        texts and titles (``_counted``); each segment filled on the way is appended to
-        ``segments``, cut where ``add`` would have cut it."""
-        n = len(rows)
-        fields = list(zip(*rows, strict=True))  # one tuple per column of the rows
-        has_title = np.fromiter(map(bool, fields[7]), dtype=bool, count=n)
+        """Add a batch of stored passages (their columns) and the counts of their texts and
+        titles (``_counted``); each segment filled on the way, cut where ``add`` would have cut
+        it, is built by ``sorting`` and appended to ``segments``."""
+        n = len(batch)
+        has_title = batch.has_title
         # Each passage's place among the batch's texts (a title follows its passage).
         at = np.arange(n) + np.cumsum(has_title) - has_title
         is_title = np.zeros(len(counts.lengths), dtype=bool)
@@ -334,7 +392,18 @@ class _Collector:
         passage = owner[counts.docs]
         body = (passage[~of_title], counts.terms[~of_title], counts.tfs[~of_title])
         title = (passage[of_title], counts.terms[of_title], counts.tfs[of_title])
-        ids = np.fromiter(fields[0], dtype=np.int64, count=n)
+        columns: dict[str, AnyArray] = {
+            BRIEF: batch.brief,
+            # Numbered in order of first occurrence, as ``add`` numbers them.
+            PUBLICATION: np.asarray(
+                [self._code(name) for name in batch.publications], dtype=np.int32
+            )[batch.publication]
+            if n
+            else batch.publication,
+            "volume": batch.volume,
+            "issue": batch.issue,
+            "date": batch.date,
+        }
         # New terms are numbered in order of first occurrence: a segment cut inside the batch
         # covers the terms known before it and the new ones its passages bring.
         known = len(self.builder.vocab) - len(counts.new)
@@ -342,38 +411,21 @@ class _Collector:
         while start < n:
             end = min(n, start + CHUNK - len(self.builder))
             self.builder.add_counted(
-                ids[start:end],
+                batch.ids[start:end],
                 lengths[start:end],
                 _rows_between(body, start, end),
                 title_len[start:end],
                 _rows_between(title, start, end),
             )
-            self._add_columns([column[start:end] for column in fields])
+            for name, values in columns.items():
+                self._parts[name].append(values[start:end])
             if len(self.builder) >= CHUNK:
                 # Every text of passages up to ``end`` (a title right after its passage).
                 texts = at[end] if end < n else len(counts.lengths)
                 brought = counts.terms[: np.searchsorted(counts.docs, texts)]
                 n_terms = max(known, int(brought.max()) + 1 if len(brought) else 0)
-                segments.append(self.segment(n_terms))
+                segments.append(self.segment_by(sorting, n_terms))
             start = end
-
-    def _add_columns(self, fields: list[tuple[Any, ...]]) -> None:
-        """Add the filter columns of stored rows (``Store.passages_for_index``), given as one
-        tuple of values per column."""
-        _, _, briefs, publications, volumes, issues, dates, _ = fields
-        columns = self._columns
-        columns[BRIEF].extend(briefs)
-        if set(map(type, publications)) <= {str}:
-            folded = list(map(str.casefold, publications))
-        else:
-            folded = list(map(_folded, publications))
-        codes = list(map(self._codes.get, folded))
-        if None in codes:
-            codes = [self._code(f) if c is None else c for f, c in zip(folded, codes, strict=True)]
-        columns[PUBLICATION].extend(codes)
-        columns["volume"].extend(_storables(volumes))
-        columns["issue"].extend(_storables(issues))
-        columns["date"].extend(_dates_bytes(dates))
 
     def _code(self, folded: str) -> int:
         """Return the number of a casefolded publication, numbering it if new."""
@@ -388,13 +440,27 @@ class _Collector:
 
         ``n_terms``: the terms it covers (default: the vocabulary's size).
         """
-        arrays = {
-            name: np.asarray(values, dtype=COLUMNS[name]) for name, values in self._columns.items()
-        }
-        segment = self.builder.build(arrays, n_terms=n_terms)
-        self.builder = SegmentBuilder(self.builder.vocab, segment.end)
-        self._columns = {name: [] for name in COLUMNS}
-        return segment
+        return self._taken(n_terms)()
+
+    def segment_by(self, sorting: Executor, n_terms: int) -> Future[Segment]:
+        """Return the segment of the passages added since the last one (covering ``n_terms``
+        terms), to be built by ``sorting``; start the next."""
+        return sorting.submit(self._taken(n_terms))
+
+    def _taken(self, n_terms: int | None) -> Callable[[], Segment]:
+        """Return the build of the passages added since the last segment, to be called; start
+        the next segment."""
+        arrays = {}
+        for name, dtype in COLUMNS.items():
+            parts = self._parts[name]
+            if self._values[name] or not parts:
+                parts = [*parts, np.asarray(self._values[name], dtype=dtype)]
+            arrays[name] = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        builder = self.builder
+        self.builder = SegmentBuilder(builder.vocab, builder.first + len(builder))
+        self._values = {name: [] for name in COLUMNS}
+        self._parts = {name: [] for name in COLUMNS}
+        return lambda: builder.build(arrays, n_terms=n_terms)
 
 
 def _rows_between(
@@ -405,43 +471,6 @@ def _rows_between(
     passage, terms, tfs = postings
     lo, hi = np.searchsorted(passage, [start, end])
     return passage[lo:hi] - start, terms[lo:hi], tfs[lo:hi]
-
-
-def _folded(publication: Any) -> str:
-    """Return a stored publication as the index keys it: casefolded text."""
-    return str(publication).casefold()
-
-
-def _storables(numbers: tuple[Any, ...]) -> list[int]:
-    """Return ``_storable`` of each of ``numbers``, at C speed when all are whole numbers."""
-    if set(map(type, numbers)) <= {int}:
-        values = np.fromiter(numbers, dtype=np.int64, count=len(numbers))
-        values[(values < 0) | (values > MAX_NUMBER)] = NO_NUMBER
-        return values.tolist()
-    return list(map(_storable, numbers))
-
-
-def _dates_bytes(dates: tuple[Any, ...]) -> list[bytes]:
-    """Return ``_date_bytes`` of each of ``dates``, encoded together when all are ASCII text
-    without line ends."""
-    if set(map(type, dates)) <= {str}:
-        joined = "\n".join(dates)
-        if joined.isascii() and joined.count("\n") == len(dates) - 1:
-            return joined.encode("ascii").split(b"\n")
-    return list(map(_date_bytes, dates))
-
-
-def _date_bytes(date: Any) -> bytes:
-    """Return a stored date as the index keeps it (b"" if none)."""
-    return date.encode("utf-8", "replace") if isinstance(date, str) else b""
-
-
-def _storable(number: Any) -> int:
-    """Return a stored volume or issue as the index keeps it: NO_NUMBER unless a whole number
-    from 0 to MAX_NUMBER (ingest never stores others; a hand edit could)."""
-    if isinstance(number, int) and 0 <= number <= MAX_NUMBER:
-        return number
-    return NO_NUMBER
 
 
 def _marker_fields(state: dict[str, Any]) -> dict[str, Any]:

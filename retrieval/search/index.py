@@ -208,13 +208,15 @@ class BM25Index:
         gone = _positions_of(all_ids, deleted)
         gone = gone[live[gone]]
         live[gone] = False
+        if len(gone):
+            df -= _dead_term_counts(all_segments, gone, len(live), len(vocab))
         all_segments, live = _merge_tail(all_segments, live, len(vocab))
         return BM25Index(
             vocab,
             all_segments,
             self.params,
             live=None if live.all() else live,
-            df=None if len(gone) else df,
+            df=df,
             labels=labels if labels is not None else self.labels,
         )
 
@@ -569,6 +571,28 @@ def _positions_of(ids: IntArray, wanted: Iterable[int]) -> IntArray:
     found = at < len(ids)
     found[found] = ids[at[found]] == want[found]
     return at[found]
+
+
+def _dead_term_counts(
+    segments: Sequence[Segment], gone: IntArray, n_positions: int, n_terms: int
+) -> IntArray:
+    """Return per term how many postings fall on the positions ``gone`` (passages just deleted).
+
+    Only the segments holding such a position are read, with one flag per position and one per
+    posting of the segment as temporary memory, not a running count per posting: a growth that
+    replaces a few passages of a big archive costs the bot little more than one without.
+    """
+    dead = np.zeros(n_positions, dtype=bool)
+    dead[gone] = True
+    counts = np.zeros(n_terms, dtype=np.int64)
+    for segment in segments:
+        lo, hi = np.searchsorted(gone, (segment.first, segment.end)).tolist()
+        if lo == hi:
+            continue
+        at = np.flatnonzero(dead.take(segment.docs))
+        terms = np.searchsorted(segment.offsets, at, side="right") - 1
+        counts[: segment.n_terms] += np.bincount(terms, minlength=segment.n_terms)
+    return counts
 
 
 def _merge_tail(

@@ -9,7 +9,11 @@ threads (the bot), and the caller's main module is never re-imported, so a scrip
 An index build uses ``CountingPool`` instead (``python -m retrieval.search.workers --counts``):
 each worker counts the tokens of a batch (``TermCounter``) and sends back numpy arrays (term
 numbers and counts per text) and the terms it met for the first time, in binary; the pool
-renumbers the terms into the index's vocabulary.
+renumbers the terms into the index's vocabulary. A pool started with another ``command`` (a
+module that calls ``serve_counts`` with a ``read`` function, e.g. ``retrieval.passage_rows``
+reading the archive's database) sends its workers ranges of ids instead of texts: each worker
+reads its texts itself and sends back named arrays of what it read with the counts, so the main
+process reads, encodes and pipes no text.
 """
 
 from __future__ import annotations
@@ -20,12 +24,13 @@ import struct
 import subprocess
 import sys
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
-from typing import IO, Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import IO, Any, TypeVar
 
 import numpy as np
 
 from retrieval.errors import RetrievalError
+from retrieval.search.bm25 import AnyArray
 from retrieval.search.vocabulary import TermNumbers
 from retrieval.text.analyzer import BatchCounts, TermCounter, analyze, keep_terms
 
@@ -125,6 +130,18 @@ _REQUEST = struct.Struct("<qq")
 # Its answer: the numbers of texts, (text, term) pairs, new terms and bytes of new terms, then
 # the arrays of ``BatchCounts`` (int32) and the new terms, newline-joined, in UTF-8.
 _ANSWER = struct.Struct("<qqqq")
+# A range sent to a worker that reads its texts: after which id, up to which (-1: no end). Its
+# answer starts with what it read: the number of arrays and the bytes of a JSON value, then per
+# array its bytes and the bytes of "name dtype" (ASCII), those and its data; the JSON; then the
+# counts, as above.
+_READ = struct.Struct("<qq")
+_ARRAY = struct.Struct("<qq")
+Reader = Callable[[int, "int | None"], tuple[dict[str, AnyArray], Any, list[str]]]
+"""``serve_counts``'s ``read``: the named arrays, a JSON value and the texts of a range of ids."""
+
+
+_Job = TypeVar("_Job")
+_Result = TypeVar("_Result")
 
 
 class CountingPool:
@@ -135,19 +152,18 @@ class CountingPool:
         workers: how many processes to start.
         vocab: term -> term number; the terms the workers meet are numbered in it, new ones in
             the order they first occur in the batches (as ``SegmentBuilder`` numbers them).
+        command: the workers' command line, for workers that read their texts themselves
+            (``map_ranges``; see ``serve_counts``); None: workers sent texts (``map``).
 
     Raises:
         OSError: if the processes cannot be started.
     """
 
-    def __init__(self, workers: int, vocab: TermNumbers):
+    def __init__(self, workers: int, vocab: TermNumbers, *, command: Sequence[str] | None = None):
         self.vocab = vocab
+        argv = list(command or [sys.executable, "-m", "retrieval.search.workers", "--counts"])
         self._procs = [
-            subprocess.Popen(
-                [sys.executable, "-m", "retrieval.search.workers", "--counts"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-            )
+            subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
             for _ in range(max(1, workers))
         ]
         # Per worker: its term numbers -> the vocabulary's.
@@ -166,34 +182,80 @@ class CountingPool:
         Raises:
             RetrievalError: if a worker process dies.
         """
+        return self._dispatch(iter(batches), self._send, self._receive)
+
+    def map_ranges(
+        self, ranges: Iterable[tuple[int, int | None]]
+    ) -> Iterator[tuple[dict[str, AnyArray], Any, BatchCounts]]:
+        """Yield, for each range ``(after, upto)`` of ids (``upto`` None: no end), in order, what
+        a worker read for it (``serve_counts``'s ``read``: named arrays and a JSON value) and the
+        counts of its texts, numbered as ``map`` numbers them.
+
+        Raises:
+            RetrievalError: if a worker process dies (or cannot read what it reads).
+        """
+        return self._dispatch(
+            iter(ranges),
+            self._send_range,
+            lambda n: (*self._receive_read(n), self._receive(n)),
+            depth=2,
+        )
+
+    def _dispatch(
+        self,
+        queue: Iterator[_Job],
+        send: Callable[[subprocess.Popen[bytes], Iterator[_Job]], bool],
+        receive: Callable[[int], _Result],
+        depth: int = 1,
+    ) -> Iterator[_Result]:
+        """Yield ``receive(n)`` of each job of ``queue`` sent to worker ``n``, in the order of
+        the jobs; each worker holds ``depth`` jobs (dealt round) and is sent the next once an
+        answer of it is read.
+
+        A worker holding a second job starts it as soon as it has written the first one's
+        answer, without waiting for this process to read it and send another: only for small
+        jobs (ranges), since a worker blocked writing an answer reads no job meanwhile.
+        """
         pending: deque[int] = deque()
-        queue = iter(batches)
-        for n, proc in enumerate(self._procs):
-            if not self._send(proc, queue):
-                break
-            pending.append(n)
+        for _ in range(depth):
+            for n, proc in enumerate(self._procs):
+                if not send(proc, queue):
+                    break
+                pending.append(n)
         while pending:
             n = pending.popleft()
-            counts = self._receive(n)
-            if self._send(self._procs[n], queue):
+            result = receive(n)
+            if send(self._procs[n], queue):
                 pending.append(n)
-            yield counts
+            yield result
+
+    @staticmethod
+    def _send_range(proc: subprocess.Popen[bytes], queue: Iterator[tuple[int, int | None]]) -> bool:
+        got = next(queue, None)
+        if got is None:
+            return False
+        after, upto = got
+        _write(proc, _REQUEST.pack(after, -1 if upto is None else upto))
+        return True
+
+    def _receive_read(self, n: int) -> tuple[dict[str, AnyArray], Any]:
+        proc = self._procs[n]
+        n_arrays, n_json = _READ.unpack(_read(proc, _READ.size))
+        arrays = {}
+        for _ in range(n_arrays):
+            size, n_label = _ARRAY.unpack(_read(proc, _ARRAY.size))
+            name, dtype = _read(proc, n_label).decode("ascii").split(" ")
+            arrays[name] = np.frombuffer(_read(proc, size), dtype=dtype)
+        return arrays, json.loads(_read(proc, n_json)) if n_json else None
 
     @staticmethod
     def _send(proc: subprocess.Popen[bytes], queue: Iterator[list[str]]) -> bool:
         texts = next(queue, None)
         if texts is None:
             return False
-        assert proc.stdin is not None
         data = "".join(texts).encode("utf-8", "surrogatepass")
         sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        try:
-            proc.stdin.write(_REQUEST.pack(len(texts), len(data)))
-            proc.stdin.write(sizes.tobytes())
-            proc.stdin.write(data)
-            proc.stdin.flush()
-        except BrokenPipeError as exc:
-            raise _ended(proc) from exc
+        _write(proc, _REQUEST.pack(len(texts), len(data)), sizes.tobytes(), data)
         return True
 
     def _receive(self, n: int) -> BatchCounts:
@@ -238,6 +300,21 @@ def _stop(procs: Sequence[subprocess.Popen[Any]]) -> None:
             proc.stdout.close()
 
 
+def _write(proc: subprocess.Popen[bytes], *chunks: bytes) -> None:
+    """Send a request to a worker.
+
+    Raises:
+        RetrievalError: if the worker has ended.
+    """
+    assert proc.stdin is not None
+    try:
+        for chunk in chunks:
+            proc.stdin.write(chunk)
+        proc.stdin.flush()
+    except BrokenPipeError as exc:
+        raise _ended(proc) from exc
+
+
 def _read(proc: subprocess.Popen[bytes], size: int) -> bytes:
     """Return exactly ``size`` bytes of a worker's answer.
 
@@ -258,16 +335,22 @@ def _ended(proc: subprocess.Popen[bytes]) -> RetrievalError:
     )
 
 
-def serve_counts(stdin: IO[bytes], stdout: IO[bytes]) -> None:
-    """Answer ``CountingPool`` batches on ``stdin`` until it closes (the worker's loop)."""
+def serve_counts(stdin: IO[bytes], stdout: IO[bytes], read: Reader | None = None) -> None:
+    """Answer ``CountingPool`` batches on ``stdin`` until it closes (the worker's loop): texts,
+    or with ``read`` ranges of ids, whose texts (and what else it returns) ``read`` reads."""
     keep_terms(WORKER_TERMS)
     counter = TermCounter()
     while header := stdin.read(_REQUEST.size):
-        n_texts, n_bytes = _REQUEST.unpack(header)
-        sizes = np.frombuffer(stdin.read(8 * n_texts), dtype=np.int64)
-        joined = stdin.read(n_bytes).decode("utf-8", "surrogatepass")
-        ends = np.cumsum(sizes).tolist()
-        texts = [joined[start:end] for start, end in zip([0, *ends], ends, strict=False)]
+        if read is None:
+            n_texts, n_bytes = _REQUEST.unpack(header)
+            sizes = np.frombuffer(stdin.read(8 * n_texts), dtype=np.int64)
+            joined = stdin.read(n_bytes).decode("utf-8", "surrogatepass")
+            ends = np.cumsum(sizes).tolist()
+            texts = [joined[start:end] for start, end in zip([0, *ends], ends, strict=False)]
+        else:
+            after, upto = _REQUEST.unpack(header)
+            arrays, value, texts = read(after, None if upto < 0 else upto)
+            _write_read(stdout, arrays, value)
         counts = counter.count(texts)
         words = "\n".join(counter.terms[i] for i in counts.new.tolist())
         data = words.encode("utf-8", "surrogatepass")
@@ -278,6 +361,19 @@ def serve_counts(stdin: IO[bytes], stdout: IO[bytes]) -> None:
             stdout.write(array.astype(np.int32, copy=False).tobytes())
         stdout.write(data)
         stdout.flush()
+
+
+def _write_read(stdout: IO[bytes], arrays: dict[str, AnyArray], value: Any) -> None:
+    """Write what a worker read as ``CountingPool._receive_read`` reads it."""
+    encoded = json.dumps(value).encode("utf-8") if value is not None else b""
+    stdout.write(_READ.pack(len(arrays), len(encoded)))
+    for name, array in arrays.items():
+        data = np.ascontiguousarray(array).tobytes()
+        label = f"{name} {array.dtype.str}".encode("ascii")
+        stdout.write(_ARRAY.pack(len(data), len(label)))
+        stdout.write(label)
+        stdout.write(data)
+    stdout.write(encoded)
 
 
 if __name__ == "__main__":

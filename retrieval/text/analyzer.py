@@ -437,6 +437,74 @@ class BatchCounts:
         self.new = new
 
 
+class _KeyTable:
+    """A hash table of non-zero 64-bit keys to slot numbers, looked up many keys at once in numpy
+    (open addressing, linear probing, at most half full)."""
+
+    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+    def __init__(self, bits: int = 16):
+        self._resize(bits)
+        self.size = 0
+
+    def _resize(self, bits: int) -> None:
+        self._bits = bits
+        self._mask = (1 << bits) - 1
+        self._shift = np.uint64(64 - bits)
+        self._keys = np.zeros(1 << bits, dtype=np.uint64)
+        self._values = np.zeros(1 << bits, dtype=np.int64)
+
+    def _home(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+        return ((keys * self._MULTIPLIER) >> self._shift).astype(np.int64)
+
+    def lookup(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+        """Return the value of each of ``keys`` (non-zero), -1 for those not held."""
+        at = self._home(keys)
+        held = self._keys[at]
+        found = np.full(len(keys), -1, dtype=np.int64)
+        hit = held == keys
+        found[hit] = self._values[at[hit]]
+        # Keys that met another key go on probing; an empty place ends the search.
+        pending = np.flatnonzero(~hit & (held != 0))
+        while len(pending):
+            at_p = (at[pending] + 1) & self._mask
+            at[pending] = at_p
+            held = self._keys[at_p]
+            hit = held == keys[pending]
+            found[pending[hit]] = self._values[at_p[hit]]
+            pending = pending[~hit & (held != 0)]
+        return found
+
+    def insert(self, keys: npt.NDArray[np.uint64], values: npt.NDArray[np.int64]) -> None:
+        """Add ``keys`` (distinct, non-zero, none held yet) with their ``values``."""
+        if 2 * (self.size + len(keys)) > len(self._keys):
+            old_keys, old_values = self._keys, self._values
+            bits = self._bits
+            while 2 * (self.size + len(keys)) > 1 << bits:
+                bits += 1
+            self._resize(bits)
+            kept = old_keys != 0
+            self.size = 0
+            self._place(old_keys[kept], old_values[kept])
+        self._place(keys, values)
+
+    def _place(self, keys: npt.NDArray[np.uint64], values: npt.NDArray[np.int64]) -> None:
+        at = self._home(keys)
+        pending = np.arange(len(keys))
+        while len(pending):
+            free = self._keys[at[pending]] == 0
+            # Of the keys that found the same free place, the first takes it.
+            places, first = np.unique(at[pending[free]], return_index=True)
+            taken = pending[free][first]
+            self._keys[places] = keys[taken]
+            self._values[places] = values[taken]
+            left = np.ones(len(pending), dtype=bool)
+            left[np.flatnonzero(free)[first]] = False
+            pending = pending[left]
+            at[pending] = (at[pending] + 1) & self._mask
+        self.size += len(keys)
+
+
 class TermCounter:
     """Counts the search tokens of many texts at once, with ``analyze``'s exact tokens.
 
@@ -453,7 +521,7 @@ class TermCounter:
         self._multi: list[tuple[int, ...]] = []
         self._raws: dict[str, int] = {}
         # Packed chunk -> slot: a hash of the packed words, checked against the slot's words.
-        self._slots: dict[int, int] = {}
+        self._table = _KeyTable()
         self._slot_words = np.zeros((1024, 4), dtype=np.uint64)
         self._slot_codes = np.zeros(1024, dtype=np.int64)
 
@@ -504,18 +572,21 @@ class TermCounter:
         return code
 
     def _remember(
-        self, keys: list[int], words: npt.NDArray[np.uint64], codes: npt.NDArray[np.int64]
+        self,
+        keys: npt.NDArray[np.uint64],
+        words: npt.NDArray[np.uint64],
+        codes: npt.NDArray[np.int64],
     ) -> None:
-        """Give each chunk packed as ``words`` (rows), of hash ``keys``, a slot holding its
-        code."""
-        first = len(self._slots)
+        """Give each chunk packed as ``words`` (rows), of distinct new ``keys``, a slot holding
+        its code."""
+        first = self._table.size
         end = first + len(keys)
         while end > len(self._slot_codes):
             self._slot_words = np.concatenate([self._slot_words, np.zeros_like(self._slot_words)])
             self._slot_codes = np.concatenate([self._slot_codes, np.zeros_like(self._slot_codes)])
         self._slot_words[first:end] = words
         self._slot_codes[first:end] = codes
-        self._slots.update(zip(keys, range(first, end), strict=True))
+        self._table.insert(keys, np.arange(first, end, dtype=np.int64))
 
     def _chunk_codes(
         self, text: str, offsets: npt.NDArray[np.int64]
@@ -535,7 +606,7 @@ class TermCounter:
         at_byte = np.ndarray((len(raw) - 7,), dtype="<u8", buffer=raw, strides=(1,))
         # A chunk of up to 8 bytes is its first word (its bytes are ASCII and not zero, so the
         # word's top bit is clear and it holds the chunk exactly); a longer one is a hash of its
-        # three words and length, top bit set, checked against its words below.
+        # three words and length, top bit set, checked against its slot's words below.
         keys = at_byte[starts + 1] & _MASKS[np.minimum(sizes, 8)]
         long = np.flatnonzero(sizes > 8)
         packed = np.zeros((len(long), 4), dtype=np.uint64)
@@ -547,56 +618,70 @@ class TermCounter:
             packed[:, 3] = size
             mixed = packed[:, 0] * _MIX[0] + packed[:, 1] * _MIX[1] + packed[:, 2] * _MIX[2]
             keys[long] = (mixed + packed[:, 3]) | _TOP_BIT
-        order = np.argsort(keys)
-        ordered = keys[order]
-        head = np.empty(n, dtype=bool)
-        head[0] = True
-        np.not_equal(ordered[1:], ordered[:-1], out=head[1:])
-        inverse = np.empty(n, dtype=np.int64)
-        inverse[order] = np.cumsum(head) - 1
-        first = order[head]
-        unique = ordered[head]
-        # Each chunk's words: the first word alone for a short one.
-        words = np.zeros((len(unique), 4), dtype=np.uint64)
-        in_long = np.full(n, -1, dtype=np.int64)
-        in_long[long] = np.arange(len(long))
-        rep_long = in_long[first]
-        is_long = rep_long >= 0
-        words[:, 0] = keys[first]
-        words[is_long] = packed[rep_long[is_long]]
-        words[~is_long, 3] = sizes[first[~is_long]]
-        # A long chunk whose words are not its key's first chunk's (a hash shared in the batch),
-        # or too long to be packed whole, is looked up by its text.
+        slots = self._table.lookup(keys)
+        codes = np.empty(n, dtype=np.int64)
+        apart: list[int] = []
         if len(long):
-            mine = in_long[first[inverse[long]]]
-            apart = long[(packed != packed[mine]).any(axis=1) | (sizes[long] > _PACKED)].tolist()
-        else:
-            apart = []
-        slots = np.fromiter(
-            map(self._slots.get, unique.tolist(), repeat(-1)), dtype=np.int64, count=len(unique)
-        )
+            # A long chunk's slot must hold its words (another chunk may share its hash), and a
+            # chunk too long to be packed whole is never given one.
+            held = slots[long] >= 0
+            wrong = (self._slot_words[slots[long[held]]] != packed[held]).any(axis=1)
+            apart = long[held][wrong].tolist()
+            slots[apart] = -2  # looked up by its text below
         known = slots >= 0
-        # A slot holds the chunk it was made for: its words must be the chunk's.
-        known[known] = (self._slot_words[slots[known]] == words[known]).all(axis=1)
-        codes_of = np.empty(len(unique), dtype=np.int64)
-        codes_of[known] = self._slot_codes[slots[known]]
-        fresh = np.flatnonzero(~known)
+        codes[known] = self._slot_codes[slots[known]]
+        missing = np.flatnonzero(slots == -1)
+        if len(missing):
+            self._fresh_codes(text, missing, keys, starts, ends, long, packed, codes, apart)
         chunk_code = self._chunk_code
+        for place in apart:
+            codes[place] = chunk_code(text[starts[place] : ends[place]])
+        return codes, docs
+
+    def _fresh_codes(
+        self,
+        text: str,
+        missing: npt.NDArray[np.int64],
+        keys: npt.NDArray[np.uint64],
+        starts: npt.NDArray[np.int64],
+        ends: npt.NDArray[np.int64],
+        long: npt.NDArray[np.int64],
+        packed: npt.NDArray[np.uint64],
+        codes: npt.NDArray[np.int64],
+        apart: list[int],
+    ) -> None:
+        """Work out the codes of the chunks ``missing`` (whose keys no slot holds) into
+        ``codes``: each distinct key's first chunk analysed and given a slot; a long chunk whose
+        words differ from its key's first chunk's is added to ``apart``."""
+        unique, first, inverse = np.unique(keys[missing], return_index=True, return_inverse=True)
+        heads = missing[first]
         chunks = [
             text[start:end]
-            for start, end in zip(
-                starts[first[fresh]].tolist(), ends[first[fresh]].tolist(), strict=True
-            )
+            for start, end in zip(starts[heads].tolist(), ends[heads].tolist(), strict=True)
         ]
         self._learn(chunks)
-        codes_of[fresh] = list(map(chunk_code, chunks))
-        # Remembered: short enough to be packed whole, and no slot of that key yet.
-        fresh = fresh[(sizes[first[fresh]] <= _PACKED) & (slots[fresh] < 0)]
-        self._remember(unique[fresh].tolist(), words[fresh], codes_of[fresh])
-        codes = codes_of[inverse]
-        for at in apart:
-            codes[at] = chunk_code(text[starts[at] : ends[at]])
-        return codes, docs
+        head_codes = np.fromiter(map(self._chunk_code, chunks), dtype=np.int64, count=len(chunks))
+        codes[missing] = head_codes[inverse]
+        sizes = ends[heads] - starts[heads]
+        words = np.zeros((len(heads), 4), dtype=np.uint64)
+        words[:, 0] = unique
+        words[:, 3] = sizes
+        if len(long):
+            in_long = np.full(len(keys), -1, dtype=np.int64)
+            in_long[long] = np.arange(len(long))
+            head_long = in_long[heads]
+            is_long = head_long >= 0
+            words[is_long] = packed[head_long[is_long]]
+            mine = in_long[missing]
+            lost = mine >= 0
+            # Long chunks against their key's first chunk: other words, or too long to pack.
+            own = head_long[inverse[lost]]
+            differs = (packed[mine[lost]] != packed[own]).any(axis=1) | (
+                packed[mine[lost], 3] > _PACKED
+            )
+            apart.extend(missing[lost][differs].tolist())
+        keep = sizes <= _PACKED
+        self._remember(unique[keep], words[keep], head_codes[keep])
 
     def _expanded(
         self, codes: npt.NDArray[np.int64], docs: npt.NDArray[np.int64]

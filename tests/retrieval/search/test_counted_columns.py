@@ -6,8 +6,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from retrieval.catchup import _date_bytes, _dates_bytes, _storable, _storables
 from retrieval.corpus.briefs import MAX_NUMBER
+from retrieval.passage_rows import date_bytes, dates_bytes, storable, storables
 
 NUMBERS: list[Any] = [0, 1, 7, 142, MAX_NUMBER, MAX_NUMBER + 1, -1, -(2**40), 2**62, None, True,
                       4.0, "4", "x"]  # fmt: skip
@@ -23,5 +23,5 @@ def test_columns_of_a_batch_equal_the_per_row_values() -> None:
             rng.choice(NUMBERS[:7] if clean else NUMBERS) for _ in range(rng.randint(0, 9))
         )
         dates = tuple(rng.choice(DATES[:3] if clean else DATES) for _ in range(rng.randint(0, 9)))
-        assert _storables(numbers) == [_storable(n) for n in numbers]
-        assert _dates_bytes(dates) == [_date_bytes(d) for d in dates]
+        assert storables(numbers) == [storable(n) for n in numbers]
+        assert dates_bytes(dates) == [date_bytes(d) for d in dates]

@@ -205,6 +205,9 @@ def test_growth_and_deletion_stay_exact_against_a_fresh_rank_bm25(seed: int) -> 
             del live[pid]
         assert index.size == len(live)
         assert len(index.segments) <= 12
+        # The document frequencies kept through the deletions equal a count of the live postings.
+        recount = BM25Index(index.vocab, index.segments, index.params, live=index.live)
+        np.testing.assert_array_equal(index.df, recount.df)
         ids = sorted(live)
         corpus = [live[pid] for pid in ids]
         if not any(corpus):

@@ -10,6 +10,7 @@ import shutil
 import signal
 import sqlite3
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,9 +24,11 @@ from retrieval.archive import Archive
 from retrieval.catchup import Indexer
 from retrieval.corpus.store import Store
 from retrieval.errors import IndexCacheError
+from retrieval.passage_rows import RowBatch, worker_command
 from retrieval.search import index as index_module
 from retrieval.search.cache import FORMAT_VERSION, cache_dir_for, load_index, manifest_checksum
 from retrieval.search.stamps import MIN_AGE_NS, STAMPS
+from retrieval.search.workers import CountingPool
 from retrieval.text.analyzer import ANALYZER_VERSION, analyze
 from retrieval.text.query import Filters
 
@@ -428,6 +431,29 @@ def test_growth_is_caught_up_without_a_rebuild_and_stays_exact(saved: Path, tmp_
     assert_exact(later)
 
 
+def test_a_caught_up_index_frees_the_old_one_before_its_brief_map_is_made(
+    saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader = Archive(saved)
+    reader.ask(QUESTIONS[0])  # the brief map and statistics of the loaded index are kept
+    old = weakref.ref(reader.index())
+    alive_at_derive: list[bool] = []
+    derive = catchup.derive_briefs
+
+    def watched(index: index_module.BM25Index) -> None:
+        alive_at_derive.append(old() is not None)
+        derive(index)
+
+    monkeypatch.setattr(catchup, "derive_briefs", watched)
+    Archive(saved).ingest(write_issues(tmp_path / "day2", seed=3, count=2, first_issue=200))
+    reader.ask(QUESTIONS[1])
+    assert reader.indexer.last_sync["action"] == "caught up"
+    # The bot holds one generation of the index's arrays: the old index was gone before the new
+    # one's brief map was worked out.
+    assert alive_at_derive == [False]
+    assert_exact(reader)
+
+
 def test_many_small_additions_merge_segments_and_stay_exact(saved: Path, tmp_path: Path) -> None:
     archive = Archive(saved)
     for day in range(12):
@@ -550,6 +576,19 @@ SEGMENT_ARRAYS = (
 )  # fmt: skip
 
 
+def assert_same_segments(ours: index_module.BM25Index, theirs: index_module.BM25Index) -> None:
+    """Assert that two indexes hold the same vocabulary, columns and segments, array by array, of
+    the same types."""
+    assert ours.vocab == theirs.vocab
+    for name, values in theirs.columns.items():
+        np.testing.assert_array_equal(ours.columns[name], values)
+    assert [s.first for s in ours.segments] == [s.first for s in theirs.segments]
+    for mine, other in zip(ours.segments, theirs.segments, strict=True):
+        for name in SEGMENT_ARRAYS:
+            np.testing.assert_array_equal(getattr(mine, name), getattr(other, name), name)
+            assert getattr(mine, name).dtype == getattr(other, name).dtype, name
+
+
 def test_a_build_tokenized_in_worker_processes_equals_one_tokenized_here(saved: Path) -> None:
     archive = Archive(saved)
     serial = Indexer(Store(saved), archive.params, cache_dir=None, workers=1).current()
@@ -559,11 +598,7 @@ def test_a_build_tokenized_in_worker_processes_equals_one_tokenized_here(saved: 
     np.testing.assert_array_equal(parallel.df, serial.df)
     for name, values in serial.columns.items():
         np.testing.assert_array_equal(parallel.columns[name], values)
-    assert len(parallel.segments) == len(serial.segments)
-    for ours, theirs in zip(parallel.segments, serial.segments, strict=True):
-        for name in SEGMENT_ARRAYS:
-            np.testing.assert_array_equal(getattr(ours, name), getattr(theirs, name), name)
-            assert getattr(ours, name).dtype == getattr(theirs, name).dtype, name
+    assert_same_segments(parallel, serial)
     for question in QUESTIONS:
         assert parallel.top(analyze(question), 10) == serial.top(analyze(question), 10)
 
@@ -579,11 +614,45 @@ def test_worker_counted_segments_are_cut_where_one_by_one_cuts_them(
     serial = Indexer(Store(saved), archive.params, cache_dir=None, workers=1).current()
     parallel = Indexer(Store(saved), archive.params, cache_dir=None, workers=2).current()
     assert len(serial.segments) > 2
-    assert parallel.vocab == serial.vocab
-    assert [s.first for s in parallel.segments] == [s.first for s in serial.segments]
-    for ours, theirs in zip(parallel.segments, serial.segments, strict=True):
-        for name in SEGMENT_ARRAYS:
-            np.testing.assert_array_equal(getattr(ours, name), getattr(theirs, name), name)
+    assert_same_segments(parallel, serial)
+
+
+def test_workers_reading_the_database_give_what_texts_sent_to_them_give(
+    saved: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(catchup, "BATCH", 7)
+    archive = Archive(saved)
+    from_file = Indexer(Store(saved), archive.params, cache_dir=None, workers=2).current()
+    # The same passages copied into a database in memory: the workers cannot open it, so its
+    # texts are read here and sent to them.
+    memory = Store(":memory:")
+    with sqlite3.connect(saved) as source:
+        source.backup(memory.db.conn)
+    assert_same_segments(
+        Indexer(memory, archive.params, cache_dir=None, workers=2).current(), from_file
+    )
+
+
+def test_a_worker_reads_its_range_as_it_is_when_it_reads_it(
+    saved: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(catchup, "BATCH", 7)
+    store = Store(saved)
+    ranges = list(catchup._ranges(store, 0))
+    assert ranges[-1][1] is None and len(ranges) > 1
+    # Passages deleted after the ranges were planned are not read; the counts follow the rows.
+    with sqlite3.connect(saved) as conn:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("DELETE FROM briefs WHERE id IN (SELECT id FROM briefs LIMIT 2)")
+    stored = dict(store.db.execute("SELECT p.id, p.text FROM passages p").fetchall())
+    with CountingPool(2, {}, command=worker_command(saved)) as pool:
+        got = [(RowBatch.sent(*read), counts) for *read, counts in pool.map_ranges(ranges)]
+    read = [int(pid) for batch, _ in got for pid in batch.ids]
+    assert read == sorted(stored)
+    for batch, counts in got:
+        texts = [analyze(stored[pid]) for pid in batch.ids.tolist()]
+        places = np.arange(len(batch)) + np.cumsum(batch.has_title) - batch.has_title
+        assert counts.lengths[places].tolist() == [len(tokens) for tokens in texts]
 
 
 def test_per_passage_arrays_of_many_segments_are_read_into_one_array_each(
