@@ -137,11 +137,15 @@ class ChatService:
         """Return the check of one claim with up to ``top`` passages of evidence."""
         try:
             words, _ = parse_question(claim)
-            answer = self.archive.ask(claim, top=max(top * 4, 12), earlier=context)
+            answer = self.archive.ask(claim, top=max(top * 4, 12), earlier=context, claim=True)
         except RetrievalError as exc:
             return Notice(sentence(str(exc)))
         if answer.reason in (NoAnswer.EMPTY_ARCHIVE, NoAnswer.NOTHING_TO_SEARCH):
             return CheckReply(claim, message=answer.message)
+        # The claim is compared as read: a slip's word as the archive's ("cheif" as "chief").
+        for typed, meant in answer.respelled:
+            words = re.sub(rf"\b{re.escape(typed)}\b", meant, words)
+        slips = list(answer.respelled)
         bearing = [h for h in answer.hits if bears_on(words, h.text)]
         subject = self.subject_terms(words)
         if subject:
@@ -157,14 +161,16 @@ class ChatService:
         # Number the evidence 1, 2, 3 as shown, not by the rank each had among all hits.
         evidence = [replace(h, rank=n) for n, h in enumerate(bearing[:top], start=1)]
         if not evidence:
-            return CheckReply(claim, message=NOTHING_BEARS)
+            return CheckReply(claim, message=NOTHING_BEARS, respelled=slips)
         # A brief's date is evidence too: its text rarely repeats the year it was written in.
         texts = [
             f"{h.text} ({format_date(h.citation.date)})" if h.citation.date else h.text
             for h in evidence
         ]
         comparison = compare_claim(words, texts, aliases=self.archive.aliases)
-        return CheckReply(claim, evidence, comparison, confidence=answer.confidence)
+        return CheckReply(
+            claim, evidence, comparison, confidence=answer.confidence, respelled=slips
+        )
 
     def _check_sentences(
         self, claim: str, sentences: list[str], context: Sequence[str] = ()
@@ -182,6 +188,10 @@ class ChatService:
             evidence.extend(part.evidence)
             parts.append(part)
         confidence = "high" if any(p.confidence == "high" for p in parts) else "low"
+        # The words read as others are named once, above the whole claim.
+        slips = list(dict.fromkeys(slip for part in parts for slip in part.respelled))
+        for part in parts:
+            part.respelled = []
         return CheckReply(
             claim,
             evidence,
@@ -189,6 +199,7 @@ class ChatService:
             message=None if evidence else NOTHING_BEARS,
             confidence=confidence if evidence else "none",
             parts=parts,
+            respelled=slips,
         )
 
     def subject_terms(self, claim: str) -> set[str]:

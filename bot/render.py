@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.replies import AnswerReply, BriefReply, CheckReply, Notice, Reply
 from bot.splitter import split_html
-from retrieval.answering.answer import Answer, Citation, Hit, read_with_line
+from retrieval.answering.answer import Answer, Citation, Hit
 from retrieval.answering.check import ClaimCheck
 from retrieval.text.sentences import split_sentences
 
@@ -141,7 +141,7 @@ def comparison_lines(check: ClaimCheck) -> list[str]:
 def render_check_plain(reply: CheckReply) -> str:
     """Return a /check reply as terminal text: the passages, then the comparison (per sentence
     for a long claim)."""
-    read = [read_with_line(reply.context or reply.read_as) or ""] if reply.read_as else []
+    read = [reply.read_line] if reply.read_line else []
     if not reply.evidence:
         return "\n\n".join([*read, reply.message or "Nothing in the archive bears on this."])
     if reply.parts:
@@ -317,8 +317,7 @@ def _check_blocks(reply: CheckReply) -> list[str]:
 def render_check_html(reply: CheckReply) -> list[str]:
     """Return a /check reply as Telegram messages: the passages, then what they contain; a long
     claim sentence by sentence."""
-    line = read_with_line(reply.context or reply.read_as)
-    read = [escape(line)] if line else []
+    read = [escape(reply.read_line)] if reply.read_line else []
     if not reply.evidence:
         return [
             "\n\n".join([*read, escape(reply.message or "Nothing in the archive bears on this.")])

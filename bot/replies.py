@@ -7,8 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from retrieval.answering.answer import Answer, Hit
+from retrieval.answering.answer import Answer, Hit, read_with_line, respelled_line
 from retrieval.answering.check import ClaimCheck
+from retrieval.errors import NoAnswer
 
 LOW_EVIDENCE = (
     "None of these passages states this directly; they are the closest the archive holds."
@@ -31,6 +32,12 @@ class AnswerReply:
     context: list[str] = field(default_factory=list)
     """The earlier questions the question was read with, oldest first (empty: read alone)."""
 
+    @property
+    def continued(self) -> bool:
+        """Return whether a follow-up may continue this question: not when it had nothing to
+        search ("ok thanks"), so that "why?" after it continues the question before."""
+        return self.answer.reason is not NoAnswer.NOTHING_TO_SEARCH
+
 
 @dataclass
 class CheckReply:
@@ -50,6 +57,16 @@ class CheckReply:
     """The earlier question the claim was read with (a follow-up), or None when read alone."""
     context: list[str] = field(default_factory=list)
     """The earlier questions the claim was read with, oldest first."""
+    respelled: list[tuple[str, str]] = field(default_factory=list)
+    """``(typed, read as)`` for each word of the claim read as the archive's (typing slips)."""
+
+    @property
+    def read_line(self) -> str | None:
+        """Return the line(s) that say how the claim was read: with the earlier question(s),
+        with words read as the archive's; None when as typed."""
+        earlier = read_with_line(self.context or self.read_as) if self.read_as else None
+        lines = [earlier, respelled_line(self.respelled)]
+        return "\n".join(line for line in lines if line) or None
 
     @property
     def caveat(self) -> str | None:
@@ -66,6 +83,7 @@ class CheckReply:
             "confidence": self.confidence if self.evidence else "none",
             "hits": [h.to_json() for h in self.evidence],
             "read_as": self.read_as,
+            "respelled": [{"typed": typed, "read_as": meant} for typed, meant in self.respelled],
         }
         if self.comparison is not None:
             data.update(comparison_json(self.comparison))

@@ -90,7 +90,8 @@ def respond(
         return usage("ask") if not question else reply.text
     context = reply.context if isinstance(reply, AnswerReply) else []
     state.update(question=question, offset=offset, more_context=context)
-    state.update(last=question, context=context, answered_at=now)
+    if not isinstance(reply, AnswerReply) or reply.continued:
+        state.update(last=question, context=context, answered_at=now)
     return render_text(reply)
 
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from retrieval.answering.answer import Answer, build_hit, empty_answer, written_as
+from retrieval.answering.answer import Answer, build_hit, claim_kind, empty_answer, written_as
 from retrieval.answering.filters import passage_filter
 from retrieval.answering.ranking import (
     ALIAS_WEIGHT,
@@ -32,6 +32,7 @@ from retrieval.answering.ranking import (
     rerank,
     unseen_idf,
 )
+from retrieval.answering.spelling import Respelling, respell
 from retrieval.catchup import Indexer
 from retrieval.corpus.briefs import FooterRules
 from retrieval.corpus.store import Store
@@ -50,7 +51,7 @@ from retrieval.text.followup import (
     why_context,
 )
 from retrieval.text.followup import reading as rule_reading
-from retrieval.text.query import MONTHS, Filters, parse_question, spell_dates
+from retrieval.text.query import MONTHS, Filters, parse_question, search_terms, spell_dates
 
 if TYPE_CHECKING:
     from retrieval.corpus.ingest import IngestReport
@@ -97,6 +98,9 @@ class Ranking:
     """A follow-up whose own terms the archive lacks: its passages match the earlier questions."""
     unknown: list[str] = field(default_factory=list)
     """The question's own search terms of substance that no passage holds, not even by an alias."""
+    respelled: list[Respelling] = field(default_factory=list)
+    """Words of the question no passage holds, read as the archive's word one typing slip away
+    (``answering.spelling``)."""
 
 
 class Archive:
@@ -110,6 +114,9 @@ class Archive:
         store: the store, or the path of its database file.
         params: BM25 parameters.
         cache: save the index beside the database file (an in-memory store keeps it in memory).
+        aliases: the names searched for one another (default: the bundled file).
+        spelling: read a question's words the archive lacks as its words one typing slip away
+            (``answering.spelling``); off only to measure what that does.
     """
 
     def __init__(
@@ -119,8 +126,10 @@ class Archive:
         params: BM25Params | None = None,
         cache: bool = True,
         aliases: Aliases | None = None,
+        spelling: bool = True,
     ):
         self.store = store if isinstance(store, Store) else Store(store)
+        self.spelling = spelling
         self.params = params or DEFAULT_PARAMS
         self.aliases = aliases if aliases is not None else load_aliases()
         path = self.store.path
@@ -205,10 +214,14 @@ class Archive:
                     inline = earlier_inline
                     break
         filters = (filters or Filters()).merged(inline)
-        terms = analyze(spell_dates(words))
+        text = spell_dates(words)
+        terms = search_terms(words)
         index = self.index()
         if index.size == 0:
             return Ranking(terms, [], [], NoAnswer.EMPTY_ARCHIVE)
+        respelled = self._respell(text, terms, index) if self.spelling else {}
+        if respelled:
+            terms = [respelled[t].meant_term if t in respelled else t for t in terms]
         idf, known_term = _term_lookups(index)
         terms = informative(terms, idf, MAX_QUESTION_TERMS, known_term)
         context = {
@@ -279,14 +292,27 @@ class Archive:
         # How sure: does one of the first passages hold enough of what the question asks?
         # A follow-up is sure when a passage holds enough of it with its context.
         asked = [*terms, *context]
+        window = order[offset : offset + k]
         # The rows of the passages shown are read with those the confidence reads: one query.
-        shown = [ids[i] for i in order[offset : offset + k]]
+        shown = [ids[i] for i in window]
         best = max(
             coverage(asked, set(held), idf, lambda t, h: self.aliases.held(t, h, matches))
             for held in tokens_of([ids[i] for i in order[:COVERAGE_DEPTH]], shown)
         )
         confidence = "high" if best >= high_coverage(len(set(asked))) else "low"
-        ranked = [(ids[i], float(own[i])) for i in order[offset : offset + k]]
+        # A passage that shares only framing words, a number or a month with the question
+        # ("tell me about chigir in 1999" and a passage "telling" of something else, or one
+        # about 1999) is not shown: it is noise.
+        substance = {t for t in [*known, *extra] if _names_something(t)}
+        if substance:
+            # A passage whose own score is above what the question's other words can give at
+            # most (each under idf·(k1 + 1)) holds a word of substance: only the rest are read.
+            most = sum(index.term_idf(t) for t in terms if t not in substance)
+            bound = most * (self.params.k1 + 1) * (1 + 1e-9)
+            doubtful = [i for i in window if own[i] <= bound]
+            held = dict(zip(doubtful, tokens_of([ids[i] for i in doubtful]), strict=True))
+            window = [i for i in window if i not in held or not substance.isdisjoint(held[i])]
+        ranked = [(ids[i], float(own[i])) for i in window]
         weights = {t: max(index.term_idf(t), 0.01) for t in known}
         for t in alias_terms:
             weights.setdefault(t, max(index.term_idf(t), 0.01) * ALIAS_QUOTE_WEIGHT)
@@ -295,8 +321,33 @@ class Archive:
                 weights.setdefault(t, max(index.term_idf(t), 0.01) * w)
         only_earlier = bool(context) and not known and not alias_terms
         return Ranking(
-            terms, known, ranked, None, weights, confidence, best, fetched, only_earlier, unknown
+            terms,
+            known,
+            ranked,
+            None,
+            weights,
+            confidence,
+            best,
+            fetched,
+            only_earlier,
+            unknown,
+            list(respelled.values()),
         )
+
+    def _respell(self, text: str, terms: Sequence[str], index: BM25Index) -> dict[str, Respelling]:
+        """Return how the question's words of substance that no passage holds (nor stands for by
+        an alias) are read instead (``answering.spelling.respell``), by term."""
+        held = set(index.known_terms(terms))
+        lacking = {t for t in terms if t not in held and t not in NOT_SUBSTANCE}
+        if not lacking:
+            return {}
+        lacking -= {t for m in self.aliases.matches(terms) for t in m.trigger}
+
+        def df(term: str) -> int:
+            tid = index.vocab.get(term)
+            return int(index.df[tid]) if tid is not None else 0
+
+        return respell(text, lacking, df) if lacking else {}
 
     def _brief_terms(self, index: BM25Index) -> BriefTerms:
         """Return the brief-level statistics for reranking over ``index`` (cached per index)."""
@@ -393,7 +444,7 @@ class Archive:
         a subject: not framing words, numbers or months ("may", "98" join any two questions)."""
         idf, known = _term_lookups(self.index())
         found = context_terms([parse_question(q)[0] for q in earlier], sorted(own), idf, known)
-        return {t for t in found if t not in NOT_SUBSTANCE | CALENDAR and not t.isdigit()}
+        return {t for t in found if _names_something(t)}
 
     def _take_primed(self, question: str, top: int, earlier: Sequence[str]) -> Ranking | None:
         """Return the ranking ``reading`` read for this ``ask`` (same question, ``top`` and
@@ -420,9 +471,13 @@ class Archive:
         offset: int = 0,
         filters: Filters | None = None,
         earlier: Sequence[str] = (),
+        claim: bool = False,
     ) -> Answer:
         """Return the answer to ``question``: the top passages quoted and cited, how sure that is,
         or why there are none.
+
+        A ``claim`` (``/check``) is answered alike, its quotes preferring the sentence that gives
+        the kind of figure it states (``answering.answer.claim_kind``).
 
         Filters written in the question (``vol:4``, ``in:Monitor`` …) are applied on top of
         ``filters``. The passages shown come from different briefs unless one brief clearly
@@ -450,8 +505,9 @@ class Archive:
         rows.update(
             self.store.passages_by_id([pid for pid, _ in ranking.passages if pid not in rows])
         )
+        kind = claim_kind(question) if claim else None
         hits = [
-            build_hit(offset + n, score, rows[pid], ranking.weights, question=question)
+            build_hit(offset + n, score, rows[pid], ranking.weights, question=question, kind=kind)
             for n, (pid, score) in enumerate(ranking.passages, start=1)
             if pid in rows
         ]
@@ -465,6 +521,7 @@ class Archive:
             read_with=read_with,
             unmatched=written_as(question, ranking.unknown),
             only_earlier=ranking.only_earlier,
+            respelled=[(r.typed, r.meant) for r in ranking.respelled],
         )
 
     def briefs(self, publication: str, volume: int, issue: int) -> list[dict[str, Any]]:
@@ -485,6 +542,12 @@ class Archive:
     def close(self) -> None:
         """Close the store."""
         self.store.close()
+
+
+def _names_something(term: str) -> bool:
+    """Return whether search term ``term`` can name what a question is about: not a framing
+    word, a number or a month."""
+    return term not in NOT_SUBSTANCE and term not in CALENDAR and not term.isdigit()
 
 
 def _term_lookups(
@@ -515,7 +578,7 @@ def context_terms(
     seen = set(own)
     found: list[str] = []
     for words in reversed(earlier):
-        for t in analyze(spell_dates(words)):
+        for t in search_terms(words):
             if t not in seen and t not in FRAMING:
                 seen.add(t)
                 found.append(t)

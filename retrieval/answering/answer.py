@@ -25,6 +25,8 @@ LOW_CONFIDENCE = (
 )
 READ_WITH = "Read with your earlier question: {question}"
 READ_WITH_MANY = "Read with your earlier questions: {questions}"
+RESPELLED = "Read {words}."
+"""The line naming the words of a question read as the archive's words (typing slips)."""
 UNMATCHED_FOLLOW_UP = (
     "Nothing in the archive mentions {words}; these passages are the closest to your earlier "
     "question."
@@ -165,6 +167,9 @@ class Answer:
     only_earlier: bool = False
     """The archive holds none of the question's own search terms: a follow-up's passages then
     match its earlier questions alone."""
+    respelled: list[tuple[str, str]] = field(default_factory=list)
+    """``(typed, read as)`` for each word of the question the archive lacks that was read as
+    its word one typing slip away ("pipline", "pipeline")."""
 
     @property
     def found(self) -> bool:
@@ -188,9 +193,10 @@ class Answer:
 
     @property
     def read_line(self) -> str | None:
-        """Return the line that says a follow-up was read with the earlier question(s), or
-        None."""
-        return read_with_line(self.read_with or self.read_as)
+        """Return the line(s) that say how the question was read: with the earlier question(s)
+        (a follow-up), with words read as the archive's (typing slips); None when as typed."""
+        lines = [read_with_line(self.read_with or self.read_as), respelled_line(self.respelled)]
+        return "\n".join(line for line in lines if line) or None
 
     def to_json(self) -> dict[str, Any]:
         """Return ``{"question", "found", "confidence", "hits": [...], "read_as"}`` (plus
@@ -203,6 +209,7 @@ class Answer:
             "read_as": self.read_as,
             "read_with": list(self.read_with or ([self.read_as] if self.read_as else [])),
             "unmatched": list(self.unmatched),
+            "respelled": [{"typed": typed, "read_as": meant} for typed, meant in self.respelled],
         }
         if not self.found:
             data["reason"] = self.reason
@@ -224,6 +231,15 @@ def read_with_line(read_as: str | Sequence[str] | None) -> str | None:
         return READ_WITH.format(question=shorten(earlier[0], READ_AS_CHARS))
     quoted = [f"“{shorten(q, READ_AS_CHARS)}”" for q in earlier]
     return READ_WITH_MANY.format(questions=", then ".join(quoted))
+
+
+def respelled_line(respelled: Sequence[tuple[str, str]]) -> str | None:
+    """Return "Read “pipline” as “pipeline”." for words read as others, or None for none."""
+    if not respelled:
+        return None
+    pairs = [f"“{typed}” as “{meant}”" for typed, meant in respelled]
+    words = pairs[0] if len(pairs) == 1 else f"{', '.join(pairs[:-1])} and {pairs[-1]}"
+    return RESPELLED.format(words=words)
 
 
 def written_as(question: str, terms: Sequence[str]) -> list[str]:
@@ -311,6 +327,15 @@ def answer_kind(question: str) -> str | None:
     return None
 
 
+def claim_kind(claim: str) -> str | None:
+    """Return what the evidence for ``claim`` should show: ``number`` when the claim gives a
+    count or an amount ("900 km", "US$5 million"; not a date or a year), ``date`` when it gives
+    a date, else None."""
+    if _NUMBER_RE.search(_NOT_A_COUNT_RE.sub(" ", claim)):
+        return "number"
+    return "date" if _DATE_RE.search(claim) else None
+
+
 def _gives(sentence: str, kind: str, asked: set[str]) -> bool:
     """Return whether ``sentence`` holds something of ``kind`` that the question does not (a
     count for ``number``: the numbers of a date, a year or a cited source's date do not count)."""
@@ -331,22 +356,25 @@ def best_sentences(
     question: str = "",
     max_sentences: int = 2,
     tokens: list[tuple[str, int, int]] | None = None,
+    kind: str | None = None,
 ) -> list[tuple[int, int]]:
     """Return the spans of the sentence(s) of ``text`` that best answer the question.
 
     A sentence scores the summed weight of the distinct question terms it holds, plus twice the
     mean term weight when it also holds what the question asks for (a date for "when", a number
     for "how many", a name for "who"/"where"; see ``answer_kind``). The best one is always taken;
-    a neighbour joins it when it holds a question term the best one lacks and scores at least half
-    as much.
+    a neighbour joins it when the best one does not give what is asked and the neighbour does,
+    or else when it holds a question term the best one lacks and scores at least half as much.
 
     ``tokens`` may give ``analyze_spans(text)``, already worked out: a sentence's terms are then
-    read from it (see ``_sentence_terms``), not analysed again.
+    read from it (see ``_sentence_terms``), not analysed again. ``kind`` says what to look for
+    instead of the question's own words (a claim's: ``claim_kind``).
     """
     spans, sentence_terms = _sentences(text, tokens)
     if not spans:
         return []
-    kind = answer_kind(question) if question else None
+    if kind is None and question:
+        kind = answer_kind(question)
     asked = {w.casefold() for w in re.findall(r"\w+", question)}
     bonus = 2.0 * sum(weights.values()) / len(weights) if weights else 0.0
     scored = []
@@ -358,7 +386,15 @@ def best_sentences(
         scored.append((score, terms))
     best = max(range(len(spans)), key=lambda i: (scored[i][0], -i))
     chosen = [best]
-    if max_sentences > 1:
+    if max_sentences > 1 and kind and not _gives(text[slice(*spans[best])], kind, asked):
+        # The sentence that names the subject may leave what was asked to the next one ("…
+        # inaugurated the Baku–Supsa pipeline." "The 830-kilometer line …"): a neighbour that
+        # gives it joins.
+        for n in (best + 1, best - 1):
+            if 0 <= n < len(spans) and _gives(text[slice(*spans[n])], kind, asked):
+                chosen.append(n)
+                break
+    if max_sentences > 1 and len(chosen) == 1:
         for n in (best + 1, best - 1):
             if 0 <= n < len(spans):
                 new_terms = scored[n][1] - scored[best][1]
@@ -428,15 +464,22 @@ def matched_spans(
 
 
 def build_hit(
-    rank: int, score: float, row: dict[str, Any], weights: dict[str, float], *, question: str = ""
+    rank: int,
+    score: float,
+    row: dict[str, Any],
+    weights: dict[str, float],
+    *,
+    question: str = "",
+    kind: str | None = None,
 ) -> Hit:
     """Return a Hit for a stored passage row (as ``Store.passages_by_id`` gives it).
 
-    ``question`` (optional) lets the quote prefer the sentence that gives what it asks for.
+    ``question`` (optional) lets the quote prefer the sentence that gives what it asks for, or
+    ``kind`` (see ``best_sentences``).
     """
     text = row["text"]
     tokens = analyze_spans(text)
-    spans = best_sentences(text, weights, question=question, tokens=tokens)
+    spans = best_sentences(text, weights, question=question, tokens=tokens, kind=kind)
     quote = " … ".join(text[s:e] for s, e in spans) if spans else text
     citation = Citation.from_row(row, "brief_")
     return Hit(

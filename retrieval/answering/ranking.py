@@ -75,6 +75,14 @@ FRAMING = frozenset(
         "know",
         "get",
         "got",
+        # chat's own framing: "anything new on …", "what's the latest on …", "any news/updates"
+        "anyth",
+        "someth",
+        "everyth",
+        "latest",
+        "news",
+        "updat",
+        "info",
     }
 )
 FRAMING_WEIGHT = 0.3

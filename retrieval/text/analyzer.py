@@ -210,6 +210,12 @@ def _ascii_terms(raws: list[str]) -> list[str | None]:
     return out
 
 
+def word_terms(words: list[str]) -> list[str | None]:
+    """Return the search term of each of ``words`` (lower-case ASCII words, each a token as
+    ``analyze`` would find it), None for a stopword; stemmed in one call, nothing kept."""
+    return _ascii_terms(words)
+
+
 # The whole match of ``_TOKEN_RE`` without its groups: ``findall`` then returns plain strings.
 _FLAT_RE = re.compile(
     _TOKEN_RE.pattern.replace("?P<usd>", "?:").replace("?P<num>", "?:").replace("?P<word>", "?:"),

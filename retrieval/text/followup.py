@@ -29,6 +29,7 @@ import re
 from collections.abc import Sequence
 
 from retrieval.text.analyzer import analyze
+from retrieval.text.query import UNSAID
 
 MIN_OWN_TERMS = 3
 """A question with fewer words of substance than this leaves out what it asks about."""
@@ -199,7 +200,14 @@ def _points_back(words: list[str], named: list[int]) -> bool:
 def own_terms(text: str) -> list[str]:
     """Return the words of substance in ``text``: its search terms less those that only frame a
     question ("do", "say", "how much")."""
-    return [t for t in analyze(text) if t not in GENERIC and t not in FRAMING_TERMS]
+    return [
+        t for t in analyze(text) if t not in GENERIC and t not in FRAMING_TERMS and t not in UNSAID
+    ]
+
+
+ACKNOWLEDGEMENTS = frozenset("ok okay thanks thank you thx ty cheers hi hey hello hmm".split())
+"""Words of a message that only acknowledges ("ok thanks"): without a question mark it is not a
+follow-up, whatever came before."""
 
 
 class Why(enum.Enum):
@@ -228,6 +236,8 @@ def why_context(text: str, *, claim: bool = False) -> Why | None:
     words, joined = strip_connector(words_of(text))
     substance = own_terms(" ".join(words))
     if not substance:
+        if "?" not in text and set(words) <= ACKNOWLEDGEMENTS:
+            return None  # "ok thanks": not a question, nothing to read again
         return Why.NOTHING  # "why?", "how much?", "and then?"
     offset = len(words_of(text)) - len(words)
     named = [n - offset for n in _names(text) if n >= offset]

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, replace
 
 from retrieval.errors import InvalidQueryError
+from retrieval.text.analyzer import analyze
 
 MAX_QUESTION_CHARS = 4096
 """Telegram's own limit for one message: a pasted paragraph fits, a whole brief may not."""
@@ -41,6 +42,25 @@ _CLAUSE_END_RE = re.compile(
 )
 
 
+UNSAID = frozenset(
+    analyze(
+        "whats hows wheres whens whos whys thats theres youre theyre ive hes shes theyve dont "
+        "doesnt didnt isnt wasnt arent werent cant wont couldnt wouldnt shouldnt hasnt havent "
+        "hadnt ok okay thanks thank thx pls please hi hey hello hmm"
+    )
+)
+"""The search terms of contractions typed without their apostrophe ("whats the latest on
+belarus", "why didnt they pay") and of chat's fillers ("ok", "thanks", "pls"): stopwords as the
+briefs would write them, or words that say nothing of a subject; never searched."""
+
+
+def search_terms(words: str) -> list[str]:
+    """Return the search terms of a question's words (its text without filters): dates and
+    amounts typed short spelled out (``spell_dates``, ``spell_amounts``), contractions typed
+    without apostrophe and chat's fillers left out (``UNSAID``)."""
+    return [t for t in analyze(spell_amounts(spell_dates(words))) if t not in UNSAID]
+
+
 def _four_digits(short: str) -> str:
     number = int(short)
     return str(1900 + number if number >= 30 else 2000 + number)
@@ -66,6 +86,29 @@ def spell_dates(words: str) -> str:
     )
     words = _APOSTROPHE_RE.sub(lambda m: _four_digits(m.group(1)), words)
     return _CLAUSE_END_RE.sub(lambda m: m.group(1) + m.group(2) + _four_digits(m.group(3)), words)
+
+
+_AMOUNT = r"\d(?:[\d,]*\d)?(?:\.\d+)?"
+_SCALE_RE = re.compile(rf"({_AMOUNT})\s?(bn|bln|mn|mln)\b", re.IGNORECASE)
+_CURRENCY_SCALE_RE = re.compile(rf"((?:US)?\$\s?{_AMOUNT})\s?([mb])\b", re.IGNORECASE)
+_THOUSANDS_RE = re.compile(r"(?<![\w.,])(\d+(?:\.\d+)?)k\b", re.IGNORECASE)
+_SCALES = {"bn": "billion", "bln": "billion", "b": "billion", "mn": "million", "mln": "million"}
+
+
+def spell_amounts(words: str) -> str:
+    """Return ``words`` with the amounts members type short written as briefs write them:
+    "4.5bn" and "4.5 bln" as "4.5 billion", "300mn" as "300 million", "$4m" and "US$2b" as
+    "$4 million" and "US$2 billion" (a bare "4m" may be metres and is left), "80k" as "80000"."""
+    words = _SCALE_RE.sub(lambda m: f"{m.group(1)} {_SCALES[m.group(2).casefold()]}", words)
+    words = _CURRENCY_SCALE_RE.sub(
+        lambda m: f"{m.group(1)} {_SCALES.get(m.group(2).casefold(), 'million')}", words
+    )
+    return _THOUSANDS_RE.sub(lambda m: _thousand(m.group(1)), words)
+
+
+def _thousand(number: str) -> str:
+    value = float(number) * 1000
+    return str(int(value)) if value.is_integer() else str(value)
 
 
 @dataclass(frozen=True)

@@ -67,3 +67,14 @@ async def test_a_long_pasted_claim_is_checked_sentence_by_sentence(
     assert "[1] “Mikhail Bazhenov fled abroad" in text
     assert "Numbers — " in text and "not in them: US$5 million (they give US$4 million" in text
     assert all(len(a.plain_text or "") <= 4096 for a in answers)
+
+
+async def test_a_typing_slip_is_named_above_the_answer(
+    start_bot: Start, fake_telegram: FakeTelegram
+) -> None:
+    async with start_bot():
+        alice = fake_telegram.user(1001, "Alice")
+        [answer] = await fake_telegram.wait_answers(alice.send("Caspian oil tarif"))
+    text = answer.plain_text or ""
+    assert text.startswith("Read “tarif” as “tariff”.\n\n1. ")
+    assert "*tariff*" not in text and "— Prism, Vol. 3, Issue 12" in text

@@ -91,6 +91,19 @@ async def test_private_follow_up_within_the_window_is_read_with_the_question(
     assert "Ask on its own" not in [b["text"] for b in late.buttons]
 
 
+async def test_a_thank_you_is_no_question_and_the_next_follow_up_skips_it(
+    sample_bot: Start, fake_telegram: FakeTelegram, alice: FakeUser
+) -> None:
+    async with sample_bot():
+        await fake_telegram.wait_answers(alice.send(KAZAKH))
+        [thanks] = await fake_telegram.wait_answers(alice.send("ok thanks"))
+        [follow] = await fake_telegram.wait_answers(alice.send("when did he take office?"))
+    assert (thanks.plain_text or "").startswith("Nothing to search for")
+    assert read_line(thanks) is None
+    assert read_line(follow) == READ_WITH + KAZAKH
+    assert KAZAKH_BRIEF in first_citation(follow)
+
+
 async def test_a_follow_up_of_a_follow_up_keeps_the_subject(
     sample_bot: Start, fake_telegram: FakeTelegram, alice: FakeUser
 ) -> None:

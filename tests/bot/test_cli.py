@@ -254,3 +254,11 @@ def test_ask_prints_a_brief_with_control_characters_without_them(
     # The stored text is the brief as given; --json keeps it exactly.
     data = json.loads(run_cli("ask", "--json", "zhanaozen strike").output)
     assert data["hits"][0]["text"] == text
+
+
+def test_ask_json_names_the_words_read_as_others(loaded: Run) -> None:
+    data = json.loads(loaded("ask", "--json", "Caspian oil tarif").stdout)
+    assert data["respelled"] == [{"typed": "tarif", "read_as": "tariff"}]
+    assert data["unmatched"] == [] and data["found"] is True
+    plain = loaded("ask", "Caspian oil tarif").stdout
+    assert plain.startswith("Read “tarif” as “tariff”.\n\n1. ")

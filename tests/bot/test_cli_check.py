@@ -70,3 +70,36 @@ def test_check_of_nothing_the_archive_holds(loaded_sample: Run) -> None:
     assert not data["found"]
     assert data["confidence"] == "none"
     assert data["message"]
+
+
+def test_a_claim_with_a_typing_slip_is_checked_as_read(loaded_sample: Run) -> None:
+    claim = "US$4 million went missing when the mining cheif Bazhenov fled"
+    data = json.loads(loaded_sample("check", "--json", claim).stdout)
+    assert data["respelled"] == [{"typed": "cheif", "read_as": "chief"}]
+    assert "Bazhenov" in data["hits"][0]["text"]
+    assert "US$4 million" in data["numbers_found"]
+    text = loaded_sample("check", claim).stdout
+    assert text.startswith("Read “cheif” as “chief”.\n\n1. “")
+
+
+def test_a_long_claim_names_its_slips_once_above_the_sentences(loaded_sample: Run) -> None:
+    claim = LONG_CLAIM.replace("bodyguards", "bodyguadrs").replace("tranche", "trancge")
+    data = json.loads(loaded_sample("check", "--json", claim).stdout)
+    assert data["respelled"] == [
+        {"typed": "bodyguadrs", "read_as": "bodyguards"},
+        {"typed": "trancge", "read_as": "tranche"},
+    ]
+    assert all(part["respelled"] == [] for part in data["sentences"])
+    text = loaded_sample("check", claim).stdout
+    assert text.startswith("Read “bodyguadrs” as “bodyguards” and “trancge” as “tranche”.\n\n[1]")
+
+
+def test_the_evidence_quotes_the_sentence_with_the_kind_of_figure_claimed(
+    loaded_sample: Run,
+) -> None:
+    # The brief names the pipeline in one sentence and gives its length in the next.
+    data = json.loads(
+        loaded_sample("check", "--json", "the Baku-Supsa pipeline is 900 km long").stdout
+    )
+    assert "830-kilometer" in data["hits"][0]["quote"]
+    assert data["numbers_missing"][0]["number"] == "900 km"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from rank_bm25 import BM25Okapi
 
+from retrieval.answering.answer import claim_kind
 from retrieval.answering.ranking import MAX_QUESTION_TERMS
 from retrieval.archive import Archive
 from retrieval.errors import InvalidQueryError
 from retrieval.text.analyzer import analyze
-from retrieval.text.query import Filters
+from retrieval.text.query import Filters, search_terms
 
 
 def test_question_is_answered_with_the_passage_and_its_citation(fixture_archive: Archive) -> None:
@@ -132,8 +133,10 @@ def test_json_answer_has_the_documented_fields(fixture_archive: Archive) -> None
         "read_as",
         "read_with",
         "unmatched",
+        "respelled",
     }
     assert data["read_as"] is None and data["read_with"] == [] and data["unmatched"] == []
+    assert data["respelled"] == []
     assert data["confidence"] == "high"
     assert set(data["hits"][0]) == {
         "rank",
@@ -240,3 +243,46 @@ def test_the_passages_shown_are_read_with_those_the_confidence_reads(
     # Feedback passages once, then the passages shown and the three the confidence reads
     # together: never a third read for the passages shown.
     assert len(reads) <= 2
+
+
+def test_a_passage_sharing_only_framing_words_is_not_shown(sample_archive: Archive) -> None:
+    # Two passages of the sample name Chigir; a third that only "tells" of something is noise.
+    answer = sample_archive.ask("tell me about chigir")
+    assert answer.hits and all("Chigir" in hit.text for hit in answer.hits)
+    assert len(answer.hits) == 2
+    # Nor one that shares only a year or a month with it.
+    answer = sample_archive.ask("what happened to chigir in 1999")
+    assert answer.hits and all("Chigir" in hit.text for hit in answer.hits)
+    # A question of nothing but a date still finds its passages.
+    assert sample_archive.ask("what happened in august 1998").hits
+
+
+def test_contractions_typed_without_apostrophe_are_not_searched(sample_archive: Archive) -> None:
+    assert search_terms("whats the latest on belarus, why didnt they pay") == [
+        "latest",
+        "belarus",
+        "pay",
+    ]
+    answer = sample_archive.ask("whats the latest on belarus")
+    assert answer.unmatched == [] and answer.found
+    assert all("Belarus" in hit.text for hit in answer.hits)
+
+
+def test_a_quote_takes_the_next_sentence_when_it_gives_what_was_asked(
+    sample_archive: Archive,
+) -> None:
+    # "inaugurated the Baku–Supsa oil pipeline …" names it; "The 830-kilometer line …" answers.
+    [first, *_] = sample_archive.ask("how long is the baku supsa pipeline").hits
+    assert "Baku–Supsa" in first.quote and "830-kilometer" in first.quote
+
+
+def test_claim_kind_is_the_figure_a_claim_states() -> None:
+    assert claim_kind("the pipeline is 900 km long") == "number"
+    assert claim_kind("Bazhenov fled in December 1997") == "date"
+    assert claim_kind("Bazhenov fled on May 21, 1998 with US$4 million") == "number"
+    assert claim_kind("Bazhenov fled") is None
+
+
+def test_chat_shorthand_for_an_office_finds_it(sample_archive: Archive) -> None:
+    [first, *_] = sample_archive.ask("kazakh pm in 97").hits
+    assert "Prime Minister Akezhan Kazhegeldin" in first.quote

@@ -1,11 +1,12 @@
-"""Dates typed short ("aug 98", "in 98?", "'98") are searched as the briefs write them."""
+"""Dates and amounts typed short ("aug 98", "in 98?", "'98", "4.5bn", "$4m") are searched as the
+briefs write them."""
 
 from __future__ import annotations
 
 import pytest
 
 from retrieval.archive import Archive
-from retrieval.text.query import spell_dates
+from retrieval.text.query import spell_amounts, spell_dates
 
 
 @pytest.mark.parametrize(
@@ -48,3 +49,31 @@ def test_a_short_date_earns_the_briefs_of_that_date(sample_archive: Archive) -> 
     assert short.hits[0].brief_id == full.hits[0].brief_id
     assert short.hits[0].citation.date == "1998-01-14"
     assert "januari" in short.terms and "1998" in short.terms
+
+
+@pytest.mark.parametrize(
+    ("typed", "searched"),
+    [
+        ("the 4.5bn credit", "the 4.5 billion credit"),
+        ("4.5 bln", "4.5 billion"),
+        ("1,200mn rubles", "1,200 million rubles"),
+        ("4 mln", "4 million"),
+        ("did $4m vanish", "did $4 million vanish"),
+        ("US$2b loan", "US$2 billion loan"),
+        ("80k miners", "80000 miners"),
+        ("2.5k", "2500"),
+    ],
+)
+def test_short_amounts_are_spelled_out(typed: str, searched: str) -> None:
+    assert spell_amounts(typed) == searched
+
+
+@pytest.mark.parametrize("typed", ["a 830m bridge", "Mk2", "k9 units", "4m tall", "v1.5k"])
+def test_what_may_not_be_an_amount_is_left(typed: str) -> None:
+    assert spell_amounts(typed) == typed
+
+
+def test_a_short_amount_finds_the_brief_that_writes_it_out(sample_archive: Archive) -> None:
+    short = sample_archive.ask("when did the fund sign off on the 4.5bn credit for moscow?")
+    assert "US$4.5 billion" in short.hits[0].text
+    assert short.unmatched == []

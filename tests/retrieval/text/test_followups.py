@@ -118,6 +118,9 @@ def test_pointers_without_their_subject_still_point_back(text: str) -> None:
         ("how did iran react?", Why.SHORT),
         ("who is kocharian?", Why.SHORT),
         ("in what year did the tashkent car bombs go off?", None),  # long: a question of its own
+        ("ok thanks", None),  # an acknowledgement, not a question
+        ("thanks?", Why.NOTHING),  # asked: "thanks (for what)?" continues
+        ("ok", None),
     ],
 )
 def test_why_a_message_does_not_stand_on_its_own(text: str, why: Why | None) -> None:
@@ -207,15 +210,28 @@ def test_a_follow_up_the_archive_has_no_word_of_says_so_above_the_passages(
 def test_a_low_answer_names_the_words_no_passage_holds_but_not_an_alias(
     sample_archive: Archive,
 ) -> None:
-    typo = sample_archive.ask("nazarbaiev pension reform")
-    assert typo.confidence == "low" and typo.unmatched == ["nazarbaiev"]
+    typo = sample_archive.ask("nasarbaiev pension reform")  # two slips: left as typed
+    assert typo.confidence == "low" and typo.unmatched == ["nasarbaiev"]
     assert typo.caveat == (
-        "None of these passages answers that directly, and none mentions “nazarbaiev”; they are "
+        "None of these passages answers that directly, and none mentions “nasarbaiev”; they are "
         "the closest the archive holds."
     )
+    one_slip = sample_archive.ask("nazarbaiev pension reform")
+    assert one_slip.unmatched == [] and one_slip.respelled == [("nazarbaiev", "nazarbaev")]
     alias = sample_archive.ask("Nazarbayev pension reform")  # an alias of Nazarbaev
     assert alias.unmatched == []
     assert sample_archive.ask("Caspian oil tariff").unmatched == []
+
+
+def test_a_thank_you_in_the_terminal_is_no_question_and_is_skipped(
+    sample_archive: Archive,
+) -> None:
+    state: dict[str, object] = {}
+    respond(sample_archive, KAZAKH, state, now=0.0)
+    thanks = respond(sample_archive, "ok thanks", state, now=30.0) or ""
+    assert thanks.startswith("Nothing to search for")
+    text = respond(sample_archive, "when did he take office?", state, now=60.0) or ""
+    assert text.startswith(f"Read with your earlier question: {KAZAKH}\n\n")
 
 
 def test_a_follow_up_of_a_follow_up_names_every_question_it_is_read_with(

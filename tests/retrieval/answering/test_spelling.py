@@ -1,0 +1,91 @@
+"""Typing slips: a word the archive lacks is read as its word one slip away, and the answer says
+so; a word spelled right, a short word or one a neighbour is unlikely for is left as typed."""
+
+from __future__ import annotations
+
+from retrieval.answering.spelling import UNLIKELY, edits, likely, respell
+from retrieval.archive import Archive
+from retrieval.text.analyzer import analyze
+from retrieval.text.english import is_english
+
+
+def test_edits_are_the_words_one_slip_away_weighted_by_how_people_slip() -> None:
+    found = edits("replced")
+    assert "replced" not in found
+    assert found["replaced"] == 1.0  # a letter left out
+    assert found["repled"] == 1.0  # a letter added
+    assert found["repcled"] == 1.0  # two letters swapped
+    assert found["replied"] == UNLIKELY  # c for i: far apart, not vowels
+    assert found["replxed"] == 1.0  # x beside c
+    assert len(found) == len(set(found))
+
+
+def test_likely_slips_are_keys_beside_and_vowels_for_vowels() -> None:
+    assert likely("s", "a") == likely("e", "i") == 1.0
+    assert likely("p", "a") == UNLIKELY
+
+
+def test_english_words_are_told_from_slips() -> None:
+    assert is_english("drone") and is_english("really") and is_english("pipeline")
+    assert not is_english("pipline") and not is_english("recieved")
+
+
+def test_respell_reads_a_lacking_word_as_the_most_used_neighbour() -> None:
+    df = {"pipelin": 7, "corrupt": 3}.get
+    found = respell("Caspian Pipline korruptoin", {"piplin", "korruptoin"}, lambda t: df(t, 0))
+    assert [(r.typed, r.meant, r.meant_term) for r in found.values()] == [
+        ("Pipline", "pipeline", "pipelin"),
+    ]  # "korruptoin" is two slips from "corruption": left as typed
+
+
+def test_a_slip_finds_what_the_word_spelled_right_finds(fixture_archive: Archive) -> None:
+    right = fixture_archive.ask("how many corruption cases is the security council reviewing?")
+    slip = fixture_archive.ask("how many corruptoin cases is the security council reviewing?")
+    assert slip.respelled == [("corruptoin", "corruption")]
+    assert [h.passage_id for h in slip.hits] == [h.passage_id for h in right.hits]
+    assert slip.confidence == right.confidence == "high"
+    assert slip.unmatched == []
+    assert slip.read_line == "Read “corruptoin” as “corruption”."
+    assert slip.to_json()["respelled"] == [{"typed": "corruptoin", "read_as": "corruption"}]
+    assert right.read_line is None and right.to_json()["respelled"] == []
+
+
+def test_a_word_spelled_right_that_the_archive_lacks_is_named_not_respelled(
+    fixture_archive: Archive,
+) -> None:
+    # "drones" is one letter from "zones"/"drove"-like words an archive may hold; it is English.
+    answer = fixture_archive.ask("Georgian border drones")
+    assert answer.respelled == []
+    assert "drones" not in analyze(" ".join(h.text for h in answer.hits))
+    assert answer.to_json()["respelled"] == []
+
+
+def test_short_words_are_left_as_typed(fixture_archive: Archive) -> None:
+    assert fixture_archive.ask("Caspian oil tarif").respelled == [("tarif", "tariff")]
+    answer = fixture_archive.ask("Turkmen gsa exports")  # "gas": under five letters
+    assert answer.respelled == []
+
+
+def test_spelling_off_reads_every_word_as_typed(fixture_archive: Archive) -> None:
+    plain = Archive(fixture_archive.store, spelling=False)
+    answer = plain.ask("how many corruptoin cases is the security council reviewing?")
+    assert answer.respelled == []
+    assert answer.unmatched == ["corruptoin"]
+
+
+def test_a_follow_up_with_a_slip_names_both_readings(fixture_archive: Archive) -> None:
+    earlier = ["how many corruption cases is the security council reviewing?"]
+    answer = fixture_archive.ask("and how many implicate securty officers?", earlier=earlier)
+    assert answer.read_line is not None
+    lines = answer.read_line.split("\n")
+    assert lines[0].startswith("Read with your earlier question: ")
+    assert lines[-1] == "Read “securty” as “security”."
+
+
+def test_acronyms_are_left_as_typed_and_readings_are_named_by_english_words() -> None:
+    df = {"condit": 4, "presid": 5}.get
+    assert respell("CONIT", {"conit"}, lambda t: df(t, 0)) == {}
+    # "presidant" comes first of the words one slip away whose term is "presid"; the answer
+    # names the English one.
+    [found] = respell("presidnt", {"presidnt"}, lambda t: df(t, 0)).values()
+    assert (found.meant, found.meant_term) == ("president", "presid")
