@@ -6,10 +6,9 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint typecheck pytest sample bench clean
 
-# The venv's own pip (Python 3.11's bundles 23.2) installs the project as it is (editable
-# installs need 21.3); upgrading it first cost a fresh clone ~20 s of its `make test`.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
