@@ -106,6 +106,11 @@ FOLLOWUP_HELP_TERMINAL = (
     "question; new (or /new) starts afresh."
 )
 
+SLIPS_HELP = (
+    'Typing slips: a word no brief uses is read as the briefs\' word one slip away ("pipline" as '
+    '"pipeline"); the answer says so on its first line.'
+)
+
 UPLOAD_HELP = "Admins: send me a .txt or .jsonl file (as a document) to add its briefs."
 
 
@@ -154,6 +159,7 @@ def help_text(
         lines.append(f"/{cmd.name}{args} — {cmd.description}\n  e.g. {cmd.example}")
     lines.append(FILTERS_HELP)
     lines.append(FOLLOWUP_HELP_TERMINAL if terminal else FOLLOWUP_HELP)
+    lines.append(SLIPS_HELP)
     if admin and not terminal:
         lines.append(UPLOAD_HELP)
     if terminal:

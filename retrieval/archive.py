@@ -51,7 +51,14 @@ from retrieval.text.followup import (
     why_context,
 )
 from retrieval.text.followup import reading as rule_reading
-from retrieval.text.query import MONTHS, Filters, parse_question, search_terms, spell_dates
+from retrieval.text.query import (
+    CONTRACTIONS,
+    MONTHS,
+    Filters,
+    parse_question,
+    search_terms,
+    spell_dates,
+)
 
 if TYPE_CHECKING:
     from retrieval.corpus.ingest import IngestReport
@@ -66,10 +73,12 @@ ALIAS_QUOTE_WEIGHT = 0.5
 CONTEXT_WEIGHT = 0.5
 """What a word of the earlier question weighs in a follow-up, against 1 for the follow-up's own
 words (measured with ``bench/followups.py``; docs/quality.md, "Follow-up questions")."""
-NOT_SUBSTANCE = GENERIC | FRAMING_TERMS | FRAMING
+NOT_SUBSTANCE = GENERIC | FRAMING_TERMS | FRAMING | CONTRACTIONS
 """Search terms that only frame a question: never named as words the archive lacks."""
 CALENDAR = frozenset(analyze(" ".join(MONTHS)))
 """The months' search terms."""
+RESPELLINGS_KEPT = 1024
+"""How many questions' readings of words the archive lacks are kept (per index)."""
 MAX_CONTEXT_TERMS = 12
 """Of the earlier questions, at most this many most informative distinct words are used."""
 
@@ -141,6 +150,7 @@ class Archive:
         self._primed: tuple[BM25Index, dict[tuple[str, int, tuple[str, ...]], Ranking]] | None = (
             None
         )
+        self._respellings: tuple[BM25Index, dict[tuple[str, frozenset[str]], Any]] | None = None
 
     # -- writing -------------------------------------------------------------------------
 
@@ -300,10 +310,11 @@ class Archive:
             for held in tokens_of([ids[i] for i in order[:COVERAGE_DEPTH]], shown)
         )
         confidence = "high" if best >= high_coverage(len(set(asked))) else "low"
-        # A passage that shares only framing words, a number or a month with the question
-        # ("tell me about chigir in 1999" and a passage "telling" of something else, or one
-        # about 1999) is not shown: it is noise.
-        substance = {t for t in [*known, *extra] if _names_something(t)}
+        # A passage that shares only framing words with the question ("tell me about chigir"
+        # and a passage "telling" of something else) is not shown: it is noise. A year or a
+        # number counts: in a factoid question it is often the clue (SQuAD: 2 answers of 514
+        # questions with a number or a month lost when it did not; docs/quality.md).
+        substance = {t for t in [*known, *extra] if t not in NOT_SUBSTANCE}
         if substance:
             # A passage whose own score is above what the question's other words can give at
             # most (each under idf·(k1 + 1)) holds a word of substance: only the rest are read.
@@ -347,7 +358,17 @@ class Archive:
             tid = index.vocab.get(term)
             return int(index.df[tid]) if tid is not None else 0
 
-        return respell(text, lacking, df) if lacking else {}
+        holding = getattr(index.vocab, "holding", None)  # a loaded index's saved vocabulary
+        # Kept per index: the same unknown name comes back question after question.
+        if self._respellings is None or self._respellings[0] is not index:
+            self._respellings = (index, {})
+        kept = self._respellings[1]
+        key = (text, frozenset(lacking))
+        if key not in kept:
+            if len(kept) >= RESPELLINGS_KEPT:
+                kept.clear()
+            kept[key] = respell(text, lacking, df, holding)
+        return dict(kept[key])
 
     def _brief_terms(self, index: BM25Index) -> BriefTerms:
         """Return the brief-level statistics for reranking over ``index`` (cached per index)."""

@@ -182,7 +182,9 @@ async def inline_query(update: Update, context: Context) -> None:
         )
         return
     hits = reply.answer.hits
-    caveat = reply.answer.caveat
+    # Words read as the archive's ("Read “pipline” as “pipeline”.") and a low-confidence answer's
+    # caveat go above the results, as in the chat answer.
+    caveat = " ".join(line for line in (reply.answer.read_line, reply.answer.caveat) if line)
     question_id = await svc.run(
         svc.questions.record,
         kind="inline",
@@ -201,7 +203,6 @@ async def inline_query(update: Update, context: Context) -> None:
         )
         for hit in hits
     ]
-    # A low-confidence answer says so above the results, as the chat answer does.
     button = (
         InlineQueryResultsButton(text=shorten(caveat, INLINE_BUTTON_CHARS), start_parameter="help")
         if caveat

@@ -355,41 +355,54 @@ class TfTable:
         positions at once (a posting names a position once per term, so every cell is written at
         most once); each other term's postings are searched for each position.
         """
-        out = np.zeros((len(terms), self.n), dtype=np.float64)
+        n = self.n
+        out = np.zeros((len(terms), n), dtype=np.float64)
         vocab = self.index.vocab
         known = [(row, tid) for row, tid in enumerate(map(vocab.get, terms)) if tid is not None]
-        if not known or not self.n:
+        if not known or not n:
             return out
+        flat = out.reshape(-1)
+        all_rows = np.asarray([row for row, _ in known], dtype=np.int64)
+        all_tids = np.asarray([tid for _, tid in known], dtype=np.int64)
         for seg, lo, hi, keys in self.parts:
-            here = [(row, tid) for row, tid in known if tid < seg.n_terms]
-            if not here:
+            inside = all_tids < seg.n_terms
+            rows, tids = all_rows[inside], all_tids[inside]
+            if not len(tids):
                 continue
-            tids = np.fromiter((tid for _, tid in here), dtype=np.int64, count=len(here))
-            starts = seg.offsets[tids].tolist()
-            ends = seg.offsets[tids + 1].tolist()
-            few_rows: list[int] = []
-            few_docs: list[AnyArray] = []
-            few_tfs: list[AnyArray] = []
-            for (row, _), start, end in zip(here, starts, ends, strict=True):
-                if start == end:
-                    continue
-                if end - start < FEW_POSTINGS * (hi - lo):
-                    few_rows.append(row)
-                    few_docs.append(seg.docs[start:end])
-                    few_tfs.append(seg.tfs[start:end])
-                    continue
-                at = seg.docs[start:end].searchsorted(keys)
-                np.minimum(at, end - start - 1, out=at)
-                at += start
-                # Where the posting found is not the position's, the term is not there: 0.
-                out[row, lo:hi] = np.where(seg.docs[at] == keys, seg.tfs[at], 0)
-            if few_rows:
-                docs = np.concatenate(few_docs)
-                owner = np.repeat(few_rows, [len(d) for d in few_docs])
+            offsets, all_docs, all_tfs = seg.offsets, seg.docs, seg.tfs
+            starts = offsets.take(tids)
+            sizes = offsets.take(tids + 1) - starts
+            width = hi - lo
+            few = sizes < FEW_POSTINGS * width
+            few &= sizes > 0
+            if few.any():
+                cut = starts[few].tolist()
+                ends = (starts[few] + sizes[few]).tolist()
+                if len(cut) == 1:
+                    docs, tfs = all_docs[cut[0] : ends[0]], all_tfs[cut[0] : ends[0]]
+                else:
+                    docs = np.concatenate([all_docs[i:j] for i, j in zip(cut, ends, strict=True)])
+                    tfs = np.concatenate([all_tfs[i:j] for i, j in zip(cut, ends, strict=True)])
                 at = keys.searchsorted(docs)
-                np.minimum(at, hi - lo - 1, out=at)
+                np.minimum(at, width - 1, out=at)
                 hit = keys.take(at) == docs
-                out[owner[hit], lo + at[hit]] = np.concatenate(few_tfs)[hit]
+                # The cell of each posting found: its term's row, its position's column.
+                cell = np.repeat(rows[few] * n + lo, sizes[few])
+                cell += at
+                flat[cell[hit]] = tfs[hit]
+            many = sizes >= FEW_POSTINGS * width
+            if many.any():
+                cut = starts[many].tolist()
+                ends = (starts[many] + sizes[many]).tolist()
+                # One binary search per position in each term's postings; the rest for all the
+                # terms at once.
+                found = [all_docs[i:j].searchsorted(keys) for i, j in zip(cut, ends, strict=True)]
+                at = found[0] if len(found) == 1 else np.concatenate(found)
+                np.minimum(at, np.repeat(sizes[many] - 1, width), out=at)
+                at += np.repeat(starts[many], width)
+                # Where the posting found is not the position's, the term is not there: 0.
+                held = all_docs.take(at) == np.tile(keys, len(found))
+                out[rows[many], lo:hi] = np.where(held, all_tfs.take(at), 0).reshape(-1, width)
         return out
 
     def title_row(self, term: str) -> FloatArray:
@@ -479,22 +492,29 @@ class BriefTerms:
         tids: list[AnyArray] = []
         owners: list[IntArray] = []
         counts: list[AnyArray] = []
-        for seg in self.index.segments:
-            inside = (where >= seg.first) & (where < seg.end)
-            if not len(seg.title_docs) or not inside.any():
+        segments = self.index.segments
+        # Each segment's share of the positions, found at once among them in order.
+        order = np.argsort(where, kind="stable")
+        keys = where[order].astype(np.int32)
+        bounds = [seg.first for seg in segments] + [segments[-1].end if segments else 0]
+        cuts = np.searchsorted(keys, bounds).tolist()
+        for seg, lo, hi in zip(segments, cuts, cuts[1:], strict=False):
+            if lo == hi or not len(seg.title_docs):
                 continue
             title_pos, title_tid, title_tf = seg.title_by_position
-            keys = where[inside].astype(np.int32)
-            lo = np.searchsorted(title_pos, keys, side="left")
-            sizes = np.searchsorted(title_pos, keys, side="right") - lo
+            here = keys[lo:hi]
+            # A position's title postings run from the first at it to the first past it.
+            edges = np.searchsorted(title_pos, np.concatenate([here, here + 1]))
+            first = edges[: hi - lo]
+            sizes = edges[hi - lo :] - first
             total = int(sizes.sum())
             if not total:
                 continue
             runs = np.zeros(len(sizes), dtype=np.int64)
             np.cumsum(sizes[:-1], out=runs[1:])
-            at = np.arange(total, dtype=np.int64) + np.repeat(lo - runs, sizes)
+            at = np.arange(total, dtype=np.int64) + np.repeat(first - runs, sizes)
             tids.append(title_tid[at])
-            owners.append(np.repeat(brief_at[inside], sizes))
+            owners.append(np.repeat(brief_at[order[lo:hi]], sizes))
             counts.append(title_tf[at])
         if not tids:
             empty = np.zeros(0, dtype=np.int64)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import lru_cache
 
 from retrieval.text.analyzer import analyze_spans, word_terms
 from retrieval.text.english import is_english
@@ -60,6 +61,13 @@ class Respelling:
     meant_term: str
 
 
+_LIKELY = {
+    typed: frozenset(m for m in _LETTERS if typed in NEIGHBOURS[m] or {typed, m} <= _VOWELS)
+    for typed in _LETTERS
+}
+"""For each letter typed, the letters meant that a likely slip turns into it (``likely``)."""
+
+
 def likely(typed: str, meant: str) -> float:
     """Return how likely a slip turns letter ``meant`` into letter ``typed``: 1 for a key beside
     it or a vowel for a vowel, ``UNLIKELY`` otherwise."""
@@ -80,22 +88,36 @@ def edits(word: str) -> dict[str, float]:
         if len(b) > 1:
             found.setdefault(a + b[1] + b[0] + b[2:], 1.0)
     for a, b in splits:
+        if not b:
+            for c in _LETTERS:
+                found.setdefault(a + c, 1.0)  # the user left c out
+            continue
+        first, rest, near = b[0], b[1:], _LIKELY[b[0]]
         for c in _LETTERS:
             found.setdefault(a + c + b, 1.0)  # the user left c out
-            if b and c != b[0]:
-                weight = likely(b[0], c)
-                meant = a + c + b[1:]
-                found[meant] = max(found.get(meant, 0.0), weight)
+            if c != first:
+                meant = a + c + rest
+                weight = 1.0 if c in near else UNLIKELY
+                if found.get(meant, 0.0) < weight:
+                    found[meant] = weight
     found.pop(word, None)
     return found
 
 
-def respell(text: str, lacking: Collection[str], df: Callable[[str], int]) -> dict[str, Respelling]:
+def respell(
+    text: str,
+    lacking: Collection[str],
+    df: Callable[[str], int],
+    holding: Callable[[list[str]], Collection[str]] | None = None,
+) -> dict[str, Respelling]:
     """Return, for each search term of ``text`` in ``lacking`` (terms no passage holds), how it
     is read instead, when a word one edit from the word typed gives a term the archive holds:
-    the one whose term most passages hold (``df``), ties to the first in ``edits`` order.
-    Terms with no such neighbour, typed as words of fewer than ``MIN_LETTERS`` letters, with
-    anything but letters a-z, in capitals (an acronym) or as an English word, are left out."""
+    the one whose term most passages hold (``df``) times how likely its slip is (``edits``),
+    ties to the first in ``edits`` order. ``holding(terms)``, when given, returns those of
+    ``terms`` the archive may hold (all of them, and perhaps others): ``df`` is asked only of
+    those. Terms with no such neighbour, typed as words of fewer than ``MIN_LETTERS`` letters,
+    with anything but letters a-z, in capitals (an acronym) or as an English word, are left
+    out."""
     found: dict[str, Respelling] = {}
     for term, start, end in analyze_spans(text):
         if term not in lacking or term in found:
@@ -106,32 +128,58 @@ def respell(text: str, lacking: Collection[str], df: Callable[[str], int]) -> di
             continue
         if typed.isupper():
             continue  # an acronym ("CONIT"), not a slip
-        if is_english(word):
-            continue  # spelled right: the archive lacks it, and the answer says so
-        best = _nearest(edits(word), df)
-        if best is not None:
+        best = _nearest(word, df, holding)
+        # A word spelled right is left as typed: the archive lacks it, and the answer says so.
+        # (Asked last: most words the archive lacks have no neighbour in it either, and the
+        # English list is then never read.)
+        if best is not None and not is_english(word):
             found[term] = Respelling(typed, best[0], term, best[1])
     return found
 
 
-def _nearest(candidates: dict[str, float], df: Callable[[str], int]) -> tuple[str, str] | None:
-    """Return ``(word, term)`` of the candidate whose term the most passages hold, times how
-    likely its slip is (the first such candidate, or the first that is an English word, to
-    name it by), or None when the archive holds none of their terms."""
-    best: tuple[str, str] | None = None
-    most = 0.0
-    seen: dict[str, int] = {}
+@lru_cache(maxsize=2048)
+def neighbours(word: str) -> dict[str, tuple[str, float]]:
+    """Return the search terms of the words one edit from ``word`` (``edits``), each with the
+    first word that gives it and the likeliest slip among those words; kept for the words asked
+    about last (the same unknown name comes back question after question)."""
+    candidates = edits(word)
     words = list(candidates)
-    terms = word_terms(words)
-    for word, term in zip(words, terms, strict=True):
+    found: dict[str, tuple[str, float]] = {}
+    for candidate, term in zip(words, word_terms(words), strict=True):
         if term is None:
             continue
-        count = seen.get(term)
-        if count is None:
-            count = seen[term] = df(term)
-        if count * candidates[word] > most:
-            best, most = (word, term), count * candidates[word]
-    if best is None or is_english(best[0]):
-        return best
-    same = (w for w, t in zip(words, terms, strict=True) if t == best[1] and is_english(w))
-    return next(same, best[0]), best[1]
+        weight = candidates[candidate]
+        seen = found.get(term)
+        if seen is None:
+            found[term] = (candidate, weight)
+        elif weight > seen[1]:
+            found[term] = (seen[0], weight)
+    return found
+
+
+def _nearest(
+    word: str,
+    df: Callable[[str], int],
+    holding: Callable[[list[str]], Collection[str]] | None,
+) -> tuple[str, str] | None:
+    """Return ``(word, term)`` of the neighbour of ``word`` whose term the most passages hold,
+    times how likely its slip is (named by an English word giving that term if there is one),
+    or None when the archive holds none of their terms."""
+    near = neighbours(word)
+    terms = list(near)
+    if holding is not None:
+        held = set(holding(terms))
+        terms = [t for t in terms if t in held]
+    best: str | None = None
+    most = 0.0
+    for term in terms:
+        score = df(term) * near[term][1]
+        if score > most:
+            best, most = term, score
+    if best is None:
+        return None
+    named = near[best][0]
+    if not is_english(named):
+        english = (w for w in edits(word) if w != named and is_english(w))
+        named = next((w for w in english if word_terms([w])[0] == best), named)
+    return named, best

@@ -119,6 +119,8 @@ class BM25Index:
         self._buffers_lock = threading.Lock()
         self._acc: FloatArray | None = None
         self._touched: BoolArray | None = None
+        # Kept by pruning (``maxscore.term_bound``): an index never changes, so neither do these.
+        self.term_maxima: dict[int, float] = {}
 
     def _idf(self) -> FloatArray:
         """Return rank-bm25's idf for every term, with its epsilon floor for negative values."""

@@ -2,8 +2,9 @@
 
 A question usually pairs a rare word (a name, a place: few postings, high idf) with common ones
 (many postings, low idf). Every term has an upper bound on what it can add to a passage's score,
-from the largest term frequency and the shortest passage among its postings. Terms are scored in
-full from the rarest; once the terms left could not lift a passage that holds none of the scored
+from the largest term frequency and the shortest passage among its postings (once a question
+has scored the term in full, its largest score, kept with the index). Terms are scored in full
+from the rarest; once the terms left could not lift a passage that holds none of the scored
 terms up to the ``want``-th best score already reached, those terms are only looked up at the
 passages already found. Scores stay exact, and so does the ranking:
 
@@ -47,6 +48,9 @@ class Postings(Protocol):
     df: IntArray
     avgdl: float
     live: BoolArray | None
+    term_maxima: dict[int, float]
+    """The largest score one occurrence of a term gives any posting, for the terms scored in full
+    so far (each a tighter bound than its segments' largest tf and shortest passage)."""
 
     def buffers(self) -> contextlib.AbstractContextManager[tuple[FloatArray, BoolArray]]:
         """Lend a score accumulator and a flag per position, all zero."""
@@ -67,10 +71,19 @@ MARGIN = 1e-9
 # Candidates are searched for in a term's postings (a binary search each) rather than the
 # postings read in full when there are fewer than one candidate per FEW postings.
 FEW = 16
+# Terms whose largest score is kept per index (a float each).
+MAX_KEPT = 20_000
 
 
 def term_bound(index: Postings, tid: int) -> float:
-    """Return the most that one occurrence of term ``tid`` in a question adds to any score."""
+    """Return the most that one occurrence of term ``tid`` in a question adds to any score.
+
+    Once the term has been scored in full (by an earlier question), that is the largest of its
+    scores; until then, the score of its largest tf with its shortest passage, per segment.
+    """
+    known = index.term_maxima.get(tid)
+    if known is not None:
+        return known
     idf = float(index.idf[tid])
     if idf <= 0 or index.avgdl <= 0:
         return 0.0
@@ -102,12 +115,16 @@ def pruned_candidates(
         floor: float | None = None
         partial: FloatArray | None = None
         everyone = False
+        held: list[tuple[float, list[Any]]] = []  # each scored term's bound and postings
         while scored < len(order):
             tid = order[scored]
             scored += 1
             left -= bounds[tid]
             reach += bounds[tid]
-            for docs, w in index.term_weights(tid):
+            parts = index.term_weights(tid)
+            held.append((bounds[tid], [docs for docs, _ in parts]))
+            _keep_maximum(index, tid, parts)
+            for docs, w in parts:
                 scores = w if counts[tid] == 1 else counts[tid] * w
                 if scored == 1:
                     # The first term: nothing is scored or flagged yet, and a term's postings
@@ -123,8 +140,18 @@ def pruned_candidates(
             # The floor is at most ``reach``: while that is not above ``left``, it cannot be
             # either, and the floor (a pass over every candidate) is not worked out.
             if scored < len(order) and reach > left and sum(map(len, found)) >= want:
-                partial, everyone = _partial_scores(index, acc, found, allowed)
-                floor = _floor(partial, want, left * (1 + MARGIN) + MARGIN)
+                bar = left * (1 + MARGIN) + MARGIN
+                needed = _needed(held, reach, bar)
+                if needed is not None and len(needed) < sum(map(len, found)):
+                    # Only the passages holding that term can score above the bar: the floor
+                    # is the same worked out from them alone (far fewer, when it is rare).
+                    if len(needed) < want:
+                        continue
+                    floor = _floor(_partial_scores(index, acc, [needed], allowed)[0], want, bar)
+                    partial = None
+                else:
+                    partial, everyone = _partial_scores(index, acc, found, allowed)
+                    floor = _floor(partial, want, bar)
                 if floor is not None:
                     break
         positions = np.concatenate(found).astype(np.int64)
@@ -175,6 +202,36 @@ def _partial_scores(
         if not keep.all():
             return acc.take(positions[keep]), False
     return acc.take(positions), True
+
+
+def _keep_maximum(index: Postings, tid: int, parts: Sequence[tuple[Any, FloatArray]]) -> None:
+    """Keep the largest of term ``tid``'s scores ``parts`` (every posting of it, all segments)
+    as its bound for the questions that follow (``term_bound``)."""
+    maxima = index.term_maxima
+    if tid in maxima:
+        return
+    if len(maxima) >= MAX_KEPT:
+        maxima.clear()
+    maxima[tid] = max((float(w.max()) for _, w in parts if len(w)), default=0.0)
+
+
+def _needed(held: list[tuple[float, list[Any]]], reach: float, bar: float) -> Any:
+    """Return the postings of the scored term with the fewest that every passage scoring above
+    ``bar`` must hold (one lacking it holds at most ``reach`` less its bound), or None.
+
+    ``held`` gives each scored term's bound and postings (per segment), ``reach`` the sum of
+    their bounds.
+    """
+    best: list[Any] | None = None
+    size = 0
+    for bound, docs in held:
+        if (reach - bound) * (1 + MARGIN) + MARGIN < bar:
+            total = sum(map(len, docs))
+            if best is None or total < size:
+                best, size = docs, total
+    if best is None:
+        return None
+    return best[0] if len(best) == 1 else np.concatenate(best)
 
 
 def _floor(partial: FloatArray, want: int, bar: float) -> float | None:

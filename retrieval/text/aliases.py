@@ -49,6 +49,9 @@ class Aliases:
 
     rules: dict[tuple[str, ...], set[tuple[str, ...]]] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
+    _longest_of: tuple[tuple[int, int], int] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -65,7 +68,7 @@ class Aliases:
         """Return the rules that fire for a question with ``terms``: each trigger found (its
         terms standing in a row) with the names it asks for."""
         found: list[Match] = []
-        longest = max((len(k) for k in self.rules), default=0)
+        longest = self._longest()
         for size in range(1, longest + 1):
             for i in range(len(terms) - size + 1):
                 trigger = tuple(terms[i : i + size])
@@ -78,6 +81,14 @@ class Aliases:
                 century = "19" if term >= "30" else "20"
                 found.append(Match((term,), ((century + term,),)))
         return found
+
+    def _longest(self) -> int:
+        """Return the most terms a trigger has (worked out again only when the rules change:
+        a pass over every rule at every question was 3% of an answer)."""
+        key = (id(self.rules), len(self.rules))
+        if self._longest_of is None or self._longest_of[0] != key:
+            self._longest_of = (key, max((len(k) for k in self.rules), default=0))
+        return self._longest_of[1]
 
     def added(self, terms: Sequence[str], matches: Sequence[Match] | None = None) -> list[str]:
         """Return the alias terms a question with ``terms`` asks for, without its own terms,

@@ -44,14 +44,22 @@ _CLAUSE_END_RE = re.compile(
 
 UNSAID = frozenset(
     analyze(
-        "whats hows wheres whens whos whys thats theres youre theyre ive hes shes theyve dont "
-        "doesnt didnt isnt wasnt arent werent cant wont couldnt wouldnt shouldnt hasnt havent "
-        "hadnt ok okay thanks thank thx pls please hi hey hello hmm"
+        "whats hows wheres whens whos whys thats theres hes shes "
+        "ok okay thanks thank thx pls please hi hey hello hmm"
     )
 )
-"""The search terms of contractions typed without their apostrophe ("whats the latest on
-belarus", "why didnt they pay") and of chat's fillers ("ok", "thanks", "pls"): stopwords as the
-briefs would write them, or words that say nothing of a subject; never searched."""
+"""The search terms of contractions typed without their apostrophe that are stopwords when
+written with it ("whats the latest on belarus": "what's" is "what") and of chat's fillers
+("ok", "thanks", "pls"): words that say nothing of a subject; never searched."""
+CONTRACTIONS = frozenset(
+    analyze(
+        "dont doesnt didnt isnt wasnt arent werent cant wont couldnt wouldnt shouldnt hasnt "
+        "havent hadnt youre theyre ive theyve"
+    )
+)
+"""The search terms of contractions that stay words with their apostrophe ("didn't" is
+"didnt", as a brief's "didn't" is): searched, but never named as words the archive lacks nor
+read as another word ("why didnt they pay" asked of briefs that write "did not")."""
 
 
 def search_terms(words: str) -> list[str]:

@@ -78,3 +78,14 @@ async def test_a_typing_slip_is_named_above_the_answer(
     text = answer.plain_text or ""
     assert text.startswith("Read “tarif” as “tariff”.\n\n1. ")
     assert "*tariff*" not in text and "— Prism, Vol. 3, Issue 12" in text
+
+
+async def test_inline_results_say_which_words_were_read_as_others(
+    start_bot: Start, fake_telegram: FakeTelegram
+) -> None:
+    async with start_bot():
+        alice = fake_telegram.user(1001, "Alice")
+        update = alice.inline("Caspian oil tarif")
+        answer = await fake_telegram.wait_for(lambda: fake_telegram.inline_answer_for(update))
+    assert answer.results
+    assert answer.button["text"] == "Read “tarif” as “tariff”."

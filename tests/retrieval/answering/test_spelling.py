@@ -3,6 +3,7 @@ so; a word spelled right, a short word or one a neighbour is unlikely for is lef
 
 from __future__ import annotations
 
+from bot.help import help_text
 from retrieval.answering.spelling import UNLIKELY, edits, likely, respell
 from retrieval.archive import Archive
 from retrieval.text.analyzer import analyze
@@ -89,3 +90,8 @@ def test_acronyms_are_left_as_typed_and_readings_are_named_by_english_words() ->
     # names the English one.
     [found] = respell("presidnt", {"presidnt"}, lambda t: df(t, 0)).values()
     assert (found.meant, found.meant_term) == ("president", "presid")
+
+
+def test_help_says_slips_are_read_and_named() -> None:
+    for text in (help_text(), help_text(terminal=True)):
+        assert 'read as the briefs\' word one slip away ("pipline" as "pipeline")' in text

@@ -5,13 +5,15 @@ from __future__ import annotations
 import functools
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import pytest
 from rank_bm25 import BM25Okapi
 
 from retrieval.errors import EmptyArchiveError
+from retrieval.search import maxscore
 from retrieval.search.bm25 import BM25Params
 from retrieval.search.index import BM25Index
 from retrieval.search.maxscore import pruned_candidates
@@ -380,3 +382,70 @@ def test_pruned_candidates_score_exactly_as_the_full_pass_whichever_way_terms_ar
         assert top.tolist() == best
         assert top_scores.tolist() == [full[p] for p in best]
     assert skipped > 5
+
+
+def rare_and_common(rng: random.Random, n: int) -> Iterator[list[str]]:
+    """Yield ``n`` questions of ``grown_index``'s words: a rare one and three common ones."""
+    for _ in range(n):
+        yield [f"r{rng.randint(0, 149)}", *(f"c{rng.randint(0, 3)}" for _ in range(3))]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_floor_from_the_holders_of_one_term_prunes_as_the_floor_from_every_candidate(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # When every passage scoring above the bar must hold one scored term, the floor is worked out
+    # from that term's postings alone: the same floor, so the same candidates are kept.
+    rng = random.Random(900 + seed)
+    index = grown_index(rng, monkeypatch)
+    original = maxscore._needed
+    shortcuts = 0
+    for query in rare_and_common(rng, 40):
+        k = rng.choice([1, 3, 10])
+        mask = None
+        if rng.random() < 0.3:
+            mask = np.array([rng.random() < 0.6 for _ in range(index.n_positions)])
+        tids = [index.vocab[t] for t in query if t in index.vocab]
+        taken: list[object] = []
+
+        def needed(*args: Any, taken: list[object] = taken) -> Any:
+            got = original(*args)
+            if got is not None:
+                taken.append(got)
+            return got
+
+        with monkeypatch.context() as spy:
+            spy.setattr("retrieval.search.maxscore._needed", needed)
+            pruned = pruned_candidates(index, tids, k, mask)
+        with monkeypatch.context() as never:
+            never.setattr("retrieval.search.maxscore._needed", lambda *args: None)
+            everyone = pruned_candidates(index, tids, k, mask)
+        if pruned is None or everyone is None:
+            continue
+        shortcuts += len(taken)
+        assert pruned[0].tolist() == everyone[0].tolist()
+        assert pruned[1].tolist() == everyone[1].tolist()
+    assert shortcuts > 10
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_term_scored_in_full_is_bounded_by_its_largest_score_afterwards(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = grown_index(random.Random(1100 + seed), monkeypatch)
+    rng = random.Random(seed)
+    for query in rare_and_common(rng, 30):
+        k = rng.choice([1, 10, 60])
+        top, scores = index.top_positions(query, k)
+        # Every term scored in full, in the same order (the same sums): pruning never stops.
+        with monkeypatch.context() as never:
+            never.setattr("retrieval.search.maxscore._floor", lambda *args: None)
+            full_top, full_scores = index.top_positions(query, k)
+        assert top.tolist() == full_top.tolist()
+        assert scores.tolist() == full_scores.tolist()
+    kept = dict(index.term_maxima)
+    assert kept
+    index.term_maxima.clear()  # term_bound then gives the bound from the segments
+    for tid, largest in kept.items():
+        assert largest == max(float(w.max()) for _, w in index.term_weights(tid))
+        assert largest <= maxscore.term_bound(index, tid)

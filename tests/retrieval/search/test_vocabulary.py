@@ -41,6 +41,17 @@ def test_numbers_equal_the_dicts(seed: int) -> None:
     assert [vocab.get(t) for t in terms] == [vocab.get(t) for t in terms]
 
 
+@pytest.mark.parametrize("seed", range(2))
+def test_holding_finds_the_terms_held_saved_or_added(seed: int) -> None:
+    terms = random_terms(seed, 2000)
+    vocab = Vocabulary.from_terms(terms[:1200])
+    for term in terms[1200:1300]:
+        vocab.setdefault(term, len(vocab))
+    asked = random.Random(seed).sample(terms, len(terms))
+    assert vocab.holding(asked) == [t for t in asked if t in vocab]
+    assert vocab.holding([]) == [] and Vocabulary.from_terms([]).holding(terms[:5]) == []
+
+
 def test_terms_sharing_a_checksum_are_told_apart(monkeypatch: pytest.MonkeyPatch) -> None:
     # A checksum of the length only: every term of a length collides with the others.
     monkeypatch.setattr(vocabulary_module.zlib, "crc32", len)

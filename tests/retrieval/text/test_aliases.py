@@ -24,6 +24,13 @@ def test_a_group_asks_for_every_other_name() -> None:
     assert aliases.added(analyze("the prime minister resigned")) == ["premier"]
 
 
+def test_a_longer_name_added_after_a_question_is_found_by_the_next() -> None:
+    aliases = parse_aliases(["premier | prime minister"], "t.txt")
+    assert aliases.added(analyze("what did the international monetary fund say")) == []
+    aliases.add_group([tuple(analyze("International Monetary Fund"))], [("imf",)])
+    assert aliases.added(analyze("what did the international monetary fund say")) == ["imf"]
+
+
 def test_a_one_way_rule_does_not_ask_back() -> None:
     aliases = parse_aliases(["Fund => IMF | International Monetary Fund"], "t.txt")
     assert "imf" in aliases.added(analyze("what did the Fund say"))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from retrieval.text.analyzer import analyze, analyze_spans
+from retrieval.text.analyzer import analyze, analyze_spans, word_terms
 
 
 @pytest.mark.parametrize(
@@ -90,3 +92,10 @@ def test_tokens_are_the_same_whichever_of_analyze_and_analyze_spans_comes_first(
             tokens, spans = analyze(text), analyze_spans(text)
         assert [t for t, _, _ in spans] == tokens
         assert [analyze(text[s:e]) for _, s, e in spans] == [[t] for t in tokens]
+
+
+def test_word_terms_are_the_terms_analyze_gives() -> None:
+    rng = random.Random(5)
+    words = ["dollars", "the", "yields", "dzhokhar", "iakutsk", "mikhailovskii", "chechens"]
+    words += ["".join(rng.choices("abcdeilnorstuyz", k=rng.randint(1, 12))) for _ in range(3000)]
+    assert word_terms(words) == [(analyze(w) or [None])[0] for w in words]
