@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from retrieval.errors import BriefFormatError
 from retrieval.text.sentences import split_sentences
@@ -51,6 +51,7 @@ _BYLINE_RE = re.compile(r"By\s+([A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*){0,4})\s*", r
 _RULE_RE = re.compile(r"\s*(?:[_\-=~\u2014\u2013*\u2022.]\s*){3,}")
 MAX_HEADLINE_LINES = 3
 _DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DIGITS_RE = re.compile(r"[0-9]+")
 
 DEFAULT_FOOTER_PATTERNS: tuple[str, ...] = (
     r"\bis an? (?:\w+ )?publication of\b",
@@ -179,14 +180,9 @@ class Brief:
             return f"id:{self.doc_id}"
         return label_key(self.publication, self.volume, self.issue, self.title, self.text)
 
-    @property
-    def content_hash(self) -> str:
-        """Return a hash of everything stored for this brief; equal hashes mean nothing changed.
-
-        Worked out once for the fields as they are (a parsing worker does it, and the hash
-        travels with the brief); worked out again if one of them is changed.
-        """
-        parts = (
+    def _hashed_parts(self) -> tuple[object, ...]:
+        """Return the fields ``content_hash`` covers, in its order."""
+        return (
             self.publication,
             self.volume,
             self.issue,
@@ -197,16 +193,30 @@ class Brief:
             self.doc_id,
             self.text,
         )
+
+    @property
+    def content_hash(self) -> str:
+        """Return a hash of everything stored for this brief; equal hashes mean nothing changed.
+
+        Worked out once for the fields as they are (a parsing worker does it, and the hash
+        travels with the brief); worked out again if one of them is changed.
+        """
+        parts = self._hashed_parts()
         known = self.__dict__.get("_content_hash")
         if known is not None and _same_parts(known[0], parts):
             return str(known[1])
-        h = hashlib.sha256()
-        for part in parts:
-            h.update(shown(part).encode("utf-8"))
-            h.update(b"\x00")
-        digest = h.hexdigest()
+        # Each part's repr and a NUL, encoded in one piece (UTF-8 encodes character by
+        # character, and a repr holds no lone surrogate: the same bytes as part by part).
+        hashed = "\x00".join(map(shown, parts)) + "\x00"
+        digest = hashlib.sha256(hashed.encode("utf-8")).hexdigest()
         self.__dict__["_content_hash"] = (parts, digest)
         return digest
+
+
+def set_content_hash(brief: Brief, digest: str) -> None:
+    """Record ``digest`` as ``brief.content_hash`` for its fields as they are now: the hash a
+    parsing worker worked out for the same fields, not worked out again."""
+    brief.__dict__["_content_hash"] = (brief._hashed_parts(), digest)
 
 
 def shown(value: object) -> str:
@@ -259,12 +269,17 @@ class FooterRules:
                 ) from exc
         return FooterRules(self.strong + tuple(patterns), self.weak)
 
+    @cached_property
+    def _hint_split(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Return the literal hints of the default patterns and the other patterns."""
+        return _hints(self.strong + self.weak)
+
     def is_footer(self, paragraph: str) -> bool:
         """Return whether ``paragraph`` is publisher boilerplate rather than content."""
         # A cheap test first: almost every paragraph is content and matches no pattern, and eleven
         # case-insensitive regex searches were half of the ingest time. Each default pattern can
         # only match where its literal core occurs; patterns added by the user are searched as is.
-        hints, extra = _hints(self.strong + self.weak)
+        hints, extra = self._hint_split
         # ASCII text casefolds to its lower case, which is quicker to make.
         folded = paragraph.lower() if paragraph.isascii() else paragraph.casefold()
         if not any(map(folded.__contains__, hints)) and (
@@ -329,7 +344,7 @@ def parse_header(line: str, *, source: str | None = None, lineno: int | None = N
                 source=source,
                 line=lineno,
             )
-        if not re.fullmatch(r"[0-9]+", value):
+        if not _DIGITS_RE.fullmatch(value):
             raise BriefFormatError(
                 f"header line has a non-numeric {name} {value[:40]!r}; use digits, e.g. "
                 f"'{name.capitalize()}: 4'",
@@ -352,6 +367,17 @@ def parse_header(line: str, *, source: str | None = None, lineno: int | None = N
             line=lineno,
         )
     return fields
+
+
+@lru_cache(maxsize=256)
+def _header_fields(line: str) -> tuple[tuple[str, object], ...]:
+    """Return ``parse_header(line)`` as pairs, worked out once for a line met again (the briefs
+    of one issue share their header line).
+
+    Raises:
+        BriefFormatError: as ``parse_header`` (without the source and line: not kept).
+    """
+    return tuple(parse_header(line).items())
 
 
 def split_passages(paragraphs: list[tuple[int, str]], *, squeezed: bool = False) -> list[Passage]:
@@ -407,11 +433,18 @@ def _squeezed_words(text: str) -> int:
 
 
 def build_brief(
-    meta: dict, paragraphs: list[str], *, footer: FooterRules | None = None, squeezed: bool = False
+    meta: dict,
+    paragraphs: list[str],
+    *,
+    footer: FooterRules | None = None,
+    squeezed: bool = False,
+    content_first: int = 0,
 ) -> Brief:
     """Return a Brief from header fields and raw paragraphs: footer dropped, sign-off taken.
 
     ``squeezed``: ``squeeze`` leaves every paragraph as it is (``split_paragraphs`` made them).
+    ``content_first``: the first so many paragraphs are known not to be boilerplate (the
+    caller checked them), so they are not checked again.
 
     Raises:
         BriefFormatError: if no content is left once the footer is removed.
@@ -419,12 +452,12 @@ def build_brief(
     footer = footer or FooterRules()
     _check_fields(meta)
     content: list[str] = []
-    for para in paragraphs:
+    for n, para in enumerate(paragraphs):
         if not squeezed:
             para = squeeze(para)
         if not para:
             continue
-        if footer.is_footer(para):
+        if n >= content_first and footer.is_footer(para):
             break  # everything from the boilerplate on is the publisher's, not the brief's
         content.append(para)
     author = meta.get("author")
@@ -582,7 +615,8 @@ def parse_briefs(
             malformed, or a brief has no content.
     """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    starts = [i for i, line in enumerate(lines) if is_header(line)]
+    header = _HEADER_START_RE.match
+    starts = [i for i, line in enumerate(lines) if header(line)]
     if not starts:
         raise BriefFormatError(
             "no header line 'Publication: NAME Volume: N Issue: M' found; add one above each brief",
@@ -605,7 +639,10 @@ def parse_briefs(
     briefs: list[Brief] = []
     for n, start in enumerate(starts):
         end = tops[n + 1] if n + 1 < len(starts) else len(lines)
-        meta = parse_header(lines[start], source=source, lineno=start + 1)
+        try:
+            meta = dict(_header_fields(lines[start]))
+        except BriefFormatError:
+            meta = parse_header(lines[start], source=source, lineno=start + 1)  # raises, naming it
         meta["source"] = source
         meta["line"] = start + 1
         if tops[n] < start:
@@ -651,13 +688,18 @@ def parse_briefs(
         if not meta.get("title") and meta.get("headline"):
             meta["title"] = meta["headline"]
         footer = footer or FooterRules()
+        checked = 0
         if (
             not meta.get("title")
             and len(paragraphs) > 1
             and _looks_like_title(paragraphs[0])
             and not footer.is_footer(paragraphs[1])
         ):
-            # A short lead is the title only when text is left after it.
+            # A short lead is the title only when text is left after it (that text, checked
+            # here, is not checked again).
             meta["title"] = paragraphs.pop(0)
-        briefs.append(build_brief(meta, paragraphs, footer=footer, squeezed=True))
+            checked = 1
+        briefs.append(
+            build_brief(meta, paragraphs, footer=footer, squeezed=True, content_first=checked)
+        )
     return briefs

@@ -39,7 +39,7 @@ from retrieval.corpus.briefs import (
     build_brief,
     parse_briefs,
 )
-from retrieval.corpus.store import Store, WriteSummary
+from retrieval.corpus.store import BriefRow, Store, WriteSummary, brief_of_row, brief_row
 from retrieval.errors import BriefFormatError
 from retrieval.text.prose import split_paragraphs
 
@@ -70,6 +70,9 @@ PARALLEL_CHUNK = 32
 BATCH_SECONDS = 0.5
 BATCH_PASSAGES = 20_000
 """A bulk run commits when its pending writes are this old or hold this many passages."""
+NEW_FILES_PASSAGES = 5_000
+"""A bulk run writes the files it holds back (``Ingester._flush``) once they hold this many
+passages (and before it commits)."""
 
 
 @dataclass
@@ -186,7 +189,7 @@ def iter_sources(
         p = Path(path)
         if p.is_dir():
             for child, relative in _walk(p, str(p), ""):
-                if Path(relative).suffix.lower() in READ_SUFFIXES:
+                if _suffix(relative.rpartition("/")[2]).lower() in READ_SUFFIXES:
                     yield child, display_path(relative)
                 elif skipped is not None:
                     skipped.append(child)
@@ -195,6 +198,13 @@ def iter_sources(
 
 
 READ_SUFFIXES = TEXT_SUFFIXES | JSONL_SUFFIXES
+
+
+def _suffix(name: str) -> str:
+    """Return ``Path(name).suffix`` of a file name (no ``/``), without making a ``Path`` (a
+    second of CPU over a million passages' files, before any is read)."""
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
 def _walk(top: Path, folder: str, relative: str) -> Iterator[tuple[Path, str]]:
@@ -437,7 +447,8 @@ class ReadFile:
         counted: whether it counts as a file read (``IngestReport.files``).
         rejected: why it was refused (at most one), if it was.
         notices: lines to tell the user (a decoding).
-        briefs: the briefs of a text file, parsed.
+        rows: the briefs of a text file, parsed, as they are stored (``brief_row``: plain tuples
+            are what a parsing worker sends quickest).
         jsonl: the text of a JSONL file (its lines are parsed as they are stored).
         origin: the file's identity (see ``origin_of``).
     """
@@ -446,20 +457,33 @@ class ReadFile:
     counted: bool = True
     rejected: list[Rejection] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
-    briefs: list[Brief] | None = None
+    rows: list[BriefRow] | None = None
     jsonl: str | None = None
     origin: str | None = None
 
+    def briefs(self) -> list[Brief]:
+        """Return the briefs of a text file as ``Brief`` objects (none for other files)."""
+        return [brief_of_row(row) for row in self.rows or ()]
 
-def read_file(path: Path, origin: str | None, footer: FooterRules, max_bytes: int) -> ReadFile:
+    def passages(self) -> int:
+        """Return how many passages the briefs of a text file hold."""
+        return sum(len(passages) for _, passages in self.rows or ())
+
+
+def read_file(
+    path: Path | str, origin: str | None, footer: FooterRules, max_bytes: int
+) -> ReadFile:
     """Return file ``path`` read and parsed (see ``Ingester.ingest_file``); never raises for a
     bad file: the problem is its rejection.
 
-    Only regular files are read: a FIFO, socket or device is refused, never waited on.
+    ``path`` may be the text of a ``Path`` (what a parsing worker is sent: a ``Path`` is
+    pickled as its parts and parsed again). Only regular files are read: a FIFO, socket or
+    device is refused, never waited on.
     """
+    path = os.fspath(path)
     source = display_path(path)
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError as exc:
         return ReadFile(source, False, [Rejection(source, f"cannot be read ({exc.strerror})")])
     if not stat.S_ISREG(st.st_mode):
@@ -483,8 +507,9 @@ def read_file(path: Path, origin: str | None, footer: FooterRules, max_bytes: in
             data = _read_upto(fh, opened.st_size, max_bytes + 1)
     except OSError as exc:
         return ReadFile(source, False, [Rejection(source, f"cannot be read ({exc.strerror})")])
-    jsonl = path.suffix.lower() in JSONL_SUFFIXES
-    origin = display_path(path.name) if origin is None else origin
+    name = os.path.basename(path)
+    jsonl = _suffix(name).lower() in JSONL_SUFFIXES
+    origin = display_path(name) if origin is None else origin
     return parse_bytes(data, source, jsonl=jsonl, origin=origin, footer=footer, max_bytes=max_bytes)
 
 
@@ -538,13 +563,13 @@ def parse_bytes(
     for position, brief in enumerate(briefs):
         brief.origin = origin
         brief.position = position if origin is not None else None
-        brief.content_hash  # noqa: B018 - worked out here: in a worker, not the writing process
-    read.briefs = briefs
+    # The content hash is worked out here: in a worker, not the writing process.
+    read.rows = [brief_row(brief) for brief in briefs]
     return read
 
 
 def _read_files(
-    files: Sequence[tuple[Path, str | None]], footer: FooterRules, max_bytes: int
+    files: Sequence[tuple[str, str | None]], footer: FooterRules, max_bytes: int
 ) -> list[ReadFile]:
     """Return ``read_file`` of each of ``files`` (a worker's share of a parallel run)."""
     return [read_file(path, origin, footer, max_bytes) for path, origin in files]
@@ -584,6 +609,9 @@ class Ingester:
         self._pending_passages = 0
         self._batch_started = 0.0
         self._wait_said = False  # a noticeable wait for another writer is reported once
+        # In a bulk run: text files read and held back, to be written together (``_flush``).
+        self._held: list[ReadFile] = []
+        self._held_passages = 0
 
     def ingest_paths(
         self, paths: Iterable[str | Path], *, progress: Callable[[int, int], None] | None = None
@@ -607,6 +635,7 @@ class Ingester:
         """
         total = len(sources.files)
         self._pending, self._pending_passages = [], 0
+        self._held, self._held_passages = [], 0
         self._batch_started = time.monotonic()
         try:
             with self.store.batch():
@@ -625,13 +654,16 @@ class Ingester:
                 self._commit()
         finally:
             self._pending = None
+            self._held, self._held_passages = [], 0
         self.report.rejected[:0] = [
             Rejection(display_path(path), "no such file or folder") for path in sources.missing
         ]
         return self.report
 
     def _commit(self) -> None:
-        """Commit the bulk run's pending writes and count them in the report."""
+        """Write the files held back, commit the bulk run's pending writes and count them in
+        the report."""
+        self._flush()
         self.store.commit_batch()
         for summary in self._pending or []:
             self.report.merge(summary)
@@ -644,13 +676,13 @@ class Ingester:
     ) -> Iterator[ReadFile | None]:
         """Yield each of ``files`` read and parsed, in order (None for standard input, which
         is read when its turn comes)."""
-        paths = [(Path(f), origin) for f, origin in files if f != STDIN]
+        paths = [(os.fspath(f), origin) for f, origin in files if f != STDIN]
         if self.workers < 2 or len(paths) < self.parallel_from:
             for file, origin in files:
                 if file == STDIN:
                     yield None
                 else:
-                    yield read_file(Path(file), origin, self.footer, self.max_bytes)
+                    yield read_file(file, origin, self.footer, self.max_bytes)
             return
         yield from (None for f, _ in files if f == STDIN)  # standard input comes first
         chunks = [paths[i : i + PARALLEL_CHUNK] for i in range(0, len(paths), PARALLEL_CHUNK)]
@@ -712,14 +744,88 @@ class Ingester:
         )
 
     def _apply(self, read: ReadFile) -> None:
-        """Report what reading a file found and store what it holds."""
+        """Report what reading a file found and store what it holds.
+
+        In a bulk run, a text file with nothing to report is held back and written with the
+        next ones (``_flush``); any other file first has those written, so that writes and
+        messages keep the files' order.
+        """
         self.report.files += read.counted
+        if (
+            self._pending is not None
+            and read.rows
+            and read.origin is not None
+            and not read.notices
+            and not read.rejected
+        ):
+            self._held.append(read)
+            passages = read.passages()
+            self._held_passages += passages
+            self._pending_passages += passages
+            if self._held_passages >= NEW_FILES_PASSAGES:
+                self._flush()
+            return
+        self._flush()
         self.report.notices.extend(read.notices)
         self.report.rejected.extend(read.rejected)
         if read.jsonl is not None:
             self._ingest_jsonl(read.jsonl, read.source, read.origin)
-        elif read.briefs is not None:
-            self._store(read.briefs, read.source, replace_origin=read.origin, align=True)
+        elif read.rows is not None:
+            self._store(read.briefs(), read.source, replace_origin=read.origin, align=True)
+
+    def _flush(self) -> None:
+        """Write the text files held back, in order, exactly as ``_store`` of each would.
+
+        The files none of whose briefs nor origin the archive holds yet (``Store.new_files``:
+        every file of a first ingest) are added together by ``Store.insert_new``, two
+        statements for many files; any other file is written alone by ``_store``, in its turn.
+        """
+        held, self._held = self._held, []
+        if not held:
+            return
+        self._pending_passages -= self._held_passages  # counted again as they are written
+        self._held_passages = 0
+        waited = self.store.open_batch()
+        if waited:
+            self._note_wait(held[0].source, waited)
+            if self._pending is not None:
+                self._pending.append(WriteSummary(waited=waited))
+        new = self.store.new_files([(read.origin, read.rows or []) for read in held])
+        run: list[ReadFile] = []
+        for read, is_new in zip(held, new, strict=True):
+            if is_new:
+                run.append(read)
+                continue
+            self._insert_new(run)
+            run = []
+            self._store(read.briefs(), read.source, replace_origin=read.origin, align=True)
+        self._insert_new(run)
+
+    def _insert_new(self, run: list[ReadFile]) -> None:
+        """Add the briefs of ``run`` (new files, see ``_flush``) together; should SQLite refuse
+        a value, write each file alone, so that only that file is rejected."""
+        if not run:
+            return
+        try:
+            summary = self.store.insert_new([read.rows or [] for read in run])
+        except BriefFormatError:
+            for read in run:
+                self._store(read.briefs(), read.source, replace_origin=read.origin, align=True)
+            return
+        if self._pending is None:  # cannot happen: files are held back only in a bulk run
+            self.report.merge(summary)
+            return
+        self._pending.append(summary)
+        self._pending_passages += sum(read.passages() for read in run)
+
+    def _note_wait(self, source: str, waited: float) -> None:
+        """Tell the user, once a run, that a write waited for another writer (if it was long)."""
+        if waited >= NOTICEABLE_WAIT_S and not self._wait_said:
+            self._wait_said = True
+            self.report.notices.append(
+                f"{source}: waited {waited:.1f} s for another process writing to the "
+                "archive (another ingest, or the bot); its briefs were stored after that"
+            )
 
     def _ingest_jsonl(self, text: str, source: str, origin: str | None = None) -> None:
         """Store the good lines of a JSONL file; each bad line is one rejection.
@@ -804,12 +910,7 @@ class Ingester:
             self.report.rejected.append(Rejection(source, exc.reason, exc.line))
             return None
         pending = self._pending
-        if summary.waited >= NOTICEABLE_WAIT_S and not self._wait_said:
-            self._wait_said = True
-            self.report.notices.append(
-                f"{source}: waited {summary.waited:.1f} s for another process writing to the "
-                "archive (another ingest, or the bot); its briefs were stored after that"
-            )
+        self._note_wait(source, summary.waited)
         if pending is None:
             self.report.merge(summary)
         else:

@@ -11,7 +11,7 @@ import pytest
 
 from retrieval.corpus.briefs import Brief, build_brief
 from retrieval.corpus.ingest import Ingester, IngestReport, find_sources
-from retrieval.corpus.store import BATCH_CACHE_KIB, BATCH_CHECKPOINT_PAGES, Store
+from retrieval.corpus.store import BATCH_CACHE_KIB, BATCH_CHECKPOINT_PAGES, Store, brief_row
 from retrieval.errors import BriefFormatError
 
 
@@ -39,6 +39,14 @@ def _write_folder(folder: Path) -> None:
     (folder / "records.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def _archive(tmp_path: Path) -> Path:
+    """Return the folder ``_write_folder`` wrote under ``tmp_path``."""
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    _write_folder(folder)
+    return folder
+
+
 def _contents(store: Store) -> tuple[list[Any], list[Any]]:
     """Return every brief (without its timestamps) and passage, in id order."""
     briefs = store.db.execute(
@@ -63,9 +71,7 @@ def _outcome(report: IngestReport) -> tuple[Any, ...]:
 def test_bulk_ingest_stores_what_ingesting_file_by_file_stores(
     tmp_path: Path, workers: int
 ) -> None:
-    folder = tmp_path / "archive"
-    folder.mkdir()
-    _write_folder(folder)
+    folder = _archive(tmp_path)
     one_by_one = Store(tmp_path / "one.db")
     alone = Ingester(one_by_one)
     for file, origin in find_sources([folder]).files:
@@ -151,3 +157,100 @@ def test_a_batch_sets_its_page_cache_and_checkpoints_only_while_it_lasts(db_path
     with pytest.raises(RuntimeError), store.batch():
         raise RuntimeError("the run stops here")
     assert pragmas() == before
+
+
+def _sequence(store: Store) -> list[Any]:
+    return store.db.execute(
+        "SELECT name, seq FROM sqlite_sequence WHERE name IN ('briefs', 'passages') ORDER BY name"
+    ).fetchall()
+
+
+def _both(tmp_path: Path, prepare: Any) -> tuple[Store, Ingester, Store]:
+    """Return a store filled one file at a time, its ingester, and a store to fill in bulk,
+    both first given the same history by ``prepare(store)``."""
+    one_by_one, bulk = Store(tmp_path / "one.db"), Store(tmp_path / "bulk.db")
+    for store in (one_by_one, bulk):
+        prepare(store)
+    return one_by_one, Ingester(one_by_one), bulk
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_run_of_new_and_stored_files_stores_what_one_by_one_stores(
+    tmp_path: Path, workers: int
+) -> None:
+    # Files written together (Store.insert_new) beside files stored before, changed since, named
+    # twice in the run, and ids to give after the newest brief was removed (AUTOINCREMENT then
+    # skips its id).
+    folder = _archive(tmp_path)
+
+    def prepare(store: Store) -> None:
+        early = Ingester(store)
+        for name in ("issue003.txt", "issue010.txt", "issue020.txt"):
+            early.ingest_file(folder / name, origin=name)
+        newest = store.db.execute("SELECT max(id) FROM briefs").fetchone()[0]
+        store.remove_briefs([newest])
+
+    one_by_one, alone, bulk = _both(tmp_path, prepare)
+    changed = (folder / "issue010.txt").read_text(encoding="utf-8")
+    (folder / "issue010.txt").write_text(changed.replace("approved", "rejected"), "utf-8")
+    named = [folder, folder / "issue015.txt", folder]
+    for file, origin in find_sources(named).files:
+        alone.ingest_file(Path(file), origin=origin)
+    report = Ingester(bulk, workers=workers).ingest_paths(named)
+
+    assert _contents(bulk) == _contents(one_by_one)
+    assert _sequence(bulk) == _sequence(one_by_one)
+    assert _outcome(report) == _outcome(alone.report)
+    assert report.updated == 1 and report.unchanged > 0 and report.added > 0
+
+
+def test_briefs_without_an_origin_send_every_file_the_one_by_one_way(tmp_path: Path) -> None:
+    # A brief stored from standard input (no origin) may be a file's brief under its old key:
+    # no file of the run is taken as new.
+    folder = _archive(tmp_path)
+    piped = (folder / "issue004.txt").read_bytes()
+
+    def prepare(store: Store) -> None:
+        Ingester(store).ingest_bytes(piped, "<stdin>", jsonl=None)
+
+    one_by_one, alone, bulk = _both(tmp_path, prepare)
+    for file, origin in find_sources([folder]).files:
+        alone.ingest_file(Path(file), origin=origin)
+    report = Ingester(bulk).ingest_paths([folder])
+
+    assert _contents(bulk) == _contents(one_by_one)
+    assert _outcome(report) == _outcome(alone.report)
+    assert report.unchanged == 2  # issue004's briefs took on their file's identity
+
+
+def test_new_files_a_value_sqlite_refuses_leaves_none_of_them(db_path: Path) -> None:
+    store = Store(db_path)
+    rows = [brief_row(_brief("first")), brief_row(_brief("huge", volume=2**70))]
+    with store.batch():
+        store.open_batch()
+        assert store.new_files([("first.txt", rows[:1]), ("huge.txt", rows[1:])]) == [True, True]
+        with pytest.raises(BriefFormatError, match="SQLite cannot store"):
+            store.insert_new([rows[:1], rows[1:]])
+        assert store.db.execute("SELECT count(*) FROM briefs").fetchone()[0] == 0
+        summary = store.insert_new([[brief_row(_brief("third"))]])
+    assert summary.added == 1 and summary.brief_ids == [1]
+    titles = [r[0] for r in store.db.execute("SELECT title FROM briefs ORDER BY id")]
+    assert titles == ["third"]
+    passages = store.db.execute("SELECT brief_id, text FROM passages").fetchall()
+    assert passages == [(1, "Text of third.")]
+
+
+def test_new_files_are_only_those_nothing_stored_or_earlier_in_the_run_matches(
+    db_path: Path,
+) -> None:
+    store = Store(db_path)
+    store.add_briefs([_brief("kept")], replace_origin="kept.txt")
+    row = brief_row(_brief("fresh"))
+    kept = brief_row(_brief("kept"))
+    with store.batch():
+        store.open_batch()
+        files = [("kept.txt", [kept]), ("fresh.txt", [row]), ("fresh.txt", [row]), (None, [row])]
+        assert store.new_files(files) == [False, True, False, False]
+        # A key already stored (under whatever origin) is not new either.
+        taken = ((kept[0][0], *row[0][1:]), row[1])
+        assert store.new_files([("fresh.txt", [taken])]) == [False]

@@ -158,3 +158,33 @@ def test_kill_9_at_any_point_of_a_reingest_then_rerun_equals_a_clean_ingest(
         _ingest(db, folder)
         assert _snapshot(db) == clean, f"killed at statement {stop} of {total}"
     assert killed == len(points)
+
+
+# KILLER counting only from the first statement that checks which files are new (Store.new_files)
+# on: it kills itself at the Nth statement from there.
+KILLER_FROM_NEW_FILES = KILLER.replace(
+    "        seen[0] += 1\n",
+    "        if seen[0] or 'json_each' in statement:\n            seen[0] += 1\n",
+)
+
+
+def test_kill_9_at_any_point_of_writing_new_files_then_rerun_equals_a_clean_ingest(
+    tmp_path: Path, fork: Callable[..., Forked]
+) -> None:
+    # A first ingest writes its new files together (Store.insert_new, #11): killed at any
+    # statement of that write or after it, the database holds whole files or none, and running
+    # the ingest again completes it.
+    folder = tmp_path / "archive"
+    _write_version(folder, "new")
+    clean_db = tmp_path / "clean.db"
+    _ingest(clean_db, folder)
+    clean = _snapshot(clean_db)
+    killed = 0
+    for stop in range(1, 24, 2):
+        db = tmp_path / f"killed-{stop}.db"
+        proc = fork(KILLER_FROM_NEW_FILES, str(stop), "--db", str(db), "ingest", "-q", str(folder))
+        proc.communicate(timeout=120)
+        killed += proc.wait() == -signal.SIGKILL
+        _ingest(db, folder)
+        assert _snapshot(db) == clean, f"killed at statement {stop} of the write"
+    assert killed == 12

@@ -14,6 +14,7 @@ from retrieval.corpus.ingest import (
     JSONL_SUFFIXES,
     TEXT_SUFFIXES,
     _read_upto,
+    _suffix,
     display_path,
     find_sources,
 )
@@ -104,3 +105,11 @@ def test_a_file_is_read_whole_or_cut_one_byte_past_the_limit() -> None:
     # Over the limit: one byte past it, so that the size check refuses it.
     assert _read_upto(io.BytesIO(data), len(data), 1_001) == data[:1_001]
     assert _read_upto(io.BytesIO(b""), 0, 10) == b""
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["a", "a.txt", ".a", "a.", "a.b.c", "..", "a..", "a. b", "x.TXT", "a.b.", " .x", "é.Brief"],
+)
+def test_a_file_names_suffix_is_that_of_its_path(name: str) -> None:
+    assert _suffix(name) == Path(name).suffix
