@@ -48,20 +48,31 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Start the ``slow`` tests first, spread over the xdist workers.
+    """Start the ``slow`` tests first, spread over the xdist workers; the tests of child
+    processes forked from the fork server all in the first worker's share.
 
     ``--dist worksteal`` hands each of N workers a contiguous Nth of the list and lets an idle
     worker take the tail of a busy one's queue. A slow test (seconds, mostly waiting on child
     processes) left to the end of a queue leaves the other cores idle; put at the head of every
-    worker's share, the slow tests run side by side with the others from the start. Every worker
-    computes the same order from the same collection, as xdist requires.
+    worker's share, the slow tests run side by side with the others from the start. The fork
+    server costs ~1 CPU-s of imports in each worker that starts one, so the tests that use it go
+    to one worker, and the other slow tests to the others. Every worker computes the same order
+    from the same collection, as xdist requires.
     """
     workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
-    slow = [item for item in items if item.get_closest_marker("slow")]
-    rest = [item for item in items if not item.get_closest_marker("slow")]
+    heads: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    rest: list[pytest.Item] = []
+    spread = 0
+    for item in items:
+        if "fork_server" in getattr(item, "fixturenames", ()):
+            heads[0].append(item)
+        elif item.get_closest_marker("slow"):
+            heads[1 + spread % (workers - 1) if workers > 1 else 0].append(item)
+            spread += 1
+        else:
+            rest.append(item)
     share, ordered = len(items) // workers, []
-    for worker in range(workers):
-        mine = slow[worker::workers]
+    for worker, mine in enumerate(heads):
         take = len(rest) if worker == workers - 1 else max(0, share - len(mine))
         ordered += mine + rest[:take]
         del rest[:take]

@@ -15,9 +15,15 @@ Run = Callable[..., Result]
 
 
 @pytest.fixture
-def loaded(run_cli: Run, briefs_dir: Path) -> Run:
-    """Return run_cli over a database holding the fixture briefs."""
-    assert run_cli("ingest", str(briefs_dir)).exit_code == 0
+def loaded(run_cli: Run, briefs_dir: Path, from_template: Callable[..., Path]) -> Run:
+    """Return run_cli over a database holding the fixture briefs (ingested by ``briefbot
+    ingest`` once per session, copied per test)."""
+
+    def build(path: Path) -> None:
+        result = CliRunner().invoke(cli, ["--db", str(path), "ingest", str(briefs_dir)])
+        assert result.exit_code == 0, result.output
+
+    from_template("cli-fixtures", build)
     return run_cli
 
 

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
+from click.testing import CliRunner, Result
 from fake_telegram import FakeTelegram
 
+from bot.cli import cli
 from retrieval.archive import Archive
 
 Run = Callable[..., Result]
@@ -30,15 +31,28 @@ RECORDS = (
 
 
 @pytest.fixture
-def loaded(run_cli: Run, tmp_path: Path) -> Run:
-    """Return ``run_cli`` over an archive of two Monitor files and a JSONL file."""
-    folder = tmp_path / "briefs"
+def briefs_folder(database_template: Callable[..., Path]) -> Path:
+    """Return the folder of two Monitor files and a JSONL file that ``loaded`` was ingested
+    from (written once per session, beside the template database; tests only read it)."""
+    return database_template("remove", _build).parent / "briefs"
+
+
+def _build(path: Path) -> None:
+    """Write the three files into a folder beside ``path`` and ``briefbot ingest`` it there."""
+    folder = path.parent / "briefs"
     folder.mkdir()
     (folder / "m180.txt").write_text(TWO)
     (folder / "m181.txt").write_text(OTHER)
     (folder / "gas.jsonl").write_text(RECORDS)
-    result = run_cli("ingest", str(folder))
+    result = CliRunner().invoke(cli, ["--db", str(path), "ingest", str(folder)])
     assert result.stdout.startswith("5 added"), result.output
+
+
+@pytest.fixture
+def loaded(run_cli: Run, from_template: Callable[..., Path]) -> Run:
+    """Return ``run_cli`` over an archive of two Monitor files and a JSONL file (``briefbot
+    ingest`` of ``briefs_folder``, once per session; each test gets a copy)."""
+    from_template("remove", _build)
     return run_cli
 
 
@@ -82,9 +96,9 @@ def test_remove_an_issue_with_yes_and_dry_run(loaded: Run, db_path: Path) -> Non
     assert _count(db_path) == (4, 4)
 
 
-def test_remove_by_source(loaded: Run, db_path: Path, tmp_path: Path) -> None:
+def test_remove_by_source(loaded: Run, db_path: Path, briefs_folder: Path) -> None:
     assert loaded("remove", "--source", "m180.txt", "--dry-run").stdout.count("#") == 2
-    by_path = loaded("remove", "--source", str(tmp_path / "briefs" / "gas.jsonl"))
+    by_path = loaded("remove", "--source", str(briefs_folder / "gas.jsonl"))
     assert by_path.exit_code == 0 and by_path.stdout.endswith("2 briefs removed\n")
     assert _count(db_path) == (3, 3)
 

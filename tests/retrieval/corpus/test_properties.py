@@ -6,7 +6,9 @@ and nothing stored that makes a question or ``stats`` fail.
 
 from __future__ import annotations
 
+import functools
 import json
+import sqlite3
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -132,6 +134,20 @@ def test_parse_record_raises_only_value_errors(line: str) -> None:
 STORE = settings(FAST, max_examples=25)
 
 
+@functools.cache
+def _migrated() -> bytes:
+    """Return a new in-memory archive's database, its migrations applied, as bytes."""
+    return Store(Database(memory=True)).db.conn.serialize()
+
+
+def _new_store() -> Store:
+    """Return a store over a new in-memory database, as ``Store(Database(memory=True))`` makes
+    it, without applying every migration again for each example (a copy of one that did)."""
+    conn = sqlite3.connect(":memory:")
+    conn.deserialize(_migrated())
+    return Store(Database(conn))
+
+
 @STORE
 @given(st.lists(RECORDS, min_size=1, max_size=6))
 def test_every_record_is_stored_or_rejected_and_the_archive_still_answers(
@@ -146,7 +162,7 @@ def test_every_record_is_stored_or_rejected_and_the_archive_still_answers(
     if not lines:
         return
     data = "\n".join(lines).encode("utf-8", "surrogatepass")
-    store = Store(Database(memory=True))
+    store = _new_store()
     ingester = Ingester(store)
     ingester.ingest_bytes(data, "batch.jsonl", jsonl=True)
     report = ingester.report
@@ -161,7 +177,7 @@ def test_every_record_is_stored_or_rejected_and_the_archive_still_answers(
 @STORE
 @given(TEXT)
 def test_any_text_file_is_stored_or_rejected_and_the_archive_still_answers(text: str) -> None:
-    store = Store(Database(memory=True))
+    store = _new_store()
     ingester = Ingester(store)
     ingester.ingest_bytes(text.encode("utf-8"), "brief.txt", jsonl=False)
     report = ingester.report
