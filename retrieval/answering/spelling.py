@@ -33,6 +33,9 @@ UNLIKELY = 0.1
 vowel counts for, against 1 for the slips people make most (a letter left out or doubled, two
 swapped, a key beside the right one, a vowel for a vowel): "replced" is "replaced" (a letter
 left out) sooner than "replied" (c for i) unless the archive uses "replied" ten times as often."""
+NEIGHBOURS_KEPT = 64
+"""How many words' neighbours are kept: ~140 KB each (a word's ~600 neighbours and their
+terms), so a bot that meets many unknown names keeps under 10 MB of them."""
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _VOWELS = frozenset("aeiouy")
 _ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
@@ -137,11 +140,12 @@ def respell(
     return found
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=NEIGHBOURS_KEPT)
 def neighbours(word: str) -> dict[str, tuple[str, float]]:
     """Return the search terms of the words one edit from ``word`` (``edits``), each with the
-    first word that gives it and the likeliest slip among those words; kept for the words asked
-    about last (the same unknown name comes back question after question)."""
+    first word that gives it and the likeliest slip among those words; kept for the
+    ``NEIGHBOURS_KEPT`` words asked about last (the same unknown name comes back question after
+    question)."""
     candidates = edits(word)
     words = list(candidates)
     found: dict[str, tuple[str, float]] = {}
