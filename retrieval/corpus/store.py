@@ -791,28 +791,6 @@ class Store:
         """Return every passage id, ascending."""
         return [r[0] for r in self.db.execute("SELECT id FROM passages ORDER BY id")]
 
-    def passages_for_index(
-        self, *, after_id: int = 0, batch: int = 20000
-    ) -> Iterator[list[tuple[Any, ...]]]:
-        """Yield batches of ``(id, text, brief_id, publication, volume, issue, date, title)`` in
-        passage id order; ``title`` only on a brief's first passage (position 0), else None.
-
-        Only passages with an id above ``after_id``; this is what the index is built from.
-        """
-        last = after_id
-        while True:
-            rows = self.db.execute(
-                "SELECT p.id, p.text, p.brief_id, b.publication, b.volume, b.issue, b.date, "
-                "CASE WHEN p.position = 0 THEN b.title END "
-                "FROM passages p "
-                "JOIN briefs b ON b.id = p.brief_id WHERE p.id > ? ORDER BY p.id LIMIT ?",
-                [last, batch],
-            ).fetchall()
-            if not rows:
-                return
-            yield rows
-            last = rows[-1][0]
-
     def change_marker(self) -> tuple[int, int, int]:
         """Return ``(generation, last passage id given, last deletion logged)``.
 
