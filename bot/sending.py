@@ -131,7 +131,8 @@ async def deliver(
     # Rendering is pure CPU work: off the event loop, so other chats' updates go on meanwhile.
     chunks = await asyncio.to_thread(render_html, reply)
     sent = await send_html(target, chunks, markup=markup, quote=group)
-    if question_id is not None and not (isinstance(reply, AnswerReply) and not reply.continued):
+    # A reply with nothing searched ("ok thanks") is no question a follow-up may continue.
+    if question_id is not None and (not isinstance(reply, AnswerReply) or reply.continued):
         await svc.run(
             svc.followups.remember,
             question_id,

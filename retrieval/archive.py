@@ -57,7 +57,6 @@ from retrieval.text.query import (
     Filters,
     parse_question,
     search_terms,
-    spell_dates,
 )
 
 if TYPE_CHECKING:
@@ -150,7 +149,9 @@ class Archive:
         self._primed: tuple[BM25Index, dict[tuple[str, int, tuple[str, ...]], Ranking]] | None = (
             None
         )
-        self._respellings: tuple[BM25Index, dict[tuple[str, frozenset[str]], Any]] | None = None
+        self._respellings: (
+            tuple[BM25Index, dict[tuple[str, frozenset[str]], dict[str, Respelling]]] | None
+        ) = None
         self.indexer.on_change = self._forget_old_index
 
     # -- writing -------------------------------------------------------------------------
@@ -225,12 +226,11 @@ class Archive:
                     inline = earlier_inline
                     break
         filters = (filters or Filters()).merged(inline)
-        text = spell_dates(words)
         terms = search_terms(words)
         index = self.index()
         if index.size == 0:
             return Ranking(terms, [], [], NoAnswer.EMPTY_ARCHIVE)
-        respelled = self._respell(text, terms, index) if self.spelling else {}
+        respelled = self._respell(words, terms, index) if self.spelling else {}
         if respelled:
             terms = [respelled[t].meant_term if t in respelled else t for t in terms]
         idf, known_term = _term_lookups(index)
@@ -346,9 +346,10 @@ class Archive:
             list(respelled.values()),
         )
 
-    def _respell(self, text: str, terms: Sequence[str], index: BM25Index) -> dict[str, Respelling]:
-        """Return how the question's words of substance that no passage holds (nor stands for by
-        an alias) are read instead (``answering.spelling.respell``), by term."""
+    def _respell(self, words: str, terms: Sequence[str], index: BM25Index) -> dict[str, Respelling]:
+        """Return how the question's words of substance (``words``, its text without filters;
+        ``terms``, its search terms) that no passage holds, nor stands for by an alias, are read
+        instead (``answering.spelling.respell``), by term."""
         held = set(index.known_terms(terms))
         lacking = {t for t in terms if t not in held and t not in NOT_SUBSTANCE}
         if not lacking:
@@ -364,11 +365,11 @@ class Archive:
         if self._respellings is None or self._respellings[0] is not index:
             self._respellings = (index, {})
         kept = self._respellings[1]
-        key = (text, frozenset(lacking))
+        key = (words, frozenset(lacking))
         if key not in kept:
             if len(kept) >= RESPELLINGS_KEPT:
                 kept.clear()
-            kept[key] = respell(text, lacking, df, holding)
+            kept[key] = respell(words, lacking, df, holding)
         return dict(kept[key])
 
     def _forget_old_index(self) -> None:
@@ -475,7 +476,7 @@ class Archive:
         a subject: not framing words, numbers or months ("may", "98" join any two questions)."""
         idf, known = _term_lookups(self.index())
         found = context_terms([parse_question(q)[0] for q in earlier], sorted(own), idf, known)
-        return {t for t in found if _names_something(t)}
+        return {t for t in found if t not in NOT_SUBSTANCE | CALENDAR and not t.isdigit()}
 
     def _take_primed(self, question: str, top: int, earlier: Sequence[str]) -> Ranking | None:
         """Return the ranking ``reading`` read for this ``ask`` (same question, ``top`` and
@@ -573,12 +574,6 @@ class Archive:
     def close(self) -> None:
         """Close the store."""
         self.store.close()
-
-
-def _names_something(term: str) -> bool:
-    """Return whether search term ``term`` can name what a question is about: not a framing
-    word, a number or a month."""
-    return term not in NOT_SUBSTANCE and term not in CALENDAR and not term.isdigit()
 
 
 def _term_lookups(

@@ -238,8 +238,7 @@ def respelled_line(respelled: Sequence[tuple[str, str]]) -> str | None:
     if not respelled:
         return None
     pairs = [f"“{typed}” as “{meant}”" for typed, meant in respelled]
-    words = pairs[0] if len(pairs) == 1 else f"{', '.join(pairs[:-1])} and {pairs[-1]}"
-    return RESPELLED.format(words=words)
+    return RESPELLED.format(words=_listed(pairs, "and"))
 
 
 def written_as(question: str, terms: Sequence[str]) -> list[str]:
@@ -255,8 +254,12 @@ def written_as(question: str, terms: Sequence[str]) -> list[str]:
 
 def _or_list(words: Sequence[str]) -> str:
     """Return ``["a", "b", "c"]`` as ``“a”, “b” or “c”``."""
-    quoted = [f"“{w}”" for w in words]
-    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+    return _listed([f"“{w}”" for w in words], "or")
+
+
+def _listed(items: Sequence[str], last: str) -> str:
+    """Return ``["a", "b", "c"]`` as ``a, b LAST c`` (``a`` alone for one item)."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {last} {items[-1]}"
 
 
 NO_ANSWER = {

@@ -74,9 +74,7 @@ _LIKELY = {
 def likely(typed: str, meant: str) -> float:
     """Return how likely a slip turns letter ``meant`` into letter ``typed``: 1 for a key beside
     it or a vowel for a vowel, ``UNLIKELY`` otherwise."""
-    if typed in NEIGHBOURS.get(meant, ()) or (typed in _VOWELS and meant in _VOWELS):
-        return 1.0
-    return UNLIKELY
+    return 1.0 if meant in _LIKELY.get(typed, ()) else UNLIKELY
 
 
 def edits(word: str) -> dict[str, float]:
