@@ -48,7 +48,9 @@ from retrieval.text.followup import (
     MAX_CONTEXT_TURNS,
     Why,
     own_terms,
+    strip_connector,
     why_context,
+    words_of,
 )
 from retrieval.text.followup import reading as rule_reading
 from retrieval.text.query import (
@@ -443,13 +445,18 @@ class Archive:
     def names_new_subject(
         self, question: str, earlier: Sequence[str], *, top: int = DEFAULT_TOP
     ) -> bool:
-        """Return whether ``question`` names a subject of its own, away from ``earlier``: read
-        alone, its best passage holds all its words of substance, while read with them, its
-        best passage holds none of those words ("who is kocharian?" after a question about
-        miners' strikes would quote the strikes) or none of the words that name the earlier
-        questions' subject (``_subject_terms``: they only pull their own passages in below
-        it). The rankings read (``top`` passages) are kept for the next ``ask`` of ``question``
-        with ``top``.
+        """Return whether ``question`` names a subject of its own, away from ``earlier``.
+
+        It does when, not joined on with "and" or "what about", its best passage read alone
+        holds a word of substance that no brief of the earlier answer (the last of ``earlier``
+        read with those before it, ``top`` passages) holds ("who replaced kazhegeldin?" after
+        an answer on gas transit fees). It also does when, read alone, its best passage holds
+        all its words of substance, while read with ``earlier``, its best passage holds none of
+        those words ("who is kocharian?" after a question about miners' strikes would quote the
+        strikes) or none of the words that name the earlier questions' subject
+        (``_subject_terms``: they only pull their own passages in below it). The rankings of
+        ``question`` read (``top`` passages) are kept for the next ``ask`` of ``question`` with
+        ``top``.
 
         Raises:
             InvalidQueryError: if the question is too long or a filter is malformed.
@@ -462,7 +469,18 @@ class Archive:
         primed: dict[tuple[str, int, tuple[str, ...]], Ranking] = {}
         self._primed = (index, primed)
         alone = primed[question, top, ()] = self.rank(question, k=top, diverse=True)
-        if not alone.passages or not own <= self._held(alone):
+        if not alone.passages:
+            return False
+        held_alone = self._held(alone)
+        if not strip_connector(words_of(question))[1]:
+            # Not joined on ("and …", "what about …"): words its own best passage holds and no
+            # brief of the earlier answer names are a new subject ("who replaced kazhegeldin?"
+            # after an answer on gas transit fees).
+            shown = self.rank(earlier[-1], k=top, diverse=True, earlier=earlier[:-1])
+            unseen = own - self._briefs_hold(shown, own) if shown.passages else set()
+            if unseen & held_alone:
+                return True
+        if not own <= held_alone:
             return False
         together = self.rank(question, k=top, diverse=True, earlier=earlier)
         primed[question, top, tuple(earlier)] = together
@@ -485,6 +503,25 @@ class Archive:
         if primed is None or primed[0] is not self.index():
             return None
         return primed[1].get((question, top, tuple(earlier)))
+
+    def _briefs_hold(self, ranking: Ranking, terms: Iterable[str]) -> set[str]:
+        """Return those of ``terms`` that a brief of ``ranking``'s passages holds, in a passage
+        or its title (read from the index's postings: nothing is re-analyzed)."""
+        index = self.index()
+        briefs = self._brief_map(index)
+        # Ranked passages are the index's own: each id is found among its ascending ids.
+        positions = np.searchsorted(index.ids, [pid for pid, _ in ranking.passages])
+        shown = np.unique(briefs.brief_of[positions])
+        held: set[str] = set()
+        for term in terms:
+            found = briefs.brief_of[index.term_postings(term)[0]]
+            if briefs.titles is None:
+                titled = briefs.brief_of[index.title_postings(term)[0]]
+            else:
+                titled = briefs.titles.get(term, (np.zeros(0, dtype=np.int64),))[0]
+            if np.isin(shown, found).any() or np.isin(shown, titled).any():
+                held.add(term)
+        return held
 
     def _held(self, ranking: Ranking) -> set[str]:
         """Return the search terms the first passage of ``ranking`` holds (its text and its
