@@ -106,9 +106,10 @@ class ChatService:
     def check(self, claim: str, *, context: Sequence[str] = ()) -> CheckReply | Notice:
         """Return the passages that bear on ``claim`` and which of its numbers and names they hold.
 
-        A passage bears on the claim when it shares at least half the claim's search terms (see
-        ``retrieval.answering.check.bears_on``); passages naming what the claim is about (its most
-        specific name the archive holds) come first. A claim of several sentences is checked
+        A passage bears on the claim when it, with its brief's date, shares at least half the
+        claim's words of substance (see ``retrieval.answering.check.bears_on``); when some name
+        what the claim is about (its most specific name the archive holds), only they are
+        shown. A claim of several sentences is checked
         sentence by sentence, each with its best passage, when it is longer than
         ``LONG_CLAIM_CHARS`` or no passage bears on all of it. Nothing here says whether the claim
         is right.
@@ -146,11 +147,13 @@ class ChatService:
         for typed, meant in answer.respelled:
             words = re.sub(rf"\b{re.escape(typed)}\b", meant, words)
         slips = list(answer.respelled)
-        bearing = [h for h in answer.hits if bears_on(words, h.text)]
+        # A brief's date is evidence too: its text rarely repeats the year it was written in.
+        dated = {id(h): _dated(h) for h in answer.hits}
+        bearing = [h for h in answer.hits if bears_on(words, dated[id(h)])]
         subject = self.subject_terms(words)
         if subject:
             # Lead with what the claim is about: passages that name its subject (in any of its
-            # spellings) come first.
+            # spellings) come first, and when there are any, they alone are shown.
             aliases = self.archive.aliases
 
             def names_subject(hit: Hit) -> bool:
@@ -158,16 +161,17 @@ class ChatService:
                 return all(name_term_held(t, held, aliases) for t in subject)
 
             bearing.sort(key=lambda h: not names_subject(h))
+            if bearing and names_subject(bearing[0]):
+                # Only they are evidence then: a passage sharing the claim's figure and unit
+                # about something else ("80 percent of Ukraine's gas") would read as a match.
+                bearing = [h for h in bearing if names_subject(h)]
         # Number the evidence 1, 2, 3 as shown, not by the rank each had among all hits.
         evidence = [replace(h, rank=n) for n, h in enumerate(bearing[:top], start=1)]
         if not evidence:
             return CheckReply(claim, message=NOTHING_BEARS, respelled=slips)
-        # A brief's date is evidence too: its text rarely repeats the year it was written in.
-        texts = [
-            f"{h.text} ({format_date(h.citation.date)})" if h.citation.date else h.text
-            for h in evidence
-        ]
-        comparison = compare_claim(words, texts, aliases=self.archive.aliases)
+        comparison = compare_claim(
+            words, [dated[id(h)] for h in bearing[:top]], aliases=self.archive.aliases
+        )
         return CheckReply(
             claim, evidence, comparison, confidence=answer.confidence, respelled=slips
         )
@@ -251,3 +255,9 @@ def sentence(text: str, *, stop: bool = True) -> str:
     if stop and text and text[-1] not in ".!?":
         text += "."
     return text
+
+
+def _dated(hit: Hit) -> str:
+    """Return the text of ``hit`` followed by its brief's date, when known ("… (July 20,
+    1998)")."""
+    return f"{hit.text} ({format_date(hit.citation.date)})" if hit.citation.date else hit.text

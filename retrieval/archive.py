@@ -47,12 +47,14 @@ from retrieval.text.followup import (
     GENERIC,
     MAX_CONTEXT_TURNS,
     Why,
+    asks_whether,
     own_terms,
     strip_connector,
     why_context,
     words_of,
 )
 from retrieval.text.followup import reading as rule_reading
+from retrieval.text.inflections import other_forms
 from retrieval.text.query import (
     CONTRACTIONS,
     MONTHS,
@@ -232,6 +234,7 @@ class Archive:
         index = self.index()
         if index.size == 0:
             return Ranking(terms, [], [], NoAnswer.EMPTY_ARCHIVE)
+        terms = _inflected(terms, index)
         respelled = self._respell(words, terms, index) if self.spelling else {}
         if respelled:
             terms = [respelled[t].meant_term if t in respelled else t for t in terms]
@@ -591,6 +594,7 @@ class Archive:
             unmatched=written_as(question, ranking.unknown),
             only_earlier=ranking.only_earlier,
             respelled=[(r.typed, r.meant) for r in ranking.respelled],
+            whether=asks_whether(question),
         )
 
     def briefs(self, publication: str, volume: int, issue: int) -> list[dict[str, Any]]:
@@ -611,6 +615,21 @@ class Archive:
     def close(self) -> None:
         """Close the store."""
         self.store.close()
+
+
+def _inflected(terms: list[str], index: BM25Index) -> list[str]:
+    """Return ``terms`` with each that no passage holds replaced by the term of another form of
+    its verb that passages hold, the one most hold ("flee" by "fled";
+    ``retrieval.text.inflections``)."""
+    held = set(index.known_terms(terms))
+    out = list(terms)
+    for n, term in enumerate(terms):
+        if term in held:
+            continue
+        forms = index.known_terms(list(other_forms(term)))
+        if forms:
+            out[n] = max(forms, key=lambda t: int(index.df[index.vocab.get(t)]))
+    return out
 
 
 def _term_lookups(

@@ -35,6 +35,9 @@ UNMATCHED_LOW = (
     "None of these passages answers that directly, and none mentions {words}; they are the "
     "closest the archive holds."
 )
+UNMATCHED_WHETHER = "No brief mentions {words}; these passages match the rest of the question."
+"""Above a sure answer to a question that asks whether something is so (or names what to find)
+when the archive holds none of some of its words: the passages cannot bear those out."""
 READ_AS_CHARS = 200
 """The earlier question named in the "Read with …" line is cut to this many characters."""
 NOTHING_TO_SEARCH = "Nothing to search for: the question has only common words or punctuation."
@@ -170,6 +173,10 @@ class Answer:
     respelled: list[tuple[str, str]] = field(default_factory=list)
     """``(typed, read as)`` for each word of the question the archive lacks that was read as
     its word one typing slip away ("pipline", "pipeline")."""
+    whether: bool = False
+    """The question asks whether something is so, or only names what to find
+    (``retrieval.text.followup.asks_whether``): a word of it no passage holds is named even
+    above a sure answer."""
 
     @property
     def found(self) -> bool:
@@ -178,14 +185,16 @@ class Answer:
 
     @property
     def caveat(self) -> str | None:
-        """Return the line to show above the passages of a ``low`` answer, or of a follow-up
+        """Return the line to show above the passages of a ``low`` answer, of a follow-up
         none of whose own words the archive holds (its passages answer the earlier question
-        only), else None."""
+        only), or of a question asking ``whether`` with words the archive lacks, else None."""
         if not self.found:
             return None
         if self.read_with and self.unmatched and self.only_earlier:
             return UNMATCHED_FOLLOW_UP.format(words=_or_list(self.unmatched))
         if self.confidence != "low":
+            if self.whether and self.unmatched:
+                return UNMATCHED_WHETHER.format(words=_or_list(self.unmatched))
             return None
         if self.unmatched:
             return UNMATCHED_LOW.format(words=_or_list(self.unmatched))

@@ -13,8 +13,10 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from retrieval.answering.ranking import FRAMING
 from retrieval.text.aliases import Aliases
 from retrieval.text.analyzer import STOPWORDS, analyze
+from retrieval.text.followup import own_terms
 
 MAX_COUNTERPARTS = 3
 # A name's word counts as held in a longer word that begins with it from this length on.
@@ -241,8 +243,11 @@ def extract_names(text: str) -> list[str]:
 
 
 def bears_on(claim: str, passage: str) -> bool:
-    """Return whether ``passage`` shares at least half of the claim's distinct search terms."""
-    claim_terms = set(analyze(claim))
+    """Return whether ``passage`` shares at least half of the claim's distinct words of
+    substance: its search terms less those that only frame it ("got", "said"; all of them when
+    it has nothing else). Give the passage with its brief's date ("… (October 12, 1998)"): a
+    claim's year is rarely repeated in the text."""
+    claim_terms = set(own_terms(claim)) - FRAMING or set(analyze(claim))
     if not claim_terms:
         return False
     shared = claim_terms & set(analyze(passage))

@@ -83,6 +83,14 @@ FRAMING = frozenset(
         "news",
         "updat",
         "info",
+        # "has anyone investigated …", "did anyone else …"
+        "anyon",
+        "anybodi",
+        "someon",
+        "somebodi",
+        "everyon",
+        "everybodi",
+        "els",
     }
 )
 FRAMING_WEIGHT = 0.3

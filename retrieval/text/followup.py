@@ -29,7 +29,7 @@ import re
 from collections.abc import Sequence
 
 from retrieval.text.analyzer import analyze
-from retrieval.text.query import UNSAID
+from retrieval.text.query import search_terms
 
 MIN_OWN_TERMS = 3
 """A question with fewer words of substance than this leaves out what it asks about."""
@@ -116,6 +116,14 @@ def _asks(words: list[str]) -> bool:
     return bool(words) and (words[0] in AUXILIARIES or any(w in QUESTION_WORDS for w in words))
 
 
+def asks_whether(text: str) -> bool:
+    """Return whether ``text`` asks whether something is so ("did US$4 million vanish …?", "was
+    there a drone attack …?") or only names what to find ("drone attack in grozny"), rather
+    than asking who, what, when or how: an answer to it hinges on every word it names."""
+    words, _ = strip_connector(words_of(text))
+    return bool(words) and (words[0] in AUXILIARIES or not any(w in QUESTION_WORDS for w in words))
+
+
 def _names(text: str) -> list[int]:
     """Return the positions (in ``words_of(text)``) of words written with a capital that are not
     the first word: names ("Yeltsin", "IMF")."""
@@ -200,9 +208,7 @@ def _points_back(words: list[str], named: list[int]) -> bool:
 def own_terms(text: str) -> list[str]:
     """Return the words of substance in ``text``: its search terms less those that only frame a
     question ("do", "say", "how much")."""
-    return [
-        t for t in analyze(text) if t not in GENERIC and t not in FRAMING_TERMS and t not in UNSAID
-    ]
+    return [t for t in search_terms(text) if t not in GENERIC and t not in FRAMING_TERMS]
 
 
 ACKNOWLEDGEMENTS = frozenset("ok okay thanks thank you thx ty cheers hi hey hello hmm".split())

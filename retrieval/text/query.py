@@ -45,12 +45,21 @@ _CLAUSE_END_RE = re.compile(
 UNSAID = frozenset(
     analyze(
         "whats hows wheres whens whos whys thats theres hes shes "
-        "ok okay thanks thank thx pls please hi hey hello hmm"
+        "ok okay thanks thank thx pls please hi hey hello hmm really actually"
     )
 )
 """The search terms of contractions typed without their apostrophe that are stopwords when
 written with it ("whats the latest on belarus": "what's" is "what") and of chat's fillers
-("ok", "thanks", "pls"): words that say nothing of a subject; never searched."""
+("ok", "thanks", "pls", "really"): words that say nothing of a subject; never searched.
+``search_terms`` also leaves out a judgement asked for ("is it true that …") and a pronoun's
+contraction with a verb ("they'd", "we'll", "she'd": their letters make "theyd", "well",
+"shed")."""
+_UNSAID_RE = re.compile(
+    r"\b(?:(?:is|was|isn't|wasn't|isnt|wasnt)\s+(?:it|that|this)\s+(?:really\s+)?"
+    r"(?:true|correct|right|accurate)|(?:i|you|he|she|it|we|they|who|what|that|there)"
+    r"['’](?:d|ll|re|ve))\b",
+    re.IGNORECASE,
+)
 CONTRACTIONS = frozenset(
     analyze(
         "dont doesnt didnt isnt wasnt arent werent cant wont couldnt wouldnt shouldnt hasnt "
@@ -65,8 +74,9 @@ read as another word ("why didnt they pay" asked of briefs that write "did not")
 def search_terms(words: str) -> list[str]:
     """Return the search terms of a question's words (its text without filters): dates and
     amounts typed short spelled out (``spell_dates``, ``spell_amounts``), contractions typed
-    without apostrophe and chat's fillers left out (``UNSAID``)."""
-    return [t for t in analyze(spell_amounts(spell_dates(words))) if t not in UNSAID]
+    without apostrophe, chat's fillers and "is it true" left out (``UNSAID``)."""
+    spoken = _UNSAID_RE.sub(" ", words)
+    return [t for t in analyze(spell_amounts(spell_dates(spoken))) if t not in UNSAID]
 
 
 def _four_digits(short: str) -> str:

@@ -10,6 +10,7 @@ from retrieval.answering.ranking import MAX_QUESTION_TERMS
 from retrieval.archive import Archive
 from retrieval.errors import InvalidQueryError
 from retrieval.text.analyzer import analyze
+from retrieval.text.inflections import other_forms
 from retrieval.text.query import Filters, search_terms
 
 
@@ -271,6 +272,50 @@ def test_contractions_typed_without_apostrophe_are_read_as_with_it(
     # Never named as missing, never read as another word.
     answer = sample_archive.ask("why didnt the miners get paid")
     assert answer.unmatched == [] and answer.respelled == []
+
+
+def test_what_only_frames_a_question_is_not_searched(sample_archive: Archive) -> None:
+    # "is it true", "really" and a pronoun's contraction ("they'd": "theyd") say nothing of a
+    # subject; "true" of its own is a word ("the first true engine").
+    assert search_terms("is it true they'd really cut the gas?") == ["cut", "gas"]
+    assert search_terms("we'll see: was the first true engine a success") == [
+        "see",
+        "first",
+        "true",
+        "engin",
+        "success",
+    ]
+    answer = sample_archive.ask("is it true gazprom really cut moldova's gas by half?")
+    assert answer.unmatched == [] and answer.caveat is None
+    assert "Moldova" in answer.hits[0].text
+
+
+def test_a_yes_or_no_question_names_the_words_no_brief_holds(sample_archive: Archive) -> None:
+    # The passages are about an attack in Grozny; none bears out the drone.
+    for question in ("was there a drone attack in grozny?", "drone attack in grozny"):
+        answer = sample_archive.ask(question)
+        assert answer.confidence == "high" and answer.unmatched == ["drone"]
+        assert answer.caveat == (
+            "No brief mentions “drone”; these passages match the rest of the question."
+        )
+    # A question asking what, when or how is answered by the passages without the word.
+    answer = sample_archive.ask("what did grozny get per ton for letting azeri crude through?")
+    assert answer.confidence == "high" and answer.unmatched == ["ton"]
+    assert answer.caveat is None
+    # "has anyone …" frames the question: never a word the archive lacks.
+    assert sample_archive.ask("has anyone written about the baku supsa pipeline?").caveat is None
+
+
+def test_a_verb_is_found_in_another_tense(sample_archive: Archive) -> None:
+    # The briefs say "fled"; the stemmer leaves "flee" apart from it.
+    answer = sample_archive.ask("did the mining chief flee with 4 million dollars?")
+    assert answer.unmatched == [] and answer.respelled == [] and answer.caveat is None
+    first = answer.hits[0]
+    assert "fled" in [first.text[s:e] for s, e in first.term_spans]
+    assert other_forms("flee") == ("fled",) and other_forms("fled") == ("flee",)
+    assert other_forms("left") == ()  # also a noun ("the left"): never read as "leave"
+    # A form the archive holds is searched as typed.
+    assert sample_archive.ask("who fled kazakhstan?").hits[0].text.count("fled") == 1
 
 
 def test_a_quote_takes_the_next_sentence_when_it_gives_what_was_asked(

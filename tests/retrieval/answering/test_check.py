@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from bot.chat import ChatService
 from bot.render import comparison_lines
+from bot.replies import CheckReply
 from retrieval.answering.check import bears_on, compare_claim, extract_names, extract_quantities
+from retrieval.archive import Archive
 from retrieval.text.aliases import load_aliases
 
 EVIDENCE = (
@@ -103,6 +106,23 @@ def test_comparison_never_calls_a_claim_true(claim: str) -> None:
 )
 def test_bears_on_needs_half_the_claim_terms(claim: str, bears: bool) -> None:
     assert bears_on(claim, EVIDENCE) is bears
+
+
+def test_bears_on_counts_words_of_substance_and_reads_the_date() -> None:
+    result = "Aliev won 76.1 percent of the vote, the commission said."
+    # "got" only frames the claim; the year is the brief's date, given after the text.
+    assert bears_on("Aliev got 80 percent in 1998", f"{result} (October 12, 1998)")
+    assert not bears_on("Aliev got 80 percent in 1998", "Turnout was 78 percent.")
+    assert bears_on("he got it", "Nobody got it.")  # nothing but framing: all of it counts
+
+
+def test_a_claim_is_checked_against_the_brief_it_is_about(sample_archive: Archive) -> None:
+    reply = ChatService(sample_archive).check("Aliev got 80 percent in 1998")
+    assert isinstance(reply, CheckReply) and reply.evidence
+    assert "76.1 percent" in reply.evidence[0].text
+    assert reply.comparison is not None
+    lines = " ".join(comparison_lines(reply.comparison))
+    assert "not in them: 80 percent" in lines
 
 
 @pytest.mark.parametrize(

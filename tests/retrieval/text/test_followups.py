@@ -24,6 +24,7 @@ from retrieval.corpus.store import Store
 from retrieval.text.followup import (
     MAX_CONTEXT_TURNS,
     Why,
+    asks_whether,
     chain,
     needs_context,
     reading,
@@ -125,6 +126,22 @@ def test_pointers_without_their_subject_still_point_back(text: str) -> None:
 )
 def test_why_a_message_does_not_stand_on_its_own(text: str, why: Why | None) -> None:
     assert why_context(text) is why
+
+
+@pytest.mark.parametrize(
+    ("text", "whether"),
+    [
+        ("did US$4 million vanish when the mining chief fled?", True),
+        ("and was there a drone attack in grozny?", True),
+        ("drone attack in grozny", True),  # names what to find
+        ("The IMF cut the first tranche", True),
+        ("who replaced kazhegeldin?", False),
+        ("and what did moscow do?", False),
+        ("how long is the baku supsa pipeline", False),
+    ],
+)
+def test_asks_whether_tells_yes_or_no_questions_from_the_rest(text: str, whether: bool) -> None:
+    assert asks_whether(text) is whether
 
 
 CASPIAN = "how did russia and kazakhstan divide the caspian seabed in july 98?"
