@@ -41,7 +41,7 @@ from retrieval.search.bm25 import Allowed, BM25Params
 from retrieval.search.cache import cache_dir_for
 from retrieval.search.index import BM25Index
 from retrieval.text.aliases import Aliases, load_aliases
-from retrieval.text.analyzer import analyze
+from retrieval.text.analyzer import analyze, analyze_spans
 from retrieval.text.followup import (
     FRAMING_TERMS,
     GENERIC,
@@ -54,6 +54,7 @@ from retrieval.text.followup import (
     words_of,
 )
 from retrieval.text.followup import reading as rule_reading
+from retrieval.text.english import is_english
 from retrieval.text.inflections import other_forms
 from retrieval.text.query import (
     CONTRACTIONS,
@@ -451,9 +452,10 @@ class Archive:
         """Return whether ``question`` names a subject of its own, away from ``earlier``.
 
         It does when, not joined on with "and" or "what about", its best passage read alone
-        holds a word of substance that no brief of the earlier answer (the last of ``earlier``
-        read with those before it, ``top`` passages) holds ("who replaced kazhegeldin?" after
-        an answer on gas transit fees). It also does when, read alone, its best passage holds
+        holds a name (a word of substance that is not an English word: "kazhegeldin", not
+        "signed") that no brief of the earlier answer (the last of ``earlier`` read with those
+        before it, ``top`` passages) holds ("who replaced kazhegeldin?" after an answer on gas
+        transit fees). It also does when, read alone, its best passage holds
         all its words of substance, while read with ``earlier``, its best passage holds none of
         those words ("who is kocharian?" after a question about miners' strikes would quote the
         strikes) or none of the words that name the earlier questions' subject
@@ -476,12 +478,13 @@ class Archive:
             return False
         held_alone = self._held(alone)
         if not strip_connector(words_of(question))[1]:
-            # Not joined on ("and …", "what about …"): words its own best passage holds and no
-            # brief of the earlier answer names are a new subject ("who replaced kazhegeldin?"
-            # after an answer on gas transit fees).
+            # Not joined on ("and …", "what about …"): a name its own best passage holds and no
+            # brief of the earlier answer does is a new subject ("who replaced kazhegeldin?"
+            # after an answer on gas transit fees); an English word ("signed") may be a verb.
             shown = self.rank(earlier[-1], k=top, diverse=True, earlier=earlier[:-1])
             unseen = own - self._briefs_hold(shown, own) if shown.passages else set()
-            if unseen & held_alone:
+            typed = {t: question[a:b].lower() for t, a, b in analyze_spans(question)}
+            if any(not is_english(typed.get(t, t)) for t in unseen & held_alone):
                 return True
         if not own <= held_alone:
             return False

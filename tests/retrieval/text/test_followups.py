@@ -163,7 +163,6 @@ def test_a_short_question_on_a_new_subject_is_read_alone(sample_archive: Archive
 
 
 TRANSIT = "how much gas does kyiv get from russia in kind for transit fees in 1998?"
-BAND = "what exchange-rate band did the russian central bank set on august 17 1998?"
 KAMCHATKA = "why did kamchatkenergo cut power to the pacific fleet in may 98?"
 
 
@@ -173,13 +172,14 @@ def test_a_short_question_the_earlier_answer_never_names_is_read_alone(
     # Read with the transit question, its best passage held "kazhegeldin" as well as words of
     # the earlier question; but no brief of the earlier answer names him: a new subject.
     assert sample_archive.reading("who replaced kazhegeldin?", [TRANSIT]) == []
+    # Joined on with "and", it continues whatever it names.
+    joined = "and who replaced kazhegeldin?"
+    assert why_context(joined) is Why.SHORT
+    assert sample_archive.reading(joined, [TRANSIT]) == [TRANSIT]
     # A subject the earlier answer's briefs name keeps its context ...
     assert sample_archive.reading("how long did the cut last?", [KAMCHATKA]) == [KAMCHATKA]
-    # ... and so does a question joined on with "and", whatever it names.
-    joined = "and what did kazakhstan do with the tenge?"
-    assert why_context(joined) is Why.SHORT
-    assert sample_archive.reading(joined, [BAND]) == [BAND]
-    assert sample_archive.reading(joined.removeprefix("and "), [BAND]) == []
+    # ... and so does an English word they lack: a verb ("signed") names no subject.
+    assert sample_archive.reading("how many signed up?", [TRANSIT]) == [TRANSIT]
 
 
 def test_a_malformed_short_question_is_left_to_ask_to_report(sample_archive: Archive) -> None:
@@ -199,7 +199,7 @@ def test_short_questions_on_new_subjects_are_answered_as_alone(sample_archive: A
     )
     assert result["new_pairs"] >= 50
     # 0.51 when the rule alone decided; 0.868 before the earlier answer's briefs had a say
-    assert result["new_success@1_as_read"] >= 0.90
+    assert result["new_success@1_as_read"] >= 0.92
 
 
 def test_claims_follow_the_rule_for_statements() -> None:
