@@ -42,6 +42,7 @@ from retrieval.search.cache import cache_dir_for
 from retrieval.search.index import BM25Index
 from retrieval.text.aliases import Aliases, load_aliases
 from retrieval.text.analyzer import analyze, analyze_spans
+from retrieval.text.english import is_english
 from retrieval.text.followup import (
     FRAMING_TERMS,
     GENERIC,
@@ -54,7 +55,6 @@ from retrieval.text.followup import (
     words_of,
 )
 from retrieval.text.followup import reading as rule_reading
-from retrieval.text.english import is_english
 from retrieval.text.inflections import other_forms
 from retrieval.text.query import (
     CONTRACTIONS,
