@@ -9,8 +9,10 @@ Usage::
 naming the brief that bears on it (``bench/briefset.py``: ``brief_of``). Each is checked as the
 bot checks it (``bot.chat.ChatService.check``). Prints one JSON object: how many claims, the
 share whose brief is among the evidence shown (``evidence@3``) or first (``evidence@1``), and
-the share answered "Nothing in the archive bears on this." (``nothing_bears``); ``--misses``
-adds the ids of the claims whose brief is not shown.
+the share answered "Nothing in the archive bears on this." (``nothing_bears``), how many of the
+claims' numbers are reported "in the passages" only from passages of other briefs
+(``numbers_found_elsewhere``: a figure about something else read as a match), and the ids of
+the claims whose brief is not shown (``misses``).
 """
 
 from __future__ import annotations
@@ -29,13 +31,21 @@ from briefset import SETS, brief_of, read_set, sample_archive  # noqa: E402
 
 from bot.chat import ChatService  # noqa: E402
 from bot.replies import CheckReply  # noqa: E402
+from retrieval.answering.answer import Hit, format_date  # noqa: E402
+from retrieval.answering.check import Quantity, extract_quantities  # noqa: E402
 from retrieval.archive import Archive  # noqa: E402
+
+
+def quantities(hit: Hit) -> list[Quantity]:
+    """Return the amounts ``hit`` states, its brief's date included (as ``/check`` reads it)."""
+    date = f" ({format_date(hit.citation.date)})" if hit.citation.date else ""
+    return extract_quantities(hit.text + date)
 
 
 def measure(archive: Archive, claims: list[dict[str, object]]) -> dict[str, object]:
     """Return the evidence figures of ``claims`` checked against ``archive``."""
     service = ChatService(archive)
-    first = shown = nothing = 0
+    first = shown = nothing = elsewhere = 0
     misses: list[str] = []
     for item in claims:
         want = brief_of(archive, item)
@@ -47,12 +57,17 @@ def measure(archive: Archive, claims: list[dict[str, object]]) -> dict[str, obje
         nothing += not evidence
         if want not in briefs:
             misses.append(str(item["id"]))
+        if isinstance(reply, CheckReply) and reply.comparison is not None:
+            own = [q for hit in evidence if hit.brief_id == want for q in quantities(hit)]
+            found = reply.comparison.numbers_found
+            elsewhere += sum(not any(q.matches(o) for o in own) for q in found)
     n = len(claims)
     return {
         "claims": n,
         "evidence@1": round(first / n, 3),
         "evidence@3": round(shown / n, 3),
         "nothing_bears": round(nothing / n, 3),
+        "numbers_found_elsewhere": elsewhere,
         "misses": misses,
     }
 

@@ -23,7 +23,8 @@ from retrieval.answering.check import (
 )
 from retrieval.archive import DEFAULT_TOP, Archive
 from retrieval.errors import BriefNotFoundError, NoAnswer, RetrievalError
-from retrieval.text.analyzer import analyze
+from retrieval.text.analyzer import analyze, analyze_spans
+from retrieval.text.english import is_english
 from retrieval.text.query import parse_question
 from retrieval.text.sentences import split_sentences
 
@@ -106,10 +107,10 @@ class ChatService:
     def check(self, claim: str, *, context: Sequence[str] = ()) -> CheckReply | Notice:
         """Return the passages that bear on ``claim`` and which of its numbers and names they hold.
 
-        A passage bears on the claim when it, with its brief's date, shares at least half the
-        claim's words of substance (see ``retrieval.answering.check.bears_on``); when some name
-        what the claim is about (its most specific name the archive holds), only they are
-        shown. A claim of several sentences is checked
+        A passage bears on the claim when it shares at least half the claim's words of
+        substance, numbers aside (see ``retrieval.answering.check.bears_on``); when some name
+        what the claim is about (its most specific name the archive holds, ``subject_terms``),
+        only they are shown. Numbers are compared with the passages' and their briefs' dates. A claim of several sentences is checked
         sentence by sentence, each with its best passage, when it is longer than
         ``LONG_CLAIM_CHARS`` or no passage bears on all of it. Nothing here says whether the claim
         is right.
@@ -147,9 +148,7 @@ class ChatService:
         for typed, meant in answer.respelled:
             words = re.sub(rf"\b{re.escape(typed)}\b", meant, words)
         slips = list(answer.respelled)
-        # A brief's date is evidence too: its text rarely repeats the year it was written in.
-        dated = {id(h): _dated(h) for h in answer.hits}
-        bearing = [h for h in answer.hits if bears_on(words, dated[id(h)])]
+        bearing = [h for h in answer.hits if bears_on(words, h.text)]
         subject = self.subject_terms(words)
         if subject:
             # Lead with what the claim is about: passages that name its subject (in any of its
@@ -169,9 +168,9 @@ class ChatService:
         evidence = [replace(h, rank=n) for n, h in enumerate(bearing[:top], start=1)]
         if not evidence:
             return CheckReply(claim, message=NOTHING_BEARS, respelled=slips)
-        comparison = compare_claim(
-            words, [dated[id(h)] for h in bearing[:top]], aliases=self.archive.aliases
-        )
+        # A brief's date is evidence too: its text rarely repeats the year it was written in.
+        texts = [_dated(h) for h in evidence]
+        comparison = compare_claim(words, texts, aliases=self.archive.aliases)
         return CheckReply(
             claim, evidence, comparison, confidence=answer.confidence, respelled=slips
         )
@@ -208,11 +207,20 @@ class ChatService:
 
     def subject_terms(self, claim: str) -> set[str]:
         """Return the search terms of the most specific name in ``claim`` that the archive holds
-        (the rarest by idf), or an empty set when it names nothing the archive knows."""
+        (the rarest by idf), or an empty set when it names nothing the archive knows.
+
+        A name is written with a capital ("Aliev"), or, in a claim typed in lower case, is a
+        word that is not English ("aliev"; "georgia" is an English word and names nothing)."""
         index = self.archive.index()
         best: tuple[float, set[str]] = (0.0, set())
-        for name in extract_names(claim):
-            terms = analyze(name)
+        names = [analyze(name) for name in extract_names(claim)]
+        if not names:
+            names = [
+                [term]
+                for term, start, end in analyze_spans(claim)
+                if claim[start:end].isalpha() and not is_english(claim[start:end].lower())
+            ]
+        for terms in names:
             if not terms or len(index.known_terms(terms)) < len(set(terms)):
                 continue
             weight = sum(index.term_idf(t) for t in set(terms))

@@ -19,6 +19,8 @@ from retrieval.text.analyzer import STOPWORDS, analyze
 from retrieval.text.followup import own_terms
 
 MAX_COUNTERPARTS = 3
+_NUMERIC_RE = re.compile(r"[\d.]+")
+"""A search term that is a number ("1998", "4.5")."""
 # A name's word counts as held in a longer word that begins with it from this length on.
 MIN_CONTAINED = 5
 
@@ -244,10 +246,11 @@ def extract_names(text: str) -> list[str]:
 
 def bears_on(claim: str, passage: str) -> bool:
     """Return whether ``passage`` shares at least half of the claim's distinct words of
-    substance: its search terms less those that only frame it ("got", "said"; all of them when
-    it has nothing else). Give the passage with its brief's date ("… (October 12, 1998)"): a
-    claim's year is rarely repeated in the text."""
-    claim_terms = set(own_terms(claim)) - FRAMING or set(analyze(claim))
+    substance: its search terms less those that only frame it ("got", "said") and less its
+    numbers, which are what a check compares, not what finds the passages (a year or a figure
+    is in many passages about other things). A claim with nothing else counts all its terms."""
+    substance = set(own_terms(claim)) - FRAMING
+    claim_terms = {t for t in substance if not _NUMERIC_RE.fullmatch(t)} or set(analyze(claim))
     if not claim_terms:
         return False
     shared = claim_terms & set(analyze(passage))

@@ -108,18 +108,24 @@ def test_bears_on_needs_half_the_claim_terms(claim: str, bears: bool) -> None:
     assert bears_on(claim, EVIDENCE) is bears
 
 
-def test_bears_on_counts_words_of_substance_and_reads_the_date() -> None:
-    result = "Aliev won 76.1 percent of the vote, the commission said."
-    # "got" only frames the claim; the year is the brief's date, given after the text.
-    assert bears_on("Aliev got 80 percent in 1998", f"{result} (October 12, 1998)")
-    assert not bears_on("Aliev got 80 percent in 1998", "Turnout was 78 percent.")
+def test_bears_on_counts_words_of_substance_not_numbers() -> None:
+    # "got" only frames the claim; its figures are what a check compares, not what finds.
+    assert bears_on("Aliev got 80 percent in 1998", "Aliev won 76.1 percent of the vote.")
+    # Sharing a year and one word of three is not bearing on it.
+    pipeline = "Gazprom's pipeline across the Black Sea was agreed in 1997."
+    assert not bears_on("georgia took over its sea border in 1997", pipeline)
     assert bears_on("he got it", "Nobody got it.")  # nothing but framing: all of it counts
 
 
-def test_a_claim_is_checked_against_the_brief_it_is_about(sample_archive: Archive) -> None:
-    reply = ChatService(sample_archive).check("Aliev got 80 percent in 1998")
+@pytest.mark.parametrize("claim", ["Aliev got 80 percent in 1998", "aliev got 80 percent in 1998"])
+def test_a_claim_is_checked_against_the_brief_it_is_about(
+    sample_archive: Archive, claim: str
+) -> None:
+    reply = ChatService(sample_archive).check(claim)
     assert isinstance(reply, CheckReply) and reply.evidence
     assert "76.1 percent" in reply.evidence[0].text
+    # Only passages naming Aliev: "Nearly 80 percent of Ukraine's gas imports" is no match.
+    assert all("Aliev" in hit.text or "Aliyev" in hit.text for hit in reply.evidence)
     assert reply.comparison is not None
     lines = " ".join(comparison_lines(reply.comparison))
     assert "not in them: 80 percent" in lines
