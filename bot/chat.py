@@ -110,10 +110,10 @@ class ChatService:
         A passage bears on the claim when it shares at least half the claim's words of
         substance, numbers aside (see ``retrieval.answering.check.bears_on``); when some name
         what the claim is about (its most specific name the archive holds, ``subject_terms``),
-        only they are shown. Numbers are compared with the passages' and their briefs' dates. A claim of several sentences is checked
-        sentence by sentence, each with its best passage, when it is longer than
-        ``LONG_CLAIM_CHARS`` or no passage bears on all of it. Nothing here says whether the claim
-        is right.
+        only they are shown. Numbers are compared with the passages' and their briefs' dates.
+        A claim of several sentences is checked sentence by sentence, each with its best
+        passage, when it is longer than ``LONG_CLAIM_CHARS`` or no passage bears on all of it.
+        Nothing here says whether the claim is right.
         """
         if not claim.strip():
             return Notice(usage("check"))
