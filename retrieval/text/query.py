@@ -45,7 +45,7 @@ _CLAUSE_END_RE = re.compile(
 UNSAID = frozenset(
     analyze(
         "whats hows wheres whens whos whys thats theres hes shes "
-        "ok okay thanks thank thx pls please hi hey hello hmm really actually"
+        "ok okay thanks thank thx pls please hi hey hello hmm really"
     )
 )
 """The search terms of contractions typed without their apostrophe that are stopwords when
