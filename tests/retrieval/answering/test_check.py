@@ -4,6 +4,9 @@ Never a verdict."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
 from bot.chat import ChatService
@@ -12,6 +15,11 @@ from bot.replies import CheckReply
 from retrieval.answering.check import bears_on, compare_claim, extract_names, extract_quantities
 from retrieval.archive import Archive
 from retrieval.text.aliases import load_aliases
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
+
+from briefset import SETS, read_set
+from claims import measure
 
 EVIDENCE = (
     "When Mikhail Bazhenov, who ran the country's largest mining complex, fled abroad in "
@@ -175,3 +183,12 @@ def test_a_short_name_is_not_found_inside_another_word() -> None:
     # Names of four letters or fewer must match whole words: "Oman" is not "Omani".
     check = compare_claim("Oman signed", ["Omani officials signed."])
     assert check.names_missing == ["Oman"]
+
+
+def test_the_claims_set_finds_each_claim_its_brief(sample_archive: Archive) -> None:
+    result = measure(sample_archive, read_set(SETS / "claims.jsonl"))
+    assert result["claims"] == 30
+    # 0.900 / 0.833 and 1 figure found in another brief's passage before bears_on counted
+    # words of substance and a lower-case claim's subject.
+    assert result["evidence@3"] >= 0.95 and result["evidence@1"] >= 0.9
+    assert result["numbers_found_elsewhere"] == 0
