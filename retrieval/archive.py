@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from retrieval.answering.answer import Answer, build_hit, claim_kind, empty_answer, written_as
+from retrieval.answering.answer import (
+    FILTERED_OUT,
+    NOT_FOUND_FILTERED,
+    Answer,
+    build_hit,
+    claim_kind,
+    empty_answer,
+    written_as,
+)
 from retrieval.answering.filters import passage_filter
 from retrieval.answering.ranking import (
     ALIAS_WEIGHT,
@@ -114,6 +122,11 @@ class Ranking:
     respelled: list[Respelling] = field(default_factory=list)
     """Words of the question no passage holds, read as the archive's word one typing slip away
     (``answering.spelling``)."""
+    filtered_out: str | None = None
+    """With no passage found: the filters applied (as typed, "vol:9"), the reason when they
+    alone rule every passage out."""
+    filtered: str | None = None
+    """With no passage found: the filters applied (as typed), which left none that matches."""
 
 
 class Archive:
@@ -290,7 +303,19 @@ class Archive:
             aliases=extra,
         )
         if not len(positions):
-            return Ranking(terms, known, [], NoAnswer.NO_MATCH)
+            found = Ranking(terms, known, [], NoAnswer.NO_MATCH)
+            if not filters.is_empty():
+                # Whether the filters alone rule every passage out (read once per such answer).
+                everything = (
+                    np.flatnonzero(index.live)
+                    if index.live is not None
+                    else np.arange(index.n_positions, dtype=np.int64)
+                )
+                if passage_filter(index, filters)(everything).any():
+                    found.filtered = filters.describe()
+                else:
+                    found.filtered_out = filters.describe()
+            return found
         if "date" in index.columns:
             year_terms = [*terms, *added]
             dates = list(index.columns["date"][positions])
@@ -573,6 +598,10 @@ class Archive:
         read_as = read_with[-1] if read_with else None
         if ranking.reason is not None:
             answer = empty_answer(question, ranking.reason)
+            if ranking.filtered_out:
+                answer.message = FILTERED_OUT.format(filters=ranking.filtered_out)
+            elif ranking.filtered:
+                answer.message = NOT_FOUND_FILTERED.format(filters=ranking.filtered)
             answer.terms = ranking.known
             answer.read_as, answer.read_with = read_as, read_with
             return answer

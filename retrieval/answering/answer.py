@@ -19,6 +19,8 @@ from retrieval.text.query import MONTH_PATTERN, MONTHS
 from retrieval.text.sentences import split_sentences
 
 NOT_FOUND = "Nothing in the archive matches that question."
+NOT_FOUND_FILTERED = "Nothing in the archive matches that question within {filters}."
+FILTERED_OUT = "No passage of the archive fits {filters}: leave it out to search all of it."
 EMPTY_ARCHIVE = "The archive is empty — run briefbot ingest to add briefs."
 LOW_CONFIDENCE = (
     "None of these passages answers that directly; they are the closest the archive holds."

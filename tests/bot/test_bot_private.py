@@ -254,7 +254,9 @@ async def test_filters_inside_a_question(start_bot: Start, fake_telegram: FakeTe
         [monitor] = await fake_telegram.wait_answers(alice.send("border guards in:Monitor vol:4"))
         [bad] = await fake_telegram.wait_answers(alice.send("border since:July"))
     assert "Prism, Vol. 3, Issue 12" in (prism.plain_text or "")
-    assert monitor.plain_text == "Nothing in the archive matches that question."
+    assert monitor.plain_text == (
+        "Nothing in the archive matches that question within in:Monitor vol:4."
+    )
     assert "is not a date; write it as YYYY-MM-DD" in (bad.plain_text or "")
 
 

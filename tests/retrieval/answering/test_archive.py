@@ -342,3 +342,20 @@ def test_took_over_finds_who_replaced_whom(sample_archive: Archive) -> None:
     # "took over" is "take over" in the past, which the stemmer does not reach.
     [first, *_] = sample_archive.ask("who took over from bordyuzha at the border service?").hits
     assert "replaced Nikolai Bordyuzha" in first.text
+
+
+def test_an_answer_emptied_by_its_filters_says_so(sample_archive: Archive) -> None:
+    # Not "Nothing in the archive matches": the archive holds Bazhenov, not in Vol. 5.
+    answer = sample_archive.ask("bazhenov vol:5")
+    assert not answer.found and answer.reason == "no_match"
+    assert answer.message == "Nothing in the archive matches that question within vol:5."
+    # Filters that fit no passage at all are named as the reason.
+    answer = sample_archive.ask("imf tranche vol:9 in:Monitor")
+    assert answer.message == (
+        "No passage of the archive fits in:Monitor vol:9: leave it out to search all of it."
+    )
+    assert answer.to_json()["message"] == answer.message
+    # A question no passage shares a word with is answered as before, filters or not.
+    assert (
+        sample_archive.ask("zzyzx vol:4").message == "Nothing in the archive matches that question."
+    )
