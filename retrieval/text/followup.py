@@ -70,6 +70,9 @@ PREPOSITIONS = frozenset(
 )
 TRAILING_POINTERS = frozenset("before earlier later then".split())
 """Words that point back when they end the message ("and a year earlier?")."""
+TRAILING_PHRASES = (("in", "total"), ("all", "told"))
+"""Phrases that point back when they end the message: "how much does the military owe in
+total?" sums up what was asked before ("in total tackles" does not)."""
 POINTERS = frozenset(
     "he she it they him her his hers its their theirs them this these those there he's she's "
     "it's they're they've".split()
@@ -193,6 +196,8 @@ def _points_back(words: list[str], named: list[int]) -> bool:
         if any(p < n for p in named):
             return False  # "who did Yeltsin nominate after he …": "he" has its name
         last = n == len(words) - 1
+        if tuple(words[n:]) in TRAILING_PHRASES:
+            return True
         pointer = word in POINTERS or (last and word in TRAILING_POINTERS)
         if pointer and not _dummy(words, n) and not _named_in(words, n):
             return True

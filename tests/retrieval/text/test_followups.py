@@ -54,6 +54,8 @@ KAZAKH = "who became prime minister of Kazakhstan after Kazhegeldin?"
         "how big was the debt at that point?",
         "who's the other candidate?",
         "the same for Georgia",
+        "how much does the military owe in total?",  # sums up what was asked before
+        "how many died all told?",
     ],
 )
 def test_messages_that_do_not_stand_on_their_own(text: str) -> None:
@@ -68,6 +70,8 @@ def test_messages_that_do_not_stand_on_their_own(text: str) -> None:
         "what about kyrgyzstan's frontier with china, when did its own guards take that over?",
         "Why did the IMF cut Russia's first tranche?",
         "Tengiz oil exports",  # a keyword search is a new question
+        "Who was first on the team in total tackles?",  # "in total" not at the end
+        "how much does Gazprom owe in total?",  # what it sums up is named
     ],
 )
 def test_complete_questions_stand_on_their_own(text: str) -> None:
