@@ -25,6 +25,7 @@ from retrieval.archive import DEFAULT_TOP, Archive
 from retrieval.errors import BriefNotFoundError, NoAnswer, RetrievalError
 from retrieval.text.analyzer import analyze, analyze_spans
 from retrieval.text.english import is_english
+from retrieval.text.followup import reading as rule_reading
 from retrieval.text.query import parse_question
 from retrieval.text.sentences import split_sentences
 
@@ -95,9 +96,16 @@ class ChatService:
         """Return the answer to a message that may continue ``earlier`` (the questions before it,
         oldest first): read with them when it does not stand on its own
         (``Archive.reading``), else alone. The bot, the terminal chat and
-        ``briefbot ask --queries`` all decide here."""
+        ``briefbot ask --queries`` all decide here.
+
+        A short question the words alone would read with ``earlier`` but the archive reads
+        alone, as naming a new subject, carries those earlier questions in ``could_continue``:
+        the answer's "Read with earlier question" button asks it again with them."""
         context = self.archive.reading(question, earlier, top=self.top + 1)
-        return self.answer(question, context=context)
+        reply = self.answer(question, context=context)
+        if isinstance(reply, AnswerReply) and not context:
+            reply.could_continue = rule_reading(question, earlier)
+        return reply
 
     def follow_check(self, claim: str, earlier: Sequence[str]) -> CheckReply | Notice:
         """Return the check of a claim that may continue ``earlier``, by the rule of ``follow``

@@ -98,7 +98,8 @@ FOLLOWUP_HELP = (
     "Follow-ups: reply to one of my answers, or (in a private chat) write within a few minutes "
     'of it, and a question that does not stand on its own ("when did he take office?", '
     '"and in Belarus?") is read with your earlier question; the answer says so and has an '
-    "Ask on its own button. /new starts afresh."
+    "Ask on its own button (a short question taken for a new subject has a Read with earlier "
+    "question button). /new starts afresh."
 )
 FOLLOWUP_HELP_TERMINAL = (
     "Follow-ups: a question typed within a few minutes of an answer that does not stand on its "

@@ -31,6 +31,10 @@ class AnswerReply:
     has_more: bool = False
     context: list[str] = field(default_factory=list)
     """The earlier questions the question was read with, oldest first (empty: read alone)."""
+    could_continue: list[str] = field(default_factory=list)
+    """The earlier questions a short question read alone as naming a new subject might have
+    continued (``ChatService.follow``), oldest first: "Read with earlier question" asks it with
+    them. Empty otherwise."""
 
     @property
     def continued(self) -> bool:

@@ -22,7 +22,7 @@ from bot.replies import AnswerReply, CheckReply, Notice, Reply
 from bot.services import Context, services
 from bot.splitter import split_html
 from bot.state import more_pages
-from bot.state.followups import alone_data
+from bot.state.followups import alone_data, with_data
 from bot.state.journal import CURRENT_UPDATE
 from bot.state.question_log import LoggedQuestion
 
@@ -70,6 +70,12 @@ def alone_button(question_id: int) -> InlineKeyboardButton:
     return InlineKeyboardButton("Ask on its own", callback_data=alone_data(question_id))
 
 
+def with_button(question_id: int) -> InlineKeyboardButton:
+    """Return the "Read with earlier question" button under a short question's answer that the
+    archive read alone, as naming a new subject."""
+    return InlineKeyboardButton("Read with earlier question", callback_data=with_data(question_id))
+
+
 def answer_keyboard(question_id: int, reply: AnswerReply | CheckReply) -> InlineKeyboardMarkup:
     """Return the buttons under an answer: More (if there is more), 👍/👎, and Full brief.
 
@@ -77,8 +83,11 @@ def answer_keyboard(question_id: int, reply: AnswerReply | CheckReply) -> Inline
     brief's id.
     """
     hits = reply.answer.hits if isinstance(reply, AnswerReply) else reply.evidence
+    could = isinstance(reply, AnswerReply) and bool(reply.could_continue)
     if not hits:
-        return InlineKeyboardMarkup([[alone_button(question_id)]])
+        return InlineKeyboardMarkup(
+            [[with_button(question_id) if could else alone_button(question_id)]]
+        )
     first = []
     if isinstance(reply, AnswerReply) and reply.has_more:
         first.append(InlineKeyboardButton("More ▸", callback_data=f"more:{question_id}"))
@@ -93,6 +102,8 @@ def answer_keyboard(question_id: int, reply: AnswerReply | CheckReply) -> Inline
         briefs.append(InlineKeyboardButton(label, callback_data=f"brief:{brief_id}"))
     if reply.context:  # a follow-up read with its earlier question (issue 15)
         return InlineKeyboardMarkup([first, briefs, [alone_button(question_id)]])
+    if could:  # a short question read alone as naming a new subject
+        return InlineKeyboardMarkup([first, briefs, [with_button(question_id)]])
     return InlineKeyboardMarkup([first, briefs])
 
 
@@ -124,8 +135,9 @@ async def deliver(
             chat_id=target.chat_id,
             context=reply.context,
             update_id=CURRENT_UPDATE.get(),
+            could_continue=reply.could_continue if isinstance(reply, AnswerReply) else None,
         )
-        if hits or reply.context:
+        if hits or reply.context or (isinstance(reply, AnswerReply) and reply.could_continue):
             markup = answer_keyboard(question_id, reply)
     group = target.chat.type in GROUPS
     # Rendering is pure CPU work: off the event loop, so other chats' updates go on meanwhile.

@@ -16,7 +16,7 @@ from telegram import (
 )
 
 from bot.gate import take_question
-from bot.handlers.followups import alone_button
+from bot.handlers.followups import alone_button, with_button
 from bot.render import hit_html, printable, render_html
 from bot.replies import Notice
 from bot.sending import send_html, send_more
@@ -38,13 +38,14 @@ INLINE_OFF_HINT = "Inline sharing is off here: ask me in a chat"
 MAX_ID_DIGITS = 18
 """Ids in button data have at most this many ASCII digits: any such number fits SQLite's 64-bit
 integers (the largest has 19 digits)."""
-_BUTTON_RE = re.compile(rf"(more|brief|vote|alone):([0-9]{{1,{MAX_ID_DIGITS}}})(?::(1|-1))?")
+_BUTTON_RE = re.compile(rf"(more|brief|vote|alone|with):([0-9]{{1,{MAX_ID_DIGITS}}})(?::(1|-1))?")
 
 
 @dataclass(frozen=True)
 class Button:
     """A button press as the bot's own buttons encode it: ``more:ID``, ``brief:ID``,
-    ``vote:ID:1``, ``vote:ID:-1`` or ``alone:ID`` (Ask on its own, ``bot.handlers.followups``)."""
+    ``vote:ID:1``, ``vote:ID:-1``, ``alone:ID`` (Ask on its own) or ``with:ID`` (Read with earlier
+    question; both ``bot.handlers.followups``)."""
 
     action: str
     id: int
@@ -69,8 +70,8 @@ def parse_button(data: str | None) -> Button | None:
 
 
 async def button(update: Update, context: Context) -> None:
-    """Any button press: parse its data strictly, then More, Full brief, a vote or Ask on its
-    own."""
+    """Any button press: parse its data strictly, then More, Full brief, a vote, Ask on its own
+    or Read with earlier question."""
     query = update.callback_query
     if query is None:
         return
@@ -88,6 +89,8 @@ async def button(update: Update, context: Context) -> None:
         await brief_button(update, context, pressed)
     elif pressed.action == "alone":
         await alone_button(update, context)
+    elif pressed.action == "with":
+        await with_button(update, context)
     else:
         await vote_button(update, context, pressed)
 

@@ -1,8 +1,11 @@
-"""The follow-up commands and button: ``/new`` and **Ask on its own** (issue 15).
+"""The follow-up commands and buttons: ``/new``, **Ask on its own** and **Read with earlier
+question** (issue 15).
 
 ``bot.state.followups`` decides what a message may continue; ``ChatService.follow`` whether it is
-read with it. Here: ``/new`` forgets a chat's last question for its sender, and the button under
-a follow-up's answer asks the same message again, read alone.
+read with it. Here: ``/new`` forgets a chat's last question for its sender; the button under a
+follow-up's answer asks the same message again, read alone; and the button under a short
+question the archive read alone, as naming a new subject, asks it again with the earlier
+questions it might have continued.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from bot.render import escape
 from bot.replies import Notice
 from bot.sending import deliver
 from bot.services import Context, services
-from bot.state.followups import parse_alone_data
+from bot.state.followups import ALONE_PREFIX, WITH_PREFIX, parse_alone_data
 
 STALE_ALONE = "That answer is too old; send the question again."
 
@@ -33,10 +36,21 @@ async def new_command(update: Update, context: Context) -> None:
 
 async def alone_button(update: Update, context: Context) -> None:
     """ "Ask on its own": answer the follow-up's message again without its earlier question."""
+    await _ask_again(update, context, with_earlier=False)
+
+
+async def with_button(update: Update, context: Context) -> None:
+    """ "Read with earlier question": answer a short question the archive read alone again, read
+    with the earlier questions it might have continued."""
+    await _ask_again(update, context, with_earlier=True)
+
+
+async def _ask_again(update: Update, context: Context, *, with_earlier: bool) -> None:
+    """Answer the logged question a button is under again: alone, or ``with_earlier``."""
     query = update.callback_query
     if query is None:
         return
-    question_id = parse_alone_data(query.data)
+    question_id = parse_alone_data(query.data, WITH_PREFIX if with_earlier else ALONE_PREFIX)
     if question_id is None:
         await query.answer("This button no longer works; ask again.")
         return
@@ -48,6 +62,7 @@ async def alone_button(update: Update, context: Context) -> None:
         or not isinstance(target, Message)
         or logged.chat_id != target.chat_id
         or logged.kind not in ("ask", "check", "more")
+        or (with_earlier and not logged.could_continue)
     ):
         await query.answer(STALE_ALONE)
         return
@@ -55,8 +70,9 @@ async def alone_button(update: Update, context: Context) -> None:
         return
     # Under a "More" page too: the question is asked afresh, from its first passages.
     kind = "check" if logged.kind == "check" else "ask"
+    earlier = logged.could_continue if with_earlier else []
     run = svc.chat.check if kind == "check" else svc.chat.answer
-    reply = await svc.run(run, logged.question)
+    reply = await svc.run(run, logged.question, context=earlier)
     if isinstance(reply, Notice):
         await query.answer(reply.text[:200], show_alert=True)
         return

@@ -32,6 +32,8 @@ CONTINUED_KINDS = ("ask", "check", "more")
 """Logged answers a later message may continue (not inline results)."""
 ALONE_PREFIX = "alone"
 """Callback data of the "Ask on its own" button: ``alone:<question id>``."""
+WITH_PREFIX = "with"
+"""Callback data of the "Read with earlier question" button: ``with:<question id>``."""
 
 
 @dataclass(frozen=True)
@@ -67,13 +69,20 @@ def alone_data(question_id: int) -> str:
     return f"{ALONE_PREFIX}:{question_id}"
 
 
-def parse_alone_data(data: str | None) -> int | None:
-    """Return the question id in "Ask on its own" callback data, or None when it is not exactly
-    ``alone:`` and 1-18 ASCII digits."""
+def with_data(question_id: int) -> str:
+    """Return the callback data of the "Read with earlier question" button under answer
+    ``question_id``."""
+    return f"{WITH_PREFIX}:{question_id}"
+
+
+def parse_alone_data(data: str | None, prefix: str = ALONE_PREFIX) -> int | None:
+    """Return the question id in "Ask on its own" callback data (or, with ``prefix``
+    ``WITH_PREFIX``, "Read with earlier question" data), or None when it is not exactly
+    ``alone:`` (``with:``) and 1-18 ASCII digits."""
     if not data:
         return None
-    prefix, sep, number = data.partition(":")
-    if prefix != ALONE_PREFIX or not sep or not 1 <= len(number) <= 18:
+    start, sep, number = data.partition(":")
+    if start != prefix or not sep or not 1 <= len(number) <= 18:
         return None
     if not (number.isascii() and number.isdigit()):
         return None

@@ -226,3 +226,11 @@ def m017_record_messages_on_their_way(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m018_remember_what_a_question_could_continue(db: Database) -> None:
+    """Give ``bot_questions`` the earlier questions (``could_continue``, a JSON list, oldest
+    first) that a short question read alone as naming a new subject might have continued, so its
+    answer's "Read with earlier question" button can ask it with them; NULL otherwise."""
+    db.execute("ALTER TABLE bot_questions ADD COLUMN could_continue TEXT")

@@ -30,6 +30,8 @@ class LoggedQuestion:
     chat_id: int | None
     context: list[str] = field(default_factory=list)
     """The earlier questions it was read with, oldest first (empty: read alone)."""
+    could_continue: list[str] = field(default_factory=list)
+    """Read alone as naming a new subject: the earlier questions it might have continued."""
 
 
 class QuestionLog:
@@ -53,18 +55,21 @@ class QuestionLog:
         chat_id: int | None,
         context: list[str] | None = None,
         update_id: int | None = None,
+        could_continue: list[str] | None = None,
     ) -> int:
         """Store one answered question and return its id (the key its buttons carry).
 
         ``context``: the earlier questions it was read with (a follow-up), oldest first.
+        ``could_continue``: those a question read alone might have continued (a short question
+        on what the archive took for a new subject).
         ``update_id``: the Telegram update it came in; an update answered again after a restart
         gets the id logged the first time, and ``/stats`` counts the question once.
         """
         with self.db.conn:
             cur = self.db.execute(
                 "INSERT INTO bot_questions (asked_at, user_id, chat_id, kind, question, "
-                "result_offset, found, passage_ids, context, update_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                "result_offset, found, passage_ids, context, update_id, could_continue) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [
                     utcnow(),
                     user_id,
@@ -76,6 +81,7 @@ class QuestionLog:
                     json.dumps(passage_ids),
                     json.dumps(context) if context else None,
                     update_id,
+                    json.dumps(could_continue) if could_continue else None,
                 ],
             )
         if cur.rowcount == 1:
@@ -100,7 +106,7 @@ class QuestionLog:
     def _one(self, where: str, args: list[Any]) -> LoggedQuestion | None:
         row = self.db.execute(
             "SELECT id, kind, question, result_offset, found, passage_ids, user_id, chat_id, "
-            f"context FROM bot_questions {where}",
+            f"context, could_continue FROM bot_questions {where}",
             args,
         ).fetchone()
         if row is None:
@@ -115,6 +121,7 @@ class QuestionLog:
             user_id=row[6],
             chat_id=row[7],
             context=[str(q) for q in json.loads(row[8])] if row[8] else [],
+            could_continue=[str(q) for q in json.loads(row[9])] if row[9] else [],
         )
 
     def add_feedback(self, question: LoggedQuestion, user_id: int, vote: int) -> None:

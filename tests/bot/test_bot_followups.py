@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fake_telegram import FakeTelegram, FakeUser, SentMessage
 
-from bot.state.followups import alone_data, parse_alone_data
+from bot.state.followups import WITH_PREFIX, alone_data, parse_alone_data, with_data
 from retrieval.archive import Archive
 
 Start = Callable[..., Any]
@@ -302,3 +302,59 @@ async def test_check_follows_the_same_rule(
     assert read_line(check) == READ_WITH + KAZAKH
     assert "Balgimbaev" in (check.plain_text or "")
     assert read_line(alone) is None
+
+
+TRANSIT = "how much gas does kyiv get from russia in kind for transit fees in 1998?"
+
+
+async def test_a_short_question_read_alone_can_be_read_with_the_earlier_one(
+    sample_bot: Start, fake_telegram: FakeTelegram, alice: FakeUser, settle: Callable[[], Any]
+) -> None:
+    async with sample_bot():
+        await fake_telegram.wait_answers(alice.send(TRANSIT))
+        # Short, so it could continue the transit question; it names a man no brief of that
+        # answer names, so the archive reads it alone and offers the other reading.
+        [alone] = await fake_telegram.wait_answers(alice.send("who replaced kazhegeldin?"))
+        again = next(d for d in alone.callback_data if d.startswith("with:"))
+        assert again.split(":")[1].isdigit() and len(again) <= 64
+        press = alice.press(alone, again)
+        [joined] = await fake_telegram.wait_answers(press)
+        await fake_telegram.wait_for(lambda: fake_telegram.callback_answer_for(press))
+        # A complete question read alone has no such button, nor has a follow-up.
+        [complete] = await fake_telegram.wait_answers(alice.send(KAZAKH))
+        [follow] = await fake_telegram.wait_answers(alice.send("when did he take office?"))
+        await settle()
+    assert read_line(alone) is None
+    assert "Read with earlier question" in [b["text"] for b in alone.buttons]
+    assert "Balgimbaev" in (alone.plain_text or "")
+    assert read_line(joined) == READ_WITH + TRANSIT
+    assert "Ask on its own" in [b["text"] for b in joined.buttons]
+    assert "Read with earlier question" not in [b["text"] for b in joined.buttons]
+    for answer in (complete, follow):
+        assert "Read with earlier question" not in [b["text"] for b in answer.buttons]
+
+
+async def test_read_with_earlier_question_for_a_forgotten_answer_gets_a_line(
+    sample_bot: Start,
+    fake_telegram: FakeTelegram,
+    alice: FakeUser,
+    db_path: Path,
+    settle: Callable[[], Any],
+) -> None:
+    async with sample_bot():
+        await fake_telegram.wait_answers(alice.send(TRANSIT))
+        [alone] = await fake_telegram.wait_answers(alice.send("who replaced kazhegeldin?"))
+        await settle()
+        with sqlite3.connect(db_path) as db:
+            db.execute("UPDATE bot_questions SET could_continue = NULL")
+        again = next(d for d in alone.callback_data if d.startswith("with:"))
+        press = alice.press(alone, again)
+        answer = await fake_telegram.wait_for(lambda: fake_telegram.callback_answer_for(press))
+    assert answer.text == "That answer is too old; send the question again."
+
+
+def test_read_with_earlier_question_data_is_parsed_strictly() -> None:
+    assert parse_alone_data(with_data(42), WITH_PREFIX) == 42
+    assert parse_alone_data(with_data(42)) is None  # not an "Ask on its own" press
+    for bad in ("with:", "with:x1", "with:1:2", "alone:1", None):
+        assert parse_alone_data(bad, WITH_PREFIX) is None, bad
