@@ -84,10 +84,15 @@ async def restart_until_all_done(
 
 
 def outgoing(db_path: Path) -> set[tuple[int, int]]:
-    """Return (update id, position) of every message recorded as having reached Telegram."""
+    """Return (update id, position) of every message recorded as having reached Telegram (its
+    last byte written: ``left_at``; a row with only ``started_at`` may not have)."""
     conn = sqlite3.connect(db_path)
     try:
-        return set(conn.execute("SELECT update_id, seq FROM bot_update_outgoing").fetchall())
+        return set(
+            conn.execute(
+                "SELECT update_id, seq FROM bot_update_outgoing WHERE left_at IS NOT NULL"
+            ).fetchall()
+        )
     finally:
         conn.close()
 
