@@ -5,8 +5,10 @@ in ``bot/``. Nothing here writes.
 
 - New briefs are those with an id above the chat's mark and at most the digest's upper bound (ids
   grow in commit order, see ``m020_create_subscriptions``). They are grouped by publication, most
-  recent first; each gets its title (or lead sentence), one quoted key sentence, its citation and
-  link. Past the limits, a group ends with "and N more" and the issues to ask ``/brief`` for.
+  recent first; each gets its title (or lead sentence), one quoted sentence (the lead when it
+  holds a word of the title, as a news brief's lead states what is new; else its key sentence),
+  its citation and link. Past the limits, a group ends with "and N more" and the issues to ask
+  ``/brief`` for.
 - Topics are ranked with BM25 among the new passages only. The statistics (idf, average length)
   are the whole archive's, the same as a question gets: a batch of a few new passages is too small
   for its own idf (with one new passage every idf is negative, rank-bm25's known trap), and each
@@ -152,6 +154,15 @@ def key_sentence(
     return spans[best[1]] if best else spans[0]
 
 
+def _tells_the_title(lead: str, title: str) -> bool:
+    """Return whether a brief's lead sentence holds a word of its title that is not a number
+    ("Kazakhstan's Prime Minister Akezhan Kazhegeldin resigned on October 10 …" under
+    "Kazhegeldin steps down"): a news brief's lead then states what is new, which is what a
+    digest is for; otherwise (a lead of background) the key sentence is quoted."""
+    title_terms = {t for t in analyze(title) if not t.isdigit()}
+    return not title_terms.isdisjoint(analyze(lead))
+
+
 def _item(row: dict[str, Any], index: BM25Index) -> DigestItem:
     text = row["text"]
     title = (row["title"] or "").strip()
@@ -163,7 +174,10 @@ def _item(row: dict[str, Any], index: BM25Index) -> DigestItem:
         headline, is_title = shorten(lead, HEADLINE_CHARS), False
     terms = set(analyze(text)) | set(analyze(title))
     idf = {t: index.term_idf(t) for t in terms}
-    span = key_sentence(text, idf, title=title, skip_first=not is_title)
+    if is_title and spans and _tells_the_title(text[spans[0][0] : spans[0][1]], title):
+        span: tuple[int, int] | None = spans[0]  # the lead states the news the title names
+    else:
+        span = key_sentence(text, idf, title=title, skip_first=not is_title)
     quote = shorten(text[span[0] : span[1]], KEY_SENTENCE_CHARS) if span else None
     citation = Citation.from_row(row)
     return DigestItem(row["id"], headline, is_title, quote, citation, row["url"], _ref(row))

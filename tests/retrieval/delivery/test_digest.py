@@ -75,6 +75,23 @@ def test_new_briefs_are_grouped_by_publication_with_key_sentence_and_citation(
     assert untitled.key_sentence == "Gazprom cut deliveries to Moldova by 40 percent."
 
 
+def test_a_lead_that_states_the_title_news_is_quoted(archive: Archive) -> None:
+    [old] = add(archive, OLD)
+    add(
+        archive,
+        "Publication: Monitor Volume: 4 Issue: 200 Date: 1998-10-12\n"
+        "Title: Kazhegeldin steps down\n\n"
+        "Prime Minister Akezhan Kazhegeldin resigned on October 10. He had presided over a "
+        "privatization program that brought in foreign investors and foreign investors' "
+        "money, and the program's foreign investors praised it.\n",
+    )
+    [group] = compose_digest(archive, after_brief_id=old).groups
+    # The later sentence repeats more of the brief's words; the lead is the news.
+    assert (
+        group.items[0].key_sentence == "Prime Minister Akezhan Kazhegeldin resigned on October 10."
+    )
+
+
 def test_too_many_briefs_show_the_most_recent_and_count_the_rest(archive: Archive) -> None:
     add(archive, filler(9))
     limits = DigestLimits(max_briefs=5, per_publication=4, refs_listed=2)
