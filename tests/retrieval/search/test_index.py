@@ -176,6 +176,19 @@ def test_term_in_exactly_half_the_passages_scores_zero_but_still_matches() -> No
     assert index.known_terms(["half", "nowhere"]) == ["half"]
 
 
+def test_a_question_with_a_term_of_idf_zero_is_scored_in_full_and_its_zeros_rank() -> None:
+    # Pruning tells passages found from the others by a partial score above 0: a term scoring 0
+    # would leave its passages unfound, so such a question is not pruned.
+    corpus = [["half", "x"], ["half", "y"], ["half"], ["z"], ["x", "w"], ["w"]]
+    index = BM25Index.build(corpus, range(1, 7))
+    assert index.term_idf("half") == 0.0
+    tids = [index.vocab["half"], index.vocab["x"]]
+    assert pruned_candidates(index, tids, 3, None) is None
+    got = index.top(["half", "x"], 4)
+    assert_same_top(got, reference_top(corpus, range(1, 7), ["half", "x"], 4))
+    assert [pid for pid, _ in got] == [1, 5, 2, 3]
+
+
 def test_repeated_query_term_counts_once_per_repetition() -> None:
     corpus = [["oil", "gas"], ["oil"], ["gas", "gas", "coal"], ["coal"], ["wind"]]
     index = BM25Index.build(corpus, range(1, 6))
