@@ -41,7 +41,7 @@ from retrieval.passage_rows import (
     worker_command,
 )
 from retrieval.search.bm25 import AnyArray, BM25Params
-from retrieval.search.cache import load_index, save_index
+from retrieval.search.cache import load_index, save_index, write_segment
 from retrieval.search.index import BM25Index
 from retrieval.search.memory import release_freed_memory
 from retrieval.search.segments import Segment, SegmentBuilder
@@ -200,7 +200,7 @@ class Indexer:
             since = self._database
         deleted = self.store.deleted_passages(since["last_deletion"], state["last_deletion"])
         labels = {PUBLICATION: list(base.labels.get(PUBLICATION, []))}
-        collector = _Collector(base.builder(), labels[PUBLICATION])
+        collector = _Collector(base.builder(), labels[PUBLICATION], self._write_ahead)
         segments: list[Segment] = []
         last_read = since["last_passage_id"]
         workers = self.workers
@@ -242,6 +242,16 @@ class Indexer:
             vocab = collector.builder.vocab
             return base.appended(vocab, segments, deleted=deleted, labels=labels)
         return base
+
+    def _write_ahead(self, segment: Segment) -> None:
+        """Write a segment just built into the cache, for ``_save`` to list rather than write
+        (the save of a big build then overlaps its counting); a failure leaves it to ``_save``."""
+        if self.cache_dir is None or self.store.read_only:
+            return
+        try:
+            write_segment(self.cache_dir, segment)
+        except OSError as exc:
+            logger.debug("segment not written ahead into %s (%s)", self.cache_dir, exc)
 
     def _save(self) -> None:
         assert self._index is not None and self.cache_dir is not None
@@ -347,10 +357,20 @@ def _meta(row: tuple[Any, ...]) -> tuple[Any, ...]:
 
 
 class _Collector:
-    """Gathers tokenized passages and their filter columns into one segment at a time."""
+    """Gathers tokenized passages and their filter columns into one segment at a time.
 
-    def __init__(self, builder: SegmentBuilder, publications: list[str]):
+    ``built``, if given, is handed each segment that ``segment_by`` builds, in the thread that
+    builds it (the indexer writes it into the cache there).
+    """
+
+    def __init__(
+        self,
+        builder: SegmentBuilder,
+        publications: list[str],
+        built: Callable[[Segment], None] | None = None,
+    ):
         self.builder = builder
+        self._built = built
         self.publications = publications
         self._codes = {name: n for n, name in enumerate(publications)}
         # Per column: values added one by one (``add``), or arrays of batches (``add_counted``).
@@ -444,8 +464,17 @@ class _Collector:
 
     def segment_by(self, sorting: Executor, n_terms: int) -> Future[Segment]:
         """Return the segment of the passages added since the last one (covering ``n_terms``
-        terms), to be built by ``sorting``; start the next."""
-        return sorting.submit(self._taken(n_terms))
+        terms), to be built by ``sorting`` and handed to ``built`` there; start the next."""
+        build = self._taken(n_terms)
+        handed = self._built
+
+        def built() -> Segment:
+            segment = build()
+            if handed is not None:
+                handed(segment)
+            return segment
+
+        return sorting.submit(built)
 
     def _taken(self, n_terms: int | None) -> Callable[[], Segment]:
         """Return the build of the passages added since the last segment, to be called; start

@@ -485,6 +485,21 @@ def save_index(
     return True
 
 
+def write_segment(folder: Path, segment: Segment) -> None:
+    """Write ``segment`` into the cache ``folder`` ahead of ``save_index``, which then lists it
+    instead of writing it: a build writes each segment as soon as it is built, while the next
+    ones are counted, rather than all of them after the last.
+
+    Nothing lists the segment until ``save_index`` does; if another writer removes it meanwhile
+    (as it removes every folder it does not list), ``save_index`` finds it gone and writes it.
+
+    Raises:
+        OSError: if the folder cannot be written.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    segment.name, segment.files = _write_segment(folder, segment)
+
+
 def _write_segment(folder: Path, segment: Segment) -> tuple[str, dict[str, list[int]]]:
     """Write one segment; return its folder name and files."""
     arrays = {key: getattr(segment, key) for key in SEGMENT_ARRAYS[:-3]}

@@ -55,6 +55,12 @@ from retrieval.search.vocabulary import TermNumbers
 SEALED_DOCS = 100_000
 MAX_TAIL = 8
 COMPACT_DELETED_SHARE = 0.25
+# A term with this many postings or more, read in full, has its scores looked up in a table by
+# frequency and passage length (``BM25Index._score_table``) rather than worked out posting by
+# posting; the table covers frequencies below TABLE_TFS and lengths below TABLE_LENGTH.
+TABLE_POSTINGS = 16_384
+TABLE_TFS = 64
+TABLE_LENGTH = 4_096
 
 
 class BM25Index:
@@ -397,6 +403,10 @@ class BM25Index:
         ascending int32 positions ``few`` (those flagged) when given as well."""
         idf = self.idf[tid]
         parts: list[tuple[Any, FloatArray]] = []
+        table: FloatArray | None = None
+        if few is None and where is None and self.df[tid] >= TABLE_POSTINGS:
+            max_tf = max(int(s.max_tf[tid]) for s in self.segments if tid < s.n_terms)
+            table = self._score_table(idf, max_tf)
         for seg in self.segments:
             if tid >= seg.n_terms:
                 continue
@@ -414,12 +424,65 @@ class BM25Index:
             elif where is not None:
                 hit = where.take(docs)
                 docs, tfs = docs[hit], tfs[hit]
-            parts.append((docs, self._scores(idf, tfs, docs)))
+            if table is not None:
+                parts.append((docs, self._table_scores(table, tfs, docs)))
+            else:
+                parts.append((docs, self._scores(idf, tfs, docs)))
         return parts
 
     def _scores(self, idf: float, tfs: AnyArray, docs: Any) -> FloatArray:
         """Return the scores of a term of idf ``idf`` at ``docs`` with frequencies ``tfs``."""
         return posting_scores(idf, tfs, self.norm.take(docs), self.params.k1)
+
+    def _table_scores(self, table: FloatArray, tfs: AnyArray, docs: Any) -> FloatArray:
+        """Return the scores of a term at ``docs`` with frequencies ``tfs``, looked up in its
+        ``table`` (``_score_table``) by frequency and passage length."""
+        key = tfs.astype(np.int32)
+        key *= self._table_width
+        key += self._short_len.take(docs)
+        return table.take(key)
+
+    def _score_table(self, idf: float, max_tf: int) -> FloatArray | None:
+        """Return the scores of a term of idf ``idf`` for every frequency up to ``max_tf`` and
+        every passage length, flat (frequency times ``_table_width`` plus length), or None when
+        there is no such table (passages too long, or frequencies too high).
+
+        Each entry is ``posting_scores``'s floats for that frequency and length, operation for
+        operation, so a lookup gives the score the postings would be given. A common term's
+        postings then gather 16-bit lengths (and a few kilobytes of table) instead of the 64-bit
+        normalisation of a million passages, most of whose memory they touch.
+        """
+        base = self._saturation
+        if base is None or max_tf >= len(base):
+            return None
+        table: FloatArray = base[: max_tf + 1].ravel() * idf
+        return table
+
+    @cached_property
+    def _saturation(self) -> FloatArray | None:
+        """Return ``tf * (k1 + 1) / (tf + norm)`` for every frequency below TABLE_TFS and every
+        passage length (rows by frequency), or None if passages are longer than TABLE_LENGTH."""
+        width = self._table_width
+        if not width:
+            return None
+        norm = length_norm(np.arange(width, dtype=np.float64), self.avgdl, self.params)
+        tf = np.arange(TABLE_TFS, dtype=np.float64)[:, None]
+        # As ``posting_scores``: ``norm + tf``, then ``tf * (k1 + 1)`` divided by it (the row of
+        # frequency 0, never looked up, may divide 0 by 0).
+        with np.errstate(divide="ignore", invalid="ignore"):
+            saturation: FloatArray = tf * (self.params.k1 + 1) / (norm[None, :] + tf)
+        return saturation
+
+    @cached_property
+    def _table_width(self) -> int:
+        """Return the longest passage's length plus one, or 0 above TABLE_LENGTH."""
+        longest = int(self.doc_len.max()) if len(self.doc_len) else 0
+        return longest + 1 if longest < TABLE_LENGTH else 0
+
+    @cached_property
+    def _short_len(self) -> AnyArray:
+        """Return the passages' lengths in uint16 (``_table_width`` keeps them below 2**16)."""
+        return self.doc_len.astype(np.uint16)
 
     def top(
         self,

@@ -14,7 +14,10 @@ passages already found. Scores stay exact, and so does the ranking:
   them.
 
 A partial score is a lower bound only while every term adds something non-negative, so a question
-with a negative idf (rank-bm25's epsilon floor when the mean idf is negative) is scored in full.
+with a negative idf (rank-bm25's epsilon floor when the mean idf is negative) is scored in full; so
+is one with an idf of exactly 0 (a term in half the passages), because with every term adding
+something positive a passage's partial score is 0 until it is found, and that is how passages
+are told apart as found without a flag per passage.
 """
 
 from __future__ import annotations
@@ -103,7 +106,7 @@ def pruned_candidates(
     repetitions), with their exact scores; None when pruning does not apply.
     """
     counts = Counter(tids)
-    if len(counts) < 2 or want > MAX_WANT or any(index.idf[t] < 0 for t in counts):
+    if len(counts) < 2 or want > MAX_WANT or any(index.idf[t] <= 0 for t in counts):
         return None
     order = sorted(counts, key=lambda t: int(index.df[t]))
     bounds = {t: counts[t] * term_bound(index, t) for t in order}
@@ -132,11 +135,12 @@ def pruned_candidates(
                     acc[docs] = scores
                     found.append(docs)
                 else:
+                    # Every score is positive (every idf is), so a passage not found yet holds
+                    # 0: no flag per passage is kept while terms are scored in full.
                     # ``np.add.at`` adds exactly as ``acc[docs] += w`` does, in half the time;
                     # ``take`` gathers faster than ``[]``.
+                    found.append(docs[acc.take(docs) == 0])
                     np.add.at(acc, docs, scores)
-                    found.append(docs[~touched.take(docs)])
-                touched[docs] = True
             # The floor is at most ``reach``: while that is not above ``left``, it cannot be
             # either, and the floor (a pass over every candidate) is not worked out.
             if scored < len(order) and reach > left and sum(map(len, found)) >= want:
@@ -163,13 +167,16 @@ def pruned_candidates(
             if partial is None or not everyone:
                 partial = acc.take(positions)
             hopeless = (partial + left) * (1 + MARGIN) + MARGIN < floor
-            touched[positions[hopeless]] = False
             positions = positions[~hopeless]
         rest = order[scored:]
         few = None
+        flagged = False
         if rest and len(positions) * FEW < sum(int(index.df[t]) for t in rest):
             # Few candidates left: each is searched for in the postings, not every posting read.
             few = np.sort(positions).astype(np.int32)
+        elif rest:
+            touched[positions] = True
+            flagged = True
         for tid in rest:
             # Terms left out: only where a candidate holds them.
             for docs, w in index.term_weights(tid, where=touched, few=few):
@@ -177,10 +184,10 @@ def pruned_candidates(
         scores = acc.take(positions)
         if len(everywhere) * 8 > len(acc):
             acc.fill(0.0)  # one pass in order beats scattered writes
-            touched.fill(False)
         else:
             acc[everywhere] = 0.0
-            touched[everywhere] = False
+        if flagged:
+            touched[positions] = False
     if index.live is not None:
         alive = index.live[positions]
         positions, scores = positions[alive], scores[alive]

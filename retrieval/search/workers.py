@@ -19,10 +19,13 @@ process reads, encodes and pipes no text.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
+import queue
 import struct
 import subprocess
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import IO, Any, TypeVar
@@ -124,6 +127,10 @@ def serve() -> None:
         sys.stdout.flush()
 
 
+# Every answer of a counting worker starts with its size in bytes, so that a thread of the pool
+# reads it whole as soon as it is written (``CountingPool``) and the worker goes on to its next job
+# instead of waiting, blocked on a full pipe, for this process to come to it in order.
+_SIZE = struct.Struct("<q")
 # A batch sent to a counting worker: the number of texts and of bytes, each text's length in
 # characters (int64), then the texts, joined, in UTF-8.
 _REQUEST = struct.Struct("<qq")
@@ -136,6 +143,9 @@ _ANSWER = struct.Struct("<qqqq")
 # counts, as above.
 _READ = struct.Struct("<qq")
 _ARRAY = struct.Struct("<qq")
+# Ranges each worker holds at a time: its answers are read as soon as written, so it may run a few
+# ranges ahead of the one this process waits for (its answers are held here meanwhile).
+DEPTH = 4
 Reader = Callable[[int, "int | None"], tuple[dict[str, AnyArray], Any, list[str]]]
 """``serve_counts``'s ``read``: the named arrays, a JSON value and the texts of a range of ids."""
 
@@ -168,6 +178,16 @@ class CountingPool:
         ]
         # Per worker: its term numbers -> the vocabulary's.
         self._numbers = [np.zeros(0, dtype=np.int32) for _ in self._procs]
+        # Per worker: its answers as read whole by its reader thread (None: it ended).
+        self._answers: list[queue.SimpleQueue[bytes | None]] = [
+            queue.SimpleQueue() for _ in self._procs
+        ]
+        self._readers = [
+            threading.Thread(target=_drain, args=(proc, answers), daemon=True)
+            for proc, answers in zip(self._procs, self._answers, strict=True)
+        ]
+        for thread in self._readers:
+            thread.start()
 
     def __enter__(self) -> CountingPool:
         return self
@@ -182,7 +202,9 @@ class CountingPool:
         Raises:
             RetrievalError: if a worker process dies.
         """
-        return self._dispatch(iter(batches), self._send, self._receive)
+        return self._dispatch(
+            iter(batches), self._send, lambda n: self._receive(n, self._answer(n))
+        )
 
     def map_ranges(
         self, ranges: Iterable[tuple[int, int | None]]
@@ -194,12 +216,12 @@ class CountingPool:
         Raises:
             RetrievalError: if a worker process dies (or cannot read what it reads).
         """
-        return self._dispatch(
-            iter(ranges),
-            self._send_range,
-            lambda n: (*self._receive_read(n), self._receive(n)),
-            depth=2,
-        )
+
+        def receive(n: int) -> tuple[dict[str, AnyArray], Any, BatchCounts]:
+            answer = self._answer(n)
+            return (*self._receive_read(answer), self._receive(n, answer))
+
+        return self._dispatch(iter(ranges), self._send_range, receive, depth=DEPTH)
 
     def _dispatch(
         self,
@@ -212,9 +234,9 @@ class CountingPool:
         the jobs; each worker holds ``depth`` jobs (dealt round) and is sent the next once an
         answer of it is read.
 
-        A worker holding a second job starts it as soon as it has written the first one's
-        answer, without waiting for this process to read it and send another: only for small
-        jobs (ranges), since a worker blocked writing an answer reads no job meanwhile.
+        A worker holding more jobs starts the next as soon as it has written an answer (read
+        whole by the pool's reader thread), without waiting for this process to come to it and
+        send another: only for small jobs (ranges), since a worker reads no job while it counts.
         """
         pending: deque[int] = deque()
         for _ in range(depth):
@@ -238,15 +260,26 @@ class CountingPool:
         _write(proc, _REQUEST.pack(after, -1 if upto is None else upto))
         return True
 
-    def _receive_read(self, n: int) -> tuple[dict[str, AnyArray], Any]:
-        proc = self._procs[n]
-        n_arrays, n_json = _READ.unpack(_read(proc, _READ.size))
+    def _answer(self, n: int) -> io.BytesIO:
+        """Return worker ``n``'s next answer, whole, as its reader thread read it.
+
+        Raises:
+            RetrievalError: if the worker ended before sending it.
+        """
+        answer = self._answers[n].get()
+        if answer is None:
+            raise _ended(self._procs[n])
+        return io.BytesIO(answer)
+
+    @staticmethod
+    def _receive_read(answer: io.BytesIO) -> tuple[dict[str, AnyArray], Any]:
+        n_arrays, n_json = _READ.unpack(_take(answer, _READ.size))
         arrays = {}
         for _ in range(n_arrays):
-            size, n_label = _ARRAY.unpack(_read(proc, _ARRAY.size))
-            name, dtype = _read(proc, n_label).decode("ascii").split(" ")
-            arrays[name] = np.frombuffer(_read(proc, size), dtype=dtype)
-        return arrays, json.loads(_read(proc, n_json)) if n_json else None
+            size, n_label = _ARRAY.unpack(_take(answer, _ARRAY.size))
+            name, dtype = _take(answer, n_label).decode("ascii").split(" ")
+            arrays[name] = np.frombuffer(_take(answer, size), dtype=dtype)
+        return arrays, json.loads(_take(answer, n_json)) if n_json else None
 
     @staticmethod
     def _send(proc: subprocess.Popen[bytes], queue: Iterator[list[str]]) -> bool:
@@ -258,15 +291,14 @@ class CountingPool:
         _write(proc, _REQUEST.pack(len(texts), len(data)), sizes.tobytes(), data)
         return True
 
-    def _receive(self, n: int) -> BatchCounts:
-        proc = self._procs[n]
-        assert proc.stdout is not None
-        n_docs, n_pairs, n_new, n_bytes = _ANSWER.unpack(_read(proc, _ANSWER.size))
+    def _receive(self, n: int, answer: io.BytesIO) -> BatchCounts:
+        """Return the counts of worker ``n``'s ``answer``, its terms renumbered in ``vocab``."""
+        n_docs, n_pairs, n_new, n_bytes = _ANSWER.unpack(_take(answer, _ANSWER.size))
         lengths, docs, terms, tfs, new = (
-            np.frombuffer(_read(proc, 4 * size), dtype=np.int32)
+            np.frombuffer(_take(answer, 4 * size), dtype=np.int32)
             for size in (n_docs, n_pairs, n_pairs, n_pairs, n_new)
         )
-        words = _read(proc, n_bytes).decode("utf-8", "surrogatepass").split("\n") if n_new else []
+        words = _take(answer, n_bytes).decode("utf-8", "surrogatepass").split("\n") if n_new else []
         numbers = self._numbers[n]
         vocab = self.vocab
         before = len(vocab)
@@ -280,12 +312,41 @@ class CountingPool:
 
     def close(self) -> None:
         """Stop the workers."""
-        _stop(self._procs)
+        _stop(self._procs, self._readers)
 
 
-def _stop(procs: Sequence[subprocess.Popen[Any]]) -> None:
+def _drain(proc: subprocess.Popen[bytes], answers: queue.SimpleQueue[bytes | None]) -> None:
+    """Read a counting worker's answers whole, each as soon as it is written, into ``answers``;
+    None once the worker's output ends (the reader thread of ``CountingPool``)."""
+    stdout = proc.stdout
+    assert stdout is not None
+    while True:
+        header = stdout.read(_SIZE.size)
+        if len(header) != _SIZE.size:
+            break
+        (size,) = _SIZE.unpack(header)
+        answer = stdout.read(size)
+        if len(answer) != size:
+            break
+        answers.put(answer)
+    answers.put(None)
+
+
+def _take(answer: io.BytesIO, size: int) -> bytes:
+    """Return the next ``size`` bytes of a worker's answer.
+
+    Raises:
+        RetrievalError: if the answer is shorter (a worker that does not speak the protocol).
+    """
+    data = answer.read(size) if size else b""
+    if len(data) != size:
+        raise RetrievalError("a tokenizer process sent a short answer; run the command again")
+    return data
+
+
+def _stop(procs: Sequence[subprocess.Popen[Any]], readers: Sequence[threading.Thread] = ()) -> None:
     """Close the workers' input (they end when it closes) and wait for them (killed after
-    10 s)."""
+    10 s) and for the threads reading their output (which end with it)."""
     for proc in procs:
         if proc.stdin is not None:
             with contextlib.suppress(BrokenPipeError):
@@ -296,6 +357,9 @@ def _stop(procs: Sequence[subprocess.Popen[Any]]) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+    for thread in readers:
+        thread.join(timeout=10)
+    for proc in procs:
         if proc.stdout is not None:
             proc.stdout.close()
 
@@ -313,19 +377,6 @@ def _write(proc: subprocess.Popen[bytes], *chunks: bytes) -> None:
         proc.stdin.flush()
     except BrokenPipeError as exc:
         raise _ended(proc) from exc
-
-
-def _read(proc: subprocess.Popen[bytes], size: int) -> bytes:
-    """Return exactly ``size`` bytes of a worker's answer.
-
-    Raises:
-        RetrievalError: if the worker ended before sending them.
-    """
-    assert proc.stdout is not None
-    data = proc.stdout.read(size) if size else b""
-    if len(data) != size:
-        raise _ended(proc)
-    return data
 
 
 def _ended(proc: subprocess.Popen[bytes]) -> RetrievalError:
@@ -347,33 +398,37 @@ def serve_counts(stdin: IO[bytes], stdout: IO[bytes], read: Reader | None = None
             joined = stdin.read(n_bytes).decode("utf-8", "surrogatepass")
             ends = np.cumsum(sizes).tolist()
             texts = [joined[start:end] for start, end in zip([0, *ends], ends, strict=False)]
-        else:
+        answer: list[bytes] = []
+        if read is not None:
             after, upto = _REQUEST.unpack(header)
             arrays, value, texts = read(after, None if upto < 0 else upto)
-            _write_read(stdout, arrays, value)
+            _write_read(answer, arrays, value)
         counts = counter.count(texts)
         words = "\n".join(counter.terms[i] for i in counts.new.tolist())
         data = words.encode("utf-8", "surrogatepass")
-        stdout.write(
+        answer.append(
             _ANSWER.pack(len(counts.lengths), len(counts.docs), len(counts.new), len(data))
         )
         for array in (counts.lengths, counts.docs, counts.terms, counts.tfs, counts.new):
-            stdout.write(array.astype(np.int32, copy=False).tobytes())
-        stdout.write(data)
+            answer.append(array.astype(np.int32, copy=False).tobytes())
+        answer.append(data)
+        stdout.write(_SIZE.pack(sum(map(len, answer))))
+        for chunk in answer:
+            stdout.write(chunk)
         stdout.flush()
 
 
-def _write_read(stdout: IO[bytes], arrays: dict[str, AnyArray], value: Any) -> None:
-    """Write what a worker read as ``CountingPool._receive_read`` reads it."""
+def _write_read(answer: list[bytes], arrays: dict[str, AnyArray], value: Any) -> None:
+    """Add what a worker read to its ``answer`` as ``CountingPool._receive_read`` reads it."""
     encoded = json.dumps(value).encode("utf-8") if value is not None else b""
-    stdout.write(_READ.pack(len(arrays), len(encoded)))
+    answer.append(_READ.pack(len(arrays), len(encoded)))
     for name, array in arrays.items():
         data = np.ascontiguousarray(array).tobytes()
         label = f"{name} {array.dtype.str}".encode("ascii")
-        stdout.write(_ARRAY.pack(len(data), len(label)))
-        stdout.write(label)
-        stdout.write(data)
-    stdout.write(encoded)
+        answer.append(_ARRAY.pack(len(data), len(label)))
+        answer.append(label)
+        answer.append(data)
+    answer.append(encoded)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from retrieval.errors import EmptyArchiveError
+from retrieval.search import index as index_module
 from retrieval.search import maxscore
 from retrieval.search.bm25 import BM25Params
 from retrieval.search.index import BM25Index
@@ -106,6 +107,44 @@ def test_scores_of_every_matching_passage_equal_rank_bm25(params: BM25Params) ->
         np.testing.assert_allclose(scores, expected[sharing], rtol=RTOL, atol=1e-12)
 
 
+@pytest.mark.parametrize(
+    "params", [BM25Params(), BM25Params(k1=1.2, b=0.9, epsilon=0.5), BM25Params(k1=0.5, b=0.0)]
+)
+def test_scores_looked_up_in_a_table_are_the_scores_worked_out_to_the_bit(
+    params: BM25Params, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng = random.Random(11)
+    corpus = random_corpus(rng, 300, 50, 60)
+    corpus[7] = ["t1"] * 70  # a frequency past a small table's rows
+    live = [i for i in range(300) if i not in (3, 200)]
+    reference = BM25Okapi(
+        [corpus[i] for i in live], k1=params.k1, b=params.b, epsilon=params.epsilon
+    )
+    index = BM25Index.build(corpus[:150], range(150), params).grown(
+        list(zip(range(150, 300), corpus[150:], strict=True)), deleted=[3, 200]
+    )
+    queries = [random_query(rng, 50) for _ in range(30)] + [["t1", "t0"], ["t1"]]
+    monkeypatch.setattr(index_module, "TABLE_POSTINGS", 10**9)
+    worked_out = [index.score(query) for query in queries]
+    tops = [index.top(query, 10) for query in queries]
+    monkeypatch.setattr(index_module, "TABLE_POSTINGS", 1)  # every term read in full
+    for tfs, length in ((64, 4096), (3, 4096), (64, 20)):
+        monkeypatch.setattr(index_module, "TABLE_TFS", tfs)
+        monkeypatch.setattr(index_module, "TABLE_LENGTH", length)
+        for name in ("_saturation", "_table_width"):
+            index.__dict__.pop(name, None)
+        for query, (positions, scores), top in zip(queries, worked_out, tops, strict=True):
+            got_positions, got_scores = index.score(query)
+            np.testing.assert_array_equal(got_positions, positions)
+            assert got_scores.tobytes() == scores.tobytes(), query
+            assert index.top(query, 10) == top
+            at = np.searchsorted(live, index.ids[positions])
+            np.testing.assert_allclose(
+                got_scores, reference.get_scores(query)[at], rtol=RTOL, atol=1e-12
+            )
+    assert index._table_width == 0  # passages longer than the table: worked out
+
+
 def test_idf_of_every_term_equals_rank_bm25_including_the_epsilon_floor() -> None:
     rng = random.Random(3)
     corpus = random_corpus(rng, 120, 30, 25)
@@ -135,6 +174,19 @@ def test_term_in_exactly_half_the_passages_scores_zero_but_still_matches() -> No
     assert BM25Okapi(corpus).idf["half"] == 0.0
     assert index.top(["half"], 10) == [(1, 0.0), (2, 0.0)]
     assert index.known_terms(["half", "nowhere"]) == ["half"]
+
+
+def test_a_question_with_a_term_of_idf_zero_is_scored_in_full_and_its_zeros_rank() -> None:
+    # Pruning tells passages found from the others by a partial score above 0: a term scoring 0
+    # would leave its passages unfound, so such a question is not pruned.
+    corpus = [["half", "x"], ["half", "y"], ["half"], ["z"], ["x", "w"], ["w"]]
+    index = BM25Index.build(corpus, range(1, 7))
+    assert index.term_idf("half") == 0.0
+    tids = [index.vocab["half"], index.vocab["x"]]
+    assert pruned_candidates(index, tids, 3, None) is None
+    got = index.top(["half", "x"], 4)
+    assert_same_top(got, reference_top(corpus, range(1, 7), ["half", "x"], 4))
+    assert [pid for pid, _ in got] == [1, 5, 2, 3]
 
 
 def test_repeated_query_term_counts_once_per_repetition() -> None:

@@ -655,6 +655,49 @@ def test_a_worker_reads_its_range_as_it_is_when_it_reads_it(
         assert counts.lengths[places].tolist() == [len(tokens) for tokens in texts]
 
 
+def test_segments_written_as_built_are_listed_by_the_save_not_written_again(
+    saved: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(catchup, "CHUNK", 40)
+    monkeypatch.setattr(catchup, "BATCH", 15)
+    monkeypatch.setattr(catchup, "PARALLEL_MIN", 1)  # built by worker processes
+    monkeypatch.setattr(index_module, "SEALED_DOCS", 40)
+    written: list[str] = []
+
+    def write_segment(folder: Path, segment: index_module.Segment) -> None:
+        real_write_segment(folder, segment)
+        written.append(segment.name)
+        if len(written) == 2:
+            # Another writer's clean-up removes the folder before this build lists it.
+            shutil.rmtree(folder / segment.name)
+
+    real_write_segment = catchup.write_segment
+    monkeypatch.setattr(catchup, "write_segment", write_segment)
+    folder = cache_dir_for(saved)
+    shutil.rmtree(folder)
+    built = Archive(saved)
+    fresh = built.index()
+    listed = [
+        entry["name"] for entry in json.loads((folder / "params.json").read_text())["segments"]
+    ]
+    assert len(written) >= 3 and len(listed) == len(fresh.segments)
+    # Listed as written, but the one removed: written again, under another name.
+    assert listed[: len(written)] != written
+    assert [name for n, name in enumerate(written) if n != 1] == [
+        name for n, name in enumerate(listed[: len(written)]) if n != 1
+    ]
+    assert listed[1] != written[1] and (folder / listed[1]).is_dir()
+    assert sorted(p.name for p in folder.glob("seg-*")) == sorted(listed)
+    loaded = Archive(saved)
+    index = loaded.index()
+    assert loaded.indexer.last_sync["action"] == "loaded"
+    assert {term: index.vocab[term] for term in index.vocab} == fresh.vocab
+    for mine, other in zip(index.segments, fresh.segments, strict=True):
+        for name in SEGMENT_ARRAYS:
+            np.testing.assert_array_equal(getattr(mine, name), getattr(other, name), name)
+    assert_exact(loaded)
+
+
 def test_per_passage_arrays_of_many_segments_are_read_into_one_array_each(
     saved: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
