@@ -350,10 +350,11 @@ class TfTable:
     def _lookup_all(self, terms: list[str]) -> FloatArray:
         """Return ``_lookup(term, title=False)`` of each of ``terms`` (distinct), a row each.
 
-        Per segment, the terms with fewer than ``FEW_POSTINGS`` postings a position are looked
-        up together: their postings are read into one array and each searched for among the
-        positions at once (a posting names a position once per term, so every cell is written at
-        most once); each other term's postings are searched for each position.
+        The (term, segment) pairs with fewer than ``FEW_POSTINGS`` postings a position are
+        looked up together, every segment at once: their postings are read into one array and
+        each searched for among the positions (a posting names a position once per term, and a
+        segment's postings only positions of that segment, so every cell is written at most
+        once); each other pair's postings are searched for each of the segment's positions.
         """
         n = self.n
         out = np.zeros((len(terms), n), dtype=np.float64)
@@ -364,33 +365,33 @@ class TfTable:
         flat = out.reshape(-1)
         all_rows = np.asarray([row for row, _ in known], dtype=np.int64)
         all_tids = np.asarray([tid for _, tid in known], dtype=np.int64)
+        top_tid = int(all_tids.max())
+        few_docs: list[Int32Array] = []
+        few_tfs: list[AnyArray] = []
+        few_rows: list[IntArray] = []
+        few_sizes: list[IntArray] = []
         for seg, lo, hi, keys in self.parts:
-            inside = all_tids < seg.n_terms
-            rows, tids = all_rows[inside], all_tids[inside]
-            if not len(tids):
-                continue
+            if top_tid < seg.n_terms:
+                rows, tids = all_rows, all_tids
+            else:
+                inside = all_tids < seg.n_terms
+                rows, tids = all_rows[inside], all_tids[inside]
+                if not len(tids):
+                    continue
             offsets, all_docs, all_tfs = seg.offsets, seg.docs, seg.tfs
             starts = offsets.take(tids)
             sizes = offsets.take(tids + 1) - starts
             width = hi - lo
-            few = sizes < FEW_POSTINGS * width
+            many = sizes >= FEW_POSTINGS * width
+            few = ~many
             few &= sizes > 0
             if few.any():
                 cut = starts[few].tolist()
                 ends = (starts[few] + sizes[few]).tolist()
-                if len(cut) == 1:
-                    docs, tfs = all_docs[cut[0] : ends[0]], all_tfs[cut[0] : ends[0]]
-                else:
-                    docs = np.concatenate([all_docs[i:j] for i, j in zip(cut, ends, strict=True)])
-                    tfs = np.concatenate([all_tfs[i:j] for i, j in zip(cut, ends, strict=True)])
-                at = keys.searchsorted(docs)
-                np.minimum(at, width - 1, out=at)
-                hit = keys.take(at) == docs
-                # The cell of each posting found: its term's row, its position's column.
-                cell = np.repeat(rows[few] * n + lo, sizes[few])
-                cell += at
-                flat[cell[hit]] = tfs[hit]
-            many = sizes >= FEW_POSTINGS * width
+                few_docs.extend(all_docs[i:j] for i, j in zip(cut, ends, strict=True))
+                few_tfs.extend(all_tfs[i:j] for i, j in zip(cut, ends, strict=True))
+                few_rows.append(rows[few])
+                few_sizes.append(sizes[few])
             if many.any():
                 cut = starts[many].tolist()
                 ends = (starts[many] + sizes[many]).tolist()
@@ -403,6 +404,19 @@ class TfTable:
                 # Where the posting found is not the position's, the term is not there: 0.
                 held = all_docs.take(at) == np.tile(keys, len(found))
                 out[rows[many], lo:hi] = np.where(held, all_tfs.take(at), 0).reshape(-1, width)
+        if few_docs:
+            docs = np.concatenate(few_docs) if len(few_docs) > 1 else few_docs[0]
+            tfs = np.concatenate(few_tfs) if len(few_tfs) > 1 else few_tfs[0]
+            rows = np.concatenate(few_rows) if len(few_rows) > 1 else few_rows[0]
+            sizes = np.concatenate(few_sizes) if len(few_sizes) > 1 else few_sizes[0]
+            # Postings hold global positions: each is searched for among all the positions.
+            at = self.positions.searchsorted(docs)
+            np.minimum(at, n - 1, out=at)
+            hit = self.positions.take(at) == docs
+            # The cell of each posting found: its term's row, its position's column.
+            cell = np.repeat(rows * n, sizes)
+            cell += at
+            flat[cell[hit]] = tfs[hit]
         return out
 
     def title_row(self, term: str) -> FloatArray:
