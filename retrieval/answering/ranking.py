@@ -490,6 +490,7 @@ class BriefTerms:
                 derived["brief_members"], derived["brief_starts"] = self.members, self.starts
         self._df: dict[str, int] = {}
         self._idf: dict[str, float] = {}
+        self._every_position_owned: bool | None = None
         n = briefs.n_briefs
         self.avgdl = float(briefs.lengths.sum()) / n if n else 0.0
         # The idf floor of a term held by more than half the briefs: the passage index's mean
@@ -565,6 +566,10 @@ class BriefTerms:
         """Return how many briefs hold term ``tid``, flagging them in ``mark`` (all False)."""
         briefs, index = self.briefs, self.index
         titles_here = briefs.titles is None  # else titles come from the map, not the index
+        if self._every_position_owned is None:
+            # Once per index: with no position outside a brief (nothing deleted), no owner
+            # is -1 and the postings' owners need no filtering.
+            self._every_position_owned = bool((briefs.brief_of >= 0).all())
         for seg in index.segments:
             if tid >= seg.n_terms:
                 continue
@@ -574,8 +579,9 @@ class BriefTerms:
             for offsets, docs in kinds:
                 start, end = int(offsets[tid]), int(offsets[tid + 1])
                 if start < end:
-                    owners = briefs.brief_of[docs[start:end]]
-                    owners = owners[owners >= 0]
+                    owners = briefs.brief_of.take(docs[start:end])
+                    if not self._every_position_owned:
+                        owners = owners[owners >= 0]
                     mark[owners] = True
         if briefs.titles is not None:
             title = briefs.titles.get(term)
