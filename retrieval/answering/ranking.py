@@ -491,6 +491,7 @@ class BriefTerms:
         self._df: dict[str, int] = {}
         self._idf: dict[str, float] = {}
         self._every_position_owned: bool | None = None
+        self._title_run_starts: dict[int, IntArray] = {}
         n = briefs.n_briefs
         self.avgdl = float(briefs.lengths.sum()) / n if n else 0.0
         # The idf floor of a term held by more than half the briefs: the passage index's mean
@@ -513,15 +514,15 @@ class BriefTerms:
         keys = where[order].astype(np.int32)
         bounds = [seg.first for seg in segments] + [segments[-1].end if segments else 0]
         cuts = np.searchsorted(keys, bounds).tolist()
-        for seg, lo, hi in zip(segments, cuts, cuts[1:], strict=False):
+        for number, (seg, lo, hi) in enumerate(zip(segments, cuts, cuts[1:], strict=False)):
             if lo == hi or not len(seg.title_docs):
                 continue
-            title_pos, title_tid, title_tf = seg.title_by_position
-            here = keys[lo:hi]
+            _, title_tid, title_tf = seg.title_by_position
             # A position's title postings run from the first at it to the first past it.
-            edges = np.searchsorted(title_pos, np.concatenate([here, here + 1]))
-            first = edges[: hi - lo]
-            sizes = edges[hi - lo :] - first
+            run_starts = self._title_runs(number, seg)
+            local = keys[lo:hi] - seg.first
+            first = run_starts.take(local)
+            sizes = run_starts.take(local + 1) - first
             total = int(sizes.sum())
             if not total:
                 continue
@@ -535,6 +536,21 @@ class BriefTerms:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty
         return np.concatenate(tids), np.concatenate(owners), np.concatenate(counts)
+
+    def _title_runs(self, number: int, seg: Segment) -> IntArray:
+        """Return where the title postings of each position of segment ``seg`` (the index's
+        ``number``-th) start in its ``title_by_position``, and past the last, the number of
+        them: a position's run is found with two reads, not two binary searches of the
+        segment's title postings (at 1M, ~400,000 a segment). Worked out at the segment's first
+        use (a count and a running sum: ~5 ms for 200,000 passages; 0.8 MB)."""
+        runs = self._title_run_starts.get(number)
+        if runs is None:
+            title_pos = seg.title_by_position[0]
+            counts = np.bincount(np.subtract(title_pos, seg.first), minlength=seg.n_docs)
+            runs = np.zeros(seg.n_docs + 1, dtype=np.int32 if len(title_pos) < 2**31 else np.int64)
+            np.cumsum(counts, out=runs[1:])
+            self._title_run_starts[number] = runs
+        return runs
 
     def df(self, term: str) -> int:
         """Return how many briefs hold ``term`` in a live passage or in their title."""
