@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.help import help_text
 from retrieval.answering.spelling import UNLIKELY, edits, likely, respell
 from retrieval.archive import Archive
+from retrieval.text import english
 from retrieval.text.analyzer import analyze
 from retrieval.text.english import is_english
 
@@ -29,6 +30,14 @@ def test_likely_slips_are_keys_beside_and_vowels_for_vowels() -> None:
 def test_english_words_are_told_from_slips() -> None:
     assert is_english("drone") and is_english("really") and is_english("pipeline")
     assert not is_english("pipline") and not is_english("recieved")
+
+
+def test_every_word_of_the_list_is_english() -> None:
+    words = english._words()
+    assert len(words) > 100_000
+    assert all(is_english(w.decode()) for w in words)
+    hashes = english._hashes()
+    assert len(hashes) == len(words) and bool((hashes[1:] >= hashes[:-1]).all())
 
 
 def test_respell_reads_a_lacking_word_as_the_most_used_neighbour() -> None:
