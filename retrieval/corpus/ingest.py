@@ -133,7 +133,8 @@ def decode(data: bytes, source: str) -> tuple[str, str | None]:
     try:
         # A byte order mark anywhere, not just at the start: files joined with `cat` carry one in
         # the middle, where it would hide the header line after it (issue 17).
-        return data.decode("utf-8").replace(BOM, ""), None
+        text = data.decode("utf-8")
+        return (text.replace(BOM, "") if BOM in text else text), None
     except UnicodeDecodeError:
         pass
     data = data.replace(BOM.encode("utf-8"), b"")  # a UTF-8 file joined to a cp1251 one
