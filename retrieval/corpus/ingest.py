@@ -70,7 +70,7 @@ PARALLEL_MIN_FILES = 200
 PARALLEL_CHUNK = 32
 """Files handed to a worker at a time."""
 BATCH_SECONDS = 0.5
-BATCH_PASSAGES = 20_000
+BATCH_PASSAGES = 5_000
 """A bulk run writes and commits the files it has read once it has read them this long or they
 hold this many passages."""
 NEW_FILES_PASSAGES = 5_000
