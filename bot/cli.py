@@ -49,6 +49,14 @@ SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
 logger = logging.getLogger(__name__)
 
 
+class _Bar(tqdm):
+    """A progress bar without tqdm's monitor thread: a process with a second thread starts an
+    ingest's parsing workers by spawning them (each imports briefbot again, a CPU-second or
+    more) rather than forking, and tqdm starts that thread for every bar, even a hidden one."""
+
+    monitor_interval = 0
+
+
 def configure_logging(verbose: bool = False) -> None:
     """Configure logging once for the whole process; keep httpx quiet (its lines hold the token)."""
     logging.basicConfig(
@@ -235,7 +243,7 @@ def ingest(
             "(chmod u+w on the file and its folder) or copy the archive to a writable place"
         )
     try:
-        with tqdm(
+        with _Bar(
             total=len(sources.files), unit="file", disable=not show_bar, file=sys.stderr
         ) as bar:
 
@@ -267,7 +275,7 @@ def ingest(
 def _update_index(archive: Archive, *, quiet: bool, bar: bool) -> None:
     """Bring the saved index up to date, so the first question does not wait for it: a progress
     bar on a terminal, else one line (none with ``quiet``)."""
-    with tqdm(
+    with _Bar(
         total=0, unit="passage", desc="indexing", disable=not bar, file=sys.stderr, leave=False
     ) as progress:
 

@@ -8,8 +8,10 @@ leaves the batches already written, and ingesting the file again completes it (e
 known by its file and line).
 
 A run over many files (``Ingester.ingest_sources``) reads and parses them in worker processes
-while the main process writes, and commits every ``BATCH_SECONDS`` or ``BATCH_PASSAGES``
-instead of once per file; a crash loses only the files not yet committed, whole.
+while the main process writes, and writes them in groups (``BATCH_SECONDS`` of reading or
+``BATCH_PASSAGES``), one short transaction a group instead of one a file; a crash loses only the
+files not yet committed, whole. The write lock is held only while a group is written, never
+while files are read or parsed, so that another writer does not wait on them.
 """
 
 from __future__ import annotations
@@ -68,8 +70,9 @@ PARALLEL_MIN_FILES = 200
 PARALLEL_CHUNK = 32
 """Files handed to a worker at a time."""
 BATCH_SECONDS = 0.5
-BATCH_PASSAGES = 20_000
-"""A bulk run commits when its pending writes are this old or hold this many passages."""
+BATCH_PASSAGES = 5_000
+"""A bulk run writes and commits the files it has read once it has read them this long or they
+hold this many passages."""
 NEW_FILES_PASSAGES = 5_000
 """A bulk run writes the files it holds back (``Ingester._flush``) once they hold this many
 passages (and before it commits)."""
@@ -130,7 +133,8 @@ def decode(data: bytes, source: str) -> tuple[str, str | None]:
     try:
         # A byte order mark anywhere, not just at the start: files joined with `cat` carry one in
         # the middle, where it would hide the header line after it (issue 17).
-        return data.decode("utf-8").replace(BOM, ""), None
+        text = data.decode("utf-8")
+        return (text.replace(BOM, "") if BOM in text else text), None
     except UnicodeDecodeError:
         pass
     data = data.replace(BOM.encode("utf-8"), b"")  # a UTF-8 file joined to a cp1251 one
@@ -606,8 +610,6 @@ class Ingester:
         # In a bulk run (``ingest_sources``): summaries of writes not yet committed, counted in
         # the report once they are.
         self._pending: list[WriteSummary] | None = None
-        self._pending_passages = 0
-        self._batch_started = 0.0
         self._wait_said = False  # a noticeable wait for another writer is reported once
         # In a bulk run: text files read and held back, to be written together (``_flush``).
         self._held: list[ReadFile] = []
@@ -628,30 +630,38 @@ class Ingester:
         """Ingest the files found by ``find_sources`` and return the report, the paths that do
         not exist rejected first.
 
-        ``progress(done, total)`` is called after each file. A write that fails
+        ``progress(done, total)`` is called after each file is read. A write that fails
         (``ArchiveWriteError``) stops the run; the files committed before it are stored and
-        counted. The files are written in one transaction per ``BATCH_SECONDS`` (each file a
-        savepoint of it) and read and parsed by ``workers`` processes while this one writes.
+        counted. The files are read and parsed by ``workers`` processes (or this one) and
+        written in groups of ``BATCH_SECONDS`` of reading or ``BATCH_PASSAGES``, one short
+        transaction a group (each file a savepoint of it): the write lock is taken only once a
+        group is read and parsed, and given back before the next file is waited for, so another
+        writer (a second ingest, the bot) never waits on this run's reading.
         """
         total = len(sources.files)
-        self._pending, self._pending_passages = [], 0
+        self._pending = []
         self._held, self._held_passages = [], 0
-        self._batch_started = time.monotonic()
+        read_ahead: list[ReadFile] = []
+        read_passages = 0
+        started = time.monotonic()
         try:
             with self.store.batch():
                 for done, read in enumerate(self._read_sources(sources.files), start=1):
                     if read is None:
-                        self.ingest_stream(sys.stdin.buffer, "<stdin>")
-                    else:
-                        self._apply(read)
+                        read = self._read_stream(sys.stdin.buffer, "<stdin>")
+                    if not read_ahead:
+                        started = time.monotonic()
+                    read_ahead.append(read)
+                    read_passages += read.passages()
                     if progress:
                         progress(done, total)
                     if (
-                        self._pending_passages >= BATCH_PASSAGES
-                        or time.monotonic() - self._batch_started >= BATCH_SECONDS
+                        read_passages >= BATCH_PASSAGES
+                        or time.monotonic() - started >= BATCH_SECONDS
                     ):
-                        self._commit()
-                self._commit()
+                        self._write_group(read_ahead)
+                        read_ahead, read_passages = [], 0
+                self._write_group(read_ahead)
         finally:
             self._pending = None
             self._held, self._held_passages = [], 0
@@ -659,6 +669,12 @@ class Ingester:
             Rejection(display_path(path), "no such file or folder") for path in sources.missing
         ]
         return self.report
+
+    def _write_group(self, reads: list[ReadFile]) -> None:
+        """Write files read and parsed, in order, in one transaction, and commit it."""
+        for read in reads:
+            self._apply(read)
+        self._commit()
 
     def _commit(self) -> None:
         """Write the files held back, commit the bulk run's pending writes and count them in
@@ -668,8 +684,6 @@ class Ingester:
         for summary in self._pending or []:
             self.report.merge(summary)
         self._pending = []
-        self._pending_passages = 0
-        self._batch_started = time.monotonic()
 
     def _read_sources(
         self, files: Sequence[tuple[Path | str, str | None]]
@@ -711,8 +725,14 @@ class Ingester:
 
     def ingest_stream(self, stream: BinaryIO, source: str) -> None:
         """Ingest one stream (stdin) as a text or JSONL file."""
+        self._apply(self._read_stream(stream, source))
+
+    def _read_stream(self, stream: BinaryIO, source: str) -> ReadFile:
+        """Return one stream (stdin) read and parsed as a text or JSONL file."""
         data = stream.read(self.max_bytes + 1)
-        self.ingest_bytes(data, source, jsonl=None)
+        return parse_bytes(
+            data, source, jsonl=None, origin=None, footer=self.footer, max_bytes=self.max_bytes
+        )
 
     def ingest_file(self, path: Path, *, origin: str | None = None) -> None:
         """Ingest one file; a problem becomes a rejection in the report, never an exception.
@@ -759,9 +779,7 @@ class Ingester:
             and not read.rejected
         ):
             self._held.append(read)
-            passages = read.passages()
-            self._held_passages += passages
-            self._pending_passages += passages
+            self._held_passages += read.passages()
             if self._held_passages >= NEW_FILES_PASSAGES:
                 self._flush()
             return
@@ -783,7 +801,6 @@ class Ingester:
         held, self._held = self._held, []
         if not held:
             return
-        self._pending_passages -= self._held_passages  # counted again as they are written
         self._held_passages = 0
         waited = self.store.open_batch()
         if waited:
@@ -816,7 +833,6 @@ class Ingester:
             self.report.merge(summary)
             return
         self._pending.append(summary)
-        self._pending_passages += sum(read.passages() for read in run)
 
     def _note_wait(self, source: str, waited: float) -> None:
         """Tell the user, once a run, that a write waited for another writer (if it was long)."""
@@ -915,5 +931,4 @@ class Ingester:
             self.report.merge(summary)
         else:
             pending.append(summary)
-            self._pending_passages += sum(len(b.passages) for b in briefs)
         return summary

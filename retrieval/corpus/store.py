@@ -1086,8 +1086,8 @@ def write_error(name: str, exc: sqlite3.Error) -> ArchiveWriteError:
         )
     elif "locked" in text or "busy" in text:
         why = (
-            f"another process kept it locked for over {BUSY_TIMEOUT_MS // 1000} s; "
-            "run it again when that one has finished"
+            f"another process (another ingest, or the bot) kept it locked for over "
+            f"{BUSY_TIMEOUT_MS // 1000} s; run it again when that one has finished"
         )
     elif "disk I/O" in text:
         why = "the disk reported an error (is it full or failing?); check it and run it again"

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
-from bot.cli import cli
+from bot.cli import _Bar, cli
 
 Run = Callable[..., Result]
 
@@ -262,3 +264,13 @@ def test_ask_json_names_the_words_read_as_others(loaded: Run) -> None:
     assert data["unmatched"] == [] and data["found"] is True
     plain = loaded("ask", "Caspian oil tarif").stdout
     assert plain.startswith("Read “tarif” as “tariff”.\n\n1. ")
+
+
+@pytest.mark.parametrize("shown", [False, True])
+def test_ingest_progress_bars_start_no_thread(shown: bool) -> None:
+    # A second thread makes an ingest spawn its parsing workers (each importing briefbot again)
+    # instead of forking them; tqdm's bars start one, even hidden.
+    before = set(threading.enumerate())
+    with open(os.devnull, "w") as out, _Bar(total=3, disable=not shown, file=out) as bar:
+        bar.update(1)
+        assert set(threading.enumerate()) - before == set()

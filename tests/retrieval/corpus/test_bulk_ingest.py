@@ -4,6 +4,7 @@ exactly what ingesting the files one by one stores, and each file stands or fall
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from retrieval.corpus.briefs import Brief, build_brief
 from retrieval.corpus.ingest import Ingester, IngestReport, find_sources
 from retrieval.corpus.store import BATCH_CACHE_KIB, BATCH_CHECKPOINT_PAGES, Store, brief_row
-from retrieval.errors import BriefFormatError
+from retrieval.errors import ArchiveWriteError, BriefFormatError
 
 
 def _write_folder(folder: Path) -> None:
@@ -140,6 +141,74 @@ def test_other_connections_see_a_bulk_run_only_as_it_commits(tmp_path: Path) -> 
         store.add_briefs([_brief("second")], replace_origin="second.txt")
         assert reader.passage_count() == 1
     assert reader.passage_count() == 2
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_bulk_run_holds_the_write_lock_only_while_it_writes(tmp_path: Path, workers: int) -> None:
+    # Whenever the run has just read a file (and waits for the next one, from its workers or
+    # the disk), another writer -- a second ingest, the bot -- gets the write lock at once.
+    folder = _archive(tmp_path)
+    db = tmp_path / "a.db"
+    other = sqlite3.connect(db, isolation_level=None, timeout=0)
+    locked_at: list[int] = []
+
+    def try_to_write(done: int, _total: int) -> None:
+        try:
+            other.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            locked_at.append(done)
+            return
+        other.execute("ROLLBACK")
+
+    # A first run (the JSONL file and the files with notices are written as they come) and a
+    # second one (every file stored before: each written alone).
+    for _run in range(2):
+        store = Store(db)
+        report = Ingester(store, workers=workers).ingest_sources(
+            find_sources([folder]), progress=try_to_write
+        )
+        store.close()
+        assert report.files == 30
+    other.close()
+    assert locked_at == []
+
+
+def test_a_run_locked_out_too_long_keeps_the_files_before_and_a_second_run_completes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from retrieval.corpus import ingest as ingest_module
+    from retrieval.corpus import store as store_module
+
+    monkeypatch.setattr(ingest_module, "BATCH_SECONDS", 0.0)  # a group (a commit) a file
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 1000)
+    folder = _archive(tmp_path)
+    db = tmp_path / "a.db"
+    store = Store(db)
+    other = sqlite3.connect(db, isolation_level=None)
+
+    def lock_at_the_tenth(done: int, _total: int) -> None:
+        if done == 10:  # another writer takes the lock and keeps it
+            other.execute("BEGIN IMMEDIATE")
+
+    ingester = Ingester(store, workers=0)
+    with pytest.raises(ArchiveWriteError) as caught:
+        ingester.ingest_sources(find_sources([folder]), progress=lock_at_the_tenth)
+    other.execute("ROLLBACK")
+    other.close()
+    assert str(caught.value) == (
+        f"cannot write to {db} (database is locked): another process (another ingest, or the "
+        "bot) kept it locked for over 1 s; run it again when that one has finished; nothing of "
+        "the interrupted write was stored"
+    )
+    # The nine files before it (two without briefs) are stored and counted, nothing of the tenth.
+    assert ingester.report.added == 14
+    origins = {r[0] for r in store.db.execute("SELECT origin FROM briefs")}
+    assert origins == {f"issue{n:03d}.txt" for n in range(1, 8)}
+    again = Ingester(store, workers=0).ingest_sources(find_sources([folder]))
+    assert (again.added, again.unchanged) == (41, 14)
+    fresh = Store(tmp_path / "fresh.db")
+    Ingester(fresh, workers=0).ingest_sources(find_sources([folder]))
+    assert _contents(store)[1] == _contents(fresh)[1]
 
 
 def test_a_batch_sets_its_page_cache_and_checkpoints_only_while_it_lasts(db_path: Path) -> None:

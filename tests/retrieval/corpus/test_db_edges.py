@@ -294,9 +294,10 @@ def test_a_writer_locked_out_too_long_is_one_line(
         other.close()
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: cannot write to {db_path} (database is locked): another process kept it locked "
-        "for over 1 s; run it again when that one has finished; nothing of the interrupted "
-        "write was stored (0 added, 0 updated, 0 removed, 0 unchanged, 0 rejected before it)\n"
+        f"Error: cannot write to {db_path} (database is locked): another process (another "
+        "ingest, or the bot) kept it locked for over 1 s; run it again when that one has "
+        "finished; nothing of the interrupted write was stored (0 added, 0 updated, 0 removed, "
+        "0 unchanged, 0 rejected before it)\n"
     )
 
 
