@@ -46,9 +46,9 @@ TEST_TMPDIR := $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm)
 # leaves its core to the other two. pytest-bot takes every folder the other two do not name (a
 # new folder of tests is never left out); a shard that collects nothing fails (exit status 5).
 # No .pytest_cache: three processes at once would overwrite one another's list of failed tests.
-SHARD_CORPUS := tests/retrieval/corpus tests/retrieval/text tests/retrieval/delivery
-SHARD_SEARCH := tests/retrieval/search tests/retrieval/answering tests/test_docs.py \
-	tests/test_architecture.py
+SHARD_CORPUS := tests/retrieval/corpus tests/retrieval/text
+SHARD_SEARCH := tests/retrieval/search tests/retrieval/answering tests/retrieval/delivery \
+	tests/test_docs.py tests/test_architecture.py
 SHARDS := pytest-bot pytest-corpus pytest-search
 PYTEST := PYTHONDONTWRITEBYTECODE= $(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR)) \
 	$(BIN)/python -m pytest -q -p no:cacheprovider
