@@ -49,11 +49,10 @@ TEST_TMPDIR := $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm)
 # The bot tests that wait most (bot processes, rate limits) run beside the library's: on a quiet
 # machine pytest-bot with all of tests/bot ran 18 s after the other two had ended. The bot tests
 # that fork sit with the corpus tests that fork: one fork server less.
-SHARD_CORPUS := tests/retrieval/corpus tests/retrieval/text tests/test_forking.py \
-	tests/bot/test_bot_cli.py tests/bot/test_bot_recovery.py
-SHARD_SEARCH := tests/retrieval/search tests/retrieval/answering tests/retrieval/delivery \
-	tests/test_docs.py tests/test_architecture.py tests/bot/test_bot_concurrency.py \
-	tests/bot/test_bot_resilience.py
+SHARD_CORPUS := tests/retrieval/corpus tests/test_forking.py tests/bot/test_bot_cli.py \
+	tests/bot/test_bot_recovery.py tests/bot/test_bot_resilience.py
+SHARD_SEARCH := tests/retrieval/search tests/retrieval/answering tests/test_docs.py \
+	tests/test_architecture.py tests/bot/test_bot_concurrency.py
 SHARDS := pytest-bot pytest-corpus pytest-search
 PYTEST := PYTHONDONTWRITEBYTECODE= $(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR)) \
 	$(BIN)/python -m pytest -q -p no:cacheprovider
