@@ -43,8 +43,9 @@ TEST_TMPDIR := $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm)
 # pytest-xdist: each xdist worker collects the whole suite (PTB, numpy, hypothesis, every test
 # module: ~3 CPU-s) and its controller spends ~3 CPU-s on their reports; a shard collects its own
 # folders only. Three on two cores, so that a shard waiting on a child process or a rate limit
-# leaves its core to the other two. pytest-bot takes every folder the other two do not name (a
-# new folder of tests is never left out); a shard that collects nothing fails (exit status 5).
+# leaves its core to the other two. pytest-bot takes every test the other two do not name (a new
+# folder of tests is never left out); a shard that collects nothing fails (exit status 5), and
+# one whose named file was moved fails too (exit status 4): name its new place here.
 # No .pytest_cache: three processes at once would overwrite one another's list of failed tests.
 # The bot tests that wait most (bot processes, rate limits) run beside the library's: on a quiet
 # machine pytest-bot with all of tests/bot ran 18 s after the other two had ended. The bot tests
