@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest sample bench clean
+.PHONY: run test lint typecheck pytest pytest-bot pytest-corpus pytest-search pytest-xdist sample \
+	bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +21,7 @@ run: $(STAMP)
 
 ## test: lint, type-check and run the test suite, side by side (mypy alone leaves a core idle)
 test: $(STAMP)
-	@$(MAKE) --no-print-directory --jobs=3 --output-sync=line lint typecheck pytest
+	@$(MAKE) --no-print-directory --jobs=5 --output-sync=target lint typecheck $(SHARDS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check bot retrieval tests bench
@@ -38,7 +39,39 @@ typecheck: $(STAMP)
 # other processes write to the same disk). SQLite, WAL and all, works on tmpfs as on a disk.
 TEST_TMPDIR := $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm)
 
+# pytest in three processes side by side, each over its share of the tests' folders, instead of
+# pytest-xdist: each xdist worker collects the whole suite (PTB, numpy, hypothesis, every test
+# module: ~3 CPU-s) and its controller spends ~3 CPU-s on their reports; a shard collects its own
+# folders only. Three on two cores, so that a shard waiting on a child process or a rate limit
+# leaves its core to the other two. pytest-bot takes every test the other two do not name (a new
+# folder of tests is never left out); a shard that collects nothing fails (exit status 5), and
+# one whose named file was moved fails too (exit status 4): name its new place here.
+# No .pytest_cache: three processes at once would overwrite one another's list of failed tests.
+# The bot tests that wait most (bot processes, rate limits) run beside the library's: on a quiet
+# machine pytest-bot with all of tests/bot ran 18 s after the other two had ended. The bot tests
+# that fork sit with the corpus tests that fork: one fork server less.
+SHARD_CORPUS := tests/retrieval/corpus tests/test_forking.py tests/bot/test_bot_cli.py \
+	tests/bot/test_bot_recovery.py tests/bot/test_bot_resilience.py
+SHARD_SEARCH := tests/retrieval/search tests/retrieval/answering tests/test_docs.py \
+	tests/test_architecture.py tests/bot/test_bot_concurrency.py
+SHARDS := pytest-bot pytest-corpus pytest-search
+PYTEST := PYTHONDONTWRITEBYTECODE= $(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR)) \
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
 pytest: $(STAMP)
+	@$(MAKE) --no-print-directory --jobs=3 --output-sync=target $(SHARDS)
+
+pytest-bot: $(STAMP)
+	$(PYTEST) tests $(addprefix --ignore=,$(SHARD_CORPUS) $(SHARD_SEARCH))
+
+pytest-corpus: $(STAMP)
+	$(PYTEST) $(SHARD_CORPUS)
+
+pytest-search: $(STAMP)
+	$(PYTEST) $(SHARD_SEARCH)
+
+## pytest-xdist: the whole suite in one pytest run, spread over xdist workers (one report)
+pytest-xdist: $(STAMP)
 	PYTHONDONTWRITEBYTECODE= $(if $(TEST_TMPDIR),TMPDIR=$(TEST_TMPDIR)) \
 		$(BIN)/python -m pytest -q -n auto --dist worksteal
 

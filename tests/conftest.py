@@ -283,11 +283,19 @@ def loaded_sample(
 
 
 @pytest.fixture(scope="session")
-def fork_server() -> Iterator[ForkServer]:
-    """Return the session's fork server, with briefbot's CLI, bot and archive imported."""
+def fork_server(request: pytest.FixtureRequest) -> Iterator[ForkServer]:
+    """Return the session's fork server, with briefbot's CLI and archive imported, and its bot
+    (python-telegram-bot, ~0.5 CPU-s) too where the session forks bot processes (tests/bot):
+    `make test` runs the folders in three pytest processes, and two fork only ingests."""
     from forking import ForkServer
 
-    server = ForkServer("bot.cli", "bot.app", "retrieval.archive")
+    bot_tests = Path(__file__).parent / "bot"
+    starts_bots = any(
+        "fork_server" in getattr(item, "fixturenames", ()) and bot_tests in item.path.parents
+        for item in request.session.items
+    )
+    modules = ("bot.cli", "bot.app") if starts_bots else ("bot.cli",)
+    server = ForkServer(*modules, "retrieval.archive")
     yield server
     server.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from fake_telegram import FakeTelegram
 
 Start = Callable[..., Any]
@@ -41,6 +42,7 @@ async def test_one_chats_messages_are_answered_in_order_while_others_run(
         assert replies == ["answer", "help", "answer", "more", "sources", "help"], replies
 
 
+@pytest.mark.slow  # waits out a rate limit (seconds)
 async def test_a_group_held_by_its_rate_limit_does_not_delay_a_private_chat(
     start_bot: Start, fake_telegram: FakeTelegram
 ) -> None:
@@ -62,6 +64,7 @@ async def test_a_group_held_by_its_rate_limit_does_not_delay_a_private_chat(
     assert not fake_telegram.flood_refusals  # and the bot kept within Telegram's limits
 
 
+@pytest.mark.slow  # waits out a rate limit (seconds)
 async def test_a_private_chat_sent_more_than_a_burst_is_paced_to_one_message_a_second(
     start_bot: Start, fake_telegram: FakeTelegram
 ) -> None:

@@ -17,6 +17,7 @@ from bot.app import protect_secret, redact
 Start = Callable[..., Any]
 
 
+@pytest.mark.slow  # waits out a rate limit (seconds)
 async def test_429_from_telegram_is_retried_not_dropped(
     start_bot: Start, fake_telegram: FakeTelegram
 ) -> None:

@@ -274,6 +274,7 @@ async def test_errors_in_a_handler_reach_the_error_handler(fake: FakeTelegram) -
     assert error.message == 'Can\'t parse entities: unsupported start tag "foo" at byte offset 0'
 
 
+@pytest.mark.slow  # waits out a rate limit (seconds)
 async def test_rate_limiter_retries_after_429(fake: FakeTelegram, timedelta_errors: None) -> None:
     app, errors = build_echo_app(fake, rate_limiter=AIORateLimiter(max_retries=1))
     async with fake.running(app):
