@@ -23,8 +23,8 @@ from retrieval.answering.check import (
 )
 from retrieval.archive import DEFAULT_TOP, Archive
 from retrieval.errors import BriefNotFoundError, NoAnswer, RetrievalError
-from retrieval.text.analyzer import analyze, analyze_spans
-from retrieval.text.english import is_english
+from retrieval.text.analyzer import analyze
+from retrieval.text.english import name_terms
 from retrieval.text.followup import reading as rule_reading
 from retrieval.text.query import parse_question
 from retrieval.text.sentences import split_sentences
@@ -223,11 +223,7 @@ class ChatService:
         best: tuple[float, set[str]] = (0.0, set())
         names = [analyze(name) for name in extract_names(claim)]
         if not names:
-            names = [
-                [term]
-                for term, start, end in analyze_spans(claim)
-                if claim[start:end].isalpha() and not is_english(claim[start:end].lower())
-            ]
+            names = [[term] for term in name_terms(claim)]
         for terms in names:
             if not terms or len(index.known_terms(terms)) < len(set(terms)):
                 continue

@@ -49,8 +49,8 @@ from retrieval.search.bm25 import Allowed, BM25Params
 from retrieval.search.cache import cache_dir_for
 from retrieval.search.index import BM25Index
 from retrieval.text.aliases import Aliases, load_aliases
-from retrieval.text.analyzer import analyze, analyze_spans
-from retrieval.text.english import is_english
+from retrieval.text.analyzer import analyze
+from retrieval.text.english import name_terms
 from retrieval.text.followup import (
     FRAMING_TERMS,
     GENERIC,
@@ -387,10 +387,6 @@ class Archive:
             return {}
         lacking -= {t for m in self.aliases.matches(terms) for t in m.trigger}
 
-        def df(term: str) -> int:
-            tid = index.vocab.get(term)
-            return int(index.df[tid]) if tid is not None else 0
-
         holding = getattr(index.vocab, "holding", None)  # a loaded index's saved vocabulary
         # Kept per index: the same unknown name comes back question after question.
         if self._respellings is None or self._respellings[0] is not index:
@@ -400,7 +396,7 @@ class Archive:
         if key not in kept:
             if len(kept) >= RESPELLINGS_KEPT:
                 kept.clear()
-            kept[key] = respell(words, lacking, df, holding)
+            kept[key] = respell(words, lacking, lambda t: _df(index, t), holding)
         return dict(kept[key])
 
     def _forget_old_index(self) -> None:
@@ -480,13 +476,12 @@ class Archive:
         holds a name (a word of substance that is not an English word: "kazhegeldin", not
         "signed") that no brief of the earlier answer (the last of ``earlier`` read with those
         before it, ``top`` passages) holds ("who replaced kazhegeldin?" after an answer on gas
-        transit fees). It also does when, read alone, its best passage holds
-        all its words of substance, while read with ``earlier``, its best passage holds none of
-        those words ("who is kocharian?" after a question about miners' strikes would quote the
-        strikes) or none of the words that name the earlier questions' subject
-        (``_subject_terms``: they only pull their own passages in below it). The rankings of
-        ``question`` read (``top`` passages) are kept for the next ``ask`` of ``question`` with
-        ``top``.
+        transit fees). It also does when, read alone, its best passage holds all its words of
+        substance, while read with ``earlier``, its best passage holds none of those words ("who
+        is kocharian?" after a question about miners' strikes would quote the strikes) or none
+        of the words that name the earlier questions' subject (``_subject_terms``: they only pull
+        their own passages in below it). The rankings of ``question`` read (``top`` passages)
+        are kept for the next ``ask`` of ``question`` with ``top``.
 
         Raises:
             InvalidQueryError: if the question is too long or a filter is malformed.
@@ -508,8 +503,7 @@ class Archive:
             # after an answer on gas transit fees); an English word ("signed") may be a verb.
             shown = self.rank(earlier[-1], k=top, diverse=True, earlier=earlier[:-1])
             unseen = own - self._briefs_hold(shown, own) if shown.passages else set()
-            typed = {t: question[a:b].lower() for t, a, b in analyze_spans(question)}
-            if any(not is_english(typed.get(t, t)) for t in unseen & held_alone):
+            if unseen & held_alone & set(name_terms(question)):
                 return True
         if not own <= held_alone:
             return False
@@ -660,8 +654,14 @@ def _inflected(terms: list[str], index: BM25Index) -> list[str]:
             continue
         forms = index.known_terms(list(other_forms(term)))
         if forms:
-            out[n] = max(forms, key=lambda t: int(index.df[index.vocab.get(t)]))
+            out[n] = max(forms, key=lambda t: _df(index, t))
     return out
+
+
+def _df(index: BM25Index, term: str) -> int:
+    """Return how many passages of ``index`` hold ``term`` (0 for a term none holds)."""
+    tid = index.vocab.get(term)
+    return int(index.df[tid]) if tid is not None else 0
 
 
 def _term_lookups(

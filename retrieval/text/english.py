@@ -20,7 +20,22 @@ from typing import Any
 
 import numpy as np
 
+from retrieval.text.analyzer import analyze_spans
+
 _ENTRY_RE = re.compile(rb'"([a-z]+)":')
+_POSSESSIVE_RE = re.compile(r"['’]s$")
+
+
+def name_terms(text: str) -> list[str]:
+    """Return the search terms of the words of ``text`` that are names, in any case, in order:
+    words of letters (a possessive "'s" aside) that are not English words ("kazhegeldin",
+    "aliev"; not "signed", nor "georgia", which the list holds)."""
+    names: dict[str, None] = {}
+    for term, start, end in analyze_spans(text):
+        word = _POSSESSIVE_RE.sub("", text[start:end].lower())
+        if word.isascii() and word.isalpha() and not is_english(word):
+            names[term] = None
+    return list(names)
 
 
 def is_english(word: str) -> bool:

@@ -124,7 +124,7 @@ def asks_whether(text: str) -> bool:
     there a drone attack …?") or only names what to find ("drone attack in grozny"), rather
     than asking who, what, when or how: an answer to it hinges on every word it names."""
     words, _ = strip_connector(words_of(text))
-    return bool(words) and (words[0] in AUXILIARIES or not any(w in QUESTION_WORDS for w in words))
+    return bool(words) and (words[0] in AUXILIARIES or not _asks(words))
 
 
 def _names(text: str) -> list[int]:

@@ -172,23 +172,41 @@ async def test_ask_on_its_own_answers_the_message_without_context(
     assert page_alone.plain_text == answer.plain_text
 
 
-async def test_ask_on_its_own_for_a_forgotten_answer_gets_a_line(
+@pytest.mark.parametrize(
+    ("earlier", "message", "forget", "button"),
+    [
+        # "Ask on its own" under a follow-up whose logged question is gone.
+        (SUPSA, "how much did it cost?", "DELETE FROM bot_questions WHERE question = ?", "alone:"),
+        # "Read with earlier question" whose earlier questions are no longer logged.
+        (
+            "how much gas does kyiv get from russia in kind for transit fees in 1998?",
+            "who replaced kazhegeldin?",
+            "UPDATE bot_questions SET could_continue = NULL WHERE question = ?",
+            "with:",
+        ),
+    ],
+)
+async def test_a_button_of_a_forgotten_answer_gets_a_line(
     sample_bot: Start,
     fake_telegram: FakeTelegram,
     alice: FakeUser,
     db_path: Path,
     settle: Callable[[], Any],
+    earlier: str,
+    message: str,
+    forget: str,
+    button: str,
 ) -> None:
     async with sample_bot():
-        await fake_telegram.wait_answers(alice.send(SUPSA))
-        [follow] = await fake_telegram.wait_answers(alice.send("how much did it cost?"))
+        await fake_telegram.wait_answers(alice.send(earlier))
+        [answer] = await fake_telegram.wait_answers(alice.send(message))
         await settle()
         with sqlite3.connect(db_path) as db:
-            db.execute("DELETE FROM bot_questions WHERE question = ?", ["how much did it cost?"])
-        alone = next(d for d in follow.callback_data if d.startswith("alone:"))
-        press = alice.press(follow, alone)
-        answer = await fake_telegram.wait_for(lambda: fake_telegram.callback_answer_for(press))
-    assert answer.text == "That answer is too old; send the question again."
+            db.execute(forget, [message])
+        data = next(d for d in answer.callback_data if d.startswith(button))
+        press = alice.press(answer, data)
+        line = await fake_telegram.wait_for(lambda: fake_telegram.callback_answer_for(press))
+    assert line.text == "That answer is too old; send the question again."
 
 
 def test_ask_on_its_own_data_is_parsed_strictly() -> None:
@@ -332,25 +350,6 @@ async def test_a_short_question_read_alone_can_be_read_with_the_earlier_one(
     assert "Read with earlier question" not in [b["text"] for b in joined.buttons]
     for answer in (complete, follow):
         assert "Read with earlier question" not in [b["text"] for b in answer.buttons]
-
-
-async def test_read_with_earlier_question_for_a_forgotten_answer_gets_a_line(
-    sample_bot: Start,
-    fake_telegram: FakeTelegram,
-    alice: FakeUser,
-    db_path: Path,
-    settle: Callable[[], Any],
-) -> None:
-    async with sample_bot():
-        await fake_telegram.wait_answers(alice.send(TRANSIT))
-        [alone] = await fake_telegram.wait_answers(alice.send("who replaced kazhegeldin?"))
-        await settle()
-        with sqlite3.connect(db_path) as db:
-            db.execute("UPDATE bot_questions SET could_continue = NULL")
-        again = next(d for d in alone.callback_data if d.startswith("with:"))
-        press = alice.press(alone, again)
-        answer = await fake_telegram.wait_for(lambda: fake_telegram.callback_answer_for(press))
-    assert answer.text == "That answer is too old; send the question again."
 
 
 def test_read_with_earlier_question_data_is_parsed_strictly() -> None:

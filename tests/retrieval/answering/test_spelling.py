@@ -8,7 +8,7 @@ from retrieval.answering.spelling import UNLIKELY, edits, likely, respell
 from retrieval.archive import Archive
 from retrieval.text import english
 from retrieval.text.analyzer import analyze
-from retrieval.text.english import is_english
+from retrieval.text.english import is_english, name_terms
 
 
 def test_edits_are_the_words_one_slip_away_weighted_by_how_people_slip() -> None:
@@ -104,3 +104,10 @@ def test_acronyms_are_left_as_typed_and_readings_are_named_by_english_words() ->
 def test_help_says_slips_are_read_and_named() -> None:
     for text in (help_text(), help_text(terminal=True)):
         assert 'read as the briefs\' word one slip away ("pipline" as "pipeline")' in text
+
+
+def test_name_terms_are_the_words_no_english_list_holds() -> None:
+    # A name in any case, its possessive aside; English words, places and numbers are not.
+    assert name_terms("who replaced Kazhegeldin's deputy in georgia in 1998?") == ["kazhegeldin"]
+    assert name_terms("did aliev sign it?") == ["aliev"]
+    assert name_terms("how many signed up?") == []
