@@ -186,6 +186,23 @@ def test_a_short_question_the_earlier_answer_never_names_is_read_alone(
     assert sample_archive.reading("how many signed up?", [TRANSIT]) == [TRANSIT]
 
 
+PIPELINE = "how long is the baku-supsa pipeline?"
+
+
+def test_a_name_the_first_passage_lacks_but_the_answer_holds_is_a_new_subject(
+    sample_archive: Archive,
+) -> None:
+    # Read alone, "who is the head of gazprom?" quotes first a passage on who "heads" the KNB
+    # ("head" is rarer than "gazprom" in the sample); the Gazprom chairman comes next. No brief
+    # of the pipeline answer names Gazprom: a new subject, not a follow-up of the pipeline.
+    question = "who is the head of gazprom?"
+    alone = sample_archive.rank(question, k=3, diverse=True)
+    first = alone.rows[alone.passages[0][0]]["text"].casefold()
+    assert "gazprom" not in first
+    assert any("gazprom" in alone.rows[pid]["text"].casefold() for pid, _ in alone.passages)
+    assert sample_archive.reading(question, [PIPELINE]) == []
+
+
 def test_a_malformed_short_question_is_left_to_ask_to_report(sample_archive: Archive) -> None:
     text = "who is kocharian? until:0"
     assert sample_archive.reading(text, [MINERS]) == [MINERS]
