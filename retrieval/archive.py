@@ -481,8 +481,9 @@ class Archive:
         best passage holds all its words of substance, while read with ``earlier``, its best
         passage holds none of those words ("who is kocharian?" after a question about miners'
         strikes would quote the strikes) or none of the words that name the earlier questions'
-        subject (``_subject_terms``: they only pull their own passages in below it). The rankings of ``question`` read (``top`` passages)
-        are kept for the next ``ask`` of ``question`` with ``top``.
+        subject (``_subject_terms``: they only pull their own passages in below it). The
+        rankings of ``question`` read (``top`` passages) are kept for the next ``ask`` of
+        ``question`` with ``top``.
 
         Raises:
             InvalidQueryError: if the question is too long or a filter is malformed.
