@@ -72,6 +72,14 @@ def test_messages_that_do_not_stand_on_their_own(text: str) -> None:
         "Tengiz oil exports",  # a keyword search is a new question
         "Who was first on the team in total tackles?",  # "in total" not at the end
         "how much does Gazprom owe in total?",  # what it sums up is named
+        # An opening that names its subject, however short: "what's the latest on georgia?"
+        # after a question on UES was read with it and quoted the electricity debts.
+        "what's the latest on georgia?",
+        "whats the latest with the imf loan",
+        "any news on the caspian?",
+        "and what's new in kyiv?",
+        "tell me about the hryvnia",
+        "what do we know about kocharian?",
     ],
 )
 def test_complete_questions_stand_on_their_own(text: str) -> None:
@@ -106,6 +114,8 @@ def test_pointers_with_their_subject_in_the_question_stand_on_their_own(text: st
         "and when did they give up the corridor?",
         "how much was his bail in switzerland?",  # "his" opens the question
         "how many russian officers are staying on there?",  # "there" is a place
+        "tell me about them",  # an opening with a pointer for its subject
+        "what's the latest on that?",
     ],
 )
 def test_pointers_without_their_subject_still_point_back(text: str) -> None:
