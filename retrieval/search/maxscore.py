@@ -169,7 +169,7 @@ def pruned_candidates(
                     floor = _floor(partial, want, bar)
                 if floor is not None:
                     break
-        positions = np.concatenate(found).astype(np.int64)
+        positions = np.concatenate(found).astype(np.int64, copy=False)
         everywhere = positions
         if scored < len(order) and floor is not None:
             # A candidate whose partial score plus everything the terms left out could add stays
@@ -191,7 +191,8 @@ def pruned_candidates(
         for tid in rest:
             # Terms left out: only where a candidate holds them.
             for docs, w in index.term_weights(tid, where=touched, few=few):
-                np.add.at(acc, docs, w if counts[tid] == 1 else counts[tid] * w)
+                # ``np.add.at`` converts 32-bit positions to 64-bit ones slowly: convert first.
+                np.add.at(acc, docs.astype(np.int64), w if counts[tid] == 1 else counts[tid] * w)
         scores = acc.take(positions)
         if len(everywhere) * 8 > len(acc):
             acc.fill(0.0)  # one pass in order beats scattered writes
