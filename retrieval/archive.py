@@ -45,7 +45,7 @@ from retrieval.catchup import Indexer
 from retrieval.corpus.briefs import FooterRules
 from retrieval.corpus.store import Store
 from retrieval.errors import NoAnswer, RetrievalError
-from retrieval.search.bm25 import Allowed, BM25Params, BoolArray, IntArray
+from retrieval.search.bm25 import Allowed, BM25Params, BoolArray, FloatArray, IntArray
 from retrieval.search.cache import cache_dir_for
 from retrieval.search.index import BM25Index
 from retrieval.text.aliases import Aliases, Match, load_aliases
@@ -339,6 +339,13 @@ class Archive:
             # Only the passages shown and those the confidence looks at are needed.
             limit = max(offset + k, COVERAGE_DEPTH)
             order = diversify(briefs.tolist(), final.tolist(), limit)
+            head = [(own[i], final[i]) for i in order[: offset + k]]
+            if len(set(head)) < len(head):
+                # Two passages scored alike may be one text stored twice (the same brief
+                # ingested from two files): an answer quotes it once. (A deep ranking without
+                # ``diverse`` keeps every copy: each is a document of its own there.)
+                order = diversify(briefs.tolist(), final.tolist())
+                order = self._distinct(order, ids, own, offset + k)
         # How sure: does one of the first passages hold enough of what the question asks?
         # A follow-up is sure when a passage holds enough of it with its context.
         asked = [*terms, *context]
@@ -389,6 +396,27 @@ class Archive:
             unknown,
             list(respelled.values()),
         )
+
+    def _distinct(self, order: list[int], ids: list[int], own: FloatArray, need: int) -> list[int]:
+        """Return ``order`` without each passage whose text is that of a passage kept before it,
+        up to the first ``need`` kept (the rest follow as they are). Only a passage whose own
+        score equals a kept one's is read: a copy scores as its original does."""
+        kept: list[int] = []
+        rows: dict[int, dict[str, Any]] = {}
+        for at, i in enumerate(order):
+            if len(kept) >= need:
+                return kept + order[at:]
+            alike = [j for j in kept if own[j] == own[i]]
+            if alike:
+                unread = [ids[j] for j in (*alike, i) if ids[j] not in rows]
+                rows.update(self.store.passages_by_id(unread))
+                text = rows.get(ids[i], {}).get("text")
+                if text is not None and any(
+                    rows.get(ids[j], {}).get("text") == text for j in alike
+                ):
+                    continue
+            kept.append(i)
+        return kept
 
     def _respell(self, words: str, terms: Sequence[str], index: BM25Index) -> dict[str, Respelling]:
         """Return how the question's words of substance (``words``, its text without filters;

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from rank_bm25 import BM25Okapi
 
@@ -326,6 +328,23 @@ def test_a_question_of_framing_words_only_has_nothing_to_search(sample_archive: 
     answer = sample_archive.ask("any news on the imf?")
     assert answer.confidence == "high" and answer.caveat is None
     assert "IMF" in answer.hits[0].text or "Monetary Fund" in answer.hits[0].text
+
+
+def test_a_brief_stored_from_two_files_is_quoted_once(archive: Archive, tmp_path: Path) -> None:
+    # The same issue saved twice under two names (one with Windows line ends): each passage is
+    # stored twice, and was quoted two and three times over.
+    issue = Path(__file__).parents[3] / "data" / "sample" / "monitor" / "vol4" / "issue009.txt"
+    text = issue.read_text(encoding="utf-8")
+    (tmp_path / "issue009.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "issue009 (1).txt").write_text(text, encoding="utf-8")
+    (tmp_path / "issue009-win.txt").write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
+    assert archive.ingest([tmp_path]).added == 6
+    question = "how much gas will russia deliver to ukraine"
+    first = archive.ask(question)
+    more = archive.ask(question, offset=3)
+    texts = [hit.text for hit in [*first.hits, *more.hits]]
+    assert len(first.hits) == 3 and len(texts) == len(set(texts))
+    assert first.hits[0].text.startswith("After three weeks of talks")
 
 
 def test_a_yes_or_no_question_names_the_words_no_brief_holds(sample_archive: Archive) -> None:
