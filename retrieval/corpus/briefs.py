@@ -344,16 +344,31 @@ class FooterRules:
 
     def is_footer(self, paragraph: str) -> bool:
         """Return whether ``paragraph`` is publisher boilerplate rather than content."""
+        return self._is_footer(paragraph, False)
+
+    def _is_footer(self, paragraph: str, plain_fold: bool) -> bool:
+        """Return ``is_footer(paragraph)``; ``plain_fold``: the paragraph holds no character of
+        ``FOLD_UNSAFE`` (see ``plain_fold``)."""
         # A cheap test first: almost every paragraph is content and matches no pattern, and eleven
         # case-insensitive regex searches were half of the ingest time. Each default pattern can
         # only match where its literal core occurs; patterns added by the user are searched as is.
         hints, extra = self._hint_split
-        # ASCII text casefolds to its lower case, which is quicker to make.
-        folded = paragraph.lower() if paragraph.isascii() else paragraph.casefold()
+        if paragraph.isascii():
+            # ASCII text casefolds to its lower case, which is quicker to make.
+            folded = paragraph.lower()
+        elif plain_fold:
+            # The hints are ASCII; a character outside ASCII and FOLD_UNSAFE casefolds to
+            # characters outside ASCII, so a hint is in the casefolded paragraph exactly when it
+            # is in the paragraph lowered with those characters written "?" (which is ASCII,
+            # quicker to make and to search than the casefold of a text of two-byte characters).
+            folded = paragraph.encode("ascii", "replace").decode("ascii").lower()
+        else:
+            folded = paragraph.casefold()
         if not any(map(folded.__contains__, hints)) and (
             not extra or not _compiled(extra).search(paragraph)
         ):
             return False
+        folded = paragraph.lower() if paragraph.isascii() else paragraph.casefold()
         # A default pattern whose literal core is missing cannot match: only the others are
         # searched.
         strong = tuple(p for p in self.strong if _FOOTER_HINTS.get(p, "") in folded)
@@ -361,6 +376,37 @@ class FooterRules:
             return True
         weak = [p for p in self.weak if _FOOTER_HINTS.get(p, "") in folded]
         return len(weak) >= 2 and sum(1 for p in weak if _compiled((p,)).search(paragraph)) >= 2
+
+
+FOLD_UNSAFE = (
+    "\u00a9\u00df\u0130\u0149\u017f\u01f0\u1e96\u1e97\u1e98\u1e99\u1e9a\u1e9e\u212a"
+    "\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06"
+)
+"""The footer hint outside ASCII ("©") and every character outside ASCII whose casefold holds
+an ASCII character (ß, İ, ŉ, ſ, ǰ, ẖ-ẚ, ẞ, the Kelvin sign, the ligatures ﬀ-ﬆ): checked
+against every code point by the tests."""
+# Their UTF-8 by a byte that each holds and few texts do (a search for one byte is a memchr; one
+# for more bytes tries every place): the characters' own UTF-8, or a prefix of it that no other
+# character of few bytes starts with, is searched only where that byte is found.
+_FOLD_UNSAFE_UTF8 = (
+    (b"\xc2", (b"\xc2\xa9",)),
+    (b"\xc3", (b"\xc3\x9f",)),
+    (b"\xc4", (b"\xc4\xb0",)),
+    (b"\xc5", (b"\xc5\x89", b"\xc5\xbf")),
+    (b"\xc7", (b"\xc7\xb0",)),
+    (b"\xe1", (b"\xe1\xba",)),
+    (b"\xaa", (b"\xe2\x84\xaa",)),
+    (b"\xef", (b"\xef\xac",)),
+)
+
+
+def plain_fold(utf8: bytes) -> bool:
+    """Return whether a text whose UTF-8 is ``utf8`` (or that text with characters removed)
+    holds no character of ``FOLD_UNSAFE``: searches of the bytes, quicker than searches of the
+    text's characters."""
+    return not any(
+        byte in utf8 and any(map(utf8.__contains__, found)) for byte, found in _FOLD_UNSAFE_UTF8
+    )
 
 
 @lru_cache(maxsize=64)
@@ -547,9 +593,10 @@ def _content(
     footer: FooterRules | None,
     squeezed: bool,
     content_first: int,
+    plain: bool = False,
 ) -> tuple[list[str], str | None]:
     """Return a brief's paragraphs of content (footer dropped, sign-off cut) and its author
-    (see ``build_brief``).
+    (see ``build_brief``). ``plain``: no paragraph holds a character of ``FOLD_UNSAFE``.
 
     Raises:
         BriefFormatError: if no content is left once the footer is removed.
@@ -562,7 +609,7 @@ def _content(
             para = squeeze(para)
         if not para:
             continue
-        if n >= content_first and footer.is_footer(para):
+        if n >= content_first and footer._is_footer(para, plain):
             break  # everything from the boilerplate on is the publisher's, not the brief's
         content.append(para)
     author = meta.get("author")
@@ -719,7 +766,12 @@ def parse_briefs(
 
 
 def brief_rows(
-    text: str, *, source: str | None = None, origin: str | None = None, footer: FooterRules
+    text: str,
+    *,
+    source: str | None = None,
+    origin: str | None = None,
+    footer: FooterRules,
+    utf8: bytes | None = None,
 ) -> list[BriefRow]:
     """Return the briefs of ``text`` as they are stored: ``brief_row`` of each brief of
     ``parse_briefs(text)``, its ``origin`` set and, with an origin, its place in the text as
@@ -727,15 +779,18 @@ def brief_rows(
 
     What a parsing worker makes of a file: the same values, without the ``Brief`` and
     ``Passage`` objects in between, and the content hash of a text that ``repr`` only has to
-    quote worked out from its UTF-8 (a third of a brief's parsing went into those).
+    quote worked out from its UTF-8 (a third of a brief's parsing went into those). ``utf8``:
+    the UTF-8 the text was decoded from, if the caller has it (the text may lack some of its
+    characters, such as byte order marks): its footers are then looked for more quickly.
 
     Raises:
         BriefFormatError: as ``parse_briefs``.
     """
     rows: list[BriefRow] = []
-    for n, parts in enumerate(_brief_parts(text, source, footer)):
+    plain = text.isascii() or (utf8 is not None and plain_fold(utf8))
+    for n, parts in enumerate(_brief_parts(text, source, footer, plain)):
         meta, paragraphs, checked, printable = parts
-        content, author = _content(meta, paragraphs, footer, True, checked)
+        content, author = _content(meta, paragraphs, footer, True, checked, plain)
         body = "\n\n".join(content)
         publication = str(meta["publication"]).strip()
         volume, issue, title = meta.get("volume"), meta.get("issue"), meta.get("title")
@@ -758,11 +813,13 @@ def brief_rows(
 
 
 def _brief_parts(
-    text: str, source: str | None, footer: FooterRules
+    text: str, source: str | None, footer: FooterRules, plain: bool = False
 ) -> Iterator[tuple[dict, list[str], int, bool]]:
     """Yield, for each brief of ``text`` in order, its header fields, its paragraphs, how many
     of those are known not to be boilerplate (``build_brief``'s arguments) and whether every
     character of the text but its line ends is printable.
+
+    ``plain``: the text holds no character of ``FOLD_UNSAFE``.
 
     Raises:
         BriefFormatError: naming the source and line, if there is no header line or a header
@@ -851,7 +908,7 @@ def _brief_parts(
             not meta.get("title")
             and len(paragraphs) > 1
             and _looks_like_title(paragraphs[0])
-            and not footer.is_footer(paragraphs[1])
+            and not footer._is_footer(paragraphs[1], plain)
         ):
             # A short lead is the title only when text is left after it (that text, checked
             # here, is not checked again).

@@ -562,7 +562,13 @@ def parse_bytes(
     try:
         # The rows as they are stored, content hashes included: made here, in a worker, not in
         # the writing process.
-        read.rows = brief_rows(text, source=source, origin=origin, footer=footer)
+        read.rows = brief_rows(
+            text,
+            source=source,
+            origin=origin,
+            footer=footer,
+            utf8=None if encoding else data,
+        )
     except BriefFormatError as exc:
         read.rejected.append(Rejection(source, exc.reason, exc.line))
     return read
