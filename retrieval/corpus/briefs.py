@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from typing import Any, TypeAlias
 
 from retrieval.errors import BriefFormatError
 from retrieval.text.sentences import split_sentences
@@ -107,6 +109,13 @@ def squeeze(text: str) -> str:
     return " ".join(text.split())
 
 
+def _squeeze_printable(text: str) -> str:
+    """Return ``squeeze(text)`` of a printable text (whose only white space is " ")."""
+    if "  " not in text and not text.startswith(" ") and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
+
+
 # Every character a sign-off match can hold: white space, the dashes and what initials and names
 # are made of. A match lies within the text's longest tail of these.
 WHITESPACE = (
@@ -115,6 +124,8 @@ WHITESPACE = (
 )
 """Every character ``str.isspace`` (and a regex's ``\\s``) takes for white space."""
 _SIGNOFF_CHARS = WHITESPACE + "\u2014\u2013-./'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+# What a sign-off match starts with, after its white space.
+_SIGNOFF_DASH_RE = re.compile("\u2014|\u2013|--")
 
 
 # The first characters a rule line (``_RULE_RE``) can start with: white space or a rule's own.
@@ -122,8 +133,30 @@ _RULE_FIRST = frozenset(WHITESPACE + "_-=~\u2014\u2013*\u2022.")
 
 
 def _signoff(text: str) -> re.Match[str] | None:
-    """Return ``_SIGNOFF_RE.search(text)``, searching only the tail that can hold a match."""
-    return _SIGNOFF_RE.search(text, len(text.rstrip(_SIGNOFF_CHARS)))
+    """Return ``_SIGNOFF_RE.search(text)``, searching only where a match can start.
+
+    A match lies within the text's longest tail of ``_SIGNOFF_CHARS`` and starts at a dash or
+    at the white space right before one, so the search starts at the white space before the
+    tail's first dash (the regex tried at every position of the tail cost ~0.1 µs a position).
+    """
+    tail = len(text.rstrip(_SIGNOFF_CHARS))
+    dash = _SIGNOFF_DASH_RE.search(text, tail)
+    if dash is None:
+        return None
+    start = dash.start()
+    while start > tail and text[start - 1].isspace():
+        start -= 1
+    return _SIGNOFF_RE.search(text, start)
+
+
+PassageRow: TypeAlias = tuple[int, str, int, int]
+"""A passage as it is stored: its ``position``, ``text``, ``start`` and ``end``."""
+BriefRow: TypeAlias = tuple[tuple[Any, ...], list[PassageRow]]
+"""A brief as it is stored: its ``briefs`` values (``key``, ``doc_id``, ``publication``,
+``volume``, ``issue``, ``date``, ``title``, ``author``, ``url``, ``source``, ``text``,
+``content_hash``, ``origin``, ``position``) and its passages. What a parsing worker sends the
+writing process: plain tuples pickle and unpickle several times faster than ``Brief`` and
+``Passage`` objects."""
 
 
 @dataclass(frozen=True)
@@ -209,17 +242,43 @@ class Brief:
         known = self.__dict__.get("_content_hash")
         if known is not None and _same_parts(known[0], parts):
             return str(known[1])
-        # Each part's repr and a NUL, the fields before the text encoded in one piece (UTF-8
-        # encodes character by character, and a repr holds no lone surrogate: the same bytes as
-        # part by part), the text (the last part, nearly all the bytes) on its own: never copied
-        # into a joined string.
-        head = "\x00".join([*map(shown, parts[:-1]), ""])
-        hasher = hashlib.sha256(head.encode("utf-8"))
-        hasher.update(shown(parts[-1]).encode("utf-8"))
-        hasher.update(b"\x00")
-        digest = hasher.hexdigest()
+        digest = _digest(parts[:-1], parts[-1])
         self.__dict__["_content_hash"] = (parts, digest)
         return digest
+
+
+def _digest(head: tuple[object, ...], text: object, printable: bool = False) -> str:
+    """Return the content hash of a brief's fields ``head`` and ``text`` (``Brief._hashed_parts``):
+    SHA-256 of each one's ``repr`` and a NUL, in UTF-8.
+
+    ``printable``: ``text`` is a ``str`` whose every character but its line ends is printable
+    (its ``repr`` is then its UTF-8 quoted, worked out on the bytes).
+    """
+    # The fields before the text encoded in one piece (UTF-8 encodes character by character, and
+    # a repr holds no lone surrogate: the same bytes as part by part), the text (nearly all the
+    # bytes) on its own: never copied into a joined string.
+    hasher = hashlib.sha256("\x00".join([*map(shown, head), ""]).encode("utf-8"))
+    if printable and isinstance(text, str):
+        hasher.update(_shown_utf8(text))
+    else:
+        hasher.update(shown(text).encode("utf-8"))
+    hasher.update(b"\x00")
+    return hasher.hexdigest()
+
+
+def _shown_utf8(text: str) -> bytes:
+    """Return ``shown(text).encode("utf-8")`` of a text whose every character but its line ends
+    is printable: its UTF-8 quoted as ``repr`` quotes it (a line end written ``\\n``), each
+    test a search of bytes rather than of characters."""
+    data = text.encode("utf-8")
+    if b"\\" in data:
+        return shown(text).encode("utf-8")
+    data = data.replace(b"\n", b"\\n")
+    if b"'" not in data:
+        return b"'" + data + b"'"
+    if b'"' not in data:
+        return b'"' + data + b'"'
+    return b"'" + data.replace(b"'", b"\\'") + b"'"
 
 
 def set_content_hash(brief: Brief, digest: str) -> None:
@@ -285,16 +344,31 @@ class FooterRules:
 
     def is_footer(self, paragraph: str) -> bool:
         """Return whether ``paragraph`` is publisher boilerplate rather than content."""
+        return self._is_footer(paragraph, False)
+
+    def _is_footer(self, paragraph: str, plain_fold: bool) -> bool:
+        """Return ``is_footer(paragraph)``; ``plain_fold``: the paragraph holds no character of
+        ``FOLD_UNSAFE`` (see ``plain_fold``)."""
         # A cheap test first: almost every paragraph is content and matches no pattern, and eleven
         # case-insensitive regex searches were half of the ingest time. Each default pattern can
         # only match where its literal core occurs; patterns added by the user are searched as is.
         hints, extra = self._hint_split
-        # ASCII text casefolds to its lower case, which is quicker to make.
-        folded = paragraph.lower() if paragraph.isascii() else paragraph.casefold()
+        if paragraph.isascii():
+            # ASCII text casefolds to its lower case, which is quicker to make.
+            folded = paragraph.lower()
+        elif plain_fold:
+            # The hints are ASCII; a character outside ASCII and FOLD_UNSAFE casefolds to
+            # characters outside ASCII, so a hint is in the casefolded paragraph exactly when it
+            # is in the paragraph lowered with those characters written "?" (which is ASCII,
+            # quicker to make and to search than the casefold of a text of two-byte characters).
+            folded = paragraph.encode("ascii", "replace").decode("ascii").lower()
+        else:
+            folded = paragraph.casefold()
         if not any(map(folded.__contains__, hints)) and (
             not extra or not _compiled(extra).search(paragraph)
         ):
             return False
+        folded = paragraph.lower() if paragraph.isascii() else paragraph.casefold()
         # A default pattern whose literal core is missing cannot match: only the others are
         # searched.
         strong = tuple(p for p in self.strong if _FOOTER_HINTS.get(p, "") in folded)
@@ -302,6 +376,37 @@ class FooterRules:
             return True
         weak = [p for p in self.weak if _FOOTER_HINTS.get(p, "") in folded]
         return len(weak) >= 2 and sum(1 for p in weak if _compiled((p,)).search(paragraph)) >= 2
+
+
+FOLD_UNSAFE = (
+    "\u00a9\u00df\u0130\u0149\u017f\u01f0\u1e96\u1e97\u1e98\u1e99\u1e9a\u1e9e\u212a"
+    "\ufb00\ufb01\ufb02\ufb03\ufb04\ufb05\ufb06"
+)
+"""The footer hint outside ASCII ("©") and every character outside ASCII whose casefold holds
+an ASCII character (ß, İ, ŉ, ſ, ǰ, ẖ-ẚ, ẞ, the Kelvin sign, the ligatures ﬀ-ﬆ): checked
+against every code point by the tests."""
+# Their UTF-8 by a byte that each holds and few texts do (a search for one byte is a memchr; one
+# for more bytes tries every place): the characters' own UTF-8, or a prefix of it that no other
+# character of few bytes starts with, is searched only where that byte is found.
+_FOLD_UNSAFE_UTF8 = (
+    (b"\xc2", (b"\xc2\xa9",)),
+    (b"\xc3", (b"\xc3\x9f",)),
+    (b"\xc4", (b"\xc4\xb0",)),
+    (b"\xc5", (b"\xc5\x89", b"\xc5\xbf")),
+    (b"\xc7", (b"\xc7\xb0",)),
+    (b"\xe1", (b"\xe1\xba",)),
+    (b"\xaa", (b"\xe2\x84\xaa",)),
+    (b"\xef", (b"\xef\xac",)),
+)
+
+
+def plain_fold(utf8: bytes) -> bool:
+    """Return whether a text whose UTF-8 is ``utf8`` (or that text with characters removed)
+    holds no character of ``FOLD_UNSAFE``: searches of the bytes, quicker than searches of the
+    text's characters."""
+    return not any(
+        byte in utf8 and any(map(utf8.__contains__, found)) for byte, found in _FOLD_UNSAFE_UTF8
+    )
 
 
 @lru_cache(maxsize=64)
@@ -399,12 +504,17 @@ def split_passages(paragraphs: list[tuple[int, str]], *, squeezed: bool = False)
     sentences that keep each chunk near that size. ``squeezed``: every paragraph is non-empty
     and ``squeeze`` leaves it as it is (its words are then counted by its spaces).
     """
+    return [Passage(*p) for p in _passage_rows(paragraphs, squeezed=squeezed)]
+
+
+def _passage_rows(paragraphs: list[tuple[int, str]], *, squeezed: bool = False) -> list[PassageRow]:
+    """Return ``split_passages(paragraphs)`` as ``(position, text, start, end)`` tuples."""
     count = _squeezed_words if squeezed else _word_count
-    passages: list[Passage] = []
+    passages: list[PassageRow] = []
     for offset, para in paragraphs:
         words = count(para)
         if words <= MAX_PASSAGE_WORDS:
-            passages.append(Passage(len(passages), para, offset, offset + len(para)))
+            passages.append((len(passages), para, offset, offset + len(para)))
             continue
         chunks = -(-words // MAX_PASSAGE_WORDS)
         target = words / chunks
@@ -416,9 +526,7 @@ def split_passages(paragraphs: list[tuple[int, str]], *, squeezed: bool = False)
             n = count(para[s:e])
             if chunk_start is not None and chunk_words + n / 2 > target:
                 text = para[chunk_start:chunk_end]
-                passages.append(
-                    Passage(len(passages), text, offset + chunk_start, offset + chunk_end)
-                )
+                passages.append((len(passages), text, offset + chunk_start, offset + chunk_end))
                 chunk_start = None
                 chunk_words = 0
             if chunk_start is None:
@@ -427,7 +535,7 @@ def split_passages(paragraphs: list[tuple[int, str]], *, squeezed: bool = False)
             chunk_words += n
         if chunk_start is not None:
             text = para[chunk_start:chunk_end]
-            passages.append(Passage(len(passages), text, offset + chunk_start, offset + chunk_end))
+            passages.append((len(passages), text, offset + chunk_start, offset + chunk_end))
     return passages
 
 
@@ -461,6 +569,38 @@ def build_brief(
     Raises:
         BriefFormatError: if no content is left once the footer is removed.
     """
+    content, author = _content(meta, paragraphs, footer, squeezed, content_first)
+    text = "\n\n".join(content)  # every paragraph of content is non-empty
+    brief = Brief(
+        publication=str(meta["publication"]).strip(),
+        volume=meta.get("volume"),
+        issue=meta.get("issue"),
+        text=text,
+        title=meta.get("title"),
+        date=meta.get("date"),
+        author=author,
+        url=meta.get("url"),
+        doc_id=meta.get("doc_id"),
+        source=meta.get("source"),
+    )
+    brief.passages = split_passages(_offsets(content), squeezed=True)
+    return brief
+
+
+def _content(
+    meta: dict,
+    paragraphs: list[str],
+    footer: FooterRules | None,
+    squeezed: bool,
+    content_first: int,
+    plain: bool = False,
+) -> tuple[list[str], str | None]:
+    """Return a brief's paragraphs of content (footer dropped, sign-off cut) and its author
+    (see ``build_brief``). ``plain``: no paragraph holds a character of ``FOLD_UNSAFE``.
+
+    Raises:
+        BriefFormatError: if no content is left once the footer is removed.
+    """
     footer = footer or FooterRules()
     _check_fields(meta)
     content: list[str] = []
@@ -469,7 +609,7 @@ def build_brief(
             para = squeeze(para)
         if not para:
             continue
-        if n >= content_first and footer.is_footer(para):
+        if n >= content_first and footer._is_footer(para, plain):
             break  # everything from the boilerplate on is the publisher's, not the brief's
         content.append(para)
     author = meta.get("author")
@@ -487,26 +627,17 @@ def build_brief(
             source=meta.get("source"),
             line=meta.get("line"),
         )
-    text = "\n\n".join(content)  # every paragraph of content is non-empty
+    return content, author
+
+
+def _offsets(content: list[str]) -> list[tuple[int, str]]:
+    """Return ``(offset, paragraph)`` of each paragraph of ``"\\n\\n".join(content)``."""
     offsets: list[tuple[int, str]] = []
     start = 0
     for para in content:
         offsets.append((start, para))
         start += len(para) + 2
-    brief = Brief(
-        publication=str(meta["publication"]).strip(),
-        volume=meta.get("volume"),
-        issue=meta.get("issue"),
-        text=text,
-        title=meta.get("title"),
-        date=meta.get("date"),
-        author=author,
-        url=meta.get("url"),
-        doc_id=meta.get("doc_id"),
-        source=meta.get("source"),
-    )
-    brief.passages = split_passages(offsets, squeezed=True)
-    return brief
+    return offsets
 
 
 def _check_fields(meta: dict) -> None:
@@ -595,25 +726,26 @@ def _split_items(lines: list[str], signed: list[str]) -> list[str]:
     return out
 
 
-def _paragraphs(lines: list[str]) -> list[str]:
+def _paragraphs(lines: list[str], printable: bool = False) -> list[str]:
     """Return ``split_paragraphs("\\n".join(lines))`` of lines holding no line end, without
-    joining them first."""
+    joining them first. ``printable``: every line is printable."""
+    fold = _squeeze_printable if printable else squeeze
     end = len(lines)
     while end and (not lines[end - 1] or lines[end - 1].isspace()):
         end -= 1
     blank = [not line or line.isspace() for line in lines[:end]]
     if not any(blank):
-        return [squeeze(line) for line in lines[:end]]
+        return [fold(line) for line in lines[:end]]
     paragraphs: list[str] = []
     current: list[str] = []
     for line, empty in zip(lines[:end], blank, strict=True):
         if not empty:
             current.append(line)
         elif current:
-            paragraphs.append(squeeze(" ".join(current)))
+            paragraphs.append(fold(" ".join(current)))
             current = []
     if current:
-        paragraphs.append(squeeze(" ".join(current)))
+        paragraphs.append(fold(" ".join(current)))
     return paragraphs
 
 
@@ -626,9 +758,79 @@ def parse_briefs(
         BriefFormatError: naming the source and line, if there is no header line, a header is
             malformed, or a brief has no content.
     """
+    footer = footer or FooterRules()
+    return [
+        build_brief(meta, paragraphs, footer=footer, squeezed=True, content_first=checked)
+        for meta, paragraphs, checked, _ in _brief_parts(text, source, footer)
+    ]
+
+
+def brief_rows(
+    text: str,
+    *,
+    source: str | None = None,
+    origin: str | None = None,
+    footer: FooterRules,
+    utf8: bytes | None = None,
+) -> list[BriefRow]:
+    """Return the briefs of ``text`` as they are stored: ``brief_row`` of each brief of
+    ``parse_briefs(text)``, its ``origin`` set and, with an origin, its place in the text as
+    its ``position``.
+
+    What a parsing worker makes of a file: the same values, without the ``Brief`` and
+    ``Passage`` objects in between, and the content hash of a text that ``repr`` only has to
+    quote worked out from its UTF-8 (a third of a brief's parsing went into those). ``utf8``:
+    the UTF-8 the text was decoded from, if the caller has it (the text may lack some of its
+    characters, such as byte order marks): its footers are then looked for more quickly.
+
+    Raises:
+        BriefFormatError: as ``parse_briefs``.
+    """
+    rows: list[BriefRow] = []
+    plain = text.isascii() or (utf8 is not None and plain_fold(utf8))
+    for n, parts in enumerate(_brief_parts(text, source, footer, plain)):
+        meta, paragraphs, checked, printable = parts
+        content, author = _content(meta, paragraphs, footer, True, checked, plain)
+        body = "\n\n".join(content)
+        publication = str(meta["publication"]).strip()
+        volume, issue, title = meta.get("volume"), meta.get("issue"), meta.get("title")
+        date, url, doc_id = meta.get("date"), meta.get("url"), meta.get("doc_id")
+        position = n if origin is not None else None
+        if doc_id:
+            key = f"id:{doc_id}"
+        elif origin is not None:
+            key = f"src:{origin}#{position}"
+        else:
+            key = label_key(publication, volume, issue, title, body)
+        head = (publication, volume, issue, title, date, author, url, doc_id)
+        digest = _digest(head, body, printable)
+        values = (
+            key, doc_id, publication, volume, issue, date, title, author, url,
+            meta.get("source"), body, digest, origin, position,
+        )  # fmt: skip
+        rows.append((values, _passage_rows(_offsets(content), squeezed=True)))
+    return rows
+
+
+def _brief_parts(
+    text: str, source: str | None, footer: FooterRules, plain: bool = False
+) -> Iterator[tuple[dict, list[str], int, bool]]:
+    """Yield, for each brief of ``text`` in order, its header fields, its paragraphs, how many
+    of those are known not to be boilerplate (``build_brief``'s arguments) and whether every
+    character of the text but its line ends is printable.
+
+    ``plain``: the text holds no character of ``FOLD_UNSAFE``.
+
+    Raises:
+        BriefFormatError: naming the source and line, if there is no header line or a header
+            is malformed (as the briefs before it are yielded).
+    """
     if "\r" in text:  # two passes over the text, each slower than this search
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
+    # One pass over the text: its lines printable, every piece of them is (``squeeze`` and the
+    # content hash then skip their own checks).
+    printable = all(map(str.isprintable, lines))
     header = _HEADER_START_RE.match
     # A header line holds a colon: the regex is tried only on lines with one.
     starts = [i for i, line in enumerate(lines) if ":" in line and header(line)]
@@ -651,7 +853,6 @@ def parse_briefs(
             source=source,
             line=first + 1,
         )
-    briefs: list[Brief] = []
     for n, start in enumerate(starts):
         end = tops[n + 1] if n + 1 < len(starts) else len(lines)
         try:
@@ -698,23 +899,19 @@ def parse_briefs(
                 meta.setdefault("author", by.group(1))
                 rest = rest[lead + 1 :]
         signed: list[str] = []
-        paragraphs = _paragraphs(_split_items(rest, signed))
+        paragraphs = _paragraphs(_split_items(rest, signed), printable)
         meta["signed"] = signed
         if not meta.get("title") and meta.get("headline"):
             meta["title"] = meta["headline"]
-        footer = footer or FooterRules()
         checked = 0
         if (
             not meta.get("title")
             and len(paragraphs) > 1
             and _looks_like_title(paragraphs[0])
-            and not footer.is_footer(paragraphs[1])
+            and not footer._is_footer(paragraphs[1], plain)
         ):
             # A short lead is the title only when text is left after it (that text, checked
             # here, is not checked again).
             meta["title"] = paragraphs.pop(0)
             checked = 1
-        briefs.append(
-            build_brief(meta, paragraphs, footer=footer, squeezed=True, content_first=checked)
-        )
-    return briefs
+        yield meta, paragraphs, checked, printable

@@ -38,10 +38,10 @@ from retrieval.corpus.briefs import (
     MAX_NUMBER,
     Brief,
     FooterRules,
+    brief_rows,
     build_brief,
-    parse_briefs,
 )
-from retrieval.corpus.store import BriefRow, Store, WriteSummary, brief_of_row, brief_row
+from retrieval.corpus.store import BriefRow, Store, WriteSummary, brief_of_row
 from retrieval.errors import BriefFormatError
 from retrieval.text.prose import split_paragraphs
 
@@ -560,15 +560,17 @@ def parse_bytes(
         read.jsonl = text
         return read
     try:
-        briefs = parse_briefs(text, source=source, footer=footer)
+        # The rows as they are stored, content hashes included: made here, in a worker, not in
+        # the writing process.
+        read.rows = brief_rows(
+            text,
+            source=source,
+            origin=origin,
+            footer=footer,
+            utf8=None if encoding else data,
+        )
     except BriefFormatError as exc:
         read.rejected.append(Rejection(source, exc.reason, exc.line))
-        return read
-    for position, brief in enumerate(briefs):
-        brief.origin = origin
-        brief.position = position if origin is not None else None
-    # The content hash is worked out here: in a worker, not the writing process.
-    read.rows = [brief_row(brief) for brief in briefs]
     return read
 
 

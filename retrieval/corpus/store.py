@@ -12,12 +12,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from retrieval.corpus.briefs import Brief, Passage, label_key, set_content_hash
+from retrieval.corpus.briefs import Brief, BriefRow, Passage, label_key, set_content_hash
 from retrieval.corpus.clock import utcnow
 from retrieval.corpus.identity import StoredBrief, align_positions
 from retrieval.corpus.migrations import migrations
@@ -86,12 +86,6 @@ _INSERT_NEW_BRIEF = (
 )
 _MAX_ROWID = 2**63 - 1
 
-BriefRow: TypeAlias = tuple[tuple[Any, ...], list[tuple[int, str, int, int]]]
-"""A brief as it is stored: its ``briefs`` values (``key`` to ``position``, as ``_BRIEF_COLUMNS``
-lists them, without ``updated_at``) and its passages' ``(position, text, start, end)``. What a
-parsing worker sends the writing process: plain tuples pickle and unpickle several times faster
-than ``Brief`` and ``Passage`` objects."""
-
 
 def brief_values(brief: Brief) -> tuple[Any, ...]:
     """Return ``brief``'s ``briefs`` values from ``key`` to ``position`` (``_BRIEF_COLUMNS``
@@ -115,7 +109,8 @@ def brief_values(brief: Brief) -> tuple[Any, ...]:
 
 
 def brief_row(brief: Brief) -> BriefRow:
-    """Return ``brief`` as it is stored (its content hash worked out here)."""
+    """Return ``brief`` as it is stored (its content hash worked out here; a parsing worker
+    makes the same rows with ``briefs.brief_rows``)."""
     return brief_values(brief), [(p.position, p.text, p.start, p.end) for p in brief.passages]
 
 

@@ -6,23 +6,28 @@ from __future__ import annotations
 import hashlib
 import random
 import re
+from collections import Counter
 
 import pytest
 
 from retrieval.corpus.briefs import (
     _SIGNOFF_RE,
+    FOLD_UNSAFE,
     WHITESPACE,
     Brief,
     FooterRules,
     _paragraphs,
     _signoff,
+    brief_rows,
     build_brief,
     label_key,
     parse_briefs,
+    plain_fold,
     shown,
     split_passages,
     squeeze,
 )
+from retrieval.corpus.store import brief_row
 from retrieval.errors import BriefFormatError
 from retrieval.text.prose import split_paragraphs
 
@@ -31,6 +36,7 @@ PIECES = [
     "Publication of", "is a publication of", "Copyright (c) 1998", "© 1997", "e-mail", "fax",
     "subscription", "please contact", "postal mail", "All Rights Reserved", "SUBSCRIBE",
     "unauthorized reproduction", "ﬁne", "Straße", "K", "ſ", "x", "(Interfax, May 21)", "U.S.", "",
+    "\u2019s", "\u201cquoted\u201d", "caf\u00e9", "\\", "'", '"', "\x07", "\u00ad",
 ]  # fmt: skip
 SPACES = [" ", " ", " ", "  ", *WHITESPACE]
 
@@ -81,8 +87,74 @@ def test_footer_check_equals_its_definition() -> None:
     rules = [FooterRules(), FooterRules().with_extra([r"\bjamestown\b"]), FooterRules((), ())]
     for _ in range(3000):
         paragraph = random_text(rng, 12) + rng.choice(["", " Jamestown", " JAMESTOWN."])
+        plain = plain_fold(paragraph.encode("utf-8", "surrogatepass"))
         for rule in rules:
-            assert rule.is_footer(paragraph) == plain_is_footer(rule, paragraph), paragraph
+            expected = plain_is_footer(rule, paragraph)
+            assert rule.is_footer(paragraph) == expected, paragraph
+            if plain:  # the shortcut for a text known to hold no FOLD_UNSAFE character
+                assert rule._is_footer(paragraph, True) == expected, paragraph
+
+
+def test_fold_unsafe_holds_every_character_whose_casefold_can_make_a_hint() -> None:
+    # The footer shortcut writes characters outside ASCII as "?": exact only if such a
+    # character's casefold holds nothing a hint is made of (ASCII, or the one hint "©").
+    hint_chars = {"\u00a9"}
+    unsafe = {
+        chr(c)
+        for c in range(0x80, 0x110000)
+        if not 0xD800 <= c < 0xE000
+        and (any(f.isascii() for f in chr(c).casefold()) or hint_chars & set(chr(c).casefold()))
+    }
+    assert unsafe == set(FOLD_UNSAFE)
+    assert all(ch.isascii() or ch in hint_chars for h in FooterRules()._hint_split[0] for ch in h)
+    for ch in FOLD_UNSAFE:
+        assert not plain_fold(f"a{ch}b".encode())
+    assert plain_fold("caf\u00e9 \u2019\u201c\u201d\u2014 \u00aa \u00a0 \u0101 \u1e00".encode())
+
+
+def test_rows_of_a_text_are_the_rows_of_its_briefs() -> None:
+    # brief_rows (what a parsing worker sends) equals brief_row of each brief parse_briefs
+    # makes, origin and position set as ingest sets them; the same error where it refuses.
+    rng = random.Random(8)
+    heads = ["Publication: Monitor Volume: 4 Issue: 142"] * 4 + [
+        "Publication: Monitor Volume: 4 Issue: 143 Date: 1998-07-21",
+        "Publication: Monitor Volume: x Issue: 1",
+    ]
+    # Printable pieces, mostly words (a footer piece cuts the brief there).
+    words = [p for p in PIECES if p.isprintable() and not FooterRules().is_footer(f"{p} {p}")]
+    printable = [p for p in PIECES if p.isprintable()] + words * 4 + ["O'Neil", '"a"'] * 8
+    rules = FooterRules()
+    made = Counter[str]()
+    for n in range(1500):
+        parts: list[str] = []
+        for _ in range(rng.randint(1, 3)):
+            body = [
+                random_text(rng, 10)
+                if rng.random() < 0.3
+                else " ".join(rng.choice(printable) for _ in range(rng.randint(0, 10)))
+                for _ in range(rng.randint(1, 6))
+            ]
+            top = rng.choice(["Headline Here", "Title: T", "By Jane Roe", "____", "", "", ""])
+            top = "" if not parts and rng.random() < 0.8 else top
+            parts.append("\n".join([top, rng.choice(heads), *body]))
+        text = rng.choice(["\n\n", "\n", "\r\n\r\n"]).join(parts)
+        origin = rng.choice([None, f"f{n}.txt"])
+        try:
+            briefs = parse_briefs(text, source="s", footer=rules)
+        except BriefFormatError as exc:
+            made["refused"] += 1
+            with pytest.raises(BriefFormatError) as found:
+                brief_rows(text, source="s", origin=origin, footer=rules)
+            assert (found.value.reason, found.value.line) == (exc.reason, exc.line)
+            continue
+        for position, brief in enumerate(briefs):
+            brief.origin, brief.position = origin, position if origin is not None else None
+            made["quoted both ways" if "'" in brief.text and '"' in brief.text else "other"] += 1
+        expected = [brief_row(b) for b in briefs]
+        data = text.encode("utf-8", "surrogatepass")
+        for utf8 in (None, data):
+            assert brief_rows(text, source="s", origin=origin, footer=rules, utf8=utf8) == expected
+    assert min(made.values()) >= 100, made
 
 
 def test_build_brief_of_squeezed_paragraphs_and_label_key() -> None:
