@@ -8,7 +8,9 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from itertools import compress
 from typing import Any
@@ -422,8 +424,8 @@ def best_sentences(
 
 
 # Text -> its sentences and each sentence's terms, for the last texts quoted: the passages an
-# answer shows come back question after question. Cleared when full.
-_SENTENCES: dict[str, tuple[list[tuple[int, int]], list[list[str]]]] = {}
+# answer shows come back question after question. When full, the text quoted least recently goes.
+_SENTENCES: OrderedDict[str, tuple[list[tuple[int, int]], list[list[str]]]] = OrderedDict()
 _SENTENCES_MAX = 1024
 
 Tokens = tuple[Sequence[str], Sequence[int], Sequence[int]]
@@ -437,12 +439,15 @@ def _sentences(
     ``analyze_spans(text)``, if already worked out), kept for the texts quoted last."""
     cached = _SENTENCES.get(text)
     if cached is not None:
+        with suppress(KeyError):  # another thread made room in between: kept all the same
+            _SENTENCES.move_to_end(text)
         return cached
     spans = split_sentences(text)
     columns = token_offsets(text) if tokens is None else _columns(tokens)
     found = spans, _sentence_terms(text, spans, columns)
     if len(_SENTENCES) >= _SENTENCES_MAX:
-        _SENTENCES.clear()
+        with suppress(KeyError):  # another thread took the last one out first
+            _SENTENCES.popitem(last=False)
     _SENTENCES[text] = found
     return found
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from retrieval.answering.answer import _sentence_terms, best_sentences, build_hit
 from retrieval.text.analyzer import analyze, analyze_spans, token_offsets
 from retrieval.text.sentences import split_sentences
@@ -66,3 +68,22 @@ def test_a_text_quoted_again_for_another_question_is_quoted_as_if_first_seen() -
         kept = best_sentences(text, weights, question=question)
         answer._SENTENCES.clear()
         assert best_sentences(text, weights, question=question) == kept, text
+
+
+def test_a_passage_quoted_again_stays_kept_while_others_come_and_go(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The kept sentences make room by letting the text quoted least recently go, not by being
+    # cleared whole.
+    from retrieval.answering import answer
+
+    monkeypatch.setattr(answer, "_SENTENCES_MAX", 6)
+    answer._SENTENCES.clear()
+    often = "Gazprom raised prices. Ukraine paid late."
+    for n in range(30):
+        best_sentences(f"Oil rose {n} percent. Gas fell.", {"oil": 1.0})
+        assert best_sentences(often, {"gazprom": 1.0}) == [(0, 22)]
+        assert often in answer._SENTENCES
+        assert len(answer._SENTENCES) <= 6
+    assert "Oil rose 29 percent. Gas fell." in answer._SENTENCES
+    assert "Oil rose 24 percent. Gas fell." not in answer._SENTENCES
