@@ -475,16 +475,18 @@ class Archive:
     ) -> bool:
         """Return whether ``question`` names a subject of its own, away from ``earlier``.
 
-        It does when, not joined on with "and" or "what about", its best passage read alone
-        holds a name (a word of substance that is not an English word: "kazhegeldin", not
-        "signed") that no brief of the earlier answer (the last of ``earlier`` read with those
-        before it, ``top`` passages) holds ("who replaced kazhegeldin?" after an answer on gas
-        transit fees). It also does when, read alone, its best passage holds all its words of
-        substance, while read with ``earlier``, its best passage holds none of those words ("who
-        is kocharian?" after a question about miners' strikes would quote the strikes) or none
-        of the words that name the earlier questions' subject (``_subject_terms``: they only pull
-        their own passages in below it). The rankings of ``question`` read (``top`` passages)
-        are kept for the next ``ask`` of ``question`` with ``top``.
+        It does when, not joined on with "and" or "what about", a passage of its answer read
+        alone (``top`` passages, not only the first: "who is the head of gazprom?" quotes first
+        who "heads" the KNB) holds a name (a word of substance that is not an English word:
+        "kazhegeldin", not "signed") that no brief of the earlier answer (the last of
+        ``earlier`` read with those before it, ``top`` passages) holds ("who replaced
+        kazhegeldin?" after an answer on gas transit fees). It also does when, read alone, its
+        best passage holds all its words of substance, while read with ``earlier``, its best
+        passage holds none of those words ("who is kocharian?" after a question about miners'
+        strikes would quote the strikes) or none of the words that name the earlier questions'
+        subject (``_subject_terms``: they only pull their own passages in below it). The
+        rankings of ``question`` read (``top`` passages) are kept for the next ``ask`` of
+        ``question`` with ``top``.
 
         Raises:
             InvalidQueryError: if the question is too long or a filter is malformed.
@@ -506,7 +508,7 @@ class Archive:
             # after an answer on gas transit fees); an English word ("signed") may be a verb.
             shown = self.rank(earlier[-1], k=top, diverse=True, earlier=earlier[:-1])
             unseen = own - self._briefs_hold(shown, own) if shown.passages else set()
-            if unseen & held_alone & set(name_terms(question)):
+            if unseen & self._shown_hold(alone, unseen) & set(name_terms(question)):
                 return True
         if not own <= held_alone:
             return False
@@ -549,6 +551,16 @@ class Archive:
                 titled = briefs.titles.get(term, (np.zeros(0, dtype=np.int64),))[0]
             if np.isin(shown, found).any() or np.isin(shown, titled).any():
                 held.add(term)
+        return held
+
+    def _shown_hold(self, ranking: Ranking, terms: set[str]) -> set[str]:
+        """Return those of ``terms`` that a passage of ``ranking`` holds (its text or its
+        brief's title)."""
+        held: set[str] = set()
+        for pid, _ in ranking.passages:
+            row = ranking.rows.get(pid) or self.store.passages_by_id([pid]).get(pid)
+            if row is not None:
+                held |= terms & (set(analyze(row["brief_title"] or "")) | set(analyze(row["text"])))
         return held
 
     def _held(self, ranking: Ranking) -> set[str]:

@@ -45,7 +45,10 @@ UNMATCHED_WHETHER = "No brief mentions {words}; these passages match the rest of
 when the archive holds none of some of its words: the passages cannot bear those out."""
 READ_AS_CHARS = 200
 """The earlier question named in the "Read with …" line is cut to this many characters."""
-NOTHING_TO_SEARCH = "Nothing to search for: the question has only common words or punctuation."
+NOTHING_TO_SEARCH = (
+    "Nothing to search for: the question has only common words or punctuation. Name what to "
+    "look for, e.g. “what's new on Belarus?”."
+)
 
 
 @dataclass(frozen=True)

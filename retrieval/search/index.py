@@ -400,7 +400,8 @@ class BM25Index:
     ) -> list[tuple[Any, FloatArray]]:
         """Return, per segment, the positions holding term ``tid`` and the term's score there;
         only at positions flagged in ``where`` if given, found by searching for each of the
-        ascending int32 positions ``few`` (those flagged) when given as well."""
+        ascending int32 positions ``few`` (those flagged) when given as well. Positions read in
+        full are int64; the others int32."""
         idf = self.idf[tid]
         parts: list[tuple[Any, FloatArray]] = []
         table: FloatArray | None = None
@@ -415,6 +416,11 @@ class BM25Index:
                 continue
             docs = seg.docs[start:end]
             tfs = seg.tfs[start:end]
+            if few is None and where is None:
+                # Read in full, the positions are gathered from and added at: in 64 bits, which
+                # ``take`` and ``np.add.at`` use as they are (32-bit ones are converted at every
+                # call, slower).
+                docs = docs.astype(np.int64)
             if few is not None:
                 lo, hi = np.searchsorted(few, (seg.first, seg.end)).tolist()
                 keys = few[lo:hi]

@@ -30,12 +30,23 @@ def name_terms(text: str) -> list[str]:
     """Return the search terms of the words of ``text`` that are names, in any case, in order:
     words of letters (a possessive "'s" aside) that are not English words ("kazhegeldin",
     "aliev"; not "signed", nor "georgia", which the list holds)."""
-    names: dict[str, None] = {}
+    return list(dict.fromkeys(term for term, _ in _names(text)))
+
+
+def name_words(text: str) -> list[str]:
+    """Return the words of ``text`` that are names (see ``name_terms``), lower-cased, possessive
+    dropped, in order, each once: "gazprom" of "gazprom's cut"."""
+    return list(dict.fromkeys(word for _, word in _names(text)))
+
+
+def _names(text: str) -> list[tuple[str, str]]:
+    """Return the search term and the lower-cased word of each name of ``text``, in order."""
+    found = []
     for term, start, end in analyze_spans(text):
         word = _POSSESSIVE_RE.sub("", text[start:end].lower())
         if word.isascii() and word.isalpha() and not is_english(word):
-            names[term] = None
-    return list(names)
+            found.append((term, word))
+    return found
 
 
 def is_english(word: str) -> bool:

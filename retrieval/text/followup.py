@@ -15,7 +15,9 @@ one) is read with that question when it does not stand on its own (``needs_conte
 * it only names a new subject for the same question: no question of its own after "and", "what
   about", "how about" or a preposition ("and Belarus?", "what about Moldova?", "and in may?").
 
-Everything else is a complete question, answered alone even when it opens with "and". The rule
+Everything else is a complete question, answered alone even when it opens with "and"; so is a
+message that opens a subject by name ("what's the latest on georgia?", "any news on the
+caspian?", "tell me about the hryvnia": ``TOPIC_OPENERS``), however short. The rule
 reads words only; it never looks at the archive, so it costs nothing next to the search.
 Measured on ``bench/sets/followups.jsonl`` and ``standalone.jsonl``, on the paraphrase set's
 questions asked after other ones, and on the dev collections' questions, all complete
@@ -97,6 +99,36 @@ GENERIC = frozenset(
 )
 """Search terms (stemmed) that carry no subject of their own."""
 FRAMING_TERMS = frozenset(analyze("much many big large long wide deep far time last"))
+
+
+_ON = ("on", "about", "with", "in", "from", "regarding")
+TOPIC_OPENERS = (
+    ("tell", "me", "about"),
+    ("tell", "us", "about"),
+    *(
+        (*opener, on)
+        for opener in (
+            ("what's", "the", "latest"),
+            ("whats", "the", "latest"),
+            ("what", "is", "the", "latest"),
+            ("what's", "new"),
+            ("whats", "new"),
+            ("what", "is", "new"),
+            ("any", "news"),
+            ("any", "updates"),
+            ("any", "update"),
+            ("anything", "new"),
+            ("what", "do", "we", "have"),
+            ("what", "do", "we", "know"),
+            ("update", "me"),
+            ("brief", "me"),
+        )
+        for on in _ON
+    ),
+)
+"""Openings that say the words after them are the subject ("what's the latest on belarus?",
+"tell me about the hryvnia", "any news on the caspian?"): such a message opens a subject of its
+own, however few its words, unless that subject points back ("tell me about them")."""
 
 
 def words_of(text: str) -> list[str]:
@@ -210,6 +242,16 @@ def _points_back(words: list[str], named: list[int]) -> bool:
     return False
 
 
+def _topic_of(words: list[str]) -> list[str]:
+    """Return the words after a ``TOPIC_OPENERS`` opening that hold a word of substance (the
+    subject it opens), or none."""
+    for opener in TOPIC_OPENERS:
+        if tuple(words[: len(opener)]) == opener:
+            rest = words[len(opener) :]
+            return rest if own_terms(" ".join(rest)) else []
+    return []
+
+
 def own_terms(text: str) -> list[str]:
     """Return the words of substance in ``text``: its search terms less those that only frame a
     question ("do", "say", "how much")."""
@@ -252,6 +294,9 @@ def why_context(text: str, *, claim: bool = False) -> Why | None:
         return Why.NOTHING  # "why?", "how much?", "and then?"
     offset = len(words_of(text)) - len(words)
     named = [n - offset for n in _names(text) if n >= offset]
+    subject = _topic_of(words)
+    if subject and not _points_back(subject, []):
+        return None  # "what's the latest on belarus?": it names its own subject
     if not claim and not _asks(words):
         # Only a subject: "and Belarus?", "what about Moldova?", "in may?", "the same for
         # Georgia". A keyword search ("Tengiz oil exports") is a new question.

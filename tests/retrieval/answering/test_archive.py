@@ -8,7 +8,7 @@ from rank_bm25 import BM25Okapi
 from retrieval.answering.answer import claim_kind
 from retrieval.answering.ranking import MAX_QUESTION_TERMS
 from retrieval.archive import Archive
-from retrieval.errors import InvalidQueryError
+from retrieval.errors import InvalidQueryError, NoAnswer
 from retrieval.text.analyzer import analyze
 from retrieval.text.inflections import other_forms
 from retrieval.text.query import Filters, search_terms
@@ -288,6 +288,19 @@ def test_what_only_frames_a_question_is_not_searched(sample_archive: Archive) ->
     answer = sample_archive.ask("is it true gazprom really cut moldova's gas by half?")
     assert answer.unmatched == [] and answer.caveat is None
     assert "Moldova" in answer.hits[0].text
+
+
+def test_what_is_new_asks_for_news_not_for_the_word(sample_archive: Archive) -> None:
+    assert search_terms("what's new in uzbekistan?") == ["uzbekistan"]
+    assert search_terms("anything new on moldova?") == ["moldova"]
+    assert search_terms("the new ruble") == ["new", "rubl"]  # the word itself is searched
+    # "what's new in uzbekistan?" quoted the "new capital" of Kazakhstan third.
+    answer = sample_archive.ask("what's new in uzbekistan?")
+    assert answer.hits and all("Uzbek" in hit.text or "Tashkent" in hit.text for hit in answer.hits)
+    # Alone, it names nothing to look for, and the answer says how to ask.
+    answer = sample_archive.ask("what's new?")
+    assert answer.reason is NoAnswer.NOTHING_TO_SEARCH and answer.hits == []
+    assert answer.message.endswith("Name what to look for, e.g. “what's new on Belarus?”.")
 
 
 def test_a_yes_or_no_question_names_the_words_no_brief_holds(sample_archive: Archive) -> None:

@@ -86,6 +86,17 @@ def test_missing_name_is_reported() -> None:
     assert comparison_lines(check)[1] == "Names — not in them: Nazarbaev."
 
 
+def test_a_claim_typed_in_lower_case_names_the_words_english_lacks() -> None:
+    # "bazhenov" is a name though typed small; it is shown as the passage writes it.
+    check = compare_claim("bazhenov took money when he fled", [EVIDENCE])
+    assert check.names_found == ["Bazhenov"]
+    check = compare_claim("nazarbaev fled abroad", [EVIDENCE])
+    assert check.names_missing == ["nazarbaev"]
+    # English words ("money", "fled") are not names; one capital makes the claim's case count.
+    assert not compare_claim("money went missing", [EVIDENCE]).has_facts
+    assert compare_claim("Money went to bazhenov", [EVIDENCE]).names_found == []
+
+
 def test_claim_without_numbers_or_names() -> None:
     check = compare_claim("money went missing", [EVIDENCE])
     assert not check.has_facts

@@ -483,24 +483,55 @@ def test_the_floor_from_the_holders_of_one_term_prunes_as_the_floor_from_every_c
     assert shortcuts > 10
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_a_term_scored_in_full_is_bounded_by_its_largest_score_afterwards(
-    seed: int, monkeypatch: pytest.MonkeyPatch
+def assert_pruned_as_in_full(
+    index: BM25Index, rng: random.Random, ks: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    index = grown_index(random.Random(1100 + seed), monkeypatch)
-    rng = random.Random(seed)
+    """Assert that 30 questions of rare and common words (top-k, k drawn from ``ks``) get the
+    same passages and scores, to the bit, as when pruning never stops (every term scored in
+    full, in the same order, so with the same sums)."""
     for query in rare_and_common(rng, 30):
-        k = rng.choice([1, 10, 60])
+        k = rng.choice(ks)
         top, scores = index.top_positions(query, k)
-        # Every term scored in full, in the same order (the same sums): pruning never stops.
         with monkeypatch.context() as never:
             never.setattr("retrieval.search.maxscore._floor", lambda *args: None)
             full_top, full_scores = index.top_positions(query, k)
         assert top.tolist() == full_top.tolist()
         assert scores.tolist() == full_scores.tolist()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_term_scored_in_full_is_bounded_by_its_largest_score_afterwards(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = grown_index(random.Random(1100 + seed), monkeypatch)
+    assert_pruned_as_in_full(index, random.Random(seed), [1, 10, 60], monkeypatch)
     kept = dict(index.term_maxima)
     assert kept
     index.term_maxima.clear()  # term_bound then gives the bound from the segments
     for tid, largest in kept.items():
         assert largest == max(float(w.max()) for _, w in index.term_weights(tid))
         assert largest <= maxscore.term_bound(index, tid)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_common_term_is_bounded_by_its_largest_score_from_its_first_question(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A term of EXACT_POSTINGS postings or more is bounded by its largest score before any
+    # question has scored it in full (deleted passages' scores included: still a bound), which
+    # is tighter than its largest tf with its shortest passage; pruning with it stays exact
+    # through growth, deletion and merges.
+    rng = random.Random(1300 + seed)
+    index = grown_index(rng, monkeypatch)
+    tids = [index.vocab[f"c{r}"] for r in range(4)]
+    monkeypatch.setattr("retrieval.search.maxscore.EXACT_POSTINGS", 10**9)
+    loose = {tid: maxscore.term_bound(index, tid) for tid in tids}
+    assert not index.term_maxima
+    monkeypatch.setattr("retrieval.search.maxscore.EXACT_POSTINGS", 20)
+    for tid in tids:
+        bound = maxscore.term_bound(index, tid)
+        assert bound == max(float(w.max()) for _, w in index.term_weights(tid))
+        assert index.term_maxima[tid] == bound
+        assert bound <= loose[tid]
+    assert any(index.term_maxima[tid] < loose[tid] for tid in tids)
+    assert_pruned_as_in_full(index, rng, [1, 3, 10, 60], monkeypatch)

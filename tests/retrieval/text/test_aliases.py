@@ -123,6 +123,21 @@ def test_without_aliases_the_paraphrase_is_missed(
     assert bare.ask(question).hits[0].citation.title != title
 
 
+def test_what_is_owed_is_a_debt(sample_archive: Archive) -> None:
+    question = "how much does ukraine owe gazprom?"
+    first = sample_archive.ask(question).hits[0]
+    assert "Ukraine’s accumulated debt" in first.text
+    bare = Archive(sample_archive.store, aliases=Aliases())
+    assert "Ukraine’s accumulated debt" not in bare.ask(question).hits[0].text
+
+
+def test_a_head_is_also_a_chairman(sample_archive: Archive) -> None:
+    bare = Archive(sample_archive.store, aliases=Aliases())
+    question = "who is the head of gazprom?"
+    assert any("Vyakhirev" in hit.text for hit in sample_archive.ask(question).hits)
+    assert not any("Vyakhirev" in hit.text for hit in bare.ask(question).hits)
+
+
 def test_cli_reads_a_user_alias_file(loaded_sample: Run, tmp_path: Path) -> None:
     own = tmp_path / "team.txt"
     own.write_text("hushed payout | Bazhenov\n", encoding="utf-8")
