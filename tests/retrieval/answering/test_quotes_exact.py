@@ -73,17 +73,24 @@ def test_a_text_quoted_again_for_another_question_is_quoted_as_if_first_seen() -
 def test_a_passage_quoted_again_stays_kept_while_others_come_and_go(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # The kept sentences make room by letting the text quoted least recently go, not by being
-    # cleared whole.
+    # The kept analyses (``analyzer._TEXTS``) and sentences (``answer._SENTENCES``) make room by
+    # letting the text asked for least recently go, not by being cleared whole: a passage that
+    # comes back question after question stays analysed and split.
     from retrieval.answering import answer
+    from retrieval.text import analyzer
 
+    monkeypatch.setattr(analyzer, "_TEXTS_MAX", 6)
     monkeypatch.setattr(answer, "_SENTENCES_MAX", 6)
+    analyzer._TEXTS.clear()
     answer._SENTENCES.clear()
     often = "Gazprom raised prices. Ukraine paid late."
     for n in range(30):
         best_sentences(f"Oil rose {n} percent. Gas fell.", {"oil": 1.0})
+        # Read for feedback, then quoted, as each question that shows it does.
+        assert analyze(often) == ["gazprom", "rais", "price", "ukrain", "paid", "late"]
         assert best_sentences(often, {"gazprom": 1.0}) == [(0, 22)]
-        assert often in answer._SENTENCES
-        assert len(answer._SENTENCES) <= 6
-    assert "Oil rose 29 percent. Gas fell." in answer._SENTENCES
-    assert "Oil rose 24 percent. Gas fell." not in answer._SENTENCES
+        for kept in (analyzer._TEXTS, answer._SENTENCES):
+            # The passage and the five texts seen last: no more, none fewer.
+            assert often in kept and len(kept) == min(n + 2, 6)
+            assert f"Oil rose {max(n - 4, 0)} percent. Gas fell." in kept
+            assert f"Oil rose {n - 5} percent. Gas fell." not in kept

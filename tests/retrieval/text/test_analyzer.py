@@ -100,23 +100,3 @@ def test_word_terms_are_the_terms_analyze_gives() -> None:
     words += ["dollar", "and", "daghestan", "lukashenka", "nazarbayev", "sergey", "azeri"]
     words += ["".join(rng.choices("abcdeilnorstuyz", k=rng.randint(1, 12))) for _ in range(3000)]
     assert word_terms(words) == [(analyze(w) or [None])[0] for w in words]
-
-
-def test_a_text_asked_for_again_is_kept_while_newer_texts_come_and_go(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # The kept analyses make room by letting the text asked for least recently go, not by being
-    # cleared whole: a passage that comes back question after question stays analysed.
-    from retrieval.text import analyzer
-
-    monkeypatch.setattr(analyzer, "_TEXTS_MAX", 8)
-    analyzer._TEXTS.clear()
-    often = "Gazprom's pipeline reached Baku."
-    expected = analyze_spans(often)
-    for n in range(40):
-        analyze(f"passage number {n} about oil")
-        assert analyze_spans(often) == expected
-        assert often in analyzer._TEXTS
-        assert len(analyzer._TEXTS) <= 8
-    assert f"passage number {39 - 7} about oil" not in analyzer._TEXTS
-    assert f"passage number {39 - 6} about oil" in analyzer._TEXTS
