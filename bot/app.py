@@ -53,7 +53,7 @@ from bot.help import COMMANDS
 from bot.jobs import digest, sources
 from bot.ordering import ChatOrder
 from bot.outgoing import JournalTransport, uses_env_proxy
-from bot.ratelimit import ChatRateLimiter
+from bot.ratelimit import PRIVATE_PERIOD_SECONDS, ChatRateLimiter
 from bot.services import App, BotServices, Context, install, services
 from bot.state.access import AccessList, RateLimiter
 from bot.state.followups import Followups
@@ -187,12 +187,32 @@ def protect_secret(secret: str) -> None:
 # -- building -------------------------------------------------------------------------------
 
 
+def flood_limiter(time_scale: float = 1.0) -> ChatRateLimiter:
+    """Return the limiter that keeps the bot's requests within Telegram's flood limits (all
+    chats, each group, each private chat).
+
+    Args:
+        time_scale: multiplies every period of the limits (1.0: Telegram's). Tests pace the bot
+            against a fake Bot API whose limits run as much faster, so that waiting out a limit
+            takes a fraction of the seconds it takes against Telegram.
+    """
+    return ChatRateLimiter(
+        overall_max_rate=15,
+        overall_time_period=OVERALL_PERIOD_SECONDS * time_scale,
+        group_max_rate=20,
+        group_time_period=GROUP_PERIOD_SECONDS * time_scale,
+        private_time_period=PRIVATE_PERIOD_SECONDS * time_scale,
+        max_retries=MAX_SEND_RETRIES,
+    )
+
+
 def build_application(
     settings: Settings,
     archive: Archive,
     *,
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
+    rate_limiter: ChatRateLimiter | None = None,
 ) -> App:
     """Return the bot's Application, ready to run; nothing is sent to Telegram yet.
 
@@ -204,6 +224,8 @@ def build_application(
             for concurrent handlers. Tests pass an in-process fake, python-telegram-bot's own
             test idiom.
         get_updates_request: what sends getUpdates; by default HTTPX with one connection.
+        rate_limiter: the limiter of the bot's requests; by default ``flood_limiter()``
+            (Telegram's limits). Tests pass one with shorter periods.
     """
     protect_secret(settings.token)
     # httpx logs every request URL, and every URL holds the token; APScheduler logs every run of
@@ -227,13 +249,7 @@ def build_application(
         base_url=settings.base_url,
         base_file_url=settings.base_file_url,
         defaults=defaults,
-        rate_limiter=ChatRateLimiter(
-            overall_max_rate=15,
-            overall_time_period=OVERALL_PERIOD_SECONDS,
-            group_max_rate=20,
-            group_time_period=GROUP_PERIOD_SECONDS,
-            max_retries=MAX_SEND_RETRIES,
-        ),
+        rate_limiter=rate_limiter or flood_limiter(),
         request=request or _bot_request(journal, settings.base_url),
         get_updates_request=get_updates_request
         or HTTPXRequest(connection_pool_size=1, httpx_kwargs={"verify": tls_context()}),

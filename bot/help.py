@@ -112,6 +112,11 @@ SLIPS_HELP = (
     '"pipeline"); the answer says so on its first line.'
 )
 
+LATEST_HELP = (
+    'Newest first: ask for the latest ("what\'s the latest on Georgia?") and the passages on it '
+    "come newest brief first."
+)
+
 UPLOAD_HELP = "Admins: send me a .txt or .jsonl file (as a document) to add its briefs."
 
 
@@ -161,6 +166,7 @@ def help_text(
     lines.append(FILTERS_HELP)
     lines.append(FOLLOWUP_HELP_TERMINAL if terminal else FOLLOWUP_HELP)
     lines.append(SLIPS_HELP)
+    lines.append(LATEST_HELP)
     if admin and not terminal:
         lines.append(UPLOAD_HELP)
     if terminal:

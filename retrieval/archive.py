@@ -45,10 +45,10 @@ from retrieval.catchup import Indexer
 from retrieval.corpus.briefs import FooterRules
 from retrieval.corpus.store import Store
 from retrieval.errors import NoAnswer, RetrievalError
-from retrieval.search.bm25 import Allowed, BM25Params
+from retrieval.search.bm25 import Allowed, BM25Params, BoolArray, FloatArray, IntArray
 from retrieval.search.cache import cache_dir_for
 from retrieval.search.index import BM25Index
-from retrieval.text.aliases import Aliases, load_aliases
+from retrieval.text.aliases import Aliases, Match, load_aliases
 from retrieval.text.analyzer import analyze, token_offsets
 from retrieval.text.english import name_terms
 from retrieval.text.followup import (
@@ -67,7 +67,9 @@ from retrieval.text.inflections import other_forms
 from retrieval.text.query import (
     CONTRACTIONS,
     MONTHS,
+    RECENCY_TERMS,
     Filters,
+    asks_latest,
     parse_question,
     search_terms,
 )
@@ -85,7 +87,7 @@ ALIAS_QUOTE_WEIGHT = 0.5
 CONTEXT_WEIGHT = 0.5
 """What a word of the earlier question weighs in a follow-up, against 1 for the follow-up's own
 words (measured with ``bench/followups.py``; docs/quality.md, "Follow-up questions")."""
-NOT_SUBSTANCE = GENERIC | FRAMING_TERMS | FRAMING | CONTRACTIONS
+NOT_SUBSTANCE = GENERIC | FRAMING_TERMS | FRAMING | CONTRACTIONS | RECENCY_TERMS
 """Search terms that only frame a question: never named as words the archive lacks."""
 CALENDAR = frozenset(analyze(" ".join(MONTHS)))
 """The months' search terms."""
@@ -258,7 +260,9 @@ class Archive:
             t: earlier_weight
             for t in context_terms([w for w, _ in earlier_parsed], terms, idf, known_term)
         }
-        if not terms and not context:
+        if not context and all(t in NOT_SUBSTANCE for t in terms):
+            # Nothing but framing ("tell me the latest news", "how long did it take?"): a
+            # passage would share only those words with it.
             return Ranking(terms, [], [], NoAnswer.NOTHING_TO_SEARCH)
         matches = self.aliases.matches(terms)
         added = self.aliases.added(terms, matches)
@@ -319,6 +323,7 @@ class Archive:
                 else:
                     found.filtered_out = filters.describe()
             return found
+        latest = asks_latest(words)
         if "date" in index.columns:
             year_terms = [*terms, *added]
             dates = list(index.columns["date"][positions])
@@ -327,6 +332,9 @@ class Archive:
                 final = np.add(final, earlier_weight * date_bonus(list(context), dates, idf))
             again = np.lexsort((positions, -final))
             positions, final, own = positions[again], final[again], own[again]
+            if latest:
+                newest = _newest_first(index, positions, [*terms, *context], matches)
+                positions, final, own = positions[newest], final[newest], own[newest]
         ids: list[int] = index.ids[positions].tolist()
         order = list(range(len(ids)))
         if diverse:
@@ -334,9 +342,21 @@ class Archive:
             # Only the passages shown and those the confidence looks at are needed.
             limit = max(offset + k, COVERAGE_DEPTH)
             order = diversify(briefs.tolist(), final.tolist(), limit)
+            head = [(own[i], final[i]) for i in order[: offset + k]]
+            if len(set(head)) < len(head):
+                # Two passages scored alike may be one text stored twice (the same brief
+                # ingested from two files): an answer quotes it once. (A deep ranking without
+                # ``diverse`` keeps every copy: each is a document of its own there.)
+                order = diversify(briefs.tolist(), final.tolist())
+                order = self._distinct(order, ids, own, offset + k)
         # How sure: does one of the first passages hold enough of what the question asks?
         # A follow-up is sure when a passage holds enough of it with its context.
         asked = [*terms, *context]
+        # Framing ("any news on …", "what happened …") is not what a question asks for, nor
+        # is a word asking for the newest ("any recent news on the imf?").
+        asked = [
+            t for t in asked if t not in FRAMING and not (latest and t in RECENCY_TERMS)
+        ] or asked
         window = order[offset : offset + k]
         # The rows of the passages shown are read with those the confidence reads: one query.
         shown = [ids[i] for i in window]
@@ -379,6 +399,27 @@ class Archive:
             unknown,
             list(respelled.values()),
         )
+
+    def _distinct(self, order: list[int], ids: list[int], own: FloatArray, need: int) -> list[int]:
+        """Return ``order`` without each passage whose text is that of a passage kept before it,
+        up to the first ``need`` kept (the rest follow as they are). Only a passage whose own
+        score equals a kept one's is read: a copy scores as its original does."""
+        kept: list[int] = []
+        rows: dict[int, dict[str, Any]] = {}
+        for at, i in enumerate(order):
+            if len(kept) >= need:
+                return kept + order[at:]
+            alike = [j for j in kept if own[j] == own[i]]
+            if alike:
+                unread = [ids[j] for j in (*alike, i) if ids[j] not in rows]
+                rows.update(self.store.passages_by_id(unread))
+                text = rows.get(ids[i], {}).get("text")
+                if text is not None and any(
+                    rows.get(ids[j], {}).get("text") == text for j in alike
+                ):
+                    continue
+            kept.append(i)
+        return kept
 
     def _respell(self, words: str, terms: Sequence[str], index: BM25Index) -> dict[str, Respelling]:
         """Return how the question's words of substance (``words``, its text without filters;
@@ -656,6 +697,55 @@ class Archive:
     def close(self) -> None:
         """Close the store."""
         self.store.close()
+
+
+def _newest_first(
+    index: BM25Index, positions: IntArray, terms: Sequence[str], matches: Sequence[Match]
+) -> IntArray:
+    """Return the order in which to show ranked ``positions`` for a question that asks for the
+    latest: those that hold, in its words or an alias's (``matches``), every word of substance
+    of ``terms`` the first one holds (the subject), newest brief first, ties in rank order;
+    then the others in rank order. With no such word, or fewer than two dates among those
+    passages, the rank order.
+    """
+    ranked = np.arange(len(positions))
+    on_subject = np.ones(len(positions), dtype=bool)
+    held = False
+    for term in dict.fromkeys(terms):
+        if term in NOT_SUBSTANCE or term in RECENCY_TERMS:
+            continue
+        holding = _holding(index, positions, term)
+        for match in matches:
+            if term in match.trigger:
+                for target in match.targets:
+                    holding |= np.logical_and.reduce(
+                        [_holding(index, positions, t) for t in target]
+                    )
+        if holding[0]:
+            on_subject &= holding
+            held = True
+    if not held:
+        return ranked
+    pool = ranked[on_subject]
+    days = np.asarray([_day(d) for d in index.columns["date"][positions[pool]]], dtype=np.int64)
+    if len(np.unique(days[days > 0])) < 2:
+        return ranked  # no dates to put in order (a collection without them)
+    newest = pool[np.lexsort((pool, -days))]
+    return np.concatenate([newest, ranked[~on_subject]])
+
+
+def _holding(index: BM25Index, positions: IntArray, term: str) -> BoolArray:
+    """Return which of ``positions`` hold ``term`` in their text or their brief's title."""
+    return np.isin(positions, index.term_postings(term)[0]) | np.isin(
+        positions, index.title_postings(term)[0]
+    )
+
+
+def _day(date: bytes | str) -> int:
+    """Return a brief's date ("1998-07-20", as the index keeps it) as 19980720; 0 for none."""
+    text = date.decode("ascii", "replace") if isinstance(date, bytes) else str(date or "")
+    digits = text[:4] + text[5:7] + text[8:10]
+    return int(digits) if len(digits) == 8 and digits.isdigit() else 0
 
 
 def _inflected(terms: list[str], index: BM25Index) -> list[str]:

@@ -401,16 +401,20 @@ def bot_env(fake_telegram: FakeTelegram) -> dict[str, str]:
 def start_bot(
     fake_telegram: FakeTelegram, bot_archive: Archive, bot_env: dict[str, str], db_path: Path
 ) -> Callable[..., contextlib.AbstractAsyncContextManager[Any]]:
-    """Return ``start(archive=None, **settings)``: an async context manager running the bot.
+    """Return ``start(archive=None, rate_limiter=None, **settings)``: an async context manager
+    running the bot.
 
     Settings are checked by ``load_settings``: the fake's token and URL plus the keyword
-    overrides (``allowed="1001"``, ``admins="1"``, ``rate_limit=2`` ...).
+    overrides (``allowed="1001"``, ``admins="1"``, ``rate_limit=2`` ...). ``rate_limiter``
+    replaces the bot's limiter of Telegram's flood limits (``bot.app.flood_limiter(scale)``).
     """
     from bot.app import build_application
     from bot.config import load_settings
 
     @contextlib.asynccontextmanager
-    async def start(archive: Archive | None = None, **overrides: Any) -> AsyncIterator[Any]:
+    async def start(
+        archive: Archive | None = None, rate_limiter: Any = None, **overrides: Any
+    ) -> AsyncIterator[Any]:
         settings = load_settings(
             token=bot_env["TELEGRAM_BOT_TOKEN"],
             api_url=bot_env["BRIEFBOT_API_URL"],
@@ -418,7 +422,10 @@ def start_bot(
             **overrides,
         )
         application = build_application(
-            settings, archive or bot_archive, **fake_telegram.bot_requests()
+            settings,
+            archive or bot_archive,
+            rate_limiter=rate_limiter,
+            **fake_telegram.bot_requests(),
         )
         async with fake_telegram.running(application):
             yield application

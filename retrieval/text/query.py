@@ -80,6 +80,17 @@ def search_terms(words: str) -> list[str]:
     return [t for t in analyze(spell_amounts(spell_dates(spoken))) if t not in UNSAID]
 
 
+_LATEST_RE = re.compile(r"\b(?:latest|newest|most\s+recent|recent(?:ly)?|lately)\b", re.IGNORECASE)
+RECENCY_TERMS = frozenset(analyze("latest newest most recent recently lately"))
+"""The search terms of the words that ask for the newest ("what's the latest on belarus?")."""
+
+
+def asks_latest(words: str) -> bool:
+    """Return whether a question's words ask for the newest on its subject ("what's the latest
+    on belarus?", "any recent news on the imf loan", "newest briefs on tengiz")."""
+    return _LATEST_RE.search(words) is not None
+
+
 def _four_digits(short: str) -> str:
     number = int(short)
     return str(1900 + number if number >= 30 else 2000 + number)

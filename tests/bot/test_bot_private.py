@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from fake_telegram import FakeTelegram, SentMessage
 
+import bot.help
 from bot.help import COMMANDS
 from retrieval.archive import Archive
 
@@ -309,3 +311,10 @@ async def test_archive_growing_while_the_bot_runs_is_answered_without_restart(
         [after] = await fake_telegram.wait_answers(alice.send("Ilyichevsk ferry"))
     assert before.plain_text == "Nothing in the archive matches that question."
     assert "Monitor, Vol. 5, Issue 40" in (after.plain_text or "")
+
+
+def test_help_and_readme_say_how_to_ask_for_the_newest() -> None:
+    for text in (bot.help.help_text(), bot.help.help_text(terminal=True)):
+        assert "what's the latest on Georgia?" in text and "newest brief first" in text
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "### Newest first" in readme

@@ -198,6 +198,9 @@ class FakeTelegram(BotApiState):
         )
         self.http = http
         self.flood_limits = flood_limits
+        self.flood_time_scale = 1.0
+        """Multiplies every period of the flood limits (1.0: Telegram's); a test that paces the
+        bot with ``bot.app.flood_limiter(scale)`` sets the same ``scale`` here."""
         self.flood_refusals: list[Call] = []  # calls answered 429 by the flood limits
         self._buckets: dict[int | None, tuple[float, float]] = {}
 
@@ -879,7 +882,8 @@ class FakeTelegram(BotApiState):
             elif chat_id is not None:
                 keys.append((int(chat_id), PRIVATE_BURST, PRIVATE_BURST))
         now = time.monotonic()
-        for key, size, period in keys:
+        for key, size, unscaled in keys:
+            period = unscaled * self.flood_time_scale
             tokens, at = self._buckets.get(key, (size, now))
             tokens = min(size, tokens + (now - at) * size / period)
             if tokens < 1:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from rank_bm25 import BM25Okapi
 
@@ -301,6 +303,48 @@ def test_what_is_new_asks_for_news_not_for_the_word(sample_archive: Archive) -> 
     answer = sample_archive.ask("what's new?")
     assert answer.reason is NoAnswer.NOTHING_TO_SEARCH and answer.hits == []
     assert answer.message.endswith("Name what to look for, e.g. “what's new on Belarus?”.")
+
+
+def test_the_latest_on_a_subject_is_the_newest_brief_first(sample_archive: Archive) -> None:
+    by_relevance = sample_archive.ask("georgia", top=5)
+    latest = sample_archive.ask("what's the latest on georgia?", top=5)
+    dates = [hit.citation.date for hit in latest.hits]
+    assert dates == sorted(dates, reverse=True) and len(dates) == 5
+    assert all("Georgia" in hit.text for hit in latest.hits)
+    assert latest.hits[0].citation.date > by_relevance.hits[0].citation.date
+    assert latest.confidence == "high"
+    # The subject is what the first passage holds of the question, in its words or an alias's:
+    # "Belarusian" is Belarus.
+    belarus = sample_archive.ask("any recent news on belarus?")
+    assert belarus.caveat is None and belarus.confidence == "high"
+    assert belarus.hits[0].citation.title == "Lukashenka, Chigir and the July 20 deadline"
+
+
+def test_a_question_of_framing_words_only_has_nothing_to_search(sample_archive: Archive) -> None:
+    for question in ("tell me the latest news", "how long did it take?"):
+        answer = sample_archive.ask(question)
+        assert answer.reason is NoAnswer.NOTHING_TO_SEARCH and answer.hits == []
+    # Framing beside a subject is not what the question asks: a sure answer, no caveat.
+    answer = sample_archive.ask("any news on the imf?")
+    assert answer.confidence == "high" and answer.caveat is None
+    assert "IMF" in answer.hits[0].text or "Monetary Fund" in answer.hits[0].text
+
+
+def test_a_brief_stored_from_two_files_is_quoted_once(archive: Archive, tmp_path: Path) -> None:
+    # The same issue saved twice under two names (one with Windows line ends): each passage is
+    # stored twice, and was quoted two and three times over.
+    issue = Path(__file__).parents[3] / "data" / "sample" / "monitor" / "vol4" / "issue009.txt"
+    text = issue.read_text(encoding="utf-8")
+    (tmp_path / "issue009.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "issue009 (1).txt").write_text(text, encoding="utf-8")
+    (tmp_path / "issue009-win.txt").write_bytes(text.replace("\n", "\r\n").encode("utf-8"))
+    assert archive.ingest([tmp_path]).added == 6
+    question = "how much gas will russia deliver to ukraine"
+    first = archive.ask(question)
+    more = archive.ask(question, offset=3)
+    texts = [hit.text for hit in [*first.hits, *more.hits]]
+    assert len(first.hits) == 3 and len(texts) == len(set(texts))
+    assert first.hits[0].text.startswith("After three weeks of talks")
 
 
 def test_a_yes_or_no_question_names_the_words_no_brief_holds(sample_archive: Archive) -> None:

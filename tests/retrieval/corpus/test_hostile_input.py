@@ -6,11 +6,12 @@ import contextlib
 import json
 import os
 import subprocess
-import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from forking import Forked
 
 from retrieval.archive import Archive
 
@@ -199,21 +200,17 @@ print(small, large)
 
 @pytest.mark.parametrize("name", list(PATHOLOGICAL))
 @pytest.mark.slow
-def test_parsing_time_grows_linearly(name: str) -> None:
+def test_parsing_time_grows_linearly(name: str, fork: Callable[..., Forked]) -> None:
     # 1 KB against 1 MB of the same pattern: linear parsing costs ~1,000 times more, quadratic
-    # parsing a million times more (a 41 KB file of dots took 20 s). Run in a child process with a
-    # time limit, so a quadratic parser fails the test instead of hanging it.
+    # parsing a million times more (a 41 KB file of dots took 20 s). Run in a child process (forked
+    # from the fork server, briefbot imported) with a time limit, so a quadratic parser fails the
+    # test instead of hanging it; the fork fixture kills a child still parsing.
+    proc = fork(_TIMER, PATHOLOGICAL[name], str(RATIO_LIMIT))
     try:
-        out = subprocess.run(
-            [sys.executable, "-c", _TIMER, PATHOLOGICAL[name], str(RATIO_LIMIT)],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-            cwd=Path(__file__).parents[3],
-        ).stdout
+        out, err = proc.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         pytest.fail(f"parsing 1 MB of {name} took over 60 s")
+    assert proc.returncode == 0, err
     small, large = (float(x) for x in out.split())
     assert large / small < RATIO_LIMIT, (small, large)
 
