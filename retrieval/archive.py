@@ -49,7 +49,7 @@ from retrieval.search.bm25 import Allowed, BM25Params, BoolArray, FloatArray, In
 from retrieval.search.cache import cache_dir_for
 from retrieval.search.index import BM25Index
 from retrieval.text.aliases import Aliases, Match, load_aliases
-from retrieval.text.analyzer import analyze
+from retrieval.text.analyzer import analyze, token_offsets
 from retrieval.text.english import name_terms
 from retrieval.text.followup import (
     FRAMING_TERMS,
@@ -293,8 +293,11 @@ class Archive:
             for pid in missing:
                 row = fetched.get(pid)
                 if row is not None:
-                    # A passage is about its brief's title too (feedback terms, coverage).
-                    tokens[pid] = analyze(row["brief_title"] or "") + analyze(row["text"])
+                    # A passage is about its brief's title too (feedback terms, coverage). Its
+                    # text is analysed with its offsets: the passages read here are most often
+                    # those then quoted, which need them.
+                    text = token_offsets(row["text"])[0]
+                    tokens[pid] = [*analyze(row["brief_title"] or ""), *text]
             return [tokens.get(pid, []) for pid in ids]
 
         positions, final, own = rerank(

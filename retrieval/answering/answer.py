@@ -8,12 +8,15 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import Any
 
 from retrieval.errors import NoAnswer
-from retrieval.text.analyzer import analyze, analyze_spans
+from retrieval.text.analyzer import analyze, analyze_spans, token_offsets
 from retrieval.text.prose import shorten
 from retrieval.text.query import MONTH_PATTERN, MONTHS
 from retrieval.text.sentences import split_sentences
@@ -424,9 +427,12 @@ def best_sentences(
 
 
 # Text -> its sentences and each sentence's terms, for the last texts quoted: the passages an
-# answer shows come back question after question. Cleared when full.
-_SENTENCES: dict[str, tuple[list[tuple[int, int]], list[list[str]]]] = {}
+# answer shows come back question after question. When full, the text quoted least recently goes.
+_SENTENCES: OrderedDict[str, tuple[list[tuple[int, int]], list[list[str]]]] = OrderedDict()
 _SENTENCES_MAX = 1024
+
+Tokens = tuple[Sequence[str], Sequence[int], Sequence[int]]
+"""A text's search terms, where each starts and where each ends (``token_offsets``)."""
 
 
 def _sentences(
@@ -436,37 +442,43 @@ def _sentences(
     ``analyze_spans(text)``, if already worked out), kept for the texts quoted last."""
     cached = _SENTENCES.get(text)
     if cached is not None:
+        with suppress(KeyError):  # another thread made room in between: kept all the same
+            _SENTENCES.move_to_end(text)
         return cached
     spans = split_sentences(text)
-    if tokens is None:
-        tokens = analyze_spans(text)
-    found = spans, _sentence_terms(text, spans, tokens)
+    columns = token_offsets(text) if tokens is None else _columns(tokens)
+    found = spans, _sentence_terms(text, spans, columns)
     if len(_SENTENCES) >= _SENTENCES_MAX:
-        _SENTENCES.clear()
+        with suppress(KeyError):  # another thread took the last one out first
+            _SENTENCES.popitem(last=False)
     _SENTENCES[text] = found
     return found
 
 
-def _sentence_terms(
-    text: str, spans: list[tuple[int, int]], tokens: list[tuple[str, int, int]]
-) -> list[list[str]]:
-    """Return the search terms of each sentence ``text[s:e]``, as ``analyze`` gives them.
+def _columns(tokens: list[tuple[str, int, int]]) -> Tokens:
+    """Return ``(term, start, end)`` triples as three columns."""
+    if not tokens:
+        return (), (), ()
+    terms, starts, ends = zip(*tokens, strict=True)
+    return terms, starts, ends
+
+
+def _sentence_terms(text: str, spans: list[tuple[int, int]], tokens: Tokens) -> list[list[str]]:
+    """Return the search terms of each sentence ``text[s:e]``, as ``analyze`` gives them
+    (``tokens``: ``token_offsets(text)``).
 
     A sentence whose edges are the text's edges or whitespace has exactly the whole text's tokens
     that lie inside it: no token holds whitespace, and the regex's word boundary before a token
     sees the same non-word character either way. Any other sentence is analysed on its own.
     """
     out: list[list[str]] = []
-    starts = [start for _, start, _ in tokens]
-    n = len(tokens)
+    terms, starts, ends = tokens
     for s, e in spans:
         if (s == 0 or text[s - 1].isspace()) and (e == len(text) or text[e].isspace()):
-            at = bisect.bisect_left(starts, s)  # sentences may overlap: no running pointer
-            held = []
-            while at < n and tokens[at][2] <= e:
-                held.append(tokens[at][0])
-                at += 1
-            out.append(held)
+            # Tokens follow one another without overlapping: their ends ascend as their starts
+            # do. Sentences may overlap: each is looked up on its own.
+            at = bisect.bisect_left(starts, s)
+            out.append(list(terms[at : bisect.bisect_right(ends, e, at)]))
         else:
             out.append(analyze(text[s:e]))
     return out
@@ -477,7 +489,8 @@ def matched_spans(
 ) -> list[tuple[int, int]]:
     """Return the offsets of every word of ``text`` whose search term is in ``terms``
     (``tokens``: ``analyze_spans(text)`` if already worked out)."""
-    return [(s, e) for t, s, e in (analyze_spans(text) if tokens is None else tokens) if t in terms]
+    held, starts, ends = token_offsets(text) if tokens is None else _columns(tokens)
+    return list(compress(zip(starts, ends, strict=True), map(terms.__contains__, held)))
 
 
 def build_hit(
@@ -495,8 +508,7 @@ def build_hit(
     ``kind`` (see ``best_sentences``).
     """
     text = row["text"]
-    tokens = analyze_spans(text)
-    spans = best_sentences(text, weights, question=question, tokens=tokens, kind=kind)
+    spans = best_sentences(text, weights, question=question, kind=kind)
     quote = " … ".join(text[s:e] for s, e in spans) if spans else text
     citation = Citation.from_row(row, "brief_")
     return Hit(
@@ -509,6 +521,6 @@ def build_hit(
         text=text,
         quote=quote,
         quote_spans=spans,
-        term_spans=matched_spans(text, set(weights), tokens),
+        term_spans=matched_spans(text, set(weights)),
         url=row.get("brief_url"),
     )

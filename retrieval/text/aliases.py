@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from retrieval.errors import AliasFileError
@@ -189,8 +190,9 @@ def load_aliases(extra: str | Path | None = None, *, bundled: bool = True) -> Al
     """
     aliases = Aliases()
     if bundled:
-        with BUNDLED.open(encoding="utf-8") as fh:
-            parse_aliases(fh, str(BUNDLED.name), aliases)
+        parsed = _bundled()
+        aliases.rules = {trigger: set(targets) for trigger, targets in parsed.rules.items()}
+        aliases.sources = list(parsed.sources)
     if extra:
         path = Path(extra)
         try:
@@ -203,3 +205,11 @@ def load_aliases(extra: str | Path | None = None, *, bundled: bool = True) -> Al
                 "points at a UTF-8 text file"
             ) from None
     return aliases
+
+
+@lru_cache(maxsize=1)
+def _bundled() -> Aliases:
+    """Return the bundled alias rules, read and analysed once a process (~2 ms, which every
+    ``Archive`` opened paid again); ``load_aliases`` hands out copies."""
+    with BUNDLED.open(encoding="utf-8") as fh:
+        return parse_aliases(fh, str(BUNDLED.name))

@@ -13,6 +13,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from array import array
+from collections import OrderedDict
+from collections.abc import Sequence
+from contextlib import suppress
 from functools import lru_cache
 from itertools import repeat
 
@@ -260,12 +263,14 @@ _TERMS: dict[str, str | None] = {}
 _TERMS_MAX = 200_000
 _MISSING = "\x00"
 # Text -> its tokens and their offsets (starts and ends, compact arrays; None until
-# ``analyze_spans`` asks for them), for the few thousand texts analysed last: a question analyses
-# the passages it takes feedback terms from and those it quotes, and the same passages come back
-# question after question. Cleared when full. (Offsets as arrays: ~1 KB a passage, where tuples of
-# (term, start, end) took ~8 KB and held only the last 1,024 texts quoted.)
+# ``analyze_spans`` asks for them), for the few thousand texts analysed or asked for last: a
+# question analyses the passages it takes feedback terms from and those it quotes, and the same
+# passages come back question after question. When full, the text asked for least recently goes
+# (it used to be cleared whole: the texts of the questions asked just before were then analysed
+# again). (Offsets as arrays: ~1 KB a passage, where tuples of (term, start, end) took ~8 KB and
+# held only the last 1,024 texts quoted.)
 _Analysed = tuple[tuple[str, ...], "array[int] | None", "array[int] | None"]
-_TEXTS: dict[str, _Analysed] = {}
+_TEXTS: OrderedDict[str, _Analysed] = OrderedDict()
 _TEXTS_MAX = 4096
 
 
@@ -312,7 +317,7 @@ def analyze(text: str) -> list[str]:
 
     Passages and questions must both go through this function so that they meet on the same terms.
     """
-    cached = _TEXTS.get(text)
+    cached = _kept(text)
     if cached is None:
         cached = _analysed(text)
     return list(cached[0])
@@ -320,12 +325,18 @@ def analyze(text: str) -> list[str]:
 
 def analyze_spans(text: str) -> list[tuple[str, int, int]]:
     """Return ``(term, start, end)`` for every search token of ``text``, offsets into ``text``."""
-    cached = _TEXTS.get(text)
+    return list(zip(*token_offsets(text), strict=True))
+
+
+def token_offsets(text: str) -> tuple[tuple[str, ...], Sequence[int], Sequence[int]]:
+    """Return the search tokens of ``text``, where each starts and where each ends (offsets into
+    ``text``): ``analyze_spans`` as three columns, kept as they are (do not change them)."""
+    cached = _kept(text)
     if cached is None or cached[1] is None:
         cached = _analysed(text, spans=True)
     terms, starts, ends = cached
     assert starts is not None and ends is not None
-    return list(zip(terms, starts, ends, strict=True))
+    return terms, starts, ends
 
 
 def _analysed(text: str, *, spans: bool = False) -> _Analysed:
@@ -360,10 +371,21 @@ def _analysed(text: str, *, spans: bool = False) -> _Analysed:
         terms = [term for term, _, _ in out if term is not None]
         starts = array("q", [start for _, start, _ in out])
         ends = array("q", [end for _, _, end in out])
-    if len(_TEXTS) >= _TEXTS_MAX:
-        _TEXTS.clear()
-    analysed = _TEXTS[text] = (tuple(terms), starts, ends)
+    analysed = (tuple(terms), starts, ends)
+    if text not in _TEXTS and len(_TEXTS) >= _TEXTS_MAX:
+        with suppress(KeyError):  # another thread took the last one out first
+            _TEXTS.popitem(last=False)
+    _TEXTS[text] = analysed
     return analysed
+
+
+def _kept(text: str) -> _Analysed | None:
+    """Return what ``_TEXTS`` keeps of ``text`` (None: nothing), now the text asked for last."""
+    cached = _TEXTS.get(text)
+    if cached is not None:
+        with suppress(KeyError):  # another thread made room in between: kept all the same
+            _TEXTS.move_to_end(text)
+    return cached
 
 
 def _terms_of(raws: list[str]) -> list[str | None]:

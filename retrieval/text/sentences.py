@@ -20,7 +20,10 @@ _ABBREVIATIONS = frozenset(
 # A candidate boundary: sentence punctuation, optional closing quotes/brackets, then whitespace.
 # Matching starts only at the first mark of a run ("....") and takes the run whole (possessive),
 # so a run of n marks costs n steps, not n * n: a file of dots used to take minutes (issue 17).
-_BOUNDARY_RE = re.compile(r"(?<![.!?])[.!?]++[\"'\u201d\u2019)\]]*+\s+")
+# The pattern opens with the mark itself, the test that no mark comes before it after it (a
+# lookbehind over the two characters): the regex engine then skims the text for a mark instead of
+# trying the pattern at every character (three times faster on a passage; same matches).
+_BOUNDARY_RE = re.compile(r"[.!?](?<![.!?][.!?])[.!?]*+[\"'\u201d\u2019)\]]*+\s+")
 # Abbreviations and initials are short: looking further back than this cannot find one.
 _LONGEST_ABBREVIATION = 8
 _CITATION_RE = re.compile(r"\([^()]{1,80}\)\s*")

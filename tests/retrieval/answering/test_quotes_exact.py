@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from retrieval.answering.answer import _sentence_terms, best_sentences, build_hit
-from retrieval.text.analyzer import analyze, analyze_spans
+from retrieval.text.analyzer import analyze, analyze_spans, token_offsets
 from retrieval.text.sentences import split_sentences
 
 PIECES = [
@@ -28,7 +30,7 @@ def test_sentence_terms_equal_analysing_each_sentence() -> None:
     for _ in range(3000):
         text = random_text(rng)
         spans = split_sentences(text)
-        got = _sentence_terms(text, spans, analyze_spans(text))
+        got = _sentence_terms(text, spans, token_offsets(text))
         assert got == [analyze(text[s:e]) for s, e in spans], text
 
 
@@ -66,3 +68,29 @@ def test_a_text_quoted_again_for_another_question_is_quoted_as_if_first_seen() -
         kept = best_sentences(text, weights, question=question)
         answer._SENTENCES.clear()
         assert best_sentences(text, weights, question=question) == kept, text
+
+
+def test_a_passage_quoted_again_stays_kept_while_others_come_and_go(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The kept analyses (``analyzer._TEXTS``) and sentences (``answer._SENTENCES``) make room by
+    # letting the text asked for least recently go, not by being cleared whole: a passage that
+    # comes back question after question stays analysed and split.
+    from retrieval.answering import answer
+    from retrieval.text import analyzer
+
+    monkeypatch.setattr(analyzer, "_TEXTS_MAX", 6)
+    monkeypatch.setattr(answer, "_SENTENCES_MAX", 6)
+    analyzer._TEXTS.clear()
+    answer._SENTENCES.clear()
+    often = "Gazprom raised prices. Ukraine paid late."
+    for n in range(30):
+        best_sentences(f"Oil rose {n} percent. Gas fell.", {"oil": 1.0})
+        # Read for feedback, then quoted, as each question that shows it does.
+        assert analyze(often) == ["gazprom", "rais", "price", "ukrain", "paid", "late"]
+        assert best_sentences(often, {"gazprom": 1.0}) == [(0, 22)]
+        for kept in (analyzer._TEXTS, answer._SENTENCES):
+            # The passage and the five texts seen last: no more, none fewer.
+            assert often in kept and len(kept) == min(n + 2, 6)
+            assert f"Oil rose {max(n - 4, 0)} percent. Gas fell." in kept
+            assert f"Oil rose {n - 5} percent. Gas fell." not in kept

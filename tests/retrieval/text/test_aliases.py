@@ -51,6 +51,21 @@ def test_the_bundled_file_parses_and_holds_the_field() -> None:
     assert "resign" in aliases.added(analyze("quit"))
 
 
+def test_the_bundled_rules_are_read_once_and_each_load_is_its_own(tmp_path: Path) -> None:
+    # The bundled file is parsed once a process; a team's file added to one load must not reach
+    # the next load, nor the rules another archive holds.
+    own = tmp_path / "team.txt"
+    own.write_text("SOCAR | State Oil Company of Azerbaijan\n", encoding="utf-8")
+    extended = load_aliases(own)
+    plain = load_aliases()
+    with BUNDLED.open(encoding="utf-8") as fh:
+        fresh = parse_aliases(fh, BUNDLED.name)
+    assert plain.rules == fresh.rules and plain.sources == fresh.sources
+    assert ("socar",) in extended.rules and ("socar",) not in plain.rules
+    plain.add_group([("premier",)], [("zzz",)])
+    assert ("zzz",) not in load_aliases().rules[("premier",)]
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [

@@ -33,3 +33,20 @@ def test_lowercase_after_full_stop_is_not_a_boundary() -> None:
         "Output fell 4.5 percent. it was said.",
         "Then rose.",
     ]
+
+
+def test_boundaries_are_those_of_the_run_start_written_as_a_lookbehind() -> None:
+    # The boundary regex opens with the mark itself (so the engine skims for marks); it must find
+    # what the pattern opening with "no mark before" found, runs of marks and quotes included.
+    import random
+    import re
+
+    from retrieval.text.sentences import _BOUNDARY_RE
+
+    before = re.compile(r"(?<![.!?])[.!?]++[\"'\u201d\u2019)\]]*+\s+")
+    pieces = ["a", "A", "U.S.", ".", "..", "!", "?", "?!", " ", "\n", '"', "'", ")", "]", "\u201d"]
+    rng = random.Random(17)
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+        found = [m.span() for m in _BOUNDARY_RE.finditer(text)]
+        assert found == [m.span() for m in before.finditer(text)], text
