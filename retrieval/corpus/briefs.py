@@ -8,6 +8,7 @@ several briefs, each starting at its own header line.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import re
 from collections.abc import Iterator
@@ -53,6 +54,20 @@ _BYLINE_RE = re.compile(r"By\s+([A-Z][\w.'\-]*(?:\s+[A-Z][\w.'\-]*){0,4})\s*", r
 _RULE_RE = re.compile(r"\s*(?:[_\-=~\u2014\u2013*\u2022.]\s*){3,}")
 MAX_HEADLINE_LINES = 3
 _DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def is_date(value: str) -> bool:
+    """Return whether ``value`` is a day of the calendar written YYYY-MM-DD ("1998-07-20"; not
+    "1998-13-45", which would sort after every real date of its year)."""
+    if not _DATE_RE.match(value):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 _DIGITS_RE = re.compile(r"[0-9]+")
 
 DEFAULT_FOOTER_PATTERNS: tuple[str, ...] = (
@@ -476,9 +491,9 @@ def parse_header(line: str, *, source: str | None = None, lineno: int | None = N
                 line=lineno,
             )
         fields[name] = int(value)
-    if "date" in fields and not _DATE_RE.match(fields["date"]):
+    if "date" in fields and not is_date(fields["date"]):
         raise BriefFormatError(
-            f"header line has a date {fields['date']!r} that is not YYYY-MM-DD; "
+            f"header line has a date {fields['date']!r} that is not a day written YYYY-MM-DD; "
             "write it as e.g. 'Date: 1998-07-20'",
             source=source,
             line=lineno,
@@ -883,9 +898,10 @@ def _brief_parts(
             if name in ("volume", "issue", "publication"):
                 break
             first += 1
-            if name == "date" and not _DATE_RE.match(value):
+            if name == "date" and not is_date(value):
                 raise BriefFormatError(
-                    f"date {value!r} is not YYYY-MM-DD; write it as e.g. 'Date: 1998-07-20'",
+                    f"date {value!r} is not a day written YYYY-MM-DD; write it as e.g. "
+                    "'Date: 1998-07-20'",
                     source=source,
                     line=start + 1,
                 )

@@ -40,6 +40,7 @@ from retrieval.corpus.briefs import (
     FooterRules,
     brief_rows,
     build_brief,
+    is_date,
 )
 from retrieval.corpus.store import BriefRow, Store, WriteSummary, brief_of_row
 from retrieval.errors import BriefFormatError
@@ -427,9 +428,9 @@ def jsonl_brief(obj: Any, *, source: str, line: int, notices: list[str] | None =
         meta["publication"] = meta["publication"] or Path(source).stem or "Archive"
         if meta["date"]:
             m = _DATE_PREFIX_RE.fullmatch(meta["date"])
-            if m is None:
+            if m is None or not is_date(m.group(1)):
                 raise ValueError(
-                    f"has a date {_show(meta['date'])} that is not YYYY-MM-DD; "
+                    f"has a date {_show(meta['date'])} that is not a day written YYYY-MM-DD; "
                     'write it as e.g. "1998-07-20"'
                 )
             meta["date"] = m.group(1)

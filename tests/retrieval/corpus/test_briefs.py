@@ -93,7 +93,21 @@ def test_invalid_footer_pattern_names_the_pattern() -> None:
         ("Just some prose.\n", "no header line 'Publication: NAME Volume: N Issue: M'", 1),
         ("Publication: Monitor Volume: IV Issue: 2\n\nText.\n", "non-numeric volume 'IV'", 1),
         ("Publication: Monitor Volume: 4\n\nText.\n", "header line has no issue", 1),
-        ("Publication: Monitor Volume: 4 Issue: 2 Date: July 1998\n\nText.\n", "not YYYY-MM-DD", 1),
+        (
+            "Publication: Monitor Volume: 4 Issue: 2 Date: July 1998\n\nText.\n",
+            "not a day written YYYY-MM-DD",
+            1,
+        ),
+        (
+            "Publication: Monitor Volume: 4 Issue: 2 Date: 1998-13-45\n\nText.\n",
+            "date '1998-13-45' that is not a day written YYYY-MM-DD",
+            1,
+        ),
+        (
+            "Publication: Monitor Volume: 4 Issue: 2\nDate: 1999-02-30\n\nText.\n",
+            "date '1999-02-30' is not a day written YYYY-MM-DD",
+            1,  # the brief's first line
+        ),
         ("Intro\n\nPublication: Monitor Volume: 4 Issue: 2\n\nText.\n", "text before the first", 1),
         (
             "Publication: Monitor Volume: 4 Issue: 2\n\nText.\n\n"

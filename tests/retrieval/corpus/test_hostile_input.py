@@ -39,7 +39,9 @@ BAD_RECORDS: list[tuple[str, str, str]] = [
     ("an object title", '"title": {"a": 1}', 'has an object for "title"'),
     ("an array publication", '"publication": ["x"]', 'has an array for "publication"'),
     ("a huge title", '"title": "' + "t" * 3000 + '"', '"title" of 3,000 characters'),
-    ("a date that is not one", '"date": "yesterday"', "date 'yesterday' that is not YYYY-MM-DD"),
+    ("a date that is not one", '"date": "yesterday"', "date 'yesterday' that is not a day"),
+    ("a month 13", '"date": "1998-13-45"', "date '1998-13-45' that is not a day written"),
+    ("a February 30", '"date": "1999-02-30T10:00"', "date '1999-02-30T10:00' that is not a day"),
 ]
 
 
