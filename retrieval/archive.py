@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from retrieval.answering.answer import (
+    ANOTHER_SCRIPT,
     FILTERED_OUT,
     NOT_FOUND_FILTERED,
     Answer,
@@ -70,6 +71,7 @@ from retrieval.text.query import (
     RECENCY_TERMS,
     Filters,
     asks_latest,
+    in_another_script,
     parse_question,
     search_terms,
 )
@@ -652,6 +654,8 @@ class Archive:
                 answer.message = FILTERED_OUT.format(filters=ranking.filtered_out)
             elif ranking.filtered:
                 answer.message = NOT_FOUND_FILTERED.format(filters=ranking.filtered)
+            elif ranking.reason is NoAnswer.NO_MATCH and in_another_script(question):
+                answer.message = ANOTHER_SCRIPT
             answer.terms = ranking.known
             answer.read_as, answer.read_with = read_as, read_with
             return answer

@@ -23,6 +23,9 @@ from retrieval.text.sentences import split_sentences
 
 NOT_FOUND = "Nothing in the archive matches that question."
 NOT_FOUND_FILTERED = "Nothing in the archive matches that question within {filters}."
+ANOTHER_SCRIPT = (
+    "Nothing in the archive matches that question: the briefs are in English, so ask in English."
+)
 FILTERED_OUT = "No passage of the archive fits {filters}: leave it out to search all of it."
 EMPTY_ARCHIVE = "The archive is empty — run briefbot ingest to add briefs."
 LOW_CONFIDENCE = (

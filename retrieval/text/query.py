@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 
 from retrieval.errors import InvalidQueryError
@@ -89,6 +90,13 @@ def asks_latest(words: str) -> bool:
     """Return whether a question's words ask for the newest on its subject ("what's the latest
     on belarus?", "any recent news on the imf loan", "newest briefs on tengiz")."""
     return _LATEST_RE.search(words) is not None
+
+
+def in_another_script(words: str) -> bool:
+    """Return whether ``words`` hold letters and none of them is Latin ("Кто заменил
+    Кажегельдина?"): a question the English briefs cannot match, whatever it asks."""
+    letters = [c for c in words if c.isalpha()]
+    return bool(letters) and not any(unicodedata.name(c, "").startswith("LATIN") for c in letters)
 
 
 def _four_digits(short: str) -> str:

@@ -347,6 +347,15 @@ def test_a_brief_stored_from_two_files_is_quoted_once(archive: Archive, tmp_path
     assert first.hits[0].text.startswith("After three weeks of talks")
 
 
+def test_a_question_in_another_script_is_asked_to_come_in_english(sample_archive: Archive) -> None:
+    answer = sample_archive.ask("Кто заменил Кажегельдина?")
+    assert answer.reason is NoAnswer.NO_MATCH and answer.hits == []
+    assert answer.message.endswith("the briefs are in English, so ask in English.")
+    # A Latin word among them is searched; a question of letters no brief holds says no more.
+    assert sample_archive.ask("Кто заменил Kazhegeldin?").hits
+    assert sample_archive.ask("zzqx").message == "Nothing in the archive matches that question."
+
+
 def test_a_yes_or_no_question_names_the_words_no_brief_holds(sample_archive: Archive) -> None:
     # The passages are about an attack in Grozny; none bears out the drone.
     for question in ("was there a drone attack in grozny?", "drone attack in grozny"):
