@@ -513,6 +513,11 @@ def stats(ctx: click.Context, as_json: bool) -> None:
         f"Index: {idx['terms']:,} terms, {idx['postings']:,} postings, "
         f"{idx['avg_passage_tokens']} tokens per passage on average."
     )
+    if data.get("copies"):
+        click.echo(
+            f"{data['copies']:,} of the briefs are copies of others (the same text, stored from "
+            "another file); answers quote each text once. `briefbot remove` takes one out."
+        )
 
 
 @cli.command()

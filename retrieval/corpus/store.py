@@ -948,9 +948,17 @@ class Store:
             row["volumes"] = vols
             pubs.append(row)
         totals = self.db.execute(
-            "SELECT (SELECT count(*) FROM briefs), (SELECT count(*) FROM passages)"
+            "SELECT (SELECT count(*) FROM briefs), (SELECT count(*) FROM passages), "
+            "(SELECT count(*) - count(DISTINCT content_hash) FROM briefs)"
         ).fetchone()
-        return {"briefs": totals[0], "passages": totals[1], "publications": pubs}
+        # ``copies``: briefs whose text another brief holds too (the same issue ingested from
+        # two files: a brief is known by its file and place); answers quote each text once.
+        return {
+            "briefs": totals[0],
+            "passages": totals[1],
+            "copies": totals[2],
+            "publications": pubs,
+        }
 
 
 # -- opening a database file safely (issue 17) --------------------------------------------------

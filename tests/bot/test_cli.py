@@ -134,6 +134,21 @@ def test_stats_counts_per_publication(loaded: Run) -> None:
     assert data["briefs"] == 6 and data["index"]["terms"] > 0
 
 
+def test_stats_counts_the_briefs_stored_twice(
+    loaded: Run, briefs_dir: Path, tmp_path: Path
+) -> None:
+    assert "copies of others" not in loaded("stats").stdout
+    assert json.loads(loaded("stats", "--json").stdout)["copies"] == 0
+    # The same file again under another name: each of its briefs is stored a second time.
+    first = sorted(briefs_dir.glob("*.txt"))[0]
+    copy = tmp_path / f"copy of {first.name}"
+    copy.write_bytes(first.read_bytes())
+    assert loaded("ingest", "-q", str(copy)).exit_code == 0
+    copies = json.loads(loaded("stats", "--json").stdout)["copies"]
+    assert copies >= 1
+    assert f"{copies} of the briefs are copies of others" in loaded("stats").stdout
+
+
 def test_chat_answers_like_ask_and_pages_with_more(loaded: Run) -> None:
     result = loaded("chat", input="Caspian oil tariff\nmore\n/brief Prism 3 12\n/quit\n")
     assert result.exit_code == 0
