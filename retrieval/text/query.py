@@ -59,7 +59,7 @@ uzbekistan?" searched "new" and quoted the "new capital" and "new rubles")."""
 _UNSAID_RE = re.compile(
     r"\b(?:(?:is|was|isn't|wasn't|isnt|wasnt)\s+(?:it|that|this)\s+(?:really\s+)?"
     r"(?:true|correct|right|accurate)|(?:i|you|he|she|it|we|they|who|what|that|there)"
-    r"['’](?:d|ll|re|ve)|(?:what['’]?s|what\s+is|anything)\s+new)\b",
+    r"['’](?:d|ll|re|ve)|(?:what['’]?s|what\s+is|anything)\s+new|(?<=\bhow)\s+(?:much|many))\b",
     re.IGNORECASE,
 )
 CONTRACTIONS = frozenset(

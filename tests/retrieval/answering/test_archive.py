@@ -292,6 +292,18 @@ def test_what_only_frames_a_question_is_not_searched(sample_archive: Archive) ->
     assert "Moldova" in answer.hits[0].text
 
 
+def test_how_many_asks_for_a_number_not_for_the_word(sample_archive: Archive) -> None:
+    assert search_terms("how many votes did he get?") == ["vote", "get"]
+    assert search_terms("How much gas") == ["gas"]
+    assert search_terms("many deputies") == ["mani", "deputi"]  # the word itself is searched
+    # After "why did the duma reject chernomyrdin?", "many" picked "the Communists, many of
+    # whose deputies …" first instead of the vote of 253 to 94.
+    answer = sample_archive.ask(
+        "how many votes did he get?", earlier=["why did the duma reject chernomyrdin?"]
+    )
+    assert "253 votes to 94" in answer.hits[0].text
+
+
 def test_what_is_new_asks_for_news_not_for_the_word(sample_archive: Archive) -> None:
     assert search_terms("what's new in uzbekistan?") == ["uzbekistan"]
     assert search_terms("anything new on moldova?") == ["moldova"]
