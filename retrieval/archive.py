@@ -597,14 +597,11 @@ class Archive:
         return held
 
     def _shown_hold(self, ranking: Ranking, terms: set[str]) -> set[str]:
-        """Return those of ``terms`` that a passage of ``ranking`` holds (its text or its
-        brief's title)."""
-        held: set[str] = set()
-        for pid, _ in ranking.passages:
-            row = ranking.rows.get(pid) or self.store.passages_by_id([pid]).get(pid)
-            if row is not None:
-                held |= terms & (set(analyze(row["brief_title"] or "")) | set(analyze(row["text"])))
-        return held
+        """Return those of ``terms`` that a passage of ``ranking`` holds, in its text or its
+        brief's title (read from the index's postings: nothing is re-analyzed)."""
+        index = self.index()
+        positions = np.searchsorted(index.ids, [pid for pid, _ in ranking.passages])
+        return {t for t in terms if _holding(index, positions, t).any()}
 
     def _held(self, ranking: Ranking) -> set[str]:
         """Return the search terms the first passage of ``ranking`` holds (its text and its
@@ -716,7 +713,7 @@ def _newest_first(
     on_subject = np.ones(len(positions), dtype=bool)
     held = False
     for term in dict.fromkeys(terms):
-        if term in NOT_SUBSTANCE or term in RECENCY_TERMS:
+        if term in NOT_SUBSTANCE:  # framing, and the words asking for the newest
             continue
         holding = _holding(index, positions, term)
         for match in matches:

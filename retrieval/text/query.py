@@ -54,8 +54,9 @@ written with it ("whats the latest on belarus": "what's" is "what") and of chat'
 ("ok", "thanks", "pls", "really"): words that say nothing of a subject; never searched.
 ``search_terms`` also leaves out a judgement asked for ("is it true that …"), a pronoun's
 contraction with a verb ("they'd", "we'll", "she'd": their letters make "theyd", "well",
-"shed") and "what's new" / "anything new" (asking for news, not for the word: "what's new in
-uzbekistan?" searched "new" and quoted the "new capital" and "new rubles")."""
+"shed"), "what's new" / "anything new" (asking for news, not for the word: "what's new in
+uzbekistan?" searched "new" and quoted the "new capital" and "new rubles") and "much" / "many"
+after "how" (asking for a number: "how many votes" quoted "many of whose deputies")."""
 _UNSAID_RE = re.compile(
     r"\b(?:(?:is|was|isn't|wasn't|isnt|wasnt)\s+(?:it|that|this)\s+(?:really\s+)?"
     r"(?:true|correct|right|accurate)|(?:i|you|he|she|it|we|they|who|what|that|there)"

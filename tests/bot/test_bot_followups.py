@@ -49,6 +49,19 @@ def read_line(answer: SentMessage) -> str | None:
     )
 
 
+async def press_question_button(
+    fake_telegram: FakeTelegram, user: FakeUser, message: SentMessage, prefix: str
+) -> SentMessage:
+    """Press the button of ``message`` whose data starts with ``prefix`` (a question's id within
+    Telegram's 64 bytes); return the answer, once the press itself is answered too."""
+    data = next(d for d in message.callback_data if d.startswith(prefix))
+    assert data.split(":")[1].isdigit() and len(data) <= 64
+    press = user.press(message, data)
+    [answer] = await fake_telegram.wait_answers(press)
+    await fake_telegram.wait_for(lambda: fake_telegram.callback_answer_for(press))
+    return answer
+
+
 def age_context(db_path: Path, minutes: int) -> None:
     """Make every private chat's last answer ``minutes`` older (as if time had passed)."""
     with sqlite3.connect(db_path) as db:
@@ -153,11 +166,7 @@ async def test_ask_on_its_own_answers_the_message_without_context(
     async with sample_bot():
         await fake_telegram.wait_answers(alice.send(SUPSA))
         [follow] = await fake_telegram.wait_answers(alice.send("how much did it cost?"))
-        alone = next(d for d in follow.callback_data if d.startswith("alone:"))
-        assert alone.split(":")[1].isdigit() and len(alone) <= 64
-        press = alice.press(follow, alone)
-        [answer] = await fake_telegram.wait_answers(press)
-        await fake_telegram.wait_for(lambda: fake_telegram.callback_answer_for(press))
+        answer = await press_question_button(fake_telegram, alice, follow, "alone:")
         # "More" on a follow-up keeps its reading; its own button asks afresh too.
         more = next(d for d in follow.callback_data if d.startswith("more:"))
         [page] = await fake_telegram.wait_answers(alice.press(follow, more))
@@ -333,11 +342,7 @@ async def test_a_short_question_read_alone_can_be_read_with_the_earlier_one(
         # Short, so it could continue the transit question; it names a man no brief of that
         # answer names, so the archive reads it alone and offers the other reading.
         [alone] = await fake_telegram.wait_answers(alice.send("who replaced kazhegeldin?"))
-        again = next(d for d in alone.callback_data if d.startswith("with:"))
-        assert again.split(":")[1].isdigit() and len(again) <= 64
-        press = alice.press(alone, again)
-        [joined] = await fake_telegram.wait_answers(press)
-        await fake_telegram.wait_for(lambda: fake_telegram.callback_answer_for(press))
+        joined = await press_question_button(fake_telegram, alice, alone, "with:")
         # A complete question read alone has no such button, nor has a follow-up.
         [complete] = await fake_telegram.wait_answers(alice.send(KAZAKH))
         [follow] = await fake_telegram.wait_answers(alice.send("when did he take office?"))
