@@ -12,6 +12,7 @@ import contextlib
 import os
 import shutil
 import sqlite3
+import sys
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -77,6 +78,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         ordered += mine + rest[:take]
         del rest[:take]
     items[:] = ordered
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Unload hypothesis's pytest plugin from a run whose tests do not use hypothesis.
+
+    Its end-of-run summary imports hypothesis (~0.15 CPU-s) even where no test did; two of the
+    three pytest processes of `make test` hold no hypothesis test. A run that collected one has
+    imported hypothesis by now and keeps the plugin.
+    """
+    if "hypothesis" not in sys.modules:
+        manager = session.config.pluginmanager
+        plugin = manager.get_plugin("_hypothesis_pytestplugin")
+        if plugin is not None:
+            manager.unregister(plugin)
 
 
 @pytest.fixture(autouse=True)
@@ -294,7 +309,17 @@ def fork_server(request: pytest.FixtureRequest) -> Iterator[ForkServer]:
         "fork_server" in getattr(item, "fixturenames", ()) and bot_tests in item.path.parents
         for item in request.session.items
     )
-    modules = ("bot.cli", "bot.app") if starts_bots else ("bot.cli",)
+    # A bot process also imports anyio's asyncio backend and an APScheduler trigger at its first
+    # request and job, and reads the CA bundle into its TLS context (~0.1 CPU-s in all): done once
+    # here, inherited by every bot process forked.
+    bot_modules = (
+        "bot.cli",
+        "bot.app",
+        "anyio._backends._asyncio",
+        "apscheduler.triggers.interval",
+        "retrieval.delivery.feeds:tls_context",
+    )
+    modules = bot_modules if starts_bots else ("bot.cli",)
     server = ForkServer(*modules, "retrieval.archive")
     yield server
     server.close()

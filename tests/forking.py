@@ -37,7 +37,10 @@ SERVER = r"""
 import atexit, builtins, io, json, os, select, signal, sys, traceback, types
 
 for name in sys.argv[1:]:
-    __import__(name)
+    module, _, call = name.partition(":")
+    __import__(module)
+    if call:
+        getattr(sys.modules[module], call)()
 
 wake_r, wake_w = os.pipe()
 os.set_blocking(wake_w, False)
@@ -135,7 +138,11 @@ while reading or children:
 
 
 class ForkServer:
-    """A child process that imports ``modules`` once, then forks a child per :meth:`start`."""
+    """A child process that imports ``modules`` once, then forks a child per :meth:`start`.
+
+    A module named ``"module:function"`` is imported and ``function()`` called once, before any
+    child is forked (e.g. a cached ``tls_context`` that every child would otherwise make).
+    """
 
     def __init__(self, *modules: str) -> None:
         env = {**os.environ, "PYTHONPATH": str(REPO), "OPENBLAS_NUM_THREADS": "1"}

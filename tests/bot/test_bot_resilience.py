@@ -4,6 +4,7 @@ short line; the token never reaches a log line."""
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import Callable
 from typing import Any
 
@@ -74,6 +75,31 @@ async def test_token_never_appears_in_logs(
     assert bot_token not in caplog.text
     assert bot_token.split(":")[1] not in caplog.text
     assert "<token>" in caplog.text
+
+
+@pytest.mark.real_http
+async def test_the_start_check_reads_no_ca_bundle_the_process_has_read(
+    fake_telegram: FakeTelegram, bot_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The check of the token before the bot starts uses the process's one TLS context (reading
+    # the CA bundle costs ~0.05 CPU-s), not one new context for each of its two requests.
+    from bot.app import check_token
+    from bot.config import load_settings
+    from retrieval.delivery.feeds import tls_context
+
+    tls_context()  # made once per process: by the fake's HTTP client, or here
+    reads: list[Any] = []
+    real = ssl.SSLContext.load_verify_locations
+
+    def load_verify_locations(self: ssl.SSLContext, *args: Any, **kwargs: Any) -> None:
+        reads.append(args or kwargs)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", load_verify_locations)
+    settings = load_settings(token=bot_env["TELEGRAM_BOT_TOKEN"], api_url=fake_telegram.api_url)
+    await check_token(settings)
+    assert fake_telegram.calls_to("getMe")
+    assert reads == []
 
 
 def test_redact_replaces_every_protected_secret() -> None:

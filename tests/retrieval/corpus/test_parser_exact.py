@@ -3,9 +3,11 @@ of white space, dash, sign-off and footer piece (issue 11: the parser without re
 
 from __future__ import annotations
 
+import array
 import hashlib
 import random
 import re
+import sys
 from collections import Counter
 
 import pytest
@@ -99,13 +101,26 @@ def test_fold_unsafe_holds_every_character_whose_casefold_can_make_a_hint() -> N
     # The footer shortcut writes characters outside ASCII as "?": exact only if such a
     # character's casefold holds nothing a hint is made of (ASCII, or the one hint "©").
     hint_chars = {"\u00a9"}
-    unsafe = {
-        chr(c)
-        for c in range(0x80, 0x110000)
-        if not 0xD800 <= c < 0xE000
-        and (any(f.isascii() for f in chr(c).casefold()) or hint_chars & set(chr(c).casefold()))
-    }
-    assert unsafe == set(FOLD_UNSAFE)
+
+    def unsafe(ch: str) -> bool:
+        return any(f.isascii() or f in hint_chars for f in ch.casefold())
+
+    # Every character outside ASCII (surrogates aside), in blocks of 256: casefolding maps each
+    # character on its own to one or more, so a block whose casefold is itself holds only
+    # characters that fold to themselves (unsafe only if a hint character); the others (31 of
+    # 4,344 blocks) are checked one by one. The same set as casefolding all 1.1 million
+    # characters one by one, in a tenth of the time.
+    codes = array.array("I", range(0x80, 0xD800))
+    codes.extend(range(0xE000, 0x110000))
+    every = codes.tobytes().decode(f"utf-32-{sys.byteorder[0]}e")
+    found = set()
+    for start in range(0, len(every), 256):
+        block = every[start : start + 256]
+        if block.casefold() == block:
+            found.update(ch for ch in hint_chars if ch in block)
+        else:
+            found.update(ch for ch in block if unsafe(ch))
+    assert found == set(FOLD_UNSAFE)
     assert all(ch.isascii() or ch in hint_chars for h in FooterRules()._hint_split[0] for ch in h)
     for ch in FOLD_UNSAFE:
         assert not plain_fold(f"a{ch}b".encode())

@@ -89,3 +89,26 @@ def test_migrations_are_recorded_and_reapplying_is_harmless(db_path: Path) -> No
     names = [r["name"] for r in store.db.query("SELECT name FROM _sqlite_migrations")]
     assert "m001_create_briefs" in names
     assert len(names) == len(set(names))
+
+
+def test_sqlite_utils_plugins_never_touch_the_archive_connections(db_path: Path) -> None:
+    # A sqlite-utils plugin installed beside briefbot (its prepare_connection hook runs on every
+    # connection sqlite-utils opens by default) is not run on the archive's connections.
+    from sqlite_utils.hookspecs import hookimpl
+    from sqlite_utils.plugins import pm
+
+    prepared: list[sqlite3.Connection] = []
+
+    class Plugin:
+        @staticmethod
+        @hookimpl
+        def prepare_connection(conn: sqlite3.Connection) -> None:
+            prepared.append(conn)
+
+    pm.register(Plugin, name="test-plugin")
+    try:
+        for path in (db_path, db_path, ":memory:"):  # new, existing, in memory
+            Store(path).close()
+    finally:
+        pm.unregister(name="test-plugin")
+    assert prepared == []
