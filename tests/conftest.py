@@ -50,7 +50,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Start the ``slow`` tests first, spread over the xdist workers; the tests of child
-    processes forked from the fork server all in the first worker's share.
+    processes forked from the fork server all in the first worker's share (in one process: last).
 
     ``--dist worksteal`` hands each of N workers a contiguous Nth of the list and lets an idle
     worker take the tail of a busy one's queue. A slow test (seconds, mostly waiting on child
@@ -61,6 +61,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     from the same collection, as xdist requires.
     """
     workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    if workers == 1:
+        # One process (a shard of `make test`, or a plain run), where the order costs no time:
+        # the slow tests first, the fork server's last. The server's reader thread lives from
+        # its first test to the end of the run, and beside another thread an ingest spawns its
+        # parsing workers (new interpreters, ~0.5 CPU-s each) instead of forking them: tests of
+        # ingests run before it as they do alone (test_bulk_ingest.py tests the spawn way).
+        forked = [i for i in items if "fork_server" in getattr(i, "fixturenames", ())]
+        others = [i for i in items if "fork_server" not in getattr(i, "fixturenames", ())]
+        slow = [i for i in others if i.get_closest_marker("slow")]
+        items[:] = slow + [i for i in others if not i.get_closest_marker("slow")] + forked
+        return
     heads: list[list[pytest.Item]] = [[] for _ in range(workers)]
     rest: list[pytest.Item] = []
     spread = 0

@@ -4,7 +4,9 @@ exactly what ingesting the files one by one stores, and each file stands or fall
 from __future__ import annotations
 
 import json
+import multiprocessing
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -68,9 +70,11 @@ def _outcome(report: IngestReport) -> tuple[Any, ...]:
     )
 
 
-@pytest.mark.parametrize("workers", [0, 2])
+@pytest.mark.parametrize(
+    ("workers", "beside_a_thread"), [(0, False), (2, False), (2, True)], ids=["0", "2", "2-spawn"]
+)
 def test_bulk_ingest_stores_what_ingesting_file_by_file_stores(
-    tmp_path: Path, workers: int
+    tmp_path: Path, workers: int, beside_a_thread: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = _archive(tmp_path)
     one_by_one = Store(tmp_path / "one.db")
@@ -79,7 +83,27 @@ def test_bulk_ingest_stores_what_ingesting_file_by_file_stores(
         alone.ingest_file(Path(file), origin=origin)
 
     bulk = Store(tmp_path / "bulk.db")
-    report = Ingester(bulk, workers=workers).ingest_paths([folder])
+    methods: list[str | None] = []
+    real_get_context = multiprocessing.get_context
+
+    def get_context(method: str | None = None) -> Any:
+        methods.append(method)
+        return real_get_context(method)
+
+    monkeypatch.setattr(multiprocessing, "get_context", get_context)
+    # Beside another thread (the bot's) the workers are spawned, not forked.
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, name="beside the ingest")
+    if beside_a_thread:
+        thread.start()
+    try:
+        report = Ingester(bulk, workers=workers).ingest_paths([folder])
+    finally:
+        stop.set()
+        if beside_a_thread:
+            thread.join()
+    if beside_a_thread:
+        assert methods == ["spawn"]
 
     assert _contents(bulk) == _contents(one_by_one)
     assert _outcome(report) == _outcome(alone.report)
