@@ -39,6 +39,7 @@ from retrieval.answering.ranking import (
     high_coverage,
     informative,
     rerank,
+    title_only,
     unseen_idf,
 )
 from retrieval.answering.spelling import Respelling, respell
@@ -276,12 +277,15 @@ class Archive:
         unknown = [
             t
             for t in dict.fromkeys(terms)
-            if t not in known and t not in NOT_SUBSTANCE and t not in stood_for
+            if t not in known
+            and t not in NOT_SUBSTANCE
+            and t not in stood_for
+            and not title_only(index, t)
         ]
         extra: dict[str, float] = dict.fromkeys(alias_terms, ALIAS_WEIGHT)
         for t in index.known_terms(list(context)):
             extra.setdefault(t, context[t])
-        if not known and not extra:
+        if not known and not extra and not any(title_only(index, t) for t in terms):
             return Ranking(terms, known, [], NoAnswer.NO_MATCH)
         tokens: dict[int, list[str]] = {}
         fetched: dict[int, dict[str, Any]] = {}

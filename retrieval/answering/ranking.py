@@ -752,6 +752,13 @@ def rerank(
         more = more[~np.isin(more, positions)]
         positions = np.concatenate([positions, more])
         own = np.concatenate([own, np.zeros(len(more), dtype=np.float64)])
+    titled = _title_only(index, terms, allowed)
+    if len(titled):
+        # A word only a title holds ("purge" of "Nazarbayev's corruption purge"): the briefs so
+        # titled join through the passage their title is filed under, scored by their brief.
+        more = titled[~np.isin(titled, positions)]
+        positions = np.concatenate([positions, more])
+        own = np.concatenate([own, np.zeros(len(more), dtype=np.float64)])
     if not len(positions):
         empty = np.zeros(0, dtype=np.int64)
         return empty, np.zeros(0), np.zeros(0)
@@ -799,6 +806,25 @@ def rerank(
     final += BRIEF_WEIGHT * stats.scores(weights, chosen, table, spans)[back]
     ranked = np.lexsort((positions, -final))
     return positions[ranked], final[ranked], own[ranked]
+
+
+def title_only(index: BM25Index, term: str) -> bool:
+    """Return whether ``term`` is in a live brief's title and in none of the passages."""
+    return not index.known_terms([term]) and bool(len(index.title_postings(term)[0]))
+
+
+def _title_only(index: BM25Index, terms: Sequence[str], allowed: Allowed | None) -> IntArray:
+    """Return the positions (ascending) whose brief's title holds one of ``terms`` that no
+    passage holds, among those ``allowed`` lets through (a title is filed under its brief's
+    first live passage)."""
+    found = [index.title_postings(t)[0] for t in dict.fromkeys(terms) if title_only(index, t)]
+    if not found:
+        return np.zeros(0, dtype=np.int64)
+    positions = np.unique(np.concatenate(found)).astype(np.int64)
+    if allowed is not None and len(positions):
+        keep = allowed[positions] if isinstance(allowed, np.ndarray) else allowed(positions)
+        positions = positions[keep]
+    return positions
 
 
 def derive_briefs(index: BM25Index) -> None:

@@ -46,21 +46,27 @@ _CLAUSE_END_RE = re.compile(
 UNSAID = frozenset(
     analyze(
         "whats hows wheres whens whos whys thats theres hes shes "
-        "ok okay thanks thank thx pls please hi hey hello hmm really"
+        "ok okay thanks thank thx pls please hi hey hello hmm really "
+        "anyone anybody someone somebody everyone everybody"
     )
 )
 """The search terms of contractions typed without their apostrophe that are stopwords when
 written with it ("whats the latest on belarus": "what's" is "what") and of chat's fillers
-("ok", "thanks", "pls", "really"): words that say nothing of a subject; never searched.
+("ok", "thanks", "pls", "really") and the pronouns of anyone at all ("has anyone
+investigated", "did someone leak it"): words that say nothing of a subject; never searched.
 ``search_terms`` also leaves out a judgement asked for ("is it true that …"), a pronoun's
 contraction with a verb ("they'd", "we'll", "she'd": their letters make "theyd", "well",
 "shed"), "what's new" / "anything new" (asking for news, not for the word: "what's new in
 uzbekistan?" searched "new" and quoted the "new capital" and "new rubles") and "much" / "many"
-after "how" (asking for a number: "how many votes" quoted "many of whose deputies")."""
+after "how" (asking for a number: "how many votes" quoted "many of whose deputies") and "get"
+or "got" before a participle (a passive: "did anyone get fired" asks about the firing, and
+quoted a passage on drugs that "get through")."""
 _UNSAID_RE = re.compile(
     r"\b(?:(?:is|was|isn't|wasn't|isnt|wasnt)\s+(?:it|that|this)\s+(?:really\s+)?"
     r"(?:true|correct|right|accurate)|(?:i|you|he|she|it|we|they|who|what|that|there)"
-    r"['’](?:d|ll|re|ve)|(?:what['’]?s|what\s+is|anything)\s+new|(?<=\bhow)\s+(?:much|many))\b",
+    r"['’](?:d|ll|re|ve)|(?:what['’]?s|what\s+is|anything)\s+new|(?<=\bhow)\s+(?:much|many)"
+    r"|(?:get|gets|got|gotten|getting)(?=\s+(?:[a-z]{2,}ed|paid|hurt|shot|caught|beaten|stolen"
+    r"|chosen|taken|given|thrown|struck|sold|sent|held)\b))\b",
     re.IGNORECASE,
 )
 CONTRACTIONS = frozenset(

@@ -304,6 +304,38 @@ def test_how_many_asks_for_a_number_not_for_the_word(sample_archive: Archive) ->
     assert "253 votes to 94" in answer.hits[0].text
 
 
+def test_who_got_fired_asks_about_the_firing(sample_archive: Archive) -> None:
+    # "anyone" and a passive's "get" say nothing of the subject; "get" of its own is a word.
+    assert search_terms("did anyone get fired after the council meeting?") == [
+        "fire",
+        "council",
+        "meet",
+    ]
+    assert search_terms("has someone got elected? how much did they get paid") == ["elect", "paid"]
+    assert search_terms("what did he get?") == ["get"]
+    # The first passage matched "gets through", "came under fire" and 1998 instead of the
+    # meeting's dismissals; "fire" is also searched as "dismiss" (one way).
+    answer = sample_archive.ask(
+        "did anyone get fired after the security council meeting in july 98"
+    )
+    hit = answer.hits[0]
+    assert "decrees dismissing" in hit.text
+    assert "dismissing" in [hit.text[start:end] for start, end in hit.term_spans]
+
+
+def test_a_word_only_a_title_holds_finds_its_brief(sample_archive: Archive) -> None:
+    # "purge" is in the title "Four officials fall in Nazarbayev's corruption purge" and in no
+    # passage: the brief is found, and no brief is said to lack the word.
+    answer = sample_archive.ask("tell me about the purge")
+    assert answer.found and answer.unmatched == []
+    assert "corruption purge" in answer.hits[0].citation.title
+    answer = sample_archive.ask("purge vol:4")
+    assert answer.found and "corruption purge" in answer.hits[0].citation.title
+    # A filter that rules the brief out leaves nothing, and says why.
+    answer = sample_archive.ask("purge vol:3")
+    assert not answer.found and answer.message.endswith("within vol:3.")
+
+
 def test_what_is_new_asks_for_news_not_for_the_word(sample_archive: Archive) -> None:
     assert search_terms("what's new in uzbekistan?") == ["uzbekistan"]
     assert search_terms("anything new on moldova?") == ["moldova"]
