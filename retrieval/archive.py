@@ -267,7 +267,7 @@ class Archive:
             # Nothing but framing ("tell me the latest news", "how long did it take?"): a
             # passage would share only those words with it.
             return Ranking(terms, [], [], NoAnswer.NOTHING_TO_SEARCH)
-        matches = self.aliases.matches(terms)
+        matches = self.aliases.matches(terms, words)
         added = self.aliases.added(terms, matches)
         known = index.known_terms(terms)
         alias_terms = index.known_terms(added)
@@ -314,6 +314,8 @@ class Archive:
             allowed=self._allowed(filters, index),
             depth=max(RERANK_DEPTH, offset + k),
             aliases=extra,
+            # "turn" of "turn down" says nothing of a refusal: its alias names do.
+            framing=FRAMING.union(*(m.trigger for m in matches if m.particle)),
         )
         if not len(positions):
             found = Ranking(terms, known, [], NoAnswer.NO_MATCH)
@@ -435,7 +437,7 @@ class Archive:
         lacking = {t for t in terms if t not in held and t not in NOT_SUBSTANCE}
         if not lacking:
             return {}
-        lacking -= {t for m in self.aliases.matches(terms) for t in m.trigger}
+        lacking -= {t for m in self.aliases.matches(terms, words) for t in m.trigger}
 
         holding = getattr(index.vocab, "holding", None)  # a loaded index's saved vocabulary
         # Kept per index: the same unknown name comes back question after question.

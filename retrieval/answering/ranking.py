@@ -29,7 +29,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -724,6 +724,7 @@ def rerank(
     allowed: Allowed | None = None,
     depth: int = RERANK_DEPTH,
     aliases: Sequence[str] | Mapping[str, float] = (),
+    framing: Collection[str] = FRAMING,
 ) -> tuple[IntArray, FloatArray, FloatArray]:
     """Return the candidate positions best first, their final scores and their own BM25 scores.
 
@@ -734,7 +735,8 @@ def rerank(
     the archive or the number of briefs. ``aliases`` are terms the question means but did not
     use: the ``depth`` passages best for them join the candidates, and they weigh
     ``ALIAS_WEIGHT`` of a question term (or the weight given, when a mapping). Question words
-    that only frame the question (``FRAMING``: "became", "happened") weigh ``FRAMING_WEIGHT``.
+    that only frame the question (``framing``, by default ``FRAMING``: "became", "happened")
+    weigh ``FRAMING_WEIGHT``.
     The third array is each passage's rank-bm25 score for ``terms`` alone (0 for a passage that
     holds only aliases).
     """
@@ -797,7 +799,7 @@ def rerank(
     lead = np.lexsort((positions, -first))[:FEEDBACK_PASSAGES]
     fb_ids = id_arr[lead].tolist()
     weights = feedback_weights(terms, tokens_of(fb_ids), first[lead].tolist())
-    for term in set(terms) & FRAMING:
+    for term in set(terms).intersection(framing):
         weights[term] *= FRAMING_WEIGHT
     for term, weight in alias_weight.items():
         weights[term] = weights.get(term, 0.0) + weight * FEEDBACK_ORIGINAL
