@@ -7,6 +7,7 @@ they answer alike.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from retrieval.answering.answer import (
     ANOTHER_SCRIPT,
     FILTERED_OUT,
     NOT_FOUND_FILTERED,
+    NOTHING_DATED,
     Answer,
     build_hit,
     claim_kind,
@@ -70,11 +72,14 @@ from retrieval.text.query import (
     CONTRACTIONS,
     MONTHS,
     RECENCY_TERMS,
+    DateRange,
     Filters,
     asks_latest,
     in_another_script,
     parse_question,
+    relative_dates,
     search_terms,
+    without_dates,
 )
 
 if TYPE_CHECKING:
@@ -132,6 +137,12 @@ class Ranking:
     alone rule every passage out."""
     filtered: str | None = None
     """With no passage found: the filters applied (as typed), which left none that matches."""
+    dates: DateRange | None = None
+    """The span of time the question counts back from today ("last week"), if any."""
+    dates_applied: bool = False
+    """Whether ``dates`` restricted the passages: some brief is dated in it."""
+    newest: str | None = None
+    """With ``dates`` not applied: the newest brief's date."""
 
 
 class Archive:
@@ -148,6 +159,8 @@ class Archive:
         aliases: the names searched for one another (default: the bundled file).
         spelling: read a question's words the archive lacks as its words one typing slip away
             (``answering.spelling``); off only to measure what that does.
+        today: gives the day a question's "last week" or "yesterday" counts back from (default:
+            today in UTC).
     """
 
     def __init__(
@@ -158,8 +171,10 @@ class Archive:
         cache: bool = True,
         aliases: Aliases | None = None,
         spelling: bool = True,
+        today: Callable[[], dt.date] | None = None,
     ):
         self.store = store if isinstance(store, Store) else Store(store)
+        self.today = today or _utc_today
         self.spelling = spelling
         self.params = params or DEFAULT_PARAMS
         self.aliases = aliases if aliases is not None else load_aliases()
@@ -226,6 +241,7 @@ class Archive:
         diverse: bool = False,
         earlier: Sequence[str] = (),
         earlier_weight: float = CONTEXT_WEIGHT,
+        spans: bool = True,
     ) -> Ranking:
         """Return the passages that answer ``question``, best first, and how sure that is.
 
@@ -234,7 +250,8 @@ class Archive:
         before a brief's further passages (see ``ranking.diversify``). ``earlier`` reads
         ``question`` as a follow-up of those questions (oldest first; see ``context_terms``):
         their words weigh ``earlier_weight`` and their filters apply unless ``question`` sets
-        its own. Read-only.
+        its own. With ``spans``, a span of time counted back from today ("last week",
+        ``text.query.relative_dates``) asks the briefs dated in it when there are any. Read-only.
 
         Raises:
             InvalidQueryError: if the question is too long or a filter is malformed.
@@ -253,6 +270,26 @@ class Archive:
         index = self.index()
         if index.size == 0:
             return Ranking(terms, [], [], NoAnswer.EMPTY_ARCHIVE)
+        span = relative_dates(words, self.today()) if spans else None
+        dates_applied = False
+        if span is not None and filters.since is None and filters.until is None:
+            # "last week" restricts the passages when some brief is dated in it; when none is,
+            # the answer says so above passages from any date.
+            dated = filters.merged(Filters(since=span.since, until=span.until))
+            if self._fits(index, dated).any():
+                # Its days are the filter, its words no longer searched ("last week" is written
+                # in briefs of every week).
+                filters, dates_applied = dated, True
+                terms = search_terms(without_dates(words))
+            elif not earlier and all(
+                t in NOT_SUBSTANCE for t in search_terms(without_dates(words))
+            ):
+                # "What happened last week?" of an archive with nothing that week.
+                found = Ranking(terms, [], [], NoAnswer.NOTHING_TO_SEARCH)
+                found.dates, found.newest = span, self._newest_date(index)
+                return found
+        elif span is not None:
+            span = None  # the question's own since:/until: say which days
         terms = _inflected(terms, index)
         respelled = self._respell(words, terms, index) if self.spelling else {}
         if respelled:
@@ -265,7 +302,14 @@ class Archive:
         }
         if not context and all(t in NOT_SUBSTANCE for t in terms):
             # Nothing but framing ("tell me the latest news", "how long did it take?"): a
-            # passage would share only those words with it.
+            # passage would share only those words with it. "What happened last week?" is
+            # answered by the briefs of that week, newest first.
+            if span is not None and dates_applied:
+                found = Ranking(terms, [], self._newest(index, filters, offset + k), None)
+                found.passages = found.passages[offset:]
+                found.confidence = "high" if found.passages else "none"
+                found.dates, found.dates_applied = span, True
+                return found
             return Ranking(terms, [], [], NoAnswer.NOTHING_TO_SEARCH)
         matches = self.aliases.matches(terms, words)
         added = self.aliases.added(terms, matches)
@@ -321,12 +365,7 @@ class Archive:
             found = Ranking(terms, known, [], NoAnswer.NO_MATCH)
             if not filters.is_empty():
                 # Whether the filters alone rule every passage out (read once per such answer).
-                everything = (
-                    np.flatnonzero(index.live)
-                    if index.live is not None
-                    else np.arange(index.n_positions, dtype=np.int64)
-                )
-                if passage_filter(index, filters)(everything).any():
+                if self._fits(index, filters).any():
                     found.filtered = filters.describe()
                 else:
                     found.filtered_out = filters.describe()
@@ -406,6 +445,8 @@ class Archive:
             only_earlier,
             unknown,
             list(respelled.values()),
+            dates=span,
+            dates_applied=dates_applied,
         )
 
     def _distinct(self, order: list[int], ids: list[int], own: FloatArray, need: int) -> list[int]:
@@ -428,6 +469,36 @@ class Archive:
                     continue
             kept.append(i)
         return kept
+
+    def _fits(self, index: BM25Index, filters: Filters) -> BoolArray:
+        """Return, over the live positions of ``index`` (ascending), which ``filters`` lets
+        through."""
+        return passage_filter(index, filters)(_live_positions(index))
+
+    def _newest(self, index: BM25Index, filters: Filters, k: int) -> list[tuple[int, float]]:
+        """Return the first passage of each of the ``k`` newest briefs ``filters`` lets through,
+        newest first (score 0: nothing was searched)."""
+        live = _live_positions(index)
+        positions = live[passage_filter(index, filters)(live)]
+        if not len(positions):
+            return []
+        briefs = self._brief_map(index).brief_of[positions]
+        _, first = np.unique(briefs, return_index=True)
+        positions = positions[np.sort(first)]
+        if "date" in index.columns:
+            days = np.asarray([_day(d) for d in index.columns["date"][positions]])
+            positions = positions[np.lexsort((positions, -days))]
+        return [(int(pid), 0.0) for pid in index.ids[positions[:k]].tolist()]
+
+    def _newest_date(self, index: BM25Index) -> str | None:
+        """Return the date of the newest brief of ``index`` (YYYY-MM-DD), None if none has one."""
+        if "date" not in index.columns:
+            return None
+        dates = [d for d in index.columns["date"][_live_positions(index)] if d]
+        if not dates:
+            return None
+        newest = max(dates)
+        return newest.decode() if isinstance(newest, bytes) else str(newest)
 
     def _respell(self, words: str, terms: Sequence[str], index: BM25Index) -> dict[str, Respelling]:
         """Return how the question's words of substance (``words``, its text without filters;
@@ -644,10 +715,18 @@ class Archive:
             InvalidQueryError: if the question (or an earlier one) is too long or a filter is
                 malformed.
         """
-        ranking = None if offset or filters else self._take_primed(question, top, earlier)
+        primed = not (offset or filters or claim)
+        ranking = self._take_primed(question, top, earlier) if primed else None
         if ranking is None:
+            # A claim is checked against every brief: "last week" in it is not a filter.
             ranking = self.rank(
-                question, k=top, offset=offset, filters=filters, diverse=True, earlier=earlier
+                question,
+                k=top,
+                offset=offset,
+                filters=filters,
+                diverse=True,
+                earlier=earlier,
+                spans=not claim,
             )
         read_with = list(earlier)[-MAX_CONTEXT_TURNS:]
         read_as = read_with[-1] if read_with else None
@@ -659,6 +738,9 @@ class Archive:
                 answer.message = NOT_FOUND_FILTERED.format(filters=ranking.filtered)
             elif ranking.reason is NoAnswer.NO_MATCH and in_another_script(question):
                 answer.message = ANOTHER_SCRIPT
+            elif ranking.dates is not None and ranking.newest is not None:
+                answer.message = NOTHING_DATED.format(newest=ranking.newest, **vars(ranking.dates))
+            answer.dates = ranking.dates
             answer.terms = ranking.known
             answer.read_as, answer.read_with = read_as, read_with
             return answer
@@ -684,6 +766,8 @@ class Archive:
             only_earlier=ranking.only_earlier,
             respelled=[(r.typed, r.meant) for r in ranking.respelled],
             whether=asks_whether(question),
+            dates=ranking.dates,
+            dates_applied=ranking.dates_applied,
         )
 
     def briefs(self, publication: str, volume: int, issue: int) -> list[dict[str, Any]]:
@@ -746,6 +830,18 @@ def _holding(index: BM25Index, positions: IntArray, term: str) -> BoolArray:
     return np.isin(positions, index.term_postings(term)[0]) | np.isin(
         positions, index.title_postings(term)[0]
     )
+
+
+def _utc_today() -> dt.date:
+    """Return today's date in UTC."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+def _live_positions(index: BM25Index) -> IntArray:
+    """Return the positions of ``index`` that hold a live passage, ascending."""
+    if index.live is not None:
+        return np.flatnonzero(index.live)
+    return np.arange(index.n_positions, dtype=np.int64)
 
 
 def _day(date: bytes | str) -> int:

@@ -99,6 +99,77 @@ def asks_latest(words: str) -> bool:
     return _LATEST_RE.search(words) is not None
 
 
+_COUNTS = {
+    "a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "few": 3, "couple": 2,
+}  # fmt: skip
+_RELATIVE_RE = re.compile(
+    r"\b(?:(yesterday)|(?:(this|last|past|previous)\s+(week|month|year))"
+    r"|(?:the\s+)?(?:last|past)\s+(\d{1,3}|" + "|".join(_COUNTS) + r")(?:\s+of)?"
+    r"\s+(days?|weeks?|months?|years?))\b",
+    re.IGNORECASE,
+)
+"""A span of time counted back from today: "yesterday", "this week", "last month", "the past 3
+days", "the last two weeks". Not "today": "what is it called today?" asks about now, not about
+the briefs of one day (the word is not searched either way)."""
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """The days a question's words name counted back from today ("last week"), as typed."""
+
+    written: str
+    since: str
+    until: str
+
+    def describe(self) -> str:
+        """Return the range as the filters a user would write: ``since:… until:…``."""
+        return f"since:{self.since} until:{self.until}"
+
+
+def relative_dates(words: str, today: dt.date) -> DateRange | None:
+    """Return the days the first span of time counted back from ``today`` in ``words`` names
+    ("last week" is the seven days up to today, "last month" the calendar month before this
+    one, "the past 3 days" today and the two before it), or None when there is none."""
+    m = _RELATIVE_RE.search(words)
+    if m is None:
+        return None
+    yesterday, which, unit, count, units = m.groups()
+    since, until = today, today
+    if yesterday:
+        since = until = today - dt.timedelta(days=1)
+    elif unit:
+        which, unit = which.casefold(), unit.casefold()
+        if which == "this":
+            since = {
+                "week": today - dt.timedelta(days=today.weekday()),
+                "month": today.replace(day=1),
+                "year": today.replace(month=1, day=1),
+            }[unit]
+        elif unit == "week":
+            since = today - dt.timedelta(days=7)
+        elif unit == "month" and which in ("last", "previous"):
+            until = today.replace(day=1) - dt.timedelta(days=1)
+            since = until.replace(day=1)
+        elif unit == "month":
+            since = today - dt.timedelta(days=30)
+        elif which in ("last", "previous"):
+            since, until = dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31)
+        else:
+            since = today - dt.timedelta(days=365)
+    elif count:
+        n = int(count) if count.isdigit() else _COUNTS[count.casefold()]
+        days = {"d": 1, "w": 7, "m": 30, "y": 365}[units[0].casefold()] * n
+        since = today - dt.timedelta(days=max(days - 1, 0) if units[0] in "dD" else days)
+    return DateRange(m.group(0), since.isoformat(), until.isoformat())
+
+
+def without_dates(words: str) -> str:
+    """Return ``words`` without the spans of time counted back from today they name ("what
+    happened last week?" is "what happened ?")."""
+    return " ".join(_RELATIVE_RE.sub(" ", words).split())
+
+
 def in_another_script(words: str) -> bool:
     """Return whether ``words`` hold letters and none of them is Latin ("Кто заменил
     Кажегельдина?"): a question the English briefs cannot match, whatever it asks."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from retrieval.archive import Archive
 from retrieval.errors import InvalidQueryError, NoAnswer
 from retrieval.text.analyzer import analyze
 from retrieval.text.inflections import other_forms
-from retrieval.text.query import Filters, search_terms
+from retrieval.text.query import DateRange, Filters, relative_dates, search_terms
 
 
 def test_question_is_answered_with_the_passage_and_its_citation(fixture_archive: Archive) -> None:
@@ -137,9 +138,10 @@ def test_json_answer_has_the_documented_fields(fixture_archive: Archive) -> None
         "read_with",
         "unmatched",
         "respelled",
+        "dates",
     }
     assert data["read_as"] is None and data["read_with"] == [] and data["unmatched"] == []
-    assert data["respelled"] == []
+    assert data["respelled"] == [] and data["dates"] is None
     assert data["confidence"] == "high"
     assert set(data["hits"][0]) == {
         "rank",
@@ -409,9 +411,14 @@ def test_a_yes_or_no_question_names_the_words_no_brief_holds(sample_archive: Arc
             "No brief mentions “drone”; these passages match the rest of the question."
         )
     # A question asking what, when or how is answered by the passages without the word.
-    answer = sample_archive.ask("what did grozny get per ton for letting azeri crude through?")
-    assert answer.confidence == "high" and answer.unmatched == ["ton"]
+    answer = sample_archive.ask("what did grozny get per gallon for letting azeri crude through?")
+    assert answer.confidence == "high" and answer.unmatched == ["gallon"]
     assert answer.caveat is None
+    # A ton is the briefs' tonne (a bundled alias): nothing to name.
+    answer = sample_archive.ask("what did grozny get per ton for letting azeri crude through?")
+    assert answer.unmatched == [] and "tonne" in [
+        answer.hits[0].text[s:e] for s, e in answer.hits[0].term_spans
+    ]
     # "has anyone …" frames the question: never a word the archive lacks.
     assert sample_archive.ask("has anyone written about the baku supsa pipeline?").caveat is None
 
@@ -469,3 +476,68 @@ def test_an_answer_emptied_by_its_filters_says_so(sample_archive: Archive) -> No
     assert (
         sample_archive.ask("zzyzx vol:4").message == "Nothing in the archive matches that question."
     )
+
+
+def test_a_span_of_time_counts_back_from_today() -> None:
+    today = dt.date(2026, 12, 5)  # a Saturday
+    assert relative_dates("what happened last week?", today) == DateRange(
+        "last week", "2026-11-28", "2026-12-05"
+    )
+    assert relative_dates("news from yesterday", today) == DateRange(
+        "yesterday", "2026-12-04", "2026-12-04"
+    )
+    assert relative_dates("anything this week", today).since == "2026-11-30"
+    assert relative_dates("Last Month in Georgia", today) == DateRange(
+        "Last Month", "2026-11-01", "2026-11-30"
+    )
+    assert relative_dates("the past 3 days", today).since == "2026-12-03"
+    assert relative_dates("in the last two weeks", today).since == "2026-11-21"
+    assert relative_dates("last year", today) == DateRange("last year", "2025-01-01", "2025-12-31")
+    # "today" asks about now ("what is it called today?"), not about one day's briefs.
+    assert relative_dates("what is the capital called today?", today) is None
+    assert relative_dates("the last president", today) is None
+
+
+def test_a_span_of_time_asks_the_briefs_dated_in_it(sample_archive: Archive) -> None:
+    sample_archive.today = lambda: dt.date(1998, 7, 24)
+    answer = sample_archive.ask("what happened last week?")
+    # Nothing else to look for: the span's newest briefs, newest first, not passages that say
+    # "last week".
+    dates = [hit.citation.date for hit in answer.hits]
+    assert answer.found and len(dates) == 3
+    assert dates == sorted(dates, reverse=True)
+    assert all("1998-07-17" <= d <= "1998-07-24" for d in dates)
+    assert answer.read_line == "Read “last week” as since:1998-07-17 until:1998-07-24."
+    assert answer.caveat is None
+    assert answer.to_json()["dates"] == {
+        "typed": "last week",
+        "since": "1998-07-17",
+        "until": "1998-07-24",
+        "applied": True,
+    }
+    answer = sample_archive.ask("anything on georgia last week?")
+    assert "Georgia" in answer.hits[0].text
+    assert all("1998-07-17" <= h.citation.date <= "1998-07-24" for h in answer.hits)
+    # The question's own since:/until: say which days.
+    answer = sample_archive.ask("georgia last week since:1999-01-01")
+    assert answer.to_json()["dates"] is None
+    assert all(h.citation.date >= "1999-01-01" for h in answer.hits)
+
+
+def test_a_span_no_brief_is_dated_in_is_said(sample_archive: Archive) -> None:
+    sample_archive.today = lambda: dt.date(2026, 12, 5)
+    newest = max(row["date"] for row in sample_archive.store.db["briefs"].rows)
+    answer = sample_archive.ask("what happened last week?")
+    assert answer.reason is NoAnswer.NOTHING_TO_SEARCH and not answer.found
+    assert answer.message == (
+        f"No brief is dated last week (2026-11-28 to 2026-12-05); the newest is dated {newest}. "
+        "Name what to look for, e.g. “what's new on Belarus?”."
+    )
+    # With something to look for, the passages from any date, under a line that says so.
+    answer = sample_archive.ask("anything on georgia last week?")
+    assert answer.found and "Georgia" in answer.hits[0].text
+    assert answer.caveat == (
+        "No brief is dated last week (2026-11-28 to 2026-12-05): these passages match from any "
+        "date."
+    )
+    assert answer.to_json()["dates"]["applied"] is False
