@@ -383,19 +383,24 @@ class Archive:
                 newest = _newest_first(index, positions, [*terms, *context], matches)
                 positions, final, own = positions[newest], final[newest], own[newest]
         ids: list[int] = index.ids[positions].tolist()
-        order = list(range(len(ids)))
-        if diverse:
-            briefs = self._brief_map(index).brief_of[positions]
+        briefs = self._brief_map(index).brief_of[positions].tolist() if diverse else []
+        scores = final.tolist() if diverse else []
+
+        def arrange(need: int) -> list[int]:
+            """Return the order to show the candidates in, right for its first ``need``."""
+            if not diverse:
+                return list(range(len(ids)))
             # Only the passages shown and those the confidence looks at are needed.
-            limit = max(offset + k, COVERAGE_DEPTH)
-            order = diversify(briefs.tolist(), final.tolist(), limit)
-            head = [(own[i], final[i]) for i in order[: offset + k]]
+            order = diversify(briefs, scores, max(need, COVERAGE_DEPTH))
+            head = [(own[i], final[i]) for i in order[:need]]
             if len(set(head)) < len(head):
                 # Two passages scored alike may be one text stored twice (the same brief
                 # ingested from two files): an answer quotes it once. (A deep ranking without
                 # ``diverse`` keeps every copy: each is a document of its own there.)
-                order = diversify(briefs.tolist(), final.tolist())
-                order = self._distinct(order, ids, own, offset + k)
+                order = self._distinct(diversify(briefs, scores), ids, own, need)
+            return order
+
+        order = arrange(offset + k)
         # How sure: does one of the first passages hold enough of what the question asks?
         # A follow-up is sure when a passage holds enough of it with its context.
         asked = [*terms, *context]
@@ -422,9 +427,30 @@ class Archive:
             # most (each under idf·(k1 + 1)) holds a word of substance: only the rest are read.
             most = sum(index.term_idf(t) for t in terms if t not in substance)
             bound = most * (self.params.k1 + 1) * (1 + 1e-9)
-            doubtful = [i for i in window if own[i] <= bound]
-            held = dict(zip(doubtful, tokens_of([ids[i] for i in doubtful]), strict=True))
-            window = [i for i in window if i not in held or not substance.isdisjoint(held[i])]
+
+            def noise(batch: list[int]) -> set[int]:
+                """Return those of ``batch`` that hold no word of substance."""
+                doubtful = [i for i in batch if own[i] <= bound]
+                held = tokens_of([ids[i] for i in doubtful])
+                return {i for i, h in zip(doubtful, held, strict=True) if substance.isdisjoint(h)}
+
+            # The passages shown are the first ``k`` after ``offset`` that are not noise: a
+            # passage left out is replaced by the next one (with one shown, "what percentage did
+            # nazarbaev get?" showed none: its first passage only "gets through").
+            need = scanned = offset + k
+            noisy = noise(order[:scanned])
+            if noisy:
+                kept = [i for i in order[:scanned] if i not in noisy]
+                while len(kept) < need:
+                    if len(order) < scanned + k:
+                        order = arrange(scanned + k)
+                    batch = order[scanned : scanned + k]
+                    if not batch:
+                        break
+                    scanned += len(batch)
+                    noisy = noise(batch)
+                    kept.extend(i for i in batch if i not in noisy)
+                window = kept[offset : offset + k]
         ranked = [(ids[i], float(own[i])) for i in window]
         weights = {t: max(index.term_idf(t), 0.01) for t in known}
         for t in alias_terms:

@@ -12,6 +12,7 @@ from retrieval.answering.answer import claim_kind
 from retrieval.answering.ranking import MAX_QUESTION_TERMS
 from retrieval.archive import Archive
 from retrieval.errors import InvalidQueryError, NoAnswer
+from retrieval.text.aliases import Aliases
 from retrieval.text.analyzer import analyze
 from retrieval.text.inflections import other_forms
 from retrieval.text.query import DateRange, Filters, relative_dates, search_terms
@@ -541,3 +542,19 @@ def test_a_span_no_brief_is_dated_in_is_said(sample_archive: Archive) -> None:
         "date."
     )
     assert answer.to_json()["dates"]["applied"] is False
+
+
+def test_a_passage_left_out_as_noise_is_replaced_by_the_next(sample_archive: Archive) -> None:
+    # The first passage only "gets through" (a framing word): shown alone, the answer was empty.
+    bare = Archive(sample_archive.store, aliases=Aliases())
+    question = "what percentage did nazarbaev get?"
+    first = bare.ask(question, top=1)
+    assert first.found and "Nazarba" in first.hits[0].text
+    three = bare.ask(question, top=3)
+    assert len(three.hits) == 3 and all("Nazarba" in hit.text for hit in three.hits)
+    assert three.hits[0] == first.hits[0]
+    # The next page starts after the passages shown, never with one of them again.
+    second = bare.ask(question, top=1, offset=1)
+    assert second.hits[0].passage_id == three.hits[1].passage_id
+    # "percentage" is the briefs' "percent" (a bundled alias).
+    assert "79.8 percent" in sample_archive.ask(question).hits[0].text
