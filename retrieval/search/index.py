@@ -396,16 +396,22 @@ class BM25Index:
             self._buffers_lock.release()
 
     def term_weights(
-        self, tid: int, *, where: BoolArray | None = None, few: AnyArray | None = None
+        self,
+        tid: int,
+        *,
+        where: BoolArray | None = None,
+        few: AnyArray | None = None,
+        held: FloatArray | None = None,
     ) -> list[tuple[Any, FloatArray]]:
         """Return, per segment, the positions holding term ``tid`` and the term's score there;
         only at positions flagged in ``where`` if given, found by searching for each of the
-        ascending int32 positions ``few`` (those flagged) when given as well. Positions read in
-        full are int64; the others int32."""
+        ascending int32 positions ``few`` (those flagged) when given as well; only where
+        ``held`` is not 0, if given instead. Positions read in full (or through ``held``) are
+        int64; the others int32."""
         idf = self.idf[tid]
         parts: list[tuple[Any, FloatArray]] = []
         table: FloatArray | None = None
-        if few is None and where is None and self.df[tid] >= TABLE_POSTINGS:
+        if few is None and where is None and held is None and self.df[tid] >= TABLE_POSTINGS:
             max_tf = max(int(s.max_tf[tid]) for s in self.segments if tid < s.n_terms)
             table = self._score_table(idf, max_tf)
         for seg in self.segments:
@@ -417,9 +423,9 @@ class BM25Index:
             docs = seg.docs[start:end]
             tfs = seg.tfs[start:end]
             if few is None and where is None:
-                # Read in full, the positions are gathered from and added at: in 64 bits, which
-                # ``take`` and ``np.add.at`` use as they are (32-bit ones are converted at every
-                # call, slower).
+                # Read in full (or through ``held``), the positions are gathered from and added
+                # at: in 64 bits, which ``take`` and ``np.add.at`` use as they are (32-bit ones
+                # are converted at every call, slower).
                 docs = docs.astype(np.int64)
             if few is not None:
                 lo, hi = np.searchsorted(few, (seg.first, seg.end)).tolist()
@@ -429,6 +435,9 @@ class BM25Index:
                 docs, tfs = keys[hit], tfs[at[hit]]
             elif where is not None:
                 hit = where.take(docs)
+                docs, tfs = docs[hit], tfs[hit]
+            elif held is not None:
+                hit = held.take(docs) != 0
                 docs, tfs = docs[hit], tfs[hit]
             if table is not None:
                 parts.append((docs, self._table_scores(table, tfs, docs)))

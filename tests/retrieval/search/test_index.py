@@ -377,6 +377,37 @@ def test_pruned_top_ten_is_exact_and_skips_passages_of_common_words_only(seed: i
     assert pruned > 10
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_the_answers_depth_of_two_hundred_equals_rank_bm25_after_growth_and_deletion(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The answer ranks the 200 best by their own BM25 (pruned: a floor far lower than at ten,
+    # so terms left out are looked up at many candidates, flagged or through the accumulator).
+    monkeypatch.setattr("retrieval.search.index.SEALED_DOCS", 400)
+    rng = random.Random(1300 + seed)
+    live: dict[int, list[str]] = {}
+    next_id = 1
+    index = BM25Index.build([], [])
+    for _ in range(4):
+        batch = random_corpus(rng, rng.randint(300, 700), 300, 40)
+        new = list(zip(range(next_id, next_id + len(batch)), batch, strict=True))
+        next_id += len(batch)
+        doomed = [pid for pid in live if rng.random() < 0.05]
+        index = index.grown(new, deleted=doomed)
+        live.update(new)
+        for pid in doomed:
+            del live[pid]
+    ids = sorted(live)
+    corpus = [live[pid] for pid in ids]
+    for _ in range(12):
+        query = [f"t{rng.randint(60, 299)}", *(f"t{rng.randint(0, 8)}" for _ in range(3))]
+        k = rng.choice([60, 200])
+        allowed = {pid for pid in ids if rng.random() < 0.7} if rng.random() < 0.3 else None
+        mask = None if allowed is None else np.isin(index.ids, sorted(allowed))
+        expected = reference_top(corpus, ids, query, k, allowed=allowed)
+        assert_same_top(index.top(query, k, allowed=mask), expected)
+
+
 def grown_index(rng: random.Random, monkeypatch: pytest.MonkeyPatch) -> BM25Index:
     """Return an index grown in batches (merges, deletions, at times a compaction) over a few
     very common words and many rare ones."""
@@ -396,14 +427,17 @@ def grown_index(rng: random.Random, monkeypatch: pytest.MonkeyPatch) -> BM25Inde
     return index
 
 
-@pytest.mark.parametrize("few", [0, 16, 10**9])
+@pytest.mark.parametrize(("few", "held"), [(0, 1.0), (16, 0), (16, 10**9), (10**9, 1.0)])
 @pytest.mark.parametrize("seed", range(6))
 def test_pruned_candidates_score_exactly_as_the_full_pass_whichever_way_terms_are_looked_up(
-    seed: int, few: int, monkeypatch: pytest.MonkeyPatch
+    seed: int, few: int, held: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # FEW 0: each candidate is searched for in the postings of the terms left out; 10**9: those
-    # postings are read in full. Either way the scores are the full pass's, to the bit.
+    # postings are read in full, at the candidates flagged (HELD_SHARE 0) or wherever a passage
+    # found holds them (10**9). Either way the scores are the full pass's, to the bit, and only
+    # passages that can be among the best are returned besides the best.
     monkeypatch.setattr("retrieval.search.maxscore.FEW", few)
+    monkeypatch.setattr("retrieval.search.maxscore.HELD_SHARE", held)
     rng = random.Random(700 + seed)
     index = grown_index(rng, monkeypatch)
     skipped = 0
