@@ -499,6 +499,69 @@ class BM25Index:
         """Return the passages' lengths in uint16 (``_table_width`` keeps them below 2**16)."""
         return self.doc_len.astype(np.uint16)
 
+    def frequencies(self, terms: Sequence[str], positions: IntArray) -> FloatArray:
+        """Return how often each of ``terms`` occurs at each of the ascending, distinct
+        ``positions``: a row per term, a column per position (0 where absent, and for unknown
+        terms).
+
+        The positions are taken as runs of consecutive ones (a passage and the rest of its
+        brief), and each run is searched for in a term's postings by its two ends: a hit is a
+        posting between them. That is two binary searches a run, the second one short, rather
+        than one a position (a brief of four passages: about a quarter of the searches).
+        """
+        n = len(positions)
+        out = np.zeros((len(terms), n), dtype=np.float64)
+        vocab = self.vocab
+        known = [(row, tid) for row, tid in enumerate(map(vocab.get, terms)) if tid is not None]
+        if not n or not known:
+            return out
+        flat = out.reshape(-1)
+        all_rows = np.asarray([row for row, _ in known], dtype=np.int64)
+        all_tids = np.asarray([tid for _, tid in known], dtype=np.int64)
+        top_tid = int(all_tids.max())
+        breaks = np.flatnonzero(np.diff(positions) != 1) + 1
+        starts_of_runs = positions[np.concatenate(([0], breaks))]
+        ends_of_runs = positions[np.concatenate((breaks - 1, [n - 1]))] + 1
+        # Each run's first position and the one after its last, in turn: ascending.
+        ends = np.empty(2 * len(starts_of_runs), dtype=np.int64)
+        ends[0::2] = starts_of_runs
+        ends[1::2] = ends_of_runs
+        for seg in self.segments:
+            lo = int(np.searchsorted(ends_of_runs, seg.first, side="right"))
+            hi = int(np.searchsorted(starts_of_runs, seg.end))
+            if lo >= hi:
+                continue
+            if top_tid < seg.n_terms:
+                rows, tids = all_rows, all_tids
+            else:
+                inside = all_tids < seg.n_terms
+                rows, tids = all_rows[inside], all_tids[inside]
+                if not len(tids):
+                    continue
+            keys = ends[2 * lo : 2 * hi].astype(np.int32)
+            first = seg.offsets.take(tids)
+            last = seg.offsets.take(tids + 1)
+            docs = seg.docs
+            # Per term, where each run starts and ends among its postings (searched as stored,
+            # int32, so nothing is copied), then the postings between, for all terms at once.
+            pairs = zip(first.tolist(), last.tolist(), strict=True)
+            found = [docs[i:j].searchsorted(keys) for i, j in pairs]
+            bounds = (np.concatenate(found) if len(found) > 1 else found[0]).reshape(len(found), -1)
+            bounds += first[:, None]
+            begin = bounds[:, 0::2].ravel()
+            count = bounds[:, 1::2].ravel() - begin
+            some = np.flatnonzero(count)
+            if not len(some):
+                continue
+            begin, count = begin[some], count[some]
+            at = np.repeat(begin - (np.cumsum(count) - count), count)
+            at += np.arange(len(at))
+            columns = positions.searchsorted(docs.take(at))
+            cells = np.repeat(rows[some // (hi - lo)] * n, count)
+            cells += columns
+            flat[cells] = seg.tfs.take(at)
+        return out
+
     def top(
         self,
         query: Sequence[str],

@@ -408,6 +408,40 @@ def test_the_answers_depth_of_two_hundred_equals_rank_bm25_after_growth_and_dele
         assert_same_top(index.top(query, k, allowed=mask), expected)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_frequencies_at_runs_of_positions_equal_counting_the_tokens(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Runs of consecutive positions (a passage and the rest of its brief), some across the end
+    # of a segment, single positions, the first and the last; terms absent from some segments,
+    # repeated, unknown.
+    monkeypatch.setattr("retrieval.search.index.SEALED_DOCS", 60)
+    rng = random.Random(1500 + seed)
+    tokens: dict[int, list[str]] = {}
+    index = BM25Index.build([], [])
+    for batch_number in range(5):
+        batch = random_corpus(rng, rng.randint(40, 120), 80 + 20 * batch_number, 30)
+        new = list(zip(range(len(tokens) + 1, len(tokens) + 1 + len(batch)), batch, strict=True))
+        index = index.grown(new)
+        tokens.update(new)
+    assert len(index.segments) > 2
+    n = index.n_positions
+    for _ in range(10):
+        chosen: set[int] = {0, n - 1} if rng.random() < 0.5 else set()
+        for _ in range(rng.randint(1, 30)):
+            start = rng.randrange(n)
+            chosen.update(range(start, min(n, start + rng.randint(1, 6))))
+        for seg in index.segments[1:]:
+            chosen.update(range(max(0, seg.first - 2), min(n, seg.first + 2)))
+        positions = np.asarray(sorted(chosen), dtype=np.int64)
+        terms = [f"t{rng.randint(0, 170)}" for _ in range(rng.randint(1, 12))] + ["nowhere"]
+        got = index.frequencies(terms, positions)
+        ids = index.ids[positions].tolist()
+        expected = [[tokens[pid].count(term) for pid in ids] for term in terms]
+        assert got.tolist() == expected
+    assert index.frequencies(["t1"], np.zeros(0, dtype=np.int64)).shape == (1, 0)
+
+
 def grown_index(rng: random.Random, monkeypatch: pytest.MonkeyPatch) -> BM25Index:
     """Return an index grown in batches (merges, deletions, at times a compaction) over a few
     very common words and many rare ones."""
