@@ -407,13 +407,16 @@ class BM25Index:
         only at positions flagged in ``where`` if given, found by searching for each of the
         ascending int32 positions ``few`` (those flagged) when given as well; only where
         ``held`` is not 0, if given instead. Positions read in full (or through ``held``) are
-        int64; the others int32."""
+        int64, all segments' joined in one part (ascending, as segments follow each other); the
+        others int32."""
         idf = self.idf[tid]
         parts: list[tuple[Any, FloatArray]] = []
         table: FloatArray | None = None
-        if few is None and where is None and held is None and self.df[tid] >= TABLE_POSTINGS:
-            max_tf = max(int(s.max_tf[tid]) for s in self.segments if tid < s.n_terms)
-            table = self._score_table(idf, max_tf)
+        if few is None and where is None:
+            if held is None and self.df[tid] >= TABLE_POSTINGS:
+                max_tf = max(int(s.max_tf[tid]) for s in self.segments if tid < s.n_terms)
+                table = self._score_table(idf, max_tf)
+            return self._joined_weights(tid, idf, table, held)
         for seg in self.segments:
             if tid >= seg.n_terms:
                 continue
@@ -422,11 +425,6 @@ class BM25Index:
                 continue
             docs = seg.docs[start:end]
             tfs = seg.tfs[start:end]
-            if few is None and where is None:
-                # Read in full (or through ``held``), the positions are gathered from and added
-                # at: in 64 bits, which ``take`` and ``np.add.at`` use as they are (32-bit ones
-                # are converted at every call, slower).
-                docs = docs.astype(np.int64)
             if few is not None:
                 lo, hi = np.searchsorted(few, (seg.first, seg.end)).tolist()
                 keys = few[lo:hi]
@@ -436,14 +434,34 @@ class BM25Index:
             elif where is not None:
                 hit = where.take(docs)
                 docs, tfs = docs[hit], tfs[hit]
-            elif held is not None:
-                hit = held.take(docs) != 0
-                docs, tfs = docs[hit], tfs[hit]
-            if table is not None:
-                parts.append((docs, self._table_scores(table, tfs, docs)))
-            else:
-                parts.append((docs, self._scores(idf, tfs, docs)))
+            parts.append((docs, self._scores(idf, tfs, docs)))
         return parts
+
+    def _joined_weights(
+        self, tid: int, idf: float, table: FloatArray | None, held: FloatArray | None
+    ) -> list[tuple[Any, FloatArray]]:
+        """Return ``term_weights`` read in full (only where ``held`` is not 0, if given): every
+        segment's postings in one part, so that each step is one pass, not one per segment."""
+        docs_parts: list[AnyArray] = []
+        tfs_parts: list[AnyArray] = []
+        for seg in self.segments:
+            if tid < seg.n_terms:
+                start, end = seg.offsets[tid], seg.offsets[tid + 1]
+                if start < end:
+                    docs_parts.append(seg.docs[start:end])
+                    tfs_parts.append(seg.tfs[start:end])
+        if not docs_parts:
+            return []
+        # The positions are gathered from and added at in 64 bits, which ``take`` and
+        # ``np.add.at`` use as they are (32-bit ones are converted at every call, slower).
+        docs = np.concatenate(docs_parts, dtype=np.int64)
+        tfs = tfs_parts[0] if len(tfs_parts) == 1 else np.concatenate(tfs_parts)
+        if held is not None:
+            hit = held.take(docs) != 0
+            docs, tfs = docs[hit], tfs[hit]
+        if table is not None:
+            return [(docs, self._table_scores(table, tfs, docs))]
+        return [(docs, self._scores(idf, tfs, docs))]
 
     def _scores(self, idf: float, tfs: AnyArray, docs: Any) -> FloatArray:
         """Return the scores of a term of idf ``idf`` at ``docs`` with frequencies ``tfs``."""
