@@ -406,17 +406,17 @@ class BM25Index:
         """Return, per segment, the positions holding term ``tid`` and the term's score there;
         only at positions flagged in ``where`` if given, found by searching for each of the
         ascending int32 positions ``few`` (those flagged) when given as well; only where
-        ``held`` is not 0, if given instead. Positions read in full (or through ``held``) are
-        int64, all segments' joined in one part (ascending, as segments follow each other); the
-        others int32."""
+        ``held`` is not 0, if given instead. Positions found by searching are int32, a part per
+        segment; the others int64, all segments' joined in one part (ascending, as segments
+        follow each other)."""
         idf = self.idf[tid]
-        parts: list[tuple[Any, FloatArray]] = []
-        table: FloatArray | None = None
-        if few is None and where is None:
-            if held is None and self.df[tid] >= TABLE_POSTINGS:
+        if few is None:
+            table: FloatArray | None = None
+            if where is None and held is None and self.df[tid] >= TABLE_POSTINGS:
                 max_tf = max(int(s.max_tf[tid]) for s in self.segments if tid < s.n_terms)
                 table = self._score_table(idf, max_tf)
-            return self._joined_weights(tid, idf, table, held)
+            return self._joined_weights(tid, idf, table, where, held)
+        parts: list[tuple[Any, FloatArray]] = []
         for seg in self.segments:
             if tid >= seg.n_terms:
                 continue
@@ -424,24 +424,25 @@ class BM25Index:
             if start == end:
                 continue
             docs = seg.docs[start:end]
-            tfs = seg.tfs[start:end]
-            if few is not None:
-                lo, hi = np.searchsorted(few, (seg.first, seg.end)).tolist()
-                keys = few[lo:hi]
-                at = np.minimum(docs.searchsorted(keys), len(docs) - 1)
-                hit = docs[at] == keys
-                docs, tfs = keys[hit], tfs[at[hit]]
-            elif where is not None:
-                hit = where.take(docs)
-                docs, tfs = docs[hit], tfs[hit]
+            lo, hi = np.searchsorted(few, (seg.first, seg.end)).tolist()
+            keys = few[lo:hi]
+            at = np.minimum(docs.searchsorted(keys), len(docs) - 1)
+            hit = docs[at] == keys
+            docs, tfs = keys[hit], seg.tfs[start:end][at[hit]]
             parts.append((docs, self._scores(idf, tfs, docs)))
         return parts
 
     def _joined_weights(
-        self, tid: int, idf: float, table: FloatArray | None, held: FloatArray | None
+        self,
+        tid: int,
+        idf: float,
+        table: FloatArray | None,
+        where: BoolArray | None,
+        held: FloatArray | None,
     ) -> list[tuple[Any, FloatArray]]:
-        """Return ``term_weights`` read in full (only where ``held`` is not 0, if given): every
-        segment's postings in one part, so that each step is one pass, not one per segment."""
+        """Return ``term_weights`` read in full (only where flagged in ``where``, or where
+        ``held`` is not 0, if given): every segment's postings in one part, so that each step
+        is one pass, not one per segment."""
         docs_parts: list[AnyArray] = []
         tfs_parts: list[AnyArray] = []
         for seg in self.segments:
@@ -456,7 +457,10 @@ class BM25Index:
         # ``np.add.at`` use as they are (32-bit ones are converted at every call, slower).
         docs = np.concatenate(docs_parts, dtype=np.int64)
         tfs = tfs_parts[0] if len(tfs_parts) == 1 else np.concatenate(tfs_parts)
-        if held is not None:
+        if where is not None:
+            hit = where.take(docs)
+            docs, tfs = docs[hit], tfs[hit]
+        elif held is not None:
             hit = held.take(docs) != 0
             docs, tfs = docs[hit], tfs[hit]
         if table is not None:
