@@ -174,11 +174,12 @@ def pruned_candidates(
                     floor = _floor(_partial_scores(index, acc, [needed], allowed)[0], want, bar)
                     partial = None
                 else:
+                    found = [_joined(found)]  # joined once, for this pass and the ones after
                     partial, everyone = _partial_scores(index, acc, found, allowed)
                     floor = _floor(partial, want, bar)
                 if floor is not None:
                     break
-        positions = np.concatenate(found).astype(np.int64, copy=False)
+        positions = _joined(found).astype(np.int64, copy=False)
         everywhere = positions
         if scored < len(order) and floor is not None:
             positions = _completed(
@@ -228,9 +229,12 @@ def _completed(
     if partial is None or not everyone:
         partial = acc.take(positions)
     # A candidate whose partial score plus everything the terms left out could add stays below
-    # the floor cannot be among the best: those terms are looked up at the others only.
-    hopeful = positions[(partial + left) * (1 + MARGIN) + MARGIN >= floor]
-    sure = positions[partial * (1 + MARGIN) + MARGIN >= floor]
+    # the floor cannot be among the best: those terms are looked up at the others only. (The
+    # partial score a candidate needs, worked out once rather than for every candidate, with
+    # room to spare for its rounding.)
+    reaches = (floor - MARGIN) / (1 + MARGIN) - 2 * MARGIN
+    hopeful = positions[partial >= reaches - left]
+    sure = positions[partial >= reaches]
     few = None
     held = None
     postings = sum(int(index.df[t]) for t in rest)
@@ -271,7 +275,7 @@ def _partial_scores(
 ) -> tuple[FloatArray, bool]:
     """Return the partial scores of the live candidates ``found`` that ``allowed`` lets through,
     and whether that is every one of them (the scores are then in the order ``found`` gives)."""
-    positions = np.concatenate(found)
+    positions = _joined(found)
     if index.live is not None or allowed is not None:
         keep = np.ones(len(positions), dtype=bool)
         if index.live is not None:
@@ -281,6 +285,11 @@ def _partial_scores(
         if not keep.all():
             return acc.take(positions[keep]), False
     return acc.take(positions), True
+
+
+def _joined(arrays: list[IntArray]) -> IntArray:
+    """Return ``arrays`` end to end (the one array itself, when it is alone)."""
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
 
 def _keep_maximum(index: Postings, tid: int, parts: Sequence[tuple[Any, FloatArray]]) -> None:
