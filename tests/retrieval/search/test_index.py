@@ -377,6 +377,27 @@ def test_pruned_top_ten_is_exact_and_skips_passages_of_common_words_only(seed: i
     assert pruned > 10
 
 
+def grown_random_index(
+    rng: random.Random, sizes: tuple[int, int], vocabs: Sequence[int], deleted: float
+) -> tuple[BM25Index, dict[int, list[str]]]:
+    """Return an index grown by a batch of random passages (``sizes``: fewest and most) per
+    vocabulary size in ``vocabs``, a share ``deleted`` of the live passages removed with each
+    batch, and its live passages by id."""
+    live: dict[int, list[str]] = {}
+    next_id = 1
+    index = BM25Index.build([], [])
+    for vocab in vocabs:
+        batch = random_corpus(rng, rng.randint(*sizes), vocab, 30 if vocab < 300 else 40)
+        new = list(zip(range(next_id, next_id + len(batch)), batch, strict=True))
+        next_id += len(batch)
+        doomed = [pid for pid in live if rng.random() < deleted]
+        index = index.grown(new, deleted=doomed)
+        live.update(new)
+        for pid in doomed:
+            del live[pid]
+    return index, live
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_the_answers_depth_of_two_hundred_equals_rank_bm25_after_growth_and_deletion(
     seed: int, monkeypatch: pytest.MonkeyPatch
@@ -384,19 +405,8 @@ def test_the_answers_depth_of_two_hundred_equals_rank_bm25_after_growth_and_dele
     # The answer ranks the 200 best by their own BM25 (pruned: a floor far lower than at ten,
     # so terms left out are looked up at many candidates, flagged or through the accumulator).
     monkeypatch.setattr("retrieval.search.index.SEALED_DOCS", 400)
-    rng = random.Random(1300 + seed)
-    live: dict[int, list[str]] = {}
-    next_id = 1
-    index = BM25Index.build([], [])
-    for _ in range(4):
-        batch = random_corpus(rng, rng.randint(300, 700), 300, 40)
-        new = list(zip(range(next_id, next_id + len(batch)), batch, strict=True))
-        next_id += len(batch)
-        doomed = [pid for pid in live if rng.random() < 0.05]
-        index = index.grown(new, deleted=doomed)
-        live.update(new)
-        for pid in doomed:
-            del live[pid]
+    index, live = grown_random_index(random.Random(1300 + seed), (300, 700), [300] * 4, 0.05)
+    rng = random.Random(seed)
     ids = sorted(live)
     corpus = [live[pid] for pid in ids]
     for _ in range(12):
@@ -417,13 +427,7 @@ def test_frequencies_at_runs_of_positions_equal_counting_the_tokens(
     # repeated, unknown.
     monkeypatch.setattr("retrieval.search.index.SEALED_DOCS", 60)
     rng = random.Random(1500 + seed)
-    tokens: dict[int, list[str]] = {}
-    index = BM25Index.build([], [])
-    for batch_number in range(5):
-        batch = random_corpus(rng, rng.randint(40, 120), 80 + 20 * batch_number, 30)
-        new = list(zip(range(len(tokens) + 1, len(tokens) + 1 + len(batch)), batch, strict=True))
-        index = index.grown(new)
-        tokens.update(new)
+    index, tokens = grown_random_index(rng, (40, 120), [80, 100, 120, 140, 160], 0.0)
     assert len(index.segments) > 2
     n = index.n_positions
     for _ in range(10):
