@@ -11,8 +11,9 @@ passages already found. Scores stay exact, and so does the ranking:
 
 * a passage outside the candidates holds only terms left out, so its score is at most the sum of
   their bounds, which is below a score that ``want`` candidates reach: it cannot be among them;
-* the candidates' scores are complete: the terms left out are added where the candidates hold
-  them.
+* the scores returned are complete: the terms left out are added where the candidates hold
+  them, and only the candidates whose partial score reaches that score or to which a term left
+  out adds are returned (any other one's score is its partial score, below it).
 
 A partial score is a lower bound only while every term adds something non-negative, so a question
 with a negative idf (rank-bm25's epsilon floor when the mean idf is negative) is scored in full; so
