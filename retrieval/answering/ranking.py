@@ -356,76 +356,9 @@ class TfTable:
         return stacked
 
     def _lookup_all(self, terms: list[str]) -> FloatArray:
-        """Return ``_lookup(term, title=False)`` of each of ``terms`` (distinct), a row each.
-
-        The (term, segment) pairs with fewer than ``FEW_POSTINGS`` postings a position are
-        looked up together, every segment at once: their postings are read into one array and
-        each searched for among the positions (a posting names a position once per term, and a
-        segment's postings only positions of that segment, so every cell is written at most
-        once); each other pair's postings are searched for each of the segment's positions.
-        """
-        n = self.n
-        out = np.zeros((len(terms), n), dtype=np.float64)
-        vocab = self.index.vocab
-        known = [(row, tid) for row, tid in enumerate(map(vocab.get, terms)) if tid is not None]
-        if not known or not n:
-            return out
-        flat = out.reshape(-1)
-        all_rows = np.asarray([row for row, _ in known], dtype=np.int64)
-        all_tids = np.asarray([tid for _, tid in known], dtype=np.int64)
-        top_tid = int(all_tids.max())
-        few_docs: list[Int32Array] = []
-        few_tfs: list[AnyArray] = []
-        few_rows: list[IntArray] = []
-        few_sizes: list[IntArray] = []
-        for seg, lo, hi, keys in self.parts:
-            if top_tid < seg.n_terms:
-                rows, tids = all_rows, all_tids
-            else:
-                inside = all_tids < seg.n_terms
-                rows, tids = all_rows[inside], all_tids[inside]
-                if not len(tids):
-                    continue
-            offsets, all_docs, all_tfs = seg.offsets, seg.docs, seg.tfs
-            starts = offsets.take(tids)
-            sizes = offsets.take(tids + 1) - starts
-            width = hi - lo
-            many = sizes >= FEW_POSTINGS * width
-            few = ~many
-            few &= sizes > 0
-            if few.any():
-                cut = starts[few].tolist()
-                ends = (starts[few] + sizes[few]).tolist()
-                few_docs.extend(all_docs[i:j] for i, j in zip(cut, ends, strict=True))
-                few_tfs.extend(all_tfs[i:j] for i, j in zip(cut, ends, strict=True))
-                few_rows.append(rows[few])
-                few_sizes.append(sizes[few])
-            if many.any():
-                cut = starts[many].tolist()
-                ends = (starts[many] + sizes[many]).tolist()
-                # One binary search per position in each term's postings; the rest for all the
-                # terms at once.
-                found = [all_docs[i:j].searchsorted(keys) for i, j in zip(cut, ends, strict=True)]
-                at = found[0] if len(found) == 1 else np.concatenate(found)
-                np.minimum(at, np.repeat(sizes[many] - 1, width), out=at)
-                at += np.repeat(starts[many], width)
-                # Where the posting found is not the position's, the term is not there: 0.
-                held = all_docs.take(at) == np.tile(keys, len(found))
-                out[rows[many], lo:hi] = np.where(held, all_tfs.take(at), 0).reshape(-1, width)
-        if few_docs:
-            docs = np.concatenate(few_docs) if len(few_docs) > 1 else few_docs[0]
-            tfs = np.concatenate(few_tfs) if len(few_tfs) > 1 else few_tfs[0]
-            rows = np.concatenate(few_rows) if len(few_rows) > 1 else few_rows[0]
-            sizes = np.concatenate(few_sizes) if len(few_sizes) > 1 else few_sizes[0]
-            # Postings hold global positions: each is searched for among all the positions.
-            at = self.positions.searchsorted(docs)
-            np.minimum(at, n - 1, out=at)
-            hit = self.positions.take(at) == docs
-            # The cell of each posting found: its term's row, its position's column.
-            cell = np.repeat(rows * n, sizes)
-            cell += at
-            flat[cell[hit]] = tfs[hit]
-        return out
+        """Return ``_lookup(term, title=False)`` of each of ``terms`` (distinct), a row each
+        (``BM25Index.frequencies``: each run of consecutive positions searched for by its ends)."""
+        return self.index.frequencies(terms, self.positions)
 
     def title_row(self, term: str) -> FloatArray:
         """Return how often ``term`` is in the title filed at each position."""
