@@ -3,8 +3,7 @@
 The pipeline: Unicode normalisation (NFKC, curly quotes, dashes, currency signs), case folding,
 tokenisation that keeps numbers, English stopword removal, accent stripping, Snowball stemming
 (PyStemmer), folding of the transliteration variants of Russian names (``fold_name``) and of
-the forms of one place's name (``SAME_NAME``: Chechen / Chechnya, Kazakh / Kazakhstan, Belarusian
-/ Belarus).
+the forms of one place's name (``SAME_NAME``: Chechen / Chechnya, Kazakh / Kazakhstan).
 ``analyze_spans`` gives the same tokens with their character offsets so that matched words can be
 highlighted in the original text.
 """
@@ -25,7 +24,7 @@ import numpy.typing as npt
 import Stemmer
 
 # Bump on any change to the tokens produced: saved indexes are keyed on it.
-ANALYZER_VERSION = "4"
+ANALYZER_VERSION = "3"
 
 # Standard English stopwords (the NLTK list, which the Snowball project also uses), plus a few
 # forms that survive tokenisation ("s", "t").
@@ -134,14 +133,6 @@ SAME_NAME = {
     "dagestani": "dagestan",
     "daghestan": "dagestan",
     "lukashenka": "lukashenko",
-    "belarusian": "belarus",
-    "ukrainian": "ukrain",
-    "georgian": "georgia",
-    "armenian": "armenia",
-    "moldovan": "moldova",
-    "latvian": "latvia",
-    "lithuanian": "lithuania",
-    "estonian": "estonia",
 }
 
 

@@ -558,10 +558,3 @@ def test_a_passage_left_out_as_noise_is_replaced_by_the_next(sample_archive: Arc
     assert second.hits[0].passage_id == three.hits[1].passage_id
     # "percentage" is the briefs' "percent" (a bundled alias).
     assert "79.8 percent" in sample_archive.ask(question).hits[0].text
-
-
-def test_a_land_and_its_adjective_are_one_name(sample_archive: Archive) -> None:
-    # The opposition's briefs say "Belarusian"; an alias only half-matched them, and a brief on
-    # the Drozdy standoff that says "Belarus" often came first.
-    answer = sample_archive.ask("what did the opposition do in belarus")
-    assert all("opposition" in hit.text for hit in answer.hits[:2])
