@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -437,3 +438,62 @@ def test_an_answer_emptied_by_its_filters_says_so(sample_archive: Archive) -> No
     assert (
         sample_archive.ask("zzyzx vol:4").message == "Nothing in the archive matches that question."
     )
+
+
+def _kept_as_stored(archive: Archive) -> None:
+    """Assert that every passage's tokens the archive keeps are those of the passage as it is
+    stored now (its brief's title, then its text), and that it keeps some."""
+    kept = dict(archive._kept_tokens(archive.index()))
+    assert kept
+    rows = archive.store.passages_by_id(list(kept))
+    assert set(rows) == set(kept)
+    for pid, tokens in kept.items():
+        assert tokens == [*analyze(rows[pid]["brief_title"] or ""), *analyze(rows[pid]["text"])]
+
+
+TARIFFS = "Gazprom pipeline tariffs"
+
+
+def test_passage_tokens_kept_follow_growth_deletion_and_an_edited_title(
+    sample_archive: Archive, tmp_path: Path
+) -> None:
+    # The tokens of passages read for feedback are kept from one question to the next, for one
+    # index: a passage added, removed, or a title edited by another tool gives a new index, and
+    # nothing kept of the old one is used. Each answer equals that of an archive opened afresh.
+    question = "how much gas will russia deliver to ukraine"
+    db = sample_archive.store.path
+    assert db is not None
+
+    def same_as_fresh() -> None:
+        fresh = Archive(db)
+        try:
+            assert repr(sample_archive.rank(question, k=10, diverse=True)) == repr(
+                fresh.rank(question, k=10, diverse=True)
+            )
+            assert repr(sample_archive.ask(question, top=5)) == repr(fresh.ask(question, top=5))
+        finally:
+            fresh.close()
+        _kept_as_stored(sample_archive)
+
+    first = sample_archive.ask(question)
+    same_as_fresh()
+    # Growth: another issue's briefs.
+    issue = Path(__file__).parents[3] / "data" / "sample" / "monitor" / "vol4" / "issue009.txt"
+    (tmp_path / "copy.txt").write_text(
+        issue.read_text(encoding="utf-8").replace("Vol. 4", "Vol. 40"), encoding="utf-8"
+    )
+    assert sample_archive.ingest([tmp_path]).added
+    same_as_fresh()
+    # Deletion: the brief first quoted.
+    assert sample_archive.store.remove_briefs([first.hits[0].brief_id]) == 1
+    same_as_fresh()
+    # A title edited by another tool (a second connection): the edit is logged as a change.
+    pid = sample_archive.rank(question).passages[0][0]
+    brief_id = sample_archive.store.passages_by_id([pid])[pid]["brief_id"]
+    other = sqlite3.connect(db)
+    with other:
+        other.execute("UPDATE briefs SET title = ? WHERE id = ?", [TARIFFS, brief_id])
+    other.close()
+    same_as_fresh()
+    kept = sample_archive._kept_tokens(sample_archive.index())
+    assert kept[pid][:3] == analyze(TARIFFS)
