@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from rank_bm25 import BM25Okapi
 
+import retrieval.archive as archive_module
 from retrieval.answering.answer import claim_kind
-from retrieval.answering.ranking import MAX_QUESTION_TERMS
+from retrieval.answering.ranking import COVERAGE_DEPTH, MAX_QUESTION_TERMS
 from retrieval.archive import Archive
 from retrieval.errors import InvalidQueryError, NoAnswer
 from retrieval.text.analyzer import analyze
@@ -497,3 +498,29 @@ def test_passage_tokens_kept_follow_growth_deletion_and_an_edited_title(
     same_as_fresh()
     kept = sample_archive._kept_tokens(sample_archive.index())
     assert kept[pid][:3] == analyze(TARIFFS)
+
+
+def test_passage_tokens_kept_make_room_by_the_least_recently_used(
+    sample_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    questions = [
+        "how much gas will russia deliver to ukraine",
+        "who replaced kazhegeldin",
+        "baku supsa pipeline",
+        "how much gas will russia deliver to ukraine",
+    ]
+    db = sample_archive.store.path
+    assert db is not None
+    unbounded = Archive(db)
+    expected = [repr(unbounded.ask(q)) for q in questions]
+    unbounded.close()
+    monkeypatch.setattr(archive_module, "TOKENS_KEPT", 6)
+    for question, answer in zip(questions, expected, strict=True):
+        assert repr(sample_archive.ask(question)) == answer
+        assert len(sample_archive._kept_tokens(sample_archive.index())) <= 6
+    _kept_as_stored(sample_archive)
+    # The last question's passages (its feedback passages, then those its confidence reads) were
+    # used last: they are the ones kept, the earlier questions' made room.
+    kept = sample_archive._kept_tokens(sample_archive.index())
+    last = sample_archive.ask(questions[-1], top=COVERAGE_DEPTH)
+    assert len(kept) == 6 and {hit.passage_id for hit in last.hits} <= set(kept)
