@@ -8,7 +8,9 @@ they answer alike.
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -102,6 +104,10 @@ CALENDAR = frozenset(analyze(" ".join(MONTHS)))
 RESPELLINGS_KEPT = 1024
 """How many questions' readings of words the archive lacks are kept (per index)."""
 MAX_CONTEXT_TERMS = 12
+TOKENS_KEPT = 4096
+"""How many passages' analysed tokens (their brief's title's and their text's) are kept per
+index: the feedback passages of one question are often those of the next (a passage is read and
+analysed once, not at every question that leans on it)."""
 """Of the earlier questions, at most this many most informative distinct words are used."""
 
 
@@ -190,6 +196,7 @@ class Archive:
         self._respellings: (
             tuple[BM25Index, dict[tuple[str, frozenset[str]], dict[str, Respelling]]] | None
         ) = None
+        self._tokens: tuple[BM25Index, OrderedDict[int, list[str]]] | None = None
         self.indexer.on_change = self._forget_old_index
 
     # -- writing -------------------------------------------------------------------------
@@ -333,11 +340,13 @@ class Archive:
             return Ranking(terms, known, [], NoAnswer.NO_MATCH)
         tokens: dict[int, list[str]] = {}
         fetched: dict[int, dict[str, Any]] = {}
+        kept = self._kept_tokens(index)
 
         def tokens_of(ids: list[int], also: Sequence[int] = ()) -> list[list[str]]:
-            """Return the tokens of passages ``ids``; rows are read in one query with those of
-            the passages ``also`` (to be quoted), unless read before."""
-            missing = [pid for pid in ids if pid not in tokens]
+            """Return the tokens of passages ``ids`` (kept from an earlier question, or read and
+            analysed); rows are read in one query with those of the passages ``also`` (to be
+            quoted), unless read before."""
+            missing = [pid for pid in ids if pid not in tokens and not _reuse(kept, pid, tokens)]
             unread = list(dict.fromkeys(p for p in (*missing, *also) if p not in fetched))
             fetched.update(self.store.passages_by_id(unread))
             for pid in missing:
@@ -347,7 +356,7 @@ class Archive:
                     # text is analysed with its offsets: the passages read here are most often
                     # those then quoted, which need them.
                     text = token_offsets(row["text"])[0]
-                    tokens[pid] = [*analyze(row["brief_title"] or ""), *text]
+                    tokens[pid] = _keep(kept, pid, [*analyze(row["brief_title"] or ""), *text])
             return [tokens.get(pid, []) for pid in ids]
 
         # "last week" of an archive with nothing that week: still searched, as typed (TIME's
@@ -446,8 +455,8 @@ class Archive:
             need = scanned = offset + k
             noisy = noise(order[:scanned])
             if noisy:
-                kept = [i for i in order[:scanned] if i not in noisy]
-                while len(kept) < need:
+                clean = [i for i in order[:scanned] if i not in noisy]
+                while len(clean) < need:
                     if len(order) < scanned + k:
                         order = arrange(scanned + k)
                     batch = order[scanned : scanned + k]
@@ -455,8 +464,8 @@ class Archive:
                         break
                     scanned += len(batch)
                     noisy = noise(batch)
-                    kept.extend(i for i in batch if i not in noisy)
-                window = kept[offset : offset + k]
+                    clean.extend(i for i in batch if i not in noisy)
+                window = clean[offset : offset + k]
         ranked = [(ids[i], float(own[i])) for i in window]
         weights = {t: max(index.term_idf(t), 0.01) for t in known}
         for t in alias_terms:
@@ -562,6 +571,15 @@ class Archive:
         self._brief_stats = None
         self._primed = None
         self._respellings = None
+        self._tokens = None
+
+    def _kept_tokens(self, index: BM25Index) -> OrderedDict[int, list[str]]:
+        """Return the analysed tokens kept of passages read while ranking over ``index`` (by
+        passage id, least recently used first; see ``TOKENS_KEPT``)."""
+        cached = self._tokens
+        if cached is None or cached[0] is not index:
+            cached = self._tokens = (index, OrderedDict())
+        return cached[1]
 
     def _brief_terms(self, index: BM25Index) -> BriefTerms:
         """Return the brief-level statistics for reranking over ``index`` (cached per index)."""
@@ -820,6 +838,28 @@ class Archive:
     def close(self) -> None:
         """Close the store."""
         self.store.close()
+
+
+def _reuse(kept: OrderedDict[int, list[str]], pid: int, tokens: dict[int, list[str]]) -> bool:
+    """Return whether passage ``pid``'s tokens are kept; if so, put them in ``tokens`` and
+    mark them used last."""
+    found = kept.get(pid)
+    if found is None:
+        return False
+    with suppress(KeyError):  # another thread made room in between: used all the same
+        kept.move_to_end(pid)
+    tokens[pid] = found
+    return True
+
+
+def _keep(kept: OrderedDict[int, list[str]], pid: int, found: list[str]) -> list[str]:
+    """Return ``found``, kept as passage ``pid``'s tokens; when ``TOKENS_KEPT`` are kept, the
+    passage used least recently goes."""
+    if pid not in kept and len(kept) >= TOKENS_KEPT:
+        with suppress(KeyError):  # another thread took the last one out first
+            kept.popitem(last=False)
+    kept[pid] = found
+    return found
 
 
 def _newest_first(

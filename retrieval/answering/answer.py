@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import compress
 from typing import Any
 
@@ -389,7 +390,7 @@ def claim_kind(claim: str) -> str | None:
     return "date" if _DATE_RE.search(claim) else None
 
 
-def _gives(sentence: str, kind: str, asked: set[str]) -> bool:
+def _gives(sentence: str, kind: str, asked: frozenset[str]) -> bool:
     """Return whether ``sentence`` holds something of ``kind`` that the question does not (a
     count for ``number``: the numbers of a date, a year or a cited source's date do not count)."""
     if kind == "date":
@@ -426,9 +427,9 @@ def best_sentences(
     spans, sentence_terms = _sentences(text, tokens)
     if not spans:
         return []
+    asks, asked = _asking(question)
     if kind is None and question:
-        kind = answer_kind(question)
-    asked = {w.casefold() for w in re.findall(r"\w+", question)}
+        kind = asks
     bonus = 2.0 * sum(weights.values()) / len(weights) if weights else 0.0
     scored = []
     for (s, e), held in zip(spans, sentence_terms, strict=True):
@@ -457,6 +458,13 @@ def best_sentences(
     # Neighbouring sentences are quoted as one stretch of the text: joining them with "…" would
     # tell the reader that something was left out between them.
     return [(spans[min(chosen)][0], spans[max(chosen)][1])]
+
+
+@lru_cache(maxsize=256)
+def _asking(question: str) -> tuple[str | None, frozenset[str]]:
+    """Return what ``question`` asks for (``answer_kind``) and its words, casefolded: worked out
+    once for the passages of one answer."""
+    return answer_kind(question), frozenset(w.casefold() for w in re.findall(r"\w+", question))
 
 
 # Text -> its sentences and each sentence's terms, for the last texts quoted: the passages an

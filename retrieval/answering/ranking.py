@@ -26,7 +26,6 @@ Hits keep their passage's rank-bm25 score for the question's own words.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -296,10 +295,12 @@ def feedback_weights(
         for term, count in Counter(tokens).items():
             mass[term] = get(term, 0.0) + share * count
     # The FEEDBACK_TERMS heaviest, ties by term: the sorted(...)[:n] of the heaviest few. Only
-    # terms at least as heavy as the n-th heaviest mass can be among them.
+    # terms at least as heavy as the n-th heaviest mass can be among them (a sort of a few
+    # hundred floats in C: ``heapq.nlargest`` steps through them in Python).
     if not mass:
         return dict(weights)
-    cut = heapq.nlargest(FEEDBACK_TERMS, mass.values())[-1]
+    masses = sorted(mass.values(), reverse=True)
+    cut = masses[min(FEEDBACK_TERMS, len(masses)) - 1]
     heavy = [(t, v) for t, v in mass.items() if v >= cut]
     chosen = sorted(heavy, key=lambda kv: (-kv[1], kv[0]))[:FEEDBACK_TERMS]
     total = sum(v for _, v in chosen)

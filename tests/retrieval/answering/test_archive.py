@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from pathlib import Path
 
 import pytest
 from rank_bm25 import BM25Okapi
 
+import retrieval.archive as archive_module
 from retrieval.answering.answer import claim_kind
-from retrieval.answering.ranking import MAX_QUESTION_TERMS
+from retrieval.answering.ranking import COVERAGE_DEPTH, MAX_QUESTION_TERMS
 from retrieval.archive import Archive
 from retrieval.errors import InvalidQueryError, NoAnswer
 from retrieval.text.aliases import Aliases
@@ -558,3 +560,88 @@ def test_a_passage_left_out_as_noise_is_replaced_by_the_next(sample_archive: Arc
     assert second.hits[0].passage_id == three.hits[1].passage_id
     # "percentage" is the briefs' "percent" (a bundled alias).
     assert "79.8 percent" in sample_archive.ask(question).hits[0].text
+
+
+def _kept_as_stored(archive: Archive) -> None:
+    """Assert that every passage's tokens the archive keeps are those of the passage as it is
+    stored now (its brief's title, then its text), and that it keeps some."""
+    kept = dict(archive._kept_tokens(archive.index()))
+    assert kept
+    rows = archive.store.passages_by_id(list(kept))
+    assert set(rows) == set(kept)
+    for pid, tokens in kept.items():
+        assert tokens == [*analyze(rows[pid]["brief_title"] or ""), *analyze(rows[pid]["text"])]
+
+
+TARIFFS = "Gazprom pipeline tariffs"
+
+
+def test_passage_tokens_kept_follow_growth_deletion_and_an_edited_title(
+    sample_archive: Archive, tmp_path: Path
+) -> None:
+    # The tokens of passages read for feedback are kept from one question to the next, for one
+    # index: a passage added, removed, or a title edited by another tool gives a new index, and
+    # nothing kept of the old one is used. Each answer equals that of an archive opened afresh.
+    question = "how much gas will russia deliver to ukraine"
+    db = sample_archive.store.path
+    assert db is not None
+
+    def same_as_fresh() -> None:
+        fresh = Archive(db)
+        try:
+            assert repr(sample_archive.rank(question, k=10, diverse=True)) == repr(
+                fresh.rank(question, k=10, diverse=True)
+            )
+            assert repr(sample_archive.ask(question, top=5)) == repr(fresh.ask(question, top=5))
+        finally:
+            fresh.close()
+        _kept_as_stored(sample_archive)
+
+    first = sample_archive.ask(question)
+    same_as_fresh()
+    # Growth: another issue's briefs.
+    issue = Path(__file__).parents[3] / "data" / "sample" / "monitor" / "vol4" / "issue009.txt"
+    (tmp_path / "copy.txt").write_text(
+        issue.read_text(encoding="utf-8").replace("Vol. 4", "Vol. 40"), encoding="utf-8"
+    )
+    assert sample_archive.ingest([tmp_path]).added
+    same_as_fresh()
+    # Deletion: the brief first quoted.
+    assert sample_archive.store.remove_briefs([first.hits[0].brief_id]) == 1
+    same_as_fresh()
+    # A title edited by another tool (a second connection): the edit is logged as a change.
+    pid = sample_archive.rank(question).passages[0][0]
+    brief_id = sample_archive.store.passages_by_id([pid])[pid]["brief_id"]
+    other = sqlite3.connect(db)
+    with other:
+        other.execute("UPDATE briefs SET title = ? WHERE id = ?", [TARIFFS, brief_id])
+    other.close()
+    same_as_fresh()
+    kept = sample_archive._kept_tokens(sample_archive.index())
+    assert kept[pid][:3] == analyze(TARIFFS)
+
+
+def test_passage_tokens_kept_make_room_by_the_least_recently_used(
+    sample_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    questions = [
+        "how much gas will russia deliver to ukraine",
+        "who replaced kazhegeldin",
+        "baku supsa pipeline",
+        "how much gas will russia deliver to ukraine",
+    ]
+    db = sample_archive.store.path
+    assert db is not None
+    unbounded = Archive(db)
+    expected = [repr(unbounded.ask(q)) for q in questions]
+    unbounded.close()
+    monkeypatch.setattr(archive_module, "TOKENS_KEPT", 6)
+    for question, answer in zip(questions, expected, strict=True):
+        assert repr(sample_archive.ask(question)) == answer
+        assert len(sample_archive._kept_tokens(sample_archive.index())) <= 6
+    _kept_as_stored(sample_archive)
+    # The last question's passages (its feedback passages, then those its confidence reads) were
+    # used last: they are the ones kept, the earlier questions' made room.
+    kept = sample_archive._kept_tokens(sample_archive.index())
+    last = sample_archive.ask(questions[-1], top=COVERAGE_DEPTH)
+    assert len(kept) == 6 and {hit.passage_id for hit in last.hits} <= set(kept)
