@@ -446,8 +446,8 @@ class Archive:
             need = scanned = offset + k
             noisy = noise(order[:scanned])
             if noisy:
-                kept = [i for i in order[:scanned] if i not in noisy]
-                while len(kept) < need:
+                clean = [i for i in order[:scanned] if i not in noisy]
+                while len(clean) < need:
                     if len(order) < scanned + k:
                         order = arrange(scanned + k)
                     batch = order[scanned : scanned + k]
@@ -455,8 +455,8 @@ class Archive:
                         break
                     scanned += len(batch)
                     noisy = noise(batch)
-                    kept.extend(i for i in batch if i not in noisy)
-                window = kept[offset : offset + k]
+                    clean.extend(i for i in batch if i not in noisy)
+                window = clean[offset : offset + k]
         ranked = [(ids[i], float(own[i])) for i in window]
         weights = {t: max(index.term_idf(t), 0.01) for t in known}
         for t in alias_terms:
