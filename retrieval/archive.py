@@ -278,6 +278,17 @@ class Archive:
         if index.size == 0:
             return Ranking(terms, [], [], NoAnswer.EMPTY_ARCHIVE)
         span = relative_dates(words, self.today()) if spans else None
+        if spans and span is None:
+            # As filters do, the earlier question's span carries over ("what happened last
+            # week?", then "and in georgia?"), its words then no longer read as context.
+            for at in reversed(range(len(earlier_parsed))):
+                span = relative_dates(earlier_parsed[at][0], self.today())
+                if span is not None:
+                    earlier_parsed[at] = (
+                        without_dates(earlier_parsed[at][0]),
+                        earlier_parsed[at][1],
+                    )
+                    break
         dates_applied = False
         if span is not None and filters.since is None and filters.until is None:
             # "last week" restricts the passages when some brief is dated in it; when none is,

@@ -521,6 +521,13 @@ def test_a_span_of_time_asks_the_briefs_dated_in_it(sample_archive: Archive) -> 
     answer = sample_archive.ask("anything on georgia last week?")
     assert "Georgia" in answer.hits[0].text
     assert all("1998-07-17" <= h.citation.date <= "1998-07-24" for h in answer.hits)
+    # A follow-up keeps the span, as it keeps filters.
+    answer = sample_archive.ask("and in georgia?", earlier=["what happened last week?"])
+    assert answer.read_line is not None and answer.read_line.endswith(
+        "Read “last week” as since:1998-07-17 until:1998-07-24."
+    )
+    assert "Georgia" in answer.hits[0].text
+    assert all("1998-07-17" <= h.citation.date <= "1998-07-24" for h in answer.hits)
     # The question's own since:/until: say which days.
     answer = sample_archive.ask("georgia last week since:1999-01-01")
     assert answer.to_json()["dates"] is None
