@@ -8,6 +8,7 @@ they answer alike.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
@@ -28,7 +29,7 @@ from retrieval.answering.answer import (
     empty_answer,
     written_as,
 )
-from retrieval.answering.filters import passage_filter
+from retrieval.answering.filters import PUBLICATION, passage_filter
 from retrieval.answering.ranking import (
     ALIAS_WEIGHT,
     COVERAGE_DEPTH,
@@ -77,6 +78,7 @@ from retrieval.text.query import (
     DateRange,
     Filters,
     asks_latest,
+    cited_filters,
     in_another_script,
     parse_question,
     relative_dates,
@@ -149,6 +151,9 @@ class Ranking:
     """Whether ``dates`` restricted the passages: some brief is dated in it."""
     newest: str | None = None
     """With ``dates`` not applied: the newest brief's date."""
+    cited: str | None = None
+    """The filters a citation in the question was read as ("Monitor, Vol. 4, Issue 142":
+    ``in:monitor vol:4 issue:142``), if any."""
 
 
 class Archive:
@@ -264,6 +269,11 @@ class Archive:
             InvalidQueryError: if the question is too long or a filter is malformed.
         """
         words, inline = parse_question(question)
+        words, cited = cited_filters(words)
+        if not cited.is_empty():
+            # "Monitor, Vol. 4, Issue 142" as a citation writes it: the filters vol:4 issue:142
+            # (a filter written as one takes precedence).
+            inline = cited.merged(inline)
         earlier = list(earlier)[-MAX_CONTEXT_TURNS:]
         earlier_parsed = [parse_question(q) for q in earlier]
         if inline.is_empty():
@@ -273,8 +283,18 @@ class Archive:
                     inline = earlier_inline
                     break
         filters = (filters or Filters()).merged(inline)
-        terms = search_terms(words)
         index = self.index()
+        cited_as = cited
+        if not cited.is_empty() and filters.publication is None:
+            # Beside a cited volume or issue, a publication's name is the publication's.
+            for name in index.labels.get(PUBLICATION, []):
+                named = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", words, re.IGNORECASE)
+                if named is not None:
+                    filters = filters.merged(Filters(publication=name))
+                    cited_as = cited_as.merged(Filters(publication=name))
+                    words = words[: named.start()] + " " + words[named.end() :]
+                    break
+        terms = search_terms(words)
         if index.size == 0:
             return Ranking(terms, [], [], NoAnswer.EMPTY_ARCHIVE)
         span = relative_dates(words, self.today()) if spans else None
@@ -322,11 +342,17 @@ class Archive:
             # Nothing but framing ("tell me the latest news", "how long did it take?"): a
             # passage would share only those words with it. "What happened last week?" is
             # answered by the briefs of that week, newest first.
-            if span is not None and dates_applied:
-                found = Ranking(terms, [], self._newest(index, filters, offset + k), None)
-                found.passages = found.passages[offset:]
-                found.confidence = "high" if found.passages else "none"
-                found.dates, found.dates_applied = span, True
+            if not filters.is_empty():
+                # The briefs those days or filters hold ("vol:4 issue:142", "Monitor, Vol. 4,
+                # Issue 142"), newest first.
+                listed = self._newest(index, filters, offset + k)[offset:]
+                if not listed:
+                    found = Ranking(terms, [], [], NoAnswer.NO_MATCH)
+                    found.filtered_out = filters.describe()
+                    return found
+                found = Ranking(terms, [], listed, None, confidence="high")
+                found.dates, found.dates_applied = span, dates_applied
+                found.cited = cited_as.describe() or None
                 return found
             return Ranking(terms, [], [], NoAnswer.NOTHING_TO_SEARCH)
         matches = self.aliases.matches(terms, words)
@@ -499,6 +525,7 @@ class Archive:
             list(respelled.values()),
             dates=span,
             dates_applied=dates_applied,
+            cited=cited_as.describe() or None,
         )
 
     def _distinct(self, order: list[int], ids: list[int], own: FloatArray, need: int) -> list[int]:
@@ -829,6 +856,7 @@ class Archive:
             whether=asks_whether(question),
             dates=ranking.dates,
             dates_applied=ranking.dates_applied,
+            cited=ranking.cited,
         )
 
     def briefs(self, publication: str, volume: int, issue: int) -> list[dict[str, Any]]:

@@ -29,6 +29,7 @@ ANOTHER_SCRIPT = (
 )
 FILTERED_OUT = "No passage of the archive fits {filters}: leave it out to search all of it."
 READ_DATES = "Read “{written}” as {filters}."
+READ_CITED = "Read as {filters}."
 UNDATED = "No brief is dated {written} ({since} to {until}): these passages match from any date."
 NOTHING_DATED = (
     "No brief is dated {written} ({since} to {until}); the newest is dated {newest}. Name what "
@@ -200,6 +201,9 @@ class Answer:
     dates_applied: bool = False
     """Whether ``dates`` restricted the passages (some brief is dated in it); if not, the
     passages shown match from any date and the caveat says so."""
+    cited: str | None = None
+    """The filters a citation written in the question was read as ("Vol. 4, Issue 142":
+    ``vol:4 issue:142``), if any."""
 
     @property
     def found(self) -> bool:
@@ -235,6 +239,8 @@ class Answer:
         """Return the line(s) that say how the question was read: with the earlier question(s)
         (a follow-up), with words read as the archive's (typing slips); None when as typed."""
         lines = [read_with_line(self.read_with or self.read_as), respelled_line(self.respelled)]
+        if self.cited:
+            lines.append(READ_CITED.format(filters=self.cited))
         if self.dates is not None and self.dates_applied:
             lines.append(
                 READ_DATES.format(written=self.dates.written, filters=self.dates.describe())

@@ -170,6 +170,25 @@ def without_dates(words: str) -> str:
     return " ".join(_RELATIVE_RE.sub(" ", words).split())
 
 
+_CITED_VOLUME_RE = re.compile(r"\b(?:vol(?:ume)?)\.?\s*(\d{1,4})\b", re.IGNORECASE)
+_CITED_ISSUE_RE = re.compile(r"\bissue\s*(?:no\.?\s*|number\s+|#\s*)?(\d{1,5})\b", re.IGNORECASE)
+
+
+def cited_filters(words: str) -> tuple[str, Filters]:
+    """Return ``words`` without a volume or issue written as a citation writes it ("Vol. 4",
+    "volume 4", "Issue 142", "issue no. 142"), and those as filters."""
+    fields: dict[str, int] = {}
+    m = _CITED_VOLUME_RE.search(words)
+    if m is not None:
+        fields["volume"] = int(m.group(1))
+        words = words[: m.start()] + " " + words[m.end() :]
+    m = _CITED_ISSUE_RE.search(words)
+    if m is not None:
+        fields["issue"] = int(m.group(1))
+        words = words[: m.start()] + " " + words[m.end() :]
+    return " ".join(words.split()), Filters(**fields)  # type: ignore[arg-type]
+
+
 def in_another_script(words: str) -> bool:
     """Return whether ``words`` hold letters and none of them is Latin ("Кто заменил
     Кажегельдина?"): a question the English briefs cannot match, whatever it asks."""

@@ -17,7 +17,13 @@ from retrieval.errors import InvalidQueryError, NoAnswer
 from retrieval.text.aliases import Aliases
 from retrieval.text.analyzer import analyze
 from retrieval.text.inflections import other_forms
-from retrieval.text.query import DateRange, Filters, relative_dates, search_terms
+from retrieval.text.query import (
+    DateRange,
+    Filters,
+    cited_filters,
+    relative_dates,
+    search_terms,
+)
 
 
 def test_question_is_answered_with_the_passage_and_its_citation(fixture_archive: Archive) -> None:
@@ -652,3 +658,29 @@ def test_passage_tokens_kept_make_room_by_the_least_recently_used(
     kept = sample_archive._kept_tokens(sample_archive.index())
     last = sample_archive.ask(questions[-1], top=COVERAGE_DEPTH)
     assert len(kept) == 6 and {hit.passage_id for hit in last.hits} <= set(kept)
+
+
+def test_a_citation_in_the_question_is_read_as_filters(sample_archive: Archive) -> None:
+    assert cited_filters("what's in issue no. 142 of the Monitor, Vol. 4?") == (
+        "what's in of the Monitor, ?",
+        Filters(volume=4, issue=142),
+    )
+    assert cited_filters("the issue of debts") == ("the issue of debts", Filters())
+    # A citation pasted from an answer lists that issue's briefs (it quoted "US$4 billion" and
+    # "September 4" for the number 4).
+    for question in ("Monitor, Vol. 4, Issue 142", "what's in issue 142 of monitor vol 4?"):
+        answer = sample_archive.ask(question)
+        assert answer.found and answer.read_line == "Read as in:monitor vol:4 issue:142."
+        assert {
+            (h.citation.publication, h.citation.volume, h.citation.issue) for h in answer.hits
+        } == {("Monitor", 4, 142)}
+    # Beside other words, a cited volume is a filter on the search.
+    answer = sample_archive.ask("corruption in vol. 4", top=5)
+    assert len(answer.hits) == 5 and all(h.citation.volume == 4 for h in answer.hits)
+    assert all("orruption" in h.text for h in answer.hits[:3])
+    # Filters alone list the briefs they hold; none held is said plainly.
+    assert sample_archive.ask("vol:4 issue:142").hits[0].citation.issue == 142
+    answer = sample_archive.ask("vol:4 issue:999")
+    assert answer.reason is NoAnswer.NO_MATCH and answer.message == (
+        "No passage of the archive fits vol:4 issue:999: leave it out to search all of it."
+    )
