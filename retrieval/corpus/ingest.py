@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from retrieval.corpus.briefs import (
+    BOM,
     MAX_FIELD_CHARS,
     MAX_NUMBER,
     Brief,
@@ -50,7 +51,6 @@ DEFAULT_MAX_BYTES = 50_000_000
 NOTICEABLE_WAIT_S = 0.5
 """A wait for another writer shorter than this is not reported: the bot's own writes (its
 journal, an index save) hold the database for milliseconds, and "waited 0.0 s" only alarms."""
-BOM = "\ufeff"
 # UTF-32 first: its little-endian mark starts with UTF-16's.
 _WIDE_BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -70,6 +70,10 @@ PARALLEL_MIN_FILES = 200
 """A run over at least this many files reads and parses them in worker processes."""
 PARALLEL_CHUNK = 32
 """Files handed to a worker at a time."""
+PARALLEL_AHEAD = 16
+"""Chunks in flight per worker: with two workers ~12,000 passages (~15 MB pickled), a third of a
+second of the writer's work, parsed ahead, so that the workers keep parsing while the writer
+waits on the disk (a checkpoint's fsync); bounded, so parsed files never pile up in memory."""
 BATCH_SECONDS = 0.5
 BATCH_PASSAGES = 5_000
 """A bulk run writes and commits the files it has read once it has read them this long or they
@@ -711,10 +715,9 @@ class Ingester:
             pending: deque[Future[list[ReadFile]]] = deque()
             ahead = iter(chunks)
             try:
-                # A few chunks in flight per worker: parsed files never pile up in memory.
                 for chunk in ahead:
                     pending.append(pool.submit(_read_files, chunk, self.footer, self.max_bytes))
-                    if len(pending) >= 3 * self.workers:
+                    if len(pending) >= PARALLEL_AHEAD * self.workers:
                         break
                 while pending:
                     done = pending.popleft().result()

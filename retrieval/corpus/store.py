@@ -80,9 +80,15 @@ _UPDATE_BRIEF = (
 _INSERT_PASSAGE = (
     "INSERT INTO passages (brief_id, position, text, char_start, char_end) VALUES (?, ?, ?, ?, ?)"
 )
+# ``insert_new``'s: the texts may come as their UTF-8 (``BriefRow``), stored as text by the CAST
+# (the same bytes, and ``str`` as it is), bound without being decoded and encoded again.
 _INSERT_NEW_BRIEF = (
     f"INSERT INTO briefs (id, {_BRIEF_COLUMNS}, added_at) "
-    f"VALUES ({', '.join('?' * (_BRIEF_COLUMNS.count(',') + 3))})"
+    f"VALUES ({', '.join(['?'] * 11 + ['CAST(? AS TEXT)'] + ['?'] * 5)})"
+)
+_INSERT_NEW_PASSAGE = (
+    "INSERT INTO passages (brief_id, position, text, char_start, char_end) "
+    "VALUES (?, ?, CAST(? AS TEXT), ?, ?)"
 )
 _MAX_ROWID = 2**63 - 1
 
@@ -115,25 +121,31 @@ def brief_row(brief: Brief) -> BriefRow:
 
 
 def brief_of_row(row: BriefRow) -> Brief:
-    """Return the ``Brief`` a ``brief_row`` was made of, its content hash known."""
+    """Return the ``Brief`` a ``brief_row`` (or ``briefs.brief_rows``) was made of, its content
+    hash known."""
     v, passages = row
     brief = Brief(
         publication=v[2],
         volume=v[3],
         issue=v[4],
-        text=v[10],
+        text=_text(v[10]),
         title=v[6],
         date=v[5],
         author=v[7],
         url=v[8],
         doc_id=v[1],
         source=v[9],
-        passages=[Passage(*p) for p in passages],
+        passages=[Passage(p[0], _text(p[1]), p[2], p[3]) for p in passages],
         origin=v[12],
         position=v[13],
     )
     set_content_hash(brief, v[11])
     return brief
+
+
+def _text(value: str | bytes | bytearray) -> str:
+    """Return a text of a ``BriefRow``: as it is, or decoded from its UTF-8."""
+    return value if isinstance(value, str) else value.decode("utf-8")
 
 
 class Store:
@@ -466,7 +478,7 @@ class Store:
                 # SQLite's own error, as before.
                 raise OverflowError(f"brief id {brief_id - 1} is past the largest rowid")
             conn.executemany(_INSERT_NEW_BRIEF, briefs)
-            conn.executemany(_INSERT_PASSAGE, passages)
+            conn.executemany(_INSERT_NEW_PASSAGE, passages)
             conn.execute("RELEASE new_files")
         except BaseException as exc:
             if isinstance(exc, UnicodeEncodeError | OverflowError):
