@@ -15,6 +15,7 @@ from retrieval.corpus.ingest import Ingester, IngestReport, find_sources
 from retrieval.corpus.store import (
     BATCH_CACHE_KIB,
     BATCH_CHECKPOINT_PAGES,
+    ROWS_A_STATEMENT,
     Store,
     brief_of_row,
     brief_row,
@@ -356,3 +357,29 @@ def test_texts_sent_as_utf8_are_stored_as_the_same_text(tmp_path: Path) -> None:
     # The rows read back as Briefs (a file stored before is written the one-by-one way).
     assert brief_of_row(rows[0]).text == briefs[0].text
     assert brief_of_row(rows[0]).passages == briefs[0].passages
+
+
+@pytest.mark.parametrize("files", [1, ROWS_A_STATEMENT, 2 * ROWS_A_STATEMENT + 3])
+def test_rows_written_many_a_statement_are_those_written_one_by_one(
+    tmp_path: Path, files: int
+) -> None:
+    # insert_new writes ROWS_A_STATEMENT rows an INSERT: the same rows, ids and sequence as
+    # add_briefs of each file gives (#11).
+    texts = [
+        f"Publication: Monitor Volume: 1 Issue: {n}\nTitle: T{n}\n\n"
+        + "\n\n".join(f"Paragraph {k} of brief {n}." for k in range(n % 4 + 1))
+        for n in range(files)
+    ]
+    rows = [brief_rows(t, source=f"{n}.txt", origin=f"{n}.txt", footer=FooterRules())
+            for n, t in enumerate(texts)]  # fmt: skip
+    together, alone = Store(tmp_path / "together.db"), Store(tmp_path / "alone.db")
+    with together.batch():
+        together.open_batch()
+        summary = together.insert_new(rows, now="2026-12-05T00:00:00Z")
+    for n, text in enumerate(texts):
+        briefs = parse_briefs(text, source=f"{n}.txt")
+        briefs[0].origin, briefs[0].position = f"{n}.txt", 0
+        alone.add_briefs(briefs, now="2026-12-05T00:00:00Z", replace_origin=f"{n}.txt")
+    assert summary.added == files and summary.brief_ids == list(range(1, files + 1))
+    assert _contents(together) == _contents(alone)
+    assert _sequence(together) == _sequence(alone)
