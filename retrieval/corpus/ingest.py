@@ -21,6 +21,7 @@ import errno
 import json
 import multiprocessing
 import os
+import pickle
 import re
 import stat
 import sys
@@ -581,9 +582,14 @@ def parse_bytes(
 
 def _read_files(
     files: Sequence[tuple[str, str | None]], footer: FooterRules, max_bytes: int
-) -> list[ReadFile]:
-    """Return ``read_file`` of each of ``files`` (a worker's share of a parallel run)."""
-    return [read_file(path, origin, footer, max_bytes) for path, origin in files]
+) -> bytes:
+    """Return ``read_file`` of each of ``files`` (a worker's share of a parallel run), pickled.
+
+    Pickled here with the highest protocol (5): the pool pickles a result with protocol 4,
+    which sends a ``bytearray`` (a text, ``brief_rows``) as a call of ``bytearray`` on a copy.
+    """
+    read = [read_file(path, origin, footer, max_bytes) for path, origin in files]
+    return pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class Ingester:
@@ -712,7 +718,7 @@ class Ingester:
         alone = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if alone else "spawn")
         with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
-            pending: deque[Future[list[ReadFile]]] = deque()
+            pending: deque[Future[bytes]] = deque()
             ahead = iter(chunks)
             try:
                 for chunk in ahead:
@@ -720,7 +726,7 @@ class Ingester:
                     if len(pending) >= PARALLEL_AHEAD * self.workers:
                         break
                 while pending:
-                    done = pending.popleft().result()
+                    done: list[ReadFile] = pickle.loads(pending.popleft().result())
                     for chunk in ahead:
                         pending.append(pool.submit(_read_files, chunk, self.footer, self.max_bytes))
                         break
