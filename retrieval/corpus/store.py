@@ -79,6 +79,17 @@ _UPDATE_BRIEF = (
     f"UPDATE briefs SET {', '.join(c.strip() + ' = ?' for c in _BRIEF_COLUMNS.split(','))} "
     "WHERE id = ?"
 )
+_PASSAGE_ROW_KEYS = (
+    "id", "brief_id", "position", "text", "char_start", "char_end", "brief_doc_id",
+    "brief_publication", "brief_volume", "brief_issue", "brief_date", "brief_title",
+    "brief_author", "brief_url", "brief_added_at",
+)  # fmt: skip
+_PASSAGES_BY_ID = (
+    "SELECT p.id, p.brief_id, p.position, p.text, p.char_start, p.char_end, b.doc_id, "
+    "b.publication, b.volume, b.issue, b.date, b.title, b.author, b.url, b.added_at "
+    "FROM passages p JOIN briefs b ON b.id = p.brief_id WHERE p.id IN ({marks})"
+)
+"""A passage row with its brief's fields (``Store.passages_by_id``), and their names."""
 _INSERT_PASSAGE = (
     "INSERT INTO passages (brief_id, position, text, char_start, char_end) VALUES (?, ?, ?, ?, ?)"
 )
@@ -900,17 +911,10 @@ class Store:
         """Return passage rows with their brief's fields (prefixed ``brief_``), keyed by id."""
         if not ids:
             return {}
-        marks = ",".join("?" for _ in ids)
-        rows = self.db.query(
-            "SELECT p.id, p.brief_id, p.position, p.text, p.char_start, p.char_end, "
-            "b.doc_id AS brief_doc_id, b.publication AS brief_publication, "
-            "b.volume AS brief_volume, b.issue AS brief_issue, b.date AS brief_date, "
-            "b.title AS brief_title, b.author AS brief_author, b.url AS brief_url, "
-            "b.added_at AS brief_added_at "
-            f"FROM passages p JOIN briefs b ON b.id = p.brief_id WHERE p.id IN ({marks})",
-            ids,
-        )
-        return {row["id"]: row for row in rows}
+        # The connection itself, not sqlite-utils' ``query``: it costs ~0.02 ms a statement
+        # more (it reads the statement's first keyword), and an answer reads rows once or twice.
+        cursor = self.db.conn.execute(_PASSAGES_BY_ID.format(marks=",".join("?" * len(ids))), ids)
+        return {row[0]: dict(zip(_PASSAGE_ROW_KEYS, row, strict=True)) for row in cursor}
 
     def any_passage(self, passage_ids: Sequence[int]) -> bool:
         """Return whether any of ``passage_ids`` is still in the archive."""
