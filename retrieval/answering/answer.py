@@ -12,13 +12,14 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import compress
 from typing import Any
 
 from retrieval.errors import NoAnswer
 from retrieval.text.analyzer import analyze, analyze_spans, token_offsets
 from retrieval.text.prose import shorten
-from retrieval.text.query import MONTH_PATTERN, MONTHS
+from retrieval.text.query import MONTH_PATTERN, MONTHS, DateRange
 from retrieval.text.sentences import split_sentences
 
 NOT_FOUND = "Nothing in the archive matches that question."
@@ -27,6 +28,13 @@ ANOTHER_SCRIPT = (
     "Nothing in the archive matches that question: the briefs are in English, so ask in English."
 )
 FILTERED_OUT = "No passage of the archive fits {filters}: leave it out to search all of it."
+READ_DATES = "Read “{written}” as {filters}."
+READ_CITED = "Read as {filters}."
+UNDATED = "No brief is dated {written} ({since} to {until}): these passages match from any date."
+NOTHING_DATED = (
+    "No brief is dated {written} ({since} to {until}); the newest is dated {newest}. Name what "
+    "to look for, e.g. “what's new on Belarus?”."
+)
 EMPTY_ARCHIVE = "The archive is empty — run briefbot ingest to add briefs."
 LOW_CONFIDENCE = (
     "None of these passages answers that directly; they are the closest the archive holds."
@@ -188,6 +196,14 @@ class Answer:
     """The question asks whether something is so, or only names what to find
     (``retrieval.text.followup.asks_whether``): a word of it no passage holds is named even
     above a sure answer."""
+    dates: DateRange | None = None
+    """The span of time the question counts back from today ("last week"), if any."""
+    dates_applied: bool = False
+    """Whether ``dates`` restricted the passages (some brief is dated in it); if not, the
+    passages shown match from any date and the caveat says so."""
+    cited: str | None = None
+    """The filters a citation written in the question was read as ("Vol. 4, Issue 142":
+    ``vol:4 issue:142``), if any."""
 
     @property
     def found(self) -> bool:
@@ -201,6 +217,13 @@ class Answer:
         only), or of a question asking ``whether`` with words the archive lacks, else None."""
         if not self.found:
             return None
+        if self.dates is not None and not self.dates_applied:
+            undated = UNDATED.format(**vars(self.dates))
+            return " ".join(line for line in (undated, self._caveat()) if line)
+        return self._caveat()
+
+    def _caveat(self) -> str | None:
+        """Return ``caveat`` but for the span of time no brief is dated in."""
         if self.read_with and self.unmatched and self.only_earlier:
             return UNMATCHED_FOLLOW_UP.format(words=_or_list(self.unmatched))
         if self.confidence != "low":
@@ -216,6 +239,12 @@ class Answer:
         """Return the line(s) that say how the question was read: with the earlier question(s)
         (a follow-up), with words read as the archive's (typing slips); None when as typed."""
         lines = [read_with_line(self.read_with or self.read_as), respelled_line(self.respelled)]
+        if self.cited:
+            lines.append(READ_CITED.format(filters=self.cited))
+        if self.dates is not None and self.dates_applied:
+            lines.append(
+                READ_DATES.format(written=self.dates.written, filters=self.dates.describe())
+            )
         return "\n".join(line for line in lines if line) or None
 
     def to_json(self) -> dict[str, Any]:
@@ -230,6 +259,14 @@ class Answer:
             "read_with": list(self.read_with or ([self.read_as] if self.read_as else [])),
             "unmatched": list(self.unmatched),
             "respelled": [{"typed": typed, "read_as": meant} for typed, meant in self.respelled],
+            "dates": None
+            if self.dates is None
+            else {
+                "typed": self.dates.written,
+                "since": self.dates.since,
+                "until": self.dates.until,
+                "applied": self.dates_applied,
+            },
         }
         if not self.found:
             data["reason"] = self.reason
@@ -359,7 +396,7 @@ def claim_kind(claim: str) -> str | None:
     return "date" if _DATE_RE.search(claim) else None
 
 
-def _gives(sentence: str, kind: str, asked: set[str]) -> bool:
+def _gives(sentence: str, kind: str, asked: frozenset[str]) -> bool:
     """Return whether ``sentence`` holds something of ``kind`` that the question does not (a
     count for ``number``: the numbers of a date, a year or a cited source's date do not count)."""
     if kind == "date":
@@ -396,9 +433,9 @@ def best_sentences(
     spans, sentence_terms = _sentences(text, tokens)
     if not spans:
         return []
+    asks, asked = _asking(question)
     if kind is None and question:
-        kind = answer_kind(question)
-    asked = {w.casefold() for w in re.findall(r"\w+", question)}
+        kind = asks
     bonus = 2.0 * sum(weights.values()) / len(weights) if weights else 0.0
     scored = []
     for (s, e), held in zip(spans, sentence_terms, strict=True):
@@ -427,6 +464,13 @@ def best_sentences(
     # Neighbouring sentences are quoted as one stretch of the text: joining them with "…" would
     # tell the reader that something was left out between them.
     return [(spans[min(chosen)][0], spans[max(chosen)][1])]
+
+
+@lru_cache(maxsize=256)
+def _asking(question: str) -> tuple[str | None, frozenset[str]]:
+    """Return what ``question`` asks for (``answer_kind``) and its words, casefolded: worked out
+    once for the passages of one answer."""
+    return answer_kind(question), frozenset(w.casefold() for w in re.findall(r"\w+", question))
 
 
 # Text -> its sentences and each sentence's terms, for the last texts quoted: the passages an

@@ -26,10 +26,9 @@ Hits keep their passage's rank-bm25 score for the question's own words.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -296,10 +295,12 @@ def feedback_weights(
         for term, count in Counter(tokens).items():
             mass[term] = get(term, 0.0) + share * count
     # The FEEDBACK_TERMS heaviest, ties by term: the sorted(...)[:n] of the heaviest few. Only
-    # terms at least as heavy as the n-th heaviest mass can be among them.
+    # terms at least as heavy as the n-th heaviest mass can be among them (a sort of a few
+    # hundred floats in C: ``heapq.nlargest`` steps through them in Python).
     if not mass:
         return dict(weights)
-    cut = heapq.nlargest(FEEDBACK_TERMS, mass.values())[-1]
+    masses = sorted(mass.values(), reverse=True)
+    cut = masses[min(FEEDBACK_TERMS, len(masses)) - 1]
     heavy = [(t, v) for t, v in mass.items() if v >= cut]
     chosen = sorted(heavy, key=lambda kv: (-kv[1], kv[0]))[:FEEDBACK_TERMS]
     total = sum(v for _, v in chosen)
@@ -356,76 +357,9 @@ class TfTable:
         return stacked
 
     def _lookup_all(self, terms: list[str]) -> FloatArray:
-        """Return ``_lookup(term, title=False)`` of each of ``terms`` (distinct), a row each.
-
-        The (term, segment) pairs with fewer than ``FEW_POSTINGS`` postings a position are
-        looked up together, every segment at once: their postings are read into one array and
-        each searched for among the positions (a posting names a position once per term, and a
-        segment's postings only positions of that segment, so every cell is written at most
-        once); each other pair's postings are searched for each of the segment's positions.
-        """
-        n = self.n
-        out = np.zeros((len(terms), n), dtype=np.float64)
-        vocab = self.index.vocab
-        known = [(row, tid) for row, tid in enumerate(map(vocab.get, terms)) if tid is not None]
-        if not known or not n:
-            return out
-        flat = out.reshape(-1)
-        all_rows = np.asarray([row for row, _ in known], dtype=np.int64)
-        all_tids = np.asarray([tid for _, tid in known], dtype=np.int64)
-        top_tid = int(all_tids.max())
-        few_docs: list[Int32Array] = []
-        few_tfs: list[AnyArray] = []
-        few_rows: list[IntArray] = []
-        few_sizes: list[IntArray] = []
-        for seg, lo, hi, keys in self.parts:
-            if top_tid < seg.n_terms:
-                rows, tids = all_rows, all_tids
-            else:
-                inside = all_tids < seg.n_terms
-                rows, tids = all_rows[inside], all_tids[inside]
-                if not len(tids):
-                    continue
-            offsets, all_docs, all_tfs = seg.offsets, seg.docs, seg.tfs
-            starts = offsets.take(tids)
-            sizes = offsets.take(tids + 1) - starts
-            width = hi - lo
-            many = sizes >= FEW_POSTINGS * width
-            few = ~many
-            few &= sizes > 0
-            if few.any():
-                cut = starts[few].tolist()
-                ends = (starts[few] + sizes[few]).tolist()
-                few_docs.extend(all_docs[i:j] for i, j in zip(cut, ends, strict=True))
-                few_tfs.extend(all_tfs[i:j] for i, j in zip(cut, ends, strict=True))
-                few_rows.append(rows[few])
-                few_sizes.append(sizes[few])
-            if many.any():
-                cut = starts[many].tolist()
-                ends = (starts[many] + sizes[many]).tolist()
-                # One binary search per position in each term's postings; the rest for all the
-                # terms at once.
-                found = [all_docs[i:j].searchsorted(keys) for i, j in zip(cut, ends, strict=True)]
-                at = found[0] if len(found) == 1 else np.concatenate(found)
-                np.minimum(at, np.repeat(sizes[many] - 1, width), out=at)
-                at += np.repeat(starts[many], width)
-                # Where the posting found is not the position's, the term is not there: 0.
-                held = all_docs.take(at) == np.tile(keys, len(found))
-                out[rows[many], lo:hi] = np.where(held, all_tfs.take(at), 0).reshape(-1, width)
-        if few_docs:
-            docs = np.concatenate(few_docs) if len(few_docs) > 1 else few_docs[0]
-            tfs = np.concatenate(few_tfs) if len(few_tfs) > 1 else few_tfs[0]
-            rows = np.concatenate(few_rows) if len(few_rows) > 1 else few_rows[0]
-            sizes = np.concatenate(few_sizes) if len(few_sizes) > 1 else few_sizes[0]
-            # Postings hold global positions: each is searched for among all the positions.
-            at = self.positions.searchsorted(docs)
-            np.minimum(at, n - 1, out=at)
-            hit = self.positions.take(at) == docs
-            # The cell of each posting found: its term's row, its position's column.
-            cell = np.repeat(rows * n, sizes)
-            cell += at
-            flat[cell[hit]] = tfs[hit]
-        return out
+        """Return ``_lookup(term, title=False)`` of each of ``terms`` (distinct), a row each
+        (``BM25Index.frequencies``: each run of consecutive positions searched for by its ends)."""
+        return self.index.frequencies(terms, self.positions)
 
     def title_row(self, term: str) -> FloatArray:
         """Return how often ``term`` is in the title filed at each position."""
@@ -724,6 +658,7 @@ def rerank(
     allowed: Allowed | None = None,
     depth: int = RERANK_DEPTH,
     aliases: Sequence[str] | Mapping[str, float] = (),
+    framing: Collection[str] = FRAMING,
 ) -> tuple[IntArray, FloatArray, FloatArray]:
     """Return the candidate positions best first, their final scores and their own BM25 scores.
 
@@ -734,7 +669,8 @@ def rerank(
     the archive or the number of briefs. ``aliases`` are terms the question means but did not
     use: the ``depth`` passages best for them join the candidates, and they weigh
     ``ALIAS_WEIGHT`` of a question term (or the weight given, when a mapping). Question words
-    that only frame the question (``FRAMING``: "became", "happened") weigh ``FRAMING_WEIGHT``.
+    that only frame the question (``framing``, by default ``FRAMING``: "became", "happened")
+    weigh ``FRAMING_WEIGHT``.
     The third array is each passage's rank-bm25 score for ``terms`` alone (0 for a passage that
     holds only aliases).
     """
@@ -750,6 +686,13 @@ def rerank(
         # The passages best for the aliases alone join after them, in that order.
         more, _ = index.top_positions(list(aliases), depth, allowed=allowed)
         more = more[~np.isin(more, positions)]
+        positions = np.concatenate([positions, more])
+        own = np.concatenate([own, np.zeros(len(more), dtype=np.float64)])
+    titled = _title_only(index, terms, allowed)
+    if len(titled):
+        # A word only a title holds ("purge" of "Nazarbayev's corruption purge"): the briefs so
+        # titled join through the passage their title is filed under, scored by their brief.
+        more = titled[~np.isin(titled, positions)]
         positions = np.concatenate([positions, more])
         own = np.concatenate([own, np.zeros(len(more), dtype=np.float64)])
     if not len(positions):
@@ -790,7 +733,7 @@ def rerank(
     lead = np.lexsort((positions, -first))[:FEEDBACK_PASSAGES]
     fb_ids = id_arr[lead].tolist()
     weights = feedback_weights(terms, tokens_of(fb_ids), first[lead].tolist())
-    for term in set(terms) & FRAMING:
+    for term in set(terms).intersection(framing):
         weights[term] *= FRAMING_WEIGHT
     for term, weight in alias_weight.items():
         weights[term] = weights.get(term, 0.0) + weight * FEEDBACK_ORIGINAL
@@ -799,6 +742,25 @@ def rerank(
     final += BRIEF_WEIGHT * stats.scores(weights, chosen, table, spans)[back]
     ranked = np.lexsort((positions, -final))
     return positions[ranked], final[ranked], own[ranked]
+
+
+def title_only(index: BM25Index, term: str) -> bool:
+    """Return whether ``term`` is in a live brief's title and in none of the passages."""
+    return not index.known_terms([term]) and bool(len(index.title_postings(term)[0]))
+
+
+def _title_only(index: BM25Index, terms: Sequence[str], allowed: Allowed | None) -> IntArray:
+    """Return the positions (ascending) whose brief's title holds one of ``terms`` that no
+    passage holds, among those ``allowed`` lets through (a title is filed under its brief's
+    first live passage)."""
+    found = [index.title_postings(t)[0] for t in dict.fromkeys(terms) if title_only(index, t)]
+    if not found:
+        return np.zeros(0, dtype=np.int64)
+    positions = np.unique(np.concatenate(found)).astype(np.int64)
+    if allowed is not None and len(positions):
+        keep = allowed[positions] if isinstance(allowed, np.ndarray) else allowed(positions)
+        positions = positions[keep]
+    return positions
 
 
 def derive_briefs(index: BM25Index) -> None:

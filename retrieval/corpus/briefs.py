@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 from retrieval.errors import BriefFormatError
 from retrieval.text.sentences import split_sentences
@@ -164,12 +164,14 @@ def _signoff(text: str) -> re.Match[str] | None:
     return _SIGNOFF_RE.search(text, start)
 
 
-PassageRow: TypeAlias = tuple[int, str, int, int]
-"""A passage as it is stored: its ``position``, ``text``, ``start`` and ``end``."""
+PassageRow: TypeAlias = tuple[int, str | bytearray, int, int]
+"""A passage as it is stored: its ``position``, ``text`` (``str``, or its UTF-8 as a parsing
+worker sends it), ``start`` and ``end``."""
 BriefRow: TypeAlias = tuple[tuple[Any, ...], list[PassageRow]]
 """A brief as it is stored: its ``briefs`` values (``key``, ``doc_id``, ``publication``,
-``volume``, ``issue``, ``date``, ``title``, ``author``, ``url``, ``source``, ``text``,
-``content_hash``, ``origin``, ``position``) and its passages. What a parsing worker sends the
+``volume``, ``issue``, ``date``, ``title``, ``author``, ``url``, ``source``, ``text`` (``str``, or
+its UTF-8 as a parsing worker sends it), ``content_hash``, ``origin``, ``position``) and its
+passages. What a parsing worker sends the
 writing process: plain tuples pickle and unpickle several times faster than ``Brief`` and
 ``Passage`` objects."""
 
@@ -262,30 +264,37 @@ class Brief:
         return digest
 
 
-def _digest(head: tuple[object, ...], text: object, printable: bool = False) -> str:
+def _digest(
+    head: tuple[object, ...],
+    text: object,
+    printable: bool = False,
+    utf8: bytes | bytearray | None = None,
+) -> str:
     """Return the content hash of a brief's fields ``head`` and ``text`` (``Brief._hashed_parts``):
     SHA-256 of each one's ``repr`` and a NUL, in UTF-8.
 
     ``printable``: ``text`` is a ``str`` whose every character but its line ends is printable
-    (its ``repr`` is then its UTF-8 quoted, worked out on the bytes).
+    (its ``repr`` is then its UTF-8 quoted, worked out on the bytes). ``utf8``: the text's UTF-8,
+    if the caller has it.
     """
     # The fields before the text encoded in one piece (UTF-8 encodes character by character, and
     # a repr holds no lone surrogate: the same bytes as part by part), the text (nearly all the
     # bytes) on its own: never copied into a joined string.
     hasher = hashlib.sha256("\x00".join([*map(shown, head), ""]).encode("utf-8"))
     if printable and isinstance(text, str):
-        hasher.update(_shown_utf8(text))
+        hasher.update(_shown_utf8(text, utf8))
     else:
         hasher.update(shown(text).encode("utf-8"))
     hasher.update(b"\x00")
     return hasher.hexdigest()
 
 
-def _shown_utf8(text: str) -> bytes:
+def _shown_utf8(text: str, data: bytes | bytearray | None = None) -> bytes:
     """Return ``shown(text).encode("utf-8")`` of a text whose every character but its line ends
-    is printable: its UTF-8 quoted as ``repr`` quotes it (a line end written ``\\n``), each
-    test a search of bytes rather than of characters."""
-    data = text.encode("utf-8")
+    is printable: its UTF-8 (``data``, if the caller has it) quoted as ``repr`` quotes it (a line
+    end written ``\\n``), each test a search of bytes rather than of characters."""
+    if data is None:
+        data = text.encode("utf-8")
     if b"\\" in data:
         return shown(text).encode("utf-8")
     data = data.replace(b"\n", b"\\n")
@@ -415,6 +424,31 @@ _FOLD_UNSAFE_UTF8 = (
 )
 
 
+# Every printable ASCII character and the two line ends: what is left of a text's UTF-8 without
+# them is its characters outside ASCII and its ASCII control characters.
+_PRINTABLE_ASCII = bytes(range(0x20, 0x7F)) + b"\n\r"
+BOM = "\ufeff"
+"""The byte order mark, dropped from decoded text wherever it is (``ingest.decode``)."""
+
+
+def printable_utf8(utf8: bytes) -> bool | None:
+    """Return ``all(map(str.isprintable, lines))`` of the lines of the text decoded from UTF-8
+    ``utf8`` (byte order marks dropped, split at ``\\r\\n``, ``\\r`` and ``\\n``); None if
+    what is left of ``utf8`` without its ASCII does not decode.
+
+    The printable ASCII bytes are deleted first (one pass of bytes, against ~30 instructions a
+    character for ``str.isprintable`` of a text of two-byte characters) and only the few
+    characters left are looked at: deleting ASCII bytes from UTF-8 leaves whole characters.
+    """
+    rest = utf8.translate(None, _PRINTABLE_ASCII)
+    if not rest:
+        return True
+    try:
+        return rest.decode("utf-8").replace(BOM, "").isprintable()
+    except UnicodeDecodeError:
+        return None
+
+
 def plain_fold(utf8: bytes) -> bool:
     """Return whether a text whose UTF-8 is ``utf8`` (or that text with characters removed)
     holds no character of ``FOLD_UNSAFE``: searches of the bytes, quicker than searches of the
@@ -519,17 +553,31 @@ def split_passages(paragraphs: list[tuple[int, str]], *, squeezed: bool = False)
     sentences that keep each chunk near that size. ``squeezed``: every paragraph is non-empty
     and ``squeeze`` leaves it as it is (its words are then counted by its spaces).
     """
-    return [Passage(*p) for p in _passage_rows(paragraphs, squeezed=squeezed)]
+    return [
+        Passage(position, cast(str, text), start, end)  # no ``encoded``: the texts are str
+        for position, text, start, end in _passage_rows(paragraphs, squeezed=squeezed)
+    ]
 
 
-def _passage_rows(paragraphs: list[tuple[int, str]], *, squeezed: bool = False) -> list[PassageRow]:
-    """Return ``split_passages(paragraphs)`` as ``(position, text, start, end)`` tuples."""
+def _passage_rows(
+    paragraphs: list[tuple[int, str]],
+    *,
+    squeezed: bool = False,
+    encoded: list[bytes] | None = None,
+) -> list[PassageRow]:
+    """Return ``split_passages(paragraphs)`` as ``(position, text, start, end)`` tuples.
+
+    ``encoded``: each paragraph's UTF-8; the passages' texts are then given as their UTF-8 too,
+    in a ``bytearray`` (what ``sqlite3`` binds without looking for an adapter: for ``bytes`` it
+    looks for one, and formats an error message to find none, ~900 instructions a value).
+    """
     count = _squeezed_words if squeezed else _word_count
     passages: list[PassageRow] = []
-    for offset, para in paragraphs:
+    for n, (offset, para) in enumerate(paragraphs):
         words = count(para)
         if words <= MAX_PASSAGE_WORDS:
-            passages.append((len(passages), para, offset, offset + len(para)))
+            text = para if encoded is None else bytearray(encoded[n])
+            passages.append((len(passages), text, offset, offset + len(para)))
             continue
         chunks = -(-words // MAX_PASSAGE_WORDS)
         target = words / chunks
@@ -538,18 +586,20 @@ def _passage_rows(paragraphs: list[tuple[int, str]], *, squeezed: bool = False) 
         chunk_end = 0
         chunk_words = 0
         for s, e in sentences:
-            n = count(para[s:e])
-            if chunk_start is not None and chunk_words + n / 2 > target:
-                text = para[chunk_start:chunk_end]
+            sentence_words = count(para[s:e])
+            if chunk_start is not None and chunk_words + sentence_words / 2 > target:
+                chunk = para[chunk_start:chunk_end]
+                text = chunk if encoded is None else bytearray(chunk, "utf-8")
                 passages.append((len(passages), text, offset + chunk_start, offset + chunk_end))
                 chunk_start = None
                 chunk_words = 0
             if chunk_start is None:
                 chunk_start = s
             chunk_end = e
-            chunk_words += n
+            chunk_words += sentence_words
         if chunk_start is not None:
-            text = para[chunk_start:chunk_end]
+            chunk = para[chunk_start:chunk_end]
+            text = chunk if encoded is None else bytearray(chunk, "utf-8")
             passages.append((len(passages), text, offset + chunk_start, offset + chunk_end))
     return passages
 
@@ -794,19 +844,27 @@ def brief_rows(
 
     What a parsing worker makes of a file: the same values, without the ``Brief`` and
     ``Passage`` objects in between, and the content hash of a text that ``repr`` only has to
-    quote worked out from its UTF-8 (a third of a brief's parsing went into those). ``utf8``:
-    the UTF-8 the text was decoded from, if the caller has it (the text may lack some of its
-    characters, such as byte order marks): its footers are then looked for more quickly.
+    quote worked out from its UTF-8 (a third of a brief's parsing went into those). The brief's
+    and its passages' texts are given as their UTF-8 (a ``bytearray``; ``str`` should one hold a
+    lone surrogate, which UTF-8 cannot encode): encoded once here, they are pickled, unpickled
+    and bound as they are (``Store.insert_new`` stores them as text). ``utf8``: the UTF-8 the text
+    was decoded from, if the caller has it (the text may lack some of its characters, such as
+    byte order marks): its footers and its printability are then looked for more quickly.
 
     Raises:
         BriefFormatError: as ``parse_briefs``.
     """
     rows: list[BriefRow] = []
     plain = text.isascii() or (utf8 is not None and plain_fold(utf8))
-    for n, parts in enumerate(_brief_parts(text, source, footer, plain)):
+    for n, parts in enumerate(_brief_parts(text, source, footer, plain, utf8)):
         meta, paragraphs, checked, printable = parts
         content, author = _content(meta, paragraphs, footer, True, checked, plain)
         body = "\n\n".join(content)
+        try:
+            encoded: list[bytes] | None = list(map(str.encode, content))
+        except UnicodeEncodeError:  # a lone surrogate: kept as text, which SQLite refuses
+            encoded = None
+        body_utf8 = None if encoded is None else bytearray(b"\n\n").join(encoded)
         publication = str(meta["publication"]).strip()
         volume, issue, title = meta.get("volume"), meta.get("issue"), meta.get("title")
         date, url, doc_id = meta.get("date"), meta.get("url"), meta.get("doc_id")
@@ -818,23 +876,29 @@ def brief_rows(
         else:
             key = label_key(publication, volume, issue, title, body)
         head = (publication, volume, issue, title, date, author, url, doc_id)
-        digest = _digest(head, body, printable)
+        digest = _digest(head, body, printable, body_utf8)
         values = (
             key, doc_id, publication, volume, issue, date, title, author, url,
-            meta.get("source"), body, digest, origin, position,
+            meta.get("source"), body if body_utf8 is None else body_utf8, digest, origin, position,
         )  # fmt: skip
-        rows.append((values, _passage_rows(_offsets(content), squeezed=True)))
+        passages = _passage_rows(_offsets(content), squeezed=True, encoded=encoded)
+        rows.append((values, passages))
     return rows
 
 
 def _brief_parts(
-    text: str, source: str | None, footer: FooterRules, plain: bool = False
+    text: str,
+    source: str | None,
+    footer: FooterRules,
+    plain: bool = False,
+    utf8: bytes | None = None,
 ) -> Iterator[tuple[dict, list[str], int, bool]]:
     """Yield, for each brief of ``text`` in order, its header fields, its paragraphs, how many
     of those are known not to be boilerplate (``build_brief``'s arguments) and whether every
     character of the text but its line ends is printable.
 
-    ``plain``: the text holds no character of ``FOLD_UNSAFE``.
+    ``plain``: the text holds no character of ``FOLD_UNSAFE``. ``utf8``: the UTF-8 the text was
+    decoded from (byte order marks and all), if the caller has it.
 
     Raises:
         BriefFormatError: naming the source and line, if there is no header line or a header
@@ -845,7 +909,9 @@ def _brief_parts(
     lines = text.split("\n")
     # One pass over the text: its lines printable, every piece of them is (``squeeze`` and the
     # content hash then skip their own checks).
-    printable = all(map(str.isprintable, lines))
+    printable = None if utf8 is None else printable_utf8(utf8)
+    if printable is None:
+        printable = all(map(str.isprintable, lines))
     header = _HEADER_START_RE.match
     # A header line holds a colon: the regex is tried only on lines with one.
     starts = [i for i, line in enumerate(lines) if ":" in line and header(line)]

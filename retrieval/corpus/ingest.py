@@ -21,6 +21,7 @@ import errno
 import json
 import multiprocessing
 import os
+import pickle
 import re
 import stat
 import sys
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from retrieval.corpus.briefs import (
+    BOM,
     MAX_FIELD_CHARS,
     MAX_NUMBER,
     Brief,
@@ -50,7 +52,6 @@ DEFAULT_MAX_BYTES = 50_000_000
 NOTICEABLE_WAIT_S = 0.5
 """A wait for another writer shorter than this is not reported: the bot's own writes (its
 journal, an index save) hold the database for milliseconds, and "waited 0.0 s" only alarms."""
-BOM = "\ufeff"
 # UTF-32 first: its little-endian mark starts with UTF-16's.
 _WIDE_BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -70,6 +71,10 @@ PARALLEL_MIN_FILES = 200
 """A run over at least this many files reads and parses them in worker processes."""
 PARALLEL_CHUNK = 32
 """Files handed to a worker at a time."""
+PARALLEL_AHEAD = 16
+"""Chunks in flight per worker: with two workers ~12,000 passages (~15 MB pickled), a third of a
+second of the writer's work, parsed ahead, so that the workers keep parsing while the writer
+waits on the disk (a checkpoint's fsync); bounded, so parsed files never pile up in memory."""
 BATCH_SECONDS = 0.5
 BATCH_PASSAGES = 5_000
 """A bulk run writes and commits the files it has read once it has read them this long or they
@@ -577,9 +582,14 @@ def parse_bytes(
 
 def _read_files(
     files: Sequence[tuple[str, str | None]], footer: FooterRules, max_bytes: int
-) -> list[ReadFile]:
-    """Return ``read_file`` of each of ``files`` (a worker's share of a parallel run)."""
-    return [read_file(path, origin, footer, max_bytes) for path, origin in files]
+) -> bytes:
+    """Return ``read_file`` of each of ``files`` (a worker's share of a parallel run), pickled.
+
+    Pickled here with the highest protocol (5): the pool pickles a result with protocol 4,
+    which sends a ``bytearray`` (a text, ``brief_rows``) as a call of ``bytearray`` on a copy.
+    """
+    read = [read_file(path, origin, footer, max_bytes) for path, origin in files]
+    return pickle.dumps(read, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class Ingester:
@@ -708,16 +718,15 @@ class Ingester:
         alone = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if alone else "spawn")
         with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
-            pending: deque[Future[list[ReadFile]]] = deque()
+            pending: deque[Future[bytes]] = deque()
             ahead = iter(chunks)
             try:
-                # A few chunks in flight per worker: parsed files never pile up in memory.
                 for chunk in ahead:
                     pending.append(pool.submit(_read_files, chunk, self.footer, self.max_bytes))
-                    if len(pending) >= 3 * self.workers:
+                    if len(pending) >= PARALLEL_AHEAD * self.workers:
                         break
                 while pending:
-                    done = pending.popleft().result()
+                    done: list[ReadFile] = pickle.loads(pending.popleft().result())
                     for chunk in ahead:
                         pending.append(pool.submit(_read_files, chunk, self.footer, self.max_bytes))
                         break

@@ -396,18 +396,27 @@ class BM25Index:
             self._buffers_lock.release()
 
     def term_weights(
-        self, tid: int, *, where: BoolArray | None = None, few: AnyArray | None = None
+        self,
+        tid: int,
+        *,
+        where: BoolArray | None = None,
+        few: AnyArray | None = None,
+        held: FloatArray | None = None,
     ) -> list[tuple[Any, FloatArray]]:
         """Return, per segment, the positions holding term ``tid`` and the term's score there;
         only at positions flagged in ``where`` if given, found by searching for each of the
-        ascending int32 positions ``few`` (those flagged) when given as well. Positions read in
-        full are int64; the others int32."""
+        ascending int32 positions ``few`` (those flagged) when given as well; only where
+        ``held`` is not 0, if given instead. Positions found by searching are int32, a part per
+        segment; the others int64, all segments' joined in one part (ascending, as segments
+        follow each other)."""
         idf = self.idf[tid]
+        if few is None:
+            table: FloatArray | None = None
+            if where is None and held is None and self.df[tid] >= TABLE_POSTINGS:
+                max_tf = max(int(s.max_tf[tid]) for s in self.segments if tid < s.n_terms)
+                table = self._score_table(idf, max_tf)
+            return self._joined_weights(tid, idf, table, where, held)
         parts: list[tuple[Any, FloatArray]] = []
-        table: FloatArray | None = None
-        if few is None and where is None and self.df[tid] >= TABLE_POSTINGS:
-            max_tf = max(int(s.max_tf[tid]) for s in self.segments if tid < s.n_terms)
-            table = self._score_table(idf, max_tf)
         for seg in self.segments:
             if tid >= seg.n_terms:
                 continue
@@ -415,26 +424,48 @@ class BM25Index:
             if start == end:
                 continue
             docs = seg.docs[start:end]
-            tfs = seg.tfs[start:end]
-            if few is None and where is None:
-                # Read in full, the positions are gathered from and added at: in 64 bits, which
-                # ``take`` and ``np.add.at`` use as they are (32-bit ones are converted at every
-                # call, slower).
-                docs = docs.astype(np.int64)
-            if few is not None:
-                lo, hi = np.searchsorted(few, (seg.first, seg.end)).tolist()
-                keys = few[lo:hi]
-                at = np.minimum(docs.searchsorted(keys), len(docs) - 1)
-                hit = docs[at] == keys
-                docs, tfs = keys[hit], tfs[at[hit]]
-            elif where is not None:
-                hit = where.take(docs)
-                docs, tfs = docs[hit], tfs[hit]
-            if table is not None:
-                parts.append((docs, self._table_scores(table, tfs, docs)))
-            else:
-                parts.append((docs, self._scores(idf, tfs, docs)))
+            lo, hi = np.searchsorted(few, (seg.first, seg.end)).tolist()
+            keys = few[lo:hi]
+            at = np.minimum(docs.searchsorted(keys), len(docs) - 1)
+            hit = docs[at] == keys
+            docs, tfs = keys[hit], seg.tfs[start:end][at[hit]]
+            parts.append((docs, self._scores(idf, tfs, docs)))
         return parts
+
+    def _joined_weights(
+        self,
+        tid: int,
+        idf: float,
+        table: FloatArray | None,
+        where: BoolArray | None,
+        held: FloatArray | None,
+    ) -> list[tuple[Any, FloatArray]]:
+        """Return ``term_weights`` read in full (only where flagged in ``where``, or where
+        ``held`` is not 0, if given): every segment's postings in one part, so that each step
+        is one pass, not one per segment."""
+        docs_parts: list[AnyArray] = []
+        tfs_parts: list[AnyArray] = []
+        for seg in self.segments:
+            if tid < seg.n_terms:
+                start, end = seg.offsets[tid], seg.offsets[tid + 1]
+                if start < end:
+                    docs_parts.append(seg.docs[start:end])
+                    tfs_parts.append(seg.tfs[start:end])
+        if not docs_parts:
+            return []
+        # The positions are gathered from and added at in 64 bits, which ``take`` and
+        # ``np.add.at`` use as they are (32-bit ones are converted at every call, slower).
+        docs = np.concatenate(docs_parts, dtype=np.int64)
+        tfs = tfs_parts[0] if len(tfs_parts) == 1 else np.concatenate(tfs_parts)
+        if where is not None:
+            hit = where.take(docs)
+            docs, tfs = docs[hit], tfs[hit]
+        elif held is not None:
+            hit = held.take(docs) != 0
+            docs, tfs = docs[hit], tfs[hit]
+        if table is not None:
+            return [(docs, self._table_scores(table, tfs, docs))]
+        return [(docs, self._scores(idf, tfs, docs))]
 
     def _scores(self, idf: float, tfs: AnyArray, docs: Any) -> FloatArray:
         """Return the scores of a term of idf ``idf`` at ``docs`` with frequencies ``tfs``."""
@@ -489,6 +520,69 @@ class BM25Index:
     def _short_len(self) -> AnyArray:
         """Return the passages' lengths in uint16 (``_table_width`` keeps them below 2**16)."""
         return self.doc_len.astype(np.uint16)
+
+    def frequencies(self, terms: Sequence[str], positions: IntArray) -> FloatArray:
+        """Return how often each of ``terms`` occurs at each of the ascending, distinct
+        ``positions``: a row per term, a column per position (0 where absent, and for unknown
+        terms).
+
+        The positions are taken as runs of consecutive ones (a passage and the rest of its
+        brief), and each run is searched for in a term's postings by its two ends: a hit is a
+        posting between them. That is two binary searches a run, the second one short, rather
+        than one a position (a brief of four passages: about a quarter of the searches).
+        """
+        n = len(positions)
+        out = np.zeros((len(terms), n), dtype=np.float64)
+        vocab = self.vocab
+        known = [(row, tid) for row, tid in enumerate(map(vocab.get, terms)) if tid is not None]
+        if not n or not known:
+            return out
+        flat = out.reshape(-1)
+        all_rows = np.asarray([row for row, _ in known], dtype=np.int64)
+        all_tids = np.asarray([tid for _, tid in known], dtype=np.int64)
+        top_tid = int(all_tids.max())
+        breaks = np.flatnonzero(np.diff(positions) != 1) + 1
+        starts_of_runs = positions[np.concatenate(([0], breaks))]
+        ends_of_runs = positions[np.concatenate((breaks - 1, [n - 1]))] + 1
+        # Each run's first position and the one after its last, in turn: ascending.
+        ends = np.empty(2 * len(starts_of_runs), dtype=np.int64)
+        ends[0::2] = starts_of_runs
+        ends[1::2] = ends_of_runs
+        for seg in self.segments:
+            lo = int(np.searchsorted(ends_of_runs, seg.first, side="right"))
+            hi = int(np.searchsorted(starts_of_runs, seg.end))
+            if lo >= hi:
+                continue
+            if top_tid < seg.n_terms:
+                rows, tids = all_rows, all_tids
+            else:
+                inside = all_tids < seg.n_terms
+                rows, tids = all_rows[inside], all_tids[inside]
+                if not len(tids):
+                    continue
+            keys = ends[2 * lo : 2 * hi].astype(np.int32)
+            first = seg.offsets.take(tids)
+            last = seg.offsets.take(tids + 1)
+            docs = seg.docs
+            # Per term, where each run starts and ends among its postings (searched as stored,
+            # int32, so nothing is copied), then the postings between, for all terms at once.
+            pairs = zip(first.tolist(), last.tolist(), strict=True)
+            found = [docs[i:j].searchsorted(keys) for i, j in pairs]
+            bounds = (np.concatenate(found) if len(found) > 1 else found[0]).reshape(len(found), -1)
+            bounds += first[:, None]
+            begin = bounds[:, 0::2].ravel()
+            count = bounds[:, 1::2].ravel() - begin
+            some = np.flatnonzero(count)
+            if not len(some):
+                continue
+            begin, count = begin[some], count[some]
+            at = np.repeat(begin - (np.cumsum(count) - count), count)
+            at += np.arange(len(at))
+            columns = positions.searchsorted(docs.take(at))
+            cells = np.repeat(rows[some // (hi - lo)] * n, count)
+            cells += columns
+            flat[cells] = seg.tfs.take(at)
+        return out
 
     def top(
         self,

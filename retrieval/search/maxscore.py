@@ -11,8 +11,9 @@ passages already found. Scores stay exact, and so does the ranking:
 
 * a passage outside the candidates holds only terms left out, so its score is at most the sum of
   their bounds, which is below a score that ``want`` candidates reach: it cannot be among them;
-* the candidates' scores are complete: the terms left out are added where the candidates hold
-  them.
+* the scores returned are complete: the terms left out are added where the candidates hold
+  them, and only the candidates whose partial score reaches that score or to which a term left
+  out adds are returned (any other one's score is its partial score, below it).
 
 A partial score is a lower bound only while every term adds something non-negative, so a question
 with a negative idf (rank-bm25's epsilon floor when the mean idf is negative) is scored in full; so
@@ -61,10 +62,16 @@ class Postings(Protocol):
         ...
 
     def term_weights(
-        self, tid: int, *, where: BoolArray | None = None, few: AnyArray | None = None
+        self,
+        tid: int,
+        *,
+        where: BoolArray | None = None,
+        few: AnyArray | None = None,
+        held: FloatArray | None = None,
     ) -> Sequence[tuple[Any, FloatArray]]:
         """Return, per segment, the positions holding term ``tid`` and its score there (only
-        where flagged in ``where``: the ascending positions ``few``, if given)."""
+        where flagged in ``where``: the ascending positions ``few``, if given; only where
+        ``held`` is not 0, if given instead)."""
         ...
 
 
@@ -81,6 +88,9 @@ FEW = 16
 EXACT_POSTINGS = 16_384
 # Terms whose largest score is kept per index (a float each).
 MAX_KEPT = 20_000
+# The terms left out are read where any passage found holds them, not only the candidates
+# flagged, when the candidates are more than one per HELD_SHARE of their postings.
+HELD_SHARE = 1.0
 
 
 def term_bound(index: Postings, tid: int) -> float:
@@ -165,45 +175,100 @@ def pruned_candidates(
                     floor = _floor(_partial_scores(index, acc, [needed], allowed)[0], want, bar)
                     partial = None
                 else:
+                    found = [_joined(found)]  # joined once, for this pass and the ones after
                     partial, everyone = _partial_scores(index, acc, found, allowed)
                     floor = _floor(partial, want, bar)
                 if floor is not None:
                     break
-        positions = np.concatenate(found).astype(np.int64, copy=False)
+        positions = _joined(found).astype(np.int64, copy=False)
         everywhere = positions
         if scored < len(order) and floor is not None:
-            # A candidate whose partial score plus everything the terms left out could add stays
-            # below the floor cannot be among the best: those terms are looked up at the others.
-            # The floor's pass read these partial scores, in this order, when it filtered none.
-            if partial is None or not everyone:
-                partial = acc.take(positions)
-            hopeless = (partial + left) * (1 + MARGIN) + MARGIN < floor
-            positions = positions[~hopeless]
-        rest = order[scored:]
-        few = None
-        flagged = False
-        if rest and len(positions) * FEW < sum(int(index.df[t]) for t in rest):
-            # Few candidates left: each is searched for in the postings, not every posting read.
-            few = np.sort(positions).astype(np.int32)
-        elif rest:
-            touched[positions] = True
-            flagged = True
-        for tid in rest:
-            # Terms left out: only where a candidate holds them.
-            for docs, w in index.term_weights(tid, where=touched, few=few):
-                # ``np.add.at`` converts 32-bit positions to 64-bit ones slowly: convert first.
-                np.add.at(acc, docs.astype(np.int64), w if counts[tid] == 1 else counts[tid] * w)
+            positions = _completed(
+                index,
+                acc,
+                touched,
+                positions,
+                partial,
+                everyone,
+                floor,
+                left,
+                order[scored:],
+                counts,
+            )
         scores = acc.take(positions)
         if len(everywhere) * 8 > len(acc):
             acc.fill(0.0)  # one pass in order beats scattered writes
         else:
             acc[everywhere] = 0.0
-        if flagged:
-            touched[positions] = False
     if index.live is not None:
         alive = index.live[positions]
         positions, scores = positions[alive], scores[alive]
     return positions, scores
+
+
+def _completed(
+    index: Postings,
+    acc: FloatArray,
+    touched: BoolArray,
+    positions: IntArray,
+    partial: FloatArray | None,
+    everyone: bool,
+    floor: float,
+    left: float,
+    rest: list[int],
+    counts: Counter[int],
+) -> IntArray:
+    """Add the terms ``rest`` (left out) into ``acc`` where the candidates ``positions`` hold
+    them, and return the candidates that can be among the best, whose scores ``acc`` then holds
+    complete: those whose partial score already reaches the ``floor``, and those a term left out
+    adds to. Any other candidate's score is its partial score, below the floor. ``touched`` is
+    all False before and after.
+
+    ``partial`` gives the candidates' partial scores in the order of ``positions`` when
+    ``everyone`` (read by the floor's pass), else it is read again.
+    """
+    if partial is None or not everyone:
+        partial = acc.take(positions)
+    # A candidate whose partial score plus everything the terms left out could add stays below
+    # the floor cannot be among the best: those terms are looked up at the others only. (The
+    # partial score a candidate needs, worked out once rather than for every candidate, with
+    # room to spare for its rounding.)
+    reaches = (floor - MARGIN) / (1 + MARGIN) - 2 * MARGIN
+    hopeful = positions[partial >= reaches - left]
+    sure = positions[partial >= reaches]
+    few = None
+    held = None
+    postings = sum(int(index.df[t]) for t in rest)
+    if len(hopeful) * FEW < postings:
+        # Few candidates left: each is searched for in the postings, not every posting read.
+        few = np.sort(hopeful).astype(np.int32)
+    elif len(hopeful) * HELD_SHARE > postings:
+        # Many: the postings are read where any candidate's partial score is (not 0), rather
+        # than the candidates flagged and unflagged.
+        held = acc
+    else:
+        touched[hopeful] = True
+    added: list[IntArray] = []
+    for tid in rest:
+        # Terms left out: only where a candidate holds them.
+        where = touched if held is None else None
+        for docs, w in index.term_weights(tid, where=where, few=few, held=held):
+            # ``np.add.at`` converts 32-bit positions to 64-bit ones slowly: convert first.
+            docs = docs.astype(np.int64, copy=False)
+            np.add.at(acc, docs, w if counts[tid] == 1 else counts[tid] * w)
+            added.append(docs)
+    if few is None and held is None:
+        touched[hopeful] = False
+    # The passages added to, each once and not among those sure already.
+    touched[sure] = True
+    kept = [sure]
+    for docs in added:
+        docs = docs[~touched.take(docs)]
+        touched[docs] = True
+        kept.append(docs)
+    chosen = np.concatenate(kept)
+    touched[chosen] = False
+    return chosen
 
 
 def _partial_scores(
@@ -211,7 +276,7 @@ def _partial_scores(
 ) -> tuple[FloatArray, bool]:
     """Return the partial scores of the live candidates ``found`` that ``allowed`` lets through,
     and whether that is every one of them (the scores are then in the order ``found`` gives)."""
-    positions = np.concatenate(found)
+    positions = _joined(found)
     if index.live is not None or allowed is not None:
         keep = np.ones(len(positions), dtype=bool)
         if index.live is not None:
@@ -221,6 +286,11 @@ def _partial_scores(
         if not keep.all():
             return acc.take(positions[keep]), False
     return acc.take(positions), True
+
+
+def _joined(arrays: list[IntArray]) -> IntArray:
+    """Return ``arrays`` end to end (the one array itself, when it is alone)."""
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
 
 def _keep_maximum(index: Postings, tid: int, parts: Sequence[tuple[Any, FloatArray]]) -> None:

@@ -13,6 +13,11 @@ so ``resigned`` also covers "resign" and "resigns". A question that holds a name
 words in a row) is searched for the group's other names too, each of their words weighing
 ``ALIAS_WEIGHT`` of a word of the question itself, so the question's own words still lead.
 
+A phrase that is one word and a particle ("step down", "take over", "turn down") would analyze
+to the bare word ("step", "take", "turn") and fire at every step or turn: it fires only where
+the question's own words hold the whole phrase ("when did he step down?", "stepped down"), and
+it is never searched for (a passage's "step" is not a resignation).
+
 The bundled file (``retrieval/data/aliases.txt``) covers the briefs' field: post-Soviet
 politics, energy and security. A team adds its own with ``BRIEFBOT_ALIASES=PATH`` (read after
 the bundled one, same format).
@@ -20,13 +25,14 @@ the bundled one, same format).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from retrieval.errors import AliasFileError
-from retrieval.text.analyzer import analyze
+from retrieval.text.analyzer import STOPWORDS, analyze
 
 BUNDLED = Path(__file__).resolve().parent.parent / "data" / "aliases.txt"
 MAX_LINE_NAMES = 50
@@ -39,6 +45,9 @@ class Match:
 
     trigger: tuple[str, ...]
     targets: tuple[tuple[str, ...], ...]
+    particle: bool = False
+    """The trigger is a word and a particle ("step down"): its word alone means nothing of it
+    ("turn" of "turn down"), so a question's own term weighs as framing."""
 
 
 @dataclass
@@ -50,6 +59,9 @@ class Aliases:
 
     rules: dict[tuple[str, ...], set[tuple[str, ...]]] = field(default_factory=dict)
     sources: list[str] = field(default_factory=list)
+    particles: dict[tuple[str, ...], set[tuple[str, ...]]] = field(default_factory=dict)
+    """Rules whose trigger is a word and a particle, keyed by the phrase's words (the word's
+    term, the particle as written: ``("step", "down")``); see ``phrase_words``."""
     _longest_of: tuple[tuple[int, int], int] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -60,15 +72,35 @@ class Aliases:
     def add_group(
         self, names: Sequence[tuple[str, ...]], targets: Sequence[tuple[str, ...]]
     ) -> None:
-        """Add rules: each of ``names`` asks for every one of ``targets`` other than itself."""
-        for name in names:
-            wanted = self.rules.setdefault(name, set())
-            wanted.update(t for t in targets if t != name)
+        """Add rules: each of ``names`` asks for every one of ``targets`` other than itself.
 
-    def matches(self, terms: Sequence[str]) -> list[Match]:
+        A name of a word and a particle (``phrase_words`` gives it) fires only where a question
+        writes it whole, and is not asked for: its one term would find every "step".
+        """
+        wanted_names = [t for t in targets if not _particle(t)]
+        for name in names:
+            words = _particle(name)
+            if words is not None:
+                wanted = self.particles.setdefault(words, set())
+                wanted.update(t for t in wanted_names if t != name)
+                continue
+            wanted = self.rules.setdefault(name, set())
+            wanted.update(t for t in wanted_names if t != name)
+
+    def matches(self, terms: Sequence[str], words: str | None = None) -> list[Match]:
         """Return the rules that fire for a question with ``terms``: each trigger found (its
-        terms standing in a row) with the names it asks for."""
+        terms standing in a row) with the names it asks for. A rule of a word and a particle
+        ("step down") fires only when the question's ``words`` are given and hold it."""
         found: list[Match] = []
+        if words is not None and self.particles:
+            written = phrase_words(words)
+            for phrase, wanted in self.particles.items():
+                size = len(phrase)
+                if wanted and any(
+                    tuple(written[i : i + size]) == phrase for i in range(len(written) - size + 1)
+                ):
+                    trigger = tuple(t for t in phrase if t not in STOPWORDS)
+                    found.append(Match(trigger, tuple(sorted(wanted)), particle=True))
         longest = self._longest()
         for size in range(1, longest + 1):
             for i in range(len(terms) - size + 1):
@@ -117,6 +149,22 @@ class Aliases:
         return (b,) in self.rules.get((a,), set()) or (a,) in self.rules.get((b,), set())
 
 
+def phrase_words(text: str) -> list[str]:
+    """Return the words of ``text`` as a phrase of a word and a particle is matched: each word's
+    term, and a stopword as written, lower-cased ("stepped down" is ``["step", "down"]``)."""
+    out = []
+    for raw in re.findall(r"[^\W_]+", text.casefold()):
+        terms = analyze(raw)
+        out.append(terms[0] if terms else raw)
+    return out
+
+
+def _particle(name: tuple[str, ...]) -> tuple[str, ...] | None:
+    """Return the phrase words of ``name`` if it is a word and a particle ("step down", kept as
+    the one string ``"step down"``: a term never holds a space), else None."""
+    return tuple(name[0].split(" ")) if len(name) == 1 and " " in name[0] else None
+
+
 def _names(text: str, source: str, line: int) -> list[tuple[str, ...]]:
     """Return the analyzed names of one side of a rule.
 
@@ -147,6 +195,11 @@ def _names(text: str, source: str, line: int) -> list[tuple[str, ...]]:
                 f"{source}, line {line}: {part!r} has no searchable word (only common words or "
                 "punctuation); remove it or write the name itself"
             )
+        if len(terms) == 1 and len(part.split()) > 1:
+            written = tuple(phrase_words(part))
+            if not STOPWORDS.isdisjoint(written):
+                # "step down" is the term "step" and the particle "down": kept apart from "step".
+                terms = (" ".join(written),)
         names.append(terms)
     return names
 
@@ -192,6 +245,7 @@ def load_aliases(extra: str | Path | None = None, *, bundled: bool = True) -> Al
     if bundled:
         parsed = _bundled()
         aliases.rules = {trigger: set(targets) for trigger, targets in parsed.rules.items()}
+        aliases.particles = {phrase: set(targets) for phrase, targets in parsed.particles.items()}
         aliases.sources = list(parsed.sources)
     if extra:
         path = Path(extra)

@@ -46,21 +46,27 @@ _CLAUSE_END_RE = re.compile(
 UNSAID = frozenset(
     analyze(
         "whats hows wheres whens whos whys thats theres hes shes "
-        "ok okay thanks thank thx pls please hi hey hello hmm really"
+        "ok okay thanks thank thx pls please hi hey hello hmm really "
+        "anyone anybody someone somebody everyone everybody"
     )
 )
 """The search terms of contractions typed without their apostrophe that are stopwords when
 written with it ("whats the latest on belarus": "what's" is "what") and of chat's fillers
-("ok", "thanks", "pls", "really"): words that say nothing of a subject; never searched.
+("ok", "thanks", "pls", "really") and the pronouns of anyone at all ("has anyone
+investigated", "did someone leak it"): words that say nothing of a subject; never searched.
 ``search_terms`` also leaves out a judgement asked for ("is it true that …"), a pronoun's
 contraction with a verb ("they'd", "we'll", "she'd": their letters make "theyd", "well",
 "shed"), "what's new" / "anything new" (asking for news, not for the word: "what's new in
 uzbekistan?" searched "new" and quoted the "new capital" and "new rubles") and "much" / "many"
-after "how" (asking for a number: "how many votes" quoted "many of whose deputies")."""
+after "how" (asking for a number: "how many votes" quoted "many of whose deputies") and "get"
+or "got" before a participle (a passive: "did anyone get fired" asks about the firing, and
+quoted a passage on drugs that "get through")."""
 _UNSAID_RE = re.compile(
     r"\b(?:(?:is|was|isn't|wasn't|isnt|wasnt)\s+(?:it|that|this)\s+(?:really\s+)?"
     r"(?:true|correct|right|accurate)|(?:i|you|he|she|it|we|they|who|what|that|there)"
-    r"['’](?:d|ll|re|ve)|(?:what['’]?s|what\s+is|anything)\s+new|(?<=\bhow)\s+(?:much|many))\b",
+    r"['’](?:d|ll|re|ve)|(?:what['’]?s|what\s+is|anything)\s+new|(?<=\bhow)\s+(?:much|many)"
+    r"|(?:get|gets|got|gotten|getting)(?=\s+(?:[a-z]{2,}ed|paid|hurt|shot|caught|beaten|stolen"
+    r"|chosen|taken|given|thrown|struck|sold|sent|held)\b))\b",
     re.IGNORECASE,
 )
 CONTRACTIONS = frozenset(
@@ -91,6 +97,96 @@ def asks_latest(words: str) -> bool:
     """Return whether a question's words ask for the newest on its subject ("what's the latest
     on belarus?", "any recent news on the imf loan", "newest briefs on tengiz")."""
     return _LATEST_RE.search(words) is not None
+
+
+_COUNTS = {
+    "a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "few": 3, "couple": 2,
+}  # fmt: skip
+_RELATIVE_RE = re.compile(
+    r"\b(?:(yesterday)|(?:(this|last|past|previous)\s+(week|month|year))"
+    r"|(?:the\s+)?(?:last|past)\s+(\d{1,3}|" + "|".join(_COUNTS) + r")(?:\s+of)?"
+    r"\s+(days?|weeks?|months?|years?))\b",
+    re.IGNORECASE,
+)
+"""A span of time counted back from today: "yesterday", "this week", "last month", "the past 3
+days", "the last two weeks". Not "today": "what is it called today?" asks about now, not about
+the briefs of one day (the word is not searched either way)."""
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """The days a question's words name counted back from today ("last week"), as typed."""
+
+    written: str
+    since: str
+    until: str
+
+    def describe(self) -> str:
+        """Return the range as the filters a user would write: ``since:… until:…``."""
+        return f"since:{self.since} until:{self.until}"
+
+
+def relative_dates(words: str, today: dt.date) -> DateRange | None:
+    """Return the days the first span of time counted back from ``today`` in ``words`` names
+    ("last week" is the seven days up to today, "last month" the calendar month before this
+    one, "the past 3 days" today and the two before it), or None when there is none."""
+    m = _RELATIVE_RE.search(words)
+    if m is None:
+        return None
+    yesterday, which, unit, count, units = m.groups()
+    since, until = today, today
+    if yesterday:
+        since = until = today - dt.timedelta(days=1)
+    elif unit:
+        which, unit = which.casefold(), unit.casefold()
+        if which == "this":
+            since = {
+                "week": today - dt.timedelta(days=today.weekday()),
+                "month": today.replace(day=1),
+                "year": today.replace(month=1, day=1),
+            }[unit]
+        elif unit == "week":
+            since = today - dt.timedelta(days=7)
+        elif unit == "month" and which in ("last", "previous"):
+            until = today.replace(day=1) - dt.timedelta(days=1)
+            since = until.replace(day=1)
+        elif unit == "month":
+            since = today - dt.timedelta(days=30)
+        elif which in ("last", "previous"):
+            since, until = dt.date(today.year - 1, 1, 1), dt.date(today.year - 1, 12, 31)
+        else:
+            since = today - dt.timedelta(days=365)
+    elif count:
+        n = int(count) if count.isdigit() else _COUNTS[count.casefold()]
+        days = {"d": 1, "w": 7, "m": 30, "y": 365}[units[0].casefold()] * n
+        since = today - dt.timedelta(days=max(days - 1, 0) if units[0] in "dD" else days)
+    return DateRange(m.group(0), since.isoformat(), until.isoformat())
+
+
+def without_dates(words: str) -> str:
+    """Return ``words`` without the spans of time counted back from today they name ("what
+    happened last week?" is "what happened ?")."""
+    return " ".join(_RELATIVE_RE.sub(" ", words).split())
+
+
+_CITED_VOLUME_RE = re.compile(r"\b(?:vol(?:ume)?)\.?\s*(\d{1,4})\b", re.IGNORECASE)
+_CITED_ISSUE_RE = re.compile(r"\bissue\s*(?:no\.?\s*|number\s+|#\s*)?(\d{1,5})\b", re.IGNORECASE)
+
+
+def cited_filters(words: str) -> tuple[str, Filters]:
+    """Return ``words`` without a volume or issue written as a citation writes it ("Vol. 4",
+    "volume 4", "Issue 142", "issue no. 142"), and those as filters."""
+    fields: dict[str, int] = {}
+    m = _CITED_VOLUME_RE.search(words)
+    if m is not None:
+        fields["volume"] = int(m.group(1))
+        words = words[: m.start()] + " " + words[m.end() :]
+    m = _CITED_ISSUE_RE.search(words)
+    if m is not None:
+        fields["issue"] = int(m.group(1))
+        words = words[: m.start()] + " " + words[m.end() :]
+    return " ".join(words.split()), Filters(**fields)  # type: ignore[arg-type]
 
 
 def in_another_script(words: str) -> bool:

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import sqlite3
 from pathlib import Path
 
 import pytest
 from rank_bm25 import BM25Okapi
 
+import retrieval.archive as archive_module
 from retrieval.answering.answer import claim_kind
-from retrieval.answering.ranking import MAX_QUESTION_TERMS
+from retrieval.answering.ranking import COVERAGE_DEPTH, MAX_QUESTION_TERMS
 from retrieval.archive import Archive
 from retrieval.errors import InvalidQueryError, NoAnswer
+from retrieval.text.aliases import Aliases
 from retrieval.text.analyzer import analyze
 from retrieval.text.inflections import other_forms
-from retrieval.text.query import Filters, search_terms
+from retrieval.text.query import (
+    DateRange,
+    Filters,
+    cited_filters,
+    relative_dates,
+    search_terms,
+)
 
 
 def test_question_is_answered_with_the_passage_and_its_citation(fixture_archive: Archive) -> None:
@@ -137,9 +147,10 @@ def test_json_answer_has_the_documented_fields(fixture_archive: Archive) -> None
         "read_with",
         "unmatched",
         "respelled",
+        "dates",
     }
     assert data["read_as"] is None and data["read_with"] == [] and data["unmatched"] == []
-    assert data["respelled"] == []
+    assert data["respelled"] == [] and data["dates"] is None
     assert data["confidence"] == "high"
     assert set(data["hits"][0]) == {
         "rank",
@@ -304,6 +315,38 @@ def test_how_many_asks_for_a_number_not_for_the_word(sample_archive: Archive) ->
     assert "253 votes to 94" in answer.hits[0].text
 
 
+def test_who_got_fired_asks_about_the_firing(sample_archive: Archive) -> None:
+    # "anyone" and a passive's "get" say nothing of the subject; "get" of its own is a word.
+    assert search_terms("did anyone get fired after the council meeting?") == [
+        "fire",
+        "council",
+        "meet",
+    ]
+    assert search_terms("has someone got elected? how much did they get paid") == ["elect", "paid"]
+    assert search_terms("what did he get?") == ["get"]
+    # The first passage matched "gets through", "came under fire" and 1998 instead of the
+    # meeting's dismissals; "fire" is also searched as "dismiss" (one way).
+    answer = sample_archive.ask(
+        "did anyone get fired after the security council meeting in july 98"
+    )
+    hit = answer.hits[0]
+    assert "decrees dismissing" in hit.text
+    assert "dismissing" in [hit.text[start:end] for start, end in hit.term_spans]
+
+
+def test_a_word_only_a_title_holds_finds_its_brief(sample_archive: Archive) -> None:
+    # "purge" is in the title "Four officials fall in Nazarbayev's corruption purge" and in no
+    # passage: the brief is found, and no brief is said to lack the word.
+    answer = sample_archive.ask("tell me about the purge")
+    assert answer.found and answer.unmatched == []
+    assert "corruption purge" in answer.hits[0].citation.title
+    answer = sample_archive.ask("purge vol:4")
+    assert answer.found and "corruption purge" in answer.hits[0].citation.title
+    # A filter that rules the brief out leaves nothing, and says why.
+    answer = sample_archive.ask("purge vol:3")
+    assert not answer.found and answer.message.endswith("within vol:3.")
+
+
 def test_what_is_new_asks_for_news_not_for_the_word(sample_archive: Archive) -> None:
     assert search_terms("what's new in uzbekistan?") == ["uzbekistan"]
     assert search_terms("anything new on moldova?") == ["moldova"]
@@ -377,9 +420,14 @@ def test_a_yes_or_no_question_names_the_words_no_brief_holds(sample_archive: Arc
             "No brief mentions “drone”; these passages match the rest of the question."
         )
     # A question asking what, when or how is answered by the passages without the word.
-    answer = sample_archive.ask("what did grozny get per ton for letting azeri crude through?")
-    assert answer.confidence == "high" and answer.unmatched == ["ton"]
+    answer = sample_archive.ask("what did grozny get per gallon for letting azeri crude through?")
+    assert answer.confidence == "high" and answer.unmatched == ["gallon"]
     assert answer.caveat is None
+    # A ton is the briefs' tonne (a bundled alias): nothing to name.
+    answer = sample_archive.ask("what did grozny get per ton for letting azeri crude through?")
+    assert answer.unmatched == [] and "tonne" in [
+        answer.hits[0].text[s:e] for s, e in answer.hits[0].term_spans
+    ]
     # "has anyone …" frames the question: never a word the archive lacks.
     assert sample_archive.ask("has anyone written about the baku supsa pipeline?").caveat is None
 
@@ -436,4 +484,203 @@ def test_an_answer_emptied_by_its_filters_says_so(sample_archive: Archive) -> No
     # A question no passage shares a word with is answered as before, filters or not.
     assert (
         sample_archive.ask("zzyzx vol:4").message == "Nothing in the archive matches that question."
+    )
+
+
+def test_a_span_of_time_counts_back_from_today() -> None:
+    today = dt.date(2026, 12, 5)  # a Saturday
+    assert relative_dates("what happened last week?", today) == DateRange(
+        "last week", "2026-11-28", "2026-12-05"
+    )
+    assert relative_dates("news from yesterday", today) == DateRange(
+        "yesterday", "2026-12-04", "2026-12-04"
+    )
+    assert relative_dates("anything this week", today).since == "2026-11-30"
+    assert relative_dates("Last Month in Georgia", today) == DateRange(
+        "Last Month", "2026-11-01", "2026-11-30"
+    )
+    assert relative_dates("the past 3 days", today).since == "2026-12-03"
+    assert relative_dates("in the last two weeks", today).since == "2026-11-21"
+    assert relative_dates("last year", today) == DateRange("last year", "2025-01-01", "2025-12-31")
+    # "today" asks about now ("what is it called today?"), not about one day's briefs.
+    assert relative_dates("what is the capital called today?", today) is None
+    assert relative_dates("the last president", today) is None
+
+
+def test_a_span_of_time_asks_the_briefs_dated_in_it(sample_archive: Archive) -> None:
+    sample_archive.today = lambda: dt.date(1998, 7, 24)
+    answer = sample_archive.ask("what happened last week?")
+    # Nothing else to look for: the span's newest briefs, newest first, not passages that say
+    # "last week".
+    dates = [hit.citation.date for hit in answer.hits]
+    assert answer.found and len(dates) == 3
+    assert dates == sorted(dates, reverse=True)
+    assert all("1998-07-17" <= d <= "1998-07-24" for d in dates)
+    assert answer.read_line == "Read “last week” as since:1998-07-17 until:1998-07-24."
+    assert answer.caveat is None
+    assert answer.to_json()["dates"] == {
+        "typed": "last week",
+        "since": "1998-07-17",
+        "until": "1998-07-24",
+        "applied": True,
+    }
+    answer = sample_archive.ask("anything on georgia last week?")
+    assert "Georgia" in answer.hits[0].text
+    assert all("1998-07-17" <= h.citation.date <= "1998-07-24" for h in answer.hits)
+    # A follow-up keeps the span, as it keeps filters.
+    answer = sample_archive.ask("and in georgia?", earlier=["what happened last week?"])
+    assert answer.read_line is not None and answer.read_line.endswith(
+        "Read “last week” as since:1998-07-17 until:1998-07-24."
+    )
+    assert "Georgia" in answer.hits[0].text
+    assert all("1998-07-17" <= h.citation.date <= "1998-07-24" for h in answer.hits)
+    # The question's own since:/until: say which days.
+    answer = sample_archive.ask("georgia last week since:1999-01-01")
+    assert answer.to_json()["dates"] is None
+    assert all(h.citation.date >= "1999-01-01" for h in answer.hits)
+
+
+def test_a_span_no_brief_is_dated_in_is_said(sample_archive: Archive) -> None:
+    sample_archive.today = lambda: dt.date(2026, 12, 5)
+    newest = max(row["date"] for row in sample_archive.store.db["briefs"].rows)
+    answer = sample_archive.ask("what happened last week?")
+    assert answer.reason is NoAnswer.NOTHING_TO_SEARCH and not answer.found
+    assert answer.message == (
+        f"No brief is dated last week (2026-11-28 to 2026-12-05); the newest is dated {newest}. "
+        "Name what to look for, e.g. “what's new on Belarus?”."
+    )
+    # With something to look for, the passages from any date, under a line that says so.
+    answer = sample_archive.ask("anything on georgia last week?")
+    assert answer.found and any("Georgia" in hit.text for hit in answer.hits)
+    assert answer.caveat == (
+        "No brief is dated last week (2026-11-28 to 2026-12-05): these passages match from any "
+        "date."
+    )
+    assert answer.to_json()["dates"]["applied"] is False
+
+
+def test_a_passage_left_out_as_noise_is_replaced_by_the_next(sample_archive: Archive) -> None:
+    # The first passage only "gets through" (a framing word): shown alone, the answer was empty.
+    bare = Archive(sample_archive.store, aliases=Aliases())
+    question = "what percentage did nazarbaev get?"
+    first = bare.ask(question, top=1)
+    assert first.found and "Nazarba" in first.hits[0].text
+    three = bare.ask(question, top=3)
+    assert len(three.hits) == 3 and all("Nazarba" in hit.text for hit in three.hits)
+    assert three.hits[0] == first.hits[0]
+    # The next page starts after the passages shown, never with one of them again.
+    second = bare.ask(question, top=1, offset=1)
+    assert second.hits[0].passage_id == three.hits[1].passage_id
+    # "percentage" is the briefs' "percent" (a bundled alias).
+    assert "79.8 percent" in sample_archive.ask(question).hits[0].text
+
+
+def _kept_as_stored(archive: Archive) -> None:
+    """Assert that every passage's tokens the archive keeps are those of the passage as it is
+    stored now (its brief's title, then its text), and that it keeps some."""
+    kept = dict(archive._kept_tokens(archive.index()))
+    assert kept
+    rows = archive.store.passages_by_id(list(kept))
+    assert set(rows) == set(kept)
+    for pid, tokens in kept.items():
+        assert tokens == [*analyze(rows[pid]["brief_title"] or ""), *analyze(rows[pid]["text"])]
+
+
+TARIFFS = "Gazprom pipeline tariffs"
+
+
+def test_passage_tokens_kept_follow_growth_deletion_and_an_edited_title(
+    sample_archive: Archive, tmp_path: Path
+) -> None:
+    # The tokens of passages read for feedback are kept from one question to the next, for one
+    # index: a passage added, removed, or a title edited by another tool gives a new index, and
+    # nothing kept of the old one is used. Each answer equals that of an archive opened afresh.
+    question = "how much gas will russia deliver to ukraine"
+    db = sample_archive.store.path
+    assert db is not None
+
+    def same_as_fresh() -> None:
+        fresh = Archive(db)
+        try:
+            assert repr(sample_archive.rank(question, k=10, diverse=True)) == repr(
+                fresh.rank(question, k=10, diverse=True)
+            )
+            assert repr(sample_archive.ask(question, top=5)) == repr(fresh.ask(question, top=5))
+        finally:
+            fresh.close()
+        _kept_as_stored(sample_archive)
+
+    first = sample_archive.ask(question)
+    same_as_fresh()
+    # Growth: another issue's briefs.
+    issue = Path(__file__).parents[3] / "data" / "sample" / "monitor" / "vol4" / "issue009.txt"
+    (tmp_path / "copy.txt").write_text(
+        issue.read_text(encoding="utf-8").replace("Vol. 4", "Vol. 40"), encoding="utf-8"
+    )
+    assert sample_archive.ingest([tmp_path]).added
+    same_as_fresh()
+    # Deletion: the brief first quoted.
+    assert sample_archive.store.remove_briefs([first.hits[0].brief_id]) == 1
+    same_as_fresh()
+    # A title edited by another tool (a second connection): the edit is logged as a change.
+    pid = sample_archive.rank(question).passages[0][0]
+    brief_id = sample_archive.store.passages_by_id([pid])[pid]["brief_id"]
+    other = sqlite3.connect(db)
+    with other:
+        other.execute("UPDATE briefs SET title = ? WHERE id = ?", [TARIFFS, brief_id])
+    other.close()
+    same_as_fresh()
+    kept = sample_archive._kept_tokens(sample_archive.index())
+    assert kept[pid][:3] == analyze(TARIFFS)
+
+
+def test_passage_tokens_kept_make_room_by_the_least_recently_used(
+    sample_archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    questions = [
+        "how much gas will russia deliver to ukraine",
+        "who replaced kazhegeldin",
+        "baku supsa pipeline",
+        "how much gas will russia deliver to ukraine",
+    ]
+    db = sample_archive.store.path
+    assert db is not None
+    unbounded = Archive(db)
+    expected = [repr(unbounded.ask(q)) for q in questions]
+    unbounded.close()
+    monkeypatch.setattr(archive_module, "TOKENS_KEPT", 6)
+    for question, answer in zip(questions, expected, strict=True):
+        assert repr(sample_archive.ask(question)) == answer
+        assert len(sample_archive._kept_tokens(sample_archive.index())) <= 6
+    _kept_as_stored(sample_archive)
+    # The last question's passages (its feedback passages, then those its confidence reads) were
+    # used last: they are the ones kept, the earlier questions' made room.
+    kept = sample_archive._kept_tokens(sample_archive.index())
+    last = sample_archive.ask(questions[-1], top=COVERAGE_DEPTH)
+    assert len(kept) == 6 and {hit.passage_id for hit in last.hits} <= set(kept)
+
+
+def test_a_citation_in_the_question_is_read_as_filters(sample_archive: Archive) -> None:
+    assert cited_filters("what's in issue no. 142 of the Monitor, Vol. 4?") == (
+        "what's in of the Monitor, ?",
+        Filters(volume=4, issue=142),
+    )
+    assert cited_filters("the issue of debts") == ("the issue of debts", Filters())
+    # A citation pasted from an answer lists that issue's briefs (it quoted "US$4 billion" and
+    # "September 4" for the number 4).
+    for question in ("Monitor, Vol. 4, Issue 142", "what's in issue 142 of monitor vol 4?"):
+        answer = sample_archive.ask(question)
+        assert answer.found and answer.read_line == "Read as in:monitor vol:4 issue:142."
+        assert {
+            (h.citation.publication, h.citation.volume, h.citation.issue) for h in answer.hits
+        } == {("Monitor", 4, 142)}
+    # Beside other words, a cited volume is a filter on the search.
+    answer = sample_archive.ask("corruption in vol. 4", top=5)
+    assert len(answer.hits) == 5 and all(h.citation.volume == 4 for h in answer.hits)
+    assert all("orruption" in h.text for h in answer.hits[:3])
+    # Filters alone list the briefs they hold; none held is said plainly.
+    assert sample_archive.ask("vol:4 issue:142").hits[0].citation.issue == 142
+    answer = sample_archive.ask("vol:4 issue:999")
+    assert answer.reason is NoAnswer.NO_MATCH and answer.message == (
+        "No passage of the archive fits vol:4 issue:999: leave it out to search all of it."
     )

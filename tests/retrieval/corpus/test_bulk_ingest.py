@@ -12,9 +12,16 @@ from typing import Any
 
 import pytest
 
-from retrieval.corpus.briefs import Brief, build_brief
+from retrieval.corpus.briefs import Brief, FooterRules, brief_rows, build_brief, parse_briefs
 from retrieval.corpus.ingest import Ingester, IngestReport, find_sources
-from retrieval.corpus.store import BATCH_CACHE_KIB, BATCH_CHECKPOINT_PAGES, Store, brief_row
+from retrieval.corpus.store import (
+    BATCH_CACHE_KIB,
+    BATCH_CHECKPOINT_PAGES,
+    ROWS_A_STATEMENT,
+    Store,
+    brief_of_row,
+    brief_row,
+)
 from retrieval.errors import ArchiveWriteError, BriefFormatError
 
 
@@ -347,3 +354,56 @@ def test_new_files_are_only_those_nothing_stored_or_earlier_in_the_run_matches(
         # A key already stored (under whatever origin) is not new either.
         taken = ((kept[0][0], *row[0][1:]), row[1])
         assert store.new_files([("fresh.txt", [taken])]) == [False]
+
+
+def test_texts_sent_as_utf8_are_stored_as_the_same_text(tmp_path: Path) -> None:
+    # A parsing worker sends the texts as their UTF-8 (brief_rows); insert_new stores them as
+    # text, byte for byte what add_briefs stores from the Brief, NUL and all (#11).
+    text = (
+        "Publication: Monitor Volume: 4 Issue: 142\nTitle: Caf\u00e9\n\n"
+        "Gas \u201cprices\u201d fell \u2014 at last.\n\nA NUL \x00 inside, and \U0001f600.\n\n"
+        + " ".join(["Long"] * 200)
+        + ". Second sentence here."
+    )
+    rows = brief_rows(text, source="a.txt", origin="a.txt", footer=FooterRules())
+    assert type(rows[0][0][10]) is bytearray
+    via_rows, via_briefs = Store(tmp_path / "rows.db"), Store(tmp_path / "briefs.db")
+    with via_rows.batch():
+        via_rows.open_batch()
+        via_rows.insert_new([rows], now="2026-12-05T00:00:00Z")
+    briefs = parse_briefs(text, source="a.txt")
+    briefs[0].origin, briefs[0].position = "a.txt", 0
+    via_briefs.add_briefs(briefs, now="2026-12-05T00:00:00Z")
+    assert _contents(via_rows) == _contents(via_briefs)
+    kinds = "SELECT typeof(text) FROM briefs UNION ALL SELECT typeof(text) FROM passages"
+    assert {r[0] for r in via_rows.db.execute(kinds)} == {"text"}
+    assert len(_contents(via_rows)[1]) == 4  # the long paragraph split at its sentences
+    # The rows read back as Briefs (a file stored before is written the one-by-one way).
+    assert brief_of_row(rows[0]).text == briefs[0].text
+    assert brief_of_row(rows[0]).passages == briefs[0].passages
+
+
+@pytest.mark.parametrize("files", [1, ROWS_A_STATEMENT, 2 * ROWS_A_STATEMENT + 3])
+def test_rows_written_many_a_statement_are_those_written_one_by_one(
+    tmp_path: Path, files: int
+) -> None:
+    # insert_new writes ROWS_A_STATEMENT rows an INSERT: the same rows, ids and sequence as
+    # add_briefs of each file gives (#11).
+    texts = [
+        f"Publication: Monitor Volume: 1 Issue: {n}\nTitle: T{n}\n\n"
+        + "\n\n".join(f"Paragraph {k} of brief {n}." for k in range(n % 4 + 1))
+        for n in range(files)
+    ]
+    rows = [brief_rows(t, source=f"{n}.txt", origin=f"{n}.txt", footer=FooterRules())
+            for n, t in enumerate(texts)]  # fmt: skip
+    together, alone = Store(tmp_path / "together.db"), Store(tmp_path / "alone.db")
+    with together.batch():
+        together.open_batch()
+        summary = together.insert_new(rows, now="2026-12-05T00:00:00Z")
+    for n, text in enumerate(texts):
+        briefs = parse_briefs(text, source=f"{n}.txt")
+        briefs[0].origin, briefs[0].position = f"{n}.txt", 0
+        alone.add_briefs(briefs, now="2026-12-05T00:00:00Z", replace_origin=f"{n}.txt")
+    assert summary.added == files and summary.brief_ids == list(range(1, files + 1))
+    assert _contents(together) == _contents(alone)
+    assert _sequence(together) == _sequence(alone)

@@ -17,6 +17,7 @@ from retrieval.corpus.briefs import (
     FOLD_UNSAFE,
     WHITESPACE,
     Brief,
+    BriefRow,
     FooterRules,
     _paragraphs,
     _signoff,
@@ -25,6 +26,7 @@ from retrieval.corpus.briefs import (
     label_key,
     parse_briefs,
     plain_fold,
+    printable_utf8,
     shown,
     split_passages,
     squeeze,
@@ -168,8 +170,37 @@ def test_rows_of_a_text_are_the_rows_of_its_briefs() -> None:
         expected = [brief_row(b) for b in briefs]
         data = text.encode("utf-8", "surrogatepass")
         for utf8 in (None, data):
-            assert brief_rows(text, source="s", origin=origin, footer=rules, utf8=utf8) == expected
+            rows = brief_rows(text, source="s", origin=origin, footer=rules, utf8=utf8)
+            assert _decoded(rows) == expected
+            # The texts travel as their UTF-8.
+            assert all(type(v[10]) is bytearray for v, _ in rows)
+            assert all(type(p[1]) is bytearray for _, passages in rows for p in passages)
     assert min(made.values()) >= 100, made
+
+
+def _decoded(rows: list[BriefRow]) -> list[BriefRow]:
+    """Return ``rows`` with the texts given as UTF-8 decoded."""
+
+    def text(value: str | bytearray) -> str:
+        return value if isinstance(value, str) else value.decode("utf-8")
+
+    return [
+        ((*v[:10], text(v[10]), *v[11:]), [(p[0], text(p[1]), p[2], p[3]) for p in passages])
+        for v, passages in rows
+    ]
+
+
+def test_printable_utf8_is_the_printability_of_every_line() -> None:
+    # What brief_rows takes from the file's bytes: every line of the text printable, the text
+    # decoded from UTF-8 with its byte order marks dropped and split at its line ends.
+    rng = random.Random(11)
+    odd = ["\ufeff", "\r", "\r\n", "\n", "\x00", "\x7f", "\x85", "\xa0", "\u2028", "😀", "é"]
+    for _ in range(3000):
+        text = "".join(rng.choice(PIECES + SPACES + odd) for _ in range(rng.randint(0, 20)))
+        data = text.encode("utf-8")
+        lines = text.replace("\ufeff", "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        assert printable_utf8(data) is all(map(str.isprintable, lines)), text
+    assert printable_utf8(b"caf\xc3") is None  # what is left is not UTF-8
 
 
 def test_build_brief_of_squeezed_paragraphs_and_label_key() -> None:

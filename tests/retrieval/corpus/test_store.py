@@ -55,6 +55,26 @@ def test_any_passage_says_whether_an_answer_still_has_a_passage_in_the_archive(
     assert store.any_passage([]) is False
 
 
+def test_passages_by_id_gives_each_passage_with_its_briefs_fields(store: Store) -> None:
+    store.add_briefs(parse_briefs(TEXT))
+    ids = store.passage_ids()
+    rows = store.passages_by_id([ids[1], 10**9, ids[0]])  # an id not stored is left out
+    assert sorted(rows) == sorted(ids)
+    [brief] = store.db.query("SELECT * FROM briefs")
+    for pid, row in rows.items():
+        [passage] = store.db.query(
+            "SELECT id, brief_id, position, text, char_start, char_end FROM passages WHERE id = ?",
+            [pid],
+        )
+        fields = ("doc_id", "publication", "volume", "issue", "date", "title", "author", "url")
+        assert row == {
+            **passage,
+            **{f"brief_{name}": brief[name] for name in (*fields, "added_at")},
+        }
+    assert rows[ids[1]]["text"] == "Second one." and rows[ids[0]]["brief_title"] == "Oil"
+    assert store.passages_by_id([]) == {}
+
+
 def test_failed_write_leaves_nothing_half_written(store: Store) -> None:
     store.add_briefs(parse_briefs(TEXT))
     good = parse_briefs(TEXT.replace("Issue: 7", "Issue: 8"))[0]

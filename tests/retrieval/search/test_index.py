@@ -377,6 +377,75 @@ def test_pruned_top_ten_is_exact_and_skips_passages_of_common_words_only(seed: i
     assert pruned > 10
 
 
+def grown_random_index(
+    rng: random.Random, sizes: tuple[int, int], vocabs: Sequence[int], deleted: float
+) -> tuple[BM25Index, dict[int, list[str]]]:
+    """Return an index grown by a batch of random passages (``sizes``: fewest and most) per
+    vocabulary size in ``vocabs``, a share ``deleted`` of the live passages removed with each
+    batch, and its live passages by id."""
+    live: dict[int, list[str]] = {}
+    next_id = 1
+    index = BM25Index.build([], [])
+    for vocab in vocabs:
+        batch = random_corpus(rng, rng.randint(*sizes), vocab, 30 if vocab < 300 else 40)
+        new = list(zip(range(next_id, next_id + len(batch)), batch, strict=True))
+        next_id += len(batch)
+        doomed = [pid for pid in live if rng.random() < deleted]
+        index = index.grown(new, deleted=doomed)
+        live.update(new)
+        for pid in doomed:
+            del live[pid]
+    return index, live
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_answers_depth_of_two_hundred_equals_rank_bm25_after_growth_and_deletion(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The answer ranks the 200 best by their own BM25 (pruned: a floor far lower than at ten,
+    # so terms left out are looked up at many candidates, flagged or through the accumulator).
+    monkeypatch.setattr("retrieval.search.index.SEALED_DOCS", 400)
+    index, live = grown_random_index(random.Random(1300 + seed), (300, 700), [300] * 4, 0.05)
+    rng = random.Random(seed)
+    ids = sorted(live)
+    corpus = [live[pid] for pid in ids]
+    for _ in range(12):
+        query = [f"t{rng.randint(60, 299)}", *(f"t{rng.randint(0, 8)}" for _ in range(3))]
+        k = rng.choice([60, 200])
+        allowed = {pid for pid in ids if rng.random() < 0.7} if rng.random() < 0.3 else None
+        mask = None if allowed is None else np.isin(index.ids, sorted(allowed))
+        expected = reference_top(corpus, ids, query, k, allowed=allowed)
+        assert_same_top(index.top(query, k, allowed=mask), expected)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_frequencies_at_runs_of_positions_equal_counting_the_tokens(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Runs of consecutive positions (a passage and the rest of its brief), some across the end
+    # of a segment, single positions, the first and the last; terms absent from some segments,
+    # repeated, unknown.
+    monkeypatch.setattr("retrieval.search.index.SEALED_DOCS", 60)
+    rng = random.Random(1500 + seed)
+    index, tokens = grown_random_index(rng, (40, 120), [80, 100, 120, 140, 160], 0.0)
+    assert len(index.segments) > 2
+    n = index.n_positions
+    for _ in range(10):
+        chosen: set[int] = {0, n - 1} if rng.random() < 0.5 else set()
+        for _ in range(rng.randint(1, 30)):
+            start = rng.randrange(n)
+            chosen.update(range(start, min(n, start + rng.randint(1, 6))))
+        for seg in index.segments[1:]:
+            chosen.update(range(max(0, seg.first - 2), min(n, seg.first + 2)))
+        positions = np.asarray(sorted(chosen), dtype=np.int64)
+        terms = [f"t{rng.randint(0, 170)}" for _ in range(rng.randint(1, 12))] + ["nowhere"]
+        got = index.frequencies(terms, positions)
+        ids = index.ids[positions].tolist()
+        expected = [[tokens[pid].count(term) for pid in ids] for term in terms]
+        assert got.tolist() == expected
+    assert index.frequencies(["t1"], np.zeros(0, dtype=np.int64)).shape == (1, 0)
+
+
 def grown_index(rng: random.Random, monkeypatch: pytest.MonkeyPatch) -> BM25Index:
     """Return an index grown in batches (merges, deletions, at times a compaction) over a few
     very common words and many rare ones."""
@@ -396,14 +465,17 @@ def grown_index(rng: random.Random, monkeypatch: pytest.MonkeyPatch) -> BM25Inde
     return index
 
 
-@pytest.mark.parametrize("few", [0, 16, 10**9])
+@pytest.mark.parametrize(("few", "held"), [(0, 1.0), (16, 0), (16, 10**9), (10**9, 1.0)])
 @pytest.mark.parametrize("seed", range(6))
 def test_pruned_candidates_score_exactly_as_the_full_pass_whichever_way_terms_are_looked_up(
-    seed: int, few: int, monkeypatch: pytest.MonkeyPatch
+    seed: int, few: int, held: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # FEW 0: each candidate is searched for in the postings of the terms left out; 10**9: those
-    # postings are read in full. Either way the scores are the full pass's, to the bit.
+    # postings are read in full, at the candidates flagged (HELD_SHARE 0) or wherever a passage
+    # found holds them (10**9). Either way the scores are the full pass's, to the bit, and only
+    # passages that can be among the best are returned besides the best.
     monkeypatch.setattr("retrieval.search.maxscore.FEW", few)
+    monkeypatch.setattr("retrieval.search.maxscore.HELD_SHARE", held)
     rng = random.Random(700 + seed)
     index = grown_index(rng, monkeypatch)
     skipped = 0

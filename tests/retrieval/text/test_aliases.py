@@ -37,6 +37,32 @@ def test_a_one_way_rule_does_not_ask_back() -> None:
     assert aliases.added(analyze("what did the IMF say")) == []
 
 
+def test_a_word_and_a_particle_fire_only_written_whole() -> None:
+    # "step down" analyzes to "step": it fired at "what steps did the imf take?" and searched
+    # every "step-by-step" for a resignation.
+    aliases = parse_aliases(
+        ["resign | quit | step down | stepped down", "succeed | take over => successor"], "t.txt"
+    )
+    question = "when did he step down?"
+    assert aliases.added(analyze(question), aliases.matches(analyze(question), question)) == [
+        "quit",
+        "resign",
+    ]
+    assert aliases.added(analyze(question)) == []  # without the words, nothing to see it by
+    question = "Kazhegeldin stepped down"
+    assert "resign" in aliases.added(
+        analyze(question), aliases.matches(analyze(question), question)
+    )
+    for question in ("what steps did the imf take?", "who will take the post?"):
+        assert aliases.matches(analyze(question), question) == []
+    # Asked for, "step down" would search every "step": never a target.
+    assert aliases.added(analyze("resigned")) == ["quit"]
+    question = "who will take over?"
+    assert aliases.added(analyze(question), aliases.matches(analyze(question), question)) == [
+        "successor"
+    ]
+
+
 def test_a_short_year_asks_for_the_full_year() -> None:
     assert Aliases().added(analyze("the crash of 98")) == ["1998"]
     assert Aliases().added(analyze("elections in '05")) == ["2005"]
@@ -109,10 +135,11 @@ def test_aliases_find_a_brief_in_other_words(sample_archive: Archive) -> None:
             "How long is the new crude line from Baku to Georgia's Black Sea coast?",
             "Baku–Supsa pipeline opens",
         ),
-        (
-            "by what margin did the duma turn down chernomyrdin's comeback?",
-            "Kirienko out, Chernomyrdin rebuffed",
-        ),
+        # "turn down" is a refusal, and "turn" alone weighs as framing: it quoted Primakov's
+        # plane that "turned back".
+        ("did the duma turn down the prime minister?", "Kirienko out, Chernomyrdin rebuffed"),
+        # The briefs write "emergency lending package", a member "bailout".
+        ("how much was the bailout for russia in july 1998", "IMF trims Russia’s first tranche"),
     ],
 )
 def test_without_aliases_the_paraphrase_is_missed(
