@@ -27,32 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check bot retrieval tests bench
 	$(BIN)/ruff format --check bot retrieval tests bench
 
-# mypy's analysis of the libraries the code imports (python-telegram-bot, numpy, httpx, the
-# standard library's stubs ...), made once with the venv into $(MYPY_LIBS), is copied in as the
-# start of a clone's own cache: a cold check then analyses our 83 modules only (~6 CPU-s instead
-# of ~15). This moves the libraries' ~12 CPU-s into the venv's creation, which pays them once
-# (again whenever pyproject.toml changes the venv); it removes nothing. A library left out of
-# MYPY_LIBRARIES is analysed in each clone's first check, as before: slower, never wrong (mypy
-# checks each cached module against its source).
-MYPY_LIBS := $(VENV)/mypy-libraries
-MYPY_LIBRARIES := aiolimiter click feedparser httpcore httpx numpy numpy.typing Stemmer \
-	sqlite_utils sqlite_utils.db sqlite_utils.migrations tqdm telegram telegram.constants \
-	telegram.error telegram.ext telegram.request \
-	array asyncio bisect calendar codecs collections collections.abc concurrent.futures \
-	contextlib contextvars ctypes dataclasses datetime difflib enum errno fcntl functools gzip \
-	hashlib heapq html html.parser importlib importlib.util io itertools json logging math mmap \
-	multiprocessing os pathlib queue re secrets shutil signal sqlite3 ssl stat struct \
-	subprocess sys threading time traceback typing unicodedata urllib.parse urllib.request uuid \
-	zlib zoneinfo
-
-$(MYPY_LIBS): $(STAMP)
-	rm -rf $@ $@.tmp
-	printf 'import %s\n' $(MYPY_LIBRARIES) > $(VENV)/mypy_libraries.py
-	$(BIN)/mypy --cache-dir $@.tmp $(VENV)/mypy_libraries.py
-	mv $@.tmp $@
-
-typecheck: $(STAMP) $(MYPY_LIBS)
-	@test -e .mypy_cache || cp -R $(MYPY_LIBS) .mypy_cache
+typecheck: $(STAMP)
 	$(BIN)/mypy bot retrieval
 
 # Bytecode written (__pycache__, ignored by git) even where PYTHONDONTWRITEBYTECODE is set: each
