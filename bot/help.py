@@ -91,7 +91,8 @@ that /help and the Telegram command menu (``set_my_commands``) list them too."""
 
 FILTERS_HELP = (
     "Filters may go inside a question: vol:4  issue:142  in:Monitor  since:1998-07-01  "
-    "until:1998-12-31\n  e.g. /ask Tengiz oil exports in:Monitor since:1998-07-01"
+    "until:1998-12-31, or as a citation writes them (Monitor, Vol. 4, Issue 142)\n"
+    "  e.g. /ask Tengiz oil exports in:Monitor since:1998-07-01"
 )
 
 FOLLOWUP_HELP = (

@@ -318,3 +318,11 @@ def test_help_and_readme_say_how_to_ask_for_the_newest() -> None:
         assert "what's the latest on Georgia?" in text and "newest brief first" in text
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     assert "### Newest first" in readme
+
+
+def test_help_and_readme_say_how_to_ask_about_a_span_of_time_or_a_citation() -> None:
+    for text in (bot.help.help_text(), bot.help.help_text(terminal=True)):
+        assert "what happened last week?" in text
+        assert "as a citation writes them (Monitor, Vol. 4, Issue 142)" in text
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "### Spans of time" in readme and "Monitor, Vol.\n4, Issue 142" in readme
