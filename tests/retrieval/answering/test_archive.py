@@ -666,6 +666,9 @@ def test_a_citation_in_the_question_is_read_as_filters(sample_archive: Archive) 
         Filters(volume=4, issue=142),
     )
     assert cited_filters("the issue of debts") == ("the issue of debts", Filters())
+    assert cited_filters("Volume 5, Issue 9") == (",", Filters(volume=5, issue=9))
+    # "volume" spelled out is a volume only beside an issue.
+    assert cited_filters("did trade volume 20 percent drop?")[1] == Filters()
     # A citation pasted from an answer lists that issue's briefs (it quoted "US$4 billion" and
     # "September 4" for the number 4).
     for question in ("Monitor, Vol. 4, Issue 142", "what's in issue 142 of monitor vol 4?"):
