@@ -93,6 +93,12 @@ OPEN_WARNING = (
 )
 
 
+def _verified_request(connections: int = 1) -> HTTPXRequest:
+    """Return requests over the process's one TLS context: python-telegram-bot's default would
+    read the CA bundle again for each (~0.05 CPU-s apiece)."""
+    return HTTPXRequest(connection_pool_size=connections, httpx_kwargs={"verify": tls_context()})
+
+
 def _bot_request(journal: UpdateJournal, base_url: str) -> HTTPXRequest:
     """Return the request object for the bot's API calls: its transport marks each answer in the
     journal as it leaves, unless an HTTP(S) proxy from the environment must carry the calls (httpx
@@ -102,9 +108,7 @@ def _bot_request(journal: UpdateJournal, base_url: str) -> HTTPXRequest:
             "An HTTP(S) proxy is set in the environment: answers are recorded once Telegram "
             "replies, not as they leave (a crash in between may send one twice)"
         )
-        return HTTPXRequest(
-            connection_pool_size=CONNECTIONS, httpx_kwargs={"verify": tls_context()}
-        )
+        return _verified_request(CONNECTIONS)
     # httpx applies connection limits given to the transport, not to the client.
     transport = JournalTransport(journal, limits=httpx.Limits(max_connections=CONNECTIONS))
     return HTTPXRequest(connection_pool_size=CONNECTIONS, httpx_kwargs={"transport": transport})
@@ -251,8 +255,7 @@ def build_application(
         defaults=defaults,
         rate_limiter=rate_limiter or flood_limiter(),
         request=request or _bot_request(journal, settings.base_url),
-        get_updates_request=get_updates_request
-        or HTTPXRequest(connection_pool_size=1, httpx_kwargs={"verify": tls_context()}),
+        get_updates_request=get_updates_request or _verified_request(),
     )
     application = (
         ApplicationBuilder()
@@ -390,14 +393,12 @@ async def check_token(settings: Settings) -> None:
     Raises:
         BotStartError: naming the problem and the fix, never the token.
     """
-    # Requests over the process's one TLS context: python-telegram-bot's defaults would each read
-    # the CA bundle again (~0.05 CPU-s apiece, twice at every start).
     bot = Bot(
         settings.token,
         base_url=settings.base_url,
         base_file_url=settings.base_file_url,
-        request=HTTPXRequest(httpx_kwargs={"verify": tls_context()}),
-        get_updates_request=HTTPXRequest(httpx_kwargs={"verify": tls_context()}),
+        request=_verified_request(),
+        get_updates_request=_verified_request(),
     )
     try:
         async with bot:

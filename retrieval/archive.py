@@ -566,8 +566,10 @@ class Archive:
         _, first = np.unique(briefs, return_index=True)
         positions = positions[np.sort(first)]
         if "date" in index.columns:
-            days = np.asarray([_day(d) for d in index.columns["date"][positions]])
-            positions = positions[np.lexsort((positions, -days))]
+            # Newest first, ties in order: the dates ranked by numpy (they sort as strings do),
+            # not read one by one.
+            _, rank = np.unique(index.columns["date"][positions], return_inverse=True)
+            positions = positions[np.lexsort((positions, -rank))]
         return [(int(pid), 0.0) for pid in index.ids[positions[:k]].tolist()]
 
     def _newest_date(self, index: BM25Index) -> str | None:

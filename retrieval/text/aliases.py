@@ -92,11 +92,19 @@ class Aliases:
         terms standing in a row) with the names it asks for. A rule of a word and a particle
         ("step down") fires only when the question's ``words`` are given and hold it."""
         found: list[Match] = []
-        if words is not None and self.particles:
-            written = phrase_words(words)
-            for phrase, wanted in self.particles.items():
+        if words and self.particles:
+            # Only the phrases whose particle the question holds are looked for (most questions
+            # say no "down" nor "over"), and only then are its words analysed one by one.
+            lowered = set(re.findall(r"[^\W_]+", words.casefold()))
+            present = [
+                (phrase, wanted)
+                for phrase, wanted in self.particles.items()
+                if wanted and STOPWORDS.intersection(phrase) <= lowered
+            ]
+            written = phrase_words(words) if present else []
+            for phrase, wanted in present:
                 size = len(phrase)
-                if wanted and any(
+                if any(
                     tuple(written[i : i + size]) == phrase for i in range(len(written) - size + 1)
                 ):
                     trigger = tuple(t for t in phrase if t not in STOPWORDS)

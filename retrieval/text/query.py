@@ -111,7 +111,7 @@ _RELATIVE_RE = re.compile(
 )
 """A span of time counted back from today: "yesterday", "this week", "last month", "the past 3
 days", "the last two weeks". Not "today": "what is it called today?" asks about now, not about
-the briefs of one day (the word is not searched either way)."""
+the briefs of one day (it stays a word searched as any other)."""
 
 
 @dataclass(frozen=True)
@@ -159,8 +159,10 @@ def relative_dates(words: str, today: dt.date) -> DateRange | None:
             since = today - dt.timedelta(days=365)
     elif count:
         n = int(count) if count.isdigit() else _COUNTS[count.casefold()]
-        days = {"d": 1, "w": 7, "m": 30, "y": 365}[units[0].casefold()] * n
-        since = today - dt.timedelta(days=max(days - 1, 0) if units[0] in "dD" else days)
+        unit = units[0].casefold()
+        days = {"d": 1, "w": 7, "m": 30, "y": 365}[unit] * n
+        # "the past 3 days" are today and the two before it; "the past 2 weeks", 14 days back.
+        since = today - dt.timedelta(days=max(days - 1, 0) if unit == "d" else days)
     return DateRange(m.group(0), since.isoformat(), until.isoformat())
 
 
@@ -182,18 +184,18 @@ def cited_filters(words: str) -> tuple[str, Filters]:
     "volume" spelled out counts only beside a cited issue: "did trade volume 20 percent drop?"
     names no volume.
     """
-    fields: dict[str, int] = {}
+    volume = issue = None
     m = _CITED_ISSUE_RE.search(words)
     if m is not None:
-        fields["issue"] = int(m.group(1))
+        issue = int(m.group(1))
         words = words[: m.start()] + " " + words[m.end() :]
     m = _CITED_VOLUME_RE.search(words)
-    if m is None and fields:
+    if m is None and issue is not None:
         m = _CITED_VOLUME_WORD_RE.search(words)
     if m is not None:
-        fields["volume"] = int(m.group(1))
+        volume = int(m.group(1))
         words = words[: m.start()] + " " + words[m.end() :]
-    return " ".join(words.split()), Filters(**fields)  # type: ignore[arg-type]
+    return " ".join(words.split()), Filters(volume=volume, issue=issue)
 
 
 def in_another_script(words: str) -> bool:
