@@ -99,6 +99,56 @@ def test_footer_check_equals_its_definition() -> None:
                 assert rule._is_footer(paragraph, True) == expected, paragraph
 
 
+def test_signoff_found_from_the_end_equals_the_regex() -> None:
+    # _signoff walks the text's dashes and hyphens from its end: texts with hyphenated words,
+    # dashes of every kind, sign-offs and no sign-off, white space of every kind at the end.
+    rng = random.Random(11)
+    pieces = [
+        "Oil", "rose.", "— SC", "—Jane Roe", "-- VS / SC", "– IB", "Jean-Paul", "so-called",
+        "-", "--", "—", "–", "(Interfax, May 21)", "U.S.", ",", "1998", "O'Neil", "Ab/Cd", "é",
+    ]  # fmt: skip
+    for _ in range(20000):
+        text = "".join(
+            rng.choice(pieces) + rng.choice(["", " ", " ", *WHITESPACE])
+            for _ in range(rng.randint(0, 12))
+        )
+        found, expected = _signoff(text), _SIGNOFF_RE.search(text)
+        assert (found and (found.span(), found.group(1))) == (
+            expected and (expected.span(), expected.group(1))
+        ), text
+
+
+def test_footer_prefilter_leaves_out_one_weak_hint_and_passes_lone_ones() -> None:
+    # The default rules: "fax" (the shortest hint of one weak pattern) is not searched, and a
+    # paragraph holding only one of the hints of a single weak pattern is content; "mail"
+    # belongs to two weak patterns ("e-mail", "postal mail"), so it is no lone hint.
+    searched, lone, spare = FooterRules()._prefilter
+    assert spare == "fax" and "fax" not in searched
+    assert lone == {"subscri", "please contact", "site maintenance"}
+    # Paragraphs of one to three footer pieces: every way of holding one weak hint, two, or
+    # the one left out beside another; each rule set decides as the definition does.
+    rng = random.Random(12)
+    pieces = [
+        "fax", "FAX:", "e-mail", "email", "postal mail", "mail", "subscribe", "subscription",
+        "please contact", "site maintenance", "Copyright 1998", "© 1997", "is a publication of",
+        "all rights reserved", "unauthorized reproduction", "faxed", "prefix", "Oil",
+    ]  # fmt: skip
+    rules = [
+        FooterRules(),
+        FooterRules().with_extra([r"\bfax\b"]),
+        FooterRules(weak=(r"\bfax\b", r"\bsubscri(?:be|bing|ption)\b")),
+        FooterRules((), ()),
+    ]
+    for _ in range(3000):
+        paragraph = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 3)))
+        plain = plain_fold(paragraph.encode())
+        for rule in rules:
+            expected = plain_is_footer(rule, paragraph)
+            assert rule.is_footer(paragraph) == expected, (paragraph, rule)
+            if plain:  # the shortcut for a text known to hold no FOLD_UNSAFE character
+                assert rule._is_footer(paragraph, True) == expected, (paragraph, rule)
+
+
 def test_fold_unsafe_holds_every_character_whose_casefold_can_make_a_hint() -> None:
     # The footer shortcut writes characters outside ASCII as "?": exact only if such a
     # character's casefold holds nothing a hint is made of (ASCII, or the one hint "©").
