@@ -26,8 +26,13 @@ MAX_FIELD_CHARS = 2000
 """The longest publication, title, author, URL, date or id, in characters."""
 
 _HEADER_START_RE = re.compile(r"^\s*Publication\s*:", re.IGNORECASE)
+# The lookahead first: a match starts with the first letter of a name, so the regex engine skips
+# every other position at once (a third less of a header line's ~40,000 instructions); ignoring
+# case it matches what the names' first letters match (the tests check every code point).
 _FIELD_RE = re.compile(
-    r"\b(Publication|Volume|Vol|Issue|No|Number|Date|By|Author|Title|URL|Link)\s*:\s*", re.I
+    r"(?=[PVINDBATULpvindbatul])"
+    r"\b(Publication|Volume|Vol|Issue|No|Number|Date|By|Author|Title|URL|Link)\s*:\s*",
+    re.I,
 )
 _FIELD_NAMES = {
     "publication": "publication",

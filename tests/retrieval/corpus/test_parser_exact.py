@@ -13,6 +13,7 @@ from collections import Counter
 import pytest
 
 from retrieval.corpus.briefs import (
+    _FIELD_RE,
     _SIGNOFF_RE,
     FOLD_UNSAFE,
     WHITESPACE,
@@ -107,7 +108,7 @@ def test_signoff_found_from_the_end_equals_the_regex() -> None:
         "Oil", "rose.", "— SC", "—Jane Roe", "-- VS / SC", "– IB", "Jean-Paul", "so-called",
         "-", "--", "—", "–", "(Interfax, May 21)", "U.S.", ",", "1998", "O'Neil", "Ab/Cd", "é",
     ]  # fmt: skip
-    for _ in range(20000):
+    for _ in range(10000):
         text = "".join(
             rng.choice(pieces) + rng.choice(["", " ", " ", *WHITESPACE])
             for _ in range(rng.randint(0, 12))
@@ -147,6 +148,31 @@ def test_footer_prefilter_leaves_out_one_weak_hint_and_passes_lone_ones() -> Non
             assert rule.is_footer(paragraph) == expected, (paragraph, rule)
             if plain:  # the shortcut for a text known to hold no FOLD_UNSAFE character
                 assert rule._is_footer(paragraph, True) == expected, (paragraph, rule)
+
+
+def test_header_field_regex_finds_what_it_finds_without_its_lookahead() -> None:
+    names = "Publication|Volume|Vol|Issue|No|Number|Date|By|Author|Title|URL|Link"
+    assert _FIELD_RE.pattern.endswith(rf"\b({names})\s*:\s*")
+    plain = re.compile(rf"\b({names})\s*:\s*", re.IGNORECASE)
+    # The lookahead's letters match, ignoring case, what the names' first letters match.
+    first = re.compile("|".join(sorted({n[0] for n in names.split("|")})), re.IGNORECASE)
+    lookahead = re.compile(_FIELD_RE.pattern.split(")", 1)[0][3:], re.IGNORECASE)
+    codes = array.array("I", range(0xD800))
+    codes.extend(range(0xE000, 0x110000))
+    every = codes.tobytes().decode(f"utf-32-{sys.byteorder[0]}e")
+    assert lookahead.findall(every) == first.findall(every)
+    assert "\u0130" in first.findall(every)  # İ: more than the ASCII letters
+    rng = random.Random(13)
+    pieces = [
+        "Publication", "publication", "VOLUME", "Vol", "vol.", "Issue", "No", "Number", "Date",
+        "By", "Author", "TITLE", "url", "Link", "_Date", "Issue2", "Monitor", "1998-07-20", "7",
+        ":", " : ", " ", "\t", "\x1c", ",", "İssue", "ıssue", "Kink", "Datum",
+    ]  # fmt: skip
+    for _ in range(20000):
+        line = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        assert [(m.span(), m.group(1)) for m in _FIELD_RE.finditer(line)] == [
+            (m.span(), m.group(1)) for m in plain.finditer(line)
+        ], line
 
 
 def test_fold_unsafe_holds_every_character_whose_casefold_can_make_a_hint() -> None:
