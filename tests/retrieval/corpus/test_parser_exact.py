@@ -15,17 +15,21 @@ import pytest
 from retrieval.corpus.briefs import (
     _FIELD_RE,
     _SIGNOFF_RE,
+    _SPANS,
     FOLD_UNSAFE,
+    MAX_SHAPES,
     WHITESPACE,
     Brief,
     BriefRow,
     FooterRules,
+    _field_spans,
     _paragraphs,
     _signoff,
     brief_rows,
     build_brief,
     label_key,
     parse_briefs,
+    parse_header,
     plain_fold,
     printable_utf8,
     shown,
@@ -166,13 +170,27 @@ def test_header_field_regex_finds_what_it_finds_without_its_lookahead() -> None:
     pieces = [
         "Publication", "publication", "VOLUME", "Vol", "vol.", "Issue", "No", "Number", "Date",
         "By", "Author", "TITLE", "url", "Link", "_Date", "Issue2", "Monitor", "1998-07-20", "7",
+        "0", "93", "\u0663",
         ":", " : ", " ", "\t", "\x1c", ",", "İssue", "ıssue", "Kink", "Datum",
     ]  # fmt: skip
     for _ in range(20000):
         line = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
-        assert [(m.span(), m.group(1)) for m in _FIELD_RE.finditer(line)] == [
-            (m.span(), m.group(1)) for m in plain.finditer(line)
-        ], line
+        expected = [(m.span(), m.group(1)) for m in plain.finditer(line)]
+        assert [(m.span(), m.group(1)) for m in _FIELD_RE.finditer(line)] == expected, line
+        # The matches by the line's shape (its ASCII digits written 0), worked out for the
+        # first line of that shape: the same for each line of it.
+        assert [((a, c), line[a:b]) for a, b, c in _field_spans(line)] == expected, line
+    assert len(_SPANS) <= MAX_SHAPES
+
+
+def test_header_lines_of_one_shape_share_their_fields_places_not_their_values() -> None:
+    first = parse_header("Publication: Monitor Volume: 4 Issue: 142 Date: 1998-07-20")
+    again = parse_header("Publication: Monitor Volume: 7 Issue: 903 Date: 2001-01-09")
+    assert first == {"publication": "Monitor", "volume": 4, "issue": 142, "date": "1998-07-20"}
+    assert again == {"publication": "Monitor", "volume": 7, "issue": 903, "date": "2001-01-09"}
+    # A digit that is not ASCII is a word character the shape keeps: "Issue٣:" is no field.
+    with pytest.raises(BriefFormatError, match="non-numeric volume .4 Issue"):
+        parse_header("Publication: Monitor Volume: 4 Issue\u0663: 142")
 
 
 def test_fold_unsafe_holds_every_character_whose_casefold_can_make_a_hint() -> None:
