@@ -51,7 +51,7 @@ from retrieval.answering.spelling import Respelling, respell
 from retrieval.catchup import Indexer
 from retrieval.corpus.briefs import FooterRules
 from retrieval.corpus.store import Store
-from retrieval.errors import NoAnswer, RetrievalError
+from retrieval.errors import NoAnswer, NotAnArchiveError, RetrievalError
 from retrieval.search.bm25 import Allowed, BM25Params, BoolArray, FloatArray, IntArray
 from retrieval.search.cache import cache_dir_for
 from retrieval.search.index import BM25Index
@@ -204,6 +204,24 @@ class Archive:
         ) = None
         self._tokens: tuple[BM25Index, OrderedDict[int, list[str]]] | None = None
         self.indexer.on_change = self._forget_old_index
+
+    def reconnect(self) -> None:
+        """Give this archive a connection of its own to its database file, keeping what it has
+        loaded and kept (the index, the analysed passages): a process forked from the one that
+        opened the archive must not use that one's SQLite connection (nor close it: it is left
+        as it is).
+
+        Raises:
+            NotAnArchiveError: if the archive is not in a file (an in-memory one has none).
+        """
+        path = self.store.path
+        if path is None or str(path) == ":memory:":
+            raise NotAnArchiveError(
+                "an archive in memory cannot be opened again; open one stored in a file"
+            )
+        store = Store(path)
+        self.store = store
+        self.indexer.store = store
 
     # -- writing -------------------------------------------------------------------------
 

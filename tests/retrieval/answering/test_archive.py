@@ -13,7 +13,7 @@ import retrieval.archive as archive_module
 from retrieval.answering.answer import claim_kind
 from retrieval.answering.ranking import COVERAGE_DEPTH, MAX_QUESTION_TERMS
 from retrieval.archive import Archive
-from retrieval.errors import InvalidQueryError, NoAnswer
+from retrieval.errors import InvalidQueryError, NoAnswer, NotAnArchiveError
 from retrieval.text.aliases import Aliases
 from retrieval.text.analyzer import analyze
 from retrieval.text.inflections import other_forms
@@ -687,3 +687,23 @@ def test_a_citation_in_the_question_is_read_as_filters(sample_archive: Archive) 
     assert answer.reason is NoAnswer.NO_MATCH and answer.message == (
         "No passage of the archive fits vol:4 issue:999: leave it out to search all of it."
     )
+
+
+def test_reconnect_gives_a_connection_of_its_own_and_keeps_the_index(
+    fixture_archive: Archive,
+) -> None:
+    question = "How many corruption cases is the security council reviewing?"
+    before = fixture_archive.ask(question)
+    old, index = fixture_archive.store, fixture_archive.index()
+    fixture_archive.reconnect()
+    assert fixture_archive.store is not old
+    assert fixture_archive.store.db.conn is not old.db.conn
+    assert fixture_archive.indexer.store is fixture_archive.store
+    assert fixture_archive.index() is index  # nothing loaded again
+    assert repr(fixture_archive.ask(question)) == repr(before)
+
+
+def test_reconnect_an_archive_in_memory_says_to_open_one_in_a_file() -> None:
+    archive = Archive(":memory:")
+    with pytest.raises(NotAnArchiveError, match="open one stored in a file"):
+        archive.reconnect()
