@@ -48,6 +48,7 @@ from retrieval.corpus.ingest import (
 from retrieval.delivery.migrations import upgrade as upgrade_delivery
 from retrieval.errors import ArchiveWriteError, RetrievalError
 from retrieval.text.aliases import load_aliases
+from retrieval.text.english import is_english
 from retrieval.text.followup import chain
 from retrieval.text.query import Filters, check_date
 
@@ -441,10 +442,11 @@ def _answer_split(
     archive: Archive, items: list[tuple[Any, str]], top: int, filters: Filters
 ) -> bool:
     """Print the answers of ``items`` (``(id, question)``, none a reply), the second half
-    answered by a forked copy of this process (the index loaded here is shared with it, and it
-    opens a connection of its own) while this one answers the first: on two cores the file
-    takes about half the time. Its lines are printed after this one's, so the output is that of
-    answering them in turn. Should it fail or hang, its half is answered here.
+    answered by a forked copy of this process (what is loaded here, the index and the first
+    line's reads, is shared with it, and it opens a connection of its own) while this one
+    answers the first: on two cores the file takes about half the time. Its lines are printed
+    after this one's, so the output is that of answering them in turn. Should it fail or hang,
+    its half is answered here.
 
     Return False, having printed nothing, where that is not done: fewer than ``SPLIT_QUERIES``
     lines, one core, no ``fork``, another thread running (a forked copy of a process with
@@ -459,7 +461,13 @@ def _answer_split(
         or str(archive.store.path) == ":memory:"
     ):
         return False
-    archive.index()  # loaded before the fork: the child shares it
+    # What the child would otherwise load again is loaded before the fork and shared: the index,
+    # what the first line's answer reads (the brief map, the titles), the English word list the
+    # typing-slip reading asks at its first unknown word (~0.1 s a process).
+    archive.index()
+    is_english("the")
+    click.echo(_query_line(archive, *items[0], top, filters))
+    items = items[1:]
     half = (len(items) + 1) // 2
     with tempfile.TemporaryFile() as out:
         sys.stdout.flush()
