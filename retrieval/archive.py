@@ -56,7 +56,7 @@ from retrieval.search.bm25 import Allowed, BM25Params, BoolArray, FloatArray, In
 from retrieval.search.cache import cache_dir_for
 from retrieval.search.index import BM25Index
 from retrieval.text.aliases import Aliases, Match, load_aliases
-from retrieval.text.analyzer import analyze, analyze_spans, token_offsets
+from retrieval.text.analyzer import STOPWORDS, analyze, analyze_spans, token_offsets
 from retrieval.text.english import name_terms
 from retrieval.text.followup import (
     FRAMING_TERMS,
@@ -779,8 +779,9 @@ class Archive:
 
     def _written_as_names(self, ranking: Ranking, terms: set[str]) -> set[str]:
         """Return those of ``terms`` that the passages of ``ranking`` write as a name: capitalized
-        wherever they write it, and at least once inside a sentence ("Caspian", "Duma": words
-        the English word list holds, which ``name_terms`` cannot tell from "signed")."""
+        wherever they write it, and at least once inside a sentence and not in a title ("Caspian",
+        "Duma": words the English word list holds, which ``name_terms`` cannot tell from
+        "signed"; not the "Fair" of the "For Fair Elections" movement)."""
         if not terms:
             return set()
         ids = [pid for pid, _ in ranking.passages]
@@ -795,7 +796,7 @@ class Archive:
                     continue
                 if not text[start].isupper():
                     lower.add(term)
-                elif not _starts_sentence(text, start):
+                elif not _starts_sentence(text, start) and not _in_title_case(text, start):
                     inside.add(term)
         return inside - lower
 
@@ -1057,3 +1058,17 @@ def _starts_sentence(text: str, start: int) -> bool:
     exclamation mark, colon or opening quote, closing quotes and brackets aside."""
     before = text[:start].rstrip().rstrip('”’")]')
     return not before or before[-1] in ".!?:;“‘\"'(["
+
+
+_WORD_BEFORE_RE = re.compile(r"(\w+)\W*$")
+
+
+def _in_title_case(text: str, start: int) -> bool:
+    """Return whether the word at ``start`` of ``text`` follows a capitalized little word, as
+    in a title, where every word is capitalized ("For Fair Elections", "Law On Languages")."""
+    before = _WORD_BEFORE_RE.search(text, max(0, start - 40), start)
+    return (
+        before is not None
+        and before.group(1)[0].isupper()
+        and before.group(1).casefold() in STOPWORDS
+    )

@@ -209,6 +209,9 @@ def test_a_word_the_briefs_write_as_a_name_is_a_new_subject(sample_archive: Arch
     # Capitalized only where a sentence or a bracket opens ("(Expert, May 25)"), as any word may
     # be, tells nothing: the follow-up keeps its context.
     assert sample_archive.reading("what did the expert say?", [IMF]) == [IMF]
+    # ... and so is capitalized in a title: the "For Fair Elections" movement names no fairness.
+    election = "who won the azerbaijan election?"
+    assert sample_archive.reading("was it fair?", [election]) == [election]
 
 
 PIPELINE = "how long is the baku-supsa pipeline?"
