@@ -46,12 +46,14 @@ _CLAUSE_END_RE = re.compile(
 UNSAID = frozenset(
     analyze(
         "whats hows wheres whens whos whys thats theres hes shes "
-        "ok okay thanks thank thx pls please hi hey hello hmm really "
+        "wat wut wot hw abt "
+        "ok okay thanks thank thx pls plz please hi hey hello hmm really "
         "anyone anybody someone somebody everyone everybody"
     )
 )
 """The search terms of contractions typed without their apostrophe that are stopwords when
-written with it ("whats the latest on belarus": "what's" is "what") and of chat's fillers
+written with it ("whats the latest on belarus": "what's" is "what"), of question words as
+chat spells them ("wat did the imf decide": "wat", "hw", "abt") and of chat's fillers
 ("ok", "thanks", "pls", "really") and the pronouns of anyone at all ("has anyone
 investigated", "did someone leak it"): words that say nothing of a subject; never searched.
 ``search_terms`` also leaves out a judgement asked for ("is it true that …"), a pronoun's

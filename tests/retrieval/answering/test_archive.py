@@ -334,6 +334,15 @@ def test_who_got_fired_asks_about_the_firing(sample_archive: Archive) -> None:
     assert "dismissing" in [hit.text[start:end] for start, end in hit.term_spans]
 
 
+def test_question_words_as_chat_spells_them_are_not_searched(sample_archive: Archive) -> None:
+    assert search_terms("wat did the imf decide abt ukraine") == ["imf", "decid", "ukrain"]
+    assert search_terms("hw much gas plz") == ["much", "gas"]
+    # "wat" was named as a word no brief holds, under a "none answers directly" caveat.
+    answer = sample_archive.ask("wat did the imf decide about ukraine")
+    assert answer.unmatched == []
+    assert "Extended Fund Facility" in answer.hits[0].text
+
+
 def test_a_word_only_a_title_holds_finds_its_brief(sample_archive: Archive) -> None:
     # "purge" is in the title "Four officials fall in Nazarbayev's corruption purge" and in no
     # passage: the brief is found, and no brief is said to lack the word.
