@@ -113,12 +113,14 @@ class ChatService:
         return self.check(claim, context=self.archive.reading(claim, earlier, claim=True))
 
     def check(self, claim: str, *, context: Sequence[str] = ()) -> CheckReply | Notice:
-        """Return the passages that bear on ``claim`` and which of its numbers and names they hold.
+        """Return the passages that bear on ``claim`` and which of its numbers, dates and names
+        they hold.
 
         A passage bears on the claim when it shares at least half the claim's words of
         substance, numbers aside (see ``retrieval.answering.check.bears_on``); when some name
         what the claim is about (its most specific name the archive holds, ``subject_terms``),
-        only they are shown. Numbers are compared with the passages' and their briefs' dates.
+        only they are shown. Numbers are compared with the passages' and their briefs' dates; a
+        date written without its year is read within a year of its brief's.
         A claim of several sentences is checked sentence by sentence, each with its best
         passage, when it is longer than ``LONG_CLAIM_CHARS`` or no passage bears on all of it.
         Nothing here says whether the claim is right.
@@ -178,7 +180,12 @@ class ChatService:
             return CheckReply(claim, message=NOTHING_BEARS, respelled=slips)
         # A brief's date is evidence too: its text rarely repeats the year it was written in.
         texts = [_dated(h) for h in evidence]
-        comparison = compare_claim(words, texts, aliases=self.archive.aliases)
+        comparison = compare_claim(
+            words,
+            texts,
+            aliases=self.archive.aliases,
+            dated=[(h.text, h.citation.date) for h in evidence],
+        )
         return CheckReply(
             claim, evidence, comparison, confidence=answer.confidence, respelled=slips
         )

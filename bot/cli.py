@@ -562,7 +562,7 @@ def _answer_json(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_context
 def check(ctx: click.Context, claim: str, top: int, as_json: bool) -> None:
-    """Quote what bears on CLAIM and say which of its numbers and names the passages hold.
+    """Quote what bears on CLAIM and say which of its numbers, dates and names the passages hold.
 
     The twin of /check in Telegram: the same evidence and the same comparison. It never says
     whether the claim is true. A long claim is checked sentence by sentence.

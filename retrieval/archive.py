@@ -56,7 +56,7 @@ from retrieval.search.bm25 import Allowed, BM25Params, BoolArray, FloatArray, In
 from retrieval.search.cache import cache_dir_for
 from retrieval.search.index import BM25Index
 from retrieval.text.aliases import Aliases, Match, load_aliases
-from retrieval.text.analyzer import analyze, token_offsets
+from retrieval.text.analyzer import STOPWORDS, analyze, analyze_spans, token_offsets
 from retrieval.text.english import name_terms
 from retrieval.text.followup import (
     FRAMING_TERMS,
@@ -742,7 +742,8 @@ class Archive:
             # after an answer on gas transit fees); an English word ("signed") may be a verb.
             shown = self.rank(earlier[-1], k=top, diverse=True, earlier=earlier[:-1])
             unseen = own - self._briefs_hold(shown, own) if shown.passages else set()
-            if unseen & self._shown_hold(alone, unseen) & set(name_terms(question)):
+            unseen &= self._shown_hold(alone, unseen)
+            if unseen & (set(name_terms(question)) | self._written_as_names(alone, unseen)):
                 return True
         if not own <= held_alone:
             return False
@@ -793,6 +794,29 @@ class Archive:
         index = self.index()
         positions = np.searchsorted(index.ids, [pid for pid, _ in ranking.passages])
         return {t for t in terms if _holding(index, positions, t).any()}
+
+    def _written_as_names(self, ranking: Ranking, terms: set[str]) -> set[str]:
+        """Return those of ``terms`` that the passages of ``ranking`` write as a name: capitalized
+        wherever they write it, and at least once inside a sentence and not in a title ("Caspian",
+        "Duma": words the English word list holds, which ``name_terms`` cannot tell from
+        "signed"; not the "Fair" of the "For Fair Elections" movement)."""
+        if not terms:
+            return set()
+        ids = [pid for pid, _ in ranking.passages]
+        missing = [pid for pid in ids if pid not in ranking.rows]
+        rows = {**self.store.passages_by_id(missing), **ranking.rows} if missing else ranking.rows
+        inside: set[str] = set()
+        lower: set[str] = set()
+        for pid in ids:
+            text = rows[pid]["text"] if pid in rows else ""
+            for term, start, _ in analyze_spans(text):
+                if term not in terms:
+                    continue
+                if not text[start].isupper():
+                    lower.add(term)
+                elif not _starts_sentence(text, start) and not _in_title_case(text, start):
+                    inside.add(term)
+        return inside - lower
 
     def _held(self, ranking: Ranking) -> set[str]:
         """Return the search terms the first passage of ``ranking`` holds (its text and its
@@ -1044,3 +1068,25 @@ def context_terms(
                 seen.add(t)
                 found.append(t)
     return informative(found, idf, MAX_CONTEXT_TERMS, known)
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    """Return whether the word at ``start`` of ``text`` opens a sentence, a quotation or a
+    bracket (where any word is capitalized): it follows nothing, or a full stop, question or
+    exclamation mark, colon or opening quote, closing quotes and brackets aside."""
+    before = text[:start].rstrip().rstrip('”’")]')
+    return not before or before[-1] in ".!?:;“‘\"'(["
+
+
+_WORD_BEFORE_RE = re.compile(r"(\w+)\W*$")
+
+
+def _in_title_case(text: str, start: int) -> bool:
+    """Return whether the word at ``start`` of ``text`` follows a capitalized little word, as
+    in a title, where every word is capitalized ("For Fair Elections", "Law On Languages")."""
+    before = _WORD_BEFORE_RE.search(text, max(0, start - 40), start)
+    return (
+        before is not None
+        and before.group(1)[0].isupper()
+        and before.group(1).casefold() in STOPWORDS
+    )

@@ -334,6 +334,30 @@ def test_who_got_fired_asks_about_the_firing(sample_archive: Archive) -> None:
     assert "dismissing" in [hit.text[start:end] for start, end in hit.term_spans]
 
 
+def test_question_words_as_chat_spells_them_are_not_searched(sample_archive: Archive) -> None:
+    assert search_terms("wat did the imf decide abt ukraine") == ["imf", "decid", "ukrain"]
+    assert search_terms("hw much gas plz") == ["much", "gas"]
+    # "wat" was named as a word no brief holds, under a "none answers directly" caveat.
+    answer = sample_archive.ask("wat did the imf decide about ukraine")
+    assert answer.unmatched == []
+    assert "Extended Fund Facility" in answer.hits[0].text
+
+
+def test_a_command_says_what_to_do_not_what_about(sample_archive: Archive) -> None:
+    assert search_terms("summarize the moldova gas dispute") == ["moldova", "gas", "disput"]
+    assert search_terms("please compare the two elections") == ["two", "elect"]
+    assert search_terms("give me a summary of the ruble crisis") == ["rubl", "crisi"]
+    # Inside a question, "list" is a word: a party list.
+    assert search_terms("what was the party list threshold?") == ["parti", "list", "threshold"]
+    # "list" quoted a "party-list vote" first; "summarize" and "briefs" were named as words no
+    # brief holds, above a "none answers directly" caveat.
+    answer = sample_archive.ask("list all pipelines")
+    assert all("pipeline" in hit.text.casefold() for hit in answer.hits)
+    for question in ("summarize the moldova gas dispute", "any briefs on gazprom?"):
+        answer = sample_archive.ask(question)
+        assert answer.unmatched == [] and answer.caveat is None, question
+
+
 def test_a_word_only_a_title_holds_finds_its_brief(sample_archive: Archive) -> None:
     # "purge" is in the title "Four officials fall in Nazarbayev's corruption purge" and in no
     # passage: the brief is found, and no brief is said to lack the word.

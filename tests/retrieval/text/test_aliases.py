@@ -158,6 +158,21 @@ def test_what_is_owed_is_a_debt(sample_archive: Archive) -> None:
     assert "Ukraine’s accumulated debt" not in bare.ask(question).hits[0].text
 
 
+def test_a_minister_who_left_resigned_and_a_price_tag_is_a_cost(sample_archive: Archive) -> None:
+    bare = Archive(sample_archive.store, aliases=Aliases())
+    pm = "who became kazakhstan's prime minister in 1997?"
+    # "why did he leave?" of a prime minister: the passage where he resigned, not one where a
+    # timing "leaves" rivals little time.
+    leave = sample_archive.ask("why did he leave?", earlier=[pm]).hits[0]
+    assert "Kazhegeldin resigned on October 10, citing ill health" in leave.text
+    assert "resigned" not in bare.ask("why did he leave?", earlier=[pm]).hits[0].text
+    # "how much will it cost?" of Blue Stream: the sentence with its "US$3 billion price tag".
+    blue = "what's the deal with blue stream?"
+    cost = sample_archive.ask("how much will it cost?", earlier=[blue]).hits[0]
+    assert "price tag" in cost.quote
+    assert "price tag" not in bare.ask("how much will it cost?", earlier=[blue]).hits[0].quote
+
+
 def test_a_head_is_also_a_chairman(sample_archive: Archive) -> None:
     bare = Archive(sample_archive.store, aliases=Aliases())
     question = "who is the head of gazprom?"
