@@ -354,6 +354,16 @@ def test_what_happened_next_continues_the_earlier_question(sample_archive: Archi
     assert "Maskhadov" in answer.hits[0].text
 
 
+def test_a_month_or_a_year_alone_is_no_subject(sample_archive: Archive) -> None:
+    # Tengiz's output and the IMF's package share only "July" and "1998" with the question:
+    # they were quoted second and third.
+    answer = sample_archive.ask("what happened to maskhadov in july 1998?")
+    assert all("Maskhadov" in hit.text for hit in answer.hits)
+    # A question of a date alone still finds the briefs that write it.
+    answer = sample_archive.ask("what happened in july 1998?")
+    assert answer.found and all("July" in hit.text for hit in answer.hits)
+
+
 def test_a_command_says_what_to_do_not_what_about(sample_archive: Archive) -> None:
     assert search_terms("summarize the moldova gas dispute") == ["moldova", "gas", "disput"]
     assert search_terms("please compare the two elections") == ["two", "elect"]
