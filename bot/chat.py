@@ -34,6 +34,13 @@ LONG_CLAIM_CHARS = 280
 """A claim longer than this with several sentences is checked sentence by sentence."""
 MAX_CLAIM_SENTENCES = 12
 NO_MORE = "No more passages match that question."
+_MORE_RE = re.compile(
+    r"(?:(?:ok|okay|please|pls|plz|and)\s+)*"
+    r"(?:more|tell\s+me\s+more|show\s+(?:me\s+)?more|more\s+passages|go\s+on|continue"
+    r"|keep\s+going|what\s+else|anything\s+else)"
+    r"(?:\s+(?:please|pls|plz))?[\s.!?…]*",
+    re.IGNORECASE,
+)
 STARTED_AFRESH = "Starting afresh: your next question is read on its own."
 
 # "Monitor 4 139", "Fortnight in Review 4 12", "Monitor, Vol. 4, Issue 139" (a copied citation).
@@ -42,6 +49,13 @@ _BRIEF_ARGS_RE = re.compile(
     r"(?:(?:issue|no)\.?\s*)?(?P<issue>\d{1,6})",
     re.IGNORECASE,
 )
+
+
+def asks_for_more(text: str) -> bool:
+    """Return whether a message asks for the next passages of the last answer: "more", "tell
+    me more", "more please", "go on", "what else?" (``tell me more`` said "Nothing to search
+    for")."""
+    return _MORE_RE.fullmatch(text.strip()) is not None
 
 
 def parse_brief_args(text: str) -> tuple[str, int, int] | None:

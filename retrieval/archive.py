@@ -493,6 +493,10 @@ class Archive:
         # number counts: in a factoid question it is often the clue (SQuAD: 2 answers of 514
         # questions with a number or a month lost when it did not; docs/quality.md).
         substance = {t for t in [*known, *extra] if t not in NOT_SUBSTANCE}
+        if substance - _calendar(substance):
+            # A month or a year alone is no subject: "what happened to maskhadov in july 1998?"
+            # quoted Tengiz's output and the IMF's package, which share only "July" and "1998".
+            substance -= _calendar(substance)
         if substance:
             # A passage whose own score is above what the question's other words can give at
             # most (each under idf·(k1 + 1)) holds a word of substance: only the rest are read.
@@ -986,6 +990,13 @@ def _newest_first(
         return ranked  # no dates to put in order (a collection without them)
     newest = pool[np.lexsort((pool, -days))]
     return np.concatenate([newest, ranked[~on_subject]])
+
+
+def _calendar(terms: set[str]) -> set[str]:
+    """Return those of ``terms`` that name a month or a year ("juli", "1998")."""
+    return {
+        t for t in terms if t in CALENDAR or (len(t) == 4 and t.isdigit() and t[:2] in ("19", "20"))
+    }
 
 
 def _holding(index: BM25Index, positions: IntArray, term: str) -> BoolArray:

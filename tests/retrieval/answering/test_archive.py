@@ -343,6 +343,27 @@ def test_question_words_as_chat_spells_them_are_not_searched(sample_archive: Arc
     assert "Extended Fund Facility" in answer.hits[0].text
 
 
+def test_what_happened_next_continues_the_earlier_question(sample_archive: Archive) -> None:
+    # "what happened next?" was read alone and searched "next": a "next meeting", a "next
+    # tranche". It asks nothing of its own now: it is read with the question before it.
+    assert search_terms("what happened next?") == ["happen"]
+    assert search_terms("when is the next election?") == ["next", "elect"]
+    earlier = ["what happened to maskhadov in july 1998?"]
+    assert sample_archive.reading("what happened next?", earlier) == earlier
+    answer = sample_archive.ask("what happened next?", earlier=earlier)
+    assert "Maskhadov" in answer.hits[0].text
+
+
+def test_a_month_or_a_year_alone_is_no_subject(sample_archive: Archive) -> None:
+    # Tengiz's output and the IMF's package share only "July" and "1998" with the question:
+    # they were quoted second and third.
+    answer = sample_archive.ask("what happened to maskhadov in july 1998?")
+    assert all("Maskhadov" in hit.text for hit in answer.hits)
+    # A question of a date alone still finds the briefs that write it.
+    answer = sample_archive.ask("what happened in july 1998?")
+    assert answer.found and all("July" in hit.text for hit in answer.hits)
+
+
 def test_a_command_says_what_to_do_not_what_about(sample_archive: Archive) -> None:
     assert search_terms("summarize the moldova gas dispute") == ["moldova", "gas", "disput"]
     assert search_terms("please compare the two elections") == ["two", "elect"]

@@ -173,6 +173,17 @@ def test_a_minister_who_left_resigned_and_a_price_tag_is_a_cost(sample_archive: 
     assert "price tag" not in bare.ask("how much will it cost?", earlier=[blue]).hits[0].quote
 
 
+def test_who_became_is_an_appointment(sample_archive: Archive) -> None:
+    # "became" is framing; the answer is who was nominated to succeed: the quote now runs on
+    # to the sentence naming Balgimbaev, and Armenia's acting president is no longer second.
+    question = "who became kazakhstan's prime minister in 1997?"
+    answer = sample_archive.ask(question)
+    assert "Balgimbaev" in answer.hits[0].quote
+    assert not any("Kocharian" in hit.text for hit in answer.hits)
+    bare = Archive(sample_archive.store, aliases=Aliases())
+    assert "Balgimbaev" not in bare.ask(question).hits[0].quote
+
+
 def test_a_head_is_also_a_chairman(sample_archive: Archive) -> None:
     bare = Archive(sample_archive.store, aliases=Aliases())
     question = "who is the head of gazprom?"
