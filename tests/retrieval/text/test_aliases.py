@@ -138,8 +138,10 @@ def test_aliases_find_a_brief_in_other_words(sample_archive: Archive) -> None:
         # "turn down" is a refusal, and "turn" alone weighs as framing: it quoted Primakov's
         # plane that "turned back".
         ("did the duma turn down the prime minister?", "Kirienko out, Chernomyrdin rebuffed"),
-        # The briefs write "emergency lending package", a member "bailout".
-        ("how much was the bailout for russia in july 1998", "IMF trims Russia’s first tranche"),
+        # The briefs write "emergency lending package", a member "bailout". (With "july 1998"
+        # the bare archive finds the brief by its date, since passages sharing only the date
+        # are noise.)
+        ("how big was the bailout for russia?", "IMF trims Russia’s first tranche"),
     ],
 )
 def test_without_aliases_the_paraphrase_is_missed(
