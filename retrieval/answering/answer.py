@@ -377,7 +377,8 @@ _NOT_A_COUNT_RE = re.compile(
 _REASON_RE = re.compile(
     r"\b(because|due to|owing to|as a result|charged with|charges of|on charges|accused"
     r"|in protest|in response|in retaliation|reason|blamed|citing|so that|in order to|after"
-    r"|following|over)\b",
+    r"|following|over|reflect(?:s|ed|ing)?|result(?:s|ed)? (?:of|from)|stem(?:s|med)? from"
+    r"|caused by|prompted by|in the wake of)\b",
     re.IGNORECASE,
 )
 """Words with which a sentence gives a reason ("charged with", "in protest at", "because")."""
