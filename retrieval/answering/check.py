@@ -314,6 +314,13 @@ def _date_matches(text: str) -> list[re.Match[str]]:
     ]
 
 
+def _date_matches_removed(text: str) -> str:
+    """Return ``text`` with its dates (``_date_matches``) blanked out."""
+    for m in reversed(_date_matches(text)):
+        text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
+    return text
+
+
 def _year_month(iso: str | None) -> tuple[int, int] | None:
     """Return the year and month of an ISO date ("1998-01-13"), or None."""
     match = re.match(r"(\d{4})-(\d{2})", iso or "")
@@ -412,10 +419,7 @@ def compare_claim(
     evidence_terms = {t for text in evidence for t in analyze(text)}
     seen: set[tuple[float, str]] = set()
     # The day and year of a date are compared as the date, below, not as numbers of their own.
-    undated = claim
-    for m in _date_matches(claim):
-        undated = undated[: m.start()] + " " * (m.end() - m.start()) + undated[m.end() :]
-    for q in extract_quantities(undated):
+    for q in extract_quantities(_date_matches_removed(claim)):
         if q.text.casefold() == "one":
             continue  # "one of the officials" names no amount to check
         if (q.value, q.unit) in seen:
@@ -448,7 +452,16 @@ def _compare_dates(
     result: ClaimCheck, claim: str, passages: Sequence[tuple[str, str | None]]
 ) -> None:
     """Fill ``result``'s dates: those of ``claim`` some passage gives, and those none does with
-    the passages' dates nearest to each (same year first, then the nearest month)."""
+    the passages' dates nearest to each (same year first, then the nearest month).
+
+    Only the passages that hold the most of the claim's words (its numbers and dates aside)
+    count: "lukashenko arrested chigir in march 1999" is about the arrest, which a passage
+    dates April 1, not about the commission another passage dates March 23."""
+    words = {t for t in own_terms(_date_matches_removed(claim)) if not _NUMERIC_RE.fullmatch(t)}
+    held = [len(words & set(analyze(text))) for text, _ in passages]
+    most = max(held, default=0)
+    if most:
+        passages = [p for p, n in zip(passages, held, strict=True) if n == most]
     evidence = [d for text, dated in passages for d in extract_dates(text, dated)]
     seen: set[tuple[int, int | None, frozenset[int]]] = set()
     for date in extract_dates(spell_dates(claim)):

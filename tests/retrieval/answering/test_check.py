@@ -115,7 +115,7 @@ def test_extract_dates(
 
 def test_a_date_the_passages_do_not_give_names_theirs() -> None:
     resigned = "Kazhegeldin resigned on October 10, citing ill health."
-    barred = "Kazhegeldin was barred in November because of his conviction."
+    barred = "Kazhegeldin, who resigned as premier, was barred in November over a conviction."
     dated = [(resigned, "1997-10-24"), (barred, "1999-01-13")]
     check = compare_claim("kazhegeldin resigned in november 1997", [resigned, barred], dated=dated)
     # "November" of a January 1999 brief is November 1998 or 1999, not 1997.
@@ -132,6 +132,19 @@ def test_a_date_the_passages_do_not_give_names_theirs() -> None:
     assert check.numbers_found == check.numbers_missing == []
     check = compare_claim("Kazhegeldin resigned on October 12, 1997", [resigned], dated=dated[:1])
     assert [m.claim.text for m in check.dates_missing] == ["October 12, 1997"]
+
+
+def test_a_date_is_compared_with_the_passages_about_the_claim() -> None:
+    # The commission's "March 23" is in a passage that does not hold the arrest: the claim's
+    # month is not "in the passages" for it.
+    commission = "The opposition registered Chigir as a candidate on March 23."
+    arrest = "The arrest of Chigir on April 1 removed the opposition's best candidate."
+    dated = [(commission, "1999-03-25"), (arrest, "1999-04-30")]
+    check = compare_claim(
+        "lukashenko arrested chigir in march 1999", [commission, arrest], dated=dated
+    )
+    assert check.dates_found == []
+    assert [d.text for d in check.dates_missing[0].evidence_gives] == ["April 1"]
 
 
 def test_missing_name_is_reported() -> None:
