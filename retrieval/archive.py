@@ -451,6 +451,17 @@ class Archive:
             if latest:
                 newest = _newest_first(index, positions, [*terms, *context], matches)
                 positions, final, own = positions[newest], final[newest], own[newest]
+        if context and diverse:
+            # A follow-up's earlier words choose the briefs; its own words choose which passage
+            # of a brief speaks for it ("how much oil does it produce?" after Tengiz and the
+            # CPC's delay: the Tengiz brief's output passage, not its pipeline one).
+            of = self._brief_map(index).brief_of[positions]
+            first: dict[int, float] = {}
+            for b, f in zip(of.tolist(), final.tolist(), strict=True):
+                first.setdefault(b, f)
+            lead = np.array([first[b] for b in of.tolist()])
+            again = np.lexsort((positions, -final, -own, -lead))
+            positions, final, own = positions[again], final[again], own[again]
         ids: list[int] = index.ids[positions].tolist()
         briefs = self._brief_map(index).brief_of[positions].tolist() if diverse else []
         scores = final.tolist() if diverse else []

@@ -214,6 +214,14 @@ def test_a_word_the_briefs_write_as_a_name_is_a_new_subject(sample_archive: Arch
     assert sample_archive.reading("was it fair?", [election]) == [election]
 
 
+def test_a_follow_ups_own_words_choose_the_passage_of_a_brief(sample_archive: Archive) -> None:
+    # The earlier question chooses the brief (Lazarenko's immunity); the follow-up's own words
+    # choose which of its passages is quoted: the vote's, not one where deputies walked out.
+    earlier = ["what happened with lazarenko?"]
+    first = sample_archive.ask("how many deputies voted for it?", earlier=earlier).hits[0]
+    assert "voted by 310 to 39" in first.text
+
+
 PIPELINE = "how long is the baku-supsa pipeline?"
 
 
