@@ -193,7 +193,8 @@ def test_why_was_it_cut_quotes_the_reason_for_the_reduction(sample_archive: Arch
     first = sample_archive.ask("why was it cut?", earlier=earlier).hits[0]
     assert first.quote.startswith("Fund officials said the US$800 million reduction reflected")
     bare = Archive(sample_archive.store, aliases=Aliases())
-    assert "reduction reflected" not in bare.ask("why was it cut?", earlier=earlier).hits[0].quote
+    bare_quote = bare.ask("why was it cut?", earlier=earlier).hits[0].quote
+    assert not bare_quote.startswith("Fund officials said")
 
 
 def test_a_head_is_also_a_chairman(sample_archive: Archive) -> None:
