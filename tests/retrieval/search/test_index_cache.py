@@ -589,48 +589,32 @@ def assert_same_segments(ours: index_module.BM25Index, theirs: index_module.BM25
             assert getattr(mine, name).dtype == getattr(other, name).dtype, name
 
 
-def test_a_build_tokenized_in_worker_processes_equals_one_tokenized_here(saved: Path) -> None:
-    archive = Archive(saved)
-    serial = Indexer(Store(saved), archive.params, cache_dir=None, workers=1).current()
-    parallel = Indexer(Store(saved), archive.params, cache_dir=None, workers=2).current()
-    assert parallel.vocab == serial.vocab
-    np.testing.assert_array_equal(parallel.ids, serial.ids)
-    np.testing.assert_array_equal(parallel.df, serial.df)
-    for name, values in serial.columns.items():
-        np.testing.assert_array_equal(parallel.columns[name], values)
-    assert_same_segments(parallel, serial)
-    for question in QUESTIONS:
-        assert parallel.top(analyze(question), 10) == serial.top(analyze(question), 10)
-
-
-def test_worker_counted_segments_are_cut_where_one_by_one_cuts_them(
+def test_a_build_tokenized_in_worker_processes_equals_one_tokenized_here(
     saved: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Small segments and batches: segment edges fall inside batches and on their edges.
+    # Small segments and batches: segment edges fall inside batches and on their edges, and each
+    # of the two workers gets many batches. One serial build, two parallel ones (four worker
+    # processes, ~0.35 CPU-s each): workers reading their ranges of the database file, and
+    # workers sent the texts of a database in memory, which they cannot open.
     monkeypatch.setattr(catchup, "CHUNK", 7)
     monkeypatch.setattr(catchup, "BATCH", 5)
     monkeypatch.setattr(index_module, "SEALED_DOCS", 7)  # segments of 7 are kept as they are
     archive = Archive(saved)
     serial = Indexer(Store(saved), archive.params, cache_dir=None, workers=1).current()
-    parallel = Indexer(Store(saved), archive.params, cache_dir=None, workers=2).current()
     assert len(serial.segments) > 2
-    assert_same_segments(parallel, serial)
-
-
-def test_workers_reading_the_database_give_what_texts_sent_to_them_give(
-    saved: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(catchup, "BATCH", 7)
-    archive = Archive(saved)
-    from_file = Indexer(Store(saved), archive.params, cache_dir=None, workers=2).current()
-    # The same passages copied into a database in memory: the workers cannot open it, so its
-    # texts are read here and sent to them.
     memory = Store(":memory:")
     with sqlite3.connect(saved) as source:
         source.backup(memory.db.conn)
-    assert_same_segments(
-        Indexer(memory, archive.params, cache_dir=None, workers=2).current(), from_file
-    )
+    for store in (Store(saved), memory):
+        parallel = Indexer(store, archive.params, cache_dir=None, workers=2).current()
+        assert parallel.vocab == serial.vocab
+        np.testing.assert_array_equal(parallel.ids, serial.ids)
+        np.testing.assert_array_equal(parallel.df, serial.df)
+        for name, values in serial.columns.items():
+            np.testing.assert_array_equal(parallel.columns[name], values)
+        assert_same_segments(parallel, serial)
+        for question in QUESTIONS:
+            assert parallel.top(analyze(question), 10) == serial.top(analyze(question), 10)
 
 
 def test_a_worker_reads_its_range_as_it_is_when_it_reads_it(
