@@ -629,7 +629,8 @@ def test_a_worker_reads_its_range_as_it_is_when_it_reads_it(
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("DELETE FROM briefs WHERE id IN (SELECT id FROM briefs LIMIT 2)")
     stored = dict(store.db.execute("SELECT p.id, p.text FROM passages p").fetchall())
-    with CountingPool(2, {}, command=worker_command(saved)) as pool:
+    # One worker (an interpreter less): two share the ranges in the build equality test above.
+    with CountingPool(1, {}, command=worker_command(saved)) as pool:
         got = [(RowBatch.sent(*read), counts) for *read, counts in pool.map_ranges(ranges)]
     read = [int(pid) for batch, _ in got for pid in batch.ids]
     assert read == sorted(stored)
