@@ -34,6 +34,13 @@ LONG_CLAIM_CHARS = 280
 """A claim longer than this with several sentences is checked sentence by sentence."""
 MAX_CLAIM_SENTENCES = 12
 NO_MORE = "No more passages match that question."
+_MORE_RE = re.compile(
+    r"(?:(?:ok|okay|please|pls|plz|and)\s+)*"
+    r"(?:more|tell\s+me\s+more|show\s+(?:me\s+)?more|more\s+passages|go\s+on|continue"
+    r"|keep\s+going|what\s+else|anything\s+else)"
+    r"(?:\s+(?:please|pls|plz))?[\s.!?…]*",
+    re.IGNORECASE,
+)
 STARTED_AFRESH = "Starting afresh: your next question is read on its own."
 
 # "Monitor 4 139", "Fortnight in Review 4 12", "Monitor, Vol. 4, Issue 139" (a copied citation).
@@ -42,6 +49,13 @@ _BRIEF_ARGS_RE = re.compile(
     r"(?:(?:issue|no)\.?\s*)?(?P<issue>\d{1,6})",
     re.IGNORECASE,
 )
+
+
+def asks_for_more(text: str) -> bool:
+    """Return whether a message asks for the next passages of the last answer: "more", "tell
+    me more", "more please", "go on", "what else?" (``tell me more`` said "Nothing to search
+    for")."""
+    return _MORE_RE.fullmatch(text.strip()) is not None
 
 
 def parse_brief_args(text: str) -> tuple[str, int, int] | None:
@@ -113,12 +127,14 @@ class ChatService:
         return self.check(claim, context=self.archive.reading(claim, earlier, claim=True))
 
     def check(self, claim: str, *, context: Sequence[str] = ()) -> CheckReply | Notice:
-        """Return the passages that bear on ``claim`` and which of its numbers and names they hold.
+        """Return the passages that bear on ``claim`` and which of its numbers, dates and names
+        they hold.
 
         A passage bears on the claim when it shares at least half the claim's words of
         substance, numbers aside (see ``retrieval.answering.check.bears_on``); when some name
         what the claim is about (its most specific name the archive holds, ``subject_terms``),
-        only they are shown. Numbers are compared with the passages' and their briefs' dates.
+        only they are shown. Numbers are compared with the passages' and their briefs' dates; a
+        date written without its year is read within a year of its brief's.
         A claim of several sentences is checked sentence by sentence, each with its best
         passage, when it is longer than ``LONG_CLAIM_CHARS`` or no passage bears on all of it.
         Nothing here says whether the claim is right.
@@ -178,7 +194,12 @@ class ChatService:
             return CheckReply(claim, message=NOTHING_BEARS, respelled=slips)
         # A brief's date is evidence too: its text rarely repeats the year it was written in.
         texts = [_dated(h) for h in evidence]
-        comparison = compare_claim(words, texts, aliases=self.archive.aliases)
+        comparison = compare_claim(
+            words,
+            texts,
+            aliases=self.archive.aliases,
+            dated=[(h.text, h.citation.date) for h in evidence],
+        )
         return CheckReply(
             claim, evidence, comparison, confidence=answer.confidence, respelled=slips
         )

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
+import signal
+import stat
 import sys
+import tempfile
+import threading
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from tqdm import tqdm
@@ -41,10 +48,15 @@ from retrieval.corpus.ingest import (
 from retrieval.delivery.migrations import upgrade as upgrade_delivery
 from retrieval.errors import ArchiveWriteError, RetrievalError
 from retrieval.text.aliases import load_aliases
+from retrieval.text.english import is_english
 from retrieval.text.followup import chain
 from retrieval.text.query import Filters, check_date
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+# Lines of a --queries file from which a second process answers half of them (``_answer_split``):
+# forking and the second process's first questions (its caches start as the parent's) cost
+# less than half the answers from about here.
+SPLIT_QUERIES = 40
 
 logger = logging.getLogger(__name__)
 
@@ -348,9 +360,18 @@ def _answer_queries(archive: Archive, queries: Any, top: int, filters: Filters) 
     A JSONL line ``{"id", "text", "after": ID}`` is a reply to the answer of the earlier line
     ``ID``: it is read with that line's question (and the context that line was read with) when
     it does not stand on its own, by the bot's rule (``retrieval.text.followup.reading``).
+
+    A file (not a pipe) of at least ``SPLIT_QUERIES`` lines, none of them a reply, is answered
+    in two processes (``_answer_split``): the same lines, in the same order.
     """
+    lines: list[str] | None = None
+    if _is_file(queries):
+        lines = queries.readlines()
+        plain = _plain_lines(lines)
+        if plain is not None and _answer_split(archive, plain, top, filters):
+            return
     asked: dict[str, list[str]] = {}  # line id -> what a reply to its answer may continue
-    for n, line in enumerate(queries, start=1):
+    for n, line in enumerate(lines if lines is not None else queries, start=1):
         if not line.strip():
             continue
         qid: Any = n
@@ -379,6 +400,137 @@ def _answer_queries(archive: Archive, queries: Any, top: int, filters: Filters) 
         # A line that could not be asked (a malformed filter) is nothing to continue.
         asked[str(qid)] = list(context) if data.get("reason") == "invalid" else chain(context, text)
         click.echo(json.dumps({"id": qid, **data}, ensure_ascii=False))
+
+
+def _is_file(stream: Any) -> bool:
+    """Return whether ``stream`` reads a regular file (not a pipe or a terminal, whose lines are
+    answered as they come)."""
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def _plain_lines(lines: list[str]) -> list[tuple[Any, str]] | None:
+    """Return the ``(id, question)`` of every line of a --queries file, or None if a line is
+    malformed or a reply (``"after"``): those are read one after another, as the file goes."""
+    plain: list[tuple[Any, str]] = []
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        if not line.lstrip().startswith("{"):
+            plain.append((n, line.rstrip("\n")))
+            continue
+        try:
+            obj = json.loads(line)
+            qid, text = obj.get("id", obj.get("_id", n)), str(obj["text"])
+            if obj.get("after") is not None:
+                return None
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+            return None
+        plain.append((qid, text))
+    return plain
+
+
+def _query_line(archive: Archive, qid: Any, text: str, top: int, filters: Filters) -> str:
+    """Return the JSON line answering a --queries line that is not a reply."""
+    data = _answer_json(archive, text, top, filters, archive.reading(text, []))
+    return json.dumps({"id": qid, **data}, ensure_ascii=False)
+
+
+def _answer_split(
+    archive: Archive, items: list[tuple[Any, str]], top: int, filters: Filters
+) -> bool:
+    """Print the answers of ``items`` (``(id, question)``, none a reply), the second half
+    answered by a forked copy of this process (what is loaded here, the index and the first
+    line's reads, is shared with it, and it opens a connection of its own) while this one
+    answers the first: on two cores the file takes about half the time. Its lines are printed
+    after this one's, so the output is that of answering them in turn. Should it fail or hang,
+    its half is answered here.
+
+    Return False, having printed nothing, where that is not done: fewer than ``SPLIT_QUERIES``
+    lines, one core, no ``fork``, another thread running (a forked copy of a process with
+    threads may hang on a lock one of them held), an archive not in a file.
+    """
+    if (
+        len(items) < SPLIT_QUERIES
+        or not hasattr(os, "fork")
+        or (os.cpu_count() or 1) < 2
+        or threading.active_count() > 1
+        or archive.store.path is None
+        or str(archive.store.path) == ":memory:"
+    ):
+        return False
+    # What the child would otherwise load again is loaded before the fork and shared: the index,
+    # what the first line's answer reads (the brief map, the titles), the English word list the
+    # typing-slip reading asks at its first unknown word (~0.1 s a process).
+    archive.index()
+    is_english("the")
+    click.echo(_query_line(archive, *items[0], top, filters))
+    items = items[1:]
+    half = (len(items) + 1) // 2
+    with tempfile.TemporaryFile() as out:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            _answer_forked(archive, items[half:], top, filters, out)
+        started = time.monotonic()
+        try:
+            for qid, text in items[:half]:
+                click.echo(_query_line(archive, qid, text, top, filters))
+        except BaseException:
+            _stop_child(pid)
+            raise
+        done = _child_done(pid, max(10.0, 4 * (time.monotonic() - started)))
+        if done:
+            out.seek(0)
+            for line in out.read().decode("utf-8").splitlines():
+                click.echo(line)
+        else:
+            for qid, text in items[half:]:
+                click.echo(_query_line(archive, qid, text, top, filters))
+    return True
+
+
+def _answer_forked(
+    archive: Archive, items: list[tuple[Any, str]], top: int, filters: Filters, out: Any
+) -> NoReturn:
+    """In the forked copy: write the answers of ``items`` into ``out`` and end (status 0), or
+    end with status 1 on any failure (the parent then answers them)."""
+    status = 1
+    try:
+        archive.reconnect()
+        lines = [_query_line(archive, qid, text, top, filters) for qid, text in items]
+        out.write("".join(line + "\n" for line in lines).encode("utf-8"))
+        out.flush()
+        status = 0
+    except BaseException:  # the status says so: the parent answers them
+        status = 1
+    finally:
+        os._exit(status)
+
+
+def _child_done(pid: int, patience: float) -> bool:
+    """Return whether the forked child ``pid`` ended well within ``patience`` seconds (else it is
+    killed)."""
+    deadline = time.monotonic() + patience
+    while True:
+        ended, status = os.waitpid(pid, os.WNOHANG)
+        if ended:
+            return os.waitstatus_to_exitcode(status) == 0
+        if time.monotonic() > deadline:
+            _stop_child(pid)
+            return False
+        time.sleep(0.002)
+
+
+def _stop_child(pid: int) -> None:
+    """Kill the forked child ``pid`` and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
 
 
 def _answer_json(
@@ -410,7 +562,7 @@ def _answer_json(
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 @click.pass_context
 def check(ctx: click.Context, claim: str, top: int, as_json: bool) -> None:
-    """Quote what bears on CLAIM and say which of its numbers and names the passages hold.
+    """Quote what bears on CLAIM and say which of its numbers, dates and names the passages hold.
 
     The twin of /check in Telegram: the same evidence and the same comparison. It never says
     whether the claim is true. A long claim is checked sentence by sentence.

@@ -30,7 +30,7 @@ COMMANDS: list[Command] = [
     Command(
         "check",
         "CLAIM",
-        "quote what bears on a claim; compare its numbers and names",
+        "quote what bears on a claim; compare its numbers, dates and names",
         "/check The IMF cut the first tranche to US$4.8 billion",
     ),
     Command("new", "", "start afresh: the next question is read on its own", "/new"),
@@ -172,11 +172,15 @@ def help_text(
     if admin and not terminal:
         lines.append(UPLOAD_HELP)
     if terminal:
-        lines.append("more — the next passages for the last question;  /quit (or Ctrl-D) leaves")
+        lines.append(
+            "more (or tell me more, go on) — the next passages for the last question;  /quit "
+            "(or Ctrl-D) leaves"
+        )
     else:
         name = f"@{bot_username}" if bot_username else "@botname"
         lines.append(
-            f"Under each answer: More (or type more), Full brief, and 👍/👎 to tell us how it "
+            f"Under each answer: More (or type more, tell me more), Full brief, and 👍/👎 to "
+            f"tell us how it "
             f"did.\n"
             f"In groups the bot's admins have allowed, I answer /ask, /check, messages that "
             f"mention {name} and replies to my messages; in other groups, nothing from the "

@@ -106,34 +106,30 @@ def _ranges(numbers: list[int]) -> str:
 
 
 def comparison_lines(check: ClaimCheck) -> list[str]:
-    """Return, in plain text, which of the claim's numbers and names the passages contain.
+    """Return, in plain text, which of the claim's numbers, dates and names the passages contain.
 
     Never a verdict: the last line says so.
     """
     if not check.has_facts:
-        return ["The claim has no numbers or names to compare; read the passages."]
+        return ["The claim has no numbers, dates or names to compare; read the passages."]
+    numbers = [(m.claim.text, [q.text for q in m.evidence_gives]) for m in check.numbers_missing]
+    dates = [(m.claim.text, [d.text for d in m.evidence_gives]) for m in check.dates_missing]
+    facets: list[tuple[str, list[str], list[tuple[str, list[str]]]]] = [
+        ("Numbers", [q.text for q in check.numbers_found], numbers),
+        ("Dates", [d.text for d in check.dates_found], dates),
+        ("Names", list(check.names_found), [(name, []) for name in check.names_missing]),
+    ]
     lines = []
-    if check.numbers_found or check.numbers_missing:
-        parts = []
-        if check.numbers_found:
-            parts.append("in the passages: " + ", ".join(q.text for q in check.numbers_found))
-        if check.numbers_missing:
-            missing = []
-            for m in check.numbers_missing:
-                if m.evidence_gives:
-                    gives = ", ".join(q.text for q in m.evidence_gives)
-                    missing.append(f"{m.claim.text} (they give {gives})")
-                else:
-                    missing.append(m.claim.text)
-            parts.append("not in them: " + ", ".join(missing))
-        lines.append("Numbers — " + "; ".join(parts) + ".")
-    if check.names_found or check.names_missing:
-        parts = []
-        if check.names_found:
-            parts.append("in the passages: " + ", ".join(check.names_found))
-        if check.names_missing:
-            parts.append("not in them: " + ", ".join(check.names_missing))
-        lines.append("Names — " + "; ".join(parts) + ".")
+    for label, found, missing in facets:
+        parts = ["in the passages: " + ", ".join(found)] if found else []
+        if missing:
+            said = [
+                f"{text} (they give {', '.join(gives)})" if gives else text
+                for text, gives in missing
+            ]
+            parts.append("not in them: " + ", ".join(said))
+        if parts:
+            lines.append(f"{label} — " + "; ".join(parts) + ".")
     lines.append("This shows what the passages say, not whether the claim holds.")
     return lines
 

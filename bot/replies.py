@@ -99,7 +99,8 @@ class CheckReply:
 
 
 def comparison_json(check: ClaimCheck) -> dict[str, Any]:
-    """Return the numbers and names of a claim found and not found in the evidence, as JSON."""
+    """Return the numbers, names and dates of a claim found and not found in the evidence, as
+    JSON."""
     return {
         "numbers_found": [q.text for q in check.numbers_found],
         "numbers_missing": [
@@ -108,6 +109,11 @@ def comparison_json(check: ClaimCheck) -> dict[str, Any]:
         ],
         "names_found": list(check.names_found),
         "names_missing": list(check.names_missing),
+        "dates_found": [d.text for d in check.dates_found],
+        "dates_missing": [
+            {"date": d.claim.text, "evidence_gives": [e.text for e in d.evidence_gives]}
+            for d in check.dates_missing
+        ],
     }
 
 

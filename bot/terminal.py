@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from bot.chat import STARTED_AFRESH, ChatService
+from bot.chat import STARTED_AFRESH, ChatService, asks_for_more
 from bot.config import DEFAULT_FOLLOWUP_MINUTES
 from bot.help import help_text, split_command, usage
 from bot.render import render_text
@@ -76,7 +76,7 @@ def respond(
         if not isinstance(checked, Notice):
             state.update(last=args, context=checked.context, answered_at=now)
         return render_text(checked)
-    if text.lower() == "more":
+    if asks_for_more(text):
         if not state.get("question"):
             return "Ask a question first."
         question, offset = state["question"], state.get("offset", 0) + conversation.top

@@ -51,12 +51,12 @@ from retrieval.answering.spelling import Respelling, respell
 from retrieval.catchup import Indexer
 from retrieval.corpus.briefs import FooterRules
 from retrieval.corpus.store import Store
-from retrieval.errors import NoAnswer, RetrievalError
+from retrieval.errors import NoAnswer, NotAnArchiveError, RetrievalError
 from retrieval.search.bm25 import Allowed, BM25Params, BoolArray, FloatArray, IntArray
 from retrieval.search.cache import cache_dir_for
 from retrieval.search.index import BM25Index
 from retrieval.text.aliases import Aliases, Match, load_aliases
-from retrieval.text.analyzer import analyze, token_offsets
+from retrieval.text.analyzer import STOPWORDS, analyze, analyze_spans, token_offsets
 from retrieval.text.english import name_terms
 from retrieval.text.followup import (
     FRAMING_TERMS,
@@ -204,6 +204,24 @@ class Archive:
         ) = None
         self._tokens: tuple[BM25Index, OrderedDict[int, list[str]]] | None = None
         self.indexer.on_change = self._forget_old_index
+
+    def reconnect(self) -> None:
+        """Give this archive a connection of its own to its database file, keeping what it has
+        loaded and kept (the index, the analysed passages): a process forked from the one that
+        opened the archive must not use that one's SQLite connection (nor close it: it is left
+        as it is).
+
+        Raises:
+            NotAnArchiveError: if the archive is not in a file (an in-memory one has none).
+        """
+        path = self.store.path
+        if path is None or str(path) == ":memory:":
+            raise NotAnArchiveError(
+                "an archive in memory cannot be opened again; open one stored in a file"
+            )
+        store = Store(path)
+        self.store = store
+        self.indexer.store = store
 
     # -- writing -------------------------------------------------------------------------
 
@@ -475,6 +493,10 @@ class Archive:
         # number counts: in a factoid question it is often the clue (SQuAD: 2 answers of 514
         # questions with a number or a month lost when it did not; docs/quality.md).
         substance = {t for t in [*known, *extra] if t not in NOT_SUBSTANCE}
+        if substance - _calendar(substance):
+            # A month or a year alone is no subject: "what happened to maskhadov in july 1998?"
+            # quoted Tengiz's output and the IMF's package, which share only "July" and "1998".
+            substance -= _calendar(substance)
         if substance:
             # A passage whose own score is above what the question's other words can give at
             # most (each under idf·(k1 + 1)) holds a word of substance: only the rest are read.
@@ -724,7 +746,8 @@ class Archive:
             # after an answer on gas transit fees); an English word ("signed") may be a verb.
             shown = self.rank(earlier[-1], k=top, diverse=True, earlier=earlier[:-1])
             unseen = own - self._briefs_hold(shown, own) if shown.passages else set()
-            if unseen & self._shown_hold(alone, unseen) & set(name_terms(question)):
+            unseen &= self._shown_hold(alone, unseen)
+            if unseen & (set(name_terms(question)) | self._written_as_names(alone, unseen)):
                 return True
         if not own <= held_alone:
             return False
@@ -775,6 +798,29 @@ class Archive:
         index = self.index()
         positions = np.searchsorted(index.ids, [pid for pid, _ in ranking.passages])
         return {t for t in terms if _holding(index, positions, t).any()}
+
+    def _written_as_names(self, ranking: Ranking, terms: set[str]) -> set[str]:
+        """Return those of ``terms`` that the passages of ``ranking`` write as a name: capitalized
+        wherever they write it, and at least once inside a sentence and not in a title ("Caspian",
+        "Duma": words the English word list holds, which ``name_terms`` cannot tell from
+        "signed"; not the "Fair" of the "For Fair Elections" movement)."""
+        if not terms:
+            return set()
+        ids = [pid for pid, _ in ranking.passages]
+        missing = [pid for pid in ids if pid not in ranking.rows]
+        rows = {**self.store.passages_by_id(missing), **ranking.rows} if missing else ranking.rows
+        inside: set[str] = set()
+        lower: set[str] = set()
+        for pid in ids:
+            text = rows[pid]["text"] if pid in rows else ""
+            for term, start, _ in analyze_spans(text):
+                if term not in terms:
+                    continue
+                if not text[start].isupper():
+                    lower.add(term)
+                elif not _starts_sentence(text, start) and not _in_title_case(text, start):
+                    inside.add(term)
+        return inside - lower
 
     def _held(self, ranking: Ranking) -> set[str]:
         """Return the search terms the first passage of ``ranking`` holds (its text and its
@@ -946,6 +992,13 @@ def _newest_first(
     return np.concatenate([newest, ranked[~on_subject]])
 
 
+def _calendar(terms: set[str]) -> set[str]:
+    """Return those of ``terms`` that name a month or a year ("juli", "1998")."""
+    return {
+        t for t in terms if t in CALENDAR or (len(t) == 4 and t.isdigit() and t[:2] in ("19", "20"))
+    }
+
+
 def _holding(index: BM25Index, positions: IntArray, term: str) -> BoolArray:
     """Return which of ``positions`` hold ``term`` in their text or their brief's title."""
     return np.isin(positions, index.term_postings(term)[0]) | np.isin(
@@ -1026,3 +1079,25 @@ def context_terms(
                 seen.add(t)
                 found.append(t)
     return informative(found, idf, MAX_CONTEXT_TERMS, known)
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    """Return whether the word at ``start`` of ``text`` opens a sentence, a quotation or a
+    bracket (where any word is capitalized): it follows nothing, or a full stop, question or
+    exclamation mark, colon or opening quote, closing quotes and brackets aside."""
+    before = text[:start].rstrip().rstrip('”’")]')
+    return not before or before[-1] in ".!?:;“‘\"'(["
+
+
+_WORD_BEFORE_RE = re.compile(r"(\w+)\W*$")
+
+
+def _in_title_case(text: str, start: int) -> bool:
+    """Return whether the word at ``start`` of ``text`` follows a capitalized little word, as
+    in a title, where every word is capitalized ("For Fair Elections", "Law On Languages")."""
+    before = _WORD_BEFORE_RE.search(text, max(0, start - 40), start)
+    return (
+        before is not None
+        and before.group(1)[0].isupper()
+        and before.group(1).casefold() in STOPWORDS
+    )

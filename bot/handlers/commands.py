@@ -16,6 +16,7 @@ import unicodedata
 from telegram import Message, Update
 from telegram.constants import ChatType
 
+from bot.chat import asks_for_more
 from bot.gate import GROUPS, addressed_text, for_other_bot, leading_command, take_question
 from bot.help import help_text, split_command, usage
 from bot.render import escape, render_html
@@ -159,11 +160,12 @@ async def sources(update: Update, context: Context) -> None:
 
 
 async def private_message(update: Update, context: Context) -> None:
-    """In a private chat any text is a question ("more" pages, as in the terminal chat)."""
+    """In a private chat any text is a question ("more", "tell me more" page, as in the terminal
+    chat)."""
     message = update.effective_message
     if message is None:
         return
-    if (message.text or "").strip().lower() == "more":
+    if asks_for_more(message.text or ""):
         await more_text(update, context)
         return
     await answer_question(update, context, message.text or "")

@@ -358,6 +358,11 @@ _NUMBER_RE = re.compile(
     r"|dozen|dozens|half|third|thirds|quarter|quarters|percent)\b",
     re.IGNORECASE,
 )
+_PRONOUN_ONE_RE = re.compile(
+    r"\bone another\b|\ban? (?:[a-z]+ )?one(?=\s*[.,;:!?)])", re.IGNORECASE
+)
+""""One" standing for a noun ("a commercial one.", "one another"): no count. ("No one" may be
+one too, but "no one invention since Watt's time" is a count.)"""
 _NAME_RE = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
 
 
@@ -372,7 +377,8 @@ _NOT_A_COUNT_RE = re.compile(
 _REASON_RE = re.compile(
     r"\b(because|due to|owing to|as a result|charged with|charges of|on charges|accused"
     r"|in protest|in response|in retaliation|reason|blamed|citing|so that|in order to|after"
-    r"|following|over)\b",
+    r"|following|over|reflect(?:s|ed|ing)?|result(?:s|ed)? (?:of|from)|stem(?:s|med)? from"
+    r"|caused by|prompted by|in the wake of)\b",
     re.IGNORECASE,
 )
 """Words with which a sentence gives a reason ("charged with", "in protest at", "because")."""
@@ -404,7 +410,7 @@ def _gives(sentence: str, kind: str, asked: frozenset[str]) -> bool:
     if kind == "reason":
         return _REASON_RE.search(sentence) is not None
     if kind == "number":
-        sentence = _NOT_A_COUNT_RE.sub(" ", sentence)
+        sentence = _PRONOUN_ONE_RE.sub(" ", _NOT_A_COUNT_RE.sub(" ", sentence))
     pattern = _NUMBER_RE if kind == "number" else _NAME_RE
     return any(m.group().casefold() not in asked for m in pattern.finditer(sentence))
 

@@ -1,16 +1,19 @@
-"""Compare a claim with passages quoted as evidence: which of its numbers and names they contain.
+"""Compare a claim with passages quoted as evidence: which of its numbers, dates and names they
+contain.
 
 Pure: no I/O, no ranking. This module never judges a claim. It reports which of the claim's
-checkable facts -- numbers (with their currency, scale and unit) and names -- appear in the
-evidence, and, for a number that does not, the numbers of the same kind the evidence gives instead
-(claim "US$5 million vanished", passage "US$4 million disappeared": 5 million is missing, the
-passage gives US$4 million).
+checkable facts -- numbers (with their currency, scale and unit), dates (a month, with its day
+or year if given) and names -- appear in the evidence, and, for a number or a date that does
+not, those of the same kind the evidence gives instead (claim "US$5 million vanished", passage
+"US$4 million disappeared": 5 million is missing, the passage gives US$4 million; claim
+"resigned in November 1997", passage "resigned on October 10": the passage gives October 10).
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from retrieval.answering.ranking import FRAMING
@@ -18,6 +21,7 @@ from retrieval.text.aliases import Aliases
 from retrieval.text.analyzer import STOPWORDS, analyze
 from retrieval.text.english import name_words
 from retrieval.text.followup import own_terms
+from retrieval.text.query import MONTH_ABBREVIATIONS, MONTHS, spell_dates
 
 MAX_COUNTERPARTS = 3
 _NUMERIC_RE = re.compile(r"[\d.]+")
@@ -140,6 +144,58 @@ class Quantity:
         return self.same_kind(other) and math.isclose(self.value, other.value, rel_tol=1e-9)
 
 
+_MONTH_NUMBERS = {
+    **{name.casefold(): n for n, name in enumerate(MONTHS, start=1)},
+    **{short: MONTHS.index(full) + 1 for short, full in MONTH_ABBREVIATIONS.items()},
+}
+_MONTH_NAMES = "|".join(sorted(_MONTH_NUMBERS, key=len, reverse=True))
+_DATE_RE = re.compile(
+    rf"(?:(?<![\w.,])(?P<before>[1-9]|[12]\d|3[01])\s+)?"
+    rf"\b(?P<month>{_MONTH_NAMES})\b\.?"
+    r"(?:\s+(?P<day>[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\b(?![.,]?\d))?"
+    r"(?:,?\s+(?P<year>1[89]\d\d|20\d\d)\b)?",
+    re.IGNORECASE,
+)
+"""A date as briefs and members write it: "October 10", "10 October", "October 10, 1997",
+"November 1997", "Nov. 1997", "in November"."""
+_MONTH_ALONE_RE = re.compile(
+    r"\b(?:in|since|until|till|by|during|from|of|early|late|mid|mid-)[\s-]*$", re.IGNORECASE
+)
+"""What a month named alone follows when it is a date ("in November", "since May"): "may"
+and "march" are words too, and "the March rally" names no date to check."""
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A date as written in a text: its month, and its day and year where the text gives them.
+
+    ``years`` holds the year written, or, for a date of a passage written without one, the
+    years it may be in by its brief's date (see ``extract_dates``); empty when unknown.
+    """
+
+    text: str
+    month: int
+    day: int | None = None
+    years: frozenset[int] = frozenset()
+
+    def matches(self, other: DateMention) -> bool:
+        """Return whether ``other`` can be the date this one states: the same month, the same
+        day when this one gives a day, and this one's year among those ``other`` may be in."""
+        if other.month != self.month:
+            return False
+        if self.day is not None and other.day != self.day:
+            return False
+        return not self.years or not other.years or bool(self.years & other.years)
+
+
+@dataclass
+class MissingDate:
+    """A date of the claim the evidence lacks, with the evidence's dates nearest to it."""
+
+    claim: DateMention
+    evidence_gives: list[DateMention] = field(default_factory=list)
+
+
 @dataclass
 class MissingNumber:
     """A number of the claim the evidence lacks, with the evidence's numbers of the same kind."""
@@ -158,12 +214,19 @@ class ClaimCheck:
     names_found: list[str] = field(default_factory=list)
     names_missing: list[str] = field(default_factory=list)
     evidence_count: int = 0
+    dates_found: list[DateMention] = field(default_factory=list)
+    dates_missing: list[MissingDate] = field(default_factory=list)
 
     @property
     def has_facts(self) -> bool:
-        """Return whether the claim has any number or name to compare."""
+        """Return whether the claim has any number, date or name to compare."""
         return bool(
-            self.numbers_found or self.numbers_missing or self.names_found or self.names_missing
+            self.numbers_found
+            or self.numbers_missing
+            or self.dates_found
+            or self.dates_missing
+            or self.names_found
+            or self.names_missing
         )
 
 
@@ -210,6 +273,58 @@ def extract_quantities(text: str) -> list[Quantity]:
             unit = _UNITS.get(key, _UNITS.get(key.replace(" ", ""), ""))
         found.append((m.start(), Quantity(text=m.group(0).strip(" -"), value=value, unit=unit)))
     return [q for _, q in sorted(found, key=lambda x: x[0])]
+
+
+def extract_dates(text: str, dated: str | None = None) -> list[DateMention]:
+    """Return the dates written in ``text``, in order: a month with its day or year, or a month
+    alone after "in", "since", "by" and the like ("in November").
+
+    ``dated`` is the ISO date of the brief the text is from ("1998-01-13"): a date written
+    without a year is then taken to be within a year of it, in the brief's year or the one
+    before for a later month than the brief's ("in November" of a January 1999 brief: 1998 or
+    1999), the brief's year or the one after for an earlier or the same one.
+    """
+    brief = _year_month(dated)
+    found = []
+    for m in _date_matches(text):
+        day_text = m.group("day") or m.group("before")
+        year = m.group("year")
+        month = _MONTH_NUMBERS[m.group("month").casefold()]
+        if year is not None:
+            years = frozenset({int(year)})
+        elif brief is not None:
+            y, at = brief
+            years = frozenset({y - 1, y} if month > at else {y, y + 1})
+        else:
+            years = frozenset()
+        day = int(day_text) if day_text is not None else None
+        found.append(DateMention(m.group(0).strip(), month, day, years))
+    return found
+
+
+def _date_matches(text: str) -> list[re.Match[str]]:
+    """Return the matches of the dates written in ``text`` (see ``extract_dates``)."""
+    return [
+        m
+        for m in _DATE_RE.finditer(text)
+        if m.group("day")
+        or m.group("before")
+        or m.group("year")
+        or _MONTH_ALONE_RE.search(text, 0, m.start())
+    ]
+
+
+def _date_matches_removed(text: str) -> str:
+    """Return ``text`` with its dates (``_date_matches``) blanked out."""
+    for m in reversed(_date_matches(text)):
+        text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
+    return text
+
+
+def _year_month(iso: str | None) -> tuple[int, int] | None:
+    """Return the year and month of an ISO date ("1998-01-13"), or None."""
+    match = re.match(r"(\d{4})-(\d{2})", iso or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None
 
 
 def extract_names(text: str) -> list[str]:
@@ -280,20 +395,31 @@ def name_term_held(term: str, evidence: set[str], aliases: Aliases | None) -> bo
     return False
 
 
-def compare_claim(claim: str, evidence: list[str], *, aliases: Aliases | None = None) -> ClaimCheck:
-    """Return which of the claim's numbers and names the evidence passages contain, and which not.
+def compare_claim(
+    claim: str,
+    evidence: list[str],
+    *,
+    aliases: Aliases | None = None,
+    dated: Sequence[tuple[str, str | None]] | None = None,
+) -> ClaimCheck:
+    """Return which of the claim's numbers, dates and names the evidence passages contain, and
+    which not.
 
     A number is contained when some passage states the same amount of the same kind (written in
-    figures or in words); a name when every one of its words occurs in the passages, in the
-    claim's spelling or another (see ``name_term_held``; ``aliases`` add known variants). For
-    each missing number, the passages' numbers of the same kind are listed. This is a read-only,
-    pure operation; it judges nothing.
+    figures or in words); a date when some passage gives one it can be (``DateMention.matches``:
+    the month, and the day and year where the claim gives them); a name when every one of its
+    words occurs in the passages, in the claim's spelling or another (see ``name_term_held``;
+    ``aliases`` add known variants). For each missing number or date, the passages' nearest of
+    the same kind are listed. ``dated`` gives the passages' own texts with their briefs' ISO
+    dates, for the dates (default: ``evidence``, undated). This is a read-only, pure operation;
+    it judges nothing.
     """
     result = ClaimCheck(claim=claim, evidence_count=len(evidence))
     evidence_numbers = [q for text in evidence for q in extract_quantities(text)]
     evidence_terms = {t for text in evidence for t in analyze(text)}
     seen: set[tuple[float, str]] = set()
-    for q in extract_quantities(claim):
+    # The day and year of a date are compared as the date, below, not as numbers of their own.
+    for q in extract_quantities(_date_matches_removed(claim)):
         if q.text.casefold() == "one":
             continue  # "one of the officials" names no amount to check
         if (q.value, q.unit) in seen:
@@ -303,7 +429,10 @@ def compare_claim(claim: str, evidence: list[str], *, aliases: Aliases | None = 
             result.numbers_found.append(q)
         else:
             result.numbers_missing.append(MissingNumber(q, _counterparts(q, evidence_numbers)))
-    names = extract_names(claim)
+    passages = list(dated) if dated is not None else [(text, None) for text in evidence]
+    _compare_dates(result, claim, passages)
+    # A month is a date, compared as one above; a name of its own it is not ("In July").
+    names = [n for n in extract_names(claim) if n.casefold() not in _MONTH_NUMBERS]
     if not names and claim == claim.lower():
         # Typed in lower case ("gazprom cut moldova's gas by half"): its names are the words
         # the English list lacks, shown as the passages write them.
@@ -317,6 +446,45 @@ def compare_claim(claim: str, evidence: list[str], *, aliases: Aliases | None = 
         else:
             result.names_missing.append(name)
     return result
+
+
+def _compare_dates(
+    result: ClaimCheck, claim: str, passages: Sequence[tuple[str, str | None]]
+) -> None:
+    """Fill ``result``'s dates: those of ``claim`` some passage gives, and those none does with
+    the passages' dates nearest to each (same year first, then the nearest month).
+
+    Only the passages that hold the most of the claim's words (its numbers and dates aside)
+    count: "lukashenko arrested chigir in march 1999" is about the arrest, which a passage
+    dates April 1, not about the commission another passage dates March 23."""
+    words = {t for t in own_terms(_date_matches_removed(claim)) if not _NUMERIC_RE.fullmatch(t)}
+    held = [len(words & set(analyze(text))) for text, _ in passages]
+    most = max(held, default=0)
+    if most:
+        passages = [p for p, n in zip(passages, held, strict=True) if n == most]
+    evidence = [d for text, dated in passages for d in extract_dates(text, dated)]
+    seen: set[tuple[int, int | None, frozenset[int]]] = set()
+    for date in extract_dates(spell_dates(claim)):
+        key = (date.month, date.day, date.years)
+        if key in seen:
+            continue
+        seen.add(key)
+        if any(date.matches(e) for e in evidence):
+            result.dates_found.append(date)
+            continue
+        year = min(date.years) if date.years else None
+
+        def distance(e: DateMention, year: int | None = year, month: int = date.month) -> int:
+            off_year = 0 if year is None or not e.years or year in e.years else 1
+            return off_year * 100 + abs(e.month - month)
+
+        nearest: list[DateMention] = []
+        for e in sorted(evidence, key=distance):
+            if e.text not in {n.text for n in nearest}:
+                nearest.append(e)
+            if len(nearest) == MAX_COUNTERPARTS:
+                break
+        result.dates_missing.append(MissingDate(date, nearest))
 
 
 def _as_written(word: str, texts: list[str]) -> str:

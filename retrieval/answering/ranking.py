@@ -433,7 +433,7 @@ class BriefTerms:
         self._df: dict[str, int] = {}
         self._idf: dict[str, float] = {}
         self._every_position_owned: bool | None = None
-        self._title_run_starts: dict[int, IntArray] = {}
+        self._title_postings: tuple[Any, Any, Any] | None = None
         n = briefs.n_briefs
         self.avgdl = float(briefs.lengths.sum()) / n if n else 0.0
         # The idf floor of a term held by more than half the briefs: the passage index's mean
@@ -444,55 +444,53 @@ class BriefTerms:
         """Return the title postings filed at positions ``where``: their term numbers, the
         brief (``brief_at`` of the position) of each, and their counts.
 
-        Each segment keeps its title postings ordered by position (``title_by_position``), so
-        a few briefs' titles are found with a binary search per segment.
+        The title postings of the whole index are kept ordered by position (``_titles``), so a
+        few briefs' titles are read with two reads a position, not a pass per segment.
         """
-        tids: list[AnyArray] = []
-        owners: list[IntArray] = []
-        counts: list[AnyArray] = []
-        segments = self.index.segments
-        # Each segment's share of the positions, found at once among them in order.
-        order = np.argsort(where, kind="stable")
-        keys = where[order].astype(np.int32)
-        bounds = [seg.first for seg in segments] + [segments[-1].end if segments else 0]
-        cuts = np.searchsorted(keys, bounds).tolist()
-        for number, (seg, lo, hi) in enumerate(zip(segments, cuts, cuts[1:], strict=False)):
-            if lo == hi or not len(seg.title_docs):
-                continue
-            _, title_tid, title_tf = seg.title_by_position
-            # A position's title postings run from the first at it to the first past it.
-            run_starts = self._title_runs(number, seg)
-            local = keys[lo:hi] - seg.first
-            first = run_starts.take(local)
-            sizes = run_starts.take(local + 1) - first
-            total = int(sizes.sum())
-            if not total:
-                continue
-            runs = np.zeros(len(sizes), dtype=np.int64)
-            np.cumsum(sizes[:-1], out=runs[1:])
-            at = np.arange(total, dtype=np.int64) + np.repeat(first - runs, sizes)
-            tids.append(title_tid[at])
-            owners.append(np.repeat(brief_at[order[lo:hi]], sizes))
-            counts.append(title_tf[at])
-        if not tids:
-            empty = np.zeros(0, dtype=np.int64)
+        runs, title_tid, title_tf = self._titles()
+        empty: Any = np.zeros(0, dtype=np.int64)
+        if not len(where) or not len(title_tid):
             return empty, empty, empty
-        return np.concatenate(tids), np.concatenate(owners), np.concatenate(counts)
+        first = runs.take(where)
+        sizes = runs.take(where + 1) - first
+        total = int(sizes.sum())
+        if not total:
+            return empty, empty, empty
+        starts = np.zeros(len(sizes), dtype=np.int64)
+        np.cumsum(sizes[:-1], out=starts[1:])
+        at = np.arange(total, dtype=np.int64) + np.repeat(first - starts, sizes)
+        return title_tid.take(at), np.repeat(brief_at, sizes), title_tf.take(at)
 
-    def _title_runs(self, number: int, seg: Segment) -> IntArray:
-        """Return where the title postings of each position of segment ``seg`` (the index's
-        ``number``-th) start in its ``title_by_position``, and past the last, the number of
-        them: a position's run is found with two reads, not two binary searches of the
-        segment's title postings (at 1M, ~274,000 a segment). Worked out at the segment's first
-        use (a count and a running sum: ~3 ms and 0.8 MB for 200,000 passages)."""
-        runs = self._title_run_starts.get(number)
-        if runs is None:
-            title_pos = seg.title_by_position[0]
-            counts = np.bincount(np.subtract(title_pos, seg.first), minlength=seg.n_docs)
-            runs = np.zeros(seg.n_docs + 1, dtype=np.int32 if len(title_pos) < 2**31 else np.int64)
-            np.cumsum(counts, out=runs[1:])
-            self._title_run_starts[number] = runs
-        return runs
+    def _titles(self) -> tuple[Any, Any, Any]:
+        """Return the index's title postings ordered by position (each segment's
+        ``title_by_position``, joined): where each position's run of them starts (and past
+        the last, their number), their term numbers and their counts.
+
+        Worked out at the first use per index: a count and a running sum over the positions
+        (~4 MB at a million passages); with several segments the term numbers and counts are
+        joined too (~7 MB at a million), so that each question reads one array of each, not
+        one per segment."""
+        got = self._title_postings
+        if got is None:
+            segments = self.index.segments
+            parts = [seg.title_by_position for seg in segments]
+            total = sum(len(pos) for pos, _, _ in parts)
+            sizes = np.zeros(self.index.n_positions, dtype=np.int64)
+            for seg, (pos, _, _) in zip(segments, parts, strict=True):
+                sizes[seg.first : seg.end] = np.bincount(
+                    np.subtract(pos, seg.first), minlength=seg.n_docs
+                )
+            runs = np.zeros(len(sizes) + 1, dtype=np.int32 if total < 2**31 else np.int64)
+            np.cumsum(sizes, out=runs[1:])
+            if len(parts) == 1:
+                tids, tfs = parts[0][1], parts[0][2]
+            elif parts:
+                tids = np.concatenate([p[1] for p in parts])
+                tfs = np.concatenate([p[2] for p in parts])
+            else:
+                tids, tfs = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64)
+            got = self._title_postings = (runs, tids, tfs)
+        return got
 
     def df(self, term: str) -> int:
         """Return how many briefs hold ``term`` in a live passage or in their title."""

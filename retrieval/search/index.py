@@ -537,51 +537,83 @@ class BM25Index:
         known = [(row, tid) for row, tid in enumerate(map(vocab.get, terms)) if tid is not None]
         if not n or not known:
             return out
-        flat = out.reshape(-1)
-        all_rows = np.asarray([row for row, _ in known], dtype=np.int64)
+        all_cells = np.asarray([row * n for row, _ in known], dtype=np.int64)
         all_tids = np.asarray([tid for _, tid in known], dtype=np.int64)
         top_tid = int(all_tids.max())
         breaks = np.flatnonzero(np.diff(positions) != 1) + 1
         starts_of_runs = positions[np.concatenate(([0], breaks))]
         ends_of_runs = positions[np.concatenate((breaks - 1, [n - 1]))] + 1
-        # Each run's first position and the one after its last, in turn: ascending.
-        ends = np.empty(2 * len(starts_of_runs), dtype=np.int64)
+        # Each run's first position and the one after its last, in turn: ascending (int32, as
+        # postings are stored, so that they are searched for as they are).
+        ends = np.empty(2 * len(starts_of_runs), dtype=np.int32)
         ends[0::2] = starts_of_runs
         ends[1::2] = ends_of_runs
-        for seg in self.segments:
-            lo = int(np.searchsorted(ends_of_runs, seg.first, side="right"))
-            hi = int(np.searchsorted(starts_of_runs, seg.end))
+        segments = self.segments
+        los = np.searchsorted(ends_of_runs, [seg.first for seg in segments], side="right")
+        his = np.searchsorted(starts_of_runs, [seg.end for seg in segments])
+        # Per segment, where each run starts among each term's postings and how many postings
+        # it holds; the postings found are then read for all segments at once.
+        begins: list[AnyArray] = []
+        counts: list[AnyArray] = []
+        cells: list[AnyArray] = []
+        read: list[Segment] = []
+        for seg, lo, hi in zip(segments, los.tolist(), his.tolist(), strict=True):
             if lo >= hi:
                 continue
             if top_tid < seg.n_terms:
-                rows, tids = all_rows, all_tids
+                row_cells, tids = all_cells, all_tids
             else:
                 inside = all_tids < seg.n_terms
-                rows, tids = all_rows[inside], all_tids[inside]
+                row_cells, tids = all_cells[inside], all_tids[inside]
                 if not len(tids):
                     continue
-            keys = ends[2 * lo : 2 * hi].astype(np.int32)
+            keys = ends[2 * lo : 2 * hi]
             first = seg.offsets.take(tids)
             last = seg.offsets.take(tids + 1)
             docs = seg.docs
             # Per term, where each run starts and ends among its postings (searched as stored,
-            # int32, so nothing is copied), then the postings between, for all terms at once.
+            # int32, so nothing is copied).
             pairs = zip(first.tolist(), last.tolist(), strict=True)
             found = [docs[i:j].searchsorted(keys) for i, j in pairs]
             bounds = (np.concatenate(found) if len(found) > 1 else found[0]).reshape(len(found), -1)
             bounds += first[:, None]
-            begin = bounds[:, 0::2].ravel()
-            count = bounds[:, 1::2].ravel() - begin
-            some = np.flatnonzero(count)
-            if not len(some):
-                continue
-            begin, count = begin[some], count[some]
-            at = np.repeat(begin - (np.cumsum(count) - count), count)
-            at += np.arange(len(at))
-            columns = positions.searchsorted(docs.take(at))
-            cells = np.repeat(rows[some // (hi - lo)] * n, count)
-            cells += columns
-            flat[cells] = seg.tfs.take(at)
+            run_starts = bounds[:, 0::2].ravel()
+            begins.append(run_starts)
+            counts.append(bounds[:, 1::2].ravel() - run_starts)
+            cells.append(np.repeat(row_cells, hi - lo))
+            read.append(seg)
+        if not read:
+            return out
+        begin: Any
+        count: Any
+        cell: Any
+        begin, count, cell = (
+            (parts[0] if len(parts) == 1 else np.concatenate(parts))
+            for parts in (begins, counts, cells)
+        )
+        some = np.flatnonzero(count)
+        if not len(some):
+            return out
+        begin, count = begin[some], count[some]
+        at = np.repeat(begin - (np.cumsum(count) - count), count)
+        at += np.arange(len(at))
+        where = np.repeat(cell[some], count)
+        docs_at: Any
+        tfs_at: Any
+        if len(read) == 1:
+            docs_at, tfs_at = read[0].docs.take(at), read[0].tfs.take(at)
+        else:
+            # Each segment's postings are a run of ``at``, in segment order.
+            ends_of_segments = np.cumsum([int(part.sum()) for part in counts]).tolist()
+            cuts = [0, *ends_of_segments]
+            docs_at = np.concatenate(
+                [seg.docs.take(at[i:j]) for seg, i, j in zip(read, cuts, cuts[1:], strict=False)]
+            )
+            tfs_at = np.concatenate(
+                [seg.tfs.take(at[i:j]) for seg, i, j in zip(read, cuts, cuts[1:], strict=False)]
+            )
+        where += positions.searchsorted(docs_at)
+        out.reshape(-1)[where] = tfs_at
         return out
 
     def top(

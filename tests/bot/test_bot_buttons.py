@@ -83,7 +83,7 @@ async def test_typing_more_in_a_private_chat_pages_like_the_button(
         alice = fake_telegram.user(1001, "Alice")
         [first_more] = await fake_telegram.wait_answers(alice.send("more"))
         [first] = await fake_telegram.wait_answers(alice.send("oil pipeline"))
-        [second] = await fake_telegram.wait_answers(alice.send("More"))
+        [second] = await fake_telegram.wait_answers(alice.send("Tell me more!"))
         [end] = await fake_telegram.wait_answers(alice.send("more"))
     assert first_more.plain_text == "Ask a question first."
     assert (first.plain_text or "").startswith("1. ")

@@ -41,8 +41,9 @@ async def test_check_reports_names_and_numbers_found(
             alice.send("/check Bazhenov fled with US$4 million in December 1997")
         )
     text = answer.plain_text or ""
-    assert "Numbers — in the passages: US$4 million, 1997." in text
-    assert "Names — in the passages: Bazhenov, December." in text
+    assert "Numbers — in the passages: US$4 million." in text
+    assert "Dates — in the passages: December 1997." in text
+    assert "Names — in the passages: Bazhenov." in text
     assert "true" not in text.lower()
 
 

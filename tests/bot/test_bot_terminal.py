@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from click.testing import Result
 
-from bot.chat import ChatService
+from bot.chat import ChatService, asks_for_more
 from bot.help import COMMANDS
 from bot.replies import Notice
 from bot.terminal import respond
@@ -41,11 +42,21 @@ def test_terminal_more_pages_and_stops(bot_archive: Archive) -> None:
     assert respond(bot_archive, "more", state) == "No more passages match that question."
 
 
+@pytest.mark.parametrize("typed", ["More", "tell me more", "more please", "go on", "what else?"])
+def test_more_in_other_words_pages(bot_archive: Archive, typed: str) -> None:
+    # "tell me more" said "Nothing to search for"; "what else?" was searched for "else".
+    state: dict[str, Any] = {}
+    assert (respond(bot_archive, "oil pipeline", state) or "").startswith("1. ")
+    assert respond(bot_archive, typed, state) == "No more passages match that question."
+    # A question that starts so is still a question.
+    assert asks_for_more("more on gazprom?") is False
+
+
 def test_terminal_help_lists_its_commands(bot_archive: Archive) -> None:
     text = respond(bot_archive, "/help", {}) or ""
     for command in COMMANDS:
         assert (f"/{command.name}" in text) is command.in_terminal
-    assert "more — the next passages" in text
+    assert "more (or tell me more, go on) — the next passages" in text
     assert respond(bot_archive, "/nope", {}) == "Unknown command /nope. /help lists the commands."
     assert respond(bot_archive, "/quit", {}) is None
 

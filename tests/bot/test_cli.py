@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from bot.cli import _Bar, cli
+from bot.cli import SPLIT_QUERIES, _Bar, cli
 
 Run = Callable[..., Result]
 
@@ -66,6 +68,45 @@ def test_ask_queries_file_answers_each_line_with_its_id(loaded: Run, tmp_path: P
     assert [x["id"] for x in lines] == ["a", "b"]
     assert lines[0]["hits"][0]["citation"].startswith("Prism, Vol. 3, Issue 12")
     assert lines[1]["found"] is False
+
+
+def test_ask_queries_long_file_answered_in_two_processes_as_question_by_question(
+    loaded: Run, db_path: Path, tmp_path: Path
+) -> None:
+    # A file of SPLIT_QUERIES lines or more, none a reply, is answered by briefbot and a forked
+    # copy of it (on a machine of two cores or more): each line as the question asked alone
+    # answers it, in the file's order. Run as its own process: pytest's threads keep it in one.
+    questions = [
+        "how many corruption cases is the security council reviewing?",
+        "Caspian oil tariff border",
+        "Pyongyang satellite",
+        "Georgian border troops",
+        "the",
+        "oil vol:x",
+        "who runs the security council?",
+    ]
+    lines = [questions[n % len(questions)] for n in range(SPLIT_QUERIES + 3)]
+    lines[4] = json.dumps({"id": "j", "text": "Georgian border troops"})
+    queries = tmp_path / "q.txt"
+    queries.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    command = [sys.executable, "-c", "from bot.cli import cli; cli()", "--db", str(db_path)]
+    ran = subprocess.run(
+        [*command, "ask", "--json", "--top", "3", "--queries", str(queries)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    alone: dict[str, dict[str, object]] = {}
+    expected = []
+    for n, line in enumerate(lines, start=1):
+        qid, text = ("j", "Georgian border troops") if line.startswith("{") else (n, line)
+        if text not in alone:
+            alone[text] = json.loads(loaded("ask", "--json", "--top", "3", text).stdout)
+        expected.append(json.dumps({"id": qid, **alone[text]}, ensure_ascii=False))
+    assert ran.stdout.splitlines() == expected
+    assert sum(1 for line in expected if '"reason": "invalid"' in line) == 6
 
 
 def test_ask_queries_bad_jsonl_line_names_the_line(loaded: Run, tmp_path: Path) -> None:

@@ -28,6 +28,18 @@ def test_check_leads_with_the_claims_subject_and_reports_the_number(loaded_sampl
     assert data["names_found"] == ["Bazhenov"]
 
 
+def test_check_names_the_date_the_passages_give(loaded_sample: Run) -> None:
+    result = loaded_sample("check", "--json", "kazhegeldin resigned in november 1997")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert data["dates_found"] == []
+    [missing] = data["dates_missing"]
+    assert missing["date"] == "november 1997"
+    assert missing["evidence_gives"][0] == "October 10"
+    # The year is the date's, not a number of its own.
+    assert data["numbers_found"] == data["numbers_missing"] == []
+
+
 def test_check_text_is_what_the_bot_shows(loaded_sample: Run) -> None:
     result = loaded_sample("check", "Bazhenov took US$5 million")
     assert result.exit_code == 0

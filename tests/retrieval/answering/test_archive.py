@@ -13,7 +13,7 @@ import retrieval.archive as archive_module
 from retrieval.answering.answer import claim_kind
 from retrieval.answering.ranking import COVERAGE_DEPTH, MAX_QUESTION_TERMS
 from retrieval.archive import Archive
-from retrieval.errors import InvalidQueryError, NoAnswer
+from retrieval.errors import InvalidQueryError, NoAnswer, NotAnArchiveError
 from retrieval.text.aliases import Aliases
 from retrieval.text.analyzer import analyze
 from retrieval.text.inflections import other_forms
@@ -332,6 +332,51 @@ def test_who_got_fired_asks_about_the_firing(sample_archive: Archive) -> None:
     hit = answer.hits[0]
     assert "decrees dismissing" in hit.text
     assert "dismissing" in [hit.text[start:end] for start, end in hit.term_spans]
+
+
+def test_question_words_as_chat_spells_them_are_not_searched(sample_archive: Archive) -> None:
+    assert search_terms("wat did the imf decide abt ukraine") == ["imf", "decid", "ukrain"]
+    assert search_terms("hw much gas plz") == ["much", "gas"]
+    # "wat" was named as a word no brief holds, under a "none answers directly" caveat.
+    answer = sample_archive.ask("wat did the imf decide about ukraine")
+    assert answer.unmatched == []
+    assert "Extended Fund Facility" in answer.hits[0].text
+
+
+def test_what_happened_next_continues_the_earlier_question(sample_archive: Archive) -> None:
+    # "what happened next?" was read alone and searched "next": a "next meeting", a "next
+    # tranche". It asks nothing of its own now: it is read with the question before it.
+    assert search_terms("what happened next?") == ["happen"]
+    assert search_terms("when is the next election?") == ["next", "elect"]
+    earlier = ["what happened to maskhadov in july 1998?"]
+    assert sample_archive.reading("what happened next?", earlier) == earlier
+    answer = sample_archive.ask("what happened next?", earlier=earlier)
+    assert "Maskhadov" in answer.hits[0].text
+
+
+def test_a_month_or_a_year_alone_is_no_subject(sample_archive: Archive) -> None:
+    # Tengiz's output and the IMF's package share only "July" and "1998" with the question:
+    # they were quoted second and third.
+    answer = sample_archive.ask("what happened to maskhadov in july 1998?")
+    assert all("Maskhadov" in hit.text for hit in answer.hits)
+    # A question of a date alone still finds the briefs that write it.
+    answer = sample_archive.ask("what happened in july 1998?")
+    assert answer.found and all("July" in hit.text for hit in answer.hits)
+
+
+def test_a_command_says_what_to_do_not_what_about(sample_archive: Archive) -> None:
+    assert search_terms("summarize the moldova gas dispute") == ["moldova", "gas", "disput"]
+    assert search_terms("please compare the two elections") == ["two", "elect"]
+    assert search_terms("give me a summary of the ruble crisis") == ["rubl", "crisi"]
+    # Inside a question, "list" is a word: a party list.
+    assert search_terms("what was the party list threshold?") == ["parti", "list", "threshold"]
+    # "list" quoted a "party-list vote" first; "summarize" and "briefs" were named as words no
+    # brief holds, above a "none answers directly" caveat.
+    answer = sample_archive.ask("list all pipelines")
+    assert all("pipeline" in hit.text.casefold() for hit in answer.hits)
+    for question in ("summarize the moldova gas dispute", "any briefs on gazprom?"):
+        answer = sample_archive.ask(question)
+        assert answer.unmatched == [] and answer.caveat is None, question
 
 
 def test_a_word_only_a_title_holds_finds_its_brief(sample_archive: Archive) -> None:
@@ -687,3 +732,23 @@ def test_a_citation_in_the_question_is_read_as_filters(sample_archive: Archive) 
     assert answer.reason is NoAnswer.NO_MATCH and answer.message == (
         "No passage of the archive fits vol:4 issue:999: leave it out to search all of it."
     )
+
+
+def test_reconnect_gives_a_connection_of_its_own_and_keeps_the_index(
+    fixture_archive: Archive,
+) -> None:
+    question = "How many corruption cases is the security council reviewing?"
+    before = fixture_archive.ask(question)
+    old, index = fixture_archive.store, fixture_archive.index()
+    fixture_archive.reconnect()
+    assert fixture_archive.store is not old
+    assert fixture_archive.store.db.conn is not old.db.conn
+    assert fixture_archive.indexer.store is fixture_archive.store
+    assert fixture_archive.index() is index  # nothing loaded again
+    assert repr(fixture_archive.ask(question)) == repr(before)
+
+
+def test_reconnect_an_archive_in_memory_says_to_open_one_in_a_file() -> None:
+    archive = Archive(":memory:")
+    with pytest.raises(NotAnArchiveError, match="open one stored in a file"):
+        archive.reconnect()

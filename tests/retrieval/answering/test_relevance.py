@@ -89,6 +89,13 @@ def test_quote_is_the_sentence_that_gives_what_is_asked() -> None:
             "How many officials got a ban?",
             "The EU had barred 130",
         ),
+        (  # "one" as a pronoun is no count: "a commercial one" gave "how much" its number
+            "The pipeline is as much a political project as a commercial one. "
+            "Skeptics doubt whether its US$3 billion price tag can be justified.",
+            "pipeline political price",
+            "How much will the pipeline cost?",
+            "Skeptics doubt",
+        ),
         (  # "why" asks for the sentence that gives a reason
             "Former prime minister Chigir was jailed on April 1 in Minsk. "
             "Prosecutors say he was jailed on charges of abuse of office at a state bank.",

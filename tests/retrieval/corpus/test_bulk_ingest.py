@@ -3,6 +3,7 @@ exactly what ingesting the files one by one stores, and each file stands or fall
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import sqlite3
@@ -257,6 +258,29 @@ def test_a_batch_sets_its_page_cache_and_checkpoints_only_while_it_lasts(db_path
     with pytest.raises(RuntimeError), store.batch():
         raise RuntimeError("the run stops here")
     assert pragmas() == before
+
+
+def test_a_bulk_run_pauses_the_cycle_collector_only_while_it_lasts(tmp_path: Path) -> None:
+    # The collector is off while the files pass through (their rows hold no cycles), on again
+    # after, also after a run a write error stops; a run started with it off leaves it off.
+    folder = _archive(tmp_path)
+    seen: list[bool] = []
+    store = Store(tmp_path / "a.db")
+    try:
+        Ingester(store, workers=0).ingest_paths(
+            [folder], progress=lambda done, total: seen.append(gc.isenabled())
+        )
+        assert seen and not any(seen)
+        assert gc.isenabled()
+        store.db.conn.execute("PRAGMA query_only = ON")  # the first write fails
+        with pytest.raises(ArchiveWriteError):
+            Ingester(store, workers=0).ingest_paths([folder])
+        assert gc.isenabled()
+        gc.disable()
+        Ingester(Store(tmp_path / "b.db"), workers=0).ingest_paths([folder])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def _sequence(store: Store) -> list[Any]:

@@ -13,18 +13,23 @@ from collections import Counter
 import pytest
 
 from retrieval.corpus.briefs import (
+    _FIELD_RE,
     _SIGNOFF_RE,
+    _SPANS,
     FOLD_UNSAFE,
+    MAX_SHAPES,
     WHITESPACE,
     Brief,
     BriefRow,
     FooterRules,
+    _field_spans,
     _paragraphs,
     _signoff,
     brief_rows,
     build_brief,
     label_key,
     parse_briefs,
+    parse_header,
     plain_fold,
     printable_utf8,
     shown,
@@ -98,6 +103,95 @@ def test_footer_check_equals_its_definition() -> None:
             assert rule.is_footer(paragraph) == expected, paragraph
             if plain:  # the shortcut for a text known to hold no FOLD_UNSAFE character
                 assert rule._is_footer(paragraph, True) == expected, paragraph
+
+
+def test_signoff_found_from_the_end_equals_the_regex() -> None:
+    # _signoff walks the text's dashes and hyphens from its end: texts with hyphenated words,
+    # dashes of every kind, sign-offs and no sign-off, white space of every kind at the end.
+    rng = random.Random(11)
+    pieces = [
+        "Oil", "rose.", "— SC", "—Jane Roe", "-- VS / SC", "– IB", "Jean-Paul", "so-called",
+        "-", "--", "—", "–", "(Interfax, May 21)", "U.S.", ",", "1998", "O'Neil", "Ab/Cd", "é",
+    ]  # fmt: skip
+    for _ in range(10000):
+        text = "".join(
+            rng.choice(pieces) + rng.choice(["", " ", " ", *WHITESPACE])
+            for _ in range(rng.randint(0, 12))
+        )
+        found, expected = _signoff(text), _SIGNOFF_RE.search(text)
+        assert (found and (found.span(), found.group(1))) == (
+            expected and (expected.span(), expected.group(1))
+        ), text
+
+
+def test_footer_prefilter_leaves_out_one_weak_hint_and_passes_lone_ones() -> None:
+    # The default rules: "fax" (the shortest hint of one weak pattern) is not searched, and a
+    # paragraph holding only one of the hints of a single weak pattern is content; "mail"
+    # belongs to two weak patterns ("e-mail", "postal mail"), so it is no lone hint.
+    searched, lone, spare = FooterRules()._prefilter
+    assert spare == "fax" and "fax" not in searched
+    assert lone == {"subscri", "please contact", "site maintenance"}
+    # Paragraphs of one to three footer pieces: every way of holding one weak hint, two, or
+    # the one left out beside another; each rule set decides as the definition does.
+    rng = random.Random(12)
+    pieces = [
+        "fax", "FAX:", "e-mail", "email", "postal mail", "mail", "subscribe", "subscription",
+        "please contact", "site maintenance", "Copyright 1998", "© 1997", "is a publication of",
+        "all rights reserved", "unauthorized reproduction", "faxed", "prefix", "Oil",
+    ]  # fmt: skip
+    rules = [
+        FooterRules(),
+        FooterRules().with_extra([r"\bfax\b"]),
+        FooterRules(weak=(r"\bfax\b", r"\bsubscri(?:be|bing|ption)\b")),
+        FooterRules((), ()),
+    ]
+    for _ in range(3000):
+        paragraph = " ".join(rng.choice(pieces) for _ in range(rng.randint(1, 3)))
+        plain = plain_fold(paragraph.encode())
+        for rule in rules:
+            expected = plain_is_footer(rule, paragraph)
+            assert rule.is_footer(paragraph) == expected, (paragraph, rule)
+            if plain:  # the shortcut for a text known to hold no FOLD_UNSAFE character
+                assert rule._is_footer(paragraph, True) == expected, (paragraph, rule)
+
+
+def test_header_field_regex_finds_what_it_finds_without_its_lookahead() -> None:
+    names = "Publication|Volume|Vol|Issue|No|Number|Date|By|Author|Title|URL|Link"
+    assert _FIELD_RE.pattern.endswith(rf"\b({names})\s*:\s*")
+    plain = re.compile(rf"\b({names})\s*:\s*", re.IGNORECASE)
+    # The lookahead's letters match, ignoring case, what the names' first letters match.
+    first = re.compile("|".join(sorted({n[0] for n in names.split("|")})), re.IGNORECASE)
+    lookahead = re.compile(_FIELD_RE.pattern.split(")", 1)[0][3:], re.IGNORECASE)
+    codes = array.array("I", range(0xD800))
+    codes.extend(range(0xE000, 0x110000))
+    every = codes.tobytes().decode(f"utf-32-{sys.byteorder[0]}e")
+    assert lookahead.findall(every) == first.findall(every)
+    assert "\u0130" in first.findall(every)  # İ: more than the ASCII letters
+    rng = random.Random(13)
+    pieces = [
+        "Publication", "publication", "VOLUME", "Vol", "vol.", "Issue", "No", "Number", "Date",
+        "By", "Author", "TITLE", "url", "Link", "_Date", "Issue2", "Monitor", "1998-07-20", "7",
+        "0", "93", "\u0663",
+        ":", " : ", " ", "\t", "\x1c", ",", "İssue", "ıssue", "Kink", "Datum",
+    ]  # fmt: skip
+    for _ in range(20000):
+        line = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        expected = [(m.span(), m.group(1)) for m in plain.finditer(line)]
+        assert [(m.span(), m.group(1)) for m in _FIELD_RE.finditer(line)] == expected, line
+        # The matches by the line's shape (its ASCII digits written 0), worked out for the
+        # first line of that shape: the same for each line of it.
+        assert [((a, c), line[a:b]) for a, b, c in _field_spans(line)] == expected, line
+    assert len(_SPANS) <= MAX_SHAPES
+
+
+def test_header_lines_of_one_shape_share_their_fields_places_not_their_values() -> None:
+    first = parse_header("Publication: Monitor Volume: 4 Issue: 142 Date: 1998-07-20")
+    again = parse_header("Publication: Monitor Volume: 7 Issue: 903 Date: 2001-01-09")
+    assert first == {"publication": "Monitor", "volume": 4, "issue": 142, "date": "1998-07-20"}
+    assert again == {"publication": "Monitor", "volume": 7, "issue": 903, "date": "2001-01-09"}
+    # A digit that is not ASCII is a word character the shape keeps: "Issue٣:" is no field.
+    with pytest.raises(BriefFormatError, match=r"non-numeric volume '4 Issue"):
+        parse_header("Publication: Monitor Volume: 4 Issue\u0663: 142")
 
 
 def test_fold_unsafe_holds_every_character_whose_casefold_can_make_a_hint() -> None:

@@ -4,8 +4,9 @@ size limit) without a buffer of the limit's size."""
 
 from __future__ import annotations
 
-import io
 import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from retrieval.corpus.ingest import (
     JSONL_SUFFIXES,
     TEXT_SUFFIXES,
+    _read_fd,
     _read_upto,
     _suffix,
     display_path,
@@ -94,17 +96,53 @@ def test_find_sources_from_a_relative_folder_names_the_same_files(
     assert find_sources(["."]).files == _reference(Path("."))[0]
 
 
-def test_a_file_is_read_whole_or_cut_one_byte_past_the_limit() -> None:
+def _read_file_upto(path: Path, size: int, limit: int) -> bytes:
+    """Return ``_read_upto`` of ``path`` opened as ``read_file`` opens it."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return _read_upto(fd, size, limit)
+    finally:
+        os.close(fd)
+
+
+def test_a_file_is_read_whole_or_cut_one_byte_past_the_limit(tmp_path: Path) -> None:
     data = bytes(range(256)) * 40
-    assert _read_upto(io.BytesIO(data), len(data), 1_000_000) == data
+    whole, short, empty = tmp_path / "whole", tmp_path / "short", tmp_path / "empty"
+    whole.write_bytes(data)
+    short.write_bytes(data[:50])
+    empty.write_bytes(b"")
+    assert _read_file_upto(whole, len(data), 1_000_000) == data
     # The file grew after its size was taken: the rest is read too, up to the limit.
-    assert _read_upto(io.BytesIO(data), 100, 1_000_000) == data
-    assert _read_upto(io.BytesIO(data), 100, 5_001) == data[:5_001]
+    assert _read_file_upto(whole, 100, 1_000_000) == data
+    assert _read_file_upto(whole, 100, 5_001) == data[:5_001]
     # It shrank: what is there.
-    assert _read_upto(io.BytesIO(data[:50]), 100, 1_000_000) == data[:50]
+    assert _read_file_upto(short, 100, 1_000_000) == data[:50]
     # Over the limit: one byte past it, so that the size check refuses it.
-    assert _read_upto(io.BytesIO(data), len(data), 1_001) == data[:1_001]
-    assert _read_upto(io.BytesIO(b""), 0, 10) == b""
+    assert _read_file_upto(whole, len(data), 1_001) == data[:1_001]
+    assert _read_file_upto(empty, 0, 10) == b""
+
+
+def test_a_read_that_returns_part_of_what_was_asked_is_continued() -> None:
+    # A pipe gives what has been written so far: os.read returns less than asked, as it may
+    # for a file; the reading goes on to the count or the end, as a buffered file's read does.
+    data = bytes(range(256)) * 40
+    read_end, write_end = os.pipe()
+
+    def write() -> None:
+        for at in range(0, len(data), 1000):
+            os.write(write_end, data[at : at + 1000])
+            time.sleep(0.01)
+        os.close(write_end)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        assert _read_fd(read_end, 5_000) == data[:5_000]
+        assert _read_fd(read_end, 1_000_000) == data[5_000:]
+        assert _read_fd(read_end, 10) == b""
+    finally:
+        writer.join()
+        os.close(read_end)
 
 
 @pytest.mark.parametrize(

@@ -196,6 +196,24 @@ def test_a_short_question_the_earlier_answer_never_names_is_read_alone(
     assert sample_archive.reading("how many signed up?", [TRANSIT]) == [TRANSIT]
 
 
+IMF = "how much did the imf give russia?"
+
+
+def test_a_word_the_briefs_write_as_a_name_is_a_new_subject(sample_archive: Archive) -> None:
+    # "caspian" is in the English word list, so it is no name by spelling; but the briefs write
+    # it "Caspian", inside sentences, and never lower-case: a subject of its own. Read with the
+    # IMF question, the seabed passage held "Russia" and kept the IMF's passages below it.
+    assert sample_archive.reading("what's going on with the caspian?", [IMF]) == []
+    # A word the briefs write lower-case names no subject: the follow-up keeps its context.
+    assert sample_archive.reading("when was it approved?", [IMF]) == [IMF]
+    # Capitalized only where a sentence or a bracket opens ("(Expert, May 25)"), as any word may
+    # be, tells nothing: the follow-up keeps its context.
+    assert sample_archive.reading("what did the expert say?", [IMF]) == [IMF]
+    # ... and so is capitalized in a title: the "For Fair Elections" movement names no fairness.
+    election = "who won the azerbaijan election?"
+    assert sample_archive.reading("was it fair?", [election]) == [election]
+
+
 PIPELINE = "how long is the baku-supsa pipeline?"
 
 
