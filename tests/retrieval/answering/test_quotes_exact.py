@@ -22,7 +22,8 @@ GLUE = [" ", " ", " ", "", ". ", ".", "\n", ") ", "!", "? ", "\u00a0"]
 
 def random_text(rng: random.Random) -> str:
     """Return a random brief-like text with sentence edges in every kind of place."""
-    return "".join(rng.choice(PIECES) + rng.choice(GLUE) for _ in range(rng.randint(1, 40)))
+    n = rng.randint(1, 40)
+    return "".join(map(str.__add__, rng.choices(PIECES, k=n), rng.choices(GLUE, k=n)))
 
 
 def test_sentence_terms_equal_analysing_each_sentence() -> None:

@@ -52,7 +52,8 @@ SPACES = [" ", " ", " ", "  ", *WHITESPACE]
 
 def random_text(rng: random.Random, pieces: int = 30) -> str:
     """Return random words and pieces joined by random white space."""
-    return "".join(rng.choice(PIECES) + rng.choice(SPACES) for _ in range(rng.randint(0, pieces)))
+    n = rng.randint(0, pieces)
+    return "".join(map(str.__add__, rng.choices(PIECES, k=n), rng.choices(SPACES, k=n)))
 
 
 def test_whitespace_is_every_character_python_calls_white_space() -> None:
@@ -242,7 +243,7 @@ def test_rows_of_a_text_are_the_rows_of_its_briefs() -> None:
             body = [
                 random_text(rng, 10)
                 if rng.random() < 0.3
-                else " ".join(rng.choice(printable) for _ in range(rng.randint(0, 10)))
+                else " ".join(rng.choices(printable, k=rng.randint(0, 10)))
                 for _ in range(rng.randint(1, 6))
             ]
             top = rng.choice(["Headline Here", "Title: T", "By Jane Roe", "____", "", "", ""])
@@ -290,7 +291,7 @@ def test_printable_utf8_is_the_printability_of_every_line() -> None:
     rng = random.Random(11)
     odd = ["\ufeff", "\r", "\r\n", "\n", "\x00", "\x7f", "\x85", "\xa0", "\u2028", "😀", "é"]
     for _ in range(3000):
-        text = "".join(rng.choice(PIECES + SPACES + odd) for _ in range(rng.randint(0, 20)))
+        text = "".join(rng.choices(PIECES + SPACES + odd, k=rng.randint(0, 20)))
         data = text.encode("utf-8")
         lines = text.replace("\ufeff", "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
         assert printable_utf8(data) is all(map(str.isprintable, lines)), text

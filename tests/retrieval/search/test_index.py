@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 import random
 from collections.abc import Iterator, Sequence
@@ -25,10 +26,14 @@ RTOL = 1e-9
 @functools.lru_cache(maxsize=4)
 def _okapi(
     corpus: tuple[tuple[str, ...], ...], k1: float, b: float, epsilon: float
-) -> tuple[BM25Okapi, list[frozenset[str]]]:
-    """Return rank-bm25's model of ``corpus`` and each passage's words, built once per corpus
-    (tests ask many questions of one corpus)."""
-    return BM25Okapi(corpus, k1=k1, b=b, epsilon=epsilon), [frozenset(d) for d in corpus]
+) -> tuple[BM25Okapi, dict[str, list[int]]]:
+    """Return rank-bm25's model of ``corpus`` and the passages each word is in (ascending), built
+    once per corpus (tests ask many questions of one corpus)."""
+    holding: dict[str, list[int]] = {}
+    for n, doc in enumerate(corpus):
+        for word in dict.fromkeys(doc):
+            holding.setdefault(word, []).append(n)
+    return BM25Okapi(corpus, k1=k1, b=b, epsilon=epsilon), holding
 
 
 def reference_top(
@@ -42,16 +47,11 @@ def reference_top(
 ) -> list[tuple[int, float]]:
     """Return rank-bm25's top ``k`` among passages sharing a term with ``query``, ties by id."""
     p = params or BM25Params()
-    model, words = _okapi(tuple(map(tuple, corpus)), p.k1, p.b, p.epsilon)
+    model, holding = _okapi(tuple(map(tuple, corpus)), p.k1, p.b, p.epsilon)
     scores = model.get_scores(query)
-    terms = set(query)
-    ranked = [
-        (pid, float(scores[i]))
-        for i, pid in enumerate(ids)
-        if not terms.isdisjoint(words[i]) and (allowed is None or pid in allowed)
-    ]
-    ranked.sort(key=lambda r: (-r[1], r[0]))
-    return ranked[:k]
+    sharing = sorted({n for term in set(query) for n in holding.get(term, ())})
+    ranked = [(ids[n], float(scores[n])) for n in sharing if allowed is None or ids[n] in allowed]
+    return heapq.nsmallest(k, ranked, key=lambda r: (-r[1], r[0]))
 
 
 def assert_same_top(got: list[tuple[int, float]], expected: list[tuple[int, float]]) -> None:

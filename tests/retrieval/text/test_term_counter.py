@@ -27,7 +27,8 @@ def random_text(rng: random.Random, ascii_only: bool) -> str:
     pieces = (
         [p for p in PIECES if p.isascii() or p in "El’tsin“Quote”—\u00a0"] if ascii_only else PIECES
     )
-    return "".join(rng.choice(pieces) + rng.choice(GLUE) for _ in range(rng.randint(0, 40)))
+    n = rng.randint(0, 40)
+    return "".join(map(str.__add__, rng.choices(pieces, k=n), rng.choices(GLUE, k=n)))
 
 
 def counted(counter: TermCounter, texts: list[str]) -> list[Counter[str]]:
