@@ -814,7 +814,8 @@ class Archive:
         """Return those of ``terms`` that the passages of ``ranking`` write as a name: capitalized
         wherever they write it, and at least once inside a sentence and not in a title ("Caspian",
         "Duma": words the English word list holds, which ``name_terms`` cannot tell from
-        "signed"; not the "Fair" of the "For Fair Elections" movement)."""
+        "signed"; not the "Fair" of the "For Fair Elections" movement, nor a word in capitals,
+        as a text written all in capitals writes every word)."""
         if not terms:
             return set()
         ids = [pid for pid, _ in ranking.passages]
@@ -824,11 +825,13 @@ class Archive:
         lower: set[str] = set()
         for pid in ids:
             text = rows[pid]["text"] if pid in rows else ""
-            for term, start, _ in analyze_spans(text):
+            for term, start, end in analyze_spans(text):
                 if term not in terms:
                     continue
                 if not text[start].isupper():
                     lower.add(term)
+                elif text[start:end].isupper() and end - start > 1:
+                    continue  # "APPROVED" of a text in capitals says nothing either way
                 elif not _starts_sentence(text, start) and not _in_title_case(text, start):
                     inside.add(term)
         return inside - lower

@@ -214,6 +214,21 @@ def test_a_word_the_briefs_write_as_a_name_is_a_new_subject(sample_archive: Arch
     assert sample_archive.reading("was it fair?", [election]) == [election]
 
 
+def test_a_word_in_capitals_is_no_name(archive: Archive, tmp_path: Path) -> None:
+    # An archive written all in capitals (as the TIME dev collection is) capitalizes every word:
+    # "APPROVED" inside a sentence is no evidence of a name, "Caspian" in mixed case is.
+    docs = tmp_path / "briefs.jsonl"
+    rows = [
+        {"id": "a", "title": "", "text": "IN MAY, CONGRESS APPROVED THE BUDGET."},
+        {"id": "b", "title": "", "text": "Oil from the Caspian shelf reached Novorossiisk."},
+    ]
+    docs.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    archive.ingest([docs])
+    terms = {"approv", "caspian"}
+    written = archive._written_as_names(archive.rank("approved caspian", k=3), terms)
+    assert written == {"caspian"}
+
+
 def test_a_follow_ups_own_words_choose_the_passage_of_a_brief(sample_archive: Archive) -> None:
     # The earlier question chooses the brief (Lazarenko's immunity); the follow-up's own words
     # choose which of its passages is quoted: the vote's, not one where deputies walked out.
