@@ -102,6 +102,10 @@ words (measured with ``bench/followups.py``; docs/quality.md, "Follow-up questio
 NOT_SUBSTANCE = GENERIC | FRAMING_TERMS | FRAMING | CONTRACTIONS | RECENCY_TERMS
 """Search terms that only frame a question: never named as words the archive lacks."""
 CALENDAR = frozenset(analyze(" ".join(MONTHS)))
+MEASURE_TERMS = frozenset(
+    analyze("share percentage percent number amount rate price stake sum total figure size")
+)
+"""Words that ask for a figure ("with what share?"): a passage gives the figure, not the word."""
 """The months' search terms."""
 RESPELLINGS_KEPT = 1024
 """How many questions' readings of words the archive lacks are kept (per index)."""
@@ -494,11 +498,24 @@ class Archive:
         window = order[offset : offset + k]
         # The rows of the passages shown are read with those the confidence reads: one query.
         shown = [ids[i] for i in window]
+        helds = [set(h) for h in tokens_of([ids[i] for i in order[:COVERAGE_DEPTH]], shown)]
         best = max(
-            coverage(asked, set(held), idf, lambda t, h: self.aliases.held(t, h, matches))
-            for held in tokens_of([ids[i] for i in order[:COVERAGE_DEPTH]], shown)
+            coverage(asked, held, idf, lambda t, h: self.aliases.held(t, h, matches))
+            for held in helds
         )
         confidence = "high" if best >= high_coverage(len(set(asked))) else "low"
+        if context and confidence == "high":
+            # A follow-up's context alone is not an answer: "how many senators voted against
+            # it?" after the test ban treaty, with passages on the treaty and no vote.
+            mine = [
+                t
+                for t in dict.fromkeys(terms)
+                if t not in NOT_SUBSTANCE and t not in CALENDAR and t not in MEASURE_TERMS
+            ]
+            if mine and not any(
+                t in held or self.aliases.held(t, held, matches) for t in mine for held in helds
+            ):
+                confidence = "low"
         # A passage that shares only framing words with the question ("tell me about chigir"
         # and a passage "telling" of something else) is not shown: it is noise. A year or a
         # number counts: in a factoid question it is often the clue (SQuAD: 2 answers of 514

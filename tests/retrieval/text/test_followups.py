@@ -229,6 +229,18 @@ def test_a_word_in_capitals_is_no_name(archive: Archive, tmp_path: Path) -> None
     assert written == {"caspian"}
 
 
+def test_a_follow_up_answered_by_its_context_alone_says_so(sample_archive: Archive) -> None:
+    # No passage names a pope; the IMF passages held the context's words, and the answer was
+    # "high" with no caveat. A follow-up asking for a figure ("with what share?") is not held to
+    # its word: the passage gives the figure.
+    imf = ["what did the imf do in july 1998?"]
+    answer = sample_archive.ask("what did the pope say?", earlier=imf)
+    assert answer.confidence == "low"
+    assert (answer.caveat or "").startswith("None of these passages answers that directly")
+    election = ["who came second in kazakhstan's january 1999 presidential election?"]
+    assert sample_archive.ask("with what share?", earlier=election).confidence == "high"
+
+
 def test_a_follow_ups_own_words_choose_the_passage_of_a_brief(sample_archive: Archive) -> None:
     # The earlier question chooses the brief (Lazarenko's immunity); the follow-up's own words
     # choose which of its passages is quoted: the vote's, not one where deputies walked out.
