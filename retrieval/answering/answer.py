@@ -18,6 +18,7 @@ from typing import Any
 
 from retrieval.errors import NoAnswer
 from retrieval.text.analyzer import analyze, analyze_spans, token_offsets
+from retrieval.text.english import name_terms
 from retrieval.text.prose import shorten
 from retrieval.text.query import MONTH_PATTERN, MONTHS, DateRange
 from retrieval.text.sentences import split_sentences
@@ -53,7 +54,8 @@ UNMATCHED_LOW = (
 )
 UNMATCHED_WHETHER = "No brief mentions {words}; these passages match the rest of the question."
 """Above a sure answer to a question that asks whether something is so (or names what to find)
-when the archive holds none of some of its words: the passages cannot bear those out."""
+when the archive holds none of some of its words, or to any question when one of those words is
+a name ("skopje"): the passages cannot bear those out."""
 READ_AS_CHARS = 200
 """The earlier question named in the "Read with …" line is cut to this many characters."""
 NOTHING_TO_SEARCH = (
@@ -229,6 +231,13 @@ class Answer:
         if self.confidence != "low":
             if self.whether and self.unmatched:
                 return UNMATCHED_WHETHER.format(words=_or_list(self.unmatched))
+            # A name no brief holds, in any question ("who did Lukashenko arrest in Grodno?",
+            # "how many kuzbass miners …"): the passages are about another place or person. A
+            # word of another kind is left unnamed: "pick", "vow", "score" are the question's
+            # own wording of what the briefs say otherwise.
+            names = [word for word in self.unmatched if word[:1].isupper() or name_terms(word)]
+            if names:
+                return UNMATCHED_WHETHER.format(words=_or_list(names))
             return None
         if self.unmatched:
             return UNMATCHED_LOW.format(words=_or_list(self.unmatched))

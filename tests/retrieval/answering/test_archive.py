@@ -456,7 +456,7 @@ def test_a_question_in_another_script_is_asked_to_come_in_english(sample_archive
     assert sample_archive.ask("zzqx").message == "Nothing in the archive matches that question."
 
 
-def test_a_yes_or_no_question_names_the_words_no_brief_holds(sample_archive: Archive) -> None:
+def test_a_sure_answer_names_the_words_no_brief_holds(sample_archive: Archive) -> None:
     # The passages are about an attack in Grozny; none bears out the drone.
     for question in ("was there a drone attack in grozny?", "drone attack in grozny"):
         answer = sample_archive.ask(question)
@@ -464,10 +464,17 @@ def test_a_yes_or_no_question_names_the_words_no_brief_holds(sample_archive: Arc
         assert answer.caveat == (
             "No brief mentions “drone”; these passages match the rest of the question."
         )
-    # A question asking what, when or how is answered by the passages without the word.
+    # A question asking what, who or how is answered by passages in other words ("gallon" for
+    # the briefs' tonne) and gets no line for them; but a name no brief holds (written with a
+    # capital, or not an English word) is named: Grodno is in none of the Belarus passages.
     answer = sample_archive.ask("what did grozny get per gallon for letting azeri crude through?")
     assert answer.confidence == "high" and answer.unmatched == ["gallon"]
     assert answer.caveat is None
+    answer = sample_archive.ask("who did Lukashenko arrest in Grodno?")
+    assert answer.confidence == "high" and answer.caveat == (
+        "No brief mentions “Grodno”; these passages match the rest of the question."
+    )
+    assert sample_archive.ask("who did Lukashenko arrest?").caveat is None
     # A ton is the briefs' tonne (a bundled alias): nothing to name.
     answer = sample_archive.ask("what did grozny get per ton for letting azeri crude through?")
     assert answer.unmatched == [] and "tonne" in [
