@@ -1116,7 +1116,7 @@ def _starts_sentence(text: str, start: int) -> bool:
     """Return whether the word at ``start`` of ``text`` opens a sentence, a quotation or a
     bracket (where any word is capitalized): it follows nothing, or a full stop, question or
     exclamation mark, colon or opening quote, closing quotes and brackets aside."""
-    before = text[:start].rstrip().rstrip('”’")]')
+    before = text[max(0, start - 40) : start].rstrip().rstrip('”’")]')
     return not before or before[-1] in ".!?:;“‘\"'(["
 
 

@@ -310,7 +310,7 @@ def _date_matches(text: str) -> list[re.Match[str]]:
         if m.group("day")
         or m.group("before")
         or m.group("year")
-        or _MONTH_ALONE_RE.search(text, 0, m.start())
+        or _MONTH_ALONE_RE.search(text, max(0, m.start() - 16), m.start())
     ]
 
 
