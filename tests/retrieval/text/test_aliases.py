@@ -192,6 +192,9 @@ def test_who_became_is_an_appointment(sample_archive: Archive) -> None:
     assert not any("Kocharian" in hit.text for hit in answer.hits)
     bare = Archive(sample_archive.store, aliases=Aliases())
     assert "Balgimbaev" not in bare.ask(question).hits[0].quote
+    # Only "who became" is an appointment: a city becoming a capital searches no nomination.
+    answer = sample_archive.ask("when did akmola become the capital")
+    assert all("Akmola" in hit.citation.title for hit in answer.hits)
 
 
 def test_why_was_it_cut_quotes_the_reason_for_the_reduction(sample_archive: Archive) -> None:
