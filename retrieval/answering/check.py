@@ -15,16 +15,19 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from retrieval.answering.ranking import FRAMING
 from retrieval.text.aliases import Aliases
 from retrieval.text.analyzer import STOPWORDS, analyze
 from retrieval.text.english import name_words
 from retrieval.text.followup import own_terms
-from retrieval.text.query import MONTH_ABBREVIATIONS, MONTHS, spell_dates
+from retrieval.text.query import MONTH_ABBREVIATIONS, MONTH_PATTERN, MONTHS, spell_dates
 
 MAX_COUNTERPARTS = 3
 _NUMERIC_RE = re.compile(r"[\d.]+")
+_Written = TypeVar("_Written", "Quantity", "DateMention")
+"""A number or a date as written in a text (both have ``text``)."""
 """A search term that is a number ("1998", "4.5")."""
 # A name's word counts as held in a longer word that begins with it from this length on.
 MIN_CONTAINED = 5
@@ -148,10 +151,9 @@ _MONTH_NUMBERS = {
     **{name.casefold(): n for n, name in enumerate(MONTHS, start=1)},
     **{short: MONTHS.index(full) + 1 for short, full in MONTH_ABBREVIATIONS.items()},
 }
-_MONTH_NAMES = "|".join(sorted(_MONTH_NUMBERS, key=len, reverse=True))
 _DATE_RE = re.compile(
     rf"(?:(?<![\w.,])(?P<before>[1-9]|[12]\d|3[01])\s+)?"
-    rf"\b(?P<month>{_MONTH_NAMES})\b\.?"
+    rf"\b(?P<month>{MONTH_PATTERN})\b\.?"
     r"(?:\s+(?P<day>[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?\b(?![.,]?\d))?"
     r"(?:,?\s+(?P<year>1[89]\d\d|20\d\d)\b)?",
     re.IGNORECASE,
@@ -289,7 +291,7 @@ def extract_dates(text: str, dated: str | None = None) -> list[DateMention]:
     for m in _date_matches(text):
         day_text = m.group("day") or m.group("before")
         year = m.group("year")
-        month = _MONTH_NUMBERS[m.group("month").casefold()]
+        month = _MONTH_NUMBERS[m.group("month").casefold().rstrip(".")]
         if year is not None:
             years = frozenset({int(year)})
         elif brief is not None:
@@ -419,7 +421,8 @@ def compare_claim(
     evidence_terms = {t for text in evidence for t in analyze(text)}
     seen: set[tuple[float, str]] = set()
     # The day and year of a date are compared as the date, below, not as numbers of their own.
-    for q in extract_quantities(_date_matches_removed(claim)):
+    undated = _date_matches_removed(claim)
+    for q in extract_quantities(undated):
         if q.text.casefold() == "one":
             continue  # "one of the officials" names no amount to check
         if (q.value, q.unit) in seen:
@@ -430,7 +433,7 @@ def compare_claim(
         else:
             result.numbers_missing.append(MissingNumber(q, _counterparts(q, evidence_numbers)))
     passages = list(dated) if dated is not None else [(text, None) for text in evidence]
-    _compare_dates(result, claim, passages)
+    _compare_dates(result, claim, undated, passages)
     # A month is a date, compared as one above; a name of its own it is not ("In July").
     names = [n for n in extract_names(claim) if n.casefold() not in _MONTH_NUMBERS]
     if not names and claim == claim.lower():
@@ -449,15 +452,16 @@ def compare_claim(
 
 
 def _compare_dates(
-    result: ClaimCheck, claim: str, passages: Sequence[tuple[str, str | None]]
+    result: ClaimCheck, claim: str, undated: str, passages: Sequence[tuple[str, str | None]]
 ) -> None:
     """Fill ``result``'s dates: those of ``claim`` some passage gives, and those none does with
     the passages' dates nearest to each (same year first, then the nearest month).
 
     Only the passages that hold the most of the claim's words (its numbers and dates aside)
     count: "lukashenko arrested chigir in march 1999" is about the arrest, which a passage
-    dates April 1, not about the commission another passage dates March 23."""
-    words = {t for t in own_terms(_date_matches_removed(claim)) if not _NUMERIC_RE.fullmatch(t)}
+    dates April 1, not about the commission another passage dates March 23. ``undated`` is the
+    claim with its dates blanked out."""
+    words = {t for t in own_terms(undated) if not _NUMERIC_RE.fullmatch(t)}
     held = [len(words & set(analyze(text))) for text, _ in passages]
     most = max(held, default=0)
     if most:
@@ -478,13 +482,9 @@ def _compare_dates(
             off_year = 0 if year is None or not e.years or year in e.years else 1
             return off_year * 100 + abs(e.month - month)
 
-        nearest: list[DateMention] = []
-        for e in sorted(evidence, key=distance):
-            if e.text not in {n.text for n in nearest}:
-                nearest.append(e)
-            if len(nearest) == MAX_COUNTERPARTS:
-                break
-        result.dates_missing.append(MissingDate(date, nearest))
+        result.dates_missing.append(
+            MissingDate(date, _first_distinct(sorted(evidence, key=distance)))
+        )
 
 
 def _as_written(word: str, texts: list[str]) -> str:
@@ -510,8 +510,12 @@ def _counterparts(claimed: Quantity, evidence: list[Quantity]) -> list[Quantity]
             for e in evidence
             if not e.unit and claimed.value and 0.1 <= e.value / claimed.value <= 10
         ]
-    ranked = sorted(pool, key=lambda e: _distance(e.value, claimed.value))
-    out: list[Quantity] = []
+    return _first_distinct(sorted(pool, key=lambda e: _distance(e.value, claimed.value)))
+
+
+def _first_distinct(ranked: Sequence[_Written]) -> list[_Written]:
+    """Return the first ``MAX_COUNTERPARTS`` of ``ranked`` written differently, in order."""
+    out: list[_Written] = []
     for e in ranked:
         if e.text not in {o.text for o in out}:
             out.append(e)
