@@ -20,6 +20,7 @@ import numpy as np
 
 from retrieval.answering.answer import (
     ANOTHER_SCRIPT,
+    FIGURE_WORDS,
     FILTERED_OUT,
     NOT_FOUND_FILTERED,
     NOTHING_DATED,
@@ -43,6 +44,7 @@ from retrieval.answering.ranking import (
     diversify,
     high_coverage,
     informative,
+    is_year,
     rerank,
     title_only,
     unseen_idf,
@@ -56,8 +58,8 @@ from retrieval.search.bm25 import Allowed, BM25Params, BoolArray, FloatArray, In
 from retrieval.search.cache import cache_dir_for
 from retrieval.search.index import BM25Index
 from retrieval.text.aliases import Aliases, Match, load_aliases
-from retrieval.text.analyzer import STOPWORDS, analyze, analyze_spans, token_offsets
-from retrieval.text.english import name_terms
+from retrieval.text.analyzer import analyze, token_offsets
+from retrieval.text.english import name_terms, written_as_names
 from retrieval.text.followup import (
     FRAMING_TERMS,
     GENERIC,
@@ -102,19 +104,17 @@ words (measured with ``bench/followups.py``; docs/quality.md, "Follow-up questio
 NOT_SUBSTANCE = GENERIC | FRAMING_TERMS | FRAMING | CONTRACTIONS | RECENCY_TERMS
 """Search terms that only frame a question: never named as words the archive lacks."""
 CALENDAR = frozenset(analyze(" ".join(MONTHS)))
-MEASURE_TERMS = frozenset(
-    analyze("share percentage percent number amount rate price stake sum total figure size")
-)
-"""Words that ask for a figure ("with what share?"): a passage gives the figure, not the word."""
 """The months' search terms."""
+MEASURE_TERMS = frozenset(analyze(" ".join(FIGURE_WORDS)))
+"""Words that ask for a figure ("with what share?"): a passage gives the figure, not the word."""
 RESPELLINGS_KEPT = 1024
 """How many questions' readings of words the archive lacks are kept (per index)."""
 MAX_CONTEXT_TERMS = 12
+"""Of the earlier questions, at most this many most informative distinct words are used."""
 TOKENS_KEPT = 4096
 """How many passages' analysed tokens (their brief's title's and their text's) are kept per
 index: the feedback passages of one question are often those of the next (a passage is read and
 analysed once, not at every question that leans on it)."""
-"""Of the earlier questions, at most this many most informative distinct words are used."""
 
 
 @dataclass
@@ -521,10 +521,11 @@ class Archive:
         # number counts: in a factoid question it is often the clue (SQuAD: 2 answers of 514
         # questions with a number or a month lost when it did not; docs/quality.md).
         substance = {t for t in [*known, *extra] if t not in NOT_SUBSTANCE}
-        if substance - _calendar(substance):
+        when = {t for t in substance if t in CALENDAR or is_year(t)}
+        if substance - when:
             # A month or a year alone is no subject: "what happened to maskhadov in july 1998?"
             # quoted Tengiz's output and the IMF's package, which share only "July" and "1998".
-            substance -= _calendar(substance)
+            substance -= when
         if substance:
             # A passage whose own score is above what the question's other words can give at
             # most (each under idf·(k1 + 1)) holds a word of substance: only the rest are read.
@@ -828,30 +829,14 @@ class Archive:
         return {t for t in terms if _holding(index, positions, t).any()}
 
     def _written_as_names(self, ranking: Ranking, terms: set[str]) -> set[str]:
-        """Return those of ``terms`` that the passages of ``ranking`` write as a name: capitalized
-        wherever they write it, and at least once inside a sentence and not in a title ("Caspian",
-        "Duma": words the English word list holds, which ``name_terms`` cannot tell from
-        "signed"; not the "Fair" of the "For Fair Elections" movement, nor a word in capitals,
-        as a text written all in capitals writes every word)."""
+        """Return those of ``terms`` that the passages of ``ranking`` write as a name ("Caspian";
+        see ``text.english.written_as_names``)."""
         if not terms:
             return set()
         ids = [pid for pid, _ in ranking.passages]
         missing = [pid for pid in ids if pid not in ranking.rows]
         rows = {**self.store.passages_by_id(missing), **ranking.rows} if missing else ranking.rows
-        inside: set[str] = set()
-        lower: set[str] = set()
-        for pid in ids:
-            text = rows[pid]["text"] if pid in rows else ""
-            for term, start, end in analyze_spans(text):
-                if term not in terms:
-                    continue
-                if not text[start].isupper():
-                    lower.add(term)
-                elif text[start:end].isupper() and end - start > 1:
-                    continue  # "APPROVED" of a text in capitals says nothing either way
-                elif not _starts_sentence(text, start) and not _in_title_case(text, start):
-                    inside.add(term)
-        return inside - lower
+        return written_as_names([rows[pid]["text"] for pid in ids if pid in rows], terms)
 
     def _held(self, ranking: Ranking) -> set[str]:
         """Return the search terms the first passage of ``ranking`` holds (its text and its
@@ -1023,13 +1008,6 @@ def _newest_first(
     return np.concatenate([newest, ranked[~on_subject]])
 
 
-def _calendar(terms: set[str]) -> set[str]:
-    """Return those of ``terms`` that name a month or a year ("juli", "1998")."""
-    return {
-        t for t in terms if t in CALENDAR or (len(t) == 4 and t.isdigit() and t[:2] in ("19", "20"))
-    }
-
-
 def _holding(index: BM25Index, positions: IntArray, term: str) -> BoolArray:
     """Return which of ``positions`` hold ``term`` in their text or their brief's title."""
     return np.isin(positions, index.term_postings(term)[0]) | np.isin(
@@ -1110,25 +1088,3 @@ def context_terms(
                 seen.add(t)
                 found.append(t)
     return informative(found, idf, MAX_CONTEXT_TERMS, known)
-
-
-def _starts_sentence(text: str, start: int) -> bool:
-    """Return whether the word at ``start`` of ``text`` opens a sentence, a quotation or a
-    bracket (where any word is capitalized): it follows nothing, or a full stop, question or
-    exclamation mark, colon or opening quote, closing quotes and brackets aside."""
-    before = text[max(0, start - 40) : start].rstrip().rstrip('”’")]')
-    return not before or before[-1] in ".!?:;“‘\"'(["
-
-
-_WORD_BEFORE_RE = re.compile(r"(\w+)\W*$")
-
-
-def _in_title_case(text: str, start: int) -> bool:
-    """Return whether the word at ``start`` of ``text`` follows a capitalized little word, as
-    in a title, where every word is capitalized ("For Fair Elections", "Law On Languages")."""
-    before = _WORD_BEFORE_RE.search(text, max(0, start - 40), start)
-    return (
-        before is not None
-        and before.group(1)[0].isupper()
-        and before.group(1).casefold() in STOPWORDS
-    )

@@ -341,6 +341,12 @@ def empty_answer(question: str, reason: NoAnswer) -> Answer:
     return Answer(question=question, hits=[], reason=reason, message=NO_ANSWER[reason])
 
 
+FIGURE_WORDS = (
+    "percentage", "percent", "number", "amount", "share", "rate", "price", "stake", "sum",
+    "total", "figure", "level", "proportion", "size", "cost", "fee", "tariff", "toll", "margin",
+)  # fmt: skip
+"""Nouns with which a question asks for a figure ("what share", "at what rate"): a passage
+answers with the figure, not the word."""
 # What a question asks for, from its question words, and how a sentence that gives it looks.
 # "When did ..." wants a date; "how many ..." a number; "who ..." / "where ..." a name (a
 # capitalised word the question does not already hold).
@@ -350,8 +356,7 @@ _KIND_RE = (
         "number",
         re.compile(
             r"\bhow (many|much|long|far|old|large|big|tall|high|often|fast)\b"
-            r"|\b(what|which|at what) (percentage|percent|number|amount|share|rate|price|stake"
-            r"|sum|total|figure|level|proportion|size|cost|fee|tariff|toll|margin)\b"
+            rf"|\b(what|which|at what) ({'|'.join(FIGURE_WORDS)})\b"
         ),
     ),
     ("name", re.compile(r"\b(who|whom|whose|where)\b")),

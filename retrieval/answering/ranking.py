@@ -816,6 +816,11 @@ _MONTHS = {
 }  # fmt: skip
 
 
+def is_year(term: str) -> bool:
+    """Return whether search term ``term`` is a year ("1998", "2003")."""
+    return len(term) == 4 and term.isdigit() and term[:2] in ("19", "20")
+
+
 def date_bonus(
     terms: Sequence[str], dates: Sequence[bytes], idf: Callable[[str], float]
 ) -> FloatArray:
@@ -826,7 +831,7 @@ def date_bonus(
     a brief dated so ``BRIEF_WEIGHT`` times the term's question weight and idf, as if the brief
     held the date once more (a month counts only where the year, if named, matches too).
     """
-    years = {t for t in terms if len(t) == 4 and t.isdigit() and t[:2] in ("19", "20")}
+    years = {t for t in terms if is_year(t)}
     months = {_MONTHS[t]: t for t in terms if t in _MONTHS}
     bonus = np.zeros(len(dates), dtype=np.float64)
     if not years and not months:

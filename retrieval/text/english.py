@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.text.analyzer import analyze_spans
+from retrieval.text.analyzer import STOPWORDS, analyze_spans
 
 _ENTRY_RE = re.compile(rb'"([a-z]+)":')
 _POSSESSIVE_RE = re.compile(r"['’]s$")
@@ -47,6 +47,49 @@ def _names(text: str) -> list[tuple[str, str]]:
         if word.isascii() and word.isalpha() and not is_english(word):
             found.append((term, word))
     return found
+
+
+def written_as_names(texts: list[str], terms: set[str]) -> set[str]:
+    """Return those of ``terms`` that ``texts`` write as a name: capitalized wherever they write
+    it, and at least once inside a sentence and not in a title ("Caspian", "Duma": words the
+    English word list holds, which ``name_terms`` cannot tell from "signed"; not the "Fair" of
+    the "For Fair Elections" movement, nor a word in capitals, as a text written all in capitals
+    writes every word)."""
+    inside: set[str] = set()
+    lower: set[str] = set()
+    for text in texts:
+        for term, start, end in analyze_spans(text):
+            if term not in terms:
+                continue
+            if not text[start].isupper():
+                lower.add(term)
+            elif text[start:end].isupper() and end - start > 1:
+                continue  # "APPROVED" of a text in capitals says nothing either way
+            elif not _starts_sentence(text, start) and not _in_title_case(text, start):
+                inside.add(term)
+    return inside - lower
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    """Return whether the word at ``start`` of ``text`` opens a sentence, a quotation or a
+    bracket (where any word is capitalized): it follows nothing, or a full stop, question or
+    exclamation mark, colon or opening quote, closing quotes and brackets aside."""
+    before = text[max(0, start - 40) : start].rstrip().rstrip('”’")]')
+    return not before or before[-1] in ".!?:;“‘\"'(["
+
+
+_WORD_BEFORE_RE = re.compile(r"(\w+)\W*$")
+
+
+def _in_title_case(text: str, start: int) -> bool:
+    """Return whether the word at ``start`` of ``text`` follows a capitalized little word, as
+    in a title, where every word is capitalized ("For Fair Elections", "Law On Languages")."""
+    before = _WORD_BEFORE_RE.search(text, max(0, start - 40), start)
+    return (
+        before is not None
+        and before.group(1)[0].isupper()
+        and before.group(1).casefold() in STOPWORDS
+    )
 
 
 def is_english(word: str) -> bool:

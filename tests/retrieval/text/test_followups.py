@@ -21,6 +21,7 @@ from bot.state.question_log import QuestionLog
 from bot.terminal import respond
 from retrieval.archive import Archive
 from retrieval.corpus.store import Store
+from retrieval.text.english import written_as_names
 from retrieval.text.followup import (
     MAX_CONTEXT_TURNS,
     Why,
@@ -214,19 +215,14 @@ def test_a_word_the_briefs_write_as_a_name_is_a_new_subject(sample_archive: Arch
     assert sample_archive.reading("was it fair?", [election]) == [election]
 
 
-def test_a_word_in_capitals_is_no_name(archive: Archive, tmp_path: Path) -> None:
+def test_a_word_in_capitals_is_no_name() -> None:
     # An archive written all in capitals (as the TIME dev collection is) capitalizes every word:
     # "APPROVED" inside a sentence is no evidence of a name, "Caspian" in mixed case is.
-    docs = tmp_path / "briefs.jsonl"
-    rows = [
-        {"id": "a", "title": "", "text": "IN MAY, CONGRESS APPROVED THE BUDGET."},
-        {"id": "b", "title": "", "text": "Oil from the Caspian shelf reached Novorossiisk."},
+    texts = [
+        "IN MAY, CONGRESS APPROVED THE BUDGET.",
+        "Oil from the Caspian shelf reached Novorossiisk.",
     ]
-    docs.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    archive.ingest([docs])
-    terms = {"approv", "caspian"}
-    written = archive._written_as_names(archive.rank("approved caspian", k=3), terms)
-    assert written == {"caspian"}
+    assert written_as_names(texts, {"approv", "caspian"}) == {"caspian"}
 
 
 def test_a_follow_up_answered_by_its_context_alone_says_so(sample_archive: Archive) -> None:
