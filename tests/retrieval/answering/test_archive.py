@@ -379,6 +379,19 @@ def test_a_command_says_what_to_do_not_what_about(sample_archive: Archive) -> No
         assert answer.unmatched == [] and answer.caveat is None, question
 
 
+def test_chat_idioms_for_tell_me_about_are_not_searched(sample_archive: Archive) -> None:
+    assert search_terms("whats the deal with the caspian pipeline") == ["caspian", "pipelin"]
+    assert search_terms("what is going on in chechnya?") == ["chechnya"]
+    assert search_terms("catch me up on belarus") == ["belarus"]
+    assert search_terms("fill me in on the imf loan") == ["imf", "loan"]
+    # A deal asked about is a word like any other.
+    assert search_terms("what was the gas deal with turkey?") == ["gas", "deal", "turkei"]
+    # "deal" quoted the Russian-Kazakh seabed "deal" first, above the Caspian Pipeline
+    # Consortium's line.
+    answer = sample_archive.ask("what's the deal with the caspian pipeline?")
+    assert all("pipeline" in hit.text.casefold() for hit in answer.hits)
+
+
 def test_a_word_only_a_title_holds_finds_its_brief(sample_archive: Archive) -> None:
     # "purge" is in the title "Four officials fall in Nazarbayev's corruption purge" and in no
     # passage: the brief is found, and no brief is said to lack the word.
