@@ -480,9 +480,20 @@ def test_a_sure_answer_names_the_words_no_brief_holds(sample_archive: Archive) -
     # A question asking what, who or how is answered by passages in other words ("gallon" for
     # the briefs' tonne) and gets no line for them; but a name no brief holds (written with a
     # capital, or not an English word) is named: Grodno is in none of the Belarus passages.
-    answer = sample_archive.ask("what did grozny get per gallon for letting azeri crude through?")
+    answer = sample_archive.ask("What did Grozny get per gallon for letting Azeri crude through?")
     assert answer.confidence == "high" and answer.unmatched == ["gallon"]
     assert answer.caveat is None
+    # Typed without capitals, a question's names cannot be told from its other words ("putin"
+    # and "japan" are in the English word list): every word no brief holds is named.
+    answer = sample_archive.ask("what did grozny get per gallon for letting azeri crude through?")
+    assert answer.confidence == "high" and answer.caveat == (
+        "No brief mentions “gallon”; these passages match the rest of the question."
+    )
+    for question in ("what did putin say about chechnya?", "What did putin say about chechnya?"):
+        answer = sample_archive.ask(question)
+        assert answer.confidence == "high" and answer.caveat == (
+            "No brief mentions “putin”; these passages match the rest of the question."
+        )
     answer = sample_archive.ask("who did Lukashenko arrest in Grodno?")
     assert answer.confidence == "high" and answer.caveat == (
         "No brief mentions “Grodno”; these passages match the rest of the question."
