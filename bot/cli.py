@@ -100,6 +100,11 @@ def open_archive(db: str) -> Archive:
             upgrade_bot_state(archive.store)
     except RetrievalError as exc:
         raise click.ClickException(str(exc)) from exc
+    if ctx is not None:
+        # Closed when the command ends, not whenever the object is collected: a test's command
+        # run in process (CliRunner) left its connection open, and its collection later
+        # checkpointed and deleted the database's -wal file while a copy of it was being made.
+        ctx.call_on_close(archive.close)
     return archive
 
 

@@ -747,8 +747,9 @@ class Archive:
         who "heads" the KNB) holds a name (a word of substance that is not an English word:
         "kazhegeldin", not "signed") that no brief of the earlier answer (the last of
         ``earlier`` read with those before it, ``top`` passages) holds ("who replaced
-        kazhegeldin?" after an answer on gas transit fees). It also does when, read alone, its
-        best passage holds all its words of substance, while read with ``earlier``, its best
+        kazhegeldin?" after an answer on gas transit fees). It also does when one of its words of
+        substance is a name (by its spelling, or as the briefs write it: not "who attended?"),
+        read alone its best passage holds all those words, while read with ``earlier``, its best
         passage holds none of those words ("who is kocharian?" after a question about miners'
         strikes would quote the strikes) or none of the words that name the earlier questions'
         subject (``_subject_terms``: they only pull their own passages in below it). The
@@ -779,6 +780,10 @@ class Archive:
             if unseen & (set(name_terms(question)) | self._written_as_names(alone, unseen)):
                 return True
         if not own <= held_alone:
+            return False
+        if not own & (set(name_terms(question)) | self._written_as_names(alone, own)):
+            # Only English words, none a name ("who attended?", "when was it signed?"): they
+            # ask about the subject before, whatever other passage holds them.
             return False
         together = self.rank(question, k=top, diverse=True, earlier=earlier)
         primed[question, top, tuple(earlier)] = together

@@ -334,9 +334,12 @@ def extract_names(text: str) -> list[str]:
 
     A run ends at punctuation or at a lowercase word ("Kirienko of the Bank of Russia" gives
     "Kirienko", "Bank", "Russia"); a possessive is dropped; a lone stopword or common sentence
-    opener ("The", "In", "Yesterday") is not a name; words inside a number ("US$") are skipped.
+    opener ("The", "In", "Yesterday") is not a name; words inside a number ("US$") and numbers
+    written out ("Six car bombs …") are skipped.
     """
-    masked = _NUMBER_RE.sub(lambda m: ";" * len(m.group(0)), text)
+    masked = text
+    for numbers in (_NUMBER_RE, _WORD_NUMBER_RE):
+        masked = numbers.sub(lambda m: ";" * len(m.group(0)), masked)
     names: list[str] = []
     run: list[str] = []
 

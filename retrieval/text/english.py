@@ -70,6 +70,19 @@ def written_as_names(texts: list[str], terms: set[str]) -> set[str]:
     return inside - lower
 
 
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+def writes_names(text: str) -> bool:
+    """Return whether ``text`` capitalizes a word where a sentence does not start ("who did
+    Lukashenko arrest?"), other than "I": a text that does not ("what did putin say?", "What
+    did putin say?", as chat is typed) writes its names as any other word."""
+    return any(
+        m.group(0)[0].isupper() and m.group(0) != "I" and not _starts_sentence(text, m.start())
+        for m in _WORD_RE.finditer(text)
+    )
+
+
 def _starts_sentence(text: str, start: int) -> bool:
     """Return whether the word at ``start`` of ``text`` opens a sentence, a quotation or a
     bracket (where any word is capitalized): it follows nothing, or a full stop, question or

@@ -88,14 +88,18 @@ _ASKING_RE = re.compile(
     r"(?:^|(?<=[.?!;:]))\s*(?:(?:please|pls|plz|can\s+you|could\s+you)\s+)?"
     r"(?:list|summari[sz]e|compare|outline|show\s+me|give\s+me)\b"
     r"|\b(?:an?\s+)?(?:summary|overview|rundown|timeline)\s+of\b"
+    r"|\bwhat(?:['’]?s|\s+is|\s+was)\s+(?:the\s+(?:deal|story|scoop|lowdown)\s+(?:with|on|about)"
+    r"|going\s+on)\b|\b(?:catch|fill)\s+(?:me|us)\s+(?:up|in)\b"
     r"|\bbriefs?(?=\s+(?:on|about|from|of|in|mentioning|covering|regarding|that|which|mention"
     r"|cover|say|talk|discuss)\b)",
     re.IGNORECASE,
 )
 """What a member asks the bot to do rather than what about: an opening command ("list all
 pipelines", "summarize the moldova gas dispute", "compare …", "give me …"), "a summary of",
-and the archive's own word for what it holds ("any briefs on gazprom?"): "list" matched a
-"party-list vote", and "summarize" and "briefs" were named as words no brief holds. Not
+chat's idioms for "tell me about" ("what's the deal with the caspian pipeline?", "what's going
+on in chechnya?", "catch me up on belarus") and the archive's own word for what it holds ("any
+briefs on gazprom?"): "list" matched a "party-list vote", "deal" quoted the Caspian seabed
+"deal" first, and "summarize" and "briefs" were named as words no brief holds. Not
 "describe" nor "explain": papers "describe" systems, and CISI's "Describe … systems for
 publishing …" lost nDCG@10 0.090 → 0.076 without the word."""
 

@@ -379,6 +379,19 @@ def test_a_command_says_what_to_do_not_what_about(sample_archive: Archive) -> No
         assert answer.unmatched == [] and answer.caveat is None, question
 
 
+def test_chat_idioms_for_tell_me_about_are_not_searched(sample_archive: Archive) -> None:
+    assert search_terms("whats the deal with the caspian pipeline") == ["caspian", "pipelin"]
+    assert search_terms("what is going on in chechnya?") == ["chechnya"]
+    assert search_terms("catch me up on belarus") == ["belarus"]
+    assert search_terms("fill me in on the imf loan") == ["imf", "loan"]
+    # A deal asked about is a word like any other.
+    assert search_terms("what was the gas deal with turkey?") == ["gas", "deal", "turkei"]
+    # "deal" quoted the Russian-Kazakh seabed "deal" first, above the Caspian Pipeline
+    # Consortium's line.
+    answer = sample_archive.ask("what's the deal with the caspian pipeline?")
+    assert all("pipeline" in hit.text.casefold() for hit in answer.hits)
+
+
 def test_a_word_only_a_title_holds_finds_its_brief(sample_archive: Archive) -> None:
     # "purge" is in the title "Four officials fall in Nazarbayev's corruption purge" and in no
     # passage: the brief is found, and no brief is said to lack the word.
@@ -467,9 +480,20 @@ def test_a_sure_answer_names_the_words_no_brief_holds(sample_archive: Archive) -
     # A question asking what, who or how is answered by passages in other words ("gallon" for
     # the briefs' tonne) and gets no line for them; but a name no brief holds (written with a
     # capital, or not an English word) is named: Grodno is in none of the Belarus passages.
-    answer = sample_archive.ask("what did grozny get per gallon for letting azeri crude through?")
+    answer = sample_archive.ask("What did Grozny get per gallon for letting Azeri crude through?")
     assert answer.confidence == "high" and answer.unmatched == ["gallon"]
     assert answer.caveat is None
+    # Typed without capitals, a question's names cannot be told from its other words ("putin"
+    # and "japan" are in the English word list): every word no brief holds is named.
+    answer = sample_archive.ask("what did grozny get per gallon for letting azeri crude through?")
+    assert answer.confidence == "high" and answer.caveat == (
+        "No brief mentions “gallon”; these passages match the rest of the question."
+    )
+    for question in ("what did putin say about chechnya?", "What did putin say about chechnya?"):
+        answer = sample_archive.ask(question)
+        assert answer.confidence == "high" and answer.caveat == (
+            "No brief mentions “putin”; these passages match the rest of the question."
+        )
     answer = sample_archive.ask("who did Lukashenko arrest in Grodno?")
     assert answer.confidence == "high" and answer.caveat == (
         "No brief mentions “Grodno”; these passages match the rest of the question."

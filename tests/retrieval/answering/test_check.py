@@ -60,6 +60,9 @@ def test_extract_quantities(text: str, expected: list[tuple[str, float, str]]) -
         ("Yesterday Moscow agreed", ["Moscow"]),
         ("In July the U.S. Treasury", ["July", "U.S. Treasury"]),
         ("US$5 million vanished", []),
+        # A number written out opens the claim with a capital, and names nothing.
+        ("Six car bombs exploded in Tashkent", ["Tashkent"]),
+        ("Forty-two percent voted for Aliev", ["Aliev"]),
         ("nothing capitalised", []),
     ],
 )

@@ -177,6 +177,19 @@ def test_a_short_question_on_a_new_subject_is_read_alone(sample_archive: Archive
     assert sample_archive.reading(took, [MINERS], claim=True) == [MINERS]
 
 
+SUPSA = "when did the baku-supsa pipeline open?"
+
+
+def test_a_short_question_of_english_words_only_continues(sample_archive: Archive) -> None:
+    # Read alone, "who attended?" finds a passage that holds all its words (a Turkmen pipeline's
+    # ceremony), and read with the opening, none; but it names nothing of its own: it asks who
+    # attended the opening.
+    assert why_context("who attended?") is Why.SHORT
+    assert sample_archive.reading("who attended?", [SUPSA]) == [SUPSA]
+    answer = sample_archive.ask("who attended?", earlier=[SUPSA])
+    assert "Baku–Supsa" in answer.hits[0].citation.title
+
+
 TRANSIT = "how much gas does kyiv get from russia in kind for transit fees in 1998?"
 KAMCHATKA = "why did kamchatkenergo cut power to the pacific fleet in may 98?"
 
