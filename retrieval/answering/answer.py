@@ -494,11 +494,15 @@ def best_sentences(
                 if new_terms and scored[n][0] >= 0.5 * scored[best][0]:
                     chosen.append(n)
                     break
-    if max_sentences > 1 and len(chosen) == 1 and best + 1 < len(spans):
-        # A sentence that opens by pointing back ("This was crushed by British troops.", "He
-        # believed …") goes on with the one before it: what it adds is often what was asked.
-        if _CONTINUES_RE.match(text, spans[best + 1][0]):
-            chosen.append(best + 1)
+    # A sentence that opens by pointing back ("This was crushed by British troops.", "He
+    # believed …") goes on with the one before it: what it adds is often what was asked.
+    if (
+        max_sentences > 1
+        and len(chosen) == 1
+        and best + 1 < len(spans)
+        and _CONTINUES_RE.match(text, spans[best + 1][0])
+    ):
+        chosen.append(best + 1)
     # Neighbouring sentences are quoted as one stretch of the text: joining them with "…" would
     # tell the reader that something was left out between them.
     return [(spans[min(chosen)][0], spans[max(chosen)][1])]
