@@ -433,6 +433,13 @@ def _gives(sentence: str, kind: str, asked: frozenset[str]) -> bool:
     return any(m.group().casefold() not in asked for m in pattern.finditer(sentence))
 
 
+_CONTINUES_RE = re.compile(
+    r"[\"“‘(]*(?:he|she|it|they|this|these|those|his|her|its|their|such|there)\b(?![\w’'-])",
+    re.IGNORECASE,
+)
+"""Words with which a sentence opens that go on with the sentence before it."""
+
+
 def best_sentences(
     text: str,
     weights: dict[str, float],
@@ -448,7 +455,9 @@ def best_sentences(
     mean term weight when it also holds what the question asks for (a date for "when", a number
     for "how many", a name for "who"/"where"; see ``answer_kind``). The best one is always taken;
     a neighbour joins it when the best one does not give what is asked and the neighbour does,
-    or else when it holds a question term the best one lacks and scores at least half as much.
+    or else when it holds a question term the best one lacks and scores at least half as much;
+    failing both, the next sentence joins when it opens by pointing back ("This was crushed by
+    British troops.", "He believed …": ``_CONTINUES_RE``).
 
     ``tokens`` may give ``analyze_spans(text)``, already worked out: a sentence's terms are then
     read from it (see ``_sentence_terms``), not analysed again. ``kind`` says what to look for
@@ -485,6 +494,15 @@ def best_sentences(
                 if new_terms and scored[n][0] >= 0.5 * scored[best][0]:
                     chosen.append(n)
                     break
+    # A sentence that opens by pointing back ("This was crushed by British troops.", "He
+    # believed …") goes on with the one before it: what it adds is often what was asked.
+    if (
+        max_sentences > 1
+        and len(chosen) == 1
+        and best + 1 < len(spans)
+        and _CONTINUES_RE.match(text, spans[best + 1][0])
+    ):
+        chosen.append(best + 1)
     # Neighbouring sentences are quoted as one stretch of the text: joining them with "…" would
     # tell the reader that something was left out between them.
     return [(spans[min(chosen)][0], spans[max(chosen)][1])]

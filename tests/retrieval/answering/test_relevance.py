@@ -203,3 +203,22 @@ def test_feedback_never_brings_a_passage_without_a_question_word(fixture_archive
     answer = fixture_archive.ask("pipeline", top=50)
     assert answer.found
     assert all("pipeline" in h.text.casefold() for h in answer.hits)
+
+
+def test_a_sentence_that_points_back_joins_the_quote() -> None:
+    text = (
+        "Miners blocked the Trans-Siberian railway at Anzhero-Sudzhensk in May. "
+        "They were dispersed by riot police after nine days. "
+        "Coal output in the region fell by a fifth."
+    )
+    weights = {t: 1.0 for t in analyze("miners blocked railway")}
+    # "They were dispersed …" goes on with the blockade: what it adds may be what was asked.
+    [(start, end)] = best_sentences(text, weights, question="What ended the miners' blockade?")
+    assert text[start:end].endswith("after nine days.")
+    # A sentence of its own subject does not join.
+    other = text[: text.index("They")] + text[text.index("Coal") :]
+    [(start, end)] = best_sentences(other, weights)
+    assert other[start:end].endswith("in May.")
+    # Nor with one sentence asked for.
+    [(start, end)] = best_sentences(text, weights, max_sentences=1)
+    assert text[start:end].endswith("in May.")
