@@ -1066,9 +1066,13 @@ def _term_lookups(
     """Return a term's idf in ``index`` (that of a term never seen for one it lacks) and whether
     ``index`` holds it."""
     unseen = unseen_idf(index)
+    seen: dict[str, float] = {}  # per question: each term's idf looked up once
 
     def idf(t: str) -> float:
-        return index.term_idf(t) if index.vocab.get(t) is not None else unseen
+        value = seen.get(t)
+        if value is None:
+            value = seen[t] = index.term_idf(t) if index.vocab.get(t) is not None else unseen
+        return value
 
     def known(t: str) -> bool:
         return index.vocab.get(t) is not None

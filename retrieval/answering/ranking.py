@@ -325,13 +325,13 @@ class TfTable:
         self.n = len(positions)
         keys = np.asarray(positions, dtype=np.int64)
         self.positions = keys
-        self.parts: list[tuple[Segment, int, int, Int32Array]] = []
-        for seg in index.segments:
-            lo, hi = np.searchsorted(keys, (seg.first, seg.end)).tolist()
-            if lo < hi:
-                self.parts.append((seg, lo, hi, keys[lo:hi].astype(np.int32)))
+        self._parts: list[tuple[Segment, int, int, Int32Array]] | None = None
         self._rows: dict[str, FloatArray] = {}
         self._last: tuple[tuple[str, ...], FloatArray] | None = None
+        # The non-zero cells of the last ``rows`` when its terms were all looked up at once
+        # (``BM25Index.frequency_cells``): the briefs' sums are taken from them.
+        self._cells: tuple[tuple[str, ...], IntArray, AnyArray] | None = None
+        self._ids: dict[str, int] = {}  # each term's number in the index, -1 for none
 
     def row(self, term: str) -> FloatArray:
         """Return the frequency of ``term`` at each position (a view: do not write to it)."""
@@ -349,21 +349,57 @@ class TfTable:
         if not terms:
             return np.zeros((0, self.n), dtype=np.float64)
         missing = [t for t in dict.fromkeys(terms) if t not in self._rows]
-        if missing:
-            for term, row in zip(missing, self._lookup_all(missing), strict=True):
-                self._rows[term] = row
-        stacked = np.stack([self._rows[t] for t in terms])
+        if not missing:
+            stacked = np.stack([self._rows[t] for t in terms])
+            self._last = (key, stacked)
+            return stacked
+        vocab = self.index.vocab
+        ids = [vocab.get(t) for t in missing]
+        self._ids.update((t, -1 if i is None else i) for t, i in zip(missing, ids, strict=True))
+        # Each run of consecutive positions searched for by its ends (``frequency_cells``).
+        cells, counts = self.index.frequency_cells(missing, self.positions, ids)
+        found = np.zeros((len(missing), self.n), dtype=np.float64)
+        found.reshape(-1)[cells] = counts
+        for term, row in zip(missing, found, strict=True):
+            self._rows[term] = row
+        if len(missing) == len(terms):
+            stacked = found  # every term new and distinct: its rows, in order, as looked up
+            self._cells = (key, cells, counts)
+        else:
+            stacked = np.stack([self._rows[t] for t in terms])
         self._last = (key, stacked)
         return stacked
 
-    def _lookup_all(self, terms: list[str]) -> FloatArray:
-        """Return ``_lookup(term, title=False)`` of each of ``terms`` (distinct), a row each
-        (``BM25Index.frequencies``: each run of consecutive positions searched for by its ends)."""
-        return self.index.frequencies(terms, self.positions)
+    def ids(self, terms: Sequence[str]) -> IntArray:
+        """Return the index's number of each of ``terms`` (-1 for a term it lacks): kept for the
+        terms ``rows`` looked up, asked of the vocabulary for any other."""
+        kept, vocab = self._ids, self.index.vocab
+        return np.array([kept[t] if t in kept else vocab.get(t, -1) for t in terms], np.int64)
+
+    def cells(self, terms: Sequence[str]) -> tuple[IntArray, AnyArray] | None:
+        """Return the non-zero cells of ``rows(terms)`` flattened and the counts there, if they
+        were kept (``rows`` of these terms looked up them all at once), else None."""
+        if self._cells is None or self._cells[0] != tuple(terms):
+            return None
+        return self._cells[1], self._cells[2]
 
     def title_row(self, term: str) -> FloatArray:
         """Return how often ``term`` is in the title filed at each position."""
         return self._lookup(term, title=True)
+
+    @property
+    def parts(self) -> list[tuple[Segment, int, int, Int32Array]]:
+        """Return each segment holding some of the positions, where they start and end among
+        them, and those positions in int32 (worked out at the first single-term lookup: the
+        rows of ``rows`` are looked up without them)."""
+        if self._parts is None:
+            keys = self.positions
+            self._parts = []
+            for seg in self.index.segments:
+                lo, hi = np.searchsorted(keys, (seg.first, seg.end)).tolist()
+                if lo < hi:
+                    self._parts.append((seg, lo, hi, keys[lo:hi].astype(np.int32)))
+        return self._parts
 
     def _lookup(self, term: str, *, title: bool) -> FloatArray:
         out = np.zeros(self.n, dtype=np.float64)
@@ -574,18 +610,63 @@ class BriefTerms:
     ) -> None:
         """Add to ``tf`` (a row per term, a column per brief) how often each term is in the
         titles filed at positions ``where``, those of briefs (columns) ``brief_at``."""
+        rows, owner, title_tf = self._title_cells(terms, where, brief_at)
+        if len(rows):
+            # Counts are whole numbers: adding them in any order gives the same floats.
+            np.add.at(tf, (rows, owner), title_tf.astype(np.float64))
+
+    def _title_cells(
+        self, terms: list[str], where: IntArray, brief_at: IntArray, ids: IntArray | None = None
+    ) -> tuple[IntArray, IntArray, AnyArray]:
+        """Return the title postings of ``terms`` (numbered ``ids`` in the index, -1 for none,
+        if known) filed at positions ``where`` (of briefs, by column, ``brief_at``): each one's
+        term (row), brief (column) and count."""
         tids, owner, title_tf = self.titles_at(where, brief_at)
         if not len(tids):
-            return
-        vocab = self.index.vocab
-        wanted = np.asarray([vocab.get(t, -1) for t in terms], dtype=np.int64)
-        sorter = np.argsort(wanted, kind="stable")
-        ranked = wanted[sorter]
+            return tids, owner, title_tf
+        if ids is None:
+            vocab = self.index.vocab
+            ids = np.asarray([vocab.get(t, -1) for t in terms], dtype=np.int64)
+        sorter = np.argsort(ids, kind="stable")
+        ranked = ids[sorter]
         slot = np.minimum(np.searchsorted(ranked, tids), len(ranked) - 1)
         hit = ranked[slot] == tids
-        if hit.any():
-            # Counts are whole numbers: adding them in any order gives the same floats.
-            np.add.at(tf, (sorter[slot[hit]], owner[hit]), title_tf[hit].astype(np.float64))
+        return sorter[slot[hit]], owner[hit], title_tf[hit]
+
+    def _cell_sums(
+        self,
+        cells: tuple[IntArray, AnyArray],
+        terms: list[str],
+        ids: IntArray,
+        members: IntArray,
+        runs: IntArray,
+        n_chosen: int,
+    ) -> FloatArray:
+        """Return each term's frequency (a row each) in each chosen brief (a column each) with its
+        title: the non-zero ``cells`` of the members' frequencies (flat, a row of
+        ``len(members)`` per term) and the title postings filed at the members, counted by
+        (term, brief)."""
+        at, counts = cells
+        n = len(members)
+        row, column = np.divmod(at, n)
+        # Each member's brief (column of the result): its run's number.
+        brief_of_member = np.repeat(np.arange(n_chosen, dtype=np.int64), np.diff(runs, append=n))
+        keys = [row * n_chosen + brief_of_member.take(column)]
+        weights = [counts]
+        titled = np.flatnonzero(self.index.title_len[members] > 0)
+        if len(titled):
+            t_row, t_brief, t_count = self._title_cells(
+                terms, members[titled], brief_of_member.take(titled), ids
+            )
+            keys.append(t_row * n_chosen + t_brief)
+            weights.append(t_count)
+        summed: Any = np.bincount(
+            np.concatenate(keys),
+            weights=np.concatenate(weights).astype(np.float64),
+            minlength=len(terms) * n_chosen,
+        )
+        tf: FloatArray = summed.reshape(len(terms), n_chosen)
+        return tf
 
     def scores(
         self,
@@ -608,37 +689,46 @@ class BriefTerms:
         members, runs = spans if spans is not None else self.spans(chosen)
         if table is None:
             table = TfTable(index, np.unique(members))
-        columns = np.searchsorted(table.positions, members)
         lengths = briefs.lengths[chosen]
         norm = length_norm(lengths, avgdl, index.params)
         terms = list(weights)
-        # A brief's frequency of a term: the sum over its passages (integers, so any order of
-        # addition gives the same float) plus its title's.
-        tf = self._sums(table.rows(terms)[:, columns], runs, len(members))
-        if briefs.titles is None:
-            # A title is filed under its brief's first passage: look it up where titles are.
-            titled = np.flatnonzero(index.title_len[members] > 0)
-            if len(titled):
-                self._add_titles(
-                    tf, terms, members[titled], np.searchsorted(runs, titled, "right") - 1
-                )
+        found = table.rows(terms)
+        # A brief's frequency of a term: the sum over its passages plus its title's. These are
+        # whole numbers, so any order of addition gives the same float.
+        same = len(members) == table.n and np.array_equal(members, table.positions)
+        cells = table.cells(terms) if same and briefs.titles is None else None
+        if cells is not None:
+            # The members are the table's positions in order (as a rule: the candidates are
+            # among them, briefs numbered in the order of positions): the non-zero cells are
+            # summed by (term, brief), with the titles', in one count.
+            tf = self._cell_sums(cells, terms, table.ids(terms), members, runs, len(chosen))
         else:
-            order = np.argsort(chosen, kind="stable")
-            keys = chosen[order]
-            for row, term in enumerate(terms):
-                postings = briefs.titles.get(term)
-                if postings is not None:
-                    at = np.minimum(np.searchsorted(keys, postings[0]), len(keys) - 1)
-                    hit = keys[at] == postings[0]
-                    np.add.at(tf[row], order[at[hit]], postings[1][hit])
+            if not same:
+                found = found[:, np.searchsorted(table.positions, members)]  # members' order
+            tf = self._sums(found, runs, len(members))
+            if briefs.titles is None:
+                # A title is filed under its brief's first passage: look it up where titles are.
+                titled = np.flatnonzero(index.title_len[members] > 0)
+                if len(titled):
+                    self._add_titles(
+                        tf, terms, members[titled], np.searchsorted(runs, titled, "right") - 1
+                    )
+            else:
+                order = np.argsort(chosen, kind="stable")
+                keys = chosen[order]
+                for row, term in enumerate(terms):
+                    postings = briefs.titles.get(term)
+                    if postings is not None:
+                        at = np.minimum(np.searchsorted(keys, postings[0]), len(keys) - 1)
+                        hit = keys[at] == postings[0]
+                        np.add.at(tf[row], order[at[hit]], postings[1][hit])
         held = tf.any(axis=1)
         if not held.any():
             return np.zeros(len(chosen), dtype=np.float64)
         rows = np.flatnonzero(held)
-        idf = np.empty(len(rows), dtype=np.float64)
-        for i, row in enumerate(rows.tolist()):
-            idf[i] = self.idf(terms[row])
-        scale = np.asarray([weights[terms[row]] for row in rows.tolist()]) * idf
+        held_terms = [terms[row] for row in rows.tolist()]
+        idf = np.array([self.idf(t) for t in held_terms], dtype=np.float64)
+        scale = np.array([weights[t] for t in held_terms], dtype=np.float64) * idf
         parts = term_score(scale[:, None], tf[rows], norm, index.params.k1)
         # Added term by term in the weights' order, as the sum term by term rounds.
         total = np.zeros(len(chosen), dtype=np.float64)
@@ -716,7 +806,8 @@ def rerank(
         held = np.flatnonzero(tf.any(axis=1))
         if not len(held):
             return out
-        idf = np.asarray([index.term_idf(terms[i]) for i in held.tolist()])
+        # A term held at a live candidate is one the index holds: its idf is ``term_idf``'s.
+        idf = index.idf.take(table.ids(terms).take(held))
         weight = np.asarray([weights[terms[i]] for i in held.tolist()])
         parts = weight[:, None] * term_score(idf[:, None], tf[held], norm, index.params.k1)
         for part in parts:  # term by term, in order, as the sum rounds
@@ -781,13 +872,11 @@ def coverage(
     """
     # Summed in a fixed order: a set's order follows string hashing, which differs from one
     # process to the next, and the last bits of the sum decide cases right at the threshold.
-    distinct = sorted(set(terms))
-    total = sum(max(idf(t), 0.0) for t in distinct)
+    mass = {t: max(idf(t), 0.0) for t in sorted(set(terms))}
+    total = sum(mass.values())
     if total <= 0:
         return 1.0
-    got = sum(
-        max(idf(t), 0.0) for t in distinct if t in held or (also is not None and also(t, held))
-    )
+    got = sum(m for t, m in mass.items() if t in held or (also is not None and also(t, held)))
     return got / total
 
 

@@ -531,33 +531,62 @@ class BM25Index:
         posting between them. That is two binary searches a run, the second one short, rather
         than one a position (a brief of four passages: about a quarter of the searches).
         """
+        out = np.zeros((len(terms), len(positions)), dtype=np.float64)
+        cells, counts = self.frequency_cells(terms, positions)
+        out.reshape(-1)[cells] = counts
+        return out
+
+    def frequency_cells(
+        self,
+        terms: Sequence[str],
+        positions: IntArray,
+        numbers: Sequence[int | None] | None = None,
+    ) -> tuple[IntArray, Any]:
+        """Return where ``frequencies(terms, positions)`` is not 0, as cells of it flattened
+        (a term's row times the number of positions, plus the position's column; distinct), and
+        the frequency there (the postings' own counts). ``numbers`` may give each term's number in
+        the vocabulary (None for none), already looked up."""
         n = len(positions)
-        out = np.zeros((len(terms), n), dtype=np.float64)
-        vocab = self.vocab
-        known = [(row, tid) for row, tid in enumerate(map(vocab.get, terms)) if tid is not None]
+        empty: tuple[IntArray, Any] = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        if numbers is None:
+            numbers = list(map(self.vocab.get, terms))
+        known = [(row, tid) for row, tid in enumerate(numbers) if tid is not None]
         if not n or not known:
-            return out
+            return empty
         all_cells = np.asarray([row * n for row, _ in known], dtype=np.int64)
         all_tids = np.asarray([tid for _, tid in known], dtype=np.int64)
         top_tid = int(all_tids.max())
         breaks = np.flatnonzero(np.diff(positions) != 1) + 1
-        starts_of_runs = positions[np.concatenate(([0], breaks))]
-        ends_of_runs = positions[np.concatenate((breaks - 1, [n - 1]))] + 1
+        first_column = np.zeros(len(breaks) + 1, dtype=np.int64)  # each run's, among positions
+        first_column[1:] = breaks
+        starts_of_runs = positions[first_column]
+        ends_of_runs = np.empty_like(starts_of_runs)
+        ends_of_runs[:-1] = positions[breaks - 1]
+        ends_of_runs[-1] = positions[-1]
+        ends_of_runs += 1
+        # A posting found in a run is at the run's first column plus its distance from the
+        # run's first position (a run's positions are consecutive): its cell is that plus its
+        # term's row.
+        shift = first_column - starts_of_runs
         # Each run's first position and the one after its last, in turn: ascending (int32, as
         # postings are stored, so that they are searched for as they are).
         ends = np.empty(2 * len(starts_of_runs), dtype=np.int32)
         ends[0::2] = starts_of_runs
         ends[1::2] = ends_of_runs
         segments = self.segments
-        los = np.searchsorted(ends_of_runs, [seg.first for seg in segments], side="right")
-        his = np.searchsorted(starts_of_runs, [seg.end for seg in segments])
+        if len(segments) == 1:
+            los, his = [0], [len(starts_of_runs)]  # every run is in it
+        else:
+            firsts = [seg.first for seg in segments]
+            los = np.searchsorted(ends_of_runs, firsts, side="right").tolist()
+            his = np.searchsorted(starts_of_runs, [seg.end for seg in segments]).tolist()
         # Per segment, where each run starts among each term's postings and how many postings
         # it holds; the postings found are then read for all segments at once.
         begins: list[AnyArray] = []
         counts: list[AnyArray] = []
         cells: list[AnyArray] = []
         read: list[Segment] = []
-        for seg, lo, hi in zip(segments, los.tolist(), his.tolist(), strict=True):
+        for seg, lo, hi in zip(segments, los, his, strict=True):
             if lo >= hi:
                 continue
             if top_tid < seg.n_terms:
@@ -580,10 +609,10 @@ class BM25Index:
             run_starts = bounds[:, 0::2].ravel()
             begins.append(run_starts)
             counts.append(bounds[:, 1::2].ravel() - run_starts)
-            cells.append(np.repeat(row_cells, hi - lo))
+            cells.append((row_cells[:, None] + shift[lo:hi]).ravel())
             read.append(seg)
         if not read:
-            return out
+            return empty
         begin: Any
         count: Any
         cell: Any
@@ -593,7 +622,7 @@ class BM25Index:
         )
         some = np.flatnonzero(count)
         if not len(some):
-            return out
+            return empty
         begin, count = begin[some], count[some]
         at = np.repeat(begin - (np.cumsum(count) - count), count)
         at += np.arange(len(at))
@@ -612,9 +641,8 @@ class BM25Index:
             tfs_at = np.concatenate(
                 [seg.tfs.take(at[i:j]) for seg, i, j in zip(read, cuts, cuts[1:], strict=False)]
             )
-        where += positions.searchsorted(docs_at)
-        out.reshape(-1)[where] = tfs_at
-        return out
+        where += docs_at
+        return where, tfs_at
 
     def top(
         self,

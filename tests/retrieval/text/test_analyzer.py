@@ -100,3 +100,34 @@ def test_word_terms_are_the_terms_analyze_gives() -> None:
     words += ["dollar", "and", "daghestan", "lukashenka", "nazarbayev", "sergey", "azeri"]
     words += ["".join(rng.choices("abcdeilnorstuyz", k=rng.randint(1, 12))) for _ in range(3000)]
     assert word_terms(words) == [(analyze(w) or [None])[0] for w in words]
+
+
+def test_ascii_texts_are_cut_into_the_tokens_and_offsets_of_the_general_pattern() -> None:
+    # ASCII texts take their own regex (words tried first, no IGNORECASE) and are cut with
+    # ``split``; both must find exactly the tokens, offsets and terms the general pattern finds.
+    import re
+
+    from retrieval.text import analyzer
+
+    general = re.compile(analyzer._FLAT_RE.pattern, re.IGNORECASE | re.ASCII)
+    pieces = [
+        "US$", "us$", "Us$5", "aUS$", "_US$", "9US$", "$", "$5", "$.5", "US", "usa", "USSR",
+        "1,000", "4.5", "1.2.3", "7,", ".9", "O'Neill's", "it's", "'quoted'", "rock'n'roll",
+        "x_y", "__", "Nazarbayev", "the", "Dollars", "a", "I", "e-mail", "(Vol.", "4)", "--",
+        " ", "  ", "\n", "\t", ",", ".", ";", "'", '"', "-", "?", "!",
+    ]  # fmt: skip
+    rng = random.Random(11)
+    for n in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        assert analyzer._ASCII_RE.findall(text) == general.findall(text), text
+        expected = [
+            (term, m.start(), m.end())
+            for m in general.finditer(text)
+            if (term := analyzer._term_of(m.group())) is not None
+        ]
+        analyzer._TEXTS.clear()  # each analysed afresh, not from the other's kept tokens
+        assert analyze(text) == [term for term, _, _ in expected], text
+        analyzer._TEXTS.clear()
+        assert analyze_spans(text) == expected, text
+        if n % 100 == 0:
+            analyzer._TERMS.clear()  # words learned in a batch, as well as known ones
