@@ -40,6 +40,9 @@ VARIANTS: dict[str, Mapping[str, Callable[[Any], Any]]] = {
     "no_brief": {"BRIEF_WEIGHT": lambda _: 0.0},
     "brief_5": {"BRIEF_WEIGHT": lambda _: 5.0},
     "brief_20": {"BRIEF_WEIGHT": lambda _: 20.0},
+    "title_1": {"TITLE_WEIGHT": lambda _: 1.0},
+    "title_2": {"TITLE_WEIGHT": lambda _: 2.0},
+    "title_5": {"TITLE_WEIGHT": lambda _: 5.0},
     "much_many_framing": {"FRAMING": lambda f: f | frozenset(analyze("much many"))},
 }
 

@@ -8,7 +8,8 @@ A set is JSONL, one question a line: ``{"id", "text", "publication", "volume", "
 "title", "starts", "answer"}``, where the brief that answers is named by its publication, volume,
 issue and title (or, for a brief without one, the first words of its text, ``starts``), and
 ``answer`` is a short string of that brief (may be empty). ``bench/sets/paraphrase.jsonl`` holds
-questions worded away from the briefs' text, as colleagues type them.
+questions worded away from the briefs' text, as colleagues type them; ``bench/sets/chat.jsonl``
+questions typed as in chat (lower case, shorthand, no question mark).
 
 For each set it prints one JSON object: success@1 and @3 (the answering brief among the first
 one / three passages shown by ``Archive.ask``), the same for plain stemmed BM25 (rank-bm25

@@ -52,6 +52,11 @@ from retrieval.search.segments import Segment
 from retrieval.search.segments import by_position as _by_position  # noqa: F401 -- tests
 
 BRIEF_WEIGHT = 10.0
+TITLE_WEIGHT = 3.0
+"""How many times a word of a brief's title counts in the brief's own score (a field weight, as
+in BM25F; the brief's length is unchanged): a title says what the whole brief is about. "how big
+are russian wage arrears" ranked the electricity "debt pyramid" (long, full of debts and
+arrears) above "Russian wage arrears hit a record" (docs/quality.md)."""
 FEEDBACK_PASSAGES = 5
 FEEDBACK_TERMS = 20
 FEEDBACK_ORIGINAL = 0.85
@@ -620,7 +625,7 @@ class BriefTerms:
     ) -> tuple[IntArray, IntArray, AnyArray]:
         """Return the title postings of ``terms`` (numbered ``ids`` in the index, -1 for none,
         if known) filed at positions ``where`` (of briefs, by column, ``brief_at``): each one's
-        term (row), brief (column) and count."""
+        term (row), brief (column) and count, times ``TITLE_WEIGHT``."""
         tids, owner, title_tf = self.titles_at(where, brief_at)
         if not len(tids):
             return tids, owner, title_tf
@@ -631,7 +636,7 @@ class BriefTerms:
         ranked = ids[sorter]
         slot = np.minimum(np.searchsorted(ranked, tids), len(ranked) - 1)
         hit = ranked[slot] == tids
-        return sorter[slot[hit]], owner[hit], title_tf[hit]
+        return sorter[slot[hit]], owner[hit], TITLE_WEIGHT * title_tf[hit]
 
     def _cell_sums(
         self,
@@ -676,7 +681,8 @@ class BriefTerms:
         spans: tuple[IntArray, IntArray] | None = None,
     ) -> FloatArray:
         """Return the BM25 score of each brief (numbers, distinct) in ``chosen`` for the weighted
-        terms, a brief counted as one document (rank-bm25's formula over whole briefs).
+        terms, a brief counted as one document (rank-bm25's formula over whole briefs, a title
+        word counting ``TITLE_WEIGHT`` times).
 
         ``table`` may hold term frequencies already looked up at positions that include every
         live position of those briefs (``spans``: ``spans(chosen)``, if already known).
@@ -693,8 +699,9 @@ class BriefTerms:
         norm = length_norm(lengths, avgdl, index.params)
         terms = list(weights)
         found = table.rows(terms)
-        # A brief's frequency of a term: the sum over its passages plus its title's. These are
-        # whole numbers, so any order of addition gives the same float.
+        # A brief's frequency of a term: the sum over its passages plus its title's, weighted
+        # (``TITLE_WEIGHT``). These are whole numbers, so any order of addition gives the same
+        # float.
         same = len(members) == table.n and np.array_equal(members, table.positions)
         cells = table.cells(terms) if same and briefs.titles is None else None
         if cells is not None:
@@ -721,7 +728,7 @@ class BriefTerms:
                     if postings is not None:
                         at = np.minimum(np.searchsorted(keys, postings[0]), len(keys) - 1)
                         hit = keys[at] == postings[0]
-                        np.add.at(tf[row], order[at[hit]], postings[1][hit])
+                        np.add.at(tf[row], order[at[hit]], TITLE_WEIGHT * postings[1][hit])
         held = tf.any(axis=1)
         if not held.any():
             return np.zeros(len(chosen), dtype=np.float64)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from retrieval.answering import ranking
 from retrieval.answering.ranking import (
     BRIEF_WEIGHT,
     FEEDBACK_PASSAGES,
@@ -34,8 +35,9 @@ def brief_scores(index: BM25Index, briefs: BriefMap, weights: dict[str, float]) 
     """Return every brief's BM25 score for the weighted terms, a brief counted as one document
     (its title and its passages).
 
-    The formula is rank-bm25's ``BM25Okapi`` over briefs (tf, length and idf at brief level);
-    a negative idf gets ``epsilon`` times the passage index's mean idf.
+    The formula is rank-bm25's ``BM25Okapi`` over briefs (tf, length and idf at brief level),
+    a title word counting ``TITLE_WEIGHT`` times in the tf (not in the length); a negative idf
+    gets ``epsilon`` times the passage index's mean idf.
     """
     k1, b = index.params.k1, index.params.b
     n = briefs.n_briefs
@@ -55,7 +57,7 @@ def brief_scores(index: BM25Index, briefs: BriefMap, weights: dict[str, float]) 
             np.float64
         )
         if title is not None:
-            tf_brief[title[0]] += title[1]
+            tf_brief[title[0]] += ranking.TITLE_WEIGHT * title[1]
         held = np.flatnonzero(tf_brief)
         df = len(held)
         idf = math.log(n - df + 0.5) - math.log(df + 0.5)

@@ -124,8 +124,12 @@ def test_feedback_keeps_the_question_and_adds_the_passages_main_words() -> None:
     assert weights["pipeline"] == pytest.approx(share * 2 / 3)
 
 
-def test_brief_scores_equal_bm25_over_whole_briefs_with_their_titles() -> None:
+def test_brief_scores_equal_bm25_over_whole_briefs_with_their_titles(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from rank_bm25 import BM25Okapi
+
+    from retrieval.answering import ranking
 
     passages = [["oil", "pipe"], ["oil"], ["wage"], ["grain", "oil", "oil"], ["tax"], ["wage"]]
     owner = {1: 10, 2: 10, 3: 11, 4: 12, 5: 13, 6: 14}  # passage id -> brief id
@@ -140,9 +144,19 @@ def test_brief_scores_equal_bm25_over_whole_briefs_with_their_titles() -> None:
         passages[5],
     ]
     reference = BM25Okapi(whole, k1=index.params.k1, b=index.params.b)
+    # A title word counting once: rank-bm25's scores over the whole briefs.
+    monkeypatch.setattr(ranking, "TITLE_WEIGHT", 1.0)
     for query in (["pipe", "grain"], ["caspian"], ["oil", "wage"]):
         expected = reference.get_scores(query)
         assert brief_scores(index, briefs, dict.fromkeys(query, 1.0)) == pytest.approx(expected)
+    # Counting three times: the tf is three times the title's, the brief's length unchanged.
+    monkeypatch.setattr(ranking, "TITLE_WEIGHT", 3.0)
+    k1, b = index.params.k1, index.params.b
+    avgdl = sum(map(len, whole)) / len(whole)
+    norm = k1 * (1 - b + b * len(whole[0]) / avgdl)
+    expected_caspian = reference.idf["caspian"] * 3 * (k1 + 1) / (3 + norm)
+    scores = brief_scores(index, briefs, {"caspian": 1.0})
+    assert scores[0] == pytest.approx(expected_caspian) and not scores[1:].any()
 
 
 def test_coverage_counts_unseen_words_at_full_idf() -> None:

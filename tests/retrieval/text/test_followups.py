@@ -19,6 +19,7 @@ from bot.state.followups import Asked, Followups
 from bot.state.migrations import upgrade
 from bot.state.question_log import QuestionLog
 from bot.terminal import respond
+from retrieval.answering import ranking
 from retrieval.archive import Archive
 from retrieval.corpus.store import Store
 from retrieval.text.english import written_as_names
@@ -262,11 +263,13 @@ PIPELINE = "how long is the baku-supsa pipeline?"
 
 
 def test_a_name_the_first_passage_lacks_but_the_answer_holds_is_a_new_subject(
-    sample_archive: Archive,
+    sample_archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Read alone, "who is the head of gazprom?" quotes first a passage on who "heads" the KNB
-    # ("head" is rarer than "gazprom" in the sample); the Gazprom chairman comes next. No brief
-    # of the pipeline answer names Gazprom: a new subject, not a follow-up of the pipeline.
+    # With a title word counting once in its brief's score, "who is the head of gazprom?" read
+    # alone quotes first a passage on who "heads" the KNB ("head" is rarer than "gazprom" in the
+    # sample); the Gazprom chairman comes next. No brief of the pipeline answer names Gazprom: a
+    # new subject, not a follow-up of the pipeline.
+    monkeypatch.setattr(ranking, "TITLE_WEIGHT", 1.0)
     question = "who is the head of gazprom?"
     alone = sample_archive.rank(question, k=3, diverse=True)
     first = alone.rows[alone.passages[0][0]]["text"].casefold()
