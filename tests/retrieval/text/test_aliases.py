@@ -215,6 +215,17 @@ def test_a_head_is_also_a_chairman(sample_archive: Archive) -> None:
     assert not any("Vyakhirev" in hit.text for hit in bare.ask(question).hits)
 
 
+def test_a_parliament_is_the_house_the_briefs_name(sample_archive: Archive) -> None:
+    # The briefs write "the Verkhovna Rada"; a member asks about "ukraine's parliament".
+    bundled = BUNDLED.read_text(encoding="utf-8").splitlines()
+    without = [line for line in bundled if not line.startswith("parliament |")]
+    assert len(without) == len(bundled) - 1
+    other = Archive(sample_archive.store, aliases=parse_aliases(without, "test"))
+    question = "what did ukraine's parliament say about the nato bombing"
+    assert sample_archive.ask(question).hits[0].citation.title == "Kyiv’s anger at NATO"
+    assert other.ask(question).hits[0].citation.title != "Kyiv’s anger at NATO"
+
+
 def test_cli_reads_a_user_alias_file(loaded_sample: Run, tmp_path: Path) -> None:
     own = tmp_path / "team.txt"
     own.write_text("hushed payout | Bazhenov\n", encoding="utf-8")
