@@ -17,6 +17,7 @@ from telegram.error import TelegramError
 
 from bot.chat import NO_MORE
 from bot.gate import GROUPS
+from bot.ratelimit import bulk
 from bot.render import escape, render_html
 from bot.replies import AnswerReply, CheckReply, Notice, Reply
 from bot.services import Context, services
@@ -142,7 +143,8 @@ async def deliver(
     group = target.chat.type in GROUPS
     # Rendering is pure CPU work: off the event loop, so other chats' updates go on meanwhile.
     chunks = await asyncio.to_thread(render_html, reply)
-    sent = await send_html(target, chunks, markup=markup, quote=group)
+    with bulk():
+        sent = await send_html(target, chunks, markup=markup, quote=group)
     # A reply with nothing searched ("ok thanks") is no question a follow-up may continue.
     if question_id is not None and (not isinstance(reply, AnswerReply) or reply.continued):
         await svc.run(

@@ -17,6 +17,7 @@ from telegram import (
 
 from bot.gate import take_question
 from bot.handlers.followups import alone_button, with_button
+from bot.ratelimit import bulk
 from bot.render import hit_html, printable, render_html
 from bot.replies import Notice
 from bot.sending import send_html, send_more
@@ -125,7 +126,9 @@ async def brief_button(update: Update, context: Context, pressed: Button) -> Non
         await query.answer(reply.text, show_alert=True)
         return
     await query.answer()
-    await send_html(query.message, await asyncio.to_thread(render_html, reply))
+    chunks = await asyncio.to_thread(render_html, reply)
+    with bulk():
+        await send_html(query.message, chunks)
 
 
 async def vote_button(update: Update, context: Context, pressed: Button) -> None:
