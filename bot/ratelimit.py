@@ -7,8 +7,8 @@ Telegram asks bots to send about one message a second in one chat, allowing shor
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -31,7 +31,7 @@ them. (With the bot's 15 per 0.55 s: answers at about 22 a second, the rest at u
 _BULK: ContextVar[bool] = ContextVar("briefbot_bulk_send", default=False)
 
 
-@contextmanager
+@contextlib.contextmanager
 def bulk() -> Iterator[None]:
     """Within it, the bot's requests are answers or briefs: bulk, kept under the overall limit
     by ``RESERVED`` requests a period (``ChatRateLimiter``)."""
@@ -92,29 +92,12 @@ class ChatRateLimiter(AIORateLimiter):
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         """Run the request within the bulk limit (an answer or a brief), the private chat's limit
         (if it is for one) and PTB's."""
-        if self._bulk is not None and _BULK.get():
-            async with self._bulk:
-                return await self._in_chat_limits(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
-                )
-        return await self._in_chat_limits(callback, args, kwargs, endpoint, data, rate_limit_args)
-
-    async def _in_chat_limits(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        """Run the request within the private chat's limit (if it is for one) and PTB's."""
-        chat_id = data.get("chat_id")
-        if isinstance(chat_id, int) and chat_id > 0:  # users' ids, i.e. private chats, are > 0
-            async with self._private_limiter(chat_id):
-                return await super().process_request(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
-                )
-        return await super().process_request(
-            callback, args, kwargs, endpoint, data, rate_limit_args
-        )
+        async with contextlib.AsyncExitStack() as limits:
+            if self._bulk is not None and _BULK.get():
+                await limits.enter_async_context(self._bulk)
+            chat_id = data.get("chat_id")
+            if isinstance(chat_id, int) and chat_id > 0:  # users' ids, i.e. private chats, are > 0
+                await limits.enter_async_context(self._private_limiter(chat_id))
+            return await super().process_request(
+                callback, args, kwargs, endpoint, data, rate_limit_args
+            )
