@@ -33,8 +33,8 @@ _BULK: ContextVar[bool] = ContextVar("briefbot_bulk_send", default=False)
 
 @contextlib.contextmanager
 def bulk() -> Iterator[None]:
-    """Within it, the bot's requests are answers or briefs: bulk, kept under the overall limit
-    by ``RESERVED`` requests a period (``ChatRateLimiter``)."""
+    """Within it, the bot's requests are answers, briefs or digests: bulk, kept under the overall
+    limit by ``RESERVED`` requests a period (``ChatRateLimiter``)."""
     token = _BULK.set(True)
     try:
         yield

@@ -23,6 +23,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, Tele
 
 from bot.digest_render import nothing_new, render_digest_html
 from bot.jobs.base import BotJobs, guarded, started
+from bot.ratelimit import bulk
 from bot.render import escape
 from bot.services import App, Context, services
 from retrieval.corpus.clock import parse_iso
@@ -230,7 +231,8 @@ class DigestService(BotJobs):
         bot: Bot = self.app.bot
         for n in range(send.parts_sent, len(send.parts)):
             try:
-                await bot.send_message(send.chat_id, send.parts[n], parse_mode=ParseMode.HTML)
+                with bulk():  # many chats' digests at once leave room for replies to members
+                    await bot.send_message(send.chat_id, send.parts[n], parse_mode=ParseMode.HTML)
             except (Forbidden, BadRequest, ChatMigrated) as exc:
                 if isinstance(exc, ChatMigrated) or is_gone(exc):
                     return await self._gone(send, exc)
