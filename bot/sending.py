@@ -7,6 +7,7 @@ Handlers decide what to say; this module says it. Rendering is ``bot.render``'s 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable
 from typing import TypeVar
@@ -43,21 +44,24 @@ async def send_html(
     *,
     markup: InlineKeyboardMarkup | None = None,
     quote: bool = False,
+    answer: bool = False,
 ) -> list[Message]:
     """Send message chunks in order (the keyboard under the last); never an empty message.
-    Return the messages sent."""
+    Return the messages sent. An ``answer`` (passages, a brief) is sent as bulk: it leaves room
+    under the overall flood limit for other replies (``bot.ratelimit.bulk``)."""
     chunks = [c for c in chunks if c.strip()]
     if not chunks:
         logger.warning("Nothing to send in chat %s", message.chat_id)
         return []
     sent = []
-    for n, chunk in enumerate(chunks):
-        last = n == len(chunks) - 1
-        sent.append(
-            await message.reply_text(
-                chunk, reply_markup=markup if last else None, do_quote=quote and n == 0
+    with bulk() if answer else contextlib.nullcontext():
+        for n, chunk in enumerate(chunks):
+            last = n == len(chunks) - 1
+            sent.append(
+                await message.reply_text(
+                    chunk, reply_markup=markup if last else None, do_quote=quote and n == 0
+                )
             )
-        )
     return sent
 
 
@@ -143,8 +147,7 @@ async def deliver(
     group = target.chat.type in GROUPS
     # Rendering is pure CPU work: off the event loop, so other chats' updates go on meanwhile.
     chunks = await asyncio.to_thread(render_html, reply)
-    with bulk():
-        sent = await send_html(target, chunks, markup=markup, quote=group)
+    sent = await send_html(target, chunks, markup=markup, quote=group, answer=True)
     # A reply with nothing searched ("ok thanks") is no question a follow-up may continue.
     if question_id is not None and (not isinstance(reply, AnswerReply) or reply.continued):
         await svc.run(

@@ -17,7 +17,6 @@ from telegram import (
 
 from bot.gate import take_question
 from bot.handlers.followups import alone_button, with_button
-from bot.ratelimit import bulk
 from bot.render import hit_html, printable, render_html
 from bot.replies import Notice
 from bot.sending import send_html, send_more
@@ -127,8 +126,7 @@ async def brief_button(update: Update, context: Context, pressed: Button) -> Non
         return
     await query.answer()
     chunks = await asyncio.to_thread(render_html, reply)
-    with bulk():
-        await send_html(query.message, chunks)
+    await send_html(query.message, chunks, answer=True)
 
 
 async def vote_button(update: Update, context: Context, pressed: Button) -> None:

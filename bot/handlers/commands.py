@@ -19,7 +19,6 @@ from telegram.constants import ChatType
 from bot.chat import asks_for_more
 from bot.gate import GROUPS, addressed_text, for_other_bot, leading_command, take_question
 from bot.help import help_text, split_command, usage
-from bot.ratelimit import bulk
 from bot.render import escape, render_html
 from bot.replies import Reply
 from bot.sending import deliver, send_html, send_more, with_typing
@@ -147,8 +146,7 @@ async def brief(update: Update, context: Context) -> None:
     args = _command_args(message, context.bot.id)
     reply = await with_typing(message, svc.run(svc.chat.brief, args))
     chunks = await asyncio.to_thread(render_html, reply)
-    with bulk():
-        await send_html(message, chunks, quote=message.chat.type in GROUPS)
+    await send_html(message, chunks, quote=message.chat.type in GROUPS, answer=True)
 
 
 async def sources(update: Update, context: Context) -> None:

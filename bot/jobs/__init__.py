@@ -2,5 +2,6 @@
 picking up new briefs from the inbox folder and feeds and telling the admins what failed
 (``sources``). Jobs reach the archive through the services object; they import no handlers.
 
-May import: bot.jobs, bot.services, bot.render, bot.splitter, bot.digest_render, retrieval.
+May import: bot.jobs, bot.services, bot.render, bot.splitter, bot.digest_render, bot.ratelimit,
+retrieval.
 """
