@@ -99,6 +99,10 @@ GENERIC = frozenset(
 )
 """Search terms (stemmed) that carry no subject of their own."""
 FRAMING_TERMS = frozenset(analyze("much many big large long wide deep far time last"))
+LIGHT = frozenset(analyze("take first later earlier again"))
+"""Search terms that do not count toward a question's words of substance when telling whether it
+stands on its own: "did the opposition take part?", "what did the duma have to pass first?" are
+short questions about what came before (they are still searched)."""
 
 
 _ON = ("on", "about", "with", "in", "from", "regarding")
@@ -287,7 +291,7 @@ def why_context(text: str, *, claim: bool = False) -> Why | None:
     subject, and stands on its own unless it points back or leaves out what it is about.
     """
     words, joined = strip_connector(words_of(text))
-    substance = own_terms(" ".join(words))
+    substance = [t for t in own_terms(" ".join(words)) if t not in LIGHT]
     if not substance:
         if "?" not in text and set(words) <= ACKNOWLEDGEMENTS:
             return None  # "ok thanks": not a question, nothing to read again

@@ -134,6 +134,8 @@ def test_pointers_without_their_subject_still_point_back(text: str) -> None:
         ("how long is that section?", Why.POINTS_BACK),
         ("how did iran react?", Why.SHORT),
         ("who is kocharian?", Why.SHORT),
+        ("did the opposition take part?", Why.SHORT),  # "take", "first": no subject of their own
+        ("what did the duma have to pass first?", Why.SHORT),
         ("in what year did the tashkent car bombs go off?", None),  # long: a question of its own
         ("ok thanks", None),  # an acknowledgement, not a question
         ("thanks?", Why.NOTHING),  # asked: "thanks (for what)?" continues
