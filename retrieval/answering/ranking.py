@@ -65,6 +65,7 @@ HIGH_COVERAGE = 0.4
 COVERAGE_TERMS = 6
 ALIAS_WEIGHT = 0.5
 MAX_QUESTION_TERMS = 64
+"""A long question is searched with its this many most informative (highest idf) distinct terms."""
 # Words that frame a question rather than say what it is about ("who became ...", "what
 # happened ..."): rare in a small archive, so their idf would let them lead. Stemmed.
 FRAMING = frozenset(
@@ -100,7 +101,6 @@ FRAMING = frozenset(
 FRAMING_WEIGHT = 0.3
 CLEARLY_BETTER = 3.0
 """A brief's second passage is shown before another brief's best when it scores this much more."""
-"""A long question is searched with its this many most informative (highest idf) distinct terms."""
 RERANK_DEPTH = 200
 """How many passages, best by their own BM25 (exact, pruned top-k), the reranking reorders."""
 FEW_POSTINGS = 2
