@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 from retrieval.archive import Archive
@@ -59,16 +60,20 @@ def test_reingesting_a_folder_changes_nothing(archive: Archive, briefs_dir: Path
     assert (again.added, again.updated, again.unchanged) == (0, 0, 6)
 
 
-def test_cp1251_file_is_decoded_and_said_so(archive: Archive, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("codec", "name"), [("cp1251", "cp1251"), ("koi8_r", "koi8-r")])
+def test_a_russian_file_is_decoded_and_said_so(
+    archive: Archive, tmp_path: Path, codec: str, name: str
+) -> None:
+    # KOI8-R read as cp1251 gave "гБЪРТПН РПДОСМ..." in capitals where the text has lower case.
     path = tmp_path / "ru.txt"
     path.write_bytes(
         "Publication: Monitor Volume: 4 Issue: 8\n\nГазпром поднял цены для Украины.\n".encode(
-            "cp1251"
+            codec
         )
     )
     report = archive.ingest([path])
     assert report.added == 1
-    assert report.notices == [f"{path}: not UTF-8; decoded as cp1251"]
+    assert report.notices == [f"{path}: not UTF-8; decoded as {name}"]
     assert "Газпром" in archive.store.db.execute("SELECT text FROM passages").fetchone()[0]
 
 
