@@ -135,6 +135,9 @@ def decode(data: bytes, source: str) -> tuple[str, str | None]:
             except UnicodeDecodeError:
                 break  # not that encoding after all: the checks below decide
     if data.find(b"\x00", 0, 65536) >= 0:  # find: no copy, no TypeError (``_shown_utf8``)
+        wide = _bomless_utf16(data)
+        if wide is not None:
+            return wide
         raise BriefFormatError(
             "looks like a binary file (it has NUL bytes); briefbot reads UTF-8 text or JSONL",
             source=source,
@@ -165,6 +168,22 @@ def decode(data: bytes, source: str) -> tuple[str, str | None]:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
         return data.decode("latin-1"), "latin-1"
+
+
+def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
+    """Return the text of UTF-16 ``data`` without a byte order mark and its encoding, when every
+    other byte of its start is zero as in ASCII text written two bytes a character; else None."""
+    head = data[:4096]
+    if len(head) < 4 or len(data) % 2:
+        return None
+    for encoding, zeros in (("utf-16-le", head[1::2]), ("utf-16-be", head[0::2])):
+        if zeros.count(0) >= 0.9 * len(zeros):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+            return None if "\x00" in text else (text.replace(BOM, ""), encoding)
+    return None
 
 
 def _capital_share(text: str) -> float:

@@ -1,5 +1,5 @@
 """Files in the Unicode encodings Windows writes: UTF-8 with a byte order mark, UTF-16 and
-UTF-32 ("Unicode" in Notepad) with one."""
+UTF-32 ("Unicode" in Notepad) with one, and UTF-16 without one."""
 
 from __future__ import annotations
 
@@ -34,9 +34,19 @@ def test_a_byte_order_mark_says_the_encoding(data: bytes, encoding: str | None) 
     assert decode(data, "x.txt") == (BRIEF, encoding)
 
 
-def test_utf16_without_a_mark_is_still_binary() -> None:
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_mark_is_read_by_its_zero_bytes(encoding: str) -> None:
+    # Every other byte zero, as ASCII written two bytes a character: it was rejected as binary.
+    assert decode(BRIEF.encode(encoding), "x.txt") == (BRIEF, encoding)
+
+
+@pytest.mark.parametrize(
+    "data", [bytes(4096), b"\x00\x01" * 2048 + b"\x00", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 10]
+)
+def test_binary_data_with_zero_bytes_is_still_binary(data: bytes) -> None:
+    # All zeros reads as NUL characters; an odd length or zeros in both halves is no UTF-16 text.
     with pytest.raises(BriefFormatError, match="looks like a binary file"):
-        decode(BRIEF.encode("utf-16-le"), "x.txt")
+        decode(data, "x.txt")
 
 
 def test_a_false_utf16_mark_falls_back_to_the_8_bit_encodings() -> None:
