@@ -616,6 +616,9 @@ def parse_bytes(
         read.notices.append(f"{source}: not UTF-8; decoded as {encoding}")
     if jsonl is None:
         jsonl = text.lstrip().startswith("{")
+    visible = _visible(text, jsonl)
+    if visible is not text:
+        text, data = visible, b""  # the bytes no longer are the text's
     if jsonl:
         read.jsonl = text
         return read
@@ -627,11 +630,31 @@ def parse_bytes(
             source=source,
             origin=origin,
             footer=footer,
-            utf8=None if encoding else data,
+            utf8=None if encoding or not data else data,
         )
     except BriefFormatError as exc:
         read.rejected.append(Rejection(source, exc.reason, exc.line))
     return read
+
+
+_INVISIBLE = ("\u00ad", "\u200b", "\u2060")
+"""Soft hyphens, zero-width spaces and word joiners: text copied from web pages carries them
+inside words ("Kaza\u00adkhstan"), where they split a word in two for the search and show
+nothing."""
+_INVISIBLE_RE = re.compile("[" + "".join(_INVISIBLE) + "]")
+_INVISIBLE_ESCAPED_RE = re.compile(r"(?<!\\)\\u(?:00ad|200b|2060)", re.IGNORECASE)
+
+
+def _visible(text: str, jsonl: bool) -> str:
+    """Return ``text`` without soft hyphens, zero-width spaces and word joiners (in JSONL, also
+    written as ``\\u00ad`` escapes), or ``text`` itself when it holds none."""
+    if any(ch in text for ch in _INVISIBLE):
+        text = _INVISIBLE_RE.sub("", text)
+    if jsonl and "\\u" in text:
+        cleaned = _INVISIBLE_ESCAPED_RE.sub("", text)
+        if cleaned != text:
+            return cleaned
+    return text
 
 
 def _read_files(

@@ -224,3 +224,25 @@ def test_bom_is_dropped_from_a_file_that_is_not_utf8(archive: Archive, tmp_path:
     path.write_bytes(first.encode("cp1252") + b"\xef\xbb\xbf" + second.encode())
     report = archive.ingest([path])
     assert (report.added, report.rejected) == (2, [])
+
+
+def test_invisible_characters_inside_words_are_dropped(archive: Archive, tmp_path: Path) -> None:
+    # Copied from a web page: a soft hyphen, a zero-width space and a word joiner inside words
+    # split each in two for the search ("Kaza", "khstan") and showed nothing.
+    text = "Publication: Monitor Volume: 4 Issue: 7\n\nKaza\u00adkhstan raised Ten\u200bgiz out\u2060put.\n"
+    (tmp_path / "web.txt").write_text(text, encoding="utf-8")
+    record = {
+        "publication": "Prism",
+        "volume": 3,
+        "issue": 12,
+        "text": "Kyr\u00adgyz border guards",
+    }
+    escaped = json.dumps(record)  # ensure_ascii: the soft hyphen written as \u00ad
+    assert "\\u00ad" in escaped
+    (tmp_path / "web.jsonl").write_text(escaped + "\n", encoding="utf-8")
+    report = archive.ingest([tmp_path])
+    assert (report.added, report.rejected) == (2, [])
+    stored = [row[0] for row in archive.store.db.execute("SELECT text FROM passages ORDER BY id")]
+    assert sorted(stored) == ["Kazakhstan raised Tengiz output.", "Kyrgyz border guards"]
+    assert archive.ask("kazakhstan tengiz output").found
+    assert archive.ask("kyrgyz guards").found
