@@ -48,7 +48,7 @@ from retrieval.corpus.briefs import (
 )
 from retrieval.corpus.store import BriefRow, Store, WriteSummary, brief_of_row
 from retrieval.errors import BriefFormatError
-from retrieval.text.prose import split_paragraphs
+from retrieval.text.prose import drop_invisible, split_paragraphs
 
 DEFAULT_MAX_BYTES = 50_000_000
 NOTICEABLE_WAIT_S = 0.5
@@ -637,19 +637,14 @@ def parse_bytes(
     return read
 
 
-_INVISIBLE = ("\u00ad", "\u200b", "\u2060")
-"""Soft hyphens, zero-width spaces and word joiners: text copied from web pages carries them
-inside words ("Kaza\u00adkhstan"), where they split a word in two for the search and show
-nothing."""
-_INVISIBLE_RE = re.compile("[" + "".join(_INVISIBLE) + "]")
 _INVISIBLE_ESCAPED_RE = re.compile(r"(?<!\\)\\u(?:00ad|200b|2060)", re.IGNORECASE)
+"""``INVISIBLE`` written as JSON escapes."""
 
 
 def _visible(text: str, jsonl: bool) -> str:
-    """Return ``text`` without soft hyphens, zero-width spaces and word joiners (in JSONL, also
-    written as ``\\u00ad`` escapes), or ``text`` itself when it holds none."""
-    if any(ch in text for ch in _INVISIBLE):
-        text = _INVISIBLE_RE.sub("", text)
+    """Return ``text`` without soft hyphens, zero-width spaces and word joiners (``INVISIBLE``;
+    in JSONL, also written as ``\\u00ad`` escapes), or ``text`` itself when it holds none."""
+    text = drop_invisible(text)
     if jsonl and "\\u" in text:
         cleaned = _INVISIBLE_ESCAPED_RE.sub("", text)
         if cleaned != text:

@@ -32,7 +32,7 @@ from retrieval.corpus.clock import Clock, iso, utc_clock
 from retrieval.corpus.store import Store
 from retrieval.delivery.notices import Notices
 from retrieval.errors import BriefFormatError, FeedError
-from retrieval.text.prose import split_paragraphs
+from retrieval.text.prose import drop_invisible, split_paragraphs
 
 logger = logging.getLogger(__name__)
 
@@ -133,8 +133,8 @@ def entry_brief(entry: Any, *, publication: str, feed_url: str) -> Brief:
         BriefFormatError: if the entry has no text in its content or summary.
     """
     eid = entry_id(entry)
-    title = " ".join(html.unescape(entry.get("title") or "").split()) or None
-    paragraphs = _entry_paragraphs(entry)
+    title = " ".join(drop_invisible(html.unescape(entry.get("title") or "")).split()) or None
+    paragraphs = [p for p in map(drop_invisible, _entry_paragraphs(entry)) if p]
     if not paragraphs:
         raise BriefFormatError(
             f"entry {eid!r} has no text in its content or summary; nothing to store",

@@ -1,6 +1,23 @@
-"""Prose laid out: text split into paragraphs, and text shortened to a limit at a word boundary."""
+"""Prose laid out: text split into paragraphs, and text shortened to a limit at a word boundary;
+invisible characters dropped."""
 
 from __future__ import annotations
+
+import re
+
+INVISIBLE = ("\u00ad", "\u200b", "\u2060")
+"""Soft hyphens, zero-width spaces and word joiners: text copied from web pages carries them
+inside words ("Kaza\u00adkhstan"), where they split a word in two for the search and show
+nothing."""
+_INVISIBLE_RE = re.compile("[" + "".join(INVISIBLE) + "]")
+
+
+def drop_invisible(text: str) -> str:
+    """Return ``text`` without soft hyphens, zero-width spaces and word joiners (``INVISIBLE``),
+    or ``text`` itself when it holds none."""
+    if any(ch in text for ch in INVISIBLE):
+        return _INVISIBLE_RE.sub("", text)
+    return text
 
 
 def split_paragraphs(text: str) -> list[str]:
