@@ -122,7 +122,8 @@ def decode(data: bytes, source: str) -> tuple[str, str | None]:
     A file that starts with a UTF-16 or UTF-32 byte order mark (what Windows' "Unicode" text
     is) is read in that encoding. Cyrillic (cp1251) and Western (Latin-1/cp1252) files are both
     common in this field: a file whose non-ASCII bytes read as mostly Cyrillic letters under
-    cp1251 is taken as cp1251, or as KOI8-R when cp1251 gives mostly capitals and KOI8-R does not.
+    cp1251 is taken as cp1251, or as KOI8-R when cp1251 gives mostly capitals (some lower case
+    among them) and KOI8-R does not.
     Byte order marks (U+FEFF) are dropped wherever they are.
 
     Raises:
@@ -157,9 +158,10 @@ def decode(data: bytes, source: str) -> tuple[str, str | None]:
     cyrillic = sum(1 for w in words if all("\u0400" <= ch <= "\u04ff" for ch in w))
     if words and cyrillic >= 0.8 * len(words):
         # KOI8-R (older Russian files) puts lower case where cp1251 puts capitals: Russian read
-        # as cp1251 then comes out almost all in capitals ("рТЕЪЙДЕОФ"), read as KOI8-R in
-        # ordinary case.
-        if _capital_share(as_1251) > 0.5:
+        # as cp1251 then comes out mostly in capitals, its real capitals in lower case
+        # ("рТЕЪЙДЕОФ"), and read as KOI8-R in ordinary case. A text all in capitals (a wire)
+        # has no lower case at all: it stays cp1251.
+        if 0.5 < _capital_share(as_1251) < 0.99:
             as_koi8 = data.decode("koi8_r", errors="replace")
             if _capital_share(as_koi8) < 0.5:
                 return as_koi8, "koi8-r"

@@ -67,3 +67,11 @@ def test_a_utf16_file_is_ingested_and_answers(
     answer = run_cli("ask", "Ukraine reserves")
     assert "Monitor, Vol. 4, Issue 150" in answer.stdout
     assert "«about US$800 million»" in run_cli("brief", "Monitor", "4", "150").stdout
+
+
+def test_a_russian_wire_in_capitals_stays_cp1251() -> None:
+    # Read as KOI8-R, cp1251 capitals would come out in lower case, a jumble of letters.
+    wire = (
+        "Publication: Monitor Volume: 4 Issue: 8\n\nПРЕЗИДЕНТ ЗАЯВИЛ, ЧТО ДЕВАЛЬВАЦИИ НЕ БУДЕТ.\n"
+    )
+    assert decode(wire.encode("cp1251"), "x.txt") == (wire, "cp1251")
