@@ -46,16 +46,18 @@ _CLAUSE_END_RE = re.compile(
 UNSAID = frozenset(
     analyze(
         "whats hows wheres whens whos whys thats theres hes shes "
-        "wat wut wot hw abt "
-        "ok okay thanks thank thx pls plz please hi hey hello hmm really "
+        "wat wut wot hw abt w "
+        "ok okay thanks thank thx ty pls plz please hi hey hello hmm really yo lol btw fyi imo "
+        "tbh idk rn ur "
         "anyone anybody someone somebody everyone everybody"
     )
 )
 """The search terms of contractions typed without their apostrophe that are stopwords when
 written with it ("whats the latest on belarus": "what's" is "what"), of question words as
-chat spells them ("wat did the imf decide": "wat", "hw", "abt") and of chat's fillers
-("ok", "thanks", "pls", "really") and the pronouns of anyone at all ("has anyone
-investigated", "did someone leak it"): words that say nothing of a subject; never searched.
+chat spells them ("wat did the imf decide": "wat", "hw", "abt", "w" for "with") and of chat's
+fillers ("ok", "thanks", "pls", "really", "yo", "btw", "tbh") and the pronouns of anyone at all
+("has anyone investigated", "did someone leak it"): words that say nothing of a subject; never
+searched.
 ``search_terms`` also leaves out a judgement asked for ("is it true that …"), a pronoun's
 contraction with a verb ("they'd", "we'll", "she'd": their letters make "theyd", "well",
 "shed"), "what's new" / "anything new" (asking for news, not for the word: "what's new in

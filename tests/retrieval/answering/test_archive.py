@@ -341,6 +341,13 @@ def test_question_words_as_chat_spells_them_are_not_searched(sample_archive: Arc
     answer = sample_archive.ask("wat did the imf decide about ukraine")
     assert answer.unmatched == []
     assert "Extended Fund Facility" in answer.hits[0].text
+    # Chat's shorthand and fillers: typed without capitals, each was named as a word no brief
+    # holds ("No brief mentions “w”"); "ppl" is the briefs' "people" (a bundled alias).
+    assert search_terms("yo wat happened w the imf loan btw") == ["happen", "imf", "loan"]
+    for question in ("wat happened w the imf loan", "how many ppl died in tashkent"):
+        answer = sample_archive.ask(question)
+        assert answer.unmatched == [] and answer.caveat is None, question
+    assert "13 people" in sample_archive.ask("how many ppl died in tashkent").hits[0].text
 
 
 def test_what_happened_next_continues_the_earlier_question(sample_archive: Archive) -> None:
