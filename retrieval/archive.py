@@ -101,7 +101,10 @@ ALIAS_QUOTE_WEIGHT = 0.5
 CONTEXT_WEIGHT = 0.5
 """What a word of the earlier question weighs in a follow-up, against 1 for the follow-up's own
 words (measured with ``bench/followups.py``; docs/quality.md, "Follow-up questions")."""
-NOT_SUBSTANCE = GENERIC | FRAMING_TERMS | FRAMING | CONTRACTIONS | RECENCY_TERMS
+VAGUE = frozenset(analyze("guy guys dude stuff thing things"))
+"""Words that stand in for a person or a thing not named ("who's the guy who heads the knb?"):
+searched, but no subject of their own."""
+NOT_SUBSTANCE = GENERIC | FRAMING_TERMS | FRAMING | CONTRACTIONS | RECENCY_TERMS | VAGUE
 """Search terms that only frame a question: never named as words the archive lacks."""
 CALENDAR = frozenset(analyze(" ".join(MONTHS)))
 """The months' search terms."""

@@ -348,6 +348,9 @@ def test_question_words_as_chat_spells_them_are_not_searched(sample_archive: Arc
         answer = sample_archive.ask(question)
         assert answer.unmatched == [] and answer.caveat is None, question
     assert "13 people" in sample_archive.ask("how many ppl died in tashkent").hits[0].text
+    # "guy" stands in for whoever is asked about: no subject no brief holds.
+    answer = sample_archive.ask("whos the guy who heads the knb")
+    assert answer.unmatched == [] and "Musaev" in answer.hits[0].quote
 
 
 def test_what_happened_next_continues_the_earlier_question(sample_archive: Archive) -> None:
