@@ -18,7 +18,7 @@ from typing import Any
 
 from retrieval.errors import NoAnswer
 from retrieval.text.analyzer import analyze, analyze_spans, token_offsets
-from retrieval.text.english import name_terms, writes_names
+from retrieval.text.english import is_rare, name_terms, writes_names
 from retrieval.text.prose import shorten
 from retrieval.text.query import MONTH_PATTERN, MONTHS, DateRange
 from retrieval.text.sentences import split_sentences
@@ -236,10 +236,11 @@ class Answer:
             # word of another kind is left unnamed: "pick", "vow", "score" are the question's
             # own wording of what the briefs say otherwise. A question that capitalizes nothing
             # ("what did putin say about chechnya?") cannot tell its names ("putin", "japan" are
-            # in the English word list): every word no brief holds is named.
+            # in the English word list): its rare words no brief holds are named, most names
+            # among them, few of the words members put for the briefs' ("convoy", "peg").
             names = [word for word in self.unmatched if word[:1].isupper() or name_terms(word)]
             if not names and not writes_names(self.question):
-                names = list(self.unmatched)
+                names = [word for word in self.unmatched if is_rare(word.casefold())]
             if names:
                 return UNMATCHED_WHETHER.format(words=_or_list(names))
             return None

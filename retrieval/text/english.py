@@ -113,6 +113,31 @@ def is_english(word: str) -> bool:
     return at < len(hashes) and int(hashes[at]) == key
 
 
+RARE_COUNT = 1000
+"""A word the list counts fewer times than this (in its subtitles) is rare: "putin" (138),
+"japan" (377), "france" (592) are; "convoy" (6,025), "peg" (3,260) are not."""
+_COUNTED_RE = re.compile(rb'"([a-z]+)": (\d+)')
+
+
+def is_rare(word: str) -> bool:
+    """Return whether ``word`` (lower case) is not a common English word: not in the list, or
+    counted fewer than ``RARE_COUNT`` times there (most names the list holds: "putin", "japan")."""
+    if not is_english(word):
+        return True
+    rare = _rare_hashes()
+    key = zlib.crc32(word.encode("utf-8"))
+    at = int(np.searchsorted(rare, key))
+    return at < len(rare) and int(rare[at]) == key
+
+
+@lru_cache(maxsize=1)
+def _rare_hashes() -> Any:
+    """Return the sorted CRC-32s of the list's rare words (read once, when first asked)."""
+    data = gzip.decompress(_dictionary_file().read_bytes())
+    rare = [w for w, n in _COUNTED_RE.findall(data) if int(n) < RARE_COUNT]
+    return np.sort(np.fromiter(map(zlib.crc32, rare), dtype=np.uint32, count=len(rare)))
+
+
 @lru_cache(maxsize=1)
 def _hashes() -> Any:
     """Return the sorted CRC-32s of the list's words (a CRC-32 two words share is there twice,

@@ -494,11 +494,10 @@ def test_a_sure_answer_names_the_words_no_brief_holds(sample_archive: Archive) -
     assert answer.confidence == "high" and answer.unmatched == ["gallon"]
     assert answer.caveat is None
     # Typed without capitals, a question's names cannot be told from its other words ("putin"
-    # and "japan" are in the English word list): every word no brief holds is named.
+    # and "japan" are in the English word list): its rare words no brief holds are named, not
+    # a common word such as "gallon".
     answer = sample_archive.ask("what did grozny get per gallon for letting azeri crude through?")
-    assert answer.confidence == "high" and answer.caveat == (
-        "No brief mentions “gallon”; these passages match the rest of the question."
-    )
+    assert answer.confidence == "high" and answer.caveat is None
     for question in ("what did putin say about chechnya?", "What did putin say about chechnya?"):
         answer = sample_archive.ask(question)
         assert answer.confidence == "high" and answer.caveat == (

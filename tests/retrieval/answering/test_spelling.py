@@ -12,7 +12,7 @@ from retrieval.answering.spelling import UNLIKELY, edits, likely, respell
 from retrieval.archive import Archive
 from retrieval.text import english
 from retrieval.text.analyzer import analyze
-from retrieval.text.english import is_english, name_terms
+from retrieval.text.english import is_english, is_rare, name_terms, writes_names
 
 
 def test_edits_are_the_words_one_slip_away_weighted_by_how_people_slip() -> None:
@@ -122,3 +122,16 @@ def test_name_terms_are_the_words_no_english_list_holds() -> None:
     assert name_terms("who replaced Kazhegeldin's deputy in georgia in 1998?") == ["kazhegeldin"]
     assert name_terms("did aliev sign it?") == ["aliev"]
     assert name_terms("how many signed up?") == []
+
+
+def test_rare_words_are_most_names_the_list_holds() -> None:
+    # The English list holds "putin" and "japan" (from subtitles) but counts them rarely.
+    assert all(is_english(w) and is_rare(w) for w in ("putin", "japan", "france", "obama"))
+    assert not any(is_rare(w) for w in ("convoy", "peg", "gallon", "capacity", "vow"))
+    assert is_rare("kazhegeldin")  # not in the list at all
+
+
+def test_a_question_writes_names_when_it_capitalizes_inside_a_sentence() -> None:
+    assert writes_names("who did Lukashenko arrest?")
+    assert not writes_names("What did putin say? I wonder.")  # sentence starts and "I"
+    assert not writes_names("what did putin say about chechnya")
