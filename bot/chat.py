@@ -42,6 +42,16 @@ _MORE_RE = re.compile(
     re.IGNORECASE,
 )
 STARTED_AFRESH = "Starting afresh: your next question is read on its own."
+YOU_ARE_WELCOME = "You're welcome. Ask another question whenever you like."
+HELLO = (
+    "Hello. Ask me about the briefs, e.g. “who fled Kazakhstan with US$4 million?”; /help lists "
+    "the commands."
+)
+_THANKS = frozenset(
+    "ok okay k thanks thank you thx ty cheers great cool nice perfect got it very much a lot so "
+    "many".split()
+)
+_GREETINGS = frozenset("hi hey hello hiya yo good morning afternoon evening there".split())
 
 # "Monitor 4 139", "Fortnight in Review 4 12", "Monitor, Vol. 4, Issue 139" (a copied citation).
 _BRIEF_ARGS_RE = re.compile(
@@ -56,6 +66,20 @@ def asks_for_more(text: str) -> bool:
     me more", "more please", "go on", "what else?" (``tell me more`` said "Nothing to search
     for")."""
     return _MORE_RE.fullmatch(text.strip()) is not None
+
+
+def courtesy(text: str) -> str | None:
+    """Return the reply to a message that only thanks ("ok thanks", "thank you very much") or
+    greets ("hi", "good morning"), or None for anything else (a question mark makes it a
+    question: "thanks?" continues the last one). Such a message said "Nothing to search for"."""
+    words = re.findall(r"[a-z]+", text.casefold().replace("’", "'"))
+    if not words or "?" in text:
+        return None
+    if set(words) <= _GREETINGS:
+        return HELLO
+    if set(words) <= _THANKS:
+        return YOU_ARE_WELCOME
+    return None
 
 
 def parse_brief_args(text: str) -> tuple[str, int, int] | None:
@@ -115,6 +139,9 @@ class ChatService:
         A short question the words alone would read with ``earlier`` but the archive reads
         alone, as naming a new subject, carries those earlier questions in ``could_continue``:
         the answer's "Read with earlier question" button asks it again with them."""
+        polite = courtesy(question)
+        if polite is not None:
+            return Notice(polite)
         context = self.archive.reading(question, earlier, top=self.top + 1)
         reply = self.answer(question, context=context)
         if isinstance(reply, AnswerReply) and not context:

@@ -365,7 +365,9 @@ def test_a_thank_you_in_the_terminal_is_no_question_and_is_skipped(
     state: dict[str, object] = {}
     respond(sample_archive, KAZAKH, state, now=0.0)
     thanks = respond(sample_archive, "ok thanks", state, now=30.0) or ""
-    assert thanks.startswith("Nothing to search for")
+    assert thanks == "You're welcome. Ask another question whenever you like."
+    hello = respond(sample_archive, "good morning", state, now=40.0) or ""
+    assert hello.startswith("Hello. Ask me about the briefs")
     text = respond(sample_archive, "when did he take office?", state, now=60.0) or ""
     assert text.startswith(f"Read with your earlier question: {KAZAKH}\n\n")
 
