@@ -52,6 +52,20 @@ _THANKS = frozenset(
     "many".split()
 )
 _GREETINGS = frozenset("hi hey hello hiya yo good morning afternoon evening there".split())
+WHERE_FROM = (
+    "Each passage is cited under its quote: publication, volume, issue and date. /brief "
+    "PUBLICATION VOLUME ISSUE shows the whole brief, e.g. /brief Monitor 4 139; /sources lists "
+    "what the archive holds."
+)
+_WHERE_FROM_RE = re.compile(
+    r"(?:(?:and\s+)?(?:which|what)\s+(?:issue|brief|publication|source)s?"
+    r"(?:\s+(?:is|was)\s+(?:that|this|it))?(?:\s+(?:in|from))?"
+    r"|(?:the\s+)?(?:source|citation|reference|link)s?(?:\s+please)?"
+    r"|where(?:['’]s|\s+is|\s+was|\s+does)\s+(?:that|this|it)\s+(?:from|come\s+from)"
+    r"|where\s+did\s+(?:you|that|this|it)\s+(?:get\s+that|come\s+from|read\s+that))"
+    r"[\s?.!]*",
+    re.IGNORECASE,
+)
 
 # "Monitor 4 139", "Fortnight in Review 4 12", "Monitor, Vol. 4, Issue 139" (a copied citation).
 _BRIEF_ARGS_RE = re.compile(
@@ -80,6 +94,13 @@ def courtesy(text: str) -> str | None:
     if set(words) <= _THANKS:
         return YOU_ARE_WELCOME
     return None
+
+
+def asks_where_from(text: str) -> bool:
+    """Return whether a message only asks where an answer comes from ("source?", "which issue
+    was that in?", "where's that from?"): its words are no subject ("source?" quoted "a source
+    of revenue", "which issue" passages on a debt "issue")."""
+    return _WHERE_FROM_RE.fullmatch(text.strip()) is not None
 
 
 def parse_brief_args(text: str) -> tuple[str, int, int] | None:
@@ -142,6 +163,8 @@ class ChatService:
         polite = courtesy(question)
         if polite is not None:
             return Notice(polite)
+        if asks_where_from(question):
+            return Notice(WHERE_FROM)
         context = self.archive.reading(question, earlier, top=self.top + 1)
         reply = self.answer(question, context=context)
         if isinstance(reply, AnswerReply) and not context:
