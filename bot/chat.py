@@ -9,6 +9,7 @@ Telegram-free and synchronous: every method reads the archive and returns a repl
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -52,6 +53,9 @@ _THANKS = frozenset(
     "many".split()
 )
 _GREETINGS = frozenset("hi hey hello hiya yo good morning afternoon evening there".split())
+_THANKFUL = frozenset("👍🙏🙂😊👌✅❤🙌👏💯🤝")
+_MARKS = ("Mn", "Sk", "Cf")
+"""Variation selectors, skin tones and joiners: parts of an emoji, not emoji of their own."""
 WHERE_FROM = (
     "Each passage is cited under its quote: publication, volume, issue and date. /brief "
     "PUBLICATION VOLUME ISSUE shows the whole brief, e.g. /brief Monitor 4 139; /sources lists "
@@ -83,12 +87,17 @@ def asks_for_more(text: str) -> bool:
 
 
 def courtesy(text: str) -> str | None:
-    """Return the reply to a message that only thanks ("ok thanks", "thank you very much") or
-    greets ("hi", "good morning"), or None for anything else (a question mark makes it a
+    """Return the reply to a message that only thanks ("ok thanks", "thank you very much", "👍")
+    or greets ("hi", "good morning"), or None for anything else (a question mark makes it a
     question: "thanks?" continues the last one). Such a message said "Nothing to search for"."""
     words = re.findall(r"[a-z]+", text.casefold().replace("’", "'"))
-    if not words or "?" in text:
+    if "?" in text:
         return None
+    if not words:
+        # Only thankful emoji ("👍", "🙏🙂"), skin tones and variation selectors aside: a
+        # thank-you ("👎" is not); anything else without words is no courtesy.
+        signs = {ch for ch in text if not ch.isspace() and unicodedata.category(ch) not in _MARKS}
+        return YOU_ARE_WELCOME if signs and signs <= _THANKFUL else None
     if set(words) <= _GREETINGS:
         return HELLO
     if set(words) <= _THANKS:
