@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import quality
 
+from retrieval import archive as archive_module
 from retrieval.answering import ranking
 from retrieval.text.analyzer import analyze
 
@@ -44,6 +45,11 @@ VARIANTS: dict[str, Mapping[str, Callable[[Any], Any]]] = {
     "title_2": {"TITLE_WEIGHT": lambda _: 2.0},
     "title_5": {"TITLE_WEIGHT": lambda _: 5.0},
     "much_many_framing": {"FRAMING": lambda f: f | frozenset(analyze("much many"))},
+    "react_framing": {
+        "FRAMING": lambda f: (
+            f | frozenset(analyze("react reacted reaction respond responded response"))
+        )
+    },
 }
 
 
@@ -85,14 +91,23 @@ def main(argv: list[str] | None = None) -> int:
             row = figures({q: [d for d, _ in r] for q, r in stemmed.items()}, coll.qrels)
             print(json.dumps({"collection": coll.name, "variant": "stemmed_bm25", **row}))
             for name in names:
-                saved = {attr: getattr(ranking, attr) for attr in VARIANTS[name]}
-                for attr, change in VARIANTS[name].items():
-                    setattr(ranking, attr, change(saved[attr]))
+                # A setting is changed in every module that imported it by name (``FRAMING`` is
+                # read by ``retrieval.archive`` too: changed in ``ranking`` alone, a variant of it
+                # measured nothing).
+                modules = [ranking, archive_module]
+                saved = {
+                    (module, attr): getattr(module, attr)
+                    for attr in VARIANTS[name]
+                    for module in modules
+                    if hasattr(module, attr)
+                }
+                for (module, attr), value in saved.items():
+                    setattr(module, attr, VARIANTS[name][attr](value))
                 try:
                     run, _ = quality.product_run(archive, doc_of, coll.queries, DEPTH)
                 finally:
-                    for attr, value in saved.items():
-                        setattr(ranking, attr, value)
+                    for (module, attr), value in saved.items():
+                        setattr(module, attr, value)
                 row = figures({q: [d for d, _ in r] for q, r in run.items()}, coll.qrels)
                 print(json.dumps({"collection": coll.name, "variant": name, **row}), flush=True)
             archive.close()
