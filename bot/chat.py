@@ -54,6 +54,8 @@ _THANKS = frozenset(
 )
 _GREETINGS = frozenset("hi hey hello hiya yo good morning afternoon evening there".split())
 _THANKFUL = frozenset("👍🙏🙂😊👌✅❤🙌👏💯🤝")
+_DISPLEASED = frozenset("👎😞😕🙁☹😠😡🤦")
+SORRY = "Sorry that did not help. Ask in other words, or with a name, a place or a date."
 _MARKS = ("Mn", "Sk", "Cf")
 """Variation selectors, skin tones and joiners: parts of an emoji, not emoji of their own."""
 WHERE_FROM = (
@@ -87,9 +89,10 @@ def asks_for_more(text: str) -> bool:
 
 
 def courtesy(text: str) -> str | None:
-    """Return the reply to a message that only thanks ("ok thanks", "thank you very much", "👍")
-    or greets ("hi", "good morning"), or None for anything else (a question mark makes it a
-    question: "thanks?" continues the last one). Such a message said "Nothing to search for"."""
+    """Return the reply to a message that only thanks ("ok thanks", "thank you very much", "👍"),
+    greets ("hi", "good morning") or frowns ("👎"), or None for anything else (a question mark
+    makes it a question: "thanks?" continues the last one). Such a message said "Nothing to
+    search for"."""
     words = re.findall(r"[a-z]+", text.casefold().replace("’", "'"))
     if "?" in text:
         return None
@@ -97,7 +100,9 @@ def courtesy(text: str) -> str | None:
         # Only thankful emoji ("👍", "🙏🙂"), skin tones and variation selectors aside: a
         # thank-you ("👎" is not); anything else without words is no courtesy.
         signs = {ch for ch in text if not ch.isspace() and unicodedata.category(ch) not in _MARKS}
-        return YOU_ARE_WELCOME if signs and signs <= _THANKFUL else None
+        if signs and signs <= _THANKFUL:
+            return YOU_ARE_WELCOME
+        return SORRY if signs and signs <= _DISPLEASED else None
     if set(words) <= _GREETINGS:
         return HELLO
     if set(words) <= _THANKS:
