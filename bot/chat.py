@@ -168,12 +168,15 @@ class ChatService:
     def follow(self, question: str, earlier: Sequence[str]) -> AnswerReply | Notice:
         """Return the answer to a message that may continue ``earlier`` (the questions before it,
         oldest first): read with them when it does not stand on its own
-        (``Archive.reading``), else alone. The bot, the terminal chat and
-        ``briefbot ask --queries`` all decide here.
+        (``Archive.reading``, by which ``briefbot ask --queries`` reads its replies too), else
+        alone. The bot and the terminal chat answer through here.
 
         A short question the words alone would read with ``earlier`` but the archive reads
         alone, as naming a new subject, carries those earlier questions in ``could_continue``:
-        the answer's "Read with earlier question" button asks it again with them."""
+        the answer's "Read with earlier question" button asks it again with them. A chat's
+        courtesies ("thanks", "hi", "👍") and "where is that from?" get a line of their own
+        (``courtesy``, ``asks_where_from``): in a chat, not in ``briefbot ask``, whose JSON
+        keeps saying there was nothing to search."""
         polite = courtesy(question)
         if polite is not None:
             return Notice(polite)

@@ -773,6 +773,16 @@ class Archive:
         if not alone.passages:
             return False
         held_alone = self._held(alone)
+        names: set[str] | None = None
+
+        def named() -> set[str]:
+            """Return those of ``own`` that are names (by their spelling, or as the passages
+            read alone write them), worked out once."""
+            nonlocal names
+            if names is None:
+                names = own & (set(name_terms(question)) | self._written_as_names(alone, own))
+            return names
+
         if not strip_connector(words_of(question))[1]:
             # Not joined on ("and …", "what about …"): a name its own best passage holds and no
             # brief of the earlier answer does is a new subject ("who replaced kazhegeldin?"
@@ -780,11 +790,11 @@ class Archive:
             shown = self.rank(earlier[-1], k=top, diverse=True, earlier=earlier[:-1])
             unseen = own - self._briefs_hold(shown, own) if shown.passages else set()
             unseen &= self._shown_hold(alone, unseen)
-            if unseen & (set(name_terms(question)) | self._written_as_names(alone, unseen)):
+            if unseen and unseen & named():
                 return True
         if not own <= held_alone:
             return False
-        if not own & (set(name_terms(question)) | self._written_as_names(alone, own)):
+        if not named():
             # Only English words, none a name ("who attended?", "when was it signed?"): they
             # ask about the subject before, whatever other passage holds them.
             return False

@@ -619,8 +619,9 @@ def parse_bytes(
     if jsonl is None:
         jsonl = text.lstrip().startswith("{")
     visible = _visible(text, jsonl)
-    if visible is not text:
-        text, data = visible, b""  # the bytes no longer are the text's
+    # The file's bytes are the text's only when it was UTF-8 and nothing was dropped from it.
+    utf8 = data if encoding is None and visible is text else None
+    text = visible
     if jsonl:
         read.jsonl = text
         return read
@@ -632,7 +633,7 @@ def parse_bytes(
             source=source,
             origin=origin,
             footer=footer,
-            utf8=None if encoding or not data else data,
+            utf8=utf8,
         )
     except BriefFormatError as exc:
         read.rejected.append(Rejection(source, exc.reason, exc.line))

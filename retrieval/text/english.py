@@ -133,8 +133,7 @@ def is_rare(word: str) -> bool:
 @lru_cache(maxsize=1)
 def _rare_hashes() -> Any:
     """Return the sorted CRC-32s of the list's rare words (read once, when first asked)."""
-    data = gzip.decompress(_dictionary_file().read_bytes())
-    rare = [w for w, n in _COUNTED_RE.findall(data) if int(n) < RARE_COUNT]
+    rare = [w for w, n in _COUNTED_RE.findall(_dictionary()) if int(n) < RARE_COUNT]
     return np.sort(np.fromiter(map(zlib.crc32, rare), dtype=np.uint32, count=len(rare)))
 
 
@@ -150,7 +149,13 @@ def _hashes() -> Any:
 def _words() -> list[bytes]:
     """Return the list's words of letters a-z, read from pyspellchecker's English dictionary
     file (``{"word": count, ...}``, gzipped)."""
-    return _ENTRY_RE.findall(gzip.decompress(_dictionary_file().read_bytes()))
+    return _ENTRY_RE.findall(_dictionary())
+
+
+def _dictionary() -> bytes:
+    """Return pyspellchecker's English dictionary, ``{"word": count, ...}``, decompressed (read
+    when asked, not kept: the two lists made of it are)."""
+    return gzip.decompress(_dictionary_file().read_bytes())
 
 
 def _dictionary_file() -> Any:
