@@ -52,6 +52,12 @@ UNMATCHED_LOW = (
     "None of these passages answers that directly, and none mentions {words}; they are the "
     "closest the archive holds."
 )
+NOT_TOGETHER = (
+    "None of these briefs mentions {names} together: each passage matches only part of the "
+    "question."
+)
+"""Above the passages of a question naming two or more things the archive holds when no brief
+shown holds them all ("What did the EU say about Chechnya?")."""
 UNMATCHED_WHETHER = "No brief mentions {words}; these passages match the rest of the question."
 """Above a sure answer to a question that asks whether something is so (or names what to find)
 when the archive holds none of some of its words, or to any question when one of those words is
@@ -206,6 +212,9 @@ class Answer:
     cited: str | None = None
     """The filters a citation written in the question was read as ("Vol. 4, Issue 142":
     ``vol:4 issue:142``), if any."""
+    apart: list[str] = field(default_factory=list)
+    """The question's names (as written) that no brief shown holds all together: the answer is
+    then ``low`` and its caveat says so."""
 
     @property
     def found(self) -> bool:
@@ -246,6 +255,8 @@ class Answer:
             return None
         if self.unmatched:
             return UNMATCHED_LOW.format(words=_or_list(self.unmatched))
+        if self.apart:
+            return NOT_TOGETHER.format(names=_listed([f"“{w}”" for w in self.apart], "and"))
         return LOW_CONFIDENCE
 
     @property
@@ -272,6 +283,7 @@ class Answer:
             "read_as": self.read_as,
             "read_with": list(self.read_with or ([self.read_as] if self.read_as else [])),
             "unmatched": list(self.unmatched),
+            "apart": list(self.apart),
             "respelled": [{"typed": typed, "read_as": meant} for typed, meant in self.respelled],
             "dates": None
             if self.dates is None

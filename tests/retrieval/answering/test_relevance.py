@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from ranking_oracles import brief_scores
 
-from retrieval.answering.answer import LOW_CONFIDENCE, answer_kind, best_sentences
+from retrieval.answering.answer import LOW_CONFIDENCE, NOT_TOGETHER, answer_kind, best_sentences
 from retrieval.answering.ranking import (
     FEEDBACK_ORIGINAL,
     BriefMap,
@@ -236,3 +236,40 @@ def test_a_sentence_that_points_back_joins_the_quote() -> None:
     # Nor with one sentence asked for.
     [(start, end)] = best_sentences(text, weights, max_sentences=1)
     assert text[start:end].endswith("in May.")
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("What did the EU say about Chechnya?", ["EU", "Chechnya"]),
+        # In lower case, "chechnya" is a name because the briefs write it as one.
+        ("what did the EU say about chechnya", ["EU", "chechnya"]),
+    ],
+)
+def test_names_no_brief_holds_together_make_the_answer_low(
+    sample_archive: Archive, question: str, names: list[str]
+) -> None:
+    # One brief speaks of the EU (Drozdy), others of Chechnya: each passage answers part of it.
+    answer = sample_archive.ask(question)
+    assert answer.found
+    assert answer.confidence == "low"
+    assert answer.apart == names
+    assert answer.caveat == NOT_TOGETHER.format(names=f"“{names[0]}” and “{names[1]}”")
+    assert answer.to_json()["apart"] == names
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "When was Shevardnadze attacked in Tbilisi?",  # one brief holds both names
+        "What did Gazprom say about Moldova's debt?",
+        "what did turkmenistan claim about kyapaz",  # lower case, one brief
+        # Rare words the briefs write in lower case are no names ("tranche").
+        "how big was the imf tranche cut",
+    ],
+)
+def test_names_one_brief_holds_keep_a_sure_answer(sample_archive: Archive, question: str) -> None:
+    answer = sample_archive.ask(question)
+    assert answer.confidence == "high"
+    assert answer.apart == []
+    assert answer.to_json()["apart"] == []
