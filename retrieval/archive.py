@@ -619,41 +619,47 @@ class Archive:
         the terms of ``first`` (text and title); a brief's other passages are read only when no
         passage holds every name itself.
         """
-        names: list[tuple[str, list[str]]] = []
-        seen: set[tuple[str, ...]] = set()
-        if len(set(analyze(words))) > 2 * COVERAGE_TERMS:
+        asked = set(analyze(words))
+        if len(asked) > 2 * COVERAGE_TERMS:
             return []
+        # Most sure answers have a passage holding every word of the question the archive holds:
+        # then it holds every name too, whichever they are.
+        content = [t for t in index.known_terms(list(asked)) if t not in NOT_SUBSTANCE]
+        if any(held.issuperset(content) for held in helds):
+            return []
+        found: dict[tuple[str, ...], tuple[str, bool]] = {}
         for phrase, written in name_phrases(words):
-            terms = [
+            terms = tuple(
                 t
                 for t in dict.fromkeys(analyze(phrase))
                 if t not in NOT_SUBSTANCE and t not in CALENDAR and not is_year(t)
-            ]
-            if not terms or tuple(terms) in seen or len(index.known_terms(terms)) < len(terms):
-                continue
-            # A rare word of a question in lower case is a name if the archive writes it as one
-            # ("chechnya"), not if it writes it as a word ("aeroelastic", "tranche").
-            if written or self._writes_as_name(index, terms[0]):
-                seen.add(tuple(terms))
-                names.append((phrase, terms))
-        if not 2 <= len(names) <= MAX_NAMES_TOGETHER:
-            return []
-
-        def holds(held: set[str]) -> bool:
-            return all(
-                t in held or self.aliases.held(t, held, matches) for _, ts in names for t in ts
             )
+            if terms and terms not in found and len(index.known_terms(terms)) == len(terms):
+                found[terms] = (phrase, written)
 
-        if any(holds(held) for held in helds):
+        def holds(held: set[str], names: Iterable[tuple[str, ...]]) -> bool:
+            return all(t in held or self.aliases.held(t, held, matches) for ts in names for t in ts)
+
+        # A passage holding every word that may be a name holds every name: nothing to read.
+        if len(found) < 2 or any(holds(held, found) for held in helds):
+            return []
+        # A rare word of a question in lower case is a name if the archive writes it as one
+        # ("chechnya"), not if it writes it as a word ("aeroelastic", "tranche").
+        names = {
+            terms: phrase
+            for terms, (phrase, written) in found.items()
+            if written or self._writes_as_name(index, terms[0])
+        }
+        if not 2 <= len(names) <= MAX_NAMES_TOGETHER:
             return []
         briefs = {rows[p]["brief_id"]: rows[p] for p in first if p in rows}
         for brief_id, row in briefs.items():
             held = set(analyze(row["brief_title"] or ""))
             for passage in self.store.passages_of_brief(brief_id):
                 held.update(analyze(passage["text"]))
-            if holds(held):
+            if holds(held, names):
                 return []
-        return [phrase for phrase, _ in names]
+        return list(names.values())
 
     def _writes_as_name(self, index: BM25Index, term: str) -> bool:
         """Return whether the first passages of ``index`` holding ``term`` (a few) write it as a
