@@ -376,9 +376,16 @@ _KIND_RE = (
             rf"|\b(what|which|at what) ({'|'.join(FIGURE_WORDS)})\b"
         ),
     ),
-    ("name", re.compile(r"\b(who|whom|whose|where)\b")),
+    ("name", re.compile(r"\b(who|whom|whose)\b")),
+    ("place", re.compile(r"\bwhere\b")),
     ("reason", re.compile(r"\bwhy\b|\bwhat for\b|\bfor what reason\b")),
 )
+_PLACE_RE = re.compile(
+    r"\b(?:in|at|near|from|to|into|outside|inside|across|along|off|on)\s+(?:the\s+)?"
+    r"(?P<place>[A-Z][\w’'-]+)"
+)
+"""A place a sentence gives: a capitalized word after a preposition of place ("in Tbilisi")."""
+_WHEREABOUTS_RE = re.compile(r"\b(?:abroad|whereabouts|overseas|in hiding|at home)\b", re.I)
 _DATE_RE = re.compile(
     r"\b(1[0-9]{3}|20[0-9]{2})s?\b|\b(" + "|".join(MONTHS) + r"|century|centuries)\b"
 )
@@ -440,6 +447,10 @@ def _gives(sentence: str, kind: str, asked: frozenset[str]) -> bool:
         return _DATE_RE.search(sentence) is not None
     if kind == "reason":
         return _REASON_RE.search(sentence) is not None
+    if kind == "place":
+        return any(
+            m.group("place").casefold() not in asked for m in _PLACE_RE.finditer(sentence)
+        ) or _WHEREABOUTS_RE.search(sentence) is not None
     if kind == "number":
         sentence = _PRONOUN_ONE_RE.sub(" ", _NOT_A_COUNT_RE.sub(" ", sentence))
     pattern = _NUMBER_RE if kind == "number" else _NAME_RE

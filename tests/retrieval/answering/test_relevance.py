@@ -54,6 +54,7 @@ def test_english_words_are_not_folded_together(a: str, b: str) -> None:
         ("In what year was the pipeline opened?", "date"),
         ("How many cases are under review?", "number"),
         ("Who fled abroad?", "name"),
+        ("Where is he now?", "place"),
         ("Why did the talks fail?", "reason"),
         ("At what rate were old rubles swapped?", "number"),
         ("What stake does Gazprom hold?", "number"),
@@ -62,6 +63,23 @@ def test_english_words_are_not_folded_together(a: str, b: str) -> None:
 )
 def test_question_words_say_what_is_asked(question: str, kind: str | None) -> None:
     assert answer_kind(question) == kind
+
+
+def test_a_where_question_is_quoted_the_sentence_that_gives_a_place() -> None:
+    text = (
+        "The deputies stripped the former premier of his immunity by a wide margin. "
+        "The former premier skipped the vote; his aides say he is abroad. "
+        "The deputies also debated the budget."
+    )
+    weights = {t: 1.0 for t in analyze("former premier")}
+    spans = best_sentences(text, weights, question="where is the former premier now?")
+    assert [text[s:e] for s, e in spans] == [
+        "The former premier skipped the vote; his aides say he is abroad."
+    ]
+    weights = {t: 1.0 for t in analyze("pipeline")}
+    text = "The pipeline was finished. The pipeline ends at the port in Supsa."
+    spans = best_sentences(text, weights, question="where does the pipeline end?")
+    assert [text[s:e] for s, e in spans] == ["The pipeline ends at the port in Supsa."]
 
 
 def test_quote_is_the_sentence_that_gives_what_is_asked() -> None:
