@@ -448,9 +448,10 @@ def _gives(sentence: str, kind: str, asked: frozenset[str]) -> bool:
     if kind == "reason":
         return _REASON_RE.search(sentence) is not None
     if kind == "place":
-        return any(
-            m.group("place").casefold() not in asked for m in _PLACE_RE.finditer(sentence)
-        ) or _WHEREABOUTS_RE.search(sentence) is not None
+        return (
+            any(m.group("place").casefold() not in asked for m in _PLACE_RE.finditer(sentence))
+            or _WHEREABOUTS_RE.search(sentence) is not None
+        )
     if kind == "number":
         sentence = _PRONOUN_ONE_RE.sub(" ", _NOT_A_COUNT_RE.sub(" ", sentence))
     pattern = _NUMBER_RE if kind == "number" else _NAME_RE

@@ -65,21 +65,25 @@ def test_question_words_say_what_is_asked(question: str, kind: str | None) -> No
     assert answer_kind(question) == kind
 
 
+def _quoted(text: str, words: str, question: str) -> list[str]:
+    """Return what ``best_sentences`` quotes of ``text`` for ``question``, ``words`` weighing 1."""
+    weights = dict.fromkeys(analyze(words), 1.0)
+    return [text[s:e] for s, e in best_sentences(text, weights, question=question)]
+
+
 def test_a_where_question_is_quoted_the_sentence_that_gives_a_place() -> None:
     text = (
         "The deputies stripped the former premier of his immunity by a wide margin. "
         "The former premier skipped the vote; his aides say he is abroad. "
         "The deputies also debated the budget."
     )
-    weights = {t: 1.0 for t in analyze("former premier")}
-    spans = best_sentences(text, weights, question="where is the former premier now?")
-    assert [text[s:e] for s, e in spans] == [
+    assert _quoted(text, "former premier", "where is the former premier now?") == [
         "The former premier skipped the vote; his aides say he is abroad."
     ]
-    weights = {t: 1.0 for t in analyze("pipeline")}
     text = "The pipeline was finished. The pipeline ends at the port in Supsa."
-    spans = best_sentences(text, weights, question="where does the pipeline end?")
-    assert [text[s:e] for s, e in spans] == ["The pipeline ends at the port in Supsa."]
+    assert _quoted(text, "pipeline", "where does the pipeline end?") == [
+        "The pipeline ends at the port in Supsa."
+    ]
 
 
 def test_quote_is_the_sentence_that_gives_what_is_asked() -> None:
