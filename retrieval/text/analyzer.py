@@ -428,25 +428,29 @@ def _terms_of(raws: list[str], *, lower: bool = False) -> list[str | None]:
     terms = list(map(_TERMS.get, raws, repeat(_MISSING, len(raws))))
     if _MISSING in terms:
         fresh = [raw for raw, term in zip(raws, terms, strict=True) if term is _MISSING]
-        if lower and _learn_lower(list(dict.fromkeys(fresh))):
-            # Every raw token is now kept (none was let go to make room): one more C-level pass.
-            return list(map(_TERMS.get, raws))
-        found = _learn(fresh)
+        if lower:
+            found = _learn_lower(list(dict.fromkeys(fresh)))
+            # Every token is kept now, unless the cache was cleared meanwhile (to make room, or
+            # by another thread): then the terms are put together from what was found.
+            again = list(map(_TERMS.get, raws, repeat(_MISSING, len(raws))))
+            if _MISSING not in again:
+                return again
+        else:
+            found = _learn(fresh)
         terms = [
             found[raw] if term is _MISSING else term for raw, term in zip(raws, terms, strict=True)
         ]
     return terms
 
 
-def _learn_lower(fresh: list[str]) -> bool:
-    """Work out the terms of ``fresh``, distinct lower-case ASCII raw tokens none of which is
-    kept, and keep them in ``_TERMS`` (``_learn``'s terms: ``_ascii_terms``). Return whether
-    every token kept before still is (False: ``_TERMS`` was cleared to make room, and the
-    caller asks ``_learn`` instead)."""
-    if len(_TERMS) + len(fresh) > _TERMS_MAX:
-        return False
-    _TERMS.update(zip(fresh, _ascii_terms(fresh), strict=True))
-    return True
+def _learn_lower(fresh: list[str]) -> dict[str, str | None]:
+    """Return the term of each of ``fresh`` (distinct lower-case ASCII raw tokens: ``_learn``'s
+    terms, ``_ascii_terms``), kept in ``_TERMS``."""
+    found = dict(zip(fresh, _ascii_terms(fresh), strict=True))
+    if len(_TERMS) + len(found) > _TERMS_MAX:
+        _TERMS.clear()
+    _TERMS.update(found)
+    return found
 
 
 # -- many texts at once (an index build) ------------------------------------------------------

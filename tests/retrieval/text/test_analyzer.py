@@ -149,3 +149,28 @@ def test_fold_name_is_every_rule_applied_in_turn() -> None:
             for pattern, repl, _ in analyzer._FOLDS:
                 expected = pattern.sub(repl, expected)
         assert analyzer.fold_name(stem) == expected, stem
+
+
+def test_a_full_cache_of_raw_tokens_gives_the_same_terms() -> None:
+    # Words learned when the cache of raw tokens is full (it is cleared to make room, the
+    # text's other tokens then no longer in it) get the terms they get with room to spare.
+    from retrieval.text import analyzer
+
+    text = "The Oil ministers of Kazakhstan met oil officials; US$ 5 dollars, the OIL price."
+    analyzer._TEXTS.clear()
+    expected = analyze_spans(text)
+    limit = analyzer._TERMS_MAX
+    try:
+        for size in (1, 3, 8):
+            analyzer.keep_terms(size)
+            analyzer._TERMS.clear()
+            analyzer._TEXTS.clear()
+            analyze("ministers oil price")  # some of the text's tokens kept, the cache near full
+            analyzer._TEXTS.clear()
+            assert analyze_spans(text) == expected
+            analyzer._TEXTS.clear()
+            assert analyze(text) == [term for term, _, _ in expected]
+    finally:
+        analyzer.keep_terms(limit)
+        analyzer._TERMS.clear()
+        analyzer._TEXTS.clear()
