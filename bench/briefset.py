@@ -17,6 +17,12 @@ one / three passages shown by ``Archive.ask``), the same for plain stemmed BM25 
 no feedback: the "stemmed baseline"), answer-in-quote@1 (the answer string inside the first
 quote, when the first hit is from the right brief or not), and how many answers were ``high``,
 ``low`` or ``none``. ``--db`` defaults to a fresh database built from ``data/sample``.
+
+A set may also hold conversations (``{"id", "turns"}``, measured by ``bench/followups.py
+--conversations``), which are skipped here, and questions the archive cannot answer
+(``"unanswerable": true``, no brief named): for those it prints how many answers were ``high``,
+``low`` or ``none`` (``unanswerable_confidence``; ``high`` is wrong) and leaves them out of the
+other figures. ``bench/sets/fresh.jsonl`` holds both, written blind to the bot's answers.
 """
 
 from __future__ import annotations
@@ -94,10 +100,15 @@ class StemmedBaseline:
 
 
 def measure(archive: Archive, items: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Return success@1/@3, the baseline's, answer-in-quote@1 and the confidence counts."""
+    """Return success@1/@3, the baseline's, answer-in-quote@1 and the confidence counts, and
+    the confidence counts of the questions marked unanswerable, if any."""
     baseline = StemmedBaseline(archive)
     counts: Counter[str] = Counter()
+    unanswered: Counter[str] = Counter()
     misses: list[str] = []
+    for item in [i for i in items if i.get("unanswerable") and "turns" not in i]:
+        unanswered[archive.ask(item["text"], top=3).confidence] += 1
+    items = [i for i in items if not i.get("unanswerable") and "turns" not in i]
     for item in items:
         want = brief_of(archive, item)
         answer = archive.ask(item["text"], top=3)
@@ -124,7 +135,14 @@ def measure(archive: Archive, items: Sequence[Mapping[str, Any]]) -> dict[str, A
         "answer_in_quote@1": round(counts["q1"] / max(counts["asked"], 1), 3),
         "confidence": {c: counts[c] for c in ("high", "low", "none")},
         "misses@1": misses,
-    }
+    } | (
+        {
+            "unanswerable": sum(unanswered.values()),
+            "unanswerable_confidence": {c: unanswered[c] for c in ("high", "low", "none")},
+        }
+        if unanswered
+        else {}
+    )
 
 
 def sample_archive(folder: Path) -> Archive:

@@ -23,6 +23,9 @@ as members type them, which must be read alone as well. So must the short questi
 questions: they name a new subject in one or two words, which the rule cannot tell from a short
 follow-up ("how did iran react?") and the archive must (``Archive.reading``).
 
+``--conversations FILE`` measures instead the conversations of another set (its lines with
+``turns``, e.g. ``bench/sets/fresh.jsonl``), without the complete questions and the pairs.
+
 ``--questions FILE …`` (a ``queries.jsonl`` of complete questions, one ``{"text": …}`` a line:
 the dev collections' own questions) prints instead the share of them the rule would read with
 an earlier question, as written and lower-cased.
@@ -188,21 +191,31 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         help="queries.jsonl files of complete questions: print the share read as follow-ups",
     )
+    parser.add_argument(
+        "--conversations",
+        type=Path,
+        help="a set whose conversations (lines with turns) to measure, alone",
+    )
     args = parser.parse_args(argv)
     if args.questions:
         for path in args.questions:
             print(json.dumps(read_as_followups(path)), flush=True)
         return 0
-    conversations = read_set(SETS / "followups.jsonl")
-    standalone = read_set(SETS / "standalone.jsonl")
+    if args.conversations:
+        conversations = [c for c in read_set(args.conversations) if "turns" in c]
+        standalone: list[dict[str, Any]] = []
+    else:
+        conversations = read_set(SETS / "followups.jsonl")
+        standalone = read_set(SETS / "standalone.jsonl")
     paraphrase = read_set(SETS / "paraphrase.jsonl")
     short = read_set(SETS / "newsubject.jsonl")
     with tempfile.TemporaryDirectory(prefix="briefbot-followups-") as tmp:
         archive = Archive(args.db) if args.db else sample_archive(Path(tmp))
         for weight in (float(w) for w in args.weights.split(",")):
             figures = measure(archive, conversations, standalone, weight)
-            figures.update(measure_pairs(archive, paraphrase, weight))
-            figures.update(measure_pairs(archive, short, weight, paraphrase, "new_subject"))
+            if not args.conversations:
+                figures.update(measure_pairs(archive, paraphrase, weight))
+                figures.update(measure_pairs(archive, short, weight, paraphrase, "new_subject"))
             print(json.dumps(figures), flush=True)
         archive.close()
     return 0
