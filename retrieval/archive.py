@@ -12,7 +12,8 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,8 +60,8 @@ from retrieval.search.bm25 import Allowed, BM25Params, BoolArray, FloatArray, In
 from retrieval.search.cache import cache_dir_for
 from retrieval.search.index import BM25Index
 from retrieval.text.aliases import Aliases, Match, load_aliases
-from retrieval.text.analyzer import analyze, token_offsets
-from retrieval.text.english import name_phrases, name_terms, written_as_names
+from retrieval.text.analyzer import analyze, analyze_spans, token_offsets
+from retrieval.text.english import is_english, name_phrases, name_terms, written_as_names
 from retrieval.text.followup import (
     FRAMING_TERMS,
     GENERIC,
@@ -121,6 +122,7 @@ index: the feedback passages of one question are often those of the next (a pass
 analysed once, not at every question that leans on it)."""
 
 
+_POSSESSIVE_END_RE = re.compile(r"['’]s$")
 NAME_SAMPLE = 3
 """How many passages holding a rare word are read to tell whether the archive writes it as a
 name (``Archive._writes_as_name``)."""
@@ -664,12 +666,30 @@ class Archive:
     def _writes_as_name(self, index: BM25Index, term: str) -> bool:
         """Return whether the first passages of ``index`` holding ``term`` (a few) write it as a
         name (``text.english.written_as_names``)."""
+        return bool(written_as_names(self._texts_holding(index, term), {term}))
+
+    def _texts_holding(self, index: BM25Index, term: str) -> list[str]:
+        """Return the texts of the first ``NAME_SAMPLE`` live passages of ``index`` that hold
+        ``term``."""
         positions = index.term_postings(term)[0]
         if index.live is not None:
             positions = positions[index.live[positions]]
         ids = index.ids[positions[:NAME_SAMPLE]].tolist()
-        rows = self.store.passages_by_id(ids)
-        return bool(written_as_names([row["text"] for row in rows.values()], {term}))
+        return [row["text"] for row in self.store.passages_by_id(ids).values()]
+
+    def _as_written(self, index: BM25Index, term: str, typed: str) -> str | None:
+        """Return the word of the archive closest to ``typed`` that gives ``term``, as a passage
+        writes it ("Kyapaz", "Nazarbaev" rather than "Nazarbayev" for "nazarbaiev"; a possessive
+        "'s" left out), or None if none of the first few passages holding ``term`` has one."""
+        forms = {
+            _POSSESSIVE_END_RE.sub("", text[start:end]): None
+            for text in self._texts_holding(index, term)
+            for found, start, end in analyze_spans(text)
+            if found == term
+        }
+        if not forms:
+            return None
+        return max(forms, key=lambda w: SequenceMatcher(None, typed, w.lower()).ratio())
 
     def _distinct(self, order: list[int], ids: list[int], own: FloatArray, need: int) -> list[int]:
         """Return ``order`` without each passage whose text is that of a passage kept before it,
@@ -747,7 +767,15 @@ class Archive:
         if key not in kept:
             if len(kept) >= RESPELLINGS_KEPT:
                 kept.clear()
-            kept[key] = respell(words, lacking, lambda t: _df(index, t), holding)
+            found = respell(words, lacking, lambda t: _df(index, t), holding)
+            for term, slip in found.items():
+                if not is_english(slip.meant.lower()):
+                    # One edit from the word typed, not always a word ("ukrainal" for
+                    # "ukrainan", a form of "Ukrainian"): named as the archive writes it.
+                    written = self._as_written(index, slip.meant_term, slip.typed.lower())
+                    if written is not None:
+                        found[term] = replace(slip, meant=written)
+            kept[key] = found
         return dict(kept[key])
 
     def _forget_old_index(self) -> None:

@@ -71,6 +71,17 @@ def test_a_slip_finds_what_the_word_spelled_right_finds(fixture_archive: Archive
     assert right.read_line is None and right.to_json()["respelled"] == []
 
 
+def test_a_slip_is_named_as_the_archive_writes_the_word(sample_archive: Archive) -> None:
+    # The neighbour one edit away is not always a word ("kyapazs", "ukrainal"): the answer names
+    # the word as a brief writes it.
+    assert sample_archive.ask("what about kyapas").respelled == [("kyapas", "Kyapaz")]
+    assert sample_archive.ask("who runs the ukrainan central bank").respelled == [
+        ("ukrainan", "Ukraine")
+    ]
+    # An English word one edit away is named as it is.
+    assert sample_archive.ask("when was the pipline opened").respelled == [("pipline", "pipeline")]
+
+
 def test_a_word_spelled_right_that_the_archive_lacks_is_named_not_respelled(
     fixture_archive: Archive,
 ) -> None:
