@@ -225,17 +225,21 @@ def origin_of(path: Path, named: Path) -> str:
 
 
 def iter_sources(
-    paths: Iterable[str | Path], skipped: list[Path] | None = None
+    paths: Iterable[str | Path],
+    skipped: list[Path] | None = None,
+    unlisted: list[tuple[Path, str]] | None = None,
+    links: list[Path] | None = None,
 ) -> Iterator[tuple[Path, str]]:
     """Yield ``(file, origin)`` for the files named by ``paths`` (see ``iter_files``).
 
     Files inside folders whose suffix briefbot does not read are appended to ``skipped`` (hidden
-    files are passed over without a word).
+    files are passed over without a word), folders that cannot be listed to ``unlisted`` with
+    the reason, and links to folders (not followed) to ``links``.
     """
     for path in paths:
         p = Path(path)
         if p.is_dir():
-            for child, relative in _walk(p, str(p), ""):
+            for child, relative in _walk(p, str(p), "", unlisted, links):
                 if _suffix(relative.rpartition("/")[2]).lower() in READ_SUFFIXES:
                     yield child, display_path(relative)
                 elif skipped is not None:
@@ -254,18 +258,27 @@ def _suffix(name: str) -> str:
     return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
-def _walk(top: Path, folder: str, relative: str) -> Iterator[tuple[Path, str]]:
+def _walk(
+    top: Path,
+    folder: str,
+    relative: str,
+    unlisted: list[tuple[Path, str]] | None = None,
+    links: list[Path] | None = None,
+) -> Iterator[tuple[Path, str]]:
     """Yield ``(path, path relative to top, with /)`` of the files under ``folder``, hidden ones
     (and hidden folders) left out, in the order of ``sorted(top.rglob("*"))``: each folder's
     entries by name, a subfolder's files right after its own name.
 
-    Like ``rglob``, it does not descend into links to folders, and passes over folders it
-    cannot list.
+    Like ``rglob``, it does not descend into links to folders (they may loop); they are appended
+    to ``links``. A folder it cannot list is appended to ``unlisted`` with the reason, so that
+    its files are not lost without a word.
     """
     try:
         with os.scandir(folder) as listing:
             entries = sorted((entry.name, entry) for entry in listing)
-    except OSError:
+    except OSError as exc:
+        if unlisted is not None:
+            unlisted.append((Path(folder), exc.strerror or str(exc)))
         return
     for name, entry in entries:
         if name.startswith("."):
@@ -273,9 +286,11 @@ def _walk(top: Path, folder: str, relative: str) -> Iterator[tuple[Path, str]]:
         inner = f"{relative}/{name}" if relative else name
         try:
             if entry.is_dir(follow_symlinks=False):
-                yield from _walk(top, entry.path, inner)
+                yield from _walk(top, entry.path, inner, unlisted, links)
                 continue
             is_file = entry.is_file()
+            if not is_file and links is not None and entry.is_symlink() and entry.is_dir():
+                links.append(top / inner)
         except OSError:
             continue
         if is_file:
@@ -295,23 +310,51 @@ class Sources:
             file of the paths that exist (see ``iter_sources``), in order.
         missing: the paths that do not exist.
         skipped: files inside folders whose suffix briefbot does not read.
+        unlisted: folders that could not be listed (permissions, I/O errors), and why.
+        links: links to folders, which are not followed.
     """
 
     files: list[tuple[Path | str, str | None]]
     missing: list[str | Path]
     skipped: list[Path]
+    unlisted: list[tuple[Path, str]] = field(default_factory=list)
+    links: list[Path] = field(default_factory=list)
 
 
 def find_sources(paths: Iterable[str | Path]) -> Sources:
-    """Return the files ``paths`` name (``-`` standard input), the paths that do not exist and
-    the files skipped in folders. Reads only the folders' listings."""
+    """Return the files ``paths`` name (``-`` standard input), the paths that do not exist, the
+    files skipped in folders, the folders that could not be listed and the links to folders.
+    Reads only the folders' listings."""
     paths = list(paths)
     missing = [p for p in paths if str(p) != STDIN and not Path(p).exists()]
     present = [p for p in paths if str(p) != STDIN and p not in missing]
     skipped: list[Path] = []
+    unlisted: list[tuple[Path, str]] = []
+    links: list[Path] = []
     files: list[tuple[Path | str, str | None]] = [(STDIN, None) for p in paths if str(p) == STDIN]
-    files += list(iter_sources(present, skipped))
-    return Sources(files, missing, skipped)
+    files += list(iter_sources(present, skipped, unlisted, links))
+    return Sources(files, missing, skipped, unlisted, links)
+
+
+def unlisted_rejection(folder: Path, reason: str) -> Rejection:
+    """Return the rejection of a folder that could not be listed: what it holds was not read."""
+    return Rejection(
+        display_path(folder),
+        f"is a folder that cannot be listed ({reason}), so none of its files were read; "
+        "make it readable (chmod u+rx) and ingest again",
+    )
+
+
+def links_line(links: list[Path]) -> str | None:
+    """Return the line saying which links to folders were not followed, or None if none."""
+    if not links:
+        return None
+    shown = ", ".join(display_path(p) for p in links[:3]) + (", …" if len(links) > 3 else "")
+    noun = "link to a folder" if len(links) == 1 else "links to folders"
+    return (
+        f"{len(links)} {noun} not followed ({shown}); "
+        "to ingest what a link points to, name that folder itself"
+    )
 
 
 def skipped_line(skipped: list[Path]) -> str | None:
@@ -777,8 +820,12 @@ class Ingester:
             self._pending = None
             self._held, self._held_passages = [], 0
         self.report.rejected[:0] = [
-            Rejection(display_path(path), "no such file or folder") for path in sources.missing
+            *(Rejection(display_path(path), "no such file or folder") for path in sources.missing),
+            *(unlisted_rejection(folder, reason) for folder, reason in sources.unlisted),
         ]
+        line = links_line(sources.links)
+        if line:
+            self.report.notices.append(line)
         return self.report
 
     def _write_group(self, reads: list[ReadFile]) -> None:
