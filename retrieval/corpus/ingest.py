@@ -117,13 +117,16 @@ class IngestReport(WriteSummary):
 
 
 def decode(data: bytes, source: str) -> tuple[str, str | None]:
-    """Return the text of ``data`` and, if it was not UTF-8, the name of the encoding used.
+    """Return the text of ``data`` and, if it was not all UTF-8, a note saying how it was read
+    (``not UTF-8; decoded as cp1251``).
 
     A file that starts with a UTF-16 or UTF-32 byte order mark (what Windows' "Unicode" text
     is) is read in that encoding. Cyrillic (cp1251) and Western (Latin-1/cp1252) files are both
     common in this field: a file whose non-ASCII bytes read as mostly Cyrillic letters under
     cp1251 is taken as cp1251, or as KOI8-R when cp1251 gives mostly capitals (some lower case
-    among them) and KOI8-R does not.
+    among them) and KOI8-R does not. A UTF-8 file cut short inside its last character keeps its
+    text (the bytes of the cut character are dropped), and a file that is UTF-8 but for some
+    lines (files of two encodings joined with ``cat``) has only those lines read the other way.
     Byte order marks (U+FEFF) are dropped wherever they are.
 
     Raises:
@@ -132,7 +135,7 @@ def decode(data: bytes, source: str) -> tuple[str, str | None]:
     for mark, encoding in _WIDE_BOMS:
         if data.startswith(mark):
             try:
-                return data.decode(encoding).replace(BOM, ""), encoding
+                return data.decode(encoding).replace(BOM, ""), _decoded_as(encoding)
             except UnicodeDecodeError:
                 break  # not that encoding after all: the checks below decide
     if data.find(b"\x00", 0, 65536) >= 0:  # find: no copy, no TypeError (``_shown_utf8``)
@@ -148,8 +151,31 @@ def decode(data: bytes, source: str) -> tuple[str, str | None]:
         # the middle, where it would hide the header line after it (issue 17).
         text = data.decode("utf-8")
         return (text.replace(BOM, "") if BOM in text else text), None
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        head = data[: exc.start]
+        if exc.end == len(data) and exc.reason == "unexpected end of data" and not head.isascii():
+            # UTF-8 to its last character, which is cut short (a copy or a download that
+            # stopped): read as cp1251 every letter of it would be garbled.
+            cut = len(data) - exc.start
+            note = (
+                f"ends inside a character (was it cut short?); its last {cut} byte(s) were dropped"
+            )
+            return head.decode("utf-8").replace(BOM, ""), note
+    mixed = _mostly_utf8(data)
+    if mixed is not None:
+        return mixed
+    text, encoding = _eight_bit(data)
+    return text, _decoded_as(encoding)
+
+
+def _decoded_as(encoding: str) -> str:
+    """Return the note for a file read whole in ``encoding``."""
+    return f"not UTF-8; decoded as {encoding}"
+
+
+def _eight_bit(data: bytes) -> tuple[str, str]:
+    """Return the text of ``data`` read in the 8-bit encoding it looks written in, and that
+    encoding's name (see ``decode``)."""
     data = data.replace(BOM.encode("utf-8"), b"")  # a UTF-8 file joined to a cp1251 one
     # Under cp1251 every byte from 0xC0 up is a Cyrillic letter, so Latin-1 text read that way
     # shows Cyrillic letters inside Latin words ("Sociйtй"); Russian gives whole Cyrillic words.
@@ -172,8 +198,61 @@ def decode(data: bytes, source: str) -> tuple[str, str | None]:
         return data.decode("latin-1"), "latin-1"
 
 
+def _mostly_utf8(data: bytes) -> tuple[str, str] | None:
+    """Return the text of ``data`` and a note, when some of its lines are UTF-8 with letters
+    beyond ASCII and others are not UTF-8 at all; else None.
+
+    Such a file is two files joined (``cat new.txt old.txt``) or a UTF-8 file an old editor
+    added lines to. Read whole as cp1251 its UTF-8 lines came out garbled ("Р“Р°Р·РїСЂРѕРј"),
+    never found again; here each line is read in its own encoding, the others' chosen by
+    ``_eight_bit`` from all of them. An 8-bit line is valid UTF-8 only by a rare chance (each of
+    its letters would have to be followed by a byte of punctuation), so one such line suffices.
+    """
+    lines = data.split(b"\n")
+    texts: list[str] = []
+    other: list[int] = []
+    utf8_letters = False
+    for n, line in enumerate(lines):
+        if line.isascii():
+            texts.append(line.decode("ascii"))
+            continue
+        try:
+            texts.append(line.decode("utf-8"))
+            utf8_letters = True
+        except UnicodeDecodeError:
+            texts.append("")  # read below, with the others
+            other.append(n)
+    if not utf8_letters or not other:
+        return None
+    bom = BOM.encode("utf-8")
+    _, encoding = _eight_bit(b"\n".join(lines[n].replace(bom, b"") for n in other))
+    for n in other:
+        texts[n] = lines[n].replace(bom, b"").decode(encoding, errors="replace")
+    text = "\n".join(texts)
+    note = (
+        f"not all UTF-8: {_line_ranges([n + 1 for n in other])} decoded as {encoding}, "
+        "the rest as UTF-8"
+    )
+    return text.replace(BOM, ""), note
+
+
+def _line_ranges(numbers: list[int], shown: int = 3) -> str:
+    """Return ``line 6``, ``lines 4-6, 9`` or ``lines 4-6, 9, 12-14 and 20 more`` for sorted
+    line numbers."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    parts = [f"{a}" if a == b else f"{a}-{b}" for a, b in runs[:shown]]
+    rest = sum(b - a + 1 for a, b in runs[shown:])
+    more = f" and {rest} more" if rest else ""
+    return f"{'line' if len(numbers) == 1 else 'lines'} {', '.join(parts)}{more}"
+
+
 def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
-    """Return the text of UTF-16 ``data`` without a byte order mark and its encoding, when every
+    """Return the text of UTF-16 ``data`` without a byte order mark and its note, when every
     other byte of its start is zero as in ASCII text written two bytes a character; else None."""
     head = data[:4096]
     if len(head) < 4 or len(data) % 2:
@@ -184,7 +263,7 @@ def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
                 text = data.decode(encoding)
             except UnicodeDecodeError:
                 return None
-            return None if "\x00" in text else (text.replace(BOM, ""), encoding)
+            return None if "\x00" in text else (text.replace(BOM, ""), _decoded_as(encoding))
     return None
 
 
@@ -653,17 +732,17 @@ def parse_bytes(
         reason = "is empty; a brief starts with 'Publication: NAME Volume: N Issue: M'"
         return ReadFile(source, rejected=[Rejection(source, reason)])
     try:
-        text, encoding = decode(data, source)
+        text, note = decode(data, source)
     except BriefFormatError as exc:
         return ReadFile(source, rejected=[Rejection(source, exc.reason, exc.line)])
     read = ReadFile(source, origin=origin)
-    if encoding:
-        read.notices.append(f"{source}: not UTF-8; decoded as {encoding}")
+    if note:
+        read.notices.append(f"{source}: {note}")
     if jsonl is None:
         jsonl = text.lstrip().startswith("{")
     visible = _visible(text, jsonl)
     # The file's bytes are the text's only when it was UTF-8 and nothing was dropped from it.
-    utf8 = data if encoding is None and visible is text else None
+    utf8 = data if note is None and visible is text else None
     text = visible
     if jsonl:
         read.jsonl = text
