@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any, TypeAlias, cast
@@ -683,12 +683,10 @@ def _passage_rows(
             continue
         chunks = -(-words // MAX_PASSAGE_WORDS)
         target = words / chunks
-        sentences = split_sentences(para)
         chunk_start: int | None = None
         chunk_end = 0
         chunk_words = 0
-        for s, e in sentences:
-            sentence_words = count(para[s:e])
+        for s, e, sentence_words in _sentence_pieces(para, count):
             if chunk_start is not None and chunk_words + sentence_words / 2 > target:
                 chunk = para[chunk_start:chunk_end]
                 text = chunk if encoded is None else bytearray(chunk, "utf-8")
@@ -704,6 +702,32 @@ def _passage_rows(
             text = chunk if encoded is None else bytearray(chunk, "utf-8")
             passages.append((len(passages), text, offset + chunk_start, offset + chunk_end))
     return passages
+
+
+_WORD_RE = re.compile(r"\S+")
+
+
+def _sentence_pieces(para: str, count: Callable[[str], int]) -> Iterator[tuple[int, int, int]]:
+    """Yield ``(start, end, words)`` of the sentences of ``para``, a sentence of more than
+    ``MAX_PASSAGE_WORDS`` words cut into even pieces of whole words.
+
+    Text with no sentence ends (a table, a list, a file of one huge line) was one passage of
+    thousands of words, quoted whole in an answer: a 10 MB line made 2,400 Telegram messages.
+    """
+    for s, e in split_sentences(para):
+        words = count(para[s:e])
+        if words <= MAX_PASSAGE_WORDS:
+            yield s, e, words
+            continue
+        size = -(-words // -(-words // MAX_PASSAGE_WORDS))  # even pieces, none over the limit
+        start, end, taken = s, s, 0
+        for match in _WORD_RE.finditer(para, s, e):
+            if taken == size:
+                yield start, end, taken
+                start, taken = match.start(), 0
+            end = match.end()
+            taken += 1
+        yield start, e, taken
 
 
 def _word_count(text: str) -> int:
