@@ -118,14 +118,24 @@ def render_sources_plain(stats: dict[str, Any]) -> str:
         return "The archive is empty — run briefbot ingest to add briefs."
     lines = [f"{stats['briefs']} briefs, {stats['passages']} passages:"]
     for pub in stats["publications"]:
-        vols = "; ".join(
-            f"Vol. {v}: issues {_ranges(issues)}" for v, issues in pub["volumes"].items()
-        )
         dates = ""
         if pub.get("first_date"):
             dates = f", {pub['first_date']} to {pub['last_date']}"
-        lines.append(f"- {pub['publication']}: {pub['briefs']} briefs{dates} ({vols})")
+        briefs = "1 brief" if pub["briefs"] == 1 else f"{pub['briefs']} briefs"
+        lines.append(f"- {pub['publication']}: {briefs}{dates} ({_volumes(pub['volumes'])})")
     return "\n".join(lines)
+
+
+def _volumes(volumes: dict[str, list[int]]) -> str:
+    """Return ``Vol. 3: issues 12; Vol. 4: issues 1–3`` for a publication's volumes (``stats``
+    keys them by the volume as text, ``"None"`` for briefs without one, as JSONL may give)."""
+    parts = []
+    for volume, issues in volumes.items():
+        label = "no volume" if volume == "None" else f"Vol. {volume}"
+        parts.append(f"{label}: issues {_ranges(issues)}" if issues else label)
+    if parts == ["no volume"]:
+        return "no volume or issue numbers"
+    return "; ".join(parts)
 
 
 def _ranges(numbers: list[int]) -> str:
