@@ -65,6 +65,12 @@ def addressed_text(message: Message, bot_id: int, bot_username: str) -> str | No
     replied = reply is not None and reply.from_user is not None and reply.from_user.id == bot_id
     if not mentioned and not replied:
         return None
+    return without_mention(text, bot_username)
+
+
+def without_mention(text: str, bot_username: str) -> str:
+    """Return ``text`` without the bot's own @username (in any case), white space folded: the
+    name says who is asked, it is not part of the question."""
     return " ".join(re.sub(rf"@{re.escape(bot_username)}\b", " ", text, flags=re.I).split())
 
 

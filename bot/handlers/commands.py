@@ -17,7 +17,14 @@ from telegram import Message, Update
 from telegram.constants import ChatType
 
 from bot.chat import asks_for_more
-from bot.gate import GROUPS, addressed_text, for_other_bot, leading_command, take_question
+from bot.gate import (
+    GROUPS,
+    addressed_text,
+    for_other_bot,
+    leading_command,
+    take_question,
+    without_mention,
+)
 from bot.help import help_text, split_command, usage
 from bot.render import escape, render_html
 from bot.replies import Reply
@@ -40,6 +47,10 @@ async def answer_question(
     # Telegram clients send what the keyboard typed: "é" may come as "e" plus a combining accent.
     # NFC joins the pair, so a question's length is counted in the characters the asker sees.
     question = unicodedata.normalize("NFC", question)
+    if "@" in question:
+        # "@bot who fled?" in a private chat, as in a group: the name would be searched
+        # ("none mentions “briefbot”") and read into the next question as its subject.
+        question = without_mention(question, context.bot.username)
     if not question.strip():
         await message.reply_text(escape(usage(kind)))
         return

@@ -267,3 +267,30 @@ async def test_control_characters_never_reach_an_inline_result(
     assert "Zhanaozen struck" in first["description"]
     shown = [first["title"], first["description"], first["input_message_content"]["message_text"]]
     assert [c for text in shown for c in _controls(text)] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@briefbot_test_bot who fled abroad?",
+        "who fled abroad @BriefBot_Test_Bot",
+        "/ask @briefbot_test_bot who fled abroad?",
+    ],
+)
+async def test_the_bots_own_name_in_a_private_question_is_not_searched(
+    start_bot: Start, fake_telegram: FakeTelegram, text: str
+) -> None:
+    # Written as in a group, the name was searched: "None of these passages answers that
+    # directly, and none mentions “briefbot”, “test” or “bot”", and the next question of the
+    # chat was read with it as a follow-up.
+    async with start_bot():
+        alice = fake_telegram.user(1001, "Alice")
+        [named] = await fake_telegram.wait_answers(alice.send(text))
+        [alone] = await fake_telegram.wait_answers(alice.send("@briefbot_test_bot"))
+        await fake_telegram.wait_answers(alice.send("/new"))
+        [plain] = await fake_telegram.wait_answers(alice.send("who fled abroad?"))
+    assert named.plain_text == plain.plain_text
+    assert "Bazhenov" in (named.plain_text or "")
+    assert alone.plain_text == (
+        "Usage: /ask QUESTION, e.g. /ask Why did the IMF cut Russia's first tranche?"
+    )
