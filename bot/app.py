@@ -293,7 +293,8 @@ def add_handlers(application: App, settings: Settings) -> None:
     3. buttons and inline mode;
     4. the handlers of each ``Feature`` in ``FEATURES``;
     5. catch-alls: private text is a question, group text only when addressed to the bot,
-       unknown commands, non-text messages in private chats.
+       unknown commands, non-text messages in private chats (and in groups when their caption
+       names the bot), edits of messages for the bot.
     """
     new_message = filters.UpdateType.MESSAGE
     application.add_handler(TypeHandler(Update, gate.gate), group=ACCESS_GROUP)
@@ -330,6 +331,10 @@ def add_handlers(application: App, settings: Settings) -> None:
             MessageHandler(
                 private & new_message & ~filters.TEXT & ~filters.StatusUpdate.ALL,
                 handlers.not_text,
+            ),
+            MessageHandler(groups & new_message & filters.CAPTION, handlers.group_media),
+            MessageHandler(
+                filters.UpdateType.EDITED_MESSAGE & filters.TEXT, handlers.edited_message
             ),
         ]
     )
