@@ -701,12 +701,7 @@ class FakeTelegram(BotApiState):
                 entities = find_entities(fields["caption"])
                 if entities:
                     message["caption_entities"] = entities
-            self.messages[(target.id, message["message_id"])] = message
-            if not self._addressed_to_bot(message, target):
-                update = {"update_id": None, "message": message}
-                self.filtered_updates.append(update)
-                return update
-            return self._enqueue("message", message, target.id)
+            return self._deliver("message", message, target)
 
     def _user_edit(self, user: FakeUser, original: JSON, text: str) -> JSON:
         with self._cond:
@@ -716,12 +711,17 @@ class FakeTelegram(BotApiState):
             entities = find_entities(text)
             if entities:
                 message["entities"] = entities
-            self.messages[(target.id, message["message_id"])] = message
-            if not self._addressed_to_bot(message, target):
-                update = {"update_id": None, "edited_message": message}
-                self.filtered_updates.append(update)
-                return update
-            return self._enqueue("edited_message", message, target.id)
+            return self._deliver("edited_message", message, target)
+
+    def _deliver(self, kind: str, message: JSON, target: FakeChat) -> JSON:
+        """Keep ``message`` and queue it as an update of ``kind``, unless privacy mode keeps it
+        from the bot (then it is only recorded in ``filtered_updates``). The lock is held."""
+        self.messages[(target.id, message["message_id"])] = message
+        if not self._addressed_to_bot(message, target):
+            update = {"update_id": None, kind: message}
+            self.filtered_updates.append(update)
+            return update
+        return self._enqueue(kind, message, target.id)
 
     def _lookup_message(self, message: SentMessage | JSON, chat: FakeChat | int | None) -> JSON:
         if isinstance(message, SentMessage):
