@@ -48,7 +48,7 @@ from retrieval.corpus.briefs import (
 )
 from retrieval.corpus.store import BriefRow, Store, WriteSummary, brief_of_row
 from retrieval.errors import BriefFormatError
-from retrieval.text.prose import drop_invisible, split_paragraphs
+from retrieval.text.prose import drop_invisible, shorten, split_paragraphs
 
 DEFAULT_MAX_BYTES = 50_000_000
 NOTICEABLE_WAIT_S = 0.5
@@ -1092,6 +1092,7 @@ class Ingester:
         written: list[int] = []
         rejected_before = len(self.report.rejected)
         record = -1
+        lines_of: dict[str, int] = {}  # each id's line
         for n, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
@@ -1106,6 +1107,16 @@ class Ingester:
             except BriefFormatError as exc:
                 self.report.rejected.append(Rejection(source, exc.reason, n))
                 continue
+            if brief.doc_id is not None:
+                # One id is one brief: a second record of it overwrote the first in silence.
+                first = lines_of.setdefault(brief.doc_id, n)
+                if first != n:
+                    reason = (
+                        f"has the id {shorten(brief.doc_id, 80)!r} of line {first}, whose record "
+                        "is kept; give each record its own id"
+                    )
+                    self.report.rejected.append(Rejection(source, reason, n))
+                    continue
             brief.origin = origin
             brief.position = record if origin is not None else None
             briefs.append(brief)
