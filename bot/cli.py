@@ -790,9 +790,24 @@ def bot_settings(db: str, values: dict[str, Any]) -> Settings:
 
 
 def serve(archive: Archive, settings: Settings) -> None:
-    """Run the Telegram bot on ``archive`` until it is stopped; close the archive afterwards."""
+    """Run the Telegram bot on ``archive`` until it is stopped; close the archive afterwards.
+
+    Raises:
+        click.ClickException: if the database is read-only (the bot writes before it answers),
+            Telegram refuses the token or the bot stopped itself.
+    """
     from bot.app import BotStartError, build_application, run_application
 
+    if archive.store.read_only:
+        # It started, then died in its start-up with a traceback ("attempt to write a readonly
+        # database"): every update is recorded before it is answered.
+        archive.close()
+        raise click.ClickException(
+            f"cannot run the bot on {settings.db}: {archive.store.read_only}; the bot records "
+            "each message it receives and each answer it sends there. Make it writable (chmod "
+            "u+w on the file and its folder), or use briefbot ask and briefbot chat, which only "
+            "read"
+        )
     try:
         run_application(build_application(settings, bot_state(archive)), settings)
     except BotStartError as exc:
