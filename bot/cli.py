@@ -23,7 +23,9 @@ from bot.config import (
     DEFAULT_DB,
     DEFAULT_FOLLOWUP_MINUTES,
     MAX_FOLLOWUP_MINUTES,
+    MAX_TELEGRAM_ID,
     MAX_TOP,
+    NUMBER_RANGE,
     Settings,
 )
 from bot.render import (
@@ -37,7 +39,7 @@ from bot.replies import Notice
 from bot.state.migrations import upgrade as upgrade_bot_state
 from retrieval.answering.answer import removal_line
 from retrieval.archive import DEFAULT_TOP, Archive
-from retrieval.corpus.briefs import FooterRules
+from retrieval.corpus.briefs import MAX_NUMBER, FooterRules
 from retrieval.corpus.ingest import (
     DEFAULT_MAX_BYTES,
     Ingester,
@@ -612,10 +614,14 @@ def remove(
         )
     where: tuple[str, int, int] | None = None
     if issue:
-        if len(issue) != 3 or not issue[1].isdigit() or not issue[2].isdigit():
+        # isdecimal, not isdigit: int() refuses "²", which isdigit takes.
+        if len(issue) != 3 or not issue[1].isdecimal() or not issue[2].isdecimal():
             raise click.UsageError(
                 f"{' '.join(issue)!r} is not PUBLICATION VOLUME ISSUE; write e.g. Monitor 4 180"
             )
+        for name, value in (("volume", issue[1]), ("issue", issue[2])):
+            if int(value) > MAX_NUMBER:  # SQLite cannot hold it: a traceback, before
+                raise click.UsageError(f"{name} {value} is out of range: {NUMBER_RANGE}")
         where = (issue[0], int(issue[1]), int(issue[2]))
     archive = open_archive(ctx.obj["db"])
     try:
@@ -641,8 +647,8 @@ def remove(
 
 @cli.command()
 @click.argument("publication")
-@click.argument("volume", type=int)
-@click.argument("issue", type=int)
+@click.argument("volume", type=click.IntRange(0, MAX_NUMBER))
+@click.argument("issue", type=click.IntRange(0, MAX_NUMBER))
 @click.pass_context
 def brief(ctx: click.Context, publication: str, volume: int, issue: int) -> None:
     """Print the whole brief(s) of one issue, cleaned, e.g. briefbot brief Monitor 4 142."""
@@ -869,7 +875,7 @@ def digest() -> None:
 
 
 @digest.command("preview")
-@click.argument("chat_id", type=int)
+@click.argument("chat_id", type=click.IntRange(-MAX_TELEGRAM_ID, MAX_TELEGRAM_ID))
 @click.option("--html", "as_html", is_flag=True, help="Print the Telegram HTML messages instead.")
 @click.option(
     "--tz",

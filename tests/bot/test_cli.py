@@ -330,3 +330,42 @@ def test_ingest_progress_bars_start_no_thread(shown: bool) -> None:
     with open(os.devnull, "w") as out, _Bar(total=3, disable=not shown, file=out) as bar:
         bar.update(1)
         assert set(threading.enumerate()) - before == set()
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "message"),
+    [
+        # Each was a traceback: int("²") (str.isdigit() takes it) or a number SQLite cannot hold.
+        (["ask", "oil vol:²"], 1, "Error: vol '²' is not a number; write e.g. vol:4\n"),
+        (
+            ["brief", "Monitor", "99999999999999999999", "1"],
+            2,
+            "Invalid value for 'VOLUME': 99999999999999999999 is not in the range "
+            "0<=x<=2147483647.",
+        ),
+        (
+            ["remove", "--dry-run", "Monitor", "²", "1"],
+            2,
+            "Error: 'Monitor ² 1' is not PUBLICATION VOLUME ISSUE; write e.g. Monitor 4 180",
+        ),
+        (
+            ["remove", "--dry-run", "Monitor", "4", "99999999999999999999"],
+            2,
+            "Error: issue 99999999999999999999 is out of range: volumes and issues are whole "
+            "numbers from 0 to 2,147,483,647",
+        ),
+        (
+            ["digest", "preview", "99999999999999999999999"],
+            2,
+            "Invalid value for 'CHAT_ID': 99999999999999999999999 is not in the range "
+            "-4503599627370495<=x<=4503599627370495.",
+        ),
+    ],
+)
+def test_odd_numbers_in_arguments_are_one_line_not_a_traceback(
+    loaded: Run, args: list[str], status: int, message: str
+) -> None:
+    result = loaded(*args)
+    assert result.exit_code == status, result.output
+    assert message in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
