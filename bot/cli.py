@@ -12,6 +12,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -368,45 +369,70 @@ def _answer_queries(archive: Archive, queries: Any, top: int, filters: Filters) 
     ``ID``: it is read with that line's question (and the context that line was read with) when
     it does not stand on its own, by the bot's rule (``retrieval.text.followup.reading``).
 
-    A file (not a pipe) of at least ``SPLIT_QUERIES`` lines, none of them a reply, is answered
-    in two processes (``_answer_split``): the same lines, in the same order.
+    Every line of a file (not a pipe, whose lines are answered as they come) is checked before
+    any is answered, so a bad line stops the run with nothing printed. A file of at least
+    ``SPLIT_QUERIES`` lines, none of them a reply, is answered in two processes
+    (``_answer_split``): the same lines, in the same order.
     """
-    lines: list[str] | None = None
+    records: Iterable[tuple[Any, str, Any]]
     if _is_file(queries):
-        lines = queries.readlines()
-        plain = _plain_lines(lines)
-        if plain is not None and _answer_split(archive, plain, top, filters):
+        records = list(_query_records(queries.readlines(), queries.name))
+        plain = [(qid, text) for qid, text, after in records if after is None]
+        if len(plain) == len(records) and _answer_split(archive, plain, top, filters):
             return
+    else:
+        records = _query_records(queries, queries.name)
     asked: dict[str, list[str]] = {}  # line id -> what a reply to its answer may continue
-    for n, line in enumerate(lines if lines is not None else queries, start=1):
-        if not line.strip():
-            continue
-        qid: Any = n
-        text = line.rstrip("\n")
-        after: Any = None
-        if line.lstrip().startswith("{"):
-            try:
-                obj = json.loads(line)
-                qid, text = obj.get("id", obj.get("_id", n)), str(obj["text"])
-                after = obj.get("after")
-            except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-                raise click.ClickException(
-                    f'{queries.name}, line {n}: not a JSON object with "text" ({exc}); '
-                    'write {"id": "q1", "text": "..."} or one plain question a line'
-                ) from exc
-        earlier: list[str] = []
-        if after is not None:
-            if str(after) not in asked:
-                raise click.ClickException(
-                    f'{queries.name}, line {n}: "after" names {after!r}, which is not the id of '
-                    'an earlier line; give the "id" of a line above it, or leave "after" out'
-                )
-            earlier = asked[str(after)]
+    for qid, text, after in records:
+        earlier = [] if after is None else asked[str(after)]
         context = archive.reading(text, earlier)
         data = _answer_json(archive, text, top, filters, context)
         # A line that could not be asked (a malformed filter) is nothing to continue.
         asked[str(qid)] = list(context) if data.get("reason") == "invalid" else chain(context, text)
         click.echo(json.dumps({"id": qid, **data}, ensure_ascii=False))
+
+
+_JSON_KINDS = {type(None): "null", list: "an array", dict: "an object", bool: "true or false"}
+
+
+def _query_records(lines: Iterable[str], name: str) -> Iterator[tuple[Any, str, Any]]:
+    """Yield ``(id, question, after)`` for each line of a --queries file: a plain question (its
+    id the line number) or a JSON object with a string ``"text"``.
+
+    Raises:
+        click.ClickException: naming the line, if it is not one of those or its ``"after"``
+            names no earlier line's id.
+    """
+    ids: set[str] = set()
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        qid: Any = n
+        text: Any = line.rstrip("\n")
+        after: Any = None
+        if line.lstrip().startswith("{"):
+            try:
+                obj = json.loads(line)
+                qid, text = obj.get("id", obj.get("_id", n)), obj["text"]
+                after = obj.get("after")
+            except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+                raise click.ClickException(
+                    f'{name}, line {n}: not a JSON object with "text" ({exc}); '
+                    'write {"id": "q1", "text": "..."} or one plain question a line'
+                ) from exc
+            if not isinstance(text, str):
+                # null asked the question "None", a list its Python spelling.
+                kind = _JSON_KINDS.get(type(text), "a number")
+                raise click.ClickException(
+                    f'{name}, line {n}: "text" is {kind}; write the question as a string'
+                )
+        if after is not None and str(after) not in ids:
+            raise click.ClickException(
+                f'{name}, line {n}: "after" names {after!r}, which is not the id of '
+                'an earlier line; give the "id" of a line above it, or leave "after" out'
+            )
+        ids.add(str(qid))
+        yield qid, text, after
 
 
 def _is_file(stream: Any) -> bool:
@@ -416,27 +442,6 @@ def _is_file(stream: Any) -> bool:
         return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
     except (AttributeError, OSError, ValueError):
         return False
-
-
-def _plain_lines(lines: list[str]) -> list[tuple[Any, str]] | None:
-    """Return the ``(id, question)`` of every line of a --queries file, or None if a line is
-    malformed or a reply (``"after"``): those are read one after another, as the file goes."""
-    plain: list[tuple[Any, str]] = []
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        if not line.lstrip().startswith("{"):
-            plain.append((n, line.rstrip("\n")))
-            continue
-        try:
-            obj = json.loads(line)
-            qid, text = obj.get("id", obj.get("_id", n)), str(obj["text"])
-            if obj.get("after") is not None:
-                return None
-        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
-            return None
-        plain.append((qid, text))
-    return plain
 
 
 def _query_line(archive: Archive, qid: Any, text: str, top: int, filters: Filters) -> str:

@@ -117,6 +117,30 @@ def test_ask_queries_bad_jsonl_line_names_the_line(loaded: Run, tmp_path: Path) 
     assert f'Error: {bad}, line 2: not a JSON object with "text"' in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ('{"id": "b", "text": null}', '"text" is null; write the question as a string'),
+        (
+            '{"id": "b", "text": ["oil", "gas"]}',
+            '"text" is an array; write the question as a string',
+        ),
+        ('{"id": "b", "text": 5}', '"text" is a number; write the question as a string'),
+    ],
+)
+def test_ask_queries_file_with_a_bad_line_answers_none_of_it(
+    loaded: Run, tmp_path: Path, line: str, reason: str
+) -> None:
+    # A null text asked the question "None" and a list its Python spelling; a bad line further
+    # down stopped the run after the answers above it were printed: half an output, status 1.
+    bad = tmp_path / "q.jsonl"
+    bad.write_text('{"id": "a", "text": "oil"}\n' + line + "\n")
+    result = loaded("ask", "--queries", str(bad))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == f"Error: {bad}, line 2: {reason}\n"
+
+
 def test_ask_needs_a_question(loaded: Run) -> None:
     result = loaded("ask")
     assert result.exit_code == 2
