@@ -281,16 +281,6 @@ def display_path(path: str | Path) -> str:
     return os.fsencode(path).decode("utf-8", "replace")
 
 
-def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """Yield the files named by ``paths``, walking folders recursively in sorted order.
-
-    Hidden files and files with suffixes briefbot does not read (``.htm``, ``.db`` …) inside
-    folders are skipped; a file named explicitly is always read.
-    """
-    for path, _origin in iter_sources(paths):
-        yield path
-
-
 def origin_of(path: Path, named: Path) -> str:
     """Return the identity of file ``path`` found under ``named`` (the folder or file the user
     named): its path relative to that folder, with ``/``, or the file's own name.
@@ -309,7 +299,9 @@ def iter_sources(
     unlisted: list[tuple[Path, str]] | None = None,
     links: list[Path] | None = None,
 ) -> Iterator[tuple[Path, str]]:
-    """Yield ``(file, origin)`` for the files named by ``paths`` (see ``iter_files``).
+    """Yield ``(file, origin)`` for the files named by ``paths``, walking folders recursively
+    in sorted order; hidden files and files inside folders whose suffix briefbot does not read
+    (``.htm``, ``.db`` …) are left out, a file named explicitly is always read.
 
     Files inside folders whose suffix briefbot does not read are appended to ``skipped`` (hidden
     files are passed over without a word), folders that cannot be listed to ``unlisted`` with
