@@ -229,8 +229,19 @@ def parse_subjects(value: Any, name: str) -> frozenset[str]:
                     f"{name} entry {part!r} is neither a user/chat id nor an @username; "
                     "write e.g. 123456789,-1001234567890,@alice"
                 )
+            if not subject.startswith("@") and abs(int(subject)) > MAX_TELEGRAM_ID:
+                # Accepted before: never anyone's id, so that member or admin stayed locked out.
+                raise ConfigError(
+                    f"{name} entry {part!r} is not a Telegram id: ids have at most "
+                    f"{len(str(MAX_TELEGRAM_ID))} digits; copy it again"
+                )
             out.add(subject)
     return frozenset(out)
+
+
+def id_in_range(subject: str) -> bool:
+    """Return whether the numeric ``subject`` (a user or chat id) is within Telegram's range."""
+    return 0 < abs(int(subject)) <= MAX_TELEGRAM_ID
 
 
 def normalize_subject(text: str) -> str | None:
