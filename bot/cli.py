@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import os
 import signal
 import stat
@@ -49,7 +50,7 @@ from retrieval.corpus.ingest import (
     skipped_line,
 )
 from retrieval.delivery.migrations import upgrade as upgrade_delivery
-from retrieval.errors import ArchiveWriteError, RetrievalError
+from retrieval.errors import ArchiveWriteError, BriefFormatError, RetrievalError
 from retrieval.text.aliases import load_aliases
 from retrieval.text.english import is_english
 from retrieval.text.followup import chain
@@ -226,6 +227,7 @@ def accept_db_option(group: click.Group) -> None:
     type=float,
     default=DEFAULT_MAX_BYTES / 1e6,
     show_default=True,
+    callback=lambda _ctx, _param, value: _size_mb(value),
     help="Refuse files larger than this many MB.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary and rejections.")
@@ -250,8 +252,8 @@ def ingest(
     archive = open_archive(ctx.obj["db"])
     try:
         footer = FooterRules().with_extra(list(footer_pattern))
-    except RetrievalError as exc:
-        raise click.BadParameter(str(exc), param_hint="--footer-pattern") from exc
+    except BriefFormatError as exc:
+        raise click.BadParameter(exc.reason, param_hint="--footer-pattern") from exc
     ingester = Ingester(archive.store, footer=footer, max_bytes=int(max_size * 1e6))
     sources = find_sources(paths)
     skipped = sources.skipped
@@ -290,6 +292,18 @@ def ingest(
         _update_index(archive, quiet=quiet, bar=on_terminal)
     if report.rejected:
         sys.exit(1)
+
+
+def _size_mb(value: float) -> float:
+    """Return ``value``, a size in MB, if it is a number above 0.
+
+    Raises:
+        click.BadParameter: for 0, a negative size, nan or inf (nan and inf were tracebacks, 0
+            rejected every file as "over the 0 MB limit").
+    """
+    if not (math.isfinite(value) and value > 0):
+        raise click.BadParameter(f"{value} is not a size; give a number of MB above 0, e.g. 50")
+    return value
 
 
 def _update_index(archive: Archive, *, quiet: bool, bar: bool) -> None:

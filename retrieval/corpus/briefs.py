@@ -379,16 +379,23 @@ class FooterRules:
         """Return rules with ``patterns`` added as strong patterns.
 
         Raises:
-            BriefFormatError: if a pattern is not a valid regular expression.
+            BriefFormatError: if a pattern is not a valid regular expression, or matches an empty
+                text (every paragraph would be boilerplate).
         """
         for pattern in patterns:
             try:
-                re.compile(pattern)
+                compiled = re.compile(pattern)
             except re.error as exc:
                 raise BriefFormatError(
                     f"footer pattern {pattern!r} is not a valid regular expression ({exc}); "
                     "fix or quote it"
                 ) from exc
+            if compiled.search(""):
+                # "" or "x*": every brief was rejected as having "no text besides boilerplate".
+                raise BriefFormatError(
+                    f"footer pattern {pattern!r} matches an empty text, so it would take every "
+                    "paragraph for the footer; write words of your footer, e.g. 'Copyright .* Acme'"
+                )
         return FooterRules(self.strong + tuple(patterns), self.weak)
 
     @cached_property

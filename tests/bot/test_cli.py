@@ -393,3 +393,29 @@ def test_odd_numbers_in_arguments_are_one_line_not_a_traceback(
     assert result.exit_code == status, result.output
     assert message in result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        # nan and inf were tracebacks; 0 and -5 rejected every file as "over the -5 MB limit".
+        (["--max-size", "nan"], "Invalid value for '--max-size': nan is not a size"),
+        (["--max-size", "inf"], "Invalid value for '--max-size': inf is not a size"),
+        (["--max-size", "0"], "Invalid value for '--max-size': 0.0 is not a size"),
+        (["--max-size", "-5"], "Invalid value for '--max-size': -5.0 is not a size"),
+        # An empty pattern matches every paragraph: every brief was rejected as boilerplate.
+        (
+            ["--footer-pattern", ""],
+            "Invalid value for --footer-pattern: footer pattern '' matches an empty text, so it "
+            "would take every paragraph for the footer; write words of your footer, e.g. "
+            "'Copyright .* Acme'",
+        ),
+    ],
+)
+def test_ingest_options_that_would_reject_everything_are_refused(
+    run_cli: Run, briefs_dir: Path, args: list[str], message: str
+) -> None:
+    result = run_cli("ingest", *args, str(briefs_dir))
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.stderr.split())
+    assert result.exception is None or isinstance(result.exception, SystemExit)
