@@ -34,6 +34,7 @@ from retrieval.answering.filters import PUBLICATION, passage_filter
 from retrieval.answering.ranking import (
     ALIAS_WEIGHT,
     COVERAGE_DEPTH,
+    COVERAGE_TERMS,
     FRAMING,
     MAX_QUESTION_TERMS,
     RERANK_DEPTH,
@@ -59,7 +60,7 @@ from retrieval.search.cache import cache_dir_for
 from retrieval.search.index import BM25Index
 from retrieval.text.aliases import Aliases, Match, load_aliases
 from retrieval.text.analyzer import analyze, token_offsets
-from retrieval.text.english import name_terms, written_as_names
+from retrieval.text.english import name_phrases, name_terms, written_as_names
 from retrieval.text.followup import (
     FRAMING_TERMS,
     GENERIC,
@@ -120,6 +121,14 @@ index: the feedback passages of one question are often those of the next (a pass
 analysed once, not at every question that leans on it)."""
 
 
+NAME_SAMPLE = 3
+"""How many passages holding a rare word are read to tell whether the archive writes it as a
+name (``Archive._writes_as_name``)."""
+MAX_NAMES_TOGETHER = 3
+"""A question naming more things than this is a description, not a question about how they meet
+(``Archive._names_apart``)."""
+
+
 @dataclass
 class Ranking:
     """The ranked passages for one question, before quoting.
@@ -161,6 +170,9 @@ class Ranking:
     cited: str | None = None
     """The filters a citation in the question was read as ("Monitor, Vol. 4, Issue 142":
     ``in:monitor vol:4 issue:142``), if any."""
+    apart: list[str] = field(default_factory=list)
+    """The names of the question (as written) that no brief of the first passages holds all
+    together (``Archive._names_apart``): the answer is then ``low``."""
 
 
 class Archive:
@@ -519,6 +531,12 @@ class Archive:
                 t in held or self.aliases.held(t, held, matches) for t in mine for held in helds
             ):
                 confidence = "low"
+        apart: list[str] = []
+        if confidence == "high":
+            leading = [ids[i] for i in order[:COVERAGE_DEPTH]]
+            apart = self._names_apart(index, words, helds, leading, fetched, matches)
+            if apart:
+                confidence = "low"
         # A passage that shares only framing words with the question ("tell me about chigir"
         # and a passage "telling" of something else) is not shown: it is noise. A year or a
         # number counts: in a factoid question it is often the clue (SQuAD: 2 answers of 514
@@ -581,7 +599,77 @@ class Archive:
             dates=span,
             dates_applied=dates_applied,
             cited=cited_as.describe() or None,
+            apart=apart,
         )
+
+    def _names_apart(
+        self,
+        index: BM25Index,
+        words: str,
+        helds: list[set[str]],
+        first: list[int],
+        rows: dict[int, dict[str, Any]],
+        matches: list[Match],
+    ) -> list[str]:
+        """Return the names ``words`` (a question) writes, when it writes two or more the archive
+        holds and no brief of the passages ``first`` holds them all, else [].
+
+        "What did the EU say about Chechnya?" is then answered by a passage on the EU and
+        Belarus and one on Chechnya: each answers part of it, none the question. ``helds`` are
+        the terms of ``first`` (text and title); a brief's other passages are read only when no
+        passage holds every name itself.
+        """
+        asked = set(analyze(words))
+        if len(asked) > 2 * COVERAGE_TERMS:
+            return []
+        # Most sure answers have a passage holding every word of the question the archive holds:
+        # then it holds every name too, whichever they are.
+        content = [t for t in index.known_terms(list(asked)) if t not in NOT_SUBSTANCE]
+        if any(held.issuperset(content) for held in helds):
+            return []
+        found: dict[tuple[str, ...], tuple[str, bool]] = {}
+        for phrase, written in name_phrases(words):
+            terms = tuple(
+                t
+                for t in dict.fromkeys(analyze(phrase))
+                if t not in NOT_SUBSTANCE and t not in CALENDAR and not is_year(t)
+            )
+            if terms and terms not in found and len(index.known_terms(terms)) == len(terms):
+                found[terms] = (phrase, written)
+
+        def holds(held: set[str], names: Iterable[tuple[str, ...]]) -> bool:
+            return all(t in held or self.aliases.held(t, held, matches) for ts in names for t in ts)
+
+        # A passage holding every word that may be a name holds every name: nothing to read.
+        if len(found) < 2 or any(holds(held, found) for held in helds):
+            return []
+        # A rare word of a question in lower case is a name if the archive writes it as one
+        # ("chechnya"), not if it writes it as a word ("aeroelastic", "tranche").
+        names = {
+            terms: phrase
+            for terms, (phrase, written) in found.items()
+            if written or self._writes_as_name(index, terms[0])
+        }
+        if not 2 <= len(names) <= MAX_NAMES_TOGETHER:
+            return []
+        briefs = {rows[p]["brief_id"]: rows[p] for p in first if p in rows}
+        for brief_id, row in briefs.items():
+            held = set(analyze(row["brief_title"] or ""))
+            for passage in self.store.passages_of_brief(brief_id):
+                held.update(analyze(passage["text"]))
+            if holds(held, names):
+                return []
+        return list(names.values())
+
+    def _writes_as_name(self, index: BM25Index, term: str) -> bool:
+        """Return whether the first passages of ``index`` holding ``term`` (a few) write it as a
+        name (``text.english.written_as_names``)."""
+        positions = index.term_postings(term)[0]
+        if index.live is not None:
+            positions = positions[index.live[positions]]
+        ids = index.ids[positions[:NAME_SAMPLE]].tolist()
+        rows = self.store.passages_by_id(ids)
+        return bool(written_as_names([row["text"] for row in rows.values()], {term}))
 
     def _distinct(self, order: list[int], ids: list[int], own: FloatArray, need: int) -> list[int]:
         """Return ``order`` without each passage whose text is that of a passage kept before it,
@@ -945,6 +1033,7 @@ class Archive:
             dates=ranking.dates,
             dates_applied=ranking.dates_applied,
             cited=ranking.cited,
+            apart=ranking.apart,
         )
 
     def briefs(self, publication: str, volume: int, issue: int) -> list[dict[str, Any]]:

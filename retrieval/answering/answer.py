@@ -52,6 +52,12 @@ UNMATCHED_LOW = (
     "None of these passages answers that directly, and none mentions {words}; they are the "
     "closest the archive holds."
 )
+NOT_TOGETHER = (
+    "None of these briefs mentions {names} together: each passage matches only part of the "
+    "question."
+)
+"""Above the passages of a question naming two or more things the archive holds when no brief
+shown holds them all ("What did the EU say about Chechnya?")."""
 UNMATCHED_WHETHER = "No brief mentions {words}; these passages match the rest of the question."
 """Above a sure answer to a question that asks whether something is so (or names what to find)
 when the archive holds none of some of its words, or to any question when one of those words is
@@ -206,6 +212,9 @@ class Answer:
     cited: str | None = None
     """The filters a citation written in the question was read as ("Vol. 4, Issue 142":
     ``vol:4 issue:142``), if any."""
+    apart: list[str] = field(default_factory=list)
+    """The question's names (as written) that no brief shown holds all together: the answer is
+    then ``low`` and its caveat says so."""
 
     @property
     def found(self) -> bool:
@@ -246,6 +255,8 @@ class Answer:
             return None
         if self.unmatched:
             return UNMATCHED_LOW.format(words=_or_list(self.unmatched))
+        if self.apart:
+            return NOT_TOGETHER.format(names=_listed([f"“{w}”" for w in self.apart], "and"))
         return LOW_CONFIDENCE
 
     @property
@@ -272,6 +283,7 @@ class Answer:
             "read_as": self.read_as,
             "read_with": list(self.read_with or ([self.read_as] if self.read_as else [])),
             "unmatched": list(self.unmatched),
+            "apart": list(self.apart),
             "respelled": [{"typed": typed, "read_as": meant} for typed, meant in self.respelled],
             "dates": None
             if self.dates is None
@@ -364,9 +376,16 @@ _KIND_RE = (
             rf"|\b(what|which|at what) ({'|'.join(FIGURE_WORDS)})\b"
         ),
     ),
-    ("name", re.compile(r"\b(who|whom|whose|where)\b")),
+    ("name", re.compile(r"\b(who|whom|whose)\b")),
+    ("place", re.compile(r"\bwhere\b")),
     ("reason", re.compile(r"\bwhy\b|\bwhat for\b|\bfor what reason\b")),
 )
+_PLACE_RE = re.compile(
+    r"\b(?:in|at|near|from|to|into|outside|inside|across|along|off|on)\s+(?:the\s+)?"
+    r"(?P<place>[A-Z][\w’'-]+)"
+)
+"""A place a sentence gives: a capitalized word after a preposition of place ("in Tbilisi")."""
+_WHEREABOUTS_RE = re.compile(r"\b(?:abroad|whereabouts|overseas|in hiding|at home)\b", re.I)
 _DATE_RE = re.compile(
     r"\b(1[0-9]{3}|20[0-9]{2})s?\b|\b(" + "|".join(MONTHS) + r"|century|centuries)\b"
 )
@@ -428,6 +447,11 @@ def _gives(sentence: str, kind: str, asked: frozenset[str]) -> bool:
         return _DATE_RE.search(sentence) is not None
     if kind == "reason":
         return _REASON_RE.search(sentence) is not None
+    if kind == "place":
+        return (
+            any(m.group("place").casefold() not in asked for m in _PLACE_RE.finditer(sentence))
+            or _WHEREABOUTS_RE.search(sentence) is not None
+        )
     if kind == "number":
         sentence = _PRONOUN_ONE_RE.sub(" ", _NOT_A_COUNT_RE.sub(" ", sentence))
     pattern = _NUMBER_RE if kind == "number" else _NAME_RE

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from array import array
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from functools import lru_cache
 from itertools import accumulate, compress, repeat
@@ -89,21 +89,23 @@ _stemmer = Stemmer.Stemmer("english", 0)
 # letter to one spelling. They run on the stem, on passages and questions alike, so both sides
 # always agree; a rule only has to avoid merging two different English words, which is why they
 # are this narrow (checked against the vocabulary of the dev collections, see docs/quality.md).
-_FOLDS = (
+_FOLDS: tuple[tuple[re.Pattern[str], str, Callable[[str], bool]], ...] = (
     # е after a vowel: "ye" (BGN) or "e" (LC): Nazarbayev, Musayev, Aliyev, Dostoyevsky.
-    (re.compile(r"(?<=[aeiou])ye"), "e"),
+    (re.compile(r"(?<=[aeiou])ye"), "e", lambda stem: "ye" in stem),
     # е at the start: Yeltsin / El'tsin, Yevgeny / Evgenii; not "yea-" (year, yeast, yearn).
-    (re.compile(r"^ye(?=[^aeiouy])"), "e"),
+    (re.compile(r"^ye(?=[^aeiouy])"), "e", lambda stem: stem.startswith("ye")),
     # я, ю at the start: Iavlinskii / Yavlinsky, Iurii / Yuri.
-    (re.compile(r"^i(?=[au])"), "y"),
+    (re.compile(r"^i(?=[au])"), "y", lambda stem: stem.startswith(("ia", "iu"))),
     # дж: Tadzhikistan / Tajikistan, Azerbaidzhan / Azerbaijan, Dzhokhar / Jokhar.
-    (re.compile(r"dzh"), "j"),
+    (re.compile(r"dzh"), "j", lambda stem: "dzh" in stem),
     # й after a vowel: Sergey / Sergei, Nikolay / Nikolai, Gaydar / Gaidar.
-    (re.compile(r"(?<=[aeiou])y(?![aeiouy])"), "i"),
+    (re.compile(r"(?<=[aeiou])y(?![aeiouy])"), "i", lambda stem: "y" in stem),
     # -ий at the end: Dmitriy / Dmitrii / Dmitry (Snowball already makes "dmitry" "dmitri"),
     # Zhirinovskiy / Zhirinovskii / Zhirinovsky.
-    (re.compile(r"i[iy]$"), "i"),
+    (re.compile(r"i[iy]$"), "i", lambda stem: stem.endswith(("ii", "iy"))),
 )
+"""Each rule: its pattern, its replacement, and a test the stem passes whenever the pattern
+matches it (a cheap string test: a rule whose test fails would leave the stem as it is)."""
 # Letters that carry no combining mark to strip.
 _LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "ı": "i", "æ": "ae", "œ": "oe"})
 # Short stems are English words (day, may, pay, yes, yet) or Roman numerals (xii), not names.
@@ -149,8 +151,9 @@ def fold_name(stem: str) -> str:
         return stem
     if len(stem) < _FOLD_MIN or _ROMAN_RE.fullmatch(stem):
         return stem
-    for pattern, repl in _FOLDS:
-        stem = pattern.sub(repl, stem)
+    for pattern, repl, may_match in _FOLDS:
+        if may_match(stem):
+            stem = pattern.sub(repl, stem)
     return stem
 
 
@@ -359,22 +362,28 @@ def _analysed(text: str, *, spans: bool = False) -> _Analysed:
     folded = _fold(text)
     starts: array[int] | None = None
     ends: array[int] | None = None
-    if not spans:
-        regex = _ASCII_RE if folded.isascii() else _FLAT_RE
-        terms = [t for t in _terms_of(regex.findall(folded)) if t is not None]
-    elif folded.isascii():
-        # The text cut at its tokens (C), their offsets the running sums of the pieces' lengths:
-        # no match object per token.
-        pieces = _ASCII_SPLIT_RE.split(folded)
-        found = _terms_of(pieces[1::2])
-        bounds = array("q", accumulate(map(len, pieces)))  # a token's start, then its end
-        if None in found:  # stopwords out, with their offsets
-            kept = [term is not None for term in found]
-            starts = array("q", compress(bounds[0::2], kept))
-            ends = array("q", compress(bounds[1::2], kept))
+    if folded.isascii():
+        # Lowered first: an ASCII raw token's term is that of its lower case (``_learn``), and
+        # lowering keeps every character's place and kind, so the tokens and their offsets are
+        # the same; the cache then holds one entry for "Oil" and "oil", and the words learned
+        # need no lowering one by one.
+        folded = folded.lower()
+        if not spans:
+            terms = list(filter(None, _terms_of(_ASCII_RE.findall(folded), lower=True)))
         else:
-            starts, ends = bounds[0:-1:2], bounds[1::2]
-        terms = [term for term in found if term is not None]
+            # The text cut at its tokens (C), their offsets the running sums of the pieces'
+            # lengths: no match object per token.
+            pieces = _ASCII_SPLIT_RE.split(folded)
+            found = _terms_of(pieces[1::2], lower=True)
+            bounds = array("q", accumulate(map(len, pieces)))  # a token's start, then its end
+            if None in found:  # stopwords out, with their offsets (a term is never empty)
+                starts = array("q", compress(bounds[0::2], found))
+                ends = array("q", compress(bounds[1::2], found))
+            else:
+                starts, ends = bounds[0:-1:2], bounds[1::2]
+            terms = list(filter(None, found))
+    elif not spans:
+        terms = list(filter(None, _terms_of(_FLAT_RE.findall(folded))))
     else:
         get = _TERMS.get
         out: list[tuple[str | None, int, int]] = []
@@ -412,16 +421,36 @@ def _kept(text: str) -> _Analysed | None:
     return cached
 
 
-def _terms_of(raws: list[str]) -> list[str | None]:
+def _terms_of(raws: list[str], *, lower: bool = False) -> list[str | None]:
     """Return the term of each raw token (None for a stopword): every one looked up in one
-    C-level pass, the few not seen before worked out together (``_learn``)."""
+    C-level pass, the few not seen before worked out together (``_learn``; with ``lower``, the
+    raw tokens are lower-case ASCII ones, ``_learn_lower``)."""
     terms = list(map(_TERMS.get, raws, repeat(_MISSING, len(raws))))
     if _MISSING in terms:
-        found = _learn([raw for raw, term in zip(raws, terms, strict=True) if term is _MISSING])
+        fresh = [raw for raw, term in zip(raws, terms, strict=True) if term is _MISSING]
+        if lower:
+            found = _learn_lower(list(dict.fromkeys(fresh)))
+            # Every token is kept now, unless the cache was cleared meanwhile (to make room, or
+            # by another thread): then the terms are put together from what was found.
+            again = list(map(_TERMS.get, raws, repeat(_MISSING, len(raws))))
+            if _MISSING not in again:
+                return again
+        else:
+            found = _learn(fresh)
         terms = [
             found[raw] if term is _MISSING else term for raw, term in zip(raws, terms, strict=True)
         ]
     return terms
+
+
+def _learn_lower(fresh: list[str]) -> dict[str, str | None]:
+    """Return the term of each of ``fresh`` (distinct lower-case ASCII raw tokens: ``_learn``'s
+    terms, ``_ascii_terms``), kept in ``_TERMS``."""
+    found = dict(zip(fresh, _ascii_terms(fresh), strict=True))
+    if len(_TERMS) + len(found) > _TERMS_MAX:
+        _TERMS.clear()
+    _TERMS.update(found)
+    return found
 
 
 # -- many texts at once (an index build) ------------------------------------------------------

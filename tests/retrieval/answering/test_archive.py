@@ -146,6 +146,7 @@ def test_json_answer_has_the_documented_fields(fixture_archive: Archive) -> None
         "read_as",
         "read_with",
         "unmatched",
+        "apart",
         "respelled",
         "dates",
     }

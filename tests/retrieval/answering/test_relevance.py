@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from ranking_oracles import brief_scores
 
-from retrieval.answering.answer import LOW_CONFIDENCE, answer_kind, best_sentences
+from retrieval.answering.answer import LOW_CONFIDENCE, NOT_TOGETHER, answer_kind, best_sentences
 from retrieval.answering.ranking import (
     FEEDBACK_ORIGINAL,
     BriefMap,
@@ -54,6 +54,7 @@ def test_english_words_are_not_folded_together(a: str, b: str) -> None:
         ("In what year was the pipeline opened?", "date"),
         ("How many cases are under review?", "number"),
         ("Who fled abroad?", "name"),
+        ("Where is he now?", "place"),
         ("Why did the talks fail?", "reason"),
         ("At what rate were old rubles swapped?", "number"),
         ("What stake does Gazprom hold?", "number"),
@@ -62,6 +63,27 @@ def test_english_words_are_not_folded_together(a: str, b: str) -> None:
 )
 def test_question_words_say_what_is_asked(question: str, kind: str | None) -> None:
     assert answer_kind(question) == kind
+
+
+def _quoted(text: str, words: str, question: str) -> list[str]:
+    """Return what ``best_sentences`` quotes of ``text`` for ``question``, ``words`` weighing 1."""
+    weights = dict.fromkeys(analyze(words), 1.0)
+    return [text[s:e] for s, e in best_sentences(text, weights, question=question)]
+
+
+def test_a_where_question_is_quoted_the_sentence_that_gives_a_place() -> None:
+    text = (
+        "The deputies stripped the former premier of his immunity by a wide margin. "
+        "The former premier skipped the vote; his aides say he is abroad. "
+        "The deputies also debated the budget."
+    )
+    assert _quoted(text, "former premier", "where is the former premier now?") == [
+        "The former premier skipped the vote; his aides say he is abroad."
+    ]
+    text = "The pipeline was finished. The pipeline ends at the port in Supsa."
+    assert _quoted(text, "pipeline", "where does the pipeline end?") == [
+        "The pipeline ends at the port in Supsa."
+    ]
 
 
 def test_quote_is_the_sentence_that_gives_what_is_asked() -> None:
@@ -236,3 +258,40 @@ def test_a_sentence_that_points_back_joins_the_quote() -> None:
     # Nor with one sentence asked for.
     [(start, end)] = best_sentences(text, weights, max_sentences=1)
     assert text[start:end].endswith("in May.")
+
+
+@pytest.mark.parametrize(
+    ("question", "names"),
+    [
+        ("What did the EU say about Chechnya?", ["EU", "Chechnya"]),
+        # In lower case, "chechnya" is a name because the briefs write it as one.
+        ("what did the EU say about chechnya", ["EU", "chechnya"]),
+    ],
+)
+def test_names_no_brief_holds_together_make_the_answer_low(
+    sample_archive: Archive, question: str, names: list[str]
+) -> None:
+    # One brief speaks of the EU (Drozdy), others of Chechnya: each passage answers part of it.
+    answer = sample_archive.ask(question)
+    assert answer.found
+    assert answer.confidence == "low"
+    assert answer.apart == names
+    assert answer.caveat == NOT_TOGETHER.format(names=f"“{names[0]}” and “{names[1]}”")
+    assert answer.to_json()["apart"] == names
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "When was Shevardnadze attacked in Tbilisi?",  # one brief holds both names
+        "What did Gazprom say about Moldova's debt?",
+        "what did turkmenistan claim about kyapaz",  # lower case, one brief
+        # Rare words the briefs write in lower case are no names ("tranche").
+        "how big was the imf tranche cut",
+    ],
+)
+def test_names_one_brief_holds_keep_a_sure_answer(sample_archive: Archive, question: str) -> None:
+    answer = sample_archive.ask(question)
+    assert answer.confidence == "high"
+    assert answer.apart == []
+    assert answer.to_json()["apart"] == []

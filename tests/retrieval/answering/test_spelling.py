@@ -12,7 +12,7 @@ from retrieval.answering.spelling import UNLIKELY, edits, likely, respell
 from retrieval.archive import Archive
 from retrieval.text import english
 from retrieval.text.analyzer import analyze
-from retrieval.text.english import is_english, is_rare, name_terms, writes_names
+from retrieval.text.english import is_english, is_rare, name_phrases, name_terms, writes_names
 
 
 def test_edits_are_the_words_one_slip_away_weighted_by_how_people_slip() -> None:
@@ -135,3 +135,26 @@ def test_a_question_writes_names_when_it_capitalizes_inside_a_sentence() -> None
     assert writes_names("who did Lukashenko arrest?")
     assert not writes_names("What did putin say? I wonder.")  # sentence starts and "I"
     assert not writes_names("what did putin say about chechnya")
+
+
+def test_name_phrases_are_runs_of_capitals_and_words_that_may_be_names() -> None:
+    # Capitalized inside a sentence: names by their case; a possessive ends a run.
+    assert name_phrases("How did Kazakhstan's Central Bank respond?") == [
+        ("Kazakhstan", True),
+        ("Central Bank", True),
+    ]
+    # "Bank of Ukraine" is two names (stopwords are not words of a name); a rare word opening a
+    # sentence is a name, a common one ("Did") is not.
+    assert name_phrases("Did the National Bank of Ukraine act?") == [
+        ("National Bank", True),
+        ("Ukraine", True),
+    ]
+    assert name_phrases("Georgia and Russia signed what?") == [("Georgia", True), ("Russia", True)]
+    # Chat in lower case: an acronym is still a name; a rare word may be one, for the archive to
+    # tell ("chechnya", but also "aeroelastic").
+    assert name_phrases("what did the EU say about chechnya") == [("EU", True), ("chechnya", False)]
+    assert name_phrases("models of aeroelastic wings") == [("aeroelastic", False)]
+    # A text in capitals writes no name by its case; single letters are no names.
+    assert all(not by_case for _, by_case in name_phrases("REJECTION OF U.S. AID BY SIHANOUK"))
+    assert name_phrases("what did putin say?") == [("putin", False)]
+    assert name_phrases("how many signed up?") == []

@@ -131,3 +131,46 @@ def test_ascii_texts_are_cut_into_the_tokens_and_offsets_of_the_general_pattern(
         assert analyze_spans(text) == expected, text
         if n % 100 == 0:
             analyzer._TERMS.clear()  # words learned in a batch, as well as known ones
+
+
+def test_fold_name_is_every_rule_applied_in_turn() -> None:
+    # Each rule is tried only when a cheap string test says it can match: the stem must come
+    # out as every rule's substitution applied in turn makes it (stems of a name's length that
+    # are not Roman numerals).
+    from retrieval.text import analyzer
+
+    rng = random.Random(7)
+    stems = ["".join(rng.choices("aeiouydzhjkmnrsx", k=rng.randint(5, 12))) for _ in range(20000)]
+    stems += ["ia" + s for s in stems[:2000]] + ["ye" + s for s in stems[:2000]]
+    stems += [s + "iy" for s in stems[:2000]] + [s + "ii" for s in stems[:2000]]
+    for stem in stems:
+        expected = stem
+        if not analyzer._ROMAN_RE.fullmatch(stem):
+            for pattern, repl, _ in analyzer._FOLDS:
+                expected = pattern.sub(repl, expected)
+        assert analyzer.fold_name(stem) == expected, stem
+
+
+def test_a_full_cache_of_raw_tokens_gives_the_same_terms() -> None:
+    # Words learned when the cache of raw tokens is full (it is cleared to make room, the
+    # text's other tokens then no longer in it) get the terms they get with room to spare.
+    from retrieval.text import analyzer
+
+    text = "The Oil ministers of Kazakhstan met oil officials; US$ 5 dollars, the OIL price."
+    analyzer._TEXTS.clear()
+    expected = analyze_spans(text)
+    limit = analyzer._TERMS_MAX
+    try:
+        for size in (1, 3, 8):
+            analyzer.keep_terms(size)
+            analyzer._TERMS.clear()
+            analyzer._TEXTS.clear()
+            analyze("ministers oil price")  # some of the text's tokens kept, the cache near full
+            analyzer._TEXTS.clear()
+            assert analyze_spans(text) == expected
+            analyzer._TEXTS.clear()
+            assert analyze(text) == [term for term, _, _ in expected]
+    finally:
+        analyzer.keep_terms(limit)
+        analyzer._TERMS.clear()
+        analyzer._TEXTS.clear()
