@@ -20,6 +20,10 @@ from retrieval.errors import BriefFormatError
 from retrieval.text.sentences import split_sentences
 
 MAX_PASSAGE_WORDS = 150
+MAX_SENTENCE_WORDS = 2 * MAX_PASSAGE_WORDS
+"""A "sentence" longer than this (text whose sentence ends are not found: a list on one line,
+lower-case abstracts) is cut at words into passages of at most ``MAX_PASSAGE_WORDS``; a shorter
+one stays whole, as the sentence splitter found it."""
 MAX_NUMBER = 2**31 - 1
 """The largest volume or issue number: the index keeps them as 32-bit integers."""
 MAX_FIELD_CHARS = 2000
@@ -716,14 +720,15 @@ _WORD_RE = re.compile(r"\S+")
 
 def _sentence_pieces(para: str, count: Callable[[str], int]) -> Iterator[tuple[int, int, int]]:
     """Yield ``(start, end, words)`` of the sentences of ``para``, a sentence of more than
-    ``MAX_PASSAGE_WORDS`` words cut into even pieces of whole words.
+    ``MAX_SENTENCE_WORDS`` words cut into even pieces of whole words, none over
+    ``MAX_PASSAGE_WORDS``.
 
-    Text with no sentence ends (a table, a list, a file of one huge line) was one passage of
+    Text with no sentence ends (a list on one line, a file of one huge line) was one passage of
     thousands of words, quoted whole in an answer: a 10 MB line made 2,400 Telegram messages.
     """
     for s, e in split_sentences(para):
         words = count(para[s:e])
-        if words <= MAX_PASSAGE_WORDS:
+        if words <= MAX_SENTENCE_WORDS:
             yield s, e, words
             continue
         size = -(-words // -(-words // MAX_PASSAGE_WORDS))  # even pieces, none over the limit
