@@ -27,10 +27,11 @@ BRIEF_MAX_CHARS = BRIEF_MAX_MESSAGES * 3_500
 """The characters of a brief's text shown in Telegram: ``BRIEF_MAX_MESSAGES`` messages of 4,096
 hold them, escaped (a long brief is a few thousand; a file of one huge line made one of
 megabytes, hundreds of messages)."""
-QUOTE_MAX_CHARS = 1_000
+QUOTE_MAX_CHARS = 2_000
 """A quote longer than this is shown as this much around its first matched word: a "sentence" of
 thousands of words (text with no sentence ends, stored before such text was cut into passages of
-whole words) was quoted whole, hundreds of Telegram messages for one passage."""
+whole words) was quoted whole, hundreds of Telegram messages for one passage. A sentence of up to
+``MAX_SENTENCE_WORDS`` (300) words, which ingest keeps whole, is about this long."""
 _SPACE_RE = re.compile(r"\s+")
 _CONTROLS = dict.fromkeys(
     c for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if chr(c) not in "\n\t"
