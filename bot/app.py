@@ -142,6 +142,10 @@ class BotStartError(Exception):
     """The bot could not start (token rejected, Bot API unreachable); the message says why."""
 
 
+class BotStoppedError(BotStartError):
+    """The bot stopped itself (its database file was replaced); the message says why."""
+
+
 # -- the token never reaches a log ----------------------------------------------------------
 
 _SECRETS: set[str] = set()
@@ -289,7 +293,8 @@ def add_handlers(application: App, settings: Settings) -> None:
     3. buttons and inline mode;
     4. the handlers of each ``Feature`` in ``FEATURES``;
     5. catch-alls: private text is a question, group text only when addressed to the bot,
-       unknown commands, non-text messages in private chats.
+       unknown commands, non-text messages in private chats (and in groups when their caption
+       names the bot), edits of messages for the bot.
     """
     new_message = filters.UpdateType.MESSAGE
     application.add_handler(TypeHandler(Update, gate.gate), group=ACCESS_GROUP)
@@ -326,6 +331,10 @@ def add_handlers(application: App, settings: Settings) -> None:
             MessageHandler(
                 private & new_message & ~filters.TEXT & ~filters.StatusUpdate.ALL,
                 handlers.not_text,
+            ),
+            MessageHandler(groups & new_message & filters.CAPTION, handlers.group_media),
+            MessageHandler(
+                filters.UpdateType.EDITED_MESSAGE & filters.TEXT, handlers.edited_message
             ),
         ]
     )
@@ -368,12 +377,25 @@ async def post_shutdown(application: App) -> None:
 
 
 async def refresh_archive(context: Context) -> None:
-    """Bring the index up to date with briefs another process ingested, and forget idle users.
+    """Bring the index up to date with briefs another process ingested, and forget idle users;
+    stop the bot (``BotServices.halt``) if its database file was replaced or deleted.
 
     Questions would rebuild it anyway; doing it here keeps the first question after an ingest
     fast.
     """
     svc = services(context)
+    store = svc.chat.archive.store
+    replaced = store.replaced()
+    if replaced:
+        # Everything the bot holds open (the archive, the journal's connections) is the old
+        # file; carrying on would answer from it and write where nobody reads again.
+        svc.halt(
+            f"the database {store.path} {replaced} while the bot ran; stopped so that the next "
+            "start opens what is there now (what the bot wrote since the change, such as "
+            "/digest or /allow, went to the old file). Stop the bot before replacing or "
+            "restoring its database"
+        )
+        return
     await svc.run(svc.chat.archive.index)
     svc.limiter.forget_idle()
 
@@ -428,12 +450,16 @@ def run_application(application: App, settings: Settings) -> None:
     Raises:
         BotStartError: if Telegram rejects the token or the Bot API cannot be reached; the
             message never contains the token.
+        BotStoppedError: if the bot stopped itself (its database file was replaced).
     """
     asyncio.run(check_token(settings))
     try:
         asyncio.run(_run_until_signal(application, settings))
     except TelegramError as exc:
         raise start_error(exc, settings) from None
+    reason = services(application).stopped_because
+    if reason:
+        raise BotStoppedError(reason)
 
 
 async def _run_until_signal(application: App, settings: Settings) -> None:
@@ -464,6 +490,7 @@ async def serve(
     updater = application.updater
     if updater is None:
         raise RuntimeError("the Application has no Updater")
+    services(application).stop = stop  # the bot may stop itself: BotServices.halt
 
     def polling_error(exc: TelegramError) -> None:
         application.create_task(application.process_error(update=None, error=exc))

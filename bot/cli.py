@@ -6,6 +6,7 @@ import contextlib
 import gc
 import json
 import logging
+import math
 import os
 import signal
 import stat
@@ -13,6 +14,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -24,7 +26,9 @@ from bot.config import (
     DEFAULT_DB,
     DEFAULT_FOLLOWUP_MINUTES,
     MAX_FOLLOWUP_MINUTES,
+    MAX_TELEGRAM_ID,
     MAX_TOP,
+    NUMBER_RANGE,
     Settings,
 )
 from bot.render import (
@@ -38,7 +42,7 @@ from bot.replies import Notice
 from bot.state.migrations import upgrade as upgrade_bot_state
 from retrieval.answering.answer import removal_line
 from retrieval.archive import DEFAULT_TOP, Archive
-from retrieval.corpus.briefs import FooterRules
+from retrieval.corpus.briefs import MAX_NUMBER, FooterRules
 from retrieval.corpus.ingest import (
     DEFAULT_MAX_BYTES,
     Ingester,
@@ -47,7 +51,7 @@ from retrieval.corpus.ingest import (
     skipped_line,
 )
 from retrieval.delivery.migrations import upgrade as upgrade_delivery
-from retrieval.errors import ArchiveWriteError, RetrievalError
+from retrieval.errors import ArchiveWriteError, BriefFormatError, RetrievalError
 from retrieval.text.aliases import load_aliases
 from retrieval.text.english import is_rare
 from retrieval.text.followup import chain
@@ -224,6 +228,7 @@ def accept_db_option(group: click.Group) -> None:
     type=float,
     default=DEFAULT_MAX_BYTES / 1e6,
     show_default=True,
+    callback=lambda _ctx, _param, value: _size_mb(value),
     help="Refuse files larger than this many MB.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only the summary and rejections.")
@@ -248,8 +253,8 @@ def ingest(
     archive = open_archive(ctx.obj["db"])
     try:
         footer = FooterRules().with_extra(list(footer_pattern))
-    except RetrievalError as exc:
-        raise click.BadParameter(str(exc), param_hint="--footer-pattern") from exc
+    except BriefFormatError as exc:
+        raise click.BadParameter(exc.reason, param_hint="--footer-pattern") from exc
     ingester = Ingester(archive.store, footer=footer, max_bytes=int(max_size * 1e6))
     sources = find_sources(paths)
     skipped = sources.skipped
@@ -288,6 +293,18 @@ def ingest(
         _update_index(archive, quiet=quiet, bar=on_terminal)
     if report.rejected:
         sys.exit(1)
+
+
+def _size_mb(value: float) -> float:
+    """Return ``value``, a size in MB, if it is a number above 0.
+
+    Raises:
+        click.BadParameter: for 0, a negative size, nan or inf (nan and inf were tracebacks, 0
+            rejected every file as "over the 0 MB limit").
+    """
+    if not (math.isfinite(value) and value > 0):
+        raise click.BadParameter(f"{value} is not a size; give a number of MB above 0, e.g. 50")
+    return value
 
 
 def _update_index(archive: Archive, *, quiet: bool, bar: bool) -> None:
@@ -367,48 +384,73 @@ def _answer_queries(archive: Archive, queries: Any, top: int, filters: Filters) 
     ``ID``: it is read with that line's question (and the context that line was read with) when
     it does not stand on its own, by the bot's rule (``retrieval.text.followup.reading``).
 
-    A file (not a pipe) of at least ``SPLIT_QUERIES`` lines, none of them a reply, is answered
-    in two processes (``_answer_split``): the same lines, in the same order.
+    Every line of a file (not a pipe, whose lines are answered as they come) is checked before
+    any is answered, so a bad line stops the run with nothing printed. A file of at least
+    ``SPLIT_QUERIES`` lines, none of them a reply, is answered in two processes
+    (``_answer_split``): the same lines, in the same order.
     """
-    lines: list[str] | None = None
+    records: Iterable[tuple[Any, str, Any]]
     if _is_file(queries):
-        lines = queries.readlines()
-        plain = _plain_lines(lines)
-        if plain is not None and _answer_split(archive, plain, top, filters):
+        records = list(_query_records(queries.readlines(), queries.name))
+        plain = [(qid, text) for qid, text, after in records if after is None]
+        if len(plain) == len(records) and _answer_split(archive, plain, top, filters):
             # What the answers left is freed with the process: the collector's last full pass
             # over it took ~60 ms after 300 lines (~0.2 ms a line).
             gc.freeze()
             return
+    else:
+        records = _query_records(queries, queries.name)
     asked: dict[str, list[str]] = {}  # line id -> what a reply to its answer may continue
-    for n, line in enumerate(lines if lines is not None else queries, start=1):
-        if not line.strip():
-            continue
-        qid: Any = n
-        text = line.rstrip("\n")
-        after: Any = None
-        if line.lstrip().startswith("{"):
-            try:
-                obj = json.loads(line)
-                qid, text = obj.get("id", obj.get("_id", n)), str(obj["text"])
-                after = obj.get("after")
-            except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-                raise click.ClickException(
-                    f'{queries.name}, line {n}: not a JSON object with "text" ({exc}); '
-                    'write {"id": "q1", "text": "..."} or one plain question a line'
-                ) from exc
-        earlier: list[str] = []
-        if after is not None:
-            if str(after) not in asked:
-                raise click.ClickException(
-                    f'{queries.name}, line {n}: "after" names {after!r}, which is not the id of '
-                    'an earlier line; give the "id" of a line above it, or leave "after" out'
-                )
-            earlier = asked[str(after)]
+    for qid, text, after in records:
+        earlier = [] if after is None else asked[str(after)]
         context = archive.reading(text, earlier)
         data = _answer_json(archive, text, top, filters, context)
         # A line that could not be asked (a malformed filter) is nothing to continue.
         asked[str(qid)] = list(context) if data.get("reason") == "invalid" else chain(context, text)
         click.echo(json.dumps({"id": qid, **data}, ensure_ascii=False))
+
+
+_JSON_KINDS = {type(None): "null", list: "an array", dict: "an object", bool: "true or false"}
+
+
+def _query_records(lines: Iterable[str], name: str) -> Iterator[tuple[Any, str, Any]]:
+    """Yield ``(id, question, after)`` for each line of a --queries file: a plain question (its
+    id the line number) or a JSON object with a string ``"text"``.
+
+    Raises:
+        click.ClickException: naming the line, if it is not one of those or its ``"after"``
+            names no earlier line's id.
+    """
+    ids: set[str] = set()
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        qid: Any = n
+        text: Any = line.rstrip("\n")
+        after: Any = None
+        if line.lstrip().startswith("{"):
+            try:
+                obj = json.loads(line)
+                qid, text = obj.get("id", obj.get("_id", n)), obj["text"]
+                after = obj.get("after")
+            except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+                raise click.ClickException(
+                    f'{name}, line {n}: not a JSON object with "text" ({exc}); '
+                    'write {"id": "q1", "text": "..."} or one plain question a line'
+                ) from exc
+            if not isinstance(text, str):
+                # null asked the question "None", a list its Python spelling.
+                kind = _JSON_KINDS.get(type(text), "a number")
+                raise click.ClickException(
+                    f'{name}, line {n}: "text" is {kind}; write the question as a string'
+                )
+        if after is not None and str(after) not in ids:
+            raise click.ClickException(
+                f'{name}, line {n}: "after" names {after!r}, which is not the id of '
+                'an earlier line; give the "id" of a line above it, or leave "after" out'
+            )
+        ids.add(str(qid))
+        yield qid, text, after
 
 
 def _is_file(stream: Any) -> bool:
@@ -418,27 +460,6 @@ def _is_file(stream: Any) -> bool:
         return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
     except (AttributeError, OSError, ValueError):
         return False
-
-
-def _plain_lines(lines: list[str]) -> list[tuple[Any, str]] | None:
-    """Return the ``(id, question)`` of every line of a --queries file, or None if a line is
-    malformed or a reply (``"after"``): those are read one after another, as the file goes."""
-    plain: list[tuple[Any, str]] = []
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        if not line.lstrip().startswith("{"):
-            plain.append((n, line.rstrip("\n")))
-            continue
-        try:
-            obj = json.loads(line)
-            qid, text = obj.get("id", obj.get("_id", n)), str(obj["text"])
-            if obj.get("after") is not None:
-                return None
-        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
-            return None
-        plain.append((qid, text))
-    return plain
 
 
 def _query_line(archive: Archive, qid: Any, text: str, top: int, filters: Filters) -> str:
@@ -619,10 +640,14 @@ def remove(
         )
     where: tuple[str, int, int] | None = None
     if issue:
-        if len(issue) != 3 or not issue[1].isdigit() or not issue[2].isdigit():
+        # isdecimal, not isdigit: int() refuses "²", which isdigit takes.
+        if len(issue) != 3 or not issue[1].isdecimal() or not issue[2].isdecimal():
             raise click.UsageError(
                 f"{' '.join(issue)!r} is not PUBLICATION VOLUME ISSUE; write e.g. Monitor 4 180"
             )
+        for name, value in (("volume", issue[1]), ("issue", issue[2])):
+            if int(value) > MAX_NUMBER:  # SQLite cannot hold it: a traceback, before
+                raise click.UsageError(f"{name} {value} is out of range: {NUMBER_RANGE}")
         where = (issue[0], int(issue[1]), int(issue[2]))
     archive = open_archive(ctx.obj["db"])
     try:
@@ -648,8 +673,8 @@ def remove(
 
 @cli.command()
 @click.argument("publication")
-@click.argument("volume", type=int)
-@click.argument("issue", type=int)
+@click.argument("volume", type=click.IntRange(0, MAX_NUMBER))
+@click.argument("issue", type=click.IntRange(0, MAX_NUMBER))
 @click.pass_context
 def brief(ctx: click.Context, publication: str, volume: int, issue: int) -> None:
     """Print the whole brief(s) of one issue, cleaned, e.g. briefbot brief Monitor 4 142."""
@@ -797,9 +822,24 @@ def bot_settings(db: str, values: dict[str, Any]) -> Settings:
 
 
 def serve(archive: Archive, settings: Settings) -> None:
-    """Run the Telegram bot on ``archive`` until it is stopped; close the archive afterwards."""
+    """Run the Telegram bot on ``archive`` until it is stopped; close the archive afterwards.
+
+    Raises:
+        click.ClickException: if the database is read-only (the bot writes before it answers),
+            Telegram refuses the token or the bot stopped itself.
+    """
     from bot.app import BotStartError, build_application, run_application
 
+    if archive.store.read_only:
+        # It started, then died in its start-up with a traceback ("attempt to write a readonly
+        # database"): every update is recorded before it is answered.
+        archive.close()
+        raise click.ClickException(
+            f"cannot run the bot on {settings.db}: {archive.store.read_only}; the bot records "
+            "each message it receives and each answer it sends there. Make it writable (chmod "
+            "u+w on the file and its folder), or use briefbot ask and briefbot chat, which only "
+            "read"
+        )
     try:
         run_application(build_application(settings, bot_state(archive)), settings)
     except BotStartError as exc:
@@ -861,7 +901,7 @@ def digest() -> None:
 
 
 @digest.command("preview")
-@click.argument("chat_id", type=int)
+@click.argument("chat_id", type=click.IntRange(-MAX_TELEGRAM_ID, MAX_TELEGRAM_ID))
 @click.option("--html", "as_html", is_flag=True, help="Print the Telegram HTML messages instead.")
 @click.option(
     "--tz",

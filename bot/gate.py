@@ -65,6 +65,12 @@ def addressed_text(message: Message, bot_id: int, bot_username: str) -> str | No
     replied = reply is not None and reply.from_user is not None and reply.from_user.id == bot_id
     if not mentioned and not replied:
         return None
+    return without_mention(text, bot_username)
+
+
+def without_mention(text: str, bot_username: str) -> str:
+    """Return ``text`` without the bot's own @username (in any case), white space folded: the
+    name says who is asked, it is not part of the question."""
     return " ".join(re.sub(rf"@{re.escape(bot_username)}\b", " ", text, flags=re.I).split())
 
 
@@ -102,12 +108,17 @@ def _is_for_us(update: Update, context: Context) -> bool:
     message = update.message
     if message is None or message.from_user is None:
         return False
-    bot = context.bot
+    return addressed_to_bot(message, context.bot.id, context.bot.username)
+
+
+def addressed_to_bot(message: Message, bot_id: int, bot_username: str) -> bool:
+    """Return whether ``message`` is for the bot: in a private chat anything but another bot's
+    command; in a group our command, a mention of the bot or a reply to it."""
     if message.chat.type == ChatType.PRIVATE:
-        return not for_other_bot(message, bot.username)  # all but another bot's commands
-    if _is_our_command(message, bot.username):
+        return not for_other_bot(message, bot_username)  # all but another bot's commands
+    if _is_our_command(message, bot_username):
         return True
-    return addressed_text(message, bot.id, bot.username) is not None
+    return addressed_text(message, bot_id, bot_username) is not None
 
 
 def _is_admin_command(update: Update, access: AccessList) -> bool:

@@ -20,6 +20,19 @@ from retrieval.text.sentences import split_sentences
 
 QUOTE_CONTEXT_CHARS = 480
 """A quote shows the best sentences plus whole neighbouring sentences up to about this length."""
+BRIEF_MAX_MESSAGES = 10
+"""A brief shown in Telegram (/brief, the Full brief button) takes about this many messages at
+most, the last saying where the rest is."""
+BRIEF_MAX_CHARS = BRIEF_MAX_MESSAGES * 3_500
+"""The characters of a brief's text shown in Telegram: ``BRIEF_MAX_MESSAGES`` messages of 4,096
+hold them, escaped (a long brief is a few thousand; a file of one huge line made one of
+megabytes, hundreds of messages)."""
+QUOTE_MAX_CHARS = 2_000
+"""A quote longer than this is shown as this much around its first matched word: a "sentence" of
+thousands of words (text with no sentence ends, stored before such text was cut into passages of
+whole words) was quoted whole, hundreds of Telegram messages for one passage. A sentence of up to
+``MAX_SENTENCE_WORDS`` (300) words, which ingest keeps whole, is about this long."""
+_SPACE_RE = re.compile(r"\s+")
 _CONTROLS = dict.fromkeys(
     c for c in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if chr(c) not in "\n\t"
 )
@@ -46,11 +59,36 @@ def mark_terms(text: str, spans: list[tuple[int, int]], start: int, end: int) ->
     return "".join(out)
 
 
+def narrowed(
+    text: str, start: int, end: int, term_spans: list[tuple[int, int]], limit: int = QUOTE_MAX_CHARS
+) -> tuple[int, int]:
+    """Return ``(start, end)``, or when that span is over ``limit`` characters a span of about
+    ``limit`` inside it, of whole words, that holds its first matched word."""
+    if end - start <= limit:
+        return start, end
+    first = next((s for s, e in sorted(term_spans) if start <= s and e <= end), start)
+    lo = max(start, min(first - limit // 3, end - limit))
+    hi = min(end, lo + limit)
+    if lo > start:  # begin at a word's start
+        space = _SPACE_RE.search(text, lo, first)
+        lo = space.end() if space else lo
+    if hi < end:  # end at a word's end
+        spaces = [m.start() for m in _SPACE_RE.finditer(text, max(lo, first), hi)]
+        hi = spaces[-1] if spaces else hi
+    return lo, hi
+
+
 def quote_plain(hit: Hit) -> str:
-    """Return the hit's quote in plain text with matched words marked ``*like this*``."""
-    if not hit.quote_spans:
-        return mark_terms(hit.text, hit.term_spans, 0, len(hit.text))
-    return " … ".join(mark_terms(hit.text, hit.term_spans, s, e) for s, e in hit.quote_spans)
+    """Return the hit's quote in plain text with matched words marked ``*like this*`` (a quote
+    over ``QUOTE_MAX_CHARS`` cut around its first matched word, with "…")."""
+    spans = hit.quote_spans or [(0, len(hit.text))]
+    parts = []
+    for s, e in spans:
+        lo, hi = narrowed(hit.text, s, e, hit.term_spans)
+        before = "…" if lo > s else ""
+        after = "…" if hi < e else ""
+        parts.append(f"{before}{mark_terms(hit.text, hit.term_spans, lo, hi)}{after}")
+    return " … ".join(parts)
 
 
 def render_plain(answer: Answer) -> str:
@@ -81,14 +119,24 @@ def render_sources_plain(stats: dict[str, Any]) -> str:
         return "The archive is empty — run briefbot ingest to add briefs."
     lines = [f"{stats['briefs']} briefs, {stats['passages']} passages:"]
     for pub in stats["publications"]:
-        vols = "; ".join(
-            f"Vol. {v}: issues {_ranges(issues)}" for v, issues in pub["volumes"].items()
-        )
         dates = ""
         if pub.get("first_date"):
             dates = f", {pub['first_date']} to {pub['last_date']}"
-        lines.append(f"- {pub['publication']}: {pub['briefs']} briefs{dates} ({vols})")
+        briefs = "1 brief" if pub["briefs"] == 1 else f"{pub['briefs']} briefs"
+        lines.append(f"- {pub['publication']}: {briefs}{dates} ({_volumes(pub['volumes'])})")
     return "\n".join(lines)
+
+
+def _volumes(volumes: dict[str, list[int]]) -> str:
+    """Return ``Vol. 3: issues 12; Vol. 4: issues 1–3`` for a publication's volumes (``stats``
+    keys them by the volume as text, ``"None"`` for briefs without one, as JSONL may give)."""
+    parts = []
+    for volume, issues in volumes.items():
+        label = "no volume" if volume == "None" else f"Vol. {volume}"
+        parts.append(f"{label}: issues {_ranges(issues)}" if issues else label)
+    if parts == ["no volume"]:
+        return "no volume or issue numbers"
+    return "; ".join(parts)
 
 
 def _ranges(numbers: list[int]) -> str:
@@ -192,8 +240,15 @@ def quote_window(hit: Hit, max_chars: int = QUOTE_CONTEXT_CHARS) -> tuple[int, i
     """Return the span of ``hit.text`` to show: the quote's sentences plus whole neighbours.
 
     Neighbouring sentences (the one before first, then the one after, alternately) are added
-    while the span stays within ``max_chars``; the quote itself is always whole.
+    while the span stays within ``max_chars``; the quote itself is whole unless it is over
+    ``QUOTE_MAX_CHARS`` (then a part of it around its first matched word: ``narrowed``).
     """
+    start, end = _window(hit, max_chars)
+    return narrowed(hit.text, start, end, hit.term_spans)
+
+
+def _window(hit: Hit, max_chars: int) -> tuple[int, int]:
+    """Return ``quote_window``'s span before it is narrowed."""
     text = hit.text
     spans = split_sentences(text)
     if hit.quote_spans:
@@ -230,10 +285,12 @@ def mark_html(
 ) -> str:
     """Return ``text[start:end]`` escaped, with ``bold`` spans in ``<b>`` and ``underline`` spans
     in ``<u>`` (nested inside the bold where they meet)."""
+    # Only the spans that meet the window: a huge passage has millions of matched words.
+    bold = [(s, e) for s, e in bold if s < end and e > start]
+    underline = [(s, e) for s, e in underline if s < end and e > start]
     cuts = {start, end}
     for s, e in [*bold, *underline]:
-        if s < end and e > start:
-            cuts.update((max(s, start), min(e, end)))
+        cuts.update((max(s, start), min(e, end)))
     points = sorted(cuts)
     out: list[str] = []
     in_b = in_u = False
@@ -329,16 +386,42 @@ def render_check_html(reply: CheckReply) -> list[str]:
 
 
 def render_brief_html(brief: dict[str, Any]) -> list[str]:
-    """Return one whole brief as Telegram messages: citation in bold, paragraphs, author."""
+    """Return one whole brief as Telegram messages: citation in bold, paragraphs, author.
+
+    A brief of more than ``BRIEF_MAX_CHARS`` is cut there, at a word, and a last message says
+    how much more there is and where to read it whole.
+    """
     citation = Citation.from_row(brief)
     head = f"<b>{escape(citation.render())}</b>"
     url = brief.get("url")
-    if url and re.match(r"https?://\S+$", url):
+    if not (url and re.match(r"https?://\S+$", url)):
+        url = None
+    if url:
         head += f'\n<a href="{html.escape(url, quote=True)}">{escape(url)}</a>'
-    parts = [head, escape(brief["text"])]
-    if brief.get("author"):
+    text: str = brief["text"]
+    rest = ""
+    if len(text) > BRIEF_MAX_CHARS:
+        cut = max(text.rfind(" ", 0, BRIEF_MAX_CHARS), text.rfind("\n", 0, BRIEF_MAX_CHARS))
+        cut = cut if cut > 0 else BRIEF_MAX_CHARS
+        rest = _rest_line(brief, len(text) - cut, url)
+        text = text[:cut]
+    parts = [head, escape(text)]
+    if brief.get("author") and not rest:
         parts.append(f"— {escape(brief['author'])}")
-    return split_html("\n\n".join(parts))
+    chunks = split_html("\n\n".join(parts))
+    return [*chunks, escape(rest)] if rest else chunks
+
+
+def _rest_line(brief: dict[str, Any], left: int, url: str | None) -> str:
+    """Return the line under a brief cut at ``BRIEF_MAX_CHARS``: how much is left, and where
+    the whole text is (its web page, ``briefbot brief`` on the server)."""
+    where = [url] if url else []
+    if brief.get("volume") is not None and brief.get("issue") is not None:
+        publication = brief["publication"]
+        shown = f'"{publication}"' if " " in publication else publication
+        where.append(f"briefbot brief {shown} {brief['volume']} {brief['issue']} on the server")
+    whole = f"; its whole text: {' or '.join(where)}" if where else ""
+    return f"… The brief goes on for {left:,} more characters, too long to send here{whole}."
 
 
 def render_html(reply: Reply) -> list[str]:

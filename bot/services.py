@@ -9,6 +9,7 @@ from that thread and the event loop never waits on the disk or an index rebuild.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ from retrieval.corpus.clock import Clock, utc_clock
 if TYPE_CHECKING:  # the jobs import this module
     from bot.jobs.digest import DigestService
     from bot.jobs.sources import SourceJobs
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -59,6 +62,19 @@ class BotServices:
     digests: DigestService | None = None
     sources: SourceJobs | None = None
     pending_removals: dict[str, list[int]] = field(default_factory=dict)
+    stop: asyncio.Event | None = None
+    """Set to stop the bot (``briefbot run`` waits on it: ``bot.app.serve``)."""
+    stopped_because: str | None = None
+    """Why the bot stopped itself (``halt``): ``briefbot run`` then exits with it, status 1."""
+
+    def halt(self, reason: str) -> None:
+        """Stop the bot because of ``reason``, which is logged as an error and is what
+        ``briefbot run`` exits with (status 1, so that systemd's ``Restart=on-failure``
+        starts it again)."""
+        logger.error("Stopping: %s", reason)
+        self.stopped_because = reason
+        if self.stop is not None:
+            self.stop.set()
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Return ``fn(*args, **kwargs)``, run on the database thread."""

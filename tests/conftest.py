@@ -129,6 +129,47 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def unreadable() -> Callable[[Path], contextlib.AbstractContextManager[None]]:
+    """Return ``unreadable(path)``: a context manager inside which this thread can neither read
+    nor list ``path`` (mode 0; for root, which file modes do not bind, the capabilities that
+    override them are left out of the thread's effective set, and given back at the end)."""
+    import ctypes
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_uint32) for n in ("effective", "permitted", "inheritable")]
+
+    override = (1 << 1) | (1 << 2)  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+
+    def capabilities(change: Callable[[int], int]) -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        header, data = Header(0x20080522, 0), (Data * 2)()  # version 3, this thread
+        if libc.capget(ctypes.byref(header), data) != 0:
+            raise OSError(ctypes.get_errno(), "capget")
+        data[0].effective = change(data[0].effective)
+        if libc.capset(ctypes.byref(header), data) != 0:
+            raise OSError(ctypes.get_errno(), "capset")
+
+    @contextlib.contextmanager
+    def unreadable(path: Path) -> Iterator[None]:
+        mode = path.stat().st_mode & 0o7777
+        path.chmod(0)
+        root = os.geteuid() == 0
+        if root:
+            capabilities(lambda effective: effective & ~override)
+        try:
+            yield
+        finally:
+            if root:
+                capabilities(lambda effective: effective | override)
+            path.chmod(mode)
+
+    return unreadable
+
+
+@pytest.fixture
 def copy_database() -> Callable[[Path, Path], None]:
     """Return ``copy(source, target)``: copies a live SQLite database as a backup tool would
     (SQLite's backup API)."""

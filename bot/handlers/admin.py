@@ -10,7 +10,7 @@ import logging
 
 from telegram import Update
 
-from bot.config import normalize_subject
+from bot.config import MAX_TELEGRAM_ID, id_in_range, normalize_subject
 from bot.help import usage
 from bot.render import escape
 from bot.sending import send_html
@@ -20,15 +20,6 @@ from retrieval.delivery.subscriptions import Subscription
 from retrieval.text.prose import shorten
 
 logger = logging.getLogger(__name__)
-
-MAX_TELEGRAM_ID = 2**52 - 1
-"""Telegram's user and chat ids "have at most 52 significant bits" (Bot API, ``User.id``);
-a supergroup's id is -100 followed by the group's number, well within that."""
-
-
-def id_in_range(subject: str) -> bool:
-    """Return whether the numeric ``subject`` (a user or chat id) is within Telegram's range."""
-    return 0 < abs(int(subject)) <= MAX_TELEGRAM_ID
 
 
 async def admin_only(update: Update, context: Context) -> bool:

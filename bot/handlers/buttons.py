@@ -15,7 +15,7 @@ from telegram import (
     Update,
 )
 
-from bot.gate import take_question
+from bot.gate import take_question, without_mention
 from bot.handlers.followups import alone_button, with_button
 from bot.render import hit_html, printable, render_html
 from bot.replies import Notice
@@ -161,7 +161,9 @@ async def inline_query(update: Update, context: Context) -> None:
             button=InlineQueryResultsButton(text=INLINE_OFF_HINT, start_parameter="help"),
         )
         return
-    text = query.query.strip()
+    # Telegram leaves out the "@bot " that opens an inline query; the name typed again would be
+    # searched ("No brief mentions “briefbot”…").
+    text = without_mention(query.query, context.bot.username)
     if not text:
         await query.answer(
             [],

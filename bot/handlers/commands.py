@@ -14,10 +14,18 @@ import logging
 import unicodedata
 
 from telegram import Message, Update
-from telegram.constants import ChatType
+from telegram.constants import ChatType, MessageEntityType
 
 from bot.chat import asks_for_more
-from bot.gate import GROUPS, addressed_text, for_other_bot, leading_command, take_question
+from bot.gate import (
+    GROUPS,
+    addressed_text,
+    addressed_to_bot,
+    for_other_bot,
+    leading_command,
+    take_question,
+    without_mention,
+)
 from bot.help import help_text, split_command, usage
 from bot.render import escape, render_html
 from bot.replies import Reply
@@ -40,6 +48,10 @@ async def answer_question(
     # Telegram clients send what the keyboard typed: "é" may come as "e" plus a combining accent.
     # NFC joins the pair, so a question's length is counted in the characters the asker sees.
     question = unicodedata.normalize("NFC", question)
+    if "@" in question:
+        # "@bot who fled?" in a private chat, as in a group: the name would be searched
+        # ("none mentions “briefbot”") and read into the next question as its subject.
+        question = without_mention(question, context.bot.username)
     if not question.strip():
         await message.reply_text(escape(usage(kind)))
         return
@@ -201,6 +213,40 @@ async def unknown_command(update: Update, context: Context) -> None:
         logger.info("Ignored %s: a command for another bot", shorten(f"{name}@{target}", 80))
         return
     await message.reply_text(escape(f"I don't know {name}. /help lists what I can do."))
+
+
+EDITED_LINE = (
+    "I answer new messages, not edits of old ones: send the corrected question as a new message."
+)
+
+
+async def edited_message(update: Update, context: Context) -> None:
+    """An edited message for the bot (a typo fixed after sending): say that only new messages
+    are answered, rather than leave the asker waiting. Edits of group chatter are ignored."""
+    message = update.edited_message
+    if message is None or message.from_user is None:
+        return
+    if not addressed_to_bot(message, context.bot.id, context.bot.username):
+        return
+    await message.reply_text(escape(EDITED_LINE))
+
+
+async def group_media(update: Update, context: Context) -> None:
+    """In a group, a picture or file whose caption names the bot: ask for the question as text
+    (Telegram delivers it because of the mention; it was passed over in silence)."""
+    message = update.effective_message
+    if message is None or not message.caption:
+        return
+    name = context.bot.username
+    mentions = message.parse_caption_entities([MessageEntityType.MENTION]).values()
+    if not any(value.lower() == f"@{name.lower()}" for value in mentions):
+        return
+    await message.reply_text(
+        escape(
+            "I read questions as text, not pictures or files: "
+            f"write it after my name, e.g. @{name} who is Bazhenov?"
+        )
+    )
 
 
 async def not_text(update: Update, context: Context) -> None:

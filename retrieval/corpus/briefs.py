@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any, TypeAlias, cast
@@ -20,6 +20,10 @@ from retrieval.errors import BriefFormatError
 from retrieval.text.sentences import split_sentences
 
 MAX_PASSAGE_WORDS = 150
+MAX_SENTENCE_WORDS = 2 * MAX_PASSAGE_WORDS
+"""A "sentence" longer than this (text whose sentence ends are not found: a list on one line,
+lower-case abstracts) is cut at words into passages of at most ``MAX_PASSAGE_WORDS``; a shorter
+one stays whole, as the sentence splitter found it."""
 MAX_NUMBER = 2**31 - 1
 """The largest volume or issue number: the index keeps them as 32-bit integers."""
 MAX_FIELD_CHARS = 2000
@@ -379,16 +383,23 @@ class FooterRules:
         """Return rules with ``patterns`` added as strong patterns.
 
         Raises:
-            BriefFormatError: if a pattern is not a valid regular expression.
+            BriefFormatError: if a pattern is not a valid regular expression, or matches an empty
+                text (every paragraph would be boilerplate).
         """
         for pattern in patterns:
             try:
-                re.compile(pattern)
+                compiled = re.compile(pattern)
             except re.error as exc:
                 raise BriefFormatError(
                     f"footer pattern {pattern!r} is not a valid regular expression ({exc}); "
                     "fix or quote it"
                 ) from exc
+            if compiled.search(""):
+                # "" or "x*": every brief was rejected as having "no text besides boilerplate".
+                raise BriefFormatError(
+                    f"footer pattern {pattern!r} matches an empty text, so it would take every "
+                    "paragraph for the footer; write words of your footer, e.g. 'Copyright .* Acme'"
+                )
         return FooterRules(self.strong + tuple(patterns), self.weak)
 
     @cached_property
@@ -683,12 +694,10 @@ def _passage_rows(
             continue
         chunks = -(-words // MAX_PASSAGE_WORDS)
         target = words / chunks
-        sentences = split_sentences(para)
         chunk_start: int | None = None
         chunk_end = 0
         chunk_words = 0
-        for s, e in sentences:
-            sentence_words = count(para[s:e])
+        for s, e, sentence_words in _sentence_pieces(para, count):
             if chunk_start is not None and chunk_words + sentence_words / 2 > target:
                 chunk = para[chunk_start:chunk_end]
                 text = chunk if encoded is None else bytearray(chunk, "utf-8")
@@ -704,6 +713,33 @@ def _passage_rows(
             text = chunk if encoded is None else bytearray(chunk, "utf-8")
             passages.append((len(passages), text, offset + chunk_start, offset + chunk_end))
     return passages
+
+
+_WORD_RE = re.compile(r"\S+")
+
+
+def _sentence_pieces(para: str, count: Callable[[str], int]) -> Iterator[tuple[int, int, int]]:
+    """Yield ``(start, end, words)`` of the sentences of ``para``, a sentence of more than
+    ``MAX_SENTENCE_WORDS`` words cut into even pieces of whole words, none over
+    ``MAX_PASSAGE_WORDS``.
+
+    Text with no sentence ends (a list on one line, a file of one huge line) was one passage of
+    thousands of words, quoted whole in an answer: a 10 MB line made 2,400 Telegram messages.
+    """
+    for s, e in split_sentences(para):
+        words = count(para[s:e])
+        if words <= MAX_SENTENCE_WORDS:
+            yield s, e, words
+            continue
+        size = -(-words // -(-words // MAX_PASSAGE_WORDS))  # even pieces, none over the limit
+        start, end, taken = s, s, 0
+        for match in _WORD_RE.finditer(para, s, e):
+            if taken == size:
+                yield start, end, taken
+                start, taken = match.start(), 0
+            end = match.end()
+            taken += 1
+        yield start, e, taken
 
 
 def _word_count(text: str) -> int:

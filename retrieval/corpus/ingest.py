@@ -48,7 +48,7 @@ from retrieval.corpus.briefs import (
 )
 from retrieval.corpus.store import BriefRow, Store, WriteSummary, brief_of_row
 from retrieval.errors import BriefFormatError
-from retrieval.text.prose import drop_invisible, split_paragraphs
+from retrieval.text.prose import drop_invisible, shorten, split_paragraphs
 
 DEFAULT_MAX_BYTES = 50_000_000
 NOTICEABLE_WAIT_S = 0.5
@@ -117,13 +117,16 @@ class IngestReport(WriteSummary):
 
 
 def decode(data: bytes, source: str) -> tuple[str, str | None]:
-    """Return the text of ``data`` and, if it was not UTF-8, the name of the encoding used.
+    """Return the text of ``data`` and, if it was not all UTF-8, a note saying how it was read
+    (``not UTF-8; decoded as cp1251``).
 
     A file that starts with a UTF-16 or UTF-32 byte order mark (what Windows' "Unicode" text
     is) is read in that encoding. Cyrillic (cp1251) and Western (Latin-1/cp1252) files are both
     common in this field: a file whose non-ASCII bytes read as mostly Cyrillic letters under
     cp1251 is taken as cp1251, or as KOI8-R when cp1251 gives mostly capitals (some lower case
-    among them) and KOI8-R does not.
+    among them) and KOI8-R does not. A UTF-8 file cut short inside its last character keeps its
+    text (the bytes of the cut character are dropped), and a file that is UTF-8 but for some
+    lines (files of two encodings joined with ``cat``) has only those lines read the other way.
     Byte order marks (U+FEFF) are dropped wherever they are.
 
     Raises:
@@ -132,7 +135,7 @@ def decode(data: bytes, source: str) -> tuple[str, str | None]:
     for mark, encoding in _WIDE_BOMS:
         if data.startswith(mark):
             try:
-                return data.decode(encoding).replace(BOM, ""), encoding
+                return data.decode(encoding).replace(BOM, ""), _decoded_as(encoding)
             except UnicodeDecodeError:
                 break  # not that encoding after all: the checks below decide
     if data.find(b"\x00", 0, 65536) >= 0:  # find: no copy, no TypeError (``_shown_utf8``)
@@ -148,8 +151,31 @@ def decode(data: bytes, source: str) -> tuple[str, str | None]:
         # the middle, where it would hide the header line after it (issue 17).
         text = data.decode("utf-8")
         return (text.replace(BOM, "") if BOM in text else text), None
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        head = data[: exc.start]
+        if exc.end == len(data) and exc.reason == "unexpected end of data" and not head.isascii():
+            # UTF-8 to its last character, which is cut short (a copy or a download that
+            # stopped): read as cp1251 every letter of it would be garbled.
+            cut = len(data) - exc.start
+            note = (
+                f"ends inside a character (was it cut short?); its last {cut} byte(s) were dropped"
+            )
+            return head.decode("utf-8").replace(BOM, ""), note
+    mixed = _mostly_utf8(data)
+    if mixed is not None:
+        return mixed
+    text, encoding = _eight_bit(data)
+    return text, _decoded_as(encoding)
+
+
+def _decoded_as(encoding: str) -> str:
+    """Return the note for a file read whole in ``encoding``."""
+    return f"not UTF-8; decoded as {encoding}"
+
+
+def _eight_bit(data: bytes) -> tuple[str, str]:
+    """Return the text of ``data`` read in the 8-bit encoding it looks written in, and that
+    encoding's name (see ``decode``)."""
     data = data.replace(BOM.encode("utf-8"), b"")  # a UTF-8 file joined to a cp1251 one
     # Under cp1251 every byte from 0xC0 up is a Cyrillic letter, so Latin-1 text read that way
     # shows Cyrillic letters inside Latin words ("Sociйtй"); Russian gives whole Cyrillic words.
@@ -172,8 +198,61 @@ def decode(data: bytes, source: str) -> tuple[str, str | None]:
         return data.decode("latin-1"), "latin-1"
 
 
+def _mostly_utf8(data: bytes) -> tuple[str, str] | None:
+    """Return the text of ``data`` and a note, when some of its lines are UTF-8 with letters
+    beyond ASCII and others are not UTF-8 at all; else None.
+
+    Such a file is two files joined (``cat new.txt old.txt``) or a UTF-8 file an old editor
+    added lines to. Read whole as cp1251 its UTF-8 lines came out garbled ("Р“Р°Р·РїСЂРѕРј"),
+    never found again; here each line is read in its own encoding, the others' chosen by
+    ``_eight_bit`` from all of them. An 8-bit line is valid UTF-8 only by a rare chance (each of
+    its letters would have to be followed by a byte of punctuation), so one such line suffices.
+    """
+    lines = data.split(b"\n")
+    texts: list[str] = []
+    other: list[int] = []
+    utf8_letters = False
+    for n, line in enumerate(lines):
+        if line.isascii():
+            texts.append(line.decode("ascii"))
+            continue
+        try:
+            texts.append(line.decode("utf-8"))
+            utf8_letters = True
+        except UnicodeDecodeError:
+            texts.append("")  # read below, with the others
+            other.append(n)
+    if not utf8_letters or not other:
+        return None
+    bom = BOM.encode("utf-8")
+    _, encoding = _eight_bit(b"\n".join(lines[n].replace(bom, b"") for n in other))
+    for n in other:
+        texts[n] = lines[n].replace(bom, b"").decode(encoding, errors="replace")
+    text = "\n".join(texts)
+    note = (
+        f"not all UTF-8: {_line_ranges([n + 1 for n in other])} decoded as {encoding}, "
+        "the rest as UTF-8"
+    )
+    return text.replace(BOM, ""), note
+
+
+def _line_ranges(numbers: list[int], shown: int = 3) -> str:
+    """Return ``line 6``, ``lines 4-6, 9`` or ``lines 4-6, 9, 12-14 and 20 more`` for sorted
+    line numbers."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    parts = [f"{a}" if a == b else f"{a}-{b}" for a, b in runs[:shown]]
+    rest = sum(b - a + 1 for a, b in runs[shown:])
+    more = f" and {rest} more" if rest else ""
+    return f"{'line' if len(numbers) == 1 else 'lines'} {', '.join(parts)}{more}"
+
+
 def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
-    """Return the text of UTF-16 ``data`` without a byte order mark and its encoding, when every
+    """Return the text of UTF-16 ``data`` without a byte order mark and its note, when every
     other byte of its start is zero as in ASCII text written two bytes a character; else None."""
     head = data[:4096]
     if len(head) < 4 or len(data) % 2:
@@ -184,7 +263,7 @@ def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
                 text = data.decode(encoding)
             except UnicodeDecodeError:
                 return None
-            return None if "\x00" in text else (text.replace(BOM, ""), encoding)
+            return None if "\x00" in text else (text.replace(BOM, ""), _decoded_as(encoding))
     return None
 
 
@@ -202,16 +281,6 @@ def display_path(path: str | Path) -> str:
     return os.fsencode(path).decode("utf-8", "replace")
 
 
-def iter_files(paths: Iterable[str | Path]) -> Iterator[Path]:
-    """Yield the files named by ``paths``, walking folders recursively in sorted order.
-
-    Hidden files and files with suffixes briefbot does not read (``.htm``, ``.db`` …) inside
-    folders are skipped; a file named explicitly is always read.
-    """
-    for path, _origin in iter_sources(paths):
-        yield path
-
-
 def origin_of(path: Path, named: Path) -> str:
     """Return the identity of file ``path`` found under ``named`` (the folder or file the user
     named): its path relative to that folder, with ``/``, or the file's own name.
@@ -225,17 +294,23 @@ def origin_of(path: Path, named: Path) -> str:
 
 
 def iter_sources(
-    paths: Iterable[str | Path], skipped: list[Path] | None = None
+    paths: Iterable[str | Path],
+    skipped: list[Path] | None = None,
+    unlisted: list[tuple[Path, str]] | None = None,
+    links: list[Path] | None = None,
 ) -> Iterator[tuple[Path, str]]:
-    """Yield ``(file, origin)`` for the files named by ``paths`` (see ``iter_files``).
+    """Yield ``(file, origin)`` for the files named by ``paths``, walking folders recursively
+    in sorted order; hidden files and files inside folders whose suffix briefbot does not read
+    (``.htm``, ``.db`` …) are left out, a file named explicitly is always read.
 
     Files inside folders whose suffix briefbot does not read are appended to ``skipped`` (hidden
-    files are passed over without a word).
+    files are passed over without a word), folders that cannot be listed to ``unlisted`` with
+    the reason, and links to folders (not followed) to ``links``.
     """
     for path in paths:
         p = Path(path)
         if p.is_dir():
-            for child, relative in _walk(p, str(p), ""):
+            for child, relative in _walk(p, str(p), "", unlisted, links):
                 if _suffix(relative.rpartition("/")[2]).lower() in READ_SUFFIXES:
                     yield child, display_path(relative)
                 elif skipped is not None:
@@ -254,18 +329,27 @@ def _suffix(name: str) -> str:
     return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
-def _walk(top: Path, folder: str, relative: str) -> Iterator[tuple[Path, str]]:
+def _walk(
+    top: Path,
+    folder: str,
+    relative: str,
+    unlisted: list[tuple[Path, str]] | None = None,
+    links: list[Path] | None = None,
+) -> Iterator[tuple[Path, str]]:
     """Yield ``(path, path relative to top, with /)`` of the files under ``folder``, hidden ones
     (and hidden folders) left out, in the order of ``sorted(top.rglob("*"))``: each folder's
     entries by name, a subfolder's files right after its own name.
 
-    Like ``rglob``, it does not descend into links to folders, and passes over folders it
-    cannot list.
+    Like ``rglob``, it does not descend into links to folders (they may loop); they are appended
+    to ``links``. A folder it cannot list is appended to ``unlisted`` with the reason, so that
+    its files are not lost without a word.
     """
     try:
         with os.scandir(folder) as listing:
             entries = sorted((entry.name, entry) for entry in listing)
-    except OSError:
+    except OSError as exc:
+        if unlisted is not None:
+            unlisted.append((Path(folder), exc.strerror or str(exc)))
         return
     for name, entry in entries:
         if name.startswith("."):
@@ -273,9 +357,11 @@ def _walk(top: Path, folder: str, relative: str) -> Iterator[tuple[Path, str]]:
         inner = f"{relative}/{name}" if relative else name
         try:
             if entry.is_dir(follow_symlinks=False):
-                yield from _walk(top, entry.path, inner)
+                yield from _walk(top, entry.path, inner, unlisted, links)
                 continue
             is_file = entry.is_file()
+            if not is_file and links is not None and entry.is_symlink() and entry.is_dir():
+                links.append(top / inner)
         except OSError:
             continue
         if is_file:
@@ -295,23 +381,51 @@ class Sources:
             file of the paths that exist (see ``iter_sources``), in order.
         missing: the paths that do not exist.
         skipped: files inside folders whose suffix briefbot does not read.
+        unlisted: folders that could not be listed (permissions, I/O errors), and why.
+        links: links to folders, which are not followed.
     """
 
     files: list[tuple[Path | str, str | None]]
     missing: list[str | Path]
     skipped: list[Path]
+    unlisted: list[tuple[Path, str]] = field(default_factory=list)
+    links: list[Path] = field(default_factory=list)
 
 
 def find_sources(paths: Iterable[str | Path]) -> Sources:
-    """Return the files ``paths`` name (``-`` standard input), the paths that do not exist and
-    the files skipped in folders. Reads only the folders' listings."""
+    """Return the files ``paths`` name (``-`` standard input), the paths that do not exist, the
+    files skipped in folders, the folders that could not be listed and the links to folders.
+    Reads only the folders' listings."""
     paths = list(paths)
     missing = [p for p in paths if str(p) != STDIN and not Path(p).exists()]
     present = [p for p in paths if str(p) != STDIN and p not in missing]
     skipped: list[Path] = []
+    unlisted: list[tuple[Path, str]] = []
+    links: list[Path] = []
     files: list[tuple[Path | str, str | None]] = [(STDIN, None) for p in paths if str(p) == STDIN]
-    files += list(iter_sources(present, skipped))
-    return Sources(files, missing, skipped)
+    files += list(iter_sources(present, skipped, unlisted, links))
+    return Sources(files, missing, skipped, unlisted, links)
+
+
+def unlisted_rejection(folder: Path, reason: str) -> Rejection:
+    """Return the rejection of a folder that could not be listed: what it holds was not read."""
+    return Rejection(
+        display_path(folder),
+        f"is a folder that cannot be listed ({reason}), so none of its files were read; "
+        "make it readable (chmod u+rx) and ingest again",
+    )
+
+
+def links_line(links: list[Path]) -> str | None:
+    """Return the line saying which links to folders were not followed, or None if none."""
+    if not links:
+        return None
+    shown = ", ".join(display_path(p) for p in links[:3]) + (", …" if len(links) > 3 else "")
+    noun = "link to a folder" if len(links) == 1 else "links to folders"
+    return (
+        f"{len(links)} {noun} not followed ({shown}); "
+        "to ingest what a link points to, name that folder itself"
+    )
 
 
 def skipped_line(skipped: list[Path]) -> str | None:
@@ -610,17 +724,17 @@ def parse_bytes(
         reason = "is empty; a brief starts with 'Publication: NAME Volume: N Issue: M'"
         return ReadFile(source, rejected=[Rejection(source, reason)])
     try:
-        text, encoding = decode(data, source)
+        text, note = decode(data, source)
     except BriefFormatError as exc:
         return ReadFile(source, rejected=[Rejection(source, exc.reason, exc.line)])
     read = ReadFile(source, origin=origin)
-    if encoding:
-        read.notices.append(f"{source}: not UTF-8; decoded as {encoding}")
+    if note:
+        read.notices.append(f"{source}: {note}")
     if jsonl is None:
         jsonl = text.lstrip().startswith("{")
     visible = _visible(text, jsonl)
     # The file's bytes are the text's only when it was UTF-8 and nothing was dropped from it.
-    utf8 = data if encoding is None and visible is text else None
+    utf8 = data if note is None and visible is text else None
     text = visible
     if jsonl:
         read.jsonl = text
@@ -777,8 +891,12 @@ class Ingester:
             self._pending = None
             self._held, self._held_passages = [], 0
         self.report.rejected[:0] = [
-            Rejection(display_path(path), "no such file or folder") for path in sources.missing
+            *(Rejection(display_path(path), "no such file or folder") for path in sources.missing),
+            *(unlisted_rejection(folder, reason) for folder, reason in sources.unlisted),
         ]
+        line = links_line(sources.links)
+        if line:
+            self.report.notices.append(line)
         return self.report
 
     def _write_group(self, reads: list[ReadFile]) -> None:
@@ -966,6 +1084,7 @@ class Ingester:
         written: list[int] = []
         rejected_before = len(self.report.rejected)
         record = -1
+        lines_of: dict[str, int] = {}  # each id's line
         for n, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
@@ -980,6 +1099,16 @@ class Ingester:
             except BriefFormatError as exc:
                 self.report.rejected.append(Rejection(source, exc.reason, n))
                 continue
+            if brief.doc_id is not None:
+                # One id is one brief: a second record of it overwrote the first in silence.
+                first = lines_of.setdefault(brief.doc_id, n)
+                if first != n:
+                    reason = (
+                        f"has the id {shorten(brief.doc_id, 80)!r} of line {first}, whose record "
+                        "is kept; give each record its own id"
+                    )
+                    self.report.rejected.append(Rejection(source, reason, n))
+                    continue
             brief.origin = origin
             brief.position = record if origin is not None else None
             briefs.append(brief)

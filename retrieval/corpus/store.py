@@ -216,6 +216,8 @@ class Store:
         self._legacy: bool | None = None
         self.read_only: str | None = None
         """Why the database cannot be written (None: it can)."""
+        self._file: tuple[int, int] | None = None
+        """(device, inode) of the file opened, to notice it replaced (``replaced``)."""
         if isinstance(db_or_path, Database):
             self.db = db_or_path
             self.path: Path | None = None
@@ -240,6 +242,7 @@ class Store:
             )
         if not fresh and self.read_only:
             self.db = _database(_connect_read_only(self.path))
+            self._file = _file_of(self.path)
             try:
                 pending = [m.name for m in migrations.pending(self.db)]
             except sqlite3.DatabaseError as exc:
@@ -265,7 +268,26 @@ class Store:
             self.db.execute("PRAGMA synchronous = NORMAL")
         except sqlite3.DatabaseError as exc:
             raise write_error(name, exc) from exc
+        self._file = _file_of(self.path)
         self._prepare(name)
+
+    def replaced(self) -> str | None:
+        """Return what became of the database file since it was opened, when ``path`` no longer
+        names it ("was deleted", "was replaced by another file": a backup moved into its
+        place); None while it does, and for a database given as a connection or in memory.
+
+        This process still reads and writes the file it opened, which nothing else sees any
+        more. One ``stat``; read-only.
+        """
+        if self._file is None or self.path is None:
+            return None
+        try:
+            now = _file_of(self.path)
+        except FileNotFoundError:
+            return "was deleted"
+        except OSError:
+            return None  # cannot tell (a folder made unreadable): not a replacement
+        return "was replaced by another file" if now != self._file else None
 
     def _prepare(self, name: str) -> None:
         """Turn on foreign keys and apply the archive's pending migrations."""
@@ -1114,6 +1136,16 @@ def _database(conn: sqlite3.Connection) -> Database:
     installed beside briefbot never changes the archive's connections, and a process does not
     scan every installed package's entry points for them (~30 ms at each start)."""
     return Database(conn, execute_plugins=False)
+
+
+def _file_of(path: Path) -> tuple[int, int]:
+    """Return the (device, inode) of the file at ``path``.
+
+    Raises:
+        OSError: if it cannot be found (``FileNotFoundError``: there is none).
+    """
+    st = os.stat(path)
+    return st.st_dev, st.st_ino
 
 
 def _connect_read_only(path: Path) -> sqlite3.Connection:

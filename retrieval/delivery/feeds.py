@@ -102,10 +102,17 @@ def entry_id(entry: Any) -> str:
 
 
 def _entry_date(entry: Any) -> str | None:
+    """Return the day an entry was published (else updated, else created) in UTC, or None when
+    it gives none that a calendar holds."""
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         value = entry.get(key)
         if value:
-            moment = dt.datetime.fromtimestamp(calendar.timegm(value), dt.UTC)
+            try:
+                moment = dt.datetime.fromtimestamp(calendar.timegm(value), dt.UTC)
+            except (ValueError, OverflowError, OSError):
+                # Year 0 (a CMS's empty date) or past 9999 in UTC: it raised out of the poll,
+                # and the feed's entries and every feed after it were never stored.
+                continue
             return moment.date().isoformat()
     return None
 

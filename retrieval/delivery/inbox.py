@@ -25,7 +25,7 @@ from retrieval.corpus.ingest import (
     Ingester,
     Rejection,
     display_path,
-    iter_files,
+    iter_sources,
     origin_of,
 )
 from retrieval.corpus.store import Store
@@ -127,10 +127,21 @@ class Inbox:
             )
         }
         present: set[str] = set()
-        for path in iter_files([self.folder]):
+        unlisted: list[tuple[Path, str]] = []
+        for path, _ in iter_sources([self.folder], unlisted=unlisted):
             key = display_path(path)  # a name that is not UTF-8 is stored as printable text
             present.add(key)
             self._scan_file(path, key, known.get(key), report)
+        for folder, reason in unlisted:
+            # Its files were passed over in silence at every scan.
+            shown = display_path(folder)
+            logger.warning("Inbox folder %s cannot be listed (%s)", shown, reason)
+            self.notices.add(
+                f"inbox-unlisted:{shown}",
+                f"Inbox folder {shown} cannot be listed ({reason}), so none of its files are "
+                "read; make it readable (chmod u+rx) and they are read at the next scan.",
+            )
+            present.update(p for p in known if p.startswith(os.path.join(shown, "")))
         gone = [p for p in known if p not in present]
         if gone:
             with self.conn:

@@ -336,7 +336,8 @@ def check_date(value: str, name: str) -> str:
 
 
 def _number(value: str, name: str) -> int:
-    if not value.isdigit():
+    # isdecimal, not isdigit: "²" is a digit that int() refuses (a traceback, before).
+    if not value.isdecimal():
         raise InvalidQueryError(f"{name} {value!r} is not a number; write e.g. {name}:4")
     return int(value)
 

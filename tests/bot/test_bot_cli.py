@@ -232,3 +232,25 @@ def test_bad_webhook_options_are_explained(
     assert result.exit_code in (1, 2)
     assert message in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_bot_on_a_read_only_database_is_one_line_before_it_starts(
+    run_cli: Run, monkeypatch: pytest.MonkeyPatch, db_path: Path, briefs_dir: Path
+) -> None:
+    # It started, then died in its start-up with a traceback ("attempt to write a readonly
+    # database"): the bot writes every message it receives before it answers it.
+    assert run_cli("ingest", str(briefs_dir)).exit_code == 0
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456789:AAHfake-token_for_tests_0123456789ab")
+    monkeypatch.setenv("BRIEFBOT_API_URL", "http://127.0.0.1:1")  # never reached
+    root = os.geteuid() == 0  # root ignores file modes: the immutable attribute
+    subprocess.run(["chattr", "+i", str(db_path)], check=True) if root else db_path.chmod(0o444)
+    try:
+        result = run_cli("run")
+    finally:
+        subprocess.run(["chattr", "-i", str(db_path)], check=True) if root else db_path.chmod(0o644)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: cannot run the bot on {db_path}: the file is read-only; the bot records each "
+        "message it receives and each answer it sends there. Make it writable (chmod u+w on the "
+        "file and its folder), or use briefbot ask and briefbot chat, which only read\n"
+    )

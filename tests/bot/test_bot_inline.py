@@ -67,3 +67,23 @@ async def test_inline_query_with_a_bad_filter_says_so_briefly(
     assert answer.results == []
     assert text.startswith("Since date 'July' is not a date") and text.endswith("…")
     assert len(text) <= 64
+
+
+async def test_inline_query_naming_the_bot_again_is_read_without_the_name(
+    start_bot: Start, fake_telegram: FakeTelegram
+) -> None:
+    # "@bot @bot question" (the name typed twice): the name was searched, and the button said
+    # "No brief mentions “briefbot”, “test” or “bot”…".
+    shown: list[tuple[list[dict[str, Any]], Any]] = []
+    async with start_bot():
+        alice = fake_telegram.user(1001, "Alice")
+        for query in (
+            "@briefbot_test_bot Caspian oil transit tariff",
+            "Caspian oil transit tariff",
+        ):
+            update = alice.inline(query)
+            got = await fake_telegram.wait_for(lambda u=update: fake_telegram.inline_answer_for(u))
+            # Result ids name the logged question, one per query.
+            shown.append(([{**r, "id": None} for r in got.results], got.params.get("button")))
+    named, plain = shown
+    assert named == plain and plain[0]

@@ -267,3 +267,86 @@ async def test_control_characters_never_reach_an_inline_result(
     assert "Zhanaozen struck" in first["description"]
     shown = [first["title"], first["description"], first["input_message_content"]["message_text"]]
     assert [c for text in shown for c in _controls(text)] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@briefbot_test_bot who fled abroad?",
+        "who fled abroad @BriefBot_Test_Bot",
+        "/ask @briefbot_test_bot who fled abroad?",
+    ],
+)
+async def test_the_bots_own_name_in_a_private_question_is_not_searched(
+    start_bot: Start, fake_telegram: FakeTelegram, text: str
+) -> None:
+    # Written as in a group, the name was searched: "None of these passages answers that
+    # directly, and none mentions “briefbot”, “test” or “bot”", and the next question of the
+    # chat was read with it as a follow-up.
+    async with start_bot():
+        alice = fake_telegram.user(1001, "Alice")
+        [named] = await fake_telegram.wait_answers(alice.send(text))
+        [alone] = await fake_telegram.wait_answers(alice.send("@briefbot_test_bot"))
+        await fake_telegram.wait_answers(alice.send("/new"))
+        [plain] = await fake_telegram.wait_answers(alice.send("who fled abroad?"))
+    assert named.plain_text == plain.plain_text
+    assert "Bazhenov" in (named.plain_text or "")
+    assert alone.plain_text == (
+        "Usage: /ask QUESTION, e.g. /ask Why did the IMF cut Russia's first tranche?"
+    )
+
+
+EDITED = (
+    "I answer new messages, not edits of old ones: send the corrected question as a new message."
+)
+
+
+async def test_an_edited_question_gets_a_line_saying_to_send_it_again(
+    start_bot: Start, fake_telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    # An edit (a typo fixed after sending) was dropped in silence: the asker waited for an
+    # answer to the corrected question that never came.
+    team = fake_telegram.group(GROUP, "Analysts")
+    async with start_bot(allowed=f"1001,{GROUP}"):
+        alice = fake_telegram.user(1001, "Alice")
+        sent = alice.send("who fled abrod?")
+        await fake_telegram.wait_answers(sent)
+        [private] = await fake_telegram.wait_answers(alice.edit(sent, "who fled abroad?"))
+        asked = alice.send("@briefbot_test_bot who fled abrod?", chat=team)
+        await fake_telegram.wait_answers(asked)
+        [group] = await fake_telegram.wait_answers(
+            alice.edit(asked, "@briefbot_test_bot who fled abroad?")
+        )
+        chatter = alice.send("lunch at one?", chat=team)
+        assert chatter["update_id"] is None  # privacy mode: the bot never sees it, nor its edit
+    assert private.plain_text == EDITED and group.plain_text == EDITED
+    assert_no_traceback(caplog)
+
+
+async def test_an_edit_of_group_chatter_is_still_ignored(
+    start_bot: Start, fake_telegram: FakeTelegram, settle: Settle
+) -> None:
+    team = fake_telegram.group(GROUP, "Analysts", bot_is_admin=True)  # the bot sees everything
+    async with start_bot(allowed=f"1001,{GROUP}"):
+        alice = fake_telegram.user(1001, "Alice")
+        chatter = alice.send("lunch at one?", chat=team)
+        alice.edit(chatter, "lunch at two?")
+        await settle()
+    assert fake_telegram.sent_to(GROUP) == []
+
+
+async def test_a_picture_captioned_with_a_question_to_the_bot_in_a_group_gets_a_hint(
+    start_bot: Start, fake_telegram: FakeTelegram
+) -> None:
+    # Telegram delivers a caption that mentions the bot; it was passed over in silence.
+    team = fake_telegram.group(GROUP, "Analysts")
+    async with start_bot(allowed=f"1001,{GROUP}"):
+        alice = fake_telegram.user(1001, "Alice")
+        shot = alice.send_document(
+            b"GIF89a", "chart.gif", caption="@briefbot_test_bot is it true?", chat=team
+        )
+        [hint] = await fake_telegram.wait_answers(shot)
+    assert hint.plain_text == (
+        "I read questions as text, not pictures or files: "
+        "write it after my name, e.g. @briefbot_test_bot who is Bazhenov?"
+    )

@@ -278,6 +278,8 @@ async def test_brief_and_sources_commands(start_bot: Start, fake_telegram: FakeT
     assert (missing.plain_text or "").startswith("No brief for Prism, Vol. 3, Issue 99")
     assert (unknown.plain_text or "").startswith("No publication 'Gazette' in the archive")
     assert "- Prism: 2 briefs" in (sources.plain_text or "")
+    # A JSONL brief without volume or issue showed "- recent: 1 briefs (Vol. None: issues )".
+    assert "- recent: 1 brief (no volume or issue numbers)" in (sources.plain_text or "")
     assert entity_texts(sources, "bold") == [(sources.plain_text or "").split("\n")[0]]
 
 

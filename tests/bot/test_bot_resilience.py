@@ -3,9 +3,13 @@ short line; the token never reaches a log line."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import shutil
 import ssl
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +18,7 @@ from telegram.error import InvalidToken
 
 from bot import sending
 from bot.app import protect_secret, redact
+from bot.services import services
 
 Start = Callable[..., Any]
 
@@ -126,3 +131,40 @@ async def test_a_failed_typing_indicator_does_not_cost_the_answer(
     assert [a.action for a in fake_telegram.chat_actions] == ["typing"]  # the second one
     assert "Could not show typing in chat 1001" in caplog.text
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize("how", ["replaced", "deleted"])
+async def test_a_database_replaced_under_the_running_bot_stops_it_with_the_reason(
+    start_bot: Start,
+    fake_telegram: FakeTelegram,
+    db_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    how: str,
+) -> None:
+    # `mv restored.db briefbot.db` while the bot ran: it went on with the file it had open,
+    # deleted, answering from the old archive and writing subscriptions and /allow decisions
+    # where nobody would read them again, while ingests went to the new file: in silence.
+    async with start_bot() as app:
+        alice = fake_telegram.user(1001, "Alice")
+        await fake_telegram.wait_answers(alice.send("Who fled abroad?"))
+        restored = db_path.with_name("restored.db")
+        shutil.copyfile(db_path, restored)
+        if how == "replaced":
+            os.replace(restored, db_path)
+        else:
+            db_path.unlink()
+        svc = services(app)
+        svc.stop = asyncio.Event()  # `briefbot run` waits on it (bot.app.serve)
+        [job] = app.job_queue.get_jobs_by_name("refresh")
+        await job.run(app)
+        reason = svc.stopped_because
+        assert svc.stop.is_set()
+    word = "replaced by another file" if how == "replaced" else "deleted"
+    assert reason == (
+        f"the database {db_path} was {word} while the bot ran; stopped so that the next start "
+        "opens what is there now (what the bot wrote since the change, such as /digest or "
+        "/allow, went to the old file). Stop the bot before replacing or restoring its "
+        "database"
+    )
+    [error] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert error.getMessage() == f"Stopping: {reason}"

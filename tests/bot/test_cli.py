@@ -117,6 +117,30 @@ def test_ask_queries_bad_jsonl_line_names_the_line(loaded: Run, tmp_path: Path) 
     assert f'Error: {bad}, line 2: not a JSON object with "text"' in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ('{"id": "b", "text": null}', '"text" is null; write the question as a string'),
+        (
+            '{"id": "b", "text": ["oil", "gas"]}',
+            '"text" is an array; write the question as a string',
+        ),
+        ('{"id": "b", "text": 5}', '"text" is a number; write the question as a string'),
+    ],
+)
+def test_ask_queries_file_with_a_bad_line_answers_none_of_it(
+    loaded: Run, tmp_path: Path, line: str, reason: str
+) -> None:
+    # A null text asked the question "None" and a list its Python spelling; a bad line further
+    # down stopped the run after the answers above it were printed: half an output, status 1.
+    bad = tmp_path / "q.jsonl"
+    bad.write_text('{"id": "a", "text": "oil"}\n' + line + "\n")
+    result = loaded("ask", "--queries", str(bad))
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == f"Error: {bad}, line 2: {reason}\n"
+
+
 def test_ask_needs_a_question(loaded: Run) -> None:
     result = loaded("ask")
     assert result.exit_code == 2
@@ -330,3 +354,68 @@ def test_ingest_progress_bars_start_no_thread(shown: bool) -> None:
     with open(os.devnull, "w") as out, _Bar(total=3, disable=not shown, file=out) as bar:
         bar.update(1)
         assert set(threading.enumerate()) - before == set()
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "message"),
+    [
+        # Each was a traceback: int("²") (str.isdigit() takes it) or a number SQLite cannot hold.
+        (["ask", "oil vol:²"], 1, "Error: vol '²' is not a number; write e.g. vol:4\n"),
+        (
+            ["brief", "Monitor", "99999999999999999999", "1"],
+            2,
+            "Invalid value for 'VOLUME': 99999999999999999999 is not in the range "
+            "0<=x<=2147483647.",
+        ),
+        (
+            ["remove", "--dry-run", "Monitor", "²", "1"],
+            2,
+            "Error: 'Monitor ² 1' is not PUBLICATION VOLUME ISSUE; write e.g. Monitor 4 180",
+        ),
+        (
+            ["remove", "--dry-run", "Monitor", "4", "99999999999999999999"],
+            2,
+            "Error: issue 99999999999999999999 is out of range: volumes and issues are whole "
+            "numbers from 0 to 2,147,483,647",
+        ),
+        (
+            ["digest", "preview", "99999999999999999999999"],
+            2,
+            "Invalid value for 'CHAT_ID': 99999999999999999999999 is not in the range "
+            "-4503599627370495<=x<=4503599627370495.",
+        ),
+    ],
+)
+def test_odd_numbers_in_arguments_are_one_line_not_a_traceback(
+    loaded: Run, args: list[str], status: int, message: str
+) -> None:
+    result = loaded(*args)
+    assert result.exit_code == status, result.output
+    assert message in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        # nan and inf were tracebacks; 0 and -5 rejected every file as "over the -5 MB limit".
+        (["--max-size", "nan"], "Invalid value for '--max-size': nan is not a size"),
+        (["--max-size", "inf"], "Invalid value for '--max-size': inf is not a size"),
+        (["--max-size", "0"], "Invalid value for '--max-size': 0.0 is not a size"),
+        (["--max-size", "-5"], "Invalid value for '--max-size': -5.0 is not a size"),
+        # An empty pattern matches every paragraph: every brief was rejected as boilerplate.
+        (
+            ["--footer-pattern", ""],
+            "Invalid value for --footer-pattern: footer pattern '' matches an empty text, so it "
+            "would take every paragraph for the footer; write words of your footer, e.g. "
+            "'Copyright .* Acme'",
+        ),
+    ],
+)
+def test_ingest_options_that_would_reject_everything_are_refused(
+    run_cli: Run, briefs_dir: Path, args: list[str], message: str
+) -> None:
+    result = run_cli("ingest", *args, str(briefs_dir))
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.stderr.split())
+    assert result.exception is None or isinstance(result.exception, SystemExit)

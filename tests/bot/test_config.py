@@ -134,6 +134,16 @@ def test_webhook_settings() -> None:
         ({"BRIEFBOT_API_URL": "api.telegram.org"}, "is not an http(s) URL"),
         ({"BRIEFBOT_ALLOWED": "alice"}, "BRIEFBOT_ALLOWED entry 'alice' is neither"),
         ({"BRIEFBOT_ADMINS": "@alice_k"}, "BRIEFBOT_ADMINS entry '@alice_k' is not a user id"),
+        # Accepted before, and never anyone's id: the admin or member stayed locked out.
+        (
+            {"BRIEFBOT_ADMINS": "12345678901234567890"},
+            "BRIEFBOT_ADMINS entry '12345678901234567890' is not a Telegram id: ids have at "
+            "most 16 digits; copy it again",
+        ),
+        (
+            {"BRIEFBOT_ALLOWED": "123,-10012345678901234567"},
+            "BRIEFBOT_ALLOWED entry '-10012345678901234567' is not a Telegram id",
+        ),
         ({"BRIEFBOT_RATE_LIMIT": "fast"}, "BRIEFBOT_RATE_LIMIT 'fast' is not a whole number"),
         ({"BRIEFBOT_RATE_LIMIT": "0"}, "BRIEFBOT_RATE_LIMIT is 0; it must be at least 1"),
         ({"BRIEFBOT_TOP": "50"}, "BRIEFBOT_TOP 50 is too large"),

@@ -12,6 +12,8 @@ from click.testing import CliRunner, Result
 from fake_telegram import FakeTelegram
 
 from bot.cli import cli
+from bot.handlers.remove import parse_remove
+from bot.help import usage
 from retrieval.archive import Archive
 
 Run = Callable[..., Result]
@@ -199,3 +201,17 @@ async def test_admin_remove_in_telegram_asks_with_a_button(
     assert expired.text == "This removal has expired; send /remove again."
     assert "Caspian pipeline talks stall" not in (after.plain_text or "")
     assert bot_archive.store.stats()["briefs"] > 0
+
+
+def test_remove_command_arguments_with_odd_numbers_get_a_line_not_an_error() -> None:
+    # int("²") raised (str.isdigit takes it), and a number past 2^63 overflowed SQLite: both
+    # reached the error handler's "Sorry, something went wrong".
+    assert parse_remove(["Monitor", "²", "1"]) == usage("remove")
+    assert parse_remove(["Monitor", "4", "99999999999999999999"]) == (
+        "Issue 99999999999999999999 is out of range: volumes and issues are whole numbers from "
+        "0 to 2,147,483,647."
+    )
+    assert parse_remove(["Monitor", "4", "180"]) == {
+        "issue": ("Monitor", 4, 180),
+        "dry_run": False,
+    }

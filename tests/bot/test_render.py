@@ -7,6 +7,8 @@ from fake_telegram import parse_html
 
 from bot.chat import ChatService
 from bot.render import (
+    BRIEF_MAX_MESSAGES,
+    QUOTE_MAX_CHARS,
     escape,
     mark_html,
     quote_html,
@@ -99,3 +101,45 @@ def test_plain_and_html_answers_quote_the_same_passages(fixture_archive: Archive
 
 def test_notice_is_escaped() -> None:
     assert render_html(Notice("a <b> & c")) == ["a &lt;b&gt; &amp; c"]
+
+
+def test_a_quote_of_a_huge_sentence_is_cut_around_its_first_matched_word() -> None:
+    # A passage stored before long lines were cut at words (one "sentence" of 200,000 words)
+    # was quoted whole: 1.4 MB, about 350 Telegram messages for one hit, and 1.4 MB printed.
+    text = "word " * 100_000 + "the pipeline opened " + "word " * 100_000
+    hit = make_hit(text, text, ["pipeline"])
+    [html] = render_answer_html(_answer(hit))
+    shown = visible(html)
+    assert len(shown) < 2 * QUOTE_MAX_CHARS
+    assert shown.startswith("1. …word word") and "the pipeline opened word" in shown
+    assert "<u>pipeline</u>" in html and "word…\n— Monitor" in shown
+    plain = render_plain(_answer(hit))  # type: ignore[arg-type]
+    assert len(plain) < 2 * QUOTE_MAX_CHARS
+    assert "the *pipeline* opened" in plain and plain.startswith("1. “…word")
+
+
+def test_a_huge_brief_is_sent_in_a_few_messages_and_says_where_the_rest_is() -> None:
+    # A brief of 2 MB (a file of one huge line) was sent whole: about 500 messages, the chat
+    # held up for half an hour by Telegram's limit of 20 messages a minute in a group.
+    from bot.replies import BriefReply
+
+    row = {
+        "publication": "Monitor",
+        "volume": 4,
+        "issue": 142,
+        "date": "1998-07-20",
+        "title": "Long",
+        "doc_id": None,
+        "url": None,
+        "author": None,
+        "text": "Oil rose. " * 200_000,
+    }
+    chunks = render_html(BriefReply([row]))
+    assert len(chunks) <= BRIEF_MAX_MESSAGES
+    last = visible(chunks[-1])
+    assert last.startswith("… The brief goes on for 1,9")
+    assert last.endswith(
+        "more characters, too long to send here; its whole text: "
+        "briefbot brief Monitor 4 142 on the server."
+    )
+    assert visible(chunks[0]).startswith("Monitor, Vol. 4, Issue 142")

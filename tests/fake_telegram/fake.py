@@ -131,6 +131,11 @@ class FakeUser:
             self, original["chat"]["id"], {"text": text}, reply_to=original
         )
 
+    def edit(self, update: JSON, text: str) -> JSON:
+        """Edit the text of the message this user sent with ``update`` (what ``send`` returned):
+        queues an ``edited_message`` update, as Telegram does for a message the bot received."""
+        return self.fake._user_edit(self, update["message"], text)
+
     def press(self, message: SentMessage | JSON, callback_data: str) -> JSON:
         """Press the inline button with ``callback_data`` on a bot message (as it is now)."""
         return self.fake._press(self, message, callback_data)
@@ -696,12 +701,27 @@ class FakeTelegram(BotApiState):
                 entities = find_entities(fields["caption"])
                 if entities:
                     message["caption_entities"] = entities
-            self.messages[(target.id, message["message_id"])] = message
-            if not self._addressed_to_bot(message, target):
-                update = {"update_id": None, "message": message}
-                self.filtered_updates.append(update)
-                return update
-            return self._enqueue("message", message, target.id)
+            return self._deliver("message", message, target)
+
+    def _user_edit(self, user: FakeUser, original: JSON, text: str) -> JSON:
+        with self._cond:
+            target = self.chats[original["chat"]["id"]]
+            message: JSON = {**original, "text": text, "edit_date": int(time.time())}
+            message.pop("entities", None)
+            entities = find_entities(text)
+            if entities:
+                message["entities"] = entities
+            return self._deliver("edited_message", message, target)
+
+    def _deliver(self, kind: str, message: JSON, target: FakeChat) -> JSON:
+        """Keep ``message`` and queue it as an update of ``kind``, unless privacy mode keeps it
+        from the bot (then it is only recorded in ``filtered_updates``). The lock is held."""
+        self.messages[(target.id, message["message_id"])] = message
+        if not self._addressed_to_bot(message, target):
+            update = {"update_id": None, kind: message}
+            self.filtered_updates.append(update)
+            return update
+        return self._enqueue(kind, message, target.id)
 
     def _lookup_message(self, message: SentMessage | JSON, chat: FakeChat | int | None) -> JSON:
         if isinstance(message, SentMessage):

@@ -71,6 +71,25 @@ def test_long_paragraph_splits_at_sentence_boundaries() -> None:
         assert brief.text[passage.start : passage.end] == passage.text
 
 
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        " ".join(["word"] * 5_000),  # one line with no sentence end (a file of one huge line)
+        ", ".join(f"region {n} gave {n * 7} votes" for n in range(600)),  # a list on one line
+    ],
+)
+def test_a_paragraph_without_sentence_ends_is_cut_at_words(paragraph: str) -> None:
+    # A line with no sentence end was one passage of 3,000-5,000 words, quoted whole: an
+    # answer of 30 KB (eight Telegram messages for one hit; a 10 MB line gave 2,400).
+    [brief] = parse_briefs(f"Publication: Monitor Volume: 1 Issue: 1\n\n{paragraph}\n")
+    words = len(paragraph.split())
+    assert len(brief.passages) == -(-words // MAX_PASSAGE_WORDS)
+    assert sum(len(p.text.split()) for p in brief.passages) == words
+    for passage in brief.passages:
+        assert len(passage.text.split()) <= MAX_PASSAGE_WORDS
+        assert brief.text[passage.start : passage.end] == passage.text
+
+
 def test_footer_patterns_are_configurable() -> None:
     text = (
         "Publication: Bulletin Volume: 1 Issue: 2\n\n"

@@ -31,13 +31,14 @@ BRIEF = (
     ],
 )
 def test_a_byte_order_mark_says_the_encoding(data: bytes, encoding: str | None) -> None:
-    assert decode(data, "x.txt") == (BRIEF, encoding)
+    note = encoding and f"not UTF-8; decoded as {encoding}"
+    assert decode(data, "x.txt") == (BRIEF, note)
 
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
 def test_utf16_without_a_mark_is_read_by_its_zero_bytes(encoding: str) -> None:
     # Every other byte zero, as ASCII written two bytes a character: it was rejected as binary.
-    assert decode(BRIEF.encode(encoding), "x.txt") == (BRIEF, encoding)
+    assert decode(BRIEF.encode(encoding), "x.txt") == (BRIEF, f"not UTF-8; decoded as {encoding}")
 
 
 @pytest.mark.parametrize(
@@ -52,7 +53,7 @@ def test_binary_data_with_zero_bytes_is_still_binary(data: bytes) -> None:
 def test_a_false_utf16_mark_falls_back_to_the_8_bit_encodings() -> None:
     # 0xFF 0xFE then an odd number of bytes: not UTF-16, read as cp1252 ("ÿþ" and the rest).
     text, encoding = decode(b"\xff\xfeabc", "x.txt")
-    assert (text, encoding) == ("ÿþabc", "cp1252")
+    assert (text, encoding) == ("ÿþabc", "not UTF-8; decoded as cp1252")
 
 
 def test_a_utf16_file_is_ingested_and_answers(
@@ -74,4 +75,55 @@ def test_a_russian_wire_in_capitals_stays_cp1251() -> None:
     wire = (
         "Publication: Monitor Volume: 4 Issue: 8\n\nПРЕЗИДЕНТ ЗАЯВИЛ, ЧТО ДЕВАЛЬВАЦИИ НЕ БУДЕТ.\n"
     )
-    assert decode(wire.encode("cp1251"), "x.txt") == (wire, "cp1251")
+    assert decode(wire.encode("cp1251"), "x.txt") == (wire, "not UTF-8; decoded as cp1251")
+
+
+RUSSIAN = (
+    "Publication: Monitor Volume: 4 Issue: 9 Date: 1998-08-03\n\nГазпром поднял цены для Украины.\n"
+)
+
+
+@pytest.mark.parametrize("cut", [1, 2])
+def test_a_utf8_file_cut_inside_its_last_character_stays_utf8(cut: int) -> None:
+    # A download or copy cut short ends inside a character: the whole file was read as KOI8-R
+    # or cp1251 ("п⌠п╟п╥п©я─п╬п╪"), every letter of it garbled.
+    data = (RUSSIAN.rstrip("\n") + "€").encode("utf-8")[:-cut]
+    text, note = decode(data, "x.txt")
+    assert text == RUSSIAN.rstrip("\n")
+    assert note == (
+        f"ends inside a character (was it cut short?); its last {3 - cut} byte(s) were dropped"
+    )
+
+
+@pytest.mark.parametrize("codec", ["cp1251", "koi8_r"])
+def test_a_utf8_file_joined_to_an_8_bit_one_keeps_both_readable(codec: str) -> None:
+    # `cat new.txt old.txt`: a UTF-8 file and an older one in cp1251. Read whole as cp1251, the
+    # UTF-8 half came out as "Р“Р°Р·РїСЂРѕРј" (each letter two Cyrillic ones) and was never found.
+    old = RUSSIAN.replace("Issue: 9", "Issue: 10").replace("Газпром", "Лукойл")
+    text, note = decode(RUSSIAN.encode("utf-8") + old.encode(codec), "x.txt")
+    assert text == RUSSIAN + old
+    name = codec.replace("_", "-")
+    assert note == f"not all UTF-8: line 6 decoded as {name}, the rest as UTF-8"
+
+
+def test_a_utf8_file_with_latin1_lines_keeps_both_readable() -> None:
+    french = "Paris: la Société Générale prête à la Banque nationale.\n"
+    data = BRIEF.encode("utf-8") + french.encode("latin-1") + "Déjà vu.\n".encode()
+    text, note = decode(data, "x.txt")
+    assert text == BRIEF + french + "Déjà vu.\n"
+    assert note == "not all UTF-8: line 5 decoded as cp1252, the rest as UTF-8"
+
+
+def test_a_mixed_file_is_ingested_readable_and_said_so(
+    tmp_path: Path, run_cli: Callable[..., Result]
+) -> None:
+    path = tmp_path / "joined.txt"
+    old = RUSSIAN.replace("Issue: 9", "Issue: 10").replace("Газпром", "Лукойл")
+    path.write_bytes(RUSSIAN.encode("utf-8") + old.encode("cp1251"))
+    result = run_cli("ingest", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        f"{path}: not all UTF-8: line 6 decoded as cp1251, the rest as UTF-8"
+    )
+    assert "Газпром поднял цены" in run_cli("brief", "Monitor", "4", "9").stdout
+    assert "Лукойл поднял цены" in run_cli("brief", "Monitor", "4", "10").stdout

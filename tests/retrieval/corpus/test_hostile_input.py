@@ -247,3 +247,25 @@ def test_invisible_characters_inside_words_are_dropped(archive: Archive, tmp_pat
     assert sorted(stored) == ["Kazakhstan raised Tengiz output.", "Kyrgyz border guards"]
     assert archive.ask("kazakhstan tengiz output").found
     assert archive.ask("kyrgyz guards").found
+
+
+def test_a_second_record_with_the_same_id_in_a_file_is_rejected_the_first_kept(
+    archive: Archive, tmp_path: Path
+) -> None:
+    # The second overwrote the first in silence ("1 added, 1 updated" on a first ingest), and
+    # every re-ingest of the unchanged file updated the brief twice, a change each time.
+    lines = [
+        json.dumps({"id": "d1", "text": "Grain exports rose in May."}),
+        json.dumps({"id": "d2", "text": "Oil exports fell in June."}),
+        json.dumps({"id": "d1", "text": "Cotton harvest was poor."}),
+    ]
+    path = _jsonl(tmp_path, "dup.jsonl", lines)
+    report = archive.ingest([path])
+    assert [str(r) for r in report.rejected] == [
+        f"{path}, line 3: has the id 'd1' of line 1, whose record is kept; "
+        "give each record its own id"
+    ]
+    assert (report.added, report.updated) == (2, 0)
+    assert archive.ask("grain exports").found and not archive.ask("cotton harvest").found
+    again = archive.ingest([path])
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 2)

@@ -4,12 +4,15 @@ size limit) without a buffer of the limit's size."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
 from retrieval.corpus.ingest import (
     JSONL_SUFFIXES,
@@ -20,6 +23,8 @@ from retrieval.corpus.ingest import (
     display_path,
     find_sources,
 )
+
+Unreadable = Callable[[Path], contextlib.AbstractContextManager[None]]
 
 
 def _reference(folder: Path) -> tuple[list[tuple[Path, str]], list[Path]]:
@@ -151,3 +156,28 @@ def test_a_read_that_returns_part_of_what_was_asked_is_continued() -> None:
 )
 def test_a_file_names_suffix_is_that_of_its_path(name: str) -> None:
     assert _suffix(name) == Path(name).suffix
+
+
+def test_a_link_to_a_folder_is_not_followed_but_said(tmp_path: Path) -> None:
+    folder = _tree(tmp_path)
+    found = find_sources([folder])
+    assert found.links == [folder / "linked-dir"]
+    assert found.unlisted == []
+
+
+def test_a_folder_that_cannot_be_listed_is_rejected_not_passed_over(
+    tmp_path: Path, run_cli: Callable[..., Result], unreadable: Unreadable
+) -> None:
+    archive = tmp_path / "archive"
+    (archive / "1999").mkdir(parents=True)
+    brief = "Publication: Monitor Volume: {} Issue: 1\n\nText about oil.\n"
+    (archive / "a.txt").write_text(brief.format(4), encoding="utf-8")
+    (archive / "1999" / "b.txt").write_text(brief.format(5), encoding="utf-8")
+    with unreadable(archive / "1999"):
+        result = run_cli("ingest", str(archive))
+    assert result.exit_code == 1, result.output
+    assert result.stdout.startswith("1 added, 0 updated, 0 removed, 0 unchanged, 1 rejected")
+    assert (
+        f"rejected: {archive}/1999: is a folder that cannot be listed (Permission denied), so "
+        "none of its files were read; make it readable (chmod u+rx) and ingest again"
+    ) in result.stderr.splitlines()

@@ -182,3 +182,28 @@ def test_html_is_reduced_to_paragraphs_of_text() -> None:
         "One & two",
         "three",
     ]
+
+
+@pytest.mark.parametrize(
+    ("published", "date"),
+    [
+        ("0000-01-01T00:00:00Z", None),  # a CMS's empty date: year 0
+        ("9999-12-31T23:59:59-12:00", None),  # past year 9999 in UTC
+        ("2024-02-30T00:00:00Z", "2024-03-01"),  # feedparser's own reading
+        ("no date at all", None),
+    ],
+)
+def test_an_entry_with_an_odd_date_is_stored_and_the_other_feeds_polled(
+    store: Store, server: FeedServer, published: str, date: str | None
+) -> None:
+    # Year 0 or one past 9999 raised ValueError out of the poll: that entry, the rest of its
+    # feed and every feed after it were never stored, at every poll.
+    odd = ATOM.replace(
+        "<updated>1998-07-20T10:00:00Z</updated>\n    <summary>",
+        f"<updated>{published}</updated>\n    <summary>",
+    )
+    server.put("/odd.atom", odd, "application/atom+xml")
+    urls = [server.url("/odd.atom"), server.url("/steppe.rss")]
+    first, second = FeedPoller(store, urls, now=lambda: NOW).poll()
+    assert (first.added, first.error, second.added) == (1, None, 1)
+    assert briefs(store)[0]["date"] == date

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -146,3 +148,25 @@ def test_a_file_whose_name_is_not_utf8_is_ingested_and_later_files_still_are(
     assert str(folder / "caf\ufffd.txt") in report.ingested
     assert odd.exists() and count(store) == 2
     assert inbox.scan().unchanged == 2
+
+
+def test_a_subfolder_that_cannot_be_listed_is_reported_once(
+    store: Store,
+    folder: Path,
+    inbox: Inbox,
+    unreadable: Callable[[Path], contextlib.AbstractContextManager[None]],
+) -> None:
+    # Its files were passed over in silence at every scan.
+    write(folder / "a.txt", GOOD)
+    write(folder / "1999" / "b.txt", GOOD.replace("Issue: 1", "Issue: 2"))
+    with unreadable(folder / "1999"):
+        inbox.scan()
+        inbox.scan()
+    [notice] = Notices(store).pending()
+    assert notice.text == (
+        f"Inbox folder {folder}/1999 cannot be listed (Permission denied), so none of its files "
+        "are read; make it readable (chmod u+rx) and they are read at the next scan."
+    )
+    assert count(store) == 1
+    inbox.scan()
+    assert count(store) == 2

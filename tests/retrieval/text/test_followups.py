@@ -490,15 +490,18 @@ def test_ask_queries_after_an_unknown_line_is_a_clear_error(
     loaded_sample: Callable[..., Result], tmp_path: Path
 ) -> None:
     queries = tmp_path / "q.jsonl"
-    queries.write_text(
-        '{"id": "a", "text": "oil vol:x"}\n{"id": "b", "text": "why?", "after": "a"}\n'
-        '{"id": "c", "text": "why?", "after": "z"}\n'
-    )
+    good = '{"id": "a", "text": "oil vol:x"}\n{"id": "b", "text": "why?", "after": "a"}\n'
+    queries.write_text(good)
     result = loaded_sample("ask", "--queries", str(queries))
-    assert result.exit_code == 1
+    assert result.exit_code == 0
     bad, after_bad = [json.loads(x) for x in result.stdout.splitlines() if x.startswith("{")]
     assert bad["reason"] == "invalid"  # a line that could not be asked continues nothing
     assert after_bad["read_as"] is None and after_bad["reason"] == "nothing_to_search"
+    # Every line of a file is checked before any is answered: nothing printed.
+    queries.write_text(good + '{"id": "c", "text": "why?", "after": "z"}\n')
+    result = loaded_sample("ask", "--queries", str(queries))
+    assert result.exit_code == 1
+    assert result.stdout == ""
     assert result.stderr.strip().endswith(
         f"Error: {queries}, line 3: \"after\" names 'z', which is not the id of an earlier "
         'line; give the "id" of a line above it, or leave "after" out'
