@@ -517,17 +517,23 @@ def _write_folder(
     tmp = folder / f"tmp-{uuid.uuid4().hex}"
     tmp.mkdir()
     files: dict[str, list[int]] = {}
-    for key, array in arrays.items():
-        with open(tmp / f"{key}.npy", "wb") as fh:
-            np.save(fh, np.ascontiguousarray(array), allow_pickle=False)
-        with open(tmp / f"{key}.npy", "rb") as fh:
-            files[f"{key}.npy"] = _crc(fh)
-    for filename, document in documents.items():
-        (tmp / filename).write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
-        with open(tmp / filename, "rb") as fh:
-            files[filename] = _crc(fh)
-    name = f"{prefix}-{uuid.uuid4().hex[:16]}"
-    os.replace(tmp, folder / name)
+    try:
+        for key, array in arrays.items():
+            with open(tmp / f"{key}.npy", "wb") as fh:
+                np.save(fh, np.ascontiguousarray(array), allow_pickle=False)
+            with open(tmp / f"{key}.npy", "rb") as fh:
+                files[f"{key}.npy"] = _crc(fh)
+        for filename, document in documents.items():
+            (tmp / filename).write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+            with open(tmp / filename, "rb") as fh:
+                files[filename] = _crc(fh)
+        name = f"{prefix}-{uuid.uuid4().hex[:16]}"
+        os.replace(tmp, folder / name)
+    except BaseException:
+        # A save that fails (a full disk) leaves nothing behind: each one left its folder, and
+        # a bot retrying filled the disk it needs to record the messages it is sent.
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return name, files
 
 

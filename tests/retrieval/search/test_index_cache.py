@@ -26,6 +26,7 @@ from retrieval.catchup import Indexer
 from retrieval.corpus.store import Store
 from retrieval.errors import IndexCacheError
 from retrieval.passage_rows import RowBatch, worker_command
+from retrieval.search import cache
 from retrieval.search import index as index_module
 from retrieval.search.cache import FORMAT_VERSION, cache_dir_for, load_index, manifest_checksum
 from retrieval.search.stamps import MIN_AGE_NS, STAMPS
@@ -746,3 +747,12 @@ def test_an_older_format_is_rebuilt_once_and_then_loaded(
     again.index()
     assert again.indexer.last_sync["action"] == "loaded"
     assert_exact(again)
+
+
+def test_a_save_that_fails_leaves_no_folder_behind(tmp_path: Path) -> None:
+    # A save that fails midway (here an array numpy will not write; on a bot, a full disk)
+    # removes what it wrote: a bot retrying every few seconds filled the disk with them.
+    arrays = {"ids": np.arange(3), "bad": np.array([object()], dtype=object)}
+    with pytest.raises(ValueError):
+        cache._write_folder(tmp_path, "segment", arrays, {})
+    assert list(tmp_path.iterdir()) == []
