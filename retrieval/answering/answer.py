@@ -376,7 +376,7 @@ _KIND_RE = (
             rf"|\b(what|which|at what) ({'|'.join(FIGURE_WORDS)})\b"
         ),
     ),
-    ("name", re.compile(r"\b(who|whom|whose)\b")),
+    ("name", re.compile(r"\b(who|whom|whose|which)\b")),
     ("place", re.compile(r"\bwhere\b")),
     ("reason", re.compile(r"\bwhy\b|\bwhat for\b|\bfor what reason\b")),
 )

@@ -55,6 +55,8 @@ def test_english_words_are_not_folded_together(a: str, b: str) -> None:
         ("How many cases are under review?", "number"),
         ("Who fled abroad?", "name"),
         ("Where is he now?", "place"),
+        ("Which bank did Chigir run?", "name"),
+        ("Which year did the bank fail?", "date"),
         ("Why did the talks fail?", "reason"),
         ("At what rate were old rubles swapped?", "number"),
         ("What stake does Gazprom hold?", "number"),
