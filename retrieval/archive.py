@@ -26,9 +26,11 @@ from retrieval.answering.answer import (
     NOT_FOUND_FILTERED,
     NOTHING_DATED,
     Answer,
+    answer_kind,
     build_hit,
     claim_kind,
     empty_answer,
+    gives_what_is_asked,
     written_as,
 )
 from retrieval.answering.filters import PUBLICATION, passage_filter
@@ -481,7 +483,8 @@ class Archive:
             for b, f in zip(of.tolist(), final.tolist(), strict=True):
                 first.setdefault(b, f)
             lead = np.array([first[b] for b in of.tolist()])
-            again = np.lexsort((positions, -final, -own, -lead))
+            gives = self._gives_asked(question, index, positions, of, list(first)[:k])
+            again = np.lexsort((positions, -final, -own, ~gives, -lead))
             positions, final, own = positions[again], final[again], own[again]
         ids: list[int] = index.ids[positions].tolist()
         briefs = self._brief_map(index).brief_of[positions].tolist() if diverse else []
@@ -603,6 +606,29 @@ class Archive:
             cited=cited_as.describe() or None,
             apart=apart,
         )
+
+    def _gives_asked(
+        self,
+        question: str,
+        index: BM25Index,
+        positions: IntArray,
+        of: IntArray,
+        briefs: list[int],
+    ) -> BoolArray:
+        """Return which of ``positions`` (of briefs ``of``) give what a follow-up ``question``
+        asks for ("how many were picked up?": a count), among those of ``briefs``; all False
+        when it asks for nothing of a kind. Within a brief the earlier question chose, the
+        passage that gives it then speaks for the brief, not the brief's lead."""
+        gives = np.zeros(len(positions), dtype=bool)
+        if answer_kind(question) is None:
+            return gives
+        at = np.flatnonzero(np.isin(of, briefs))
+        ids = index.ids[positions[at]].tolist()
+        rows = self.store.passages_by_id(ids)
+        for i, pid in zip(at.tolist(), ids, strict=True):
+            row = rows.get(pid)
+            gives[i] = row is not None and gives_what_is_asked(row["text"], question)
+        return gives
 
     def _names_apart(
         self,

@@ -533,6 +533,14 @@ def best_sentences(
     return [(spans[min(chosen)][0], spans[max(chosen)][1])]
 
 
+def gives_what_is_asked(text: str, question: str) -> bool:
+    """Return whether ``text`` holds what ``question`` asks for (``answer_kind``: a date for
+    "when", a count for "how many", a reason for "why" …); False when it asks for nothing of
+    a kind."""
+    kind, asked = _asking(question)
+    return kind is not None and _gives(text, kind, asked)
+
+
 @lru_cache(maxsize=256)
 def _asking(question: str) -> tuple[str | None, frozenset[str]]:
     """Return what ``question`` asks for (``answer_kind``) and its words, casefolded: worked out

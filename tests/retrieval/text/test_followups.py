@@ -536,3 +536,18 @@ def test_a_question_log_from_before_issue_15_upgrades_on_open(db_path: Path) -> 
 def test_help_says_how_follow_ups_work() -> None:
     assert "/new starts afresh" in help_text()
     assert "new (or /new) starts afresh" in help_text(terminal=True)
+
+
+def test_a_follow_up_asking_a_kind_is_answered_by_the_passage_that_gives_it(
+    sample_archive: Archive,
+) -> None:
+    # The earlier question chose the brief; "how many" chooses its passage that gives a count,
+    # not the brief's lead on the transfer of the capital.
+    earlier = ["when did kazakhstan move its capital to akmola?"]
+    answer = sample_archive.ask("how many people live there?", earlier=earlier)
+    assert "280,000" in answer.hits[0].quote
+    # "how long is that section?" after the transit fee: the fee's passage, which gives the
+    # section's length, not a brief on the pipeline's repairs.
+    earlier = ["what transit fee did chechnya get for azerbaijani early oil?"]
+    answer = sample_archive.ask("and how long is that section?", earlier=earlier)
+    assert "153-kilometer" in answer.hits[0].quote
