@@ -86,6 +86,7 @@ from retrieval.text.query import (
     asks_latest,
     cited_filters,
     in_another_script,
+    month_of_year,
     parse_question,
     relative_dates,
     search_terms,
@@ -664,12 +665,29 @@ class Archive:
             )
             if terms and terms not in found and len(index.known_terms(terms)) == len(terms):
                 found[terms] = (phrase, written)
+        # A month of a year ("dec 99") is asked for as a name is: a brief dated in it holds it.
+        when = month_of_year(words)
+        if when is not None:
+            found[tuple(analyze(when.written))] = (when.written, True)
 
-        def holds(held: set[str], names: Iterable[tuple[str, ...]]) -> bool:
-            return all(t in held or self.aliases.held(t, held, matches) for ts in names for t in ts)
+        month = tuple(analyze(when.written)) if when is not None else ()
 
+        def holds(held: set[str], names: Iterable[tuple[str, ...]], date: str | None) -> bool:
+            return all(
+                (
+                    when is not None
+                    and ts == month
+                    and when.dates(date, month_written=month[0] in held)
+                )
+                or all(t in held or self.aliases.held(t, held, matches) for t in ts)
+                for ts in names
+            )
+
+        dates = [rows[p]["brief_date"] if p in rows else None for p in first]
         # A passage holding every word that may be a name holds every name: nothing to read.
-        if len(found) < 2 or any(holds(held, found) for held in helds):
+        if len(found) < 2 or any(
+            holds(held, found, date) for held, date in zip(helds, dates, strict=False)
+        ):
             return []
         # A rare word of a question in lower case is a name if the archive writes it as one
         # ("chechnya"), not if it writes it as a word ("aeroelastic", "tranche").
@@ -685,14 +703,23 @@ class Archive:
             held = set(analyze(row["brief_title"] or ""))
             for passage in self.store.passages_of_brief(brief_id):
                 held.update(analyze(passage["text"]))
-            if holds(held, names):
+            if holds(held, names, row["brief_date"]):
                 return []
         return list(names.values())
 
     def _writes_as_name(self, index: BM25Index, term: str) -> bool:
         """Return whether the first passages of ``index`` holding ``term`` (a few) write it as a
         name (``text.english.written_as_names``)."""
-        return bool(written_as_names(self._texts_holding(index, term), {term}))
+        texts = self._texts_holding(index, term)
+        if written_as_names(texts, {term}):
+            return True
+        # An acronym ("IMF"), which ``written_as_names`` cannot tell from a text in capitals.
+        return any(
+            not text.isupper() and text[start:end].isupper() and end - start > 1
+            for text in texts
+            for found, start, end in analyze_spans(text)
+            if found == term
+        )
 
     def _texts_holding(self, index: BM25Index, term: str) -> list[str]:
         """Return the texts of the first ``NAME_SAMPLE`` live passages of ``index`` that hold

@@ -366,3 +366,39 @@ def parse_question(text: str) -> tuple[str, Filters]:
             fields[key] = check_date(value, key)
     words = " ".join(_FILTER_RE.sub(" ", text).split())
     return words, Filters(**fields)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class MonthOfYear:
+    """A month of a year a question names ("dec 99": ``written`` "December 1999")."""
+
+    written: str
+    year: int
+    month: int
+
+    def dates(self, date: str | None, month_written: bool = False) -> bool:
+        """Return whether a brief dated ``date`` (YYYY-MM-DD, or None) may tell of this month:
+        it is dated in it or in the next one (a brief tells of the weeks before it), or, if it
+        writes the month's name (``month_written``), in its year."""
+        if not date or len(str(date)) < 7 or not str(date)[:4].isdigit():
+            return False
+        year, month = int(str(date)[:4]), int(str(date)[5:7])
+        after = (year - self.year) * 12 + month - self.month
+        return 0 <= after <= 1 or (month_written and year == self.year)
+
+
+_MONTH_OF_YEAR_RE = re.compile(
+    r"\b(" + "|".join(MONTHS) + r")\s+(?:\d{1,2}(?:st|nd|rd|th)?,?\s+)?((?:1[89]|20)\d\d)\b",
+    re.IGNORECASE,
+)
+
+
+def month_of_year(words: str) -> MonthOfYear | None:
+    """Return the month of a year ``words`` name ("in July 1998", "dec 99", "on May 15, 1999"),
+    the first if several, or None."""
+    found = _MONTH_OF_YEAR_RE.search(spell_dates(words))
+    if found is None:
+        return None
+    month = [m.casefold() for m in MONTHS].index(found.group(1).casefold()) + 1
+    name = MONTHS[month - 1]
+    return MonthOfYear(f"{name} {found.group(2)}", int(found.group(2)), month)

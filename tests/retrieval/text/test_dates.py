@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval.archive import Archive
-from retrieval.text.query import spell_amounts, spell_dates
+from retrieval.text.query import MonthOfYear, month_of_year, spell_amounts, spell_dates
 
 
 @pytest.mark.parametrize(
@@ -77,3 +77,18 @@ def test_a_short_amount_finds_the_brief_that_writes_it_out(sample_archive: Archi
     short = sample_archive.ask("when did the fund sign off on the 4.5bn credit for moscow?")
     assert "US$4.5 billion" in short.hits[0].text
     assert short.unmatched == []
+
+
+def test_a_month_of_a_year_is_read_as_briefs_tell_of_it() -> None:
+    when = month_of_year("who won the dec 99 duma election")
+    assert when is not None and (when.written, when.year, when.month) == ("December 1999", 1999, 12)
+    assert month_of_year("on May 15, 1999 the vote") == MonthOfYear("May 1999", 1999, 5)
+    assert month_of_year("the 1999 budget") is None
+    july = MonthOfYear("July 1998", 1998, 7)
+    # Dated in the month or the next (a brief tells of the weeks before it), or in its year
+    # when the brief names the month.
+    assert july.dates("1998-07-24") and july.dates("1998-08-30")
+    assert not july.dates("1998-09-01") and not july.dates("1998-06-30")
+    assert july.dates("1998-12-01", month_written=True)
+    assert not july.dates("1999-07-01", month_written=True)
+    assert not july.dates(None) and not july.dates("")
