@@ -349,13 +349,7 @@ def test_question_words_as_chat_spells_them_are_not_searched(sample_archive: Arc
     assert search_terms("Claim to verify: Nazarbaev won") == ["nazarbaev", "won"]
     assert search_terms("Check this: the Duma voted") == ["duma", "vote"]
     assert search_terms("apart from selling dollars") == ["sell", "usd"]
-    assert search_terms("new ruble vs old, came 2nd afterwards") == [
-        "new",
-        "rubl",
-        "old",
-        "came",
-        "2",
-    ]
+    assert " ".join(search_terms("new ruble vs old, came 2nd afterwards")) == "new rubl old came 2"
     for question in ("wat happened w the imf loan", "how many ppl died in tashkent"):
         answer = sample_archive.ask(question)
         assert answer.unmatched == [] and answer.caveat is None, question
