@@ -306,6 +306,10 @@ def why_context(text: str, *, claim: bool = False) -> Why | None:
         # Georgia". A keyword search ("Tengiz oil exports") is a new question.
         if joined or words[0] in PREPOSITIONS:
             return Why.SUBJECT
+        if text.rstrip().endswith("?") and len(substance) <= BARE_SUBJECT_TERMS:
+            # "inflation?", "first tranche?" after an answer: asked of the same subject, as
+            # "and inflation?" is (a keyword search, "Tengiz oil exports", asks nothing).
+            return Why.SUBJECT
         return Why.POINTS_BACK if _points_back(words, named) else None
     short = Why.SHORT if len(substance) < MIN_OWN_TERMS else None
     segments = [words_of(s) for s in _SEGMENT_RE.split(text) if words_of(s)]
@@ -324,6 +328,9 @@ def needs_context(text: str, *, claim: bool = False) -> bool:
     return why_context(text, claim=claim) is not None
 
 
+BARE_SUBJECT_TERMS = 2
+"""A message of at most this many words of substance and a question mark, asking nothing else
+("inflation?"), is asked of the earlier question's subject."""
 MAX_CONTEXT_TURNS = 3
 """A follow-up is read with at most this many earlier questions (the latest ones)."""
 
