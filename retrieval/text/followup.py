@@ -72,6 +72,10 @@ PREPOSITIONS = frozenset(
 )
 TRAILING_POINTERS = frozenset("before earlier later then".split())
 """Words that point back when they end the message ("and a year earlier?")."""
+TIME_POINTERS = frozenset(
+    {("at", "the", "time"), ("the", "day", "after"), ("the", "week", "after")}
+)
+"""Phrases that end a message by pointing to the time asked about before ("… at the time?")."""
 TRAILING_PHRASES = (("in", "total"), ("all", "told"))
 """Phrases that point back when they end the message: "how much does the military owe in
 total?" sums up what was asked before ("in total tackles" does not)."""
@@ -228,6 +232,10 @@ def _points_back(words: list[str], named: list[int]) -> bool:
     """Return whether ``words`` hold a word or phrase that points to something not named before
     it (``named``: positions of names in ``words``; see ``_named_in`` and ``_dummy`` for the
     pointers that do not point back)."""
+    if (words and words[-1] in TRAILING_POINTERS) or tuple(words[-3:]) in TIME_POINTERS:
+        # "how much did the Central Bank spend the week before?", "… at the time?": a time
+        # before or after the one asked about earlier, whatever the question names.
+        return True
     for n, word in enumerate(words):
         if any(p < n for p in named):
             return False  # "who did Yeltsin nominate after he …": "he" has its name

@@ -58,6 +58,9 @@ KAZAKH = "who became prime minister of Kazakhstan after Kazhegeldin?"
         "the same for Georgia",
         "how much does the military owe in total?",  # sums up what was asked before
         "how many died all told?",
+        # A time before or after the one asked about, whatever the question names.
+        "How much did the Central Bank spend defending the ruble in the week before?",
+        "what did the Duma say at the time?",
         # A bare subject asked after an answer: of the same subject, as "and inflation?" is.
         "inflation?",
         "first tranche?",
@@ -75,6 +78,7 @@ def test_messages_that_do_not_stand_on_their_own(text: str) -> None:
         "what about kyrgyzstan's frontier with china, when did its own guards take that over?",
         "Why did the IMF cut Russia's first tranche?",
         "Tengiz oil exports",  # a keyword search is a new question
+        "what did the IMF do before the crisis?",  # "before" with what it is before
         "tengiz oil exports 1998?",  # … with a question mark too, past two words
         "Who was first on the team in total tackles?",  # "in total" not at the end
         "how much does Gazprom owe in total?",  # what it sums up is named
