@@ -78,7 +78,7 @@ def test_messages_that_do_not_stand_on_their_own(text: str) -> None:
         "what about kyrgyzstan's frontier with china, when did its own guards take that over?",
         "Why did the IMF cut Russia's first tranche?",
         "Tengiz oil exports",  # a keyword search is a new question
-        "what did the IMF do before the crisis?",  # "before" with what it is before
+        "what did the IMF demand from Russia before the August crisis?",  # before what it names
         "tengiz oil exports 1998?",  # … with a question mark too, past two words
         "Who was first on the team in total tackles?",  # "in total" not at the end
         "how much does Gazprom owe in total?",  # what it sums up is named
