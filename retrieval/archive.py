@@ -499,7 +499,7 @@ class Archive:
             # speaks for the brief, when it is close to the brief's best ("how much does ues owe
             # gazprom": the passage that names the 30 billion rubles, not the one that names UES
             # most). The briefs and their order do not change.
-            weights = self._quote_weights(index, known, alias_terms, context)
+            weights = self._quote_weights(index, known, alias_terms, context, matches)
             again = self._quote_first(question, index, positions, own, weights, offset + k)
             positions, final, own = positions[again], final[again], own[again]
         ids: list[int] = index.ids[positions].tolist()
@@ -598,7 +598,7 @@ class Archive:
                     clean.extend(i for i in batch if i not in noisy)
                 window = clean[offset : offset + k]
         ranked = [(ids[i], float(own[i])) for i in window]
-        weights = self._quote_weights(index, known, alias_terms, context)
+        weights = self._quote_weights(index, known, alias_terms, context, matches)
         only_earlier = bool(context) and not known and not alias_terms
         return Ranking(
             terms,
@@ -624,12 +624,24 @@ class Archive:
         known: Sequence[str],
         alias_terms: Sequence[str],
         context: dict[str, float],
+        matches: Sequence[Match] = (),
     ) -> dict[str, float]:
         """Return what each term weighs when choosing the sentence to quote: its idf, less for
-        an alias's and a follow-up's earlier words."""
+        an alias's and a follow-up's earlier words.
+
+        A word of an alias's name of several words (``matches``) weighs its share of the name:
+        "Unified Energy Systems (UES)" counted the company four times over, and a sentence
+        naming it so outscored the one saying what UES owes Gazprom.
+        """
         weights = {t: max(index.term_idf(t), 0.01) for t in known}
+        words_in_name: dict[str, int] = {}
+        for match in matches:
+            for target in match.targets:
+                for t in target:
+                    words_in_name[t] = min(words_in_name.get(t, len(target)), len(target))
         for t in alias_terms:
-            weights.setdefault(t, max(index.term_idf(t), 0.01) * ALIAS_QUOTE_WEIGHT)
+            alias = max(index.term_idf(t), 0.01) * ALIAS_QUOTE_WEIGHT
+            weights.setdefault(t, alias / words_in_name.get(t, 1))
         for t, w in context.items():
             if index.vocab.get(t) is not None:
                 weights.setdefault(t, max(index.term_idf(t), 0.01) * w)

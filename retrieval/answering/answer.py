@@ -418,7 +418,7 @@ _REASON_RE = re.compile(
     r"|in protest|in response|in retaliation|reasons?|blam(?:e|es|ed|ing)|citing|so that"
     r"|in order to|to avoid|for fear|for lack|on the grounds|argu(?:e|es|ed|ing) that"
     r"|(?:could|can)(?:not|n['’]t| not| no longer) afford|object(?:s|ed|ing)? to"
-    r"|result(?:s|ed)? (?:of|from)|stem(?:s|med)? from|caused by|prompted by"
+    r"|reflect(?:s|ed|ing)?|result(?:s|ed)? (?:of|from)|stem(?:s|med)? from|caused by|prompted by"
     r"|in the wake of)\b",
     re.IGNORECASE,
 )

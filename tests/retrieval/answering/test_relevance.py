@@ -26,7 +26,9 @@ from retrieval.answering.ranking import (
     high_coverage,
 )
 from retrieval.archive import Archive
+from retrieval.corpus.store import Store
 from retrieval.search.index import BM25Index
+from retrieval.text.aliases import parse_aliases
 from retrieval.text.analyzer import analyze
 
 
@@ -212,6 +214,27 @@ def test_the_passage_whose_quote_gives_what_is_asked_speaks_for_its_brief(
     answer = archive.ask(question)
     assert answer.hits[0].citation.title == "Grain board and the mills"
     assert quoted in answer.hits[0].quote
+
+
+def test_a_name_an_alias_adds_counts_once_in_the_quote(store: Store, tmp_path: Path) -> None:
+    # "Tarvian State Grain Board (TGB)" held the alias's four words besides "TGB": the sentence
+    # naming the board outscored the one saying what it owes.
+    archive = Archive(store, aliases=parse_aliases(["TGB | Tarvian State Grain Board"], "t.txt"))
+    docs = [
+        {
+            "id": "g1",
+            "title": "Grain board in debt",
+            "text": "The Tarvian State Grain Board (TGB) held its 12th annual meeting in Velna. "
+            "Delegates elected a new chair. By its count, TGB owes the flour mills about 40 "
+            "million dinars for storage.",
+        },
+        {"id": "g2", "title": "Mills close", "text": "Two flour mills in Orsk closed."},
+    ]
+    corpus = tmp_path / "briefs.jsonl"
+    corpus.write_text("\n".join(json.dumps(d) for d in docs), encoding="utf-8")
+    archive.ingest([corpus])
+    quote = archive.ask("how much does tgb owe the mills").hits[0].quote
+    assert quote.startswith("By its count, TGB owes")
 
 
 def test_feedback_keeps_the_question_and_adds_the_passages_main_words() -> None:
