@@ -500,7 +500,7 @@ class Archive:
             # gazprom": the passage that names the 30 billion rubles, not the one that names UES
             # most). The briefs and their order do not change.
             weights = self._quote_weights(index, known, alias_terms, context, matches)
-            again = self._quote_first(question, index, positions, own, weights, offset + k)
+            again = self._quote_first(question, index, positions, own, weights, offset + k, fetched)
             positions, final, own = positions[again], final[again], own[again]
         ids: list[int] = index.ids[positions].tolist()
         briefs = self._brief_map(index).brief_of[positions].tolist() if diverse else []
@@ -655,6 +655,7 @@ class Archive:
         own: FloatArray,
         weights: dict[str, float],
         k: int,
+        rows: dict[int, dict[str, Any]],
     ) -> IntArray:
         """Return the order of ``positions`` (best first) in which, within each of the first
         ``k`` briefs, a passage whose quote gives what ``question`` asks for comes first when
@@ -662,7 +663,8 @@ class Archive:
         ``QUOTE_BETTER`` times the best's (``answer.quote_value``). Briefs keep their order.
 
         ``k`` counts the briefs up to the end of the page shown: a brief's order is then the
-        same on every page that shows it. Read-only.
+        same on every page that shows it. ``rows`` holds the passage rows read so far; those
+        read here are added to it. Writes nothing to the database.
         """
         of = self._brief_map(index).brief_of[positions].tolist()
         head: dict[int, int] = {}
@@ -672,10 +674,11 @@ class Archive:
         close = own >= QUOTE_CLOSE * own[lead]
         close &= np.isin(of, list(head)[:k])
         at = np.flatnonzero(close).tolist()
-        rows = self.store.passages_by_id(index.ids[positions[at]].tolist())
+        pids = index.ids[positions[at]].tolist()
+        rows.update(self.store.passages_by_id([p for p in pids if p not in rows]))
         value = np.zeros(len(positions))
         gives = np.zeros(len(positions), dtype=bool)
-        for i, pid in zip(at, index.ids[positions[at]].tolist(), strict=True):
+        for i, pid in zip(at, pids, strict=True):
             row = rows.get(pid)
             if row is not None:
                 value[i], gives[i] = quote_value(row["text"], weights, question)
