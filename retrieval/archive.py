@@ -673,6 +673,9 @@ class Archive:
         lead = np.array([head[b] for b in of])
         close = own >= QUOTE_CLOSE * own[lead]
         close &= np.isin(of, list(head)[:k])
+        # A brief with no other passage close to its best has nothing to choose: not read.
+        rivals = np.bincount(lead[close], minlength=len(positions))
+        close &= rivals[lead] > 1
         at = np.flatnonzero(close).tolist()
         pids = index.ids[positions[at]].tolist()
         rows.update(self.store.passages_by_id([p for p in pids if p not in rows]))

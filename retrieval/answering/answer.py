@@ -451,9 +451,13 @@ def claim_kind(claim: str) -> str | None:
     return "date" if _DATE_RE.search(claim) else None
 
 
+@lru_cache(maxsize=4096)
 def _gives(sentence: str, kind: str, asked: frozenset[str]) -> bool:
     """Return whether ``sentence`` holds something of ``kind`` that the question does not (a
-    count for ``number``: the numbers of a date, a year or a cited source's date do not count)."""
+    count for ``number``: the numbers of a date, a year or a cited source's date do not count).
+
+    Kept for the last sentences asked about: choosing a brief's passage reads the sentences its
+    quote then reads again."""
     if kind == "date":
         return _DATE_RE.search(sentence) is not None
     if kind == "reason":
