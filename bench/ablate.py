@@ -44,6 +44,8 @@ VARIANTS: dict[str, Mapping[str, Callable[[Any], Any]]] = {
     "title_1": {"TITLE_WEIGHT": lambda _: 1.0},
     "title_2": {"TITLE_WEIGHT": lambda _: 2.0},
     "title_5": {"TITLE_WEIGHT": lambda _: 5.0},
+    "depth_100": {"RERANK_DEPTH": lambda _: 100},
+    "depth_150": {"RERANK_DEPTH": lambda _: 150},
     "much_many_framing": {"FRAMING": lambda f: f | frozenset(analyze("much many"))},
     "react_framing": {
         "FRAMING": lambda f: (

@@ -42,6 +42,8 @@ from rank_bm25 import BM25Okapi
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.gate import without_mention  # noqa: E402
+from bot.terminal import TERMINAL_NAME  # noqa: E402
 from retrieval.archive import Archive  # noqa: E402
 from retrieval.text.analyzer import analyze  # noqa: E402
 from retrieval.text.query import parse_question  # noqa: E402
@@ -51,9 +53,15 @@ SAMPLE = ROOT / "data" / "sample"
 
 
 def read_set(path: Path) -> list[dict[str, Any]]:
-    """Return the questions of one set file."""
+    """Return the questions of one set file, "@briefbot" taken out of each text as the bot takes
+    out its own name (a group's "@briefbot gazprom moldova?")."""
     with path.open(encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
+        items = [json.loads(line) for line in fh if line.strip()]
+    for item in items:
+        for turn in [item, *item.get("turns", [])]:
+            if "text" in turn:
+                turn["text"] = without_mention(turn["text"], TERMINAL_NAME) or turn["text"]
+    return items
 
 
 def _norm(text: str) -> str:

@@ -15,11 +15,16 @@ import click
 
 from bot.chat import STARTED_AFRESH, ChatService, asks_for_more
 from bot.config import DEFAULT_FOLLOWUP_MINUTES
+from bot.gate import without_mention
 from bot.help import help_text, split_command, usage
 from bot.render import render_text
 from bot.replies import AnswerReply, Notice
 from retrieval.archive import DEFAULT_TOP, Archive
 from retrieval.text.followup import chain
+
+TERMINAL_NAME = "briefbot"
+"""The bot's name in the terminal chat, where there is no Telegram username: "@briefbot" is
+taken out of a message as the bot takes out its own."""
 
 QUIT = ("/quit", "/exit", "quit", "exit")
 
@@ -57,6 +62,9 @@ def respond(
         return None
     now = time.monotonic() if now is None else now
     conversation = ChatService(archive, top=top)
+    # "@briefbot who fled?", as a group writes to the bot: its name is not part of the question
+    # (the bot takes out its own @username the same way).
+    text = without_mention(text, TERMINAL_NAME) or text
     command, args = split_command(text)
     command = command.lower().split("@", 1)[0]
     args = args.strip()

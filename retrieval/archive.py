@@ -740,6 +740,10 @@ class Archive:
         content = [t for t in index.known_terms(list(asked)) if t not in NOT_SUBSTANCE]
         if any(held.issuperset(content) for held in helds):
             return []
+        # A publication's name ("the Monitor") is held by the briefs it publishes.
+        publications = {
+            tuple(analyze(name)): name for name in index.labels.get(PUBLICATION, []) if name
+        }
         found: dict[tuple[str, ...], tuple[str, bool]] = {}
         for phrase, written in name_phrases(words):
             terms = tuple(
@@ -751,26 +755,24 @@ class Archive:
                 found[terms] = (phrase, written)
         # A month of a year ("dec 99") is asked for as a name is: a brief dated in it holds it.
         when = month_of_year(words)
-        if when is not None:
-            found[tuple(analyze(when.written))] = (when.written, True)
-
         month = tuple(analyze(when.written)) if when is not None else ()
+        if when is not None:
+            found[month] = (when.written, True)
 
-        def holds(held: set[str], names: Iterable[tuple[str, ...]], date: str | None) -> bool:
+        def holds(held: set[str], names: Iterable[tuple[str, ...]], row: dict[str, Any]) -> bool:
+            """Return whether a brief (``held``, its terms; ``row``, its fields) holds ``names``."""
+            date, publication = row.get("brief_date"), row.get("brief_publication")
             return all(
-                (
-                    when is not None
-                    and ts == month
-                    and when.dates(date, month_written=month[0] in held)
-                )
+                (when is not None and ts == month and when.dates(date, month[0] in held))
+                or (ts in publications and publications[ts] == publication)
                 or all(t in held or self.aliases.held(t, held, matches) for t in ts)
                 for ts in names
             )
 
-        dates = [rows[p]["brief_date"] if p in rows else None for p in first]
+        leading = [rows.get(p, {}) for p in first]
         # A passage holding every word that may be a name holds every name: nothing to read.
         if len(found) < 2 or any(
-            holds(held, found, date) for held, date in zip(helds, dates, strict=False)
+            holds(held, found, row) for held, row in zip(helds, leading, strict=False)
         ):
             return []
         # A rare word of a question in lower case is a name if the archive writes it as one
@@ -787,7 +789,7 @@ class Archive:
             held = set(analyze(row["brief_title"] or ""))
             for passage in self.store.passages_of_brief(brief_id):
                 held.update(analyze(passage["text"]))
-            if holds(held, names, row["brief_date"]):
+            if holds(held, names, row):
                 return []
         return list(names.values())
 

@@ -113,6 +113,14 @@ _COMMON_OPENERS = frozenset(
         "according",
         "also",
         "although",
+        # a fact-check's lead-in: "Claim to verify: …", "Check this: …", "Verify: …"
+        "check",
+        "claim",
+        "confirm",
+        "correct",
+        "fact",
+        "true",
+        "verify",
         "however",
         "last",
         "next",
@@ -354,10 +362,11 @@ def extract_names(text: str) -> list[str]:
 
     prev_end = 0
     for m in _WORD_RE.finditer(masked):
-        if run and not masked[prev_end : m.start()].isspace():
-            close()
-        if m.group(0)[0].isupper():
-            run.append(m.group(0))
+        word = m.group(0)
+        if run and (not masked[prev_end : m.start()].isspace() or re.search(r"['’]s$", run[-1])):
+            close()  # punctuation, or a possessive ("Azerbaijan's October"), ends a name
+        if word[0].isupper():
+            run.append(word)
         else:
             close()
         prev_end = m.end()
@@ -420,7 +429,10 @@ def compare_claim(
     it judges nothing.
     """
     result = ClaimCheck(claim=claim, evidence_count=len(evidence))
-    evidence_numbers = [q for text in evidence for q in extract_quantities(text)]
+    # The passages' dates are not counts either ("August 31" offered against "283 votes").
+    evidence_numbers = [
+        q for text in evidence for q in extract_quantities(_date_matches_removed(text))
+    ]
     evidence_terms = {t for text in evidence for t in analyze(text)}
     seen: set[tuple[float, str]] = set()
     # The day and year of a date are compared as the date, below, not as numbers of their own.
@@ -507,13 +519,25 @@ def _counterparts(claimed: Quantity, evidence: list[Quantity]) -> list[Quantity]
     if claimed.unit:
         pool = [e for e in evidence if e.unit == claimed.unit]
     else:
-        # A bare number (a year, a count) is compared with bare numbers of similar size.
+        # A bare number (a year, a count) is compared with bare numbers of similar size, a year
+        # with years and a count with counts ("250 votes": 310 and 39, not 1996).
         pool = [
             e
             for e in evidence
-            if not e.unit and claimed.value and 0.1 <= e.value / claimed.value <= 10
+            if not e.unit
+            and claimed.value
+            and 0.1 <= e.value / claimed.value <= 10
+            and _is_year(e) == _is_year(claimed)
         ]
     return _first_distinct(sorted(pool, key=lambda e: _distance(e.value, claimed.value)))
+
+
+def _is_year(quantity: Quantity) -> bool:
+    """Return whether ``quantity`` is written as a year: four digits, 1800 to 2099, bare."""
+    return not quantity.unit and bool(_YEAR_RE.fullmatch(quantity.text))
+
+
+_YEAR_RE = re.compile(r"(?:18|19|20)\d\d")
 
 
 def _first_distinct(ranked: Sequence[_Written]) -> list[_Written]:

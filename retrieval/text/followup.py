@@ -72,6 +72,10 @@ PREPOSITIONS = frozenset(
 )
 TRAILING_POINTERS = frozenset("before earlier later then".split())
 """Words that point back when they end the message ("and a year earlier?")."""
+TIME_POINTERS = frozenset(
+    {("at", "the", "time"), ("the", "day", "after"), ("the", "week", "after")}
+)
+"""Phrases that end a message by pointing to the time asked about before ("… at the time?")."""
 TRAILING_PHRASES = (("in", "total"), ("all", "told"))
 """Phrases that point back when they end the message: "how much does the military owe in
 total?" sums up what was asked before ("in total tackles" does not)."""
@@ -228,6 +232,10 @@ def _points_back(words: list[str], named: list[int]) -> bool:
     """Return whether ``words`` hold a word or phrase that points to something not named before
     it (``named``: positions of names in ``words``; see ``_named_in`` and ``_dummy`` for the
     pointers that do not point back)."""
+    if (words and words[-1] in TRAILING_POINTERS) or tuple(words[-3:]) in TIME_POINTERS:
+        # "how much did the Central Bank spend the week before?", "… at the time?": a time
+        # before or after the one asked about earlier, whatever the question names.
+        return True
     for n, word in enumerate(words):
         if any(p < n for p in named):
             return False  # "who did Yeltsin nominate after he …": "he" has its name
@@ -306,6 +314,10 @@ def why_context(text: str, *, claim: bool = False) -> Why | None:
         # Georgia". A keyword search ("Tengiz oil exports") is a new question.
         if joined or words[0] in PREPOSITIONS:
             return Why.SUBJECT
+        if text.rstrip().endswith("?") and len(substance) <= BARE_SUBJECT_TERMS:
+            # "inflation?", "first tranche?" after an answer: asked of the same subject, as
+            # "and inflation?" is (a keyword search, "Tengiz oil exports", asks nothing).
+            return Why.SUBJECT
         return Why.POINTS_BACK if _points_back(words, named) else None
     short = Why.SHORT if len(substance) < MIN_OWN_TERMS else None
     segments = [words_of(s) for s in _SEGMENT_RE.split(text) if words_of(s)]
@@ -324,6 +336,9 @@ def needs_context(text: str, *, claim: bool = False) -> bool:
     return why_context(text, claim=claim) is not None
 
 
+BARE_SUBJECT_TERMS = 2
+"""A message of at most this many words of substance and a question mark, asking nothing else
+("inflation?"), is asked of the earlier question's subject."""
 MAX_CONTEXT_TURNS = 3
 """A follow-up is read with at most this many earlier questions (the latest ones)."""
 

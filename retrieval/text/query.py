@@ -49,7 +49,8 @@ UNSAID = frozenset(
         "wat wut wot hw abt w "
         "ok okay thanks thank thx ty pls plz please hi hey hello hmm really yo lol btw fyi imo "
         "tbh idk rn ur "
-        "anyone anybody someone somebody everyone everybody"
+        "anyone anybody someone somebody everyone everybody "
+        "vs versus afterwards besides"
     )
 )
 """The search terms of contractions typed without their apostrophe that are stopwords when
@@ -66,7 +67,8 @@ after "how" (asking for a number: "how many votes" quoted "many of whose deputie
 or "got" before a participle (a passive: "did anyone get fired" asks about the firing, and
 quoted a passage on drugs that "get through"), and "next" of "what happened next?" (a follow-up,
 which quoted a "next meeting" and a "next tranche"), and an ordinal's ending ("2nd": the
-analyzer cuts it "2", "nd", and "nd" was named as a word no brief holds)."""
+analyzer cuts it "2", "nd", and "nd" was named as a word no brief holds), "apart from", "vs",
+"afterwards", and a fact-check's lead-in ("Claim to verify:", "Check this:", "Verify:")."""
 _UNSAID_RE = re.compile(
     r"\b(?:(?:is|was|isn't|wasn't|isnt|wasnt)\s+(?:it|that|this)\s+(?:really\s+)?"
     r"(?:true|correct|right|accurate)|(?:i|you|he|she|it|we|they|who|what|that|there)"
@@ -74,7 +76,10 @@ _UNSAID_RE = re.compile(
     r"|(?<=\bhappened)\s+(?:next|afterwards|after\s+that)|(?<=\bwhat)\s+next(?=\W*$)"
     r"|(?:get|gets|got|gotten|getting)(?=\s+(?:[a-z]{2,}ed|paid|hurt|shot|caught|beaten|stolen"
     r"|chosen|taken|given|thrown|struck|sold|sent|held)\b))\b"
-    r"|(?<=\d)(?:st|nd|rd|th)\b",
+    r"|(?<=\d)(?:st|nd|rd|th)\b"
+    r"|\bapart\s+from\b"
+    r"|^\W*(?:(?:a\s+)?claim\s+to\s+(?:verify|check)|fact[\s-]?check|verify|check(?:\s+this)?"
+    r"|confirm)\s*:",
     re.IGNORECASE,
 )
 CONTRACTIONS = frozenset(

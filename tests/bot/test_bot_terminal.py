@@ -22,6 +22,9 @@ def test_terminal_and_bot_quote_the_same_passages(bot_archive: Archive) -> None:
     for hit in reply.answer.hits:
         assert f"{hit.rank}. “" in text and hit.citation.render() in text
     assert respond(bot_archive, "/ask Caspian oil transit tariff", {}) == text
+    # "@briefbot …", as a group writes to the bot: its name is taken out, as the bot does.
+    assert respond(bot_archive, "@briefbot Caspian oil transit tariff", {}) == text
+    assert respond(bot_archive, "Caspian oil transit tariff @BriefBot", {}) == text
 
 
 def test_terminal_check_shows_the_mismatch(bot_archive: Archive) -> None:

@@ -345,6 +345,11 @@ def test_question_words_as_chat_spells_them_are_not_searched(sample_archive: Arc
     # Chat's shorthand and fillers: typed without capitals, each was named as a word no brief
     # holds ("No brief mentions “w”"); "ppl" is the briefs' "people" (a bundled alias).
     assert search_terms("yo wat happened w the imf loan btw") == ["happen", "imf", "loan"]
+    # Nor a fact-check's lead-in, "apart from", "vs", "afterwards", an ordinal's ending.
+    assert search_terms("Claim to verify: Nazarbaev won") == ["nazarbaev", "won"]
+    assert search_terms("Check this: the Duma voted") == ["duma", "vote"]
+    assert search_terms("apart from selling dollars") == ["sell", "usd"]
+    assert " ".join(search_terms("new ruble vs old, came 2nd afterwards")) == "new rubl old came 2"
     for question in ("wat happened w the imf loan", "how many ppl died in tashkent"):
         answer = sample_archive.ask(question)
         assert answer.unmatched == [] and answer.caveat is None, question

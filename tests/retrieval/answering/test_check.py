@@ -64,6 +64,11 @@ def test_extract_quantities(text: str, expected: list[tuple[str, float, str]]) -
         ("Six car bombs exploded in Tashkent", ["Tashkent"]),
         ("Forty-two percent voted for Aliev", ["Aliev"]),
         ("nothing capitalised", []),
+        # A fact-check's lead-in names nothing; a possessive ends a name.
+        ("Claim to verify: Nazarbaev won", ["Nazarbaev"]),
+        ("Check this: the Duma voted", ["Duma"]),
+        ("Verify: the IMF cut it", ["IMF"]),
+        ("in Azerbaijan's October election", ["Azerbaijan", "October"]),
     ],
 )
 def test_extract_names(text: str, expected: list[str]) -> None:
@@ -273,3 +278,13 @@ def test_the_claims_set_finds_each_claim_its_brief(sample_archive: Archive) -> N
     # words of substance and a lower-case claim's subject.
     assert result["evidence@3"] >= 0.95 and result["evidence@1"] >= 0.9
     assert result["numbers_found_elsewhere"] == 0
+
+
+def test_a_count_is_offered_counts_not_years_nor_days() -> None:
+    passage = "The Duma rejected him on August 31 by 253 votes to 94, as it had in 1996."
+    check = compare_claim("The Duma rejected him by 283 votes", [passage])
+    [missing] = check.numbers_missing
+    assert [e.text for e in missing.evidence_gives] == ["253", "94"]
+    # A year is offered years.
+    check = compare_claim("It happened in 1997", [passage])
+    assert [e.text for e in check.numbers_missing[0].evidence_gives] == ["1996"]

@@ -370,6 +370,11 @@ def test_a_sentence_that_points_back_joins_the_quote() -> None:
         ("what did the EU say about chechnya", ["EU", "chechnya"]),
         # A month of a year is asked for as a name is: no brief on the Duma tells of Dec 99.
         ("who won the dec 99 duma election", ["duma", "December 1999"]),
+        # A publication is held by its own briefs: no Monitor brief shown names both men.
+        (
+            "What did the Monitor say about Yeltsin and Zyuganov?",
+            ["Monitor", "Yeltsin", "Zyuganov"],
+        ),
     ],
 )
 def test_names_no_brief_holds_together_make_the_answer_low(
@@ -380,7 +385,9 @@ def test_names_no_brief_holds_together_make_the_answer_low(
     assert answer.found
     assert answer.confidence == "low"
     assert answer.apart == names
-    assert answer.caveat == NOT_TOGETHER.format(names=f"“{names[0]}” and “{names[1]}”")
+    quoted = [f"“{name}”" for name in names]
+    listed = f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+    assert answer.caveat == NOT_TOGETHER.format(names=listed)
     assert answer.to_json()["apart"] == names
 
 
@@ -396,6 +403,7 @@ def test_names_no_brief_holds_together_make_the_answer_low(
         # brief of November 12.
         "who won georgia's election in oct 99",
         "what happened to maskhadov in july 1998?",
+        "What did the Monitor say about Lazarenko's immunity?",
     ],
 )
 def test_names_one_brief_holds_keep_a_sure_answer(sample_archive: Archive, question: str) -> None:

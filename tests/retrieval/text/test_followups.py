@@ -58,6 +58,12 @@ KAZAKH = "who became prime minister of Kazakhstan after Kazhegeldin?"
         "the same for Georgia",
         "how much does the military owe in total?",  # sums up what was asked before
         "how many died all told?",
+        # A time before or after the one asked about, whatever the question names.
+        "How much did the Central Bank spend defending the ruble in the week before?",
+        "what did the Duma say at the time?",
+        # A bare subject asked after an answer: of the same subject, as "and inflation?" is.
+        "inflation?",
+        "first tranche?",
     ],
 )
 def test_messages_that_do_not_stand_on_their_own(text: str) -> None:
@@ -72,6 +78,8 @@ def test_messages_that_do_not_stand_on_their_own(text: str) -> None:
         "what about kyrgyzstan's frontier with china, when did its own guards take that over?",
         "Why did the IMF cut Russia's first tranche?",
         "Tengiz oil exports",  # a keyword search is a new question
+        "what did the IMF demand from Russia before the August crisis?",  # before what it names
+        "tengiz oil exports 1998?",  # … with a question mark too, past two words
         "Who was first on the team in total tackles?",  # "in total" not at the end
         "how much does Gazprom owe in total?",  # what it sums up is named
         # An opening that names its subject, however short: "what's the latest on georgia?"
