@@ -428,9 +428,22 @@ _REASON_RE = re.compile(
 every sentence "gave a reason"."""
 
 
+_OPENS_ASKING_RE = re.compile(r"\W*(?:how|what|why|when|where|who|whom|whose|which)\b")
+_RELATIVE_RE = re.compile(
+    r"(?:(?<=\w)\s+(?:in|on|under|of|by|for|with|at|to|from|through|after|before|during|into"
+    r"|over|about|against|between|among|within|without|upon)|,)\s+(?:which|whom|whose)\b"
+)
+
+
 def answer_kind(question: str) -> str | None:
     """Return what ``question`` asks for (``date``, ``number``, ``name``, ``reason``) or None."""
+    # In a question that opens with its question word, a later "which" after a word and a
+    # preposition ("how did Iran respond to the deal under which Russia …") or a comma opens a
+    # relative clause: it asks for nothing. ("Manning was the number one pick in which draft?"
+    # still asks.)
     folded = question.casefold()
+    if _OPENS_ASKING_RE.match(folded):
+        folded = _RELATIVE_RE.sub(" ", folded)
     # The question word that comes first says what is asked: "how many guards died when the
     # motorcade was attacked?" asks for a count, not a date. At one place ("which year"), the
     # order of ``_KIND_RE`` decides.

@@ -74,6 +74,10 @@ def test_english_words_are_not_folded_together(a: str, b: str) -> None:
         ("How many guards died when the motorcade was attacked?", "number"),
         ("Who was mayor when the port closed?", "name"),
         ("When did the port close, and who closed it?", "date"),
+        # "which" opening a relative clause asks for nothing; as the question word it asks.
+        ("How did Velna respond to the deal under which Tarvia took the port?", None),
+        ("In which year did the port close?", "date"),
+        ("The mayor was elected in which year?", "date"),
         ("At what rate were old rubles swapped?", "number"),
         ("What stake does Gazprom hold?", "number"),
         ("What did the talks achieve?", None),
