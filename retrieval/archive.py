@@ -31,6 +31,7 @@ from retrieval.answering.answer import (
     claim_kind,
     empty_answer,
     gives_what_is_asked,
+    quote_value,
     written_as,
 )
 from retrieval.answering.filters import PUBLICATION, passage_filter
@@ -103,6 +104,12 @@ DEFAULT_TOP = 3
 DEFAULT_PARAMS = BM25Params()
 # An alias counts for less than the question's own word when choosing the sentence to quote.
 ALIAS_QUOTE_WEIGHT = 0.5
+QUOTE_CLOSE = 0.5
+"""A brief's further passage may speak for it (see ``QUOTE_BETTER``) when its own score is at
+least this share of the brief's best passage's (docs/quality.md, "Quotes that hold the answer")."""
+QUOTE_BETTER = 1.1
+"""… and when its quote gives what the question asks for and scores this many times the quote
+of the brief's best passage."""
 CONTEXT_WEIGHT = 0.5
 """What a word of the earlier question weighs in a follow-up, against 1 for the follow-up's own
 words (measured with ``bench/followups.py``; docs/quality.md, "Follow-up questions")."""
@@ -487,6 +494,14 @@ class Archive:
             gives = self._gives_asked(question, index, positions, of, list(first)[:k])
             again = np.lexsort((positions, -final, -own, ~gives, -lead))
             positions, final, own = positions[again], final[again], own[again]
+        elif diverse and answer_kind(question) is not None:
+            # A question asking for something of a kind: the brief's passage whose quote gives it
+            # speaks for the brief, when it is close to the brief's best ("how much does ues owe
+            # gazprom": the passage that names the 30 billion rubles, not the one that names UES
+            # most). The briefs and their order do not change.
+            weights = self._quote_weights(index, known, alias_terms, context, matches)
+            again = self._quote_first(question, index, positions, own, weights, offset + k, fetched)
+            positions, final, own = positions[again], final[again], own[again]
         ids: list[int] = index.ids[positions].tolist()
         briefs = self._brief_map(index).brief_of[positions].tolist() if diverse else []
         scores = final.tolist() if diverse else []
@@ -583,12 +598,7 @@ class Archive:
                     clean.extend(i for i in batch if i not in noisy)
                 window = clean[offset : offset + k]
         ranked = [(ids[i], float(own[i])) for i in window]
-        weights = {t: max(index.term_idf(t), 0.01) for t in known}
-        for t in alias_terms:
-            weights.setdefault(t, max(index.term_idf(t), 0.01) * ALIAS_QUOTE_WEIGHT)
-        for t, w in context.items():
-            if index.vocab.get(t) is not None:
-                weights.setdefault(t, max(index.term_idf(t), 0.01) * w)
+        weights = self._quote_weights(index, known, alias_terms, context, matches)
         only_earlier = bool(context) and not known and not alias_terms
         return Ranking(
             terms,
@@ -607,6 +617,80 @@ class Archive:
             cited=cited_as.describe() or None,
             apart=apart,
         )
+
+    def _quote_weights(
+        self,
+        index: BM25Index,
+        known: Sequence[str],
+        alias_terms: Sequence[str],
+        context: dict[str, float],
+        matches: Sequence[Match] = (),
+    ) -> dict[str, float]:
+        """Return what each term weighs when choosing the sentence to quote: its idf, less for
+        an alias's and a follow-up's earlier words.
+
+        A word of an alias's name of several words (``matches``) weighs its share of the name:
+        "Unified Energy Systems (UES)" counted the company four times over, and a sentence
+        naming it so outscored the one saying what UES owes Gazprom.
+        """
+        weights = {t: max(index.term_idf(t), 0.01) for t in known}
+        words_in_name: dict[str, int] = {}
+        for match in matches:
+            for target in match.targets:
+                for t in target:
+                    words_in_name[t] = min(words_in_name.get(t, len(target)), len(target))
+        for t in alias_terms:
+            alias = max(index.term_idf(t), 0.01) * ALIAS_QUOTE_WEIGHT
+            weights.setdefault(t, alias / words_in_name.get(t, 1))
+        for t, w in context.items():
+            if index.vocab.get(t) is not None:
+                weights.setdefault(t, max(index.term_idf(t), 0.01) * w)
+        return weights
+
+    def _quote_first(
+        self,
+        question: str,
+        index: BM25Index,
+        positions: IntArray,
+        own: FloatArray,
+        weights: dict[str, float],
+        k: int,
+        rows: dict[int, dict[str, Any]],
+    ) -> IntArray:
+        """Return the order of ``positions`` (best first) in which, within each of the first
+        ``k`` briefs, a passage whose quote gives what ``question`` asks for comes first when
+        its own score is ``QUOTE_CLOSE`` of the brief's best and its quote scores
+        ``QUOTE_BETTER`` times the best's (``answer.quote_value``). Briefs keep their order.
+
+        ``k`` counts the briefs up to the end of the page shown: a brief's order is then the
+        same on every page that shows it. ``rows`` holds the passage rows read so far; those
+        read here are added to it. Writes nothing to the database.
+        """
+        of = self._brief_map(index).brief_of[positions].tolist()
+        head: dict[int, int] = {}
+        for i, b in enumerate(of):
+            head.setdefault(b, i)
+        lead = np.array([head[b] for b in of])
+        close = own >= QUOTE_CLOSE * own[lead]
+        close &= np.isin(of, list(head)[:k])
+        # A brief with no other passage close to its best has nothing to choose: not read.
+        rivals = np.bincount(lead[close], minlength=len(positions))
+        close &= rivals[lead] > 1
+        at = np.flatnonzero(close).tolist()
+        pids = index.ids[positions[at]].tolist()
+        rows.update(self.store.passages_by_id([p for p in pids if p not in rows]))
+        value = np.zeros(len(positions))
+        gives = np.zeros(len(positions), dtype=bool)
+        for i, pid in zip(at, pids, strict=True):
+            row = rows.get(pid)
+            if row is not None:
+                value[i], gives[i] = quote_value(row["text"], weights, question)
+        first = (lead == np.arange(len(positions))) | (
+            close & gives & (value > QUOTE_BETTER * value[lead])
+        )
+        # Within a brief: its best passage and those whose quotes beat it, best quote first;
+        # then the rest as ranked.
+        return np.lexsort((np.arange(len(positions)), -np.where(first, value, 0.0), ~first, lead))
 
     def _gives_asked(
         self,

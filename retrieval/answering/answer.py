@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import math
 import re
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -413,22 +414,45 @@ _NOT_A_COUNT_RE = re.compile(
 )
 """Numbers that say when, not how many: dates, years and the dates of sources cited inline."""
 _REASON_RE = re.compile(
-    r"\b(because|due to|owing to|as a result|charged with|charges of|on charges|accused"
-    r"|in protest|in response|in retaliation|reason|blamed|citing|so that|in order to|after"
-    r"|following|over|reflect(?:s|ed|ing)?|result(?:s|ed)? (?:of|from)|stem(?:s|med)? from"
-    r"|caused by|prompted by|in the wake of)\b",
+    r"\b(?:because|due to|owing to|as a result|charged with|charges of|on charges|accused"
+    r"|in protest|in response|in retaliation|reasons?|blam(?:e|es|ed|ing)|citing|so that"
+    r"|in order to|to avoid|for fear|for lack|on the grounds|argu(?:e|es|ed|ing) that"
+    r"|(?:could|can)(?:not|n['’]t| not| no longer) afford|object(?:s|ed|ing)? to"
+    r"|reflect(?:s|ed|ing)?|result(?:s|ed)? (?:of|from)|stem(?:s|med)? from|caused by|prompted by"
+    r"|in the wake of)\b",
     re.IGNORECASE,
 )
-"""Words with which a sentence gives a reason ("charged with", "in protest at", "because")."""
+"""Words with which a sentence gives a reason ("charged with", "in protest at", "because",
+"arguing that it could no longer afford …"). Words that only often go with one ("after",
+"following", "over") are left out: nearly every sentence of a news brief holds one of them, so
+every sentence "gave a reason"."""
+
+
+_OPENS_ASKING_RE = re.compile(r"\W*(?:how|what|why|when|where|who|whom|whose|which)\b")
+_RELATIVE_RE = re.compile(
+    r"(?:(?<=\w)\s+(?:in|on|under|of|by|for|with|at|to|from|through|after|before|during|into"
+    r"|over|about|against|between|among|within|without|upon)|,)\s+(?:which|whom|whose)\b"
+)
 
 
 def answer_kind(question: str) -> str | None:
     """Return what ``question`` asks for (``date``, ``number``, ``name``, ``reason``) or None."""
+    # In a question that opens with its question word, a later "which" after a word and a
+    # preposition ("how did Iran respond to the deal under which Russia …") or a comma opens a
+    # relative clause: it asks for nothing. ("Manning was the number one pick in which draft?"
+    # still asks.)
     folded = question.casefold()
-    for kind, pattern in _KIND_RE:
-        if pattern.search(folded):
-            return kind
-    return None
+    if _OPENS_ASKING_RE.match(folded):
+        folded = _RELATIVE_RE.sub(" ", folded)
+    # The question word that comes first says what is asked: "how many guards died when the
+    # motorcade was attacked?" asks for a count, not a date. At one place ("which year"), the
+    # order of ``_KIND_RE`` decides.
+    found = [
+        (m.start(), order, kind)
+        for order, (kind, pattern) in enumerate(_KIND_RE)
+        if (m := pattern.search(folded)) is not None
+    ]
+    return min(found)[2] if found else None
 
 
 def claim_kind(claim: str) -> str | None:
@@ -440,9 +464,13 @@ def claim_kind(claim: str) -> str | None:
     return "date" if _DATE_RE.search(claim) else None
 
 
+@lru_cache(maxsize=4096)
 def _gives(sentence: str, kind: str, asked: frozenset[str]) -> bool:
     """Return whether ``sentence`` holds something of ``kind`` that the question does not (a
-    count for ``number``: the numbers of a date, a year or a cited source's date do not count)."""
+    count for ``number``: the numbers of a date, a year or a cited source's date do not count).
+
+    Kept for the last sentences asked about: choosing a brief's passage reads the sentences its
+    quote then reads again."""
     if kind == "date":
         return _DATE_RE.search(sentence) is not None
     if kind == "reason":
@@ -494,14 +522,7 @@ def best_sentences(
     asks, asked = _asking(question)
     if kind is None and question:
         kind = asks
-    bonus = 2.0 * sum(weights.values()) / len(weights) if weights else 0.0
-    scored = []
-    for (s, e), held in zip(spans, sentence_terms, strict=True):
-        terms = {t for t in held if t in weights}
-        score = sum(weights[t] for t in terms)
-        if kind and score > 0 and _gives(text[s:e], kind, asked):
-            score += bonus
-        scored.append((score, terms))
+    scored = _scored(text, spans, sentence_terms, weights, kind, asked)
     best = max(range(len(spans)), key=lambda i: (scored[i][0], -i))
     chosen = [best]
     if max_sentences > 1 and kind and not _gives(text[slice(*spans[best])], kind, asked):
@@ -531,6 +552,58 @@ def best_sentences(
     # Neighbouring sentences are quoted as one stretch of the text: joining them with "…" would
     # tell the reader that something was left out between them.
     return [(spans[min(chosen)][0], spans[max(chosen)][1])]
+
+
+def _bonus(weights: dict[str, float]) -> float:
+    """Return what a sentence earns for giving what the question asks: twice the mean weight."""
+    return 2.0 * sum(weights.values()) / len(weights) if weights else 0.0
+
+
+def _scored(
+    text: str,
+    spans: list[tuple[int, int]],
+    sentence_terms: list[list[str]],
+    weights: dict[str, float],
+    kind: str | None,
+    asked: frozenset[str],
+) -> list[tuple[float, set[str]]]:
+    """Return each sentence's score and the question terms it holds (see ``best_sentences``)."""
+    bonus = _bonus(weights)
+    scored = []
+    for (s, e), held in zip(spans, sentence_terms, strict=True):
+        terms = {t for t in held if t in weights}
+        # fsum: a plain sum over a set depends on the set's order, which changes from run to
+        # run (string hashing), and two sentences that tie would then win by turns.
+        score = math.fsum(weights[t] for t in terms)
+        if kind and score > 0 and _gives(text[s:e], kind, asked):
+            score += bonus
+        scored.append((score, terms))
+    return scored
+
+
+def quote_value(text: str, weights: dict[str, float], question: str) -> tuple[float, bool]:
+    """Return the score of what ``best_sentences`` quotes of ``text`` for ``question`` and
+    whether that quote gives what the question asks for (``answer_kind``).
+
+    The score is the best sentence's (its question terms' weights, plus the bonus when it gives
+    what is asked); when only a neighbour that joins it gives that, the bonus is added all the
+    same: the quote holds the answer. Read-only; False when the question asks for no kind.
+    """
+    spans, sentence_terms = _sentences(text)
+    if not spans:
+        return 0.0, False
+    kind, asked = _asking(question)
+    scored = _scored(text, spans, sentence_terms, weights, kind, asked)
+    best = max(range(len(spans)), key=lambda i: (scored[i][0], -i))
+    score = scored[best][0]
+    if kind is None or score <= 0:
+        return score, False
+    if _gives(text[slice(*spans[best])], kind, asked):
+        return score, True
+    for n in (best + 1, best - 1):
+        if 0 <= n < len(spans) and _gives(text[slice(*spans[n])], kind, asked):
+            return score + _bonus(weights), True
+    return score, False
 
 
 def gives_what_is_asked(text: str, question: str) -> bool:

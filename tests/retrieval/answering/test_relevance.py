@@ -3,11 +3,21 @@ feedback and refusal."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 from ranking_oracles import brief_scores
 
-from retrieval.answering.answer import LOW_CONFIDENCE, NOT_TOGETHER, answer_kind, best_sentences
+from retrieval.answering.answer import (
+    LOW_CONFIDENCE,
+    NOT_TOGETHER,
+    answer_kind,
+    best_sentences,
+    gives_what_is_asked,
+    quote_value,
+)
 from retrieval.answering.ranking import (
     FEEDBACK_ORIGINAL,
     BriefMap,
@@ -16,7 +26,9 @@ from retrieval.answering.ranking import (
     high_coverage,
 )
 from retrieval.archive import Archive
+from retrieval.corpus.store import Store
 from retrieval.search.index import BM25Index
+from retrieval.text.aliases import parse_aliases
 from retrieval.text.analyzer import analyze
 
 
@@ -58,6 +70,14 @@ def test_english_words_are_not_folded_together(a: str, b: str) -> None:
         ("Which bank did Chigir run?", "name"),
         ("Which year did the bank fail?", "date"),
         ("Why did the talks fail?", "reason"),
+        # The question word that comes first says what is asked.
+        ("How many guards died when the motorcade was attacked?", "number"),
+        ("Who was mayor when the port closed?", "name"),
+        ("When did the port close, and who closed it?", "date"),
+        # "which" opening a relative clause asks for nothing; as the question word it asks.
+        ("How did Velna respond to the deal under which Tarvia took the port?", None),
+        ("In which year did the port close?", "date"),
+        ("The mayor was elected in which year?", "date"),
         ("At what rate were old rubles swapped?", "number"),
         ("What stake does Gazprom hold?", "number"),
         ("What did the talks achieve?", None),
@@ -135,6 +155,90 @@ def test_the_quote_gives_what_is_asked_over_more_matched_words(
     weights = {t: 1.0 for t in analyze(words)}
     [(start, _)] = best_sentences(text, weights, question=question, max_sentences=1)
     assert text[start:].startswith(starts)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "gives"),
+    [
+        ("The mayor quit because the council cut his budget.", True),
+        ("Tarvia left the pact, arguing that it could no longer afford its share.", True),
+        ("The union walked out in protest at the new wage rules.", True),
+        ("Velna objects to the navy's role in the strait.", True),
+        ("He was jailed on charges of fraud.", True),
+        ("The port closed to avoid a second strike.", True),
+        # Words that often go with a reason but do not give one.
+        ("The talks resumed after the summer.", False),
+        ("Following the vote, the mayor met reporters.", False),
+        ("The board met over two days in May.", False),
+    ],
+)
+def test_a_why_question_asks_for_a_sentence_that_gives_a_reason(sentence: str, gives: bool) -> None:
+    assert gives_what_is_asked(sentence, "Why did it happen?") is gives
+
+
+def test_a_quote_gives_what_is_asked_when_the_neighbour_that_joins_it_does() -> None:
+    text = "The grain board owes the mills for storage. The sum is 40 million dinars."
+    weights = {t: 1.0 for t in analyze("grain board owes mills")}
+    score, gives = quote_value(text, weights, "How much does the grain board owe the mills?")
+    # The first sentence holds the four words (4.0); the next, which joins it, gives the sum.
+    assert gives and score == pytest.approx(4.0 + 2.0)
+    score, gives = quote_value(text, weights, "What does the grain board owe the mills for?")
+    assert not gives and score == pytest.approx(4.0)
+
+
+TWO_PASSAGES = {
+    "id": "g1",
+    "title": "Grain board and the mills",
+    "text": (
+        "The grain board of Tarvia has fallen out with the flour mills over the price of wheat, "
+        "and the mills say the board owes them money for storage that it has never paid."
+        "\n\nThe board answers that the mills owe it far more. By its count the mills owe the "
+        "grain board about 40 million dinars for wheat delivered last autumn."
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("question", "quoted"),
+    [
+        # "How much" asks for an amount: the brief's second passage gives it and scores close
+        # to its first, which holds more of the question's words but no sum.
+        ("how much does the grain board owe the mills", "about 40 million dinars"),
+        # A question asking for nothing of a kind keeps the brief's best passage.
+        ("what does the grain board owe the mills", "has fallen out with the flour mills"),
+    ],
+)
+def test_the_passage_whose_quote_gives_what_is_asked_speaks_for_its_brief(
+    archive: Archive, tmp_path: Path, question: str, quoted: str
+) -> None:
+    other = {"id": "h1", "title": "Harbour strike", "text": "Dock workers in Velna struck."}
+    corpus = tmp_path / "briefs.jsonl"
+    corpus.write_text("\n".join(json.dumps(d) for d in (TWO_PASSAGES, other)), encoding="utf-8")
+    archive.ingest([corpus])
+    answer = archive.ask(question)
+    assert answer.hits[0].citation.title == "Grain board and the mills"
+    assert quoted in answer.hits[0].quote
+
+
+def test_a_name_an_alias_adds_counts_once_in_the_quote(store: Store, tmp_path: Path) -> None:
+    # "Tarvian State Grain Board (TGB)" held the alias's four words besides "TGB": the sentence
+    # naming the board outscored the one saying what it owes.
+    archive = Archive(store, aliases=parse_aliases(["TGB | Tarvian State Grain Board"], "t.txt"))
+    docs = [
+        {
+            "id": "g1",
+            "title": "Grain board in debt",
+            "text": "The Tarvian State Grain Board (TGB) held its 12th annual meeting in Velna. "
+            "Delegates elected a new chair. By its count, TGB owes the flour mills about 40 "
+            "million dinars for storage.",
+        },
+        {"id": "g2", "title": "Mills close", "text": "Two flour mills in Orsk closed."},
+    ]
+    corpus = tmp_path / "briefs.jsonl"
+    corpus.write_text("\n".join(json.dumps(d) for d in docs), encoding="utf-8")
+    archive.ingest([corpus])
+    quote = archive.ask("how much does tgb owe the mills").hits[0].quote
+    assert quote.startswith("By its count, TGB owes")
 
 
 def test_feedback_keeps_the_question_and_adds_the_passages_main_words() -> None:
