@@ -384,12 +384,14 @@ class MonthOfYear:
     def dates(self, date: str | None, month_written: bool = False) -> bool:
         """Return whether a brief dated ``date`` (YYYY-MM-DD, or None) may tell of this month:
         it is dated in it or in the next one (a brief tells of the weeks before it), or, if it
-        writes the month's name (``month_written``), in its year."""
+        writes the month's name (``month_written``), later in its year. A brief dated before the
+        month can only tell what was expected of it ("an early election has been set for March
+        16", of February)."""
         if not date or len(str(date)) < 7 or not str(date)[:4].isdigit():
             return False
         year, month = int(str(date)[:4]), int(str(date)[5:7])
         after = (year - self.year) * 12 + month - self.month
-        return 0 <= after <= 1 or (month_written and year == self.year)
+        return 0 <= after <= 1 or (month_written and year == self.year and after >= 0)
 
 
 _MONTH_OF_YEAR_RE = re.compile(

@@ -90,5 +90,6 @@ def test_a_month_of_a_year_is_read_as_briefs_tell_of_it() -> None:
     assert july.dates("1998-07-24") and july.dates("1998-08-30")
     assert not july.dates("1998-09-01") and not july.dates("1998-06-30")
     assert july.dates("1998-12-01", month_written=True)
+    assert not july.dates("1998-06-01", month_written=True)  # before it: only what was expected
     assert not july.dates("1999-07-01", month_written=True)
     assert not july.dates(None) and not july.dates("")
