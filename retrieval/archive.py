@@ -724,13 +724,18 @@ class Archive:
         rows: dict[int, dict[str, Any]],
         matches: list[Match],
     ) -> list[str]:
-        """Return the names ``words`` (a question) writes, when it writes two or more the archive
+        """Return the names ``words`` (a question) writes, when it writes two or three the archive
         holds and no brief of the passages ``first`` holds them all, else [].
 
         "What did the EU say about Chechnya?" is then answered by a passage on the EU and
-        Belarus and one on Chechnya: each answers part of it, none the question. ``helds`` are
-        the terms of ``first`` (text and title); a brief's other passages are read only when no
-        passage holds every name itself.
+        Belarus and one on Chechnya: each answers part of it, none the question. Names are
+        ``text.english.name_phrases`` (a word that may be a name counts if the archive writes it
+        as one), a month of a year (``text.query.month_of_year``: held by a brief dated in it or
+        the next, or naming it later in its year) and a publication (held by its own briefs).
+        ``helds`` are the terms of ``first`` (text and title), ``rows`` their stored rows; a
+        brief's other passages are read only when no passage holds every name itself. A
+        question of more than ``2 * COVERAGE_TERMS`` terms, or naming more than
+        ``MAX_NAMES_TOGETHER`` things, is a description and is left alone.
         """
         asked = set(analyze(words))
         if len(asked) > 2 * COVERAGE_TERMS:
