@@ -77,7 +77,8 @@ def measure(
         for n, turn in enumerate(conv["turns"]):
             text = turn["text"]
             used = archive.reading(text, chain(context[:-1], context[-1])) if context else []
-            if turn.get("followup"):
+            if turn.get("followup") and not turn.get("unanswerable"):
+                # (a turn the archive cannot answer names no brief: it is context only)
                 want = brief_of(archive, {**turn, "id": f"{conv['id']}.{n}"})
                 previous = chain(context[:-1], context[-1])
                 got = briefs_for(archive, text, used, weight)

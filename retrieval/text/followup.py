@@ -73,9 +73,14 @@ PREPOSITIONS = frozenset(
 TRAILING_POINTERS = frozenset("before earlier later then".split())
 """Words that point back when they end the message ("and a year earlier?")."""
 TIME_POINTERS = frozenset(
-    {("at", "the", "time"), ("the", "day", "after"), ("the", "week", "after")}
+    {("at", "the", "time"), ("the", "day", "after"), ("the", "week", "after"), ("in", "the", "end")}
 )
 """Phrases that end a message by pointing to the time asked about before ("… at the time?")."""
+REACTIONS = frozenset(
+    "react reacted reacting reaction respond responded responding response reply replied "
+    "retaliate retaliated".split()
+)
+"""Words of a short question that asks how someone took what was asked about before."""
 TRAILING_PHRASES = (("in", "total"), ("all", "told"))
 """Phrases that point back when they end the message: "how much does the military owe in
 total?" sums up what was asked before ("in total tackles" does not)."""
@@ -232,7 +237,11 @@ def _points_back(words: list[str], named: list[int]) -> bool:
     """Return whether ``words`` hold a word or phrase that points to something not named before
     it (``named``: positions of names in ``words``; see ``_named_in`` and ``_dummy`` for the
     pointers that do not point back)."""
-    if (words and words[-1] in TRAILING_POINTERS) or tuple(words[-3:]) in TIME_POINTERS:
+    if (
+        (words and words[-1] in TRAILING_POINTERS)
+        or tuple(words[-3:]) in TIME_POINTERS
+        or tuple(words[-3:-1]) == ("back", "in")  # "… back in july?"
+    ):
         # "how much did the Central Bank spend the week before?", "… at the time?": a time
         # before or after the one asked about earlier, whatever the question names.
         return True
@@ -320,6 +329,10 @@ def why_context(text: str, *, claim: bool = False) -> Why | None:
             return Why.SUBJECT
         return Why.POINTS_BACK if _points_back(words, named) else None
     short = Why.SHORT if len(substance) < MIN_OWN_TERMS else None
+    if short and not claim and REACTIONS.intersection(words):
+        # "how did kazakhstan react?", "did kyiv respond?": a reaction to what was asked before,
+        # whoever reacts (not left to the archive, which reads a new name as a new subject).
+        return Why.POINTS_BACK
     segments = [words_of(s) for s in _SEGMENT_RE.split(text) if words_of(s)]
     topic, _ = strip_connector(segments[0])
     if len(segments) > 1 and not _asks(topic) and own_terms(" ".join(topic)):

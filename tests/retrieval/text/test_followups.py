@@ -61,6 +61,8 @@ KAZAKH = "who became prime minister of Kazakhstan after Kazhegeldin?"
         # A time before or after the one asked about, whatever the question names.
         "How much did the Central Bank spend defending the ruble in the week before?",
         "what did the Duma say at the time?",
+        "was kazhegeldin allowed to run in the end?",
+        "and what had the opposition threatened back in july?",
         # A bare subject asked after an answer: of the same subject, as "and inflation?" is.
         "inflation?",
         "first tranche?",
@@ -559,3 +561,12 @@ def test_a_follow_up_asking_a_kind_is_answered_by_the_passage_that_gives_it(
     earlier = ["what transit fee did chechnya get for azerbaijani early oil?"]
     answer = sample_archive.ask("and how long is that section?", earlier=earlier)
     assert "153-kilometer" in answer.hits[0].quote
+
+
+def test_a_short_question_on_a_reaction_is_read_with_the_one_before() -> None:
+    # "how did kazakhstan react?" after the ruble's devaluation: a reaction to it, even though
+    # Kazakhstan is a name the earlier answer's briefs lack (the archive is not asked).
+    assert why_context("how did kazakhstan react?") is Why.POINTS_BACK
+    assert why_context("did kyiv respond?") is Why.POINTS_BACK
+    # A short question on something else is still left to the archive.
+    assert why_context("who is kocharian?") is Why.SHORT
