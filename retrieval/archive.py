@@ -985,8 +985,8 @@ class Archive:
         it alone.
 
         The rule of ``retrieval.text.followup`` decides, reading words only. A question (or a
-        ``claim``) it reads with them only for being short (``Why.SHORT``: "how did iran
-        react?", but also "who is kocharian?") gets a second opinion from the archive
+        ``claim``) it reads with them only for being short (``Why.SHORT``: "what did iran
+        say?", but also "who is kocharian?") gets a second opinion from the archive
         (``names_new_subject``); the ranking it reads is kept for the ``ask`` of the same
         question with ``top`` that follows. Read-only; a malformed question is left to ``ask``
         to report.

@@ -4,7 +4,7 @@ A message that may continue an earlier question (a reply to an answer, or a mess
 one) is read with that question when it does not stand on its own (``needs_context``):
 
 * it leaves out what it asks about: no word of substance ("why?", "how much?", "who took
-  over?"), or fewer than ``MIN_OWN_TERMS`` of them ("how did iran react?");
+  over?"), or fewer than ``MIN_OWN_TERMS`` of them ("what did iran say?");
 * it points back (he, she, it, they, this, that, there, "the same", "the other" …) and does not
   name what it points to before it: ``"And Stepashin, when was he confirmed as prime
   minister?"`` opens with it, and, typed in lower case, "when did tbilisi start guarding its own
@@ -295,8 +295,8 @@ class Why(enum.Enum):
     """A pointer with nothing it points to named before it ("when did he sign it?"), or a short
     question that opens with a preposition ("with what share?", "under which law?")."""
     SHORT = "short"
-    """A question of its own, but with fewer than ``MIN_OWN_TERMS`` words of substance ("how
-    did iran react?", "who is kocharian?"): the one reason that may be wrong about a new
+    """A question of its own, but with fewer than ``MIN_OWN_TERMS`` words of substance ("what
+    did iran say?", "who is kocharian?"): the one reason that may be wrong about a new
     subject, so the archive has a say (``retrieval.archive.Archive.reading``)."""
 
 

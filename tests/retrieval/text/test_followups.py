@@ -142,7 +142,8 @@ def test_pointers_without_their_subject_still_point_back(text: str) -> None:
         ("when did he sign it?", Why.POINTS_BACK),
         ("with what share?", Why.POINTS_BACK),  # a short question opening with a preposition
         ("how long is that section?", Why.POINTS_BACK),
-        ("how did iran react?", Why.SHORT),
+        ("how did iran react?", Why.POINTS_BACK),  # a reaction: to what was asked before
+        ("what did iran say?", Why.SHORT),
         ("who is kocharian?", Why.SHORT),
         ("did the opposition take part?", Why.SHORT),  # "take", "first": no subject of their own
         ("what did the duma have to pass first?", Why.SHORT),
@@ -178,9 +179,9 @@ MINERS = "how many kuzbass miners were sitting on the tracks in may 98?"
 
 def test_a_short_question_on_a_new_subject_is_read_alone(sample_archive: Archive) -> None:
     # The rule cannot tell these apart by their words; the archive can.
-    assert why_context("who is kocharian?") is why_context("how did iran react?") is Why.SHORT
+    assert why_context("who is kocharian?") is why_context("what did iran say?") is Why.SHORT
     assert sample_archive.reading("who is kocharian?", [MINERS]) == []
-    assert sample_archive.reading("how did iran react?", [CASPIAN]) == [CASPIAN]
+    assert sample_archive.reading("what did iran say?", [CASPIAN]) == [CASPIAN]
     # Only a short question gets the archive's say: the other reasons stand.
     assert sample_archive.reading("why?", [MINERS]) == [MINERS]
     assert sample_archive.reading("who is kocharian?", []) == []
