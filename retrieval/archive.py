@@ -419,6 +419,7 @@ class Archive:
             and t not in NOT_SUBSTANCE
             and t not in stood_for
             and not title_only(index, t)
+            and not _held_as_adjective(index, t)
         ]
         extra: dict[str, float] = dict.fromkeys(alias_terms, ALIAS_WEIGHT)
         for t in index.known_terms(list(context)):
@@ -1285,6 +1286,21 @@ def _newest_first(
         return ranked  # no dates to put in order (a collection without them)
     newest = pool[np.lexsort((pool, -days))]
     return np.concatenate([newest, ranked[~on_subject]])
+
+
+ADJECTIVE_ENDINGS = ("n", "an", "ian", "i", "ese")
+"""Endings that make a place's adjective of its name ("Siberia" → "Siberian", "Iran" →
+"Iranian", "Kuwait" → "Kuwaiti", "Taiwan" → "Taiwanese")."""
+
+
+def _held_as_adjective(index: BM25Index, term: str) -> bool:
+    """Return whether ``index`` holds ``term`` (a place's name, four letters or more) only as its
+    adjective: "siberia" of a brief on the "Trans-Siberian" is not a word no brief holds."""
+    return (
+        len(term) >= 4
+        and term.isalpha()
+        and any(index.vocab.get(term + ending) is not None for ending in ADJECTIVE_ENDINGS)
+    )
 
 
 def _holding(index: BM25Index, positions: IntArray, term: str) -> BoolArray:

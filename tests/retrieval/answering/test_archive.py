@@ -798,3 +798,16 @@ def test_reconnect_an_archive_in_memory_says_to_open_one_in_a_file() -> None:
     archive = Archive(":memory:")
     with pytest.raises(NotAnArchiveError, match="open one stored in a file"):
         archive.reconnect()
+
+
+def test_a_place_the_briefs_name_only_by_its_adjective_is_not_named_missing(
+    sample_archive: Archive,
+) -> None:
+    # A brief tells of the "Trans-Siberian": "Siberia" is not a word no brief holds.
+    answer = sample_archive.ask(
+        "Which governor in Siberia refused to send police against the miners?"
+    )
+    assert answer.unmatched == []
+    assert "Tuleev" in " ".join(hit.text for hit in answer.hits)
+    # A word no brief holds in any form still is.
+    assert sample_archive.ask("What did Lukashenko say in Grodno?").unmatched == ["Grodno"]
