@@ -420,6 +420,7 @@ class Archive:
             and t not in stood_for
             and not title_only(index, t)
             and not _held_as_adjective(index, t)
+            and len(t) > 1  # a letter ("U" of "U.S.") is no word a brief could hold
         ]
         extra: dict[str, float] = dict.fromkeys(alias_terms, ALIAS_WEIGHT)
         for t in index.known_terms(list(context)):

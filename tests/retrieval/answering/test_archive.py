@@ -811,3 +811,5 @@ def test_a_place_the_briefs_name_only_by_its_adjective_is_not_named_missing(
     assert "Tuleev" in " ".join(hit.text for hit in answer.hits)
     # A word no brief holds in any form still is.
     assert sample_archive.ask("What did Lukashenko say in Grodno?").unmatched == ["Grodno"]
+    # A letter ("U" of "U.S.") is no word a brief could hold.
+    assert sample_archive.ask("what did the U.S. say about the NATO strikes?").unmatched == []
