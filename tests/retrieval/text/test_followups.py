@@ -431,6 +431,28 @@ def test_the_follow_up_set_meets_the_targets(sample_archive: Archive) -> None:
     assert result["success@1"] > result["alone_success@1"]
 
 
+@pytest.mark.parametrize(
+    ("name", "at_3"),
+    [
+        # Written blind to the bot's answers by helpers: a team chat's, other voices', and
+        # conversations of their own (pronouns, ellipsis, changes of subject).
+        ("fresh.jsonl", 0.95),
+        ("blind2.jsonl", 0.9),
+        ("conversations3.jsonl", 0.85),
+    ],
+)
+def test_blind_conversations_are_read_as_they_go_on(
+    sample_archive: Archive, name: str, at_3: float
+) -> None:
+    conversations = [c for c in read_set(SETS / name) if "turns" in c]
+    result = measure(sample_archive, conversations, [], weight=0.5)
+    assert result["success@3"] >= at_3, result
+    # Read as the rule reads them, no worse than always with the question before, and better
+    # than alone.
+    assert result["success@1"] >= result["forced_context_success@1"] - 0.1, result
+    assert result["success@1"] > result["alone_success@1"], result
+
+
 def test_complete_questions_asked_after_another_are_read_alone(sample_archive: Archive) -> None:
     result = measure_pairs(sample_archive, read_set(SETS / "paraphrase.jsonl"), weight=0.5)
     assert result["paraphrase_pairs"] >= 150
