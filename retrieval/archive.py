@@ -64,7 +64,13 @@ from retrieval.search.cache import cache_dir_for
 from retrieval.search.index import BM25Index
 from retrieval.text.aliases import Aliases, Match, load_aliases
 from retrieval.text.analyzer import analyze, analyze_spans, token_offsets
-from retrieval.text.english import is_english, name_phrases, name_terms, written_as_names
+from retrieval.text.english import (
+    is_english,
+    name_phrases,
+    name_terms,
+    without_possessive,
+    written_as_names,
+)
 from retrieval.text.followup import (
     FRAMING_TERMS,
     GENERIC,
@@ -132,7 +138,6 @@ index: the feedback passages of one question are often those of the next (a pass
 analysed once, not at every question that leans on it)."""
 
 
-_POSSESSIVE_END_RE = re.compile(r"['’]s$")
 NAME_SAMPLE = 3
 """How many passages holding a rare word are read to tell whether the archive writes it as a
 name (``Archive._writes_as_name``)."""
@@ -484,6 +489,7 @@ class Archive:
             if latest:
                 newest = _newest_first(index, positions, [*terms, *context], matches)
                 positions, final, own = positions[newest], final[newest], own[newest]
+        quote_weights: dict[str, float] = {}  # worked out once, when the passages need them
         if context and diverse:
             # A follow-up's earlier words choose the briefs; its own words choose which passage
             # of a brief speaks for it ("how much oil does it produce?" after Tengiz and the
@@ -493,7 +499,7 @@ class Archive:
             for b, f in zip(of.tolist(), final.tolist(), strict=True):
                 first.setdefault(b, f)
             lead = np.array([first[b] for b in of.tolist()])
-            gives = self._gives_asked(question, index, positions, of, list(first)[:k])
+            gives = self._gives_asked(question, index, positions, of, list(first)[:k], fetched)
             again = np.lexsort((positions, -final, -own, ~gives, -lead))
             positions, final, own = positions[again], final[again], own[again]
         elif diverse and answer_kind(question) is not None:
@@ -501,8 +507,10 @@ class Archive:
             # speaks for the brief, when it is close to the brief's best ("how much does ues owe
             # gazprom": the passage that names the 30 billion rubles, not the one that names UES
             # most). The briefs and their order do not change.
-            weights = self._quote_weights(index, known, alias_terms, context, matches)
-            again = self._quote_first(question, index, positions, own, weights, offset + k, fetched)
+            quote_weights = self._quote_weights(index, known, alias_terms, context, matches)
+            again = self._quote_first(
+                question, index, positions, own, quote_weights, offset + k, fetched
+            )
             positions, final, own = positions[again], final[again], own[again]
         ids: list[int] = index.ids[positions].tolist()
         briefs = self._brief_map(index).brief_of[positions].tolist() if diverse else []
@@ -600,7 +608,7 @@ class Archive:
                     clean.extend(i for i in batch if i not in noisy)
                 window = clean[offset : offset + k]
         ranked = [(ids[i], float(own[i])) for i in window]
-        weights = self._quote_weights(index, known, alias_terms, context, matches)
+        weights = quote_weights or self._quote_weights(index, known, alias_terms, context, matches)
         only_earlier = bool(context) and not known and not alias_terms
         return Ranking(
             terms,
@@ -701,17 +709,19 @@ class Archive:
         positions: IntArray,
         of: IntArray,
         briefs: list[int],
+        rows: dict[int, dict[str, Any]],
     ) -> BoolArray:
         """Return which of ``positions`` (of briefs ``of``) give what a follow-up ``question``
         asks for ("how many were picked up?": a count), among those of ``briefs``; all False
         when it asks for nothing of a kind. Within a brief the earlier question chose, the
-        passage that gives it then speaks for the brief, not the brief's lead."""
+        passage that gives it then speaks for the brief, not the brief's lead. ``rows`` holds
+        the passage rows read so far (the ranking's); those read here are added to it."""
         gives = np.zeros(len(positions), dtype=bool)
         if answer_kind(question) is None:
             return gives
         at = np.flatnonzero(np.isin(of, briefs))
         ids = index.ids[positions[at]].tolist()
-        rows = self.store.passages_by_id(ids)
+        rows.update(self.store.passages_by_id([p for p in ids if p not in rows]))
         for i, pid in zip(at.tolist(), ids, strict=True):
             row = rows.get(pid)
             gives[i] = row is not None and gives_what_is_asked(row["text"], question)
@@ -803,16 +813,7 @@ class Archive:
     def _writes_as_name(self, index: BM25Index, term: str) -> bool:
         """Return whether the first passages of ``index`` holding ``term`` (a few) write it as a
         name (``text.english.written_as_names``)."""
-        texts = self._texts_holding(index, term)
-        if written_as_names(texts, {term}):
-            return True
-        # An acronym ("IMF"), which ``written_as_names`` cannot tell from a text in capitals.
-        return any(
-            not text.isupper() and text[start:end].isupper() and end - start > 1
-            for text in texts
-            for found, start, end in analyze_spans(text)
-            if found == term
-        )
+        return bool(written_as_names(self._texts_holding(index, term), {term}, acronyms=True))
 
     def _texts_holding(self, index: BM25Index, term: str) -> list[str]:
         """Return the texts of the first ``NAME_SAMPLE`` live passages of ``index`` that hold
@@ -828,7 +829,7 @@ class Archive:
         writes it ("Kyapaz", "Nazarbaev" rather than "Nazarbayev" for "nazarbaiev"; a possessive
         "'s" left out), or None if none of the first few passages holding ``term`` has one."""
         forms = {
-            _POSSESSIVE_END_RE.sub("", text[start:end]): None
+            without_possessive(text[start:end]): None
             for text in self._texts_holding(index, term)
             for found, start, end in analyze_spans(text)
             if found == term

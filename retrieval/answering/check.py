@@ -20,7 +20,7 @@ from typing import TypeVar
 from retrieval.answering.ranking import FRAMING
 from retrieval.text.aliases import Aliases
 from retrieval.text.analyzer import STOPWORDS, analyze
-from retrieval.text.english import name_words
+from retrieval.text.english import name_words, without_possessive
 from retrieval.text.followup import own_terms
 from retrieval.text.query import MONTH_ABBREVIATIONS, MONTH_PATTERN, MONTHS, spell_dates
 
@@ -355,7 +355,7 @@ def extract_names(text: str) -> list[str]:
         while run and (run[0].lower() in STOPWORDS or run[0].lower() in _COMMON_OPENERS):
             run.pop(0)
         if run:
-            name = re.sub(r"['’]s$", "", " ".join(run))
+            name = without_possessive(" ".join(run))
             if name and name not in names:
                 names.append(name)
         run.clear()
@@ -363,7 +363,9 @@ def extract_names(text: str) -> list[str]:
     prev_end = 0
     for m in _WORD_RE.finditer(masked):
         word = m.group(0)
-        if run and (not masked[prev_end : m.start()].isspace() or re.search(r"['’]s$", run[-1])):
+        if run and (
+            not masked[prev_end : m.start()].isspace() or without_possessive(run[-1]) != run[-1]
+        ):
             close()  # punctuation, or a possessive ("Azerbaijan's October"), ends a name
         if word[0].isupper():
             run.append(word)

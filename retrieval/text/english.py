@@ -85,23 +85,25 @@ def name_phrases(text: str) -> list[tuple[str, bool]]:
             end_at = end
             continue
         if end_at >= 0:
-            phrases.setdefault(_POSSESSIVE_RE.sub("", text[start_at:end_at]), written)
+            phrases.setdefault(without_possessive(text[start_at:end_at]), written)
             start_at = end_at = -1
         if name:
             start_at, end_at, written = start, end, by_case
     if end_at >= 0:
-        phrases.setdefault(_POSSESSIVE_RE.sub("", text[start_at:end_at]), written)
+        phrases.setdefault(without_possessive(text[start_at:end_at]), written)
     return list(phrases.items())
 
 
-def written_as_names(texts: list[str], terms: set[str]) -> set[str]:
+def written_as_names(texts: list[str], terms: set[str], *, acronyms: bool = False) -> set[str]:
     """Return those of ``terms`` that ``texts`` write as a name: capitalized wherever they write
     it, and at least once inside a sentence and not in a title ("Caspian", "Duma": words the
     English word list holds, which ``name_terms`` cannot tell from "signed"; not the "Fair" of
     the "For Fair Elections" movement, nor a word in capitals, as a text written all in capitals
-    writes every word)."""
+    writes every word). With ``acronyms``, also those a text not in capitals writes in capitals
+    ("IMF")."""
     inside: set[str] = set()
     lower: set[str] = set()
+    capitals: set[str] = set()
     for text in texts:
         for term, start, end in analyze_spans(text):
             if term not in terms:
@@ -109,10 +111,18 @@ def written_as_names(texts: list[str], terms: set[str]) -> set[str]:
             if not text[start].isupper():
                 lower.add(term)
             elif text[start:end].isupper() and end - start > 1:
-                continue  # "APPROVED" of a text in capitals says nothing either way
+                # "APPROVED" of a text in capitals says nothing either way; "IMF" of a text
+                # that is not is an acronym
+                if acronyms and not text.isupper():
+                    capitals.add(term)
             elif not _starts_sentence(text, start) and not _in_title_case(text, start):
                 inside.add(term)
-    return inside - lower
+    return (inside - lower) | capitals
+
+
+def without_possessive(word: str) -> str:
+    """Return ``word`` without a possessive "'s" ("Kazakhstan's": "Kazakhstan")."""
+    return _POSSESSIVE_RE.sub("", word)
 
 
 _WORD_RE = re.compile(r"[^\W\d_]+")
