@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 from collections import Counter
@@ -42,13 +43,13 @@ from rank_bm25 import BM25Okapi
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.gate import without_mention  # noqa: E402
-from bot.terminal import TERMINAL_NAME  # noqa: E402
 from retrieval.archive import Archive  # noqa: E402
 from retrieval.text.analyzer import analyze  # noqa: E402
 from retrieval.text.query import parse_question  # noqa: E402
 
 SETS = ROOT / "bench" / "sets"
+_MENTION_RE = re.compile(r"@briefbot\b", re.IGNORECASE)
+"""The bot's name in a set's text, taken out as the bot takes out its own (``bot.gate``)."""
 SAMPLE = ROOT / "data" / "sample"
 
 
@@ -60,7 +61,7 @@ def read_set(path: Path) -> list[dict[str, Any]]:
     for item in items:
         for turn in [item, *item.get("turns", [])]:
             if "text" in turn:
-                turn["text"] = without_mention(turn["text"], TERMINAL_NAME) or turn["text"]
+                turn["text"] = " ".join(_MENTION_RE.sub(" ", turn["text"]).split()) or turn["text"]
     return items
 
 

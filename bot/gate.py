@@ -70,8 +70,12 @@ def addressed_text(message: Message, bot_id: int, bot_username: str) -> str | No
 
 def without_mention(text: str, bot_username: str) -> str:
     """Return ``text`` without the bot's own @username (in any case), white space folded: the
-    name says who is asked, it is not part of the question."""
-    return " ".join(re.sub(rf"@{re.escape(bot_username)}\b", " ", text, flags=re.I).split())
+    name says who is asked, it is not part of the question. A text that does not name the bot
+    is returned as it is (its line breaks kept)."""
+    mention = re.compile(rf"@{re.escape(bot_username)}\b", re.I)
+    if mention.search(text) is None:
+        return text
+    return " ".join(mention.sub(" ", text).split())
 
 
 def leading_command(message: Message) -> tuple[str, str] | None:

@@ -48,10 +48,9 @@ async def answer_question(
     # Telegram clients send what the keyboard typed: "é" may come as "e" plus a combining accent.
     # NFC joins the pair, so a question's length is counted in the characters the asker sees.
     question = unicodedata.normalize("NFC", question)
-    if "@" in question:
-        # "@bot who fled?" in a private chat, as in a group: the name would be searched
-        # ("none mentions “briefbot”") and read into the next question as its subject.
-        question = without_mention(question, context.bot.username)
+    # "@bot who fled?" in a private chat, as in a group: the name would be searched ("none
+    # mentions “briefbot”") and read into the next question as its subject.
+    question = without_mention(question, context.bot.username)
     if not question.strip():
         await message.reply_text(escape(usage(kind)))
         return

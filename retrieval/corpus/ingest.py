@@ -28,7 +28,7 @@ import stat
 import sys
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -269,8 +269,14 @@ def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
 
 def _capital_share(text: str) -> float:
     """Return the share of capitals among the Cyrillic letters of ``text`` (0 with none)."""
-    letters = [ch for ch in text if "\u0400" <= ch <= "\u04ff" and ch.isalpha()]
-    return sum(ch.isupper() for ch in letters) / len(letters) if letters else 0.0
+    # Counted per distinct character (in C), then the few hundred characters looked at: a
+    # Python loop over every character took as long as the decoding itself (~0.6 s for 5 MB).
+    letters = capitals = 0
+    for ch, n in Counter(text).items():
+        if "\u0400" <= ch <= "\u04ff" and ch.isalpha():
+            letters += n
+            capitals += n if ch.isupper() else 0
+    return capitals / letters if letters else 0.0
 
 
 def display_path(path: str | Path) -> str:

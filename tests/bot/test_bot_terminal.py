@@ -9,6 +9,7 @@ import pytest
 from click.testing import Result
 
 from bot.chat import ChatService, asks_for_more
+from bot.gate import without_mention
 from bot.help import COMMANDS
 from bot.replies import Notice
 from bot.terminal import respond
@@ -70,3 +71,13 @@ def test_chat_command_runs_check(
     result = run_cli("chat", input="/check US$5 million vanished\n/quit\n")
     assert result.exit_code == 0
     assert "(they give US$4 million" in result.stdout
+
+
+def test_the_bots_name_is_taken_out_and_nothing_else_is_touched() -> None:
+    assert without_mention("@BriefBot who fled?", "briefbot") == "who fled?"
+    assert without_mention("who fled @briefbot", "briefbot") == "who fled"
+    # A message that does not name the bot keeps its line breaks (a claim over two lines).
+    assert without_mention("Nazarbaev won\nwith 90 percent", "briefbot") == (
+        "Nazarbaev won\nwith 90 percent"
+    )
+    assert without_mention("mail @briefbotter", "briefbot") == "mail @briefbotter"
