@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 
-from bot.help import usage
+from bot.help import COMMANDS, usage
 from bot.replies import AnswerReply, BriefReply, CheckReply, Notice, SourcesReply
 from retrieval.answering.answer import Hit, format_date
 from retrieval.answering.check import (
@@ -58,9 +58,10 @@ _DISPLEASED = frozenset("👎😞😕🙁☹😠😡🤦")
 SORRY = "Sorry that did not help. Ask in other words, or with a name, a place or a date."
 _MARKS = ("Mn", "Sk", "Cf")
 """Variation selectors, skin tones and joiners: parts of an emoji, not emoji of their own."""
+_BRIEF = next(c for c in COMMANDS if c.name == "brief")
 WHERE_FROM = (
-    "Each passage is cited under its quote: publication, volume, issue and date. /brief "
-    "PUBLICATION VOLUME ISSUE shows the whole brief, e.g. /brief Monitor 4 139; /sources lists "
+    "Each passage is cited under its quote: publication, volume, issue and date. "
+    f"/brief {_BRIEF.args} shows the whole brief, e.g. {_BRIEF.example}; /sources lists "
     "what the archive holds."
 )
 _WHERE_FROM_RE = re.compile(
