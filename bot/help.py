@@ -115,8 +115,8 @@ SLIPS_HELP = (
 
 LATEST_HELP = (
     'Newest first: ask for the latest ("what\'s the latest on Georgia?") and the passages on it '
-    'come newest brief first. Spans of time count back from today: "what happened last week?", '
-    '"anything on Georgia this month?".'
+    'come newest brief first; "what\'s new?" alone lists the newest briefs. Spans of time count '
+    'back from today: "what happened last week?", "anything on Georgia this month?".'
 )
 
 UPLOAD_HELP = "Admins: send me a .txt or .jsonl file (as a document) to add its briefs."

@@ -58,7 +58,7 @@ from retrieval.answering.spelling import Respelling, respell
 from retrieval.catchup import Indexer
 from retrieval.corpus.briefs import FooterRules
 from retrieval.corpus.store import Store
-from retrieval.errors import NoAnswer, NotAnArchiveError, RetrievalError
+from retrieval.errors import InvalidQueryError, NoAnswer, NotAnArchiveError, RetrievalError
 from retrieval.search.bm25 import Allowed, BM25Params, BoolArray, FloatArray, IntArray
 from retrieval.search.cache import cache_dir_for
 from retrieval.search.index import BM25Index
@@ -91,6 +91,7 @@ from retrieval.text.query import (
     DateRange,
     Filters,
     asks_latest,
+    asks_news,
     cited_filters,
     in_another_script,
     month_of_year,
@@ -190,6 +191,9 @@ class Ranking:
     apart: list[str] = field(default_factory=list)
     """The names of the question (as written) that no brief of the first passages holds all
     together (``Archive._names_apart``): the answer is then ``low``."""
+    newest_first: bool = False
+    """The passages are the first of the newest briefs, nothing searched: the question asked
+    only what is new ("what's new?", or "what happened last week?" with no brief dated then)."""
 
 
 class Archive:
@@ -377,9 +381,14 @@ class Archive:
             elif not earlier and all(
                 t in NOT_SUBSTANCE for t in search_terms(without_dates(words))
             ):
-                # "What happened last week?" of an archive with nothing that week.
-                found = Ranking(terms, [], [], NoAnswer.NOTHING_TO_SEARCH)
+                # "What happened last week?" of an archive with nothing that week: its newest
+                # briefs, under a line that says none is dated then.
+                found = Ranking(terms, [], self._newest(index, filters, offset + k)[offset:])
                 found.dates, found.newest = span, self._newest_date(index)
+                if not found.passages:
+                    found.reason = NoAnswer.NOTHING_TO_SEARCH
+                    return found
+                found.confidence, found.newest_first = "high", True
                 return found
         elif span is not None:
             span = None  # the question's own since:/until: say which days
@@ -409,6 +418,13 @@ class Archive:
                 found.dates, found.dates_applied = span, dates_applied
                 found.cited = cited_as.describe() or None
                 return found
+            if asks_news(words):
+                # "What's new?", "any news?", "tell me the latest": the newest briefs.
+                listed = self._newest(index, filters, offset + k)[offset:]
+                if listed:
+                    found = Ranking(terms, [], listed, None, confidence="high")
+                    found.newest_first = True
+                    return found
             return Ranking(terms, [], [], NoAnswer.NOTHING_TO_SEARCH)
         matches = self.aliases.matches(terms, words)
         added = self.aliases.added(terms, matches)
@@ -995,6 +1011,9 @@ class Archive:
         to report.
         """
         self._primed = None
+        # An earlier question that named nothing ("what's new?", "thanks?") gives nothing to
+        # read a follow-up with: what follows it is read alone.
+        earlier = [q for q in earlier if _names_something(q)]
         context = rule_reading(question, earlier, claim=claim)
         if not context or why_context(question, claim=claim) is not Why.SHORT:
             return context
@@ -1209,6 +1228,7 @@ class Archive:
             dates_applied=ranking.dates_applied,
             cited=ranking.cited,
             apart=ranking.apart,
+            newest_first=ranking.newest_first,
         )
 
     def briefs(self, publication: str, volume: int, issue: int) -> list[dict[str, Any]]:
@@ -1293,6 +1313,18 @@ def _newest_first(
 ADJECTIVE_ENDINGS = ("n", "an", "ian", "i", "ese")
 """Endings that make a place's adjective of its name ("Siberia" → "Siberian", "Iran" →
 "Iranian", "Kuwait" → "Kuwaiti", "Taiwan" → "Taiwanese")."""
+
+
+def _names_something(question: str) -> bool:
+    """Return whether ``question`` names something to search for: a word of substance, or a
+    filter (not "what's new?", "what happened last week?")."""
+    try:
+        words, inline = parse_question(question)
+    except InvalidQueryError:
+        return True  # malformed: ``ask`` says so
+    if not inline.is_empty():
+        return True
+    return any(t not in NOT_SUBSTANCE for t in search_terms(without_dates(words)))
 
 
 def _held_as_adjective(index: BM25Index, term: str) -> bool:

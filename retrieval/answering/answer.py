@@ -37,6 +37,11 @@ NOTHING_DATED = (
     "No brief is dated {written} ({since} to {until}); the newest is dated {newest}. Name what "
     "to look for, e.g. “what's new on Belarus?”."
 )
+NEWEST = "The newest briefs in the archive, newest first."
+"""The line above the passages of a question that asks only what is new ("what's new?")."""
+NEWEST_UNDATED = "No brief is dated {written} ({since} to {until}): these are the newest briefs."
+"""Above the newest briefs, for a question asking what happened in a span no brief is dated in
+("what happened last week?")."""
 EMPTY_ARCHIVE = "The archive is empty — run briefbot ingest to add briefs."
 LOW_CONFIDENCE = (
     "None of these passages answers that directly; they are the closest the archive holds."
@@ -216,6 +221,10 @@ class Answer:
     apart: list[str] = field(default_factory=list)
     """The question's names (as written) that no brief shown holds all together: the answer is
     then ``low`` and its caveat says so."""
+    newest_first: bool = False
+    """The hits are the first passages of the newest briefs, nothing searched: the question
+    asked only what is new ("what's new?"; "what happened last week?" with no brief dated
+    then)."""
 
     @property
     def found(self) -> bool:
@@ -230,6 +239,8 @@ class Answer:
         if not self.found:
             return None
         if self.dates is not None and not self.dates_applied:
+            if self.newest_first:
+                return NEWEST_UNDATED.format(**vars(self.dates))
             undated = UNDATED.format(**vars(self.dates))
             return " ".join(line for line in (undated, self._caveat()) if line)
         return self._caveat()
@@ -267,6 +278,8 @@ class Answer:
         lines = [read_with_line(self.read_with or self.read_as), respelled_line(self.respelled)]
         if self.cited:
             lines.append(READ_CITED.format(filters=self.cited))
+        if self.newest_first and self.dates is None:
+            lines.append(NEWEST)
         if self.dates is not None and self.dates_applied:
             lines.append(
                 READ_DATES.format(written=self.dates.written, filters=self.dates.describe())
@@ -285,6 +298,7 @@ class Answer:
             "read_with": list(self.read_with or ([self.read_as] if self.read_as else [])),
             "unmatched": list(self.unmatched),
             "apart": list(self.apart),
+            "newest_first": self.newest_first,
             "respelled": [{"typed": typed, "read_as": meant} for typed, meant in self.respelled],
             "dates": None
             if self.dates is None

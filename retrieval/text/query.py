@@ -127,6 +127,15 @@ RECENCY_TERMS = frozenset(analyze("latest newest most recent recently lately"))
 """The search terms of the words that ask for the newest ("what's the latest on belarus?")."""
 
 
+_NEWS_RE = re.compile(r"\b(?:new|news|updates?)\b", re.IGNORECASE)
+
+
+def asks_news(words: str) -> bool:
+    """Return whether a question's words ask what is new ("what's new?", "any news?", "tell me
+    the latest", "any updates?"): it then asks for the newest briefs when it names nothing else."""
+    return asks_latest(words) or _NEWS_RE.search(words) is not None
+
+
 def asks_latest(words: str) -> bool:
     """Return whether a question's words ask for the newest on its subject ("what's the latest
     on belarus?", "any recent news on the imf loan", "newest briefs on tengiz")."""

@@ -328,3 +328,14 @@ def test_help_and_readme_say_how_to_ask_about_a_span_of_time_or_a_citation() -> 
         assert "as a citation writes them (Monitor, Vol. 4, Issue 142)" in text
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     assert "### Spans of time" in readme and "Monitor, Vol.\n4, Issue 142" in readme
+
+
+async def test_whats_new_lists_the_newest_briefs(
+    start_bot: Start, fake_telegram: FakeTelegram
+) -> None:
+    async with start_bot():
+        alice = fake_telegram.user(1001, "Alice")
+        [answer] = await fake_telegram.wait_answers(alice.send("what's new?"))
+    text = answer.plain_text or ""
+    assert text.startswith("The newest briefs in the archive, newest first.")
+    assert "Nothing to search for" not in text and "1." in text

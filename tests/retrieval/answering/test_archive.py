@@ -149,6 +149,7 @@ def test_json_answer_has_the_documented_fields(fixture_archive: Archive) -> None
         "apart",
         "respelled",
         "dates",
+        "newest_first",
     }
     assert data["read_as"] is None and data["read_with"] == [] and data["unmatched"] == []
     assert data["respelled"] == [] and data["dates"] is None
@@ -428,10 +429,19 @@ def test_what_is_new_asks_for_news_not_for_the_word(sample_archive: Archive) -> 
     # "what's new in uzbekistan?" quoted the "new capital" of Kazakhstan third.
     answer = sample_archive.ask("what's new in uzbekistan?")
     assert answer.hits and all("Uzbek" in hit.text or "Tashkent" in hit.text for hit in answer.hits)
-    # Alone, it names nothing to look for, and the answer says how to ask.
-    answer = sample_archive.ask("what's new?")
-    assert answer.reason is NoAnswer.NOTHING_TO_SEARCH and answer.hits == []
-    assert answer.message.endswith("Name what to look for, e.g. “what's new on Belarus?”.")
+    # Alone, it asks for the newest briefs: the first passage of each, newest first.
+    newest = sorted((row["date"] for row in sample_archive.store.db["briefs"].rows), reverse=True)
+    for question in ("what's new?", "any news?", "tell me the latest news", "Any updates?"):
+        answer = sample_archive.ask(question)
+        assert answer.confidence == "high" and answer.caveat is None, question
+        assert [hit.citation.date for hit in answer.hits] == newest[:3], question
+        assert answer.read_line == "The newest briefs in the archive, newest first."
+        assert answer.to_json()["newest_first"] is True
+    # The next page goes on with the next newest.
+    answer = sample_archive.ask("what's new?", offset=3)
+    assert [hit.citation.date for hit in answer.hits] == newest[3:6]
+    # A question that names something is searched as ever.
+    assert sample_archive.ask("what's new in uzbekistan?").to_json()["newest_first"] is False
 
 
 def test_the_latest_on_a_subject_is_the_newest_brief_first(sample_archive: Archive) -> None:
@@ -450,7 +460,7 @@ def test_the_latest_on_a_subject_is_the_newest_brief_first(sample_archive: Archi
 
 
 def test_a_question_of_framing_words_only_has_nothing_to_search(sample_archive: Archive) -> None:
-    for question in ("tell me the latest news", "how long did it take?"):
+    for question in ("how long did it take?", "what was it?"):
         answer = sample_archive.ask(question)
         assert answer.reason is NoAnswer.NOTHING_TO_SEARCH and answer.hits == []
     # Framing beside a subject is not what the question asks: a sure answer, no caveat.
@@ -634,12 +644,14 @@ def test_a_span_of_time_asks_the_briefs_dated_in_it(sample_archive: Archive) -> 
 def test_a_span_no_brief_is_dated_in_is_said(sample_archive: Archive) -> None:
     sample_archive.today = lambda: dt.date(2026, 12, 5)
     newest = max(row["date"] for row in sample_archive.store.db["briefs"].rows)
+    # Asking only what happened then: the newest briefs, under a line that says none is dated
+    # then (it used to be no answer, only the newest date).
     answer = sample_archive.ask("what happened last week?")
-    assert answer.reason is NoAnswer.NOTHING_TO_SEARCH and not answer.found
-    assert answer.message == (
-        f"No brief is dated last week (2026-11-28 to 2026-12-05); the newest is dated {newest}. "
-        "Name what to look for, e.g. “what's new on Belarus?”."
+    assert answer.confidence == "high" and answer.hits[0].citation.date == newest
+    assert answer.caveat == (
+        "No brief is dated last week (2026-11-28 to 2026-12-05): these are the newest briefs."
     )
+    assert answer.to_json()["dates"]["applied"] is False
     # With something to look for, the passages from any date, under a line that says so.
     answer = sample_archive.ask("anything on georgia last week?")
     assert answer.found and any("Georgia" in hit.text for hit in answer.hits)

@@ -593,3 +593,11 @@ def test_a_short_question_on_a_reaction_is_read_with_the_one_before() -> None:
     assert why_context("did kyiv respond?") is Why.POINTS_BACK
     # A short question on something else is still left to the archive.
     assert why_context("who is kocharian?") is Why.SHORT
+
+
+def test_a_question_that_named_nothing_is_no_context(sample_archive: Archive) -> None:
+    # "any news?" after "what's new?" is asked again, not read with it; what named something
+    # before it still counts.
+    assert sample_archive.reading("any news?", ["what's new?"]) == []
+    assert sample_archive.reading("why?", [MINERS, "what happened last week?"]) == [MINERS]
+    assert sample_archive.reading("and in june?", ["vol:4 issue:142"]) == ["vol:4 issue:142"]
