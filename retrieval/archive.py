@@ -120,6 +120,8 @@ of the brief's best passage."""
 CONTEXT_WEIGHT = 0.5
 """What a word of the earlier question weighs in a follow-up, against 1 for the follow-up's own
 words (measured with ``bench/followups.py``; docs/quality.md, "Follow-up questions")."""
+NAMED_DEPTH = 20
+"""How many of a follow-up's best passages are read for the names it asks about."""
 VAGUE = frozenset(analyze("guy guys dude stuff thing things"))
 """Words that stand in for a person or a thing not named ("who's the guy who heads the knb?"):
 searched, but no subject of their own."""
@@ -313,6 +315,7 @@ class Archive:
         earlier: Sequence[str] = (),
         earlier_weight: float = CONTEXT_WEIGHT,
         spans: bool = True,
+        names_first: bool = True,
     ) -> Ranking:
         """Return the passages that answer ``question``, best first, and how sure that is.
 
@@ -322,7 +325,9 @@ class Archive:
         ``question`` as a follow-up of those questions (oldest first; see ``context_terms``):
         their words weigh ``earlier_weight`` and their filters apply unless ``question`` sets
         its own. With ``spans``, a span of time counted back from today ("last week",
-        ``text.query.relative_dates``) asks the briefs dated in it when there are any. Read-only.
+        ``text.query.relative_dates``) asks the briefs dated in it when there are any. With
+        ``names_first``, a follow-up's passages that hold the names it asks about come first
+        (``_own_names``). Read-only.
 
         Raises:
             InvalidQueryError: if the question is too long or a filter is malformed.
@@ -516,7 +521,28 @@ class Archive:
                 first.setdefault(b, f)
             lead = np.array([first[b] for b in of.tolist()])
             gives = self._gives_asked(question, index, positions, of, list(first)[:k], fetched)
-            again = np.lexsort((positions, -final, -own, ~gives, -lead))
+            keys = [positions, -final, -own, ~gives, -lead]
+            asked_names = self._own_names(index, words) if names_first else []
+            if names_first and not asked_names and why_context(earlier[-1]) is Why.SUBJECT:
+                # After a new subject for the same question ("and in Ukraine?"), a follow-up that
+                # names none ("how much are they owed there?") is about that one.
+                asked_names = self._own_names(index, earlier_parsed[-1][0])
+            if asked_names:
+                # A follow-up's own names ("and in Ukraine?" after Russia's miners) are what it
+                # asks about: a passage holding them (or their aliases; text or brief title)
+                # comes first, whatever the earlier words.
+                head = np.argsort(-final, kind="stable")[:NAMED_DEPTH]
+                head_tokens = tokens_of(index.ids[positions[head]].tolist())
+                holds = np.zeros(len(positions), dtype=bool)
+                for at, toks in zip(head.tolist(), head_tokens, strict=True):
+                    held = set(toks)
+                    holds[at] = all(
+                        all(t in held or self.aliases.held(t, held, matches) for t in ts)
+                        for ts in asked_names
+                    )
+                if holds.any():
+                    keys.append(~holds)
+            again = np.lexsort(tuple(keys))
             positions, final, own = positions[again], final[again], own[again]
         elif diverse and answer_kind(question) is not None:
             # A question asking for something of a kind: the brief's passage whose quote gives it
@@ -742,6 +768,25 @@ class Archive:
             row = rows.get(pid)
             gives[i] = row is not None and gives_what_is_asked(row["text"], question)
         return gives
+
+    def _own_names(self, index: BM25Index, words: str) -> list[tuple[str, ...]]:
+        """Return the names ``words`` (a question) writes that the archive holds, each as its
+        search terms: capitalized, or a word the archive writes as a name."""
+        found: list[tuple[str, ...]] = []
+        for phrase, written in name_phrases(words):
+            terms = tuple(
+                t
+                for t in dict.fromkeys(analyze(phrase))
+                if t not in NOT_SUBSTANCE and t not in CALENDAR and not is_year(t)
+            )
+            if (
+                terms
+                and terms not in found
+                and len(index.known_terms(terms)) == len(terms)
+                and (written or self._writes_as_name(index, terms[0]))
+            ):
+                found.append(terms)
+        return found
 
     def _names_apart(
         self,
@@ -1080,8 +1125,7 @@ class Archive:
             # Only English words, none a name ("who attended?", "when was it signed?"): they
             # ask about the subject before, whatever other passage holds them.
             return False
-        together = self.rank(question, k=top, diverse=True, earlier=earlier)
-        primed[question, top, tuple(earlier)] = together
+        together = self.rank(question, k=top, diverse=True, earlier=earlier, names_first=False)
         if not together.passages:
             return True
         held = self._held(together)

@@ -601,3 +601,20 @@ def test_a_question_that_named_nothing_is_no_context(sample_archive: Archive) ->
     assert sample_archive.reading("any news?", ["what's new?"]) == []
     assert sample_archive.reading("why?", [MINERS, "what happened last week?"]) == [MINERS]
     assert sample_archive.reading("and in june?", ["vol:4 issue:142"]) == ["vol:4 issue:142"]
+
+
+def test_a_follow_up_on_a_new_place_quotes_that_place(sample_archive: Archive) -> None:
+    # "and in Ukraine?" after Russia's miners quoted the Russian blockade first (the earlier
+    # words outweighed the one new name); then "how much are they owed there?" stays in Ukraine.
+    earlier = [
+        "where were russian coal miners blocking the railway in may 98",
+        "what do they want?",
+    ]
+    answer = sample_archive.ask("and in Ukraine?", earlier=earlier)
+    assert "Ukraine" in answer.hits[0].text
+    assert answer.hits[0].citation.title == "Ukraine’s miners take their case to Kyiv"
+    owed = sample_archive.ask(
+        "how much are they owed there?", earlier=[*earlier, "and in Ukraine?"]
+    )
+    assert owed.hits[0].citation.title == "Ukraine’s miners take their case to Kyiv"
+    assert "1.8 billion hryvnias" in owed.hits[0].text
