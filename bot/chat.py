@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import replace
 
 from bot.help import COMMANDS, usage
@@ -29,6 +30,7 @@ from retrieval.text.english import name_terms
 from retrieval.text.followup import reading as rule_reading
 from retrieval.text.query import parse_question
 from retrieval.text.sentences import split_sentences
+from retrieval.text.sources import cited_sources
 
 NOTHING_BEARS = "Nothing in the archive bears on this."
 LONG_CLAIM_CHARS = 280
@@ -64,6 +66,8 @@ WHERE_FROM = (
     f"/brief {_BRIEF.args} shows the whole brief, e.g. {_BRIEF.example}; /sources lists "
     "what the archive holds."
 )
+WHERE_FROM_LAST = "That answer quotes:"
+"""The first line of the reply to "source?" after an answer, above its passages' citations."""
 _WHERE_FROM_RE = re.compile(
     r"(?:(?:and\s+)?(?:which|what)\s+(?:issue|brief|publication|source)s?"
     r"(?:\s+(?:is|was)\s+(?:that|this|it))?(?:\s+(?:in|from))?"
@@ -182,12 +186,41 @@ class ChatService:
         if polite is not None:
             return Notice(polite)
         if asks_where_from(question):
-            return Notice(WHERE_FROM)
+            return self.where_from(earlier)
         context = self.archive.reading(question, earlier, top=self.top + 1)
         reply = self.answer(question, context=context)
         if isinstance(reply, AnswerReply) and not context:
             reply.could_continue = rule_reading(question, earlier)
         return reply
+
+    def where_from(self, earlier: Sequence[str]) -> Notice:
+        """Return where the last answer's passages come from (``earlier``: its question last,
+        after those it was read with): each one's citation and the sources its text cites
+        ("Interfax, September 12"), and the /brief command for the first; with no answer
+        before, how answers are cited (``WHERE_FROM``)."""
+        if not earlier:
+            return Notice(WHERE_FROM)
+        try:
+            answer = self.archive.ask(earlier[-1], top=self.top, earlier=earlier[:-1])
+        except RetrievalError:
+            return Notice(WHERE_FROM)
+        if not answer.found:
+            return Notice(WHERE_FROM)
+        lines = [WHERE_FROM_LAST]
+        for n, hit in enumerate(answer.hits, start=1):
+            # The quoted passage's own sources; else those the rest of its brief cites.
+            sources = cited_sources(hit.text)
+            if not sources:
+                with suppress(BriefNotFoundError):
+                    sources = cited_sources(self.archive.store.get_brief(hit.brief_id)["text"])
+            cites = f"; its sources: ({'; '.join(sources)})" if sources else ""
+            lines.append(f"{n}. {hit.citation.render()}{cites}")
+        first = answer.hits[0].citation
+        if first.volume is not None and first.issue is not None:
+            lines.append(
+                f"/brief {first.publication} {first.volume} {first.issue} shows the first whole."
+            )
+        return Notice("\n".join(lines))
 
     def follow_check(self, claim: str, earlier: Sequence[str]) -> CheckReply | Notice:
         """Return the check of a claim that may continue ``earlier``, by the rule of ``follow``

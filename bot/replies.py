@@ -18,7 +18,8 @@ LOW_EVIDENCE = (
 
 @dataclass
 class Notice:
-    """A line of our own (usage, refusal, error): plain text, never archive content."""
+    """A line of our own (usage, refusal, error; where the last answer comes from): plain text,
+    never a passage of the archive (citations at most, sent after the access check)."""
 
     text: str
 

@@ -365,3 +365,17 @@ def test_read_with_earlier_question_data_is_parsed_strictly() -> None:
     assert parse_alone_data(with_data(42)) is None  # not an "Ask on its own" press
     for bad in ("with:", "with:x1", "with:1:2", "alone:1", None):
         assert parse_alone_data(bad, WITH_PREFIX) is None, bad
+
+
+async def test_source_names_the_last_answers_briefs_and_the_next_follow_up_skips_it(
+    sample_bot: Start, fake_telegram: FakeTelegram, alice: FakeUser
+) -> None:
+    async with sample_bot():
+        [answer] = await fake_telegram.wait_answers(alice.send(KAZAKH))
+        [where] = await fake_telegram.wait_answers(alice.send("source?"))
+        [follow] = await fake_telegram.wait_answers(alice.send("when did he take office?"))
+    text = where.plain_text or ""
+    assert text.startswith("That answer quotes:\n1. ")
+    assert KAZAKH_BRIEF in text.split("\n")[1] and KAZAKH_BRIEF in first_citation(answer)
+    assert "/brief " in text and where.buttons == []
+    assert read_line(follow) == READ_WITH + KAZAKH

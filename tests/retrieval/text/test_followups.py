@@ -385,9 +385,23 @@ def test_a_thank_you_in_the_terminal_is_no_question_and_is_skipped(
     )
     # "which issue was that in?" searched "issue" and quoted a debt "issue"; "source?" quoted "a
     # source of revenue": they ask where the answer comes from, which its citations say.
+    # They name the last answer's briefs, the sources their text cites, and /brief for the first.
+    answer = sample_archive.ask(KAZAKH)
+    first = answer.hits[0].citation
     for asked in ("which issue was that in?", "source?", "where's that from?"):
         where = respond(sample_archive, asked, state, now=50.0) or ""
-        assert where.startswith("Each passage is cited under its quote"), asked
+        lines = where.split("\n")
+        assert lines[0] == "That answer quotes:", asked
+        assert lines[1].startswith(f"1. {first.render()}"), asked
+        assert len(lines) == 2 + len(answer.hits), asked
+        assert (
+            lines[-1]
+            == f"/brief {first.publication} {first.volume} {first.issue} shows the first whole."
+        )
+    assert "; its sources: (" in where
+    # With no answer before, how answers are cited.
+    where = respond(sample_archive, "source?", {}, now=0.0) or ""
+    assert where.startswith("Each passage is cited under its quote")
     text = respond(sample_archive, "when did he take office?", state, now=60.0) or ""
     assert text.startswith(f"Read with your earlier question: {KAZAKH}\n\n")
 
