@@ -28,7 +28,6 @@ from bot.config import (
     MAX_FOLLOWUP_MINUTES,
     MAX_TELEGRAM_ID,
     MAX_TOP,
-    NUMBER_RANGE,
     Settings,
 )
 from bot.render import (
@@ -42,7 +41,7 @@ from bot.replies import Notice
 from bot.state.migrations import upgrade as upgrade_bot_state
 from retrieval.answering.answer import removal_line
 from retrieval.archive import DEFAULT_TOP, Archive
-from retrieval.corpus.briefs import MAX_NUMBER, FooterRules
+from retrieval.corpus.briefs import MAX_NUMBER, FooterRules, issue_number
 from retrieval.corpus.ingest import (
     DEFAULT_MAX_BYTES,
     Ingester,
@@ -51,7 +50,12 @@ from retrieval.corpus.ingest import (
     skipped_line,
 )
 from retrieval.delivery.migrations import upgrade as upgrade_delivery
-from retrieval.errors import ArchiveWriteError, BriefFormatError, RetrievalError
+from retrieval.errors import (
+    ArchiveWriteError,
+    BriefFormatError,
+    NumberRangeError,
+    RetrievalError,
+)
 from retrieval.text.aliases import load_aliases
 from retrieval.text.english import is_rare
 from retrieval.text.followup import chain
@@ -645,10 +649,10 @@ def remove(
             raise click.UsageError(
                 f"{' '.join(issue)!r} is not PUBLICATION VOLUME ISSUE; write e.g. Monitor 4 180"
             )
-        for name, value in (("volume", issue[1]), ("issue", issue[2])):
-            if int(value) > MAX_NUMBER:  # SQLite cannot hold it: a traceback, before
-                raise click.UsageError(f"{name} {value} is out of range: {NUMBER_RANGE}")
-        where = (issue[0], int(issue[1]), int(issue[2]))
+        try:  # checked before the archive opens: a usage error, as a malformed number is
+            where = (issue[0], issue_number(issue[1], "volume"), issue_number(issue[2], "issue"))
+        except NumberRangeError as exc:
+            raise click.UsageError(str(exc)) from exc
     archive = open_archive(ctx.obj["db"])
     try:
         rows = archive.store.briefs_to_remove(doc_id=doc_id, issue=where, source=source)

@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from retrieval.archive import DEFAULT_TOP
-from retrieval.corpus.briefs import MAX_NUMBER
 from retrieval.delivery.schedule import parse_timezone
 from retrieval.errors import InvalidScheduleError
 
@@ -30,8 +29,6 @@ DEFAULT_FEEDS_INTERVAL = 1800
 DEFAULT_UPLOAD_MAX_MB = 20
 DEFAULT_FOLLOWUP_MINUTES = 10
 MAX_FOLLOWUP_MINUTES = 1440
-NUMBER_RANGE = f"volumes and issues are whole numbers from 0 to {MAX_NUMBER:,}"
-"""What a volume or issue may be (what the index and SQLite hold), for error lines."""
 MAX_TELEGRAM_ID = 2**52 - 1
 """Telegram's user and chat ids "have at most 52 significant bits" (Bot API, ``User.id``);
 a supergroup's id is -100 followed by the group's number, well within that."""

@@ -19,7 +19,14 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from retrieval.corpus.briefs import Brief, BriefRow, Passage, label_key, set_content_hash
+from retrieval.corpus.briefs import (
+    Brief,
+    BriefRow,
+    Passage,
+    issue_number,
+    label_key,
+    set_content_hash,
+)
 from retrieval.corpus.clock import utcnow
 from retrieval.corpus.identity import StoredBrief, align_positions
 from retrieval.corpus.migrations import migrations
@@ -815,6 +822,7 @@ class Store:
         volume, issue: all its briefs) or by ``source`` (everything a file brought in).
 
         Raises:
+            NumberRangeError: if the issue's volume or number is not from 0 to ``MAX_NUMBER``.
             BriefNotFoundError: saying what was not found, if nothing matches.
         """
         if doc_id is not None:
@@ -969,8 +977,10 @@ class Store:
         """Return the briefs of one issue (an issue may hold several), in the order stored.
 
         Raises:
+            NumberRangeError: if the volume or issue is not from 0 to ``MAX_NUMBER``.
             BriefNotFoundError: naming what the archive does hold for that publication.
         """
+        volume, issue = issue_number(volume, "volume"), issue_number(issue, "issue")
         rows = list(
             self.db.query(
                 "SELECT * FROM briefs WHERE publication = ? COLLATE NOCASE AND volume = ? "
