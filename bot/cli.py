@@ -264,11 +264,10 @@ def ingest(
     skipped = sources.skipped
     on_terminal = not quiet and sys.stderr.isatty()
     show_bar = on_terminal and len(sources.files) > 1
-    if archive.store.read_only:
-        raise click.ClickException(
-            f"cannot ingest into {ctx.obj['db']}: {archive.store.read_only}; make it writable "
-            "(chmod u+w on the file and its folder) or copy the archive to a writable place"
-        )
+    try:
+        archive.store.check_writable("ingest into")
+    except ArchiveWriteError as exc:
+        raise click.ClickException(str(exc)) from exc
     try:
         with _Bar(
             total=len(sources.files), unit="file", disable=not show_bar, file=sys.stderr
@@ -834,16 +833,18 @@ def serve(archive: Archive, settings: Settings) -> None:
     """
     from bot.app import BotStartError, build_application, run_application
 
-    if archive.store.read_only:
+    try:
         # It started, then died in its start-up with a traceback ("attempt to write a readonly
         # database"): every update is recorded before it is answered.
-        archive.close()
-        raise click.ClickException(
-            f"cannot run the bot on {settings.db}: {archive.store.read_only}; the bot records "
-            "each message it receives and each answer it sends there. Make it writable (chmod "
-            "u+w on the file and its folder), or use briefbot ask and briefbot chat, which only "
-            "read"
+        archive.store.check_writable(
+            "run the bot on",
+            fix="the bot records each message it receives and each answer it sends there. Make "
+            "it writable (chmod u+w on the file and its folder), or use briefbot ask and briefbot "
+            "chat, which only read",
         )
+    except ArchiveWriteError as exc:
+        archive.close()
+        raise click.ClickException(str(exc)) from None
     try:
         run_application(build_application(settings, bot_state(archive)), settings)
     except BotStartError as exc:
