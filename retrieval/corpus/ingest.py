@@ -48,7 +48,7 @@ from retrieval.corpus.briefs import (
 )
 from retrieval.corpus.store import BriefRow, Store, WriteSummary, brief_of_row
 from retrieval.errors import BriefFormatError
-from retrieval.text.prose import drop_invisible, shorten, split_paragraphs
+from retrieval.text.prose import drop_invisible, runs, shorten, split_paragraphs
 
 DEFAULT_MAX_BYTES = 50_000_000
 NOTICEABLE_WAIT_S = 0.5
@@ -239,14 +239,9 @@ def _mostly_utf8(data: bytes) -> tuple[str, str] | None:
 def _line_ranges(numbers: list[int], shown: int = 3) -> str:
     """Return ``line 6``, ``lines 4-6, 9`` or ``lines 4-6, 9, 12-14 and 20 more`` for sorted
     line numbers."""
-    runs: list[list[int]] = []
-    for n in numbers:
-        if runs and n == runs[-1][1] + 1:
-            runs[-1][1] = n
-        else:
-            runs.append([n, n])
-    parts = [f"{a}" if a == b else f"{a}-{b}" for a, b in runs[:shown]]
-    rest = sum(b - a + 1 for a, b in runs[shown:])
+    spans = runs(numbers)
+    parts = [f"{a}" if a == b else f"{a}-{b}" for a, b in spans[:shown]]
+    rest = sum(b - a + 1 for a, b in spans[shown:])
     more = f" and {rest} more" if rest else ""
     return f"{'line' if len(numbers) == 1 else 'lines'} {', '.join(parts)}{more}"
 

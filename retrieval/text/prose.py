@@ -1,9 +1,10 @@
 """Prose laid out: text split into paragraphs, and text shortened to a limit at a word boundary;
-invisible characters dropped."""
+invisible characters dropped; numbers gathered into runs ("lines 4-6, 9", "issues 1–3, 7")."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 INVISIBLE = ("\u00ad", "\u200b", "\u2060")
 """Soft hyphens, zero-width spaces and word joiners: text copied from web pages carries them
@@ -53,3 +54,15 @@ def shorten(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:—–- ") + "…"
+
+
+def runs(numbers: Iterable[int]) -> list[tuple[int, int]]:
+    """Return ascending ``numbers`` as runs of consecutive ones, each ``(first, last)``:
+    ``[1, 2, 3, 7]`` gives ``[(1, 3), (7, 7)]``, for writing "1–3, 7"."""
+    found: list[tuple[int, int]] = []
+    for n in numbers:
+        if found and n == found[-1][1] + 1:
+            found[-1] = (found[-1][0], n)
+        else:
+            found.append((n, n))
+    return found

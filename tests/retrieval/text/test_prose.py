@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.text.prose import shorten, split_paragraphs
+from retrieval.text.prose import runs, shorten, split_paragraphs
 
 
 @pytest.mark.parametrize(
@@ -40,3 +40,20 @@ def test_shorten_cuts_at_a_word_and_marks_the_cut() -> None:
     assert shorten("one  two\nthree", 20) == "one two three"
     assert shorten("one two, three four", 12) == "one two…"
     assert shorten("x" * 30, 10) == "x" * 9 + "…"
+
+
+@pytest.mark.parametrize(
+    ("numbers", "expected"),
+    [
+        ([], []),
+        ([7], [(7, 7)]),
+        ([1, 2, 3, 7], [(1, 3), (7, 7)]),
+        ([4, 5, 6, 9, 12, 13, 14], [(4, 6), (9, 9), (12, 14)]),
+        ([0, 2, 4], [(0, 0), (2, 2), (4, 4)]),
+    ],
+)
+def test_runs_gather_consecutive_numbers(
+    numbers: list[int], expected: list[tuple[int, int]]
+) -> None:
+    # Both the decoding notice's "lines 4-6, 9" and /sources' "issues 1–3, 7" are written from it.
+    assert runs(numbers) == expected
