@@ -733,7 +733,7 @@ def parse_bytes(
         read.notices.append(f"{source}: {note}")
     if jsonl is None:
         jsonl = text.lstrip().startswith("{")
-    visible = _visible(text, jsonl)
+    visible = drop_invisible(text, escaped=jsonl)
     # The file's bytes are the text's only when it was UTF-8 and nothing was dropped from it.
     utf8 = data if note is None and visible is text else None
     text = visible
@@ -753,21 +753,6 @@ def parse_bytes(
     except BriefFormatError as exc:
         read.rejected.append(Rejection(source, exc.reason, exc.line))
     return read
-
-
-_INVISIBLE_ESCAPED_RE = re.compile(r"(?<!\\)\\u(?:00ad|200b|2060)", re.IGNORECASE)
-"""``INVISIBLE`` written as JSON escapes."""
-
-
-def _visible(text: str, jsonl: bool) -> str:
-    """Return ``text`` without soft hyphens, zero-width spaces and word joiners (``INVISIBLE``;
-    in JSONL, also written as ``\\u00ad`` escapes), or ``text`` itself when it holds none."""
-    text = drop_invisible(text)
-    if jsonl and "\\u" in text:
-        cleaned = _INVISIBLE_ESCAPED_RE.sub("", text)
-        if cleaned != text:
-            return cleaned
-    return text
 
 
 def _read_files(

@@ -11,13 +11,26 @@ INVISIBLE = ("\u00ad", "\u200b", "\u2060")
 inside words ("Kaza\u00adkhstan"), where they split a word in two for the search and show
 nothing."""
 _INVISIBLE_RE = re.compile("[" + "".join(INVISIBLE) + "]")
+_INVISIBLE_ESCAPED_RE = re.compile(
+    r"(?<!\\)\\u(?:" + "|".join(f"{ord(ch):04x}" for ch in INVISIBLE) + ")", re.IGNORECASE
+)
+"""``INVISIBLE`` written as JSON escapes (``\\u00ad``), unless the backslash is escaped itself."""
 
 
-def drop_invisible(text: str) -> str:
+def drop_invisible(text: str, *, escaped: bool = False) -> str:
     """Return ``text`` without soft hyphens, zero-width spaces and word joiners (``INVISIBLE``),
-    or ``text`` itself when it holds none."""
+    or ``text`` itself when it holds none.
+
+    Args:
+        text: the text, as read.
+        escaped: ``text`` is JSON (a JSONL file): they go when written as escapes too.
+    """
     if any(ch in text for ch in INVISIBLE):
-        return _INVISIBLE_RE.sub("", text)
+        text = _INVISIBLE_RE.sub("", text)
+    if escaped and "\\u" in text:
+        cleaned = _INVISIBLE_ESCAPED_RE.sub("", text)
+        if cleaned != text:
+            return cleaned
     return text
 
 
