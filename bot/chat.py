@@ -27,6 +27,7 @@ from retrieval.archive import DEFAULT_TOP, Archive
 from retrieval.errors import BriefNotFoundError, NoAnswer, RetrievalError
 from retrieval.text.analyzer import analyze
 from retrieval.text.english import name_terms
+from retrieval.text.followup import GREETINGS, THANKS
 from retrieval.text.followup import reading as rule_reading
 from retrieval.text.query import parse_question
 from retrieval.text.sentences import split_sentences
@@ -50,11 +51,6 @@ HELLO = (
     "Hello. Ask me about the briefs, e.g. “who fled Kazakhstan with US$4 million?”; /help lists "
     "the commands."
 )
-_THANKS = frozenset(
-    "ok okay k thanks thank you thx ty cheers great cool nice perfect got it very much a lot so "
-    "many".split()
-)
-_GREETINGS = frozenset("hi hey hello hiya yo good morning afternoon evening there".split())
 _THANKFUL = frozenset("👍🙏🙂😊👌✅❤🙌👏💯🤝")
 _DISPLEASED = frozenset("👎😞😕🙁☹😠😡🤦")
 SORRY = "Sorry that did not help. Ask in other words, or with a name, a place or a date."
@@ -108,9 +104,9 @@ def courtesy(text: str) -> str | None:
         if signs and signs <= _THANKFUL:
             return YOU_ARE_WELCOME
         return SORRY if signs and signs <= _DISPLEASED else None
-    if set(words) <= _GREETINGS:
+    if set(words) <= GREETINGS:
         return HELLO
-    if set(words) <= _THANKS:
+    if set(words) <= THANKS:
         return YOU_ARE_WELCOME
     return None
 

@@ -28,7 +28,6 @@ from bot.config import (
     MAX_FOLLOWUP_MINUTES,
     MAX_TELEGRAM_ID,
     MAX_TOP,
-    NUMBER_RANGE,
     Settings,
 )
 from bot.render import (
@@ -42,7 +41,7 @@ from bot.replies import Notice
 from bot.state.migrations import upgrade as upgrade_bot_state
 from retrieval.answering.answer import removal_line
 from retrieval.archive import DEFAULT_TOP, Archive
-from retrieval.corpus.briefs import MAX_NUMBER, FooterRules
+from retrieval.corpus.briefs import MAX_NUMBER, FooterRules, issue_number
 from retrieval.corpus.ingest import (
     DEFAULT_MAX_BYTES,
     Ingester,
@@ -51,7 +50,12 @@ from retrieval.corpus.ingest import (
     skipped_line,
 )
 from retrieval.delivery.migrations import upgrade as upgrade_delivery
-from retrieval.errors import ArchiveWriteError, BriefFormatError, RetrievalError
+from retrieval.errors import (
+    ArchiveWriteError,
+    BriefFormatError,
+    NumberRangeError,
+    RetrievalError,
+)
 from retrieval.text.aliases import load_aliases
 from retrieval.text.english import is_rare
 from retrieval.text.followup import chain
@@ -260,11 +264,10 @@ def ingest(
     skipped = sources.skipped
     on_terminal = not quiet and sys.stderr.isatty()
     show_bar = on_terminal and len(sources.files) > 1
-    if archive.store.read_only:
-        raise click.ClickException(
-            f"cannot ingest into {ctx.obj['db']}: {archive.store.read_only}; make it writable "
-            "(chmod u+w on the file and its folder) or copy the archive to a writable place"
-        )
+    try:
+        archive.store.check_writable("ingest into")
+    except ArchiveWriteError as exc:
+        raise click.ClickException(str(exc)) from exc
     try:
         with _Bar(
             total=len(sources.files), unit="file", disable=not show_bar, file=sys.stderr
@@ -645,10 +648,10 @@ def remove(
             raise click.UsageError(
                 f"{' '.join(issue)!r} is not PUBLICATION VOLUME ISSUE; write e.g. Monitor 4 180"
             )
-        for name, value in (("volume", issue[1]), ("issue", issue[2])):
-            if int(value) > MAX_NUMBER:  # SQLite cannot hold it: a traceback, before
-                raise click.UsageError(f"{name} {value} is out of range: {NUMBER_RANGE}")
-        where = (issue[0], int(issue[1]), int(issue[2]))
+        try:  # checked before the archive opens: a usage error, as a malformed number is
+            where = (issue[0], issue_number(issue[1], "volume"), issue_number(issue[2], "issue"))
+        except NumberRangeError as exc:
+            raise click.UsageError(str(exc)) from exc
     archive = open_archive(ctx.obj["db"])
     try:
         rows = archive.store.briefs_to_remove(doc_id=doc_id, issue=where, source=source)
@@ -830,16 +833,18 @@ def serve(archive: Archive, settings: Settings) -> None:
     """
     from bot.app import BotStartError, build_application, run_application
 
-    if archive.store.read_only:
+    try:
         # It started, then died in its start-up with a traceback ("attempt to write a readonly
         # database"): every update is recorded before it is answered.
-        archive.close()
-        raise click.ClickException(
-            f"cannot run the bot on {settings.db}: {archive.store.read_only}; the bot records "
-            "each message it receives and each answer it sends there. Make it writable (chmod "
-            "u+w on the file and its folder), or use briefbot ask and briefbot chat, which only "
-            "read"
+        archive.store.check_writable(
+            "run the bot on",
+            fix="the bot records each message it receives and each answer it sends there. Make "
+            "it writable (chmod u+w on the file and its folder), or use briefbot ask and briefbot "
+            "chat, which only read",
         )
+    except ArchiveWriteError as exc:
+        archive.close()
+        raise click.ClickException(str(exc)) from None
     try:
         run_application(build_application(settings, bot_state(archive)), settings)
     except BotStartError as exc:

@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from retrieval.archive import DEFAULT_TOP
-from retrieval.corpus.briefs import MAX_NUMBER
 from retrieval.delivery.schedule import parse_timezone
 from retrieval.errors import InvalidScheduleError
 
@@ -30,11 +29,11 @@ DEFAULT_FEEDS_INTERVAL = 1800
 DEFAULT_UPLOAD_MAX_MB = 20
 DEFAULT_FOLLOWUP_MINUTES = 10
 MAX_FOLLOWUP_MINUTES = 1440
-NUMBER_RANGE = f"volumes and issues are whole numbers from 0 to {MAX_NUMBER:,}"
-"""What a volume or issue may be (what the index and SQLite hold), for error lines."""
 MAX_TELEGRAM_ID = 2**52 - 1
 """Telegram's user and chat ids "have at most 52 significant bits" (Bot API, ``User.id``);
 a supergroup's id is -100 followed by the group's number, well within that."""
+NOT_AN_ID = f"is not a Telegram id: ids have at most {len(str(MAX_TELEGRAM_ID))} digits"
+"""What is wrong with a number ``id_in_range`` refuses, for error lines."""
 
 # A token from @BotFather: the bot's numeric id, a colon, then 35 characters (we accept 30+).
 TOKEN_RE = re.compile(r"\d{1,20}:[A-Za-z0-9_-]{30,}")
@@ -229,18 +228,16 @@ def parse_subjects(value: Any, name: str) -> frozenset[str]:
                     f"{name} entry {part!r} is neither a user/chat id nor an @username; "
                     "write e.g. 123456789,-1001234567890,@alice"
                 )
-            if not subject.startswith("@") and abs(int(subject)) > MAX_TELEGRAM_ID:
+            if not subject.startswith("@") and not id_in_range(subject):
                 # Accepted before: never anyone's id, so that member or admin stayed locked out.
-                raise ConfigError(
-                    f"{name} entry {part!r} is not a Telegram id: ids have at most "
-                    f"{len(str(MAX_TELEGRAM_ID))} digits; copy it again"
-                )
+                raise ConfigError(f"{name} entry {part!r} {NOT_AN_ID}; copy it again")
             out.add(subject)
     return frozenset(out)
 
 
 def id_in_range(subject: str) -> bool:
-    """Return whether the numeric ``subject`` (a user or chat id) is within Telegram's range."""
+    """Return whether the numeric ``subject`` (a user or chat id) is within Telegram's range:
+    not 0, and at most ``MAX_TELEGRAM_ID`` either side of it."""
     return 0 < abs(int(subject)) <= MAX_TELEGRAM_ID
 
 

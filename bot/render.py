@@ -16,6 +16,7 @@ from bot.replies import AnswerReply, BriefReply, CheckReply, Notice, Reply
 from bot.splitter import split_html
 from retrieval.answering.answer import Answer, Citation, Hit
 from retrieval.answering.check import ClaimCheck
+from retrieval.text.prose import runs
 from retrieval.text.sentences import split_sentences
 
 QUOTE_CONTEXT_CHARS = 480
@@ -141,13 +142,7 @@ def _volumes(volumes: dict[str, list[int]]) -> str:
 
 def _ranges(numbers: list[int]) -> str:
     """Return ``[1, 2, 3, 7]`` as ``1–3, 7``."""
-    runs: list[list[int]] = []
-    for n in numbers:
-        if runs and runs[-1][1] == n - 1:
-            runs[-1][1] = n
-        else:
-            runs.append([n, n])
-    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in runs)
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in runs(numbers))
 
 
 # -- plain text for the terminal ----------------------------------------------------------

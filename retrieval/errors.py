@@ -51,6 +51,10 @@ class BriefNotFoundError(RetrievalError):
     """No brief matches the requested publication, volume and issue."""
 
 
+class NumberRangeError(RetrievalError):
+    """A volume or issue number is past what the archive can hold (0 to ``MAX_NUMBER``)."""
+
+
 class InvalidQueryError(RetrievalError):
     """A question or one of its filters is malformed (too long, bad date, bad number)."""
 

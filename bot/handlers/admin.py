@@ -10,7 +10,7 @@ import logging
 
 from telegram import Update
 
-from bot.config import MAX_TELEGRAM_ID, id_in_range, normalize_subject
+from bot.config import NOT_AN_ID, id_in_range, normalize_subject
 from bot.help import usage
 from bot.render import escape
 from bot.sending import send_html
@@ -52,12 +52,7 @@ async def _set_access(update: Update, context: Context, allowed: bool) -> None:
         return
     huge = next((s for s in subjects if s and not s.startswith("@") and not id_in_range(s)), None)
     if huge is not None:
-        await message.reply_text(
-            escape(
-                f"{shorten(huge, 40)} is not a Telegram id: ids have at most "
-                f"{len(str(MAX_TELEGRAM_ID))} digits. {usage(command)}"
-            )
-        )
+        await message.reply_text(escape(f"{shorten(huge, 40)} {NOT_AN_ID}. {usage(command)}"))
         return
     was_open = svc.access.is_open
     for subject in subjects:

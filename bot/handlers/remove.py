@@ -17,16 +17,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler, filters
 
 from bot.chat import sentence
-from bot.config import NUMBER_RANGE, Settings
+from bot.config import Settings
 from bot.handlers import buttons
 from bot.handlers.admin import admin_only
 from bot.help import usage
 from bot.render import escape
 from bot.services import Context, services
 from retrieval.answering.answer import removal_line
-from retrieval.corpus.briefs import MAX_NUMBER
-from retrieval.errors import RetrievalError
-from retrieval.text.prose import shorten
+from retrieval.corpus.briefs import issue_number
+from retrieval.errors import NumberRangeError, RetrievalError
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +49,11 @@ def parse_remove(args: list[str]) -> dict[str, Any] | str:
         return {key: args[1], "dry_run": dry_run}
     # isdecimal, not isdigit: int() refuses "²", which isdigit takes.
     if len(args) >= 3 and args[-1].isdecimal() and args[-2].isdecimal():
-        for name, value in (("volume", args[-2]), ("issue", args[-1])):
-            if int(value) > MAX_NUMBER:  # SQLite cannot hold it: "something went wrong", before
-                return f"{name.capitalize()} {shorten(value, 40)} is out of range: {NUMBER_RANGE}."
-        publication = " ".join(args[:-2])
-        return {"issue": (publication, int(args[-2]), int(args[-1])), "dry_run": dry_run}
+        try:
+            volume, issue = issue_number(args[-2], "volume"), issue_number(args[-1], "issue")
+        except NumberRangeError as exc:  # SQLite cannot hold it: "something went wrong", before
+            return sentence(str(exc))
+        return {"issue": (" ".join(args[:-2]), volume, issue), "dry_run": dry_run}
     return usage("remove")
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any, TypeAlias, cast
 
-from retrieval.errors import BriefFormatError
+from retrieval.errors import BriefFormatError, NumberRangeError
+from retrieval.text.prose import shorten
 from retrieval.text.sentences import split_sentences
 
 MAX_PASSAGE_WORDS = 150
@@ -26,6 +27,8 @@ lower-case abstracts) is cut at words into passages of at most ``MAX_PASSAGE_WOR
 one stays whole, as the sentence splitter found it."""
 MAX_NUMBER = 2**31 - 1
 """The largest volume or issue number: the index keeps them as 32-bit integers."""
+NUMBER_RANGE = f"volumes and issues are whole numbers from 0 to {MAX_NUMBER:,}"
+"""What a volume or issue may be (what the index and SQLite hold), for error lines."""
 MAX_FIELD_CHARS = 2000
 """The longest publication, title, author, URL, date or id, in characters."""
 
@@ -119,6 +122,26 @@ _FOOTER_HINTS: dict[str, str] = dict(
         strict=True,
     )
 )
+
+
+def issue_number(value: str | int, name: str) -> int:
+    """Return a volume or issue number (``name`` says which) as an int the archive can hold.
+
+    Args:
+        value: an int, or a string of decimal digits (the caller has checked ``isdecimal``).
+        name: ``"volume"`` or ``"issue"``, for the message.
+
+    Raises:
+        NumberRangeError: naming the value and the range, if it is not from 0 to ``MAX_NUMBER``
+            (SQLite cannot even look such a number up: ``OverflowError``).
+    """
+    try:
+        number = int(value)
+    except ValueError:  # digits past Python's int() limit (4,300): far past MAX_NUMBER
+        number = MAX_NUMBER + 1
+    if not 0 <= number <= MAX_NUMBER:
+        raise NumberRangeError(f"{name} {shorten(str(value), 40)} is out of range: {NUMBER_RANGE}")
+    return number
 
 
 def squeeze(text: str) -> str:

@@ -48,7 +48,7 @@ from retrieval.corpus.briefs import (
 )
 from retrieval.corpus.store import BriefRow, Store, WriteSummary, brief_of_row
 from retrieval.errors import BriefFormatError
-from retrieval.text.prose import drop_invisible, shorten, split_paragraphs
+from retrieval.text.prose import drop_invisible, runs, shorten, split_paragraphs
 
 DEFAULT_MAX_BYTES = 50_000_000
 NOTICEABLE_WAIT_S = 0.5
@@ -239,14 +239,9 @@ def _mostly_utf8(data: bytes) -> tuple[str, str] | None:
 def _line_ranges(numbers: list[int], shown: int = 3) -> str:
     """Return ``line 6``, ``lines 4-6, 9`` or ``lines 4-6, 9, 12-14 and 20 more`` for sorted
     line numbers."""
-    runs: list[list[int]] = []
-    for n in numbers:
-        if runs and n == runs[-1][1] + 1:
-            runs[-1][1] = n
-        else:
-            runs.append([n, n])
-    parts = [f"{a}" if a == b else f"{a}-{b}" for a, b in runs[:shown]]
-    rest = sum(b - a + 1 for a, b in runs[shown:])
+    spans = runs(numbers)
+    parts = [f"{a}" if a == b else f"{a}-{b}" for a, b in spans[:shown]]
+    rest = sum(b - a + 1 for a, b in spans[shown:])
     more = f" and {rest} more" if rest else ""
     return f"{'line' if len(numbers) == 1 else 'lines'} {', '.join(parts)}{more}"
 
@@ -738,7 +733,7 @@ def parse_bytes(
         read.notices.append(f"{source}: {note}")
     if jsonl is None:
         jsonl = text.lstrip().startswith("{")
-    visible = _visible(text, jsonl)
+    visible = drop_invisible(text, escaped=jsonl)
     # The file's bytes are the text's only when it was UTF-8 and nothing was dropped from it.
     utf8 = data if note is None and visible is text else None
     text = visible
@@ -758,21 +753,6 @@ def parse_bytes(
     except BriefFormatError as exc:
         read.rejected.append(Rejection(source, exc.reason, exc.line))
     return read
-
-
-_INVISIBLE_ESCAPED_RE = re.compile(r"(?<!\\)\\u(?:00ad|200b|2060)", re.IGNORECASE)
-"""``INVISIBLE`` written as JSON escapes."""
-
-
-def _visible(text: str, jsonl: bool) -> str:
-    """Return ``text`` without soft hyphens, zero-width spaces and word joiners (``INVISIBLE``;
-    in JSONL, also written as ``\\u00ad`` escapes), or ``text`` itself when it holds none."""
-    text = drop_invisible(text)
-    if jsonl and "\\u" in text:
-        cleaned = _INVISIBLE_ESCAPED_RE.sub("", text)
-        if cleaned != text:
-            return cleaned
-    return text
 
 
 def _read_files(

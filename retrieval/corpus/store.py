@@ -19,7 +19,14 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from retrieval.corpus.briefs import Brief, BriefRow, Passage, label_key, set_content_hash
+from retrieval.corpus.briefs import (
+    Brief,
+    BriefRow,
+    Passage,
+    issue_number,
+    label_key,
+    set_content_hash,
+)
 from retrieval.corpus.clock import utcnow
 from retrieval.corpus.identity import StoredBrief, align_positions
 from retrieval.corpus.migrations import migrations
@@ -57,6 +64,11 @@ class WriteSummary:
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 30_000
 HISTORY_KEPT = 100_000
+MAKE_WRITABLE = (
+    "make it writable (chmod u+w on the file and its folder) or copy the archive to a writable "
+    "place"
+)
+"""The fix for a database that cannot be written, after its reason (``check_writable``)."""
 """Changes kept in ``archive_changes``; a saved index older than that many writes is rebuilt."""
 BATCH_CACHE_KIB = -65_536
 """SQLite's page cache during a bulk write (``Store.batch``), as ``PRAGMA cache_size`` takes it
@@ -308,6 +320,21 @@ class Store:
             return
         self._apply(more, name)
 
+    def check_writable(self, doing: str = "write to", fix: str = MAKE_WRITABLE) -> None:
+        """Return when the database can be written; every write and every command that will
+        write checks here first. Read-only: it writes nothing.
+
+        Args:
+            doing: what cannot be done, for the message: "cannot {doing} {path}: …".
+            fix: what to do about it, after the reason.
+
+        Raises:
+            ArchiveWriteError: naming the database, why it cannot be written (``read_only``)
+                and ``fix``.
+        """
+        if self.read_only:
+            raise ArchiveWriteError(f"cannot {doing} {self.path}: {self.read_only}; {fix}")
+
     def _needs_upgrade(self) -> ArchiveWriteError:
         return ArchiveWriteError(
             f"{self.path} needs an upgrade by this briefbot but {self.read_only}; make it "
@@ -347,11 +374,7 @@ class Store:
         Raises:
             ArchiveWriteError: if the database is read-only or stays locked too long.
         """
-        if self.read_only:
-            raise ArchiveWriteError(
-                f"cannot write to {self.path}: {self.read_only}; make it writable "
-                "(chmod u+w on the file and its folder) or copy the archive to a writable place"
-            )
+        self.check_writable()
         conn = self.db.conn
         self._legacy = None
         try:
@@ -815,6 +838,7 @@ class Store:
         volume, issue: all its briefs) or by ``source`` (everything a file brought in).
 
         Raises:
+            NumberRangeError: if the issue's volume or number is not from 0 to ``MAX_NUMBER``.
             BriefNotFoundError: saying what was not found, if nothing matches.
         """
         if doc_id is not None:
@@ -969,8 +993,10 @@ class Store:
         """Return the briefs of one issue (an issue may hold several), in the order stored.
 
         Raises:
+            NumberRangeError: if the volume or issue is not from 0 to ``MAX_NUMBER``.
             BriefNotFoundError: naming what the archive does hold for that publication.
         """
+        volume, issue = issue_number(volume, "volume"), issue_number(issue, "issue")
         rows = list(
             self.db.query(
                 "SELECT * FROM briefs WHERE publication = ? COLLATE NOCASE AND volume = ? "

@@ -279,8 +279,18 @@ def own_terms(text: str) -> list[str]:
     return [t for t in search_terms(text) if t not in GENERIC and t not in FRAMING_TERMS]
 
 
-ACKNOWLEDGEMENTS = frozenset("ok okay thanks thank you thx ty cheers hi hey hello hmm".split())
-"""Words of a message that only acknowledges ("ok thanks"): without a question mark it is not a
+THANKS = frozenset(
+    "ok okay k thanks thank you thx ty cheers great cool nice perfect got it very much a lot so "
+    "many".split()
+)
+"""Words of a message that only thanks ("ok thanks", "thank you very much", "great, got it"): the
+bot answers it "You're welcome" (``bot.chat.courtesy``)."""
+GREETINGS = frozenset("hi hey hello hiya yo good morning afternoon evening there".split())
+"""Words of a message that only greets ("hi", "good morning", "hello there"): the bot answers it
+with a hello and an example question."""
+ACKNOWLEDGEMENTS = THANKS | GREETINGS | {"hmm"}
+"""Words of a message that only acknowledges: it thanks, greets, or says "hmm" (neither: the bot
+says there is nothing to search for). Without a question mark such a message is not a
 follow-up, whatever came before."""
 
 

@@ -378,6 +378,12 @@ def test_ingest_progress_bars_start_no_thread(shown: bool) -> None:
             "Error: issue 99999999999999999999 is out of range: volumes and issues are whole "
             "numbers from 0 to 2,147,483,647",
         ),
+        (  # past int()'s 4,300 digits: a ValueError's traceback
+            ["remove", "--dry-run", "Monitor", "4", "9" * 5000],
+            2,
+            f"Error: issue {'9' * 39}… is out of range: volumes and issues are whole numbers from "
+            "0 to 2,147,483,647",
+        ),
         (
             ["digest", "preview", "99999999999999999999999"],
             2,

@@ -144,6 +144,8 @@ def test_webhook_settings() -> None:
             {"BRIEFBOT_ALLOWED": "123,-10012345678901234567"},
             "BRIEFBOT_ALLOWED entry '-10012345678901234567' is not a Telegram id",
         ),
+        # 0 was accepted here (and refused by /allow): no one's id either.
+        ({"BRIEFBOT_ALLOWED": "123,0"}, "BRIEFBOT_ALLOWED entry '0' is not a Telegram id"),
         ({"BRIEFBOT_RATE_LIMIT": "fast"}, "BRIEFBOT_RATE_LIMIT 'fast' is not a whole number"),
         ({"BRIEFBOT_RATE_LIMIT": "0"}, "BRIEFBOT_RATE_LIMIT is 0; it must be at least 1"),
         ({"BRIEFBOT_TOP": "50"}, "BRIEFBOT_TOP 50 is too large"),

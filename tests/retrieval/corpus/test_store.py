@@ -9,7 +9,7 @@ import pytest
 
 from retrieval.corpus.briefs import Brief, Passage, parse_briefs
 from retrieval.corpus.store import Store
-from retrieval.errors import BriefNotFoundError, RetrievalError
+from retrieval.errors import BriefNotFoundError, NumberRangeError, RetrievalError
 
 TEXT = (
     "Publication: Monitor Volume: 4 Issue: 7\nTitle: Oil\n\nFirst paragraph.\n\nSecond one. — SC\n"
@@ -94,6 +94,25 @@ def test_find_briefs_names_what_the_archive_holds(store: Store) -> None:
         BriefNotFoundError, match=r"no publication 'Prism' in the archive \(it holds: Monitor\)"
     ):
         store.find_briefs("Prism", 4, 7)
+
+
+@pytest.mark.parametrize(
+    ("volume", "issue", "message"),
+    [
+        # SQLite raised OverflowError on a number past 2^63.
+        (2**64, 7, f"volume {2**64} is out of range: volumes and issues are whole numbers from 0"),
+        (4, 2**31, "issue 2147483648 is out of range: volumes and issues are whole numbers from 0"),
+        (4, -1, "issue -1 is out of range: volumes and issues are whole numbers from 0"),
+    ],
+)
+def test_find_briefs_names_a_number_out_of_range(
+    store: Store, volume: int, issue: int, message: str
+) -> None:
+    store.add_briefs(parse_briefs(TEXT))
+    with pytest.raises(NumberRangeError) as raised:
+        store.find_briefs("Monitor", volume, issue)
+    assert str(raised.value).startswith(message)
+    assert str(raised.value).endswith("to 2,147,483,647")
 
 
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:

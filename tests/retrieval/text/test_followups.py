@@ -151,6 +151,11 @@ def test_pointers_without_their_subject_still_point_back(text: str) -> None:
         ("ok thanks", None),  # an acknowledgement, not a question
         ("thanks?", Why.NOTHING),  # asked: "thanks (for what)?" continues
         ("ok", None),
+        # Read with the question before (Why.NOTHING) while the bot thanked or greeted: the
+        # bot's courtesy words are this module's, one list.
+        ("thank you very much", None),
+        ("hello there", None),
+        ("hmm", None),  # neither thanks nor greets (no courtesy), but no question either
     ],
 )
 def test_why_a_message_does_not_stand_on_its_own(text: str, why: Why | None) -> None:
