@@ -976,6 +976,21 @@ class Archive:
             if len(kept) >= RESPELLINGS_KEPT:
                 kept.clear()
             found = respell(words, lacking, lambda t: _df(index, t), holding)
+            if found:
+                # A word written as a name ("What did Lebed do …") is no slip for a word the
+                # briefs do not write as one ("leu"): it is a name the archive lacks.
+                names = {
+                    word.lower()
+                    for phrase, written in name_phrases(words)
+                    if written
+                    for word in phrase.split()
+                }
+                found = {
+                    term: slip
+                    for term, slip in found.items()
+                    if slip.typed.lower() not in names
+                    or self._writes_as_name(index, slip.meant_term)
+                }
             for term, slip in found.items():
                 if not is_english(slip.meant.lower()):
                     # One edit from the word typed, not always a word ("ukrainal" for

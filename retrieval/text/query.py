@@ -253,6 +253,26 @@ def _four_digits(short: str) -> str:
     return str(1900 + number if number >= 30 else 2000 + number)
 
 
+_TENS = {
+    "ten": 1, "twenty": 2, "thirty": 3, "forty": 4, "fifty": 5, "sixty": 6, "seventy": 7,
+    "eighty": 8, "ninety": 9,
+}  # fmt: skip
+_ONES = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9,
+}  # fmt: skip
+_SPOKEN_YEAR_RE = re.compile(
+    rf"\bnineteen[\s-]+({'|'.join(_TENS)})(?:[\s-]+({'|'.join(_ONES)}))?\b", re.IGNORECASE
+)
+"""A year said in words, as dictation writes it: "nineteen ninety nine", "nineteen eighty"."""
+
+
+def _spoken_year(m: re.Match[str]) -> str:
+    """Return the year ``_SPOKEN_YEAR_RE`` matched, in digits."""
+    ones = _ONES[m.group(2).casefold()] if m.group(2) else 0
+    return f"19{_TENS[m.group(1).casefold()]}{ones}"
+
+
 def spell_dates(words: str) -> str:
     """Return ``words`` with the dates members type short written as briefs write them.
 
@@ -261,7 +281,9 @@ def spell_dates(words: str) -> str:
     it cannot be a day ("july 98"; "jan 13" is left), after an apostrophe ("'98"), and after
     "in", "since", "until" or "during" at the end of a clause ("elected in 98?"; "in 20
     regions" is left).
+    A year said in words ("nineteen ninety nine", as dictation writes it) is written in digits.
     """
+    words = _SPOKEN_YEAR_RE.sub(_spoken_year, words)
     words = _ABBREVIATED_RE.sub(lambda m: MONTH_ABBREVIATIONS[m.group(1).casefold()], words)
     words = _AFTER_MONTH_RE.sub(
         lambda m: (

@@ -19,6 +19,10 @@ from retrieval.text.query import MonthOfYear, month_of_year, spell_amounts, spel
         ("who was elected president in 98?", "who was elected president in 1998?"),
         ("the '98 election", "the 1998 election"),
         ("since 05, the", "since 2005, the"),
+        # Dictation writes a year in words.
+        ("the january nineteen ninety nine election", "the january 1999 election"),
+        ("Nineteen-eighty", "1980"),
+        ("in nineteen ninety", "in 1990"),
     ],
 )
 def test_short_dates_are_spelled_out(typed: str, searched: str) -> None:
@@ -37,6 +41,7 @@ def test_short_dates_are_spelled_out(typed: str, searched: str) -> None:
         "in 80,000 schools",
         "in 1998",
         "the president's 98 speech",
+        "nineteen soldiers",
     ],
 )
 def test_numbers_that_may_not_be_years_are_left(typed: str) -> None:
