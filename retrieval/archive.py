@@ -95,6 +95,7 @@ from retrieval.text.query import (
     cited_filters,
     in_another_script,
     month_of_year,
+    named_publication,
     parse_question,
     relative_dates,
     search_terms,
@@ -122,6 +123,9 @@ CONTEXT_WEIGHT = 0.5
 words (measured with ``bench/followups.py``; docs/quality.md, "Follow-up questions")."""
 NAMED_DEPTH = 20
 """How many of a follow-up's best passages are read for the names it asks about."""
+PREFERRED_CLOSE = 0.5
+"""A passage of the publication a question names ("the Prism piece") comes first when it is
+among the ``NAMED_DEPTH`` best and scores at least this share of the best."""
 VAGUE = frozenset(analyze("guy guys dude stuff thing things"))
 """Words that stand in for a person or a thing not named ("who's the guy who heads the knb?"):
 searched, but no subject of their own."""
@@ -193,6 +197,9 @@ class Ranking:
     apart: list[str] = field(default_factory=list)
     """The names of the question (as written) that no brief of the first passages holds all
     together (``Archive._names_apart``): the answer is then ``low``."""
+    elsewhere: str | None = None
+    """The publication the question named as where to read ("the Prism piece"), as written,
+    when none of its passages is among the best: the passages are from others."""
     newest_first: bool = False
     """The passages are the first of the newest briefs, nothing searched: the question asked
     only what is new ("what's new?", or "what happened last week?" with no brief dated then)."""
@@ -358,6 +365,21 @@ class Archive:
                     cited_as = cited_as.merged(Filters(publication=name))
                     words = words[: named.start()] + " " + words[named.end() :]
                     break
+        preferred: tuple[str, str] | None = None
+        publications = index.labels.get(PUBLICATION, [])
+        if filters.publication is None and len(publications) > 1:
+            # "the Prism piece", "what did the Monitor say about …": its briefs come first; with
+            # nothing else to look for ("what's new in the Monitor?") it is the filter. (In an
+            # archive of one publication its name is a word like any other: "Corpus Christi".)
+            named_pub = named_publication(words, publications)
+            if named_pub is not None:
+                name, written, rest = named_pub
+                if any(t not in NOT_SUBSTANCE for t in search_terms(without_dates(rest))):
+                    preferred, words = (name, written), rest
+                else:
+                    filters = filters.merged(Filters(publication=written))
+                    cited_as = cited_as.merged(Filters(publication=written))
+                    words = rest
         terms = search_terms(words)
         if index.size == 0:
             return Ranking(terms, [], [], NoAnswer.EMPTY_ARCHIVE)
@@ -498,6 +520,22 @@ class Archive:
                 else:
                     found.filtered_out = filters.describe()
             return found
+        elsewhere: str | None = None
+        if preferred is not None:
+            # Its passages among the best, close to the best (half its score: not those that
+            # share a word or two with the question).
+            theirs = passage_filter(index, Filters(publication=preferred[0]))(
+                positions[:NAMED_DEPTH]
+            ) & (final[:NAMED_DEPTH] >= PREFERRED_CLOSE * final[0])
+            if theirs.any():
+                # Ahead of every other passage, in their order.
+                lift = np.zeros(len(positions), dtype=np.float64)
+                lift[: len(theirs)][theirs] = float(final.max() - final.min()) + 1.0
+                final = final + lift
+                again = np.lexsort((positions, -final))
+                positions, final, own = positions[again], final[again], own[again]
+            else:
+                elsewhere = preferred[1]
         latest = asks_latest(words)
         if "date" in index.columns:
             year_terms = [*terms, *added]
@@ -607,7 +645,9 @@ class Archive:
         apart: list[str] = []
         if confidence == "high":
             leading = [ids[i] for i in order[:COVERAGE_DEPTH]]
-            apart = self._names_apart(index, words, helds, leading, fetched, matches)
+            apart = self._names_apart(
+                index, words, helds, leading, fetched, matches, publication=preferred
+            )
             if apart:
                 confidence = "low"
         # A passage that shares only framing words with the question ("tell me about chigir"
@@ -668,6 +708,7 @@ class Archive:
             dates_applied=dates_applied,
             cited=cited_as.describe() or None,
             apart=apart,
+            elsewhere=elsewhere,
         )
 
     def _quote_weights(
@@ -796,9 +837,14 @@ class Archive:
         first: list[int],
         rows: dict[int, dict[str, Any]],
         matches: list[Match],
+        *,
+        publication: tuple[str, str] | None = None,
     ) -> list[str]:
         """Return the names ``words`` (a question) writes, when it writes two or three the archive
         holds and no brief of the passages ``first`` holds them all, else [].
+
+        ``publication`` is one more name (label, as written) the question named as where to
+        read and that ``words`` no longer hold ("the Prism piece").
 
         "What did the EU say about Chechnya?" is then answered by a passage on the EU and
         Belarus and one on Chechnya: each answers part of it, none the question. Names are
@@ -816,13 +862,22 @@ class Archive:
         # Most sure answers have a passage holding every word of the question the archive holds:
         # then it holds every name too, whichever they are.
         content = [t for t in index.known_terms(list(asked)) if t not in NOT_SUBSTANCE]
-        if any(held.issuperset(content) for held in helds):
+        if any(
+            held.issuperset(content)
+            and (
+                publication is None
+                or str(rows.get(p, {}).get("brief_publication") or "").casefold() == publication[0]
+            )
+            for held, p in zip(helds, first, strict=False)
+        ):
             return []
         # A publication's name ("the Monitor") is held by the briefs it publishes.
         publications = {
             tuple(analyze(name)): name for name in index.labels.get(PUBLICATION, []) if name
         }
         found: dict[tuple[str, ...], tuple[str, bool]] = {}
+        if publication is not None:  # named first, as questions name where to read
+            found[tuple(analyze(publication[0]))] = (publication[1], True)
         for phrase, written in name_phrases(words):
             terms = tuple(
                 t
@@ -842,7 +897,7 @@ class Archive:
             date, publication = row.get("brief_date"), row.get("brief_publication")
             return all(
                 (when is not None and ts == month and when.dates(date, month[0] in held))
-                or (ts in publications and publications[ts] == publication)
+                or (ts in publications and publications[ts] == str(publication or "").casefold())
                 or all(t in held or self.aliases.held(t, held, matches) for t in ts)
                 for ts in names
             )
@@ -1288,6 +1343,7 @@ class Archive:
             cited=ranking.cited,
             apart=ranking.apart,
             newest_first=ranking.newest_first,
+            elsewhere=ranking.elsewhere,
         )
 
     def briefs(self, publication: str, volume: int, issue: int) -> list[dict[str, Any]]:

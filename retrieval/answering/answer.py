@@ -37,6 +37,9 @@ NOTHING_DATED = (
     "No brief is dated {written} ({since} to {until}); the newest is dated {newest}. Name what "
     "to look for, e.g. “what's new on Belarus?”."
 )
+ELSEWHERE = "No {publication} brief matches that: these passages are from other publications."
+"""Above the passages of a question that names where to read ("the Prism piece") when none of
+that publication's briefs is among the best."""
 NEWEST = "The newest briefs in the archive, newest first."
 """The line above the passages of a question that asks only what is new ("what's new?")."""
 NEWEST_UNDATED = "No brief is dated {written} ({since} to {until}): these are the newest briefs."
@@ -221,6 +224,9 @@ class Answer:
     apart: list[str] = field(default_factory=list)
     """The question's names (as written) that no brief shown holds all together: the answer is
     then ``low`` and its caveat says so."""
+    elsewhere: str | None = None
+    """The publication the question named as where to read ("the Prism piece"), as written,
+    when none of its briefs is among the best: the caveat says the passages are from others."""
     newest_first: bool = False
     """The hits are the first passages of the newest briefs, nothing searched: the question
     asked only what is new ("what's new?"; "what happened last week?" with no brief dated
@@ -238,6 +244,9 @@ class Answer:
         only), or of a question asking ``whether`` with words the archive lacks, else None."""
         if not self.found:
             return None
+        if self.elsewhere and not self.apart:  # else the names check says it
+            other = ELSEWHERE.format(publication=self.elsewhere)
+            return " ".join(line for line in (other, self._caveat()) if line)
         if self.dates is not None and not self.dates_applied:
             if self.newest_first:
                 return NEWEST_UNDATED.format(**vars(self.dates))
@@ -299,6 +308,7 @@ class Answer:
             "unmatched": list(self.unmatched),
             "apart": list(self.apart),
             "newest_first": self.newest_first,
+            "elsewhere": self.elsewhere,
             "respelled": [{"typed": typed, "read_as": meant} for typed, meant in self.respelled],
             "dates": None
             if self.dates is None

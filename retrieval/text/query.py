@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from retrieval.errors import InvalidQueryError
@@ -78,6 +79,7 @@ _UNSAID_RE = re.compile(
     r"|chosen|taken|given|thrown|struck|sold|sent|held)\b))\b"
     r"|(?<=\d)(?:st|nd|rd|th)\b"
     r"|\bapart\s+from\b"
+    r"|^\W*(?:no|nope|sorry)?\W*i\s+mean[t]?\b"
     r"|^\W*(?:(?:a\s+)?claim\s+to\s+(?:verify|check)|fact[\s-]?check|verify|check(?:\s+this)?"
     r"|confirm)\s*:",
     re.IGNORECASE,
@@ -239,6 +241,54 @@ def cited_filters(words: str) -> tuple[str, Filters]:
         volume = int(m.group(1))
         words = words[: m.start()] + " " + words[m.end() :]
     return " ".join(words.split()), Filters(volume=volume, issue=issue)
+
+
+WRITINGS = (
+    "piece pieces article articles analysis analyses report reports story stories brief briefs "
+    "coverage issue issues"
+).split()
+"""Words for what a publication prints: "the Prism piece", "Monitor's report"."""
+_WRITINGS = "|".join(WRITINGS)
+
+
+def named_publication(words: str, names: Sequence[str]) -> tuple[str, str, str] | None:
+    """Return the publication of ``names`` (the archive's, any case) that ``words`` (a question)
+    names as where to read, as it writes it, and ``words`` without the names it gives, or None.
+
+    A name counts followed by a word for what it prints ("the prism piece", "Monitor's
+    report"), or written with its capital ("what did the Monitor say", "according to Prism"),
+    not in a question in capitals (where every word is) nor as a word ("monitor the vote"). A
+    preposition or "the" before it and the word after it go with it.
+    """
+    if words.isupper():
+        return None
+    found: list[tuple[bool, int, int, str, str]] = []
+    negated: list[tuple[int, int]] = []
+    for name in names:
+        if not name:
+            continue
+        pattern = (
+            rf"(?<!\w)(?:(?:according\s+to|in|from|by)\s+)?(?:the\s+)?({re.escape(name)})"
+            rf"(?:['’]s)?(?:\s+({_WRITINGS}))?(?!\w)"
+        )
+        for m in re.finditer(pattern, words, re.IGNORECASE):
+            written = m.group(1)
+            if m.group(2) or (written[:1].isupper() and written != written.upper()):
+                if _NOT_RE.search(words, 0, m.start()):
+                    # "not the Monitor, the Prism analysis": not where to read, nor searched.
+                    negated.append((m.start(), m.end()))
+                else:
+                    found.append((not m.group(2), m.start(), m.end(), name, written))
+    if not found:
+        return None
+    # A name with a word for what it prints first ("the Prism piece"), then the first named.
+    _, start, end, name, written = min(found)
+    for cut_start, cut_end in sorted([*negated, (start, end)], reverse=True):
+        words = words[:cut_start] + " " + words[cut_end:]
+    return name, written, " ".join(words.split())
+
+
+_NOT_RE = re.compile(r"\b(?:not|no)\s*$", re.IGNORECASE)
 
 
 def in_another_script(words: str) -> bool:

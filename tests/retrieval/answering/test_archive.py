@@ -150,6 +150,7 @@ def test_json_answer_has_the_documented_fields(fixture_archive: Archive) -> None
         "respelled",
         "dates",
         "newest_first",
+        "elsewhere",
     }
     assert data["read_as"] is None and data["read_with"] == [] and data["unmatched"] == []
     assert data["respelled"] == [] and data["dates"] is None
@@ -825,3 +826,32 @@ def test_a_place_the_briefs_name_only_by_its_adjective_is_not_named_missing(
     assert sample_archive.ask("What did Lukashenko say in Grodno?").unmatched == ["Grodno"]
     # A letter ("U" of "U.S.") is no word a brief could hold.
     assert sample_archive.ask("what did the U.S. say about the NATO strikes?").unmatched == []
+
+
+def test_a_publication_named_as_where_to_read_comes_first(sample_archive: Archive) -> None:
+    # "no, I meant the Prism piece" quoted the Monitor's Bazhenov passage first, under "None of
+    # these briefs mentions “Prism” and “Bazhenov” together" ("piece" and "meant" searched).
+    answer = sample_archive.ask("no, I meant the Prism piece — what does it say about Bazhenov?")
+    assert answer.hits[0].citation.publication == "Prism"
+    assert "Bazhenov" in answer.hits[0].text and answer.caveat is None
+    assert answer.confidence == "high" and answer.to_json()["elsewhere"] is None
+    # Named with its capital, it comes first too; "monitor" as a verb is a word.
+    tengiz = sample_archive.ask("what did the Monitor report on Tengiz?")
+    assert tengiz.hits[0].citation.publication == "Monitor"
+    assert search_terms("who will monitor the vote?") == ["monitor", "vote"]
+    # When none of its briefs matches, the others are shown under a line that says so.
+    other = sample_archive.ask("what does Fortnight in Review say about the mining complex?")
+    assert other.caveat is not None and other.caveat.startswith(
+        "No Fortnight in Review brief matches that: these passages are from other publications."
+    )
+    assert other.to_json()["elsewhere"] == "Fortnight in Review"
+    assert all(hit.citation.publication != "Fortnight in Review" for hit in other.hits)
+    # Beside another name, the names check says it ("… “Fortnight in Review” and “Bazhenov”
+    # together"), once.
+    both = sample_archive.ask("what does Fortnight in Review say about Bazhenov?")
+    assert both.apart == ["Fortnight in Review", "Bazhenov"]
+    assert both.caveat is not None and "No Fortnight in Review brief" not in both.caveat
+    # With nothing else to look for, it is the filter: its newest briefs.
+    newest = sample_archive.ask("what's new in the Monitor?")
+    assert newest.hits and {hit.citation.publication for hit in newest.hits} == {"Monitor"}
+    assert newest.read_line == "Read as in:Monitor."
