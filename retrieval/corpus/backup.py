@@ -20,9 +20,9 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
+from retrieval.corpus import store
 from retrieval.corpus.clock import utc_clock
 from retrieval.corpus.store import (
-    BUSY_TIMEOUT_MS,
     _connect_read_only,
     _inspect,
     _unwritable,
@@ -164,8 +164,8 @@ def integrity_problem(conn: sqlite3.Connection) -> str | None:
 
 def connect(db: Path) -> sqlite3.Connection:
     """Return a connection to the live database ``db`` that waits for writers as ``Store``'s."""
-    conn = sqlite3.connect(db, timeout=BUSY_TIMEOUT_MS / 1000)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn = sqlite3.connect(db, timeout=store.BUSY_TIMEOUT_MS / 1000)
+    conn.execute(f"PRAGMA busy_timeout = {store.BUSY_TIMEOUT_MS}")
     return conn
 
 
@@ -209,11 +209,17 @@ def _need_folder(target: Path, what: str) -> Path:
     return folder
 
 
-def write_failed(what: str, exc: BaseException, outcome: str) -> BackupError:
-    """Return the one-line error for a failed write of ``what``: its cause and the fix."""
+def write_failed(
+    what: str,
+    exc: BaseException,
+    outcome: str,
+    room: str = "free some space or give a path on another disk",
+) -> BackupError:
+    """Return the one-line error for a failed write of ``what``: its cause, the fix (``room``
+    for a full disk) and ``outcome``, what was changed."""
     text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
     if (isinstance(exc, OSError) and exc.errno in _FULL) or "full" in str(exc):
-        why = "the disk is full; free some space or give a path on another disk"
+        why = f"the disk is full; {room}"
     elif (isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)) or (
         "readonly" in str(exc)
     ):

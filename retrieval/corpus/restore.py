@@ -26,6 +26,7 @@ from pathlib import Path
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from retrieval.corpus import store
 from retrieval.corpus.backup import (
     SUFFIXES,
     Contents,
@@ -43,7 +44,6 @@ from retrieval.corpus.backup import (
 from retrieval.corpus.clock import utc_clock
 from retrieval.corpus.migrations import migrations as archive_migrations
 from retrieval.corpus.store import (
-    BUSY_TIMEOUT_MS,
     SQLITE_HEADER,
     Store,
     _connect_read_only,
@@ -148,26 +148,30 @@ def restore_archive(
     state = _live_state(db)
     db.parent.mkdir(parents=True, exist_ok=True)
     staging = temp_beside(db, "the restored copy")
-    kept: Path | None = None
+    kept = _free_name(db.with_name(f"{db.name}.before-restore-{stamp()}"))
     done = False
     try:
         _stage(source, staging, db if state == "archive" else None, parts)
         restored = Restored(Contents(0, 0, 0), None)
-        kept = _keep(db, state, restored)
-        restored.kept = kept
+        restored.kept = _keep(db, state, kept, restored)
         _copy_in(staging, db, state, keep, restored)
         done = True
     except BaseException as exc:
         if isinstance(exc, sqlite3.Error | OSError):
             moved = f" (the damaged database is at {kept})" if state == "damaged" else ""
             outcome = f"nothing was restored{moved}"
-            raise write_failed(f"the restore into {db}", exc, outcome) from exc
+            room = (
+                "free some space (a restore needs room for three more copies of the "
+                "archive: the one staged, the database kept and SQLite's log of the restore) "
+                "and run it again"
+            )
+            raise write_failed(f"the restore into {db}", exc, outcome, room) from exc
         raise
     finally:
-        for path in (staging, *(staging.with_name(staging.name + s) for s in SUFFIXES)):
-            remove(path)
-        if not done and state == "archive" and kept is not None:
-            remove(kept)  # the database is as it was: no copy of it is needed
+        leftovers = [staging] + ([kept] if not done and state == "archive" else [])
+        for path in leftovers:  # (a copy of the database, which is as it was, is not needed)
+            for name in (path, *(path.with_name(path.name + s) for s in SUFFIXES)):
+                remove(name)
     return restored
 
 
@@ -188,20 +192,19 @@ def _stage(source: Path, staging: Path, live: Path | None, parts: Sequence[Migra
                 copy.execute("VACUUM")
         finally:
             copy.close()
-    store = Store(staging)
+    staged = Store(staging)
     try:
         for part in parts:
-            store.upgrade(part)
-        store.mark_restored(f"{utc_clock().isoformat(timespec='seconds')} {secrets.token_hex(8)}")
+            staged.upgrade(part)
+        staged.mark_restored(f"{utc_clock().isoformat(timespec='seconds')} {secrets.token_hex(8)}")
     finally:
-        store.close()
+        staged.close()
 
 
-def _keep(db: Path, state: str, restored: Restored) -> Path | None:
-    """Keep the database ``db`` in state ``state`` beside itself; return where (None: there
+def _keep(db: Path, state: str, kept: Path, restored: Restored) -> Path | None:
+    """Keep the database ``db`` in state ``state`` as ``kept``; return ``kept`` (None: there
     was no database). A ``-wal`` or ``-shm`` file left without its database is moved aside too,
     so SQLite cannot replay it into the new one."""
-    kept = _free_name(db.with_name(f"{db.name}.before-restore-{stamp()}"))
     if state == "archive":
         source = connect(db)
         try:
@@ -395,8 +398,8 @@ def _give_up_when_locked(db: Path) -> Callable[[int, int, int], None]:
         if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
             raise BackupError(
                 f"cannot restore into {db}: another process (an ingest, or the bot) kept it "
-                f"locked for over {BUSY_TIMEOUT_MS // 1000} s; run it again when that one has "
-                "finished; nothing was restored"
+                f"locked for over {store.BUSY_TIMEOUT_MS // 1000} s; run it again when that one "
+                "has finished; nothing was restored"
             )
 
     return progress

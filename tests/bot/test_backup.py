@@ -402,6 +402,21 @@ def test_restore_of_an_older_archive_upgrades_it_without_a_new_ingest(
     assert asked.exit_code == 0, asked.output
 
 
+def test_restore_of_a_backup_with_other_pages_than_the_database_is_whole(
+    loaded_sample: Run, db_path: Path, tmp_path: Path
+) -> None:
+    # SQLite's backup API cannot copy into a WAL database of another page size.
+    backup = tmp_path / "backup.db"
+    assert loaded_sample("backup", str(backup)).exit_code == 0
+    conn = sqlite3.connect(backup)
+    conn.execute("PRAGMA page_size = 8192")
+    conn.execute("VACUUM")
+    conn.close()
+    result = loaded_sample("restore", "--no-index", str(backup))
+    assert result.exit_code == 0, result.output
+    assert _state(db_path) == (56, "ok")
+
+
 def test_restore_into_a_new_place_moves_a_wal_left_without_its_database_aside(
     loaded_sample: Run, db_path: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -548,3 +563,55 @@ async def test_a_restore_under_the_running_bot_is_answered_from_then_stops_it(
         "archive, access list and digests"
     )
     assert f"Stopping: {reason}" in caplog.text
+
+
+def test_restore_into_a_database_locked_too_long_is_one_line_and_changes_nothing(
+    loaded_sample: Run, db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from retrieval.corpus import store as store_module
+
+    backup = tmp_path / "backup.db"
+    assert loaded_sample("backup", str(backup)).exit_code == 0
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 1000)
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # a long ingest, say
+    try:
+        before = _files(db_path.parent)
+        result = loaded_sample("restore", str(backup))
+        after = _files(db_path.parent)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: cannot restore into {db_path}: another process (an ingest, or the bot) kept it "
+        "locked for over 1 s; run it again when that one has finished; nothing was restored\n"
+    )
+    assert after == before  # no copy kept, no temporary file left
+
+
+@pytest.mark.skipif(not can_mount(), reason="needs root and mount namespaces for a small disk")
+@pytest.mark.slow
+def test_restore_onto_a_full_disk_changes_nothing_and_leaves_nothing(
+    loaded_sample: Run, db_path: Path, tmp_path: Path, fork: Callable[..., Forked]
+) -> None:
+    backup = tmp_path / "backup.db"
+    assert loaded_sample("backup", str(backup)).exit_code == 0
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounts = [
+        ["-t", "tmpfs", "-o", "size=1000k", "tmpfs", str(disk)],  # the database and one copy
+        ["cp", str(db_path), f"{disk}/briefbot.db"],
+    ]
+    result = briefbot_in_namespace(
+        fork, mounts, "--db", f"{disk}/briefbot.db", "restore", str(backup), list_after=str(disk)
+    )
+    assert result.returncode == 1
+    line, left = result.stderr.splitlines()
+    assert line.startswith(f"Error: cannot write the restore into {disk}/briefbot.db (")
+    assert line.endswith(
+        "the disk is full; free some space (a restore needs room for three more copies of the "
+        "archive: the one staged, the database kept and SQLite's log of the restore) and run it "
+        "again; nothing was restored"
+    )
+    assert left == "left: ['briefbot.db']"
