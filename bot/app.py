@@ -403,10 +403,10 @@ async def refresh_archive(context: Context) -> None:
         # The same file, its content replaced by `briefbot restore`: the archive is answered from
         # at once (its index no longer matches and is rebuilt), but the access list, the digest
         # schedules and the journal's updates in hand were read from the old content at start.
+        how = f"briefbot restore, {mark.split()[0]}" if mark else "by another tool"
         svc.halt(
-            f"the database {store.path} was restored from a backup while the bot ran (briefbot "
-            f"restore, {mark.split()[0] if mark else 'mark removed'}); stopped so that the next "
-            "start reads the restored archive, access list and digests"
+            f"the database {store.path} was restored from a backup while the bot ran ({how}); "
+            "stopped so that the next start reads the restored archive, access list and digests"
         )
         return
     await svc.run(svc.chat.archive.index)

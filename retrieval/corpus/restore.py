@@ -129,8 +129,10 @@ def restore_archive(
     up to date by the migrations (the archive's and ``parts``'), given ``keep``'s tables from
     ``db`` and a restore mark (``Store.mark_restored``: a running bot notices it, and any index
     of the history replaced is rebuilt), then copied into ``db`` through the backup API in one
-    transaction. ``db`` is first kept beside itself (``<name>.before-restore-<time>``): a copy
-    made the same way, or, if it is damaged, the file itself moved there.
+    transaction. ``db`` is kept beside itself (``<name>.before-restore-<time>``): copied the
+    same way, or, if it is damaged, the file itself moved there. The copy kept and ``keep``'s
+    rows are read while the restore holds ``db``'s write lock, so nothing another process (the
+    bot) commits is left out of both.
 
     Raises:
         BackupError: naming the cause (``source`` is not a usable backup, ``db`` is another
@@ -153,8 +155,9 @@ def restore_archive(
     try:
         _stage(source, staging, db if state == "archive" else None, parts)
         restored = Restored(Contents(0, 0, 0), None)
-        restored.kept = _keep(db, state, kept, restored)
-        _copy_in(staging, db, state, keep, restored)
+        if state != "archive":
+            restored.kept = _move_aside(db, state, kept, restored)
+        _copy_in(staging, db, state, kept, keep, restored)
         done = True
     except BaseException as exc:
         if isinstance(exc, sqlite3.Error | OSError):
@@ -201,17 +204,10 @@ def _stage(source: Path, staging: Path, live: Path | None, parts: Sequence[Migra
         staged.close()
 
 
-def _keep(db: Path, state: str, kept: Path, restored: Restored) -> Path | None:
-    """Keep the database ``db`` in state ``state`` as ``kept``; return ``kept`` (None: there
-    was no database). A ``-wal`` or ``-shm`` file left without its database is moved aside too,
-    so SQLite cannot replay it into the new one."""
-    if state == "archive":
-        source = connect(db)
-        try:
-            restored.kept_contents = copy_database(source, kept)
-        finally:
-            source.close()
-        return kept
+def _move_aside(db: Path, state: str, kept: Path, restored: Restored) -> Path | None:
+    """Move a damaged database ``db`` to ``kept``, and the ``-wal`` and ``-shm`` files beside
+    it, so that SQLite cannot replay them into the restored one; return ``kept`` (None: there
+    was no database)."""
     leftovers = [db.with_name(db.name + s) for s in SUFFIXES]
     leftovers = [p for p in leftovers if p.exists()]
     if state == "missing" and not leftovers:
@@ -227,39 +223,68 @@ def _keep(db: Path, state: str, kept: Path, restored: Restored) -> Path | None:
     return kept
 
 
-def _copy_in(staging: Path, db: Path, state: str, keep: Keep | None, restored: Restored) -> None:
-    """Copy ``staging`` into ``db`` with the backup API, ``keep``'s tables taken from ``db``
-    just before, and fill ``restored``."""
+def _copy_in(
+    staging: Path, db: Path, state: str, kept: Path, keep: Keep | None, restored: Restored
+) -> None:
+    """Copy ``staging`` into ``db`` with the backup API and fill ``restored``.
+
+    An archive at ``db`` is first copied to ``kept`` and ``keep``'s rows taken from it into
+    ``staging``, once the backup's first step holds ``db``'s write lock (held to the end of the
+    copy): what another process commits before is in both, and it cannot commit in between.
+    Changes made to ``staging`` through the backup's own connection are carried into the copy.
+    """
     conn = sqlite3.connect(staging)
     live = connect(db)
     try:
-        version = _data_version(live)
-        if keep is not None and state == "archive":
-            # Taken again if another process (the bot) wrote meanwhile: what it wrote must not
-            # be lost under the restore.
-            for _ in range(5):
-                version = _data_version(live)
-                restored.carried = _carry(conn, db, keep.tables)
-                if _data_version(live) == version:
-                    break
-        if keep is not None and not restored.carried:
+        if state == "archive":
+            live.execute("PRAGMA journal_mode = WAL")  # others read it while the copy is written
+        elif keep is not None:
             with conn:
                 restored.notes.extend(keep.settle(conn))
-        conn.backup(live, progress=_give_up_when_locked(db))
-        if state == "archive" and _data_version(live) != version:
-            restored.notes.append(
-                f"another process (the bot, or an ingest) wrote to {db} while it was restored; "
-                f"what it wrote in the instant before the restore may be missing from "
-                f"{keep.what if keep else 'it'}: cannot tell"
-            )
+        held = False
+
+        def progress(status: int, remaining: int, total: int) -> None:
+            nonlocal held
+            if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise BackupError(
+                    f"cannot restore into {db}: another process (an ingest, or the bot) kept it "
+                    f"locked for over {store.BUSY_TIMEOUT_MS // 1000} s; run it again when that "
+                    "one has finished; nothing was restored"
+                )
+            if not held and state == "archive":
+                held = True
+                _keep_and_carry(conn, db, kept, keep, restored)
+
+        # One page a step: the first step takes the write lock and leaves the rest to copy.
+        conn.backup(live, pages=1, progress=progress)
+        # The restore's pages wait in the -wal file until copied into the database. PASSIVE:
+        # a reader (the bot) may hold some back for now, and is not waited for; the next
+        # checkpoint copies them (and the last connection to close removes the file).
         live.execute("PRAGMA journal_mode = WAL")
-        # The restore's pages wait in the -wal file until copied into the database; a reader
-        # (the bot) may hold some of them back for now, and a later checkpoint copies them.
-        live.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        live.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         restored.contents = contents_of(live, db)
     finally:
         live.close()
         conn.close()
+
+
+def _keep_and_carry(
+    conn: sqlite3.Connection, db: Path, kept: Path, keep: Keep | None, restored: Restored
+) -> None:
+    """Copy the archive ``db`` to ``kept`` and take ``keep``'s rows from it into ``conn``'s
+    database (settling them when they cannot be taken)."""
+    source = connect(db)
+    try:
+        restored.kept_contents = copy_database(source, kept)
+    finally:
+        source.close()
+    restored.kept = kept
+    if keep is None:
+        return
+    restored.carried = _carry(conn, db, keep.tables)
+    if not restored.carried:
+        with conn:
+            restored.notes.extend(keep.settle(conn))
 
 
 def _carry(conn: sqlite3.Connection, db: Path, tables: Sequence[str]) -> bool:
@@ -383,26 +408,6 @@ def _page_size(db: Path) -> int:
         return int(conn.execute("PRAGMA page_size").fetchone()[0])
     finally:
         conn.close()
-
-
-def _data_version(conn: sqlite3.Connection) -> int:
-    """Return ``conn``'s data version: it changes when another connection commits."""
-    return int(conn.execute("PRAGMA data_version").fetchone()[0])
-
-
-def _give_up_when_locked(db: Path) -> Callable[[int, int, int], None]:
-    """Return a backup progress function that stops the copy when ``db`` stayed locked for
-    the whole busy timeout (Python's backup would otherwise retry for ever)."""
-
-    def progress(status: int, remaining: int, total: int) -> None:
-        if status in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-            raise BackupError(
-                f"cannot restore into {db}: another process (an ingest, or the bot) kept it "
-                f"locked for over {store.BUSY_TIMEOUT_MS // 1000} s; run it again when that one "
-                "has finished; nothing was restored"
-            )
-
-    return progress
 
 
 def _free_name(path: Path) -> Path:

@@ -4,12 +4,13 @@ restore that no stale ``-wal`` file, no newer schema and no answered update can 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import shutil
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pytest
 from click.testing import CliRunner, Result
 from fake_telegram import FakeTelegram
 from forking import Forked, briefbot_in_namespace, can_mount
+from sqlite_utils import Database
 
 from bot.cli import cli
 from retrieval.archive import Archive
@@ -71,6 +73,34 @@ def _crash_image(db: Path, more: Path, image: Path) -> None:
         store.close()
 
 
+@contextlib.contextmanager
+def _writing(db: Path, write: Callable[[sqlite3.Connection, int], None]) -> Iterator[list[int]]:
+    """Inside the block, another thread calls ``write(conn, n)`` for n = 1, 2, … on a connection
+    of its own to ``db``, as fast as it can (the block starts once the first is done); yield the
+    numbers written (all of them once the block has ended)."""
+    started, stop, written = threading.Event(), threading.Event(), []
+
+    def loop() -> None:
+        conn = sqlite3.connect(db, timeout=30, isolation_level=None)
+        try:
+            while not stop.is_set():
+                write(conn, len(written) + 1)
+                written.append(len(written) + 1)
+                started.set()
+        finally:
+            started.set()
+            conn.close()
+
+    thread = threading.Thread(target=loop)
+    thread.start()
+    started.wait()
+    try:
+        yield written
+    finally:
+        stop.set()
+        thread.join()
+
+
 def _state(db: Path) -> tuple[int, str]:
     """Return (briefs, SQLite's integrity verdict) of ``db``, (-1, the error) if unreadable."""
     conn = sqlite3.connect(db)
@@ -122,30 +152,12 @@ def test_cp_of_a_live_database_misses_what_its_wal_holds_and_backup_does_not(
 def test_backups_taken_during_ingests_each_hold_one_whole_state(
     loaded_sample: Run, db_path: Path, tmp_path: Path
 ) -> None:
-    started, stop, written = threading.Event(), threading.Event(), []
+    def ingest(conn: sqlite3.Connection, n: int) -> None:  # one brief, one transaction
+        archive = Archive(Store(Database(conn)))
+        archive.ingest([_more_briefs(tmp_path / "more" / str(n), n, 1)])
 
-    def ingest() -> None:
-        store = Store(db_path)
-        try:
-            archive = Archive(store)
-            for n in range(1, 400):
-                archive.ingest([_more_briefs(tmp_path / "more" / str(n), n, 1)])
-                written.append(n)
-                started.set()
-                if stop.is_set():
-                    break
-        finally:
-            started.set()
-            store.close()
-
-    writer = threading.Thread(target=ingest)
-    writer.start()
-    started.wait()
-    try:
+    with _writing(db_path, ingest) as written:
         results = [loaded_sample("backup", str(tmp_path / f"b{i}.db")) for i in range(4)]
-    finally:
-        stop.set()
-        writer.join()
     assert [r.exit_code for r in results] == [0] * 4, [r.output for r in results]
     counts = []
     for i in range(4):
@@ -503,6 +515,29 @@ async def test_a_restored_journal_answers_nothing_twice(
     async with start_bot():
         await fake.wait_answers(alice.send("/sources"))
     assert answers() == 2
+
+
+def test_updates_recorded_while_a_restore_runs_are_all_in_the_restored_journal(
+    loaded_sample: Run, db_path: Path, tmp_path: Path
+) -> None:
+    backup = tmp_path / "backup.db"
+    assert loaded_sample("backup", str(backup)).exit_code == 0
+
+    def record(conn: sqlite3.Connection, update_id: int) -> None:  # the bot's journal
+        conn.execute(
+            "INSERT INTO bot_updates (update_id, status, payload, received_at) "
+            "VALUES (?, 'received', '{}', '2026-12-05T10:00:00.000000+00:00')",
+            [update_id],
+        )
+
+    with _writing(db_path, record) as recorded:
+        result = loaded_sample("restore", "--no-index", str(backup))
+        after = len(recorded)
+    assert result.exit_code == 0, result.output
+    assert _state(db_path) == (56, "ok")
+    kept = sorted(_journal(db_path))
+    assert kept == list(range(1, len(recorded) + 1))  # none lost under the restore
+    assert after > 1
 
 
 def test_a_journal_restored_over_a_damaged_database_names_each_update_it_cannot_tell(
