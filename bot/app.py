@@ -401,8 +401,8 @@ async def refresh_archive(context: Context) -> None:
     mark = await svc.run(store.restore_mark)
     if mark != svc.restore_mark:
         # The same file, its content replaced by `briefbot restore`: the archive is answered from
-        # at once (its index no longer matches and is rebuilt), but the access list, the digest
-        # schedules and the journal's updates in hand were read from the old content at start.
+        # at once (its index no longer matches and is rebuilt) and the journal was kept, but the
+        # access list and the digest schedules were read from the old content at start.
         how = f"briefbot restore, {mark.split()[0]}" if mark else "by another tool"
         svc.halt(
             f"the database {store.path} was restored from a backup while the bot ran ({how}); "

@@ -223,7 +223,10 @@ def write_failed(
     elif (isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS)) or (
         "readonly" in str(exc)
     ):
-        why = "its folder cannot be written; make it writable (chmod u+w) or give another path"
+        why = (
+            "the file or its folder is read-only; make them writable (chmod u+w) or give "
+            "another path"
+        )
     else:
         why = "check the disk and the path"
     return BackupError(f"cannot write {what} ({text}): {why}; {outcome}")

@@ -239,9 +239,9 @@ def test_backup_into_a_folder_it_cannot_write_is_one_line(
         result = loaded_sample("backup", str(folder / "b.db"))
     assert result.exit_code == 1
     assert result.stderr == (
-        f"Error: cannot write the backup {folder / 'b.db'} (Permission denied): its folder "
-        "cannot be written; make it writable (chmod u+w) or give another path; nothing was "
-        "written\n"
+        f"Error: cannot write the backup {folder / 'b.db'} (Permission denied): the file or "
+        "its folder is read-only; make them writable (chmod u+w) or give another path; nothing "
+        "was written\n"
     )
     assert list(folder.iterdir()) == []
 
