@@ -113,7 +113,7 @@ def check_backup(path: Path, known: Collection[str]) -> Contents:
 
 def known_migrations(parts: Sequence[Migrations]) -> set[str]:
     """Return the names of the archive's migrations and those of ``parts``."""
-    blank = Database(memory=True)
+    blank = Database(memory=True, execute_plugins=False)
     try:
         return {m.name for s in (archive_migrations, *parts) for m in s.pending(blank)}
     finally:

@@ -414,6 +414,29 @@ def test_restore_of_an_older_archive_upgrades_it_without_a_new_ingest(
     assert asked.exit_code == 0, asked.output
 
 
+def test_a_brief_ingested_after_a_restore_takes_no_id_the_replaced_database_gave(
+    loaded_sample: Run, db_path: Path, tmp_path: Path
+) -> None:
+    # Old answers' Full brief buttons name brief ids: one given out after the backup was taken
+    # must not come to mean another brief.
+    backup = tmp_path / "backup.db"
+    assert loaded_sample("backup", str(backup)).exit_code == 0
+    assert loaded_sample("ingest", "-q", str(_more_briefs(tmp_path / "a", 1, 3))).exit_code == 0
+    given = _ids(db_path)
+    assert loaded_sample("restore", "--no-index", str(backup)).exit_code == 0
+    assert loaded_sample("ingest", "-q", str(_more_briefs(tmp_path / "b", 4, 1))).exit_code == 0
+    [new] = set(_ids(db_path)) - set(given)
+    assert new > max(given)
+
+
+def _ids(db: Path) -> list[int]:
+    conn = sqlite3.connect(db)
+    try:
+        return [r[0] for r in conn.execute("SELECT id FROM briefs")]
+    finally:
+        conn.close()
+
+
 def test_restore_of_a_backup_with_other_pages_than_the_database_is_whole(
     loaded_sample: Run, db_path: Path, tmp_path: Path
 ) -> None:
