@@ -157,9 +157,13 @@ def open_backup(path: Path) -> sqlite3.Connection:
 
 
 def integrity_problem(conn: sqlite3.Connection) -> str | None:
-    """Return SQLite's first integrity complaint about ``conn``'s database, or None."""
-    rows = conn.execute("PRAGMA integrity_check(5)").fetchall()
-    return None if rows == [("ok",)] else "; ".join(str(r[0]) for r in rows)
+    """Return SQLite's first integrity complaints about ``conn``'s database on one line, or
+    None if it has none."""
+    rows = conn.execute("PRAGMA integrity_check(3)").fetchall()
+    if rows == [("ok",)]:
+        return None
+    lines = [line.strip() for r in rows for line in str(r[0]).splitlines()]
+    return "; ".join(line for line in lines if line and not line.startswith("***"))
 
 
 def connect(db: Path) -> sqlite3.Connection:

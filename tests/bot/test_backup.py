@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import os
 import shutil
 import sqlite3
 import threading
@@ -111,6 +112,21 @@ def _state(db: Path) -> tuple[int, str]:
         return -1, str(exc)
     finally:
         conn.close()
+
+
+def _damage_an_index(db: Path) -> None:
+    """Zero 500 bytes of the rows of ``db``'s index on ``briefs.added_at``: the file still
+    opens and reads, and SQLite's integrity check finds rows missing from that index."""
+    conn = sqlite3.connect(db)
+    root = conn.execute(
+        "SELECT rootpage FROM sqlite_master WHERE name = 'idx_briefs_added_at'"
+    ).fetchone()[0]
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    data = bytearray(db.read_bytes())
+    end = root * page_size - 100
+    data[end - 500 : end] = bytes(500)
+    db.write_bytes(bytes(data))
 
 
 # -- backup -----------------------------------------------------------------------------------
@@ -230,6 +246,37 @@ def test_backup_of_no_archive_says_so_and_makes_none(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def test_backup_of_a_damaged_database_says_so_and_writes_nothing(
+    loaded_sample: Run, db_path: Path, tmp_path: Path
+) -> None:
+    assert loaded_sample("stats").exit_code == 0  # closed: its -wal copied into the file
+    _damage_an_index(db_path)
+    result = loaded_sample("backup", str(tmp_path / "b.db"))
+    assert result.exit_code == 1
+    # SQLite's own words in between: "… row 1 missing from index idx_briefs_added_at; …"
+    assert result.stderr.startswith(
+        f"Error: the copy of {db_path} fails SQLite's integrity check ("
+    )
+    assert "; row 2 missing from index idx_briefs_added_at)" in result.stderr
+    assert result.stderr.endswith(
+        ": the database is damaged; nothing was written. Restore it from an earlier backup\n"
+    )
+    assert not (tmp_path / "b.db").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_backup_over_something_that_is_not_a_file_is_refused_even_with_force(
+    loaded_sample: Run, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    result = loaded_sample("backup", "--force", str(fifo))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: {fifo} exists and is not a file; give another path for the backup\n"
+    )
+
+
 def test_backup_into_a_folder_it_cannot_write_is_one_line(
     loaded_sample: Run, tmp_path: Path, unreadable: Callable[[Path], Any]
 ) -> None:
@@ -345,6 +392,14 @@ def _torn(path: Path, backup: Path) -> None:
         (lambda path, backup: None, "there is no such file"),
         (lambda path, backup: path.write_bytes(b""), "it is empty"),
         (lambda path, backup: path.mkdir(), "it is a folder; give the backup file in it"),
+        (
+            lambda path, backup: os.mkfifo(path),
+            "it is not a regular file (a pipe, socket or device)",
+        ),
+        (
+            lambda path, backup: _damage_an_index(Path(shutil.copyfile(backup, path))),
+            "it fails SQLite's integrity check (",  # and SQLite's words, as above
+        ),
     ],
 )
 def test_restore_of_what_is_no_usable_backup_says_what_it_is_and_changes_nothing(
