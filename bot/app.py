@@ -279,6 +279,7 @@ def build_application(
         followups=Followups(archive.store),
         executor=ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefbot-db"),
         journal=journal,
+        restore_mark=archive.store.restore_mark(),
     )
     install(application, svc)
     add_handlers(application, settings)
@@ -378,7 +379,8 @@ async def post_shutdown(application: App) -> None:
 
 async def refresh_archive(context: Context) -> None:
     """Bring the index up to date with briefs another process ingested, and forget idle users;
-    stop the bot (``BotServices.halt``) if its database file was replaced or deleted.
+    stop the bot (``BotServices.halt``) if its database file was replaced or deleted, or a backup
+    was restored into it (``briefbot restore``).
 
     Questions would rebuild it anyway; doing it here keeps the first question after an ingest
     fast.
@@ -394,6 +396,17 @@ async def refresh_archive(context: Context) -> None:
             "start opens what is there now (what the bot wrote since the change, such as "
             "/digest or /allow, went to the old file). Stop the bot before replacing or "
             "restoring its database"
+        )
+        return
+    mark = await svc.run(store.restore_mark)
+    if mark != svc.restore_mark:
+        # The same file, its content replaced by `briefbot restore`: the archive is answered from
+        # at once (its index no longer matches and is rebuilt) and the journal was kept, but the
+        # access list and the digest schedules were read from the old content at start.
+        how = f"briefbot restore, {mark.split()[0]}" if mark else "by another tool"
+        svc.halt(
+            f"the database {store.path} was restored from a backup while the bot ran ({how}); "
+            "stopped so that the next start reads the restored archive, access list and digests"
         )
         return
     await svc.run(svc.chat.archive.index)

@@ -1046,6 +1046,64 @@ def access_list(
     click.echo("\n".join(audit_lines(rules, inline=inline_on, paused=paused)))
 
 
+# -- backup and restore ----------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@click.pass_context
+def backup(ctx: click.Context, file: Path, force: bool) -> None:
+    """Copy the archive to FILE (or into the folder FILE), safely while the bot runs.
+
+    The copy is the archive as it stood at one moment, written beside FILE and named FILE only
+    once SQLite's integrity check has passed. Put it back with briefbot restore FILE.
+    """
+    from retrieval.corpus.backup import backup_archive
+
+    db = Path(ctx.obj["db"])
+    try:
+        target, contents = backup_archive(db, file, force=force)
+    except RetrievalError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Backed up {db} to {target}: {contents.summary()}; integrity check passed.")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--no-index", is_flag=True, help="Do not bring the saved index up to date.")
+@click.pass_context
+def restore(ctx: click.Context, file: Path, no_index: bool) -> None:
+    """Put the archive back as the backup FILE holds it; the database it replaces is kept.
+
+    FILE is checked first (a briefbot archive, not newer than this briefbot, intact). The bot's
+    journal of Telegram updates is kept from the database replaced, so nothing is answered
+    twice. A bot running on the database stops within 30 s, to start again on the restored one.
+    """
+    from bot.state.journal import RESTORE_KEEP
+    from bot.state.migrations import migrations as bot_migrations
+    from retrieval.corpus.restore import restore_archive
+    from retrieval.delivery.migrations import migrations as delivery_migrations
+
+    db = Path(ctx.obj["db"])
+    try:
+        done = restore_archive(
+            db, file, parts=(delivery_migrations, bot_migrations), keep=RESTORE_KEEP
+        )
+    except RetrievalError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for note in done.notes:
+        logger.warning("%s", note)
+    click.echo(f"Restored {file} into {db}: {done.contents.summary()}.")
+    if done.kept is not None:
+        was = f" ({done.kept_contents.summary()})" if done.kept_contents else ""
+        click.echo(f"The database it replaced is kept as {done.kept}{was}.")
+    if done.carried:
+        click.echo(f"Kept from the database it replaced: {RESTORE_KEEP.what}.")
+    if not no_index:
+        _update_index(open_archive(str(db)), quiet=False, bar=sys.stderr.isatty())
+
+
 accept_db_option(cli)
 
 

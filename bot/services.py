@@ -64,6 +64,9 @@ class BotServices:
     pending_removals: dict[str, list[int]] = field(default_factory=dict)
     stop: asyncio.Event | None = None
     """Set to stop the bot (``briefbot run`` waits on it: ``bot.app.serve``)."""
+    restore_mark: str | None = None
+    """The database's last restore as the bot started (``Store.restore_mark``): another one means
+    ``briefbot restore`` wrote a backup into it while the bot ran."""
     stopped_because: str | None = None
     """Why the bot stopped itself (``halt``): ``briefbot run`` then exits with it, status 1."""
 

@@ -89,3 +89,7 @@ class ArchiveWriteError(RetrievalError):
 
 class AliasFileError(RetrievalError):
     """An alias file cannot be read or has a malformed line (the file and line are named)."""
+
+
+class BackupError(RetrievalError):
+    """A backup cannot be written, or a file cannot be restored from (what was changed is said)."""

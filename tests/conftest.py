@@ -511,6 +511,25 @@ def start_bot(
 
 
 @pytest.fixture
+def refresh_once() -> Callable[[Any], Any]:
+    """Return ``await refresh_once(app)``: it runs the running bot's refresh job once, as its
+    30-second timer would, and returns why the bot stopped itself then (None: it did not)."""
+    import asyncio
+
+    from bot.services import services
+
+    async def refresh_once(app: Any) -> str | None:
+        svc = services(app)
+        svc.stop = asyncio.Event()  # `briefbot run` waits on it (bot.app.serve)
+        [job] = app.job_queue.get_jobs_by_name("refresh")
+        await job.run(app)
+        assert svc.stop.is_set() == (svc.stopped_because is not None)
+        return svc.stopped_because
+
+    return refresh_once
+
+
+@pytest.fixture
 def settle(fake_telegram: FakeTelegram, db_path: Path) -> Callable[[], Any]:
     """Return ``await settle()``: it returns once the bot has handled every update sent so far.
 

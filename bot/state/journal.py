@@ -52,6 +52,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import ExtBot
 
 from retrieval.corpus.clock import iso, utc_clock, utcnow
+from retrieval.corpus.restore import Keep
 
 logger = logging.getLogger(__name__)
 
@@ -374,6 +375,40 @@ def _log_failure(future: Future[Any]) -> None:
     exc = future.exception()
     if exc is not None:
         logger.error("Could not write to the update journal: %s", exc)
+
+
+def settle_restored(conn: sqlite3.Connection) -> list[str]:
+    """Mark done every update a restored journal holds as received; return a log line for each.
+
+    ``briefbot restore`` takes the journal from the database it replaces (``RESTORE_KEEP``), so
+    that an update answered after the backup was taken is not answered again. When that database
+    cannot be read, whether these updates (in hand when the backup was taken) were answered
+    since cannot be told: answering them again could answer twice, so they are not, and each is
+    named for the admins instead. Writes inside the caller's transaction.
+    """
+    rows = conn.execute(
+        "SELECT update_id, chat_id, received_at FROM bot_updates WHERE status = 'received' "
+        "ORDER BY update_id"
+    ).fetchall()
+    conn.execute(
+        "UPDATE bot_updates SET status = 'done', done_at = ? WHERE status = 'received'", [utcnow()]
+    )
+    return [
+        f"update {update_id} (chat {chat_id}, received {received_at}) was being answered when "
+        "the backup was taken, and the database restored over could not be read: cannot tell "
+        "whether it was answered since, so it is not answered again; if it was not, that chat's "
+        "message went unanswered"
+        for update_id, chat_id, received_at in rows
+    ]
+
+
+RESTORE_KEEP = Keep(
+    tables=("bot_updates", "bot_update_sends", "bot_update_outgoing"),
+    what="the bot's journal of Telegram updates",
+    settle=settle_restored,
+)
+"""What ``briefbot restore`` takes from the database it replaces rather than from the backup: the
+journal says what Telegram handed over and what was sent, which no backup can roll back."""
 
 
 class JournalQueue(asyncio.Queue[object]):

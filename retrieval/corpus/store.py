@@ -865,6 +865,31 @@ class Store:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
         return int(row[0]) if row else 0
 
+    def restore_mark(self) -> str | None:
+        """Return the mark ``briefbot restore`` left when it last restored a backup into this
+        database (when, and a random token), or None if it never did. Read-only."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'restored'").fetchone()
+        return str(row[0]) if row else None
+
+    def mark_restored(self, mark: str) -> None:
+        """Record ``mark`` as this database's last restore and move the generation on, in one
+        transaction: an index of the history the restore replaces (a running bot's, or one saved
+        beside the database) no longer matches the database and is rebuilt from it.
+
+        Raises:
+            ArchiveWriteError: if the database cannot be written.
+        """
+        self._begin_write()
+        try:
+            self._log_change(utcnow())
+            self.db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('restored', ?)", [mark]
+            )
+            self.db.conn.commit()
+        except BaseException:
+            self.db.conn.rollback()
+            raise
+
     def passage_count(self) -> int:
         """Return how many passages the archive holds."""
         return int(self.db.execute("SELECT count(*) FROM passages").fetchone()[0])
@@ -1095,13 +1120,7 @@ def _inspect(path: Path) -> bool:
     try:
         conn = _connect_read_only(path)
         try:
-            tables = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table' "
-                    "AND name NOT LIKE 'sqlite_%' ORDER BY name"
-                )
-            ]
+            tables = tables_of(conn)
             ours = (
                 "_sqlite_migrations" in tables
                 and conn.execute(
@@ -1124,6 +1143,17 @@ def _inspect(path: Path) -> bool:
         f"{path} is not a briefbot database: it is another application's SQLite database "
         f"(tables {shown}); briefbot left it unchanged. Point --db at another file"
     )
+
+
+def tables_of(conn: sqlite3.Connection) -> list[str]:
+    """Return the names of the tables of ``conn``'s database, SQLite's own left out, sorted."""
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+    ]
 
 
 def _same_file(path: Path, resolved: Path) -> bool:

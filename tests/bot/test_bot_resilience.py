@@ -3,7 +3,6 @@ short line; the token never reaches a log line."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import shutil
@@ -18,7 +17,6 @@ from telegram.error import InvalidToken
 
 from bot import sending
 from bot.app import protect_secret, redact
-from bot.services import services
 
 Start = Callable[..., Any]
 
@@ -139,6 +137,7 @@ async def test_a_database_replaced_under_the_running_bot_stops_it_with_the_reaso
     fake_telegram: FakeTelegram,
     db_path: Path,
     caplog: pytest.LogCaptureFixture,
+    refresh_once: Callable[[Any], Any],
     how: str,
 ) -> None:
     # `mv restored.db briefbot.db` while the bot ran: it went on with the file it had open,
@@ -153,12 +152,7 @@ async def test_a_database_replaced_under_the_running_bot_stops_it_with_the_reaso
             os.replace(restored, db_path)
         else:
             db_path.unlink()
-        svc = services(app)
-        svc.stop = asyncio.Event()  # `briefbot run` waits on it (bot.app.serve)
-        [job] = app.job_queue.get_jobs_by_name("refresh")
-        await job.run(app)
-        reason = svc.stopped_because
-        assert svc.stop.is_set()
+        reason = await refresh_once(app)
     word = "replaced by another file" if how == "replaced" else "deleted"
     assert reason == (
         f"the database {db_path} was {word} while the bot ran; stopped so that the next start "

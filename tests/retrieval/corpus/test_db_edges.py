@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from forking import Forked
+from forking import Forked, briefbot_in_namespace, can_mount
 
 from bot.cli import cli
 from retrieval.archive import Archive
@@ -184,32 +184,6 @@ needs_read_only_folder = pytest.mark.skipif(
     os.geteuid() == 0 and shutil.which("mount") is None, reason="root needs mount"
 )
 
-IN_NAMESPACE = """
-import ctypes, os, subprocess, sys
-from bot.cli import main
-mounts, args = sys.argv[1], sys.argv[2:]
-if mounts:  # a mount namespace of its own (unshare -m), private, with these mounts in it
-    if ctypes.CDLL(None, use_errno=True).unshare(0x00020000) != 0:  # CLONE_NEWNS
-        raise OSError(ctypes.get_errno(), "unshare")
-    subprocess.run(["mount", "--make-rprivate", "/"], check=True)
-    for mount in mounts.split("\\n"):
-        subprocess.run(["mount", *mount.split("\\t")], check=True)
-sys.argv = ["briefbot", *args]
-sys.exit(main())
-"""
-"""``briefbot ARGS`` in a child forked from the fork server (briefbot imported: a new interpreter
-costs ~0.6 CPU-s), in a mount namespace of its own with MOUNTS mounted (``mount`` arguments,
-tab-separated, a line each) where MOUNTS is not empty."""
-
-
-def _briefbot_with_mounts(
-    fork: Callable[..., Forked], mounts: list[list[str]], *args: str
-) -> subprocess.CompletedProcess[str]:
-    """Run briefbot ARGS in a forked child with ``mounts`` in a mount namespace of its own."""
-    proc = fork(IN_NAMESPACE, "\n".join("\t".join(m) for m in mounts), *args)
-    out, err = proc.communicate(timeout=120)
-    return subprocess.CompletedProcess(args, proc.returncode, out, err)
-
 
 def _in_read_only_folder(
     fork: Callable[..., Forked], folder: Path, *args: str
@@ -221,7 +195,7 @@ def _in_read_only_folder(
     else:
         folder.chmod(0o555)
     try:
-        return _briefbot_with_mounts(fork, mounts, *args)
+        return briefbot_in_namespace(fork, mounts, *args)
     finally:
         folder.chmod(0o755)
 
@@ -267,17 +241,7 @@ def test_database_in_read_only_folder_can_be_asked_and_ingest_says_why_not(
     )
 
 
-def _can_mount() -> bool:
-    if os.geteuid() != 0 or shutil.which("unshare") is None:
-        return False
-    probe = subprocess.run(
-        ["unshare", "-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs /mnt"],
-        capture_output=True,
-    )
-    return probe.returncode == 0
-
-
-@pytest.mark.skipif(not _can_mount(), reason="needs root and mount namespaces for a small disk")
+@pytest.mark.skipif(not can_mount(), reason="needs root and mount namespaces for a small disk")
 @pytest.mark.slow
 def test_full_disk_during_ingest_is_one_line(tmp_path: Path, fork: Callable[..., Forked]) -> None:
     disk = tmp_path / "disk"
@@ -286,7 +250,7 @@ def test_full_disk_during_ingest_is_one_line(tmp_path: Path, fork: Callable[...,
     paragraphs = "\n\n".join(f"Paragraph {n} about oil and gas exports." for n in range(20_000))
     big.write_text(f"Publication: Monitor Volume: 1 Issue: 1\n\n{paragraphs}\n")
     small_disk = ["-t", "tmpfs", "-o", "size=400k", "tmpfs", str(disk)]
-    result = _briefbot_with_mounts(
+    result = briefbot_in_namespace(
         fork, [small_disk], "--db", f"{disk}/briefbot.db", "ingest", str(big)
     )
     assert result.returncode == 1
