@@ -22,7 +22,13 @@ from retrieval.text.aliases import Aliases
 from retrieval.text.analyzer import STOPWORDS, analyze
 from retrieval.text.english import name_words, without_possessive
 from retrieval.text.followup import own_terms
-from retrieval.text.query import MONTH_ABBREVIATIONS, MONTH_PATTERN, MONTHS, spell_dates
+from retrieval.text.query import (
+    MONTH_ABBREVIATIONS,
+    MONTH_PATTERN,
+    MONTHS,
+    four_digits,
+    spell_dates,
+)
 
 MAX_COUNTERPARTS = 3
 _NUMERIC_RE = re.compile(r"[\d.]+")
@@ -173,6 +179,15 @@ _MONTH_ALONE_RE = re.compile(
 )
 """What a month named alone follows when it is a date ("in November", "since May"): "may"
 and "march" are words too, and "the March rally" names no date to check."""
+_DAY_SHORT_YEAR_RE = re.compile(
+    rf"\b((?:{MONTH_PATTERN})\s+(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?,?\s+)['’]?(\d\d)\b"
+    r"(?![.,:]?\d)(?=\s*(?:[?!.,;:)]|$|(?:and|but|when|while|after|before|in|at|the|was|were)\b))",
+    re.IGNORECASE,
+)
+"""A two-digit year after a day, as members type it ("feb 18 99, 13 dead", "by oct 8 98"): one
+that ends the date's clause, so that "on march 12 40 miners" keeps its count."""
+_PERIOD_SHORT_YEAR_RE = re.compile(r"\b((?:[HQ][1-4]|FY)\s*)['’]?(\d\d)\b(?![.,:]?\d)")
+"""A two-digit year after a half, a quarter or a fiscal year ("H1 98", "Q3 97", "FY99")."""
 
 
 @dataclass(frozen=True)
@@ -324,6 +339,18 @@ def _date_matches(text: str) -> list[re.Match[str]]:
     ]
 
 
+def spell_claim_years(claim: str) -> str:
+    """Return ``claim`` with its dates written as briefs write them, the two-digit years
+    ``query.spell_dates`` leaves as they are among them: after a day ("feb 18 99") and after a
+    half or a quarter ("H1 98"), written in four digits (30-99 as 19xx, 00-29 as 20xx).
+
+    A year a member types short is a year, never a number of the claim to look for."""
+    claim = spell_dates(claim)
+    for pattern in (_DAY_SHORT_YEAR_RE, _PERIOD_SHORT_YEAR_RE):
+        claim = pattern.sub(lambda m: m.group(1) + four_digits(m.group(2)), claim)
+    return claim
+
+
 def _date_matches_removed(text: str) -> str:
     """Return ``text`` with its dates (``_date_matches``) blanked out."""
     for m in reversed(_date_matches(text)):
@@ -436,21 +463,30 @@ def compare_claim(
         q for text in evidence for q in extract_quantities(_date_matches_removed(text))
     ]
     evidence_terms = {t for text in evidence for t in analyze(text)}
+    # A year of the claim is held by a passage that writes it in a date, or by a passage of
+    # a brief of that year (``evidence`` ends with its brief's date): briefs seldom repeat it.
+    evidence_years = [
+        Quantity(text=m.group(0), value=float(m.group(0)))
+        for text in evidence
+        for m in _YEAR_IN_TEXT_RE.finditer(text)
+    ]
     seen: set[tuple[float, str]] = set()
+    spelled = spell_claim_years(claim)
     # The day and year of a date are compared as the date, below, not as numbers of their own.
-    undated = _date_matches_removed(claim)
+    undated = _date_matches_removed(spelled)
     for q in extract_quantities(undated):
         if q.text.casefold() == "one":
             continue  # "one of the officials" names no amount to check
         if (q.value, q.unit) in seen:
             continue
         seen.add((q.value, q.unit))
-        if any(q.matches(e) for e in evidence_numbers):
+        pool = evidence_numbers + evidence_years if _is_year(q) else evidence_numbers
+        if any(q.matches(e) for e in pool):
             result.numbers_found.append(q)
         else:
-            result.numbers_missing.append(MissingNumber(q, _counterparts(q, evidence_numbers)))
+            result.numbers_missing.append(MissingNumber(q, _counterparts(q, pool)))
     passages = list(dated) if dated is not None else [(text, None) for text in evidence]
-    _compare_dates(result, claim, undated, passages)
+    _compare_dates(result, spelled, undated, passages)
     # A month is a date, compared as one above; a name of its own it is not ("In July").
     names = [n for n in extract_names(claim) if n.casefold() not in _MONTH_NUMBERS]
     if not names and claim == claim.lower():
@@ -485,7 +521,7 @@ def _compare_dates(
         passages = [p for p, n in zip(passages, held, strict=True) if n == most]
     evidence = [d for text, dated in passages for d in extract_dates(text, dated)]
     seen: set[tuple[int, int | None, frozenset[int]]] = set()
-    for date in extract_dates(spell_dates(claim)):
+    for date in extract_dates(claim):
         key = (date.month, date.day, date.years)
         if key in seen:
             continue
@@ -540,6 +576,7 @@ def _is_year(quantity: Quantity) -> bool:
 
 
 _YEAR_RE = re.compile(r"(?:18|19|20)\d\d")
+_YEAR_IN_TEXT_RE = re.compile(r"(?<![\w.,$])(?:18|19|20)\d\d(?![\w.,]\d|[\w$%])")
 
 
 def _first_distinct(ranked: Sequence[_Written]) -> list[_Written]:

@@ -288,3 +288,47 @@ def test_a_count_is_offered_counts_not_years_nor_days() -> None:
     # A year is offered years.
     check = compare_claim("It happened in 1997", [passage])
     assert [e.text for e in check.numbers_missing[0].evidence_gives] == ["1996"]
+
+
+GUARDS = (
+    "Russian border guards seized more than 1.7 tonnes of narcotics on the Tajik-Afghan border, "
+    "most of it opium, on October 5. (October 9, 1998)"
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "numbers", "dates"),
+    [
+        ("guards seized 1.7 tonnes in oct 98", ["1.7 tonnes"], ["October 1998"]),
+        ("guards seized 1.7 tonnes on oct 5 98", ["1.7 tonnes"], ["October 5 1998"]),
+        ("guards seized 1.7 tonnes on oct 5 98, mostly opium", ["1.7 tonnes"], ["October 5 1998"]),
+        ("guards seized 1.7 tonnes in H2 98", ["1.7 tonnes", "1998"], []),
+    ],
+)
+def test_a_year_typed_short_is_a_year_not_a_number(
+    claim: str, numbers: list[str], dates: list[str]
+) -> None:
+    # "98" was reported "not in them" beside the date it belongs to.
+    check = compare_claim(claim, [GUARDS], dated=[(GUARDS, "1998-10-09")])
+    assert [q.text for q in check.numbers_found] == numbers
+    assert check.numbers_missing == []
+    assert [d.text for d in check.dates_found] == dates
+
+
+def test_a_count_after_a_day_stays_a_count() -> None:
+    passage = "On March 12, 40 miners died in a blast at Vorkuta."
+    check = compare_claim("on march 12 40 miners died at vorkuta", [passage])
+    assert [q.text for q in check.numbers_found] == ["40"]
+
+
+@pytest.mark.parametrize(
+    "claim", ["guards seized 1.7 tonnes in 1998", "guards seized 1.7 tonnes in 98"]
+)
+def test_a_claims_year_is_held_by_its_briefs_date(claim: str) -> None:
+    # The passage writes no year; its brief's date, which ends the evidence text, does.
+    check = compare_claim(claim, [GUARDS])
+    assert [q.text for q in check.numbers_found] == ["1.7 tonnes", "1998"]
+    assert check.numbers_missing == []
+    check = compare_claim(claim.replace("98", "97"), [GUARDS])
+    [missing] = check.numbers_missing
+    assert [q.text for q in missing.evidence_gives] == ["1998"]
