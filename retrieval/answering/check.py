@@ -79,6 +79,8 @@ _UNITS = {
     "soldiers": "troops",
 }
 _CURRENCIES = {"us$": "usd", "$": "usd", "usd": "usd", "€": "eur", "£": "gbp", "eur": "eur"}
+_FIGURE_WORDS = frozenset({*_SCALES, *_UNITS, *_CURRENCIES})
+"""The words that tell a number's scale, unit or currency ("mln", "km", "usd")."""
 
 _NUMBER_RE = re.compile(
     r"(?P<cur>US\$|\$|€|£|\bUSD\s?|\bEUR\s?)?"
@@ -394,7 +396,12 @@ def extract_names(text: str) -> list[str]:
             not masked[prev_end : m.start()].isspace() or without_possessive(run[-1]) != run[-1]
         ):
             close()  # punctuation, or a possessive ("Azerbaijan's October"), ends a name
-        if word[0].isupper():
+        # A letter run into a figure is a code ("H1 1998", "Q3", "G7"), and a lone letter ("A
+        # group") names nothing a passage could be searched for.
+        code = (
+            masked[m.end() : m.end() + 1].isdigit() or masked[m.start() - 1 : m.start()].isdigit()
+        )
+        if word[0].isupper() and not code and len(word) > 1:
             run.append(word)
         else:
             close()
@@ -491,13 +498,21 @@ def compare_claim(
     names = [n for n in extract_names(claim) if n.casefold() not in _MONTH_NUMBERS]
     if not names and claim == claim.lower():
         # Typed in lower case ("gazprom cut moldova's gas by half"): its names are the words
-        # the English list lacks, shown as the passages write them.
-        names = [_as_written(word, evidence) for word in name_words(claim)]
+        # the English list lacks, shown as the passages write them; a unit or a scale typed
+        # short ("400m usd", "4.4 mln") is part of a number, compared above.
+        names = [
+            _as_written(word, evidence) for word in name_words(claim) if word not in _FIGURE_WORDS
+        ]
     for name in names:
         terms = analyze(name)
         if not terms:
             continue
-        if all(name_term_held(t, evidence_terms, aliases) for t in terms):
+        # An alias held in other words counts too: "PM" is held by "Prime Minister".
+        matches = aliases.matches(terms) if aliases is not None else []
+        if all(
+            name_term_held(t, evidence_terms, aliases) or Aliases.held(t, evidence_terms, matches)
+            for t in terms
+        ):
             result.names_found.append(name)
         else:
             result.names_missing.append(name)

@@ -332,3 +332,32 @@ def test_a_claims_year_is_held_by_its_briefs_date(claim: str) -> None:
     check = compare_claim(claim.replace("98", "97"), [GUARDS])
     [missing] = check.numbers_missing
     assert [q.text for q in missing.evidence_gives] == ["1998"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Tengiz output rose in H1 1998", ["Tengiz"]),
+        ("The Q3 figures of the G7 states", []),
+        ("A Russian official said so", ["Russian"]),
+    ],
+)
+def test_a_code_or_a_lone_letter_is_no_name(text: str, expected: list[str]) -> None:
+    # "tengiz output … in H1 98" reported the name "H" as not in the passages.
+    assert extract_names(text) == expected
+
+
+def test_a_unit_typed_short_is_no_name() -> None:
+    passage = "The first stage in Akmola cost roughly US$400 million and the line runs 830 km."
+    check = compare_claim("akmola first stage ~400m usd, line 830 km", [passage])
+    assert check.names_found == ["Akmola"]
+    assert [q.text for q in check.numbers_found] == ["400m usd", "830 km"]
+
+
+def test_a_name_held_by_its_alias_in_other_words_is_found() -> None:
+    passage = "Prime Minister Akezhan Kazhegeldin resigned, and Nurlan Balgimbaev succeeded him."
+    check = compare_claim(
+        "Balgimbaev replaced Kazhegeldin as PM", [passage], aliases=load_aliases()
+    )
+    assert check.names_found == ["Balgimbaev", "Kazhegeldin", "PM"]
+    assert check.names_missing == []
