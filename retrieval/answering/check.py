@@ -29,6 +29,7 @@ from retrieval.text.query import (
     four_digits,
     spell_dates,
 )
+from retrieval.text.sentences import split_sentences
 
 MAX_COUNTERPARTS = 3
 _NUMERIC_RE = re.compile(r"[\d.]+")
@@ -81,6 +82,33 @@ _UNITS = {
 _CURRENCIES = {"us$": "usd", "$": "usd", "usd": "usd", "€": "eur", "£": "gbp", "eur": "eur"}
 _FIGURE_WORDS = frozenset({*_SCALES, *_UNITS, *_CURRENCIES})
 """The words that tell a number's scale, unit or currency ("mln", "km", "usd")."""
+CLAIM_HEDGES = frozenset(
+    analyze(
+        "apparently reportedly allegedly supposedly heard hear read think believe sure guess "
+        "colleague friend rumour rumor true correct right confirm really actually maybe "
+        "probably like yes wrong"
+    )
+)
+"""Terms that hedge a claim or ask about it ("I think …", "apparently …", "… is it true?", "my
+colleague says …", "… i read"): how it was heard, not what it states."""
+_FIGURE_TERMS = frozenset(
+    analyze("percent percentage usd dollars km kilometers kilometres tonnes tons barrels")
+    + analyze(" ".join(_SCALES))
+)
+"""Terms that belong to a number (its scale, a unit, a currency): compared with it, they are no
+word of substance of their own ("percent" is in every passage with a share)."""
+_CLAUSE_RE = re.compile(
+    r"[;:!?]|,\s|\s[-–—]\s"
+    r"|\b(?:and|but|while|whereas|although|though|after|before|when|because|as well as)\b",
+    re.IGNORECASE,
+)
+"""What ends a clause of a claim: "kazakhstan held the tenge at 78, and the belarusian ruble
+fell 30%", "X survived a bomb a week after Y became prime minister"."""
+MIN_COVERAGE_GAIN = 2
+"""How many of a claim's words and figures a passage must add to those shown before it to be
+shown before passages found earlier (``by_coverage``)."""
+MIN_CLAUSE_TERMS = 2
+"""A clause with fewer words of substance than this is judged with the whole claim's words."""
 
 _NUMBER_RE = re.compile(
     r"(?P<cur>US\$|\$|€|£|\bUSD\s?|\bEUR\s?)?"
@@ -412,15 +440,134 @@ def extract_names(text: str) -> list[str]:
 
 def bears_on(claim: str, passage: str) -> bool:
     """Return whether ``passage`` shares at least half of the claim's distinct words of
-    substance: its search terms less those that only frame it ("got", "said") and less its
-    numbers, which are what a check compares, not what finds the passages (a year or a figure
-    is in many passages about other things). A claim with nothing else counts all its terms."""
-    substance = set(own_terms(claim)) - FRAMING
-    claim_terms = {t for t in substance if not _NUMERIC_RE.fullmatch(t)} or set(analyze(claim))
+    substance, or, for a claim of one sentence and several clauses, at least half (and two) of
+    one clause's.
+
+    Words of substance are the claim's search terms less those that only frame it ("got",
+    "said"), hedge it ("apparently", "is it true") or are its numbers, which are what a check
+    compares, not what finds the passages (a year or a figure is in many passages about other
+    things); a clause's are also less its units and scales. A claim with nothing else counts
+    all its terms. A clause counts on its own because a message often holds two claims ("X
+    resigned on October 10 and the ministries were cut from 21 to 14") or a wrong one beside a
+    right one: no passage then holds half of all their words. A claim of several sentences is
+    checked sentence by sentence instead (``bot.chat.ChatService.check``)."""
+    claim_terms = _substance(claim, units=True) or set(analyze(claim))
     if not claim_terms:
         return False
-    shared = claim_terms & set(analyze(passage))
-    return len(shared) >= math.ceil(len(claim_terms) / 2)
+    held = set(analyze(passage))
+    if len(claim_terms & held) >= math.ceil(len(claim_terms) / 2):
+        return True
+    if len(split_sentences(claim)) > 1:
+        return False
+    for start, end in claim_clauses(claim):
+        terms = _substance(claim[start:end])
+        if len(terms) >= MIN_CLAUSE_TERMS and len(terms & held) >= max(
+            MIN_CLAUSE_TERMS, math.ceil(len(terms) / 2)
+        ):
+            return True
+    return False
+
+
+def by_coverage(claim: str, passages: Sequence[tuple[str, str | None]]) -> list[int]:
+    """Return the indexes of ``passages`` (each its text and its brief's ISO date, in the order
+    they were found) in the order to show them as evidence for ``claim``: the first stays
+    first; each next is the one that adds the most of the claim's facts the ones before it
+    lack, the earlier found on a tie, and those that add fewer than ``MIN_COVERAGE_GAIN``
+    follow as found (one word, "fell", is as often in a passage about something else).
+
+    A claim's facts are its words of substance, its figures, each of its dates (held by a
+    passage that gives a date it can be, ``DateMention.matches``) and their years (held by a
+    passage that writes the year or is of a brief of that year). A message may hold two
+    claims or a wrong clause beside a right one ("Kazhegeldin resigned on oct 10 1997 and the
+    ministries were cut from 21 to 14"): the passages found first may all be about one of them,
+    and only three are shown."""
+    spelled = spell_claim_years(claim)
+    undated = _date_matches_removed(spelled)
+    words = _substance(undated) | {t for t in own_terms(undated) if _NUMERIC_RE.fullmatch(t)}
+    dates = extract_dates(spelled)
+    years = {str(y) for d in dates for y in d.years}
+    facts = []
+    for text, dated in passages:
+        held = set(analyze(text)) & words
+        held |= {f"year:{y}" for y in years if y in text or (dated or "").startswith(y)}
+        given = extract_dates(text, dated)
+        held |= {f"date:{i}" for i, d in enumerate(dates) if any(d.matches(e) for e in given)}
+        facts.append(held)
+    order = list(range(len(passages)))[:1]
+    covered = set().union(*(facts[i] for i in order))
+    rest = list(range(1, len(passages)))
+    while rest:
+        gain = [len(facts[i] - covered) for i in rest]
+        if max(gain) < MIN_COVERAGE_GAIN:
+            return order + rest
+        best = rest[gain.index(max(gain))]
+        order.append(best)
+        covered |= facts[best]
+        rest.remove(best)
+    return order
+
+
+def claim_clauses(claim: str) -> list[tuple[int, int]]:
+    """Return the ``(start, end)`` offsets of the clauses of ``claim`` (``_CLAUSE_RE``), in
+    order; one span, the whole claim, when it has one.
+
+    A part with fewer than ``MIN_CLAUSE_TERMS`` words of substance is no clause of its own but
+    part of the next (or, last, of the one before): "gazprom and eni will build blue stream"
+    is one clause, and so is "US$4 million vanished when the mining chief fled"."""
+    cuts = [0]
+    for m in _CLAUSE_RE.finditer(claim):
+        cuts.extend((m.start(), m.end()))
+    cuts.append(len(claim))
+    spans = [(cuts[i], cuts[i + 1]) for i in range(0, len(cuts), 2)]
+    merged: list[tuple[int, int]] = []
+    pending: int | None = None
+    for start, end in spans:
+        start = start if pending is None else pending
+        if len(_substance(claim[start:end])) < MIN_CLAUSE_TERMS:
+            pending = start
+            continue
+        merged.append((start, end))
+        pending = None
+    if pending is not None:
+        if merged:
+            merged[-1] = (merged[-1][0], len(claim))
+        else:
+            merged.append((pending, len(claim)))
+    return merged
+
+
+def _substance(text: str, *, units: bool = False) -> set[str]:
+    """Return the words of substance of ``text`` (see ``bears_on``): no number, no framing, no
+    hedge, and no unit or scale unless ``units`` ("US$5 million vanished" bears on a passage
+    where US$4 million went missing; the passages a figure is compared with are those about
+    its clause, and "percent" says nothing of that)."""
+    return {
+        t
+        for t in own_terms(text)
+        if not _NUMERIC_RE.fullmatch(t)
+        and t not in FRAMING
+        and t not in CLAIM_HEDGES
+        and (units or t not in _FIGURE_TERMS)
+    }
+
+
+def _clause_words(claim: str, span: tuple[int, int], whole: set[str]) -> set[str]:
+    """Return the words of substance of the clause at ``span`` of ``claim``, or ``whole`` (the
+    claim's) when the clause has fewer than ``MIN_CLAUSE_TERMS``."""
+    words = _substance(claim[span[0] : span[1]])
+    return words if len(words) >= MIN_CLAUSE_TERMS else whole
+
+
+def _most_held(
+    words: set[str], passages: Sequence[set[str]], aliases: Aliases | None = None
+) -> list[int]:
+    """Return the indexes of the passages (their terms) that hold the most of ``words``, a word
+    held in other words by an alias counting ("imf" by "International Monetary Fund"); all of
+    them when none holds any."""
+    matches = aliases.matches(sorted(words)) if aliases is not None else []
+    held = [sum(t in terms or Aliases.held(t, terms, matches) for t in words) for terms in passages]
+    most = max(held, default=0)
+    return [i for i, n in enumerate(held) if n == most or not most]
 
 
 def name_term_held(term: str, evidence: set[str], aliases: Aliases | None) -> bool:
@@ -466,10 +613,9 @@ def compare_claim(
     """
     result = ClaimCheck(claim=claim, evidence_count=len(evidence))
     # The passages' dates are not counts either ("August 31" offered against "283 votes").
-    evidence_numbers = [
-        q for text in evidence for q in extract_quantities(_date_matches_removed(text))
-    ]
-    evidence_terms = {t for text in evidence for t in analyze(text)}
+    numbers_of = [extract_quantities(_date_matches_removed(text)) for text in evidence]
+    terms_of = [set(analyze(text)) for text in evidence]
+    evidence_terms = set().union(*terms_of)
     # A year of the claim is held by a passage that writes it in a date, or by a passage of
     # a brief of that year (``evidence`` ends with its brief's date): briefs seldom repeat it.
     evidence_years = [
@@ -481,19 +627,26 @@ def compare_claim(
     spelled = spell_claim_years(claim)
     # The day and year of a date are compared as the date, below, not as numbers of their own.
     undated = _date_matches_removed(spelled)
-    for q in extract_quantities(undated):
-        if q.text.casefold() == "one":
-            continue  # "one of the officials" names no amount to check
-        if (q.value, q.unit) in seen:
-            continue
-        seen.add((q.value, q.unit))
-        pool = evidence_numbers + evidence_years if _is_year(q) else evidence_numbers
-        if any(q.matches(e) for e in pool):
-            result.numbers_found.append(q)
-        else:
-            result.numbers_missing.append(MissingNumber(q, _counterparts(q, pool)))
+    whole = _substance(undated)
+    for span in claim_clauses(undated):
+        # A figure is compared with the passages that hold the most of its clause's words, as
+        # a date is: "11,000 russian border troops are still in georgia" is about Georgia, not
+        # about the 11,000 another passage counts in Tajikistan.
+        about = _most_held(_clause_words(undated, span, whole), terms_of, aliases)
+        numbers = [q for i in about for q in numbers_of[i]]
+        for q in extract_quantities(undated[span[0] : span[1]]):
+            if q.text.casefold() == "one":
+                continue  # "one of the officials" names no amount to check
+            if (q.value, q.unit) in seen:
+                continue
+            seen.add((q.value, q.unit))
+            pool = numbers + evidence_years if _is_year(q) else numbers
+            if any(q.matches(e) for e in pool):
+                result.numbers_found.append(q)
+            else:
+                result.numbers_missing.append(MissingNumber(q, _counterparts(q, pool)))
     passages = list(dated) if dated is not None else [(text, None) for text in evidence]
-    _compare_dates(result, spelled, undated, passages)
+    _compare_dates(result, spelled, undated, passages, aliases)
     # A month is a date, compared as one above; a name of its own it is not ("In July").
     names = [n for n in extract_names(claim) if n.casefold() not in _MONTH_NUMBERS]
     if not names and claim == claim.lower():
@@ -520,39 +673,44 @@ def compare_claim(
 
 
 def _compare_dates(
-    result: ClaimCheck, claim: str, undated: str, passages: Sequence[tuple[str, str | None]]
+    result: ClaimCheck,
+    claim: str,
+    undated: str,
+    passages: Sequence[tuple[str, str | None]],
+    aliases: Aliases | None = None,
 ) -> None:
     """Fill ``result``'s dates: those of ``claim`` some passage gives, and those none does with
     the passages' dates nearest to each (same year first, then the nearest month).
 
-    Only the passages that hold the most of the claim's words (its numbers and dates aside)
-    count: "lukashenko arrested chigir in march 1999" is about the arrest, which a passage
-    dates April 1, not about the commission another passage dates March 23. ``undated`` is the
-    claim with its dates blanked out."""
-    words = {t for t in own_terms(undated) if not _NUMERIC_RE.fullmatch(t)}
-    held = [len(words & set(analyze(text))) for text, _ in passages]
-    most = max(held, default=0)
-    if most:
-        passages = [p for p, n in zip(passages, held, strict=True) if n == most]
-    evidence = [d for text, dated in passages for d in extract_dates(text, dated)]
+    Only the passages that hold the most of the date's clause's words (its numbers and dates
+    aside; the claim's, for a clause of fewer than ``MIN_CLAUSE_TERMS``) count: "lukashenko
+    arrested chigir in march 1999" is about the arrest, which a passage dates April 1, not about
+    the commission another passage dates March 23. ``undated`` is the claim with its dates
+    blanked out; ``claim`` has them spelled out (``spell_claim_years``), at the same offsets."""
+    terms_of = [set(analyze(text)) for text, _ in passages]
+    dates_of = [extract_dates(text, dated) for text, dated in passages]
+    whole = _substance(undated)
     seen: set[tuple[int, int | None, frozenset[int]]] = set()
-    for date in extract_dates(claim):
-        key = (date.month, date.day, date.years)
-        if key in seen:
-            continue
-        seen.add(key)
-        if any(date.matches(e) for e in evidence):
-            result.dates_found.append(date)
-            continue
-        year = min(date.years) if date.years else None
+    for span in claim_clauses(undated):
+        about = _most_held(_clause_words(undated, span, whole), terms_of, aliases)
+        evidence = [d for i in about for d in dates_of[i]]
+        for date in extract_dates(claim[span[0] : span[1]]):
+            key = (date.month, date.day, date.years)
+            if key in seen:
+                continue
+            seen.add(key)
+            if any(date.matches(e) for e in evidence):
+                result.dates_found.append(date)
+                continue
+            year = min(date.years) if date.years else None
 
-        def distance(e: DateMention, year: int | None = year, month: int = date.month) -> int:
-            off_year = 0 if year is None or not e.years or year in e.years else 1
-            return off_year * 100 + abs(e.month - month)
+            def distance(e: DateMention, year: int | None = year, month: int = date.month) -> int:
+                off_year = 0 if year is None or not e.years or year in e.years else 1
+                return off_year * 100 + abs(e.month - month)
 
-        result.dates_missing.append(
-            MissingDate(date, _first_distinct(sorted(evidence, key=distance)))
-        )
+            result.dates_missing.append(
+                MissingDate(date, _first_distinct(sorted(evidence, key=distance)))
+            )
 
 
 def _as_written(word: str, texts: list[str]) -> str:

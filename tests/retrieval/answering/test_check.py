@@ -14,6 +14,8 @@ from bot.render import comparison_lines
 from bot.replies import CheckReply
 from retrieval.answering.check import (
     bears_on,
+    by_coverage,
+    claim_clauses,
     compare_claim,
     extract_dates,
     extract_names,
@@ -361,3 +363,107 @@ def test_a_name_held_by_its_alias_in_other_words_is_found() -> None:
     )
     assert check.names_found == ["Balgimbaev", "Kazhegeldin", "PM"]
     assert check.names_missing == []
+
+
+RESIGNED = (
+    "Prime Minister Ivo Kolar resigned on March 3, citing ill health, and parliament confirmed "
+    "Tomas Dravec on March 6."
+)
+MINISTRIES = "Dravec will cut the number of ministries from 19 to 12 by the summer."
+LATER = "Kolar, who resigned in March 2001, now heads a bank in Vienna."
+
+
+@pytest.mark.parametrize(
+    ("claim", "clauses"),
+    [
+        (
+            "kolar resigned and dravec cut the ministries",
+            ["kolar resigned", "dravec cut the ministries"],
+        ),
+        # A part of fewer than two words of substance belongs to the next clause.
+        ("gazprom and eni will build blue stream", ["gazprom and eni will build blue stream"]),
+        (
+            "did US$4 million vanish when the mining chief fled?",
+            ["did US$4 million vanish when the mining chief fled?"],
+        ),
+        (
+            "Dravec replaced Kolar as PM, he ran Tatrabank before",
+            ["Dravec replaced Kolar as PM", "he ran Tatrabank before"],
+        ),
+    ],
+)
+def test_claim_clauses(claim: str, clauses: list[str]) -> None:
+    assert [claim[s:e].strip() for s, e in claim_clauses(claim)] == clauses
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        # Two claims: no passage holds half the words of both, each holds one's.
+        "Kolar resigned on march 3 and the number of ministries was cut from 19 to 12",
+        # A wrong clause beside a right one.
+        "Dravec replaced Kolar as prime minister, he ran Tatrabank before that",
+        # Hedges and asides are not what the claim states.
+        "i read somewhere that apparently kolar resigned, is it true?",
+    ],
+)
+def test_a_passage_bears_on_one_clause_of_a_claim(claim: str) -> None:
+    assert bears_on(claim, RESIGNED)
+
+
+def test_a_clause_is_judged_as_a_clause_not_by_one_word() -> None:
+    assert not bears_on("Kolar resigned and the koruna fell 12 percent", "The koruna held firm.")
+    # Several sentences are checked one by one, not clause by clause.
+    assert not bears_on("Kolar resigned on March 3. The koruna fell. Banks shut.", MINISTRIES)
+
+
+def test_a_date_is_compared_with_the_passages_about_its_clause() -> None:
+    claim = "Kolar resigned on march 3 2001 and the number of ministries was cut from 19 to 12"
+    passages = [(MINISTRIES, "2001-03-16"), (RESIGNED, "2001-03-16")]
+    check = compare_claim(claim, [text for text, _ in passages], dated=passages)
+    # The ministries passage holds the most of the whole claim's words, not of the resignation's.
+    assert [d.text for d in check.dates_found] == ["march 3 2001"]
+    assert [q.text for q in check.numbers_found] == ["19", "12"]
+
+
+def test_a_figure_is_compared_with_the_passages_about_its_clause() -> None:
+    cut = "Gazprom cut its gas deliveries to Dorvia by 40 percent, citing a debt of US$590 million."
+    later = "Dorvia's gas debt to Gazprom has grown to US$640 million since the summer."
+    check = compare_claim(
+        "Gazprom cut Dorvia's gas by 40% over a debt of 640 million dollars", [cut, later]
+    )
+    # US$640 million is the debt of another time, in a passage about something else.
+    assert [q.text for q in check.numbers_found] == ["40%"]
+    [missing] = check.numbers_missing
+    assert [q.text for q in missing.evidence_gives] == ["US$590 million"]
+
+
+def test_evidence_covers_each_clause_of_a_claim() -> None:
+    claim = "Kolar resigned on march 3 2001 and the number of ministries was cut from 19 to 12"
+    passages = [(MINISTRIES, "2001-03-16"), (LATER, "2002-05-01"), (RESIGNED, "2001-03-16")]
+    # The resignation's passage gives its date and year; the later one only the year.
+    assert by_coverage(claim, passages) == [0, 2, 1]
+    # A passage that adds one word is not shown before those found earlier.
+    assert by_coverage("kolar resigned", [(RESIGNED, None), (LATER, None)]) == [0, 1]
+
+
+def test_two_claims_in_one_message_each_get_their_passage(claims_archive: Archive) -> None:
+    claim = "Ostrava held the koruna at 41 to the dollar and the Varnian ruble fell 12 percent"
+    reply = ChatService(claims_archive).check(claim)
+    assert isinstance(reply, CheckReply) and reply.comparison is not None
+    texts = " ".join(hit.text for hit in reply.evidence)
+    # Ostrava was the claim's one subject: only its passages were shown, "12 percent" not in them.
+    assert "koruna at 41" in texts and "fell 12 percent" in texts
+    assert [q.text for q in reply.comparison.numbers_found] == ["41", "12 percent"]
+    assert reply.comparison.numbers_missing == []
+
+
+def test_a_claim_with_a_wrong_clause_still_finds_its_passage(claims_archive: Archive) -> None:
+    claim = "Dravec replaced Kolar as PM in march 2001, he ran Tatrabank before that"
+    reply = ChatService(claims_archive).check(claim)
+    # It said "Nothing in the archive bears on this."
+    assert isinstance(reply, CheckReply) and reply.evidence
+    assert "Kolar" in reply.evidence[0].text
+    assert reply.comparison is not None
+    assert reply.comparison.names_missing == ["Tatrabank"]
+    assert "PM" in reply.comparison.names_found
