@@ -78,7 +78,16 @@ _UNITS = {
     "people": "people",
     "troops": "troops",
     "soldiers": "troops",
+    "cent": "usd",
+    "cents": "usd",
+    "cubic meter": "m3",
+    "cubic meters": "m3",
+    "cubic metre": "m3",
+    "cubic metres": "m3",
+    "bcm": "m3",
 }
+_UNIT_FACTORS = {"cent": 0.01, "cents": 0.01, "bcm": 1e9}
+"""Units that scale their number: "43 cents" is US$0.43, "30 bcm" 30 billion cubic meters."""
 _CURRENCIES = {"us$": "usd", "$": "usd", "usd": "usd", "€": "eur", "£": "gbp", "eur": "eur"}
 _FIGURE_WORDS = frozenset({*_SCALES, *_UNITS, *_CURRENCIES})
 """The words that tell a number's scale, unit or currency ("mln", "km", "usd")."""
@@ -116,7 +125,7 @@ _NUMBER_RE = re.compile(
     r"(?:[\s-]?(?P<scale>thousand|million|billion|trillion|bn|bln|mn|mln|m|k)\b)?"
     r"(?:[\s-]?(?P<unit>%|per\s?cent\b|percent\b|percentage points?\b|dollars?\b|usd\b"
     r"|roubles?\b|rubles?\b|tonnes?\b|tons?\b|barrels?\b|kilomet(?:er|re)s?\b|km\b"
-    r"|people\b|troops\b|soldiers\b))?",
+    r"|people\b|troops\b|soldiers\b|cents?\b|cubic\s+met(?:er|re)s?\b|bcm\b))?",
     re.IGNORECASE,
 )
 # Numbers written out, as briefs often write small ones: "six vehicles", "forty of the seats",
@@ -216,8 +225,13 @@ _DAY_SHORT_YEAR_RE = re.compile(
 )
 """A two-digit year after a day, as members type it ("feb 18 99, 13 dead", "by oct 8 98"): one
 that ends the date's clause, so that "on march 12 40 miners" keeps its count."""
-_PERIOD_SHORT_YEAR_RE = re.compile(r"\b((?:[HQ][1-4]|FY)\s*)['’]?(\d\d)\b(?![.,:]?\d)")
-"""A two-digit year after a half, a quarter or a fiscal year ("H1 98", "Q3 97", "FY99")."""
+_PERIOD_SHORT_YEAR_RE = re.compile(
+    r"\b((?:[HQ][1-4]|FY)\s*|(?:half|quarter|end|start|beginning|middle|spring|summer|autumn"
+    r"|fall|winter)\s+of\s+)['’]?(\d\d)\b(?![.,:]?\d)",
+    re.IGNORECASE,
+)
+"""A two-digit year after a half, a quarter or a fiscal year ("H1 98", "Q3 97", "FY99", "the
+first half of 98", "the end of 97")."""
 
 
 @dataclass(frozen=True)
@@ -316,6 +330,7 @@ def extract_quantities(text: str) -> list[Quantity]:
         if m.group("unit"):
             key = " ".join(m.group("unit").lower().split())
             unit = _UNITS.get(key, _UNITS.get(key.replace(" ", ""), unit)) or unit
+            value *= _UNIT_FACTORS.get(key, 1.0)
         found.append((m.start(), Quantity(text=m.group(0).strip(" -"), value=value, unit=unit)))
     for m in _WORD_NUMBER_RE.finditer(text):
         value = float(_word_value(m.group("num")))
@@ -653,9 +668,13 @@ def compare_claim(
         # Typed in lower case ("gazprom cut moldova's gas by half"): its names are the words
         # the English list lacks, shown as the passages write them; a unit or a scale typed
         # short ("400m usd", "4.4 mln") is part of a number, compared above.
-        names = [
-            _as_written(word, evidence) for word in name_words(claim) if word not in _FIGURE_WORDS
-        ]
+        names = list(
+            dict.fromkeys(
+                _as_written(_compound_of(word, claim), evidence)
+                for word in name_words(claim)
+                if word not in _FIGURE_WORDS
+            )
+        )
     for name in names:
         terms = analyze(name)
         if not terms:
@@ -711,6 +730,18 @@ def _compare_dates(
             result.dates_missing.append(
                 MissingDate(date, _first_distinct(sorted(evidence, key=distance)))
             )
+
+
+def _compound_of(word: str, claim: str) -> str:
+    """Return the hyphenated compound of ``claim`` that ``word`` is part of ("ter-petrosian",
+    "trans-siberian"), else ``word``: a part of a name ("ter", "trans") is no name."""
+    for compound in _COMPOUND_RE.findall(claim):
+        if word in compound.casefold().split("-"):
+            return str(compound)
+    return word
+
+
+_COMPOUND_RE = re.compile(r"[^\W_]+(?:-[^\W_]+)+")
 
 
 def _as_written(word: str, texts: list[str]) -> str:

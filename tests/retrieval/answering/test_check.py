@@ -467,3 +467,34 @@ def test_a_claim_with_a_wrong_clause_still_finds_its_passage(claims_archive: Arc
     assert reply.comparison is not None
     assert reply.comparison.names_missing == ["Tatrabank"]
     assert "PM" in reply.comparison.names_found
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "found"),
+    [
+        ("they got 43 cents a ton", "a fee of US$0.43 per tonne", "43 cents"),
+        (
+            "Dorvia gets 30 bcm of gas",
+            "Dorvia will receive 30 billion cubic meters of gas",
+            "30 bcm",
+        ),
+    ],
+)
+def test_a_unit_typed_short_is_the_amount_it_stands_for(
+    claim: str, passage: str, found: str
+) -> None:
+    check = compare_claim(claim, [passage])
+    assert [q.text for q in check.numbers_found] == [found]
+    assert check.names_missing == []  # "bcm" is no name
+
+
+def test_a_year_after_a_period_is_a_year() -> None:
+    check = compare_claim("output was 5 million tonnes in the first half of 98", [GUARDS])
+    assert [m.claim.text for m in check.numbers_missing] == ["5 million tonnes"]
+    assert [q.text for q in check.numbers_found] == ["1998"]
+
+
+def test_a_hyphenated_name_typed_in_lower_case_is_one_name() -> None:
+    passage = "President Levon Ter-Petrosian resigned and the Trans-Siberian line was blocked."
+    check = compare_claim("ter-petrosian resigned as the trans-siberian was blocked", [passage])
+    assert check.names_found == ["Ter-Petrosian", "Trans-Siberian"]
