@@ -95,11 +95,13 @@ CLAIM_HEDGES = frozenset(
     analyze(
         "apparently reportedly allegedly supposedly heard hear read think believe sure guess "
         "colleague friend rumour rumor true correct right confirm really actually maybe "
-        "probably like yes wrong"
+        "probably like yes wrong still already even also nearly almost around roughly "
+        "approximately"
     )
 )
 """Terms that hedge a claim or ask about it ("I think …", "apparently …", "… is it true?", "my
-colleague says …", "… i read"): how it was heard, not what it states."""
+colleague says …", "… i read"), or only shade it ("still", "almost", "roughly"): how it was
+heard, not what it states."""
 _FIGURE_TERMS = frozenset(
     analyze("percent percentage usd dollars km kilometers kilometres tonnes tons barrels")
     + analyze(" ".join(_SCALES))

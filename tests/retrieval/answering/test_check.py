@@ -498,3 +498,12 @@ def test_a_hyphenated_name_typed_in_lower_case_is_one_name() -> None:
     passage = "President Levon Ter-Petrosian resigned and the Trans-Siberian line was blocked."
     check = compare_claim("ter-petrosian resigned as the trans-siberian was blocked", [passage])
     assert check.names_found == ["Ter-Petrosian", "Trans-Siberian"]
+
+
+def test_a_word_that_only_shades_a_claim_does_not_tell_what_it_is_about() -> None:
+    dorvia = "About 1,500 border troops remain in Dorvia."
+    varnia = "Border troops still guard Varnia: about 11,000 troops serve there."
+    check = compare_claim("11,000 border troops are still in Dorvia", [dorvia, varnia])
+    # "still" made the passage on Varnia as much about the claim as the one on Dorvia.
+    [missing] = check.numbers_missing
+    assert [q.text for q in missing.evidence_gives] == ["1,500"]
