@@ -95,7 +95,7 @@ CLAIM_HEDGES = frozenset(
     analyze(
         "apparently reportedly allegedly supposedly heard hear read think believe sure guess "
         "colleague friend rumour rumor true correct right confirm really actually maybe "
-        "probably like yes wrong still already even also nearly almost around roughly "
+        "probably like yes wrong still already even also almost around roughly "
         "approximately"
     )
 )
