@@ -228,12 +228,12 @@ _DAY_SHORT_YEAR_RE = re.compile(
 """A two-digit year after a day, as members type it ("feb 18 99, 13 dead", "by oct 8 98"): one
 that ends the date's clause, so that "on march 12 40 miners" keeps its count."""
 _PERIOD_SHORT_YEAR_RE = re.compile(
-    r"\b((?:[HQ][1-4]|FY)\s*|(?:half|quarter|end|start|beginning|middle|spring|summer|autumn"
-    r"|fall|winter)\s+of\s+)['’]?(\d\d)\b(?![.,:]?\d)",
+    r"\b((?:[HQ][1-4]|FY)\s*|(?:(?:half|quarter|end|start|beginning|middle)\s+of|spring|summer"
+    r"|autumn|fall|winter|early|late|mid)(?:\s+of)?[\s-]+)['’]?(\d\d)\b(?![.,:]?\d)",
     re.IGNORECASE,
 )
-"""A two-digit year after a half, a quarter or a fiscal year ("H1 98", "Q3 97", "FY99", "the
-first half of 98", "the end of 97")."""
+"""A two-digit year after a half, a quarter, a fiscal year or a season ("H1 98", "Q3 97",
+"FY99", "the first half of 98", "the end of 97", "summer 98", "late 97", "mid-98")."""
 
 
 @dataclass(frozen=True)
@@ -579,10 +579,14 @@ def _most_held(
     words: set[str], passages: Sequence[set[str]], aliases: Aliases | None = None
 ) -> list[int]:
     """Return the indexes of the passages (their terms) that hold the most of ``words``, a word
-    held in other words by an alias counting ("imf" by "International Monetary Fund"); all of
-    them when none holds any."""
+    held as a name is counting (``name_term_held``: "transnistria" by "Transnistrian"), or in
+    other words by an alias ("imf" by "International Monetary Fund"); all of them when none
+    holds any."""
     matches = aliases.matches(sorted(words)) if aliases is not None else []
-    held = [sum(t in terms or Aliases.held(t, terms, matches) for t in words) for terms in passages]
+    held = [
+        sum(name_term_held(t, terms, aliases) or Aliases.held(t, terms, matches) for t in words)
+        for terms in passages
+    ]
     most = max(held, default=0)
     return [i for i, n in enumerate(held) if n == most or not most]
 

@@ -305,6 +305,8 @@ GUARDS = (
         ("guards seized 1.7 tonnes on oct 5 98", ["1.7 tonnes"], ["October 5 1998"]),
         ("guards seized 1.7 tonnes on oct 5 98, mostly opium", ["1.7 tonnes"], ["October 5 1998"]),
         ("guards seized 1.7 tonnes in H2 98", ["1.7 tonnes", "1998"], []),
+        ("guards seized 1.7 tonnes in summer 98", ["1.7 tonnes", "1998"], []),
+        ("guards seized 1.7 tonnes in mid-98", ["1.7 tonnes", "1998"], []),
     ],
 )
 def test_a_year_typed_short_is_a_year_not_a_number(
@@ -507,3 +509,13 @@ def test_a_word_that_only_shades_a_claim_does_not_tell_what_it_is_about() -> Non
     # "still" made the passage on Varnia as much about the claim as the one on Dorvia.
     [missing] = check.numbers_missing
     assert [q.text for q in missing.evidence_gives] == ["1,500"]
+
+
+def test_a_figure_is_compared_with_the_passage_naming_its_subject_in_another_form() -> None:
+    debt = (
+        "Dorvia's gas debt is US$590 million, 60 percent of it run up by the Transnistrian region."
+    )
+    later = "Dorvia's gas debt has grown since, and Gazprom holds a 50 percent stake in Dorgaz."
+    check = compare_claim("gas debt of dorvia = 590m usd, 60% transnistria", [later, debt])
+    # "transnistria" is held by "Transnistrian": the debt's passage is the one about the claim.
+    assert [q.text for q in check.numbers_found] == ["590m usd", "60%"]
