@@ -115,6 +115,8 @@ _CLAUSE_RE = re.compile(
 )
 """What ends a clause of a claim: "kazakhstan held the tenge at 78, and the belarusian ruble
 fell 30%", "X survived a bomb a week after Y became prime minister"."""
+MAX_COUNT_FOR_ONE = 10
+"""Below this, a count of the claim is offered a passage's "one" (``_counterparts``)."""
 MIN_COVERAGE_GAIN = 2
 """How many of a claim's words and figures a passage must add to those shown before it to be
 shown before passages found earlier (``by_coverage``)."""
@@ -762,8 +764,12 @@ def _as_written(word: str, texts: list[str]) -> str:
 
 
 def _counterparts(claimed: Quantity, evidence: list[Quantity]) -> list[Quantity]:
-    """Return up to three evidence numbers that count what ``claimed`` counts, closest first."""
-    evidence = [e for e in evidence if e.text.casefold() != "one"]
+    """Return up to three evidence numbers that count what ``claimed`` counts, closest first.
+
+    A passage's "one" ("one of the officials") is offered only against a small count: "two
+    bodyguards" is answered by "One of his bodyguards was killed"."""
+    if claimed.unit or claimed.value >= MAX_COUNT_FOR_ONE:
+        evidence = [e for e in evidence if e.text.casefold() != "one"]
     if claimed.unit:
         pool = [e for e in evidence if e.unit == claimed.unit]
     else:
@@ -790,10 +796,11 @@ _YEAR_IN_TEXT_RE = re.compile(r"(?<![\w.,$])(?:18|19|20)\d\d(?![\w.,]\d|[\w$%])"
 
 
 def _first_distinct(ranked: Sequence[_Written]) -> list[_Written]:
-    """Return the first ``MAX_COUNTERPARTS`` of ``ranked`` written differently, in order."""
+    """Return the first ``MAX_COUNTERPARTS`` of ``ranked`` written differently (case aside), in
+    order."""
     out: list[_Written] = []
     for e in ranked:
-        if e.text not in {o.text for o in out}:
+        if e.text.casefold() not in {o.text.casefold() for o in out}:
             out.append(e)
         if len(out) == MAX_COUNTERPARTS:
             break

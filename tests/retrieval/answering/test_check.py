@@ -519,3 +519,13 @@ def test_a_figure_is_compared_with_the_passage_naming_its_subject_in_another_for
     check = compare_claim("gas debt of dorvia = 590m usd, 60% transnistria", [later, debt])
     # "transnistria" is held by "Transnistrian": the debt's passage is the one about the claim.
     assert [q.text for q in check.numbers_found] == ["590m usd", "60%"]
+
+
+def test_a_small_count_is_offered_the_passages_one() -> None:
+    passage = "One of his bodyguards was killed, and one car burned; 50 died last week."
+    check = compare_claim("Maskhadov lost two bodyguards", [passage])
+    [missing] = check.numbers_missing
+    assert [q.text for q in missing.evidence_gives] == ["One"]
+    # A larger count is not: "one" there names no amount.
+    check = compare_claim("Maskhadov lost 40 bodyguards", [passage])
+    assert [q.text for q in check.numbers_missing[0].evidence_gives] == ["50"]
