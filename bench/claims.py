@@ -9,8 +9,9 @@ Usage::
 naming the brief that bears on it (``bench/briefset.py``: ``brief_of``). Each is checked as the
 bot checks it (``bot.chat.ChatService.check``). Prints one JSON object: how many claims, the
 share whose brief is among the evidence shown (``evidence@3``) or first (``evidence@1``), and
-the share answered "Nothing in the archive bears on this." (``nothing_bears``), how many of the
-claims' numbers are reported "in the passages" only from passages of other briefs
+the share answered "Nothing in the archive bears on this." (``nothing_bears``), the ids of the
+claims whose reply names a number, date or name as not in the passages (``not_in_them``), how
+many of the claims' numbers are reported "in the passages" only from passages of other briefs
 (``numbers_found_elsewhere``: a figure about something else read as a match), and the ids of
 the claims whose brief is not shown (``misses``).
 """
@@ -73,6 +74,7 @@ def measure(archive: Archive, claims: list[dict[str, object]]) -> dict[str, obje
     unanswerable: list[str] = []
     answered: list[str] = []
     confident: list[str] = []
+    not_in_them: list[str] = []
     answerable = [item for item in claims if not item.get("unanswerable")]
     for item in claims:
         cid = str(item["id"])
@@ -102,6 +104,8 @@ def measure(archive: Archive, claims: list[dict[str, object]]) -> dict[str, obje
             if not any(_norm(str(item["answer"])) in quote for quote in quotes):
                 not_shown.append(cid)
         is_flagged = isinstance(reply, CheckReply) and flagged(reply)
+        if is_flagged:
+            not_in_them.append(cid)
         if item.get("verdict") == "wrong":
             wrong.append(cid)
             if not is_flagged:
@@ -118,6 +122,7 @@ def measure(archive: Archive, claims: list[dict[str, object]]) -> dict[str, obje
         "nothing_bears": round(nothing / n, 3),
         "numbers_found_elsewhere": elsewhere,
         "misses": misses,
+        "not_in_them": not_in_them,
     }
     if answers:
         result.update(answer_shown=_share(answers, not_shown), answer_not_shown=not_shown)

@@ -11,6 +11,7 @@ not, those of the same kind the evidence gives instead (claim "US$5 million vani
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -476,7 +477,7 @@ def bears_on(claim: str, passage: str) -> bool:
     held = set(analyze(passage))
     if len(claim_terms & held) >= math.ceil(len(claim_terms) / 2):
         return True
-    if len(split_sentences(claim)) > 1:
+    if _sentences(claim) > 1:
         return False
     for start, end in claim_clauses(claim):
         terms = _substance(claim[start:end])
@@ -485,6 +486,13 @@ def bears_on(claim: str, passage: str) -> bool:
         ):
             return True
     return False
+
+
+@functools.lru_cache(maxsize=256)
+def _sentences(claim: str) -> int:
+    """Return how many sentences ``claim`` has (worked out once for the passages it is held
+    against, as are its words and clauses: ``bears_on`` runs once a passage)."""
+    return len(split_sentences(claim))
 
 
 def by_coverage(claim: str, passages: Sequence[tuple[str, str | None]]) -> list[int]:
@@ -526,7 +534,8 @@ def by_coverage(claim: str, passages: Sequence[tuple[str, str | None]]) -> list[
     return order
 
 
-def claim_clauses(claim: str) -> list[tuple[int, int]]:
+@functools.lru_cache(maxsize=256)
+def claim_clauses(claim: str) -> tuple[tuple[int, int], ...]:
     """Return the ``(start, end)`` offsets of the clauses of ``claim`` (``_CLAUSE_RE``), in
     order; one span, the whole claim, when it has one.
 
@@ -552,25 +561,26 @@ def claim_clauses(claim: str) -> list[tuple[int, int]]:
             merged[-1] = (merged[-1][0], len(claim))
         else:
             merged.append((pending, len(claim)))
-    return merged
+    return tuple(merged)
 
 
-def _substance(text: str, *, units: bool = False) -> set[str]:
+@functools.lru_cache(maxsize=256)
+def _substance(text: str, *, units: bool = False) -> frozenset[str]:
     """Return the words of substance of ``text`` (see ``bears_on``): no number, no framing, no
     hedge, and no unit or scale unless ``units`` ("US$5 million vanished" bears on a passage
     where US$4 million went missing; the passages a figure is compared with are those about
     its clause, and "percent" says nothing of that)."""
-    return {
+    return frozenset(
         t
         for t in own_terms(text)
         if not _NUMERIC_RE.fullmatch(t)
         and t not in FRAMING
         and t not in CLAIM_HEDGES
         and (units or t not in _FIGURE_TERMS)
-    }
+    )
 
 
-def _clause_words(claim: str, span: tuple[int, int], whole: set[str]) -> set[str]:
+def _clause_words(claim: str, span: tuple[int, int], whole: frozenset[str]) -> frozenset[str]:
     """Return the words of substance of the clause at ``span`` of ``claim``, or ``whole`` (the
     claim's) when the clause has fewer than ``MIN_CLAUSE_TERMS``."""
     words = _substance(claim[span[0] : span[1]])
@@ -578,7 +588,7 @@ def _clause_words(claim: str, span: tuple[int, int], whole: set[str]) -> set[str
 
 
 def _most_held(
-    words: set[str], passages: Sequence[set[str]], aliases: Aliases | None = None
+    words: frozenset[str], passages: Sequence[set[str]], aliases: Aliases | None = None
 ) -> list[int]:
     """Return the indexes of the passages (their terms) that hold the most of ``words``, a word
     held as a name is counting (``name_term_held``: "transnistria" by "Transnistrian"), or in
