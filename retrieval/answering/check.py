@@ -587,6 +587,22 @@ def _clause_words(claim: str, span: tuple[int, int], whole: frozenset[str]) -> f
     return words if len(words) >= MIN_CLAUSE_TERMS else whole
 
 
+def _about(
+    claim: str,
+    span: tuple[int, int],
+    whole: frozenset[str],
+    passages: Sequence[set[str]],
+    aliases: Aliases | None,
+) -> list[int]:
+    """Return the indexes of the passages a figure or date of the clause at ``span`` of
+    ``claim`` is compared with: those that hold the most of its clause's words, and those that
+    hold the most of the whole claim's (``whole``). A part the clause rule reads as a clause
+    may be none ("kamchatkenergo cut power to the fleet, debt 240m rubles": the figure is the
+    cut's, whose passage holds one of "debt" and "rubles", where another holds both)."""
+    clause = _most_held(_clause_words(claim, span, whole), passages, aliases)
+    return sorted(set(clause) | set(_most_held(whole, passages, aliases)))
+
+
 def _most_held(
     words: frozenset[str], passages: Sequence[set[str]], aliases: Aliases | None = None
 ) -> list[int]:
@@ -665,7 +681,7 @@ def compare_claim(
         # A figure is compared with the passages that hold the most of its clause's words, as
         # a date is: "11,000 russian border troops are still in georgia" is about Georgia, not
         # about the 11,000 another passage counts in Tajikistan.
-        about = _most_held(_clause_words(undated, span, whole), terms_of, aliases)
+        about = _about(undated, span, whole, terms_of, aliases)
         numbers = [q for i in about for q in numbers_of[i]]
         for q in extract_quantities(undated[span[0] : span[1]]):
             if q.text.casefold() == "one":
@@ -729,7 +745,7 @@ def _compare_dates(
     whole = _substance(undated)
     seen: set[tuple[int, int | None, frozenset[int]]] = set()
     for span in claim_clauses(undated):
-        about = _most_held(_clause_words(undated, span, whole), terms_of, aliases)
+        about = _about(undated, span, whole, terms_of, aliases)
         evidence = [d for i in about for d in dates_of[i]]
         for date in extract_dates(claim[span[0] : span[1]]):
             key = (date.month, date.day, date.years)

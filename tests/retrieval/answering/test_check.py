@@ -529,3 +529,13 @@ def test_a_small_count_is_offered_the_passages_one() -> None:
     # A larger count is not: "one" there names no amount.
     check = compare_claim("Maskhadov lost 40 bodyguards", [passage])
     assert [q.text for q in check.numbers_missing[0].evidence_gives] == ["50"]
+
+
+def test_a_figure_after_a_comma_is_also_compared_with_the_passage_about_the_claim() -> None:
+    cut = "Dorvenergo cut power to the fleet near Kestrel Bay over unpaid bills of 240 million rubles."
+    other = "The Defense Ministry's total debt to power suppliers is about 3 billion rubles."
+    check = compare_claim(
+        "dorvenergo cut power to the fleet near kestrel bay, debt 240m rubles", [other, cut]
+    )
+    # "debt 240m rubles" reads as a clause of its own, whose words "other" holds more of.
+    assert [q.text for q in check.numbers_found] == ["240m rubles"]
