@@ -428,18 +428,6 @@ def test_a_date_is_compared_with_the_passages_about_its_clause() -> None:
     assert [q.text for q in check.numbers_found] == ["19", "12"]
 
 
-def test_a_figure_is_compared_with_the_passages_about_its_clause() -> None:
-    cut = "Gazprom cut its gas deliveries to Dorvia by 40 percent, citing a debt of US$590 million."
-    later = "Dorvia's gas debt to Gazprom has grown to US$640 million since the summer."
-    check = compare_claim(
-        "Gazprom cut Dorvia's gas by 40% over a debt of 640 million dollars", [cut, later]
-    )
-    # US$640 million is the debt of another time, in a passage about something else.
-    assert [q.text for q in check.numbers_found] == ["40%"]
-    [missing] = check.numbers_missing
-    assert [q.text for q in missing.evidence_gives] == ["US$590 million"]
-
-
 def test_evidence_covers_each_clause_of_a_claim() -> None:
     claim = "Kolar resigned on march 3 2001 and the number of ministries was cut from 19 to 12"
     passages = [(MINISTRIES, "2001-03-16"), (LATER, "2002-05-01"), (RESIGNED, "2001-03-16")]
@@ -511,16 +499,6 @@ def test_a_word_that_only_shades_a_claim_does_not_tell_what_it_is_about() -> Non
     assert [q.text for q in missing.evidence_gives] == ["1,500"]
 
 
-def test_a_figure_is_compared_with_the_passage_naming_its_subject_in_another_form() -> None:
-    debt = (
-        "Dorvia's gas debt is US$590 million, 60 percent of it run up by the Transnistrian region."
-    )
-    later = "Dorvia's gas debt has grown since, and Gazprom holds a 50 percent stake in Dorgaz."
-    check = compare_claim("gas debt of dorvia = 590m usd, 60% transnistria", [later, debt])
-    # "transnistria" is held by "Transnistrian": the debt's passage is the one about the claim.
-    assert [q.text for q in check.numbers_found] == ["590m usd", "60%"]
-
-
 def test_a_small_count_is_offered_the_passages_one() -> None:
     passage = "One of his bodyguards was killed, and one car burned; 50 died last week."
     check = compare_claim("Maskhadov lost two bodyguards", [passage])
@@ -531,11 +509,45 @@ def test_a_small_count_is_offered_the_passages_one() -> None:
     assert [q.text for q in check.numbers_missing[0].evidence_gives] == ["50"]
 
 
-def test_a_figure_after_a_comma_is_also_compared_with_the_passage_about_the_claim() -> None:
-    cut = "Dorvenergo cut power to the fleet near Kestrel Bay over unpaid bills of 240 million rubles."
-    other = "The Defense Ministry's total debt to power suppliers is about 3 billion rubles."
-    check = compare_claim(
-        "dorvenergo cut power to the fleet near kestrel bay, debt 240m rubles", [other, cut]
-    )
-    # "debt 240m rubles" reads as a clause of its own, whose words "other" holds more of.
-    assert [q.text for q in check.numbers_found] == ["240m rubles"]
+@pytest.mark.parametrize(
+    ("claim", "passages", "found", "gives"),
+    [
+        # US$640 million is the debt of another time, in a passage about something else.
+        (
+            "Gazprom cut Dorvia's gas by 40% over a debt of 640 million dollars",
+            [
+                "Gazprom cut its gas to Dorvia by 40 percent, over a US$590 million debt.",
+                "Dorvia's gas debt to Gazprom has grown to US$640 million since the summer.",
+            ],
+            ["40%"],
+            ["US$590 million"],
+        ),
+        # "transnistria" is held by "Transnistrian": the debt's passage is the one about it.
+        (
+            "gas debt of dorvia = 590m usd, 60% transnistria",
+            [
+                "Dorvia's gas debt has grown, and Gazprom holds a 50 percent stake in Dorgaz.",
+                "Dorvia's gas debt is US$590 million, 60 percent of it the Transnistrian region's.",
+            ],
+            ["590m usd", "60%"],
+            [],
+        ),
+        # "debt 240m rubles" reads as a clause of its own, whose words the first holds more of;
+        # the passage about the whole claim counts too.
+        (
+            "dorvenergo cut power to the fleet near kestrel bay, debt 240m rubles",
+            [
+                "The Defense Ministry's total debt to power suppliers is about 3 billion rubles.",
+                "Dorvenergo cut power to the fleet near Kestrel Bay over 240 million rubles.",
+            ],
+            ["240m rubles"],
+            [],
+        ),
+    ],
+)
+def test_a_figure_is_compared_with_the_passages_about_it(
+    claim: str, passages: list[str], found: list[str], gives: list[str]
+) -> None:
+    check = compare_claim(claim, passages)
+    assert [q.text for q in check.numbers_found] == found
+    assert [q.text for m in check.numbers_missing for q in m.evidence_gives] == gives
