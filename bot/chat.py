@@ -19,6 +19,8 @@ from bot.replies import AnswerReply, BriefReply, CheckReply, Notice, SourcesRepl
 from retrieval.answering.answer import Hit, format_date
 from retrieval.answering.check import (
     bears_on,
+    by_coverage,
+    claim_clauses,
     compare_claim,
     extract_names,
     name_term_held,
@@ -270,21 +272,29 @@ class ChatService:
             words = re.sub(rf"\b{re.escape(typed)}\b", meant, words)
         slips = list(answer.respelled)
         bearing = [h for h in answer.hits if bears_on(words, h.text)]
-        subject = self.subject_terms(words)
-        if subject:
+        # Each clause has its subject: "kazakhstan held the tenge at 78 and the belarusian ruble
+        # fell 30%" is about the tenge and about the Belarusian ruble.
+        clauses = [self.subject_terms(words[s:e]) for s, e in claim_clauses(words)]
+        subjects = [subject for subject in clauses if subject]
+        if subjects:
             # Lead with what the claim is about: passages that name its subject (in any of its
             # spellings) come first, and when there are any, they alone are shown.
             aliases = self.archive.aliases
 
             def names_subject(hit: Hit) -> bool:
                 held = set(analyze(hit.text))
-                return all(name_term_held(t, held, aliases) for t in subject)
+                return any(
+                    all(name_term_held(t, held, aliases) for t in subject) for subject in subjects
+                )
 
             bearing.sort(key=lambda h: not names_subject(h))
-            if bearing and names_subject(bearing[0]):
+            if bearing and names_subject(bearing[0]) and len(subjects) == len(clauses):
                 # Only they are evidence then: a passage sharing the claim's figure and unit
                 # about something else ("80 percent of Ukraine's gas") would read as a match.
+                # Not when a clause names nothing: its passages may name no subject either.
                 bearing = [h for h in bearing if names_subject(h)]
+        dated = [(h.text, h.citation.date) for h in bearing]
+        bearing = [bearing[i] for i in by_coverage(words, dated)]
         # Number the evidence 1, 2, 3 as shown, not by the rank each had among all hits.
         evidence = [replace(h, rank=n) for n, h in enumerate(bearing[:top], start=1)]
         if not evidence:

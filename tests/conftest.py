@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BRIEFS = FIXTURES / "briefs"
+CLAIM_BRIEFS = FIXTURES / "claims"
 SAMPLE = Path(__file__).parent.parent / "data" / "sample"
 
 
@@ -300,6 +301,13 @@ def _loaded_archive(
 def fixture_archive(from_template: Callable[..., Path]) -> Iterator[Archive]:
     """Return an archive holding the handwritten fixture briefs."""
     yield from _loaded_archive(from_template, "fixtures", BRIEFS)
+
+
+@pytest.fixture
+def claims_archive(from_template: Callable[..., Path]) -> Iterator[Archive]:
+    """Return an archive holding the handwritten briefs of /check's claims (two claims in one
+    message, a clause that names a second subject)."""
+    yield from _loaded_archive(from_template, "claims", CLAIM_BRIEFS)
 
 
 @pytest.fixture

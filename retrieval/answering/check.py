@@ -11,6 +11,7 @@ not, those of the same kind the evidence gives instead (claim "US$5 million vani
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -22,7 +23,14 @@ from retrieval.text.aliases import Aliases
 from retrieval.text.analyzer import STOPWORDS, analyze
 from retrieval.text.english import name_words, without_possessive
 from retrieval.text.followup import own_terms
-from retrieval.text.query import MONTH_ABBREVIATIONS, MONTH_PATTERN, MONTHS, spell_dates
+from retrieval.text.query import (
+    MONTH_ABBREVIATIONS,
+    MONTH_PATTERN,
+    MONTHS,
+    four_digits,
+    spell_dates,
+)
+from retrieval.text.sentences import split_sentences
 
 MAX_COUNTERPARTS = 3
 _NUMERIC_RE = re.compile(r"[\d.]+")
@@ -71,8 +79,50 @@ _UNITS = {
     "people": "people",
     "troops": "troops",
     "soldiers": "troops",
+    "cent": "usd",
+    "cents": "usd",
+    "cubic meter": "m3",
+    "cubic meters": "m3",
+    "cubic metre": "m3",
+    "cubic metres": "m3",
+    "bcm": "m3",
 }
+_UNIT_FACTORS = {"cent": 0.01, "cents": 0.01, "bcm": 1e9}
+"""Units that scale their number: "43 cents" is US$0.43, "30 bcm" 30 billion cubic meters."""
 _CURRENCIES = {"us$": "usd", "$": "usd", "usd": "usd", "€": "eur", "£": "gbp", "eur": "eur"}
+_FIGURE_WORDS = frozenset({*_SCALES, *_UNITS, *_CURRENCIES})
+"""The words that tell a number's scale, unit or currency ("mln", "km", "usd")."""
+CLAIM_HEDGES = frozenset(
+    analyze(
+        "apparently reportedly allegedly supposedly heard hear read think believe sure guess "
+        "colleague friend rumour rumor true correct right confirm really actually maybe "
+        "probably like yes wrong still already even also almost around roughly "
+        "approximately"
+    )
+)
+"""Terms that hedge a claim or ask about it ("I think …", "apparently …", "… is it true?", "my
+colleague says …", "… i read"), or only shade it ("still", "almost", "roughly"): how it was
+heard, not what it states."""
+_FIGURE_TERMS = frozenset(
+    analyze("percent percentage usd dollars km kilometers kilometres tonnes tons barrels")
+    + analyze(" ".join(_SCALES))
+)
+"""Terms that belong to a number (its scale, a unit, a currency): compared with it, they are no
+word of substance of their own ("percent" is in every passage with a share)."""
+_CLAUSE_RE = re.compile(
+    r"[;:!?]|,\s|\s[-–—]\s"
+    r"|\b(?:and|but|while|whereas|although|though|after|before|when|because|as well as)\b",
+    re.IGNORECASE,
+)
+"""What ends a clause of a claim: "kazakhstan held the tenge at 78, and the belarusian ruble
+fell 30%", "X survived a bomb a week after Y became prime minister"."""
+MAX_COUNT_FOR_ONE = 10
+"""Below this, a count of the claim is offered a passage's "one" (``_counterparts``)."""
+MIN_COVERAGE_GAIN = 2
+"""How many of a claim's words and figures a passage must add to those shown before it to be
+shown before passages found earlier (``by_coverage``)."""
+MIN_CLAUSE_TERMS = 2
+"""A clause with fewer words of substance than this is judged with the whole claim's words."""
 
 _NUMBER_RE = re.compile(
     r"(?P<cur>US\$|\$|€|£|\bUSD\s?|\bEUR\s?)?"
@@ -80,7 +130,7 @@ _NUMBER_RE = re.compile(
     r"(?:[\s-]?(?P<scale>thousand|million|billion|trillion|bn|bln|mn|mln|m|k)\b)?"
     r"(?:[\s-]?(?P<unit>%|per\s?cent\b|percent\b|percentage points?\b|dollars?\b|usd\b"
     r"|roubles?\b|rubles?\b|tonnes?\b|tons?\b|barrels?\b|kilomet(?:er|re)s?\b|km\b"
-    r"|people\b|troops\b|soldiers\b))?",
+    r"|people\b|troops\b|soldiers\b|cents?\b|cubic\s+met(?:er|re)s?\b|bcm\b))?",
     re.IGNORECASE,
 )
 # Numbers written out, as briefs often write small ones: "six vehicles", "forty of the seats",
@@ -173,6 +223,20 @@ _MONTH_ALONE_RE = re.compile(
 )
 """What a month named alone follows when it is a date ("in November", "since May"): "may"
 and "march" are words too, and "the March rally" names no date to check."""
+_DAY_SHORT_YEAR_RE = re.compile(
+    rf"\b((?:{MONTH_PATTERN})\s+(?:[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?,?\s+)['’]?(\d\d)\b"
+    r"(?![.,:]?\d)(?=\s*(?:[?!.,;:)]|$|(?:and|but|when|while|after|before|in|at|the|was|were)\b))",
+    re.IGNORECASE,
+)
+"""A two-digit year after a day, as members type it ("feb 18 99, 13 dead", "by oct 8 98"): one
+that ends the date's clause, so that "on march 12 40 miners" keeps its count."""
+_PERIOD_SHORT_YEAR_RE = re.compile(
+    r"\b((?:[HQ][1-4]|FY)\s*|(?:(?:half|quarter|end|start|beginning|middle)\s+of|spring|summer"
+    r"|autumn|fall|winter|early|late|mid)(?:\s+of)?[\s-]+)['’]?(\d\d)\b(?![.,:]?\d)",
+    re.IGNORECASE,
+)
+"""A two-digit year after a half, a quarter, a fiscal year or a season ("H1 98", "Q3 97",
+"FY99", "the first half of 98", "the end of 97", "summer 98", "late 97", "mid-98")."""
 
 
 @dataclass(frozen=True)
@@ -271,6 +335,7 @@ def extract_quantities(text: str) -> list[Quantity]:
         if m.group("unit"):
             key = " ".join(m.group("unit").lower().split())
             unit = _UNITS.get(key, _UNITS.get(key.replace(" ", ""), unit)) or unit
+            value *= _UNIT_FACTORS.get(key, 1.0)
         found.append((m.start(), Quantity(text=m.group(0).strip(" -"), value=value, unit=unit)))
     for m in _WORD_NUMBER_RE.finditer(text):
         value = float(_word_value(m.group("num")))
@@ -324,6 +389,18 @@ def _date_matches(text: str) -> list[re.Match[str]]:
     ]
 
 
+def spell_claim_years(claim: str) -> str:
+    """Return ``claim`` with its dates written as briefs write them, the two-digit years
+    ``query.spell_dates`` leaves as they are among them: after a day ("feb 18 99") and after a
+    half or a quarter ("H1 98"), written in four digits (30-99 as 19xx, 00-29 as 20xx).
+
+    A year a member types short is a year, never a number of the claim to look for."""
+    claim = spell_dates(claim)
+    for pattern in (_DAY_SHORT_YEAR_RE, _PERIOD_SHORT_YEAR_RE):
+        claim = pattern.sub(lambda m: m.group(1) + four_digits(m.group(2)), claim)
+    return claim
+
+
 def _date_matches_removed(text: str) -> str:
     """Return ``text`` with its dates (``_date_matches``) blanked out."""
     for m in reversed(_date_matches(text)):
@@ -367,7 +444,12 @@ def extract_names(text: str) -> list[str]:
             not masked[prev_end : m.start()].isspace() or without_possessive(run[-1]) != run[-1]
         ):
             close()  # punctuation, or a possessive ("Azerbaijan's October"), ends a name
-        if word[0].isupper():
+        # A letter run into a figure is a code ("H1 1998", "Q3", "G7"), and a lone letter ("A
+        # group") names nothing a passage could be searched for.
+        code = (
+            masked[m.end() : m.end() + 1].isdigit() or masked[m.start() - 1 : m.start()].isdigit()
+        )
+        if word[0].isupper() and not code and len(word) > 1:
             run.append(word)
         else:
             close()
@@ -378,15 +460,165 @@ def extract_names(text: str) -> list[str]:
 
 def bears_on(claim: str, passage: str) -> bool:
     """Return whether ``passage`` shares at least half of the claim's distinct words of
-    substance: its search terms less those that only frame it ("got", "said") and less its
-    numbers, which are what a check compares, not what finds the passages (a year or a figure
-    is in many passages about other things). A claim with nothing else counts all its terms."""
-    substance = set(own_terms(claim)) - FRAMING
-    claim_terms = {t for t in substance if not _NUMERIC_RE.fullmatch(t)} or set(analyze(claim))
+    substance, or, for a claim of one sentence and several clauses, at least half (and two) of
+    one clause's.
+
+    Words of substance are the claim's search terms less those that only frame it ("got",
+    "said"), hedge it ("apparently", "is it true") or are its numbers, which are what a check
+    compares, not what finds the passages (a year or a figure is in many passages about other
+    things); a clause's are also less its units and scales. A claim with nothing else counts
+    all its terms. A clause counts on its own because a message often holds two claims ("X
+    resigned on October 10 and the ministries were cut from 21 to 14") or a wrong one beside a
+    right one: no passage then holds half of all their words. A claim of several sentences is
+    checked sentence by sentence instead (``bot.chat.ChatService.check``)."""
+    claim_terms = _substance(claim, units=True) or set(analyze(claim))
     if not claim_terms:
         return False
-    shared = claim_terms & set(analyze(passage))
-    return len(shared) >= math.ceil(len(claim_terms) / 2)
+    held = set(analyze(passage))
+    if len(claim_terms & held) >= math.ceil(len(claim_terms) / 2):
+        return True
+    if _sentences(claim) > 1:
+        return False
+    for start, end in claim_clauses(claim):
+        terms = _substance(claim[start:end])
+        if len(terms) >= MIN_CLAUSE_TERMS and len(terms & held) >= max(
+            MIN_CLAUSE_TERMS, math.ceil(len(terms) / 2)
+        ):
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=256)
+def _sentences(claim: str) -> int:
+    """Return how many sentences ``claim`` has (worked out once for the passages it is held
+    against, as are its words and clauses: ``bears_on`` runs once a passage)."""
+    return len(split_sentences(claim))
+
+
+def by_coverage(claim: str, passages: Sequence[tuple[str, str | None]]) -> list[int]:
+    """Return the indexes of ``passages`` (each its text and its brief's ISO date, in the order
+    they were found) in the order to show them as evidence for ``claim``: the first stays
+    first; each next is the one that adds the most of the claim's facts the ones before it
+    lack, the earlier found on a tie, and those that add fewer than ``MIN_COVERAGE_GAIN``
+    follow as found (one word, "fell", is as often in a passage about something else).
+
+    A claim's facts are its words of substance, its figures, each of its dates (held by a
+    passage that gives a date it can be, ``DateMention.matches``) and their years (held by a
+    passage that writes the year or is of a brief of that year). A message may hold two
+    claims or a wrong clause beside a right one ("Kazhegeldin resigned on oct 10 1997 and the
+    ministries were cut from 21 to 14"): the passages found first may all be about one of them,
+    and only three are shown."""
+    spelled = spell_claim_years(claim)
+    undated = _date_matches_removed(spelled)
+    words = _substance(undated) | {t for t in own_terms(undated) if _NUMERIC_RE.fullmatch(t)}
+    dates = extract_dates(spelled)
+    years = {str(y) for d in dates for y in d.years}
+    facts = []
+    for text, dated in passages:
+        held = set(analyze(text)) & words
+        held |= {f"year:{y}" for y in years if y in text or (dated or "").startswith(y)}
+        given = extract_dates(text, dated) if dates else []
+        held |= {f"date:{i}" for i, d in enumerate(dates) if any(d.matches(e) for e in given)}
+        facts.append(held)
+    order = list(range(len(passages)))[:1]
+    covered = set().union(*(facts[i] for i in order))
+    rest = list(range(1, len(passages)))
+    while rest:
+        gain = [len(facts[i] - covered) for i in rest]
+        if max(gain) < MIN_COVERAGE_GAIN:
+            return order + rest
+        best = rest[gain.index(max(gain))]
+        order.append(best)
+        covered |= facts[best]
+        rest.remove(best)
+    return order
+
+
+@functools.lru_cache(maxsize=256)
+def claim_clauses(claim: str) -> tuple[tuple[int, int], ...]:
+    """Return the ``(start, end)`` offsets of the clauses of ``claim`` (``_CLAUSE_RE``), in
+    order; one span, the whole claim, when it has one.
+
+    A part with fewer than ``MIN_CLAUSE_TERMS`` words of substance is no clause of its own but
+    part of the next (or, last, of the one before): "gazprom and eni will build blue stream"
+    is one clause, and so is "US$4 million vanished when the mining chief fled"."""
+    cuts = [0]
+    for m in _CLAUSE_RE.finditer(claim):
+        cuts.extend((m.start(), m.end()))
+    cuts.append(len(claim))
+    spans = [(cuts[i], cuts[i + 1]) for i in range(0, len(cuts), 2)]
+    merged: list[tuple[int, int]] = []
+    pending: int | None = None
+    for start, end in spans:
+        start = start if pending is None else pending
+        if len(_substance(claim[start:end])) < MIN_CLAUSE_TERMS:
+            pending = start
+            continue
+        merged.append((start, end))
+        pending = None
+    if pending is not None:
+        if merged:
+            merged[-1] = (merged[-1][0], len(claim))
+        else:
+            merged.append((pending, len(claim)))
+    return tuple(merged)
+
+
+@functools.lru_cache(maxsize=256)
+def _substance(text: str, *, units: bool = False) -> frozenset[str]:
+    """Return the words of substance of ``text`` (see ``bears_on``): no number, no framing, no
+    hedge, and no unit or scale unless ``units`` ("US$5 million vanished" bears on a passage
+    where US$4 million went missing; the passages a figure is compared with are those about
+    its clause, and "percent" says nothing of that)."""
+    return frozenset(
+        t
+        for t in own_terms(text)
+        if not _NUMERIC_RE.fullmatch(t)
+        and t not in FRAMING
+        and t not in CLAIM_HEDGES
+        and (units or t not in _FIGURE_TERMS)
+    )
+
+
+def _clause_words(claim: str, span: tuple[int, int], whole: frozenset[str]) -> frozenset[str]:
+    """Return the words of substance of the clause at ``span`` of ``claim``, or ``whole`` (the
+    claim's) when the clause has fewer than ``MIN_CLAUSE_TERMS``."""
+    words = _substance(claim[span[0] : span[1]])
+    return words if len(words) >= MIN_CLAUSE_TERMS else whole
+
+
+def _about(
+    claim: str,
+    span: tuple[int, int],
+    whole: frozenset[str],
+    passages: Sequence[set[str]],
+    aliases: Aliases | None,
+) -> list[int]:
+    """Return the indexes of the passages a figure or date of the clause at ``span`` of
+    ``claim`` is compared with: those that hold the most of its clause's words, and those that
+    hold the most of the whole claim's (``whole``). A part the clause rule reads as a clause
+    may be none ("kamchatkenergo cut power to the fleet, debt 240m rubles": the figure is the
+    cut's, whose passage holds one of "debt" and "rubles", where another holds both)."""
+    clause = _most_held(_clause_words(claim, span, whole), passages, aliases)
+    return sorted(set(clause) | set(_most_held(whole, passages, aliases)))
+
+
+def _most_held(
+    words: frozenset[str], passages: Sequence[set[str]], aliases: Aliases | None = None
+) -> list[int]:
+    """Return the indexes of the passages (their terms) that hold the most of ``words``, a word
+    held as a name is counting (``name_term_held``: "transnistria" by "Transnistrian"), or in
+    other words by an alias ("imf" by "International Monetary Fund"); all of them when none
+    holds any."""
+    matches = aliases.matches(sorted(words)) if aliases is not None else []
+    # The aliases through the claim's own matches, not ``name_term_held``'s pass over every
+    # word of every passage (a third of a check's time).
+    held = [
+        sum(name_term_held(t, terms, None) or Aliases.held(t, terms, matches) for t in words)
+        for terms in passages
+    ]
+    most = max(held, default=0)
+    return [i for i, n in enumerate(held) if n == most or not most]
 
 
 def name_term_held(term: str, evidence: set[str], aliases: Aliases | None) -> bool:
@@ -432,36 +664,63 @@ def compare_claim(
     """
     result = ClaimCheck(claim=claim, evidence_count=len(evidence))
     # The passages' dates are not counts either ("August 31" offered against "283 votes").
-    evidence_numbers = [
-        q for text in evidence for q in extract_quantities(_date_matches_removed(text))
+    numbers_of = [extract_quantities(_date_matches_removed(text)) for text in evidence]
+    terms_of = [set(analyze(text)) for text in evidence]
+    evidence_terms = set().union(*terms_of)
+    # A year of the claim is held by a passage that writes it in a date, or by a passage of
+    # a brief of that year (``evidence`` ends with its brief's date): briefs seldom repeat it.
+    evidence_years = [
+        Quantity(text=m.group(0), value=float(m.group(0)))
+        for text in evidence
+        for m in _YEAR_IN_TEXT_RE.finditer(text)
     ]
-    evidence_terms = {t for text in evidence for t in analyze(text)}
     seen: set[tuple[float, str]] = set()
+    spelled = spell_claim_years(claim)
     # The day and year of a date are compared as the date, below, not as numbers of their own.
-    undated = _date_matches_removed(claim)
-    for q in extract_quantities(undated):
-        if q.text.casefold() == "one":
-            continue  # "one of the officials" names no amount to check
-        if (q.value, q.unit) in seen:
-            continue
-        seen.add((q.value, q.unit))
-        if any(q.matches(e) for e in evidence_numbers):
-            result.numbers_found.append(q)
-        else:
-            result.numbers_missing.append(MissingNumber(q, _counterparts(q, evidence_numbers)))
+    undated = _date_matches_removed(spelled)
+    whole = _substance(undated)
+    for span in claim_clauses(undated):
+        # A figure is compared with the passages that hold the most of its clause's words, as
+        # a date is: "11,000 russian border troops are still in georgia" is about Georgia, not
+        # about the 11,000 another passage counts in Tajikistan.
+        about = _about(undated, span, whole, terms_of, aliases)
+        numbers = [q for i in about for q in numbers_of[i]]
+        for q in extract_quantities(undated[span[0] : span[1]]):
+            if q.text.casefold() == "one":
+                continue  # "one of the officials" names no amount to check
+            if (q.value, q.unit) in seen:
+                continue
+            seen.add((q.value, q.unit))
+            pool = numbers + evidence_years if _is_year(q) else numbers
+            if any(q.matches(e) for e in pool):
+                result.numbers_found.append(q)
+            else:
+                result.numbers_missing.append(MissingNumber(q, _counterparts(q, pool)))
     passages = list(dated) if dated is not None else [(text, None) for text in evidence]
-    _compare_dates(result, claim, undated, passages)
+    _compare_dates(result, spelled, undated, passages, aliases)
     # A month is a date, compared as one above; a name of its own it is not ("In July").
     names = [n for n in extract_names(claim) if n.casefold() not in _MONTH_NUMBERS]
     if not names and claim == claim.lower():
         # Typed in lower case ("gazprom cut moldova's gas by half"): its names are the words
-        # the English list lacks, shown as the passages write them.
-        names = [_as_written(word, evidence) for word in name_words(claim)]
+        # the English list lacks, shown as the passages write them; a unit or a scale typed
+        # short ("400m usd", "4.4 mln") is part of a number, compared above.
+        names = list(
+            dict.fromkeys(
+                _as_written(_compound_of(word, claim), evidence)
+                for word in name_words(claim)
+                if word not in _FIGURE_WORDS
+            )
+        )
     for name in names:
         terms = analyze(name)
         if not terms:
             continue
-        if all(name_term_held(t, evidence_terms, aliases) for t in terms):
+        # An alias held in other words counts too: "PM" is held by "Prime Minister".
+        matches = aliases.matches(terms) if aliases is not None else []
+        if all(
+            name_term_held(t, evidence_terms, aliases) or Aliases.held(t, evidence_terms, matches)
+            for t in terms
+        ):
             result.names_found.append(name)
         else:
             result.names_missing.append(name)
@@ -469,39 +728,56 @@ def compare_claim(
 
 
 def _compare_dates(
-    result: ClaimCheck, claim: str, undated: str, passages: Sequence[tuple[str, str | None]]
+    result: ClaimCheck,
+    claim: str,
+    undated: str,
+    passages: Sequence[tuple[str, str | None]],
+    aliases: Aliases | None = None,
 ) -> None:
     """Fill ``result``'s dates: those of ``claim`` some passage gives, and those none does with
     the passages' dates nearest to each (same year first, then the nearest month).
 
-    Only the passages that hold the most of the claim's words (its numbers and dates aside)
-    count: "lukashenko arrested chigir in march 1999" is about the arrest, which a passage
-    dates April 1, not about the commission another passage dates March 23. ``undated`` is the
-    claim with its dates blanked out."""
-    words = {t for t in own_terms(undated) if not _NUMERIC_RE.fullmatch(t)}
-    held = [len(words & set(analyze(text))) for text, _ in passages]
-    most = max(held, default=0)
-    if most:
-        passages = [p for p, n in zip(passages, held, strict=True) if n == most]
-    evidence = [d for text, dated in passages for d in extract_dates(text, dated)]
+    Only the passages that hold the most of the date's clause's words (its numbers and dates
+    aside; the claim's, for a clause of fewer than ``MIN_CLAUSE_TERMS``) count: "lukashenko
+    arrested chigir in march 1999" is about the arrest, which a passage dates April 1, not about
+    the commission another passage dates March 23. ``undated`` is the claim with its dates
+    blanked out; ``claim`` has them spelled out (``spell_claim_years``), at the same offsets."""
+    terms_of = [set(analyze(text)) for text, _ in passages]
+    dates_of = [extract_dates(text, dated) for text, dated in passages]
+    whole = _substance(undated)
     seen: set[tuple[int, int | None, frozenset[int]]] = set()
-    for date in extract_dates(spell_dates(claim)):
-        key = (date.month, date.day, date.years)
-        if key in seen:
-            continue
-        seen.add(key)
-        if any(date.matches(e) for e in evidence):
-            result.dates_found.append(date)
-            continue
-        year = min(date.years) if date.years else None
+    for span in claim_clauses(undated):
+        about = _about(undated, span, whole, terms_of, aliases)
+        evidence = [d for i in about for d in dates_of[i]]
+        for date in extract_dates(claim[span[0] : span[1]]):
+            key = (date.month, date.day, date.years)
+            if key in seen:
+                continue
+            seen.add(key)
+            if any(date.matches(e) for e in evidence):
+                result.dates_found.append(date)
+                continue
+            year = min(date.years) if date.years else None
 
-        def distance(e: DateMention, year: int | None = year, month: int = date.month) -> int:
-            off_year = 0 if year is None or not e.years or year in e.years else 1
-            return off_year * 100 + abs(e.month - month)
+            def distance(e: DateMention, year: int | None = year, month: int = date.month) -> int:
+                off_year = 0 if year is None or not e.years or year in e.years else 1
+                return off_year * 100 + abs(e.month - month)
 
-        result.dates_missing.append(
-            MissingDate(date, _first_distinct(sorted(evidence, key=distance)))
-        )
+            result.dates_missing.append(
+                MissingDate(date, _first_distinct(sorted(evidence, key=distance)))
+            )
+
+
+def _compound_of(word: str, claim: str) -> str:
+    """Return the hyphenated compound of ``claim`` that ``word`` is part of ("ter-petrosian",
+    "trans-siberian"), else ``word``: a part of a name ("ter", "trans") is no name."""
+    for compound in _COMPOUND_RE.findall(claim):
+        if word in compound.casefold().split("-"):
+            return str(compound)
+    return word
+
+
+_COMPOUND_RE = re.compile(r"[^\W_]+(?:-[^\W_]+)+")
 
 
 def _as_written(word: str, texts: list[str]) -> str:
@@ -516,8 +792,12 @@ def _as_written(word: str, texts: list[str]) -> str:
 
 
 def _counterparts(claimed: Quantity, evidence: list[Quantity]) -> list[Quantity]:
-    """Return up to three evidence numbers that count what ``claimed`` counts, closest first."""
-    evidence = [e for e in evidence if e.text.casefold() != "one"]
+    """Return up to three evidence numbers that count what ``claimed`` counts, closest first.
+
+    A passage's "one" ("one of the officials") is offered only against a small count: "two
+    bodyguards" is answered by "One of his bodyguards was killed"."""
+    if claimed.unit or claimed.value >= MAX_COUNT_FOR_ONE:
+        evidence = [e for e in evidence if e.text.casefold() != "one"]
     if claimed.unit:
         pool = [e for e in evidence if e.unit == claimed.unit]
     else:
@@ -540,13 +820,15 @@ def _is_year(quantity: Quantity) -> bool:
 
 
 _YEAR_RE = re.compile(r"(?:18|19|20)\d\d")
+_YEAR_IN_TEXT_RE = re.compile(r"(?<![\w.,$])(?:18|19|20)\d\d(?![\w.,]\d|[\w$%])")
 
 
 def _first_distinct(ranked: Sequence[_Written]) -> list[_Written]:
-    """Return the first ``MAX_COUNTERPARTS`` of ``ranked`` written differently, in order."""
+    """Return the first ``MAX_COUNTERPARTS`` of ``ranked`` written differently (case aside), in
+    order."""
     out: list[_Written] = []
     for e in ranked:
-        if e.text not in {o.text for o in out}:
+        if e.text.casefold() not in {o.text.casefold() for o in out}:
             out.append(e)
         if len(out) == MAX_COUNTERPARTS:
             break

@@ -298,7 +298,8 @@ def in_another_script(words: str) -> bool:
     return bool(letters) and not any(unicodedata.name(c, "").startswith("LATIN") for c in letters)
 
 
-def _four_digits(short: str) -> str:
+def four_digits(short: str) -> str:
+    """Return a year typed in two digits in four: 30-99 as 19xx, 00-29 as 20xx ("98": "1998")."""
     number = int(short)
     return str(1900 + number if number >= 30 else 2000 + number)
 
@@ -339,12 +340,12 @@ def spell_dates(words: str) -> str:
         lambda m: (
             m.group(0)
             if int(m.group(3)) <= 31
-            else m.group(1) + m.group(2) + _four_digits(m.group(3))
+            else m.group(1) + m.group(2) + four_digits(m.group(3))
         ),
         words,
     )
-    words = _APOSTROPHE_RE.sub(lambda m: _four_digits(m.group(1)), words)
-    return _CLAUSE_END_RE.sub(lambda m: m.group(1) + m.group(2) + _four_digits(m.group(3)), words)
+    words = _APOSTROPHE_RE.sub(lambda m: four_digits(m.group(1)), words)
+    return _CLAUSE_END_RE.sub(lambda m: m.group(1) + m.group(2) + four_digits(m.group(3)), words)
 
 
 _AMOUNT = r"\d(?:[\d,]*\d)?(?:\.\d+)?"

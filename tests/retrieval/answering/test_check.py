@@ -14,6 +14,8 @@ from bot.render import comparison_lines
 from bot.replies import CheckReply
 from retrieval.answering.check import (
     bears_on,
+    by_coverage,
+    claim_clauses,
     compare_claim,
     extract_dates,
     extract_names,
@@ -288,3 +290,264 @@ def test_a_count_is_offered_counts_not_years_nor_days() -> None:
     # A year is offered years.
     check = compare_claim("It happened in 1997", [passage])
     assert [e.text for e in check.numbers_missing[0].evidence_gives] == ["1996"]
+
+
+GUARDS = (
+    "Russian border guards seized more than 1.7 tonnes of narcotics on the Tajik-Afghan border, "
+    "most of it opium, on October 5. (October 9, 1998)"
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "numbers", "dates"),
+    [
+        ("guards seized 1.7 tonnes in oct 98", ["1.7 tonnes"], ["October 1998"]),
+        ("guards seized 1.7 tonnes on oct 5 98", ["1.7 tonnes"], ["October 5 1998"]),
+        ("guards seized 1.7 tonnes on oct 5 98, mostly opium", ["1.7 tonnes"], ["October 5 1998"]),
+        ("guards seized 1.7 tonnes in H2 98", ["1.7 tonnes", "1998"], []),
+        ("guards seized 1.7 tonnes in summer 98", ["1.7 tonnes", "1998"], []),
+        ("guards seized 1.7 tonnes in mid-98", ["1.7 tonnes", "1998"], []),
+    ],
+)
+def test_a_year_typed_short_is_a_year_not_a_number(
+    claim: str, numbers: list[str], dates: list[str]
+) -> None:
+    # "98" was reported "not in them" beside the date it belongs to.
+    check = compare_claim(claim, [GUARDS], dated=[(GUARDS, "1998-10-09")])
+    assert [q.text for q in check.numbers_found] == numbers
+    assert check.numbers_missing == []
+    assert [d.text for d in check.dates_found] == dates
+
+
+def test_a_count_after_a_day_stays_a_count() -> None:
+    passage = "On March 12, 40 miners died in a blast at Vorkuta."
+    check = compare_claim("on march 12 40 miners died at vorkuta", [passage])
+    assert [q.text for q in check.numbers_found] == ["40"]
+
+
+@pytest.mark.parametrize(
+    "claim", ["guards seized 1.7 tonnes in 1998", "guards seized 1.7 tonnes in 98"]
+)
+def test_a_claims_year_is_held_by_its_briefs_date(claim: str) -> None:
+    # The passage writes no year; its brief's date, which ends the evidence text, does.
+    check = compare_claim(claim, [GUARDS])
+    assert [q.text for q in check.numbers_found] == ["1.7 tonnes", "1998"]
+    assert check.numbers_missing == []
+    check = compare_claim(claim.replace("98", "97"), [GUARDS])
+    [missing] = check.numbers_missing
+    assert [q.text for q in missing.evidence_gives] == ["1998"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Tengiz output rose in H1 1998", ["Tengiz"]),
+        ("The Q3 figures of the G7 states", []),
+        ("A Russian official said so", ["Russian"]),
+    ],
+)
+def test_a_code_or_a_lone_letter_is_no_name(text: str, expected: list[str]) -> None:
+    # "tengiz output … in H1 98" reported the name "H" as not in the passages.
+    assert extract_names(text) == expected
+
+
+def test_a_unit_typed_short_is_no_name() -> None:
+    passage = "The first stage in Akmola cost roughly US$400 million and the line runs 830 km."
+    check = compare_claim("akmola first stage ~400m usd, line 830 km", [passage])
+    assert check.names_found == ["Akmola"]
+    assert [q.text for q in check.numbers_found] == ["400m usd", "830 km"]
+
+
+def test_a_name_held_by_its_alias_in_other_words_is_found() -> None:
+    passage = "Prime Minister Akezhan Kazhegeldin resigned, and Nurlan Balgimbaev succeeded him."
+    check = compare_claim(
+        "Balgimbaev replaced Kazhegeldin as PM", [passage], aliases=load_aliases()
+    )
+    assert check.names_found == ["Balgimbaev", "Kazhegeldin", "PM"]
+    assert check.names_missing == []
+
+
+RESIGNED = (
+    "Prime Minister Ivo Kolar resigned on March 3, citing ill health, and parliament confirmed "
+    "Tomas Dravec on March 6."
+)
+MINISTRIES = "Dravec will cut the number of ministries from 19 to 12 by the summer."
+LATER = "Kolar, who resigned in March 2001, now heads a bank in Vienna."
+
+
+@pytest.mark.parametrize(
+    ("claim", "clauses"),
+    [
+        (
+            "kolar resigned and dravec cut the ministries",
+            ["kolar resigned", "dravec cut the ministries"],
+        ),
+        # A part of fewer than two words of substance belongs to the next clause.
+        ("gazprom and eni will build blue stream", ["gazprom and eni will build blue stream"]),
+        (
+            "did US$4 million vanish when the mining chief fled?",
+            ["did US$4 million vanish when the mining chief fled?"],
+        ),
+        (
+            "Dravec replaced Kolar as PM, he ran Tatrabank before",
+            ["Dravec replaced Kolar as PM", "he ran Tatrabank before"],
+        ),
+    ],
+)
+def test_claim_clauses(claim: str, clauses: list[str]) -> None:
+    assert [claim[s:e].strip() for s, e in claim_clauses(claim)] == clauses
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        # Two claims: no passage holds half the words of both, each holds one's.
+        "Kolar resigned on march 3 and the number of ministries was cut from 19 to 12",
+        # A wrong clause beside a right one.
+        "Dravec replaced Kolar as prime minister, he ran Tatrabank before that",
+        # Hedges and asides are not what the claim states.
+        "i read somewhere that apparently kolar resigned, is it true?",
+    ],
+)
+def test_a_passage_bears_on_one_clause_of_a_claim(claim: str) -> None:
+    assert bears_on(claim, RESIGNED)
+
+
+def test_a_clause_is_judged_as_a_clause_not_by_one_word() -> None:
+    assert not bears_on("Kolar resigned and the koruna fell 12 percent", "The koruna held firm.")
+    # Several sentences are checked one by one, not clause by clause.
+    assert not bears_on("Kolar resigned on March 3. The koruna fell. Banks shut.", MINISTRIES)
+
+
+def test_a_date_is_compared_with_the_passages_about_its_clause() -> None:
+    claim = "Kolar resigned on march 3 2001 and the number of ministries was cut from 19 to 12"
+    passages = [(MINISTRIES, "2001-03-16"), (RESIGNED, "2001-03-16")]
+    check = compare_claim(claim, [text for text, _ in passages], dated=passages)
+    # The ministries passage holds the most of the whole claim's words, not of the resignation's.
+    assert [d.text for d in check.dates_found] == ["march 3 2001"]
+    assert [q.text for q in check.numbers_found] == ["19", "12"]
+
+
+def test_evidence_covers_each_clause_of_a_claim() -> None:
+    claim = "Kolar resigned on march 3 2001 and the number of ministries was cut from 19 to 12"
+    passages = [(MINISTRIES, "2001-03-16"), (LATER, "2002-05-01"), (RESIGNED, "2001-03-16")]
+    # The resignation's passage gives its date and year; the later one only the year.
+    assert by_coverage(claim, passages) == [0, 2, 1]
+    # A passage that adds one word is not shown before those found earlier.
+    assert by_coverage("kolar resigned", [(RESIGNED, None), (LATER, None)]) == [0, 1]
+
+
+def test_two_claims_in_one_message_each_get_their_passage(claims_archive: Archive) -> None:
+    claim = "Ostrava held the koruna at 41 to the dollar and the Varnian ruble fell 12 percent"
+    reply = ChatService(claims_archive).check(claim)
+    assert isinstance(reply, CheckReply) and reply.comparison is not None
+    texts = " ".join(hit.text for hit in reply.evidence)
+    # Ostrava was the claim's one subject: only its passages were shown, "12 percent" not in them.
+    assert "koruna at 41" in texts and "fell 12 percent" in texts
+    assert [q.text for q in reply.comparison.numbers_found] == ["41", "12 percent"]
+    assert reply.comparison.numbers_missing == []
+
+
+def test_a_claim_with_a_wrong_clause_still_finds_its_passage(claims_archive: Archive) -> None:
+    claim = "Dravec replaced Kolar as PM in march 2001, he ran Tatrabank before that"
+    reply = ChatService(claims_archive).check(claim)
+    # It said "Nothing in the archive bears on this."
+    assert isinstance(reply, CheckReply) and reply.evidence
+    assert "Kolar" in reply.evidence[0].text
+    assert reply.comparison is not None
+    assert reply.comparison.names_missing == ["Tatrabank"]
+    assert "PM" in reply.comparison.names_found
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "found"),
+    [
+        ("they got 43 cents a ton", "a fee of US$0.43 per tonne", "43 cents"),
+        (
+            "Dorvia gets 30 bcm of gas",
+            "Dorvia will receive 30 billion cubic meters of gas",
+            "30 bcm",
+        ),
+    ],
+)
+def test_a_unit_typed_short_is_the_amount_it_stands_for(
+    claim: str, passage: str, found: str
+) -> None:
+    check = compare_claim(claim, [passage])
+    assert [q.text for q in check.numbers_found] == [found]
+    assert check.names_missing == []  # "bcm" is no name
+
+
+def test_a_year_after_a_period_is_a_year() -> None:
+    check = compare_claim("output was 5 million tonnes in the first half of 98", [GUARDS])
+    assert [m.claim.text for m in check.numbers_missing] == ["5 million tonnes"]
+    assert [q.text for q in check.numbers_found] == ["1998"]
+
+
+def test_a_hyphenated_name_typed_in_lower_case_is_one_name() -> None:
+    passage = "President Levon Ter-Petrosian resigned and the Trans-Siberian line was blocked."
+    check = compare_claim("ter-petrosian resigned as the trans-siberian was blocked", [passage])
+    assert check.names_found == ["Ter-Petrosian", "Trans-Siberian"]
+
+
+def test_a_word_that_only_shades_a_claim_does_not_tell_what_it_is_about() -> None:
+    dorvia = "About 1,500 border troops remain in Dorvia."
+    varnia = "Border troops still guard Varnia: about 11,000 troops serve there."
+    check = compare_claim("11,000 border troops are still in Dorvia", [dorvia, varnia])
+    # "still" made the passage on Varnia as much about the claim as the one on Dorvia.
+    [missing] = check.numbers_missing
+    assert [q.text for q in missing.evidence_gives] == ["1,500"]
+
+
+def test_a_small_count_is_offered_the_passages_one() -> None:
+    passage = "One of his bodyguards was killed, and one car burned; 50 died last week."
+    check = compare_claim("Maskhadov lost two bodyguards", [passage])
+    [missing] = check.numbers_missing
+    assert [q.text for q in missing.evidence_gives] == ["One"]
+    # A larger count is not: "one" there names no amount.
+    check = compare_claim("Maskhadov lost 40 bodyguards", [passage])
+    assert [q.text for q in check.numbers_missing[0].evidence_gives] == ["50"]
+
+
+@pytest.mark.parametrize(
+    ("claim", "passages", "found", "gives"),
+    [
+        # US$640 million is the debt of another time, in a passage about something else.
+        (
+            "Gazprom cut Dorvia's gas by 40% over a debt of 640 million dollars",
+            [
+                "Gazprom cut its gas to Dorvia by 40 percent, over a US$590 million debt.",
+                "Dorvia's gas debt to Gazprom has grown to US$640 million since the summer.",
+            ],
+            ["40%"],
+            ["US$590 million"],
+        ),
+        # "transnistria" is held by "Transnistrian": the debt's passage is the one about it.
+        (
+            "gas debt of dorvia = 590m usd, 60% transnistria",
+            [
+                "Dorvia's gas debt has grown, and Gazprom holds a 50 percent stake in Dorgaz.",
+                "Dorvia's gas debt is US$590 million, 60 percent of it the Transnistrian region's.",
+            ],
+            ["590m usd", "60%"],
+            [],
+        ),
+        # "debt 240m rubles" reads as a clause of its own, whose words the first holds more of;
+        # the passage about the whole claim counts too.
+        (
+            "dorvenergo cut power to the fleet near kestrel bay, debt 240m rubles",
+            [
+                "The Defense Ministry's total debt to power suppliers is about 3 billion rubles.",
+                "Dorvenergo cut power to the fleet near Kestrel Bay over 240 million rubles.",
+            ],
+            ["240m rubles"],
+            [],
+        ),
+    ],
+)
+def test_a_figure_is_compared_with_the_passages_about_it(
+    claim: str, passages: list[str], found: list[str], gives: list[str]
+) -> None:
+    check = compare_claim(claim, passages)
+    assert [q.text for q in check.numbers_found] == found
+    assert [q.text for m in check.numbers_missing for q in m.evidence_gives] == gives
