@@ -118,6 +118,10 @@ least this share of the brief's best passage's (docs/quality.md, "Quotes that ho
 QUOTE_BETTER = 1.1
 """… and when its quote gives what the question asks for and scores this many times the quote
 of the brief's best passage."""
+QUOTE_GIVEN = 0.5
+"""… or, when the best passage's quote does not give what is asked, when its quote gives it and
+scores at least this share of the best's (docs/quality.md, "Quotes that answer the question
+asked")."""
 CONTEXT_WEIGHT = 0.5
 """What a word of the earlier question weighs in a follow-up, against 1 for the follow-up's own
 words (measured with ``bench/followups.py``; docs/quality.md, "Follow-up questions")."""
@@ -582,11 +586,11 @@ class Archive:
                     keys.append(~holds)
             again = np.lexsort(tuple(keys))
             positions, final, own = positions[again], final[again], own[again]
-        elif diverse and answer_kind(question) is not None:
-            # A question asking for something of a kind: the brief's passage whose quote gives it
-            # speaks for the brief, when it is close to the brief's best ("how much does ues owe
-            # gazprom": the passage that names the 30 billion rubles, not the one that names UES
-            # most). The briefs and their order do not change.
+        elif diverse:
+            # The brief's passage whose quote answers speaks for the brief, when it is close to
+            # the brief's best ("how much does ues owe gazprom": the passage that names the 30
+            # billion rubles, not the one that names UES most). The briefs and their order do
+            # not change.
             quote_weights = self._quote_weights(index, known, alias_terms, context, matches)
             again = self._quote_first(
                 question, index, positions, own, quote_weights, offset + k, fetched
@@ -751,9 +755,11 @@ class Archive:
         rows: dict[int, dict[str, Any]],
     ) -> IntArray:
         """Return the order of ``positions`` (best first) in which, within each of the first
-        ``k`` briefs, a passage whose quote gives what ``question`` asks for comes first when
-        its own score is ``QUOTE_CLOSE`` of the brief's best and its quote scores
-        ``QUOTE_BETTER`` times the best's (``answer.quote_value``). Briefs keep their order.
+        ``k`` briefs, another passage whose own score is ``QUOTE_CLOSE`` of the brief's best
+        comes first when its quote (``answer.quote_value``) scores ``QUOTE_BETTER`` times the
+        best's and gives what ``question`` asks for (for a question of no kind: when its own
+        score is the higher), or when it gives what is asked, the best's quote does not, and
+        it scores ``QUOTE_GIVEN`` of the best's. Briefs keep their order.
 
         ``k`` counts the briefs up to the end of the page shown: a brief's order is then the
         same on every page that shows it. ``rows`` holds the passage rows read so far; those
@@ -778,9 +784,21 @@ class Archive:
             row = rows.get(pid)
             if row is not None:
                 value[i], gives[i] = quote_value(row["text"], weights, question)
-        first = (lead == np.arange(len(positions))) | (
-            close & gives & (value > QUOTE_BETTER * value[lead])
-        )
+        kind = answer_kind(question)
+        best = lead == np.arange(len(positions))
+        better = close & (value > QUOTE_BETTER * value[lead])
+        # A question of no kind ("did the Duma confirm Chernomyrdin?") has no answer to look
+        # for: a passage that matches it better on its own (the best came first by the words
+        # feedback added) and whose quote scores higher speaks for the brief.
+        first = best | (better & (gives if kind is not None else own >= own[lead]))
+        if kind not in (None, "name"):
+            # The best passage's quote does not give what is asked ("why did uzbekistan leave
+            # the treaty?": the treaty expires on April 20), another close one's does: it
+            # speaks for the brief if its quote scores at least ``QUOTE_GIVEN`` of the best's.
+            # (Not for a name: one that opens a sentence, "Anderson was …", is not seen.)
+            given = close & gives & ~gives[lead] & (value >= QUOTE_GIVEN * value[lead])
+            taken = np.bincount(lead[given], minlength=len(positions)) > 0
+            first = (first & ~(best & taken[lead])) | given
         # Within a brief: its best passage and those whose quotes beat it, best quote first;
         # then the rest as ranked.
         return np.lexsort((np.arange(len(positions)), -np.where(first, value, 0.0), ~first, lead))

@@ -397,13 +397,21 @@ _KIND_RE = (
     (
         "number",
         re.compile(
-            r"\bhow (many|much|long|far|old|large|big|tall|high|often|fast)\b"
+            r"\bhow (many|much|long|far|old|large|big|tall|high|deep|wide|heavy|often|fast)\b"
             rf"|\b(what|which|at what) ({'|'.join(FIGURE_WORDS)})\b"
+            # "what was the price tag …", "what is the overall size of …"
+            rf"|\bwhat(?:'s|’s| is| was| are| were) the (?:\w+ )?({'|'.join(FIGURE_WORDS)})\b"
         ),
     ),
     ("name", re.compile(r"\b(who|whom|whose|which)\b")),
     ("place", re.compile(r"\bwhere\b")),
-    ("reason", re.compile(r"\bwhy\b|\bwhat for\b|\bfor what reason\b")),
+    (
+        "reason",
+        re.compile(
+            r"\bwhy\b|\bwhat for\b|\breasons?\b|\bmotives?\b|\bmotivation\b"
+            r"|\bjustification\b|\brationale\b|\bconsiderations\b"
+        ),
+    ),
 )
 _PLACE_RE = re.compile(
     r"\b(?:in|at|near|from|to|into|outside|inside|across|along|off|on)\s+(?:the\s+)?"
@@ -443,7 +451,9 @@ _REASON_RE = re.compile(
     r"|in order to|to avoid|for fear|for lack|on the grounds|argu(?:e|es|ed|ing) that"
     r"|(?:could|can)(?:not|n['’]t| not| no longer) afford|object(?:s|ed|ing)? to"
     r"|reflect(?:s|ed|ing)?|result(?:s|ed)? (?:of|from)|stem(?:s|med)? from|caused by|prompted by"
-    r"|in the wake of)\b",
+    r"|in the wake of|motives?|rationale|case for|(?:economic|political|strategic|military"
+    r"|financial|commercial|legal) (?:case|logic|motives?)|in an effort to|aimed at|intended to"
+    r"|designed to|ostensibly|as (?:a )?cover for|in exchange for|in return for)\b",
     re.IGNORECASE,
 )
 """Words with which a sentence gives a reason ("charged with", "in protest at", "because",
@@ -457,6 +467,20 @@ _RELATIVE_RE = re.compile(
     r"(?:(?<=\w)\s+(?:in|on|under|of|by|for|with|at|to|from|through|after|before|during|into"
     r"|over|about|against|between|among|within|without|upon)|,)\s+(?:which|whom|whose)\b"
 )
+
+
+_LENGTH_RE = re.compile(
+    r"(?<!cubic )(?<!square )\b\d[\d,.]*(?:-|\s)"
+    r"(?:kilomet(?:er|re)|km|mile|met(?:er|re)|foot|feet)s?\b",
+    re.IGNORECASE,
+)
+"""A length ("the 200-kilometer Korpeje–Kurt Kui pipeline", "390 kilometers"; not "8 billion
+cubic meters"): most often what a thing is like, not the amount asked about."""
+_ASKS_LENGTH = frozenset(
+    "long longer far farther deep high tall wide length distance kilometers kilometres km miles"
+    " meters metres feet".split()
+)
+"""Words with which a question asks for a length ("how long", "how deep", "what distance")."""
 
 
 def answer_kind(question: str) -> str | None:
@@ -506,6 +530,9 @@ def _gives(sentence: str, kind: str, asked: frozenset[str]) -> bool:
         )
     if kind == "number":
         sentence = _PRONOUN_ONE_RE.sub(" ", _NOT_A_COUNT_RE.sub(" ", sentence))
+        if asked.isdisjoint(_ASKS_LENGTH):
+            # "how much gas can the pipeline carry": its length is not the amount asked.
+            sentence = _LENGTH_RE.sub(" ", sentence)
     pattern = _NUMBER_RE if kind == "number" else _NAME_RE
     return any(m.group().casefold() not in asked for m in pattern.finditer(sentence))
 
@@ -546,15 +573,16 @@ def best_sentences(
     asks, asked = _asking(question)
     if kind is None and question:
         kind = asks
-    scored = _scored(text, spans, sentence_terms, weights, kind, asked)
+    gives = _giving(text, spans, sentence_terms, weights, kind, asked)
+    scored = _scored(spans, sentence_terms, weights, gives)
     best = max(range(len(spans)), key=lambda i: (scored[i][0], -i))
     chosen = [best]
-    if max_sentences > 1 and kind and not _gives(text[slice(*spans[best])], kind, asked):
+    if max_sentences > 1 and kind and not gives[best]:
         # The sentence that names the subject may leave what was asked to the next one ("…
         # inaugurated the Baku–Supsa pipeline." "The 830-kilometer line …"): a neighbour that
         # gives it joins.
         for n in (best + 1, best - 1):
-            if 0 <= n < len(spans) and _gives(text[slice(*spans[n])], kind, asked):
+            if 0 <= n < len(spans) and gives[n]:
                 chosen.append(n)
                 break
     if max_sentences > 1 and len(chosen) == 1:
@@ -583,23 +611,58 @@ def _bonus(weights: dict[str, float]) -> float:
     return 2.0 * sum(weights.values()) / len(weights) if weights else 0.0
 
 
-def _scored(
+_ANNOUNCES_WORDS = 12
+"""A sentence of at most this many words that gives a reason and holds no word of the question
+("The political case is stronger.", "Each has its own reasons.") announces the reason the next
+sentence gives."""
+
+
+def _giving(
     text: str,
     spans: list[tuple[int, int]],
     sentence_terms: list[list[str]],
     weights: dict[str, float],
     kind: str | None,
     asked: frozenset[str],
+) -> list[bool]:
+    """Return whether each sentence of ``text`` gives what is asked (``kind``; all False for
+    None).
+
+    A reason is often announced, then given: "The political case is stronger. Northern
+    Kazakhstan is home to most of the country's ethnic Russians, …". The sentence after a short
+    one that gives a reason and holds no question term gives it too (``_ANNOUNCES_WORDS``).
+    """
+    if not kind:
+        return [False] * len(spans)
+    gives = [_gives(text[s:e], kind, asked) for s, e in spans]
+    if kind == "reason":
+        for n in range(1, len(spans)):
+            before = text[slice(*spans[n - 1])]
+            if (
+                gives[n - 1]
+                and len(before.split()) <= _ANNOUNCES_WORDS
+                and not any(t in weights for t in sentence_terms[n - 1])
+            ):
+                gives[n] = True
+    return gives
+
+
+def _scored(
+    spans: list[tuple[int, int]],
+    sentence_terms: list[list[str]],
+    weights: dict[str, float],
+    gives: list[bool],
 ) -> list[tuple[float, set[str]]]:
-    """Return each sentence's score and the question terms it holds (see ``best_sentences``)."""
+    """Return each sentence's score and the question terms it holds (see ``best_sentences``;
+    ``gives``: ``_giving``'s)."""
     bonus = _bonus(weights)
     scored = []
-    for (s, e), held in zip(spans, sentence_terms, strict=True):
+    for held, given in zip(sentence_terms, gives, strict=True):
         terms = {t for t in held if t in weights}
         # fsum: a plain sum over a set depends on the set's order, which changes from run to
         # run (string hashing), and two sentences that tie would then win by turns.
         score = math.fsum(weights[t] for t in terms)
-        if kind and score > 0 and _gives(text[s:e], kind, asked):
+        if given and score > 0:
             score += bonus
         scored.append((score, terms))
     return scored
@@ -617,15 +680,16 @@ def quote_value(text: str, weights: dict[str, float], question: str) -> tuple[fl
     if not spans:
         return 0.0, False
     kind, asked = _asking(question)
-    scored = _scored(text, spans, sentence_terms, weights, kind, asked)
+    gives = _giving(text, spans, sentence_terms, weights, kind, asked)
+    scored = _scored(spans, sentence_terms, weights, gives)
     best = max(range(len(spans)), key=lambda i: (scored[i][0], -i))
     score = scored[best][0]
     if kind is None or score <= 0:
         return score, False
-    if _gives(text[slice(*spans[best])], kind, asked):
+    if gives[best]:
         return score, True
     for n in (best + 1, best - 1):
-        if 0 <= n < len(spans) and _gives(text[slice(*spans[n])], kind, asked):
+        if 0 <= n < len(spans) and gives[n]:
             return score + _bonus(weights), True
     return score, False
 

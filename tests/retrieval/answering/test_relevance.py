@@ -81,6 +81,13 @@ def test_english_words_are_not_folded_together(a: str, b: str) -> None:
         ("At what rate were old rubles swapped?", "number"),
         ("What stake does Gazprom hold?", "number"),
         ("What did the talks achieve?", None),
+        # Asked for without a question word of its own.
+        ("How deep does the pipe run?", "number"),
+        ("What was the price tag for the first stage?", "number"),
+        ("What is the overall size of the package?", "number"),
+        ("real reason the capital moved north?", "reason"),
+        ("What political motives do observers see in the move?", "reason"),
+        ("What justification did Bishkek offer?", "reason"),
     ],
 )
 def test_question_words_say_what_is_asked(question: str, kind: str | None) -> None:
@@ -147,6 +154,13 @@ def test_quote_is_the_sentence_that_gives_what_is_asked() -> None:
             "Why was Chigir jailed in Minsk?",
             "Prosecutors say",
         ),
+        (  # a length is not the amount of gas asked about
+            "Velna and Orsk opened the 200-kilometer Kurt gas pipeline on December 29. "
+            "The pipeline can carry up to 8 billion cubic meters a year.",
+            "velna orsk gas pipeline carry year",
+            "How much gas can the Velna pipeline carry a year?",
+            "The pipeline can carry",
+        ),
     ],
 )
 def test_the_quote_gives_what_is_asked_over_more_matched_words(
@@ -174,6 +188,38 @@ def test_the_quote_gives_what_is_asked_over_more_matched_words(
 )
 def test_a_why_question_asks_for_a_sentence_that_gives_a_reason(sentence: str, gives: bool) -> None:
     assert gives_what_is_asked(sentence, "Why did it happen?") is gives
+
+
+@pytest.mark.parametrize(
+    ("question", "gives"),
+    [
+        # A length is what the pipeline is like, not the gas it carries ...
+        ("How much gas does the pipeline carry?", False),
+        ("How many pipelines were opened?", False),
+        # ... unless the question asks for one.
+        ("How long is the pipeline?", True),
+        ("How many kilometers does it run?", True),
+    ],
+)
+def test_a_length_is_not_the_amount_asked(question: str, gives: bool) -> None:
+    sentence = "They opened the 200-kilometer pipeline on December 29."
+    assert gives_what_is_asked(sentence, question) is gives
+    # A volume in cubic meters is no length.
+    assert gives_what_is_asked("It carries 8 billion cubic meters a year.", question)
+
+
+def test_a_reason_announced_is_given_by_the_next_sentence() -> None:
+    text = (
+        "Tarvia moved its capital to the northern city of Orsk on December 10. "
+        "The political case is stronger. "
+        "The north is home to most of the country's ethnic Velnans, and the move brings the "
+        "government to them. "
+        "Observers in Velna doubt the official account of the capital's move north."
+    )
+    quoted = _quoted(text, "capital move north reason", "why did tarvia move the capital north?")
+    assert "home to most of the country's ethnic Velnans" in " ".join(quoted)
+    # A short sentence that holds the question's words gives no reason it announces.
+    assert not gives_what_is_asked(text.split(". ")[3], "why did tarvia move the capital north?")
 
 
 def test_a_quote_gives_what_is_asked_when_the_neighbour_that_joins_it_does() -> None:
@@ -217,6 +263,42 @@ def test_the_passage_whose_quote_gives_what_is_asked_speaks_for_its_brief(
     archive.ingest([corpus])
     answer = archive.ask(question)
     assert answer.hits[0].citation.title == "Grain board and the mills"
+    assert quoted in answer.hits[0].quote
+
+
+REASONED = {
+    "id": "p1",
+    "title": "Tarvia leaves the pact",
+    "text": (
+        "The Orsk security pact, signed in Velna in 1992, expires on April 20 for Tarvia and "
+        "for Doria; neither has signed the protocol extending the pact."
+        "\n\nTarvia, for its part, objects to the Orsk pact's military role in Doria and has "
+        "been seeking closer ties with the west."
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("brief", "question", "quoted"),
+    [
+        # The brief's best passage restates what is asked about and gives no reason; the other,
+        # close to it, gives one: it speaks for the brief though its quote holds fewer words.
+        (REASONED, "why is tarvia quitting the orsk security pact", "objects to the Orsk pact"),
+    ],
+)
+def test_the_passage_that_answers_speaks_for_its_brief(
+    archive: Archive, tmp_path: Path, brief: dict[str, str], question: str, quoted: str
+) -> None:
+    others = [
+        {"id": "h1", "title": "Harbour strike", "text": "Dock workers in Velna struck."},
+        {"id": "h2", "title": "Grain", "text": "The grain board of Doria cut its prices."},
+        {"id": "h3", "title": "Mills", "text": "Two flour mills closed in the north."},
+    ]
+    corpus = tmp_path / "briefs.jsonl"
+    corpus.write_text("\n".join(json.dumps(d) for d in (brief, *others)), encoding="utf-8")
+    archive.ingest([corpus])
+    answer = archive.ask(question)
+    assert answer.hits[0].citation.title == brief["title"]
     assert quoted in answer.hits[0].quote
 
 

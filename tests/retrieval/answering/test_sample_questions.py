@@ -99,3 +99,28 @@ def test_the_three_answers_come_from_different_briefs(sample_archive: Archive) -
     briefs = [h.brief_id for h in answer.hits]
     assert len(briefs) == 3
     assert len(set(briefs)) == 3
+
+
+@pytest.mark.parametrize(
+    ("question", "quoted"),
+    [
+        # A reason announced ("The political case is stronger.") and given the sentence after.
+        (
+            "why Kazakhstan is moving the capital to the north city, what is real reason?",
+            "home to most of the country’s ethnic Russians",
+        ),
+        # The brief's best passage gives no reason; the one that does speaks for the brief.
+        (
+            "for what reason Uzbekistan is leave the CIS security treaty?",
+            "objects to Russia’s military role in Tajikistan",
+        ),
+        # A length ("200-kilometer") is not the amount of gas asked about.
+        ("how much gas can the turkmen iran pipe line carry a year", "8 billion cubic meters"),
+        # A yes/no question: the passage that matches it better on its own.
+        ("Did the Duma confirm Chernomyrdin as PM in August 1998?", "rejected Chernomyrdin"),
+    ],
+)
+def test_the_first_quote_holds_the_answer(
+    sample_archive: Archive, question: str, quoted: str
+) -> None:
+    assert quoted in sample_archive.ask(question).hits[0].quote
