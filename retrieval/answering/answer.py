@@ -20,6 +20,7 @@ from typing import Any
 from retrieval.errors import NoAnswer
 from retrieval.text.analyzer import analyze, analyze_spans, token_offsets
 from retrieval.text.english import is_rare, name_terms, writes_names
+from retrieval.text.followup import asks_whether
 from retrieval.text.prose import shorten
 from retrieval.text.query import MONTH_PATTERN, MONTHS, DateRange
 from retrieval.text.sentences import split_sentences
@@ -435,6 +436,8 @@ _PRONOUN_ONE_RE = re.compile(
 """"One" standing for a noun ("a commercial one.", "one another"): no count. ("No one" may be
 one too, but "no one invention since Watt's time" is a count.)"""
 _NAME_RE = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
+_NAME_RUN_RE = re.compile(r"\b(?:[A-Z][\w-]*\s+)*(?P<last>[A-Z][\w-]*)")
+"""Capitalized words one after another ("President Heidar Aliev"; a possessive ends one)."""
 
 
 _MONTH = MONTH_PATTERN
@@ -533,8 +536,15 @@ def _gives(sentence: str, kind: str, asked: frozenset[str]) -> bool:
         if asked.isdisjoint(_ASKS_LENGTH):
             # "how much gas can the pipeline carry": its length is not the amount asked.
             sentence = _LENGTH_RE.sub(" ", sentence)
-    pattern = _NUMBER_RE if kind == "number" else _NAME_RE
-    return any(m.group().casefold() not in asked for m in pattern.finditer(sentence))
+    if kind == "number":
+        return any(m.group().casefold() not in asked for m in _NUMBER_RE.finditer(sentence))
+    # Capitalized words one after another that end in a name asked about ("President Heidar
+    # Aliev" for "which contract did it cost aliev?") name that one, not someone else.
+    theirs = [r.span() for r in _NAME_RUN_RE.finditer(sentence) if r["last"].casefold() in asked]
+    return any(
+        m.group().casefold() not in asked and not any(s <= m.start() < e for s, e in theirs)
+        for m in _NAME_RE.finditer(sentence)
+    )
 
 
 _CONTINUES_RE = re.compile(
@@ -542,6 +552,11 @@ _CONTINUES_RE = re.compile(
     re.IGNORECASE,
 )
 """Words with which a sentence opens that go on with the sentence before it."""
+
+
+NEIGHBOUR_SHARE = 0.5
+"""A neighbour holding a question term the best sentence lacks joins the quote when it scores at
+least this share of the best sentence's (any share, for a question asking whether)."""
 
 
 def best_sentences(
@@ -559,7 +574,9 @@ def best_sentences(
     mean term weight when it also holds what the question asks for (a date for "when", a number
     for "how many", a name for "who"/"where"; see ``answer_kind``). The best one is always taken;
     a neighbour joins it when the best one does not give what is asked and the neighbour does,
-    or else when it holds a question term the best one lacks and scores at least half as much;
+    or else when it holds a question term the best one lacks and scores at least
+    ``NEIGHBOUR_SHARE`` as much (whatever it scores, when the question asks whether:
+    ``asks_whether``);
     failing both, the next sentence joins when it opens by pointing back ("This was crushed by
     British troops.", "He believed …": ``_CONTINUES_RE``).
 
@@ -585,11 +602,15 @@ def best_sentences(
             if 0 <= n < len(spans) and gives[n]:
                 chosen.append(n)
                 break
+    # A question whether something is so hinges on every word it names ("was Maskhadov badly
+    # hurt in the car bomb?": the bomb's sentence, then "… suffered only minor cuts"): a
+    # neighbour holding one the best sentence lacks joins it, however little it scores.
+    share = 0.0 if question and asks_whether(question) else NEIGHBOUR_SHARE
     if max_sentences > 1 and len(chosen) == 1:
         for n in (best + 1, best - 1):
             if 0 <= n < len(spans):
                 new_terms = scored[n][1] - scored[best][1]
-                if new_terms and scored[n][0] >= 0.5 * scored[best][0]:
+                if new_terms and scored[n][0] >= share * scored[best][0]:
                     chosen.append(n)
                     break
     # A sentence that opens by pointing back ("This was crushed by British troops.", "He

@@ -208,6 +208,35 @@ def test_a_length_is_not_the_amount_asked(question: str, gives: bool) -> None:
     assert gives_what_is_asked("It carries 8 billion cubic meters a year.", question)
 
 
+@pytest.mark.parametrize(
+    ("sentence", "gives"),
+    [
+        # The name asked about, with its title and first name, is no other name ...
+        ("The dispute has already cost President Ivo Marek one contract this summer.", False),
+        # ... another name is.
+        ("The contract went to Velnoil and Orskgaz instead.", True),
+        ("The contract went to President Ivo Marek's rival instead.", False),
+    ],
+)
+def test_a_name_asked_about_is_not_the_name_asked_for(sentence: str, gives: bool) -> None:
+    assert gives_what_is_asked(sentence, "which contract did it cost marek?") is gives
+
+
+def test_a_question_whether_is_quoted_with_the_neighbour_that_holds_more_of_it() -> None:
+    text = (
+        "Tarvian President Ivo Marek survived a car bomb in Orsk on July 23, when a parked car "
+        "packed with explosives blew up as his motorcade passed through the city. "
+        "One guard was killed; Marek himself was only slightly hurt."
+    )
+    words = "marek badly hurt orsk car bomb explosives motorcade city"
+    question = "Is it true that Marek was badly hurt in the Orsk car bomb?"
+    assert _quoted(text, words, question) == [text]
+    # A question asking what happened keeps the best sentence alone.
+    assert _quoted(text, words, "what happened to marek in the orsk car bomb?") == [
+        text[: text.index(" One guard")]
+    ]
+
+
 def test_a_reason_announced_is_given_by_the_next_sentence() -> None:
     text = (
         "Tarvia moved its capital to the northern city of Orsk on December 10. "

@@ -118,9 +118,21 @@ def test_the_three_answers_come_from_different_briefs(sample_archive: Archive) -
         ("how much gas can the turkmen iran pipe line carry a year", "8 billion cubic meters"),
         # A yes/no question: the passage that matches it better on its own.
         ("Did the Duma confirm Chernomyrdin as PM in August 1998?", "rejected Chernomyrdin"),
+        # A question whether: the next sentence holds its "hurt" ("minor cuts").
+        ("Is it true that Maskhadov was badly hurt in the Grozny car bomb?", "minor cuts"),
     ],
 )
 def test_the_first_quote_holds_the_answer(
     sample_archive: Archive, question: str, quoted: str
 ) -> None:
     assert quoted in sample_archive.ask(question).hits[0].quote
+
+
+def test_a_follow_up_asking_which_is_quoted_the_other_name(sample_archive: Archive) -> None:
+    # "President Heidar Aliev" is the Aliev asked about: the next sentence names the contract.
+    earlier = [
+        "What's Turkmenistan's complaint against Baku in 1997?",
+        "what do the turkmen call it?",
+    ]
+    answer = sample_archive.ask("which contract did it cost aliev?", earlier=earlier)
+    assert "Lukoil and Rosneft" in answer.hits[0].quote
