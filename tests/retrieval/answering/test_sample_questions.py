@@ -102,37 +102,39 @@ def test_the_three_answers_come_from_different_briefs(sample_archive: Archive) -
 
 
 @pytest.mark.parametrize(
-    ("question", "quoted"),
+    ("question", "quoted", "earlier"),
     [
         # A reason announced ("The political case is stronger.") and given the sentence after.
         (
             "why Kazakhstan is moving the capital to the north city, what is real reason?",
             "home to most of the country’s ethnic Russians",
+            (),
         ),
         # The brief's best passage gives no reason; the one that does speaks for the brief.
         (
             "for what reason Uzbekistan is leave the CIS security treaty?",
             "objects to Russia’s military role in Tajikistan",
+            (),
         ),
         # A length ("200-kilometer") is not the amount of gas asked about.
-        ("how much gas can the turkmen iran pipe line carry a year", "8 billion cubic meters"),
+        ("how much gas can the turkmen iran pipe line carry a year", "8 billion cubic meters", ()),
         # A yes/no question: the passage that matches it better on its own.
-        ("Did the Duma confirm Chernomyrdin as PM in August 1998?", "rejected Chernomyrdin"),
+        ("Did the Duma confirm Chernomyrdin as PM in August 1998?", "rejected Chernomyrdin", ()),
         # A question whether: the next sentence holds its "hurt" ("minor cuts").
-        ("Is it true that Maskhadov was badly hurt in the Grozny car bomb?", "minor cuts"),
+        ("Is it true that Maskhadov was badly hurt in the Grozny car bomb?", "minor cuts", ()),
+        # A follow-up: "President Heidar Aliev" is the Aliev asked about, no other name; the
+        # next sentence names the contract.
+        (
+            "which contract did it cost aliev?",
+            "Lukoil and Rosneft",
+            (
+                "What's Turkmenistan's complaint against Baku in 1997?",
+                "what do the turkmen call it?",
+            ),
+        ),
     ],
 )
 def test_the_first_quote_holds_the_answer(
-    sample_archive: Archive, question: str, quoted: str
+    sample_archive: Archive, question: str, quoted: str, earlier: tuple[str, ...]
 ) -> None:
-    assert quoted in sample_archive.ask(question).hits[0].quote
-
-
-def test_a_follow_up_asking_which_is_quoted_the_other_name(sample_archive: Archive) -> None:
-    # "President Heidar Aliev" is the Aliev asked about: the next sentence names the contract.
-    earlier = [
-        "What's Turkmenistan's complaint against Baku in 1997?",
-        "what do the turkmen call it?",
-    ]
-    answer = sample_archive.ask("which contract did it cost aliev?", earlier=earlier)
-    assert "Lukoil and Rosneft" in answer.hits[0].quote
+    assert quoted in sample_archive.ask(question, earlier=earlier).hits[0].quote
