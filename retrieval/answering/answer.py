@@ -454,7 +454,7 @@ _REASON_RE = re.compile(
     r"|in order to|to avoid|for fear|for lack|on the grounds|argu(?:e|es|ed|ing) that"
     r"|(?:could|can)(?:not|n['’]t| not| no longer) afford|object(?:s|ed|ing)? to"
     r"|reflect(?:s|ed|ing)?|result(?:s|ed)? (?:of|from)|stem(?:s|med)? from|caused by|prompted by"
-    r"|in the wake of|motives?|rationale|case for|(?:economic|political|strategic|military"
+    r"|in the wake of|causes?|motives?|rationale|case for|(?:economic|political|strategic|military"
     r"|financial|commercial|legal) (?:case|logic|motives?)|in an effort to|aimed at|intended to"
     r"|designed to|ostensibly|as (?:a )?cover for|in exchange for|in return for)\b",
     re.IGNORECASE,
@@ -484,6 +484,19 @@ _ASKS_LENGTH = frozenset(
     " meters metres feet".split()
 )
 """Words with which a question asks for a length ("how long", "how deep", "what distance")."""
+_MONEY_RE = re.compile(
+    r"(?:US\$|\$|€|£)\s?\d|\d\s*(?:%|percent\b|per cent\b)|\b\d[\d,.]*(?:\s+(?:thousand|million"
+    r"|billion|trillion))?\s+(?:new\s+)?(?:rubles?|roubles?|dollars?|hryvnias?|tenge|lari|manats?"
+    r"|soms?|euros?|marks|pounds|yen|dinars|lei|drams?|cents?)\b",
+    re.IGNORECASE,
+)
+"""A sum of money ("US$3 billion", "76.6 billion rubles") or a share of one ("20 percent")."""
+_ASKS_MONEY = frozenset(
+    "cost costs costing pay paid pays paying owe owed owes owing worth spend spent spending"
+    " budget fee fees salary salaries wage wages arrears debt debts money cash".split()
+)
+"""Words with which a question asks for a sum ("how much will the pipe cost"): another number
+("a 50–50 joint venture") is not the amount asked."""
 
 
 def answer_kind(question: str) -> str | None:
@@ -536,6 +549,8 @@ def _gives(sentence: str, kind: str, asked: frozenset[str]) -> bool:
         if asked.isdisjoint(_ASKS_LENGTH):
             # "how much gas can the pipeline carry": its length is not the amount asked.
             sentence = _LENGTH_RE.sub(" ", sentence)
+        if not asked.isdisjoint(_ASKS_MONEY):
+            return _MONEY_RE.search(sentence) is not None
     if kind == "number":
         return any(m.group().casefold() not in asked for m in _NUMBER_RE.finditer(sentence))
     # Capitalized words one after another that end in a name asked about ("President Heidar

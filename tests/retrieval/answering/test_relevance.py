@@ -180,6 +180,9 @@ def test_the_quote_gives_what_is_asked_over_more_matched_words(
         ("Velna objects to the navy's role in the strait.", True),
         ("He was jailed on charges of fraud.", True),
         ("The port closed to avoid a second strike.", True),
+        ("Economists point to a cause closer to home: the bank printed money.", True),
+        ("The economic case for the move has always been thin.", True),
+        ("Officials say the move was designed to bring the ministries together.", True),
         # Words that often go with a reason but do not give one.
         ("The talks resumed after the summer.", False),
         ("Following the vote, the mayor met reporters.", False),
@@ -208,18 +211,33 @@ def test_a_length_is_not_the_amount_asked(question: str, gives: bool) -> None:
     assert gives_what_is_asked("It carries 8 billion cubic meters a year.", question)
 
 
+COST = "how much will the gas pipe cost?"
+CONTRACT = "which contract did it cost marek?"
+
+
 @pytest.mark.parametrize(
-    ("sentence", "gives"),
+    ("sentence", "question", "gives"),
     [
+        # A question asking what it costs asks for a sum (or a share) ...
+        ("Gazprom and ENI agreed to form a 50–50 joint venture on July 14.", COST, False),
+        ("Skeptics doubt whether its US$3 billion price tag can be justified.", COST, True),
+        ("Overdue wages reached 76.6 billion rubles on January 1.", COST, True),
+        ("The cost of the pipeline rose 20 percent.", COST, True),
+        # ... one asking for a count takes any number.
+        ("Gazprom and ENI agreed to form a 50–50 joint venture on July 14.", "how many?", True),
         # The name asked about, with its title and first name, is no other name ...
-        ("The dispute has already cost President Ivo Marek one contract this summer.", False),
+        (
+            "The dispute has already cost President Ivo Marek one contract this summer.",
+            CONTRACT,
+            False,
+        ),
+        ("The contract went to President Ivo Marek's rival instead.", CONTRACT, False),
         # ... another name is.
-        ("The contract went to Velnoil and Orskgaz instead.", True),
-        ("The contract went to President Ivo Marek's rival instead.", False),
+        ("The contract went to Velnoil and Orskgaz instead.", CONTRACT, True),
     ],
 )
-def test_a_name_asked_about_is_not_the_name_asked_for(sentence: str, gives: bool) -> None:
-    assert gives_what_is_asked(sentence, "which contract did it cost marek?") is gives
+def test_what_a_sentence_gives_is_what_was_asked(sentence: str, question: str, gives: bool) -> None:
+    assert gives_what_is_asked(sentence, question) is gives
 
 
 def test_a_question_whether_is_quoted_with_the_neighbour_that_holds_more_of_it() -> None:

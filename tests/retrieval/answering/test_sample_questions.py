@@ -132,6 +132,12 @@ def test_the_three_answers_come_from_different_briefs(sample_archive: Archive) -
                 "what do the turkmen call it?",
             ),
         ),
+        # A sum asked for ("owed"): the 1,500 miners camped on the tracks are not it.
+        (
+            "how much are they owed?",
+            "3.2 billion rubles",
+            ("where were the russian miners blocking the trans-siberian in may 1998?",),
+        ),
     ],
 )
 def test_the_first_quote_holds_the_answer(
