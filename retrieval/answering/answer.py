@@ -404,6 +404,15 @@ _KIND_RE = (
             rf"|\bwhat(?:'s|’s| is| was| are| were) the (?:\w+ )?({'|'.join(FIGURE_WORDS)})\b"
         ),
     ),
+    # "who is behind the bombings?", "who did karimov blame?": whoever is held to blame, most
+    # often named in lower case ("religious extremists", "foreign special services").
+    (
+        "culprit",
+        re.compile(
+            r"\bwhom?\b(?=.*\b(?:behind|responsible|blamed?|did it|done it|carried out"
+            r"|organi[sz]ed|tried to kill|plotted|suspected|culprits?)\b)"
+        ),
+    ),
     ("name", re.compile(r"\b(who|whom|whose|which)\b")),
     ("place", re.compile(r"\bwhere\b")),
     (
@@ -414,6 +423,14 @@ _KIND_RE = (
         ),
     ),
 )
+_CULPRIT_RE = re.compile(
+    r"\b(?:blam(?:e|es|ed|ing)|accus(?:e|es|ed|ing)|suspect(?:s|ed)?|responsib(?:le|ility)"
+    r"|points? to|pointed to|organi[sz]ed by|carried out by|linked to|culprits?|perpetrators?"
+    r"|attribut(?:e|es|ed|ing)|behind)\b",
+    re.IGNORECASE,
+)
+"""Words with which a sentence says who is held to blame ("blamed supporters of …", "the
+investigation points to members of banned Islamic groups")."""
 _PLACE_RE = re.compile(
     r"\b(?:in|at|near|from|to|into|outside|inside|across|along|off|on)\s+(?:the\s+)?"
     r"(?P<place>[A-Z][\w’'-]+)"
@@ -500,7 +517,8 @@ _ASKS_MONEY = frozenset(
 
 
 def answer_kind(question: str) -> str | None:
-    """Return what ``question`` asks for (``date``, ``number``, ``name``, ``reason``) or None."""
+    """Return what ``question`` asks for (``date``, ``number``, ``culprit``, ``name``,
+    ``place``, ``reason``) or None."""
     # In a question that opens with its question word, a later "which" after a word and a
     # preposition ("how did Iran respond to the deal under which Russia …") or a comma opens a
     # relative clause: it asks for nothing. ("Manning was the number one pick in which draft?"
@@ -539,6 +557,8 @@ def _gives(sentence: str, kind: str, asked: frozenset[str]) -> bool:
         return _DATE_RE.search(sentence) is not None
     if kind == "reason":
         return _REASON_RE.search(sentence) is not None
+    if kind == "culprit":
+        return _CULPRIT_RE.search(sentence) is not None
     if kind == "place":
         return (
             any(m.group("place").casefold() not in asked for m in _PLACE_RE.finditer(sentence))

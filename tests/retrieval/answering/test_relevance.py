@@ -88,6 +88,10 @@ def test_english_words_are_not_folded_together(a: str, b: str) -> None:
         ("real reason the capital moved north?", "reason"),
         ("What political motives do observers see in the move?", "reason"),
         ("What justification did Bishkek offer?", "reason"),
+        # Whoever is held to blame, most often named in lower case ("religious extremists").
+        ("who is behind the tashkent bombings?", "culprit"),
+        ("who did karimov blame", "culprit"),
+        ("who do they think did it", "culprit"),
     ],
 )
 def test_question_words_say_what_is_asked(question: str, kind: str | None) -> None:
@@ -225,6 +229,11 @@ CONTRACT = "which contract did it cost marek?"
         ("The cost of the pipeline rose 20 percent.", COST, True),
         # ... one asking for a count takes any number.
         ("Gazprom and ENI agreed to form a 50–50 joint venture on July 14.", "how many?", True),
+        # Whoever is held to blame ...
+        ("Karimov blamed “religious extremists” for the attack.", "who did it?", True),
+        ("The probe points to members of banned groups.", "who was behind it?", True),
+        # ... not whoever is named.
+        ("Six car bombs exploded in central Tashkent.", "who was behind it?", False),
         # The name asked about, with its title and first name, is no other name ...
         (
             "The dispute has already cost President Ivo Marek one contract this summer.",
