@@ -613,7 +613,8 @@ def best_sentences(
     ``NEIGHBOUR_SHARE`` as much (whatever it scores, when the question asks whether:
     ``asks_whether``);
     failing both, the next sentence joins when it opens by pointing back ("This was crushed by
-    British troops.", "He believed …": ``_CONTINUES_RE``).
+    British troops.", "He believed …": ``_CONTINUES_RE``) or when the question asks why and the
+    best sentence gives no reason.
 
     ``tokens`` may give ``analyze_spans(text)``, already worked out: a sentence's terms are then
     read from it (see ``_sentence_terms``), not analysed again. ``kind`` says what to look for
@@ -654,7 +655,13 @@ def best_sentences(
         max_sentences > 1
         and len(chosen) == 1
         and best + 1 < len(spans)
-        and _CONTINUES_RE.match(text, spans[best + 1][0])
+        and (
+            _CONTINUES_RE.match(text, spans[best + 1][0])
+            # "why?": the sentence that says what happened is most often followed by the one
+            # that says why ("… will boycott the election unless the law is amended." "The law
+            # … gives supporters of President Aliyev a built-in majority").
+            or (kind == "reason" and not gives[best])
+        )
     ):
         chosen.append(best + 1)
     # Neighbouring sentences are quoted as one stretch of the text: joining them with "…" would

@@ -264,6 +264,18 @@ def test_a_question_whether_is_quoted_with_the_neighbour_that_holds_more_of_it()
     ]
 
 
+def test_a_why_question_quotes_the_sentence_after_what_happened() -> None:
+    text = (
+        "The Velna opposition will boycott the October vote unless the election law is amended. "
+        "The law gives the president's men a built-in majority on the election board."
+    )
+    # Neither sentence holds a reason marker: the one after what happened joins it.
+    assert _quoted(text, "velna opposition boycott vote", "why?") == [text]
+    assert _quoted(text, "velna opposition boycott vote", "what will they do?") == [
+        text[: text.index(" The law")]
+    ]
+
+
 def test_a_reason_announced_is_given_by_the_next_sentence() -> None:
     text = (
         "Tarvia moved its capital to the northern city of Orsk on December 10. "

@@ -138,6 +138,12 @@ def test_the_three_answers_come_from_different_briefs(sample_archive: Archive) -
             "banned Islamic groups in the Ferghana Valley",
             (),
         ),
+        # "why?" after what happened: the sentence after the one that restates it.
+        (
+            "why?",
+            "built-in majority",
+            ("what did the azerbaijani opposition threaten before the 98 presidential vote?",),
+        ),
         # A sum asked for ("owed"): the 1,500 miners camped on the tracks are not it.
         (
             "how much are they owed?",
