@@ -19,7 +19,7 @@ from typing import Any
 
 from retrieval.errors import NoAnswer
 from retrieval.text.analyzer import analyze, analyze_spans, token_offsets
-from retrieval.text.english import is_rare, name_terms, writes_names
+from retrieval.text.english import is_english, is_rare, name_terms, writes_names
 from retrieval.text.followup import asks_whether
 from retrieval.text.prose import shorten
 from retrieval.text.query import MONTH_PATTERN, MONTHS, DateRange
@@ -453,6 +453,7 @@ _PRONOUN_ONE_RE = re.compile(
 """"One" standing for a noun ("a commercial one.", "one another"): no count. ("No one" may be
 one too, but "no one invention since Watt's time" is a count.)"""
 _NAME_RE = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+")
+_OPENING_NAME_RE = re.compile(r"\W*([A-Z][a-z]+)\b")
 _NAME_RUN_RE = re.compile(r"\b(?:[A-Z][\w-]*\s+)*(?P<last>[A-Z][\w-]*)")
 """Capitalized words one after another ("President Heidar Aliev"; a possessive ends one)."""
 
@@ -576,10 +577,18 @@ def _gives(sentence: str, kind: str, asked: frozenset[str]) -> bool:
     # Capitalized words one after another that end in a name asked about ("President Heidar
     # Aliev" for "which contract did it cost aliev?") name that one, not someone else.
     theirs = [r.span() for r in _NAME_RUN_RE.finditer(sentence) if r["last"].casefold() in asked]
-    return any(
+    if any(
         m.group().casefold() not in asked and not any(s <= m.start() < e for s, e in theirs)
         for m in _NAME_RE.finditer(sentence)
-    )
+    ):
+        return True
+    # The word that opens the sentence is capitalized whatever it is: it is a name when it is
+    # no English word ("Kocharian was elected …", not "The …").
+    opening = _OPENING_NAME_RE.match(sentence)
+    if opening is None or any(s <= opening.start(1) < e for s, e in theirs):
+        return False
+    word = opening.group(1).casefold()
+    return word not in asked and not is_english(word)
 
 
 _CONTINUES_RE = re.compile(

@@ -241,8 +241,10 @@ CONTRACT = "which contract did it cost marek?"
             False,
         ),
         ("The contract went to President Ivo Marek's rival instead.", CONTRACT, False),
-        # ... another name is.
+        # ... another name is, even opening the sentence, unless it is an English word.
         ("The contract went to Velnoil and Orskgaz instead.", CONTRACT, True),
+        ("Velnoil got the contract instead.", CONTRACT, True),
+        ("Another company got the contract instead.", CONTRACT, False),
     ],
 )
 def test_what_a_sentence_gives_is_what_was_asked(sentence: str, question: str, gives: bool) -> None:
