@@ -483,6 +483,8 @@ _REASON_RE = re.compile(
 every sentence "gave a reason"."""
 
 
+_ANY_ASKING_RE = re.compile(r"\b(?:how|what|why|when|where|who|whom|whose|which)\b")
+_FIGURE_RE = re.compile(rf"\b(?:{'|'.join(FIGURE_WORDS)}|capacity|output|turnout|toll)\b")
 _OPENS_ASKING_RE = re.compile(r"\W*(?:how|what|why|when|where|who|whom|whose|which)\b")
 _RELATIVE_RE = re.compile(
     r"(?:(?<=\w)\s+(?:in|on|under|of|by|for|with|at|to|from|through|after|before|during|into"
@@ -535,7 +537,13 @@ def answer_kind(question: str) -> str | None:
         for order, (kind, pattern) in enumerate(_KIND_RE)
         if (m := pattern.search(folded)) is not None
     ]
-    return min(found)[2] if found else None
+    if found:
+        return min(found)[2]
+    # Asked as a search, with no question word ("turkmen gas to iran pipeline capacity?",
+    # "belarus ruble black market rate dec 97?"): a word naming a figure asks for one.
+    if not _ANY_ASKING_RE.search(folded) and _FIGURE_RE.search(folded):
+        return "number"
+    return None
 
 
 def claim_kind(claim: str) -> str | None:

@@ -138,6 +138,8 @@ def test_the_three_answers_come_from_different_briefs(sample_archive: Archive) -
             "banned Islamic groups in the Ferghana Valley",
             (),
         ),
+        # Asked as a search: "capacity" asks for a figure, and the next sentence gives it.
+        ("turkmen gas to iran pipeline capacity? 🤔", "8 billion cubic meters", ()),
         # "why?" after what happened: the sentence after the one that restates it.
         (
             "why?",
