@@ -505,18 +505,19 @@ _ASKS_LENGTH = frozenset(
 )
 """Words with which a question asks for a length ("how long", "how deep", "what distance")."""
 _MONEY_RE = re.compile(
-    r"(?:US\$|\$|€|£)\s?\d|\d\s*(?:%|percent\b|per cent\b)|\b\d[\d,.]*(?:\s+(?:thousand|million"
+    r"(?:US\$|\$|€|£)\s?\d|\b\d[\d,.]*(?:\s+(?:thousand|million"
     r"|billion|trillion))?\s+(?:new\s+)?(?:rubles?|roubles?|dollars?|hryvnias?|tenge|lari|manats?"
     r"|soms?|euros?|marks|pounds|yen|dinars|lei|drams?|cents?)\b",
     re.IGNORECASE,
 )
-"""A sum of money ("US$3 billion", "76.6 billion rubles") or a share of one ("20 percent")."""
+"""A sum of money ("US$3 billion", "76.6 billion rubles"; not a share: "collection rose to 19
+percent" is not what customers owe)."""
 _ASKS_MONEY = frozenset(
     "cost costs costing pay paid pays paying owe owed owes owing worth spend spent spending"
     " budget fee fees salary salaries wage wages arrears debt debts money cash".split()
 )
 """Words with which a question asks for a sum ("how much will the pipe cost"): another number
-("a 50–50 joint venture") is not the amount asked."""
+("a 50–50 joint venture", "19 percent") is not the amount asked."""
 
 
 def answer_kind(question: str) -> str | None:

@@ -226,11 +226,11 @@ CONTRACT = "which contract did it cost marek?"
 @pytest.mark.parametrize(
     ("sentence", "question", "gives"),
     [
-        # A question asking what it costs asks for a sum (or a share) ...
+        # A question asking what it costs asks for a sum, not a share ...
         ("Gazprom and ENI agreed to form a 50–50 joint venture on July 14.", COST, False),
         ("Skeptics doubt whether its US$3 billion price tag can be justified.", COST, True),
         ("Overdue wages reached 76.6 billion rubles on January 1.", COST, True),
-        ("The cost of the pipeline rose 20 percent.", COST, True),
+        ("The cost of the pipeline rose 20 percent.", COST, False),
         # ... one asking for a count takes any number.
         ("Gazprom and ENI agreed to form a 50–50 joint venture on July 14.", "how many?", True),
         # Whoever is held to blame ...
