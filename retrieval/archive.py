@@ -99,6 +99,7 @@ from retrieval.text.query import (
     parse_question,
     relative_dates,
     search_terms,
+    spell_dates,
     without_dates,
 )
 
@@ -891,12 +892,20 @@ class Archive:
         month = tuple(analyze(when.written)) if when is not None else ()
         if when is not None:
             found[month] = (when.written, True)
+        # So is a year ("… in 1998?"): a brief dated in it holds it, as one whose text names it.
+        years: set[tuple[str, ...]] = set()
+        if when is None:
+            for t in dict.fromkeys(analyze(spell_dates(words))):
+                if is_year(t) and index.vocab.get(t) is not None:
+                    years.add((t,))
+                    found.setdefault((t,), (t, True))
 
         def holds(held: set[str], names: Iterable[tuple[str, ...]], row: dict[str, Any]) -> bool:
             """Return whether a brief (``held``, its terms; ``row``, its fields) holds ``names``."""
             date, publication = row.get("brief_date"), row.get("brief_publication")
             return all(
                 (when is not None and ts == month and when.dates(date, month[0] in held))
+                or (ts in years and (ts[0] in held or str(date or "").startswith(ts[0])))
                 or (ts in publications and publications[ts] == str(publication or "").casefold())
                 or all(t in held or self.aliases.held(t, held, matches) for t in ts)
                 for ts in names
@@ -915,7 +924,8 @@ class Archive:
             for terms, (phrase, written) in found.items()
             if written or self._writes_as_name(index, terms[0])
         }
-        if not 2 <= len(names) <= MAX_NAMES_TOGETHER:
+        # (A year is one more name, not one more thing a description lists.)
+        if not len(names) >= 2 or len(names.keys() - years) > MAX_NAMES_TOGETHER:
             return []
         briefs = {rows[p]["brief_id"]: rows[p] for p in first if p in rows}
         for brief_id, row in briefs.items():

@@ -374,6 +374,8 @@ def test_a_sentence_that_points_back_joins_the_quote() -> None:
         ("what did the EU say about chechnya", ["EU", "chechnya"]),
         # A month of a year is asked for as a name is: no brief on the Duma tells of Dec 99.
         ("who won the dec 99 duma election", ["duma", "December 1999"]),
+        # So is a year: no brief of 1999, nor one that names it, tells of Turkmen gas to Ukraine.
+        ("turkmen gas exports to ukraine 1999 volume", ["turkmen", "ukraine", "1999"]),
         # A publication is held by its own briefs: no Monitor brief shown names both men.
         (
             "What did the Monitor say about Yeltsin and Zyuganov?",
@@ -393,6 +395,17 @@ def test_names_no_brief_holds_together_make_the_answer_low(
     listed = f"{', '.join(quoted[:-1])} and {quoted[-1]}"
     assert answer.caveat == NOT_TOGETHER.format(names=listed)
     assert answer.to_json()["apart"] == names
+
+
+def test_a_year_is_held_by_a_brief_dated_in_it(sample_archive: Archive) -> None:
+    # Neither passage writes "1998": their briefs are dated in it.
+    for question in (
+        "what did Musaev say about corruption in 1998?",
+        "Gazprom and Moldova in 1998",
+    ):
+        answer = sample_archive.ask(question)
+        assert answer.confidence == "high" and answer.apart == [], question
+        assert "1998" not in answer.hits[0].text and answer.hits[0].citation.date.startswith("1998")
 
 
 @pytest.mark.parametrize(
