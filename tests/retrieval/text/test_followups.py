@@ -66,6 +66,9 @@ KAZAKH = "who became prime minister of Kazakhstan after Kazhegeldin?"
         # A bare subject asked after an answer: of the same subject, as "and inflation?" is.
         "inflation?",
         "first tranche?",
+        # Instead of, or besides, what the answer before gave, whatever the question names.
+        "who did Yeltsin put up instead?",
+        "what else did Nazarbaev say?",
     ],
 )
 def test_messages_that_do_not_stand_on_their_own(text: str) -> None:
