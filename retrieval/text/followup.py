@@ -40,10 +40,18 @@ _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _SEGMENT_RE = re.compile(r"\s*(?:[,;:—–]|\s-\s)\s*")
 
 CONNECTORS = (
+    ("compare", "that", "with"),
+    ("compare", "that", "to"),
+    ("compare", "it", "with"),
+    ("compare", "it", "to"),
     ("and", "what", "about"),
     ("and", "how", "about"),
     ("what", "about"),
     ("how", "about"),
+    ("compared", "with"),
+    ("compared", "to"),
+    ("compare", "with"),
+    ("compare", "to"),
     ("and", "also"),
     ("and", "then"),
     ("and",),

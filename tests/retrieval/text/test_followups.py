@@ -69,6 +69,9 @@ KAZAKH = "who became prime minister of Kazakhstan after Kazhegeldin?"
         # Instead of, or besides, what the answer before gave, whatever the question names.
         "who did Yeltsin put up instead?",
         "what else did Nazarbaev say?",
+        # A comparison with the answer before: with what it names, or a time.
+        "compare with last year",
+        "compared to Uzbekistan?",
     ],
 )
 def test_messages_that_do_not_stand_on_their_own(text: str) -> None:
@@ -95,6 +98,7 @@ def test_messages_that_do_not_stand_on_their_own(text: str) -> None:
         "and what's new in kyiv?",
         "tell me about the hryvnia",
         "what do we know about kocharian?",
+        "compare kazakhstan and uzbekistan reserves",  # both sides named
     ],
 )
 def test_complete_questions_stand_on_their_own(text: str) -> None:
