@@ -124,6 +124,9 @@ CONTEXT_WEIGHT = 0.5
 words (measured with ``bench/followups.py``; docs/quality.md, "Follow-up questions")."""
 NAMED_DEPTH = 20
 """How many of a follow-up's best passages are read for the names it asks about."""
+SHOWN_NAME_DEPTH = 3
+"""A standalone question naming one thing: the first of its first this many passages shown that
+holds it is shown first (``Archive._name_first``)."""
 PREFERRED_CLOSE = 0.5
 """A passage of the publication a question names ("the Prism piece") comes first when it is
 among the ``NAMED_DEPTH`` best and scores at least this share of the best."""
@@ -690,6 +693,8 @@ class Archive:
                     noisy = noise(batch)
                     clean.extend(i for i in batch if i not in noisy)
                 window = clean[offset : offset + k]
+        if diverse and not offset and not context and len(window) > 1:
+            window = self._name_first(index, words, window, ids, tokens_of, matches)
         ranked = [(ids[i], float(own[i])) for i in window]
         weights = quote_weights or self._quote_weights(index, known, alias_terms, context, matches)
         only_earlier = bool(context) and not known and not alias_terms
@@ -810,6 +815,34 @@ class Archive:
             row = rows.get(pid)
             gives[i] = row is not None and gives_what_is_asked(row["text"], question)
         return gives
+
+    def _name_first(
+        self,
+        index: BM25Index,
+        words: str,
+        window: list[int],
+        ids: list[int],
+        tokens_of: Callable[[list[int]], list[list[str]]],
+        matches: list[Match],
+    ) -> list[int]:
+        """Return ``window`` (the passages to show, as candidate numbers) with the first of its
+        first ``SHOWN_NAME_DEPTH`` that holds the one name the question ``words`` writes moved
+        first, when the first does not hold it ("who chaired Ukraine's central bank …" quoted
+        the Russian Central Bank first); else as it is. A question naming two or more things is
+        left alone (the names check speaks for those)."""
+        names = self._own_names(index, words)
+        if len(names) != 1:
+            return window
+        (name,) = names
+        head = tokens_of([ids[i] for i in window[:SHOWN_NAME_DEPTH]])
+        holds = [
+            all(t in held or self.aliases.held(t, held, matches) for t in name)
+            for held in map(set, head)
+        ]
+        if holds[0] or not any(holds):
+            return window
+        j = holds.index(True)
+        return [window[j], *window[:j], *window[j + 1 :]]
 
     def _own_names(self, index: BM25Index, words: str) -> list[tuple[str, ...]]:
         """Return the names ``words`` (a question) writes that the archive holds, each as its

@@ -428,3 +428,13 @@ def test_names_one_brief_holds_keep_a_sure_answer(sample_archive: Archive, quest
     assert answer.confidence == "high"
     assert answer.apart == []
     assert answer.to_json()["apart"] == []
+
+
+def test_the_one_name_a_question_writes_is_in_its_first_passage(sample_archive: Archive) -> None:
+    # The Russian Central Bank's December crisis came first; Ukraine's National Bank third.
+    answer = sample_archive.ask("Who chaired Ukraine's central bank during the August 98 crisis?")
+    assert "Ukraine" in answer.hits[0].text
+    assert answer.hits[0].citation.title == "Kyiv fights to hold the hryvnia"
+    # The passages shown are the same three, the one holding the name moved first.
+    assert len(answer.hits) == 3
+    assert any("Central Bank" in hit.text for hit in answer.hits[1:])
