@@ -41,6 +41,7 @@ from retrieval.answering.ranking import (
     COVERAGE_TERMS,
     FRAMING,
     MAX_QUESTION_TERMS,
+    MONTH_NUMBERS,
     RERANK_DEPTH,
     BriefMap,
     BriefTerms,
@@ -565,23 +566,37 @@ class Archive:
             gives = self._gives_asked(question, index, positions, of, list(first)[:k], fetched)
             keys = [positions, -final, -own, ~gives, -lead]
             asked_names = self._own_names(index, words) if names_first else []
-            if names_first and not asked_names and why_context(earlier[-1]) is Why.SUBJECT:
+            if (
+                names_first
+                and not asked_names
+                and why_context(earlier[-1]) is Why.SUBJECT
+                and why_context(question) is not Why.SUBJECT
+            ):
                 # After a new subject for the same question ("and in Ukraine?"), a follow-up that
                 # names none ("how much are they owed there?") is about that one.
                 asked_names = self._own_names(index, earlier_parsed[-1][0])
-            if asked_names:
+            # A new time for the same question ("and by October?", "and in 1999?"): held by a
+            # passage that writes it or whose brief is dated in it.
+            times = (
+                [t for t in dict.fromkeys(terms) if t in CALENDAR or is_year(t)]
+                if names_first and why_context(question) is Why.SUBJECT
+                else []
+            )
+            if asked_names or times:
                 # A follow-up's own names ("and in Ukraine?" after Russia's miners) are what it
                 # asks about: a passage holding them (or their aliases; text or brief title)
                 # comes first, whatever the earlier words.
                 head = np.argsort(-final, kind="stable")[:NAMED_DEPTH]
                 head_tokens = tokens_of(index.ids[positions[head]].tolist())
+                date_column = index.columns.get("date")
                 holds = np.zeros(len(positions), dtype=bool)
                 for at, toks in zip(head.tolist(), head_tokens, strict=True):
                     held = set(toks)
+                    day = _text(date_column[positions[at]]) if date_column is not None else ""
                     holds[at] = all(
                         all(t in held or self.aliases.held(t, held, matches) for t in ts)
                         for ts in asked_names
-                    )
+                    ) and all(t in held or _dated_in(day, t) for t in times)
                 if holds.any():
                     keys.append(~holds)
             again = np.lexsort(tuple(keys))
@@ -1483,6 +1498,19 @@ def _names_something(question: str) -> bool:
     if not inline.is_empty():
         return True
     return any(t not in NOT_SUBSTANCE for t in search_terms(without_dates(words)))
+
+
+def _text(value: Any) -> str:
+    """Return a stored column value as text (dates are kept as bytes)."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value or "")
+
+
+def _dated_in(day: str, term: str) -> bool:
+    """Return whether a brief dated ``day`` (YYYY-MM-DD) is dated in the year or month (any
+    year) search term ``term`` names."""
+    if is_year(term):
+        return day.startswith(term)
+    return day[5:7] == MONTH_NUMBERS.get(term)
 
 
 def _held_as_adjective(index: BM25Index, term: str) -> bool:

@@ -645,3 +645,17 @@ def test_a_follow_up_on_a_new_place_quotes_that_place(sample_archive: Archive) -
     )
     assert owed.hits[0].citation.title == "Ukraine’s miners take their case to Kyiv"
     assert "1.8 billion hryvnias" in owed.hits[0].text
+
+
+def test_a_follow_up_on_a_new_time_quotes_that_time(sample_archive: Archive) -> None:
+    # "and by October?" quoted the NBU's August defence of the hryvnia first (the earlier words
+    # outweighed the month), and after "Kuchma?" it quoted Kuchma: a new time for the same
+    # question is held by a passage that writes it or a brief dated in it.
+    earlier = [
+        "how much did the NBU spend defending the hryvnia after the Russian devaluation?",
+        "who was running the NBU then?",
+        "Kuchma?",
+    ]
+    answer = sample_archive.ask("and by October?", earlier=earlier)
+    assert "October 8" in answer.hits[0].text
+    assert answer.hits[0].citation.title == "Ukraine after the Russian crash"
