@@ -791,7 +791,12 @@ class Archive:
         for i, b in enumerate(of):
             head.setdefault(b, i)
         lead = np.array([head[b] for b in of])
+        kind = answer_kind(question)
         close = own >= QUOTE_CLOSE * own[lead]
+        if kind is None:
+            # Only a passage that matches the question better on its own may speak for its
+            # brief (see below): the others are not read.
+            close &= own >= own[lead]
         close &= np.isin(of, list(head)[:k])
         # A brief with no other passage close to its best has nothing to choose: not read.
         rivals = np.bincount(lead[close], minlength=len(positions))
@@ -805,7 +810,6 @@ class Archive:
             row = rows.get(pid)
             if row is not None:
                 value[i], gives[i] = quote_value(row["text"], weights, question)
-        kind = answer_kind(question)
         best = lead == np.arange(len(positions))
         better = close & (value > QUOTE_BETTER * value[lead])
         # A question of no kind ("did the Duma confirm Chernomyrdin?") has no answer to look

@@ -659,7 +659,7 @@ def best_sentences(
     # A question whether something is so hinges on every word it names ("was Maskhadov badly
     # hurt in the car bomb?": the bomb's sentence, then "… suffered only minor cuts"): a
     # neighbour holding one the best sentence lacks joins it, however little it scores.
-    share = 0.0 if question and asks_whether(question) else NEIGHBOUR_SHARE
+    share = 0.0 if question and _asks_whether(question) else NEIGHBOUR_SHARE
     if max_sentences > 1 and len(chosen) == 1:
         for n in (best + 1, best - 1):
             if 0 <= n < len(spans):
@@ -781,6 +781,12 @@ def gives_what_is_asked(text: str, question: str) -> bool:
     a kind."""
     kind, asked = _asking(question)
     return kind is not None and _gives(text, kind, asked)
+
+
+@lru_cache(maxsize=256)
+def _asks_whether(question: str) -> bool:
+    """Return ``asks_whether(question)``, worked out once for the passages of one answer."""
+    return asks_whether(question)
 
 
 @lru_cache(maxsize=256)
