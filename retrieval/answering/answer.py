@@ -504,6 +504,9 @@ _ASKS_LENGTH = frozenset(
     " meters metres feet".split()
 )
 """Words with which a question asks for a length ("how long", "how deep", "what distance")."""
+_ASKS_ONLY_LENGTH = frozenset("deep far farther tall wide distance depth width".split())
+"""… and those with which it asks for nothing else ("how long" may ask for a time, "how high"
+for a rate)."""
 _MONEY_RE = re.compile(
     r"(?:US\$|\$|€|£)\s?\d|\b\d[\d,.]*(?:\s+(?:thousand|million"
     r"|billion|trillion))?\s+(?:new\s+)?(?:rubles?|roubles?|dollars?|hryvnias?|tenge|lari|manats?"
@@ -579,6 +582,9 @@ def _gives(sentence: str, kind: str, asked: frozenset[str]) -> bool:
         if asked.isdisjoint(_ASKS_LENGTH):
             # "how much gas can the pipeline carry": its length is not the amount asked.
             sentence = _LENGTH_RE.sub(" ", sentence)
+        elif not asked.isdisjoint(_ASKS_ONLY_LENGTH):
+            # "how deep": only a length answers ("a 50–50 joint venture" does not).
+            return _LENGTH_RE.search(sentence) is not None
         if not asked.isdisjoint(_ASKS_MONEY):
             return _MONEY_RE.search(sentence) is not None
     if kind == "number":
@@ -644,6 +650,7 @@ def best_sentences(
     asks, asked = _asking(question)
     if kind is None and question:
         kind = asks
+    weights = _with_dimension(weights, question)
     gives = _giving(text, spans, sentence_terms, weights, kind, asked)
     scored = _scored(spans, sentence_terms, weights, gives)
     best = max(range(len(spans)), key=lambda i: (scored[i][0], -i))
@@ -761,6 +768,7 @@ def quote_value(text: str, weights: dict[str, float], question: str) -> tuple[fl
     if not spans:
         return 0.0, False
     kind, asked = _asking(question)
+    weights = _with_dimension(weights, question)
     gives = _giving(text, spans, sentence_terms, weights, kind, asked)
     scored = _scored(spans, sentence_terms, weights, gives)
     best = max(range(len(spans)), key=lambda i: (scored[i][0], -i))
@@ -781,6 +789,38 @@ def gives_what_is_asked(text: str, question: str) -> bool:
     a kind."""
     kind, asked = _asking(question)
     return kind is not None and _gives(text, kind, asked)
+
+
+_DIMENSIONS = {
+    "deep": "depth",
+    "long": "length",
+    "high": "height",
+    "tall": "height",
+    "wide": "width",
+    "far": "distanc",
+    "heavi": "weight",
+    "big": "size",
+    "larg": "size",
+    "old": "age",
+}
+"""The term of the noun a "how deep / long / high …" question asks for ("depths of more than
+2,000 meters")."""
+_DIMENSION_RE = re.compile(r"\bhow (deep|long|high|tall|wide|far|heavy|big|large|old)\b", re.I)
+
+
+def _with_dimension(weights: dict[str, float], question: str) -> dict[str, float]:
+    """Return ``weights`` with the noun of the dimension a "how deep …" question asks for
+    weighing as its adjective does ("depth" as "deep"), if the adjective is a question term."""
+    found = _DIMENSION_RE.search(question) if question else None
+    if found is None:
+        return weights
+    adjective = analyze(found.group(1))
+    if not adjective or adjective[0] not in weights:
+        return weights
+    noun = _DIMENSIONS.get(adjective[0])
+    if noun is None or noun in weights:
+        return weights
+    return {**weights, noun: weights[adjective[0]]}
 
 
 @lru_cache(maxsize=256)

@@ -162,6 +162,13 @@ def test_quote_is_the_sentence_that_gives_what_is_asked() -> None:
             "Why was Chigir jailed in Minsk?",
             "Prosecutors say",
         ),
+        (  # "how deep" asks for a length, which a "depth" gives
+            "The gas pipe is a 50–50 joint venture of Orskgaz and Velnoil. "
+            "It will run at depths of more than 2,000 meters.",
+            "velna gas pipe deep",
+            "velna gas pipe how deep??",
+            "It will run at depths",
+        ),
         (  # a length is not the amount of gas asked about
             "Velna and Orsk opened the 200-kilometer Kurt gas pipeline on December 29. "
             "The pipeline can carry up to 8 billion cubic meters a year.",

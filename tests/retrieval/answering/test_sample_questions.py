@@ -116,6 +116,8 @@ def test_the_three_answers_come_from_different_briefs(sample_archive: Archive) -
             "objects to Russia’s military role in Tajikistan",
             (),
         ),
+        # "how deep" asks for a length: "depths of more than 2,000 meters".
+        ("blue stream how deep??", "2,000 meters", ()),
         # A length ("200-kilometer") is not the amount of gas asked about.
         ("how much gas can the turkmen iran pipe line carry a year", "8 billion cubic meters", ()),
         # A yes/no question: the passage that matches it better on its own.
