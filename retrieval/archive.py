@@ -51,6 +51,7 @@ from retrieval.answering.ranking import (
     high_coverage,
     informative,
     is_year,
+    names_date,
     rerank,
     title_only,
     unseen_idf,
@@ -544,12 +545,14 @@ class Archive:
         latest = asks_latest(words)
         if "date" in index.columns:
             year_terms = [*terms, *added]
-            dates = list(index.columns["date"][positions])
-            final = np.add(final, date_bonus(year_terms, dates, idf))
-            if context:
-                final = np.add(final, earlier_weight * date_bonus(list(context), dates, idf))
-            again = np.lexsort((positions, -final))
-            positions, final, own = positions[again], final[again], own[again]
+            if names_date(year_terms) or names_date(context):
+                # (Else every bonus is 0: the passages are in order already.)
+                dates = list(index.columns["date"][positions])
+                final = np.add(final, date_bonus(year_terms, dates, idf))
+                if context:
+                    final = np.add(final, earlier_weight * date_bonus(list(context), dates, idf))
+                again = np.lexsort((positions, -final))
+                positions, final, own = positions[again], final[again], own[again]
             if latest:
                 newest = _newest_first(index, positions, [*terms, *context], matches)
                 positions, final, own = positions[newest], final[newest], own[newest]

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -915,6 +915,11 @@ MONTH_NUMBERS = _MONTHS = {
 def is_year(term: str) -> bool:
     """Return whether search term ``term`` is a year ("1998", "2003")."""
     return len(term) == 4 and term.isdigit() and term[:2] in ("19", "20")
+
+
+def names_date(terms: Iterable[str]) -> bool:
+    """Return whether ``terms`` name a year or a month: else ``date_bonus`` is 0 everywhere."""
+    return any(t in _MONTHS or is_year(t) for t in terms)
 
 
 def date_bonus(

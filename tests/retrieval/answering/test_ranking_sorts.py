@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retrieval.answering.ranking import BriefMap, BriefTerms, _by_position, _unique_inverse
+from retrieval.answering.ranking import (
+    BriefMap,
+    BriefTerms,
+    _by_position,
+    _unique_inverse,
+    date_bonus,
+    names_date,
+)
 from retrieval.search.index import BM25Index
 
 
@@ -84,3 +91,20 @@ def test_the_saved_brief_map_equals_the_general_one(seed: int) -> None:
     reference = BriefTerms(index, expected)
     assert np.array_equal(stats.members, reference.members)
     assert np.array_equal(stats.starts, reference.starts)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_question_naming_no_date_gets_no_date_bonus(seed: int) -> None:
+    # ``Archive.rank`` skips the date bonus (and the sort after it) when ``names_date`` says no
+    # term names a year or a month: the bonus must then be 0 for every passage.
+    rng = np.random.default_rng(seed)
+    words = ["1998", "2003", "1850", "98", "juli", "march", "may", "oil", "decemb", "20a1", "x"]
+    dates = [b"1998-07-20", b"2003-03-01", b"1998-12-31", b"", b"2003-05-09", b"1850-01-01"]
+    for _ in range(200):
+        terms = list(rng.choice(words, int(rng.integers(0, 5))))
+        bonus = date_bonus(terms, dates, lambda t: 1.5)
+        if not names_date(terms):
+            assert not bonus.any()
+        assert names_date(terms) == any(
+            t in ("1998", "2003", "juli", "march", "may", "decemb") for t in terms
+        )
