@@ -45,7 +45,8 @@ from retrieval.answering.ranking import (
     RERANK_DEPTH,
     BriefMap,
     BriefTerms,
-    coverage,
+    best_coverage,
+    brief_leads,
     date_bonus,
     diversify,
     high_coverage,
@@ -647,10 +648,7 @@ class Archive:
         # The rows of the passages shown are read with those the confidence reads: one query.
         shown = [ids[i] for i in window]
         helds = [set(h) for h in tokens_of([ids[i] for i in order[:COVERAGE_DEPTH]], shown)]
-        best = max(
-            coverage(asked, held, idf, lambda t, h: self.aliases.held(t, h, matches))
-            for held in helds
-        )
+        best = best_coverage(asked, helds, idf, lambda t, h: self.aliases.held(t, h, matches))
         confidence = "high" if best >= high_coverage(len(set(asked))) else "low"
         if context and confidence == "high":
             # A follow-up's context alone is not an answer: "how many senators voted against
@@ -783,13 +781,13 @@ class Archive:
         same on every page that shows it. ``rows`` holds the passage rows read so far; those
         read here are added to it. Writes nothing to the database.
         """
-        of = self._brief_map(index).brief_of[positions].tolist()
-        head: dict[int, int] = {}
-        for i, b in enumerate(of):
-            head.setdefault(b, i)
-        lead = np.array([head[b] for b in of])
+        lead = brief_leads(self._brief_map(index).brief_of[positions])
         close = own >= QUOTE_CLOSE * own[lead]
-        close &= np.isin(of, list(head)[:k])
+        firsts = np.flatnonzero(lead == np.arange(len(lead)))  # each brief's best, in order
+        if k <= 0:
+            close[:] = False
+        elif k < len(firsts):
+            close &= lead <= firsts[k - 1]  # a passage of one of the first ``k`` briefs
         # A brief with no other passage close to its best has nothing to choose: not read.
         rivals = np.bincount(lead[close], minlength=len(positions))
         close &= rivals[lead] > 1

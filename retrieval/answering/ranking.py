@@ -276,6 +276,17 @@ def _distinct(values: IntArray) -> IntArray:
     return ranked[new]
 
 
+def brief_leads(briefs: IntArray) -> IntArray:
+    """Return, for each of ranked passages of briefs ``briefs`` (best first), the place of its
+    brief's first passage: the first of its brief in a stable sort (no Python loop)."""
+    by_brief = np.argsort(briefs, kind="stable")
+    starts = np.ones(len(briefs), dtype=bool)
+    np.not_equal(briefs[by_brief[1:]], briefs[by_brief[:-1]], out=starts[1:])
+    lead = np.empty(len(briefs), dtype=np.int64)
+    lead[by_brief] = by_brief[starts][np.cumsum(starts) - 1]
+    return lead
+
+
 def feedback_weights(
     terms: Sequence[str], passages: Sequence[Sequence[str]], scores: Sequence[float]
 ) -> dict[str, float]:
@@ -877,14 +888,28 @@ def coverage(
 
     ``also(term, held)`` may say that ``held`` holds a term in other words (an alias).
     """
+    return best_coverage(terms, [held], idf, also)
+
+
+def best_coverage(
+    terms: Sequence[str],
+    helds: Sequence[set[str]],
+    idf: Callable[[str], float],
+    also: Callable[[str, set[str]], bool] | None = None,
+) -> float:
+    """Return the largest ``coverage`` of ``terms`` by one of ``helds`` (the idf mass worked
+    out once)."""
     # Summed in a fixed order: a set's order follows string hashing, which differs from one
     # process to the next, and the last bits of the sum decide cases right at the threshold.
     mass = {t: max(idf(t), 0.0) for t in sorted(set(terms))}
     total = sum(mass.values())
-    if total <= 0:
-        return 1.0
-    got = sum(m for t, m in mass.items() if t in held or (also is not None and also(t, held)))
-    return got / total
+    return max(
+        1.0
+        if total <= 0
+        else sum(m for t, m in mass.items() if t in held or (also is not None and also(t, held)))
+        / total
+        for held in helds
+    )
 
 
 def high_coverage(distinct_terms: int) -> float:

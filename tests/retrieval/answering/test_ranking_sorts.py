@@ -10,6 +10,7 @@ from retrieval.answering.ranking import (
     BriefTerms,
     _by_position,
     _unique_inverse,
+    brief_leads,
     date_bonus,
     names_date,
 )
@@ -108,3 +109,13 @@ def test_a_question_naming_no_date_gets_no_date_bonus(seed: int) -> None:
         assert names_date(terms) == any(
             t in ("1998", "2003", "juli", "march", "may", "decemb") for t in terms
         )
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_brief_leads_are_each_briefs_first_place(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    briefs = rng.integers(0, [3, 40, 10**9][seed % 3], int(rng.integers(0, 300)))
+    first: dict[int, int] = {}
+    for i, b in enumerate(briefs.tolist()):
+        first.setdefault(b, i)
+    assert brief_leads(briefs).tolist() == [first[b] for b in briefs.tolist()]
