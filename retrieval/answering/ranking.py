@@ -308,6 +308,11 @@ def feedback_weights(
         if not tokens:
             continue
         share = math.exp(score - best) / len(tokens)
+        if not mass:
+            # The first passage's masses are its own (0 + m is m): put in one comprehension.
+            mass = {term: share * count for term, count in Counter(tokens).items()}
+            get = mass.get
+            continue
         for term, count in Counter(tokens).items():
             mass[term] = get(term, 0.0) + share * count
     # The FEEDBACK_TERMS heaviest, ties by term: the sorted(...)[:n] of the heaviest few. Only
