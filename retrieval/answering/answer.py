@@ -523,6 +523,7 @@ _ASKS_MONEY = frozenset(
 ("a 50–50 joint venture", "19 percent") is not the amount asked."""
 
 
+@lru_cache(maxsize=256)
 def answer_kind(question: str) -> str | None:
     """Return what ``question`` asks for (``date``, ``number``, ``culprit``, ``name``,
     ``place``, ``reason``) or None."""
@@ -719,10 +720,17 @@ def _giving(
     A reason is often announced, then given: "The political case is stronger. Northern
     Kazakhstan is home to most of the country's ethnic Russians, …". The sentence after a short
     one that gives a reason and holds no question term gives it too (``_ANNOUNCES_WORDS``).
+
+    Only a sentence holding a question term, or next to one, can be quoted: those more than two
+    sentences away from any such are not read, and count as giving nothing.
     """
     if not kind:
         return [False] * len(spans)
-    gives = [_gives(text[s:e], kind, asked) for s, e in spans]
+    holds = [any(t in weights for t in terms) for terms in sentence_terms]
+    gives = [
+        any(holds[max(n - 2, 0) : n + 3]) and _gives(text[s:e], kind, asked)
+        for n, (s, e) in enumerate(spans)
+    ]
     if kind == "reason":
         for n in range(1, len(spans)):
             before = text[slice(*spans[n - 1])]
