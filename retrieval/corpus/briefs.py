@@ -603,7 +603,9 @@ def parse_header(line: str, *, source: str | None = None, lineno: int | None = N
         end = matches[i + 1][0] if i + 1 < len(matches) else len(line)
         name = _FIELD_NAMES[line[start:name_end].lower()]
         raw = line[value_start:end].strip().rstrip(",;")
-        if raw and name not in fields:
+        if raw and fields.get(name, raw) != raw:
+            raise _twice(name, fields[name], raw, source, lineno, "header line")
+        if raw:
             fields[name] = raw
     if not fields.get("publication"):
         raise BriefFormatError(
@@ -643,6 +645,24 @@ def parse_header(line: str, *, source: str | None = None, lineno: int | None = N
             line=lineno,
         )
     return fields
+
+
+def _twice(
+    name: str,
+    first: object,
+    second: str,
+    source: str | None,
+    lineno: int | None,
+    where: str = "header continues with a line that",
+) -> BriefFormatError:
+    """Return the error for a header that gives field ``name`` twice, with different values."""
+    return BriefFormatError(
+        f"{where} gives the {name} a second time ({shorten(str(first), 40)!r}, then "
+        f"{shorten(second, 40)!r}), so the citation could be wrong; keep the right one and "
+        "delete the other",
+        source=source,
+        line=lineno,
+    )
 
 
 _ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
@@ -849,7 +869,8 @@ def _content(
         author = ", ".join(dict.fromkeys(meta["signed"]))
     if not content:
         raise BriefFormatError(
-            "brief has no text besides its header and boilerplate; add its paragraphs",
+            "brief has no text besides its header and boilerplate; add its paragraphs, or "
+            "delete the header line if it was left there by mistake",
             source=meta.get("source"),
             line=meta.get("line"),
         )
@@ -998,6 +1019,7 @@ def brief_rows(
     origin: str | None = None,
     footer: FooterRules,
     utf8: bytes | None = None,
+    errors: list[BriefFormatError] | None = None,
 ) -> list[BriefRow]:
     """Return the briefs of ``text`` as they are stored: ``brief_row`` of each brief of
     ``parse_briefs(text)``, its ``origin`` set and, with an origin, its place in the text as
@@ -1011,15 +1033,25 @@ def brief_rows(
     and bound as they are (``Store.insert_new`` stores them as text). ``utf8``: the UTF-8 the text
     was decoded from, if the caller has it (the text may lack some of its characters, such as
     byte order marks): its footers and its printability are then looked for more quickly.
+    ``errors``: where a brief that cannot be stored (a malformed header, no text) is reported,
+    the others still returned; without it, the first such brief raises.
 
     Raises:
-        BriefFormatError: as ``parse_briefs``.
+        BriefFormatError: as ``parse_briefs`` (with ``errors``: only for the whole text: no
+            header line, or text before the first).
     """
     rows: list[BriefRow] = []
     plain = text.isascii() or (utf8 is not None and plain_fold(utf8))
-    for n, parts in enumerate(_brief_parts(text, source, footer, plain, utf8)):
+    for parts in _brief_parts(text, source, footer, plain, utf8, errors):
         meta, paragraphs, checked, printable = parts
-        content, author = _content(meta, paragraphs, footer, True, checked, plain)
+        try:
+            content, author = _content(meta, paragraphs, footer, True, checked, plain)
+        except BriefFormatError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)
+            continue
+        n = len(rows)
         body = "\n\n".join(content)
         try:
             encoded: list[bytes] | None = list(map(str.encode, content))
@@ -1053,17 +1085,19 @@ def _brief_parts(
     footer: FooterRules,
     plain: bool = False,
     utf8: bytes | None = None,
+    errors: list[BriefFormatError] | None = None,
 ) -> Iterator[tuple[dict, list[str], int, bool]]:
     """Yield, for each brief of ``text`` in order, its header fields, its paragraphs, how many
     of those are known not to be boilerplate (``build_brief``'s arguments) and whether every
     character of the text but its line ends is printable.
 
     ``plain``: the text holds no character of ``FOLD_UNSAFE``. ``utf8``: the UTF-8 the text was
-    decoded from (byte order marks and all), if the caller has it.
+    decoded from (byte order marks and all), if the caller has it. ``errors``: where a brief
+    whose header is malformed is reported instead of raised (the briefs after it are yielded).
 
     Raises:
-        BriefFormatError: naming the source and line, if there is no header line or a header
-            is malformed (as the briefs before it are yielded).
+        BriefFormatError: naming the source and line, if there is no header line, or a header
+            is malformed and ``errors`` is None (as the briefs before it are yielded).
     """
     if "\r" in text:  # two passes over the text, each slower than this search
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -1098,63 +1132,97 @@ def _brief_parts(
     for n, start in enumerate(starts):
         end = tops[n + 1] if n + 1 < len(starts) else len(lines)
         try:
-            meta = dict(_header_fields(lines[start]))
-        except BriefFormatError:
-            meta = parse_header(lines[start], source=source, lineno=start + 1)  # raises, naming it
-        meta["source"] = source
-        meta["line"] = start + 1
-        if tops[n] < start:
-            meta["headline"] = " ".join(" ".join(lines[tops[n] : start]).split())
-        body = lines[start + 1 : end]
-        # Header continuation lines ("Title: ...", "Date: ...", "By: ...") right under the header.
-        # An index, not body.pop(0): popping the front of a list is linear, and a file of blank
-        # lines made that quadratic (issue 17).
-        first = 0
-        while first < len(body) and (
-            not body[first].strip() or _FIELD_RE.match(body[first].strip())
-        ):
-            line = body[first].strip()
-            if not line:
-                first += 1
-                continue
-            m = _FIELD_RE.match(line)
-            if m is None:  # cannot happen: the loop condition matched; keeps the types exact
-                break
-            name = _FIELD_NAMES[m.group(1).lower()]
-            value = line[m.end() :].strip()
-            if name in ("volume", "issue", "publication"):
-                break
-            first += 1
-            if name == "date" and not is_date(value):
-                raise BriefFormatError(
-                    f"date {value!r} is not a day written YYYY-MM-DD; write it as e.g. "
-                    "'Date: 1998-07-20'",
-                    source=source,
-                    line=start + 1,
-                )
-            meta.setdefault(name, value)
-        rest = body[first:]
-        # A "By NAME" line under the header is the author, not the title.
-        lead = next((i for i, line in enumerate(rest) if line.strip()), None)
-        if lead is not None:
-            by = _BYLINE_RE.fullmatch(rest[lead].strip())
-            if by:
-                meta.setdefault("author", by.group(1))
-                rest = rest[lead + 1 :]
-        signed: list[str] = []
-        paragraphs = _paragraphs(_split_items(rest, signed), printable)
-        meta["signed"] = signed
-        if not meta.get("title") and meta.get("headline"):
-            meta["title"] = meta["headline"]
-        checked = 0
-        if (
-            not meta.get("title")
-            and len(paragraphs) > 1
-            and _looks_like_title(paragraphs[0])
-            and not footer._is_footer(paragraphs[1], plain)
-        ):
-            # A short lead is the title only when text is left after it (that text, checked
-            # here, is not checked again).
-            meta["title"] = paragraphs.pop(0)
-            checked = 1
+            meta, paragraphs, checked = _brief_part(
+                lines, tops[n], start, end, source, footer, plain, printable
+            )
+        except BriefFormatError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)  # this brief only: the others of the file are still read
+            continue
         yield meta, paragraphs, checked, printable
+
+
+def _brief_part(
+    lines: list[str],
+    top: int,
+    start: int,
+    end: int,
+    source: str | None,
+    footer: FooterRules,
+    plain: bool,
+    printable: bool,
+) -> tuple[dict, list[str], int]:
+    """Return the header fields, paragraphs and count of paragraphs known not to be boilerplate
+    of the brief whose header is ``lines[start]`` (its headline from ``top``), up to ``end``.
+
+    Raises:
+        BriefFormatError: naming the line, if its header is malformed or gives a field twice.
+    """
+    try:
+        meta = dict(_header_fields(lines[start]))
+    except BriefFormatError:
+        meta = parse_header(lines[start], source=source, lineno=start + 1)  # raises, naming it
+    meta["source"] = source
+    meta["line"] = start + 1
+    if top < start:
+        meta["headline"] = " ".join(" ".join(lines[top:start]).split())
+    body = lines[start + 1 : end]
+    # Header continuation lines ("Title: ...", "Date: ...", "By: ...") right under the header.
+    # An index, not body.pop(0): popping the front of a list is linear, and a file of blank
+    # lines made that quadratic (issue 17).
+    first = 0
+    while first < len(body) and (not body[first].strip() or _FIELD_RE.match(body[first].strip())):
+        line = body[first].strip()
+        if not line:
+            first += 1
+            continue
+        m = _FIELD_RE.match(line)
+        if m is None:  # cannot happen: the loop condition matched; keeps the types exact
+            break
+        name = _FIELD_NAMES[m.group(1).lower()]
+        value = line[m.end() :].strip()
+        lineno = start + 2 + first
+        if name in ("volume", "issue", "publication"):
+            if str(meta.get(name)) != (value.lstrip("0") or "0"):
+                # A second volume or issue under the header: one of the two is wrong, and the
+                # citation would take the header's in silence.
+                raise _twice(name, meta.get(name), value, source, lineno)
+            first += 1  # the header's own number again
+            continue
+        first += 1
+        if name == "date" and not is_date(value):
+            raise BriefFormatError(
+                f"date {value!r} is not a day written YYYY-MM-DD; write it as e.g. "
+                "'Date: 1998-07-20'",
+                source=source,
+                line=lineno,
+            )
+        if meta.get(name) and value and squeeze(str(meta[name])) != squeeze(value):
+            raise _twice(name, meta[name], value, source, lineno)
+        meta.setdefault(name, value)
+    rest = body[first:]
+    # A "By NAME" line under the header is the author, not the title.
+    lead = next((i for i, line in enumerate(rest) if line.strip()), None)
+    if lead is not None:
+        by = _BYLINE_RE.fullmatch(rest[lead].strip())
+        if by:
+            meta.setdefault("author", by.group(1))
+            rest = rest[lead + 1 :]
+    signed: list[str] = []
+    paragraphs = _paragraphs(_split_items(rest, signed), printable)
+    meta["signed"] = signed
+    if not meta.get("title") and meta.get("headline"):
+        meta["title"] = meta["headline"]
+    checked = 0
+    if (
+        not meta.get("title")
+        and len(paragraphs) > 1
+        and _looks_like_title(paragraphs[0])
+        and not footer._is_footer(paragraphs[1], plain)
+    ):
+        # A short lead is the title only when text is left after it (that text, checked
+        # here, is not checked again).
+        meta["title"] = paragraphs.pop(0)
+        checked = 1
+    return meta, paragraphs, checked

@@ -740,18 +740,17 @@ def parse_bytes(
     if jsonl:
         read.jsonl = text
         return read
+    errors: list[BriefFormatError] = []
     try:
         # The rows as they are stored, content hashes included: made here, in a worker, not in
-        # the writing process.
+        # the writing process. A brief that cannot be stored is rejected alone: a stray header
+        # at the end of a file of 40 good briefs rejected all 40.
         read.rows = brief_rows(
-            text,
-            source=source,
-            origin=origin,
-            footer=footer,
-            utf8=utf8,
+            text, source=source, origin=origin, footer=footer, utf8=utf8, errors=errors
         )
     except BriefFormatError as exc:
         read.rejected.append(Rejection(source, exc.reason, exc.line))
+    read.rejected.extend(Rejection(source, exc.reason, exc.line) for exc in errors)
     return read
 
 
@@ -1002,8 +1001,33 @@ class Ingester:
         self.report.rejected.extend(read.rejected)
         if read.jsonl is not None:
             self._ingest_jsonl(read.jsonl, read.source, read.origin)
+        elif read.rows is not None and read.rejected and read.origin is not None:
+            self._store_partly(read)
         elif read.rows is not None:
             self._store(read.briefs(), read.source, replace_origin=read.origin, align=True)
+
+    def _store_partly(self, read: ReadFile) -> None:
+        """Store the good briefs of a text file some of whose briefs were rejected: added or
+        updated, each matched to the stored brief it is, none of the file's stored briefs
+        removed (a rejected one may be among them); a notice says how many it no longer holds."""
+        if not read.rows:
+            return
+        origin = read.origin
+        stored = [
+            row[0]
+            for row in self.store.db.execute(
+                "SELECT id FROM briefs WHERE origin = ?", [origin]
+            ).fetchall()
+        ]
+        summary = self._store(
+            read.briefs(), read.source, replace_origin=origin, keep_ids=stored, align=True
+        )
+        kept = len(set(stored) - set(summary.brief_ids if summary else stored))
+        if kept:
+            self.report.notices.append(
+                f"{read.source}: {kept} brief(s) it held before and no longer holds were kept, "
+                "because briefs of it were rejected; fix them and ingest it again"
+            )
 
     def _flush(self) -> None:
         """Write the text files held back, in order, exactly as ``_store`` of each would.

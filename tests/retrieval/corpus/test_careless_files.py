@@ -1,0 +1,136 @@
+"""Files as a careless team member makes them: a stray header, a field given twice, two encodings
+in one line, e-mail pastes, boilerplate in new words. Each is stored right or refused aloud."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import Result
+
+from retrieval.archive import Archive
+
+SMELTER = (
+    "Officials in Vostokgrad confirmed that the copper smelter would close for repairs in April. "
+    "The closure idles 1,200 workers. (Reuters, March 4)\n"
+)
+GRAIN = (
+    "The governor of Tverskaya said the oblast grain reserve would be sold to three private "
+    "mills. (Interfax, March 3)\n"
+)
+VODKA = "The Duma voted on Tuesday to raise the excise on imported vodka by a third.\n"
+
+
+def _briefs(archive: Archive) -> list[tuple[object, ...]]:
+    """Return (publication, volume, issue, date, title, text) of every stored brief, by id."""
+    return [
+        tuple(row)
+        for row in archive.store.db.execute(
+            "SELECT publication, volume, issue, date, title, text FROM briefs ORDER BY id"
+        ).fetchall()
+    ]
+
+
+def test_stray_header_at_the_end_rejects_only_itself(
+    run_cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    path = tmp_path / "issue.txt"
+    path.write_text(
+        "Publication: Courier Volume: 2 Issue: 1\n\n" + GRAIN + "\n"
+        "Publication: Courier Volume: 2 Issue: 3\n\n" + SMELTER + "\n"
+        "Publication: Courier Volume: 2 Issue: 9\n"
+    )
+    result = run_cli("ingest", str(path))
+    assert result.exit_code == 1
+    assert (
+        f"rejected: {path}, line 9: brief has no text besides its header and boilerplate; add "
+        "its paragraphs, or delete the header line if it was left there by mistake"
+    ) in result.output
+    assert "2 added, 0 updated, 0 removed, 0 unchanged, 1 rejected" in result.output
+    answer = run_cli("ask", "--json", "copper smelter repairs")
+    [hit, *_] = json.loads(answer.output)["hits"]
+    assert hit["citation"] == "Courier, Vol. 2, Issue 3"
+    assert hit["quote"].startswith("Officials in Vostokgrad")
+
+
+def test_a_brief_rejected_on_reingest_keeps_its_stored_version(
+    archive: Archive, tmp_path: Path
+) -> None:
+    path = tmp_path / "issue.txt"
+    first = "Publication: Courier Volume: 2 Issue: 1\n\n" + GRAIN + "\n"
+    second = "Publication: Courier Volume: 2 Issue: 3\n\n"
+    path.write_text(first + second + SMELTER)
+    assert archive.ingest([path]).added == 2
+    path.write_text(first + second)  # the second brief's text deleted by mistake
+    report = archive.ingest([path])
+    assert [r.line for r in report.rejected] == [5]
+    assert (report.added, report.updated, report.removed, report.unchanged) == (0, 0, 0, 1)
+    assert f"{path}: 1 brief(s) it held before and no longer holds were kept" in report.notices[0]
+    assert [b[2] for b in _briefs(archive)] == [1, 3]
+    path.write_text(first)  # the header removed too: now the brief is gone from the file
+    report = archive.ingest([path])
+    assert (report.rejected, report.removed, report.unchanged) == ([], 1, 1)
+
+
+def test_a_malformed_header_rejects_its_brief_not_the_file(
+    archive: Archive, tmp_path: Path
+) -> None:
+    path = tmp_path / "issue.txt"
+    path.write_text(
+        "Publication: Courier Volume: 2 Issue: 1\n\n" + GRAIN + "\n"
+        "Publication: Courier Volume: 2 Issue: 4 Date: 04.03.1998\n\n" + SMELTER + "\n"
+        "Publication: Courier Volume: 2 Issue: 5\nTitle: " + "Vodka " * 400 + "\n\n" + VODKA + "\n"
+        "Publication: Courier Volume: 2 Issue: 6\n\n" + VODKA
+    )
+    report = archive.ingest([path])
+    assert [(r.line, r.reason.split(";")[0]) for r in report.rejected] == [
+        (5, "header line has a date '04.03.1998' that is not a day written YYYY-MM-DD"),
+        (9, "title is 2,399 characters long, over the limit of 2,000"),
+    ]
+    assert [b[2] for b in _briefs(archive)] == [1, 6]
+
+
+def test_a_field_given_twice_rejects_the_brief(archive: Archive, tmp_path: Path) -> None:
+    files = {
+        "inline.txt": "Publication: Courier Volume: 2 Issue: 4 Issue: 5\n\n",
+        "dates.txt": "Publication: Courier Volume: 2 Issue: 4\nDate: 1998-03-04\n"
+        "Date: 1998-03-05\n\n",
+        "header-and-line.txt": "Publication: Courier Volume: 2 Issue: 4 Date: 1998-03-04\n"
+        "Date: 1998-04-05\n\n",
+        "issue-line.txt": "Publication: Courier Volume: 2 Issue: 4\nIssue: 5\n\n",
+        "titles.txt": "Publication: Courier Volume: 2 Issue: 4\nTitle: Smelter closes\n"
+        "Title: Copper smelter closes for repairs\n\n",
+    }
+    for name, header in files.items():
+        (tmp_path / name).write_text(header + SMELTER)
+    report = archive.ingest([tmp_path])
+    assert report.added == 0
+    said = {(r.source.rpartition("/")[2], r.line): r.reason for r in report.rejected}
+    assert said == {
+        ("dates.txt", 3): "header continues with a line that gives the date a second time "
+        "('1998-03-04', then '1998-03-05'), so the citation could be wrong; keep the right one "
+        "and delete the other",
+        ("header-and-line.txt", 2): "header continues with a line that gives the date a second "
+        "time ('1998-03-04', then '1998-04-05'), so the citation could be wrong; keep the right "
+        "one and delete the other",
+        ("inline.txt", 1): "header line gives the issue a second time ('4', then '5'), so the "
+        "citation could be wrong; keep the right one and delete the other",
+        ("issue-line.txt", 2): "header continues with a line that gives the issue a second time "
+        "('4', then '5'), so the citation could be wrong; keep the right one and delete the other",
+        ("titles.txt", 3): "header continues with a line that gives the title a second time "
+        "('Smelter closes', then 'Copper smelter closes for repairs'), so the citation could be "
+        "wrong; keep the right one and delete the other",
+    }
+
+
+def test_a_field_given_twice_alike_is_read_once(archive: Archive, tmp_path: Path) -> None:
+    path = tmp_path / "issue.txt"
+    path.write_text(
+        "Publication: Courier Volume: 2 Issue: 4 Date: 1998-03-04\nDate: 1998-03-04\nIssue: 04\n\n"
+        + SMELTER
+    )
+    report = archive.ingest([path])
+    assert report.rejected == []
+    # Before, the second "Issue:" line was the brief's first paragraph, and so its title.
+    assert _briefs(archive) == [("Courier", 2, 4, "1998-03-04", None, SMELTER.strip())]
