@@ -33,6 +33,8 @@ MAX_FIELD_CHARS = 2000
 """The longest publication, title, author, URL, date or id, in characters."""
 
 _HEADER_START_RE = re.compile(r"^\s*Publication\s*:", re.IGNORECASE)
+_QUOTED_RE = re.compile(r"^\s*(?:>\s?)+")
+"""The quote marks of a line quoted in an e-mail reply ("> ", "> > ")."""
 # The lookahead first: a match starts with the first letter of a name, so the regex engine skips
 # every other position at once (a third less of a header line's ~40,000 instructions); ignoring
 # case it matches what the names' first letters match (the tests check every code point).
@@ -98,6 +100,11 @@ WEAK_FOOTER_PATTERNS: tuple[str, ...] = (
     r"\bfax\b",
     r"\bpostal mail\b",
     r"\bsite maintenance\b",
+    # Wordings of other publishers: "Reprinting without written permission is forbidden",
+    # "(c) 2001 Institute. Reprints by permission only", "write to desk@example.org".
+    r"\breprint(?:s|ing|ed)?\b[^.]{0,60}?\b(?:permission|prohibited|forbidden|not permitted)\b",
+    r"\(c\)\s*(?:19|20)\d\d\b",
+    r"[\w.+-]+@[\w-]+\.[a-z]{2,}\b",
 )
 """Patterns of which two together mark a paragraph as boilerplate."""
 
@@ -118,6 +125,9 @@ _FOOTER_HINTS: dict[str, str] = dict(
             "fax",
             "postal mail",
             "site maintenance",
+            "reprint",
+            "(c)",
+            "@",
         ),
         strict=True,
     )
@@ -607,6 +617,9 @@ def parse_header(line: str, *, source: str | None = None, lineno: int | None = N
             raise _twice(name, fields[name], raw, source, lineno, "header line")
         if raw:
             fields[name] = raw
+    for name in ("publication", "title"):
+        if name in fields:
+            fields[name] = unquoted(fields[name])
     if not fields.get("publication"):
         raise BriefFormatError(
             "header line has no publication name; write it as 'Publication: Monitor'",
@@ -645,6 +658,22 @@ def parse_header(line: str, *, source: str | None = None, lineno: int | None = N
             line=lineno,
         )
     return fields
+
+
+_QUOTE_PAIRS = frozenset(
+    {'""', "''", "\u201c\u201d", "\u2018\u2019", "\u00ab\u00bb", "\u201e\u201c"}
+)
+
+
+def unquoted(value: str) -> str:
+    """Return ``value`` without the quotes around it all (``“Courier”``, ``"Courier"``, Word's
+    smart quotes or guillemets): a publication so written was a publication of its own, which
+    ``--publication Courier`` did not find. Quotes inside it stay (``‘Smelter’ closes``)."""
+    if len(value) > 2 and value[0] + value[-1] in _QUOTE_PAIRS:
+        inner = value[1:-1]
+        if value[0] not in inner and value[-1] not in inner:
+            return inner.strip()
+    return value
 
 
 def _twice(
@@ -973,6 +1002,48 @@ def _split_items(lines: list[str], signed: list[str]) -> list[str]:
     return out
 
 
+MAX_SIGNATURE_LINES = 6
+"""The most lines an e-mail signature under a ``--`` line may have to be left out."""
+_SOURCE_ALONE_RE = re.compile(
+    r"\((?:[^()]{1,80}?,\s*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+    r"\s+\d{1,2}(?:,\s*\d{4})?\s*[;,]?\s*)+\)"
+)
+"""An inline source citation, "(Itar-Tass, May 21)" or "(Interfax, May 21; Reuters, May 22)"."""
+
+
+def _signature(lines: list[str]) -> int | None:
+    """Return the index of the ``--`` line (the e-mail signature separator, "-- ") that starts a
+    signature of at most ``MAX_SIGNATURE_LINES`` short lines, none ending as a sentence, that
+    ends ``lines``; None if there is none (a ``--`` with more under it separates items)."""
+    for n in range(len(lines) - 1, -1, -1):
+        if lines[n].strip() == "--":
+            under = [line for line in lines[n + 1 :] if line.strip()]
+            # A line of prose (a sentence's end) under it is the next item's text, not a
+            # signature: "--" also separates items.
+            if 0 < len(under) <= MAX_SIGNATURE_LINES and not any(
+                len(line) > 80 or line.rstrip().endswith((".", "!", "?", ")", ";", ":"))
+                for line in under
+            ):
+                return n
+            return None
+    return None
+
+
+def _joined_sources(paragraphs: list[str]) -> list[str]:
+    """Return ``paragraphs`` with each one that is only an inline source ("(Itar-Tass, May 21)",
+    set apart by a blank line) joined to the paragraph above it, whose source it is: alone it
+    was a passage of its own, quoted as an answer to "what did Itar-Tass report?"."""
+    if not any(p[:1] == "(" and p[-1:] == ")" for p in paragraphs[1:]):
+        return paragraphs
+    joined: list[str] = []
+    for para in paragraphs:
+        if joined and para[:1] == "(" and _SOURCE_ALONE_RE.fullmatch(para):
+            joined[-1] = f"{joined[-1]} {para}"
+        else:
+            joined.append(para)
+    return joined
+
+
 def _paragraphs(lines: list[str], printable: bool = False) -> list[str]:
     """Return ``split_paragraphs("\\n".join(lines))`` of lines holding no line end, without
     joining them first. ``printable``: every line is printable."""
@@ -1020,6 +1091,7 @@ def brief_rows(
     footer: FooterRules,
     utf8: bytes | None = None,
     errors: list[BriefFormatError] | None = None,
+    notes: list[tuple[int, str]] | None = None,
 ) -> list[BriefRow]:
     """Return the briefs of ``text`` as they are stored: ``brief_row`` of each brief of
     ``parse_briefs(text)``, its ``origin`` set and, with an origin, its place in the text as
@@ -1034,7 +1106,8 @@ def brief_rows(
     was decoded from, if the caller has it (the text may lack some of its characters, such as
     byte order marks): its footers and its printability are then looked for more quickly.
     ``errors``: where a brief that cannot be stored (a malformed header, no text) is reported,
-    the others still returned; without it, the first such brief raises.
+    the others still returned; without it, the first such brief raises. ``notes``: where what
+    was left out or read differently (an e-mail signature, quote marks) is told, with its line.
 
     Raises:
         BriefFormatError: as ``parse_briefs`` (with ``errors``: only for the whole text: no
@@ -1042,8 +1115,10 @@ def brief_rows(
     """
     rows: list[BriefRow] = []
     plain = text.isascii() or (utf8 is not None and plain_fold(utf8))
-    for parts in _brief_parts(text, source, footer, plain, utf8, errors):
+    for parts in _brief_parts(text, source, footer, plain, utf8, errors, notes):
         meta, paragraphs, checked, printable = parts
+        if notes is not None:
+            notes.extend(meta.get("notes", ()))
         try:
             content, author = _content(meta, paragraphs, footer, True, checked, plain)
         except BriefFormatError as exc:
@@ -1086,6 +1161,7 @@ def _brief_parts(
     plain: bool = False,
     utf8: bytes | None = None,
     errors: list[BriefFormatError] | None = None,
+    notes: list[tuple[int, str]] | None = None,
 ) -> Iterator[tuple[dict, list[str], int, bool]]:
     """Yield, for each brief of ``text`` in order, its header fields, its paragraphs, how many
     of those are known not to be boilerplate (``build_brief``'s arguments) and whether every
@@ -1094,6 +1170,8 @@ def _brief_parts(
     ``plain``: the text holds no character of ``FOLD_UNSAFE``. ``utf8``: the UTF-8 the text was
     decoded from (byte order marks and all), if the caller has it. ``errors``: where a brief
     whose header is malformed is reported instead of raised (the briefs after it are yielded).
+    ``notes``: where a text quoted as in an e-mail reply (every header line after ``>``) is
+    told, its quote marks taken off.
 
     Raises:
         BriefFormatError: naming the source and line, if there is no header line, or a header
@@ -1110,6 +1188,19 @@ def _brief_parts(
     header = _HEADER_START_RE.match
     # A header line holds a colon: the regex is tried only on lines with one.
     starts = [i for i, line in enumerate(lines) if ":" in line and header(line)]
+    if not starts and ">" in text:
+        # Briefs pasted from an e-mail reply: every line quoted with "> ".
+        unquoted = [_QUOTED_RE.sub("", line) for line in lines]
+        starts = [i for i, line in enumerate(unquoted) if ":" in line and header(line)]
+        if starts:
+            lines = unquoted
+            if notes is not None:
+                notes.append(
+                    (
+                        starts[0] + 1,
+                        "the text is quoted as in an e-mail reply; the '>' marks were taken off",
+                    )
+                )
     if not starts:
         raise BriefFormatError(
             "no header line 'Publication: NAME Volume: N Issue: M' found; add one above each brief",
@@ -1198,6 +1289,8 @@ def _brief_part(
                 source=source,
                 line=lineno,
             )
+        if name == "title":
+            value = unquoted(value)
         if meta.get(name) and value and squeeze(str(meta[name])) != squeeze(value):
             raise _twice(name, meta[name], value, source, lineno)
         meta.setdefault(name, value)
@@ -1209,8 +1302,18 @@ def _brief_part(
         if by:
             meta.setdefault("author", by.group(1))
             rest = rest[lead + 1 :]
+    cut = _signature(rest)
+    if cut is not None:
+        kept = sum(1 for line in rest[cut + 1 :] if line.strip())
+        meta["notes"] = [
+            (
+                start + 2 + first + cut,
+                f"the e-mail signature under '--' ({kept} line(s)) was left out of the brief",
+            )
+        ]
+        rest = rest[:cut]
     signed: list[str] = []
-    paragraphs = _paragraphs(_split_items(rest, signed), printable)
+    paragraphs = _joined_sources(_paragraphs(_split_items(rest, signed), printable))
     meta["signed"] = signed
     if not meta.get("title") and meta.get("headline"):
         meta["title"] = meta["headline"]

@@ -816,16 +816,18 @@ def parse_bytes(
         read.jsonl = text
         return read
     errors: list[BriefFormatError] = []
+    notes: list[tuple[int, str]] = []
     try:
         # The rows as they are stored, content hashes included: made here, in a worker, not in
         # the writing process. A brief that cannot be stored is rejected alone: a stray header
         # at the end of a file of 40 good briefs rejected all 40.
         read.rows = brief_rows(
-            text, source=source, origin=origin, footer=footer, utf8=utf8, errors=errors
+            text, source=source, origin=origin, footer=footer, utf8=utf8, errors=errors, notes=notes
         )
     except BriefFormatError as exc:
         read.rejected.append(Rejection(source, exc.reason, exc.line))
     read.rejected.extend(Rejection(source, exc.reason, exc.line) for exc in errors)
+    read.notices.extend(f"{source}, line {line}: {note}" for line, note in notes)
     return read
 
 

@@ -22,6 +22,13 @@ GRAIN = (
 VODKA = "The Duma voted on Tuesday to raise the excise on imported vodka by a third.\n"
 
 
+def _written(folder: Path, name: str, text: str) -> Path:
+    """Return the path of file ``name`` in ``folder``, written with ``text``."""
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
 def _briefs(archive: Archive) -> list[tuple[object, ...]]:
     """Return (publication, volume, issue, date, title, text) of every stored brief, by id."""
     return [
@@ -35,11 +42,12 @@ def _briefs(archive: Archive) -> list[tuple[object, ...]]:
 def test_stray_header_at_the_end_rejects_only_itself(
     run_cli: Callable[..., Result], tmp_path: Path
 ) -> None:
-    path = tmp_path / "issue.txt"
-    path.write_text(
+    path = _written(
+        tmp_path,
+        "issue.txt",
         "Publication: Courier Volume: 2 Issue: 1\n\n" + GRAIN + "\n"
         "Publication: Courier Volume: 2 Issue: 3\n\n" + SMELTER + "\n"
-        "Publication: Courier Volume: 2 Issue: 9\n"
+        "Publication: Courier Volume: 2 Issue: 9\n",
     )
     result = run_cli("ingest", str(path))
     assert result.exit_code == 1
@@ -48,8 +56,7 @@ def test_stray_header_at_the_end_rejects_only_itself(
         "its paragraphs, or delete the header line if it was left there by mistake"
     ) in result.output
     assert "2 added, 0 updated, 0 removed, 0 unchanged, 1 rejected" in result.output
-    answer = run_cli("ask", "--json", "copper smelter repairs")
-    [hit, *_] = json.loads(answer.output)["hits"]
+    [hit, *_] = _ask(run_cli, "copper smelter repairs")
     assert hit["citation"] == "Courier, Vol. 2, Issue 3"
     assert hit["quote"].startswith("Officials in Vostokgrad")
 
@@ -76,12 +83,13 @@ def test_a_brief_rejected_on_reingest_keeps_its_stored_version(
 def test_a_malformed_header_rejects_its_brief_not_the_file(
     archive: Archive, tmp_path: Path
 ) -> None:
-    path = tmp_path / "issue.txt"
-    path.write_text(
+    path = _written(
+        tmp_path,
+        "issue.txt",
         "Publication: Courier Volume: 2 Issue: 1\n\n" + GRAIN + "\n"
         "Publication: Courier Volume: 2 Issue: 4 Date: 04.03.1998\n\n" + SMELTER + "\n"
         "Publication: Courier Volume: 2 Issue: 5\nTitle: " + "Vodka " * 400 + "\n\n" + VODKA + "\n"
-        "Publication: Courier Volume: 2 Issue: 6\n\n" + VODKA
+        "Publication: Courier Volume: 2 Issue: 6\n\n" + VODKA,
     )
     report = archive.ingest([path])
     assert [(r.line, r.reason.split(";")[0]) for r in report.rejected] == [
@@ -125,12 +133,106 @@ def test_a_field_given_twice_rejects_the_brief(archive: Archive, tmp_path: Path)
 
 
 def test_a_field_given_twice_alike_is_read_once(archive: Archive, tmp_path: Path) -> None:
-    path = tmp_path / "issue.txt"
-    path.write_text(
+    path = _written(
+        tmp_path,
+        "issue.txt",
         "Publication: Courier Volume: 2 Issue: 4 Date: 1998-03-04\nDate: 1998-03-04\nIssue: 04\n\n"
-        + SMELTER
+        + SMELTER,
     )
     report = archive.ingest([path])
     assert report.rejected == []
     # Before, the second "Issue:" line was the brief's first paragraph, and so its title.
     assert _briefs(archive) == [("Courier", 2, 4, "1998-03-04", None, SMELTER.strip())]
+
+
+def _ask(run_cli: Callable[..., Result], question: str, *options: str) -> list[dict]:
+    """Return the hits ``briefbot ask --json`` gives for ``question``."""
+    result = run_cli("ask", "--json", *options, question)
+    assert result.exit_code == 0, result.output
+    return list(json.loads(result.stdout)["hits"])
+
+
+def test_boilerplate_in_other_words_is_not_stored_nor_quoted(
+    run_cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    footers = [
+        "The Courier is produced by the Eastern Studies Institute. Reprinting without written "
+        "permission is forbidden. For subscriptions write to desk@example.org.",
+        "(c) 2001 Eastern Studies Institute. Reprints by permission only.",
+    ]
+    for n, footer in enumerate(footers, start=4):
+        (tmp_path / f"{n}.txt").write_text(
+            f"Publication: Courier Volume: 2 Issue: {n}\n\n{SMELTER}\n{footer}\n"
+        )
+    result = run_cli("ingest", str(tmp_path))
+    assert "2 added" in result.output
+    # Before, each footer was a passage of its brief: "how do I subscribe to the Courier?"
+    # quoted "The Courier is produced by the Eastern Studies Institute."
+    assert _ask(run_cli, "how do I subscribe to the Courier?") == []
+    assert _ask(run_cli, "who may reprint the Courier?") == []
+    assert {hit["text"] for hit in _ask(run_cli, "copper smelter")} == {SMELTER.strip()}
+
+
+def test_briefs_pasted_from_an_email_reply_are_read_and_said_so(
+    run_cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    path = _written(
+        tmp_path,
+        "reply.txt",
+        "> Publication: Courier Volume: 2 Issue: 4\n>\n> " + SMELTER + ">\n> -- \n"
+        "> Ivan Petrov\n> Senior analyst, Courier desk\n",
+    )
+    result = run_cli("ingest", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[:2] == [
+        f"{path}, line 1: the text is quoted as in an e-mail reply; the '>' marks were taken off",
+        f"{path}, line 5: the e-mail signature under '--' (2 line(s)) was left out of the brief",
+    ]
+    # Before: rejected whole ("no header line"); without the quotes, the signature was a
+    # passage, quoted with high confidence for "who is Ivan Petrov?".
+    [hit] = _ask(run_cli, "copper smelter closure")
+    assert (hit["citation"], hit["text"]) == ("Courier, Vol. 2, Issue 4", SMELTER.strip())
+    assert all("Petrov" not in hit["text"] for hit in _ask(run_cli, "who is Ivan Petrov?"))
+
+
+def test_a_double_dash_between_items_is_no_signature(archive: Archive, tmp_path: Path) -> None:
+    items = "".join(f"{text}\n--\n" for text in (GRAIN, SMELTER)) + VODKA
+    path = _written(tmp_path, "items.txt", "Publication: Courier Volume: 2 Issue: 4\n\n" + items)
+    report = archive.ingest([path])
+    assert report.notices == []
+    [(*_, text)] = _briefs(archive)
+    assert "vodka" in str(text)
+
+
+def test_a_source_alone_on_its_line_stays_with_its_paragraph(
+    run_cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    path = _written(
+        tmp_path,
+        "issue.txt",
+        "Publication: Courier Volume: 2 Issue: 4\n\n"
+        + SMELTER.replace(" (Reuters, March 4)", "\n\n(Reuters, March 4)")
+        + "\n"
+        + VODKA
+        + "\n(Itar-Tass, May 21; Interfax, May 22)\n",
+    )
+    assert run_cli("ingest", str(path)).exit_code == 0
+    # Before, "(Itar-Tass, May 21; Interfax, May 22)" was a passage of its own and the answer.
+    [hit, *_] = _ask(run_cli, "what did Itar-Tass report on May 21?")
+    assert hit["text"] == VODKA.strip() + " (Itar-Tass, May 21; Interfax, May 22)"
+    [hit, *_] = _ask(run_cli, "Reuters on the smelter closure")
+    assert hit["text"] == SMELTER.strip()
+
+
+def test_a_publication_in_smart_quotes_is_the_publication(
+    run_cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    path = _written(
+        tmp_path,
+        "issue.txt",
+        "Publication: \u201cCourier\u201d Volume: 2 Issue: 4\nTitle: \u00abSmelter closes\u00bb\n\n"
+        + SMELTER,
+    )
+    assert run_cli("ingest", str(path)).exit_code == 0
+    [hit] = _ask(run_cli, "copper smelter", "--publication", "Courier")
+    assert hit["citation"] == "Courier, Vol. 2, Issue 4 \u2014 \u201cSmelter closes\u201d"
