@@ -742,15 +742,49 @@ def read_file(
             opened = os.fstat(fd)
             if not stat.S_ISREG(opened.st_mode):
                 raise OSError(errno.EINVAL, "not a regular file")
-            data = _read_upto(fd, opened.st_size, max_bytes + 1)
+            data, reads = _read_unchanged(fd, opened, max_bytes + 1)
         finally:
             os.close(fd)
     except OSError as exc:
         return ReadFile(source, False, [Rejection(source, f"cannot be read ({exc.strerror})")])
+    if data is None:
+        reason = (
+            f"changed while it was read, {reads} times in a row (is it still being written?); "
+            "nothing of it was stored: ingest it again once it is complete"
+        )
+        return ReadFile(source, True, [Rejection(source, reason)])
     name = os.path.basename(path)
     jsonl = _suffix(name).lower() in JSONL_SUFFIXES
     origin = display_path(name) if origin is None else origin
-    return parse_bytes(data, source, jsonl=jsonl, origin=origin, footer=footer, max_bytes=max_bytes)
+    read = parse_bytes(data, source, jsonl=jsonl, origin=origin, footer=footer, max_bytes=max_bytes)
+    if reads > 1:
+        read.notices.insert(
+            0, f"{source}: changed while it was read, so it was read again ({reads} reads)"
+        )
+    return read
+
+
+READ_TRIES = 3
+"""How many times a file that changes while it is read is read before it is rejected."""
+
+
+def _read_unchanged(fd: int, opened: os.stat_result, limit: int) -> tuple[bytes | None, int]:
+    """Return the first ``limit`` bytes of the file open as ``fd`` (``opened`` its ``fstat``),
+    read while its size and modification time stayed the same, and how many reads that took;
+    None for the bytes if it changed during each of ``READ_TRIES`` reads.
+
+    A file still being written (a copy, an editor's save in place, a team member's export) was
+    read as it was at that moment: its first briefs stored, the rest lost, in silence. The
+    inbox waits for a file to be still; a named file is read at once, so it is checked here.
+    """
+    for reads in range(1, READ_TRIES + 1):
+        data = _read_upto(fd, opened.st_size, limit)
+        after = os.fstat(fd)
+        if (after.st_size, after.st_mtime_ns) == (opened.st_size, opened.st_mtime_ns):
+            return data, reads
+        opened = after
+        os.lseek(fd, 0, os.SEEK_SET)
+    return None, READ_TRIES
 
 
 def _read_upto(fd: int, size: int, limit: int) -> bytes:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import Result
+from forking import Forked
 
 from retrieval.archive import Archive
 
@@ -22,13 +23,6 @@ GRAIN = (
 VODKA = "The Duma voted on Tuesday to raise the excise on imported vodka by a third.\n"
 
 
-def _written(folder: Path, name: str, text: str) -> Path:
-    """Return the path of file ``name`` in ``folder``, written with ``text``."""
-    path = folder / name
-    path.write_text(text)
-    return path
-
-
 def _briefs(archive: Archive) -> list[tuple[object, ...]]:
     """Return (publication, volume, issue, date, title, text) of every stored brief, by id."""
     return [
@@ -40,11 +34,9 @@ def _briefs(archive: Archive) -> list[tuple[object, ...]]:
 
 
 def test_stray_header_at_the_end_rejects_only_itself(
-    run_cli: Callable[..., Result], tmp_path: Path
+    run_cli: Callable[..., Result], brief_file: Callable[..., Path]
 ) -> None:
-    path = _written(
-        tmp_path,
-        "issue.txt",
+    path = brief_file(
         "Publication: Courier Volume: 2 Issue: 1\n\n" + GRAIN + "\n"
         "Publication: Courier Volume: 2 Issue: 3\n\n" + SMELTER + "\n"
         "Publication: Courier Volume: 2 Issue: 9\n",
@@ -62,12 +54,11 @@ def test_stray_header_at_the_end_rejects_only_itself(
 
 
 def test_a_brief_rejected_on_reingest_keeps_its_stored_version(
-    archive: Archive, tmp_path: Path
+    archive: Archive, brief_file: Callable[..., Path]
 ) -> None:
-    path = tmp_path / "issue.txt"
     first = "Publication: Courier Volume: 2 Issue: 1\n\n" + GRAIN + "\n"
     second = "Publication: Courier Volume: 2 Issue: 3\n\n"
-    path.write_text(first + second + SMELTER)
+    path = brief_file(first + second + SMELTER)
     assert archive.ingest([path]).added == 2
     path.write_text(first + second)  # the second brief's text deleted by mistake
     report = archive.ingest([path])
@@ -81,11 +72,9 @@ def test_a_brief_rejected_on_reingest_keeps_its_stored_version(
 
 
 def test_a_malformed_header_rejects_its_brief_not_the_file(
-    archive: Archive, tmp_path: Path
+    archive: Archive, brief_file: Callable[..., Path]
 ) -> None:
-    path = _written(
-        tmp_path,
-        "issue.txt",
+    path = brief_file(
         "Publication: Courier Volume: 2 Issue: 1\n\n" + GRAIN + "\n"
         "Publication: Courier Volume: 2 Issue: 4 Date: 04.03.1998\n\n" + SMELTER + "\n"
         "Publication: Courier Volume: 2 Issue: 5\nTitle: " + "Vodka " * 400 + "\n\n" + VODKA + "\n"
@@ -132,10 +121,10 @@ def test_a_field_given_twice_rejects_the_brief(archive: Archive, tmp_path: Path)
     }
 
 
-def test_a_field_given_twice_alike_is_read_once(archive: Archive, tmp_path: Path) -> None:
-    path = _written(
-        tmp_path,
-        "issue.txt",
+def test_a_field_given_twice_alike_is_read_once(
+    archive: Archive, brief_file: Callable[..., Path]
+) -> None:
+    path = brief_file(
         "Publication: Courier Volume: 2 Issue: 4 Date: 1998-03-04\nDate: 1998-03-04\nIssue: 04\n\n"
         + SMELTER,
     )
@@ -153,18 +142,20 @@ def _ask(run_cli: Callable[..., Result], question: str, *options: str) -> list[d
 
 
 def test_boilerplate_in_other_words_is_not_stored_nor_quoted(
-    run_cli: Callable[..., Result], tmp_path: Path
+    run_cli: Callable[..., Result], brief_file: Callable[..., Path]
 ) -> None:
     footers = [
         "The Courier is produced by the Eastern Studies Institute. Reprinting without written "
         "permission is forbidden. For subscriptions write to desk@example.org.",
         "(c) 2001 Eastern Studies Institute. Reprints by permission only.",
     ]
-    for n, footer in enumerate(footers, start=4):
-        (tmp_path / f"{n}.txt").write_text(
-            f"Publication: Courier Volume: 2 Issue: {n}\n\n{SMELTER}\n{footer}\n"
+    paths = [
+        brief_file(
+            f"Publication: Courier Volume: 2 Issue: {n}\n\n{SMELTER}\n{footer}\n", f"{n}.txt"
         )
-    result = run_cli("ingest", str(tmp_path))
+        for n, footer in enumerate(footers, start=4)
+    ]
+    result = run_cli("ingest", *map(str, paths))
     assert "2 added" in result.output
     # Before, each footer was a passage of its brief: "how do I subscribe to the Courier?"
     # quoted "The Courier is produced by the Eastern Studies Institute."
@@ -174,13 +165,12 @@ def test_boilerplate_in_other_words_is_not_stored_nor_quoted(
 
 
 def test_briefs_pasted_from_an_email_reply_are_read_and_said_so(
-    run_cli: Callable[..., Result], tmp_path: Path
+    run_cli: Callable[..., Result], brief_file: Callable[..., Path]
 ) -> None:
-    path = _written(
-        tmp_path,
-        "reply.txt",
+    path = brief_file(
         "> Publication: Courier Volume: 2 Issue: 4\n>\n> " + SMELTER + ">\n> -- \n"
         "> Ivan Petrov\n> Senior analyst, Courier desk\n",
+        name="reply.txt",
     )
     result = run_cli("ingest", str(path))
     assert result.exit_code == 0, result.output
@@ -195,9 +185,11 @@ def test_briefs_pasted_from_an_email_reply_are_read_and_said_so(
     assert all("Petrov" not in hit["text"] for hit in _ask(run_cli, "who is Ivan Petrov?"))
 
 
-def test_a_double_dash_between_items_is_no_signature(archive: Archive, tmp_path: Path) -> None:
+def test_a_double_dash_between_items_is_no_signature(
+    archive: Archive, brief_file: Callable[..., Path]
+) -> None:
     items = "".join(f"{text}\n--\n" for text in (GRAIN, SMELTER)) + VODKA
-    path = _written(tmp_path, "items.txt", "Publication: Courier Volume: 2 Issue: 4\n\n" + items)
+    path = brief_file("Publication: Courier Volume: 2 Issue: 4\n\n" + items)
     report = archive.ingest([path])
     assert report.notices == []
     [(*_, text)] = _briefs(archive)
@@ -205,11 +197,9 @@ def test_a_double_dash_between_items_is_no_signature(archive: Archive, tmp_path:
 
 
 def test_a_source_alone_on_its_line_stays_with_its_paragraph(
-    run_cli: Callable[..., Result], tmp_path: Path
+    run_cli: Callable[..., Result], brief_file: Callable[..., Path]
 ) -> None:
-    path = _written(
-        tmp_path,
-        "issue.txt",
+    path = brief_file(
         "Publication: Courier Volume: 2 Issue: 4\n\n"
         + SMELTER.replace(" (Reuters, March 4)", "\n\n(Reuters, March 4)")
         + "\n"
@@ -225,14 +215,59 @@ def test_a_source_alone_on_its_line_stays_with_its_paragraph(
 
 
 def test_a_publication_in_smart_quotes_is_the_publication(
-    run_cli: Callable[..., Result], tmp_path: Path
+    run_cli: Callable[..., Result], brief_file: Callable[..., Path]
 ) -> None:
-    path = _written(
-        tmp_path,
-        "issue.txt",
+    path = brief_file(
         "Publication: \u201cCourier\u201d Volume: 2 Issue: 4\nTitle: \u00abSmelter closes\u00bb\n\n"
         + SMELTER,
     )
     assert run_cli("ingest", str(path)).exit_code == 0
     [hit] = _ask(run_cli, "copper smelter", "--publication", "Courier")
     assert hit["citation"] == "Courier, Vol. 2, Issue 4 \u2014 \u201cSmelter closes\u201d"
+
+
+APPEND_FOREVER = """
+import os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND)
+while True:
+    os.write(fd, sys.argv[2].encode())
+    time.sleep(0.0001)
+"""
+
+
+def test_a_file_changing_while_read_is_read_again_or_rejected(
+    run_cli: Callable[..., Result], brief_file: Callable[..., Path], fork: Callable[..., Forked]
+) -> None:
+    # A brief, its footer, then ~10 MB the parser drops after the footer: each read of the file
+    # takes milliseconds, its parsing little.
+    path = brief_file(
+        "Publication: Courier Volume: 2 Issue: 4\n\n"
+        + SMELTER
+        + "\nCopyright 1998 Eastern Studies Institute.\n"
+        + "reprints " * 1_200_000
+        + "\n",
+        name="export.txt",
+    )
+    size = path.stat().st_size
+    writer = fork(APPEND_FOREVER, str(path), VODKA)
+    outputs: list[str] = []
+    try:
+        while path.stat().st_size == size:  # until the writer is writing
+            assert writer.poll() is None
+        # A read the writer happens not to write during (it waits for a core) is a right read:
+        # the file is ingested until one run sees it change.
+        while len(outputs) < 10 and "changed while it was read" not in "".join(outputs):
+            result = run_cli("ingest", "--no-index", str(path))
+            outputs.append(f"exit {result.exit_code}: {result.output}")
+    finally:
+        writer.kill()
+        writer.wait(10)
+    # Before, the file was stored as it was at the moment it was read, in silence (exit 0): an
+    # export still being written lost its last briefs. Now it is read until it stays the same
+    # through a read (and that version stored, with a notice), or rejected after three reads.
+    rejected = (
+        f"exit 1: rejected: {path}: changed while it was read, 3 times in a row (is it still "
+        "being written?); nothing of it was stored: ingest it again once it is complete"
+    )
+    read_again = f"exit 0: {path}: changed while it was read, so it was read again ("
+    assert outputs[-1].startswith((rejected, read_again)), outputs
