@@ -33,6 +33,8 @@ MAX_FIELD_CHARS = 2000
 """The longest publication, title, author, URL, date or id, in characters."""
 
 _HEADER_START_RE = re.compile(r"^\s*Publication\s*:", re.IGNORECASE)
+_HTML_RE = re.compile(r"<(?:!doctype html|html|head|body|p|div|br)\b[^>]*>", re.IGNORECASE)
+"""A tag of a web page, in a file that holds no header line."""
 _QUOTED_RE = re.compile(r"^\s*(?:>\s?)+")
 """The quote marks of a line quoted in an e-mail reply ("> ", "> > ")."""
 # The lookahead first: a match starts with the first letter of a name, so the regex engine skips
@@ -629,16 +631,21 @@ def parse_header(line: str, *, source: str | None = None, lineno: int | None = N
     for name in ("volume", "issue"):
         value: str | None = fields.get(name)
         if value is None:
+            # "Vol. 4, No. 142": the numbers are there, without the colons the header needs.
+            dotted = _DOTTED_RE.search(line)
+            hint = f" (not '{dotted.group(0).strip()}')" if dotted else ""
             raise BriefFormatError(
                 f"header line has no {name}; "
-                "write e.g. 'Publication: Monitor Volume: 4 Issue: 142'",
+                f"write e.g. 'Publication: Monitor Volume: 4 Issue: 142'{hint}",
                 source=source,
                 line=lineno,
             )
         if not _DIGITS_RE.fullmatch(value):
+            roman = _roman(value)
+            hint = f" ({value} is {roman} in Roman numerals)" if roman is not None else ""
             raise BriefFormatError(
                 f"header line has a non-numeric {name} {value[:40]!r}; use digits, e.g. "
-                f"'{name.capitalize()}: 4'",
+                f"'{name.capitalize()}: {4 if roman is None else roman}'{hint}",
                 source=source,
                 line=lineno,
             )
@@ -663,6 +670,23 @@ def parse_header(line: str, *, source: str | None = None, lineno: int | None = N
 _QUOTE_PAIRS = frozenset(
     {'""', "''", "\u201c\u201d", "\u2018\u2019", "\u00ab\u00bb", "\u201e\u201c"}
 )
+
+
+_DOTTED_RE = re.compile(
+    r"\b(?:Vol(?:ume)?|No|Number|Issue)\.?\s+(?:[0-9]+|[IVXLC]+)\b", re.IGNORECASE
+)
+"""A volume or issue written without its colon ("Vol. 4", "No. 142", "Vol. IV")."""
+_ROMAN_RE = re.compile(r"M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
+_ROMAN_VALUES = {"M": 1000, "D": 500, "C": 100, "L": 50, "X": 10, "V": 5, "I": 1}
+
+
+def _roman(value: str) -> int | None:
+    """Return the number a Roman numeral ("IV", "xii") stands for; None if ``value`` is none."""
+    letters = value.strip().upper()
+    if not letters or not _ROMAN_RE.fullmatch(letters):
+        return None
+    numbers = [_ROMAN_VALUES[ch] for ch in letters]
+    return sum(-n if n < after else n for n, after in zip(numbers, [*numbers[1:], 0], strict=True))
 
 
 def unquoted(value: str) -> str:
@@ -1014,19 +1038,26 @@ _SOURCE_ALONE_RE = re.compile(
 def _signature(lines: list[str]) -> int | None:
     """Return the index of the ``--`` line (the e-mail signature separator, "-- ") that starts a
     signature of at most ``MAX_SIGNATURE_LINES`` short lines, none ending as a sentence, that
-    ends ``lines``; None if there is none (a ``--`` with more under it separates items)."""
+    ends ``lines``; None if there is none (a ``--`` with more under it separates items).
+
+    Only the lines up to the signature's size from the end are looked at.
+    """
+    under = 0
     for n in range(len(lines) - 1, -1, -1):
-        if lines[n].strip() == "--":
-            under = [line for line in lines[n + 1 :] if line.strip()]
-            # A line of prose (a sentence's end) under it is the next item's text, not a
-            # signature: "--" also separates items.
-            if 0 < len(under) <= MAX_SIGNATURE_LINES and not any(
-                len(line) > 80 or line.rstrip().endswith((".", "!", "?", ")", ";", ":"))
-                for line in under
-            ):
-                return n
+        line = lines[n].strip()
+        if not line:
+            continue
+        if line == "--":
+            return n if under else None
+        under += 1
+        # A line of prose (a sentence's end) is the next item's text, not a signature: "--"
+        # also separates items.
+        if under > MAX_SIGNATURE_LINES or len(line) > 80 or line.endswith(_SENTENCE_ENDS):
             return None
     return None
+
+
+_SENTENCE_ENDS = (".", "!", "?", ")", ";", ":")
 
 
 def _joined_sources(paragraphs: list[str]) -> list[str]:
@@ -1114,6 +1145,7 @@ def brief_rows(
             header line, or text before the first).
     """
     rows: list[BriefRow] = []
+    lines_of: dict[str, int] = {}  # each brief's line, by its content hash
     plain = text.isascii() or (utf8 is not None and plain_fold(utf8))
     for parts in _brief_parts(text, source, footer, plain, utf8, errors, notes):
         meta, paragraphs, checked, printable = parts
@@ -1145,6 +1177,15 @@ def brief_rows(
             key = label_key(publication, volume, issue, title, body)
         head = (publication, volume, issue, title, date, author, url, doc_id)
         digest = _digest(head, body, printable, body_utf8)
+        if digest in lines_of:
+            # The same brief pasted twice: two briefs alike in the archive, counted twice,
+            # sent twice in a digest.
+            if notes is not None:
+                notes.append(
+                    (meta["line"], f"the same brief as line {lines_of[digest]} again; stored once")
+                )
+            continue
+        lines_of[digest] = meta["line"]
         values = (
             key, doc_id, publication, volume, issue, date, title, author, url,
             meta.get("source"), body if body_utf8 is None else body_utf8, digest, origin, position,
@@ -1202,10 +1243,16 @@ def _brief_parts(
                     )
                 )
     if not starts:
+        page = _HTML_RE.search(text)
         raise BriefFormatError(
-            "no header line 'Publication: NAME Volume: N Issue: M' found; add one above each brief",
+            "looks like a web page (HTML) saved as text, which briefbot does not read; save it "
+            "as plain text (or copy its text from the browser) with a 'Publication: NAME "
+            "Volume: N Issue: M' line above each brief"
+            if page
+            else "no header line 'Publication: NAME Volume: N Issue: M' found; add one above "
+            "each brief",
             source=source,
-            line=1,
+            line=text.count("\n", 0, page.start()) + 1 if page else 1,
         )
     # A headline printed right above a header is that brief's title (pages copied from a website).
     tops = [

@@ -65,6 +65,7 @@ _WIDE_BOMS = (
 # number is needed (Python refuses to convert more than 4,300 digits, with a ValueError).
 MAX_INT_LITERAL = 24
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_HEADER_LINE_RE = re.compile(r"^\s*Publication\s*:", re.IGNORECASE | re.MULTILINE)
 _DIGITS_RE = re.compile(r"[0-9]+")
 _DATE_PREFIX_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ][0-9:.+\-Z]*)?")
 TEXT_SUFFIXES = {".txt", ".text", ".brief", ""}
@@ -319,6 +320,16 @@ def _line_ranges(numbers: list[int], shown: int = 3) -> str:
     rest = sum(b - a + 1 for a, b in spans[shown:])
     more = f" and {rest} more" if rest else ""
     return f"{'line' if len(numbers) == 1 else 'lines'} {', '.join(parts)}{more}"
+
+
+def _unread_line(source: str, unread: dict[tuple[str, str], list[int]]) -> str:
+    """Return the notice of the fields of a JSONL file's records that are not read."""
+    lines = sorted({n for found in unread.values() for n in found})
+    named = ", ".join(f'"{other}" (briefbot reads "{name}")' for other, name in unread)
+    return (
+        f"{source}: {_line_ranges(lines)}: field(s) not read: {named}; those briefs were stored "
+        "without them, so their citations lack them: rename the fields and ingest it again"
+    )
 
 
 def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
@@ -619,6 +630,39 @@ def _replace_surrogates(text: str, name: str, notices: list[str] | None) -> str:
     return _SURROGATE_RE.sub("\ufffd", text)
 
 
+_TEXT_NAMES = ("body", "content", "article")
+"""Names a record's text is given under by other tools."""
+UNREAD_NAMES: dict[str, tuple[str, ...]] = {
+    "volume": ("vol", "volume_number", "volume_no", "vol_no"),
+    "issue": ("no", "number", "issue_number", "issue_no", "num"),
+    "date": ("published", "pubdate", "pub_date", "published_at", "datetime", "day"),
+    "title": ("headline", "heading", "subject"),
+    "author": ("by", "byline", "authors"),
+    "url": ("link", "href"),
+    "publication": ("pub", "journal", "newspaper", "outlet"),
+}
+"""Other names of the fields briefbot reads: a record holding one of them instead is told of."""
+
+
+def _given(value: Any) -> bool:
+    """Return whether a record's value holds something (not null, "", [] or {})."""
+    return value is not None and value != "" and value != [] and value != {}
+
+
+def unread_fields(obj: Any) -> list[tuple[str, str]]:
+    """Return ``(name, field it stands for)`` of each field of JSONL record ``obj`` that is not
+    read but names one that is read, which the record lacks ("vol" for "volume")."""
+    if not isinstance(obj, dict):
+        return []
+    return [
+        (other, name)
+        for name, others in UNREAD_NAMES.items()
+        if not _given(obj.get(name))
+        for other in others
+        if _given(obj.get(other))
+    ]
+
+
 def jsonl_brief(obj: Any, *, source: str, line: int, notices: list[str] | None = None) -> Brief:
     """Return a Brief from one JSONL record (``text`` required; BEIR's ``_id`` accepted).
 
@@ -638,6 +682,15 @@ def jsonl_brief(obj: Any, *, source: str, line: int, notices: list[str] | None =
     found: list[str] = []
     try:
         text = obj.get("text")
+        if text is None or (isinstance(text, str) and not text.strip()):
+            body = next((name for name in _TEXT_NAMES if _given(obj.get(name))), None)
+            if body is not None:
+                # Read as a title-only record, its title would have been its text, the body
+                # lost in silence.
+                raise ValueError(
+                    f'has no "text" but a "{body}"; name that field "text" (briefbot reads '
+                    '"text" as the brief)'
+                )
         title_only = (text is None or (isinstance(text, str) and not text.strip())) and (
             isinstance(obj.get("title"), str) and obj["title"].strip()
         )
@@ -842,6 +895,10 @@ def parse_bytes(
         read.notices.append(f"{source}: {note}")
     if jsonl is None:
         jsonl = text.lstrip().startswith("{")
+    elif not jsonl and text.lstrip().startswith("{") and not _HEADER_LINE_RE.search(text):
+        # JSONL saved as .txt: read as text, it was rejected for want of a header line.
+        jsonl = True
+        read.notices.append(f"{source}: holds JSON records, not briefs as text: read as JSONL")
     visible = drop_invisible(text, escaped=jsonl)
     # The file's bytes are the text's only when it was UTF-8 and nothing was dropped from it.
     utf8 = data if note is None and visible is text else None
@@ -1206,6 +1263,7 @@ class Ingester:
         rejected_before = len(self.report.rejected)
         record = -1
         lines_of: dict[str, int] = {}  # each id's line
+        unread: dict[tuple[str, str], list[int]] = {}  # fields not read, by the lines of them
         for n, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
@@ -1220,6 +1278,8 @@ class Ingester:
             except BriefFormatError as exc:
                 self.report.rejected.append(Rejection(source, exc.reason, n))
                 continue
+            for pair in unread_fields(obj):
+                unread.setdefault(pair, []).append(n)
             if brief.doc_id is not None:
                 # One id is one brief: a second record of it overwrote the first in silence.
                 first = lines_of.setdefault(brief.doc_id, n)
@@ -1239,6 +1299,8 @@ class Ingester:
                 briefs = []
                 if self._pending is not None:
                     self._commit()  # each batch of a large file is kept, even in a bulk run
+        if unread:
+            self.report.notices.append(_unread_line(source, unread))
         if origin is None:
             if briefs:
                 self._store(briefs, source)

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 from forking import Forked
 
@@ -271,3 +272,88 @@ def test_a_file_changing_while_read_is_read_again_or_rejected(
     )
     read_again = f"exit 0: {path}: changed while it was read, so it was read again ("
     assert outputs[-1].startswith((rejected, read_again)), outputs
+
+
+def test_jsonl_fields_under_other_names_are_told_of(
+    run_cli: Callable[..., Result], brief_file: Callable[..., Path]
+) -> None:
+    records = [
+        {"id": "a", "publication": "Courier", "volume": 2, "issue": 4, "text": SMELTER.strip()},
+        {
+            "id": "b",
+            "publication": "Courier",
+            "vol": 2,
+            "no": 5,
+            "headline": "Vodka",
+            "text": VODKA,
+        },
+        {"id": "c", "publication": "Courier", "title": "Grain sale", "body": GRAIN},
+        {"id": "d", "publication": "Courier", "volume": 2, "issue": 6, "text": GRAIN, "tags": []},
+    ]
+    path = brief_file("".join(json.dumps(r) + "\n" for r in records), "recent.jsonl")
+    result = run_cli("ingest", str(path))
+    # Before: "b" stored without its volume, issue and title in silence (its citation just
+    # "Courier"), "c" stored with its title as its whole text, the body lost.
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:2] == [
+        f'{path}: line 2: field(s) not read: "vol" (briefbot reads "volume"), "no" (briefbot '
+        'reads "issue"), "headline" (briefbot reads "title"); those briefs were stored without '
+        "them, so their citations lack them: rename the fields and ingest it again",
+        f'rejected: {path}, line 3: has no "text" but a "body"; name that field "text" '
+        '(briefbot reads "text" as the brief)',
+    ]
+    assert "3 added" in result.output
+
+
+def test_jsonl_saved_as_txt_is_read_as_jsonl(
+    run_cli: Callable[..., Result], brief_file: Callable[..., Path]
+) -> None:
+    record = {"publication": "Courier", "volume": 2, "issue": 4, "text": SMELTER.strip()}
+    path = brief_file(json.dumps(record) + "\n", "export.txt")
+    result = run_cli("ingest", str(path))
+    # Before: rejected, "no header line 'Publication: NAME Volume: N Issue: M' found".
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        f"{path}: holds JSON records, not briefs as text: read as JSONL"
+    )
+    [hit] = _ask(run_cli, "copper smelter")
+    assert hit["citation"] == "Courier, Vol. 2, Issue 4"
+
+
+def test_a_brief_pasted_twice_is_stored_once(
+    archive: Archive, brief_file: Callable[..., Path]
+) -> None:
+    brief = "Publication: Courier Volume: 2 Issue: 4\n\n" + SMELTER
+    path = brief_file(f"{brief}\n{brief}\nPublication: Courier Volume: 2 Issue: 5\n\n{VODKA}")
+    report = archive.ingest([path])
+    # Before: two briefs alike, each answer and digest listing it twice.
+    assert report.notices == [f"{path}, line 5: the same brief as line 1 again; stored once"]
+    assert [b[2] for b in _briefs(archive)] == [4, 5]
+
+
+@pytest.mark.parametrize(
+    ("header", "said"),
+    [
+        (
+            "Publication: Courier Vol. 4, No. 142",
+            "header line has no volume; write e.g. 'Publication: Monitor Volume: 4 Issue: 142' "
+            "(not 'Vol. 4')",
+        ),
+        (
+            "Publication: Courier Volume: IV Issue: 142",
+            "header line has a non-numeric volume 'IV'; use digits, e.g. 'Volume: 4' (IV is 4 in "
+            "Roman numerals)",
+        ),
+        (
+            "<html><body><p>Publication: Courier Volume: 2 Issue: 4</p>",
+            "looks like a web page (HTML) saved as text, which briefbot does not read; save it as "
+            "plain text (or copy its text from the browser) with a 'Publication: NAME Volume: N "
+            "Issue: M' line above each brief",
+        ),
+    ],
+)
+def test_a_header_written_another_way_is_refused_with_the_fix(
+    archive: Archive, brief_file: Callable[..., Path], header: str, said: str
+) -> None:
+    report = archive.ingest([brief_file(f"{header}\n\n{SMELTER}")])
+    assert [(r.line, r.reason) for r in report.rejected] == [(1, said)]
