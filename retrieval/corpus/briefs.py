@@ -32,7 +32,11 @@ NUMBER_RANGE = f"volumes and issues are whole numbers from 0 to {MAX_NUMBER:,}"
 MAX_FIELD_CHARS = 2000
 """The longest publication, title, author, URL, date or id, in characters."""
 
-_HEADER_START_RE = re.compile(r"^\s*Publication\s*:", re.IGNORECASE)
+_HEADER_START_RE = re.compile(
+    r"^\s*(?:(?:Volume|Vol|Issue|No|Number|Date)\s*:[^\n]*?\b)?Publication\s*:", re.IGNORECASE
+)
+"""A header line: it starts with its publication, or with its volume, issue or date and names
+the publication after them ("Volume: 2 Issue: 4 Publication: Courier")."""
 _HTML_RE = re.compile(r"<(?:!doctype html|html|head|body|p|div|br)\b[^>]*>", re.IGNORECASE)
 """A tag of a web page, in a file that holds no header line."""
 _QUOTED_RE = re.compile(r"^\s*(?:>\s?)+")
@@ -903,14 +907,31 @@ def _content(
     footer = footer or FooterRules()
     _check_fields(meta)
     content: list[str] = []
+    boilerplate: str | None = None
     for n, para in enumerate(paragraphs):
         if not squeezed:
             para = squeeze(para)
         if not para:
             continue
-        if n >= content_first and footer._is_footer(para, plain):
-            break  # everything from the boilerplate on is the publisher's, not the brief's
-        content.append(para)
+        if boilerplate is None:
+            if n >= content_first and footer._is_footer(para, plain):
+                boilerplate = para  # from here on the publisher's, but for the brief's prose
+                continue
+            content.append(para)
+        elif _is_prose(para) and not footer._is_footer(para, plain):
+            # A paragraph of the brief after an advertisement pasted into its middle ("To
+            # subscribe, please contact …"): it was dropped with the boilerplate, in silence.
+            if not meta.get("resumed"):
+                meta["resumed"] = True
+                meta.setdefault("notes", []).append(
+                    (
+                        meta.get("line") or 1,
+                        f"a paragraph read as the publisher's boilerplate in the middle of the "
+                        f"brief ({shorten(boilerplate, 60)!r}) was left out; the text after it "
+                        "was kept",
+                    )
+                )
+            content.append(para)
     author = meta.get("author")
     if content:
         m = _signoff(content[-1])
@@ -928,6 +949,19 @@ def _content(
             line=meta.get("line"),
         )
     return content, author
+
+
+MIN_PROSE_WORDS = 25
+"""The fewest words of a paragraph after the boilerplate that is kept as the brief's text."""
+
+
+def _is_prose(paragraph: str) -> bool:
+    """Return whether ``paragraph`` reads as a brief's text: ``MIN_PROSE_WORDS`` words or more
+    ending as a sentence or with a source ("(Reuters, May 4)"); a footer's last lines ("Site
+    maintenance by …") do not."""
+    return paragraph.endswith((".", "!", "?", ")", "\u201d", '"')) and (
+        paragraph.count(" ") + 1 >= MIN_PROSE_WORDS
+    )
 
 
 def _offsets(content: list[str]) -> list[tuple[int, str]]:
@@ -1149,8 +1183,6 @@ def brief_rows(
     plain = text.isascii() or (utf8 is not None and plain_fold(utf8))
     for parts in _brief_parts(text, source, footer, plain, utf8, errors, notes):
         meta, paragraphs, checked, printable = parts
-        if notes is not None:
-            notes.extend(meta.get("notes", ()))
         try:
             content, author = _content(meta, paragraphs, footer, True, checked, plain)
         except BriefFormatError as exc:
@@ -1158,6 +1190,8 @@ def brief_rows(
                 raise
             errors.append(exc)
             continue
+        if notes is not None:
+            notes.extend(meta.get("notes", ()))
         n = len(rows)
         body = "\n\n".join(content)
         try:

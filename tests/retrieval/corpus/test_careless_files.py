@@ -357,3 +357,37 @@ def test_a_header_written_another_way_is_refused_with_the_fix(
 ) -> None:
     report = archive.ingest([brief_file(f"{header}\n\n{SMELTER}")])
     assert [(r.line, r.reason) for r in report.rejected] == [(1, said)]
+
+
+def test_text_after_an_advertisement_in_the_middle_is_kept_and_said(
+    run_cli: Callable[..., Result], brief_file: Callable[..., Path]
+) -> None:
+    duma = VODKA.strip() + " Deputies of the agrarian faction said it would hurt distillers.\n"
+    path = brief_file(
+        "Publication: Courier Volume: 2 Issue: 4\n\n"
+        + SMELTER
+        + "\nTo subscribe to the Courier, please contact desk@example.org.\n\n"
+        + duma
+        + "\nThe Courier is a publication of the Eastern Studies Institute.\n\n"
+        "Site maintenance by Example Web Works\n"
+    )
+    result = run_cli("ingest", str(path))
+    assert result.stderr.splitlines()[0] == (
+        f"{path}, line 1: a paragraph read as the publisher's boilerplate in the middle of the "
+        "brief ('To subscribe to the Courier, please contact…') was left out; the text after it "
+        "was kept"
+    )
+    # Before, everything after the advertisement was dropped with it, in silence.
+    [hit] = _ask(run_cli, "vodka excise distillers")
+    assert (hit["citation"], hit["text"]) == ("Courier, Vol. 2, Issue 4", duma.strip())
+    assert _ask(run_cli, "who does the site maintenance?") == []
+
+
+def test_a_header_that_names_the_publication_last_is_a_header(
+    run_cli: Callable[..., Result], brief_file: Callable[..., Path]
+) -> None:
+    path = brief_file("Volume: 2 Issue: 4 Publication: Courier\n\n" + SMELTER)
+    # Before: rejected whole, "no header line 'Publication: NAME Volume: N Issue: M' found".
+    assert run_cli("ingest", str(path)).exit_code == 0
+    [hit] = _ask(run_cli, "copper smelter")
+    assert hit["citation"] == "Courier, Vol. 2, Issue 4"
