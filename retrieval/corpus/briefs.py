@@ -37,8 +37,11 @@ _HEADER_START_RE = re.compile(
 )
 """A header line: it starts with its publication, or with its volume, issue or date and names
 the publication after them ("Volume: 2 Issue: 4 Publication: Courier")."""
-_HTML_RE = re.compile(r"<(?:!doctype html|html|head|body|p|div|br)\b[^>]*>", re.IGNORECASE)
-"""A tag of a web page, in a file that holds no header line."""
+_HTML_RE = re.compile(
+    r"^[ \t]*<(?:!doctype html|html|head|body|p|div|br|table|span)\b[^>\n]*>",
+    re.IGNORECASE | re.MULTILINE,
+)
+"""A tag of a web page at the start of a line (prose never starts a line with one)."""
 _QUOTED_RE = re.compile(r"^\s*(?:>\s?)+")
 """The quote marks of a line quoted in an e-mail reply ("> ", "> > ")."""
 # The lookahead first: a match starts with the first letter of a name, so the regex engine skips
@@ -1276,17 +1279,22 @@ def _brief_parts(
                         "the text is quoted as in an e-mail reply; the '>' marks were taken off",
                     )
                 )
-    if not starts:
-        page = _HTML_RE.search(text)
+    # A web page saved as .txt: its tags would be stored as the briefs' text and titles
+    # ("<html><body>" was a brief's title).
+    page = _HTML_RE.search(text) if "<" in text else None
+    if page:
         raise BriefFormatError(
             "looks like a web page (HTML) saved as text, which briefbot does not read; save it "
             "as plain text (or copy its text from the browser) with a 'Publication: NAME "
-            "Volume: N Issue: M' line above each brief"
-            if page
-            else "no header line 'Publication: NAME Volume: N Issue: M' found; add one above "
-            "each brief",
+            "Volume: N Issue: M' line above each brief",
             source=source,
-            line=text.count("\n", 0, page.start()) + 1 if page else 1,
+            line=text.count("\n", 0, page.start()) + 1,
+        )
+    if not starts:
+        raise BriefFormatError(
+            "no header line 'Publication: NAME Volume: N Issue: M' found; add one above each brief",
+            source=source,
+            line=1,
         )
     # A headline printed right above a header is that brief's title (pages copied from a website).
     tops = [

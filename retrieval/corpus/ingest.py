@@ -3,7 +3,9 @@
 Each file is read and parsed whole before anything is written, and a brief file is written whole
 or not at all (a transaction of its own, or a savepoint of a bulk run's transaction), so a bad file
 is rejected with one clear line and never half-stored, while the good files of the same run are
-kept. A JSONL file is written in batches of 2,000 records: a run cut short inside a large one
+kept. A brief of a text file that cannot be stored (no text, a malformed header) is rejected with
+its line, and the file's other briefs are written (removing none of what the file held before),
+as are the good lines of a JSONL file. A JSONL file is written in batches of 2,000 records: a run cut short inside a large one
 leaves the batches already written, and ingesting the file again completes it (each record is
 known by its file and line).
 
@@ -735,7 +737,7 @@ class ReadFile:
     Args:
         source: the file's name as reported.
         counted: whether it counts as a file read (``IngestReport.files``).
-        rejected: why it was refused (at most one), if it was.
+        rejected: why it was refused (the whole file), or which of its briefs were, if any.
         notices: lines to tell the user (a decoding).
         rows: the briefs of a text file, parsed, as they are stored (``brief_row``: plain tuples
             are what a parsing worker sends quickest).

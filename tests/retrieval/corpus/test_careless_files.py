@@ -345,6 +345,13 @@ def test_a_brief_pasted_twice_is_stored_once(
             "Roman numerals)",
         ),
         (
+            # Before, read as a brief titled "<html><body>", its tags in the text.
+            "<html><body>\nPublication: Courier Volume: 2 Issue: 4\n<p>",
+            "looks like a web page (HTML) saved as text, which briefbot does not read; save it as "
+            "plain text (or copy its text from the browser) with a 'Publication: NAME Volume: N "
+            "Issue: M' line above each brief",
+        ),
+        (
             "<html><body><p>Publication: Courier Volume: 2 Issue: 4</p>",
             "looks like a web page (HTML) saved as text, which briefbot does not read; save it as "
             "plain text (or copy its text from the browser) with a 'Publication: NAME Volume: N "
