@@ -265,7 +265,7 @@ _UTF8_PUNCTUATION = frozenset("\u2013\u2014\u2018\u2019\u201c\u201d\u2026")
 def _utf8_runs(line: bytes) -> list[tuple[int, int]]:
     """Return the spans of ``line`` (not UTF-8 as a whole) that are UTF-8 letters or quotes and
     dashes: runs of Latin or Cyrillic letters, or of dashes and quotes, two characters long or
-    more, or one Latin letter (ü) or dash or quote alone.
+    more, or one dash or quote, or one Latin letter within a Latin word (ü of Müller).
 
     Read in an 8-bit encoding such a run is an accented capital or a Cyrillic capital followed
     by a symbol ("Ã©", "Р“Р°"), which a text hardly ever holds; a lone Cyrillic letter is left
@@ -278,10 +278,21 @@ def _utf8_runs(line: bytes) -> list[tuple[int, int]]:
         except UnicodeDecodeError:  # a surrogate or an overlong form: not text
             continue
         if all(_utf8_letter(ch) for ch in run) and (
-            len(run) > 1 or "\u00c0" <= run <= "\u024f" or run in _UTF8_PUNCTUATION
+            len(run) > 1 or run in _UTF8_PUNCTUATION or _in_latin_word(line, *m.span())
         ):
             spans.append(m.span())
     return spans
+
+
+def _in_latin_word(line: bytes, start: int, end: int) -> bool:
+    """Return whether the one character at ``line[start:end]`` is a Latin letter with an ASCII
+    letter beside it ("ü" of "Müller"): in cp1251 its two bytes are a capital and a quote or
+    dash after another Cyrillic letter («РИА НОВОСТИ»: "И»" is "Ȼ" in UTF-8)."""
+    char = line[start:end].decode("utf-8")
+    # Latin-1 Supplement and Extended-A: a cp1252 "É…" after a letter is U+0245, beyond them.
+    return "\u00c0" <= char <= "\u017f" and (
+        line[start - 1 : start].isalpha() or line[end : end + 1].isalpha()
+    )
 
 
 def _utf8_letter(ch: str) -> bool:

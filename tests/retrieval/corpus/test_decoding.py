@@ -156,15 +156,15 @@ def test_a_line_of_two_encodings_reads_each_part_in_its_own(
     [
         (
             "Как сообщает «ТАСС», компании «ЛУКОЙЛ» и ЦЕРН“ — по словам ПЁТРА и ВІН — в\u00a0Москве"
-            " подписали договор… Ещё № 5 готовится.\n",
+            " подписали договор… Ещё № 5 готовится, пишут «РИА НОВОСТИ» и «ПРАВДЕ»—ЖЖ“.\n",
             "cp1251",
         ),
-        ("Président Générale à Zürich — «déjà vu», Ångström, naïve. ÀÉÎÕÜ ß ÿ\n", "cp1252"),
+        ("Président Générale à Zürich — «déjà vu», Ångström, naïve, CAFÉ… ÀÉÎÕÜ ß ÿ\n", "cp1252"),
     ],
 )
 def test_an_8_bit_line_is_not_taken_for_utf8_pieces(line: str, codec: str) -> None:
-    # Capitals before quotes and dashes are the byte pairs UTF-8 is made of ("Л»" is valid
-    # UTF-8): none of them is read as UTF-8.
+    # Capitals before quotes and dashes are the byte pairs UTF-8 is made of ("И»" is valid
+    # UTF-8, "Ȼ"; "É…" is "Ʌ"): none of them is read as UTF-8.
     text, note = decode((line * 3).encode(codec), "x.txt")
     assert (text, note) == (line * 3, f"not UTF-8; decoded as {codec}")
 
