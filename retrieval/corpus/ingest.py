@@ -5,9 +5,9 @@ or not at all (a transaction of its own, or a savepoint of a bulk run's transact
 is rejected with one clear line and never half-stored, while the good files of the same run are
 kept. A brief of a text file that cannot be stored (no text, a malformed header) is rejected with
 its line, and the file's other briefs are written (removing none of what the file held before),
-as are the good lines of a JSONL file. A JSONL file is written in batches of 2,000 records: a run cut short inside a large one
-leaves the batches already written, and ingesting the file again completes it (each record is
-known by its file and line).
+as are the good lines of a JSONL file. A JSONL file is written in batches of 2,000 records: a run
+cut short inside a large one leaves the batches already written, and ingesting the file again
+completes it (each record is known by its file and line).
 
 A run over many files (``Ingester.ingest_sources``) reads and parses them in worker processes
 while the main process writes, and writes them in groups (``BATCH_SECONDS`` of reading or
