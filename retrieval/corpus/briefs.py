@@ -103,17 +103,17 @@ DEFAULT_FOOTER_PATTERNS: tuple[str, ...] = (
 """Patterns that mark a paragraph as the publisher's boilerplate on their own."""
 
 WEAK_FOOTER_PATTERNS: tuple[str, ...] = (
-    r"\bsubscri(?:be|bing|ption)\b",
+    r"\bsubscri(?:be|bing|ptions?)\b",  # "For subscriptions write to …" too
     r"\bplease contact\b",
     r"\be-?mail\b",
     r"\bfax\b",
     r"\bpostal mail\b",
     r"\bsite maintenance\b",
     # Wordings of other publishers: "Reprinting without written permission is forbidden",
-    # "(c) 2001 Institute. Reprints by permission only", "write to desk@example.org".
+    # "(c) 2001 Institute. Reprints by permission only". Not an e-mail address: with the word
+    # "e-mail" it made a news paragraph ("an e-mail from kremlin@mail.ru") boilerplate.
     r"\breprint(?:s|ing|ed)?\b[^.]{0,60}?\b(?:permission|prohibited|forbidden|not permitted)\b",
     r"\(c\)\s*(?:19|20)\d\d\b",
-    r"[\w.+-]+@[\w-]+\.[a-z]{2,}\b",
 )
 """Patterns of which two together mark a paragraph as boilerplate."""
 
@@ -136,7 +136,6 @@ _FOOTER_HINTS: dict[str, str] = dict(
             "site maintenance",
             "reprint",
             "(c)",
-            "@",
         ),
         strict=True,
     )

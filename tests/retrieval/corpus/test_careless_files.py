@@ -165,6 +165,16 @@ def test_boilerplate_in_other_words_is_not_stored_nor_quoted(
     assert {hit["text"] for hit in _ask(run_cli, "copper smelter")} == {SMELTER.strip()}
 
 
+def test_news_of_an_email_is_no_boilerplate(
+    run_cli: Callable[..., Result], brief_file: Callable[..., Path]
+) -> None:
+    hackers = "Hackers sent an e-mail from kremlin@example.ru demanding a ransom. (Interfax, May 3)"
+    path = brief_file(f"Publication: Courier Volume: 2 Issue: 4\n\n{SMELTER}\n{hackers}\n")
+    assert run_cli("ingest", str(path)).exit_code == 0
+    [hit] = _ask(run_cli, "hackers ransom e-mail")
+    assert hit["text"] == hackers
+
+
 def test_briefs_pasted_from_an_email_reply_are_read_and_said_so(
     run_cli: Callable[..., Result], brief_file: Callable[..., Path]
 ) -> None:
