@@ -910,6 +910,7 @@ def _content(
     _check_fields(meta)
     content: list[str] = []
     boilerplate: str | None = None
+    resumed = 0  # paragraphs of prose kept after the boilerplate
     for n, para in enumerate(paragraphs):
         if not squeezed:
             para = squeeze(para)
@@ -923,17 +924,19 @@ def _content(
         elif _is_prose(para) and not footer._is_footer(para, plain):
             # A paragraph of the brief after an advertisement pasted into its middle ("To
             # subscribe, please contact …"): it was dropped with the boilerplate, in silence.
-            if not meta.get("resumed"):
-                meta["resumed"] = True
-                meta.setdefault("notes", []).append(
-                    (
-                        meta.get("line") or 1,
-                        f"a paragraph read as the publisher's boilerplate in the middle of the "
-                        f"brief ({shorten(boilerplate, 60)!r}) was left out; the text after it "
-                        "was kept",
-                    )
-                )
             content.append(para)
+            resumed += 1
+    if resumed:
+        # Kept, and said: should it be the publisher's after all, the user can tell.
+        meta.setdefault("notes", []).append(
+            (
+                meta.get("line") or 1,
+                f"a paragraph read as the publisher's boilerplate "
+                f"({shorten(str(boilerplate), 60)!r}) was left out, and the {resumed} "
+                "paragraph(s) of prose after it kept as the "
+                "brief's text; if they are the publisher's too, add a --footer-pattern for them",
+            )
+        )
     author = meta.get("author")
     if content:
         m = _signoff(content[-1])

@@ -390,9 +390,9 @@ def test_text_after_an_advertisement_in_the_middle_is_kept_and_said(
     )
     result = run_cli("ingest", str(path))
     assert result.stderr.splitlines()[0] == (
-        f"{path}, line 1: a paragraph read as the publisher's boilerplate in the middle of the "
-        "brief ('To subscribe to the Courier, please contact…') was left out; the text after it "
-        "was kept"
+        f"{path}, line 1: a paragraph read as the publisher's boilerplate ('To subscribe to the "
+        "Courier, please contact…') was left out, and the 1 paragraph(s) of prose after it kept "
+        "as the brief's text; if they are the publisher's too, add a --footer-pattern for them"
     )
     # Before, everything after the advertisement was dropped with it, in silence.
     [hit] = _ask(run_cli, "vodka excise distillers")
