@@ -25,6 +25,7 @@ import json
 import multiprocessing
 import os
 import pickle
+import quopri
 import re
 import stat
 import sys
@@ -899,11 +900,19 @@ def parse_bytes(
     if not data.strip():
         reason = "is empty; a brief starts with 'Publication: NAME Volume: N Issue: M'"
         return ReadFile(source, rejected=[Rejection(source, reason)])
+    printed = None if jsonl or data.lstrip()[:1] == b"{" else _from_quoted_printable(data)
+    if printed is not None:
+        data = printed
     try:
         text, note = decode(data, source)
     except BriefFormatError as exc:
         return ReadFile(source, rejected=[Rejection(source, exc.reason, exc.line)])
     read = ReadFile(source, origin=origin)
+    if printed is not None:
+        read.notices.append(
+            f"{source}: written in an e-mail's quoted-printable ('=E2=80=99' for a character, "
+            "'=' at the end of a wrapped line); decoded"
+        )
     if note:
         read.notices.append(f"{source}: {note}")
     if jsonl is None:
@@ -933,6 +942,30 @@ def parse_bytes(
     read.rejected.extend(Rejection(source, exc.reason, exc.line) for exc in errors)
     read.notices.extend(f"{source}, line {line}: {note}" for line, note in notes)
     return read
+
+
+_QP_ESCAPE_RE = re.compile(rb"=[89A-F][0-9A-F]")
+# A wrapped line's "=" ends a word: not a rule drawn with "=====" (nor " =").
+_QP_SOFT_BREAK_RE = re.compile(rb"(?<=[^\s=])=\r?\n")
+MIN_QP_SIGNS = 3
+"""How many escaped bytes or wrapped lines make a text quoted-printable."""
+
+
+def _from_quoted_printable(data: bytes) -> bytes | None:
+    """Return ``data`` decoded from quoted-printable (the body of an e-mail's source pasted as
+    it was sent); None if it does not look so encoded.
+
+    Stored as it was, its letters were "=E2=80=99" and its wrapped words cut ("corr= uption"),
+    never found. It is taken for quoted-printable when it holds at least ``MIN_QP_SIGNS`` bytes
+    beyond ASCII written ``=XX`` or lines ending in ``=`` and no byte beyond ASCII as it is
+    (quoted-printable writes them all escaped).
+    """
+    if b"=" not in data or not data.isascii():
+        return None
+    signs = len(_QP_ESCAPE_RE.findall(data)) + len(_QP_SOFT_BREAK_RE.findall(data))
+    if signs < MIN_QP_SIGNS:
+        return None
+    return quopri.decodestring(data)
 
 
 def _read_files(

@@ -4,6 +4,7 @@ in one line, e-mail pastes, boilerplate in new words. Each is stored right or re
 from __future__ import annotations
 
 import json
+import quopri
 from collections.abc import Callable
 from pathlib import Path
 
@@ -408,3 +409,34 @@ def test_a_header_that_names_the_publication_last_is_a_header(
     assert run_cli("ingest", str(path)).exit_code == 0
     [hit] = _ask(run_cli, "copper smelter")
     assert hit["citation"] == "Courier, Vol. 2, Issue 4"
+
+
+def test_a_quoted_printable_paste_is_decoded_and_said(
+    run_cli: Callable[..., Result], brief_file: Callable[..., Path]
+) -> None:
+    text = (
+        "Publication: Courier Volume: 2 Issue: 4\n\nKazakhstan\u2019s president declared that "
+        "state corruption is now a major threat to national security. (Interfax, July 10)\n"
+    )
+    path = brief_file(quopri.encodestring(text.encode()).decode("ascii"))
+    result = run_cli("ingest", str(path))
+    assert result.stderr.splitlines()[0] == (
+        f"{path}: written in an e-mail's quoted-printable ('=E2=80=99' for a character, '=' at "
+        "the end of a wrapped line); decoded"
+    )
+    # Before: stored as "Kazakhstan=E2=80=99s … state corr= uption", never found.
+    [hit] = _ask(run_cli, "corruption threat")
+    assert hit["text"] == text.split("\n\n")[1].strip()
+
+
+def test_rules_drawn_with_equals_signs_are_no_quoted_printable(
+    archive: Archive, brief_file: Callable[..., Path]
+) -> None:
+    rule = "=" * 40 + "\n"
+    path = brief_file(
+        f"Publication: Courier Volume: 2 Issue: 4\n\n{rule}{SMELTER}{rule}{rule}{GRAIN}"
+    )
+    report = archive.ingest([path])
+    assert report.notices == []
+    [(*_, text)] = _briefs(archive)
+    assert text == SMELTER.strip() + "\n\n" + GRAIN.strip()
