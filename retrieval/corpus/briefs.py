@@ -17,7 +17,7 @@ from functools import cached_property, lru_cache
 from typing import Any, TypeAlias, cast
 
 from retrieval.errors import BriefFormatError, NumberRangeError
-from retrieval.text.prose import shorten
+from retrieval.text.prose import SENTENCE_ENDS, hard_wrapped, join_lines, shorten
 from retrieval.text.sentences import split_sentences
 
 MAX_PASSAGE_WORDS = 150
@@ -1091,12 +1091,9 @@ def _signature(lines: list[str]) -> int | None:
         under += 1
         # A line of prose (a sentence's end) is the next item's text, not a signature: "--"
         # also separates items.
-        if under > MAX_SIGNATURE_LINES or len(line) > 80 or line.endswith(_SENTENCE_ENDS):
+        if under > MAX_SIGNATURE_LINES or len(line) > 80 or line.endswith(SENTENCE_ENDS):
             return None
     return None
-
-
-_SENTENCE_ENDS = (".", "!", "?", ")", ";", ":")
 
 
 def _joined_sources(paragraphs: list[str]) -> list[str]:
@@ -1123,6 +1120,8 @@ def _paragraphs(lines: list[str], printable: bool = False) -> list[str]:
         end -= 1
     blank = [not line or line.isspace() for line in lines[:end]]
     if not any(blank):
+        if hard_wrapped(lines[:end]):
+            return [fold(join_lines(lines[:end]))]
         return [fold(line) for line in lines[:end]]
     paragraphs: list[str] = []
     current: list[str] = []
@@ -1130,10 +1129,10 @@ def _paragraphs(lines: list[str], printable: bool = False) -> list[str]:
         if not empty:
             current.append(line)
         elif current:
-            paragraphs.append(fold(" ".join(current)))
+            paragraphs.append(fold(join_lines(current)))
             current = []
     if current:
-        paragraphs.append(fold(" ".join(current)))
+        paragraphs.append(fold(join_lines(current)))
     return paragraphs
 
 

@@ -440,3 +440,40 @@ def test_rules_drawn_with_equals_signs_are_no_quoted_printable(
     assert report.notices == []
     [(*_, text)] = _briefs(archive)
     assert text == SMELTER.strip() + "\n\n" + GRAIN.strip()
+
+
+PDF_COPY = (
+    "Kazakhstan's President Nursultan Nazarbaev declared that state corrup-\n"
+    "tion is now a major threat to national security, and that a well-\n"
+    "known anti-corruption campaign would start in the regions at once,\n"
+    "beginning with the customs service. (Khabar, May 3)\n"
+)
+"""A paragraph copied from a PDF: wrapped at 70 characters, words hyphenated at line ends."""
+
+
+@pytest.mark.parametrize("after", ["", "\n" + VODKA])
+def test_a_wrapped_text_is_one_paragraph_its_hyphenated_words_whole(
+    run_cli: Callable[..., Result], brief_file: Callable[..., Path], after: str
+) -> None:
+    # With a paragraph after it, the wrapped one is a block of lines between blank lines; alone,
+    # the lines of a text with no blank line.
+    path = brief_file(f"Publication: Courier Volume: 2 Issue: 4\n{PDF_COPY}{after}")
+    assert run_cli("ingest", str(path)).exit_code == 0
+    # Before: "state corrup- tion … a well- known", never found as "corruption"; without a
+    # blank line under the header each line was a passage, the first one the brief's title.
+    [hit] = _ask(run_cli, "state corruption threat")
+    assert hit["citation"] == "Courier, Vol. 2, Issue 4"
+    assert hit["text"] == (
+        "Kazakhstan's President Nursultan Nazarbaev declared that state corruption is now a major "
+        "threat to national security, and that a well-known anti-corruption campaign would start "
+        "in the regions at once, beginning with the customs service. (Khabar, May 3)"
+    )
+
+
+def test_a_paragraph_a_line_without_blank_lines_stays_so(
+    archive: Archive, brief_file: Callable[..., Path]
+) -> None:
+    path = brief_file(f"Publication: Courier Volume: 2 Issue: 4\n{SMELTER}{GRAIN}{VODKA}")
+    archive.ingest([path])
+    passages = archive.store.db.execute("SELECT text FROM passages ORDER BY id").fetchall()
+    assert [text for (text,) in passages] == [p.strip() for p in (SMELTER, GRAIN, VODKA)]
