@@ -622,7 +622,9 @@ def parse_header(line: str, *, source: str | None = None, lineno: int | None = N
         name = _FIELD_NAMES[line[start:name_end].lower()]
         raw = line[value_start:end].strip().rstrip(",;")
         if raw and fields.get(name, raw) != raw:
-            raise _twice(name, fields[name], raw, source, lineno, "header line")
+            if name != "author":
+                raise _twice(name, fields[name], raw, source, lineno, "header line")
+            raw = f"{fields[name]}, {raw}"  # "By: SC By: VS": two authors
         if raw:
             fields[name] = raw
     for name in ("publication", "title"):
@@ -1382,7 +1384,9 @@ def _brief_part(
         if name == "title":
             value = unquoted(value)
         if meta.get(name) and value and squeeze(str(meta[name])) != squeeze(value):
-            raise _twice(name, meta[name], value, source, lineno)
+            if name != "author":
+                raise _twice(name, meta[name], value, source, lineno)
+            meta[name] = f"{meta[name]}, {value}"  # two "By:" lines: two authors
         meta.setdefault(name, value)
     rest = body[first:]
     # A "By NAME" line under the header is the author, not the title.

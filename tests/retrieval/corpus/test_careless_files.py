@@ -123,6 +123,13 @@ def test_a_field_given_twice_rejects_the_brief(archive: Archive, tmp_path: Path)
     }
 
 
+def test_two_bylines_are_two_authors(archive: Archive, brief_file: Callable[..., Path]) -> None:
+    path = brief_file("Publication: Courier Volume: 2 Issue: 4 By: SC By: VS\nBy: IB\n\n" + SMELTER)
+    assert archive.ingest([path]).rejected == []
+    [author] = archive.store.db.execute("SELECT author FROM briefs").fetchone()
+    assert author == "SC, VS, IB"
+
+
 def test_a_field_given_twice_alike_is_read_once(
     archive: Archive, brief_file: Callable[..., Path]
 ) -> None:
