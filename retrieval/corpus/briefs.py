@@ -629,7 +629,7 @@ def parse_header(line: str, *, source: str | None = None, lineno: int | None = N
             fields[name] = raw
     for name in ("publication", "title"):
         if name in fields:
-            fields[name] = unquoted(fields[name])
+            fields[name] = _unquoted(fields[name])
     if not fields.get("publication"):
         raise BriefFormatError(
             "header line has no publication name; write it as 'Publication: Monitor'",
@@ -697,7 +697,7 @@ def _roman(value: str) -> int | None:
     return sum(-n if n < after else n for n, after in zip(numbers, [*numbers[1:], 0], strict=True))
 
 
-def unquoted(value: str) -> str:
+def _unquoted(value: str) -> str:
     """Return ``value`` without the quotes around it all (``“Courier”``, ``"Courier"``, Word's
     smart quotes or guillemets): a publication so written was a publication of its own, which
     ``--publication Courier`` did not find. Quotes inside it stay (``‘Smelter’ closes``)."""
@@ -1382,7 +1382,7 @@ def _brief_part(
                 line=lineno,
             )
         if name == "title":
-            value = unquoted(value)
+            value = _unquoted(value)
         if meta.get(name) and value and squeeze(str(meta[name])) != squeeze(value):
             if name != "author":
                 raise _twice(name, meta[name], value, source, lineno)
