@@ -41,6 +41,7 @@ from retrieval.answering.ranking import (
     COVERAGE_TERMS,
     FRAMING,
     MAX_QUESTION_TERMS,
+    MONTH_NUMBERS,
     RERANK_DEPTH,
     BriefMap,
     BriefTerms,
@@ -99,6 +100,7 @@ from retrieval.text.query import (
     parse_question,
     relative_dates,
     search_terms,
+    spell_dates,
     without_dates,
 )
 
@@ -123,6 +125,9 @@ CONTEXT_WEIGHT = 0.5
 words (measured with ``bench/followups.py``; docs/quality.md, "Follow-up questions")."""
 NAMED_DEPTH = 20
 """How many of a follow-up's best passages are read for the names it asks about."""
+SHOWN_NAME_DEPTH = 3
+"""A standalone question naming one thing: the first of its first this many passages shown that
+holds it is shown first (``Archive._name_first``)."""
 PREFERRED_CLOSE = 0.5
 """A passage of the publication a question names ("the Prism piece") comes first when it is
 among the ``NAMED_DEPTH`` best and scores at least this share of the best."""
@@ -561,23 +566,37 @@ class Archive:
             gives = self._gives_asked(question, index, positions, of, list(first)[:k], fetched)
             keys = [positions, -final, -own, ~gives, -lead]
             asked_names = self._own_names(index, words) if names_first else []
-            if names_first and not asked_names and why_context(earlier[-1]) is Why.SUBJECT:
+            if (
+                names_first
+                and not asked_names
+                and why_context(earlier[-1]) is Why.SUBJECT
+                and why_context(question) is not Why.SUBJECT
+            ):
                 # After a new subject for the same question ("and in Ukraine?"), a follow-up that
                 # names none ("how much are they owed there?") is about that one.
                 asked_names = self._own_names(index, earlier_parsed[-1][0])
-            if asked_names:
+            # A new time for the same question ("and by October?", "and in 1999?"): held by a
+            # passage that writes it or whose brief is dated in it.
+            times = (
+                [t for t in dict.fromkeys(terms) if t in CALENDAR or is_year(t)]
+                if names_first and why_context(question) is Why.SUBJECT
+                else []
+            )
+            if asked_names or times:
                 # A follow-up's own names ("and in Ukraine?" after Russia's miners) are what it
                 # asks about: a passage holding them (or their aliases; text or brief title)
                 # comes first, whatever the earlier words.
                 head = np.argsort(-final, kind="stable")[:NAMED_DEPTH]
                 head_tokens = tokens_of(index.ids[positions[head]].tolist())
+                date_column = index.columns.get("date")
                 holds = np.zeros(len(positions), dtype=bool)
                 for at, toks in zip(head.tolist(), head_tokens, strict=True):
                     held = set(toks)
+                    day = _text(date_column[positions[at]]) if date_column is not None else ""
                     holds[at] = all(
                         all(t in held or self.aliases.held(t, held, matches) for t in ts)
                         for ts in asked_names
-                    )
+                    ) and all(t in held or _dated_in(day, t) for t in times)
                 if holds.any():
                     keys.append(~holds)
             again = np.lexsort(tuple(keys))
@@ -689,6 +708,8 @@ class Archive:
                     noisy = noise(batch)
                     clean.extend(i for i in batch if i not in noisy)
                 window = clean[offset : offset + k]
+        if diverse and not offset and not context and len(window) > 1:
+            window = self._name_first(index, words, window, ids, tokens_of, matches)
         ranked = [(ids[i], float(own[i])) for i in window]
         weights = quote_weights or self._quote_weights(index, known, alias_terms, context, matches)
         only_earlier = bool(context) and not known and not alias_terms
@@ -810,6 +831,34 @@ class Archive:
             gives[i] = row is not None and gives_what_is_asked(row["text"], question)
         return gives
 
+    def _name_first(
+        self,
+        index: BM25Index,
+        words: str,
+        window: list[int],
+        ids: list[int],
+        tokens_of: Callable[[list[int]], list[list[str]]],
+        matches: list[Match],
+    ) -> list[int]:
+        """Return ``window`` (the passages to show, as candidate numbers) with the first of its
+        first ``SHOWN_NAME_DEPTH`` that holds the one name the question ``words`` writes moved
+        first, when the first does not hold it ("who chaired Ukraine's central bank …" quoted
+        the Russian Central Bank first); else as it is. A question naming two or more things is
+        left alone (the names check speaks for those)."""
+        names = self._own_names(index, words)
+        if len(names) != 1:
+            return window
+        (name,) = names
+        head = tokens_of([ids[i] for i in window[:SHOWN_NAME_DEPTH]])
+        holds = [
+            all(t in held or self.aliases.held(t, held, matches) for t in name)
+            for held in map(set, head)
+        ]
+        if holds[0] or not any(holds):
+            return window
+        j = holds.index(True)
+        return [window[j], *window[:j], *window[j + 1 :]]
+
     def _own_names(self, index: BM25Index, words: str) -> list[tuple[str, ...]]:
         """Return the names ``words`` (a question) writes that the archive holds, each as its
         search terms: capitalized, or a word the archive writes as a name."""
@@ -891,12 +940,20 @@ class Archive:
         month = tuple(analyze(when.written)) if when is not None else ()
         if when is not None:
             found[month] = (when.written, True)
+        # So is a year ("… in 1998?"): a brief dated in it holds it, as one whose text names it.
+        years: set[tuple[str, ...]] = set()
+        if when is None:
+            for t in dict.fromkeys(analyze(spell_dates(words))):
+                if is_year(t) and index.vocab.get(t) is not None:
+                    years.add((t,))
+                    found.setdefault((t,), (t, True))
 
         def holds(held: set[str], names: Iterable[tuple[str, ...]], row: dict[str, Any]) -> bool:
             """Return whether a brief (``held``, its terms; ``row``, its fields) holds ``names``."""
             date, publication = row.get("brief_date"), row.get("brief_publication")
             return all(
                 (when is not None and ts == month and when.dates(date, month[0] in held))
+                or (ts in years and (ts[0] in held or str(date or "").startswith(ts[0])))
                 or (ts in publications and publications[ts] == str(publication or "").casefold())
                 or all(t in held or self.aliases.held(t, held, matches) for t in ts)
                 for ts in names
@@ -915,7 +972,8 @@ class Archive:
             for terms, (phrase, written) in found.items()
             if written or self._writes_as_name(index, terms[0])
         }
-        if not 2 <= len(names) <= MAX_NAMES_TOGETHER:
+        # (A year is one more name, not one more thing a description lists.)
+        if not len(names) >= 2 or len(names.keys() - years) > MAX_NAMES_TOGETHER:
             return []
         briefs = {rows[p]["brief_id"]: rows[p] for p in first if p in rows}
         for brief_id, row in briefs.items():
@@ -1440,6 +1498,19 @@ def _names_something(question: str) -> bool:
     if not inline.is_empty():
         return True
     return any(t not in NOT_SUBSTANCE for t in search_terms(without_dates(words)))
+
+
+def _text(value: Any) -> str:
+    """Return a stored column value as text (dates are kept as bytes)."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value or "")
+
+
+def _dated_in(day: str, term: str) -> bool:
+    """Return whether a brief dated ``day`` (YYYY-MM-DD) is dated in the year or month (any
+    year) search term ``term`` names."""
+    if is_year(term):
+        return day.startswith(term)
+    return day[5:7] == MONTH_NUMBERS.get(term)
 
 
 def _held_as_adjective(index: BM25Index, term: str) -> bool:

@@ -906,7 +906,7 @@ def informative(
     return [t for t in terms if t in keep]
 
 
-_MONTHS = {
+MONTH_NUMBERS = _MONTHS = {
     "januari": "01", "februari": "02", "march": "03", "april": "04", "may": "05", "june": "06",
     "juli": "07", "august": "08", "septemb": "09", "octob": "10", "novemb": "11", "decemb": "12",
 }  # fmt: skip

@@ -40,10 +40,18 @@ _WORD_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _SEGMENT_RE = re.compile(r"\s*(?:[,;:—–]|\s-\s)\s*")
 
 CONNECTORS = (
+    ("compare", "that", "with"),
+    ("compare", "that", "to"),
+    ("compare", "it", "with"),
+    ("compare", "it", "to"),
     ("and", "what", "about"),
     ("and", "how", "about"),
     ("what", "about"),
     ("how", "about"),
+    ("compared", "with"),
+    ("compared", "to"),
+    ("compare", "with"),
+    ("compare", "to"),
     ("and", "also"),
     ("and", "then"),
     ("and",),
@@ -103,6 +111,8 @@ POINTER_PHRASES = (
     ("else",),
     ("instead",),
 )
+ALWAYS_BACK = frozenset({"instead", "else"})
+"""Words that point back to the answer before whatever the question names."""
 GENERIC = frozenset(
     analyze("do say said says told react respond answer happen mean think go come actual")
 )
@@ -244,6 +254,10 @@ def _points_back(words: list[str], named: list[int]) -> bool:
     ):
         # "how much did the Central Bank spend the week before?", "… at the time?": a time
         # before or after the one asked about earlier, whatever the question names.
+        return True
+    if ALWAYS_BACK.intersection(words):
+        # "who did Yeltsin put up instead?", "what else did Nazarbaev say?": instead of, or
+        # besides, what the answer before gave, whatever the question names.
         return True
     for n, word in enumerate(words):
         if any(p < n for p in named):

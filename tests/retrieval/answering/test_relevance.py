@@ -374,6 +374,8 @@ def test_a_sentence_that_points_back_joins_the_quote() -> None:
         ("what did the EU say about chechnya", ["EU", "chechnya"]),
         # A month of a year is asked for as a name is: no brief on the Duma tells of Dec 99.
         ("who won the dec 99 duma election", ["duma", "December 1999"]),
+        # So is a year: no brief of 1999, nor one that names it, tells of Turkmen gas to Ukraine.
+        ("turkmen gas exports to ukraine 1999 volume", ["turkmen", "ukraine", "1999"]),
         # A publication is held by its own briefs: no Monitor brief shown names both men.
         (
             "What did the Monitor say about Yeltsin and Zyuganov?",
@@ -393,6 +395,17 @@ def test_names_no_brief_holds_together_make_the_answer_low(
     listed = f"{', '.join(quoted[:-1])} and {quoted[-1]}"
     assert answer.caveat == NOT_TOGETHER.format(names=listed)
     assert answer.to_json()["apart"] == names
+
+
+def test_a_year_is_held_by_a_brief_dated_in_it(sample_archive: Archive) -> None:
+    # Neither passage writes "1998": their briefs are dated in it.
+    for question in (
+        "what did Musaev say about corruption in 1998?",
+        "Gazprom and Moldova in 1998",
+    ):
+        answer = sample_archive.ask(question)
+        assert answer.confidence == "high" and answer.apart == [], question
+        assert "1998" not in answer.hits[0].text and answer.hits[0].citation.date.startswith("1998")
 
 
 @pytest.mark.parametrize(
@@ -415,3 +428,13 @@ def test_names_one_brief_holds_keep_a_sure_answer(sample_archive: Archive, quest
     assert answer.confidence == "high"
     assert answer.apart == []
     assert answer.to_json()["apart"] == []
+
+
+def test_the_one_name_a_question_writes_is_in_its_first_passage(sample_archive: Archive) -> None:
+    # The Russian Central Bank's December crisis came first; Ukraine's National Bank third.
+    answer = sample_archive.ask("Who chaired Ukraine's central bank during the August 98 crisis?")
+    assert "Ukraine" in answer.hits[0].text
+    assert answer.hits[0].citation.title == "Kyiv fights to hold the hryvnia"
+    # The passages shown are the same three, the one holding the name moved first.
+    assert len(answer.hits) == 3
+    assert any("Central Bank" in hit.text for hit in answer.hits[1:])
