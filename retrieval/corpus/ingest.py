@@ -941,7 +941,33 @@ def parse_bytes(
         read.rejected.append(Rejection(source, exc.reason, exc.line))
     read.rejected.extend(Rejection(source, exc.reason, exc.line) for exc in errors)
     read.notices.extend(f"{source}, line {line}: {note}" for line, note in notes)
+    named = _named_numbers(origin) if origin and read.rows else {}
+    for index, name in ((3, "volume"), (4, "issue")):
+        said = named.get(name)
+        held = sorted({values[index] for values, _ in read.rows or ()} - {None})
+        if said is not None and held and said not in held:
+            # A header copied from the file of another issue: every brief cited wrongly.
+            shown = ", ".join(map(str, held[:3])) + (", …" if len(held) > 3 else "")
+            read.notices.append(
+                f"{source}: its name says {name} {said}, but its briefs are of "
+                f"{name.capitalize()} {shown}: was the header copied from another file? Fix "
+                "the header (or the name) and ingest it again"
+            )
     return read
+
+
+_NAMED_NUMBER_RE = re.compile(
+    r"(?<![a-z])(vol(?:ume)?|issue|no)[ _.-]?0*([0-9]{1,9})(?![0-9])", re.IGNORECASE
+)
+
+
+def _named_numbers(origin: str) -> dict[str, int]:
+    """Return the volume and issue a file's path names ("monitor/vol4/issue142.txt": 4, 142),
+    the last of each."""
+    found: dict[str, int] = {}
+    for word, number in _NAMED_NUMBER_RE.findall(origin):
+        found["volume" if word.lower().startswith("vol") else "issue"] = int(number)
+    return found
 
 
 _QP_ESCAPE_RE = re.compile(rb"=[89A-F][0-9A-F]")

@@ -484,3 +484,19 @@ def test_a_paragraph_a_line_without_blank_lines_stays_so(
     archive.ingest([path])
     passages = archive.store.db.execute("SELECT text FROM passages ORDER BY id").fetchall()
     assert [text for (text,) in passages] == [p.strip() for p in (SMELTER, GRAIN, VODKA)]
+
+
+def test_a_header_copied_from_another_issue_is_told_of(
+    run_cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    folder = tmp_path / "courier" / "vol2"
+    folder.mkdir(parents=True)
+    (folder / "issue142.txt").write_text("Publication: Courier Volume: 2 Issue: 142\n\n" + GRAIN)
+    (folder / "issue143.txt").write_text("Publication: Courier Volume: 2 Issue: 142\n\n" + SMELTER)
+    result = run_cli("ingest", str(tmp_path))
+    # Before: both stored as Issue 142 in silence, the smelter brief cited with the wrong issue.
+    assert result.stderr.splitlines()[0] == (
+        f"{folder}/issue143.txt: its name says issue 143, but its briefs are of Issue 142: was "
+        "the header copied from another file? Fix the header (or the name) and ingest it again"
+    )
+    assert "2 added" in result.output
