@@ -1131,10 +1131,10 @@ def _paragraphs(lines: list[str], printable: bool = False) -> list[str]:
         if not empty:
             current.append(line)
         elif current:
-            paragraphs.append(fold(join_lines(current)))
+            paragraphs.append(fold(current[0] if len(current) == 1 else join_lines(current)))
             current = []
     if current:
-        paragraphs.append(fold(join_lines(current)))
+        paragraphs.append(fold(current[0] if len(current) == 1 else join_lines(current)))
     return paragraphs
 
 
@@ -1266,6 +1266,9 @@ def _brief_parts(
     printable = None if utf8 is None else printable_utf8(utf8)
     if printable is None:
         printable = all(map(str.isprintable, lines))
+    numbers: list[int] | None = None  # each line's number in the file, if lines were split
+    if _header_inside_line(text):
+        lines, numbers = _unglued(lines, notes)
     header = _HEADER_START_RE.match
     # A header line holds a colon: the regex is tried only on lines with one.
     starts = [i for i, line in enumerate(lines) if ":" in line and header(line)]
@@ -1278,7 +1281,7 @@ def _brief_parts(
             if notes is not None:
                 notes.append(
                     (
-                        starts[0] + 1,
+                        _number(numbers, starts[0]),
                         "the text is quoted as in an e-mail reply; the '>' marks were taken off",
                     )
                 )
@@ -1310,13 +1313,13 @@ def _brief_parts(
             "text before the first 'Publication:' header line; start the file with the header "
             "(a headline of up to 3 short lines right above it is read as the title)",
             source=source,
-            line=first + 1,
+            line=_number(numbers, first),
         )
     for n, start in enumerate(starts):
         end = tops[n + 1] if n + 1 < len(starts) else len(lines)
         try:
             meta, paragraphs, checked = _brief_part(
-                lines, tops[n], start, end, source, footer, plain, printable
+                lines, tops[n], start, end, source, footer, plain, printable, numbers
             )
         except BriefFormatError as exc:
             if errors is None:
@@ -1324,6 +1327,64 @@ def _brief_parts(
             errors.append(exc)  # this brief only: the others of the file are still read
             continue
         yield meta, paragraphs, checked, printable
+
+
+_GLUED_RE = re.compile(
+    r"[.!?)\u201d\"][ \t]+"
+    r"(?=Publication\s*:[^\n]*?\bVol(?:ume)?\s*:[^\n]*?\b(?:Issue|No|Number)\s*:)",
+    re.IGNORECASE,
+)
+"""A header run into the end of a line of text ("… in April. Publication: Courier Volume: 2
+Issue: 5"): two briefs pasted together without a line end."""
+
+
+def _header_inside_line(text: str) -> bool:
+    """Return whether a "Publication:" of ``text`` follows other text on its line (a header run
+    into a line of text may: ``_unglued``). Only "Publication" is looked for, by ``str.find``,
+    not every place a sentence ends: a search of ``_GLUED_RE`` over every text took a fifth of
+    the parsing, a regex search for the word a twentieth."""
+    for word in ("ublication", "UBLICATION"):
+        at = text.find(word)
+        while at > 0:
+            if text[at + 10 : at + 11] in (":", " ", "\t"):
+                line_start = text.rfind("\n", 0, at) + 1
+                if text[line_start : at - 1].strip():
+                    return True
+            at = text.find(word, at + 10)
+    return False
+
+
+def _number(numbers: list[int] | None, index: int) -> int:
+    """Return the number in the file of line ``index`` (``_unglued``'s ``numbers``)."""
+    return index + 1 if numbers is None else numbers[index]
+
+
+def _unglued(lines: list[str], notes: list[tuple[int, str]] | None) -> tuple[list[str], list[int]]:
+    """Return ``lines`` with each header run into a line of text after a sentence's end put on
+    a line of its own, and each line's number in the file (the header keeps its line's).
+
+    Read as text, the brief after it was the brief before, cited with that brief's header.
+    """
+    out: list[str] = []
+    numbers: list[int] = []
+    for n, line in enumerate(lines, start=1):
+        found = _GLUED_RE.search(line) if ":" in line else None
+        while found is not None:
+            out.append(line[: found.start() + 1])
+            numbers.append(n)
+            line = line[found.end() :]
+            if notes is not None:
+                notes.append(
+                    (
+                        n,
+                        "a header runs on from the text before it on that line; read as the "
+                        "start of a brief of its own (put it on a line of its own)",
+                    )
+                )
+            found = _GLUED_RE.search(line, 1)
+        out.append(line)
+        numbers.append(n)
+    return out, numbers
 
 
 def _brief_part(
@@ -1335,9 +1396,11 @@ def _brief_part(
     footer: FooterRules,
     plain: bool,
     printable: bool,
+    numbers: list[int] | None = None,
 ) -> tuple[dict, list[str], int]:
     """Return the header fields, paragraphs and count of paragraphs known not to be boilerplate
-    of the brief whose header is ``lines[start]`` (its headline from ``top``), up to ``end``.
+    of the brief whose header is ``lines[start]`` (its headline from ``top``), up to ``end``;
+    ``numbers``: each line's number in the file, if not its index + 1 (``_unglued``).
 
     Raises:
         BriefFormatError: naming the line, if its header is malformed or gives a field twice.
@@ -1345,9 +1408,9 @@ def _brief_part(
     try:
         meta = dict(_header_fields(lines[start]))
     except BriefFormatError:
-        meta = parse_header(lines[start], source=source, lineno=start + 1)  # raises, naming it
+        meta = parse_header(lines[start], source=source, lineno=_number(numbers, start))
     meta["source"] = source
-    meta["line"] = start + 1
+    meta["line"] = _number(numbers, start)
     if top < start:
         meta["headline"] = " ".join(" ".join(lines[top:start]).split())
     body = lines[start + 1 : end]
@@ -1365,7 +1428,7 @@ def _brief_part(
             break
         name = _FIELD_NAMES[m.group(1).lower()]
         value = line[m.end() :].strip()
-        lineno = start + 2 + first
+        lineno = _number(numbers, start + 1 + first)
         if name in ("volume", "issue", "publication"):
             if str(meta.get(name)) != (value.lstrip("0") or "0"):
                 # A second volume or issue under the header: one of the two is wrong, and the
@@ -1401,7 +1464,7 @@ def _brief_part(
         kept = sum(1 for line in rest[cut + 1 :] if line.strip())
         meta["notes"] = [
             (
-                start + 2 + first + cut,
+                _number(numbers, start + 1 + first + cut),
                 f"the e-mail signature under '--' ({kept} line(s)) was left out of the brief",
             )
         ]

@@ -500,3 +500,26 @@ def test_a_header_copied_from_another_issue_is_told_of(
         "the header copied from another file? Fix the header (or the name) and ingest it again"
     )
     assert "2 added" in result.output
+
+
+def test_a_header_run_into_the_text_before_it_starts_a_brief(
+    run_cli: Callable[..., Result], brief_file: Callable[..., Path]
+) -> None:
+    path = brief_file(
+        "Publication: Courier Volume: 2 Issue: 4\n\n"
+        + SMELTER.strip()
+        + " Publication: Courier Volume: 2 Issue: 5\n\n"
+        + VODKA
+        + "\nPublication: Courier Volume: 2 Issue: 6 Date: 03.04.1998\n\n"
+        + GRAIN
+    )
+    result = run_cli("ingest", str(path))
+    assert result.stderr.splitlines()[:2] == [
+        f"{path}, line 3: a header runs on from the text before it on that line; read as the "
+        "start of a brief of its own (put it on a line of its own)",
+        f"rejected: {path}, line 7: header line has a date '03.04.1998' that is not a day "
+        "written YYYY-MM-DD; write it as e.g. 'Date: 1998-07-20'",
+    ]
+    # Before: the vodka brief was part of the smelter brief, cited "Issue 4".
+    [hit] = _ask(run_cli, "vodka excise")
+    assert (hit["citation"], hit["text"]) == ("Courier, Vol. 2, Issue 5", VODKA.strip())
