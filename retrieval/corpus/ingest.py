@@ -336,6 +336,27 @@ def _line_ranges(numbers: list[int], shown: int = 3) -> str:
     return f"{'line' if len(numbers) == 1 else 'lines'} {', '.join(parts)}{more}"
 
 
+def names_alike(new: str, old: str) -> bool:
+    """Return whether publication name ``new`` is ``old`` written another way: in another case
+    or spacing, or (names of 5 letters or more) one letter added, dropped, changed or two
+    swapped ("Moniter", "Monitr", "Mointor")."""
+    a, b = " ".join(new.casefold().split()), " ".join(old.casefold().split())
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        differ = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(differ) == 1 or (
+            len(differ) == 2
+            and differ[1] == differ[0] + 1
+            and a[differ[0]] == b[differ[1]]
+            and a[differ[1]] == b[differ[0]]
+        )
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
 def _unread_line(source: str, unread: dict[tuple[str, str], list[int]]) -> str:
     """Return the notice of the fields of a JSONL file's records that are not read."""
     lines = sorted({n for found in unread.values() for n in found})
@@ -1089,6 +1110,7 @@ class Ingester:
         writer (a second ingest, the bot) never waits on this run's reading.
         """
         total = len(sources.files)
+        known = self._publications()
         self._pending = []
         self._held, self._held_passages = [], 0
         read_ahead: list[ReadFile] = []
@@ -1122,7 +1144,51 @@ class Ingester:
         line = links_line(sources.links)
         if line:
             self.report.notices.append(line)
+        self.report.notices.extend(self._new_names_alike(known))
         return self.report
+
+    def _publications(self) -> set[str]:
+        """Return the names of the publications the archive holds."""
+        return {row[0] for row in self.store.db.execute("SELECT DISTINCT publication FROM briefs")}
+
+    def _new_names_alike(self, known: set[str]) -> list[str]:
+        """Return a notice for each publication this run added that is written like one the
+        archive held before, or like one of more briefs (``Moniter``, ``MONITOR`` beside
+        ``Monitor``): a typo in a header makes a publication of its own, its briefs cited under
+        the misspelt name."""
+        counts = dict(
+            self.store.db.execute("SELECT publication, count(*) FROM briefs GROUP BY publication")
+        )
+        notices: list[str] = []
+        for name in sorted(set(counts) - known):
+            # Written like a name held before, or like a name of more briefs of this run.
+            alike = sorted(
+                (
+                    other
+                    for other in counts
+                    if other != name
+                    and (other in known or counts[other] > counts[name])
+                    and names_alike(name, other)
+                ),
+                key=lambda other: (-counts[other], other),
+            )
+            if not alike:
+                continue
+            files = [
+                row[0]
+                for row in self.store.db.execute(
+                    "SELECT DISTINCT coalesce(origin, source) FROM briefs WHERE publication = ? "
+                    "LIMIT 4",
+                    [name],
+                )
+            ]
+            shown = ", ".join(map(str, files[:3])) + (", …" if len(files) > 3 else "")
+            notices.append(
+                f"publication {name!r} ({shown}) is new to the archive, which holds "
+                f"{alike[0]!r} ({counts[alike[0]]:,} brief{'s' if counts[alike[0]] > 1 else ''}): "
+                "a typo? If so, fix the header and ingest the file again"
+            )
+        return notices
 
     def _write_group(self, reads: list[ReadFile]) -> None:
         """Write files read and parsed, in order, in one transaction, and commit it."""

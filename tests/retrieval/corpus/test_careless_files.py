@@ -523,3 +523,25 @@ def test_a_header_run_into_the_text_before_it_starts_a_brief(
     # Before: the vodka brief was part of the smelter brief, cited "Issue 4".
     [hit] = _ask(run_cli, "vodka excise")
     assert (hit["citation"], hit["text"]) == ("Courier, Vol. 2, Issue 5", VODKA.strip())
+
+
+def test_a_misspelt_publication_is_told_of(archive: Archive, tmp_path: Path) -> None:
+    texts = {
+        "1.txt": "Publication: Courier Volume: 2 Issue: 1\n\n" + GRAIN,
+        "2.txt": "Publication: Courier Volume: 2 Issue: 2\n\n" + VODKA,
+        "3.txt": "Publication: COURIER Volume: 2 Issue: 3\n\n" + SMELTER,
+    }
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text)
+    report = archive.ingest([tmp_path])
+    # Before: "COURIER" and "Courrier" were publications of their own, in silence.
+    assert report.notices == [
+        "publication 'COURIER' (3.txt) is new to the archive, which holds 'Courier' (2 briefs): a "
+        "typo? If so, fix the header and ingest the file again"
+    ]
+    (tmp_path / "4.txt").write_text("Publication: Courrier Volume: 2 Issue: 4\n\n" + SMELTER)
+    report = archive.ingest([tmp_path / "4.txt"])
+    assert report.notices == [
+        "publication 'Courrier' (4.txt) is new to the archive, which holds 'Courier' (2 briefs): "
+        "a typo? If so, fix the header and ingest the file again"
+    ]
