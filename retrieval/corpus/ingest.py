@@ -19,6 +19,7 @@ while files are read or parsed, so that another writer does not wait on them.
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import errno
 import gc
 import json
@@ -1145,7 +1146,27 @@ class Ingester:
         if line:
             self.report.notices.append(line)
         self.report.notices.extend(self._new_names_alike(known))
+        self.report.notices.extend(self._dated_ahead())
         return self.report
+
+    def _dated_ahead(self) -> list[str]:
+        """Return a notice for each file of this run holding briefs dated after tomorrow (UTC):
+        a typo in a year ("2098" for "1998") made a brief the newest of the archive for ever,
+        first in every "what's new?" and in the date filters of questions."""
+        tomorrow = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).date().isoformat()
+        rows = self.store.db.execute(
+            "SELECT coalesce(source, origin), min(date), count(*) FROM briefs WHERE date > ? "
+            "AND id IN (SELECT value FROM json_each(?)) GROUP BY 1 ORDER BY 1",
+            [tomorrow, json.dumps(self.report.brief_ids)],
+        ).fetchall()
+        return [
+            f"{where}: {n} brief(s) dated after today ({first}…): a typo in the year? Fix the "
+            "date and ingest the file again"
+            if n > 1
+            else f"{where}: a brief dated after today ({first}): a typo in the year? Fix the "
+            "date and ingest the file again"
+            for where, first, n in rows
+        ]
 
     def _publications(self) -> set[str]:
         """Return the names of the publications the archive holds."""

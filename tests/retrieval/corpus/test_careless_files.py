@@ -545,3 +545,19 @@ def test_a_misspelt_publication_is_told_of(archive: Archive, tmp_path: Path) -> 
         "publication 'Courrier' (4.txt) is new to the archive, which holds 'Courier' (2 briefs): "
         "a typo? If so, fix the header and ingest the file again"
     ]
+
+
+def test_a_brief_dated_in_the_future_is_told_of(
+    run_cli: Callable[..., Result], brief_file: Callable[..., Path]
+) -> None:
+    text = brief_file("Publication: Courier Volume: 2 Issue: 4 Date: 2098-03-04\n\n" + SMELTER)
+    record = {"publication": "Courier", "volume": 2, "issue": 5, "date": "1999-01-02"}
+    jsonl = brief_file(json.dumps({**record, "text": VODKA}) + "\n", "recent.jsonl")
+    result = run_cli("ingest", str(text), str(jsonl))
+    # Before: stored in silence, the newest brief of the archive for ever ("what's new?").
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[0] == (
+        f"{text}: a brief dated after today (2098-03-04): a typo in the year? Fix the date and "
+        "ingest the file again"
+    )
+    assert "1999-01-02" not in result.stderr
