@@ -619,6 +619,9 @@ def _number(value: Any, name: str) -> int | None:
                 f"{MAX_NUMBER:,}"
             )
         return int(digits)
+    if isinstance(value, float) and value.is_integer():
+        # 4.0: what pandas writes for a whole number in a column with a missing value.
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"has a non-numeric {name} {_show(value)}; use a whole number")
     if not 0 <= value <= MAX_NUMBER:

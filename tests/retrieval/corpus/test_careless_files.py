@@ -561,3 +561,21 @@ def test_a_brief_dated_in_the_future_is_told_of(
         "ingest the file again"
     )
     assert "1999-01-02" not in result.stderr
+
+
+def test_whole_numbers_written_as_floats_are_read(
+    archive: Archive, brief_file: Callable[..., Path]
+) -> None:
+    # pandas writes a whole-number column with a missing value as floats: 2.0, 4.0, null.
+    records = [
+        {"publication": "Courier", "volume": 2.0, "issue": 4.0, "text": SMELTER},
+        {"publication": "Courier", "volume": None, "issue": 5.0, "text": VODKA},
+        {"publication": "Courier", "volume": 2.5, "issue": 6, "text": GRAIN},
+    ]
+    path = brief_file("".join(json.dumps(r) + "\n" for r in records), "export.jsonl")
+    report = archive.ingest([path])
+    # Before: every line with a float rejected ("has a non-numeric volume 2.0").
+    assert [(r.line, r.reason) for r in report.rejected] == [
+        (3, "has a non-numeric volume 2.5; use a whole number")
+    ]
+    assert [b[1:3] for b in _briefs(archive)] == [(2, 4), (None, 5)]
