@@ -1149,18 +1149,18 @@ class Ingester:
         if line:
             self.report.notices.append(line)
         self.report.notices.extend(self._new_names_alike(known))
-        self.report.notices.extend(self._dated_ahead())
+        self.report.notices.extend(self._dated_ahead(self.report.brief_ids))
         return self.report
 
-    def _dated_ahead(self) -> list[str]:
-        """Return a notice for each file of this run holding briefs dated after tomorrow (UTC):
-        a typo in a year ("2098" for "1998") made a brief the newest of the archive for ever,
-        first in every "what's new?" and in the date filters of questions."""
+    def _dated_ahead(self, brief_ids: list[int]) -> list[str]:
+        """Return a notice for each file of ``brief_ids`` (briefs just written) holding briefs
+        dated after tomorrow (UTC): a typo in a year ("2098" for "1998") made a brief the newest
+        of the archive for ever, first in every "what's new?" and in the date filters."""
         tomorrow = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).date().isoformat()
         rows = self.store.db.execute(
             "SELECT coalesce(source, origin), min(date), count(*) FROM briefs WHERE date > ? "
             "AND id IN (SELECT value FROM json_each(?)) GROUP BY 1 ORDER BY 1",
-            [tomorrow, json.dumps(self.report.brief_ids)],
+            [tomorrow, json.dumps(brief_ids)],
         ).fetchall()
         return [
             f"{where}: {n} brief(s) dated after today ({first}…): a typo in the year? Fix the "
@@ -1284,7 +1284,7 @@ class Ingester:
         ``origin`` is the file's identity (see ``origin_of``; default: its name): what the file
         held before is replaced by what it holds now.
         """
-        self._apply(read_file(path, origin, self.footer, self.max_bytes))
+        self._apply_checked(read_file(path, origin, self.footer, self.max_bytes))
 
     def ingest_bytes(
         self, data: bytes, source: str, *, jsonl: bool | None, origin: str | None = None
@@ -1295,7 +1295,7 @@ class Ingester:
         changed ones updated in place, gone ones removed. Without one (stdin), briefs are only
         added or updated, matched by publication, volume, issue and title.
         """
-        self._apply(
+        self._apply_checked(
             parse_bytes(
                 data,
                 source,
@@ -1305,6 +1305,15 @@ class Ingester:
                 max_bytes=self.max_bytes,
             )
         )
+
+    def _apply_checked(self, read: ReadFile) -> None:
+        """Store one file read alone (the inbox, an upload) as ``_apply`` does, then tell of a
+        publication written like another and of dates after today, as a run of files does."""
+        known = self._publications()
+        before = len(self.report.brief_ids)
+        self._apply(read)
+        self.report.notices.extend(self._new_names_alike(known))
+        self.report.notices.extend(self._dated_ahead(self.report.brief_ids[before:]))
 
     def _apply(self, read: ReadFile) -> None:
         """Report what reading a file found and store what it holds.
