@@ -584,24 +584,20 @@ def test_whole_numbers_written_as_floats_are_read(
 
 def test_a_file_ingested_alone_is_checked_as_a_run_is(archive: Archive) -> None:
     # The inbox and an admin's upload ingest one file at a time (``ingest_bytes``).
-    first = Ingester(archive.store)
-    first.ingest_bytes(
-        ("Publication: Courier Volume: 2 Issue: 1\n\n" + GRAIN).encode(),
-        "1.txt",
-        jsonl=False,
-        origin="1.txt",
-    )
-    assert first.report.notices == []
-    upload = Ingester(archive.store)
-    upload.ingest_bytes(
-        ("Publication: Courrier Volume: 2 Issue: 2 Date: 2098-01-02\n\n" + VODKA).encode(),
-        "2.txt",
-        jsonl=False,
-        origin="2.txt",
-    )
-    assert upload.report.notices == [
-        "publication 'Courrier' (2.txt) is new to the archive, which holds 'Courier' (1 brief): "
-        "a typo? If so, fix the header and ingest the file again",
-        "2.txt: a brief dated after today (2098-01-02): a typo in the year? Fix the date and "
-        "ingest the file again",
+    said: list[list[str]] = []
+    for name, header in [
+        ("1.txt", "Publication: Courier Volume: 2 Issue: 1"),
+        ("2.txt", "Publication: Courrier Volume: 2 Issue: 2 Date: 2098-01-02"),
+    ]:
+        ingester = Ingester(archive.store)
+        ingester.ingest_bytes(f"{header}\n\n{VODKA}".encode(), name, jsonl=False, origin=name)
+        said.append(ingester.report.notices)
+    assert said == [
+        [],
+        [
+            "publication 'Courrier' (2.txt) is new to the archive, which holds 'Courier' (1 "
+            "brief): a typo? If so, fix the header and ingest the file again",
+            "2.txt: a brief dated after today (2098-01-02): a typo in the year? Fix the date and "
+            "ingest the file again",
+        ],
     ]
