@@ -42,6 +42,13 @@ _HTML_RE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 """A tag of a web page at the start of a line (prose never starts a line with one)."""
+_MAIL_HEADER_RE = re.compile(
+    r"\s*(?:(?:From|To|Cc|Bcc|Date|Sent|Subject|Reply-To)\s*:"
+    r"|-+\s*(?:Forwarded|Original) message\s*-*\s*$|Begin forwarded message\s*:)",
+    re.IGNORECASE,
+)
+"""A line of the header of an e-mail forwarded or replied to ("From: …", "---------- Forwarded
+message ---------")."""
 _QUOTED_RE = re.compile(r"^\s*(?:>\s?)+")
 """The quote marks of a line quoted in an e-mail reply ("> ", "> > ")."""
 # The lookahead first: a match starts with the first letter of a name, so the regex engine skips
@@ -1307,7 +1314,18 @@ def _brief_parts(
         _headline_above(lines, start, starts[n - 1] + 1 if n else 0)
         for n, start in enumerate(starts)
     ]
-    if any(line.strip() for line in lines[: tops[0]]):
+    above = [line for line in lines[: tops[0]] if line.strip()]
+    if above and all(_MAIL_HEADER_RE.match(line) for line in above):
+        # A forwarded e-mail's "From:", "Date:", "Subject:" lines above the first brief.
+        if notes is not None:
+            notes.append(
+                (
+                    1,
+                    f"the e-mail's header ({len(above)} line(s): From, Subject …) above the "
+                    "first brief was left out",
+                )
+            )
+    elif above:
         first = next(i for i, line in enumerate(lines[: tops[0]]) if line.strip())
         raise BriefFormatError(
             "text before the first 'Publication:' header line; start the file with the header "

@@ -205,6 +205,25 @@ def test_briefs_pasted_from_an_email_reply_are_read_and_said_so(
     assert all("Petrov" not in hit["text"] for hit in _ask(run_cli, "who is Ivan Petrov?"))
 
 
+def test_a_forwarded_emails_header_above_the_brief_is_left_out(
+    run_cli: Callable[..., Result], brief_file: Callable[..., Path]
+) -> None:
+    path = brief_file(
+        "---------- Forwarded message ---------\nFrom: Ivan <ivan@example.org>\n"
+        "Date: Mon, Mar 4, 1998 at 10:00\nSubject: brief for the archive\n\n"
+        "Publication: Courier Volume: 2 Issue: 4\n\n" + SMELTER
+    )
+    result = run_cli("ingest", str(path))
+    # Before: rejected whole, "text before the first 'Publication:' header line".
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[0] == (
+        f"{path}, line 1: the e-mail's header (4 line(s): From, Subject …) above the first brief "
+        "was left out"
+    )
+    [hit] = _ask(run_cli, "copper smelter")
+    assert hit["citation"] == "Courier, Vol. 2, Issue 4"
+
+
 def test_a_double_dash_between_items_is_no_signature(
     archive: Archive, brief_file: Callable[..., Path]
 ) -> None:
