@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import pairwise
 
 INVISIBLE = ("\u00ad", "\u200b", "\u2060")
 """Soft hyphens, zero-width spaces and word joiners: text copied from web pages carries them
@@ -46,7 +47,7 @@ def hard_wrapped(lines: list[str]) -> bool:
     """Return whether ``lines`` (three or more, no blank one among them) are one text wrapped at
     a fixed width rather than a paragraph a line: each but the last at most
     ``MAX_WRAPPED_LINE`` characters, half of them ``MIN_WRAPPED_LINE`` or more, most of them
-    ending inside a sentence.
+    ending inside a sentence that half the time goes on in lower case on the next line.
 
     Read a paragraph a line, such a brief (pasted from an e-mail) was cut into passages
     mid-sentence, and its first line taken for its title.
@@ -55,8 +56,17 @@ def hard_wrapped(lines: list[str]) -> bool:
         return False
     # Wrapped lines fill the width: a list of short items a line is no wrapped text.
     full = sum(1 for line in lines[:-1] if len(line) >= MIN_WRAPPED_LINE)
-    inside = sum(1 for line in lines[:-1] if not line.rstrip().endswith(SENTENCE_ENDS))
-    return full * 2 >= len(lines) - 1 and inside * 2 > len(lines) - 1
+    breaks = [
+        after.lstrip()[:1]
+        for line, after in pairwise(lines)
+        if not line.rstrip().endswith(SENTENCE_ENDS)
+    ]
+    # A sentence goes on in lower case after most of its breaks; a list of headlines a line
+    # ("Russia: Duma raises …" / "Ukraine: …") does not.
+    lower = sum(1 for first in breaks if first.islower())
+    return (
+        full * 2 >= len(lines) - 1 and len(breaks) * 2 > len(lines) - 1 and lower * 2 >= len(breaks)
+    )
 
 
 _WRAPPED_RE = re.compile(r"([^\W\d_]+)-$")

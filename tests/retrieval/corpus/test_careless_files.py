@@ -620,3 +620,16 @@ def test_a_file_ingested_alone_is_checked_as_a_run_is(archive: Archive) -> None:
             "ingest the file again",
         ],
     ]
+
+
+def test_a_list_of_headlines_a_line_is_no_wrapped_text(
+    archive: Archive, brief_file: Callable[..., Path]
+) -> None:
+    items = [
+        "Kazakhstan: the president dismisses the customs chief over bribes",
+        "Russia: the Duma raises the excise on imported vodka by a third",
+        "Ukraine: the central bank lets the hryvnia slide past its band",
+    ]
+    archive.ingest([brief_file("Publication: Courier Volume: 2 Issue: 4\n" + "\n".join(items))])
+    passages = archive.store.db.execute("SELECT text FROM passages ORDER BY id").fetchall()
+    assert [text for (text,) in passages] == items[1:]  # the first line is the title
