@@ -31,6 +31,8 @@ NUMBER_RANGE = f"volumes and issues are whole numbers from 0 to {MAX_NUMBER:,}"
 """What a volume or issue may be (what the index and SQLite hold), for error lines."""
 MAX_FIELD_CHARS = 2000
 """The longest publication, title, author, URL, date or id, in characters."""
+LONG_TITLE = 300
+"""A title longer than this is told of: a paragraph taken for it, shown in every citation."""
 
 _HEADER_START_RE = re.compile(
     r"^\s*(?:(?:Volume|Vol|Issue|No|Number|Date)\s*:[^\n]*?\b)?Publication\s*:", re.IGNORECASE
@@ -1223,6 +1225,14 @@ def brief_rows(
         else:
             key = label_key(publication, volume, issue, title, body)
         head = (publication, volume, issue, title, date, author, url, doc_id)
+        if notes is not None and title and len(title) > LONG_TITLE:
+            notes.append(
+                (
+                    meta["line"],
+                    f"the title is {len(title):,} characters long (a paragraph on the title's "
+                    "line?); every citation of this brief shows it whole",
+                )
+            )
         digest = _digest(head, body, printable, body_utf8)
         if digest in lines_of:
             # The same brief pasted twice: two briefs alike in the archive, counted twice,

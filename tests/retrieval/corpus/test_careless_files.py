@@ -91,6 +91,19 @@ def test_a_malformed_header_rejects_its_brief_not_the_file(
     assert [b[2] for b in _briefs(archive)] == [1, 6]
 
 
+def test_a_paragraph_on_the_title_line_is_told_of(
+    archive: Archive, brief_file: Callable[..., Path]
+) -> None:
+    title = (SMELTER.strip() + " ") * 3
+    path = brief_file(f"Publication: Courier Volume: 2 Issue: 4\nTitle: {title}\n\n{VODKA}")
+    report = archive.ingest([path])
+    # Before: stored in silence, the whole paragraph shown in every citation of the brief.
+    assert report.notices == [
+        f"{path}, line 1: the title is {len(title.strip()):,} characters long (a paragraph on the "
+        "title's line?); every citation of this brief shows it whole"
+    ]
+
+
 def test_a_field_given_twice_rejects_the_brief(archive: Archive, tmp_path: Path) -> None:
     files = {
         "inline.txt": "Publication: Courier Volume: 2 Issue: 4 Issue: 5\n\n",
