@@ -4,6 +4,7 @@ Usage::
 
     python bench/side_by_side.py retrieval OLD_TREE INDEX_FOLDER [--rounds 3] [--k 10]
     python bench/side_by_side.py build OLD_TREE DB [--pairs 2]
+    python bench/side_by_side.py answer OLD_TREE DB [--rounds 3] [--top 3] [--lines FILE]
 
 ``OLD_TREE`` is a folder holding another version's ``retrieval/`` package (e.g. ``git archive
 COMMIT | tar -x -C /tmp/old``). On a shared machine absolute times swing with the neighbours'
@@ -15,6 +16,15 @@ load, so the two are timed alternately and the load is printed with every figure
   ``top_positions(terms, k)``, question by question, old and new alternating which goes first,
   in CPU time. Prints p50 and p95 per round and their medians, the median of new ÷ old per
   question, and whether every position and score is identical (with a digest of them).
+* ``answer``: both versions open copies of the archive ``DB`` (with its saved index, one copy
+  each, so that neither writes the other's cache) in one process and answer the first 300
+  questions of its ``questions.jsonl`` as the bench's bot loop does (``Archive.ask``, ``--top``
+  passages), every answer's ``to_json()`` compared first; then ``--rounds`` rounds, question by
+  question, old and new alternating which goes first, in CPU time, with the retrieval the
+  bench divides by (``BM25Index.top`` of the analysed question, top 10, new code). With
+  ``--lines FILE`` (``ask --queries`` lines, e.g. the bench's ``queries.txt``) it times instead
+  what ``briefbot ask --queries --json --top 10`` does a line, each line once from freshly
+  opened archives: ``reading``, ``ask`` and the JSON.
 * ``build``: builds the index of ``DB`` from scratch (its cache folder removed first), old then
   new, ``--pairs`` times, each in a fresh process started from its own tree (so that the worker
   processes run that tree's code). Prints the wall time, the CPU seconds of the main process and
@@ -80,6 +90,65 @@ result["digest"] = hashlib.sha256(pickle.dumps(found["new"])).hexdigest()[:16]
 print(json.dumps(result))
 """
 
+ANSWER = """
+import hashlib, json, os, sys, time
+from pathlib import Path
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+old_db, new_db, rounds, top, lines = sys.argv[2:7]
+from oldretrieval.archive import Archive as OldArchive
+from retrieval.archive import Archive
+from retrieval.text.analyzer import analyze
+archives = {"old": OldArchive(old_db), "new": Archive(new_db)}
+for archive in archives.values():
+    archive.index()
+clock = time.process_time
+result = {}
+if lines:
+    texts = [t.strip() for t in Path(lines).read_text(encoding="utf-8").splitlines() if t.strip()]
+    spent, said = {"old": [], "new": []}, {"old": [], "new": []}
+    for i, text in enumerate(texts):
+        for name in ("old", "new") if i % 2 == 0 else ("new", "old"):
+            archive = archives[name]
+            start = clock()
+            context = archive.reading(text, [])
+            answer = archive.ask(text, top=10, earlier=context)
+            line = json.dumps(answer.to_json(), ensure_ascii=False, default=str)
+            spent[name].append(clock() - start)
+            said[name].append(line)
+    for name, values in spent.items():
+        ms = np.asarray(values) * 1000
+        result[name] = {"mean": round(float(ms.mean()), 3), "p50": round(float(np.median(ms)), 3)}
+    ratio = np.asarray(spent["new"]) / np.maximum(np.asarray(spent["old"]), 1e-9)
+else:
+    with open(Path(new_db).parent / "questions.jsonl", encoding="utf-8") as fh:
+        texts = [json.loads(line)["text"] for line in fh][:300]
+    said = {name: [json.dumps(a.ask(q, top=int(top)).to_json(), sort_keys=True, default=str)
+                   for q in texts] for name, a in archives.items()}
+    index = archives["new"].index()
+    runs = {"retrieval": [], "old": [], "new": []}
+    ratios = []
+    for r in range(int(rounds)):
+        spent = {name: [] for name in runs}
+        for i, q in enumerate(texts):
+            start = clock()
+            index.top(analyze(q), 10)
+            spent["retrieval"].append(clock() - start)
+            for name in ("old", "new") if (i + r) % 2 == 0 else ("new", "old"):
+                start = clock()
+                archives[name].ask(q, top=int(top))
+                spent[name].append(clock() - start)
+        for name, values in spent.items():
+            runs[name].append(round(float(np.median(values)) * 1000, 3))
+        ratios.append(np.asarray(spent["new"]) / np.maximum(np.asarray(spent["old"]), 1e-9))
+    result = {f"{name}_p50": values for name, values in runs.items()}
+    ratio = np.concatenate(ratios)
+result["new_over_old_median"] = round(float(np.median(ratio)), 3)
+result["identical"] = f"{sum(a == b for a, b in zip(said['old'], said['new']))} / {len(texts)}"
+result["digest"] = hashlib.sha256("\\n".join(said["new"]).encode()).hexdigest()[:16]
+print(json.dumps(result))
+"""
+
 BUILD = """
 import json, os, resource, shutil, sys, time
 db = sys.argv[1]
@@ -132,6 +201,37 @@ def retrieval(args: argparse.Namespace) -> None:
     print(json.dumps({"k": args.k, "load_before": before, "load_after": load(), **figures}))
 
 
+def answer(args: argparse.Namespace) -> None:
+    """Time both versions' answers in one process and print the figures."""
+    with tempfile.TemporaryDirectory() as tmp:
+        where = renamed_copy(args.old_tree.resolve(), Path(tmp))
+        copies = []
+        for name in ("old", "new"):
+            folder = Path(tmp) / name
+            folder.mkdir()
+            shutil.copy(args.db, folder / args.db.name)
+            index = args.db.with_name(args.db.name + ".index")
+            if index.is_dir():
+                shutil.copytree(index, folder / index.name)
+            copies.append(str(folder / args.db.name))
+        # The questions are read beside the new copy, as the bench leaves them beside DB.
+        questions = args.db.with_name("questions.jsonl")
+        if questions.exists():
+            shutil.copy(questions, Path(tmp) / "new" / questions.name)
+        before = load()
+        lines = str(args.lines.resolve()) if args.lines else ""
+        command = [sys.executable, "-c", ANSWER, str(where), *copies]
+        done = subprocess.run(
+            [*command, str(args.rounds), str(args.top), lines],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    figures = json.loads(done.stdout)
+    print(json.dumps({"load_before": before, "load_after": load(), **figures}))
+
+
 def build(args: argparse.Namespace) -> None:
     """Build the index with each version in turn and print the figures of each build."""
     db = str(args.db.resolve())
@@ -159,12 +259,18 @@ def main(argv: list[str] | None = None) -> int:
     timed.add_argument("index", type=Path)
     timed.add_argument("--rounds", type=int, default=3)
     timed.add_argument("--k", type=int, default=10)
+    answered = commands.add_parser("answer")
+    answered.add_argument("old_tree", type=Path)
+    answered.add_argument("db", type=Path)
+    answered.add_argument("--rounds", type=int, default=3)
+    answered.add_argument("--top", type=int, default=3)
+    answered.add_argument("--lines", type=Path)
     built = commands.add_parser("build")
     built.add_argument("old_tree", type=Path)
     built.add_argument("db", type=Path)
     built.add_argument("--pairs", type=int, default=2)
     args = parser.parse_args(argv)
-    retrieval(args) if args.command == "retrieval" else build(args)
+    {"retrieval": retrieval, "answer": answer, "build": build}[args.command](args)
     return 0
 
 

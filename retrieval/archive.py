@@ -45,12 +45,14 @@ from retrieval.answering.ranking import (
     RERANK_DEPTH,
     BriefMap,
     BriefTerms,
-    coverage,
+    best_coverage,
+    brief_leads,
     date_bonus,
     diversify,
     high_coverage,
     informative,
     is_year,
+    names_date,
     rerank,
     title_only,
     unseen_idf,
@@ -544,12 +546,14 @@ class Archive:
         latest = asks_latest(words)
         if "date" in index.columns:
             year_terms = [*terms, *added]
-            dates = list(index.columns["date"][positions])
-            final = np.add(final, date_bonus(year_terms, dates, idf))
-            if context:
-                final = np.add(final, earlier_weight * date_bonus(list(context), dates, idf))
-            again = np.lexsort((positions, -final))
-            positions, final, own = positions[again], final[again], own[again]
+            if names_date(year_terms) or names_date(context):
+                # (Else every bonus is 0: the passages are in order already.)
+                dates = list(index.columns["date"][positions])
+                final = np.add(final, date_bonus(year_terms, dates, idf))
+                if context:
+                    final = np.add(final, earlier_weight * date_bonus(list(context), dates, idf))
+                again = np.lexsort((positions, -final))
+                positions, final, own = positions[again], final[again], own[again]
             if latest:
                 newest = _newest_first(index, positions, [*terms, *context], matches)
                 positions, final, own = positions[newest], final[newest], own[newest]
@@ -644,10 +648,7 @@ class Archive:
         # The rows of the passages shown are read with those the confidence reads: one query.
         shown = [ids[i] for i in window]
         helds = [set(h) for h in tokens_of([ids[i] for i in order[:COVERAGE_DEPTH]], shown)]
-        best = max(
-            coverage(asked, held, idf, lambda t, h: self.aliases.held(t, h, matches))
-            for held in helds
-        )
+        best = best_coverage(asked, helds, idf, lambda t, h: self.aliases.held(t, h, matches))
         confidence = "high" if best >= high_coverage(len(set(asked))) else "low"
         if context and confidence == "high":
             # A follow-up's context alone is not an answer: "how many senators voted against
@@ -780,13 +781,13 @@ class Archive:
         same on every page that shows it. ``rows`` holds the passage rows read so far; those
         read here are added to it. Writes nothing to the database.
         """
-        of = self._brief_map(index).brief_of[positions].tolist()
-        head: dict[int, int] = {}
-        for i, b in enumerate(of):
-            head.setdefault(b, i)
-        lead = np.array([head[b] for b in of])
+        lead = brief_leads(self._brief_map(index).brief_of[positions])
         close = own >= QUOTE_CLOSE * own[lead]
-        close &= np.isin(of, list(head)[:k])
+        firsts = np.flatnonzero(lead == np.arange(len(lead)))  # each brief's best, in order
+        if k <= 0:
+            close[:] = False
+        elif k < len(firsts):
+            close &= lead <= firsts[k - 1]  # a passage of one of the first ``k`` briefs
         # A brief with no other passage close to its best has nothing to choose: not read.
         rivals = np.bincount(lead[close], minlength=len(positions))
         close &= rivals[lead] > 1
@@ -845,36 +846,61 @@ class Archive:
         first, when the first does not hold it ("who chaired Ukraine's central bank …" quoted
         the Russian Central Bank first); else as it is. A question naming two or more things is
         left alone (the names check speaks for those)."""
-        names = self._own_names(index, words)
+        phrases = self._name_phrases(index, words)
+        if not phrases:
+            return window
+        head = [set(t) for t in tokens_of([ids[i] for i in window[:SHOWN_NAME_DEPTH]])]
+
+        def holds(name: tuple[str, ...], held: set[str]) -> bool:
+            return all(t in held or self.aliases.held(t, held, matches) for t in name)
+
+        # The one name is one of these phrases: when none of them is missing from the first
+        # passage and held by another, nothing moves, whichever it is, and whether the archive
+        # writes a lower-case phrase as a name (the texts of its first passages read and
+        # parsed, ~0.1 ms a phrase) need not be asked.
+        if not any(
+            not holds(terms, head[0]) and any(holds(terms, held) for held in head[1:])
+            for terms, _ in phrases
+        ):
+            return window
+        names = self._names_among(index, phrases)
         if len(names) != 1:
             return window
         (name,) = names
-        head = tokens_of([ids[i] for i in window[:SHOWN_NAME_DEPTH]])
-        holds = [
-            all(t in held or self.aliases.held(t, held, matches) for t in name)
-            for held in map(set, head)
-        ]
-        if holds[0] or not any(holds):
+        found = [holds(name, held) for held in head]
+        if found[0] or not any(found):
             return window
-        j = holds.index(True)
+        j = found.index(True)
         return [window[j], *window[:j], *window[j + 1 :]]
 
     def _own_names(self, index: BM25Index, words: str) -> list[tuple[str, ...]]:
         """Return the names ``words`` (a question) writes that the archive holds, each as its
         search terms: capitalized, or a word the archive writes as a name."""
-        found: list[tuple[str, ...]] = []
+        return self._names_among(index, self._name_phrases(index, words))
+
+    def _name_phrases(self, index: BM25Index, words: str) -> list[tuple[tuple[str, ...], bool]]:
+        """Return the phrases of ``words`` that may be names the archive holds (``_own_names``):
+        each one's search terms (every one of them held by the archive) and whether it is
+        written with a capital."""
+        found: list[tuple[tuple[str, ...], bool]] = []
         for phrase, written in name_phrases(words):
             terms = tuple(
                 t
                 for t in dict.fromkeys(analyze(phrase))
                 if t not in NOT_SUBSTANCE and t not in CALENDAR and not is_year(t)
             )
-            if (
-                terms
-                and terms not in found
-                and len(index.known_terms(terms)) == len(terms)
-                and (written or self._writes_as_name(index, terms[0]))
-            ):
+            if terms and len(index.known_terms(terms)) == len(terms):
+                found.append((terms, written))
+        return found
+
+    def _names_among(
+        self, index: BM25Index, phrases: list[tuple[tuple[str, ...], bool]]
+    ) -> list[tuple[str, ...]]:
+        """Return the names among ``phrases`` (``_name_phrases``), in order, each once: those
+        written with a capital, and those the archive writes as a name."""
+        found: list[tuple[str, ...]] = []
+        for terms, written in phrases:
+            if terms not in found and (written or self._writes_as_name(index, terms[0])):
                 found.append(terms)
         return found
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -276,6 +276,17 @@ def _distinct(values: IntArray) -> IntArray:
     return ranked[new]
 
 
+def brief_leads(briefs: IntArray) -> IntArray:
+    """Return, for each of ranked passages of briefs ``briefs`` (best first), the place of its
+    brief's first passage: the first of its brief in a stable sort (no Python loop)."""
+    by_brief = np.argsort(briefs, kind="stable")
+    starts = np.ones(len(briefs), dtype=bool)
+    np.not_equal(briefs[by_brief[1:]], briefs[by_brief[:-1]], out=starts[1:])
+    lead = np.empty(len(briefs), dtype=np.int64)
+    lead[by_brief] = by_brief[starts][np.cumsum(starts) - 1]
+    return lead
+
+
 def feedback_weights(
     terms: Sequence[str], passages: Sequence[Sequence[str]], scores: Sequence[float]
 ) -> dict[str, float]:
@@ -297,6 +308,11 @@ def feedback_weights(
         if not tokens:
             continue
         share = math.exp(score - best) / len(tokens)
+        if not mass:
+            # The first passage's masses are its own (0 + m is m): put in one comprehension.
+            mass = {term: share * count for term, count in Counter(tokens).items()}
+            get = mass.get
+            continue
         for term, count in Counter(tokens).items():
             mass[term] = get(term, 0.0) + share * count
     # The FEEDBACK_TERMS heaviest, ties by term: the sorted(...)[:n] of the heaviest few. Only
@@ -877,14 +893,28 @@ def coverage(
 
     ``also(term, held)`` may say that ``held`` holds a term in other words (an alias).
     """
+    return best_coverage(terms, [held], idf, also)
+
+
+def best_coverage(
+    terms: Sequence[str],
+    helds: Sequence[set[str]],
+    idf: Callable[[str], float],
+    also: Callable[[str, set[str]], bool] | None = None,
+) -> float:
+    """Return the largest ``coverage`` of ``terms`` by one of ``helds`` (the idf mass worked
+    out once)."""
     # Summed in a fixed order: a set's order follows string hashing, which differs from one
     # process to the next, and the last bits of the sum decide cases right at the threshold.
     mass = {t: max(idf(t), 0.0) for t in sorted(set(terms))}
     total = sum(mass.values())
-    if total <= 0:
-        return 1.0
-    got = sum(m for t, m in mass.items() if t in held or (also is not None and also(t, held)))
-    return got / total
+    return max(
+        1.0
+        if total <= 0
+        else sum(m for t, m in mass.items() if t in held or (also is not None and also(t, held)))
+        / total
+        for held in helds
+    )
 
 
 def high_coverage(distinct_terms: int) -> float:
@@ -915,6 +945,11 @@ MONTH_NUMBERS = _MONTHS = {
 def is_year(term: str) -> bool:
     """Return whether search term ``term`` is a year ("1998", "2003")."""
     return len(term) == 4 and term.isdigit() and term[:2] in ("19", "20")
+
+
+def names_date(terms: Iterable[str]) -> bool:
+    """Return whether ``terms`` name a year or a month: else ``date_bonus`` is 0 everywhere."""
+    return any(t in _MONTHS or is_year(t) for t in terms)
 
 
 def date_bonus(

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
-from retrieval.answering.ranking import BriefMap, BriefTerms, _by_position, _unique_inverse
+from retrieval.answering.ranking import (
+    FEEDBACK_ORIGINAL,
+    FEEDBACK_TERMS,
+    BriefMap,
+    BriefTerms,
+    _by_position,
+    _unique_inverse,
+    brief_leads,
+    date_bonus,
+    feedback_weights,
+    names_date,
+)
 from retrieval.search.index import BM25Index
 
 
@@ -84,3 +97,58 @@ def test_the_saved_brief_map_equals_the_general_one(seed: int) -> None:
     reference = BriefTerms(index, expected)
     assert np.array_equal(stats.members, reference.members)
     assert np.array_equal(stats.starts, reference.starts)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_a_question_naming_no_date_gets_no_date_bonus(seed: int) -> None:
+    # ``Archive.rank`` skips the date bonus (and the sort after it) when ``names_date`` says no
+    # term names a year or a month: the bonus must then be 0 for every passage.
+    rng = np.random.default_rng(seed)
+    words = ["1998", "2003", "1850", "98", "juli", "march", "may", "oil", "decemb", "20a1", "x"]
+    dates = [b"1998-07-20", b"2003-03-01", b"1998-12-31", b"", b"2003-05-09", b"1850-01-01"]
+    for _ in range(200):
+        terms = list(rng.choice(words, int(rng.integers(0, 5))))
+        bonus = date_bonus(terms, dates, lambda t: 1.5)
+        if not names_date(terms):
+            assert not bonus.any()
+        assert names_date(terms) == any(
+            t in ("1998", "2003", "juli", "march", "may", "decemb") for t in terms
+        )
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_brief_leads_are_each_briefs_first_place(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    briefs = rng.integers(0, [3, 40, 10**9][seed % 3], int(rng.integers(0, 300)))
+    first: dict[int, int] = {}
+    for i, b in enumerate(briefs.tolist()):
+        first.setdefault(b, i)
+    assert brief_leads(briefs).tolist() == [first[b] for b in briefs.tolist()]
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_feedback_weights_equal_masses_summed_passage_by_passage(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    words = [f"w{i}" for i in range(int(rng.integers(1, 60)))]
+    for _ in range(30):
+        passages = [
+            list(rng.choice(words, int(rng.integers(0, 40))))
+            for _ in range(int(rng.integers(0, 6)))
+        ]
+        scores = rng.normal(5, 2, len(passages)).tolist()
+        question = list(rng.choice(words, int(rng.integers(1, 5))))
+        got = feedback_weights(question, passages, scores)
+        # Each term's mass: its share of each passage in turn, added from 0 in passage order.
+        mass: dict[str, float] = {}
+        for tokens, score in zip(passages, scores, strict=True):
+            for term in sorted(set(tokens)):
+                share = math.exp(score - max(scores)) / len(tokens)
+                mass[term] = mass.get(term, 0.0) + share * tokens.count(term)
+        chosen = sorted(mass.items(), key=lambda kv: (-kv[1], kv[0]))[:FEEDBACK_TERMS]
+        expected = {t: FEEDBACK_ORIGINAL * question.count(t) for t in dict.fromkeys(question)}
+        total = sum(v for _, v in chosen)
+        if chosen and total > 0:
+            scale = (1 - FEEDBACK_ORIGINAL) * len(question) / total
+            for term, value in chosen:
+                expected[term] = expected.get(term, 0.0) + scale * value
+        assert list(got.items()) == list(expected.items())

@@ -438,3 +438,47 @@ def test_the_one_name_a_question_writes_is_in_its_first_passage(sample_archive: 
     # The passages shown are the same three, the one holding the name moved first.
     assert len(answer.hits) == 3
     assert any("Central Bank" in hit.text for hit in answer.hits[1:])
+
+
+def test_the_one_name_moved_first_as_every_name_checked_would_move_it(
+    sample_archive: Archive,
+) -> None:
+    # ``_name_first`` asks whether the archive writes a phrase as a name only when some phrase
+    # is missing from the first passage and held by another: what it shows must be what asking
+    # of every phrase first shows.
+    from retrieval.archive import SHOWN_NAME_DEPTH
+    from retrieval.text.query import search_terms
+
+    index = sample_archive.index()
+    sets = Path(__file__).parents[3] / "bench" / "sets"
+    questions = [
+        item["text"]
+        for name in ("fresh", "paraphrase", "blind3", "blind4")
+        for line in (sets / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+        if "text" in (item := json.loads(line))
+    ]
+
+    def tokens_of(ids: list[int]) -> list[list[str]]:
+        rows = sample_archive.store.passages_by_id(ids)
+        return [[*analyze(rows[p]["brief_title"] or ""), *analyze(rows[p]["text"])] for p in ids]
+
+    moved = 0
+    for question in questions:
+        ids = [pid for pid, _ in sample_archive.rank(question, k=6).passages]  # not moved
+        window = list(range(len(ids)))
+        matches = sample_archive.aliases.matches(search_terms(question), question)
+        got = sample_archive._name_first(index, question, window, ids, tokens_of, matches)
+        expected = window
+        names = sample_archive._own_names(index, question)
+        if len(names) == 1 and len(window) > 1:
+            heads = [set(t) for t in tokens_of(ids[:SHOWN_NAME_DEPTH])]
+            holds = [
+                all(t in h or sample_archive.aliases.held(t, h, matches) for t in names[0])
+                for h in heads
+            ]
+            if not holds[0] and any(holds):
+                j = holds.index(True)
+                expected = [j, *[i for i in window if i != j]]
+        assert got == expected, question
+        moved += got != window
+    assert moved  # some question's first passage lacks its one name
