@@ -124,6 +124,19 @@ def briefs_dir() -> Path:
 
 
 @pytest.fixture
+def brief_file(tmp_path: Path) -> Callable[..., Path]:
+    """Return ``write(TEXT, name="issue.txt")``: the path of a file of the test's folder written
+    with TEXT (a brief file as a team member made it)."""
+
+    def write(text: str, name: str = "issue.txt") -> Path:
+        path = tmp_path / name
+        path.write_text(text)
+        return path
+
+    return write
+
+
+@pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     """Return the path of a database file that does not exist yet."""
     return tmp_path / "briefbot.db"

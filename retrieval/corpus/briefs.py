@@ -17,7 +17,7 @@ from functools import cached_property, lru_cache
 from typing import Any, TypeAlias, cast
 
 from retrieval.errors import BriefFormatError, NumberRangeError
-from retrieval.text.prose import shorten
+from retrieval.text.prose import SENTENCE_ENDS, hard_wrapped, join_lines, shorten
 from retrieval.text.sentences import split_sentences
 
 MAX_PASSAGE_WORDS = 150
@@ -31,8 +31,28 @@ NUMBER_RANGE = f"volumes and issues are whole numbers from 0 to {MAX_NUMBER:,}"
 """What a volume or issue may be (what the index and SQLite hold), for error lines."""
 MAX_FIELD_CHARS = 2000
 """The longest publication, title, author, URL, date or id, in characters."""
+LONG_TITLE = 300
+"""A title longer than this is told of: a paragraph taken for it, shown in every citation."""
 
-_HEADER_START_RE = re.compile(r"^\s*Publication\s*:", re.IGNORECASE)
+_HEADER_START_RE = re.compile(
+    r"^\s*(?:(?:Volume|Vol|Issue|No|Number|Date)\s*:[^\n]*?\b)?Publication\s*:", re.IGNORECASE
+)
+"""A header line: it starts with its publication, or with its volume, issue or date and names
+the publication after them ("Volume: 2 Issue: 4 Publication: Courier")."""
+_HTML_RE = re.compile(
+    r"^[ \t]*<(?:!doctype html|html|head|body|p|div|br|table|span)\b[^>\n]*>",
+    re.IGNORECASE | re.MULTILINE,
+)
+"""A tag of a web page at the start of a line (prose never starts a line with one)."""
+_MAIL_HEADER_RE = re.compile(
+    r"\s*(?:(?:From|To|Cc|Bcc|Date|Sent|Subject|Reply-To)\s*:"
+    r"|-+\s*(?:Forwarded|Original) message\s*-*\s*$|Begin forwarded message\s*:)",
+    re.IGNORECASE,
+)
+"""A line of the header of an e-mail forwarded or replied to ("From: …", "---------- Forwarded
+message ---------")."""
+_QUOTED_RE = re.compile(r"^\s*(?:>\s?)+")
+"""The quote marks of a line quoted in an e-mail reply ("> ", "> > ")."""
 # The lookahead first: a match starts with the first letter of a name, so the regex engine skips
 # every other position at once (a third less of a header line's ~40,000 instructions); ignoring
 # case it matches what the names' first letters match (the tests check every code point).
@@ -92,12 +112,17 @@ DEFAULT_FOOTER_PATTERNS: tuple[str, ...] = (
 """Patterns that mark a paragraph as the publisher's boilerplate on their own."""
 
 WEAK_FOOTER_PATTERNS: tuple[str, ...] = (
-    r"\bsubscri(?:be|bing|ption)\b",
+    r"\bsubscri(?:be|bing|ptions?)\b",  # "For subscriptions write to …" too
     r"\bplease contact\b",
     r"\be-?mail\b",
     r"\bfax\b",
     r"\bpostal mail\b",
     r"\bsite maintenance\b",
+    # Wordings of other publishers: "Reprinting without written permission is forbidden",
+    # "(c) 2001 Institute. Reprints by permission only". Not an e-mail address: with the word
+    # "e-mail" it made a news paragraph ("an e-mail from kremlin@mail.ru") boilerplate.
+    r"\breprint(?:s|ing|ed)?\b[^.]{0,60}?\b(?:permission|prohibited|forbidden|not permitted)\b",
+    r"\(c\)\s*(?:19|20)\d\d\b",
 )
 """Patterns of which two together mark a paragraph as boilerplate."""
 
@@ -118,6 +143,8 @@ _FOOTER_HINTS: dict[str, str] = dict(
             "fax",
             "postal mail",
             "site maintenance",
+            "reprint",
+            "(c)",
         ),
         strict=True,
     )
@@ -603,8 +630,15 @@ def parse_header(line: str, *, source: str | None = None, lineno: int | None = N
         end = matches[i + 1][0] if i + 1 < len(matches) else len(line)
         name = _FIELD_NAMES[line[start:name_end].lower()]
         raw = line[value_start:end].strip().rstrip(",;")
-        if raw and name not in fields:
+        if raw and fields.get(name, raw) != raw:
+            if name != "author":
+                raise _twice(name, fields[name], raw, source, lineno, "header line")
+            raw = f"{fields[name]}, {raw}"  # "By: SC By: VS": two authors
+        if raw:
             fields[name] = raw
+    for name in ("publication", "title"):
+        if name in fields:
+            fields[name] = _unquoted(fields[name])
     if not fields.get("publication"):
         raise BriefFormatError(
             "header line has no publication name; write it as 'Publication: Monitor'",
@@ -614,16 +648,21 @@ def parse_header(line: str, *, source: str | None = None, lineno: int | None = N
     for name in ("volume", "issue"):
         value: str | None = fields.get(name)
         if value is None:
+            # "Vol. 4, No. 142": the numbers are there, without the colons the header needs.
+            dotted = _DOTTED_RE.search(line)
+            hint = f" (not '{dotted.group(0).strip()}')" if dotted else ""
             raise BriefFormatError(
                 f"header line has no {name}; "
-                "write e.g. 'Publication: Monitor Volume: 4 Issue: 142'",
+                f"write e.g. 'Publication: Monitor Volume: 4 Issue: 142'{hint}",
                 source=source,
                 line=lineno,
             )
         if not _DIGITS_RE.fullmatch(value):
+            roman = _roman(value)
+            hint = f" ({value} is {roman} in Roman numerals)" if roman is not None else ""
             raise BriefFormatError(
                 f"header line has a non-numeric {name} {value[:40]!r}; use digits, e.g. "
-                f"'{name.capitalize()}: 4'",
+                f"'{name.capitalize()}: {4 if roman is None else roman}'{hint}",
                 source=source,
                 line=lineno,
             )
@@ -643,6 +682,57 @@ def parse_header(line: str, *, source: str | None = None, lineno: int | None = N
             line=lineno,
         )
     return fields
+
+
+_QUOTE_PAIRS = frozenset(
+    {'""', "''", "\u201c\u201d", "\u2018\u2019", "\u00ab\u00bb", "\u201e\u201c"}
+)
+
+
+_DOTTED_RE = re.compile(
+    r"\b(?:Vol(?:ume)?|No|Number|Issue)\.?\s+(?:[0-9]+|[IVXLC]+)\b", re.IGNORECASE
+)
+"""A volume or issue written without its colon ("Vol. 4", "No. 142", "Vol. IV")."""
+_ROMAN_RE = re.compile(r"M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
+_ROMAN_VALUES = {"M": 1000, "D": 500, "C": 100, "L": 50, "X": 10, "V": 5, "I": 1}
+
+
+def _roman(value: str) -> int | None:
+    """Return the number a Roman numeral ("IV", "xii") stands for; None if ``value`` is none."""
+    letters = value.strip().upper()
+    if not letters or not _ROMAN_RE.fullmatch(letters):
+        return None
+    numbers = [_ROMAN_VALUES[ch] for ch in letters]
+    return sum(-n if n < after else n for n, after in zip(numbers, [*numbers[1:], 0], strict=True))
+
+
+def _unquoted(value: str) -> str:
+    """Return ``value`` without the quotes around it all (``“Courier”``, ``"Courier"``, Word's
+    smart quotes or guillemets): a publication so written was a publication of its own, which
+    ``--publication Courier`` did not find. Quotes inside it stay (``‘Smelter’ closes``)."""
+    if len(value) > 2 and value[0] + value[-1] in _QUOTE_PAIRS:
+        inner = value[1:-1]
+        if value[0] not in inner and value[-1] not in inner:
+            return inner.strip()
+    return value
+
+
+def _twice(
+    name: str,
+    first: object,
+    second: str,
+    source: str | None,
+    lineno: int | None,
+    where: str = "header continues with a line that",
+) -> BriefFormatError:
+    """Return the error for a header that gives field ``name`` twice, with different values."""
+    return BriefFormatError(
+        f"{where} gives the {name} a second time ({shorten(str(first), 40)!r}, then "
+        f"{shorten(second, 40)!r}), so the citation could be wrong; keep the right one and "
+        "delete the other",
+        source=source,
+        line=lineno,
+    )
 
 
 _ZERO_DIGITS = bytes.maketrans(b"123456789", b"000000000")
@@ -830,14 +920,34 @@ def _content(
     footer = footer or FooterRules()
     _check_fields(meta)
     content: list[str] = []
+    boilerplate: str | None = None
+    resumed = 0  # paragraphs of prose kept after the boilerplate
     for n, para in enumerate(paragraphs):
         if not squeezed:
             para = squeeze(para)
         if not para:
             continue
-        if n >= content_first and footer._is_footer(para, plain):
-            break  # everything from the boilerplate on is the publisher's, not the brief's
-        content.append(para)
+        if boilerplate is None:
+            if n >= content_first and footer._is_footer(para, plain):
+                boilerplate = para  # from here on the publisher's, but for the brief's prose
+                continue
+            content.append(para)
+        elif _is_prose(para) and not footer._is_footer(para, plain):
+            # A paragraph of the brief after an advertisement pasted into its middle ("To
+            # subscribe, please contact …"): it was dropped with the boilerplate, in silence.
+            content.append(para)
+            resumed += 1
+    if resumed:
+        # Kept, and said: should it be the publisher's after all, the user can tell.
+        meta.setdefault("notes", []).append(
+            (
+                meta.get("line") or 1,
+                f"a paragraph read as the publisher's boilerplate "
+                f"({shorten(str(boilerplate), 60)!r}) was left out, and the {resumed} "
+                "paragraph(s) of prose after it kept as the "
+                "brief's text; if they are the publisher's too, add a --footer-pattern for them",
+            )
+        )
     author = meta.get("author")
     if content:
         m = _signoff(content[-1])
@@ -849,11 +959,25 @@ def _content(
         author = ", ".join(dict.fromkeys(meta["signed"]))
     if not content:
         raise BriefFormatError(
-            "brief has no text besides its header and boilerplate; add its paragraphs",
+            "brief has no text besides its header and boilerplate; add its paragraphs, or "
+            "delete the header line if it was left there by mistake",
             source=meta.get("source"),
             line=meta.get("line"),
         )
     return content, author
+
+
+MIN_PROSE_WORDS = 25
+"""The fewest words of a paragraph after the boilerplate that is kept as the brief's text."""
+
+
+def _is_prose(paragraph: str) -> bool:
+    """Return whether ``paragraph`` reads as a brief's text: ``MIN_PROSE_WORDS`` words or more
+    ending as a sentence or with a source ("(Reuters, May 4)"); a footer's last lines ("Site
+    maintenance by …") do not."""
+    return paragraph.endswith((".", "!", "?", ")", "\u201d", '"')) and (
+        paragraph.count(" ") + 1 >= MIN_PROSE_WORDS
+    )
 
 
 def _offsets(content: list[str]) -> list[tuple[int, str]]:
@@ -952,6 +1076,52 @@ def _split_items(lines: list[str], signed: list[str]) -> list[str]:
     return out
 
 
+MAX_SIGNATURE_LINES = 6
+"""The most lines an e-mail signature under a ``--`` line may have to be left out."""
+_SOURCE_ALONE_RE = re.compile(
+    r"\((?:[^()]{1,80}?,\s*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+    r"\s+\d{1,2}(?:,\s*\d{4})?\s*[;,]?\s*)+\)"
+)
+"""An inline source citation, "(Itar-Tass, May 21)" or "(Interfax, May 21; Reuters, May 22)"."""
+
+
+def _signature(lines: list[str]) -> int | None:
+    """Return the index of the ``--`` line (the e-mail signature separator, "-- ") that starts a
+    signature of at most ``MAX_SIGNATURE_LINES`` short lines, none ending as a sentence, that
+    ends ``lines``; None if there is none (a ``--`` with more under it separates items).
+
+    Only the lines up to the signature's size from the end are looked at.
+    """
+    under = 0
+    for n in range(len(lines) - 1, -1, -1):
+        line = lines[n].strip()
+        if not line:
+            continue
+        if line == "--":
+            return n if under else None
+        under += 1
+        # A line of prose (a sentence's end) is the next item's text, not a signature: "--"
+        # also separates items.
+        if under > MAX_SIGNATURE_LINES or len(line) > 80 or line.endswith(SENTENCE_ENDS):
+            return None
+    return None
+
+
+def _joined_sources(paragraphs: list[str]) -> list[str]:
+    """Return ``paragraphs`` with each one that is only an inline source ("(Itar-Tass, May 21)",
+    set apart by a blank line) joined to the paragraph above it, whose source it is: alone it
+    was a passage of its own, quoted as an answer to "what did Itar-Tass report?"."""
+    if not any(p[:1] == "(" and p[-1:] == ")" for p in paragraphs[1:]):
+        return paragraphs
+    joined: list[str] = []
+    for para in paragraphs:
+        if joined and para[:1] == "(" and _SOURCE_ALONE_RE.fullmatch(para):
+            joined[-1] = f"{joined[-1]} {para}"
+        else:
+            joined.append(para)
+    return joined
+
+
 def _paragraphs(lines: list[str], printable: bool = False) -> list[str]:
     """Return ``split_paragraphs("\\n".join(lines))`` of lines holding no line end, without
     joining them first. ``printable``: every line is printable."""
@@ -961,6 +1131,8 @@ def _paragraphs(lines: list[str], printable: bool = False) -> list[str]:
         end -= 1
     blank = [not line or line.isspace() for line in lines[:end]]
     if not any(blank):
+        if hard_wrapped(lines[:end]):
+            return [fold(join_lines(lines[:end]))]
         return [fold(line) for line in lines[:end]]
     paragraphs: list[str] = []
     current: list[str] = []
@@ -968,10 +1140,10 @@ def _paragraphs(lines: list[str], printable: bool = False) -> list[str]:
         if not empty:
             current.append(line)
         elif current:
-            paragraphs.append(fold(" ".join(current)))
+            paragraphs.append(fold(current[0] if len(current) == 1 else join_lines(current)))
             current = []
     if current:
-        paragraphs.append(fold(" ".join(current)))
+        paragraphs.append(fold(current[0] if len(current) == 1 else join_lines(current)))
     return paragraphs
 
 
@@ -998,6 +1170,8 @@ def brief_rows(
     origin: str | None = None,
     footer: FooterRules,
     utf8: bytes | None = None,
+    errors: list[BriefFormatError] | None = None,
+    notes: list[tuple[int, str]] | None = None,
 ) -> list[BriefRow]:
     """Return the briefs of ``text`` as they are stored: ``brief_row`` of each brief of
     ``parse_briefs(text)``, its ``origin`` set and, with an origin, its place in the text as
@@ -1011,15 +1185,29 @@ def brief_rows(
     and bound as they are (``Store.insert_new`` stores them as text). ``utf8``: the UTF-8 the text
     was decoded from, if the caller has it (the text may lack some of its characters, such as
     byte order marks): its footers and its printability are then looked for more quickly.
+    ``errors``: where a brief that cannot be stored (a malformed header, no text) is reported,
+    the others still returned; without it, the first such brief raises. ``notes``: where what
+    was left out or read differently (an e-mail signature, quote marks) is told, with its line.
 
     Raises:
-        BriefFormatError: as ``parse_briefs``.
+        BriefFormatError: as ``parse_briefs`` (with ``errors``: only for the whole text: no
+            header line, or text before the first).
     """
     rows: list[BriefRow] = []
+    lines_of: dict[str, int] = {}  # each brief's line, by its content hash
     plain = text.isascii() or (utf8 is not None and plain_fold(utf8))
-    for n, parts in enumerate(_brief_parts(text, source, footer, plain, utf8)):
+    for parts in _brief_parts(text, source, footer, plain, utf8, errors, notes):
         meta, paragraphs, checked, printable = parts
-        content, author = _content(meta, paragraphs, footer, True, checked, plain)
+        try:
+            content, author = _content(meta, paragraphs, footer, True, checked, plain)
+        except BriefFormatError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)
+            continue
+        if notes is not None:
+            notes.extend(meta.get("notes", ()))
+        n = len(rows)
         body = "\n\n".join(content)
         try:
             encoded: list[bytes] | None = list(map(str.encode, content))
@@ -1037,7 +1225,24 @@ def brief_rows(
         else:
             key = label_key(publication, volume, issue, title, body)
         head = (publication, volume, issue, title, date, author, url, doc_id)
+        if notes is not None and title and len(title) > LONG_TITLE:
+            notes.append(
+                (
+                    meta["line"],
+                    f"the title is {len(title):,} characters long (a paragraph on the title's "
+                    "line?); every citation of this brief shows it whole",
+                )
+            )
         digest = _digest(head, body, printable, body_utf8)
+        if digest in lines_of:
+            # The same brief pasted twice: two briefs alike in the archive, counted twice,
+            # sent twice in a digest.
+            if notes is not None:
+                notes.append(
+                    (meta["line"], f"the same brief as line {lines_of[digest]} again; stored once")
+                )
+            continue
+        lines_of[digest] = meta["line"]
         values = (
             key, doc_id, publication, volume, issue, date, title, author, url,
             meta.get("source"), body if body_utf8 is None else body_utf8, digest, origin, position,
@@ -1053,17 +1258,22 @@ def _brief_parts(
     footer: FooterRules,
     plain: bool = False,
     utf8: bytes | None = None,
+    errors: list[BriefFormatError] | None = None,
+    notes: list[tuple[int, str]] | None = None,
 ) -> Iterator[tuple[dict, list[str], int, bool]]:
     """Yield, for each brief of ``text`` in order, its header fields, its paragraphs, how many
     of those are known not to be boilerplate (``build_brief``'s arguments) and whether every
     character of the text but its line ends is printable.
 
     ``plain``: the text holds no character of ``FOLD_UNSAFE``. ``utf8``: the UTF-8 the text was
-    decoded from (byte order marks and all), if the caller has it.
+    decoded from (byte order marks and all), if the caller has it. ``errors``: where a brief
+    whose header is malformed is reported instead of raised (the briefs after it are yielded).
+    ``notes``: where a text quoted as in an e-mail reply (every header line after ``>``) is
+    told, its quote marks taken off.
 
     Raises:
-        BriefFormatError: naming the source and line, if there is no header line or a header
-            is malformed (as the briefs before it are yielded).
+        BriefFormatError: naming the source and line, if there is no header line, or a header
+            is malformed and ``errors`` is None (as the briefs before it are yielded).
     """
     if "\r" in text:  # two passes over the text, each slower than this search
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -1073,9 +1283,36 @@ def _brief_parts(
     printable = None if utf8 is None else printable_utf8(utf8)
     if printable is None:
         printable = all(map(str.isprintable, lines))
+    numbers: list[int] | None = None  # each line's number in the file, if lines were split
+    if _header_inside_line(text):
+        lines, numbers = _unglued(lines, notes)
     header = _HEADER_START_RE.match
     # A header line holds a colon: the regex is tried only on lines with one.
     starts = [i for i, line in enumerate(lines) if ":" in line and header(line)]
+    if not starts and ">" in text:
+        # Briefs pasted from an e-mail reply: every line quoted with "> ".
+        unquoted = [_QUOTED_RE.sub("", line) for line in lines]
+        starts = [i for i, line in enumerate(unquoted) if ":" in line and header(line)]
+        if starts:
+            lines = unquoted
+            if notes is not None:
+                notes.append(
+                    (
+                        _number(numbers, starts[0]),
+                        "the text is quoted as in an e-mail reply; the '>' marks were taken off",
+                    )
+                )
+    # A web page saved as .txt: its tags would be stored as the briefs' text and titles
+    # ("<html><body>" was a brief's title).
+    page = _HTML_RE.search(text) if "<" in text else None
+    if page:
+        raise BriefFormatError(
+            "looks like a web page (HTML) saved as text, which briefbot does not read; save it "
+            "as plain text (or copy its text from the browser) with a 'Publication: NAME "
+            "Volume: N Issue: M' line above each brief",
+            source=source,
+            line=text.count("\n", 0, page.start()) + 1,
+        )
     if not starts:
         raise BriefFormatError(
             "no header line 'Publication: NAME Volume: N Issue: M' found; add one above each brief",
@@ -1087,74 +1324,193 @@ def _brief_parts(
         _headline_above(lines, start, starts[n - 1] + 1 if n else 0)
         for n, start in enumerate(starts)
     ]
-    if any(line.strip() for line in lines[: tops[0]]):
+    above = [line for line in lines[: tops[0]] if line.strip()]
+    if above and all(_MAIL_HEADER_RE.match(line) for line in above):
+        # A forwarded e-mail's "From:", "Date:", "Subject:" lines above the first brief.
+        if notes is not None:
+            notes.append(
+                (
+                    1,
+                    f"the e-mail's header ({len(above)} line(s): From, Subject …) above the "
+                    "first brief was left out",
+                )
+            )
+    elif above:
         first = next(i for i, line in enumerate(lines[: tops[0]]) if line.strip())
         raise BriefFormatError(
             "text before the first 'Publication:' header line; start the file with the header "
             "(a headline of up to 3 short lines right above it is read as the title)",
             source=source,
-            line=first + 1,
+            line=_number(numbers, first),
         )
     for n, start in enumerate(starts):
         end = tops[n + 1] if n + 1 < len(starts) else len(lines)
         try:
-            meta = dict(_header_fields(lines[start]))
-        except BriefFormatError:
-            meta = parse_header(lines[start], source=source, lineno=start + 1)  # raises, naming it
-        meta["source"] = source
-        meta["line"] = start + 1
-        if tops[n] < start:
-            meta["headline"] = " ".join(" ".join(lines[tops[n] : start]).split())
-        body = lines[start + 1 : end]
-        # Header continuation lines ("Title: ...", "Date: ...", "By: ...") right under the header.
-        # An index, not body.pop(0): popping the front of a list is linear, and a file of blank
-        # lines made that quadratic (issue 17).
-        first = 0
-        while first < len(body) and (
-            not body[first].strip() or _FIELD_RE.match(body[first].strip())
-        ):
-            line = body[first].strip()
-            if not line:
-                first += 1
-                continue
-            m = _FIELD_RE.match(line)
-            if m is None:  # cannot happen: the loop condition matched; keeps the types exact
-                break
-            name = _FIELD_NAMES[m.group(1).lower()]
-            value = line[m.end() :].strip()
-            if name in ("volume", "issue", "publication"):
-                break
-            first += 1
-            if name == "date" and not is_date(value):
-                raise BriefFormatError(
-                    f"date {value!r} is not a day written YYYY-MM-DD; write it as e.g. "
-                    "'Date: 1998-07-20'",
-                    source=source,
-                    line=start + 1,
-                )
-            meta.setdefault(name, value)
-        rest = body[first:]
-        # A "By NAME" line under the header is the author, not the title.
-        lead = next((i for i, line in enumerate(rest) if line.strip()), None)
-        if lead is not None:
-            by = _BYLINE_RE.fullmatch(rest[lead].strip())
-            if by:
-                meta.setdefault("author", by.group(1))
-                rest = rest[lead + 1 :]
-        signed: list[str] = []
-        paragraphs = _paragraphs(_split_items(rest, signed), printable)
-        meta["signed"] = signed
-        if not meta.get("title") and meta.get("headline"):
-            meta["title"] = meta["headline"]
-        checked = 0
-        if (
-            not meta.get("title")
-            and len(paragraphs) > 1
-            and _looks_like_title(paragraphs[0])
-            and not footer._is_footer(paragraphs[1], plain)
-        ):
-            # A short lead is the title only when text is left after it (that text, checked
-            # here, is not checked again).
-            meta["title"] = paragraphs.pop(0)
-            checked = 1
+            meta, paragraphs, checked = _brief_part(
+                lines, tops[n], start, end, source, footer, plain, printable, numbers
+            )
+        except BriefFormatError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)  # this brief only: the others of the file are still read
+            continue
         yield meta, paragraphs, checked, printable
+
+
+_GLUED_RE = re.compile(
+    r"[.!?)\u201d\"][ \t]+"
+    r"(?=Publication\s*:[^\n]*?\bVol(?:ume)?\s*:[^\n]*?\b(?:Issue|No|Number)\s*:)",
+    re.IGNORECASE,
+)
+"""A header run into the end of a line of text ("… in April. Publication: Courier Volume: 2
+Issue: 5"): two briefs pasted together without a line end."""
+
+
+def _header_inside_line(text: str) -> bool:
+    """Return whether a "Publication:" of ``text`` follows other text on its line (a header run
+    into a line of text may: ``_unglued``). Only "Publication" is looked for, by ``str.find``,
+    not every place a sentence ends: a search of ``_GLUED_RE`` over every text took a fifth of
+    the parsing, a regex search for the word a twentieth."""
+    for word in ("ublication", "UBLICATION"):
+        at = text.find(word)
+        while at > 0:
+            if text[at + 10 : at + 11] in (":", " ", "\t"):
+                line_start = text.rfind("\n", 0, at) + 1
+                if text[line_start : at - 1].strip():
+                    return True
+            at = text.find(word, at + 10)
+    return False
+
+
+def _number(numbers: list[int] | None, index: int) -> int:
+    """Return the number in the file of line ``index`` (``_unglued``'s ``numbers``)."""
+    return index + 1 if numbers is None else numbers[index]
+
+
+def _unglued(lines: list[str], notes: list[tuple[int, str]] | None) -> tuple[list[str], list[int]]:
+    """Return ``lines`` with each header run into a line of text after a sentence's end put on
+    a line of its own, and each line's number in the file (the header keeps its line's).
+
+    Read as text, the brief after it was the brief before, cited with that brief's header.
+    """
+    out: list[str] = []
+    numbers: list[int] = []
+    for n, line in enumerate(lines, start=1):
+        found = _GLUED_RE.search(line) if ":" in line else None
+        while found is not None:
+            out.append(line[: found.start() + 1])
+            numbers.append(n)
+            line = line[found.end() :]
+            if notes is not None:
+                notes.append(
+                    (
+                        n,
+                        "a header runs on from the text before it on that line; read as the "
+                        "start of a brief of its own (put it on a line of its own)",
+                    )
+                )
+            found = _GLUED_RE.search(line, 1)
+        out.append(line)
+        numbers.append(n)
+    return out, numbers
+
+
+def _brief_part(
+    lines: list[str],
+    top: int,
+    start: int,
+    end: int,
+    source: str | None,
+    footer: FooterRules,
+    plain: bool,
+    printable: bool,
+    numbers: list[int] | None = None,
+) -> tuple[dict, list[str], int]:
+    """Return the header fields, paragraphs and count of paragraphs known not to be boilerplate
+    of the brief whose header is ``lines[start]`` (its headline from ``top``), up to ``end``;
+    ``numbers``: each line's number in the file, if not its index + 1 (``_unglued``).
+
+    Raises:
+        BriefFormatError: naming the line, if its header is malformed or gives a field twice.
+    """
+    try:
+        meta = dict(_header_fields(lines[start]))
+    except BriefFormatError:
+        meta = parse_header(lines[start], source=source, lineno=_number(numbers, start))
+    meta["source"] = source
+    meta["line"] = _number(numbers, start)
+    if top < start:
+        meta["headline"] = " ".join(" ".join(lines[top:start]).split())
+    body = lines[start + 1 : end]
+    # Header continuation lines ("Title: ...", "Date: ...", "By: ...") right under the header.
+    # An index, not body.pop(0): popping the front of a list is linear, and a file of blank
+    # lines made that quadratic (issue 17).
+    first = 0
+    while first < len(body) and (not body[first].strip() or _FIELD_RE.match(body[first].strip())):
+        line = body[first].strip()
+        if not line:
+            first += 1
+            continue
+        m = _FIELD_RE.match(line)
+        if m is None:  # cannot happen: the loop condition matched; keeps the types exact
+            break
+        name = _FIELD_NAMES[m.group(1).lower()]
+        value = line[m.end() :].strip()
+        lineno = _number(numbers, start + 1 + first)
+        if name in ("volume", "issue", "publication"):
+            if str(meta.get(name)) != (value.lstrip("0") or "0"):
+                # A second volume or issue under the header: one of the two is wrong, and the
+                # citation would take the header's in silence.
+                raise _twice(name, meta.get(name), value, source, lineno)
+            first += 1  # the header's own number again
+            continue
+        first += 1
+        if name == "date" and not is_date(value):
+            raise BriefFormatError(
+                f"date {value!r} is not a day written YYYY-MM-DD; write it as e.g. "
+                "'Date: 1998-07-20'",
+                source=source,
+                line=lineno,
+            )
+        if name == "title":
+            value = _unquoted(value)
+        if meta.get(name) and value and squeeze(str(meta[name])) != squeeze(value):
+            if name != "author":
+                raise _twice(name, meta[name], value, source, lineno)
+            meta[name] = f"{meta[name]}, {value}"  # two "By:" lines: two authors
+        meta.setdefault(name, value)
+    rest = body[first:]
+    # A "By NAME" line under the header is the author, not the title.
+    lead = next((i for i, line in enumerate(rest) if line.strip()), None)
+    if lead is not None:
+        by = _BYLINE_RE.fullmatch(rest[lead].strip())
+        if by:
+            meta.setdefault("author", by.group(1))
+            rest = rest[lead + 1 :]
+    cut = _signature(rest)
+    if cut is not None:
+        kept = sum(1 for line in rest[cut + 1 :] if line.strip())
+        meta["notes"] = [
+            (
+                _number(numbers, start + 1 + first + cut),
+                f"the e-mail signature under '--' ({kept} line(s)) was left out of the brief",
+            )
+        ]
+        rest = rest[:cut]
+    signed: list[str] = []
+    paragraphs = _joined_sources(_paragraphs(_split_items(rest, signed), printable))
+    meta["signed"] = signed
+    if not meta.get("title") and meta.get("headline"):
+        meta["title"] = meta["headline"]
+    checked = 0
+    if (
+        not meta.get("title")
+        and len(paragraphs) > 1
+        and _looks_like_title(paragraphs[0])
+        and not footer._is_footer(paragraphs[1], plain)
+    ):
+        # A short lead is the title only when text is left after it (that text, checked
+        # here, is not checked again).
+        meta["title"] = paragraphs.pop(0)
+        checked = 1
+    return meta, paragraphs, checked

@@ -3,9 +3,11 @@
 Each file is read and parsed whole before anything is written, and a brief file is written whole
 or not at all (a transaction of its own, or a savepoint of a bulk run's transaction), so a bad file
 is rejected with one clear line and never half-stored, while the good files of the same run are
-kept. A JSONL file is written in batches of 2,000 records: a run cut short inside a large one
-leaves the batches already written, and ingesting the file again completes it (each record is
-known by its file and line).
+kept. A brief of a text file that cannot be stored (no text, a malformed header) is rejected with
+its line, and the file's other briefs are written (removing none of what the file held before),
+as are the good lines of a JSONL file. A JSONL file is written in batches of 2,000 records: a run
+cut short inside a large one leaves the batches already written, and ingesting the file again
+completes it (each record is known by its file and line).
 
 A run over many files (``Ingester.ingest_sources``) reads and parses them in worker processes
 while the main process writes, and writes them in groups (``BATCH_SECONDS`` of reading or
@@ -17,22 +19,26 @@ while files are read or parsed, so that another writer does not wait on them.
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import errno
 import gc
 import json
 import multiprocessing
 import os
 import pickle
+import quopri
 import re
 import stat
 import sys
 import threading
 import time
+from bisect import bisect_right
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -65,6 +71,7 @@ _WIDE_BOMS = (
 # number is needed (Python refuses to convert more than 4,300 digits, with a ValueError).
 MAX_INT_LITERAL = 24
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_HEADER_LINE_RE = re.compile(r"^\s*Publication\s*:", re.IGNORECASE | re.MULTILINE)
 _DIGITS_RE = re.compile(r"[0-9]+")
 _DATE_PREFIX_RE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[T ][0-9:.+\-Z]*)?")
 TEXT_SUFFIXES = {".txt", ".text", ".brief", ""}
@@ -200,14 +207,19 @@ def _eight_bit(data: bytes) -> tuple[str, str]:
 
 def _mostly_utf8(data: bytes) -> tuple[str, str] | None:
     """Return the text of ``data`` and a note, when some of its lines are UTF-8 with letters
-    beyond ASCII and others are not UTF-8 at all; else None.
+    beyond ASCII, or hold such UTF-8 within them, and others are not UTF-8 at all; else None.
 
-    Such a file is two files joined (``cat new.txt old.txt``) or a UTF-8 file an old editor
-    added lines to. Read whole as cp1251 its UTF-8 lines came out garbled ("Р“Р°Р·РїСЂРѕРј"),
-    never found again; here each line is read in its own encoding, the others' chosen by
-    ``_eight_bit`` from all of them. An 8-bit line is valid UTF-8 only by a rare chance (each of
-    its letters would have to be followed by a byte of punctuation), so one such line suffices.
+    Such a file is two files joined (``cat new.txt old.txt``), a UTF-8 file an old editor
+    added lines to, or a line pasted together from both (a UTF-8 name into a cp1251 text). Read
+    whole as cp1251 its UTF-8 came out garbled ("Р“Р°Р·РїСЂРѕРј"), never found again; here each
+    line is read in its own encoding, and within a line that is not UTF-8 each run of UTF-8
+    letters (``_utf8_runs``) as UTF-8, the rest in the 8-bit encoding ``_eight_bit`` chooses
+    from all of it. An 8-bit line is valid UTF-8 only by a rare chance (each of its letters
+    would have to be followed by a byte of punctuation), so one such line suffices.
     """
+    bom = BOM.encode("utf-8")
+    if bom in data:  # dropped from every line (from UTF-8 ones as they are decoded anyway)
+        data = data.replace(bom, b"")
     lines = data.split(b"\n")
     texts: list[str] = []
     other: list[int] = []
@@ -222,18 +234,124 @@ def _mostly_utf8(data: bytes) -> tuple[str, str] | None:
         except UnicodeDecodeError:
             texts.append("")  # read below, with the others
             other.append(n)
-    if not utf8_letters or not other:
+    if not other:
         return None
-    bom = BOM.encode("utf-8")
-    _, encoding = _eight_bit(b"\n".join(lines[n].replace(bom, b"") for n in other))
+    mixed = _runs_by_line(data, lines, set(other))
+    if not (utf8_letters or mixed):
+        return None
+    _, encoding = _eight_bit(b"\n".join(_outside(lines[n], mixed.get(n, [])) for n in other))
     for n in other:
-        texts[n] = lines[n].replace(bom, b"").decode(encoding, errors="replace")
+        texts[n] = _decode_mixed(lines[n], mixed.get(n, []), encoding)
     text = "\n".join(texts)
-    note = (
-        f"not all UTF-8: {_line_ranges([n + 1 for n in other])} decoded as {encoding}, "
-        "the rest as UTF-8"
+    plain = [n + 1 for n in other if n not in mixed]
+    parts = [f"{_line_ranges(plain)} decoded as {encoding}"] if plain else []
+    if mixed:
+        one = len(mixed) == 1
+        parts.append(
+            f"{_line_ranges([n + 1 for n in mixed])} mix{'es' if one else ''} UTF-8 and "
+            f"{encoding} within the line, each part read in its own encoding "
+            f"(check {'it' if one else 'them'})"
+        )
+    rest = ", the rest as UTF-8" if utf8_letters else ""
+    return text.replace(BOM, ""), f"not all UTF-8: {'; '.join(parts)}{rest}"
+
+
+# A run of characters in UTF-8 that ``_utf8_letter`` may take: U+00C0-U+024F, U+0400-U+045F and
+# the dashes, quotes and ellipsis of ``_UTF8_PUNCTUATION`` (only those: a pattern of any UTF-8
+# found five times as many runs in Russian cp1251 text, a capital before a quote: ~0.4 s for 8 MB).
+_UTF8_RUN_RE = re.compile(
+    rb"(?:[\xc3-\xc9][\x80-\xbf]|\xd0[\x80-\xbf]|\xd1[\x80-\x9f]"
+    rb"|\xe2\x80[\x93\x94\x98\x99\x9c\x9d\xa6])+"
+)
+_UTF8_PUNCTUATION = frozenset("\u2013\u2014\u2018\u2019\u201c\u201d\u2026")
+
+
+def _runs_by_line(
+    data: bytes, lines: list[bytes], wanted: set[int]
+) -> dict[int, list[tuple[int, int]]]:
+    """Return, for each of the ``wanted`` lines of ``data`` (``lines``, split at ``\\n``) that
+    holds any, its runs of UTF-8 (``_utf8_runs``) as spans within the line.
+
+    One search of all of ``data`` rather than one a line: a call a line of a 60,000-line cp1251
+    file cost a quarter of its decoding.
+    """
+    starts = list(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+    found: dict[int, list[tuple[int, int]]] = {}
+    for start, end in _utf8_runs(data):
+        n = bisect_right(starts, start) - 1
+        if n in wanted:
+            found.setdefault(n, []).append((start - starts[n], end - starts[n]))
+    return found
+
+
+def _utf8_runs(line: bytes) -> list[tuple[int, int]]:
+    """Return the spans of ``line`` (bytes not UTF-8 as a whole) that are UTF-8 letters, quotes and
+    dashes: runs of Latin or Cyrillic letters, or of dashes and quotes, two characters long or
+    more, or one dash or quote, or one Latin letter within a Latin word (ü of Müller).
+
+    Read in an 8-bit encoding such a run is an accented capital or a Cyrillic capital followed
+    by a symbol ("Ã©", "Р“Р°"), which a text hardly ever holds; a lone Cyrillic letter is left
+    out, since a cp1251 capital before a quote ("Р“") is one.
+    """
+    spans: list[tuple[int, int]] = []
+    for m in _UTF8_RUN_RE.finditer(line):
+        start, end = m.span()
+        if end - start == 2 and line[start] in _CYRILLIC_LEADS:
+            continue  # a lone Cyrillic letter (the most of what a cp1251 text matches)
+        try:
+            run = m.group().decode("utf-8")
+        except UnicodeDecodeError:  # a surrogate or an overlong form: not text
+            continue
+        if all(_utf8_letter(ch) for ch in run) and (
+            len(run) > 1 or run in _UTF8_PUNCTUATION or _in_latin_word(line, start, end)
+        ):
+            spans.append((start, end))
+    return spans
+
+
+_CYRILLIC_LEADS = frozenset(b"\xd0\xd1")
+"""The first bytes of the Cyrillic letters ``_UTF8_RUN_RE`` matches."""
+
+
+def _in_latin_word(line: bytes, start: int, end: int) -> bool:
+    """Return whether the one character at ``line[start:end]`` is a Latin letter with an ASCII
+    letter beside it ("ü" of "Müller"): in cp1251 its two bytes are a capital and a quote or
+    dash after another Cyrillic letter («РИА НОВОСТИ»: "И»" is "Ȼ" in UTF-8)."""
+    char = line[start:end].decode("utf-8")
+    # Latin-1 Supplement and Extended-A: a cp1252 "É…" after a letter is U+0245, beyond them.
+    return "\u00c0" <= char <= "\u017f" and (
+        line[start - 1 : start].isalpha() or line[end : end + 1].isalpha()
     )
-    return text.replace(BOM, ""), note
+
+
+def _utf8_letter(ch: str) -> bool:
+    """Return whether ``ch`` is a Latin or Cyrillic letter beyond ASCII, a dash or a quote."""
+    return ch in _UTF8_PUNCTUATION or (
+        ch.isalpha() and ("\u00c0" <= ch <= "\u024f" or "\u0400" <= ch <= "\u045f")
+    )
+
+
+def _outside(line: bytes, spans: list[tuple[int, int]]) -> bytes:
+    """Return the bytes of ``line`` outside ``spans`` (its 8-bit text)."""
+    if not spans:
+        return line
+    pieces, at = [], 0
+    for start, end in spans:
+        pieces.append(line[at:start])
+        at = end
+    pieces.append(line[at:])
+    return b" ".join(pieces)
+
+
+def _decode_mixed(line: bytes, spans: list[tuple[int, int]], encoding: str) -> str:
+    """Return ``line`` read as UTF-8 within ``spans`` and in ``encoding`` elsewhere."""
+    pieces, at = [], 0
+    for start, end in spans:
+        pieces.append(line[at:start].decode(encoding, errors="replace"))
+        pieces.append(line[start:end].decode("utf-8"))
+        at = end
+    pieces.append(line[at:].decode(encoding, errors="replace"))
+    return "".join(pieces)
 
 
 def _line_ranges(numbers: list[int], shown: int = 3) -> str:
@@ -244,6 +362,37 @@ def _line_ranges(numbers: list[int], shown: int = 3) -> str:
     rest = sum(b - a + 1 for a, b in spans[shown:])
     more = f" and {rest} more" if rest else ""
     return f"{'line' if len(numbers) == 1 else 'lines'} {', '.join(parts)}{more}"
+
+
+def names_alike(new: str, old: str) -> bool:
+    """Return whether publication name ``new`` is ``old`` written another way: in another case
+    or spacing, or (names of 5 letters or more) one letter added, dropped, changed or two
+    swapped ("Moniter", "Monitr", "Mointor")."""
+    a, b = " ".join(new.casefold().split()), " ".join(old.casefold().split())
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 5 or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        differ = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(differ) == 1 or (
+            len(differ) == 2
+            and differ[1] == differ[0] + 1
+            and a[differ[0]] == b[differ[1]]
+            and a[differ[1]] == b[differ[0]]
+        )
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def _unread_line(source: str, unread: dict[tuple[str, str], list[int]]) -> str:
+    """Return the notice of the fields of a JSONL file's records that are not read."""
+    lines = sorted({n for found in unread.values() for n in found})
+    named = ", ".join(f'"{other}" (briefbot reads "{name}")' for other, name in unread)
+    return (
+        f"{source}: {_line_ranges(lines)}: field(s) not read: {named}; those briefs were stored "
+        "without them, so their citations lack them: rename the fields and ingest it again"
+    )
 
 
 def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
@@ -497,6 +646,9 @@ def _number(value: Any, name: str) -> int | None:
                 f"{MAX_NUMBER:,}"
             )
         return int(digits)
+    if isinstance(value, float) and value.is_integer():
+        # 4.0: what pandas writes for a whole number in a column with a missing value.
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"has a non-numeric {name} {_show(value)}; use a whole number")
     if not 0 <= value <= MAX_NUMBER:
@@ -544,6 +696,39 @@ def _replace_surrogates(text: str, name: str, notices: list[str] | None) -> str:
     return _SURROGATE_RE.sub("\ufffd", text)
 
 
+_TEXT_NAMES = ("body", "content", "article")
+"""Names a record's text is given under by other tools."""
+UNREAD_NAMES: dict[str, tuple[str, ...]] = {
+    "volume": ("vol", "volume_number", "volume_no", "vol_no"),
+    "issue": ("no", "number", "issue_number", "issue_no", "num"),
+    "date": ("published", "pubdate", "pub_date", "published_at", "datetime", "day"),
+    "title": ("headline", "heading", "subject"),
+    "author": ("by", "byline", "authors"),
+    "url": ("link", "href"),
+    "publication": ("pub", "journal", "newspaper", "outlet"),
+}
+"""Other names of the fields briefbot reads: a record holding one of them instead is told of."""
+
+
+def _given(value: Any) -> bool:
+    """Return whether a record's value holds something (not null, "", [] or {})."""
+    return value is not None and value != "" and value != [] and value != {}
+
+
+def unread_fields(obj: Any) -> list[tuple[str, str]]:
+    """Return ``(name, field it stands for)`` of each field of JSONL record ``obj`` that is not
+    read but names one that is read, which the record lacks ("vol" for "volume")."""
+    if not isinstance(obj, dict):
+        return []
+    return [
+        (other, name)
+        for name, others in UNREAD_NAMES.items()
+        if not _given(obj.get(name))
+        for other in others
+        if _given(obj.get(other))
+    ]
+
+
 def jsonl_brief(obj: Any, *, source: str, line: int, notices: list[str] | None = None) -> Brief:
     """Return a Brief from one JSONL record (``text`` required; BEIR's ``_id`` accepted).
 
@@ -563,6 +748,15 @@ def jsonl_brief(obj: Any, *, source: str, line: int, notices: list[str] | None =
     found: list[str] = []
     try:
         text = obj.get("text")
+        if text is None or (isinstance(text, str) and not text.strip()):
+            body = next((name for name in _TEXT_NAMES if _given(obj.get(name))), None)
+            if body is not None:
+                # Read as a title-only record, its title would have been its text, the body
+                # lost in silence.
+                raise ValueError(
+                    f'has no "text" but a "{body}"; name that field "text" (briefbot reads '
+                    '"text" as the brief)'
+                )
         title_only = (text is None or (isinstance(text, str) and not text.strip())) and (
             isinstance(obj.get("title"), str) and obj["title"].strip()
         )
@@ -607,7 +801,7 @@ class ReadFile:
     Args:
         source: the file's name as reported.
         counted: whether it counts as a file read (``IngestReport.files``).
-        rejected: why it was refused (at most one), if it was.
+        rejected: why it was refused (the whole file), or which of its briefs were, if any.
         notices: lines to tell the user (a decoding).
         rows: the briefs of a text file, parsed, as they are stored (``brief_row``: plain tuples
             are what a parsing worker sends quickest).
@@ -667,15 +861,49 @@ def read_file(
             opened = os.fstat(fd)
             if not stat.S_ISREG(opened.st_mode):
                 raise OSError(errno.EINVAL, "not a regular file")
-            data = _read_upto(fd, opened.st_size, max_bytes + 1)
+            data, reads = _read_unchanged(fd, opened, max_bytes + 1)
         finally:
             os.close(fd)
     except OSError as exc:
         return ReadFile(source, False, [Rejection(source, f"cannot be read ({exc.strerror})")])
+    if data is None:
+        reason = (
+            f"changed while it was read, {reads} times in a row (is it still being written?); "
+            "nothing of it was stored: ingest it again once it is complete"
+        )
+        return ReadFile(source, True, [Rejection(source, reason)])
     name = os.path.basename(path)
     jsonl = _suffix(name).lower() in JSONL_SUFFIXES
     origin = display_path(name) if origin is None else origin
-    return parse_bytes(data, source, jsonl=jsonl, origin=origin, footer=footer, max_bytes=max_bytes)
+    read = parse_bytes(data, source, jsonl=jsonl, origin=origin, footer=footer, max_bytes=max_bytes)
+    if reads > 1:
+        read.notices.insert(
+            0, f"{source}: changed while it was read, so it was read again ({reads} reads)"
+        )
+    return read
+
+
+READ_TRIES = 3
+"""How many times a file that changes while it is read is read before it is rejected."""
+
+
+def _read_unchanged(fd: int, opened: os.stat_result, limit: int) -> tuple[bytes | None, int]:
+    """Return the first ``limit`` bytes of the file open as ``fd`` (``opened`` its ``fstat``),
+    read while its size and modification time stayed the same, and how many reads that took;
+    None for the bytes if it changed during each of ``READ_TRIES`` reads.
+
+    A file still being written (a copy, an editor's save in place, a team member's export) was
+    read as it was at that moment: its first briefs stored, the rest lost, in silence. The
+    inbox waits for a file to be still; a named file is read at once, so it is checked here.
+    """
+    for reads in range(1, READ_TRIES + 1):
+        data = _read_upto(fd, opened.st_size, limit)
+        after = os.fstat(fd)
+        if (after.st_size, after.st_mtime_ns) == (opened.st_size, opened.st_mtime_ns):
+            return data, reads
+        opened = after
+        os.lseek(fd, 0, os.SEEK_SET)
+    return None, READ_TRIES
 
 
 def _read_upto(fd: int, size: int, limit: int) -> bytes:
@@ -724,15 +952,27 @@ def parse_bytes(
     if not data.strip():
         reason = "is empty; a brief starts with 'Publication: NAME Volume: N Issue: M'"
         return ReadFile(source, rejected=[Rejection(source, reason)])
+    printed = None if jsonl or data.lstrip()[:1] == b"{" else _from_quoted_printable(data)
+    if printed is not None:
+        data = printed
     try:
         text, note = decode(data, source)
     except BriefFormatError as exc:
         return ReadFile(source, rejected=[Rejection(source, exc.reason, exc.line)])
     read = ReadFile(source, origin=origin)
+    if printed is not None:
+        read.notices.append(
+            f"{source}: written in an e-mail's quoted-printable ('=E2=80=99' for a character, "
+            "'=' at the end of a wrapped line); decoded"
+        )
     if note:
         read.notices.append(f"{source}: {note}")
     if jsonl is None:
         jsonl = text.lstrip().startswith("{")
+    elif not jsonl and text.lstrip().startswith("{") and not _HEADER_LINE_RE.search(text):
+        # JSONL saved as .txt: read as text, it was rejected for want of a header line.
+        jsonl = True
+        read.notices.append(f"{source}: holds JSON records, not briefs as text: read as JSONL")
     visible = drop_invisible(text, escaped=jsonl)
     # The file's bytes are the text's only when it was UTF-8 and nothing was dropped from it.
     utf8 = data if note is None and visible is text else None
@@ -740,19 +980,70 @@ def parse_bytes(
     if jsonl:
         read.jsonl = text
         return read
+    errors: list[BriefFormatError] = []
+    notes: list[tuple[int, str]] = []
     try:
         # The rows as they are stored, content hashes included: made here, in a worker, not in
-        # the writing process.
+        # the writing process. A brief that cannot be stored is rejected alone: a stray header
+        # at the end of a file of 40 good briefs rejected all 40.
         read.rows = brief_rows(
-            text,
-            source=source,
-            origin=origin,
-            footer=footer,
-            utf8=utf8,
+            text, source=source, origin=origin, footer=footer, utf8=utf8, errors=errors, notes=notes
         )
     except BriefFormatError as exc:
         read.rejected.append(Rejection(source, exc.reason, exc.line))
+    read.rejected.extend(Rejection(source, exc.reason, exc.line) for exc in errors)
+    read.notices.extend(f"{source}, line {line}: {note}" for line, note in notes)
+    named = _named_numbers(origin) if origin and read.rows else {}
+    for index, name in ((3, "volume"), (4, "issue")):
+        said = named.get(name)
+        held = sorted({values[index] for values, _ in read.rows or ()} - {None})
+        if said is not None and held and said not in held:
+            # A header copied from the file of another issue: every brief cited wrongly.
+            shown = ", ".join(map(str, held[:3])) + (", …" if len(held) > 3 else "")
+            read.notices.append(
+                f"{source}: its name says {name} {said}, but its briefs are of "
+                f"{name.capitalize()} {shown}: was the header copied from another file? Fix "
+                "the header (or the name) and ingest it again"
+            )
     return read
+
+
+_NAMED_NUMBER_RE = re.compile(
+    r"(?<![a-z])(vol(?:ume)?|issue|no)[ _.-]?0*([0-9]{1,9})(?![0-9])", re.IGNORECASE
+)
+
+
+def _named_numbers(origin: str) -> dict[str, int]:
+    """Return the volume and issue a file's path names ("monitor/vol4/issue142.txt": 4, 142),
+    the last of each."""
+    found: dict[str, int] = {}
+    for word, number in _NAMED_NUMBER_RE.findall(origin):
+        found["volume" if word.lower().startswith("vol") else "issue"] = int(number)
+    return found
+
+
+_QP_ESCAPE_RE = re.compile(rb"=[89A-F][0-9A-F]")
+# A wrapped line's "=" ends a word: not a rule drawn with "=====" (nor " =").
+_QP_SOFT_BREAK_RE = re.compile(rb"(?<=[^\s=])=\r?\n")
+MIN_QP_SIGNS = 3
+"""How many escaped bytes or wrapped lines make a text quoted-printable."""
+
+
+def _from_quoted_printable(data: bytes) -> bytes | None:
+    """Return ``data`` decoded from quoted-printable (the body of an e-mail's source pasted as
+    it was sent); None if it does not look so encoded.
+
+    Stored as it was, its letters were "=E2=80=99" and its wrapped words cut ("corr= uption"),
+    never found. It is taken for quoted-printable when it holds at least ``MIN_QP_SIGNS`` bytes
+    beyond ASCII written ``=XX`` or lines ending in ``=`` and no byte beyond ASCII as it is
+    (quoted-printable writes them all escaped).
+    """
+    if b"=" not in data or not data.isascii():
+        return None
+    signs = len(_QP_ESCAPE_RE.findall(data)) + len(_QP_SOFT_BREAK_RE.findall(data))
+    if signs < MIN_QP_SIGNS:
+        return None
+    return quopri.decodestring(data)
 
 
 def _read_files(
@@ -850,6 +1141,7 @@ class Ingester:
         writer (a second ingest, the bot) never waits on this run's reading.
         """
         total = len(sources.files)
+        known = self._publications()
         self._pending = []
         self._held, self._held_passages = [], 0
         read_ahead: list[ReadFile] = []
@@ -883,7 +1175,71 @@ class Ingester:
         line = links_line(sources.links)
         if line:
             self.report.notices.append(line)
+        self.report.notices.extend(self._new_names_alike(known))
+        self.report.notices.extend(self._dated_ahead(self.report.brief_ids))
         return self.report
+
+    def _dated_ahead(self, brief_ids: list[int]) -> list[str]:
+        """Return a notice for each file of ``brief_ids`` (briefs just written) holding briefs
+        dated after tomorrow (UTC): a typo in a year ("2098" for "1998") made a brief the newest
+        of the archive for ever, first in every "what's new?" and in the date filters."""
+        tomorrow = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).date().isoformat()
+        rows = self.store.db.execute(
+            "SELECT coalesce(source, origin), min(date), count(*) FROM briefs WHERE date > ? "
+            "AND id IN (SELECT value FROM json_each(?)) GROUP BY 1 ORDER BY 1",
+            [tomorrow, json.dumps(brief_ids)],
+        ).fetchall()
+        return [
+            f"{where}: {n} brief(s) dated after today ({first}…): a typo in the year? Fix the "
+            "date and ingest the file again"
+            if n > 1
+            else f"{where}: a brief dated after today ({first}): a typo in the year? Fix the "
+            "date and ingest the file again"
+            for where, first, n in rows
+        ]
+
+    def _publications(self) -> set[str]:
+        """Return the names of the publications the archive holds."""
+        return {row[0] for row in self.store.db.execute("SELECT DISTINCT publication FROM briefs")}
+
+    def _new_names_alike(self, known: set[str]) -> list[str]:
+        """Return a notice for each publication this run added that is written like one the
+        archive held before, or like one of more briefs (``Moniter``, ``MONITOR`` beside
+        ``Monitor``): a typo in a header makes a publication of its own, its briefs cited under
+        the misspelt name."""
+        counts = dict(
+            self.store.db.execute("SELECT publication, count(*) FROM briefs GROUP BY publication")
+        )
+        notices: list[str] = []
+        for name in sorted(set(counts) - known):
+            # Written like a name held before, or like a name of more briefs of this run.
+            alike = sorted(
+                (
+                    other
+                    for other in counts
+                    if other != name
+                    and (other in known or counts[other] > counts[name])
+                    and names_alike(name, other)
+                ),
+                key=lambda other: (-counts[other], other),
+            )
+            if not alike:
+                continue
+            files = [
+                row[0]
+                for row in self.store.db.execute(
+                    "SELECT DISTINCT coalesce(origin, source) FROM briefs WHERE publication = ? "
+                    "LIMIT 4",
+                    [name],
+                )
+            ]
+            shown = ", ".join(map(str, files[:3])) + (", …" if len(files) > 3 else "")
+            notices.append(
+                f"publication {name!r} ({shown}) is new to the archive, which holds "
+                f"{alike[0]!r} ({counts[alike[0]]:,} brief{'s' if counts[alike[0]] > 1 else ''}): "
+                "a typo? If so, fix the header and ingest the file again"
+            )
+        return notices
 
     def _write_group(self, reads: list[ReadFile]) -> None:
         """Write files read and parsed, in order, in one transaction, and commit it."""
@@ -955,7 +1311,7 @@ class Ingester:
         ``origin`` is the file's identity (see ``origin_of``; default: its name): what the file
         held before is replaced by what it holds now.
         """
-        self._apply(read_file(path, origin, self.footer, self.max_bytes))
+        self._apply_checked(read_file(path, origin, self.footer, self.max_bytes))
 
     def ingest_bytes(
         self, data: bytes, source: str, *, jsonl: bool | None, origin: str | None = None
@@ -966,7 +1322,7 @@ class Ingester:
         changed ones updated in place, gone ones removed. Without one (stdin), briefs are only
         added or updated, matched by publication, volume, issue and title.
         """
-        self._apply(
+        self._apply_checked(
             parse_bytes(
                 data,
                 source,
@@ -976,6 +1332,15 @@ class Ingester:
                 max_bytes=self.max_bytes,
             )
         )
+
+    def _apply_checked(self, read: ReadFile) -> None:
+        """Store one file read alone (the inbox, an upload) as ``_apply`` does, then tell of a
+        publication written like another and of dates after today, as a run of files does."""
+        known = self._publications()
+        before = len(self.report.brief_ids)
+        self._apply(read)
+        self.report.notices.extend(self._new_names_alike(known))
+        self.report.notices.extend(self._dated_ahead(self.report.brief_ids[before:]))
 
     def _apply(self, read: ReadFile) -> None:
         """Report what reading a file found and store what it holds.
@@ -1002,8 +1367,33 @@ class Ingester:
         self.report.rejected.extend(read.rejected)
         if read.jsonl is not None:
             self._ingest_jsonl(read.jsonl, read.source, read.origin)
+        elif read.rows is not None and read.rejected and read.origin is not None:
+            self._store_partly(read)
         elif read.rows is not None:
             self._store(read.briefs(), read.source, replace_origin=read.origin, align=True)
+
+    def _store_partly(self, read: ReadFile) -> None:
+        """Store the good briefs of a text file some of whose briefs were rejected: added or
+        updated, each matched to the stored brief it is, none of the file's stored briefs
+        removed (a rejected one may be among them); a notice says how many it no longer holds."""
+        if not read.rows:
+            return
+        origin = read.origin
+        stored = [
+            row[0]
+            for row in self.store.db.execute(
+                "SELECT id FROM briefs WHERE origin = ?", [origin]
+            ).fetchall()
+        ]
+        summary = self._store(
+            read.briefs(), read.source, replace_origin=origin, keep_ids=stored, align=True
+        )
+        kept = len(set(stored) - set(summary.brief_ids if summary else stored))
+        if kept:
+            self.report.notices.append(
+                f"{read.source}: {kept} brief(s) it held before and no longer holds were kept, "
+                "because briefs of it were rejected; fix them and ingest it again"
+            )
 
     def _flush(self) -> None:
         """Write the text files held back, in order, exactly as ``_store`` of each would.
@@ -1071,6 +1461,7 @@ class Ingester:
         rejected_before = len(self.report.rejected)
         record = -1
         lines_of: dict[str, int] = {}  # each id's line
+        unread: dict[tuple[str, str], list[int]] = {}  # fields not read, by the lines of them
         for n, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
@@ -1085,6 +1476,8 @@ class Ingester:
             except BriefFormatError as exc:
                 self.report.rejected.append(Rejection(source, exc.reason, n))
                 continue
+            for pair in unread_fields(obj):
+                unread.setdefault(pair, []).append(n)
             if brief.doc_id is not None:
                 # One id is one brief: a second record of it overwrote the first in silence.
                 first = lines_of.setdefault(brief.doc_id, n)
@@ -1104,6 +1497,8 @@ class Ingester:
                 briefs = []
                 if self._pending is not None:
                     self._commit()  # each batch of a large file is kept, even in a bulk run
+        if unread:
+            self.report.notices.append(_unread_line(source, unread))
         if origin is None:
             if briefs:
                 self._store(briefs, source)

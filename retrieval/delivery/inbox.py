@@ -66,11 +66,30 @@ class InboxReport:
 
 def rejection_notice(path: str, rejections: list[Rejection]) -> str:
     """Return the admins' message for a file with rejected parts (at most 10 lines listed)."""
-    lines = [f"Inbox file {path} was not (fully) ingested:"]
-    lines += [f"- {r}" for r in rejections[:MAX_REJECTIONS_REPORTED]]
-    if len(rejections) > MAX_REJECTIONS_REPORTED:
-        lines.append(f"- and {len(rejections) - MAX_REJECTIONS_REPORTED} more")
-    lines.append("Fix the file and save it again; it is retried when its content changes.")
+    return _listed(
+        f"Inbox file {path} was not (fully) ingested:",
+        [str(r) for r in rejections],
+        "Fix the file and save it again; it is retried when its content changes.",
+    )
+
+
+def notes_notice(path: str, notes: list[str]) -> str:
+    """Return the admins' message for a file ingested with notes (a publication written like
+    another, a brief dated ahead, a header copied from another file …; at most 10 listed)."""
+    return _listed(
+        f"Inbox file {path} was ingested, with notes:",
+        notes,
+        "If one is a mistake, fix the file and save it again.",
+    )
+
+
+def _listed(first: str, items: list[str], last: str) -> str:
+    """Return ``first``, the first ``MAX_REJECTIONS_REPORTED`` of ``items`` as a list (and how
+    many more), and ``last``, a line each."""
+    lines = [first, *(f"- {item}" for item in items[:MAX_REJECTIONS_REPORTED])]
+    if len(items) > MAX_REJECTIONS_REPORTED:
+        lines.append(f"- and {len(items) - MAX_REJECTIONS_REPORTED} more")
+    lines.append(last)
     return "\n".join(lines)
 
 
@@ -206,6 +225,10 @@ class Inbox:
         if result.rejected:
             report.rejected.extend(result.rejected)
             self.notices.add(f"inbox:{name}:{sha}", rejection_notice(name, result.rejected))
+        elif result.notices and stored:
+            # What the CLI prints under its summary: the admins are told once (a misspelt
+            # publication, a date ahead, a copied header) — a log line reaches no one.
+            self.notices.add(f"inbox-notes:{name}:{sha}", notes_notice(name, result.notices))
 
     def _remember(
         self,

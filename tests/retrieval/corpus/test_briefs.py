@@ -125,7 +125,7 @@ def test_invalid_footer_pattern_names_the_pattern() -> None:
         (
             "Publication: Monitor Volume: 4 Issue: 2\nDate: 1999-02-30\n\nText.\n",
             "date '1999-02-30' is not a day written YYYY-MM-DD",
-            1,  # the brief's first line
+            2,  # the Date: line itself
         ),
         ("Intro\n\nPublication: Monitor Volume: 4 Issue: 2\n\nText.\n", "text before the first", 1),
         (

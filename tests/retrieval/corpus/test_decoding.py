@@ -127,3 +127,60 @@ def test_a_mixed_file_is_ingested_readable_and_said_so(
     )
     assert "Газпром поднял цены" in run_cli("brief", "Monitor", "4", "9").stdout
     assert "Лукойл поднял цены" in run_cli("brief", "Monitor", "4", "10").stdout
+
+
+@pytest.mark.parametrize(
+    ("utf8", "eight_bit", "codec"),
+    [
+        ("Газпром", "Лукойл подписал договор.", "cp1251"),
+        ("Müller – Zürich", "La Société Générale prête.", "cp1252"),
+    ],
+)
+def test_a_line_of_two_encodings_reads_each_part_in_its_own(
+    utf8: str, eight_bit: str, codec: str
+) -> None:
+    # A UTF-8 name pasted into an 8-bit line: read whole as the 8-bit encoding, the name came
+    # out as "Р“Р°Р·РїСЂРѕРј" or "MÃ¼ller" in silence.
+    head = "Publication: Monitor Volume: 4 Issue: 9\n\n"
+    data = head.encode() + utf8.encode("utf-8") + b" / " + eight_bit.encode(codec) + b"\n"
+    text, note = decode(data, "x.txt")
+    assert text == f"{head}{utf8} / {eight_bit}\n"
+    assert note == (
+        f"not all UTF-8: line 3 mixes UTF-8 and {codec} within the line, each part read in its "
+        "own encoding (check it)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "codec"),
+    [
+        (
+            "Как сообщает «ТАСС», компании «ЛУКОЙЛ» и ЦЕРН“ — по словам ПЁТРА и ВІН — в\u00a0Москве"
+            " подписали договор… Ещё № 5 готовится, пишут «РИА НОВОСТИ» и «ПРАВДЕ»—ЖЖ“.\n",
+            "cp1251",
+        ),
+        ("Président Générale à Zürich — «déjà vu», Ångström, naïve, CAFÉ… ÀÉÎÕÜ ß ÿ\n", "cp1252"),
+    ],
+)
+def test_an_8_bit_line_is_not_taken_for_utf8_pieces(line: str, codec: str) -> None:
+    # Capitals before quotes and dashes are the byte pairs UTF-8 is made of ("И»" is valid
+    # UTF-8, "Ȼ"; "É…" is "Ʌ"): none of them is read as UTF-8.
+    text, note = decode((line * 3).encode(codec), "x.txt")
+    assert (text, note) == (line * 3, f"not UTF-8; decoded as {codec}")
+
+
+def test_a_line_of_two_encodings_is_ingested_readable_and_said_so(
+    tmp_path: Path, run_cli: Callable[..., Result]
+) -> None:
+    path = tmp_path / "pasted.txt"
+    path.write_bytes(
+        RUSSIAN.encode("utf-8").replace("Газпром".encode(), "Газпром".encode("cp1251"), 1)
+    )
+    result = run_cli("ingest", str(path))
+    assert result.exit_code == 0, result.output
+    line = next(n for n, text in enumerate(RUSSIAN.splitlines(), 1) if "Газпром" in text)
+    assert result.stderr.splitlines()[0] == (
+        f"{path}: not all UTF-8: line {line} mixes UTF-8 and cp1251 within the line, each part "
+        "read in its own encoding (check it)"
+    )
+    assert RUSSIAN.split("\n\n", 1)[1].strip() in run_cli("brief", "Monitor", "4", "9").stdout

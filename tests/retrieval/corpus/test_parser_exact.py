@@ -130,7 +130,7 @@ def test_footer_prefilter_leaves_out_one_weak_hint_and_passes_lone_ones() -> Non
     # belongs to two weak patterns ("e-mail", "postal mail"), so it is no lone hint.
     searched, lone, spare = FooterRules()._prefilter
     assert spare == "fax" and "fax" not in searched
-    assert lone == {"subscri", "please contact", "site maintenance"}
+    assert lone == {"subscri", "please contact", "site maintenance", "reprint", "(c)"}
     # Paragraphs of one to three footer pieces: every way of holding one weak hint, two, or
     # the one left out beside another; each rule set decides as the definition does.
     rng = random.Random(12)
@@ -138,6 +138,7 @@ def test_footer_prefilter_leaves_out_one_weak_hint_and_passes_lone_ones() -> Non
         "fax", "FAX:", "e-mail", "email", "postal mail", "mail", "subscribe", "subscription",
         "please contact", "site maintenance", "Copyright 1998", "© 1997", "is a publication of",
         "all rights reserved", "unauthorized reproduction", "faxed", "prefix", "Oil",
+        "Reprints by permission only", "reprinted", "(c) 2001", "(C)", "desk@example.org", "@",
     ]  # fmt: skip
     rules = [
         FooterRules(),
@@ -237,7 +238,9 @@ def test_rows_of_a_text_are_the_rows_of_its_briefs() -> None:
     printable = [p for p in PIECES if p.isprintable()] + words * 4 + ["O'Neil", '"a"'] * 8
     rules = FooterRules()
     made = Counter[str]()
-    for n in range(1500):
+    # 1,800 texts: lines of word soup with no blank line between them now often read as one
+    # wrapped paragraph, which a footer piece makes boilerplate whole (more are refused).
+    for n in range(1800):
         parts: list[str] = []
         for _ in range(rng.randint(1, 3)):
             body = [

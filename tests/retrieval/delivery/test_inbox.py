@@ -170,3 +170,24 @@ def test_a_subfolder_that_cannot_be_listed_is_reported_once(
     assert count(store) == 1
     inbox.scan()
     assert count(store) == 2
+
+
+def test_a_file_ingested_with_notes_tells_the_admins_once(
+    store: Store, folder: Path, inbox: Inbox
+) -> None:
+    # A brief dated after tomorrow (a year typed 2098) is stored and noted: the CLI prints the
+    # note; the inbox only logged it, where no admin reads.
+    path = write(folder / "ahead.txt", GOOD.replace("Title: Oil", "Date: 2098-03-01\nTitle: Oil"))
+    report = inbox.scan()
+    assert report.added == 1 and report.rejected == []
+    [notice] = Notices(store).pending()
+    assert notice.text.startswith(f"Inbox file {path} was ingested, with notes:\n- ")
+    assert "2098" in notice.text
+    assert notice.text.endswith("If one is a mistake, fix the file and save it again.")
+    write(
+        path,
+        GOOD.replace("Title: Oil", "Date: 2098-03-01\nTitle: Oil"),
+        age=dt.timedelta(minutes=1),
+    )
+    inbox.scan()
+    assert len(Notices(store).pending()) == 1
