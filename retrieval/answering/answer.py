@@ -25,6 +25,8 @@ from retrieval.text.prose import shorten
 from retrieval.text.query import MONTH_PATTERN, MONTHS, DateRange
 from retrieval.text.sentences import split_sentences
 
+CITED_TITLE_CHARS = 200
+"""A citation shows at most this many characters of a brief's title (cut at a word, "…")."""
 NOT_FOUND = "Nothing in the archive matches that question."
 NOT_FOUND_FILTERED = "Nothing in the archive matches that question within {filters}."
 ANOTHER_SCRIPT = (
@@ -128,7 +130,9 @@ class Citation:
         if self.date:
             text += f", {format_date(self.date)}"
         if self.title:
-            text += f" — “{self.title}”"
+            # A title pasted with its text (up to 2,000 characters are stored) is cut: every
+            # answer repeats its citation under each quote.
+            text += f" — “{shorten(self.title, CITED_TITLE_CHARS)}”"
         return text
 
 

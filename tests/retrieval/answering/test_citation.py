@@ -27,3 +27,11 @@ from retrieval.answering.answer import Citation
 def test_citation_forms(citation: Citation, short: str, full: str) -> None:
     assert citation.short() == short
     assert citation.render() == full
+
+
+def test_a_title_pasted_with_its_text_is_cut_in_citations() -> None:
+    title = "Nazarbaev purges four officials " + "and the whole story ran on " * 80
+    rendered = Citation("Monitor", 4, 143, "1998-07-24", title).render()
+    shown = rendered.split(" — “", 1)[1].rstrip("”")
+    assert shown.endswith("…") and len(shown) <= 200
+    assert shown.startswith("Nazarbaev purges four officials and the whole story")
