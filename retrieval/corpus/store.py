@@ -64,12 +64,12 @@ class WriteSummary:
 SQLITE_HEADER = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 30_000
 HISTORY_KEPT = 100_000
+"""Changes kept in ``archive_changes``; a saved index older than that many writes is rebuilt."""
 MAKE_WRITABLE = (
     "make it writable (chmod u+w on the file and its folder) or copy the archive to a writable "
     "place"
 )
 """The fix for a database that cannot be written, after its reason (``check_writable``)."""
-"""Changes kept in ``archive_changes``; a saved index older than that many writes is rebuilt."""
 BATCH_CACHE_KIB = -65_536
 """SQLite's page cache during a bulk write (``Store.batch``), as ``PRAGMA cache_size`` takes it
 (negative: KiB): 64 MiB at most, used as pages are read."""
