@@ -23,9 +23,9 @@ from pathlib import Path
 from retrieval.corpus import store
 from retrieval.corpus.clock import utc_clock
 from retrieval.corpus.store import (
-    _connect_read_only,
-    _inspect,
-    _unwritable,
+    connect_read_only,
+    is_new_archive,
+    unwritable,
 )
 from retrieval.errors import BackupError
 
@@ -78,11 +78,11 @@ def backup_archive(db: Path, target: Path, *, force: bool = False) -> tuple[Path
         _need_folder(target, "the backup")
     except OSError as exc:  # the target's folder cannot even be looked into
         raise write_failed(f"the backup {target}", exc, "nothing was written") from exc
-    if _inspect(db):
+    if is_new_archive(db):
         raise BackupError(
             f"there is no archive at {db} to back up (no such file, or an empty one); check --db"
         )
-    source = _connect_read_only(db) if _unwritable(db, False) else connect(db)
+    source = connect_read_only(db) if unwritable(db, False) else connect(db)
     try:
         tmp = temp_beside(target, "the backup")
         try:

@@ -46,9 +46,9 @@ from retrieval.corpus.migrations import migrations as archive_migrations
 from retrieval.corpus.store import (
     SQLITE_HEADER,
     Store,
-    _connect_read_only,
-    _describe,
-    _inspect,
+    connect_read_only,
+    describe_file,
+    is_new_archive,
     tables_of,
 )
 from retrieval.errors import BackupError, NotAnArchiveError
@@ -338,7 +338,7 @@ def _backup_problem(path: Path, known: Collection[str]) -> str | None:
         return "it is empty"
     with open(path, "rb") as fh:
         if fh.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
-            return f"it is not an SQLite database at all ({_describe(path)})"
+            return f"it is not an SQLite database at all ({describe_file(path)})"
     try:
         conn = open_backup(path)
         try:
@@ -387,12 +387,12 @@ def _live_state(db: Path) -> str:
             restore never writes over it.
     """
     try:
-        return "missing" if _inspect(db) else "archive"
+        return "missing" if is_new_archive(db) else "archive"
     except NotAnArchiveError:
         if db.is_dir() or not db.exists():
             raise
         try:
-            conn = _connect_read_only(db)
+            conn = connect_read_only(db)
             try:
                 conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
             finally:

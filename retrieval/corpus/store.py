@@ -245,15 +245,15 @@ class Store:
             self.db = _database(sqlite3.connect(":memory:", check_same_thread=False))
             self._prepare(name)
             return
-        fresh = _inspect(self.path)
-        self.read_only = _unwritable(self.path, fresh)
+        fresh = is_new_archive(self.path)
+        self.read_only = unwritable(self.path, fresh)
         if self.read_only and fresh:
             raise ArchiveWriteError(
                 f"cannot create the database {name}: {self.read_only}; "
                 "give a path in a writable folder"
             )
         if not fresh and self.read_only:
-            self.db = _database(_connect_read_only(self.path))
+            self.db = _database(connect_read_only(self.path))
             self._file = _file_of(self.path)
             try:
                 pending = [m.name for m in migrations.pending(self.db)]
@@ -1083,7 +1083,7 @@ class Store:
 # -- opening a database file safely (issue 17) --------------------------------------------------
 
 
-def _inspect(path: Path) -> bool:
+def is_new_archive(path: Path) -> bool:
     """Return whether ``path`` is a new database (missing or empty); check it is ours otherwise.
 
     This is a read-only operation: a file that is not a briefbot database is never changed.
@@ -1115,10 +1115,10 @@ def _inspect(path: Path) -> bool:
     if head != SQLITE_HEADER:
         raise NotAnArchiveError(
             f"{path} is not a briefbot database: it is not an SQLite database at all "
-            f"({_describe(path)}); briefbot left it unchanged. Point --db at another file"
+            f"({describe_file(path)}); briefbot left it unchanged. Point --db at another file"
         )
     try:
-        conn = _connect_read_only(path)
+        conn = connect_read_only(path)
         try:
             tables = tables_of(conn)
             ours = (
@@ -1164,8 +1164,12 @@ def _same_file(path: Path, resolved: Path) -> bool:
         return False
 
 
-def _describe(path: Path) -> str:
-    """Return a few words on what a non-SQLite file holds, from its first bytes."""
+def describe_file(path: Path) -> str:
+    """Return a few words on what a non-SQLite file holds, from its first bytes.
+
+    Raises:
+        OSError: if the file cannot be read.
+    """
     with open(path, "rb") as fh:
         head = fh.read(512)
     try:
@@ -1175,8 +1179,13 @@ def _describe(path: Path) -> str:
     return "text" if b"\x00" not in head else "binary data"
 
 
-def _unwritable(path: Path, fresh: bool) -> str | None:
-    """Return why the database at ``path`` cannot be written, or None if it can."""
+def unwritable(path: Path, fresh: bool) -> str | None:
+    """Return why the database at ``path`` cannot be written, or None if it can. Read-only.
+
+    Args:
+        path: the database file.
+        fresh: it is a new database (``is_new_archive``): only its folder is looked at.
+    """
     folder = path.parent
     while not folder.exists() and folder != folder.parent:
         folder = folder.parent
@@ -1204,7 +1213,7 @@ def _file_of(path: Path) -> tuple[int, int]:
     return st.st_dev, st.st_ino
 
 
-def _connect_read_only(path: Path) -> sqlite3.Connection:
+def connect_read_only(path: Path) -> sqlite3.Connection:
     """Return a read-only connection to ``path``; it never writes the database file.
 
     In a read-only folder a WAL database cannot get its ``-shm`` file, so it is opened as
