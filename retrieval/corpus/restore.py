@@ -298,9 +298,14 @@ def _carry(conn: sqlite3.Connection, db: Path, tables: Sequence[str]) -> bool:
     try:
         with conn:
             for name, seq in conn.execute("SELECT name, seq FROM live.sqlite_sequence").fetchall():
-                conn.execute(
+                raised = conn.execute(
                     "UPDATE main.sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", [seq, name]
                 )
+                if raised.rowcount == 0 and name in tables_of(conn):
+                    # The backup's table never had a row: SQLite has no counter for it yet.
+                    conn.execute(
+                        "INSERT INTO main.sqlite_sequence (name, seq) VALUES (?, ?)", [name, seq]
+                    )
             for table in reversed(tables):
                 conn.execute(f"DELETE FROM main.{table}")
             for table in tables:

@@ -474,14 +474,32 @@ def test_a_brief_ingested_after_a_restore_takes_no_id_the_replaced_database_gave
 ) -> None:
     # Old answers' Full brief buttons name brief ids: one given out after the backup was taken
     # must not come to mean another brief.
-    backup = tmp_path / "backup.db"
-    assert loaded_sample("backup", str(backup)).exit_code == 0
-    assert loaded_sample("ingest", "-q", str(_more_briefs(tmp_path / "a", 1, 3))).exit_code == 0
-    given = _ids(db_path)
-    assert loaded_sample("restore", "--no-index", str(backup)).exit_code == 0
-    assert loaded_sample("ingest", "-q", str(_more_briefs(tmp_path / "b", 4, 1))).exit_code == 0
-    [new] = set(_ids(db_path)) - set(given)
+    given, new = _id_after_restore(loaded_sample, db_path, tmp_path)
     assert new > max(given)
+
+
+def test_a_brief_ingested_after_restoring_a_backup_of_no_briefs_takes_no_id_given_since(
+    run_cli: Run, db_path: Path, tmp_path: Path
+) -> None:
+    # A backup taken before any brief was stored has no AUTOINCREMENT counter for briefs: the
+    # database's counter must still be carried over (brief 1 came to mean another brief).
+    assert run_cli("stats").exit_code == 0
+    given, new = _id_after_restore(run_cli, db_path, tmp_path)
+    assert new > max(given)
+
+
+def _id_after_restore(run: Run, db_path: Path, tmp_path: Path) -> tuple[list[int], int]:
+    """Back up, ingest 3 briefs, restore the backup and ingest one more; return the ids the
+    database held before the restore and the new brief's id."""
+    backup = tmp_path / "backup.db"
+    assert run("backup", str(backup)).exit_code == 0
+    assert run("ingest", "-q", str(_more_briefs(tmp_path / "a", 1, 3))).exit_code == 0
+    given = _ids(db_path)
+    assert run("restore", "--no-index", str(backup)).exit_code == 0
+    before = set(_ids(db_path))
+    assert run("ingest", "-q", str(_more_briefs(tmp_path / "b", 4, 1))).exit_code == 0
+    [new] = set(_ids(db_path)) - before
+    return given, new
 
 
 def _ids(db: Path) -> list[int]:
