@@ -142,11 +142,11 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "briefbot.db"
 
 
-@pytest.fixture
-def unreadable() -> Callable[[Path], contextlib.AbstractContextManager[None]]:
-    """Return ``unreadable(path)``: a context manager inside which this thread can neither read
-    nor list ``path`` (mode 0; for root, which file modes do not bind, the capabilities that
-    override them are left out of the thread's effective set, and given back at the end)."""
+@contextlib.contextmanager
+def _modes_bind(path: Path, mode: int) -> Iterator[None]:
+    """Inside the block ``path`` has ``mode`` and file modes bind this thread (for root, the
+    capabilities that override them are left out of the thread's effective set, and given back
+    at the end); ``path``'s mode is given back too."""
     import ctypes
 
     class Header(ctypes.Structure):
@@ -166,21 +166,31 @@ def unreadable() -> Callable[[Path], contextlib.AbstractContextManager[None]]:
         if libc.capset(ctypes.byref(header), data) != 0:
             raise OSError(ctypes.get_errno(), "capset")
 
-    @contextlib.contextmanager
-    def unreadable(path: Path) -> Iterator[None]:
-        mode = path.stat().st_mode & 0o7777
-        path.chmod(0)
-        root = os.geteuid() == 0
+    was = path.stat().st_mode & 0o7777
+    path.chmod(mode)
+    root = os.geteuid() == 0
+    if root:
+        capabilities(lambda effective: effective & ~override)
+    try:
+        yield
+    finally:
         if root:
-            capabilities(lambda effective: effective & ~override)
-        try:
-            yield
-        finally:
-            if root:
-                capabilities(lambda effective: effective | override)
-            path.chmod(mode)
+            capabilities(lambda effective: effective | override)
+        path.chmod(was)
 
-    return unreadable
+
+@pytest.fixture
+def unreadable() -> Callable[[Path], contextlib.AbstractContextManager[None]]:
+    """Return ``unreadable(path)``: a context manager inside which this thread can neither read
+    nor list ``path`` (mode 0, binding root too)."""
+    return lambda path: _modes_bind(path, 0)
+
+
+@pytest.fixture
+def read_only() -> Callable[[Path], contextlib.AbstractContextManager[None]]:
+    """Return ``read_only(path)``: a context manager inside which this thread can read the file
+    ``path`` but not write it (mode 0444, binding root too)."""
+    return lambda path: _modes_bind(path, 0o444)
 
 
 @pytest.fixture

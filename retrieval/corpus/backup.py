@@ -86,8 +86,10 @@ def backup_archive(db: Path, target: Path, *, force: bool = False) -> tuple[Path
     try:
         tmp = temp_beside(target, "the backup")
         try:
-            os.chmod(tmp, stat.S_IMODE(db.stat().st_mode))  # readable by whom the archive is
             contents = copy_database(source, tmp, check=f"the copy of {db}")
+            # Readable by whom the archive is; once written: a read-only archive's mode would
+            # keep the copy from being written at all.
+            os.chmod(tmp, stat.S_IMODE(db.stat().st_mode))
             _publish(tmp, target, force=force)
         except BaseException as exc:
             remove(tmp)

@@ -293,6 +293,20 @@ def test_backup_into_a_folder_it_cannot_write_is_one_line(
     assert list(folder.iterdir()) == []
 
 
+def test_backup_of_a_read_only_archive_is_written(
+    loaded_sample: Run, db_path: Path, tmp_path: Path, read_only: Callable[[Path], Any]
+) -> None:
+    # The copy was given the archive's mode before it was written: read-only, it could not be.
+    backup = tmp_path / "backups" / "b.db"
+    backup.parent.mkdir()
+    with read_only(db_path):
+        result = loaded_sample("backup", str(backup))
+    assert result.exit_code == 0, result.output
+    assert _briefs(backup) == _briefs(db_path)
+    assert backup.stat().st_mode & 0o777 == 0o444  # readable by whom the archive is
+    assert [p.name for p in backup.parent.iterdir()] == ["b.db"]
+
+
 @pytest.mark.skipif(not can_mount(), reason="needs root and mount namespaces for a small disk")
 @pytest.mark.slow
 def test_backup_onto_a_full_disk_leaves_nothing_half_written(
