@@ -161,7 +161,12 @@ def restore_archive(
         done = True
     except BaseException as exc:
         if isinstance(exc, sqlite3.Error | OSError):
-            moved = f" (the damaged database is at {kept})" if state == "damaged" else ""
+            # Only once it was moved: the disk may fill while the backup is staged, before.
+            moved = (
+                f" (the damaged database is at {kept})"
+                if state == "damaged" and kept.exists()
+                else ""
+            )
             outcome = f"nothing was restored{moved}"
             room = (
                 "free some space (a restore needs room for three more copies of the "

@@ -760,3 +760,29 @@ def test_restore_onto_a_full_disk_changes_nothing_and_leaves_nothing(
         "again; nothing was restored"
     )
     assert left == "left: ['briefbot.db']"
+
+
+@pytest.mark.skipif(not can_mount(), reason="needs root and mount namespaces for a small disk")
+@pytest.mark.slow
+def test_restore_over_a_damaged_database_that_fails_before_moving_it_says_where_it_is(
+    loaded_sample: Run, tmp_path: Path, fork: Callable[..., Forked]
+) -> None:
+    # The disk fills while the backup is staged, before the damaged database is moved aside:
+    # the error named the place it would have been moved to, where there was nothing.
+    backup = tmp_path / "backup.db"
+    assert loaded_sample("backup", str(backup)).exit_code == 0
+    damaged = tmp_path / "damaged.db"
+    damaged.write_bytes(b"\x00" * 4096)
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounts = [
+        ["-t", "tmpfs", "-o", "size=100k", "tmpfs", str(disk)],  # no room for the staged copy
+        ["cp", str(damaged), f"{disk}/briefbot.db"],
+    ]
+    result = briefbot_in_namespace(
+        fork, mounts, "--db", f"{disk}/briefbot.db", "restore", str(backup), list_after=str(disk)
+    )
+    assert result.returncode == 1
+    line, left = result.stderr.splitlines()
+    assert line.endswith("and run it again; nothing was restored"), line
+    assert left == "left: ['briefbot.db']"
