@@ -239,10 +239,12 @@ def write_failed(
 
 
 def stamp() -> str:
+    """Return the time now (UTC) as it goes into a file's name: ``20261205T201449Z``."""
     return utc_clock().strftime("%Y%m%dT%H%M%SZ")
 
 
 def remove(path: Path) -> None:
+    """Delete the file ``path`` if there is one."""
     path.unlink(missing_ok=True)
 
 

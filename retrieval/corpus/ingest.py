@@ -52,6 +52,7 @@ from retrieval.corpus.briefs import (
     build_brief,
     is_date,
 )
+from retrieval.corpus.clock import utc_clock
 from retrieval.corpus.store import BriefRow, Store, WriteSummary, brief_of_row
 from retrieval.errors import BriefFormatError
 from retrieval.text.prose import drop_invisible, runs, shorten, split_paragraphs
@@ -1183,7 +1184,7 @@ class Ingester:
         """Return a notice for each file of ``brief_ids`` (briefs just written) holding briefs
         dated after tomorrow (UTC): a typo in a year ("2098" for "1998") made a brief the newest
         of the archive for ever, first in every "what's new?" and in the date filters."""
-        tomorrow = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).date().isoformat()
+        tomorrow = (utc_clock() + dt.timedelta(days=1)).date().isoformat()
         rows = self.store.db.execute(
             "SELECT coalesce(source, origin), min(date), count(*) FROM briefs WHERE date > ? "
             "AND id IN (SELECT value FROM json_each(?)) GROUP BY 1 ORDER BY 1",

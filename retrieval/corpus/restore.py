@@ -413,6 +413,7 @@ def _live_state(db: Path) -> str:
 
 
 def _page_size(db: Path) -> int:
+    """Return the page size of the database ``db``, in bytes."""
     conn = connect(db)
     try:
         return int(conn.execute("PRAGMA page_size").fetchone()[0])
