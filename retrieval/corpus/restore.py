@@ -390,15 +390,15 @@ def _backup_problem(path: Path, known: Collection[str]) -> str | None:
 
 def _live_state(db: Path) -> str:
     """Return what is at the database path ``db``: "missing" (nothing, or an empty file),
-    "archive", or "damaged" (not readable as SQLite).
+    "archive", or "damaged" (binary data not readable as SQLite).
 
     Raises:
-        NotAnArchiveError: if it is another application's SQLite database, or a folder: a
-            restore never writes over it.
+        NotAnArchiveError: if it is another application's SQLite database, a text file or a
+            folder: a restore never writes over it.
     """
     try:
         return "missing" if is_new_archive(db) else "archive"
-    except NotAnArchiveError:
+    except NotAnArchiveError as refused:
         if db.is_dir() or not db.exists():
             raise
         try:
@@ -408,6 +408,10 @@ def _live_state(db: Path) -> str:
             finally:
                 conn.close()
         except sqlite3.DatabaseError:
+            # A text file at --db is someone's notes, not a damaged database: left as it is,
+            # as every other command leaves it.
+            if describe_file(db) == "text":
+                raise refused from None
             return "damaged"
         raise
 

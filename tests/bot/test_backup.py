@@ -455,6 +455,15 @@ def test_restore_of_the_database_itself_or_into_another_applications_is_refused(
         "database (tables notes); briefbot left it unchanged."
     )
     assert _files(tmp_path) == before
+    # A text file at --db is someone's notes, not a damaged database to move aside.
+    text = tmp_path / "notes.txt"
+    text.write_text("meeting notes\n", encoding="utf-8")
+    before = _files(tmp_path)
+    refused = _briefbot("--db", str(text), "restore", str(backup))
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith(f"Error: {text} is not a briefbot database")
+    assert "briefbot left it unchanged" in refused.stderr
+    assert _files(tmp_path) == before and text.read_text(encoding="utf-8") == "meeting notes\n"
     memory = _briefbot("--db", ":memory:", "restore", str(backup))
     assert memory.stderr == (
         "Error: --db :memory: is no database file to restore into; give one, e.g. "
