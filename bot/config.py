@@ -32,7 +32,9 @@ MAX_FOLLOWUP_MINUTES = 1440
 MAX_TELEGRAM_ID = 2**52 - 1
 """Telegram's user and chat ids "have at most 52 significant bits" (Bot API, ``User.id``);
 a supergroup's id is -100 followed by the group's number, well within that."""
-NOT_AN_ID = f"is not a Telegram id: ids have at most {len(str(MAX_TELEGRAM_ID))} digits"
+NOT_AN_ID = (
+    f"is not a Telegram id: ids are not 0 and have at most {len(str(MAX_TELEGRAM_ID))} digits"
+)
 """What is wrong with a number ``id_in_range`` refuses, for error lines."""
 
 # A token from @BotFather: the bot's numeric id, a colon, then 35 characters (we accept 30+).

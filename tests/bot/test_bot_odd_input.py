@@ -103,7 +103,7 @@ async def test_deny_of_an_id_beyond_telegrams_range_is_refused(
         [negative] = await fake_telegram.wait_answers(admin.send("/allow -99999999999999999"))
         [ok] = await fake_telegram.wait_answers(admin.send("/deny -1001234567890"))
     assert huge.plain_text == (
-        "99999999999999999999 is not a Telegram id: ids have at most 16 digits. "
+        "99999999999999999999 is not a Telegram id: ids are not 0 and have at most 16 digits. "
         "Usage: /deny USER_ID|@USERNAME|CHAT_ID, e.g. /deny 123456789"
     )
     assert (negative.plain_text or "").startswith("-99999999999999999 is not a Telegram id")

@@ -137,8 +137,8 @@ def test_webhook_settings() -> None:
         # Accepted before, and never anyone's id: the admin or member stayed locked out.
         (
             {"BRIEFBOT_ADMINS": "12345678901234567890"},
-            "BRIEFBOT_ADMINS entry '12345678901234567890' is not a Telegram id: ids have at "
-            "most 16 digits; copy it again",
+            "BRIEFBOT_ADMINS entry '12345678901234567890' is not a Telegram id: ids are not 0 "
+            "and have at most 16 digits; copy it again",
         ),
         (
             {"BRIEFBOT_ALLOWED": "123,-10012345678901234567"},
