@@ -64,6 +64,10 @@ class InboxReport:
         )
 
 
+ROUTINE_NOTE = ": not UTF-8; decoded as "
+"""The note of a file read whole in an 8-bit encoding: not sent to the admins."""
+
+
 def rejection_notice(path: str, rejections: list[Rejection]) -> str:
     """Return the admins' message for a file with rejected parts (at most 10 lines listed)."""
     return _listed(
@@ -225,10 +229,12 @@ class Inbox:
         if result.rejected:
             report.rejected.extend(result.rejected)
             self.notices.add(f"inbox:{name}:{sha}", rejection_notice(name, result.rejected))
-        elif result.notices and stored:
-            # What the CLI prints under its summary: the admins are told once (a misspelt
-            # publication, a date ahead, a copied header) — a log line reaches no one.
-            self.notices.add(f"inbox-notes:{name}:{sha}", notes_notice(name, result.notices))
+        # What the CLI prints under its summary: the admins are told once (a misspelt
+        # publication, a date ahead, a copied header), rejections or not — a log line reaches
+        # no one. A whole file in cp1251 is routine for Russian sources: no news to them.
+        notes = [note for note in result.notices if ROUTINE_NOTE not in note]
+        if notes and stored:
+            self.notices.add(f"inbox-notes:{name}:{sha}", notes_notice(name, notes))
 
     def _remember(
         self,

@@ -191,3 +191,22 @@ def test_a_file_ingested_with_notes_tells_the_admins_once(
     )
     inbox.scan()
     assert len(Notices(store).pending()) == 1
+
+
+def test_notes_go_with_rejections_but_a_whole_cp1251_file_is_no_news(
+    store: Store, folder: Path, inbox: Inbox
+) -> None:
+    # A file with a rejected brief and a date ahead: both told. A file read whole as cp1251
+    # (Russian sources): nothing to tell.
+    ahead = GOOD.replace("Title: Oil", "Date: 2098-03-01\nTitle: Oil")
+    write(folder / "both.txt", ahead + "\nPublication: Monitor Volume: 4 Issue: 2\n")
+    cyrillic = folder / "ru.txt"
+    cyrillic.write_bytes(GOOD.replace("Oil output rose.", "Добыча нефти выросла.").encode("cp1251"))
+    stamp = (NOW - dt.timedelta(minutes=5)).timestamp()
+    os.utime(cyrillic, (stamp, stamp))
+    report = inbox.scan()
+    assert report.added == 2 and len(report.rejected) == 1
+    texts = sorted(n.text for n in Notices(store).pending())
+    assert len(texts) == 2
+    assert texts[0].startswith(f"Inbox file {folder / 'both.txt'} was ingested, with notes:")
+    assert texts[1].startswith(f"Inbox file {folder / 'both.txt'} was not (fully) ingested:")
