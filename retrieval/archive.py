@@ -1538,13 +1538,16 @@ ADJECTIVE_ENDINGS = ("n", "an", "ian", "i", "ese")
 
 def _names_something(question: str) -> bool:
     """Return whether ``question`` names something to search for: a word of substance, or a
-    filter (not "what's new?", "what happened last week?")."""
+    filter (not "what's new?", "what happened last week?", nor a question in another script,
+    which the English briefs cannot match: ``ask`` said so)."""
     try:
         words, inline = parse_question(question)
     except InvalidQueryError:
         return True  # malformed: ``ask`` says so
     if not inline.is_empty():
         return True
+    if in_another_script(words):
+        return False
     return any(t not in NOT_SUBSTANCE for t in search_terms(without_dates(words)))
 
 

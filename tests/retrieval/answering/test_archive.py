@@ -496,6 +496,15 @@ def test_a_question_in_another_script_is_asked_to_come_in_english(sample_archive
     assert sample_archive.ask("zzqx").message == "Nothing in the archive matches that question."
 
 
+def test_a_question_after_one_in_another_script_is_read_alone(sample_archive: Archive) -> None:
+    # "and Gazprom?" was read with "Кто заменил Кажегельдина?", whose words no brief holds:
+    # "Read with your earlier question" and a caveat over the Gazprom passages.
+    earlier = ["Кто заменил Кажегельдина?"]
+    assert sample_archive.reading("and Gazprom?", earlier) == []
+    answer = sample_archive.ask("and Gazprom?")
+    assert answer.confidence == "high" and "Gazprom" in answer.hits[0].text
+
+
 def test_a_sure_answer_names_the_words_no_brief_holds(sample_archive: Archive) -> None:
     # The passages are about an attack in Grozny; none bears out the drone.
     for question in ("was there a drone attack in grozny?", "drone attack in grozny"):
