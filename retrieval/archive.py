@@ -378,6 +378,13 @@ class Archive:
                     break
         preferred: tuple[str, str] | None = None
         publications = index.labels.get(PUBLICATION, [])
+        if len(publications) > 1:
+            # An earlier question's "the Prism piece" said where to read, not what about: a
+            # follow-up searched "prism" and "piece" (a passage citing "(See Prism, …)" first).
+            for at, (said, said_filters) in enumerate(earlier_parsed):
+                named_then = named_publication(said, publications)
+                if named_then is not None:
+                    earlier_parsed[at] = (named_then[2], said_filters)
         if filters.publication is None and len(publications) > 1:
             # "the Prism piece", "what did the Monitor say about …": its briefs come first; with
             # nothing else to look for ("what's new in the Monitor?") it is the filter. (In an

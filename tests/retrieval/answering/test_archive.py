@@ -864,3 +864,12 @@ def test_a_publication_named_as_where_to_read_comes_first(sample_archive: Archiv
     newest = sample_archive.ask("what's new in the Monitor?")
     assert newest.hits and {hit.citation.publication for hit in newest.hits} == {"Monitor"}
     assert newest.read_line == "Read as in:Monitor."
+
+
+def test_a_follow_up_does_not_search_the_publication_named_before(sample_archive: Archive) -> None:
+    # After "the Prism piece on Georgia", "and the Monitor?" searched "prism" and "piece" as
+    # the earlier question's words: a Kyrgyz passage citing "(See Prism, …)" came first.
+    answer = sample_archive.ask("and the Monitor?", earlier=["the Prism piece on Georgia"])
+    assert answer.hits
+    assert all(hit.citation.publication == "Monitor" for hit in answer.hits)
+    assert all("Georgia" in hit.text for hit in answer.hits)
