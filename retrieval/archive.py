@@ -889,7 +889,7 @@ class Archive:
         # parsed, ~0.1 ms a phrase) need not be asked.
         if not any(
             not holds(terms, head[0]) and any(holds(terms, held) for held in head[1:])
-            for terms, _ in phrases
+            for terms, _, _ in phrases
         ):
             return window
         names = self._names_among(index, phrases)
@@ -907,11 +907,13 @@ class Archive:
         search terms: capitalized, or a word the archive writes as a name."""
         return self._names_among(index, self._name_phrases(index, words))
 
-    def _name_phrases(self, index: BM25Index, words: str) -> list[tuple[tuple[str, ...], bool]]:
+    def _name_phrases(
+        self, index: BM25Index, words: str
+    ) -> list[tuple[tuple[str, ...], str, bool]]:
         """Return the phrases of ``words`` that may be names the archive holds (``_own_names``):
-        each one's search terms (every one of them held by the archive) and whether it is
-        written with a capital."""
-        found: list[tuple[tuple[str, ...], bool]] = []
+        each one's search terms (every one of them held by the archive), the phrase as written
+        and whether it is written with a capital."""
+        found: list[tuple[tuple[str, ...], str, bool]] = []
         for phrase, written in name_phrases(words):
             terms = tuple(
                 t
@@ -919,16 +921,16 @@ class Archive:
                 if t not in NOT_SUBSTANCE and t not in CALENDAR and not is_year(t)
             )
             if terms and len(index.known_terms(terms)) == len(terms):
-                found.append((terms, written))
+                found.append((terms, phrase, written))
         return found
 
     def _names_among(
-        self, index: BM25Index, phrases: list[tuple[tuple[str, ...], bool]]
+        self, index: BM25Index, phrases: list[tuple[tuple[str, ...], str, bool]]
     ) -> list[tuple[str, ...]]:
         """Return the names among ``phrases`` (``_name_phrases``), in order, each once: those
         written with a capital, and those the archive writes as a name."""
         found: list[tuple[str, ...]] = []
-        for terms, written in phrases:
+        for terms, _, written in phrases:
             if terms not in found and (written or self._writes_as_name(index, terms[0])):
                 found.append(terms)
         return found
@@ -982,14 +984,8 @@ class Archive:
         found: dict[tuple[str, ...], tuple[str, bool]] = {}
         if publication is not None:  # named first, as questions name where to read
             found[tuple(analyze(publication[0]))] = (publication[1], True)
-        for phrase, written in name_phrases(words):
-            terms = tuple(
-                t
-                for t in dict.fromkeys(analyze(phrase))
-                if t not in NOT_SUBSTANCE and t not in CALENDAR and not is_year(t)
-            )
-            if terms and terms not in found and len(index.known_terms(terms)) == len(terms):
-                found[terms] = (phrase, written)
+        for terms, phrase, written in self._name_phrases(index, words):
+            found.setdefault(terms, (phrase, written))
         # A month of a year ("dec 99") is asked for as a name is: a brief dated in it holds it.
         when = month_of_year(words)
         month = tuple(analyze(when.written)) if when is not None else ()
