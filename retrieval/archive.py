@@ -1230,9 +1230,10 @@ class Archive:
         The rule of ``retrieval.text.followup`` decides, reading words only. A question (or a
         ``claim``) it reads with them only for being short (``Why.SHORT``: "what did iran
         say?", but also "who is kocharian?") gets a second opinion from the archive
-        (``names_new_subject``); the ranking it reads is kept for the ``ask`` of the same
-        question with ``top`` that follows. Read-only; a malformed question is left to ``ask``
-        to report.
+        (``names_new_subject``); its ranking of the question read alone is kept for the ``ask``
+        of the same question with ``top`` that follows when it is read alone. An earlier
+        question that names nothing (``_names_something``) is left out. Read-only; a malformed
+        question is left to ``ask`` to report.
         """
         self._primed = None
         # An earlier question that named nothing ("what's new?", "thanks?") gives nothing to
@@ -1262,8 +1263,9 @@ class Archive:
         passage holds none of those words ("who is kocharian?" after a question about miners'
         strikes would quote the strikes) or none of the words that name the earlier questions'
         subject (``_subject_terms``: they only pull their own passages in below it). The
-        rankings of ``question`` read (``top`` passages) are kept for the next ``ask`` of
-        ``question`` with ``top``.
+        ranking of ``question`` read alone (``top`` passages) is kept for the next ``ask`` of
+        ``question`` alone with ``top``; the one read with ``earlier`` is not (it is ranked
+        without ``names_first``, which ``ask`` applies).
 
         Raises:
             InvalidQueryError: if the question is too long or a filter is malformed.
