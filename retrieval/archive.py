@@ -957,8 +957,9 @@ class Archive:
         ``text.english.name_phrases`` (a word that may be a name counts if the archive writes it
         as one), a month of a year (``text.query.month_of_year``: held by a brief dated in it or
         the next, or naming it later in its year) and a publication (held by its own briefs).
-        ``helds`` are the terms of ``first`` (text and title), ``rows`` their stored rows; a
-        brief's other passages are read only when no passage holds every name itself. A
+        ``helds`` are the terms of ``first`` (text and title), ``rows`` the passage rows read so
+        far (those of ``first`` it lacks are read and added to it); a brief's other passages
+        are read only when no passage holds every name itself. A
         question of more than ``2 * COVERAGE_TERMS`` terms, or naming more than
         ``MAX_NAMES_TOGETHER`` things, is a description and is left alone.
         """
@@ -968,13 +969,26 @@ class Archive:
         # Most sure answers have a passage holding every word of the question the archive holds:
         # then it holds every name too, whichever they are.
         content = [t for t in index.known_terms(list(asked)) if t not in NOT_SUBSTANCE]
-        if any(
-            held.issuperset(content)
-            and (
-                publication is None
-                or str(rows.get(p, {}).get("brief_publication") or "").casefold() == publication[0]
+        read: list[dict[str, Any]] = []
+
+        def leading() -> list[dict[str, Any]]:
+            """Return the rows of ``first``, those not in ``rows`` read (and added to it) once:
+            a passage whose terms were kept from an earlier question was not read (the next
+            page of the same question), and its brief's date and publication are names too."""
+            if not read:
+                unread = [p for p in first if p not in rows]
+                if unread:
+                    rows.update(self.store.passages_by_id(unread))
+                read.extend(rows.get(p, {}) for p in first)
+            return read
+
+        if any(held.issuperset(content) for held in helds) and (
+            publication is None
+            or any(
+                held.issuperset(content)
+                and str(row.get("brief_publication") or "").casefold() == publication[0]
+                for held, row in zip(helds, leading(), strict=False)
             )
-            for held, p in zip(helds, first, strict=False)
         ):
             return []
         # A publication's name ("the Monitor") is held by the briefs it publishes.
@@ -1010,10 +1024,9 @@ class Archive:
                 for ts in names
             )
 
-        leading = [rows.get(p, {}) for p in first]
         # A passage holding every word that may be a name holds every name: nothing to read.
         if len(found) < 2 or any(
-            holds(held, found, row) for held, row in zip(helds, leading, strict=False)
+            holds(held, found, row) for held, row in zip(helds, leading(), strict=False)
         ):
             return []
         # A rare word of a question in lower case is a name if the archive writes it as one

@@ -866,6 +866,16 @@ def test_a_publication_named_as_where_to_read_comes_first(sample_archive: Archiv
     assert newest.read_line == "Read as in:Monitor."
 
 
+def test_a_later_page_checks_the_names_as_the_first_did(sample_archive: Archive) -> None:
+    # The next page of a question read its first passages' terms as kept from the first page,
+    # not their rows: their briefs' month and publication went unseen, and the page said "None
+    # of these briefs mentions “maskhadov” and “July 1998” together".
+    for question in ("what happened to maskhadov in july 1998?", "the Prism piece on gazprom"):
+        assert sample_archive.ask(question).apart == []
+        later = sample_archive.ask(question, offset=3)
+        assert later.hits and later.apart == [] and later.confidence == "high"
+
+
 def test_a_follow_up_does_not_search_the_publication_named_before(sample_archive: Archive) -> None:
     # After "the Prism piece on Georgia", "and the Monitor?" searched "prism" and "piece" as
     # the earlier question's words: a Kyrgyz passage citing "(See Prism, …)" came first.
