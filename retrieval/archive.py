@@ -1245,14 +1245,11 @@ class Archive:
         say?", but also "who is kocharian?") gets a second opinion from the archive
         (``names_new_subject``); its ranking of the question read alone is kept for the ``ask``
         of the same question with ``top`` that follows when it is read alone. An earlier
-        question that names nothing (``_names_something``) is left out. Read-only; a malformed
+        question that names nothing (``readable_earlier``) is left out. Read-only; a malformed
         question is left to ``ask`` to report.
         """
         self._primed = None
-        # An earlier question that named nothing ("what's new?", "thanks?") gives nothing to
-        # read a follow-up with: what follows it is read alone.
-        earlier = [q for q in earlier if _names_something(q)]
-        context = rule_reading(question, earlier, claim=claim)
+        context = rule_reading(question, readable_earlier(earlier), claim=claim)
         if not context or why_context(question, claim=claim) is not Why.SHORT:
             return context
         try:
@@ -1552,6 +1549,13 @@ def _newest_first(
 ADJECTIVE_ENDINGS = ("n", "an", "ian", "i", "ese")
 """Endings that make a place's adjective of its name ("Siberia" → "Siberian", "Iran" →
 "Iranian", "Kuwait" → "Kuwaiti", "Taiwan" → "Taiwanese")."""
+
+
+def readable_earlier(earlier: Sequence[str]) -> list[str]:
+    """Return those of ``earlier`` (questions, oldest first) a follow-up may be read with: an
+    earlier question that names nothing ("what's new?", "thanks?", one in another script) gives
+    nothing to read it with, and what follows it is read alone (``Archive.reading``)."""
+    return [q for q in earlier if _names_something(q)]
 
 
 def _names_something(question: str) -> bool:
