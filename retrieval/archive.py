@@ -1015,11 +1015,12 @@ class Archive:
 
         def holds(held: set[str], names: Iterable[tuple[str, ...]], row: dict[str, Any]) -> bool:
             """Return whether a brief (``held``, its terms; ``row``, its fields) holds ``names``."""
-            date, publication = row.get("brief_date"), row.get("brief_publication")
+            # (``published``: the brief's publication; ``publication`` is the one asked for.)
+            date, published = row.get("brief_date"), row.get("brief_publication")
             return all(
                 (when is not None and ts == month and when.dates(date, month[0] in held))
                 or (ts in years and (ts[0] in held or str(date or "").startswith(ts[0])))
-                or (ts in publications and publications[ts] == str(publication or "").casefold())
+                or (ts in publications and publications[ts] == str(published or "").casefold())
                 or all(t in held or self.aliases.held(t, held, matches) for t in ts)
                 for ts in names
             )
@@ -1037,7 +1038,7 @@ class Archive:
             if written or self._writes_as_name(index, terms[0])
         }
         # (A year is one more name, not one more thing a description lists.)
-        if not len(names) >= 2 or len(names.keys() - years) > MAX_NAMES_TOGETHER:
+        if len(names) < 2 or len(names.keys() - years) > MAX_NAMES_TOGETHER:
             return []
         briefs = {rows[p]["brief_id"]: rows[p] for p in first if p in rows}
         for brief_id, row in briefs.items():
