@@ -25,7 +25,7 @@ from retrieval.answering.check import (
     extract_names,
     name_term_held,
 )
-from retrieval.archive import DEFAULT_TOP, Archive
+from retrieval.archive import DEFAULT_TOP, Archive, readable_earlier
 from retrieval.errors import BriefNotFoundError, NoAnswer, RetrievalError
 from retrieval.text.analyzer import analyze
 from retrieval.text.english import name_terms
@@ -188,7 +188,9 @@ class ChatService:
         context = self.archive.reading(question, earlier, top=self.top + 1)
         reply = self.answer(question, context=context)
         if isinstance(reply, AnswerReply) and not context:
-            reply.could_continue = rule_reading(question, earlier)
+            # Only with earlier questions that name something: a question read alone after
+            # "what's new?" offers no reading with it.
+            reply.could_continue = rule_reading(question, readable_earlier(earlier))
         return reply
 
     def where_from(self, earlier: Sequence[str]) -> Notice:

@@ -378,6 +378,13 @@ class Archive:
                     break
         preferred: tuple[str, str] | None = None
         publications = index.labels.get(PUBLICATION, [])
+        if len(publications) > 1:
+            # An earlier question's "the Prism piece" said where to read, not what about: a
+            # follow-up searched "prism" and "piece" (a passage citing "(See Prism, …)" first).
+            for at, (said, said_filters) in enumerate(earlier_parsed):
+                named_then = named_publication(said, publications)
+                if named_then is not None:
+                    earlier_parsed[at] = (named_then[2], said_filters)
         if filters.publication is None and len(publications) > 1:
             # "the Prism piece", "what did the Monitor say about …": its briefs come first; with
             # nothing else to look for ("what's new in the Monitor?") it is the filter. (In an
@@ -882,7 +889,7 @@ class Archive:
         # parsed, ~0.1 ms a phrase) need not be asked.
         if not any(
             not holds(terms, head[0]) and any(holds(terms, held) for held in head[1:])
-            for terms, _ in phrases
+            for terms, _, _ in phrases
         ):
             return window
         names = self._names_among(index, phrases)
@@ -900,11 +907,13 @@ class Archive:
         search terms: capitalized, or a word the archive writes as a name."""
         return self._names_among(index, self._name_phrases(index, words))
 
-    def _name_phrases(self, index: BM25Index, words: str) -> list[tuple[tuple[str, ...], bool]]:
+    def _name_phrases(
+        self, index: BM25Index, words: str
+    ) -> list[tuple[tuple[str, ...], str, bool]]:
         """Return the phrases of ``words`` that may be names the archive holds (``_own_names``):
-        each one's search terms (every one of them held by the archive) and whether it is
-        written with a capital."""
-        found: list[tuple[tuple[str, ...], bool]] = []
+        each one's search terms (every one of them held by the archive), the phrase as written
+        and whether it is written with a capital."""
+        found: list[tuple[tuple[str, ...], str, bool]] = []
         for phrase, written in name_phrases(words):
             terms = tuple(
                 t
@@ -912,16 +921,16 @@ class Archive:
                 if t not in NOT_SUBSTANCE and t not in CALENDAR and not is_year(t)
             )
             if terms and len(index.known_terms(terms)) == len(terms):
-                found.append((terms, written))
+                found.append((terms, phrase, written))
         return found
 
     def _names_among(
-        self, index: BM25Index, phrases: list[tuple[tuple[str, ...], bool]]
+        self, index: BM25Index, phrases: list[tuple[tuple[str, ...], str, bool]]
     ) -> list[tuple[str, ...]]:
         """Return the names among ``phrases`` (``_name_phrases``), in order, each once: those
         written with a capital, and those the archive writes as a name."""
         found: list[tuple[str, ...]] = []
-        for terms, written in phrases:
+        for terms, _, written in phrases:
             if terms not in found and (written or self._writes_as_name(index, terms[0])):
                 found.append(terms)
         return found
@@ -948,8 +957,9 @@ class Archive:
         ``text.english.name_phrases`` (a word that may be a name counts if the archive writes it
         as one), a month of a year (``text.query.month_of_year``: held by a brief dated in it or
         the next, or naming it later in its year) and a publication (held by its own briefs).
-        ``helds`` are the terms of ``first`` (text and title), ``rows`` their stored rows; a
-        brief's other passages are read only when no passage holds every name itself. A
+        ``helds`` are the terms of ``first`` (text and title), ``rows`` the passage rows read so
+        far (those of ``first`` it lacks are read and added to it); a brief's other passages
+        are read only when no passage holds every name itself. A
         question of more than ``2 * COVERAGE_TERMS`` terms, or naming more than
         ``MAX_NAMES_TOGETHER`` things, is a description and is left alone.
         """
@@ -959,13 +969,26 @@ class Archive:
         # Most sure answers have a passage holding every word of the question the archive holds:
         # then it holds every name too, whichever they are.
         content = [t for t in index.known_terms(list(asked)) if t not in NOT_SUBSTANCE]
-        if any(
-            held.issuperset(content)
-            and (
-                publication is None
-                or str(rows.get(p, {}).get("brief_publication") or "").casefold() == publication[0]
+        read: list[dict[str, Any]] = []
+
+        def leading() -> list[dict[str, Any]]:
+            """Return the rows of ``first``, those not in ``rows`` read (and added to it) once:
+            a passage whose terms were kept from an earlier question was not read (the next
+            page of the same question), and its brief's date and publication are names too."""
+            if not read:
+                unread = [p for p in first if p not in rows]
+                if unread:
+                    rows.update(self.store.passages_by_id(unread))
+                read.extend(rows.get(p, {}) for p in first)
+            return read
+
+        if any(held.issuperset(content) for held in helds) and (
+            publication is None
+            or any(
+                held.issuperset(content)
+                and str(row.get("brief_publication") or "").casefold() == publication[0]
+                for held, row in zip(helds, leading(), strict=False)
             )
-            for held, p in zip(helds, first, strict=False)
         ):
             return []
         # A publication's name ("the Monitor") is held by the briefs it publishes.
@@ -975,14 +998,8 @@ class Archive:
         found: dict[tuple[str, ...], tuple[str, bool]] = {}
         if publication is not None:  # named first, as questions name where to read
             found[tuple(analyze(publication[0]))] = (publication[1], True)
-        for phrase, written in name_phrases(words):
-            terms = tuple(
-                t
-                for t in dict.fromkeys(analyze(phrase))
-                if t not in NOT_SUBSTANCE and t not in CALENDAR and not is_year(t)
-            )
-            if terms and terms not in found and len(index.known_terms(terms)) == len(terms):
-                found[terms] = (phrase, written)
+        for terms, phrase, written in self._name_phrases(index, words):
+            found.setdefault(terms, (phrase, written))
         # A month of a year ("dec 99") is asked for as a name is: a brief dated in it holds it.
         when = month_of_year(words)
         month = tuple(analyze(when.written)) if when is not None else ()
@@ -998,19 +1015,19 @@ class Archive:
 
         def holds(held: set[str], names: Iterable[tuple[str, ...]], row: dict[str, Any]) -> bool:
             """Return whether a brief (``held``, its terms; ``row``, its fields) holds ``names``."""
-            date, publication = row.get("brief_date"), row.get("brief_publication")
+            # (``published``: the brief's publication; ``publication`` is the one asked for.)
+            date, published = row.get("brief_date"), row.get("brief_publication")
             return all(
                 (when is not None and ts == month and when.dates(date, month[0] in held))
                 or (ts in years and (ts[0] in held or str(date or "").startswith(ts[0])))
-                or (ts in publications and publications[ts] == str(publication or "").casefold())
+                or (ts in publications and publications[ts] == str(published or "").casefold())
                 or all(t in held or self.aliases.held(t, held, matches) for t in ts)
                 for ts in names
             )
 
-        leading = [rows.get(p, {}) for p in first]
         # A passage holding every word that may be a name holds every name: nothing to read.
         if len(found) < 2 or any(
-            holds(held, found, row) for held, row in zip(helds, leading, strict=False)
+            holds(held, found, row) for held, row in zip(helds, leading(), strict=False)
         ):
             return []
         # A rare word of a question in lower case is a name if the archive writes it as one
@@ -1021,7 +1038,7 @@ class Archive:
             if written or self._writes_as_name(index, terms[0])
         }
         # (A year is one more name, not one more thing a description lists.)
-        if not len(names) >= 2 or len(names.keys() - years) > MAX_NAMES_TOGETHER:
+        if len(names) < 2 or len(names.keys() - years) > MAX_NAMES_TOGETHER:
             return []
         briefs = {rows[p]["brief_id"]: rows[p] for p in first if p in rows}
         for brief_id, row in briefs.items():
@@ -1227,15 +1244,13 @@ class Archive:
         The rule of ``retrieval.text.followup`` decides, reading words only. A question (or a
         ``claim``) it reads with them only for being short (``Why.SHORT``: "what did iran
         say?", but also "who is kocharian?") gets a second opinion from the archive
-        (``names_new_subject``); the ranking it reads is kept for the ``ask`` of the same
-        question with ``top`` that follows. Read-only; a malformed question is left to ``ask``
-        to report.
+        (``names_new_subject``); its ranking of the question read alone is kept for the ``ask``
+        of the same question with ``top`` that follows when it is read alone. An earlier
+        question that names nothing (``readable_earlier``) is left out. Read-only; a malformed
+        question is left to ``ask`` to report.
         """
         self._primed = None
-        # An earlier question that named nothing ("what's new?", "thanks?") gives nothing to
-        # read a follow-up with: what follows it is read alone.
-        earlier = [q for q in earlier if _names_something(q)]
-        context = rule_reading(question, earlier, claim=claim)
+        context = rule_reading(question, readable_earlier(earlier), claim=claim)
         if not context or why_context(question, claim=claim) is not Why.SHORT:
             return context
         try:
@@ -1259,8 +1274,9 @@ class Archive:
         passage holds none of those words ("who is kocharian?" after a question about miners'
         strikes would quote the strikes) or none of the words that name the earlier questions'
         subject (``_subject_terms``: they only pull their own passages in below it). The
-        rankings of ``question`` read (``top`` passages) are kept for the next ``ask`` of
-        ``question`` with ``top``.
+        ranking of ``question`` read alone (``top`` passages) is kept for the next ``ask`` of
+        ``question`` alone with ``top``; the one read with ``earlier`` is not (it is ranked
+        without ``names_first``, which ``ask`` applies).
 
         Raises:
             InvalidQueryError: if the question is too long or a filter is malformed.
@@ -1536,15 +1552,25 @@ ADJECTIVE_ENDINGS = ("n", "an", "ian", "i", "ese")
 "Iranian", "Kuwait" → "Kuwaiti", "Taiwan" → "Taiwanese")."""
 
 
+def readable_earlier(earlier: Sequence[str]) -> list[str]:
+    """Return those of ``earlier`` (questions, oldest first) a follow-up may be read with: an
+    earlier question that names nothing ("what's new?", "thanks?", one in another script) gives
+    nothing to read it with, and what follows it is read alone (``Archive.reading``)."""
+    return [q for q in earlier if _names_something(q)]
+
+
 def _names_something(question: str) -> bool:
     """Return whether ``question`` names something to search for: a word of substance, or a
-    filter (not "what's new?", "what happened last week?")."""
+    filter (not "what's new?", "what happened last week?", nor a question in another script,
+    which the English briefs cannot match: ``ask`` said so)."""
     try:
         words, inline = parse_question(question)
     except InvalidQueryError:
         return True  # malformed: ``ask`` says so
     if not inline.is_empty():
         return True
+    if in_another_script(words):
+        return False
     return any(t not in NOT_SUBSTANCE for t in search_terms(without_dates(words)))
 
 

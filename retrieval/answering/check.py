@@ -777,7 +777,9 @@ def _compound_of(word: str, claim: str) -> str:
     return word
 
 
-_COMPOUND_RE = re.compile(r"[^\W_]+(?:-[^\W_]+)+")
+_COMPOUND_RE = re.compile(r"(?<![^\W_])[^\W_]+(?:-[^\W_]+)+")
+"""A hyphenated compound ("ter-petrosian"), tried only where a word starts: tried inside every
+word as well, a claim of one 4,000-letter word took 0.2 s."""
 
 
 def _as_written(word: str, texts: list[str]) -> str:

@@ -936,10 +936,11 @@ def informative(
     return [t for t in terms if t in keep]
 
 
-MONTH_NUMBERS = _MONTHS = {
+MONTH_NUMBERS = {
     "januari": "01", "februari": "02", "march": "03", "april": "04", "may": "05", "june": "06",
     "juli": "07", "august": "08", "septemb": "09", "octob": "10", "novemb": "11", "decemb": "12",
 }  # fmt: skip
+"""A month's search term and its number as a date writes it ("octob": "10")."""
 
 
 def is_year(term: str) -> bool:
@@ -949,7 +950,7 @@ def is_year(term: str) -> bool:
 
 def names_date(terms: Iterable[str]) -> bool:
     """Return whether ``terms`` name a year or a month: else ``date_bonus`` is 0 everywhere."""
-    return any(t in _MONTHS or is_year(t) for t in terms)
+    return any(t in MONTH_NUMBERS or is_year(t) for t in terms)
 
 
 def date_bonus(
@@ -963,7 +964,7 @@ def date_bonus(
     held the date once more (a month counts only where the year, if named, matches too).
     """
     years = {t for t in terms if is_year(t)}
-    months = {_MONTHS[t]: t for t in terms if t in _MONTHS}
+    months = {MONTH_NUMBERS[t]: t for t in terms if t in MONTH_NUMBERS}
     bonus = np.zeros(len(dates), dtype=np.float64)
     if not years and not months:
         return bonus

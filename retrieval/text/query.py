@@ -361,7 +361,10 @@ def spell_dates(words: str) -> str:
 
 
 _AMOUNT = r"\d(?:[\d,]*\d)?(?:\.\d+)?"
-_SCALE_RE = re.compile(rf"({_AMOUNT})\s?(bn|bln|mn|mln)\b", re.IGNORECASE)
+_SCALE_RE = re.compile(rf"(?<!\d)(?<!\d,)({_AMOUNT})\s?(bn|bln|mn|mln)\b", re.IGNORECASE)
+"""An amount with a scale typed short ("4.5bn"). It is tried only where a number starts (not
+after a digit, nor after a digit's comma), which the start of its number matches as well: tried
+at every digit, a question of 4,000 digits took 0.8 s."""
 _CURRENCY_SCALE_RE = re.compile(rf"((?:US)?\$\s?{_AMOUNT})\s?([mb])\b", re.IGNORECASE)
 _THOUSANDS_RE = re.compile(r"(?<![\w.,])(\d+(?:\.\d+)?)k\b", re.IGNORECASE)
 _SCALES = {"bn": "billion", "bln": "billion", "b": "billion", "mn": "million", "mln": "million"}

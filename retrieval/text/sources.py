@@ -8,8 +8,11 @@ import re
 from retrieval.text.query import MONTHS
 
 _DATED = rf"(?:{'|'.join(MONTHS)})\s+\d{{1,2}}(?:,\s*\d{{4}})?"
-_CITED_RE = re.compile(rf"\(([^()]*?,\s*{_DATED}(?:\s*;[^()]*?,\s*{_DATED})*)\)")
-"""A parenthesis that ends in a date: one source or several, each "Name, Month Day"."""
+_CITED_RE = re.compile(rf"\(([^()]*?,\s*{_DATED})\)")
+"""A parenthesis that ends in a date: one source or several, each "Name, Month Day" (split at
+";" by ``cited_sources``). Its text before the last date is not matched part by part: a part's
+text may hold a ";", so a pattern of parts could split a parenthesis of many dated parts in
+exponentially many ways before failing at its end ("(…, May 1; …, May 1; … and others)")."""
 
 
 def cited_sources(text: str) -> list[str]:

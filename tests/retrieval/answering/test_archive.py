@@ -496,6 +496,15 @@ def test_a_question_in_another_script_is_asked_to_come_in_english(sample_archive
     assert sample_archive.ask("zzqx").message == "Nothing in the archive matches that question."
 
 
+def test_a_question_after_one_in_another_script_is_read_alone(sample_archive: Archive) -> None:
+    # "and Gazprom?" was read with "Кто заменил Кажегельдина?", whose words no brief holds:
+    # "Read with your earlier question" and a caveat over the Gazprom passages.
+    earlier = ["Кто заменил Кажегельдина?"]
+    assert sample_archive.reading("and Gazprom?", earlier) == []
+    answer = sample_archive.ask("and Gazprom?")
+    assert answer.confidence == "high" and "Gazprom" in answer.hits[0].text
+
+
 def test_a_sure_answer_names_the_words_no_brief_holds(sample_archive: Archive) -> None:
     # The passages are about an attack in Grozny; none bears out the drone.
     for question in ("was there a drone attack in grozny?", "drone attack in grozny"):
@@ -855,3 +864,22 @@ def test_a_publication_named_as_where_to_read_comes_first(sample_archive: Archiv
     newest = sample_archive.ask("what's new in the Monitor?")
     assert newest.hits and {hit.citation.publication for hit in newest.hits} == {"Monitor"}
     assert newest.read_line == "Read as in:Monitor."
+
+
+def test_a_later_page_checks_the_names_as_the_first_did(sample_archive: Archive) -> None:
+    # The next page of a question read its first passages' terms as kept from the first page,
+    # not their rows: their briefs' month and publication went unseen, and the page said "None
+    # of these briefs mentions “maskhadov” and “July 1998” together".
+    for question in ("what happened to maskhadov in july 1998?", "the Prism piece on gazprom"):
+        assert sample_archive.ask(question).apart == []
+        later = sample_archive.ask(question, offset=3)
+        assert later.hits and later.apart == [] and later.confidence == "high"
+
+
+def test_a_follow_up_does_not_search_the_publication_named_before(sample_archive: Archive) -> None:
+    # After "the Prism piece on Georgia", "and the Monitor?" searched "prism" and "piece" as
+    # the earlier question's words: a Kyrgyz passage citing "(See Prism, …)" came first.
+    answer = sample_archive.ask("and the Monitor?", earlier=["the Prism piece on Georgia"])
+    assert answer.hits
+    assert all(hit.citation.publication == "Monitor" for hit in answer.hits)
+    assert all("Georgia" in hit.text for hit in answer.hits)

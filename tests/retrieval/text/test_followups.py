@@ -348,6 +348,19 @@ def test_a_follow_up_is_read_with_its_question(sample_archive: Archive) -> None:
     assert alone.answer.read_as is None and alone.answer.to_json()["read_as"] is None
 
 
+def test_a_question_after_one_naming_nothing_offers_no_reading_with_it(
+    sample_archive: Archive,
+) -> None:
+    # Read alone after "what's new?", "and in Ukraine?" still offered to be read with it.
+    for earlier in ("what's new?", "Кто заменил Кажегельдина?"):
+        reply = ChatService(sample_archive).follow("and in Ukraine?", [earlier])
+        assert not isinstance(reply, Notice) and reply.answer.found
+        assert reply.context == [] and reply.could_continue == []
+    # After a question that names something, the offer stands.
+    reply = ChatService(sample_archive).follow("who replaced kazhegeldin?", ["gazprom debt"])
+    assert not isinstance(reply, Notice) and reply.could_continue == ["gazprom debt"]
+
+
 def test_a_follow_up_the_archive_has_no_word_of_says_so_above_the_passages(
     sample_archive: Archive,
 ) -> None:
