@@ -1560,9 +1560,10 @@ def readable_earlier(earlier: Sequence[str]) -> list[str]:
 
 
 def _names_something(question: str) -> bool:
-    """Return whether ``question`` names something to search for: a word of substance, or a
-    filter (not "what's new?", "what happened last week?", nor a question in another script,
-    which the English briefs cannot match: ``ask`` said so)."""
+    """Return whether ``question`` names something a follow-up may be read with: a word of
+    substance, a filter, or a span of time ("what happened last week?", then "and in
+    georgia?": the span carries over as filters do); not "what's new?", nor a question in
+    another script, which the English briefs cannot match (``ask`` said so)."""
     try:
         words, inline = parse_question(question)
     except InvalidQueryError:
@@ -1571,7 +1572,10 @@ def _names_something(question: str) -> bool:
         return True
     if in_another_script(words):
         return False
-    return any(t not in NOT_SUBSTANCE for t in search_terms(without_dates(words)))
+    undated = without_dates(words)
+    if undated != " ".join(words.split()):
+        return True
+    return any(t not in NOT_SUBSTANCE for t in search_terms(undated))
 
 
 def _text(value: Any) -> str:

@@ -639,8 +639,12 @@ def test_a_question_that_named_nothing_is_no_context(sample_archive: Archive) ->
     # "any news?" after "what's new?" is asked again, not read with it; what named something
     # before it still counts.
     assert sample_archive.reading("any news?", ["what's new?"]) == []
-    assert sample_archive.reading("why?", [MINERS, "what happened last week?"]) == [MINERS]
+    assert sample_archive.reading("why?", [MINERS, "what's new?"]) == [MINERS]
     assert sample_archive.reading("and in june?", ["vol:4 issue:142"]) == ["vol:4 issue:142"]
+    # A span of time carries over as filters do: "and in georgia?" after "what happened last
+    # week?" asks of last week's briefs (the chat had dropped it, the span with it).
+    last_week = "what happened last week?"
+    assert sample_archive.reading("and in georgia?", [last_week]) == [last_week]
 
 
 def test_a_follow_up_on_a_new_place_quotes_that_place(sample_archive: Archive) -> None:
