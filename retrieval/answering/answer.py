@@ -430,11 +430,11 @@ _KIND_RE = (
 _CULPRIT_RE = re.compile(
     r"\b(?:blam(?:e|es|ed|ing)|accus(?:e|es|ed|ing)|suspect(?:s|ed)?|responsib(?:le|ility)"
     r"|points? to|pointed to|organi[sz]ed by|carried out by|linked to|culprits?|perpetrators?"
-    r"|attribut(?:e|es|ed|ing)|behind)\b",
+    r"|attribut(?:e|es|ed|ing)|behind(?!\s+(?:schedule|time|bars|closed\s+doors)\b))\b",
     re.IGNORECASE,
 )
 """Words with which a sentence says who is held to blame ("blamed supporters of …", "the
-investigation points to members of banned Islamic groups")."""
+investigation points to members of banned Islamic groups"); not "behind schedule"."""
 _PLACE_RE = re.compile(
     r"\b(?:in|at|near|from|to|into|outside|inside|across|along|off|on)\s+(?:the\s+)?"
     r"(?P<place>[A-Z][\w’'-]+)"

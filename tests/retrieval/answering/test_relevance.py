@@ -226,6 +226,19 @@ def test_a_length_is_not_the_amount_asked(question: str, gives: bool) -> None:
     assert gives_what_is_asked("It carries 8 billion cubic meters a year.", question)
 
 
+@pytest.mark.parametrize(
+    ("sentence", "gives"),
+    [
+        ("Investigators say Islamists were behind the bombings.", True),
+        ("The prosecutor blamed supporters of the late president.", True),
+        # Behind a timetable, no one is to blame.
+        ("Repairs are running at least a month behind schedule.", False),
+    ],
+)
+def test_who_is_behind_asks_for_whoever_is_held_to_blame(sentence: str, gives: bool) -> None:
+    assert gives_what_is_asked(sentence, "who is behind the attack?") is gives
+
+
 COST = "how much will the gas pipe cost?"
 CONTRACT = "which contract did it cost marek?"
 
