@@ -201,13 +201,15 @@ class ChatService:
         if not earlier:
             return Notice(WHERE_FROM)
         try:
-            answer = self.archive.ask(earlier[-1], top=self.top, earlier=earlier[:-1])
+            # Asked as ``answer`` asked it (one passage more, to know of more), so the passages
+            # named are those shown.
+            answer = self.archive.ask(earlier[-1], top=self.top + 1, earlier=earlier[:-1])
         except RetrievalError:
             return Notice(WHERE_FROM)
         if not answer.found:
             return Notice(WHERE_FROM)
         lines = [WHERE_FROM_LAST]
-        for n, hit in enumerate(answer.hits, start=1):
+        for n, hit in enumerate(answer.hits[: self.top], start=1):
             # The quoted passage's own sources; else those the rest of its brief cites.
             sources = cited_sources(hit.text)
             if not sources:
