@@ -514,13 +514,20 @@ def test_deletes_outside_briefbot_are_noticed_through_the_log(saved: Path) -> No
 
 
 WRITER = """
-import sys
+import os, sys, time
 from retrieval import catchup
 from retrieval.archive import Archive
 archive = Archive(sys.argv[1])
-for path in sys.argv[2:]:
+go = sys.argv[2]
+for n, path in enumerate(sys.argv[3:]):
     archive.ingest([path])
     archive.index()
+    if n == 0:
+        # Wait until the reader has read this first index: the rest is written while it reads,
+        # however slow the machine (no timing is assumed).
+        deadline = time.monotonic() + 120
+        while not os.path.exists(go) and time.monotonic() < deadline:
+            time.sleep(0.01)
 print("done", flush=True)
 """
 
@@ -530,12 +537,15 @@ def test_a_reader_never_sees_a_half_written_index_while_another_process_ingests(
     saved: Path, tmp_path: Path, fork: Callable[..., Forked]
 ) -> None:
     paths = write_issues(tmp_path / "stream", seed=4, count=25, first_issue=500)
-    writer = fork(WRITER, str(saved), *map(str, paths))
     folder = cache_dir_for(saved)
-    seen: set[int] = set()
     reader = Archive(saved)
+    first = load_index(folder, params=reader.params, analyzer=ANALYZER_VERSION)
+    assert first is not None
+    seen: set[int] = {first.database["last_passage_id"]}
+    go = tmp_path / "go"
+    writer = fork(WRITER, str(saved), str(go), *map(str, paths))
     try:
-        while writer.poll() is None or len(seen) < 2:
+        while True:
             try:
                 loaded = load_index(folder, params=reader.params, analyzer=ANALYZER_VERSION)
             except IndexCacheError as exc:
@@ -551,6 +561,8 @@ def test_a_reader_never_sees_a_half_written_index_while_another_process_ingests(
                 ]
             assert loaded.index.ids.tolist() == stored
             seen.add(last)
+            if len(seen) > 1:
+                go.touch()  # the writer's first index read: it goes on while this reads
             assert reader.ask("pipeline oil").found
             if writer.poll() is not None:
                 break
