@@ -41,13 +41,14 @@ from retrieval.answering.ranking import (
     COVERAGE_TERMS,
     FRAMING,
     MAX_QUESTION_TERMS,
-    MONTH_NUMBERS,
     RERANK_DEPTH,
     BriefMap,
     BriefTerms,
     best_coverage,
     brief_leads,
     date_bonus,
+    date_text,
+    dated_in,
     diversify,
     high_coverage,
     informative,
@@ -581,11 +582,12 @@ class Archive:
             gives = self._gives_asked(question, index, positions, of, list(first)[:k], fetched)
             keys = [positions, -final, -own, ~gives, -lead]
             asked_names = self._own_names(index, words) if names_first else []
+            swaps = names_first and why_context(question) is Why.SUBJECT
             if (
                 names_first
                 and not asked_names
+                and not swaps
                 and why_context(earlier[-1]) is Why.SUBJECT
-                and why_context(question) is not Why.SUBJECT
             ):
                 # After a new subject for the same question ("and in Ukraine?"), a follow-up that
                 # names none ("how much are they owed there?") is about that one.
@@ -593,9 +595,7 @@ class Archive:
             # A new time for the same question ("and by October?", "and in 1999?"): held by a
             # passage that writes it or whose brief is dated in it.
             times = (
-                [t for t in dict.fromkeys(terms) if t in CALENDAR or is_year(t)]
-                if names_first and why_context(question) is Why.SUBJECT
-                else []
+                [t for t in dict.fromkeys(terms) if t in CALENDAR or is_year(t)] if swaps else []
             )
             if asked_names or times:
                 # A follow-up's own names ("and in Ukraine?" after Russia's miners) are what it
@@ -607,11 +607,10 @@ class Archive:
                 holds = np.zeros(len(positions), dtype=bool)
                 for at, toks in zip(head.tolist(), head_tokens, strict=True):
                     held = set(toks)
-                    day = _text(date_column[positions[at]]) if date_column is not None else ""
+                    day = date_text(date_column[positions[at]]) if date_column is not None else ""
                     holds[at] = all(
-                        all(t in held or self.aliases.held(t, held, matches) for t in ts)
-                        for ts in asked_names
-                    ) and all(t in held or _dated_in(day, t) for t in times)
+                        self._holds(name, held, matches) for name in asked_names
+                    ) and all(t in held or dated_in(day, t) for t in times)
                 if holds.any():
                     keys.append(~holds)
             again = np.lexsort(tuple(keys))
@@ -881,7 +880,7 @@ class Archive:
         head = [set(t) for t in tokens_of([ids[i] for i in window[:SHOWN_NAME_DEPTH]])]
 
         def holds(name: tuple[str, ...], held: set[str]) -> bool:
-            return all(t in held or self.aliases.held(t, held, matches) for t in name)
+            return self._holds(name, held, matches)
 
         # The one name is one of these phrases: when none of them is missing from the first
         # passage and held by another, nothing moves, whichever it is, and whether the archive
@@ -901,6 +900,11 @@ class Archive:
             return window
         j = found.index(True)
         return [window[j], *window[:j], *window[j + 1 :]]
+
+    def _holds(self, name: tuple[str, ...], held: set[str], matches: Sequence[Match]) -> bool:
+        """Return whether the terms ``held`` (a passage's or a brief's) hold every search term of
+        ``name``, itself or by an alias the question's ``matches`` give it."""
+        return all(t in held or self.aliases.held(t, held, matches) for t in name)
 
     def _own_names(self, index: BM25Index, words: str) -> list[tuple[str, ...]]:
         """Return the names ``words`` (a question) writes that the archive holds, each as its
@@ -1019,9 +1023,9 @@ class Archive:
             date, published = row.get("brief_date"), row.get("brief_publication")
             return all(
                 (when is not None and ts == month and when.dates(date, month[0] in held))
-                or (ts in years and (ts[0] in held or str(date or "").startswith(ts[0])))
+                or (ts in years and (ts[0] in held or dated_in(date_text(date), ts[0])))
                 or (ts in publications and publications[ts] == str(published or "").casefold())
-                or all(t in held or self.aliases.held(t, held, matches) for t in ts)
+                or self._holds(ts, held, matches)
                 for ts in names
             )
 
@@ -1130,7 +1134,7 @@ class Archive:
             dates = np.unique(index.columns["date"][_live_positions(index)])
             last = dates[-1] if len(dates) else b""
             if last:
-                newest = last.decode() if isinstance(last, bytes) else str(last)
+                newest = date_text(last)
         self._newest_of = (index, newest)
         return newest
 
@@ -1578,19 +1582,6 @@ def _names_something(question: str) -> bool:
     return any(t not in NOT_SUBSTANCE for t in search_terms(undated))
 
 
-def _text(value: Any) -> str:
-    """Return a stored column value as text (dates are kept as bytes)."""
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value or "")
-
-
-def _dated_in(day: str, term: str) -> bool:
-    """Return whether a brief dated ``day`` (YYYY-MM-DD) is dated in the year or month (any
-    year) search term ``term`` names."""
-    if is_year(term):
-        return day.startswith(term)
-    return day[5:7] == MONTH_NUMBERS.get(term)
-
-
 def _held_as_adjective(index: BM25Index, term: str) -> bool:
     """Return whether ``index`` holds ``term`` (a place's name, four letters or more) only as its
     adjective: "siberia" of a brief on the "Trans-Siberian" is not a word no brief holds."""
@@ -1622,7 +1613,7 @@ def _live_positions(index: BM25Index) -> IntArray:
 
 def _day(date: bytes | str) -> int:
     """Return a brief's date ("1998-07-20", as the index keeps it) as 19980720; 0 for none."""
-    text = date.decode("ascii", "replace") if isinstance(date, bytes) else str(date or "")
+    text = date_text(date)
     digits = text[:4] + text[5:7] + text[8:10]
     return int(digits) if len(digits) == 8 and digits.isdigit() else 0
 

@@ -953,6 +953,19 @@ def names_date(terms: Iterable[str]) -> bool:
     return any(t in MONTH_NUMBERS or is_year(t) for t in terms)
 
 
+def date_text(raw: Any) -> str:
+    """Return a brief's date as the index keeps it (bytes, "1998-07-20") as text; "" for none."""
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
+
+
+def dated_in(date: str, term: str) -> bool:
+    """Return whether a brief dated ``date`` (YYYY-MM-DD) is dated in the year, or the month of
+    any year, that search term ``term`` names ("1998", "octob")."""
+    if is_year(term):
+        return date.startswith(term)
+    return date[5:7] == MONTH_NUMBERS.get(term)
+
+
 def date_bonus(
     terms: Sequence[str], dates: Sequence[bytes], idf: Callable[[str], float]
 ) -> FloatArray:
@@ -970,7 +983,7 @@ def date_bonus(
         return bonus
     scale = BRIEF_WEIGHT * FEEDBACK_ORIGINAL
     for i, raw in enumerate(dates):
-        date = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
+        date = date_text(raw)
         year, month = date[:4], date[5:7]
         if year in years:
             bonus[i] += scale * max(idf(year), 0.0)
