@@ -496,6 +496,15 @@ def test_a_question_in_another_script_is_asked_to_come_in_english(sample_archive
     assert sample_archive.ask("zzqx").message == "Nothing in the archive matches that question."
 
 
+def test_a_question_in_another_script_matching_only_a_year_is_asked_in_english(
+    sample_archive: Archive,
+) -> None:
+    # Its "1999" alone quoted whatever is dated then (Lukashenko's term, IMF repayments).
+    answer = sample_archive.ask("Каковы были итоги выборов в Казахстане в 1999 году?")
+    assert not answer.found
+    assert answer.message.endswith("the briefs are in English, so ask in English.")
+
+
 def test_a_question_after_one_in_another_script_is_read_alone(sample_archive: Archive) -> None:
     # "and Gazprom?" was read with "Кто заменил Кажегельдина?", whose words no brief holds:
     # "Read with your earlier question" and a caveat over the Gazprom passages.
