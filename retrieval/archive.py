@@ -82,6 +82,7 @@ from retrieval.text.followup import (
     Why,
     asks_whether,
     own_terms,
+    points_nowhere,
     strip_connector,
     why_context,
     words_of,
@@ -1467,7 +1468,7 @@ class Archive:
             for n, (pid, score) in enumerate(ranking.passages, start=1)
             if pid in rows
         ]
-        return Answer(
+        answer = Answer(
             question=question,
             hits=hits,
             terms=ranking.known,
@@ -1486,6 +1487,12 @@ class Archive:
             newest_first=ranking.newest_first,
             elsewhere=ranking.elsewhere,
         )
+        if not read_with and not claim and answer.found:
+            # "when did he take office?" with nothing asked before: "he" is no one.
+            answer.points_nowhere = points_nowhere(question)
+            if answer.points_nowhere:
+                answer.confidence = "low"
+        return answer
 
     def briefs(self, publication: str, volume: int, issue: int) -> list[dict[str, Any]]:
         """Return the whole briefs of one issue, cleaned (footer and sign-off removed).

@@ -151,6 +151,7 @@ def test_json_answer_has_the_documented_fields(fixture_archive: Archive) -> None
         "dates",
         "newest_first",
         "elsewhere",
+        "points_nowhere",
     }
     assert data["read_as"] is None and data["read_with"] == [] and data["unmatched"] == []
     assert data["respelled"] == [] and data["dates"] is None
@@ -892,3 +893,18 @@ def test_a_follow_up_does_not_search_the_publication_named_before(sample_archive
     assert answer.hits
     assert all(hit.citation.publication == "Monitor" for hit in answer.hits)
     assert all("Georgia" in hit.text for hit in answer.hits)
+
+
+def test_a_pronoun_with_no_earlier_question_is_said_to_stand_for_no_one(
+    sample_archive: Archive,
+) -> None:
+    # "when did he take office?" as a first message quoted "officers" and "office" as sure.
+    answer = sample_archive.ask("when did he take office?")
+    assert answer.confidence == "low" and answer.points_nowhere == "he"
+    assert answer.caveat is not None and "“he”" in answer.caveat
+    assert answer.to_json()["points_nowhere"] == "he"
+    # With the earlier question it stands for, or a name of its own, it is read as asked.
+    earlier = ["who became prime minister of Kazakhstan after Kazhegeldin?"]
+    assert sample_archive.ask("when did he take office?", earlier=earlier).points_nowhere is None
+    assert sample_archive.ask("what did kazhegeldin say when he resigned?").points_nowhere is None
+    assert sample_archive.ask("is it true that aliev won?").points_nowhere is None
