@@ -61,7 +61,7 @@ from retrieval.answering.ranking import (
     title_only,
     unseen_idf,
 )
-from retrieval.answering.spelling import Respelling, distance, respell
+from retrieval.answering.spelling import Respelling, distance, respell, split_closed
 from retrieval.catchup import Indexer
 from retrieval.corpus.briefs import FooterRules
 from retrieval.corpus.store import Store
@@ -372,12 +372,13 @@ class Archive:
                 if not earlier_inline.is_empty():
                     inline = earlier_inline
                     break
-            if inline.since or inline.until:
-                # A follow-up that names its own month or year ("what about september?" after
-                # "ruble since:1998-08-01 until:1998-08-31") asks of that time, not the earlier
-                # question's days (it answered August again).
-                if any(t in CALENDAR or is_year(t) for t in search_terms(words)):
-                    inline = replace(inline, since=None, until=None)
+            # A follow-up that names its own month or year ("what about september?" after
+            # "ruble since:1998-08-01 until:1998-08-31") asks of that time, not the earlier
+            # question's days (it answered August again).
+            if (inline.since or inline.until) and any(
+                t in CALENDAR or is_year(t) for t in search_terms(words)
+            ):
+                inline = replace(inline, since=None, until=None)
         filters = (filters or Filters()).merged(inline)
         index = self.index()
         cited_as = cited
@@ -454,7 +455,12 @@ class Archive:
         terms = _inflected(terms, index)
         respelled = self._respell(words, terms, index) if self.spelling else {}
         if respelled:
-            terms = [respelled[t].meant_term if t in respelled else t for t in terms]
+            # (A word typed closed stands for the two terms of the words it joins.)
+            terms = [
+                m
+                for t in terms
+                for m in (respelled[t].meant_term.split() if t in respelled else [t])
+            ]
         idf, known_term = _term_lookups(index)
         terms = informative(terms, idf, MAX_QUESTION_TERMS, known_term)
         context = {
@@ -1205,6 +1211,8 @@ class Archive:
                 for term, slip in found.items()
                 if distance(slip.meant.lower(), slip.typed.lower()) <= MAX_FORM_EDITS
             }
+            # A word typed closed that the briefs write as two ("anticorruption"): read as both.
+            found.update(split_closed(words, lacking - set(found), lambda t: _df(index, t)))
             kept[key] = found
         return dict(kept[key])
 

@@ -105,6 +105,43 @@ def edits(word: str) -> dict[str, float]:
     return found
 
 
+MIN_PART_LETTERS = 4
+"""A word typed closed is read as two words of the archive of at least this many letters each
+(``split_closed``): "anticorruption" as "anti-corruption", not "an ticorruption"."""
+
+
+def split_closed(
+    text: str, lacking: Collection[str], df: Callable[[str], int]
+) -> dict[str, Respelling]:
+    """Return, for each search term of ``text`` in ``lacking`` (terms no passage holds), the
+    two words of the archive it is typed closed for ("anticorruption" for "anti-corruption",
+    "peacekeeping" for "peace-keeping"): the cut into two parts of ``MIN_PART_LETTERS`` or more
+    letters whose terms the archive both holds, the one whose rarer part most passages hold.
+    ``meant_term`` holds the two terms, space-separated; ``meant`` the words joined by a
+    hyphen. Words typed as for ``respell``: letters a-z, not in capitals, no English word."""
+    found: dict[str, Respelling] = {}
+    for term, start, end in analyze_spans(text):
+        if term not in lacking or term in found:
+            continue
+        typed = text[start:end]
+        word = typed.lower()
+        if not (word.isascii() and word.isalpha()) or typed.isupper() or is_english(word):
+            continue
+        best: tuple[int, str, str, str, str] | None = None
+        for cut in range(MIN_PART_LETTERS, len(word) - MIN_PART_LETTERS + 1):
+            left, right = word[:cut], word[cut:]
+            first, second = word_terms([left, right])
+            if not first or not second:
+                continue
+            held = min(df(first), df(second))
+            if held and (best is None or held > best[0]):
+                best = (held, left, right, first, second)
+        if best is not None:
+            _, left, right, first, second = best
+            found[term] = Respelling(typed, f"{left}-{right}", term, f"{first} {second}")
+    return found
+
+
 def distance(a: str, b: str) -> int:
     """Return how many letters must be left out, added or changed to make ``b`` of ``a``
     (Levenshtein)."""

@@ -193,3 +193,16 @@ def test_a_word_far_from_every_form_the_briefs_write_is_not_read_as_a_slip(
     assert distance("lebed", "leu") == 3 and distance("kazhegeldn", "kazhegeldin") == 1
     # A slip of a form the briefs write is still read as it.
     assert sample_archive.ask("tengis oil output").respelled == [("tengis", "Tengiz")]
+
+
+def test_a_word_typed_closed_is_read_as_the_two_words_the_briefs_write(
+    sample_archive: Archive,
+) -> None:
+    # "anticorruption" is no word of the briefs ("anti-corruption" is two): it was left out,
+    # and "how much did the kazakh anticorruption people say the state lost" quoted Drozdy.
+    answer = sample_archive.ask("kazakh anticorruption drive")
+    assert answer.respelled == [("anticorruption", "anti-corruption")]
+    assert "anti-corruption" in answer.hits[0].text.lower()
+    assert answer.unmatched == []
+    # An English word, or one whose parts the briefs do not both hold, is left as typed.
+    assert sample_archive.ask("what did lebed say").respelled == []
