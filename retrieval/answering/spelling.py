@@ -110,6 +110,17 @@ MIN_PART_LETTERS = 4
 (``split_closed``): "anticorruption" as "anti-corruption", not "an ticorruption"."""
 
 
+def _typed_lacking(text: str, lacking: Collection[str]) -> list[tuple[str, str]]:
+    """Return ``(term, word as typed)`` for each search term of ``text`` in ``lacking``, once,
+    typed in letters a-z and not in capitals (an acronym, "CONIT", is no slip)."""
+    found: dict[str, str] = {}
+    for term, start, end in analyze_spans(text):
+        typed = text[start:end]
+        if term in lacking and term not in found and typed.isascii() and typed.isalpha():
+            found.update({term: typed} if not typed.isupper() else {})
+    return list(found.items())
+
+
 def split_closed(
     text: str, lacking: Collection[str], df: Callable[[str], int]
 ) -> dict[str, Respelling]:
@@ -120,12 +131,9 @@ def split_closed(
     ``meant_term`` holds the two terms, space-separated; ``meant`` the words joined by a
     hyphen. Words typed as for ``respell``: letters a-z, not in capitals, no English word."""
     found: dict[str, Respelling] = {}
-    for term, start, end in analyze_spans(text):
-        if term not in lacking or term in found:
-            continue
-        typed = text[start:end]
+    for term, typed in _typed_lacking(text, lacking):
         word = typed.lower()
-        if not (word.isascii() and word.isalpha()) or typed.isupper() or is_english(word):
+        if is_english(word):
             continue
         best: tuple[int, str, str, str, str] | None = None
         for cut in range(MIN_PART_LETTERS, len(word) - MIN_PART_LETTERS + 1):
@@ -168,15 +176,10 @@ def respell(
     with anything but letters a-z, in capitals (an acronym) or as an English word, are left
     out."""
     found: dict[str, Respelling] = {}
-    for term, start, end in analyze_spans(text):
-        if term not in lacking or term in found:
-            continue
-        typed = text[start:end]
+    for term, typed in _typed_lacking(text, lacking):
         word = typed.lower()
-        if len(word) < MIN_LETTERS or not (word.isascii() and word.isalpha()):
+        if len(word) < MIN_LETTERS:
             continue
-        if typed.isupper():
-            continue  # an acronym ("CONIT"), not a slip
         best = _nearest(word, df, holding)
         # A word spelled right is left as typed: the archive lacks it, and the answer says so.
         # (Asked last: most words the archive lacks have no neighbour in it either, and the
