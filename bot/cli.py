@@ -41,7 +41,7 @@ from bot.replies import Notice
 from bot.state.migrations import upgrade as upgrade_bot_state
 from retrieval.answering.answer import removal_line
 from retrieval.archive import DEFAULT_TOP, Archive
-from retrieval.corpus.briefs import MAX_NUMBER, FooterRules, issue_number
+from retrieval.corpus.briefs import FooterRules, issue_number
 from retrieval.corpus.ingest import (
     DEFAULT_MAX_BYTES,
     Ingester,
@@ -674,10 +674,29 @@ def remove(
     click.echo(f"{removed} {'brief' if removed == 1 else 'briefs'} removed")
 
 
+class IssueNumber(click.ParamType):
+    """A volume or issue argument: ``issue_number``'s rule, and its message when broken."""
+
+    name = "integer"
+
+    def __init__(self, which: str):
+        self.which = which
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        """Return the number; fail (a usage error) naming it and the range if it is none."""
+        text = str(value).strip()
+        try:  # (digits given as they are: int() refuses more than 4,300)
+            return issue_number(
+                text if text.isdecimal() else click.INT.convert(value, param, ctx), self.which
+            )
+        except NumberRangeError as exc:
+            self.fail(str(exc), param, ctx)
+
+
 @cli.command()
 @click.argument("publication")
-@click.argument("volume", type=click.IntRange(0, MAX_NUMBER))
-@click.argument("issue", type=click.IntRange(0, MAX_NUMBER))
+@click.argument("volume", type=IssueNumber("volume"))
+@click.argument("issue", type=IssueNumber("issue"))
 @click.pass_context
 def brief(ctx: click.Context, publication: str, volume: int, issue: int) -> None:
     """Print the whole brief(s) of one issue, cleaned, e.g. briefbot brief Monitor 4 142."""
