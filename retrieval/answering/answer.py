@@ -394,6 +394,15 @@ FIGURE_WORDS = (
 )  # fmt: skip
 """Nouns with which a question asks for a figure ("what share", "at what rate"): a passage
 answers with the figure, not the word."""
+_HARM_AHEAD = (
+    r"(?:\s+[\w'’-]+){0,4}?\s+(?:blasts?|explosions?|bomb(?:s|ings?)?|killings?|murders?"
+    r"|deaths?|assassinations?|attacks?|attempts?|thefts?|robber(?:y|ies)|kidnappings?"
+    r"|abductions?|shootings?|massacres?|violence|riots?|unrest|crimes?|arson|fires?|sabotage"
+    r"|terror\w*|ambush(?:es)?|raids?|clashes|bloodshed|casualties|disasters?|crash(?:es)?"
+    r"|collapse|failures?|crisis|losses|leaks?|shelling|hostages?|outbreak|delays?)\b"
+)
+"""What a question's "responsible for" is followed by (within five words) when it asks who is
+to blame: a harm done ("the blast", "last week's killing of …"), not a duty ("the budget")."""
 # What a question asks for, from its question words, and how a sentence that gives it looks.
 # "When did ..." wants a date; "how many ..." a number; "who ..." / "where ..." a name (a
 # capitalised word the question does not already hold).
@@ -409,11 +418,15 @@ _KIND_RE = (
         ),
     ),
     # "who is behind the bombings?", "who did karimov blame?": whoever is held to blame, most
-    # often named in lower case ("religious extremists", "foreign special services").
+    # often named in lower case ("religious extremists", "foreign special services"). "Who is
+    # responsible for the budget?" asks for an office (a name); "… for the blast?" and "whom
+    # do they hold responsible (for …)?", for blame.
     (
         "culprit",
         re.compile(
-            r"\bwhom?\b(?=.*\b(?:behind|responsible|blamed?|did it|done it|carried out"
+            r"\bwhom?\b(?=.*\b(?:behind|blamed?|did it|done it|carried out"
+            rf"|responsible(?!\s+for\b(?!{_HARM_AHEAD}))"
+            r"|(?:hold|holds|held|holding)(?:\s+[\w'’-]+){0,4}?\s+responsible"
             r"|organi[sz]ed|tried to kill|plotted|suspected|culprits?)\b)"
         ),
     ),
