@@ -160,6 +160,8 @@ analysed once, not at every question that leans on it)."""
 NAME_SAMPLE = 3
 """How many passages holding a rare word are read to tell whether the archive writes it as a
 name (``Archive._writes_as_name``)."""
+NAMES_KEPT = 4096
+"""How many words' verdicts of ``Archive._writes_as_name`` are kept (per index)."""
 MAX_NAMES_TOGETHER = 3
 """A question naming more things than this is a description, not a question about how they meet
 (``Archive._names_apart``)."""
@@ -264,6 +266,7 @@ class Archive:
             tuple[BM25Index, dict[tuple[str, frozenset[str]], dict[str, Respelling]]] | None
         ) = None
         self._tokens: tuple[BM25Index, OrderedDict[int, list[str]]] | None = None
+        self._as_names: tuple[BM25Index, dict[str, bool]] | None = None
         self.indexer.on_change = self._forget_old_index
 
     def reconnect(self) -> None:
@@ -1055,8 +1058,19 @@ class Archive:
 
     def _writes_as_name(self, index: BM25Index, term: str) -> bool:
         """Return whether the first passages of ``index`` holding ``term`` (a few) write it as a
-        name (``text.english.written_as_names``)."""
-        return bool(written_as_names(self._texts_holding(index, term), {term}, acronyms=True))
+        name (``text.english.written_as_names``).
+
+        Kept per index (``NAMES_KEPT`` words): the passages holding a word change only with the
+        archive, and a changed archive is a new index (``_forget_old_index``)."""
+        if self._as_names is None or self._as_names[0] is not index:
+            self._as_names = (index, {})
+        kept = self._as_names[1]
+        if term not in kept:
+            if len(kept) >= NAMES_KEPT:
+                kept.clear()
+            texts = self._texts_holding(index, term)
+            kept[term] = bool(written_as_names(texts, {term}, acronyms=True))
+        return kept[term]
 
     def _texts_holding(self, index: BM25Index, term: str) -> list[str]:
         """Return the texts of the first ``NAME_SAMPLE`` live passages of ``index`` that hold
@@ -1193,6 +1207,7 @@ class Archive:
         self._respellings = None
         self._newest_of = None
         self._tokens = None
+        self._as_names = None
 
     def _kept_tokens(self, index: BM25Index) -> OrderedDict[int, list[str]]:
         """Return the analysed tokens kept of passages read while ranking over ``index`` (by

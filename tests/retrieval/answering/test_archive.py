@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -883,3 +884,26 @@ def test_a_follow_up_does_not_search_the_publication_named_before(sample_archive
     assert answer.hits
     assert all(hit.citation.publication == "Monitor" for hit in answer.hits)
     assert all("Georgia" in hit.text for hit in answer.hits)
+
+
+def test_whether_a_word_is_written_as_a_name_is_read_once_per_archive_state(
+    archive: Archive, brief_file: Callable[..., Path]
+) -> None:
+    # It read its passages from SQLite at every call; kept, it must still follow the archive.
+    text = "Publication: Monitor Volume: 4 Issue: 7\n\nBaku and Ashgabat claim the Kyapaz field.\n"
+    path = brief_file(text)
+    archive.ingest([path])
+    index = archive.index()
+    assert archive._writes_as_name(index, "kyapaz")
+    reads: list[str] = []
+    archive.store.db.conn.set_trace_callback(reads.append)
+    try:
+        assert archive._writes_as_name(index, "kyapaz")
+    finally:
+        archive.store.db.conn.set_trace_callback(None)
+    assert reads == []
+    # Removed, then ingested again: each verdict is the archive's as it is now.
+    archive.store.remove_briefs(r["id"] for r in archive.store.briefs_to_remove(source=str(path)))
+    assert not archive._writes_as_name(archive.index(), "kyapaz")
+    assert archive.ingest([path]).added == 1
+    assert archive._writes_as_name(archive.index(), "kyapaz")
