@@ -19,7 +19,7 @@ from typing import Any
 
 from retrieval.errors import NoAnswer
 from retrieval.text.analyzer import analyze, analyze_spans, token_offsets
-from retrieval.text.english import is_english, is_rare, name_terms, writes_names
+from retrieval.text.english import is_rare, name_terms, writes_names
 from retrieval.text.followup import asks_whether
 from retrieval.text.prose import shorten
 from retrieval.text.query import MONTH_PATTERN, MONTHS, DateRange
@@ -616,12 +616,13 @@ def _gives(sentence: str, kind: str, asked: frozenset[str]) -> bool:
     ):
         return True
     # The word that opens the sentence is capitalized whatever it is: it is a name when it is
-    # no English word ("Kocharian was elected …", not "The …").
+    # no common English word ("Kocharian was elected …", "Putin signed …", which the English
+    # list holds from subtitles, but counts rarely; not "The …").
     opening = _OPENING_NAME_RE.match(sentence)
     if opening is None or any(s <= opening.start(1) < e for s, e in theirs):
         return False
     word = opening.group(1).casefold()
-    return word not in asked and not is_english(word)
+    return word not in asked and is_rare(word)
 
 
 _CONTINUES_RE = re.compile(

@@ -702,13 +702,14 @@ def compare_claim(
     names = [n for n in extract_names(claim) if n.casefold() not in _MONTH_NUMBERS]
     if not names and claim == claim.lower():
         # Typed in lower case ("gazprom cut moldova's gas by half"): its names are the words
-        # the English list lacks, shown as the passages write them; a unit or a scale typed
-        # short ("400m usd", "4.4 mln") is part of a number, compared above.
+        # the English list lacks or counts rarely ("putin", which it holds), shown as the
+        # passages write them; a unit or a scale typed short ("400m usd", "4.4 mln") is part of
+        # a number, and a month ("aug 17") part of a date, compared above.
         names = list(
             dict.fromkeys(
                 _as_written(_compound_of(word, claim), evidence)
                 for word in name_words(claim)
-                if word not in _FIGURE_WORDS
+                if word not in _FIGURE_WORDS and word not in _MONTH_NUMBERS
             )
         )
     for name in names:

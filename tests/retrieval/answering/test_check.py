@@ -174,6 +174,18 @@ def test_a_claim_typed_in_lower_case_names_the_words_english_lacks() -> None:
     assert compare_claim("Money went to bazhenov", [EVIDENCE]).names_found == []
 
 
+def test_a_name_the_english_list_holds_is_a_name_of_a_claim_typed_in_lower_case() -> None:
+    # The list holds "putin" and "yeltsin" (it comes from subtitles): "putin dismissed
+    # primakov" was checked for Primakov only, and read as borne out by passages on Yeltsin.
+    evidence = "Yeltsin had dismissed Prime Minister Yevgeny Primakov on May 12."
+    check = compare_claim("putin dismissed primakov in may 1999", [evidence])
+    assert (check.names_found, check.names_missing) == (["Primakov"], ["putin"])
+    check = compare_claim("yeltsin dismissed primakov", [evidence])
+    assert (check.names_found, check.names_missing) == (["Yeltsin", "Primakov"], [])
+    # A month typed short is part of a date, not a name the passages lack.
+    assert compare_claim("yeltsin dismissed primakov on aug 12", [evidence]).names_missing == []
+
+
 def test_claim_without_numbers_or_names() -> None:
     check = compare_claim("money went missing", [EVIDENCE])
     assert not check.has_facts
