@@ -96,6 +96,7 @@ from retrieval.text.query import (
     Filters,
     asks_latest,
     asks_news,
+    asks_year_before,
     cited_filters,
     in_another_script,
     month_of_year,
@@ -105,6 +106,7 @@ from retrieval.text.query import (
     search_terms,
     spell_dates,
     without_dates,
+    year_before,
 )
 
 if TYPE_CHECKING:
@@ -402,6 +404,14 @@ class Archive:
                     filters = filters.merged(Filters(publication=written))
                     cited_as = cited_as.merged(Filters(publication=written))
                     words = rest
+        if spans and earlier and asks_year_before(words):
+            # "compare with last year" after a question about 1998 asks about 1997: a passage
+            # that writes it or whose brief is dated in it, not the year before today. (Not
+            # a span of days: the figure compared with is often in the later brief, "against
+            # 160 in the same period of 1997".)
+            fixed = self._fixed_year(earlier, earlier_parsed)
+            if fixed is not None:
+                words = year_before(words, fixed)
         terms = search_terms(words)
         if index.size == 0:
             return Ranking(terms, [], [], NoAnswer.EMPTY_ARCHIVE)
@@ -1196,6 +1206,26 @@ class Archive:
                         found[term] = replace(slip, meant=written)
             kept[key] = found
         return dict(kept[key])
+
+    def _fixed_year(
+        self, earlier: Sequence[str], earlier_parsed: Sequence[tuple[str, Filters]]
+    ) -> int | None:
+        """Return the year the question before a follow-up is about, if it fixes one: the one
+        year it writes (or its since:/until: keep to), else the one year every brief its
+        answer's first passages cite is dated in; None when it fixes none (two years, briefs of
+        several). Read-only."""
+        words, said = earlier_parsed[-1]
+        years = {t for t in search_terms(words) if is_year(t)}
+        if said.since and said.until and said.since[:4] == said.until[:4]:
+            years.add(said.since[:4])
+        if not years:
+            # Nothing written: the briefs its answer cited (its first page, as ``ask`` shows it).
+            shown = self.rank(earlier[-1], earlier=earlier[:-1], diverse=True, spans=False)
+            ids = [pid for pid, _ in shown.passages[:DEFAULT_TOP]]
+            rows = self.store.passages_by_id(ids).values()
+            years = {str(row["brief_date"] or "")[:4] for row in rows}
+        year = years.pop() if len(years) == 1 else ""
+        return int(year) if is_year(year) else None
 
     def _forget_old_index(self) -> None:
         """Drop what is kept for the index being replaced (the indexer calls this when it built
