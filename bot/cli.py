@@ -1096,19 +1096,20 @@ def restore(ctx: click.Context, file: Path, no_index: bool) -> None:
     """Put the archive back as the backup FILE holds it; the database it replaces is kept.
 
     FILE is checked first (a briefbot archive, not newer than this briefbot, intact). The bot's
-    journal of Telegram updates is kept from the database replaced, so nothing is answered
-    twice. A bot running on the database stops within 30 s, to start again on the restored one.
+    journal of Telegram updates and the digests' marks, topics and send log are kept from the
+    database replaced, so nothing is answered or sent twice. A bot running on the database
+    stops within 30 s, to start again on the restored one.
     """
     from bot.state.journal import RESTORE_KEEP
     from bot.state.migrations import migrations as bot_migrations
-    from retrieval.corpus.restore import restore_archive
+    from retrieval.corpus.restore import joined, restore_archive
     from retrieval.delivery.migrations import migrations as delivery_migrations
+    from retrieval.delivery.subscriptions import DIGEST_KEEP
 
     db = Path(ctx.obj["db"])
+    keep = joined(RESTORE_KEEP, DIGEST_KEEP)
     try:
-        done = restore_archive(
-            db, file, parts=(delivery_migrations, bot_migrations), keep=RESTORE_KEEP
-        )
+        done = restore_archive(db, file, parts=(delivery_migrations, bot_migrations), keep=keep)
     except RetrievalError as exc:
         raise click.ClickException(str(exc)) from exc
     for note in done.notes:
@@ -1118,7 +1119,7 @@ def restore(ctx: click.Context, file: Path, no_index: bool) -> None:
         was = f" ({done.kept_contents.summary()})" if done.kept_contents else ""
         click.echo(f"The database it replaced is kept as {done.kept}{was}.")
     if done.carried:
-        click.echo(f"Kept from the database it replaced: {RESTORE_KEEP.what}.")
+        click.echo(f"Kept from the database it replaced: {keep.what}.")
     if not no_index:
         _update_index(open_archive(str(db)), quiet=False, bar=sys.stderr.isatty())
 

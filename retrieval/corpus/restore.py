@@ -72,6 +72,18 @@ class Keep:
     settle: Callable[[sqlite3.Connection], list[str]]
 
 
+def joined(*keeps: Keep) -> Keep:
+    """Return one ``Keep`` of the tables of every one of ``keeps``, in order: their reports
+    joined ("A and B"), each one's ``settle`` called in turn."""
+
+    def settle(conn: sqlite3.Connection) -> list[str]:
+        return [line for keep in keeps for line in keep.settle(conn)]
+
+    whats = [keep.what for keep in keeps]
+    what = ", ".join(whats[:-1]) + f" and {whats[-1]}" if len(whats) > 1 else "".join(whats)
+    return Keep(tuple(t for keep in keeps for t in keep.tables), what, settle)
+
+
 @dataclass
 class Restored:
     """What a restore did: what the database holds now, where the one it replaced is kept, and

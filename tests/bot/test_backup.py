@@ -362,7 +362,8 @@ def test_restore_over_a_stale_wal_gives_the_backup_where_cp_gave_a_mixture(
         f"Restored {backup} into {db}: 56 briefs, 141 passages, {db.stat().st_size / 1e6:.1f} "
         f"MB.\nThe database it replaced is kept as {kept} (62 briefs, 147 passages, "
         f"{kept.stat().st_size / 1e6:.1f} MB).\n"
-        "Kept from the database it replaced: the bot's journal of Telegram updates.\n"
+        "Kept from the database it replaced: the bot's journal of Telegram updates and the "
+        "digests' subscriptions, topics and send log.\n"
     )
     assert _state(db) == (56, "ok")
     assert _state(kept) == (62, "ok")
@@ -868,3 +869,69 @@ def test_restore_interrupted_before_its_copy_committed_says_nothing_was_restored
     assert {p for p in _files(db_path.parent) if not p.endswith(("-wal", "-shm"))} == set(before)
     assert _state(db_path) == (59, "ok")
     assert _restore_mark(db_path) is None
+
+
+def test_a_restore_from_an_older_backup_sends_no_digested_brief_again(
+    loaded_sample: Run, db_path: Path, tmp_path: Path
+) -> None:
+    # The digests' marks and send log were restored as the backup held them: a chat's next
+    # digest held again every brief it had been sent since the backup was taken.
+    import datetime as dt
+
+    from retrieval.delivery.subscriptions import SubscriptionStore
+
+    def digest(run: Run) -> str:
+        result = run("digest", "preview", "1001")
+        assert result.exit_code == 0, result.output
+        return str(result.output)
+
+    store = Store(db_path)
+    subs = SubscriptionStore(store)
+    subs.subscribe(1001, dt.time(8), "UTC")
+    store.close()
+    assert "56 new briefs" in digest(loaded_sample)
+    backup = tmp_path / "backup.db"
+    assert loaded_sample("backup", str(backup)).exit_code == 0
+    # The day's digest goes out as the bot's job sends it: claimed, then every part accepted.
+    store = Store(db_path)
+    subs = SubscriptionStore(store)
+    today = dt.datetime.now(dt.UTC)
+    sent = subs.claim(
+        1001, today.date(), today, after_brief_id=0, upto_brief_id=56, briefs=56,
+        parts=["<b>Digest</b>"], run_id="run-1",
+    )  # fmt: skip
+    assert sent is not None
+    subs.part_sent(sent.id, 1)
+    store.close()
+    assert "Nothing new" in digest(loaded_sample)
+    assert loaded_sample("restore", str(backup)).exit_code == 0
+    assert "Nothing new" in digest(loaded_sample)
+    store = Store(db_path)
+    subs = SubscriptionStore(store)
+    try:
+        # Nor a second digest that day: its send is in the log.
+        assert subs.send_for(1001, today.date()) is not None
+    finally:
+        store.close()
+
+
+def test_digests_restored_over_a_damaged_database_say_what_cannot_be_told(
+    loaded_sample: Run, db_path: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import datetime as dt
+
+    from retrieval.delivery.subscriptions import SubscriptionStore
+
+    store = Store(db_path)
+    SubscriptionStore(store).subscribe(1001, dt.time(8), "UTC")
+    store.close()
+    backup = tmp_path / "backup.db"
+    assert loaded_sample("backup", str(backup)).exit_code == 0
+    db_path.write_bytes(b"\x00" * 4096)  # the database damaged beyond reading
+    assert loaded_sample("restore", "--no-index", str(backup)).exit_code == 0
+    [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warning == (
+        "chat 1001's digests since the backup was taken cannot be told (the database restored "
+        "over could not be read): its next digest holds the briefs after brief 0, some of which "
+        "it may have had already"
+    )
