@@ -60,6 +60,12 @@ def _share(ids: list[str], failed: list[str]) -> float | None:
     return round(1 - len(failed) / len(ids), 3) if ids else None
 
 
+def _unsettled(item: dict[str, object]) -> bool:
+    """Return whether no brief settles claim ``item`` (``"unanswerable": true``, or
+    ``"verdict": "unknown"`` as claims3 writes it)."""
+    return bool(item.get("unanswerable")) or item.get("verdict") == "unknown"
+
+
 def measure(archive: Archive, claims: list[dict[str, object]]) -> dict[str, object]:
     """Return the evidence figures of ``claims`` checked against ``archive``."""
     service = ChatService(archive)
@@ -75,12 +81,12 @@ def measure(archive: Archive, claims: list[dict[str, object]]) -> dict[str, obje
     answered: list[str] = []
     confident: list[str] = []
     not_in_them: list[str] = []
-    answerable = [item for item in claims if not item.get("unanswerable")]
+    answerable = [item for item in claims if not _unsettled(item)]
     for item in claims:
         cid = str(item["id"])
         reply = service.check(str(item["text"]))
         evidence = reply.evidence if isinstance(reply, CheckReply) else []
-        if item.get("unanswerable"):
+        if _unsettled(item):
             unanswerable.append(cid)
             if evidence:
                 answered.append(cid)

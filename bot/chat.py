@@ -310,6 +310,7 @@ class ChatService:
             texts,
             aliases=self.archive.aliases,
             dated=[(h.text, h.citation.date) for h in evidence],
+            titles=[h.citation.title for h in evidence],
         )
         return CheckReply(
             claim, evidence, comparison, confidence=answer.confidence, respelled=slips

@@ -612,8 +612,11 @@ def check(ctx: click.Context, claim: str, top: int, as_json: bool) -> None:
         raise click.ClickException(reply.text)
     if as_json:
         click.echo(json.dumps(reply.to_json(), ensure_ascii=False))
-        return
-    click.echo(printable(render_check_plain(reply)))
+    else:
+        click.echo(printable(render_check_plain(reply)))
+    if not reply.evidence:
+        # "Nothing in the archive bears on this.": nothing could be checked (README).
+        sys.exit(1)
 
 
 @cli.command()

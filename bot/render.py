@@ -158,7 +158,15 @@ def comparison_lines(check: ClaimCheck) -> list[str]:
     numbers = [(m.claim.text, [q.text for q in m.evidence_gives]) for m in check.numbers_missing]
     dates = [(m.claim.text, [d.text for d in m.evidence_gives]) for m in check.dates_missing]
     facets: list[tuple[str, list[str], list[tuple[str, list[str]]]]] = [
-        ("Numbers", [q.text for q in check.numbers_found], numbers),
+        (
+            "Numbers",
+            [q.text for q in check.numbers_found]
+            + [
+                f"{m.claim.text} as rounded ({', '.join(q.text for q in m.evidence_gives)})"
+                for m in check.numbers_rounded
+            ],
+            numbers,
+        ),
         ("Dates", [d.text for d in check.dates_found], dates),
         ("Names", list(check.names_found), [(name, []) for name in check.names_missing]),
     ]

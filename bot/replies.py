@@ -108,6 +108,10 @@ def comparison_json(check: ClaimCheck) -> dict[str, Any]:
             {"number": m.claim.text, "evidence_gives": [q.text for q in m.evidence_gives]}
             for m in check.numbers_missing
         ],
+        "numbers_rounded": [
+            {"number": m.claim.text, "evidence_gives": [q.text for q in m.evidence_gives]}
+            for m in check.numbers_rounded
+        ],
         "names_found": list(check.names_found),
         "names_missing": list(check.names_missing),
         "dates_found": [d.text for d in check.dates_found],

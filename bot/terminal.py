@@ -16,7 +16,7 @@ import click
 from bot.chat import STARTED_AFRESH, ChatService, asks_for_more
 from bot.config import DEFAULT_FOLLOWUP_MINUTES
 from bot.gate import without_mention
-from bot.help import help_text, split_command, usage
+from bot.help import COMMANDS, help_text, split_command, usage
 from bot.render import render_text
 from bot.replies import AnswerReply, Notice
 from retrieval.archive import DEFAULT_TOP, Archive
@@ -27,6 +27,27 @@ TERMINAL_NAME = "briefbot"
 taken out of a message as the bot takes out its own."""
 
 QUIT = ("/quit", "/exit", "quit", "exit")
+
+TELEGRAM_ONLY = {
+    cmd.name: instead
+    for cmd in COMMANDS
+    if not cmd.in_terminal
+    for instead in [
+        {
+            "digest": "briefbot digest preview CHAT_ID shows a chat's next digest",
+            "watch": "briefbot digest preview CHAT_ID shows what a chat's digest would quote",
+            "unwatch": "briefbot digest list shows the chats that get digests",
+            "watches": "briefbot digest list shows the chats that get digests",
+            "allow": "BRIEFBOT_ALLOWED says who may use the bot; briefbot access list shows it",
+            "deny": "BRIEFBOT_ALLOWED says who may use the bot; briefbot access list shows it",
+            "remove": "briefbot remove PUBLICATION VOLUME ISSUE takes briefs out",
+            "stats": "briefbot stats shows what the archive holds (/sources here)",
+        }.get(cmd.name, "briefbot --help lists the commands")
+    ]
+}
+"""The bot's commands that act on a Telegram chat (digests, topics, access, removal, its
+statistics), each with the command-line way to do it here."""
+TELEGRAM_ONLY_LINE = "{command} works in the Telegram bot, not here; {instead}."
 
 
 def _earlier(state: dict[str, Any], now: float, minutes: int) -> list[str]:
@@ -90,6 +111,8 @@ def respond(
         question, offset = state["question"], state.get("offset", 0) + conversation.top
         reply = conversation.answer(question, offset=offset, context=state.get("more_context", []))
     elif command.startswith("/") and command != "/ask":
+        if command[1:] in TELEGRAM_ONLY:
+            return TELEGRAM_ONLY_LINE.format(command=command, instead=TELEGRAM_ONLY[command[1:]])
         return f"Unknown command {command}. /help lists the commands."
     else:
         question, offset = (args if command == "/ask" else text), 0

@@ -58,7 +58,7 @@ from retrieval.answering.ranking import (
     title_only,
     unseen_idf,
 )
-from retrieval.answering.spelling import Respelling, respell
+from retrieval.answering.spelling import Respelling, distance, respell
 from retrieval.catchup import Indexer
 from retrieval.corpus.briefs import FooterRules
 from retrieval.corpus.store import Store
@@ -82,6 +82,7 @@ from retrieval.text.followup import (
     Why,
     asks_whether,
     own_terms,
+    points_nowhere,
     strip_connector,
     why_context,
     words_of,
@@ -132,6 +133,9 @@ asked")."""
 CONTEXT_WEIGHT = 0.5
 """What a word of the earlier question weighs in a follow-up, against 1 for the follow-up's own
 words (measured with ``bench/followups.py``; docs/quality.md, "Follow-up questions")."""
+MAX_FORM_EDITS = 2
+"""A word read as another (a typing slip) is read as a word the briefs write at most this many
+letters from it: one slip from a form of it ("ukrainal" as "Ukrainian")."""
 NAMED_DEPTH = 20
 """How many of a follow-up's best passages are read for the names it asks about."""
 SHOWN_NAME_DEPTH = 3
@@ -506,6 +510,10 @@ class Archive:
         for t in index.known_terms(list(context)):
             extra.setdefault(t, context[t])
         if not known and not extra and not any(title_only(index, t) for t in terms):
+            return Ranking(terms, known, [], NoAnswer.NO_MATCH)
+        if in_another_script(words) and all(t.isdigit() for t in known):
+            # "Каковы были итоги выборов в Казахстане в 1999 году?" of English briefs: its
+            # "1999" alone would quote whatever is dated then.
             return Ranking(terms, known, [], NoAnswer.NO_MATCH)
         tokens: dict[int, list[str]] = {}
         fetched: dict[int, dict[str, Any]] = {}
@@ -1204,6 +1212,14 @@ class Archive:
                     written = self._as_written(index, slip.meant_term, slip.typed.lower())
                     if written is not None:
                         found[term] = replace(slip, meant=written)
+            # A slip's word that no brief writes, whose stem a word far from the one typed
+            # shares ("lebed" is one slip from "leued", whose stem is the "leu" of the Moldovan
+            # leu), is no slip: the word is one the archive lacks.
+            found = {
+                term: slip
+                for term, slip in found.items()
+                if distance(slip.meant.lower(), slip.typed.lower()) <= MAX_FORM_EDITS
+            }
             kept[key] = found
         return dict(kept[key])
 
@@ -1497,7 +1513,7 @@ class Archive:
             for n, (pid, score) in enumerate(ranking.passages, start=1)
             if pid in rows
         ]
-        return Answer(
+        answer = Answer(
             question=question,
             hits=hits,
             terms=ranking.known,
@@ -1516,6 +1532,12 @@ class Archive:
             newest_first=ranking.newest_first,
             elsewhere=ranking.elsewhere,
         )
+        if not read_with and not claim and answer.found:
+            # "when did he take office?" with nothing asked before: "he" is no one.
+            answer.points_nowhere = points_nowhere(question)
+            if answer.points_nowhere:
+                answer.confidence = "low"
+        return answer
 
     def briefs(self, publication: str, volume: int, issue: int) -> list[dict[str, Any]]:
         """Return the whole briefs of one issue, cleaned (footer and sign-off removed).

@@ -49,6 +49,10 @@ NEWEST_UNDATED = "No brief is dated {written} ({since} to {until}): these are th
 """Above the newest briefs, for a question asking what happened in a span no brief is dated in
 ("what happened last week?")."""
 EMPTY_ARCHIVE = "The archive is empty — run briefbot ingest to add briefs."
+POINTS_NOWHERE = (
+    "Read on its own: there is no earlier question for “{word}” to stand for — name who you "
+    "mean (or reply to my answer)."
+)
 LOW_CONFIDENCE = (
     "None of these passages answers that directly; they are the closest the archive holds."
 )
@@ -236,6 +240,9 @@ class Answer:
     """The hits are the first passages of the newest briefs, nothing searched: the question
     asked only what is new ("what's new?"; "what happened last week?" with no brief dated
     then)."""
+    points_nowhere: str | None = None
+    """Asked with no earlier question, the word of the question that stands for someone named
+    earlier ("he" of "when did he take office?"): the answer is then ``low`` and says so."""
 
     @property
     def found(self) -> bool:
@@ -261,6 +268,8 @@ class Answer:
 
     def _caveat(self) -> str | None:
         """Return ``caveat`` but for the span of time no brief is dated in."""
+        if self.points_nowhere:
+            return POINTS_NOWHERE.format(word=self.points_nowhere)
         if self.read_with and self.unmatched and self.only_earlier:
             return UNMATCHED_FOLLOW_UP.format(words=_or_list(self.unmatched))
         if self.confidence != "low":
@@ -314,6 +323,7 @@ class Answer:
             "apart": list(self.apart),
             "newest_first": self.newest_first,
             "elsewhere": self.elsewhere,
+            "points_nowhere": self.points_nowhere,
             "respelled": [{"typed": typed, "read_as": meant} for typed, meant in self.respelled],
             "dates": None
             if self.dates is None

@@ -204,6 +204,45 @@ class Quantity:
         """Return whether ``other`` states the same amount of the same kind."""
         return self.same_kind(other) and math.isclose(self.value, other.value, rel_tol=1e-9)
 
+    def rounds(self, other: Quantity) -> bool:
+        """Return whether ``other`` states, more precisely, the amount this one rounds to the
+        last digit it writes: "25 percent" of "25.18 percent", "US$4 million" of "US$4.3
+        million"; not "80" of "79", "1 billion" of "800 million", nor a number in words."""
+        mine, theirs = _written_number(self.text), _written_number(other.text)
+        if mine is None or theirs is None or not self.same_kind(other) or not mine[0]:
+            return False
+        places = len(mine[1].partition(".")[2])
+        if len(theirs[1].partition(".")[2]) <= places or not math.isclose(
+            _scale_of(other), _scale_of(self)
+        ):
+            # As precise, a different number; or in other words ("1 billion" of "US$800
+            # million" is no rounding a reader would make).
+            return False
+        step = 10.0**-places * self.value / mine[0]
+        return abs(other.value - self.value) < step / 2 and not math.isclose(
+            self.value, other.value, rel_tol=1e-9
+        )
+
+
+_WRITTEN_NUMBER_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")
+
+
+def _written_number(text: str) -> tuple[float, str] | None:
+    """Return the first number written in figures in ``text`` (a ``Quantity``'s), as a value
+    and as written without its commas; None when it is written in words."""
+    m = _WRITTEN_NUMBER_RE.search(text)
+    if m is None:
+        return None
+    digits = m.group(0).replace(",", "")
+    return float(digits), digits
+
+
+def _scale_of(quantity: Quantity) -> float:
+    """Return what ``quantity``'s written number is multiplied by (a million for "US$4.3
+    million"), 1 when it is written in words."""
+    number = _written_number(quantity.text)
+    return quantity.value / number[0] if number and number[0] else 1.0
+
 
 _MONTH_NUMBERS = {
     **{name.casefold(): n for n, name in enumerate(MONTHS, start=1)},
@@ -290,12 +329,16 @@ class ClaimCheck:
     evidence_count: int = 0
     dates_found: list[DateMention] = field(default_factory=list)
     dates_missing: list[MissingDate] = field(default_factory=list)
+    numbers_rounded: list[MissingNumber] = field(default_factory=list)
+    """Numbers of the claim the passages give more precisely ("25 percent": they give 25.18
+    percent), each with the passages' numbers it rounds."""
 
     @property
     def has_facts(self) -> bool:
         """Return whether the claim has any number, date or name to compare."""
         return bool(
             self.numbers_found
+            or self.numbers_rounded
             or self.numbers_missing
             or self.dates_found
             or self.dates_missing
@@ -357,7 +400,7 @@ def extract_dates(text: str, dated: str | None = None) -> list[DateMention]:
     ``dated`` is the ISO date of the brief the text is from ("1998-01-13"): a date written
     without a year is then taken to be within a year of it, in the brief's year or the one
     before for a later month than the brief's ("in November" of a January 1999 brief: 1998 or
-    1999), the brief's year or the one after for an earlier or the same one.
+    1999), the brief's year or the one after for an earlier one, the brief's for its own.
     """
     brief = _year_month(dated)
     found = []
@@ -369,7 +412,9 @@ def extract_dates(text: str, dated: str | None = None) -> list[DateMention]:
             years = frozenset({int(year)})
         elif brief is not None:
             y, at = brief
-            years = frozenset({y - 1, y} if month > at else {y, y + 1})
+            # Its own month is the brief's month: "October 12" of an October 24, 1997 brief is
+            # not October 1998.
+            years = frozenset({y - 1, y} if month > at else {y} if month == at else {y, y + 1})
         else:
             years = frozenset()
         day = int(day_text) if day_text is not None else None
@@ -649,6 +694,7 @@ def compare_claim(
     *,
     aliases: Aliases | None = None,
     dated: Sequence[tuple[str, str | None]] | None = None,
+    titles: Sequence[str | None] | None = None,
 ) -> ClaimCheck:
     """Return which of the claim's numbers, dates and names the evidence passages contain, and
     which not.
@@ -659,14 +705,18 @@ def compare_claim(
     words occurs in the passages, in the claim's spelling or another (see ``name_term_held``;
     ``aliases`` add known variants). For each missing number or date, the passages' nearest of
     the same kind are listed. ``dated`` gives the passages' own texts with their briefs' ISO
-    dates, for the dates (default: ``evidence``, undated). This is a read-only, pure operation;
-    it judges nothing.
+    dates, for the dates (default: ``evidence``, undated). ``titles`` gives the passages' briefs'
+    titles, in order: a passage is about its brief's title too when the figures and dates of a
+    clause are compared with the passages about it ("the chechen section of the northern oil
+    pipeline is 153 km long" and "the 153-kilometer Chechen stretch" of "Chechnya signs on to
+    the northern oil route"). This is a read-only, pure operation; it judges nothing.
     """
     result = ClaimCheck(claim=claim, evidence_count=len(evidence))
     # The passages' dates are not counts either ("August 31" offered against "283 votes").
     numbers_of = [extract_quantities(_date_matches_removed(text)) for text in evidence]
     terms_of = [set(analyze(text)) for text in evidence]
     evidence_terms = set().union(*terms_of)
+    about_terms = _with_titles(terms_of, titles)
     # A year of the claim is held by a passage that writes it in a date, or by a passage of
     # a brief of that year (``evidence`` ends with its brief's date): briefs seldom repeat it.
     evidence_years = [
@@ -676,6 +726,10 @@ def compare_claim(
     ]
     seen: set[tuple[float, str]] = set()
     spelled = spell_claim_years(claim)
+    claim_years = {y for d in extract_dates(spelled) for y in d.years} | {
+        int(m.group(0)) for m in _YEAR_IN_TEXT_RE.finditer(spelled)
+    }
+    years_of = [ym[0] if (ym := _year_month(day)) else None for _, day in (dated or [])]
     # The day and year of a date are compared as the date, below, not as numbers of their own.
     undated = _date_matches_removed(spelled)
     whole = _substance(undated)
@@ -683,7 +737,7 @@ def compare_claim(
         # A figure is compared with the passages that hold the most of its clause's words, as
         # a date is: "11,000 russian border troops are still in georgia" is about Georgia, not
         # about the 11,000 another passage counts in Tajikistan.
-        about = _about(undated, span, whole, terms_of, aliases)
+        about = _about(undated, span, whole, about_terms, aliases)
         numbers = [q for i in about for q in numbers_of[i]]
         for q in extract_quantities(undated[span[0] : span[1]]):
             if q.text.casefold() == "one":
@@ -694,22 +748,39 @@ def compare_claim(
             pool = numbers + evidence_years if _is_year(q) else numbers
             if any(q.matches(e) for e in pool):
                 result.numbers_found.append(q)
+                continue
+            if q.unit and not _is_year(q):
+                # The same amount of the same unit in another passage shown that names all the
+                # clause names, of a year the claim gives, if it gives one: "the IMF loan is
+                # worth US$4.5 billion" and "a new IMF loan of about US$4.5 billion", though
+                # another passage holds "worth" too. (Not Moldova's debt of 1999 for a claim
+                # about August 1998.)
+                clause = undated[span[0] : span[1]]
+                if any(
+                    any(q.matches(e) for e in numbers_of[i])
+                    for i in _naming(clause, terms_of, aliases, years_of, claim_years)
+                    if i not in about
+                ):
+                    result.numbers_found.append(q)
+                    continue
+            rounded = [e for e in pool if not _is_year(q) and q.rounds(e)]
+            if rounded:
+                result.numbers_rounded.append(MissingNumber(q, _first_distinct(rounded)))
             else:
                 result.numbers_missing.append(MissingNumber(q, _counterparts(q, pool)))
     passages = list(dated) if dated is not None else [(text, None) for text in evidence]
-    _compare_dates(result, spelled, undated, passages, aliases)
+    _compare_dates(result, spelled, undated, passages, aliases, titles)
     # A month is a date, compared as one above; a name of its own it is not ("In July").
     names = [n for n in extract_names(claim) if n.casefold() not in _MONTH_NUMBERS]
     if not names and claim == claim.lower():
         # Typed in lower case ("gazprom cut moldova's gas by half"): its names are the words
-        # the English list lacks or counts rarely ("putin", which it holds), shown as the
-        # passages write them; a unit or a scale typed short ("400m usd", "4.4 mln") is part of
-        # a number, and a month ("aug 17") part of a date, compared above.
+        # the English list lacks, shown as the passages write them; a unit or a scale typed
+        # short ("400m usd", "4.4 mln") is part of a number, compared above.
         names = list(
             dict.fromkeys(
                 _as_written(_compound_of(word, claim), evidence)
                 for word in name_words(claim)
-                if word not in _FIGURE_WORDS and word not in _MONTH_NUMBERS
+                if word not in _FIGURE_WORDS
             )
         )
     for name in names:
@@ -728,12 +799,51 @@ def compare_claim(
     return result
 
 
+def _naming(
+    clause: str,
+    terms_of: Sequence[set[str]],
+    aliases: Aliases | None,
+    years_of: Sequence[int | None],
+    claim_years: set[int],
+) -> list[int]:
+    """Return the indexes of the passages (their terms) that hold every name ``clause`` writes
+    (capitalized, or, typed in lower case, no English word), in a name's spelling or another;
+    when the claim gives years (``claim_years``), only those whose brief (``years_of``) is of
+    one of them. None when the clause names nothing."""
+    names = [t for name in extract_names(clause) for t in analyze(name)]
+    if not names and clause == clause.lower():
+        names = [t for w in name_words(clause) if w not in _FIGURE_WORDS for t in analyze(w)]
+    if not names:
+        return []
+    return [
+        i
+        for i, terms in enumerate(terms_of)
+        if all(name_term_held(t, terms, aliases) for t in names)
+        and (
+            not claim_years
+            or (i < len(years_of) and years_of[i] is not None and years_of[i] in claim_years)
+        )
+    ]
+
+
+def _with_titles(terms_of: list[set[str]], titles: Sequence[str | None] | None) -> list[set[str]]:
+    """Return each passage's terms (``terms_of``) with its brief's title's (``titles``, in the
+    same order; None or a missing title adds nothing)."""
+    if not titles:
+        return terms_of
+    return [
+        terms | set(analyze(title)) if title else terms
+        for terms, title in zip(terms_of, [*titles, *[None] * len(terms_of)], strict=False)
+    ]
+
+
 def _compare_dates(
     result: ClaimCheck,
     claim: str,
     undated: str,
     passages: Sequence[tuple[str, str | None]],
     aliases: Aliases | None = None,
+    titles: Sequence[str | None] | None = None,
 ) -> None:
     """Fill ``result``'s dates: those of ``claim`` some passage gives, and those none does with
     the passages' dates nearest to each (same year first, then the nearest month).
@@ -743,7 +853,7 @@ def _compare_dates(
     arrested chigir in march 1999" is about the arrest, which a passage dates April 1, not about
     the commission another passage dates March 23. ``undated`` is the claim with its dates
     blanked out; ``claim`` has them spelled out (``spell_claim_years``), at the same offsets."""
-    terms_of = [set(analyze(text)) for text, _ in passages]
+    terms_of = _with_titles([set(analyze(text)) for text, _ in passages], titles)
     dates_of = [extract_dates(text, dated) for text, dated in passages]
     whole = _substance(undated)
     seen: set[tuple[int, int | None, frozenset[int]]] = set()

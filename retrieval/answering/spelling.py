@@ -105,6 +105,17 @@ def edits(word: str) -> dict[str, float]:
     return found
 
 
+def distance(a: str, b: str) -> int:
+    """Return how many letters must be left out, added or changed to make ``b`` of ``a``
+    (Levenshtein)."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, start=1):
+        prev, row[0] = row[0], i
+        for j, y in enumerate(b, start=1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (x != y))
+    return row[-1]
+
+
 def respell(
     text: str,
     lacking: Collection[str],

@@ -34,20 +34,17 @@ def name_terms(text: str) -> list[str]:
 
 
 def name_words(text: str) -> list[str]:
-    """Return the words of ``text``, typed in lower case, that may be names, lower-cased,
-    possessive dropped, in order, each once: "gazprom" of "gazprom's cut", and also the words
-    the English list holds but counts rarely (``is_rare``): "putin", "yeltsin", "japan" are in
-    it (it comes from subtitles), and are names all the same."""
-    return list(dict.fromkeys(word for _, word in _names(text, rare=True)))
+    """Return the words of ``text`` that are names (see ``name_terms``), lower-cased, possessive
+    dropped, in order, each once: "gazprom" of "gazprom's cut"."""
+    return list(dict.fromkeys(word for _, word in _names(text)))
 
 
-def _names(text: str, *, rare: bool = False) -> list[tuple[str, str]]:
-    """Return the search term and the lower-cased word of each name of ``text``, in order: the
-    words the English list lacks, and with ``rare`` those it counts rarely too."""
+def _names(text: str) -> list[tuple[str, str]]:
+    """Return the search term and the lower-cased word of each name of ``text``, in order."""
     found = []
     for term, start, end in analyze_spans(text):
         word = _POSSESSIVE_RE.sub("", text[start:end].lower())
-        if word.isascii() and word.isalpha() and (is_rare(word) if rare else not is_english(word)):
+        if word.isascii() and word.isalpha() and not is_english(word):
             found.append((term, word))
     return found
 

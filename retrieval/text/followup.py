@@ -367,6 +367,27 @@ def why_context(text: str, *, claim: bool = False) -> Why | None:
     return short
 
 
+PERSON_POINTERS = frozenset("he she they him her his them their he's she's they're".split())
+"""The pointers that stand for someone named earlier ("when did he take office?")."""
+
+
+def points_nowhere(text: str) -> str | None:
+    """Return the word of ``text`` that stands for someone named earlier ("he" of "when did he
+    take office?"), as typed in lower case, when ``text`` points back for it
+    (``why_context``); None otherwise. Asked with no earlier question, it names no one."""
+    if why_context(text) is not Why.POINTS_BACK:
+        return None
+    words, _ = strip_connector(words_of(text))
+    offset = len(words_of(text)) - len(words)
+    named = [n - offset for n in _names(text) if n >= offset]
+    for n, word in enumerate(words):
+        if any(p < n for p in named):
+            return None
+        if word in PERSON_POINTERS and not _dummy(words, n) and not _named_in(words, n):
+            return word
+    return None
+
+
 def needs_context(text: str, *, claim: bool = False) -> bool:
     """Return whether ``text`` does not stand on its own and should be read with the question
     before it (``why_context`` says why)."""

@@ -81,3 +81,15 @@ def test_the_bots_name_is_taken_out_and_nothing_else_is_touched() -> None:
         "Nazarbaev won\nwith 90 percent"
     )
     assert without_mention("mail @briefbotter", "briefbot") == "mail @briefbotter"
+
+
+def test_a_telegram_only_command_says_where_it_works(bot_archive: Archive) -> None:
+    # /digest, /stats … act on a Telegram chat: "Unknown command" read as if they did not exist.
+    assert respond(bot_archive, "/digest 08:00", {}) == (
+        "/digest works in the Telegram bot, not here; "
+        "briefbot digest preview CHAT_ID shows a chat's next digest."
+    )
+    for command in ("/watch imf", "/watches", "/unwatch 1", "/allow 5", "/deny 5", "/stats"):
+        reply = respond(bot_archive, command, {})
+        assert reply is not None and "works in the Telegram bot, not here; " in reply
+    assert "briefbot remove" in (respond(bot_archive, "/remove Monitor 4 142", {}) or "")

@@ -115,3 +115,13 @@ def test_the_evidence_quotes_the_sentence_with_the_kind_of_figure_claimed(
     )
     assert "830-kilometer" in data["hits"][0]["quote"]
     assert data["numbers_missing"][0]["number"] == "900 km"
+
+
+def test_check_exits_1_when_nothing_bears_on_the_claim(loaded_sample: Run) -> None:
+    # README: exit status 1 when nothing could be checked (it exited 0).
+    result = loaded_sample("check", "zorblax quentin frobnicated the widgets")
+    assert result.exit_code == 1
+    assert "Nothing in the archive bears on this." in result.stdout
+    result = loaded_sample("check", "--json", "zorblax quentin frobnicated the widgets")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["found"] is False

@@ -152,6 +152,7 @@ def test_json_answer_has_the_documented_fields(fixture_archive: Archive) -> None
         "dates",
         "newest_first",
         "elsewhere",
+        "points_nowhere",
     }
     assert data["read_as"] is None and data["read_with"] == [] and data["unmatched"] == []
     assert data["respelled"] == [] and data["dates"] is None
@@ -495,6 +496,15 @@ def test_a_question_in_another_script_is_asked_to_come_in_english(sample_archive
     # A Latin word among them is searched; a question of letters no brief holds says no more.
     assert sample_archive.ask("Кто заменил Kazhegeldin?").hits
     assert sample_archive.ask("zzqx").message == "Nothing in the archive matches that question."
+
+
+def test_a_question_in_another_script_matching_only_a_year_is_asked_in_english(
+    sample_archive: Archive,
+) -> None:
+    # Its "1999" alone quoted whatever is dated then (Lukashenko's term, IMF repayments).
+    answer = sample_archive.ask("Каковы были итоги выборов в Казахстане в 1999 году?")
+    assert not answer.found
+    assert answer.message.endswith("the briefs are in English, so ask in English.")
 
 
 def test_a_question_after_one_in_another_script_is_read_alone(sample_archive: Archive) -> None:
@@ -958,3 +968,18 @@ def test_whether_a_word_is_written_as_a_name_is_read_once_per_archive_state(
     assert not archive._writes_as_name(archive.index(), "kyapaz")
     assert archive.ingest([path]).added == 1
     assert archive._writes_as_name(archive.index(), "kyapaz")
+
+
+def test_a_pronoun_with_no_earlier_question_is_said_to_stand_for_no_one(
+    sample_archive: Archive,
+) -> None:
+    # "when did he take office?" as a first message quoted "officers" and "office" as sure.
+    answer = sample_archive.ask("when did he take office?")
+    assert answer.confidence == "low" and answer.points_nowhere == "he"
+    assert answer.caveat is not None and "“he”" in answer.caveat
+    assert answer.to_json()["points_nowhere"] == "he"
+    # With the earlier question it stands for, or a name of its own, it is read as asked.
+    earlier = ["who became prime minister of Kazakhstan after Kazhegeldin?"]
+    assert sample_archive.ask("when did he take office?", earlier=earlier).points_nowhere is None
+    assert sample_archive.ask("what did kazhegeldin say when he resigned?").points_nowhere is None
+    assert sample_archive.ask("is it true that aliev won?").points_nowhere is None

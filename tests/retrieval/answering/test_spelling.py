@@ -8,7 +8,7 @@ import zlib
 import numpy as np
 
 from bot.help import help_text
-from retrieval.answering.spelling import UNLIKELY, edits, likely, respell
+from retrieval.answering.spelling import UNLIKELY, distance, edits, likely, respell
 from retrieval.archive import Archive
 from retrieval.text import english
 from retrieval.text.analyzer import analyze
@@ -180,3 +180,16 @@ def test_name_phrases_are_runs_of_capitals_and_words_that_may_be_names() -> None
     assert all(not by_case for _, by_case in name_phrases("REJECTION OF U.S. AID BY SIHANOUK"))
     assert name_phrases("what did putin say?") == [("putin", False)]
     assert name_phrases("how many signed up?") == []
+
+
+def test_a_word_far_from_every_form_the_briefs_write_is_not_read_as_a_slip(
+    sample_archive: Archive,
+) -> None:
+    # "lebed" is one slip from "leued", whose stem is the "leu" the briefs write: three letters
+    # from the word typed, no slip. The answer names the word the archive lacks.
+    answer = sample_archive.ask("what did lebed say about chechnya")
+    assert answer.respelled == []
+    assert answer.unmatched == ["lebed"]
+    assert distance("lebed", "leu") == 3 and distance("kazhegeldn", "kazhegeldin") == 1
+    # A slip of a form the briefs write is still read as it.
+    assert sample_archive.ask("tengis oil output").respelled == [("tengis", "Tengiz")]
