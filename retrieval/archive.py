@@ -26,14 +26,17 @@ from retrieval.answering.answer import (
     NOT_FOUND_FILTERED,
     NOTHING_DATED,
     Answer,
+    Hit,
     answer_kind,
     build_hit,
     claim_kind,
     empty_answer,
+    format_date,
     gives_what_is_asked,
     quote_value,
     written_as,
 )
+from retrieval.answering.check import compare_claim, extract_quantities, is_year_written
 from retrieval.answering.filters import PUBLICATION, passage_filter
 from retrieval.answering.ranking import (
     ALIAS_WEIGHT,
@@ -1532,11 +1535,16 @@ class Archive:
             newest_first=ranking.newest_first,
             elsewhere=ranking.elsewhere,
         )
+        if answer.whether and answer.found and not claim:
+            # "did US$5 million vanish when the mining chief fled?": say that no passage gives
+            # it, and what they give (``/check``'s comparison of its numbers).
+            answer.numbers_missing = numbers_not_given(question, hits, self.aliases)
         if not read_with and not claim and answer.found:
-            # "when did he take office?" with nothing asked before: "he" is no one.
+            # "when did he take office?" with nothing asked before: "he" is no one, and the
+            # answer says so above its passages. Its confidence stays: its other words may
+            # still find the passage (SQuAD's "when did he first mention wireless
+            # communication?" about Tesla: as low, answerable questions low 3.00 -> 6.94%).
             answer.points_nowhere = points_nowhere(question)
-            if answer.points_nowhere:
-                answer.confidence = "low"
         return answer
 
     def briefs(self, publication: str, volume: int, issue: int) -> list[dict[str, Any]]:
@@ -1621,6 +1629,37 @@ def _newest_first(
 ADJECTIVE_ENDINGS = ("n", "an", "ian", "i", "ese")
 """Endings that make a place's adjective of its name ("Siberia" → "Siberian", "Iran" →
 "Iranian", "Kuwait" → "Kuwaiti", "Taiwan" → "Taiwanese")."""
+
+
+MIN_BARE_FIGURE = 100
+"""A number of a question without a unit is a figure to look for from this size on."""
+
+
+def numbers_not_given(
+    question: str, hits: Sequence[Hit], aliases: Aliases | None = None
+) -> list[tuple[str, list[str]]]:
+    """Return the numbers of ``question`` (years and dates aside) that none of ``hits`` gives,
+    as written, each with the hits' nearest of the same kind, as ``/check`` compares a claim's
+    (``answering.check.compare_claim``: a passage about what the number is about, its brief's
+    title and date counting)."""
+    words, _ = parse_question(question)
+    if not any(c.isdigit() for c in words) and not extract_quantities(words):
+        return []
+    check = compare_claim(
+        words,
+        # A brief's date is evidence too: its text rarely repeats its year.
+        [f"{h.text} ({format_date(h.citation.date)})" if h.citation.date else h.text for h in hits],
+        aliases=aliases,
+        dated=[(h.text, h.citation.date) for h in hits],
+        titles=[h.citation.title for h in hits],
+    )
+    # A figure: an amount with its unit, or a count of a hundred or more ("300 to 39"); not a
+    # bare small number, which may be a year typed short ("growth 98"), a day or a rank.
+    return [
+        (m.claim.text, [q.text for q in m.evidence_gives])
+        for m in check.numbers_missing
+        if m.claim.unit or (m.claim.value >= MIN_BARE_FIGURE and not is_year_written(m.claim))
+    ]
 
 
 def readable_earlier(earlier: Sequence[str]) -> list[str]:

@@ -49,6 +49,7 @@ NEWEST_UNDATED = "No brief is dated {written} ({since} to {until}): these are th
 """Above the newest briefs, for a question asking what happened in a span no brief is dated in
 ("what happened last week?")."""
 EMPTY_ARCHIVE = "The archive is empty — run briefbot ingest to add briefs."
+NOT_GIVEN = "No passage here gives {numbers}."
 POINTS_NOWHERE = (
     "Read on its own: there is no earlier question for “{word}” to stand for — name who you "
     "mean (or reply to my answer)."
@@ -240,9 +241,12 @@ class Answer:
     """The hits are the first passages of the newest briefs, nothing searched: the question
     asked only what is new ("what's new?"; "what happened last week?" with no brief dated
     then)."""
+    numbers_missing: list[tuple[str, list[str]]] = field(default_factory=list)
+    """For a question asking ``whether``, its numbers no passage shown gives, as written, each
+    with the passages' nearest of the same kind ("US$5 million", ["US$4 million"])."""
     points_nowhere: str | None = None
     """Asked with no earlier question, the word of the question that stands for someone named
-    earlier ("he" of "when did he take office?"): the answer is then ``low`` and says so."""
+    earlier ("he" of "when did he take office?"): the answer says so above its passages."""
 
     @property
     def found(self) -> bool:
@@ -253,9 +257,21 @@ class Answer:
     def caveat(self) -> str | None:
         """Return the line to show above the passages of a ``low`` answer, of a follow-up
         none of whose own words the archive holds (its passages answer the earlier question
-        only), or of a question asking ``whether`` with words the archive lacks, else None."""
+        only), or of a question asking ``whether`` with words the archive lacks or numbers no
+        passage shown gives, else None."""
         if not self.found:
             return None
+        line = self._dated_caveat()
+        if self.numbers_missing:
+            said = [
+                f"{number} (they give {', '.join(gives)})" if gives else number
+                for number, gives in self.numbers_missing
+            ]
+            line = " ".join(x for x in (NOT_GIVEN.format(numbers="; ".join(said)), line) if x)
+        return line
+
+    def _dated_caveat(self) -> str | None:
+        """Return ``caveat`` but for the numbers no passage gives."""
         if self.elsewhere and not self.apart:  # else the names check says it
             other = ELSEWHERE.format(publication=self.elsewhere)
             return " ".join(line for line in (other, self._caveat()) if line)
@@ -324,6 +340,10 @@ class Answer:
             "newest_first": self.newest_first,
             "elsewhere": self.elsewhere,
             "points_nowhere": self.points_nowhere,
+            "numbers_missing": [
+                {"number": number, "evidence_gives": gives}
+                for number, gives in self.numbers_missing
+            ],
             "respelled": [{"typed": typed, "read_as": meant} for typed, meant in self.respelled],
             "dates": None
             if self.dates is None

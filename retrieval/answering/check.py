@@ -745,11 +745,11 @@ def compare_claim(
             if (q.value, q.unit) in seen:
                 continue
             seen.add((q.value, q.unit))
-            pool = numbers + evidence_years if _is_year(q) else numbers
+            pool = numbers + evidence_years if is_year_written(q) else numbers
             if any(q.matches(e) for e in pool):
                 result.numbers_found.append(q)
                 continue
-            if q.unit and not _is_year(q):
+            if q.unit and not is_year_written(q):
                 # The same amount of the same unit in another passage shown that names all the
                 # clause names, of a year the claim gives, if it gives one: "the IMF loan is
                 # worth US$4.5 billion" and "a new IMF loan of about US$4.5 billion", though
@@ -763,7 +763,7 @@ def compare_claim(
                 ):
                     result.numbers_found.append(q)
                     continue
-            rounded = [e for e in pool if not _is_year(q) and q.rounds(e)]
+            rounded = [e for e in pool if not is_year_written(q) and q.rounds(e)]
             if rounded:
                 result.numbers_rounded.append(MissingNumber(q, _first_distinct(rounded)))
             else:
@@ -922,12 +922,12 @@ def _counterparts(claimed: Quantity, evidence: list[Quantity]) -> list[Quantity]
             if not e.unit
             and claimed.value
             and 0.1 <= e.value / claimed.value <= 10
-            and _is_year(e) == _is_year(claimed)
+            and is_year_written(e) == is_year_written(claimed)
         ]
     return _first_distinct(sorted(pool, key=lambda e: _distance(e.value, claimed.value)))
 
 
-def _is_year(quantity: Quantity) -> bool:
+def is_year_written(quantity: Quantity) -> bool:
     """Return whether ``quantity`` is written as a year: four digits, 1800 to 2099, bare."""
     return not quantity.unit and bool(_YEAR_RE.fullmatch(quantity.text))
 

@@ -374,15 +374,14 @@ PERSON_POINTERS = frozenset("he she they him her his them their he's she's they'
 def points_nowhere(text: str) -> str | None:
     """Return the word of ``text`` that stands for someone named earlier ("he" of "when did he
     take office?"), as typed in lower case, when ``text`` points back for it
-    (``why_context``); None otherwise. Asked with no earlier question, it names no one."""
+    (``why_context``) and names no one itself; None otherwise. Asked with no earlier question,
+    it names no one."""
     if why_context(text) is not Why.POINTS_BACK:
         return None
+    if _names(text):
+        return None  # "what bargain did his father make if Tesla recovered?": it names him
     words, _ = strip_connector(words_of(text))
-    offset = len(words_of(text)) - len(words)
-    named = [n - offset for n in _names(text) if n >= offset]
     for n, word in enumerate(words):
-        if any(p < n for p in named):
-            return None
         if word in PERSON_POINTERS and not _dummy(words, n) and not _named_in(words, n):
             return word
     return None
