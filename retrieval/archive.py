@@ -377,6 +377,12 @@ class Archive:
                 if not earlier_inline.is_empty():
                     inline = earlier_inline
                     break
+            if inline.since or inline.until:
+                # A follow-up that names its own month or year ("what about september?" after
+                # "ruble since:1998-08-01 until:1998-08-31") asks of that time, not the earlier
+                # question's days (it answered August again).
+                if any(t in CALENDAR or is_year(t) for t in search_terms(words)):
+                    inline = replace(inline, since=None, until=None)
         filters = (filters or Filters()).merged(inline)
         index = self.index()
         cited_as = cited

@@ -1003,3 +1003,15 @@ def test_a_question_asking_whether_names_a_figure_no_passage_gives(
     # A count of a hundred or more is a figure: "300 to 39" where the Rada voted 310 to 39.
     vote = sample_archive.ask("did the rada vote 300 to 39 to lift lazarenko's immunity?")
     assert vote.numbers_missing == [("300", ["310", "39"])]
+
+
+def test_a_follow_up_naming_its_own_month_leaves_the_earlier_days(
+    sample_archive: Archive,
+) -> None:
+    # "what about september?" after an August filter answered August again.
+    earlier = ["ruble since:1998-08-01 until:1998-08-31"]
+    answer = sample_archive.ask("what about september?", earlier=earlier)
+    assert answer.hits[0].citation.date.startswith("1998-09")
+    # A follow-up naming no time keeps them.
+    kept = sample_archive.ask("and in belarus?", earlier=earlier)
+    assert all(h.citation.date.startswith("1998-08") for h in kept.hits)
