@@ -371,6 +371,14 @@ class Archive:
             inline = cited.merged(inline)
         earlier = list(earlier)[-MAX_CONTEXT_TURNS:]
         earlier_parsed = [parse_question(q) for q in earlier]
+        if spans and earlier and asks_year_before(words):
+            # "compare with last year" after a question about 1998 asks about 1997: a passage
+            # that writes it or whose brief is dated in it, not the year before today. (Not
+            # a span of days: the figure compared with is often in the later brief, "against
+            # 160 in the same period of 1997".)
+            fixed = self._fixed_year(earlier, earlier_parsed)
+            if fixed is not None:
+                words = year_before(words, fixed)
         if inline.is_empty():
             # The earlier question's filters carry over unless the follow-up sets its own.
             for _, earlier_inline in reversed(earlier_parsed):
@@ -417,14 +425,6 @@ class Archive:
                     filters = filters.merged(Filters(publication=written))
                     cited_as = cited_as.merged(Filters(publication=written))
                     words = rest
-        if spans and earlier and asks_year_before(words):
-            # "compare with last year" after a question about 1998 asks about 1997: a passage
-            # that writes it or whose brief is dated in it, not the year before today. (Not
-            # a span of days: the figure compared with is often in the later brief, "against
-            # 160 in the same period of 1997".)
-            fixed = self._fixed_year(earlier, earlier_parsed)
-            if fixed is not None:
-                words = year_before(words, fixed)
         terms = search_terms(words)
         if index.size == 0:
             return Ranking(terms, [], [], NoAnswer.EMPTY_ARCHIVE)
