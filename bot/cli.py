@@ -41,7 +41,7 @@ from bot.replies import Notice
 from bot.state.migrations import upgrade as upgrade_bot_state
 from retrieval.answering.answer import removal_line
 from retrieval.archive import DEFAULT_TOP, Archive
-from retrieval.corpus.briefs import MAX_NUMBER, FooterRules, issue_number
+from retrieval.corpus.briefs import FooterRules, issue_number
 from retrieval.corpus.ingest import (
     DEFAULT_MAX_BYTES,
     Ingester,
@@ -677,10 +677,29 @@ def remove(
     click.echo(f"{removed} {'brief' if removed == 1 else 'briefs'} removed")
 
 
+class IssueNumber(click.ParamType):
+    """A volume or issue argument: ``issue_number``'s rule, and its message when broken."""
+
+    name = "integer"
+
+    def __init__(self, which: str):
+        self.which = which
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        """Return the number; fail (a usage error) naming it and the range if it is none."""
+        text = str(value).strip()
+        try:  # (digits given as they are: int() refuses more than 4,300)
+            return issue_number(
+                text if text.isdecimal() else click.INT.convert(value, param, ctx), self.which
+            )
+        except NumberRangeError as exc:
+            self.fail(str(exc), param, ctx)
+
+
 @cli.command()
 @click.argument("publication")
-@click.argument("volume", type=click.IntRange(0, MAX_NUMBER))
-@click.argument("issue", type=click.IntRange(0, MAX_NUMBER))
+@click.argument("volume", type=IssueNumber("volume"))
+@click.argument("issue", type=IssueNumber("issue"))
 @click.pass_context
 def brief(ctx: click.Context, publication: str, volume: int, issue: int) -> None:
     """Print the whole brief(s) of one issue, cleaned, e.g. briefbot brief Monitor 4 142."""
@@ -1080,19 +1099,20 @@ def restore(ctx: click.Context, file: Path, no_index: bool) -> None:
     """Put the archive back as the backup FILE holds it; the database it replaces is kept.
 
     FILE is checked first (a briefbot archive, not newer than this briefbot, intact). The bot's
-    journal of Telegram updates is kept from the database replaced, so nothing is answered
-    twice. A bot running on the database stops within 30 s, to start again on the restored one.
+    journal of Telegram updates and the digests' marks, topics and send log are kept from the
+    database replaced, so nothing is answered or sent twice. A bot running on the database
+    stops within 30 s, to start again on the restored one.
     """
     from bot.state.journal import RESTORE_KEEP
     from bot.state.migrations import migrations as bot_migrations
-    from retrieval.corpus.restore import restore_archive
+    from retrieval.corpus.restore import joined, restore_archive
     from retrieval.delivery.migrations import migrations as delivery_migrations
+    from retrieval.delivery.subscriptions import DIGEST_KEEP
 
     db = Path(ctx.obj["db"])
+    keep = joined(RESTORE_KEEP, DIGEST_KEEP)
     try:
-        done = restore_archive(
-            db, file, parts=(delivery_migrations, bot_migrations), keep=RESTORE_KEEP
-        )
+        done = restore_archive(db, file, parts=(delivery_migrations, bot_migrations), keep=keep)
     except RetrievalError as exc:
         raise click.ClickException(str(exc)) from exc
     for note in done.notes:
@@ -1102,7 +1122,7 @@ def restore(ctx: click.Context, file: Path, no_index: bool) -> None:
         was = f" ({done.kept_contents.summary()})" if done.kept_contents else ""
         click.echo(f"The database it replaced is kept as {done.kept}{was}.")
     if done.carried:
-        click.echo(f"Kept from the database it replaced: {RESTORE_KEEP.what}.")
+        click.echo(f"Kept from the database it replaced: {keep.what}.")
     if not no_index:
         _update_index(open_archive(str(db)), quiet=False, bar=sys.stderr.isatty())
 

@@ -100,6 +100,7 @@ from retrieval.text.query import (
     Filters,
     asks_latest,
     asks_news,
+    asks_year_before,
     cited_filters,
     in_another_script,
     month_of_year,
@@ -109,6 +110,7 @@ from retrieval.text.query import (
     search_terms,
     spell_dates,
     without_dates,
+    year_before,
 )
 
 if TYPE_CHECKING:
@@ -167,6 +169,8 @@ analysed once, not at every question that leans on it)."""
 NAME_SAMPLE = 3
 """How many passages holding a rare word are read to tell whether the archive writes it as a
 name (``Archive._writes_as_name``)."""
+NAMES_KEPT = 4096
+"""How many words' verdicts of ``Archive._writes_as_name`` are kept (per index)."""
 MAX_NAMES_TOGETHER = 3
 """A question naming more things than this is a description, not a question about how they meet
 (``Archive._names_apart``)."""
@@ -271,6 +275,7 @@ class Archive:
             tuple[BM25Index, dict[tuple[str, frozenset[str]], dict[str, Respelling]]] | None
         ) = None
         self._tokens: tuple[BM25Index, OrderedDict[int, list[str]]] | None = None
+        self._as_names: tuple[BM25Index, dict[str, bool]] | None = None
         self.indexer.on_change = self._forget_old_index
 
     def reconnect(self) -> None:
@@ -366,6 +371,14 @@ class Archive:
             inline = cited.merged(inline)
         earlier = list(earlier)[-MAX_CONTEXT_TURNS:]
         earlier_parsed = [parse_question(q) for q in earlier]
+        if spans and earlier and asks_year_before(words):
+            # "compare with last year" after a question about 1998 asks about 1997: a passage
+            # that writes it or whose brief is dated in it, not the year before today. (Not
+            # a span of days: the figure compared with is often in the later brief, "against
+            # 160 in the same period of 1997".)
+            fixed = self._fixed_year(earlier, earlier_parsed)
+            if fixed is not None:
+                words = year_before(words, fixed)
         if inline.is_empty():
             # The earlier question's filters carry over unless the follow-up sets its own.
             for _, earlier_inline in reversed(earlier_parsed):
@@ -1078,8 +1091,19 @@ class Archive:
 
     def _writes_as_name(self, index: BM25Index, term: str) -> bool:
         """Return whether the first passages of ``index`` holding ``term`` (a few) write it as a
-        name (``text.english.written_as_names``)."""
-        return bool(written_as_names(self._texts_holding(index, term), {term}, acronyms=True))
+        name (``text.english.written_as_names``).
+
+        Kept per index (``NAMES_KEPT`` words): the passages holding a word change only with the
+        archive, and a changed archive is a new index (``_forget_old_index``)."""
+        if self._as_names is None or self._as_names[0] is not index:
+            self._as_names = (index, {})
+        kept = self._as_names[1]
+        if term not in kept:
+            if len(kept) >= NAMES_KEPT:
+                kept.clear()
+            texts = self._texts_holding(index, term)
+            kept[term] = bool(written_as_names(texts, {term}, acronyms=True))
+        return kept[term]
 
     def _texts_holding(self, index: BM25Index, term: str) -> list[str]:
         """Return the texts of the first ``NAME_SAMPLE`` live passages of ``index`` that hold
@@ -1216,6 +1240,26 @@ class Archive:
             kept[key] = found
         return dict(kept[key])
 
+    def _fixed_year(
+        self, earlier: Sequence[str], earlier_parsed: Sequence[tuple[str, Filters]]
+    ) -> int | None:
+        """Return the year the question before a follow-up is about, if it fixes one: the one
+        year it writes (or its since:/until: keep to), else the one year every brief its
+        answer's first passages cite is dated in; None when it fixes none (two years, briefs of
+        several). Read-only."""
+        words, said = earlier_parsed[-1]
+        years = {t for t in search_terms(words) if is_year(t)}
+        if said.since and said.until and said.since[:4] == said.until[:4]:
+            years.add(said.since[:4])
+        if not years:
+            # Nothing written: the briefs its answer cited (its first page, as ``ask`` shows it).
+            shown = self.rank(earlier[-1], earlier=earlier[:-1], diverse=True, spans=False)
+            ids = [pid for pid, _ in shown.passages[:DEFAULT_TOP]]
+            rows = self.store.passages_by_id(ids).values()
+            years = {str(row["brief_date"] or "")[:4] for row in rows}
+        year = years.pop() if len(years) == 1 else ""
+        return int(year) if is_year(year) else None
+
     def _forget_old_index(self) -> None:
         """Drop what is kept for the index being replaced (the indexer calls this when it built
         or caught up one), so that the old index's arrays are freed as the new one is made ready,
@@ -1226,6 +1270,7 @@ class Archive:
         self._respellings = None
         self._newest_of = None
         self._tokens = None
+        self._as_names = None
 
     def _kept_tokens(self, index: BM25Index) -> OrderedDict[int, list[str]]:
         """Return the analysed tokens kept of passages read while ranking over ``index`` (by

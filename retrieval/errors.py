@@ -93,3 +93,11 @@ class AliasFileError(RetrievalError):
 
 class BackupError(RetrievalError):
     """A backup cannot be written, or a file cannot be restored from (what was changed is said)."""
+
+
+class RestoreInterruptedError(BackupError):
+    """A restore was interrupted (Ctrl-C) or failed late; the message says if it took effect."""
+
+    def __init__(self, message: str, *, took_effect: bool):
+        self.took_effect = took_effect
+        super().__init__(message)

@@ -27,8 +27,6 @@ lower-case abstracts) is cut at words into passages of at most ``MAX_PASSAGE_WOR
 one stays whole, as the sentence splitter found it."""
 MAX_NUMBER = 2**31 - 1
 """The largest volume or issue number: the index keeps them as 32-bit integers."""
-NUMBER_RANGE = f"volumes and issues are whole numbers from 0 to {MAX_NUMBER:,}"
-"""What a volume or issue may be (what the index and SQLite hold), for error lines."""
 MAX_FIELD_CHARS = 2000
 """The longest publication, title, author, URL, date or id, in characters."""
 LONG_TITLE = 300
@@ -151,23 +149,38 @@ _FOOTER_HINTS: dict[str, str] = dict(
 )
 
 
-def issue_number(value: str | int, name: str) -> int:
+def issue_number(value: object, name: str, *, digits: bool = True) -> int:
     """Return a volume or issue number (``name`` says which) as an int the archive can hold.
 
+    The one rule for volumes and issues, wherever they come from (a brief's header, a JSONL
+    record, the command line, a chat): a whole number from 0 to ``MAX_NUMBER``.
+
     Args:
-        value: an int, or a string of decimal digits (the caller has checked ``isdecimal``).
+        value: an int, or (with ``digits``) a string of decimal digits; anything else is out
+            of range too.
         name: ``"volume"`` or ``"issue"``, for the message.
+        digits: whether a string of digits is taken (a brief's own fields are ints).
 
     Raises:
-        NumberRangeError: naming the value and the range, if it is not from 0 to ``MAX_NUMBER``
-            (SQLite cannot even look such a number up: ``OverflowError``).
+        NumberRangeError: naming the value and the fix, if it is not a whole number from 0 to
+            ``MAX_NUMBER`` (SQLite cannot even look such a number up: ``OverflowError``).
     """
-    try:
+    number = MAX_NUMBER + 1
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif (
+        digits
+        and isinstance(value, str)
+        and value.strip().isdecimal()
+        # No longer than MAX_NUMBER: int() refuses more than 4,300 digits.
+        and len(value.strip().lstrip("0")) <= len(str(MAX_NUMBER))
+    ):
         number = int(value)
-    except ValueError:  # digits past Python's int() limit (4,300): far past MAX_NUMBER
-        number = MAX_NUMBER + 1
     if not 0 <= number <= MAX_NUMBER:
-        raise NumberRangeError(f"{name} {shorten(str(value), 40)} is out of range: {NUMBER_RANGE}")
+        raise NumberRangeError(
+            f"{name} {shorten(str(value).strip(), 40)} is out of range; use a whole number from 0 "
+            f"to {MAX_NUMBER:,}"
+        )
     return number
 
 
@@ -666,14 +679,10 @@ def parse_header(line: str, *, source: str | None = None, lineno: int | None = N
                 source=source,
                 line=lineno,
             )
-        if len(value.lstrip("0")) > len(str(MAX_NUMBER)) or int(value) > MAX_NUMBER:
-            raise BriefFormatError(
-                f"header line has a {name} {value[:40]} out of range; use a whole number from "
-                f"0 to {MAX_NUMBER:,}",
-                source=source,
-                line=lineno,
-            )
-        fields[name] = int(value)
+        try:
+            fields[name] = issue_number(value, name)
+        except NumberRangeError as exc:
+            raise BriefFormatError(f"header line: {exc}", source=source, line=lineno) from None
     if "date" in fields and not is_date(fields["date"]):
         raise BriefFormatError(
             f"header line has a date {fields['date']!r} that is not a day written YYYY-MM-DD; "
@@ -999,14 +1008,11 @@ def _check_fields(meta: dict) -> None:
     where = {"source": meta.get("source"), "line": meta.get("line")}
     for name in ("volume", "issue"):
         value = meta.get(name)
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_NUMBER
-        ):
-            raise BriefFormatError(
-                f"{name} {str(value)[:40]} is out of range; use a whole number from 0 to "
-                f"{MAX_NUMBER:,}",
-                **where,
-            )
+        try:
+            if value is not None:
+                issue_number(value, name, digits=False)
+        except NumberRangeError as exc:
+            raise BriefFormatError(str(exc), **where) from None
     for name in ("publication", "title", "author", "url", "date", "doc_id"):
         value = meta.get(name)
         if isinstance(value, str) and len(value) > MAX_FIELD_CHARS:

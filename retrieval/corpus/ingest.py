@@ -45,16 +45,16 @@ from typing import Any, BinaryIO
 from retrieval.corpus.briefs import (
     BOM,
     MAX_FIELD_CHARS,
-    MAX_NUMBER,
     Brief,
     FooterRules,
     brief_rows,
     build_brief,
     is_date,
+    issue_number,
 )
 from retrieval.corpus.clock import utc_clock
 from retrieval.corpus.store import BriefRow, Store, WriteSummary, brief_of_row
-from retrieval.errors import BriefFormatError
+from retrieval.errors import BriefFormatError, NumberRangeError
 from retrieval.text.prose import drop_invisible, runs, shorten, split_paragraphs
 
 DEFAULT_MAX_BYTES = 50_000_000
@@ -635,28 +635,19 @@ def _number(value: Any, name: str) -> int | None:
     """Return a record's volume or issue as an int (None if absent).
 
     Raises:
-        ValueError: naming the value, if it is not a whole number from 0 to ``MAX_NUMBER``.
+        ValueError: naming the value, if it is not a whole number.
+        NumberRangeError: naming the value and the fix, if it is not from 0 to ``MAX_NUMBER``.
     """
     if value is None or value == "":
         return None
     if isinstance(value, str) and _DIGITS_RE.fullmatch(value.strip()):
-        digits = value.strip().lstrip("0") or "0"
-        if len(digits) > len(str(MAX_NUMBER)) or int(digits) > MAX_NUMBER:
-            raise ValueError(
-                f"has a {name} {_show(value)} out of range; use a whole number from 0 to "
-                f"{MAX_NUMBER:,}"
-            )
-        return int(digits)
+        return issue_number(value, name)
     if isinstance(value, float) and value.is_integer():
         # 4.0: what pandas writes for a whole number in a column with a missing value.
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"has a non-numeric {name} {_show(value)}; use a whole number")
-    if not 0 <= value <= MAX_NUMBER:
-        raise ValueError(
-            f"has a {name} {_show(value)} out of range; use a whole number from 0 to {MAX_NUMBER:,}"
-        )
-    return value
+    return issue_number(value, name)
 
 
 def _field(obj: dict[str, Any], name: str, *, limit: int | None = MAX_FIELD_CHARS) -> str | None:
@@ -788,7 +779,7 @@ def jsonl_brief(obj: Any, *, source: str, line: int, notices: list[str] | None =
             meta["date"] = m.group(1)
         for name in ("volume", "issue"):
             meta[name] = _number(obj.get(name), name)
-    except ValueError as exc:
+    except (ValueError, NumberRangeError) as exc:
         raise BriefFormatError(str(exc), source=source, line=line) from exc
     if notices is not None:
         notices.extend(f"{source}, line {line}: {note}" for note in found)

@@ -51,7 +51,7 @@ from retrieval.corpus.store import (
     is_new_archive,
     tables_of,
 )
-from retrieval.errors import BackupError, NotAnArchiveError
+from retrieval.errors import BackupError, NotAnArchiveError, RestoreInterruptedError
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,18 @@ class Keep:
     tables: tuple[str, ...]
     what: str
     settle: Callable[[sqlite3.Connection], list[str]]
+
+
+def joined(*keeps: Keep) -> Keep:
+    """Return one ``Keep`` of the tables of every one of ``keeps``, in order: their reports
+    joined ("A and B"), each one's ``settle`` called in turn."""
+
+    def settle(conn: sqlite3.Connection) -> list[str]:
+        return [line for keep in keeps for line in keep.settle(conn)]
+
+    whats = [keep.what for keep in keeps]
+    what = ", ".join(whats[:-1]) + f" and {whats[-1]}" if len(whats) > 1 else "".join(whats)
+    return Keep(tuple(t for keep in keeps for t in keep.tables), what, settle)
 
 
 @dataclass
@@ -151,22 +163,33 @@ def restore_archive(
     db.parent.mkdir(parents=True, exist_ok=True)
     staging = temp_beside(db, "the restored copy")
     kept = _free_name(db.with_name(f"{db.name}.before-restore-{stamp()}"))
+    mark = f"{utc_clock().isoformat(timespec='seconds')} {secrets.token_hex(8)}"
     done = False
     try:
-        _stage(source, staging, db if state == "archive" else None, parts)
+        _stage(source, staging, db if state == "archive" else None, parts, mark)
         restored = Restored(Contents(0, 0, 0), None)
         if state != "archive":
             restored.kept = _move_aside(db, state, kept, restored)
         _copy_in(staging, db, state, kept, keep, restored)
         done = True
     except BaseException as exc:
+        # Only once it was moved: the disk may fill while the backup is staged, before.
+        moved = (
+            f" (the damaged database is at {kept})" if state == "damaged" and kept.exists() else ""
+        )
+        # The copy commits inside the backup's last step; what fails or is interrupted after
+        # it (Ctrl-C, the checkpoint) leaves the backup in place: the database's mark tells.
+        if _holds_mark(db, mark):
+            done = True  # the copy kept of the database replaced is the way back: keep it
+            raise _took_effect(db, source, kept if kept.exists() else None, exc) from exc
+        if isinstance(exc, KeyboardInterrupt):
+            as_was = f"; {db} is as it was" if state != "missing" else ""
+            raise RestoreInterruptedError(
+                f"the restore into {db} was interrupted (Ctrl-C) before it took effect: nothing "
+                f"was restored{moved or as_was}",
+                took_effect=False,
+            ) from exc
         if isinstance(exc, sqlite3.Error | OSError):
-            # Only once it was moved: the disk may fill while the backup is staged, before.
-            moved = (
-                f" (the damaged database is at {kept})"
-                if state == "damaged" and kept.exists()
-                else ""
-            )
             outcome = f"nothing was restored{moved}"
             room = (
                 "free some space (a restore needs room for three more copies of the "
@@ -183,9 +206,11 @@ def restore_archive(
     return restored
 
 
-def _stage(source: Path, staging: Path, live: Path | None, parts: Sequence[Migrations]) -> None:
+def _stage(
+    source: Path, staging: Path, live: Path | None, parts: Sequence[Migrations], mark: str
+) -> None:
     """Copy ``source`` to ``staging``, with ``live``'s page size (the backup API cannot copy
-    into a WAL database of another), upgrade it and mark it restored."""
+    into a WAL database of another), upgrade it and mark it restored with ``mark``."""
     conn = open_backup(source)
     try:
         copy_database(conn, staging)
@@ -204,9 +229,40 @@ def _stage(source: Path, staging: Path, live: Path | None, parts: Sequence[Migra
     try:
         for part in parts:
             staged.upgrade(part)
-        staged.mark_restored(f"{utc_clock().isoformat(timespec='seconds')} {secrets.token_hex(8)}")
+        staged.mark_restored(mark)
     finally:
         staged.close()
+
+
+def _holds_mark(db: Path, mark: str) -> bool:
+    """Return whether the database ``db`` carries the restore mark ``mark``: the restore's copy
+    was committed into it; False if there is none or it cannot be read. Reads only (a writable
+    connection, though: the last to close removes the ``-wal`` and ``-shm`` files)."""
+    if not db.is_file():
+        return False
+    try:
+        conn = connect(db)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'restored'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return row is not None and row[0] == mark
+
+
+def _took_effect(
+    db: Path, source: Path, kept: Path | None, exc: BaseException
+) -> RestoreInterruptedError:
+    """Return the error for a restore that ``exc`` cut short after its copy was committed."""
+    cause = "Ctrl-C" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}: {exc}"
+    was = f", and the database it replaced is kept as {kept}" if kept is not None else ""
+    return RestoreInterruptedError(
+        f"the restore into {db} was interrupted ({cause}) after it took effect: {db} holds the "
+        f"backup {source} now{was}; there is no need to run it again (the first question "
+        "brings the index up to date)",
+        took_effect=True,
+    )
 
 
 def _move_aside(db: Path, state: str, kept: Path, restored: Restored) -> Path | None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from retrieval.corpus.clock import Clock, iso, parse_iso, utc_clock
+from retrieval.corpus.restore import Keep
 from retrieval.corpus.store import Store
 from retrieval.delivery.migrations import upgrade
 from retrieval.delivery.schedule import latest_slot, next_slot, parse_time, parse_timezone
@@ -504,3 +505,32 @@ class SubscriptionStore:
                     [iso(self.now()), row["id"]],
                 )
         return [_send(r) for r in rows]
+
+
+def settle_restored_digests(conn: sqlite3.Connection) -> list[str]:
+    """Return a log line for each subscribed chat whose digests since the backup cannot be told.
+
+    ``briefbot restore`` takes the digests' state from the database it replaces
+    (``DIGEST_KEEP``), so that no chat is sent again a brief it got after the backup was taken.
+    When that database cannot be read, the marks stay as the backup holds them: a chat may get
+    again briefs it had already had, which beats leaving some out unsaid. Writes nothing.
+    """
+    rows = conn.execute(
+        "SELECT chat_id, last_sent_brief_id FROM subscriptions WHERE active = 1 ORDER BY chat_id"
+    ).fetchall()
+    return [
+        f"chat {chat_id}'s digests since the backup was taken cannot be told (the database "
+        f"restored over could not be read): its next digest holds the briefs after brief "
+        f"{mark}, some of which it may have had already"
+        for chat_id, mark in rows
+    ]
+
+
+DIGEST_KEEP = Keep(
+    tables=("subscriptions", "watches", "digest_sends"),
+    what="the digests' subscriptions, topics and send log",
+    settle=settle_restored_digests,
+)
+"""What ``briefbot restore`` takes from the database it replaces rather than from the backup:
+each chat's digest mark, topics and sends record what the chats asked for and were sent, which
+no backup can roll back (an older mark would send again the briefs digested since)."""

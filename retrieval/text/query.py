@@ -212,6 +212,31 @@ def relative_dates(words: str, today: dt.date) -> DateRange | None:
     return DateRange(m.group(0), since.isoformat(), until.isoformat())
 
 
+_YEAR_BEFORE_RE = re.compile(
+    r"\b(?:(?:the|a)\s+year\s+(?:before|earlier|prior)|(?:the\s+)?(?:previous|preceding|prior)"
+    r"\s+year|last\s+year)\b",
+    re.IGNORECASE,
+)
+"""A follow-up's words for the year before the one the conversation is about ("compare with
+last year", "and the year before?", "a year earlier")."""
+
+
+def asks_year_before(words: str) -> bool:
+    """Return whether ``words`` ask for the year before another ("compare with last year", "and
+    the year before?"): see ``year_before``."""
+    return _YEAR_BEFORE_RE.search(words) is not None
+
+
+def year_before(words: str, year: int) -> str:
+    """Return ``words`` with the first of their words for the year before another ("last year",
+    "the year before", "the previous year", "a year earlier") written as the year before
+    ``year``.
+
+    For a follow-up of a question fixed in ``year``: in an archive of 1998's briefs, "compare
+    with last year" asks about 1997, not about the year before today."""
+    return _YEAR_BEFORE_RE.sub(f" {year - 1} ", words, count=1)
+
+
 def without_dates(words: str) -> str:
     """Return ``words`` without the spans of time counted back from today they name ("what
     happened last week?" is "what happened ?")."""

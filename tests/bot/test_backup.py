@@ -10,6 +10,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -59,6 +60,15 @@ def _more_briefs(folder: Path, first: int, count: int) -> Path:
             f"Zanzibar clove traders met again, for the {issue}th time.\n"
         )
     return folder
+
+
+def _backup_then_3_more(run: Run, tmp_path: Path) -> Path:
+    """Back the archive ``run`` works on up (to ``tmp_path/backup.db``, returned), then ingest
+    3 more briefs into it."""
+    backup = tmp_path / "backup.db"
+    assert run("backup", str(backup)).exit_code == 0
+    assert run("ingest", "-q", str(_more_briefs(tmp_path / "later", 1, 3))).exit_code == 0
+    return backup
 
 
 def _crash_image(db: Path, more: Path, image: Path) -> None:
@@ -336,9 +346,7 @@ def test_backup_onto_a_full_disk_leaves_nothing_half_written(
 def test_restore_over_a_stale_wal_gives_the_backup_where_cp_gave_a_mixture(
     loaded_sample: Run, db_path: Path, tmp_path: Path
 ) -> None:
-    backup = tmp_path / "backup.db"
-    assert loaded_sample("backup", str(backup)).exit_code == 0  # 56 briefs
-    assert loaded_sample("ingest", "-q", str(_more_briefs(tmp_path / "later", 1, 3))).exit_code == 0
+    backup = _backup_then_3_more(loaded_sample, tmp_path)  # 56 briefs, then 59
     _crash_image(db_path, _more_briefs(tmp_path / "last", 4, 3), tmp_path / "crash")  # 62
     # Before: `cp backup.db briefbot.db` beside the crash's -wal. SQLite replays that log, made
     # over another file, onto the copy: neither the backup nor the crashed archive.
@@ -354,7 +362,8 @@ def test_restore_over_a_stale_wal_gives_the_backup_where_cp_gave_a_mixture(
         f"Restored {backup} into {db}: 56 briefs, 141 passages, {db.stat().st_size / 1e6:.1f} "
         f"MB.\nThe database it replaced is kept as {kept} (62 briefs, 147 passages, "
         f"{kept.stat().st_size / 1e6:.1f} MB).\n"
-        "Kept from the database it replaced: the bot's journal of Telegram updates.\n"
+        "Kept from the database it replaced: the bot's journal of Telegram updates and the "
+        "digests' subscriptions, topics and send log.\n"
     )
     assert _state(db) == (56, "ok")
     assert _state(kept) == (62, "ok")
@@ -795,3 +804,134 @@ def test_restore_over_a_damaged_database_that_fails_before_moving_it_says_where_
     line, left = result.stderr.splitlines()
     assert line.endswith("and run it again; nothing was restored"), line
     assert left == "left: ['briefbot.db']"
+
+
+def _restore_mark(db: Path) -> str | None:
+    conn = sqlite3.connect(db)
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'restored'").fetchone()
+        return None if row is None else str(row[0])
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def _ctrl_c_when(happened: Callable[[], bool]) -> Iterator[None]:
+    """Inside the block, Ctrl-C arrives as soon as an SQLite backup call (the backup API's
+    ``Connection.backup``) returns with ``happened()`` true: Python raises KeyboardInterrupt
+    where the signal's handler runs, at the next call of Python code."""
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        if event == "c_return" and getattr(arg, "__name__", "") == "backup" and happened():
+            raise KeyboardInterrupt  # (and Python drops this profile function)
+
+    sys.setprofile(profile)
+    try:
+        yield
+    finally:
+        sys.setprofile(None)
+
+
+def test_restore_interrupted_after_its_copy_committed_says_it_took_effect_and_keeps_the_old(
+    loaded_sample: Run, db_path: Path, tmp_path: Path
+) -> None:
+    # Ctrl-C just after the backup API committed the copy: the restore had taken effect, but
+    # it said "Aborted!" and deleted the copy kept of the database it replaced.
+    backup = _backup_then_3_more(loaded_sample, tmp_path)  # 56 briefs, then 59
+    with _ctrl_c_when(lambda: _restore_mark(db_path) is not None):
+        result = loaded_sample("restore", str(backup))
+    [kept] = [p for p in db_path.parent.iterdir() if p.name.endswith(tuple("0123456789Z"))]
+    assert kept.name.startswith("briefbot.db.before-restore-2")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: the restore into {db_path} was interrupted (Ctrl-C) after it took effect: "
+        f"{db_path} holds the backup {backup} now, and the database it replaced is kept as "
+        f"{kept}; there is no need to run it again (the first question brings the index up to "
+        "date)\n"
+    )
+    assert (_state(db_path), _state(kept)) == ((56, "ok"), (59, "ok"))
+
+
+def test_restore_interrupted_before_its_copy_committed_says_nothing_was_restored(
+    loaded_sample: Run, db_path: Path, tmp_path: Path
+) -> None:
+    # Ctrl-C once the copy of the database replaced is written, under the restore's lock.
+    backup = _backup_then_3_more(loaded_sample, tmp_path)
+    before = _files(db_path.parent)
+    with _ctrl_c_when(lambda: any(".before-restore-" in p.name for p in db_path.parent.iterdir())):
+        result = loaded_sample("restore", str(backup))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: the restore into {db_path} was interrupted (Ctrl-C) before it took effect: "
+        f"nothing was restored; {db_path} is as it was\n"
+    )
+    # The copy kept is not needed (the restore put the database in WAL mode: -wal, -shm).
+    assert {p for p in _files(db_path.parent) if not p.endswith(("-wal", "-shm"))} == set(before)
+    assert _state(db_path) == (59, "ok")
+    assert _restore_mark(db_path) is None
+
+
+def test_a_restore_from_an_older_backup_sends_no_digested_brief_again(
+    loaded_sample: Run, db_path: Path, tmp_path: Path
+) -> None:
+    # The digests' marks and send log were restored as the backup held them: a chat's next
+    # digest held again every brief it had been sent since the backup was taken.
+    import datetime as dt
+
+    from retrieval.delivery.subscriptions import SubscriptionStore
+
+    def digest(run: Run) -> str:
+        result = run("digest", "preview", "1001")
+        assert result.exit_code == 0, result.output
+        return str(result.output)
+
+    store = Store(db_path)
+    subs = SubscriptionStore(store)
+    subs.subscribe(1001, dt.time(8), "UTC")
+    store.close()
+    assert "56 new briefs" in digest(loaded_sample)
+    backup = tmp_path / "backup.db"
+    assert loaded_sample("backup", str(backup)).exit_code == 0
+    # The day's digest goes out as the bot's job sends it: claimed, then every part accepted.
+    store = Store(db_path)
+    subs = SubscriptionStore(store)
+    today = dt.datetime.now(dt.UTC)
+    sent = subs.claim(
+        1001, today.date(), today, after_brief_id=0, upto_brief_id=56, briefs=56,
+        parts=["<b>Digest</b>"], run_id="run-1",
+    )  # fmt: skip
+    assert sent is not None
+    subs.part_sent(sent.id, 1)
+    store.close()
+    assert "Nothing new" in digest(loaded_sample)
+    assert loaded_sample("restore", str(backup)).exit_code == 0
+    assert "Nothing new" in digest(loaded_sample)
+    store = Store(db_path)
+    subs = SubscriptionStore(store)
+    try:
+        # Nor a second digest that day: its send is in the log.
+        assert subs.send_for(1001, today.date()) is not None
+    finally:
+        store.close()
+
+
+def test_digests_restored_over_a_damaged_database_say_what_cannot_be_told(
+    loaded_sample: Run, db_path: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import datetime as dt
+
+    from retrieval.delivery.subscriptions import SubscriptionStore
+
+    store = Store(db_path)
+    SubscriptionStore(store).subscribe(1001, dt.time(8), "UTC")
+    store.close()
+    backup = tmp_path / "backup.db"
+    assert loaded_sample("backup", str(backup)).exit_code == 0
+    db_path.write_bytes(b"\x00" * 4096)  # the database damaged beyond reading
+    assert loaded_sample("restore", "--no-index", str(backup)).exit_code == 0
+    [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warning == (
+        "chat 1001's digests since the backup was taken cannot be told (the database restored "
+        "over could not be read): its next digest holds the briefs after brief 0, some of which "
+        "it may have had already"
+    )

@@ -364,8 +364,8 @@ def test_ingest_progress_bars_start_no_thread(shown: bool) -> None:
         (
             ["brief", "Monitor", "99999999999999999999", "1"],
             2,
-            "Invalid value for 'VOLUME': 99999999999999999999 is not in the range "
-            "0<=x<=2147483647.",
+            "Invalid value for 'VOLUME': volume 99999999999999999999 is out of range; use a "
+            "whole number from 0 to 2,147,483,647",
         ),
         (
             ["remove", "--dry-run", "Monitor", "²", "1"],
@@ -375,14 +375,13 @@ def test_ingest_progress_bars_start_no_thread(shown: bool) -> None:
         (
             ["remove", "--dry-run", "Monitor", "4", "99999999999999999999"],
             2,
-            "Error: issue 99999999999999999999 is out of range: volumes and issues are whole "
-            "numbers from 0 to 2,147,483,647",
+            "Error: issue 99999999999999999999 is out of range; use a whole number from 0 to "
+            "2,147,483,647",
         ),
         (  # past int()'s 4,300 digits: a ValueError's traceback
             ["remove", "--dry-run", "Monitor", "4", "9" * 5000],
             2,
-            f"Error: issue {'9' * 39}… is out of range: volumes and issues are whole numbers from "
-            "0 to 2,147,483,647",
+            f"Error: issue {'9' * 39}… is out of range; use a whole number from 0 to 2,147,483,647",
         ),
         (
             ["digest", "preview", "99999999999999999999999"],
@@ -425,3 +424,41 @@ def test_ingest_options_that_would_reject_everything_are_refused(
     assert result.exit_code == 2, result.output
     assert message in " ".join(result.stderr.split())
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_a_volume_out_of_range_gets_one_message_through_every_interface(
+    loaded: Run, tmp_path: Path
+) -> None:
+    # Four wordings before ("… is out of range: volumes and issues are whole numbers …", "header
+    # line has a volume … out of range; …", "has a volume … out of range; …", click's "… is not
+    # in the range 0<=x<=2147483647."); each interface keeps its own frame around the one line.
+    from bot.handlers.remove import parse_remove
+    from retrieval.archive import Archive
+    from retrieval.corpus.store import Store
+    from retrieval.errors import NumberRangeError
+
+    line = "volume 99999999999 is out of range; use a whole number from 0 to 2,147,483,647"
+    brief = loaded("brief", "Monitor", "99999999999", "1")
+    assert (brief.exit_code, brief.stderr.splitlines()[-1]) == (
+        2,
+        f"Error: Invalid value for 'VOLUME': {line}",
+    )
+    removed = loaded("remove", "--dry-run", "Monitor", "99999999999", "1")
+    assert (removed.exit_code, removed.stderr.splitlines()[-1]) == (2, f"Error: {line}")
+    assert parse_remove(["Monitor", "99999999999", "1"]) == f"V{line[1:]}."
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text(
+        "Publication: Monitor Volume: 99999999999 Issue: 1\n\nText.\n"
+    )
+    (tmp_path / "in" / "b.jsonl").write_text(
+        '{"publication": "Monitor", "volume": 99999999999, "issue": 1, "text": "Text."}\n'
+    )
+    store = Store(tmp_path / "other.db")
+    try:
+        rejected = Archive(store).ingest([tmp_path / "in"]).rejected
+        assert sorted(r.reason for r in rejected) == [f"header line: {line}", line]
+        with pytest.raises(NumberRangeError) as raised:
+            store.find_briefs("Monitor", 99999999999, 1)
+        assert str(raised.value) == line
+    finally:
+        store.close()

@@ -208,8 +208,7 @@ def test_remove_command_arguments_with_odd_numbers_get_a_line_not_an_error() -> 
     # reached the error handler's "Sorry, something went wrong".
     assert parse_remove(["Monitor", "²", "1"]) == usage("remove")
     assert parse_remove(["Monitor", "4", "99999999999999999999"]) == (
-        "Issue 99999999999999999999 is out of range: volumes and issues are whole numbers from "
-        "0 to 2,147,483,647."
+        "Issue 99999999999999999999 is out of range; use a whole number from 0 to 2,147,483,647."
     )
     assert parse_remove(["Monitor", "4", "180"]) == {
         "issue": ("Monitor", 4, 180),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -662,6 +663,57 @@ def test_a_span_of_time_asks_the_briefs_dated_in_it(sample_archive: Archive) -> 
     assert all(h.citation.date >= "1999-01-01" for h in answer.hits)
 
 
+_DEFICIT = "what was russia's budget deficit in 1998?"
+_TENGIZ = "tengiz output since:1998-01-01 until:1998-12-31"
+
+
+@pytest.mark.parametrize(
+    ("earlier", "follow_up", "typed"),
+    [
+        # The earlier question writes the year.
+        (_DEFICIT, "compare with last year", "compare with 1997"),
+        (_DEFICIT, "and the year before?", "and 1997?"),
+        ("what did ciubuc offer gazprom in 1999?", "and a year earlier?", "and 1998?"),
+        # Its since:/until: keep to one year.
+        (_TENGIZ, "compare with last year", "compare with 1997"),
+        # Its answer cites briefs of one year only (August 1998).
+        ("how did the ruble fare in august?", "compare with last year", "compare with 1997"),
+    ],
+)  # fmt: skip
+def test_a_follow_ups_last_year_counts_from_the_year_the_question_before_is_about(
+    sample_archive: Archive, earlier: str, follow_up: str, typed: str
+) -> None:
+    # An archive of 1997-99 briefs asked in 2026: "compare with last year" was read as 2025
+    # ("No brief is dated last year (2025-01-01 to 2025-12-31) …"). It is the year before the
+    # one the question before is about, asked as if typed (a passage that writes it or whose
+    # brief is dated in it: the figure compared with is often in the later brief).
+    sample_archive.today = lambda: dt.date(2026, 12, 5)
+    answer = sample_archive.ask(follow_up, earlier=[earlier])
+    as_typed = sample_archive.ask(typed, earlier=[earlier])
+    assert answer.dates is None
+    assert answer.hits and answer.hits == as_typed.hits
+
+
+@pytest.mark.parametrize(
+    "earlier",
+    [
+        "what did gazprom and moldova agree in 1998 and 1999?",  # two years
+        "what happened with the belarusian ruble?",  # briefs of 1997 and 1998 cited
+    ],
+)
+def test_a_follow_ups_last_year_counts_from_today_when_nothing_fixes_a_year(
+    sample_archive: Archive, earlier: str
+) -> None:
+    sample_archive.today = lambda: dt.date(2026, 12, 5)
+    answer = sample_archive.ask("compare with last year", earlier=[earlier])
+    assert answer.to_json()["dates"] == {
+        "typed": "last year",
+        "since": "2025-01-01",
+        "until": "2025-12-31",
+        "applied": False,
+    }
+
+
 def test_a_span_no_brief_is_dated_in_is_said(sample_archive: Archive) -> None:
     sample_archive.today = lambda: dt.date(2026, 12, 5)
     newest = max(row["date"] for row in sample_archive.store.db["briefs"].rows)
@@ -894,6 +946,29 @@ def test_a_follow_up_does_not_search_the_publication_named_before(sample_archive
     assert answer.hits
     assert all(hit.citation.publication == "Monitor" for hit in answer.hits)
     assert all("Georgia" in hit.text for hit in answer.hits)
+
+
+def test_whether_a_word_is_written_as_a_name_is_read_once_per_archive_state(
+    archive: Archive, brief_file: Callable[..., Path]
+) -> None:
+    # It read its passages from SQLite at every call; kept, it must still follow the archive.
+    text = "Publication: Monitor Volume: 4 Issue: 7\n\nBaku and Ashgabat claim the Kyapaz field.\n"
+    path = brief_file(text)
+    archive.ingest([path])
+    index = archive.index()
+    assert archive._writes_as_name(index, "kyapaz")
+    reads: list[str] = []
+    archive.store.db.conn.set_trace_callback(reads.append)
+    try:
+        assert archive._writes_as_name(index, "kyapaz")
+    finally:
+        archive.store.db.conn.set_trace_callback(None)
+    assert reads == []
+    # Removed, then ingested again: each verdict is the archive's as it is now.
+    archive.store.remove_briefs(r["id"] for r in archive.store.briefs_to_remove(source=str(path)))
+    assert not archive._writes_as_name(archive.index(), "kyapaz")
+    assert archive.ingest([path]).added == 1
+    assert archive._writes_as_name(archive.index(), "kyapaz")
 
 
 def test_a_pronoun_with_no_earlier_question_is_said_to_stand_for_no_one(

@@ -96,6 +96,20 @@ def test_english_words_are_not_folded_together(a: str, b: str) -> None:
         ("who is behind the tashkent bombings?", "culprit"),
         ("who did karimov blame", "culprit"),
         ("who do they think did it", "culprit"),
+        # "Responsible for" a duty asks for an office or a person (a name); for a harm done, for
+        # whoever is held to blame.
+        ("who is responsible for the budget?", "name"),
+        ("Who is responsible for security on the pipeline?", "name"),
+        ("who is responsible for the privatization program", "name"),
+        ("who is responsible for the blast?", "culprit"),
+        ("who was responsible for the killing of the journalist", "culprit"),
+        ("who is responsible for the attack on the convoy?", "culprit"),
+        ("who is responsible for the theft of the oil?", "culprit"),
+        ("who was held responsible for last week's bombing in tashkent", "culprit"),
+        ("who is responsible for the recent wave of kidnappings", "culprit"),
+        ("who is responsible?", "culprit"),
+        ("Whom did the Chechen authorities hold responsible for the delay?", "culprit"),
+        ("whom do they hold responsible for the tax code", "culprit"),
     ],
 )
 def test_question_words_say_what_is_asked(question: str, kind: str | None) -> None:
@@ -121,6 +135,25 @@ def test_a_where_question_is_quoted_the_sentence_that_gives_a_place() -> None:
     assert _quoted(text, "pipeline", "where does the pipeline end?") == [
         "The pipeline ends at the port in Supsa."
     ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "gives"),
+    [
+        # The English list holds "putin", "yeltsin" and "japan" (from subtitles) but counts
+        # them rarely: opening a sentence, they are names, as "Kocharian" is.
+        ("Putin signed the decree.", True),
+        ("Yeltsin signed the decree.", True),
+        ("Japan signed the accord.", True),
+        ("Kocharian signed the decree.", True),
+        ("The president signed the decree.", False),
+        ("Later the president signed it.", False),
+    ],
+)
+def test_a_name_the_english_list_holds_opening_a_sentence_answers_who(
+    sentence: str, gives: bool
+) -> None:
+    assert gives_what_is_asked(sentence, "who signed it?") is gives
 
 
 def test_quote_is_the_sentence_that_gives_what_is_asked() -> None:
@@ -571,6 +604,20 @@ def test_names_no_brief_holds_together_make_the_answer_low(
     listed = f"{', '.join(quoted[:-1])} and {quoted[-1]}"
     assert answer.caveat == NOT_TOGETHER.format(names=listed)
     assert answer.to_json()["apart"] == names
+
+
+def test_who_is_responsible_for_a_duty_is_quoted_who_holds_it_not_who_is_blamed(
+    sample_archive: Archive,
+) -> None:
+    # Read as blame, the first quote stopped at "responsible" and the second gave whom
+    # Transneft "blamed" for a delay; the guard Maskhadov promised answers it.
+    answer = sample_archive.ask("who is responsible for security on the chechen pipeline?")
+    first, second = answer.hits[0].quote, answer.hits[1].quote
+    assert first.endswith(
+        "Maskhadov has promised to form a special pipeline guard of 300 men, to be paid out of "
+        "the transit revenue."
+    )
+    assert "blamed" not in second
 
 
 def test_a_year_is_held_by_a_brief_dated_in_it(sample_archive: Archive) -> None:

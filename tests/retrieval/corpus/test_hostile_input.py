@@ -29,11 +29,27 @@ BAD_RECORDS: list[tuple[str, str, str]] = [
     ("superscript two", '"volume": "²"', "non-numeric volume '²'"),
     ("circled one", '"issue": "①"', "non-numeric issue '①'"),
     ("arabic-indic digit", '"issue": "٤"', "non-numeric issue '٤'"),
-    ("5,000 digits", '"volume": ' + "9" * 5000, "volume '99999999999999999999"),
-    ("2^31", '"volume": 2147483648', "volume 2147483648 out of range"),
-    ("2^63", '"issue": 9223372036854775808', "issue 9223372036854775808 out of range"),
-    ("2^40 as a string", '"volume": "1099511627776"', "volume '1099511627776' out of range"),
-    ("negative", '"issue": -3', "issue -3 out of range"),
+    ("5,000 digits", '"volume": ' + "9" * 5000, "volume 99999999999999999999"),
+    (
+        "2^31",
+        '"volume": 2147483648',
+        "volume 2147483648 is out of range; use a whole number from 0 to 2,147,483,647",
+    ),
+    (
+        "2^63",
+        '"issue": 9223372036854775808',
+        "issue 9223372036854775808 is out of range; use a whole number from 0 to 2,147,483,647",
+    ),
+    (
+        "2^40 as a string",
+        '"volume": "1099511627776"',
+        "volume 1099511627776 is out of range; use a whole number from 0 to 2,147,483,647",
+    ),
+    (
+        "negative",
+        '"issue": -3',
+        "issue -3 is out of range; use a whole number from 0 to 2,147,483,647",
+    ),
     ("a boolean", '"volume": true', "non-numeric volume True"),
     ("a fraction", '"volume": 4.5', "non-numeric volume 4.5"),
     ("an object title", '"title": {"a": 1}', 'has an object for "title"'),
@@ -133,7 +149,7 @@ def test_text_header_out_of_range_is_rejected(archive: Archive, tmp_path: Path) 
     path = tmp_path / "big.txt"
     path.write_text("Publication: Monitor Volume: 99999999999 Issue: 1\n\nText.\n")
     [rejection] = archive.ingest([path]).rejected
-    assert "volume 99999999999 out of range" in rejection.reason and rejection.line == 1
+    assert "volume 99999999999 is out of range" in rejection.reason and rejection.line == 1
 
 
 def test_file_name_that_is_not_utf8_is_ingested_and_shown(archive: Archive, tmp_path: Path) -> None:

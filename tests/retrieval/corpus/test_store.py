@@ -100,9 +100,9 @@ def test_find_briefs_names_what_the_archive_holds(store: Store) -> None:
     ("volume", "issue", "message"),
     [
         # SQLite raised OverflowError on a number past 2^63.
-        (2**64, 7, f"volume {2**64} is out of range: volumes and issues are whole numbers from 0"),
-        (4, 2**31, "issue 2147483648 is out of range: volumes and issues are whole numbers from 0"),
-        (4, -1, "issue -1 is out of range: volumes and issues are whole numbers from 0"),
+        (2**64, 7, f"volume {2**64} is out of range; use a whole number from 0"),
+        (4, 2**31, "issue 2147483648 is out of range; use a whole number from 0"),
+        (4, -1, "issue -1 is out of range; use a whole number from 0"),
     ],
 )
 def test_find_briefs_names_a_number_out_of_range(
