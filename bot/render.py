@@ -129,12 +129,13 @@ def render_sources_plain(stats: dict[str, Any]) -> str:
 
 
 def _volumes(volumes: dict[str, list[int]]) -> str:
-    """Return ``Vol. 3: issues 12; Vol. 4: issues 1–3`` for a publication's volumes (``stats``
+    """Return ``Vol. 3: issue 12; Vol. 4: issues 1–3`` for a publication's volumes (``stats``
     keys them by the volume as text, ``"None"`` for briefs without one, as JSONL may give)."""
     parts = []
     for volume, issues in volumes.items():
         label = "no volume" if volume == "None" else f"Vol. {volume}"
-        parts.append(f"{label}: issues {_ranges(issues)}" if issues else label)
+        noun = "issue" if len(issues) == 1 else "issues"
+        parts.append(f"{label}: {noun} {_ranges(issues)}" if issues else label)
     if parts == ["no volume"]:
         return "no volume or issue numbers"
     return "; ".join(parts)

@@ -8,6 +8,7 @@ afresh); the terminal keeps that context in memory only, for the session.
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -126,6 +127,11 @@ def respond(
     return render_text(reply)
 
 
+def _not_routine(record: logging.LogRecord) -> bool:
+    """Return False for the log line of an index loaded as saved ("index loaded from …")."""
+    return not str(record.msg).startswith("index loaded from")
+
+
 def run_terminal_chat(
     archive: Archive,
     *,
@@ -135,8 +141,14 @@ def run_terminal_chat(
     """Read questions from the terminal until /quit or end of input, answering each with ``top``
     passages (the bot's ``BRIEFBOT_TOP``)."""
     # Load (or build) the index before the prompt, so that its log line and its cost come
-    # before the first question rather than in the middle of the conversation.
-    archive.index()
+    # before the first question rather than in the middle of the conversation. A build is
+    # logged (it may take a while); a routine load is not: the line above the banner was noise.
+    catchup = logging.getLogger("retrieval.catchup")
+    catchup.addFilter(_not_routine)
+    try:
+        archive.index()
+    finally:
+        catchup.removeFilter(_not_routine)
     stats = archive.store.stats()
     click.echo(
         f"briefbot — {stats['briefs']} briefs, {stats['passages']} passages. "

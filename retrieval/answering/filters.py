@@ -31,6 +31,21 @@ COLUMNS: dict[str, Any] = {
 }
 
 
+def publication_code(publications: list[str], name: str) -> int:
+    """Return the number of publication ``name`` among the index's ``publications`` (their
+    lower-case labels), any case; a name that opens exactly one of them, to a word's end, is that
+    one ("in:fortnight" for "Fortnight in Review"); -2 when it names none."""
+    folded = name.casefold()
+    if folded in publications:
+        return publications.index(folded)
+    opening = [
+        n
+        for n, label in enumerate(publications)
+        if label.startswith(folded) and not label[len(folded) : len(folded) + 1].isalnum()
+    ]
+    return opening[0] if len(opening) == 1 else -2
+
+
 def passage_filter(index: BM25Index, filters: Filters) -> Callable[[IntArray], BoolArray]:
     """Return a function from positions to the mask of those whose passage passes ``filters``.
 
@@ -41,8 +56,7 @@ def passage_filter(index: BM25Index, filters: Filters) -> Callable[[IntArray], B
     publications = index.labels.get(PUBLICATION, [])
     code: int | None = None
     if filters.publication:
-        folded = filters.publication.casefold()
-        code = publications.index(folded) if folded in publications else -2
+        code = publication_code(publications, filters.publication)
     since = filters.since.encode("utf-8") if filters.since else None
     until = filters.until.encode("utf-8") if filters.until else None
 

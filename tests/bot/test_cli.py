@@ -193,7 +193,7 @@ def test_brief_not_found_says_what_to_do(loaded: Run) -> None:
 def test_stats_counts_per_publication(loaded: Run) -> None:
     result = loaded("stats")
     assert result.stdout.startswith("6 briefs, ")
-    assert "- Prism: 2 briefs, 1997-06-13 to 1997-06-13 (Vol. 3: issues 12)" in result.stdout
+    assert "- Prism: 2 briefs, 1997-06-13 to 1997-06-13 (Vol. 3: issue 12)" in result.stdout
     assert "Index: " in result.stdout
     data = json.loads(loaded("stats", "--json").stdout)
     assert data["briefs"] == 6 and data["index"]["terms"] > 0

@@ -12,6 +12,7 @@ from rank_bm25 import BM25Okapi
 
 import retrieval.archive as archive_module
 from retrieval.answering.answer import claim_kind
+from retrieval.answering.filters import publication_code
 from retrieval.answering.ranking import COVERAGE_DEPTH, MAX_QUESTION_TERMS
 from retrieval.archive import Archive
 from retrieval.errors import InvalidQueryError, NoAnswer, NotAnArchiveError
@@ -1015,3 +1016,17 @@ def test_a_follow_up_naming_its_own_month_leaves_the_earlier_days(
     # A follow-up naming no time keeps them.
     kept = sample_archive.ask("and in belarus?", earlier=earlier)
     assert all(h.citation.date.startswith("1998-08") for h in kept.hits)
+
+
+def test_a_publication_filter_may_give_the_first_words_of_its_name(
+    sample_archive: Archive,
+) -> None:
+    # "kocharian in:fortnight" said no passage fits in:fortnight.
+    answer = sample_archive.ask("kocharian in:fortnight")
+    assert answer.found
+    assert {h.citation.publication for h in answer.hits} == {"Fortnight in Review"}
+    # Not a part of a word, nor a name that opens none.
+    assert not sample_archive.ask("kocharian in:fort").found
+    assert publication_code(["fortnight in review", "monitor"], "Fortnight") == 0
+    assert publication_code(["monitor", "monitor weekly"], "monitor") == 0
+    assert publication_code(["monitor daily", "monitor weekly"], "monitor") == -2
