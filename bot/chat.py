@@ -200,16 +200,24 @@ class ChatService:
         before, how answers are cited (``WHERE_FROM``)."""
         if not earlier:
             return Notice(WHERE_FROM)
-        try:
-            # Asked as ``answer`` asked it (one passage more, to know of more), so the passages
-            # named are those shown.
-            answer = self.archive.ask(earlier[-1], top=self.top + 1, earlier=earlier[:-1])
-        except RetrievalError:
-            return Notice(WHERE_FROM)
-        if not answer.found:
+        hits: list[Hit]
+        if isinstance(earlier, Earlier) and earlier.kind == "check":
+            # The check's own evidence, as it was shown: asked as a question, the claim quoted
+            # other passages (another brief of the same issue, with another wire source).
+            checked = self._check_one(earlier[-1], self.top, earlier[:-1])
+            hits = checked.evidence if isinstance(checked, CheckReply) else []
+        else:
+            try:
+                # Asked as ``answer`` asked it (one passage more, to know of more), so the
+                # passages named are those shown.
+                answer = self.archive.ask(earlier[-1], top=self.top + 1, earlier=earlier[:-1])
+            except RetrievalError:
+                return Notice(WHERE_FROM)
+            hits = answer.hits[: self.top]
+        if not hits:
             return Notice(WHERE_FROM)
         lines = [WHERE_FROM_LAST]
-        for n, hit in enumerate(answer.hits[: self.top], start=1):
+        for n, hit in enumerate(hits, start=1):
             # The quoted passage's own sources; else those the rest of its brief cites.
             sources = cited_sources(hit.text)
             if not sources:
@@ -217,7 +225,7 @@ class ChatService:
                     sources = cited_sources(self.archive.store.get_brief(hit.brief_id)["text"])
             cites = f"; its sources: ({'; '.join(sources)})" if sources else ""
             lines.append(f"{n}. {hit.citation.render()}{cites}")
-        first = answer.hits[0].citation
+        first = hits[0].citation
         if first.volume is not None and first.issue is not None:
             lines.append(
                 f"/brief {first.publication} {first.volume} {first.issue} shows the first whole."
@@ -389,6 +397,16 @@ class ChatService:
     def sources(self) -> SourcesReply:
         """Return what the archive holds."""
         return SourcesReply(self.archive.store.stats())
+
+
+class Earlier(list[str]):
+    """The questions a message may continue (oldest first), and what the last of them was: an
+    ``ask`` (a question, or its "more") or a ``check`` (a claim) — "source?" names the passages
+    that answer showed."""
+
+    def __init__(self, questions: Sequence[str] = (), kind: str = "ask") -> None:
+        super().__init__(questions)
+        self.kind = kind
 
 
 def sentence(text: str, *, stop: bool = True) -> str:

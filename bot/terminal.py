@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from bot.chat import STARTED_AFRESH, ChatService, asks_for_more
+from bot.chat import STARTED_AFRESH, ChatService, Earlier, asks_for_more
 from bot.config import DEFAULT_FOLLOWUP_MINUTES
 from bot.gate import without_mention
 from bot.help import COMMANDS, help_text, split_command, usage
@@ -57,7 +57,7 @@ def _earlier(state: dict[str, Any], now: float, minutes: int) -> list[str]:
     last = state.get("last")
     if not last or now - state.get("answered_at", 0.0) > minutes * 60:
         return []
-    return chain(state.get("context", []), last)
+    return Earlier(chain(state.get("context", []), last), kind=state.get("kind", "ask"))
 
 
 def respond(
@@ -93,7 +93,7 @@ def respond(
     if command in ("/help", "/start", "help"):
         return help_text(terminal=True)
     if text.lower() in ("new", "/new"):
-        for key in ("last", "context", "answered_at"):
+        for key in ("last", "context", "answered_at", "kind"):
             state.pop(key, None)
         return STARTED_AFRESH
     if command == "/sources":
@@ -104,7 +104,7 @@ def respond(
     if command == "/check":
         checked = conversation.follow_check(args, earlier)
         if not isinstance(checked, Notice):
-            state.update(last=args, context=checked.context, answered_at=now)
+            state.update(last=args, context=checked.context, answered_at=now, kind="check")
         return render_text(checked)
     if asks_for_more(text):
         if not state.get("question"):
@@ -123,7 +123,7 @@ def respond(
     context = reply.context if isinstance(reply, AnswerReply) else []
     state.update(question=question, offset=offset, more_context=context)
     if not isinstance(reply, AnswerReply) or reply.continued:
-        state.update(last=question, context=context, answered_at=now)
+        state.update(last=question, context=context, answered_at=now, kind="ask")
     return render_text(reply)
 
 

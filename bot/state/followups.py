@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from telegram import Message
 from telegram.constants import ChatType
 
+from bot.chat import Earlier
 from bot.state.question_log import QuestionLog
 from retrieval.corpus.clock import iso, utc_clock, utcnow
 from retrieval.corpus.store import Store
@@ -142,7 +143,7 @@ class Followups:
             return []
         if not self._passages_left(logged.passage_ids):
             return []
-        return chain(logged.context, logged.question)
+        return Earlier(chain(logged.context, logged.question), kind=logged.kind)
 
     def _passages_left(self, passage_ids: Sequence[int]) -> bool:
         """Return whether any of an answer's passages is still in the archive (an answer that

@@ -379,3 +379,19 @@ async def test_source_names_the_last_answers_briefs_and_the_next_follow_up_skips
     assert KAZAKH_BRIEF in text.split("\n")[1] and KAZAKH_BRIEF in first_citation(answer)
     assert "/brief " in text and where.buttons == []
     assert read_line(follow) == READ_WITH + KAZAKH
+
+
+async def test_source_after_a_check_names_the_checks_own_evidence(
+    sample_bot: Start, fake_telegram: FakeTelegram, alice: FakeUser
+) -> None:
+    # Asked again as a question, the claim quoted other passages: "source?" named briefs the
+    # check never showed (another brief of the same issue, with its wire source).
+    claim = "Belarus gas debt is US$240 million"
+    async with sample_bot():
+        [checked] = await fake_telegram.wait_answers(alice.send(f"/check {claim}"))
+        [where] = await fake_telegram.wait_answers(alice.send("source?"))
+    shown = checked.plain_text or ""
+    lines = (where.plain_text or "").split("\n")
+    assert lines[0] == "That answer quotes:"
+    named = [line for line in lines[1:] if line[:1].isdigit()]
+    assert named and all(line.split(". ", 1)[1].split(";")[0] in shown for line in named)

@@ -93,3 +93,14 @@ def test_a_telegram_only_command_says_where_it_works(bot_archive: Archive) -> No
         reply = respond(bot_archive, command, {})
         assert reply is not None and "works in the Telegram bot, not here; " in reply
     assert "briefbot remove" in (respond(bot_archive, "/remove Monitor 4 142", {}) or "")
+
+
+def test_source_after_a_check_in_the_terminal_names_its_evidence(bot_archive: Archive) -> None:
+    state: dict[str, Any] = {}
+    checked = respond(bot_archive, "/check Bazhenov took US$4 million", state, now=0.0) or ""
+    where = respond(bot_archive, "source?", state, now=1.0) or ""
+    assert where.startswith("That answer quotes:")
+    named = [
+        line.split(". ", 1)[1].split(";")[0] for line in where.split("\n")[1:] if line[:1].isdigit()
+    ]
+    assert named and all(citation in checked for citation in named)
