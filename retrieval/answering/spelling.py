@@ -126,8 +126,8 @@ def split_closed(
 ) -> dict[str, Respelling]:
     """Return, for each search term of ``text`` in ``lacking`` (terms no passage holds), the
     two words of the archive it is typed closed for ("anticorruption" for "anti-corruption",
-    "peacekeeping" for "peace-keeping"): the cut into two parts of ``MIN_PART_LETTERS`` or more
-    letters whose terms the archive both holds, the one whose rarer part most passages hold.
+    "peacekeeping" for "peace-keeping"): the cut into two English words of ``MIN_PART_LETTERS``
+    or more letters whose terms the archive both holds, the one whose rarer part most passages hold.
     ``meant_term`` holds the two terms, space-separated; ``meant`` the words joined by a
     hyphen. Words typed as for ``respell``: letters a-z, not in capitals, no English word."""
     found: dict[str, Respelling] = {}
@@ -138,6 +138,8 @@ def split_closed(
         best: tuple[int, str, str, str, str] | None = None
         for cut in range(MIN_PART_LETTERS, len(word) - MIN_PART_LETTERS + 1):
             left, right = word[:cut], word[cut:]
+            if not (is_english(left) and is_english(right)):
+                continue  # "disclipine" (a slip of "discipline") is no "discli" and "pine"
             first, second = word_terms([left, right])
             if not first or not second:
                 continue
