@@ -203,15 +203,25 @@ def _groups(
 ) -> list[PublicationGroup]:
     groups: dict[str, PublicationGroup] = {}
     shown = 0
+    # The issues of the briefs shown: a further brief of one of them is not listed by its
+    # issue's /brief, which read as the shown brief again ("and 29 more — /brief Monitor 5 59"
+    # under Monitor, Vol. 5, Issue 59's brief).
+    shown_refs: set[str | None] = set()
     for row in rows:
         group = groups.setdefault(row["publication"], PublicationGroup(row["publication"]))
         if shown < limits.max_briefs and len(group.items) < limits.per_publication:
             group.items.append(_item(row, index))
+            shown_refs.add(_ref(row))
             shown += 1
             continue
         group.more += 1
         ref = _ref(row)
-        if ref and ref not in group.more_refs and len(group.more_refs) < limits.refs_listed:
+        if (
+            ref
+            and ref not in shown_refs
+            and ref not in group.more_refs
+            and len(group.more_refs) < limits.refs_listed
+        ):
             group.more_refs.append(ref)
     return list(groups.values())
 

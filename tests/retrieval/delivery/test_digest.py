@@ -160,3 +160,19 @@ def test_topic_scores_are_the_archive_bm25_scores(sample_archive: Archive) -> No
     assert section.hits
     for hit in section.hits:
         assert hit.score == pytest.approx(expected[hit.passage_id], rel=1e-12)
+
+
+def test_the_more_line_does_not_list_an_issue_already_shown(archive: Archive) -> None:
+    # Issue 9 holds two briefs: one is shown, the other counted. "/brief Monitor 5 9" under the
+    # shown one read as listing it again.
+    add(archive, filler(9))
+    add(
+        archive,
+        "Publication: Monitor Volume: 5 Issue: 9 Date: 1999-01-09\n"
+        "Title: Barley report\n\nBarley prices in Odessa fell.\n",
+    )
+    limits = DigestLimits(max_briefs=1, per_publication=1, refs_listed=2)
+    [group] = compose_digest(archive, after_brief_id=0, limits=limits).groups
+    assert [i.ref for i in group.items] == ["Monitor 5 9"]
+    assert group.more == 9
+    assert group.more_refs == ["Monitor 5 8", "Monitor 5 7"]
