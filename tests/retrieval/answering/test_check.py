@@ -134,7 +134,9 @@ def test_a_date_the_passages_do_not_give_names_theirs() -> None:
     assert missing.claim.text == "november 1997"
     assert [d.text for d in missing.evidence_gives] == ["October 10", "November"]
     assert comparison_lines(check)[0] == (
-        "Dates — not in them: november 1997 (they give October 10, November)."
+        # "October 10" of an October 1997 brief is of 1997, and says so; "November" of a
+        # January 1999 brief may be of 1998 or 1999.
+        "Dates — not in them: november 1997 (they give October 10, 1997; November)."
     )
     # Its day and year are not numbers of their own; the right date is found.
     check = compare_claim("Kazhegeldin resigned on October 10, 1997", [resigned], dated=dated[:1])
