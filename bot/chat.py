@@ -29,7 +29,7 @@ from retrieval.archive import DEFAULT_TOP, Archive, readable_earlier
 from retrieval.errors import BriefNotFoundError, NoAnswer, RetrievalError
 from retrieval.text.analyzer import analyze
 from retrieval.text.english import name_terms
-from retrieval.text.followup import GREETINGS, THANKS
+from retrieval.text.followup import GREETINGS, THANKS, Earlier
 from retrieval.text.followup import reading as rule_reading
 from retrieval.text.query import parse_question
 from retrieval.text.sentences import split_sentences
@@ -397,16 +397,6 @@ class ChatService:
     def sources(self) -> SourcesReply:
         """Return what the archive holds."""
         return SourcesReply(self.archive.store.stats())
-
-
-class Earlier(list[str]):
-    """The questions a message may continue (oldest first), and what the last of them was: an
-    ``ask`` (a question, or its "more") or a ``check`` (a claim) — "source?" names the passages
-    that answer showed."""
-
-    def __init__(self, questions: Sequence[str] = (), kind: str = "ask") -> None:
-        super().__init__(questions)
-        self.kind = kind
 
 
 def sentence(text: str, *, stop: bool = True) -> str:

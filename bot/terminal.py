@@ -14,14 +14,14 @@ from typing import Any
 
 import click
 
-from bot.chat import STARTED_AFRESH, ChatService, Earlier, asks_for_more
+from bot.chat import STARTED_AFRESH, ChatService, asks_for_more
 from bot.config import DEFAULT_FOLLOWUP_MINUTES
 from bot.gate import without_mention
 from bot.help import COMMANDS, help_text, split_command, usage
 from bot.render import render_text
 from bot.replies import AnswerReply, Notice
 from retrieval.archive import DEFAULT_TOP, Archive
-from retrieval.text.followup import chain
+from retrieval.text.followup import Earlier, chain
 
 TERMINAL_NAME = "briefbot"
 """The bot's name in the terminal chat, where there is no Telegram username: "@briefbot" is

@@ -21,11 +21,10 @@ from dataclasses import dataclass
 from telegram import Message
 from telegram.constants import ChatType
 
-from bot.chat import Earlier
 from bot.state.question_log import QuestionLog
 from retrieval.corpus.clock import iso, utc_clock, utcnow
 from retrieval.corpus.store import Store
-from retrieval.text.followup import chain
+from retrieval.text.followup import Earlier, chain
 
 REPLY_DAYS = 7
 """A reply to an answer older than this is a new question (and the answer's row is dropped)."""

@@ -676,3 +676,17 @@ def test_a_follow_up_on_a_new_time_quotes_that_time(sample_archive: Archive) -> 
     answer = sample_archive.ask("and by October?", earlier=earlier)
     assert "October 8" in answer.hits[0].text
     assert answer.hits[0].citation.title == "Ukraine after the Russian crash"
+
+
+def test_a_question_joined_on_that_names_no_one_may_continue(sample_archive: Archive) -> None:
+    # "and how many involve security services?" has three words of its own: it stood alone and
+    # quoted "involvement" in NATO's war. Joined on, the archive has its say (``Why.SHORT``).
+    assert why_context("and how many involve security services?") is Why.SHORT
+    earlier = ["how many corruption cases r under review by the kazakh security council"]
+    question = "and how many involve security services?"
+    context = sample_archive.reading(question, earlier)
+    assert context == earlier
+    answer = sample_archive.ask(question, earlier=context)
+    assert "201 of them concern members of the security services" in answer.hits[0].text
+    # Naming someone with a capital, it is a question of its own.
+    assert why_context("and who did Yeltsin nominate after he sacked Primakov in May 1999?") is None
