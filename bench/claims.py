@@ -81,6 +81,7 @@ def measure(archive: Archive, claims: list[dict[str, object]]) -> dict[str, obje
     answered: list[str] = []
     confident: list[str] = []
     not_in_them: list[str] = []
+    contrasted: list[str] = []
     answerable = [item for item in claims if not _unsettled(item)]
     for item in claims:
         cid = str(item["id"])
@@ -109,6 +110,11 @@ def measure(archive: Archive, claims: list[dict[str, object]]) -> dict[str, obje
             quotes = [_norm(hit.quote) for hit in evidence if hit.brief_id == want]
             if not any(_norm(str(item["answer"])) in quote for quote in quotes):
                 not_shown.append(cid)
+        if isinstance(reply, CheckReply) and any(
+            c is not None and c.contrasts
+            for c in [reply.comparison, *(part.comparison for part in reply.parts)]
+        ):
+            contrasted.append(cid)
         is_flagged = isinstance(reply, CheckReply) and flagged(reply)
         if is_flagged:
             not_in_them.append(cid)
@@ -129,6 +135,7 @@ def measure(archive: Archive, claims: list[dict[str, object]]) -> dict[str, obje
         "numbers_found_elsewhere": elsewhere,
         "misses": misses,
         "not_in_them": not_in_them,
+        "contrasted": contrasted,
     }
     if answers:
         result.update(answer_shown=_share(answers, not_shown), answer_not_shown=not_shown)

@@ -190,7 +190,10 @@ def comparison_lines(check: ClaimCheck) -> list[str]:
         ("Dates", [d.text for d in check.dates_found], dates),
         ("Names", list(check.names_found), [(name, []) for name in check.names_missing]),
     ]
-    lines = []
+    lines = [
+        f"Words — a passage says “{theirs}” where the claim says “{mine}”."
+        for mine, theirs in check.contrasts
+    ]
     for label, found, missing in facets:
         parts = ["in the passages: " + ", ".join(found)] if found else []
         if missing:

@@ -112,6 +112,7 @@ def comparison_json(check: ClaimCheck) -> dict[str, Any]:
             {"number": m.claim.text, "evidence_gives": [q.text for q in m.evidence_gives]}
             for m in check.numbers_rounded
         ],
+        "contrasts": [{"claim": mine, "passages": theirs} for mine, theirs in check.contrasts],
         "names_found": list(check.names_found),
         "names_missing": list(check.names_missing),
         "dates_found": [d.text for d in check.dates_found],

@@ -20,7 +20,7 @@ from typing import TypeVar
 
 from retrieval.answering.ranking import FRAMING
 from retrieval.text.aliases import Aliases
-from retrieval.text.analyzer import STOPWORDS, analyze
+from retrieval.text.analyzer import STOPWORDS, analyze, analyze_spans
 from retrieval.text.english import name_words, without_possessive
 from retrieval.text.followup import own_terms
 from retrieval.text.query import (
@@ -332,6 +332,10 @@ class ClaimCheck:
     numbers_rounded: list[MissingNumber] = field(default_factory=list)
     """Numbers of the claim the passages give more precisely ("25 percent": they give 25.18
     percent), each with the passages' numbers it rounds."""
+    contrasts: list[tuple[str, str]] = field(default_factory=list)
+    """``(the claim's word, the passages' words)`` where a passage says the opposite near a name
+    of the claim ("killed": "survived"; "joined": "expires") or says it is not so ("charged":
+    "not been charged"), as written."""
 
     @property
     def has_facts(self) -> bool:
@@ -339,6 +343,7 @@ class ClaimCheck:
         return bool(
             self.numbers_found
             or self.numbers_rounded
+            or self.contrasts
             or self.numbers_missing
             or self.dates_found
             or self.dates_missing
@@ -796,7 +801,94 @@ def compare_claim(
             result.names_found.append(name)
         else:
             result.names_missing.append(name)
+    result.contrasts = contrasts(claim, names, evidence)
     return result
+
+
+OPPOSITES: tuple[tuple[str, str], ...] = (
+    ("kill killed killing", "survive survived survives escape escaped escapes unhurt"),
+    (
+        "join joined joins joining",
+        "quit quits leave left leaves withdraw withdrew withdrawn expire expires expired",
+    ),
+    ("win won wins", "lose lost loses"),
+    (
+        "rise rose risen rises increase increased increases grow grew grown",
+        "fall fell fallen falls decline declined declines drop dropped drops decrease decreased",
+    ),
+    (
+        "approve approved approves accept accepted accepts",
+        "reject rejected rejects refuse refused refuses veto vetoed",
+    ),
+    ("arrest arrested arrests detain detained jail jailed", "release released releases freed"),
+    ("open opened opens", "close closed closes shut"),
+    ("raise raised raises", "cut cuts lower lowered lowers"),
+    ("sign signed signs", "refuse refused refuses"),
+)  # fmt: skip
+"""Pairs of words that say opposite things of the same subject, as typed (``contrasts``)."""
+_OPPOSITE_TERMS = tuple(
+    (frozenset(analyze(a)), frozenset(analyze(b))) for a, b in OPPOSITES
+) + tuple((frozenset(analyze(b)), frozenset(analyze(a))) for a, b in OPPOSITES)
+NEAR_TOKENS = 6
+"""A passage's word says something of a name that comes at most this many words of substance
+before it ("Maskhadov survived an assassination attempt"; not "one of his bodyguards was
+killed, and … Maskhadov suffered minor cuts")."""
+_NEGATION = r"\b(?:not|never|no longer|n[o']t)\s+(?:[\w’']+\s+){{0,2}}?{word}\b"
+
+
+def contrasts(claim: str, names: Sequence[str], evidence: Sequence[str]) -> list[tuple[str, str]]:
+    """Return ``(the claim's word, the passage's words)`` for each word of ``claim`` (with its
+    ``names``) that a passage of ``evidence`` contradicts of its first name, as written: the
+    opposite word (``OPPOSITES``: "killed" and "survived") within ``NEAR_TOKENS`` words after
+    the name, where the claim holds neither the opposite nor a negation, or the same word negated
+    ("charged" and "not been charged"). None for a claim that names nothing. It judges
+    nothing: the passages may speak of another time."""
+    # The first name is what the claim is about, most often its subject ("Maskhadov survived a
+    # car bomb in Grozny a week after Stepashin …"): a word near another name is of another.
+    name_terms = set(analyze(names[0])) if names else set()
+    if not name_terms:
+        return []
+    claimed = analyze_spans(claim)
+    claim_terms = {t for t, _, _ in claimed}
+    found: list[tuple[str, str]] = []
+    for said, opposite in _OPPOSITE_TERMS:
+        typed = next((claim[s:e] for t, s, e in claimed if t in said), None)
+        if typed is None or claim_terms & opposite or _negated(claim, typed):
+            continue
+        for text in evidence:
+            spans = analyze_spans(text)
+            at = [i for i, (t, _, _) in enumerate(spans) if t in name_terms]
+            word = next(
+                (
+                    text[s:e]
+                    for i, (t, s, e) in enumerate(spans)
+                    if t in opposite and any(0 < i - j <= NEAR_TOKENS for j in at)
+                ),
+                None,
+            )
+            if word is not None:
+                found.append((typed, word))
+                break
+    for t, s, e in claimed:
+        typed = claim[s:e]
+        if t in name_terms or t in FRAMING or len(typed) < MIN_CONTAINED or _negated(claim, typed):
+            continue
+        if any(typed == c for c, _ in found):
+            continue
+        pattern = re.compile(_NEGATION.format(word=re.escape(typed)), re.IGNORECASE)
+        for text in evidence:
+            m = pattern.search(text)
+            if m is not None and any(
+                t2 in name_terms for t2 in analyze(text[max(0, m.start() - 80) : m.start()])
+            ):
+                found.append((typed, m.group(0)))
+                break
+    return found
+
+
+def _negated(text: str, word: str) -> bool:
+    """Return whether ``text`` says ``word`` negated ("not been charged")."""
+    return re.search(_NEGATION.format(word=re.escape(word)), text, re.IGNORECASE) is not None
 
 
 def _naming(

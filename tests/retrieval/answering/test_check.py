@@ -616,3 +616,52 @@ def test_a_day_of_the_briefs_own_month_is_of_its_year() -> None:
     assert date.years == {1997}
     [date] = extract_dates("He was named on September 30.", "1997-10-24")
     assert date.years == {1997, 1998}
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "expected"),
+    [
+        # The opposite word said of the claim's subject.
+        (
+            "Maskhadov was killed by a car bomb in Grozny on July 23",
+            "Aslan Maskhadov survived an assassination attempt in Grozny on July 23. One of his "
+            "bodyguards was killed, and Maskhadov suffered minor cuts.",
+            [("killed", "survived")],
+        ),
+        (
+            "Georgia joined the CIS Collective Security Treaty in April 1999",
+            "Azerbaijan, Georgia and Uzbekistan had withdrawn from the CIS Collective Security "
+            "Treaty.",
+            [("joined", "withdrawn")],
+        ),
+        # The same word, negated.
+        (
+            "Kazhegeldin was charged with corruption",
+            "Kazhegeldin himself has not been charged with anything.",
+            [("charged", "not been charged")],
+        ),
+        # Said of someone else ("one of his bodyguards was killed"), or as the claim says it.
+        (
+            "Maskhadov survived a car bomb in Grozny",
+            "Aslan Maskhadov survived an assassination attempt in Grozny on July 23. One of his "
+            "bodyguards was killed, and Maskhadov suffered minor cuts.",
+            [],
+        ),
+        (
+            "Kazhegeldin has not been charged",
+            "Kazhegeldin himself has not been charged with anything.",
+            [],
+        ),
+        ("aliev won the election", "Aliev won the October 11 election.", []),
+    ],
+)
+def test_a_passage_saying_the_opposite_of_the_claim_is_named(
+    claim: str, passage: str, expected: list[tuple[str, str]]
+) -> None:
+    # "/check Maskhadov was killed …" read "in the passages" for every name and date.
+    check = compare_claim(claim, [passage])
+    assert check.contrasts == expected
+    if expected:
+        mine, theirs = expected[0]
+        line = f"Words — a passage says “{theirs}” where the claim says “{mine}”."
+        assert comparison_lines(check)[0] == line
