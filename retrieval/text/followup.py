@@ -111,6 +111,18 @@ POINTER_PHRASES = (
     ("else",),
     ("instead",),
 )
+CORRECTIONS = (
+    ("no", "i", "meant"),
+    ("no", "i", "mean"),
+    ("i", "meant"),
+    ("i", "mean", "the"),
+    ("no", "not"),
+    ("not", "the"),
+    ("not", "that"),
+    ("no", "the"),
+    ("sorry", "i", "meant"),
+)
+"""Openings that correct the answer before ("no, I meant …", "not the Monitor, …")."""
 ALWAYS_BACK = frozenset({"instead", "else"})
 """Words that point back to the answer before whatever the question names."""
 GENERIC = frozenset(
@@ -333,6 +345,11 @@ def why_context(text: str, *, claim: bool = False) -> Why | None:
     subject, and stands on its own unless it points back or leaves out what it is about.
     """
     words, joined = strip_connector(words_of(text))
+    if not claim and any(tuple(words[: len(c)]) == c for c in CORRECTIONS):
+        # "no, I meant the mining guy who left …", "not the Monitor, the Prism analysis …":
+        # a correction of the answer before (conversations3: one more turn quotes the answer
+        # first; no set lost a turn).
+        return Why.POINTS_BACK
     substance = [t for t in own_terms(" ".join(words)) if t not in LIGHT]
     if not substance:
         if "?" not in text and set(words) <= ACKNOWLEDGEMENTS:

@@ -690,3 +690,17 @@ def test_a_question_joined_on_that_names_no_one_may_continue(sample_archive: Arc
     assert "201 of them concern members of the security services" in answer.hits[0].text
     # Naming someone with a capital, it is a question of its own.
     assert why_context("and who did Yeltsin nominate after he sacked Primakov in May 1999?") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no i meant the mining guy who left the country, how much went missing with him",
+        "No, I meant the Prism piece on Bazhenov",
+        "not the Monitor, the Prism analysis of that election",
+        "not that one, the one about dividing the seabed",
+    ],
+)
+def test_a_correction_points_back(text: str) -> None:
+    # A correction of the answer before continues its question, however much it names.
+    assert why_context(text) is Why.POINTS_BACK
