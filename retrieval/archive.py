@@ -102,6 +102,7 @@ from retrieval.text.query import (
     asks_news,
     asks_year_before,
     cited_filters,
+    comparison_sides,
     in_another_script,
     month_of_year,
     named_publication,
@@ -709,6 +710,7 @@ class Archive:
             ):
                 confidence = "low"
         apart: list[str] = []
+        sure = confidence
         if confidence == "high":
             leading = [ids[i] for i in order[:COVERAGE_DEPTH]]
             apart = self._names_apart(
@@ -756,7 +758,20 @@ class Archive:
                     clean.extend(i for i in batch if i not in noisy)
                 window = clean[offset : offset + k]
         if diverse and not offset and not context and len(window) > 1:
-            window = self._name_first(index, words, window, ids, tokens_of, matches)
+            sides = self._sides(index, words)
+            both = (
+                self._sides_first(
+                    index, sides, window, arrange(NAMED_DEPTH), ids, positions, tokens_of, matches
+                )
+                if sides
+                else None
+            )
+            if both is not None:
+                # "… Georgia or Kyrgyzstan?": a passage on each side, first; no brief need hold
+                # both (the names check would say none does, as if that were a failing).
+                window, apart, confidence = both, [], sure
+            else:
+                window = self._name_first(index, words, window, ids, tokens_of, matches)
         ranked = [(ids[i], float(own[i])) for i in window]
         weights = quote_weights or self._quote_weights(index, known, alias_terms, context, matches)
         only_earlier = bool(context) and not known and not alias_terms
@@ -936,6 +951,62 @@ class Archive:
             return window
         j = found.index(True)
         return [window[j], *window[:j], *window[j + 1 :]]
+
+    def _sides(self, index: BM25Index, words: str) -> list[list[tuple[str, ...]]]:
+        """Return what each side of a comparison (``text.query.comparison_sides``) names, as
+        search terms: the name next to the word that sets them apart (the last before it, the
+        first after it; each side whole after "compare"), and the years its side writes; []
+        when the question compares nothing, or a side names nothing."""
+        split = comparison_sides(words)
+        if split is None:
+            return []
+        opened = not words.lstrip().lower().startswith("compar")
+        sides: list[list[tuple[str, ...]]] = []
+        for n, side in enumerate(split):
+            if opened:
+                # Only the part of the side next to the word that compares: "… first, Georgia"
+                side = re.split(r"[,;:]", side)[-1 if n == 0 else 0]
+            names = self._own_names(index, side)
+            if not names:
+                return []
+            name = names[-1] if n == 0 and opened else names[0]
+            years = [(t,) for t in search_terms(side) if is_year(t)]
+            sides.append([name, *years])
+        return sides
+
+    def _sides_first(
+        self,
+        index: BM25Index,
+        sides: list[list[tuple[str, ...]]],
+        window: list[int],
+        order: list[int],
+        ids: list[int],
+        positions: IntArray,
+        tokens_of: Callable[[list[int]], list[list[str]]],
+        matches: list[Match],
+    ) -> list[int] | None:
+        """Return ``window`` (the candidates to show) with the first of the best ``NAMED_DEPTH``
+        holding each side of a comparison (``_sides``: its name, and its years written or its
+        brief dated in them) first, one a side, or None when a side has none."""
+        head = [i for i in order[:NAMED_DEPTH]]
+        held = [set(t) for t in tokens_of([ids[i] for i in head])]
+        dates = index.columns.get("date")
+        chosen: list[int] = []
+        for side in sides:
+            name, years = side[0], [y[0] for y in side[1:]]
+            for i, terms in zip(head, held, strict=True):
+                day = date_text(dates[positions[i]]) if dates is not None else ""
+                if (
+                    i not in chosen
+                    and self._holds(name, terms, matches)
+                    and all(y in terms or dated_in(day, y) for y in years)
+                ):
+                    chosen.append(i)
+                    break
+            else:
+                return None
+        rest = [i for i in window if i not in chosen]
+        return (chosen + rest)[: len(window)]
 
     def _holds(self, name: tuple[str, ...], held: set[str], matches: Sequence[Match]) -> bool:
         """Return whether the terms ``held`` (a passage's or a brief's) hold every search term of

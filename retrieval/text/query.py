@@ -277,6 +277,27 @@ WRITINGS = (
 _WRITINGS = "|".join(WRITINGS)
 
 
+_COMPARE_OPEN_RE = re.compile(
+    r"^\W*(?:compare|comparing)\s+(?P<a>.+?)\s+(?:with|to|and|against)\s+(?P<b>.+)$",
+    re.IGNORECASE,
+)
+_COMPARISON_RE = re.compile(r"\s(?:or|vs\.?|versus|than|compared\s+(?:with|to))\s", re.IGNORECASE)
+
+
+def comparison_sides(words: str) -> tuple[str, str] | None:
+    """Return the two sides a question compares ("compare nazarbaev's 1999 result with aliev's
+    1998 result", "… first, Georgia or Kyrgyzstan?", "… more back pay than the Kuzbass
+    miners"), as written: all it says before and after the one word or phrase that sets them
+    against each other; None when it compares nothing (or sets more than two apart)."""
+    opened = _COMPARE_OPEN_RE.match(words)
+    if opened is not None:
+        return opened.group("a"), opened.group("b")
+    found = list(_COMPARISON_RE.finditer(words))
+    if len(found) != 1:
+        return None
+    return words[: found[0].start()], words[found[0].end() :]
+
+
 def named_publication(words: str, names: Sequence[str]) -> tuple[str, str, str] | None:
     """Return the publication of ``names`` (the archive's, any case) that ``words`` (a question)
     names as where to read, as it writes it, and ``words`` without the names it gives, or None.

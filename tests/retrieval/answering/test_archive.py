@@ -23,6 +23,7 @@ from retrieval.text.query import (
     DateRange,
     Filters,
     cited_filters,
+    comparison_sides,
     relative_dates,
     search_terms,
 )
@@ -1030,3 +1031,24 @@ def test_a_publication_filter_may_give_the_first_words_of_its_name(
     assert publication_code(["fortnight in review", "monitor"], "Fortnight") == 0
     assert publication_code(["monitor", "monitor weekly"], "monitor") == 0
     assert publication_code(["monitor daily", "monitor weekly"], "monitor") == -2
+
+
+def test_a_comparison_shows_a_passage_on_each_side_first(sample_archive: Archive) -> None:
+    # "… Georgia or Kyrgyzstan?" was answered `low` under "None of these briefs mentions …
+    # together": no brief need hold both sides of a comparison.
+    answer = sample_archive.ask(
+        "who took over their own border from Russian troops first, Georgia or Kyrgyzstan?"
+    )
+    assert answer.confidence == "high" and answer.apart == []
+    first, second = (h.text for h in answer.hits[:2])
+    assert "Georgia" in first and "Kyrgyz" in second
+    compared = sample_archive.ask("compare nazarbaev's 1999 result with aliev's 1998 result")
+    assert compared.apart == []
+    assert compared.hits[0].citation.date.startswith("1999")
+    assert "Nazarbayev" in compared.hits[0].text
+    assert "Aliyev" in compared.hits[1].text or "Aliev" in compared.hits[1].text
+    assert comparison_sides("is the tenge or the ruble weaker") == (
+        "is the tenge",
+        "the ruble weaker",
+    )
+    assert comparison_sides("who won the october election") is None
