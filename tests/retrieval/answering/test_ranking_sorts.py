@@ -13,6 +13,7 @@ from retrieval.answering.ranking import (
     BriefMap,
     BriefTerms,
     _by_position,
+    _not_in,
     _unique_inverse,
     brief_leads,
     date_bonus,
@@ -36,6 +37,21 @@ def test_unique_inverse_equals_numpy_unique(seed: int) -> None:
     assert numbers.dtype == expected_numbers.dtype and inverse.dtype == expected_inverse.dtype
     assert np.array_equal(numbers, expected_numbers)
     assert np.array_equal(inverse, expected_inverse)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_not_in_equals_numpy_isin(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for _ in range(50):
+        high = int(rng.choice([5, 300, 2**40]))
+        values = rng.integers(0, high, int(rng.integers(0, 400)))
+        if rng.random() < 0.5:
+            values = np.unique(values)  # as rerank's: distinct positions, in rank order
+            rng.shuffle(values)
+        among = rng.integers(0, high, int(rng.integers(0, 400)))
+        got = _not_in(values, among)
+        assert got.dtype == values.dtype
+        assert np.array_equal(got, values[~np.isin(values, among)])
 
 
 @pytest.mark.parametrize("seed", range(20))
