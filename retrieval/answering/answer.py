@@ -671,7 +671,7 @@ def best_sentences(
     # A question whether something is so hinges on every word it names ("was Maskhadov badly
     # hurt in the car bomb?": the bomb's sentence, then "… suffered only minor cuts"): a
     # neighbour holding one the best sentence lacks joins it, however little it scores.
-    share = 0.0 if question and _asks_whether(question) else NEIGHBOUR_SHARE
+    share = 0.0 if question and asks_whether(question) else NEIGHBOUR_SHARE
     if max_sentences > 1 and len(chosen) == 1:
         for n in (best + 1, best - 1):
             if 0 <= n < len(spans):
@@ -864,12 +864,6 @@ def _with_dimension(weights: dict[str, float], question: str) -> dict[str, float
     if noun is None or noun in weights:
         return weights
     return {**weights, noun: weights[adjective[0]]}
-
-
-@lru_cache(maxsize=256)
-def _asks_whether(question: str) -> bool:
-    """Return ``asks_whether(question)``, worked out once for the passages of one answer."""
-    return asks_whether(question)
 
 
 @lru_cache(maxsize=256)
