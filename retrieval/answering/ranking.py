@@ -299,6 +299,31 @@ def brief_leads(briefs: IntArray) -> IntArray:
     return lead
 
 
+class Tokens(list[str]):
+    """A passage's analysed tokens, as kept from one question to the next, with their counts
+    (``term_counts``) kept once worked out: the feedback passages of one question are often
+    those of the next."""
+
+    __slots__ = ("counts",)
+
+    def __init__(self, tokens: Iterable[str] = ()):
+        super().__init__(tokens)
+        self.counts: tuple[tuple[str, ...], tuple[int, ...]] | None = None
+
+
+def term_counts(tokens: Sequence[str]) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """Return the distinct terms of ``tokens`` in order of first sight and how often each
+    occurs (``Counter(tokens)``'s keys and values); kept on ``tokens`` if it is ``Tokens``."""
+    kept = tokens.counts if isinstance(tokens, Tokens) else None
+    if kept is not None:
+        return kept
+    counted = Counter(tokens)
+    found = tuple(counted), tuple(counted.values())
+    if isinstance(tokens, Tokens):
+        tokens.counts = found
+    return found
+
+
 def feedback_weights(
     terms: Sequence[str], passages: Sequence[Sequence[str]], scores: Sequence[float]
 ) -> dict[str, float]:
@@ -320,12 +345,13 @@ def feedback_weights(
         if not tokens:
             continue
         share = math.exp(score - best) / len(tokens)
+        counted = zip(*term_counts(tokens), strict=True)
         if not mass:
             # The first passage's masses are its own (0 + m is m): put in one comprehension.
-            mass = {term: share * count for term, count in Counter(tokens).items()}
+            mass = {term: share * count for term, count in counted}
             get = mass.get
             continue
-        for term, count in Counter(tokens).items():
+        for term, count in counted:
             mass[term] = get(term, 0.0) + share * count
     # The FEEDBACK_TERMS heaviest, ties by term: the sorted(...)[:n] of the heaviest few. Only
     # terms at least as heavy as the n-th heaviest mass can be among them (a sort of a few

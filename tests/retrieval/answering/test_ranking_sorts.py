@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from retrieval.answering.ranking import (
     FEEDBACK_TERMS,
     BriefMap,
     BriefTerms,
+    Tokens,
     _by_position,
     _not_in,
     _unique_inverse,
@@ -19,6 +21,7 @@ from retrieval.answering.ranking import (
     date_bonus,
     feedback_weights,
     names_date,
+    term_counts,
 )
 from retrieval.search.index import BM25Index
 
@@ -168,3 +171,22 @@ def test_feedback_weights_equal_masses_summed_passage_by_passage(seed: int) -> N
             for term, value in chosen:
                 expected[term] = expected.get(term, 0.0) + scale * value
         assert list(got.items()) == list(expected.items())
+        # The same from passages as kept from one question to the next (``Tokens``): their
+        # counts worked out at the first use and kept, then read at the second.
+        kept = [Tokens(tokens) for tokens in passages]
+        for _ in range(2):
+            assert list(feedback_weights(question, kept, scores).items()) == list(got.items())
+        for tokens, counted in zip(passages, kept, strict=True):
+            expected_counts = Counter(tokens)
+            assert counted.counts in (
+                None,
+                (tuple(expected_counts), tuple(expected_counts.values())),
+            )
+            assert (
+                term_counts(counted)
+                == term_counts(tokens)
+                == (
+                    tuple(expected_counts),
+                    tuple(expected_counts.values()),
+                )
+            )
