@@ -725,7 +725,8 @@ class _Giving:
         asked: frozenset[str],
     ):
         self.text, self.spans, self.kind, self.asked = text, spans, kind, asked
-        self.holds = [any(t in weights for t in terms) for terms in sentence_terms]
+        asked_terms = weights.keys()
+        self.holds = [not asked_terms.isdisjoint(terms) for terms in sentence_terms]
         self.known: dict[int, bool] = {}
 
     def __getitem__(self, n: int) -> bool:
@@ -762,7 +763,7 @@ def _giving(
         return [False] * len(spans)
     if kind != "reason":
         return _Giving(text, spans, sentence_terms, weights, kind, asked)
-    holds = [any(t in weights for t in terms) for terms in sentence_terms]
+    holds = [not weights.keys().isdisjoint(terms) for terms in sentence_terms]
     gives = [
         any(holds[max(n - 2, 0) : n + 3]) and _gives(text[s:e], kind, asked)
         for n, (s, e) in enumerate(spans)
@@ -789,7 +790,7 @@ def _scored(
     bonus = _bonus(weights)
     scored = []
     for n, held in enumerate(sentence_terms):
-        terms = {t for t in held if t in weights}
+        terms = weights.keys() & held
         # fsum: a plain sum over a set depends on the set's order, which changes from run to
         # run (string hashing), and two sentences that tie would then win by turns.
         score = math.fsum(weights[t] for t in terms)
