@@ -156,12 +156,6 @@ TOKENS_KEPT = 4096
 """How many passages' analysed tokens (their brief's title's and their text's) are kept per
 index: the feedback passages of one question are often those of the next (a passage is read and
 analysed once, not at every question that leans on it)."""
-ROWS_KEPT = 4096
-"""How many passages' rows (text and brief's fields, ``Store.passages_by_id``) are kept per
-index: the passages an answer shows, weighs for its confidence or reads for its quotes come back
-question after question, and a row kept is not read from SQLite again (~10 us a row, ~0.1 ms an
-answer). A passage's row does not change while its id lives: a brief written anew gets new
-passages, and any change of passages gives a new index."""
 
 
 NAME_SAMPLE = 3
@@ -271,7 +265,6 @@ class Archive:
             tuple[BM25Index, dict[tuple[str, frozenset[str]], dict[str, Respelling]]] | None
         ) = None
         self._tokens: tuple[BM25Index, OrderedDict[int, list[str]]] | None = None
-        self._rows: tuple[BM25Index, OrderedDict[int, dict[str, Any]]] | None = None
         self.indexer.on_change = self._forget_old_index
 
     def reconnect(self) -> None:
@@ -512,7 +505,7 @@ class Archive:
             quoted), unless read before."""
             missing = [pid for pid in ids if pid not in tokens and not _reuse(kept, pid, tokens)]
             unread = list(dict.fromkeys(p for p in (*missing, *also) if p not in fetched))
-            fetched.update(self._passage_rows(index, unread))
+            fetched.update(self.store.passages_by_id(unread))
             for pid in missing:
                 row = fetched.get(pid)
                 if row is not None:
@@ -819,7 +812,7 @@ class Archive:
         close &= rivals[lead] > 1
         at = np.flatnonzero(close).tolist()
         pids = index.ids[positions[at]].tolist()
-        rows.update(self._passage_rows(index, [p for p in pids if p not in rows]))
+        rows.update(self.store.passages_by_id([p for p in pids if p not in rows]))
         value = np.zeros(len(positions))
         gives = np.zeros(len(positions), dtype=bool)
         for i, pid in zip(at, pids, strict=True):
@@ -1202,7 +1195,6 @@ class Archive:
         self._respellings = None
         self._newest_of = None
         self._tokens = None
-        self._rows = None
 
     def _kept_tokens(self, index: BM25Index) -> OrderedDict[int, list[str]]:
         """Return the analysed tokens kept of passages read while ranking over ``index`` (by
@@ -1211,37 +1203,6 @@ class Archive:
         if cached is None or cached[0] is not index:
             cached = self._tokens = (index, OrderedDict())
         return cached[1]
-
-    def _passage_rows(self, index: BM25Index, ids: list[int]) -> dict[int, dict[str, Any]]:
-        """Return ``Store.passages_by_id(ids)`` (do not change the rows): those kept for
-        ``index`` (``ROWS_KEPT``, the rows asked for last) from memory, the others read in one
-        query and kept; by ascending id, as the query gives them."""
-        cached = self._rows
-        if cached is None or cached[0] is not index:
-            cached = self._rows = (index, OrderedDict())
-        kept = cached[1]
-        found: dict[int, dict[str, Any]] = {}
-        missing: list[int] = []
-        for pid in ids:
-            row = kept.get(pid)
-            if row is None:
-                missing.append(pid)
-                continue
-            with suppress(KeyError):  # another thread made room in between: used all the same
-                kept.move_to_end(pid)
-            found[pid] = row
-        if not missing:
-            return {pid: found[pid] for pid in sorted(found)}
-        read = self.store.passages_by_id(missing)
-        for pid, row in read.items():
-            if pid not in kept and len(kept) >= ROWS_KEPT:
-                with suppress(KeyError):  # another thread took the last one out first
-                    kept.popitem(last=False)
-            kept[pid] = row
-        if not found:
-            return read
-        found.update(read)
-        return {pid: found[pid] for pid in sorted(found)}
 
     def _brief_terms(self, index: BM25Index) -> BriefTerms:
         """Return the brief-level statistics for reranking over ``index`` (cached per index)."""

@@ -697,15 +697,6 @@ def _kept_as_stored(archive: Archive) -> None:
     assert set(rows) == set(kept)
     for pid, tokens in kept.items():
         assert tokens == [*analyze(rows[pid]["brief_title"] or ""), *analyze(rows[pid]["text"])]
-    # The passage rows kept (``ROWS_KEPT``) are those stored now, and given back as the store
-    # gives them (by ascending id), kept or not.
-    index = archive.index()
-    kept_rows = archive._rows[1] if archive._rows is not None and archive._rows[0] is index else {}
-    assert kept_rows
-    assert dict(kept_rows) == archive.store.passages_by_id(list(kept_rows))
-    some = [*list(kept_rows)[:3], max(rows) + 10_000, *list(rows)[:2], min(kept_rows)]
-    got = archive._passage_rows(index, some)
-    assert got == archive.store.passages_by_id(some) and list(got) == sorted(got)
 
 
 TARIFFS = "Gazprom pipeline tariffs"
@@ -771,11 +762,9 @@ def test_passage_tokens_kept_make_room_by_the_least_recently_used(
     expected = [repr(unbounded.ask(q)) for q in questions]
     unbounded.close()
     monkeypatch.setattr(archive_module, "TOKENS_KEPT", 6)
-    monkeypatch.setattr(archive_module, "ROWS_KEPT", 5)
     for question, answer in zip(questions, expected, strict=True):
         assert repr(sample_archive.ask(question)) == answer
         assert len(sample_archive._kept_tokens(sample_archive.index())) <= 6
-        assert sample_archive._rows is not None and len(sample_archive._rows[1]) <= 5
     _kept_as_stored(sample_archive)
     # The last question's passages (its feedback passages, then those its confidence reads) were
     # used last: they are the ones kept, the earlier questions' made room.
