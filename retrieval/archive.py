@@ -47,6 +47,7 @@ from retrieval.answering.ranking import (
     RERANK_DEPTH,
     BriefMap,
     BriefTerms,
+    Tokens,
     best_coverage,
     brief_leads,
     date_bonus,
@@ -549,7 +550,8 @@ class Archive:
                     # text is analysed with its offsets: the passages read here are most often
                     # those then quoted, which need them.
                     text = token_offsets(row["text"])[0]
-                    tokens[pid] = _keep(kept, pid, [*analyze(row["brief_title"] or ""), *text])
+                    found = Tokens([*analyze(row["brief_title"] or ""), *text])
+                    tokens[pid] = _keep(kept, pid, found)
             return [tokens.get(pid, []) for pid in ids]
 
         # "last week" of an archive with nothing that week: still searched, as typed (TIME's

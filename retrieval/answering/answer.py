@@ -715,7 +715,7 @@ def best_sentences(
     # A question whether something is so hinges on every word it names ("was Maskhadov badly
     # hurt in the car bomb?": the bomb's sentence, then "… suffered only minor cuts"): a
     # neighbour holding one the best sentence lacks joins it, however little it scores.
-    share = 0.0 if question and _asks_whether(question) else NEIGHBOUR_SHARE
+    share = 0.0 if question and asks_whether(question) else NEIGHBOUR_SHARE
     if max_sentences > 1 and len(chosen) == 1:
         for n in (best + 1, best - 1):
             if 0 <= n < len(spans):
@@ -754,6 +754,36 @@ _ANNOUNCES_WORDS = 12
 sentence gives."""
 
 
+class _Giving:
+    """Whether each sentence of a text gives what is asked (``_giving``), each sentence read
+    when first asked about: a quote asks only about the sentences that hold a question term
+    and the best one's neighbours, most often fewer than ``_giving`` reads."""
+
+    def __init__(
+        self,
+        text: str,
+        spans: list[tuple[int, int]],
+        sentence_terms: list[list[str]],
+        weights: dict[str, float],
+        kind: str,
+        asked: frozenset[str],
+    ):
+        self.text, self.spans, self.kind, self.asked = text, spans, kind, asked
+        asked_terms = weights.keys()
+        self.holds = [not asked_terms.isdisjoint(terms) for terms in sentence_terms]
+        self.known: dict[int, bool] = {}
+
+    def __getitem__(self, n: int) -> bool:
+        """Return ``_giving(...)[n]``."""
+        found = self.known.get(n)
+        if found is None:
+            s, e = self.spans[n]
+            found = self.known[n] = any(self.holds[max(n - 2, 0) : n + 3]) and _gives(
+                self.text[s:e], self.kind, self.asked
+            )
+        return found
+
+
 def _giving(
     text: str,
     spans: list[tuple[int, int]],
@@ -761,7 +791,7 @@ def _giving(
     weights: dict[str, float],
     kind: str | None,
     asked: frozenset[str],
-) -> list[bool]:
+) -> list[bool] | _Giving:
     """Return whether each sentence of ``text`` gives what is asked (``kind``; all False for
     None).
 
@@ -770,24 +800,26 @@ def _giving(
     one that gives a reason and holds no question term gives it too (``_ANNOUNCES_WORDS``).
 
     Only a sentence holding a question term, or next to one, can be quoted: those more than two
-    sentences away from any such are not read, and count as giving nothing.
+    sentences away from any such are not read, and count as giving nothing. For any kind but a
+    reason each sentence is read when first asked about (``_Giving``).
     """
     if not kind:
         return [False] * len(spans)
-    holds = [any(t in weights for t in terms) for terms in sentence_terms]
+    if kind != "reason":
+        return _Giving(text, spans, sentence_terms, weights, kind, asked)
+    holds = [not weights.keys().isdisjoint(terms) for terms in sentence_terms]
     gives = [
         any(holds[max(n - 2, 0) : n + 3]) and _gives(text[s:e], kind, asked)
         for n, (s, e) in enumerate(spans)
     ]
-    if kind == "reason":
-        for n in range(1, len(spans)):
-            before = text[slice(*spans[n - 1])]
-            if (
-                gives[n - 1]
-                and len(before.split()) <= _ANNOUNCES_WORDS
-                and not any(t in weights for t in sentence_terms[n - 1])
-            ):
-                gives[n] = True
+    for n in range(1, len(spans)):
+        before = text[slice(*spans[n - 1])]
+        if (
+            gives[n - 1]
+            and len(before.split()) <= _ANNOUNCES_WORDS
+            and not any(t in weights for t in sentence_terms[n - 1])
+        ):
+            gives[n] = True
     return gives
 
 
@@ -795,18 +827,18 @@ def _scored(
     spans: list[tuple[int, int]],
     sentence_terms: list[list[str]],
     weights: dict[str, float],
-    gives: list[bool],
+    gives: list[bool] | _Giving,
 ) -> list[tuple[float, set[str]]]:
     """Return each sentence's score and the question terms it holds (see ``best_sentences``;
-    ``gives``: ``_giving``'s)."""
+    ``gives``: ``_giving``'s, asked only about a sentence that scores)."""
     bonus = _bonus(weights)
     scored = []
-    for held, given in zip(sentence_terms, gives, strict=True):
-        terms = {t for t in held if t in weights}
+    for n, held in enumerate(sentence_terms):
+        terms = weights.keys() & held
         # fsum: a plain sum over a set depends on the set's order, which changes from run to
         # run (string hashing), and two sentences that tie would then win by turns.
         score = math.fsum(weights[t] for t in terms)
-        if given and score > 0:
+        if score > 0 and gives[n]:
             score += bonus
         scored.append((score, terms))
     return scored
@@ -903,12 +935,6 @@ def _with_focus(weights: dict[str, float], question: str) -> dict[str, float]:
     if not terms or terms[0] not in weights:
         return weights
     return {**weights, terms[0]: weights[terms[0]] * FOCUS_WEIGHT}
-
-
-@lru_cache(maxsize=256)
-def _asks_whether(question: str) -> bool:
-    """Return ``asks_whether(question)``, worked out once for the passages of one answer."""
-    return asks_whether(question)
 
 
 @lru_cache(maxsize=256)

@@ -276,6 +276,18 @@ def _distinct(values: IntArray) -> IntArray:
     return ranked[new]
 
 
+def _not_in(values: IntArray, among: IntArray) -> IntArray:
+    """Return ``values[~np.isin(values, among)]``: those of ``values`` not in ``among``, in order,
+    by one sort and one binary search (``np.isin`` sorts both; on its first call in a process
+    it imports ``numpy.ma``, ~7 ms: at the first question that has aliases, in each process that
+    ``briefbot ask --queries`` forks)."""
+    if not len(among) or not len(values):
+        return values
+    ranked = np.sort(among)
+    at = np.minimum(np.searchsorted(ranked, values), len(ranked) - 1)
+    return values[ranked[at] != values]
+
+
 def brief_leads(briefs: IntArray) -> IntArray:
     """Return, for each of ranked passages of briefs ``briefs`` (best first), the place of its
     brief's first passage: the first of its brief in a stable sort (no Python loop)."""
@@ -285,6 +297,31 @@ def brief_leads(briefs: IntArray) -> IntArray:
     lead = np.empty(len(briefs), dtype=np.int64)
     lead[by_brief] = by_brief[starts][np.cumsum(starts) - 1]
     return lead
+
+
+class Tokens(list[str]):
+    """A passage's analysed tokens, as kept from one question to the next, with their counts
+    (``term_counts``) kept once worked out: the feedback passages of one question are often
+    those of the next."""
+
+    __slots__ = ("counts",)
+
+    def __init__(self, tokens: Iterable[str] = ()):
+        super().__init__(tokens)
+        self.counts: tuple[tuple[str, ...], tuple[int, ...]] | None = None
+
+
+def term_counts(tokens: Sequence[str]) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """Return the distinct terms of ``tokens`` in order of first sight and how often each
+    occurs (``Counter(tokens)``'s keys and values); kept on ``tokens`` if it is ``Tokens``."""
+    kept = tokens.counts if isinstance(tokens, Tokens) else None
+    if kept is not None:
+        return kept
+    counted = Counter(tokens)
+    found = tuple(counted), tuple(counted.values())
+    if isinstance(tokens, Tokens):
+        tokens.counts = found
+    return found
 
 
 def feedback_weights(
@@ -308,12 +345,13 @@ def feedback_weights(
         if not tokens:
             continue
         share = math.exp(score - best) / len(tokens)
+        counted = zip(*term_counts(tokens), strict=True)
         if not mass:
             # The first passage's masses are its own (0 + m is m): put in one comprehension.
-            mass = {term: share * count for term, count in Counter(tokens).items()}
+            mass = {term: share * count for term, count in counted}
             get = mass.get
             continue
-        for term, count in Counter(tokens).items():
+        for term, count in counted:
             mass[term] = get(term, 0.0) + share * count
     # The FEEDBACK_TERMS heaviest, ties by term: the sorted(...)[:n] of the heaviest few. Only
     # terms at least as heavy as the n-th heaviest mass can be among them (a sort of a few
@@ -796,14 +834,14 @@ def rerank(
     if aliases:
         # The passages best for the aliases alone join after them, in that order.
         more, _ = index.top_positions(list(aliases), depth, allowed=allowed)
-        more = more[~np.isin(more, positions)]
+        more = _not_in(more, positions)
         positions = np.concatenate([positions, more])
         own = np.concatenate([own, np.zeros(len(more), dtype=np.float64)])
     titled = _title_only(index, terms, allowed)
     if len(titled):
         # A word only a title holds ("purge" of "Nazarbayev's corruption purge"): the briefs so
         # titled join through the passage their title is filed under, scored by their brief.
-        more = titled[~np.isin(titled, positions)]
+        more = _not_in(titled, positions)
         positions = np.concatenate([positions, more])
         own = np.concatenate([own, np.zeros(len(more), dtype=np.float64)])
     if not len(positions):

@@ -375,12 +375,15 @@ def _analysed(text: str, *, spans: bool = False) -> _Analysed:
             # lengths: no match object per token.
             pieces = _ASCII_SPLIT_RE.split(folded)
             found = _terms_of(pieces[1::2], lower=True)
-            bounds = array("q", accumulate(map(len, pieces)))  # a token's start, then its end
+            # A token's start, then its end. Lists first: an array made from a list is filled
+            # in one step, one made from an iterator (``accumulate``, ``compress``) element by
+            # element (~16 against ~9 us a passage).
+            bounds = list(accumulate(map(len, pieces)))
             if None in found:  # stopwords out, with their offsets (a term is never empty)
-                starts = array("q", compress(bounds[0::2], found))
-                ends = array("q", compress(bounds[1::2], found))
+                starts = array("q", list(compress(bounds[0::2], found)))
+                ends = array("q", list(compress(bounds[1::2], found)))
             else:
-                starts, ends = bounds[0:-1:2], bounds[1::2]
+                starts, ends = array("q", bounds[0:-1:2]), array("q", bounds[1::2])
             terms = list(filter(None, found))
     elif not spans:
         terms = list(filter(None, _terms_of(_FLAT_RE.findall(folded))))

@@ -29,6 +29,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from retrieval.text.analyzer import analyze
 from retrieval.text.query import search_terms
@@ -186,10 +187,14 @@ def _asks(words: list[str]) -> bool:
     return bool(words) and (words[0] in AUXILIARIES or any(w in QUESTION_WORDS for w in words))
 
 
+@lru_cache(maxsize=256)
 def asks_whether(text: str) -> bool:
     """Return whether ``text`` asks whether something is so ("did US$4 million vanish …?", "was
     there a drone attack …?") or only names what to find ("drone attack in grozny"), rather
-    than asking who, what, when or how: an answer to it hinges on every word it names."""
+    than asking who, what, when or how: an answer to it hinges on every word it names.
+
+    Kept for the last texts asked about: an answer asks it of its question, and its quotes ask
+    it again."""
     words, _ = strip_connector(words_of(text))
     return bool(words) and (words[0] in AUXILIARIES or not _asks(words))
 

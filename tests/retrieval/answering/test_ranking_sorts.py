@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -12,12 +13,15 @@ from retrieval.answering.ranking import (
     FEEDBACK_TERMS,
     BriefMap,
     BriefTerms,
+    Tokens,
     _by_position,
+    _not_in,
     _unique_inverse,
     brief_leads,
     date_bonus,
     feedback_weights,
     names_date,
+    term_counts,
 )
 from retrieval.search.index import BM25Index
 
@@ -36,6 +40,21 @@ def test_unique_inverse_equals_numpy_unique(seed: int) -> None:
     assert numbers.dtype == expected_numbers.dtype and inverse.dtype == expected_inverse.dtype
     assert np.array_equal(numbers, expected_numbers)
     assert np.array_equal(inverse, expected_inverse)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_not_in_equals_numpy_isin(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    for _ in range(50):
+        high = int(rng.choice([5, 300, 2**40]))
+        values = rng.integers(0, high, int(rng.integers(0, 400)))
+        if rng.random() < 0.5:
+            values = np.unique(values)  # as rerank's: distinct positions, in rank order
+            rng.shuffle(values)
+        among = rng.integers(0, high, int(rng.integers(0, 400)))
+        got = _not_in(values, among)
+        assert got.dtype == values.dtype
+        assert np.array_equal(got, values[~np.isin(values, among)])
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -152,3 +171,22 @@ def test_feedback_weights_equal_masses_summed_passage_by_passage(seed: int) -> N
             for term, value in chosen:
                 expected[term] = expected.get(term, 0.0) + scale * value
         assert list(got.items()) == list(expected.items())
+        # The same from passages as kept from one question to the next (``Tokens``): their
+        # counts worked out at the first use and kept, then read at the second.
+        kept = [Tokens(tokens) for tokens in passages]
+        for _ in range(2):
+            assert list(feedback_weights(question, kept, scores).items()) == list(got.items())
+        for tokens, counted in zip(passages, kept, strict=True):
+            expected_counts = Counter(tokens)
+            assert counted.counts in (
+                None,
+                (tuple(expected_counts), tuple(expected_counts.values())),
+            )
+            assert (
+                term_counts(counted)
+                == term_counts(tokens)
+                == (
+                    tuple(expected_counts),
+                    tuple(expected_counts.values()),
+                )
+            )
