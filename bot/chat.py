@@ -25,7 +25,7 @@ from retrieval.answering.check import (
     extract_names,
     name_term_held,
 )
-from retrieval.archive import DEFAULT_TOP, Archive, readable_earlier
+from retrieval.archive import DEFAULT_TOP, Archive, numbers_not_given, readable_earlier
 from retrieval.errors import BriefNotFoundError, NoAnswer, RetrievalError
 from retrieval.text.analyzer import analyze
 from retrieval.text.english import name_terms
@@ -164,6 +164,9 @@ class ChatService:
             return Notice(sentence(str(exc)))
         has_more = len(answer.hits) > top
         answer.hits = answer.hits[:top]
+        if has_more and answer.whether:
+            # Of the passages shown: the one more asked for (to know of more) is not.
+            answer.numbers_missing = numbers_not_given(question, answer.hits, self.archive.aliases)
         if offset and not answer.found:
             answer.message = NO_MORE
         return AnswerReply(answer, has_more, list(context))

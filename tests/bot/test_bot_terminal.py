@@ -11,9 +11,9 @@ from click.testing import Result
 from bot.chat import ChatService, asks_for_more
 from bot.gate import without_mention
 from bot.help import COMMANDS
-from bot.replies import Notice
+from bot.replies import AnswerReply, Notice
 from bot.terminal import respond
-from retrieval.archive import Archive
+from retrieval.archive import Archive, numbers_not_given
 
 
 def test_terminal_and_bot_quote_the_same_passages(bot_archive: Archive) -> None:
@@ -104,3 +104,24 @@ def test_source_after_a_check_in_the_terminal_names_its_evidence(bot_archive: Ar
         line.split(". ", 1)[1].split(";")[0] for line in where.split("\n")[1:] if line[:1].isdigit()
     ]
     assert named and all(citation in checked for citation in named)
+
+
+def test_the_figures_no_passage_gives_are_those_of_the_passages_shown(
+    sample_archive: Archive,
+) -> None:
+    # The chat asks one passage more than it shows, to know of more: the caveat weighed that
+    # passage too, so a figure only it gave went unsaid ("30 billion rubles" of a fourth
+    # passage), and its figures were offered as what "they give".
+    service = ChatService(sample_archive, top=3)
+    for question in (
+        "did The Russia Gazprom reach 30 billion rubles?",
+        "did Nearly Ukraine Russia reach 80 percent?",
+        "did US$5 million vanish when the mining chief fled?",
+    ):
+        reply = service.answer(question)
+        assert isinstance(reply, AnswerReply) and reply.has_more
+        shown = reply.answer.hits
+        assert len(shown) == 3
+        expected = numbers_not_given(question, shown, sample_archive.aliases)
+        assert reply.answer.numbers_missing == expected, question
+    assert service.answer("did The Russia Gazprom reach 30 billion rubles?").answer.caveat
