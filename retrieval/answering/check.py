@@ -860,7 +860,11 @@ NEAR_TOKENS = 6
 """A passage's word says something of a name that comes at most this many words of substance
 before it ("Maskhadov survived an assassination attempt"; not "one of his bodyguards was
 killed, and … Maskhadov suffered minor cuts")."""
-_NEGATION = r"\b(?:not|never|no longer|n[o']t)\s+(?:[\w’']+\s+){{0,2}}?{word}\b"
+_NEGATION = r"\b(?:not|never|no\s+longer|cannot|\w+n['’]t)\s+(?:[\w’']+\s+){{0,2}}?{word}\b"
+"""A word said negated: "not been charged", "hasn't been charged", "wasn’t killed" (a
+contraction's "n't" has no word boundary before it)."""
+_NEGATION_START_RE = re.compile(r"\b(?:not|never|no\s+longer|cannot|\w+n['’]t)\s", re.IGNORECASE)
+"""Where a negation of ``_NEGATION`` starts."""
 
 
 def contrasts(claim: str, names: Sequence[str], evidence: Sequence[str]) -> list[tuple[str, str]]:
@@ -877,10 +881,12 @@ def contrasts(claim: str, names: Sequence[str], evidence: Sequence[str]) -> list
         return []
     claimed = analyze_spans(claim)
     claim_terms = {t for t, _, _ in claimed}
+    # Where the claim says "not", once: each of its words is asked whether it is negated.
+    starts = [m.start() for m in _NEGATION_START_RE.finditer(claim)]
     found: list[tuple[str, str]] = []
     for said, opposite in _OPPOSITE_TERMS:
         typed = next((claim[s:e] for t, s, e in claimed if t in said), None)
-        if typed is None or claim_terms & opposite or _negated(claim, typed):
+        if typed is None or claim_terms & opposite or _negated(claim, typed, starts):
             continue
         for text in evidence:
             spans = analyze_spans(text)
@@ -898,7 +904,12 @@ def contrasts(claim: str, names: Sequence[str], evidence: Sequence[str]) -> list
                 break
     for t, s, e in claimed:
         typed = claim[s:e]
-        if t in name_terms or t in FRAMING or len(typed) < MIN_CONTAINED or _negated(claim, typed):
+        if (
+            t in name_terms
+            or t in FRAMING
+            or len(typed) < MIN_CONTAINED
+            or _negated(claim, typed, starts)
+        ):
             continue
         if any(typed == c for c, _ in found):
             continue
@@ -913,9 +924,12 @@ def contrasts(claim: str, names: Sequence[str], evidence: Sequence[str]) -> list
     return found
 
 
-def _negated(text: str, word: str) -> bool:
-    """Return whether ``text`` says ``word`` negated ("not been charged")."""
-    return re.search(_NEGATION.format(word=re.escape(word)), text, re.IGNORECASE) is not None
+def _negated(text: str, word: str, starts: Sequence[int]) -> bool:
+    """Return whether ``text`` says ``word`` negated ("not been charged"), ``starts`` being
+    where its negations start (``_NEGATION_START_RE``): a claim of 4,000 characters was read
+    whole for each of its 700 words (0.1 s)."""
+    pattern = re.compile(_NEGATION.format(word=re.escape(word)), re.IGNORECASE)
+    return any(pattern.match(text, at) for at in starts)
 
 
 def _naming(

@@ -653,6 +653,23 @@ def test_a_day_of_the_briefs_own_month_is_of_its_year() -> None:
             [],
         ),
         ("aliev won the election", "Aliev won the October 11 election.", []),
+        # A contraction negates as "not" does: "hasn't been charged" was read as "charged",
+        # and the passage's "not been charged" named as its opposite.
+        (
+            "Kazhegeldin hasn't been charged with anything",
+            "Kazhegeldin himself has not been charged with anything.",
+            [],
+        ),
+        (
+            "Maskhadov wasn’t killed in Grozny",
+            "Aslan Maskhadov survived an assassination attempt in Grozny on July 23.",
+            [],
+        ),
+        (
+            "Kazhegeldin was charged with corruption",
+            "Kazhegeldin himself hasn't been charged with anything.",
+            [("charged", "hasn't been charged")],
+        ),
     ],
 )
 def test_a_passage_saying_the_opposite_of_the_claim_is_named(
