@@ -373,12 +373,22 @@ class Archive:
             inline = cited.merged(inline)
         earlier = list(earlier)[-MAX_CONTEXT_TURNS:]
         earlier_parsed = [parse_question(q) for q in earlier]
-        if spans and earlier and asks_year_before(words):
+        if spans and asks_year_before(words):
             # "compare with last year" after a question about 1998 asks about 1997: a passage
             # that writes it or whose brief is dated in it, not the year before today. (Not
             # a span of days: the figure compared with is often in the later brief, "against
-            # 160 in the same period of 1997".)
-            fixed = self._fixed_year(earlier, earlier_parsed)
+            # 160 in the same period of 1997".) A question that writes its own year counts
+            # from it: "and in 1999 compared with the year before?" asks about 1998, and
+            # "tengiz output in 1998 against the previous year", asked first, about 1997 (it
+            # said no brief is dated 2025).
+            years_typed = {t for t in search_terms(words) if is_year(t)}
+            fixed = (
+                int(years_typed.pop())
+                if len(years_typed) == 1
+                else self._fixed_year(earlier, earlier_parsed)
+                if earlier
+                else None
+            )
             if fixed is not None:
                 words = year_before(words, fixed)
         if inline.is_empty():

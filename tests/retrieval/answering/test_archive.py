@@ -680,6 +680,9 @@ _TENGIZ = "tengiz output since:1998-01-01 until:1998-12-31"
         (_TENGIZ, "compare with last year", "compare with 1997"),
         # Its answer cites briefs of one year only (August 1998).
         ("how did the ruble fare in august?", "compare with last year", "compare with 1997"),
+        # The follow-up writes its own year: counted from it (it was 1997, the year before
+        # the earlier question's).
+        (_DEFICIT, "and in 1999 compared with the year before?", "and in 1999 compared with 1998?"),
     ],
 )  # fmt: skip
 def test_a_follow_ups_last_year_counts_from_the_year_the_question_before_is_about(
@@ -714,6 +717,20 @@ def test_a_follow_ups_last_year_counts_from_today_when_nothing_fixes_a_year(
         "until": "2025-12-31",
         "applied": False,
     }
+
+
+def test_the_year_before_a_year_the_question_writes_is_that_years_before(
+    sample_archive: Archive,
+) -> None:
+    # Asked first, "tengiz output in 1998 compared with the previous year" said "No brief is
+    # dated previous year (2025-01-01 to 2025-12-31)".
+    sample_archive.today = lambda: dt.date(2026, 12, 5)
+    answer = sample_archive.ask("tengiz output in 1998 compared with the previous year")
+    as_typed = sample_archive.ask("tengiz output in 1998 compared with 1997")
+    assert answer.dates is None
+    assert answer.hits and answer.hits == as_typed.hits
+    # With no year written, it is still the year before today.
+    assert sample_archive.ask("tengiz output last year").dates is not None
 
 
 def test_a_span_no_brief_is_dated_in_is_said(sample_archive: Archive) -> None:
