@@ -198,7 +198,8 @@ class ChatService:
 
     def where_from(self, earlier: Sequence[str]) -> Notice:
         """Return where the last answer's passages come from (``earlier``: its question last,
-        after those it was read with): each one's citation and the sources its text cites
+        after those it was read with; an ``Earlier`` says whether it was a check, and which
+        page of it was shown last): each one's citation and the sources its text cites
         ("Interfax, September 12"), and the /brief command for the first; with no answer
         before, how answers are cited (``WHERE_FROM``)."""
         if not earlier:
@@ -206,28 +207,32 @@ class ChatService:
         hits: list[Hit]
         if isinstance(earlier, Earlier) and earlier.kind == "check":
             # The check's own evidence, as it was shown: asked as a question, the claim quoted
-            # other passages (another brief of the same issue, with another wire source).
-            checked = self._check_one(earlier[-1], self.top, earlier[:-1])
+            # other passages (another brief of the same issue, with another wire source); a
+            # long claim's, sentence by sentence.
+            checked = self.check(earlier[-1], context=earlier[:-1])
             hits = checked.evidence if isinstance(checked, CheckReply) else []
         else:
+            offset = earlier.offset if isinstance(earlier, Earlier) else 0
             try:
                 # Asked as ``answer`` asked it (one passage more, to know of more), so the
-                # passages named are those shown.
-                answer = self.archive.ask(earlier[-1], top=self.top + 1, earlier=earlier[:-1])
+                # passages named are those shown: after "more", those of its page.
+                answer = self.archive.ask(
+                    earlier[-1], top=self.top + 1, offset=offset, earlier=earlier[:-1]
+                )
             except RetrievalError:
                 return Notice(WHERE_FROM)
             hits = answer.hits[: self.top]
         if not hits:
             return Notice(WHERE_FROM)
         lines = [WHERE_FROM_LAST]
-        for n, hit in enumerate(hits, start=1):
+        for hit in hits:  # numbered as shown ("4." on the second page)
             # The quoted passage's own sources; else those the rest of its brief cites.
             sources = cited_sources(hit.text)
             if not sources:
                 with suppress(BriefNotFoundError):
                     sources = cited_sources(self.archive.store.get_brief(hit.brief_id)["text"])
             cites = f"; its sources: ({'; '.join(sources)})" if sources else ""
-            lines.append(f"{n}. {hit.citation.render()}{cites}")
+            lines.append(f"{hit.rank}. {hit.citation.render()}{cites}")
         first = hits[0].citation
         if first.volume is not None and first.issue is not None:
             lines.append(

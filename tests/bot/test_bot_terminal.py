@@ -125,3 +125,35 @@ def test_the_figures_no_passage_gives_are_those_of_the_passages_shown(
         expected = numbers_not_given(question, shown, sample_archive.aliases)
         assert reply.answer.numbers_missing == expected, question
     assert service.answer("did The Russia Gazprom reach 30 billion rubles?").answer.caveat
+
+
+def _named(where: str) -> list[str]:
+    """Return the citations a "source?" reply names, with their numbers."""
+    return [line.split(";")[0] for line in where.split("\n")[1:] if line[:1].isdigit()]
+
+
+def test_source_after_more_names_the_page_shown(sample_archive: Archive) -> None:
+    # After "more", "source?" named the first page's passages, numbered 1-3, not those just
+    # shown (4-6).
+    state: dict[str, Any] = {}
+    respond(sample_archive, "imf loan", state, now=0.0)
+    page = respond(sample_archive, "more", state, now=1.0) or ""
+    where = respond(sample_archive, "source?", state, now=2.0) or ""
+    named = _named(where)
+    assert [line.split(". ", 1)[0] for line in named] == ["4", "5", "6"]
+    assert all(line.split(". ", 1)[1] in page for line in named)
+
+
+def test_source_after_a_long_claim_names_each_sentences_evidence(sample_archive: Archive) -> None:
+    # A claim checked sentence by sentence: "source?" checked it whole, which nothing bears
+    # on, and answered only how answers are cited.
+    claim = (
+        "Aliev won 76.1 percent in October 1998. Maskhadov survived a car bomb in Grozny on July "
+        "23, 1998. The Baku-Supsa pipeline is 830 km long and opened on April 17, 1999. "
+        "Kazhegeldin resigned on October 10, 1997, citing ill health."
+    )
+    state: dict[str, Any] = {}
+    checked = respond(sample_archive, f"/check {claim}", state, now=0.0) or ""
+    where = respond(sample_archive, "source?", state, now=1.0) or ""
+    named = [line.split(". ", 1)[1] for line in _named(where)]
+    assert len(named) == 4 and all(citation in checked for citation in named)
