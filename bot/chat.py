@@ -16,16 +16,21 @@ from dataclasses import replace
 
 from bot.help import COMMANDS, usage
 from bot.replies import AnswerReply, BriefReply, CheckReply, Notice, SourcesReply
-from retrieval.answering.answer import Hit, format_date
+from retrieval.answering.answer import Hit
 from retrieval.answering.check import (
     bears_on,
     by_coverage,
     claim_clauses,
-    compare_claim,
     extract_names,
     name_term_held,
 )
-from retrieval.archive import DEFAULT_TOP, Archive, numbers_not_given, readable_earlier
+from retrieval.archive import (
+    DEFAULT_TOP,
+    Archive,
+    compare_with,
+    numbers_not_given,
+    readable_earlier,
+)
 from retrieval.errors import BriefNotFoundError, NoAnswer, RetrievalError
 from retrieval.text.analyzer import analyze
 from retrieval.text.english import name_terms
@@ -319,15 +324,7 @@ class ChatService:
         evidence = [replace(h, rank=n) for n, h in enumerate(bearing[:top], start=1)]
         if not evidence:
             return CheckReply(claim, message=NOTHING_BEARS, respelled=slips)
-        # A brief's date is evidence too: its text rarely repeats the year it was written in.
-        texts = [_dated(h) for h in evidence]
-        comparison = compare_claim(
-            words,
-            texts,
-            aliases=self.archive.aliases,
-            dated=[(h.text, h.citation.date) for h in evidence],
-            titles=[h.citation.title for h in evidence],
-        )
+        comparison = compare_with(words, evidence, self.archive.aliases)
         return CheckReply(
             claim, evidence, comparison, confidence=answer.confidence, respelled=slips
         )
@@ -416,9 +413,3 @@ def sentence(text: str, *, stop: bool = True) -> str:
     if stop and text and text[-1] not in ".!?":
         text += "."
     return text
-
-
-def _dated(hit: Hit) -> str:
-    """Return the text of ``hit`` followed by its brief's date, when known ("… (July 20,
-    1998)")."""
-    return f"{hit.text} ({format_date(hit.citation.date)})" if hit.citation.date else hit.text

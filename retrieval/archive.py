@@ -36,7 +36,12 @@ from retrieval.answering.answer import (
     quote_value,
     written_as,
 )
-from retrieval.answering.check import compare_claim, extract_quantities, is_year_written
+from retrieval.answering.check import (
+    ClaimCheck,
+    compare_claim,
+    extract_quantities,
+    is_year_written,
+)
 from retrieval.answering.filters import PUBLICATION, passage_filter
 from retrieval.answering.ranking import (
     ALIAS_WEIGHT,
@@ -1736,6 +1741,20 @@ its numbers are not compared with the passages (``numbers_not_given``; 4,000 cha
 dates took 0.25 s). The longest question of the sample's sets has 177."""
 
 
+def compare_with(claim: str, hits: Sequence[Hit], aliases: Aliases | None = None) -> ClaimCheck:
+    """Return which of ``claim``'s numbers, dates and names the passages of ``hits`` hold
+    (``answering.check.compare_claim``), each passage read with its brief's date (its text
+    rarely repeats the year it was written in: "… (July 20, 1998)") and its brief's title.
+    Read-only."""
+    return compare_claim(
+        claim,
+        [f"{h.text} ({format_date(h.citation.date)})" if h.citation.date else h.text for h in hits],
+        aliases=aliases,
+        dated=[(h.text, h.citation.date) for h in hits],
+        titles=[h.citation.title for h in hits],
+    )
+
+
 def numbers_not_given(
     question: str, hits: Sequence[Hit], aliases: Aliases | None = None
 ) -> list[tuple[str, list[str]]]:
@@ -1750,14 +1769,7 @@ def numbers_not_given(
         return []
     if not any(c.isdigit() for c in words) and not extract_quantities(words):
         return []
-    check = compare_claim(
-        words,
-        # A brief's date is evidence too: its text rarely repeats its year.
-        [f"{h.text} ({format_date(h.citation.date)})" if h.citation.date else h.text for h in hits],
-        aliases=aliases,
-        dated=[(h.text, h.citation.date) for h in hits],
-        titles=[h.citation.title for h in hits],
-    )
+    check = compare_with(words, hits, aliases)
     # A figure: an amount with its unit, or a count of a hundred or more ("300 to 39"); not a
     # bare small number, which may be a year typed short ("growth 98"), a day or a rank.
     return [
