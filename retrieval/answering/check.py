@@ -130,7 +130,10 @@ _NUMBER_RE = re.compile(
     r"(?:[\s-]?(?P<scale>thousand|million|billion|trillion|bn|bln|mn|mln|m|k)\b)?"
     r"(?:[\s-]?(?P<unit>%|per\s?cent\b|percent\b|percentage points?\b|dollars?\b|usd\b"
     r"|roubles?\b|rubles?\b|tonnes?\b|tons?\b|barrels?\b|kilomet(?:er|re)s?\b|km\b"
-    r"|people\b|troops\b|soldiers\b|cents?\b|cubic\s+met(?:er|re)s?\b|bcm\b))?",
+    r"|people\b|troops\b|soldiers\b|cents?\b|cubic\s+met(?:er|re)s?\b|bcm\b))?"
+    # Not a figure run into letters: an ordinal ("2nd term" is no count of 2), a decade
+    # ("1990s"), "1e400".
+    r"(?!\w|\.\d)",
     re.IGNORECASE,
 )
 # Numbers written out, as briefs often write small ones: "six vehicles", "forty of the seats",
@@ -207,9 +210,11 @@ class Quantity:
     def rounds(self, other: Quantity) -> bool:
         """Return whether ``other`` states, more precisely, the amount this one rounds to the
         last digit it writes: "25 percent" of "25.18 percent", "US$4 million" of "US$4.3
-        million"; not "80" of "79", "1 billion" of "800 million", nor a number in words."""
+        million"; not "80" of "79", "1 billion" of "800 million", "1" of "0.8 percent", nor a
+        number in words."""
         mine, theirs = _written_number(self.text), _written_number(other.text)
-        if mine is None or theirs is None or not self.same_kind(other) or not mine[0]:
+        # Of the same unit, or both bare: a bare "1" of the claim is no "0.8 percent" rounded.
+        if mine is None or theirs is None or self.unit != other.unit or not mine[0]:
             return False
         places = len(mine[1].partition(".")[2])
         if len(theirs[1].partition(".")[2]) <= places or not math.isclose(
