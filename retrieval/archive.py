@@ -39,6 +39,7 @@ from retrieval.answering.answer import (
 from retrieval.answering.check import (
     ClaimCheck,
     compare_claim,
+    extract_dates,
     extract_quantities,
     is_year_written,
 )
@@ -405,9 +406,7 @@ class Archive:
             # A follow-up that names its own month or year ("what about september?" after
             # "ruble since:1998-08-01 until:1998-08-31") asks of that time, not the earlier
             # question's days (it answered August again).
-            if (inline.since or inline.until) and any(
-                t in CALENDAR or is_year(t) for t in search_terms(words)
-            ):
+            if (inline.since or inline.until) and _names_time(words):
                 inline = replace(inline, since=None, until=None)
         filters = (filters or Filters()).merged(inline)
         index = self.index()
@@ -1731,6 +1730,18 @@ def _newest_first(
 ADJECTIVE_ENDINGS = ("n", "an", "ian", "i", "ese")
 """Endings that make a place's adjective of its name ("Siberia" → "Siberian", "Iran" →
 "Iranian", "Kuwait" → "Kuwaiti", "Taiwan" → "Taiwanese")."""
+
+
+_MODAL_MONTH_RE = re.compile(r"\b(?:may|march)\b(?=\s+[a-z])")
+"""A month's name that is a word too, written in lower case before another word: "what may
+happen next?", "the march in minsk" (not "what about may?", "in march 1999", "May 1")."""
+
+
+def _names_time(words: str) -> bool:
+    """Return whether a question's words name a month or a year of their own ("what about
+    september?", "and in 1999?"), not "may" or "march" as the words they also are."""
+    terms = search_terms(_MODAL_MONTH_RE.sub(" ", words))
+    return any(t in CALENDAR or is_year(t) for t in terms) or bool(extract_dates(words))
 
 
 MIN_BARE_FIGURE = 100
