@@ -371,7 +371,7 @@ def extract_quantities(text: str) -> list[Quantity]:
     ``US$5 million``, ``$5m`` and ``5 million dollars`` are all 5,000,000 "usd"; ``4.5%`` and
     ``4.5 percent`` are 4.5 "%"; ``1,580-kilometer`` is 1580 "km"; a year is a bare number.
     Numbers written out count too: ``six`` is 6, ``forty-two percent`` is 42 "%", ``two
-    million dollars`` is 2,000,000 "usd".
+    million dollars`` is 2,000,000 "usd". A number too large for a float is left out.
     """
     found: list[tuple[int, Quantity]] = []
     for m in _NUMBER_RE.finditer(text):
@@ -389,6 +389,8 @@ def extract_quantities(text: str) -> list[Quantity]:
             key = " ".join(m.group("unit").lower().split())
             unit = _UNITS.get(key, _UNITS.get(key.replace(" ", ""), unit)) or unit
             value *= _UNIT_FACTORS.get(key, 1.0)
+        if not math.isfinite(value):
+            continue  # 400 digits: no amount a float holds (compared, it raised ValueError)
         found.append((m.start(), Quantity(text=m.group(0).strip(" -"), value=value, unit=unit)))
     for m in _WORD_NUMBER_RE.finditer(text):
         value = float(_word_value(m.group("num")))

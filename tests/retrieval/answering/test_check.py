@@ -712,3 +712,13 @@ def test_a_passage_saying_the_opposite_of_the_claim_is_named(
         mine, theirs = expected[0]
         line = f"Words — a passage says “{theirs}” where the claim says “{mine}”."
         assert comparison_lines(check)[0] == line
+
+
+def test_a_number_too_large_for_a_float_is_no_amount() -> None:
+    # "/check Moldova's gas debt is US$1000…(400 zeros) million" raised ValueError (math
+    # domain error) when the passages' amounts were ranked by their distance from it.
+    debt = "Gazprom puts Moldova's gas debt at about US$590 million."
+    huge = "1" + "0" * 400
+    check = compare_claim(f"Moldova's gas debt is US${huge} million", [debt])
+    assert check.numbers_missing == [] and check.numbers_found == []
+    assert extract_quantities(f"{huge} rubles and 5 rubles") == extract_quantities("5 rubles")
