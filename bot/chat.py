@@ -157,8 +157,9 @@ class ChatService:
 
         ``top`` overrides how many passages to quote. ``context`` reads the question as a
         follow-up of those earlier questions (oldest first; ``follow`` decides when). An answer
-        that finds nothing carries the reason in ``answer.message``. A malformed or over-long
-        question gives a Notice naming the problem.
+        that finds nothing carries the reason in ``answer.message``; its figures no passage
+        gives (``answer.numbers_missing``) are those the passages it shows do not. A malformed
+        or over-long question gives a Notice naming the problem.
         """
         if not question.strip():
             return Notice(usage("ask"))
