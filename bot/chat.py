@@ -28,7 +28,6 @@ from retrieval.archive import (
     DEFAULT_TOP,
     Archive,
     compare_with,
-    numbers_not_given,
     readable_earlier,
 )
 from retrieval.errors import BriefNotFoundError, NoAnswer, RetrievalError
@@ -165,14 +164,13 @@ class ChatService:
             return Notice(usage("ask"))
         top = top or self.top
         try:
-            answer = self.archive.ask(question, top=top + 1, offset=offset, earlier=context)
+            answer = self.archive.ask(
+                question, top=top + 1, offset=offset, earlier=context, shown=top
+            )
         except RetrievalError as exc:
             return Notice(sentence(str(exc)))
         has_more = len(answer.hits) > top
         answer.hits = answer.hits[:top]
-        if has_more and answer.whether:
-            # Of the passages shown: the one more asked for (to know of more) is not.
-            answer.numbers_missing = numbers_not_given(question, answer.hits, self.archive.aliases)
         if offset and not answer.found:
             answer.message = NO_MORE
         return AnswerReply(answer, has_more, list(context))

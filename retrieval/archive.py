@@ -1561,6 +1561,7 @@ class Archive:
         filters: Filters | None = None,
         earlier: Sequence[str] = (),
         claim: bool = False,
+        shown: int | None = None,
     ) -> Answer:
         """Return the answer to ``question``: the top passages quoted and cited, how sure that is,
         or why there are none.
@@ -1572,7 +1573,9 @@ class Archive:
         ``filters``. The passages shown come from different briefs unless one brief clearly
         answers better (``ranking.diversify``). ``earlier`` reads ``question`` as a follow-up of
         those questions (oldest first), and the answer's ``read_as`` names the latest of them.
-        This is a read-only operation.
+        ``shown`` is how many of the ``top`` passages the caller shows (the chat asks one more,
+        to know of more): a question asking whether gets the figures none of those gives
+        (``numbers_missing``). This is a read-only operation.
 
         Raises:
             InvalidQueryError: if the question (or an earlier one) is too long or a filter is
@@ -1639,7 +1642,7 @@ class Archive:
         if answer.whether and answer.found and not claim:
             # "did US$5 million vanish when the mining chief fled?": say that no passage gives
             # it, and what they give (``/check``'s comparison of its numbers).
-            answer.numbers_missing = numbers_not_given(question, hits, self.aliases)
+            answer.numbers_missing = numbers_not_given(question, hits[:shown], self.aliases)
         if not read_with and not claim and answer.found:
             # "when did he take office?" with nothing asked before: "he" is no one, and the
             # answer says so above its passages. Its confidence stays: its other words may
