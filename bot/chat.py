@@ -16,16 +16,20 @@ from dataclasses import replace
 
 from bot.help import COMMANDS, usage
 from bot.replies import AnswerReply, BriefReply, CheckReply, Notice, SourcesReply
-from retrieval.answering.answer import Hit, format_date
+from retrieval.answering.answer import Hit
 from retrieval.answering.check import (
     bears_on,
     by_coverage,
     claim_clauses,
-    compare_claim,
     extract_names,
     name_term_held,
 )
-from retrieval.archive import DEFAULT_TOP, Archive, readable_earlier
+from retrieval.archive import (
+    DEFAULT_TOP,
+    Archive,
+    compare_with,
+    readable_earlier,
+)
 from retrieval.errors import BriefNotFoundError, NoAnswer, RetrievalError
 from retrieval.text.analyzer import analyze
 from retrieval.text.english import name_terms
@@ -152,14 +156,17 @@ class ChatService:
 
         ``top`` overrides how many passages to quote. ``context`` reads the question as a
         follow-up of those earlier questions (oldest first; ``follow`` decides when). An answer
-        that finds nothing carries the reason in ``answer.message``. A malformed or over-long
-        question gives a Notice naming the problem.
+        that finds nothing carries the reason in ``answer.message``; its figures no passage
+        gives (``answer.numbers_missing``) are those the passages it shows do not. A malformed
+        or over-long question gives a Notice naming the problem.
         """
         if not question.strip():
             return Notice(usage("ask"))
         top = top or self.top
         try:
-            answer = self.archive.ask(question, top=top + 1, offset=offset, earlier=context)
+            answer = self.archive.ask(
+                question, top=top + 1, offset=offset, earlier=context, shown=top
+            )
         except RetrievalError as exc:
             return Notice(sentence(str(exc)))
         has_more = len(answer.hits) > top
@@ -195,7 +202,8 @@ class ChatService:
 
     def where_from(self, earlier: Sequence[str]) -> Notice:
         """Return where the last answer's passages come from (``earlier``: its question last,
-        after those it was read with): each one's citation and the sources its text cites
+        after those it was read with; an ``Earlier`` says whether it was a check, and which
+        page of it was shown last): each one's citation and the sources its text cites
         ("Interfax, September 12"), and the /brief command for the first; with no answer
         before, how answers are cited (``WHERE_FROM``)."""
         if not earlier:
@@ -203,28 +211,32 @@ class ChatService:
         hits: list[Hit]
         if isinstance(earlier, Earlier) and earlier.kind == "check":
             # The check's own evidence, as it was shown: asked as a question, the claim quoted
-            # other passages (another brief of the same issue, with another wire source).
-            checked = self._check_one(earlier[-1], self.top, earlier[:-1])
+            # other passages (another brief of the same issue, with another wire source); a
+            # long claim's, sentence by sentence.
+            checked = self.check(earlier[-1], context=earlier[:-1])
             hits = checked.evidence if isinstance(checked, CheckReply) else []
         else:
+            offset = earlier.offset if isinstance(earlier, Earlier) else 0
             try:
                 # Asked as ``answer`` asked it (one passage more, to know of more), so the
-                # passages named are those shown.
-                answer = self.archive.ask(earlier[-1], top=self.top + 1, earlier=earlier[:-1])
+                # passages named are those shown: after "more", those of its page.
+                answer = self.archive.ask(
+                    earlier[-1], top=self.top + 1, offset=offset, earlier=earlier[:-1]
+                )
             except RetrievalError:
                 return Notice(WHERE_FROM)
             hits = answer.hits[: self.top]
         if not hits:
             return Notice(WHERE_FROM)
         lines = [WHERE_FROM_LAST]
-        for n, hit in enumerate(hits, start=1):
+        for hit in hits:  # numbered as shown ("4." on the second page)
             # The quoted passage's own sources; else those the rest of its brief cites.
             sources = cited_sources(hit.text)
             if not sources:
                 with suppress(BriefNotFoundError):
                     sources = cited_sources(self.archive.store.get_brief(hit.brief_id)["text"])
             cites = f"; its sources: ({'; '.join(sources)})" if sources else ""
-            lines.append(f"{n}. {hit.citation.render()}{cites}")
+            lines.append(f"{hit.rank}. {hit.citation.render()}{cites}")
         first = hits[0].citation
         if first.volume is not None and first.issue is not None:
             lines.append(
@@ -311,15 +323,7 @@ class ChatService:
         evidence = [replace(h, rank=n) for n, h in enumerate(bearing[:top], start=1)]
         if not evidence:
             return CheckReply(claim, message=NOTHING_BEARS, respelled=slips)
-        # A brief's date is evidence too: its text rarely repeats the year it was written in.
-        texts = [_dated(h) for h in evidence]
-        comparison = compare_claim(
-            words,
-            texts,
-            aliases=self.archive.aliases,
-            dated=[(h.text, h.citation.date) for h in evidence],
-            titles=[h.citation.title for h in evidence],
-        )
+        comparison = compare_with(words, evidence, self.archive.aliases)
         return CheckReply(
             claim, evidence, comparison, confidence=answer.confidence, respelled=slips
         )
@@ -408,9 +412,3 @@ def sentence(text: str, *, stop: bool = True) -> str:
     if stop and text and text[-1] not in ".!?":
         text += "."
     return text
-
-
-def _dated(hit: Hit) -> str:
-    """Return the text of ``hit`` followed by its brief's date, when known ("… (July 20,
-    1998)")."""
-    return f"{hit.text} ({format_date(hit.citation.date)})" if hit.citation.date else hit.text

@@ -57,7 +57,10 @@ def _earlier(state: dict[str, Any], now: float, minutes: int) -> list[str]:
     last = state.get("last")
     if not last or now - state.get("answered_at", 0.0) > minutes * 60:
         return []
-    return Earlier(chain(state.get("context", []), last), kind=state.get("kind", "ask"))
+    kind = state.get("kind", "ask")
+    # "more" pages the last question: its offset is that of the page shown last.
+    offset = state.get("offset", 0) if kind == "ask" and state.get("question") == last else 0
+    return Earlier(chain(state.get("context", []), last), kind=kind, offset=offset)
 
 
 def respond(

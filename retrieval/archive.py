@@ -36,7 +36,13 @@ from retrieval.answering.answer import (
     quote_value,
     written_as,
 )
-from retrieval.answering.check import compare_claim, extract_quantities, is_year_written
+from retrieval.answering.check import (
+    ClaimCheck,
+    compare_claim,
+    extract_dates,
+    extract_quantities,
+    is_year_written,
+)
 from retrieval.answering.filters import PUBLICATION, passage_filter
 from retrieval.answering.ranking import (
     ALIAS_WEIGHT,
@@ -373,12 +379,22 @@ class Archive:
             inline = cited.merged(inline)
         earlier = list(earlier)[-MAX_CONTEXT_TURNS:]
         earlier_parsed = [parse_question(q) for q in earlier]
-        if spans and earlier and asks_year_before(words):
+        if spans and asks_year_before(words):
             # "compare with last year" after a question about 1998 asks about 1997: a passage
             # that writes it or whose brief is dated in it, not the year before today. (Not
             # a span of days: the figure compared with is often in the later brief, "against
-            # 160 in the same period of 1997".)
-            fixed = self._fixed_year(earlier, earlier_parsed)
+            # 160 in the same period of 1997".) A question that writes its own year counts
+            # from it: "and in 1999 compared with the year before?" asks about 1998, and
+            # "tengiz output in 1998 against the previous year", asked first, about 1997 (it
+            # said no brief is dated 2025).
+            years_typed = {t for t in search_terms(words) if is_year(t)}
+            fixed = (
+                int(years_typed.pop())
+                if len(years_typed) == 1
+                else self._fixed_year(earlier, earlier_parsed)
+                if earlier
+                else None
+            )
             if fixed is not None:
                 words = year_before(words, fixed)
         if inline.is_empty():
@@ -390,9 +406,7 @@ class Archive:
             # A follow-up that names its own month or year ("what about september?" after
             # "ruble since:1998-08-01 until:1998-08-31") asks of that time, not the earlier
             # question's days (it answered August again).
-            if (inline.since or inline.until) and any(
-                t in CALENDAR or is_year(t) for t in search_terms(words)
-            ):
+            if (inline.since or inline.until) and _names_time(words):
                 inline = replace(inline, since=None, until=None)
         filters = (filters or Filters()).merged(inline)
         index = self.index()
@@ -1547,6 +1561,7 @@ class Archive:
         filters: Filters | None = None,
         earlier: Sequence[str] = (),
         claim: bool = False,
+        shown: int | None = None,
     ) -> Answer:
         """Return the answer to ``question``: the top passages quoted and cited, how sure that is,
         or why there are none.
@@ -1558,7 +1573,9 @@ class Archive:
         ``filters``. The passages shown come from different briefs unless one brief clearly
         answers better (``ranking.diversify``). ``earlier`` reads ``question`` as a follow-up of
         those questions (oldest first), and the answer's ``read_as`` names the latest of them.
-        This is a read-only operation.
+        ``shown`` is how many of the ``top`` passages the caller shows (the chat asks one more,
+        to know of more): a question asking whether gets the figures none of those gives
+        (``numbers_missing``). This is a read-only operation.
 
         Raises:
             InvalidQueryError: if the question (or an earlier one) is too long or a filter is
@@ -1625,7 +1642,7 @@ class Archive:
         if answer.whether and answer.found and not claim:
             # "did US$5 million vanish when the mining chief fled?": say that no passage gives
             # it, and what they give (``/check``'s comparison of its numbers).
-            answer.numbers_missing = numbers_not_given(question, hits, self.aliases)
+            answer.numbers_missing = numbers_not_given(question, hits[:shown], self.aliases)
         if not read_with and not claim and answer.found:
             # "when did he take office?" with nothing asked before: "he" is no one, and the
             # answer says so above its passages. Its confidence stays: its other words may
@@ -1718,28 +1735,55 @@ ADJECTIVE_ENDINGS = ("n", "an", "ian", "i", "ese")
 "Iranian", "Kuwait" → "Kuwaiti", "Taiwan" → "Taiwanese")."""
 
 
+_MODAL_MONTH_RE = re.compile(r"\b(?:may|march)\b(?=\s+[a-z])")
+"""A month's name that is a word too, written in lower case before another word: "what may
+happen next?", "the march in minsk" (not "what about may?", "in march 1999", "May 1")."""
+
+
+def _names_time(words: str) -> bool:
+    """Return whether a question's words name a month or a year of their own ("what about
+    september?", "and in 1999?"), not "may" or "march" as the words they also are."""
+    terms = search_terms(_MODAL_MONTH_RE.sub(" ", words))
+    return any(t in CALENDAR or is_year(t) for t in terms) or bool(extract_dates(words))
+
+
 MIN_BARE_FIGURE = 100
 """A number of a question without a unit is a figure to look for from this size on."""
+MAX_FIGURES_CHARS = 300
+"""A question longer than this is no question whether a figure holds (a pasted text, a list):
+its numbers are not compared with the passages (``numbers_not_given``; 4,000 characters of
+dates took 0.25 s). The longest question of the sample's sets has 177."""
 
 
-def numbers_not_given(
-    question: str, hits: Sequence[Hit], aliases: Aliases | None = None
-) -> list[tuple[str, list[str]]]:
-    """Return the numbers of ``question`` (years and dates aside) that none of ``hits`` gives,
-    as written, each with the hits' nearest of the same kind, as ``/check`` compares a claim's
-    (``answering.check.compare_claim``: a passage about what the number is about, its brief's
-    title and date counting)."""
-    words, _ = parse_question(question)
-    if not any(c.isdigit() for c in words) and not extract_quantities(words):
-        return []
-    check = compare_claim(
-        words,
-        # A brief's date is evidence too: its text rarely repeats its year.
+def compare_with(claim: str, hits: Sequence[Hit], aliases: Aliases | None = None) -> ClaimCheck:
+    """Return which of ``claim``'s numbers, dates and names the passages of ``hits`` hold
+    (``answering.check.compare_claim``), each passage read with its brief's date (its text
+    rarely repeats the year it was written in: "… (July 20, 1998)") and its brief's title.
+    Read-only."""
+    return compare_claim(
+        claim,
         [f"{h.text} ({format_date(h.citation.date)})" if h.citation.date else h.text for h in hits],
         aliases=aliases,
         dated=[(h.text, h.citation.date) for h in hits],
         titles=[h.citation.title for h in hits],
     )
+
+
+def numbers_not_given(
+    question: str, hits: Sequence[Hit], aliases: Aliases | None = None
+) -> list[tuple[str, list[str]]]:
+    """Return the figures of ``question`` that none of ``hits`` gives, as written, each with the
+    hits' nearest of the same kind, as ``/check`` compares a claim's
+    (``answering.check.compare_claim``: a passage about what the number is about, its brief's
+    title and date counting; a figure they give more precisely is given). A figure is an amount
+    with its unit or a count of ``MIN_BARE_FIGURE`` or more, not a year or a date; none is
+    compared in a question of more than ``MAX_FIGURES_CHARS`` characters."""
+    words, _ = parse_question(question)
+    if len(words) > MAX_FIGURES_CHARS:
+        return []
+    if not any(c.isdigit() for c in words) and not extract_quantities(words):
+        return []
+    check = compare_with(words, hits, aliases)
     # A figure: an amount with its unit, or a count of a hundred or more ("300 to 39"); not a
     # bare small number, which may be a year typed short ("growth 98"), a day or a rank.
     return [

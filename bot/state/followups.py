@@ -142,7 +142,9 @@ class Followups:
             return []
         if not self._passages_left(logged.passage_ids):
             return []
-        return Earlier(chain(logged.context, logged.question), kind=logged.kind)
+        return Earlier(
+            chain(logged.context, logged.question), kind=logged.kind, offset=logged.offset
+        )
 
     def _passages_left(self, passage_ids: Sequence[int]) -> bool:
         """Return whether any of an answer's passages is still in the archive (an answer that

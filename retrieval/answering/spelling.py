@@ -11,10 +11,10 @@ Only words the archive lacks are read again; never an English word spelled right
 (``text.english``: "drone" when no brief mentions drones stays "drone", and the answer says the
 archive lacks it, where its neighbour "done" would answer something else), never a word of fewer
 than ``MIN_LETTERS`` letters (short words have many neighbours: "imf" is one change from "if",
-"ims", "inf"), never a framing word. Names and spellings the list lacks are read again: "rouble"
-as the archive's "ruble", "nazarbaev" as "nazarbayev" when the archive spells it so. Measured on
-the dev collections and the sample's sets, typed and with a slip (``bench/typos.py``,
-docs/quality.md, "Typing slips").
+"ims", "inf") or more than ``MAX_LETTERS``, never a framing word. Names and spellings the list
+lacks are read again: "rouble" as the archive's "ruble", "nazarbaev" as "nazarbayev" when the
+archive spells it so. Measured on the dev collections and the sample's sets, typed and with a
+slip (``bench/typos.py``, docs/quality.md, "Typing slips").
 """
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ from retrieval.text.english import is_english
 
 MIN_LETTERS = 5
 """Words shorter than this are never read as another word."""
+MAX_LETTERS = 30
+"""Words longer than this are never read as another word (nor cut in two): no word of English
+is, and the words one edit from a word grow with its length squared ("a" typed 4,000 times, one
+message, took 11 s)."""
 UNLIKELY = 0.1
 """What a change of one letter into one neither beside it on the keyboard nor a vowel for a
 vowel counts for, against 1 for the slips people make most (a letter left out or doubled, two
@@ -112,11 +116,18 @@ MIN_PART_LETTERS = 4
 
 def _typed_lacking(text: str, lacking: Collection[str]) -> list[tuple[str, str]]:
     """Return ``(term, word as typed)`` for each search term of ``text`` in ``lacking``, once,
-    typed in letters a-z and not in capitals (an acronym, "CONIT", is no slip)."""
+    typed in letters a-z, at most ``MAX_LETTERS`` of them, and not in capitals (an acronym,
+    "CONIT", is no slip)."""
     found: dict[str, str] = {}
     for term, start, end in analyze_spans(text):
         typed = text[start:end]
-        if term in lacking and term not in found and typed.isascii() and typed.isalpha():
+        if (
+            term in lacking
+            and term not in found
+            and len(typed) <= MAX_LETTERS
+            and typed.isascii()
+            and typed.isalpha()
+        ):
             found.update({term: typed} if not typed.isupper() else {})
     return list(found.items())
 
@@ -126,8 +137,9 @@ def split_closed(
 ) -> dict[str, Respelling]:
     """Return, for each search term of ``text`` in ``lacking`` (terms no passage holds), the
     two words of the archive it is typed closed for ("anticorruption" for "anti-corruption",
-    "peacekeeping" for "peace-keeping"): the cut into two English words of ``MIN_PART_LETTERS``
-    or more letters whose terms the archive both holds, the one whose rarer part most passages hold.
+    "stateowned" for "state-owned"; not "peacekeeping", an English word): the cut into two
+    English words of ``MIN_PART_LETTERS`` or more letters whose terms the archive both holds,
+    the one whose rarer part most passages hold.
     ``meant_term`` holds the two terms, space-separated; ``meant`` the words joined by a
     hyphen. Words typed as for ``respell``: letters a-z, not in capitals, no English word."""
     found: dict[str, Respelling] = {}
@@ -174,9 +186,9 @@ def respell(
     the one whose term most passages hold (``df``) times how likely its slip is (``edits``),
     ties to the first in ``edits`` order. ``holding(terms)``, when given, returns those of
     ``terms`` the archive may hold (all of them, and perhaps others): ``df`` is asked only of
-    those. Terms with no such neighbour, typed as words of fewer than ``MIN_LETTERS`` letters,
-    with anything but letters a-z, in capitals (an acronym) or as an English word, are left
-    out."""
+    those. Terms with no such neighbour, typed as words of fewer than ``MIN_LETTERS`` letters
+    or more than ``MAX_LETTERS``, with anything but letters a-z, in capitals (an acronym) or as
+    an English word, are left out."""
     found: dict[str, Respelling] = {}
     for term, typed in _typed_lacking(text, lacking):
         word = typed.lower()

@@ -441,12 +441,14 @@ def reading(text: str, earlier: Sequence[str], *, claim: bool = False) -> list[s
 
 class Earlier(list[str]):
     """The questions a message may continue (oldest first), and what the last of them was: an
-    ``ask`` (a question, or its "more") or a ``check`` (a claim) — "source?" names the passages
-    that answer showed."""
+    ``ask`` (a question, or its "more") or a ``check`` (a claim), and the offset of the first
+    passage that answer showed (a "more" page's: 3 for the second page of three) — "source?"
+    names the passages that answer showed."""
 
-    def __init__(self, questions: Sequence[str] = (), kind: str = "ask") -> None:
+    def __init__(self, questions: Sequence[str] = (), kind: str = "ask", offset: int = 0) -> None:
         super().__init__(questions)
         self.kind = kind
+        self.offset = offset
 
 
 def chain(context: Sequence[str], question: str) -> list[str]:

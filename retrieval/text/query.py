@@ -80,7 +80,7 @@ _UNSAID_RE = re.compile(
     r"|chosen|taken|given|thrown|struck|sold|sent|held)\b))\b"
     r"|(?<=\d)(?:st|nd|rd|th)\b"
     r"|\bapart\s+from\b"
-    r"|^\W*(?:no|nope|sorry)?\W*i\s+mean[t]?\b"
+    r"|^\W*(?:(?:no|nope|sorry)\W*)?i\s+mean[t]?\b"
     r"|^\W*(?:(?:a\s+)?claim\s+to\s+(?:verify|check)|fact[\s-]?check|verify|check(?:\s+this)?"
     r"|confirm)\s*:",
     re.IGNORECASE,

@@ -395,3 +395,18 @@ async def test_source_after_a_check_names_the_checks_own_evidence(
     assert lines[0] == "That answer quotes:"
     named = [line for line in lines[1:] if line[:1].isdigit()]
     assert named and all(line.split(". ", 1)[1].split(";")[0] in shown for line in named)
+
+
+async def test_source_after_more_names_the_passages_of_that_page(
+    sample_bot: Start, fake_telegram: FakeTelegram, alice: FakeUser
+) -> None:
+    # After "More", "source?" named the first page's passages (1-3), not those just shown.
+    async with sample_bot():
+        [answer] = await fake_telegram.wait_answers(alice.send("imf loan"))
+        more = next(d for d in answer.callback_data if d.startswith("more:"))
+        [page] = await fake_telegram.wait_answers(alice.press(answer, more))
+        [where] = await fake_telegram.wait_answers(alice.send("source?"))
+    shown = page.plain_text or ""
+    named = [line for line in (where.plain_text or "").split("\n")[1:] if line[:1].isdigit()]
+    assert [line.split(". ", 1)[0] for line in named] == ["4", "5", "6"]
+    assert all(line.split(". ", 1)[1].split(";")[0] in shown for line in named)

@@ -11,9 +11,9 @@ from click.testing import Result
 from bot.chat import ChatService, asks_for_more
 from bot.gate import without_mention
 from bot.help import COMMANDS
-from bot.replies import Notice
+from bot.replies import AnswerReply, Notice
 from bot.terminal import respond
-from retrieval.archive import Archive
+from retrieval.archive import Archive, numbers_not_given
 
 
 def test_terminal_and_bot_quote_the_same_passages(bot_archive: Archive) -> None:
@@ -104,3 +104,56 @@ def test_source_after_a_check_in_the_terminal_names_its_evidence(bot_archive: Ar
         line.split(". ", 1)[1].split(";")[0] for line in where.split("\n")[1:] if line[:1].isdigit()
     ]
     assert named and all(citation in checked for citation in named)
+
+
+def test_the_figures_no_passage_gives_are_those_of_the_passages_shown(
+    sample_archive: Archive,
+) -> None:
+    # The chat asks one passage more than it shows, to know of more: the caveat weighed that
+    # passage too, so a figure only it gave went unsaid ("30 billion rubles" of a fourth
+    # passage), and its figures were offered as what "they give".
+    service = ChatService(sample_archive, top=3)
+    for question in (
+        "did The Russia Gazprom reach 30 billion rubles?",
+        "did Nearly Ukraine Russia reach 80 percent?",
+        "did US$5 million vanish when the mining chief fled?",
+    ):
+        reply = service.answer(question)
+        assert isinstance(reply, AnswerReply) and reply.has_more
+        shown = reply.answer.hits
+        assert len(shown) == 3
+        expected = numbers_not_given(question, shown, sample_archive.aliases)
+        assert reply.answer.numbers_missing == expected, question
+    assert service.answer("did The Russia Gazprom reach 30 billion rubles?").answer.caveat
+
+
+def _named(where: str) -> list[str]:
+    """Return the citations a "source?" reply names, with their numbers."""
+    return [line.split(";")[0] for line in where.split("\n")[1:] if line[:1].isdigit()]
+
+
+def test_source_after_more_names_the_page_shown(sample_archive: Archive) -> None:
+    # After "more", "source?" named the first page's passages, numbered 1-3, not those just
+    # shown (4-6).
+    state: dict[str, Any] = {}
+    respond(sample_archive, "imf loan", state, now=0.0)
+    page = respond(sample_archive, "more", state, now=1.0) or ""
+    where = respond(sample_archive, "source?", state, now=2.0) or ""
+    named = _named(where)
+    assert [line.split(". ", 1)[0] for line in named] == ["4", "5", "6"]
+    assert all(line.split(". ", 1)[1] in page for line in named)
+
+
+def test_source_after_a_long_claim_names_each_sentences_evidence(sample_archive: Archive) -> None:
+    # A claim checked sentence by sentence: "source?" checked it whole, which nothing bears
+    # on, and answered only how answers are cited.
+    claim = (
+        "Aliev won 76.1 percent in October 1998. Maskhadov survived a car bomb in Grozny on July "
+        "23, 1998. The Baku-Supsa pipeline is 830 km long and opened on April 17, 1999. "
+        "Kazhegeldin resigned on October 10, 1997, citing ill health."
+    )
+    state: dict[str, Any] = {}
+    checked = respond(sample_archive, f"/check {claim}", state, now=0.0) or ""
+    where = respond(sample_archive, "source?", state, now=1.0) or ""
+    named = [line.split(". ", 1)[1] for line in _named(where)]
+    assert len(named) == 4 and all(citation in checked for citation in named)

@@ -578,6 +578,36 @@ def test_a_rounded_number_is_said_to_be_rounded_not_missing() -> None:
     assert check.numbers_rounded == [] and len(check.numbers_missing) == 1
 
 
+def test_a_bare_number_is_no_rounding_of_an_amount() -> None:
+    # "/check Nazarbaev won with 1e400 percent" said "1 as rounded (0.8 percent)".
+    vote = "Nazarbaev won with 79.8 percent; the turnout was 87 percent, Gabbasov got 0.8 percent."
+    check = compare_claim("Nazarbaev won 1 round with 79.8 percent", [vote])
+    assert check.numbers_rounded == []
+    assert [m.claim.text for m in check.numbers_missing] == ["1"]
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Nazarbaev won a 2nd term with 79.8 percent",  # "Numbers — not in them: 2"
+        "Nazarbaev won a 7-year term in the 1990s with 79.8 percent",
+        "Nazarbaev won 1e400 votes and 79.8 percent",  # "1 as rounded (0.8 percent)"
+    ],
+)
+def test_a_figure_run_into_letters_is_no_amount(claim: str) -> None:
+    vote = "Nazarbaev won with 79.8 percent; Gabbasov got 0.8 percent."
+    check = compare_claim(claim, [vote])
+    assert [q.text for q in check.numbers_found] == ["79.8 percent"]
+    assert [m.claim.text for m in check.numbers_missing] == (["7"] if "7-year" in claim else [])
+    assert check.numbers_rounded == []
+    assert [q.text for q in extract_quantities("US$5bn, 10km, 400m usd, 5%")] == [
+        "US$5bn",
+        "10km",
+        "400m usd",
+        "5%",
+    ]
+
+
 def test_a_passage_is_about_its_brief_title_too() -> None:
     # The figure's passage holds fewer of the claim's words than the other, but its brief's
     # title holds the rest: it is about the claim too.
@@ -653,6 +683,23 @@ def test_a_day_of_the_briefs_own_month_is_of_its_year() -> None:
             [],
         ),
         ("aliev won the election", "Aliev won the October 11 election.", []),
+        # A contraction negates as "not" does: "hasn't been charged" was read as "charged",
+        # and the passage's "not been charged" named as its opposite.
+        (
+            "Kazhegeldin hasn't been charged with anything",
+            "Kazhegeldin himself has not been charged with anything.",
+            [],
+        ),
+        (
+            "Maskhadov wasn’t killed in Grozny",
+            "Aslan Maskhadov survived an assassination attempt in Grozny on July 23.",
+            [],
+        ),
+        (
+            "Kazhegeldin was charged with corruption",
+            "Kazhegeldin himself hasn't been charged with anything.",
+            [("charged", "hasn't been charged")],
+        ),
     ],
 )
 def test_a_passage_saying_the_opposite_of_the_claim_is_named(
@@ -665,3 +712,13 @@ def test_a_passage_saying_the_opposite_of_the_claim_is_named(
         mine, theirs = expected[0]
         line = f"Words — a passage says “{theirs}” where the claim says “{mine}”."
         assert comparison_lines(check)[0] == line
+
+
+def test_a_number_too_large_for_a_float_is_no_amount() -> None:
+    # "/check Moldova's gas debt is US$1000…(400 zeros) million" raised ValueError (math
+    # domain error) when the passages' amounts were ranked by their distance from it.
+    debt = "Gazprom puts Moldova's gas debt at about US$590 million."
+    huge = "1" + "0" * 400
+    check = compare_claim(f"Moldova's gas debt is US${huge} million", [debt])
+    assert check.numbers_missing == [] and check.numbers_found == []
+    assert extract_quantities(f"{huge} rubles and 5 rubles") == extract_quantities("5 rubles")

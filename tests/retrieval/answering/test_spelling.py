@@ -8,7 +8,15 @@ import zlib
 import numpy as np
 
 from bot.help import help_text
-from retrieval.answering.spelling import UNLIKELY, distance, edits, likely, respell
+from retrieval.answering.spelling import (
+    MAX_LETTERS,
+    UNLIKELY,
+    distance,
+    edits,
+    likely,
+    respell,
+    split_closed,
+)
 from retrieval.archive import Archive
 from retrieval.text import english
 from retrieval.text.analyzer import analyze
@@ -206,3 +214,20 @@ def test_a_word_typed_closed_is_read_as_the_two_words_the_briefs_write(
     assert answer.unmatched == []
     # An English word, or one whose parts the briefs do not both hold, is left as typed.
     assert sample_archive.ask("what did lebed say").respelled == []
+
+
+def test_a_word_longer_than_max_letters_is_never_read_as_another() -> None:
+    # "a" typed 4,000 times, one message, took 11 s: the words one edit from a word grow with
+    # its length squared, and each was analysed.
+    word = "pneumonoultramicroscopicsilicovolcanoconiosis"
+    [term] = analyze(word)
+    slip = word[:10] + word[11:]  # a letter left out
+    assert len(slip) > MAX_LETTERS and not is_english(slip)
+    assert respell(slip, set(analyze(slip)), lambda t: 5 if t == term else 0) == {}
+    assert split_closed(slip + slip, set(analyze(slip + slip)), lambda t: 5) == {}
+    # A long word within the limit is read as ever.
+    word = "internationalization"
+    [term] = analyze(word)
+    slip = "internatonalization"
+    found = respell(slip, set(analyze(slip)), lambda t: 5 if t == term else 0)
+    assert [r.meant for r in found.values()] == [word]
