@@ -365,28 +365,41 @@ def _word_value(words: str) -> int:
     return total
 
 
+_RANGE_RE = re.compile(r"\s*(?:to|and|or|-|–)\s*", re.IGNORECASE)
+"""What joins two numbers of one range ("5.6 to 4.8 billion", "3–4 million")."""
+
+
 def extract_quantities(text: str) -> list[Quantity]:
     """Return the numbers written in ``text``, each with its value and unit, in order.
 
     ``US$5 million``, ``$5m`` and ``5 million dollars`` are all 5,000,000 "usd"; ``4.5%`` and
     ``4.5 percent`` are 4.5 "%"; ``1,580-kilometer`` is 1580 "km"; a year is a bare number.
     Numbers written out count too: ``six`` is 6, ``forty-two percent`` is 42 "%", ``two
-    million dollars`` is 2,000,000 "usd". A number too large for a float is left out.
+    million dollars`` is 2,000,000 "usd". A bare number ranged with the next ("from 5.6 to 4.8
+    billion dollars") takes its scale and unit. A number too large for a float is left out.
     """
     found: list[tuple[int, Quantity]] = []
-    for m in _NUMBER_RE.finditer(text):
+    matches = list(_NUMBER_RE.finditer(text))
+    for n, m in enumerate(matches):
         raw = m.group("num")
         try:
             value = float(raw.replace(",", ""))
         except ValueError:  # pragma: no cover - the pattern only matches digits
             continue
         scale = (m.group("scale") or "").lower()
-        value *= _SCALES.get(scale, 1.0)
         unit = ""
         if m.group("cur"):
             unit = _CURRENCIES.get(m.group("cur").strip().lower(), "")
-        if m.group("unit"):
-            key = " ".join(m.group("unit").lower().split())
+        key = " ".join((m.group("unit") or "").lower().split())
+        if not scale and not key and n + 1 < len(matches):
+            # "from 5.6 to 4.8 billion dollars", "between 3 and 4 million": a bare number
+            # ranged with the next takes its scale and unit.
+            after = matches[n + 1]
+            if _RANGE_RE.fullmatch(text, m.end(), after.start()) and not after.group("cur"):
+                scale = (after.group("scale") or "").lower()
+                key = " ".join((after.group("unit") or "").lower().split())
+        value *= _SCALES.get(scale, 1.0)
+        if key:
             unit = _UNITS.get(key, _UNITS.get(key.replace(" ", ""), unit)) or unit
             value *= _UNIT_FACTORS.get(key, 1.0)
         if not math.isfinite(value):

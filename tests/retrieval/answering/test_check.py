@@ -722,3 +722,17 @@ def test_a_number_too_large_for_a_float_is_no_amount() -> None:
     check = compare_claim(f"Moldova's gas debt is US${huge} million", [debt])
     assert check.numbers_missing == [] and check.numbers_found == []
     assert extract_quantities(f"{huge} rubles and 5 rubles") == extract_quantities("5 rubles")
+
+
+def test_a_bare_number_ranged_with_the_next_takes_its_scale() -> None:
+    # "from 5.6 to 4.8 billion dollars": the 5.6 was a bare 5.6, "not in them".
+    cut = "The IMF cut the first tranche from US$5.6 billion to US$4.8 billion."
+    check = compare_claim("the imf cut the first tranche from 5.6 to 4.8 billion dollars", [cut])
+    assert [q.text for q in check.numbers_found] == ["5.6", "4.8 billion dollars"]
+    assert check.numbers_missing == []
+    assert [(q.value, q.unit) for q in extract_quantities("12 to 14 percent")] == [
+        (12.0, "%"),
+        (14.0, "%"),
+    ]
+    # Two counts stay counts; a year is no range's.
+    assert [q.unit for q in extract_quantities("voted 253 to 94")] == ["", ""]
