@@ -542,7 +542,7 @@ class Archive:
             extra.setdefault(t, context[t])
         if not known and not extra and not any(title_only(index, t) for t in terms):
             return Ranking(terms, known, [], NoAnswer.NO_MATCH)
-        if in_another_script(words) and all(t.isdigit() for t in known):
+        if in_another_script(words) and all(_NUMERAL_RE.fullmatch(t) for t in known):
             # "Каковы были итоги выборов в Казахстане в 1999 году?" of English briefs: its
             # "1999" alone would quote whatever is dated then.
             return Ranking(terms, known, [], NoAnswer.NO_MATCH)
@@ -1791,6 +1791,10 @@ def numbers_not_given(
         for m in check.numbers_missing
         if m.claim.unit or (m.claim.value >= MIN_BARE_FIGURE and not is_year_written(m.claim))
     ]
+
+
+_NUMERAL_RE = re.compile(r"[\d.,]+")
+"""A search term that is a number ("1999", "79.8")."""
 
 
 def readable_earlier(earlier: Sequence[str]) -> list[str]:

@@ -184,6 +184,18 @@ _COMMON_OPENERS = frozenset(
         "tomorrow",
         "yesterday",
         "yet",
+        # pronouns that open a claim ("Nothing about …", "Nobody was hurt"): no one's name
+        "nothing",
+        "nobody",
+        "no-one",
+        "everything",
+        "everyone",
+        "everybody",
+        "something",
+        "someone",
+        "somebody",
+        "anything",
+        "anyone",
     }
 )
 
@@ -871,6 +883,13 @@ OPPOSITES: tuple[tuple[str, str], ...] = (
     ("open opened opens", "close closed closes shut"),
     ("raise raised raises", "cut cuts lower lowered lowers"),
     ("sign signed signs", "refuse refused refuses"),
+    (
+        "condemn condemned condemns criticize criticized criticizes criticise criticised "
+        "denounce denounced denounces",
+        "welcome welcomed welcomes praise praised praises endorse endorsed endorses",
+    ),
+    ("pass passed passes adopt adopted adopts", "withdraw withdrew withdrawn"),
+    ("succeed succeeded succeeds", "fail failed fails"),
 )  # fmt: skip
 """Pairs of words that say opposite things of the same subject, as typed (``contrasts``)."""
 _OPPOSITE_TERMS = tuple(

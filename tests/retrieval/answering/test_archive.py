@@ -507,6 +507,8 @@ def test_a_question_in_another_script_matching_only_a_year_is_asked_in_english(
     # Its "1999" alone quoted whatever is dated then (Lukashenko's term, IMF repayments).
     answer = sample_archive.ask("Каковы были итоги выборов в Казахстане в 1999 году?")
     assert not answer.found
+    # A decimal is a number too ("79.8" is no digit string).
+    assert not sample_archive.ask("Назарбаев 79.8 процента 1999").found
     assert answer.message.endswith("the briefs are in English, so ask in English.")
 
 

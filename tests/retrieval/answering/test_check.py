@@ -683,6 +683,11 @@ def test_a_day_of_the_briefs_own_month_is_of_its_year() -> None:
             [],
         ),
         ("aliev won the election", "Aliev won the October 11 election.", []),
+        (
+            "the OSCE praised the vote",
+            "The OSCE was cautious but critical of the vote.",
+            [("praised", "critical")],
+        ),
         # A contraction negates as "not" does: "hasn't been charged" was read as "charged",
         # and the passage's "not been charged" named as its opposite.
         (
@@ -736,3 +741,9 @@ def test_a_bare_number_ranged_with_the_next_takes_its_scale() -> None:
     ]
     # Two counts stay counts; a year is no range's.
     assert [q.unit for q in extract_quantities("voted 253 to 94")] == ["", ""]
+
+
+def test_a_pronoun_opening_a_claim_is_no_name() -> None:
+    # "Nothing about zzzqx" read "Names — in the passages: Nothing."
+    assert extract_names("Nothing about zzzqx") == []
+    assert extract_names("Nobody was hurt when Maskhadov escaped") == ["Maskhadov"]
