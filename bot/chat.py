@@ -30,7 +30,8 @@ from retrieval.archive import (
     compare_with,
     readable_earlier,
 )
-from retrieval.errors import BriefNotFoundError, NoAnswer, RetrievalError
+from retrieval.corpus.briefs import issue_number
+from retrieval.errors import BriefNotFoundError, NoAnswer, NumberRangeError, RetrievalError
 from retrieval.text.analyzer import analyze
 from retrieval.text.english import name_terms
 from retrieval.text.followup import GREETINGS, THANKS, Earlier
@@ -82,8 +83,8 @@ _WHERE_FROM_RE = re.compile(
 
 # "Monitor 4 139", "Fortnight in Review 4 12", "Monitor, Vol. 4, Issue 139" (a copied citation).
 _BRIEF_ARGS_RE = re.compile(
-    r"[\"“]?(?P<pub>.+?)[\"”]?[,\s]+(?:vol(?:ume)?\.?\s*)?(?P<vol>\d{1,6})[,\s]+"
-    r"(?:(?:issue|no)\.?\s*)?(?P<issue>\d{1,6})",
+    r"[\"“]?(?P<pub>.+?)[\"”]?[,\s]+(?:vol(?:ume)?\.?\s*)?(?P<vol>\d+)[,\s]+"
+    r"(?:(?:issue|no)\.?\s*)?(?P<issue>\d+)",
     re.IGNORECASE,
 )
 
@@ -125,11 +126,17 @@ def asks_where_from(text: str) -> bool:
 
 
 def parse_brief_args(text: str) -> tuple[str, int, int] | None:
-    """Return (publication, volume, issue) from "/brief" arguments, or None if they don't parse."""
+    """Return (publication, volume, issue) from "/brief" arguments, or None if they don't parse.
+
+    Raises:
+        NumberRangeError: if the volume or issue is out of range (the one rule,
+            ``briefs.issue_number``: "/brief Monitor 4 99999999999" gave the usage line).
+    """
     m = _BRIEF_ARGS_RE.fullmatch(text.strip())
     if not m:
         return None
-    return m.group("pub").strip(' ,"“”'), int(m.group("vol")), int(m.group("issue"))
+    volume = issue_number(m.group("vol"), "volume")
+    return m.group("pub").strip(' ,"“”'), volume, issue_number(m.group("issue"), "issue")
 
 
 class ChatService:
@@ -379,7 +386,10 @@ class ChatService:
 
     def brief(self, args: str) -> BriefReply | Notice:
         """Return the whole briefs of the issue named in ``args`` ("Monitor 4 139")."""
-        parsed = parse_brief_args(args)
+        try:
+            parsed = parse_brief_args(args)
+        except NumberRangeError as exc:
+            return Notice(sentence(str(exc)))
         if parsed is None:
             return Notice(usage("brief"))
         try:

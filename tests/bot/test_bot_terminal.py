@@ -157,3 +157,11 @@ def test_source_after_a_long_claim_names_each_sentences_evidence(sample_archive:
     where = respond(sample_archive, "source?", state, now=1.0) or ""
     named = [line.split(". ", 1)[1] for line in _named(where)]
     assert len(named) == 4 and all(citation in checked for citation in named)
+
+
+def test_brief_with_an_issue_out_of_range_says_the_range(bot_archive: Archive) -> None:
+    # It gave the usage line, where the command line and every other interface name the range.
+    assert respond(bot_archive, "/brief Monitor 4 99999999999", {}) == (
+        "Issue 99999999999 is out of range; use a whole number from 0 to 2,147,483,647."
+    )
+    assert (respond(bot_archive, "/brief Monitor four", {}) or "").startswith("Usage: /brief")
