@@ -19,3 +19,11 @@ def test_search_terms_after_long_leading_punctuation(unit: str) -> None:
 def test_i_mean_is_still_left_out() -> None:
     assert search_terms("no, I mean the tenge") == search_terms("the tenge")
     assert search_terms("— sorry — i meant the tenge") == search_terms("the tenge")
+
+
+def test_take_part_is_one_word() -> None:
+    # "did the opposition take part?" quoted "Lukashenko, for his part, …" first.
+    assert search_terms("did the opposition take part?") == search_terms(
+        "did the opposition participate?"
+    )
+    assert "part" in search_terms("what part of the debt is transnistria's?")
