@@ -704,3 +704,12 @@ def test_a_question_joined_on_that_names_no_one_may_continue(sample_archive: Arc
 def test_a_correction_points_back(text: str) -> None:
     # A correction of the answer before continues its question, however much it names.
     assert why_context(text) is Why.POINTS_BACK
+
+
+def test_readme_follow_up_example_quotes_the_answer(sample_archive: Archive) -> None:
+    # README's own example quoted the resignation ("… three years in office") without the
+    # sentence that answers.
+    earlier = ["who became prime minister of Kazakhstan after Kazhegeldin?"]
+    question = "when did he take office?"
+    answer = sample_archive.ask(question, earlier=sample_archive.reading(question, earlier))
+    assert "parliament confirmed Balgimbaev on October 12" in answer.hits[0].quote
