@@ -44,10 +44,12 @@ def quantities(hit: Hit) -> list[Quantity]:
 
 
 def flagged(reply: CheckReply) -> bool:
-    """Return whether ``reply`` names a number, date or name of the claim as not in the passages."""
+    """Return whether ``reply`` names a number, date or name of the claim as not in the passages,
+    or a passage saying the opposite of the claim (``contrasts``)."""
     checks = [reply.comparison, *(part.comparison for part in reply.parts)]
     return any(
-        c is not None and bool(c.numbers_missing or c.dates_missing or c.names_missing)
+        c is not None
+        and bool(c.numbers_missing or c.dates_missing or c.names_missing or c.contrasts)
         for c in checks
     )
 
