@@ -809,7 +809,9 @@ def compare_claim(
                 continue
             seen.add((q.value, q.unit))
             pool = numbers + evidence_years if is_year_written(q) else numbers
-            if any(q.matches(e) for e in pool):
+            if any(q.matches(e) for e in pool) and not _said_otherwise(
+                q, [_substance(clause), whole], [evidence[i] for i in about], aliases
+            ):
                 result.numbers_found.append(q)
                 continue
             if q.unit and not is_year_written(q):
@@ -831,7 +833,8 @@ def compare_claim(
             if rounded:
                 result.numbers_rounded.append(MissingNumber(q, _first_distinct(rounded)))
             else:
-                result.numbers_missing.append(MissingNumber(q, _counterparts(q, pool)))
+                others = [e for e in pool if not q.matches(e)]
+                result.numbers_missing.append(MissingNumber(q, _counterparts(q, others)))
     passages = list(dated) if dated is not None else [(text, None) for text in evidence]
     _compare_dates(result, spelled, undated, passages, aliases, titles)
     # A month is a date, compared as one above; a name of its own it is not ("In July").
@@ -969,6 +972,40 @@ def _negated(text: str, word: str, starts: Sequence[int]) -> bool:
     whole for each of its 700 words (0.1 s)."""
     pattern = re.compile(_NEGATION.format(word=re.escape(word)), re.IGNORECASE)
     return any(pattern.match(text, at) for at in starts)
+
+
+def _said_otherwise(
+    claimed: Quantity,
+    wordings: Sequence[frozenset[str]],
+    texts: Sequence[str],
+    aliases: Aliases | None,
+) -> bool:
+    """Return whether the sentences of ``texts`` that hold the most of the words of the claim's
+    clause, and those that hold the most of the whole claim's (``wordings``), give other
+    amounts of ``claimed``'s unit and never ``claimed``: "gazprom cut gas to moldova by 60
+    percent" and "Gazprom cut its gas deliveries to Moldova by 40 percent. … of which roughly
+    60 percent was run up by the Transnistrian region" (that 60 percent is of the debt)."""
+    if not claimed.unit:
+        return False
+    sentences = [text[s:e] for text in texts for s, e in split_sentences(text)]
+    if len(sentences) < 2:
+        return False
+    terms = [set(analyze(t)) for t in sentences]
+    amounts: list[Quantity] = []
+    for words in wordings:
+        if not words:
+            continue
+        held = [sum(name_term_held(w, t, aliases) for w in words) for t in terms]
+        most = max(held)
+        amounts += [
+            q
+            for sentence, n in zip(sentences, held, strict=True)
+            if n == most
+            for q in extract_quantities(_date_matches_removed(sentence))
+        ]
+    return any(q.unit == claimed.unit for q in amounts) and not any(
+        claimed.matches(q) for q in amounts
+    )
 
 
 def _naming(

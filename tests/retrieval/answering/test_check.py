@@ -747,3 +747,23 @@ def test_a_pronoun_opening_a_claim_is_no_name() -> None:
     # "Nothing about zzzqx" read "Names — in the passages: Nothing."
     assert extract_names("Nothing about zzzqx") == []
     assert extract_names("Nobody was hurt when Maskhadov escaped") == ["Maskhadov"]
+
+
+def test_an_amount_of_another_clause_of_the_passage_does_not_bear_the_claim_out() -> None:
+    # "by 60 percent" was "in the passages" from "… of which roughly 60 percent was run up by
+    # the Transnistrian region", the debt's share, beside "by 40 percent", the cut's.
+    passage = (
+        "Gazprom cut its gas deliveries to Moldova by 40 percent on August 14. The Russian "
+        "company puts Moldova's gas debt at about US$590 million, of which roughly 60 percent "
+        "was run up by the separatist Transnistrian region."
+    )
+    check = compare_claim("gazprom cut gas deliveries to moldova by 60 percent", [passage])
+    assert check.numbers_found == []
+    assert check.numbers_missing[0].evidence_gives[0].text == "40 percent"
+    # The amount the sentence about the clause gives is found.
+    check = compare_claim("gazprom cut gas deliveries to moldova by 40 percent", [passage])
+    assert [q.text for q in check.numbers_found] == ["40 percent"]
+    # A figure only a neighbouring sentence gives, with none of its kind in the best one, is.
+    neighbour = "Gazprom cut gas to Moldova on August 14. The cut was 40 percent of deliveries."
+    check = compare_claim("gazprom cut gas deliveries to moldova by 40 percent", [neighbour])
+    assert [q.text for q in check.numbers_found] == ["40 percent"]
