@@ -51,8 +51,7 @@ NEWEST_UNDATED = "No brief is dated {written} ({since} to {until}): these are th
 EMPTY_ARCHIVE = "The archive is empty — run briefbot ingest to add briefs."
 NOT_GIVEN = "No passage here gives {numbers}."
 POINTS_NOWHERE = (
-    "Read on its own: there is no earlier question for “{word}” to stand for — name who you "
-    "mean (or reply to my answer)."
+    "Read on its own: there is no earlier question for “{word}” to stand for — name who you mean."
 )
 LOW_CONFIDENCE = (
     "None of these passages answers that directly; they are the closest the archive holds."
