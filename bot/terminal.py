@@ -17,7 +17,7 @@ import click
 from bot.chat import STARTED_AFRESH, ChatService, asks_for_more
 from bot.config import DEFAULT_FOLLOWUP_MINUTES
 from bot.gate import without_mention
-from bot.help import COMMANDS, help_text, split_command, usage
+from bot.help import help_text, split_command, usage
 from bot.render import render_text
 from bot.replies import AnswerReply, Notice
 from retrieval.archive import DEFAULT_TOP, Archive
@@ -30,21 +30,14 @@ taken out of a message as the bot takes out its own."""
 QUIT = ("/quit", "/exit", "quit", "exit")
 
 TELEGRAM_ONLY = {
-    cmd.name: instead
-    for cmd in COMMANDS
-    if not cmd.in_terminal
-    for instead in [
-        {
-            "digest": "briefbot digest preview CHAT_ID shows a chat's next digest",
-            "watch": "briefbot digest preview CHAT_ID shows what a chat's digest would quote",
-            "unwatch": "briefbot digest list shows the chats that get digests",
-            "watches": "briefbot digest list shows the chats that get digests",
-            "allow": "BRIEFBOT_ALLOWED says who may use the bot; briefbot access list shows it",
-            "deny": "BRIEFBOT_ALLOWED says who may use the bot; briefbot access list shows it",
-            "remove": "briefbot remove PUBLICATION VOLUME ISSUE takes briefs out",
-            "stats": "briefbot stats shows what the archive holds (/sources here)",
-        }.get(cmd.name, "briefbot --help lists the commands")
-    ]
+    "digest": "briefbot digest preview CHAT_ID shows a chat's next digest",
+    "watch": "briefbot digest preview CHAT_ID shows what a chat's digest would quote",
+    "unwatch": "briefbot digest list shows the chats that get digests",
+    "watches": "briefbot digest list shows the chats that get digests",
+    "allow": "BRIEFBOT_ALLOWED says who may use the bot; briefbot access list shows it",
+    "deny": "BRIEFBOT_ALLOWED says who may use the bot; briefbot access list shows it",
+    "remove": "briefbot remove PUBLICATION VOLUME ISSUE takes briefs out",
+    "stats": "briefbot stats shows what the archive holds (/sources here)",
 }
 """The bot's commands that act on a Telegram chat (digests, topics, access, removal, its
 statistics), each with the command-line way to do it here."""

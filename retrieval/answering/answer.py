@@ -925,15 +925,21 @@ same; docs/quality.md, ninth session)."""
 
 
 def _with_focus(weights: dict[str, float], question: str) -> dict[str, float]:
-    """Return ``weights`` with the focus of a "what X did …" question (``_FOCUS_RE``) weighing
+    """Return ``weights`` with the focus of a "what X did …" question (``_focus``) weighing
     ``FOCUS_WEIGHT`` times as much, when it is a question term."""
-    found = _FOCUS_RE.match(question) if question else None
-    if found is None:
+    term = _focus(question) if question else None
+    if term is None or term not in weights:
         return weights
-    terms = analyze(found.group(1).split()[-1])
-    if not terms or terms[0] not in weights:
-        return weights
-    return {**weights, terms[0]: weights[terms[0]] * FOCUS_WEIGHT}
+    return {**weights, term: weights[term] * FOCUS_WEIGHT}
+
+
+@lru_cache(maxsize=256)
+def _focus(question: str) -> str | None:
+    """Return the search term of what a "what X did …" question asks about (``_FOCUS_RE``), or
+    None; worked out once for the passages of one answer."""
+    found = _FOCUS_RE.match(question)
+    terms = analyze(found.group(1).split()[-1]) if found is not None else []
+    return terms[0] if terms else None
 
 
 @lru_cache(maxsize=256)

@@ -926,13 +926,16 @@ def contrasts(claim: str, names: Sequence[str], evidence: Sequence[str]) -> list
     # Where the claim says "not", once: each of its words is asked whether it is negated.
     starts = [m.start() for m in _NEGATION_START_RE.finditer(claim)]
     found: list[tuple[str, str]] = []
+    # Each passage's words and where the name stands in them, once (not once a pair).
+    read = [
+        (text, spans, [i for i, (t, _, _) in enumerate(spans) if t in name_terms])
+        for text, spans in ((text, analyze_spans(text)) for text in evidence)
+    ]
     for said, opposite in _OPPOSITE_TERMS:
         typed = next((claim[s:e] for t, s, e in claimed if t in said), None)
         if typed is None or claim_terms & opposite or _negated(claim, typed, starts):
             continue
-        for text in evidence:
-            spans = analyze_spans(text)
-            at = [i for i, (t, _, _) in enumerate(spans) if t in name_terms]
+        for text, spans, at in read:
             word = next(
                 (
                     text[s:e]

@@ -405,11 +405,12 @@ def points_nowhere(text: str) -> str | None:
     take office?"), as typed in lower case, when ``text`` points back for it
     (``why_context``) and names no one itself; None otherwise. Asked with no earlier question,
     it names no one."""
-    if why_context(text) is not Why.POINTS_BACK:
+    words, _ = strip_connector(words_of(text))
+    # Asked of every question read alone: the word list first, the rule only if it holds one.
+    if PERSON_POINTERS.isdisjoint(words) or why_context(text) is not Why.POINTS_BACK:
         return None
     if _names(text):
         return None  # "what bargain did his father make if Tesla recovered?": it names him
-    words, _ = strip_connector(words_of(text))
     for n, word in enumerate(words):
         if word in PERSON_POINTERS and not _dummy(words, n) and not _named_in(words, n):
             return word

@@ -12,7 +12,7 @@ from bot.chat import ChatService, asks_for_more
 from bot.gate import without_mention
 from bot.help import COMMANDS
 from bot.replies import AnswerReply, Notice
-from bot.terminal import respond
+from bot.terminal import TELEGRAM_ONLY, respond
 from retrieval.archive import Archive, numbers_not_given
 
 
@@ -93,6 +93,8 @@ def test_a_telegram_only_command_says_where_it_works(bot_archive: Archive) -> No
         reply = respond(bot_archive, command, {})
         assert reply is not None and "works in the Telegram bot, not here; " in reply
     assert "briefbot remove" in (respond(bot_archive, "/remove Monitor 4 142", {}) or "")
+    # Every command the terminal does not offer has its line.
+    assert set(TELEGRAM_ONLY) == {c.name for c in COMMANDS if not c.in_terminal}
 
 
 def test_source_after_a_check_in_the_terminal_names_its_evidence(bot_archive: Archive) -> None:
