@@ -30,7 +30,8 @@ COMMANDS: list[Command] = [
     Command(
         "check",
         "CLAIM",
-        "quote what bears on a claim; compare its numbers, dates and names",
+        "quote what bears on a claim; compare its numbers, dates and names; name a passage "
+        "saying otherwise",
         "/check The IMF cut the first tranche to US$4.8 billion",
     ),
     Command("new", "", "start afresh: the next question is read on its own", "/new"),
