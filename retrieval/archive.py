@@ -93,6 +93,7 @@ from retrieval.text.followup import (
     asks_whether,
     own_terms,
     points_nowhere,
+    points_to_person,
     strip_connector,
     why_context,
     words_of,
@@ -496,6 +497,17 @@ class Archive:
             t: earlier_weight
             for t in context_terms([w for w, _ in earlier_parsed], terms, idf, known_term)
         }
+        if context and points_to_person(question) and not self._own_names(index, words):
+            # "Who replaced him?" after "why did kazhegeldin quit as pm?": the pronoun stands for
+            # the name the earlier question gave, which weighs as the follow-up's own words do
+            # (only the words of the earlier questions weigh less).
+            for said, _ in reversed(earlier_parsed):
+                given = self._own_names(index, said)
+                if given:
+                    for t in given[0]:
+                        if t in context:
+                            context[t] = 1.0
+                    break
         if not context and all(t in NOT_SUBSTANCE for t in terms):
             # Nothing but framing ("tell me the latest news", "how long did it take?"): a
             # passage would share only those words with it. "What happened last week?" is

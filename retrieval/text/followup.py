@@ -98,6 +98,8 @@ POINTERS = frozenset(
     "it's they're they've".split()
 )
 """Words that point back to something named earlier."""
+PERSON_POINTERS = frozenset("he him his she her hers himself herself he's she's".split())
+"""Pointers that stand for a person named earlier ("who replaced him?")."""
 POINTER_PHRASES = (
     ("the", "same"),
     ("the", "other"),
@@ -197,6 +199,12 @@ def asks_whether(text: str) -> bool:
     it again."""
     words, _ = strip_connector(words_of(text))
     return bool(words) and (words[0] in AUXILIARIES or not _asks(words))
+
+
+def points_to_person(text: str) -> bool:
+    """Return whether ``text`` points back to a person ("who replaced him?", "what did she
+    say?")."""
+    return any(w in PERSON_POINTERS for w in words_of(text.lower()))
 
 
 def _names(text: str) -> list[int]:

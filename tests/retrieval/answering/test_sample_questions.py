@@ -154,6 +154,13 @@ def test_the_three_answers_come_from_different_briefs(sample_archive: Archive) -
             "3.2 billion rubles",
             ("where were the russian miners blocking the trans-siberian in may 1998?",),
         ),
+        # "him" stands for the earlier question's Kazhegeldin, who weighs as the follow-up's
+        # own words do: not the ruble brief's "replaced the old currency".
+        (
+            "who replaced him?",
+            "nominated Nurlan Balgimbaev",
+            ("why did kazhegeldin quit as pm anyway",),
+        ),
     ],
 )
 def test_the_first_quote_holds_the_answer(
