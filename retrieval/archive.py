@@ -106,12 +106,14 @@ from retrieval.text.query import (
     RECENCY_TERMS,
     DateRange,
     Filters,
+    asked_time,
     asks_latest,
     asks_news,
     asks_year_before,
     cited_filters,
     comparison_sides,
     in_another_script,
+    looks_ahead,
     month_of_year,
     named_publication,
     parse_question,
@@ -1661,6 +1663,18 @@ class Archive:
             # still find the passage (SQuAD's "when did he first mention wireless
             # communication?" about Tesla: as low, answerable questions low 3.00 -> 6.94%).
             answer.points_nowhere = points_nowhere(question)
+        if answer.found and not claim and not offset and answer.dates is None:
+            # "how much did tengiz produce in 1999?" answered from a brief of July 1998: it can
+            # only have said what was expected. The answer says so above its passages, and is
+            # not sure unless the question asks what was planned or expected then ("what was
+            # the opposition planning for May 1999?"), which such a brief answers.
+            said = parse_question(question)[0]
+            asked = asked_time(said)
+            date = hits[0].citation.date or ""
+            if asked is not None and date and date[:7] < asked[0]:
+                answer.dated_before = asked[1]
+                if not looks_ahead(said):
+                    answer.confidence = "low"
         return answer
 
     def briefs(self, publication: str, volume: int, issue: int) -> list[dict[str, Any]]:

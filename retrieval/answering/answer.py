@@ -53,6 +53,12 @@ NOT_GIVEN = "No passage here gives {numbers}."
 POINTS_NOWHERE = (
     "Read on its own: there is no earlier question for “{word}” to stand for — name who you mean."
 )
+DATED_BEFORE = (
+    "The first brief is dated {date}, before {asked}, which you ask about: it can say what was "
+    "planned or expected, not what happened."
+)
+"""Above the passages of a question about a time after the first passage's brief was written
+("how much did tengiz produce in 1999?" answered from a brief of July 1998)."""
 LOW_CONFIDENCE = (
     "None of these passages answers that directly; they are the closest the archive holds."
 )
@@ -246,6 +252,10 @@ class Answer:
     points_nowhere: str | None = None
     """Asked with no earlier question, the word of the question that stands for someone named
     earlier ("he" of "when did he take office?"): the answer says so above its passages."""
+    dated_before: str | None = None
+    """The time the question asks about, as written ("October 1998"), when the first passage's
+    brief is dated before it: the answer says so above its passages (the brief can tell what
+    was expected then, not what came of it)."""
 
     @property
     def found(self) -> bool:
@@ -261,6 +271,11 @@ class Answer:
         if not self.found:
             return None
         line = self._dated_caveat()
+        if self.dated_before:
+            # It says why the answer is not sure: the general "none answers directly" is left out.
+            date = format_date(self.hits[0].citation.date or "")
+            before = DATED_BEFORE.format(date=date, asked=self.dated_before)
+            line = " ".join(x for x in (before, line) if x and x != LOW_CONFIDENCE)
         if self.numbers_missing:
             said = [
                 f"{number} (they give {', '.join(gives)})" if gives else number
@@ -339,6 +354,7 @@ class Answer:
             "newest_first": self.newest_first,
             "elsewhere": self.elsewhere,
             "points_nowhere": self.points_nowhere,
+            "dated_before": self.dated_before,
             "numbers_missing": [
                 {"number": number, "evidence_gives": gives}
                 for number, gives in self.numbers_missing

@@ -412,6 +412,76 @@ def spell_dates(words: str) -> str:
     return _CLAUSE_END_RE.sub(lambda m: m.group(1) + m.group(2) + four_digits(m.group(3)), words)
 
 
+SEASONS = {"spring": "03", "summer": "06", "autumn": "09", "fall": "09"}
+"""The month each season a question may name starts in ("autumn 99": September 1999). "Fall"
+is a season only after "in" or "the" ("in the fall of 1998", not "did the ruble fall in 1998")."""
+_ASKED_YEAR_RE = re.compile(
+    rf"(?:\b(?:(?P<month>{_MONTHS})\.?(?:\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?)?"
+    r"|(?P<season>spring|summer|autumn|(?<=in\s)fall|(?<=the\s)fall))(?:\s+of)?\s+)?"
+    r"(?<![\w.,])(?P<year>(?:19|20)\d\d|\d\d)\b(?![.,:]?\d)",
+    re.IGNORECASE,
+)
+"""A year a question names, with the month or season before it if any ("may 16 99", "autumn
+99", "October 1998"). A year in two digits counts only after a month's day or a season
+(``spell_dates`` has written the others it can tell from a day or a count in four)."""
+_BEFORE_YEAR_RE = re.compile(
+    r"\b(?:before|until|till|prior\s+to|ahead\s+of|by\s+the\s+end\s+of)\s*$", re.IGNORECASE
+)
+"""What asks of the time before a year ("before 1999"), not of the year itself."""
+_LOOKS_AHEAD_RE = re.compile(
+    r"\b(?:plan|plans|planned|planning|expect|expects|expected|expecting|expectations?|deadline|"
+    r"deadlines|schedule|scheduled|due|will|would|won't|wouldn't|\w+['’]d|\w+['’]ll|going\s+to|"
+    r"set\s+for|forecasts?|predicted|predict|predictions?|intend|intended|intends|"
+    r"promised?|promises|hoped?|hopes|aims?|aimed|targets?|targeted|budget|budgeted|projected|"
+    r"projections?|prospects?|outlook)\b",
+    re.IGNORECASE,
+)
+
+
+def looks_ahead(words: str) -> bool:
+    """Return whether a question asks what was planned, expected or due ("what was the opposition
+    planning for may 99?", "which leader said he'd run in oct 98?"): a brief written before that
+    time answers it."""
+    return _LOOKS_AHEAD_RE.search(words) is not None
+
+
+def asked_time(words: str) -> tuple[str, str] | None:
+    """Return when a question asks about, as the month it starts in and as written:
+    ``("1998-10", "October 1998")`` for "where was the hryvnia by early oct 98?", ``("1999-01",
+    "1999")`` for "how much did tengiz produce in 1999?", ``("1999-09", "autumn 1999")`` for
+    "autumn 99".
+
+    None when it names no year, more than one, a time it asks before ("before 1999", "until
+    May 1999"), or compares two sides (each may have its own time). Dates typed short are read as
+    ``spell_dates`` reads them.
+    """
+    if comparison_sides(words) is not None:
+        return None
+    spelled = spell_dates(words)
+    found = [
+        m
+        for m in _ASKED_YEAR_RE.finditer(spelled)
+        if len(m.group("year")) == 4 or m.group("day") or m.group("season")
+    ]
+    years = {four_digits(m.group("year")[-2:]) for m in found}
+    if len(years) != 1 or any(_BEFORE_YEAR_RE.search(spelled[: m.start()]) for m in found):
+        return None
+    year = years.pop()
+    named = {
+        (m.group("month").title(), f"{MONTHS.index(m.group('month').title()) + 1:02d}")
+        if m.group("month")
+        else (m.group("season").casefold(), SEASONS[m.group("season").casefold()])
+        for m in found
+        if m.group("month") or m.group("season")
+    }
+    if len(named) > 1:
+        return None
+    if named:
+        written, month = named.pop()
+        return f"{year}-{month}", f"{written} {year}"
+    return f"{year}-01", year
+
+
 _AMOUNT = r"\d(?:[\d,]*\d)?(?:\.\d+)?"
 _SCALE_RE = re.compile(rf"(?<!\d)(?<!\d,)({_AMOUNT})\s?(bn|bln|mn|mln)\b", re.IGNORECASE)
 """An amount with a scale typed short ("4.5bn"). It is tried only where a number starts (not

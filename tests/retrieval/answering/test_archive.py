@@ -156,6 +156,7 @@ def test_json_answer_has_the_documented_fields(fixture_archive: Archive) -> None
         "elsewhere",
         "points_nowhere",
         "numbers_missing",
+        "dated_before",
     }
     assert data["read_as"] is None and data["read_with"] == [] and data["unmatched"] == []
     assert data["respelled"] == [] and data["dates"] is None
@@ -1005,6 +1006,34 @@ def test_a_pronoun_with_no_earlier_question_is_said_to_stand_for_no_one(
     assert sample_archive.ask("when did he take office?", earlier=earlier).points_nowhere is None
     assert sample_archive.ask("what did kazhegeldin say when he resigned?").points_nowhere is None
     assert sample_archive.ask("is it true that aliev won?").points_nowhere is None
+
+
+def test_a_question_about_a_time_after_the_first_brief_says_so(sample_archive: Archive) -> None:
+    # The archive's Tengiz output is of the first half of 1998 (a brief of July 20, 1998): it was
+    # quoted as a sure answer for 1999.
+    answer = sample_archive.ask("how much did Tengiz produce in the first half of 1999?")
+    assert answer.hits[0].citation.date == "1998-07-20"
+    assert answer.dated_before == "1999" and answer.confidence == "low"
+    assert answer.caveat == (
+        "The first brief is dated July 20, 1998, before 1999, which you ask about: it can say "
+        "what was planned or expected, not what happened."
+    )
+    assert answer.to_json()["dated_before"] == "1999"
+    # Asked of its own time, it is an answer like any other.
+    answer = sample_archive.ask("how much did Tengiz produce in the first half of 1998?")
+    assert answer.dated_before is None and answer.confidence == "high"
+
+
+def test_a_plan_for_a_later_time_is_answered_from_the_brief_before_it(
+    sample_archive: Archive,
+) -> None:
+    # A brief of March 1999 tells what the opposition planned for May 16: the answer stays sure,
+    # and says what such a brief can tell.
+    answer = sample_archive.ask("what was the belarusian opposition planning for may 16 99?")
+    assert answer.dated_before == "May 1999" and answer.confidence == "high"
+    assert answer.caveat is not None and answer.caveat.startswith("The first brief is dated")
+    # A time it asks before is no later time.
+    assert sample_archive.ask("what happened to tengiz output before 1999?").dated_before is None
 
 
 def test_a_question_asking_whether_names_a_figure_no_passage_gives(

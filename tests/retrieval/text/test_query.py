@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.text.query import search_terms
+from retrieval.text.query import asked_time, looks_ahead, search_terms
 
 
 @pytest.mark.parametrize("unit", ["— ", "! ", "  ", "?"])
@@ -27,3 +27,43 @@ def test_take_part_is_one_word() -> None:
         "did the opposition participate?"
     )
     assert "part" in search_terms("what part of the debt is transnistria's?")
+
+
+@pytest.mark.parametrize(
+    ("words", "asked"),
+    [
+        ("where was the hryvnia trading by early oct 98?", ("1998-10", "October 1998")),
+        ("how much did tengiz produce in 1999?", ("1999-01", "1999")),
+        ("who won the alternative vote on may 16 99", ("1999-05", "May 1999")),
+        ("what did abdildin get in the autumn 99 vote", ("1999-09", "autumn 1999")),
+        ("what happened in the fall of 1998", ("1998-09", "fall 1998")),
+        # "fall" as a verb names no season; "in 98" is a year (``spell_dates``).
+        ("did the ruble fall in 98?", ("1998-01", "1998")),
+        # Two years (a comparison, a range of years), a time asked before, no year at all.
+        ("who did better, aliev in 1998 or nazarbaev in 1999", None),
+        ("ruble from 1997 to 1999", None),
+        ("what happened before 1999", None),
+        ("tengiz output by the end of 1999", None),
+        ("what happened on jan 13", None),
+        ("how much did 20 regions get", None),
+    ],
+)
+def test_asked_time_is_the_one_time_a_question_names(
+    words: str, asked: tuple[str, str] | None
+) -> None:
+    assert asked_time(words) == asked
+
+
+@pytest.mark.parametrize(
+    ("words", "ahead"),
+    [
+        ("what was the opposition planning for may 99?", True),
+        ("which leader said he'd run in oct 98 no matter what", True),
+        ("what was the july 20 1999 deadline about", True),
+        ("what was imf lending expected to reach in 1999", True),
+        ("how much did tengiz produce in 1999?", False),
+        ("who won the alternative vote in may 1999?", False),
+    ],
+)
+def test_looks_ahead_tells_a_question_about_what_was_planned(words: str, ahead: bool) -> None:
+    assert looks_ahead(words) is ahead
