@@ -121,6 +121,49 @@ _TAKE_PART_RE = re.compile(r"\b(?:take|takes|took|taken|taking)\s+part\b", re.IG
 …" answered "did the opposition take part?")."""
 
 
+SEASON_MONTHS = {
+    "spring": "March April May",
+    "summer": "June July August",
+    "autumn": "September October November",
+    "fall": "September October November",
+}
+"""The months a season of a year is searched as ("fall 98": September, October and November
+1998, each a month a brief may be dated in or write)."""
+_SEASON_OF_YEAR_RE = re.compile(
+    r"\b(?P<season>spring|summer|autumn|(?<=in\s)fall|(?<=the\s)fall)(?:\s+of)?\s+['’]?"
+    r"(?P<year>(?:19|20)\d\d|\d\d)\b(?![.,:]?\d)",
+    re.IGNORECASE,
+)
+_NUMERIC_DATE_RE = re.compile(
+    r"(?<![\d./-])(\d{1,2})([./])(\d{1,2})\2((?:19|20)?\d\d)(?![\d./-]*\d)"
+)
+
+
+def spell_seasons(words: str) -> str:
+    """Return ``words`` with a season of a year searched as its months ("fall 98": "September
+    October November 1998"; "fall" only after "in" or "the": "did the ruble fall in 1998?" is
+    left) and a date typed in digits as briefs write it ("17.08.1998", "08/17/98": "August 17,
+    1998"; day first with dots, or with slashes when the first number cannot be a month; month
+    first with slashes when the second cannot; "05/06/98" is left, it could be either)."""
+
+    def season(m: re.Match[str]) -> str:
+        return f"{SEASON_MONTHS[m.group('season').casefold()]} {four_digits(m.group('year')[-2:])}"
+
+    def numeric(m: re.Match[str]) -> str:
+        first, sep, second, year = int(m.group(1)), m.group(2), int(m.group(3)), m.group(4)
+        if sep == "." or first > 12:
+            day, month = first, second
+        elif second > 12:
+            day, month = second, first
+        else:
+            return m.group(0)
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            return m.group(0)
+        return f"{MONTHS[month - 1]} {day}, {four_digits(year[-2:]) if len(year) == 2 else year}"
+
+    return _NUMERIC_DATE_RE.sub(numeric, _SEASON_OF_YEAR_RE.sub(season, words))
+
+
 def search_terms(words: str) -> list[str]:
     """Return the search terms of a question's words (its text without filters): dates and
     amounts typed short spelled out (``spell_dates``, ``spell_amounts``), contractions typed
@@ -128,6 +171,7 @@ def search_terms(words: str) -> list[str]:
     all") left out (``UNSAID``, ``_ASKING_RE``)."""
     spoken = _UNSAID_RE.sub(" ", _ASKING_RE.sub(" ", words))
     spoken = _TAKE_PART_RE.sub("participate", spoken)
+    spoken = spell_seasons(spoken)
     return [t for t in analyze(spell_amounts(spell_dates(spoken))) if t not in UNSAID]
 
 

@@ -1024,6 +1024,15 @@ def test_a_question_about_a_time_after_the_first_brief_says_so(sample_archive: A
     assert answer.dated_before is None and answer.confidence == "high"
 
 
+def test_a_season_of_a_year_finds_the_briefs_of_its_months(sample_archive: Archive) -> None:
+    # "fall 98" quoted "repayments … which fall due in 1999" and "falling far short" (1999).
+    answer = sample_archive.ask("ruble autumn 1998")
+    assert answer.hits[0].citation.date is not None
+    assert "1998-09" <= answer.hits[0].citation.date <= "1998-11-30"
+    answer = sample_archive.ask("anything from spring 99 on pipelines")
+    assert answer.hits[0].citation.title == "Baku–Supsa pipeline opens"
+
+
 def test_a_plan_for_a_later_time_is_answered_from_the_brief_before_it(
     sample_archive: Archive,
 ) -> None:

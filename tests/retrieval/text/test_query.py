@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.text.query import asked_time, looks_ahead, search_terms
+from retrieval.text.query import asked_time, looks_ahead, search_terms, spell_seasons
 
 
 @pytest.mark.parametrize("unit", ["— ", "! ", "  ", "?"])
@@ -67,3 +67,26 @@ def test_asked_time_is_the_one_time_a_question_names(
 )
 def test_looks_ahead_tells_a_question_about_what_was_planned(words: str, ahead: bool) -> None:
     assert looks_ahead(words) is ahead
+
+
+@pytest.mark.parametrize(
+    ("words", "spelled"),
+    [
+        ("what happened in fall 98", "what happened in September October November 1998"),
+        ("ruble autumn 1998", "ruble September October November 1998"),
+        ("news from the summer of 98", "news from the June July August 1998"),
+        ("pipelines spring '99", "pipelines March April May 1999"),
+        # "fall" as a verb is no season.
+        ("did the ruble fall in 1998", "did the ruble fall in 1998"),
+        # Dates typed in digits: day first with dots; with slashes, whichever cannot be a month.
+        ("events of 08/17/98", "events of August 17, 1998"),
+        ("17.08.1998 russia", "August 17, 1998 russia"),
+        ("17/08/1998", "August 17, 1998"),
+        ("05/06/98", "05/06/98"),
+        ("version 1.2.3", "version 1.2.3"),
+    ],
+)
+def test_seasons_and_dates_in_digits_are_searched_as_briefs_write_them(
+    words: str, spelled: str
+) -> None:
+    assert spell_seasons(words) == spelled
