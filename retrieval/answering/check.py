@@ -21,7 +21,7 @@ from typing import TypeVar
 from retrieval.answering.ranking import FRAMING
 from retrieval.text.aliases import Aliases
 from retrieval.text.analyzer import STOPWORDS, analyze, analyze_spans
-from retrieval.text.english import name_words, without_possessive
+from retrieval.text.english import is_english, name_words, without_possessive
 from retrieval.text.followup import own_terms
 from retrieval.text.query import (
     MONTH_ABBREVIATIONS,
@@ -845,9 +845,7 @@ def compare_claim(
         # short ("400m usd", "4.4 mln") is part of a number, compared above.
         names = list(
             dict.fromkeys(
-                _as_written(_compound_of(word, claim), evidence)
-                for word in name_words(claim)
-                if word not in _FIGURE_WORDS
+                _as_written(_compound_of(word, claim), evidence) for word in typed_names(claim)
             )
         )
     for name in names:
@@ -1024,7 +1022,7 @@ def _naming(
     one of them. None when the clause names nothing."""
     names = [t for name in extract_names(clause) for t in analyze(name)]
     if not names and clause == clause.lower():
-        names = [t for w in name_words(clause) if w not in _FIGURE_WORDS for t in analyze(w)]
+        names = [t for w in typed_names(clause) for t in analyze(w)]
     if not names:
         return []
     return [
@@ -1090,6 +1088,36 @@ def _compare_dates(
             result.dates_missing.append(
                 MissingDate(date, _first_distinct(sorted(evidence, key=distance)))
             )
+
+
+def typed_names(text: str) -> list[str]:
+    """Return the words of ``text``, typed in lower case, that are names: no English word
+    (``english.name_words``), nor a unit or a scale typed short ("usd", "km", "bcm"), nor an
+    English word in its British spelling ("defence", "labour", "centre", "organised")."""
+    return [w for w in name_words(text) if w not in _FIGURE_WORDS and not _british(w)]
+
+
+_BRITISH = (
+    (re.compile(r"our(s|ed|ing|ite|ites|able)?$"), r"or\1"),
+    (re.compile(r"ence(s)?$"), r"ense\1"),
+    (re.compile(r"tre(s|d)?$"), r"ter\1"),
+    (re.compile(r"is(e|es|ed|ing|ation|ations)$"), r"iz\1"),
+    (re.compile(r"ys(e|es|ed|ing)$"), r"yz\1"),
+    (re.compile(r"amme(s)?$"), r"am\1"),
+    (re.compile(r"ogue(s)?$"), r"og\1"),
+    (re.compile(r"ll(ed|ing|er|ers)$"), r"l\1"),
+)
+"""A British spelling's endings, and the American the English list holds: "defence" is
+"defense", "labour" "labor", "centre" "center", "organisation" "organization"."""
+
+
+def _british(word: str) -> bool:
+    """Return whether ``word`` (lower case) is an English word in its British spelling."""
+    return any(
+        american != word and is_english(american)
+        for pattern, spelling in _BRITISH
+        if (american := pattern.sub(spelling, word)) != word
+    )
 
 
 def _compound_of(word: str, claim: str) -> str:

@@ -767,3 +767,13 @@ def test_an_amount_of_another_clause_of_the_passage_does_not_bear_the_claim_out(
     neighbour = "Gazprom cut gas to Moldova on August 14. The cut was 40 percent of deliveries."
     check = compare_claim("gazprom cut gas deliveries to moldova by 40 percent", [neighbour])
     assert [q.text for q in check.numbers_found] == ["40 percent"]
+
+
+def test_a_british_spelling_typed_in_lower_case_is_no_name(sample_archive: Archive) -> None:
+    # "defence" is not in the (American) English list: it was listed as a name found.
+    claim = "serzh sargsian was armenia's defence minister when ter-petrosian resigned"
+    reply = ChatService(sample_archive).check(claim)
+    assert isinstance(reply, CheckReply) and reply.comparison is not None
+    assert reply.comparison.names_found == ["Serzh", "Sargsian", "Ter-Petrosian"]
+    check = compare_claim("the labour minister opened the centre", ["Ivanov opened it."])
+    assert check.names_found == check.names_missing == []
