@@ -768,14 +768,18 @@ def compare_claim(
     titles, in order: a passage is about its brief's title too when the figures and dates of a
     clause are compared with the passages about it ("the chechen section of the northern oil
     pipeline is 153 km long" and "the 153-kilometer Chechen stretch" of "Chechnya signs on to
-    the northern oil route"). This is a read-only, pure operation; it judges nothing.
+    the northern oil route"), and a name its title writes is held. This is a read-only, pure
+    operation; it judges nothing.
     """
     result = ClaimCheck(claim=claim, evidence_count=len(evidence))
     # The passages' dates are not counts either ("August 31" offered against "283 votes").
     numbers_of = [extract_quantities(_date_matches_removed(text)) for text in evidence]
     terms_of = [set(analyze(text)) for text in evidence]
-    evidence_terms = set().union(*terms_of)
     about_terms = _with_titles(terms_of, titles)
+    # A name is held by the title of a passage's brief too, which the reply shows under it
+    # ("seleznev called the imf board's tranche cut a humiliation": "IMF trims Russia's first
+    # tranche" above "Seleznev called the board's decision …").
+    evidence_terms = set().union(*about_terms)
     # A year of the claim is held by a passage that writes it in a date, or by a passage of
     # a brief of that year (``evidence`` ends with its brief's date): briefs seldom repeat it.
     evidence_years = [
@@ -845,7 +849,8 @@ def compare_claim(
         # short ("400m usd", "4.4 mln") is part of a number, compared above.
         names = list(
             dict.fromkeys(
-                _as_written(_compound_of(word, claim), evidence) for word in typed_names(claim)
+                _as_written(_compound_of(word, claim), [*evidence, *filter(None, titles or ())])
+                for word in typed_names(claim)
             )
         )
     for name in names:

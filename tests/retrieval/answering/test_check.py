@@ -777,3 +777,16 @@ def test_a_british_spelling_typed_in_lower_case_is_no_name(sample_archive: Archi
     assert reply.comparison.names_found == ["Serzh", "Sargsian", "Ter-Petrosian"]
     check = compare_claim("the labour minister opened the centre", ["Ivanov opened it."])
     assert check.names_found == check.names_missing == []
+
+
+def test_a_name_in_the_title_of_a_passages_brief_is_held(sample_archive: Archive) -> None:
+    # Seleznev's sentence says "the board's decision"; its brief's title, shown under it, "IMF
+    # trims Russia's first tranche": "imf" was named as not in the passages.
+    reply = ChatService(sample_archive).check(
+        "seleznev called the imf board's tranche cut a humiliation"
+    )
+    assert isinstance(reply, CheckReply) and reply.comparison is not None
+    assert reply.comparison.names_found == ["Seleznev", "IMF"]
+    assert reply.comparison.names_missing == []
+    check = compare_claim("Seleznev spoke of the IMF", ["Seleznev spoke."], titles=["Budget cut"])
+    assert check.names_missing == ["IMF"]
