@@ -16,6 +16,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TypeVar
 
 from retrieval.answering.ranking import FRAMING
@@ -483,6 +484,24 @@ def spell_claim_years(claim: str) -> str:
     return claim
 
 
+_THOUSANDS_RE = re.compile(
+    r"(?<![\w.,])(\d{1,3}(?:,\d{3})*|\d+)(\.\d+)?(?:\s*thousand\b|k\b)", re.IGNORECASE
+)
+"""A number of thousands typed with the word or a "k" ("280 thousand", "1.5 thousand", "40k")."""
+
+
+def spell_thousands(text: str) -> str:
+    """Return ``text`` with its numbers of thousands written in figures, as briefs write them:
+    "akmola has roughly 280 thousand inhabitants" finds and bears on "a city of about
+    280,000" (its words "280" and "thousand" are no "280,000")."""
+
+    def figures(m: re.Match[str]) -> str:
+        value = Decimal(m.group(1).replace(",", "") + (m.group(2) or "")) * 1000
+        return f"{value.normalize():,f}"
+
+    return _THOUSANDS_RE.sub(figures, text)
+
+
 def _date_matches_removed(text: str) -> str:
     """Return ``text`` with its dates (``_date_matches``) blanked out."""
     for m in reversed(_date_matches(text)):
@@ -671,7 +690,7 @@ def _substance(text: str, *, units: bool = False) -> frozenset[str]:
     its clause, and "percent" says nothing of that)."""
     return frozenset(
         t
-        for t in own_terms(text)
+        for t in own_terms(spell_thousands(text))
         if not _NUMERIC_RE.fullmatch(t)
         and t not in FRAMING
         and t not in CLAIM_HEDGES

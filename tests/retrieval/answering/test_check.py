@@ -20,6 +20,7 @@ from retrieval.answering.check import (
     extract_dates,
     extract_names,
     extract_quantities,
+    spell_thousands,
 )
 from retrieval.archive import Archive
 from retrieval.text.aliases import load_aliases
@@ -790,3 +791,17 @@ def test_a_name_in_the_title_of_a_passages_brief_is_held(sample_archive: Archive
     assert reply.comparison.names_missing == []
     check = compare_claim("Seleznev spoke of the IMF", ["Seleznev spoke."], titles=["Budget cut"])
     assert check.names_missing == ["IMF"]
+
+
+def test_a_number_of_thousands_typed_with_the_word_is_the_briefs_figure(
+    sample_archive: Archive,
+) -> None:
+    # "Nothing in the archive bears on this": "thousand" was a word no passage holds, and "280"
+    # no "280,000" the search could match.
+    reply = ChatService(sample_archive).check("akmola has roughly 280 thousand inhabitants")
+    assert isinstance(reply, CheckReply) and reply.comparison is not None
+    assert "a city of about 280,000" in reply.evidence[0].text
+    assert [q.text for q in reply.comparison.numbers_found] == ["280 thousand"]
+    assert spell_thousands("1.5 thousand troops, 40k miners, several thousand") == (
+        "1,500 troops, 40,000 miners, several thousand"
+    )
