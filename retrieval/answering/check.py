@@ -1086,7 +1086,11 @@ def _compare_dates(
     aside; the claim's, for a clause of fewer than ``MIN_CLAUSE_TERMS``) count: "lukashenko
     arrested chigir in march 1999" is about the arrest, which a passage dates April 1, not about
     the commission another passage dates March 23. ``undated`` is the claim with its dates
-    blanked out; ``claim`` has them spelled out (``spell_claim_years``), at the same offsets."""
+    blanked out; ``claim`` has them spelled out (``spell_claim_years``), at the same offsets.
+    A date with its day is also found in a passage holding half (and two) of its clause's
+    words: "the duma confirmed chernomyrdin as prime minister on august 31 1998" and "The
+    State Duma rejected Chernomyrdin on August 31", though Stepashin's confirmation holds
+    "duma", "prime" and "minister" (a day and its month seldom meet by chance)."""
     terms_of = _with_titles([set(analyze(text)) for text, _ in passages], titles)
     dates_of = [extract_dates(text, dated) for text, dated in passages]
     whole = _substance(undated)
@@ -1100,7 +1104,14 @@ def _compare_dates(
             if key in seen:
                 continue
             seen.add(key)
-            if any(date.matches(e) for e in evidence):
+            if any(date.matches(e) for e in evidence) or (
+                date.day is not None
+                and any(
+                    date.matches(e)
+                    for i in _holding_half(_clause_words(undated, span, whole), terms_of, aliases)
+                    for e in dates_of[i]
+                )
+            ):
                 result.dates_found.append(date)
                 continue
             year = min(date.years) if date.years else None
@@ -1112,6 +1123,19 @@ def _compare_dates(
             result.dates_missing.append(
                 MissingDate(date, _first_distinct(sorted(evidence, key=distance)))
             )
+
+
+def _holding_half(
+    words: frozenset[str], passages: Sequence[set[str]], aliases: Aliases | None
+) -> list[int]:
+    """Return the indexes of the passages (their terms) that hold at least half, and at least
+    ``MIN_CLAUSE_TERMS``, of ``words`` (a word held as ``name_term_held`` holds it)."""
+    need = max(MIN_CLAUSE_TERMS, math.ceil(len(words) / 2))
+    return [
+        i
+        for i, terms in enumerate(passages)
+        if sum(name_term_held(t, terms, aliases) for t in words) >= need
+    ]
 
 
 def typed_names(text: str) -> list[str]:

@@ -805,3 +805,27 @@ def test_a_number_of_thousands_typed_with_the_word_is_the_briefs_figure(
     assert spell_thousands("1.5 thousand troops, 40k miners, several thousand") == (
         "1,500 troops, 40,000 miners, several thousand"
     )
+
+
+def test_a_day_is_found_in_a_passage_holding_half_its_clause(sample_archive: Archive) -> None:
+    # Stepashin's confirmation holds more of the claim's words ("duma", "prime minister"), and
+    # the date was compared with it alone: "not in them: august 31 1998 (they give May 19)".
+    claim = "the duma confirmed chernomyrdin as prime minister on august 31 1998"
+    reply = ChatService(sample_archive).check(claim)
+    assert isinstance(reply, CheckReply) and reply.comparison is not None
+    assert "rejected Chernomyrdin on August 31" in reply.evidence[0].text
+    assert [d.text for d in reply.comparison.dates_found] == ["august 31 1998"]
+    assert reply.comparison.dates_missing == []
+    # Another day stays missing; so does the day of a passage holding less than half.
+    passages = [
+        "The State Duma confirmed Stepashin as prime minister on May 19.",
+        "The State Duma rejected Chernomyrdin on August 31.",
+    ]
+    dated = [(p, "1999-05-28") for p in passages[:1]] + [(passages[1], "1998-09-04")]
+    for claim, found in [
+        ("the duma confirmed chernomyrdin as prime minister on august 30 1998", []),
+        ("the duma confirmed chernomyrdin as prime minister on august 31 1998", ["august 31 1998"]),
+        ("the cabinet confirmed kiriyenko as prime minister on august 31 1998", []),
+    ]:
+        check = compare_claim(claim, passages, dated=dated)
+        assert [d.text for d in check.dates_found] == found
