@@ -11,6 +11,7 @@ not, those of the same kind the evidence gives instead (claim "US$5 million vani
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import re
@@ -890,36 +891,67 @@ def compare_claim(
 
 
 OPPOSITES: tuple[tuple[str, str], ...] = (
-    ("kill killed killing", "survive survived survives escape escaped escapes unhurt"),
+    (
+        "kill killed kills killing",
+        "survive survived survives surviving escape escaped escapes unhurt",
+    ),
     (
         "join joined joins joining",
-        "quit quits leave left leaves withdraw withdrew withdrawn expire expires expired",
+        "quit quits leave left leaves leaving withdraw withdrew withdrawn withdraws withdrawing "
+        "expire expires expired",
     ),
-    ("win won wins", "lose lost loses"),
+    ("win won wins winning", "lose lost loses losing"),
     (
-        "rise rose risen rises increase increased increases grow grew grown",
-        "fall fell fallen falls decline declined declines drop dropped drops decrease decreased",
+        "rise rose risen rises rising increase increased increases increasing grow grew grown "
+        "grows growing",
+        "fall fell fallen falls falling decline declined declines declining drop dropped drops "
+        "dropping decrease decreased decreases decreasing",
     ),
     (
-        "approve approved approves accept accepted accepts",
-        "reject rejected rejects refuse refused refuses veto vetoed",
+        "approve approved approves approving accept accepted accepts accepting confirmed confirms "
+        "confirming ratify ratified ratifies",
+        "reject rejected rejects rejecting refuse refused refuses refusing veto vetoed vetoes",
     ),
-    ("arrest arrested arrests detain detained jail jailed", "release released releases freed"),
-    ("open opened opens", "close closed closes shut"),
-    ("raise raised raises", "cut cuts lower lowered lowers"),
-    ("sign signed signs", "refuse refused refuses"),
     (
-        "condemn condemned condemns criticize criticized criticizes criticise criticised "
-        "denounce denounced denounces",
-        "welcome welcomed welcomes praise praised praises endorse endorsed endorses",
+        "arrest arrested arrests arresting detain detained detains jail jailed",
+        "release released releases releasing freed",
     ),
-    ("pass passed passes adopt adopted adopts", "withdraw withdrew withdrawn"),
+    ("open opened opens opening", "close closed closes closing shut shuts"),
+    ("raise raised raises raising", "cut cuts cutting lower lowered lowers lowering"),
+    ("sign signed signs signing", "refuse refused refuses refusing"),
+    (
+        "condemn condemned condemns condemning criticize criticized criticizes criticizing "
+        "criticise criticised criticises criticising critical denounce denounced denounces "
+        "denouncing",
+        "welcome welcomed welcomes welcoming praise praised praises praising endorse endorsed "
+        "endorses endorsing",
+    ),
+    ("pass passed passes adopt adopted adopts", "withdraw withdrew withdrawn withdraws"),
     ("succeed succeeded succeeds", "fail failed fails"),
+    (
+        "backed backs backing support supported supports supporting favored favoured",
+        "oppose opposed opposes opposing",
+    ),
+    (
+        "take_part took_part taken_part takes_part taking_part participate participated "
+        "participates participating attend attended attends",
+        "boycott boycotted boycotts boycotting",
+    ),
 )  # fmt: skip
-"""Pairs of words that say opposite things of the same subject, as typed (``contrasts``)."""
-_OPPOSITE_TERMS = tuple(
-    (frozenset(analyze(a)), frozenset(analyze(b))) for a, b in OPPOSITES
-) + tuple((frozenset(analyze(b)), frozenset(analyze(a))) for a, b in OPPOSITES)
+"""Pairs of words that say opposite things of the same subject, as typed (``contrasts``): each
+word as written, in every form meant ("_" joins the words of a phrase: "took part"). Not the
+imperative "confirm", which asks ("confirm: the duma …"), nor "back" ("back wages")."""
+
+
+def _words_re(words: str) -> re.Pattern[str]:
+    """Return the pattern of the words of one side of ``OPPOSITES``, each a whole word."""
+    alternatives = "|".join(re.escape(w).replace("_", r"\s+") for w in words.split())
+    return re.compile(rf"(?<![\w'’-])(?:{alternatives})(?![\w'’-])", re.IGNORECASE)
+
+
+_OPPOSITE_RES = tuple((_words_re(a), _words_re(b)) for a, b in OPPOSITES) + tuple(
+    (_words_re(b), _words_re(a)) for a, b in OPPOSITES
+)
 NEAR_TOKENS = 6
 """A passage's word says something of a name that comes at most this many words of substance
 before it ("Maskhadov survived an assassination attempt"; not "one of his bodyguards was
@@ -933,18 +965,18 @@ _NEGATION_START_RE = re.compile(r"\b(?:not|never|no\s+longer|cannot|\w+n['’]t)
 
 def contrasts(claim: str, names: Sequence[str], evidence: Sequence[str]) -> list[tuple[str, str]]:
     """Return ``(the claim's word, the passage's words)`` for each word of ``claim`` (with its
-    ``names``) that a passage of ``evidence`` contradicts of its first name, as written: the
-    opposite word (``OPPOSITES``: "killed" and "survived") within ``NEAR_TOKENS`` words after
-    the name, where the claim holds neither the opposite nor a negation, or the same word negated
-    ("charged" and "not been charged"). None for a claim that names nothing. It judges
-    nothing: the passages may speak of another time."""
+    ``names``) that a passage of ``evidence`` contradicts, as written: the opposite word
+    (``OPPOSITES``: "killed" and "survived") within ``NEAR_TOKENS`` words after the claim's
+    first name, or after the words of substance that come right before the claim's word in its
+    clause (``MAX_SUBJECT_TERMS`` of them, all held: "the kremlin accepted" and "the Kremlin
+    rejected", "the main opposition parties took part" and "The main opposition parties, which
+    boycotted"), where the claim holds neither the opposite nor a negation; or the same word
+    negated after the first name ("charged" and "not been charged"). It judges nothing: the
+    passages may speak of another time."""
     # The first name is what the claim is about, most often its subject ("Maskhadov survived a
     # car bomb in Grozny a week after Stepashin …"): a word near another name is of another.
     name_terms = set(analyze(names[0])) if names else set()
-    if not name_terms:
-        return []
     claimed = analyze_spans(claim)
-    claim_terms = {t for t, _, _ in claimed}
     # Where the claim says "not", once: each of its words is asked whether it is negated.
     starts = [m.start() for m in _NEGATION_START_RE.finditer(claim)]
     found: list[tuple[str, str]] = []
@@ -953,22 +985,31 @@ def contrasts(claim: str, names: Sequence[str], evidence: Sequence[str]) -> list
         (text, spans, [i for i, (t, _, _) in enumerate(spans) if t in name_terms])
         for text, spans in ((text, analyze_spans(text)) for text in evidence)
     ]
-    for said, opposite in _OPPOSITE_TERMS:
-        typed = next((claim[s:e] for t, s, e in claimed if t in said), None)
-        if typed is None or claim_terms & opposite or _negated(claim, typed, starts):
+    for said, opposite in _OPPOSITE_RES:
+        typed_at = said.search(claim)
+        if typed_at is None or opposite.search(claim):
             continue
+        typed = typed_at.group(0)
+        if _negated(claim, typed, starts):
+            continue
+        subject = _subject_before(claim, claimed, typed_at.start())
+        ends = _CLAUSE_RE.search(claim, typed_at.end())
+        rest = _substance(claim[typed_at.end() : ends.start() if ends else len(claim)])
         for text, spans, at in read:
             word = next(
                 (
-                    text[s:e]
-                    for i, (t, s, e) in enumerate(spans)
-                    if t in opposite and any(0 < i - j <= NEAR_TOKENS for j in at)
+                    m.group(0)
+                    for m in opposite.finditer(text)
+                    if _said_of(_token_at(spans, m.start()), at, subject, spans)
+                    and _same_matter(text, m.start(), said, rest)
                 ),
                 None,
             )
             if word is not None:
                 found.append((typed, word))
                 break
+    if not name_terms:
+        return found
     for t, s, e in claimed:
         typed = claim[s:e]
         if (
@@ -989,6 +1030,57 @@ def contrasts(claim: str, names: Sequence[str], evidence: Sequence[str]) -> list
                 found.append((typed, m.group(0)))
                 break
     return found
+
+
+MAX_SUBJECT_TERMS = 2
+"""How many of the words right before a claim's word ``contrasts`` reads as what it is said of
+("main opposition parties took part": "opposition", "parties")."""
+
+
+def _subject_before(claim: str, claimed: Sequence[tuple[str, int, int]], at: int) -> list[str]:
+    """Return the last ``MAX_SUBJECT_TERMS`` words of substance of ``claim`` (its terms,
+    ``claimed``) before offset ``at`` in its clause (``_CLAUSE_RE``), in order: none framing,
+    hedging or a number."""
+    opens = max((m.end() for m in _CLAUSE_RE.finditer(claim, 0, at)), default=0)
+    terms = [
+        t
+        for t, s, _ in claimed
+        if opens <= s < at
+        and t not in FRAMING
+        and t not in CLAIM_HEDGES
+        and not _NUMERIC_RE.fullmatch(t)
+    ]
+    return terms[-MAX_SUBJECT_TERMS:]
+
+
+def _said_of(
+    i: int, at: Sequence[int], subject: Sequence[str], spans: Sequence[tuple[str, int, int]]
+) -> bool:
+    """Return whether the passage's word at token ``i`` (of ``spans``) comes within
+    ``NEAR_TOKENS`` after the claim's first name (at tokens ``at``) or after every word of
+    ``subject``."""
+    if any(0 < i - j <= NEAR_TOKENS for j in at):
+        return True
+    before = {t for t, _, _ in spans[max(0, i - NEAR_TOKENS) : i]}
+    return bool(subject) and all(t in before for t in subject)
+
+
+def _same_matter(text: str, at: int, said: re.Pattern[str], rest: frozenset[str]) -> bool:
+    """Return whether the sentence of ``text`` at offset ``at`` (where a word opposite to the
+    claim's stands) speaks of what the claim's word does: it holds a word of the rest of the
+    claim's clause (``rest``, when it has any) and not the claim's word itself (``said``).
+    "Uzbekistan had withdrawn from the CIS Collective Security Treaty" says nothing of its
+    joining GUAM; "Swiss police detained him … and released him on bail" both."""
+    sentence = next((text[s:e] for s, e in split_sentences(text) if s <= at < e), text)
+    if said.search(sentence):
+        return False
+    held = set(analyze(sentence))
+    return not rest or any(name_term_held(t, held, None) for t in rest)
+
+
+def _token_at(spans: Sequence[tuple[str, int, int]], offset: int) -> int:
+    """Return the index of the first of ``spans`` (``analyze_spans``) at or after ``offset``."""
+    return bisect.bisect_left([s for _, s, _ in spans], offset)
 
 
 def _negated(text: str, word: str, starts: Sequence[int]) -> bool:

@@ -829,3 +829,53 @@ def test_a_day_is_found_in_a_passage_holding_half_its_clause(sample_archive: Arc
     ]:
         check = compare_claim(claim, passages, dated=dated)
         assert [d.text for d in check.dates_found] == found
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        # Said of the words before the claim's word, where the claim names no one in capitals
+        # (or its first name is elsewhere in the passage).
+        (
+            "the kremlin accepted grozny's view that the 1997 transit deal amounted to "
+            "international recognition",
+            [("accepted", "rejected")],
+        ),
+        (
+            "nazarbaev had publicly backed an early presidential vote a week before parliament "
+            "called it",
+            [("backed", "opposed")],
+        ),
+        (
+            "the duma confirmed chernomyrdin as prime minister on august 31 1998",
+            [("confirmed", "rejected")],
+        ),
+        (
+            "azerbaijan's main opposition parties took part in the october 98 presidential "
+            "election",
+            [("took part", "boycotted")],
+        ),
+        # The opposite said of another matter ("had withdrawn from the CIS Collective Security
+        # Treaty"), or in the sentence that says the claim's word too ("detained him … and
+        # released him on bail").
+        ("uzbekistan joined guam at the washington nato summit, making it guuam", []),
+        ("swiss police released lazarenko on 3 million dollars bail", []),
+        # "back wages" backs no one.
+        ("back wages owed to russian coal miners came to about 3.2bn rubles in may 98", []),
+    ],
+)
+def test_a_reversed_claim_is_contrasted_on_the_sample(
+    sample_archive: Archive, claim: str, expected: list[tuple[str, str]]
+) -> None:
+    # claims5's four reversed claims were shown "in the passages" for every fact but one false
+    # date; two true claims were flagged by a first version that did not ask the sentence.
+    reply = ChatService(sample_archive).check(claim)
+    assert isinstance(reply, CheckReply) and reply.comparison is not None
+    assert reply.comparison.contrasts == expected
+
+
+def test_confirm_asking_is_no_word_of_the_claim() -> None:
+    passage = "Kolar rejected the assembly's plan on Monday."
+    assert compare_claim("Confirm that Kolar backed the assembly's plan", [passage]).contrasts == []
+    check = compare_claim("Kolar confirmed the assembly's plan", [passage])
+    assert check.contrasts == [("confirmed", "rejected")]
