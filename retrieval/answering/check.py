@@ -392,6 +392,11 @@ def extract_quantities(text: str) -> list[Quantity]:
     million dollars`` is 2,000,000 "usd". A bare number ranged with the next ("from 5.6 to 4.8
     billion dollars") takes its scale and unit. A number too large for a float is left out.
     """
+    return [q for _, q in located_quantities(text)]
+
+
+def located_quantities(text: str) -> list[tuple[int, Quantity]]:
+    """Return the numbers of ``text`` (``extract_quantities``), each with its offset."""
     found: list[tuple[int, Quantity]] = []
     matches = list(_NUMBER_RE.finditer(text))
     for n, m in enumerate(matches):
@@ -429,7 +434,7 @@ def extract_quantities(text: str) -> list[Quantity]:
             key = " ".join(m.group("unit").lower().split())
             unit = _UNITS.get(key, _UNITS.get(key.replace(" ", ""), ""))
         found.append((m.start(), Quantity(text=m.group(0).strip(" -"), value=value, unit=unit)))
-    return [q for _, q in sorted(found, key=lambda x: x[0])]
+    return sorted(found, key=lambda x: x[0])
 
 
 def extract_dates(text: str, dated: str | None = None) -> list[DateMention]:
@@ -779,8 +784,10 @@ def compare_claim(
     which not.
 
     A number is contained when some passage states the same amount of the same kind (written in
-    figures or in words); a date when some passage gives one it can be (``DateMention.matches``:
-    the month, and the day and year where the claim gives them); a name when every one of its
+    figures or in words), and not only beside fewer of the claim's words than another amount of
+    its kind in the same sentence (``_said_otherwise``, ``_beside_another``); a date when some
+    passage gives one it can be (``DateMention.matches``: the month, and the day and year where
+    the claim gives them); a name when every one of its
     words occurs in the passages, in the claim's spelling or another (see ``name_term_held``;
     ``aliases`` add known variants). For each missing number or date, the passages' nearest of
     the same kind are listed. ``dated`` gives the passages' own texts with their briefs' ISO
@@ -818,6 +825,7 @@ def compare_claim(
     whole = _substance(undated)
     # (Once, not at every clause: a pasted text of 4,000 characters has a hundred.)
     whole_held = _most_held(whole, about_terms, aliases)
+    claimed = extract_quantities(undated)
     for span in claim_clauses(undated):
         # A figure is compared with the passages that hold the most of its clause's words, as
         # a date is: "11,000 russian border troops are still in georgia" is about Georgia, not
@@ -833,8 +841,18 @@ def compare_claim(
                 continue
             seen.add((q.value, q.unit))
             pool = numbers + evidence_years if is_year_written(q) else numbers
-            if any(q.matches(e) for e in pool) and not _said_otherwise(
-                q, [_substance(clause), whole], [evidence[i] for i in about], aliases
+            if (
+                any(q.matches(e) for e in pool)
+                and not _said_otherwise(
+                    q, [_substance(clause), whole], [evidence[i] for i in about], aliases
+                )
+                and not _beside_another(
+                    q,
+                    claimed,
+                    _clause_words(undated, span, whole),
+                    [evidence[i] for i in about],
+                    aliases,
+                )
             ):
                 result.numbers_found.append(q)
                 continue
@@ -1123,6 +1141,50 @@ def _said_otherwise(
     return any(q.unit == claimed.unit for q in amounts) and not any(
         claimed.matches(q) for q in amounts
     )
+
+
+def _beside_another(
+    claimed: Quantity,
+    figures: Sequence[Quantity],
+    words: frozenset[str],
+    texts: Sequence[str],
+    aliases: Aliases | None,
+) -> bool:
+    """Return whether every sentence of ``texts`` that gives ``claimed`` gives another amount of
+    its kind (none of the claim's ``figures``) beside more of the claim's clause's ``words``
+    (within ``NEAR_TOKENS`` either side, at least ``MIN_CLAUSE_TERMS``): "the belarusian ruble
+    traded at about 31,000 to the dollar on the minsk street market" and "… on the Minsk
+    street market …, trading at about 38,000 to the US dollar …, while the National Bank held
+    its official rate at just under 31,000"."""
+    if is_year_written(claimed) or not claimed.value:
+        return False
+    beaten = False
+    for text in texts:
+        for start, end in split_sentences(text):
+            sentence = text[start:end]
+            located = located_quantities(_date_matches_removed(sentence))
+            if not any(claimed.matches(q) for _, q in located):
+                continue
+            spans = analyze_spans(sentence)
+
+            def beside(at: int, spans: Sequence[tuple[str, int, int]] = spans) -> int:
+                i = _token_at(spans, at)
+                near = {t for t, _, _ in spans[max(0, i - NEAR_TOKENS) : i + NEAR_TOKENS + 1]}
+                return sum(name_term_held(w, near, aliases) for w in words)
+
+            mine = max(beside(at) for at, q in located if claimed.matches(q))
+            others = [
+                beside(at)
+                for at, q in located
+                if not any(f.matches(q) for f in figures)
+                and not is_year_written(q)
+                and (q.unit == claimed.unit or not q.unit or not claimed.unit)
+                and 0.1 <= q.value / claimed.value <= 10
+            ]
+            if not others or max(others) < max(MIN_CLAUSE_TERMS, mine + MIN_CLAUSE_TERMS):
+                return False
+            beaten = True
+    return beaten
 
 
 def _naming(

@@ -879,3 +879,29 @@ def test_confirm_asking_is_no_word_of_the_claim() -> None:
     assert compare_claim("Confirm that Kolar backed the assembly's plan", [passage]).contrasts == []
     check = compare_claim("Kolar confirmed the assembly's plan", [passage])
     assert check.contrasts == [("confirmed", "rejected")]
+
+
+def test_a_figure_the_passage_gives_in_another_role_is_not_borne_out(
+    sample_archive: Archive,
+) -> None:
+    # 31,000 is the National Bank's official rate; the street market's is 38,000, in the same
+    # sentence beside "street market", "trading" and "dollar".
+    claim = (
+        "the belarusian ruble traded at about 31,000 to the dollar on the minsk street market "
+        "in dec 97"
+    )
+    reply = ChatService(sample_archive).check(claim)
+    assert isinstance(reply, CheckReply) and reply.comparison is not None
+    [missing] = reply.comparison.numbers_missing
+    assert missing.claim.text == "31,000"
+    assert [q.text for q in missing.evidence_gives] == ["38,000"]
+    # Beside fewer of the claim's words by one only, the figure stands: "US$2.2 billion" has
+    # "IMF" and "releasing first tranche" near it, "US$257 million" all but "IMF".
+    reply = ChatService(sample_archive).check(
+        "the imf released a first tranche of 257 million dollars to ukraine in september 98"
+    )
+    assert isinstance(reply, CheckReply) and reply.comparison is not None
+    assert [q.text for q in reply.comparison.numbers_found] == ["257 million dollars"]
+    # Nor does a figure beside another the claim gives too.
+    check = compare_claim("the rada voted 310 to 39", ["The Rada voted 310 to 39 to lift it."])
+    assert [q.text for q in check.numbers_found] == ["310", "39"]
