@@ -23,7 +23,7 @@ from typing import TypeVar
 from retrieval.answering.ranking import FRAMING
 from retrieval.text.aliases import Aliases
 from retrieval.text.analyzer import STOPWORDS, analyze, analyze_spans
-from retrieval.text.english import is_english, name_words, without_possessive
+from retrieval.text.english import is_english, name_words, without_possessive, written_as_names
 from retrieval.text.followup import own_terms
 from retrieval.text.query import (
     MONTH_ABBREVIATIONS,
@@ -904,7 +904,7 @@ def compare_claim(
             result.names_found.append(name)
         else:
             result.names_missing.append(name)
-    result.contrasts = contrasts(claim, names, evidence)
+    result.contrasts = contrasts(claim, names, evidence, aliases)
     return result
 
 
@@ -981,7 +981,9 @@ _NEGATION_START_RE = re.compile(r"\b(?:not|never|no\s+longer|cannot|\w+n['’]t)
 """Where a negation of ``_NEGATION`` starts."""
 
 
-def contrasts(claim: str, names: Sequence[str], evidence: Sequence[str]) -> list[tuple[str, str]]:
+def contrasts(
+    claim: str, names: Sequence[str], evidence: Sequence[str], aliases: Aliases | None = None
+) -> list[tuple[str, str]]:
     """Return ``(the claim's word, the passage's words)`` for each word of ``claim`` (with its
     ``names``) that a passage of ``evidence`` contradicts, as written: the opposite word
     (``OPPOSITES``: "killed" and "survived") within ``NEAR_TOKENS`` words after the claim's
@@ -1026,6 +1028,7 @@ def contrasts(claim: str, names: Sequence[str], evidence: Sequence[str]) -> list
             if word is not None:
                 found.append((typed, word))
                 break
+    found += _places_apart(claim, evidence, aliases)
     if not name_terms:
         return found
     for t, s, e in claimed:
@@ -1081,6 +1084,114 @@ def _said_of(
         return True
     before = {t for t, _, _ in spans[max(0, i - NEAR_TOKENS) : i]}
     return bool(subject) and all(t in before for t in subject)
+
+
+_PLACE_PREPOSITIONS = frozenset({"in", "at", "near"})
+_PLAIN_WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_DOING_RE = re.compile(
+    r"[a-z]{3,}ed|held|met|born|built|shot|hit|struck|found|made|won|lost|sent|seen|laid|kept"
+    r"|fought|taken|given|sworn|took|gave"
+)
+"""A word that says what was done ("signed", "held", "born"), as ``_places`` reads it: one
+in the past (a noun, "troops in Georgia", is no doing)."""
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+
+
+@dataclass(frozen=True)
+class _Place:
+    """A place a text says something was done in or at (``_places``)."""
+
+    preposition: str
+    place: str
+    end: int
+    doings: tuple[tuple[str, int], ...]
+    """The words that may be the doing, lower-cased, with where each starts."""
+
+
+def _places(text: str) -> list[_Place]:
+    """Return each place ``text`` says something was done in or at: a word right after "in",
+    "at" or "near" (and a "the"), with the words of five letters or more up to three before
+    the preposition that say what was done (``_DOING_RE``: "signed in Tashkent", "detained him
+    at the French border"); a place written with capitals runs on ("in the Black Sea"). Not a
+    month, a weekday, a number or a stopword."""
+    words = [(m.group(0), m.start()) for m in _PLAIN_WORD_RE.finditer(text)]
+    found = []
+    for k, (word, at) in enumerate(words):
+        if word.casefold() not in _PLACE_PREPOSITIONS or k + 1 == len(words):
+            continue
+        j = k + 2 if words[k + 1][0].casefold() == "the" and k + 2 < len(words) else k + 1
+        place, begins = words[j]
+        if (
+            " ".join(text[at + len(word) : begins].split()).casefold() not in ("", "the")
+            or place.casefold() in STOPWORDS
+            or place.casefold() in _MONTH_NUMBERS
+            or place.casefold() in _WEEKDAYS
+        ):
+            continue  # "in 1992", "in April", "in, …": no place
+        doings = tuple(
+            (w.casefold(), i)
+            for w, i in words[max(0, k - 3) : k]
+            if _DOING_RE.fullmatch(w.casefold()) and not text[i + len(w) : at].count(",")
+        )
+        ends = begins + len(place)
+        for more, starts in words[j + 1 :]:
+            # A place of several words: "the Black Sea", "Central Asia"
+            if not (place[0].isupper() and more[0].isupper() and text[ends:starts] == " "):
+                break
+            ends = starts + len(more)
+        found.append(_Place(word.casefold(), text[begins:ends], ends, doings))
+    return found
+
+
+def _places_apart(
+    claim: str, evidence: Sequence[str], aliases: Aliases | None = None
+) -> list[tuple[str, str]]:
+    """Return ``(the claim's words, the passage's)`` for a place the claim says something was
+    done in or at (``_places``) where a passage's sentence says the same was done in or at
+    another, written with a capital ("signed in moscow" and "signed in Tashkent"), when that
+    sentence holds two or more of the claim's other words of substance and not the claim's
+    place, in any spelling (``name_term_held``: "kiev" is held by "Kyiv")."""
+    # The claim's place is a name: written with a capital, no English word ("lviv"), or a word
+    # the passages write as a name ("moscow": "in Moscow"); not "voted in favor", "held in the
+    # capital".
+    typed = set(typed_names(claim))
+    mine = [
+        p
+        for p in _places(claim)
+        if p.doings
+        and (
+            p.place[0].isupper()
+            or p.place.casefold() in typed
+            or written_as_names(list(evidence), set(analyze(p.place)))
+        )
+    ]
+    if not mine:
+        return []
+    words = _substance(claim)
+    found: list[tuple[str, str]] = []
+    for text in evidence:
+        for start, end in split_sentences(text):
+            sentence = text[start:end]
+            theirs = [p for p in _places(sentence) if p.place[0].isupper() and p.doings]
+            if not theirs:
+                continue
+            held = set(analyze(sentence))
+            for claimed in mine:
+                if any(name_term_held(t, held, aliases) for t in analyze(claimed.place)):
+                    continue
+                for place in theirs:
+                    done = dict(place.doings)
+                    shared = [(w, i) for w, i in claimed.doings if w in done]
+                    if place.preposition != claimed.preposition or not shared:
+                        continue
+                    doing = set(analyze(" ".join(w for w, _ in shared)))
+                    if len((words - doing) & held) < MIN_CLAUSE_TERMS:
+                        continue
+                    verb, at = shared[-1]
+                    pair = (claim[at : claimed.end], sentence[done[verb] : place.end])
+                    if pair[0] not in {c for c, _ in found}:
+                        found.append(pair)
+    return found
 
 
 def _same_matter(text: str, at: int, said: re.Pattern[str], rest: frozenset[str]) -> bool:

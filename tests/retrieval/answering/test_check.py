@@ -905,3 +905,26 @@ def test_a_figure_the_passage_gives_in_another_role_is_not_borne_out(
     # Nor does a figure beside another the claim gives too.
     check = compare_claim("the rada voted 310 to 39", ["The Rada voted 310 to 39 to lift it."])
     assert [q.text for q in check.numbers_found] == ["310", "39"]
+
+
+def test_a_place_the_passage_says_the_same_was_done_in_is_contrasted(
+    sample_archive: Archive,
+) -> None:
+    # "The CIS Collective Security Treaty, signed in Tashkent in 1992, …": "moscow" was held
+    # by the next sentence's "approved in Moscow".
+    reply = ChatService(sample_archive).check(
+        "the cis collective security treaty was signed in moscow in 1992"
+    )
+    assert isinstance(reply, CheckReply) and reply.comparison is not None
+    assert reply.comparison.contrasts == [("signed in moscow", "signed in Tashkent")]
+    aliases = sample_archive.aliases
+    passage = ["Some 2,000 miners from Pavlohrad marched in Kyiv on July 10."]
+    for claim, expected in [
+        ("Pavlohrad miners marched in Lviv on July 10", [("marched in Lviv", "marched in Kyiv")]),
+        # The same place in another spelling; no place ("in favor", "in the capital", a word
+        # the passages never write as a name).
+        ("pavlohrad miners marched in kiev on july 10", []),
+        ("pavlohrad miners marched in favor of their pay", []),
+        ("pavlohrad miners marched in the capital", []),
+    ]:
+        assert compare_claim(claim, passage, aliases=aliases).contrasts == expected
