@@ -42,6 +42,7 @@ from retrieval.answering.check import (
     extract_dates,
     extract_quantities,
     is_year_written,
+    spell_thousands,
 )
 from retrieval.answering.filters import PUBLICATION, passage_filter
 from retrieval.answering.ranking import (
@@ -1598,9 +1599,10 @@ class Archive:
         primed = not (offset or filters or claim)
         ranking = self._take_primed(question, top, earlier) if primed else None
         if ranking is None:
-            # A claim is checked against every brief: "last week" in it is not a filter.
+            # A claim is checked against every brief: "last week" in it is not a filter. Its
+            # "280 thousand" is searched as the briefs write it, "280,000".
             ranking = self.rank(
-                question,
+                spell_thousands(question) if claim else question,
                 k=top,
                 offset=offset,
                 filters=filters,
