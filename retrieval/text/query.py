@@ -534,12 +534,15 @@ at every digit, a question of 4,000 digits took 0.8 s."""
 _CURRENCY_SCALE_RE = re.compile(rf"((?:US)?\$\s?{_AMOUNT})\s?([mb])\b", re.IGNORECASE)
 _THOUSANDS_RE = re.compile(r"(?<![\w.,])(\d+(?:\.\d+)?)k\b", re.IGNORECASE)
 _SCALES = {"bn": "billion", "bln": "billion", "b": "billion", "mn": "million", "mln": "million"}
+_PERCENT_RE = re.compile(rf"(?<![\w.,])({_AMOUNT})\s?%")
 
 
 def spell_amounts(words: str) -> str:
     """Return ``words`` with the amounts members type short written as briefs write them:
     "4.5bn" and "4.5 bln" as "4.5 billion", "300mn" as "300 million", "$4m" and "US$2b" as
-    "$4 million" and "US$2 billion" (a bare "4m" may be metres and is left), "80k" as "80000"."""
+    "$4 million" and "US$2 billion" (a bare "4m" may be metres and is left), "80k" as "80000",
+    "90%" as "90 percent"."""
+    words = _PERCENT_RE.sub(lambda m: f"{m.group(1)} percent", words)
     words = _SCALE_RE.sub(lambda m: f"{m.group(1)} {_SCALES[m.group(2).casefold()]}", words)
     words = _CURRENCY_SCALE_RE.sub(
         lambda m: f"{m.group(1)} {_SCALES.get(m.group(2).casefold(), 'million')}", words
