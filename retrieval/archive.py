@@ -1659,6 +1659,7 @@ class Archive:
             # "did US$5 million vanish when the mining chief fled?": say that no passage gives
             # it, and what they give (``/check``'s comparison of its numbers).
             answer.numbers_missing = numbers_not_given(question, hits[:shown], self.aliases)
+            answer.dates_missing = dates_not_given(question, hits[:shown], self.aliases)
         if not read_with and not claim and answer.found:
             # "when did he take office?" with nothing asked before: "he" is no one, and the
             # answer says so above its passages. Its confidence stays: its other words may
@@ -1818,6 +1819,30 @@ def numbers_not_given(
         (m.claim.text, [q.text for q in m.evidence_gives])
         for m in check.numbers_missing
         if m.claim.unit or (m.claim.value >= MIN_BARE_FIGURE and not is_year_written(m.claim))
+    ]
+
+
+def dates_not_given(
+    question: str, hits: Sequence[Hit], aliases: Aliases | None = None
+) -> list[tuple[str, list[str]]]:
+    """Return the dates of ``question`` that none of ``hits`` gives, as written, each with the
+    hits' dates (with the year their brief gives them), as ``/check`` compares a claim's
+    ("did the imf approve us$4.5 billion in june 1999?": "june 1999", ["July 28, 1999", …]). A
+    date is a day ("april 3") or a month of a year ("june 1999"): a month alone ("in may?") or a
+    year alone is no date to hold a passage to. None in a question of more than
+    ``MAX_FIGURES_CHARS`` characters."""
+    words, _ = parse_question(question)
+    if len(words) > MAX_FIGURES_CHARS or not any(c.isdigit() for c in words):
+        return []
+    check = compare_with(spell_dates(words), hits, aliases)
+    # ``/check`` holds a date to the passages about its clause; a question's answer names only
+    # what no passage shown gives at all ("… first tranche in July 1998?": the IMF brief of July
+    # 20, 1998 gives it, though another passage holds more of the question's words).
+    given = [d for h in hits for d in extract_dates(h.text, h.citation.date)]
+    return [
+        (m.claim.text, [d.with_year() for d in m.evidence_gives])
+        for m in check.dates_missing
+        if (m.claim.day is not None or m.claim.years) and not any(m.claim.matches(d) for d in given)
     ]
 
 

@@ -156,6 +156,7 @@ def test_json_answer_has_the_documented_fields(fixture_archive: Archive) -> None
         "elsewhere",
         "points_nowhere",
         "numbers_missing",
+        "dates_missing",
         "dated_before",
     }
     assert data["read_as"] is None and data["read_with"] == [] and data["unmatched"] == []
@@ -1043,6 +1044,24 @@ def test_a_plan_for_a_later_time_is_answered_from_the_brief_before_it(
     assert answer.caveat is not None and answer.caveat.startswith("The first brief is dated")
     # A time it asks before is no later time.
     assert sample_archive.ask("what happened to tengiz output before 1999?").dated_before is None
+
+
+def test_a_question_asking_whether_names_a_date_no_passage_gives(sample_archive: Archive) -> None:
+    # The IMF's US$4.5 billion was approved on July 28, 1999: the answer quoted it under no
+    # word that June was wrong (dates were compared by /check only).
+    answer = sample_archive.ask("did the imf approve us$4.5 billion in june 1999?")
+    assert answer.dates_missing == [("june 1999", ["July 28, 1999", "July 20, 1998"])]
+    assert answer.caveat == (
+        "No passage here gives june 1999 (they give July 28, 1999; July 20, 1998)."
+    )
+    assert answer.to_json()["dates_missing"] == [
+        {"date": "june 1999", "evidence_gives": ["July 28, 1999", "July 20, 1998"]}
+    ]
+    # A date some passage shown gives is not named, whichever passage holds most of the words.
+    paid = "Did the IMF pay Russia the full US$5.6 billion first tranche in July 1998?"
+    assert sample_archive.ask(paid).dates_missing == []
+    # A month alone ("in may?") is no date to hold the passages to.
+    assert sample_archive.ask("was chigir arrested in may?").dates_missing == []
 
 
 def test_a_question_asking_whether_names_a_figure_no_passage_gives(
