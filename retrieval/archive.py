@@ -112,6 +112,7 @@ from retrieval.text.query import (
     asks_news,
     asks_year_before,
     cited_filters,
+    cited_publication,
     comparison_sides,
     in_another_script,
     looks_ahead,
@@ -414,6 +415,12 @@ class Archive:
                 inline = replace(inline, since=None, until=None)
         filters = (filters or Filters()).merged(inline)
         index = self.index()
+        if cited.is_empty() and filters.publication is None and filters.issue is None:
+            # "Monitor 142", "monitor #142", "prism 4/11": a publication cited by its number.
+            by_number = cited_publication(words, index.labels.get(PUBLICATION, []))
+            if by_number is not None:
+                words, cited = by_number
+                filters = filters.merged(cited)
         cited_as = cited
         if not cited.is_empty() and filters.publication is None:
             # Beside a cited volume or issue, a publication's name is the publication's.

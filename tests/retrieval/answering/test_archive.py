@@ -1046,6 +1046,21 @@ def test_a_plan_for_a_later_time_is_answered_from_the_brief_before_it(
     assert sample_archive.ask("what happened to tengiz output before 1999?").dated_before is None
 
 
+def test_a_publication_cited_by_its_number_or_as_the_latest_is_where_to_read(
+    sample_archive: Archive,
+) -> None:
+    # "Monitor 142" found nothing; "prism 4/11" quoted a Monitor brief first.
+    [hit] = sample_archive.ask("monitor #142").hits
+    assert (hit.citation.publication, hit.citation.volume, hit.citation.issue) == (
+        "Monitor",
+        4,
+        142,
+    )
+    assert {h.citation.issue for h in sample_archive.ask("prism 4/11").hits} == {11}
+    # "the latest prism" in lower case: Prism's newest brief, not one that cites "(See Prism …)".
+    assert sample_archive.ask("what's in the latest prism?").hits[0].citation.publication == "Prism"
+
+
 def test_a_question_asking_whether_names_a_date_no_passage_gives(sample_archive: Archive) -> None:
     # The IMF's US$4.5 billion was approved on July 28, 1999: the answer quoted it under no
     # word that June was wrong (dates were compared by /check only).
