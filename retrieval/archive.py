@@ -490,6 +490,13 @@ class Archive:
                     return found
                 found.confidence, found.newest_first = "high", True
                 return found
+            elif self._newest_date(index) is not None:
+                # No brief is dated then, and the answer says so: its words are a time, not
+                # what to look for ("what happened last week?" after "what's the latest on
+                # georgia?" quoted three passages that write "last week", none on Georgia). (In
+                # an archive of undated texts they are words like any other: TIME's "… coming
+                # under attack last week" is written so in its stories.)
+                terms = search_terms(without_dates(words))
         elif span is not None:
             span = None  # the question's own since:/until: say which days
         terms = _inflected(terms, index)

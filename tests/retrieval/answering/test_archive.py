@@ -1061,6 +1061,16 @@ def test_a_publication_cited_by_its_number_or_as_the_latest_is_where_to_read(
     assert sample_archive.ask("what's in the latest prism?").hits[0].citation.publication == "Prism"
 
 
+def test_a_span_no_brief_is_dated_in_is_no_words_to_look_for(sample_archive: Archive) -> None:
+    # "what happened last week?" after Georgia: no brief is dated last week, and it quoted three
+    # passages that write "last week", none on Georgia.
+    answer = sample_archive.ask(
+        "what happened last week?", earlier=["what's the latest on georgia?"]
+    )
+    assert answer.caveat is not None and answer.caveat.startswith("No brief is dated last week")
+    assert answer.hits and all("Georgia" in hit.text for hit in answer.hits)
+
+
 def test_a_question_asking_whether_names_a_date_no_passage_gives(sample_archive: Archive) -> None:
     # The IMF's US$4.5 billion was approved on July 28, 1999: the answer quoted it under no
     # word that June was wrong (dates were compared by /check only).
