@@ -816,7 +816,19 @@ class Archive:
                 # both (the names check would say none does, as if that were a failing).
                 window, apart, confidence = both, [], sure
             else:
-                window = self._name_first(index, words, window, ids, tokens_of, matches)
+                moved = self._name_first(index, words, window, ids, tokens_of, matches)
+                if moved == window:
+                    moved = self._name_deeper(
+                        index,
+                        words,
+                        window,
+                        ids,
+                        tokens_of,
+                        matches,
+                        lambda: arrange(NAMED_DEPTH),
+                        briefs,
+                    )
+                window = moved
         ranked = [(ids[i], float(own[i])) for i in window]
         weights = quote_weights or self._quote_weights(index, known, alias_terms, context, matches)
         only_earlier = bool(context) and not known and not alias_terms
@@ -955,6 +967,46 @@ class Archive:
             row = rows.get(pid)
             gives[i] = row is not None and gives_what_is_asked(row["text"], question)
         return gives
+
+    def _name_deeper(
+        self,
+        index: BM25Index,
+        words: str,
+        window: list[int],
+        ids: list[int],
+        tokens_of: Callable[[list[int]], list[list[str]]],
+        matches: list[Match],
+        deeper: Callable[[], Sequence[int]],
+        briefs: Sequence[int],
+    ) -> list[int]:
+        """Return ``window`` with a passage of ``deeper()`` (the next candidates, in order) that
+        holds the one name the question ``words`` writes first, when none of the first
+        ``SHOWN_NAME_DEPTH`` shown holds it and no brief shown holds it in another passage
+        ("when did kashagan start producing oil?" showed three briefs on oil output and none on
+        Kashagan, whose one brief came fourth); else as it is."""
+        phrases = self._name_phrases(index, words)
+        if not phrases:
+            return window
+        depth = min(SHOWN_NAME_DEPTH, len(window))
+        head = [set(t) for t in tokens_of([ids[i] for i in window[:depth]])]
+        if all(any(self._holds(t, h, matches) for h in head) for t, _, _ in phrases):
+            return window  # every phrase is held by a passage shown: nothing to look for
+        names = self._names_among(index, phrases)
+        if len(names) != 1 or any(self._holds(names[0], h, matches) for h in head):
+            return window
+        rest = [i for i in deeper() if i not in window[:depth]]
+        holders = [
+            i
+            for i, toks in zip(rest, tokens_of([ids[i] for i in rest]), strict=True)
+            if self._holds(names[0], set(toks), matches)
+        ]
+        shown_briefs = {briefs[i] for i in window[:depth]}
+        if not holders or any(briefs[i] in shown_briefs for i in holders):
+            return window  # a brief shown speaks of it in another passage
+        first = holders[0]
+        if first in window:
+            return [first, *(i for i in window if i != first)]
+        return [first, *window[:-1]]
 
     def _name_first(
         self,

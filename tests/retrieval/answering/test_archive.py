@@ -1072,6 +1072,18 @@ def test_a_publication_cited_by_its_number_or_as_the_latest_is_where_to_read(
     assert sample_archive.ask("what's in the latest prism?").hits[0].citation.publication == "Prism"
 
 
+def test_the_one_name_a_question_writes_is_shown_when_no_brief_shown_holds_it(
+    sample_archive: Archive,
+) -> None:
+    # Three briefs on oil output came first and Kashagan's one brief fourth: not shown at all.
+    answer = sample_archive.ask("when did kashagan start producing oil")
+    assert "Kashagan" in answer.hits[0].text
+    # A brief shown that holds the name in another passage speaks of it: nothing moves (the
+    # Tashkent bombs brief names Uzbekistan in a passage not shown).
+    blasts = sample_archive.ask("How many were killed in the Uzbek capital blasts in Feb 99?")
+    assert "13 people" in blasts.hits[0].quote
+
+
 def test_a_span_no_brief_is_dated_in_is_no_words_to_look_for(sample_archive: Archive) -> None:
     # "what happened last week?" after Georgia: no brief is dated last week, and it quoted three
     # passages that write "last week", none on Georgia.
