@@ -664,6 +664,10 @@ _CONTINUES_RE = re.compile(
 NEIGHBOUR_SHARE = 0.5
 """A neighbour holding a question term the best sentence lacks joins the quote when it scores at
 least this share of the best sentence's (any share, for a question asking whether)."""
+SHORT_SENTENCE_WORDS = 10
+"""A best sentence of at most this many words ("Iran and Turkmenistan reacted angrily.",
+"Fedorov was unmoved.") says what the next one spells out: the next joins it (docs/quality.md,
+"Quotes: …, tenth session")."""
 
 
 def best_sentences(
@@ -685,8 +689,9 @@ def best_sentences(
     ``NEIGHBOUR_SHARE`` as much (whatever it scores, when the question asks whether:
     ``asks_whether``);
     failing both, the next sentence joins when it opens by pointing back ("This was crushed by
-    British troops.", "He believed …": ``_CONTINUES_RE``) or when the question asks why and the
-    best sentence gives no reason.
+    British troops.", "He believed …": ``_CONTINUES_RE``), when the question asks why and the
+    best sentence gives no reason, or when the best sentence is short
+    (``SHORT_SENTENCE_WORDS``).
 
     ``tokens`` may give ``analyze_spans(text)``, already worked out: a sentence's terms are then
     read from it (see ``_sentence_terms``), not analysed again. ``kind`` says what to look for
@@ -734,6 +739,9 @@ def best_sentences(
             # that says why ("… will boycott the election unless the law is amended." "The law
             # … gives supporters of President Aliyev a built-in majority").
             or (kind == "reason" and not gives[best])
+            # "how did iran react?": "Iran and Turkmenistan reacted angrily." holds the words,
+            # the next sentence what they said.
+            or len(text[slice(*spans[best])].split()) <= SHORT_SENTENCE_WORDS
         )
     ):
         chosen.append(best + 1)

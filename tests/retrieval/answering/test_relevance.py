@@ -558,7 +558,8 @@ def test_feedback_never_brings_a_passage_without_a_question_word(fixture_archive
 
 def test_a_sentence_that_points_back_joins_the_quote() -> None:
     text = (
-        "Miners blocked the Trans-Siberian railway at Anzhero-Sudzhensk in May. "
+        "Striking coal miners blocked the Trans-Siberian railway at Anzhero-Sudzhensk in the "
+        "Kemerovo region in May. "
         "They were dispersed by riot police after nine days. "
         "Coal output in the region fell by a fifth."
     )

@@ -161,6 +161,13 @@ def test_the_three_answers_come_from_different_briefs(sample_archive: Archive) -
             "nominated Nurlan Balgimbaev",
             ("why did kazhegeldin quit as pm anyway",),
         ),
+        # A short sentence ("Iran and Turkmenistan reacted angrily.") with the one that says
+        # how.
+        (
+            "how did iran react?",
+            "no bilateral agreement could change",
+            ("what did russia and kazakhstan agree about the caspian seabed?",),
+        ),
     ],
 )
 def test_the_first_quote_holds_the_answer(
