@@ -168,6 +168,17 @@ def test_the_three_answers_come_from_different_briefs(sample_archive: Archive) -
             "no bilateral agreement could change",
             ("what did russia and kazakhstan agree about the caspian seabed?",),
         ),
+        # The follow-up's own word ("moscow") chooses the sentence, not the earlier question's
+        # ("the EU responded …").
+        (
+            "and moscow?",
+            "declined to criticize Minsk",
+            (
+                "whats the drozdy thing about",
+                "why were the ambassadors kicked out",
+                "what did the eu do",
+            ),
+        ),
     ],
 )
 def test_the_first_quote_holds_the_answer(
