@@ -505,6 +505,9 @@ _NAME_RUN_RE = re.compile(r"\b(?:[A-Z][\w-]*\s+)*(?P<last>[A-Z][\w-]*)")
 
 
 _MONTH = MONTH_PATTERN
+_CITED_RE = re.compile(rf"\([^()]*\b{_MONTH}\s+\d{{1,2}}(?:,\s*(?:1[0-9]{{3}}|20[0-9]{{2}}))?\)")
+"""A source cited inline: "(Itar-Tass, May 21)", "(See the Monitor, December 3, 1998)"."""
+_MONTH_NAMES = frozenset(MONTHS)
 _NOT_A_COUNT_RE = re.compile(
     rf"\([^()]*\b{_MONTH}\s+\d{{1,2}}\)"  # a source cited inline: "(Itar-Tass, May 21)"
     rf"|\b{_MONTH}\s+\d{{1,2}}\b(?:,?\s+(?:1[0-9]{{3}}|20[0-9]{{2}})\b)?"  # "May 21, 1998"
@@ -621,7 +624,10 @@ def _gives(sentence: str, kind: str, asked: frozenset[str]) -> bool:
         return _CULPRIT_RE.search(sentence) is not None
     if kind == "place":
         return (
-            any(m.group("place").casefold() not in asked for m in _PLACE_RE.finditer(sentence))
+            any(
+                m.group("place").casefold() not in asked and m.group("place") not in _MONTH_NAMES
+                for m in _PLACE_RE.finditer(sentence)
+            )
             or _WHEREABOUTS_RE.search(sentence) is not None
         )
     if kind == "number":
@@ -636,11 +642,17 @@ def _gives(sentence: str, kind: str, asked: frozenset[str]) -> bool:
             return _MONEY_RE.search(sentence) is not None
     if kind == "number":
         return any(m.group().casefold() not in asked for m in _NUMBER_RE.finditer(sentence))
+    # A source cited inline ("(Interfax-Ukraine, August 18)") names where the brief read it,
+    # not who is asked about.
+    sentence = _CITED_RE.sub(" ", sentence)
     # Capitalized words one after another that end in a name asked about ("President Heidar
     # Aliev" for "which contract did it cost aliev?") name that one, not someone else.
     theirs = [r.span() for r in _NAME_RUN_RE.finditer(sentence) if r["last"].casefold() in asked]
+    # A month is no one's name.
     if any(
-        m.group().casefold() not in asked and not any(s <= m.start() < e for s, e in theirs)
+        m.group().casefold() not in asked
+        and m.group() not in _MONTH_NAMES
+        and not any(s <= m.start() < e for s, e in theirs)
         for m in _NAME_RE.finditer(sentence)
     ):
         return True

@@ -168,6 +168,23 @@ def test_the_three_answers_come_from_different_briefs(sample_archive: Archive) -
             "no bilateral agreement could change",
             ("what did russia and kazakhstan agree about the caspian seabed?",),
         ),
+        # Neither the source cited ("(Interfax-Ukraine, August 18)") nor a month is the name a
+        # "who" asks for: the NBU chairman is.
+        (
+            "who was running the nbu",
+            "Viktor Yushchenko",
+            (
+                "how much did the cbr spend defending the ruble in mid july 98",
+                "and the ukrainian central bank in august?",
+            ),
+        ),
+        ("which bank did chigir run", "Belagroprombank", ()),
+        # "on August 14" is no place: "his whereabouts are unknown" says where he is.
+        (
+            "where is he now?",
+            "whereabouts are unknown",
+            ("separate thing: what was the Rada vote on Lazarenko's immunity?",),
+        ),
         # The follow-up's own word ("moscow") chooses the sentence, not the earlier question's
         # ("the EU responded …").
         (
