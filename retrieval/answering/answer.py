@@ -667,10 +667,12 @@ def _gives(sentence: str, kind: str, asked: frozenset[str]) -> bool:
 
 
 _CONTINUES_RE = re.compile(
-    r"[\"“‘(]*(?:he|she|it|they|this|these|those|his|her|its|their|such|there)\b(?![\w’'-])",
+    r"[\"“‘(]*(?:(?:instead|but|yet|however)\b"
+    r"|(?:he|she|it|they|this|these|those|his|her|its|their|such|there)\b(?![\w’'-]))",
     re.IGNORECASE,
 )
-"""Words with which a sentence opens that go on with the sentence before it."""
+"""Words with which a sentence opens that go on with the sentence before it ("He …", "Instead
+…": "… would not ask the police to clear the tracks. Instead he proposed …")."""
 
 
 NEIGHBOUR_SHARE = 0.5

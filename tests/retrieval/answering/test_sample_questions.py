@@ -185,6 +185,8 @@ def test_the_three_answers_come_from_different_briefs(sample_archive: Archive) -
             "whereabouts are unknown",
             ("separate thing: what was the Rada vote on Lazarenko's immunity?",),
         ),
+        # "Instead he proposed …" goes on with the sentence naming Tuleev.
+        ("what was tuleyev's plan for finding the miners' money", "Instead he proposed", ()),
         # The follow-up's own word ("moscow") chooses the sentence, not the earlier question's
         # ("the EU responded …").
         (
