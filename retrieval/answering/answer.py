@@ -548,6 +548,13 @@ _LENGTH_RE = re.compile(
 )
 """A length ("the 200-kilometer Korpeje–Kurt Kui pipeline", "390 kilometers"; not "8 billion
 cubic meters"): most often what a thing is like, not the amount asked about."""
+_DURATION_RE = re.compile(
+    r"\b(?:\d[\d,.]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    r"|fifteen|twenty|thirty|forty|fifty|hundred|several|few|many)(?:-|\s+)"
+    r"(?:year|month|week|day|hour|minute|decade|centur(?:y|ies))s?\b",
+    re.IGNORECASE,
+)
+"""A span of time ("five years", "a 17-month standby", "nine days")."""
 _ASKS_LENGTH = frozenset(
     "long longer far farther deep high tall wide length distance kilometers kilometres km miles"
     " meters metres feet".split()
@@ -638,6 +645,12 @@ def _gives(sentence: str, kind: str, asked: frozenset[str]) -> bool:
         elif not asked.isdisjoint(_ASKS_ONLY_LENGTH):
             # "how deep": only a length answers ("a 50–50 joint venture" does not).
             return _LENGTH_RE.search(sentence) is not None
+        elif "long" in asked or "longer" in asked:
+            # "how long is it?": a length or a time ("the 830-kilometer line", "from five years
+            # to seven"), not "80,000 tonnes".
+            return _LENGTH_RE.search(sentence) is not None or (
+                _DURATION_RE.search(sentence) is not None
+            )
         if not asked.isdisjoint(_ASKS_MONEY):
             return _MONEY_RE.search(sentence) is not None
     if kind == "number":

@@ -187,6 +187,12 @@ def test_the_three_answers_come_from_different_briefs(sample_archive: Archive) -
         ),
         # "Instead he proposed …" goes on with the sentence naming Tuleev.
         ("what was tuleyev's plan for finding the miners' money", "Instead he proposed", ()),
+        # "how long" asks for a length or a time: "80,000 tonnes" is neither.
+        (
+            "no, I meant the supsa pipeline, how long is it",
+            "830-kilometer line",
+            ("how long is the pipeline from tengiz going to be", "who's bidding to build it"),
+        ),
         # The follow-up's own word ("moscow") chooses the sentence, not the earlier question's
         # ("the EU responded …").
         (
