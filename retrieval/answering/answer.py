@@ -465,6 +465,9 @@ _KIND_RE = (
         "reason",
         re.compile(
             r"\bwhy\b|\bwhat for\b|\breasons?\b|\bmotives?\b|\bmotivation\b"
+            # "what saved shevardnadze?", "what caused the delay?": what made it happen.
+            r"|\bwhat (?:saved|caused|causes|triggered|prompted|sparked|led to|drove"
+            r"|(?:lay|lies|is|was) behind)\b"
             r"|\bjustification\b|\brationale\b|\bconsiderations\b"
         ),
     ),
@@ -523,13 +526,14 @@ _REASON_RE = re.compile(
     r"|reflect(?:s|ed|ing)?|result(?:s|ed)? (?:of|from)|stem(?:s|med)? from|caused by|prompted by"
     r"|in the wake of|causes?|motives?|rationale|case for|(?:economic|political|strategic|military"
     r"|financial|commercial|legal) (?:case|logic|motives?)|in an effort to|aimed at|intended to"
-    r"|designed to|ostensibly|as (?:a )?cover for|in exchange for|in return for)\b",
+    r"|designed to|ostensibly|as (?:a )?cover for|in exchange for|in return for|thanks to"
+    r"|credit(?:s|ed|ing)?(?: [\w’'-]+){0,3} (?:to|with))\b",
     re.IGNORECASE,
 )
 """Words with which a sentence gives a reason ("charged with", "in protest at", "because",
-"arguing that it could no longer afford …"). Words that only often go with one ("after",
-"following", "over") are left out: nearly every sentence of a news brief holds one of them, so
-every sentence "gave a reason"."""
+"arguing that it could no longer afford …", "credited his survival to"). Words that only often
+go with one ("after", "following", "over") are left out: nearly every sentence of a news brief
+holds one of them, so every sentence "gave a reason"."""
 
 
 _ANY_ASKING_RE = re.compile(r"\b(?:how|what|why|when|where|who|whom|whose|which)\b")

@@ -193,6 +193,8 @@ def test_the_three_answers_come_from_different_briefs(sample_archive: Archive) -
             "830-kilometer line",
             ("how long is the pipeline from tengiz going to be", "who's bidding to build it"),
         ),
+        # "what saved …" asks why he survived: "credited his survival to …" says.
+        ("what saved shevardnadse in the feb 98 ambush", "armored Mercedes", ()),
         # The follow-up's own word ("moscow") chooses the sentence, not the earlier question's
         # ("the EU responded …").
         (
