@@ -950,12 +950,13 @@ def _with_dimension(weights: dict[str, float], question: str) -> dict[str, float
 
 
 _FOCUS_RE = re.compile(
-    r"^\W*(?:what|which)\s+((?:[\w’'-]+\s+){0,2}?[\w’'-]+)\s+"
+    r"^\W*(?:what|which|how many|how much)\s+((?:[\w’'-]+\s+){0,2}?[\w’'-]+)\s+"
     r"(?:did|does|do|was|were|is|are|has|have|had|will|would|can|could)\b",
     re.IGNORECASE,
 )
-"""A question that opens "what/which X did …": X's last word is what it asks about (its
-focus: "band" of "what exchange-rate band did the Central Bank set?")."""
+"""A question that opens "what/which X did …" or "how many X did …": X's last word is what it
+asks about (its focus: "band" of "what exchange-rate band did the Central Bank set?", "trains"
+of "how many trains did the miners hold up": the sentence counting trains, not miners)."""
 FOCUS_WEIGHT = 2.0
 """How many times its weight the focus of a "what X did …" question weighs in choosing the quote:
 the sentence that names the band, not the one that names the bank and the rate (SQuAD answer in

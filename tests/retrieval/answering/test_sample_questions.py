@@ -195,6 +195,8 @@ def test_the_three_answers_come_from_different_briefs(sample_archive: Archive) -
         ),
         # "what saved …" asks why he survived: "credited his survival to …" says.
         ("what saved shevardnadse in the feb 98 ambush", "armored Mercedes", ()),
+        # "how many trains …": the sentence counting trains, not the one counting miners.
+        ("how many trains did the miners hold up", "more than 200 freight and passenger", ()),
         # The follow-up's own word ("moscow") chooses the sentence, not the earlier question's
         # ("the EU responded …").
         (
