@@ -101,6 +101,14 @@ def test_the_three_answers_come_from_different_briefs(sample_archive: Archive) -
     assert len(set(briefs)) == 3
 
 
+_DROZDY = (
+    "whats the drozdy thing about",
+    "why were the ambassadors kicked out",
+    "what did the eu do",
+)
+"""A conversation's three questions on the Drozdy standoff, the EU's response last."""
+
+
 @pytest.mark.parametrize(
     ("question", "quoted", "earlier"),
     [
@@ -199,15 +207,7 @@ def test_the_three_answers_come_from_different_briefs(sample_archive: Archive) -
         ("how many trains did the miners hold up", "more than 200 freight and passenger", ()),
         # The follow-up's own word ("moscow") chooses the sentence, not the earlier question's
         # ("the EU responded …").
-        (
-            "and moscow?",
-            "declined to criticize Minsk",
-            (
-                "whats the drozdy thing about",
-                "why were the ambassadors kicked out",
-                "what did the eu do",
-            ),
-        ),
+        ("and moscow?", "declined to criticize Minsk", _DROZDY),
     ],
 )
 def test_the_first_quote_holds_the_answer(
