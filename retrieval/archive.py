@@ -1638,7 +1638,15 @@ class Archive:
         )
         kind = claim_kind(question) if claim else None
         hits = [
-            build_hit(offset + n, score, rows[pid], ranking.weights, question=question, kind=kind)
+            build_hit(
+                offset + n,
+                score,
+                rows[pid],
+                ranking.weights,
+                question=question,
+                kind=kind,
+                own=ranking.known,
+            )
             for n, (pid, score) in enumerate(ranking.passages, start=1)
             if pid in rows
         ]

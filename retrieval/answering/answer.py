@@ -10,7 +10,7 @@ import datetime as dt
 import math
 import re
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -709,6 +709,7 @@ def best_sentences(
     max_sentences: int = 2,
     tokens: list[tuple[str, int, int]] | None = None,
     kind: str | None = None,
+    own: Collection[str] | None = None,
 ) -> list[tuple[int, int]]:
     """Return the spans of the sentence(s) of ``text`` that best answer the question.
 
@@ -721,8 +722,9 @@ def best_sentences(
     ``asks_whether``);
     failing both, the next sentence joins when it opens by pointing back ("This was crushed by
     British troops.", "He believed …": ``_CONTINUES_RE``), when the question asks why and the
-    best sentence gives no reason, or when the best sentence is short
-    (``SHORT_SENTENCE_WORDS``).
+    best sentence gives no reason, when the best sentence is short (``SHORT_SENTENCE_WORDS``),
+    or when it holds none of the question's own words (``own``, when given: the search terms
+    the question writes itself), only an earlier question's or an alias's.
 
     ``tokens`` may give ``analyze_spans(text)``, already worked out: a sentence's terms are then
     read from it (see ``_sentence_terms``), not analysed again. ``kind`` says what to look for
@@ -773,6 +775,10 @@ def best_sentences(
             # "how did iran react?": "Iran and Turkmenistan reacted angrily." holds the words,
             # the next sentence what they said.
             or len(text[slice(*spans[best])].split()) <= SHORT_SENTENCE_WORDS
+            # "who took over?" after "why did ter-petrosyan quit": a sentence holding the
+            # earlier question's words only ("… Ter-Petrosian resigned on February 3 …") is
+            # what was asked before; what came next is what is asked now.
+            or (bool(own) and bool(scored[best][1]) and scored[best][1].isdisjoint(own or ()))
         )
     ):
         chosen.append(best + 1)
@@ -1064,14 +1070,15 @@ def build_hit(
     *,
     question: str = "",
     kind: str | None = None,
+    own: Collection[str] | None = None,
 ) -> Hit:
     """Return a Hit for a stored passage row (as ``Store.passages_by_id`` gives it).
 
     ``question`` (optional) lets the quote prefer the sentence that gives what it asks for, or
-    ``kind`` (see ``best_sentences``).
+    ``kind``; ``own``, the search terms the question writes itself (see ``best_sentences``).
     """
     text = row["text"]
-    spans = best_sentences(text, weights, question=question, kind=kind)
+    spans = best_sentences(text, weights, question=question, kind=kind, own=own)
     quote = " … ".join(text[s:e] for s, e in spans) if spans else text
     citation = Citation.from_row(row, "brief_")
     return Hit(

@@ -205,6 +205,9 @@ _DROZDY = (
         ("what saved shevardnadse in the feb 98 ambush", "armored Mercedes", ()),
         # "how many trains …": the sentence counting trains, not the one counting miners.
         ("how many trains did the miners hold up", "more than 200 freight and passenger", ()),
+        # The sentence holding the earlier question's words only (Ter-Petrosian resigned) is
+        # quoted with the next, which says who took over.
+        ("who took over", "Robert Kocharian", ("why did ter-petrosyan quit",)),
         # The follow-up's own word ("moscow") chooses the sentence, not the earlier question's
         # ("the EU responded …").
         ("and moscow?", "declined to criticize Minsk", _DROZDY),
