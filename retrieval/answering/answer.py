@@ -717,9 +717,9 @@ def best_sentences(
     mean term weight when it also holds what the question asks for (a date for "when", a number
     for "how many", a name for "who"/"where"; see ``answer_kind``). The best one is always taken;
     a neighbour joins it when the best one does not give what is asked and the neighbour does,
-    or else when it holds a question term the best one lacks and scores at least
-    ``NEIGHBOUR_SHARE`` as much (whatever it scores, when the question asks whether:
-    ``asks_whether``);
+    or else (unless the best one is short: see below) when it holds a question term the best
+    one lacks and scores at least ``NEIGHBOUR_SHARE`` as much (whatever it scores, when the
+    question asks whether: ``asks_whether``);
     failing both, the next sentence joins when it opens by pointing back ("This was crushed by
     British troops.", "He believed …": ``_CONTINUES_RE``), when the question asks why and the
     best sentence gives no reason, when the best sentence is short (``SHORT_SENTENCE_WORDS``),
@@ -753,7 +753,10 @@ def best_sentences(
     # hurt in the car bomb?": the bomb's sentence, then "… suffered only minor cuts"): a
     # neighbour holding one the best sentence lacks joins it, however little it scores.
     share = 0.0 if question and asks_whether(question) else NEIGHBOUR_SHARE
-    if max_sentences > 1 and len(chosen) == 1:
+    # A short best sentence ("Human rights lawyers in Almaty worry about the second
+    # provision.") says what the next one spells out: the next joins it, not the one before.
+    short = best + 1 < len(spans) and len(text[slice(*spans[best])].split()) <= SHORT_SENTENCE_WORDS
+    if max_sentences > 1 and len(chosen) == 1 and not short:
         for n in (best + 1, best - 1):
             if 0 <= n < len(spans):
                 new_terms = scored[n][1] - scored[best][1]
@@ -774,7 +777,7 @@ def best_sentences(
             or (kind == "reason" and not gives[best])
             # "how did iran react?": "Iran and Turkmenistan reacted angrily." holds the words,
             # the next sentence what they said.
-            or len(text[slice(*spans[best])].split()) <= SHORT_SENTENCE_WORDS
+            or short
             # "who took over?" after "why did ter-petrosyan quit": a sentence holding the
             # earlier question's words only ("… Ter-Petrosian resigned on February 3 …") is
             # what was asked before; what came next is what is asked now.

@@ -208,6 +208,8 @@ _DROZDY = (
         # The sentence holding the earlier question's words only (Ter-Petrosian resigned) is
         # quoted with the next, which says who took over.
         ("who took over", "Robert Kocharian", ("why did ter-petrosyan quit",)),
+        # A short sentence is quoted with the one after it, not the one before.
+        ("what worries lawyers about the draft law", "an accusation is already a verdict", ()),
         # The follow-up's own word ("moscow") chooses the sentence, not the earlier question's
         # ("the EU responded …").
         ("and moscow?", "declined to criticize Minsk", _DROZDY),
