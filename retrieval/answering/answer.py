@@ -695,6 +695,12 @@ _CONTINUES_RE = re.compile(
 NEIGHBOUR_SHARE = 0.5
 """A neighbour holding a question term the best sentence lacks joins the quote when it scores at
 least this share of the best sentence's (any share, for a question asking whether)."""
+PART_SHARE = 0.5
+"""A best sentence holding at most this share of the weight of the question's own words names
+its subject but not what is asked: the next sentence joins it (docs/quality.md, "Quotes: …,
+tenth session")."""
+PART_JOINED_CHARS = 400
+"""… when the two together are at most this many characters long."""
 SHORT_SENTENCE_WORDS = 10
 """A best sentence of at most this many words ("Iran and Turkmenistan reacted angrily.",
 "Fedorov was unmoved.") says what the next one spells out: the next joins it (docs/quality.md,
@@ -723,8 +729,9 @@ def best_sentences(
     failing both, the next sentence joins when it opens by pointing back ("This was crushed by
     British troops.", "He believed …": ``_CONTINUES_RE``), when the question asks why and the
     best sentence gives no reason, when the best sentence is short (``SHORT_SENTENCE_WORDS``),
-    or when it holds none of the question's own words (``own``, when given: the search terms
-    the question writes itself), only an earlier question's or an alias's.
+    when it holds none of the question's own words (``own``, when given: the search terms the
+    question writes itself), only an earlier question's or an alias's, or at most
+    ``PART_SHARE`` of their weight (and the two are short: ``PART_JOINED_CHARS``).
 
     ``tokens`` may give ``analyze_spans(text)``, already worked out: a sentence's terms are then
     read from it (see ``_sentence_terms``), not analysed again. ``kind`` says what to look for
@@ -782,12 +789,29 @@ def best_sentences(
             # earlier question's words only ("… Ter-Petrosian resigned on February 3 …") is
             # what was asked before; what came next is what is asked now.
             or (bool(own) and bool(scored[best][1]) and scored[best][1].isdisjoint(own or ()))
+            # "had the CPC partners picked a lead builder by july 98?": the sentence naming the
+            # CPC line lacks most of what is asked ("picked a lead builder"), which the next one
+            # says in its own words ("have yet to choose a prime contractor"); joined while the
+            # two stay short enough to read (``PART_JOINED_CHARS``).
+            or (
+                _holds_part(scored[best][1], own, weights)
+                and spans[best + 1][1] - spans[best][0] <= PART_JOINED_CHARS
+            )
         )
     ):
         chosen.append(best + 1)
     # Neighbouring sentences are quoted as one stretch of the text: joining them with "…" would
     # tell the reader that something was left out between them.
     return [(spans[min(chosen)][0], spans[max(chosen)][1])]
+
+
+def _holds_part(held: set[str], own: Collection[str] | None, weights: dict[str, float]) -> bool:
+    """Return whether a sentence holding the question terms ``held`` holds at most
+    ``PART_SHARE`` of the weight of the question's own words ``own`` (False when none are
+    given)."""
+    mine = [weights[t] for t in own or () if t in weights]
+    kept = [weights[t] for t in own or () if t in weights and t in held]
+    return bool(mine) and math.fsum(kept) <= PART_SHARE * math.fsum(mine)
 
 
 def _bonus(weights: dict[str, float]) -> float:

@@ -210,6 +210,8 @@ _DROZDY = (
         ("who took over", "Robert Kocharian", ("why did ter-petrosyan quit",)),
         # A short sentence is quoted with the one after it, not the one before.
         ("what worries lawyers about the draft law", "an accusation is already a verdict", ()),
+        # The sentence naming the CPC line holds little of what is asked: the next one says it.
+        ("had the CPC partners picked a lead builder by july 98?", "yet to choose a prime", ()),
         # The follow-up's own word ("moscow") chooses the sentence, not the earlier question's
         # ("the EU responded …").
         ("and moscow?", "declined to criticize Minsk", _DROZDY),
