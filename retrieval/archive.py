@@ -146,8 +146,8 @@ CONTEXT_WEIGHT = 0.5
 """What a word of the earlier question weighs in a follow-up, against 1 for the follow-up's own
 words (measured with ``bench/followups.py``; docs/quality.md, "Follow-up questions")."""
 QUOTE_CONTEXT_SHARE = 0.5
-"""… and, of that, in choosing the sentence to quote (docs/quality.md, "Quotes: …, tenth
-session"; 0.4–0.6 quote the same, 0.25 loses a turn)."""
+"""… and, of that, in choosing the sentence to quote (docs/quality.md, "Quotes: the sentence
+that answers"; 0.4–0.6 quote the same, 0.25 loses a turn)."""
 MAX_FORM_EDITS = 2
 """A word read as another (a typing slip) is read as a word the briefs write at most this many
 letters from it: one slip from a form of it ("ukrainal" as "Ukrainian")."""

@@ -697,14 +697,14 @@ NEIGHBOUR_SHARE = 0.5
 least this share of the best sentence's (any share, for a question asking whether)."""
 PART_SHARE = 0.5
 """A best sentence holding at most this share of the weight of the question's own words names
-its subject but not what is asked: the next sentence joins it (docs/quality.md, "Quotes: …,
-tenth session")."""
+its subject but not what is asked: the next sentence joins it (docs/quality.md, "Quotes: the
+sentence that answers")."""
 PART_JOINED_CHARS = 400
 """… when the two together are at most this many characters long."""
 SHORT_SENTENCE_WORDS = 10
 """A best sentence of at most this many words ("Iran and Turkmenistan reacted angrily.",
 "Fedorov was unmoved.") says what the next one spells out: the next joins it (docs/quality.md,
-"Quotes: …, tenth session")."""
+"Quotes: the sentence that answers")."""
 
 
 def best_sentences(
