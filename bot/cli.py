@@ -88,14 +88,21 @@ def configure_logging(verbose: bool = False) -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
-def open_archive(db: str) -> Archive:
+def open_archive(db: str, *, create: bool = True) -> Archive:
     """Return the archive at ``db``, with the bundled aliases plus the file named by
     ``--aliases`` / ``BRIEFBOT_ALIASES`` if any, turning a store or alias error into a click
-    error."""
+    error. With ``create`` False (commands that only read), a ``db`` that does not exist is an
+    error naming it: a mistyped path made an empty archive, folders and all, and "The archive is
+    empty — run briefbot ingest" sent the user to ingest again."""
     if db == ":memory:":
         raise click.ClickException(
             "--db :memory: would keep nothing (an in-memory database is gone when the command "
             "ends); give a file, e.g. --db data/briefbot.db"
+        )
+    if not create and not Path(db).exists():
+        raise click.ClickException(
+            f"no briefbot database at {db}: check --db (or BRIEFBOT_DB) for a typing slip; "
+            f"briefbot --db {db} ingest FOLDER creates one"
         )
     ctx = click.get_current_context(silent=True)
     extra = ctx.find_root().obj.get("aliases") if ctx is not None and ctx.find_root().obj else None
@@ -280,6 +287,15 @@ def ingest(
     except ArchiveWriteError as exc:
         # A full disk or a database gone read-only: the files before this one are stored.
         raise click.ClickException(f"{exc} ({ingester.report.summary()} before it)") from exc
+    except KeyboardInterrupt:
+        # It said only "Aborted!": was anything stored, and may it be run again?
+        click.echo(
+            f"Interrupted (Ctrl-C): {ingester.report.summary()} before it; each file is stored "
+            "whole or not at all. Run the same command again to store the rest: the files "
+            "already stored are left as they are.",
+            err=True,
+        )
+        ctx.exit(130)
     for notice in report.notices:
         click.echo(notice, err=True)
     for rejection in report.rejected:
@@ -365,7 +381,7 @@ def ask(
     if (question is None) == (queries is None):
         raise click.UsageError('give a QUESTION or --queries FILE, e.g. briefbot ask "who fled?"')
     filters = make_filters(publication, volume, issue, since, until)
-    archive = open_archive(ctx.obj["db"])
+    archive = open_archive(ctx.obj["db"], create=False)
     if queries is not None:
         _answer_queries(archive, queries, top, filters)
         return
@@ -603,7 +619,7 @@ def check(ctx: click.Context, claim: str, top: int, as_json: bool) -> None:
     The twin of /check in Telegram: the same evidence and the same comparison. It never says
     whether the claim is true. A long claim is checked sentence by sentence.
     """
-    reply = ChatService(open_archive(ctx.obj["db"]), top=top).check(claim)
+    reply = ChatService(open_archive(ctx.obj["db"], create=False), top=top).check(claim)
     if isinstance(reply, Notice):
         if as_json:
             data = {"claim": claim, "found": False, "confidence": "none", "hits": []}
@@ -655,7 +671,7 @@ def remove(
             where = (issue[0], issue_number(issue[1], "volume"), issue_number(issue[2], "issue"))
         except NumberRangeError as exc:
             raise click.UsageError(str(exc)) from exc
-    archive = open_archive(ctx.obj["db"])
+    archive = open_archive(ctx.obj["db"], create=False)
     try:
         rows = archive.store.briefs_to_remove(doc_id=doc_id, issue=where, source=source)
     except RetrievalError as exc:
@@ -703,7 +719,7 @@ class IssueNumber(click.ParamType):
 @click.pass_context
 def brief(ctx: click.Context, publication: str, volume: int, issue: int) -> None:
     """Print the whole brief(s) of one issue, cleaned, e.g. briefbot brief Monitor 4 142."""
-    archive = open_archive(ctx.obj["db"])
+    archive = open_archive(ctx.obj["db"], create=False)
     try:
         briefs = archive.briefs(publication, volume, issue)
     except RetrievalError as exc:
@@ -716,7 +732,7 @@ def brief(ctx: click.Context, publication: str, volume: int, issue: int) -> None
 @click.pass_context
 def stats(ctx: click.Context, as_json: bool) -> None:
     """Show counts per publication, the volumes and issues covered, and the index size."""
-    archive = open_archive(ctx.obj["db"])
+    archive = open_archive(ctx.obj["db"], create=False)
     data = archive.stats()
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -950,7 +966,7 @@ def digest_preview(ctx: click.Context, chat_id: int, as_html: bool, timezone: st
     from retrieval.delivery.schedule import local_time_text
     from retrieval.delivery.subscriptions import SubscriptionStore
 
-    archive = bot_state(open_archive(ctx.obj["db"]))
+    archive = bot_state(open_archive(ctx.obj["db"], create=False))
     subs = SubscriptionStore(archive.store)
     sub = subs.get(chat_id)
     tz = sub.timezone if sub else timezone
@@ -981,7 +997,7 @@ def digest_list(ctx: click.Context, as_json: bool) -> None:
     from retrieval.delivery.schedule import local_time_text
     from retrieval.delivery.subscriptions import SubscriptionStore
 
-    archive = bot_state(open_archive(ctx.obj["db"]))
+    archive = bot_state(open_archive(ctx.obj["db"], create=False))
     subs = SubscriptionStore(archive.store)
     rows: list[dict[str, Any]] = []
     for sub in subs.subscriptions(active_only=False):
@@ -1058,7 +1074,7 @@ def access_list(
         inline_on = parse_inline(inline)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
-    archive = bot_state(open_archive(ctx.obj["db"]))
+    archive = bot_state(open_archive(ctx.obj["db"], create=False))
     rules = AccessList(archive.store.db, allowlist, admin_ids)
     paused = [s for s in SubscriptionStore(archive.store).subscriptions() if s.paused]
     if as_json:

@@ -42,6 +42,7 @@ from retrieval.answering.check import (
     extract_dates,
     extract_quantities,
     is_year_written,
+    spell_thousands,
 )
 from retrieval.answering.filters import PUBLICATION, passage_filter
 from retrieval.answering.ranking import (
@@ -106,12 +107,15 @@ from retrieval.text.query import (
     RECENCY_TERMS,
     DateRange,
     Filters,
+    asked_time,
     asks_latest,
     asks_news,
     asks_year_before,
     cited_filters,
+    cited_publication,
     comparison_sides,
     in_another_script,
+    looks_ahead,
     month_of_year,
     named_publication,
     parse_question,
@@ -414,6 +418,12 @@ class Archive:
                 inline = replace(inline, since=None, until=None)
         filters = (filters or Filters()).merged(inline)
         index = self.index()
+        if cited.is_empty() and filters.publication is None and filters.issue is None:
+            # "Monitor 142", "monitor #142", "prism 4/11": a publication cited by its number.
+            by_number = cited_publication(words, index.labels.get(PUBLICATION, []))
+            if by_number is not None:
+                words, cited = by_number
+                filters = filters.merged(cited)
         cited_as = cited
         if not cited.is_empty() and filters.publication is None:
             # Beside a cited volume or issue, a publication's name is the publication's.
@@ -483,6 +493,13 @@ class Archive:
                     return found
                 found.confidence, found.newest_first = "high", True
                 return found
+            elif self._newest_date(index) is not None:
+                # No brief is dated then, and the answer says so: its words are a time, not
+                # what to look for ("what happened last week?" after "what's the latest on
+                # georgia?" quoted three passages that write "last week", none on Georgia). (In
+                # an archive of undated texts they are words like any other: TIME's "… coming
+                # under attack last week" is written so in its stories.)
+                terms = search_terms(without_dates(words))
         elif span is not None:
             span = None  # the question's own since:/until: say which days
         terms = _inflected(terms, index)
@@ -1606,9 +1623,10 @@ class Archive:
         primed = not (offset or filters or claim)
         ranking = self._take_primed(question, top, earlier) if primed else None
         if ranking is None:
-            # A claim is checked against every brief: "last week" in it is not a filter.
+            # A claim is checked against every brief: "last week" in it is not a filter. Its
+            # "280 thousand" is searched as the briefs write it, "280,000".
             ranking = self.rank(
-                question,
+                spell_thousands(question) if claim else question,
                 k=top,
                 offset=offset,
                 filters=filters,
@@ -1673,12 +1691,25 @@ class Archive:
             # "did US$5 million vanish when the mining chief fled?": say that no passage gives
             # it, and what they give (``/check``'s comparison of its numbers).
             answer.numbers_missing = numbers_not_given(question, hits[:shown], self.aliases)
+            answer.dates_missing = dates_not_given(question, hits[:shown], self.aliases)
         if not read_with and not claim and answer.found:
             # "when did he take office?" with nothing asked before: "he" is no one, and the
             # answer says so above its passages. Its confidence stays: its other words may
             # still find the passage (SQuAD's "when did he first mention wireless
             # communication?" about Tesla: as low, answerable questions low 3.00 -> 6.94%).
             answer.points_nowhere = points_nowhere(question)
+        if answer.found and not claim and not offset and answer.dates is None:
+            # "how much did tengiz produce in 1999?" answered from a brief of July 1998: it can
+            # only have said what was expected. The answer says so above its passages, and is
+            # not sure unless the question asks what was planned or expected then ("what was
+            # the opposition planning for May 1999?"), which such a brief answers.
+            said = parse_question(question)[0]
+            asked = asked_time(said)
+            date = hits[0].citation.date or ""
+            if asked is not None and date and date[:7] < asked[0]:
+                answer.dated_before = asked[1]
+                if not looks_ahead(said):
+                    answer.confidence = "low"
         return answer
 
     def briefs(self, publication: str, volume: int, issue: int) -> list[dict[str, Any]]:
@@ -1820,6 +1851,30 @@ def numbers_not_given(
         (m.claim.text, [q.text for q in m.evidence_gives])
         for m in check.numbers_missing
         if m.claim.unit or (m.claim.value >= MIN_BARE_FIGURE and not is_year_written(m.claim))
+    ]
+
+
+def dates_not_given(
+    question: str, hits: Sequence[Hit], aliases: Aliases | None = None
+) -> list[tuple[str, list[str]]]:
+    """Return the dates of ``question`` that none of ``hits`` gives, as written, each with the
+    hits' dates (with the year their brief gives them), as ``/check`` compares a claim's
+    ("did the imf approve us$4.5 billion in june 1999?": "june 1999", ["July 28, 1999", …]). A
+    date is a day ("april 3") or a month of a year ("june 1999"): a month alone ("in may?") or a
+    year alone is no date to hold a passage to. None in a question of more than
+    ``MAX_FIGURES_CHARS`` characters."""
+    words, _ = parse_question(question)
+    if len(words) > MAX_FIGURES_CHARS or not any(c.isdigit() for c in words):
+        return []
+    check = compare_with(spell_dates(words), hits, aliases)
+    # ``/check`` holds a date to the passages about its clause; a question's answer names only
+    # what no passage shown gives at all ("… first tranche in July 1998?": the IMF brief of July
+    # 20, 1998 gives it, though another passage holds more of the question's words).
+    given = [d for h in hits for d in extract_dates(h.text, h.citation.date)]
+    return [
+        (m.claim.text, [d.with_year() for d in m.evidence_gives])
+        for m in check.dates_missing
+        if (m.claim.day is not None or m.claim.years) and not any(m.claim.matches(d) for d in given)
     ]
 
 

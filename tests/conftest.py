@@ -142,6 +142,16 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "briefbot.db"
 
 
+@pytest.fixture
+def empty_db(db_path: Path) -> Path:
+    """Return ``db_path`` once it holds an archive with no briefs, made as briefbot's commands
+    make one (the digests' and the bot's tables too)."""
+    from bot.cli import open_archive
+
+    open_archive(str(db_path)).close()
+    return db_path
+
+
 @contextlib.contextmanager
 def _modes_bind(path: Path, mode: int) -> Iterator[None]:
     """Inside the block ``path`` has ``mode`` and file modes bind this thread (for root, the

@@ -1,4 +1,5 @@
-"""bench/quality.py itself: metrics against hand-computed values, a run on a tiny collection."""
+"""bench/quality.py itself: metrics against hand-computed values, a run on a tiny collection;
+bench/depth.py, which asks the same collections at other rerank depths."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ ROOT = Path(__file__).parent.parent
 COLLECTION = Path(__file__).parent / "fixtures" / "quality"
 
 
-def _load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("quality_bench", ROOT / "bench" / "quality.py")
+def _load_bench(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"{name}_bench", ROOT / "bench" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while being built
@@ -25,7 +26,8 @@ def _load_bench() -> ModuleType:
     return module
 
 
-quality = _load_bench()
+quality = _load_bench("quality")
+depth = _load_bench("depth")
 
 # "a" is relevant with grade 2, "c" with grade 1, "x" is judged not relevant; "b" is unjudged.
 JUDGED = {"a": 2, "c": 1, "x": 0}
@@ -126,3 +128,29 @@ def test_whole_run_prints_figures_and_writes_runs(
     product = (tmp_path / "quality.product.trec").read_text().splitlines()
     assert product[0].startswith("q1 Q0 d1 1 ")
     assert (tmp_path / "quality.baseline.trec").exists()
+
+
+def test_depth_bench_compares_each_depth_with_the_shipped_one_and_puts_it_back(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from retrieval import archive
+
+    shipped = archive.RERANK_DEPTH
+    assert depth.main([str(COLLECTION), "--depth", "1"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["depth"] for r in rows] == [shipped, 1]
+    first = rows[0]
+    assert first["questions"] == 4  # every question in the qrels (q4 with no relevant one)
+    nothing = {
+        "answers_differ": 0,
+        "docs_shown_differ": 0,
+        "success@3_lost": 0,
+        "success@3_gained": 0,
+        "confidence_differs": 0,
+    }
+    assert first["full"] == nothing
+    assert first["half"] == nothing
+    same, total = first["top10_as_shipped"].split(" / ")
+    assert same == total
+    assert first["ndcg@10"] == 1.0  # every judged question has its document first
+    assert shipped == archive.RERANK_DEPTH

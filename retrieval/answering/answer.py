@@ -53,6 +53,12 @@ NOT_GIVEN = "No passage here gives {numbers}."
 POINTS_NOWHERE = (
     "Read on its own: there is no earlier question for “{word}” to stand for — name who you mean."
 )
+DATED_BEFORE = (
+    "The first brief is dated {date}, before {asked}, which you ask about: it can say what was "
+    "planned or expected, not what happened."
+)
+"""Above the passages of a question about a time after the first passage's brief was written
+("how much did tengiz produce in 1999?" answered from a brief of July 1998)."""
 LOW_CONFIDENCE = (
     "None of these passages answers that directly; they are the closest the archive holds."
 )
@@ -151,6 +157,12 @@ def removal_line(row: dict[str, Any]) -> str:
     return f"{text} (from {where})" if where else text
 
 
+def _joined_dates(items: list[str]) -> str:
+    """Return ``items`` joined by commas, or by semicolons when one holds a comma ("July 28,
+    1999; July 20, 1998")."""
+    return ("; " if any("," in item for item in items) else ", ").join(items)
+
+
 def format_date(value: str) -> str:
     """Return an ISO date as ``July 20, 1998``; anything else unchanged."""
     try:
@@ -243,9 +255,17 @@ class Answer:
     numbers_missing: list[tuple[str, list[str]]] = field(default_factory=list)
     """For a question asking ``whether``, its numbers no passage shown gives, as written, each
     with the passages' nearest of the same kind ("US$5 million", ["US$4 million"])."""
+    dates_missing: list[tuple[str, list[str]]] = field(default_factory=list)
+    """For a question asking ``whether``, its dates (a day, or a month of a year) no passage
+    shown gives, as written, each with the dates the passages give ("june 1999", ["July 28,
+    1999"])."""
     points_nowhere: str | None = None
     """Asked with no earlier question, the word of the question that stands for someone named
     earlier ("he" of "when did he take office?"): the answer says so above its passages."""
+    dated_before: str | None = None
+    """The time the question asks about, as written ("October 1998"), when the first passage's
+    brief is dated before it: the answer says so above its passages (the brief can tell what
+    was expected then, not what came of it)."""
 
     @property
     def found(self) -> bool:
@@ -261,10 +281,18 @@ class Answer:
         if not self.found:
             return None
         line = self._dated_caveat()
-        if self.numbers_missing:
+        if self.dated_before:
+            # It says why the answer is not sure: the general "none answers directly" is left out.
+            date = format_date(self.hits[0].citation.date or "")
+            before = DATED_BEFORE.format(date=date, asked=self.dated_before)
+            line = " ".join(x for x in (before, line) if x and x != LOW_CONFIDENCE)
+        if self.numbers_missing or self.dates_missing:
             said = [
                 f"{number} (they give {', '.join(gives)})" if gives else number
                 for number, gives in self.numbers_missing
+            ] + [
+                f"{date} (they give {_joined_dates(gives)})" if gives else date
+                for date, gives in self.dates_missing
             ]
             line = " ".join(x for x in (NOT_GIVEN.format(numbers="; ".join(said)), line) if x)
         return line
@@ -339,9 +367,13 @@ class Answer:
             "newest_first": self.newest_first,
             "elsewhere": self.elsewhere,
             "points_nowhere": self.points_nowhere,
+            "dated_before": self.dated_before,
             "numbers_missing": [
                 {"number": number, "evidence_gives": gives}
                 for number, gives in self.numbers_missing
+            ],
+            "dates_missing": [
+                {"date": date, "evidence_gives": gives} for date, gives in self.dates_missing
             ],
             "respelled": [{"typed": typed, "read_as": meant} for typed, meant in self.respelled],
             "dates": None

@@ -11,17 +11,19 @@ not, those of the same kind the evidence gives instead (claim "US$5 million vani
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TypeVar
 
 from retrieval.answering.ranking import FRAMING
 from retrieval.text.aliases import Aliases
 from retrieval.text.analyzer import STOPWORDS, analyze, analyze_spans
-from retrieval.text.english import name_words, without_possessive
+from retrieval.text.english import is_english, name_words, without_possessive, written_as_names
 from retrieval.text.followup import own_terms
 from retrieval.text.query import (
     MONTH_ABBREVIATIONS,
@@ -308,6 +310,14 @@ class DateMention:
     day: int | None = None
     years: frozenset[int] = frozenset()
 
+    def with_year(self) -> str:
+        """Return the date as written, with the year its brief's date gives it when it is
+        written without one ("April 17, 1999" for "April 17" of an April 1999 brief)."""
+        if len(self.years) != 1 or re.search(r"\b\d{4}\b", self.text):
+            return self.text
+        year = next(iter(self.years))
+        return f"{self.text}, {year}" if self.day else f"{self.text} {year}"
+
     def matches(self, other: DateMention) -> bool:
         """Return whether ``other`` can be the date this one states: the same month, the same
         day when this one gives a day, and this one's year among those ``other`` may be in."""
@@ -390,6 +400,11 @@ def extract_quantities(text: str) -> list[Quantity]:
     million dollars`` is 2,000,000 "usd". A bare number ranged with the next ("from 5.6 to 4.8
     billion dollars") takes its scale and unit. A number too large for a float is left out.
     """
+    return [q for _, q in located_quantities(text)]
+
+
+def located_quantities(text: str) -> list[tuple[int, Quantity]]:
+    """Return the numbers of ``text`` (``extract_quantities``), each with its offset."""
     found: list[tuple[int, Quantity]] = []
     matches = list(_NUMBER_RE.finditer(text))
     for n, m in enumerate(matches):
@@ -427,7 +442,7 @@ def extract_quantities(text: str) -> list[Quantity]:
             key = " ".join(m.group("unit").lower().split())
             unit = _UNITS.get(key, _UNITS.get(key.replace(" ", ""), ""))
         found.append((m.start(), Quantity(text=m.group(0).strip(" -"), value=value, unit=unit)))
-    return [q for _, q in sorted(found, key=lambda x: x[0])]
+    return sorted(found, key=lambda x: x[0])
 
 
 def extract_dates(text: str, dated: str | None = None) -> list[DateMention]:
@@ -481,6 +496,24 @@ def spell_claim_years(claim: str) -> str:
     for pattern in (_DAY_SHORT_YEAR_RE, _PERIOD_SHORT_YEAR_RE):
         claim = pattern.sub(lambda m: m.group(1) + four_digits(m.group(2)), claim)
     return claim
+
+
+_THOUSANDS_RE = re.compile(
+    r"(?<![\w.,])(\d{1,3}(?:,\d{3})*|\d+)(\.\d+)?(?:\s*thousand\b|k\b)", re.IGNORECASE
+)
+"""A number of thousands typed with the word or a "k" ("280 thousand", "1.5 thousand", "40k")."""
+
+
+def spell_thousands(text: str) -> str:
+    """Return ``text`` with its numbers of thousands written in figures, as briefs write them:
+    "akmola has roughly 280 thousand inhabitants" finds and bears on "a city of about
+    280,000" (its words "280" and "thousand" are no "280,000")."""
+
+    def figures(m: re.Match[str]) -> str:
+        value = Decimal(m.group(1).replace(",", "") + (m.group(2) or "")) * 1000
+        return f"{value.normalize():,f}"
+
+    return _THOUSANDS_RE.sub(figures, text)
 
 
 def _date_matches_removed(text: str) -> str:
@@ -671,7 +704,7 @@ def _substance(text: str, *, units: bool = False) -> frozenset[str]:
     its clause, and "percent" says nothing of that)."""
     return frozenset(
         t
-        for t in own_terms(text)
+        for t in own_terms(spell_thousands(text))
         if not _NUMERIC_RE.fullmatch(t)
         and t not in FRAMING
         and t not in CLAIM_HEDGES
@@ -759,8 +792,10 @@ def compare_claim(
     which not.
 
     A number is contained when some passage states the same amount of the same kind (written in
-    figures or in words); a date when some passage gives one it can be (``DateMention.matches``:
-    the month, and the day and year where the claim gives them); a name when every one of its
+    figures or in words), and not only beside fewer of the claim's words than another amount of
+    its kind in the same sentence (``_said_otherwise``, ``_beside_another``); a date when some
+    passage gives one it can be (``DateMention.matches``: the month, and the day and year where
+    the claim gives them); a name when every one of its
     words occurs in the passages, in the claim's spelling or another (see ``name_term_held``;
     ``aliases`` add known variants). For each missing number or date, the passages' nearest of
     the same kind are listed. ``dated`` gives the passages' own texts with their briefs' ISO
@@ -768,14 +803,18 @@ def compare_claim(
     titles, in order: a passage is about its brief's title too when the figures and dates of a
     clause are compared with the passages about it ("the chechen section of the northern oil
     pipeline is 153 km long" and "the 153-kilometer Chechen stretch" of "Chechnya signs on to
-    the northern oil route"). This is a read-only, pure operation; it judges nothing.
+    the northern oil route"), and a name its title writes is held. This is a read-only, pure
+    operation; it judges nothing.
     """
     result = ClaimCheck(claim=claim, evidence_count=len(evidence))
     # The passages' dates are not counts either ("August 31" offered against "283 votes").
     numbers_of = [extract_quantities(_date_matches_removed(text)) for text in evidence]
     terms_of = [set(analyze(text)) for text in evidence]
-    evidence_terms = set().union(*terms_of)
     about_terms = _with_titles(terms_of, titles)
+    # A name is held by the title of a passage's brief too, which the reply shows under it
+    # ("seleznev called the imf board's tranche cut a humiliation": "IMF trims Russia's first
+    # tranche" above "Seleznev called the board's decision …").
+    evidence_terms = set().union(*about_terms)
     # A year of the claim is held by a passage that writes it in a date, or by a passage of
     # a brief of that year (``evidence`` ends with its brief's date): briefs seldom repeat it.
     evidence_years = [
@@ -794,6 +833,7 @@ def compare_claim(
     whole = _substance(undated)
     # (Once, not at every clause: a pasted text of 4,000 characters has a hundred.)
     whole_held = _most_held(whole, about_terms, aliases)
+    claimed = extract_quantities(undated)
     for span in claim_clauses(undated):
         # A figure is compared with the passages that hold the most of its clause's words, as
         # a date is: "11,000 russian border troops are still in georgia" is about Georgia, not
@@ -809,8 +849,18 @@ def compare_claim(
                 continue
             seen.add((q.value, q.unit))
             pool = numbers + evidence_years if is_year_written(q) else numbers
-            if any(q.matches(e) for e in pool) and not _said_otherwise(
-                q, [_substance(clause), whole], [evidence[i] for i in about], aliases
+            if (
+                any(q.matches(e) for e in pool)
+                and not _said_otherwise(
+                    q, [_substance(clause), whole], [evidence[i] for i in about], aliases
+                )
+                and not _beside_another(
+                    q,
+                    claimed,
+                    _clause_words(undated, span, whole),
+                    [evidence[i] for i in about],
+                    aliases,
+                )
             ):
                 result.numbers_found.append(q)
                 continue
@@ -845,9 +895,8 @@ def compare_claim(
         # short ("400m usd", "4.4 mln") is part of a number, compared above.
         names = list(
             dict.fromkeys(
-                _as_written(_compound_of(word, claim), evidence)
-                for word in name_words(claim)
-                if word not in _FIGURE_WORDS
+                _as_written(_compound_of(word, claim), [*evidence, *filter(None, titles or ())])
+                for word in typed_names(claim)
             )
         )
     for name in names:
@@ -863,41 +912,72 @@ def compare_claim(
             result.names_found.append(name)
         else:
             result.names_missing.append(name)
-    result.contrasts = contrasts(claim, names, evidence)
+    result.contrasts = contrasts(claim, names, evidence, aliases)
     return result
 
 
 OPPOSITES: tuple[tuple[str, str], ...] = (
-    ("kill killed killing", "survive survived survives escape escaped escapes unhurt"),
+    (
+        "kill killed kills killing",
+        "survive survived survives surviving escape escaped escapes unhurt",
+    ),
     (
         "join joined joins joining",
-        "quit quits leave left leaves withdraw withdrew withdrawn expire expires expired",
+        "quit quits leave left leaves leaving withdraw withdrew withdrawn withdraws withdrawing "
+        "expire expires expired",
     ),
-    ("win won wins", "lose lost loses"),
+    ("win won wins winning", "lose lost loses losing"),
     (
-        "rise rose risen rises increase increased increases grow grew grown",
-        "fall fell fallen falls decline declined declines drop dropped drops decrease decreased",
+        "rise rose risen rises rising increase increased increases increasing grow grew grown "
+        "grows growing",
+        "fall fell fallen falls falling decline declined declines declining drop dropped drops "
+        "dropping decrease decreased decreases decreasing",
     ),
     (
-        "approve approved approves accept accepted accepts",
-        "reject rejected rejects refuse refused refuses veto vetoed",
+        "approve approved approves approving accept accepted accepts accepting confirmed confirms "
+        "confirming ratify ratified ratifies",
+        "reject rejected rejects rejecting refuse refused refuses refusing veto vetoed vetoes",
     ),
-    ("arrest arrested arrests detain detained jail jailed", "release released releases freed"),
-    ("open opened opens", "close closed closes shut"),
-    ("raise raised raises", "cut cuts lower lowered lowers"),
-    ("sign signed signs", "refuse refused refuses"),
     (
-        "condemn condemned condemns criticize criticized criticizes criticise criticised "
-        "denounce denounced denounces",
-        "welcome welcomed welcomes praise praised praises endorse endorsed endorses",
+        "arrest arrested arrests arresting detain detained detains jail jailed",
+        "release released releases releasing freed",
     ),
-    ("pass passed passes adopt adopted adopts", "withdraw withdrew withdrawn"),
+    ("open opened opens opening", "close closed closes closing shut shuts"),
+    ("raise raised raises raising", "cut cuts cutting lower lowered lowers lowering"),
+    ("sign signed signs signing", "refuse refused refuses refusing"),
+    (
+        "condemn condemned condemns condemning criticize criticized criticizes criticizing "
+        "criticise criticised criticises criticising critical denounce denounced denounces "
+        "denouncing",
+        "welcome welcomed welcomes welcoming praise praised praises praising endorse endorsed "
+        "endorses endorsing",
+    ),
+    ("pass passed passes adopt adopted adopts", "withdraw withdrew withdrawn withdraws"),
     ("succeed succeeded succeeds", "fail failed fails"),
+    (
+        "backed backs backing support supported supports supporting favored favoured",
+        "oppose opposed opposes opposing",
+    ),
+    (
+        "take_part took_part taken_part takes_part taking_part participate participated "
+        "participates participating attend attended attends",
+        "boycott boycotted boycotts boycotting",
+    ),
 )  # fmt: skip
-"""Pairs of words that say opposite things of the same subject, as typed (``contrasts``)."""
-_OPPOSITE_TERMS = tuple(
-    (frozenset(analyze(a)), frozenset(analyze(b))) for a, b in OPPOSITES
-) + tuple((frozenset(analyze(b)), frozenset(analyze(a))) for a, b in OPPOSITES)
+"""Pairs of words that say opposite things of the same subject, as typed (``contrasts``): each
+word as written, in every form meant ("_" joins the words of a phrase: "took part"). Not the
+imperative "confirm", which asks ("confirm: the duma …"), nor "back" ("back wages")."""
+
+
+def _words_re(words: str) -> re.Pattern[str]:
+    """Return the pattern of the words of one side of ``OPPOSITES``, each a whole word."""
+    alternatives = "|".join(re.escape(w).replace("_", r"\s+") for w in words.split())
+    return re.compile(rf"(?<![\w'’-])(?:{alternatives})(?![\w'’-])", re.IGNORECASE)
+
+
+_OPPOSITE_RES = tuple((_words_re(a), _words_re(b)) for a, b in OPPOSITES) + tuple(
+    (_words_re(b), _words_re(a)) for a, b in OPPOSITES
+)
 NEAR_TOKENS = 6
 """A passage's word says something of a name that comes at most this many words of substance
 before it ("Maskhadov survived an assassination attempt"; not "one of his bodyguards was
@@ -909,20 +989,22 @@ _NEGATION_START_RE = re.compile(r"\b(?:not|never|no\s+longer|cannot|\w+n['’]t)
 """Where a negation of ``_NEGATION`` starts."""
 
 
-def contrasts(claim: str, names: Sequence[str], evidence: Sequence[str]) -> list[tuple[str, str]]:
+def contrasts(
+    claim: str, names: Sequence[str], evidence: Sequence[str], aliases: Aliases | None = None
+) -> list[tuple[str, str]]:
     """Return ``(the claim's word, the passage's words)`` for each word of ``claim`` (with its
-    ``names``) that a passage of ``evidence`` contradicts of its first name, as written: the
-    opposite word (``OPPOSITES``: "killed" and "survived") within ``NEAR_TOKENS`` words after
-    the name, where the claim holds neither the opposite nor a negation, or the same word negated
-    ("charged" and "not been charged"). None for a claim that names nothing. It judges
-    nothing: the passages may speak of another time."""
+    ``names``) that a passage of ``evidence`` contradicts, as written: the opposite word
+    (``OPPOSITES``: "killed" and "survived") within ``NEAR_TOKENS`` words after the claim's
+    first name, or after the words of substance that come right before the claim's word in its
+    clause (``MAX_SUBJECT_TERMS`` of them, all held: "the kremlin accepted" and "the Kremlin
+    rejected", "the main opposition parties took part" and "The main opposition parties, which
+    boycotted"), where the claim holds neither the opposite nor a negation; or the same word
+    negated after the first name ("charged" and "not been charged"). It judges nothing: the
+    passages may speak of another time."""
     # The first name is what the claim is about, most often its subject ("Maskhadov survived a
     # car bomb in Grozny a week after Stepashin …"): a word near another name is of another.
     name_terms = set(analyze(names[0])) if names else set()
-    if not name_terms:
-        return []
     claimed = analyze_spans(claim)
-    claim_terms = {t for t, _, _ in claimed}
     # Where the claim says "not", once: each of its words is asked whether it is negated.
     starts = [m.start() for m in _NEGATION_START_RE.finditer(claim)]
     found: list[tuple[str, str]] = []
@@ -931,22 +1013,32 @@ def contrasts(claim: str, names: Sequence[str], evidence: Sequence[str]) -> list
         (text, spans, [i for i, (t, _, _) in enumerate(spans) if t in name_terms])
         for text, spans in ((text, analyze_spans(text)) for text in evidence)
     ]
-    for said, opposite in _OPPOSITE_TERMS:
-        typed = next((claim[s:e] for t, s, e in claimed if t in said), None)
-        if typed is None or claim_terms & opposite or _negated(claim, typed, starts):
+    for said, opposite in _OPPOSITE_RES:
+        typed_at = said.search(claim)
+        if typed_at is None or opposite.search(claim):
             continue
+        typed = typed_at.group(0)
+        if _negated(claim, typed, starts):
+            continue
+        subject = _subject_before(claim, claimed, typed_at.start())
+        ends = _CLAUSE_RE.search(claim, typed_at.end())
+        rest = _substance(claim[typed_at.end() : ends.start() if ends else len(claim)])
         for text, spans, at in read:
             word = next(
                 (
-                    text[s:e]
-                    for i, (t, s, e) in enumerate(spans)
-                    if t in opposite and any(0 < i - j <= NEAR_TOKENS for j in at)
+                    m.group(0)
+                    for m in opposite.finditer(text)
+                    if _said_of(_token_at(spans, m.start()), at, subject, spans)
+                    and _same_matter(text, m.start(), said, rest)
                 ),
                 None,
             )
             if word is not None:
                 found.append((typed, word))
                 break
+    found += _places_apart(claim, evidence, aliases)
+    if not name_terms:
+        return found
     for t, s, e in claimed:
         typed = claim[s:e]
         if (
@@ -967,6 +1059,165 @@ def contrasts(claim: str, names: Sequence[str], evidence: Sequence[str]) -> list
                 found.append((typed, m.group(0)))
                 break
     return found
+
+
+MAX_SUBJECT_TERMS = 2
+"""How many of the words right before a claim's word ``contrasts`` reads as what it is said of
+("main opposition parties took part": "opposition", "parties")."""
+
+
+def _subject_before(claim: str, claimed: Sequence[tuple[str, int, int]], at: int) -> list[str]:
+    """Return the last ``MAX_SUBJECT_TERMS`` words of substance of ``claim`` (its terms,
+    ``claimed``) before offset ``at`` in its clause (``_CLAUSE_RE``), in order: none framing,
+    hedging or a number."""
+    opens = max((m.end() for m in _CLAUSE_RE.finditer(claim, 0, at)), default=0)
+    terms = [
+        t
+        for t, s, _ in claimed
+        if opens <= s < at
+        and t not in FRAMING
+        and t not in CLAIM_HEDGES
+        and not _NUMERIC_RE.fullmatch(t)
+    ]
+    return terms[-MAX_SUBJECT_TERMS:]
+
+
+def _said_of(
+    i: int, at: Sequence[int], subject: Sequence[str], spans: Sequence[tuple[str, int, int]]
+) -> bool:
+    """Return whether the passage's word at token ``i`` (of ``spans``) comes within
+    ``NEAR_TOKENS`` after the claim's first name (at tokens ``at``) or after every word of
+    ``subject``."""
+    if any(0 < i - j <= NEAR_TOKENS for j in at):
+        return True
+    before = {t for t, _, _ in spans[max(0, i - NEAR_TOKENS) : i]}
+    return bool(subject) and all(t in before for t in subject)
+
+
+_PLACE_PREPOSITIONS = frozenset({"in", "at", "near"})
+_PLAIN_WORD_RE = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_DOING_RE = re.compile(
+    r"[a-z]{3,}ed|held|met|born|built|shot|hit|struck|found|made|won|lost|sent|seen|laid|kept"
+    r"|fought|taken|given|sworn|took|gave"
+)
+"""A word that says what was done ("signed", "held", "born"), as ``_places`` reads it: one
+in the past (a noun, "troops in Georgia", is no doing)."""
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+
+
+@dataclass(frozen=True)
+class _Place:
+    """A place a text says something was done in or at (``_places``)."""
+
+    preposition: str
+    place: str
+    end: int
+    doings: tuple[tuple[str, int], ...]
+    """The words that may be the doing, lower-cased, with where each starts."""
+
+
+def _places(text: str) -> list[_Place]:
+    """Return each place ``text`` says something was done in or at: a word right after "in",
+    "at" or "near" (and a "the"), with the words of five letters or more up to three before
+    the preposition that say what was done (``_DOING_RE``: "signed in Tashkent", "detained him
+    at the French border"); a place written with capitals runs on ("in the Black Sea"). Not a
+    month, a weekday, a number or a stopword."""
+    words = [(m.group(0), m.start()) for m in _PLAIN_WORD_RE.finditer(text)]
+    found = []
+    for k, (word, at) in enumerate(words):
+        if word.casefold() not in _PLACE_PREPOSITIONS or k + 1 == len(words):
+            continue
+        j = k + 2 if words[k + 1][0].casefold() == "the" and k + 2 < len(words) else k + 1
+        place, begins = words[j]
+        if (
+            " ".join(text[at + len(word) : begins].split()).casefold() not in ("", "the")
+            or place.casefold() in STOPWORDS
+            or place.casefold() in _MONTH_NUMBERS
+            or place.casefold() in _WEEKDAYS
+        ):
+            continue  # "in 1992", "in April", "in, …": no place
+        doings = tuple(
+            (w.casefold(), i)
+            for w, i in words[max(0, k - 3) : k]
+            if _DOING_RE.fullmatch(w.casefold()) and not text[i + len(w) : at].count(",")
+        )
+        ends = begins + len(place)
+        for more, starts in words[j + 1 :]:
+            # A place of several words: "the Black Sea", "Central Asia"
+            if not (place[0].isupper() and more[0].isupper() and text[ends:starts] == " "):
+                break
+            ends = starts + len(more)
+        found.append(_Place(word.casefold(), text[begins:ends], ends, doings))
+    return found
+
+
+def _places_apart(
+    claim: str, evidence: Sequence[str], aliases: Aliases | None = None
+) -> list[tuple[str, str]]:
+    """Return ``(the claim's words, the passage's)`` for a place the claim says something was
+    done in or at (``_places``) where a passage's sentence says the same was done in or at
+    another, written with a capital ("signed in moscow" and "signed in Tashkent"), when that
+    sentence holds two or more of the claim's other words of substance and not the claim's
+    place, in any spelling (``name_term_held``: "kiev" is held by "Kyiv")."""
+    # The claim's place is a name: written with a capital, no English word ("lviv"), or a word
+    # the passages write as a name ("moscow": "in Moscow"); not "voted in favor", "held in the
+    # capital".
+    typed = set(typed_names(claim))
+    mine = [
+        p
+        for p in _places(claim)
+        if p.doings
+        and (
+            p.place[0].isupper()
+            or p.place.casefold() in typed
+            or written_as_names(list(evidence), set(analyze(p.place)))
+        )
+    ]
+    if not mine:
+        return []
+    words = _substance(claim)
+    found: list[tuple[str, str]] = []
+    for text in evidence:
+        for start, end in split_sentences(text):
+            sentence = text[start:end]
+            theirs = [p for p in _places(sentence) if p.place[0].isupper() and p.doings]
+            if not theirs:
+                continue
+            held = set(analyze(sentence))
+            for claimed in mine:
+                if any(name_term_held(t, held, aliases) for t in analyze(claimed.place)):
+                    continue
+                for place in theirs:
+                    done = dict(place.doings)
+                    shared = [(w, i) for w, i in claimed.doings if w in done]
+                    if place.preposition != claimed.preposition or not shared:
+                        continue
+                    doing = set(analyze(" ".join(w for w, _ in shared)))
+                    if len((words - doing) & held) < MIN_CLAUSE_TERMS:
+                        continue
+                    verb, at = shared[-1]
+                    pair = (claim[at : claimed.end], sentence[done[verb] : place.end])
+                    if pair[0] not in {c for c, _ in found}:
+                        found.append(pair)
+    return found
+
+
+def _same_matter(text: str, at: int, said: re.Pattern[str], rest: frozenset[str]) -> bool:
+    """Return whether the sentence of ``text`` at offset ``at`` (where a word opposite to the
+    claim's stands) speaks of what the claim's word does: it holds a word of the rest of the
+    claim's clause (``rest``, when it has any) and not the claim's word itself (``said``).
+    "Uzbekistan had withdrawn from the CIS Collective Security Treaty" says nothing of its
+    joining GUAM; "Swiss police detained him … and released him on bail" both."""
+    sentence = next((text[s:e] for s, e in split_sentences(text) if s <= at < e), text)
+    if said.search(sentence):
+        return False
+    held = set(analyze(sentence))
+    return not rest or any(name_term_held(t, held, None) for t in rest)
+
+
+def _token_at(spans: Sequence[tuple[str, int, int]], offset: int) -> int:
+    """Return the index of the first of ``spans`` (``analyze_spans``) at or after ``offset``."""
+    return bisect.bisect_left([s for _, s, _ in spans], offset)
 
 
 def _negated(text: str, word: str, starts: Sequence[int]) -> bool:
@@ -1011,6 +1262,50 @@ def _said_otherwise(
     )
 
 
+def _beside_another(
+    claimed: Quantity,
+    figures: Sequence[Quantity],
+    words: frozenset[str],
+    texts: Sequence[str],
+    aliases: Aliases | None,
+) -> bool:
+    """Return whether every sentence of ``texts`` that gives ``claimed`` gives another amount of
+    its kind (none of the claim's ``figures``) beside more of the claim's clause's ``words``
+    (within ``NEAR_TOKENS`` either side, at least ``MIN_CLAUSE_TERMS``): "the belarusian ruble
+    traded at about 31,000 to the dollar on the minsk street market" and "… on the Minsk
+    street market …, trading at about 38,000 to the US dollar …, while the National Bank held
+    its official rate at just under 31,000"."""
+    if is_year_written(claimed) or not claimed.value:
+        return False
+    beaten = False
+    for text in texts:
+        for start, end in split_sentences(text):
+            sentence = text[start:end]
+            located = located_quantities(_date_matches_removed(sentence))
+            if not any(claimed.matches(q) for _, q in located):
+                continue
+            spans = analyze_spans(sentence)
+
+            def beside(at: int, spans: Sequence[tuple[str, int, int]] = spans) -> int:
+                i = _token_at(spans, at)
+                near = {t for t, _, _ in spans[max(0, i - NEAR_TOKENS) : i + NEAR_TOKENS + 1]}
+                return sum(name_term_held(w, near, aliases) for w in words)
+
+            mine = max(beside(at) for at, q in located if claimed.matches(q))
+            others = [
+                beside(at)
+                for at, q in located
+                if not any(f.matches(q) for f in figures)
+                and not is_year_written(q)
+                and (q.unit == claimed.unit or not q.unit or not claimed.unit)
+                and 0.1 <= q.value / claimed.value <= 10
+            ]
+            if not others or max(others) < max(MIN_CLAUSE_TERMS, mine + MIN_CLAUSE_TERMS):
+                return False
+            beaten = True
+    return beaten
+
+
 def _naming(
     clause: str,
     terms_of: Sequence[set[str]],
@@ -1024,7 +1319,7 @@ def _naming(
     one of them. None when the clause names nothing."""
     names = [t for name in extract_names(clause) for t in analyze(name)]
     if not names and clause == clause.lower():
-        names = [t for w in name_words(clause) if w not in _FIGURE_WORDS for t in analyze(w)]
+        names = [t for w in typed_names(clause) for t in analyze(w)]
     if not names:
         return []
     return [
@@ -1064,7 +1359,11 @@ def _compare_dates(
     aside; the claim's, for a clause of fewer than ``MIN_CLAUSE_TERMS``) count: "lukashenko
     arrested chigir in march 1999" is about the arrest, which a passage dates April 1, not about
     the commission another passage dates March 23. ``undated`` is the claim with its dates
-    blanked out; ``claim`` has them spelled out (``spell_claim_years``), at the same offsets."""
+    blanked out; ``claim`` has them spelled out (``spell_claim_years``), at the same offsets.
+    A date with its day is also found in a passage holding half (and two) of its clause's
+    words: "the duma confirmed chernomyrdin as prime minister on august 31 1998" and "The
+    State Duma rejected Chernomyrdin on August 31", though Stepashin's confirmation holds
+    "duma", "prime" and "minister" (a day and its month seldom meet by chance)."""
     terms_of = _with_titles([set(analyze(text)) for text, _ in passages], titles)
     dates_of = [extract_dates(text, dated) for text, dated in passages]
     whole = _substance(undated)
@@ -1078,7 +1377,14 @@ def _compare_dates(
             if key in seen:
                 continue
             seen.add(key)
-            if any(date.matches(e) for e in evidence):
+            if any(date.matches(e) for e in evidence) or (
+                date.day is not None
+                and any(
+                    date.matches(e)
+                    for i in _holding_half(_clause_words(undated, span, whole), terms_of, aliases)
+                    for e in dates_of[i]
+                )
+            ):
                 result.dates_found.append(date)
                 continue
             year = min(date.years) if date.years else None
@@ -1090,6 +1396,49 @@ def _compare_dates(
             result.dates_missing.append(
                 MissingDate(date, _first_distinct(sorted(evidence, key=distance)))
             )
+
+
+def _holding_half(
+    words: frozenset[str], passages: Sequence[set[str]], aliases: Aliases | None
+) -> list[int]:
+    """Return the indexes of the passages (their terms) that hold at least half, and at least
+    ``MIN_CLAUSE_TERMS``, of ``words`` (a word held as ``name_term_held`` holds it)."""
+    need = max(MIN_CLAUSE_TERMS, math.ceil(len(words) / 2))
+    return [
+        i
+        for i, terms in enumerate(passages)
+        if sum(name_term_held(t, terms, aliases) for t in words) >= need
+    ]
+
+
+def typed_names(text: str) -> list[str]:
+    """Return the words of ``text``, typed in lower case, that are names: no English word
+    (``english.name_words``), nor a unit or a scale typed short ("usd", "km", "bcm"), nor an
+    English word in its British spelling ("defence", "labour", "centre", "organised")."""
+    return [w for w in name_words(text) if w not in _FIGURE_WORDS and not _british(w)]
+
+
+_BRITISH = (
+    (re.compile(r"our(s|ed|ing|ite|ites|able)?$"), r"or\1"),
+    (re.compile(r"ence(s)?$"), r"ense\1"),
+    (re.compile(r"tre(s|d)?$"), r"ter\1"),
+    (re.compile(r"is(e|es|ed|ing|ation|ations)$"), r"iz\1"),
+    (re.compile(r"ys(e|es|ed|ing)$"), r"yz\1"),
+    (re.compile(r"amme(s)?$"), r"am\1"),
+    (re.compile(r"ogue(s)?$"), r"og\1"),
+    (re.compile(r"ll(ed|ing|er|ers)$"), r"l\1"),
+)
+"""A British spelling's endings, and the American the English list holds: "defence" is
+"defense", "labour" "labor", "centre" "center", "organisation" "organization"."""
+
+
+def _british(word: str) -> bool:
+    """Return whether ``word`` (lower case) is an English word in its British spelling."""
+    return any(
+        american != word and is_english(american)
+        for pattern, spelling in _BRITISH
+        if (american := pattern.sub(spelling, word)) != word
+    )
 
 
 def _compound_of(word: str, claim: str) -> str:

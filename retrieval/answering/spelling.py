@@ -81,12 +81,27 @@ def likely(typed: str, meant: str) -> float:
     return 1.0 if meant in _LIKELY.get(typed, ()) else UNLIKELY
 
 
+TRANSLITERATIONS = (
+    ("j", "zh"), ("zh", "j"), ("j", "y"), ("y", "j"), ("kh", "h"), ("h", "kh"), ("tch", "ch"),
+    ("ch", "tch"), ("sch", "sh"), ("sh", "sch"), ("x", "ks"), ("ks", "x"), ("tz", "ts"),
+    ("ts", "tz"), ("ou", "u"), ("u", "ou"), ("w", "v"), ("v", "w"),
+)  # fmt: skip
+"""Letters one way of writing Russian and other Cyrillic names in Latin letters puts where
+another puts these ("Bajenov", French, for the briefs' "Bazhenov"; "Nazarbajev", German;
+"Chernomyrdine"'s "tch"): one such swap counts as one likely slip."""
+
+
 def edits(word: str) -> dict[str, float]:
     """Return the words one edit from ``word`` (a letter left out, swapped with the next,
-    changed or added; letters a-z), ``word`` itself excluded, each with how likely a slip from
-    it makes ``word`` (``likely``), in a fixed order."""
+    changed or added; letters a-z; or one ``TRANSLITERATIONS`` swap), ``word`` itself excluded,
+    each with how likely a slip from it makes ``word`` (``likely``), in a fixed order."""
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     found: dict[str, float] = {}
+    for typed, meant in TRANSLITERATIONS:
+        at = word.find(typed)
+        while at >= 0:
+            found.setdefault(word[:at] + meant + word[at + len(typed) :], 1.0)
+            at = word.find(typed, at + 1)
     for a, b in splits:
         if b:
             found.setdefault(a + b[1:], 1.0)  # the user added (or doubled) b[0]

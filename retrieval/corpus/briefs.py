@@ -475,6 +475,10 @@ class FooterRules:
         """Return ``_prefilter(strong, weak)``."""
         return _prefilter(self.strong, self.weak)
 
+    def patterns_in(self, paragraph: str) -> int:
+        """Return how many of the patterns (strong and weak) ``paragraph`` matches."""
+        return sum(1 for p in self.strong + self.weak if _compiled((p,)).search(paragraph))
+
     def is_footer(self, paragraph: str) -> bool:
         """Return whether ``paragraph`` is publisher boilerplate rather than content."""
         return self._is_footer(paragraph, False)
@@ -930,6 +934,7 @@ def _content(
     _check_fields(meta)
     content: list[str] = []
     boilerplate: str | None = None
+    at = 0  # where the boilerplate paragraph stood among the paragraphs of content
     resumed = 0  # paragraphs of prose kept after the boilerplate
     for n, para in enumerate(paragraphs):
         if not squeezed:
@@ -939,13 +944,24 @@ def _content(
         if boilerplate is None:
             if n >= content_first and footer._is_footer(para, plain):
                 boilerplate = para  # from here on the publisher's, but for the brief's prose
+                at = len(content)
                 continue
             content.append(para)
-        elif _is_prose(para) and not footer._is_footer(para, plain):
+        elif (_is_prose(para) or _signed(para)) and not footer._is_footer(para, plain):
             # A paragraph of the brief after an advertisement pasted into its middle ("To
             # subscribe, please contact …"): it was dropped with the boilerplate, in silence.
+            # So was one that ends with the author's sign-off ("… seized 40,000 discs. — OV"),
+            # however short: the brief's own last paragraph.
             content.append(para)
             resumed += 1
+    if resumed and boilerplate is not None and footer.patterns_in(boilerplate) == 1:
+        # In the middle of the brief, a paragraph with one of the footer's phrases and nothing
+        # else of a footer is the brief's news ("Unauthorized reproduction of music is now
+        # punishable …" of a copyright law; "Copyright 1996 laws were weak"): kept where it was.
+        # A footer holds more than one ("… publication of …", "please contact", "fax", "(c)
+        # 1999"), and one at the brief's end has no prose after it.
+        content.insert(at, boilerplate)
+        resumed = 0
     if resumed:
         # Kept, and said: should it be the publisher's after all, the user can tell.
         meta.setdefault("notes", []).append(
@@ -987,6 +1003,13 @@ def _is_prose(paragraph: str) -> bool:
     return paragraph.endswith((".", "!", "?", ")", "\u201d", '"')) and (
         paragraph.count(" ") + 1 >= MIN_PROSE_WORDS
     )
+
+
+def _signed(paragraph: str) -> bool:
+    """Return whether ``paragraph`` ends with its author's sign-off after text ("… the Interior
+    Ministry said. — OV"): the last paragraph of a brief, never the publisher's."""
+    m = _signoff(paragraph)
+    return m is not None and m.start() > 0
 
 
 def _offsets(content: list[str]) -> list[tuple[int, str]]:

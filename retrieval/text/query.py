@@ -121,6 +121,49 @@ _TAKE_PART_RE = re.compile(r"\b(?:take|takes|took|taken|taking)\s+part\b", re.IG
 …" answered "did the opposition take part?")."""
 
 
+SEASON_MONTHS = {
+    "spring": "March April May",
+    "summer": "June July August",
+    "autumn": "September October November",
+    "fall": "September October November",
+}
+"""The months a season of a year is searched as ("fall 98": September, October and November
+1998, each a month a brief may be dated in or write)."""
+_SEASON_OF_YEAR_RE = re.compile(
+    r"\b(?P<season>spring|summer|autumn|(?<=in\s)fall|(?<=the\s)fall)(?:\s+of)?\s+['’]?"
+    r"(?P<year>(?:19|20)\d\d|\d\d)\b(?![.,:]?\d)",
+    re.IGNORECASE,
+)
+_NUMERIC_DATE_RE = re.compile(
+    r"(?<![\d./-])(\d{1,2})([./])(\d{1,2})\2((?:19|20)?\d\d)(?![\d./-]*\d)"
+)
+
+
+def spell_seasons(words: str) -> str:
+    """Return ``words`` with a season of a year searched as its months ("fall 98": "September
+    October November 1998"; "fall" only after "in" or "the": "did the ruble fall in 1998?" is
+    left) and a date typed in digits as briefs write it ("17.08.1998", "08/17/98": "August 17,
+    1998"; day first with dots, or with slashes when the first number cannot be a month; month
+    first with slashes when the second cannot; "05/06/98" is left, it could be either)."""
+
+    def season(m: re.Match[str]) -> str:
+        return f"{SEASON_MONTHS[m.group('season').casefold()]} {four_digits(m.group('year')[-2:])}"
+
+    def numeric(m: re.Match[str]) -> str:
+        first, sep, second, year = int(m.group(1)), m.group(2), int(m.group(3)), m.group(4)
+        if sep == "." or first > 12:
+            day, month = first, second
+        elif second > 12:
+            day, month = second, first
+        else:
+            return m.group(0)
+        if not (1 <= month <= 12 and 1 <= day <= 31):
+            return m.group(0)
+        return f"{MONTHS[month - 1]} {day}, {four_digits(year[-2:]) if len(year) == 2 else year}"
+
+    return _NUMERIC_DATE_RE.sub(numeric, _SEASON_OF_YEAR_RE.sub(season, words))
+
+
 def search_terms(words: str) -> list[str]:
     """Return the search terms of a question's words (its text without filters): dates and
     amounts typed short spelled out (``spell_dates``, ``spell_amounts``), contractions typed
@@ -128,6 +171,7 @@ def search_terms(words: str) -> list[str]:
     all") left out (``UNSAID``, ``_ASKING_RE``)."""
     spoken = _UNSAID_RE.sub(" ", _ASKING_RE.sub(" ", words))
     spoken = _TAKE_PART_RE.sub("participate", spoken)
+    spoken = spell_seasons(spoken)
     return [t for t in analyze(spell_amounts(spell_dates(spoken))) if t not in UNSAID]
 
 
@@ -327,7 +371,8 @@ def named_publication(words: str, names: Sequence[str]) -> tuple[str, str, str] 
             continue
         for m in _publication_pattern(name).finditer(words):
             written = m.group(1)
-            if m.group(2) or (written[:1].isupper() and written != written.upper()):
+            latest = _LATEST_BEFORE_RE.search(words, 0, m.start(1)) is not None
+            if m.group(2) or latest or (written[:1].isupper() and written != written.upper()):
                 if _NOT_RE.search(words, 0, m.start()):
                     # "not the Monitor, the Prism analysis": not where to read, nor searched.
                     negated.append((m.start(), m.end()))
@@ -343,6 +388,47 @@ def named_publication(words: str, names: Sequence[str]) -> tuple[str, str, str] 
 
 
 _NOT_RE = re.compile(r"\b(?:not|no)\s*$", re.IGNORECASE)
+_LATEST_BEFORE_RE = re.compile(
+    r"\b(?:latest|newest|last|most\s+recent|recent|new)\s+(?:issue\s+of\s+(?:the\s+)?)?$",
+    re.IGNORECASE,
+)
+"""What names a publication as where to read when written before it, in any case: "what's in
+the latest prism?" (it searched "prism", and quoted a Monitor brief citing "(See Prism, …)")."""
+_CITED_NUMBER_RE = (
+    r"(?:,\s*)?(?P<mark>#\s*|no\.?\s*|number\s+)?(?P<a>\d{1,5})"
+    r"(?:\s*/\s*(?P<b>\d{1,5}))?(?![\w/]|[.,]\d)"
+)
+"""An issue's number after a publication's name ("#142", "no. 142", "142"), or its volume and
+issue ("4/11")."""
+
+
+def cited_publication(words: str, names: Sequence[str]) -> tuple[str, Filters] | None:
+    """Return ``words`` without a publication cited by its number, and the filters it names:
+    "Monitor 142" and "monitor #142" (issue 142), "prism 4/11" (volume 4, issue 11); None when
+    it cites none.
+
+    In lower case a bare number after the name counts only in a message of the citation alone
+    ("monitor 142"), and never a year ("Monitor 1998"): "did the osce monitor 300 stations?"
+    cites nothing.
+    """
+    for name in names:
+        if not name or name.lower() not in words.lower():
+            continue
+        pattern = re.compile(rf"(?<!\w)(?:the\s+)?({re.escape(name)})\s*{_CITED_NUMBER_RE}", re.I)
+        for m in pattern.finditer(words):
+            a, b, mark = m.group("a"), m.group("b"), m.group("mark")
+            alone = not (words[: m.start()] + words[m.end() :]).strip(" ?.!")
+            capital = m.group(1)[:1].isupper() and m.group(1) != m.group(1).upper()
+            year = len(a) == 4 and a[:2] in ("19", "20")
+            if b is None and not mark and (not (capital or alone) or year):
+                continue
+            filters = (
+                Filters(publication=name, volume=int(a), issue=int(b))
+                if b is not None
+                else Filters(publication=name, issue=int(a))
+            )
+            return " ".join((words[: m.start()] + " " + words[m.end() :]).split()), filters
+    return None
 
 
 @functools.lru_cache(maxsize=256)
@@ -412,6 +498,76 @@ def spell_dates(words: str) -> str:
     return _CLAUSE_END_RE.sub(lambda m: m.group(1) + m.group(2) + four_digits(m.group(3)), words)
 
 
+SEASONS = {"spring": "03", "summer": "06", "autumn": "09", "fall": "09"}
+"""The month each season a question may name starts in ("autumn 99": September 1999). "Fall"
+is a season only after "in" or "the" ("in the fall of 1998", not "did the ruble fall in 1998")."""
+_ASKED_YEAR_RE = re.compile(
+    rf"(?:\b(?:(?P<month>{_MONTHS})\.?(?:\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?)?"
+    r"|(?P<season>spring|summer|autumn|(?<=in\s)fall|(?<=the\s)fall))(?:\s+of)?\s+)?"
+    r"(?<![\w.,])(?P<year>(?:19|20)\d\d|\d\d)\b(?![.,:]?\d)",
+    re.IGNORECASE,
+)
+"""A year a question names, with the month or season before it if any ("may 16 99", "autumn
+99", "October 1998"). A year in two digits counts only after a month's day or a season
+(``spell_dates`` has written the others it can tell from a day or a count in four)."""
+_BEFORE_YEAR_RE = re.compile(
+    r"\b(?:before|until|till|prior\s+to|ahead\s+of|by\s+the\s+end\s+of)\s*$", re.IGNORECASE
+)
+"""What asks of the time before a year ("before 1999"), not of the year itself."""
+_LOOKS_AHEAD_RE = re.compile(
+    r"\b(?:plan|plans|planned|planning|expect|expects|expected|expecting|expectations?|deadline|"
+    r"deadlines|schedule|scheduled|due|will|would|won't|wouldn't|\w+['’]d|\w+['’]ll|going\s+to|"
+    r"set\s+for|forecasts?|predicted|predict|predictions?|intend|intended|intends|"
+    r"promised?|promises|hoped?|hopes|aims?|aimed|targets?|targeted|budget|budgeted|projected|"
+    r"projections?|prospects?|outlook)\b",
+    re.IGNORECASE,
+)
+
+
+def looks_ahead(words: str) -> bool:
+    """Return whether a question asks what was planned, expected or due ("what was the opposition
+    planning for may 99?", "which leader said he'd run in oct 98?"): a brief written before that
+    time answers it."""
+    return _LOOKS_AHEAD_RE.search(words) is not None
+
+
+def asked_time(words: str) -> tuple[str, str] | None:
+    """Return when a question asks about, as the month it starts in and as written:
+    ``("1998-10", "October 1998")`` for "where was the hryvnia by early oct 98?", ``("1999-01",
+    "1999")`` for "how much did tengiz produce in 1999?", ``("1999-09", "autumn 1999")`` for
+    "autumn 99".
+
+    None when it names no year, more than one, a time it asks before ("before 1999", "until
+    May 1999"), or compares two sides (each may have its own time). Dates typed short are read as
+    ``spell_dates`` reads them.
+    """
+    if comparison_sides(words) is not None:
+        return None
+    spelled = spell_dates(words)
+    found = [
+        m
+        for m in _ASKED_YEAR_RE.finditer(spelled)
+        if len(m.group("year")) == 4 or m.group("day") or m.group("season")
+    ]
+    years = {four_digits(m.group("year")[-2:]) for m in found}
+    if len(years) != 1 or any(_BEFORE_YEAR_RE.search(spelled[: m.start()]) for m in found):
+        return None
+    year = years.pop()
+    named = {
+        (m.group("month").title(), f"{MONTHS.index(m.group('month').title()) + 1:02d}")
+        if m.group("month")
+        else (m.group("season").casefold(), SEASONS[m.group("season").casefold()])
+        for m in found
+        if m.group("month") or m.group("season")
+    }
+    if len(named) > 1:
+        return None
+    if named:
+        written, month = named.pop()
+        return f"{year}-{month}", f"{written} {year}"
+    return f"{year}-01", year
+
+
 _AMOUNT = r"\d(?:[\d,]*\d)?(?:\.\d+)?"
 _SCALE_RE = re.compile(rf"(?<!\d)(?<!\d,)({_AMOUNT})\s?(bn|bln|mn|mln)\b", re.IGNORECASE)
 """An amount with a scale typed short ("4.5bn"). It is tried only where a number starts (not
@@ -420,12 +576,15 @@ at every digit, a question of 4,000 digits took 0.8 s."""
 _CURRENCY_SCALE_RE = re.compile(rf"((?:US)?\$\s?{_AMOUNT})\s?([mb])\b", re.IGNORECASE)
 _THOUSANDS_RE = re.compile(r"(?<![\w.,])(\d+(?:\.\d+)?)k\b", re.IGNORECASE)
 _SCALES = {"bn": "billion", "bln": "billion", "b": "billion", "mn": "million", "mln": "million"}
+_PERCENT_RE = re.compile(rf"(?<![\w.,])({_AMOUNT})\s?%")
 
 
 def spell_amounts(words: str) -> str:
     """Return ``words`` with the amounts members type short written as briefs write them:
     "4.5bn" and "4.5 bln" as "4.5 billion", "300mn" as "300 million", "$4m" and "US$2b" as
-    "$4 million" and "US$2 billion" (a bare "4m" may be metres and is left), "80k" as "80000"."""
+    "$4 million" and "US$2 billion" (a bare "4m" may be metres and is left), "80k" as "80000",
+    "90%" as "90 percent"."""
+    words = _PERCENT_RE.sub(lambda m: f"{m.group(1)} percent", words)
     words = _SCALE_RE.sub(lambda m: f"{m.group(1)} {_SCALES[m.group(2).casefold()]}", words)
     words = _CURRENCY_SCALE_RE.sub(
         lambda m: f"{m.group(1)} {_SCALES.get(m.group(2).casefold(), 'million')}", words

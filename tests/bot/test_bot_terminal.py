@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from bot.chat import ChatService, asks_for_more
+from bot.chat import STARTED_AFRESH, ChatService, asks_for_more
 from bot.gate import without_mention
 from bot.help import COMMANDS
 from bot.replies import AnswerReply, Notice
@@ -44,6 +44,14 @@ def test_terminal_more_pages_and_stops(bot_archive: Archive) -> None:
     first = respond(bot_archive, "oil pipeline", state) or ""
     assert first.startswith("1. ")
     assert respond(bot_archive, "more", state) == "No more passages match that question."
+
+
+def test_more_after_new_pages_no_earlier_question(bot_archive: Archive) -> None:
+    # "new" then "tell me more" paged the question asked before it.
+    state: dict[str, Any] = {}
+    assert (respond(bot_archive, "oil pipeline", state) or "").startswith("1. ")
+    assert respond(bot_archive, "new", state) == STARTED_AFRESH
+    assert respond(bot_archive, "tell me more", state) == "Ask a question first."
 
 
 @pytest.mark.parametrize("typed", ["More", "tell me more", "more please", "go on", "what else?"])

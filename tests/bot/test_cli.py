@@ -161,10 +161,38 @@ def test_ask_too_long_question_is_refused(loaded: Run) -> None:
     assert "4,400 characters long; the limit is 4,096 (one Telegram message)." in result.stderr
 
 
-def test_ask_on_empty_archive_says_run_ingest(run_cli: Run) -> None:
+def test_ask_on_empty_archive_says_run_ingest(run_cli: Run, empty_db: Path) -> None:
     result = run_cli("ask", "pipeline")
     assert result.exit_code == 0
     assert result.stdout.strip() == "The archive is empty — run briefbot ingest to add briefs."
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("ask", "pipeline"),
+        ("check", "the pipeline opened in 1999"),
+        ("stats",),
+        ("brief", "Monitor", "4", "142"),
+        ("remove", "--doc-id", "x"),
+        ("digest", "list"),
+        ("digest", "preview", "42"),
+        ("access", "list"),
+    ],
+)
+def test_a_command_that_reads_a_database_that_is_not_there_says_so(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    # A typing slip in --db (or BRIEFBOT_DB) made an empty archive, folders and all, and "The
+    # archive is empty — run briefbot ingest" sent the user to ingest again.
+    db = tmp_path / "no-such-folder" / "briefbot.db"
+    result = CliRunner().invoke(cli, ["--db", str(db), *command])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: no briefbot database at {db}: check --db (or BRIEFBOT_DB) for a typing slip; "
+        f"briefbot --db {db} ingest FOLDER creates one\n"
+    )
+    assert not db.parent.exists()
 
 
 def test_brief_prints_the_whole_cleaned_brief(loaded: Run) -> None:

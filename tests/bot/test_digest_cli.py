@@ -37,7 +37,7 @@ def test_preview_prints_what_a_chat_would_get_without_moving_its_mark(
     store.close()
 
 
-def test_preview_of_a_chat_without_subscription_or_news(run_cli: Run, db_path: Path) -> None:
+def test_preview_of_a_chat_without_subscription_or_news(run_cli: Run, empty_db: Path) -> None:
     result = run_cli("digest", "preview", "7")
     assert result.exit_code == 0
     assert result.output == (
@@ -46,7 +46,9 @@ def test_preview_of_a_chat_without_subscription_or_news(run_cli: Run, db_path: P
     )
 
 
-def test_list_shows_subscriptions_and_why_one_stopped(run_cli: Run, db_path: Path) -> None:
+def test_list_shows_subscriptions_and_why_one_stopped(
+    run_cli: Run, empty_db: Path, db_path: Path
+) -> None:
     assert run_cli("digest", "list").output == (
         "No chat is subscribed; a chat subscribes with /digest HH:MM in Telegram.\n"
     )

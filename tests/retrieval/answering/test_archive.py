@@ -156,6 +156,8 @@ def test_json_answer_has_the_documented_fields(fixture_archive: Archive) -> None
         "elsewhere",
         "points_nowhere",
         "numbers_missing",
+        "dates_missing",
+        "dated_before",
     }
     assert data["read_as"] is None and data["read_with"] == [] and data["unmatched"] == []
     assert data["respelled"] == [] and data["dates"] is None
@@ -1005,6 +1007,86 @@ def test_a_pronoun_with_no_earlier_question_is_said_to_stand_for_no_one(
     assert sample_archive.ask("when did he take office?", earlier=earlier).points_nowhere is None
     assert sample_archive.ask("what did kazhegeldin say when he resigned?").points_nowhere is None
     assert sample_archive.ask("is it true that aliev won?").points_nowhere is None
+
+
+def test_a_question_about_a_time_after_the_first_brief_says_so(sample_archive: Archive) -> None:
+    # The archive's Tengiz output is of the first half of 1998 (a brief of July 20, 1998): it was
+    # quoted as a sure answer for 1999.
+    answer = sample_archive.ask("how much did Tengiz produce in the first half of 1999?")
+    assert answer.hits[0].citation.date == "1998-07-20"
+    assert answer.dated_before == "1999" and answer.confidence == "low"
+    assert answer.caveat == (
+        "The first brief is dated July 20, 1998, before 1999, which you ask about: it can say "
+        "what was planned or expected, not what happened."
+    )
+    assert answer.to_json()["dated_before"] == "1999"
+    # Asked of its own time, it is an answer like any other.
+    answer = sample_archive.ask("how much did Tengiz produce in the first half of 1998?")
+    assert answer.dated_before is None and answer.confidence == "high"
+
+
+def test_a_season_of_a_year_finds_the_briefs_of_its_months(sample_archive: Archive) -> None:
+    # "fall 98" quoted "repayments … which fall due in 1999" and "falling far short" (1999).
+    answer = sample_archive.ask("ruble autumn 1998")
+    assert answer.hits[0].citation.date is not None
+    assert "1998-09" <= answer.hits[0].citation.date <= "1998-11-30"
+    answer = sample_archive.ask("anything from spring 99 on pipelines")
+    assert answer.hits[0].citation.title == "Baku–Supsa pipeline opens"
+
+
+def test_a_plan_for_a_later_time_is_answered_from_the_brief_before_it(
+    sample_archive: Archive,
+) -> None:
+    # A brief of March 1999 tells what the opposition planned for May 16: the answer stays sure,
+    # and says what such a brief can tell.
+    answer = sample_archive.ask("what was the belarusian opposition planning for may 16 99?")
+    assert answer.dated_before == "May 1999" and answer.confidence == "high"
+    assert answer.caveat is not None and answer.caveat.startswith("The first brief is dated")
+    # A time it asks before is no later time.
+    assert sample_archive.ask("what happened to tengiz output before 1999?").dated_before is None
+
+
+def test_a_publication_cited_by_its_number_or_as_the_latest_is_where_to_read(
+    sample_archive: Archive,
+) -> None:
+    # "Monitor 142" found nothing; "prism 4/11" quoted a Monitor brief first.
+    [hit] = sample_archive.ask("monitor #142").hits
+    assert (hit.citation.publication, hit.citation.volume, hit.citation.issue) == (
+        "Monitor",
+        4,
+        142,
+    )
+    assert {h.citation.issue for h in sample_archive.ask("prism 4/11").hits} == {11}
+    # "the latest prism" in lower case: Prism's newest brief, not one that cites "(See Prism …)".
+    assert sample_archive.ask("what's in the latest prism?").hits[0].citation.publication == "Prism"
+
+
+def test_a_span_no_brief_is_dated_in_is_no_words_to_look_for(sample_archive: Archive) -> None:
+    # "what happened last week?" after Georgia: no brief is dated last week, and it quoted three
+    # passages that write "last week", none on Georgia.
+    answer = sample_archive.ask(
+        "what happened last week?", earlier=["what's the latest on georgia?"]
+    )
+    assert answer.caveat is not None and answer.caveat.startswith("No brief is dated last week")
+    assert answer.hits and all("Georgia" in hit.text for hit in answer.hits)
+
+
+def test_a_question_asking_whether_names_a_date_no_passage_gives(sample_archive: Archive) -> None:
+    # The IMF's US$4.5 billion was approved on July 28, 1999: the answer quoted it under no
+    # word that June was wrong (dates were compared by /check only).
+    answer = sample_archive.ask("did the imf approve us$4.5 billion in june 1999?")
+    assert answer.dates_missing == [("june 1999", ["July 28, 1999", "July 20, 1998"])]
+    assert answer.caveat == (
+        "No passage here gives june 1999 (they give July 28, 1999; July 20, 1998)."
+    )
+    assert answer.to_json()["dates_missing"] == [
+        {"date": "june 1999", "evidence_gives": ["July 28, 1999", "July 20, 1998"]}
+    ]
+    # A date some passage shown gives is not named, whichever passage holds most of the words.
+    paid = "Did the IMF pay Russia the full US$5.6 billion first tranche in July 1998?"
+    assert sample_archive.ask(paid).dates_missing == []
+    # A month alone ("in may?") is no date to hold the passages to.
+    assert sample_archive.ask("was chigir arrested in may?").dates_missing == []
 
 
 def test_a_question_asking_whether_names_a_figure_no_passage_gives(

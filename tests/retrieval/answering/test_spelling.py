@@ -90,6 +90,19 @@ def test_a_slip_is_named_as_the_archive_writes_the_word(sample_archive: Archive)
     assert sample_archive.ask("when was the pipline opened").respelled == [("pipline", "pipeline")]
 
 
+def test_a_name_written_in_another_transliteration_is_read_as_the_briefs_write_it(
+    sample_archive: Archive,
+) -> None:
+    # "Bajenov" (French) for the briefs' "Bazhenov": "Nothing in the archive matches" before.
+    assert edits("bajenov")["bazhenov"] == 1.0
+    answer = sample_archive.ask("who is bajenov")
+    assert answer.respelled == [("bajenov", "Bazhenov")]
+    assert "Bazhenov" in answer.hits[0].quote
+    # As before, "i" for "y" (a vowel for a vowel); and French "tch" for "ch".
+    assert sample_archive.ask("kasimov result").respelled == [("kasimov", "Kasymov")]
+    assert sample_archive.ask("what did tchernomyrdin do").respelled[0][0] == "tchernomyrdin"
+
+
 def test_a_name_is_read_as_a_name_the_archive_writes_not_as_a_word(
     sample_archive: Archive,
 ) -> None:

@@ -441,6 +441,45 @@ def test_text_after_an_advertisement_in_the_middle_is_kept_and_said(
     assert _ask(run_cli, "who does the site maintenance?") == []
 
 
+def test_news_with_one_footer_phrase_in_the_middle_of_a_brief_is_kept(
+    archive: Archive, brief_file: Callable[..., Path]
+) -> None:
+    # A brief on a copyright law: its second paragraph holds "unauthorized reproduction", one of
+    # the footer's phrases. It and everything after it were dropped, in silence.
+    law = (
+        "Unauthorized reproduction of music and software is now punishable by up to five years "
+        "in prison, the new law says."
+    )
+    raid = "Police raided two plants near Vostokgrad and seized 40,000 discs, officials said."
+    report = archive.ingest(
+        [
+            brief_file(
+                f"Publication: Courier Volume: 2 Issue: 4\n\n{SMELTER}\n{law}\n\n{raid} — OV\n"
+            )
+        ]
+    )
+    assert report.added == 1 and report.notices == []
+    [(*_, text)] = _briefs(archive)
+    assert text == "\n\n".join([SMELTER.strip(), law, raid])
+
+
+def test_a_short_last_paragraph_signed_by_its_author_after_boilerplate_is_kept(
+    archive: Archive, brief_file: Callable[..., Path]
+) -> None:
+    # A sign-off ends the brief's own text: however short its paragraph, it is no footer's.
+    ad = "To subscribe to the Courier, please contact desk@example.org."
+    raid = "Police raided two plants near Vostokgrad and seized 40,000 discs, officials said."
+    report = archive.ingest(
+        [brief_file(f"Publication: Courier Volume: 2 Issue: 4\n\n{SMELTER}\n{ad}\n\n{raid} — OV\n")]
+    )
+    assert report.added == 1
+    [(*_, text)] = _briefs(archive)
+    assert text == "\n\n".join([SMELTER.strip(), raid])
+    # The advertisement is left out, and said so.
+    [note] = report.notices
+    assert "read as the publisher's boilerplate ('To subscribe" in note
+
+
 def test_a_header_that_names_the_publication_last_is_a_header(
     run_cli: Callable[..., Result], brief_file: Callable[..., Path]
 ) -> None:

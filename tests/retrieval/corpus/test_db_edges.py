@@ -105,9 +105,8 @@ def test_a_folder_as_db_is_one_clear_line(tmp_path: Path) -> None:
 
 
 def test_an_ingest_that_waits_for_another_writer_says_so(
-    db_path: Path, briefs_dir: Path, run_cli: Run
+    empty_db: Path, db_path: Path, briefs_dir: Path, run_cli: Run
 ) -> None:
-    assert run_cli("stats").exit_code == 0  # a database as briefbot makes it, the bot's tables too
     other = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")  # another process in the middle of a write
     timer = threading.Timer(1.0, lambda: other.execute("COMMIT"))
@@ -262,11 +261,14 @@ def test_full_disk_during_ingest_is_one_line(tmp_path: Path, fork: Callable[...,
 
 
 def test_a_writer_locked_out_too_long_is_one_line(
-    db_path: Path, briefs_dir: Path, run_cli: Run, monkeypatch: pytest.MonkeyPatch
+    empty_db: Path,
+    db_path: Path,
+    briefs_dir: Path,
+    run_cli: Run,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from retrieval.corpus import store as store_module
 
-    assert run_cli("stats").exit_code == 0  # a database as briefbot makes it, the bot's tables too
     monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 1000)
     other = sqlite3.connect(db_path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")

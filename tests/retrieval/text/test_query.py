@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.text.query import search_terms
+from retrieval.text.query import (
+    Filters,
+    asked_time,
+    cited_publication,
+    looks_ahead,
+    search_terms,
+    spell_seasons,
+)
 
 
 @pytest.mark.parametrize("unit", ["— ", "! ", "  ", "?"])
@@ -27,3 +34,86 @@ def test_take_part_is_one_word() -> None:
         "did the opposition participate?"
     )
     assert "part" in search_terms("what part of the debt is transnistria's?")
+
+
+@pytest.mark.parametrize(
+    ("words", "asked"),
+    [
+        ("where was the hryvnia trading by early oct 98?", ("1998-10", "October 1998")),
+        ("how much did tengiz produce in 1999?", ("1999-01", "1999")),
+        ("who won the alternative vote on may 16 99", ("1999-05", "May 1999")),
+        ("what did abdildin get in the autumn 99 vote", ("1999-09", "autumn 1999")),
+        ("what happened in the fall of 1998", ("1998-09", "fall 1998")),
+        # "fall" as a verb names no season; "in 98" is a year (``spell_dates``).
+        ("did the ruble fall in 98?", ("1998-01", "1998")),
+        # Two years (a comparison, a range of years), a time asked before, no year at all.
+        ("who did better, aliev in 1998 or nazarbaev in 1999", None),
+        ("ruble from 1997 to 1999", None),
+        ("what happened before 1999", None),
+        ("tengiz output by the end of 1999", None),
+        ("what happened on jan 13", None),
+        ("how much did 20 regions get", None),
+    ],
+)
+def test_asked_time_is_the_one_time_a_question_names(
+    words: str, asked: tuple[str, str] | None
+) -> None:
+    assert asked_time(words) == asked
+
+
+@pytest.mark.parametrize(
+    ("words", "ahead"),
+    [
+        ("what was the opposition planning for may 99?", True),
+        ("which leader said he'd run in oct 98 no matter what", True),
+        ("what was the july 20 1999 deadline about", True),
+        ("what was imf lending expected to reach in 1999", True),
+        ("how much did tengiz produce in 1999?", False),
+        ("who won the alternative vote in may 1999?", False),
+    ],
+)
+def test_looks_ahead_tells_a_question_about_what_was_planned(words: str, ahead: bool) -> None:
+    assert looks_ahead(words) is ahead
+
+
+@pytest.mark.parametrize(
+    ("words", "spelled"),
+    [
+        ("what happened in fall 98", "what happened in September October November 1998"),
+        ("ruble autumn 1998", "ruble September October November 1998"),
+        ("news from the summer of 98", "news from the June July August 1998"),
+        ("pipelines spring '99", "pipelines March April May 1999"),
+        # "fall" as a verb is no season.
+        ("did the ruble fall in 1998", "did the ruble fall in 1998"),
+        # Dates typed in digits: day first with dots; with slashes, whichever cannot be a month.
+        ("events of 08/17/98", "events of August 17, 1998"),
+        ("17.08.1998 russia", "August 17, 1998 russia"),
+        ("17/08/1998", "August 17, 1998"),
+        ("05/06/98", "05/06/98"),
+        ("version 1.2.3", "version 1.2.3"),
+    ],
+)
+def test_seasons_and_dates_in_digits_are_searched_as_briefs_write_them(
+    words: str, spelled: str
+) -> None:
+    assert spell_seasons(words) == spelled
+
+
+@pytest.mark.parametrize(
+    ("words", "cited"),
+    [
+        ("Monitor 142", ("", Filters(publication="Monitor", issue=142))),
+        ("monitor #142", ("", Filters(publication="Monitor", issue=142))),
+        ("what's in monitor no. 142?", ("what's in ?", Filters(publication="Monitor", issue=142))),
+        ("prism 4/11", ("", Filters(publication="Prism", volume=4, issue=11))),
+        ("what did Monitor 142 say", ("what did say", Filters(publication="Monitor", issue=142))),
+        # A verb, a count, a year: no citation.
+        ("did the osce monitor 300 stations?", None),
+        ("Monitor 1998 tengiz", None),
+        ("tengiz output", None),
+    ],
+)
+def test_a_publication_cited_by_its_number_is_read_as_a_citation(
+    words: str, cited: tuple[str, Filters] | None
+) -> None:
+    assert cited_publication(words, ["Monitor", "Prism"]) == cited
