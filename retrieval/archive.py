@@ -1839,7 +1839,7 @@ def numbers_not_given(
     title and date counting; a figure they give more precisely is given). A figure is an amount
     with its unit or a count of ``MIN_BARE_FIGURE`` or more, not a year or a date; none is
     compared in a question of more than ``MAX_FIGURES_CHARS`` characters."""
-    words, _ = parse_question(question)
+    words = cited_filters(parse_question(question)[0])[0]  # "Issue 142" is no figure
     if len(words) > MAX_FIGURES_CHARS:
         return []
     if not any(c.isdigit() for c in words) and not extract_quantities(words):
@@ -1863,7 +1863,7 @@ def dates_not_given(
     date is a day ("april 3") or a month of a year ("june 1999"): a month alone ("in may?") or a
     year alone is no date to hold a passage to. None in a question of more than
     ``MAX_FIGURES_CHARS`` characters."""
-    words, _ = parse_question(question)
+    words = cited_filters(parse_question(question)[0])[0]  # nor its brief's date
     if len(words) > MAX_FIGURES_CHARS or not any(c.isdigit() for c in words):
         return []
     check = compare_with(spell_dates(words), hits, aliases)

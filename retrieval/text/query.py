@@ -298,6 +298,9 @@ _CITED_VOLUME_WORD_RE = re.compile(r"\bvolume\s+(\d{1,4})\b", re.IGNORECASE)
 _CITED_ISSUE_RE = re.compile(r"\bissue\s*(?:no\.?\s*|number\s+|#\s*)?(\d{1,5})\b", re.IGNORECASE)
 
 
+_CITED_DATE_RE = re.compile(rf",?\s*(?:{'|'.join(MONTHS)})\s+\d{{1,2}},\s*\d{{4}}\b")
+
+
 def cited_filters(words: str) -> tuple[str, Filters]:
     """Return ``words`` without a volume or issue written as a citation writes it ("Vol. 4",
     "Issue 142", "issue no. 142", "volume 4" beside an issue), and those as filters.
@@ -309,7 +312,13 @@ def cited_filters(words: str) -> tuple[str, Filters]:
     m = _CITED_ISSUE_RE.search(words)
     if m is not None:
         issue = int(m.group(1))
-        words = words[: m.start()] + " " + words[m.end() :]
+        # The date a citation writes after the issue is the brief's, not what to look for
+        # ("Monitor, Vol. 4, Issue 142, July 23, 1998", pasted from an answer, found nothing).
+        end = m.end()
+        dated = _CITED_DATE_RE.match(words, end)
+        if dated is not None:
+            end = dated.end()
+        words = words[: m.start()] + " " + words[end:]
     m = _CITED_VOLUME_RE.search(words)
     if m is None and issue is not None:
         m = _CITED_VOLUME_WORD_RE.search(words)

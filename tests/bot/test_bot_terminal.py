@@ -169,6 +169,14 @@ def test_source_after_a_long_claim_names_each_sentences_evidence(sample_archive:
     assert len(named) == 4 and all(citation in checked for citation in named)
 
 
+def test_brief_takes_a_citation_pasted_whole(sample_archive: Archive) -> None:
+    # Copied from an answer with its date and title: "No publication 'Monitor, Vol. 4, Issue
+    # 142, July' in the archive".
+    pasted = "Monitor, Vol. 4, Issue 142, July 23, 1998 — “Kazakh security chief puts numbers”"
+    text = respond(sample_archive, f"/brief {pasted}", {}) or ""
+    assert text.startswith("Monitor, Vol. 4, Issue 142")
+
+
 def test_brief_with_an_issue_out_of_range_says_the_range(bot_archive: Archive) -> None:
     # It gave the usage line, where the command line and every other interface name the range.
     assert respond(bot_archive, "/brief Monitor 4 99999999999", {}) == (

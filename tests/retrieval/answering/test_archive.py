@@ -870,12 +870,23 @@ def test_a_citation_in_the_question_is_read_as_filters(sample_archive: Archive) 
     assert cited_filters("did trade volume 20 percent drop?")[1] == Filters()
     # A citation pasted from an answer lists that issue's briefs (it quoted "US$4 billion" and
     # "September 4" for the number 4).
-    for question in ("Monitor, Vol. 4, Issue 142", "what's in issue 142 of monitor vol 4?"):
+    for question in (
+        "Monitor, Vol. 4, Issue 142",
+        "what's in issue 142 of monitor vol 4?",
+        # With the date the citation writes: it found nothing ("July 23" was searched), and as
+        # a whole citation said "No passage here gives 142".
+        "Monitor, Vol. 4, Issue 142, July 23, 1998",
+    ):
         answer = sample_archive.ask(question)
         assert answer.found and answer.read_line == "Read as in:monitor vol:4 issue:142."
+        assert answer.numbers_missing == [] and answer.dates_missing == []
         assert {
             (h.citation.publication, h.citation.volume, h.citation.issue) for h in answer.hits
         } == {("Monitor", 4, 142)}
+    assert cited_filters("Issue 142, July 23, 1998 — bazhenov") == (
+        "— bazhenov",
+        Filters(issue=142),
+    )
     # Beside other words, a cited volume is a filter on the search.
     answer = sample_archive.ask("corruption in vol. 4", top=5)
     assert len(answer.hits) == 5 and all(h.citation.volume == 4 for h in answer.hits)
