@@ -149,6 +149,9 @@ asked")."""
 CONTEXT_WEIGHT = 0.5
 """What a word of the earlier question weighs in a follow-up, against 1 for the follow-up's own
 words (measured with ``bench/followups.py``; docs/quality.md, "Follow-up questions")."""
+QUOTE_CONTEXT_SHARE = 0.5
+"""… and, of that, in choosing the sentence to quote (docs/quality.md, "Quotes: the sentence
+that answers"; 0.4–0.6 quote the same, 0.25 loses a turn)."""
 MAX_FORM_EDITS = 2
 """A word read as another (a typing slip) is read as a word the briefs write at most this many
 letters from it: one slip from a form of it ("ukrainal" as "Ukrainian")."""
@@ -862,6 +865,12 @@ class Archive:
         """Return what each term weighs when choosing the sentence to quote: its idf, less for
         an alias's and a follow-up's earlier words.
 
+        An earlier question's word weighs ``QUOTE_CONTEXT_SHARE`` of what it weighs in the
+        ranking (a name "he" stands for, as much as the follow-up's own words): the passage
+        is the earlier question's, and its sentence that holds the follow-up's own words
+        answers what is new ("and moscow?": "Moscow has urged both sides …", not the EU's
+        response asked about before).
+
         A word of an alias's name of several words (``matches``) weighs its share of the name:
         "Unified Energy Systems (UES)" counted the company four times over, and a sentence
         naming it so outscored the one saying what UES owes Gazprom.
@@ -877,7 +886,8 @@ class Archive:
             weights.setdefault(t, alias / words_in_name.get(t, 1))
         for t, w in context.items():
             if index.vocab.get(t) is not None:
-                weights.setdefault(t, max(index.term_idf(t), 0.01) * w)
+                share = QUOTE_CONTEXT_SHARE if w < 1.0 else 1.0
+                weights.setdefault(t, max(index.term_idf(t), 0.01) * w * share)
         return weights
 
     def _quote_first(
@@ -1698,7 +1708,15 @@ class Archive:
         )
         kind = claim_kind(question) if claim else None
         hits = [
-            build_hit(offset + n, score, rows[pid], ranking.weights, question=question, kind=kind)
+            build_hit(
+                offset + n,
+                score,
+                rows[pid],
+                ranking.weights,
+                question=question,
+                kind=kind,
+                own=ranking.known,
+            )
             for n, (pid, score) in enumerate(ranking.passages, start=1)
             if pid in rows
         ]

@@ -10,7 +10,7 @@ import datetime as dt
 import math
 import re
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -497,6 +497,9 @@ _KIND_RE = (
         "reason",
         re.compile(
             r"\bwhy\b|\bwhat for\b|\breasons?\b|\bmotives?\b|\bmotivation\b"
+            # "what saved shevardnadze?", "what caused the delay?": what made it happen.
+            r"|\bwhat (?:saved|caused|causes|triggered|prompted|sparked|led to|drove"
+            r"|(?:lay|lies|is|was) behind)\b"
             r"|\bjustification\b|\brationale\b|\bconsiderations\b"
         ),
     ),
@@ -537,6 +540,9 @@ _NAME_RUN_RE = re.compile(r"\b(?:[A-Z][\w-]*\s+)*(?P<last>[A-Z][\w-]*)")
 
 
 _MONTH = MONTH_PATTERN
+_CITED_RE = re.compile(rf"\([^()]*\b{_MONTH}\s+\d{{1,2}}(?:,\s*(?:1[0-9]{{3}}|20[0-9]{{2}}))?\)")
+"""A source cited inline: "(Itar-Tass, May 21)", "(See the Monitor, December 3, 1998)"."""
+_MONTH_NAMES = frozenset(MONTHS)
 _NOT_A_COUNT_RE = re.compile(
     rf"\([^()]*\b{_MONTH}\s+\d{{1,2}}\)"  # a source cited inline: "(Itar-Tass, May 21)"
     rf"|\b{_MONTH}\s+\d{{1,2}}\b(?:,?\s+(?:1[0-9]{{3}}|20[0-9]{{2}})\b)?"  # "May 21, 1998"
@@ -552,13 +558,14 @@ _REASON_RE = re.compile(
     r"|reflect(?:s|ed|ing)?|result(?:s|ed)? (?:of|from)|stem(?:s|med)? from|caused by|prompted by"
     r"|in the wake of|causes?|motives?|rationale|case for|(?:economic|political|strategic|military"
     r"|financial|commercial|legal) (?:case|logic|motives?)|in an effort to|aimed at|intended to"
-    r"|designed to|ostensibly|as (?:a )?cover for|in exchange for|in return for)\b",
+    r"|designed to|ostensibly|as (?:a )?cover for|in exchange for|in return for|thanks to"
+    r"|credit(?:s|ed|ing)?(?: [\w’'-]+){0,3} (?:to|with))\b",
     re.IGNORECASE,
 )
 """Words with which a sentence gives a reason ("charged with", "in protest at", "because",
-"arguing that it could no longer afford …"). Words that only often go with one ("after",
-"following", "over") are left out: nearly every sentence of a news brief holds one of them, so
-every sentence "gave a reason"."""
+"arguing that it could no longer afford …", "credited his survival to"). Words that only often
+go with one ("after", "following", "over") are left out: nearly every sentence of a news brief
+holds one of them, so every sentence "gave a reason"."""
 
 
 _ANY_ASKING_RE = re.compile(r"\b(?:how|what|why|when|where|who|whom|whose|which)\b")
@@ -577,6 +584,13 @@ _LENGTH_RE = re.compile(
 )
 """A length ("the 200-kilometer Korpeje–Kurt Kui pipeline", "390 kilometers"; not "8 billion
 cubic meters"): most often what a thing is like, not the amount asked about."""
+_DURATION_RE = re.compile(
+    r"\b(?:\d[\d,.]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    r"|fifteen|twenty|thirty|forty|fifty|hundred|several|few|many)(?:-|\s+)"
+    r"(?:year|month|week|day|hour|minute|decade|centur(?:y|ies))s?\b",
+    re.IGNORECASE,
+)
+"""A span of time ("five years", "a 17-month standby", "nine days")."""
 _ASKS_LENGTH = frozenset(
     "long longer far farther deep high tall wide length distance kilometers kilometres km miles"
     " meters metres feet".split()
@@ -653,7 +667,10 @@ def _gives(sentence: str, kind: str, asked: frozenset[str]) -> bool:
         return _CULPRIT_RE.search(sentence) is not None
     if kind == "place":
         return (
-            any(m.group("place").casefold() not in asked for m in _PLACE_RE.finditer(sentence))
+            any(
+                m.group("place").casefold() not in asked and m.group("place") not in _MONTH_NAMES
+                for m in _PLACE_RE.finditer(sentence)
+            )
             or _WHEREABOUTS_RE.search(sentence) is not None
         )
     if kind == "number":
@@ -664,15 +681,27 @@ def _gives(sentence: str, kind: str, asked: frozenset[str]) -> bool:
         elif not asked.isdisjoint(_ASKS_ONLY_LENGTH):
             # "how deep": only a length answers ("a 50–50 joint venture" does not).
             return _LENGTH_RE.search(sentence) is not None
+        elif "long" in asked or "longer" in asked:
+            # "how long is it?": a length or a time ("the 830-kilometer line", "from five years
+            # to seven"), not "80,000 tonnes".
+            return _LENGTH_RE.search(sentence) is not None or (
+                _DURATION_RE.search(sentence) is not None
+            )
         if not asked.isdisjoint(_ASKS_MONEY):
             return _MONEY_RE.search(sentence) is not None
     if kind == "number":
         return any(m.group().casefold() not in asked for m in _NUMBER_RE.finditer(sentence))
+    # A source cited inline ("(Interfax-Ukraine, August 18)") names where the brief read it,
+    # not who is asked about.
+    sentence = _CITED_RE.sub(" ", sentence)
     # Capitalized words one after another that end in a name asked about ("President Heidar
     # Aliev" for "which contract did it cost aliev?") name that one, not someone else.
     theirs = [r.span() for r in _NAME_RUN_RE.finditer(sentence) if r["last"].casefold() in asked]
+    # A month is no one's name.
     if any(
-        m.group().casefold() not in asked and not any(s <= m.start() < e for s, e in theirs)
+        m.group().casefold() not in asked
+        and m.group() not in _MONTH_NAMES
+        and not any(s <= m.start() < e for s, e in theirs)
         for m in _NAME_RE.finditer(sentence)
     ):
         return True
@@ -687,15 +716,27 @@ def _gives(sentence: str, kind: str, asked: frozenset[str]) -> bool:
 
 
 _CONTINUES_RE = re.compile(
-    r"[\"“‘(]*(?:he|she|it|they|this|these|those|his|her|its|their|such|there)\b(?![\w’'-])",
+    r"[\"“‘(]*(?:(?:instead|but|yet|however)\b"
+    r"|(?:he|she|it|they|this|these|those|his|her|its|their|such|there)\b(?![\w’'-]))",
     re.IGNORECASE,
 )
-"""Words with which a sentence opens that go on with the sentence before it."""
+"""Words with which a sentence opens that go on with the sentence before it ("He …", "Instead
+…": "… would not ask the police to clear the tracks. Instead he proposed …")."""
 
 
 NEIGHBOUR_SHARE = 0.5
 """A neighbour holding a question term the best sentence lacks joins the quote when it scores at
 least this share of the best sentence's (any share, for a question asking whether)."""
+PART_SHARE = 0.5
+"""A best sentence holding at most this share of the weight of the question's own words names
+its subject but not what is asked: the next sentence joins it (docs/quality.md, "Quotes: the
+sentence that answers")."""
+PART_JOINED_CHARS = 400
+"""… when the two together are at most this many characters long."""
+SHORT_SENTENCE_WORDS = 10
+"""A best sentence of at most this many words ("Iran and Turkmenistan reacted angrily.",
+"Fedorov was unmoved.") says what the next one spells out: the next joins it (docs/quality.md,
+"Quotes: the sentence that answers")."""
 
 
 def best_sentences(
@@ -706,6 +747,7 @@ def best_sentences(
     max_sentences: int = 2,
     tokens: list[tuple[str, int, int]] | None = None,
     kind: str | None = None,
+    own: Collection[str] | None = None,
 ) -> list[tuple[int, int]]:
     """Return the spans of the sentence(s) of ``text`` that best answer the question.
 
@@ -713,12 +755,15 @@ def best_sentences(
     mean term weight when it also holds what the question asks for (a date for "when", a number
     for "how many", a name for "who"/"where"; see ``answer_kind``). The best one is always taken;
     a neighbour joins it when the best one does not give what is asked and the neighbour does,
-    or else when it holds a question term the best one lacks and scores at least
-    ``NEIGHBOUR_SHARE`` as much (whatever it scores, when the question asks whether:
-    ``asks_whether``);
+    or else (unless the best one is short: see below) when it holds a question term the best
+    one lacks and scores at least ``NEIGHBOUR_SHARE`` as much (whatever it scores, when the
+    question asks whether: ``asks_whether``);
     failing both, the next sentence joins when it opens by pointing back ("This was crushed by
-    British troops.", "He believed …": ``_CONTINUES_RE``) or when the question asks why and the
-    best sentence gives no reason.
+    British troops.", "He believed …": ``_CONTINUES_RE``), when the question asks why and the
+    best sentence gives no reason, when the best sentence is short (``SHORT_SENTENCE_WORDS``),
+    when it holds none of the question's own words (``own``, when given: the search terms the
+    question writes itself), only an earlier question's or an alias's, or at most
+    ``PART_SHARE`` of their weight (and the two are short: ``PART_JOINED_CHARS``).
 
     ``tokens`` may give ``analyze_spans(text)``, already worked out: a sentence's terms are then
     read from it (see ``_sentence_terms``), not analysed again. ``kind`` says what to look for
@@ -747,7 +792,10 @@ def best_sentences(
     # hurt in the car bomb?": the bomb's sentence, then "… suffered only minor cuts"): a
     # neighbour holding one the best sentence lacks joins it, however little it scores.
     share = 0.0 if question and asks_whether(question) else NEIGHBOUR_SHARE
-    if max_sentences > 1 and len(chosen) == 1:
+    # A short best sentence ("Human rights lawyers in Almaty worry about the second
+    # provision.") says what the next one spells out: the next joins it, not the one before.
+    short = best + 1 < len(spans) and len(text[slice(*spans[best])].split()) <= SHORT_SENTENCE_WORDS
+    if max_sentences > 1 and len(chosen) == 1 and not short:
         for n in (best + 1, best - 1):
             if 0 <= n < len(spans):
                 new_terms = scored[n][1] - scored[best][1]
@@ -766,12 +814,36 @@ def best_sentences(
             # that says why ("… will boycott the election unless the law is amended." "The law
             # … gives supporters of President Aliyev a built-in majority").
             or (kind == "reason" and not gives[best])
+            # "how did iran react?": "Iran and Turkmenistan reacted angrily." holds the words,
+            # the next sentence what they said.
+            or short
+            # "who took over?" after "why did ter-petrosyan quit": a sentence holding the
+            # earlier question's words only ("… Ter-Petrosian resigned on February 3 …") is
+            # what was asked before; what came next is what is asked now.
+            or (bool(own) and bool(scored[best][1]) and scored[best][1].isdisjoint(own or ()))
+            # "had the CPC partners picked a lead builder by july 98?": the sentence naming the
+            # CPC line lacks most of what is asked ("picked a lead builder"), which the next one
+            # says in its own words ("have yet to choose a prime contractor"); joined while the
+            # two stay short enough to read (``PART_JOINED_CHARS``).
+            or (
+                _holds_part(scored[best][1], own, weights)
+                and spans[best + 1][1] - spans[best][0] <= PART_JOINED_CHARS
+            )
         )
     ):
         chosen.append(best + 1)
     # Neighbouring sentences are quoted as one stretch of the text: joining them with "…" would
     # tell the reader that something was left out between them.
     return [(spans[min(chosen)][0], spans[max(chosen)][1])]
+
+
+def _holds_part(held: set[str], own: Collection[str] | None, weights: dict[str, float]) -> bool:
+    """Return whether a sentence holding the question terms ``held`` holds at most
+    ``PART_SHARE`` of the weight of the question's own words ``own`` (False when none are
+    given)."""
+    mine = [weights[t] for t in own or () if t in weights]
+    kept = [weights[t] for t in own or () if t in weights and t in held]
+    return bool(mine) and math.fsum(kept) <= PART_SHARE * math.fsum(mine)
 
 
 def _bonus(weights: dict[str, float]) -> float:
@@ -943,12 +1015,13 @@ def _with_dimension(weights: dict[str, float], question: str) -> dict[str, float
 
 
 _FOCUS_RE = re.compile(
-    r"^\W*(?:what|which)\s+((?:[\w’'-]+\s+){0,2}?[\w’'-]+)\s+"
+    r"^\W*(?:what|which|how many|how much)\s+((?:[\w’'-]+\s+){0,2}?[\w’'-]+)\s+"
     r"(?:did|does|do|was|were|is|are|has|have|had|will|would|can|could)\b",
     re.IGNORECASE,
 )
-"""A question that opens "what/which X did …": X's last word is what it asks about (its
-focus: "band" of "what exchange-rate band did the Central Bank set?")."""
+"""A question that opens "what/which X did …" or "how many X did …": X's last word is what it
+asks about (its focus: "band" of "what exchange-rate band did the Central Bank set?", "trains"
+of "how many trains did the miners hold up": the sentence counting trains, not miners)."""
 FOCUS_WEIGHT = 2.0
 """How many times its weight the focus of a "what X did …" question weighs in choosing the quote:
 the sentence that names the band, not the one that names the bank and the rate (SQuAD answer in
@@ -1056,14 +1129,15 @@ def build_hit(
     *,
     question: str = "",
     kind: str | None = None,
+    own: Collection[str] | None = None,
 ) -> Hit:
     """Return a Hit for a stored passage row (as ``Store.passages_by_id`` gives it).
 
     ``question`` (optional) lets the quote prefer the sentence that gives what it asks for, or
-    ``kind`` (see ``best_sentences``).
+    ``kind``; ``own``, the search terms the question writes itself (see ``best_sentences``).
     """
     text = row["text"]
-    spans = best_sentences(text, weights, question=question, kind=kind)
+    spans = best_sentences(text, weights, question=question, kind=kind, own=own)
     quote = " … ".join(text[s:e] for s, e in spans) if spans else text
     citation = Citation.from_row(row, "brief_")
     return Hit(

@@ -101,6 +101,14 @@ def test_the_three_answers_come_from_different_briefs(sample_archive: Archive) -
     assert len(set(briefs)) == 3
 
 
+_DROZDY = (
+    "whats the drozdy thing about",
+    "why were the ambassadors kicked out",
+    "what did the eu do",
+)
+"""A conversation's three questions on the Drozdy standoff, the EU's response last."""
+
+
 @pytest.mark.parametrize(
     ("question", "quoted", "earlier"),
     [
@@ -164,6 +172,52 @@ def test_the_three_answers_come_from_different_briefs(sample_archive: Archive) -
             "nominated Nurlan Balgimbaev",
             ("why did kazhegeldin quit as pm anyway",),
         ),
+        # A short sentence ("Iran and Turkmenistan reacted angrily.") with the one that says
+        # how.
+        (
+            "how did iran react?",
+            "no bilateral agreement could change",
+            ("what did russia and kazakhstan agree about the caspian seabed?",),
+        ),
+        # Neither the source cited ("(Interfax-Ukraine, August 18)") nor a month is the name a
+        # "who" asks for: the NBU chairman is.
+        (
+            "who was running the nbu",
+            "Viktor Yushchenko",
+            (
+                "how much did the cbr spend defending the ruble in mid july 98",
+                "and the ukrainian central bank in august?",
+            ),
+        ),
+        ("which bank did chigir run", "Belagroprombank", ()),
+        # "on August 14" is no place: "his whereabouts are unknown" says where he is.
+        (
+            "where is he now?",
+            "whereabouts are unknown",
+            ("separate thing: what was the Rada vote on Lazarenko's immunity?",),
+        ),
+        # "Instead he proposed …" goes on with the sentence naming Tuleev.
+        ("what was tuleyev's plan for finding the miners' money", "Instead he proposed", ()),
+        # "how long" asks for a length or a time: "80,000 tonnes" is neither.
+        (
+            "no, I meant the supsa pipeline, how long is it",
+            "830-kilometer line",
+            ("how long is the pipeline from tengiz going to be", "who's bidding to build it"),
+        ),
+        # "what saved …" asks why he survived: "credited his survival to …" says.
+        ("what saved shevardnadse in the feb 98 ambush", "armored Mercedes", ()),
+        # "how many trains …": the sentence counting trains, not the one counting miners.
+        ("how many trains did the miners hold up", "more than 200 freight and passenger", ()),
+        # The sentence holding the earlier question's words only (Ter-Petrosian resigned) is
+        # quoted with the next, which says who took over.
+        ("who took over", "Robert Kocharian", ("why did ter-petrosyan quit",)),
+        # A short sentence is quoted with the one after it, not the one before.
+        ("what worries lawyers about the draft law", "an accusation is already a verdict", ()),
+        # The sentence naming the CPC line holds little of what is asked: the next one says it.
+        ("had the CPC partners picked a lead builder by july 98?", "yet to choose a prime", ()),
+        # The follow-up's own word ("moscow") chooses the sentence, not the earlier question's
+        # ("the EU responded …").
+        ("and moscow?", "declined to criticize Minsk", _DROZDY),
     ],
 )
 def test_the_first_quote_holds_the_answer(
