@@ -36,7 +36,8 @@ def ingest_upload(store: Store, data: bytes, name: str, max_bytes: int) -> Inges
     """Ingest one uploaded file with the same rules as ``briefbot ingest``; return the report.
 
     The file's name is its identity: uploading a corrected file of the same name replaces what
-    the first one brought in.
+    the first one brought in, if they share an issue; one of the same name sharing none (Telegram
+    names pasted files generically) is stored beside it (``corpus.identity.choose_origin``).
     """
     ingester = Ingester(store, max_bytes=max_bytes)
     suffix = Path(name).suffix.lower()

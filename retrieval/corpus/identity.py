@@ -151,7 +151,7 @@ def _citations_line(citations: Iterable[Citation], shown: int = 3) -> str:
 def _remove_hint(held: set[Citation]) -> str:
     """Return how to remove the briefs of ``held``, an issue's if it is one."""
     if len(held) == 1:
-        (publication, volume, issue), = held
+        ((publication, volume, issue),) = held
         if volume is not None and issue is not None:
             name = f'"{publication}"' if " " in publication else publication
             return f" (if it replaces them: briefbot remove {name} {volume} {issue})"

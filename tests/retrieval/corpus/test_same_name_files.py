@@ -47,6 +47,13 @@ def _briefs(db_path: Path) -> list[tuple[int, str, int, str]]:
         conn.close()
 
 
+def _taken_as(path: Path, name: str) -> str:
+    return (
+        f"{path}: taken as {name}, stored before with its issues (Monitor, Vol. 4, Issue 142): "
+        "its briefs replace what that file held"
+    )
+
+
 def _ingest(run_cli: Run, path: Path) -> tuple[str, list[str]]:
     result = run_cli("ingest", "--no-index", str(path))
     assert result.exit_code == 0, result.output
@@ -118,10 +125,7 @@ def test_a_file_named_alone_replaces_its_copy_ingested_with_its_folder(
     _write(path, ISSUE_142.replace("300", "310"))
     summary, lines = _ingest(run_cli, path)
     assert summary == "0 added, 1 updated, 0 removed, 0 unchanged, 0 rejected"
-    assert lines == [
-        f"{path}: taken as monitor/vol4/issue142.txt, stored before with its issues (Monitor, "
-        "Vol. 4, Issue 142): its briefs replace what that file held"
-    ]
+    assert lines == [_taken_as(path, "monitor/vol4/issue142.txt")]
     texts = [text for _, _, _, text in _briefs(db_path)]
     assert len(texts) == 2 and "310" in texts[0] and "300" in texts[1]  # Prism's kept
     answer = run_cli("ask", "how many corruption cases is the security council reviewing").stdout
@@ -139,10 +143,7 @@ def test_a_folder_ingested_after_its_file_finds_the_file(
     _ingest(run_cli, path)
     summary, lines = _ingest(run_cli, archive)
     assert summary == "0 added, 0 updated, 0 removed, 1 unchanged, 0 rejected"
-    assert lines == [
-        f"{path}: taken as issue142.txt, stored before with its issues (Monitor, Vol. 4, "
-        "Issue 142): its briefs replace what that file held"
-    ]
+    assert lines == [_taken_as(path, "issue142.txt")]
     assert len(_briefs(db_path)) == 1
 
 
