@@ -171,10 +171,13 @@ class OriginChoice:
     Args:
         origin: ``src:ORIGIN#N`` keys and ``briefs.origin`` of the file's briefs.
         note: one line for the user (without the file's name), or None.
+        kind: what the note tells: ``beside`` (another file of the same name), ``taken`` (the
+            same file named from another folder) or ``unclear`` (several such files).
     """
 
     origin: str
     note: str | None = None
+    kind: str | None = None
 
 
 def choose_origin(
@@ -225,6 +228,7 @@ def choose_origin(
             f"{origin}{VARIANT}{number}",
             f"stored beside the briefs {files} ({_citations_line(held)}), which share none of "
             f"its issues: a different file of the same name, so they are kept{_remove_hint(held)}",
+            "beside",
         )
     sharing = {name: held for name, held in related.items() if citations & held}
     if len(sharing) == 1:
@@ -233,6 +237,7 @@ def choose_origin(
             name,
             f"taken as {file_name(name)}, stored before with its issues "
             f"({_citations_line(citations & held)}): its briefs replace what that file held",
+            "taken",
         )
     if len(sharing) > 1:
         names = ", ".join(sorted(file_name(name) for name in sharing)[:3])
@@ -240,6 +245,7 @@ def choose_origin(
             origin,
             f"stored as a file of its own: its issues are also stored from {names}, and it is "
             "not clear which of them it is; ingest it from its folder to replace that one",
+            "unclear",
         )
     return OriginChoice(origin)
 

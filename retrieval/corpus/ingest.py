@@ -1116,6 +1116,9 @@ class Ingester:
         self._held: list[ReadFile] = []
         self._held_passages = 0
         self._related: RelatedOrigins | None = None  # read once, when a file's origin is new
+        # In a bulk run: lines said of each kind (``_say``), and files and briefs not named.
+        self._said: Counter[str] = Counter()
+        self._unsaid: dict[str, list[int]] = {}
 
     def ingest_paths(
         self, paths: Iterable[str | Path], *, progress: Callable[[int, int], None] | None = None
@@ -1175,6 +1178,7 @@ class Ingester:
         line = links_line(sources.links)
         if line:
             self.report.notices.append(line)
+        self.report.notices.extend(self._unsaid_lines())
         self.report.notices.extend(self._new_names_alike(known))
         self.report.notices.extend(self._dated_ahead(self.report.brief_ids))
         return self.report
@@ -1462,9 +1466,30 @@ class Ingester:
                 self._related = RelatedOrigins(conn)
             related = self._related.of(origin)
         choice = choose_origin(origin, citations, stored, related)
-        if choice.note:
-            self.report.notices.append(f"{source}: {choice.note}")
+        if choice.note and choice.kind:
+            self._say(choice.kind, f"{source}: {choice.note}")
         return choice.origin
+
+    def _say(self, kind: str, line: str, briefs: int = 0) -> None:
+        """Tell ``line`` of one file (``kind`` of ``UNSAID_LINES``); in a bulk run, past
+        ``FILE_LINES_SHOWN`` lines of a kind, count the file (and its ``briefs``) instead, told
+        in one line at the end (``_unsaid_lines``)."""
+        if self._pending is None or self._said[kind] < FILE_LINES_SHOWN:
+            self._said[kind] += self._pending is not None
+            self.report.notices.append(line)
+            return
+        counts = self._unsaid.setdefault(kind, [0, 0])
+        counts[0] += 1
+        counts[1] += briefs
+
+    def _unsaid_lines(self) -> list[str]:
+        """Return the lines counting the files of a bulk run not told of one by one."""
+        lines = [
+            UNSAID_LINES[kind].format(files=files, s="s" if files > 1 else "", briefs=briefs)
+            for kind, (files, briefs) in self._unsaid.items()
+        ]
+        self._said, self._unsaid = Counter(), {}
+        return lines
 
     def _jsonl_origin(self, briefs: list[Brief], source: str, origin: str) -> str:
         """Return the origin a JSONL file's records are stored under (see ``_identify``), chosen
@@ -1605,7 +1630,8 @@ class Ingester:
             self.report.rejected.append(Rejection(source, exc.reason, exc.line))
             return None
         if summary.removed_briefs:
-            self.report.notices.append(_removed_line(source, summary.removed_briefs))
+            line = _removed_line(source, summary.removed_briefs)
+            self._say("removed", line, len(summary.removed_briefs))
         pending = self._pending
         self._note_wait(source, summary.waited)
         if pending is None:
@@ -1639,6 +1665,19 @@ def _with_origin(values: tuple[Any, ...], origin: str) -> tuple[Any, ...]:
     return (key, *values[1:12], origin, *values[13:])
 
 
+FILE_LINES_SHOWN = 10
+"""Files of a bulk run told of one by one, of each kind of ``UNSAID_LINES``; the rest counted."""
+UNSAID_LINES = {
+    "beside": "and {files:,} more file{s} stored beside the briefs of stored files of the same "
+    "name, which share none of their issues",
+    "taken": "and {files:,} more file{s} taken as the stored file of another path that holds "
+    "their issues (the same file named from another folder)",
+    "unclear": "and {files:,} more file{s} stored as their own, though several stored files "
+    "of their names hold their issues",
+    "removed": "and {files:,} more file{s} ingested again removed {briefs:,} brief(s) they no "
+    "longer hold",
+}
+"""The line counting the files of a bulk run not told of one by one, by kind."""
 REMOVED_SHOWN = 5
 """Removed briefs named one by one in an ingest's line about them; the rest are counted."""
 

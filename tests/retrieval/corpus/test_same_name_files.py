@@ -219,3 +219,42 @@ def test_remove_by_source_name_finds_files_stored_beside(
     listed = run_cli("remove", "--dry-run", "--source", "monitor.txt").stdout
     assert "Issue 21" in listed and "Issue 22" in listed
     assert "monitor.txt//2" not in listed
+
+
+def test_the_folder_of_two_same_named_files_finds_each(
+    run_cli: Run, db_path: Path, tmp_path: Path
+) -> None:
+    days = tmp_path / "days"
+    _ingest(run_cli, _write(days / "mon" / "monitor.txt", MONDAY))
+    _ingest(run_cli, _write(days / "tue" / "monitor.txt", TUESDAY))
+    summary, lines = _ingest(run_cli, days)
+    assert summary == "0 added, 0 updated, 0 removed, 2 unchanged, 0 rejected"
+    assert [line.split(": taken as ")[1][:12] for line in lines] == ["monitor.txt,"] * 2
+    assert len(_briefs(db_path)) == 2
+
+
+def test_a_bulk_run_counts_what_it_does_not_tell_file_by_file(store: Store, tmp_path: Path) -> None:
+    for year, publication in [("1998", "Monitor"), ("1999", "Prism")]:
+        for n in range(14):
+            text = ISSUE_142.replace("142", str(n)).replace("Monitor", publication)
+            _write(tmp_path / year / f"issue{n:02}.txt", text + "\n" + text.replace("300", "7"))
+    Ingester(store, workers=0).ingest_paths([tmp_path / "1998"])
+    report = Ingester(store, workers=0).ingest_paths([tmp_path / "1999"])
+    assert (report.added, report.removed) == (28, 0)
+    assert [line.split(": ", 1)[1][:13] for line in report.notices[:10]] == ["stored beside"] * 10
+    assert report.notices[10:] == [
+        "and 4 more files stored beside the briefs of stored files of the same name, which "
+        "share none of their issues"
+    ]
+    for n in range(14):
+        text = ISSUE_142.replace("142", str(n))
+        _write(tmp_path / "1998" / f"issue{n:02}.txt", text)
+    report = Ingester(store, workers=0).ingest_paths([tmp_path / "1998"])
+    assert (report.removed, report.unchanged) == (14, 14)
+    assert report.notices[0].endswith(
+        "removed 1 brief it no longer holds: Monitor, Vol. 4, Issue 0 — "
+        "“Council reviews corruption”"
+    )
+    assert report.notices[10:] == [
+        "and 4 more files ingested again removed 4 brief(s) they no longer hold"
+    ]
