@@ -201,8 +201,9 @@ def choose_origin(
           own on equal terms: the file is that one (re-ingesting it replaces what it held);
         - when none of them shares a citation, a new variant (``monitor.txt//2``): another file
           of the same name, stored beside them;
-        - when nothing is stored under ``origin``, the one related origin sharing a citation: the
-          same file named from another folder (alone, or from a folder above);
+        - when nothing is stored under ``origin``, the one related origin sharing a citation, if
+          the file holds every issue that one holds: the same file named from another folder
+          (alone, or from a folder above);
         - else ``origin``.
     """
     if stored:
@@ -233,6 +234,16 @@ def choose_origin(
     sharing = {name: held for name, held in related.items() if citations & held}
     if len(sharing) == 1:
         ((name, held),) = sharing.items()
+        if not held <= citations:
+            # Taking it would remove whole issues of a file it is only thought to be.
+            return OriginChoice(
+                origin,
+                f"stored as a file of its own: it shares issues with {file_name(name)} "
+                f"({_citations_line(citations & held)}) but lacks others of it "
+                f"({_citations_line(held - citations)}); if it is that file, ingest it from "
+                "its folder to replace it",
+                "unclear",
+            )
         return OriginChoice(
             name,
             f"taken as {file_name(name)}, stored before with its issues "

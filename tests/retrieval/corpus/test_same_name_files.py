@@ -258,3 +258,18 @@ def test_a_bulk_run_counts_what_it_does_not_tell_file_by_file(store: Store, tmp_
     assert report.notices[10:] == [
         "and 4 more files ingested again removed 4 brief(s) they no longer hold"
     ]
+
+
+def test_a_file_named_alone_lacking_issues_of_its_namesake_is_stored_as_its_own(
+    run_cli: Run, db_path: Path, tmp_path: Path
+) -> None:
+    _write(tmp_path / "archive" / "1998" / "monitor.txt", MONDAY + "\n" + TUESDAY)
+    _ingest(run_cli, tmp_path / "archive")
+    alone = _write(tmp_path / "extra" / "monitor.txt", TUESDAY.replace("again", "once more"))
+    summary, lines = _ingest(run_cli, alone)
+    assert summary.startswith("1 added, 0 updated, 0 removed")
+    assert lines == [
+        f"{alone}: stored as a file of its own: it shares issues with 1998/monitor.txt (Monitor, "
+        "Vol. 6, Issue 22) but lacks others of it (Monitor, Vol. 6, Issue 21); if it is that "
+        "file, ingest it from its folder to replace it"
+    ]
