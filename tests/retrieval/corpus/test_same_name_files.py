@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 from retrieval.corpus.ingest import Ingester
@@ -147,23 +148,6 @@ def test_a_folder_ingested_after_its_file_finds_the_file(
     assert len(_briefs(db_path)) == 1
 
 
-def test_a_name_shared_by_two_stored_files_is_not_guessed(
-    run_cli: Run, db_path: Path, tmp_path: Path
-) -> None:
-    archive = tmp_path / "archive"
-    _write(archive / "a" / "issue142.txt", ISSUE_142)
-    _write(archive / "b" / "issue142.txt", ISSUE_142.replace("Nazarbaev", "the president"))
-    _ingest(run_cli, archive)
-    alone = _write(tmp_path / "issue142.txt", ISSUE_142.replace("300", "310"))
-    summary, lines = _ingest(run_cli, alone)
-    assert summary.startswith("1 added, 0 updated, 0 removed")
-    assert lines == [
-        f"{alone}: stored as a file of its own: its issues are also stored from a/issue142.txt, "
-        "b/issue142.txt, and it is not clear which of them it is; ingest it from its folder to "
-        "replace that one"
-    ]
-
-
 def test_two_files_of_one_name_in_one_run_are_both_kept(
     run_cli: Run, db_path: Path, tmp_path: Path
 ) -> None:
@@ -260,16 +244,31 @@ def test_a_bulk_run_counts_what_it_does_not_tell_file_by_file(store: Store, tmp_
     ]
 
 
-def test_a_file_named_alone_lacking_issues_of_its_namesake_is_stored_as_its_own(
-    run_cli: Run, db_path: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    ("stored", "alone", "note"),
+    [
+        (  # two stored files of its name hold its issue
+            {"a/issue142.txt": ISSUE_142, "b/issue142.txt": ISSUE_142.replace("Naz", "naz")},
+            ISSUE_142.replace("300", "310"),
+            "its issues are also stored from a/issue142.txt, b/issue142.txt, and it is not "
+            "clear which of them it is; ingest it from its folder to replace that one",
+        ),
+        (  # the one stored file of its name holds an issue it lacks
+            {"1998/monitor.txt": MONDAY + "\n" + TUESDAY},
+            TUESDAY.replace("again", "once more"),
+            "it shares issues with 1998/monitor.txt (Monitor, Vol. 6, Issue 22) but lacks "
+            "others of it (Monitor, Vol. 6, Issue 21); if it is that file, ingest it from its "
+            "folder to replace it",
+        ),
+    ],
+)
+def test_a_file_named_alone_is_not_guessed_into_another(
+    run_cli: Run, tmp_path: Path, stored: dict[str, str], alone: str, note: str
 ) -> None:
-    _write(tmp_path / "archive" / "1998" / "monitor.txt", MONDAY + "\n" + TUESDAY)
+    for name, text in stored.items():
+        _write(tmp_path / "archive" / name, text)
     _ingest(run_cli, tmp_path / "archive")
-    alone = _write(tmp_path / "extra" / "monitor.txt", TUESDAY.replace("again", "once more"))
-    summary, lines = _ingest(run_cli, alone)
+    path = _write(tmp_path / "extra" / Path(next(iter(stored))).name, alone)
+    summary, lines = _ingest(run_cli, path)
     assert summary.startswith("1 added, 0 updated, 0 removed")
-    assert lines == [
-        f"{alone}: stored as a file of its own: it shares issues with 1998/monitor.txt (Monitor, "
-        "Vol. 6, Issue 22) but lacks others of it (Monitor, Vol. 6, Issue 21); if it is that "
-        "file, ingest it from its folder to replace it"
-    ]
+    assert lines == [f"{path}: stored as a file of its own: {note}"]
