@@ -124,6 +124,18 @@ def file_name(origin: str) -> str:
     return origin.split(VARIANT, 1)[0]
 
 
+def shown_origin(origin: str) -> str:
+    """Return an origin as the user knows it: ``monitor.txt``, ``monitor.txt (the 2nd file of
+    that name)``."""
+    number = _variant_number(origin)
+    if number == 1:
+        return origin
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {2: "nd", 3: "rd", 1: "st"}.get(number % 10, "th")
+    )
+    return f"{file_name(origin)} (the {number}{suffix} file of that name)"
+
+
 def _variant_number(origin: str) -> int:
     """Return 1 for a file's own origin, N for its ``//N`` variant."""
     _, _, number = origin.partition(VARIANT)
@@ -238,7 +250,7 @@ def choose_origin(
             # Taking it would remove whole issues of a file it is only thought to be.
             return OriginChoice(
                 origin,
-                f"stored as a file of its own: it shares issues with {file_name(name)} "
+                f"stored as a file of its own: it shares issues with {shown_origin(name)} "
                 f"({_citations_line(citations & held)}) but lacks others of it "
                 f"({_citations_line(held - citations)}); if it is that file, ingest it from "
                 "its folder to replace it",
@@ -246,12 +258,12 @@ def choose_origin(
             )
         return OriginChoice(
             name,
-            f"taken as {file_name(name)}, stored before with its issues "
+            f"taken as {shown_origin(name)}, stored before with its issues "
             f"({_citations_line(citations & held)}): its briefs replace what that file held",
             "taken",
         )
     if len(sharing) > 1:
-        names = ", ".join(sorted(file_name(name) for name in sharing)[:3])
+        names = ", ".join(sorted(shown_origin(name) for name in sharing)[:3])
         return OriginChoice(
             origin,
             f"stored as a file of its own: its issues are also stored from {names}, and it is "

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from retrieval.corpus.identity import OriginChoice, choose_origin, shown_origin
 from retrieval.corpus.ingest import Ingester
 from retrieval.corpus.store import Store
 
@@ -213,7 +214,10 @@ def test_the_folder_of_two_same_named_files_finds_each(
     _ingest(run_cli, _write(days / "tue" / "monitor.txt", TUESDAY))
     summary, lines = _ingest(run_cli, days)
     assert summary == "0 added, 0 updated, 0 removed, 2 unchanged, 0 rejected"
-    assert [line.split(": taken as ")[1][:12] for line in lines] == ["monitor.txt,"] * 2
+    assert [line.split(": taken as ")[1].split(", stored")[0] for line in lines] == [
+        "monitor.txt",
+        "monitor.txt (the 2nd file of that name)",
+    ]
     assert len(_briefs(db_path)) == 2
 
 
@@ -272,3 +276,26 @@ def test_a_file_named_alone_is_not_guessed_into_another(
     summary, lines = _ingest(run_cli, path)
     assert summary.startswith("1 added, 0 updated, 0 removed")
     assert lines == [f"{path}: stored as a file of its own: {note}"]
+
+
+@pytest.mark.parametrize(
+    ("origin", "shown"),
+    [
+        ("monitor.txt", "monitor.txt"),
+        ("a/b.txt//2", "a/b.txt (the 2nd file of that name)"),
+        ("b.txt//11", "b.txt (the 11th file of that name)"),
+        ("b.txt//21", "b.txt (the 21st file of that name)"),
+    ],
+)
+def test_a_stored_origin_is_shown_as_its_file(origin: str, shown: str) -> None:
+    assert shown_origin(origin) == shown
+
+
+def test_equal_shares_go_to_the_file_of_the_name_first() -> None:
+    monday, tuesday = ("Monitor", 6, 21), ("Monitor", 6, 22)
+    stored = {"m.txt//3": {monday}, "m.txt//2": {tuesday}, "m.txt": {monday}}
+    assert choose_origin("m.txt", {monday, tuesday}, stored, {}) == OriginChoice("m.txt")
+    assert choose_origin("m.txt", {tuesday}, stored, {}) == OriginChoice("m.txt//2")
+    beside = choose_origin("m.txt", {("Prism", 4, 1)}, stored, {})
+    assert (beside.origin, beside.kind) == ("m.txt//4", "beside")
+    assert "3 earlier files named m.txt hold" in str(beside.note)
