@@ -48,7 +48,8 @@ def ingest_upload(store: Store, data: bytes, name: str, max_bytes: int) -> Inges
 def upload_summary(name: str, report: IngestReport) -> str:
     """Return the reply to an upload: the counts, then each rejection with its reason."""
     lines = [f"{name}: {report.summary()}."]
-    lines += [f"Note: {n}" for n in report.notices]
+    # The notices name the command line's commands; an admin here has the bot's own.
+    lines += [f"Note: {n.replace('briefbot remove ', '/remove ')}" for n in report.notices]
     if report.rejected:
         lines.append("Rejected:")
         lines += [f"• {r}" for r in report.rejected[:MAX_REJECTIONS_SHOWN]]

@@ -215,7 +215,7 @@ async def test_a_second_upload_of_the_same_name_keeps_the_first(
         "monitor.txt: 1 added, 0 updated, 0 removed, 0 unchanged, 0 rejected.\n"
         "Note: monitor.txt: stored beside the briefs an earlier monitor.txt holds (Monitor, "
         "Vol. 4, Issue 143), which share none of its issues: a different file of the same name, "
-        "so they are kept (if it replaces them: briefbot remove Monitor 4 143)"
+        "so they are kept (if it replaces them: /remove Monitor 4 143)"
     )
     # Tuesday's corrected file is found again: it replaces Tuesday's brief, not Monday's.
     assert (
