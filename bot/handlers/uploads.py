@@ -36,7 +36,8 @@ def ingest_upload(store: Store, data: bytes, name: str, max_bytes: int) -> Inges
     """Ingest one uploaded file with the same rules as ``briefbot ingest``; return the report.
 
     The file's name is its identity: uploading a corrected file of the same name replaces what
-    the first one brought in.
+    the first one brought in, if they share an issue; one of the same name sharing none (Telegram
+    names pasted files generically) is stored beside it (``corpus.identity.choose_origin``).
     """
     ingester = Ingester(store, max_bytes=max_bytes)
     suffix = Path(name).suffix.lower()
@@ -47,7 +48,8 @@ def ingest_upload(store: Store, data: bytes, name: str, max_bytes: int) -> Inges
 def upload_summary(name: str, report: IngestReport) -> str:
     """Return the reply to an upload: the counts, then each rejection with its reason."""
     lines = [f"{name}: {report.summary()}."]
-    lines += [f"Note: {n}" for n in report.notices]
+    # The notices name the command line's commands; an admin here has the bot's own.
+    lines += [f"Note: {n.replace('briefbot remove ', '/remove ')}" for n in report.notices]
     if report.rejected:
         lines.append("Rejected:")
         lines += [f"• {r}" for r in report.rejected[:MAX_REJECTIONS_SHOWN]]

@@ -153,7 +153,8 @@ def removal_line(row: dict[str, Any]) -> str:
     if not row.get("title"):
         words = str(row.get("text") or "").split()
         text += f": {' '.join(words[:8])}{' …' if len(words) > 8 else ''}"
-    where = row.get("origin") or row.get("source")
+    # A second file of the same name is stored as ``NAME//2`` (``corpus.identity.VARIANT``).
+    where = str(row["origin"]).split("//", 1)[0] if row.get("origin") else row.get("source")
     return f"{text} (from {where})" if where else text
 
 

@@ -53,6 +53,13 @@ from retrieval.corpus.briefs import (
     issue_number,
 )
 from retrieval.corpus.clock import utc_clock
+from retrieval.corpus.identity import (
+    Citation,
+    RelatedOrigins,
+    choose_origin,
+    render_citation,
+    stored_citations,
+)
 from retrieval.corpus.store import BriefRow, Store, WriteSummary, brief_of_row
 from retrieval.errors import BriefFormatError, NumberRangeError
 from retrieval.text.prose import drop_invisible, runs, shorten, split_paragraphs
@@ -1108,6 +1115,10 @@ class Ingester:
         # In a bulk run: text files read and held back, to be written together (``_flush``).
         self._held: list[ReadFile] = []
         self._held_passages = 0
+        self._related: RelatedOrigins | None = None  # read once, when a file's origin is new
+        # In a bulk run: lines said of each kind (``_say``), and files and briefs not named.
+        self._said: Counter[str] = Counter()
+        self._unsaid: dict[str, list[int]] = {}
 
     def ingest_paths(
         self, paths: Iterable[str | Path], *, progress: Callable[[int, int], None] | None = None
@@ -1167,6 +1178,7 @@ class Ingester:
         line = links_line(sources.links)
         if line:
             self.report.notices.append(line)
+        self.report.notices.extend(self._unsaid_lines())
         self.report.notices.extend(self._new_names_alike(known))
         self.report.notices.extend(self._dated_ahead(self.report.brief_ids))
         return self.report
@@ -1357,6 +1369,8 @@ class Ingester:
         self._flush()
         self.report.notices.extend(read.notices)
         self.report.rejected.extend(read.rejected)
+        if read.rows:
+            self._identify(read)
         if read.jsonl is not None:
             self._ingest_jsonl(read.jsonl, read.source, read.origin)
         elif read.rows is not None and read.rejected and read.origin is not None:
@@ -1403,16 +1417,89 @@ class Ingester:
             self._note_wait(held[0].source, waited)
             if self._pending is not None:
                 self._pending.append(WriteSummary(waited=waited))
-        new = self.store.new_files([(read.origin, read.rows or []) for read in held])
-        run: list[ReadFile] = []
-        for read, is_new in zip(held, new, strict=True):
-            if is_new:
-                run.append(read)
-                continue
+        for part in _apart(held):
+            found = stored_citations(self.store.db.conn, [str(read.origin) for read in part])
+            for read in part:
+                self._identify(read, found.get(str(read.origin), {}))
+            new = self.store.new_files([(read.origin, read.rows or []) for read in part])
+            run: list[ReadFile] = []
+            for read, is_new in zip(part, new, strict=True):
+                if is_new:
+                    run.append(read)
+                    continue
+                self._insert_new(run)
+                run = []
+                self._store(read.briefs(), read.source, replace_origin=read.origin, align=True)
             self._insert_new(run)
-            run = []
-            self._store(read.briefs(), read.source, replace_origin=read.origin, align=True)
-        self._insert_new(run)
+
+    def _identify(self, read: ReadFile, stored: dict[str, set[Citation]] | None = None) -> None:
+        """Store a text file read under the origin of the stored file it is
+        (``identity.choose_origin``): its own, a second file's of the same name, or that of the
+        same file named from another folder; a line says why when it is not its own.
+
+        ``stored``: the citations stored under its origin and its variants, if already read.
+        """
+        origin = read.origin
+        if origin is None or not read.rows:
+            return
+        citations = {(v[2], v[3], v[4]) for v, _ in read.rows}
+        choice = self._choose_origin(origin, citations, stored, read.source)
+        if choice != origin:
+            read.origin = choice
+            read.rows = [(_with_origin(v, choice), passages) for v, passages in read.rows]
+
+    def _choose_origin(
+        self,
+        origin: str,
+        citations: set[Citation],
+        stored: dict[str, set[Citation]] | None,
+        source: str,
+    ) -> str:
+        """Return the origin a file of ``origin`` holding ``citations`` is stored under, and
+        note why when it is not ``origin`` (see ``_identify``)."""
+        conn = self.store.db.conn
+        if stored is None:
+            stored = stored_citations(conn, [origin]).get(origin, {})
+        related: dict[str, set[Citation]] = {}
+        if not stored:
+            if self._related is None:
+                self._related = RelatedOrigins(conn)
+            related = self._related.of(origin)
+        choice = choose_origin(origin, citations, stored, related)
+        if choice.note and choice.kind:
+            self._say(choice.kind, f"{source}: {choice.note}")
+        return choice.origin
+
+    def _say(self, kind: str, line: str, briefs: int = 0) -> None:
+        """Tell ``line`` of one file (``kind`` of ``UNSAID_LINES``); in a bulk run, past
+        ``FILE_LINES_SHOWN`` lines of a kind, count the file (and its ``briefs``) instead, told
+        in one line at the end (``_unsaid_lines``)."""
+        if self._pending is None or self._said[kind] < FILE_LINES_SHOWN:
+            self._said[kind] += self._pending is not None
+            self.report.notices.append(line)
+            return
+        counts = self._unsaid.setdefault(kind, [0, 0])
+        counts[0] += 1
+        counts[1] += briefs
+
+    def _unsaid_lines(self) -> list[str]:
+        """Return the lines counting the files of a bulk run not told of one by one."""
+        lines = [
+            UNSAID_LINES[kind].format(files=files, s="s" if files > 1 else "", briefs=briefs)
+            for kind, (files, briefs) in self._unsaid.items()
+        ]
+        self._said, self._unsaid = Counter(), {}
+        return lines
+
+    def _jsonl_origin(self, briefs: list[Brief], source: str, origin: str) -> str:
+        """Return the origin a JSONL file's records are stored under (see ``_identify``), chosen
+        by its first batch of records (``briefs``, whose origin it sets)."""
+        choice = self._choose_origin(
+            origin, {(b.publication, b.volume, b.issue) for b in briefs}, None, source
+        )
+        for brief in briefs:
+            brief.origin = choice
+        return choice
 
     def _insert_new(self, run: list[ReadFile]) -> None:
         """Add the briefs of ``run`` (new files, see ``_flush``) together; should SQLite refuse
@@ -1452,6 +1539,7 @@ class Ingester:
         written: list[int] = []
         rejected_before = len(self.report.rejected)
         record = -1
+        chosen = False  # whether the file's origin was chosen (``_jsonl_origin``)
         lines_of: dict[str, int] = {}  # each id's line
         unread: dict[tuple[str, str], list[int]] = {}  # fields not read, by the lines of them
         for n, line in enumerate(text.split("\n"), start=1):
@@ -1484,6 +1572,8 @@ class Ingester:
             brief.position = record if origin is not None else None
             briefs.append(brief)
             if len(briefs) >= 2000:
+                if origin is not None and not chosen:
+                    origin, chosen = self._jsonl_origin(briefs, source, origin), True
                 summary = self._store(briefs, source)
                 written.extend(summary.brief_ids if summary else [])
                 briefs = []
@@ -1495,6 +1585,8 @@ class Ingester:
             if briefs:
                 self._store(briefs, source)
             return
+        if not chosen and briefs:
+            origin = self._jsonl_origin(briefs, source, origin)
         if len(self.report.rejected) == rejected_before:
             self._store(briefs, source, replace_origin=origin, keep_ids=written)
             return
@@ -1537,6 +1629,9 @@ class Ingester:
         except BriefFormatError as exc:
             self.report.rejected.append(Rejection(source, exc.reason, exc.line))
             return None
+        if summary.removed_briefs:
+            line = _removed_line(source, summary.removed_briefs)
+            self._say("removed", line, len(summary.removed_briefs))
         pending = self._pending
         self._note_wait(source, summary.waited)
         if pending is None:
@@ -1544,3 +1639,59 @@ class Ingester:
         else:
             pending.append(summary)
         return summary
+
+
+def _apart(reads: list[ReadFile]) -> Iterator[list[ReadFile]]:
+    """Yield ``reads`` in order, in runs in which no two files have the same origin: the second
+    file of a name is told apart from the first (``Ingester._identify``) once that is written."""
+    part: list[ReadFile] = []
+    names: set[str | None] = set()
+    for read in reads:
+        if read.origin in names:
+            yield part
+            part, names = [], set()
+        part.append(read)
+        names.add(read.origin)
+    if part:
+        yield part
+
+
+def _with_origin(values: tuple[Any, ...], origin: str) -> tuple[Any, ...]:
+    """Return a brief's stored values (``brief_values``) with ``origin`` for its origin and, if
+    it is known by its place in its file, in its key."""
+    key = values[0]
+    if not values[1] and values[13] is not None:
+        key = f"src:{origin}#{values[13]}"
+    return (key, *values[1:12], origin, *values[13:])
+
+
+FILE_LINES_SHOWN = 10
+"""Files of a bulk run told of one by one, of each kind of ``UNSAID_LINES``; the rest counted."""
+UNSAID_LINES = {
+    "beside": "and {files:,} more file{s} stored beside the briefs of stored files of the same "
+    "name, which share none of their issues",
+    "taken": "and {files:,} more file{s} taken as the stored file of another path that holds "
+    "their issues (the same file named from another folder)",
+    "unclear": "and {files:,} more file{s} stored as their own, though several stored files "
+    "of their names hold their issues",
+    "removed": "and {files:,} more file{s} ingested again removed {briefs:,} brief(s) they no "
+    "longer hold",
+}
+"""The line counting the files of a bulk run not told of one by one, by kind."""
+REMOVED_SHOWN = 5
+"""Removed briefs named one by one in an ingest's line about them; the rest are counted."""
+
+
+def _removed_line(source: str, removed: list[tuple[str, int | None, int | None, str]]) -> str:
+    """Return the line naming the briefs a file ingested again removed (it no longer holds
+    them): ``monitor.txt: removed 1 brief it no longer holds: Monitor, Vol. 6, Issue 21 —
+    “Title”``."""
+    named = "; ".join(
+        f"{render_citation((publication, volume, issue))} — “{shorten(label, 80)}”"
+        for publication, volume, issue, label in removed[:REMOVED_SHOWN]
+    )
+    more = len(removed) - REMOVED_SHOWN
+    count = f"{len(removed)} brief{'s' if len(removed) > 1 else ''}"
+    return f"{source}: removed {count} it no longer holds: {named}" + (
+        f"; and {more} more" if more > 0 else ""
+    )

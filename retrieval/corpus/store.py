@@ -48,6 +48,8 @@ class WriteSummary:
     removed: int = 0
     brief_ids: list[int] = field(default_factory=list)
     removed_ids: list[int] = field(default_factory=list)
+    removed_briefs: list[tuple[str, int | None, int | None, str]] = field(default_factory=list)
+    """What a file ingested again removed: publication, volume, issue, title (or first words)."""
     waited: float = 0.0
 
     def merge(self, other: WriteSummary) -> None:
@@ -59,6 +61,7 @@ class WriteSummary:
         self.removed += other.removed
         self.brief_ids.extend(other.brief_ids)
         self.removed_ids.extend(other.removed_ids)
+        self.removed_briefs.extend(other.removed_briefs)
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -647,6 +650,7 @@ class Store:
                     [replace_origin, legacy_source],
                 ).fetchall()
                 gone = [r[0] for r in rows if r[0] not in keep]
+                summary.removed_briefs.extend(self._labels(gone))
                 self._delete(gone)
                 summary.removed += len(gone)
                 summary.removed_ids.extend(gone)
@@ -693,6 +697,21 @@ class Store:
             "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation') - ?",
             [HISTORY_KEPT],
         )
+
+    def _labels(self, brief_ids: list[int]) -> list[tuple[str, int | None, int | None, str]]:
+        """Return the publication, volume, issue and title (or first eight words) of briefs."""
+        labels = []
+        for start in range(0, len(brief_ids), 500):
+            chunk = brief_ids[start : start + 500]
+            for publication, volume, issue, title, text in self.db.conn.execute(
+                "SELECT publication, volume, issue, title, substr(text, 1, 200) FROM briefs "
+                f"WHERE id IN ({','.join('?' for _ in chunk)}) ORDER BY id",
+                chunk,
+            ):
+                words = str(text or "").split()
+                label = title or " ".join(words[:8]) + (" …" if len(words) > 8 else "")
+                labels.append((publication, volume, issue, label))
+        return labels
 
     def _delete(self, brief_ids: list[int]) -> None:
         """Delete briefs and (by ON DELETE CASCADE, logged for the index) their passages."""
@@ -814,7 +833,11 @@ class Store:
         found = {
             row["id"]: row
             for row in self.db.query(
-                "SELECT * FROM briefs WHERE origin = ? OR source = ?", [path, path]
+                # ``origin > 'P//' AND origin < 'P/0'``: the files stored beside under that name
+                # (``identity.VARIANT``).
+                "SELECT * FROM briefs WHERE origin = ? OR source = ? "
+                "OR (origin > ? || '//' AND origin < ? || '/0')",
+                [path, path, path, path],
             )
         }
         target = Path(path)

@@ -195,6 +195,38 @@ async def test_an_admin_uploads_briefs_and_gets_the_summary(
     assert len(titles(archive)) == 2
 
 
+async def test_a_second_upload_of_the_same_name_keeps_the_first(
+    bot: Any, fake_telegram: FakeTelegram, archive: Archive
+) -> None:
+    # Telegram names pasted files generically: Tuesday's monitor.txt is not Monday's.
+    admin = fake_telegram.user(ADMIN, "Admin")
+    tuesday = GOOD.replace("Issue: 143", "Issue: 144").replace("Astana", "Almaty")
+    async with bot():
+        [first] = await fake_telegram.wait_answers(
+            admin.send_document(GOOD.encode(), "monitor.txt")
+        )
+        [second] = await fake_telegram.wait_answers(
+            admin.send_document(tuesday.encode(), "monitor.txt")
+        )
+        corrected = tuesday.replace("Two weeks", "Three weeks").encode()
+        [third] = await fake_telegram.wait_answers(admin.send_document(corrected, "monitor.txt"))
+    assert first.plain_text.startswith("monitor.txt: 1 added, 0 updated, 0 removed")
+    assert second.plain_text == (
+        "monitor.txt: 1 added, 0 updated, 0 removed, 0 unchanged, 0 rejected.\n"
+        "Note: monitor.txt: stored beside the briefs an earlier monitor.txt holds (Monitor, "
+        "Vol. 4, Issue 143), which share none of its issues: a different file of the same name, "
+        "so they are kept (if it replaces them: /remove Monitor 4 143)"
+    )
+    # Tuesday's corrected file is found again: it replaces Tuesday's brief, not Monday's.
+    assert (
+        third.plain_text == "monitor.txt: 0 added, 1 updated, 0 removed, 0 unchanged, 0 rejected."
+    )
+    assert titles(archive) == [
+        "Astana purges its customs service",
+        "Almaty purges its customs service",
+    ]
+
+
 @pytest.mark.parametrize(
     ("name", "size", "reply"),
     [
