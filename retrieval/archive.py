@@ -822,14 +822,12 @@ class Archive:
                 moved = self._name_first(index, words, window, ids, tokens_of, matches)
                 if moved == window:
                     moved = self._name_deeper(
-                        index,
                         words,
                         window,
-                        ids,
-                        tokens_of,
-                        matches,
+                        lambda at: [set(t) for t in tokens_of([ids[i] for i in at])],
+                        (index, matches),
                         lambda: arrange(NAMED_DEPTH),
-                        briefs,
+                        briefs.__getitem__,
                     )
                 window = moved
         ranked = [(ids[i], float(own[i])) for i in window]
@@ -980,38 +978,38 @@ class Archive:
 
     def _name_deeper(
         self,
-        index: BM25Index,
         words: str,
         window: list[int],
-        ids: list[int],
-        tokens_of: Callable[[list[int]], list[list[str]]],
-        matches: list[Match],
-        deeper: Callable[[], Sequence[int]],
-        briefs: Sequence[int],
+        held_at: Callable[[Sequence[int]], list[set[str]]],
+        reading: tuple[BM25Index, list[Match]],
+        deeper: Callable[[], list[int]],
+        brief_of: Callable[[int], int],
     ) -> list[int]:
-        """Return ``window`` with a passage of ``deeper()`` (the next candidates, in order) that
-        holds the one name the question ``words`` writes first, when none of the first
-        ``SHOWN_NAME_DEPTH`` shown holds it and no brief shown holds it in another passage
-        ("when did kashagan start producing oil?" showed three briefs on oil output and none on
-        Kashagan, whose one brief came fourth); else as it is."""
+        """Return ``window`` with a passage of ``deeper()`` (the next candidates, in order; their
+        briefs ``brief_of``) that holds the one name the question ``words`` writes first, when none
+        of the first ``SHOWN_NAME_DEPTH`` shown holds it and no brief shown holds it in another
+        passage ("when did kashagan start producing oil?" showed three briefs on oil output and
+        none on Kashagan, whose one brief came fourth); else as it is. ``held_at(candidates)``
+        gives their terms; ``reading`` is the index and the question's alias matches."""
+        index, matches = reading
         phrases = self._name_phrases(index, words)
         if not phrases:
             return window
         depth = min(SHOWN_NAME_DEPTH, len(window))
-        head = [set(t) for t in tokens_of([ids[i] for i in window[:depth]])]
+        head = held_at(window[:depth])
         if all(any(self._holds(t, h, matches) for h in head) for t, _, _ in phrases):
             return window  # every phrase is held by a passage shown: nothing to look for
         names = self._names_among(index, phrases)
         if len(names) != 1 or any(self._holds(names[0], h, matches) for h in head):
             return window
+        shown_briefs = {brief_of(i) for i in window[:depth]}
         rest = [i for i in deeper() if i not in window[:depth]]
         holders = [
             i
-            for i, toks in zip(rest, tokens_of([ids[i] for i in rest]), strict=True)
-            if self._holds(names[0], set(toks), matches)
+            for i, held in zip(rest, held_at(rest), strict=True)
+            if self._holds(names[0], held, matches)
         ]
-        shown_briefs = {briefs[i] for i in window[:depth]}
-        if not holders or any(briefs[i] in shown_briefs for i in holders):
+        if not holders or any(brief_of(i) in shown_briefs for i in holders):
             return window  # a brief shown speaks of it in another passage
         first = holders[0]
         if first in window:
