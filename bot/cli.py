@@ -47,6 +47,8 @@ from retrieval.corpus.ingest import (
     Ingester,
     display_path,
     find_sources,
+    gone_line,
+    gone_under,
     skipped_line,
 )
 from retrieval.delivery.migrations import upgrade as upgrade_delivery
@@ -298,6 +300,13 @@ def ingest(
         ctx.exit(130)
     for notice in report.notices:
         click.echo(notice, err=True)
+    for path in paths:
+        # A file deleted from a folder kept its briefs after the folder was ingested again, in
+        # silence ("0 removed, 55 unchanged"): say so, and how to take them out.
+        if path != "-" and Path(path).is_dir():
+            line = gone_line(path, gone_under(archive.store, path))
+            if line:
+                click.echo(line, err=True)
     for rejection in report.rejected:
         click.echo(f"rejected: {rejection}", err=True)
     line = skipped_line(skipped)

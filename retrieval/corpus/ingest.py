@@ -439,6 +439,33 @@ def display_path(path: str | Path) -> str:
     return os.fsencode(path).decode("utf-8", "replace")
 
 
+def gone_under(store: Store, folder: str | Path) -> list[tuple[str, int]]:
+    """Return the files ingested before from under ``folder`` (as the path given then, which is
+    how ``source`` keeps it) that are no longer there, each with how many of its briefs the archive
+    still holds, in path order. Read-only; a file stored from elsewhere is not looked at."""
+    prefix = display_path(folder).rstrip("/") + "/"
+    rows = store.db.execute(
+        "SELECT source, count(*) FROM briefs WHERE substr(source, 1, ?) = ? "
+        "GROUP BY source ORDER BY source",
+        [len(prefix), prefix],
+    ).fetchall()
+    return [(str(source), int(count)) for source, count in rows if not Path(source).exists()]
+
+
+def gone_line(folder: str | Path, gone: list[tuple[str, int]]) -> str | None:
+    """Return the line saying which files ingested from ``folder`` before are gone
+    (``gone_under``) and that their briefs are kept, or None when none is."""
+    if not gone:
+        return None
+    shown = ", ".join(source for source, _ in gone[:3]) + (", …" if len(gone) > 3 else "")
+    briefs = sum(count for _, count in gone)
+    return (
+        f"{display_path(folder)}: {len(gone)} file(s) ingested from it before are gone ({shown}); "
+        f"their {briefs} brief(s) are kept. If they were taken out on purpose: briefbot remove "
+        f"--source {gone[0][0]} (one file at a time)"
+    )
+
+
 def origin_of(path: Path, named: Path) -> str:
     """Return the identity of file ``path`` found under ``named`` (the folder or file the user
     named): its path relative to that folder, with ``/``, or the file's own name.

@@ -220,3 +220,30 @@ def test_an_ingest_interrupted_says_what_was_stored_and_that_it_may_run_again(
     again = run_cli("ingest", str(first.parent))
     assert again.exit_code == 0
     assert again.stdout.startswith("2 added, 0 updated, 0 removed, 0 unchanged, 0 rejected")
+
+
+def test_a_file_gone_from_a_folder_ingested_again_is_named_and_its_briefs_kept(
+    run_cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    # Deleting a file from the archive folder and ingesting the folder again kept its briefs in
+    # silence ("0 removed, 1 unchanged"): a user who deleted a retracted brief so believed it gone.
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    for issue, text in ((4, "The smelter closed for repairs."), (5, "The mine reopened.")):
+        (folder / f"issue{issue}.txt").write_text(
+            f"Publication: Courier Volume: 2 Issue: {issue}\n\n{text} (Reuters, March {issue})\n",
+            encoding="utf-8",
+        )
+    assert run_cli("ingest", str(folder)).exit_code == 0
+    (folder / "issue4.txt").unlink()
+    again = run_cli("ingest", str(folder))
+    assert again.exit_code == 0
+    gone = folder / "issue4.txt"
+    assert (
+        f"{folder}: 1 file(s) ingested from it before are gone ({gone}); their 1 brief(s) are "
+        f"kept. If they were taken out on purpose: briefbot remove --source {gone} (one file at a "
+        "time)"
+    ) in again.stderr.splitlines()
+    # The command it names takes them out.
+    assert run_cli("remove", "--source", str(gone)).exit_code == 0
+    assert "are gone" not in run_cli("ingest", str(folder)).stderr
