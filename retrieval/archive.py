@@ -1740,8 +1740,13 @@ class Archive:
         if answer.whether and answer.found and not claim:
             # "did US$5 million vanish when the mining chief fled?": say that no passage gives
             # it, and what they give (``/check``'s comparison of its numbers).
-            answer.numbers_missing = numbers_not_given(question, hits[:shown], self.aliases)
-            answer.dates_missing = dates_not_given(question, hits[:shown], self.aliases)
+            cites = self.index().labels.get(PUBLICATION, [])
+            answer.numbers_missing = numbers_not_given(
+                question, hits[:shown], self.aliases, publications=cites
+            )
+            answer.dates_missing = dates_not_given(
+                question, hits[:shown], self.aliases, publications=cites
+            )
         if not read_with and not claim and answer.found:
             # "when did he take office?" with nothing asked before: "he" is no one, and the
             # answer says so above its passages. Its confidence stays: its other words may
@@ -1880,16 +1885,31 @@ def compare_with(claim: str, hits: Sequence[Hit], aliases: Aliases | None = None
     )
 
 
+def _uncited(question: str, publications: Sequence[str]) -> str:
+    """Return the words of ``question`` without a citation of the brief to read: "Issue 142,
+    July 23, 1998" (``cited_filters``) or a publication's name with its number ("Monitor 142",
+    "prism 4/11": ``cited_publication``), whose numbers are no figure or date it asks about."""
+    words = cited_filters(parse_question(question)[0])[0]
+    by_number = cited_publication(words, publications)
+    return words if by_number is None else by_number[0]
+
+
 def numbers_not_given(
-    question: str, hits: Sequence[Hit], aliases: Aliases | None = None
+    question: str,
+    hits: Sequence[Hit],
+    aliases: Aliases | None = None,
+    *,
+    publications: Sequence[str] = (),
 ) -> list[tuple[str, list[str]]]:
     """Return the figures of ``question`` that none of ``hits`` gives, as written, each with the
     hits' nearest of the same kind, as ``/check`` compares a claim's
     (``answering.check.compare_claim``: a passage about what the number is about, its brief's
     title and date counting; a figure they give more precisely is given). A figure is an amount
     with its unit or a count of ``MIN_BARE_FIGURE`` or more, not a year or a date; none is
-    compared in a question of more than ``MAX_FIGURES_CHARS`` characters."""
-    words = cited_filters(parse_question(question)[0])[0]  # "Issue 142" is no figure
+    compared in a question of more than ``MAX_FIGURES_CHARS`` characters. A citation of the
+    brief to read ("Issue 142"; "Monitor 142" when ``publications`` names Monitor) is none:
+    "was Monitor 142 about corruption?" said "No passage here gives 142"."""
+    words = _uncited(question, publications)
     if len(words) > MAX_FIGURES_CHARS:
         return []
     if not any(c.isdigit() for c in words) and not extract_quantities(words):
@@ -1905,15 +1925,19 @@ def numbers_not_given(
 
 
 def dates_not_given(
-    question: str, hits: Sequence[Hit], aliases: Aliases | None = None
+    question: str,
+    hits: Sequence[Hit],
+    aliases: Aliases | None = None,
+    *,
+    publications: Sequence[str] = (),
 ) -> list[tuple[str, list[str]]]:
     """Return the dates of ``question`` that none of ``hits`` gives, as written, each with the
     hits' dates (with the year their brief gives them), as ``/check`` compares a claim's
     ("did the imf approve us$4.5 billion in june 1999?": "june 1999", ["July 28, 1999", …]). A
     date is a day ("april 3") or a month of a year ("june 1999"): a month alone ("in may?") or a
     year alone is no date to hold a passage to. None in a question of more than
-    ``MAX_FIGURES_CHARS`` characters."""
-    words = cited_filters(parse_question(question)[0])[0]  # nor its brief's date
+    ``MAX_FIGURES_CHARS`` characters, and none of a citation (``numbers_not_given``)."""
+    words = _uncited(question, publications)
     if len(words) > MAX_FIGURES_CHARS or not any(c.isdigit() for c in words):
         return []
     check = compare_with(spell_dates(words), hits, aliases)

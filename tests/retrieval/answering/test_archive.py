@@ -1072,6 +1072,18 @@ def test_a_publication_cited_by_its_number_or_as_the_latest_is_where_to_read(
     assert sample_archive.ask("what's in the latest prism?").hits[0].citation.publication == "Prism"
 
 
+def test_a_publication_cited_by_its_number_is_no_figure_of_a_whether_question(
+    sample_archive: Archive,
+) -> None:
+    # "was Monitor 142 about corruption?" said "No passage here gives 142" above Issue 142.
+    cited = sample_archive.ask("was Monitor 142 about corruption?")
+    assert cited.whether and {h.citation.issue for h in cited.hits} == {142}
+    assert cited.numbers_missing == [] and cited.dates_missing == []
+    # A figure beside the citation is still compared.
+    counted = sample_archive.ask("did Monitor 142 count 900 corruption cases?")
+    assert counted.numbers_missing == [("900", ["300", "201"])]
+
+
 def test_the_one_name_a_question_writes_is_shown_when_no_brief_shown_holds_it(
     sample_archive: Archive,
 ) -> None:
