@@ -414,7 +414,8 @@ issue ("4/11")."""
 def cited_publication(words: str, names: Sequence[str]) -> tuple[str, Filters] | None:
     """Return ``words`` without a publication cited by its number, and the filters it names:
     "Monitor 142" and "monitor #142" (issue 142), "prism 4/11" (volume 4, issue 11); None when
-    it cites none.
+    it cites none. A date written right after the number ("Monitor 142, July 23, 1998") is the
+    brief's, and left out with it.
 
     In lower case a bare number after the name counts only in a message of the citation alone
     ("monitor 142"), and never a year ("Monitor 1998"): "did the osce monitor 300 stations?"
@@ -436,7 +437,11 @@ def cited_publication(words: str, names: Sequence[str]) -> tuple[str, Filters] |
                 if b is not None
                 else Filters(publication=name, issue=int(a))
             )
-            return " ".join((words[: m.start()] + " " + words[m.end() :]).split()), filters
+            # As in ``cited_filters``: "Monitor 142, July 23, 1998" found nothing (no passage of
+            # the issue writes its own date).
+            dated = _CITED_DATE_RE.match(words, m.end())
+            end = m.end() if dated is None else dated.end()
+            return " ".join((words[: m.start()] + " " + words[end:]).split()), filters
     return None
 
 

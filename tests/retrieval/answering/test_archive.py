@@ -1068,6 +1068,10 @@ def test_a_publication_cited_by_its_number_or_as_the_latest_is_where_to_read(
         142,
     )
     assert {h.citation.issue for h in sample_archive.ask("prism 4/11").hits} == {11}
+    # With the date a citation writes after the number: it found nothing.
+    assert {h.citation.issue for h in sample_archive.ask("Monitor 142, July 23, 1998").hits} == {
+        142
+    }
     # "the latest prism" in lower case: Prism's newest brief, not one that cites "(See Prism …)".
     assert sample_archive.ask("what's in the latest prism?").hits[0].citation.publication == "Prism"
 

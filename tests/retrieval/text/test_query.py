@@ -107,6 +107,12 @@ def test_seasons_and_dates_in_digits_are_searched_as_briefs_write_them(
         ("what's in monitor no. 142?", ("what's in ?", Filters(publication="Monitor", issue=142))),
         ("prism 4/11", ("", Filters(publication="Prism", volume=4, issue=11))),
         ("what did Monitor 142 say", ("what did say", Filters(publication="Monitor", issue=142))),
+        # The date a citation writes after the number is the brief's, not what to look for.
+        ("Monitor 142, July 23, 1998", ("", Filters(publication="Monitor", issue=142))),
+        (
+            "Prism 4/11 June 5, 1998 — “who",
+            ("— “who", Filters(publication="Prism", volume=4, issue=11)),
+        ),
         # A verb, a count, a year: no citation.
         ("did the osce monitor 300 stations?", None),
         ("Monitor 1998 tengiz", None),
