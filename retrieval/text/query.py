@@ -380,9 +380,14 @@ def named_publication(words: str, names: Sequence[str]) -> tuple[str, str, str] 
             continue
         for m in _publication_pattern(name).finditer(words):
             written = m.group(1)
-            latest = _LATEST_BEFORE_RE.search(words, 0, m.start(1)) is not None
+            # Only the words right before the name are read ("$"-anchored patterns searched from
+            # the start: "Monitor " 500 times took 0.12 s).
+            latest = (
+                _LATEST_BEFORE_RE.search(words, max(0, m.start(1) - BEFORE_NAME_CHARS), m.start(1))
+                is not None
+            )
             if m.group(2) or latest or (written[:1].isupper() and written != written.upper()):
-                if _NOT_RE.search(words, 0, m.start()):
+                if _NOT_RE.search(words, max(0, m.start() - BEFORE_NAME_CHARS), m.start()):
                     # "not the Monitor, the Prism analysis": not where to read, nor searched.
                     negated.append((m.start(), m.end()))
                 else:
@@ -396,6 +401,9 @@ def named_publication(words: str, names: Sequence[str]) -> tuple[str, str, str] 
     return name, written, " ".join(words.split())
 
 
+BEFORE_NAME_CHARS = 60
+"""How far before a publication's name ``named_publication`` reads a "not" or a "latest" ("most
+recent issue of the " is 25 characters)."""
 _NOT_RE = re.compile(r"\b(?:not|no)\s*$", re.IGNORECASE)
 _LATEST_BEFORE_RE = re.compile(
     r"\b(?:latest|newest|last|most\s+recent|recent|new)\s+(?:issue\s+of\s+(?:the\s+)?)?$",

@@ -31,3 +31,23 @@ def test_named_publication_equals_every_pattern_tried(seed: int) -> None:
             assert got is tried, (words, names)
         else:
             assert tried[:2] == got[:2] and tried[2] == f"{got[2]} {MARK}".strip(), (words, names)
+
+
+@pytest.mark.parametrize(
+    ("words", "found"),
+    [
+        (
+            "what's in the most recent issue of the prism?",
+            ("Prism", "prism", "what's in the most recent issue of ?"),
+        ),
+        ("not the Monitor, the Prism analysis", ("Prism", "Prism", "not ,")),
+    ],
+)
+def test_the_words_right_before_a_name_say_where_to_read_after_a_long_question(
+    words: str, found: tuple[str, str, str]
+) -> None:
+    # Only the words right before the name are read; a long question reads them as a short one.
+    padding = "what " * 700
+    assert named_publication(words, NAMES) == found
+    name, written, rest = found
+    assert named_publication(padding + words, NAMES) == (name, written, f"{padding}{rest}")
