@@ -147,7 +147,7 @@ def spell_seasons(words: str) -> str:
     first with slashes when the second cannot; "05/06/98" is left, it could be either)."""
 
     def season(m: re.Match[str]) -> str:
-        return f"{SEASON_MONTHS[m.group('season').casefold()]} {four_digits(m.group('year')[-2:])}"
+        return f"{SEASON_MONTHS[m.group('season').casefold()]} {full_year(m.group('year'))}"
 
     def numeric(m: re.Match[str]) -> str:
         first, sep, second, year = int(m.group(1)), m.group(2), int(m.group(3)), m.group(4)
@@ -159,7 +159,7 @@ def spell_seasons(words: str) -> str:
             return m.group(0)
         if not (1 <= month <= 12 and 1 <= day <= 31):
             return m.group(0)
-        return f"{MONTHS[month - 1]} {day}, {four_digits(year[-2:]) if len(year) == 2 else year}"
+        return f"{MONTHS[month - 1]} {day}, {full_year(year)}"
 
     return _NUMERIC_DATE_RE.sub(numeric, _SEASON_OF_YEAR_RE.sub(season, words))
 
@@ -476,6 +476,12 @@ def four_digits(short: str) -> str:
     return str(1900 + number if number >= 30 else 2000 + number)
 
 
+def full_year(year: str) -> str:
+    """Return a year typed in two digits in four (``four_digits``), one typed in four as it is
+    ("spring 2030" asked about 1930)."""
+    return year if len(year) == 4 else four_digits(year)
+
+
 _TENS = {
     "ten": 1, "twenty": 2, "thirty": 3, "forty": 4, "fifty": 5, "sixty": 6, "seventy": 7,
     "eighty": 8, "ninety": 9,
@@ -571,7 +577,7 @@ def asked_time(words: str) -> tuple[str, str] | None:
         for m in _ASKED_YEAR_RE.finditer(spelled)
         if len(m.group("year")) == 4 or m.group("day") or m.group("season")
     ]
-    years = {four_digits(m.group("year")[-2:]) for m in found}
+    years = {full_year(m.group("year")) for m in found}
     if len(years) != 1 or any(_BEFORE_YEAR_RE.search(spelled[: m.start()]) for m in found):
         return None
     year = years.pop()

@@ -44,6 +44,9 @@ def test_take_part_is_one_word() -> None:
         ("who won the alternative vote on may 16 99", ("1999-05", "May 1999")),
         ("what did abdildin get in the autumn 99 vote", ("1999-09", "autumn 1999")),
         ("what happened in the fall of 1998", ("1998-09", "fall 1998")),
+        # A year typed in four digits is that year, whatever its century.
+        ("what is planned for 2050?", ("2050-01", "2050")),
+        ("what happened in spring 1905?", ("1905-03", "spring 1905")),
         # "fall" as a verb names no season; "in 98" is a year (``spell_dates``).
         ("did the ruble fall in 98?", ("1998-01", "1998")),
         # Two years (a comparison, a range of years), a time asked before, no year at all.
@@ -83,6 +86,7 @@ def test_looks_ahead_tells_a_question_about_what_was_planned(words: str, ahead: 
         ("ruble autumn 1998", "ruble September October November 1998"),
         ("news from the summer of 98", "news from the June July August 1998"),
         ("pipelines spring '99", "pipelines March April May 1999"),
+        ("plans for summer 2030", "plans for June July August 2030"),
         # "fall" as a verb is no season.
         ("did the ruble fall in 1998", "did the ruble fall in 1998"),
         # Dates typed in digits: day first with dots; with slashes, whichever cannot be a month.
