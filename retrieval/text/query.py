@@ -6,6 +6,7 @@ Filters may be written in the question itself: ``vol:4``, ``issue:142``, ``in:Mo
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import functools
 import re
@@ -157,9 +158,10 @@ def spell_seasons(words: str) -> str:
             day, month = second, first
         else:
             return m.group(0)
-        if not (1 <= month <= 12 and 1 <= day <= 31):
-            return m.group(0)
-        return f"{MONTHS[month - 1]} {day}, {full_year(year)}"
+        full = full_year(year)
+        if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(int(full), month)[1]):
+            return m.group(0)  # no such day ("31.02.1998")
+        return f"{MONTHS[month - 1]} {day}, {full}"
 
     return _NUMERIC_DATE_RE.sub(numeric, _SEASON_OF_YEAR_RE.sub(season, words))
 

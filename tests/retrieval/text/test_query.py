@@ -94,6 +94,10 @@ def test_looks_ahead_tells_a_question_about_what_was_planned(words: str, ahead: 
         ("17.08.1998 russia", "August 17, 1998 russia"),
         ("17/08/1998", "August 17, 1998"),
         ("05/06/98", "05/06/98"),
+        # No such day: left as typed.
+        ("31.02.1998", "31.02.1998"),
+        ("29.02.1999", "29.02.1999"),
+        ("29.02.2000", "February 29, 2000"),
         ("version 1.2.3", "version 1.2.3"),
     ],
 )
