@@ -122,6 +122,7 @@ from retrieval.text.query import (
     relative_dates,
     search_terms,
     spell_dates,
+    spell_digit_dates,
     without_dates,
     year_before,
 )
@@ -1874,10 +1875,11 @@ dates took 0.25 s). The longest question of the sample's sets has 177."""
 def compare_with(claim: str, hits: Sequence[Hit], aliases: Aliases | None = None) -> ClaimCheck:
     """Return which of ``claim``'s numbers, dates and names the passages of ``hits`` hold
     (``answering.check.compare_claim``), each passage read with its brief's date (its text
-    rarely repeats the year it was written in: "… (July 20, 1998)") and its brief's title.
-    Read-only."""
+    rarely repeats the year it was written in: "… (July 20, 1998)") and its brief's title. A
+    date typed in digits is compared as the date it is (``spell_digit_dates``: "12.06.1999" was
+    neither a date nor a number, and said nothing). Read-only."""
     return compare_claim(
-        claim,
+        spell_digit_dates(claim),
         [f"{h.text} ({format_date(h.citation.date)})" if h.citation.date else h.text for h in hits],
         aliases=aliases,
         dated=[(h.text, h.citation.date) for h in hits],

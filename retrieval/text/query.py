@@ -143,12 +143,19 @@ _NUMERIC_DATE_RE = re.compile(
 def spell_seasons(words: str) -> str:
     """Return ``words`` with a season of a year searched as its months ("fall 98": "September
     October November 1998"; "fall" only after "in" or "the": "did the ruble fall in 1998?" is
-    left) and a date typed in digits as briefs write it ("17.08.1998", "08/17/98": "August 17,
-    1998"; day first with dots, or with slashes when the first number cannot be a month; month
-    first with slashes when the second cannot; "05/06/98" is left, it could be either)."""
+    left) and a date typed in digits as briefs write it (``spell_digit_dates``)."""
 
     def season(m: re.Match[str]) -> str:
         return f"{SEASON_MONTHS[m.group('season').casefold()]} {full_year(m.group('year'))}"
+
+    return spell_digit_dates(_SEASON_OF_YEAR_RE.sub(season, words))
+
+
+def spell_digit_dates(words: str) -> str:
+    """Return ``words`` with a date typed in digits as briefs write it ("17.08.1998",
+    "08/17/98": "August 17, 1998"; day first with dots, or with slashes when the first number
+    cannot be a month; month first with slashes when the second cannot; "05/06/98" is left, it
+    could be either, and so is a day no calendar has, "31.02.1998")."""
 
     def numeric(m: re.Match[str]) -> str:
         first, sep, second, year = int(m.group(1)), m.group(2), int(m.group(3)), m.group(4)
@@ -163,7 +170,7 @@ def spell_seasons(words: str) -> str:
             return m.group(0)  # no such day ("31.02.1998")
         return f"{MONTHS[month - 1]} {day}, {full}"
 
-    return _NUMERIC_DATE_RE.sub(numeric, _SEASON_OF_YEAR_RE.sub(season, words))
+    return _NUMERIC_DATE_RE.sub(numeric, words)
 
 
 def search_terms(words: str) -> list[str]:

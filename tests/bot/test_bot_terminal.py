@@ -169,6 +169,14 @@ def test_source_after_a_long_claim_names_each_sentences_evidence(sample_archive:
     assert len(named) == 4 and all(citation in checked for citation in named)
 
 
+def test_check_compares_a_date_typed_in_digits(sample_archive: Archive) -> None:
+    # "12.06.1999" got no "Dates" line at all; "june 12, 1999" did.
+    text = respond(sample_archive, "/check the imf approved the loan on 12.06.1999", {}) or ""
+    assert "Dates — not in them: June 12, 1999 (they give July 28, 1999)." in text
+    text = respond(sample_archive, "/check the imf approved the loan on 28.07.1999", {}) or ""
+    assert "Dates — in the passages: July 28, 1999." in text
+
+
 def test_brief_takes_a_citation_pasted_whole(sample_archive: Archive) -> None:
     # Copied from an answer with its date and title: "No publication 'Monitor, Vol. 4, Issue
     # 142, July' in the archive".

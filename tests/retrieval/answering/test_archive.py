@@ -1128,6 +1128,13 @@ def test_a_question_asking_whether_names_a_date_no_passage_gives(sample_archive:
     assert sample_archive.ask("was chigir arrested in may?").dates_missing == []
 
 
+def test_a_date_typed_in_digits_is_compared_as_a_date(sample_archive: Archive) -> None:
+    # "12.06.1999" was neither a date nor a number to compare: nothing was said of it.
+    answer = sample_archive.ask("did the imf approve the loan on 12.06.1999?")
+    assert answer.dates_missing == [("June 12, 1999", ["July 28, 1999"])]
+    assert sample_archive.ask("did the imf approve the loan on 28.07.1999?").dates_missing == []
+
+
 def test_a_question_asking_whether_names_a_figure_no_passage_gives(
     sample_archive: Archive,
 ) -> None:
