@@ -479,6 +479,15 @@ class FooterRules:
         """Return how many of the patterns (strong and weak) ``paragraph`` matches."""
         return sum(1 for p in self.strong + self.weak if _compiled((p,)).search(paragraph))
 
+    def added_in(self, paragraph: str) -> bool:
+        """Return whether ``paragraph`` matches a pattern added to the defaults (the user's
+        ``--footer-pattern``, ``with_extra``): the publisher's wherever it stands."""
+        return any(
+            _compiled((p,)).search(paragraph)
+            for p in self.strong
+            if p not in DEFAULT_FOOTER_PATTERNS
+        )
+
     def is_footer(self, paragraph: str) -> bool:
         """Return whether ``paragraph`` is publisher boilerplate rather than content."""
         return self._is_footer(paragraph, False)
@@ -954,12 +963,18 @@ def _content(
             # however short: the brief's own last paragraph.
             content.append(para)
             resumed += 1
-    if resumed and boilerplate is not None and footer.patterns_in(boilerplate) == 1:
+    if (
+        resumed
+        and boilerplate is not None
+        and footer.patterns_in(boilerplate) == 1
+        and not footer.added_in(boilerplate)
+    ):
         # In the middle of the brief, a paragraph with one of the footer's phrases and nothing
         # else of a footer is the brief's news ("Unauthorized reproduction of music is now
         # punishable …" of a copyright law; "Copyright 1996 laws were weak"): kept where it was.
         # A footer holds more than one ("… publication of …", "please contact", "fax", "(c)
-        # 1999"), and one at the brief's end has no prose after it.
+        # 1999"), and one at the brief's end has no prose after it. A paragraph the user's own
+        # --footer-pattern names is the publisher's (it was kept as news, in silence).
         content.insert(at, boilerplate)
         resumed = 0
     if resumed:

@@ -417,17 +417,25 @@ def test_a_header_written_another_way_is_refused_with_the_fix(
     assert [(r.line, r.reason) for r in report.rejected] == [(1, said)]
 
 
+DUMA = VODKA.strip() + " Deputies of the agrarian faction said it would hurt distillers.\n"
+"""A paragraph of prose (``MIN_PROSE_WORDS``) to follow boilerplate in the middle of a brief."""
+
+
+def _courier(brief_file: Callable[..., Path], middle: str, end: str = "") -> Path:
+    """Return a file of one Courier brief: SMELTER, ``middle``, DUMA, then ``end``."""
+    return brief_file(
+        f"Publication: Courier Volume: 2 Issue: 4\n\n{SMELTER}\n{middle}\n\n{DUMA}{end}"
+    )
+
+
 def test_text_after_an_advertisement_in_the_middle_is_kept_and_said(
     run_cli: Callable[..., Result], brief_file: Callable[..., Path]
 ) -> None:
-    duma = VODKA.strip() + " Deputies of the agrarian faction said it would hurt distillers.\n"
-    path = brief_file(
-        "Publication: Courier Volume: 2 Issue: 4\n\n"
-        + SMELTER
-        + "\nTo subscribe to the Courier, please contact desk@example.org.\n\n"
-        + duma
-        + "\nThe Courier is a publication of the Eastern Studies Institute.\n\n"
-        "Site maintenance by Example Web Works\n"
+    path = _courier(
+        brief_file,
+        "To subscribe to the Courier, please contact desk@example.org.",
+        "\nThe Courier is a publication of the Eastern Studies Institute.\n\n"
+        "Site maintenance by Example Web Works\n",
     )
     result = run_cli("ingest", str(path))
     assert result.stderr.splitlines()[0] == (
@@ -437,7 +445,7 @@ def test_text_after_an_advertisement_in_the_middle_is_kept_and_said(
     )
     # Before, everything after the advertisement was dropped with it, in silence.
     [hit] = _ask(run_cli, "vodka excise distillers")
-    assert (hit["citation"], hit["text"]) == ("Courier, Vol. 2, Issue 4", duma.strip())
+    assert (hit["citation"], hit["text"]) == ("Courier, Vol. 2, Issue 4", DUMA.strip())
     assert _ask(run_cli, "who does the site maintenance?") == []
 
 
@@ -461,6 +469,20 @@ def test_news_with_one_footer_phrase_in_the_middle_of_a_brief_is_kept(
     assert report.added == 1 and report.notices == []
     [(*_, text)] = _briefs(archive)
     assert text == "\n\n".join([SMELTER.strip(), law, raid])
+
+
+def test_a_paragraph_of_the_users_footer_pattern_in_the_middle_is_left_out(
+    run_cli: Callable[..., Result], brief_file: Callable[..., Path]
+) -> None:
+    # One phrase of a footer in the middle of a brief is read as news; one the user named as
+    # the publisher's with --footer-pattern was kept as news too, in silence.
+    path = _courier(brief_file, "Distributed by Acme Newswire Service.")
+    result = run_cli("ingest", "--footer-pattern", r"\bdistributed by acme\b", str(path))
+    assert result.stderr.splitlines()[0].startswith(
+        f"{path}, line 1: a paragraph read as the publisher's boilerplate ('Distributed by Acme"
+    )
+    hits = _ask(run_cli, "acme newswire distributed vodka")
+    assert [h["text"] for h in hits] == [DUMA.strip()]
 
 
 def test_a_short_last_paragraph_signed_by_its_author_after_boilerplate_is_kept(
