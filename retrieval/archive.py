@@ -1762,7 +1762,7 @@ class Archive:
             said = parse_question(question)[0]
             asked = asked_time(said)
             date = hits[0].citation.date or ""
-            if asked is not None and date and date[:7] < asked[0]:
+            if asked is not None and date and date[:7] < asked[0] and not _counts(said, asked[1]):
                 answer.dated_before = asked[1]
                 if not looks_ahead(said):
                     answer.confidence = "low"
@@ -1884,6 +1884,15 @@ def compare_with(claim: str, hits: Sequence[Hit], aliases: Aliases | None = None
         aliases=aliases,
         dated=[(h.text, h.citation.date) for h in hits],
         titles=[h.citation.title for h in hits],
+    )
+
+
+def _counts(words: str, year: str) -> bool:
+    """Return whether ``year``, the time ``asked_time`` reads in ``words``, is a count written
+    with its unit ("were 2000 troops sent?", "1999 tonnes"): no time to ask about ("The first
+    brief is dated October 1998, before 2000, which you ask about")."""
+    return year.isdigit() and any(
+        q.unit and q.text.startswith(year) for q in extract_quantities(words)
     )
 
 

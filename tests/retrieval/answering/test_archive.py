@@ -1055,6 +1055,9 @@ def test_a_plan_for_a_later_time_is_answered_from_the_brief_before_it(
     assert answer.caveat is not None and answer.caveat.startswith("The first brief is dated")
     # A time it asks before is no later time.
     assert sample_archive.ask("what happened to tengiz output before 1999?").dated_before is None
+    # Nor is a count written with its unit: "2000 troops" asked about no year 2000.
+    troops = sample_archive.ask("were 2000 troops sent to georgia?")
+    assert troops.dated_before is None and troops.confidence == "high"
 
 
 def test_a_publication_cited_by_its_number_or_as_the_latest_is_where_to_read(
