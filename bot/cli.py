@@ -300,11 +300,12 @@ def ingest(
         ctx.exit(130)
     for notice in report.notices:
         click.echo(notice, err=True)
+    found = {display_path(file) for file, _ in sources.files}
     for path in paths:
         # A file deleted from a folder kept its briefs after the folder was ingested again, in
         # silence ("0 removed, 55 unchanged"): say so, and how to take them out.
         if path != "-" and Path(path).is_dir():
-            line = gone_line(path, gone_under(archive.store, path))
+            line = gone_line(path, gone_under(archive.store, path, found))
             if line:
                 click.echo(line, err=True)
     for rejection in report.rejected:

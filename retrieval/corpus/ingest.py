@@ -34,7 +34,7 @@ import threading
 import time
 from bisect import bisect_right
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -439,17 +439,27 @@ def display_path(path: str | Path) -> str:
     return os.fsencode(path).decode("utf-8", "replace")
 
 
-def gone_under(store: Store, folder: str | Path) -> list[tuple[str, int]]:
+def gone_under(
+    store: Store, folder: str | Path, present: Collection[str] = ()
+) -> list[tuple[str, int]]:
     """Return the files ingested before from under ``folder`` (as the path given then, which is
     how ``source`` keeps it) that are no longer there, each with how many of its briefs the archive
-    still holds, in path order. Read-only; a file stored from elsewhere is not looked at."""
+    still holds, in path order. Read-only; a file stored from elsewhere is not looked at.
+
+    ``present``: the files found there now, as ``source`` keeps them (``display_path``): a name
+    that is not UTF-8 is kept with "\ufffd" for its odd bytes, a path no file has (it was named
+    gone at every ingest, the first too)."""
     prefix = display_path(folder).rstrip("/") + "/"
     rows = store.db.execute(
         "SELECT source, count(*) FROM briefs WHERE substr(source, 1, ?) = ? "
         "GROUP BY source ORDER BY source",
         [len(prefix), prefix],
     ).fetchall()
-    return [(str(source), int(count)) for source, count in rows if not Path(source).exists()]
+    return [
+        (str(source), int(count))
+        for source, count in rows
+        if source not in present and not Path(source).exists()
+    ]
 
 
 def gone_line(folder: str | Path, gone: list[tuple[str, int]]) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -246,4 +247,22 @@ def test_a_file_gone_from_a_folder_ingested_again_is_named_and_its_briefs_kept(
     ) in again.stderr.splitlines()
     # The command it names takes them out.
     assert run_cli("remove", "--source", str(gone)).exit_code == 0
+    assert "are gone" not in run_cli("ingest", str(folder)).stderr
+
+
+def test_a_file_whose_name_is_not_utf8_is_not_named_gone(
+    run_cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    # Its source keeps "\ufffd" for the odd byte, a path no file has: every ingest of the
+    # folder, the first too, said it was gone.
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    name = os.fsdecode(b"caf\xe9.txt")
+    (folder / name).write_text(
+        "Publication: Courier Volume: 2 Issue: 4\n\nThe smelter closed. (Reuters, March 4)\n",
+        encoding="utf-8",
+    )
+    first = run_cli("ingest", str(folder))
+    assert first.exit_code == 0 and first.stdout.startswith("1 added")
+    assert "are gone" not in first.stderr
     assert "are gone" not in run_cli("ingest", str(folder)).stderr
