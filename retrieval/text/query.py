@@ -420,6 +420,7 @@ _LATEST_BEFORE_RE = re.compile(
 )
 """What names a publication as where to read when written before it, in any case: "what's in
 the latest prism?" (it searched "prism", and quoted a Monitor brief citing "(See Prism, …)")."""
+_OF_AFTER_RE = re.compile(r"\s+of\b", re.IGNORECASE)
 _CITED_NUMBER_RE = (
     r"(?:,\s*)?(?P<mark>#\s*|no\.?\s*|number\s+)?(?P<a>\d{1,5})"
     r"(?:\s*/\s*(?P<b>\d{1,5}))?(?![\w/]|[.,]\d)"
@@ -436,7 +437,7 @@ def cited_publication(words: str, names: Sequence[str]) -> tuple[str, Filters] |
 
     In lower case a bare number after the name counts only in a message of the citation alone
     ("monitor 142"), and never a year ("Monitor 1998"): "did the osce monitor 300 stations?"
-    cites nothing.
+    cites nothing; nor does a share ("monitor 3/4 of the stations").
     """
     for name in names:
         if not name or name.lower() not in words.lower():
@@ -449,6 +450,8 @@ def cited_publication(words: str, names: Sequence[str]) -> tuple[str, Filters] |
             year = len(a) == 4 and a[:2] in ("19", "20")
             if b is None and not mark and (not (capital or alone) or year):
                 continue
+            if b is not None and not capital and _OF_AFTER_RE.match(words, m.end()):
+                continue  # a share: "did the osce monitor 3/4 of the polling stations?"
             filters = (
                 Filters(publication=name, volume=int(a), issue=int(b))
                 if b is not None

@@ -123,6 +123,7 @@ def test_seasons_and_dates_in_digits_are_searched_as_briefs_write_them(
         ),
         # A verb, a count, a year: no citation.
         ("did the osce monitor 300 stations?", None),
+        ("did the osce monitor 3/4 of the polling stations?", None),
         ("Monitor 1998 tengiz", None),
         ("tengiz output", None),
     ],
