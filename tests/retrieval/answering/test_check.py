@@ -928,3 +928,44 @@ def test_a_place_the_passage_says_the_same_was_done_in_is_contrasted(
         ("pavlohrad miners marched in the capital", []),
     ]:
         assert compare_claim(claim, passage, aliases=aliases).contrasts == expected
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        # Each read "not in them" while the first passage highlighted the figure: the sentence
+        # giving it names its subject in other words ("Official turnout", "Its gas debt") or
+        # holds one word fewer of the claim than a sentence giving another amount.
+        "Moldova's gas debt to Gazprom grew to about US$640 million.",
+        "Turnout in Kazakhstan's 1999 election was 86.3 percent.",
+        "The first tranche was US$5.6 billion",
+        "Aliev won with 76.1 percent and Mamedov got 11.6 percent.",
+        # A claim of several sentences: each figure is read with its own sentence's words too.
+        "Nazarbaev won 79.8 percent. Abdildin came second with 11.7 percent. "
+        "Turnout was 86.3 percent.",
+    ],
+)
+def test_a_figure_the_sentence_about_it_gives_is_in_the_passages(
+    sample_archive: Archive, claim: str
+) -> None:
+    reply = ChatService(sample_archive).check(claim)
+    assert isinstance(reply, CheckReply) and reply.comparison is not None
+    assert reply.comparison.numbers_missing == []
+    assert reply.comparison.numbers_found
+
+
+def test_a_figure_is_said_otherwise_by_a_margin(sample_archive: Archive) -> None:
+    # Two more of the claim's words in the sentence giving the other amount: "by 40 percent".
+    reply = ChatService(sample_archive).check(
+        "gazprom cut gas deliveries to moldova by 60 percent in august 98"
+    )
+    assert isinstance(reply, CheckReply) and reply.comparison is not None
+    assert [m.claim.text for m in reply.comparison.numbers_missing] == ["60 percent"]
+    # One more, and two more of them near the other amount than near the claim's: 86.3 percent
+    # stands beside "Official turnout", 79.8 percent beside none of those words.
+    reply = ChatService(sample_archive).check(
+        "Official turnout was 79.8 percent. (Interfax-Kazakhstan, January 12)"
+    )
+    assert isinstance(reply, CheckReply) and reply.comparison is not None
+    [missing] = reply.comparison.numbers_missing
+    assert [q.text for q in missing.evidence_gives][:1] == ["86.3 percent"]
