@@ -839,7 +839,6 @@ def compare_claim(
         about = _about(undated, span, whole, about_terms, aliases, whole_held)
         numbers = [q for i in about for q in numbers_of[i]]
         clause = undated[span[0] : span[1]]
-        naming: list[int] | None = None  # the passages ``_naming`` finds, once a figure asks
         for at, q in located_quantities(clause):
             if q.text.casefold() == "one":
                 continue  # "one of the officials" names no amount to check
@@ -869,16 +868,23 @@ def compare_claim(
                 continue
             if q.unit and not is_year_written(q):
                 # The same amount of the same unit in another passage shown that names all the
-                # clause names, of a year the claim gives, if it gives one: "the IMF loan is
-                # worth US$4.5 billion" and "a new IMF loan of about US$4.5 billion", though
-                # another passage holds "worth" too. (Not Moldova's debt of 1999 for a claim
-                # about August 1998.)
-                if naming is None:
-                    naming = [
-                        i
-                        for i in _naming(clause, terms_of, aliases, years_of, claim_years)
-                        if i not in about
-                    ]
+                # clause names (or, naming none, holds half its words), of a year the claim
+                # gives, if it gives one: "the IMF loan is worth US$4.5 billion" and "a new IMF
+                # loan of about US$4.5 billion", though another passage holds "worth" too. (Not
+                # Moldova's debt of 1999 for a claim about August 1998.)
+                naming = [
+                    i
+                    for i in _naming(
+                        clause,
+                        _clause_words(undated, span, whole),
+                        q,
+                        evidence,
+                        aliases,
+                        years_of,
+                        claim_years,
+                    )
+                    if i not in about
+                ]
                 if any(q.matches(e) for i in naming for e in numbers_of[i]):
                     result.numbers_found.append(q)
                     continue
@@ -1363,28 +1369,52 @@ def _beside_another(
 
 def _naming(
     clause: str,
-    terms_of: Sequence[set[str]],
+    words: frozenset[str],
+    claimed: Quantity,
+    texts: Sequence[str],
     aliases: Aliases | None,
     years_of: Sequence[int | None],
     claim_years: set[int],
 ) -> list[int]:
-    """Return the indexes of the passages (their terms) that hold every name ``clause`` writes
+    """Return the indexes of the passages (``texts``) that hold every name ``clause`` writes
     (capitalized, or, typed in lower case, no English word), in a name's spelling or another;
-    when the claim gives years (``claim_years``), only those whose brief (``years_of``) is of
-    one of them. None when the clause names nothing."""
+    for a clause that names nothing, those with a sentence giving ``claimed`` that holds half
+    (and ``MIN_CLAUSE_TERMS``) of its ``words`` ("the new loan is worth US$4.5 billion" and "…
+    agreed on a new IMF loan of about US$4.5 billion"; not "… up from some US$590 million …,
+    and more than half of that sum …" for "a state budget of roughly US$590 million", its
+    "state" in the next sentence). When the claim gives years (``claim_years``), only those
+    whose brief (``years_of``) is of one of them."""
     names = [t for name in extract_names(clause) for t in analyze(name)]
     if not names and clause == clause.lower():
         names = [t for w in typed_names(clause) for t in analyze(w)]
-    if not names:
-        return []
+    if names:
+        holding = [
+            i
+            for i, text in enumerate(texts)
+            if all(name_term_held(t, set(analyze(text)), aliases) for t in names)
+        ]
+    else:
+        holding = [
+            i
+            for i, text in enumerate(texts)
+            if _holding_half(
+                words,
+                [
+                    set(analyze(text[s:e]))
+                    for s, e in split_sentences(text)
+                    if any(
+                        claimed.matches(q)
+                        for q in extract_quantities(_date_matches_removed(text[s:e]))
+                    )
+                ],
+                aliases,
+            )
+        ]
     return [
         i
-        for i, terms in enumerate(terms_of)
-        if all(name_term_held(t, terms, aliases) for t in names)
-        and (
-            not claim_years
-            or (i < len(years_of) and years_of[i] is not None and years_of[i] in claim_years)
-        )
+        for i in holding
+        if not claim_years
+        or (i < len(years_of) and years_of[i] is not None and years_of[i] in claim_years)
     ]
 
 

@@ -969,3 +969,23 @@ def test_a_figure_is_said_otherwise_by_a_margin(sample_archive: Archive) -> None
     assert isinstance(reply, CheckReply) and reply.comparison is not None
     [missing] = reply.comparison.numbers_missing
     assert [q.text for q in missing.evidence_gives][:1] == ["86.3 percent"]
+
+
+def test_an_amount_a_passage_gives_beside_half_a_clause_naming_nothing_is_found(
+    sample_archive: Archive,
+) -> None:
+    # The passage holding "worth" is the 1998 package's; "a new IMF loan of about US$4.5
+    # billion", shown third, was not asked: "not in them: US$4.5 billion".
+    reply = ChatService(sample_archive).check("the new loan is worth US$4.5 billion")
+    assert isinstance(reply, CheckReply) and reply.comparison is not None
+    assert [q.text for q in reply.comparison.numbers_found] == ["US$4.5 billion"]
+    # Only from a sentence that gives it beside those words: "more than half of that sum" is
+    # in the sentence of US$590 million, "state" in the next.
+    moldova = (
+        "Its gas debt has grown to US$640 million, up from some US$590 million, and more than "
+        "half of that sum was run up in Transnistria. Gazprom holds the Moldovan state "
+        "responsible."
+    )
+    package = "The state budget is worth about US$500 million, a large sum."
+    check = compare_claim("a state budget sum of roughly US$590 million", [package, moldova])
+    assert [m.claim.text for m in check.numbers_missing] == ["US$590 million"]
