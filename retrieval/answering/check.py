@@ -897,7 +897,11 @@ def compare_claim(
     passages = list(dated) if dated is not None else [(text, None) for text in evidence]
     _compare_dates(result, spelled, undated, passages, aliases, titles)
     # A month is a date, compared as one above; a name of its own it is not ("In July").
-    names = [n for n in extract_names(claim) if n.casefold() not in _MONTH_NUMBERS]
+    names = [
+        n
+        for n in extract_names(claim)
+        if n.casefold() not in _MONTH_NUMBERS and not _opener_only(n, claim, evidence)
+    ]
     if not names and claim == claim.lower():
         # Typed in lower case ("gazprom cut moldova's gas by half"): its names are the words
         # the English list lacks, shown as the passages write them; a unit or a scale typed
@@ -923,6 +927,35 @@ def compare_claim(
             result.names_missing.append(name)
     result.contrasts = contrasts(claim, names, evidence, aliases)
     return result
+
+
+def _opener_only(name: str, claim: str, evidence: Sequence[str]) -> bool:
+    """Return whether ``name`` is one English word capitalized only for opening a sentence of
+    ``claim`` that the passages write in lower case and never as a name: "Turnout in
+    Kazakhstan's 1999 election was 86.3 percent" and "Official turnout was 86.3 percent" (it was
+    named as a name the passages hold)."""
+    if not _PLAIN_WORD_RE.fullmatch(name) or not is_english(name.casefold()):
+        return False
+    if any(
+        m.start() not in _sentence_starts(claim)
+        for m in re.finditer(rf"\b{re.escape(name)}\b", claim)
+    ):
+        return False
+    lower = re.compile(rf"\b{re.escape(name.casefold())}\b")
+    terms = set(analyze(name))
+    return any(lower.search(text) for text in evidence) and not written_as_names(
+        list(evidence), terms
+    )
+
+
+def _sentence_starts(text: str) -> set[int]:
+    """Return the offsets of the first word of each sentence of ``text``."""
+    starts = set()
+    for s, e in split_sentences(text):
+        m = _PLAIN_WORD_RE.search(text, s, e)
+        if m is not None:
+            starts.add(m.start())
+    return starts
 
 
 OPPOSITES: tuple[tuple[str, str], ...] = (

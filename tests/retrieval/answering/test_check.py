@@ -989,3 +989,19 @@ def test_an_amount_a_passage_gives_beside_half_a_clause_naming_nothing_is_found(
     package = "The state budget is worth about US$500 million, a large sum."
     check = compare_claim("a state budget sum of roughly US$590 million", [package, moldova])
     assert [m.claim.text for m in check.numbers_missing] == ["US$590 million"]
+
+
+def test_an_english_word_opening_the_claim_is_no_name_the_passages_write_in_lower_case(
+    sample_archive: Archive,
+) -> None:
+    # "Names — in the passages: Turnout, Kazakhstan." of "Official turnout was 86.3 percent."
+    reply = ChatService(sample_archive).check(
+        "Turnout in Kazakhstan's 1999 election was 86.3 percent."
+    )
+    assert isinstance(reply, CheckReply) and reply.comparison is not None
+    assert reply.comparison.names_found == ["Kazakhstan"]
+    # A word the passages write as a name, or not at all, is still one.
+    passages = ["The Duma rejected him.", "the turnout was low"]
+    assert compare_claim("Duma rejected him", passages).names_found == ["Duma"]
+    assert compare_claim("Parliament rejected him", passages).names_missing == ["Parliament"]
+    assert compare_claim("Turnout was low", passages).names_found == []
