@@ -995,7 +995,10 @@ OPPOSITES: tuple[tuple[str, str], ...] = (
         "endorses endorsing",
     ),
     ("pass passed passes adopt adopted adopts", "withdraw withdrew withdrawn withdraws"),
-    ("succeed succeeded succeeds", "fail failed fails"),
+    (
+        "succeed succeeded succeeds",
+        "fail failed fails collapse collapsed collapses",
+    ),
     (
         "backed backs backing support supported supports supporting favored favoured",
         "oppose opposed opposes opposing",

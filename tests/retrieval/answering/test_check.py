@@ -1005,3 +1005,20 @@ def test_an_english_word_opening_the_claim_is_no_name_the_passages_write_in_lowe
     assert compare_claim("Duma rejected him", passages).names_found == ["Duma"]
     assert compare_claim("Parliament rejected him", passages).names_missing == ["Parliament"]
     assert compare_claim("Turnout was low", passages).names_found == []
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        # "The State Duma's attempt to impeach President Boris Yeltsin collapsed on May 15".
+        ("The impeachment of Yeltsin succeeded", [("succeeded", "collapsed")]),
+        ("The impeachment of Yeltsin collapsed", []),
+    ],
+)
+def test_the_second_trials_reversed_claims_are_contrasted(
+    sample_archive: Archive, claim: str, expected: list[tuple[str, str]]
+) -> None:
+    # Each was shown with "in the passages" for its names and no warning (user trial F15).
+    reply = ChatService(sample_archive).check(claim)
+    assert isinstance(reply, CheckReply) and reply.comparison is not None
+    assert reply.comparison.contrasts == expected
