@@ -1066,6 +1066,7 @@ def contrasts(
         if _negated(claim, typed, starts):
             continue
         subject = _subject_before(claim, claimed, typed_at.start())
+        patient = _done_to(claim, claimed, typed_at, names, name_terms)
         ends = _CLAUSE_RE.search(claim, typed_at.end())
         rest = _substance(claim[typed_at.end() : ends.start() if ends else len(claim)])
         for text, spans, at in read:
@@ -1073,7 +1074,10 @@ def contrasts(
                 (
                     m.group(0)
                     for m in opposite.finditer(text)
-                    if _said_of(_token_at(spans, m.start()), at, subject, spans)
+                    if (
+                        _said_of(i := _token_at(spans, m.start()), at, subject, spans)
+                        or any(spans[j][0] in patient for j in range(i + 1, i + 1 + MAX_TO_NAME))
+                    )
                     and _same_matter(text, m.start(), said, rest)
                 ),
                 None,
@@ -1125,6 +1129,35 @@ def _subject_before(claim: str, claimed: Sequence[tuple[str, int, int]], at: int
         and not _NUMERIC_RE.fullmatch(t)
     ]
     return terms[-MAX_SUBJECT_TERMS:]
+
+
+MAX_TO_NAME = 2
+"""How many words after a passage's word the name it is done to may come ("confirmed Stepashin",
+"confirmed Sergei Stepashin")."""
+_PASSIVE_RE = re.compile(r"\b(?:was|were|is|are|been|being|be|get|got)\s+(?:\w+ly\s+)?$", re.I)
+"""What a word said in the passive follows ("Stepashin was rejected", "was narrowly rejected")."""
+
+
+def _done_to(
+    claim: str,
+    claimed: Sequence[tuple[str, int, int]],
+    typed_at: re.Match[str],
+    names: Sequence[str],
+    first: set[str],
+) -> set[str]:
+    """Return the terms of the name the claim's word (at ``typed_at``) is done to: for a word
+    said in the passive ("Stepashin was rejected by the Duma"), the claim's ``first`` name's;
+    else a name of ``names`` among the next ``MAX_TO_NAME`` words ("the duma rejected
+    stepashin"); none otherwise. A passage doing the opposite to it says so right before it: "…
+    confirmed Stepashin on May 19"."""
+    if _PASSIVE_RE.search(claim, 0, typed_at.start()):
+        return first  # not the "Duma" it was done by
+    following = [t for t, s, _ in claimed if s >= typed_at.end()][:MAX_TO_NAME]
+    for name in names:
+        terms = set(analyze(name))
+        if terms & set(following):
+            return terms
+    return set()
 
 
 def _said_of(

@@ -1013,6 +1013,13 @@ def test_an_english_word_opening_the_claim_is_no_name_the_passages_write_in_lowe
         # "The State Duma's attempt to impeach President Boris Yeltsin collapsed on May 15".
         ("The impeachment of Yeltsin succeeded", [("succeeded", "collapsed")]),
         ("The impeachment of Yeltsin collapsed", []),
+        # "… confirmed Stepashin on May 19 with 301 votes": what is done to the name comes right
+        # before it; in the claim, the name a word in the passive is said of ("Stepashin was
+        # rejected by the Duma", not the Duma), or the name right after the word.
+        ("Stepashin was rejected by the Duma", [("rejected", "confirmed")]),
+        ("the duma rejected stepashin", [("rejected", "confirmed")]),
+        ("Stepashin was confirmed by the Duma", []),
+        ("Chernomyrdin was confirmed by the Duma in August 1998", [("confirmed", "rejected")]),
     ],
 )
 def test_the_second_trials_reversed_claims_are_contrasted(
