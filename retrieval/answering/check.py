@@ -1093,21 +1093,31 @@ def contrasts(
         if (
             t in name_terms
             or t in FRAMING
-            or len(typed) < MIN_CONTAINED
+            or len(typed) < MIN_PREFIXED
             or _negated(claim, typed, starts)
         ):
             continue
         if any(typed == c for c, _ in found):
             continue
-        pattern = re.compile(_NEGATION.format(word=re.escape(typed)), re.IGNORECASE)
+        patterns = [re.compile(_NEGATION.format(word=re.escape(typed)), re.IGNORECASE)]
+        if len(typed) < MIN_CONTAINED:
+            patterns = []
+        if is_english("un" + typed.casefold()):
+            # Negated by its prefix: "Karimov, who was unhurt" of "Karimov was hurt".
+            patterns.append(re.compile(rf"(?<![\w'’-])un{re.escape(typed)}(?![\w'’-])", re.I))
         for text in evidence:
-            m = pattern.search(text)
+            m = next(filter(None, (p.search(text) for p in patterns)), None)
             if m is not None and any(
                 t2 in name_terms for t2 in analyze(text[max(0, m.start() - 80) : m.start()])
             ):
                 found.append((typed, m.group(0)))
                 break
     return found
+
+
+MIN_PREFIXED = 4
+"""The fewest letters of a claim's word that a passage's word may negate with "un" ("hurt" and
+"unhurt"; not "til" and "until")."""
 
 
 MAX_SUBJECT_TERMS = 2

@@ -1020,6 +1020,9 @@ def test_an_english_word_opening_the_claim_is_no_name_the_passages_write_in_lowe
         ("the duma rejected stepashin", [("rejected", "confirmed")]),
         ("Stepashin was confirmed by the Duma", []),
         ("Chernomyrdin was confirmed by the Duma in August 1998", [("confirmed", "rejected")]),
+        # "Karimov, who was unhurt, appeared on television": negated by its prefix.
+        ("Karimov was hurt in the Tashkent bombings", [("hurt", "unhurt")]),
+        ("Karimov was unhurt in the Tashkent bombings", []),
     ],
 )
 def test_the_second_trials_reversed_claims_are_contrasted(
