@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -1086,6 +1087,7 @@ def contrasts(
                 found.append((typed, word))
                 break
     found += _places_apart(claim, evidence, aliases)
+    found += _order_reversed(claim, evidence)
     if not name_terms:
         return found
     for t, s, e in claimed:
@@ -1287,6 +1289,40 @@ def _places_apart(
                     pair = (claim[at : claimed.end], sentence[done[verb] : place.end])
                     if pair[0] not in {c for c, _ in found}:
                         found.append(pair)
+    return found
+
+
+_TO_RE = re.compile(r"\s+(?:votes?\s+)?to\s+", re.IGNORECASE)
+"""What joins the two amounts of a vote or a change ("310 to 39", "253 votes to 94", "from 42
+percent to 51 percent")."""
+
+
+def _ordered_pairs(text: str) -> list[tuple[Quantity, Quantity, str]]:
+    """Return the pairs of amounts ``text`` joins by "to" (``_TO_RE``), each with the words it
+    writes them in, its dates aside."""
+    located = located_quantities(_date_matches_removed(text))
+    return [
+        (q1, q2, text[a1 : a2 + len(q2.text)])
+        for (a1, q1), (a2, q2) in itertools.pairwise(located)
+        if _TO_RE.fullmatch(text, a1 + len(q1.text), a2) and not q1.matches(q2)
+    ]
+
+
+def _order_reversed(claim: str, evidence: Sequence[str]) -> list[tuple[str, str]]:
+    """Return ``(the claim's words, the passage's)`` for two amounts the claim joins by "to"
+    that a passage gives the other way round and never in the claim's order: "The Rada voted 39
+    to 310" and "voted by 310 to 39" (a vote's count for and against; a change's from and to)."""
+    mine = _ordered_pairs(claim)
+    if not mine:
+        return []
+    theirs = [pair for text in evidence for pair in _ordered_pairs(text)]
+    found = []
+    for q1, q2, typed in mine:
+        if any(q1.matches(p1) and q2.matches(p2) for p1, p2, _ in theirs):
+            continue
+        written = next((w for p1, p2, w in theirs if q1.matches(p2) and q2.matches(p1)), None)
+        if written is not None:
+            found.append((typed, written))
     return found
 
 

@@ -1023,6 +1023,13 @@ def test_an_english_word_opening_the_claim_is_no_name_the_passages_write_in_lowe
         # "Karimov, who was unhurt, appeared on television": negated by its prefix.
         ("Karimov was hurt in the Tashkent bombings", [("hurt", "unhurt")]),
         ("Karimov was unhurt in the Tashkent bombings", []),
+        # "voted by 310 to 39": the claim's two counts the other way round.
+        ("The Rada voted 39 to 310 to lift Lazarenko's immunity", [("39 to 310", "310 to 39")]),
+        ("The Rada voted 310 to 39 to lift Lazarenko's immunity", []),
+        (
+            "The NBU raised its discount rate from 51 to 42 percent.",
+            [("51 to 42 percent", "42 percent to 51 percent")],
+        ),
     ],
 )
 def test_the_second_trials_reversed_claims_are_contrasted(
