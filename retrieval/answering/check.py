@@ -1088,6 +1088,7 @@ def contrasts(
                 break
     found += _places_apart(claim, evidence, aliases)
     found += _order_reversed(claim, evidence)
+    found += _done_by_another(claim, names, evidence, aliases)
     if not name_terms:
         return found
     for t, s, e in claimed:
@@ -1323,6 +1324,63 @@ def _order_reversed(claim: str, evidence: Sequence[str]) -> list[tuple[str, str]
         written = next((w for p1, p2, w in theirs if q1.matches(p2) and q2.matches(p1)), None)
         if written is not None:
             found.append((typed, written))
+    return found
+
+
+_DONE_TOO = frozenset(
+    "came became ran led fled rose fell grew got cut put paid said told sold spent left".split()
+)
+"""Words saying what someone did, past, that ``_DOING_RE`` does not read ("came second",
+"got 11.6 percent")."""
+_DOER_RE = re.compile(r"((?:[A-Z][\w’'-]*\s+)*[A-Z][\w’'-]*)\s+$")
+"""The run of capitalized words right before a passage's word: who did it ("President Heidar
+Aliev" of "President Heidar Aliev won")."""
+
+
+def _done_by_another(
+    claim: str, names: Sequence[str], evidence: Sequence[str], aliases: Aliases | None = None
+) -> list[tuple[str, str]]:
+    """Return ``(the claim's words, the passage's)`` where the claim says a name of ``names``
+    did something with a figure ("Mamedov won the 1998 election with 76.1 percent": a word in
+    the past right after the name, ``_DOING_RE`` or ``_DONE_TOO``, and an amount after it in
+    its clause, no year) and a passage's
+    sentence giving that amount says another name did it ("President Heidar Aliev won … with
+    76.1 percent"), without naming the claim's in any spelling."""
+    found: list[tuple[str, str]] = []
+    for name in names:
+        terms = analyze(name)
+        if not terms:
+            continue
+        pattern = rf"(?<![\w'’-]){re.escape(name)}\s+([a-z]{{3,}})\b"
+        for m in re.finditer(pattern, claim, re.IGNORECASE):
+            word = m.group(1)
+            if not (_DOING_RE.fullmatch(word.casefold()) or word.casefold() in _DONE_TOO):
+                continue
+            ends = _CLAUSE_RE.search(claim, m.end())
+            figures = [
+                q
+                for q in extract_quantities(claim[m.end() : ends.start() if ends else len(claim)])
+                if not is_year_written(q) and q.text.casefold() != "one"
+            ]
+            if not figures:
+                continue
+            for text in evidence:
+                for start, end in split_sentences(text):
+                    sentence = text[start:end]
+                    given = extract_quantities(_date_matches_removed(sentence))
+                    held = set(analyze(sentence))
+                    if not any(q.matches(g) for q in figures for g in given) or any(
+                        name_term_held(t, held, aliases) for t in terms
+                    ):
+                        continue
+                    for said in re.finditer(rf"\b{re.escape(word)}\b", sentence):
+                        doer = _DOER_RE.search(sentence, 0, said.start())
+                        named = extract_names(doer.group(1)) if doer is not None else []
+                        if not named:
+                            continue
+                        pair = (claim[m.start() : m.end()], f"{named[-1]} {word}")
+                        if pair not in found:
+                            found.append(pair)
     return found
 
 

@@ -1030,6 +1030,16 @@ def test_an_english_word_opening_the_claim_is_no_name_the_passages_write_in_lowe
             "The NBU raised its discount rate from 51 to 42 percent.",
             [("51 to 42 percent", "42 percent to 51 percent")],
         ),
+        # "President Heidar Aliev won … with 76.1 percent"; Mamedov was credited with 11.6.
+        (
+            "Mamedov won the 1998 election with 76.1 percent",
+            [("Mamedov won", "President Heidar Aliev won")],
+        ),
+        (
+            "mamedov won the 1998 election with 76.1 percent",
+            [("mamedov won", "President Heidar Aliev won")],
+        ),
+        ("Aliev won the 1998 election with 76.1 percent", []),
     ],
 )
 def test_the_second_trials_reversed_claims_are_contrasted(
