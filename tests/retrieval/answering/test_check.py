@@ -1049,3 +1049,20 @@ def test_the_second_trials_reversed_claims_are_contrasted(
     reply = ChatService(sample_archive).check(claim)
     assert isinstance(reply, CheckReply) and reply.comparison is not None
     assert reply.comparison.contrasts == expected
+
+
+def test_the_passages_naming_a_claims_subject_are_the_closest_when_none_bears(
+    sample_archive: Archive,
+) -> None:
+    # "Nothing in the archive bears on this." (exit 1): no passage holds two of "turkmenistan",
+    # "joined", "guuam", yet GUUAM's brief lists its five members.
+    service = ChatService(sample_archive)
+    reply = service.check("Turkmenistan joined GUUAM")
+    assert isinstance(reply, CheckReply) and reply.comparison is not None
+    assert reply.evidence[0].citation.title == "GUAM becomes GUUAM in Washington"
+    assert reply.confidence == "low" and reply.caveat is not None
+    assert reply.comparison.names_found == ["GUUAM"]
+    assert reply.comparison.names_missing == ["Turkmenistan"]
+    # Not when the archive lacks one of its names: nothing bears on it.
+    reply = service.check("Aliyev had heart surgery in Cleveland in 1999")
+    assert isinstance(reply, CheckReply) and reply.evidence == []
