@@ -1089,6 +1089,7 @@ def contrasts(
     found += _places_apart(claim, evidence, aliases)
     found += _order_reversed(claim, evidence)
     found += _done_by_another(claim, names, evidence, aliases)
+    found += _refused(claim, claimed, evidence, {c for c, _ in found})
     if not name_terms:
         return found
     folded = [text.casefold() for text in evidence]
@@ -1098,10 +1099,8 @@ def contrasts(
             continue
         # (Compiled only for a word some passage writes: a pattern a word took 0.4 ms.)
         lower = typed.casefold()
-        if not any(lower in text for text in folded):
-            continue
         patterns = []
-        if len(typed) >= MIN_CONTAINED:
+        if len(typed) >= MIN_CONTAINED and any(lower in text for text in folded):
             patterns.append(re.compile(_NEGATION.format(word=re.escape(typed)), re.IGNORECASE))
         if is_english("un" + lower) and any("un" + lower in text for text in folded):
             # Negated by its prefix: "Karimov, who was unhurt" of "Karimov was hurt".
@@ -1116,6 +1115,53 @@ def contrasts(
                 found.append((typed, m.group(0)))
                 break
     return found
+
+
+def _refused(
+    claim: str,
+    claimed: Sequence[tuple[str, int, int]],
+    evidence: Sequence[str],
+    done: set[str],
+) -> list[tuple[str, str]]:
+    """Return ``(the claim's word, the passage's words)`` where a passage says the claim's word
+    was refused (``_REFUSED``: "the Duma passed the tax measures" and "the State Duma's refusal
+    last week to pass several of the tax measures"): within 80 characters after the words of
+    substance right before the claim's word (``_subject_before``), in a sentence holding a word
+    of the rest of its clause; not a word of ``done``, nor one the claim says refused itself."""
+    folded = [text.casefold() for text in evidence]
+    if not any(_REFUSED_RE.search(text) for text in folded):
+        return []
+    found = []
+    for t, s, e in claimed:
+        typed = claim[s:e]
+        if typed in done or t in FRAMING or len(t) < MIN_PREFIXED:
+            continue
+        if not any(t in text for text in folded):
+            continue
+        pattern = re.compile(_REFUSED.format(term=re.escape(t)), re.IGNORECASE)
+        subject = _subject_before(claim, claimed, s)
+        ends = _CLAUSE_RE.search(claim, e)
+        rest = _substance(claim[e : ends.start() if ends else len(claim)])
+        if not subject or not rest or pattern.search(claim):
+            continue
+        for text in evidence:
+            m = pattern.search(text)
+            if m is None:
+                continue
+            before = set(analyze(text[max(0, m.start() - 80) : m.start()]))
+            sentence = next((text[a:b] for a, b in split_sentences(text) if a <= m.start() < b))
+            held = set(analyze(sentence))
+            if before.issuperset(subject) and any(name_term_held(w, held, None) for w in rest):
+                found.append((typed, m.group(0)))
+                break
+    return found
+
+
+_REFUSED = r"\b(?:refus\w*|fail\w*|declin\w*)\s+(?:[\w’']+\s+){{0,3}}?to\s+{term}\w*\b"
+"""A word refused ("refused to sign", "the Duma's refusal last week to pass", "failed to
+approve"), its term being the claim's word's (``analyze``: "pass" of "passed")."""
+_REFUSED_RE = re.compile(r"\b(?:refus|fail|declin)")
+"""Where a refusal of ``_REFUSED`` may be, lower-cased."""
 
 
 MIN_PREFIXED = 4

@@ -1043,6 +1043,18 @@ def test_an_english_word_opening_the_claim_is_no_name_the_passages_write_in_lowe
         # The brief's passage saying the OSCE mission "was cautious but critical" stands for it,
         # not the one on "the concerns" of the OSCE observers, sharing as many words.
         ("The OSCE praised the Azerbaijani election", [("praised", "critical")]),
+        # "… reflected the State Duma's refusal last week to pass several of the tax measures".
+        (
+            "The IMF cut the first tranche because the Duma passed the tax measures",
+            [("passed", "refusal last week to pass")],
+        ),
+        # A claim saying the refusal itself, and a passing of another time, "(the 1999 budget)
+        # which the Duma has passed in first reading", are not.
+        (
+            "Fund officials said the cut reflected the Duma's refusal to pass the tax measures",
+            [],
+        ),
+        ("the 1999 federal budget, which the Duma has passed in first reading", []),
     ],
 )
 def test_the_second_trials_reversed_claims_are_contrasted(
