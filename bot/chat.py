@@ -89,6 +89,13 @@ _BRIEF_ARGS_RE = re.compile(
 )
 
 
+_CITATION_TAIL_RE = re.compile(
+    r"(?:,\s*[A-Z][a-z]+\.?\s+\d{1,2},\s*\d{4})?\s*(?:[—–]\s*[“\"].*)?$", re.DOTALL
+)
+"""What an answer's citation writes after the issue: its date and title ("…, Issue 142, July 23,
+1998 — “Kazakh security chief …”"), left out when it is pasted after /brief."""
+
+
 def asks_for_more(text: str) -> bool:
     """Return whether a message asks for the next passages of the last answer: "more", "tell
     me more", "more please", "go on", "what else?" (``tell me more`` said "Nothing to search
@@ -132,7 +139,7 @@ def parse_brief_args(text: str) -> tuple[str, int, int] | None:
         NumberRangeError: if the volume or issue is out of range (the one rule,
             ``briefs.issue_number``: "/brief Monitor 4 99999999999" gave the usage line).
     """
-    m = _BRIEF_ARGS_RE.fullmatch(text.strip())
+    m = _BRIEF_ARGS_RE.fullmatch(_CITATION_TAIL_RE.sub("", text.strip()))
     if not m:
         return None
     volume = issue_number(m.group("vol"), "volume")

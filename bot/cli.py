@@ -287,6 +287,15 @@ def ingest(
     except ArchiveWriteError as exc:
         # A full disk or a database gone read-only: the files before this one are stored.
         raise click.ClickException(f"{exc} ({ingester.report.summary()} before it)") from exc
+    except KeyboardInterrupt:
+        # It said only "Aborted!": was anything stored, and may it be run again?
+        click.echo(
+            f"Interrupted (Ctrl-C): {ingester.report.summary()} before it; each file is stored "
+            "whole or not at all. Run the same command again to store the rest: the files "
+            "already stored are left as they are.",
+            err=True,
+        )
+        ctx.exit(130)
     for notice in report.notices:
         click.echo(notice, err=True)
     for rejection in report.rejected:

@@ -15,7 +15,7 @@ from typing import Any
 from bot.replies import AnswerReply, BriefReply, CheckReply, Notice, Reply
 from bot.splitter import split_html
 from retrieval.answering.answer import Answer, Citation, Hit
-from retrieval.answering.check import ClaimCheck, DateMention
+from retrieval.answering.check import ClaimCheck
 from retrieval.text.prose import runs
 from retrieval.text.sentences import split_sentences
 
@@ -149,19 +149,6 @@ def _ranges(numbers: list[int]) -> str:
 # -- plain text for the terminal ----------------------------------------------------------
 
 
-def _dated(date: DateMention) -> str:
-    """Return a date the passages give as written, with the year its brief's date gives it when
-    it is written without one ("April 17, 1999" for "April 17" of an April 1999 brief): "April
-    17" against a claim's "April 17, 1998" read as a match."""
-    if len(date.years) != 1 or re.search(r"\b\d{4}\b", date.text):
-        return date.text
-    return (
-        f"{date.text}, {next(iter(date.years))}"
-        if date.day
-        else f"{date.text} {next(iter(date.years))}"
-    )
-
-
 def _joined(items: list[str]) -> str:
     """Return ``items`` joined by commas, or by semicolons when one holds a comma ("October
     10, 1997; November")."""
@@ -176,7 +163,7 @@ def comparison_lines(check: ClaimCheck) -> list[str]:
     if not check.has_facts:
         return ["The claim has no numbers, dates or names to compare; read the passages."]
     numbers = [(m.claim.text, [q.text for q in m.evidence_gives]) for m in check.numbers_missing]
-    dates = [(m.claim.text, [_dated(d) for d in m.evidence_gives]) for m in check.dates_missing]
+    dates = [(m.claim.text, [d.with_year() for d in m.evidence_gives]) for m in check.dates_missing]
     facets: list[tuple[str, list[str], list[tuple[str, list[str]]]]] = [
         (
             "Numbers",

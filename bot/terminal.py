@@ -89,7 +89,7 @@ def respond(
     if command in ("/help", "/start", "help"):
         return help_text(terminal=True)
     if text.lower() in ("new", "/new"):
-        for key in ("last", "context", "answered_at", "kind"):
+        for key in ("last", "context", "answered_at", "kind", "question", "offset", "more_context"):
             state.pop(key, None)
         return STARTED_AFRESH
     if command == "/sources":

@@ -114,6 +114,7 @@ from retrieval.text.query import (
     asks_news,
     asks_year_before,
     cited_filters,
+    cited_publication,
     comparison_sides,
     in_another_script,
     looks_ahead,
@@ -416,6 +417,12 @@ class Archive:
                 inline = replace(inline, since=None, until=None)
         filters = (filters or Filters()).merged(inline)
         index = self.index()
+        if cited.is_empty() and filters.publication is None and filters.issue is None:
+            # "Monitor 142", "monitor #142", "prism 4/11": a publication cited by its number.
+            by_number = cited_publication(words, index.labels.get(PUBLICATION, []))
+            if by_number is not None:
+                words, cited = by_number
+                filters = filters.merged(cited)
         cited_as = cited
         if not cited.is_empty() and filters.publication is None:
             # Beside a cited volume or issue, a publication's name is the publication's.
@@ -485,6 +492,13 @@ class Archive:
                     return found
                 found.confidence, found.newest_first = "high", True
                 return found
+            elif self._newest_date(index) is not None:
+                # No brief is dated then, and the answer says so: its words are a time, not
+                # what to look for ("what happened last week?" after "what's the latest on
+                # georgia?" quoted three passages that write "last week", none on Georgia). (In
+                # an archive of undated texts they are words like any other: TIME's "… coming
+                # under attack last week" is written so in its stories.)
+                terms = search_terms(without_dates(words))
         elif span is not None:
             span = None  # the question's own since:/until: say which days
         terms = _inflected(terms, index)
@@ -1692,6 +1706,7 @@ class Archive:
             # "did US$5 million vanish when the mining chief fled?": say that no passage gives
             # it, and what they give (``/check``'s comparison of its numbers).
             answer.numbers_missing = numbers_not_given(question, hits[:shown], self.aliases)
+            answer.dates_missing = dates_not_given(question, hits[:shown], self.aliases)
         if not read_with and not claim and answer.found:
             # "when did he take office?" with nothing asked before: "he" is no one, and the
             # answer says so above its passages. Its confidence stays: its other words may
@@ -1839,7 +1854,7 @@ def numbers_not_given(
     title and date counting; a figure they give more precisely is given). A figure is an amount
     with its unit or a count of ``MIN_BARE_FIGURE`` or more, not a year or a date; none is
     compared in a question of more than ``MAX_FIGURES_CHARS`` characters."""
-    words, _ = parse_question(question)
+    words = cited_filters(parse_question(question)[0])[0]  # "Issue 142" is no figure
     if len(words) > MAX_FIGURES_CHARS:
         return []
     if not any(c.isdigit() for c in words) and not extract_quantities(words):
@@ -1851,6 +1866,30 @@ def numbers_not_given(
         (m.claim.text, [q.text for q in m.evidence_gives])
         for m in check.numbers_missing
         if m.claim.unit or (m.claim.value >= MIN_BARE_FIGURE and not is_year_written(m.claim))
+    ]
+
+
+def dates_not_given(
+    question: str, hits: Sequence[Hit], aliases: Aliases | None = None
+) -> list[tuple[str, list[str]]]:
+    """Return the dates of ``question`` that none of ``hits`` gives, as written, each with the
+    hits' dates (with the year their brief gives them), as ``/check`` compares a claim's
+    ("did the imf approve us$4.5 billion in june 1999?": "june 1999", ["July 28, 1999", …]). A
+    date is a day ("april 3") or a month of a year ("june 1999"): a month alone ("in may?") or a
+    year alone is no date to hold a passage to. None in a question of more than
+    ``MAX_FIGURES_CHARS`` characters."""
+    words = cited_filters(parse_question(question)[0])[0]  # nor its brief's date
+    if len(words) > MAX_FIGURES_CHARS or not any(c.isdigit() for c in words):
+        return []
+    check = compare_with(spell_dates(words), hits, aliases)
+    # ``/check`` holds a date to the passages about its clause; a question's answer names only
+    # what no passage shown gives at all ("… first tranche in July 1998?": the IMF brief of July
+    # 20, 1998 gives it, though another passage holds more of the question's words).
+    given = [d for h in hits for d in extract_dates(h.text, h.citation.date)]
+    return [
+        (m.claim.text, [d.with_year() for d in m.evidence_gives])
+        for m in check.dates_missing
+        if (m.claim.day is not None or m.claim.years) and not any(m.claim.matches(d) for d in given)
     ]
 
 

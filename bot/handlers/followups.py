@@ -31,6 +31,7 @@ async def new_command(update: Update, context: Context) -> None:
         return
     svc = services(context)
     await svc.run(svc.followups.forget, message.chat_id, user.id)
+    await svc.run(svc.questions.record_new, message.chat_id, user.id)
     await message.reply_text(escape(STARTED_AFRESH))
 
 

@@ -98,9 +98,24 @@ class QuestionLog:
         return self._one("WHERE id = ?", [question_id])
 
     def last_in_chat(self, chat_id: int) -> LoggedQuestion | None:
-        """Return the chat's latest question or "More" page (not a /check), or None."""
-        return self._one(
-            "WHERE chat_id = ? AND kind IN ('ask', 'more') ORDER BY id DESC LIMIT 1", [chat_id]
+        """Return the chat's latest question or "More" page (not a /check), or None: also when
+        a /new came after it (``record_new``)."""
+        last = self._one(
+            "WHERE chat_id = ? AND kind IN ('ask', 'more', 'new') ORDER BY id DESC LIMIT 1",
+            [chat_id],
+        )
+        return None if last is None or last.kind == "new" else last
+
+    def record_new(self, chat_id: int, user_id: int | None) -> None:
+        """Note that ``/new`` started the chat afresh: "more" after it pages no earlier
+        question. (Not a question: ``stats`` leaves it out.)"""
+        self.record(
+            kind="new",
+            question="/new",
+            offset=0,
+            passage_ids=[],
+            user_id=user_id,
+            chat_id=chat_id,
         )
 
     def _one(self, where: str, args: list[Any]) -> LoggedQuestion | None:
@@ -150,7 +165,7 @@ class QuestionLog:
         """
         q = self.db.execute(
             "SELECT count(*), coalesce(sum(found = 0), 0), count(DISTINCT user_id) "
-            "FROM bot_questions WHERE kind != 'more'"
+            "FROM bot_questions WHERE kind NOT IN ('more', 'new')"
         ).fetchone()
         f = self.db.execute(
             "SELECT coalesce(sum(vote > 0), 0), coalesce(sum(vote < 0), 0) FROM bot_feedback"
@@ -158,8 +173,8 @@ class QuestionLog:
         unanswered = [
             r[0]
             for r in self.db.execute(
-                "SELECT question FROM bot_questions WHERE found = 0 AND kind != 'more' "
-                "ORDER BY id DESC LIMIT ?",
+                "SELECT question FROM bot_questions "
+                "WHERE found = 0 AND kind NOT IN ('more', 'new') ORDER BY id DESC LIMIT ?",
                 [recent],
             )
         ]

@@ -157,6 +157,12 @@ def removal_line(row: dict[str, Any]) -> str:
     return f"{text} (from {where})" if where else text
 
 
+def _joined_dates(items: list[str]) -> str:
+    """Return ``items`` joined by commas, or by semicolons when one holds a comma ("July 28,
+    1999; July 20, 1998")."""
+    return ("; " if any("," in item for item in items) else ", ").join(items)
+
+
 def format_date(value: str) -> str:
     """Return an ISO date as ``July 20, 1998``; anything else unchanged."""
     try:
@@ -249,6 +255,10 @@ class Answer:
     numbers_missing: list[tuple[str, list[str]]] = field(default_factory=list)
     """For a question asking ``whether``, its numbers no passage shown gives, as written, each
     with the passages' nearest of the same kind ("US$5 million", ["US$4 million"])."""
+    dates_missing: list[tuple[str, list[str]]] = field(default_factory=list)
+    """For a question asking ``whether``, its dates (a day, or a month of a year) no passage
+    shown gives, as written, each with the dates the passages give ("june 1999", ["July 28,
+    1999"])."""
     points_nowhere: str | None = None
     """Asked with no earlier question, the word of the question that stands for someone named
     earlier ("he" of "when did he take office?"): the answer says so above its passages."""
@@ -276,10 +286,13 @@ class Answer:
             date = format_date(self.hits[0].citation.date or "")
             before = DATED_BEFORE.format(date=date, asked=self.dated_before)
             line = " ".join(x for x in (before, line) if x and x != LOW_CONFIDENCE)
-        if self.numbers_missing:
+        if self.numbers_missing or self.dates_missing:
             said = [
                 f"{number} (they give {', '.join(gives)})" if gives else number
                 for number, gives in self.numbers_missing
+            ] + [
+                f"{date} (they give {_joined_dates(gives)})" if gives else date
+                for date, gives in self.dates_missing
             ]
             line = " ".join(x for x in (NOT_GIVEN.format(numbers="; ".join(said)), line) if x)
         return line
@@ -358,6 +371,9 @@ class Answer:
             "numbers_missing": [
                 {"number": number, "evidence_gives": gives}
                 for number, gives in self.numbers_missing
+            ],
+            "dates_missing": [
+                {"date": date, "evidence_gives": gives} for date, gives in self.dates_missing
             ],
             "respelled": [{"typed": typed, "read_as": meant} for typed, meant in self.respelled],
             "dates": None

@@ -311,6 +311,14 @@ class DateMention:
     day: int | None = None
     years: frozenset[int] = frozenset()
 
+    def with_year(self) -> str:
+        """Return the date as written, with the year its brief's date gives it when it is
+        written without one ("April 17, 1999" for "April 17" of an April 1999 brief)."""
+        if len(self.years) != 1 or re.search(r"\b\d{4}\b", self.text):
+            return self.text
+        year = next(iter(self.years))
+        return f"{self.text}, {year}" if self.day else f"{self.text} {year}"
+
     def matches(self, other: DateMention) -> bool:
         """Return whether ``other`` can be the date this one states: the same month, the same
         day when this one gives a day, and this one's year among those ``other`` may be in."""

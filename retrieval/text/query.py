@@ -298,6 +298,9 @@ _CITED_VOLUME_WORD_RE = re.compile(r"\bvolume\s+(\d{1,4})\b", re.IGNORECASE)
 _CITED_ISSUE_RE = re.compile(r"\bissue\s*(?:no\.?\s*|number\s+|#\s*)?(\d{1,5})\b", re.IGNORECASE)
 
 
+_CITED_DATE_RE = re.compile(rf",?\s*(?:{'|'.join(MONTHS)})\s+\d{{1,2}},\s*\d{{4}}\b")
+
+
 def cited_filters(words: str) -> tuple[str, Filters]:
     """Return ``words`` without a volume or issue written as a citation writes it ("Vol. 4",
     "Issue 142", "issue no. 142", "volume 4" beside an issue), and those as filters.
@@ -309,7 +312,13 @@ def cited_filters(words: str) -> tuple[str, Filters]:
     m = _CITED_ISSUE_RE.search(words)
     if m is not None:
         issue = int(m.group(1))
-        words = words[: m.start()] + " " + words[m.end() :]
+        # The date a citation writes after the issue is the brief's, not what to look for
+        # ("Monitor, Vol. 4, Issue 142, July 23, 1998", pasted from an answer, found nothing).
+        end = m.end()
+        dated = _CITED_DATE_RE.match(words, end)
+        if dated is not None:
+            end = dated.end()
+        words = words[: m.start()] + " " + words[end:]
     m = _CITED_VOLUME_RE.search(words)
     if m is None and issue is not None:
         m = _CITED_VOLUME_WORD_RE.search(words)
@@ -371,7 +380,8 @@ def named_publication(words: str, names: Sequence[str]) -> tuple[str, str, str] 
             continue
         for m in _publication_pattern(name).finditer(words):
             written = m.group(1)
-            if m.group(2) or (written[:1].isupper() and written != written.upper()):
+            latest = _LATEST_BEFORE_RE.search(words, 0, m.start(1)) is not None
+            if m.group(2) or latest or (written[:1].isupper() and written != written.upper()):
                 if _NOT_RE.search(words, 0, m.start()):
                     # "not the Monitor, the Prism analysis": not where to read, nor searched.
                     negated.append((m.start(), m.end()))
@@ -387,6 +397,47 @@ def named_publication(words: str, names: Sequence[str]) -> tuple[str, str, str] 
 
 
 _NOT_RE = re.compile(r"\b(?:not|no)\s*$", re.IGNORECASE)
+_LATEST_BEFORE_RE = re.compile(
+    r"\b(?:latest|newest|last|most\s+recent|recent|new)\s+(?:issue\s+of\s+(?:the\s+)?)?$",
+    re.IGNORECASE,
+)
+"""What names a publication as where to read when written before it, in any case: "what's in
+the latest prism?" (it searched "prism", and quoted a Monitor brief citing "(See Prism, …)")."""
+_CITED_NUMBER_RE = (
+    r"(?:,\s*)?(?P<mark>#\s*|no\.?\s*|number\s+)?(?P<a>\d{1,5})"
+    r"(?:\s*/\s*(?P<b>\d{1,5}))?(?![\w/]|[.,]\d)"
+)
+"""An issue's number after a publication's name ("#142", "no. 142", "142"), or its volume and
+issue ("4/11")."""
+
+
+def cited_publication(words: str, names: Sequence[str]) -> tuple[str, Filters] | None:
+    """Return ``words`` without a publication cited by its number, and the filters it names:
+    "Monitor 142" and "monitor #142" (issue 142), "prism 4/11" (volume 4, issue 11); None when
+    it cites none.
+
+    In lower case a bare number after the name counts only in a message of the citation alone
+    ("monitor 142"), and never a year ("Monitor 1998"): "did the osce monitor 300 stations?"
+    cites nothing.
+    """
+    for name in names:
+        if not name or name.lower() not in words.lower():
+            continue
+        pattern = re.compile(rf"(?<!\w)(?:the\s+)?({re.escape(name)})\s*{_CITED_NUMBER_RE}", re.I)
+        for m in pattern.finditer(words):
+            a, b, mark = m.group("a"), m.group("b"), m.group("mark")
+            alone = not (words[: m.start()] + words[m.end() :]).strip(" ?.!")
+            capital = m.group(1)[:1].isupper() and m.group(1) != m.group(1).upper()
+            year = len(a) == 4 and a[:2] in ("19", "20")
+            if b is None and not mark and (not (capital or alone) or year):
+                continue
+            filters = (
+                Filters(publication=name, volume=int(a), issue=int(b))
+                if b is not None
+                else Filters(publication=name, issue=int(a))
+            )
+            return " ".join((words[: m.start()] + " " + words[m.end() :]).split()), filters
+    return None
 
 
 @functools.lru_cache(maxsize=256)
@@ -534,12 +585,15 @@ at every digit, a question of 4,000 digits took 0.8 s."""
 _CURRENCY_SCALE_RE = re.compile(rf"((?:US)?\$\s?{_AMOUNT})\s?([mb])\b", re.IGNORECASE)
 _THOUSANDS_RE = re.compile(r"(?<![\w.,])(\d+(?:\.\d+)?)k\b", re.IGNORECASE)
 _SCALES = {"bn": "billion", "bln": "billion", "b": "billion", "mn": "million", "mln": "million"}
+_PERCENT_RE = re.compile(rf"(?<![\w.,])({_AMOUNT})\s?%")
 
 
 def spell_amounts(words: str) -> str:
     """Return ``words`` with the amounts members type short written as briefs write them:
     "4.5bn" and "4.5 bln" as "4.5 billion", "300mn" as "300 million", "$4m" and "US$2b" as
-    "$4 million" and "US$2 billion" (a bare "4m" may be metres and is left), "80k" as "80000"."""
+    "$4 million" and "US$2 billion" (a bare "4m" may be metres and is left), "80k" as "80000",
+    "90%" as "90 percent"."""
+    words = _PERCENT_RE.sub(lambda m: f"{m.group(1)} percent", words)
     words = _SCALE_RE.sub(lambda m: f"{m.group(1)} {_SCALES[m.group(2).casefold()]}", words)
     words = _CURRENCY_SCALE_RE.sub(
         lambda m: f"{m.group(1)} {_SCALES.get(m.group(2).casefold(), 'million')}", words

@@ -91,6 +91,22 @@ async def test_typing_more_in_a_private_chat_pages_like_the_button(
     assert end.plain_text == "No more passages match that question."
 
 
+async def test_more_after_new_pages_no_earlier_question(
+    start_bot: Start, fake_telegram: FakeTelegram
+) -> None:
+    # "/new" then "more" paged the question asked before /new.
+    async with start_bot(top=1, admins="1001"):
+        alice = fake_telegram.user(1001, "Alice")
+        [first] = await fake_telegram.wait_answers(alice.send("oil pipeline"))
+        await fake_telegram.wait_answers(alice.send("/new"))
+        [more] = await fake_telegram.wait_answers(alice.send("more"))
+        [stats] = await fake_telegram.wait_answers(alice.send("/stats"))
+    assert (first.plain_text or "").startswith("1. ")
+    assert more.plain_text == "Ask a question first."
+    # /new is no question the stats count.
+    assert "Questions: 1 from 1 person; 0 found nothing." in (stats.plain_text or "")
+
+
 async def test_reply_to_a_deleted_question_is_still_sent(
     start_bot: Start, fake_telegram: FakeTelegram
 ) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from bot.chat import ChatService, asks_for_more
+from bot.chat import STARTED_AFRESH, ChatService, asks_for_more
 from bot.gate import without_mention
 from bot.help import COMMANDS
 from bot.replies import AnswerReply, Notice
@@ -44,6 +44,14 @@ def test_terminal_more_pages_and_stops(bot_archive: Archive) -> None:
     first = respond(bot_archive, "oil pipeline", state) or ""
     assert first.startswith("1. ")
     assert respond(bot_archive, "more", state) == "No more passages match that question."
+
+
+def test_more_after_new_pages_no_earlier_question(bot_archive: Archive) -> None:
+    # "new" then "tell me more" paged the question asked before it.
+    state: dict[str, Any] = {}
+    assert (respond(bot_archive, "oil pipeline", state) or "").startswith("1. ")
+    assert respond(bot_archive, "new", state) == STARTED_AFRESH
+    assert respond(bot_archive, "tell me more", state) == "Ask a question first."
 
 
 @pytest.mark.parametrize("typed", ["More", "tell me more", "more please", "go on", "what else?"])
@@ -159,6 +167,14 @@ def test_source_after_a_long_claim_names_each_sentences_evidence(sample_archive:
     where = respond(sample_archive, "source?", state, now=1.0) or ""
     named = [line.split(". ", 1)[1] for line in _named(where)]
     assert len(named) == 4 and all(citation in checked for citation in named)
+
+
+def test_brief_takes_a_citation_pasted_whole(sample_archive: Archive) -> None:
+    # Copied from an answer with its date and title: "No publication 'Monitor, Vol. 4, Issue
+    # 142, July' in the archive".
+    pasted = "Monitor, Vol. 4, Issue 142, July 23, 1998 — “Kazakh security chief puts numbers”"
+    text = respond(sample_archive, f"/brief {pasted}", {}) or ""
+    assert text.startswith("Monitor, Vol. 4, Issue 142")
 
 
 def test_brief_with_an_issue_out_of_range_says_the_range(bot_archive: Archive) -> None:

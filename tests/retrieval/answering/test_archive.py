@@ -156,6 +156,7 @@ def test_json_answer_has_the_documented_fields(fixture_archive: Archive) -> None
         "elsewhere",
         "points_nowhere",
         "numbers_missing",
+        "dates_missing",
         "dated_before",
     }
     assert data["read_as"] is None and data["read_with"] == [] and data["unmatched"] == []
@@ -869,12 +870,23 @@ def test_a_citation_in_the_question_is_read_as_filters(sample_archive: Archive) 
     assert cited_filters("did trade volume 20 percent drop?")[1] == Filters()
     # A citation pasted from an answer lists that issue's briefs (it quoted "US$4 billion" and
     # "September 4" for the number 4).
-    for question in ("Monitor, Vol. 4, Issue 142", "what's in issue 142 of monitor vol 4?"):
+    for question in (
+        "Monitor, Vol. 4, Issue 142",
+        "what's in issue 142 of monitor vol 4?",
+        # With the date the citation writes: it found nothing ("July 23" was searched), and as
+        # a whole citation said "No passage here gives 142".
+        "Monitor, Vol. 4, Issue 142, July 23, 1998",
+    ):
         answer = sample_archive.ask(question)
         assert answer.found and answer.read_line == "Read as in:monitor vol:4 issue:142."
+        assert answer.numbers_missing == [] and answer.dates_missing == []
         assert {
             (h.citation.publication, h.citation.volume, h.citation.issue) for h in answer.hits
         } == {("Monitor", 4, 142)}
+    assert cited_filters("Issue 142, July 23, 1998 — bazhenov") == (
+        "— bazhenov",
+        Filters(issue=142),
+    )
     # Beside other words, a cited volume is a filter on the search.
     answer = sample_archive.ask("corruption in vol. 4", top=5)
     assert len(answer.hits) == 5 and all(h.citation.volume == 4 for h in answer.hits)
@@ -1043,6 +1055,49 @@ def test_a_plan_for_a_later_time_is_answered_from_the_brief_before_it(
     assert answer.caveat is not None and answer.caveat.startswith("The first brief is dated")
     # A time it asks before is no later time.
     assert sample_archive.ask("what happened to tengiz output before 1999?").dated_before is None
+
+
+def test_a_publication_cited_by_its_number_or_as_the_latest_is_where_to_read(
+    sample_archive: Archive,
+) -> None:
+    # "Monitor 142" found nothing; "prism 4/11" quoted a Monitor brief first.
+    [hit] = sample_archive.ask("monitor #142").hits
+    assert (hit.citation.publication, hit.citation.volume, hit.citation.issue) == (
+        "Monitor",
+        4,
+        142,
+    )
+    assert {h.citation.issue for h in sample_archive.ask("prism 4/11").hits} == {11}
+    # "the latest prism" in lower case: Prism's newest brief, not one that cites "(See Prism …)".
+    assert sample_archive.ask("what's in the latest prism?").hits[0].citation.publication == "Prism"
+
+
+def test_a_span_no_brief_is_dated_in_is_no_words_to_look_for(sample_archive: Archive) -> None:
+    # "what happened last week?" after Georgia: no brief is dated last week, and it quoted three
+    # passages that write "last week", none on Georgia.
+    answer = sample_archive.ask(
+        "what happened last week?", earlier=["what's the latest on georgia?"]
+    )
+    assert answer.caveat is not None and answer.caveat.startswith("No brief is dated last week")
+    assert answer.hits and all("Georgia" in hit.text for hit in answer.hits)
+
+
+def test_a_question_asking_whether_names_a_date_no_passage_gives(sample_archive: Archive) -> None:
+    # The IMF's US$4.5 billion was approved on July 28, 1999: the answer quoted it under no
+    # word that June was wrong (dates were compared by /check only).
+    answer = sample_archive.ask("did the imf approve us$4.5 billion in june 1999?")
+    assert answer.dates_missing == [("june 1999", ["July 28, 1999", "July 20, 1998"])]
+    assert answer.caveat == (
+        "No passage here gives june 1999 (they give July 28, 1999; July 20, 1998)."
+    )
+    assert answer.to_json()["dates_missing"] == [
+        {"date": "june 1999", "evidence_gives": ["July 28, 1999", "July 20, 1998"]}
+    ]
+    # A date some passage shown gives is not named, whichever passage holds most of the words.
+    paid = "Did the IMF pay Russia the full US$5.6 billion first tranche in July 1998?"
+    assert sample_archive.ask(paid).dates_missing == []
+    # A month alone ("in may?") is no date to hold the passages to.
+    assert sample_archive.ask("was chigir arrested in may?").dates_missing == []
 
 
 def test_a_question_asking_whether_names_a_figure_no_passage_gives(

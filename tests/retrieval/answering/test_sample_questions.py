@@ -154,6 +154,9 @@ def test_the_three_answers_come_from_different_briefs(sample_archive: Archive) -
             "3.2 billion rubles",
             ("where were the russian miners blocking the trans-siberian in may 1998?",),
         ),
+        # "election results": the briefs give the "returns" and the "percent of the vote" (it
+        # quoted the July boycott threat's "a result decided in advance").
+        ("azerbaijan election results october 98", "76.1 percent of the vote", ()),
         # "him" stands for the earlier question's Kazhegeldin, who weighs as the follow-up's
         # own words do: not the ruble brief's "replaced the old currency".
         (

@@ -172,3 +172,51 @@ def test_ingest_paths_reports_progress_per_file_and_missing_paths_first(
     missing, rejected = report.rejected
     assert (missing.source, missing.reason) == (str(tmp_path / "nope"), "no such file or folder")
     assert rejected.source == str(bad)
+
+
+def test_an_ingest_interrupted_says_what_was_stored_and_that_it_may_run_again(
+    run_cli: Callable[..., Result], brief_file: Callable[..., Path], db_path: Path
+) -> None:
+    # Ctrl-C during an ingest printed only click's "Aborted!": was anything stored, and is it
+    # safe to run again? Here it arrives as the second file is about to be read.
+    import sys
+    from typing import Any
+
+    first = brief_file(
+        "Publication: Courier Volume: 2 Issue: 4\n\nThe smelter closed for repairs. (Reuters, "
+        "March 4)\n",
+        name="a.txt",
+    )
+    brief_file(
+        "Publication: Courier Volume: 2 Issue: 5\n\nThe mine reopened after the strike. "
+        "(Reuters, March 5)\n",
+        name="b.txt",
+    )
+    reads = []
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        code = frame.f_code
+        if event == "call" and (code.co_name, Path(code.co_filename).name) == (
+            "decode",
+            "ingest.py",
+        ):
+            reads.append(frame)
+            if len(reads) == 2:
+                raise KeyboardInterrupt  # (and Python drops this profile function)
+
+    sys.setprofile(profile)
+    try:
+        result = run_cli("ingest", str(first.parent))
+    finally:
+        sys.setprofile(None)
+    assert result.exit_code == 130
+    assert result.stderr == (
+        "Interrupted (Ctrl-C): 0 added, 0 updated, 0 removed, 0 unchanged, 0 rejected before it; "
+        "each file is stored whole or not at all. Run the same command again to store the rest: "
+        "the files already stored are left as they are.\n"
+    )
+    # (The first file was read, not yet written: files are written in groups, each whole.) Run
+    # again, it stores them both.
+    again = run_cli("ingest", str(first.parent))
+    assert again.exit_code == 0
+    assert again.stdout.startswith("2 added, 0 updated, 0 removed, 0 unchanged, 0 rejected")

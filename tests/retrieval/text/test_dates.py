@@ -67,6 +67,8 @@ def test_a_short_date_earns_the_briefs_of_that_date(sample_archive: Archive) -> 
         ("US$2b loan", "US$2 billion loan"),
         ("80k miners", "80000 miners"),
         ("2.5k", "2500"),
+        ("did nazarbaev win with 90%?", "did nazarbaev win with 90 percent?"),
+        ("a 79.8 % share", "a 79.8 percent share"),
     ],
 )
 def test_short_amounts_are_spelled_out(typed: str, searched: str) -> None:
@@ -82,6 +84,15 @@ def test_a_short_amount_finds_the_brief_that_writes_it_out(sample_archive: Archi
     short = sample_archive.ask("when did the fund sign off on the 4.5bn credit for moscow?")
     assert "US$4.5 billion" in short.hits[0].text
     assert short.unmatched == []
+
+
+def test_a_share_typed_with_a_percent_sign_finds_the_briefs_percent(
+    sample_archive: Archive,
+) -> None:
+    # "90%" searched no "percent": the first passage was Nazarbaev's thanks, with no figure.
+    answer = sample_archive.ask("did nazarbaev win with 90%?")
+    assert "79.8 percent" in answer.hits[0].quote
+    assert answer.numbers_missing == [("90%", ["86.3 percent", "79.8 percent", "11.7 percent"])]
 
 
 def test_a_month_of_a_year_is_read_as_briefs_tell_of_it() -> None:

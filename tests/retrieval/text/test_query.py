@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.text.query import asked_time, looks_ahead, search_terms, spell_seasons
+from retrieval.text.query import (
+    Filters,
+    asked_time,
+    cited_publication,
+    looks_ahead,
+    search_terms,
+    spell_seasons,
+)
 
 
 @pytest.mark.parametrize("unit", ["— ", "! ", "  ", "?"])
@@ -90,3 +97,23 @@ def test_seasons_and_dates_in_digits_are_searched_as_briefs_write_them(
     words: str, spelled: str
 ) -> None:
     assert spell_seasons(words) == spelled
+
+
+@pytest.mark.parametrize(
+    ("words", "cited"),
+    [
+        ("Monitor 142", ("", Filters(publication="Monitor", issue=142))),
+        ("monitor #142", ("", Filters(publication="Monitor", issue=142))),
+        ("what's in monitor no. 142?", ("what's in ?", Filters(publication="Monitor", issue=142))),
+        ("prism 4/11", ("", Filters(publication="Prism", volume=4, issue=11))),
+        ("what did Monitor 142 say", ("what did say", Filters(publication="Monitor", issue=142))),
+        # A verb, a count, a year: no citation.
+        ("did the osce monitor 300 stations?", None),
+        ("Monitor 1998 tengiz", None),
+        ("tengiz output", None),
+    ],
+)
+def test_a_publication_cited_by_its_number_is_read_as_a_citation(
+    words: str, cited: tuple[str, Filters] | None
+) -> None:
+    assert cited_publication(words, ["Monitor", "Prism"]) == cited
