@@ -446,6 +446,14 @@ def located_quantities(text: str) -> list[tuple[int, Quantity]]:
     return sorted(found, key=lambda x: x[0])
 
 
+@functools.lru_cache(maxsize=4096)
+def amounts_in(text: str) -> tuple[tuple[int, Quantity], ...]:
+    """Return the amounts of ``text`` with their offsets, its dates aside (they are no counts:
+    "August 31" against "283 votes"), as ``located_quantities`` gives them; worked out once a
+    passage's text or sentence, which each rule of a check reads again."""
+    return tuple(located_quantities(_date_matches_removed(text)))
+
+
 def extract_dates(text: str, dated: str | None = None) -> list[DateMention]:
     """Return the dates written in ``text``, in order: a month with its day or year, or a month
     alone after "in", "since", "by" and the like ("in November").
@@ -809,7 +817,7 @@ def compare_claim(
     """
     result = ClaimCheck(claim=claim, evidence_count=len(evidence))
     # The passages' dates are not counts either ("August 31" offered against "283 votes").
-    numbers_of = [extract_quantities(_date_matches_removed(text)) for text in evidence]
+    numbers_of = [[q for _, q in amounts_in(text)] for text in evidence]
     terms_of = [set(analyze(text)) for text in evidence]
     about_terms = _with_titles(terms_of, titles)
     # A name is held by the title of a passage's brief too, which the reply shows under it
@@ -1097,6 +1105,11 @@ def contrasts(
     found += _places_apart(claim, evidence, aliases)
     found += _order_reversed(claim, evidence)
     found += _done_by_another(claim, names, evidence, aliases)
+    found += [
+        pair
+        for pair in _named_otherwise(claim, names, evidence, aliases)
+        if not any(c.casefold().startswith(pair[0].split(" … ")[0].casefold()) for c, _ in found)
+    ]
     found += _refused(claim, claimed, evidence, {c for c, _ in found})
     if not name_terms:
         return found
@@ -1384,7 +1397,7 @@ percent to 51 percent")."""
 def _ordered_pairs(text: str) -> list[tuple[Quantity, Quantity, str]]:
     """Return the pairs of amounts ``text`` joins by "to" (``_TO_RE``), each with the words it
     writes them in, its dates aside."""
-    located = located_quantities(_date_matches_removed(text))
+    located = amounts_in(text)
     return [
         (q1, q2, text[a1 : a2 + len(q2.text)])
         for (a1, q1), (a2, q2) in itertools.pairwise(located)
@@ -1450,7 +1463,7 @@ def _done_by_another(
             for text in evidence:
                 for start, end in split_sentences(text):
                     sentence = text[start:end]
-                    given = extract_quantities(_date_matches_removed(sentence))
+                    given = [g for _, g in amounts_in(sentence)]
                     held = set(analyze(sentence))
                     if not any(q.matches(g) for q in figures for g in given) or any(
                         name_term_held(t, held, aliases) for t in terms
@@ -1465,6 +1478,113 @@ def _done_by_another(
                         if pair not in found:
                             found.append(pair)
     return found
+
+
+_SAYING_RE = re.compile(
+    r"\b(?:said|says|say|told|tells|announced|announces|reported|reports|stated|added|claimed"
+    r"|insisted|estimated|estimates|puts|put|according)\b",
+    re.IGNORECASE,
+)
+"""A word between a name and a figure that makes the name the figure's source, not what it is
+of ("Tax Service chief Boris Fedorov said … that the gas monopoly owes … 2.9 billion rubles")."""
+_CAPITALIZED_RE = re.compile(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
+"""A run of capitalized words, a name as ``_named_otherwise`` reads one in a passage."""
+
+
+def _names_at(text: str) -> list[tuple[int, str]]:
+    """Return the names of ``text`` with where each ends: runs of capitalized words, not a month
+    nor English words only ("Official turnout", "National Independence" of a party)."""
+    return [
+        (m.end(), m.group(0))
+        for m in _CAPITALIZED_RE.finditer(text)
+        if m.group(0).casefold() not in _MONTH_NUMBERS
+        and not all(is_english(without_possessive(w).casefold()) for w in m.group(0).split())
+    ]
+
+
+def _named_otherwise(
+    claim: str, names: Sequence[str], evidence: Sequence[str], aliases: Aliases | None = None
+) -> list[tuple[str, str]]:
+    """Return ``(the claim's words, the passage's)`` for an amount of a unit the claim gives of a
+    name (the name of ``names`` nearest before it in its sentence, else after it) that every
+    passage sentence giving it gives of another, the name nearest before it there (not one
+    saying it: ``_SAYING_RE``), while a sentence gives the claim's name another amount of its
+    kind, the first after it: "abdildin got 4.6%" and "… Abdildin came second with 11.7
+    percent, customs chief Gani Kasymov third with 4.6 percent …"."""
+    if not names or not any(q.unit for q in extract_quantities(claim)):
+        return []
+    sentences = [text[s:e] for text in evidence for s, e in split_sentences(text)]
+    amounts_of = [amounts_in(sentence) for sentence in sentences]
+    read = [
+        (sentence, amounts, _names_at(sentence))
+        for sentence, amounts in zip(sentences, amounts_of, strict=True)
+        if any(q.unit for _, q in amounts)
+    ]
+    found: list[tuple[str, str]] = []
+    for start, end in split_sentences(claim):
+        said = claim[start:end]
+        at_names = sorted(
+            (m.start(), m.end(), name)
+            for name in names
+            for m in re.finditer(rf"(?<![\w'’-]){re.escape(name)}", said, re.IGNORECASE)
+        )
+        for at, q in located_quantities(_date_matches_removed(said)):
+            if not q.unit or not at_names:
+                continue
+            before = [n for n in at_names if n[1] <= at]
+            _, _, name = before[-1] if before else at_names[0]
+            terms = analyze(name)
+            given = [
+                (nearest[-1][1], g.text, _said_last(sentence, terms, nearest[-1][0], a, aliases))
+                for sentence, amounts, named in read
+                for a, g in amounts
+                if q.matches(g)
+                and (nearest := [n for n in named if n[0] <= a])
+                and not _SAYING_RE.search(sentence, nearest[-1][0], a)
+            ]
+            if not given or any(
+                mine or all(name_term_held(t, set(analyze(other)), aliases) for t in terms)
+                for other, _, mine in given
+            ):
+                continue
+            if not any(
+                _first_after(sentence, amounts, named, terms, q, aliases)
+                for sentence, amounts, named in read
+            ):
+                continue
+            found.append((f"{name} … {q.text}", f"{given[0][0]} … {given[0][1]}"))
+    return found
+
+
+def _said_last(
+    sentence: str, terms: Sequence[str], after: int, before: int, aliases: Aliases | None
+) -> bool:
+    """Return whether a word of the claim's name (its ``terms``) stands in ``sentence`` between
+    offsets ``after`` and ``before``: nearer the figure than the other name ("Gazprom cut its gas
+    deliveries to Moldova by 40 percent" gives 40 percent of Moldova, an English word as well)."""
+    return any(
+        after <= s < before and any(name_term_held(x, {t}, aliases) for x in terms)
+        for t, s, _ in analyze_spans(sentence)
+    )
+
+
+def _first_after(
+    sentence: str,
+    amounts: Sequence[tuple[int, Quantity]],
+    named: Sequence[tuple[int, str]],
+    terms: Sequence[str],
+    claimed: Quantity,
+    aliases: Aliases | None,
+) -> bool:
+    """Return whether ``sentence`` (its ``amounts`` and ``named`` names, located) names the
+    claim's name (its ``terms``) and gives as the first amount of ``claimed``'s kind after it
+    another amount: "Serikbolsyn Abdildin came second with 11.7 percent"."""
+    for end, name in named:
+        if not all(name_term_held(t, set(analyze(name)), aliases) for t in terms):
+            continue
+        after = [g for a, g in amounts if a >= end and g.unit == claimed.unit]
+        return bool(after) and not claimed.matches(after[0])
+    return False
 
 
 def _same_matter(text: str, at: int, said: re.Pattern[str], rest: frozenset[str]) -> bool:
@@ -1522,7 +1642,7 @@ def _said_otherwise(
     ]
     if len(read) < 2:
         return False
-    amounts = [located_quantities(_date_matches_removed(sentence)) for sentence, _ in read]
+    amounts = [amounts_in(sentence) for sentence, _ in read]
     mine = [any(claimed.matches(q) for _, q in found) for found in amounts]
     other = [
         not gives and any(q.unit == claimed.unit for _, q in found)
@@ -1598,7 +1718,7 @@ def _beside_another(
     for text in texts:
         for start, end in split_sentences(text):
             sentence = text[start:end]
-            located = located_quantities(_date_matches_removed(sentence))
+            located = amounts_in(sentence)
             if not any(claimed.matches(q) for _, q in located):
                 continue
             spans = analyze_spans(sentence)
@@ -1658,10 +1778,7 @@ def _naming(
                 [
                     set(analyze(text[s:e]))
                     for s, e in split_sentences(text)
-                    if any(
-                        claimed.matches(q)
-                        for q in extract_quantities(_date_matches_removed(text[s:e]))
-                    )
+                    if any(claimed.matches(q) for _, q in amounts_in(text[s:e]))
                 ],
                 aliases,
             )

@@ -1040,6 +1040,16 @@ def test_an_english_word_opening_the_claim_is_no_name_the_passages_write_in_lowe
             [("mamedov won", "President Heidar Aliev won")],
         ),
         ("Aliev won the 1998 election with 76.1 percent", []),
+        # "… Abdildin came second with 11.7 percent, customs chief Gani Kasymov third with 4.6
+        # percent …": the figure of the name nearest before it.
+        (
+            "abdildin got 4.6% in the jan 99 kazakh presidential vote",
+            [("Abdildin … 4.6%", "Gani Kasymov … 4.6 percent")],
+        ),
+        ("Kasymov got 4.6 percent", []),
+        # Not of the one saying it: "Tax Service chief Boris Fedorov said … that the gas monopoly
+        # owes the federal budget about 2.9 billion rubles".
+        ("Gazprom owes the federal budget about 2.9 billion rubles.", []),
         # The brief's passage saying the OSCE mission "was cautious but critical" stands for it,
         # not the one on "the concerns" of the OSCE observers, sharing as many words.
         ("The OSCE praised the Azerbaijani election", [("praised", "critical")]),
