@@ -862,6 +862,62 @@ def test_a_day_is_found_in_a_passage_holding_half_its_clause(sample_archive: Arc
         ("swiss police released lazarenko on 3 million dollars bail", []),
         # "back wages" backs no one.
         ("back wages owed to russian coal miners came to about 3.2bn rubles in may 98", []),
+        # The second user trial's (F15): each was shown with no warning.
+        # "The State Duma's attempt to impeach President Boris Yeltsin collapsed on May 15".
+        ("The impeachment of Yeltsin succeeded", [("succeeded", "collapsed")]),
+        ("The impeachment of Yeltsin collapsed", []),
+        # "… confirmed Stepashin on May 19 with 301 votes": what is done to the name comes right
+        # before it; in the claim, the name a word in the passive is said of ("Stepashin was
+        # rejected by the Duma", not the Duma), or the name right after the word.
+        ("Stepashin was rejected by the Duma", [("rejected", "confirmed")]),
+        ("the duma rejected stepashin", [("rejected", "confirmed")]),
+        ("Stepashin was confirmed by the Duma", []),
+        ("Chernomyrdin was confirmed by the Duma in August 1998", [("confirmed", "rejected")]),
+        # "Karimov, who was unhurt, appeared on television": negated by its prefix.
+        ("Karimov was hurt in the Tashkent bombings", [("hurt", "unhurt")]),
+        ("Karimov was unhurt in the Tashkent bombings", []),
+        # "voted by 310 to 39": the claim's two counts the other way round.
+        ("The Rada voted 39 to 310 to lift Lazarenko's immunity", [("39 to 310", "310 to 39")]),
+        ("The Rada voted 310 to 39 to lift Lazarenko's immunity", []),
+        (
+            "The NBU raised its discount rate from 51 to 42 percent.",
+            [("51 to 42 percent", "42 percent to 51 percent")],
+        ),
+        # "President Heidar Aliev won … with 76.1 percent"; Mamedov was credited with 11.6.
+        (
+            "Mamedov won the 1998 election with 76.1 percent",
+            [("Mamedov won", "President Heidar Aliev won")],
+        ),
+        (
+            "mamedov won the 1998 election with 76.1 percent",
+            [("mamedov won", "President Heidar Aliev won")],
+        ),
+        ("Aliev won the 1998 election with 76.1 percent", []),
+        # "… Abdildin came second with 11.7 percent, customs chief Gani Kasymov third with 4.6
+        # percent …": the figure of the name nearest before it.
+        (
+            "abdildin got 4.6% in the jan 99 kazakh presidential vote",
+            [("Abdildin … 4.6%", "Gani Kasymov … 4.6 percent")],
+        ),
+        ("Kasymov got 4.6 percent", []),
+        # Not of the one saying it: "Tax Service chief Boris Fedorov said … that the gas monopoly
+        # owes the federal budget about 2.9 billion rubles".
+        ("Gazprom owes the federal budget about 2.9 billion rubles.", []),
+        # The brief's passage saying the OSCE mission "was cautious but critical" stands for it,
+        # not the one on "the concerns" of the OSCE observers, sharing as many words.
+        ("The OSCE praised the Azerbaijani election", [("praised", "critical")]),
+        # "… reflected the State Duma's refusal last week to pass several of the tax measures".
+        (
+            "The IMF cut the first tranche because the Duma passed the tax measures",
+            [("passed", "refusal last week to pass")],
+        ),
+        # A claim saying the refusal itself, and a passing of another time, "(the 1999 budget)
+        # which the Duma has passed in first reading", are not.
+        (
+            "Fund officials said the cut reflected the Duma's refusal to pass the tax measures",
+            [],
+        ),
+        ("the 1999 federal budget, which the Duma has passed in first reading", []),
     ],
 )
 def test_a_reversed_claim_is_contrasted_on_the_sample(
@@ -1005,75 +1061,6 @@ def test_an_english_word_opening_the_claim_is_no_name_the_passages_write_in_lowe
     assert compare_claim("Duma rejected him", passages).names_found == ["Duma"]
     assert compare_claim("Parliament rejected him", passages).names_missing == ["Parliament"]
     assert compare_claim("Turnout was low", passages).names_found == []
-
-
-@pytest.mark.parametrize(
-    ("claim", "expected"),
-    [
-        # "The State Duma's attempt to impeach President Boris Yeltsin collapsed on May 15".
-        ("The impeachment of Yeltsin succeeded", [("succeeded", "collapsed")]),
-        ("The impeachment of Yeltsin collapsed", []),
-        # "… confirmed Stepashin on May 19 with 301 votes": what is done to the name comes right
-        # before it; in the claim, the name a word in the passive is said of ("Stepashin was
-        # rejected by the Duma", not the Duma), or the name right after the word.
-        ("Stepashin was rejected by the Duma", [("rejected", "confirmed")]),
-        ("the duma rejected stepashin", [("rejected", "confirmed")]),
-        ("Stepashin was confirmed by the Duma", []),
-        ("Chernomyrdin was confirmed by the Duma in August 1998", [("confirmed", "rejected")]),
-        # "Karimov, who was unhurt, appeared on television": negated by its prefix.
-        ("Karimov was hurt in the Tashkent bombings", [("hurt", "unhurt")]),
-        ("Karimov was unhurt in the Tashkent bombings", []),
-        # "voted by 310 to 39": the claim's two counts the other way round.
-        ("The Rada voted 39 to 310 to lift Lazarenko's immunity", [("39 to 310", "310 to 39")]),
-        ("The Rada voted 310 to 39 to lift Lazarenko's immunity", []),
-        (
-            "The NBU raised its discount rate from 51 to 42 percent.",
-            [("51 to 42 percent", "42 percent to 51 percent")],
-        ),
-        # "President Heidar Aliev won … with 76.1 percent"; Mamedov was credited with 11.6.
-        (
-            "Mamedov won the 1998 election with 76.1 percent",
-            [("Mamedov won", "President Heidar Aliev won")],
-        ),
-        (
-            "mamedov won the 1998 election with 76.1 percent",
-            [("mamedov won", "President Heidar Aliev won")],
-        ),
-        ("Aliev won the 1998 election with 76.1 percent", []),
-        # "… Abdildin came second with 11.7 percent, customs chief Gani Kasymov third with 4.6
-        # percent …": the figure of the name nearest before it.
-        (
-            "abdildin got 4.6% in the jan 99 kazakh presidential vote",
-            [("Abdildin … 4.6%", "Gani Kasymov … 4.6 percent")],
-        ),
-        ("Kasymov got 4.6 percent", []),
-        # Not of the one saying it: "Tax Service chief Boris Fedorov said … that the gas monopoly
-        # owes the federal budget about 2.9 billion rubles".
-        ("Gazprom owes the federal budget about 2.9 billion rubles.", []),
-        # The brief's passage saying the OSCE mission "was cautious but critical" stands for it,
-        # not the one on "the concerns" of the OSCE observers, sharing as many words.
-        ("The OSCE praised the Azerbaijani election", [("praised", "critical")]),
-        # "… reflected the State Duma's refusal last week to pass several of the tax measures".
-        (
-            "The IMF cut the first tranche because the Duma passed the tax measures",
-            [("passed", "refusal last week to pass")],
-        ),
-        # A claim saying the refusal itself, and a passing of another time, "(the 1999 budget)
-        # which the Duma has passed in first reading", are not.
-        (
-            "Fund officials said the cut reflected the Duma's refusal to pass the tax measures",
-            [],
-        ),
-        ("the 1999 federal budget, which the Duma has passed in first reading", []),
-    ],
-)
-def test_the_second_trials_reversed_claims_are_contrasted(
-    sample_archive: Archive, claim: str, expected: list[tuple[str, str]]
-) -> None:
-    # Each was shown with "in the passages" for its names and no warning (user trial F15).
-    reply = ChatService(sample_archive).check(claim)
-    assert isinstance(reply, CheckReply) and reply.comparison is not None
-    assert reply.comparison.contrasts == expected
 
 
 def test_the_passages_naming_a_claims_subject_are_the_closest_when_none_bears(
