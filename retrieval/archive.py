@@ -38,10 +38,12 @@ from retrieval.answering.answer import (
 )
 from retrieval.answering.check import (
     ClaimCheck,
+    better_opposed,
     compare_claim,
     extract_dates,
     extract_quantities,
     is_year_written,
+    opposed_in,
     spell_thousands,
 )
 from retrieval.answering.filters import PUBLICATION, passage_filter
@@ -1588,6 +1590,35 @@ class Archive:
         found = context_terms([parse_question(q)[0] for q in earlier], sorted(own), idf, known)
         return {t for t in found if t not in NOT_SUBSTANCE | CALENDAR and not t.isdigit()}
 
+    def _opposed(
+        self, claim: str, hits: list[Hit], weights: dict[str, float], kind: str | None
+    ) -> list[Hit]:
+        """Return ``hits`` (a claim's, for ``/check``) with each brief's passage replaced by
+        another of its brief not shown that says the opposite of the claim's word and holds as
+        many of its words (``answering.check.better_opposed``): one passage stands for a brief,
+        and the one sharing most words with the claim may be beside the point. Read-only."""
+        if not opposed_in(claim):
+            return hits
+        shown = {hit.passage_id for hit in hits}
+        out = []
+        for hit in hits:
+            rows = self.store.passages_of_brief(hit.brief_id)
+            better = next(
+                (
+                    row["id"]
+                    for row in rows
+                    if row["id"] not in shown and better_opposed(claim, row["text"], hit.text)
+                ),
+                None,
+            )
+            if better is None:
+                out.append(hit)
+                continue
+            shown.add(better)
+            row = self.store.passages_by_id([better])[better]
+            out.append(build_hit(hit.rank, hit.score, row, weights, question=claim, kind=kind))
+        return out
+
     def _take_primed(self, question: str, top: int, earlier: Sequence[str]) -> Ranking | None:
         """Return the ranking ``reading`` read for this ``ask`` (same question, ``top`` and
         earlier questions, same index), once; None when there is none."""
@@ -1718,6 +1749,8 @@ class Archive:
             for n, (pid, score) in enumerate(ranking.passages, start=1)
             if pid in rows
         ]
+        if claim:
+            hits = self._opposed(question, hits, ranking.weights, kind)
         answer = Answer(
             question=question,
             hits=hits,
