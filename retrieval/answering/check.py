@@ -859,6 +859,10 @@ def compare_claim(
         for at, q in located_quantities(clause):
             if q.text.casefold() == "one":
                 continue  # "one of the officials" names no amount to check
+            if q.text.isalpha() and _SPAN_AFTER_RE.match(clause, at + len(q.text)):
+                # "over two years", "three days before": a span a brief writes as its dates
+                # ("1998 and 1999"), not a figure to find ("not in them: two").
+                continue
             if (q.value, q.unit) in seen:
                 continue
             seen.add((q.value, q.unit))
@@ -927,6 +931,7 @@ def compare_claim(
             dict.fromkeys(
                 _as_written(_compound_of(word, claim), [*evidence, *filter(None, titles or ())])
                 for word in typed_names(claim)
+                if word not in CHAT_ABBREVIATIONS
             )
         )
     for name in names:
@@ -944,6 +949,14 @@ def compare_claim(
             result.names_missing.append(name)
     result.contrasts = contrasts(claim, names, evidence, aliases)
     return result
+
+
+_SPAN_AFTER_RE = re.compile(r"\s+(?:years?|months?|weeks?|days?|hours?|decades?)\b", re.I)
+"""A unit of time right after a number written in words ("two years")."""
+CHAT_ABBREVIATIONS = frozenset(
+    "yoy mom qoq ytd jv pm fm gm ceo cfo mln bln mn bn approx est".split()
+)
+"""Abbreviations members type in lower case ("up 19% yoy", "a 50/50 jv"): no names to find."""
 
 
 def _opener_only(name: str, claim: str, evidence: Sequence[str]) -> bool:

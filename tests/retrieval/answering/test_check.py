@@ -1078,3 +1078,21 @@ def test_the_passages_naming_a_claims_subject_are_the_closest_when_none_bears(
     # Not when the archive lacks one of its names: nothing bears on it.
     reply = service.check("Aliyev had heart surgery in Cleveland in 1999")
     assert isinstance(reply, CheckReply) and reply.evidence == []
+
+
+def test_chat_abbreviations_and_spans_of_years_are_no_facts_to_find(
+    sample_archive: Archive,
+) -> None:
+    # True claims flagged: "Names — not in them: yoy", "… jv", "not in them: two (they give
+    # 1.8, 2.25, 2.5)" for "over two years".
+    for claim, lacking in (
+        ("tengiz output was up 19% yoy in the first half of 98", "names_missing"),
+        ("gazprom and eni set up a 50/50 jv to build blue stream", "names_missing"),
+        ("the 1998 package for russia was worth 22.6 bn $ over two years", "numbers_missing"),
+    ):
+        reply = ChatService(sample_archive).check(claim)
+        assert isinstance(reply, CheckReply) and reply.comparison is not None, claim
+        assert getattr(reply.comparison, lacking) == [], claim
+    # A count of things in words is still a figure to find.
+    check = compare_claim("two plants were raided", ["Police raided three plants."])
+    assert [m.claim.text for m in check.numbers_missing] == ["two"]
