@@ -112,6 +112,7 @@ from retrieval.text.query import (
     asked_time,
     asks_latest,
     asks_news,
+    asks_outcome,
     asks_year_before,
     cited_filters,
     cited_publication,
@@ -832,6 +833,11 @@ class Archive:
                         briefs.__getitem__,
                     )
                 window = moved
+        if diverse and not offset and len(window) > 1 and asks_outcome(words):
+            # "when did the board finally approve it?": of the briefs shown, the latest tells
+            # how it ended (the one ranked first often only expected it: "the Fund's board will
+            # not approve the loan until the Duma has passed them").
+            window = _latest_first(window, index.columns.get("date"), positions)
         ranked = [(ids[i], float(own[i])) for i in window]
         weights = quote_weights or self._quote_weights(index, known, alias_terms, context, matches)
         only_earlier = bool(context) and not known and not alias_terms
@@ -1935,6 +1941,19 @@ def numbers_not_given(
         for m in check.numbers_missing
         if m.claim.unit or (m.claim.value >= MIN_BARE_FIGURE and not is_year_written(m.claim))
     ]
+
+
+def _latest_first(window: list[int], dates: Any, positions: IntArray) -> list[int]:
+    """Return ``window`` (candidate numbers) with the candidate of the latest-dated brief first
+    (the first of those if several; as it is when no brief has a date)."""
+    if dates is None:
+        return window
+    dated = [(date_text(dates[positions[i]]), n) for n, i in enumerate(window)]
+    latest = max((d, -n) for d, n in dated)
+    at = -latest[1]
+    if not latest[0] or at == 0:
+        return window
+    return [window[at], *window[:at], *window[at + 1 :]]
 
 
 def dates_not_given(
