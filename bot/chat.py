@@ -314,17 +314,32 @@ class ChatService:
         # fell 30%" is about the tenge and about the Belarusian ruble.
         clauses = [self.subject_terms(words[s:e]) for s, e in claim_clauses(words)]
         subjects = [subject for subject in clauses if subject]
+        aliases = self.archive.aliases
+
+        def names_subject(hit: Hit) -> bool:
+            held = set(analyze(hit.text))
+            return any(
+                all(name_term_held(t, held, aliases) for t in subject) for subject in subjects
+            )
+
+        confidence = answer.confidence
+        if (
+            not bearing
+            and subjects
+            and len(split_sentences(words)) == 1
+            and self.names_known(words)
+        ):
+            # "Turkmenistan joined GUUAM": no passage holds two of its three words, yet GUUAM's
+            # brief, listing its members, bears on it. Every name of the claim is in the
+            # archive, so the passages naming its subject are the closest, and the reply says
+            # which of its names they lack ("Aliyev had heart surgery in Cleveland": the
+            # archive has no Cleveland, and nothing bears on it). A claim of several sentences
+            # is checked sentence by sentence instead.
+            bearing = [h for h in answer.hits if names_subject(h)]
+            confidence = "low"
         if subjects:
             # Lead with what the claim is about: passages that name its subject (in any of its
             # spellings) come first, and when there are any, they alone are shown.
-            aliases = self.archive.aliases
-
-            def names_subject(hit: Hit) -> bool:
-                held = set(analyze(hit.text))
-                return any(
-                    all(name_term_held(t, held, aliases) for t in subject) for subject in subjects
-                )
-
             bearing.sort(key=lambda h: not names_subject(h))
             if bearing and names_subject(bearing[0]) and len(subjects) == len(clauses):
                 # Only they are evidence then: a passage sharing the claim's figure and unit
@@ -338,9 +353,7 @@ class ChatService:
         if not evidence:
             return CheckReply(claim, message=NOTHING_BEARS, respelled=slips)
         comparison = compare_with(words, evidence, self.archive.aliases)
-        return CheckReply(
-            claim, evidence, comparison, confidence=answer.confidence, respelled=slips
-        )
+        return CheckReply(claim, evidence, comparison, confidence=confidence, respelled=slips)
 
     def _check_sentences(
         self, claim: str, sentences: list[str], context: Sequence[str] = ()
@@ -390,6 +403,18 @@ class ChatService:
             if weight > best[0]:
                 best = (weight, set(terms))
         return best[1]
+
+    def names_known(self, claim: str) -> bool:
+        """Return whether every name ``claim`` writes (as ``subject_terms`` reads them) is a
+        word the archive holds, and it writes one."""
+        index = self.archive.index()
+        names = [analyze(name) for name in extract_names(claim)]
+        if not names:
+            names = [[term] for term in name_terms(claim)]
+        names = [terms for terms in names if terms]
+        return bool(names) and all(
+            len(index.known_terms(terms)) == len(set(terms)) for terms in names
+        )
 
     def brief(self, args: str) -> BriefReply | Notice:
         """Return the whole briefs of the issue named in ``args`` ("Monitor 4 139")."""

@@ -38,10 +38,12 @@ from retrieval.answering.answer import (
 )
 from retrieval.answering.check import (
     ClaimCheck,
+    better_opposed,
     compare_claim,
     extract_dates,
     extract_quantities,
     is_year_written,
+    opposed_in,
     spell_thousands,
 )
 from retrieval.answering.filters import PUBLICATION, passage_filter
@@ -110,6 +112,7 @@ from retrieval.text.query import (
     asked_time,
     asks_latest,
     asks_news,
+    asks_outcome,
     asks_year_before,
     cited_filters,
     cited_publication,
@@ -831,6 +834,11 @@ class Archive:
                         briefs.__getitem__,
                     )
                 window = moved
+        if diverse and not offset and len(window) > 1 and asks_outcome(words):
+            # "when did the board finally approve it?": of the briefs shown, the latest tells
+            # how it ended (the one ranked first often only expected it: "the Fund's board will
+            # not approve the loan until the Duma has passed them").
+            window = _latest_first(window, index.columns.get("date"), positions)
         ranked = [(ids[i], float(own[i])) for i in window]
         weights = quote_weights or self._quote_weights(index, known, alias_terms, context, matches)
         only_earlier = bool(context) and not known and not alias_terms
@@ -1589,6 +1597,35 @@ class Archive:
         found = context_terms([parse_question(q)[0] for q in earlier], sorted(own), idf, known)
         return {t for t in found if t not in NOT_SUBSTANCE | CALENDAR and not t.isdigit()}
 
+    def _opposed(
+        self, claim: str, hits: list[Hit], weights: dict[str, float], kind: str | None
+    ) -> list[Hit]:
+        """Return ``hits`` (a claim's, for ``/check``) with each brief's passage replaced by
+        another of its brief not shown that says the opposite of the claim's word and holds as
+        many of its words (``answering.check.better_opposed``): one passage stands for a brief,
+        and the one sharing most words with the claim may be beside the point. Read-only."""
+        if not opposed_in(claim):
+            return hits
+        shown = {hit.passage_id for hit in hits}
+        out = []
+        for hit in hits:
+            rows = self.store.passages_of_brief(hit.brief_id)
+            better = next(
+                (
+                    row["id"]
+                    for row in rows
+                    if row["id"] not in shown and better_opposed(claim, row["text"], hit.text)
+                ),
+                None,
+            )
+            if better is None:
+                out.append(hit)
+                continue
+            shown.add(better)
+            row = self.store.passages_by_id([better])[better]
+            out.append(build_hit(hit.rank, hit.score, row, weights, question=claim, kind=kind))
+        return out
+
     def _take_primed(self, question: str, top: int, earlier: Sequence[str]) -> Ranking | None:
         """Return the ranking ``reading`` read for this ``ask`` (same question, ``top`` and
         earlier questions, same index), once; None when there is none."""
@@ -1719,6 +1756,8 @@ class Archive:
             for n, (pid, score) in enumerate(ranking.passages, start=1)
             if pid in rows
         ]
+        if claim:
+            hits = self._opposed(question, hits, ranking.weights, kind)
         answer = Answer(
             question=question,
             hits=hits,
@@ -1933,6 +1972,19 @@ def numbers_not_given(
         for m in check.numbers_missing
         if m.claim.unit or (m.claim.value >= MIN_BARE_FIGURE and not is_year_written(m.claim))
     ]
+
+
+def _latest_first(window: list[int], dates: Any, positions: IntArray) -> list[int]:
+    """Return ``window`` (candidate numbers) with the candidate of the latest-dated brief first
+    (the first of those if several; as it is when no brief has a date)."""
+    if dates is None:
+        return window
+    dated = [(date_text(dates[positions[i]]), n) for n, i in enumerate(window)]
+    latest = max((d, -n) for d, n in dated)
+    at = -latest[1]
+    if not latest[0] or at == 0:
+        return window
+    return [window[at], *window[:at], *window[at + 1 :]]
 
 
 def dates_not_given(

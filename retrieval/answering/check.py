@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -445,6 +446,14 @@ def located_quantities(text: str) -> list[tuple[int, Quantity]]:
     return sorted(found, key=lambda x: x[0])
 
 
+@functools.lru_cache(maxsize=4096)
+def amounts_in(text: str) -> tuple[tuple[int, Quantity], ...]:
+    """Return the amounts of ``text`` with their offsets, its dates aside (they are no counts:
+    "August 31" against "283 votes"), as ``located_quantities`` gives them; worked out once a
+    passage's text or sentence, which each rule of a check reads again."""
+    return tuple(located_quantities(_date_matches_removed(text)))
+
+
 def extract_dates(text: str, dated: str | None = None) -> list[DateMention]:
     """Return the dates written in ``text``, in order: a month with its day or year, or a month
     alone after "in", "since", "by" and the like ("in November").
@@ -808,7 +817,7 @@ def compare_claim(
     """
     result = ClaimCheck(claim=claim, evidence_count=len(evidence))
     # The passages' dates are not counts either ("August 31" offered against "283 votes").
-    numbers_of = [extract_quantities(_date_matches_removed(text)) for text in evidence]
+    numbers_of = [[q for _, q in amounts_in(text)] for text in evidence]
     terms_of = [set(analyze(text)) for text in evidence]
     about_terms = _with_titles(terms_of, titles)
     # A name is held by the title of a passage's brief too, which the reply shows under it
@@ -834,6 +843,12 @@ def compare_claim(
     # (Once, not at every clause: a pasted text of 4,000 characters has a hundred.)
     whole_held = _most_held(whole, about_terms, aliases)
     claimed = extract_quantities(undated)
+    # A claim of several sentences read as one clause ("Nazarbaev won 79.8 percent. … Turnout
+    # was 86.3 percent."): a figure is read with its own sentence's words too.
+    spoken = split_sentences(undated) if len(claimed) > 1 else []
+    if len(spoken) < 2:
+        spoken = []
+    title_of = [*(titles or ()), *[None] * len(evidence)]
     for span in claim_clauses(undated):
         # A figure is compared with the passages that hold the most of its clause's words, as
         # a date is: "11,000 russian border troops are still in georgia" is about Georgia, not
@@ -841,18 +856,26 @@ def compare_claim(
         about = _about(undated, span, whole, about_terms, aliases, whole_held)
         numbers = [q for i in about for q in numbers_of[i]]
         clause = undated[span[0] : span[1]]
-        naming: list[int] | None = None  # the passages ``_naming`` finds, once a figure asks
-        for q in extract_quantities(clause):
+        for at, q in located_quantities(clause):
             if q.text.casefold() == "one":
                 continue  # "one of the officials" names no amount to check
+            if q.text.isalpha() and _SPAN_AFTER_RE.match(clause, at + len(q.text)):
+                # "over two years", "three days before": a span a brief writes as its dates
+                # ("1998 and 1999"), not a figure to find ("not in them: two").
+                continue
             if (q.value, q.unit) in seen:
                 continue
             seen.add((q.value, q.unit))
             pool = numbers + evidence_years if is_year_written(q) else numbers
+            wordings = [_substance(clause), whole]
+            wordings += [_substance(undated[s:e]) for s, e in spoken if s <= span[0] + at < e]
             if (
                 any(q.matches(e) for e in pool)
                 and not _said_otherwise(
-                    q, [_substance(clause), whole], [evidence[i] for i in about], aliases
+                    q,
+                    wordings,
+                    [(evidence[i], title_of[i]) for i in about],
+                    aliases,
                 )
                 and not _beside_another(
                     q,
@@ -866,16 +889,23 @@ def compare_claim(
                 continue
             if q.unit and not is_year_written(q):
                 # The same amount of the same unit in another passage shown that names all the
-                # clause names, of a year the claim gives, if it gives one: "the IMF loan is
-                # worth US$4.5 billion" and "a new IMF loan of about US$4.5 billion", though
-                # another passage holds "worth" too. (Not Moldova's debt of 1999 for a claim
-                # about August 1998.)
-                if naming is None:
-                    naming = [
-                        i
-                        for i in _naming(clause, terms_of, aliases, years_of, claim_years)
-                        if i not in about
-                    ]
+                # clause names (or, naming none, holds half its words), of a year the claim
+                # gives, if it gives one: "the IMF loan is worth US$4.5 billion" and "a new IMF
+                # loan of about US$4.5 billion", though another passage holds "worth" too. (Not
+                # Moldova's debt of 1999 for a claim about August 1998.)
+                naming = [
+                    i
+                    for i in _naming(
+                        clause,
+                        _clause_words(undated, span, whole),
+                        q,
+                        evidence,
+                        aliases,
+                        years_of,
+                        claim_years,
+                    )
+                    if i not in about
+                ]
                 if any(q.matches(e) for i in naming for e in numbers_of[i]):
                     result.numbers_found.append(q)
                     continue
@@ -888,7 +918,11 @@ def compare_claim(
     passages = list(dated) if dated is not None else [(text, None) for text in evidence]
     _compare_dates(result, spelled, undated, passages, aliases, titles)
     # A month is a date, compared as one above; a name of its own it is not ("In July").
-    names = [n for n in extract_names(claim) if n.casefold() not in _MONTH_NUMBERS]
+    names = [
+        n
+        for n in extract_names(claim)
+        if n.casefold() not in _MONTH_NUMBERS and not _opener_only(n, claim, evidence)
+    ]
     if not names and claim == claim.lower():
         # Typed in lower case ("gazprom cut moldova's gas by half"): its names are the words
         # the English list lacks, shown as the passages write them; a unit or a scale typed
@@ -897,6 +931,7 @@ def compare_claim(
             dict.fromkeys(
                 _as_written(_compound_of(word, claim), [*evidence, *filter(None, titles or ())])
                 for word in typed_names(claim)
+                if word not in CHAT_ABBREVIATIONS
             )
         )
     for name in names:
@@ -914,6 +949,43 @@ def compare_claim(
             result.names_missing.append(name)
     result.contrasts = contrasts(claim, names, evidence, aliases)
     return result
+
+
+_SPAN_AFTER_RE = re.compile(r"\s+(?:years?|months?|weeks?|days?|hours?|decades?)\b", re.I)
+"""A unit of time right after a number written in words ("two years")."""
+CHAT_ABBREVIATIONS = frozenset(
+    "yoy mom qoq ytd jv pm fm gm ceo cfo mln bln mn bn approx est".split()
+)
+"""Abbreviations members type in lower case ("up 19% yoy", "a 50/50 jv"): no names to find."""
+
+
+def _opener_only(name: str, claim: str, evidence: Sequence[str]) -> bool:
+    """Return whether ``name`` is one English word capitalized only for opening a sentence of
+    ``claim`` that the passages write in lower case and never as a name: "Turnout in
+    Kazakhstan's 1999 election was 86.3 percent" and "Official turnout was 86.3 percent" (it was
+    named as a name the passages hold)."""
+    if not _PLAIN_WORD_RE.fullmatch(name) or not is_english(name.casefold()):
+        return False
+    if any(
+        m.start() not in _sentence_starts(claim)
+        for m in re.finditer(rf"\b{re.escape(name)}\b", claim)
+    ):
+        return False
+    lower = re.compile(rf"\b{re.escape(name.casefold())}\b")
+    terms = set(analyze(name))
+    return any(lower.search(text) for text in evidence) and not written_as_names(
+        list(evidence), terms
+    )
+
+
+def _sentence_starts(text: str) -> set[int]:
+    """Return the offsets of the first word of each sentence of ``text``."""
+    starts = set()
+    for s, e in split_sentences(text):
+        m = _PLAIN_WORD_RE.search(text, s, e)
+        if m is not None:
+            starts.add(m.start())
+    return starts
 
 
 OPPOSITES: tuple[tuple[str, str], ...] = (
@@ -953,7 +1025,10 @@ OPPOSITES: tuple[tuple[str, str], ...] = (
         "endorses endorsing",
     ),
     ("pass passed passes adopt adopted adopts", "withdraw withdrew withdrawn withdraws"),
-    ("succeed succeeded succeeds", "fail failed fails"),
+    (
+        "succeed succeeded succeeds",
+        "fail failed fails collapse collapsed collapses",
+    ),
     (
         "backed backs backing support supported supports supporting favored favoured",
         "oppose opposed opposes opposing",
@@ -1021,6 +1096,7 @@ def contrasts(
         if _negated(claim, typed, starts):
             continue
         subject = _subject_before(claim, claimed, typed_at.start())
+        patient = _done_to(claim, claimed, typed_at, names, name_terms)
         ends = _CLAUSE_RE.search(claim, typed_at.end())
         rest = _substance(claim[typed_at.end() : ends.start() if ends else len(claim)])
         for text, spans, at in read:
@@ -1028,7 +1104,10 @@ def contrasts(
                 (
                     m.group(0)
                     for m in opposite.finditer(text)
-                    if _said_of(_token_at(spans, m.start()), at, subject, spans)
+                    if (
+                        _said_of(i := _token_at(spans, m.start()), at, subject, spans)
+                        or any(spans[j][0] in patient for j in range(i + 1, i + 1 + MAX_TO_NAME))
+                    )
                     and _same_matter(text, m.start(), said, rest)
                 ),
                 None,
@@ -1037,28 +1116,120 @@ def contrasts(
                 found.append((typed, word))
                 break
     found += _places_apart(claim, evidence, aliases)
+    found += _order_reversed(claim, evidence)
+    found += _done_by_another(claim, names, evidence, aliases)
+    found += [
+        pair
+        for pair in _named_otherwise(claim, names, evidence, aliases)
+        if not any(c.casefold().startswith(pair[0].split(" … ")[0].casefold()) for c, _ in found)
+    ]
+    found += _refused(claim, claimed, evidence, {c for c, _ in found})
     if not name_terms:
         return found
+    folded = [text.casefold() for text in evidence]
     for t, s, e in claimed:
         typed = claim[s:e]
-        if (
-            t in name_terms
-            or t in FRAMING
-            or len(typed) < MIN_CONTAINED
-            or _negated(claim, typed, starts)
-        ):
+        if t in name_terms or t in FRAMING or len(typed) < MIN_PREFIXED:
             continue
-        if any(typed == c for c, _ in found):
+        # (Compiled only for a word some passage writes: a pattern a word took 0.4 ms.)
+        lower = typed.casefold()
+        patterns = []
+        if len(typed) >= MIN_CONTAINED and any(lower in text for text in folded):
+            patterns.append(re.compile(_NEGATION.format(word=re.escape(typed)), re.IGNORECASE))
+        if is_english("un" + lower) and any("un" + lower in text for text in folded):
+            # Negated by its prefix: "Karimov, who was unhurt" of "Karimov was hurt".
+            patterns.append(re.compile(rf"(?<![\w'’-])un{re.escape(typed)}(?![\w'’-])", re.I))
+        if not patterns or any(typed == c for c, _ in found) or _negated(claim, typed, starts):
             continue
-        pattern = re.compile(_NEGATION.format(word=re.escape(typed)), re.IGNORECASE)
         for text in evidence:
-            m = pattern.search(text)
+            m = next(filter(None, (p.search(text) for p in patterns)), None)
             if m is not None and any(
                 t2 in name_terms for t2 in analyze(text[max(0, m.start() - 80) : m.start()])
             ):
                 found.append((typed, m.group(0)))
                 break
     return found
+
+
+def _refused(
+    claim: str,
+    claimed: Sequence[tuple[str, int, int]],
+    evidence: Sequence[str],
+    done: set[str],
+) -> list[tuple[str, str]]:
+    """Return ``(the claim's word, the passage's words)`` where a passage says the claim's word
+    was refused (``_REFUSED``: "the Duma passed the tax measures" and "the State Duma's refusal
+    last week to pass several of the tax measures"): within 80 characters after the words of
+    substance right before the claim's word (``_subject_before``), in a sentence holding a word
+    of the rest of its clause; not a word of ``done``, nor one the claim says refused itself."""
+    folded = [text.casefold() for text in evidence]
+    if not any(_REFUSED_RE.search(text) for text in folded):
+        return []
+    found = []
+    for t, s, e in claimed:
+        typed = claim[s:e]
+        if typed in done or t in FRAMING or len(t) < MIN_PREFIXED:
+            continue
+        if not any(t in text for text in folded):
+            continue
+        pattern = re.compile(_REFUSED.format(term=re.escape(t)), re.IGNORECASE)
+        subject = _subject_before(claim, claimed, s)
+        ends = _CLAUSE_RE.search(claim, e)
+        rest = _substance(claim[e : ends.start() if ends else len(claim)])
+        if not subject or not rest or pattern.search(claim):
+            continue
+        for text in evidence:
+            m = pattern.search(text)
+            if m is None:
+                continue
+            before = set(analyze(text[max(0, m.start() - 80) : m.start()]))
+            sentence = next((text[a:b] for a, b in split_sentences(text) if a <= m.start() < b))
+            held = set(analyze(sentence))
+            if before.issuperset(subject) and any(name_term_held(w, held, None) for w in rest):
+                found.append((typed, m.group(0)))
+                break
+    return found
+
+
+_REFUSED = r"\b(?:refus\w*|fail\w*|declin\w*)\s+(?:[\w’']+\s+){{0,3}}?to\s+{term}\w*\b"
+"""A word refused ("refused to sign", "the Duma's refusal last week to pass", "failed to
+approve"), its term being the claim's word's (``analyze``: "pass" of "passed")."""
+_REFUSED_RE = re.compile(r"\b(?:refus|fail|declin)")
+"""Where a refusal of ``_REFUSED`` may be, lower-cased."""
+
+
+MIN_PREFIXED = 4
+"""The fewest letters of a claim's word that a passage's word may negate with "un" ("hurt" and
+"unhurt"; not "til" and "until")."""
+
+
+def better_opposed(claim: str, passage: str, shown: str) -> bool:
+    """Return whether ``passage`` should stand for its brief as evidence for ``claim`` in place
+    of ``shown``, another passage of the same brief: it writes a word opposite to one the claim
+    types (``opposed_in``), ``shown`` writes none, and it holds as many of the claim's words of
+    substance. "The OSCE praised the Azerbaijani election": the brief's passage on Western
+    governments and "the concerns of the OSCE observers" was shown, not the one saying the OSCE
+    mission "was cautious but critical"."""
+    opposed = opposed_in(claim)
+    if not any(p.search(passage) for p in opposed) or any(p.search(shown) for p in opposed):
+        return False
+    words = _substance(claim, units=True)
+    return len(words & set(analyze(passage))) >= len(words & set(analyze(shown)))
+
+
+@functools.lru_cache(maxsize=256)
+def opposed_in(claim: str) -> tuple[re.Pattern[str], ...]:
+    """Return the patterns of the words opposite to those ``claim`` types (``OPPOSITES``), but
+    not of a word it also types the opposite of or says negated (worked out once a claim, not
+    once a passage)."""
+    starts = [m.start() for m in _NEGATION_START_RE.finditer(claim)]
+    return tuple(
+        opposite
+        for said, opposite in _OPPOSITE_RES
+        if (typed := said.search(claim)) is not None
+        and not opposite.search(claim)
+        and not _negated(claim, typed.group(0), starts)
+    )
 
 
 MAX_SUBJECT_TERMS = 2
@@ -1080,6 +1251,35 @@ def _subject_before(claim: str, claimed: Sequence[tuple[str, int, int]], at: int
         and not _NUMERIC_RE.fullmatch(t)
     ]
     return terms[-MAX_SUBJECT_TERMS:]
+
+
+MAX_TO_NAME = 2
+"""How many words after a passage's word the name it is done to may come ("confirmed Stepashin",
+"confirmed Sergei Stepashin")."""
+_PASSIVE_RE = re.compile(r"\b(?:was|were|is|are|been|being|be|get|got)\s+(?:\w+ly\s+)?$", re.I)
+"""What a word said in the passive follows ("Stepashin was rejected", "was narrowly rejected")."""
+
+
+def _done_to(
+    claim: str,
+    claimed: Sequence[tuple[str, int, int]],
+    typed_at: re.Match[str],
+    names: Sequence[str],
+    first: set[str],
+) -> set[str]:
+    """Return the terms of the name the claim's word (at ``typed_at``) is done to: for a word
+    said in the passive ("Stepashin was rejected by the Duma"), the claim's ``first`` name's;
+    else a name of ``names`` among the next ``MAX_TO_NAME`` words ("the duma rejected
+    stepashin"); none otherwise. A passage doing the opposite to it says so right before it: "…
+    confirmed Stepashin on May 19"."""
+    if _PASSIVE_RE.search(claim, 0, typed_at.start()):
+        return first  # not the "Duma" it was done by
+    following = [t for t, s, _ in claimed if s >= typed_at.end()][:MAX_TO_NAME]
+    for name in names:
+        terms = set(analyze(name))
+        if terms & set(following):
+            return terms
+    return set()
 
 
 def _said_of(
@@ -1202,6 +1402,204 @@ def _places_apart(
     return found
 
 
+_TO_RE = re.compile(r"\s+(?:votes?\s+)?to\s+", re.IGNORECASE)
+"""What joins the two amounts of a vote or a change ("310 to 39", "253 votes to 94", "from 42
+percent to 51 percent")."""
+
+
+def _ordered_pairs(text: str) -> list[tuple[Quantity, Quantity, str]]:
+    """Return the pairs of amounts ``text`` joins by "to" (``_TO_RE``), each with the words it
+    writes them in, its dates aside."""
+    located = amounts_in(text)
+    return [
+        (q1, q2, text[a1 : a2 + len(q2.text)])
+        for (a1, q1), (a2, q2) in itertools.pairwise(located)
+        if _TO_RE.fullmatch(text, a1 + len(q1.text), a2) and not q1.matches(q2)
+    ]
+
+
+def _order_reversed(claim: str, evidence: Sequence[str]) -> list[tuple[str, str]]:
+    """Return ``(the claim's words, the passage's)`` for two amounts the claim joins by "to"
+    that a passage gives the other way round and never in the claim's order: "The Rada voted 39
+    to 310" and "voted by 310 to 39" (a vote's count for and against; a change's from and to)."""
+    mine = _ordered_pairs(claim)
+    if not mine:
+        return []
+    theirs = [pair for text in evidence for pair in _ordered_pairs(text)]
+    found = []
+    for q1, q2, typed in mine:
+        if any(q1.matches(p1) and q2.matches(p2) for p1, p2, _ in theirs):
+            continue
+        written = next((w for p1, p2, w in theirs if q1.matches(p2) and q2.matches(p1)), None)
+        if written is not None:
+            found.append((typed, written))
+    return found
+
+
+_DONE_TOO = frozenset(
+    "came became ran led fled rose fell grew got cut put paid said told sold spent left".split()
+)
+"""Words saying what someone did, past, that ``_DOING_RE`` does not read ("came second",
+"got 11.6 percent")."""
+_DOER_RE = re.compile(r"((?:[A-Z][\w’'-]*\s+)*[A-Z][\w’'-]*)\s+$")
+"""The run of capitalized words right before a passage's word: who did it ("President Heidar
+Aliev" of "President Heidar Aliev won")."""
+
+
+def _done_by_another(
+    claim: str, names: Sequence[str], evidence: Sequence[str], aliases: Aliases | None = None
+) -> list[tuple[str, str]]:
+    """Return ``(the claim's words, the passage's)`` where the claim says a name of ``names``
+    did something with a figure ("Mamedov won the 1998 election with 76.1 percent": a word in
+    the past right after the name, ``_DOING_RE`` or ``_DONE_TOO``, and an amount after it in
+    its clause, no year) and a passage's
+    sentence giving that amount says another name did it ("President Heidar Aliev won … with
+    76.1 percent"), without naming the claim's in any spelling."""
+    found: list[tuple[str, str]] = []
+    for name in names:
+        terms = analyze(name)
+        if not terms:
+            continue
+        pattern = rf"(?<![\w'’-]){re.escape(name)}\s+([a-z]{{3,}})\b"
+        for m in re.finditer(pattern, claim, re.IGNORECASE):
+            word = m.group(1)
+            if not (_DOING_RE.fullmatch(word.casefold()) or word.casefold() in _DONE_TOO):
+                continue
+            ends = _CLAUSE_RE.search(claim, m.end())
+            figures = [
+                q
+                for q in extract_quantities(claim[m.end() : ends.start() if ends else len(claim)])
+                if not is_year_written(q) and q.text.casefold() != "one"
+            ]
+            if not figures:
+                continue
+            for text in evidence:
+                for start, end in split_sentences(text):
+                    sentence = text[start:end]
+                    given = [g for _, g in amounts_in(sentence)]
+                    held = set(analyze(sentence))
+                    if not any(q.matches(g) for q in figures for g in given) or any(
+                        name_term_held(t, held, aliases) for t in terms
+                    ):
+                        continue
+                    for said in re.finditer(rf"\b{re.escape(word)}\b", sentence):
+                        doer = _DOER_RE.search(sentence, 0, said.start())
+                        named = extract_names(doer.group(1)) if doer is not None else []
+                        if not named:
+                            continue
+                        pair = (claim[m.start() : m.end()], f"{named[-1]} {word}")
+                        if pair not in found:
+                            found.append(pair)
+    return found
+
+
+_SAYING_RE = re.compile(
+    r"\b(?:said|says|say|told|tells|announced|announces|reported|reports|stated|added|claimed"
+    r"|insisted|estimated|estimates|puts|put|according)\b",
+    re.IGNORECASE,
+)
+"""A word between a name and a figure that makes the name the figure's source, not what it is
+of ("Tax Service chief Boris Fedorov said … that the gas monopoly owes … 2.9 billion rubles")."""
+_CAPITALIZED_RE = re.compile(r"[A-Z][\w’'-]*(?:\s+[A-Z][\w’'-]*)*")
+"""A run of capitalized words, a name as ``_named_otherwise`` reads one in a passage."""
+
+
+def _names_at(text: str) -> list[tuple[int, str]]:
+    """Return the names of ``text`` with where each ends: runs of capitalized words, not a month
+    nor English words only ("Official turnout", "National Independence" of a party)."""
+    return [
+        (m.end(), m.group(0))
+        for m in _CAPITALIZED_RE.finditer(text)
+        if m.group(0).casefold() not in _MONTH_NUMBERS
+        and not all(is_english(without_possessive(w).casefold()) for w in m.group(0).split())
+    ]
+
+
+def _named_otherwise(
+    claim: str, names: Sequence[str], evidence: Sequence[str], aliases: Aliases | None = None
+) -> list[tuple[str, str]]:
+    """Return ``(the claim's words, the passage's)`` for an amount of a unit the claim gives of a
+    name (the name of ``names`` nearest before it in its sentence, else after it) that every
+    passage sentence giving it gives of another, the name nearest before it there (not one
+    saying it: ``_SAYING_RE``), while a sentence gives the claim's name another amount of its
+    kind, the first after it: "abdildin got 4.6%" and "… Abdildin came second with 11.7
+    percent, customs chief Gani Kasymov third with 4.6 percent …"."""
+    if not names or not any(q.unit for q in extract_quantities(claim)):
+        return []
+    sentences = [text[s:e] for text in evidence for s, e in split_sentences(text)]
+    amounts_of = [amounts_in(sentence) for sentence in sentences]
+    read = [
+        (sentence, amounts, _names_at(sentence))
+        for sentence, amounts in zip(sentences, amounts_of, strict=True)
+        if any(q.unit for _, q in amounts)
+    ]
+    found: list[tuple[str, str]] = []
+    for start, end in split_sentences(claim):
+        said = claim[start:end]
+        at_names = sorted(
+            (m.start(), m.end(), name)
+            for name in names
+            for m in re.finditer(rf"(?<![\w'’-]){re.escape(name)}", said, re.IGNORECASE)
+        )
+        for at, q in located_quantities(_date_matches_removed(said)):
+            if not q.unit or not at_names:
+                continue
+            before = [n for n in at_names if n[1] <= at]
+            _, _, name = before[-1] if before else at_names[0]
+            terms = analyze(name)
+            given = [
+                (nearest[-1][1], g.text, _said_last(sentence, terms, nearest[-1][0], a, aliases))
+                for sentence, amounts, named in read
+                for a, g in amounts
+                if q.matches(g)
+                and (nearest := [n for n in named if n[0] <= a])
+                and not _SAYING_RE.search(sentence, nearest[-1][0], a)
+            ]
+            if not given or any(
+                mine or all(name_term_held(t, set(analyze(other)), aliases) for t in terms)
+                for other, _, mine in given
+            ):
+                continue
+            if not any(
+                _first_after(sentence, amounts, named, terms, q, aliases)
+                for sentence, amounts, named in read
+            ):
+                continue
+            found.append((f"{name} … {q.text}", f"{given[0][0]} … {given[0][1]}"))
+    return found
+
+
+def _said_last(
+    sentence: str, terms: Sequence[str], after: int, before: int, aliases: Aliases | None
+) -> bool:
+    """Return whether a word of the claim's name (its ``terms``) stands in ``sentence`` between
+    offsets ``after`` and ``before``: nearer the figure than the other name ("Gazprom cut its gas
+    deliveries to Moldova by 40 percent" gives 40 percent of Moldova, an English word as well)."""
+    return any(
+        after <= s < before and any(name_term_held(x, {t}, aliases) for x in terms)
+        for t, s, _ in analyze_spans(sentence)
+    )
+
+
+def _first_after(
+    sentence: str,
+    amounts: Sequence[tuple[int, Quantity]],
+    named: Sequence[tuple[int, str]],
+    terms: Sequence[str],
+    claimed: Quantity,
+    aliases: Aliases | None,
+) -> bool:
+    """Return whether ``sentence`` (its ``amounts`` and ``named`` names, located) names the
+    claim's name (its ``terms``) and gives as the first amount of ``claimed``'s kind after it
+    another amount: "Serikbolsyn Abdildin came second with 11.7 percent"."""
+    for end, name in named:
+        if not all(name_term_held(t, set(analyze(name)), aliases) for t in terms):
+            continue
+        after = [g for a, g in amounts if a >= end and g.unit == claimed.unit]
+        return bool(after) and not claimed.matches(after[0])
+    return False
+
+
 def _same_matter(text: str, at: int, said: re.Pattern[str], rest: frozenset[str]) -> bool:
     """Return whether the sentence of ``text`` at offset ``at`` (where a word opposite to the
     claim's stands) speaks of what the claim's word does: it holds a word of the rest of the
@@ -1231,35 +1629,87 @@ def _negated(text: str, word: str, starts: Sequence[int]) -> bool:
 def _said_otherwise(
     claimed: Quantity,
     wordings: Sequence[frozenset[str]],
-    texts: Sequence[str],
+    texts: Sequence[tuple[str, str | None]],
     aliases: Aliases | None,
 ) -> bool:
-    """Return whether the sentences of ``texts`` that hold the most of the words of the claim's
-    clause, and those that hold the most of the whole claim's (``wordings``), give other
-    amounts of ``claimed``'s unit and never ``claimed``: "gazprom cut gas to moldova by 60
-    percent" and "Gazprom cut its gas deliveries to Moldova by 40 percent. … of which roughly
-    60 percent was run up by the Transnistrian region" (that 60 percent is of the debt)."""
+    """Return whether, for each of the claim's ``wordings`` (the words of its clause, of the
+    whole claim, of the sentence the figure is in), a sentence of ``texts`` (each a passage and
+    its brief's title, whose words each of its sentences holds too) that gives another amount
+    of ``claimed``'s unit, and not ``claimed``, holds ``MIN_CLAUSE_TERMS`` more of those words
+    than every sentence giving ``claimed``, or one more with ``MIN_CLAUSE_TERMS`` more of them
+    within ``NEAR_TOKENS`` words of that amount than of ``claimed``: "gazprom cut gas to
+    moldova by 60 percent" and "Gazprom cut its gas deliveries to Moldova by 40 percent. … of
+    which roughly 60 percent was run up by the Transnistrian region" (that 60 percent is of
+    the debt).
+
+    Not by a margin of one alone: the sentence giving a figure often names its subject in other
+    words ("Official turnout was 86.3 percent." after "Kazakhstan's … election with 79.8
+    percent"; "Its gas debt to Gazprom has grown to about US$640 million" beside "Moldova's gas
+    debt at about US$590 million"), and those true claims read "not in them"."""
     if not claimed.unit:
         return False
-    sentences = [text[s:e] for text in texts for s, e in split_sentences(text)]
-    if len(sentences) < 2:
+    read = [
+        (text[s:e], set(analyze(title or "")))
+        for text, title in texts
+        for s, e in split_sentences(text)
+    ]
+    if len(read) < 2:
         return False
-    terms = [set(analyze(t)) for t in sentences]
-    amounts: list[Quantity] = []
+    amounts = [amounts_in(sentence) for sentence, _ in read]
+    mine = [any(claimed.matches(q) for _, q in found) for found in amounts]
+    other = [
+        not gives and any(q.unit == claimed.unit for _, q in found)
+        for gives, found in zip(mine, amounts, strict=True)
+    ]
+    if not any(other):
+        return False
+    spans = [analyze_spans(sentence) for sentence, _ in read]
+    beaten = False
     for words in wordings:
         if not words:
             continue
-        held = [sum(name_term_held(w, t, aliases) for w in words) for t in terms]
-        most = max(held)
-        amounts += [
-            q
-            for sentence, n in zip(sentences, held, strict=True)
-            if n == most
-            for q in extract_quantities(_date_matches_removed(sentence))
+        held = [
+            sum(name_term_held(w, set(analyze(sentence)) | title, aliases) for w in words)
+            for sentence, title in read
         ]
-    return any(q.unit == claimed.unit for q in amounts) and not any(
-        claimed.matches(q) for q in amounts
-    )
+        best = max((n for n, gives in zip(held, mine, strict=True) if gives), default=0)
+        rival = max(n for n, o in zip(held, other, strict=True) if o)
+        if rival >= best + MIN_CLAUSE_TERMS:
+            beaten = True
+            continue
+        if rival < best + 1:
+            return False
+
+        def near(k: int, unit: str, matching: bool, words: frozenset[str] = words) -> int:
+            """Return the most of ``words`` within ``NEAR_TOKENS`` of an amount of sentence
+            ``k`` of ``unit`` that is (``matching``) or is not ``claimed``."""
+            return max(
+                (
+                    _near_count(at, spans[k], words, aliases)
+                    for at, q in amounts[k]
+                    if q.unit == unit and claimed.matches(q) == matching
+                ),
+                default=0,
+            )
+
+        mine_near = max(
+            (near(k, claimed.unit, True) for k, gives in enumerate(mine) if gives), default=0
+        )
+        rival_near = max(near(k, claimed.unit, False) for k, o in enumerate(other) if o)
+        if rival_near < mine_near + MIN_CLAUSE_TERMS:
+            return False
+        beaten = True
+    return beaten
+
+
+def _near_count(
+    at: int, spans: Sequence[tuple[str, int, int]], words: frozenset[str], aliases: Aliases | None
+) -> int:
+    """Return how many of ``words`` stand within ``NEAR_TOKENS`` words of offset ``at`` of a
+    sentence whose words are ``spans`` (``analyze_spans``)."""
+    i = _token_at(spans, at)
+    near = {t for t, _, _ in spans[max(0, i - NEAR_TOKENS) : i + NEAR_TOKENS + 1]}
+    return sum(name_term_held(w, near, aliases) for w in words)
 
 
 def _beside_another(
@@ -1281,7 +1731,7 @@ def _beside_another(
     for text in texts:
         for start, end in split_sentences(text):
             sentence = text[start:end]
-            located = located_quantities(_date_matches_removed(sentence))
+            located = amounts_in(sentence)
             if not any(claimed.matches(q) for _, q in located):
                 continue
             spans = analyze_spans(sentence)
@@ -1308,28 +1758,49 @@ def _beside_another(
 
 def _naming(
     clause: str,
-    terms_of: Sequence[set[str]],
+    words: frozenset[str],
+    claimed: Quantity,
+    texts: Sequence[str],
     aliases: Aliases | None,
     years_of: Sequence[int | None],
     claim_years: set[int],
 ) -> list[int]:
-    """Return the indexes of the passages (their terms) that hold every name ``clause`` writes
+    """Return the indexes of the passages (``texts``) that hold every name ``clause`` writes
     (capitalized, or, typed in lower case, no English word), in a name's spelling or another;
-    when the claim gives years (``claim_years``), only those whose brief (``years_of``) is of
-    one of them. None when the clause names nothing."""
+    for a clause that names nothing, those with a sentence giving ``claimed`` that holds half
+    (and ``MIN_CLAUSE_TERMS``) of its ``words`` ("the new loan is worth US$4.5 billion" and "…
+    agreed on a new IMF loan of about US$4.5 billion"; not "… up from some US$590 million …,
+    and more than half of that sum …" for "a state budget of roughly US$590 million", its
+    "state" in the next sentence). When the claim gives years (``claim_years``), only those
+    whose brief (``years_of``) is of one of them."""
     names = [t for name in extract_names(clause) for t in analyze(name)]
     if not names and clause == clause.lower():
         names = [t for w in typed_names(clause) for t in analyze(w)]
-    if not names:
-        return []
+    if names:
+        holding = [
+            i
+            for i, text in enumerate(texts)
+            if all(name_term_held(t, set(analyze(text)), aliases) for t in names)
+        ]
+    else:
+        holding = [
+            i
+            for i, text in enumerate(texts)
+            if _holding_half(
+                words,
+                [
+                    set(analyze(text[s:e]))
+                    for s, e in split_sentences(text)
+                    if any(claimed.matches(q) for _, q in amounts_in(text[s:e]))
+                ],
+                aliases,
+            )
+        ]
     return [
         i
-        for i, terms in enumerate(terms_of)
-        if all(name_term_held(t, terms, aliases) for t in names)
-        and (
-            not claim_years
-            or (i < len(years_of) and years_of[i] is not None and years_of[i] in claim_years)
-        )
+        for i in holding
+        if not claim_years
+        or (i < len(years_of) and years_of[i] is not None and years_of[i] in claim_years)
     ]
 
 

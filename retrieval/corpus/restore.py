@@ -298,7 +298,8 @@ def _copy_in(
     live = connect(db)
     try:
         if state == "archive":
-            live.execute("PRAGMA journal_mode = WAL")  # others read it while the copy is written
+            # Others read it while the copy is written (waiting for a process switching it too).
+            store.enable_wal(live, str(db))
         elif keep is not None:
             with conn:
                 restored.notes.extend(keep.settle(conn))
@@ -321,7 +322,7 @@ def _copy_in(
         # The restore's pages wait in the -wal file until copied into the database. PASSIVE:
         # a reader (the bot) may hold some back for now, and is not waited for; the next
         # checkpoint copies them (and the last connection to close removes the file).
-        live.execute("PRAGMA journal_mode = WAL")
+        store.enable_wal(live, str(db))
         live.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         restored.contents = contents_of(live, db)
     finally:

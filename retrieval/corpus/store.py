@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import stat
@@ -12,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, count
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,11 @@ BATCH_CACHE_KIB = -65_536
 BATCH_CHECKPOINT_PAGES = 10_000
 """Pages of write-ahead log after which a bulk write's commit copies them into the database
 (``PRAGMA wal_autocheckpoint``; SQLite's default is 1,000)."""
+BUSY_PAUSES_MS = (1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100)
+"""The pauses between tries for a lock SQLite refuses without waiting (``enable_wal``): those
+of SQLite's own busy handler (``sqliteDefaultBusyCallback``), the last repeated."""
+
+logger = logging.getLogger(__name__)
 
 
 # The columns a brief is written with (``Store._write_brief``), in the order of its values.
@@ -275,7 +281,7 @@ class Store:
             conn = sqlite3.connect(name, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
             self.db = _database(conn)
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self.db.enable_wal()
+            enable_wal(conn, name)
             # In WAL mode NORMAL still never corrupts the database and a killed process loses
             # nothing committed; it skips the fsync on every commit (an ingest commits once per
             # file), which cost a quarter of ingest time. Only a power cut can undo the last
@@ -1248,6 +1254,44 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
         uri += "&immutable=1"
     conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
     return conn
+
+
+def enable_wal(conn: sqlite3.Connection, name: str, timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    """Put ``conn``'s database in WAL mode (a no-op if it is), waiting up to ``timeout_ms`` for
+    another process switching it too. ``conn`` must be outside a transaction.
+
+    A database in rollback-journal mode (a new one, or a backup copied into place) is switched
+    by writing its header: SQLite reads it under a read lock, then asks for the write lock. It
+    never waits for a lock asked for while holding a read lock, whatever ``busy_timeout`` says
+    (two readers waiting for each other to let go would wait for ever;
+    https://www.sqlite.org/c3ref/busy_handler.html), but answers "database is locked" at once.
+    Two processes opening a new archive at once met there: one of them failed (an ingest beside
+    another ingest or the bot). The refused try wrote nothing and holds no lock, so it is made
+    again, with the pauses of SQLite's own busy handler, until the other process has switched
+    the database (then this one finds it in WAL mode and writes nothing) or ``timeout_ms``.
+
+    Args:
+        conn: a connection outside a transaction.
+        name: the database's name, for the log.
+        timeout_ms: how long another process may keep it locked.
+
+    Raises:
+        sqlite3.OperationalError: "database is locked" if it stays locked over ``timeout_ms``;
+            any other error of the switch (a read-only or full disk) at once.
+    """
+    waited_ms = 0
+    for attempt in count():
+        try:
+            conn.execute("PRAGMA journal_mode = WAL").fetchall()
+            return
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or waited_ms >= timeout_ms:
+                raise
+        if attempt == 0:
+            logger.debug("%s is locked by another process; waiting to switch it to WAL", name)
+        pause = BUSY_PAUSES_MS[min(attempt, len(BUSY_PAUSES_MS) - 1)]
+        time.sleep(pause / 1000)
+        waited_ms += pause
 
 
 def write_error(name: str, exc: sqlite3.Error) -> ArchiveWriteError:

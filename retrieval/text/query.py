@@ -564,6 +564,18 @@ _LOOKS_AHEAD_RE = re.compile(
 )
 
 
+_OUTCOME_RE = re.compile(
+    r"\b(?:finally|eventually|in\s+the\s+end|end(?:ed|s)?\s+up|ultimately|after\s+all)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_outcome(words: str) -> bool:
+    """Return whether a question asks how something ended ("when did the board finally approve
+    it?", "was he allowed to run in the end?"): the latest brief on it tells."""
+    return _OUTCOME_RE.search(words) is not None
+
+
 def looks_ahead(words: str) -> bool:
     """Return whether a question asks what was planned, expected or due ("what was the opposition
     planning for may 99?", "which leader said he'd run in oct 98?"): a brief written before that

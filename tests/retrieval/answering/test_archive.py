@@ -22,6 +22,7 @@ from retrieval.text.inflections import other_forms
 from retrieval.text.query import (
     DateRange,
     Filters,
+    asks_outcome,
     cited_filters,
     comparison_sides,
     relative_dates,
@@ -1101,6 +1102,19 @@ def test_the_one_name_a_question_writes_is_shown_when_no_brief_shown_holds_it(
     # Tashkent bombs brief names Uzbekistan in a passage not shown).
     blasts = sample_archive.ask("How many were killed in the Uzbek capital blasts in Feb 99?")
     assert "13 people" in blasts.hits[0].quote
+
+
+def test_a_question_of_how_it_ended_shows_the_latest_brief_shown_first(
+    sample_archive: Archive,
+) -> None:
+    # After the Camdessus–Primakov deal, "when did the board finally approve it?" quoted the
+    # April brief's "the Fund's board will not approve the loan until …" first.
+    earlier = ["and in 99, what did camdessus and primakov agree?"]
+    answer = sample_archive.ask("when did the board finally approve it?", earlier=earlier)
+    assert answer.hits[0].citation.date == max(h.citation.date or "" for h in answer.hits)
+    assert "July 28" in answer.hits[0].quote
+    assert asks_outcome("was he allowed to run in the end?")
+    assert not asks_outcome("when did the board approve it?")
 
 
 def test_a_span_no_brief_is_dated_in_is_no_words_to_look_for(sample_archive: Archive) -> None:

@@ -158,6 +158,36 @@ def test_two_ingests_of_the_same_files_at_once_both_succeed(
         assert len(keys) == len(set(keys)) == 6
 
 
+def test_an_ingest_waits_for_another_process_switching_a_new_archive_to_wal(
+    tmp_path: Path, briefs_dir: Path, fork: Callable[..., Forked]
+) -> None:
+    # The lock cycle two ingests of a new archive met (one in ~10-100 runs under load): the
+    # other holds the write lock of the new (rollback-journal) file, as when it writes the WAL
+    # header; SQLite refuses the lock to one holding a read lock without calling the busy
+    # handler, so the ingest said at once "kept it locked for over 30 s".
+    db = tmp_path / "new.db"
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    err = tmp_path / "err"
+    err.touch()
+    briefbot = "import sys; from bot.cli import main; sys.exit(main())"
+    proc = fork(briefbot, "-v", "--db", str(db), "ingest", str(briefs_dir), stderr=err)
+    try:
+        # Let go only once the ingest has been refused the lock: it must wait, not give up.
+        while "waiting to switch it to WAL" not in err.read_text() and proc.poll() is None:
+            threading.Event().wait(0.01)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    _out, errors = proc.communicate(timeout=120)
+    assert proc.returncode == 0, errors
+    store = Store(db)
+    keys = [r[0] for r in store.db.execute("SELECT key FROM briefs")]
+    mode = store.db.execute("PRAGMA journal_mode").fetchone()[0]
+    store.close()
+    assert (len(keys), mode) == (6, "wal")
+
+
 # -- read-only places and a full disk -----------------------------------------------------------
 
 
