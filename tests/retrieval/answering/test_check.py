@@ -930,6 +930,19 @@ def test_a_reversed_claim_is_contrasted_on_the_sample(
     assert reply.comparison.contrasts == expected
 
 
+@pytest.mark.parametrize("before", ["", "the deputies said that " + "the governors met and " * 150])
+def test_a_refusal_in_a_later_passage_is_read_after_a_long_clause(before: str) -> None:
+    # The claim's subject and the rest of its clause are read only once a passage says the word
+    # was refused (a claim of one 4,000-character clause took 1.9 s); the first passage holding
+    # the refusal gives it, in the passages' order.
+    evidence = [
+        "The Duma met on Monday to discuss the budget.",
+        "The IMF cited the Duma's refusal to pass the tax measures.",
+    ]
+    check = compare_claim(before + "The Duma passed the tax measures", evidence)
+    assert check.contrasts == [("passed", "refusal to pass")]
+
+
 def test_confirm_asking_is_no_word_of_the_claim() -> None:
     passage = "Kolar rejected the assembly's plan on Monday."
     assert compare_claim("Confirm that Kolar backed the assembly's plan", [passage]).contrasts == []
