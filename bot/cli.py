@@ -354,6 +354,15 @@ def _update_index(archive: Archive, *, quiet: bool, bar: bool) -> None:
                 f"the briefs are stored but the index could not be updated ({exc}); "
                 "the first question will build it"
             ) from exc
+        except KeyboardInterrupt:
+            # Past the store, Ctrl-C said "Aborted!" (exit 1) under the counting workers'
+            # tracebacks, as if the briefs were not stored.
+            click.echo(
+                "Interrupted (Ctrl-C) while updating the index: the briefs are stored; the "
+                "first question will build it.",
+                err=True,
+            )
+            click.get_current_context().exit(130)
     sync = archive.indexer.last_sync
     if not quiet:
         click.echo(

@@ -196,4 +196,9 @@ def reader(database: str | Path) -> Reader:
 
 
 if __name__ == "__main__":
-    serve_counts(sys.stdin.buffer, sys.stdout.buffer, reader(sys.argv[1]))
+    try:
+        serve_counts(sys.stdin.buffer, sys.stdout.buffer, reader(sys.argv[1]))
+    except KeyboardInterrupt:
+        # Ctrl-C reaches the whole process group: the command that started this worker says
+        # what it means; a traceback here only hid that.
+        sys.exit(130)

@@ -223,6 +223,37 @@ def test_an_ingest_interrupted_says_what_was_stored_and_that_it_may_run_again(
     assert again.stdout.startswith("2 added, 0 updated, 0 removed, 0 unchanged, 0 rejected")
 
 
+def test_an_ingest_interrupted_while_indexing_says_the_briefs_are_stored(
+    run_cli: Callable[..., Result], brief_file: Callable[..., Path]
+) -> None:
+    # Past the store, Ctrl-C said "Aborted!" (exit 1), as if nothing were stored.
+    import sys
+    from typing import Any
+
+    path = brief_file("Publication: Courier Volume: 2 Issue: 4\n\nThe smelter closed. (Reuters)\n")
+
+    def profile(frame: Any, event: str, arg: Any) -> None:
+        code = frame.f_code
+        if event == "call" and (code.co_name, Path(code.co_filename).name) == (
+            "index",
+            "archive.py",
+        ):
+            raise KeyboardInterrupt  # (and Python drops this profile function)
+
+    sys.setprofile(profile)
+    try:
+        result = run_cli("ingest", str(path))
+    finally:
+        sys.setprofile(None)
+    assert result.exit_code == 130
+    assert result.stdout.startswith("1 added, 0 updated, 0 removed, 0 unchanged, 0 rejected")
+    assert result.stderr == (
+        "Interrupted (Ctrl-C) while updating the index: the briefs are stored; the first "
+        "question will build it.\n"
+    )
+    assert run_cli("ask", "smelter").stdout.startswith("1. ")
+
+
 def test_a_file_gone_from_a_folder_ingested_again_is_named_and_its_briefs_kept(
     run_cli: Callable[..., Result], tmp_path: Path
 ) -> None:
