@@ -1752,8 +1752,11 @@ class Archive:
                 kind=kind,
                 own=ranking.known,
             )
-            for n, (pid, score) in enumerate(ranking.passages, start=1)
-            if pid in rows
+            # Numbered as shown: a passage gone since the index was read (a restore under a
+            # running bot) leaves no gap ("2. …" first).
+            for n, (pid, score) in enumerate(
+                [(pid, score) for pid, score in ranking.passages if pid in rows], start=1
+            )
         ]
         if claim:
             hits = self._opposed(question, hits, ranking.weights, kind)
