@@ -76,7 +76,10 @@ _WHERE_FROM_RE = re.compile(
     r"(?:\s+(?:is|was)\s+(?:that|this|it))?(?:\s+(?:in|from))?"
     r"|(?:the\s+)?(?:source|citation|reference|link)s?(?:\s+please)?"
     r"|where(?:['’]s|\s+is|\s+was|\s+does)\s+(?:that|this|it)\s+(?:from|come\s+from)"
-    r"|where\s+did\s+(?:you|that|this|it)\s+(?:get\s+that|come\s+from|read\s+that))"
+    r"|where\s+did\s+(?:you|that|this|it)\s+(?:get\s+that|come\s+from|read\s+that)"
+    r"|who\s+wrote\s+(?:it|that|this|them|the\s+(?:brief|piece|article))|(?:the\s+)?authors?"
+    r"|when\s+was\s+(?:it|that|this)\s+(?:published|written)"
+    r"|(?:the\s+)?(?:full|whole)\s+(?:text|brief|article|piece)(?:\s+please)?)"
     r"[\s?.!]*",
     re.IGNORECASE,
 )
@@ -250,13 +253,24 @@ class ChatService:
                 with suppress(BriefNotFoundError):
                     sources = cited_sources(self.archive.store.get_brief(hit.brief_id)["text"])
             cites = f"; its sources: ({'; '.join(sources)})" if sources else ""
-            lines.append(f"{hit.rank}. {hit.citation.render()}{cites}")
+            # Who wrote it and where it is online, when the brief says ("who wrote it?",
+            # "link?" were searched as words, or answered without them).
+            author = self._author(hit.brief_id)
+            by = f"; by {author}" if author else ""
+            link = f"; {hit.url}" if hit.url else ""
+            lines.append(f"{hit.rank}. {hit.citation.render()}{by}{link}{cites}")
         first = hits[0].citation
         if first.volume is not None and first.issue is not None:
             lines.append(
                 f"/brief {first.publication} {first.volume} {first.issue} shows the first whole."
             )
         return Notice("\n".join(lines))
+
+    def _author(self, brief_id: int) -> str | None:
+        """Return the author of brief ``brief_id`` as stored (a byline or a sign-off), or None."""
+        with suppress(BriefNotFoundError):
+            return self.archive.store.get_brief(brief_id).get("author") or None
+        return None
 
     def follow_check(self, claim: str, earlier: Sequence[str]) -> CheckReply | Notice:
         """Return the check of a claim that may continue ``earlier``, by the rule of ``follow``

@@ -113,6 +113,7 @@ from retrieval.text.query import (
     asks_latest,
     asks_news,
     asks_outcome,
+    asks_year_after,
     asks_year_before,
     cited_filters,
     cited_publication,
@@ -127,6 +128,7 @@ from retrieval.text.query import (
     spell_dates,
     spell_digit_dates,
     without_dates,
+    year_after,
     year_before,
 )
 
@@ -391,7 +393,8 @@ class Archive:
             inline = cited.merged(inline)
         earlier = list(earlier)[-MAX_CONTEXT_TURNS:]
         earlier_parsed = [parse_question(q) for q in earlier]
-        if spans and asks_year_before(words):
+        before = asks_year_before(words)
+        if spans and (before or (earlier and asks_year_after(words))):
             # "compare with last year" after a question about 1998 asks about 1997: a passage
             # that writes it or whose brief is dated in it, not the year before today. (Not
             # a span of days: the figure compared with is often in the later brief, "against
@@ -408,7 +411,9 @@ class Archive:
                 else None
             )
             if fixed is not None:
-                words = year_before(words, fixed)
+                # ("and a year later?" likewise asks about the year after, in a follow-up: in a
+                # question of its own, "next year" counts from no year it fixes.)
+                words = year_before(words, fixed) if before else year_after(words, fixed)
         if inline.is_empty():
             # The earlier question's filters carry over unless the follow-up sets its own.
             for _, earlier_inline in reversed(earlier_parsed):
@@ -1753,8 +1758,11 @@ class Archive:
                 kind=kind,
                 own=ranking.known,
             )
-            for n, (pid, score) in enumerate(ranking.passages, start=1)
-            if pid in rows
+            # Numbered as shown: a passage gone since the index was read (a restore under a
+            # running bot) leaves no gap ("2. …" first).
+            for n, (pid, score) in enumerate(
+                [(pid, score) for pid, score in ranking.passages if pid in rows], start=1
+            )
         ]
         if claim:
             hits = self._opposed(question, hits, ranking.weights, kind)

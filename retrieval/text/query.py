@@ -296,6 +296,27 @@ def year_before(words: str, year: int) -> str:
     return _YEAR_BEFORE_RE.sub(f" {year - 1} ", words, count=1)
 
 
+_YEAR_AFTER_RE = re.compile(
+    r"\b(?:(?:the|a)\s+year\s+(?:after|later|on)|(?:the\s+)?(?:following|next)\s+year)\b",
+    re.IGNORECASE,
+)
+"""A follow-up's words for the year after the one the conversation is about ("and a year
+later?", "the following year")."""
+
+
+def asks_year_after(words: str) -> bool:
+    """Return whether ``words`` ask for the year after another ("and a year later?", "the
+    following year"): see ``year_after``."""
+    return _YEAR_AFTER_RE.search(words) is not None
+
+
+def year_after(words: str, year: int) -> str:
+    """Return ``words`` with the first of their words for the year after another written as the
+    year after ``year`` ("and a year later?" after a question about 1998 asks about 1999; it
+    quoted a power cut "partly reversed twelve hours later")."""
+    return _YEAR_AFTER_RE.sub(f" {year + 1} ", words, count=1)
+
+
 def without_dates(words: str) -> str:
     """Return ``words`` without the spans of time counted back from today they name ("what
     happened last week?" is "what happened ?")."""

@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import re
 import shutil
 import sqlite3
 import sys
@@ -717,6 +718,9 @@ async def test_a_restore_under_the_running_bot_is_answered_from_then_stops_it(
         assert result.exit_code == 0, result.output
         after = await fake.wait_answers(alice.send("Zanzibar clove traders?"))
         assert all("Zanzibar clove traders met" not in (m.plain_text or "") for m in after)
+        # Numbered from 1: the restored-away passage left a gap ("2. …" first).
+        numbered = re.findall(r"(?m)^(\d+)\. ", "\n".join(m.plain_text or "" for m in after))
+        assert numbered and numbered[0] == "1"
         reason = await refresh_once(app)
     mark = Store(db_path).restore_mark() or ""
     assert reason == (

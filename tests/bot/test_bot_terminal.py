@@ -177,6 +177,23 @@ def test_check_compares_a_date_typed_in_digits(sample_archive: Archive) -> None:
     assert "Dates — in the passages: July 28, 1999." in text
 
 
+@pytest.mark.parametrize(
+    "asked", ["who wrote it?", "link?", "when was it published?", "full text please"]
+)
+def test_asking_about_the_answer_itself_names_its_briefs_author_and_link(
+    sample_archive: Archive, asked: str
+) -> None:
+    # "who wrote it?" quoted "fiscal policy is now written in Washington"; "full text please"
+    # three passages holding "full"; "link?" the citations without the brief's address.
+    state: dict[str, Any] = {}
+    respond(sample_archive, "imf approves 4.5 billion", state, now=0.0)
+    text = respond(sample_archive, asked, state, now=1.0) or ""
+    first = text.splitlines()[1]
+    assert text.startswith("That answer quotes:")
+    assert first.startswith("1. Monitor, Vol. 5, Issue 146") and "; by JB; https://" in first
+    assert text.endswith("/brief Monitor 5 146 shows the first whole.")
+
+
 def test_brief_takes_a_citation_pasted_whole(sample_archive: Archive) -> None:
     # Copied from an answer with its date and title: "No publication 'Monitor, Vol. 4, Issue
     # 142, July' in the archive".

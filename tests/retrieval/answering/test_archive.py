@@ -27,6 +27,7 @@ from retrieval.text.query import (
     comparison_sides,
     relative_dates,
     search_terms,
+    year_after,
 )
 
 
@@ -1115,6 +1116,18 @@ def test_a_question_of_how_it_ended_shows_the_latest_brief_shown_first(
     assert "July 28" in answer.hits[0].quote
     assert asks_outcome("was he allowed to run in the end?")
     assert not asks_outcome("when did the board approve it?")
+
+
+def test_a_year_later_counts_from_the_earlier_questions_year(sample_archive: Archive) -> None:
+    # "and a year later?" after the IMF's July 1998 tranche quoted a power cut "partly reversed
+    # twelve hours later".
+    earlier = ["imf tranche cut russia july 98"]
+    answer = sample_archive.ask("and a year later?", earlier=earlier)
+    assert "1999" in answer.terms and "later" not in answer.terms
+    assert any(hit.citation.date == "1999-07-29" for hit in answer.hits)
+    assert year_after("and the following year?", 1998) == "and  1999 ?"
+    # Asked on its own, "next year" counts from no year.
+    assert "1999" not in sample_archive.ask("what is planned for next year").terms
 
 
 def test_a_span_no_brief_is_dated_in_is_no_words_to_look_for(sample_archive: Archive) -> None:
