@@ -97,6 +97,9 @@ _CITATION_TAIL_RE = re.compile(
 )
 """What an answer's citation writes after the issue: its date and title ("…, Issue 142, July 23,
 1998 — “Kazakh security chief …”"), left out when it is pasted after /brief."""
+_CITATION_HEAD_RE = re.compile(r"^[—–]\s*")
+"""The dash an answer writes before a citation ("— Monitor, Vol. 4, Issue 142, …"), pasted with
+it: "No publication '— Monitor' in the archive"."""
 
 
 def asks_for_more(text: str) -> bool:
@@ -142,7 +145,8 @@ def parse_brief_args(text: str) -> tuple[str, int, int] | None:
         NumberRangeError: if the volume or issue is out of range (the one rule,
             ``briefs.issue_number``: "/brief Monitor 4 99999999999" gave the usage line).
     """
-    m = _BRIEF_ARGS_RE.fullmatch(_CITATION_TAIL_RE.sub("", text.strip()))
+    pasted = _CITATION_HEAD_RE.sub("", text.strip())
+    m = _BRIEF_ARGS_RE.fullmatch(_CITATION_TAIL_RE.sub("", pasted))
     if not m:
         return None
     volume = issue_number(m.group("vol"), "volume")

@@ -200,6 +200,9 @@ def test_brief_takes_a_citation_pasted_whole(sample_archive: Archive) -> None:
     pasted = "Monitor, Vol. 4, Issue 142, July 23, 1998 — “Kazakh security chief puts numbers”"
     text = respond(sample_archive, f"/brief {pasted}", {}) or ""
     assert text.startswith("Monitor, Vol. 4, Issue 142")
+    # With the dash an answer writes before it: "No publication '— Monitor' in the archive".
+    text = respond(sample_archive, f"/brief — {pasted}", {}) or ""
+    assert text.startswith("Monitor, Vol. 4, Issue 142")
 
 
 def test_brief_with_an_issue_out_of_range_says_the_range(bot_archive: Archive) -> None:
