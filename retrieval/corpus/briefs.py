@@ -977,6 +977,16 @@ def _content(
         # --footer-pattern names is the publisher's (it was kept as news, in silence).
         content.insert(at, boilerplate)
         resumed = 0
+        # Said, as a paragraph dropped is: should it be the publisher's after all (a copyright
+        # line between two items), the user can tell.
+        meta.setdefault("notes", []).append(
+            (
+                meta.get("line") or 1,
+                f"a paragraph with a phrase of the publisher's boilerplate in the middle of the "
+                f"brief ({shorten(str(boilerplate), 60)!r}) was kept as its text; if it is the "
+                "publisher's, add a --footer-pattern for it",
+            )
+        )
     if resumed:
         # Kept, and said: should it be the publisher's after all, the user can tell.
         meta.setdefault("notes", []).append(
