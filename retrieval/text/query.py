@@ -604,6 +604,14 @@ def looks_ahead(words: str) -> bool:
     return _LOOKS_AHEAD_RE.search(words) is not None
 
 
+_COUNT_BEFORE_RE = re.compile(
+    r"\b(?:did|do|does|were|are|have|had|about|some|over|nearly|almost|around|roughly|only|than|"
+    r"least|most)\s+$",
+    re.IGNORECASE,
+)
+"""Words before a number that make it a count, not a year ("did 2000 miners …", "some 1500")."""
+
+
 def asked_time(words: str) -> tuple[str, str] | None:
     """Return when a question asks about, as the month it starts in and as written:
     ``("1998-10", "October 1998")`` for "where was the hryvnia by early oct 98?", ``("1999-01",
@@ -620,7 +628,12 @@ def asked_time(words: str) -> tuple[str, str] | None:
     found = [
         m
         for m in _ASKED_YEAR_RE.finditer(spelled)
-        if len(m.group("year")) == 4 or m.group("day") or m.group("season")
+        if (len(m.group("year")) == 4 or m.group("day") or m.group("season"))
+        and not (
+            # "did 2000 miners block the line?", "some 1500 troops": a count, not a year.
+            not (m.group("month") or m.group("season"))
+            and _COUNT_BEFORE_RE.search(spelled, max(0, m.start() - 20), m.start())
+        )
     ]
     years = {full_year(m.group("year")) for m in found}
     if len(years) != 1 or any(_BEFORE_YEAR_RE.search(spelled[: m.start()]) for m in found):

@@ -56,6 +56,9 @@ def test_take_part_is_one_word() -> None:
         ("tengiz output by the end of 1999", None),
         ("what happened on jan 13", None),
         ("how much did 20 regions get", None),
+        # A count where a year could stand: "did 2000 miners …", "some 1500 troops".
+        ("did 2000 miners block the line?", None),
+        ("were there some 1500 troops in 1998", ("1998-01", "1998")),
     ],
 )
 def test_asked_time_is_the_one_time_a_question_names(
