@@ -184,7 +184,8 @@ class OriginChoice:
         origin: ``src:ORIGIN#N`` keys and ``briefs.origin`` of the file's briefs.
         note: one line for the user (without the file's name), or None.
         kind: what the note tells: ``beside`` (another file of the same name), ``taken`` (the
-            same file named from another folder) or ``unclear`` (several such files).
+            same file named from another folder), ``unclear`` (several such files) or ``twice``
+            (issues another file of the same name holds too).
     """
 
     origin: str
@@ -224,12 +225,25 @@ def choose_origin(
         shares = {name: len(citations & held) for name, held in stored.items()}
         best = max(shares.values())
         if best:
-            return OriginChoice(
-                min(
-                    (name for name, shared in shares.items() if shared == best),
-                    key=_variant_number,
-                )
+            chosen = min(
+                (name for name, shared in shares.items() if shared == best), key=_variant_number
             )
+            # Issues another stored file of that name holds too are stored twice: said, with
+            # how to take the other's out ("a/monitor.txt" 142, "b/monitor.txt" 143, then
+            # "c/monitor.txt" with both: 143 was quoted twice, in silence).
+            twice = set().union(
+                *(citations & held for name, held in stored.items() if name != chosen)
+            )
+            if twice:
+                return OriginChoice(
+                    chosen,
+                    f"its issues {_citations_line(twice)} are also held by another stored file "
+                    f"named {file_name(origin)}, so they are stored twice; to keep only this "
+                    "file's, take the other out with briefbot remove --source and the path it "
+                    "was ingested as",
+                    "twice",
+                )
+            return OriginChoice(chosen)
         number = max(_variant_number(name) for name in stored) + 1
         held = set().union(*stored.values())
         files = (

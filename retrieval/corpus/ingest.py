@@ -1713,6 +1713,8 @@ UNSAID_LINES = {
     "of their names hold their issues",
     "removed": "and {files:,} more file{s} ingested again removed {briefs:,} brief(s) they no "
     "longer hold",
+    "twice": "and {files:,} more file{s} holding issues another stored file of the same name "
+    "holds too (stored twice)",
 }
 """The line counting the files of a bulk run not told of one by one, by kind."""
 REMOVED_SHOWN = 5

@@ -102,6 +102,27 @@ def test_a_third_file_of_the_name_gets_its_own_number(
     assert lines == []  # found again among the three
 
 
+def test_a_file_holding_the_issues_of_two_same_named_files_says_what_is_stored_twice(
+    run_cli: Run, db_path: Path, tmp_path: Path
+) -> None:
+    # Monday's and Tuesday's monitor.txt, then one holding both: Tuesday's brief was stored a
+    # second time, in silence, and quoted twice (reviewer).
+    _ingest(run_cli, _write(tmp_path / "mon" / "monitor.txt", MONDAY))
+    _ingest(run_cli, _write(tmp_path / "tue" / "monitor.txt", TUESDAY))
+    both = _write(tmp_path / "week" / "monitor.txt", MONDAY + "\n" + TUESDAY)
+    summary, lines = _ingest(run_cli, both)
+    assert summary == "1 added, 0 updated, 0 removed, 1 unchanged, 0 rejected"
+    assert lines == [
+        f"{both}: its issues Monitor, Vol. 6, Issue 22 are also held by another stored file "
+        "named monitor.txt, so they are stored twice; to keep only this file's, take the other "
+        "out with briefbot remove --source and the path it was ingested as"
+    ]
+    # The way it names takes Tuesday's copy out, and only it.
+    removed = run_cli("remove", "--source", str(tmp_path / "tue" / "monitor.txt"))
+    assert removed.exit_code == 0 and removed.stdout.strip().endswith("1 brief removed")
+    assert sorted(issue for _, _, issue, _ in _briefs(db_path)) == [21, 22]
+
+
 def test_a_file_sharing_an_issue_still_replaces_what_it_held(
     run_cli: Run, db_path: Path, tmp_path: Path
 ) -> None:
@@ -294,7 +315,8 @@ def test_a_stored_origin_is_shown_as_its_file(origin: str, shown: str) -> None:
 def test_equal_shares_go_to_the_file_of_the_name_first() -> None:
     monday, tuesday = ("Monitor", 6, 21), ("Monitor", 6, 22)
     stored = {"m.txt//3": {monday}, "m.txt//2": {tuesday}, "m.txt": {monday}}
-    assert choose_origin("m.txt", {monday, tuesday}, stored, {}) == OriginChoice("m.txt")
+    both = choose_origin("m.txt", {monday, tuesday}, stored, {})
+    assert (both.origin, both.kind) == ("m.txt", "twice")  # its issues are in //2 and //3 too
     assert choose_origin("m.txt", {tuesday}, stored, {}) == OriginChoice("m.txt//2")
     beside = choose_origin("m.txt", {("Prism", 4, 1)}, stored, {})
     assert (beside.origin, beside.kind) == ("m.txt//4", "beside")
