@@ -1926,7 +1926,7 @@ def compare_with(claim: str, hits: Sequence[Hit], aliases: Aliases | None = None
     date typed in digits is compared as the date it is (``spell_digit_dates``: "12.06.1999" was
     neither a date nor a number, and said nothing). Read-only."""
     return compare_claim(
-        spell_digit_dates(claim),
+        spell_digit_dates(claim, drop_unclear=True),
         [f"{h.text} ({format_date(h.citation.date)})" if h.citation.date else h.text for h in hits],
         aliases=aliases,
         dated=[(h.text, h.citation.date) for h in hits],

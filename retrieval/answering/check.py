@@ -935,6 +935,8 @@ def compare_claim(
             )
         )
     for name in names:
+        # "anti-nato", "pro-Moscow", "ex-KGB": the name is what the prefix is set against.
+        name = _NAME_PREFIX_RE.sub("", name)
         terms = analyze(name)
         if not terms:
             continue
@@ -951,6 +953,8 @@ def compare_claim(
     return result
 
 
+_NAME_PREFIX_RE = re.compile(r"^(?:anti|pro|non|ex|post|pre|neo|pan)-(?=\w)", re.IGNORECASE)
+"""A prefix joined to a name by a hyphen ("anti-NATO"): the name is what follows it."""
 _SPAN_AFTER_RE = re.compile(r"\s+(?:years?|months?|weeks?|days?|hours?|decades?)\b", re.I)
 """A unit of time right after a number written in words ("two years")."""
 CHAT_ABBREVIATIONS = frozenset(

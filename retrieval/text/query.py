@@ -151,11 +151,12 @@ def spell_seasons(words: str) -> str:
     return spell_digit_dates(_SEASON_OF_YEAR_RE.sub(season, words))
 
 
-def spell_digit_dates(words: str) -> str:
+def spell_digit_dates(words: str, *, drop_unclear: bool = False) -> str:
     """Return ``words`` with a date typed in digits as briefs write it ("17.08.1998",
     "08/17/98": "August 17, 1998"; day first with dots, or with slashes when the first number
     cannot be a month; month first with slashes when the second cannot; "05/06/98" is left, it
-    could be either, and so is a day no calendar has, "31.02.1998")."""
+    could be either — or, with ``drop_unclear``, left out: a claim's "on 12/10/97" is no numbers
+    12, 10 and 97 to look for — and so is a day no calendar has, "31.02.1998")."""
 
     def numeric(m: re.Match[str]) -> str:
         first, sep, second, year = int(m.group(1)), m.group(2), int(m.group(3)), m.group(4)
@@ -164,7 +165,7 @@ def spell_digit_dates(words: str) -> str:
         elif second > 12:
             day, month = second, first
         else:
-            return m.group(0)
+            return " " if drop_unclear else m.group(0)
         full = full_year(year)
         if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(int(full), month)[1]):
             return m.group(0)  # no such day ("31.02.1998")
