@@ -1789,10 +1789,7 @@ class Archive:
             # "did US$5 million vanish when the mining chief fled?": say that no passage gives
             # it, and what they give (``/check``'s comparison of its numbers).
             cites = self.index().labels.get(PUBLICATION, [])
-            answer.numbers_missing = numbers_not_given(
-                question, hits[:shown], self.aliases, publications=cites
-            )
-            answer.dates_missing = dates_not_given(
+            answer.numbers_missing, answer.dates_missing = figures_not_given(
                 question, hits[:shown], self.aliases, publications=cites
             )
         if not read_with and not claim and answer.found:
@@ -1915,7 +1912,7 @@ MIN_BARE_FIGURE = 100
 """A number of a question without a unit is a figure to look for from this size on."""
 MAX_FIGURES_CHARS = 300
 """A question longer than this is no question whether a figure holds (a pasted text, a list):
-its numbers are not compared with the passages (``numbers_not_given``; 4,000 characters of
+its numbers are not compared with the passages (``figures_not_given``; 4,000 characters of
 dates took 0.25 s). The longest question of the sample's sets has 177."""
 
 
@@ -1952,34 +1949,58 @@ def _uncited(question: str, publications: Sequence[str]) -> str:
     return words if by_number is None else by_number[0]
 
 
-def numbers_not_given(
+def figures_not_given(
     question: str,
     hits: Sequence[Hit],
     aliases: Aliases | None = None,
     *,
     publications: Sequence[str] = (),
-) -> list[tuple[str, list[str]]]:
-    """Return the figures of ``question`` that none of ``hits`` gives, as written, each with the
-    hits' nearest of the same kind, as ``/check`` compares a claim's
+) -> tuple[list[tuple[str, list[str]]], list[tuple[str, list[str]]]]:
+    """Return the figures and the dates of ``question`` that none of ``hits`` gives, as written,
+    each with what the hits give of the same kind, from one ``/check`` comparison
     (``answering.check.compare_claim``: a passage about what the number is about, its brief's
-    title and date counting; a figure they give more precisely is given). A figure is an amount
-    with its unit or a count of ``MIN_BARE_FIGURE`` or more, not a year or a date; none is
-    compared in a question of more than ``MAX_FIGURES_CHARS`` characters. A citation of the
-    brief to read ("Issue 142"; "Monitor 142" when ``publications`` names Monitor) is none:
-    "was Monitor 142 about corruption?" said "No passage here gives 142"."""
+    title and date counting; a figure they give more precisely is given).
+
+    A figure is an amount with its unit or a count of ``MIN_BARE_FIGURE`` or more, not a year or
+    a date ("did US$5 million vanish …?": "US$5 million", ["US$4 million"]). A date is a day
+    ("april 3") or a month of a year ("june 1999", ["July 28, 1999", …]), with the year its
+    brief gives it: a month alone ("in may?") or a year alone is no date to hold a passage to.
+    Nothing is compared in a question of more than ``MAX_FIGURES_CHARS`` characters, and a
+    citation of the brief to read ("Issue 142"; "Monitor 142" when ``publications`` names
+    Monitor) is neither: "was Monitor 142 about corruption?" said "No passage here gives 142".
+    """
     words = _uncited(question, publications)
     if len(words) > MAX_FIGURES_CHARS:
-        return []
+        return [], []
     if not any(c.isdigit() for c in words) and not extract_quantities(words):
-        return []
+        return [], []
     check = compare_with(words, hits, aliases)
     # A figure: an amount with its unit, or a count of a hundred or more ("300 to 39"); not a
     # bare small number, which may be a year typed short ("growth 98"), a day or a rank.
-    return [
+    numbers = [
         (m.claim.text, [q.text for q in m.evidence_gives])
         for m in check.numbers_missing
         if m.claim.unit or (m.claim.value >= MIN_BARE_FIGURE and not is_year_written(m.claim))
     ]
+    if not check.dates_missing:
+        return numbers, []
+    # ``/check`` holds a date to the passages about its clause; a question's answer names only
+    # what no passage shown gives at all ("… first tranche in July 1998?": the IMF brief of July
+    # 20, 1998 gives it, though another passage holds more of the question's words).
+    given = [d for h in hits for d in extract_dates(h.text, h.citation.date)]
+    dates = [
+        (m.claim.text, [d.with_year() for d in m.evidence_gives])
+        for m in check.dates_missing
+        if (m.claim.day is not None or m.claim.years) and not any(m.claim.matches(d) for d in given)
+    ]
+    return numbers, dates
+
+
+def numbers_not_given(
+    question: str, hits: Sequence[Hit], aliases: Aliases | None = None
+) -> list[tuple[str, list[str]]]:
+    """Return the figures of ``question`` that none of ``hits`` gives (``figures_not_given``)."""
+    return figures_not_given(question, hits, aliases)[0]
 
 
 def _latest_first(window: list[int], dates: Any, positions: IntArray) -> list[int]:
@@ -1993,34 +2014,6 @@ def _latest_first(window: list[int], dates: Any, positions: IntArray) -> list[in
     if not latest[0] or at == 0:
         return window
     return [window[at], *window[:at], *window[at + 1 :]]
-
-
-def dates_not_given(
-    question: str,
-    hits: Sequence[Hit],
-    aliases: Aliases | None = None,
-    *,
-    publications: Sequence[str] = (),
-) -> list[tuple[str, list[str]]]:
-    """Return the dates of ``question`` that none of ``hits`` gives, as written, each with the
-    hits' dates (with the year their brief gives them), as ``/check`` compares a claim's
-    ("did the imf approve us$4.5 billion in june 1999?": "june 1999", ["July 28, 1999", …]). A
-    date is a day ("april 3") or a month of a year ("june 1999"): a month alone ("in may?") or a
-    year alone is no date to hold a passage to. None in a question of more than
-    ``MAX_FIGURES_CHARS`` characters, and none of a citation (``numbers_not_given``)."""
-    words = _uncited(question, publications)
-    if len(words) > MAX_FIGURES_CHARS or not any(c.isdigit() for c in words):
-        return []
-    check = compare_with(spell_dates(words), hits, aliases)
-    # ``/check`` holds a date to the passages about its clause; a question's answer names only
-    # what no passage shown gives at all ("… first tranche in July 1998?": the IMF brief of July
-    # 20, 1998 gives it, though another passage holds more of the question's words).
-    given = [d for h in hits for d in extract_dates(h.text, h.citation.date)]
-    return [
-        (m.claim.text, [d.with_year() for d in m.evidence_gives])
-        for m in check.dates_missing
-        if (m.claim.day is not None or m.claim.years) and not any(m.claim.matches(d) for d in given)
-    ]
 
 
 _NUMERAL_RE = re.compile(r"[\d.,]+")

@@ -1093,33 +1093,28 @@ def test_the_passages_naming_a_claims_subject_are_the_closest_when_none_bears(
     assert isinstance(reply, CheckReply) and reply.evidence == []
 
 
-def test_chat_abbreviations_and_spans_of_years_are_no_facts_to_find(
-    sample_archive: Archive,
-) -> None:
-    # True claims flagged: "Names — not in them: yoy", "… jv", "not in them: two (they give
-    # 1.8, 2.25, 2.5)" for "over two years".
-    for claim, lacking in (
+@pytest.mark.parametrize(
+    ("claim", "lacking"),
+    [
+        # True claims flagged: "Names — not in them: yoy", "… jv", "not in them: two (they
+        # give 1.8, 2.25, 2.5)" for "over two years".
         ("tengiz output was up 19% yoy in the first half of 98", "names_missing"),
         ("gazprom and eni set up a 50/50 jv to build blue stream", "names_missing"),
         ("the 1998 package for russia was worth 22.6 bn $ over two years", "numbers_missing"),
-    ):
-        reply = ChatService(sample_archive).check(claim)
-        assert isinstance(reply, CheckReply) and reply.comparison is not None, claim
-        assert getattr(reply.comparison, lacking) == [], claim
-    # A count of things in words is still a figure to find.
-    check = compare_claim("two plants were raided", ["Police raided three plants."])
-    assert [m.claim.text for m in check.numbers_missing] == ["two"]
-
-
-def test_an_unclear_date_in_digits_and_a_prefixed_name_are_no_missing_facts(
-    sample_archive: Archive,
-) -> None:
-    # True claims flagged (held-out round 9): "12/10/97" (December 10 or 12 October) was read as
-    # the numbers 12, 10 and 97 "not in them"; "anti-nato" as a name the passages lack.
-    for claim, lacking in (
+        # Held-out round 9: "12/10/97" (December 10 or 12 October) was read as the numbers 12,
+        # 10 and 97 "not in them"; "anti-nato" as a name the passages lack.
         ("akmola replaced almaty as the kazakh capital on 12/10/97", "numbers_missing"),
         ("the rada's anti-nato resolution in march 1999 got 231 votes", "names_missing"),
-    ):
-        reply = ChatService(sample_archive).check(claim)
-        assert isinstance(reply, CheckReply) and reply.comparison is not None, claim
-        assert getattr(reply.comparison, lacking) == [], claim
+    ],
+)
+def test_what_no_brief_could_hold_is_no_missing_fact(
+    sample_archive: Archive, claim: str, lacking: str
+) -> None:
+    reply = ChatService(sample_archive).check(claim)
+    assert isinstance(reply, CheckReply) and reply.comparison is not None
+    assert getattr(reply.comparison, lacking) == []
+
+
+def test_a_count_of_things_in_words_is_still_a_figure_to_find() -> None:
+    check = compare_claim("two plants were raided", ["Police raided three plants."])
+    assert [m.claim.text for m in check.numbers_missing] == ["two"]
