@@ -828,17 +828,16 @@ class Archive:
                 # both (the names check would say none does, as if that were a failing).
                 window, apart, confidence = both, [], sure
             else:
-                moved = self._name_first(index, words, window, ids, tokens_of, matches)
-                if moved == window:
-                    moved = self._name_deeper(
-                        words,
-                        window,
-                        lambda at: [set(t) for t in tokens_of([ids[i] for i in at])],
-                        (index, matches),
-                        lambda: arrange(NAMED_DEPTH),
-                        briefs.__getitem__,
-                    )
-                window = moved
+                window = self._name_first(
+                    index,
+                    words,
+                    window,
+                    ids,
+                    tokens_of,
+                    matches,
+                    lambda: arrange(NAMED_DEPTH),
+                    briefs.__getitem__,
+                )
         if diverse and not offset and len(window) > 1 and asks_outcome(words):
             # "when did the board finally approve it?": of the briefs shown, the latest tells
             # how it ended (the one ranked first often only expected it: "the Fund's board will
@@ -990,46 +989,6 @@ class Archive:
             gives[i] = row is not None and gives_what_is_asked(row["text"], question)
         return gives
 
-    def _name_deeper(
-        self,
-        words: str,
-        window: list[int],
-        held_at: Callable[[Sequence[int]], list[set[str]]],
-        reading: tuple[BM25Index, list[Match]],
-        deeper: Callable[[], list[int]],
-        brief_of: Callable[[int], int],
-    ) -> list[int]:
-        """Return ``window`` with a passage of ``deeper()`` (the next candidates, in order; their
-        briefs ``brief_of``) that holds the one name the question ``words`` writes first, when none
-        of the first ``SHOWN_NAME_DEPTH`` shown holds it and no brief shown holds it in another
-        passage ("when did kashagan start producing oil?" showed three briefs on oil output and
-        none on Kashagan, whose one brief came fourth); else as it is. ``held_at(candidates)``
-        gives their terms; ``reading`` is the index and the question's alias matches."""
-        index, matches = reading
-        phrases = self._name_phrases(index, words)
-        if not phrases:
-            return window
-        depth = min(SHOWN_NAME_DEPTH, len(window))
-        head = held_at(window[:depth])
-        if all(any(self._holds(t, h, matches) for h in head) for t, _, _ in phrases):
-            return window  # every phrase is held by a passage shown: nothing to look for
-        names = self._names_among(index, phrases)
-        if len(names) != 1 or any(self._holds(names[0], h, matches) for h in head):
-            return window
-        shown_briefs = {brief_of(i) for i in window[:depth]}
-        rest = [i for i in deeper() if i not in window[:depth]]
-        holders = [
-            i
-            for i, held in zip(rest, held_at(rest), strict=True)
-            if self._holds(names[0], held, matches)
-        ]
-        if not holders or any(brief_of(i) in shown_briefs for i in holders):
-            return window  # a brief shown speaks of it in another passage
-        first = holders[0]
-        if first in window:
-            return [first, *(i for i in window if i != first)]
-        return [first, *window[:-1]]
-
     def _name_first(
         self,
         index: BM25Index,
@@ -1038,26 +997,39 @@ class Archive:
         ids: list[int],
         tokens_of: Callable[[list[int]], list[list[str]]],
         matches: list[Match],
+        deeper: Callable[[], list[int]] | None = None,
+        brief_of: Callable[[int], int] | None = None,
     ) -> list[int]:
-        """Return ``window`` (the passages to show, as candidate numbers) with the first of its
-        first ``SHOWN_NAME_DEPTH`` that holds the one name the question ``words`` writes moved
-        first, when the first does not hold it ("who chaired Ukraine's central bank …" quoted
-        the Russian Central Bank first); else as it is. A question naming two or more things is
-        left alone (the names check speaks for those)."""
+        """Return ``window`` (the passages to show, as candidate numbers) with a passage holding
+        the one name the question ``words`` writes first, when the first does not hold it; else
+        as it is. A question naming two or more things is left alone (the names check speaks
+        for those).
+
+        The passage is the first of the first ``SHOWN_NAME_DEPTH`` that holds it ("who chaired
+        Ukraine's central bank …" quoted the Russian Central Bank first); when none of those
+        does, with ``deeper`` (the next candidates, in order; their briefs ``brief_of``), the
+        first of those that holds it, unless a brief shown holds it in another passage ("when
+        did kashagan start producing oil?" showed three briefs on oil output and none on
+        Kashagan, whose one brief came fourth)."""
         phrases = self._name_phrases(index, words)
         if not phrases:
             return window
-        head = [set(t) for t in tokens_of([ids[i] for i in window[:SHOWN_NAME_DEPTH]])]
+        depth = min(SHOWN_NAME_DEPTH, len(window))
+        head = [set(t) for t in tokens_of([ids[i] for i in window[:depth]])]
 
         def holds(name: tuple[str, ...], held: set[str]) -> bool:
             return self._holds(name, held, matches)
 
         # The one name is one of these phrases: when none of them is missing from the first
-        # passage and held by another, nothing moves, whichever it is, and whether the archive
-        # writes a lower-case phrase as a name (the texts of its first passages read and
-        # parsed, ~0.1 ms a phrase) need not be asked.
+        # passage and held by another (nor, looking deeper, held by no passage shown), nothing
+        # moves, whichever it is, and whether the archive writes a lower-case phrase as a name
+        # (the texts of its first passages read and parsed, ~0.1 ms a phrase) need not be asked.
         if not any(
-            not holds(terms, head[0]) and any(holds(terms, held) for held in head[1:])
+            not holds(terms, head[0])
+            and (
+                any(holds(terms, held) for held in head[1:])
+                or (deeper is not None and not any(holds(terms, held) for held in head))
+            )
             for terms, _, _ in phrases
         ):
             return window
@@ -1066,10 +1038,26 @@ class Archive:
             return window
         (name,) = names
         found = [holds(name, held) for held in head]
-        if found[0] or not any(found):
+        if found[0]:
             return window
-        j = found.index(True)
-        return [window[j], *window[:j], *window[j + 1 :]]
+        if any(found):
+            j = found.index(True)
+            return [window[j], *window[:j], *window[j + 1 :]]
+        if deeper is None or brief_of is None:
+            return window
+        shown_briefs = {brief_of(i) for i in window[:depth]}
+        rest = [i for i in deeper() if i not in window[:depth]]
+        holders = [
+            i
+            for i, toks in zip(rest, tokens_of([ids[i] for i in rest]), strict=True)
+            if holds(name, set(toks))
+        ]
+        if not holders or any(brief_of(i) in shown_briefs for i in holders):
+            return window  # a brief shown speaks of it in another passage
+        first = holders[0]
+        if first in window:
+            return [first, *(i for i in window if i != first)]
+        return [first, *window[:-1]]
 
     def _sides(self, index: BM25Index, words: str) -> list[list[tuple[str, ...]]]:
         """Return what each side of a comparison (``text.query.comparison_sides``) names, as
