@@ -130,8 +130,11 @@ SEASON_MONTHS = {
 }
 """The months a season of a year is searched as ("fall 98": September, October and November
 1998, each a month a brief may be dated in or write)."""
+_SEASON = r"spring|summer|autumn|(?:^|(?<=in\s)|(?<=the\s))fall"
+"""A season a question may name. "Fall" is one only opening the message or after "in" or "the"
+("fall 98 ruble", "in the fall of 1998"; not "did the ruble fall in 1998")."""
 _SEASON_OF_YEAR_RE = re.compile(
-    r"\b(?P<season>spring|summer|autumn|(?<=in\s)fall|(?<=the\s)fall)(?:\s+of)?\s+['’]?"
+    rf"\b(?P<season>{_SEASON})(?:\s+of)?\s+['’]?"
     r"(?P<year>(?:19|20)\d\d|\d\d)\b(?![.,:]?\d)",
     re.IGNORECASE,
 )
@@ -560,12 +563,13 @@ def spell_dates(words: str) -> str:
     return _CLAUSE_END_RE.sub(lambda m: m.group(1) + m.group(2) + four_digits(m.group(3)), words)
 
 
-SEASONS = {"spring": "03", "summer": "06", "autumn": "09", "fall": "09"}
-"""The month each season a question may name starts in ("autumn 99": September 1999). "Fall"
-is a season only after "in" or "the" ("in the fall of 1998", not "did the ruble fall in 1998")."""
+SEASONS = {
+    season: f"{MONTHS.index(months.split()[0]) + 1:02d}" for season, months in SEASON_MONTHS.items()
+}
+"""The month each season a question may name starts in ("autumn 99": September 1999)."""
 _ASKED_YEAR_RE = re.compile(
     rf"(?:\b(?:(?P<month>{_MONTHS})\.?(?:\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?)?"
-    r"|(?P<season>spring|summer|autumn|(?<=in\s)fall|(?<=the\s)fall))(?:\s+of)?\s+)?"
+    rf"|(?P<season>{_SEASON}))(?:\s+of)?\s+)?"
     r"(?<![\w.,])(?P<year>(?:19|20)\d\d|\d\d)\b(?![.,:]?\d)",
     re.IGNORECASE,
 )

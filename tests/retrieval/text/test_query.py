@@ -90,8 +90,9 @@ def test_looks_ahead_tells_a_question_about_what_was_planned(words: str, ahead: 
         ("news from the summer of 98", "news from the June July August 1998"),
         ("pipelines spring '99", "pipelines March April May 1999"),
         ("plans for summer 2030", "plans for June July August 2030"),
-        # "fall" as a verb is no season.
+        # "fall" as a verb is no season; opening the message, it is ("fall 98 ruble").
         ("did the ruble fall in 1998", "did the ruble fall in 1998"),
+        ("fall 98 ruble", "September October November 1998 ruble"),
         # Dates typed in digits: day first with dots; with slashes, whichever cannot be a month.
         ("events of 08/17/98", "events of August 17, 1998"),
         ("17.08.1998 russia", "August 17, 1998 russia"),
