@@ -128,6 +128,7 @@ from retrieval.text.query import (
     spell_dates,
     spell_digit_dates,
     without_dates,
+    without_seasons,
     year_after,
     year_before,
 )
@@ -1931,8 +1932,9 @@ def _counts(words: str, year: str) -> bool:
 def _uncited(question: str, publications: Sequence[str]) -> str:
     """Return the words of ``question`` without a citation of the brief to read: "Issue 142,
     July 23, 1998" (``cited_filters``) or a publication's name with its number ("Monitor 142",
-    "prism 4/11": ``cited_publication``), whose numbers are no figure or date it asks about."""
-    words = cited_filters(parse_question(question)[0])[0]
+    "prism 4/11": ``cited_publication``), whose numbers are no figure or date it asks about, nor
+    a season of a year ("fall 98 ruble" said "No passage here gives 1998 ruble")."""
+    words = without_seasons(cited_filters(parse_question(question)[0])[0])
     by_number = cited_publication(words, publications)
     return words if by_number is None else by_number[0]
 

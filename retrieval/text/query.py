@@ -154,6 +154,12 @@ def spell_seasons(words: str) -> str:
     return spell_digit_dates(_SEASON_OF_YEAR_RE.sub(season, words))
 
 
+def without_seasons(words: str) -> str:
+    """Return ``words`` without the seasons of a year they name ("fall 98 ruble": " ruble"): a
+    span of three months, no date nor figure ("98 ruble") to hold the passages to."""
+    return _SEASON_OF_YEAR_RE.sub(" ", words)
+
+
 def spell_digit_dates(words: str, *, drop_unclear: bool = False) -> str:
     """Return ``words`` with a date typed in digits as briefs write it ("17.08.1998",
     "08/17/98": "August 17, 1998"; day first with dots, or with slashes when the first number

@@ -1165,6 +1165,15 @@ def test_a_date_typed_in_digits_is_compared_as_a_date(sample_archive: Archive) -
     assert sample_archive.ask("did the imf approve the loan on 28.07.1999?").dates_missing == []
 
 
+def test_a_season_of_a_year_is_no_figure_nor_date_to_hold_the_passages_to(
+    sample_archive: Archive,
+) -> None:
+    # "fall 98 ruble" said "No passage here gives 1998 ruble (they give 12 rubles)."
+    answer = sample_archive.ask("fall 98 ruble")
+    assert answer.numbers_missing == [] and answer.dates_missing == []
+    assert answer.caveat is None
+
+
 def test_a_question_asking_whether_names_a_figure_no_passage_gives(
     sample_archive: Archive,
 ) -> None:
